@@ -1,0 +1,110 @@
+"""`trialpro-client`: the desktop client (GUI) and `trialpro-client simulate` (no Qt).
+
+Command-line contract (extend, never break):
+  trialpro-client simulate --data-dir DIR --server URL --participants N --visits V [--enrol-code CODE]
+      passphrase from TRIALPRO_PASSPHRASE; prints `record_id=<uuid>` per record saved; exits 0 only
+      when everything the station holds is synced.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from shared.errors import TrialproError
+
+EXIT_NOT_SYNCED = 3
+
+
+def cmd_simulate(args: argparse.Namespace) -> int:
+    from desktop_client.services.simulate import simulate
+    from desktop_client.services.station import Station
+    from desktop_client.services.sync_engine import SyncEngine
+    from desktop_client.store import open_or_create
+    from desktop_client.store import station as settings
+    from shared.study import default_study
+
+    passphrase = os.environ.get("TRIALPRO_PASSPHRASE")
+    if not passphrase:
+        print("error: set TRIALPRO_PASSPHRASE to the station passphrase", file=sys.stderr)
+        return 2
+    store, recovery = open_or_create(args.data_dir, passphrase)
+    try:
+        if recovery:
+            print(f"New station set up in {args.data_dir}. Recovery key (shown once, keep it safe): {recovery}",
+                  file=sys.stderr)
+        station = Station(store=store, study=default_study())
+        engine = SyncEngine(station, args.server)
+        try:
+            if settings.get(store, settings.DEVICE_TOKEN) is None:
+                if not args.enrol_code:
+                    print("error: this station is not enrolled; pass --enrol-code CODE "
+                          "(from `trialpro-server device code`)", file=sys.stderr)
+                    return 2
+                device_id = engine.enrol(args.enrol_code, args.label)
+                print(f"enrolled as device {device_id}", file=sys.stderr)
+
+            def emit(record_id: str) -> None:
+                print(f"record_id={record_id}", flush=True)
+
+            simulate(station, participants=args.participants, visits=args.visits, emit=emit, seed=args.seed)
+            report = engine.sync()
+        finally:
+            engine.close()
+        from desktop_client.store import outbox
+
+        stats = outbox.stats(store)
+        print(f"synced: {report.acknowledged} acknowledged, {len(report.conflicts)} conflicts, "
+              f"{len(report.rejected)} rejected; outbox pending {stats.pending}, held {stats.held}",
+              file=sys.stderr)
+        if stats.pending or stats.held:
+            print("error: not everything is synced (see above); run again to resume", file=sys.stderr)
+            return EXIT_NOT_SYNCED
+        return 0
+    finally:
+        store.close()
+
+
+def cmd_gui(args: argparse.Namespace) -> int:
+    try:
+        from desktop_client.bootstrap import run_gui
+    except ImportError as exc:  # the GUI extra is not installed
+        print(f"error: the desktop UI is not available ({exc}); install trialpro[client]", file=sys.stderr)
+        return 2
+    return run_gui(args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="trialpro-client", description="trialpro kiosk and nurse client")
+    sub = parser.add_subparsers(dest="command")
+    p = sub.add_parser("simulate", help="record synthetic entries through the client services, then sync")
+    p.add_argument("--data-dir", required=True)
+    p.add_argument("--server", required=True, help="server URL, e.g. http://127.0.0.1:8000")
+    p.add_argument("--participants", type=int, required=True)
+    p.add_argument("--visits", type=int, required=True)
+    p.add_argument("--enrol-code", help="one-time enrolment code, used on first run")
+    p.add_argument("--label", default="simulated kiosk", help="device label shown to admins")
+    p.add_argument("--seed", type=int, default=None)
+    p.set_defaults(func=cmd_simulate)
+    g = sub.add_parser("gui", help="start the desktop client (default)")
+    g.add_argument("--data-dir", default=os.path.expanduser("~/.local/share/trialpro"))
+    g.add_argument("--kiosk", action="store_true", help="start locked in kiosk mode, full screen")
+    g.set_defaults(func=cmd_gui)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        args = parser.parse_args(["gui", *(argv or sys.argv[1:])])
+    try:
+        return args.func(args)
+    except TrialproError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

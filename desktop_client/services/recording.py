@@ -1,0 +1,63 @@
+"""Recording what participants and clinicians enter: validate with shared/, save in one transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from desktop_client.services.station import Station
+from desktop_client.store import records as store_records
+from shared.instruments import get_instrument
+from shared.records import new_record
+from shared.validation import validate_record
+
+
+def build_instrument_record(station: Station, *, participant_id: str, visit_id: str, instrument_id: str,
+                            answers: Mapping[str, Any], entered_by: str) -> dict[str, Any]:
+    """A validated, unsaved record of one instrument's answers. Raises RecordInvalid."""
+    instrument = get_instrument(instrument_id)
+    record = new_record(kind="instrument_response", study_id=station.study.study.id,
+                        study_version=station.study.study.version, site_id=station.site_id,
+                        participant_id=participant_id, data=answers, entered_by=entered_by,
+                        device_id=station.device_id, visit_id=visit_id, instrument_id=instrument.id,
+                        instrument_version=instrument.version)
+    validate_record(record, station.study, arm_code=station.participant_arm(participant_id))
+    return record
+
+
+def record_instrument(station: Station, *, participant_id: str, visit_id: str, instrument_id: str,
+                      answers: Mapping[str, Any], entered_by: str) -> dict[str, Any]:
+    """Validate and save one instrument response; returns the saved record after COMMIT."""
+    record = build_instrument_record(station, participant_id=participant_id, visit_id=visit_id,
+                                     instrument_id=instrument_id, answers=answers, entered_by=entered_by)
+    store_records.save_record(station.store, record, actor=entered_by)
+    return record
+
+
+def record_vas(station: Station, *, participant_id: str, visit_id: str, vas_mm: int,
+               entered_by: str = "participant") -> dict[str, Any]:
+    """Record the Patient Global disease activity VAS (mm on the 100 mm line)."""
+    return record_instrument(station, participant_id=participant_id, visit_id=visit_id,
+                             instrument_id="patient_global_vas", answers={"activity": vas_mm},
+                             entered_by=entered_by)
+
+
+def submit_visit(station: Station, *, participant_id: str, visit_id: str,
+                 answers_by_instrument: Mapping[str, Mapping[str, Any]], entered_by: str) -> list[dict[str, Any]]:
+    """Validate every instrument of a kiosk submission, then save them all in ONE transaction."""
+    recs = [build_instrument_record(station, participant_id=participant_id, visit_id=visit_id,
+                                    instrument_id=inst_id, answers=answers, entered_by=entered_by)
+            for inst_id, answers in answers_by_instrument.items()]
+    store_records.save_records(station.store, recs, actor=entered_by)
+    return recs
+
+
+def correct_record(station: Station, record_id: str, *, data: Mapping[str, Any], reason: str,
+                   actor: str) -> dict[str, Any]:
+    """Save a corrected revision with a reason; the old value stays in the audit."""
+    def check(record: dict[str, Any]) -> None:
+        record["device_id"] = station.device_id
+        validate_record(record, station.study, arm_code=station.participant_arm(record["participant_id"]))
+
+    return store_records.save_correction(station.store, record_id, data=data, reason=reason, actor=actor,
+                                         validate=check)

@@ -1,0 +1,67 @@
+"""The simulator: drives the same services as the UI, without Qt, for demos, tests and load benchmarks.
+
+Deterministic in *what* it records: participants are this station's first N
+enrolments, visits the first V scheduled visits after screening. An entry
+(participant, visit, instrument) already saved is never saved again, so a
+second run only finishes what the first left undone.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from desktop_client.services import enrolment, recording
+from desktop_client.services.station import Station
+from shared.instruments import get_instrument
+from shared.synthetic import synthetic_answers
+
+STAFF = "staff:simulator"
+
+
+def _ensure_participants(station: Station, n: int, rng: random.Random, emit: Callable[[str], None]) -> list[str]:
+    mine = [p["participant_id"] for p in station.store.query(
+        "SELECT participant_id FROM participants WHERE source = 'local' ORDER BY participant_id")]
+    today = datetime.now(UTC).date()
+    while len(mine) < n:
+        attested = {c.id: True for c in station.study.inclusion if c.check == "attest"}
+        attested.update({c.id: False for c in station.study.exclusion})
+        screening = enrolment.Screening(year_of_birth=today.year - rng.randint(25, 65), sex=rng.choice("FFFM"),
+                                        screening_date=today, consent_date=today - timedelta(days=1),
+                                        baseline_essdai=rng.randint(5, 18), attested=attested)
+        rec = enrolment.enrol(station, screening, actor=STAFF)
+        emit(rec["record_id"])
+        mine.append(rec["participant_id"])
+    return mine[:n]
+
+
+def simulate(station: Station, *, participants: int, visits: int, emit: Callable[[str], None],
+             seed: int | None = None) -> int:
+    """Record what is missing for ``participants`` x ``visits``; returns how many records were saved."""
+    rng = random.Random(seed)
+    saved = 0
+
+    def count(record_id: str) -> None:
+        nonlocal saved
+        saved += 1
+        emit(record_id)
+
+    pids = _ensure_participants(station, participants, rng, count)
+    schedule = [v for v in station.study.scheduled_visits if v.id != "screening"][:visits]
+    for pid in pids:
+        arm = station.study.arm(station.participant_arm(pid) or "")
+        done = {(r["visit_id"], r["instrument_id"]) for r in station.store.query(
+            "SELECT DISTINCT visit_id, instrument_id FROM records WHERE participant_id = ? "
+            "AND kind = 'instrument_response'", (pid,))}
+        for index, visit in enumerate(schedule):
+            for inst_id in visit.instruments:
+                if (visit.id, inst_id) in done:
+                    continue
+                inst = get_instrument(inst_id)
+                answers = synthetic_answers(inst, drugs=arm.drugs, rng=rng, visit_index=index, arm_code=arm.code)
+                actor = "participant" if inst.respondent == "participant" else STAFF
+                rec = recording.record_instrument(station, participant_id=pid, visit_id=visit.id,
+                                                  instrument_id=inst_id, answers=answers, entered_by=actor)
+                count(rec["record_id"])
+    return saved

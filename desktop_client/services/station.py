@@ -1,0 +1,57 @@
+"""The open station: store + study + who this device is. Built once by bootstrap or the simulator."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from desktop_client.store import station as settings
+from desktop_client.store.database import Store
+from shared.errors import TrialproError
+from shared.study.model import Study
+
+
+class StationNotEnrolled(TrialproError):
+    """The station has no device credential yet."""
+
+    code = "station.not_enrolled"
+    title = "Station not enrolled"
+
+
+@dataclass
+class Station:
+    """Everything a client service needs; services take it as their first argument."""
+
+    store: Store
+    study: Study
+
+    @property
+    def device_id(self) -> str:
+        value = settings.get(self.store, settings.DEVICE_ID)
+        if value is None:
+            raise StationNotEnrolled("This station is not enrolled with the server yet: enter the one-time "
+                                     "enrolment code from the data manager (Sync screen).")
+        return value
+
+    @property
+    def site_id(self) -> str:
+        value = settings.get(self.store, settings.SITE_ID)
+        if value is None:
+            raise StationNotEnrolled("This station is not enrolled with the server yet.")
+        return value
+
+    def participant_arm(self, participant_id: str) -> str | None:
+        rows = self.store.query("SELECT arm FROM participants WHERE participant_id = ?", (participant_id,))
+        return rows[0]["arm"] if rows else None
+
+    def participants(self) -> list[dict[str, Any]]:
+        return self.store.query("SELECT * FROM participants ORDER BY participant_id")
+
+    def allocation_list_id(self) -> str | None:
+        rows = self.store.query("SELECT DISTINCT list_id FROM allocation")
+        return rows[0]["list_id"] if rows else None
+
+    def setting_json(self, key: str) -> Any:
+        value = settings.get(self.store, key)
+        return None if value is None else json.loads(value)

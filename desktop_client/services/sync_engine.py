@@ -1,0 +1,246 @@
+"""The kiosk's sync engine: send the outbox in batches, retry with backoff, apply what comes back.
+
+Safe to stop at any byte: a record leaves the outbox only when the server
+acknowledged exactly that id and revision, and the server stores each id and
+revision once, so a retry never loses or duplicates anything. Runs in whatever
+thread calls it (the UI calls it from a worker thread, never the UI thread).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
+
+from desktop_client.services.station import Station
+from desktop_client.store import outbox
+from desktop_client.store import station as settings
+from shared.errors import TrialproError
+from shared.randomisation import verified_entries
+from shared.records import record_hash, utc_now
+from shared.sync.protocol import ACKNOWLEDGED, CONFLICT, build_request
+
+
+class SyncFailed(TrialproError):
+    """The server could not be reached or refused the sync; everything unsent stays in the outbox."""
+
+    code = "sync.failed"
+    title = "Sync did not complete"
+
+
+class DeviceNotAuthorised(SyncFailed):
+    """The server does not accept this station's credential (unknown or revoked)."""
+
+    code = "sync.device_not_authorised"
+
+
+class _Transient(Exception):
+    """A failure worth retrying: network trouble, timeouts, 5xx, 429."""
+
+
+@dataclass
+class SyncProgress:
+    """Progress for the caller: records sent and acknowledged so far, and how many were pending at start."""
+
+    total: int
+    sent: int = 0
+    acknowledged: int = 0
+    held: int = 0
+
+
+@dataclass
+class SyncReport:
+    sent: int = 0
+    acknowledged: int = 0
+    conflicts: list[dict[str, Any]] = field(default_factory=list)
+    rejected: list[dict[str, Any]] = field(default_factory=list)
+    corrections_applied: int = 0
+    remaining: int = 0
+
+
+@dataclass(frozen=True)
+class SyncSettings:
+    batch_size: int = 200
+    attempts: int = 6
+    timeout_seconds: float = 30.0
+    backoff_max_seconds: float = 8.0
+    backoff_multiplier: float = 0.25
+
+
+def _problem_text(resp: httpx.Response) -> str:
+    try:
+        body = resp.json()
+        return str(body.get("detail") or body)
+    except ValueError:
+        return f"HTTP {resp.status_code}"
+
+
+class SyncEngine:
+    """Talks to one server for one station."""
+
+    def __init__(self, station: Station, server_url: str, *, settings_: SyncSettings | None = None,
+                 transport: httpx.BaseTransport | None = None) -> None:
+        self.station = station
+        self.server_url = server_url.rstrip("/")
+        self.settings = settings_ or SyncSettings()
+        self._client = httpx.Client(base_url=self.server_url, timeout=self.settings.timeout_seconds,
+                                    transport=transport)
+
+    def close(self) -> None:
+        self._client.close()
+
+    # ---- HTTP with bounded retries --------------------------------------------------------
+    def _post(self, path: str, body: dict[str, Any], token: str | None) -> httpx.Response:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        content = json.dumps(body, ensure_ascii=False).encode("utf-8")
+
+        def attempt() -> httpx.Response:
+            try:
+                resp = self._client.post(path, content=content,
+                                         headers={**headers, "Content-Type": "application/json"})
+            except httpx.HTTPError as exc:
+                raise _Transient(f"{exc.__class__.__name__}: {exc}") from None
+            if resp.status_code >= 500 or resp.status_code == 429:
+                raise _Transient(f"server answered {resp.status_code}: {_problem_text(resp)}")
+            try:
+                resp.json()
+            except ValueError:
+                raise _Transient("the answer was cut off or is not JSON") from None
+            return resp
+
+        retrying = Retrying(stop=stop_after_attempt(self.settings.attempts), reraise=True,
+                            wait=wait_exponential(multiplier=self.settings.backoff_multiplier,
+                                                  max=self.settings.backoff_max_seconds),
+                            retry=retry_if_exception_type(_Transient))
+        try:
+            return retrying(attempt)
+        except _Transient as exc:
+            raise SyncFailed(f"Could not reach the server at {self.server_url} ({exc}). Everything is kept "
+                             "on this station; try again when the network is back.") from None
+
+    # ---- enrolment ------------------------------------------------------------------------
+    def enrol(self, code: str, label: str) -> str:
+        """Exchange a one-time code for this station's credential; stores it and the allocation list."""
+        resp = self._post("/api/v1/devices/enrol", {"code": code, "label": label}, None)
+        if resp.status_code != 201:
+            raise SyncFailed(f"Enrolment refused: {_problem_text(resp)}")
+        body = resp.json()
+        settings.put(self.station.store, {
+            settings.DEVICE_ID: body["device_id"], settings.DEVICE_TOKEN: body["token"],
+            settings.SITE_ID: body["site_id"], settings.SERVER_URL: self.server_url,
+            settings.SERVER_PUBLIC_KEY: body["server_public_key"], settings.STUDY_VERSION: body["study_version"],
+            settings.CORRECTIONS_CURSOR: "0"})
+        with self.station.store.transaction() as conn:
+            self._store_allocation(conn, body["allocation"])
+            conn.execute("INSERT INTO audit (at, actor, action, new) VALUES (?, 'station', 'device.enrol', ?)",
+                         (utc_now(), json.dumps({"device_id": body["device_id"], "site_id": body["site_id"]})))
+        return body["device_id"]
+
+    def _store_allocation(self, conn: Any, allocation: dict[str, Any]) -> None:
+        """Keep the entries of the blocks granted to this kiosk, after checking the server's signature."""
+        trusted = settings.get(self.station.store, settings.SERVER_PUBLIC_KEY) or ""
+        blocks = set(allocation["blocks"])
+        site = settings.get(self.station.store, settings.SITE_ID)
+        for signed in allocation["lists"]:
+            list_id = signed["body"]["list_id"]
+            for e in verified_entries(signed, trusted):
+                if e["block"] in blocks:
+                    conn.execute("INSERT OR IGNORE INTO allocation (list_id, number, arm) VALUES (?, ?, ?)",
+                                 (list_id, e["number"], e["arm"]))
+        for number in allocation.get("used_numbers", []):
+            conn.execute("UPDATE allocation SET participant_id = ? WHERE number = ? AND participant_id IS NULL",
+                         (f"{site}-{number:03d}", number))
+
+    # ---- sync -----------------------------------------------------------------------------
+    def sync(self, progress: Callable[[SyncProgress], None] | None = None) -> SyncReport:
+        """Send every pending record; apply downstream data. Raises SyncFailed / DeviceNotAuthorised."""
+        store = self.station.store
+        token = settings.get(store, settings.DEVICE_TOKEN)
+        if token is None:
+            raise DeviceNotAuthorised("This station is not enrolled: enter an enrolment code first.")
+        report = SyncReport()
+        state = SyncProgress(total=outbox.stats(store).pending)
+        first = True
+        while True:
+            batch = outbox.pending_batch(store, self.settings.batch_size)
+            if not batch and not first:
+                break
+            first = False
+            cursor = int(settings.get(store, settings.CORRECTIONS_CURSOR) or 0)
+            body = build_request(study_version=self.station.study.study.version, corrections_cursor=cursor,
+                                 items=batch)
+            resp = self._post("/api/v1/sync", body, token)
+            if resp.status_code in (401, 403):
+                raise DeviceNotAuthorised(f"The server refused this station: {_problem_text(resp)}")
+            if resp.status_code != 200:
+                raise SyncFailed(f"The server refused the sync: {_problem_text(resp)}")
+            answer = resp.json()
+            self._apply_results(batch, answer["results"], report)
+            self._apply_downstream(answer["downstream"], report)
+            report.sent += len(batch)
+            state.sent, state.acknowledged = report.sent, report.acknowledged
+            state.held = len(report.conflicts) + len(report.rejected)
+            if progress:
+                progress(state)
+            if not batch:
+                break
+        settings.put(store, {settings.LAST_SYNC_AT: utc_now()})
+        report.remaining = outbox.stats(store).pending
+        return report
+
+    def _apply_results(self, batch: list[tuple[dict[str, Any], str]], results: list[dict[str, Any]],
+                       report: SyncReport) -> None:
+        sent = {(r["record_id"], r["revision"]) for r, _ in batch}
+        acked: list[tuple[str, int]] = []
+        held: list[tuple[str, int, str, str]] = []
+        for res in results:
+            key = (res.get("record_id"), res.get("revision"))
+            if key not in sent:
+                continue  # never act on an id we did not send
+            if res.get("status") in ACKNOWLEDGED:
+                acked.append(key)
+            else:
+                state = "conflict" if res.get("status") == CONFLICT else "rejected"
+                held.append((key[0], key[1], state, str(res.get("reason"))))
+                (report.conflicts if state == "conflict" else report.rejected).append(res)
+        report.acknowledged += outbox.acknowledge(self.station.store, acked)
+        outbox.hold(self.station.store, held)
+
+    def _apply_downstream(self, down: dict[str, Any], report: SyncReport) -> None:
+        store = self.station.store
+        damaged = False
+        with store.transaction() as conn:
+            for p in down.get("participants", []):
+                conn.execute("INSERT INTO participants (participant_id, site_id, arm, status, source) "
+                             "VALUES (?, ?, ?, ?, 'server') ON CONFLICT (participant_id) DO UPDATE SET "
+                             "status = excluded.status",
+                             (p["participant_id"], self.station.site_id, p["arm"], p["status"]))
+            for item in down.get("corrections", []):
+                rec, digest = item["record"], item["content_hash"]
+                if digest != record_hash(rec):
+                    damaged = True  # damaged in transit: keep the cursor so it comes again
+                    continue
+                exists = conn.execute("SELECT 1 FROM records WHERE record_id = ? AND revision = ?",
+                                      (rec["record_id"], rec["revision"])).fetchone()
+                if exists:
+                    continue
+                conn.execute("INSERT INTO records (record_id, revision, kind, participant_id, visit_id, "
+                             "instrument_id, body, content_hash, saved_at) VALUES (?,?,?,?,?,?,?,?,?)",
+                             (rec["record_id"], rec["revision"], rec["kind"], rec["participant_id"],
+                              rec.get("visit_id"), rec.get("instrument_id"),
+                              json.dumps(rec, ensure_ascii=False, sort_keys=True), digest, utc_now()))
+                conn.execute("INSERT INTO audit (at, actor, action, record_id, revision, new, reason) "
+                             "VALUES (?, ?, 'record.correct_from_server', ?, ?, ?, ?)",
+                             (utc_now(), rec["entered_by"], rec["record_id"], rec["revision"],
+                              json.dumps(rec["data"], ensure_ascii=False), rec.get("correction_reason")))
+                report.corrections_applied += 1
+            self._store_allocation(conn, down["allocation"])
+            if damaged:
+                return
+            conn.execute("INSERT INTO station (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET "
+                         "value = excluded.value", (settings.CORRECTIONS_CURSOR,
+                                                    str(int(down.get("corrections_cursor", 0)))))

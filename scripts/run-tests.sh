@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Set up everything the tests need (Qt runtime libraries, CJK fonts, PostgreSQL, Chromium, Python packages)
+# and run the whole test suite: ruff, then pytest. Fails when no test ran (pytest exit code 5).
+source "$(dirname "${BASH_SOURCE[0]}")/bootstrap.sh"
+apt_install ca-certificates \
+  libegl1 libgl1 libglib2.0-0 libdbus-1-3 libfontconfig1 libfreetype6 libxkbcommon0 libx11-6 libxcb1 \
+  fonts-noto-cjk postgresql chromium
+python_venv "client,exports,server,test"
+cd "$ROOT"
+echo "==> ruff check"
+"$VENV/bin/ruff" check .
+echo "==> pytest"
+export QT_QPA_PLATFORM=offscreen
+set +e
+"$VENV/bin/python" -m pytest "$@"
+status=$?
+set -e
+if [ "$status" -eq 5 ]; then
+  echo "pytest collected no tests: failing on purpose" >&2
+  exit 1
+fi
+exit "$status"

@@ -1,0 +1,57 @@
+"""create_app(config): the Flask application factory. Nothing happens at import time."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import Flask
+from sqlalchemy import Engine
+
+from server.api import errors, health, openapi, sync
+from server.config import ServerConfig
+from server.storage.engine import database_url, make_engine, migrate
+from shared.study.loader import load_study
+from shared.study.model import Study
+
+
+@dataclass(frozen=True)
+class ServerContext:
+    """What every request handler may use: the database engine and the study."""
+
+    engine: Engine
+    study: Study
+    config: ServerConfig
+
+
+def open_context(config: ServerConfig) -> ServerContext:
+    """Load the study, open (and migrate) the database. Used by the app and by the CLI alike."""
+    Path(config.data_dir).mkdir(parents=True, exist_ok=True)
+    study = load_study(config.study_file)
+    engine = make_engine(config.database_url or database_url(config.data_dir))
+    migrate(engine)
+    return ServerContext(engine=engine, study=study, config=config)
+
+
+def _secret_key(config: ServerConfig) -> str:
+    if config.secret_key:
+        return config.secret_key
+    path = Path(config.data_dir) / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def create_app(config: ServerConfig, context: ServerContext | None = None) -> Flask:
+    """A configured Flask app with every blueprint registered."""
+    ctx = context or open_context(config)
+    app = Flask(__name__)
+    app.config.update(SECRET_KEY=_secret_key(config), MAX_CONTENT_LENGTH=config.max_body_bytes,
+                      TESTING=config.testing)
+    app.extensions["trialpro"] = ctx
+    errors.register(app)
+    for bp in (health.bp, sync.bp, openapi.bp):
+        app.register_blueprint(bp)
+    return app

@@ -1,0 +1,1 @@
+"""Exports built from stored data and the audit trail; each streams from the database."""

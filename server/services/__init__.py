@@ -1,0 +1,1 @@
+"""Server use cases: plain functions over a SQLAlchemy connection; no Flask here."""

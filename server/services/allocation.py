@@ -1,0 +1,115 @@
+"""The server's signing key, the per-site signed allocation lists, and the blocks granted to each kiosk.
+
+Randomisation must work offline and must never hand the same allocation to two
+kiosks. So the site's list is cut into its permuted blocks, and each kiosk is
+granted whole blocks (``KEEP_BLOCKS`` with unused entries at any time, topped
+up at every sync). A kiosk reveals entries only from its own blocks, so the
+arms stay balanced within every block and two offline kiosks never collide.
+When a site's lists run out of blocks, a new list is generated and signed.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any
+
+from sqlalchemy import Connection, func, insert, select
+
+from server.services.audit import AuditEntry, append
+from server.storage.tables import allocation_grants, allocation_lists, participants, server_keys
+from shared.crypto import new_signing_key
+from shared.randomisation import new_allocation_list, sign_allocation_list
+from shared.records import utc_now
+from shared.study.model import Study
+
+SIGNING = "signing"
+KEEP_BLOCKS = 2
+
+
+def signing_key(conn: Connection) -> tuple[bytes, bytes]:
+    """(private, public) Ed25519 key of this server, created on first use."""
+    row = conn.execute(select(server_keys).where(server_keys.c.purpose == SIGNING)).first()
+    if row is not None:
+        return bytes(row.private_key), bytes(row.public_key)
+    private, public = new_signing_key()
+    conn.execute(insert(server_keys).values(purpose=SIGNING, private_key=private, public_key=public,
+                                            created_at=utc_now()))
+    return private, public
+
+
+def public_key_b64(conn: Connection) -> str:
+    return base64.b64encode(signing_key(conn)[1]).decode("ascii")
+
+
+def _new_list(conn: Connection, study: Study, site_id: str) -> None:
+    last = conn.execute(select(func.max(allocation_lists.c.last_number), func.max(allocation_lists.c.last_block))
+                        .where(allocation_lists.c.site_id == site_id)).first()
+    private, public = signing_key(conn)
+    body = new_allocation_list(study_id=study.study.id, site_id=site_id, arm_codes=[a.code for a in study.arms],
+                               ratio=study.randomisation.ratio, block_sizes=study.randomisation.block_sizes,
+                               length=study.study.target_enrolment, created_at=utc_now(),
+                               first_number=(last[0] or 0) + 1, first_block=(last[1] or 0) + 1)
+    signed = sign_allocation_list(body, private, public)
+    entries = body["entries"]
+    conn.execute(insert(allocation_lists).values(
+        list_id=body["list_id"], site_id=site_id, signed=json.dumps(signed), first_block=entries[0]["block"],
+        last_block=entries[-1]["block"], last_number=entries[-1]["number"], created_at=body["created_at"]))
+    append(conn, AuditEntry(actor="system", action="allocation.generate", entity_type="allocation_list",
+                            entity_id=body["list_id"], new={"site_id": site_id, "length": len(entries),
+                                                            "blocks": [entries[0]["block"], entries[-1]["block"]]}))
+
+
+def _signed_lists(conn: Connection, site_id: str) -> dict[str, dict[str, Any]]:
+    return {r.list_id: json.loads(r.signed) for r in conn.execute(
+        select(allocation_lists.c.list_id, allocation_lists.c.signed).where(allocation_lists.c.site_id == site_id)
+        .order_by(allocation_lists.c.first_block))}
+
+
+def entry(conn: Connection, site_id: str, number: int) -> dict[str, Any] | None:
+    """The signed-list entry with this allocation number at this site, or None."""
+    for signed in _signed_lists(conn, site_id).values():
+        for e in signed["body"]["entries"]:
+            if e["number"] == number:
+                return e
+    return None
+
+
+def grants_for(conn: Connection, study: Study, *, site_id: str, device_id: str) -> dict[str, Any]:
+    """Top up this device's blocks and return what the kiosk needs: the signed lists and its blocks."""
+    lists = _signed_lists(conn, site_id)
+    used = {r.allocation_number for r in conn.execute(
+        select(participants.c.allocation_number).where(participants.c.site_id == site_id))}
+    granted = conn.execute(select(allocation_grants.c.block).where(
+        allocation_grants.c.site_id == site_id, allocation_grants.c.device_id == device_id)).scalars().all()
+
+    def numbers_in(block: int) -> list[int]:
+        return [e["number"] for s in lists.values() for e in s["body"]["entries"] if e["block"] == block]
+
+    open_blocks = [b for b in granted if any(n not in used for n in numbers_in(b))]
+    while len(open_blocks) < KEEP_BLOCKS:
+        taken = set(conn.execute(select(allocation_grants.c.block)
+                                 .where(allocation_grants.c.site_id == site_id)).scalars().all())
+        free = sorted({e["block"]: lid for lid, s in lists.items() for e in s["body"]["entries"]
+                       if e["block"] not in taken}.items())
+        if not free:
+            _new_list(conn, study, site_id)
+            lists = _signed_lists(conn, site_id)
+            continue
+        block, list_id = free[0]
+        conn.execute(insert(allocation_grants).values(site_id=site_id, block=block, list_id=list_id,
+                                                      device_id=device_id, granted_at=utc_now()))
+        append(conn, AuditEntry(actor="system", action="allocation.grant", entity_type="device",
+                                entity_id=device_id, new={"site_id": site_id, "block": block, "list_id": list_id}))
+        granted = [*granted, block]
+        open_blocks.append(block)
+    return {"lists": [s for s in lists.values()
+                      if any(e["block"] in granted for e in s["body"]["entries"])],
+            "blocks": sorted(granted), "used_numbers": sorted(n for b in granted for n in numbers_in(b)
+                                                               if n in used)}
+
+
+def granted_to(conn: Connection, site_id: str, block: int) -> str | None:
+    row = conn.execute(select(allocation_grants.c.device_id).where(
+        allocation_grants.c.site_id == site_id, allocation_grants.c.block == block)).first()
+    return row.device_id if row else None

@@ -1,0 +1,124 @@
+"""The tamper-evident audit trail: append-only, each entry chained to the previous by SHA-256.
+
+``append`` is called beside every mutation, in the same transaction, so no
+code path can change data without its audit entry. The chain head row is
+locked (``FOR UPDATE`` on PostgreSQL; SQLite writers are already serialised by
+BEGIN IMMEDIATE) so concurrent appends never fork the chain.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, insert, select, update
+
+from server.storage.tables import audit_head, audit_log
+from shared.canonical import content_hash
+from shared.records import utc_now
+
+GENESIS = "sha256:" + "0" * 64
+CHAINED_FIELDS = ("seq", "at", "actor", "action", "entity_type", "entity_id", "old", "new", "reason",
+                  "prev_hash")
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """What one mutation declares about itself."""
+
+    actor: str
+    action: str                 # dotted, e.g. "record.create", "device.revoke"
+    entity_type: str
+    entity_id: str
+    old: Any = None
+    new: Any = None
+    reason: str | None = None
+
+
+def _json(value: Any) -> str | None:
+    return None if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+def entry_hash(row: Mapping[str, Any]) -> str:
+    """The hash of one stored entry over the canonical JSON of its chained fields."""
+    return content_hash({k: row[k] for k in CHAINED_FIELDS})
+
+
+def _lock_head(conn: Connection) -> tuple[int, str]:
+    row = conn.execute(select(audit_head.c.seq, audit_head.c.entry_hash)
+                       .where(audit_head.c.id == 1).with_for_update()).first()
+    if row is None:
+        conn.execute(insert(audit_head).values(id=1, seq=0, entry_hash=GENESIS))
+        return 0, GENESIS
+    return int(row.seq), row.entry_hash
+
+
+def append_many(conn: Connection, entries: list[AuditEntry], *, at: str | None = None) -> None:
+    """Append entries in order, in the caller's transaction."""
+    if not entries:
+        return
+    seq, prev = _lock_head(conn)
+    at = at or utc_now()
+    rows = []
+    for e in entries:
+        seq += 1
+        row = {"seq": seq, "at": at, "actor": e.actor, "action": e.action, "entity_type": e.entity_type,
+               "entity_id": e.entity_id, "old": _json(e.old), "new": _json(e.new), "reason": e.reason,
+               "prev_hash": prev}
+        row["entry_hash"] = prev = entry_hash(row)
+        rows.append(row)
+    conn.execute(insert(audit_log), rows)
+    conn.execute(update(audit_head).where(audit_head.c.id == 1).values(seq=seq, entry_hash=prev))
+
+
+def append(conn: Connection, entry: AuditEntry) -> None:
+    append_many(conn, [entry])
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    """Result of walking the chain: ok, how many entries, and the first bad entry with why."""
+
+    ok: bool
+    entries: int
+    first_bad_seq: int | None = None
+    problem: str | None = None
+
+
+def iter_entries(conn: Connection, batch: int = 5000) -> Iterator[Mapping[str, Any]]:
+    result = conn.execution_options(stream_results=True, yield_per=batch).execute(
+        select(audit_log).order_by(audit_log.c.seq))
+    for row in result:
+        yield row._mapping
+
+
+def verify_chain(conn: Connection) -> ChainReport:
+    """Walk every entry; report the first whose hash, link or sequence does not hold.
+
+    Also checks the head row, so a removed tail is found (signed checkpoints cover
+    someone who rewrites the head row too).
+    """
+    prev = GENESIS
+    expected_seq = 1
+    count = 0
+    for row in iter_entries(conn):
+        count += 1
+        if row["seq"] != expected_seq:
+            return ChainReport(False, count, row["seq"],
+                               f"entry {row['seq']} found where entry {expected_seq} was expected "
+                               "(an entry was removed or reordered)")
+        if row["prev_hash"] != prev:
+            return ChainReport(False, count, row["seq"],
+                               f"entry {row['seq']} does not link to the entry before it")
+        if entry_hash(row) != row["entry_hash"]:
+            return ChainReport(False, count, row["seq"], f"entry {row['seq']} was altered after it was written")
+        prev = row["entry_hash"]
+        expected_seq += 1
+    head = conn.execute(select(audit_head.c.seq, audit_head.c.entry_hash).where(audit_head.c.id == 1)).first()
+    if head is not None and (head.seq != count or head.entry_hash != prev):
+        return ChainReport(False, count, count + 1 if head.seq > count else head.seq,
+                           f"the chain ends at entry {count} but its head says {head.seq} "
+                           "(entries were removed from the end)")
+    return ChainReport(True, count)

@@ -1,0 +1,101 @@
+"""The demo study: synthetic participants and several weeks of entries, stored through the real sync path."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, insert, select
+
+from server.services import devices as device_service
+from server.services import sync as sync_service
+from server.services.allocation import grants_for
+from server.services.users import add_user
+from server.storage.tables import settings
+from shared.instruments import get_instrument
+from shared.records import new_record, record_hash
+from shared.study.model import Study
+from shared.sync.protocol import SyncItem, SyncRequest
+from shared.synthetic import synthetic_adverse_event, synthetic_answers, synthetic_enrolment
+
+DEMO_PARTICIPANTS = 9
+DEMO_VISITS = ("baseline", "week2", "week4", "week6")
+DEMO_ADMIN = "demo.admin"
+
+
+def is_seeded(conn: Connection) -> bool:
+    return conn.execute(select(settings.c.value).where(settings.c.key == "demo_seeded")).first() is not None
+
+
+def _at(day: date, hour: int) -> tuple[str, str]:
+    utc = datetime.combine(day, time(hour, 0), tzinfo=UTC)
+    local = utc.astimezone(datetime.now().astimezone().tzinfo)
+    return (utc.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+            local.isoformat(timespec="milliseconds"))
+
+
+def seed_demo(conn: Connection, study: Study, *, admin_password: str, seed: int = 5605665) -> dict[str, Any]:
+    """Create the demo admin, a demo kiosk and synthetic data, unless already done. Returns a summary."""
+    if is_seeded(conn):
+        return {"seeded": False}
+    rng = random.Random(seed)
+    site = study.sites[0].id
+    add_user(conn, username=DEMO_ADMIN, password=admin_password, roles=["admin"],
+             sites=[s.id for s in study.sites], actor="system", display_name="Demo administrator")
+    code = device_service.create_enrolment_code(conn, site_id=site, actor="system",
+                                                valid_site_ids={s.id for s in study.sites})
+    device, _token = device_service.enrol_device(conn, code=code, label="Demo kiosk (synthetic data)")
+    today = datetime.now(UTC).date()
+    total = 0
+    recs: list[dict[str, Any]] = []
+
+    def make(kind: str, pid: str, data: dict[str, Any], day: date, hour: int, actor: str, **kw: Any) -> None:
+        rec = new_record(kind=kind, study_id=study.study.id, study_version=study.study.version, site_id=site,
+                         participant_id=pid, data=data, entered_by=actor, device_id=device.device_id, **kw)
+        rec["collected_at"], rec["collected_at_local"] = _at(day, hour)
+        recs.append(rec)
+
+    for n in range(DEMO_PARTICIPANTS):
+        recs.clear()
+
+        grants = grants_for(conn, study, site_id=site, device_id=device.device_id)
+        slot = next(e for signed in grants["lists"] for e in signed["body"]["entries"]
+                    if e["block"] in grants["blocks"] and e["number"] not in grants["used_numbers"])
+        pid = f"{site}-{slot['number']:03d}"
+        arm = study.arm(slot["arm"])
+        baseline = today - timedelta(days=42 - 2 * n)
+        make("enrolment", pid, synthetic_enrolment(study, rng=rng, arm=arm.code, allocation_number=slot["number"],
+                                                   allocation_list_id=signed_list_id(grants, slot["number"]),
+                                                   screening_date=baseline - timedelta(days=7)),
+             baseline - timedelta(days=7), 2, "staff:demo.nurse")
+        for v_index, visit_id in enumerate(DEMO_VISITS):
+            visit = study.visit(visit_id)
+            day = baseline + timedelta(days=visit.day or 0)
+            if day > today:
+                break
+            for inst_id in visit.instruments:
+                inst = get_instrument(inst_id)
+                actor = "participant" if inst.respondent == "participant" else "staff:demo.investigator"
+                make("instrument_response", pid,
+                     synthetic_answers(inst, drugs=arm.drugs, rng=rng, visit_index=v_index, arm_code=arm.code),
+                     day, 2, actor, visit_id=visit_id, instrument_id=inst.id, instrument_version=inst.version)
+        if n % 3 == 0:
+            make("adverse_event", pid, synthetic_adverse_event(rng=rng, onset=baseline + timedelta(days=10),
+                                                              serious=(n == 3)),
+                 baseline + timedelta(days=14), 3, "staff:demo.nurse")
+        answer = sync_service.ingest(conn, study, device, SyncRequest(
+            study_version=study.study.version, corrections_cursor=0,
+            items=[SyncItem(r, record_hash(r)) for r in recs]))
+        bad = [r for r in answer["results"] if r["status"] != "stored"]
+        if bad:
+            raise RuntimeError(f"demo data did not store cleanly: {bad[:3]}")
+        total += len(recs)
+    conn.execute(insert(settings).values(key="demo_seeded", value=datetime.now(UTC).isoformat()))
+    return {"seeded": True, "participants": DEMO_PARTICIPANTS, "records": total, "admin": DEMO_ADMIN}
+
+
+def signed_list_id(grants: dict[str, Any], number: int) -> str:
+    """The id of the signed list holding allocation ``number``."""
+    return next(s["body"]["list_id"] for s in grants["lists"]
+                if any(e["number"] == number for e in s["body"]["entries"]))

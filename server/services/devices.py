@@ -1,0 +1,102 @@
+"""Kiosk devices: one-time enrolment codes, device credentials (stored as digests), revocation."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, insert, select, update
+
+from server.services.audit import AuditEntry, append
+from server.services.errors import DeviceRevoked, EnrolmentCodeInvalid, InvalidInput, NotAuthenticated, NotFound
+from server.storage.tables import devices, enrolment_codes
+from shared.crypto import new_token, token_digest
+from shared.records import utc_now
+
+CODE_VALIDITY = timedelta(hours=72)
+
+
+@dataclass(frozen=True)
+class Device:
+    device_id: str
+    site_id: str
+    label: str
+
+
+def create_enrolment_code(conn: Connection, *, site_id: str, actor: str, valid_site_ids: set[str]) -> str:
+    """A new one-time code for ``site_id`` (shown once; only its digest is kept)."""
+    if site_id not in valid_site_ids:
+        raise InvalidInput(f"Site {site_id!r} is not a site of this study; sites: {', '.join(sorted(valid_site_ids))}.")
+    code = new_token()[:24]
+    now = datetime.now(UTC)
+    conn.execute(insert(enrolment_codes).values(
+        code_digest=token_digest(code), site_id=site_id, created_by=actor,
+        created_at=utc_now(), expires_at=(now + CODE_VALIDITY).isoformat().replace("+00:00", "Z")))
+    append(conn, AuditEntry(actor=actor, action="device.code_create", entity_type="site", entity_id=site_id,
+                            new={"expires_in_hours": CODE_VALIDITY.total_seconds() / 3600}))
+    return code
+
+
+def enrol_device(conn: Connection, *, code: Any, label: Any) -> tuple[Device, str]:
+    """Exchange a one-time code for a device credential. Returns (device, token); the token is shown once."""
+    if not isinstance(code, str) or not code or len(code) > 200:
+        raise EnrolmentCodeInvalid("Give the enrolment code printed by `trialpro-server device code`.")
+    if not isinstance(label, str) or not label.strip() or len(label) > 200:
+        raise InvalidInput("'label' must name the kiosk (1-200 characters), e.g. 'PKU clinic room 3'.")
+    digest = token_digest(code)
+    row = conn.execute(select(enrolment_codes).where(enrolment_codes.c.code_digest == digest)).first()
+    now = utc_now()
+    if row is None or row.used_at is not None or row.expires_at < now:
+        raise EnrolmentCodeInvalid("This enrolment code is unknown, already used or expired: ask an admin "
+                                   "for a new one.")
+    device = Device(device_id=f"dev-{uuid.uuid4().hex[:12]}", site_id=row.site_id, label=label.strip())
+    claimed = conn.execute(update(enrolment_codes).where(enrolment_codes.c.code_digest == digest)
+                           .where(enrolment_codes.c.used_at.is_(None))
+                           .values(used_at=now, device_id=device.device_id)).rowcount
+    if claimed != 1:
+        raise EnrolmentCodeInvalid("This enrolment code was just used by another kiosk: ask for a new one.")
+    token = new_token()
+    conn.execute(insert(devices).values(device_id=device.device_id, site_id=device.site_id, label=device.label,
+                                        token_digest=token_digest(token), enrolled_at=now))
+    append(conn, AuditEntry(actor=f"device:{device.device_id}", action="device.enrol", entity_type="device",
+                            entity_id=device.device_id, new={"site_id": device.site_id, "label": device.label}))
+    return device, token
+
+
+def authenticate(conn: Connection, authorization: str | None) -> Device:
+    """The device behind an ``Authorization: Bearer`` header. Raises NotAuthenticated or DeviceRevoked."""
+    if not authorization or not authorization.startswith("Bearer ") or len(authorization) > 500:
+        raise NotAuthenticated("This request needs the kiosk's device credential "
+                               "(Authorization: Bearer …). Enrol the kiosk with a code first.")
+    row = conn.execute(select(devices).where(
+        devices.c.token_digest == token_digest(authorization[len("Bearer "):].strip()))).first()
+    if row is None:
+        raise NotAuthenticated("This device credential is not known to the server: enrol the kiosk again.")
+    if row.revoked_at is not None:
+        raise DeviceRevoked("This kiosk was revoked by an admin and may not sync. Contact the data manager.")
+    return Device(device_id=row.device_id, site_id=row.site_id, label=row.label)
+
+
+def touch(conn: Connection, device_id: str) -> None:
+    conn.execute(update(devices).where(devices.c.device_id == device_id).values(last_seen_at=utc_now()))
+
+
+def revoke(conn: Connection, device_id: str, *, actor: str, reason: str | None = None) -> None:
+    """Revoke a device; its next sync gets 403 and stores nothing."""
+    row = conn.execute(select(devices).where(devices.c.device_id == device_id)).first()
+    if row is None:
+        raise NotFound(f"No device {device_id!r}; `trialpro-server device list` shows the enrolled ones.")
+    if row.revoked_at is not None:
+        return
+    now = utc_now()
+    conn.execute(update(devices).where(devices.c.device_id == device_id).values(revoked_at=now))
+    append(conn, AuditEntry(actor=actor, action="device.revoke", entity_type="device", entity_id=device_id,
+                            old={"revoked_at": None}, new={"revoked_at": now}, reason=reason))
+
+
+def list_devices(conn: Connection) -> list[dict[str, Any]]:
+    return [dict(r._mapping) for r in conn.execute(
+        select(devices.c.device_id, devices.c.site_id, devices.c.label, devices.c.enrolled_at,
+               devices.c.revoked_at, devices.c.last_seen_at).order_by(devices.c.enrolled_at))]

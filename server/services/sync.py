@@ -1,0 +1,212 @@
+"""Ingesting a kiosk's sync batch: validate every record with shared/, store the good ones in one
+transaction keyed by (record id, revision), acknowledge retries, keep conflicts aside, answer downstream."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Connection, and_, insert, select
+
+from server.services import allocation
+from server.services import devices as device_service
+from server.services.audit import AuditEntry, append_many
+from server.services.devices import Device
+from server.storage.tables import corrections, participants, records, sync_conflicts
+from shared.errors import FieldProblem, RecordInvalid
+from shared.records import record_hash, utc_now
+from shared.study.model import Study
+from shared.sync.protocol import ALREADY_STORED, CONFLICT, PROTOCOL_VERSION, REJECTED, STORED, SyncRequest
+from shared.validation import validate_record
+
+MAX_CORRECTIONS_PER_ANSWER = 500
+
+
+@dataclass
+class _Outcome:
+    results: list[dict[str, Any]] = field(default_factory=list)
+    audit: list[AuditEntry] = field(default_factory=list)
+
+
+def _ids(rec: Any) -> tuple[Any, Any]:
+    if isinstance(rec, Mapping):
+        return rec.get("record_id"), rec.get("revision")
+    return None, None
+
+
+def _reject(rec: Any, problems: list[FieldProblem]) -> dict[str, Any]:
+    rid, rev = _ids(rec)
+    return {"record_id": rid, "revision": rev, "status": REJECTED,
+            "reason": "; ".join(p.message for p in problems), "problems": [p.as_dict() for p in problems]}
+
+
+def _problem(field_name: str, value: Any, allowed: str, message: str) -> list[FieldProblem]:
+    return [FieldProblem(field_name, value, allowed, message)]
+
+
+def _check_in_context(conn: Connection, study: Study, device: Device, rec: Mapping[str, Any], claimed_hash: Any,
+                      arms: dict[str, str], enrolled_by: dict[str, str]) -> list[FieldProblem]:
+    """Rules that need the server's state: hash, device, site, enrolment and allocation."""
+    if claimed_hash != record_hash(rec):
+        return _problem("content_hash", claimed_hash, "the SHA-256 of the record's canonical JSON",
+                        "content_hash does not match the record (changed in transit): the kiosk will resend it")
+    if rec["device_id"] != device.device_id:
+        return _problem("device_id", rec["device_id"], device.device_id,
+                        "device_id is not the device that sent the record")
+    if rec["site_id"] != device.site_id:
+        return _problem("site_id", rec["site_id"], device.site_id,
+                        f"this kiosk is enrolled for site {device.site_id}, not {rec['site_id']}")
+    pid = rec["participant_id"]
+    if rec["kind"] == "enrolment":
+        owner = enrolled_by.get(pid)
+        if owner is not None and owner != rec["record_id"]:
+            return _problem("participant_id", pid, "an unused participant id",
+                            f"participant id {pid} is already enrolled; ids are never reused")
+        data = rec["data"]
+        number = data["allocation_number"]
+        if pid != f"{device.site_id}-{number:03d}":
+            return _problem("participant_id", pid, f"{device.site_id}-{number:03d}",
+                            "the participant id must be the site prefix and the allocation number")
+        slot = allocation.entry(conn, device.site_id, number)
+        if slot is None or slot["arm"] != data["arm"]:
+            return _problem("data.arm", data["arm"], f"the arm at allocation number {number}",
+                            "the arm does not match the site's signed allocation list")
+        if allocation.granted_to(conn, device.site_id, slot["block"]) != device.device_id:
+            return _problem("data.allocation_number", number, "a number from a block granted to this kiosk",
+                            f"allocation number {number} was not granted to this kiosk")
+        taken = conn.execute(select(participants.c.participant_id).where(
+            participants.c.site_id == device.site_id, participants.c.allocation_number == number)).first()
+        if taken is not None:
+            return _problem("data.allocation_number", number, "an unused number",
+                            f"allocation number {number} was already used")
+        return []
+    if pid not in arms:
+        return _problem("participant_id", pid, "an enrolled participant",
+                        f"participant {pid} is not enrolled on the server: sync the enrolment first")
+    return []
+
+
+def ingest(conn: Connection, study: Study, device: Device, request: SyncRequest) -> dict[str, Any]:
+    """Store one batch in the caller's transaction and build the answer (results + downstream)."""
+    now = utc_now()
+    pids = {r.get("participant_id") for r in (i.record for i in request.items) if isinstance(r, Mapping)}
+    pids = {p for p in pids if isinstance(p, str)}
+    arms: dict[str, str] = {}
+    enrolled_by: dict[str, str] = {}
+    if pids:
+        for row in conn.execute(select(participants.c.participant_id, participants.c.arm,
+                                       participants.c.enrolment_record_id)
+                                .where(participants.c.participant_id.in_(pids))):
+            arms[row.participant_id] = row.arm
+            enrolled_by[row.participant_id] = row.enrolment_record_id
+    out = _Outcome()
+    valid: list[tuple[dict[str, Any], str]] = []
+    for item in request.items:
+        rec = item.record
+        try:
+            validate_record(rec, study, arm_code=arms.get(rec.get("participant_id"))
+                            if isinstance(rec, Mapping) else None)
+        except RecordInvalid as exc:
+            out.results.append(_reject(rec, exc.problems))
+            continue
+        problems = _check_in_context(conn, study, device, rec, item.content_hash, arms, enrolled_by)
+        if problems:
+            out.results.append(_reject(rec, problems))
+            continue
+        if rec["kind"] == "enrolment":
+            arms[rec["participant_id"]] = rec["data"]["arm"]
+            enrolled_by[rec["participant_id"]] = rec["record_id"]
+        valid.append((dict(rec), item.content_hash))
+    _store(conn, device, valid, out, now)
+    rejected = sum(1 for r in out.results if r["status"] == REJECTED)
+    counts = {s: sum(1 for r in out.results if r["status"] == s) for s in (STORED, ALREADY_STORED, CONFLICT)}
+    out.audit.append(AuditEntry(actor=f"device:{device.device_id}", action="sync.batch", entity_type="device",
+                                entity_id=device.device_id, new={**counts, REJECTED: rejected,
+                                                                  "received": len(request.items)}))
+    append_many(conn, out.audit, at=now)
+    device_service.touch(conn, device.device_id)
+    return {"protocol_version": PROTOCOL_VERSION, "results": out.results,
+            "downstream": downstream(conn, study, device, request.corrections_cursor)}
+
+
+def _store(conn: Connection, device: Device, valid: list[tuple[dict[str, Any], str]], out: _Outcome,
+           now: str) -> None:
+    if not valid:
+        return
+    record_ids = {r["record_id"] for r, _ in valid}
+    existing: dict[tuple[str, int], str] = {}
+    previous: dict[str, tuple[int, Any]] = {}
+    for row in conn.execute(select(records.c.record_id, records.c.revision, records.c.content_hash, records.c.body)
+                            .where(records.c.record_id.in_(record_ids))):
+        existing[(row.record_id, row.revision)] = row.content_hash
+        if row.record_id not in previous or previous[row.record_id][0] < row.revision:
+            previous[row.record_id] = (row.revision, json.loads(row.body)["data"])
+    new_rows: list[dict[str, Any]] = []
+    new_participants: list[dict[str, Any]] = []
+    for rec, digest in valid:
+        key = (rec["record_id"], rec["revision"])
+        ident = {"record_id": key[0], "revision": key[1]}
+        if key in existing:
+            if existing[key] == digest:
+                out.results.append({**ident, "status": ALREADY_STORED})
+                continue
+            already_kept = conn.execute(select(sync_conflicts.c.id).where(
+                sync_conflicts.c.record_id == key[0], sync_conflicts.c.revision == key[1],
+                sync_conflicts.c.received_hash == digest)).first()
+            if already_kept is None:
+                conn.execute(insert(sync_conflicts).values(
+                    record_id=key[0], revision=key[1], device_id=device.device_id, received_hash=digest,
+                    stored_hash=existing[key], body=json.dumps(rec, ensure_ascii=False), received_at=now))
+            reason = (f"record {key[0]} revision {key[1]} is already stored with different content; "
+                      "it was kept aside for a data manager and not merged")
+            out.results.append({**ident, "status": CONFLICT, "reason": reason})
+            out.audit.append(AuditEntry(actor=f"device:{device.device_id}", action="sync.conflict",
+                                        entity_type="record", entity_id=f"{key[0]}#{key[1]}",
+                                        new={"received_hash": digest, "stored_hash": existing[key]}))
+            continue
+        existing[key] = digest
+        old = previous.get(rec["record_id"])
+        previous[rec["record_id"]] = (rec["revision"], rec["data"])
+        new_rows.append({
+            "record_id": key[0], "revision": key[1], "kind": rec["kind"], "site_id": rec["site_id"],
+            "participant_id": rec["participant_id"], "visit_id": rec.get("visit_id"),
+            "instrument_id": rec.get("instrument_id"), "instrument_version": rec.get("instrument_version"),
+            "content_hash": digest, "body": json.dumps(rec, ensure_ascii=False), "device_id": device.device_id,
+            "collected_at": rec["collected_at"], "received_at": now,
+            "serious": bool(rec["kind"] == "adverse_event" and rec["data"].get("serious") is True)})
+        if rec["kind"] == "enrolment" and rec["revision"] == 1:
+            d = rec["data"]
+            new_participants.append({"participant_id": rec["participant_id"], "site_id": rec["site_id"],
+                                     "arm": d["arm"], "status": "enrolled", "enrolled_at": rec["collected_at"],
+                                     "enrolment_record_id": rec["record_id"],
+                                     "allocation_number": d["allocation_number"], "year_of_birth": d["year_of_birth"],
+                                     "sex": d["sex"]})
+        action = "create" if rec["revision"] == 1 else "correct"
+        out.audit.append(AuditEntry(actor=rec["entered_by"], action=f"{rec['kind']}.{action}", entity_type="record",
+                                    entity_id=f"{key[0]}#{key[1]}", old=None if old is None else old[1],
+                                    new=rec["data"], reason=rec.get("correction_reason")))
+        out.results.append({**ident, "status": STORED})
+    if new_rows:
+        conn.execute(insert(records), new_rows)
+    if new_participants:
+        conn.execute(insert(participants), new_participants)
+
+
+def downstream(conn: Connection, study: Study, device: Device, cursor: int) -> dict[str, Any]:
+    """What the kiosk needs back: its site's participants, the study version, data-manager corrections."""
+    people = [dict(r._mapping) for r in conn.execute(
+        select(participants.c.participant_id, participants.c.arm, participants.c.status)
+        .where(participants.c.site_id == device.site_id).order_by(participants.c.participant_id))]
+    rows = conn.execute(
+        select(corrections.c.seq, records.c.body, records.c.content_hash)
+        .join(records, and_(records.c.record_id == corrections.c.record_id,
+                            records.c.revision == corrections.c.revision))
+        .where(corrections.c.site_id == device.site_id, corrections.c.seq > cursor)
+        .order_by(corrections.c.seq).limit(MAX_CORRECTIONS_PER_ANSWER)).all()
+    return {"study_version": study.study.version, "participants": people,
+            "allocation": allocation.grants_for(conn, study, site_id=device.site_id, device_id=device.device_id),
+            "corrections": [{"record": json.loads(r.body), "content_hash": r.content_hash} for r in rows],
+            "corrections_cursor": rows[-1].seq if rows else cursor}
+

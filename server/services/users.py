@@ -1,0 +1,39 @@
+"""Staff accounts: Argon2id password hashes, roles and sites."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from argon2 import PasswordHasher
+from sqlalchemy import Connection, insert, select
+
+from server.services.audit import AuditEntry, append
+from server.services.errors import InvalidInput
+from server.storage.tables import users
+from shared.records import utc_now
+
+ROLES = ("admin", "data_manager", "investigator", "nurse", "monitor")
+MIN_PASSWORD = 12
+hasher = PasswordHasher()  # argon2-cffi defaults: Argon2id
+
+
+def add_user(conn: Connection, *, username: str, password: str, roles: Iterable[str], sites: Iterable[str],
+             actor: str, display_name: str | None = None) -> None:
+    """Create an account. Raises InvalidInput naming what is wrong."""
+    roles, sites = list(roles), list(sites)
+    if not username or not username.replace("_", "").replace(".", "").isalnum() or len(username) > 64:
+        raise InvalidInput("A username is 1-64 letters, digits, '.' or '_'.")
+    bad = [r for r in roles if r not in ROLES]
+    if not roles or bad:
+        raise InvalidInput(f"Roles must be among {', '.join(ROLES)}; got {', '.join(roles) or 'none'}.")
+    if len(password) < MIN_PASSWORD:
+        raise InvalidInput(f"A password has at least {MIN_PASSWORD} characters.")
+    if conn.execute(select(users.c.username).where(users.c.username == username)).first():
+        raise InvalidInput(f"User {username!r} already exists; use `trialpro-server user reset` to change it.")
+    now = utc_now()
+    conn.execute(insert(users).values(username=username, display_name=display_name or username,
+                                      password_hash=hasher.hash(password), roles=",".join(roles),
+                                      sites=",".join(sites), disabled=False, failed_logins=0,
+                                      created_at=now, password_changed_at=now))
+    append(conn, AuditEntry(actor=actor, action="user.create", entity_type="user", entity_id=username,
+                            new={"roles": roles, "sites": sites}))

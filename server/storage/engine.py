@@ -1,0 +1,69 @@
+"""Opening the server database: SQLite in the data dir by default (WAL), PostgreSQL when DATABASE_URL says so.
+
+SQLite transactions start with BEGIN IMMEDIATE so that concurrent writers queue
+instead of failing half-way; every connection gets WAL, synchronous=FULL and a
+busy timeout.
+"""
+
+from __future__ import annotations
+
+import os
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event
+
+SQLITE_FILE = "trialpro.sqlite3"
+
+
+def database_url(data_dir: Path | None) -> str:
+    """DATABASE_URL when set (postgresql://… becomes psycopg 3), else the SQLite file in ``data_dir``."""
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        if url.startswith("postgresql://"):
+            url = "postgresql+psycopg://" + url[len("postgresql://"):]
+        return url
+    if data_dir is None:
+        raise ValueError("either DATABASE_URL or a data directory is needed")
+    return f"sqlite:///{Path(data_dir).resolve() / SQLITE_FILE}"
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode = WAL")
+    cur.execute("PRAGMA synchronous = FULL")
+    cur.execute("PRAGMA foreign_keys = ON")
+    cur.execute("PRAGMA busy_timeout = 30000")
+    cur.close()
+
+
+def make_engine(url: str) -> Engine:
+    """An Engine for ``url`` with our SQLite settings applied on every connection."""
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        event.listen(engine, "connect", _sqlite_pragmas)
+
+        @event.listens_for(engine, "begin")
+        def _begin_immediate(conn: Any) -> None:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+        return engine
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+
+
+def alembic_config() -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(resources.files("migrations") / "server"))
+    return cfg
+
+
+def migrate(engine: Engine) -> None:
+    """Upgrade the schema to the newest Alembic revision (idempotent)."""
+    cfg = alembic_config()
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")

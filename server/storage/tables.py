@@ -1,0 +1,169 @@
+"""The server schema as SQLAlchemy Core tables (Alembic migrations in migrations/server/ create them)."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Integer,
+    LargeBinary,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData()
+
+devices = Table(
+    "devices", metadata,
+    Column("device_id", String(64), primary_key=True),
+    Column("site_id", String(16), nullable=False),
+    Column("label", String(200), nullable=False),
+    Column("token_digest", String(64), nullable=False, unique=True),
+    Column("enrolled_at", String(32), nullable=False),
+    Column("revoked_at", String(32)),
+    Column("last_seen_at", String(32)),
+)
+
+enrolment_codes = Table(
+    "enrolment_codes", metadata,
+    Column("code_digest", String(64), primary_key=True),
+    Column("site_id", String(16), nullable=False),
+    Column("created_by", String(100), nullable=False),
+    Column("created_at", String(32), nullable=False),
+    Column("expires_at", String(32), nullable=False),
+    Column("used_at", String(32)),
+    Column("device_id", String(64)),
+)
+
+participants = Table(
+    "participants", metadata,
+    Column("participant_id", String(32), primary_key=True),
+    Column("site_id", String(16), nullable=False, index=True),
+    Column("arm", String(20), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("enrolled_at", String(32), nullable=False),
+    Column("enrolment_record_id", String(36), nullable=False),
+    Column("allocation_number", Integer, nullable=False),
+    Column("year_of_birth", Integer, nullable=False),
+    Column("sex", String(1), nullable=False),
+)
+
+records = Table(
+    "records", metadata,
+    Column("record_id", String(36), nullable=False),
+    Column("revision", Integer, nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("site_id", String(16), nullable=False),
+    Column("participant_id", String(32), nullable=False, index=True),
+    Column("visit_id", String(32)),
+    Column("instrument_id", String(64)),
+    Column("instrument_version", String(16)),
+    Column("content_hash", String(80), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("device_id", String(64), nullable=False),
+    Column("collected_at", String(32), nullable=False),
+    Column("received_at", String(32), nullable=False),
+    Column("serious", Boolean, nullable=False, default=False),
+    PrimaryKeyConstraint("record_id", "revision"),
+)
+
+corrections = Table(
+    "corrections", metadata,
+    Column("seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("site_id", String(16), nullable=False, index=True),
+    Column("record_id", String(36), nullable=False),
+    Column("revision", Integer, nullable=False),
+    Column("created_at", String(32), nullable=False),
+)
+
+sync_conflicts = Table(
+    "sync_conflicts", metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("record_id", String(36), nullable=False),
+    Column("revision", Integer, nullable=False),
+    Column("device_id", String(64), nullable=False),
+    Column("received_hash", String(80), nullable=False),
+    Column("stored_hash", String(80), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("received_at", String(32), nullable=False),
+    Column("resolved_at", String(32)),
+    Column("resolved_by", String(100)),
+    Column("resolution", Text),
+    UniqueConstraint("record_id", "revision", "received_hash", name="uq_conflict_once"),
+)
+
+audit_log = Table(
+    "audit_log", metadata,
+    Column("seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=False),
+    Column("at", String(32), nullable=False),
+    Column("actor", String(100), nullable=False),
+    Column("action", String(64), nullable=False),
+    Column("entity_type", String(32), nullable=False),
+    Column("entity_id", String(100), nullable=False),
+    Column("old", Text),
+    Column("new", Text),
+    Column("reason", Text),
+    Column("prev_hash", String(80), nullable=False),
+    Column("entry_hash", String(80), nullable=False),
+)
+
+audit_head = Table(
+    "audit_head", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("seq", BigInteger().with_variant(Integer, "sqlite"), nullable=False),
+    Column("entry_hash", String(80), nullable=False),
+)
+
+server_keys = Table(
+    "server_keys", metadata,
+    Column("purpose", String(32), primary_key=True),
+    Column("private_key", LargeBinary, nullable=False),
+    Column("public_key", LargeBinary, nullable=False),
+    Column("created_at", String(32), nullable=False),
+)
+
+allocation_lists = Table(
+    "allocation_lists", metadata,
+    Column("list_id", String(36), primary_key=True),
+    Column("site_id", String(16), nullable=False, index=True),
+    Column("signed", Text, nullable=False),
+    Column("first_block", Integer, nullable=False),
+    Column("last_block", Integer, nullable=False),
+    Column("last_number", Integer, nullable=False),
+    Column("created_at", String(32), nullable=False),
+)
+
+allocation_grants = Table(
+    "allocation_grants", metadata,
+    Column("site_id", String(16), nullable=False),
+    Column("block", Integer, nullable=False),
+    Column("list_id", String(36), nullable=False),
+    Column("device_id", String(64), nullable=False, index=True),
+    Column("granted_at", String(32), nullable=False),
+    PrimaryKeyConstraint("site_id", "block"),
+)
+
+settings = Table(
+    "settings", metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+users = Table(
+    "users", metadata,
+    Column("username", String(64), primary_key=True),
+    Column("display_name", String(200), nullable=False),
+    Column("password_hash", String(200), nullable=False),
+    Column("roles", String(200), nullable=False),        # comma-separated: admin,data_manager,...
+    Column("sites", String(200), nullable=False),        # comma-separated site ids
+    Column("disabled", Boolean, nullable=False, default=False),
+    Column("failed_logins", Integer, nullable=False, default=0),
+    Column("locked_until", String(32)),
+    Column("created_at", String(32), nullable=False),
+    Column("password_changed_at", String(32), nullable=False),
+)

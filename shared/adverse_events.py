@@ -1,0 +1,132 @@
+"""Adverse events: CTCAE v5.0 grade, ICH E2A seriousness, WHO-UMC causality per drug, and their rules."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from shared.errors import FieldProblem
+from shared.instruments.model import Text
+
+CTCAE_GRADES: dict[int, Text] = {
+    1: Text(en="Mild; asymptomatic or mild symptoms; clinical or diagnostic observations only; "
+               "intervention not indicated",
+            zh="轻度；无症状或轻微症状；仅需临床或诊断观察；无需干预"),
+    2: Text(en="Moderate; minimal, local or non-invasive intervention indicated; "
+               "limiting age-appropriate instrumental ADL",
+            zh="中度；需要较小、局部或非侵入性干预；影响与年龄相适应的工具性日常生活活动"),
+    3: Text(en="Severe or medically significant but not immediately life-threatening; "
+               "hospitalisation or prolongation indicated; disabling; limiting self-care ADL",
+            zh="重度或具有重要医学意义但不会立即危及生命；需要住院或延长住院时间；致残；影响自理性日常生活活动"),
+    4: Text(en="Life-threatening consequences; urgent intervention indicated",
+            zh="危及生命；需要紧急干预"),
+    5: Text(en="Death related to the adverse event", zh="与不良事件相关的死亡"),
+}
+
+SERIOUSNESS_CRITERIA: dict[str, Text] = {
+    "death": Text(en="Results in death", zh="导致死亡"),
+    "life_threatening": Text(en="Is life-threatening", zh="危及生命"),
+    "hospitalisation": Text(en="Requires or prolongs inpatient hospitalisation", zh="需要住院或延长住院时间"),
+    "disability": Text(en="Results in persistent or significant disability/incapacity",
+                       zh="导致永久或显著的残疾/功能丧失"),
+    "congenital_anomaly": Text(en="Is a congenital anomaly/birth defect", zh="先天异常/出生缺陷"),
+    "medically_important": Text(en="Is another medically important event", zh="其他重要医学事件"),
+}
+
+CAUSALITY: dict[str, Text] = {
+    "certain": Text(en="Certain", zh="肯定有关"),
+    "probable": Text(en="Probable/likely", zh="很可能有关"),
+    "possible": Text(en="Possible", zh="可能有关"),
+    "unlikely": Text(en="Unlikely", zh="可能无关"),
+    "conditional": Text(en="Conditional/unclassified", zh="待评价"),
+    "unassessable": Text(en="Unassessable/unclassifiable", zh="无法评价"),
+    "not_applicable": Text(en="Not applicable (drug not given in this arm)", zh="不适用（本组未使用该药）"),
+}
+
+ACTIONS: dict[str, Text] = {
+    "none": Text(en="Dose not changed", zh="剂量未改变"),
+    "reduced": Text(en="Dose reduced", zh="减量"),
+    "interrupted": Text(en="Drug interrupted", zh="暂停用药"),
+    "withdrawn": Text(en="Drug withdrawn", zh="停药"),
+    "not_applicable": Text(en="Not applicable", zh="不适用"),
+}
+
+OUTCOMES: dict[str, Text] = {
+    "recovered": Text(en="Recovered/resolved", zh="已痊愈"),
+    "recovering": Text(en="Recovering/resolving", zh="正在恢复"),
+    "not_recovered": Text(en="Not recovered/not resolved", zh="未恢复"),
+    "recovered_with_sequelae": Text(en="Recovered with sequelae", zh="痊愈伴后遗症"),
+    "fatal": Text(en="Fatal", zh="死亡"),
+    "unknown": Text(en="Unknown", zh="未知"),
+}
+
+DRUGS = ("il2", "rapamycin")
+AE_FIELDS = ("term", "onset_date", "end_date", "grade", "serious", "serious_criteria",
+             "causality_il2", "causality_rapamycin", "action_il2", "action_rapamycin", "outcome",
+             "source_symptom", "visit_id")
+
+
+def is_serious(criteria: list[str]) -> bool:
+    """ICH E2A: any ticked criterion makes the event serious."""
+    return bool(criteria)
+
+
+def validate_adverse_event(data: Any) -> list[FieldProblem]:
+    """Every problem with an adverse-event report, including the cross-field rules."""
+    from shared.validation import _is_int, parse_date
+
+    if not isinstance(data, Mapping):
+        return [FieldProblem("data", data, "an object", "data: must be an object")]
+    p: list[FieldProblem] = []
+
+    def add(field: str, allowed: str, why: str) -> None:
+        value = data.get(field)
+        p.append(FieldProblem(f"data.{field}", value, allowed,
+                              f"data.{field}: {why} (got {value!r}; allowed: {allowed})"))
+
+    for key in sorted(set(data) - set(AE_FIELDS)):
+        add(key, ", ".join(AE_FIELDS), "is not a field of an adverse event")
+    term = data.get("term")
+    if not isinstance(term, str) or not term.strip() or len(term) > 200:
+        add("term", "a term of 1-200 characters", "is required")
+    onset = parse_date(data.get("onset_date"), "data.onset_date", p)
+    end = None
+    if data.get("end_date") is not None:
+        end = parse_date(data.get("end_date"), "data.end_date", p)
+    if onset and end and end < onset:
+        add("end_date", "on or after the onset date", "is before the onset date")
+    grade = data.get("grade")
+    if not _is_int(grade) or grade not in CTCAE_GRADES:
+        add("grade", "CTCAE grade 1, 2, 3, 4 or 5", "is not a CTCAE grade")
+        grade = None
+    criteria = data.get("serious_criteria")
+    if not isinstance(criteria, list) or any(c not in SERIOUSNESS_CRITERIA for c in criteria) \
+            or len(set(criteria)) != len(criteria):
+        add("serious_criteria", "a list of distinct " + ", ".join(SERIOUSNESS_CRITERIA),
+            "is not a list of seriousness criteria")
+        criteria = None
+    serious = data.get("serious")
+    if not isinstance(serious, bool):
+        add("serious", "true or false", "must be true or false")
+    elif criteria is not None and serious != is_serious(criteria):
+        add("serious", "true exactly when a seriousness criterion is ticked",
+            "does not match the ticked seriousness criteria")
+    if grade == 5 and (criteria is None or "death" not in criteria or serious is not True):
+        add("grade", "grade 5 only with serious = yes and 'death' ticked",
+            "grade 5 (death) requires the event to be serious with death as a criterion")
+    if criteria is not None and "death" in criteria and grade is not None and grade != 5:
+        add("serious_criteria", "'death' only with grade 5", "death as a criterion requires CTCAE grade 5")
+    if data.get("outcome") not in OUTCOMES:
+        add("outcome", ", ".join(OUTCOMES), "is not an outcome")
+    elif (data.get("outcome") == "fatal") != (grade == 5) and grade is not None:
+        add("outcome", "'fatal' exactly when grade is 5", "does not match the grade")
+    for drug in DRUGS:
+        if data.get(f"causality_{drug}") not in CAUSALITY:
+            add(f"causality_{drug}", ", ".join(CAUSALITY), "is not a WHO-UMC causality category")
+        if data.get(f"action_{drug}") not in ACTIONS:
+            add(f"action_{drug}", ", ".join(ACTIONS), "is not an action taken")
+    if data.get("source_symptom") is not None and not isinstance(data.get("source_symptom"), str):
+        add("source_symptom", "a symptom id or null", "must be text")
+    if data.get("visit_id") is not None and not isinstance(data.get("visit_id"), str):
+        add("visit_id", "a visit id or null", "must be text")
+    return p

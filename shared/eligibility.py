@@ -1,0 +1,124 @@
+"""Screening: the eligibility checklist of the study file, assessed the same way on kiosk and server."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from shared.errors import FieldProblem
+from shared.study.model import Study
+
+SEXES = ("F", "M", "U")
+
+
+@dataclass(frozen=True)
+class Failure:
+    """One criterion a participant does not meet, with the reason in plain words."""
+
+    criterion_id: str
+    text: str
+    reason: str
+
+
+def age_in_year(year_of_birth: int, on: date) -> int:
+    """Age reached during the year of ``on``: only the year of birth is stored (pseudonymity)."""
+    return on.year - year_of_birth
+
+
+def assess_eligibility(study: Study, *, year_of_birth: int | None, screening_date: date | None,
+                       consent_date: date | None, baseline_essdai: int | None,
+                       attested: Mapping[str, bool]) -> list[Failure]:
+    """Every failed criterion (empty list = eligible).
+
+    ``attested`` maps the "attest" criteria ids to the staff's answer: for an
+    inclusion criterion True means met; for an exclusion criterion True means present.
+    A criterion not answered is a failure, never assumed.
+    """
+    info = study.study
+    failures: list[Failure] = []
+    for crit in study.inclusion:
+        reason = None
+        if crit.check == "age":
+            if year_of_birth is None or screening_date is None:
+                reason = "year of birth or screening date missing"
+            else:
+                age = age_in_year(year_of_birth, screening_date)
+                if not info.min_age <= age <= info.max_age:
+                    reason = f"age {age} is outside {info.min_age}-{info.max_age}"
+        elif crit.check == "essdai":
+            if baseline_essdai is None:
+                reason = f"no {info.eligibility_essdai_visit} ESSDAI recorded"
+            elif baseline_essdai < info.min_essdai:
+                reason = f"ESSDAI {baseline_essdai} is below {info.min_essdai}"
+        elif crit.check == "consent":
+            if consent_date is None:
+                reason = "no consent date"
+            elif screening_date is not None and consent_date > screening_date:
+                reason = "consent date is after the screening date"
+        else:
+            answer = attested.get(crit.id)
+            if answer is None:
+                reason = "not answered"
+            elif answer is not True:
+                reason = "not met"
+        if reason:
+            failures.append(Failure(crit.id, crit.text, reason))
+    for crit in study.exclusion:
+        answer = attested.get(crit.id)
+        if answer is None:
+            failures.append(Failure(crit.id, crit.text, "not answered"))
+        elif answer is not False:
+            failures.append(Failure(crit.id, crit.text, "present (excludes the participant)"))
+    return failures
+
+
+def validate_enrolment_data(data: Any, study: Study) -> list[FieldProblem]:
+    """Problems with an enrolment record's data, including any failed eligibility criterion."""
+    from shared.validation import _is_int, parse_date
+
+    if not isinstance(data, Mapping):
+        return [FieldProblem("data", data, "an object", "data: must be an object")]
+    p: list[FieldProblem] = []
+    allowed_keys = {"year_of_birth", "sex", "screening_date", "consent_date", "criteria",
+                    "baseline_essdai", "arm", "allocation_number", "allocation_list_id"}
+    for key in sorted(set(data) - allowed_keys):
+        p.append(FieldProblem(f"data.{key}", data[key], ", ".join(sorted(allowed_keys)),
+                              f"data.{key}: is not a field of an enrolment"))
+    yob = data.get("year_of_birth")
+    if not _is_int(yob) or not 1900 <= yob <= 2100:
+        p.append(FieldProblem("data.year_of_birth", yob, "a year like 1970",
+                              f"data.year_of_birth: must be a 4-digit year (got {yob!r})"))
+        yob = None
+    if data.get("sex") not in SEXES:
+        p.append(FieldProblem("data.sex", data.get("sex"), "F, M or U",
+                              f"data.sex: must be F, M or U (got {data.get('sex')!r})"))
+    screening = parse_date(data.get("screening_date"), "data.screening_date", p)
+    consent = parse_date(data.get("consent_date"), "data.consent_date", p)
+    essdai = data.get("baseline_essdai")
+    if not _is_int(essdai) or not 0 <= essdai <= 123:
+        p.append(FieldProblem("data.baseline_essdai", essdai, "a whole number 0-123",
+                              f"data.baseline_essdai: must be a whole number 0-123 (got {essdai!r})"))
+        essdai = None
+    criteria = data.get("criteria")
+    if not isinstance(criteria, Mapping) or not all(isinstance(v, bool) for v in criteria.values()):
+        p.append(FieldProblem("data.criteria", criteria, "an object of criterion id -> true/false",
+                              "data.criteria: must map criterion ids to true or false"))
+        criteria = {}
+    arms = [a.code for a in study.arms]
+    if data.get("arm") not in arms:
+        p.append(FieldProblem("data.arm", data.get("arm"), ", ".join(arms),
+                              f"data.arm: must be one of {', '.join(arms)} (got {data.get('arm')!r})"))
+    if not _is_int(data.get("allocation_number")) or data["allocation_number"] < 1:
+        p.append(FieldProblem("data.allocation_number", data.get("allocation_number"), "a whole number >= 1",
+                              "data.allocation_number: must be the allocation list position"))
+    if not isinstance(data.get("allocation_list_id"), str):
+        p.append(FieldProblem("data.allocation_list_id", data.get("allocation_list_id"), "an id",
+                              "data.allocation_list_id: must name the allocation list used"))
+    if not p:
+        for f in assess_eligibility(study, year_of_birth=yob, screening_date=screening,
+                                    consent_date=consent, baseline_essdai=essdai, attested=criteria):
+            p.append(FieldProblem(f"data.criteria.{f.criterion_id}", criteria.get(f.criterion_id),
+                                  "eligible", f"{f.criterion_id} ({f.text}): {f.reason}"))
+    return p

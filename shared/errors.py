@@ -1,0 +1,94 @@
+"""The one catalogue of user-facing problems.
+
+Every refusal the system makes is a ``TrialproError`` with a stable dotted code,
+a message that tells the user what to do next, and structured details. The
+server turns them into RFC 9457 problem details (server/api/errors.py); the
+client shows the message in a dialog. Nothing else formats errors.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class FieldProblem:
+    """One refused field: which field, what value was given, and what is allowed."""
+
+    field: str
+    value: Any
+    allowed: str
+    message: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"field": self.field, "value": _jsonable(self.value), "allowed": self.allowed,
+                "message": self.message}
+
+
+def _jsonable(value: Any) -> Any:
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    return repr(value)
+
+
+class TrialproError(Exception):
+    """Base of every error a user may see. ``code`` is stable; ``status`` is the HTTP status."""
+
+    code = "trialpro.error"
+    status = 400
+    title = "Request refused"
+
+    def __init__(self, message: str, *, details: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details or {}
+
+
+class RecordInvalid(TrialproError):
+    """A record or answer set broke one or more rules; ``problems`` lists every broken field."""
+
+    code = "record.invalid"
+    status = 422
+    title = "Record refused"
+
+    def __init__(self, problems: list[FieldProblem], *, context: str = "record") -> None:
+        self.problems = list(problems)
+        lines = "; ".join(p.message for p in self.problems)
+        super().__init__(f"The {context} was not accepted: {lines}",
+                         details={"problems": [p.as_dict() for p in self.problems]})
+
+
+class StudyFileError(TrialproError):
+    """The study file cannot be used; the message names the field and what is wrong."""
+
+    code = "study.file_invalid"
+    title = "Study file invalid"
+
+
+class UnknownInstrument(TrialproError):
+    """A record names an instrument (or version) this software does not define."""
+
+    code = "instrument.unknown"
+    status = 422
+    title = "Unknown instrument"
+
+
+class NotEligible(TrialproError):
+    """A participant failed one or more eligibility criteria and cannot be enrolled."""
+
+    code = "enrolment.not_eligible"
+    status = 422
+    title = "Participant not eligible"
+
+
+class AllocationError(TrialproError):
+    """The allocation list is missing, exhausted or its signature does not hold."""
+
+    code = "randomisation.allocation"
+    status = 409
+    title = "Allocation unavailable"

@@ -1,0 +1,106 @@
+"""Sync protocol v1: what a kiosk sends, what the server answers (see docs/sync-protocol.md).
+
+Request  ``POST /api/v1/sync``  (``Authorization: Bearer <device token>``)::
+
+    {"protocol_version": 1, "study_version": "1.0.0", "corrections_cursor": 0,
+     "records": [{"record": {<envelope>}, "content_hash": "sha256:..."}, ...]}
+
+Answer ``200``::
+
+    {"protocol_version": 1,
+     "results": [{"record_id", "revision", "status", "reason", "problems"}],
+     "downstream": {"study_version", "participants", "corrections", "corrections_cursor"}}
+
+``status`` is one of ``stored`` (new), ``already_stored`` (same id, revision and hash:
+an idempotent retry), ``conflict`` (same id and revision, different hash: kept aside
+for a data manager) or ``rejected`` (failed validation). The kiosk removes a record
+from its outbox only on ``stored`` or ``already_stored`` for exactly that id and revision.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from shared.errors import TrialproError
+
+PROTOCOL_VERSION = 1
+MAX_BATCH_RECORDS = 500
+MAX_BODY_BYTES = 8 * 1024 * 1024
+
+STORED = "stored"
+ALREADY_STORED = "already_stored"
+CONFLICT = "conflict"
+REJECTED = "rejected"
+ACKNOWLEDGED = (STORED, ALREADY_STORED)
+
+
+class SyncRequestInvalid(TrialproError):
+    """The sync request as a whole is malformed (individual bad records are reported per record)."""
+
+    code = "sync.request_invalid"
+    status = 400
+    title = "Sync request invalid"
+
+
+class ProtocolMismatch(TrialproError):
+    """The kiosk speaks a protocol version this server does not."""
+
+    code = "sync.protocol_version"
+    status = 409
+    title = "Sync protocol version not supported"
+
+
+@dataclass(frozen=True)
+class SyncItem:
+    """One record as sent: the envelope and the hash the kiosk computed over it."""
+
+    record: Any
+    content_hash: Any
+
+
+@dataclass(frozen=True)
+class SyncRequest:
+    study_version: str
+    corrections_cursor: int
+    items: list[SyncItem]
+
+
+def build_request(*, study_version: str, corrections_cursor: int,
+                  items: list[tuple[Mapping[str, Any], str]]) -> dict[str, Any]:
+    """The JSON body of a sync request."""
+    return {"protocol_version": PROTOCOL_VERSION, "study_version": study_version,
+            "corrections_cursor": corrections_cursor,
+            "records": [{"record": dict(r), "content_hash": h} for r, h in items]}
+
+
+def parse_request(payload: Any) -> SyncRequest:
+    """Check the outer shape of a sync request; record contents are validated one by one later."""
+    if not isinstance(payload, Mapping):
+        raise SyncRequestInvalid("The sync request body must be a JSON object; update the kiosk software.")
+    version = payload.get("protocol_version")
+    if version != PROTOCOL_VERSION:
+        raise ProtocolMismatch(f"This server speaks sync protocol {PROTOCOL_VERSION}, the kiosk sent "
+                               f"{version!r}; update the kiosk software.",
+                               details={"supported": [PROTOCOL_VERSION], "received": version})
+    records = payload.get("records")
+    if not isinstance(records, list):
+        raise SyncRequestInvalid("'records' must be a list of {record, content_hash} objects.")
+    if len(records) > MAX_BATCH_RECORDS:
+        raise SyncRequestInvalid(f"A batch holds at most {MAX_BATCH_RECORDS} records; this one has "
+                                 f"{len(records)}. Send smaller batches.",
+                                 details={"max_records": MAX_BATCH_RECORDS})
+    cursor = payload.get("corrections_cursor", 0)
+    if not isinstance(cursor, int) or isinstance(cursor, bool) or cursor < 0:
+        raise SyncRequestInvalid("'corrections_cursor' must be a whole number >= 0.")
+    study_version = payload.get("study_version")
+    if not isinstance(study_version, str):
+        raise SyncRequestInvalid("'study_version' must be the study file version the kiosk holds.")
+    items = []
+    for i, entry in enumerate(records):
+        if not isinstance(entry, Mapping) or set(entry) != {"record", "content_hash"}:
+            raise SyncRequestInvalid(f"records[{i}] must be an object with exactly 'record' and "
+                                     "'content_hash'.", details={"index": i})
+        items.append(SyncItem(entry["record"], entry["content_hash"]))
+    return SyncRequest(study_version=study_version, corrections_cursor=cursor, items=items)

@@ -1,0 +1,239 @@
+"""The one validator both the kiosk and the server call.
+
+Every refusal names the field, the value given and what is allowed. Nothing is
+coerced: "5" is not 5, 5.0 is not a whole number, true is not 1. A silent fix
+would change what the participant meant.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import uuid
+from collections.abc import Mapping
+from datetime import date, datetime
+from typing import Any
+
+from shared.errors import FieldProblem, RecordInvalid, UnknownInstrument
+from shared.instruments import get_instrument
+from shared.instruments.model import Instrument, Item, ResponseType
+from shared.records import ENVELOPE_FIELDS, KINDS
+from shared.study.model import PARTICIPANT_ID, Study
+
+_UTC_TS = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$")
+_LOCAL_TS = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?[+-]\d{2}:\d{2}$")
+MAX_REASON = 500
+
+
+def _is_int(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _is_number(v: Any) -> bool:
+    return (isinstance(v, int | float) and not isinstance(v, bool)) and math.isfinite(v)
+
+
+def check_answer(item: Item, value: Any, field: str) -> FieldProblem | None:
+    """Check one non-missing answer against its item; None when acceptable."""
+    allowed = item.allowed_text()
+
+    def bad(why: str) -> FieldProblem:
+        return FieldProblem(field, value, allowed, f"{field}: {why} (got {value!r}; allowed: {allowed})")
+
+    rt = item.response
+    if rt in (ResponseType.INTEGER, ResponseType.VAS_MM):
+        if not _is_int(value):
+            return bad("must be a whole number")
+    elif rt is ResponseType.NUMBER:
+        if not _is_number(value):
+            return bad("must be a number")
+        if round(float(value), item.decimals) != float(value):
+            return bad(f"has more than {item.decimals} decimal place(s)")
+    elif rt is ResponseType.CHOICE:
+        if value not in item.choice_codes() or type(value) is not type(item.choice_codes()[0]):
+            return bad("is not one of the allowed answers")
+        return None
+    elif rt is ResponseType.BOOLEAN:
+        return None if isinstance(value, bool) else bad("must be true or false")
+    elif rt is ResponseType.TEXT:
+        if not isinstance(value, str):
+            return bad("must be text")
+        if len(value) > item.max_length:
+            return bad("is too long")
+        return None
+    if item.minimum is not None and value < item.minimum:
+        return bad("is below the allowed range")
+    if item.maximum is not None and value > item.maximum:
+        return bad("is above the allowed range")
+    return None
+
+
+def validate_answers(instrument: Instrument, answers: Any, *, drugs: frozenset[str] | None,
+                     prefix: str = "data") -> list[FieldProblem]:
+    """Every problem with ``answers`` for ``instrument`` as asked of a participant taking ``drugs``."""
+    if not isinstance(answers, Mapping):
+        return [FieldProblem(prefix, answers, "an object of item answers",
+                             f"{prefix}: must be an object of item answers")]
+    if instrument.arm_specific and drugs is None:
+        return [FieldProblem("participant_id", None, "an enrolled participant with an arm",
+                             f"{instrument.id} depends on the participant's arm, which is not known: "
+                             "sync or record the enrolment first")]
+    asked = {it.id: it for it in instrument.items_for(drugs)}
+    problems: list[FieldProblem] = []
+    for key in answers:
+        if key not in asked:
+            why = ("is not asked of this participant's arm" if key in {i.id for i in instrument.items}
+                   else f"is not an item of {instrument.id} {instrument.version}")
+            problems.append(FieldProblem(f"{prefix}.{key}", answers[key], ", ".join(asked),
+                                         f"{prefix}.{key}: {why}; allowed items: {', '.join(asked)}"))
+    for item in asked.values():
+        field = f"{prefix}.{item.id}"
+        value = answers.get(item.id)
+        required = item.required or (
+            item.required_if is not None and answers.get(item.required_if.item_id) in item.required_if.values)
+        if value is None:
+            if required:
+                problems.append(FieldProblem(field, None, item.allowed_text(),
+                                             f"{field}: is required but was not answered "
+                                             f"(allowed: {item.allowed_text()})"))
+            continue
+        if (item.required_if is not None and not item.required
+                and answers.get(item.required_if.item_id) not in item.required_if.values):
+            problems.append(FieldProblem(field, value, "no answer",
+                                         f"{field}: must be empty unless {item.required_if.item_id} is "
+                                         f"{' or '.join(map(repr, item.required_if.values))}"))
+            continue
+        problem = check_answer(item, value, field)
+        if problem:
+            problems.append(problem)
+    return problems
+
+
+def _check_envelope(record: Mapping[str, Any], study: Study) -> list[FieldProblem]:
+    p: list[FieldProblem] = []
+
+    def add(field: str, allowed: str, why: str) -> None:
+        value = record.get(field)
+        p.append(FieldProblem(field, value, allowed, f"{field}: {why} (got {value!r}; allowed: {allowed})"))
+
+    unknown = sorted(set(record) - set(ENVELOPE_FIELDS))
+    for key in unknown:
+        p.append(FieldProblem(key, record[key], "the record envelope fields",
+                              f"{key}: is not a field of a record"))
+    rid = record.get("record_id")
+    try:
+        if not isinstance(rid, str) or str(uuid.UUID(rid)) != rid:
+            raise ValueError
+    except ValueError:
+        add("record_id", "a lower-case UUID string", "is not a UUID in canonical form")
+    rev = record.get("revision")
+    if not _is_int(rev) or rev < 1:
+        add("revision", "a whole number >= 1", "is not a valid revision")
+    if record.get("kind") not in KINDS:
+        add("kind", " or ".join(KINDS), "is not a known kind of record")
+    if record.get("study_id") != study.study.id:
+        add("study_id", study.study.id, "is not this study")
+    if not isinstance(record.get("study_version"), str):
+        add("study_version", "a study file version string", "is missing")
+    site_ids = {s.id for s in study.sites}
+    if record.get("site_id") not in site_ids:
+        add("site_id", ", ".join(sorted(site_ids)), "is not a site of this study")
+    pid = record.get("participant_id")
+    match = PARTICIPANT_ID.match(pid) if isinstance(pid, str) else None
+    if not match:
+        add("participant_id", "SITE-NNN, e.g. PKU-001", "is not a participant id")
+    elif match["site"] != record.get("site_id"):
+        add("participant_id", f"an id starting with {record.get('site_id')}-",
+            "does not belong to the record's site")
+    for field, pattern, allowed in (("collected_at", _UTC_TS, "UTC ISO 8601 like 2026-03-01T08:00:00Z"),
+                                    ("collected_at_local", _LOCAL_TS,
+                                     "ISO 8601 with offset like 2026-03-01T16:00:00+08:00")):
+        value = record.get(field)
+        if not isinstance(value, str) or not pattern.match(value) or not _parses(value):
+            add(field, allowed, "is not a valid timestamp")
+    for field in ("entered_by", "device_id"):
+        value = record.get(field)
+        if not isinstance(value, str) or not value.strip() or len(value) > 100:
+            add(field, "a non-empty identifier of at most 100 characters", "is missing or invalid")
+    reason = record.get("correction_reason")
+    if _is_int(rev) and rev > 1:
+        if not isinstance(reason, str) or not reason.strip() or len(reason) > MAX_REASON:
+            add("correction_reason", f"a reason of 1-{MAX_REASON} characters",
+                "is required for a correction (revision > 1)")
+    elif reason is not None:
+        add("correction_reason", "null for a first entry", "must be empty on revision 1")
+    return p
+
+
+def _parses(value: str) -> bool:
+    try:
+        datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return False
+    return True
+
+
+def validate_record(record: Any, study: Study, *, arm_code: str | None = None) -> None:
+    """Check a whole record envelope and its data. Raises RecordInvalid listing every problem.
+
+    ``arm_code`` is the participant's arm where known (needed for arm-specific instruments).
+    """
+    if not isinstance(record, Mapping):
+        raise RecordInvalid([FieldProblem("record", record, "an object", "record: must be a JSON object")])
+    problems = _check_envelope(record, study)
+    kind = record.get("kind")
+    if kind == "instrument_response":
+        problems += _check_instrument_response(record, study, arm_code)
+    elif kind == "enrolment":
+        from shared.eligibility import validate_enrolment_data
+        problems += validate_enrolment_data(record.get("data"), study)
+    elif kind == "adverse_event":
+        from shared.adverse_events import validate_adverse_event
+        problems += validate_adverse_event(record.get("data"))
+    if problems:
+        raise RecordInvalid(problems)
+
+
+def _check_instrument_response(record: Mapping[str, Any], study: Study,
+                               arm_code: str | None) -> list[FieldProblem]:
+    problems: list[FieldProblem] = []
+    visit_id = record.get("visit_id")
+    try:
+        visit = study.visit(visit_id) if isinstance(visit_id, str) else None
+    except KeyError:
+        visit = None
+    if visit is None:
+        ids = ", ".join(v.id for v in study.visits)
+        return [FieldProblem("visit_id", visit_id, ids, f"visit_id: {visit_id!r} is not a visit; allowed: {ids}")]
+    try:
+        version = record.get("instrument_version")
+        instrument = get_instrument(str(record.get("instrument_id")), version if isinstance(version, str)
+                                    else "?")
+    except UnknownInstrument as exc:
+        return [FieldProblem("instrument_id", record.get("instrument_id"), "a defined instrument",
+                             exc.message)]
+    if instrument.id not in visit.instruments:
+        return [FieldProblem("instrument_id", instrument.id, ", ".join(visit.instruments),
+                             f"instrument_id: {instrument.id} is not due at visit {visit.id}; "
+                             f"due are {', '.join(visit.instruments)}")]
+    drugs = None
+    if arm_code is not None:
+        try:
+            drugs = study.arm(arm_code).drugs
+        except KeyError:
+            return [FieldProblem("arm", arm_code, ", ".join(a.code for a in study.arms),
+                                 f"arm {arm_code!r} is not an arm of this study")]
+    problems += validate_answers(instrument, record.get("data"), drugs=drugs)
+    return problems
+
+
+def parse_date(value: Any, field: str, problems: list[FieldProblem]) -> date | None:
+    """An ISO 8601 calendar date (YYYY-MM-DD) or None with a problem appended."""
+    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
+    problems.append(FieldProblem(field, value, "a date YYYY-MM-DD",
+                                 f"{field}: is not a valid date (got {value!r}; allowed: YYYY-MM-DD)"))
+    return None

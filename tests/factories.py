@@ -1,0 +1,36 @@
+"""Synthetic test data and ready-made stations, from one place. Pseudonymous ids only."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from desktop_client.services.station import Station
+from desktop_client.services.sync_engine import SyncEngine, SyncSettings
+from desktop_client.store import create_store
+from desktop_client.store.keys import KdfParams
+from server.services.devices import create_enrolment_code
+from shared.study import default_study
+from tests.live_server import ThreadServer
+
+PASSPHRASE = "correct horse battery staple"
+FAST_KDF = KdfParams(n=2**12)  # tests only: real stations use the scrypt default
+
+
+def enrolment_code(server: ThreadServer, site_id: str = "PKU") -> str:
+    ctx = server.ctx
+    with ctx.engine.begin() as conn:
+        return create_enrolment_code(conn, site_id=site_id, actor="test",
+                                     valid_site_ids={s.id for s in ctx.study.sites})
+
+
+def new_station(data_dir: Path) -> Station:
+    store, _recovery = create_store(data_dir, PASSPHRASE, kdf=FAST_KDF)
+    return Station(store=store, study=default_study())
+
+
+def enrolled_station(data_dir: Path, server: ThreadServer, *, label: str = "test kiosk",
+                     settings: SyncSettings | None = None) -> tuple[Station, SyncEngine]:
+    station = new_station(data_dir)
+    engine = SyncEngine(station, server.url, settings_=settings or SyncSettings(backoff_multiplier=0.01))
+    engine.enrol(enrolment_code(server), label)
+    return station, engine

@@ -1,0 +1,55 @@
+"""The foundation slice: kiosk records a VAS into SQLCipher -> sync over real HTTP -> server -> CSV export."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from desktop_client.services import enrolment, recording
+from desktop_client.store import outbox
+from server.exports.csv_export import export_csv
+from tests.factories import enrolled_station
+from tests.live_server import ThreadServer
+
+
+def _eligible(station) -> enrolment.Screening:
+    from datetime import date
+
+    study = station.study
+    attested = {c.id: True for c in study.inclusion if c.check == "attest"}
+    attested.update({c.id: False for c in study.exclusion})
+    return enrolment.Screening(year_of_birth=1975, sex="F", screening_date=date(2026, 11, 2),
+                               consent_date=date(2026, 11, 1), baseline_essdai=7, attested=attested)
+
+
+def test_a_vas_recorded_on_the_kiosk_reaches_the_csv_export_exactly_once(tmp_path: Path,
+                                                                        server: ThreadServer) -> None:
+    station, engine = enrolled_station(tmp_path / "kiosk", server)
+    participant = enrolment.enrol(station, _eligible(station), actor="staff:nurse.a")["participant_id"]
+    vas = recording.record_vas(station, participant_id=participant, visit_id="baseline", vas_mm=63)
+
+    report = engine.sync()
+    assert report.acknowledged == 2 and not report.conflicts and not report.rejected
+    assert outbox.stats(station.store).pending == 0
+
+    out = tmp_path / "export"
+    with server.ctx.engine.connect() as conn:
+        export_csv(conn, server.ctx.study, out)
+    rows = list(csv.DictReader(open(out / "patient_global_vas.csv", encoding="utf-8")))
+    assert [(r["record_id"], r["participant_id"], r["activity"]) for r in rows] == \
+        [(vas["record_id"], participant, "63")]
+
+    again = engine.sync()
+    assert again.sent == 0 and again.acknowledged == 0
+    with server.ctx.engine.connect() as conn:
+        export_csv(conn, server.ctx.study, tmp_path / "export2")
+    assert len(list(csv.DictReader(open(tmp_path / "export2" / "patient_global_vas.csv", encoding="utf-8")))) == 1
+
+    engine.close()
+    station.store.close()
+    for name in ("station.db", "station.db-wal", "station.db-shm"):
+        path = tmp_path / "kiosk" / name
+        if path.exists():
+            raw = path.read_bytes()
+            assert participant.encode() not in raw, name
+            assert b"SQLite format 3" not in raw, name
