@@ -219,6 +219,13 @@ class SyncEngine:
                              "VALUES (?, ?, ?, ?, 'server') ON CONFLICT (participant_id) DO UPDATE SET "
                              "status = excluded.status",
                              (p["participant_id"], self.station.site_id, p["arm"], p["status"]))
+            for u in down.get("staff", []):
+                conn.execute("INSERT INTO staff (username, display_name, password_hash, roles, disabled, synced_at) "
+                             "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (username) DO UPDATE SET "
+                             "display_name = excluded.display_name, password_hash = excluded.password_hash, "
+                             "roles = excluded.roles, disabled = excluded.disabled, synced_at = excluded.synced_at",
+                             (u["username"], u["display_name"], u["password_hash"], ",".join(u["roles"]),
+                              int(u["disabled"]), utc_now()))
             for item in down.get("corrections", []):
                 rec, digest = item["record"], item["content_hash"]
                 if digest != record_hash(rec):

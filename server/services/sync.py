@@ -14,7 +14,7 @@ from server.services import allocation
 from server.services import devices as device_service
 from server.services.audit import AuditEntry, append_many
 from server.services.devices import Device
-from server.storage.tables import corrections, participants, records, sync_conflicts
+from server.storage.tables import corrections, participants, records, sync_conflicts, users
 from shared.errors import FieldProblem, RecordInvalid
 from shared.records import record_hash, utc_now
 from shared.study.model import Study
@@ -22,6 +22,7 @@ from shared.sync.protocol import ALREADY_STORED, CONFLICT, PROTOCOL_VERSION, REJ
 from shared.validation import validate_record
 
 MAX_CORRECTIONS_PER_ANSWER = 500
+KIOSK_ROLES = {"nurse", "investigator"}  # staff who may sign in on a kiosk of their site
 
 
 @dataclass
@@ -205,7 +206,11 @@ def downstream(conn: Connection, study: Study, device: Device, cursor: int) -> d
                             records.c.revision == corrections.c.revision))
         .where(corrections.c.site_id == device.site_id, corrections.c.seq > cursor)
         .order_by(corrections.c.seq).limit(MAX_CORRECTIONS_PER_ANSWER)).all()
-    return {"study_version": study.study.version, "participants": people,
+    staff = [{"username": u.username, "display_name": u.display_name, "password_hash": u.password_hash,
+              "roles": u.roles.split(","), "disabled": bool(u.disabled)}
+             for u in conn.execute(select(users).order_by(users.c.username))
+             if device.site_id in u.sites.split(",") and set(u.roles.split(",")) & KIOSK_ROLES]
+    return {"study_version": study.study.version, "participants": people, "staff": staff,
             "allocation": allocation.grants_for(conn, study, site_id=device.site_id, device_id=device.device_id),
             "corrections": [{"record": json.loads(r.body), "content_hash": r.content_hash} for r in rows],
             "corrections_cursor": rows[-1].seq if rows else cursor}

@@ -6,6 +6,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Float,
     Integer,
     LargeBinary,
     MetaData,
@@ -166,4 +167,41 @@ users = Table(
     Column("locked_until", String(32)),
     Column("created_at", String(32), nullable=False),
     Column("password_changed_at", String(32), nullable=False),
+)
+
+audit_checkpoints = Table(
+    "audit_checkpoints", metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("head_seq", BigInteger().with_variant(Integer, "sqlite"), nullable=False),
+    Column("head_hash", String(80), nullable=False),
+    Column("signed_at", String(32), nullable=False),
+    Column("signature", Text, nullable=False),
+    Column("public_key", Text, nullable=False),
+)
+
+login_attempts = Table(
+    "login_attempts", metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("username", String(64), nullable=False, index=True),
+    Column("remote_addr", String(64), nullable=False, index=True),
+    Column("at", String(32), nullable=False),
+    Column("succeeded", Boolean, nullable=False),
+)
+
+lab_results = Table(
+    "lab_results", metadata,
+    Column("result_id", String(36), primary_key=True),
+    Column("revision", Integer, nullable=False, default=1),
+    Column("participant_id", String(32), nullable=False, index=True),
+    Column("site_id", String(16), nullable=False),
+    Column("visit_id", String(32), nullable=False),
+    Column("test_code", String(16), nullable=False),        # e.g. TREGPCT
+    Column("sample_date", String(10), nullable=False),
+    Column("value", Float, nullable=False),
+    Column("unit", String(16), nullable=False),
+    Column("source_file", String(255), nullable=False),
+    Column("source_row", Integer, nullable=False),
+    Column("imported_at", String(32), nullable=False),
+    Column("imported_by", String(100), nullable=False),
+    UniqueConstraint("participant_id", "visit_id", "test_code", name="uq_lab_once_per_visit"),
 )

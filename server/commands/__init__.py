@@ -1,0 +1,1 @@
+"""One module per `trialpro-server` command group; each has register(subparsers)."""
