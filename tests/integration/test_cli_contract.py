@@ -1,0 +1,92 @@
+"""The command-line contract other tools rely on: demo, device code, simulate, export csv."""
+
+from __future__ import annotations
+
+import csv
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+
+from tests.live_server import free_port, wait_healthy
+
+UUID = re.compile(r"^record_id=([0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12})$")
+
+
+def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", *args], capture_output=True, text=True, timeout=300,
+                          env={**os.environ, **(env or {})})
+
+
+def test_demo_simulate_and_export_csv_work_together(tmp_path: Path) -> None:
+    data, kiosk, out = tmp_path / "server", tmp_path / "kiosk", tmp_path / "csv"
+    port = free_port()
+    demo = subprocess.Popen([sys.executable, "-m", "server.cli", "demo", "--data-dir", str(data), "--port", str(port)],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        wait_healthy(url)
+        health = httpx.get(f"{url}/healthz").json()
+        assert health["status"] == "ok"
+        assert health["study"] == "NCT05605665"
+
+        code = run("server.cli", "device", "code", "--data-dir", str(data))
+        assert code.returncode == 0, code.stderr
+        enrol_code = code.stdout.strip().splitlines()[-1]
+
+        env = {"TRIALPRO_PASSPHRASE": "simulated station passphrase"}
+        first = run("desktop_client.cli", "simulate", "--data-dir", str(kiosk), "--server", url, "--participants", "2",
+                    "--visits", "2", "--enrol-code", enrol_code, env=env)
+        assert first.returncode == 0, first.stderr
+        ids = [UUID.match(line).group(1) for line in first.stdout.splitlines()]
+        assert len(ids) == len(set(ids)) > 2
+
+        again = run("desktop_client.cli", "simulate", "--data-dir", str(kiosk), "--server", url, "--participants",
+                    "2", "--visits", "2", env=env)
+        assert again.returncode == 0, again.stderr
+        assert again.stdout.strip() == ""  # nothing new recorded, nothing twice
+
+        wrong = run("desktop_client.cli", "simulate", "--data-dir", str(kiosk), "--server", url, "--participants",
+                    "2", "--visits", "2", env={"TRIALPRO_PASSPHRASE": "not the passphrase"})
+        assert wrong.returncode != 0
+        assert "passphrase does not open this station" in wrong.stderr
+    finally:
+        demo.terminate()
+        demo.wait(timeout=20)
+    printed = demo.stdout.read()
+    assert f"http://127.0.0.1:{port}/" in printed
+    assert "Demo admin login: demo.admin / " in printed
+
+    exported = run("server.cli", "export", "csv", "--data-dir", str(data), "--out", str(out))
+    assert exported.returncode == 0, exported.stderr
+    seen: list[str] = []
+    for path in out.glob("*.csv"):
+        if path.name == "data_dictionary.csv":
+            continue
+        for row in csv.DictReader(open(path, encoding="utf-8")):
+            assert row["record_id"], path.name
+            seen.append(row["record_id"])
+    assert sorted(i for i in seen if i in set(ids)) == sorted(ids)  # every simulated record exactly once
+
+
+def test_simulate_without_a_server_keeps_everything_and_exits_non_zero(tmp_path: Path) -> None:
+    port = free_port()
+    env = {"TRIALPRO_PASSPHRASE": "simulated station passphrase"}
+    result = run("desktop_client.cli", "simulate", "--data-dir", str(tmp_path / "k"), "--server",
+                 f"http://127.0.0.1:{port}", "--participants", "1", "--visits", "1", "--enrol-code", "x", env=env)
+    assert result.returncode != 0
+    assert "Could not reach the server" in result.stderr
+
+
+def test_readme_documents_every_cli_command() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    from server.cli import build_parser
+
+    parser = build_parser()
+    sub = next(a for a in parser._actions if a.dest == "command")
+    for name in sub.choices:
+        assert f"trialpro-server {name}" in readme, name
+    assert "trialpro-client simulate" in readme
