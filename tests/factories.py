@@ -34,3 +34,24 @@ def enrolled_station(data_dir: Path, server: ThreadServer, *, label: str = "test
     engine = SyncEngine(station, server.url, settings_=settings or SyncSettings(backoff_multiplier=0.01))
     engine.enrol(enrolment_code(server), label)
     return station, engine
+
+
+STAFF_PASSWORD = "nurse-password-1"  # synthetic test account only
+
+
+def add_staff(station: Station, username: str = "nurse.a", *, password: str = STAFF_PASSWORD,
+              display_name: str | None = None, roles: tuple[str, ...] = ("nurse",), disabled: bool = False) -> str:
+    """Insert a staff account with a real Argon2id hash into the station's `staff` table, as a sync would.
+
+    Cheap Argon2id parameters keep tests fast; sign-in reads the parameters from the hash itself.
+    """
+    from argon2 import PasswordHasher
+
+    from shared.records import utc_now
+
+    digest = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1).hash(password)
+    with station.store.transaction() as conn:
+        conn.execute("INSERT INTO staff (username, display_name, password_hash, roles, disabled, synced_at) "
+                     "VALUES (?, ?, ?, ?, ?, ?)", (username, display_name or f"Nurse {username[-1].upper()}",
+                                                   digest, ",".join(roles), int(disabled), utc_now()))
+    return username
