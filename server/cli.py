@@ -19,7 +19,7 @@ import sys
 
 from shared.errors import TrialproError
 
-COMMAND_MODULES = ("run", "export", "device")
+COMMAND_MODULES = ("run", "export", "device", "lab")
 
 
 def build_parser() -> argparse.ArgumentParser:

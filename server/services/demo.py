@@ -11,9 +11,11 @@ from sqlalchemy import Connection, insert, select
 from server.services import devices as device_service
 from server.services import sync as sync_service
 from server.services.allocation import grants_for
+from server.services.lab_import import store_results
 from server.services.users import add_user
 from server.storage.tables import settings
 from shared.instruments import get_instrument
+from shared.lab import TREG_PCT, LabRow, synthetic_treg_pct
 from shared.records import new_record, record_hash
 from shared.study.model import Study
 from shared.sync.protocol import SyncItem, SyncRequest
@@ -22,6 +24,7 @@ from shared.synthetic import synthetic_adverse_event, synthetic_answers, synthet
 DEMO_PARTICIPANTS = 9
 DEMO_VISITS = ("baseline", "week2", "week4", "week6")
 DEMO_ADMIN = "demo.admin"
+DEMO_LAB_VISITS = ("baseline", "week4", "week12")   # Treg % (primary endpoint), where the visit is reached
 
 
 def is_seeded(conn: Connection) -> bool:
@@ -49,6 +52,8 @@ def seed_demo(conn: Connection, study: Study, *, admin_password: str, seed: int 
     today = datetime.now(UTC).date()
     total = 0
     recs: list[dict[str, Any]] = []
+    lab_rows: list[LabRow] = []
+    lab_rng = random.Random(seed + 1)   # its own stream, so the other demo data stay as they were
 
     def make(kind: str, pid: str, data: dict[str, Any], day: date, hour: int, actor: str, **kw: Any) -> None:
         rec = new_record(kind=kind, study_id=study.study.id, study_version=study.study.version, site_id=site,
@@ -91,6 +96,15 @@ def seed_demo(conn: Connection, study: Study, *, admin_password: str, seed: int 
         if bad:
             raise RuntimeError(f"demo data did not store cleanly: {bad[:3]}")
         total += len(recs)
+        for visit_id in DEMO_LAB_VISITS:
+            day = baseline + timedelta(days=study.visit(visit_id).day or 0)
+            if day <= today:
+                lab_rows.append(LabRow(row=len(lab_rows) + 2, participant_id=pid, visit_id=visit_id,
+                                       sample_date=day.isoformat(), unit=TREG_PCT.units[0], test_code=TREG_PCT.code,
+                                       value=synthetic_treg_pct(lab_rng, arm_code=arm.code,
+                                                                weeks=(study.visit(visit_id).day or 0) // 7)))
+    store_results(conn, lab_rows, {r.participant_id: site for r in lab_rows}, source_file="demo-lab.csv",
+                  actor="system")
     conn.execute(insert(settings).values(key="demo_seeded", value=datetime.now(UTC).isoformat()))
     return {"seeded": True, "participants": DEMO_PARTICIPANTS, "records": total, "admin": DEMO_ADMIN}
 

@@ -1,0 +1,28 @@
+"""`trialpro-server lab import FILE --data-dir DIR`: import the lab's Treg CSV (all rows or none)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from server.commands.common import add_data_dir, context, os_user
+
+
+def cmd_lab_import(args: argparse.Namespace) -> int:
+    from server.services.lab_import import import_lab_file
+
+    ctx = context(args)
+    with ctx.engine.begin() as conn:
+        summary = import_lab_file(conn, ctx.study, Path(args.file), actor=f"cli:{os_user()}")
+    print(f"{summary.source_file}: {summary.imported} results imported")
+    return 0
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("lab", help="laboratory results")
+    lab_sub = p.add_subparsers(dest="lab_command", required=True)
+    imp = lab_sub.add_parser("import", help="import a lab CSV (participant, visit, date, value, unit)")
+    imp.add_argument("file", help="the lab's CSV file")
+    add_data_dir(imp)
+    imp.set_defaults(func=cmd_lab_import)
