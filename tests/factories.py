@@ -55,3 +55,22 @@ def add_staff(station: Station, username: str = "nurse.a", *, password: str = ST
                      "VALUES (?, ?, ?, ?, ?, ?)", (username, display_name or f"Nurse {username[-1].upper()}",
                                                    digest, ",".join(roles), int(disabled), utc_now()))
     return username
+
+
+def eligible_screening(study: object, *, year_of_birth: int = 1975, sex: str = "F") -> object:
+    """A screening that passes every inclusion criterion and no exclusion criterion."""
+    from datetime import date
+
+    from desktop_client.services.enrolment import Screening
+
+    attested = {c.id: True for c in study.inclusion if c.check == "attest"}  # type: ignore[attr-defined]
+    attested.update({c.id: False for c in study.exclusion})  # type: ignore[attr-defined]
+    return Screening(year_of_birth=year_of_birth, sex=sex, screening_date=date(2026, 11, 2),
+                     consent_date=date(2026, 11, 1), baseline_essdai=7, attested=attested)
+
+
+def enrol_participant(station: Station, actor: str = "staff:nurse.a") -> str:
+    """Enrol one eligible synthetic participant on ``station``; returns the participant id."""
+    from desktop_client.services import enrolment
+
+    return enrolment.enrol(station, eligible_screening(station.study), actor=actor)["participant_id"]
