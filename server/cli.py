@@ -7,6 +7,9 @@ Command-line contract (relied on by tools outside the repo; extend, never break)
   trialpro-server device code --data-dir DIR [--site S]      (last line: the code)
   trialpro-server device revoke DEVICE_ID --data-dir DIR
   trialpro-server device list --data-dir DIR
+  trialpro-server user add|disable|reset|list [USERNAME] --data-dir DIR [--role R]... [--site S]...
+  trialpro-server audit verify --data-dir DIR      (exit 0: chain holds; 1: names the first bad entry)
+  trialpro-server audit checkpoint --data-dir DIR
 With DATABASE_URL=postgresql://… every command uses PostgreSQL instead of the SQLite file in DIR.
 Each command group is one module in server/commands/ with a register(subparsers) function.
 """
@@ -19,7 +22,7 @@ import sys
 
 from shared.errors import TrialproError
 
-COMMAND_MODULES = ("run", "export", "device", "lab")
+COMMAND_MODULES = ("run", "export", "device", "lab", "user", "audit")
 
 
 def build_parser() -> argparse.ArgumentParser:

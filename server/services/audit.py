@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
@@ -85,6 +85,7 @@ class ChainReport:
     entries: int
     first_bad_seq: int | None = None
     problem: str | None = None
+    hashes_at: dict[int, str] = field(default_factory=dict)   # entry hashes at the positions asked for
 
 
 def iter_entries(conn: Connection, batch: int = 5000) -> Iterator[Mapping[str, Any]]:
@@ -94,12 +95,14 @@ def iter_entries(conn: Connection, batch: int = 5000) -> Iterator[Mapping[str, A
         yield row._mapping
 
 
-def verify_chain(conn: Connection) -> ChainReport:
+def verify_chain(conn: Connection, positions: set[int] | frozenset[int] = frozenset()) -> ChainReport:
     """Walk every entry; report the first whose hash, link or sequence does not hold.
 
     Also checks the head row, so a removed tail is found (signed checkpoints cover
-    someone who rewrites the head row too).
+    someone who rewrites the head row too: ``positions`` collects the hashes they
+    need, see server/services/checkpoints.py).
     """
+    seen: dict[int, str] = {}
     prev = GENESIS
     expected_seq = 1
     count = 0
@@ -109,11 +112,15 @@ def verify_chain(conn: Connection) -> ChainReport:
             return ChainReport(False, count, row["seq"],
                                f"entry {row['seq']} found where entry {expected_seq} was expected "
                                "(an entry was removed or reordered)")
-        if row["prev_hash"] != prev:
-            return ChainReport(False, count, row["seq"],
-                               f"entry {row['seq']} does not link to the entry before it")
         if entry_hash(row) != row["entry_hash"]:
             return ChainReport(False, count, row["seq"], f"entry {row['seq']} was altered after it was written")
+        if row["prev_hash"] != prev:
+            # this entry is intact, so the one before it was rewritten with a recomputed hash
+            return ChainReport(False, count, row["seq"] - 1,
+                               f"entry {row['seq'] - 1} was altered and its hash recomputed "
+                               f"(entry {row['seq']} no longer links to it)")
+        if row["seq"] in positions:
+            seen[row["seq"]] = row["entry_hash"]
         prev = row["entry_hash"]
         expected_seq += 1
     head = conn.execute(select(audit_head.c.seq, audit_head.c.entry_hash).where(audit_head.c.id == 1)).first()
@@ -121,4 +128,4 @@ def verify_chain(conn: Connection) -> ChainReport:
         return ChainReport(False, count, count + 1 if head.seq > count else head.seq,
                            f"the chain ends at entry {count} but its head says {head.seq} "
                            "(entries were removed from the end)")
-    return ChainReport(True, count)
+    return ChainReport(True, count, hashes_at=seen)

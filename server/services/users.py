@@ -18,9 +18,12 @@ hasher = PasswordHasher()  # argon2-cffi defaults: Argon2id
 
 
 def add_user(conn: Connection, *, username: str, password: str, roles: Iterable[str], sites: Iterable[str],
-             actor: str, display_name: str | None = None) -> None:
-    """Create an account. Raises InvalidInput naming what is wrong."""
+             actor: str, display_name: str | None = None, valid_site_ids: set[str] | None = None) -> None:
+    """Create an account. Raises InvalidInput naming what is wrong (``valid_site_ids``: the study's sites)."""
     roles, sites = list(roles), list(sites)
+    if not sites or (valid_site_ids is not None and not set(sites) <= valid_site_ids):
+        raise InvalidInput(f"Sites must be among {', '.join(sorted(valid_site_ids or []))}; "
+                           f"got {', '.join(sites) or 'none'}.")
     if not username or not username.replace("_", "").replace(".", "").isalnum() or len(username) > 64:
         raise InvalidInput("A username is 1-64 letters, digits, '.' or '_'.")
     bad = [r for r in roles if r not in ROLES]

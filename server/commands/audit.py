@@ -1,0 +1,38 @@
+"""`trialpro-server audit verify|checkpoint`: check the hash chain and its signed checkpoints."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from server.commands.common import add_data_dir, context
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    from server.services import checkpoints
+
+    ctx = context(args)
+    data_dir = Path(args.data_dir)
+    if args.audit_command == "checkpoint":
+        with ctx.engine.begin() as conn:
+            cp = checkpoints.write_checkpoint(conn, data_dir)
+        print(f"Signed checkpoint of entry {cp.head_seq} ({cp.head_hash}) at {cp.signed_at}.")
+        return 0
+    with ctx.engine.connect() as conn:
+        result = checkpoints.verify(conn, data_dir)
+    print(checkpoints.summary(result))
+    if not result.ok:
+        return 1
+    checkpoints.ensure_daily(ctx.engine, data_dir)  # first run of a day signs the (just verified) head
+    return 0
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("audit", help="audit trail: verify the chain, write a signed checkpoint")
+    asub = p.add_subparsers(dest="audit_command", required=True)
+    v = asub.add_parser("verify", help="exit 0 when the chain holds, 1 naming the first bad entry")
+    add_data_dir(v)
+    c = asub.add_parser("checkpoint", help="sign the current chain head now")
+    add_data_dir(c)
+    p.set_defaults(func=cmd_audit)
