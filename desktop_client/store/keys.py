@@ -44,19 +44,25 @@ def _check_passphrase(passphrase: str) -> None:
         raise WrongPassphrase(f"The site passphrase must have at least {MIN_PASSPHRASE} characters.")
 
 
-def _atomic_write(path: Path, content: str) -> None:
-    """Write ``content`` (wrapped keys only) so that a crash leaves either the old or the new file."""
-    tmp = path.with_name(path.name + ".new")
-    with open(tmp, "w", encoding="utf-8") as fh:
-        fh.write(content)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
-    dir_fd = os.open(path.parent, os.O_RDONLY)
+def fsync_folder(folder: Path) -> None:
+    """Make a rename or a new file in ``folder`` durable (the directory entry itself is synced)."""
+    dir_fd = os.open(folder, os.O_RDONLY)
     try:
         os.fsync(dir_fd)
     finally:
         os.close(dir_fd)
+
+
+def _atomic_write(path: Path, content: str) -> None:
+    """Write ``content`` (wrapped keys only) so that a crash leaves either the old or the new file."""
+    tmp = path.with_name(path.name + ".new")
+    fd = os.open(tmp, os.O_CREAT | os.O_TRUNC | os.O_WRONLY, 0o600)
+    with open(fd, "w", encoding="utf-8") as fh:
+        fh.write(content)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+    fsync_folder(path.parent)
 
 
 def _wrap_with_secret(secret: str, data_key: bytes, kdf: KdfParams) -> dict[str, Any]:
@@ -88,7 +94,9 @@ def create_key_file(data_dir: Path, passphrase: str, *, kdf: KdfParams | None = 
 def _read(data_dir: Path) -> dict[str, Any]:
     path = data_dir / KEY_FILE
     if not path.exists():
-        raise NotSetUp(f"No station is set up in {data_dir}: run the station set-up first.")
+        raise NotSetUp(f"No station key file ({KEY_FILE}) in {data_dir}. If this station was used before, "
+                       f"restore {KEY_FILE} from the backup together with station.db; otherwise set up the "
+                       "station first.")
     try:
         content = json.loads(path.read_text(encoding="utf-8"))
         if content.get("format") != 1 or content["kdf"]["name"] != "scrypt":
@@ -100,10 +108,16 @@ def _read(data_dir: Path) -> dict[str, Any]:
 
 
 def _unwrap(content: dict[str, Any], slot: str, secret: str) -> bytes:
-    kdf = content["kdf"]
-    entry = content[slot]
-    kek = crypto.derive_key(secret, _unb64(entry["salt"]), n=kdf["n"], r=kdf["r"], p=kdf["p"])
-    return crypto.unwrap_key(kek, _unb64(entry["wrapped"]))
+    """The data key from one slot; raises UnwrapFailed (wrong secret) or StoreUnreadable (damaged file)."""
+    try:
+        kdf = content["kdf"]
+        entry = content[slot]
+        salt, wrapped = _unb64(entry["salt"]), _unb64(entry["wrapped"])
+        kek = crypto.derive_key(secret, salt, n=int(kdf["n"]), r=int(kdf["r"]), p=int(kdf["p"]))
+    except (ValueError, KeyError, TypeError):
+        raise StoreUnreadable(f"The key file {KEY_FILE} is damaged (its {slot!r} entry cannot be read). Restore "
+                              "it from the station backup.") from None
+    return crypto.unwrap_key(kek, wrapped)
 
 
 def unlock(data_dir: Path, passphrase: str) -> bytes:

@@ -22,7 +22,13 @@ class OutboxStats:
     held: int
     oldest_queued_at: str | None
 
+    @property
+    def size(self) -> int:
+        """Every row not yet acknowledged by the server (pending and held)."""
+        return self.pending + self.held
+
     def oldest_age_seconds(self, now: datetime | None = None) -> float | None:
+        """Seconds since the oldest unacknowledged row was saved; None when the outbox is empty."""
         if self.oldest_queued_at is None:
             return None
         then = datetime.fromisoformat(self.oldest_queued_at.replace("Z", "+00:00"))
@@ -38,7 +44,10 @@ def pending_batch(store: Store, limit: int) -> list[tuple[dict[str, Any], str]]:
 
 
 def acknowledge(store: Store, acknowledged: list[tuple[str, int]]) -> int:
-    """Remove exactly these (record id, revision) rows; returns how many left the outbox."""
+    """Remove exactly these (record id, revision) rows, in one transaction; returns how many left the outbox.
+
+    Ids the outbox does not hold (or another revision of a held id) remove nothing.
+    """
     if not acknowledged:
         return 0
     with store.transaction() as conn:
@@ -60,6 +69,7 @@ def hold(store: Store, held: list[tuple[str, int, str, str]]) -> None:
 
 
 def stats(store: Store) -> OutboxStats:
+    """Outbox size and the oldest unsynced save, for the nurse screen (held rows count: they are unsynced)."""
     row = store.query(
         "SELECT sum(state = 'pending') AS pending, sum(state != 'pending') AS held,"
         " min(queued_at) AS oldest FROM outbox")[0]
@@ -71,5 +81,3 @@ def held_rows(store: Store) -> list[dict[str, Any]]:
     """Rejected and conflicting records with the server's reason, for the nurse screen."""
     return store.query("SELECT record_id, revision, state, last_error, queued_at FROM outbox"
                        " WHERE state != 'pending' ORDER BY seq")
-
-

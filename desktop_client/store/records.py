@@ -40,7 +40,9 @@ def _insert(conn: Any, record: Mapping[str, Any], *, actor: str, action: str, ol
 
 def save_record(store: Store, record: Mapping[str, Any], *, actor: str,
                 priority: int = PRIORITY_NORMAL, extra: Any = None) -> None:
-    """Save a validated revision-1 record; returns only after COMMIT.
+    """Save a validated revision-1 record with its audit entry and outbox row; returns only after COMMIT.
+
+    Raises StoreWriteFailed (disk full, read-only, duplicate id): then none of the three rows exists.
 
     ``extra(conn)`` may write more rows of the same use case in the same transaction.
     """
@@ -73,13 +75,16 @@ def save_correction(store: Store, record_id: str, *, data: Mapping[str, Any], re
                     validate: Any = None, priority: int = PRIORITY_NORMAL) -> dict[str, Any]:
     """Save a new revision of ``record_id`` with ``data`` and the reason; the old value stays in the audit.
 
-    ``validate(record)`` is called on the new revision before anything is written.
+    ``validate(record)`` is called on the new revision before anything is written. Raises RecordNotFound,
+    whatever ``validate`` raises, or StoreWriteFailed; in each case nothing is saved.
     """
-    previous = latest(store, record_id)
-    record = corrected(previous, data=data, reason=reason, entered_by=actor)
-    if validate is not None:
-        validate(record)
     with store.transaction() as conn:
+        # Read the newest revision inside the write transaction: two corrections can never both build on
+        # the same revision (the second one sees the first and becomes revision + 2).
+        previous = latest(store, record_id)
+        record = corrected(previous, data=data, reason=reason, entered_by=actor)
+        if validate is not None:
+            validate(record)
         _insert(conn, record, actor=actor, action=f"{record['kind']}.correct", old=previous["data"],
                 reason=reason, priority=priority)
     return record

@@ -54,22 +54,37 @@ def latest_version() -> int:
     return len(client_migrations())
 
 
-def upgrade(conn: Any) -> int:
-    """Bring the database to the latest schema; returns the version. Raises StoreTooNew."""
-    migrations = client_migrations()
-    have = current_version(conn)
-    if have > len(migrations):
+def check_supported(conn: Any) -> None:
+    """Refuse, before anything is written, a database made by a newer trialpro. Raises StoreTooNew."""
+    have, known = current_version(conn), latest_version()
+    if have > known:
         raise StoreTooNew(f"This station database has schema version {have}, but this trialpro knows only "
-                          f"up to {len(migrations)}. Install the newer trialpro version it was made with; "
-                          "nothing was changed.", details={"found": have, "supported": len(migrations)})
-    for number, _name, sql in migrations[have:]:
-        conn.execute("BEGIN IMMEDIATE")
-        try:
+                          f"up to {known}. Install the newer trialpro version it was made with; "
+                          "nothing was changed.", details={"found": have, "supported": known})
+
+
+def upgrade(conn: Any, *, target: int | None = None) -> int:
+    """Bring the database to ``target`` (default: the latest schema); returns the version reached.
+
+    Every missing step runs inside ONE transaction together with the new ``user_version``: a failure
+    (or a crash) leaves the database exactly at the version it had. Raises StoreTooNew.
+    """
+    check_supported(conn)
+    migrations = client_migrations()
+    target = len(migrations) if target is None else target
+    have = current_version(conn)
+    pending = [m for m in migrations if have < m[0] <= target]
+    if not pending:
+        return have
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        for _number, _name, sql in pending:
             for stmt in statements(sql):
                 conn.execute(stmt)
-            conn.execute(f"PRAGMA user_version = {int(number)}")
-            conn.execute("COMMIT")
-        except BaseException:
+        conn.execute(f"PRAGMA user_version = {int(pending[-1][0])}")
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
             conn.execute("ROLLBACK")
-            raise
+        raise
     return current_version(conn)
