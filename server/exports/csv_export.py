@@ -1,31 +1,54 @@
-"""CSV export: one file per domain plus a data dictionary; ISO 8601 dates; every row carries record_id."""
+"""CSV export: one file per domain plus a data dictionary; ISO 8601 dates; every row carries record_id.
+
+Files: participants, visits, one per instrument, adverse_events, dosing (per drug, reported vs
+expected), lab_results (Treg %), data_dictionary. UTF-8, optionally with a BOM so Excel reads
+Chinese text correctly.
+"""
 
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from dataclasses import astuple, fields
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection
 
-from server.exports.current import current_records, enrolled_participants
+from server.exports.current import (
+    ExportScope,
+    current_records,
+    enrolled_participants,
+    lab_values,
+    participants_with_data,
+)
+from server.exports.dosing import DoseLine, dose_lines
 from shared.adverse_events import AE_FIELDS
-from shared.instruments import ALL_INSTRUMENTS
+from shared.instruments import ALL_INSTRUMENTS, get_instrument
 from shared.instruments.model import Instrument
+from shared.lab import LAB_TESTS
 from shared.study.model import Study
 
 ENVELOPE_COLUMNS = ["record_id", "revision", "participant_id", "site_id", "visit_id", "collected_at",
                     "collected_at_local", "received_at", "entered_by", "device_id", "correction_reason"]
+PARTICIPANT_COLUMNS = ["record_id", "participant_id", "site_id", "arm", "status", "enrolled_at", "year_of_birth",
+                       "sex", "allocation_number"]
+VISIT_COLUMNS = ["record_id", "participant_id", "site_id", "visit_id", "visit_number", "visit_label", "visit_date",
+                 "forms_expected", "forms_done", "forms_missing"]
+DOSING_COLUMNS = [f.name for f in fields(DoseLine)]
+LAB_COLUMNS = ["record_id", "participant_id", "site_id", "visit_id", "test_code", "test_name", "sample_date",
+               "value", "unit", "source_file", "source_row", "imported_at", "imported_by"]
 
 
-def _write(path: Path, header: list[str], rows: Iterable[list[Any]], *, bom: bool) -> int:
+def write_csv(path: Path, header: list[str], rows: Iterable[Iterable[Any]], *, bom: bool = False) -> int:
+    """Write a header and rows (None as empty, booleans as true/false); returns data rows written."""
     n = 0
     with open(path, "w", newline="", encoding="utf-8-sig" if bom else "utf-8") as fh:
         writer = csv.writer(fh)
         writer.writerow(header)
         for row in rows:
-            writer.writerow(["" if v is None else v for v in row])
+            writer.writerow(["" if v is None else ("true" if v is True else "false" if v is False else v)
+                             for v in row])
             n += 1
     return n
 
@@ -34,48 +57,104 @@ def _envelope(rec: dict[str, Any]) -> list[Any]:
     return [rec.get(c) for c in ENVELOPE_COLUMNS]
 
 
-def _instrument_rows(conn: Connection, instrument: Instrument, site_id: str | None) -> Iterable[list[Any]]:
-    for rec in current_records(conn, kind="instrument_response", instrument_id=instrument.id, site_id=site_id):
+def _instrument_rows(conn: Connection, instrument: Instrument, scope: ExportScope) -> Iterator[list[Any]]:
+    for rec in current_records(conn, kind="instrument_response", instrument_id=instrument.id, scope=scope):
         data = rec["data"]
-        scores = instrument.score(data)
+        scores = get_instrument(instrument.id, rec.get("instrument_version")).score(data)
         yield (_envelope(rec) + [rec["instrument_version"]]
                + [data.get(it.id) for it in instrument.items] + [scores.get(s) for s in instrument.score_names])
 
 
-def _dictionary(study: Study) -> Iterable[list[Any]]:
+def visit_rows(study: Study, conn: Connection, scope: ExportScope) -> Iterator[list[Any]]:
+    """One row per participant and visit with any form done: what was expected, done and missing."""
+    for pdata in participants_with_data(conn, scope):
+        p = pdata.participant
+        by_visit: dict[str, list[dict[str, Any]]] = {}
+        for rec in pdata.records:
+            if rec["kind"] == "instrument_response" and rec.get("visit_id"):
+                by_visit.setdefault(rec["visit_id"], []).append(rec)
+        for visit in study.visits:
+            recs = by_visit.get(visit.id)
+            if not recs:
+                continue
+            done = sorted({r["instrument_id"] for r in recs})
+            expected = list(visit.instruments)
+            yield [recs[0]["record_id"], p["participant_id"], p["site_id"], visit.id, visit.number, visit.label,
+                   min(r["collected_at"] for r in recs)[:10], ";".join(expected), ";".join(done),
+                   ";".join(i for i in expected if i not in done)]
+
+
+def _dosing_rows(study: Study, conn: Connection, scope: ExportScope) -> Iterator[tuple[Any, ...]]:
+    for rec in current_records(conn, kind="instrument_response", instrument_id="dosing_diary", scope=scope,
+                               with_arm=True):
+        if rec.get("arm"):
+            for line in dose_lines(study, rec["arm"], rec):
+                yield astuple(line)
+
+
+def _lab_rows(conn: Connection, scope: ExportScope) -> Iterator[list[Any]]:
+    for r in lab_values(conn, scope):
+        test = LAB_TESTS.get(r["test_code"])
+        yield [r["result_id"], r["participant_id"], r["site_id"], r["visit_id"], r["test_code"],
+               test.name if test else "", r["sample_date"], r["value"], r["unit"], r["source_file"],
+               r["source_row"], r["imported_at"], r["imported_by"]]
+
+
+def _dictionary(study: Study) -> Iterator[list[Any]]:
+    env = {"record_id": "record UUID (made on the kiosk)", "revision": "revision of the record (1 = original)",
+           "collected_at": "time of measurement, UTC, ISO 8601",
+           "collected_at_local": "time of measurement at the clinic, ISO 8601 with offset",
+           "received_at": "time the server stored this revision, UTC, ISO 8601",
+           "entered_by": "who entered it (participant or staff:<user>)",
+           "correction_reason": "reason for change (revisions > 1)"}
     for inst in ALL_INSTRUMENTS:
+        for c in ENVELOPE_COLUMNS:
+            yield [f"{inst.id}.csv", c, env.get(c, c.replace("_", " ")), "text", "", inst.version, ""]
         for it in inst.items:
-            allowed = it.allowed_text()
-            yield [f"{inst.id}.csv", it.id, it.label.en, it.response.value, allowed, inst.version, inst.notes]
+            yield [f"{inst.id}.csv", it.id, it.label.en, it.response.value, it.allowed_text(), inst.version,
+                   inst.notes]
         for s in inst.score_names:
             yield [f"{inst.id}.csv", s, f"score of {inst.id}", "number", "computed by trialpro", inst.version,
                    inst.notes]
     for f in AE_FIELDS:
         yield ["adverse_events.csv", f, f.replace("_", " "), "see docs/export-formats.md", "", "", ""]
-    yield ["participants.csv", "arm", "randomised arm", "code", ", ".join(a.code for a in study.arms), "", ""]
+    arms = ", ".join(a.code for a in study.arms)
+    yield ["participants.csv", "arm", "randomised arm", "code", arms, "", ""]
+    yield ["participants.csv", "sex", "sex", "code", "F, M", "", ""]
+    yield ["participants.csv", "year_of_birth", "year of birth", "integer", "", "", "no full birth date is kept"]
+    yield ["visits.csv", "visit_id", "visit", "code", ", ".join(v.id for v in study.visits), "", ""]
+    yield ["visits.csv", "visit_date", "date of the first form of the visit", "date", "YYYY-MM-DD", "", ""]
+    yield ["dosing.csv", "drug", "study drug", "code", "il2, rapamycin", "", ""]
+    yield ["dosing.csv", "doses_reported", "injections (IL-2) or days taken (rapamycin) reported", "integer", "",
+           "dosing_diary", ""]
+    yield ["dosing.csv", "doses_expected", "doses per protocol since the previous visit", "number", "", "", ""]
+    for t in LAB_TESTS.values():
+        yield ["lab_results.csv", "value", f"{t.code}: {t.name}", "number",
+               f"{t.minimum:g} to {t.maximum:g} {t.units[0]}", "", "imported from the lab's CSV"]
 
 
-def export_csv(conn: Connection, study: Study, out_dir: Path, *, site_id: str | None = None,
-               bom: bool = False) -> dict[str, int]:
+def export_csv(conn: Connection, study: Study, out_dir: Path, *, site_id: str | None = None, bom: bool = False,
+               scope: ExportScope | None = None) -> dict[str, int]:
     """Write every CSV file into ``out_dir``; returns data rows written per file."""
+    scope = scope or ExportScope(site_id=site_id)
     out_dir.mkdir(parents=True, exist_ok=True)
     counts: dict[str, int] = {}
-    counts["participants.csv"] = _write(
-        out_dir / "participants.csv",
-        ["record_id", "participant_id", "site_id", "arm", "status", "enrolled_at", "year_of_birth", "sex"],
-        ([p["enrolment_record_id"], p["participant_id"], p["site_id"], p["arm"], p["status"], p["enrolled_at"],
-          p["year_of_birth"], p["sex"]] for p in enrolled_participants(conn, site_id)), bom=bom)
+
+    def out(name: str, header: list[str], rows: Iterable[Iterable[Any]]) -> None:
+        counts[name] = write_csv(out_dir / name, header, rows, bom=bom)
+
+    out("participants.csv", PARTICIPANT_COLUMNS,
+        ([p["enrolment_record_id"]] + [p[c] for c in PARTICIPANT_COLUMNS[1:]]
+         for p in enrolled_participants(conn, scope.site_id)))
+    out("visits.csv", VISIT_COLUMNS, visit_rows(study, conn, scope))
     for inst in ALL_INSTRUMENTS:
-        header = (ENVELOPE_COLUMNS + ["instrument_version"] + [it.id for it in inst.items]
-                  + list(inst.score_names))
-        counts[f"{inst.id}.csv"] = _write(out_dir / f"{inst.id}.csv", header,
-                                          _instrument_rows(conn, inst, site_id), bom=bom)
-    counts["adverse_events.csv"] = _write(
-        out_dir / "adverse_events.csv", ENVELOPE_COLUMNS + list(AE_FIELDS),
+        out(f"{inst.id}.csv", ENVELOPE_COLUMNS + ["instrument_version"] + [it.id for it in inst.items]
+            + list(inst.score_names), _instrument_rows(conn, inst, scope))
+    out("adverse_events.csv", ENVELOPE_COLUMNS + list(AE_FIELDS),
         (_envelope(r) + [(",".join(v) if isinstance(v := r["data"].get(f), list) else v) for f in AE_FIELDS]
-         for r in current_records(conn, kind="adverse_event", site_id=site_id)), bom=bom)
-    counts["data_dictionary.csv"] = _write(
-        out_dir / "data_dictionary.csv",
-        ["file", "variable", "label", "type", "allowed_values", "instrument_version", "notes"],
-        _dictionary(study), bom=bom)
+         for r in current_records(conn, kind="adverse_event", scope=scope)))
+    out("dosing.csv", DOSING_COLUMNS, _dosing_rows(study, conn, scope))
+    out("lab_results.csv", LAB_COLUMNS, _lab_rows(conn, scope))
+    out("data_dictionary.csv", ["file", "variable", "label", "type", "allowed_values", "instrument_version",
+                                "notes"], _dictionary(study))
     return counts

@@ -1,38 +1,130 @@
-"""Streaming reads of the current (newest) revision of stored records, shared by every export."""
+"""Streaming reads of the current (newest) revision of stored records, shared by every export.
+
+Every read takes an ``ExportScope`` (site, collected-at date range) so each format
+filters the same way, and streams in batches so memory does not grow with the study.
+"""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, select
+from sqlalchemy import Connection, Select, and_, func, select
 
-from server.storage.tables import participants, records
+from server.storage.tables import lab_results, participants, records
+
+BATCH = 1000
 
 
-def current_records(conn: Connection, *, kind: str, instrument_id: str | None = None,
-                    site_id: str | None = None) -> Iterator[dict[str, Any]]:
-    """Newest revision of each record of ``kind`` (and instrument), ordered by participant and time."""
+@dataclass(frozen=True)
+class ExportScope:
+    """Which data an export holds: one site or all, and records collected from/to a date (inclusive)."""
+
+    site_id: str | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+
+    def describe(self) -> dict[str, str | None]:
+        return {"site": self.site_id, "from": self.date_from and self.date_from.isoformat(),
+                "to": self.date_to and self.date_to.isoformat()}
+
+
+ALL = ExportScope()
+
+
+def _stream(conn: Connection, q: Select) -> Iterator[Any]:
+    return iter(conn.execution_options(stream_results=True, yield_per=BATCH).execute(q))
+
+
+def _in_range(q: Select, column: Any, scope: ExportScope, *, iso_date: bool = False) -> Select:
+    # collected_at is ISO 8601 UTC text, so text comparison orders it correctly.
+    if scope.date_from:
+        q = q.where(column >= scope.date_from.isoformat())
+    if scope.date_to:
+        q = q.where(column <= scope.date_to.isoformat() if iso_date
+                    else column < (scope.date_to + timedelta(days=1)).isoformat())
+    return q
+
+
+def current_records(conn: Connection, *, kind: str | None = None, instrument_id: str | None = None,
+                    site_id: str | None = None, scope: ExportScope | None = None,
+                    with_arm: bool = False) -> Iterator[dict[str, Any]]:
+    """Newest revision of each record of ``kind`` (all kinds when None), ordered by participant and time.
+
+    Each body gets ``received_at`` (first stored time of this revision) added, and ``arm`` when asked.
+    """
+    scope = scope or ExportScope(site_id=site_id)
     newest = (select(records.c.record_id, func.max(records.c.revision).label("revision"))
               .group_by(records.c.record_id).subquery())
-    q = (select(records.c.body, records.c.received_at)
-         .join(newest, and_(newest.c.record_id == records.c.record_id, newest.c.revision == records.c.revision))
-         .where(records.c.kind == kind))
+    q = (select(records.c.body, records.c.received_at,
+                *([participants.c.arm] if with_arm else []))
+         .join(newest, and_(newest.c.record_id == records.c.record_id, newest.c.revision == records.c.revision)))
+    if with_arm:
+        q = q.outerjoin(participants, participants.c.participant_id == records.c.participant_id)
+    if kind:
+        q = q.where(records.c.kind == kind)
     if instrument_id:
         q = q.where(records.c.instrument_id == instrument_id)
-    if site_id:
-        q = q.where(records.c.site_id == site_id)
+    if scope.site_id:
+        q = q.where(records.c.site_id == scope.site_id)
+    q = _in_range(q, records.c.collected_at, scope)
     q = q.order_by(records.c.participant_id, records.c.collected_at, records.c.record_id)
-    for row in conn.execution_options(stream_results=True, yield_per=1000).execute(q):
+    for row in _stream(conn, q):
         body = json.loads(row.body)
         body["received_at"] = row.received_at
+        if with_arm:
+            body["arm"] = row.arm
         yield body
 
 
 def enrolled_participants(conn: Connection, site_id: str | None = None) -> Iterator[dict[str, Any]]:
+    """Every enrolled participant (of one site), by id. Not date-filtered: who is in the study is context."""
     q = select(participants).order_by(participants.c.participant_id)
     if site_id:
         q = q.where(participants.c.site_id == site_id)
-    for row in conn.execution_options(stream_results=True, yield_per=1000).execute(q):
+    for row in _stream(conn, q):
         yield dict(row._mapping)
+
+
+def lab_values(conn: Connection, scope: ExportScope = ALL) -> Iterator[dict[str, Any]]:
+    """Imported lab results (newest revision), by participant and sample date, filtered on sample date."""
+    q = select(lab_results)
+    if scope.site_id:
+        q = q.where(lab_results.c.site_id == scope.site_id)
+    q = _in_range(q, lab_results.c.sample_date, scope, iso_date=True)
+    q = q.order_by(lab_results.c.participant_id, lab_results.c.sample_date, lab_results.c.test_code)
+    for row in _stream(conn, q):
+        yield dict(row._mapping)
+
+
+@dataclass(frozen=True)
+class ParticipantData:
+    """One participant with the current revision of each record and their lab results (within the scope)."""
+
+    participant: dict[str, Any]
+    records: list[dict[str, Any]]
+    labs: list[dict[str, Any]]
+
+
+def participants_with_data(conn: Connection, scope: ExportScope = ALL) -> Iterator[ParticipantData]:
+    """Each enrolled participant in turn with their data: memory holds one participant at a time."""
+    newer = records.alias("newer")
+    for p in enrolled_participants(conn, scope.site_id):
+        pid = p["participant_id"]
+        newest = (select(func.max(newer.c.revision)).where(newer.c.record_id == records.c.record_id)
+                  .scalar_subquery())
+        q = (select(records.c.body, records.c.received_at)
+             .where(records.c.participant_id == pid, records.c.revision == newest))
+        q = _in_range(q, records.c.collected_at, scope).order_by(records.c.collected_at, records.c.record_id)
+        recs = []
+        for row in conn.execute(q):
+            body = json.loads(row.body)
+            body["received_at"] = row.received_at
+            recs.append(body)
+        lq = _in_range(select(lab_results).where(lab_results.c.participant_id == pid), lab_results.c.sample_date,
+                       scope, iso_date=True).order_by(lab_results.c.sample_date, lab_results.c.test_code)
+        labs = [dict(r._mapping) for r in conn.execute(lq)]
+        yield ParticipantData(p, recs, labs)

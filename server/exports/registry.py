@@ -1,0 +1,110 @@
+"""The one entry point for every export: the CLI and the admin pages both call ``run_export``.
+
+It checks the request (format, site, date range), writes the folder, appends the
+``export.<format>`` audit entry in the caller's transaction and returns a summary.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection
+
+from server.exports.current import ExportScope
+from server.services.audit import AuditEntry, append
+from shared.errors import TrialproError
+from shared.records import utc_now
+from shared.study.model import Study
+
+Writer = Callable[..., dict[str, int]]
+
+
+class ExportRefused(TrialproError):
+    """An export request named an unknown format or site, or a bad date range."""
+
+    code = "export.invalid"
+    status = 422
+    title = "Export refused"
+
+
+@dataclass(frozen=True)
+class ExportSummary:
+    """What an export wrote: the files with their data rows, and the scope it covered."""
+
+    format: str
+    out_dir: Path
+    files: dict[str, int]
+    scope: dict[str, str | None]
+    started_at: str
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+# Imported on use so the CLI starts fast and matplotlib loads only for the report.
+WRITERS = {"csv": "server.exports.csv_export:export_csv", "odm": "server.exports.odm:export_odm",
+           "sdtm": "server.exports.sdtm:export_sdtm", "fhir": "server.exports.fhir:export_fhir",
+           "report": "server.exports.report:export_report"}
+
+
+def _writer(fmt: str) -> Writer:
+    module, name = WRITERS[fmt].split(":")
+    return getattr(importlib.import_module(module), name)
+
+
+FORMATS = ("csv", "odm", "sdtm", "fhir", "report")
+
+
+def parse_day(value: date | str | None, name: str) -> date | None:
+    """A YYYY-MM-DD date (or None); raises ExportRefused naming the option otherwise."""
+    if value is None or isinstance(value, date):
+        return value
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise ExportRefused(f"{name}: {value!r} is not a date (allowed: YYYY-MM-DD)",
+                        details={"field": name, "value": value, "allowed": "YYYY-MM-DD"})
+
+
+def build_scope(study: Study, *, site_id: str | None, date_from: date | str | None,
+                date_to: date | str | None) -> ExportScope:
+    """Check site and dates; raises ExportRefused with the field, the value and what is allowed."""
+    sites = [s.id for s in study.sites]
+    if site_id is not None and site_id not in sites:
+        raise ExportRefused(f"site: {site_id!r} is not a site of the study (allowed: {', '.join(sites)})",
+                            details={"field": "site", "value": site_id, "allowed": sites})
+    start, end = parse_day(date_from, "from"), parse_day(date_to, "to")
+    if start and end and start > end:
+        raise ExportRefused(f"from: {start} is after to: {end} (allowed: from on or before to)",
+                            details={"field": "from", "value": start.isoformat(), "allowed": f"<= {end}"})
+    return ExportScope(site_id=site_id, date_from=start, date_to=end)
+
+
+def run_export(conn: Connection, study: Study, fmt: str, out_dir: Path, *, site_id: str | None = None,
+               date_from: date | str | None = None, date_to: date | str | None = None, actor: str,
+               bom: bool = False) -> ExportSummary:
+    """Write export ``fmt`` into the folder ``out_dir`` and audit it (action ``export.<fmt>``).
+
+    Call inside a transaction (``engine.begin()``): the audit entry commits with it.
+    Raises ExportRefused for an unknown format, site or a bad date range.
+    """
+    if fmt not in FORMATS:
+        raise ExportRefused(f"format: {fmt!r} is not an export format (allowed: {', '.join(FORMATS)})",
+                            details={"field": "format", "value": fmt, "allowed": list(FORMATS)})
+    scope = build_scope(study, site_id=site_id, date_from=date_from, date_to=date_to)
+    started = utc_now()
+    out_dir = Path(out_dir)
+    kwargs: dict[str, Any] = {"scope": scope}
+    if fmt == "csv":
+        kwargs["bom"] = bom
+    files = _writer(fmt)(conn, study, out_dir, **kwargs)
+    summary = ExportSummary(format=fmt, out_dir=out_dir, files=files, scope=scope.describe(), started_at=started)
+    append(conn, AuditEntry(actor=actor, action=f"export.{fmt}", entity_type="export", entity_id=str(out_dir),
+                            new={"files": files, "scope": summary.scope, "started_at": started}))
+    return summary
