@@ -9,6 +9,7 @@ thread calls it (the UI calls it from a worker thread, never the UI thread).
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,6 +24,8 @@ from shared.errors import TrialproError
 from shared.randomisation import verified_entries
 from shared.records import record_hash, utc_now
 from shared.sync.protocol import ACKNOWLEDGED, CONFLICT, build_request
+
+ALLOCATION_BLOCKS = "allocation_blocks"  # station setting: JSON list of the blocks whose entries are stored
 
 
 class SyncFailed(TrialproError):
@@ -80,7 +83,11 @@ def _problem_text(resp: httpx.Response) -> str:
 
 
 class SyncEngine:
-    """Talks to one server for one station."""
+    """Talks to one server for one station.
+
+    Thread-safe enough for a worker thread: it owns its HTTP client, and one lock lets only one
+    enrolment or sync run at a time on this engine (a second caller waits for the first to finish).
+    """
 
     def __init__(self, station: Station, server_url: str, *, settings_: SyncSettings | None = None,
                  transport: httpx.BaseTransport | None = None) -> None:
@@ -89,6 +96,7 @@ class SyncEngine:
         self.settings = settings_ or SyncSettings()
         self._client = httpx.Client(base_url=self.server_url, timeout=self.settings.timeout_seconds,
                                     transport=transport)
+        self._busy = threading.Lock()
 
     def close(self) -> None:
         self._client.close()
@@ -125,6 +133,10 @@ class SyncEngine:
     # ---- enrolment ------------------------------------------------------------------------
     def enrol(self, code: str, label: str) -> str:
         """Exchange a one-time code for this station's credential; stores it and the allocation list."""
+        with self._busy:
+            return self._enrol(code, label)
+
+    def _enrol(self, code: str, label: str) -> str:
         resp = self._post("/api/v1/devices/enrol", {"code": code, "label": label}, None)
         if resp.status_code != 201:
             raise SyncFailed(f"Enrolment refused: {_problem_text(resp)}")
@@ -157,7 +169,20 @@ class SyncEngine:
 
     # ---- sync -----------------------------------------------------------------------------
     def sync(self, progress: Callable[[SyncProgress], None] | None = None) -> SyncReport:
-        """Send every pending record; apply downstream data. Raises SyncFailed / DeviceNotAuthorised."""
+        """Send every pending record; apply downstream data. Raises SyncFailed / DeviceNotAuthorised.
+
+        Safe to call again after any failure: what was acknowledged left the outbox, the rest is resent
+        and the server acknowledges anything it already holds. ``progress`` is called after every batch
+        (in the calling thread) with the records sent and acknowledged so far.
+        """
+        with self._busy:
+            return self._sync(progress)
+
+    def _held_blocks(self) -> list[int] | None:
+        value = settings.get(self.station.store, ALLOCATION_BLOCKS)
+        return None if value is None else [int(b) for b in json.loads(value)]
+
+    def _sync(self, progress: Callable[[SyncProgress], None] | None) -> SyncReport:
         store = self.station.store
         token = settings.get(store, settings.DEVICE_TOKEN)
         if token is None:
@@ -172,21 +197,25 @@ class SyncEngine:
             first = False
             cursor = int(settings.get(store, settings.CORRECTIONS_CURSOR) or 0)
             body = build_request(study_version=self.station.study.study.version, corrections_cursor=cursor,
-                                 items=batch)
+                                 items=batch, allocation_blocks=self._held_blocks())
             resp = self._post("/api/v1/sync", body, token)
             if resp.status_code in (401, 403):
                 raise DeviceNotAuthorised(f"The server refused this station: {_problem_text(resp)}")
             if resp.status_code != 200:
                 raise SyncFailed(f"The server refused the sync: {_problem_text(resp)}")
             answer = resp.json()
+            settled_before = report.acknowledged + len(report.conflicts) + len(report.rejected)
             self._apply_results(batch, answer["results"], report)
-            self._apply_downstream(answer["downstream"], report)
+            more = self._apply_downstream(answer["downstream"], report)
             report.sent += len(batch)
             state.sent, state.acknowledged = report.sent, report.acknowledged
             state.held = len(report.conflicts) + len(report.rejected)
             if progress:
                 progress(state)
-            if not batch:
+            if batch and report.acknowledged + state.held == settled_before:
+                raise SyncFailed("The server answered without settling any record of the batch; nothing was "
+                                 "lost (everything stays in the outbox). Tell the data manager.")
+            if not batch and not more:
                 break
         settings.put(store, {settings.LAST_SYNC_AT: utc_now()})
         report.remaining = outbox.stats(store).pending
@@ -210,7 +239,8 @@ class SyncEngine:
         report.acknowledged += outbox.acknowledge(self.station.store, acked)
         outbox.hold(self.station.store, held)
 
-    def _apply_downstream(self, down: dict[str, Any], report: SyncReport) -> None:
+    def _apply_downstream(self, down: dict[str, Any], report: SyncReport) -> bool:
+        """Apply participants, staff, allocation and corrections in one transaction; True if more corrections wait."""
         store = self.station.store
         damaged = False
         with store.transaction() as conn:
@@ -246,8 +276,10 @@ class SyncEngine:
                               json.dumps(rec["data"], ensure_ascii=False), rec.get("correction_reason")))
                 report.corrections_applied += 1
             self._store_allocation(conn, down["allocation"])
+            upsert = ("INSERT INTO station (key, value) VALUES (?, ?) "
+                      "ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+            conn.execute(upsert, (ALLOCATION_BLOCKS, json.dumps(sorted(down["allocation"]["blocks"]))))
             if damaged:
-                return
-            conn.execute("INSERT INTO station (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET "
-                         "value = excluded.value", (settings.CORRECTIONS_CURSOR,
-                                                    str(int(down.get("corrections_cursor", 0)))))
+                return False
+            conn.execute(upsert, (settings.CORRECTIONS_CURSOR, str(int(down.get("corrections_cursor", 0)))))
+        return bool(down.get("more_corrections"))

@@ -14,7 +14,7 @@ from server.services import allocation
 from server.services import devices as device_service
 from server.services.audit import AuditEntry, append_many
 from server.services.devices import Device
-from server.storage.tables import corrections, participants, records, sync_conflicts, users
+from server.storage.tables import allocation_lists, corrections, participants, records, sync_conflicts, users
 from shared.errors import FieldProblem, RecordInvalid
 from shared.records import record_hash, utc_now
 from shared.study.model import Study
@@ -47,8 +47,65 @@ def _problem(field_name: str, value: Any, allowed: str, message: str) -> list[Fi
     return [FieldProblem(field_name, value, allowed, message)]
 
 
-def _check_in_context(conn: Connection, study: Study, device: Device, rec: Mapping[str, Any], claimed_hash: Any,
-                      arms: dict[str, str], enrolled_by: dict[str, str]) -> list[FieldProblem]:
+@dataclass(frozen=True)
+class _Enrolled:
+    record_id: str
+    arm: str
+    allocation_number: int
+
+
+@dataclass
+class _BatchContext:
+    """Server state one batch needs, read once per batch (not once per record)."""
+
+    enrolled: dict[str, _Enrolled]
+    _slots: dict[int, dict[str, Any]] | None = None
+
+    def slot(self, conn: Connection, site_id: str, number: int) -> dict[str, Any] | None:
+        if self._slots is None:
+            self._slots = {}
+            for row in conn.execute(select(allocation_lists.c.signed).where(allocation_lists.c.site_id == site_id)):
+                for e in json.loads(row.signed)["body"]["entries"]:
+                    self._slots[e["number"]] = e
+        return self._slots.get(number)
+
+
+def _check_enrolment(conn: Connection, device: Device, rec: Mapping[str, Any],
+                     ctx: _BatchContext) -> list[FieldProblem]:
+    pid = rec["participant_id"]
+    data = rec["data"]
+    number = data["allocation_number"]
+    known = ctx.enrolled.get(pid)
+    if known is not None:
+        if known.record_id != rec["record_id"]:
+            return _problem("participant_id", pid, "an unused participant id",
+                            f"participant id {pid} is already enrolled; ids are never reused")
+        # a retry or a later revision of the same enrolment: the randomisation itself never changes
+        if (data["arm"], number) != (known.arm, known.allocation_number):
+            return _problem("data.arm", data["arm"], f"arm {known.arm} with allocation number "
+                            f"{known.allocation_number}", "the arm and allocation number of an enrolment "
+                            "cannot be corrected; tell the data manager")
+        return []
+    if pid != f"{device.site_id}-{number:03d}":
+        return _problem("participant_id", pid, f"{device.site_id}-{number:03d}",
+                        "the participant id must be the site prefix and the allocation number")
+    slot = ctx.slot(conn, device.site_id, number)
+    if slot is None or slot["arm"] != data["arm"]:
+        return _problem("data.arm", data["arm"], f"the arm at allocation number {number}",
+                        "the arm does not match the site's signed allocation list")
+    if allocation.granted_to(conn, device.site_id, slot["block"]) != device.device_id:
+        return _problem("data.allocation_number", number, "a number from a block granted to this kiosk",
+                        f"allocation number {number} was not granted to this kiosk")
+    taken = conn.execute(select(participants.c.participant_id).where(
+        participants.c.site_id == device.site_id, participants.c.allocation_number == number)).first()
+    if taken is not None:
+        return _problem("data.allocation_number", number, "an unused number",
+                        f"allocation number {number} was already used")
+    return []
+
+
+def _check_in_context(conn: Connection, device: Device, rec: Mapping[str, Any], claimed_hash: Any,
+                      ctx: _BatchContext) -> list[FieldProblem]:
     """Rules that need the server's state: hash, device, site, enrolment and allocation."""
     if claimed_hash != record_hash(rec):
         return _problem("content_hash", claimed_hash, "the SHA-256 of the record's canonical JSON",
@@ -59,31 +116,10 @@ def _check_in_context(conn: Connection, study: Study, device: Device, rec: Mappi
     if rec["site_id"] != device.site_id:
         return _problem("site_id", rec["site_id"], device.site_id,
                         f"this kiosk is enrolled for site {device.site_id}, not {rec['site_id']}")
-    pid = rec["participant_id"]
     if rec["kind"] == "enrolment":
-        owner = enrolled_by.get(pid)
-        if owner is not None and owner != rec["record_id"]:
-            return _problem("participant_id", pid, "an unused participant id",
-                            f"participant id {pid} is already enrolled; ids are never reused")
-        data = rec["data"]
-        number = data["allocation_number"]
-        if pid != f"{device.site_id}-{number:03d}":
-            return _problem("participant_id", pid, f"{device.site_id}-{number:03d}",
-                            "the participant id must be the site prefix and the allocation number")
-        slot = allocation.entry(conn, device.site_id, number)
-        if slot is None or slot["arm"] != data["arm"]:
-            return _problem("data.arm", data["arm"], f"the arm at allocation number {number}",
-                            "the arm does not match the site's signed allocation list")
-        if allocation.granted_to(conn, device.site_id, slot["block"]) != device.device_id:
-            return _problem("data.allocation_number", number, "a number from a block granted to this kiosk",
-                            f"allocation number {number} was not granted to this kiosk")
-        taken = conn.execute(select(participants.c.participant_id).where(
-            participants.c.site_id == device.site_id, participants.c.allocation_number == number)).first()
-        if taken is not None:
-            return _problem("data.allocation_number", number, "an unused number",
-                            f"allocation number {number} was already used")
-        return []
-    if pid not in arms:
+        return _check_enrolment(conn, device, rec, ctx)
+    pid = rec["participant_id"]
+    if pid not in ctx.enrolled:
         return _problem("participant_id", pid, "an enrolled participant",
                         f"participant {pid} is not enrolled on the server: sync the enrolment first")
     return []
@@ -94,31 +130,29 @@ def ingest(conn: Connection, study: Study, device: Device, request: SyncRequest)
     now = utc_now()
     pids = {r.get("participant_id") for r in (i.record for i in request.items) if isinstance(r, Mapping)}
     pids = {p for p in pids if isinstance(p, str)}
-    arms: dict[str, str] = {}
-    enrolled_by: dict[str, str] = {}
+    ctx = _BatchContext(enrolled={})
     if pids:
         for row in conn.execute(select(participants.c.participant_id, participants.c.arm,
-                                       participants.c.enrolment_record_id)
+                                       participants.c.enrolment_record_id, participants.c.allocation_number)
                                 .where(participants.c.participant_id.in_(pids))):
-            arms[row.participant_id] = row.arm
-            enrolled_by[row.participant_id] = row.enrolment_record_id
+            ctx.enrolled[row.participant_id] = _Enrolled(row.enrolment_record_id, row.arm, row.allocation_number)
     out = _Outcome()
     valid: list[tuple[dict[str, Any], str]] = []
     for item in request.items:
         rec = item.record
+        known = ctx.enrolled.get(rec.get("participant_id")) if isinstance(rec, Mapping) else None
         try:
-            validate_record(rec, study, arm_code=arms.get(rec.get("participant_id"))
-                            if isinstance(rec, Mapping) else None)
+            validate_record(rec, study, arm_code=known.arm if known else None)
         except RecordInvalid as exc:
             out.results.append(_reject(rec, exc.problems))
             continue
-        problems = _check_in_context(conn, study, device, rec, item.content_hash, arms, enrolled_by)
+        problems = _check_in_context(conn, device, rec, item.content_hash, ctx)
         if problems:
             out.results.append(_reject(rec, problems))
             continue
         if rec["kind"] == "enrolment":
-            arms[rec["participant_id"]] = rec["data"]["arm"]
-            enrolled_by[rec["participant_id"]] = rec["record_id"]
+            ctx.enrolled[rec["participant_id"]] = _Enrolled(rec["record_id"], rec["data"]["arm"],
+                                                            rec["data"]["allocation_number"])
         valid.append((dict(rec), item.content_hash))
     _store(conn, device, valid, out, now)
     rejected = sum(1 for r in out.results if r["status"] == REJECTED)
@@ -129,7 +163,8 @@ def ingest(conn: Connection, study: Study, device: Device, request: SyncRequest)
     append_many(conn, out.audit, at=now)
     device_service.touch(conn, device.device_id)
     return {"protocol_version": PROTOCOL_VERSION, "results": out.results,
-            "downstream": downstream(conn, study, device, request.corrections_cursor)}
+            "downstream": downstream(conn, study, device, request.corrections_cursor,
+                                     held_blocks=request.allocation_blocks)}
 
 
 def _store(conn: Connection, device: Device, valid: list[tuple[dict[str, Any], str]], out: _Outcome,
@@ -195,8 +230,13 @@ def _store(conn: Connection, device: Device, valid: list[tuple[dict[str, Any], s
         conn.execute(insert(participants), new_participants)
 
 
-def downstream(conn: Connection, study: Study, device: Device, cursor: int) -> dict[str, Any]:
-    """What the kiosk needs back: its site's participants, the study version, data-manager corrections."""
+def downstream(conn: Connection, study: Study, device: Device, cursor: int,
+               held_blocks: frozenset[int] | None = None) -> dict[str, Any]:
+    """What the kiosk needs back: its site's participants, the study version, data-manager corrections.
+
+    The signed allocation lists are left out when the kiosk already holds every block granted to it
+    (``held_blocks``), so a routine sync over a slow clinic network stays small.
+    """
     people = [dict(r._mapping) for r in conn.execute(
         select(participants.c.participant_id, participants.c.arm, participants.c.status)
         .where(participants.c.site_id == device.site_id).order_by(participants.c.participant_id))]
@@ -205,13 +245,17 @@ def downstream(conn: Connection, study: Study, device: Device, cursor: int) -> d
         .join(records, and_(records.c.record_id == corrections.c.record_id,
                             records.c.revision == corrections.c.revision))
         .where(corrections.c.site_id == device.site_id, corrections.c.seq > cursor)
-        .order_by(corrections.c.seq).limit(MAX_CORRECTIONS_PER_ANSWER)).all()
+        .order_by(corrections.c.seq).limit(MAX_CORRECTIONS_PER_ANSWER + 1)).all()
+    more = len(rows) > MAX_CORRECTIONS_PER_ANSWER
+    rows = rows[:MAX_CORRECTIONS_PER_ANSWER]
     staff = [{"username": u.username, "display_name": u.display_name, "password_hash": u.password_hash,
               "roles": u.roles.split(","), "disabled": bool(u.disabled)}
              for u in conn.execute(select(users).order_by(users.c.username))
              if device.site_id in u.sites.split(",") and set(u.roles.split(",")) & KIOSK_ROLES]
-    return {"study_version": study.study.version, "participants": people, "staff": staff,
-            "allocation": allocation.grants_for(conn, study, site_id=device.site_id, device_id=device.device_id),
+    grants = allocation.grants_for(conn, study, site_id=device.site_id, device_id=device.device_id)
+    if held_blocks is not None and set(grants["blocks"]) <= held_blocks:
+        grants["lists"] = []
+    return {"study_version": study.study.version, "participants": people, "staff": staff, "allocation": grants,
             "corrections": [{"record": json.loads(r.body), "content_hash": r.content_hash} for r in rows],
-            "corrections_cursor": rows[-1].seq if rows else cursor}
+            "corrections_cursor": rows[-1].seq if rows else cursor, "more_corrections": more}
 

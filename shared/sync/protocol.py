@@ -3,13 +3,15 @@
 Request  ``POST /api/v1/sync``  (``Authorization: Bearer <device token>``)::
 
     {"protocol_version": 1, "study_version": "1.0.0", "corrections_cursor": 0,
+     "allocation_blocks": [1, 4],            # optional: blocks whose entries the kiosk already holds
      "records": [{"record": {<envelope>}, "content_hash": "sha256:..."}, ...]}
 
 Answer ``200``::
 
     {"protocol_version": 1,
      "results": [{"record_id", "revision", "status", "reason", "problems"}],
-     "downstream": {"study_version", "participants", "corrections", "corrections_cursor"}}
+     "downstream": {"study_version", "participants", "staff", "allocation",
+                    "corrections", "corrections_cursor", "more_corrections"}}
 
 ``status`` is one of ``stored`` (new), ``already_stored`` (same id, revision and hash:
 an idempotent retry), ``conflict`` (same id and revision, different hash: kept aside
@@ -28,6 +30,7 @@ from shared.errors import TrialproError
 PROTOCOL_VERSION = 1
 MAX_BATCH_RECORDS = 500
 MAX_BODY_BYTES = 8 * 1024 * 1024
+MAX_ALLOCATION_BLOCKS = 10_000
 
 STORED = "stored"
 ALREADY_STORED = "already_stored"
@@ -65,14 +68,22 @@ class SyncRequest:
     study_version: str
     corrections_cursor: int
     items: list[SyncItem]
+    allocation_blocks: frozenset[int] | None = None  # None: the kiosk holds no allocation lists yet
 
 
-def build_request(*, study_version: str, corrections_cursor: int,
-                  items: list[tuple[Mapping[str, Any], str]]) -> dict[str, Any]:
-    """The JSON body of a sync request."""
-    return {"protocol_version": PROTOCOL_VERSION, "study_version": study_version,
-            "corrections_cursor": corrections_cursor,
-            "records": [{"record": dict(r), "content_hash": h} for r, h in items]}
+def build_request(*, study_version: str, corrections_cursor: int, items: list[tuple[Mapping[str, Any], str]],
+                  allocation_blocks: list[int] | None = None) -> dict[str, Any]:
+    """The JSON body of a sync request (``allocation_blocks``: blocks the kiosk already holds entries of)."""
+    body: dict[str, Any] = {"protocol_version": PROTOCOL_VERSION, "study_version": study_version,
+                            "corrections_cursor": corrections_cursor,
+                            "records": [{"record": dict(r), "content_hash": h} for r, h in items]}
+    if allocation_blocks is not None:
+        body["allocation_blocks"] = sorted(allocation_blocks)
+    return body
+
+
+def _whole(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def parse_request(payload: Any) -> SyncRequest:
@@ -82,8 +93,8 @@ def parse_request(payload: Any) -> SyncRequest:
     version = payload.get("protocol_version")
     if version != PROTOCOL_VERSION:
         raise ProtocolMismatch(f"This server speaks sync protocol {PROTOCOL_VERSION}, the kiosk sent "
-                               f"{version!r}; update the kiosk software.",
-                               details={"supported": [PROTOCOL_VERSION], "received": version})
+                               f"{_shown(version)!r}; update the kiosk software.",
+                               details={"supported": [PROTOCOL_VERSION], "received": _shown(version)})
     records = payload.get("records")
     if not isinstance(records, list):
         raise SyncRequestInvalid("'records' must be a list of {record, content_hash} objects.")
@@ -92,15 +103,33 @@ def parse_request(payload: Any) -> SyncRequest:
                                  f"{len(records)}. Send smaller batches.",
                                  details={"max_records": MAX_BATCH_RECORDS})
     cursor = payload.get("corrections_cursor", 0)
-    if not isinstance(cursor, int) or isinstance(cursor, bool) or cursor < 0:
-        raise SyncRequestInvalid("'corrections_cursor' must be a whole number >= 0.")
+    if not _whole(cursor) or cursor < 0:
+        raise SyncRequestInvalid("'corrections_cursor' must be a whole number >= 0.",
+                                 details={"field": "corrections_cursor", "value": _shown(cursor)})
+    blocks = payload.get("allocation_blocks")
+    if blocks is not None and (not isinstance(blocks, list) or len(blocks) > MAX_ALLOCATION_BLOCKS
+                               or not all(_whole(b) and b >= 0 for b in blocks)):
+        raise SyncRequestInvalid("'allocation_blocks' must be a list of whole numbers >= 0 (the allocation "
+                                 "blocks whose entries the kiosk holds), or left out.",
+                                 details={"field": "allocation_blocks"})
     study_version = payload.get("study_version")
     if not isinstance(study_version, str):
-        raise SyncRequestInvalid("'study_version' must be the study file version the kiosk holds.")
+        raise SyncRequestInvalid("'study_version' must be the study file version the kiosk holds (a string).",
+                                 details={"field": "study_version", "value": _shown(study_version)})
     items = []
     for i, entry in enumerate(records):
         if not isinstance(entry, Mapping) or set(entry) != {"record", "content_hash"}:
             raise SyncRequestInvalid(f"records[{i}] must be an object with exactly 'record' and "
                                      "'content_hash'.", details={"index": i})
         items.append(SyncItem(entry["record"], entry["content_hash"]))
-    return SyncRequest(study_version=study_version, corrections_cursor=cursor, items=items)
+    return SyncRequest(study_version=study_version, corrections_cursor=cursor, items=items,
+                       allocation_blocks=None if blocks is None else frozenset(blocks))
+
+
+def _shown(value: Any) -> Any:
+    """A refused value as it may be echoed back: scalars as they are, anything else by its type."""
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    if isinstance(value, str):
+        return value[:100]
+    return f"<{type(value).__name__}>"
