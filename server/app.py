@@ -54,4 +54,7 @@ def create_app(config: ServerConfig, context: ServerContext | None = None) -> Fl
     errors.register(app)
     for bp in (health.bp, sync.bp, openapi.bp):
         app.register_blueprint(bp)
+    from server import web  # admin pages + admin JSON API (session cookie, CSRF, security headers)
+
+    web.register(app, config)
     return app

@@ -20,3 +20,6 @@ class ServerConfig:
     max_body_bytes: int = MAX_BODY_BYTES
     secret_key: str = field(default_factory=lambda: os.environ.get("TRIALPRO_SECRET_KEY", ""))
     testing: bool = False
+    # Session cookies carry the Secure flag (HTTPS only) unless this is False: only the local demo on
+    # 127.0.0.1 turns it off, and testing configs ignore it (tests speak plain HTTP on 127.0.0.1).
+    secure_cookies: bool = True

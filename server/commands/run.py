@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import secrets
 import sys
 from pathlib import Path
@@ -23,6 +24,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from server.services.demo import DEMO_ADMIN, seed_demo
 
     ctx = context(args)
+    # the demo speaks plain HTTP on 127.0.0.1: session cookies without the Secure flag (see ServerConfig)
+    ctx = dataclasses.replace(ctx, config=dataclasses.replace(ctx.config, secure_cookies=False))
     password_file = Path(args.data_dir) / "demo-admin-password.txt"
     with ctx.engine.begin() as conn:
         if not password_file.exists():

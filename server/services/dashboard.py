@@ -1,0 +1,212 @@
+"""Read models for the admin pages: enrolment against target, visit status, device activity, participants, AEs.
+
+Every query takes the viewer's sites and never returns a participant of another
+site: site scoping lives here, once, not in the pages.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, func, select
+
+from server.services.errors import NotFound
+from server.storage.tables import devices, participants, records
+from shared.instruments import get_instrument
+from shared.study.model import Study
+
+SAE_ALERT_DAYS = 7          # a serious AE received within this many days is shown as an alert
+
+
+@dataclass(frozen=True)
+class VisitState:
+    visit_id: str
+    label: str
+    label_zh: str
+    expected: date | None
+    window_end: date | None
+    done_on: str | None
+    status: str             # done | overdue | due | upcoming | not_applicable
+
+
+def _day(iso: str) -> date:
+    return date.fromisoformat(iso[:10])
+
+
+def _current(rows: Iterable[Any]) -> list[dict[str, Any]]:
+    """Newest revision of each record among ``rows`` (body parsed), with the number of revisions."""
+    newest: dict[str, dict[str, Any]] = {}
+    for r in rows:
+        body = json.loads(r.body)
+        body["received_at"] = r.received_at
+        prev = newest.get(r.record_id)
+        if prev is None or prev["revision"] < body["revision"]:
+            body["revisions"] = (prev["revisions"] if prev else 0) + 1
+            newest[r.record_id] = body
+        else:
+            prev["revisions"] += 1
+    return sorted(newest.values(), key=lambda b: (b["collected_at"], b["record_id"]))
+
+
+def enrolment_by_arm(conn: Connection, study: Study, sites: Iterable[str]) -> list[dict[str, Any]]:
+    """Participants enrolled per arm at these sites, beside the arm's target."""
+    counts = dict(conn.execute(select(participants.c.arm, func.count()).where(
+        participants.c.site_id.in_(list(sites))).group_by(participants.c.arm)).all())
+    return [{"arm": a.code, "name": a.name, "name_zh": a.name_zh, "target": a.target,
+             "enrolled": int(counts.get(a.code, 0))} for a in study.arms]
+
+
+def visit_timeline(study: Study, recs: list[dict[str, Any]], enrolled_at: str, today: date) -> list[VisitState]:
+    """Each scheduled visit: expected date from baseline, window, and done/overdue/due/upcoming."""
+    done: dict[str, str] = {}
+    for r in recs:
+        if r.get("visit_id"):
+            done.setdefault(r["visit_id"], r["collected_at"][:10])
+    baseline = _day(done["baseline"]) if "baseline" in done else _day(enrolled_at)
+    out = []
+    for v in study.scheduled_visits:
+        expected = baseline + timedelta(days=v.day or 0)
+        end = expected + timedelta(days=v.window_after)
+        if v.id in done:
+            status = "done"
+        elif (v.day or 0) < 0:
+            status = "not_applicable"
+        elif today > end:
+            status = "overdue"
+        elif today >= expected - timedelta(days=v.window_before):
+            status = "due"
+        else:
+            status = "upcoming"
+        out.append(VisitState(v.id, v.label, v.label_zh, expected, end, done.get(v.id), status))
+    return out
+
+
+def _records_of(conn: Connection, participant_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
+    by: dict[str, list[Any]] = {p: [] for p in participant_ids}
+    if participant_ids:
+        for r in conn.execute(select(records.c.record_id, records.c.participant_id, records.c.body,
+                                     records.c.received_at).where(records.c.participant_id.in_(participant_ids))):
+            by[r.participant_id].append(r)
+    return {p: _current(rows) for p, rows in by.items()}
+
+
+def visit_summary(conn: Connection, study: Study, sites: Iterable[str], today: date) -> list[dict[str, Any]]:
+    """Per scheduled visit: how many participants are done, overdue, due now."""
+    people = conn.execute(select(participants.c.participant_id, participants.c.enrolled_at)
+                          .where(participants.c.site_id.in_(list(sites)))).all()
+    recs = _records_of(conn, [p.participant_id for p in people])
+    rows = {v.id: {"visit_id": v.id, "label": v.label, "label_zh": v.label_zh, "done": 0, "overdue": 0, "due": 0}
+            for v in study.scheduled_visits}
+    for p in people:
+        for state in visit_timeline(study, recs[p.participant_id], p.enrolled_at, today):
+            if state.status in ("done", "overdue", "due"):
+                rows[state.visit_id][state.status] += 1
+    return list(rows.values())
+
+
+def device_activity(conn: Connection, sites: Iterable[str]) -> list[dict[str, Any]]:
+    """Kiosks of these sites with their last sync (``last_seen_at``), newest first."""
+    return [dict(r._mapping) for r in conn.execute(
+        select(devices.c.device_id, devices.c.site_id, devices.c.label, devices.c.enrolled_at,
+               devices.c.revoked_at, devices.c.last_seen_at).where(devices.c.site_id.in_(list(sites)))
+        .order_by(devices.c.last_seen_at.desc().nulls_last(), devices.c.device_id))]
+
+
+def list_participants(conn: Connection, sites: Iterable[str], search: str = "") -> list[dict[str, Any]]:
+    """Participants of these sites whose id contains ``search``."""
+    q = select(participants).where(participants.c.site_id.in_(list(sites)))
+    if search:
+        q = q.where(participants.c.participant_id.contains(search.strip().upper(), autoescape=True))
+    return [dict(r._mapping) for r in conn.execute(q.order_by(participants.c.participant_id))]
+
+
+def participant_detail(conn: Connection, study: Study, participant_id: str, sites: Iterable[str],
+                       today: date) -> dict[str, Any]:
+    """Timeline, VAS and ESSPRI over time, AEs and every current record of one participant of these sites.
+
+    Raises NotFound for an unknown participant and for one of another site (never says which).
+    """
+    row = conn.execute(select(participants).where(participants.c.participant_id == participant_id,
+                                                  participants.c.site_id.in_(list(sites)))).first()
+    if row is None:
+        raise NotFound(f"No participant {participant_id!r} at your site(s).")
+    recs = _records_of(conn, [participant_id])[participant_id]
+    esspri = get_instrument("esspri")
+
+    def series(instrument_id: str, value: Any) -> list[dict[str, Any]]:
+        return [{"visit_id": r["visit_id"], "date": r["collected_at"][:10], "value": value(r["data"])}
+                for r in recs if r.get("instrument_id") == instrument_id and value(r["data"]) is not None]
+
+    return {
+        "participant": dict(row._mapping),
+        "timeline": visit_timeline(study, recs, row.enrolled_at, today),
+        "vas": series("patient_global_vas", lambda d: d.get("activity")),
+        "esspri": series("esspri", lambda d: esspri.score(d)["esspri"]),
+        "adverse_events": [r for r in recs if r["kind"] == "adverse_event"],
+        "records": recs,
+    }
+
+
+def current_record(conn: Connection, record_id: str, sites: Iterable[str]) -> dict[str, Any]:
+    """The newest revision of one record of these sites; NotFound otherwise."""
+    rows = conn.execute(select(records.c.record_id, records.c.body, records.c.received_at)
+                        .where(records.c.record_id == record_id, records.c.site_id.in_(list(sites)))).all()
+    if not rows:
+        raise NotFound(f"No record {record_id!r} at your site(s).")
+    return _current(rows)[0]
+
+
+def record_history(conn: Connection, record_id: str, sites: Iterable[str]) -> list[dict[str, Any]]:
+    """Every revision of one record, oldest first (a correction never hides the earlier entry)."""
+    return [{**json.loads(r.body), "received_at": r.received_at} for r in conn.execute(
+        select(records.c.body, records.c.received_at).where(records.c.record_id == record_id,
+                                                            records.c.site_id.in_(list(sites)))
+        .order_by(records.c.revision))]
+
+
+def adverse_events(conn: Connection, sites: Iterable[str], *, serious: bool | None = None,
+                   min_grade: int | None = None, arm: str | None = None) -> list[dict[str, Any]]:
+    """Current AE reports of these sites, filtered; each carries the participant's arm."""
+    arms = dict(conn.execute(select(participants.c.participant_id, participants.c.arm)
+                             .where(participants.c.site_id.in_(list(sites)))).all())
+    rows = conn.execute(select(records.c.record_id, records.c.body, records.c.received_at).where(
+        records.c.kind == "adverse_event", records.c.site_id.in_(list(sites)))).all()
+    out = []
+    for r in _current(rows):
+        d = r["data"]
+        r["arm"] = arms.get(r["participant_id"])
+        if serious is not None and bool(d.get("serious")) != serious:
+            continue
+        if min_grade is not None and int(d.get("grade") or 0) < min_grade:
+            continue
+        if arm and r["arm"] != arm:
+            continue
+        out.append(r)
+    return out
+
+
+def sae_alerts(conn: Connection, sites: Iterable[str], today: date) -> list[dict[str, Any]]:
+    """Serious AEs received in the last SAE_ALERT_DAYS days: they must reach the sponsor within 24 h."""
+    since = (today - timedelta(days=SAE_ALERT_DAYS)).isoformat()
+    return [r for r in adverse_events(conn, sites, serious=True) if r["received_at"][:10] >= since]
+
+
+def search_audit(conn: Connection, query: str = "", *, before_seq: int | None = None,
+                 limit: int = 50) -> list[dict[str, Any]]:
+    """Newest audit entries first, optionally only those whose actor, action, entity or values contain ``query``."""
+    from sqlalchemy import or_
+
+    from server.storage.tables import audit_log
+
+    q = select(audit_log)
+    if query:
+        pattern = f"%{query.strip()}%"
+        q = q.where(or_(*(c.ilike(pattern) for c in (audit_log.c.actor, audit_log.c.action, audit_log.c.entity_id,
+                                                      audit_log.c.old, audit_log.c.new, audit_log.c.reason))))
+    if before_seq is not None:
+        q = q.where(audit_log.c.seq < before_seq)
+    return [dict(r._mapping) for r in conn.execute(q.order_by(audit_log.c.seq.desc()).limit(limit))]

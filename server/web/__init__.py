@@ -1,0 +1,54 @@
+"""Admin web pages (server-rendered Jinja, no build step) and the session-authenticated admin JSON API.
+
+``register(app)`` is called by create_app(): it sets the session cookie flags,
+the security headers on every response, CSRF checks on every form, and the
+daily audit checkpoint on the first request of each UTC day.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Flask, Response, request
+
+from server.config import ServerConfig
+from server.services import checkpoints
+from server.web import admin_api, i18n, session
+from server.web.blueprint import bp
+
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+                               "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+}
+
+
+def _import_pages() -> None:
+    from server.web import adverse_events, audit, dashboard, devices, exports, participants, signin  # noqa: F401
+
+
+def register(app: Flask, config: ServerConfig) -> None:
+    """Register the pages and the admin API on ``app``."""
+    _import_pages()
+    app.config.update(SESSION_COOKIE_SECURE=config.secure_cookies and not config.testing, SESSION_COOKIE_HTTPONLY=True,
+                      SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_NAME="trialpro_session",
+                      PERMANENT_SESSION_LIFETIME=timedelta(hours=session.SESSION_HOURS))
+    app.jinja_env.globals.update(t=i18n.t, language=i18n.language, csrf_token=session.csrf_token,
+                                 current_staff=session.current_staff)
+    app.register_blueprint(bp)
+    app.register_blueprint(admin_api.bp)
+
+    @app.before_request
+    def _daily_checkpoint() -> None:
+        ctx = app.extensions["trialpro"]
+        checkpoints.ensure_daily(ctx.engine, ctx.config.data_dir)
+
+    @app.after_request
+    def _headers(resp: Response) -> Response:
+        for name, value in SECURITY_HEADERS.items():
+            resp.headers.setdefault(name, value)
+        if request.path.startswith("/api/") or resp.mimetype == "text/html":
+            resp.headers.setdefault("Cache-Control", "no-store")
+        return resp

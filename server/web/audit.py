@@ -1,0 +1,32 @@
+"""Audit viewer: newest entries first, search, and the chain verification result on demand."""
+
+from __future__ import annotations
+
+from flask import current_app, render_template, request
+from flask.typing import ResponseReturnValue
+
+from server.services import checkpoints
+from server.services import dashboard as board
+from server.services.errors import InvalidInput
+from server.web.blueprint import bp
+from server.web.session import require
+
+PAGE = 50
+
+
+@bp.get("/audit")
+@require("audit.view")
+def audit() -> ResponseReturnValue:
+    ctx = current_app.extensions["trialpro"]
+    q = request.args.get("q", "")[:100]
+    before = request.args.get("before")
+    if before is not None and not before.isdigit():
+        raise InvalidInput(f"before: {before!r} is not an entry number.")
+    verification = None
+    with ctx.engine.connect() as conn:
+        entries = board.search_audit(conn, q, before_seq=int(before) if before else None, limit=PAGE)
+        if request.args.get("verify") == "1":
+            verification = checkpoints.verify(conn, ctx.config.data_dir)
+    return render_template("audit.html", entries=entries, q=q, verification=verification,
+                           summary=checkpoints.summary(verification) if verification else None,
+                           older=entries[-1]["seq"] if len(entries) == PAGE else None)

@@ -1,0 +1,26 @@
+"""The study dashboard: enrolment per arm against target, visits done/overdue, last sync per device, SAE alerts."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flask import current_app, render_template
+from flask.typing import ResponseReturnValue
+
+from server.services import dashboard as board
+from server.web.blueprint import bp
+from server.web.session import require, staff
+
+
+@bp.get("/dashboard")
+@require("study.view")
+def dashboard() -> ResponseReturnValue:
+    ctx = current_app.extensions["trialpro"]
+    sites = staff().sites
+    today = datetime.now(UTC).date()
+    with ctx.engine.connect() as conn:
+        return render_template("dashboard.html", study=ctx.study,
+                               enrolment=board.enrolment_by_arm(conn, ctx.study, sites),
+                               visits=board.visit_summary(conn, ctx.study, sites, today),
+                               devices=board.device_activity(conn, sites),
+                               alerts=board.sae_alerts(conn, sites, today))

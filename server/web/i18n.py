@@ -1,0 +1,147 @@
+"""The admin pages' texts in English and Chinese: one small catalogue, looked up by key.
+
+The language comes from the session (set by the switch in the page header),
+else from the browser's Accept-Language, else English.
+"""
+
+from __future__ import annotations
+
+from flask import request, session
+
+LANGUAGES = ("en", "zh")
+
+CATALOGUE: dict[str, tuple[str, str]] = {
+    "app.title": ("trialpro admin", "trialpro 管理"),
+    "nav.dashboard": ("Dashboard", "研究概览"),
+    "nav.participants": ("Participants", "受试者"),
+    "nav.adverse_events": ("Adverse events", "不良事件"),
+    "nav.devices": ("Devices", "设备"),
+    "nav.audit": ("Audit trail", "稽查轨迹"),
+    "nav.exports": ("Exports", "数据导出"),
+    "nav.sign_out": ("Sign out", "退出"),
+    "signin.title": ("Sign in", "登录"),
+    "signin.username": ("User name", "用户名"),
+    "signin.password": ("Password", "密码"),
+    "signin.submit": ("Sign in", "登录"),
+    "signin.required": ("Please sign in to see this page.", "请登录后查看此页面。"),
+    "error.title": ("Not possible", "无法完成"),
+    "error.back": ("Back to the dashboard", "返回研究概览"),
+    "dash.enrolment": ("Enrolment per arm", "各组入组情况"),
+    "dash.arm": ("Arm", "组别"),
+    "dash.enrolled": ("Enrolled", "已入组"),
+    "dash.target": ("Target", "目标"),
+    "dash.visits": ("Visits", "访视"),
+    "dash.visit": ("Visit", "访视"),
+    "dash.done": ("Done", "已完成"),
+    "dash.overdue": ("Overdue", "已逾期"),
+    "dash.due": ("Due now", "窗口期内"),
+    "dash.devices": ("Last sync per device", "各设备最近同步"),
+    "dash.sae_alerts": ("Serious adverse events to report (received in the last 7 days)",
+                        "需报告的严重不良事件（最近7天收到）"),
+    "dash.no_sae": ("No new serious adverse events.", "无新的严重不良事件。"),
+    "col.participant": ("Participant", "受试者"),
+    "col.site": ("Site", "中心"),
+    "col.arm": ("Arm", "组别"),
+    "col.status": ("Status", "状态"),
+    "col.enrolled_at": ("Enrolled", "入组时间"),
+    "col.device": ("Device", "设备"),
+    "col.label": ("Label", "名称"),
+    "col.last_seen": ("Last sync", "最近同步"),
+    "col.enrolled": ("Enrolled", "注册时间"),
+    "col.revoked": ("Revoked", "已吊销"),
+    "col.term": ("Term", "事件名称"),
+    "col.grade": ("Grade", "分级"),
+    "col.serious": ("Serious", "严重"),
+    "col.onset": ("Onset", "开始日期"),
+    "col.outcome": ("Outcome", "转归"),
+    "col.received": ("Received", "接收时间"),
+    "col.visit": ("Visit", "访视"),
+    "col.expected": ("Expected", "预计日期"),
+    "col.window_end": ("Window ends", "窗口截止"),
+    "col.done_on": ("Done on", "完成日期"),
+    "col.record": ("Record", "记录"),
+    "col.kind": ("Kind", "类型"),
+    "col.instrument": ("Instrument", "量表"),
+    "col.revision": ("Revision", "版本"),
+    "col.collected": ("Collected", "采集时间"),
+    "col.when": ("When (UTC)", "时间 (UTC)"),
+    "col.actor": ("Who", "操作人"),
+    "col.action": ("Action", "操作"),
+    "col.entity": ("What", "对象"),
+    "col.old": ("Old value", "原值"),
+    "col.new": ("New value", "新值"),
+    "col.reason": ("Reason", "原因"),
+    "status.done": ("done", "已完成"),
+    "status.overdue": ("overdue", "已逾期"),
+    "status.due": ("due now", "窗口期内"),
+    "status.upcoming": ("upcoming", "未到期"),
+    "status.not_applicable": ("—", "—"),
+    "yes": ("yes", "是"),
+    "no": ("no", "否"),
+    "never": ("never", "从未"),
+    "active": ("active", "使用中"),
+    "participants.search": ("Find a participant", "查找受试者"),
+    "participants.search_button": ("Search", "搜索"),
+    "participants.none": ("No participant matches.", "没有匹配的受试者。"),
+    "participant.timeline": ("Visit timeline", "访视时间线"),
+    "participant.vas": ("Patient global VAS (mm, 0–100, higher = worse)", "患者总体VAS（毫米，0–100，越高越差）"),
+    "participant.esspri": ("ESSPRI (0–10, higher = worse)", "ESSPRI（0–10，越高越差）"),
+    "participant.aes": ("Adverse events", "不良事件"),
+    "participant.records": ("Records", "记录"),
+    "participant.no_data": ("No values yet.", "暂无数据。"),
+    "participant.correct": ("Correct", "更正"),
+    "correct.title": ("Correct a record", "更正记录"),
+    "correct.current": ("Current value", "当前值"),
+    "correct.new": ("New value", "新值"),
+    "correct.reason": ("Reason for the change (required)", "更正原因（必填）"),
+    "correct.submit": ("Save the correction", "保存更正"),
+    "correct.history": ("Revisions of this record", "本记录的各版本"),
+    "correct.saved": ("Correction saved as revision {revision}; the kiosk receives it at its next sync.",
+                      "已保存为第{revision}版；设备将在下次同步时收到。"),
+    "correct.reason_missing": ("Give the reason for the change.", "请填写更正原因。"),
+    "correct.nothing_changed": ("Nothing was changed: change at least one value.", "没有改动：请至少修改一个值。"),
+    "ae.filters": ("Filters", "筛选"),
+    "ae.serious_only": ("Serious only", "仅严重"),
+    "ae.grade3": ("Grade 3 or higher", "3级及以上"),
+    "ae.all_arms": ("All arms", "全部组别"),
+    "ae.apply": ("Apply", "应用"),
+    "ae.none": ("No adverse event matches.", "没有匹配的不良事件。"),
+    "devices.new_code": ("New enrolment code", "新建设备注册码"),
+    "devices.create": ("Create code", "生成注册码"),
+    "devices.code_shown_once": ("One-time enrolment code for site {site} (valid 72 h, shown once):",
+                                "{site}中心的一次性注册码（72小时内有效，仅显示一次）："),
+    "devices.revoke": ("Revoke", "吊销"),
+    "devices.revoke_reason": ("Reason", "原因"),
+    "devices.revoked": ("Device {device} revoked: its syncs are now refused.", "设备{device}已吊销，其同步将被拒绝。"),
+    "audit.search": ("Search (actor, action, entity, value)", "搜索（操作人、操作、对象、值）"),
+    "audit.verify": ("Verify the chain now", "立即校验"),
+    "audit.holds": ("The audit chain holds.", "稽查链完整。"),
+    "audit.broken": ("The audit chain is BROKEN.", "稽查链已被破坏！"),
+    "audit.older": ("Older entries", "更早的记录"),
+    "audit.none": ("No entry matches.", "没有匹配的记录。"),
+    "exports.title": ("Export the study data", "导出研究数据"),
+    "exports.format": ("Format", "格式"),
+    "exports.site": ("Site", "中心"),
+    "exports.all_sites": ("All my sites", "我的全部中心"),
+    "exports.download": ("Download (zip)", "下载（zip）"),
+    "exports.note": ("Each export is recorded in the audit trail.", "每次导出都会记录在稽查轨迹中。"),
+    "lang.switch": ("中文", "English"),
+}
+
+
+def language() -> str:
+    """The viewer's language: session choice, then Accept-Language, then English."""
+    chosen = session.get("lang")
+    if chosen in LANGUAGES:
+        return chosen
+    best = request.accept_languages.best_match(["en", "zh", "zh-CN"]) if request else None
+    return "zh" if best and best.startswith("zh") else "en"
+
+
+def t(key: str, **values: object) -> str:
+    """The text for ``key`` in the viewer's language (the key itself when missing, so gaps show)."""
+    pair = CATALOGUE.get(key)
+    if pair is None:
+        return key
+    text = pair[1] if language() == "zh" else pair[0]
+    return text.format(**values) if values else text

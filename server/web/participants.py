@@ -1,0 +1,109 @@
+"""Participant list and page (timeline, VAS and ESSPRI over time, AEs) and the data-manager correction form."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+
+from server.services import dashboard as board
+from server.services.errors import InvalidInput
+from server.web.blueprint import bp
+from server.web.charts import line_chart
+from server.web.i18n import t
+from server.web.session import require, staff
+from shared.errors import TrialproError
+
+
+@bp.get("/participants")
+@require("participant.view")
+def participants() -> ResponseReturnValue:
+    q = request.args.get("q", "")[:40]
+    ctx = current_app.extensions["trialpro"]
+    with ctx.engine.connect() as conn:
+        people = board.list_participants(conn, staff().sites, q)
+    if q and len(people) == 1:
+        return redirect(url_for("web.participant", participant_id=people[0]["participant_id"]))
+    return render_template("participants.html", people=people, q=q)
+
+
+@bp.get("/participants/<participant_id>")
+@require("participant.view")
+def participant(participant_id: str) -> ResponseReturnValue:
+    ctx = current_app.extensions["trialpro"]
+    with ctx.engine.connect() as conn:
+        detail = board.participant_detail(conn, ctx.study, participant_id, staff().sites, datetime.now(UTC).date())
+    vas = line_chart([(p["visit_id"], p["value"]) for p in detail["vas"]], y_max=100, label=t("participant.vas"))
+    esspri = line_chart([(p["visit_id"], p["value"]) for p in detail["esspri"]], y_max=10,
+                        label=t("participant.esspri"), colour="#a8431f")
+    return render_template("participant.html", d=detail, vas_chart=vas, esspri_chart=esspri,
+                           can_correct=staff().can("record.correct"))
+
+
+def _display(value: Any) -> str:
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return "" if value is None else str(value)
+
+
+def parse_value(field: str, text: str, current: Any) -> Any:
+    """The form text for ``field`` as the type its current value has. Raises InvalidInput naming the field."""
+    text = text.strip()
+    if text == _display(current):
+        return current
+    if text == "":
+        return None
+    if isinstance(current, bool):
+        if text.lower() not in ("true", "false"):
+            raise InvalidInput(f"{field}: '{text}' is not allowed; write true or false.")
+        return text.lower() == "true"
+    if isinstance(current, list):
+        return [v.strip() for v in text.split(",") if v.strip()]
+    if isinstance(current, int) or current is None:
+        try:
+            return int(text)
+        except ValueError:
+            if isinstance(current, int):
+                raise InvalidInput(f"{field}: '{text}' is not a whole number.") from None
+    try:
+        return float(text) if isinstance(current, float) else text
+    except ValueError:
+        raise InvalidInput(f"{field}: '{text}' is not a number.") from None
+
+
+@bp.route("/records/<record_id>/correct", methods=["GET", "POST"])
+@require("record.correct")
+def correct(record_id: str) -> ResponseReturnValue:
+    """Show a record's values; on POST store the new values as a new revision with the mandatory reason."""
+    ctx = current_app.extensions["trialpro"]
+    sites = staff().sites
+    with ctx.engine.connect() as conn:
+        rec = board.current_record(conn, record_id, sites)
+        history = board.record_history(conn, record_id, sites)
+    error = None
+    if request.method == "POST":
+        reason = request.form.get("reason", "").strip()
+        try:
+            data = {k: parse_value(k, request.form.get(f"f_{k}", _display(v)), v) for k, v in rec["data"].items()}
+            if not reason:
+                raise InvalidInput(t("correct.reason_missing"))
+            if data == rec["data"]:
+                raise InvalidInput(t("correct.nothing_changed"))
+            from server.services.corrections import correct_record
+
+            with ctx.engine.begin() as conn:
+                correct_record(conn, ctx.study, record_id, data, reason, staff().actor)
+            with ctx.engine.connect() as conn:
+                revision = board.current_record(conn, record_id, sites)["revision"]
+            flash(t("correct.saved", revision=revision))
+            return redirect(url_for("web.participant", participant_id=rec["participant_id"]))
+        except TrialproError as exc:  # a refusal (bad value, missing reason, RecordInvalid) is shown, not a 500
+            error = exc.message
+    fields = [(k, _display(v), request.form.get(f"f_{k}", _display(v))) for k, v in rec["data"].items()]
+    return render_template("correct.html", rec=rec, fields=fields, history=history, error=error,
+                           reason=request.form.get("reason", ""), json=json), 422 if error else 200

@@ -1,0 +1,68 @@
+"""Sign-in, sign-out and the language switch."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import current_app, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
+
+from server.services import auth
+from server.web.blueprint import bp
+from server.web.i18n import LANGUAGES
+from server.web.session import current_staff, start_session
+
+
+def _safe_next(target: str | None) -> str:
+    """Only a path on this site (no open redirect)."""
+    if not target or not target.startswith("/") or target.startswith("//") or urlsplit(target).netloc:
+        return url_for("web.dashboard")
+    return target
+
+
+@bp.get("/")
+def home() -> ResponseReturnValue:
+    return redirect(url_for("web.dashboard"))
+
+
+@bp.route("/signin", methods=["GET", "POST"])
+def signin() -> ResponseReturnValue:
+    """Show the form; on POST check the password (rate-limited, audited) and open a session."""
+    nxt = _safe_next(request.values.get("next"))
+    if request.method == "GET":
+        if current_staff() is not None:
+            return redirect(nxt)
+        return render_template("signin.html", next=nxt)
+    ctx = current_app.extensions["trialpro"]
+    try:
+        staff = auth.sign_in(ctx.engine, request.form.get("username", ""), request.form.get("password", ""),
+                             request.remote_addr or "unknown")
+    except (auth.SignInRefused, auth.AccountLocked, auth.TooManyAttempts) as exc:
+        return render_template("signin.html", next=nxt, error=exc.message,
+                               username=request.form.get("username", "")), exc.status
+    lang = session.get("lang")
+    start_session(staff)
+    if lang:
+        session["lang"] = lang
+    return redirect(nxt)
+
+
+@bp.post("/signout")
+def signout() -> ResponseReturnValue:
+    staff = current_staff()
+    if staff is not None:
+        with current_app.extensions["trialpro"].engine.begin() as conn:
+            auth.sign_out(conn, staff)
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
+    return redirect(url_for("web.signin"))
+
+
+@bp.get("/lang/<code>")
+def switch_language(code: str) -> ResponseReturnValue:
+    """Remember the chosen language and go back to the page the switch was clicked on."""
+    if code in LANGUAGES:
+        session["lang"] = code
+    return redirect(_safe_next(request.args.get("next")))
