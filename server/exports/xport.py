@@ -1,0 +1,128 @@
+"""A streaming SAS XPORT version 5 writer (the FDA's transport format for SDTM datasets).
+
+pandas + ``pyreadstat.write_xport`` would hold a whole dataset in memory; this writes one
+observation at a time. Character widths must be known before the first row, so callers
+pass them (the SDTM export measures them while writing the CSV first). Numbers are stored as
+IBM hexadecimal doubles: 56 mantissa bits hold every IEEE double exactly, so values read back
+identically. Layout follows SAS TS-140 ("The record layout of a data set in SAS transport").
+"""
+
+from __future__ import annotations
+
+import math
+import struct
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, BinaryIO
+
+MISSING = b"." + b"\x00" * 7
+_LIB = b"HEADER RECORD*******LIBRARY HEADER RECORD!!!!!!!000000000000000000000000000000  "
+_MEM = b"HEADER RECORD*******MEMBER  HEADER RECORD!!!!!!!000000000000000001600000000140  "
+_DSC = b"HEADER RECORD*******DSCRPTR HEADER RECORD!!!!!!!000000000000000000000000000000  "
+_OBS = b"HEADER RECORD*******OBS     HEADER RECORD!!!!!!!000000000000000000000000000000  "
+
+
+class XportLimit(ValueError):
+    """A name, label or value does not fit the version 5 transport format."""
+
+
+@dataclass(frozen=True)
+class XportVariable:
+    """One column: name (<= 8), label (<= 40), numeric or character, width in bytes (chars: 1-200)."""
+
+    name: str
+    label: str
+    numeric: bool
+    length: int = 8
+
+
+def ibm_double(value: float | None) -> bytes:
+    """``value`` as an 8-byte IBM 370 double; None or NaN as the SAS missing value '.'."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return MISSING
+    if value == 0:
+        return b"\x00" * 8
+    sign = 0x80 if value < 0 else 0
+    mantissa, exp2 = math.frexp(abs(value))          # |v| = m * 2**e, 0.5 <= m < 1
+    exp16 = -((-exp2) // 4)                           # ceil(e / 4)
+    fraction = int(mantissa * 2 ** (56 - (4 * exp16 - exp2)))   # exact: 53 bits shifted by 3 at most
+    if not 0 <= exp16 + 64 <= 127:
+        raise XportLimit(f"{value!r} is outside the range of an IBM double")
+    return bytes([sign | (exp16 + 64)]) + fraction.to_bytes(7, "big")
+
+
+def _text(value: str, width: int, what: str) -> bytes:
+    raw = value.encode("utf-8")
+    if len(raw) > width:
+        raise XportLimit(f"{what}: {value!r} is longer than {width} bytes")
+    return raw.ljust(width, b" ")
+
+
+def _stamp(at: datetime) -> bytes:
+    return at.strftime("%d%b%y:%H:%M:%S").upper().encode("ascii")
+
+
+def _namestr(var: XportVariable, number: int, position: int) -> bytes:
+    return (struct.pack(">hhhh", 1 if var.numeric else 2, 0, var.length, number)
+            + _text(var.name, 8, "variable name") + _text(var.label, 40, f"label of {var.name}")
+            + b" " * 8 + struct.pack(">hhh", 0, 0, 0) + b"\x00\x00" + b" " * 8 + struct.pack(">hhi", 0, 0, position)
+            + b"\x00" * 52)
+
+
+class XportWriter:
+    """Write one dataset (member) to a .xpt file, row by row. Use as a context manager."""
+
+    def __init__(self, path: Path, dataset: str, label: str, variables: Sequence[XportVariable]) -> None:
+        for v in variables:
+            if not v.name or len(v.name) > 8 or not (1 <= v.length <= (8 if v.numeric else 200)):
+                raise XportLimit(f"variable {v.name!r}: name must be 1-8 characters and length 1-200 "
+                                 f"(got length {v.length})")
+        if len(dataset) > 8:
+            raise XportLimit(f"dataset name {dataset!r} is longer than 8 characters")
+        self.path, self.dataset, self.label, self.variables = path, dataset, label, list(variables)
+        self._fh: BinaryIO | None = None
+        self._written = 0
+        self.rows = 0
+
+    def __enter__(self) -> XportWriter:
+        self._fh = open(self.path, "wb")
+        now = _stamp(datetime.now())
+        head = b"SAS     SAS     SASLIB  9.4     " + b"Linux   " + b" " * 24 + now
+        member = (b"SAS     " + _text(self.dataset, 8, "dataset name") + b"SASDATA 9.4     Linux   "
+                  + b" " * 24 + now)
+        member2 = now + b" " * 16 + _text(self.label, 40, "dataset label") + b" " * 8
+        names = f"HEADER RECORD*******NAMESTR HEADER RECORD!!!!!!!000000{len(self.variables):04d}" \
+                f"00000000000000000000  ".encode("ascii")
+        self._fh.write(_LIB + head + now + b" " * 64 + _MEM + _DSC + member + member2 + names)
+        block = b""
+        position = 0
+        for n, var in enumerate(self.variables, start=1):
+            block += _namestr(var, n, position)
+            position += var.length
+        self._fh.write(block + b" " * (-len(block) % 80) + _OBS)
+        return self
+
+    def write(self, row: Sequence[Any]) -> None:
+        """Write one observation: floats/ints/None for numeric columns, str/None for character ones."""
+        assert self._fh is not None
+        out = bytearray()
+        for var, value in zip(self.variables, row, strict=True):
+            if var.numeric:
+                out += ibm_double(None if value is None or value == "" else float(value))
+            else:
+                out += _text("" if value is None else str(value), var.length, f"{self.dataset}.{var.name}")
+        self._fh.write(out)
+        self._written += len(out)
+        self.rows += 1
+
+    def write_all(self, rows: Iterable[Sequence[Any]]) -> int:
+        for row in rows:
+            self.write(row)
+        return self.rows
+
+    def __exit__(self, *exc: object) -> None:
+        assert self._fh is not None
+        self._fh.write(b" " * (-self._written % 80))
+        self._fh.close()
