@@ -28,7 +28,8 @@ class ThreadServer:
         self._server = make_server("127.0.0.1", 0, self.app, threaded=True)
         self.port = self._server.server_port
         self.url = f"http://127.0.0.1:{self.port}"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+                                        daemon=True)
 
     def start(self) -> ThreadServer:
         self._thread.start()

@@ -189,12 +189,11 @@ class SyncEngine:
             raise DeviceNotAuthorised("This station is not enrolled: enter an enrolment code first.")
         report = SyncReport()
         state = SyncProgress(total=outbox.stats(store).pending)
-        first = True
+        more = True  # the first exchange always happens: it brings the downstream data
         while True:
             batch = outbox.pending_batch(store, self.settings.batch_size)
-            if not batch and not first:
+            if not batch and not more:
                 break
-            first = False
             cursor = int(settings.get(store, settings.CORRECTIONS_CURSOR) or 0)
             body = build_request(study_version=self.station.study.study.version, corrections_cursor=cursor,
                                  items=batch, allocation_blocks=self._held_blocks())
@@ -215,8 +214,6 @@ class SyncEngine:
             if batch and report.acknowledged + state.held == settled_before:
                 raise SyncFailed("The server answered without settling any record of the batch; nothing was "
                                  "lost (everything stays in the outbox). Tell the data manager.")
-            if not batch and not more:
-                break
         settings.put(store, {settings.LAST_SYNC_AT: utc_now()})
         report.remaining = outbox.stats(store).pending
         return report

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, and_, insert, select
+from sqlalchemy import Connection, and_, insert, select, update
 
 from server.services import allocation
 from server.services import devices as device_service
@@ -181,6 +181,7 @@ def _store(conn: Connection, device: Device, valid: list[tuple[dict[str, Any], s
             previous[row.record_id] = (row.revision, json.loads(row.body)["data"])
     new_rows: list[dict[str, Any]] = []
     new_participants: list[dict[str, Any]] = []
+    corrected_people: list[dict[str, Any]] = []
     for rec, digest in valid:
         key = (rec["record_id"], rec["revision"])
         ident = {"record_id": key[0], "revision": key[1]}
@@ -212,6 +213,8 @@ def _store(conn: Connection, device: Device, valid: list[tuple[dict[str, Any], s
             "content_hash": digest, "body": json.dumps(rec, ensure_ascii=False), "device_id": device.device_id,
             "collected_at": rec["collected_at"], "received_at": now,
             "serious": bool(rec["kind"] == "adverse_event" and rec["data"].get("serious") is True)})
+        if rec["kind"] == "enrolment" and rec["revision"] > 1:
+            corrected_people.append(rec)
         if rec["kind"] == "enrolment" and rec["revision"] == 1:
             d = rec["data"]
             new_participants.append({"participant_id": rec["participant_id"], "site_id": rec["site_id"],
@@ -228,6 +231,9 @@ def _store(conn: Connection, device: Device, valid: list[tuple[dict[str, Any], s
         conn.execute(insert(records), new_rows)
     if new_participants:
         conn.execute(insert(participants), new_participants)
+    for rec in sorted(corrected_people, key=lambda r: r["revision"]):
+        conn.execute(update(participants).where(participants.c.participant_id == rec["participant_id"])
+                     .values(year_of_birth=rec["data"]["year_of_birth"], sex=rec["data"]["sex"]))
 
 
 def downstream(conn: Connection, study: Study, device: Device, cursor: int,
