@@ -38,18 +38,25 @@ def _day(iso: str) -> date:
 
 
 def _current(rows: Iterable[Any]) -> list[dict[str, Any]]:
-    """Newest revision of each record among ``rows`` (body parsed), with the number of revisions."""
+    """Newest revision of each record among ``rows`` (body parsed), in order of measurement.
+
+    ``measured_at`` is the ``collected_at`` of revision 1: a correction is stamped
+    with its own time, but the participant answered at the first one.
+    """
     newest: dict[str, dict[str, Any]] = {}
+    measured: dict[str, tuple[int, str]] = {}
     for r in rows:
         body = json.loads(r.body)
         body["received_at"] = r.received_at
+        first = measured.get(r.record_id)
+        if first is None or body["revision"] < first[0]:
+            measured[r.record_id] = (body["revision"], body["collected_at"])
         prev = newest.get(r.record_id)
         if prev is None or prev["revision"] < body["revision"]:
-            body["revisions"] = (prev["revisions"] if prev else 0) + 1
             newest[r.record_id] = body
-        else:
-            prev["revisions"] += 1
-    return sorted(newest.values(), key=lambda b: (b["collected_at"], b["record_id"]))
+    for rid, body in newest.items():
+        body["measured_at"] = measured[rid][1]
+    return sorted(newest.values(), key=lambda b: (b["measured_at"], b["record_id"]))
 
 
 def enrolment_by_arm(conn: Connection, study: Study, sites: Iterable[str]) -> list[dict[str, Any]]:
@@ -65,7 +72,7 @@ def visit_timeline(study: Study, recs: list[dict[str, Any]], enrolled_at: str, t
     done: dict[str, str] = {}
     for r in recs:
         if r.get("visit_id"):
-            done.setdefault(r["visit_id"], r["collected_at"][:10])
+            done.setdefault(r["visit_id"], r["measured_at"][:10])
     baseline = _day(done["baseline"]) if "baseline" in done else _day(enrolled_at)
     out = []
     for v in study.scheduled_visits:
@@ -138,7 +145,7 @@ def participant_detail(conn: Connection, study: Study, participant_id: str, site
     esspri = get_instrument("esspri")
 
     def series(instrument_id: str, value: Any) -> list[dict[str, Any]]:
-        return [{"visit_id": r["visit_id"], "date": r["collected_at"][:10], "value": value(r["data"])}
+        return [{"visit_id": r["visit_id"], "date": r["measured_at"][:10], "value": value(r["data"])}
                 for r in recs if r.get("instrument_id") == instrument_id and value(r["data"]) is not None]
 
     return {

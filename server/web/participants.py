@@ -97,10 +97,8 @@ def correct(record_id: str) -> ResponseReturnValue:
             from server.services.corrections import correct_record
 
             with ctx.engine.begin() as conn:
-                correct_record(conn, ctx.study, record_id, data, reason, staff().actor)
-            with ctx.engine.connect() as conn:
-                revision = board.current_record(conn, record_id, sites)["revision"]
-            flash(t("correct.saved", revision=revision))
+                stored = correct_record(conn, ctx.study, record_id, data, reason, staff().actor)
+            flash(t("correct.saved", revision=stored["revision"]))
             return redirect(url_for("web.participant", participant_id=rec["participant_id"]))
         except TrialproError as exc:  # a refusal (bad value, missing reason, RecordInvalid) is shown, not a 500
             error = exc.message

@@ -1,0 +1,211 @@
+"""Every role × every admin endpoint over real HTTP: who gets in, who gets 401/403; sites never see each other.
+
+A copy of the study file with a second site (SHA) lets us check that one site's
+staff never see the other's participants, records or AEs.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import tomllib
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from server.app import open_context
+from server.config import ServerConfig
+from server.services.demo import seed_demo
+from server.services.users import add_user
+from server.storage.tables import participants, records
+from shared.study.loader import DEFAULT_STUDY_FILE
+from tests.live_server import ThreadServer
+
+PASSWORD = "role-matrix-password-1"
+ROLES = ("admin", "data_manager", "investigator", "nurse", "monitor")
+EVERYONE = set(ROLES)
+STUDY_WIDE = {"admin", "data_manager", "monitor"}
+
+
+def _study_with_two_sites(tmp: Path) -> Path:
+    raw = DEFAULT_STUDY_FILE.read_text(encoding="utf-8")
+    assert tomllib.loads(raw)["sites"][0]["id"] == "PKU"
+    extra = ('\n[[sites]]\nid = "SHA"\nname = "Second synthetic site"\nname_zh = "第二个虚构中心"\n'
+             'country = "CHN"\ntimezone = "Asia/Shanghai"\n')
+    # TOML arrays of tables may be split: appending a [[sites]] table at the end adds a second site
+    path = tmp / "two_sites.toml"
+    path.write_text(raw + extra, encoding="utf-8")
+    return path
+
+
+def _other_site_participant(conn: object) -> None:
+    """SHA-001 with one serious AE, inserted as the storage layer holds them."""
+    body = {"record_id": "00000000-0000-4000-8000-00000000a001", "revision": 1, "kind": "adverse_event",
+            "site_id": "SHA", "participant_id": "SHA-001", "visit_id": None, "instrument_id": None,
+            "instrument_version": None, "collected_at": "2026-11-20T02:00:00.000Z",
+            "collected_at_local": "2026-11-20T10:00:00.000+08:00", "entered_by": "staff:sha.nurse",
+            "device_id": "dev-sha", "correction_reason": None,
+            "data": {"term": "Fever at the other site", "grade": 3, "serious": True, "onset_date": "2026-11-19",
+                     "serious_criteria": ["hospitalisation"], "outcome": "recovering"}}
+    conn.execute(participants.insert().values(  # type: ignore[attr-defined]
+        participant_id="SHA-001", site_id="SHA", arm="IL2", status="enrolled", enrolled_at="2026-11-01T02:00:00Z",
+        enrolment_record_id="00000000-0000-4000-8000-00000000e001", allocation_number=1, year_of_birth=1980,
+        sex="F"))
+    conn.execute(records.insert().values(  # type: ignore[attr-defined]
+        record_id=body["record_id"], revision=1, kind="adverse_event", site_id="SHA", participant_id="SHA-001",
+        content_hash="sha256:" + "1" * 64, body=json.dumps(body), device_id="dev-sha",
+        collected_at=body["collected_at"], received_at="2026-11-24T02:00:00.000Z", serious=True))
+
+
+@pytest.fixture(scope="module")
+def two_site_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ThreadServer]:
+    tmp = tmp_path_factory.mktemp("roles")
+    ctx = open_context(ServerConfig(data_dir=tmp / "server", study_file=_study_with_two_sites(tmp), testing=True))
+    with ctx.engine.begin() as conn:
+        seed_demo(conn, ctx.study, admin_password=PASSWORD)
+        for role in ROLES:
+            add_user(conn, username=f"pku.{role}", password=PASSWORD, roles=[role], sites=["PKU"], actor="test")
+        add_user(conn, username="sha.nurse", password=PASSWORD, roles=["nurse"], sites=["SHA"], actor="test")
+        _other_site_participant(conn)
+    srv = ThreadServer(ctx).start()
+    try:
+        yield srv
+    finally:
+        srv.stop()
+        ctx.engine.dispose()
+
+
+def _csrf(client: httpx.Client, path: str = "/signin") -> str:
+    page = client.get(path).text
+    return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+
+
+def signed_in(url: str, username: str) -> httpx.Client:
+    client = httpx.Client(base_url=url, timeout=30)
+    token = _csrf(client)
+    r = client.post("/signin", data={"csrf_token": token, "username": username, "password": PASSWORD,
+                                     "next": "/dashboard"})
+    assert r.status_code == 302 and r.headers["location"] == "/dashboard", (username, r.status_code, r.text[:300])
+    return client
+
+
+@pytest.fixture(scope="module")
+def clients(two_site_server: ThreadServer) -> Iterator[dict[str, httpx.Client]]:
+    made = {role: signed_in(two_site_server.url, f"pku.{role}") for role in ROLES}
+    anon = httpx.Client(base_url=two_site_server.url, timeout=30)
+    _csrf(anon)                     # an anonymous session with a CSRF token: refusals are then about sign-in
+    made["anonymous"] = anon
+    yield made
+    for c in made.values():
+        c.close()
+
+
+def _record_id(server: ThreadServer) -> str:
+    with server.ctx.engine.connect() as conn:
+        return conn.execute(records.select().where(records.c.participant_id == "PKU-001",
+                                                   records.c.instrument_id == "patient_global_vas")
+                            ).first().record_id
+
+
+def _endpoints(server: ThreadServer) -> list[tuple[str, str, set[str], dict[str, object]]]:
+    rid = _record_id(server)
+    return [
+        ("GET", "/dashboard", EVERYONE, {}),
+        ("GET", "/participants", EVERYONE, {}),
+        ("GET", "/participants/PKU-001", EVERYONE, {}),
+        ("GET", "/adverse-events?serious=1", EVERYONE, {}),
+        ("GET", f"/records/{rid}/correct", {"admin", "data_manager"}, {}),
+        ("POST", f"/records/{rid}/correct", {"admin", "data_manager"}, {"form": {"reason": ""}}),
+        ("GET", "/devices", STUDY_WIDE, {}),
+        ("POST", "/devices/codes", {"admin"}, {"form": {"site": "PKU"}}),
+        ("POST", "/devices/dev-unknown/revoke", {"admin"}, {"form": {}}),
+        ("GET", "/audit", STUDY_WIDE, {}),
+        ("GET", "/exports", STUDY_WIDE, {}),
+        ("POST", "/exports", STUDY_WIDE, {"form": {"format": "csv", "site": "PKU"}}),
+        ("GET", "/api/v1/admin/session", EVERYONE, {}),
+        ("GET", "/api/v1/admin/devices", STUDY_WIDE, {}),
+        ("POST", "/api/v1/admin/devices/codes", {"admin"}, {"json": {"site_id": "PKU"}}),
+        ("POST", "/api/v1/admin/devices/dev-unknown/revoke", {"admin"}, {"json": {}}),
+        ("GET", "/api/v1/admin/audit/verify", STUDY_WIDE, {}),
+    ]
+
+
+def _call(client: httpx.Client, method: str, path: str, extra: dict[str, object]) -> httpx.Response:
+    if method == "GET":
+        return client.get(path)
+    token = _session_token(client)
+    if "json" in extra:
+        return client.post(path, json=extra["json"], headers={"X-CSRF-Token": token})
+    return client.post(path, data={**extra["form"], "csrf_token": token})  # type: ignore[dict-item]
+
+
+def _session_token(client: httpx.Client) -> str:
+    """The session's CSRF token, so that a refusal is about the role, never about a missing token."""
+    me = client.get("/api/v1/admin/session")
+    return me.json()["csrf_token"] if me.status_code == 200 else _csrf(client)
+
+
+def test_every_role_on_every_endpoint(two_site_server: ThreadServer, clients: dict[str, httpx.Client]) -> None:
+    wrong: list[str] = []
+    for method, path, allowed, extra in _endpoints(two_site_server):
+        for who, client in clients.items():
+            status = _call(client, method, path, extra).status_code
+            if who == "anonymous":
+                ok = status == 401
+            elif who in allowed:
+                ok = status not in (401, 403) and status < 500
+            else:
+                ok = status == 403
+            if not ok:
+                wrong.append(f"{who} {method} {path} -> {status}")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_the_sync_api_takes_only_device_credentials(two_site_server: ThreadServer,
+                                                    clients: dict[str, httpx.Client]) -> None:
+    body = {"protocol_version": 1, "study_version": "1.0.0", "corrections_cursor": 0, "records": []}
+    for who, client in clients.items():
+        r = client.post("/api/v1/sync", json=body)
+        assert r.status_code == 401, (who, r.status_code)
+        assert r.json()["code"] == "auth.required"
+
+
+def test_a_sites_staff_never_see_another_sites_participants(two_site_server: ThreadServer,
+                                                           clients: dict[str, httpx.Client]) -> None:
+    sha = signed_in(two_site_server.url, "sha.nurse")
+    pku = clients["nurse"]
+    assert "SHA-001" not in pku.get("/participants").text
+    assert pku.get("/participants/SHA-001").status_code == 404
+    assert "Fever at the other site" not in pku.get("/adverse-events").text
+    assert "Fever at the other site" not in pku.get("/dashboard").text
+    assert pku.get("/records/00000000-0000-4000-8000-00000000a001/correct").status_code == 403  # nurse
+    dm = clients["data_manager"]
+    assert dm.get("/records/00000000-0000-4000-8000-00000000a001/correct").status_code == 404
+
+    listing = sha.get("/participants").text
+    assert "SHA-001" in listing and "PKU-001" not in listing
+    assert sha.get("/participants/PKU-001").status_code == 404
+    assert sha.get("/participants/SHA-001").status_code == 200
+    assert "Fever at the other site" in sha.get("/adverse-events").text
+    dashboard = sha.get("/dashboard").text
+    assert "Fever at the other site" in dashboard and "PKU-0" not in dashboard
+    sha.close()
+
+
+def test_forms_without_the_csrf_token_are_refused(clients: dict[str, httpx.Client]) -> None:
+    admin = clients["admin"]
+    r = admin.post("/devices/codes", data={"site": "PKU"})
+    assert r.status_code == 400 and "expired" in r.text
+    r = admin.post("/api/v1/admin/devices/codes", json={"site_id": "PKU"}, headers={"X-CSRF-Token": "forged"})
+    assert r.status_code == 400 and r.json()["code"] == "auth.csrf"
+
+
+def test_every_answer_carries_the_security_headers(clients: dict[str, httpx.Client]) -> None:
+    for path in ("/signin", "/dashboard", "/api/v1/admin/session", "/healthz"):
+        h = clients["admin"].get(path).headers
+        assert "frame-ancestors 'none'" in h["content-security-policy"] and "script-src 'self'" in \
+            h["content-security-policy"], path
+        assert h["x-frame-options"] == "DENY" and h["x-content-type-options"] == "nosniff", path
+        assert h["referrer-policy"] == "same-origin", path
