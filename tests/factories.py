@@ -74,3 +74,20 @@ def enrol_participant(station: Station, actor: str = "staff:nurse.a") -> str:
     from desktop_client.services import enrolment
 
     return enrolment.enrol(station, eligible_screening(station.study), actor=actor)["participant_id"]
+
+
+def offline_station(data_dir: Path, arms: tuple[str, ...] = ("IL2RAPA", "RAPA", "IL2")) -> Station:
+    """A station that looks enrolled (site PKU, a device id) with a synthetic allocation list, and no server.
+
+    For tests of client services and screens that never sync: allocation number n gets ``arms[(n-1) % len]``.
+    """
+    from desktop_client.store import station as settings
+
+    station = new_station(data_dir)
+    settings.put(station.store, {settings.SITE_ID: "PKU", settings.DEVICE_ID: "dev-offline-test",
+                                 settings.DEVICE_TOKEN: "not-a-real-token", settings.SERVER_URL: "http://127.0.0.1:9"})
+    with station.store.transaction() as conn:
+        for number in range(1, 13):
+            conn.execute("INSERT INTO allocation (list_id, number, arm) VALUES ('list-offline-test', ?, ?)",
+                         (number, arms[(number - 1) % len(arms)]))
+    return station

@@ -53,11 +53,13 @@ def submit_visit(station: Station, *, participant_id: str, visit_id: str,
 
 
 def correct_record(station: Station, record_id: str, *, data: Mapping[str, Any], reason: str,
-                   actor: str) -> dict[str, Any]:
-    """Save a corrected revision with a reason; the old value stays in the audit."""
+                   actor: str, priority: int = store_records.PRIORITY_NORMAL) -> dict[str, Any]:
+    """Save a corrected revision with a reason; the old value stays in the audit.
+
+    ``priority`` orders the outbox (a correction of a serious adverse event is sent first)."""
     def check(record: dict[str, Any]) -> None:
         record["device_id"] = station.device_id
         validate_record(record, station.study, arm_code=station.participant_arm(record["participant_id"]))
 
     return store_records.save_correction(station.store, record_id, data=data, reason=reason, actor=actor,
-                                         validate=check)
+                                         validate=check, priority=priority)

@@ -1,0 +1,139 @@
+"""Adverse-event reports entered by staff: validate with shared/, save, and send serious ones first.
+
+Seriousness is never typed in: it follows from the ICH E2A criteria ticked
+(any ticked makes the event serious). A serious event goes into the outbox
+with ``PRIORITY_SERIOUS`` so the next sync sends it before anything else, and
+its report deadline (24 h after the site became aware) is shown to staff.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from desktop_client.services import recording
+from desktop_client.services.station import Station
+from desktop_client.store import records as store_records
+from shared.adverse_events import DRUGS, SERIOUSNESS_CRITERIA, is_serious
+from shared.instruments.symptom_checklist import SYMPTOMS
+from shared.records import new_record
+from shared.validation import validate_record
+
+KIND = "adverse_event"
+REPORT_WITHIN = timedelta(hours=24)
+# A first suggestion only (staff choose the grade): the participant's own severity word maps to CTCAE 1-3.
+GRADE_FOR_SEVERITY = {"mild": 1, "moderate": 2, "severe": 3}
+
+
+@dataclass(frozen=True)
+class AdverseEventEntry:
+    """What staff enter on the adverse-event form; ``serious`` is derived from ``serious_criteria``."""
+
+    term: str
+    onset_date: date | None
+    grade: int | None
+    serious_criteria: Sequence[str] = ()
+    causality: Mapping[str, str | None] = field(default_factory=dict)   # drug -> WHO-UMC category
+    action: Mapping[str, str | None] = field(default_factory=dict)      # drug -> action taken
+    outcome: str | None = None
+    end_date: date | None = None
+    source_symptom: str | None = None
+    visit_id: str | None = None
+
+    @property
+    def serious(self) -> bool:
+        return is_serious(list(self.serious_criteria))
+
+    def as_data(self) -> dict[str, Any]:
+        """The record's ``data`` (criteria in the catalogue's order, so equal entries hash equally)."""
+        ticked = [c for c in SERIOUSNESS_CRITERIA if c in self.serious_criteria]
+        ticked += [c for c in self.serious_criteria if c not in SERIOUSNESS_CRITERIA]  # refused by validation
+        data: dict[str, Any] = {
+            "term": self.term.strip(),
+            "onset_date": self.onset_date.isoformat() if self.onset_date else None,
+            "end_date": self.end_date.isoformat() if self.end_date else None,
+            "grade": self.grade, "serious": self.serious, "serious_criteria": ticked,
+            "outcome": self.outcome, "source_symptom": self.source_symptom, "visit_id": self.visit_id,
+        }
+        for drug in DRUGS:
+            data[f"causality_{drug}"] = self.causality.get(drug)
+            data[f"action_{drug}"] = self.action.get(drug)
+        return data
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> AdverseEventEntry:
+        """The form contents of a saved report (for a correction)."""
+        def day(value: Any) -> date | None:
+            return date.fromisoformat(value) if isinstance(value, str) else None
+
+        return cls(term=data.get("term") or "", onset_date=day(data.get("onset_date")), grade=data.get("grade"),
+                   serious_criteria=tuple(data.get("serious_criteria") or ()),
+                   causality={d: data.get(f"causality_{d}") for d in DRUGS},
+                   action={d: data.get(f"action_{d}") for d in DRUGS}, outcome=data.get("outcome"),
+                   end_date=day(data.get("end_date")), source_symptom=data.get("source_symptom"),
+                   visit_id=data.get("visit_id"))
+
+
+def _priority(data: Mapping[str, Any]) -> int:
+    return store_records.PRIORITY_SERIOUS if data.get("serious") is True else store_records.PRIORITY_NORMAL
+
+
+def record_adverse_event(station: Station, participant_id: str, entry: AdverseEventEntry, *,
+                         actor: str) -> dict[str, Any]:
+    """Validate and save a new report; returns it after COMMIT. Raises RecordInvalid naming every field.
+
+    Grade 5 is accepted only as a serious event with death ticked (shared/adverse_events.py).
+    """
+    data = entry.as_data()
+    record = new_record(kind=KIND, study_id=station.study.study.id, study_version=station.study.study.version,
+                        site_id=station.site_id, participant_id=participant_id, data=data, entered_by=actor,
+                        device_id=station.device_id, visit_id=entry.visit_id)
+    validate_record(record, station.study, arm_code=station.participant_arm(participant_id))
+    store_records.save_record(station.store, record, actor=actor, priority=_priority(data))
+    return record
+
+
+def correct_adverse_event(station: Station, record_id: str, entry: AdverseEventEntry, *, reason: str,
+                          actor: str) -> dict[str, Any]:
+    """Save a corrected revision with the reason; the old values stay in the local audit."""
+    data = entry.as_data()
+    return recording.correct_record(station, record_id, data=data, reason=reason, actor=actor,
+                                    priority=_priority(data))
+
+
+def adverse_events_of(station: Station, participant_id: str) -> list[dict[str, Any]]:
+    """The newest revision of every adverse-event report of a participant, oldest first."""
+    return store_records.records_of(station.store, participant_id, kind=KIND)
+
+
+def report_deadline(station: Station, record: Mapping[str, Any]) -> datetime | None:
+    """When a serious event must have reached the sponsor: 24 h after its first entry; None if not serious."""
+    if record["data"].get("serious") is not True:
+        return None
+    rows = station.store.query("SELECT body FROM records WHERE record_id = ? AND revision = 1",
+                               (record["record_id"],))
+    first = json.loads(rows[0]["body"])["collected_at"] if rows else record["collected_at"]
+    return datetime.fromisoformat(first.replace("Z", "+00:00")) + REPORT_WITHIN
+
+
+def draft_from_symptom(station: Station, participant_id: str, *, symptom_id: str, severity: str,
+                       visit_id: str | None, onset: date | None, language: str = "en") -> AdverseEventEntry:
+    """An unsaved report pre-filled from a symptom the participant reported; staff complete and save it.
+
+    Causality and action are pre-set to "not applicable" only for a drug the participant's arm does not
+    receive; for the arm's own drugs staff must choose.
+    """
+    names = {sid: (en, zh) for sid, en, zh, _drugs in SYMPTOMS}
+    if symptom_id not in names:
+        raise KeyError(symptom_id)
+    en, zh = names[symptom_id]
+    arm_code = station.participant_arm(participant_id)
+    drugs = station.study.arm(arm_code).drugs if arm_code else frozenset(DRUGS)
+    causality = {d: None if d in drugs else "not_applicable" for d in DRUGS}
+    action = {d: None if d in drugs else "not_applicable" for d in DRUGS}
+    return AdverseEventEntry(term=zh if language == "zh" else en, onset_date=onset,
+                             grade=GRADE_FOR_SEVERITY.get(severity), causality=causality, action=action,
+                             source_symptom=symptom_id, visit_id=visit_id)

@@ -1,0 +1,146 @@
+"""The nurse's overview: per participant what is done, due and overdue, and what still waits to be synced.
+
+Visit dates come from the study file: each scheduled visit is ``day`` days after the
+baseline date, with its window either side. The baseline date is the day the baseline
+visit was recorded, or, before that, the enrolment day (baseline is due at once).
+"Today" is the site's calendar day (its time zone from the study file).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from desktop_client.services.station import Station
+from desktop_client.store import outbox
+from desktop_client.store import station as settings
+from desktop_client.store.outbox import OutboxStats
+from shared.instruments.model import Text
+
+DONE, DUE, OVERDUE, UPCOMING, UNKNOWN = "done", "due", "overdue", "upcoming", "unknown"
+BASELINE = "baseline"
+
+
+@dataclass(frozen=True)
+class VisitStatus:
+    """One scheduled visit of one participant."""
+
+    visit_id: str
+    label: Text
+    window_start: date | None
+    window_end: date | None
+    status: str                         # done, due, overdue, upcoming or unknown (no baseline date yet)
+    missing: tuple[str, ...]            # instruments due at the visit and not yet recorded
+
+
+@dataclass(frozen=True)
+class ParticipantOverview:
+    participant_id: str
+    arm: str | None
+    status: str
+    baseline_date: date | None
+    visits: tuple[VisitStatus, ...]
+    unsynced: int
+    oldest_unsynced_at: str | None
+
+    def count(self, status: str) -> int:
+        return sum(1 for v in self.visits if v.status == status)
+
+    @property
+    def next_visit(self) -> VisitStatus | None:
+        """The first visit not yet done (overdue ones come first by date)."""
+        return next((v for v in self.visits if v.status in (OVERDUE, DUE, UPCOMING)), None)
+
+
+@dataclass(frozen=True)
+class HeldRecord:
+    """A record the server refused or found in conflict, described in the study's words."""
+
+    record_id: str
+    revision: int
+    state: str                          # rejected or conflict
+    reason: str
+    participant_id: str
+    kind: str
+    visit_id: str | None
+    instrument_id: str | None
+
+
+@dataclass(frozen=True)
+class StationOverview:
+    participants: tuple[ParticipantOverview, ...]
+    outbox: OutboxStats
+    held: tuple[HeldRecord, ...]
+    last_sync_at: str | None
+
+
+def site_today(station: Station) -> date:
+    """Today's date where the site is (records carry UTC; visits are calendar days at the clinic)."""
+    return datetime.now(ZoneInfo(station.study.site(station.site_id).timezone)).date()
+
+
+def _local_day(value: str, tz: ZoneInfo) -> date:
+    return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(tz).date()
+
+
+def _status(start: date, end: date, missing: tuple[str, ...], today: date) -> str:
+    if not missing:
+        return DONE
+    if today > end:
+        return OVERDUE
+    return DUE if today >= start else UPCOMING
+
+
+def participant_overview(station: Station, participant: dict[str, Any], today: date) -> ParticipantOverview:
+    tz = ZoneInfo(station.study.site(station.site_id).timezone)
+    pid = participant["participant_id"]
+    done: dict[str, set[str]] = {}
+    for r in station.store.query("SELECT DISTINCT visit_id, instrument_id FROM records "
+                                 "WHERE participant_id = ? AND kind = 'instrument_response'", (pid,)):
+        done.setdefault(r["visit_id"], set()).add(r["instrument_id"])
+    first = station.store.query("SELECT min(json_extract(body, '$.collected_at')) AS at FROM records "
+                                "WHERE participant_id = ? AND visit_id = ? AND kind = 'instrument_response'",
+                                (pid, BASELINE))[0]["at"]
+    baseline = _local_day(first, tz) if first else None
+    if baseline is None and participant.get("enrolled_at"):
+        baseline = _local_day(participant["enrolled_at"], tz)
+    visits = []
+    for v in station.study.scheduled_visits:
+        missing = tuple(i for i in v.instruments if i not in done.get(v.id, set()))
+        label = Text(en=v.label, zh=v.label_zh)
+        if baseline is None or v.day is None:
+            visits.append(VisitStatus(v.id, label, None, None, DONE if not missing else UNKNOWN, missing))
+            continue
+        start = baseline + timedelta(days=v.day - v.window_before)
+        end = baseline + timedelta(days=v.day + v.window_after)
+        visits.append(VisitStatus(v.id, label, start, end, _status(start, end, missing, today), missing))
+    waiting = station.store.query(
+        "SELECT count(*) AS n, min(o.queued_at) AS oldest FROM outbox o JOIN records r USING (record_id, revision) "
+        "WHERE r.participant_id = ?", (pid,))[0]
+    return ParticipantOverview(participant_id=pid, arm=participant.get("arm"), status=participant["status"],
+                               baseline_date=baseline, visits=tuple(visits), unsynced=int(waiting["n"] or 0),
+                               oldest_unsynced_at=waiting["oldest"])
+
+
+def held_records(station: Station) -> list[HeldRecord]:
+    """Rejected and conflicting records with what they are, for the Sync screen."""
+    out = []
+    for row in outbox.held_rows(station.store):
+        rec = json.loads(station.store.query("SELECT body FROM records WHERE record_id = ? AND revision = ?",
+                                             (row["record_id"], row["revision"]))[0]["body"])
+        out.append(HeldRecord(record_id=row["record_id"], revision=row["revision"], state=row["state"],
+                              reason=row["last_error"] or "", participant_id=rec["participant_id"], kind=rec["kind"],
+                              visit_id=rec.get("visit_id"), instrument_id=rec.get("instrument_id")))
+    return out
+
+
+def station_overview(station: Station, today: date | None = None) -> StationOverview:
+    """Everything the data overview screen shows, read in one go."""
+    today = today or site_today(station)
+    people = tuple(participant_overview(station, p, today) for p in station.participants())
+    return StationOverview(participants=people, outbox=outbox.stats(station.store),
+                           held=tuple(held_records(station)),
+                           last_sync_at=settings.get(station.store, settings.LAST_SYNC_AT))

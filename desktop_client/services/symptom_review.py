@@ -1,0 +1,100 @@
+"""What a participant reported on the symptom checklist, visit by visit, with what is new or worse.
+
+"Previous" is the participant's symptom checklist saved just before this one
+(by time of collection), so an unscheduled visit compares like any other.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from desktop_client.services.station import Station
+from desktop_client.store import records as store_records
+from shared.instruments.model import Text
+from shared.instruments.symptom_checklist import SEVERITY_RANK, SYMPTOMS, reported_symptoms
+
+INSTRUMENT = "symptom_checklist"
+NEW, WORSE, SAME, BETTER = "new", "worse", "same", "better"
+
+
+@dataclass(frozen=True)
+class ReportedSymptom:
+    """One symptom the participant reported at a visit, compared with the previous checklist."""
+
+    symptom_id: str
+    label: Text
+    severity: str
+    previous_severity: str | None
+    change: str                       # new, worse, same or better
+    visit_id: str
+    collected_on: date
+
+    @property
+    def highlighted(self) -> bool:
+        """New or worse since the last visit: the nurse should look at it (and maybe report an AE)."""
+        return self.change in (NEW, WORSE)
+
+
+@dataclass(frozen=True)
+class ChecklistVisit:
+    """A visit at which the participant filled in the symptom checklist."""
+
+    visit_id: str
+    label: Text
+    collected_on: date
+    reported: int
+    highlighted: int
+
+
+_LABELS = {sid: Text(en=en, zh=zh) for sid, en, zh, _ in SYMPTOMS}
+
+
+def _checklists(station: Station, participant_id: str) -> list[dict[str, Any]]:
+    recs = [r for r in store_records.records_of(station.store, participant_id, kind="instrument_response")
+            if r["instrument_id"] == INSTRUMENT]
+    return sorted(recs, key=lambda r: r["collected_at"])
+
+
+def _local_date(record: dict[str, Any]) -> date:
+    return datetime.fromisoformat(record["collected_at_local"]).date()
+
+
+def _compare(severity: str, previous: str | None) -> str:
+    if previous is None:
+        return NEW
+    now, before = SEVERITY_RANK.get(severity, 0), SEVERITY_RANK.get(previous, 0)
+    return WORSE if now > before else BETTER if now < before else SAME
+
+
+def _review(records: list[dict[str, Any]], index: int) -> list[ReportedSymptom]:
+    rec = records[index]
+    previous = reported_symptoms(records[index - 1]["data"]) if index > 0 else {}
+    on = _local_date(rec)
+    return [ReportedSymptom(symptom_id=sid, label=_LABELS[sid], severity=sev, previous_severity=previous.get(sid),
+                            change=_compare(sev, previous.get(sid)), visit_id=rec["visit_id"], collected_on=on)
+            for sid, sev in reported_symptoms(rec["data"]).items()]
+
+
+def checklist_visits(station: Station, participant_id: str) -> list[ChecklistVisit]:
+    """Every visit with a symptom checklist, newest first, with how many symptoms need a look."""
+    recs = _checklists(station, participant_id)
+    out = []
+    for i, rec in enumerate(recs):
+        rows = _review(recs, i)
+        visit = station.study.visit(rec["visit_id"])
+        out.append(ChecklistVisit(visit_id=rec["visit_id"], label=Text(en=visit.label, zh=visit.label_zh),
+                                  collected_on=_local_date(rec), reported=len(rows),
+                                  highlighted=sum(r.highlighted for r in rows)))
+    return out[::-1]
+
+
+def review(station: Station, participant_id: str, visit_id: str) -> list[ReportedSymptom]:
+    """The symptoms reported at ``visit_id`` (the latest checklist of that visit), new or worse ones first."""
+    recs = _checklists(station, participant_id)
+    indexes = [i for i, r in enumerate(recs) if r["visit_id"] == visit_id]
+    if not indexes:
+        return []
+    rows = _review(recs, indexes[-1])
+    return sorted(rows, key=lambda r: (not r.highlighted, [s for s, *_ in SYMPTOMS].index(r.symptom_id)))
