@@ -1,0 +1,76 @@
+"""A message that covers the whole screen until answered (idle warning, "stop without saving?").
+
+Used instead of a modal dialog: in kiosk mode no second window can appear over or behind the full-screen one.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from desktop_client.ui import theme
+
+
+class Overlay(QWidget):
+    """Covers ``host`` with a card: title, message and up to two buttons (``primary``, ``secondary``)."""
+
+    def __init__(self, host: QWidget) -> None:
+        super().__init__(host)
+        self.setObjectName("overlay")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        self.setStyleSheet("QWidget#overlay { background: rgba(0, 0, 0, 150); }")
+        self.card = QFrame(self)
+        theme.set_role(self.card, "overlay")
+        self.title = QLabel(self.card)
+        theme.set_role(self.title, "heading")
+        self.title.setWordWrap(True)
+        self.message = QLabel(self.card)
+        self.message.setWordWrap(True)
+        self.primary = QPushButton(self.card)
+        self.primary.setObjectName("overlay-primary")
+        self.secondary = QPushButton(self.card)
+        self.secondary.setObjectName("overlay-secondary")
+        theme.set_role(self.secondary, "secondary", "kind")
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.secondary)
+        buttons.addStretch(1)
+        buttons.addWidget(self.primary)
+        card = QVBoxLayout(self.card)
+        card.setContentsMargins(40, 32, 40, 32)
+        card.setSpacing(24)
+        card.addWidget(self.title)
+        card.addWidget(self.message)
+        card.addLayout(buttons)
+        outer = QVBoxLayout(self)
+        outer.addStretch(1)
+        outer.addWidget(self.card, 0, Qt.AlignmentFlag.AlignHCenter)
+        outer.addStretch(1)
+        self.card.setMinimumWidth(640)
+        self.card.setMaximumWidth(1000)
+        host.installEventFilter(self)
+        self.hide()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.parent() and event.type() == QEvent.Type.Resize:
+            self.setGeometry(self.parentWidget().rect())
+        return False
+
+    def open(self, title: str, message: str, primary: str, secondary: str | None = None) -> None:
+        """Show the card on top of everything in the host; the caller connects the buttons."""
+        self.title.setText(title)
+        self.message.setText(message)
+        self.primary.setText(primary)
+        self.secondary.setText(secondary or "")
+        self.secondary.setVisible(secondary is not None)
+        self.setGeometry(self.parentWidget().rect())
+        self.show()
+        self.raise_()
+        self.primary.setFocus()
+
+    def close_overlay(self) -> None:
+        self.hide()
+        for button in (self.primary, self.secondary):
+            try:
+                button.clicked.disconnect()
+            except (RuntimeError, TypeError):
+                pass  # nothing was connected

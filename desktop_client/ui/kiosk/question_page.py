@@ -1,0 +1,146 @@
+"""One question on one screen: the item's text from the instrument (in the screen language) and its answer widget."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QScrollArea, QVBoxLayout, QWidget
+
+from desktop_client.ui import theme
+from desktop_client.ui.i18n import Language
+from desktop_client.ui.kiosk import texts
+from desktop_client.ui.kiosk.form import KioskForm, Question
+from desktop_client.ui.widgets.choices import ChoiceButtons, NumberScale
+from desktop_client.ui.widgets.vas_line import VasLine
+from shared.errors import FieldProblem
+from shared.instruments.model import Item, ResponseType
+
+AnswerWidget = VasLine | NumberScale | ChoiceButtons
+
+
+def answer_widget(item: Item, language: Language, parent: QWidget) -> AnswerWidget:
+    """The widget for ``item``'s response type. Raises ValueError for a type the kiosk does not ask."""
+    rt = item.response
+    if rt is ResponseType.VAS_MM:
+        return VasLine(parent)
+    if rt is ResponseType.INTEGER and item.minimum is not None and item.maximum is not None:
+        count = int(item.maximum) - int(item.minimum) + 1
+        return NumberScale(int(item.minimum), int(item.maximum), parent, per_row=count if count <= 11 else 10)
+    if rt is ResponseType.BOOLEAN:
+        return ChoiceButtons([(True, texts.yes), (False, texts.no)], parent)
+    if rt is ResponseType.CHOICE:
+        return ChoiceButtons([(c.code, lambda c=c: c.label.in_language(language.code)) for c in item.choices],
+                             parent)
+    raise ValueError(f"item {item.id}: the kiosk has no widget for response type {rt.value}")
+
+
+class _ItemBlock(QWidget):
+    """Question text, answer widget and the message slot beside it, for one item."""
+
+    def __init__(self, item: Item, language: Language, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.item = item
+        self.question = QLabel(self)
+        self.question.setWordWrap(True)
+        theme.set_role(self.question, "question")
+        self.widget = answer_widget(item, language, self)
+        self.problem = QLabel(self)
+        self.problem.setWordWrap(True)
+        theme.set_role(self.problem, "problem")
+        self.problem.hide()
+        box = QVBoxLayout(self)
+        box.setContentsMargins(0, 0, 0, 0)
+        box.setSpacing(14)
+        box.addWidget(self.question)
+        box.addWidget(self.problem)
+        box.addWidget(self.widget, 0, Qt.AlignmentFlag.AlignLeft)
+
+    def retranslate(self, language: str) -> None:
+        self.question.setText(self.item.label.in_language(language))
+        self.widget.setAccessibleName(self.question.text())
+        if isinstance(self.widget, VasLine):
+            self.widget.set_accessible_question(self.question.text())
+        if self.item.anchors and isinstance(self.widget, VasLine | NumberScale):
+            self.widget.set_anchors(*(a.in_language(language) for a in self.item.anchors))
+        if isinstance(self.widget, ChoiceButtons):
+            self.widget.retranslate()
+
+    def show_problem(self, problem: FieldProblem | None) -> None:
+        self.problem.setText("" if problem is None else texts.problem_text(problem))
+        self.problem.setVisible(problem is not None)
+
+
+class QuestionPage(QScrollArea):
+    """The screen for one ``Question``; every answer goes straight into the ``KioskForm``."""
+
+    def __init__(self, question: Question, form: KioskForm, language: Language, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.question = question
+        self._form = form
+        self._language = language
+        self.setWidgetResizable(True)
+        self.setFrameShape(QScrollArea.Shape.NoFrame)
+        body = QWidget(self)
+        self.instructions = QLabel(body)
+        self.instructions.setWordWrap(True)
+        theme.set_role(self.instructions, "note")
+        self.main = _ItemBlock(question.item, language, body)
+        self.follow = _ItemBlock(question.follow_up, language, body) if question.follow_up else None
+        box = QVBoxLayout(body)
+        box.setContentsMargins(40, 16, 40, 16)
+        box.setSpacing(24)
+        box.addWidget(self.instructions)
+        box.addWidget(self.main)
+        if self.follow is not None:
+            box.addWidget(self.follow)
+        box.addStretch(1)
+        self.setWidget(body)
+        self.main.widget.valueChanged.connect(lambda v: self._answered(self.main, v))
+        if self.follow is not None:
+            self.follow.widget.valueChanged.connect(lambda v: self._answered(self.follow, v))
+        self.refresh()
+        self.retranslate()
+
+    def answer_widgets(self) -> list[AnswerWidget]:
+        return [b.widget for b in (self.main, self.follow) if b is not None]
+
+    def retranslate(self) -> None:
+        lang = self._language.code
+        inst = self.question.instrument
+        # The recall period is not repeated: every instrument's questions or instructions already name it.
+        self.instructions.setText(texts.in_language(inst.instructions, lang))
+        self.instructions.setVisible(bool(self.instructions.text()))
+        for block in (self.main, self.follow):
+            if block is not None:
+                block.retranslate(lang)
+
+    def refresh(self) -> None:
+        """Show the form's current answers (returning to a question, or after a change on the review)."""
+        inst = self.question.instrument.id
+        self.main.widget.set_value(self._form.value(inst, self.question.item.id))
+        if self.follow is not None:
+            self.follow.widget.set_value(self._form.value(inst, self.follow.item.id))
+            self.follow.setVisible(self._form.follow_up_asked(self.question))
+
+    def show_problems(self, problems: dict[tuple[str, str], FieldProblem]) -> None:
+        inst = self.question.instrument.id
+        for block in (self.main, self.follow):
+            if block is not None:
+                block.show_problem(problems.get((inst, block.item.id)))
+
+    def fit(self) -> None:
+        """Size a VAS line to 100 mm on this screen (or the width available)."""
+        for widget in self.answer_widgets():
+            if isinstance(widget, VasLine):
+                widget.fit(self.screen(), self.viewport().width() - 80)
+
+    def _answered(self, block: _ItemBlock, value: Any) -> None:
+        self._form.answer(self.question.instrument.id, block.item.id, value)
+        block.show_problem(None)
+        if self.follow is not None:
+            asked = self._form.follow_up_asked(self.question)
+            if not asked:
+                self.follow.widget.set_value(None)
+                self.follow.show_problem(None)
+            self.follow.setVisible(asked)

@@ -1,0 +1,188 @@
+"""Staff screen after sign-in: choose the participant (site list) and the visit, then hand over the kiosk.
+
+Also the way into nurse mode, to lock the kiosk, or to close the application (only staff get here).
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop_client.services.staff import StaffSession
+from desktop_client.services.station import Station
+from desktop_client.ui import theme
+from desktop_client.ui.i18n import Language
+from desktop_client.ui.kiosk.form import answered_visits, kiosk_visits
+
+_ID = Qt.ItemDataRole.UserRole
+
+
+class KioskSetupScreen(QWidget):
+    """Emits ``start_requested(participant_id, arm_code, visit_id)``, ``nurse_requested``, ``lock_requested``,
+    ``quit_requested``."""
+
+    start_requested = Signal(str, str, str)
+    nurse_requested = Signal()
+    lock_requested = Signal()
+    quit_requested = Signal()
+
+    def __init__(self, station: Station, language: Language, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._station = station
+        self._language = language
+        self._session: StaffSession | None = None
+        self._answered: set[str] = set()
+        self.heading = QLabel(self)
+        theme.set_role(self.heading, "heading")
+        self.signed_in_as = QLabel(self)
+        theme.set_role(self.signed_in_as, "note")
+        self.participant_label = QLabel(self)
+        self.visit_label = QLabel(self)
+        self.participants = QListWidget(self)
+        self.participants.setObjectName("participants")
+        self.visits = QListWidget(self)
+        self.visits.setObjectName("visits")
+        self.participants.currentItemChanged.connect(self._participant_changed)
+        self.problem = QLabel(self)
+        self.problem.setWordWrap(True)
+        theme.set_role(self.problem, "problem")
+        self.problem.hide()
+        self.start = QPushButton(self)
+        self.start.setObjectName("start-session")
+        self.start.clicked.connect(self._start)
+        self.nurse = QPushButton(self)
+        self.nurse.setObjectName("nurse-mode")
+        self.lock = QPushButton(self)
+        self.lock.setObjectName("lock")
+        self.quit = QPushButton(self)
+        self.quit.setObjectName("quit")
+        for button in (self.nurse, self.lock, self.quit):
+            theme.set_role(button, "secondary", "kind")
+        self.nurse.clicked.connect(self.nurse_requested)
+        self.lock.clicked.connect(self.lock_requested)
+        self.quit.clicked.connect(self.quit_requested)
+        lists = QGridLayout()
+        lists.setHorizontalSpacing(32)
+        lists.addWidget(self.participant_label, 0, 0)
+        lists.addWidget(self.visit_label, 0, 1)
+        lists.addWidget(self.participants, 1, 0)
+        lists.addWidget(self.visits, 1, 1)
+        lists.setColumnStretch(0, 1)
+        lists.setColumnStretch(1, 1)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.lock)
+        buttons.addWidget(self.nurse)
+        buttons.addWidget(self.quit)
+        buttons.addStretch(1)
+        buttons.addWidget(self.start)
+        box = QVBoxLayout(self)
+        box.setContentsMargins(40, 24, 40, 24)
+        box.addWidget(self.heading)
+        box.addWidget(self.signed_in_as)
+        box.addSpacing(12)
+        box.addLayout(lists, 1)
+        box.addWidget(self.problem)
+        box.addLayout(buttons)
+        self.setTabOrder(self.participants, self.visits)
+        self.setTabOrder(self.visits, self.start)
+        language.changed.connect(self.retranslate)
+        self.retranslate()
+
+    def open_for(self, session: StaffSession) -> None:
+        """Fill the lists for a signed-in staff member."""
+        self._session = session
+        self.problem.hide()
+        self.participants.clear()
+        for row in self._station.participants():
+            if row.get("status", "enrolled") != "enrolled":
+                continue
+            item = QListWidgetItem(self.participants)
+            item.setData(_ID, (row["participant_id"], row["arm"]))
+        self._label_participants()
+        if self.participants.count():
+            self.participants.setCurrentRow(0)
+        else:
+            self.visits.clear()
+        self.retranslate()
+        self.participants.setFocus()
+
+    def clear(self) -> None:
+        """Forget the staff member and every participant shown (on lock)."""
+        self._session = None
+        self._answered = set()
+        self.participants.clear()
+        self.visits.clear()
+        self.signed_in_as.clear()
+        self.problem.clear()
+        self.problem.hide()
+
+    def retranslate(self) -> None:
+        self.heading.setText(self.tr("Start a participant session"))
+        if self._session is not None:
+            self.signed_in_as.setText(self.tr("Signed in as %1").replace("%1", self._session.display_name))
+        self.participant_label.setText(self.tr("Participant"))
+        self.visit_label.setText(self.tr("Visit"))
+        self.start.setText(self.tr("Start questionnaire"))
+        self.nurse.setText(self.tr("Nurse mode"))
+        self.lock.setText(self.tr("Lock"))
+        self.quit.setText(self.tr("Close application"))
+        self._label_participants()
+        self._fill_visits(keep=True)
+        if self._session is not None and not self.participants.count():
+            self._show_problem(self.tr("No participant is enrolled at this site on this station yet."))
+
+    def _label_participants(self) -> None:
+        study = self._station.study
+        zh = self._language.code == "zh"
+        for i in range(self.participants.count()):
+            item = self.participants.item(i)
+            pid, arm_code = item.data(_ID)
+            arm = study.arm(arm_code)
+            item.setText(f"{pid}  ·  {arm.name_zh if zh else arm.name}")
+
+    def _participant_changed(self, *_: object) -> None:
+        item = self.participants.currentItem()
+        self._answered = answered_visits(self._station, item.data(_ID)[0]) if item is not None else set()
+        self._fill_visits(keep=False)
+
+    def _fill_visits(self, keep: bool) -> None:
+        current = self.visits.currentItem().data(_ID) if keep and self.visits.currentItem() else None
+        self.visits.clear()
+        if self.participants.currentItem() is None:
+            return
+        zh = self._language.code == "zh"
+        first_open = None
+        for visit in kiosk_visits(self._station.study):
+            item = QListWidgetItem(self.visits)
+            item.setData(_ID, visit.id)
+            text = visit.label_zh if zh else visit.label
+            if visit.id in self._answered:
+                text += "  " + self.tr("(answers already saved)")
+            elif first_open is None and visit.scheduled:
+                first_open = item
+            item.setText(text)
+            if visit.id == current:
+                self.visits.setCurrentItem(item)
+        if self.visits.currentItem() is None and first_open is not None:
+            self.visits.setCurrentItem(first_open)
+
+    def _show_problem(self, text: str) -> None:
+        self.problem.setText(text)
+        self.problem.show()
+
+    def _start(self) -> None:
+        participant, visit = self.participants.currentItem(), self.visits.currentItem()
+        if participant is None or visit is None:
+            self._show_problem(self.tr("Choose a participant and a visit first."))
+            return
+        pid, arm = participant.data(_ID)
+        self.start_requested.emit(pid, arm, visit.data(_ID))

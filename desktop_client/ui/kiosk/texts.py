@@ -1,0 +1,54 @@
+"""Participant-facing words used on several screens, translated through Qt (context "Answers").
+
+Messages next to an item come from ``shared.validation`` problems but are worded for the participant:
+the technical message (field, value, what is allowed) is for staff and logs, not for the kiosk screen.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QCoreApplication
+
+from shared.errors import FieldProblem
+from shared.instruments.model import Item, ResponseType, Text
+
+
+def yes() -> str:
+    return QCoreApplication.translate("Answers", "Yes")
+
+
+def no() -> str:
+    return QCoreApplication.translate("Answers", "No")
+
+
+def not_answered() -> str:
+    return QCoreApplication.translate("Answers", "Not answered")
+
+
+def marked_on_line() -> str:
+    return QCoreApplication.translate("Answers", "Your mark on the line:")
+
+
+def problem_text(problem: FieldProblem) -> str:
+    """What the participant is told next to an item the check refused."""
+    if problem.value is None:
+        return QCoreApplication.translate("Answers", "Please answer this question.")
+    return QCoreApplication.translate("Answers", "This answer cannot be accepted. Please answer again.")
+
+
+def answer_text(item: Item, value: Any, language: str) -> str:
+    """An answer as the participant sees it on the review screen (never used for the VAS: no number shown)."""
+    if value is None:
+        return not_answered()
+    if item.response is ResponseType.BOOLEAN:
+        return yes() if value else no()
+    if item.response is ResponseType.CHOICE:
+        for choice in item.choices:
+            if choice.code == value:
+                return choice.label.in_language(language)
+    return str(value)
+
+
+def in_language(text: Text | None, language: str) -> str:
+    return "" if text is None else text.in_language(language)
