@@ -1,7 +1,8 @@
 """Update the `.ts` translation sources from the code and compile them to `.qm` (run after changing any tr()).
 
-    python desktop_client/ui/i18n/build.py            # lupdate (kiosk sources) + lrelease (every .ts here)
-    python desktop_client/ui/i18n/build.py --check    # exit 1 when a .ts has an unfinished or missing message
+    python desktop_client/ui/i18n/build.py                        # kiosk: lupdate + lrelease
+    python desktop_client/ui/i18n/build.py --only nurse_zh_CN.ts  # nurse mode's sources and .ts
+    python desktop_client/ui/i18n/build.py --check                # exit 1 on an unfinished message
 
 Translate new messages in the `.ts` file (Qt Linguist: `pyside6-linguist`, or any XML editor), then run
 this again. The compiled `.qm` files are committed so a clean clone runs without Qt's tools.
@@ -72,19 +73,18 @@ def release(ts_file: Path) -> Path:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="only report unfinished messages")
-    parser.add_argument("--only", default="kiosk_zh_CN.ts", help="the .ts file whose sources to scan")
+    parser.add_argument("--only", default="kiosk_zh_CN.ts", choices=sorted(SOURCES),
+                        help="the .ts file to update from its sources and compile (default: the kiosk's)")
     args = parser.parse_args(argv)
+    ts_file = HERE / args.only
     if not args.check:
         update(args.only)
-    bad = 0
-    for ts_file in sorted(HERE.glob("*.ts")):
-        missing = unfinished(ts_file)
-        for text in missing:
-            print(f"{ts_file.name}: unfinished: {text!r}", file=sys.stderr)
-        bad += len(missing)
-        if not args.check:
-            release(ts_file)
-    return 1 if bad else 0
+    missing = unfinished(ts_file)
+    for text in missing:
+        print(f"{ts_file.name}: unfinished: {text!r}", file=sys.stderr)
+    if not args.check:
+        release(ts_file)
+    return 1 if missing else 0
 
 
 if __name__ == "__main__":

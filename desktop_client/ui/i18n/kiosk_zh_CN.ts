@@ -1,0 +1,364 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="zh_CN">
+<context>
+    <name>Answers</name>
+    <message>
+        <location filename="../kiosk/texts.py" line="+18"/>
+        <source>Yes</source>
+        <translation>是</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>No</source>
+        <translation>否</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Not answered</source>
+        <translation>未回答</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Your mark on the line:</source>
+        <translation>您在线上的标记：</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Please answer this question.</source>
+        <translation>请回答这个问题。</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>This answer cannot be accepted. Please answer again.</source>
+        <translation>此答案无法接受，请重新回答。</translation>
+    </message>
+</context>
+<context>
+    <name>KioskSessionView</name>
+    <message>
+        <location filename="../kiosk/session.py" line="+248"/>
+        <source>Your answers could not be saved. Please ask the nurse for help. Nothing was saved.</source>
+        <translation>您的答案未能保存，请向护士寻求帮助。没有保存任何内容。</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Your answers could not be saved. Please ask the nurse for help. Nothing was saved; your answers are still here.</source>
+        <translation>您的答案未能保存，请向护士寻求帮助。没有保存任何内容；您的答案仍在此处。</translation>
+    </message>
+    <message>
+        <location line="+19"/>
+        <source>Stop without saving?</source>
+        <translation>不保存就停止吗？</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>If you stop now, your answers are cleared and not saved.</source>
+        <translation>如果现在停止，您的答案将被清除，不会保存。</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Continue answering</source>
+        <translation>继续回答</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Stop and clear</source>
+        <translation>停止并清除</translation>
+    </message>
+    <message>
+        <location line="+24"/>
+        <source>Stop</source>
+        <translation>停止</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Back</source>
+        <translation>返回</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Saving…</source>
+        <translation>正在保存…</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Submit</source>
+        <translation>提交</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Please check your answers</source>
+        <translation>请核对您的答案</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Touch Change to correct an answer. Touch Submit when everything is right.</source>
+        <translation>如需修改答案，请点“修改”。全部正确后，请点“提交”。</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>Question %1 of %2</source>
+        <translation>第%1题，共%2题</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Back to review</source>
+        <translation>返回核对页面</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Review answers</source>
+        <translation>核对答案</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Next</source>
+        <translation>下一题</translation>
+    </message>
+</context>
+<context>
+    <name>KioskSetupScreen</name>
+    <message>
+        <location filename="../kiosk/setup.py" line="+129"/>
+        <source>Start a participant session</source>
+        <translation>为受试者开始问卷</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Signed in as %1</source>
+        <translation>已登录：%1</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Participant</source>
+        <translation>受试者</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Visit</source>
+        <translation>访视</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Start questionnaire</source>
+        <translation>开始问卷</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Nurse mode</source>
+        <translation>护士模式</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Lock</source>
+        <translation>锁定</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Close application</source>
+        <translation>关闭程序</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>No participant is enrolled at this site on this station yet.</source>
+        <translation>本设备上本中心尚无已入组的受试者。</translation>
+    </message>
+    <message>
+        <location line="+28"/>
+        <source>(answers already saved)</source>
+        <translation>（答案已保存）</translation>
+    </message>
+    <message>
+        <location line="+16"/>
+        <source>Choose a participant and a visit first.</source>
+        <translation>请先选择受试者和访视。</translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <location filename="../main_window.py" line="+129"/>
+        <source>Nurse mode is not available in this version.</source>
+        <translation>此版本中没有护士模式。</translation>
+    </message>
+    <message>
+        <location line="+67"/>
+        <location line="+47"/>
+        <source>Are you still there?</source>
+        <translation>您还在吗？</translation>
+    </message>
+    <message>
+        <location line="-47"/>
+        <location line="+48"/>
+        <source>Continue</source>
+        <translation>继续</translation>
+    </message>
+    <message>
+        <location line="-43"/>
+        <source>For your privacy, your answers will be cleared in %1 seconds. Touch “Continue” to keep answering.</source>
+        <translation>为保护您的隐私，您的答案将在%1秒后被清除。请点“继续”以继续回答。</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>The kiosk will lock in %1 seconds. Touch “Continue” to stay signed in.</source>
+        <translation>本设备将在%1秒后锁定。请点“继续”以保持登录。</translation>
+    </message>
+</context>
+<context>
+    <name>ReviewScreen</name>
+    <message>
+        <location filename="../kiosk/review.py" line="+81"/>
+        <source>Some questions still need an answer. They are marked in red below.</source>
+        <translation>还有问题需要回答，已在下方用红色标出。</translation>
+    </message>
+    <message>
+        <location line="+36"/>
+        <location line="+2"/>
+        <source>Change</source>
+        <translation>修改</translation>
+    </message>
+</context>
+<context>
+    <name>StaffSignInScreen</name>
+    <message>
+        <location filename="../kiosk/sign_in.py" line="+71"/>
+        <source>Staff sign-in</source>
+        <translation>工作人员登录</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>User name</source>
+        <translation>用户名</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Password</source>
+        <translation>密码</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Sign in</source>
+        <translation>登录</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Sign-in failed: check the user name and password. A new account works on this station after the next sync.</source>
+        <translation>登录失败：请检查用户名和密码。新账户在下次同步后才能在本设备上使用。</translation>
+    </message>
+</context>
+<context>
+    <name>StartScreen</name>
+    <message>
+        <location filename="../kiosk/start.py" line="+71"/>
+        <source>Participant questionnaires</source>
+        <translation>受试者问卷</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Welcome. Please ask the nurse to start your questionnaire.
+Choose your language:</source>
+        <translation>欢迎！请让护士为您开始问卷。
+请选择语言：</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Staff</source>
+        <translation>工作人员</translation>
+    </message>
+</context>
+<context>
+    <name>ThankYouScreen</name>
+    <message>
+        <location filename="../kiosk/session.py" line="-262"/>
+        <source>Thank you. Your answers have been saved.</source>
+        <translation>谢谢！您的答案已保存。</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Please give the tablet back to the nurse.</source>
+        <translation>请将平板电脑交还给护士。</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Finish</source>
+        <translation>完成</translation>
+    </message>
+</context>
+<context>
+    <name>UnlockScreen</name>
+    <message>
+        <location filename="../unlock.py" line="+76"/>
+        <source>Site passphrase</source>
+        <translation>中心密码短语</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Repeat passphrase</source>
+        <translation>再次输入密码短语</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Set up this station</source>
+        <translation>设置本设备</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>No station is set up in %1 yet. Choose the site passphrase (at least 8 characters).</source>
+        <translation>%1 中尚未设置设备。请设定中心密码短语（至少8个字符）。</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Set up</source>
+        <translation>设置</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Open the station</source>
+        <translation>打开设备</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Staff: type the site passphrase to open the encrypted station.</source>
+        <translation>工作人员：请输入中心密码短语以打开加密设备。</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Open</source>
+        <translation>打开</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>The two passphrases differ. Type them again.</source>
+        <translation>两次输入的密码短语不一致，请重新输入。</translation>
+    </message>
+    <message>
+        <location line="+17"/>
+        <source>Write down the recovery key</source>
+        <translation>请记下恢复密钥</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>It is shown only now. Keep it locked away; it opens the station if the passphrase is lost.</source>
+        <translation>恢复密钥只显示这一次。请妥善锁存；忘记密码短语时可用它打开设备。</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>I have written it down</source>
+        <translation>我已记下</translation>
+    </message>
+</context>
+<context>
+    <name>_Notice</name>
+    <message>
+        <location filename="../main_window.py" line="+61"/>
+        <source>Back</source>
+        <translation>返回</translation>
+    </message>
+</context>
+</TS>

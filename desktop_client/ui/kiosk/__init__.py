@@ -1,0 +1,1 @@
+"""The participant's screens on the kiosk: start, staff hand-over, questions, review, thank-you."""
