@@ -170,3 +170,29 @@ def test_the_first_verify_of_a_day_writes_a_signed_checkpoint(tmp_path: Path) ->
     with ctx.engine.connect() as conn:
         assert checkpoints.verify(conn, data_dir).checkpoints_checked == 1
     ctx.engine.dispose()
+
+
+@pytest.mark.postgres
+def test_on_postgresql_the_trigger_refuses_edits_and_verify_names_an_edit_made_without_it(
+        tmp_path: Path, pg_cluster: object) -> None:
+    import os
+
+    import psycopg
+
+    url = pg_cluster.new_database()  # type: ignore[attr-defined]
+    data_dir = tmp_path / "server"
+    ctx = open_context(ServerConfig(data_dir=data_dir, database_url=url))
+    with ctx.engine.begin() as conn:
+        for _ in range(6):
+            devices.create_enrolment_code(conn, site_id="PKU", actor="test", valid_site_ids=SITES)
+    ctx.engine.dispose()
+    with psycopg.connect(url, autocommit=True) as db:
+        for sql in ("UPDATE audit_log SET actor = 'x' WHERE seq = 3", "DELETE FROM audit_log WHERE seq = 3",
+                    "TRUNCATE audit_log"):
+            with pytest.raises(psycopg.Error):
+                db.execute(sql)
+        db.execute("DROP TRIGGER audit_log_no_update ON audit_log")
+        db.execute("UPDATE audit_log SET reason = 'quietly rewritten' WHERE seq = 3")
+    out = subprocess.run([sys.executable, "-m", "server.cli", "audit", "verify", "--data-dir", str(data_dir)],
+                         capture_output=True, text=True, timeout=60, env={**os.environ, "DATABASE_URL": url})
+    assert out.returncode == 1 and "BROKEN at entry 3:" in out.stdout, out.stdout + out.stderr
