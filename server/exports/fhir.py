@@ -1,0 +1,223 @@
+"""FHIR R4 resources as JSON Bundles: one study Bundle and one Bundle per participant (NDJSON).
+
+Written to the R4 element set and checked in the tests with ``fhir.resources.R4B`` models (fhir.resources
+8.x ships R5 and R4B, no pure R4; R4B is R4 plus a few additions, and none of those are used here).
+``study-bundle.json``: ResearchStudy (with arms) and a Questionnaire per participant-reported instrument.
+``participants.ndjson``: per participant, Patient (pseudonymous: id, sex, birth year; no name),
+ResearchSubject (assigned arm), QuestionnaireResponse per PRO answer set, Observation per score
+(Patient Global VAS, ESSPRI, ESSDAI, Physician Global VAS) and per Treg % result, AdverseEvent with
+seriousness, severity (from the CTCAE grade), outcome and WHO-UMC causality per drug.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection
+
+from server.exports.current import ALL, ExportScope, ParticipantData, participants_with_data
+from shared.adverse_events import CAUSALITY, OUTCOMES
+from shared.instruments import ALL_INSTRUMENTS, get_instrument
+from shared.instruments.model import Instrument, Item, ResponseType
+from shared.lab import LAB_TESTS
+from shared.study.model import Study
+
+BASE = "https://trialpro.example/fhir"
+CS = f"{BASE}/CodeSystem"
+UCUM = "http://unitsofmeasure.org"
+TERMINOLOGY = "http://terminology.hl7.org/CodeSystem"
+SEVERITY = {1: "mild", 2: "moderate", 3: "severe", 4: "severe", 5: "severe"}
+OUTCOME = {"recovered": "resolved", "recovering": "recovering", "not_recovered": "ongoing",
+           "recovered_with_sequelae": "resolvedWithSequelae", "fatal": "fatal", "unknown": "unknown"}
+CAUSALITY_ASSESS = {"certain": "Certain", "probable": "Probably-Likely", "possible": "Possible",
+                    "unlikely": "Unlikely", "conditional": "Conditional-Classified",
+                    "unassessable": "Unassessable-Unclassifiable"}
+# Observations made from scores: instrument -> (score name, code, display, UCUM unit, unit text)
+SCORE_OBSERVATIONS = {
+    "patient_global_vas": ("patient_global_vas_mm", "patient-global-vas", "Patient Global disease activity VAS",
+                           "mm", "mm"),
+    "esspri": ("esspri", "esspri", "ESSPRI score (0-10)", "{score}", "score"),
+    "essdai": ("essdai", "essdai", "ESSDAI total score (0-123)", "{score}", "score"),
+    "physician_global_vas": ("physician_global_vas", "physician-global-vas", "Physician Global VAS (0-10)",
+                             "{score}", "score"),
+}
+ITEM_TYPE = {ResponseType.VAS_MM: "integer", ResponseType.INTEGER: "integer", ResponseType.NUMBER: "decimal",
+             ResponseType.BOOLEAN: "boolean", ResponseType.CHOICE: "choice", ResponseType.TEXT: "string"}
+
+
+def pro_instruments() -> list[Instrument]:
+    """The participant-reported instruments (each gets a Questionnaire)."""
+    return [i for i in ALL_INSTRUMENTS if i.respondent == "participant"]
+
+
+def _entry(resource: dict[str, Any]) -> dict[str, Any]:
+    return {"fullUrl": f"{BASE}/{resource['resourceType']}/{resource['id']}", "resource": resource}
+
+
+def _bundle(bundle_id: str, resources: list[dict[str, Any]], timestamp: str | None = None) -> dict[str, Any]:
+    b: dict[str, Any] = {"resourceType": "Bundle", "id": bundle_id, "type": "collection",
+                         "entry": [_entry(r) for r in resources]}
+    if timestamp:
+        b["timestamp"] = timestamp
+    return b
+
+
+def _fhir_id(text: str) -> str:
+    return "".join(c if c.isalnum() or c in "-." else "-" for c in text)[:64]
+
+
+def questionnaire_id(inst: Instrument) -> str:
+    return _fhir_id(f"{inst.id}-{inst.version}")
+
+
+def _q_item(item: Item) -> dict[str, Any]:
+    q: dict[str, Any] = {"linkId": item.id, "text": item.label.en, "type": ITEM_TYPE[item.response],
+                         "required": item.required}
+    if item.choices:
+        q["answerOption"] = [{"valueInteger": c.code} if isinstance(c.code, int) else
+                             {"valueCoding": {"code": c.code, "display": c.label.en}} for c in item.choices]
+    if item.response is ResponseType.TEXT:
+        q["maxLength"] = item.max_length
+    return q
+
+
+def questionnaire(inst: Instrument) -> dict[str, Any]:
+    return {"resourceType": "Questionnaire", "id": questionnaire_id(inst), "url": f"{BASE}/Questionnaire/{inst.id}",
+            "version": inst.version, "name": inst.id.upper().replace("_", ""), "title": inst.title.en,
+            "status": "active", "subjectType": ["Patient"], "item": [_q_item(it) for it in inst.items]}
+
+
+def research_study(study: Study) -> dict[str, Any]:
+    return {"resourceType": "ResearchStudy", "id": study.study.id,
+            "identifier": [{"system": "https://clinicaltrials.gov", "value": study.study.id}],
+            "title": study.study.title, "status": "active",
+            "phase": {"coding": [{"system": f"{TERMINOLOGY}/research-study-phase", "code": "phase-1",
+                                  "display": "Phase 1"}]},
+            "description": study.study.design,
+            "arm": [{"name": a.code, "description": a.name} for a in study.arms]}
+
+
+def _ref(kind: str, rid: str, display: str | None = None) -> dict[str, Any]:
+    r = {"reference": f"{kind}/{rid}"}
+    if display:
+        r["display"] = display
+    return r
+
+
+def _answer(item: Item, value: Any) -> dict[str, Any]:
+    if item.response is ResponseType.CHOICE:
+        if isinstance(value, int):
+            return {"valueInteger": value}
+        label = next((c.label.en for c in item.choices if c.code == value), str(value))
+        return {"valueCoding": {"code": str(value), "display": label}}
+    if item.response is ResponseType.BOOLEAN:
+        return {"valueBoolean": bool(value)}
+    if item.response is ResponseType.NUMBER:
+        return {"valueDecimal": value}
+    if item.response in (ResponseType.INTEGER, ResponseType.VAS_MM):
+        return {"valueInteger": int(value)}
+    return {"valueString": str(value)}
+
+
+def questionnaire_response(rec: dict[str, Any], inst: Instrument, patient: dict[str, Any]) -> dict[str, Any]:
+    data = rec["data"]
+    return {"resourceType": "QuestionnaireResponse", "id": rec["record_id"],
+            "questionnaire": f"{BASE}/Questionnaire/{inst.id}|{inst.version}",
+            "status": "amended" if rec["revision"] > 1 else "completed", "subject": patient,
+            "authored": rec["collected_at"], "author": {"display": rec["entered_by"]},
+            "item": [{"linkId": it.id, "text": it.label.en, "answer": [_answer(it, data[it.id])]}
+                     for it in inst.items if data.get(it.id) is not None]}
+
+
+def _observation(oid: str, patient: dict[str, Any], code: str, display: str, when: str, value: float, unit: str,
+                 ucum: str, category: str, derived: str | None = None) -> dict[str, Any]:
+    obs = {"resourceType": "Observation", "id": _fhir_id(oid), "status": "final",
+           "category": [{"coding": [{"system": f"{TERMINOLOGY}/observation-category", "code": category}]}],
+           "code": {"coding": [{"system": f"{CS}/trialpro-scores", "code": code, "display": display}], "text": display},
+           "subject": patient, "effectiveDateTime": when,
+           "valueQuantity": {"value": value, "unit": unit, "system": UCUM, "code": ucum}}
+    if derived:
+        obs["derivedFrom"] = [_ref("QuestionnaireResponse", derived)]
+    return obs
+
+
+def adverse_event(rec: dict[str, Any], patient: dict[str, Any], study: Study) -> dict[str, Any]:
+    d = rec["data"]
+    suspects = []
+    for drug, name in (("il2", "Interleukin-2"), ("rapamycin", "Rapamycin (sirolimus)")):
+        code = d.get(f"causality_{drug}")
+        if code in CAUSALITY_ASSESS:
+            suspects.append({"instance": {"display": name}, "causality": [{
+                "assessment": {"coding": [{"system": f"{TERMINOLOGY}/adverse-event-causality-assess",
+                                           "code": CAUSALITY_ASSESS[code], "display": CAUSALITY[code].en}]},
+                "method": {"coding": [{"system": f"{TERMINOLOGY}/adverse-event-causality-method", "code": "WHO",
+                                       "display": "WHO-UMC causality assessment"}]}}]})
+    serious = bool(d.get("serious"))
+    ae: dict[str, Any] = {
+        "resourceType": "AdverseEvent", "id": rec["record_id"], "actuality": "actual", "subject": patient,
+        "extension": [{"url": f"{BASE}/StructureDefinition/ctcae-grade", "valueInteger": d["grade"]}],
+        "event": {"text": d["term"]}, "date": d["onset_date"], "recordedDate": rec["collected_at"],
+        "seriousness": {"coding": [{"system": f"{TERMINOLOGY}/adverse-event-seriousness",
+                                    "code": "serious" if serious else "non-serious",
+                                    "display": "Serious" if serious else "Non-serious"}]},
+        "severity": {"coding": [{"system": f"{TERMINOLOGY}/adverse-event-severity",
+                                 "code": SEVERITY[d["grade"]]}]},
+        "outcome": {"coding": [{"system": f"{TERMINOLOGY}/adverse-event-outcome", "code": OUTCOME[d["outcome"]],
+                                "display": OUTCOMES[d["outcome"]].en}]},
+        "study": [_ref("ResearchStudy", study.study.id)]}
+    if suspects:
+        ae["suspectEntity"] = suspects
+    return ae
+
+
+def participant_bundle(study: Study, pd: ParticipantData) -> dict[str, Any]:
+    """Every resource of one participant, as a collection Bundle."""
+    p = pd.participant
+    pid = p["participant_id"]
+    patient_ref = _ref("Patient", pid)
+    out: list[dict[str, Any]] = [
+        {"resourceType": "Patient", "id": pid,
+         "identifier": [{"system": f"{BASE}/participant-id", "value": pid}],
+         "gender": {"F": "female", "M": "male"}.get(p["sex"], "unknown"), "birthDate": str(p["year_of_birth"])},
+        {"resourceType": "ResearchSubject", "id": _fhir_id(f"rs-{pid}"), "status": "on-study"
+         if p["status"] == "enrolled" else "off-study", "study": _ref("ResearchStudy", study.study.id),
+         "individual": patient_ref, "assignedArm": p["arm"], "actualArm": p["arm"]}]
+    for rec in pd.records:
+        if rec["kind"] == "adverse_event":
+            out.append(adverse_event(rec, patient_ref, study))
+        if rec["kind"] != "instrument_response":
+            continue
+        inst = get_instrument(rec["instrument_id"], rec.get("instrument_version"))
+        derived = None
+        if inst.respondent == "participant":
+            out.append(questionnaire_response(rec, inst, patient_ref))
+            derived = rec["record_id"]
+        if inst.id in SCORE_OBSERVATIONS:
+            score, code, display, ucum, unit = SCORE_OBSERVATIONS[inst.id]
+            value = inst.score(rec["data"]).get(score)
+            if value is not None:
+                out.append(_observation(f"obs-{rec['record_id']}", patient_ref, code, display, rec["collected_at"],
+                                        value, unit, ucum, "survey", derived))
+    for lab in pd.labs:
+        test = LAB_TESTS[lab["test_code"]]
+        out.append(_observation(f"lab-{lab['result_id']}", patient_ref, test.code.lower(), test.name,
+                                lab["sample_date"], lab["value"], "%", "%", "laboratory"))
+    return _bundle(_fhir_id(f"participant-{pid}"), out)
+
+
+def export_fhir(conn: Connection, study: Study, out_dir: Path, *, scope: ExportScope = ALL) -> dict[str, int]:
+    """Write study-bundle.json and participants.ndjson (one Bundle per line); returns resources per file."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    study_resources = [research_study(study)] + [questionnaire(i) for i in pro_instruments()]
+    (out_dir / "study-bundle.json").write_text(
+        json.dumps(_bundle(_fhir_id(f"study-{study.study.id}"), study_resources), ensure_ascii=False, indent=1),
+        encoding="utf-8")
+    n = 0
+    with open(out_dir / "participants.ndjson", "w", encoding="utf-8") as fh:
+        for pd in participants_with_data(conn, scope):
+            bundle = participant_bundle(study, pd)
+            fh.write(json.dumps(bundle, ensure_ascii=False, separators=(",", ":")) + "\n")
+            n += len(bundle["entry"])
+    return {"study-bundle.json": len(study_resources), "participants.ndjson": n}
