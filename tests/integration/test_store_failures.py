@@ -224,6 +224,7 @@ def test_a_full_disk_gives_a_clear_message_and_keeps_every_confirmed_save(tmp_pa
         assert rows == set(confirmed)
         assert {r["record_id"] for r in store.query("SELECT record_id FROM outbox")} == rows
         store.close()
+        _assert_all_there(data, confirmed)  # reopening on the still-full disk reads everything back
 
         if mounted:
             _remount(disk, "size=16m")  # staff free space
