@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,8 +40,16 @@ def _secret_key(config: ServerConfig) -> str:
         return config.secret_key
     path = Path(config.data_dir) / "secret_key"
     if not path.exists():
-        path.write_text(secrets.token_hex(32))
-        path.chmod(0o600)
+        # several gunicorn workers start at once: write aside, then link (atomic, fails if another won)
+        tmp = path.with_name(f"secret_key.{os.getpid()}.{secrets.token_hex(4)}")
+        tmp.write_text(secrets.token_hex(32))
+        tmp.chmod(0o600)
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink()
     return path.read_text().strip()
 
 

@@ -1,0 +1,286 @@
+"""Server load: 200 simulated kiosks each syncing a day of data while 5 admins browse, under gunicorn.
+
+Runs on SQLite and on PostgreSQL (a throwaway cluster from tests/postgres.py), loopback only, and prints
+p50/p99 latency and throughput per request type, next to a baseline measured in the same run: the same
+sync and page requests made one at a time on the idle server. Then times `audit verify` (chain walk +
+checkpoint check) over 100 000 audit entries against a baseline of just reading those rows.
+
+    .venv/bin/python bench/server_load.py [--kiosks 200] [--workers 2] [--skip-postgres]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import re
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from server.app import create_app, open_context  # noqa: E402
+from server.config import ServerConfig  # noqa: E402
+from server.services import checkpoints  # noqa: E402
+from server.services.audit import AuditEntry, append_many  # noqa: E402
+from server.services.demo import signed_list_id  # noqa: E402
+from server.services.devices import create_enrolment_code  # noqa: E402
+from server.services.users import add_user  # noqa: E402
+from shared.instruments import get_instrument  # noqa: E402
+from shared.records import new_record, record_hash  # noqa: E402
+from shared.study.model import Study  # noqa: E402
+from shared.sync.protocol import build_request  # noqa: E402
+from shared.synthetic import synthetic_answers, synthetic_enrolment  # noqa: E402
+from tests.live_server import free_port, wait_healthy  # noqa: E402
+
+ADMIN_PASSWORD = "bench-admin-password"
+ADMIN_PAGES = ("/dashboard", "/participants", "/adverse-events", "/audit", "/devices")
+THINK_SECONDS = 0.3                 # an admin reads a page before the next click
+PARTICIPANTS_PER_KIOSK = 2          # a clinic day: two new participants, each with the baseline forms
+
+
+def wsgi_app() -> Any:
+    """Gunicorn entry point (``server_load:wsgi_app()``): the app for TRIALPRO_BENCH_DIR / DATABASE_URL.
+
+    Plain HTTP on 127.0.0.1 here, so session cookies go without the Secure flag (as for the demo).
+    """
+    return create_app(ServerConfig(data_dir=Path(os.environ["TRIALPRO_BENCH_DIR"]), secure_cookies=False))
+
+
+def _prepare(data_dir: Path, database_url: str | None, kiosks: int) -> tuple[list[str], Study]:
+    ctx = open_context(ServerConfig(data_dir=data_dir, database_url=database_url))
+    sites = {s.id for s in ctx.study.sites}
+    with ctx.engine.begin() as conn:
+        codes = [create_enrolment_code(conn, site_id="PKU", actor="bench", valid_site_ids=sites)
+                 for _ in range(kiosks)]
+        for n in range(5):
+            add_user(conn, username=f"bench.admin{n}", password=ADMIN_PASSWORD, roles=["admin"], sites=sorted(sites),
+                     actor="bench")
+    ctx.engine.dispose()
+    return codes, ctx.study
+
+
+def _day_of_data(study: Study, enrol: dict[str, Any], rng: random.Random) -> list[tuple[dict[str, Any], str]]:
+    grants, device = enrol["allocation"], enrol["device_id"]
+    slots = [e for signed in grants["lists"] for e in signed["body"]["entries"]
+             if e["block"] in grants["blocks"] and e["number"] not in grants["used_numbers"]][:PARTICIPANTS_PER_KIOSK]
+    today = datetime.now(UTC).date()
+    items = []
+    for slot in slots:
+        pid = f"PKU-{slot['number']:03d}"
+        arm = study.arm(slot["arm"])
+
+        def rec(kind: str, data: dict[str, Any], pid: str = pid, **kw: Any) -> None:
+            r = new_record(kind=kind, study_id=study.study.id, study_version=study.study.version, site_id="PKU",
+                           participant_id=pid, data=data, entered_by="staff:bench.nurse", device_id=device, **kw)
+            items.append((r, record_hash(r)))
+
+        rec("enrolment", synthetic_enrolment(study, rng=rng, arm=arm.code, allocation_number=slot["number"],
+                                             allocation_list_id=signed_list_id(grants, slot["number"]),
+                                             screening_date=today - timedelta(days=7)))
+        for inst_id in study.visit("baseline").instruments:
+            inst = get_instrument(inst_id)
+            rec("instrument_response", synthetic_answers(inst, drugs=arm.drugs, rng=rng, arm_code=arm.code),
+                visit_id="baseline", instrument_id=inst.id, instrument_version=inst.version)
+    return items
+
+
+class Timings:
+    """Latencies (seconds) per request kind, thread-safe."""
+
+    def __init__(self) -> None:
+        self.by_kind: dict[str, list[float]] = {}
+        self.errors: list[str] = []
+        self._lock = threading.Lock()
+
+    def add(self, kind: str, seconds: float) -> None:
+        with self._lock:
+            self.by_kind.setdefault(kind, []).append(seconds)
+
+    def fail(self, text: str) -> None:
+        with self._lock:
+            self.errors.append(text)
+
+
+def _pct(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+def _timed(t: Timings, kind: str, fn: Any) -> Any:
+    start = time.perf_counter()
+    r = fn()
+    t.add(kind, time.perf_counter() - start)
+    if r.status_code >= 400:
+        t.fail(f"{kind}: {r.status_code} {r.text[:200]}")
+    return r
+
+
+def _kiosk(url: str, code: str, n: int, study: Study, t: Timings) -> int:
+    with httpx.Client(base_url=url, timeout=120) as c:
+        enrol = _timed(t, "enrol", lambda: c.post("/api/v1/devices/enrol", json={"code": code,
+                                                                                   "label": f"bench kiosk {n}"}))
+        if enrol.status_code != 201:
+            return 0
+        body = enrol.json()
+        items = _day_of_data(study, body, random.Random(n))
+        req = build_request(study_version=study.study.version, corrections_cursor=0, items=items)
+        r = _timed(t, "sync", lambda: c.post("/api/v1/sync", json=req,
+                                              headers={"Authorization": f"Bearer {body['token']}"}))
+        stored = [x for x in r.json().get("results", []) if x["status"] == "stored"] if r.status_code == 200 else []
+        if len(stored) != len(items):
+            t.fail(f"kiosk {n}: stored {len(stored)} of {len(items)}")
+        return len(items)
+
+
+def _admin(url: str, n: int, stop: threading.Event, t: Timings) -> None:
+    with httpx.Client(base_url=url, timeout=120) as c:
+        token = re.search(r'name="csrf_token" value="([^"]+)"', c.get("/signin").text).group(1)  # type: ignore
+        _timed(t, "sign-in", lambda: c.post("/signin", data={"csrf_token": token, "username": f"bench.admin{n}",
+                                                              "password": ADMIN_PASSWORD}))
+        i = n
+        while not stop.is_set():
+            page = ADMIN_PAGES[i % len(ADMIN_PAGES)]
+            _timed(t, "admin page", lambda p=page: c.get(p))
+            i += 1
+            stop.wait(THINK_SECONDS)
+
+
+def _gunicorn(data_dir: Path, database_url: str | None, workers: int) -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    env = {**os.environ, "TRIALPRO_BENCH_DIR": str(data_dir), "PYTHONPATH": f"{ROOT}:{ROOT / 'bench'}"}
+    if database_url:
+        env["DATABASE_URL"] = database_url
+    proc = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "--bind", f"127.0.0.1:{port}",
+                             "--workers", str(workers), "--threads", "4", "--timeout", "120",
+                             "server_load:wsgi_app()"], cwd=ROOT, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    wait_healthy(url, timeout=60)
+    return proc, url
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+
+
+def _report(title: str, t: Timings, wall: float | None = None) -> None:
+    print(f"  {title}")
+    for kind, values in sorted(t.by_kind.items()):
+        rate = f"{len(values) / wall:7.1f}/s" if wall else "        "
+        print(f"    {kind:<11} n={len(values):<5} p50={statistics.median(values) * 1000:7.1f} ms  "
+              f"p99={_pct(values, 99) * 1000:7.1f} ms  {rate}")
+    if t.errors:
+        print(f"    ERRORS ({len(t.errors)}): {t.errors[:3]}")
+
+
+def load_run(label: str, database_url: str | None, kiosks: int, workers: int, concurrency: int) -> None:
+    with tempfile.TemporaryDirectory(prefix="trialpro-bench-") as tmp:
+        data_dir = Path(tmp) / "server"
+        codes, study = _prepare(data_dir, database_url, kiosks + 3)
+        proc, url = _gunicorn(data_dir, database_url, workers)
+        try:
+            base = Timings()                      # baseline: one request at a time on the idle server
+            for n in range(3):
+                _kiosk(url, codes[kiosks + n], 10_000 + n, study, base)
+            stop = threading.Event()
+            _admin_once = threading.Thread(target=_admin, args=(url, 0, stop, base))
+            _admin_once.start()
+            time.sleep(1.5)
+            stop.set()
+            _admin_once.join()
+
+            load = Timings()
+            stop = threading.Event()
+            admins = [threading.Thread(target=_admin, args=(url, n, stop, load)) for n in range(5)]
+            start = time.perf_counter()
+            for a in admins:
+                a.start()
+            with ThreadPoolExecutor(max_workers=concurrency) as pool:
+                records = sum(pool.map(lambda n: _kiosk(url, codes[n], n, study, load), range(kiosks)))
+            wall = time.perf_counter() - start
+            stop.set()
+            for a in admins:
+                a.join()
+        finally:
+            _stop(proc)
+        print(f"\n{label}: gunicorn {workers} workers x 4 threads; {kiosks} kiosks ({concurrency} at a time), "
+              f"5 admins browsing")
+        _report("baseline (idle server, one request at a time)", base)
+        _report(f"under load: {records} records from {kiosks} kiosks in {wall:.1f} s "
+                f"= {records / wall:.0f} records/s", load, wall)
+
+
+def verify_run(label: str, database_url: str | None, entries: int) -> None:
+    from sqlalchemy import select
+
+    from server.storage.tables import audit_log
+
+    with tempfile.TemporaryDirectory(prefix="trialpro-bench-") as tmp:
+        ctx = open_context(ServerConfig(data_dir=Path(tmp), database_url=database_url))
+        batch = 5000
+        for start in range(0, entries, batch):
+            with ctx.engine.begin() as conn:
+                append_many(conn, [AuditEntry(actor="device:dev-bench", action="instrument_response.create",
+                                              entity_type="record", entity_id=f"{start + i:036d}#1",
+                                              new={"activity": (start + i) % 101, "visit": "week2"})
+                                   for i in range(batch)])
+        with ctx.engine.begin() as conn:
+            checkpoints.write_checkpoint(conn, Path(tmp))
+        with ctx.engine.connect() as conn:
+            t0 = time.perf_counter()
+            n = sum(1 for _ in conn.execution_options(stream_results=True, yield_per=5000).execute(select(audit_log)))
+            read = time.perf_counter() - t0
+            t0 = time.perf_counter()
+            result = checkpoints.verify(conn, Path(tmp))
+            full = time.perf_counter() - t0
+        ctx.engine.dispose()
+    assert result.ok and n == entries, checkpoints.summary(result)
+    per = 100_000 / entries
+    print(f"\n{label}: audit verify over {entries} entries: {full * per:.2f} s per 100 000 entries "
+          f"(baseline, just reading the rows: {read * per:.2f} s per 100 000)")
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--kiosks", type=int, default=200)
+    p.add_argument("--workers", type=int, default=2)
+    p.add_argument("--concurrency", type=int, default=16, help="kiosks syncing at the same moment")
+    p.add_argument("--audit-entries", type=int, default=100_000)
+    p.add_argument("--skip-postgres", action="store_true")
+    args = p.parse_args(argv)
+    print(f"server_load on {date.today()} ({os.cpu_count()} CPUs, loopback only)")
+    load_run("SQLite", None, args.kiosks, args.workers, args.concurrency)
+    verify_run("SQLite", None, args.audit_entries)
+    if not args.skip_postgres:
+        from tests.live_server import free_port as port
+        from tests.postgres import PostgresCluster
+
+        cluster = PostgresCluster(port()).start()
+        try:
+            load_run("PostgreSQL", cluster.new_database(), args.kiosks, args.workers, args.concurrency)
+            verify_run("PostgreSQL", cluster.new_database(), args.audit_entries)
+        finally:
+            cluster.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
