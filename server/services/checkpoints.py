@@ -97,10 +97,12 @@ def ensure_daily(engine: Engine, data_dir: Path | None = None) -> Checkpoint | N
     if last is not None and last.signed_at[:10] == today:
         return None
     with engine.begin() as conn:
+        # lock the head first, so concurrent workers on PostgreSQL queue here and only the first one signs
+        head = conn.execute(select(audit_head.c.seq, audit_head.c.entry_hash)
+                            .where(audit_head.c.id == 1).with_for_update()).first()
         last = latest(conn)
         if last is not None and last.signed_at[:10] == today:
             return None
-        head = conn.execute(select(audit_head.c.seq, audit_head.c.entry_hash).where(audit_head.c.id == 1)).first()
         newest = conn.execute(select(audit_log.c.seq, audit_log.c.entry_hash)
                               .order_by(audit_log.c.seq.desc()).limit(1)).first()
         if (head is None) != (newest is None) or (head is not None and (head.seq, head.entry_hash)
