@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QKeyEvent
-from PySide6.QtWidgets import QLabel, QMainWindow, QPushButton, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QMainWindow, QStackedWidget, QVBoxLayout, QWidget
 
 from desktop_client.services.staff import StaffSession
 from desktop_client.services.station import Station
@@ -26,6 +26,7 @@ from desktop_client.ui.kiosk.session import KioskSessionView
 from desktop_client.ui.kiosk.setup import KioskSetupScreen
 from desktop_client.ui.kiosk.sign_in import StaffSignInScreen
 from desktop_client.ui.kiosk.start import StartScreen
+from desktop_client.ui.widgets.choices import KeyButton
 
 log = logging.getLogger(__name__)
 
@@ -192,9 +193,8 @@ class MainWindow(QMainWindow):
         if self.session_view is not None and self.session_view.saving:
             return
         self._countdown.start()
-        self.idle_overlay.close_overlay()
-        self.idle_overlay.open(self.tr("Are you still there?"), self._countdown_text(), self.tr("Continue"))
-        self.idle_overlay.primary.clicked.connect(self._idle_resumed)
+        self.idle_overlay.open(self.tr("Are you still there?"), self._countdown_text(), self.tr("Continue"),
+                               on_primary=self._idle_resumed)
 
     def _countdown_text(self) -> str:
         if self.session_view is not None:
@@ -253,7 +253,7 @@ class _Notice(QWidget):
         self.text = QLabel(self)
         self.text.setWordWrap(True)
         theme.set_role(self.text, "heading")
-        self.back = QPushButton(self)
+        self.back = KeyButton(self)
         box = QVBoxLayout(self)
         box.setContentsMargins(60, 60, 60, 60)
         box.addWidget(self.text)

@@ -8,11 +8,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
 
 from desktop_client.store import create_store, keys, open_store
 from desktop_client.store.database import Store
 from desktop_client.ui import theme
+from desktop_client.ui.widgets.choices import KeyButton
 from desktop_client.ui.workers import run_in_background
 from shared.errors import TrialproError
 
@@ -44,7 +45,7 @@ class UnlockScreen(QWidget):
         self.problem.setWordWrap(True)
         theme.set_role(self.problem, "problem")
         self.problem.hide()
-        self.button = QPushButton(self)
+        self.button = KeyButton(self)
         self.button.setObjectName("open")
         self.button.clicked.connect(self._go)
         self.passphrase.returnPressed.connect(self.repeat.setFocus if self._new else self._go)

@@ -5,10 +5,13 @@ Used instead of a modal dialog: in kiosk mode no second window can appear over o
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import QEvent, QObject, Qt
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from desktop_client.ui import theme
+from desktop_client.ui.widgets.choices import KeyButton
 
 
 class Overlay(QWidget):
@@ -26,9 +29,9 @@ class Overlay(QWidget):
         self.title.setWordWrap(True)
         self.message = QLabel(self.card)
         self.message.setWordWrap(True)
-        self.primary = QPushButton(self.card)
+        self.primary = KeyButton(self.card)
         self.primary.setObjectName("overlay-primary")
-        self.secondary = QPushButton(self.card)
+        self.secondary = KeyButton(self.card)
         self.secondary.setObjectName("overlay-secondary")
         theme.set_role(self.secondary, "secondary", "kind")
         buttons = QHBoxLayout()
@@ -47,6 +50,7 @@ class Overlay(QWidget):
         outer.addStretch(1)
         self.card.setMinimumWidth(640)
         self.card.setMaximumWidth(1000)
+        self._connections: list[object] = []
         host.installEventFilter(self)
         self.hide()
 
@@ -55,13 +59,17 @@ class Overlay(QWidget):
             self.setGeometry(self.parentWidget().rect())
         return False
 
-    def open(self, title: str, message: str, primary: str, secondary: str | None = None) -> None:
-        """Show the card on top of everything in the host; the caller connects the buttons."""
+    def open(self, title: str, message: str, primary: str, secondary: str | None = None, *,
+             on_primary: Callable[[], None] | None = None, on_secondary: Callable[[], None] | None = None) -> None:
+        """Show the card on top of everything in the host; a button without a callback just closes it."""
+        self.close_overlay()
         self.title.setText(title)
         self.message.setText(message)
         self.primary.setText(primary)
         self.secondary.setText(secondary or "")
         self.secondary.setVisible(secondary is not None)
+        self._connections = [self.primary.clicked.connect(on_primary or self.close_overlay),
+                             self.secondary.clicked.connect(on_secondary or self.close_overlay)]
         self.setGeometry(self.parentWidget().rect())
         self.show()
         self.raise_()
@@ -69,8 +77,6 @@ class Overlay(QWidget):
 
     def close_overlay(self) -> None:
         self.hide()
-        for button in (self.primary, self.secondary):
-            try:
-                button.clicked.disconnect()
-            except (RuntimeError, TypeError):
-                pass  # nothing was connected
+        connections, self._connections = self._connections, []
+        for button, connection in zip((self.primary, self.secondary), connections, strict=False):
+            button.clicked.disconnect(connection)

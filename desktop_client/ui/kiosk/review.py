@@ -7,12 +7,13 @@ the message next to each item that needs attention and keeps every answer.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QPushButton, QScrollArea, QScroller, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QScrollArea, QScroller, QVBoxLayout, QWidget
 
 from desktop_client.ui import theme
 from desktop_client.ui.i18n import Language
 from desktop_client.ui.kiosk import texts
 from desktop_client.ui.kiosk.form import KioskForm, Question
+from desktop_client.ui.widgets.choices import KeyButton
 from desktop_client.ui.widgets.vas_line import VasLine
 from shared.errors import FieldProblem
 from shared.instruments.model import Item, ResponseType
@@ -44,7 +45,8 @@ class ReviewScreen(QWidget):
         box.setContentsMargins(40, 0, 40, 0)
         box.addWidget(self.scroll, 1)
         box.addWidget(self.status)
-        self.change_buttons: dict[tuple[str, str], QPushButton] = {}
+        self.change_buttons: dict[tuple[str, str], KeyButton] = {}
+        self.problem_labels: dict[tuple[str, str], QLabel] = {}
         self._busy = False
         self.rebuild()
 
@@ -54,6 +56,7 @@ class ReviewScreen(QWidget):
         self._problems = dict(problems or {})
         lang = self._language.code
         self.change_buttons = {}
+        self.problem_labels = {}
         body = QWidget()
         grid = QGridLayout(body)
         grid.setContentsMargins(0, 0, 16, 0)
@@ -114,7 +117,7 @@ class ReviewScreen(QWidget):
             if value is None:
                 theme.set_role(answer, "note")
         grid.addWidget(answer, row, 1)
-        change = QPushButton(self.tr("Change"), body)
+        change = KeyButton(self.tr("Change"), body)
         change.setObjectName(f"change:{inst}.{item.id}")
         change.setAccessibleName(self.tr("Change") + ": " + label.text())
         theme.set_role(change, "secondary", "kind")
@@ -129,6 +132,7 @@ class ReviewScreen(QWidget):
             marker = QLabel(texts.problem_text(problem), body)
             marker.setWordWrap(True)
             theme.set_role(marker, "problem")
+            self.problem_labels[(inst, item.id)] = marker
             grid.addWidget(marker, row, 0, 1, 3)
             row += 1
         line = QFrame(body)

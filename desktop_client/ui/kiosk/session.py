@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QStackedWidget, QVBoxLayout, QWidget
 
 from desktop_client.services import recording
 from desktop_client.services.station import Station
@@ -20,6 +20,7 @@ from desktop_client.ui.kiosk.form import KioskForm
 from desktop_client.ui.kiosk.overlay import Overlay
 from desktop_client.ui.kiosk.question_page import QuestionPage
 from desktop_client.ui.kiosk.review import ReviewScreen
+from desktop_client.ui.widgets.choices import KeyButton
 from desktop_client.ui.workers import run_in_background
 from shared.errors import RecordInvalid
 
@@ -42,7 +43,7 @@ class ThankYouScreen(QWidget):
         self.next_step = QLabel(self)
         self.next_step.setWordWrap(True)
         self.next_step.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.done = QPushButton(self)
+        self.done = KeyButton(self)
         self.done.setObjectName("finish")
         self.done.setMinimumWidth(300)
         self.done.clicked.connect(self.finish)
@@ -84,11 +85,11 @@ class KioskSessionView(QWidget):
         self.title.setWordWrap(True)
         self.progress = QLabel(self)
         theme.set_role(self.progress, "note")
-        self.language_button = QPushButton(self)
+        self.language_button = KeyButton(self)
         self.language_button.setObjectName("language")
         theme.set_role(self.language_button, "secondary", "kind")
         self.language_button.clicked.connect(self._toggle_language)
-        self.stop_button = QPushButton(self)
+        self.stop_button = KeyButton(self)
         self.stop_button.setObjectName("stop")
         theme.set_role(self.stop_button, "secondary", "kind")
         self.stop_button.clicked.connect(self._ask_stop)
@@ -114,16 +115,16 @@ class KioskSessionView(QWidget):
         self.thanks.finish.connect(self.end)
         self.stack.addWidget(self.thanks)
 
-        self.back = QPushButton(self)
+        self.back = KeyButton(self)
         self.back.setObjectName("back")
         theme.set_role(self.back, "secondary", "kind")
         self.back.setMinimumWidth(200)
         self.back.clicked.connect(self.go_back)
-        self.next = QPushButton(self)
+        self.next = KeyButton(self)
         self.next.setObjectName("next")
         self.next.setMinimumWidth(260)
         self.next.clicked.connect(self.go_next)
-        self.submit_button = QPushButton(self)
+        self.submit_button = KeyButton(self)
         self.submit_button.setObjectName("submit")
         self.submit_button.setMinimumWidth(260)
         self.submit_button.clicked.connect(self.submit)
@@ -267,12 +268,9 @@ class KioskSessionView(QWidget):
     def _ask_stop(self) -> None:
         if self.saving:
             return
-        self.overlay.close_overlay()
         self.overlay.open(self.tr("Stop without saving?"),
                           self.tr("If you stop now, your answers are cleared and not saved."),
-                          self.tr("Continue answering"), self.tr("Stop and clear"))
-        self.overlay.primary.clicked.connect(self.overlay.close_overlay)
-        self.overlay.secondary.clicked.connect(self._stop_confirmed)
+                          self.tr("Continue answering"), self.tr("Stop and clear"), on_secondary=self._stop_confirmed)
 
     def _stop_confirmed(self) -> None:
         self.discard()

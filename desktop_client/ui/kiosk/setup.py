@@ -12,7 +12,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
     QListWidgetItem,
-    QPushButton,
     QVBoxLayout,
     QWidget,
 )
@@ -22,6 +21,7 @@ from desktop_client.services.station import Station
 from desktop_client.ui import theme
 from desktop_client.ui.i18n import Language
 from desktop_client.ui.kiosk.form import answered_visits, kiosk_visits
+from desktop_client.ui.widgets.choices import KeyButton
 
 _ID = Qt.ItemDataRole.UserRole
 
@@ -56,14 +56,14 @@ class KioskSetupScreen(QWidget):
         self.problem.setWordWrap(True)
         theme.set_role(self.problem, "problem")
         self.problem.hide()
-        self.start = QPushButton(self)
+        self.start = KeyButton(self)
         self.start.setObjectName("start-session")
         self.start.clicked.connect(self._start)
-        self.nurse = QPushButton(self)
+        self.nurse = KeyButton(self)
         self.nurse.setObjectName("nurse-mode")
-        self.lock = QPushButton(self)
+        self.lock = KeyButton(self)
         self.lock.setObjectName("lock")
-        self.quit = QPushButton(self)
+        self.quit = KeyButton(self)
         self.quit.setObjectName("quit")
         for button in (self.nurse, self.lock, self.quit):
             theme.set_role(button, "secondary", "kind")

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
 
 from desktop_client.services import staff
 from desktop_client.services.station import Station
 from desktop_client.ui import theme
+from desktop_client.ui.widgets.choices import KeyButton
 
 
 class StaffSignInScreen(QWidget):
@@ -34,10 +35,10 @@ class StaffSignInScreen(QWidget):
         self.problem.setWordWrap(True)
         theme.set_role(self.problem, "problem")
         self.problem.hide()
-        self.submit = QPushButton(self)
+        self.submit = KeyButton(self)
         self.submit.setObjectName("sign-in")
         self.submit.clicked.connect(self.sign_in)
-        self.cancel = QPushButton(self)
+        self.cancel = KeyButton(self)
         self.cancel.setObjectName("cancel")
         theme.set_role(self.cancel, "secondary", "kind")
         self.cancel.clicked.connect(self._cancel)

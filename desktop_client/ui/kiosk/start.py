@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from desktop_client.ui import theme
 from desktop_client.ui.i18n import Language
+from desktop_client.ui.widgets.choices import KeyButton
 from shared.study.model import Study
 
 
@@ -29,16 +30,16 @@ class StartScreen(QWidget):
         self.greeting = QLabel(self)
         self.greeting.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.greeting.setWordWrap(True)
-        self.chinese = QPushButton("中文", self)
+        self.chinese = KeyButton("中文", self)
         self.chinese.setObjectName("language-zh")
-        self.english = QPushButton("English", self)
+        self.english = KeyButton("English", self)
         self.english.setObjectName("language-en")
         for button, code in ((self.chinese, "zh"), (self.english, "en")):
             button.setCheckable(True)
             button.setMinimumWidth(220)
             theme.set_role(button, "answer", "kind")
             button.clicked.connect(lambda _=False, c=code: self._language.set(c))
-        self.staff = QPushButton(self)
+        self.staff = KeyButton(self)
         self.staff.setObjectName("staff")
         theme.set_role(self.staff, "secondary", "kind")
         self.staff.clicked.connect(self.staff_requested)

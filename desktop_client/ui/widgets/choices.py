@@ -26,8 +26,8 @@ from PySide6.QtWidgets import (
 from desktop_client.ui import theme
 
 
-class _AnswerButton(QPushButton):
-    """A checkable answer button that Enter selects as well as Space."""
+class KeyButton(QPushButton):
+    """A push button that Enter (and the keypad's Enter) presses as well as Space: keyboard users expect both."""
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
@@ -37,7 +37,7 @@ class _AnswerButton(QPushButton):
 
 
 def _answer_button(text: str, parent: QWidget, kind: str = "answer") -> QPushButton:
-    button = _AnswerButton(text, parent)
+    button = KeyButton(text, parent)
     button.setCheckable(True)
     button.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
     theme.set_role(button, kind, "kind")
