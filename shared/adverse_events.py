@@ -66,6 +66,11 @@ AE_FIELDS = ("term", "onset_date", "end_date", "grade", "serious", "serious_crit
              "source_symptom", "visit_id")
 
 
+
+def _code_of(value: object, codes: Mapping[str, object]) -> bool:
+    """True when ``value`` is one of ``codes`` (a list or object sent instead of a code is simply not one)."""
+    return isinstance(value, str) and value in codes
+
 def is_serious(criteria: list[str]) -> bool:
     """ICH E2A: any ticked criterion makes the event serious."""
     return bool(criteria)
@@ -100,7 +105,7 @@ def validate_adverse_event(data: Any) -> list[FieldProblem]:
         add("grade", "CTCAE grade 1, 2, 3, 4 or 5", "is not a CTCAE grade")
         grade = None
     criteria = data.get("serious_criteria")
-    if not isinstance(criteria, list) or any(c not in SERIOUSNESS_CRITERIA for c in criteria) \
+    if not isinstance(criteria, list) or any(not _code_of(c, SERIOUSNESS_CRITERIA) for c in criteria) \
             or len(set(criteria)) != len(criteria):
         add("serious_criteria", "a list of distinct " + ", ".join(SERIOUSNESS_CRITERIA),
             "is not a list of seriousness criteria")
@@ -116,14 +121,14 @@ def validate_adverse_event(data: Any) -> list[FieldProblem]:
             "grade 5 (death) requires the event to be serious with death as a criterion")
     if criteria is not None and "death" in criteria and grade is not None and grade != 5:
         add("serious_criteria", "'death' only with grade 5", "death as a criterion requires CTCAE grade 5")
-    if data.get("outcome") not in OUTCOMES:
+    if not _code_of(data.get("outcome"), OUTCOMES):
         add("outcome", ", ".join(OUTCOMES), "is not an outcome")
     elif (data.get("outcome") == "fatal") != (grade == 5) and grade is not None:
         add("outcome", "'fatal' exactly when grade is 5", "does not match the grade")
     for drug in DRUGS:
-        if data.get(f"causality_{drug}") not in CAUSALITY:
+        if not _code_of(data.get(f"causality_{drug}"), CAUSALITY):
             add(f"causality_{drug}", ", ".join(CAUSALITY), "is not a WHO-UMC causality category")
-        if data.get(f"action_{drug}") not in ACTIONS:
+        if not _code_of(data.get(f"action_{drug}"), ACTIONS):
             add(f"action_{drug}", ", ".join(ACTIONS), "is not an action taken")
     if data.get("source_symptom") is not None and not isinstance(data.get("source_symptom"), str):
         add("source_symptom", "a symptom id or null", "must be text")

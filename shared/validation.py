@@ -136,7 +136,7 @@ def _check_envelope(record: Mapping[str, Any], study: Study) -> list[FieldProble
     if not isinstance(record.get("study_version"), str):
         add("study_version", "a study file version string", "is missing")
     site_ids = {s.id for s in study.sites}
-    if record.get("site_id") not in site_ids:
+    if not isinstance(record.get("site_id"), str) or record.get("site_id") not in site_ids:
         add("site_id", ", ".join(sorted(site_ids)), "is not a site of this study")
     pid = record.get("participant_id")
     match = PARTICIPANT_ID.match(pid) if isinstance(pid, str) else None

@@ -18,7 +18,15 @@ from server.storage.tables import allocation_lists, corrections, participants, r
 from shared.errors import FieldProblem, RecordInvalid
 from shared.records import record_hash, utc_now
 from shared.study.model import Study
-from shared.sync.protocol import ALREADY_STORED, CONFLICT, PROTOCOL_VERSION, REJECTED, STORED, SyncRequest
+from shared.sync.protocol import (
+    ALREADY_STORED,
+    CONFLICT,
+    MAX_REVISION,
+    PROTOCOL_VERSION,
+    REJECTED,
+    STORED,
+    SyncRequest,
+)
 from shared.validation import validate_record
 
 MAX_CORRECTIONS_PER_ANSWER = 500
@@ -35,6 +43,12 @@ def _ids(rec: Any) -> tuple[Any, Any]:
     if isinstance(rec, Mapping):
         return rec.get("record_id"), rec.get("revision")
     return None, None
+
+
+def _participant_id(rec: Any) -> str | None:
+    """The participant id of a record as sent, when it is a string (anything else fails validation)."""
+    pid = rec.get("participant_id") if isinstance(rec, Mapping) else None
+    return pid if isinstance(pid, str) else None
 
 
 def _reject(rec: Any, problems: list[FieldProblem]) -> dict[str, Any]:
@@ -107,6 +121,9 @@ def _check_enrolment(conn: Connection, device: Device, rec: Mapping[str, Any],
 def _check_in_context(conn: Connection, device: Device, rec: Mapping[str, Any], claimed_hash: Any,
                       ctx: _BatchContext) -> list[FieldProblem]:
     """Rules that need the server's state: hash, device, site, enrolment and allocation."""
+    if rec["revision"] > MAX_REVISION:
+        return _problem("revision", rec["revision"], f"a whole number from 1 to {MAX_REVISION}",
+                        f"revision: {rec['revision']} is above the largest revision number {MAX_REVISION}")
     if claimed_hash != record_hash(rec):
         return _problem("content_hash", claimed_hash, "the SHA-256 of the record's canonical JSON",
                         "content_hash does not match the record (changed in transit): the kiosk will resend it")
@@ -128,8 +145,7 @@ def _check_in_context(conn: Connection, device: Device, rec: Mapping[str, Any], 
 def ingest(conn: Connection, study: Study, device: Device, request: SyncRequest) -> dict[str, Any]:
     """Store one batch in the caller's transaction and build the answer (results + downstream)."""
     now = utc_now()
-    pids = {r.get("participant_id") for r in (i.record for i in request.items) if isinstance(r, Mapping)}
-    pids = {p for p in pids if isinstance(p, str)}
+    pids = {p for p in map(_participant_id, (i.record for i in request.items)) if p is not None}
     ctx = _BatchContext(enrolled={})
     if pids:
         for row in conn.execute(select(participants.c.participant_id, participants.c.arm,
@@ -140,7 +156,8 @@ def ingest(conn: Connection, study: Study, device: Device, request: SyncRequest)
     valid: list[tuple[dict[str, Any], str]] = []
     for item in request.items:
         rec = item.record
-        known = ctx.enrolled.get(rec.get("participant_id")) if isinstance(rec, Mapping) else None
+        pid = _participant_id(rec)
+        known = ctx.enrolled.get(pid) if pid is not None else None
         try:
             validate_record(rec, study, arm_code=known.arm if known else None)
         except RecordInvalid as exc:

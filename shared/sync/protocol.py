@@ -31,6 +31,8 @@ PROTOCOL_VERSION = 1
 MAX_BATCH_RECORDS = 500
 MAX_BODY_BYTES = 8 * 1024 * 1024
 MAX_ALLOCATION_BLOCKS = 10_000
+MAX_WHOLE_NUMBER = 2**53 - 1  # largest integer every JSON reader (and RFC 8785) handles exactly
+MAX_REVISION = 2**31 - 1      # fits the servers' INTEGER column on SQLite and PostgreSQL
 
 STORED = "stored"
 ALREADY_STORED = "already_stored"
@@ -103,12 +105,13 @@ def parse_request(payload: Any) -> SyncRequest:
                                  f"{len(records)}. Send smaller batches.",
                                  details={"max_records": MAX_BATCH_RECORDS})
     cursor = payload.get("corrections_cursor", 0)
-    if not _whole(cursor) or cursor < 0:
-        raise SyncRequestInvalid("'corrections_cursor' must be a whole number >= 0.",
+    if not _whole(cursor) or not 0 <= cursor <= MAX_WHOLE_NUMBER:
+        raise SyncRequestInvalid(f"'corrections_cursor' must be a whole number from 0 to {MAX_WHOLE_NUMBER}: "
+                                 "send the cursor of the last answer.",
                                  details={"field": "corrections_cursor", "value": _shown(cursor)})
     blocks = payload.get("allocation_blocks")
     if blocks is not None and (not isinstance(blocks, list) or len(blocks) > MAX_ALLOCATION_BLOCKS
-                               or not all(_whole(b) and b >= 0 for b in blocks)):
+                               or not all(_whole(b) and 0 <= b <= MAX_WHOLE_NUMBER for b in blocks)):
         raise SyncRequestInvalid("'allocation_blocks' must be a list of whole numbers >= 0 (the allocation "
                                  "blocks whose entries the kiosk holds), or left out.",
                                  details={"field": "allocation_blocks"})
