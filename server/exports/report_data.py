@@ -1,0 +1,140 @@
+"""The numbers behind the study report, gathered in one streaming pass over the participants.
+
+Means and SDs are kept as running sums (Welford), so memory depends on arms x visits, not on
+the number of participants. AE incidence intervals are Wilson score 95 % intervals.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import Connection
+
+from server.exports.current import ExportScope, ParticipantData, participants_with_data
+from shared.instruments import get_instrument
+from shared.study.model import Study
+
+Z95 = 1.959963984540054
+LAB_VISITS = ("baseline", "week4", "week12")
+
+
+@dataclass
+class Running:
+    """Count, mean and SD of a stream of numbers (Welford's method)."""
+
+    n: int = 0
+    mean: float = 0.0
+    m2: float = 0.0
+
+    def add(self, x: float) -> None:
+        self.n += 1
+        d = x - self.mean
+        self.mean += d / self.n
+        self.m2 += d * (x - self.mean)
+
+    @property
+    def sd(self) -> float:
+        return math.sqrt(self.m2 / (self.n - 1)) if self.n > 1 else 0.0
+
+
+def wilson_interval(events: int, n: int, z: float = Z95) -> tuple[float, float]:
+    """Wilson score interval for a proportion events/n (95 % by default); (0, 0) when n is 0."""
+    if n == 0:
+        return 0.0, 0.0
+    p = events / n
+    denom = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denom
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+@dataclass
+class ReportData:
+    """Everything the report shows."""
+
+    as_of: date
+    arms: list[str]
+    enrolled: dict[str, int] = field(default_factory=dict)
+    forms_due: dict[str, int] = field(default_factory=dict)
+    forms_done: dict[str, int] = field(default_factory=dict)
+    series: dict[tuple[str, str, str], Running] = field(default_factory=dict)   # (measure, arm, visit)
+    with_ae: dict[str, int] = field(default_factory=dict)
+    with_sae: dict[str, int] = field(default_factory=dict)
+    saes: list[dict[str, Any]] = field(default_factory=list)
+    sae_total: int = 0
+
+    def add(self, measure: str, arm: str, visit: str, value: float | None) -> None:
+        if value is not None:
+            self.series.setdefault((measure, arm, visit), Running()).add(float(value))
+
+    def get(self, measure: str, arm: str, visit: str) -> Running:
+        return self.series.get((measure, arm, visit), Running())
+
+
+SCORES = {"patient_global_vas": ("vas", "patient_global_vas_mm"), "esspri": ("esspri", "esspri"),
+          "essdai": ("essdai", "essdai"), "physician_global_vas": ("phga", "physician_global_vas")}
+MAX_SAE_ROWS = 30
+
+
+def _due_and_done(study: Study, pd: ParticipantData, as_of: date) -> tuple[int, int]:
+    """Forms due (visits whose window has closed by ``as_of``) and how many of them were done."""
+    recs = [r for r in pd.records if r["kind"] == "instrument_response"]
+    base = next((r["collected_at"][:10] for r in recs if r.get("visit_id") == "baseline"), None)
+    anchor = date.fromisoformat(base) if base else date.fromisoformat(pd.participant["enrolled_at"][:10])
+    done_keys = {(r.get("visit_id"), r["instrument_id"]) for r in recs}
+    due = done = 0
+    for v in study.scheduled_visits:
+        if v.day is None or v.day < 0 or anchor + timedelta(days=v.day + v.window_after) > as_of:
+            continue
+        for inst in v.instruments:
+            due += 1
+            done += (v.id, inst) in done_keys
+    return due, done
+
+
+def gather(conn: Connection, study: Study, scope: ExportScope, as_of: date) -> ReportData:
+    """One pass over every participant in ``scope``: enrolment, compliance, scores, Treg, AEs."""
+    data = ReportData(as_of=as_of, arms=[a.code for a in study.arms])
+    for counter in (data.enrolled, data.forms_due, data.forms_done, data.with_ae, data.with_sae):
+        counter.update({a: 0 for a in data.arms})
+    for pd in participants_with_data(conn, scope):
+        arm = pd.participant["arm"]
+        data.enrolled[arm] = data.enrolled.get(arm, 0) + 1
+        due, done = _due_and_done(study, pd, as_of)
+        data.forms_due[arm] += due
+        data.forms_done[arm] += done
+        baseline: dict[str, float] = {}
+        later: list[tuple[str, str, float]] = []
+        for rec in pd.records:
+            if rec["kind"] == "instrument_response" and rec["instrument_id"] in SCORES:
+                measure, score = SCORES[rec["instrument_id"]]
+                value = get_instrument(rec["instrument_id"], rec.get("instrument_version")).score(rec["data"])[score]
+                if value is None or not rec.get("visit_id"):
+                    continue
+                data.add(measure, arm, rec["visit_id"], value)
+                if rec["visit_id"] == "baseline":
+                    baseline[measure] = value
+                else:
+                    later.append((measure, rec["visit_id"], value))
+        for measure, visit, value in later:
+            if measure in baseline:
+                data.add(f"{measure}_change", arm, visit, value - baseline[measure])
+        for lab in pd.labs:
+            data.add(f"lab_{lab['test_code']}", arm, lab["visit_id"], lab["value"])
+        aes = [r for r in pd.records if r["kind"] == "adverse_event"]
+        data.with_ae[arm] += bool(aes)
+        saes = [r for r in aes if r["data"].get("serious")]
+        data.with_sae[arm] += bool(saes)
+        for r in saes:
+            data.sae_total += 1
+            if len(data.saes) < MAX_SAE_ROWS:
+                d = r["data"]
+                data.saes.append({"participant": pd.participant["participant_id"], "arm": arm, "term": d["term"],
+                                  "onset": d["onset_date"], "grade": d["grade"],
+                                  "criteria": ", ".join(d.get("serious_criteria") or []),
+                                  "causality": f"IL-2 {d.get('causality_il2')}, rapa {d.get('causality_rapamycin')}",
+                                  "outcome": d.get("outcome")})
+    return data
