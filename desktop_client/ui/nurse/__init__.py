@@ -1,0 +1,1 @@
+"""Nurse mode: staff screens for screening, enrolment, clinician scores, adverse events and sync."""

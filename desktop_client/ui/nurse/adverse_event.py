@@ -1,0 +1,333 @@
+"""The adverse-event form: term, dates, CTCAE grade (definitions shown), ICH E2A seriousness, causality and
+action per drug, outcome. A serious event shows the "report within 24 h" banner and is sent first.
+Corrections of a saved report ask for a reason; the old values stay in the audit."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from PySide6.QtCore import QT_TRANSLATE_NOOP
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QButtonGroup,
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QFormLayout,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QRadioButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QWidget,
+)
+
+from desktop_client.services import adverse_events
+from desktop_client.services.adverse_events import AdverseEventEntry
+from desktop_client.services.symptom_review import ReportedSymptom
+from desktop_client.ui.nurse.symptoms import SEVERITY
+from desktop_client.ui.nurse.widgets import (
+    Banner,
+    MessageLabel,
+    NurseContext,
+    ParticipantPicker,
+    error_text,
+    in_language,
+    language,
+    note,
+    page_layout,
+    pydate,
+    qdate,
+    study_text,
+    tr,
+)
+from shared.adverse_events import ACTIONS, CAUSALITY, CTCAE_GRADES, DRUGS, OUTCOMES, SERIOUSNESS_CRITERIA
+from shared.errors import TrialproError
+
+DRUG_NAMES = {"il2": QT_TRANSLATE_NOOP("Nurse", "IL-2"), "rapamycin": QT_TRANSLATE_NOOP("Nurse", "Rapamycin")}
+
+
+def _combo(options: dict[str, Any], placeholder: str) -> QComboBox:
+    combo = QComboBox()
+    combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+    combo.setMinimumContentsLength(8)
+    combo.addItem(placeholder, None)
+    for code, text in options.items():
+        combo.addItem(in_language(text), code)
+    return combo
+
+
+def _set_combo(combo: QComboBox, value: str | None) -> None:
+    index = combo.findData(value) if value is not None else 0
+    combo.setCurrentIndex(max(index, 0))
+
+
+class AdverseEventPage(QWidget):
+    """New adverse-event reports and corrections of saved ones, for one participant."""
+
+    def __init__(self, ctx: NurseContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.editing: dict[str, Any] | None = None   # the saved report being corrected
+        layout = page_layout(self, self.tr("Adverse events"))
+        top = QFormLayout()
+        self.participant = ParticipantPicker(ctx.station)
+        top.addRow(self.tr("Participant"), self.participant)
+        layout.addLayout(top)
+
+        self.reports = QTableWidget(0, 5)
+        self.reports.setHorizontalHeaderLabels([self.tr("Term"), self.tr("Onset"), self.tr("Grade"),
+                                                self.tr("Serious"), self.tr("Revision")])
+        self.reports.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.reports.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.reports.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.reports.verticalHeader().setVisible(False)
+        self.reports.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.reports.setMaximumHeight(240)
+        layout.addWidget(self.reports)
+        buttons = QHBoxLayout()
+        self.new_button = QPushButton(self.tr("New report"))
+        self.new_button.clicked.connect(lambda: self.new_report())
+        self.correct_button = QPushButton(self.tr("Correct the selected report"))
+        self.correct_button.clicked.connect(self.correct_selected)
+        buttons.addWidget(self.new_button)
+        buttons.addWidget(self.correct_button)
+        buttons.addStretch(1)
+        layout.addLayout(buttons)
+
+        self.banner = Banner()
+        layout.addWidget(self.banner)
+        self.form_box = QGroupBox(self.tr("New adverse event report"))
+        form = QFormLayout(self.form_box)
+        self.source = note("")
+        self.source.hide()
+        form.addRow(self.source)
+        self.term = QLineEdit()
+        self.term.setMaxLength(200)
+        form.addRow(self.tr("Adverse event term"), self.term)
+        self.visit = QComboBox()
+        self.visit.addItem(self.tr("not linked to a visit"), None)
+        for v in ctx.station.study.visits:
+            self.visit.addItem(study_text(v.label, v.label_zh), v.id)
+        form.addRow(self.tr("Visit"), self.visit)
+        self.onset = QDateEdit(qdate(date.today()))
+        self.onset.setDisplayFormat("yyyy-MM-dd")
+        self.onset.setCalendarPopup(True)
+        form.addRow(self.tr("Onset date"), self.onset)
+        self.ended = QCheckBox(self.tr("Ended on"))
+        self.end = QDateEdit(qdate(date.today()))
+        self.end.setDisplayFormat("yyyy-MM-dd")
+        self.end.setCalendarPopup(True)
+        self.end.setEnabled(False)
+        self.ended.toggled.connect(self.end.setEnabled)
+        row = QHBoxLayout()
+        row.addWidget(self.ended)
+        row.addWidget(self.end, 1)
+        form.addRow(self.tr("End date"), row)
+
+        grades = QGroupBox(self.tr("CTCAE v5.0 grade"))
+        grid = QGridLayout(grades)
+        self.grade = QButtonGroup(grades)
+        self.grade_buttons: dict[int, QRadioButton] = {}
+        for r, (grade, text) in enumerate(CTCAE_GRADES.items()):
+            button = QRadioButton(self.tr("Grade {0}").format(grade))
+            self.grade.addButton(button, grade)
+            self.grade_buttons[grade] = button
+            definition = QLabel(in_language(text))
+            definition.setWordWrap(True)
+            grid.addWidget(button, r, 0)
+            grid.addWidget(definition, r, 1)
+        grid.setColumnStretch(1, 1)
+        form.addRow(grades)
+
+        serious = QGroupBox(self.tr("Serious? (ICH E2A: any ticked criterion makes it serious)"))
+        serious_layout = QGridLayout(serious)
+        self.criteria: dict[str, QCheckBox] = {}
+        for i, (code, text) in enumerate(SERIOUSNESS_CRITERIA.items()):
+            box = QCheckBox(in_language(text))
+            box.toggled.connect(lambda _on: self._update_serious())
+            self.criteria[code] = box
+            serious_layout.addWidget(box, i, 0)
+        self.serious_state = QLabel("")
+        serious_layout.addWidget(self.serious_state, len(self.criteria), 0)
+        form.addRow(serious)
+
+        drugs = QGroupBox(self.tr("Relationship to each drug (WHO-UMC) and action taken"))
+        drug_grid = QGridLayout(drugs)
+        for col, text in enumerate((self.tr("Drug"), self.tr("Causality"), self.tr("Action taken"))):
+            drug_grid.addWidget(QLabel(f"<b>{text}</b>"), 0, col)
+        self.causality: dict[str, QComboBox] = {}
+        self.action: dict[str, QComboBox] = {}
+        for r, drug in enumerate(DRUGS, start=1):
+            drug_grid.addWidget(QLabel(tr(DRUG_NAMES[drug])), r, 0)
+            self.causality[drug] = _combo(CAUSALITY, self.tr("choose"))
+            self.action[drug] = _combo(ACTIONS, self.tr("choose"))
+            drug_grid.addWidget(self.causality[drug], r, 1)
+            drug_grid.addWidget(self.action[drug], r, 2)
+        drug_grid.setColumnStretch(1, 1)
+        drug_grid.setColumnStretch(2, 1)
+        form.addRow(drugs)
+        self.outcome = _combo(OUTCOMES, self.tr("choose"))
+        form.addRow(self.tr("Outcome"), self.outcome)
+        self.reason = QLineEdit()
+        self.reason.setPlaceholderText(self.tr("Reason for the correction (required)"))
+        self.reason_label = QLabel(self.tr("Reason"))
+        form.addRow(self.reason_label, self.reason)
+        self.save_button = QPushButton(self.tr("Save report"))
+        self.save_button.clicked.connect(self.save)
+        form.addRow(self.save_button)
+        self.message = MessageLabel()
+        form.addRow(self.message)
+        layout.addWidget(self.form_box)
+        layout.addStretch(1)
+        self._source_symptom: str | None = None
+        self.participant.participant_changed.connect(lambda _p: self.new_report())
+        self.new_report()
+
+    # ---- form <-> entry ----------------------------------------------------------------------
+    def entry(self) -> AdverseEventEntry:
+        """The form as an unsaved report (seriousness follows from the ticked criteria)."""
+        return AdverseEventEntry(
+            term=self.term.text(), onset_date=pydate(self.onset.date()),
+            end_date=pydate(self.end.date()) if self.ended.isChecked() else None,
+            grade=self.grade.checkedId() if self.grade.checkedId() > 0 else None,
+            serious_criteria=tuple(c for c, box in self.criteria.items() if box.isChecked()),
+            causality={d: self.causality[d].currentData() for d in DRUGS},
+            action={d: self.action[d].currentData() for d in DRUGS},
+            outcome=self.outcome.currentData(), source_symptom=self._source_symptom,
+            visit_id=self.visit.currentData())
+
+    def fill(self, entry: AdverseEventEntry) -> None:
+        self.term.setText(entry.term)
+        _set_combo(self.visit, entry.visit_id)
+        self.onset.setDate(qdate(entry.onset_date or date.today()))
+        self.ended.setChecked(entry.end_date is not None)
+        self.end.setDate(qdate(entry.end_date or date.today()))
+        self.grade.setExclusive(False)
+        for grade, button in self.grade_buttons.items():
+            button.setChecked(grade == entry.grade)
+        self.grade.setExclusive(True)
+        for code, box in self.criteria.items():
+            box.setChecked(code in entry.serious_criteria)
+        for d in DRUGS:
+            _set_combo(self.causality[d], entry.causality.get(d))
+            _set_combo(self.action[d], entry.action.get(d))
+        _set_combo(self.outcome, entry.outcome)
+        self._source_symptom = entry.source_symptom
+        self._update_serious()
+
+    def _update_serious(self) -> None:
+        serious = self.entry().serious
+        self.serious_state.setText(self.tr("Serious: YES") if serious else self.tr("Serious: no"))
+        text = self.tr("SERIOUS ADVERSE EVENT: report it to the sponsor within 24 hours of becoming aware. "
+                       "It is sent first at the next sync.")
+        if serious and self.editing is not None:
+            deadline = adverse_events.report_deadline(self.ctx.station, self.editing)
+            if deadline is not None:
+                tz = ZoneInfo(self.ctx.station.study.site(self.ctx.station.site_id).timezone)
+                text += "\n" + self.tr("Report by {0} (site time).").format(
+                    deadline.astimezone(tz).strftime("%Y-%m-%d %H:%M"))
+        self.banner.setText(text)
+        self.banner.setVisible(serious)
+
+    # ---- modes -------------------------------------------------------------------------------
+    def _reload_reports(self) -> None:
+        pid = self.participant.participant_id()
+        self._saved = adverse_events.adverse_events_of(self.ctx.station, pid) if pid else []
+        self.reports.setRowCount(len(self._saved))
+        for r, rec in enumerate(self._saved):
+            d = rec["data"]
+            cells = [d["term"], d["onset_date"], str(d["grade"]), self.tr("yes") if d["serious"] else self.tr("no"),
+                     str(rec["revision"])]
+            for c, text in enumerate(cells):
+                self.reports.setItem(r, c, QTableWidgetItem(text))
+        self.reports.resizeColumnsToContents()
+        self.reports.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.correct_button.setEnabled(bool(self._saved))
+        self.form_box.setEnabled(pid is not None)
+
+    def new_report(self, entry: AdverseEventEntry | None = None, symptom: ReportedSymptom | None = None) -> None:
+        """An empty form (or one pre-filled from a reported symptom) for a new report."""
+        self.editing = None
+        self._reload_reports()
+        pid = self.participant.participant_id()
+        if entry is None and pid is not None:
+            arm = self.ctx.station.participant_arm(pid)
+            drugs = self.ctx.station.study.arm(arm).drugs if arm else frozenset(DRUGS)
+            entry = AdverseEventEntry(term="", onset_date=date.today(), grade=None,
+                                      causality={d: None if d in drugs else "not_applicable" for d in DRUGS},
+                                      action={d: None if d in drugs else "not_applicable" for d in DRUGS})
+        self.fill(entry or AdverseEventEntry(term="", onset_date=date.today(), grade=None))
+        self.form_box.setTitle(self.tr("New adverse event report"))
+        if symptom is not None:
+            self.source.setText(self.tr("Pre-filled from the symptom checklist ({0}): {1}, {2}. Check every "
+                                        "field before saving.").format(
+                study_text(*self._visit_labels(symptom.visit_id)), in_language(symptom.label),
+                tr(SEVERITY.get(symptom.severity, symptom.severity))))
+        self.source.setVisible(symptom is not None)
+        self.reason.clear()
+        self.reason.hide()
+        self.reason_label.hide()
+        self.message.clear_message()
+
+    def _visit_labels(self, visit_id: str) -> tuple[str, str]:
+        v = self.ctx.station.study.visit(visit_id)
+        return v.label, v.label_zh
+
+    def open_from_symptom(self, participant_id: str, symptom: ReportedSymptom) -> None:
+        """Start a report pre-filled from a symptom the participant reported (term, visit, onset, grade)."""
+        self.participant.select(participant_id)
+        entry = adverse_events.draft_from_symptom(self.ctx.station, participant_id, symptom_id=symptom.symptom_id,
+                                                  severity=symptom.severity, visit_id=symptom.visit_id,
+                                                  onset=symptom.collected_on, language=language())
+        self.new_report(entry, symptom)
+
+    def correct_selected(self) -> None:
+        """Load the selected saved report for a correction (a reason will be required)."""
+        row = self.reports.currentRow()
+        if row < 0:
+            self.message.problem(self.tr("Select a saved report to correct."))
+            return
+        self.edit(self._saved[row])
+
+    def edit(self, record: dict[str, Any]) -> None:
+        self.editing = record
+        self.fill(AdverseEventEntry.from_data(record["data"]))
+        self.form_box.setTitle(self.tr("Correcting: {0} (revision {1})").format(record["data"]["term"],
+                                                                                 record["revision"]))
+        self.source.hide()
+        self.reason.clear()
+        self.reason.show()
+        self.reason_label.show()
+        self.message.clear_message()
+
+    # ---- saving ------------------------------------------------------------------------------
+    def save(self) -> None:
+        pid = self.participant.participant_id()
+        if pid is None:
+            return
+        entry = self.entry()
+        try:
+            if self.editing is None:
+                record = adverse_events.record_adverse_event(self.ctx.station, pid, entry, actor=self.ctx.actor)
+            else:
+                if not self.reason.text().strip():
+                    self.message.problem(self.tr("A correction needs a reason: say why the report changes."))
+                    return
+                record = adverse_events.correct_adverse_event(self.ctx.station, self.editing["record_id"], entry,
+                                                              reason=self.reason.text().strip(),
+                                                              actor=self.ctx.actor)
+        except TrialproError as exc:
+            self.message.problem(error_text(exc))
+            return
+        self._reload_reports()
+        self.edit(record)
+        self.message.success(self.tr("Saved (revision {0}). To change it, correct it here with a reason.")
+                             .format(record["revision"]))

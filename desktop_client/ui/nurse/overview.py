@@ -1,0 +1,148 @@
+"""Data overview: per participant what is done, due and overdue (study visit windows), and what waits to sync."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QWidget,
+)
+
+from desktop_client.services import overview
+from desktop_client.services.overview import ParticipantOverview
+from desktop_client.services.station import StationNotEnrolled
+from desktop_client.ui.nurse.widgets import NurseContext, in_language, note, page_layout, show_day, study_text, tr
+from desktop_client.ui.theme import set_role
+from shared.instruments import get_instrument
+from shared.study.model import Arm
+
+STATUS = {overview.DONE: QT_TRANSLATE_NOOP("Nurse", "done"), overview.DUE: QT_TRANSLATE_NOOP("Nurse", "due now"),
+          overview.OVERDUE: QT_TRANSLATE_NOOP("Nurse", "OVERDUE"),
+          overview.UPCOMING: QT_TRANSLATE_NOOP("Nurse", "upcoming"),
+          overview.UNKNOWN: QT_TRANSLATE_NOOP("Nurse", "no baseline date yet")}
+COLOURS = {overview.OVERDUE: "#ffc9c9", overview.DUE: "#ffe0a3", overview.DONE: "#d9f2d9"}
+
+
+def age_text(iso: str | None) -> str:
+    """How long ago, in hours (or days), for the oldest unsynced record."""
+    if not iso:
+        return "—"
+    hours = (datetime.now(UTC) - datetime.fromisoformat(iso.replace("Z", "+00:00"))).total_seconds() / 3600
+    if hours < 48:
+        return QCoreApplication.translate("Nurse", "{0} h ago").format(int(hours))
+    return QCoreApplication.translate("Nurse", "{0} days ago").format(int(hours // 24))
+
+
+class OverviewPage(QWidget):
+    """Every participant of this station at a glance, then one participant's visits in detail."""
+
+    def __init__(self, ctx: NurseContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        layout = page_layout(self, self.tr("Data overview"))
+        self.outbox = QLabel("")
+        self.outbox.setWordWrap(True)
+        set_role(self.outbox, "heading")
+        layout.addWidget(self.outbox)
+        self.refresh_button = QPushButton(self.tr("Refresh"))
+        self.refresh_button.clicked.connect(self.refresh)
+        layout.addWidget(self.refresh_button, alignment=Qt.AlignmentFlag.AlignLeft)
+        self.table = QTableWidget(0, 7)
+        self.table.setHorizontalHeaderLabels([self.tr("Participant"), self.tr("Arm"), self.tr("Done"),
+                                              self.tr("Due"), self.tr("Overdue"), self.tr("Next visit"),
+                                              self.tr("Not yet synced")])
+        for t in (self.table,):
+            t.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+            t.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+            t.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+            t.verticalHeader().setVisible(False)
+        self.table.setMinimumHeight(300)
+        self.table.currentCellChanged.connect(lambda *_: self.show_participant())
+        layout.addWidget(self.table)
+        self.detail_title = note("")
+        layout.addWidget(self.detail_title)
+        self.visits = QTableWidget(0, 4)
+        self.visits.setHorizontalHeaderLabels([self.tr("Visit"), self.tr("Window"), self.tr("Status"),
+                                               self.tr("Still missing")])
+        self.visits.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.visits.verticalHeader().setVisible(False)
+        self.visits.setMinimumHeight(420)
+        layout.addWidget(self.visits)
+        layout.addStretch(1)
+        self.data: tuple[ParticipantOverview, ...] = ()
+        self.refresh()
+
+    def showEvent(self, event: object) -> None:
+        self.refresh()
+        super().showEvent(event)  # type: ignore[arg-type]
+
+    def refresh(self) -> None:
+        """Read the overview again from the station database."""
+        try:
+            view = overview.station_overview(self.ctx.station)
+        except StationNotEnrolled:
+            self.outbox.setText(self.tr("This station is not enrolled yet: use the Sync screen first."))
+            self.table.setRowCount(0)
+            self.visits.setRowCount(0)
+            return
+        self.data = view.participants
+        stats = view.outbox
+        text = self.tr("Waiting to be synced: {0} record(s)").format(stats.pending)
+        if stats.oldest_queued_at:
+            text += self.tr(", the oldest saved {0}").format(age_text(stats.oldest_queued_at))
+        if stats.held:
+            text += "\n" + self.tr("{0} record(s) need attention (see Sync).").format(stats.held)
+        text += "\n" + self.tr("Last sync: {0}").format(
+            view.last_sync_at[:16].replace("T", " ") + " UTC" if view.last_sync_at else self.tr("never"))
+        self.outbox.setText(text)
+        keep = self.table.currentRow()
+        self.table.setRowCount(len(self.data))
+        for r, p in enumerate(self.data):
+            arm = self.ctx.station.study.arm(p.arm) if p.arm else None
+            nxt = p.next_visit
+            cells = [p.participant_id, in_language_arm(arm), str(p.count(overview.DONE)), str(p.count(overview.DUE)),
+                     str(p.count(overview.OVERDUE)),
+                     f"{in_language(nxt.label)} ({show_day(nxt.window_start)} – {show_day(nxt.window_end)})"
+                     if nxt else "—",
+                     str(p.unsynced)]
+            for c, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                if c == 4 and p.count(overview.OVERDUE):
+                    item.setBackground(QBrush(QColor(COLOURS[overview.OVERDUE])))
+                self.table.setItem(r, c, item)
+        self.table.resizeColumnsToContents()
+        self.table.horizontalHeader().setSectionResizeMode(5, QHeaderView.ResizeMode.Stretch)
+        if self.data:
+            self.table.selectRow(min(max(keep, 0), len(self.data) - 1))
+        self.show_participant()
+
+    def show_participant(self) -> None:
+        row = self.table.currentRow()
+        p = self.data[row] if 0 <= row < len(self.data) else None
+        self.detail_title.setText(self.tr("Visits of {0} (baseline {1})").format(
+            p.participant_id, show_day(p.baseline_date)) if p else self.tr("No participant enrolled yet."))
+        visits = p.visits if p else ()
+        self.visits.setRowCount(len(visits))
+        for r, v in enumerate(visits):
+            missing = ", ".join(in_language(get_instrument(i).title) for i in v.missing)
+            cells = [in_language(v.label), f"{show_day(v.window_start)} – {show_day(v.window_end)}",
+                     tr(STATUS[v.status]), missing if v.status != overview.DONE else ""]
+            for c, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                if v.status in COLOURS:
+                    item.setBackground(QBrush(QColor(COLOURS[v.status])))
+                self.visits.setItem(r, c, item)
+        self.visits.resizeColumnsToContents()
+        self.visits.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+
+
+def in_language_arm(arm: Arm | None) -> str:
+    return study_text(arm.name, arm.name_zh) if arm else "—"

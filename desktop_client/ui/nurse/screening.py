@@ -1,0 +1,297 @@
+"""Screening checklist and enrolment with the randomisation reveal.
+
+The checklist is the study file's (inclusion I1-I6, exclusion E1-E8). Nothing is assumed:
+an unanswered criterion fails. Enrolment is possible only after a passing check of exactly
+the entries shown and an explicit confirmation; the revealed arm is shown read-only.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from PySide6.QtCore import QT_TRANSLATE_NOOP, Signal
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QFormLayout,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QRadioButton,
+    QSpinBox,
+    QWidget,
+)
+
+from desktop_client.services import enrolment
+from desktop_client.services.enrolment import Screening
+from desktop_client.ui.nurse.widgets import (
+    MessageLabel,
+    NurseContext,
+    error_text,
+    note,
+    page_layout,
+    pydate,
+    qdate,
+    study_text,
+    tr,
+)
+from desktop_client.ui.theme import set_role
+from shared.eligibility import Failure, age_in_year
+from shared.errors import TrialproError
+
+NOT_SET = -1
+
+
+# The reasons shared/eligibility.py gives (English), and their translatable templates ({0}... = the numbers).
+REASONS = (
+    (r"age (\d+) is outside (\d+)-(\d+)", QT_TRANSLATE_NOOP("Nurse", "age {0} is outside {1}-{2}")),
+    (r"year of birth or screening date missing", QT_TRANSLATE_NOOP("Nurse", "year of birth or screening date missing")),
+    (r"no \w+ ESSDAI recorded", QT_TRANSLATE_NOOP("Nurse", "no baseline ESSDAI entered")),
+    (r"ESSDAI (\d+) is below (\d+)", QT_TRANSLATE_NOOP("Nurse", "ESSDAI {0} is below {1}")),
+    (r"no consent date", QT_TRANSLATE_NOOP("Nurse", "no consent date")),
+    (r"consent date is after the screening date",
+     QT_TRANSLATE_NOOP("Nurse", "consent date is after the screening date")),
+    (r"not answered", QT_TRANSLATE_NOOP("Nurse", "not answered")),
+    (r"not met", QT_TRANSLATE_NOOP("Nurse", "not met")),
+    (r"present \(excludes the participant\)", QT_TRANSLATE_NOOP("Nurse", "present (excludes the participant)")),
+)
+
+
+def reason_text(f: Failure) -> str:
+    """Why a criterion failed, in the screen's language (the rule in shared/eligibility.py words it in English)."""
+    for pattern, template in REASONS:
+        m = re.fullmatch(pattern, f.reason)
+        if m:
+            return tr(template).format(*m.groups())
+    return f.reason
+
+
+class ScreeningPage(QWidget):
+    """Screen a participant; when eligible and confirmed, enrol and reveal the allocated arm."""
+
+    enrolled = Signal(str)
+
+    def __init__(self, ctx: NurseContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        study = ctx.station.study
+        self._criteria_text = {c.id: study_text(c.text, c.text_zh) for c in study.inclusion + study.exclusion}
+        layout = page_layout(self, self.tr("Screening and enrolment"))
+        layout.addWidget(note(self.tr("Pseudonymous: no name is stored. The participant id is given at "
+                                      "enrolment (site and allocation number).")))
+
+        person = QGroupBox(self.tr("Participant"))
+        form = QFormLayout(person)
+        today = date.today()
+        self.year_of_birth = QSpinBox()
+        self.year_of_birth.setRange(1899, today.year)
+        self.year_of_birth.setSpecialValueText(self.tr("not entered"))
+        self.year_of_birth.setValue(1899)
+        self.age = QLabel("")
+        row = QHBoxLayout()
+        row.addWidget(self.year_of_birth)
+        row.addWidget(self.age, 1)
+        form.addRow(self.tr("Year of birth"), row)
+        self.sex = QComboBox()
+        for code, label in (("", self.tr("not entered")), ("F", self.tr("Female")), ("M", self.tr("Male")),
+                            ("U", self.tr("Other / not stated"))):
+            self.sex.addItem(label, code)
+        form.addRow(self.tr("Sex"), self.sex)
+        self.screening_date = QDateEdit(qdate(today))
+        self.screening_date.setDisplayFormat("yyyy-MM-dd")
+        self.screening_date.setCalendarPopup(True)
+        form.addRow(self.tr("Screening date"), self.screening_date)
+        self.consent_given = QCheckBox(self.tr("Written informed consent signed on"))
+        self.consent_date = QDateEdit(qdate(today))
+        self.consent_date.setDisplayFormat("yyyy-MM-dd")
+        self.consent_date.setCalendarPopup(True)
+        self.consent_date.setEnabled(False)
+        self.consent_given.toggled.connect(self.consent_date.setEnabled)
+        row = QHBoxLayout()
+        row.addWidget(self.consent_given)
+        row.addWidget(self.consent_date, 1)
+        form.addRow(self.tr("Consent"), row)
+        self.baseline_essdai = QSpinBox()
+        self.baseline_essdai.setRange(NOT_SET, 123)
+        self.baseline_essdai.setSpecialValueText(self.tr("not entered"))
+        self.baseline_essdai.setValue(NOT_SET)
+        form.addRow(self.tr("Baseline ESSDAI (0-123)"), self.baseline_essdai)
+        layout.addWidget(person)
+
+        self.answers: dict[str, tuple[QRadioButton, QRadioButton]] = {}
+        self._computed: dict[str, QLabel] = {}
+        for title, criteria, yes_text, no_text in (
+                (self.tr("Inclusion criteria (all must be met)"), study.inclusion, self.tr("Met"),
+                 self.tr("Not met")),
+                (self.tr("Exclusion criteria (none may be present)"), study.exclusion, self.tr("Present"),
+                 self.tr("Absent"))):
+            box = QGroupBox(title)
+            grid = QGridLayout(box)
+            for r, crit in enumerate(criteria):
+                text = QLabel(f"{crit.id}  {self._criteria_text[crit.id]}")
+                text.setWordWrap(True)
+                grid.addWidget(text, r, 0)
+                if crit.check == "attest":
+                    yes, no = QRadioButton(yes_text), QRadioButton(no_text)
+                    group = QButtonGroup(box)
+                    group.addButton(yes)
+                    group.addButton(no)
+                    yes.toggled.connect(self._changed)
+                    no.toggled.connect(self._changed)
+                    grid.addWidget(yes, r, 1)
+                    grid.addWidget(no, r, 2)
+                    self.answers[crit.id] = (yes, no)
+                else:
+                    computed = QLabel("")
+                    set_role(computed, "note")
+                    grid.addWidget(computed, r, 1, 1, 2)
+                    self._computed[crit.id] = computed
+            grid.setColumnStretch(0, 1)
+            layout.addWidget(box)
+
+        self.check_button = QPushButton(self.tr("Check eligibility"))
+        self.check_button.clicked.connect(self.check)
+        layout.addWidget(self.check_button)
+        self.result = MessageLabel()
+        layout.addWidget(self.result)
+
+        confirm = QGroupBox(self.tr("Enrolment and randomisation"))
+        confirm_layout = QFormLayout(confirm)
+        confirm_layout.addRow(note(self.tr("The allocation is revealed at once and cannot be undone or changed. "
+                                           "Check every entry first.")))
+        self.confirm_box = QCheckBox(self.tr("I have checked these entries"))
+        self.confirm_box.toggled.connect(self._update_buttons)
+        confirm_layout.addRow(self.confirm_box)
+        self.enrol_button = QPushButton(self.tr("Enrol and reveal the allocation"))
+        self.enrol_button.clicked.connect(self.enrol)
+        confirm_layout.addRow(self.enrol_button)
+        self.allocation = QLabel("")
+        self.allocation.setWordWrap(True)
+        set_role(self.allocation, "saved")
+        self.allocation.hide()
+        confirm_layout.addRow(self.allocation)
+        self.enrol_message = MessageLabel()
+        confirm_layout.addRow(self.enrol_message)
+        self.next_button = QPushButton(self.tr("Screen another participant"))
+        self.next_button.clicked.connect(self.reset)
+        self.next_button.hide()
+        confirm_layout.addRow(self.next_button)
+        layout.addWidget(confirm)
+        layout.addStretch(1)
+
+        for widget in (self.year_of_birth, self.baseline_essdai):
+            widget.valueChanged.connect(self._changed)
+        self.sex.currentIndexChanged.connect(self._changed)
+        self.screening_date.dateChanged.connect(self._changed)
+        self.consent_date.dateChanged.connect(self._changed)
+        self.consent_given.toggled.connect(self._changed)
+        self._checked: Screening | None = None
+        self._changed()
+
+    # ---- reading the form ------------------------------------------------------------------
+    def screening(self) -> Screening:
+        """The entries exactly as shown (unanswered stays unanswered)."""
+        attested: dict[str, bool] = {}
+        for cid, (yes, no) in self.answers.items():
+            if yes.isChecked() or no.isChecked():
+                attested[cid] = yes.isChecked()  # inclusion: met; exclusion: present
+        yob = self.year_of_birth.value()
+        essdai = self.baseline_essdai.value()
+        return Screening(year_of_birth=yob if yob != self.year_of_birth.minimum() else None,  # type: ignore[arg-type]
+                         sex=self.sex.currentData() or "", screening_date=pydate(self.screening_date.date()),
+                         consent_date=pydate(self.consent_date.date()) if self.consent_given.isChecked() else None,
+                         baseline_essdai=essdai if essdai != NOT_SET else None, attested=attested)
+
+    def failure_text(self, f: Failure) -> str:
+        """A failed criterion: its id, the study file's text in the screen's language, and why."""
+        return f"{f.criterion_id} {self._criteria_text.get(f.criterion_id, f.text)}: {reason_text(f)}"
+
+    def _changed(self) -> None:
+        """Any edit invalidates the last check: the allocation is revealed only for checked entries."""
+        self._checked = None
+        s = self.screening()
+        if s.year_of_birth is not None:
+            self.age.setText(self.tr("age {0} in {1}").format(age_in_year(s.year_of_birth, s.screening_date),
+                                                               s.screening_date.year))
+        else:
+            self.age.setText("")
+        failures = {f.criterion_id: f for f in enrolment.screen(self.ctx.station, s)}
+        for cid, label in self._computed.items():
+            label.setText(self.tr("computed: not met") + f" ({reason_text(failures[cid])})"
+                          if cid in failures else self.tr("computed: met"))
+        self.result.clear_message()
+        self._update_buttons()
+
+    def _update_buttons(self) -> None:
+        ready = self._checked is not None and self._checked == self.screening()
+        self.confirm_box.setEnabled(ready)
+        self.enrol_button.setEnabled(ready and self.confirm_box.isChecked())
+
+    # ---- actions ------------------------------------------------------------------------------
+    def check(self) -> bool:
+        """Assess every criterion; say which failed. Returns True when eligible."""
+        s = self.screening()
+        failures = enrolment.screen(self.ctx.station, s)
+        if not s.sex:
+            self.result.problem(self.tr("Enter the sex before checking eligibility."))
+            return False
+        if failures:
+            self._checked = None
+            self.result.problem(self.tr("Not eligible: this participant cannot be enrolled. Failed criteria:")
+                                + "\n" + "\n".join(f"• {self.failure_text(f)}" for f in failures))
+            self.confirm_box.setChecked(False)
+        else:
+            self._checked = s
+            self.result.success(self.tr("Eligible: all {0} criteria are met.").format(
+                len(self.ctx.station.study.inclusion) + len(self.ctx.station.study.exclusion)))
+        self._update_buttons()
+        return not failures
+
+    def enrol(self) -> None:
+        """Reveal the next allocation of this station and save the enrolment (one transaction, audited)."""
+        s = self.screening()
+        if self._checked is None or self._checked != s or not self.confirm_box.isChecked():
+            return
+        try:
+            record = enrolment.enrol(self.ctx.station, s, actor=self.ctx.actor)
+        except TrialproError as exc:
+            self.enrol_message.problem(error_text(exc))
+            return
+        arm = self.ctx.station.study.arm(record["data"]["arm"])
+        self.allocation.setText(self.tr("Enrolled: {0}\nAllocated arm: {1}").format(
+            record["participant_id"], study_text(arm.name, arm.name_zh)))
+        self.allocation.show()
+        self.enrol_message.clear_message()
+        self.confirm_box.setChecked(False)
+        self._checked = None
+        for widget in self.findChildren(QWidget):
+            if widget not in (self.allocation, self.next_button) and isinstance(
+                    widget, QPushButton | QCheckBox | QRadioButton | QSpinBox | QComboBox | QDateEdit):
+                widget.setEnabled(False)
+        self.next_button.setEnabled(True)
+        self.next_button.show()
+        self.enrolled.emit(record["participant_id"])
+
+    def reset(self) -> None:
+        """A blank checklist for the next participant."""
+        for widget in self.findChildren(QWidget):
+            widget.setEnabled(True)
+        self.consent_date.setEnabled(False)
+        self.year_of_birth.setValue(self.year_of_birth.minimum())
+        self.sex.setCurrentIndex(0)
+        self.consent_given.setChecked(False)
+        self.baseline_essdai.setValue(NOT_SET)
+        for yes, no in self.answers.values():
+            for button in (yes, no):
+                group = button.group()
+                group.setExclusive(False)
+                button.setChecked(False)
+                group.setExclusive(True)
+        self.allocation.hide()
+        self.next_button.hide()
+        self._changed()

@@ -1,0 +1,257 @@
+"""End-of-day sync (and the one-time station enrolment), run in a worker thread, never on the UI thread.
+
+The screen shows a progress bar while the outbox is sent, then every record the server refused or
+found in conflict, in plain words. A failed sync keeps everything on the station and can be retried.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QCoreApplication, QObject, Qt, QThread, Signal, Slot
+from PySide6.QtWidgets import QFormLayout, QGroupBox, QLabel, QLineEdit, QListWidget, QProgressBar, QPushButton, QWidget
+
+from desktop_client.services import overview
+from desktop_client.services.overview import HeldRecord
+from desktop_client.services.station import Station
+from desktop_client.services.sync_engine import SyncEngine, SyncProgress, SyncReport
+from desktop_client.store import outbox
+from desktop_client.store import station as settings
+from desktop_client.ui.nurse.widgets import MessageLabel, NurseContext, in_language, note, page_layout, study_text
+from desktop_client.ui.theme import set_role
+from shared.errors import TrialproError
+from shared.instruments import get_instrument
+
+
+class Worker(QObject):
+    """Runs one blocking call in a QThread; reports back through signals (queued to the UI thread)."""
+
+    progress = Signal(object)
+    succeeded = Signal(object)
+    failed = Signal(str)
+    done = Signal()
+
+    def __init__(self, job: Callable[[Callable[[Any], None]], Any]) -> None:
+        super().__init__()
+        self._job = job
+
+    @Slot()
+    def run(self) -> None:
+        try:
+            result = self._job(self.progress.emit)
+        except TrialproError as exc:
+            self.failed.emit(exc.message)
+        except Exception as exc:  # noqa: BLE001 - any crash must reach the screen, not kill the thread silently
+            self.failed.emit(f"{exc.__class__.__name__}: {exc}")
+        else:
+            self.succeeded.emit(result)
+        finally:
+            self.done.emit()
+
+
+def start_worker(owner: QObject, job: Callable[[Callable[[Any], None]], Any]) -> tuple[QThread, Worker]:
+    """Start ``job(progress)`` in a new QThread owned by ``owner``; the thread ends when the job does."""
+    thread = QThread(owner)
+    worker = Worker(job)
+    worker.moveToThread(thread)
+    thread.started.connect(worker.run)
+    worker.done.connect(thread.quit)
+    thread.finished.connect(worker.deleteLater)
+    thread.start()
+    return thread, worker
+
+
+class SyncPage(QWidget):
+    """Sync now / try again, with progress and per-record problems; enrolment of a new station."""
+
+    busy_changed = Signal(bool)
+    station_enrolled = Signal()
+    synced = Signal(object)
+
+    def __init__(self, ctx: NurseContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self._thread: QThread | None = None
+        self._worker: Worker | None = None
+        layout = page_layout(self, self.tr("Sync with the server"))
+
+        self.enrol_box = QGroupBox(self.tr("Enrol this station (once)"))
+        form = QFormLayout(self.enrol_box)
+        form.addRow(note(self.tr("This station is not enrolled yet. Ask the data manager for a one-time "
+                                 "enrolment code (trialpro-server device code) and enter it here.")))
+        self.server_url = QLineEdit(settings.get(ctx.station.store, settings.SERVER_URL) or "")
+        self.server_url.setPlaceholderText("https://trialpro.example.org")
+        form.addRow(self.tr("Server address"), self.server_url)
+        self.code = QLineEdit()
+        form.addRow(self.tr("Enrolment code"), self.code)
+        self.label = QLineEdit(self.tr("Nurse station"))
+        form.addRow(self.tr("Name of this station"), self.label)
+        self.enrol_button = QPushButton(self.tr("Enrol this station"))
+        self.enrol_button.clicked.connect(self.enrol_station)
+        form.addRow(self.enrol_button)
+        self.enrol_message = MessageLabel()
+        form.addRow(self.enrol_message)
+        layout.addWidget(self.enrol_box)
+
+        self.status = QLabel("")
+        self.status.setWordWrap(True)
+        set_role(self.status, "heading")
+        layout.addWidget(self.status)
+        self.sync_button = QPushButton(self.tr("Sync now"))
+        self.sync_button.clicked.connect(self.start_sync)
+        layout.addWidget(self.sync_button, alignment=Qt.AlignmentFlag.AlignLeft)
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 1)
+        self.progress.setValue(0)
+        self.progress.setMinimumHeight(40)
+        layout.addWidget(self.progress)
+        self.message = MessageLabel()
+        layout.addWidget(self.message)
+        self.problems_title = note(self.tr("Records that need attention (they stay on this station):"))
+        layout.addWidget(self.problems_title)
+        self.problems = QListWidget()
+        self.problems.setWordWrap(True)
+        self.problems.setMinimumHeight(300)
+        layout.addWidget(self.problems)
+        layout.addStretch(1)
+        self.refresh()
+
+    # ---- state -------------------------------------------------------------------------------
+    def enrolled(self) -> bool:
+        return settings.get(self.ctx.station.store, settings.DEVICE_TOKEN) is not None
+
+    @property
+    def busy(self) -> bool:
+        return self._thread is not None
+
+    def refresh(self) -> None:
+        """Show the outbox and the held records as they are in the station database now."""
+        enrolled = self.enrolled()
+        self.enrol_box.setVisible(not enrolled)
+        self.sync_button.setEnabled(enrolled and not self.busy)
+        stats = outbox.stats(self.ctx.station.store)
+        last = settings.get(self.ctx.station.store, settings.LAST_SYNC_AT)
+        if enrolled:
+            self.status.setText(self.tr("{0} record(s) waiting to be sent. Last sync: {1}.").format(
+                stats.pending, last[:16].replace("T", " ") + " UTC" if last else self.tr("never")))
+        else:
+            self.status.setText(self.tr("Not enrolled: nothing can be sent yet."))
+        held = overview.held_records(self.ctx.station)
+        self.problems.clear()
+        for h in held:
+            self.problems.addItem(describe(self.ctx.station, h))
+        self.problems_title.setVisible(bool(held))
+        self.problems.setVisible(bool(held))
+
+    def _set_busy(self, thread: QThread | None, worker: Worker | None) -> None:
+        self._thread, self._worker = thread, worker
+        self.sync_button.setEnabled(thread is None and self.enrolled())
+        self.enrol_button.setEnabled(thread is None)
+        self.busy_changed.emit(thread is not None)
+
+    def _finished(self) -> None:
+        thread = self._thread
+        self._set_busy(None, None)
+        if thread is not None:
+            thread.wait()
+            thread.deleteLater()
+        self.refresh()
+
+    # ---- enrolment ---------------------------------------------------------------------------
+    def enrol_station(self) -> None:
+        url, code, label = self.server_url.text().strip(), self.code.text().strip(), self.label.text().strip()
+        if not url or not code:
+            self.enrol_message.problem(self.tr("Enter the server address and the enrolment code."))
+            return
+        engine = SyncEngine(self.ctx.station, url, settings_=self.ctx.sync_settings)
+
+        def job(_progress: Callable[[Any], None]) -> str:
+            try:
+                return engine.enrol(code, label or "station")
+            finally:
+                engine.close()
+
+        self.enrol_message.clear_message()
+        thread, worker = start_worker(self, job)
+        worker.succeeded.connect(self._enrolled)
+        worker.failed.connect(lambda text: self.enrol_message.problem(self.tr("Enrolment did not work:") + " "
+                                                                      + text))
+        worker.done.connect(self._finished)
+        self._set_busy(thread, worker)
+
+    def _enrolled(self, device_id: str) -> None:
+        self.code.clear()
+        self.message.success(self.tr("Station enrolled (device {0}). You can sync now.").format(device_id))
+        self.station_enrolled.emit()
+
+    # ---- sync --------------------------------------------------------------------------------
+    def start_sync(self) -> None:
+        """Run SyncEngine.sync in a worker thread; the button becomes "Try again" if it fails."""
+        if self.busy:
+            return
+        url = settings.get(self.ctx.station.store, settings.SERVER_URL) or ""
+        engine = SyncEngine(self.ctx.station, url, settings_=self.ctx.sync_settings)
+
+        def job(progress: Callable[[Any], None]) -> SyncReport:
+            try:
+                return engine.sync(progress=progress)
+            finally:
+                engine.close()
+
+        self.message.clear_message()
+        self.progress.setRange(0, 0)   # busy until the first batch is answered
+        thread, worker = start_worker(self, job)
+        worker.progress.connect(self._progress)
+        worker.succeeded.connect(self._synced)
+        worker.failed.connect(self._sync_failed)
+        worker.done.connect(self._finished)
+        self._set_busy(thread, worker)
+        self.status.setText(self.tr("Syncing… you can keep this screen open."))
+
+    def _progress(self, state: SyncProgress) -> None:
+        self.progress.setRange(0, max(state.total, 1))
+        self.progress.setValue(min(state.sent, max(state.total, 1)))
+
+    def _synced(self, report: SyncReport) -> None:
+        self.progress.setRange(0, 1)
+        self.progress.setValue(1)
+        self.sync_button.setText(self.tr("Sync now"))
+        text = self.tr("Sync finished: {0} record(s) sent, {1} accepted.").format(report.sent, report.acknowledged)
+        if report.corrections_applied:
+            text += " " + self.tr("{0} correction(s) from the data manager received.").format(
+                report.corrections_applied)
+        if report.rejected or report.conflicts:
+            self.message.problem(text + " " + self.tr("{0} record(s) were not accepted: see below.").format(
+                len(report.rejected) + len(report.conflicts)))
+        else:
+            self.message.success(text)
+        self.synced.emit(report)
+
+    def _sync_failed(self, text: str) -> None:
+        self.progress.setRange(0, 1)
+        self.progress.setValue(0)
+        self.sync_button.setText(self.tr("Try again"))
+        self.message.problem(self.tr("Sync did not complete. Everything is kept on this station; try again "
+                                     "when the network is back.") + "\n" + text)
+
+
+def describe(station: Station, h: HeldRecord) -> str:
+    """One held record in plain words: what it is, whose, which visit, and what the server said."""
+    if h.instrument_id:
+        what = in_language(get_instrument(h.instrument_id).title)
+    elif h.kind == "enrolment":
+        what = QCoreApplication.translate("Nurse", "Enrolment")
+    else:
+        what = QCoreApplication.translate("Nurse", "Adverse event report")
+    where = h.participant_id
+    if h.visit_id:
+        v = station.study.visit(h.visit_id)
+        where += ", " + study_text(v.label, v.label_zh)
+    if h.state == "conflict":
+        return QCoreApplication.translate(
+            "Nurse", "{0} ({1}): the server already holds a different version of this record. It was kept aside "
+                     "for the data manager; nothing was merged.").format(what, where)
+    return QCoreApplication.translate(
+        "Nurse", "{0} ({1}) was refused by the server: {2}. It stays on this station; tell the data "
+                 "manager.").format(what, where, h.reason)

@@ -1,0 +1,126 @@
+"""Symptom review and adverse events on the real widgets: a new or worse symptom stands out and opens a
+pre-filled report; a serious event shows the 24 h banner and goes first in the outbox; corrections need a
+reason and keep the old value in the audit."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from desktop_client.store import outbox
+from desktop_client.store import records as store_records
+from tests.factories import enrol_participant, offline_station
+from tests.ui.nurse_drive import app_language, click, open_home, record_checklist
+
+
+@pytest.fixture
+def language(qapp):
+    with app_language(qapp) as lang:
+        yield lang
+
+
+@pytest.fixture
+def station(tmp_path: Path):
+    st = offline_station(tmp_path / "kiosk", arms=("IL2RAPA",))
+    yield st
+    st.store.close()
+
+
+def _choose(combo, code: str) -> None:
+    combo.setCurrentIndex(combo.findData(code))
+
+
+def test_a_worse_symptom_is_highlighted_and_opens_a_prefilled_adverse_event(qtbot, language, station) -> None:
+    pid = enrol_participant(station)
+    record_checklist(station, pid, "week2", {"rash": "mild", "arthralgia": "moderate"})
+    record_checklist(station, pid, "week4", {"rash": "severe", "arthralgia": "moderate"})
+    home = open_home(qtbot, station)
+    review = home.go("symptoms")
+    assert review.visits.item(0).text().startswith("Week 4 (") and review.visits.item(0).text().endswith(
+        "2 reported, 1 new or worse")
+    table = review.table
+    assert [table.item(r, 0).text() for r in range(table.rowCount())] == ["Rash", "Joint pain"]
+    assert table.item(0, 3).text() == "▲ WORSE than at the last visit" and table.item(0, 2).text() == "mild"
+    assert table.item(0, 0).font().bold() and not table.item(1, 0).font().bold()
+    assert table.item(1, 3).text() == "same as at the last visit"
+
+    table.selectRow(0)
+    click(qtbot, review.ae_button)
+    form = home.adverse_events
+    assert home.pages.currentWidget() is form
+    assert form.term.text() == "Rash" and form.grade.checkedId() == 3 and form.visit.currentData() == "week4"
+    assert form.source.text().startswith("Pre-filled from the symptom checklist (Week 4): Rash, severe.")
+    assert form.banner.isHidden()
+    click(qtbot, form.save_button)                   # causality, action and outcome are still to choose
+    problems = form.message.text()
+    assert "data.causality_il2" in problems and "data.outcome" in problems
+    assert store_records.records_of(station.store, pid, kind="adverse_event") == []
+    for drug in ("il2", "rapamycin"):
+        _choose(form.causality[drug], "possible")
+        _choose(form.action[drug], "none")
+    _choose(form.outcome, "recovering")
+    click(qtbot, form.save_button)
+    (ae,) = store_records.records_of(station.store, pid, kind="adverse_event")
+    assert ae["data"]["source_symptom"] == "rash" and ae["data"]["grade"] == 3 and ae["data"]["serious"] is False
+    assert ae["entered_by"] == "staff:nurse.a" and ae["visit_id"] == "week4"
+
+
+def test_a_serious_adverse_event_shows_the_24h_banner_and_is_sent_first(qtbot, language, station) -> None:
+    pid = enrol_participant(station)
+    record_checklist(station, pid, "week2", {"fever": "mild"})
+    home = open_home(qtbot, station)
+    form = home.go("adverse_events")
+    form.participant.select(pid)
+    form.term.setText("Pneumonia")
+    form.grade_buttons[5].click()
+    for drug in ("il2", "rapamycin"):
+        _choose(form.causality[drug], "unlikely")
+        _choose(form.action[drug], "withdrawn")
+    _choose(form.outcome, "fatal")
+    form.criteria["hospitalisation"].click()
+    assert not form.banner.isHidden() and "within 24 hours" in form.banner.text()
+    assert form.serious_state.text() == "Serious: YES"
+    click(qtbot, form.save_button)                   # grade 5 needs death ticked
+    assert "data.grade" in form.message.text() and "death" in form.message.text()
+    form.criteria["death"].click()
+    click(qtbot, form.save_button)
+    (ae,) = store_records.records_of(station.store, pid, kind="adverse_event")
+    assert ae["data"]["serious"] is True and ae["data"]["serious_criteria"] == ["death", "hospitalisation"]
+    assert "Report by " in form.banner.text() and not form.banner.isHidden()
+    first, _hash = outbox.pending_batch(station.store, 1)[0]
+    assert first["record_id"] == ae["record_id"]    # saved after the enrolment and checklist, sent before them
+    assert form.banner.geometry().bottom() < form.form_box.geometry().top()   # above the form, not below it
+
+
+def test_a_correction_asks_for_a_reason_and_the_audit_keeps_the_old_value(qtbot, language, station) -> None:
+    pid = enrol_participant(station)
+    home = open_home(qtbot, station, username="nurse.b")
+    form = home.go("adverse_events")
+    form.participant.select(pid)
+    form.term.setText("Headache")
+    form.grade_buttons[1].click()
+    for drug in ("il2", "rapamycin"):
+        _choose(form.causality[drug], "possible")
+        _choose(form.action[drug], "none")
+    _choose(form.outcome, "recovered")
+    click(qtbot, form.save_button)
+    (saved,) = store_records.records_of(station.store, pid, kind="adverse_event")
+
+    click(qtbot, form.new_button)
+    form.reports.selectRow(0)
+    click(qtbot, form.correct_button)
+    assert form.term.text() == "Headache" and form.grade.checkedId() == 1 and not form.reason.isHidden()
+    form.grade_buttons[2].click()
+    click(qtbot, form.save_button)
+    assert form.message.text() == "A correction needs a reason: say why the report changes."
+    form.reason.setText("needed paracetamol: grade 2")
+    click(qtbot, form.save_button)
+    (now,) = store_records.records_of(station.store, pid, kind="adverse_event")
+    assert now["record_id"] == saved["record_id"] and now["revision"] == 2 and now["data"]["grade"] == 2
+    audit = store_records.audit_of(station.store, saved["record_id"])
+    assert [(a["action"], a["actor"]) for a in audit] == [("adverse_event.create", "staff:nurse.b"),
+                                                           ("adverse_event.correct", "staff:nurse.b")]
+    assert json.loads(audit[1]["old"])["grade"] == 1 and audit[1]["reason"] == "needed paracetamol: grade 2"
+    assert form.reports.item(0, 4).text() == "2"

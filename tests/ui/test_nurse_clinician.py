@@ -1,0 +1,76 @@
+"""ESSDAI and Physician Global VAS on the real widgets: the total shown is level x weight summed, saving
+records it for the visit, and changing a saved entry is a correction that needs a reason."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from desktop_client.services import clinician
+from desktop_client.store import records as store_records
+from tests.factories import enrol_participant, offline_station
+from tests.ui.nurse_drive import app_language, click, open_home
+
+
+@pytest.fixture
+def language(qapp):
+    with app_language(qapp) as lang:
+        yield lang
+
+
+@pytest.fixture
+def station(tmp_path: Path):
+    st = offline_station(tmp_path / "kiosk")
+    yield st
+    st.store.close()
+
+
+def test_essdai_entry_shows_the_checked_total_and_a_change_is_a_correction_with_reason(qtbot, language,
+                                                                                       station) -> None:
+    pid = enrol_participant(station)
+    home = open_home(qtbot, station)
+    page = home.go("clinician")
+    page.participant.select(pid)
+    page.visit.setCurrentIndex(page.visit.findData("baseline"))
+    levels = {"constitutional": 1, "lymphadenopathy": 0, "glandular": 2, "articular": 2, "cutaneous": 1,
+              "pulmonary": 0, "renal": 0, "muscular": 0, "peripheral_nervous": 1, "central_nervous": 0,
+              "haematological": 3, "biological": 2}
+    for domain, level in list(levels.items())[:11]:
+        page.level_buttons[domain][level].click()
+    assert page.total.text() == "ESSDAI total: rate all 12 domains (11 rated)"
+    click(qtbot, page.save_essdai_button)
+    assert "data.biological: is required" in page.essdai_message.text()   # nothing saved without every domain
+    page.level_buttons["biological"][2].click()
+    # by hand: 1x3 + 2x2 + 2x2 + 1x3 + 1x5 + 3x2 + 2x1 = 3 + 4 + 4 + 3 + 5 + 6 + 2 = 27
+    assert page.total.text() == "ESSDAI total: 27 of 123 (high activity)"
+    assert page.row_scores["haematological"].text() == "6" and page.row_scores["renal"].text() == "0"
+    assert 1 not in page.level_buttons["central_nervous"]          # CNS has no "low" level
+    click(qtbot, page.save_essdai_button)
+    assert page.essdai_message.text() == f"Saved: ESSDAI 27 for {pid}."
+    saved = clinician.existing_entry(station, pid, "baseline", "essdai")
+    assert saved["data"] == levels and saved["entered_by"] == "staff:nurse.a" and saved["revision"] == 1
+
+    page.level_buttons["haematological"][1].click()
+    assert page.total.text() == "ESSDAI total: 23 of 123 (high activity)"
+    assert not page.essdai_reason.isHidden()
+    click(qtbot, page.save_essdai_button)
+    assert "give the reason" in page.essdai_message.text()
+    assert clinician.existing_entry(station, pid, "baseline", "essdai")["revision"] == 1
+    page.essdai_reason.setText("haemoglobin result arrived")
+    click(qtbot, page.save_essdai_button)
+    corrected = clinician.existing_entry(station, pid, "baseline", "essdai")
+    assert corrected["revision"] == 2 and corrected["correction_reason"] == "haemoglobin result arrived"
+    audit = store_records.audit_of(station.store, saved["record_id"])[-1]
+    assert audit["action"] == "instrument_response.correct" and json.loads(audit["old"])["haematological"] == 3
+    assert json.loads(audit["new"])["haematological"] == 1
+
+    page.pga.setValue(4.5)
+    click(qtbot, page.save_pga_button)
+    assert page.pga_message.text() == f"Saved: Physician Global VAS 4.5 for {pid}."
+    assert clinician.existing_entry(station, pid, "baseline", "physician_global_vas")["data"] == {"activity": 4.5}
+
+    page.visit.setCurrentIndex(page.visit.findData("week2"))         # ESSDAI is not due at week 2
+    assert not page.essdai_box.isEnabled() and page.pga_box.isEnabled()
+    assert page.essdai_state.text() == "ESSDAI is not due at this visit (study file)."
