@@ -202,14 +202,27 @@ def sae_alerts(conn: Connection, sites: Iterable[str], today: date) -> list[dict
     return [r for r in adverse_events(conn, sites, serious=True) if r["received_at"][:10] >= since]
 
 
-def search_audit(conn: Connection, query: str = "", *, before_seq: int | None = None,
-                 limit: int = 50) -> list[dict[str, Any]]:
-    """Newest audit entries first, optionally only those whose actor, action, entity or values contain ``query``."""
-    from sqlalchemy import or_
+def search_audit(conn: Connection, query: str = "", *, before_seq: int | None = None, limit: int = 50,
+                 sites: Iterable[str] | None = None) -> list[dict[str, Any]]:
+    """Newest audit entries first, optionally only those whose actor, action, entity or values contain ``query``.
+
+    With ``sites`` (a viewer who does not see every site), entries about records, devices
+    and sites of other sites are left out.
+    """
+    from sqlalchemy import and_, or_
 
     from server.storage.tables import audit_log
 
     q = select(audit_log)
+    if sites is not None:
+        sites = list(sites)
+        own_records = select(records.c.record_id).where(records.c.site_id.in_(sites))
+        own_devices = select(devices.c.device_id).where(devices.c.site_id.in_(sites))
+        q = q.where(or_(
+            audit_log.c.entity_type.not_in(("record", "device", "site")),
+            and_(audit_log.c.entity_type == "record", func.substr(audit_log.c.entity_id, 1, 36).in_(own_records)),
+            and_(audit_log.c.entity_type == "device", audit_log.c.entity_id.in_(own_devices)),
+            and_(audit_log.c.entity_type == "site", audit_log.c.entity_id.in_(sites))))
     if query:
         pattern = f"%{query.strip()}%"
         q = q.where(or_(*(c.ilike(pattern) for c in (audit_log.c.actor, audit_log.c.action, audit_log.c.entity_id,

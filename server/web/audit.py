@@ -9,7 +9,7 @@ from server.services import checkpoints
 from server.services import dashboard as board
 from server.services.errors import InvalidInput
 from server.web.blueprint import bp
-from server.web.session import require
+from server.web.session import require, staff
 
 PAGE = 50
 
@@ -24,7 +24,9 @@ def audit() -> ResponseReturnValue:
         raise InvalidInput(f"before: {before!r} is not an entry number.")
     verification = None
     with ctx.engine.connect() as conn:
-        entries = board.search_audit(conn, q, before_seq=int(before) if before else None, limit=PAGE)
+        every_site = {s.id for s in ctx.study.sites} <= staff().sites
+        entries = board.search_audit(conn, q, before_seq=int(before) if before else None, limit=PAGE,
+                                     sites=None if every_site else staff().sites)
         if request.args.get("verify") == "1":
             verification = checkpoints.verify(conn, ctx.config.data_dir)
     return render_template("audit.html", entries=entries, q=q, verification=verification,

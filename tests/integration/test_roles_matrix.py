@@ -17,6 +17,7 @@ import pytest
 
 from server.app import open_context
 from server.config import ServerConfig
+from server.services.audit import AuditEntry, append
 from server.services.demo import seed_demo
 from server.services.users import add_user
 from server.storage.tables import participants, records
@@ -57,6 +58,8 @@ def _other_site_participant(conn: object) -> None:
         record_id=body["record_id"], revision=1, kind="adverse_event", site_id="SHA", participant_id="SHA-001",
         content_hash="sha256:" + "1" * 64, body=json.dumps(body), device_id="dev-sha",
         collected_at=body["collected_at"], received_at="2026-11-24T02:00:00.000Z", serious=True))
+    append(conn, AuditEntry(actor="staff:sha.nurse", action="adverse_event.create",  # type: ignore[arg-type]
+                            entity_type="record", entity_id=f"{body['record_id']}#1", new=body["data"]))
 
 
 @pytest.fixture(scope="module")
@@ -68,6 +71,7 @@ def two_site_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Thread
         for role in ROLES:
             add_user(conn, username=f"pku.{role}", password=PASSWORD, roles=[role], sites=["PKU"], actor="test")
         add_user(conn, username="sha.nurse", password=PASSWORD, roles=["nurse"], sites=["SHA"], actor="test")
+        add_user(conn, username="sha.monitor", password=PASSWORD, roles=["monitor"], sites=["SHA"], actor="test")
         _other_site_participant(conn)
     srv = ThreadServer(ctx).start()
     try:
@@ -209,3 +213,16 @@ def test_every_answer_carries_the_security_headers(clients: dict[str, httpx.Clie
             h["content-security-policy"], path
         assert h["x-frame-options"] == "DENY" and h["x-content-type-options"] == "nosniff", path
         assert h["referrer-policy"] == "same-origin", path
+
+
+def test_a_site_bound_monitor_sees_only_its_sites_entries_in_the_audit_trail(
+        two_site_server: ThreadServer, clients: dict[str, httpx.Client]) -> None:
+    sha = signed_in(two_site_server.url, "sha.monitor")
+    pku_record = _record_id(two_site_server)
+    assert "Fever at the other site" in sha.get("/audit?q=Fever").text
+    assert "No entry matches." in sha.get(f"/audit?q={pku_record}").text
+    assert "instrument_response.create" not in sha.get("/audit").text
+    pku = clients["monitor"]
+    assert "Fever at the other site" not in pku.get("/audit?q=Fever").text
+    assert "No entry matches." not in pku.get(f"/audit?q={pku_record}").text
+    sha.close()
