@@ -6,6 +6,7 @@ import logging
 from typing import Any
 
 from flask import Flask, Response, jsonify, request
+from sqlalchemy.exc import IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from shared.errors import TrialproError
@@ -44,6 +45,19 @@ def register(app: Flask) -> None:
         status = exc.code or 500
         detail = _HTTP_ADVICE.get(status, exc.description or "The request failed.")
         return problem(status, f"http.{status}", exc.name, detail)
+
+    def _database(exc: Exception) -> Response:
+        # e.g. two retries of the same batch racing, a lock timeout, the database restarting: the
+        # transaction was rolled back, so the honest answer is "nothing stored, try again"
+        log.warning("database refused %s %s: %s", request.method, request.path, exc.__class__.__name__)
+        resp = problem(503, "server.database_busy", "Database busy",
+                       "The database could not complete the request and stored nothing from it. "
+                       "Retry in a few seconds; the kiosk does this by itself.")
+        resp.headers["Retry-After"] = "2"
+        return resp
+
+    app.register_error_handler(IntegrityError, _database)
+    app.register_error_handler(OperationalError, _database)
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> Response:

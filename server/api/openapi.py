@@ -7,7 +7,18 @@ from typing import Any
 from flask import Blueprint, jsonify
 from flask.typing import ResponseReturnValue
 
-from shared.sync.protocol import MAX_BATCH_RECORDS, PROTOCOL_VERSION
+from shared.records import ENVELOPE_FIELDS, KINDS
+from shared.sync.protocol import (
+    ALREADY_STORED,
+    CONFLICT,
+    MAX_ALLOCATION_BLOCKS,
+    MAX_BATCH_RECORDS,
+    MAX_REVISION,
+    MAX_WHOLE_NUMBER,
+    PROTOCOL_VERSION,
+    REJECTED,
+    STORED,
+)
 
 bp = Blueprint("openapi", __name__, url_prefix="/api/v1")
 
@@ -19,52 +30,120 @@ def _problem_responses(*codes: int) -> dict[str, Any]:
                      "content": {"application/problem+json": {"schema": _PROBLEM}}} for c in codes}
 
 
-def document() -> dict[str, Any]:
-    """The OpenAPI 3.0 document of the kiosk API."""
-    record = {"type": "object", "description": "record envelope, see docs/sync-protocol.md",
+def _json_body(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"required": True, "content": {"application/json": {"schema": schema}}}
+
+
+def _json_answer(description: str, schema: dict[str, Any]) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _schemas() -> dict[str, Any]:
+    record = {"type": "object", "description": "record envelope (shared/records.py), see docs/sync-protocol.md",
               "properties": {"record_id": {"type": "string", "format": "uuid"},
-                             "revision": {"type": "integer", "minimum": 1},
-                             "kind": {"type": "string", "enum": ["instrument_response", "enrolment",
-                                                                 "adverse_event"]},
-                             "data": {"type": "object"}}}
+                             "revision": {"type": "integer", "minimum": 1, "maximum": MAX_REVISION},
+                             "kind": {"type": "string", "enum": list(KINDS)},
+                             "study_id": {"type": "string"}, "study_version": {"type": "string"},
+                             "site_id": {"type": "string"}, "participant_id": {"type": "string"},
+                             "visit_id": {"type": "string", "nullable": True},
+                             "instrument_id": {"type": "string", "nullable": True},
+                             "instrument_version": {"type": "string", "nullable": True},
+                             "data": {"type": "object"}, "collected_at": {"type": "string"},
+                             "collected_at_local": {"type": "string"}, "entered_by": {"type": "string"},
+                             "device_id": {"type": "string"},
+                             "correction_reason": {"type": "string", "nullable": True}},
+              "required": list(ENVELOPE_FIELDS)}
+    result = {"type": "object", "required": ["record_id", "revision", "status"],
+              "properties": {"record_id": {"type": "string"}, "revision": {"type": "integer"},
+                             "status": {"type": "string", "enum": [STORED, ALREADY_STORED, CONFLICT, REJECTED]},
+                             "reason": {"type": "string", "description": "why (conflict, rejected)"},
+                             "problems": {"type": "array", "items": {"$ref": "#/components/schemas/FieldProblem"}}}}
+    downstream = {"type": "object",
+                  "required": ["study_version", "participants", "staff", "allocation", "corrections",
+                               "corrections_cursor", "more_corrections"],
+                  "properties": {
+                      "study_version": {"type": "string"},
+                      "participants": {"type": "array", "items": {"type": "object", "properties": {
+                          "participant_id": {"type": "string"}, "arm": {"type": "string"},
+                          "status": {"type": "string"}}}},
+                      "staff": {"type": "array", "items": {"type": "object"}},
+                      "allocation": {"type": "object", "properties": {
+                          "lists": {"type": "array", "items": {"type": "object"},
+                                    "description": "signed lists; empty when the kiosk holds every granted block"},
+                          "blocks": {"type": "array", "items": {"type": "integer"}},
+                          "used_numbers": {"type": "array", "items": {"type": "integer"}}}},
+                      "corrections": {"type": "array", "items": {"type": "object", "properties": {
+                          "record": {"$ref": "#/components/schemas/Record"},
+                          "content_hash": {"type": "string"}}}},
+                      "corrections_cursor": {"type": "integer", "minimum": 0},
+                      "more_corrections": {"type": "boolean"}}}
+    return {
+        "Record": record,
+        "SyncRequest": {"type": "object", "required": ["protocol_version", "study_version", "records"],
+                        "properties": {
+                            "protocol_version": {"type": "integer", "enum": [PROTOCOL_VERSION]},
+                            "study_version": {"type": "string"},
+                            "corrections_cursor": {"type": "integer", "minimum": 0, "maximum": MAX_WHOLE_NUMBER},
+                            "allocation_blocks": {"type": "array", "maxItems": MAX_ALLOCATION_BLOCKS,
+                                                  "items": {"type": "integer", "minimum": 0}},
+                            "records": {"type": "array", "maxItems": MAX_BATCH_RECORDS, "items": {
+                                "type": "object", "required": ["record", "content_hash"],
+                                "properties": {"record": {"$ref": "#/components/schemas/Record"},
+                                               "content_hash": {"type": "string",
+                                                                "pattern": "^sha256:[0-9a-f]{64}$"}}}}}},
+        "SyncAnswer": {"type": "object", "required": ["protocol_version", "results", "downstream"],
+                       "properties": {"protocol_version": {"type": "integer"},
+                                      "results": {"type": "array", "items": result},
+                                      "downstream": downstream}},
+        "EnrolRequest": {"type": "object", "required": ["code", "label"],
+                         "properties": {"code": {"type": "string"}, "label": {"type": "string", "maxLength": 200}}},
+        "EnrolAnswer": {"type": "object", "properties": {
+            "device_id": {"type": "string"}, "site_id": {"type": "string"},
+            "token": {"type": "string", "description": "the device credential, shown once"},
+            "server_public_key": {"type": "string", "description": "Ed25519, base64"},
+            "allocation": {"type": "object"}, "study_id": {"type": "string"}, "study_version": {"type": "string"}}},
+        "FieldProblem": {"type": "object", "properties": {
+            "field": {"type": "string"}, "value": {}, "allowed": {"type": "string"}, "message": {"type": "string"}}},
+        "Problem": {"type": "object", "required": ["type", "title", "status", "detail"],
+                    "properties": {"type": {"type": "string"}, "title": {"type": "string"},
+                                   "status": {"type": "integer"}, "detail": {"type": "string"},
+                                   "code": {"type": "string"}, "instance": {"type": "string"}}},
+    }
+
+
+def document() -> dict[str, Any]:
+    """The OpenAPI 3.0 document of the kiosk API (a test checks that every kiosk route is in it)."""
     return {
         "openapi": "3.0.3",
         "info": {"title": "trialpro kiosk API", "version": f"{PROTOCOL_VERSION}.0.0",
-                 "description": "Device enrolment and record sync. Every error is problem details (RFC 9457)."},
+                 "description": "Device enrolment and record sync (docs/sync-protocol.md). Every error is "
+                                "problem details (RFC 9457, application/problem+json)."},
         "paths": {
             "/healthz": {"get": {"summary": "Health", "responses": {"200": {"description": "ok"}}}},
+            "/api/v1/openapi.json": {"get": {"summary": "This document",
+                                             "responses": {"200": {"description": "OpenAPI 3.0 document"}}}},
             "/api/v1/devices/enrol": {"post": {
                 "summary": "Exchange a one-time enrolment code for a device credential",
-                "requestBody": {"required": True, "content": {"application/json": {"schema": {
-                    "type": "object", "required": ["code", "label"],
-                    "properties": {"code": {"type": "string"}, "label": {"type": "string"}}}}}},
-                "responses": {"201": {"description": "device credential (shown once)"},
-                              **_problem_responses(400, 403, 413, 415)}}},
+                "requestBody": _json_body({"$ref": "#/components/schemas/EnrolRequest"}),
+                "responses": {"201": _json_answer("device credential (shown once)",
+                                                  {"$ref": "#/components/schemas/EnrolAnswer"}),
+                              **_problem_responses(400, 403, 413, 415, 503)}}},
             "/api/v1/sync": {"post": {
                 "summary": "Send a batch of records; receive per-record results and downstream data",
                 "security": [{"device": []}],
-                "requestBody": {"required": True, "content": {"application/json": {"schema": {
-                    "type": "object", "required": ["protocol_version", "study_version", "records"],
-                    "properties": {
-                        "protocol_version": {"type": "integer", "enum": [PROTOCOL_VERSION]},
-                        "study_version": {"type": "string"},
-                        "corrections_cursor": {"type": "integer", "minimum": 0},
-                        "records": {"type": "array", "maxItems": MAX_BATCH_RECORDS, "items": {
-                            "type": "object", "required": ["record", "content_hash"],
-                            "properties": {"record": record, "content_hash": {"type": "string"}}}}}}}}},
-                "responses": {"200": {"description": "per-record results and downstream data"},
-                              **_problem_responses(400, 401, 403, 409, 413, 415)}}},
+                "requestBody": _json_body({"$ref": "#/components/schemas/SyncRequest"}),
+                "responses": {"200": _json_answer("per-record results and downstream data",
+                                                  {"$ref": "#/components/schemas/SyncAnswer"}),
+                              **_problem_responses(400, 401, 403, 409, 413, 415, 503)}}},
         },
         "components": {
             "securitySchemes": {"device": {"type": "http", "scheme": "bearer"}},
-            "schemas": {"Problem": {"type": "object", "required": ["type", "title", "status", "detail"],
-                                    "properties": {"type": {"type": "string"}, "title": {"type": "string"},
-                                                   "status": {"type": "integer"}, "detail": {"type": "string"},
-                                                   "code": {"type": "string"}}}},
+            "schemas": _schemas(),
         },
     }
 
 
 @bp.get("/openapi.json")
 def openapi_json() -> ResponseReturnValue:
+    """Serve the OpenAPI document."""
     return jsonify(document())
