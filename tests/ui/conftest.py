@@ -60,6 +60,8 @@ def make_window(qtbot: object, kiosk_station: KioskStation) -> Iterator[Callable
         window.show()
         qtbot.addWidget(window)  # type: ignore[attr-defined]
         qtbot.waitExposed(window)  # type: ignore[attr-defined]
+        window.activateWindow()
+        qtbot.waitActive(window)  # type: ignore[attr-defined]
         windows.append(window)
         return window
 

@@ -33,6 +33,15 @@ class KeyButton(QPushButton):
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
             self.click()
             return
+        step = {Qt.Key.Key_Left: -1, Qt.Key.Key_Up: -1, Qt.Key.Key_Right: 1, Qt.Key.Key_Down: 1}.get(
+            Qt.Key(event.key()))
+        group = self.group()
+        if step is not None and group is not None:   # arrows move along a scale; Space or Enter then selects
+            buttons = group.buttons()
+            index = buttons.index(self) + step
+            if 0 <= index < len(buttons):
+                buttons[index].setFocus(Qt.FocusReason.TabFocusReason)
+            return
         super().keyPressEvent(event)
 
 

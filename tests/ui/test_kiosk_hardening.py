@@ -1,0 +1,143 @@
+"""Kiosk hardening: idle timeout, no way out without staff sign-in, nothing of one participant left for the next."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt
+
+from desktop_client.store import records as store_records
+from tests.ui.conftest import KioskStation
+from tests.ui.kiosk_driver import (
+    answer,
+    answered_widgets,
+    click,
+    current_page,
+    deliver_deferred_deletes,
+    sign_in,
+    start_session,
+    touch_vas,
+    widget_texts,
+)
+
+
+def _answer_first_screens(qtbot: Any, window: Any) -> None:
+    touch_vas(qtbot, current_page(window).main.widget, 33)
+    click(qtbot, window.session_view.next)
+    answer(qtbot, current_page(window).main.widget, 9)
+
+
+def _nothing_of(window: Any, participant_id: str) -> None:
+    deliver_deferred_deletes()
+    assert window.current_screen() is window.start and window.session_view is None
+    assert window.staff_session is None
+    assert participant_id not in " ".join(widget_texts(window, visible_only=False))
+    assert not answered_widgets(window)
+
+
+def test_an_idle_session_warns_then_discards_the_form_and_locks(qtbot: Any, make_window: Any,
+                                                               kiosk_station: KioskStation) -> None:
+    window = make_window(idle_timeout_s=1.5, idle_warning_s=0.8)
+    pid = kiosk_station.by_arm["IL2"]
+    start_session(qtbot, window, pid, "week2")
+    _answer_first_screens(qtbot, window)
+    qtbot.waitUntil(window.idle_overlay.isVisible, timeout=3000)
+    assert window.idle_overlay.title.text() == "Are you still there?"
+    assert "your answers will be cleared in" in window.idle_overlay.message.text()
+    assert window.session_view is not None                    # only a warning so far
+    qtbot.waitUntil(lambda: window.current_screen() is window.start, timeout=3000)
+    _nothing_of(window, pid)
+    assert store_records.records_of(kiosk_station.station.store, pid, kind="instrument_response") == []
+
+
+def test_a_touch_during_the_idle_warning_keeps_the_form(qtbot: Any, make_window: Any,
+                                                        kiosk_station: KioskStation) -> None:
+    window = make_window(idle_timeout_s=1.5, idle_warning_s=0.8)
+    start_session(qtbot, window, kiosk_station.by_arm["RAPA"], "week2")
+    _answer_first_screens(qtbot, window)
+    qtbot.waitUntil(window.idle_overlay.isVisible, timeout=3000)
+    click(qtbot, window.idle_overlay.primary)                   # "Continue"
+    assert not window.idle_overlay.isVisible()
+    qtbot.wait(900)                                           # past the first deadline: the clock restarted
+    assert window.session_view is not None and window.session_view._form.value("esspri", "dryness") == 9
+
+
+def test_staff_screens_lock_when_left_idle(qtbot: Any, make_window: Any, kiosk_station: KioskStation) -> None:
+    window = make_window(idle_timeout_s=0.8, idle_warning_s=0.3)
+    sign_in(qtbot, window)
+    assert window.current_screen() is window.setup and window.setup.participants.count() == 3
+    qtbot.waitUntil(lambda: window.current_screen() is window.start, timeout=3000)
+    assert window.setup.participants.count() == 0 and window.staff_session is None
+
+
+def test_only_staff_get_past_the_start_screen_and_the_participant_cannot_leave_the_session(
+        qtbot: Any, make_window: Any, kiosk_station: KioskStation) -> None:
+    window = make_window(full_screen=True)
+    window.close()
+    assert window.isVisible()                                 # the kiosk window does not close
+    sign_in(qtbot, window, password="wrong password")
+    assert window.current_screen() is window.sign_in and window.sign_in.problem.isVisible()
+    assert window.sign_in.password.text() == ""
+    click(qtbot, window.sign_in.cancel)
+    assert window.current_screen() is window.start
+
+    pid = kiosk_station.by_arm["IL2RAPA"]
+    start_session(qtbot, window, pid, "week2")
+    view = window.session_view
+    qtbot.keyClick(window, Qt.Key.Key_Escape)
+    window.close()
+    assert window.isVisible() and window.current_screen() is view
+    names = {b.objectName() for b in view.findChildren(type(view.next)) if b.objectName()}
+    assert names <= {"language", "stop", "back", "next", "submit", "finish", "overlay-primary", "overlay-secondary"} \
+        | {n for n in names if n.startswith("change:")}
+    assert window.setup.participants.count() == 0            # the staff lists were emptied at hand-over
+
+    _answer_first_screens(qtbot, window)
+    click(qtbot, view.stop_button)
+    assert view.overlay.isVisible()
+    click(qtbot, view.overlay.primary)                        # "Continue answering"
+    assert not view.overlay.isVisible() and view._form.value("esspri", "dryness") == 9
+    click(qtbot, view.stop_button)
+    click(qtbot, view.overlay.secondary)                      # "Stop and clear": back to the LOCKED start
+    _nothing_of(window, pid)
+    assert store_records.records_of(kiosk_station.station.store, pid, kind="instrument_response") == []
+
+    click(qtbot, window.start.staff)
+    assert window.current_screen() is window.sign_in and window.sign_in.username.text() == ""
+    click(qtbot, window.sign_in.cancel)
+    sign_in(qtbot, window)
+    click(qtbot, window.setup.quit)
+    assert not window.isVisible()                             # staff can close the application
+
+
+def test_keyboard_alone_answers_the_vas_and_a_scale_and_moves_on(qtbot: Any, make_window: Any,
+                                                                kiosk_station: KioskStation) -> None:
+    window = make_window()
+    start_session(qtbot, window, kiosk_station.by_arm["IL2"], "baseline")
+    view = window.session_view
+    vas = current_page(window).main.widget
+    assert window.focusWidget() is vas.track and vas.value() is None
+    qtbot.keyClick(vas.track, Qt.Key.Key_Right)               # first key places the mark mid-line
+    assert vas.value() == 50
+    for key, expected in ((Qt.Key.Key_Right, 51), (Qt.Key.Key_PageDown, 41), (Qt.Key.Key_End, 100),
+                          (Qt.Key.Key_Left, 99), (Qt.Key.Key_Home, 0)):
+        qtbot.keyClick(vas.track, key)
+        assert vas.value() == expected
+    for _ in range(6):                                        # Tab reaches Next; Enter presses it
+        if window.focusWidget() is view.next:
+            break
+        qtbot.keyClick(window.focusWidget(), Qt.Key.Key_Tab)
+    assert window.focusWidget() is view.next
+    qtbot.keyClick(view.next, Qt.Key.Key_Return)
+    scale = current_page(window).main.widget
+    assert scale is not vas
+    buttons = scale.buttons()
+    buttons[0].setFocus(Qt.FocusReason.TabFocusReason)
+    for _ in range(3):
+        qtbot.keyClick(window.focusWidget(), Qt.Key.Key_Tab)
+    assert window.focusWidget() is buttons[3]
+    qtbot.keyClick(buttons[3], Qt.Key.Key_Space)
+    assert scale.value() == 3
+    qtbot.keyClick(buttons[3], Qt.Key.Key_Right)              # arrows move within the scale
+    qtbot.keyClick(window.focusWidget(), Qt.Key.Key_Return)
+    assert scale.value() == 4
