@@ -19,6 +19,10 @@ from shared.errors import AllocationError, NotEligible
 from shared.records import new_record, utc_now
 from shared.validation import validate_record
 
+# An enrolment is sent before anything else, even a serious adverse event: the server refuses every record
+# of a participant it has not enrolled yet, and a refused record is held, not resent.
+PRIORITY_ENROLMENT = store_records.PRIORITY_SERIOUS + 10
+
 
 @dataclass(frozen=True)
 class Screening:
@@ -79,5 +83,5 @@ def enrol(station: Station, s: Screening, *, actor: str) -> dict[str, Any]:
                      "VALUES (?, ?, 'allocation.reveal', ?, 1, NULL, ?, NULL)",
                      (now, actor, record["record_id"], f'{{"number": {slot["number"]}, "arm": "{slot["arm"]}"}}'))
 
-    store_records.save_record(station.store, record, actor=actor, extra=reveal)
+    store_records.save_record(station.store, record, actor=actor, extra=reveal, priority=PRIORITY_ENROLMENT)
     return record

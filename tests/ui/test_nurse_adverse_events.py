@@ -89,8 +89,10 @@ def test_a_serious_adverse_event_shows_the_24h_banner_and_is_sent_first(qtbot, l
     (ae,) = store_records.records_of(station.store, pid, kind="adverse_event")
     assert ae["data"]["serious"] is True and ae["data"]["serious_criteria"] == ["death", "hospitalisation"]
     assert "Report by " in form.banner.text() and not form.banner.isHidden()
-    first, _hash = outbox.pending_batch(station.store, 1)[0]
-    assert first["record_id"] == ae["record_id"]    # saved after the enrolment and checklist, sent before them
+    kinds = [(r["kind"], r["record_id"]) for r, _ in outbox.pending_batch(station.store, 10)]
+    # saved after the checklist, sent before it: only the participant's enrolment goes earlier
+    assert [k for k, _ in kinds] == ["enrolment", "adverse_event", "instrument_response"]
+    assert kinds[1][1] == ae["record_id"]
     assert form.banner.geometry().bottom() < form.form_box.geometry().top()   # above the form, not below it
 
 

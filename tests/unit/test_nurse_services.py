@@ -58,8 +58,10 @@ def test_a_serious_adverse_event_is_derived_from_the_criteria_and_sent_before_ol
         station, pid, _ae(term="Pneumonia", grade=3, serious_criteria=("hospitalisation",), outcome="not_recovered"),
         actor=ACTOR)
     assert minor["data"]["serious"] is False and serious["data"]["serious"] is True
-    first = outbox.pending_batch(station.store, 1)[0][0]
-    assert first["record_id"] == serious["record_id"]   # saved last, sent first
+    order = [r["record_id"] for r, _ in outbox.pending_batch(station.store, 10)]
+    # saved last, sent right after the participant's enrolment (the server needs that first)
+    assert order[1:] == [serious["record_id"], minor["record_id"]]
+    assert outbox.pending_batch(station.store, 1)[0][0]["kind"] == "enrolment"
     deadline = adverse_events.report_deadline(station, serious)
     assert deadline is not None and adverse_events.report_deadline(station, minor) is None
     saved_at = datetime.fromisoformat(serious["collected_at"].replace("Z", "+00:00"))
