@@ -13,7 +13,7 @@ from server.services import dashboard as board
 from server.services.errors import InvalidInput
 from server.web.blueprint import bp
 from server.web.charts import line_chart
-from server.web.i18n import t
+from server.web.i18n import language, t
 from server.web.session import require, staff
 from shared.errors import TrialproError
 
@@ -36,8 +36,13 @@ def participant(participant_id: str) -> ResponseReturnValue:
     ctx = current_app.extensions["trialpro"]
     with ctx.engine.connect() as conn:
         detail = board.participant_detail(conn, ctx.study, participant_id, staff().sites, datetime.now(UTC).date())
-    vas = line_chart([(p["visit_id"], p["value"]) for p in detail["vas"]], y_max=100, label=t("participant.vas"))
-    esspri = line_chart([(p["visit_id"], p["value"]) for p in detail["esspri"]], y_max=10,
+    def visit_name(visit_id: str) -> str:
+        v = ctx.study.visit(visit_id)
+        return (v.label_zh if language() == "zh" else v.label).split(" (")[0].split("（")[0]
+
+    vas = line_chart([(visit_name(p["visit_id"]), p["value"]) for p in detail["vas"]], y_max=100,
+                     label=t("participant.vas"))
+    esspri = line_chart([(visit_name(p["visit_id"]), p["value"]) for p in detail["esspri"]], y_max=10,
                         label=t("participant.esspri"), colour="#a8431f")
     return render_template("participant.html", d=detail, vas_chart=vas, esspri_chart=esspri,
                            can_correct=staff().can("record.correct"))
