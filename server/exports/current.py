@@ -36,7 +36,9 @@ ALL = ExportScope()
 
 
 def _stream(conn: Connection, q: Select) -> Iterator[Any]:
-    return iter(conn.execution_options(stream_results=True, yield_per=BATCH).execute(q))
+    # Options on the statement, not on the connection: Connection.execution_options() changes the
+    # connection in place, and every later statement (even an INSERT) would then ask for a server-side cursor.
+    return iter(conn.execute(q.execution_options(stream_results=True, yield_per=BATCH)))
 
 
 def _in_range(q: Select, column: Any, scope: ExportScope, *, iso_date: bool = False) -> Select:

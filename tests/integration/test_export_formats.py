@@ -1,0 +1,313 @@
+"""Every export of the demo study, on SQLite and on a real PostgreSQL, run through the CLI as an admin would.
+
+The demo data plus one correction (revision 2 with a reason) and Treg lab values. Each format is checked
+against its standard: ODM against the official 1.3.2 XML Schema, SDTM .xpt read back with pyreadstat and
+compared with the CSV, FHIR resources parsed with fhir.resources.R4B and every required-binding code checked
+by our own tables below (the library does not reject unknown codes).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pandas as pd
+import pyreadstat
+import pytest
+from lxml import etree
+from sqlalchemy import select
+
+from server.app import ServerContext, open_context
+from server.cli import main
+from server.config import ServerConfig
+from server.services import devices as device_service
+from server.services import sync as sync_service
+from server.services.audit import verify_chain
+from server.services.demo import seed_demo
+from server.storage.tables import audit_log, devices, lab_results, participants, records
+from shared.records import corrected, record_hash
+from shared.sync.protocol import SyncItem, SyncRequest
+
+ODM_XSD = Path(etree.__file__).parent.parent / "odmlib" / "schemas" / "odm" / "1.3.2" / "ODM1-3-2.xsd"
+ODM = "{http://www.cdisc.org/ns/odm/v1.3}"
+REASON = "participant touched the line at the wrong place"
+
+
+class Seeded:
+    """A migrated database with the demo study, one corrected VAS and the CLI arguments to reach it."""
+
+    def __init__(self, ctx: ServerContext, data_dir: Path, database_url: str | None) -> None:
+        self.ctx, self.data_dir, self.database_url = ctx, data_dir, database_url
+
+    def export(self, fmt: str, out: Path, *extra: str, monkeypatch: pytest.MonkeyPatch) -> Path:
+        if self.database_url:
+            monkeypatch.setenv("DATABASE_URL", self.database_url)
+        else:
+            monkeypatch.delenv("DATABASE_URL", raising=False)
+        assert main(["export", fmt, "--data-dir", str(self.data_dir), "--out", str(out), *extra]) == 0
+        return out
+
+
+@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def seeded(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Seeded]:
+    url = None if request.param == "sqlite" else request.getfixturevalue("pg_cluster").new_database()
+    data_dir = tmp_path_factory.mktemp(f"export-{request.param}")
+    ctx = open_context(ServerConfig(data_dir=data_dir, database_url=url, testing=True))
+    with ctx.engine.begin() as conn:
+        seed_demo(conn, ctx.study, admin_password="synthetic-demo-pass")
+        row = conn.execute(select(records.c.body, records.c.device_id)
+                           .where(records.c.instrument_id == "patient_global_vas")
+                           .order_by(records.c.participant_id, records.c.collected_at)).first()
+        dev = conn.execute(select(devices).where(devices.c.device_id == row.device_id)).first()
+        device = device_service.Device(device_id=dev.device_id, site_id=dev.site_id, label=dev.label)
+        fixed = corrected(json.loads(row.body), data={"activity": 33}, reason=REASON, entered_by="staff:demo.nurse")
+        answer = sync_service.ingest(conn, ctx.study, device, SyncRequest(
+            study_version=ctx.study.study.version, corrections_cursor=0, items=[SyncItem(fixed, record_hash(fixed))]))
+        assert answer["results"][0]["status"] == "stored"
+    yield Seeded(ctx, data_dir, url)
+    ctx.engine.dispose()
+
+
+def _csv(path: Path) -> list[dict[str, str]]:
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def _count(seeded: Seeded, table: object) -> int:
+    with seeded.ctx.engine.connect() as conn:
+        return len(conn.execute(select(table)).all())  # type: ignore[arg-type]
+
+
+def _audit_actions(seeded: Seeded) -> list[str]:
+    with seeded.ctx.engine.connect() as conn:
+        assert verify_chain(conn).ok
+        return [r.action for r in conn.execute(select(audit_log.c.action).order_by(audit_log.c.seq))]
+
+
+# ---------------------------------------------------------------------------------------------- CSV
+def test_csv_has_every_domain_iso_dates_the_newest_revision_and_an_audit_entry(
+        seeded: Seeded, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    out = seeded.export("csv", tmp_path / "csv", "--bom", monkeypatch=monkeypatch)
+    names = {p.name for p in out.iterdir()}
+    assert {"participants.csv", "visits.csv", "patient_global_vas.csv", "esspri.csv", "essdai.csv",
+            "physician_global_vas.csv", "symptom_checklist.csv", "dosing_diary.csv", "adverse_events.csv",
+            "dosing.csv", "lab_results.csv", "data_dictionary.csv"} <= names
+    assert (out / "participants.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+    assert len(_csv(out / "participants.csv")) == _count(seeded, participants)
+    vas = _csv(out / "patient_global_vas.csv")
+    fixed = [r for r in vas if r["revision"] == "2"]
+    assert len(fixed) == 1 and fixed[0]["activity"] == "33" and fixed[0]["correction_reason"] == REASON
+    assert len({r["record_id"] for r in vas}) == len(vas)          # newest revision only, once
+    iso = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
+    assert all(iso.match(r["collected_at"]) and iso.match(r["collected_at_local"]) for r in vas)
+    labs = _csv(out / "lab_results.csv")
+    assert len(labs) == _count(seeded, lab_results) > 0 and {r["test_code"] for r in labs} == {"TREGPCT"}
+    visits = _csv(out / "visits.csv")
+    assert visits and all(r["visit_date"] and r["forms_expected"] for r in visits)
+    dosing = _csv(out / "dosing.csv")
+    il2 = [r for r in dosing if r["drug"] == "il2" and r["visit_id"] == "week2"]
+    assert il2 and all(float(r["doses_expected"]) == 4.0 for r in il2)   # twice weekly x 2 weeks
+    dictionary = _csv(out / "data_dictionary.csv")
+    assert set(dictionary[0]) >= {"variable", "label", "type", "allowed_values", "instrument_version"}
+    vas_item = next(r for r in dictionary if r["file"] == "patient_global_vas.csv" and r["variable"] == "activity")
+    assert vas_item["allowed_values"] == "a whole number from 0 to 100 mm" and vas_item["instrument_version"] == "1.0"
+    assert "export.csv" in _audit_actions(seeded)
+
+
+def test_csv_from_to_keeps_only_records_collected_in_the_range(seeded: Seeded, tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    whole = _csv(seeded.export("csv", tmp_path / "all", monkeypatch=monkeypatch) / "esspri.csv")
+    days = sorted({r["collected_at"][:10] for r in whole})
+    start, end = days[1], days[-2]
+    part = _csv(seeded.export("csv", tmp_path / "part", "--from", start, "--to", end, monkeypatch=monkeypatch)
+                / "esspri.csv")
+    expected = [r["record_id"] for r in whole if start <= r["collected_at"][:10] <= end]
+    assert sorted(r["record_id"] for r in part) == sorted(expected) and 0 < len(part) < len(whole)
+
+
+def test_bad_export_options_are_refused_with_the_field_value_and_what_is_allowed(
+        seeded: Seeded, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    if seeded.database_url:
+        monkeypatch.setenv("DATABASE_URL", seeded.database_url)
+    before = _audit_actions(seeded).count("export.csv")
+    for extra, words in ((["--site", "XYZ"], ["site", "'XYZ'", "PKU"]),
+                         (["--from", "2026-13-01"], ["from", "'2026-13-01'", "YYYY-MM-DD"]),
+                         (["--from", "2026-05-02", "--to", "2026-05-01"], ["after", "from on or before to"])):
+        code = main(["export", "csv", "--data-dir", str(seeded.data_dir), "--out", str(tmp_path / "x"), *extra])
+        err = capsys.readouterr().err
+        assert code == 2 and all(w in err for w in words), err
+    assert _audit_actions(seeded).count("export.csv") == before      # a refused export is not audited
+
+
+# ---------------------------------------------------------------------------------------------- ODM
+def test_odm_validates_against_the_official_1_3_2_schema_and_carries_the_audit_trail(
+        seeded: Seeded, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    out = seeded.export("odm", tmp_path / "odm", monkeypatch=monkeypatch)
+    schema = etree.XMLSchema(etree.parse(str(ODM_XSD)))
+    doc = etree.parse(str(out / "study.odm.xml"))
+    assert schema.validate(doc), schema.error_log
+    root = doc.getroot()
+    mdv = root.find(f"{ODM}Study/{ODM}MetaDataVersion")
+    assert {e.get("OID") for e in mdv.iter(f"{ODM}StudyEventDef")} >= {f"SE.{v.id}" for v in seeded.ctx.study.visits}
+    assert mdv.find(f"{ODM}CodeList[@OID='CL.essdai.central_nervous']") is not None
+    subjects = root.findall(f"{ODM}ClinicalData/{ODM}SubjectData")
+    assert len(subjects) == _count(seeded, participants)
+    users = {u.get("OID") for u in root.iter(f"{ODM}User")}
+    locations = {loc.get("OID") for loc in root.iter(f"{ODM}Location")}
+    audits = list(root.iter(f"{ODM}AuditRecord"))
+    assert audits and all(a.find(f"{ODM}UserRef").get("UserOID") in users
+                          and a.find(f"{ODM}LocationRef").get("LocationOID") in locations for a in audits)
+    reasons = [a for a in audits if a.findtext(f"{ODM}ReasonForChange") == REASON]
+    assert len(reasons) == 1
+    form = reasons[0].getparent()
+    assert form.get("FormOID") == "F.patient_global_vas"
+    assert form.find(f".//{ODM}ItemData[@ItemOID='IT.patient_global_vas.activity']").get("Value") == "33"
+    tregs = list(root.iter(f"{ODM}ItemData"))
+    assert sum(1 for i in tregs if i.get("ItemOID") == "IT.LAB.TREGPCT") == _count(seeded, lab_results)
+    assert "export.odm" in _audit_actions(seeded)
+
+
+# --------------------------------------------------------------------------------------------- SDTM
+AE_TERMS = {"AESER": {"Y", "N"}, "AESEV": {"MILD", "MODERATE", "SEVERE"}, "AETOXGR": {"1", "2", "3", "4", "5"},
+            "AEREL": {"RELATED", "PROBABLY RELATED", "POSSIBLY RELATED", "UNLIKELY RELATED", "NOT ASSESSABLE",
+                      "NOT RELATED"},
+            "AEOUT": {"RECOVERED/RESOLVED", "RECOVERING/RESOLVING", "NOT RECOVERED/NOT RESOLVED",
+                      "RECOVERED/RESOLVED WITH SEQUELAE", "FATAL", "UNKNOWN"}}
+DTC = re.compile(r"^\d{4}(-\d{2}(-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?)?)?)?$")
+
+
+def test_sdtm_xpt_reads_back_identical_to_csv_with_sdtmig_names_labels_and_terms(
+        seeded: Seeded, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    out = seeded.export("sdtm", tmp_path / "sdtm", monkeypatch=monkeypatch)
+    define = _csv(out / "define.csv")
+    study_id = seeded.ctx.study.study.id
+    for domain in ("dm", "ae", "qs", "ex", "ds", "lb"):
+        meta_rows = [r for r in define if r["dataset"] == domain.upper()]
+        xpt, meta = pyreadstat.read_xport(str(out / f"{domain}.xpt"), encoding="utf-8")
+        text = pd.read_csv(out / f"{domain}.csv", dtype=str, keep_default_na=False)
+        assert list(xpt.columns) == list(text.columns) == [r["variable"] for r in meta_rows]
+        assert meta.column_labels == [r["label"] for r in meta_rows] and meta.table_name == domain.upper()
+        assert len(xpt) == len(text) > 0, domain
+        for r in meta_rows:
+            col = r["variable"]
+            assert len(col) <= 8 and len(r["label"]) <= 40
+            if r["type"] == "Num":
+                assert xpt[col].equals(pd.to_numeric(text[col].replace("", None)).astype(float)), (domain, col)
+            else:
+                assert list(xpt[col]) == list(text[col]), (domain, col)
+                if col.endswith("DTC"):
+                    assert all(DTC.match(v) for v in text[col] if v), (domain, col)
+        assert all(re.fullmatch(rf"{study_id}-PKU-\d{{3,6}}", u) for u in text["USUBJID"])
+        assert set(text["STUDYID"]) == {study_id} and set(text["DOMAIN"]) == {domain.upper()}
+    ae = pd.read_csv(out / "ae.csv", dtype=str, keep_default_na=False)
+    for col, allowed in AE_TERMS.items():
+        assert set(ae[col]) <= allowed, col
+    assert ((ae["AESER"] == "Y") == (ae[["AESDTH", "AESLIFE", "AESHOSP", "AESDISAB", "AESCONG", "AESMIE"]]
+                                     == "Y").any(axis=1)).all()
+    qs = pd.read_csv(out / "qs.csv", dtype=str, keep_default_na=False)
+    assert all(re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,7}", c) for c in qs["QSTESTCD"])
+    assert {"PTGAVAS", "ESSPRITS", "ESSDAITS", "ESSPRI01"} <= set(qs["QSTESTCD"])
+    assert all(len(t) <= 40 for t in qs["QSTEST"])
+    lb = pd.read_csv(out / "lb.csv", dtype=str, keep_default_na=False)
+    assert len(lb) == _count(seeded, lab_results) and set(lb["LBTESTCD"]) == {"TREGPCT"}
+    assert "export.sdtm" in _audit_actions(seeded)
+
+
+# --------------------------------------------------------------------------------------------- FHIR
+# Required bindings in FHIR R4 (hl7.org/fhir/R4), copied from the specification, not from our code.
+REQUIRED = {
+    ("Bundle", "type"): {"document", "message", "transaction", "transaction-response", "batch", "batch-response",
+                         "history", "searchset", "collection"},
+    ("Patient", "gender"): {"male", "female", "other", "unknown"},
+    ("ResearchStudy", "status"): {"active", "administratively-completed", "approved", "closed-to-accrual",
+                                  "closed-to-accrual-and-intervention", "completed", "disapproved", "in-review",
+                                  "temporarily-closed-to-accrual", "temporarily-closed-to-accrual-and-intervention",
+                                  "withdrawn"},
+    ("ResearchSubject", "status"): {"candidate", "eligible", "follow-up", "ineligible", "not-registered",
+                                    "off-study", "on-study", "on-study-intervention", "on-study-observation",
+                                    "pending-on-study", "potential-candidate", "screening", "withdrawn"},
+    ("Questionnaire", "status"): {"draft", "active", "retired", "unknown"},
+    ("QuestionnaireResponse", "status"): {"in-progress", "completed", "amended", "entered-in-error", "stopped"},
+    ("Observation", "status"): {"registered", "preliminary", "final", "amended", "corrected", "cancelled",
+                                "entered-in-error", "unknown"},
+    ("AdverseEvent", "actuality"): {"actual", "potential"},
+}
+ITEM_TYPES = {"group", "display", "boolean", "decimal", "integer", "date", "dateTime", "time", "string", "text",
+              "url", "choice", "open-choice", "attachment", "reference", "quantity"}
+AE_SEVERITY = {"mild", "moderate", "severe"}                                              # required
+AE_OUTCOME = {"resolved", "recovering", "ongoing", "resolvedWithSequelae", "fatal", "unknown"}  # required
+AE_SERIOUSNESS = {"serious", "non-serious"}                                               # example binding
+CAUSALITY = {"Certain", "Probably-Likely", "Possible", "Unlikely", "Conditional-Classified",
+             "Unassessable-Unclassifiable"}
+
+
+def _codes(concept: dict, system_suffix: str) -> list[str]:
+    return [c["code"] for c in concept["coding"] if c["system"].endswith(system_suffix)]
+
+
+def test_fhir_resources_parse_as_r4b_and_every_required_binding_code_is_valid(
+        seeded: Seeded, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from fhir.resources.R4B import get_fhir_model_class
+
+    out = seeded.export("fhir", tmp_path / "fhir", monkeypatch=monkeypatch)
+    bundles = [json.loads((out / "study-bundle.json").read_text(encoding="utf-8"))]
+    bundles += [json.loads(line) for line in (out / "participants.ndjson").read_text(encoding="utf-8").splitlines()]
+    assert len(bundles) == 1 + _count(seeded, participants)
+    seen: dict[str, int] = {}
+    ids: set[str] = set()
+    for bundle in bundles:
+        get_fhir_model_class("Bundle").model_validate(bundle)
+        assert bundle["type"] in REQUIRED[("Bundle", "type")]
+        for entry in bundle["entry"]:
+            res = entry["resource"]
+            kind = res["resourceType"]
+            get_fhir_model_class(kind).model_validate(res)        # raises on any structural error
+            seen[kind] = seen.get(kind, 0) + 1
+            ids.add(f"{kind}/{res['id']}")
+            for (rtype, element), allowed in REQUIRED.items():
+                if rtype == kind and element in res:
+                    assert res[element] in allowed, (kind, element, res[element])
+            if kind == "Questionnaire":
+                assert all(i["type"] in ITEM_TYPES for i in res["item"])
+            if kind == "AdverseEvent":
+                assert set(_codes(res["severity"], "adverse-event-severity")) <= AE_SEVERITY
+                assert len(_codes(res["severity"], "adverse-event-severity")) == 1
+                assert len(_codes(res["outcome"], "adverse-event-outcome")) == 1
+                assert set(_codes(res["outcome"], "adverse-event-outcome")) <= AE_OUTCOME
+                assert set(_codes(res["seriousness"], "adverse-event-seriousness")) <= AE_SERIOUSNESS
+                for s in res.get("suspectEntity", []):
+                    for c in s["causality"]:
+                        assert set(_codes(c["assessment"], "adverse-event-causality-assess")) <= CAUSALITY
+            if kind == "Observation":
+                q = res["valueQuantity"]
+                assert q["system"] == "http://unitsofmeasure.org" and q["code"] in {"mm", "%", "{score}"}
+                assert _codes(res["category"][0], "observation-category")[0] in {"survey", "laboratory"}
+            if kind == "Patient":
+                assert "name" not in res and "telecom" not in res and "address" not in res   # pseudonymous
+    assert {"Patient", "ResearchStudy", "ResearchSubject", "Questionnaire", "QuestionnaireResponse", "Observation",
+            "AdverseEvent"} <= set(seen)
+    assert seen["Patient"] == seen["ResearchSubject"] == _count(seeded, participants)
+    for bundle in bundles[1:]:                       # references resolve within the export
+        for entry in bundle["entry"]:
+            for ref in re.findall(r'"reference": ?"([^"]+)"', json.dumps(entry["resource"])):
+                assert ref in ids, ref
+    treg = [e["resource"] for b in bundles for e in b["entry"]
+            if e["resource"]["resourceType"] == "Observation" and e["resource"]["code"]["coding"][0]["code"]
+            == "tregpct"]
+    assert len(treg) == _count(seeded, lab_results)
+    assert "export.fhir" in _audit_actions(seeded)
+
+
+def test_a_date_cut_reaches_every_format(seeded: Seeded, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cut = (datetime.now(UTC).date() - timedelta(days=20)).isoformat()
+    odm = seeded.export("odm", tmp_path / "odm", "--to", cut, monkeypatch=monkeypatch)
+    stamps = [e.get("Value") for e in etree.parse(str(odm / "study.odm.xml")).iter(f"{ODM}ItemData")
+              if e.get("ItemOID") == "IT.LAB.sample_date"]
+    assert stamps and max(stamps) <= cut
+    sdtm = seeded.export("sdtm", tmp_path / "sdtm", "--to", cut, monkeypatch=monkeypatch)
+    qs = pd.read_csv(sdtm / "qs.csv", dtype=str, keep_default_na=False)
+    assert len(qs) and max(qs["QSDTC"].str[:10]) <= cut
