@@ -37,6 +37,7 @@ def register(app: Flask, config: ServerConfig) -> None:
                       PERMANENT_SESSION_LIFETIME=timedelta(hours=session.SESSION_HOURS))
     app.jinja_env.globals.update(t=i18n.t, language=i18n.language, csrf_token=session.csrf_token,
                                  current_staff=session.current_staff)
+    app.jinja_env.filters["seriousness"] = i18n.seriousness
     app.register_blueprint(bp)
     app.register_blueprint(admin_api.bp)
 

@@ -145,3 +145,13 @@ def t(key: str, **values: object) -> str:
         return key
     text = pair[1] if language() == "zh" else pair[0]
     return text.format(**values) if values else text
+
+
+def seriousness(code: str) -> str:
+    """An ICH E2A seriousness criterion in the viewer's language (the study's own texts)."""
+    from shared.adverse_events import SERIOUSNESS_CRITERIA
+
+    text = SERIOUSNESS_CRITERIA.get(code)
+    if text is None:
+        return code
+    return text.zh if language() == "zh" else text.en
