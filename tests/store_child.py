@@ -183,11 +183,16 @@ def crash_campaign(data_dir: Path, passphrase: str, *, kills: int, seed: int, ma
             proc.stdin.flush()
             line = _read_line(proc.stdout)
             worker = int(line.split()[1])
+            last = ""
+            if rng.random() < 0.8:  # mostly kill while saving; otherwise the kill may also hit the open
+                while line != "opened" and not line.startswith("error "):
+                    line = last = _read_line(proc.stdout)
+                if line.startswith("error "):
+                    report.problems.append(f"worker failed instead of saving: {line}")
             time.sleep(rng.uniform(0, max_delay))
             os.kill(worker, signal.SIGKILL)
             proc.stdin.write("reap\n")
             proc.stdin.flush()
-            last = ""
             while True:
                 line = _read_line(proc.stdout)
                 if line.startswith("exited "):

@@ -1,0 +1,114 @@
+"""Save latency of the encrypted kiosk store against plain SQLite, measured in the same run.
+
+Both sides use the same schema (the client migrations), the same durability (WAL, synchronous=FULL), the same
+``records.save_record`` (record + audit + outbox in one BEGIN IMMEDIATE … COMMIT) and the same records, on the
+same disk. Rounds alternate between the sides so a busy machine slows both alike. Baseline: Python's own
+``sqlite3`` module; a second reference is the same sqlcipher3 build without a key (encryption off).
+
+    .venv/bin/python bench/store_save.py [--saves 2000] [--rounds 10] [--dir DIR]
+
+Targets (issue 4): encrypted p99 <= 20 ms and encrypted/plain p99 ratio <= 1.5. Exit code 1 when missed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import sqlcipher3
+
+from desktop_client.store import create_store, records, schema
+from desktop_client.store.database import Store
+from desktop_client.store.keys import KdfParams
+from shared.records import new_record
+
+P99_TARGET_MS = 20.0
+RATIO_TARGET = 1.5
+
+
+def _plain_store(path: Path, connect: Callable[..., Any]) -> Store:
+    """An unencrypted database with exactly the station's pragmas and schema."""
+    conn = connect(str(path), isolation_level=None, check_same_thread=False)
+    assert conn.execute("PRAGMA journal_mode = WAL").fetchone()[0] == "wal"
+    for pragma in ("synchronous = FULL", "foreign_keys = ON", "temp_store = MEMORY", "busy_timeout = 10000"):
+        conn.execute(f"PRAGMA {pragma}")
+    schema.upgrade(conn)
+    return Store(conn, path)
+
+
+def _records(n: int, offset: int) -> list[dict[str, Any]]:
+    return [new_record(kind="instrument_response", study_id="NCT05605665", study_version="1", site_id="PKU",
+                       participant_id=f"PKU-{(offset + i) % 30 + 1:03d}", data={"activity": (offset + i) % 101},
+                       entered_by="participant", device_id="dev-bench", visit_id="baseline",
+                       instrument_id="patient_global_vas", instrument_version="1.0") for i in range(n)]
+
+
+def _time_saves(store: Store, batch: list[dict[str, Any]]) -> list[float]:
+    out = []
+    for record in batch:
+        t0 = time.perf_counter()
+        records.save_record(store, record, actor="participant")
+        out.append((time.perf_counter() - t0) * 1000)
+    return out
+
+
+def _summary(ms: list[float]) -> dict[str, float]:
+    q = statistics.quantiles(ms, n=100, method="inclusive")
+    return {"p50": statistics.median(ms), "p99": q[98], "max": max(ms), "per_s": 1000 * len(ms) / sum(ms)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--saves", type=int, default=2000, help="saves per side (default 2000)")
+    ap.add_argument("--rounds", type=int, default=10, help="alternating rounds the saves are split into")
+    ap.add_argument("--dir", type=Path, default=None, help="folder on the disk to measure (default: a temp dir)")
+    args = ap.parse_args(argv)
+
+    with tempfile.TemporaryDirectory(dir=args.dir) as tmp:
+        root = Path(tmp)
+        encrypted, _recovery = create_store(root / "encrypted", "bench passphrase", kdf=KdfParams(n=2**12))
+        (root / "plain").mkdir()
+        (root / "unkeyed").mkdir()
+        sides = {"encrypted (SQLCipher 4)": encrypted,
+                 "plain sqlite3 (baseline)": _plain_store(root / "plain" / "station.db", sqlite3.connect),
+                 "sqlcipher3, no key": _plain_store(root / "unkeyed" / "station.db", sqlcipher3.connect)}
+        timings: dict[str, list[float]] = {name: [] for name in sides}
+        per_round = max(1, args.saves // args.rounds)
+        for r in range(args.rounds):
+            batch = _records(per_round, r * per_round)
+            names = list(sides)
+            for name in names[r % len(names):] + names[:r % len(names)]:  # rotate who goes first
+                timings[name] += _time_saves(sides[name], [dict(rec) for rec in batch])
+        for store in sides.values():
+            store.close()
+        fs = Path(tmp)
+
+    print(f"store save benchmark: {per_round * args.rounds} saves per side in {args.rounds} alternating rounds, "
+          f"on {fs.parent} (WAL, synchronous=FULL, record + audit + outbox per transaction)")
+    print(f"  SQLite {sqlite3.sqlite_version} (sqlite3), {sqlcipher3.sqlite_version} (sqlcipher3)")
+    results = {name: _summary(ms) for name, ms in timings.items()}
+    print(f"  {'':26} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} {'saves/s':>9}")
+    for name, s in results.items():
+        print(f"  {name:26} {s['p50']:8.2f} {s['p99']:8.2f} {s['max']:8.2f} {s['per_s']:9.0f}")
+    enc, plain = results["encrypted (SQLCipher 4)"], results["plain sqlite3 (baseline)"]
+    ratio_p99 = enc["p99"] / plain["p99"]
+    ratio_p50 = enc["p50"] / plain["p50"]
+    print(f"  ratio encrypted/plain: p50 {ratio_p50:.2f}, p99 {ratio_p99:.2f}, "
+          f"throughput {plain['per_s'] / enc['per_s']:.2f}")
+    ok = enc["p99"] <= P99_TARGET_MS and ratio_p99 <= RATIO_TARGET
+    print(f"  targets: encrypted p99 <= {P99_TARGET_MS:.0f} ms ({'met' if enc['p99'] <= P99_TARGET_MS else 'MISSED'}),"
+          f" p99 ratio <= {RATIO_TARGET} ({'met' if ratio_p99 <= RATIO_TARGET else 'MISSED'})")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
