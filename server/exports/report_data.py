@@ -48,7 +48,10 @@ def wilson_interval(events: int, n: int, z: float = Z95) -> tuple[float, float]:
     denom = 1 + z * z / n
     centre = (p + z * z / (2 * n)) / denom
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    return max(0.0, centre - half), min(1.0, centre + half)
+    # At 0 or n events the bound is exactly 0 or 1; the formula leaves rounding dust (5e-17) there.
+    lo = 0.0 if events == 0 else max(0.0, centre - half)
+    hi = 1.0 if events == n else min(1.0, centre + half)
+    return lo, hi
 
 
 @dataclass

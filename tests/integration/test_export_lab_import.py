@@ -1,0 +1,118 @@
+"""`trialpro-server lab import`: the lab's Treg CSV is stored completely or not at all, audited, then exported."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from server.app import ServerContext, open_context
+from server.cli import main
+from server.config import ServerConfig
+from server.services.audit import verify_chain
+from server.services.demo import seed_demo
+from server.storage.tables import audit_log, lab_results, participants
+
+
+@pytest.fixture
+def ctx(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[ServerContext]:
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    context = open_context(ServerConfig(data_dir=tmp_path / "server", testing=True))
+    with context.engine.begin() as conn:
+        seed_demo(conn, context.study, admin_password="synthetic-demo-pass")
+    yield context
+    context.engine.dispose()
+
+
+def _write(path: Path, rows: list[list[str]], header: tuple[str, ...] = ("participant", "visit", "date", "value",
+                                                                          "unit")) -> Path:
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(header)
+        w.writerows(rows)
+    return path
+
+
+def _pids(ctx: ServerContext) -> list[str]:
+    with ctx.engine.connect() as conn:
+        return [r.participant_id for r in conn.execute(select(participants.c.participant_id)
+                                                       .order_by(participants.c.participant_id))]
+
+
+def _results(ctx: ServerContext) -> list[tuple[str, str, float]]:
+    with ctx.engine.connect() as conn:
+        return [tuple(r) for r in conn.execute(select(lab_results.c.participant_id, lab_results.c.visit_id,
+                                                      lab_results.c.value).order_by(lab_results.c.result_id))]
+
+
+def _lab(ctx: ServerContext, file: Path) -> int:
+    return main(["lab", "import", str(file), "--data-dir", str(ctx.config.data_dir)])
+
+
+def test_a_good_file_is_stored_audited_and_appears_in_the_csv_export(ctx: ServerContext, tmp_path: Path,
+                                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    pids = _pids(ctx)
+    before = _results(ctx)
+    file = _write(tmp_path / "lab.csv", [[pids[0], "week2", "2026-10-20", "6.25", "%"],
+                                         [pids[1], "week2", "2026-10-21", "5", "percent"]])
+    assert _lab(ctx, file) == 0
+    assert "2 results imported" in capsys.readouterr().out
+    new = sorted(set(_results(ctx)) - set(before))
+    assert new == sorted([(pids[0], "week2", 6.25), (pids[1], "week2", 5.0)])
+    with ctx.engine.connect() as conn:
+        actions = [r.action for r in conn.execute(select(audit_log.c.action).order_by(audit_log.c.seq))]
+        assert verify_chain(conn).ok
+    assert actions[-3:] == ["lab_result.create", "lab_result.create", "lab.import"]
+    assert main(["export", "csv", "--data-dir", str(ctx.config.data_dir), "--out", str(tmp_path / "out")]) == 0
+    with open(tmp_path / "out" / "lab_results.csv", encoding="utf-8") as fh:
+        exported = {(r["participant_id"], r["visit_id"], float(r["value"]), r["unit"], r["source_file"])
+                    for r in csv.DictReader(fh)}
+    assert (pids[0], "week2", 6.25, "%", "lab.csv") in exported and (pids[1], "week2", 5.0, "%", "lab.csv") in exported
+
+
+def test_one_bad_row_refuses_the_whole_file_and_says_row_field_value_and_allowed(
+        ctx: ServerContext, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    pids = _pids(ctx)
+    before = _results(ctx)
+    with ctx.engine.connect() as conn:
+        audit_before = len(conn.execute(select(audit_log.c.seq)).all())
+    file = _write(tmp_path / "lab.csv", [[pids[0], "week2", "2026-10-20", "6.25", "%"],
+                                         [pids[1], "week2", "2026-10-21", "150", "%"],
+                                         ["PKU-999", "week2", "2026-10-21", "4.1", "%"],
+                                         [pids[2], "week2", "2026-10-21", "4.1", "cells/ul"]])
+    assert _lab(ctx, file) == 2
+    err = capsys.readouterr().err
+    assert "nothing was stored" in err
+    assert "row 3, value" in err and "'150'" in err and "from 0 to 100" in err
+    assert "row 4, participant" in err and "'PKU-999' is not enrolled" in err
+    assert "row 5, unit" in err and "'cells/ul'" in err
+    assert _results(ctx) == before
+    with ctx.engine.connect() as conn:
+        assert len(conn.execute(select(audit_log.c.seq)).all()) == audit_before
+
+
+def test_a_result_already_stored_or_twice_in_the_file_is_refused(ctx: ServerContext, tmp_path: Path,
+                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    pids = _pids(ctx)
+    stored = _results(ctx)[0]              # the demo already holds a baseline Treg for this participant
+    file = _write(tmp_path / "again.csv", [[stored[0], stored[1], "2026-10-01", "9.99", "%"],
+                                           [pids[1], "week6", "2026-10-21", "4", "%"],
+                                           [pids[1], "week6", "2026-10-22", "4.5", "%"]])
+    assert _lab(ctx, file) == 2
+    err = capsys.readouterr().err
+    assert "row 2, visit" in err and "already stored" in err
+    assert "row 4, visit" in err and "also in row 3" in err
+    assert stored in _results(ctx) and (pids[1], "week6", 4.0) not in _results(ctx)
+
+
+def test_a_missing_column_or_file_is_a_clear_error(ctx: ServerContext, tmp_path: Path,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    file = _write(tmp_path / "cols.csv", [["PKU-001", "week2", "2026-10-20", "6.25"]],
+                  header=("participant", "visit", "date", "value"))
+    assert _lab(ctx, file) == 2
+    assert "column(s) unit missing" in capsys.readouterr().err
+    assert _lab(ctx, tmp_path / "nope.csv") == 2
+    assert "cannot be read" in capsys.readouterr().err
