@@ -226,3 +226,13 @@ def test_a_site_bound_monitor_sees_only_its_sites_entries_in_the_audit_trail(
     assert "Fever at the other site" not in pku.get("/audit?q=Fever").text
     assert "No entry matches." not in pku.get(f"/audit?q={pku_record}").text
     sha.close()
+
+
+def test_the_matrix_covers_every_admin_route(two_site_server: ThreadServer) -> None:
+    """A new page or admin API route must be added to the matrix above (public ones listed here)."""
+    public = {"/", "/signin", "/signout", "/lang/<code>", "/static/web/<path:filename>"}
+    covered = {re.sub(r"/(PKU-001|[0-9a-f-]{36}|dev-unknown)(?=/|$)", "/<x>", path.split("?")[0])
+               for _, path, _, _ in _endpoints(two_site_server)}
+    routes = {re.sub(r"<[^>]+>", "<x>", rule.rule) for rule in two_site_server.app.url_map.iter_rules()
+              if rule.endpoint.startswith(("web.", "admin_api.")) and rule.rule not in public}
+    assert routes - covered == set()
