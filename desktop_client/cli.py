@@ -90,6 +90,9 @@ def build_parser() -> argparse.ArgumentParser:
     g = sub.add_parser("gui", help="start the desktop client (default)")
     g.add_argument("--data-dir", default=os.path.expanduser("~/.local/share/trialpro"))
     g.add_argument("--kiosk", action="store_true", help="start locked in kiosk mode, full screen")
+    g.add_argument("--language", choices=("zh", "en"), default="zh", help="language of the start screen")
+    g.add_argument("--idle-timeout", type=float, default=180.0, metavar="SECONDS",
+                   help="discard an unsubmitted kiosk form after this long without input (a warning comes first)")
     g.set_defaults(func=cmd_gui)
     return parser
 

@@ -79,7 +79,6 @@ class MainWindow(QMainWindow):
         self.idle.resumed.connect(self._idle_resumed)
         self.idle.expired.connect(self._idle_expired)
         self.idle_overlay = Overlay(self.stack)
-        self.idle_overlay.setObjectName("idle-overlay")
         self._countdown = QTimer(self, interval=1000, timeout=self._tick)
         language.changed.connect(self._retranslate)
         if config.full_screen:

@@ -37,7 +37,7 @@
 <context>
     <name>KioskSessionView</name>
     <message>
-        <location filename="../kiosk/session.py" line="+248"/>
+        <location filename="../kiosk/session.py" line="+249"/>
         <source>Your answers could not be saved. Please ask the nurse for help. Nothing was saved.</source>
         <translation>您的答案未能保存，请向护士寻求帮助。没有保存任何内容。</translation>
     </message>
@@ -47,7 +47,7 @@
         <translation>您的答案未能保存，请向护士寻求帮助。没有保存任何内容；您的答案仍在此处。</translation>
     </message>
     <message>
-        <location line="+19"/>
+        <location line="+18"/>
         <source>Stop without saving?</source>
         <translation>不保存就停止吗？</translation>
     </message>
@@ -67,7 +67,7 @@
         <translation>停止并清除</translation>
     </message>
     <message>
-        <location line="+24"/>
+        <location line="+22"/>
         <source>Stop</source>
         <translation>停止</translation>
     </message>
@@ -183,7 +183,7 @@
         <translation>此版本中没有护士模式。</translation>
     </message>
     <message>
-        <location line="+67"/>
+        <location line="+66"/>
         <location line="+47"/>
         <source>Are you still there?</source>
         <translation>您还在吗？</translation>
@@ -208,9 +208,9 @@
 <context>
     <name>ReviewScreen</name>
     <message>
-        <location filename="../kiosk/review.py" line="+81"/>
-        <source>Some questions still need an answer. They are marked in red below.</source>
-        <translation>还有问题需要回答，已在下方用红色标出。</translation>
+        <location filename="../kiosk/review.py" line="+84"/>
+        <source>Some questions still need an answer. They are marked in red.</source>
+        <translation>还有问题需要回答，已用红色标出。</translation>
     </message>
     <message>
         <location line="+36"/>
@@ -222,7 +222,7 @@
 <context>
     <name>StaffSignInScreen</name>
     <message>
-        <location filename="../kiosk/sign_in.py" line="+71"/>
+        <location filename="../kiosk/sign_in.py" line="+72"/>
         <source>Staff sign-in</source>
         <translation>工作人员登录</translation>
     </message>
@@ -255,7 +255,7 @@
 <context>
     <name>StartScreen</name>
     <message>
-        <location filename="../kiosk/start.py" line="+71"/>
+        <location filename="../kiosk/start.py" line="+72"/>
         <source>Participant questionnaires</source>
         <translation>受试者问卷</translation>
     </message>
@@ -275,7 +275,7 @@ Choose your language:</source>
 <context>
     <name>ThankYouScreen</name>
     <message>
-        <location filename="../kiosk/session.py" line="-262"/>
+        <location filename="../kiosk/session.py" line="-259"/>
         <source>Thank you. Your answers have been saved.</source>
         <translation>谢谢！您的答案已保存。</translation>
     </message>
@@ -293,7 +293,7 @@ Choose your language:</source>
 <context>
     <name>UnlockScreen</name>
     <message>
-        <location filename="../unlock.py" line="+76"/>
+        <location filename="../unlock.py" line="+77"/>
         <source>Site passphrase</source>
         <translation>中心密码短语</translation>
     </message>

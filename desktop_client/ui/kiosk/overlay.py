@@ -48,8 +48,7 @@ class Overlay(QWidget):
         outer.addStretch(1)
         outer.addWidget(self.card, 0, Qt.AlignmentFlag.AlignHCenter)
         outer.addStretch(1)
-        self.card.setMinimumWidth(640)
-        self.card.setMaximumWidth(1000)
+        self.card.setFixedWidth(860)   # a fixed width lets the wrapped message take the height it needs
         self._connections: list[object] = []
         host.installEventFilter(self)
         self.hide()

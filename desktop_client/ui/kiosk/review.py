@@ -18,7 +18,7 @@ from desktop_client.ui.widgets.vas_line import VasLine
 from shared.errors import FieldProblem
 from shared.instruments.model import Item, ResponseType
 
-MINI_LINE_PX = 300
+MINI_LINE_PX = 260
 
 
 class ReviewScreen(QWidget):
@@ -81,7 +81,7 @@ class ReviewScreen(QWidget):
         grid.setRowStretch(row, 1)
         self.scroll.setWidget(body)
         if self._problems:
-            self.status.setText(self.tr("Some questions still need an answer. They are marked in red below."))
+            self.status.setText(self.tr("Some questions still need an answer. They are marked in red."))
         self.status.setVisible(bool(self._problems))
         if first_problem is not None:
             self.scroll.ensureWidgetVisible(first_problem)
@@ -109,7 +109,7 @@ class ReviewScreen(QWidget):
             answer: QWidget = VasLine(body, interactive=False, fixed_line_px=MINI_LINE_PX)
             answer.set_value(value)  # type: ignore[attr-defined]
             answer.set_anchors(*(a.in_language(lang) for a in item.anchors or ()))  # type: ignore[attr-defined]
-            answer.set_anchor_width(150)  # type: ignore[attr-defined]
+            answer.set_anchor_width(175)  # type: ignore[attr-defined]
             answer.setAccessibleName(texts.marked_on_line())
         else:
             answer = QLabel(texts.answer_text(item, value, lang), body)
