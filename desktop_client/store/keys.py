@@ -71,12 +71,13 @@ def _wrap_with_secret(secret: str, data_key: bytes, kdf: KdfParams) -> dict[str,
     return {"salt": _b64(salt), "wrapped": _b64(crypto.wrap_key(kek, data_key))}
 
 
-def create_key_file(data_dir: Path, passphrase: str, *, kdf: KdfParams | None = None) -> tuple[bytes, str]:
+def create_key_file(data_dir: Path | str, passphrase: str, *, kdf: KdfParams | None = None) -> tuple[bytes, str]:
     """Make a new data key, wrap it twice, write ``station.key``. Returns (data key, recovery key).
 
     The recovery key is shown once to staff and never stored in clear.
     """
     _check_passphrase(passphrase)
+    data_dir = Path(data_dir)
     kdf = kdf or KdfParams()
     data_key = crypto.random_key()
     recovery = crypto.new_recovery_key()
@@ -87,11 +88,12 @@ def create_key_file(data_dir: Path, passphrase: str, *, kdf: KdfParams | None = 
         "recovery": _wrap_with_secret(crypto.normalise_recovery_key(recovery), data_key, kdf),
     }
     data_dir.mkdir(parents=True, exist_ok=True)
-    _atomic_write(data_dir / KEY_FILE, json.dumps(content, indent=2))
+    _atomic_write(Path(data_dir) / KEY_FILE, json.dumps(content, indent=2))
     return data_key, recovery
 
 
-def _read(data_dir: Path) -> dict[str, Any]:
+def _read(data_dir: Path | str) -> dict[str, Any]:
+    data_dir = Path(data_dir)
     path = data_dir / KEY_FILE
     if not path.exists():
         raise NotSetUp(f"No station key file ({KEY_FILE}) in {data_dir}. If this station was used before, "
@@ -120,7 +122,7 @@ def _unwrap(content: dict[str, Any], slot: str, secret: str) -> bytes:
     return crypto.unwrap_key(kek, wrapped)
 
 
-def unlock(data_dir: Path, passphrase: str) -> bytes:
+def unlock(data_dir: Path | str, passphrase: str) -> bytes:
     """The data key, unwrapped with the site passphrase. Raises WrongPassphrase; changes no file."""
     content = _read(data_dir)
     try:
@@ -130,7 +132,7 @@ def unlock(data_dir: Path, passphrase: str) -> bytes:
                               "and Caps Lock, or use the recovery key.") from None
 
 
-def unlock_with_recovery(data_dir: Path, recovery_key: str) -> bytes:
+def unlock_with_recovery(data_dir: Path | str, recovery_key: str) -> bytes:
     """The data key, unwrapped with the printed recovery key. Raises WrongPassphrase."""
     content = _read(data_dir)
     try:
@@ -139,7 +141,7 @@ def unlock_with_recovery(data_dir: Path, recovery_key: str) -> bytes:
         raise WrongPassphrase("That recovery key does not open this station.") from None
 
 
-def change_passphrase(data_dir: Path, *, new_passphrase: str, old_passphrase: str | None = None,
+def change_passphrase(data_dir: Path | str, *, new_passphrase: str, old_passphrase: str | None = None,
                       recovery_key: str | None = None) -> None:
     """Re-wrap the data key under ``new_passphrase`` (proved by the old passphrase or the recovery key)."""
     _check_passphrase(new_passphrase)
@@ -152,4 +154,4 @@ def change_passphrase(data_dir: Path, *, new_passphrase: str, old_passphrase: st
         raise WrongPassphrase("Give the current passphrase or the recovery key to change the passphrase.")
     kdf = KdfParams(content["kdf"]["n"], content["kdf"]["r"], content["kdf"]["p"])
     content["passphrase"] = _wrap_with_secret(new_passphrase, data_key, kdf)
-    _atomic_write(data_dir / KEY_FILE, json.dumps(content, indent=2))
+    _atomic_write(Path(data_dir) / KEY_FILE, json.dumps(content, indent=2))
