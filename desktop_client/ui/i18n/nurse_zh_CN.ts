@@ -354,7 +354,42 @@
         <translation>尚无基线日期</translation>
     </message>
     <message>
+        <location line="+1" />
+        <source>Patient VAS</source>
+        <translation>患者VAS</translation>
+    </message>
+    <message>
+        <location line="+1" />
+        <source>ESSPRI</source>
+        <translation>ESSPRI</translation>
+    </message>
+    <message>
+        <location line="+1" />
+        <source>Symptom checklist</source>
+        <translation>症状清单</translation>
+    </message>
+    <message>
+        <location line="+1" />
+        <source>Dosing diary</source>
+        <translation>用药日志</translation>
+    </message>
+    <message>
+        <location line="+1" />
+        <source>ESSDAI</source>
+        <translation>ESSDAI</translation>
+    </message>
+    <message>
+        <location line="+1" />
+        <source>Physician VAS</source>
+        <translation>医生VAS</translation>
+    </message>
+    <message>
         <location line="+10" />
+        <source>{0} min ago</source>
+        <translation>{0}分钟前</translation>
+    </message>
+    <message>
+        <location line="+2" />
         <source>{0} h ago</source>
         <translation>{0}小时前</translation>
     </message>
@@ -535,7 +570,7 @@
 <context>
     <name>NurseSignIn</name>
     <message>
-        <location filename="../nurse/sign_in.py" line="+23" />
+        <location filename="../nurse/sign_in.py" line="+29" />
         <source>Staff sign-in</source>
         <translation>工作人员登录</translation>
     </message>
@@ -565,7 +600,7 @@
         <translation>仅限个人账号。账号来自服务器；新账号在下次同步后可在此使用。</translation>
     </message>
     <message>
-        <location line="+17" />
+        <location line="+16" />
         <source>Sign-in failed: check the user name and password. A new account works on this station after the next sync.</source>
         <translation>登录失败：请检查用户名和密码。新账号在下次同步后才能在本工作站使用。</translation>
     </message>
@@ -618,7 +653,7 @@
         <translation>未同步</translation>
     </message>
     <message>
-        <location line="+12" />
+        <location line="+14" />
         <source>Visit</source>
         <translation>访视</translation>
     </message>
@@ -638,7 +673,7 @@
         <translation>尚缺</translation>
     </message>
     <message>
-        <location line="+18" />
+        <location line="+20" />
         <source>This station is not enrolled yet: use the Sync screen first.</source>
         <translation>本工作站尚未注册：请先使用同步页面。</translation>
     </message>
@@ -668,7 +703,7 @@
         <translation>从未</translation>
     </message>
     <message>
-        <location line="+26" />
+        <location line="+27" />
         <source>Visits of {0} (baseline {1})</source>
         <translation>{0}的访视（基线{1}）</translation>
     </message>
@@ -823,17 +858,22 @@
         <translation>自动判断：符合</translation>
     </message>
     <message>
-        <location line="+15" />
-        <source>Enter the sex before checking eligibility.</source>
-        <translation>检查资格前请录入性别。</translation>
-    </message>
-    <message>
-        <location line="+4" />
+        <location line="+16" />
         <source>Not eligible: this participant cannot be enrolled. Failed criteria:</source>
         <translation>不符合条件：该受试者不能入组。未通过的标准：</translation>
     </message>
     <message>
-        <location line="+5" />
+        <location line="+2" />
+        <source>Also enter the sex.</source>
+        <translation>另外请录入性别。</translation>
+    </message>
+    <message>
+        <location line="+4" />
+        <source>Eligible, but the sex is not entered: enter it, then check again.</source>
+        <translation>符合条件，但尚未录入性别：请录入后再检查一次。</translation>
+    </message>
+    <message>
+        <location line="+3" />
         <source>Eligible: all {0} criteria are met.</source>
         <translation>符合条件：全部{0}条标准均已满足。</translation>
     </message>

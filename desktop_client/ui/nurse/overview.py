@@ -28,6 +28,12 @@ STATUS = {overview.DONE: QT_TRANSLATE_NOOP("Nurse", "done"), overview.DUE: QT_TR
           overview.OVERDUE: QT_TRANSLATE_NOOP("Nurse", "OVERDUE"),
           overview.UPCOMING: QT_TRANSLATE_NOOP("Nurse", "upcoming"),
           overview.UNKNOWN: QT_TRANSLATE_NOOP("Nurse", "no baseline date yet")}
+SHORT_NAMES = {"patient_global_vas": QT_TRANSLATE_NOOP("Nurse", "Patient VAS"),
+               "esspri": QT_TRANSLATE_NOOP("Nurse", "ESSPRI"),
+               "symptom_checklist": QT_TRANSLATE_NOOP("Nurse", "Symptom checklist"),
+               "dosing_diary": QT_TRANSLATE_NOOP("Nurse", "Dosing diary"),
+               "essdai": QT_TRANSLATE_NOOP("Nurse", "ESSDAI"),
+               "physician_global_vas": QT_TRANSLATE_NOOP("Nurse", "Physician VAS")}
 COLOURS = {overview.OVERDUE: "#ffc9c9", overview.DUE: "#ffe0a3", overview.DONE: "#d9f2d9"}
 
 
@@ -36,6 +42,8 @@ def age_text(iso: str | None) -> str:
     if not iso:
         return "—"
     hours = (datetime.now(UTC) - datetime.fromisoformat(iso.replace("Z", "+00:00"))).total_seconds() / 3600
+    if hours < 1:
+        return QCoreApplication.translate("Nurse", "{0} min ago").format(int(hours * 60))
     if hours < 48:
         return QCoreApplication.translate("Nurse", "{0} h ago").format(int(hours))
     return QCoreApplication.translate("Nurse", "{0} days ago").format(int(hours // 24))
@@ -64,6 +72,8 @@ class OverviewPage(QWidget):
             t.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
             t.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
             t.verticalHeader().setVisible(False)
+            t.setTextElideMode(Qt.TextElideMode.ElideNone)
+            t.setWordWrap(True)
         self.table.setMinimumHeight(300)
         self.table.currentCellChanged.connect(lambda *_: self.show_participant())
         layout.addWidget(self.table)
@@ -73,8 +83,10 @@ class OverviewPage(QWidget):
         self.visits.setHorizontalHeaderLabels([self.tr("Visit"), self.tr("Window"), self.tr("Status"),
                                                self.tr("Still missing")])
         self.visits.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.visits.setTextElideMode(Qt.TextElideMode.ElideNone)
+        self.visits.setWordWrap(True)
         self.visits.verticalHeader().setVisible(False)
-        self.visits.setMinimumHeight(420)
+        self.visits.setMinimumHeight(560)
         layout.addWidget(self.visits)
         layout.addStretch(1)
         self.data: tuple[ParticipantOverview, ...] = ()
@@ -120,6 +132,7 @@ class OverviewPage(QWidget):
                 self.table.setItem(r, c, item)
         self.table.resizeColumnsToContents()
         self.table.horizontalHeader().setSectionResizeMode(5, QHeaderView.ResizeMode.Stretch)
+        self.table.resizeRowsToContents()
         if self.data:
             self.table.selectRow(min(max(keep, 0), len(self.data) - 1))
         self.show_participant()
@@ -132,7 +145,8 @@ class OverviewPage(QWidget):
         visits = p.visits if p else ()
         self.visits.setRowCount(len(visits))
         for r, v in enumerate(visits):
-            missing = ", ".join(in_language(get_instrument(i).title) for i in v.missing)
+            missing = ", ".join(tr(SHORT_NAMES[i]) if i in SHORT_NAMES else in_language(get_instrument(i).title)
+                                for i in v.missing)
             cells = [in_language(v.label), f"{show_day(v.window_start)} – {show_day(v.window_end)}",
                      tr(STATUS[v.status]), missing if v.status != overview.DONE else ""]
             for c, text in enumerate(cells):
@@ -142,6 +156,7 @@ class OverviewPage(QWidget):
                 self.visits.setItem(r, c, item)
         self.visits.resizeColumnsToContents()
         self.visits.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        self.visits.resizeRowsToContents()
 
 
 def in_language_arm(arm: Arm | None) -> str:

@@ -237,20 +237,21 @@ class ScreeningPage(QWidget):
         """Assess every criterion; say which failed. Returns True when eligible."""
         s = self.screening()
         failures = enrolment.screen(self.ctx.station, s)
-        if not s.sex:
-            self.result.problem(self.tr("Enter the sex before checking eligibility."))
-            return False
         if failures:
             self._checked = None
             self.result.problem(self.tr("Not eligible: this participant cannot be enrolled. Failed criteria:")
-                                + "\n" + "\n".join(f"• {self.failure_text(f)}" for f in failures))
+                                + "\n" + "\n".join(f"• {self.failure_text(f)}" for f in failures)
+                                + ("\n" + self.tr("Also enter the sex.") if not s.sex else ""))
             self.confirm_box.setChecked(False)
+        elif not s.sex:
+            self._checked = None
+            self.result.problem(self.tr("Eligible, but the sex is not entered: enter it, then check again."))
         else:
             self._checked = s
             self.result.success(self.tr("Eligible: all {0} criteria are met.").format(
                 len(self.ctx.station.study.inclusion) + len(self.ctx.station.study.exclusion)))
         self._update_buttons()
-        return not failures
+        return self._checked is not None
 
     def enrol(self) -> None:
         """Reveal the next allocation of this station and save the enrolment (one transaction, audited)."""

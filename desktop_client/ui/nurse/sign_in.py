@@ -18,8 +18,14 @@ class NurseSignIn(QWidget):
     def __init__(self, station: Station, parent: QWidget | None = None, *, locked: bool = False) -> None:
         super().__init__(parent)
         self._station = station
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(48, 32, 48, 32)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(48, 32, 48, 32)
+        box = QWidget()
+        box.setMaximumWidth(900)   # a sign-in form, not a full-width banner
+        outer.addWidget(box)
+        outer.addStretch(1)
+        layout = QVBoxLayout(box)
+        layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(heading(self.tr("Staff sign-in"), "title"))
         self.lock_note = note(self.tr("The screen was locked. Sign in again to continue; "
                                       "everything saved is safe."))
@@ -41,7 +47,6 @@ class NurseSignIn(QWidget):
         layout.addWidget(self.button, alignment=Qt.AlignmentFlag.AlignLeft)
         layout.addWidget(note(self.tr("Personal accounts only. Accounts come from the server; a new account "
                                       "works here after the next sync.")))
-        layout.addStretch(1)
 
     def set_locked(self, locked: bool, username: str = "") -> None:
         self.lock_note.setVisible(locked)

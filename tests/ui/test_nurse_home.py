@@ -1,0 +1,127 @@
+"""Staff sign-in, the inactivity lock and who is recorded; every nurse screen rendered to PNG in both languages."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+from PySide6.QtWidgets import QScrollArea
+
+from desktop_client.services import adverse_events, clinician
+from desktop_client.services.adverse_events import AdverseEventEntry
+from desktop_client.store import outbox
+from desktop_client.store import records as store_records
+from desktop_client.ui.nurse.home import PAGES, NurseHome, idle_timeout_from_env
+from desktop_client.ui.nurse.sign_in import NurseSignIn
+from tests.factories import STAFF_PASSWORD, add_staff, enrol_participant, offline_station
+from tests.ui.nurse_drive import SCREENS, app_language, click, enrol_through_screen, open_home, record_checklist
+
+
+@pytest.fixture
+def language(qapp):
+    with app_language(qapp) as lang:
+        yield lang
+
+
+@pytest.fixture
+def station(tmp_path: Path):
+    st = offline_station(tmp_path / "kiosk")
+    yield st
+    st.store.close()
+
+
+def _sign_in(qtbot, widget: NurseSignIn, username: str, password: str) -> None:
+    widget.username.setText(username)
+    widget.password.setText(password)
+    click(qtbot, widget.button)
+
+
+def test_the_standalone_sign_in_refuses_a_wrong_password_and_a_disabled_account(qtbot, language, station) -> None:
+    add_staff(station, "nurse.a", display_name="Nurse A")
+    add_staff(station, "nurse.x", disabled=True)
+    widget = NurseSignIn(station)
+    qtbot.addWidget(widget)
+    widget.show()
+    _sign_in(qtbot, widget, "nurse.a", "wrong password")
+    assert widget.message.text().startswith("Sign-in failed") and widget.password.text() == ""
+    _sign_in(qtbot, widget, "nurse.x", STAFF_PASSWORD)
+    assert widget.message.text().startswith("Sign-in failed")
+    with qtbot.waitSignal(widget.signed_in) as signal:
+        _sign_in(qtbot, widget, "nurse.a", STAFF_PASSWORD)
+    assert signal.args[0].actor == "staff:nurse.a" and widget.password.text() == ""
+
+
+def test_inactivity_locks_the_screen_and_the_next_person_signs_for_their_own_actions(qtbot, language,
+                                                                                    station, monkeypatch) -> None:
+    monkeypatch.setenv("TRIALPRO_STAFF_IDLE_MINUTES", "2")
+    assert idle_timeout_from_env() == 120_000
+    add_staff(station, "nurse.b", display_name="Nurse B")
+    home = open_home(qtbot, station, idle_timeout_ms=300)
+    enrol_through_screen(qtbot, home)          # activity keeps it open
+    with qtbot.waitSignal(home.locked, timeout=3000):
+        pass
+    assert home.is_locked and home.sign_in.username.text() == "nurse.a"
+    assert "locked" in home.sign_in.lock_note.text()
+    _sign_in(qtbot, home.sign_in, "nurse.b", STAFF_PASSWORD)
+    assert not home.is_locked and home.who.text() == "Signed in: Nurse B (nurse.b)"
+    pid = enrol_through_screen(qtbot, home, year_of_birth=1980)
+    (rec,) = store_records.records_of(station.store, pid, kind="enrolment")
+    assert rec["entered_by"] == "staff:nurse.b"
+    assert station.store.query("SELECT DISTINCT actor FROM audit WHERE action = 'allocation.reveal' ORDER BY actor") \
+        == [{"actor": "staff:nurse.a"}, {"actor": "staff:nurse.b"}]
+    with qtbot.waitSignal(home.signed_out):
+        click(qtbot, home.sign_out_button)
+    assert home.is_locked and home.sign_in.username.text() == ""
+
+
+def _populate(station) -> None:
+    a = enrol_participant(station)      # IL2RAPA
+    enrol_participant(station)          # RAPA
+    record_checklist(station, a, "week2", {"rash": "mild", "fever": "moderate"})
+    record_checklist(station, a, "week4", {"rash": "moderate", "diarrhoea": "mild"})
+    levels = {d.id: 0 for d in clinician.essdai_domains()}
+    levels.update(glandular=2, articular=2, haematological=1)
+    clinician.record_essdai(station, a, "baseline", levels, actor="staff:nurse.a")
+    bad = clinician.record_physician_global(station, a, "baseline", 3.5, actor="staff:nurse.a")
+    adverse_events.record_adverse_event(station, a, AdverseEventEntry(
+        term="Pneumonia", onset_date=date(2026, 11, 20), grade=3, serious_criteria=("hospitalisation",),
+        causality={"il2": "possible", "rapamycin": "unlikely"}, action={"il2": "interrupted", "rapamycin": "none"},
+        outcome="recovering"), actor="staff:nurse.a")
+    outbox.hold(station.store, [(bad["record_id"], 1, "rejected", "example refusal for the screenshot")])
+
+
+@pytest.mark.parametrize("code", ["en", "zh"])
+def test_every_nurse_screen_renders_to_png(qtbot, language, station, code: str) -> None:
+    language.set(code)
+    _populate(station)
+    SCREENS.mkdir(parents=True, exist_ok=True)
+    home: NurseHome = open_home(qtbot, station)
+    home.symptoms.participant.select("PKU-001")
+    home.adverse_events.participant.select("PKU-001")
+    written = []
+    for name in PAGES:
+        page = home.go(name)
+        if name == "symptoms":
+            page.table.selectRow(0)
+        if name == "adverse_events":
+            page.reports.selectRow(0)
+            page.correct_selected()
+            assert not page.banner.isHidden()
+        if name == "screening":
+            page.year_of_birth.setValue(1950)
+            page.check()
+        content = page.findChild(QScrollArea).widget()
+        home.resize(1600, max(1000, content.sizeHint().height() + 160))
+        qtbot.wait(10)
+        path = SCREENS / f"nurse_{name}_{code}.png"
+        assert home.grab().save(str(path))
+        written.append(path)
+    home.lock()
+    path = SCREENS / f"nurse_locked_{code}.png"
+    home.resize(1600, 1000)
+    assert home.grab().save(str(path))
+    written.append(path)
+    assert all(p.stat().st_size > 20_000 for p in written)
+    if code == "zh":
+        assert home.sign_in.button.text() == "登录"
