@@ -48,7 +48,10 @@ def participant(participant_id: str) -> ResponseReturnValue:
                            can_correct=staff().can("record.correct"))
 
 
-def _display(value: Any) -> str:
+def form_text(value: Any) -> str:
+    """How a stored value is shown in the correction form (and read back by parse_value)."""
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
     if isinstance(value, list):
         return ", ".join(str(v) for v in value)
     if isinstance(value, bool):
@@ -59,7 +62,7 @@ def _display(value: Any) -> str:
 def parse_value(field: str, text: str, current: Any) -> Any:
     """The form text for ``field`` as the type its current value has. Raises InvalidInput naming the field."""
     text = text.strip()
-    if text == _display(current):
+    if text == form_text(current):
         return current
     if text == "":
         return None
@@ -67,6 +70,14 @@ def parse_value(field: str, text: str, current: Any) -> Any:
         if text.lower() not in ("true", "false"):
             raise InvalidInput(f"{field}: '{text}' is not allowed; write true or false.")
         return text.lower() == "true"
+    if isinstance(current, dict):
+        try:
+            parsed = json.loads(text)
+        except ValueError:
+            parsed = None
+        if not isinstance(parsed, dict):
+            raise InvalidInput(f"{field}: write a JSON object like the current value, e.g. {form_text(current)}.")
+        return parsed
     if isinstance(current, list):
         return [v.strip() for v in text.split(",") if v.strip()]
     if isinstance(current, int) or current is None:
@@ -94,7 +105,7 @@ def correct(record_id: str) -> ResponseReturnValue:
     if request.method == "POST":
         reason = request.form.get("reason", "").strip()
         try:
-            data = {k: parse_value(k, request.form.get(f"f_{k}", _display(v)), v) for k, v in rec["data"].items()}
+            data = {k: parse_value(k, request.form.get(f"f_{k}", form_text(v)), v) for k, v in rec["data"].items()}
             if not reason:
                 raise InvalidInput(t("correct.reason_missing"))
             if data == rec["data"]:
@@ -107,6 +118,6 @@ def correct(record_id: str) -> ResponseReturnValue:
             return redirect(url_for("web.participant", participant_id=rec["participant_id"]))
         except TrialproError as exc:  # a refusal (bad value, missing reason, RecordInvalid) is shown, not a 500
             error = exc.message
-    fields = [(k, _display(v), request.form.get(f"f_{k}", _display(v))) for k, v in rec["data"].items()]
+    fields = [(k, form_text(v), request.form.get(f"f_{k}", form_text(v))) for k, v in rec["data"].items()]
     return render_template("correct.html", rec=rec, fields=fields, history=history, error=error,
                            reason=request.form.get("reason", ""), json=json), 422 if error else 200
