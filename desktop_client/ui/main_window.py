@@ -205,7 +205,7 @@ class MainWindow(QMainWindow):
 
     def _tick(self) -> None:
         if self.idle_overlay.isVisible():
-            self.idle_overlay.message.setText(self._countdown_text())
+            self.idle_overlay.set_message(self._countdown_text())
 
     def _idle_resumed(self) -> None:
         self._countdown.stop()
@@ -241,7 +241,7 @@ class MainWindow(QMainWindow):
         if self.idle_overlay.isVisible():
             self.idle_overlay.title.setText(self.tr("Are you still there?"))
             self.idle_overlay.primary.setText(self.tr("Continue"))
-            self.idle_overlay.message.setText(self._countdown_text())
+            self.idle_overlay.set_message(self._countdown_text())
 
 
 class _Notice(QWidget):

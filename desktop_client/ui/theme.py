@@ -76,3 +76,13 @@ def set_role(widget: object, role: str, name: str = "role") -> None:
     style = widget.style()  # type: ignore[attr-defined]
     style.unpolish(widget)
     style.polish(widget)
+
+
+def show_wrapped(label: object, text: str, width: int) -> None:
+    """Show ``text`` in a word-wrapped label with every line it needs at ``width`` px.
+
+    Qt's box layouts do not grow a wrapped label inside a widget they centre, so the last line got cut.
+    """
+    label.setText(text)  # type: ignore[attr-defined]
+    label.setMinimumHeight(label.heightForWidth(width))  # type: ignore[attr-defined]
+    label.show()  # type: ignore[attr-defined]

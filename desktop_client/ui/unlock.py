@@ -17,6 +17,8 @@ from desktop_client.ui.widgets.choices import KeyButton
 from desktop_client.ui.workers import run_in_background
 from shared.errors import TrialproError
 
+_WIDTH = 900
+
 
 class UnlockScreen(QWidget):
     """Emits ``opened(Store)`` once the station database is open."""
@@ -59,7 +61,7 @@ class UnlockScreen(QWidget):
         row.addStretch(1)
         row.addWidget(self.button)
         inner = QWidget(self)
-        inner.setMaximumWidth(900)
+        inner.setFixedWidth(_WIDTH)
         col = QVBoxLayout(inner)
         col.addWidget(self.heading)
         col.addWidget(self.explain)
@@ -78,12 +80,14 @@ class UnlockScreen(QWidget):
         self.repeat_label.setText(self.tr("Repeat passphrase"))
         if self._new:
             self.heading.setText(self.tr("Set up this station"))
-            self.explain.setText(self.tr("No station is set up in %1 yet. Choose the site passphrase "
-                                         "(at least 8 characters).").replace("%1", str(self._data_dir)))
+            theme.show_wrapped(self.explain, self.tr("No station is set up in %1 yet. Choose the site passphrase "
+                                                     "(at least 8 characters).").replace("%1", str(self._data_dir)),
+                               _WIDTH - 24)
             self.button.setText(self.tr("Set up"))
         else:
             self.heading.setText(self.tr("Open the station"))
-            self.explain.setText(self.tr("Staff: type the site passphrase to open the encrypted station."))
+            theme.show_wrapped(self.explain, self.tr("Staff: type the site passphrase to open the encrypted station."),
+                               _WIDTH - 24)
             self.button.setText(self.tr("Open"))
 
     def _go(self) -> None:
@@ -110,8 +114,8 @@ class UnlockScreen(QWidget):
             return
         self._store = store
         self.heading.setText(self.tr("Write down the recovery key"))
-        self.explain.setText(self.tr("It is shown only now. Keep it locked away; it opens the station if the "
-                                     "passphrase is lost.") + "\n\n" + recovery)
+        theme.show_wrapped(self.explain, self.tr("It is shown only now. Keep it locked away; it opens the station "
+                                                 "if the passphrase is lost.") + "\n\n" + recovery, _WIDTH - 24)
         self.explain.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         for widget in (self.passphrase, self.repeat, self.passphrase_label, self.repeat_label):
             widget.hide()
@@ -122,6 +126,5 @@ class UnlockScreen(QWidget):
         self._fail(exc.message if isinstance(exc, TrialproError) else str(exc))
 
     def _fail(self, text: str) -> None:
-        self.problem.setText(text)
-        self.problem.show()
+        theme.show_wrapped(self.problem, text, _WIDTH - 24)
         self.passphrase.setFocus()

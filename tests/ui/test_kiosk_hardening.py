@@ -65,7 +65,8 @@ def test_a_touch_during_the_idle_warning_keeps_the_form(qtbot: Any, make_window:
 def test_staff_screens_lock_when_left_idle(qtbot: Any, make_window: Any, kiosk_station: KioskStation) -> None:
     window = make_window(idle_timeout_s=0.8, idle_warning_s=0.3)
     sign_in(qtbot, window)
-    assert window.current_screen() is window.setup and window.setup.participants.count() == 3
+    enrolled = len(kiosk_station.station.participants())
+    assert window.current_screen() is window.setup and window.setup.participants.count() == enrolled >= 3
     qtbot.waitUntil(lambda: window.current_screen() is window.start, timeout=3000)
     assert window.setup.participants.count() == 0 and window.staff_session is None
 

@@ -222,7 +222,7 @@
 <context>
     <name>StaffSignInScreen</name>
     <message>
-        <location filename="../kiosk/sign_in.py" line="+72"/>
+        <location filename="../kiosk/sign_in.py" line="+74"/>
         <source>Staff sign-in</source>
         <translation>工作人员登录</translation>
     </message>
@@ -293,7 +293,7 @@ Choose your language:</source>
 <context>
     <name>UnlockScreen</name>
     <message>
-        <location filename="../unlock.py" line="+77"/>
+        <location filename="../unlock.py" line="+79"/>
         <source>Site passphrase</source>
         <translation>中心密码短语</translation>
     </message>
@@ -313,7 +313,7 @@ Choose your language:</source>
         <translation>%1 中尚未设置设备。请设定中心密码短语（至少8个字符）。</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+3"/>
         <source>Set up</source>
         <translation>设置</translation>
     </message>
@@ -328,7 +328,7 @@ Choose your language:</source>
         <translation>工作人员：请输入中心密码短语以打开加密设备。</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>Open</source>
         <translation>打开</translation>
     </message>

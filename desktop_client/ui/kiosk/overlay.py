@@ -13,6 +13,8 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 from desktop_client.ui import theme
 from desktop_client.ui.widgets.choices import KeyButton
 
+_MARGIN = 40
+
 
 class Overlay(QWidget):
     """Covers ``host`` with a card: title, message and up to two buttons (``primary``, ``secondary``)."""
@@ -21,7 +23,8 @@ class Overlay(QWidget):
         super().__init__(host)
         self.setObjectName("overlay")
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
-        self.setStyleSheet("QWidget#overlay { background: rgba(0, 0, 0, 150); }")
+        # Nearly opaque: a passer-by must not read the answers behind the message.
+        self.setStyleSheet("QWidget#overlay { background: rgba(0, 0, 0, 235); }")
         self.card = QFrame(self)
         theme.set_role(self.card, "overlay")
         self.title = QLabel(self.card)
@@ -39,7 +42,7 @@ class Overlay(QWidget):
         buttons.addStretch(1)
         buttons.addWidget(self.primary)
         card = QVBoxLayout(self.card)
-        card.setContentsMargins(40, 32, 40, 32)
+        card.setContentsMargins(_MARGIN, 32, _MARGIN, 32)
         card.setSpacing(24)
         card.addWidget(self.title)
         card.addWidget(self.message)
@@ -63,7 +66,7 @@ class Overlay(QWidget):
         """Show the card on top of everything in the host; a button without a callback just closes it."""
         self.close_overlay()
         self.title.setText(title)
-        self.message.setText(message)
+        self.set_message(message)
         self.primary.setText(primary)
         self.secondary.setText(secondary or "")
         self.secondary.setVisible(secondary is not None)
@@ -73,6 +76,11 @@ class Overlay(QWidget):
         self.show()
         self.raise_()
         self.primary.setFocus()
+
+    def set_message(self, text: str) -> None:
+        """Set the message and give it every line it needs (a wrapped label does not grow by itself here)."""
+        self.message.setText(text)
+        self.message.setMinimumHeight(self.message.heightForWidth(self.card.width() - 2 * _MARGIN - 12))
 
     def close_overlay(self) -> None:
         self.hide()

@@ -10,6 +10,8 @@ from desktop_client.services.station import Station
 from desktop_client.ui import theme
 from desktop_client.ui.widgets.choices import KeyButton
 
+_WIDTH = 760
+
 
 class StaffSignInScreen(QWidget):
     """User name and password checked offline (Argon2id); ``signed_in(StaffSession)`` or ``cancelled``."""
@@ -51,7 +53,7 @@ class StaffSignInScreen(QWidget):
         buttons.addStretch(1)
         buttons.addWidget(self.submit)
         inner = QWidget(self)
-        inner.setMaximumWidth(760)
+        inner.setFixedWidth(_WIDTH)
         col = QVBoxLayout(inner)
         col.addWidget(self.heading)
         col.addSpacing(24)
@@ -75,7 +77,7 @@ class StaffSignInScreen(QWidget):
         self.submit.setText(self.tr("Sign in"))
         self.cancel.setText(self.tr("Cancel"))
         if self.problem.isVisibleTo(self):
-            self.problem.setText(self._failed_text())
+            theme.show_wrapped(self.problem, self._failed_text(), _WIDTH - 24)
 
     def _failed_text(self) -> str:
         return self.tr("Sign-in failed: check the user name and password. A new account works on this "
@@ -97,8 +99,7 @@ class StaffSignInScreen(QWidget):
             session = staff.sign_in(self._station, self.username.text(), self.password.text())
         except staff.SignInFailed:
             self.password.clear()
-            self.problem.setText(self._failed_text())
-            self.problem.show()
+            theme.show_wrapped(self.problem, self._failed_text(), _WIDTH - 24)
             self.password.setFocus()
             return
         self.reset()
