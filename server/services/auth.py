@@ -36,6 +36,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "device.manage": frozenset({"admin"}),
     "audit.view": frozenset({"admin", "data_manager", "monitor"}),
     "export.run": frozenset({"admin", "data_manager", "monitor"}),
+    "user.manage": frozenset({"admin"}),
 }
 
 

@@ -26,7 +26,16 @@ SECURITY_HEADERS = {
 
 
 def _import_pages() -> None:
-    from server.web import adverse_events, audit, dashboard, devices, exports, participants, signin  # noqa: F401
+    from server.web import (  # noqa: F401
+        adverse_events,
+        audit,
+        dashboard,
+        devices,
+        exports,
+        participants,
+        signin,
+        users,
+    )
 
 
 def register(app: Flask, config: ServerConfig) -> None:

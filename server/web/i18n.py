@@ -126,6 +126,21 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "exports.download": ("Download (zip)", "下载（zip）"),
     "exports.note": ("Each export is recorded in the audit trail.", "每次导出都会记录在稽查轨迹中。"),
     "lang.switch": ("中文", "English"),
+    "nav.users": ("Accounts", "账户"),
+    "users.add": ("Add account", "添加账户"),
+    "users.display_name": ("Display name", "显示名称"),
+    "users.roles": ("Roles", "角色"),
+    "users.disabled": ("disabled", "已停用"),
+    "users.locked": ("locked until", "锁定至"),
+    "users.reset": ("Reset password", "重置密码"),
+    "users.disable": ("Disable", "停用"),
+    "users.password_once": ("Password for {username} (shown once; give it to them in person):",
+                            "{username}的密码（仅显示一次，请当面交给本人）："),
+    "role.admin": ("admin", "管理员"),
+    "role.data_manager": ("data manager", "数据管理员"),
+    "role.investigator": ("investigator", "研究者"),
+    "role.nurse": ("nurse", "研究护士"),
+    "role.monitor": ("monitor (read-only)", "监查员（只读）"),
 }
 
 

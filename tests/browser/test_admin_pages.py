@@ -86,8 +86,12 @@ def test_sign_in_find_correct_audit_and_export(page: Page, demo_server: ThreadSe
     assert len(page.locator("#new-code").inner_text().strip()) == 24
     _shot(page, artifacts, "08_devices")
 
+    page.click("nav >> text=Accounts")
+    expect(page.locator("#users")).to_contain_text("demo.admin")
+    _shot(page, artifacts, "09_accounts")
+
     page.click("nav >> text=Exports")
-    _shot(page, artifacts, "09_exports")
+    _shot(page, artifacts, "10_exports")
     page.select_option("select[name=format]", "csv")
     with page.expect_download() as dl:
         page.click("#download")
@@ -103,8 +107,8 @@ def test_sign_in_find_correct_audit_and_export(page: Page, demo_server: ThreadSe
     page.click("header a.lang")
     expect(page.locator("nav")).to_contain_text("研究概览")
     page.click("nav >> text=研究概览")
-    _shot(page, artifacts, "10_dashboard_zh")
+    _shot(page, artifacts, "11_dashboard_zh")
     page.goto(f"{url}/participants/PKU-002")
-    _shot(page, artifacts, "11_participant_zh")
+    _shot(page, artifacts, "12_participant_zh")
     blocked = [p for p in problems if "Content Security Policy" in p or "Refused to" in p]
     assert not blocked, blocked                                  # the pages work under their own CSP

@@ -128,6 +128,10 @@ def _endpoints(server: ThreadServer) -> list[tuple[str, str, set[str], dict[str,
         ("GET", "/audit", STUDY_WIDE, {}),
         ("GET", "/exports", STUDY_WIDE, {}),
         ("POST", "/exports", STUDY_WIDE, {"form": {"format": "csv", "site": "PKU"}}),
+        ("GET", "/users", {"admin"}, {}),
+        ("POST", "/users", {"admin"}, {"form": {"username": "matrix.new", "role": "nurse", "site": "PKU"}}),
+        ("POST", "/users/nobody.here/disable", {"admin"}, {"form": {}}),
+        ("POST", "/users/nobody.here/reset", {"admin"}, {"form": {}}),
         ("GET", "/api/v1/admin/session", EVERYONE, {}),
         ("GET", "/api/v1/admin/devices", STUDY_WIDE, {}),
         ("POST", "/api/v1/admin/devices/codes", {"admin"}, {"json": {"site_id": "PKU"}}),
@@ -231,7 +235,7 @@ def test_a_site_bound_monitor_sees_only_its_sites_entries_in_the_audit_trail(
 def test_the_matrix_covers_every_admin_route(two_site_server: ThreadServer) -> None:
     """A new page or admin API route must be added to the matrix above (public ones listed here)."""
     public = {"/", "/signin", "/signout", "/lang/<code>", "/static/web/<path:filename>"}
-    covered = {re.sub(r"/(PKU-001|[0-9a-f-]{36}|dev-unknown)(?=/|$)", "/<x>", path.split("?")[0])
+    covered = {re.sub(r"/(PKU-001|[0-9a-f-]{36}|dev-unknown|nobody\.here)(?=/|$)", "/<x>", path.split("?")[0])
                for _, path, _, _ in _endpoints(two_site_server)}
     routes = {re.sub(r"<[^>]+>", "<x>", rule.rule) for rule in two_site_server.app.url_map.iter_rules()
               if rule.endpoint.startswith(("web.", "admin_api.")) and rule.rule not in public}

@@ -12,7 +12,7 @@ from shared.records import utc_now
 from tests.live_server import ThreadServer
 
 PASSWORD = "web-pages-password-1"
-PAGES = ("/dashboard", "/participants", "/participants/PKU-001", "/adverse-events?serious=1&grade3=1&arm=IL2",
+PAGES = ("/users", "/dashboard", "/participants", "/participants/PKU-001", "/adverse-events?serious=1&grade3=1&arm=IL2",
          "/devices", "/audit?q=device&verify=1", "/exports")
 
 
@@ -73,4 +73,25 @@ def test_a_correction_without_a_reason_is_refused_and_stores_nothing(server: Thr
     r = c.post(f"/records/{rid}/correct", data={"csrf_token": token, "f_activity": "12", "reason": "typo"})
     assert r.status_code == 302
     assert "Revision 2" in c.get(f"/records/{rid}/correct").text
+    c.close()
+
+
+def test_an_admin_manages_accounts_on_the_page(server: ThreadServer) -> None:
+    c = _admin(server)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', c.get("/users").text).group(1)  # type: ignore
+    r = c.post("/users", data={"csrf_token": token, "username": "mon.zhao", "role": "monitor", "site": "PKU"})
+    assert r.status_code == 200
+    password = re.search(r'id="new-password">([^<]+)<', r.text).group(1)  # type: ignore[union-attr]
+    bad = c.post("/users", data={"csrf_token": token, "username": "x y", "role": "monitor", "site": "PKU"})
+    assert bad.status_code == 400 and "username" in bad.text.lower()
+    with httpx.Client(base_url=server.url) as monitor:
+        t = re.search(r'name="csrf_token" value="([^"]+)"', monitor.get("/signin").text).group(1)  # type: ignore
+        assert monitor.post("/signin", data={"csrf_token": t, "username": "mon.zhao", "password": password}
+                            ).status_code == 302
+        assert monitor.get("/audit").status_code == 200 and monitor.get("/users").status_code == 403
+        assert c.post("/users/mon.zhao/disable", data={"csrf_token": token}).status_code == 200
+        assert monitor.get("/audit").status_code == 401
+    r = c.post("/users/mon.zhao/reset", data={"csrf_token": token})
+    assert r.status_code == 200 and 'id="new-password"' in r.text
+    assert "mon.zhao" in c.get("/users").text
     c.close()
