@@ -3,6 +3,7 @@ transaction keyed by (record id, revision), acknowledge retries, keep conflicts 
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -15,8 +16,9 @@ from server.services import devices as device_service
 from server.services.audit import AuditEntry, append_many
 from server.services.devices import Device
 from server.storage.tables import allocation_lists, corrections, participants, records, sync_conflicts, users
+from shared.canonical import canonical_json
 from shared.errors import FieldProblem, RecordInvalid
-from shared.records import record_hash, utc_now
+from shared.records import ENVELOPE_FIELDS, utc_now
 from shared.study.model import Study
 from shared.sync.protocol import (
     ALREADY_STORED,
@@ -74,6 +76,13 @@ class _BatchContext:
 
     enrolled: dict[str, _Enrolled]
     _slots: dict[int, dict[str, Any]] | None = None
+    canonical: dict[int, str] = field(default_factory=dict)  # id(record) -> its canonical JSON, made once
+
+    def hashed(self, rec: Mapping[str, Any]) -> str:
+        """The content hash of a validated record; its canonical JSON is kept to be stored as the body."""
+        text = canonical_json({k: rec.get(k) for k in ENVELOPE_FIELDS}).decode("utf-8")
+        self.canonical[id(rec)] = text
+        return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
 
     def slot(self, conn: Connection, site_id: str, number: int) -> dict[str, Any] | None:
         if self._slots is None:
@@ -124,7 +133,7 @@ def _check_in_context(conn: Connection, device: Device, rec: Mapping[str, Any], 
     if rec["revision"] > MAX_REVISION:
         return _problem("revision", rec["revision"], f"a whole number from 1 to {MAX_REVISION}",
                         f"revision: {rec['revision']} is above the largest revision number {MAX_REVISION}")
-    if claimed_hash != record_hash(rec):
+    if claimed_hash != ctx.hashed(rec):
         return _problem("content_hash", claimed_hash, "the SHA-256 of the record's canonical JSON",
                         "content_hash does not match the record (changed in transit): the kiosk will resend it")
     if rec["device_id"] != device.device_id:
@@ -170,8 +179,8 @@ def ingest(conn: Connection, study: Study, device: Device, request: SyncRequest)
         if rec["kind"] == "enrolment":
             ctx.enrolled[rec["participant_id"]] = _Enrolled(rec["record_id"], rec["data"]["arm"],
                                                             rec["data"]["allocation_number"])
-        valid.append((dict(rec), item.content_hash))
-    _store(conn, device, valid, out, now)
+        valid.append((rec, item.content_hash))
+    _store(conn, device, valid, out, now, ctx.canonical)
     rejected = sum(1 for r in out.results if r["status"] == REJECTED)
     counts = {s: sum(1 for r in out.results if r["status"] == s) for s in (STORED, ALREADY_STORED, CONFLICT)}
     out.audit.append(AuditEntry(actor=f"device:{device.device_id}", action="sync.batch", entity_type="device",
@@ -185,7 +194,7 @@ def ingest(conn: Connection, study: Study, device: Device, request: SyncRequest)
 
 
 def _store(conn: Connection, device: Device, valid: list[tuple[dict[str, Any], str]], out: _Outcome,
-           now: str) -> None:
+           now: str, bodies: dict[int, str]) -> None:
     if not valid:
         return
     record_ids = {r["record_id"] for r, _ in valid}
@@ -212,7 +221,7 @@ def _store(conn: Connection, device: Device, valid: list[tuple[dict[str, Any], s
             if already_kept is None:
                 conn.execute(insert(sync_conflicts).values(
                     record_id=key[0], revision=key[1], device_id=device.device_id, received_hash=digest,
-                    stored_hash=existing[key], body=json.dumps(rec, ensure_ascii=False), received_at=now))
+                    stored_hash=existing[key], body=bodies[id(rec)], received_at=now))
             reason = (f"record {key[0]} revision {key[1]} is already stored with different content; "
                       "it was kept aside for a data manager and not merged")
             out.results.append({**ident, "status": CONFLICT, "reason": reason})
@@ -227,7 +236,7 @@ def _store(conn: Connection, device: Device, valid: list[tuple[dict[str, Any], s
             "record_id": key[0], "revision": key[1], "kind": rec["kind"], "site_id": rec["site_id"],
             "participant_id": rec["participant_id"], "visit_id": rec.get("visit_id"),
             "instrument_id": rec.get("instrument_id"), "instrument_version": rec.get("instrument_version"),
-            "content_hash": digest, "body": json.dumps(rec, ensure_ascii=False), "device_id": device.device_id,
+            "content_hash": digest, "body": bodies[id(rec)], "device_id": device.device_id,
             "collected_at": rec["collected_at"], "received_at": now,
             "serious": bool(rec["kind"] == "adverse_event" and rec["data"].get("serious") is True)})
         if rec["kind"] == "enrolment" and rec["revision"] > 1:
