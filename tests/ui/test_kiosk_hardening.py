@@ -142,3 +142,21 @@ def test_keyboard_alone_answers_the_vas_and_a_scale_and_moves_on(qtbot: Any, mak
     qtbot.keyClick(buttons[3], Qt.Key.Key_Right)              # arrows move within the scale
     qtbot.keyClick(window.focusWidget(), Qt.Key.Key_Return)
     assert scale.value() == 4
+
+
+def test_nurse_mode_opens_only_after_staff_sign_in_and_hands_back_to_the_kiosk(qtbot: Any, make_window: Any,
+                                                                               kiosk_station: KioskStation) -> None:
+    from desktop_client.ui.nurse.home import NurseHome
+
+    window = make_window()
+    sign_in(qtbot, window)
+    click(qtbot, window.setup.nurse)
+    assert isinstance(window.current_screen(), NurseHome) and window.nurse_view is window.current_screen()
+    assert not window.idle.active                             # nurse mode keeps its own lock
+    window.nurse_view.kiosk_requested.emit()                  # "Kiosk for a participant"
+    deliver_deferred_deletes()
+    assert window.current_screen() is window.setup and window.nurse_view is None
+    assert window.setup.participants.count() == len(kiosk_station.station.participants())
+    click(qtbot, window.setup.nurse)
+    window.nurse_view.signed_out.emit()
+    _nothing_of(window, kiosk_station.by_arm["IL2"])
