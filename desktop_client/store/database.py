@@ -58,15 +58,15 @@ def _write_error(exc: Exception, folder: Path) -> StoreWriteFailed:
     """A failed write as a message saying why and what to do; the failed transaction left nothing behind."""
     name = getattr(exc, "sqlite_errorname", "") or ""
     text = str(exc).lower()
-    disk = _disk_state(folder)
-    if name.startswith("SQLITE_FULL") or "full" in text or disk == "full":
+    disk = _disk_state(folder) if not isinstance(exc, sqlcipher3.IntegrityError) else None
+    if isinstance(exc, sqlcipher3.IntegrityError):
+        why = f"the database refused a duplicate or inconsistent entry ({exc}). Tell the data manager"
+    elif name.startswith("SQLITE_FULL") or "full" in text or disk == "full":
         why = "the disk is full. Free some space, then save again"
     elif name.startswith("SQLITE_READONLY") or "readonly" in text or disk == "read-only":
         why = "the disk is read-only. Ask IT to check the station's disk, then save again"
     elif name.startswith("SQLITE_IOERR") or "i/o" in text:
         why = "the disk reported an error. Ask IT to check the station's disk, then save again"
-    elif isinstance(exc, sqlcipher3.IntegrityError):
-        why = f"the database refused a duplicate or inconsistent entry ({exc}). Tell the data manager"
     else:
         why = f"the database refused the change ({exc}). Tell the data manager"
     return StoreWriteFailed(f"Nothing was saved because {why}. Everything saved before is safe.",
