@@ -1,9 +1,11 @@
 """Every way the station file or its disk can fail gives a clear message and loses nothing already saved.
 
-Wrong key, truncated file, a file from a newer trialpro, a read-only disk and a full disk. The disks are real
-small tmpfs file systems mounted for the test (root with CAP_SYS_ADMIN, as in CI); without mount rights the
-read-only disk falls back to file permissions (only when not root: they do not stop root) and the full disk
-to SQLite's own page limit, which raises the same SQLITE_FULL.
+Wrong key, truncated file, a file from a newer trialpro, a read-only disk and a full disk. The disks are real:
+small tmpfs file systems and read-only bind mounts made for the test (root with CAP_SYS_ADMIN, as in CI).
+Linux refuses to remount a file system read-only while a file on it is open for writing, so "the disk went
+read-only under a running station" is a read-only bind mount of the station's folder opened by a second session.
+Without mount rights the read-only disk falls back to file permissions (only when not root: they do not stop
+root) and the full disk to SQLite's own page limit, which raises the same SQLITE_FULL.
 """
 
 from __future__ import annotations
@@ -183,6 +185,53 @@ def test_a_read_only_disk_gives_a_clear_message_and_loses_nothing(tmp_path: Path
             for path in (data, *data.iterdir()):
                 path.chmod(path.stat().st_mode | 0o200)
         _assert_all_there(data, saved)
+
+
+@contextmanager
+def read_only_view(folder: Path, where: Path) -> Iterator[Path]:
+    """``folder`` seen through a read-only bind mount at ``where`` (or, without mount rights and not root,
+    through file permissions): writes through it fail as on a disk that went read-only."""
+    where.mkdir(parents=True, exist_ok=True)
+    if subprocess.run(["mount", "--bind", str(folder), str(where)], capture_output=True).returncode == 0:
+        try:
+            _remount(where, "ro,bind")
+            yield where
+        finally:
+            _unmount(where)
+        return
+    if os.geteuid() == 0:
+        pytest.fail("root without mount rights: neither a read-only mount nor chmod can make a read-only disk "
+                    "here; run the suite with CAP_SYS_ADMIN (as CI does) or as a normal user")
+    paths = [folder, *folder.rglob("*")]
+    for path in paths:
+        path.chmod(path.stat().st_mode & ~0o222)
+    try:
+        yield folder
+    finally:
+        for path in paths:
+            path.chmod(path.stat().st_mode | 0o200)
+
+
+def test_a_save_on_a_disk_that_went_read_only_is_refused_clearly_and_nothing_is_lost(tmp_path: Path) -> None:
+    data = tmp_path / "disk" / "kiosk"
+    set_up_station(data, PASSPHRASE, FAST_KDF)
+    saved = _save_some(data, 4)
+    writer = open_store(data, PASSPHRASE)  # the station is in use: its -wal and -shm exist
+    try:
+        with read_only_view(tmp_path / "disk", tmp_path / "ro") as ro:
+            store = open_store(ro / "kiosk", PASSPHRASE)  # reading still works ...
+            try:
+                assert {r["record_id"] for r in store.query("SELECT record_id FROM records")} == set(saved)
+                station = Station(store=store, study=default_study())
+                with pytest.raises(StoreWriteFailed, match=r"Nothing was saved because the disk is read-only\. "
+                                                           r"Ask IT .*Everything saved before is safe"):
+                    recording.record_vas(station, participant_id="PKU-001", visit_id="baseline", vas_mm=9)
+                assert outbox.stats(store).size == len(saved)  # ... and the refused save left nothing
+            finally:
+                store.close()
+    finally:
+        writer.close()
+    _assert_all_there(data, saved)
 
 
 def _save_until_refused(station: Station) -> tuple[list[str], StoreWriteFailed]:
