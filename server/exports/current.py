@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Select, and_, func, select
+from sqlalchemy import Connection, Select, bindparam, func, select
 
 from server.storage.tables import lab_results, participants, records
 
@@ -59,11 +59,10 @@ def current_records(conn: Connection, *, kind: str | None = None, instrument_id:
     Each body gets ``received_at`` (first stored time of this revision) added, and ``arm`` when asked.
     """
     scope = scope or ExportScope(site_id=site_id)
-    newest = (select(records.c.record_id, func.max(records.c.revision).label("revision"))
-              .group_by(records.c.record_id).subquery())
-    q = (select(records.c.body, records.c.received_at,
-                *([participants.c.arm] if with_arm else []))
-         .join(newest, and_(newest.c.record_id == records.c.record_id, newest.c.revision == records.c.revision)))
+    newer = records.alias("newer")
+    newest = select(func.max(newer.c.revision)).where(newer.c.record_id == records.c.record_id).scalar_subquery()
+    q = (select(records.c.body, records.c.received_at, *([participants.c.arm] if with_arm else []))
+         .where(records.c.revision == newest))
     if with_arm:
         q = q.outerjoin(participants, participants.c.participant_id == records.c.participant_id)
     if kind:
@@ -112,21 +111,25 @@ class ParticipantData:
 
 
 def participants_with_data(conn: Connection, scope: ExportScope = ALL) -> Iterator[ParticipantData]:
-    """Each enrolled participant in turn with their data: memory holds one participant at a time."""
+    """Each enrolled participant in turn with their data: memory holds one participant at a time.
+
+    Two indexed look-ups per participant (records by participant_id, lab results by participant_id),
+    each statement built once and re-executed with a bound id.
+    """
     newer = records.alias("newer")
+    newest = select(func.max(newer.c.revision)).where(newer.c.record_id == records.c.record_id).scalar_subquery()
+    rq = select(records.c.body, records.c.received_at).where(records.c.participant_id == bindparam("pid"),
+                                                            records.c.revision == newest)
+    rq = _in_range(rq, records.c.collected_at, scope).order_by(records.c.collected_at, records.c.record_id)
+    lq = _in_range(select(lab_results).where(lab_results.c.participant_id == bindparam("pid")),
+                   lab_results.c.sample_date, scope, iso_date=True).order_by(lab_results.c.sample_date,
+                                                                             lab_results.c.test_code)
     for p in enrolled_participants(conn, scope.site_id):
-        pid = p["participant_id"]
-        newest = (select(func.max(newer.c.revision)).where(newer.c.record_id == records.c.record_id)
-                  .scalar_subquery())
-        q = (select(records.c.body, records.c.received_at)
-             .where(records.c.participant_id == pid, records.c.revision == newest))
-        q = _in_range(q, records.c.collected_at, scope).order_by(records.c.collected_at, records.c.record_id)
+        pid = {"pid": p["participant_id"]}
         recs = []
-        for row in conn.execute(q):
+        for row in conn.execute(rq, pid):
             body = json.loads(row.body)
             body["received_at"] = row.received_at
             recs.append(body)
-        lq = _in_range(select(lab_results).where(lab_results.c.participant_id == pid), lab_results.c.sample_date,
-                       scope, iso_date=True).order_by(lab_results.c.sample_date, lab_results.c.test_code)
-        labs = [dict(r._mapping) for r in conn.execute(lq)]
+        labs = [dict(r._mapping) for r in conn.execute(lq, pid)]
         yield ParticipantData(p, recs, labs)

@@ -31,6 +31,7 @@ from shared.study.model import Study
 NS = "http://www.cdisc.org/ns/odm/v1.3"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 NSMAP = {None: NS}
+ITEM_DATA = f"{{{NS}}}ItemData"
 FILE_NAME = "study.odm.xml"
 MDV = "MDV.1"
 AE_EVENT = "SE.AE"
@@ -44,7 +45,7 @@ ENROL_ITEMS = (("year_of_birth", "Year of birth", "integer"), ("sex", "Sex", "te
 
 def _e(parent: etree._Element | None, tag: str, attrib: dict[str, Any] | None = None,
        text: str | None = None) -> etree._Element:
-    attrs = {k: str(v) for k, v in (attrib or {}).items() if v is not None}
+    attrs = {k: v if type(v) is str else str(v) for k, v in attrib.items() if v is not None} if attrib else {}
     el = etree.Element(f"{{{NS}}}{tag}", attrs, nsmap=NSMAP) if parent is None else \
         etree.SubElement(parent, f"{{{NS}}}{tag}", attrs)
     if text is not None:
@@ -211,9 +212,9 @@ def _form(parent: etree._Element, form: str, repeat: int, values: Iterable[tuple
     fd = _e(parent, "FormData", {"FormOID": f"F.{form}", "FormRepeatKey": repeat})
     _audit(fd, **audit)
     ig = _e(fd, "ItemGroupData", {"ItemGroupOID": f"IG.{form}"})
-    for item, v in values:
+    for item, v in values:     # the innermost loop of the export: SubElement directly
         if v is not None and v != []:
-            _e(ig, "ItemData", {"ItemOID": item_oid(form, item), "Value": _value(v)})
+            etree.SubElement(ig, ITEM_DATA, {"ItemOID": f"IT.{form}.{item}", "Value": _value(v)})
 
 
 def _record_audit(rec: dict[str, Any]) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -295,40 +296,48 @@ BUILDERS: dict[str, Callable[[Study, ParticipantData], Iterable[dict[str, Any]]]
     "DM": _dm, "AE": _ae, "QS": _qs, "EX": _ex, "DS": _ds, "LB": _lb}
 
 
-def _rows(study: Study, domain: str, participants: Iterable[ParticipantData]) -> Iterator[list[str]]:
+def _rows(study: Study, domain: str, pd: ParticipantData) -> Iterator[list[str]]:
+    """The text values of one participant's rows in ``domain``, in the order of DOMAINS[domain]."""
     variables = DOMAINS[domain][1]
-    for pd in participants:
-        p = pd.participant
-        ids = {"STUDYID": study.study.id, "DOMAIN": domain,
-               "USUBJID": usubjid(study, p["participant_id"], p["site_id"])}
-        for seq, row in enumerate(BUILDERS[domain](study, pd), start=1):
-            row = {**ids, f"{domain}SEQ": seq, **row}
-            yield [_num(row.get(v.name)) if v.numeric else ("" if row.get(v.name) is None else str(row[v.name]))
-                   for v in variables]
+    p = pd.participant
+    ids = {"STUDYID": study.study.id, "DOMAIN": domain, "USUBJID": usubjid(study, p["participant_id"], p["site_id"])}
+    for seq, row in enumerate(BUILDERS[domain](study, pd), start=1):
+        row = {**ids, f"{domain}SEQ": seq, **row}
+        yield [_num(row.get(v.name)) if v.numeric else ("" if row.get(v.name) is None else str(row[v.name]))
+               for v in variables]
 
 
 def export_sdtm(conn: Connection, study: Study, out_dir: Path, *, scope: ExportScope = ALL) -> dict[str, int]:
-    """Write <domain>.csv and <domain>.xpt for DM, AE, QS, EX, DS, LB plus define.csv; rows per file."""
+    """Write <domain>.csv and <domain>.xpt for DM, AE, QS, EX, DS, LB plus define.csv; rows per file.
+
+    One pass over the participants writes every domain's CSV (measuring character widths); each CSV
+    is then streamed into its .xpt.
+    """
     out_dir.mkdir(parents=True, exist_ok=True)
     counts: dict[str, int] = {}
     widths: dict[tuple[str, str], int] = {}
+    width = {d: [1] * len(v) for d, (_l, v) in DOMAINS.items()}
+    with ExitStack() as stack:
+        writers = {}
+        for domain, (_label, variables) in DOMAINS.items():
+            fh = stack.enter_context(open(out_dir / f"{domain.lower()}.csv", "w", newline="", encoding="utf-8"))
+            writers[domain] = csv.writer(fh)
+            writers[domain].writerow([v.name for v in variables])
+            counts[f"{domain.lower()}.csv"] = 0
+        for pd in participants_with_data(conn, scope):
+            for domain in DOMAINS:
+                w, wd = writers[domain], width[domain]
+                for row in _rows(study, domain, pd):
+                    w.writerow(row)
+                    for i, value in enumerate(row):
+                        if len(value) > wd[i] or not value.isascii():
+                            wd[i] = max(wd[i], len(value.encode("utf-8")))
+                    counts[f"{domain.lower()}.csv"] += 1
     for domain, (label, variables) in DOMAINS.items():
-        width = [1] * len(variables)
-        csv_path = out_dir / f"{domain.lower()}.csv"
-        n = 0
-        with open(csv_path, "w", newline="", encoding="utf-8") as fh:
-            w = csv.writer(fh)
-            w.writerow([v.name for v in variables])
-            for row in _rows(study, domain, participants_with_data(conn, scope)):
-                w.writerow(row)
-                for i, value in enumerate(row):
-                    width[i] = max(width[i], len(value.encode("utf-8")))
-                n += 1
-        counts[csv_path.name] = n
-        xvars = [XportVariable(v.name, v.label, v.numeric, 8 if v.numeric else min(200, width[i]))
+        xvars = [XportVariable(v.name, v.label, v.numeric, 8 if v.numeric else min(200, width[domain][i]))
                  for i, v in enumerate(variables)]
         widths.update({(domain, v.name): x.length for v, x in zip(variables, xvars, strict=True)})
-        with open(csv_path, newline="", encoding="utf-8") as fh, \
+        with open(out_dir / f"{domain.lower()}.csv", newline="", encoding="utf-8") as fh, \
                 XportWriter(out_dir / f"{domain.lower()}.xpt", domain, label, xvars) as xpt:
             reader = csv.reader(fh)
             next(reader)

@@ -14,6 +14,7 @@ import struct
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -53,6 +54,14 @@ def ibm_double(value: float | None) -> bytes:
     return bytes([sign | (exp16 + 64)]) + fraction.to_bytes(7, "big")
 
 
+@lru_cache(maxsize=65536)
+def _number_bytes(value: str | float | None) -> bytes:
+    """ibm_double of a number given as text ('' = missing) or float; cached: SDTM numbers repeat a lot."""
+    if isinstance(value, str):
+        return ibm_double(float(value) if value else None)
+    return ibm_double(value)
+
+
 def _text(value: str, width: int, what: str) -> bytes:
     raw = value.encode("utf-8")
     if len(raw) > width:
@@ -82,6 +91,7 @@ class XportWriter:
         if len(dataset) > 8:
             raise XportLimit(f"dataset name {dataset!r} is longer than 8 characters")
         self.path, self.dataset, self.label, self.variables = path, dataset, label, list(variables)
+        self._layout = [(v.numeric, v.length, v.name) for v in self.variables]
         self._fh: BinaryIO | None = None
         self._written = 0
         self.rows = 0
@@ -105,16 +115,20 @@ class XportWriter:
         return self
 
     def write(self, row: Sequence[Any]) -> None:
-        """Write one observation: floats/ints/None for numeric columns, str/None for character ones."""
+        """Write one observation: floats/ints/None/'' for numeric columns, str/None for character ones."""
         assert self._fh is not None
-        out = bytearray()
-        for var, value in zip(self.variables, row, strict=True):
-            if var.numeric:
-                out += ibm_double(None if value is None or value == "" else float(value))
+        out = []
+        for (numeric, width, name), value in zip(self._layout, row, strict=True):
+            if numeric:
+                out.append(_number_bytes(value if value is None or isinstance(value, str) else float(value)))
             else:
-                out += _text("" if value is None else str(value), var.length, f"{self.dataset}.{var.name}")
-        self._fh.write(out)
-        self._written += len(out)
+                raw = b"" if value is None else str(value).encode("utf-8")
+                if len(raw) > width:
+                    raise XportLimit(f"{self.dataset}.{name}: {value!r} is longer than {width} bytes")
+                out.append(raw.ljust(width, b" "))
+        data = b"".join(out)
+        self._fh.write(data)
+        self._written += len(data)
         self.rows += 1
 
     def write_all(self, rows: Iterable[Sequence[Any]]) -> int:
