@@ -484,7 +484,7 @@
         <translation>较上次访视好转</translation>
     </message>
     <message>
-        <location filename="../nurse/sync.py" line="+244" />
+        <location filename="../nurse/sync.py" line="+261" />
         <source>Enrolment</source>
         <translation>入组</translation>
     </message>
@@ -517,7 +517,7 @@
 <context>
     <name>NurseHome</name>
     <message>
-        <location filename="../nurse/home.py" line="+99" />
+        <location filename="../nurse/home.py" line="+100" />
         <source>Nurse mode</source>
         <translation>护士模式</translation>
     </message>
@@ -532,7 +532,12 @@
         <translation>退出登录</translation>
     </message>
     <message>
-        <location line="+10" />
+        <location line="+3" />
+        <source>Kiosk for a participant</source>
+        <translation>交给受试者使用</translation>
+    </message>
+    <message>
+        <location line="+11" />
         <source>Overview</source>
         <translation>概览</translation>
     </message>
@@ -946,7 +951,7 @@ Allocated arm: {1}</source>
 <context>
     <name>SyncPage</name>
     <message>
-        <location filename="../nurse/sync.py" line="-178" />
+        <location filename="../nurse/sync.py" line="-174" />
         <source>Sync with the server</source>
         <translation>与服务器同步</translation>
     </message>
@@ -987,12 +992,12 @@ Allocated arm: {1}</source>
     </message>
     <message>
         <location line="+11" />
-        <location line="+118" />
+        <location line="+114" />
         <source>Sync now</source>
         <translation>立即同步</translation>
     </message>
     <message>
-        <location line="-108" />
+        <location line="-104" />
         <source>Records that need attention (they stay on this station):</source>
         <translation>需要处理的记录（仍保存在本工作站）：</translation>
     </message>
@@ -1012,7 +1017,7 @@ Allocated arm: {1}</source>
         <translation>尚未注册：目前无法发送任何数据。</translation>
     </message>
     <message>
-        <location line="+26" />
+        <location line="+22" />
         <source>Enter the server address and the enrolment code.</source>
         <translation>请输入服务器地址和注册码。</translation>
     </message>

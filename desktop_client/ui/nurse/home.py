@@ -65,6 +65,7 @@ class NurseHome(QWidget):
 
     signed_out = Signal()
     locked = Signal()
+    kiosk_requested = Signal()   # back to the staff screen that hands the kiosk to a participant
 
     def __init__(self, station: Station, session: StaffSession, parent: QWidget | None = None, *,
                  sync_settings: SyncSettings | None = None, idle_timeout_ms: int | None = None) -> None:
@@ -107,6 +108,10 @@ class NurseHome(QWidget):
         self.sign_out_button = QPushButton(self.tr("Sign out"))
         set_role(self.sign_out_button, "secondary", "kind")
         self.sign_out_button.clicked.connect(self.sign_out)
+        self.kiosk_button = QPushButton(self.tr("Kiosk for a participant"))
+        set_role(self.kiosk_button, "secondary", "kind")
+        self.kiosk_button.clicked.connect(self.kiosk_requested.emit)
+        header.addWidget(self.kiosk_button)
         header.addWidget(self.lock_button)
         header.addWidget(self.sign_out_button)
         v.addLayout(header)
@@ -194,6 +199,7 @@ class NurseHome(QWidget):
         """While a sync runs, stay on the Sync screen: nothing else writes to the station meanwhile."""
         self.nav.setEnabled(not busy)
         self.sign_out_button.setEnabled(not busy)
+        self.kiosk_button.setEnabled(not busy)
         if not busy and self._language != language():
             QTimer.singleShot(0, self._rebuild_for_language)
 

@@ -50,14 +50,35 @@ class Worker(QObject):
             self.done.emit()
 
 
-def start_worker(owner: QObject, job: Callable[[Callable[[Any], None]], Any]) -> tuple[QThread, Worker]:
-    """Start ``job(progress)`` in a new QThread owned by ``owner``; the thread ends when the job does."""
-    thread = QThread(owner)
+class _Keeper(QObject):
+    """Holds a worker thread until it has ended, on the UI thread (freeing a QThread from itself crashes).
+
+    Parented to the application, so closing the screen mid-sync never destroys a running thread; signals to
+    a screen that is gone are dropped, and the sync itself finishes (it is safe to stop at any byte).
+    """
+
+    def __init__(self, thread: QThread, worker: Worker) -> None:
+        super().__init__(QCoreApplication.instance())
+        self._thread: QThread | None = thread
+        self._worker: Worker | None = worker
+        thread.finished.connect(self.release)   # queued: this object lives on the UI thread
+
+    @Slot()
+    def release(self) -> None:
+        if self._thread is not None:
+            self._thread.wait()
+        self._thread = self._worker = None
+        self.deleteLater()
+
+
+def start_worker(job: Callable[[Callable[[Any], None]], Any]) -> tuple[QThread, Worker]:
+    """Start ``job(progress)`` in a new QThread; the thread ends (and is freed) when the job does."""
+    thread = QThread()
     worker = Worker(job)
     worker.moveToThread(thread)
     thread.started.connect(worker.run)
     worker.done.connect(thread.quit)
-    thread.finished.connect(worker.deleteLater)
+    _Keeper(thread, worker)
     thread.start()
     return thread, worker
 
@@ -151,11 +172,7 @@ class SyncPage(QWidget):
         self.busy_changed.emit(thread is not None)
 
     def _finished(self) -> None:
-        thread = self._thread
         self._set_busy(None, None)
-        if thread is not None:
-            thread.wait()
-            thread.deleteLater()
         self.refresh()
 
     # ---- enrolment ---------------------------------------------------------------------------
@@ -173,7 +190,7 @@ class SyncPage(QWidget):
                 engine.close()
 
         self.enrol_message.clear_message()
-        thread, worker = start_worker(self, job)
+        thread, worker = start_worker(job)
         worker.succeeded.connect(self._enrolled)
         worker.failed.connect(lambda text: self.enrol_message.problem(self.tr("Enrolment did not work:") + " "
                                                                       + text))
@@ -201,7 +218,7 @@ class SyncPage(QWidget):
 
         self.message.clear_message()
         self.progress.setRange(0, 0)   # busy until the first batch is answered
-        thread, worker = start_worker(self, job)
+        thread, worker = start_worker(job)
         worker.progress.connect(self._progress)
         worker.succeeded.connect(self._synced)
         worker.failed.connect(self._sync_failed)
