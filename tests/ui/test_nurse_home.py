@@ -125,3 +125,23 @@ def test_every_nurse_screen_renders_to_png(qtbot, language, station, code: str) 
     assert all(p.stat().st_size > 20_000 for p in written)
     if code == "zh":
         assert home.sign_in.button.text() == "登录"
+
+
+def test_the_shell_opens_nurse_mode_and_sign_out_returns_to_the_locked_start_screen(qtbot, language,
+                                                                                    station) -> None:
+    from desktop_client.services.staff import sign_in
+    from desktop_client.ui.main_window import MainWindow, ShellConfig
+
+    add_staff(station, "nurse.a")
+    window = MainWindow(station, ShellConfig(language="en"), language)
+    qtbot.addWidget(window)
+    window.show()
+    window.staff_session = sign_in(station, "nurse.a", STAFF_PASSWORD)
+    window.open_nurse_mode()
+    home = window.current_screen()
+    assert isinstance(home, NurseHome) and home.ctx.actor == "staff:nurse.a"
+    click(qtbot, home.kiosk_button)
+    assert type(window.current_screen()).__name__ == "KioskSetupScreen"
+    window.open_nurse_mode()
+    click(qtbot, window.current_screen().sign_out_button)
+    assert type(window.current_screen()).__name__ == "StartScreen" and window.staff_session is None
