@@ -70,7 +70,7 @@ class _FirstPaint(QObject):
             watched.removeEventFilter(self)
             print("start-screen-shown", flush=True)
             if self._quit:
-                QTimer.singleShot(0, QApplication.instance().quit)
+                QTimer.singleShot(0, lambda: QApplication.exit(0))  # quit() would ask the kiosk window
         return False
 
 
