@@ -36,7 +36,8 @@ def main(argv: list[str] | None = None) -> int:
         report = crash_campaign(data, PASSPHRASE, kills=args.kills, seed=args.seed, max_delay=args.max_delay,
                                 log=sys.stdout)
     print(f"crash campaign (seed {args.seed}): {report.kills} SIGKILLs, {report.kills_during_save} inside a "
-          f"save, {report.confirmed_saves} confirmed saves, {report.rows_at_end} rows at the end, "
+          f"save, {report.kills_during_reopen} while closing/reopening,"
+          f" {report.confirmed_saves} confirmed saves, {report.rows_at_end} rows at the end, "
           f"{report.seconds:.1f} s ({1000 * report.seconds / max(report.kills, 1):.0f} ms per kill)")
     for problem in report.problems:
         print(f"  PROBLEM: {problem}")

@@ -67,6 +67,12 @@ def _worker(data_dir: Path, data_key: bytes, seed: int) -> None:
     for n in range(MAX_SAVES_PER_WORKER):
         pid = rng.choice(PARTICIPANTS)
         roll = rng.random()
+        if roll > 0.97:  # staff close and reopen the station: closing checkpoints the WAL into the file
+            _say("reopen")
+            store.close()
+            store = open_store(data_dir, data_key=data_key)
+            station = Station(store=store, study=default_study())
+            continue
         _say("begin")
         if roll < 0.15 and mine:
             rec = recording.correct_record(station, rng.choice(mine), data={"activity": rng.randint(0, 100)},
@@ -125,6 +131,7 @@ class CampaignReport:
 
     kills: int = 0
     kills_during_save: int = 0
+    kills_during_reopen: int = 0
     confirmed_saves: int = 0
     rows_at_end: int = 0
     seconds: float = 0.0
@@ -207,6 +214,7 @@ def crash_campaign(data_dir: Path, passphrase: str, *, kills: int, seed: int, ma
                 report.problems.append(f"worker ended with {line.split()[2]}, not by SIGKILL")
             report.kills += 1
             report.kills_during_save += last == "begin"
+            report.kills_during_reopen += last == "reopen"
             found = check_station(data_dir, data_key, confirmed)
             report.problems += [f"after kill {report.kills}: {p}" for p in found]
             if log is not None and report.kills % 50 == 0:
