@@ -307,41 +307,59 @@ def _rows(study: Study, domain: str, pd: ParticipantData) -> Iterator[list[str]]
                for v in variables]
 
 
+def char_lengths(study: Study) -> dict[str, int]:
+    """Declared byte lengths of the character variables (define.csv and the .xpt use them).
+
+    Fixed up front so CSV and XPT are written in one pass; a longer value is refused (XportLimit), never cut.
+    Lengths that depend on the study (ids, visit labels, arm and treatment names) are taken from the study file.
+    """
+    site = max(len(s.id) for s in study.sites)
+    lengths = {"STUDYID": len(study.study.id), "DOMAIN": 2, "USUBJID": len(study.study.id) + site + 8,
+               "SUBJID": 6, "SITEID": site, "BRTHDTC": 4, "AGEU": 5, "SEX": 1, "ARMCD": 20, "ACTARMCD": 20,
+               "ARM": max(len(a.name) for a in study.arms), "COUNTRY": 3, "AETERM": 200, "AEDECOD": 200,
+               "AESEV": 8, "AETOXGR": 1, "AEREL": 16, "AEACN": 16, "AEOUT": 32, "QSTESTCD": 8, "QSTEST": 40,
+               "QSCAT": 20, "QSORRES": 20, "QSSTRESC": 20, "QSORRESU": 4, "QSSTRESU": 4, "QSDTC": 32,
+               "VISIT": max(len(v.label.encode()) for v in study.visits), "EXDOSU": 8, "EXDOSFRQ": 8,
+               "EXTRT": max(len(t.name) for a in study.arms for t in a.treatments), "EXROUTE": 16, "EXADJ": 20,
+               "DSTERM": 40, "DSDECOD": 40, "DSCAT": 20, "LBTESTCD": 8, "LBTEST": 40, "LBCAT": 20, "LBORRES": 20,
+               "LBSTRESC": 20, "LBORRESU": 8, "LBSTRESU": 8}
+    lengths["ACTARM"] = lengths["ARM"]
+    for name in ("AESPID", "QSSPID", "EXSPID"):
+        lengths[name] = 36
+    return lengths
+
+
+def _length(lengths: dict[str, int], var: Var) -> int:
+    if var.numeric:
+        return 8
+    return lengths.get(var.name, 10 if var.name.endswith("DTC") else 40)
+
+
 def export_sdtm(conn: Connection, study: Study, out_dir: Path, *, scope: ExportScope = ALL) -> dict[str, int]:
     """Write <domain>.csv and <domain>.xpt for DM, AE, QS, EX, DS, LB plus define.csv; rows per file.
 
-    One pass over the participants writes every domain's CSV (measuring character widths); each CSV
-    is then streamed into its .xpt.
+    One pass over the participants writes every domain's CSV and XPT row by row, from the same values.
     """
     out_dir.mkdir(parents=True, exist_ok=True)
     counts: dict[str, int] = {}
-    widths: dict[tuple[str, str], int] = {}
-    width = {d: [1] * len(v) for d, (_l, v) in DOMAINS.items()}
+    lengths = char_lengths(study)
+    widths = {(d, v.name): _length(lengths, v) for d, (_l, variables) in DOMAINS.items() for v in variables}
     with ExitStack() as stack:
         writers = {}
-        for domain, (_label, variables) in DOMAINS.items():
+        for domain, (label, variables) in DOMAINS.items():
             fh = stack.enter_context(open(out_dir / f"{domain.lower()}.csv", "w", newline="", encoding="utf-8"))
-            writers[domain] = csv.writer(fh)
-            writers[domain].writerow([v.name for v in variables])
-            counts[f"{domain.lower()}.csv"] = 0
+            xpt = stack.enter_context(XportWriter(out_dir / f"{domain.lower()}.xpt", domain, label, [
+                XportVariable(v.name, v.label, v.numeric, widths[(domain, v.name)]) for v in variables]))
+            writers[domain] = (csv.writer(fh), xpt)
+            writers[domain][0].writerow([v.name for v in variables])
         for pd in participants_with_data(conn, scope):
             for domain in DOMAINS:
-                w, wd = writers[domain], width[domain]
+                w, xpt = writers[domain]
                 for row in _rows(study, domain, pd):
                     w.writerow(row)
-                    for i, value in enumerate(row):
-                        if len(value) > wd[i] or not value.isascii():
-                            wd[i] = max(wd[i], len(value.encode("utf-8")))
-                    counts[f"{domain.lower()}.csv"] += 1
-    for domain, (label, variables) in DOMAINS.items():
-        xvars = [XportVariable(v.name, v.label, v.numeric, 8 if v.numeric else min(200, width[domain][i]))
-                 for i, v in enumerate(variables)]
-        widths.update({(domain, v.name): x.length for v, x in zip(variables, xvars, strict=True)})
-        with open(out_dir / f"{domain.lower()}.csv", newline="", encoding="utf-8") as fh, \
-                XportWriter(out_dir / f"{domain.lower()}.xpt", domain, label, xvars) as xpt:
-            reader = csv.reader(fh)
-            next(reader)
-            counts[f"{domain.lower()}.xpt"] = xpt.write_all(reader)
+                    xpt.write(row)
+        for domain, (_w, xpt) in writers.items():
+            counts[f"{domain.lower()}.csv"] = counts[f"{domain.lower()}.xpt"] = xpt.rows
     with open(out_dir / "define.csv", "w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
         w.writerow(["dataset", "dataset_label", "variable", "label", "type", "length", "controlled_terms_or_format",
