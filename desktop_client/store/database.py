@@ -140,7 +140,7 @@ class Store:
 
 
 def _configure(conn: Any, data_key: bytes, path: Path) -> None:
-    """Key the connection, prove the key reads the file, then set durability. Writes nothing."""
+    """Key the connection and prove the key reads the file; in-memory temp storage. Writes nothing."""
     conn.execute("PRAGMA cipher_log_level = NONE")
     conn.execute(f"PRAGMA key = \"x'{data_key.hex()}'\"")
     # Pin the SQLCipher 4 file format so a future SQLCipher with other defaults still reads our files.
