@@ -135,7 +135,7 @@ def test_a_participant_answers_changes_one_answer_and_submits_and_exactly_that_i
 
 def test_a_refused_submit_names_each_unanswered_item_saves_nothing_and_keeps_the_answers(
         qtbot: Any, make_window: Any, kiosk_station: KioskStation) -> None:
-    window = make_window()
+    window = make_window(thank_you_s=0.5)
     pid = kiosk_station.by_arm["IL2"]
     start_session(qtbot, window, pid, VISIT)
     view = window.session_view
@@ -165,6 +165,9 @@ def test_a_refused_submit_names_each_unanswered_item_saves_nothing_and_keeps_the
     saved = saved_data(kiosk_station, pid)
     assert saved["patient_global_vas"]["data"] == {"activity": 0}
     assert saved["esspri"]["data"] == {"dryness": 6, "fatigue": 4, "pain": 0}
+    # Nobody touches Finish: the thank-you screen goes back to the locked start screen by itself.
+    qtbot.waitUntil(lambda: window.current_screen() is window.start, timeout=3000)
+    assert window.session_view is None and window.staff_session is None
 
 
 def test_saved_is_shown_only_after_the_store_service_returned(qtbot: Any, make_window: Any,
