@@ -122,10 +122,13 @@ class Store:
         with self._lock:
             try:
                 return list(self.db.query(sql, params))
-            except sqlcipher3.DatabaseError as exc:
-                if isinstance(exc, sqlcipher3.OperationalError) and "no such" in str(exc):
+            except sqlcipher3.OperationalError as exc:
+                if "no such" in str(exc):
                     raise  # a programming error (unknown table/column), not a damaged file
-                raise StoreUnreadable(f"The station database {self.path} could not be read ({exc}). Restore it "
+                raise StoreUnreadable(f"The station database {self.path} could not be read ({exc}). Try again; "
+                                      "if it happens again, ask IT to check the station's disk.") from None
+            except sqlcipher3.DatabaseError as exc:  # SQLITE_CORRUPT / SQLITE_NOTADB: the file itself is damaged
+                raise StoreUnreadable(f"The station database {self.path} is damaged ({exc}). Restore station.db "
                                       "from the backup; nothing was changed.") from None
 
     def check_integrity(self) -> list[str]:
