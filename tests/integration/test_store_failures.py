@@ -111,6 +111,22 @@ def test_a_truncated_file_is_refused_never_replaced_by_an_empty_station(station_
     _assert_all_there(station_dir, saved)
 
 
+def test_a_flipped_byte_anywhere_in_the_file_is_caught_by_the_page_hmac(station_dir: Path) -> None:
+    saved = _save_some(station_dir, 40)
+    db = station_dir / "station.db"
+    backup = db.read_bytes()
+    damaged = bytearray(backup)
+    damaged[len(backup) // 2] ^= 0x01
+    db.write_bytes(bytes(damaged))
+
+    with pytest.raises(StoreUnreadable, match=r"damaged.*[Rr]estore station.db"):
+        open_store(station_dir, PASSPHRASE)
+
+    assert db.read_bytes() == bytes(damaged)
+    db.write_bytes(backup)
+    _assert_all_there(station_dir, saved)
+
+
 def test_a_file_from_a_newer_trialpro_is_refused_and_left_alone(station_dir: Path) -> None:
     saved = _save_some(station_dir, 2)
     store = open_store(station_dir, PASSPHRASE)
