@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QKeyEvent
-from PySide6.QtWidgets import QLabel, QMainWindow, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QMainWindow, QStackedWidget, QVBoxLayout, QWidget
 
 from desktop_client.services.staff import StaffSession
 from desktop_client.services.station import Station
@@ -249,9 +249,7 @@ class _Notice(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.text = QLabel(self)
-        self.text.setWordWrap(True)
-        theme.set_role(self.text, "heading")
+        self.text = theme.label(self, "heading", wrap=True)
         self.back = KeyButton(self)
         box = QVBoxLayout(self)
         box.setContentsMargins(60, 60, 60, 60)

@@ -8,7 +8,7 @@ white with dark-blue buttons (contrast above 7:1, WCAG AAA).
 from __future__ import annotations
 
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QLabel, QWidget
 
 FONT_FAMILIES = ["Noto Sans CJK SC", "Noto Sans", "DejaVu Sans"]
 BODY_PT = 20
@@ -76,6 +76,18 @@ def set_role(widget: object, role: str, name: str = "role") -> None:
     style = widget.style()  # type: ignore[attr-defined]
     style.unpolish(widget)
     style.polish(widget)
+
+
+def label(parent: QWidget, role: str | None = None, *, wrap: bool = False, hidden: bool = False,
+          text: str = "") -> QLabel:
+    """A label tagged for the style sheet (``role``: title, heading, question, note, problem, saved)."""
+    widget = QLabel(text, parent)
+    widget.setWordWrap(wrap)
+    if role is not None:
+        set_role(widget, role)
+    if hidden:
+        widget.hide()
+    return widget
 
 
 def show_wrapped(label: object, text: str, width: int) -> None:

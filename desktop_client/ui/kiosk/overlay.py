@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QObject, Qt
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QVBoxLayout, QWidget
 
 from desktop_client.ui import theme
 from desktop_client.ui.widgets.choices import KeyButton
@@ -27,11 +27,8 @@ class Overlay(QWidget):
         self.setStyleSheet("QWidget#overlay { background: rgba(0, 0, 0, 235); }")
         self.card = QFrame(self)
         theme.set_role(self.card, "overlay")
-        self.title = QLabel(self.card)
-        theme.set_role(self.title, "heading")
-        self.title.setWordWrap(True)
-        self.message = QLabel(self.card)
-        self.message.setWordWrap(True)
+        self.title = theme.label(self.card, "heading", wrap=True)
+        self.message = theme.label(self.card, wrap=True)
         self.primary = KeyButton(self.card)
         self.primary.setObjectName("overlay-primary")
         self.secondary = KeyButton(self.card)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QScrollArea, QVBoxLayout, QWidget
 
 from desktop_client.ui import theme
 from desktop_client.ui.i18n import Language
@@ -41,14 +41,9 @@ class _ItemBlock(QWidget):
     def __init__(self, item: Item, language: Language, parent: QWidget) -> None:
         super().__init__(parent)
         self.item = item
-        self.question = QLabel(self)
-        self.question.setWordWrap(True)
-        theme.set_role(self.question, "question")
+        self.question = theme.label(self, "question", wrap=True)
         self.widget = answer_widget(item, language, self)
-        self.problem = QLabel(self)
-        self.problem.setWordWrap(True)
-        theme.set_role(self.problem, "problem")
-        self.problem.hide()
+        self.problem = theme.label(self, "problem", wrap=True, hidden=True)
         box = QVBoxLayout(self)
         box.setContentsMargins(0, 0, 0, 0)
         box.setSpacing(14)
@@ -82,9 +77,7 @@ class QuestionPage(QScrollArea):
         self.setWidgetResizable(True)
         self.setFrameShape(QScrollArea.Shape.NoFrame)
         body = QWidget(self)
-        self.instructions = QLabel(body)
-        self.instructions.setWordWrap(True)
-        theme.set_role(self.instructions, "note")
+        self.instructions = theme.label(body, "note", wrap=True)
         self.main = _ItemBlock(question.item, language, body)
         self.follow = _ItemBlock(question.follow_up, language, body) if question.follow_up else None
         box = QVBoxLayout(body)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QStackedWidget, QVBoxLayout, QWidget
 
 from desktop_client.services import recording
 from desktop_client.services.station import Station
@@ -35,13 +35,11 @@ class ThankYouScreen(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.saved = QLabel(self)
-        theme.set_role(self.saved, "saved")
+        self.saved = theme.label(self, "saved")
         self.saved.setObjectName("saved")
         self.saved.setWordWrap(True)
         self.saved.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.next_step = QLabel(self)
-        self.next_step.setWordWrap(True)
+        self.next_step = theme.label(self, wrap=True)
         self.next_step.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.done = KeyButton(self)
         self.done.setObjectName("finish")
@@ -80,11 +78,8 @@ class KioskSessionView(QWidget):
         self._editing_from_review = False
         self.saving = False
 
-        self.title = QLabel(self)
-        theme.set_role(self.title, "heading")
-        self.title.setWordWrap(True)
-        self.progress = QLabel(self)
-        theme.set_role(self.progress, "note")
+        self.title = theme.label(self, "heading", wrap=True)
+        self.progress = theme.label(self, "note")
         self.language_button = KeyButton(self)
         self.language_button.setObjectName("language")
         theme.set_role(self.language_button, "secondary", "kind")

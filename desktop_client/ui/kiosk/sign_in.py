@@ -22,8 +22,7 @@ class StaffSignInScreen(QWidget):
     def __init__(self, station: Station, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._station = station
-        self.heading = QLabel(self)
-        theme.set_role(self.heading, "heading")
+        self.heading = theme.label(self, "heading")
         self.username = QLineEdit(self)
         self.username.setObjectName("username")
         self.password = QLineEdit(self)
@@ -33,10 +32,7 @@ class StaffSignInScreen(QWidget):
         self.password.returnPressed.connect(self.sign_in)
         self.username_label = QLabel(self)
         self.password_label = QLabel(self)
-        self.problem = QLabel(self)
-        self.problem.setWordWrap(True)
-        theme.set_role(self.problem, "problem")
-        self.problem.hide()
+        self.problem = theme.label(self, "problem", wrap=True, hidden=True)
         self.submit = KeyButton(self)
         self.submit.setObjectName("sign-in")
         self.submit.clicked.connect(self.sign_in)

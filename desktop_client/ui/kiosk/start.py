@@ -20,8 +20,7 @@ class StartScreen(QWidget):
         super().__init__(parent)
         self._study = study
         self._language = language
-        self.heading = QLabel(self)
-        theme.set_role(self.heading, "title")
+        self.heading = theme.label(self, "title")
         self.heading.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.heading.setWordWrap(True)
         self.study_title = QLabel(self)
