@@ -91,3 +91,23 @@ def offline_station(data_dir: Path, arms: tuple[str, ...] = ("IL2RAPA", "RAPA", 
             conn.execute("INSERT INTO allocation (list_id, number, arm) VALUES ('list-offline-test', ?, ?)",
                          (number, arms[(number - 1) % len(arms)]))
     return station
+
+
+def record_symptom_checklist(station: Station, participant_id: str, visit_id: str,
+                             present: dict[str, str]) -> dict:
+    """A participant's symptom checklist as the kiosk saves it: every symptom of their arm answered,
+    ``present`` mapping the reported ones to a severity (mild, moderate, severe)."""
+    from desktop_client.services import recording
+    from shared.instruments import get_instrument
+
+    arm = station.study.arm(station.participant_arm(participant_id) or "")
+    inst = get_instrument("symptom_checklist")
+    answers: dict[str, object] = {}
+    for item in inst.items_for(arm.drugs):
+        if item.id.endswith("_present"):
+            symptom = item.id.removesuffix("_present")
+            answers[item.id] = symptom in present
+            if symptom in present:
+                answers[f"{symptom}_severity"] = present[symptom]
+    return recording.record_instrument(station, participant_id=participant_id, visit_id=visit_id,
+                                       instrument_id=inst.id, answers=answers, entered_by="participant")

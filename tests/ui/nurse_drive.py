@@ -10,15 +10,15 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
-from desktop_client.services import recording
 from desktop_client.services.staff import sign_in
 from desktop_client.services.station import Station
 from desktop_client.ui.i18n import Language
 from desktop_client.ui.nurse.home import NurseHome
 from desktop_client.ui.nurse.screening import ScreeningPage
 from desktop_client.ui.theme import apply_theme
-from shared.instruments import get_instrument
-from tests.factories import STAFF_PASSWORD, add_staff
+from tests.factories import STAFF_PASSWORD, add_staff, record_symptom_checklist
+
+record_checklist = record_symptom_checklist
 
 SCREENS = Path(__file__).resolve().parents[2] / "artifacts" / "screens"
 
@@ -80,18 +80,3 @@ def enrol_through_screen(qtbot: Any, home: NurseHome, **kwargs: Any) -> str:
     with qtbot.waitSignal(page.enrolled, timeout=5000) as signal:
         click(qtbot, page.enrol_button)
     return signal.args[0]
-
-
-def record_checklist(station: Station, pid: str, visit: str, present: dict[str, str]) -> dict[str, Any]:
-    """What the participant answered on the kiosk's symptom checklist (every asked symptom answered)."""
-    arm = station.study.arm(station.participant_arm(pid) or "")
-    inst = get_instrument("symptom_checklist")
-    answers: dict[str, Any] = {}
-    for item in inst.items_for(arm.drugs):
-        if item.id.endswith("_present"):
-            sid = item.id.removesuffix("_present")
-            answers[item.id] = sid in present
-            if sid in present:
-                answers[f"{sid}_severity"] = present[sid]
-    return recording.record_instrument(station, participant_id=pid, visit_id=visit, instrument_id=inst.id,
-                                       answers=answers, entered_by="participant")

@@ -32,6 +32,19 @@ def _choose(combo, code: str) -> None:
     combo.setCurrentIndex(combo.findData(code))
 
 
+def _new_report(home, pid: str, term: str, grade: int, causality: str, action: str, outcome: str):
+    """The AE screen for ``pid`` with a new report filled in (same causality and action for both drugs)."""
+    form = home.go("adverse_events")
+    form.participant.select(pid)
+    form.term.setText(term)
+    form.grade_buttons[grade].click()
+    for drug in ("il2", "rapamycin"):
+        _choose(form.causality[drug], causality)
+        _choose(form.action[drug], action)
+    _choose(form.outcome, outcome)
+    return form
+
+
 def test_a_worse_symptom_is_highlighted_and_opens_a_prefilled_adverse_event(qtbot, language, station) -> None:
     pid = enrol_participant(station)
     record_checklist(station, pid, "week2", {"rash": "mild", "arthralgia": "moderate"})
@@ -71,14 +84,7 @@ def test_a_serious_adverse_event_shows_the_24h_banner_and_is_sent_first(qtbot, l
     pid = enrol_participant(station)
     record_checklist(station, pid, "week2", {"fever": "mild"})
     home = open_home(qtbot, station)
-    form = home.go("adverse_events")
-    form.participant.select(pid)
-    form.term.setText("Pneumonia")
-    form.grade_buttons[5].click()
-    for drug in ("il2", "rapamycin"):
-        _choose(form.causality[drug], "unlikely")
-        _choose(form.action[drug], "withdrawn")
-    _choose(form.outcome, "fatal")
+    form = _new_report(home, pid, "Pneumonia", 5, "unlikely", "withdrawn", "fatal")
     form.criteria["hospitalisation"].click()
     assert not form.banner.isHidden() and "within 24 hours" in form.banner.text()
     assert form.serious_state.text() == "Serious: YES"
@@ -99,14 +105,7 @@ def test_a_serious_adverse_event_shows_the_24h_banner_and_is_sent_first(qtbot, l
 def test_a_correction_asks_for_a_reason_and_the_audit_keeps_the_old_value(qtbot, language, station) -> None:
     pid = enrol_participant(station)
     home = open_home(qtbot, station, username="nurse.b")
-    form = home.go("adverse_events")
-    form.participant.select(pid)
-    form.term.setText("Headache")
-    form.grade_buttons[1].click()
-    for drug in ("il2", "rapamycin"):
-        _choose(form.causality[drug], "possible")
-        _choose(form.action[drug], "none")
-    _choose(form.outcome, "recovered")
+    form = _new_report(home, pid, "Headache", 1, "possible", "none", "recovered")
     click(qtbot, form.save_button)
     (saved,) = store_records.records_of(station.store, pid, kind="adverse_event")
 

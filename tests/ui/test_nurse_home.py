@@ -145,3 +145,14 @@ def test_the_shell_opens_nurse_mode_and_sign_out_returns_to_the_locked_start_scr
     window.open_nurse_mode()
     click(qtbot, window.current_screen().sign_out_button)
     assert type(window.current_screen()).__name__ == "StartScreen" and window.staff_session is None
+
+
+def test_switching_the_language_rebuilds_the_screens_in_chinese(qtbot, language, station) -> None:
+    home = open_home(qtbot, station)
+    page_before = home.go("adverse_events")
+    assert home.nav.item(0).text() == "Overview"
+    language.set("zh")
+    qtbot.waitUntil(lambda: home.nav.item(0).text() == "概览", timeout=3000)
+    assert home.pages.currentWidget() is not page_before and home.pages.currentWidget() is home.adverse_events
+    assert home.adverse_events.grade_buttons[3].text() == "3级"
+    assert home.who.text() == "已登录：Nurse A（nurse.a）"

@@ -14,8 +14,7 @@ from desktop_client.services.adverse_events import AdverseEventEntry
 from desktop_client.store import outbox
 from desktop_client.store import records as store_records
 from shared.errors import RecordInvalid
-from shared.instruments import get_instrument
-from tests.factories import enrol_participant, offline_station
+from tests.factories import enrol_participant, offline_station, record_symptom_checklist
 
 ACTOR = "staff:nurse.a"
 
@@ -33,20 +32,6 @@ def _ae(**overrides) -> AdverseEventEntry:
                 action={"il2": "none", "rapamycin": "none"}, outcome="recovering")
     base.update(overrides)
     return AdverseEventEntry(**base)
-
-
-def _checklist(station, pid: str, visit: str, present: dict[str, str]) -> dict:
-    arm = station.study.arm(station.participant_arm(pid))
-    inst = get_instrument("symptom_checklist")
-    answers = {}
-    for item in inst.items_for(arm.drugs):
-        if item.id.endswith("_present"):
-            sid = item.id.removesuffix("_present")
-            answers[item.id] = sid in present
-            if sid in present:
-                answers[f"{sid}_severity"] = present[sid]
-    return recording.record_instrument(station, participant_id=pid, visit_id=visit, instrument_id=inst.id,
-                                       answers=answers, entered_by="participant")
 
 
 # ---- adverse events -----------------------------------------------------------------------------
@@ -139,8 +124,8 @@ def test_essdai_total_is_level_times_weight_summed_and_a_second_entry_is_a_corre
 
 def test_symptom_review_marks_new_and_worse_symptoms_since_the_previous_checklist(station) -> None:
     pid = enrol_participant(station)   # IL2RAPA: every symptom is asked
-    _checklist(station, pid, "week2", {"rash": "moderate", "arthralgia": "moderate", "fever": "severe"})
-    _checklist(station, pid, "week4", {"rash": "severe", "arthralgia": "moderate", "fever": "mild",
+    record_symptom_checklist(station, pid, "week2", {"rash": "moderate", "arthralgia": "moderate", "fever": "severe"})
+    record_symptom_checklist(station, pid, "week4", {"rash": "severe", "arthralgia": "moderate", "fever": "mild",
                                        "diarrhoea": "mild"})
     rows = {r.symptom_id: r for r in symptom_review.review(station, pid, "week4")}
     assert {k: (r.change, r.previous_severity) for k, r in rows.items()} == {

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
     QHBoxLayout,
@@ -241,8 +242,14 @@ class NurseHome(QWidget):
             QTimer.singleShot(0, self._rebuild_for_language)
         super().changeEvent(event)
 
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._language != language():   # the language changed while this screen was hidden
+            QTimer.singleShot(0, self._rebuild_for_language)
+
     def _rebuild_for_language(self) -> None:
-        if self._language == language() or self.sync.busy:
+        """Build the screens again in the new language (only while shown: a hidden one waits for showEvent)."""
+        if self._language == language() or self.sync.busy or not self.isVisible():
             return
         page = PAGES[max(self.nav.currentRow(), 0)]
         locked = self.is_locked
