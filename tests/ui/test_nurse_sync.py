@@ -17,6 +17,7 @@ from desktop_client.store import outbox
 from desktop_client.store import station as settings
 from server.storage.tables import participants, records
 from shared.instruments.essdai import ESSDAI
+from shared.records import record_hash
 from tests.factories import enrolled_station, enrolment_code, new_station
 from tests.live_server import ThreadServer
 from tests.ui.nurse_drive import app_language, click, enrol_through_screen, open_home
@@ -103,6 +104,24 @@ def test_a_sync_from_the_nurse_screen_reaches_the_server_and_can_be_retried(qtbo
     assert ESSDAI.score(essdai)["essdai"] == 8         # glandular and articular at level 2, weight 2 each
     assert [(p.participant_id, p.arm) for p in enrolled] == [(pid, station.participant_arm(pid))]
     assert outbox.stats(station.store).pending == 0 and outbox.stats(station.store).held == 1
+
+    # A kiosk fault sends the stored ESSDAI again with other content under the same revision: a conflict.
+    sent = json.loads(rows[("instrument_response", pid, "essdai")].body)
+    tampered = {**sent, "data": {**sent["data"], "renal": 3}}
+    with station.store.transaction() as conn:
+        conn.execute("UPDATE records SET body = ?, content_hash = ? WHERE record_id = ? AND revision = 1",
+                     (json.dumps(tampered), record_hash(tampered), sent["record_id"]))
+        conn.execute("INSERT INTO outbox (record_id, revision, priority, queued_at) VALUES (?, 1, 0, ?)",
+                     (sent["record_id"], sent["collected_at"]))
+    click(qtbot, page.sync_button)
+    _wait_idle(qtbot, page)
+    texts = [page.problems.item(i).text() for i in range(page.problems.count())]
+    assert f"ESSDAI (EULAR Sjögren's syndrome disease activity index) ({pid}, Baseline (week 0)): the server " \
+           "already holds a different version of this record. It was kept aside for the data manager; nothing " \
+           "was merged." in texts
+    with sqlite_server.ctx.engine.connect() as conn:
+        stored = conn.execute(select(records.c.body).where(records.c.record_id == sent["record_id"])).scalar_one()
+    assert json.loads(stored)["data"]["renal"] == 0     # never silently overwritten
 
 
 def test_a_new_station_is_enrolled_from_the_sync_screen_with_its_one_time_code(qtbot, language, tmp_path: Path,
