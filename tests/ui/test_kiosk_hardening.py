@@ -160,3 +160,18 @@ def test_nurse_mode_opens_only_after_staff_sign_in_and_hands_back_to_the_kiosk(q
     click(qtbot, window.setup.nurse)
     window.nurse_view.signed_out.emit()
     _nothing_of(window, kiosk_station.by_arm["IL2"])
+
+
+def test_a_participant_whose_arm_is_not_known_yet_cannot_be_handed_the_kiosk(qtbot: Any, make_window: Any,
+                                                                             kiosk_station: KioskStation) -> None:
+    with kiosk_station.station.store.transaction() as conn:   # as a sync delivers a participant without its arm
+        conn.execute("INSERT INTO participants (participant_id, site_id, arm, status, enrolled_at, source) "
+                     "VALUES ('PKU-900', 'PKU', NULL, 'enrolled', NULL, 'server')")
+    window = make_window()
+    sign_in(qtbot, window)
+    rows = [window.setup.participants.item(i) for i in range(window.setup.participants.count())]
+    unknown = next(r for r in rows if r.text().startswith("PKU-900"))
+    assert "sync first" in unknown.text() and not unknown.flags() & Qt.ItemFlag.ItemIsEnabled
+    qtbot.mouseClick(window.setup.participants.viewport(), Qt.MouseButton.LeftButton,
+                     pos=window.setup.participants.visualItemRect(unknown).center())
+    assert window.setup.participants.currentItem() is not unknown

@@ -37,7 +37,7 @@
 <context>
     <name>KioskSessionView</name>
     <message>
-        <location filename="../kiosk/session.py" line="+249"/>
+        <location filename="../kiosk/session.py" line="+244"/>
         <source>Your answers could not be saved. Please ask the nurse for help. Nothing was saved.</source>
         <translation>您的答案未能保存，请向护士寻求帮助。没有保存任何内容。</translation>
     </message>
@@ -120,7 +120,7 @@
 <context>
     <name>KioskSetupScreen</name>
     <message>
-        <location filename="../kiosk/setup.py" line="+129"/>
+        <location filename="../kiosk/setup.py" line="+128"/>
         <source>Start a participant session</source>
         <translation>为受试者开始问卷</translation>
     </message>
@@ -165,7 +165,12 @@
         <translation>本设备上本中心尚无已入组的受试者。</translation>
     </message>
     <message>
-        <location line="+28"/>
+        <location line="+9"/>
+        <source>arm not known on this station yet: sync first</source>
+        <translation>本设备尚不知道其分组：请先同步</translation>
+    </message>
+    <message>
+        <location line="+22"/>
         <source>(answers already saved)</source>
         <translation>（答案已保存）</translation>
     </message>
@@ -208,7 +213,7 @@
 <context>
     <name>ReviewScreen</name>
     <message>
-        <location filename="../kiosk/review.py" line="+84"/>
+        <location filename="../kiosk/review.py" line="+81"/>
         <source>Some questions still need an answer. They are marked in red.</source>
         <translation>还有问题需要回答，已用红色标出。</translation>
     </message>
@@ -222,7 +227,7 @@
 <context>
     <name>StaffSignInScreen</name>
     <message>
-        <location filename="../kiosk/sign_in.py" line="+74"/>
+        <location filename="../kiosk/sign_in.py" line="+70"/>
         <source>Staff sign-in</source>
         <translation>工作人员登录</translation>
     </message>
@@ -255,7 +260,7 @@
 <context>
     <name>StartScreen</name>
     <message>
-        <location filename="../kiosk/start.py" line="+72"/>
+        <location filename="../kiosk/start.py" line="+71"/>
         <source>Participant questionnaires</source>
         <translation>受试者问卷</translation>
     </message>
@@ -275,7 +280,7 @@ Choose your language:</source>
 <context>
     <name>ThankYouScreen</name>
     <message>
-        <location filename="../kiosk/session.py" line="-259"/>
+        <location filename="../kiosk/session.py" line="-256"/>
         <source>Thank you. Your answers have been saved.</source>
         <translation>谢谢！您的答案已保存。</translation>
     </message>
@@ -293,7 +298,7 @@ Choose your language:</source>
 <context>
     <name>UnlockScreen</name>
     <message>
-        <location filename="../unlock.py" line="+79"/>
+        <location filename="../unlock.py" line="+73"/>
         <source>Site passphrase</source>
         <translation>中心密码短语</translation>
     </message>
@@ -356,7 +361,7 @@ Choose your language:</source>
 <context>
     <name>_Notice</name>
     <message>
-        <location filename="../main_window.py" line="+61"/>
+        <location filename="../main_window.py" line="+59"/>
         <source>Back</source>
         <translation>返回</translation>
     </message>

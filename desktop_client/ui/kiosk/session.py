@@ -89,7 +89,7 @@ class KioskSessionView(QWidget):
         theme.set_role(self.stop_button, "secondary", "kind")
         self.stop_button.clicked.connect(self._ask_stop)
         top = QHBoxLayout()
-        top.setContentsMargins(40, 16, 24, 0)
+        top.setContentsMargins(40, 16, 40, 0)
         heading = QVBoxLayout()
         heading.addWidget(self.title)
         heading.addWidget(self.progress)

@@ -102,9 +102,13 @@ class KioskSetupScreen(QWidget):
                 continue
             item = QListWidgetItem(self.participants)
             item.setData(_ID, (row["participant_id"], row["arm"]))
+            if not row["arm"]:   # questions depend on the arm: such a participant cannot be handed the kiosk
+                item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEnabled & ~Qt.ItemFlag.ItemIsSelectable)
         self._label_participants()
-        if self.participants.count():
-            self.participants.setCurrentRow(0)
+        usable = [i for i in range(self.participants.count())
+                  if self.participants.item(i).flags() & Qt.ItemFlag.ItemIsEnabled]
+        if usable:
+            self.participants.setCurrentRow(usable[0])
         else:
             self.visits.clear()
         self.retranslate()
@@ -141,6 +145,9 @@ class KioskSetupScreen(QWidget):
         for i in range(self.participants.count()):
             item = self.participants.item(i)
             pid, arm_code = item.data(_ID)
+            if not arm_code:
+                item.setText(f"{pid}  ·  " + self.tr("arm not known on this station yet: sync first"))
+                continue
             arm = study.arm(arm_code)
             item.setText(f"{pid}  ·  {arm.name_zh if zh else arm.name}")
 
