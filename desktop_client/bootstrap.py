@@ -38,14 +38,17 @@ def ensure_application(argv: list[str] | None = None) -> QApplication:
     return app
 
 
-def build_main_window(station: Station, config: ShellConfig | None = None) -> MainWindow:
-    """The main window around an open ``station``; the window owns its language (and its translators)."""
+def build_main_window(station: Station, config: ShellConfig | None = None,
+                      language: Language | None = None) -> MainWindow:
+    """The main window around an open ``station``; it owns its language (and translators) unless given one."""
     config = config or ShellConfig()
     ensure_application()
-    language = Language(config.language)
-    window = MainWindow(station, config, language)
-    language.setParent(window)
-    return window
+    if language is None:
+        language = Language(config.language)
+        window = MainWindow(station, config, language)
+        language.setParent(window)
+        return window
+    return MainWindow(station, config, language)
 
 
 def show(window: MainWindow) -> None:
@@ -90,10 +93,11 @@ def run_gui(args: argparse.Namespace) -> int:
     data_dir = Path(args.data_dir)
     probe = os.environ.get("TRIALPRO_STARTUP_PROBE")
     held: dict[str, object] = {}
+    language = Language(config.language, parent=app)   # the unlock screen is translated too
 
     def open_window(store: object) -> None:
         station = Station(store=store, study=default_study())  # type: ignore[arg-type]
-        window = build_main_window(station, config)
+        window = build_main_window(station, config, language)
         held["store"], held["window"] = store, window
         if probe:
             _FirstPaint(window.start, quit_after=probe == "exit")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QScrollArea, QScroller, QVBoxLayout, QWidget
 
 from desktop_client.ui import theme
 from desktop_client.ui.i18n import Language
@@ -76,6 +76,7 @@ class QuestionPage(QScrollArea):
         self._language = language
         self.setWidgetResizable(True)
         self.setFrameShape(QScrollArea.Shape.NoFrame)
+        QScroller.grabGesture(self.viewport(), QScroller.ScrollerGestureType.TouchGesture)
         body = QWidget(self)
         self.instructions = theme.label(body, "note", wrap=True)
         self.main = _ItemBlock(question.item, language, body)
