@@ -94,7 +94,7 @@ def test_a_large_batch_cut_at_sampled_offsets_loses_nothing(tmp_path: Path, serv
     pid = enrol_participant(station)
     enrol_engine.sync()
     enrol_engine.close()
-    batch = 200
+    batch = 120
     with proxied(station, server.port) as (engine, proxy):
         for _ in range(batch):
             recording.record_vas(station, participant_id=pid, visit_id="week4", vas_mm=17)
@@ -102,7 +102,7 @@ def test_a_large_batch_cut_at_sampled_offsets_loses_nothing(tmp_path: Path, serv
         engine.sync()  # a clean exchange, measured, so the sampled offsets fall inside it
         sizes = [proxy.counted(REQUEST), proxy.counted(RESPONSE)]
         request_len, response_len = sizes
-        assert request_len > 100_000
+        assert request_len > 50_000
         samples = [(REQUEST, n) for n in (0, 1, 17, 200, request_len // 3, request_len // 2, request_len - 1,
                                           request_len)]
         samples += [(RESPONSE, n) for n in (0, 1, 30, 150, response_len // 2, response_len - 1)]
