@@ -8,6 +8,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from shared.instruments import get_instrument
 from tests.factories import PASSPHRASE, new_station
 from tests.ui.conftest import KioskStation
@@ -63,3 +65,14 @@ def test_switching_language_mid_session_changes_every_text_and_keeps_the_answers
     click(qtbot, view.stop_button)
     click(qtbot, view.overlay.secondary)
     assert window.current_screen() is window.start and window.language.code == "zh"   # the next one starts in zh
+
+
+def test_missing_chinese_translations_are_a_clear_error(qtbot: Any, tmp_path: Path) -> None:
+    from desktop_client.bootstrap import ensure_application
+    from desktop_client.ui.i18n import Language, MissingTranslations
+
+    ensure_application()
+    with pytest.raises(MissingTranslations, match="build.py"):
+        Language("zh", folder=tmp_path)
+    with pytest.raises(ValueError, match="one of"):
+        Language("fr")
