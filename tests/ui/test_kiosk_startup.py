@@ -72,7 +72,7 @@ def test_missing_chinese_translations_are_a_clear_error(qtbot: Any, tmp_path: Pa
     from desktop_client.ui.i18n import Language, MissingTranslations
 
     ensure_application()
-    with pytest.raises(MissingTranslations, match="build.py"):
+    with pytest.raises(MissingTranslations, match=r"build\.py"):
         Language("zh", folder=tmp_path)
     with pytest.raises(ValueError, match="one of"):
         Language("fr")
