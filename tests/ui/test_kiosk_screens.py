@@ -187,6 +187,25 @@ def test_the_unlock_screen_renders_in_both_languages(qtbot: Any, tmp_path: Path,
         click(qtbot, screen.button)
         qtbot.waitUntil(lambda: bool(opened), timeout=10000)
         opened[0].close()
+
+        screen = UnlockScreen(tmp_path / "new")            # set up: the recovery key is shown once
+        qtbot.addWidget(screen)
+        screen.resize(1280, 800)
+        screen.show()
+        screen.opened.connect(opened.append)
+        qtbot.keyClicks(screen.passphrase, PASSPHRASE)
+        qtbot.keyClicks(screen.repeat, PASSPHRASE)
+        click(qtbot, screen.button)
+        qtbot.waitUntil(lambda: not screen.passphrase.isVisible(), timeout=20000)
+        recovery = screen.explain.text().rsplit("\n", 1)[-1]
+        assert len(recovery) >= 20 and len(opened) == 1
+        assert screen.grab().save(str(out / "00-recovery-key.png"))
+        assert too_small(screen) == []
+        if language == "zh":
+            assert untranslated(widget_texts(screen, visible_only=True), extra=(recovery,)) == []
+        click(qtbot, screen.button)                        # "I have written it down"
+        assert len(opened) == 2
+        opened[1].close()
     finally:
         lang.set("en")
 
