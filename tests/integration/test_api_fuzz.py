@@ -93,6 +93,12 @@ def token_and_records(tmp_path: Path, server: ThreadServer) -> Iterator[tuple[st
     station.store.close()
 
 
+@pytest.fixture
+def client(server: ThreadServer) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=server.url, timeout=30) as http:
+        yield http
+
+
 def check_answer(resp: httpx.Response) -> None:
     """The property: never a 5xx; every error is problem details; a 200 sync answers every record."""
     assert resp.status_code < 500, resp.text
@@ -116,12 +122,11 @@ def _auth(choice: str, token: str) -> dict[str, str | bytes]:
 AUTH = st.sampled_from(["valid", "valid", "valid", "none", "garbage", "basic"])
 
 
-def test_bodies_drawn_from_the_openapi_document_never_get_a_500(server: ThreadServer,
-                                                               token_and_records: tuple[str, list]) -> None:
+def test_bodies_drawn_from_the_openapi_document_never_get_a_500(client: httpx.Client,
+                                                                token_and_records: tuple[str, list]) -> None:
     token, _records = token_and_records
     doc = document()
     ops = _operations()
-    client = httpx.Client(base_url=server.url, timeout=30)
 
     @FUZZ
     @given(data=st.data(), auth=AUTH)
@@ -132,18 +137,14 @@ def test_bodies_drawn_from_the_openapi_document_never_get_a_500(server: ThreadSe
             "Content-Type": "application/json", **_auth(auth, token)})
         check_answer(resp)
 
-    try:
-        run()
-    finally:
-        client.close()
+    run()
 
 
-def test_mutated_records_are_refused_per_record_never_with_a_500(server: ThreadServer,
-                                                                token_and_records: tuple[str, list]) -> None:
+def test_mutated_records_are_refused_per_record_never_with_a_500(client: httpx.Client,
+                                                                 token_and_records: tuple[str, list]) -> None:
     token, templates = token_and_records
     fields = [*sorted(templates[0]), "unexpected_field"]
     item_names = sorted({k for t in templates for k in t["data"]} | set(AE_FIELDS) | {"other"})
-    client = httpx.Client(base_url=server.url, timeout=30)
 
     @FUZZ
     @given(template=st.sampled_from(templates),
@@ -167,17 +168,13 @@ def test_mutated_records_are_refused_per_record_never_with_a_500(server: ThreadS
         if resp.status_code == 200:
             assert len(resp.json()["results"]) == 1
 
-    try:
-        run()
-    finally:
-        client.close()
+    run()
 
 
-def test_arbitrary_bytes_and_content_types_never_get_a_500(server: ThreadServer,
-                                                          token_and_records: tuple[str, list]) -> None:
+def test_arbitrary_bytes_and_content_types_never_get_a_500(client: httpx.Client,
+                                                           token_and_records: tuple[str, list]) -> None:
     token, _records = token_and_records
     paths = [p for p, _m, _s in _operations()] + ["/api/v1/nowhere", "/api/v1/sync/../devices/enrol"]
-    client = httpx.Client(base_url=server.url, timeout=30)
 
     @FUZZ
     @given(path=st.sampled_from(paths), method=st.sampled_from(["POST", "POST", "GET", "PUT", "DELETE"]),
@@ -192,7 +189,4 @@ def test_arbitrary_bytes_and_content_types_never_get_a_500(server: ThreadServer,
         resp = client.request(method, path, content=raw, headers=headers)
         check_answer(resp)
 
-    try:
-        run()
-    finally:
-        client.close()
+    run()
