@@ -32,6 +32,8 @@ NS = "http://www.cdisc.org/ns/odm/v1.3"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 NSMAP = {None: NS}
 ITEM_DATA = f"{{{NS}}}ItemData"
+T = {t: f"{{{NS}}}{t}" for t in ("AuditRecord", "UserRef", "LocationRef", "DateTimeStamp", "ReasonForChange",
+                                 "SourceID", "FormData", "ItemGroupData")}
 FILE_NAME = "study.odm.xml"
 MDV = "MDV.1"
 AE_EVENT = "SE.AE"
@@ -198,20 +200,21 @@ def user_oid(name: str) -> str:
 
 
 def _audit(parent: etree._Element, *, user: str, site: str, at: str, reason: str | None, source: str) -> None:
-    ar = _e(parent, "AuditRecord")
-    _e(ar, "UserRef", {"UserOID": user_oid(user)})
-    _e(ar, "LocationRef", {"LocationOID": f"LOC.{site}"})
-    _e(ar, "DateTimeStamp", text=at)
+    sub = etree.SubElement      # written once per form: plain SubElement calls with prebuilt tags
+    ar = sub(parent, T["AuditRecord"])
+    sub(ar, T["UserRef"], {"UserOID": user_oid(user)})
+    sub(ar, T["LocationRef"], {"LocationOID": f"LOC.{site}"})
+    sub(ar, T["DateTimeStamp"]).text = at
     if reason:
-        _e(ar, "ReasonForChange", text=reason)
-    _e(ar, "SourceID", text=source)
+        sub(ar, T["ReasonForChange"]).text = reason
+    sub(ar, T["SourceID"]).text = source
 
 
 def _form(parent: etree._Element, form: str, repeat: int, values: Iterable[tuple[str, Any]], audit: dict[str, Any]
           ) -> None:
-    fd = _e(parent, "FormData", {"FormOID": f"F.{form}", "FormRepeatKey": repeat})
+    fd = etree.SubElement(parent, T["FormData"], {"FormOID": f"F.{form}", "FormRepeatKey": str(repeat)})
     _audit(fd, **audit)
-    ig = _e(fd, "ItemGroupData", {"ItemGroupOID": f"IG.{form}"})
+    ig = etree.SubElement(fd, T["ItemGroupData"], {"ItemGroupOID": f"IG.{form}"})
     for item, v in values:     # the innermost loop of the export: SubElement directly
         if v is not None and v != []:
             etree.SubElement(ig, ITEM_DATA, {"ItemOID": f"IT.{form}.{item}", "Value": _value(v)})

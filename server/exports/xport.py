@@ -62,6 +62,12 @@ def _number_bytes(value: str | float | None) -> bytes:
     return ibm_double(value)
 
 
+@lru_cache(maxsize=65536)
+def _number_text(value: str | float | None) -> str:
+    """_number_bytes as latin-1 text (one character per byte) for the str.format fast path."""
+    return _number_bytes(value).decode("latin-1")
+
+
 def _text(value: str, width: int, what: str) -> bytes:
     raw = value.encode("utf-8")
     if len(raw) > width:
@@ -92,6 +98,10 @@ class XportWriter:
             raise XportLimit(f"dataset name {dataset!r} is longer than 8 characters")
         self.path, self.dataset, self.label, self.variables = path, dataset, label, list(variables)
         self._layout = [(v.numeric, v.length, v.name) for v in self.variables]
+        self._numeric = [v.numeric for v in self.variables]
+        self._text_index = [i for i, v in enumerate(self.variables) if not v.numeric]
+        self._format = "".join("{}" if v.numeric else f"{{:<{v.length}}}" for v in self.variables)
+        self._row_length = sum(v.length for v in self.variables)
         self._fh: BinaryIO | None = None
         self._written = 0
         self.rows = 0
@@ -117,6 +127,21 @@ class XportWriter:
     def write(self, row: Sequence[Any]) -> None:
         """Write one observation: floats/ints/None/'' for numeric columns, str/None for character ones."""
         assert self._fh is not None
+        # Fast path: one str.format over the row, numbers as cached latin-1 text of their 8 bytes. Only for
+        # ASCII text that fits (then characters are bytes); anything else takes the careful path, which raises.
+        cells = [_number_text(v if v is None or isinstance(v, str) else float(v)) if numeric
+                 else ("" if v is None else v) for numeric, v in zip(self._numeric, row, strict=True)]
+        text = [cells[i] for i in self._text_index]
+        if all(type(c) is str for c in text) and "".join(text).isascii():
+            line = self._format.format(*cells)
+            data = line.encode("latin-1") if len(line) == self._row_length else self._careful(row)
+        else:
+            data = self._careful(row)
+        self._fh.write(data)
+        self._written += len(data)
+        self.rows += 1
+
+    def _careful(self, row: Sequence[Any]) -> bytes:
         out = []
         for (numeric, width, name), value in zip(self._layout, row, strict=True):
             if numeric:
@@ -126,10 +151,7 @@ class XportWriter:
                 if len(raw) > width:
                     raise XportLimit(f"{self.dataset}.{name}: {value!r} is longer than {width} bytes")
                 out.append(raw.ljust(width, b" "))
-        data = b"".join(out)
-        self._fh.write(data)
-        self._written += len(data)
-        self.rows += 1
+        return b"".join(out)
 
     def write_all(self, rows: Iterable[Sequence[Any]]) -> int:
         for row in rows:
