@@ -23,7 +23,7 @@ from server.exports.current import (
     participants_with_data,
 )
 from server.exports.dosing import DoseLine, dose_lines
-from shared.adverse_events import AE_FIELDS
+from shared.adverse_events import ACTIONS, AE_FIELDS, CAUSALITY, CTCAE_GRADES, OUTCOMES, SERIOUSNESS_CRITERIA
 from shared.instruments import ALL_INSTRUMENTS, get_instrument
 from shared.instruments.model import Instrument
 from shared.lab import LAB_TESTS
@@ -116,8 +116,19 @@ def _dictionary(study: Study) -> Iterator[list[Any]]:
         for s in inst.score_names:
             yield [f"{inst.id}.csv", s, f"score of {inst.id}", "number", "computed by trialpro", inst.version,
                    inst.notes]
+    ae_allowed = {"term": ("text", "1-200 characters"), "onset_date": ("date", "YYYY-MM-DD"),
+                  "end_date": ("date", "YYYY-MM-DD, on or after onset, or empty"),
+                  "grade": ("integer", "CTCAE v5.0 grade " + ", ".join(str(g) for g in CTCAE_GRADES)),
+                  "serious": ("boolean", "true exactly when a seriousness criterion is ticked"),
+                  "serious_criteria": ("codes", "comma-separated: " + ", ".join(SERIOUSNESS_CRITERIA)),
+                  "causality_il2": ("code", "WHO-UMC: " + ", ".join(CAUSALITY)),
+                  "causality_rapamycin": ("code", "WHO-UMC: " + ", ".join(CAUSALITY)),
+                  "action_il2": ("code", ", ".join(ACTIONS)), "action_rapamycin": ("code", ", ".join(ACTIONS)),
+                  "outcome": ("code", ", ".join(OUTCOMES)), "source_symptom": ("code", "symptom id or empty"),
+                  "visit_id": ("code", "visit id or empty")}
     for f in AE_FIELDS:
-        yield ["adverse_events.csv", f, f.replace("_", " "), "see docs/export-formats.md", "", "", ""]
+        kind, allowed = ae_allowed.get(f, ("text", ""))
+        yield ["adverse_events.csv", f, f.replace("_", " "), kind, allowed, "", ""]
     arms = ", ".join(a.code for a in study.arms)
     yield ["participants.csv", "arm", "randomised arm", "code", arms, "", ""]
     yield ["participants.csv", "sex", "sex", "code", "F, M", "", ""]

@@ -115,6 +115,8 @@ def test_csv_has_every_domain_iso_dates_the_newest_revision_and_an_audit_entry(
     assert set(dictionary[0]) >= {"variable", "label", "type", "allowed_values", "instrument_version"}
     vas_item = next(r for r in dictionary if r["file"] == "patient_global_vas.csv" and r["variable"] == "activity")
     assert vas_item["allowed_values"] == "a whole number from 0 to 100 mm" and vas_item["instrument_version"] == "1.0"
+    grade = next(r for r in dictionary if r["file"] == "adverse_events.csv" and r["variable"] == "grade")
+    assert grade["type"] == "integer" and grade["allowed_values"].endswith("1, 2, 3, 4, 5")
     assert "export.csv" in _audit_actions(seeded)
 
 
