@@ -68,7 +68,11 @@ def test_a_worse_symptom_is_highlighted_and_opens_a_prefilled_adverse_event(qtbo
     assert form.banner.isHidden()
     click(qtbot, form.save_button)                   # causality, action and outcome are still to choose
     problems = form.message.text()
-    assert "data.causality_il2" in problems and "data.outcome" in problems
+    lines = problems.splitlines()
+    assert lines[0] == "Not saved. Please correct:"
+    assert set(lines[1:]) == {f"• {what}: required, not filled in" for what in (
+        "Causality to IL-2", "Action taken with IL-2", "Causality to rapamycin", "Action taken with rapamycin",
+        "Outcome")}
     assert store_records.records_of(station.store, pid, kind="adverse_event") == []
     for drug in ("il2", "rapamycin"):
         _choose(form.causality[drug], "possible")
@@ -89,7 +93,8 @@ def test_a_serious_adverse_event_shows_the_24h_banner_and_is_sent_first(qtbot, l
     assert not form.banner.isHidden() and "within 24 hours" in form.banner.text()
     assert form.serious_state.text() == "Serious: YES"
     click(qtbot, form.save_button)                   # grade 5 needs death ticked
-    assert "data.grade" in form.message.text() and "death" in form.message.text()
+    assert "• CTCAE grade: grade 5 needs the event to be serious with 'Results in death' ticked" \
+        in form.message.text()
     form.criteria["death"].click()
     click(qtbot, form.save_button)
     (ae,) = store_records.records_of(station.store, pid, kind="adverse_event")

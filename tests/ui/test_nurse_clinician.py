@@ -41,7 +41,7 @@ def test_essdai_entry_shows_the_checked_total_and_a_change_is_a_correction_with_
         page.level_buttons[domain][level].click()
     assert page.total.text() == "ESSDAI total: rate all 12 domains (11 rated)"
     click(qtbot, page.save_essdai_button)
-    assert "data.biological: is required" in page.essdai_message.text()   # nothing saved without every domain
+    assert page.essdai_message.text() == "Not saved. Please correct:\n• ESSDAI Biological: required, not filled in"
     page.level_buttons["biological"][2].click()
     # by hand: 1x3 + 2x2 + 2x2 + 1x3 + 1x5 + 3x2 + 2x1 = 3 + 4 + 4 + 3 + 5 + 6 + 2 = 27
     assert page.total.text() == "ESSDAI total: 27 of 123 (high activity)"

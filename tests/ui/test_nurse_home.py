@@ -59,12 +59,19 @@ def test_inactivity_locks_the_screen_and_the_next_person_signs_for_their_own_act
     add_staff(station, "nurse.b", display_name="Nurse B")
     home = open_home(qtbot, station, idle_timeout_ms=300)
     enrol_through_screen(qtbot, home)          # activity keeps it open
+    home.go("adverse_events").term.setText("Nausea (unsaved)")
     with qtbot.waitSignal(home.locked, timeout=3000):
         pass
     assert home.is_locked and home.sign_in.username.text() == "nurse.a"
     assert "locked" in home.sign_in.lock_note.text()
-    _sign_in(qtbot, home.sign_in, "nurse.b", STAFF_PASSWORD)
+    _sign_in(qtbot, home.sign_in, "nurse.a", "wrong password")
+    assert home.is_locked
+    _sign_in(qtbot, home.sign_in, "nurse.a", STAFF_PASSWORD)     # the same person: their entry is still there
+    assert not home.is_locked and home.adverse_events.term.text() == "Nausea (unsaved)"
+    home.lock()
+    _sign_in(qtbot, home.sign_in, "nurse.b", STAFF_PASSWORD)     # someone else: never under their name
     assert not home.is_locked and home.who.text() == "Signed in: Nurse B (nurse.b)"
+    assert home.adverse_events.term.text() == ""
     pid = enrol_through_screen(qtbot, home, year_of_birth=1980)
     (rec,) = store_records.records_of(station.store, pid, kind="enrolment")
     assert rec["entered_by"] == "staff:nurse.b"

@@ -33,3 +33,21 @@ def test_the_compiled_chinese_file_loads_and_translates(qapp) -> None:
     assert translator.load(str(NURSE_TS.with_suffix(".qm")))
     assert translator.translate("NurseHome", "Nurse mode") == "护士模式"
     assert translator.translate("Nurse", "age {0} is outside {1}-{2}") == "年龄{0}岁，不在{1}-{2}岁范围内"
+
+
+def test_refusals_from_the_shared_validator_read_in_chinese(qapp) -> None:
+    from desktop_client.ui.nurse.problems import problem_text
+    from shared.errors import FieldProblem
+    from tests.ui.nurse_drive import app_language
+
+    grade = FieldProblem("data.grade", 5, "grade 5 only with serious = yes and 'death' ticked", "data.grade: ...")
+    missing = FieldProblem("data.causality_il2", None, "certain, probable", "data.causality_il2: ...")
+    level = FieldProblem("data.central_nervous", 1, "one of 0, 2, 3", "data.central_nervous: ...")
+    unknown = FieldProblem("site_id", "XYZ", "PKU", "site_id: is not a site of this study")
+    with app_language(qapp) as lang:
+        assert problem_text(missing) == "Causality to IL-2: required, not filled in"
+        lang.set("zh")
+        assert problem_text(grade) == "CTCAE分级: 5级要求该事件为严重不良事件并勾选“导致死亡”"
+        assert problem_text(missing) == "与IL-2的相关性: 必填，尚未填写"
+        assert problem_text(level) == "ESSDAI 中枢神经系统: 不允许的值1（允许：one of 0, 2, 3）"
+        assert problem_text(unknown) == "site_id: is not a site of this study"   # never hidden

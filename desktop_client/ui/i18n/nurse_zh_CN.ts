@@ -504,7 +504,102 @@
         <translation>{0}（{1}）被服务器拒收：{2}。该记录仍保存在本工作站；请告知数据管理员。</translation>
     </message>
     <message>
-        <location filename="../nurse/widgets.py" line="+70" />
+        <location filename="../nurse/problems.py" line="+18" />
+        <source>Adverse event term</source>
+        <translation>不良事件术语</translation>
+    </message>
+    <message>
+        <location line="+1" />
+        <source>Onset date</source>
+        <translation>开始日期</translation>
+    </message>
+    <message>
+        <location line="+1" />
+        <source>End date</source>
+        <translation>结束日期</translation>
+    </message>
+    <message>
+        <location line="+1" />
+        <source>CTCAE grade</source>
+        <translation>CTCAE分级</translation>
+    </message>
+    <message>
+        <location line="+1" />
+        <source>Seriousness</source>
+        <translation>严重性</translation>
+    </message>
+    <message>
+        <location line="+1" />
+        <source>Seriousness criteria</source>
+        <translation>严重性标准</translation>
+    </message>
+    <message>
+        <location line="+1" />
+        <source>Causality to IL-2</source>
+        <translation>与IL-2的相关性</translation>
+    </message>
+    <message>
+        <location line="+1" />
+        <source>Causality to rapamycin</source>
+        <translation>与雷帕霉素的相关性</translation>
+    </message>
+    <message>
+        <location line="+1" />
+        <source>Action taken with IL-2</source>
+        <translation>IL-2采取的措施</translation>
+    </message>
+    <message>
+        <location line="+1" />
+        <source>Action taken with rapamycin</source>
+        <translation>雷帕霉素采取的措施</translation>
+    </message>
+    <message>
+        <location line="+1" />
+        <source>Outcome</source>
+        <translation>转归</translation>
+    </message>
+    <message>
+        <location line="+1" />
+        <source>Physician Global VAS score</source>
+        <translation>医生总体评估VAS评分</translation>
+    </message>
+    <message>
+        <location line="+1" />
+        <source>Reason for the correction</source>
+        <translation>更正原因</translation>
+    </message>
+    <message>
+        <location line="+5" />
+        <source>grade 5 needs the event to be serious with 'Results in death' ticked</source>
+        <translation>5级要求该事件为严重不良事件并勾选“导致死亡”</translation>
+    </message>
+    <message>
+        <location line="+1" />
+        <source>'Results in death' needs CTCAE grade 5</source>
+        <translation>勾选“导致死亡”时CTCAE分级必须为5级</translation>
+    </message>
+    <message>
+        <location line="+2" />
+        <source>the outcome 'Fatal' goes with grade 5, and grade 5 with 'Fatal'</source>
+        <translation>转归为“死亡”时分级必须为5级，5级时转归必须为“死亡”</translation>
+    </message>
+    <message>
+        <location line="+1" />
+        <source>must be on or after the onset date</source>
+        <translation>不得早于开始日期</translation>
+    </message>
+    <message>
+        <location line="+20" />
+        <source>required, not filled in</source>
+        <translation>必填，尚未填写</translation>
+    </message>
+    <message>
+        <location line="+2" />
+        <source>{0} is not allowed (allowed: {1})</source>
+        <translation>不允许的值{0}（允许：{1}）</translation>
+    </message>
+    <message>
+        <location line="+7" />
         <source>Not saved. Please correct:</source>
         <translation>未保存。请更正：</translation>
     </message>
@@ -517,7 +612,7 @@
 <context>
     <name>NurseHome</name>
     <message>
-        <location filename="../nurse/home.py" line="+100" />
+        <location filename="../nurse/home.py" line="+101" />
         <source>Nurse mode</source>
         <translation>护士模式</translation>
     </message>

@@ -32,13 +32,13 @@ from PySide6.QtWidgets import (
 from desktop_client.services import adverse_events
 from desktop_client.services.adverse_events import AdverseEventEntry
 from desktop_client.services.symptom_review import ReportedSymptom
+from desktop_client.ui.nurse.problems import error_text
 from desktop_client.ui.nurse.symptoms import SEVERITY
 from desktop_client.ui.nurse.widgets import (
     Banner,
     MessageLabel,
     NurseContext,
     ParticipantPicker,
-    error_text,
     in_language,
     language,
     note,

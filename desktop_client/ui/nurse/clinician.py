@@ -21,11 +21,11 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_client.services import clinician
+from desktop_client.ui.nurse.problems import error_text
 from desktop_client.ui.nurse.widgets import (
     MessageLabel,
     NurseContext,
     ParticipantPicker,
-    error_text,
     in_language,
     note,
     page_layout,

@@ -29,10 +29,10 @@ from PySide6.QtWidgets import (
 
 from desktop_client.services import enrolment
 from desktop_client.services.enrolment import Screening
+from desktop_client.ui.nurse.problems import error_text
 from desktop_client.ui.nurse.widgets import (
     MessageLabel,
     NurseContext,
-    error_text,
     note,
     page_layout,
     pydate,

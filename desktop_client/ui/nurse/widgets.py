@@ -13,7 +13,6 @@ from desktop_client.services.staff import StaffSession
 from desktop_client.services.station import Station
 from desktop_client.services.sync_engine import SyncSettings
 from desktop_client.ui.theme import PROBLEM, set_role
-from shared.errors import RecordInvalid, TrialproError
 from shared.instruments.model import Text
 
 OK_GREEN = "#005a00"
@@ -62,14 +61,6 @@ def show_day(day: date | None) -> str:
 def tr(text: str) -> str:
     """Translate a shared message of nurse mode (context "Nurse")."""
     return QCoreApplication.translate("Nurse", text)
-
-
-def error_text(exc: TrialproError) -> str:
-    """A refusal for staff: what happened (translated) and the exact details from the rule that refused."""
-    if isinstance(exc, RecordInvalid):
-        lead = QCoreApplication.translate("Nurse", "Not saved. Please correct:")
-        return lead + "\n" + "\n".join(f"• {p.message}" for p in exc.problems)
-    return QCoreApplication.translate("Nurse", "Not done:") + " " + exc.message
 
 
 class MessageLabel(QLabel):
