@@ -4,7 +4,8 @@ Arm it with ``cut(request_at=N)`` or ``cut(response_at=N)``: counting from the m
 proxy forwards exactly N bytes in that direction (client -> server or server -> client), then closes both
 sockets of that connection. The fault fires once; later traffic passes untouched. ``on_request_sent``
 fires when a whole HTTP request (headers + Content-Length body) has been forwarded to the server, so a
-test can kill the server while it works on the batch.
+test can kill the server while it works on the batch. ``stalled.set()`` makes the network hang: bytes are
+held back (not dropped) until it is cleared.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import socket
 import threading
+import time
 from collections.abc import Callable
 
 REQUEST = "request"
@@ -34,6 +36,7 @@ class FaultProxy:
         self.on_request_sent: Callable[[], None] | None = None
         self._pending_request = bytearray()
         self._closed = False
+        self.stalled = threading.Event()  # set: hold every byte back (a network that hangs, not one that drops)
         self._thread = threading.Thread(target=self._accept_loop, daemon=True)
         self._thread.start()
 
@@ -127,6 +130,8 @@ class FaultProxy:
                 chunk = src.recv(65536)
                 if not chunk:
                     break
+                while self.stalled.is_set() and not self._closed:
+                    time.sleep(0.02)
                 allowed, cut_now = self._allowance(direction, len(chunk))
                 if allowed:
                     dst.sendall(chunk[:allowed])

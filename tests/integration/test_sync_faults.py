@@ -7,15 +7,17 @@ Real parts only: a real SyncEngine on a real SQLCipher station, a fault-injectin
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 
 from desktop_client.services import recording
 from desktop_client.services.station import Station
-from desktop_client.services.sync_engine import SyncEngine, SyncSettings
+from desktop_client.services.sync_engine import SyncEngine, SyncFailed, SyncSettings
 from desktop_client.store import outbox
 from server.app import open_context
 from server.config import ServerConfig
@@ -173,3 +175,43 @@ def test_killing_the_server_process_mid_batch_loses_nothing(tmp_path: Path, data
     finally:
         srv.stop()
         station.store.close()
+
+
+def test_a_hanging_network_times_out_gives_up_after_bounded_retries_and_resumes_later(
+        tmp_path: Path, sqlite_server: ThreadServer) -> None:
+    station, enrol_engine = enrolled_station(tmp_path / "kiosk", sqlite_server)
+    pid = enrol_participant(station)
+    enrol_engine.sync()
+    enrol_engine.close()
+    for mm in (5, 6, 7):
+        recording.record_vas(station, participant_id=pid, visit_id="week10", vas_mm=mm)
+    impatient = SyncSettings(attempts=3, timeout_seconds=0.3, backoff_multiplier=0.01, backoff_max_seconds=0.05)
+    with proxied(station, sqlite_server.port, impatient) as (engine, proxy):
+        proxy.stalled.set()
+        started = time.monotonic()
+        with pytest.raises(SyncFailed, match="kept on this station"):
+            engine.sync()
+        assert time.monotonic() - started < 5  # three timeouts of 0.3 s and short backoffs, not forever
+        assert proxy.connections >= 3 and outbox.stats(station.store).pending == 3
+        proxy.stalled.clear()
+        report = engine.sync()  # the next sync picks up where the failed one stopped
+        assert report.remaining == 0
+    assert_held_exactly_once(sqlite_server.ctx.engine, station)
+
+
+def test_two_threads_syncing_one_station_at_once_send_each_record_once(tmp_path: Path,
+                                                                        sqlite_server: ThreadServer) -> None:
+    station, engine = enrolled_station(tmp_path / "kiosk", sqlite_server,
+                                       settings=SyncSettings(batch_size=3, backoff_multiplier=0.01))
+    pid = enrol_participant(station)
+    for mm in range(12):
+        recording.record_vas(station, participant_id=pid, visit_id="week12", vas_mm=mm)
+    reports: list[int] = []
+    threads = [threading.Thread(target=lambda: reports.append(engine.sync().sent)) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert sorted(reports) == [0, 13]  # the second waited for the first, then found nothing left to send
+    assert_held_exactly_once(sqlite_server.ctx.engine, station)
+    engine.close()
