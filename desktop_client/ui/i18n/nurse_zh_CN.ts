@@ -803,7 +803,12 @@
         <translation>从未</translation>
     </message>
     <message>
-        <location line="+27" />
+        <location line="+11" />
+        <source>{0} (oldest {1})</source>
+        <translation>{0}（最早{1}）</translation>
+    </message>
+    <message>
+        <location line="+17" />
         <source>Visits of {0} (baseline {1})</source>
         <translation>{0}的访视（基线{1}）</translation>
     </message>

@@ -124,7 +124,8 @@ class OverviewPage(QWidget):
                      str(p.count(overview.OVERDUE)),
                      f"{in_language(nxt.label)} ({show_day(nxt.window_start)} – {show_day(nxt.window_end)})"
                      if nxt else "—",
-                     str(p.unsynced)]
+                     self.tr("{0} (oldest {1})").format(p.unsynced, age_text(p.oldest_unsynced_at))
+                     if p.unsynced else "0"]
             for c, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 if c == 4 and p.count(overview.OVERDUE):
