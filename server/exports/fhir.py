@@ -2,7 +2,8 @@
 
 Written to the R4 element set and checked in the tests with ``fhir.resources.R4B`` models (fhir.resources
 8.x ships R5 and R4B, no pure R4; R4B is R4 plus a few additions, and none of those are used here).
-``study-bundle.json``: ResearchStudy (with arms) and a Questionnaire per participant-reported instrument.
+``study-bundle.json``: ResearchStudy (with arms) and a Questionnaire per participant-reported instrument
+(English texts with the frozen Chinese wording in the standard ``translation`` extension).
 ``participants.ndjson``: per participant, Patient (pseudonymous: id, sex, birth year; no name),
 ResearchSubject (assigned arm), QuestionnaireResponse per PRO answer set, Observation per score
 (Patient Global VAS, ESSPRI, ESSDAI, Physician Global VAS) and per Treg % result, AdverseEvent with
@@ -27,6 +28,7 @@ from shared.study.model import Study
 BASE = "https://trialpro.example/fhir"
 CS = f"{BASE}/CodeSystem"
 UCUM = "http://unitsofmeasure.org"
+TRANSLATION = "http://hl7.org/fhir/StructureDefinition/translation"
 TERMINOLOGY = "http://terminology.hl7.org/CodeSystem"
 SEVERITY = {1: "mild", 2: "moderate", 3: "severe", 4: "severe", 5: "severe"}
 OUTCOME = {"recovered": "resolved", "recovering": "recovering", "not_recovered": "ongoing",
@@ -73,8 +75,8 @@ def questionnaire_id(inst: Instrument) -> str:
 
 
 def _q_item(item: Item) -> dict[str, Any]:
-    q: dict[str, Any] = {"linkId": item.id, "text": item.label.en, "type": ITEM_TYPE[item.response],
-                         "required": item.required}
+    q: dict[str, Any] = {"linkId": item.id, "text": item.label.en, "_text": _zh(item.label.zh),
+                         "type": ITEM_TYPE[item.response], "required": item.required}
     if item.choices:
         q["answerOption"] = [{"valueInteger": c.code} if isinstance(c.code, int) else
                              {"valueCoding": {"code": c.code, "display": c.label.en}} for c in item.choices]
@@ -83,9 +85,16 @@ def _q_item(item: Item) -> dict[str, Any]:
     return q
 
 
+def _zh(text: str) -> dict[str, Any]:
+    """The Chinese wording as the standard translation extension on an English text element."""
+    return {"extension": [{"url": TRANSLATION, "extension": [{"url": "lang", "valueCode": "zh-CN"},
+                                                             {"url": "content", "valueString": text}]}]}
+
+
 def questionnaire(inst: Instrument) -> dict[str, Any]:
     return {"resourceType": "Questionnaire", "id": questionnaire_id(inst), "url": f"{BASE}/Questionnaire/{inst.id}",
             "version": inst.version, "name": inst.id.upper().replace("_", ""), "title": inst.title.en,
+            "_title": _zh(inst.title.zh),
             "status": "active", "subjectType": ["Patient"], "item": [_q_item(it) for it in inst.items]}
 
 

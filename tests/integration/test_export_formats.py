@@ -275,6 +275,9 @@ def test_fhir_resources_parse_as_r4b_and_every_required_binding_code_is_valid(
                     assert res[element] in allowed, (kind, element, res[element])
             if kind == "Questionnaire":
                 assert all(i["type"] in ITEM_TYPES for i in res["item"])
+                parsed = get_fhir_model_class(kind).model_validate(res)
+                zh = parsed.item[0].text__ext.extension[0].extension[1].valueString
+                assert zh and not zh.isascii()          # the frozen Chinese wording travels with the item
             if kind == "AdverseEvent":
                 assert set(_codes(res["severity"], "adverse-event-severity")) <= AE_SEVERITY
                 assert len(_codes(res["severity"], "adverse-event-severity")) == 1
