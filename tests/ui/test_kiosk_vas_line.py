@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import pytest
@@ -86,3 +87,18 @@ def test_the_review_copy_shows_the_mark_but_ignores_touches(qtbot: Any) -> None:
     line.show()
     qtbot.mouseClick(line.track, LEFT, pos=QPoint(_PAD + 10, 60))
     assert line.value() == 64 and line.track.focusPolicy() == Qt.FocusPolicy.NoFocus
+
+
+def test_a_long_drag_along_the_line_does_not_wear_out_pythons_true(qtbot: Any, vas: VasLine) -> None:
+    """PySide6 6.12.0 lost a reference to True per Python emit(): ~600 emits (one long drag) aborted the process."""
+
+    qtbot.mousePress(vas.track, LEFT, pos=QPoint(_x(vas, 0), 60))
+    before = sys.getrefcount(True)
+    for i in range(3001):
+        x = _x(vas, 33 if i == 3000 else (i * 7) % 101)
+        QApplication.sendEvent(vas.track, QMouseEvent(QMouseEvent.Type.MouseMove, QPoint(x, 60).toPointF(),
+                                                      vas.track.mapToGlobal(QPoint(x, 60)).toPointF(),
+                                                      Qt.MouseButton.NoButton, LEFT, Qt.KeyboardModifier.NoModifier))
+    qtbot.mouseRelease(vas.track, LEFT, pos=QPoint(_x(vas, 33), 60))
+    assert vas.value() == 33
+    assert sys.getrefcount(True) >= before - 10
