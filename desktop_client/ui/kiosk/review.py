@@ -101,26 +101,30 @@ class ReviewScreen(QWidget):
         value = self._form.value(inst, item.id)
         label = QLabel(item.label.in_language(lang), body)
         label.setWordWrap(True)
-        grid.addWidget(label, row, 0)
+        change = KeyButton(self.tr("Change"), body)
         if item.response is ResponseType.VAS_MM and value is not None:
-            answer: QWidget = VasLine(body, interactive=False, fixed_line_px=MINI_LINE_PX)
-            answer.set_value(value)  # type: ignore[attr-defined]
-            answer.set_anchors(*(a.in_language(lang) for a in item.anchors or ()))  # type: ignore[attr-defined]
-            answer.set_anchor_width(175)  # type: ignore[attr-defined]
-            answer.setAccessibleName(texts.marked_on_line())
+            # The mark on a small copy of the line, under the question (never the number).
+            line = VasLine(body, interactive=False, fixed_line_px=MINI_LINE_PX)
+            line.set_value(value)
+            line.set_anchors(*(a.in_language(lang) for a in item.anchors or ()))
+            line.setAccessibleName(texts.marked_on_line())
+            grid.addWidget(label, row, 0, 1, 2)
+            grid.addWidget(change, row, 2, 2, 1, Qt.AlignmentFlag.AlignTop)
+            row += 1
+            grid.addWidget(line, row, 0, 1, 2, Qt.AlignmentFlag.AlignLeft)
         else:
             answer = QLabel(texts.answer_text(item, value, lang), body)
             answer.setWordWrap(True)
             if value is None:
                 theme.set_role(answer, "note")
-        grid.addWidget(answer, row, 1)
-        change = KeyButton(self.tr("Change"), body)
+            grid.addWidget(label, row, 0)
+            grid.addWidget(answer, row, 1)
+            grid.addWidget(change, row, 2, Qt.AlignmentFlag.AlignTop)
         change.setObjectName(f"change:{inst}.{item.id}")
         change.setAccessibleName(self.tr("Change") + ": " + label.text())
         theme.set_role(change, "secondary", "kind")
         change.setEnabled(not self._busy)
         change.clicked.connect(lambda _=False, i=index: self.change_requested.emit(i))
-        grid.addWidget(change, row, 2, Qt.AlignmentFlag.AlignTop)
         self.change_buttons[(inst, item.id)] = change
         row += 1
         problem = self._problems.get((inst, item.id))

@@ -171,12 +171,6 @@ class VasLine(QWidget):
         self.track.set_line_px(px)
         self.setFixedWidth(px + 2 * _PAD + 2 * self.low_anchor.maximumWidth())
 
-    def set_anchor_width(self, px: int) -> None:
-        """Narrower anchor columns for the small copy of the line on the review screen."""
-        for label in (self.low_anchor, self.high_anchor):
-            label.setFixedWidth(px)
-        self.set_line_px(self.track.line_px)
-
     def line_px(self) -> int:
         return self.track.line_px
 
