@@ -7,6 +7,7 @@ the baseline measured in the same run. Targets (issue 9): each format <= 5x the 
 A smaller study is run first so you can see whether peak memory stays flat as the study grows.
 
     .venv/bin/python bench/exports.py [--sizes 1000,10000] [--visits 12] [--formats csv,odm,sdtm,fhir,report]
+    DATABASE_URL=postgresql://…/empty_db .venv/bin/python bench/exports.py --sizes 10000     # on PostgreSQL
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
 import random
 import resource
 import subprocess
@@ -168,8 +170,13 @@ def main() -> None:
         child(args.child, Path(args.data_dir), Path(args.out))
         return
     formats = args.formats.split(",")
-    print(f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC  python {sys.version.split()[0]}  SQLite")
-    for size in (int(s) for s in args.sizes.split(",")):
+    sizes = [int(s) for s in args.sizes.split(",")]
+    url = os.environ.get("DATABASE_URL")
+    if url and len(sizes) > 1:
+        raise SystemExit("with DATABASE_URL give one --sizes value and an empty database (the study is inserted there)")
+    where = f"PostgreSQL {url.rsplit('@', 1)[-1]}" if url else "SQLite"
+    print(f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC  python {sys.version.split()[0]}  {where}")
+    for size in sizes:
         with tempfile.TemporaryDirectory(prefix="trialpro-bench-") as tmp:
             t0 = time.perf_counter()
             n = json.loads(subprocess.run([sys.executable, __file__, "--child", "generate", "--data-dir",

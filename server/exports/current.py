@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Select, bindparam, func, select
+from sqlalchemy import Connection, Select, bindparam, exists, select
 
 from server.storage.tables import lab_results, participants, records
 
@@ -51,6 +51,12 @@ def _in_range(q: Select, column: Any, scope: ExportScope, *, iso_date: bool = Fa
     return q
 
 
+def _is_newest() -> Any:
+    """No later revision of the same record exists: an anti-join both databases run on the primary key."""
+    newer = records.alias("newer")
+    return ~exists().where(newer.c.record_id == records.c.record_id, newer.c.revision > records.c.revision)
+
+
 def current_records(conn: Connection, *, kind: str | None = None, instrument_id: str | None = None,
                     site_id: str | None = None, scope: ExportScope | None = None,
                     with_arm: bool = False) -> Iterator[dict[str, Any]]:
@@ -59,10 +65,8 @@ def current_records(conn: Connection, *, kind: str | None = None, instrument_id:
     Each body gets ``received_at`` (first stored time of this revision) added, and ``arm`` when asked.
     """
     scope = scope or ExportScope(site_id=site_id)
-    newer = records.alias("newer")
-    newest = select(func.max(newer.c.revision)).where(newer.c.record_id == records.c.record_id).scalar_subquery()
     q = (select(records.c.body, records.c.received_at, *([participants.c.arm] if with_arm else []))
-         .where(records.c.revision == newest))
+         .where(_is_newest()))
     if with_arm:
         q = q.outerjoin(participants, participants.c.participant_id == records.c.participant_id)
     if kind:
@@ -116,10 +120,8 @@ def participants_with_data(conn: Connection, scope: ExportScope = ALL) -> Iterat
     Two indexed look-ups per participant (records by participant_id, lab results by participant_id),
     each statement built once and re-executed with a bound id.
     """
-    newer = records.alias("newer")
-    newest = select(func.max(newer.c.revision)).where(newer.c.record_id == records.c.record_id).scalar_subquery()
     rq = select(records.c.body, records.c.received_at).where(records.c.participant_id == bindparam("pid"),
-                                                            records.c.revision == newest)
+                                                            _is_newest())
     rq = _in_range(rq, records.c.collected_at, scope).order_by(records.c.collected_at, records.c.record_id)
     lq = _in_range(select(lab_results).where(lab_results.c.participant_id == bindparam("pid")),
                    lab_results.c.sample_date, scope, iso_date=True).order_by(lab_results.c.sample_date,
