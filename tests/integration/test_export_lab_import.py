@@ -18,9 +18,13 @@ from server.storage.tables import audit_log, lab_results, participants
 
 
 @pytest.fixture
-def ctx(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[ServerContext]:
-    monkeypatch.delenv("DATABASE_URL", raising=False)
-    context = open_context(ServerConfig(data_dir=tmp_path / "server", testing=True))
+def ctx(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, database_url: str | None) -> Iterator[ServerContext]:
+    """The demo study on SQLite and on PostgreSQL; the CLI finds the same database (DATABASE_URL)."""
+    if database_url:
+        monkeypatch.setenv("DATABASE_URL", database_url)
+    else:
+        monkeypatch.delenv("DATABASE_URL", raising=False)
+    context = open_context(ServerConfig(data_dir=tmp_path / "server", database_url=database_url, testing=True))
     with context.engine.begin() as conn:
         seed_demo(conn, context.study, admin_password="synthetic-demo-pass")
     yield context
