@@ -60,10 +60,15 @@ def new_record(*, kind: str, study_id: str, study_version: str, site_id: str, pa
 
 def corrected(previous: Mapping[str, Any], *, data: Mapping[str, Any], reason: str,
               entered_by: str) -> dict[str, Any]:
-    """The next revision of ``previous`` with new ``data`` and the reason for the change."""
+    """The next revision of ``previous`` with new ``data`` and the reason for the change.
+
+    ``collected_at`` stays the time of measurement of the original entry (a
+    correction fixes what was measured then); when the correction was made is
+    kept by the audit trail on both sides and by the server's ``received_at``.
+    """
     nxt = dict(previous)
     nxt.update(revision=int(previous["revision"]) + 1, data=dict(data), correction_reason=reason,
-               entered_by=entered_by, collected_at=utc_now(), collected_at_local=local_now())
+               entered_by=entered_by)
     return nxt
 
 

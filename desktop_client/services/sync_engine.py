@@ -188,6 +188,7 @@ class SyncEngine:
         if token is None:
             raise DeviceNotAuthorised("This station is not enrolled: enter an enrolment code first.")
         report = SyncReport()
+        outbox.requeue_rejected(store)  # each refusal is sent once per sync, so a sync always ends
         state = SyncProgress(total=outbox.stats(store).pending)
         more = True  # the first exchange always happens: it brings the downstream data
         while True:

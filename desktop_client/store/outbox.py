@@ -58,6 +58,13 @@ def acknowledge(store: Store, acknowledged: list[tuple[str, int]]) -> int:
     return removed
 
 
+def requeue_rejected(store: Store) -> int:
+    """Put rejected rows back in line: a refusal may no longer hold (e.g. the participant's enrolment has
+    reached the server since). Conflicts stay held for a data manager. Returns how many were re-queued."""
+    with store.transaction() as conn:
+        return conn.execute("UPDATE outbox SET state = 'pending' WHERE state = 'rejected'").rowcount
+
+
 def hold(store: Store, held: list[tuple[str, int, str, str]]) -> None:
     """Mark (record id, revision, state, reason) rows as 'rejected' or 'conflict': kept, not resent."""
     if not held:
