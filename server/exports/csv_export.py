@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterable, Iterator
 from dataclasses import astuple, fields
+from itertools import groupby
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,7 @@ from server.exports.current import (
     current_records,
     enrolled_participants,
     lab_values,
-    participants_with_data,
+    record_index,
 )
 from server.exports.dosing import DoseLine, dose_lines
 from shared.adverse_events import ACTIONS, AE_FIELDS, CAUSALITY, CTCAE_GRADES, OUTCOMES, SERIOUSNESS_CRITERIA
@@ -66,21 +67,23 @@ def _instrument_rows(conn: Connection, instrument: Instrument, scope: ExportScop
 
 
 def visit_rows(study: Study, conn: Connection, scope: ExportScope) -> Iterator[list[Any]]:
-    """One row per participant and visit with any form done: what was expected, done and missing."""
-    for pdata in participants_with_data(conn, scope):
-        p = pdata.participant
-        by_visit: dict[str, list[dict[str, Any]]] = {}
-        for rec in pdata.records:
-            if rec["kind"] == "instrument_response" and rec.get("visit_id"):
-                by_visit.setdefault(rec["visit_id"], []).append(rec)
-        for visit in study.visits:
-            recs = by_visit.get(visit.id)
-            if not recs:
-                continue
-            done = sorted({r["instrument_id"] for r in recs})
+    """One row per participant and visit with any form done: what was expected, done and missing.
+
+    Reads table columns only (no bodies), one participant's rows at a time.
+    """
+    number = {v.id: v.number for v in study.visits}
+    for _pid, rows in groupby(record_index(conn, kind="instrument_response", scope=scope),
+                              key=lambda r: r.participant_id):
+        by_visit: dict[str, list[Any]] = {}
+        for r in rows:
+            if r.visit_id in number:
+                by_visit.setdefault(r.visit_id, []).append(r)
+        for visit_id in sorted(by_visit, key=number.__getitem__):
+            visit, recs = study.visit(visit_id), by_visit[visit_id]
+            done = sorted({r.instrument_id for r in recs})
             expected = list(visit.instruments)
-            yield [recs[0]["record_id"], p["participant_id"], p["site_id"], visit.id, visit.number, visit.label,
-                   min(r["collected_at"] for r in recs)[:10], ";".join(expected), ";".join(done),
+            yield [recs[0].record_id, recs[0].participant_id, recs[0].site_id, visit.id, visit.number, visit.label,
+                   min(r.collected_at for r in recs)[:10], ";".join(expected), ";".join(done),
                    ";".join(i for i in expected if i not in done)]
 
 

@@ -85,6 +85,22 @@ def current_records(conn: Connection, *, kind: str | None = None, instrument_id:
         yield body
 
 
+def record_index(conn: Connection, *, kind: str, scope: ExportScope = ALL) -> Iterator[Any]:
+    """Newest revisions of ``kind`` as table columns only (no JSON body), ordered by participant and visit.
+
+    Rows have record_id, participant_id, site_id, visit_id, instrument_id, collected_at: enough for
+    per-visit summaries without one round trip per participant.
+    """
+    q = (select(records.c.record_id, records.c.participant_id, records.c.site_id, records.c.visit_id,
+                records.c.instrument_id, records.c.collected_at)
+         .where(records.c.kind == kind, _is_newest()))
+    if scope.site_id:
+        q = q.where(records.c.site_id == scope.site_id)
+    q = _in_range(q, records.c.collected_at, scope).order_by(records.c.participant_id, records.c.visit_id,
+                                                              records.c.collected_at)
+    return _stream(conn, q)
+
+
 def enrolled_participants(conn: Connection, site_id: str | None = None) -> Iterator[dict[str, Any]]:
     """Every enrolled participant (of one site), by id. Not date-filtered: who is in the study is context."""
     q = select(participants).order_by(participants.c.participant_id)
