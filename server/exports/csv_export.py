@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterable, Iterator
-from dataclasses import astuple, fields
+from contextlib import ExitStack
+from dataclasses import fields
 from itertools import groupby
 from pathlib import Path
 from typing import Any
@@ -41,6 +42,10 @@ LAB_COLUMNS = ["record_id", "participant_id", "site_id", "visit_id", "test_code"
                "value", "unit", "source_file", "source_row", "imported_at", "imported_by"]
 
 
+def _cells(row: Iterable[Any]) -> list[Any]:
+    return ["" if v is None else ("true" if v is True else "false" if v is False else v) for v in row]
+
+
 def write_csv(path: Path, header: list[str], rows: Iterable[Iterable[Any]], *, bom: bool = False) -> int:
     """Write a header and rows (None as empty, booleans as true/false); returns data rows written."""
     n = 0
@@ -48,8 +53,7 @@ def write_csv(path: Path, header: list[str], rows: Iterable[Iterable[Any]], *, b
         writer = csv.writer(fh)
         writer.writerow(header)
         for row in rows:
-            writer.writerow(["" if v is None else ("true" if v is True else "false" if v is False else v)
-                             for v in row])
+            writer.writerow(_cells(row))
             n += 1
     return n
 
@@ -58,12 +62,45 @@ def _envelope(rec: dict[str, Any]) -> list[Any]:
     return [rec.get(c) for c in ENVELOPE_COLUMNS]
 
 
-def _instrument_rows(conn: Connection, instrument: Instrument, scope: ExportScope) -> Iterator[list[Any]]:
-    for rec in current_records(conn, kind="instrument_response", instrument_id=instrument.id, scope=scope):
-        data = rec["data"]
-        scores = get_instrument(instrument.id, rec.get("instrument_version")).score(data)
-        yield (_envelope(rec) + [rec["instrument_version"]]
-               + [data.get(it.id) for it in instrument.items] + [scores.get(s) for s in instrument.score_names])
+def _instrument_row(instrument: Instrument, rec: dict[str, Any]) -> list[Any]:
+    data = rec["data"]
+    scores = get_instrument(instrument.id, rec.get("instrument_version")).score(data)
+    return (_envelope(rec) + [rec["instrument_version"]]
+            + [data.get(it.id) for it in instrument.items] + [scores.get(s) for s in instrument.score_names])
+
+
+def _ae_row(rec: dict[str, Any]) -> list[Any]:
+    return _envelope(rec) + [(",".join(v) if isinstance(v := rec["data"].get(f), list) else v) for f in AE_FIELDS]
+
+
+def _record_files(conn: Connection, study: Study, out_dir: Path, scope: ExportScope, bom: bool) -> dict[str, int]:
+    """One streamed pass over the newest revisions writes every instrument file, adverse_events and dosing."""
+    by_instrument = {inst.id: inst for inst in ALL_INSTRUMENTS}
+    headers = {f"{inst.id}.csv": ENVELOPE_COLUMNS + ["instrument_version"] + [it.id for it in inst.items]
+               + list(inst.score_names) for inst in ALL_INSTRUMENTS}
+    headers["adverse_events.csv"] = ENVELOPE_COLUMNS + list(AE_FIELDS)
+    headers["dosing.csv"] = DOSING_COLUMNS
+    counts = dict.fromkeys(headers, 0)
+    with ExitStack() as stack:
+        writers = {}
+        for name, header in headers.items():
+            fh = stack.enter_context(open(out_dir / name, "w", newline="", encoding="utf-8-sig" if bom else "utf-8"))
+            writers[name] = csv.writer(fh)
+            writers[name].writerow(header)
+        for rec in current_records(conn, scope=scope, with_arm=True):
+            if rec["kind"] == "adverse_event":
+                rows = [("adverse_events.csv", _ae_row(rec))]
+            elif rec["kind"] == "instrument_response" and rec.get("instrument_id") in by_instrument:
+                rows = [(f"{rec['instrument_id']}.csv", _instrument_row(by_instrument[rec["instrument_id"]], rec))]
+                if rec["instrument_id"] == "dosing_diary" and rec.get("arm"):
+                    rows += [("dosing.csv", [getattr(line, c) for c in DOSING_COLUMNS])
+                             for line in dose_lines(study, rec["arm"], rec)]
+            else:
+                continue
+            for name, row in rows:
+                writers[name].writerow(_cells(row))
+                counts[name] += 1
+    return counts
 
 
 def visit_rows(study: Study, conn: Connection, scope: ExportScope) -> Iterator[list[Any]]:
@@ -85,14 +122,6 @@ def visit_rows(study: Study, conn: Connection, scope: ExportScope) -> Iterator[l
             yield [recs[0].record_id, recs[0].participant_id, recs[0].site_id, visit.id, visit.number, visit.label,
                    min(r.collected_at for r in recs)[:10], ";".join(expected), ";".join(done),
                    ";".join(i for i in expected if i not in done)]
-
-
-def _dosing_rows(study: Study, conn: Connection, scope: ExportScope) -> Iterator[tuple[Any, ...]]:
-    for rec in current_records(conn, kind="instrument_response", instrument_id="dosing_diary", scope=scope,
-                               with_arm=True):
-        if rec.get("arm"):
-            for line in dose_lines(study, rec["arm"], rec):
-                yield astuple(line)
 
 
 def _lab_rows(conn: Connection, scope: ExportScope) -> Iterator[list[Any]]:
@@ -161,13 +190,7 @@ def export_csv(conn: Connection, study: Study, out_dir: Path, *, site_id: str | 
         ([p["enrolment_record_id"]] + [p[c] for c in PARTICIPANT_COLUMNS[1:]]
          for p in enrolled_participants(conn, scope.site_id)))
     out("visits.csv", VISIT_COLUMNS, visit_rows(study, conn, scope))
-    for inst in ALL_INSTRUMENTS:
-        out(f"{inst.id}.csv", ENVELOPE_COLUMNS + ["instrument_version"] + [it.id for it in inst.items]
-            + list(inst.score_names), _instrument_rows(conn, inst, scope))
-    out("adverse_events.csv", ENVELOPE_COLUMNS + list(AE_FIELDS),
-        (_envelope(r) + [(",".join(v) if isinstance(v := r["data"].get(f), list) else v) for f in AE_FIELDS]
-         for r in current_records(conn, kind="adverse_event", scope=scope)))
-    out("dosing.csv", DOSING_COLUMNS, _dosing_rows(study, conn, scope))
+    counts.update(_record_files(conn, study, out_dir, scope, bom))
     out("lab_results.csv", LAB_COLUMNS, _lab_rows(conn, scope))
     out("data_dictionary.csv", ["file", "variable", "label", "type", "allowed_values", "instrument_version",
                                 "notes"], _dictionary(study))
