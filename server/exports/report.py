@@ -65,6 +65,7 @@ def _series_plot(ax: Any, study: Study, data: ReportData, measure: str, visits: 
             for x, y, n in zip(xs, ys, ns, strict=True):
                 ax.annotate(f"n={n}", (x, y), textcoords="offset points", xytext=(4, 4), fontsize=7, color=COLOURS[k])
     ax.set_xticks(range(len(visits)), [study.visit(v).label.replace(" (", "\n(") for v in visits], fontsize=8)
+    ax.set_xlim(-0.5, max(len(visits), 1) - 0.5)       # a single visit stays a narrow cluster, not the full width
     ax.set_ylabel(ylabel)
     ax.grid(alpha=0.3)
     if not ax.get_lines():
