@@ -89,8 +89,10 @@ class ChainReport:
 
 
 def iter_entries(conn: Connection, batch: int = 5000) -> Iterator[Mapping[str, Any]]:
-    result = conn.execution_options(stream_results=True, yield_per=batch).execute(
-        select(audit_log).order_by(audit_log.c.seq))
+    """Every entry in chain order, streamed (the option is set on the statement: set on the connection it
+    would make every later statement on that connection ask for a server-side cursor on PostgreSQL)."""
+    result = conn.execute(select(audit_log).order_by(audit_log.c.seq)
+                          .execution_options(stream_results=True, yield_per=batch))
     for row in result:
         yield row._mapping
 

@@ -196,3 +196,16 @@ def test_on_postgresql_the_trigger_refuses_edits_and_verify_names_an_edit_made_w
     out = subprocess.run([sys.executable, "-m", "server.cli", "audit", "verify", "--data-dir", str(data_dir)],
                          capture_output=True, text=True, timeout=60, env={**os.environ, "DATABASE_URL": url})
     assert out.returncode == 1 and "BROKEN at entry 3:" in out.stdout, out.stdout + out.stderr
+
+
+def test_a_connection_still_writes_after_the_chain_was_verified_on_it(server) -> None:
+    """Streaming the chain must not leave the connection in streaming mode (it broke INSERTs on PostgreSQL)."""
+    from server.services.audit import AuditEntry, append, verify_chain
+
+    with server.ctx.engine.begin() as conn:
+        append(conn, AuditEntry(actor="test", action="test.first", entity_type="test", entity_id="1"))
+        assert verify_chain(conn).ok
+        append(conn, AuditEntry(actor="test", action="test.second", entity_type="test", entity_id="2"))
+        report = verify_chain(conn)
+    assert report.ok
+    assert report.entries >= 2
