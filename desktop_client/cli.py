@@ -4,6 +4,9 @@ Command-line contract (extend, never break):
   trialpro-client simulate --data-dir DIR --server URL --participants N --visits V [--enrol-code CODE]
       passphrase from TRIALPRO_PASSPHRASE; prints `record_id=<uuid>` per record saved; exits 0 only
       when everything the station holds is synced.
+  trialpro-client passphrase --data-dir DIR [--recovery]
+      re-wraps the station key under a new passphrase (prompted, or TRIALPRO_PASSPHRASE /
+      TRIALPRO_RECOVERY_KEY and TRIALPRO_NEW_PASSPHRASE for scripts); the database is not re-encrypted.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from pathlib import Path
 
 from shared.errors import TrialproError
 
@@ -66,6 +70,28 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         store.close()
 
 
+def _secret(env: str, prompt: str) -> str:
+    import getpass
+
+    return os.environ.get(env) or getpass.getpass(prompt)
+
+
+def cmd_passphrase(args: argparse.Namespace) -> int:
+    from desktop_client.store import keys
+
+    if args.recovery:
+        proof = {"recovery_key": _secret("TRIALPRO_RECOVERY_KEY", "Recovery key: ")}
+    else:
+        proof = {"old_passphrase": _secret("TRIALPRO_PASSPHRASE", "Current passphrase: ")}
+    new = _secret("TRIALPRO_NEW_PASSPHRASE", "New passphrase: ")
+    if "TRIALPRO_NEW_PASSPHRASE" not in os.environ and new != _secret("", "New passphrase again: "):
+        print("error: the two new passphrases differ; nothing was changed", file=sys.stderr)
+        return 2
+    keys.change_passphrase(Path(args.data_dir), new_passphrase=new, **proof)
+    print("Passphrase changed. The recovery key still works; the database was not re-encrypted.")
+    return 0
+
+
 def cmd_gui(args: argparse.Namespace) -> int:
     try:
         from desktop_client.bootstrap import run_gui
@@ -87,6 +113,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--label", default="simulated kiosk", help="device label shown to admins")
     p.add_argument("--seed", type=int, default=None)
     p.set_defaults(func=cmd_simulate)
+    pw = sub.add_parser("passphrase", help="change the station passphrase (with the current one or the recovery key)")
+    pw.add_argument("--data-dir", required=True)
+    pw.add_argument("--recovery", action="store_true", help="prove with the recovery key instead of the passphrase")
+    pw.set_defaults(func=cmd_passphrase)
     g = sub.add_parser("gui", help="start the desktop client (default)")
     g.add_argument("--data-dir", default=os.path.expanduser("~/.local/share/trialpro"))
     g.add_argument("--kiosk", action="store_true", help="start locked in kiosk mode, full screen")

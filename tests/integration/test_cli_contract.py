@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import httpx
+import pytest
 
 from tests.live_server import free_port, wait_healthy
 
@@ -92,3 +93,28 @@ def test_readme_documents_every_cli_command() -> None:
     for name in sub.choices:
         assert f"trialpro-server {name}" in readme, name
     assert "trialpro-client simulate" in readme
+
+
+def test_the_station_passphrase_is_changed_from_the_command_line(tmp_path: Path) -> None:
+    from desktop_client.store import create_store, open_store
+    from desktop_client.store.errors import WrongPassphrase
+    from tests.factories import FAST_KDF, PASSPHRASE
+
+    store, recovery = create_store(tmp_path, PASSPHRASE, kdf=FAST_KDF)
+    store.close()
+    db_before = (tmp_path / "station.db").read_bytes()
+    changed = run("desktop_client.cli", "passphrase", "--data-dir", str(tmp_path),
+                  env={"TRIALPRO_PASSPHRASE": PASSPHRASE, "TRIALPRO_NEW_PASSPHRASE": "a brand new passphrase"})
+    assert changed.returncode == 0, changed.stderr
+    assert (tmp_path / "station.db").read_bytes() == db_before
+    open_store(tmp_path, "a brand new passphrase").close()
+    with pytest.raises(WrongPassphrase):
+        open_store(tmp_path, PASSPHRASE)
+    by_recovery = run("desktop_client.cli", "passphrase", "--data-dir", str(tmp_path), "--recovery",
+                      env={"TRIALPRO_RECOVERY_KEY": recovery, "TRIALPRO_NEW_PASSPHRASE": "third passphrase!"})
+    assert by_recovery.returncode == 0, by_recovery.stderr
+    wrong = run("desktop_client.cli", "passphrase", "--data-dir", str(tmp_path),
+                env={"TRIALPRO_PASSPHRASE": "nope nope nope", "TRIALPRO_NEW_PASSPHRASE": "whatever passphrase"})
+    assert wrong.returncode == 2
+    assert "does not open this station" in wrong.stderr
+    open_store(tmp_path, "third passphrase!").close()
