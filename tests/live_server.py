@@ -41,14 +41,20 @@ class ThreadServer:
 
 
 @contextmanager
-def thread_server(data_dir: Path, database_url: str | None = None) -> Iterator[ThreadServer]:
-    ctx = open_context(ServerConfig(data_dir=data_dir, database_url=database_url, testing=True))
+def serving(ctx: ServerContext) -> Iterator[ThreadServer]:
+    """Serve an opened context (already seeded as the test needs) until the block ends."""
     srv = ThreadServer(ctx).start()
     try:
         yield srv
     finally:
         srv.stop()
         ctx.engine.dispose()
+
+
+@contextmanager
+def thread_server(data_dir: Path, database_url: str | None = None) -> Iterator[ThreadServer]:
+    with serving(open_context(ServerConfig(data_dir=data_dir, database_url=database_url, testing=True))) as srv:
+        yield srv
 
 
 def free_port() -> int:

@@ -11,7 +11,7 @@ from playwright.sync_api import Browser, Page, sync_playwright
 from server.app import open_context
 from server.config import ServerConfig
 from server.services.demo import DEMO_ADMIN, seed_demo
-from tests.live_server import ThreadServer
+from tests.live_server import ThreadServer, serving
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -24,12 +24,8 @@ def demo_server(tmp_path: Path) -> Iterator[ThreadServer]:
     ctx = open_context(ServerConfig(data_dir=tmp_path / "server", testing=True))
     with ctx.engine.begin() as conn:
         seed_demo(conn, ctx.study, admin_password=DEMO_PASSWORD)
-    srv = ThreadServer(ctx).start()
-    try:
+    with serving(ctx) as srv:
         yield srv
-    finally:
-        srv.stop()
-        ctx.engine.dispose()
 
 
 @pytest.fixture(scope="session")

@@ -22,7 +22,7 @@ from server.services.demo import seed_demo
 from server.services.users import add_user
 from server.storage.tables import participants, records
 from shared.study.loader import DEFAULT_STUDY_FILE
-from tests.live_server import ThreadServer
+from tests.live_server import ThreadServer, serving
 
 PASSWORD = "role-matrix-password-1"
 ROLES = ("admin", "data_manager", "investigator", "nurse", "monitor")
@@ -73,12 +73,8 @@ def two_site_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Thread
         add_user(conn, username="sha.nurse", password=PASSWORD, roles=["nurse"], sites=["SHA"], actor="test")
         add_user(conn, username="sha.monitor", password=PASSWORD, roles=["monitor"], sites=["SHA"], actor="test")
         _other_site_participant(conn)
-    srv = ThreadServer(ctx).start()
-    try:
+    with serving(ctx) as srv:
         yield srv
-    finally:
-        srv.stop()
-        ctx.engine.dispose()
 
 
 def _csrf(client: httpx.Client, path: str = "/signin") -> str:

@@ -11,6 +11,7 @@ import pytest
 from desktop_client.services.station import Station
 from tests.factories import add_staff, enrol_participant, enrolled_station
 from tests.live_server import ThreadServer, thread_server
+from tests.ui.nurse_drive import app_language
 
 
 @dataclass
@@ -70,3 +71,10 @@ def make_window(qtbot: object, kiosk_station: KioskStation) -> Iterator[Callable
         window.idle.stop()
         window.language.set("en")     # take the translators out of the application again
         window.quit_application()
+
+
+@pytest.fixture
+def language(qapp: object) -> Iterator[object]:
+    """Switch the application's language for a test (nurse screens); restored afterwards."""
+    with app_language(qapp) as lang:
+        yield lang

@@ -11,13 +11,7 @@ import pytest
 from desktop_client.services import clinician
 from desktop_client.store import records as store_records
 from tests.factories import enrol_participant, offline_station
-from tests.ui.nurse_drive import app_language, click, open_home
-
-
-@pytest.fixture
-def language(qapp):
-    with app_language(qapp) as lang:
-        yield lang
+from tests.ui.nurse_drive import click, open_home
 
 
 @pytest.fixture

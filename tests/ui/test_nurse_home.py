@@ -15,13 +15,7 @@ from desktop_client.store import records as store_records
 from desktop_client.ui.nurse.home import PAGES, NurseHome, idle_timeout_from_env
 from desktop_client.ui.nurse.sign_in import NurseSignIn
 from tests.factories import STAFF_PASSWORD, add_staff, enrol_participant, offline_station
-from tests.ui.nurse_drive import SCREENS, app_language, click, enrol_through_screen, open_home, record_checklist
-
-
-@pytest.fixture
-def language(qapp):
-    with app_language(qapp) as lang:
-        yield lang
+from tests.ui.nurse_drive import SCREENS, click, enrol_through_screen, open_home, record_checklist
 
 
 @pytest.fixture

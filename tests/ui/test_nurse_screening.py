@@ -12,13 +12,7 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QDateEdit, QPushButton, QRad
 
 from desktop_client.store import records as store_records
 from tests.factories import offline_station
-from tests.ui.nurse_drive import app_language, click, enrol_through_screen, fill_screening, open_home
-
-
-@pytest.fixture
-def language(qapp):
-    with app_language(qapp) as lang:
-        yield lang
+from tests.ui.nurse_drive import click, enrol_through_screen, fill_screening, open_home
 
 
 @pytest.fixture

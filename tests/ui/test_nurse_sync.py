@@ -8,7 +8,6 @@ import json
 import threading
 from pathlib import Path
 
-import pytest
 from sqlalchemy import select
 
 from desktop_client.services import recording
@@ -20,15 +19,9 @@ from shared.instruments.essdai import ESSDAI
 from shared.records import record_hash
 from tests.factories import enrolled_station, enrolment_code, new_station
 from tests.live_server import ThreadServer
-from tests.ui.nurse_drive import app_language, click, enrol_through_screen, open_home
+from tests.ui.nurse_drive import click, enrol_through_screen, open_home
 
 FAST = SyncSettings(attempts=2, backoff_multiplier=0.01, backoff_max_seconds=0.05, timeout_seconds=5)
-
-
-@pytest.fixture
-def language(qapp):
-    with app_language(qapp) as lang:
-        yield lang
 
 
 def _wait_idle(qtbot, page) -> None:
