@@ -20,8 +20,8 @@ DEMO_PASSWORD = "demo-admin-password-for-tests"
 
 
 @pytest.fixture
-def demo_server(tmp_path: Path) -> Iterator[ThreadServer]:
-    ctx = open_context(ServerConfig(data_dir=tmp_path / "server", testing=True))
+def demo_server(tmp_path: Path, database_url: str | None) -> Iterator[ThreadServer]:
+    ctx = open_context(ServerConfig(data_dir=tmp_path / "server", testing=True, database_url=database_url))
     with ctx.engine.begin() as conn:
         seed_demo(conn, ctx.study, admin_password=DEMO_PASSWORD)
     with serving(ctx) as srv:

@@ -62,10 +62,14 @@ def _other_site_participant(conn: object) -> None:
                             entity_type="record", entity_id=f"{body['record_id']}#1", new=body["data"]))
 
 
-@pytest.fixture(scope="module")
-def two_site_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ThreadServer]:
+@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def two_site_server(request: pytest.FixtureRequest,
+                    tmp_path_factory: pytest.TempPathFactory) -> Iterator[ThreadServer]:
+    """The demo study plus a second site, on SQLite and on PostgreSQL (the server suite runs on both)."""
     tmp = tmp_path_factory.mktemp("roles")
-    ctx = open_context(ServerConfig(data_dir=tmp / "server", study_file=_study_with_two_sites(tmp), testing=True))
+    url = None if request.param == "sqlite" else request.getfixturevalue("pg_cluster").new_database()
+    ctx = open_context(ServerConfig(data_dir=tmp / "server", study_file=_study_with_two_sites(tmp), testing=True,
+                                    database_url=url))
     with ctx.engine.begin() as conn:
         seed_demo(conn, ctx.study, admin_password=PASSWORD)
         for role in ROLES:
