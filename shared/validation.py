@@ -35,9 +35,9 @@ def _is_number(v: Any) -> bool:
 
 def check_answer(item: Item, value: Any, field: str) -> FieldProblem | None:
     """Check one non-missing answer against its item; None when acceptable."""
-    allowed = item.allowed_text()
 
     def bad(why: str) -> FieldProblem:
+        allowed = item.allowed_text()  # built only for a refusal: this runs for every answer of every sync
         return FieldProblem(field, value, allowed, f"{field}: {why} (got {value!r}; allowed: {allowed})")
 
     rt = item.response
