@@ -19,8 +19,9 @@ KINDS = ("instrument_response", "enrolment", "adverse_event")
 ENVELOPE_FIELDS = (
     "record_id", "revision", "kind", "study_id", "study_version", "site_id", "participant_id",
     "visit_id", "instrument_id", "instrument_version", "data", "collected_at", "collected_at_local",
-    "entered_by", "device_id", "correction_reason",
+    "entered_by", "device_id", "correction_reason", "language",
 )
+LANGUAGES = ("en", "zh")  # "language": what the participant read the questions in (None: staff entry)
 
 
 def utc_now() -> str:
@@ -36,7 +37,8 @@ def local_now() -> str:
 def new_record(*, kind: str, study_id: str, study_version: str, site_id: str, participant_id: str,
                data: Mapping[str, Any], entered_by: str, device_id: str,
                visit_id: str | None = None, instrument_id: str | None = None,
-               instrument_version: str | None = None, record_id: str | None = None) -> dict[str, Any]:
+               instrument_version: str | None = None, record_id: str | None = None,
+               language: str | None = None) -> dict[str, Any]:
     """A fresh revision-1 envelope with a client-made UUID and both timestamps."""
     return {
         "record_id": record_id or str(uuid.uuid4()),
@@ -55,6 +57,7 @@ def new_record(*, kind: str, study_id: str, study_version: str, site_id: str, pa
         "entered_by": entered_by,
         "device_id": device_id,
         "correction_reason": None,
+        "language": language,
     }
 
 

@@ -17,7 +17,7 @@ from typing import Any
 from shared.errors import FieldProblem, RecordInvalid, UnknownInstrument
 from shared.instruments import get_instrument
 from shared.instruments.model import Instrument, Item, ResponseType
-from shared.records import ENVELOPE_FIELDS, KINDS
+from shared.records import ENVELOPE_FIELDS, KINDS, LANGUAGES
 from shared.study.model import PARTICIPANT_ID, Study
 
 _UTC_TS = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$")
@@ -155,6 +155,8 @@ def _check_envelope(record: Mapping[str, Any], study: Study) -> list[FieldProble
         value = record.get(field)
         if not isinstance(value, str) or not value.strip() or len(value) > 100:
             add(field, "a non-empty identifier of at most 100 characters", "is missing or invalid")
+    if record.get("language") not in (None, *LANGUAGES):
+        add("language", "null, " + " or ".join(LANGUAGES), "is not a language the questions exist in")
     reason = record.get("correction_reason")
     if _is_int(rev) and rev > 1:
         if not isinstance(reason, str) or not reason.strip() or len(reason) > MAX_REASON:

@@ -13,14 +13,15 @@ from shared.validation import validate_record
 
 
 def build_instrument_record(station: Station, *, participant_id: str, visit_id: str, instrument_id: str,
-                            answers: Mapping[str, Any], entered_by: str) -> dict[str, Any]:
+                            answers: Mapping[str, Any], entered_by: str,
+                            language: str | None = None) -> dict[str, Any]:
     """A validated, unsaved record of one instrument's answers. Raises RecordInvalid."""
     instrument = get_instrument(instrument_id)
     record = new_record(kind="instrument_response", study_id=station.study.study.id,
                         study_version=station.study.study.version, site_id=station.site_id,
                         participant_id=participant_id, data=answers, entered_by=entered_by,
                         device_id=station.device_id, visit_id=visit_id, instrument_id=instrument.id,
-                        instrument_version=instrument.version)
+                        instrument_version=instrument.version, language=language)
     validate_record(record, station.study, arm_code=station.participant_arm(participant_id))
     return record
 
@@ -43,10 +44,16 @@ def record_vas(station: Station, *, participant_id: str, visit_id: str, vas_mm: 
 
 
 def submit_visit(station: Station, *, participant_id: str, visit_id: str,
-                 answers_by_instrument: Mapping[str, Mapping[str, Any]], entered_by: str) -> list[dict[str, Any]]:
-    """Validate every instrument of a kiosk submission, then save them all in ONE transaction."""
+                 answers_by_instrument: Mapping[str, Mapping[str, Any]], entered_by: str,
+                 language: str | None = None) -> list[dict[str, Any]]:
+    """Validate every instrument of a kiosk submission, then save them all in ONE transaction.
+
+    ``language`` is the language the participant read the questions in (wording changes answers, so it
+    is kept with each record and exported).
+    """
     recs = [build_instrument_record(station, participant_id=participant_id, visit_id=visit_id,
-                                    instrument_id=inst_id, answers=answers, entered_by=entered_by)
+                                    instrument_id=inst_id, answers=answers, entered_by=entered_by,
+                                    language=language)
             for inst_id, answers in answers_by_instrument.items()]
     store_records.save_records(station.store, recs, actor=entered_by)
     return recs

@@ -7,7 +7,7 @@ from typing import Any
 from flask import Blueprint, jsonify
 from flask.typing import ResponseReturnValue
 
-from shared.records import ENVELOPE_FIELDS, KINDS
+from shared.records import ENVELOPE_FIELDS, KINDS, LANGUAGES
 from shared.sync.protocol import (
     ALREADY_STORED,
     CONFLICT,
@@ -51,7 +51,8 @@ def _schemas() -> dict[str, Any]:
                              "data": {"type": "object"}, "collected_at": {"type": "string"},
                              "collected_at_local": {"type": "string"}, "entered_by": {"type": "string"},
                              "device_id": {"type": "string"},
-                             "correction_reason": {"type": "string", "nullable": True}},
+                             "correction_reason": {"type": "string", "nullable": True},
+                             "language": {"type": "string", "nullable": True, "enum": list(LANGUAGES)}},
               "required": list(ENVELOPE_FIELDS)}
     result = {"type": "object", "required": ["record_id", "revision", "status"],
               "properties": {"record_id": {"type": "string"}, "revision": {"type": "integer"},

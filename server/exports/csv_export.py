@@ -32,7 +32,8 @@ from shared.lab import LAB_TESTS
 from shared.study.model import Study
 
 ENVELOPE_COLUMNS = ["record_id", "revision", "participant_id", "site_id", "visit_id", "collected_at",
-                    "collected_at_local", "received_at", "entered_by", "device_id", "correction_reason"]
+                    "collected_at_local", "received_at", "entered_by", "device_id", "correction_reason",
+                    "language"]
 PARTICIPANT_COLUMNS = ["record_id", "participant_id", "site_id", "arm", "status", "enrolled_at", "year_of_birth",
                        "sex", "allocation_number"]
 VISIT_COLUMNS = ["record_id", "participant_id", "site_id", "visit_id", "visit_number", "visit_label", "visit_date",
@@ -138,7 +139,8 @@ def _dictionary(study: Study) -> Iterator[list[Any]]:
            "collected_at_local": "time of measurement at the clinic, ISO 8601 with offset",
            "received_at": "time the server stored this revision, UTC, ISO 8601",
            "entered_by": "who entered it (participant or staff:<user>)",
-           "correction_reason": "reason for change (revisions > 1)"}
+           "correction_reason": "reason for change (revisions > 1)",
+           "language": "language the participant read the questions in (en, zh; empty: entered by staff)"}
     for inst in ALL_INSTRUMENTS:
         for c in ENVELOPE_COLUMNS:
             yield [f"{inst.id}.csv", c, env.get(c, c.replace("_", " ")), "text", "", inst.version, ""]

@@ -121,8 +121,8 @@ def test_a_participant_answers_changes_one_answer_and_submits_and_exactly_that_i
         expected.setdefault(inst, {})[item] = value
     assert {k: r["data"] for k, r in saved.items()} == expected
     for inst_id, rec in saved.items():
-        assert (rec["visit_id"], rec["entered_by"], rec["instrument_version"], rec["revision"]) == \
-            (VISIT, "participant", get_instrument(inst_id).version, 1)
+        assert (rec["visit_id"], rec["entered_by"], rec["instrument_version"], rec["revision"], rec["language"]) == \
+            (VISIT, "participant", get_instrument(inst_id).version, 1, "en")
     assert len({r["collected_at"][:16] for r in saved.values()}) == 1   # one submission
 
     click(qtbot, view.thanks.done)

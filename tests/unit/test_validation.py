@@ -107,7 +107,7 @@ def test_choice_codes_must_match_type_exactly() -> None:
     ("participant_id", "ABC-001", "does not belong"), ("collected_at", "2026-11-01 08:00", "timestamp"),
     ("collected_at_local", "2026-11-01T08:00:00Z", "timestamp"), ("entered_by", "", "missing"),
     ("visit_id", "week3", "not a visit"), ("instrument_version", "9.9", "not defined"),
-    ("correction_reason", "typo", "revision 1"),
+    ("correction_reason", "typo", "revision 1"), ("language", "fr", "not a language the questions exist in"),
 ])
 def test_envelope_refusals(field: str, value: Any, says: str) -> None:
     err = refusal(vas_record(**{field: value}))

@@ -210,11 +210,11 @@ class KioskSessionView(QWidget):
         self._update_chrome()
         self.stop_button.setEnabled(False)
         self.back.setEnabled(False)
-        station, form = self._station, self._form
+        station, form, language = self._station, self._form, self._language.code
         answers = form.submission()
         run_in_background(lambda: recording.submit_visit(
             station, participant_id=form.participant_id, visit_id=form.visit.id,
-            answers_by_instrument=answers, entered_by=ENTERED_BY), parent=self,
+            answers_by_instrument=answers, entered_by=ENTERED_BY, language=language), parent=self,
             on_done=self._saved, on_failed=self._save_failed)
 
     def _saved(self, records: list) -> None:
