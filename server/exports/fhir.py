@@ -130,14 +130,24 @@ def _answer(item: Item, value: Any) -> dict[str, Any]:
     return {"valueString": str(value)}
 
 
+BCP47 = {"en": "en", "zh": "zh-CN"}  # the kiosk's languages as FHIR (BCP-47) language codes
+
+
 def questionnaire_response(rec: dict[str, Any], inst: Instrument, patient: dict[str, Any]) -> dict[str, Any]:
+    """One answer set; in the language the participant read (item texts too) when the kiosk recorded it."""
     data = rec["data"]
-    return {"resourceType": "QuestionnaireResponse", "id": rec["record_id"],
-            "questionnaire": f"{BASE}/Questionnaire/{inst.id}|{inst.version}",
-            "status": "amended" if rec["revision"] > 1 else "completed", "subject": patient,
-            "authored": rec["collected_at"], "author": {"display": rec["entered_by"]},
-            "item": [{"linkId": it.id, "text": it.label.en, "answer": [_answer(it, data[it.id])]}
-                     for it in inst.items if data.get(it.id) is not None]}
+    lang = rec.get("language")
+    resource: dict[str, Any] = {"resourceType": "QuestionnaireResponse", "id": rec["record_id"]}
+    if lang in BCP47:
+        resource["language"] = BCP47[lang]
+    resource.update({
+        "questionnaire": f"{BASE}/Questionnaire/{inst.id}|{inst.version}",
+        "status": "amended" if rec["revision"] > 1 else "completed", "subject": patient,
+        "authored": rec["collected_at"], "author": {"display": rec["entered_by"]},
+        "item": [{"linkId": it.id, "text": it.label.in_language(lang if lang in BCP47 else "en"),
+                  "answer": [_answer(it, data[it.id])]}
+                 for it in inst.items if data.get(it.id) is not None]})
+    return resource
 
 
 def _observation(oid: str, patient: dict[str, Any], code: str, display: str, when: str, value: float, unit: str,
