@@ -136,8 +136,7 @@ def child(fmt: str, data_dir: Path, out: Path) -> None:
     else:
         from server.exports.registry import run_export
 
-        with ctx.engine.begin() as conn:
-            summary = run_export(conn, ctx.study, fmt, out, actor="bench")
+        summary = run_export(ctx.engine, ctx.study, fmt, out, actor="bench")
         rows = sum(summary.files.values())
     seconds = time.perf_counter() - t0
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -6,13 +6,15 @@ from flask import Blueprint, current_app, jsonify
 from flask.typing import ResponseReturnValue
 from sqlalchemy import text
 
+from server.storage.engine import reading
+
 bp = Blueprint("health", __name__)
 
 
 @bp.get("/healthz")
 def healthz() -> ResponseReturnValue:
     ctx = current_app.extensions["trialpro"]
-    with ctx.engine.connect() as conn:
+    with reading(ctx.engine) as conn:
         conn.execute(text("SELECT 1"))
     return jsonify(status="ok", study=ctx.study.study.id, study_version=ctx.study.study.version,
                    database=ctx.engine.dialect.name)

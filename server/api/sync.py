@@ -10,6 +10,7 @@ from server.services import devices as device_service
 from server.services import sync as sync_service
 from server.services.allocation import grants_for, public_key_b64
 from server.services.errors import InvalidInput
+from server.storage.engine import reading
 from shared.sync.protocol import parse_request
 
 bp = Blueprint("sync", __name__, url_prefix="/api/v1")
@@ -35,7 +36,7 @@ def enrol() -> ResponseReturnValue:
 def sync() -> ResponseReturnValue:
     """Store a batch of records; answer per record and with what the kiosk needs back."""
     ctx = current_app.extensions["trialpro"]
-    with ctx.engine.connect() as conn:
+    with reading(ctx.engine) as conn:
         device_service.authenticate(conn, request.headers.get("Authorization"))
     sync_request = parse_request(json_body())
     with ctx.engine.begin() as conn:

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from server.commands.common import add_data_dir, context
+from server.storage.engine import reading
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
@@ -19,7 +20,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
             cp = checkpoints.write_checkpoint(conn, data_dir)
         print(f"Signed checkpoint of entry {cp.head_seq} ({cp.head_hash}) at {cp.signed_at}.")
         return 0
-    with ctx.engine.connect() as conn:
+    with reading(ctx.engine) as conn:
         result = checkpoints.verify(conn, data_dir)
     print(checkpoints.summary(result))
     if not result.ok:

@@ -15,9 +15,8 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     ctx = context(args)
     out = Path(args.out)
-    with ctx.engine.begin() as conn:
-        summary = run_export(conn, ctx.study, args.format, out, site_id=args.site, date_from=args.date_from,
-                             date_to=args.date_to, actor=f"cli:{os_user()}", bom=args.bom)
+    summary = run_export(ctx.engine, ctx.study, args.format, out, site_id=args.site, date_from=args.date_from,
+                         date_to=args.date_to, actor=f"cli:{os_user()}", bom=args.bom)
     for name, n in summary.files.items():
         print(f"{out / name}: {n} rows")
     return 0

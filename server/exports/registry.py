@@ -14,10 +14,11 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection
+from sqlalchemy import Engine
 
 from server.exports.current import ExportScope
 from server.services.audit import AuditEntry, append
+from server.storage.engine import reading
 from shared.errors import TrialproError
 from shared.records import utc_now
 from shared.study.model import Study
@@ -86,13 +87,14 @@ def build_scope(study: Study, *, site_id: str | None, date_from: date | str | No
     return ExportScope(site_id=site_id, date_from=start, date_to=end)
 
 
-def run_export(conn: Connection, study: Study, fmt: str, out_dir: Path, *, site_id: str | None = None,
+def run_export(engine: Engine, study: Study, fmt: str, out_dir: Path, *, site_id: str | None = None,
                date_from: date | str | None = None, date_to: date | str | None = None, actor: str,
                bom: bool = False) -> ExportSummary:
     """Write export ``fmt`` into the folder ``out_dir`` and audit it (action ``export.<fmt>``).
 
-    Call inside a transaction (``engine.begin()``): the audit entry commits with it.
-    Raises ExportRefused for an unknown format, site or a bad date range.
+    The files are written from one read snapshot (``reading``: on SQLite it does not hold the write lock, so
+    kiosks keep syncing during a long export); the audit entry is appended once the files are complete.
+    Raises ExportRefused for an unknown format, site or a bad date range (nothing written or audited).
     """
     if fmt not in FORMATS:
         raise ExportRefused(f"format: {fmt!r} is not an export format (allowed: {', '.join(FORMATS)})",
@@ -103,8 +105,10 @@ def run_export(conn: Connection, study: Study, fmt: str, out_dir: Path, *, site_
     kwargs: dict[str, Any] = {"scope": scope}
     if fmt == "csv":
         kwargs["bom"] = bom
-    files = _writer(fmt)(conn, study, out_dir, **kwargs)
+    with reading(engine) as conn:
+        files = _writer(fmt)(conn, study, out_dir, **kwargs)
     summary = ExportSummary(format=fmt, out_dir=out_dir, files=files, scope=scope.describe(), started_at=started)
-    append(conn, AuditEntry(actor=actor, action=f"export.{fmt}", entity_type="export", entity_id=str(out_dir),
-                            new={"files": files, "scope": summary.scope, "started_at": started}))
+    with engine.begin() as conn:
+        append(conn, AuditEntry(actor=actor, action=f"export.{fmt}", entity_type="export", entity_id=str(out_dir),
+                                new={"files": files, "scope": summary.scope, "started_at": started}))
     return summary

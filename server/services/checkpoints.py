@@ -23,6 +23,7 @@ from sqlalchemy import Connection, Engine, insert, select
 
 from server.services.allocation import signing_key
 from server.services.audit import GENESIS, ChainReport, verify_chain
+from server.storage.engine import reading
 from server.storage.tables import audit_checkpoints, audit_head, audit_log
 from shared.canonical import canonical_json
 from shared.crypto import sign
@@ -92,7 +93,7 @@ def ensure_daily(engine: Engine, data_dir: Path | None = None) -> Checkpoint | N
     damaged chain would bless the damage; ``audit verify`` reports it instead.
     """
     today = utc_now()[:10]
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         last = latest(conn)
     if last is not None and last.signed_at[:10] == today:
         return None

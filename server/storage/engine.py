@@ -8,15 +8,18 @@ busy timeout.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 
 SQLITE_FILE = "trialpro.sqlite3"
+READ_ONLY = "trialpro_read_only"
 
 
 def database_url(data_dir: Path | None) -> str:
@@ -48,8 +51,9 @@ def make_engine(url: str) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
 
         @event.listens_for(engine, "begin")
-        def _begin_immediate(conn: Any) -> None:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        def _begin(conn: Any) -> None:
+            # writers queue for the write lock up front; readers take a WAL snapshot and block nobody
+            conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get(READ_ONLY) else "BEGIN IMMEDIATE")
 
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
@@ -67,3 +71,18 @@ def migrate(engine: Engine) -> None:
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
+
+
+@contextmanager
+def reading(engine: Engine) -> Iterator[Connection]:
+    """A connection for reads only, seeing one consistent snapshot for its whole life.
+
+    On SQLite it starts a deferred transaction (a WAL reader: it neither waits for nor blocks the sync's
+    writer, unlike the BEGIN IMMEDIATE of writing transactions); on PostgreSQL it runs at REPEATABLE READ so a
+    multi-file export is consistent across its files. Use ``engine.begin()`` for anything that writes.
+    """
+    options: dict[str, Any] = {READ_ONLY: True}
+    if engine.dialect.name == "postgresql":
+        options["isolation_level"] = "REPEATABLE READ"
+    with engine.connect() as conn:
+        yield conn.execution_options(**options)

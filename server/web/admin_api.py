@@ -13,6 +13,7 @@ from server.services import checkpoints
 from server.services import dashboard as board
 from server.services import devices as device_service
 from server.services.errors import InvalidInput, NotFound
+from server.storage.engine import reading
 from server.web.session import check_csrf, csrf_token, require, staff
 
 bp = Blueprint("admin_api", __name__, url_prefix="/api/v1/admin")
@@ -34,7 +35,7 @@ def whoami() -> ResponseReturnValue:
 @bp.get("/devices")
 @require("device.view")
 def list_devices() -> ResponseReturnValue:
-    with current_app.extensions["trialpro"].engine.connect() as conn:
+    with reading(current_app.extensions["trialpro"].engine) as conn:
         return jsonify(devices=board.device_activity(conn, staff().sites))
 
 
@@ -67,7 +68,7 @@ def revoke(device_id: str) -> ResponseReturnValue:
 @require("audit.view")
 def verify() -> ResponseReturnValue:
     ctx = current_app.extensions["trialpro"]
-    with ctx.engine.connect() as conn:
+    with reading(ctx.engine) as conn:
         result = checkpoints.verify(conn, ctx.config.data_dir)
     return jsonify(ok=result.ok, entries=result.chain.entries, summary=checkpoints.summary(result),
                    first_bad_entry=None if result.ok else (result.chain.first_bad_seq if not result.chain.ok

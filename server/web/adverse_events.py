@@ -9,6 +9,7 @@ from flask.typing import ResponseReturnValue
 
 from server.services import dashboard as board
 from server.services.errors import InvalidInput
+from server.storage.engine import reading
 from server.web.blueprint import bp
 from server.web.session import require, staff
 
@@ -23,7 +24,7 @@ def adverse_events() -> ResponseReturnValue:
     if arm and arm not in {a.code for a in ctx.study.arms}:
         raise InvalidInput(f"arm: {arm!r} is not an arm of this study; arms: "
                            f"{', '.join(a.code for a in ctx.study.arms)}.")
-    with ctx.engine.connect() as conn:
+    with reading(ctx.engine) as conn:
         events = board.adverse_events(conn, staff().sites, serious=True if serious else None,
                                       min_grade=3 if grade3 else None, arm=arm)
         alerts = board.sae_alerts(conn, staff().sites, datetime.now(UTC).date())

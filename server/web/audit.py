@@ -8,6 +8,7 @@ from flask.typing import ResponseReturnValue
 from server.services import checkpoints
 from server.services import dashboard as board
 from server.services.errors import InvalidInput
+from server.storage.engine import reading
 from server.web.blueprint import bp
 from server.web.session import require, staff
 
@@ -23,7 +24,7 @@ def audit() -> ResponseReturnValue:
     if before is not None and not before.isdigit():
         raise InvalidInput(f"before: {before!r} is not an entry number.")
     verification = None
-    with ctx.engine.connect() as conn:
+    with reading(ctx.engine) as conn:
         every_site = {s.id for s in ctx.study.sites} <= staff().sites
         entries = board.search_audit(conn, q, before_seq=int(before) if before else None, limit=PAGE,
                                      sites=None if every_site else staff().sites)

@@ -8,6 +8,7 @@ from flask import current_app, render_template
 from flask.typing import ResponseReturnValue
 
 from server.services import dashboard as board
+from server.storage.engine import reading
 from server.web.blueprint import bp
 from server.web.session import require, staff
 
@@ -18,7 +19,7 @@ def dashboard() -> ResponseReturnValue:
     ctx = current_app.extensions["trialpro"]
     sites = staff().sites
     today = datetime.now(UTC).date()
-    with ctx.engine.connect() as conn:
+    with reading(ctx.engine) as conn:
         return render_template("dashboard.html", study=ctx.study,
                                enrolment=board.enrolment_by_arm(conn, ctx.study, sites),
                                visits=board.visit_summary(conn, ctx.study, sites, today),

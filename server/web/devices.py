@@ -8,6 +8,7 @@ from flask.typing import ResponseReturnValue
 from server.services import dashboard as board
 from server.services import devices as device_service
 from server.services.errors import NotFound
+from server.storage.engine import reading
 from server.web.blueprint import bp
 from server.web.i18n import t
 from server.web.session import require, staff
@@ -17,7 +18,7 @@ from server.web.session import require, staff
 @require("device.view")
 def devices() -> ResponseReturnValue:
     ctx = current_app.extensions["trialpro"]
-    with ctx.engine.connect() as conn:
+    with reading(ctx.engine) as conn:
         rows = board.device_activity(conn, staff().sites)
     sites = [s for s in ctx.study.sites if s.id in staff().sites]
     return render_template("devices.html", devices=rows, sites=sites, can_manage=staff().can("device.manage"),
@@ -32,7 +33,7 @@ def new_code() -> ResponseReturnValue:
     with ctx.engine.begin() as conn:
         code = device_service.create_enrolment_code(conn, site_id=site, actor=staff().actor,
                                                     valid_site_ids=set(staff().sites))
-    with ctx.engine.connect() as conn:
+    with reading(ctx.engine) as conn:
         rows = board.device_activity(conn, staff().sites)
     sites = [s for s in ctx.study.sites if s.id in staff().sites]
     return render_template("devices.html", devices=rows, sites=sites, can_manage=True,

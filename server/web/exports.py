@@ -61,9 +61,8 @@ def run_export() -> ResponseReturnValue:
     name = f"{ctx.study.study.id}-{fmt}-{site or 'all'}-{stamp}"
     with tempfile.TemporaryDirectory(prefix="trialpro-export-") as tmp:
         out = Path(tmp) / name
-        with ctx.engine.begin() as conn:
-            registry.run_export(conn, ctx.study, fmt, out, site_id=site, date_from=request.form.get("from") or None,
-                                date_to=request.form.get("to") or None, actor=staff().actor)
+        registry.run_export(ctx.engine, ctx.study, fmt, out, site_id=site, date_from=request.form.get("from") or None,
+                            date_to=request.form.get("to") or None, actor=staff().actor)
         buf = io.BytesIO()
         with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
             for path in sorted(out.rglob("*")):

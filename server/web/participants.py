@@ -11,6 +11,7 @@ from flask.typing import ResponseReturnValue
 
 from server.services import dashboard as board
 from server.services.errors import InvalidInput
+from server.storage.engine import reading
 from server.web.blueprint import bp
 from server.web.charts import line_chart
 from server.web.i18n import language, t
@@ -23,7 +24,7 @@ from shared.errors import TrialproError
 def participants() -> ResponseReturnValue:
     q = request.args.get("q", "")[:40]
     ctx = current_app.extensions["trialpro"]
-    with ctx.engine.connect() as conn:
+    with reading(ctx.engine) as conn:
         people = board.list_participants(conn, staff().sites, q)
     if q and len(people) == 1:
         return redirect(url_for("web.participant", participant_id=people[0]["participant_id"]))
@@ -34,7 +35,7 @@ def participants() -> ResponseReturnValue:
 @require("participant.view")
 def participant(participant_id: str) -> ResponseReturnValue:
     ctx = current_app.extensions["trialpro"]
-    with ctx.engine.connect() as conn:
+    with reading(ctx.engine) as conn:
         detail = board.participant_detail(conn, ctx.study, participant_id, staff().sites, datetime.now(UTC).date())
     def visit_name(visit_id: str) -> str:
         v = ctx.study.visit(visit_id)
@@ -98,7 +99,7 @@ def correct(record_id: str) -> ResponseReturnValue:
     """Show a record's values; on POST store the new values as a new revision with the mandatory reason."""
     ctx = current_app.extensions["trialpro"]
     sites = staff().sites
-    with ctx.engine.connect() as conn:
+    with reading(ctx.engine) as conn:
         rec = board.current_record(conn, record_id, sites)
         history = board.record_history(conn, record_id, sites)
     error = None

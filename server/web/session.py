@@ -19,6 +19,7 @@ from flask.typing import ResponseReturnValue
 
 from server.services.auth import Staff, load_staff
 from server.services.errors import NotAuthenticated
+from server.storage.engine import reading
 from shared.errors import TrialproError
 
 SESSION_HOURS = 8
@@ -49,7 +50,7 @@ def current_staff() -> Staff | None:
     if username and epoch and since:
         if datetime.now(UTC) - datetime.fromisoformat(since) < timedelta(hours=SESSION_HOURS):
             try:
-                with current_app.extensions["trialpro"].engine.connect() as conn:
+                with reading(current_app.extensions["trialpro"].engine) as conn:
                     staff = load_staff(conn, username, epoch)
             except NotAuthenticated:
                 staff = None

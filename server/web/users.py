@@ -7,6 +7,7 @@ from flask.typing import ResponseReturnValue
 
 from server.services import accounts, users
 from server.services.errors import InvalidInput, NotFound
+from server.storage.engine import reading
 from server.web.blueprint import bp
 from server.web.session import require, staff
 
@@ -14,7 +15,7 @@ from server.web.session import require, staff
 def _page(**shown: object) -> ResponseReturnValue:
     ctx = current_app.extensions["trialpro"]
     mine = staff().sites
-    with ctx.engine.connect() as conn:
+    with reading(ctx.engine) as conn:
         rows = [u for u in accounts.list_users(conn) if set(u["sites"].split(",")) & mine]
     return render_template("users.html", users=rows, roles=users.ROLES,
                            sites=[s for s in ctx.study.sites if s.id in mine], **shown)
