@@ -43,9 +43,10 @@ def _page(title: str, study: Study, data: ReportData, scope: ExportScope) -> Fig
     fig = plt.figure(figsize=PAGE)
     fig.suptitle(title, fontsize=15, fontweight="bold", x=0.02, ha="left")
     where = scope.site_id or "all sites"
-    span = f"{scope.date_from or 'start'} to {scope.date_to or data.as_of}"
+    span = f"from {scope.date_from or 'the first'} to {scope.date_to or data.as_of}"
+    demo = " · synthetic demo data, not results" if data.demo else ""
     fig.text(0.02, 0.015, f"{study.study.id} · {study.study.title} · {where} · records {span} · "
-             f"data as of {data.as_of} · synthetic demo data are not results", fontsize=7.5, color="#555")
+             f"data as of {data.as_of}{demo}", fontsize=7.5, color="#555")
     return fig
 
 

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from server.exports.current import ExportScope, ParticipantData, participants_with_data
+from server.services.demo import is_seeded
 from shared.instruments import get_instrument
 from shared.study.model import Study
 
@@ -68,6 +69,7 @@ class ReportData:
     with_sae: dict[str, int] = field(default_factory=dict)
     saes: list[dict[str, Any]] = field(default_factory=list)
     sae_total: int = 0
+    demo: bool = False   # the database holds the synthetic demo study (`trialpro-server demo`)
 
     def add(self, measure: str, arm: str, visit: str, value: float | None) -> None:
         if value is not None:
@@ -100,7 +102,7 @@ def _due_and_done(study: Study, pd: ParticipantData, as_of: date) -> tuple[int, 
 
 def gather(conn: Connection, study: Study, scope: ExportScope, as_of: date) -> ReportData:
     """One pass over every participant in ``scope``: enrolment, compliance, scores, Treg, AEs."""
-    data = ReportData(as_of=as_of, arms=[a.code for a in study.arms])
+    data = ReportData(as_of=as_of, arms=[a.code for a in study.arms], demo=is_seeded(conn))
     for counter in (data.enrolled, data.forms_due, data.forms_done, data.with_ae, data.with_sae):
         counter.update({a: 0 for a in data.arms})
     for pd in participants_with_data(conn, scope):
