@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
+from json.encoder import encode_basestring
 from typing import Any
 
 import rfc8785
@@ -21,28 +23,42 @@ import rfc8785
 _SAFE_INT = 2**53 - 1
 
 
-def _plain(value: Any) -> bool:
-    """True when ``value`` holds nothing whose JCS form differs from compact, key-sorted ``json.dumps``."""
-    stack = [value]
-    while stack:
-        v = stack.pop()
-        t = type(v)
-        if t is str or t is bool or v is None:
-            continue
-        if t is int:
-            if -_SAFE_INT <= v <= _SAFE_INT:
-                continue
+_SCALARS = frozenset({str, bool, type(None)})  # types whose JCS form is json.dumps's form
+_CHECKED = _SCALARS | {int, dict, list}          # int: within the safe range; dict, list: looked into
+# one encoder made once: json.dumps would build a new one on every call (non-default options)
+_ENCODER = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def _plain(value: Any, depth: int = 0) -> bool:
+    """True when ``value`` holds nothing whose JCS form differs from compact, key-sorted ``json.dumps``.
+
+    Runs for every record and audit entry of every sync, so keys and value types are checked a container
+    at a time in C (join, map), and only whole numbers and containers are looked at one by one (a depth
+    limit stands in for a cycle check: those go to the general serialiser, which refuses them)."""
+    t = type(value)
+    if t is dict:
+        try:
+            if not "".join(value).isascii():
+                return False
+        except TypeError:  # a key that is not text
             return False
-        if t is dict:
-            for k, item in v.items():
-                if type(k) is not str or not k.isascii():
-                    return False
-                stack.append(item)
-            continue
-        if t is list:
-            stack.extend(v)
-            continue
+        values: Any = value.values()
+    elif t is list:
+        values = value
+    else:
+        return t in _SCALARS or (t is int and -_SAFE_INT <= value <= _SAFE_INT)
+    types = set(map(type, values))
+    if types <= _SCALARS:
+        return True
+    if depth > 100 or not types <= _CHECKED:
         return False  # floats, tuples, anything else: the general serialiser decides
+    for v in values:
+        tv = type(v)
+        if tv is int:
+            if not -_SAFE_INT <= v <= _SAFE_INT:
+                return False
+        elif (tv is dict or tv is list) and not _plain(v, depth + 1):
+            return False
     return True
 
 
@@ -50,12 +66,40 @@ def canonical_json(value: Any) -> bytes:
     """Return the RFC 8785 canonical UTF-8 serialisation of ``value``."""
     if _plain(value):
         try:
-            return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
+            return _ENCODER.encode(value).encode("utf-8")
         except UnicodeEncodeError:
             pass  # a lone surrogate: let rfc8785 refuse it with its own error
     return rfc8785.dumps(value)
 
 
+def canonical_fields_json(value: Mapping[str, Any], fields: tuple[str, ...]) -> bytes:
+    """``canonical_json({f: value.get(f) for f in fields})`` for ``fields`` given as ASCII names in sorted
+    order, put together field by field: the envelope of every synced record is hashed with it, and its
+    text, null and whole-number fields need no general serialiser (RFC 8785 objects compose: the members
+    in key order, each value in its own canonical form)."""
+    parts = []
+    for name in fields:
+        v = value.get(name)
+        t = type(v)
+        if t is str:
+            parts.append(f'"{name}":{encode_basestring(v)}')
+        elif v is None:
+            parts.append(f'"{name}":null')
+        elif t is int and -_SAFE_INT <= v <= _SAFE_INT:
+            parts.append(f'"{name}":{v}')
+        elif t is bool:
+            parts.append(f'"{name}":{"true" if v else "false"}')
+        elif _plain(v):
+            parts.append(f'"{name}":{_ENCODER.encode(v)}')
+        else:
+            return canonical_json({f: value.get(f) for f in fields})
+    try:
+        return ("{" + ",".join(parts) + "}").encode("utf-8")
+    except UnicodeEncodeError:
+        return canonical_json({f: value.get(f) for f in fields})  # a lone surrogate: refused there
+
+
 def content_hash(value: Any) -> str:
     """SHA-256 of the canonical JSON, written ``sha256:<hex>``."""
     return "sha256:" + hashlib.sha256(canonical_json(value)).hexdigest()
+

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import math
 import re
-import uuid
 from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
@@ -21,6 +20,8 @@ from shared.records import ENVELOPE_FIELDS, KINDS, LANGUAGES
 from shared.study.model import PARTICIPANT_ID, Study
 
 _UTC_TS = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$")
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")  # str(uuid.UUID(x)) form
+_ENVELOPE = frozenset(ENVELOPE_FIELDS)
 _LOCAL_TS = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?[+-]\d{2}:\d{2}$")
 MAX_REASON = 500
 
@@ -68,6 +69,21 @@ def check_answer(item: Item, value: Any, field: str) -> FieldProblem | None:
     return None
 
 
+_ASKED: dict[tuple[int, frozenset[str] | None], tuple[Instrument, dict[str, Item]]] = {}
+
+
+def _asked(instrument: Instrument, drugs: frozenset[str] | None) -> dict[str, Item]:
+    """The items asked of a participant taking ``drugs``, by id: made once per instrument and arm, as every
+    answer of every sync is checked against them (the cache holds the instrument, so its id stays its own)."""
+    key = (id(instrument), drugs)
+    hit = _ASKED.get(key)
+    if hit is None or hit[0] is not instrument:
+        if len(_ASKED) > 1000:
+            _ASKED.clear()
+        hit = _ASKED[key] = (instrument, {it.id: it for it in instrument.items_for(drugs)})
+    return hit[1]
+
+
 def validate_answers(instrument: Instrument, answers: Any, *, drugs: frozenset[str] | None,
                      prefix: str = "data") -> list[FieldProblem]:
     """Every problem with ``answers`` for ``instrument`` as asked of a participant taking ``drugs``."""
@@ -78,7 +94,7 @@ def validate_answers(instrument: Instrument, answers: Any, *, drugs: frozenset[s
         return [FieldProblem("participant_id", None, "an enrolled participant with an arm",
                              f"{instrument.id} depends on the participant's arm, which is not known: "
                              "sync or record the enrolment first")]
-    asked = {it.id: it for it in instrument.items_for(drugs)}
+    asked = _asked(instrument, drugs)
     problems: list[FieldProblem] = []
     for key in answers:
         if key not in asked:
@@ -116,15 +132,12 @@ def _check_envelope(record: Mapping[str, Any], study: Study) -> list[FieldProble
         value = record.get(field)
         p.append(FieldProblem(field, value, allowed, f"{field}: {why} (got {value!r}; allowed: {allowed})"))
 
-    unknown = sorted(set(record) - set(ENVELOPE_FIELDS))
+    unknown = sorted(record.keys() - _ENVELOPE)
     for key in unknown:
         p.append(FieldProblem(key, record[key], "the record envelope fields",
                               f"{key}: is not a field of a record"))
     rid = record.get("record_id")
-    try:
-        if not isinstance(rid, str) or str(uuid.UUID(rid)) != rid:
-            raise ValueError
-    except ValueError:
+    if not isinstance(rid, str) or not _UUID.fullmatch(rid):  # what str(uuid.UUID(rid)) == rid accepts
         add("record_id", "a lower-case UUID string", "is not a UUID in canonical form")
     rev = record.get("revision")
     if not _is_int(rev) or rev < 1:
@@ -135,9 +148,9 @@ def _check_envelope(record: Mapping[str, Any], study: Study) -> list[FieldProble
         add("study_id", study.study.id, "is not this study")
     if not isinstance(record.get("study_version"), str):
         add("study_version", "a study file version string", "is missing")
-    site_ids = {s.id for s in study.sites}
-    if not isinstance(record.get("site_id"), str) or record.get("site_id") not in site_ids:
-        add("site_id", ", ".join(sorted(site_ids)), "is not a site of this study")
+    site_id = record.get("site_id")
+    if not isinstance(site_id, str) or not any(s.id == site_id for s in study.sites):
+        add("site_id", ", ".join(sorted({s.id for s in study.sites})), "is not a site of this study")
     pid = record.get("participant_id")
     match = PARTICIPANT_ID.match(pid) if isinstance(pid, str) else None
     if not match:

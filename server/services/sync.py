@@ -13,10 +13,10 @@ from sqlalchemy import Connection, and_, insert, select, update
 
 from server.services import allocation
 from server.services import devices as device_service
-from server.services.audit import AuditEntry, append_many
+from server.services.audit import AuditEntry, append_many, insert_many
 from server.services.devices import Device
 from server.storage.tables import allocation_lists, corrections, participants, records, sync_conflicts, users
-from shared.canonical import canonical_json
+from shared.canonical import canonical_fields_json
 from shared.errors import FieldProblem, RecordInvalid
 from shared.records import ENVELOPE_FIELDS, utc_now
 from shared.study.model import Study
@@ -33,6 +33,7 @@ from shared.validation import validate_record
 
 MAX_CORRECTIONS_PER_ANSWER = 500
 KIOSK_ROLES = {"nurse", "investigator"}  # staff who may sign in on a kiosk of their site
+_SORTED_ENVELOPE = tuple(sorted(ENVELOPE_FIELDS))  # ASCII names: code point order is RFC 8785's key order
 
 
 @dataclass
@@ -80,9 +81,9 @@ class _BatchContext:
 
     def hashed(self, rec: Mapping[str, Any]) -> str:
         """The content hash of a validated record; its canonical JSON is kept to be stored as the body."""
-        text = canonical_json({k: rec.get(k) for k in ENVELOPE_FIELDS}).decode("utf-8")
-        self.canonical[id(rec)] = text
-        return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
+        raw = canonical_fields_json(rec, _SORTED_ENVELOPE)
+        self.canonical[id(rec)] = raw.decode("utf-8")
+        return "sha256:" + hashlib.sha256(raw).hexdigest()
 
     def slot(self, conn: Connection, site_id: str, number: int) -> dict[str, Any] | None:
         if self._slots is None:
@@ -253,8 +254,7 @@ def _store(conn: Connection, device: Device, valid: list[tuple[dict[str, Any], s
                                     entity_id=f"{key[0]}#{key[1]}", old=None if old is None else old[1],
                                     new=rec["data"], reason=rec.get("correction_reason")))
         out.results.append({**ident, "status": STORED})
-    if new_rows:
-        conn.execute(insert(records), new_rows)
+    insert_many(conn, records, new_rows)
     if new_participants:
         conn.execute(insert(participants), new_participants)
     for rec in sorted(corrected_people, key=lambda r: r["revision"]):
