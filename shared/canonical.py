@@ -72,6 +72,9 @@ def canonical_json(value: Any) -> bytes:
     return rfc8785.dumps(value)
 
 
+_KEYS: dict[str, str] = {}  # '"name":' for the field names seen (a handful: envelope fields)
+
+
 def canonical_fields_json(value: Mapping[str, Any], fields: tuple[str, ...]) -> bytes:
     """``canonical_json({f: value.get(f) for f in fields})`` for ``fields`` given as ASCII names in sorted
     order, put together field by field: the envelope of every synced record is hashed with it, and its
@@ -81,16 +84,17 @@ def canonical_fields_json(value: Mapping[str, Any], fields: tuple[str, ...]) -> 
     for name in fields:
         v = value.get(name)
         t = type(v)
+        key = _KEYS.get(name) or _KEYS.setdefault(name, f'"{name}":')
         if t is str:
-            parts.append(f'"{name}":{encode_basestring(v)}')
+            parts.append(key + encode_basestring(v))
         elif v is None:
-            parts.append(f'"{name}":null')
+            parts.append(key + "null")
         elif t is int and -_SAFE_INT <= v <= _SAFE_INT:
-            parts.append(f'"{name}":{v}')
+            parts.append(key + int.__repr__(v))
         elif t is bool:
-            parts.append(f'"{name}":{"true" if v else "false"}')
+            parts.append(key + ("true" if v else "false"))
         elif _plain(v):
-            parts.append(f'"{name}":{_ENCODER.encode(v)}')
+            parts.append(key + _ENCODER.encode(v))
         else:
             return canonical_json({f: value.get(f) for f in fields})
     try:

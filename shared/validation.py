@@ -87,7 +87,7 @@ def _asked(instrument: Instrument, drugs: frozenset[str] | None) -> dict[str, It
 def validate_answers(instrument: Instrument, answers: Any, *, drugs: frozenset[str] | None,
                      prefix: str = "data") -> list[FieldProblem]:
     """Every problem with ``answers`` for ``instrument`` as asked of a participant taking ``drugs``."""
-    if not isinstance(answers, Mapping):
+    if type(answers) is not dict and not isinstance(answers, Mapping):  # dict first: no ABC check
         return [FieldProblem(prefix, answers, "an object of item answers",
                              f"{prefix}: must be an object of item answers")]
     if instrument.arm_specific and drugs is None:
@@ -193,7 +193,7 @@ def validate_record(record: Any, study: Study, *, arm_code: str | None = None) -
 
     ``arm_code`` is the participant's arm where known (needed for arm-specific instruments).
     """
-    if not isinstance(record, Mapping):
+    if type(record) is not dict and not isinstance(record, Mapping):  # dict first: no ABC check
         raise RecordInvalid([FieldProblem("record", record, "an object", "record: must be a JSON object")])
     problems = _check_envelope(record, study)
     kind = record.get("kind")

@@ -43,14 +43,14 @@ class _Outcome:
 
 
 def _ids(rec: Any) -> tuple[Any, Any]:
-    if isinstance(rec, Mapping):
+    if type(rec) is dict or isinstance(rec, Mapping):
         return rec.get("record_id"), rec.get("revision")
     return None, None
 
 
 def _participant_id(rec: Any) -> str | None:
     """The participant id of a record as sent, when it is a string (anything else fails validation)."""
-    pid = rec.get("participant_id") if isinstance(rec, Mapping) else None
+    pid = rec.get("participant_id") if type(rec) is dict or isinstance(rec, Mapping) else None
     return pid if isinstance(pid, str) else None
 
 
