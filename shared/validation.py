@@ -34,6 +34,19 @@ def _is_number(v: Any) -> bool:
     return (isinstance(v, int | float) and not isinstance(v, bool)) and math.isfinite(v)
 
 
+_CODES: dict[int, tuple[Item, tuple[str | int, ...]]] = {}
+
+
+def _choice_codes(item: Item) -> tuple[str | int, ...]:
+    """``item.choice_codes()`` made once per item (the cache holds the item, so its id stays its own)."""
+    hit = _CODES.get(id(item))
+    if hit is None or hit[0] is not item:
+        if len(_CODES) > 10_000:
+            _CODES.clear()
+        hit = _CODES[id(item)] = (item, item.choice_codes())
+    return hit[1]
+
+
 def check_answer(item: Item, value: Any, field: str) -> FieldProblem | None:
     """Check one non-missing answer against its item; None when acceptable."""
 
@@ -51,7 +64,8 @@ def check_answer(item: Item, value: Any, field: str) -> FieldProblem | None:
         if round(float(value), item.decimals) != float(value):
             return bad(f"has more than {item.decimals} decimal place(s)")
     elif rt is ResponseType.CHOICE:
-        if value not in item.choice_codes() or type(value) is not type(item.choice_codes()[0]):
+        codes = _choice_codes(item)
+        if value not in codes or type(value) is not type(codes[0]):
             return bad("is not one of the allowed answers")
         return None
     elif rt is ResponseType.BOOLEAN:
@@ -132,7 +146,7 @@ def _check_envelope(record: Mapping[str, Any], study: Study) -> list[FieldProble
         value = record.get(field)
         p.append(FieldProblem(field, value, allowed, f"{field}: {why} (got {value!r}; allowed: {allowed})"))
 
-    unknown = sorted(record.keys() - _ENVELOPE)
+    unknown = () if _ENVELOPE.issuperset(record) else sorted(record.keys() - _ENVELOPE)
     for key in unknown:
         p.append(FieldProblem(key, record[key], "the record envelope fields",
                               f"{key}: is not a field of a record"))

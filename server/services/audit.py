@@ -66,6 +66,7 @@ def insert_many(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> N
 
 
 _SORTED_FIELDS = tuple(sorted(CHAINED_FIELDS))  # ASCII names: code point order is RFC 8785's order
+_PREFIXES = tuple((k, f'"{k}":') for k in _SORTED_FIELDS)
 _SAFE_INT = 2**53 - 1
 
 
@@ -73,15 +74,15 @@ def _flat_canonical_json(row: Mapping[str, Any]) -> bytes | None:
     """The RFC 8785 form of the chained fields when each is text, null or a safe whole number (every entry
     this module writes), put together directly: hashing runs for every stored record. None otherwise."""
     parts = []
-    for key in _SORTED_FIELDS:
+    for key, prefix in _PREFIXES:
         value = row[key]
         kind = type(value)
         if kind is str:
-            parts.append(f'"{key}":{encode_basestring(value)}')
+            parts.append(prefix + encode_basestring(value))
         elif value is None:
-            parts.append(f'"{key}":null')
+            parts.append(prefix + "null")
         elif kind is int and -_SAFE_INT <= value <= _SAFE_INT:
-            parts.append(f'"{key}":{value}')
+            parts.append(prefix + int.__repr__(value))
         else:
             return None
     try:
