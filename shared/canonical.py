@@ -29,6 +29,23 @@ _CHECKED = _SCALARS | {int, dict, list}          # int: within the safe range; d
 _ENCODER = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
+def _refuse(value: Any) -> Any:
+    raise TypeError(f"{type(value).__name__} is not JSON")
+
+
+# the C encoder behind _ENCODER, made once and without the cycle check, for values _plain has passed (no
+# cycles: its depth limit sends those elsewhere); JSONEncoder.encode would build a new one on every call
+_C_ENCODE = (json.encoder.c_make_encoder(None, _refuse, encode_basestring, None, ":", ",", True, False, True)
+             if json.encoder.c_make_encoder is not None else None)
+
+
+def _encode_plain(value: Any) -> str:
+    """Compact, key-sorted JSON of a value ``_plain`` has passed."""
+    if _C_ENCODE is None:
+        return _ENCODER.encode(value)
+    return "".join(_C_ENCODE(value, 0))
+
+
 def _plain(value: Any, depth: int = 0) -> bool:
     """True when ``value`` holds nothing whose JCS form differs from compact, key-sorted ``json.dumps``.
 
@@ -66,7 +83,7 @@ def canonical_json(value: Any) -> bytes:
     """Return the RFC 8785 canonical UTF-8 serialisation of ``value``."""
     if _plain(value):
         try:
-            return _ENCODER.encode(value).encode("utf-8")
+            return _encode_plain(value).encode("utf-8")
         except UnicodeEncodeError:
             pass  # a lone surrogate: let rfc8785 refuse it with its own error
     return rfc8785.dumps(value)
@@ -94,7 +111,7 @@ def canonical_fields_json(value: Mapping[str, Any], fields: tuple[str, ...]) -> 
         elif t is bool:
             parts.append(key + ("true" if v else "false"))
         elif _plain(v):
-            parts.append(key + _ENCODER.encode(v))
+            parts.append(key + _encode_plain(v))
         else:
             return canonical_json({f: value.get(f) for f in fields})
     try:

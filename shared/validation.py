@@ -35,6 +35,19 @@ def _is_number(v: Any) -> bool:
 
 
 _CODES: dict[int, tuple[Item, tuple[str | int, ...]]] = {}
+_DRUGS: dict[tuple[int, str], tuple[Study, frozenset[str]]] = {}
+
+
+def _drugs(study: Study, arm_code: str) -> frozenset[str]:
+    """``study.arm(arm_code).drugs`` made once per study and arm (KeyError for an unknown arm, as there)."""
+    key = (id(study), arm_code)
+    hit = _DRUGS.get(key)
+    if hit is None or hit[0] is not study:
+        drugs = study.arm(arm_code).drugs
+        if len(_DRUGS) > 1000:
+            _DRUGS.clear()
+        hit = _DRUGS[key] = (study, drugs)
+    return hit[1]
 
 
 def _choice_codes(item: Item) -> tuple[str | int, ...]:
@@ -248,7 +261,7 @@ def _check_instrument_response(record: Mapping[str, Any], study: Study,
     drugs = None
     if arm_code is not None:
         try:
-            drugs = study.arm(arm_code).drugs
+            drugs = _drugs(study, arm_code)
         except KeyError:
             return [FieldProblem("arm", arm_code, ", ".join(a.code for a in study.arms),
                                  f"arm {arm_code!r} is not an arm of this study")]
