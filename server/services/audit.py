@@ -12,14 +12,13 @@ import hashlib
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from json.encoder import encode_basestring
 from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Connection, Table, insert, select, update
 
 from server.storage.tables import audit_head, audit_log
-from shared.canonical import content_hash
+from shared.canonical import canonical_fields_json
 from shared.records import utc_now
 
 GENESIS = "sha256:" + "0" * 64
@@ -66,37 +65,11 @@ def insert_many(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> N
 
 
 _SORTED_FIELDS = tuple(sorted(CHAINED_FIELDS))  # ASCII names: code point order is RFC 8785's order
-_PREFIXES = tuple((k, f'"{k}":') for k in _SORTED_FIELDS)
-_SAFE_INT = 2**53 - 1
-
-
-def _flat_canonical_json(row: Mapping[str, Any]) -> bytes | None:
-    """The RFC 8785 form of the chained fields when each is text, null or a safe whole number (every entry
-    this module writes), put together directly: hashing runs for every stored record. None otherwise."""
-    parts = []
-    for key, prefix in _PREFIXES:
-        value = row[key]
-        kind = type(value)
-        if kind is str:
-            parts.append(prefix + encode_basestring(value))
-        elif value is None:
-            parts.append(prefix + "null")
-        elif kind is int and -_SAFE_INT <= value <= _SAFE_INT:
-            parts.append(prefix + int.__repr__(value))
-        else:
-            return None
-    try:
-        return ("{" + ",".join(parts) + "}").encode("utf-8")
-    except UnicodeEncodeError:
-        return None  # a lone surrogate: the general serialiser refuses it with its own error
 
 
 def entry_hash(row: Mapping[str, Any]) -> str:
-    """The hash of one stored entry over the canonical JSON of its chained fields."""
-    flat = _flat_canonical_json(row)
-    if flat is None:
-        return content_hash({k: row[k] for k in CHAINED_FIELDS})
-    return "sha256:" + hashlib.sha256(flat).hexdigest()
+    """The hash of one stored entry over the canonical JSON (RFC 8785) of its chained fields."""
+    return "sha256:" + hashlib.sha256(canonical_fields_json(row, _SORTED_FIELDS)).hexdigest()
 
 
 def _lock_head(conn: Connection) -> tuple[int, str]:
