@@ -7,6 +7,7 @@ from typing import Any
 
 from shared.errors import FieldProblem
 from shared.instruments.model import Text
+from shared.values import is_int, parse_date, problem
 
 CTCAE_GRADES: dict[int, Text] = {
     1: Text(en="Mild; asymptomatic or mild symptoms; clinical or diagnostic observations only; "
@@ -78,16 +79,12 @@ def is_serious(criteria: list[str]) -> bool:
 
 def validate_adverse_event(data: Any) -> list[FieldProblem]:
     """Every problem with an adverse-event report, including the cross-field rules."""
-    from shared.validation import _is_int, parse_date
-
     if not isinstance(data, Mapping):
         return [FieldProblem("data", data, "an object", "data: must be an object")]
     p: list[FieldProblem] = []
 
     def add(field: str, allowed: str, why: str) -> None:
-        value = data.get(field)
-        p.append(FieldProblem(f"data.{field}", value, allowed,
-                              f"data.{field}: {why} (got {value!r}; allowed: {allowed})"))
+        p.append(problem(f"data.{field}", data.get(field), allowed, why))
 
     for key in sorted(set(data) - set(AE_FIELDS)):
         add(key, ", ".join(AE_FIELDS), "is not a field of an adverse event")
@@ -101,7 +98,7 @@ def validate_adverse_event(data: Any) -> list[FieldProblem]:
     if onset and end and end < onset:
         add("end_date", "on or after the onset date", "is before the onset date")
     grade = data.get("grade")
-    if not _is_int(grade) or grade not in CTCAE_GRADES:
+    if not is_int(grade) or grade not in CTCAE_GRADES:
         add("grade", "CTCAE grade 1, 2, 3, 4 or 5", "is not a CTCAE grade")
         grade = None
     criteria = data.get("serious_criteria")

@@ -9,6 +9,7 @@ from typing import Any
 
 from shared.errors import FieldProblem
 from shared.study.model import Study
+from shared.values import is_int, parse_date
 
 SEXES = ("F", "M", "U")
 
@@ -76,8 +77,6 @@ def assess_eligibility(study: Study, *, year_of_birth: int | None, screening_dat
 
 def validate_enrolment_data(data: Any, study: Study) -> list[FieldProblem]:
     """Problems with an enrolment record's data, including any failed eligibility criterion."""
-    from shared.validation import _is_int, parse_date
-
     if not isinstance(data, Mapping):
         return [FieldProblem("data", data, "an object", "data: must be an object")]
     p: list[FieldProblem] = []
@@ -87,7 +86,7 @@ def validate_enrolment_data(data: Any, study: Study) -> list[FieldProblem]:
         p.append(FieldProblem(f"data.{key}", data[key], ", ".join(sorted(allowed_keys)),
                               f"data.{key}: is not a field of an enrolment"))
     yob = data.get("year_of_birth")
-    if not _is_int(yob) or not 1900 <= yob <= 2100:
+    if not is_int(yob) or not 1900 <= yob <= 2100:
         p.append(FieldProblem("data.year_of_birth", yob, "a year like 1970",
                               f"data.year_of_birth: must be a 4-digit year (got {yob!r})"))
         yob = None
@@ -97,7 +96,7 @@ def validate_enrolment_data(data: Any, study: Study) -> list[FieldProblem]:
     screening = parse_date(data.get("screening_date"), "data.screening_date", p)
     consent = parse_date(data.get("consent_date"), "data.consent_date", p)
     essdai = data.get("baseline_essdai")
-    if not _is_int(essdai) or not 0 <= essdai <= 123:
+    if not is_int(essdai) or not 0 <= essdai <= 123:
         p.append(FieldProblem("data.baseline_essdai", essdai, "a whole number 0-123",
                               f"data.baseline_essdai: must be a whole number 0-123 (got {essdai!r})"))
         essdai = None
@@ -110,7 +109,7 @@ def validate_enrolment_data(data: Any, study: Study) -> list[FieldProblem]:
     if data.get("arm") not in arms:
         p.append(FieldProblem("data.arm", data.get("arm"), ", ".join(arms),
                               f"data.arm: must be one of {', '.join(arms)} (got {data.get('arm')!r})"))
-    if not _is_int(data.get("allocation_number")) or data["allocation_number"] < 1:
+    if not is_int(data.get("allocation_number")) or data["allocation_number"] < 1:
         p.append(FieldProblem("data.allocation_number", data.get("allocation_number"), "a whole number >= 1",
                               "data.allocation_number: must be the allocation list position"))
     if not isinstance(data.get("allocation_list_id"), str):

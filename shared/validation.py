@@ -7,31 +7,24 @@ would change what the participant meant.
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Mapping
-from datetime import date, datetime
 from typing import Any
 
+from shared.adverse_events import validate_adverse_event
+from shared.eligibility import validate_enrolment_data
 from shared.errors import FieldProblem, RecordInvalid, UnknownInstrument
 from shared.instruments import get_instrument
 from shared.instruments.model import Instrument, Item, ResponseType
 from shared.records import ENVELOPE_FIELDS, KINDS, LANGUAGES
 from shared.study.model import PARTICIPANT_ID, Study
+from shared.values import is_int, is_number, parses_as_timestamp, problem
 
 _UTC_TS = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$")
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")  # str(uuid.UUID(x)) form
 _ENVELOPE = frozenset(ENVELOPE_FIELDS)
 _LOCAL_TS = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?[+-]\d{2}:\d{2}$")
 MAX_REASON = 500
-
-
-def _is_int(v: Any) -> bool:
-    return isinstance(v, int) and not isinstance(v, bool)
-
-
-def _is_number(v: Any) -> bool:
-    return (isinstance(v, int | float) and not isinstance(v, bool)) and math.isfinite(v)
 
 
 _CODES: dict[int, tuple[Item, tuple[str | int, ...]]] = {}
@@ -64,15 +57,15 @@ def check_answer(item: Item, value: Any, field: str) -> FieldProblem | None:
     """Check one non-missing answer against its item; None when acceptable."""
 
     def bad(why: str) -> FieldProblem:
-        allowed = item.allowed_text()  # built only for a refusal: this runs for every answer of every sync
-        return FieldProblem(field, value, allowed, f"{field}: {why} (got {value!r}; allowed: {allowed})")
+        # allowed_text() is built only for a refusal: this runs for every answer of every sync
+        return problem(field, value, item.allowed_text(), why)
 
     rt = item.response
     if rt in (ResponseType.INTEGER, ResponseType.VAS_MM):
-        if not _is_int(value):
+        if not is_int(value):
             return bad("must be a whole number")
     elif rt is ResponseType.NUMBER:
-        if not _is_number(value):
+        if not is_number(value):
             return bad("must be a number")
         if round(float(value), item.decimals) != float(value):
             return bad(f"has more than {item.decimals} decimal place(s)")
@@ -156,8 +149,7 @@ def _check_envelope(record: Mapping[str, Any], study: Study) -> list[FieldProble
     p: list[FieldProblem] = []
 
     def add(field: str, allowed: str, why: str) -> None:
-        value = record.get(field)
-        p.append(FieldProblem(field, value, allowed, f"{field}: {why} (got {value!r}; allowed: {allowed})"))
+        p.append(problem(field, record.get(field), allowed, why))
 
     unknown = () if _ENVELOPE.issuperset(record) else sorted(record.keys() - _ENVELOPE)
     for key in unknown:
@@ -167,7 +159,7 @@ def _check_envelope(record: Mapping[str, Any], study: Study) -> list[FieldProble
     if not isinstance(rid, str) or not _UUID.fullmatch(rid):  # what str(uuid.UUID(rid)) == rid accepts
         add("record_id", "a lower-case UUID string", "is not a UUID in canonical form")
     rev = record.get("revision")
-    if not _is_int(rev) or rev < 1:
+    if not is_int(rev) or rev < 1:
         add("revision", "a whole number >= 1", "is not a valid revision")
     if record.get("kind") not in KINDS:
         add("kind", " or ".join(KINDS), "is not a known kind of record")
@@ -189,7 +181,7 @@ def _check_envelope(record: Mapping[str, Any], study: Study) -> list[FieldProble
                                     ("collected_at_local", _LOCAL_TS,
                                      "ISO 8601 with offset like 2026-03-01T16:00:00+08:00")):
         value = record.get(field)
-        if not isinstance(value, str) or not pattern.match(value) or not _parses(value):
+        if not isinstance(value, str) or not pattern.match(value) or not parses_as_timestamp(value):
             add(field, allowed, "is not a valid timestamp")
     for field in ("entered_by", "device_id"):
         value = record.get(field)
@@ -198,21 +190,13 @@ def _check_envelope(record: Mapping[str, Any], study: Study) -> list[FieldProble
     if record.get("language") not in (None, *LANGUAGES):
         add("language", "null, " + " or ".join(LANGUAGES), "is not a language the questions exist in")
     reason = record.get("correction_reason")
-    if _is_int(rev) and rev > 1:
+    if is_int(rev) and rev > 1:
         if not isinstance(reason, str) or not reason.strip() or len(reason) > MAX_REASON:
             add("correction_reason", f"a reason of 1-{MAX_REASON} characters",
                 "is required for a correction (revision > 1)")
     elif reason is not None:
         add("correction_reason", "null for a first entry", "must be empty on revision 1")
     return p
-
-
-def _parses(value: str) -> bool:
-    try:
-        datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return False
-    return True
 
 
 def validate_record(record: Any, study: Study, *, arm_code: str | None = None) -> None:
@@ -227,10 +211,8 @@ def validate_record(record: Any, study: Study, *, arm_code: str | None = None) -
     if kind == "instrument_response":
         problems += _check_instrument_response(record, study, arm_code)
     elif kind == "enrolment":
-        from shared.eligibility import validate_enrolment_data
         problems += validate_enrolment_data(record.get("data"), study)
     elif kind == "adverse_event":
-        from shared.adverse_events import validate_adverse_event
         problems += validate_adverse_event(record.get("data"))
     if problems:
         raise RecordInvalid(problems)
@@ -268,14 +250,3 @@ def _check_instrument_response(record: Mapping[str, Any], study: Study,
     problems += validate_answers(instrument, record.get("data"), drugs=drugs)
     return problems
 
-
-def parse_date(value: Any, field: str, problems: list[FieldProblem]) -> date | None:
-    """An ISO 8601 calendar date (YYYY-MM-DD) or None with a problem appended."""
-    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-        try:
-            return date.fromisoformat(value)
-        except ValueError:
-            pass
-    problems.append(FieldProblem(field, value, "a date YYYY-MM-DD",
-                                 f"{field}: is not a valid date (got {value!r}; allowed: YYYY-MM-DD)"))
-    return None

@@ -1,0 +1,53 @@
+"""Value parsing and the field-problem builder every rule module shares.
+
+A leaf module: it imports nothing of ``shared`` but the error catalogue, so the
+validator, the adverse-event and the eligibility rules can all use it without
+importing each other. Nothing is coerced: "5" is not 5, 5.0 is not a whole
+number, true is not 1.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from datetime import date, datetime
+from typing import Any
+
+from shared.errors import FieldProblem
+
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def is_int(value: Any) -> bool:
+    """True for a whole number given as one (a bool is not a number here)."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def is_number(value: Any) -> bool:
+    """True for a finite int or float (a bool, NaN or infinity is not)."""
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def parses_as_timestamp(value: str) -> bool:
+    """True when ``value`` is an ISO 8601 timestamp Python can read (``Z`` allowed for UTC)."""
+    try:
+        datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return False
+    return True
+
+
+def problem(field: str, value: Any, allowed: str, why: str) -> FieldProblem:
+    """A refusal of ``field`` whose message names the field, the value given and what is allowed."""
+    return FieldProblem(field, value, allowed, f"{field}: {why} (got {value!r}; allowed: {allowed})")
+
+
+def parse_date(value: Any, field: str, problems: list[FieldProblem]) -> date | None:
+    """An ISO 8601 calendar date (YYYY-MM-DD), or None with a problem appended to ``problems``."""
+    if isinstance(value, str) and _DATE.fullmatch(value):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
+    problems.append(problem(field, value, "a date YYYY-MM-DD", "is not a valid date"))
+    return None
