@@ -16,7 +16,7 @@ import os
 import sys
 from pathlib import Path
 
-from shared.errors import TrialproError
+from shared.errors import PartMissing, command_line_message
 
 EXIT_NOT_SYNCED = 3
 
@@ -95,8 +95,11 @@ def cmd_passphrase(args: argparse.Namespace) -> int:
 def cmd_gui(args: argparse.Namespace) -> int:
     try:
         from desktop_client.bootstrap import run_gui
-    except ImportError as exc:  # the GUI extra is not installed
-        print(f"error: the desktop UI is not available ({exc}); install trialpro[client]", file=sys.stderr)
+    except ModuleNotFoundError as exc:  # the client extra is not installed
+        raise PartMissing.for_module(exc.name, "The desktop UI") from None
+    except ImportError as exc:  # e.g. a Qt system library is missing
+        print(f"error: the desktop UI cannot start ({exc}); run `bash scripts/run-tests.sh` once or install "
+              "the Qt runtime libraries listed in README.md", file=sys.stderr)
         return 2
     return run_gui(args)
 
@@ -134,8 +137,14 @@ def main(argv: list[str] | None = None) -> int:
         args = parser.parse_args(["gui", *(argv or sys.argv[1:])])
     try:
         return args.func(args)
-    except TrialproError as exc:
-        print(f"error: {exc.message}", file=sys.stderr)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        message = command_line_message(exc)
+        if message is None:
+            raise  # a bug: the traceback is what the developer needs
+        print(f"error: {message}", file=sys.stderr)
         return 2
 
 

@@ -3,6 +3,6 @@
 # Usage: bash scripts/run-demo.sh [PORT]     (default port 8000; data kept in ./demo-data between runs)
 source "$(dirname "${BASH_SOURCE[0]}")/bootstrap.sh"
 apt_install ca-certificates
-python_venv "server"
+python_venv "exports,server"
 PORT="${1:-${PORT:-8000}}"
 exec "$VENV/bin/trialpro-server" demo --data-dir "$ROOT/demo-data" --port "$PORT"

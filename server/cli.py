@@ -21,7 +21,9 @@ import argparse
 import importlib
 import sys
 
-from shared.errors import TrialproError
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+
+from shared.errors import command_line_message
 
 COMMAND_MODULES = ("run", "export", "device", "lab", "user", "audit")
 
@@ -38,8 +40,18 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except TrialproError as exc:
-        print(f"error: {exc.message}", file=sys.stderr)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except (ArgumentError, SQLAlchemyError) as exc:  # a bad DATABASE_URL or a database that cannot be reached
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        print(f"error: the database cannot be used ({first}); check DATABASE_URL or --data-dir", file=sys.stderr)
+        return 2
+    except Exception as exc:
+        message = command_line_message(exc)
+        if message is None:
+            raise  # a bug: the traceback is what the developer needs
+        print(f"error: {message}", file=sys.stderr)
         return 2
 
 

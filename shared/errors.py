@@ -92,3 +92,42 @@ class AllocationError(TrialproError):
     code = "randomisation.allocation"
     status = 409
     title = "Allocation unavailable"
+
+
+# Python package -> the extra of setup.cfg that installs it (the optional parts of trialpro).
+OPTIONAL_PARTS = {"lxml": "exports", "odmlib": "exports", "matplotlib": "exports", "pyreadstat": "exports",
+                  "pandas": "exports", "fhir": "exports", "xlsxwriter": "exports", "PySide6": "client",
+                  "shiboken6": "client", "gunicorn": "server"}
+
+
+class PartMissing(TrialproError):
+    """An optional part of trialpro (a Python package of one of its extras) is not installed."""
+
+    code = "install.part_missing"
+    status = 503
+    title = "Part not installed"
+
+    @classmethod
+    def for_module(cls, module: str | None, needed_for: str) -> PartMissing:
+        """The problem for a failed import of ``module`` (a ModuleNotFoundError's ``name``)."""
+        top = (module or "?").split(".")[0]
+        extra = OPTIONAL_PARTS.get(top, "exports,server,client")
+        return cls(f"{needed_for} needs the Python package {top!r}, which is not installed here: run "
+                   f"`bash scripts/run-demo.sh` once (it installs every part) or `pip install 'trialpro[{extra}]'`.",
+                   details={"module": top, "extra": extra})
+
+
+def command_line_message(exc: BaseException) -> str | None:
+    """One line for an error a user can fix (their input, the machine's set-up); None for a bug.
+
+    The CLIs print this instead of a traceback.
+    """
+    if isinstance(exc, TrialproError):
+        return exc.message
+    if isinstance(exc, ModuleNotFoundError):
+        return PartMissing.for_module(exc.name, "This command").message
+    if isinstance(exc, OSError):
+        where = f" {exc.filename!r}" if exc.filename else ""
+        return (f"cannot use{where}: {exc.strerror or exc} (check the path, that the disk is there, "
+                "and its permissions)")
+    return None

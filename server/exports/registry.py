@@ -19,7 +19,7 @@ from sqlalchemy import Engine
 from server.exports.current import ExportScope
 from server.services.audit import AuditEntry, append
 from server.storage.engine import reading
-from shared.errors import TrialproError
+from shared.errors import PartMissing, TrialproError
 from shared.records import utc_now
 from shared.study.model import Study
 
@@ -53,11 +53,18 @@ WRITERS = {"csv": "server.exports.csv_export:export_csv", "odm": "server.exports
 
 
 def _writer(fmt: str) -> Writer:
+    """The writer of ``fmt``; raises PartMissing (one line saying what to install) when a package is missing."""
     module, name = WRITERS[fmt].split(":")
-    return getattr(importlib.import_module(module), name)
+    try:
+        return getattr(importlib.import_module(module), name)
+    except ModuleNotFoundError as exc:
+        raise PartMissing.for_module(exc.name, f"The {fmt} export") from None
 
 
 FORMATS = ("csv", "odm", "sdtm", "fhir", "report")
+
+# The optional Python packages each format imports (all in the `exports` extra the demo installs).
+REQUIRES: dict[str, tuple[str, ...]] = {"odm": ("lxml",), "report": ("matplotlib",)}
 
 
 def parse_day(value: date | str | None, name: str) -> date | None:
