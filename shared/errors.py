@@ -70,6 +70,13 @@ class StudyFileError(TrialproError):
     title = "Study file invalid"
 
 
+class InstrumentFileError(TrialproError):
+    """An instrument data file cannot be used; the message names the file, the field and what is wrong."""
+
+    code = "instrument.file_invalid"
+    title = "Instrument file invalid"
+
+
 class UnknownInstrument(TrialproError):
     """A record names an instrument (or version) this software does not define."""
 

@@ -18,7 +18,7 @@ from desktop_client.services import recording
 from desktop_client.services.station import Station
 from desktop_client.store import records as store_records
 from shared.adverse_events import DRUGS, SERIOUSNESS_CRITERIA, is_serious
-from shared.instruments.symptom_checklist import SYMPTOMS
+from shared.instruments import get_instrument
 from shared.records import new_record
 from shared.validation import validate_record
 
@@ -126,10 +126,11 @@ def draft_from_symptom(station: Station, participant_id: str, *, symptom_id: str
     Causality and action are pre-set to "not applicable" only for a drug the participant's arm does not
     receive; for the arm's own drugs staff must choose.
     """
-    names = {sid: (en, zh) for sid, en, zh, _drugs in SYMPTOMS}
-    if symptom_id not in names:
+    checklist = get_instrument("symptom_checklist")
+    if symptom_id not in checklist.groups():
         raise KeyError(symptom_id)
-    en, zh = names[symptom_id]
+    label = checklist.group_label(symptom_id)
+    en, zh = label.en, label.zh
     arm_code = station.participant_arm(participant_id)
     drugs = station.study.arm(arm_code).drugs if arm_code else frozenset(DRUGS)
     causality = {d: None if d in drugs else "not_applicable" for d in DRUGS}

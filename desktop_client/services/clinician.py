@@ -1,6 +1,6 @@
 """Clinician-reported outcomes per visit: ESSDAI (12 weighted domains, total computed) and Physician Global VAS.
 
-The total is computed by the instrument's own scorer (shared/instruments/essdai.py), never typed in.
+The total is computed by the score its instrument file declares (a weighted sum), never typed in.
 A second entry for the same participant and visit is a correction of the first, with a reason.
 """
 
@@ -13,12 +13,39 @@ from typing import Any
 from desktop_client.services import recording
 from desktop_client.services.station import Station
 from desktop_client.store import records as store_records
-from shared.instruments.essdai import DOMAINS, ESSDAI, LEVEL_TEXT, MAX_TOTAL, activity_band
-from shared.instruments.model import Text
-from shared.instruments.physician_global_vas import PHYSICIAN_GLOBAL_VAS
+from shared.instruments import get_instrument
+from shared.instruments.model import Instrument, Text
 
-__all__ = ["MAX_TOTAL", "EssdaiDomain", "activity_band", "essdai_domains", "essdai_total", "existing_entry",
-           "record_essdai", "record_physician_global", "visits_due"]
+__all__ = ["EssdaiDomain", "activity_band", "essdai_domains", "essdai_instrument", "essdai_total", "existing_entry",
+           "level_texts", "max_total", "physician_global_instrument", "record_essdai", "record_physician_global",
+           "visits_due"]
+
+
+def essdai_instrument() -> Instrument:
+    return get_instrument("essdai")
+
+
+def physician_global_instrument() -> Instrument:
+    return get_instrument("physician_global_vas")
+
+
+def max_total() -> int:
+    """The highest total the weighted domains allow."""
+    return int(essdai_instrument().score_maximum() or 0)
+
+
+def activity_band(total: int) -> str:
+    """The band of ``total`` declared in the instrument file (low, moderate, high)."""
+    return essdai_instrument().declared_score().band(total)
+
+
+def level_texts() -> dict[int, Text]:
+    """Each activity level and its label, over every domain (a domain may allow only some levels)."""
+    out: dict[int, Text] = {}
+    for it in essdai_instrument().items:
+        for c in it.choices:
+            out.setdefault(int(c.code), c.label)
+    return dict(sorted(out.items()))
 
 
 @dataclass(frozen=True)
@@ -32,14 +59,16 @@ class EssdaiDomain:
 
 
 def essdai_domains() -> list[EssdaiDomain]:
-    return [EssdaiDomain(id=d, label=Text(en=en, zh=zh), weight=w,
-                         levels=tuple((lv, LEVEL_TEXT[lv]) for lv in levels))
-            for d, en, zh, w, levels in DOMAINS]
+    inst = essdai_instrument()
+    weights = inst.declared_score().weights
+    return [EssdaiDomain(id=it.id, label=it.label, weight=int(weights[it.id]),
+                         levels=tuple((int(c.code), c.label) for c in it.choices))
+            for it in inst.items]
 
 
 def essdai_total(levels: Mapping[str, int | None]) -> int | None:
     """Sum of level x weight; None until every domain is rated."""
-    total = ESSDAI.score(levels)["essdai"]
+    total = essdai_instrument().declared_score().compute(levels)
     return None if total is None else int(total)
 
 
@@ -70,11 +99,13 @@ def record_essdai(station: Station, participant_id: str, visit_id: str, levels: 
 
     Raises RecordInvalid naming every unrated or impossible domain level.
     """
-    answers = {d: levels.get(d) for d, *_ in DOMAINS}
-    return _save(station, participant_id, visit_id, ESSDAI.id, answers, actor, reason)
+    inst = essdai_instrument()
+    answers = {it.id: levels.get(it.id) for it in inst.items}
+    return _save(station, participant_id, visit_id, inst.id, answers, actor, reason)
 
 
 def record_physician_global(station: Station, participant_id: str, visit_id: str, activity: float | None, *,
                             actor: str, reason: str | None = None) -> dict[str, Any]:
     """Save the Physician Global VAS (0-10, one decimal); a correction with ``reason`` when one exists."""
-    return _save(station, participant_id, visit_id, PHYSICIAN_GLOBAL_VAS.id, {"activity": activity}, actor, reason)
+    return _save(station, participant_id, visit_id, physician_global_instrument().id, {"activity": activity},
+                 actor, reason)

@@ -12,10 +12,15 @@ from typing import Any
 
 from desktop_client.services.station import Station
 from desktop_client.store import records as store_records
-from shared.instruments.model import Text
-from shared.instruments.symptom_checklist import SEVERITY_RANK, SYMPTOMS, reported_symptoms
+from shared.instruments import get_instrument
+from shared.instruments.model import Instrument, Text
 
 INSTRUMENT = "symptom_checklist"
+
+
+def checklist() -> Instrument:
+    """The symptom checklist: its item groups are the symptoms, each with a yes/no and a severity item."""
+    return get_instrument(INSTRUMENT)
 NEW, WORSE, SAME, BETTER = "new", "worse", "same", "better"
 
 
@@ -48,9 +53,6 @@ class ChecklistVisit:
     highlighted: int
 
 
-_LABELS = {sid: Text(en=en, zh=zh) for sid, en, zh, _ in SYMPTOMS}
-
-
 def _checklists(station: Station, participant_id: str) -> list[dict[str, Any]]:
     recs = [r for r in store_records.records_of(station.store, participant_id, kind="instrument_response")
             if r["instrument_id"] == INSTRUMENT]
@@ -61,20 +63,23 @@ def _local_date(record: dict[str, Any]) -> date:
     return datetime.fromisoformat(record["collected_at_local"]).date()
 
 
-def _compare(severity: str, previous: str | None) -> str:
+def _compare(symptom: str, severity: str, previous: str | None) -> str:
     if previous is None:
         return NEW
-    now, before = SEVERITY_RANK.get(severity, 0), SEVERITY_RANK.get(previous, 0)
+    inst = checklist()
+    now, before = inst.group_rank(symptom, severity), inst.group_rank(symptom, previous)
     return WORSE if now > before else BETTER if now < before else SAME
 
 
 def _review(records: list[dict[str, Any]], index: int) -> list[ReportedSymptom]:
     rec = records[index]
-    previous = reported_symptoms(records[index - 1]["data"]) if index > 0 else {}
+    inst = checklist()
+    previous = inst.reported_groups(records[index - 1]["data"]) if index > 0 else {}
     on = _local_date(rec)
-    return [ReportedSymptom(symptom_id=sid, label=_LABELS[sid], severity=sev, previous_severity=previous.get(sid),
-                            change=_compare(sev, previous.get(sid)), visit_id=rec["visit_id"], collected_on=on)
-            for sid, sev in reported_symptoms(rec["data"]).items()]
+    return [ReportedSymptom(symptom_id=sid, label=inst.group_label(sid), severity=sev,
+                            previous_severity=previous.get(sid), change=_compare(sid, sev, previous.get(sid)),
+                            visit_id=rec["visit_id"], collected_on=on)
+            for sid, sev in inst.reported_groups(rec["data"]).items()]
 
 
 def checklist_visits(station: Station, participant_id: str) -> list[ChecklistVisit]:
@@ -97,4 +102,4 @@ def review(station: Station, participant_id: str, visit_id: str) -> list[Reporte
     if not indexes:
         return []
     rows = _review(recs, indexes[-1])
-    return sorted(rows, key=lambda r: (not r.highlighted, [s for s, *_ in SYMPTOMS].index(r.symptom_id)))
+    return sorted(rows, key=lambda r: (not r.highlighted, list(checklist().groups()).index(r.symptom_id)))

@@ -26,7 +26,7 @@ from server.exports.current import (
 )
 from server.exports.dosing import DoseLine, dose_lines
 from shared.adverse_events import ACTIONS, AE_FIELDS, CAUSALITY, CTCAE_GRADES, OUTCOMES, SERIOUSNESS_CRITERIA
-from shared.instruments import ALL_INSTRUMENTS, get_instrument
+from shared.instruments import get_instrument
 from shared.instruments.model import Instrument
 from shared.lab import LAB_TESTS
 from shared.study.model import Study
@@ -76,9 +76,9 @@ def _ae_row(rec: dict[str, Any]) -> list[Any]:
 
 def _record_files(conn: Connection, study: Study, out_dir: Path, scope: ExportScope, bom: bool) -> dict[str, int]:
     """One streamed pass over the newest revisions writes every instrument file, adverse_events and dosing."""
-    by_instrument = {inst.id: inst for inst in ALL_INSTRUMENTS}
+    by_instrument = {inst.id: inst for inst in study.instrument_definitions()}
     headers = {f"{inst.id}.csv": ENVELOPE_COLUMNS + ["instrument_version"] + [it.id for it in inst.items]
-               + list(inst.score_names) for inst in ALL_INSTRUMENTS}
+               + list(inst.score_names) for inst in study.instrument_definitions()}
     headers["adverse_events.csv"] = ENVELOPE_COLUMNS + list(AE_FIELDS)
     headers["dosing.csv"] = DOSING_COLUMNS
     counts = dict.fromkeys(headers, 0)
@@ -141,7 +141,7 @@ def _dictionary(study: Study) -> Iterator[list[Any]]:
            "entered_by": "who entered it (participant or staff:<user>)",
            "correction_reason": "reason for change (revisions > 1)",
            "language": "language the participant read the questions in (en, zh; empty: entered by staff)"}
-    for inst in ALL_INSTRUMENTS:
+    for inst in study.instrument_definitions():
         for c in ENVELOPE_COLUMNS:
             yield [f"{inst.id}.csv", c, env.get(c, c.replace("_", " ")), "text", "", inst.version, ""]
         for it in inst.items:

@@ -20,7 +20,7 @@ from sqlalchemy import Connection
 
 from server.exports.current import ALL, ExportScope, ParticipantData, participants_with_data
 from shared.adverse_events import CAUSALITY, OUTCOMES
-from shared.instruments import ALL_INSTRUMENTS, get_instrument
+from shared.instruments import get_instrument
 from shared.instruments.model import Instrument, Item, ResponseType
 from shared.lab import LAB_TESTS
 from shared.study.model import Study
@@ -49,9 +49,9 @@ ITEM_TYPE = {ResponseType.VAS_MM: "integer", ResponseType.INTEGER: "integer", Re
              ResponseType.BOOLEAN: "boolean", ResponseType.CHOICE: "choice", ResponseType.TEXT: "string"}
 
 
-def pro_instruments() -> list[Instrument]:
+def pro_instruments(study: Study) -> list[Instrument]:
     """The participant-reported instruments (each gets a Questionnaire)."""
-    return [i for i in ALL_INSTRUMENTS if i.respondent == "participant"]
+    return [i for i in study.instrument_definitions() if i.respondent == "participant"]
 
 
 def _entry(resource: dict[str, Any]) -> dict[str, Any]:
@@ -229,7 +229,7 @@ def participant_bundle(study: Study, pd: ParticipantData) -> dict[str, Any]:
 def export_fhir(conn: Connection, study: Study, out_dir: Path, *, scope: ExportScope = ALL) -> dict[str, int]:
     """Write study-bundle.json and participants.ndjson (one Bundle per line); returns resources per file."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    study_resources = [research_study(study)] + [questionnaire(i) for i in pro_instruments()]
+    study_resources = [research_study(study)] + [questionnaire(i) for i in pro_instruments(study)]
     (out_dir / "study-bundle.json").write_text(
         json.dumps(_bundle(_fhir_id(f"study-{study.study.id}"), study_resources), ensure_ascii=False, indent=1),
         encoding="utf-8")

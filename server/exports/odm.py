@@ -22,7 +22,7 @@ from sqlalchemy import Connection
 
 from server.exports.current import ALL, ExportScope, ParticipantData, participants_with_data
 from shared.adverse_events import AE_FIELDS, CAUSALITY, CTCAE_GRADES, OUTCOMES
-from shared.instruments import ALL_INSTRUMENTS, get_instrument
+from shared.instruments import get_instrument
 from shared.instruments.model import Instrument, Item, ResponseType, Text
 from shared.lab import LAB_TESTS
 from shared.records import utc_now
@@ -127,7 +127,7 @@ def study_metadata(study: Study) -> etree._Element:
     ae = _e(mdv, "StudyEventDef", {"OID": AE_EVENT, "Name": "Adverse events", "Repeating": "Yes", "Type": "Common"})
     _e(ae, "FormRef", {"FormOID": "F.AE", "OrderNumber": 1, "Mandatory": "Yes"})
     forms: list[tuple[str, str, list[str]]] = []
-    for inst in ALL_INSTRUMENTS:
+    for inst in study.instrument_definitions():
         forms.append((inst.id, f"{inst.title.en} (version {inst.version})",
                       [item_oid(inst.id, it.id) for it in inst.items]
                       + [item_oid(inst.id, f"score_{s}") for s in inst.score_names]))
@@ -142,7 +142,7 @@ def study_metadata(study: Study) -> etree._Element:
         ig = _e(mdv, "ItemGroupDef", {"OID": f"IG.{form}", "Name": name, "Repeating": "No"})
         for n, oid in enumerate(items, start=1):
             _e(ig, "ItemRef", {"ItemOID": oid, "OrderNumber": n, "Mandatory": "No"})
-    for inst in ALL_INSTRUMENTS:
+    for inst in study.instrument_definitions():
         _instrument_items(mdv, inst)
     for f, label, dtype in ENROL_ITEMS:
         idef = _e(mdv, "ItemDef", {"OID": item_oid("ENROLMENT", f), "Name": label, "DataType": dtype})
@@ -159,7 +159,7 @@ def study_metadata(study: Study) -> etree._Element:
         _translated(idef, "Question", f"{t.name} ({t.units[0]})")
         for comp, val in (("GE", t.minimum), ("LE", t.maximum)):
             _e(_e(idef, "RangeCheck", {"Comparator": comp, "SoftHard": "Hard"}), "CheckValue", text=f"{val:g}")
-    for inst in ALL_INSTRUMENTS:
+    for inst in study.instrument_definitions():
         for it in inst.items:
             if it.choices:
                 _codelist(mdv, f"CL.{inst.id}.{it.id}", f"{inst.id} {it.id}", _data_type(it),

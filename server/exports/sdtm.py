@@ -23,7 +23,6 @@ from server.exports.current import ALL, ExportScope, ParticipantData, participan
 from server.exports.dosing import dose_lines
 from server.exports.xport import XportVariable, XportWriter
 from shared.instruments import get_instrument
-from shared.instruments.essdai import DOMAINS as ESSDAI_DOMAINS
 from shared.lab import LAB_TESTS
 from shared.study.model import PARTICIPANT_ID, Study
 
@@ -43,20 +42,20 @@ ROUTE = {"subcutaneous": "SUBCUTANEOUS", "oral": "ORAL"}
 FREQUENCY = {"twice weekly": "BIW", "once daily": "QD"}
 DS_STATUS = {"withdrawn": "WITHDRAWAL BY SUBJECT", "completed": "COMPLETED", "lost": "LOST TO FOLLOW-UP"}
 
-# QS tests: (instrument, item or score name, QSTESTCD, QSTEST, QSCAT, unit)
-QS_TESTS: tuple[tuple[str, str, str, str, str, str], ...] = (
-    ("patient_global_vas", "activity", "PTGAVAS", "Patient Global Disease Activity VAS", "PATIENT GLOBAL VAS",
-     "mm"),
-    ("esspri", "dryness", "ESSPRI01", "ESSPRI - Dryness", "ESSPRI", ""),
-    ("esspri", "fatigue", "ESSPRI02", "ESSPRI - Fatigue", "ESSPRI", ""),
-    ("esspri", "pain", "ESSPRI03", "ESSPRI - Pain", "ESSPRI", ""),
-    ("esspri", "esspri", "ESSPRITS", "ESSPRI - Total Score", "ESSPRI", ""),
-    *((("essdai", d[0], f"ESSDAI{n:02d}", f"ESSDAI - {d[1]}"[:40], "ESSDAI", "")
-       for n, d in enumerate(ESSDAI_DOMAINS, start=1))),
-    ("essdai", "essdai", "ESSDAITS", "ESSDAI - Total Score", "ESSDAI", ""),
-    ("physician_global_vas", "activity", "PHGAVAS", "Physician Global Disease Activity VAS",
-     "PHYSICIAN GLOBAL VAS", "cm"),
-)
+QsTest = tuple[str, str, str, str, str, str]
+
+
+def qs_tests(study: Study) -> tuple[QsTest, ...]:
+    """QS tests (instrument, item or score name, QSTESTCD, QSTEST, QSCAT, unit): every item and score of the
+    study's instruments that its instrument file gives an SDTM test code."""
+    out: list[QsTest] = []
+    for inst in study.instrument_definitions():
+        cat = inst.qs_category or inst.id.upper()
+        out += [(inst.id, it.id, it.qs_testcd, it.qs_test or it.qs_testcd, cat, it.qs_unit or "")
+                for it in inst.items if it.qs_testcd]
+        out += [(inst.id, sc.name, sc.qs_testcd, sc.qs_test or sc.qs_testcd, cat, "")
+                for sc in inst.scores if sc.qs_testcd]
+    return tuple(out)
 
 
 @dataclass(frozen=True)
@@ -235,10 +234,11 @@ def _ae(study: Study, pd: ParticipantData) -> Iterator[dict[str, Any]]:
 
 
 def _qs(study: Study, pd: ParticipantData) -> Iterator[dict[str, Any]]:
+    all_tests = qs_tests(study)
     for rec in pd.records:
         if rec["kind"] != "instrument_response":
             continue
-        tests = [t for t in QS_TESTS if t[0] == rec["instrument_id"]]
+        tests = [t for t in all_tests if t[0] == rec["instrument_id"]]
         if not tests:
             continue
         values = dict(rec["data"])

@@ -1,37 +1,53 @@
-"""The instruments this software defines, by id and version."""
+"""The instrument library: data files (``files/<id>-<version>.toml``) found by id and version."""
 
 from __future__ import annotations
 
-from shared.errors import UnknownInstrument
-from shared.instruments.dosing_diary import DOSING_DIARY
-from shared.instruments.essdai import ESSDAI
-from shared.instruments.esspri import ESSPRI
-from shared.instruments.model import Choice, Instrument, Item, ResponseType, Text
-from shared.instruments.patient_global_vas import PATIENT_GLOBAL_VAS
-from shared.instruments.physician_global_vas import PHYSICIAN_GLOBAL_VAS
-from shared.instruments.symptom_checklist import SYMPTOM_CHECKLIST
+from functools import cache
+from typing import Any
 
-ALL_INSTRUMENTS: tuple[Instrument, ...] = (
-    PATIENT_GLOBAL_VAS, ESSPRI, SYMPTOM_CHECKLIST, DOSING_DIARY, ESSDAI, PHYSICIAN_GLOBAL_VAS,
-)
-_BY_KEY = {(i.id, i.version): i for i in ALL_INSTRUMENTS}
-_LATEST = {i.id: i for i in ALL_INSTRUMENTS}
+from shared.errors import UnknownInstrument
+from shared.instruments.loader import installed_instruments, load_instrument, parse_instrument
+from shared.instruments.model import Choice, Instrument, Item, ResponseType, Score, ScoreMethod, Text
+
+
+def _version_key(version: str) -> tuple[int, ...]:
+    return tuple(int(p) for p in version.split("."))
+
+
+@cache
+def _index() -> dict[tuple[str, str | None], Instrument]:
+    """(id, version) -> instrument, and (id, None) -> its newest version: every record's check looks here."""
+    out: dict[tuple[str, str | None], Instrument] = {}
+    for inst in sorted(installed_instruments(), key=lambda i: _version_key(i.version)):
+        out[(inst.id, inst.version)] = out[(inst.id, None)] = inst
+    return out
 
 
 def get_instrument(instrument_id: str, version: str | None = None) -> Instrument:
-    """The instrument ``instrument_id`` at ``version`` (the current one when None).
+    """The instrument ``instrument_id`` at ``version`` (the newest one when None).
 
     Raises UnknownInstrument naming what is defined.
     """
-    if version is None:
-        if instrument_id in _LATEST:
-            return _LATEST[instrument_id]
-    elif (instrument_id, version) in _BY_KEY:
-        return _BY_KEY[(instrument_id, version)]
-    known = ", ".join(f"{i.id} {i.version}" for i in ALL_INSTRUMENTS)
+    hit = _index().get((instrument_id, version))
+    if hit is not None:
+        return hit
+    known = ", ".join(f"{i.id} {i.version}" for i in installed_instruments())
     raise UnknownInstrument(
         f"Instrument {instrument_id!r} version {version!r} is not defined; defined are: {known}.",
         details={"instrument_id": instrument_id, "version": version})
 
 
-__all__ = ["ALL_INSTRUMENTS", "Choice", "Instrument", "Item", "ResponseType", "Text", "get_instrument"]
+def all_instruments() -> tuple[Instrument, ...]:
+    """Every installed instrument (each id at each version)."""
+    return installed_instruments()
+
+
+def __getattr__(name: str) -> Any:
+    """``ALL_INSTRUMENTS``, loaded on first use rather than at import time."""
+    if name == "ALL_INSTRUMENTS":
+        return installed_instruments()
+    raise AttributeError(name)
+
+
+__all__ = ["ALL_INSTRUMENTS", "Choice", "Instrument", "Item", "ResponseType", "Score", "ScoreMethod", "Text",
+           "all_instruments", "get_instrument", "load_instrument", "parse_instrument"]

@@ -1,25 +1,33 @@
-"""What an instrument is: items with response types, ranges, texts in zh and en, and a score.
+"""What an instrument is: items with response types, ranges, texts in zh and en, and declared scores.
 
-Texts are frozen per instrument version: wording changes scores, so a new
-wording is a new version, and exports carry the version with every answer.
+An instrument is a data file (``shared/instruments/files/<id>-<version>.toml``), checked field by field
+when loaded, like the study file. Texts are frozen per instrument version: wording changes scores, so a
+new wording is a new version, and exports carry the version with every answer. Scores come from a small
+vocabulary (``ScoreMethod``) so a new instrument is a new file, never new code.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+import operator
+from collections.abc import Mapping
 from enum import StrEnum
+from functools import reduce
 from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 LANGUAGES = ("en", "zh")
 
 
-@dataclass(frozen=True)
-class Text:
+class _Frozen(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Text(_Frozen):
     """One text in every supported language."""
 
-    en: str
-    zh: str
+    en: str = Field(min_length=1)
+    zh: str = Field(min_length=1)
 
     def in_language(self, language: str) -> str:
         """The text in ``language`` ("en" or "zh")."""
@@ -39,39 +47,55 @@ class ResponseType(StrEnum):
     TEXT = "text"              # free text, bounded length
 
 
-@dataclass(frozen=True)
-class Choice:
+class Choice(_Frozen):
     """One allowed answer of a CHOICE item: the stored code and its label."""
 
     code: str | int
     label: Text
 
 
-@dataclass(frozen=True)
-class RequiredIf:
+class RequiredIf(_Frozen):
     """The item is required when another item holds one of ``values`` (e.g. severity when present)."""
 
     item_id: str
-    values: tuple[Any, ...]
+    values: tuple[Any, ...] = Field(min_length=1)
 
 
-@dataclass(frozen=True)
-class Item:
+class Item(_Frozen):
     """One question of an instrument."""
 
-    id: str
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     label: Text
     response: ResponseType
-    minimum: float | None = None
-    maximum: float | None = None
-    decimals: int = 0
+    minimum: int | float | None = None
+    maximum: int | float | None = None
+    decimals: int = Field(default=0, ge=0, le=6)
     choices: tuple[Choice, ...] = ()
     required: bool = True
     required_if: RequiredIf | None = None
     anchors: tuple[Text, Text] | None = None
     unit: str | None = None
-    max_length: int = 500
-    tags: tuple[str, ...] = ()          # e.g. the drug whose expected effect a symptom is
+    max_length: int = Field(default=500, gt=0)
+    tags: tuple[str, ...] = ()          # the drugs (study-file drug ids) whose participants are asked this item
+    group: str | None = None            # items about one thing (a symptom: present + severity) share a group
+    qs_testcd: str | None = Field(default=None, pattern=r"^[A-Z_][A-Z0-9_]{0,7}$")  # SDTM QS test code
+    qs_test: str | None = Field(default=None, max_length=40)                          # SDTM QS test name
+    qs_unit: str | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Item:
+        if self.response is ResponseType.CHOICE:
+            if not self.choices:
+                raise ValueError("a choice item needs 'choices'")
+            codes = [c.code for c in self.choices]
+            if len(set(codes)) != len(codes) or len({type(c) for c in codes}) != 1:
+                raise ValueError(f"choice codes {codes} must be distinct and all of one type")
+        elif self.choices:
+            raise ValueError(f"only a choice item has 'choices' (this one is {self.response.value})")
+        if self.response in (ResponseType.VAS_MM, ResponseType.INTEGER, ResponseType.NUMBER) and (
+                self.minimum is None or self.maximum is None or self.minimum > self.maximum):
+            raise ValueError("a numeric item needs 'minimum' <= 'maximum'")
+        return self
 
     def choice_codes(self) -> tuple[str | int, ...]:
         return tuple(c.code for c in self.choices)
@@ -96,31 +120,137 @@ def _fmt(value: float | None) -> str:
     return str(int(value)) if float(value).is_integer() else str(value)
 
 
-Scorer = Callable[[Mapping[str, Any]], "dict[str, float | int | None]"]
+class ScoreMethod(StrEnum):
+    """The scoring vocabulary: every score of every instrument is one of these over declared items."""
+
+    SUM = "sum"                     # the answers added up (one item: its answer as given)
+    MEAN = "mean"                   # their mean, rounded to ``decimals`` when given
+    WEIGHTED_SUM = "weighted_sum"   # sum of answer x weight (ESSDAI: level x domain weight)
+    COUNT = "count"                 # how many answers equal ``count_value`` (symptoms present)
 
 
-@dataclass(frozen=True)
-class Instrument:
-    """A versioned questionnaire or clinician rating with its scoring rule."""
+class Band(_Frozen):
+    """A named range of a score: ``below`` is exclusive; the last band has no bound."""
 
-    id: str
-    version: str
+    name: str
+    below: float | None = None
+    label: Text | None = None
+
+
+class Score(_Frozen):
+    """One declared score: a method from the vocabulary over some items."""
+
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    method: ScoreMethod
+    items: tuple[str, ...] = Field(min_length=1)
+    weights: dict[str, int | float] = {}
+    count_value: bool | int | str = True
+    require_all: bool = True        # "all items required": no score unless every item is answered
+    decimals: int | None = Field(default=None, ge=0, le=10)
+    bands: tuple[Band, ...] = ()
+    qs_testcd: str | None = Field(default=None, pattern=r"^[A-Z_][A-Z0-9_]{0,7}$")
+    qs_test: str | None = Field(default=None, max_length=40)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Score:
+        if self.method is ScoreMethod.WEIGHTED_SUM and set(self.weights) != set(self.items):
+            raise ValueError(f"weights must name exactly the score's items {list(self.items)}")
+        if self.method is not ScoreMethod.WEIGHTED_SUM and self.weights:
+            raise ValueError("only a weighted_sum has 'weights'")
+        if self.bands and (self.bands[-1].below is not None
+                           or any(b.below is None for b in self.bands[:-1])):
+            raise ValueError("every band but the last needs 'below'; the last has none")
+        return self
+
+    def compute(self, answers: Mapping[str, Any]) -> float | int | None:
+        """The score of validated ``answers``; None when a required item is unanswered."""
+        values = [answers.get(i) for i in self.items]
+        if self.method is ScoreMethod.COUNT:
+            want = self.count_value
+            return sum(1 for v in values if type(v) is type(want) and v == want)
+        if self.require_all and any(v is None for v in values):
+            return None
+        present = [v for v in values if v is not None]
+        if not present:
+            return None
+        if self.method is ScoreMethod.WEIGHTED_SUM:
+            return sum(int(answers[i]) * self.weights[i] for i in self.items if answers.get(i) is not None)
+        total = reduce(operator.add, present)
+        if self.method is ScoreMethod.MEAN:
+            total = total / len(present)
+        return total if self.decimals is None else round(total, self.decimals)
+
+    def band(self, value: float) -> str:
+        """The name of the band ``value`` falls in (KeyError when the score declares no bands)."""
+        for b in self.bands:
+            if b.below is None or value < b.below:
+                return b.name
+        raise KeyError(self.name)
+
+
+class Instrument(_Frozen):
+    """A versioned questionnaire or clinician rating with its declared scores."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    version: str = Field(pattern=r"^\d+(\.\d+)*$")
     title: Text
-    respondent: str                      # "participant" or "clinician"
-    items: tuple[Item, ...]
-    scorer: Scorer
+    respondent: str = Field(pattern=r"^(participant|clinician)$")
+    items: tuple[Item, ...] = Field(min_length=1)
+    scores: tuple[Score, ...] = ()
     instructions: Text | None = None
     recall_period: Text | None = None
-    score_names: tuple[str, ...] = ()
     arm_specific: bool = False
     notes: str = ""
-    extra: Mapping[str, Any] = field(default_factory=dict)
+    qs_category: str | None = None        # SDTM QSCAT of this instrument's tests
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Instrument:
+        ids = [it.id for it in self.items]
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        if dupes:
+            raise ValueError(f"duplicate item id(s) {dupes}")
+        for it in self.items:
+            if it.required_if is not None and it.required_if.item_id not in ids:
+                raise ValueError(f"item {it.id}: required_if names {it.required_if.item_id!r}, not an item")
+        for s in self.scores:
+            unknown = [i for i in s.items if i not in ids]
+            if unknown:
+                raise ValueError(f"score {s.name}: {unknown} are not items of this instrument")
+        names = [s.name for s in self.scores]
+        if len(set(names)) != len(names):
+            raise ValueError(f"duplicate score name(s) in {names}")
+        return self
+
+    @property
+    def score_names(self) -> tuple[str, ...]:
+        return tuple(s.name for s in self.scores)
 
     def item(self, item_id: str) -> Item:
         for it in self.items:
             if it.id == item_id:
                 return it
         raise KeyError(item_id)
+
+    def declared_score(self, name: str | None = None) -> Score:
+        """The score called ``name`` (the first one when None); KeyError when there is none."""
+        for s in self.scores:
+            if name is None or s.name == name:
+                return s
+        raise KeyError(name)
+
+    def score_maximum(self, name: str | None = None) -> float | None:
+        """The highest value a score can take (None when its items are not bounded choices or numbers)."""
+        s = self.declared_score(name)
+        tops: list[float] = []
+        for item_id in s.items:
+            it = self.item(item_id)
+            top = max(it.choice_codes()) if it.response is ResponseType.CHOICE else it.maximum
+            if not isinstance(top, int | float):
+                return None
+            tops.append(top * s.weights.get(item_id, 1))
+        if s.method is ScoreMethod.COUNT:
+            return len(tops)
+        return sum(tops) / len(tops) if s.method is ScoreMethod.MEAN else sum(tops)
 
     def items_for(self, drugs: frozenset[str] | None = None) -> tuple[Item, ...]:
         """The items asked of a participant taking ``drugs`` (all items when not arm-specific)."""
@@ -129,5 +259,40 @@ class Instrument:
         return tuple(it for it in self.items if not it.tags or set(it.tags) & drugs)
 
     def score(self, answers: Mapping[str, Any]) -> dict[str, float | int | None]:
-        """Score validated answers; see each instrument's module for the rule."""
-        return self.scorer(answers)
+        """Every declared score of validated ``answers``, by name."""
+        return {s.name: s.compute(answers) for s in self.scores}
+
+    def groups(self) -> dict[str, tuple[Item, ...]]:
+        """The items of each group, in file order (a symptom's present/absent and severity items)."""
+        out: dict[str, list[Item]] = {}
+        for it in self.items:
+            if it.group is not None:
+                out.setdefault(it.group, []).append(it)
+        return {g: tuple(items) for g, items in out.items()}
+
+    def reported_groups(self, answers: Mapping[str, Any]) -> dict[str, str]:
+        """Group -> the answer of its choice item ("unknown" when unanswered) for every group whose
+        yes/no item is answered yes: the symptoms a participant reported, with their severity."""
+        out: dict[str, str] = {}
+        for group, items in self.groups().items():
+            flag = next((it for it in items if it.response is ResponseType.BOOLEAN), None)
+            if flag is None or answers.get(flag.id) is not True:
+                continue
+            detail = next((it for it in items if it.response is ResponseType.CHOICE), None)
+            out[group] = (answers.get(detail.id) if detail else None) or "unknown"
+        return out
+
+    def group_label(self, group: str) -> Text:
+        """What a group is about: the label of its yes/no item (else of its first item)."""
+        items = self.groups()[group]
+        flag = next((it for it in items if it.response is ResponseType.BOOLEAN), items[0])
+        return flag.label
+
+    def group_rank(self, group: str, code: object) -> int:
+        """1-based position of ``code`` among the choices of ``group``'s choice item (0 when not one):
+        severities are declared mildest first."""
+        for it in self.groups().get(group, ()):
+            if it.response is ResponseType.CHOICE:
+                codes = it.choice_codes()
+                return codes.index(code) + 1 if code in codes else 0
+        return 0

@@ -5,12 +5,11 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from shared.instruments import ALL_INSTRUMENTS
-
-_KNOWN_INSTRUMENTS = {i.id for i in ALL_INSTRUMENTS}
-DRUGS = ("il2", "rapamycin")
+from shared.errors import UnknownInstrument
+from shared.instruments import get_instrument
+from shared.instruments.model import Instrument
 
 
 class _Strict(BaseModel):
@@ -79,19 +78,31 @@ class Visit(_Strict):
     window_after: int = Field(default=0, ge=0)
     instruments: list[str]
 
-    @field_validator("instruments")
-    @classmethod
-    def _known(cls, value: list[str]) -> list[str]:
-        unknown = [v for v in value if v not in _KNOWN_INSTRUMENTS]
-        if unknown:
-            raise ValueError(f"unknown instrument(s) {unknown}; defined are {sorted(_KNOWN_INSTRUMENTS)}")
-        return value
-
     @model_validator(mode="after")
     def _day_when_scheduled(self) -> Visit:
         if self.scheduled and self.day is None:
             raise ValueError("a scheduled visit needs a 'day' relative to baseline")
         return self
+
+
+class StudyInstrument(_Strict):
+    """An instrument the study uses: id and version in the installed library, and the roles it plays."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    version: str = Field(pattern=r"^\d+(\.\d+)*$")
+    roles: list[str] = []
+
+    @model_validator(mode="after")
+    def _installed(self) -> StudyInstrument:
+        try:
+            get_instrument(self.id, self.version)
+        except UnknownInstrument as exc:
+            raise ValueError(exc.message) from None
+        return self
+
+    @property
+    def definition(self) -> Instrument:
+        return get_instrument(self.id, self.version)
 
 
 class Criterion(_Strict):
@@ -108,6 +119,7 @@ class Study(_Strict):
     randomisation: Randomisation
     sites: list[Site] = Field(min_length=1)
     arms: list[Arm] = Field(min_length=1)
+    instruments: list[StudyInstrument] = Field(min_length=1)
     visits: list[Visit] = Field(min_length=1)
     inclusion: list[Criterion] = Field(min_length=1)
     exclusion: list[Criterion] = Field(min_length=0)
@@ -126,10 +138,17 @@ class Study(_Strict):
             raise ValueError(f"randomisation.block_sizes {bad} are not multiples of the ratio sum {unit}")
         for name, items in (("arms", [a.code for a in self.arms]), ("visits", [v.id for v in self.visits]),
                             ("sites", [s.id for s in self.sites]),
+                            ("instruments", [i.id for i in self.instruments]),
                             ("inclusion/exclusion", [c.id for c in self.inclusion + self.exclusion])):
             dupes = sorted({x for x in items if items.count(x) > 1})
             if dupes:
                 raise ValueError(f"{name}: duplicate id(s) {dupes}")
+        declared = {i.id for i in self.instruments}
+        for n, v in enumerate(self.visits):
+            unknown = [i for i in v.instruments if i not in declared]
+            if unknown:
+                raise ValueError(f"visits[{n}].instruments: unknown instrument(s) {unknown}; "
+                                 f"the study's instruments are {sorted(declared)}")
         if self.study.eligibility_essdai_visit not in {v.id for v in self.visits}:
             raise ValueError(f"study.eligibility_essdai_visit {self.study.eligibility_essdai_visit!r} "
                              "is not a visit id")
@@ -155,6 +174,17 @@ class Study(_Strict):
             if s.id == site_id:
                 return s
         raise KeyError(site_id)
+
+    def instrument(self, instrument_id: str) -> Instrument:
+        """The definition of the study's instrument ``instrument_id`` (KeyError when the study has none)."""
+        for i in self.instruments:
+            if i.id == instrument_id:
+                return i.definition
+        raise KeyError(instrument_id)
+
+    def instrument_definitions(self) -> tuple[Instrument, ...]:
+        """The study's instruments, in study-file order, at the versions it names."""
+        return tuple(i.definition for i in self.instruments)
 
     @property
     def scheduled_visits(self) -> list[Visit]:

@@ -15,7 +15,7 @@ from desktop_client.services.sync_engine import SyncSettings
 from desktop_client.store import outbox
 from desktop_client.store import station as settings
 from server.storage.tables import participants, records
-from shared.instruments.essdai import ESSDAI
+from shared.instruments import get_instrument
 from shared.records import record_hash
 from tests.factories import enrolled_station, enrolment_code, new_station
 from tests.live_server import ThreadServer
@@ -94,7 +94,7 @@ def test_a_sync_from_the_nurse_screen_reaches_the_server_and_can_be_retried(qtbo
     assert rows[("adverse_event", pid, None)].serious and ae["data"]["term"] == "Herpes zoster"
     assert ae["entered_by"] == "staff:nurse.a" and ae["data"]["serious_criteria"] == ["hospitalisation"]
     essdai = json.loads(rows[("instrument_response", pid, "essdai")].body)["data"]
-    assert ESSDAI.score(essdai)["essdai"] == 8         # glandular and articular at level 2, weight 2 each
+    assert get_instrument("essdai").score(essdai)["essdai"] == 8  # glandular and articular at level 2, weight 2 each
     assert [(p.participant_id, p.arm) for p in enrolled] == [(pid, station.participant_arm(pid))]
     assert outbox.stats(station.store).pending == 0 and outbox.stats(station.store).held == 1
 

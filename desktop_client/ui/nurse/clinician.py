@@ -34,8 +34,6 @@ from desktop_client.ui.nurse.widgets import (
 )
 from desktop_client.ui.theme import set_role
 from shared.errors import TrialproError
-from shared.instruments.essdai import ESSDAI, LEVEL_TEXT
-from shared.instruments.physician_global_vas import PHYSICIAN_GLOBAL_VAS
 
 BANDS = {"low": QT_TRANSLATE_NOOP("Nurse", "low activity"),
          "moderate": QT_TRANSLATE_NOOP("Nurse", "moderate activity"),
@@ -52,13 +50,15 @@ class ClinicianPage(QWidget):
         top = QFormLayout()
         self.participant = ParticipantPicker(ctx.station)
         top.addRow(self.tr("Participant"), self.participant)
-        self.visit = visit_picker(clinician.visits_due(ctx.station, PHYSICIAN_GLOBAL_VAS.id), self.load)
+        self.visit = visit_picker(clinician.visits_due(ctx.station, clinician.physician_global_instrument().id),
+                                  self.load)
         top.addRow(self.tr("Visit"), self.visit)
         layout.addLayout(top)
 
-        self.essdai_box = QGroupBox(in_language(ESSDAI.title))
+        self.essdai_box = QGroupBox(in_language(clinician.essdai_instrument().title))
         grid = QGridLayout(self.essdai_box)
-        heads = [self.tr("Domain"), self.tr("Weight")] + [f"{lv} {in_language(LEVEL_TEXT[lv])}" for lv in range(4)]
+        heads = [self.tr("Domain"), self.tr("Weight")] + [f"{lv} {in_language(t)}"
+                                                          for lv, t in clinician.level_texts().items()]
         for col, text in enumerate([*heads, self.tr("Score")]):
             head = QLabel(f"<b>{text}</b>")
             head.setWordWrap(True)
@@ -99,9 +99,9 @@ class ClinicianPage(QWidget):
         grid.addWidget(self.essdai_message, len(self.levels) + 5, 0, 1, 7)
         layout.addWidget(self.essdai_box)
 
-        self.pga_box = QGroupBox(in_language(PHYSICIAN_GLOBAL_VAS.title))
+        self.pga_box = QGroupBox(in_language(clinician.physician_global_instrument().title))
         form = QFormLayout(self.pga_box)
-        item = PHYSICIAN_GLOBAL_VAS.item("activity")
+        item = clinician.physician_global_instrument().item("activity")
         form.addRow(note(in_language(item.label)))
         self.pga = QDoubleSpinBox()
         self.pga.setRange(-0.1, 10.0)
@@ -148,7 +148,7 @@ class ClinicianPage(QWidget):
             self.total.setText(self.tr("ESSDAI total: rate all 12 domains ({0} rated)").format(rated))
         else:
             self.total.setText(self.tr("ESSDAI total: {0} of {1} ({2})").format(
-                total, clinician.MAX_TOTAL, tr(BANDS[clinician.activity_band(total)])))
+                total, clinician.max_total(), tr(BANDS[clinician.activity_band(total)])))
 
     def _existing_note(self, existing: dict[str, Any] | None) -> str:
         if existing is None:
@@ -161,13 +161,15 @@ class ClinicianPage(QWidget):
         """Show what is already recorded for the participant and visit (a new entry then corrects it)."""
         pid = self.participant.participant_id()
         visit_id = self.visit_id()
-        essdai_due = ESSDAI.id in self.ctx.station.study.visit(visit_id).instruments
+        essdai_due = clinician.essdai_instrument().id in self.ctx.station.study.visit(visit_id).instruments
         self.essdai_box.setEnabled(essdai_due and pid is not None)
         self.pga_box.setEnabled(pid is not None)
         self.essdai_message.clear_message()
         self.pga_message.clear_message()
-        essdai = clinician.existing_entry(self.ctx.station, pid, visit_id, ESSDAI.id) if pid else None
-        pga = clinician.existing_entry(self.ctx.station, pid, visit_id, PHYSICIAN_GLOBAL_VAS.id) if pid else None
+        station = self.ctx.station
+        essdai = clinician.existing_entry(station, pid, visit_id, clinician.essdai_instrument().id) if pid else None
+        pga = (clinician.existing_entry(station, pid, visit_id, clinician.physician_global_instrument().id)
+               if pid else None)
         for d, group in self.levels.items():
             group.setExclusive(False)
             for button in group.buttons():

@@ -7,11 +7,13 @@ or rule not known here falls back to the validator's own message, so nothing is 
 
 from __future__ import annotations
 
+from functools import cache
+
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
 
 from desktop_client.ui.nurse.widgets import in_language
 from shared.errors import FieldProblem, RecordInvalid, TrialproError
-from shared.instruments.essdai import DOMAINS
+from shared.instruments import get_instrument
 from shared.instruments.model import Text
 
 FIELD_LABELS = {
@@ -38,7 +40,11 @@ RULES = {
         QT_TRANSLATE_NOOP("Nurse", "the outcome 'Fatal' goes with grade 5, and grade 5 with 'Fatal'"),
     "on or after the onset date": QT_TRANSLATE_NOOP("Nurse", "must be on or after the onset date"),
 }
-_DOMAIN_LABELS = {f"data.{d}": Text(en=en, zh=zh) for d, en, zh, _w, _levels in DOMAINS}
+
+
+@cache
+def _domain_labels() -> dict[str, Text]:
+    return {f"data.{it.id}": it.label for it in get_instrument("essdai").items}
 
 
 def _t(text: str) -> str:
@@ -47,8 +53,8 @@ def _t(text: str) -> str:
 
 def problem_text(p: FieldProblem) -> str:
     """One refused field: its label on the form and why, in the screen's language."""
-    if p.field in _DOMAIN_LABELS:
-        label = "ESSDAI " + in_language(_DOMAIN_LABELS[p.field])
+    if p.field in _domain_labels():
+        label = "ESSDAI " + in_language(_domain_labels()[p.field])
     elif p.field in FIELD_LABELS:
         label = _t(FIELD_LABELS[p.field])
     else:

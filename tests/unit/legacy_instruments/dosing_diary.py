@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from shared.instruments.model import Choice, Instrument, Item, RequiredIf, ResponseType, Text
+from tests.unit.legacy_instruments.model import Choice, Instrument, Item, RequiredIf, ResponseType, Text
 
 MISSED_REASONS = (
     Choice(code="forgot", label=Text(en="I forgot", zh="忘记了")),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from shared.instruments.model import Choice, Instrument, Item, ResponseType, Text
+from tests.unit.legacy_instruments.model import Choice, Instrument, Item, ResponseType, Text
 
 LEVEL_TEXT = {
     0: Text(en="No activity", zh="无活动"),

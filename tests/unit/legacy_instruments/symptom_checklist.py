@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from shared.instruments.model import Choice, Instrument, Item, RequiredIf, ResponseType, Text
+from tests.unit.legacy_instruments.model import Choice, Instrument, Item, RequiredIf, ResponseType, Text
 
 SEVERITY = (
     Choice(code="mild", label=Text(en="Mild", zh="轻度")),

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from shared.instruments.model import Instrument, Item, ResponseType, Text
+from tests.unit.legacy_instruments.model import Instrument, Item, ResponseType, Text
 
 
 def _score(answers: Mapping[str, Any]) -> dict[str, float | int | None]:
