@@ -3,7 +3,7 @@
 Command-line contract (relied on by tools outside the repo; extend, never break):
   trialpro-server demo --data-dir DIR --port PORT
   trialpro-server serve --data-dir DIR [--host H] [--port P]
-  trialpro-server export {csv,odm,sdtm,fhir,report} --data-dir DIR --out PATH [--site S] [--from D --to D]
+  trialpro-server export {csv,xlsx,odm,sdtm,fhir,report} --data-dir DIR --out PATH [--site S] [--from D --to D]
   trialpro-server lab import FILE --data-dir DIR
   trialpro-server device code --data-dir DIR [--site S]      (last line: the code)
   trialpro-server device revoke DEVICE_ID --data-dir DIR

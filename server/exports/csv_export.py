@@ -8,12 +8,12 @@ Chinese text correctly.
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack
 from dataclasses import fields
 from itertools import groupby
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Connection
 
@@ -47,15 +47,42 @@ def _cells(row: Iterable[Any]) -> list[Any]:
     return ["" if v is None else ("true" if v is True else "false" if v is False else v) for v in row]
 
 
-def write_csv(path: Path, header: list[str], rows: Iterable[Iterable[Any]], *, bom: bool = False) -> int:
-    """Write a header and rows (None as empty, booleans as true/false); returns data rows written."""
-    n = 0
-    with open(path, "w", newline="", encoding="utf-8-sig" if bom else "utf-8") as fh:
+RowWriter = Callable[[Iterable[Any]], None]
+
+
+class TableSink(Protocol):
+    """Where the export's tables go: one CSV file each (``CsvFolder``) or one sheet each of a workbook."""
+
+    def table(self, name: str, header: list[str]) -> RowWriter:
+        """Start table ``name`` (a CSV file name, e.g. ``participants.csv``); returns its row writer."""
+        ...
+
+
+class CsvFolder:
+    """One UTF-8 CSV file per table in ``out_dir`` (with a BOM when asked, so Excel reads Chinese text)."""
+
+    def __init__(self, out_dir: Path, stack: ExitStack, *, bom: bool = False) -> None:
+        self.out_dir, self.stack, self.bom = out_dir, stack, bom
+
+    def table(self, name: str, header: list[str]) -> RowWriter:
+        fh = self.stack.enter_context(open(self.out_dir / name, "w", newline="",
+                                           encoding="utf-8-sig" if self.bom else "utf-8"))
         writer = csv.writer(fh)
         writer.writerow(header)
-        for row in rows:
-            writer.writerow(_cells(row))
-            n += 1
+        return lambda row: writer.writerow(_cells(row))
+
+
+def write_csv(path: Path, header: list[str], rows: Iterable[Iterable[Any]], *, bom: bool = False) -> int:
+    """Write a header and rows (None as empty, booleans as true/false); returns data rows written."""
+    with ExitStack() as stack:
+        return _write_table(CsvFolder(path.parent, stack, bom=bom), path.name, header, rows)
+
+
+def _write_table(sink: TableSink, name: str, header: list[str], rows: Iterable[Iterable[Any]]) -> int:
+    write, n = sink.table(name, header), 0
+    for row in rows:
+        write(row)
+        n += 1
     return n
 
 
@@ -74,7 +101,7 @@ def _ae_row(rec: dict[str, Any]) -> list[Any]:
     return _envelope(rec) + [(",".join(v) if isinstance(v := rec["data"].get(f), list) else v) for f in AE_FIELDS]
 
 
-def _record_files(conn: Connection, study: Study, out_dir: Path, scope: ExportScope, bom: bool) -> dict[str, int]:
+def _record_files(conn: Connection, study: Study, sink: TableSink, scope: ExportScope) -> dict[str, int]:
     """One streamed pass over the newest revisions writes every instrument file, adverse_events and dosing."""
     by_instrument = {inst.id: inst for inst in study.instrument_definitions()}
     headers = {f"{inst.id}.csv": ENVELOPE_COLUMNS + ["instrument_version"] + [it.id for it in inst.items]
@@ -82,25 +109,20 @@ def _record_files(conn: Connection, study: Study, out_dir: Path, scope: ExportSc
     headers["adverse_events.csv"] = ENVELOPE_COLUMNS + list(AE_FIELDS)
     headers["dosing.csv"] = DOSING_COLUMNS
     counts = dict.fromkeys(headers, 0)
-    with ExitStack() as stack:
-        writers = {}
-        for name, header in headers.items():
-            fh = stack.enter_context(open(out_dir / name, "w", newline="", encoding="utf-8-sig" if bom else "utf-8"))
-            writers[name] = csv.writer(fh)
-            writers[name].writerow(header)
-        for rec in current_records(conn, scope=scope, with_arm=True):
-            if rec["kind"] == "adverse_event":
-                rows = [("adverse_events.csv", _ae_row(rec))]
-            elif rec["kind"] == "instrument_response" and rec.get("instrument_id") in by_instrument:
-                rows = [(f"{rec['instrument_id']}.csv", _instrument_row(by_instrument[rec["instrument_id"]], rec))]
-                if rec["instrument_id"] == "dosing_diary" and rec.get("arm"):
-                    rows += [("dosing.csv", [getattr(line, c) for c in DOSING_COLUMNS])
-                             for line in dose_lines(study, rec["arm"], rec)]
-            else:
-                continue
-            for name, row in rows:
-                writers[name].writerow(_cells(row))
-                counts[name] += 1
+    writers = {name: sink.table(name, header) for name, header in headers.items()}
+    for rec in current_records(conn, scope=scope, with_arm=True):
+        if rec["kind"] == "adverse_event":
+            rows = [("adverse_events.csv", _ae_row(rec))]
+        elif rec["kind"] == "instrument_response" and rec.get("instrument_id") in by_instrument:
+            rows = [(f"{rec['instrument_id']}.csv", _instrument_row(by_instrument[rec["instrument_id"]], rec))]
+            if rec["instrument_id"] == "dosing_diary" and rec.get("arm"):
+                rows += [("dosing.csv", [getattr(line, c) for c in DOSING_COLUMNS])
+                         for line in dose_lines(study, rec["arm"], rec)]
+        else:
+            continue
+        for name, row in rows:
+            writers[name](row)
+            counts[name] += 1
     return counts
 
 
@@ -178,22 +200,28 @@ def _dictionary(study: Study) -> Iterator[list[Any]]:
                f"{t.minimum:g} to {t.maximum:g} {t.units[0]}", "", "imported from the lab's CSV"]
 
 
-def export_csv(conn: Connection, study: Study, out_dir: Path, *, site_id: str | None = None, bom: bool = False,
-               scope: ExportScope | None = None) -> dict[str, int]:
-    """Write every CSV file into ``out_dir``; returns data rows written per file."""
-    scope = scope or ExportScope(site_id=site_id)
-    out_dir.mkdir(parents=True, exist_ok=True)
+def write_tables(conn: Connection, study: Study, sink: TableSink, scope: ExportScope) -> dict[str, int]:
+    """Every table of the CSV export into ``sink`` (files or sheets); returns data rows written per table."""
     counts: dict[str, int] = {}
 
     def out(name: str, header: list[str], rows: Iterable[Iterable[Any]]) -> None:
-        counts[name] = write_csv(out_dir / name, header, rows, bom=bom)
+        counts[name] = _write_table(sink, name, header, rows)
 
     out("participants.csv", PARTICIPANT_COLUMNS,
         ([p["enrolment_record_id"]] + [p[c] for c in PARTICIPANT_COLUMNS[1:]]
          for p in enrolled_participants(conn, scope.site_id)))
     out("visits.csv", VISIT_COLUMNS, visit_rows(study, conn, scope))
-    counts.update(_record_files(conn, study, out_dir, scope, bom))
+    counts.update(_record_files(conn, study, sink, scope))
     out("lab_results.csv", LAB_COLUMNS, _lab_rows(conn, scope))
     out("data_dictionary.csv", ["file", "variable", "label", "type", "allowed_values", "instrument_version",
                                 "notes"], _dictionary(study))
     return counts
+
+
+def export_csv(conn: Connection, study: Study, out_dir: Path, *, site_id: str | None = None, bom: bool = False,
+               scope: ExportScope | None = None) -> dict[str, int]:
+    """Write every CSV file into ``out_dir``; returns data rows written per file."""
+    scope = scope or ExportScope(site_id=site_id)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with ExitStack() as stack:
+        return write_tables(conn, study, CsvFolder(out_dir, stack, bom=bom), scope)

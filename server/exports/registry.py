@@ -49,7 +49,7 @@ class ExportSummary:
 # Imported on use so the CLI starts fast and matplotlib loads only for the report.
 WRITERS = {"csv": "server.exports.csv_export:export_csv", "odm": "server.exports.odm:export_odm",
            "sdtm": "server.exports.sdtm:export_sdtm", "fhir": "server.exports.fhir:export_fhir",
-           "report": "server.exports.report:export_report"}
+           "report": "server.exports.report:export_report", "xlsx": "server.exports.xlsx_export:export_xlsx"}
 
 
 def _writer(fmt: str) -> Writer:
@@ -61,10 +61,10 @@ def _writer(fmt: str) -> Writer:
         raise PartMissing.for_module(exc.name, f"The {fmt} export") from None
 
 
-FORMATS = ("csv", "odm", "sdtm", "fhir", "report")
+FORMATS = ("csv", "xlsx", "odm", "sdtm", "fhir", "report")
 
 # The optional Python packages each format imports (all in the `exports` extra the demo installs).
-REQUIRES: dict[str, tuple[str, ...]] = {"odm": ("lxml",), "report": ("matplotlib",)}
+REQUIRES: dict[str, tuple[str, ...]] = {"odm": ("lxml",), "report": ("matplotlib",), "xlsx": ("xlsxwriter",)}
 
 
 def parse_day(value: date | str | None, name: str) -> date | None:

@@ -21,6 +21,10 @@ from server.services.auth import Forbidden
 from server.web.blueprint import bp
 from server.web.session import require, staff
 
+# Downloads are opened in Excel, which reads UTF-8 as the local code page without a byte-order mark (Chinese
+# text turns to mojibake in a Chinese-locale Excel): the web's CSV always carries one; the CLI asks for --bom.
+WEB_CSV_BOM = True
+
 
 def available_formats() -> list[str]:
     """Formats whose writer module is installed in this build."""
@@ -62,7 +66,7 @@ def run_export() -> ResponseReturnValue:
     with tempfile.TemporaryDirectory(prefix="trialpro-export-") as tmp:
         out = Path(tmp) / name
         registry.run_export(ctx.engine, ctx.study, fmt, out, site_id=site, date_from=request.form.get("from") or None,
-                            date_to=request.form.get("to") or None, actor=staff().actor)
+                            date_to=request.form.get("to") or None, actor=staff().actor, bom=WEB_CSV_BOM)
         buf = io.BytesIO()
         with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
             for path in sorted(out.rglob("*")):
