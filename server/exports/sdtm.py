@@ -1,19 +1,17 @@
-"""SDTM-style datasets (SDTMIG 3.x names, labels and controlled terms): DM, AE, QS, EX, DS and LB.
+"""SDTM-style datasets (SDTMIG 3.x names, labels and controlled terms): DM, AE, QS, EX, DS, LB and SUPPAE.
 
-Each domain is written as CSV while streaming from the database (measuring character widths),
-then the CSV is streamed again into a SAS XPORT v5 file with exactly those widths, so the .xpt
-and the .csv hold the same values. ``define.csv`` is a define-style table of every variable.
+This module turns each participant's records into rows; ``sdtm_files`` writes each row to the .csv, .xpt
+and Dataset-JSON files at once (after the ASCII and length rules), ``sdtm_model`` holds the variables.
+``define.csv`` is a define-style table of every variable.
 USUBJID = STUDYID-SITEID-SUBJID, where SUBJID is the number part of the participant id.
 Not done (documented in docs/export-formats.md): MedDRA coding (AEDECOD repeats the verbatim term),
-SUPP-- datasets, trial design domains.
+trial design domains.
 """
 
 from __future__ import annotations
 
 import csv
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import ExitStack
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +19,8 @@ from sqlalchemy import Connection
 
 from server.exports.current import ALL, ExportScope, ParticipantData, participants_with_data
 from server.exports.dosing import dose_lines
-from server.exports.xport import XportVariable, XportWriter
+from server.exports.sdtm_files import SubmissionFiles, Supp
+from server.exports.sdtm_model import DOMAINS, dataset_widths
 from shared.instruments import get_instrument
 from shared.lab import LAB_TESTS
 from shared.study.model import PARTICIPANT_ID, Study
@@ -57,112 +56,6 @@ def qs_tests(study: Study) -> tuple[QsTest, ...]:
                 for sc in inst.scores if sc.qs_testcd]
     return tuple(out)
 
-
-@dataclass(frozen=True)
-class Var:
-    """One SDTM variable: name, label, numeric or not, and its codelist/notes for define.csv."""
-
-    name: str
-    label: str
-    numeric: bool = False
-    terms: str = ""
-
-
-def _v(spec: str) -> list[Var]:
-    out = []
-    for line in spec.strip().splitlines():
-        name, label, *rest = [p.strip() for p in line.split("|")]
-        kind = rest[0] if rest else ""
-        out.append(Var(name, label, kind == "N", rest[1] if len(rest) > 1 else ""))
-    return out
-
-
-_ID = """STUDYID|Study Identifier
-DOMAIN|Domain Abbreviation
-USUBJID|Unique Subject Identifier"""
-DOMAINS: dict[str, tuple[str, list[Var]]] = {
-    "DM": ("Demographics", _v(_ID + """
-SUBJID|Subject Identifier for the Study
-RFSTDTC|Subject Reference Start Date/Time
-RFENDTC|Subject Reference End Date/Time
-SITEID|Study Site Identifier
-BRTHDTC|Date/Time of Birth|C|year only (ISO 8601 partial date)
-AGE|Age|N
-AGEU|Age Units|C|YEARS
-SEX|Sex|C|F, M
-ARMCD|Planned Arm Code
-ARM|Description of Planned Arm
-ACTARMCD|Actual Arm Code
-ACTARM|Description of Actual Arm
-COUNTRY|Country|C|ISO 3166-1 alpha-3""")),
-    "AE": ("Adverse Events", _v(_ID + """
-AESEQ|Sequence Number|N
-AESPID|Sponsor-Defined Identifier|C|record UUID
-AETERM|Reported Term for the Adverse Event
-AEDECOD|Dictionary-Derived Term|C|verbatim term (not MedDRA-coded)
-AESEV|Severity/Intensity|C|MILD, MODERATE, SEVERE (from CTCAE grade 1, 2, >=3)
-AETOXGR|Standard Toxicity Grade|C|CTCAE v5.0: 1, 2, 3, 4, 5
-AESER|Serious Event|C|Y, N
-AESDTH|Results in Death|C|Y, N
-AESLIFE|Is Life Threatening|C|Y, N
-AESHOSP|Requires or Prolongs Hospitalization|C|Y, N
-AESDISAB|Persist or Signif Disability/Incapacity|C|Y, N
-AESCONG|Congenital Anomaly or Birth Defect|C|Y, N
-AESMIE|Other Medically Important Serious Event|C|Y, N
-AEREL|Causality|C|RELATED, PROBABLY RELATED, POSSIBLY RELATED, UNLIKELY RELATED, NOT ASSESSABLE, NOT RELATED
-AEACN|Action Taken with Study Treatment
-AEOUT|Outcome of Adverse Event
-AEDTC|Date/Time of Collection
-AESTDTC|Start Date/Time of Adverse Event
-AEENDTC|End Date/Time of Adverse Event""")),
-    "QS": ("Questionnaires", _v(_ID + """
-QSSEQ|Sequence Number|N
-QSSPID|Sponsor-Defined Identifier|C|record UUID
-QSTESTCD|Question Short Name|C|see QS tests in docs/export-formats.md
-QSTEST|Question Name
-QSCAT|Category of Question|C|PATIENT GLOBAL VAS, ESSPRI, ESSDAI, PHYSICIAN GLOBAL VAS
-QSORRES|Finding in Original Units
-QSORRESU|Original Units|C|mm, cm
-QSSTRESC|Character Result/Finding in Std Format
-QSSTRESN|Numeric Finding in Standard Units|N
-QSSTRESU|Standard Units|C|mm, cm
-VISITNUM|Visit Number|N
-VISIT|Visit Name
-QSDTC|Date/Time of Finding""")),
-    "EX": ("Exposure", _v(_ID + """
-EXSEQ|Sequence Number|N
-EXSPID|Sponsor-Defined Identifier|C|record UUID of the dosing diary
-EXTRT|Name of Treatment
-EXDOSE|Dose|N
-EXDOSU|Dose Units|C|MIU, mg
-EXDOSFRQ|Dosing Frequency per Interval|C|BIW, QD
-EXROUTE|Route of Administration|C|SUBCUTANEOUS, ORAL
-EXADJ|Reason for Dose Adjustment|C|missed-dose reason from the diary
-VISITNUM|Visit Number|N
-VISIT|Visit Name
-EXSTDY|Study Day of Start of Treatment|N
-EXENDY|Study Day of End of Treatment|N
-EXENDTC|End Date/Time of Treatment""")),
-    "DS": ("Disposition", _v(_ID + """
-DSSEQ|Sequence Number|N
-DSTERM|Reported Term for the Disposition Event
-DSDECOD|Standardized Disposition Term
-DSCAT|Category for Disposition Event|C|PROTOCOL MILESTONE, DISPOSITION EVENT
-DSSTDTC|Start Date/Time of Disposition Event""")),
-    "LB": ("Laboratory Test Results", _v(_ID + """
-LBSEQ|Sequence Number|N
-LBTESTCD|Lab Test or Examination Short Name|C|TREGPCT
-LBTEST|Lab Test or Examination Name
-LBCAT|Category for Lab Test|C|FLOW CYTOMETRY
-LBORRES|Result or Finding in Original Units
-LBORRESU|Original Units|C|%
-LBSTRESC|Character Result/Finding in Std Format
-LBSTRESN|Numeric Result/Finding in Standard Units|N
-LBSTRESU|Standard Units|C|%
-VISITNUM|Visit Number|N
-VISIT|Visit Name
-LBDTC|Date/Time of Specimen Collection""")),
-}
 
 TERMS = {"AEACN": ", ".join([*ACTION.values(), "MULTIPLE"]), "AEOUT": ", ".join(OUTCOME.values()),
          "DSDECOD": ", ".join(["INFORMED CONSENT OBTAINED", "RANDOMIZED", *DS_STATUS.values()])}
@@ -210,27 +103,51 @@ def _dm(study: Study, pd: ParticipantData) -> Iterator[dict[str, Any]]:
            "COUNTRY": study.site(p["site_id"]).country}
 
 
-def ae_row(rec: dict[str, Any]) -> dict[str, Any]:
-    """The SDTM AE values of one adverse-event record (without identifiers and sequence)."""
+def _study_treatments(study: Study) -> list[tuple[str, str]]:
+    """Every study drug once (drug id, treatment name), in the order of the study file's arms."""
+    seen: dict[str, str] = {}
+    for arm in study.arms:
+        for t in arm.treatments:
+            seen.setdefault(t.drug, t.name)
+    return list(seen.items())
+
+
+def ae_row(rec: dict[str, Any], drugs: list[tuple[int, str, str]]) -> dict[str, Any]:
+    """The SDTM AE values of one adverse-event record (without identifiers and sequence).
+
+    ``drugs`` are the (number, drug id, treatment name) of the participant's arm: AEREL is the strongest
+    causality and AEACN the action over those drugs only; each drug's causality and action are kept in
+    SUPPAE (QNAM AERELn / AEACNn, n = the drug's number in the study file).
+    """
     d = rec["data"]
-    rels = [CAUSALITY_REL[d[k]] for k in ("causality_il2", "causality_rapamycin") if d.get(k) in CAUSALITY_REL]
-    actions = {ACTION[d[k]] for k in ("action_il2", "action_rapamycin")
-               if d.get(k) in ACTION and d.get(k) != "not_applicable"}
+    rels = [CAUSALITY_REL[d.get(f"causality_{drug}")] for _n, drug, _t in drugs
+            if d.get(f"causality_{drug}") in CAUSALITY_REL]
+    actions = {ACTION[d.get(f"action_{drug}")] for _n, drug, _t in drugs
+               if d.get(f"action_{drug}") in ACTION and d.get(f"action_{drug}") != "not_applicable"}
+    supp = []
+    for n, drug, name in drugs:
+        if d.get(f"causality_{drug}") in CAUSALITY_REL:
+            supp.append(Supp(f"AEREL{n}", f"Causality to {name}"[:40], CAUSALITY_REL[d[f"causality_{drug}"]]))
+        if d.get(f"action_{drug}") in ACTION:
+            supp.append(Supp(f"AEACN{n}", f"Action Taken with {name}"[:40], ACTION[d[f"action_{drug}"]]))
     criteria = d.get("serious_criteria") or []
     row = {"AESPID": rec["record_id"], "AETERM": d["term"], "AEDECOD": d["term"].upper(),
            "AESEV": SEVERITY[d["grade"]], "AETOXGR": str(d["grade"]), "AESER": _yn(bool(d.get("serious"))),
            "AEREL": min(rels, key=REL_ORDER.index) if rels else "NOT RELATED",
            "AEACN": actions.pop() if len(actions) == 1 else ("MULTIPLE" if actions else "NOT APPLICABLE"),
            "AEOUT": OUTCOME.get(d.get("outcome"), "UNKNOWN"), "AEDTC": rec["collected_at"][:10],
-           "AESTDTC": d.get("onset_date"), "AEENDTC": d.get("end_date")}
+           "AESTDTC": d.get("onset_date"), "AEENDTC": d.get("end_date"), "_supp": supp}
     row.update({flag: _yn(c in criteria) for flag, c in SERIOUS_FLAGS.items()})
     return row
 
 
 def _ae(study: Study, pd: ParticipantData) -> Iterator[dict[str, Any]]:
+    arm_drugs = study.arm(pd.participant["arm"]).drugs
+    drugs = [(n, drug, name) for n, (drug, name) in enumerate(_study_treatments(study), start=1)
+             if drug in arm_drugs]
     for rec in pd.records:
         if rec["kind"] == "adverse_event":
-            yield ae_row(rec)
+            yield ae_row(rec, drugs)
 
 
 def _qs(study: Study, pd: ParticipantData) -> Iterator[dict[str, Any]]:
@@ -296,70 +213,20 @@ BUILDERS: dict[str, Callable[[Study, ParticipantData], Iterable[dict[str, Any]]]
     "DM": _dm, "AE": _ae, "QS": _qs, "EX": _ex, "DS": _ds, "LB": _lb}
 
 
-def _rows(study: Study, domain: str, pd: ParticipantData) -> Iterator[list[str]]:
-    """The text values of one participant's rows in ``domain``, in the order of DOMAINS[domain]."""
+def _rows(study: Study, domain: str, pd: ParticipantData) -> Iterator[tuple[list[str], list[Supp]]]:
+    """The text values of one participant's rows in ``domain`` (in the order of DOMAINS[domain]) and the
+    supplemental qualifiers of each row."""
     variables = DOMAINS[domain][1]
     p = pd.participant
     ids = {"STUDYID": study.study.id, "DOMAIN": domain, "USUBJID": usubjid(study, p["participant_id"], p["site_id"])}
     for seq, row in enumerate(BUILDERS[domain](study, pd), start=1):
         row = {**ids, f"{domain}SEQ": seq, **row}
-        yield [_num(row.get(v.name)) if v.numeric else ("" if row.get(v.name) is None else str(row[v.name]))
-               for v in variables]
+        yield ([_num(row.get(v.name)) if v.numeric else ("" if row.get(v.name) is None else str(row[v.name]))
+                for v in variables], row.get("_supp") or [])
 
 
-def char_lengths(study: Study) -> dict[str, int]:
-    """Declared byte lengths of the character variables (define.csv and the .xpt use them).
-
-    Fixed up front so CSV and XPT are written in one pass; a longer value is refused (XportLimit), never cut.
-    Lengths that depend on the study (ids, visit labels, arm and treatment names) are taken from the study file.
-    """
-    site = max(len(s.id) for s in study.sites)
-    lengths = {"STUDYID": len(study.study.id), "DOMAIN": 2, "USUBJID": len(study.study.id) + site + 8,
-               "SUBJID": 6, "SITEID": site, "BRTHDTC": 4, "AGEU": 5, "SEX": 1, "ARMCD": 20, "ACTARMCD": 20,
-               "ARM": max(len(a.name) for a in study.arms), "COUNTRY": 3, "AETERM": 200, "AEDECOD": 200,
-               "AESEV": 8, "AETOXGR": 1, "AEREL": 16, "AEACN": 16, "AEOUT": 32, "QSTESTCD": 8, "QSTEST": 40,
-               "QSCAT": 20, "QSORRES": 20, "QSSTRESC": 20, "QSORRESU": 4, "QSSTRESU": 4, "QSDTC": 32,
-               "VISIT": max(len(v.label.encode()) for v in study.visits), "EXDOSU": 8, "EXDOSFRQ": 8,
-               "EXTRT": max(len(t.name) for a in study.arms for t in a.treatments), "EXROUTE": 16, "EXADJ": 20,
-               "DSTERM": 40, "DSDECOD": 40, "DSCAT": 20, "LBTESTCD": 8, "LBTEST": 40, "LBCAT": 20, "LBORRES": 20,
-               "LBSTRESC": 20, "LBORRESU": 8, "LBSTRESU": 8}
-    lengths["ACTARM"] = lengths["ARM"]
-    for name in ("AESPID", "QSSPID", "EXSPID"):
-        lengths[name] = 36
-    return lengths
-
-
-def _length(lengths: dict[str, int], var: Var) -> int:
-    if var.numeric:
-        return 8
-    return lengths.get(var.name, 10 if var.name.endswith("DTC") else 40)
-
-
-def export_sdtm(conn: Connection, study: Study, out_dir: Path, *, scope: ExportScope = ALL) -> dict[str, int]:
-    """Write <domain>.csv and <domain>.xpt for DM, AE, QS, EX, DS, LB plus define.csv; rows per file.
-
-    One pass over the participants writes every domain's CSV and XPT row by row, from the same values.
-    """
-    out_dir.mkdir(parents=True, exist_ok=True)
-    counts: dict[str, int] = {}
-    lengths = char_lengths(study)
-    widths = {(d, v.name): _length(lengths, v) for d, (_l, variables) in DOMAINS.items() for v in variables}
-    with ExitStack() as stack:
-        writers = {}
-        for domain, (label, variables) in DOMAINS.items():
-            fh = stack.enter_context(open(out_dir / f"{domain.lower()}.csv", "w", newline="", encoding="utf-8"))
-            xpt = stack.enter_context(XportWriter(out_dir / f"{domain.lower()}.xpt", domain, label, [
-                XportVariable(v.name, v.label, v.numeric, widths[(domain, v.name)]) for v in variables]))
-            writers[domain] = (csv.writer(fh), xpt)
-            writers[domain][0].writerow([v.name for v in variables])
-        for pd in participants_with_data(conn, scope):
-            for domain in DOMAINS:
-                w, xpt = writers[domain]
-                for row in _rows(study, domain, pd):
-                    w.writerow(row)
-                    xpt.write(row)
-        for domain, (_w, xpt) in writers.items():
-            counts[f"{domain.lower()}.csv"] = counts[f"{domain.lower()}.xpt"] = xpt.rows
+def _define_csv(out_dir: Path, widths: dict[tuple[str, str], int]) -> int:
+    """define.csv: the define-style table of every variable (kept beside define.xml for spreadsheet users)."""
     with open(out_dir / "define.csv", "w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
         w.writerow(["dataset", "dataset_label", "variable", "label", "type", "length", "controlled_terms_or_format",
@@ -372,5 +239,23 @@ def export_sdtm(conn: Connection, study: Study, out_dir: Path, *, scope: ExportS
                             fmt, "Assigned" if v.name in ("STUDYID", "DOMAIN") else
                             "Derived" if v.name.endswith("SEQ") or v.name in ("USUBJID", "AESEV") else "Collected"])
                 n += 1
-        counts["define.csv"] = n
+    return n
+
+
+def export_sdtm(conn: Connection, study: Study, out_dir: Path, *, scope: ExportScope = ALL) -> dict[str, int]:
+    """Write every SDTM dataset as <name>.csv, <name>.xpt and <name>.json, export-report.csv and define.csv.
+
+    One pass over the participants writes every dataset row by row, from the same values (see
+    ``sdtm_files``: no stored value aborts the export; what had to change is in export-report.csv).
+    Returns the rows per file.
+    """
+    out_dir.mkdir(parents=True, exist_ok=True)
+    widths = dataset_widths(study)
+    with SubmissionFiles(out_dir, study, DOMAINS, widths) as files:
+        for pd in participants_with_data(conn, scope):
+            for domain in DOMAINS:
+                for row, supp in _rows(study, domain, pd):
+                    files.write(domain, row, supp)
+    counts = files.counts()
+    counts["define.csv"] = _define_csv(out_dir, widths)
     return counts

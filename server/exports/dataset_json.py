@@ -1,0 +1,89 @@
+"""A streaming CDISC Dataset-JSON v1.1 writer (one JSON document per dataset, not NDJSON).
+
+The metadata is written first, then one row at a time into ``rows``; ``records`` (the row count) is
+written last, after the rows, which JSON allows (members are unordered), so nothing is held in memory.
+Character values are strings ("" when empty), numeric values numbers or null when missing, so the file
+holds exactly what the .xpt holds. Column OIDs match the ItemDef OIDs of define.xml
+(``IT.<dataset>.<variable>``), the dataset OID its ItemGroupDef (``IG.<dataset>``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import Any, TextIO
+
+VERSION = "1.1.0"
+
+
+@dataclass(frozen=True)
+class JsonColumn:
+    """One column: name, label, Dataset-JSON data type (string, integer, double…) and length in bytes."""
+
+    name: str
+    label: str
+    data_type: str
+    length: int | None = None
+    key_sequence: int | None = None
+
+
+class DatasetJsonWriter:
+    """Write one dataset as ``path``; use as a context manager, then ``write`` each row."""
+
+    def __init__(self, path: Path, *, name: str, label: str, columns: Sequence[JsonColumn], study_oid: str,
+                 metadata_version_oid: str, created_at: str, originator: str, source_system: tuple[str, str],
+                 reference_data: bool = False) -> None:
+        self.path, self.name, self.columns = path, name, list(columns)
+        self._head = {
+            "creationDateTime": created_at, "datasetJSONVersion": VERSION,
+            "fileOID": f"{study_oid}.{name}", "asOfDateTime": created_at, "originator": originator,
+            "sourceSystem": {"name": source_system[0], "version": source_system[1]}, "studyOID": study_oid,
+            "metaDataVersionOID": metadata_version_oid, "metaDataRef": "define.xml", "itemGroupOID": f"IG.{name}",
+            "isReferenceData": reference_data, "name": name, "label": label,
+            "columns": [self._column(c) for c in self.columns]}
+        self._integer = [c.data_type == "integer" for c in self.columns]
+        self._numeric = [c.data_type in ("integer", "double", "float", "decimal") for c in self.columns]
+        self._fh: TextIO | None = None
+        self.rows = 0
+
+    def _column(self, c: JsonColumn) -> dict[str, Any]:
+        col: dict[str, Any] = {"itemOID": f"IT.{self.name}.{c.name}", "name": c.name, "label": c.label,
+                               "dataType": c.data_type}
+        if c.length is not None:
+            col["length"] = c.length
+        if c.key_sequence is not None:
+            col["keySequence"] = c.key_sequence
+        return col
+
+    def __enter__(self) -> DatasetJsonWriter:
+        self._fh = open(self.path, "w", encoding="utf-8")
+        head = json.dumps(self._head, ensure_ascii=False, separators=(",", ":"))
+        self._fh.write(head[:-1] + ',"rows":[')
+        return self
+
+    def write(self, row: Sequence[Any]) -> None:
+        """One row in column order: text for character columns, text/number/None for numeric ones."""
+        assert self._fh is not None
+        values = [self._value(v, numeric, integer) for v, numeric, integer
+                  in zip(row, self._numeric, self._integer, strict=True)]
+        self._fh.write(("\n" if self.rows == 0 else ",\n")
+                       + json.dumps(values, ensure_ascii=False, separators=(",", ":")))
+        self.rows += 1
+
+    @staticmethod
+    def _value(v: Any, numeric: bool, integer: bool) -> Any:
+        if not numeric:
+            return "" if v is None else str(v)
+        if v is None or v == "":
+            return None
+        f = float(v)
+        return int(f) if integer and f.is_integer() else f
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        assert self._fh is not None
+        self._fh.write(f'\n],"records":{self.rows}}}\n')
+        self._fh.close()

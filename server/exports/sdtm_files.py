@@ -1,0 +1,155 @@
+"""Write SDTM datasets as .csv, .xpt and Dataset-JSON .json from the same values, row by row.
+
+``SubmissionFiles`` applies the rules of ``submission_text`` to every character value before any file
+sees it (ASCII, at most the variable's width, overflow into SUPP--), so the three files of a dataset
+are equal value for value, no stored text can abort the export, and every change is in the report.
+SUPP-- datasets are opened on their first row (SDTM does not submit empty datasets).
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Sequence
+from contextlib import ExitStack
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+
+from server.exports.dataset_json import DatasetJsonWriter, JsonColumn
+from server.exports.sdtm_model import SUPP_VARIABLES, Var, json_type, supp_name
+from server.exports.submission_text import ExportReport, ascii_text, split_text, supp_qnam
+from server.exports.xport import XportVariable, XportWriter
+from shared.study.model import Study
+
+
+@dataclass(frozen=True)
+class Supp:
+    """One supplemental qualifier of a parent record (a SUPP-- row without its identifiers)."""
+
+    qnam: str
+    qlabel: str
+    qval: str
+    qorig: str = "CRF"
+    qeval: str = ""
+
+
+def metadata_version_oid(study: Study) -> str:
+    """The MetaDataVersion OID shared by define.xml and every Dataset-JSON file."""
+    return f"MDV.{study.study.id}.SDTMIG-3.4"
+
+
+def _source_version() -> str:
+    try:
+        return metadata.version("trialpro")
+    except metadata.PackageNotFoundError:
+        return "0"
+
+
+class DatasetFiles:
+    """One dataset: <name>.csv, <name>.xpt and <name>.json in lower case, the same values in each."""
+
+    def __init__(self, stack: ExitStack, out_dir: Path, study: Study, name: str, label: str,
+                 variables: Sequence[Var], widths: dict[str, int], created_at: str) -> None:
+        self.name, self.label, self.variables = name, label, list(variables)
+        self.widths = [8 if v.numeric else widths[v.name] for v in self.variables]
+        base = out_dir / name.lower()
+        fh = stack.enter_context(open(base.with_suffix(".csv"), "w", newline="", encoding="utf-8"))
+        self._csv = csv.writer(fh)
+        self._csv.writerow([v.name for v in self.variables])
+        self._xpt = stack.enter_context(XportWriter(base.with_suffix(".xpt"), name, label, [
+            XportVariable(v.name, v.label, v.numeric, w) for v, w in zip(self.variables, self.widths, strict=True)]))
+        self._json = stack.enter_context(DatasetJsonWriter(
+            base.with_suffix(".json"), name=name, label=label, study_oid=study.study.id,
+            metadata_version_oid=metadata_version_oid(study), created_at=created_at, originator="trialpro",
+            source_system=("trialpro", _source_version()),
+            reference_data=not any(v.name == "USUBJID" for v in self.variables),
+            columns=[JsonColumn(v.name, v.label, json_type(v), None if v.numeric else w)
+                     for v, w in zip(self.variables, self.widths, strict=True)]))
+
+    @property
+    def rows(self) -> int:
+        return self._xpt.rows
+
+    def write(self, row: list[str]) -> None:
+        self._csv.writerow(row)
+        self._xpt.write(row)
+        self._json.write(row)
+
+
+class SubmissionFiles:
+    """Every dataset of one SDTM export plus export-report.csv; use as a context manager."""
+
+    def __init__(self, out_dir: Path, study: Study, datasets: dict[str, tuple[str, list[Var]]],
+                 widths: dict[tuple[str, str], int]) -> None:
+        self.out_dir, self.study, self.datasets, self.widths = out_dir, study, datasets, widths
+        self.created_at = datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+        self._stack = ExitStack()
+        self.files: dict[str, DatasetFiles] = {}
+        self.report = ExportReport(out_dir / "export-report.csv")
+
+    def __enter__(self) -> SubmissionFiles:
+        self._stack.__enter__()
+        self._stack.enter_context(self.report)
+        for name in self.datasets:
+            self._open(name)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stack.__exit__(*exc)  # type: ignore[arg-type]
+
+    def _open(self, name: str) -> DatasetFiles:
+        if name not in self.files:
+            if name.startswith("SUPP"):
+                label, variables = f"Supplemental Qualifiers for {name[4:]}", SUPP_VARIABLES
+            else:
+                label, variables = self.datasets[name]
+            widths = {v.name: self.widths[(name if not name.startswith("SUPP") else "SUPP", v.name)]
+                      for v in variables if not v.numeric}
+            self.files[name] = DatasetFiles(self._stack, self.out_dir, self.study, name, label, variables, widths,
+                                            self.created_at)
+        return self.files[name]
+
+    def write(self, domain: str, row: list[str], supp: Sequence[Supp] = ()) -> None:
+        """Write one row of ``domain`` (text values in variable order) and its supplemental qualifiers."""
+        files = self._open(domain)
+        names = [v.name for v in files.variables]
+        usubjid = row[names.index("USUBJID")] if "USUBJID" in names else ""
+        seq = f"{domain}SEQ"
+        idvar, idvarval = (seq, row[names.index(seq)]) if seq in names else ("", "")
+        extra = list(supp)
+        for i, (var, width) in enumerate(zip(files.variables, files.widths, strict=True)):
+            value = row[i].rstrip()           # SAS keeps no trailing blanks: every file drops them alike
+            if var.numeric or not value:
+                row[i] = value
+                continue
+            text, rule = ascii_text(value)
+            if rule:
+                self.report.add(domain, usubjid, idvar, idvarval, var.name, rule, value, text)
+            if len(text) > width:
+                text, chunks = split_text(text, width)
+                for n, chunk in enumerate(chunks, start=1):
+                    qnam = supp_qnam(var.name, n)
+                    extra.append(Supp(qnam, f"{var.label[:36]} {n}", chunk, "CRF"))
+                    self.report.add(domain, usubjid, idvar, idvarval, var.name, "split into SUPP" + domain,
+                                    value, text, qnam)
+            row[i] = text
+        files.write(row)
+        if extra:
+            supp_files = self._open(supp_name(domain))
+            study_id = row[names.index("STUDYID")]
+            for s in extra:
+                qval, rule = ascii_text(s.qval)
+                if rule:
+                    self.report.add(supp_files.name, usubjid, idvar, idvarval, s.qnam, rule, s.qval, qval)
+                supp_files.write([study_id, domain, usubjid, idvar, idvarval, s.qnam, s.qlabel.rstrip(), qval.rstrip(),
+                                  s.qorig, s.qeval])
+
+    def counts(self) -> dict[str, int]:
+        """Rows per file written (each dataset's .csv, .xpt and .json) and the report."""
+        out: dict[str, int] = {}
+        for name, f in self.files.items():
+            for ext in ("csv", "xpt", "json"):
+                out[f"{name.lower()}.{ext}"] = f.rows
+        out["export-report.csv"] = self.report.rows
+        return out

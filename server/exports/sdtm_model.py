@@ -1,0 +1,181 @@
+"""SDTM dataset metadata: every variable's name, label, type and notes, in SDTMIG 3.4 order, and its width.
+
+One table serves the .csv, .xpt and .json files, define.xml and define.csv, so they cannot disagree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from shared.study.model import Study
+
+
+@dataclass(frozen=True)
+class Var:
+    """One SDTM variable: name, label, numeric or not, and its codelist/notes for define.csv."""
+
+    name: str
+    label: str
+    numeric: bool = False
+    terms: str = ""
+
+
+def _v(spec: str) -> list[Var]:
+    out = []
+    for line in spec.strip().splitlines():
+        name, label, *rest = [p.strip() for p in line.split("|")]
+        kind = rest[0] if rest else ""
+        out.append(Var(name, label, kind == "N", rest[1] if len(rest) > 1 else ""))
+    return out
+
+
+_ID = """STUDYID|Study Identifier
+DOMAIN|Domain Abbreviation
+USUBJID|Unique Subject Identifier"""
+DOMAINS: dict[str, tuple[str, list[Var]]] = {
+    "DM": ("Demographics", _v(_ID + """
+SUBJID|Subject Identifier for the Study
+RFSTDTC|Subject Reference Start Date/Time
+RFENDTC|Subject Reference End Date/Time
+SITEID|Study Site Identifier
+BRTHDTC|Date/Time of Birth|C|year only (ISO 8601 partial date)
+AGE|Age|N
+AGEU|Age Units|C|YEARS
+SEX|Sex|C|F, M
+ARMCD|Planned Arm Code
+ARM|Description of Planned Arm
+ACTARMCD|Actual Arm Code
+ACTARM|Description of Actual Arm
+COUNTRY|Country|C|ISO 3166-1 alpha-3""")),
+    "AE": ("Adverse Events", _v(_ID + """
+AESEQ|Sequence Number|N
+AESPID|Sponsor-Defined Identifier|C|record UUID
+AETERM|Reported Term for the Adverse Event
+AEDECOD|Dictionary-Derived Term|C|verbatim term (not MedDRA-coded)
+AESEV|Severity/Intensity|C|MILD, MODERATE, SEVERE (from CTCAE grade 1, 2, >=3)
+AETOXGR|Standard Toxicity Grade|C|CTCAE v5.0: 1, 2, 3, 4, 5
+AESER|Serious Event|C|Y, N
+AESDTH|Results in Death|C|Y, N
+AESLIFE|Is Life Threatening|C|Y, N
+AESHOSP|Requires or Prolongs Hospitalization|C|Y, N
+AESDISAB|Persist or Signif Disability/Incapacity|C|Y, N
+AESCONG|Congenital Anomaly or Birth Defect|C|Y, N
+AESMIE|Other Medically Important Serious Event|C|Y, N
+AEREL|Causality|C|RELATED, PROBABLY RELATED, POSSIBLY RELATED, UNLIKELY RELATED, NOT ASSESSABLE, NOT RELATED
+AEACN|Action Taken with Study Treatment
+AEOUT|Outcome of Adverse Event
+AEDTC|Date/Time of Collection
+AESTDTC|Start Date/Time of Adverse Event
+AEENDTC|End Date/Time of Adverse Event""")),
+    "QS": ("Questionnaires", _v(_ID + """
+QSSEQ|Sequence Number|N
+QSSPID|Sponsor-Defined Identifier|C|record UUID
+QSTESTCD|Question Short Name|C|see QS tests in docs/export-formats.md
+QSTEST|Question Name
+QSCAT|Category of Question|C|PATIENT GLOBAL VAS, ESSPRI, ESSDAI, PHYSICIAN GLOBAL VAS
+QSORRES|Finding in Original Units
+QSORRESU|Original Units|C|mm, cm
+QSSTRESC|Character Result/Finding in Std Format
+QSSTRESN|Numeric Finding in Standard Units|N
+QSSTRESU|Standard Units|C|mm, cm
+VISITNUM|Visit Number|N
+VISIT|Visit Name
+QSDTC|Date/Time of Finding""")),
+    "EX": ("Exposure", _v(_ID + """
+EXSEQ|Sequence Number|N
+EXSPID|Sponsor-Defined Identifier|C|record UUID of the dosing diary
+EXTRT|Name of Treatment
+EXDOSE|Dose|N
+EXDOSU|Dose Units|C|MIU, mg
+EXDOSFRQ|Dosing Frequency per Interval|C|BIW, QD
+EXROUTE|Route of Administration|C|SUBCUTANEOUS, ORAL
+EXADJ|Reason for Dose Adjustment|C|missed-dose reason from the diary
+VISITNUM|Visit Number|N
+VISIT|Visit Name
+EXSTDY|Study Day of Start of Treatment|N
+EXENDY|Study Day of End of Treatment|N
+EXENDTC|End Date/Time of Treatment""")),
+    "DS": ("Disposition", _v(_ID + """
+DSSEQ|Sequence Number|N
+DSTERM|Reported Term for the Disposition Event
+DSDECOD|Standardized Disposition Term
+DSCAT|Category for Disposition Event|C|PROTOCOL MILESTONE, DISPOSITION EVENT
+DSSTDTC|Start Date/Time of Disposition Event""")),
+    "LB": ("Laboratory Test Results", _v(_ID + """
+LBSEQ|Sequence Number|N
+LBTESTCD|Lab Test or Examination Short Name|C|TREGPCT
+LBTEST|Lab Test or Examination Name
+LBCAT|Category for Lab Test|C|FLOW CYTOMETRY
+LBORRES|Result or Finding in Original Units
+LBORRESU|Original Units|C|%
+LBSTRESC|Character Result/Finding in Std Format
+LBSTRESN|Numeric Result/Finding in Standard Units|N
+LBSTRESU|Standard Units|C|%
+VISITNUM|Visit Number|N
+VISIT|Visit Name
+LBDTC|Date/Time of Specimen Collection""")),
+}
+
+SUPP_VARIABLES = _v("""STUDYID|Study Identifier
+RDOMAIN|Related Domain Abbreviation
+USUBJID|Unique Subject Identifier
+IDVAR|Identifying Variable
+IDVARVAL|Identifying Variable Value
+QNAM|Qualifier Variable Name
+QLABEL|Qualifier Variable Label
+QVAL|Data Value
+QORIG|Origin
+QEVAL|Evaluator""")
+SUPP_LENGTHS = {"RDOMAIN": 2, "IDVAR": 8, "IDVARVAL": 20, "QNAM": 8, "QLABEL": 40, "QVAL": 200, "QORIG": 20,
+                "QEVAL": 40}
+
+
+def supp_name(domain: str) -> str:
+    """The name of a domain's supplemental qualifiers dataset (SUPPAE, SUPPDM…)."""
+    return f"SUPP{domain}"
+
+
+def char_lengths(study: Study) -> dict[str, int]:
+    """Declared byte lengths of the character variables (define.csv and the .xpt use them).
+
+    Fixed up front so CSV and XPT are written in one pass; a longer value is refused (XportLimit), never cut.
+    Lengths that depend on the study (ids, visit labels, arm and treatment names) are taken from the study file.
+    """
+    site = max(len(s.id) for s in study.sites)
+    lengths = {"STUDYID": len(study.study.id), "DOMAIN": 2, "USUBJID": len(study.study.id) + site + 8,
+               "SUBJID": 6, "SITEID": site, "BRTHDTC": 4, "AGEU": 5, "SEX": 1, "ARMCD": 20, "ACTARMCD": 20,
+               "ARM": max(len(a.name) for a in study.arms), "COUNTRY": 3, "AETERM": 200, "AEDECOD": 200,
+               "AESEV": 8, "AETOXGR": 1, "AEREL": 16, "AEACN": 16, "AEOUT": 32, "QSTESTCD": 8, "QSTEST": 40,
+               "QSCAT": 20, "QSORRES": 20, "QSSTRESC": 20, "QSORRESU": 4, "QSSTRESU": 4, "QSDTC": 32,
+               "VISIT": max(len(v.label.encode()) for v in study.visits), "EXDOSU": 8, "EXDOSFRQ": 8,
+               "EXTRT": max(len(t.name) for a in study.arms for t in a.treatments), "EXROUTE": 16, "EXADJ": 200,
+               "DSTERM": 40, "DSDECOD": 40, "DSCAT": 20, "LBTESTCD": 8, "LBTEST": 40, "LBCAT": 20, "LBORRES": 20,
+               "LBSTRESC": 20, "LBORRESU": 8, "LBSTRESU": 8}
+    lengths["ACTARM"] = lengths["ARM"]
+    for name in ("AESPID", "QSSPID", "EXSPID"):
+        lengths[name] = 36
+    return lengths
+
+
+def _length(lengths: dict[str, int], var: Var) -> int:
+    if var.numeric:
+        return 8
+    return lengths.get(var.name, 10 if var.name.endswith("DTC") else 40)
+
+
+def dataset_widths(study: Study) -> dict[tuple[str, str], int]:
+    """Width in bytes of every variable of every dataset (SUPP-- datasets under the key "SUPP")."""
+    lengths = char_lengths(study)
+    widths = {(d, v.name): _length(lengths, v) for d, (_l, variables) in DOMAINS.items() for v in variables}
+    widths.update({("SUPP", v.name): SUPP_LENGTHS.get(v.name) or _length(lengths, v) for v in SUPP_VARIABLES})
+    return widths
+
+
+INTEGER_VARIABLES = frozenset({"AGE", "TAETORD", "VISITDY", "TSSEQ", "IESEQ", "SVSEQ"})
+
+
+def json_type(var: Var) -> str:
+    """Dataset-JSON data type: string, or integer (sequence numbers, study days, age) or double."""
+    if not var.numeric:
+        return "string"
+    return "integer" if var.name.endswith(("SEQ", "DY")) or var.name in INTEGER_VARIABLES else "double"

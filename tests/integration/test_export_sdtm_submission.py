@@ -1,0 +1,133 @@
+"""SDTM for submission, end to end: a kiosk reports through a real server over HTTP, the SDTM export runs.
+
+Stored text a transport file cannot hold (Chinese, typographic punctuation, longer than 200 bytes) never
+aborts the export: the stated rules of server/exports/submission_text.py apply, every file holds the same
+values, the .xpt is pure ASCII and every change is listed with its original text in export-report.csv.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import pyreadstat
+import pytest
+from jsonschema import Draft201909Validator
+
+from desktop_client.services import adverse_events, recording
+from desktop_client.services.adverse_events import AdverseEventEntry
+from server.exports.registry import run_export
+from server.exports.submission_text import PLACEHOLDER
+from tests.factories import enrol_participant, enrolled_station
+from tests.live_server import ThreadServer
+
+# 77 Chinese characters: 231 bytes in UTF-8, longer than the 200 bytes an XPT value may hold.
+CHINESE_TERM = ("注射部位出现红肿热痛并伴有局部硬结和明显瘙痒感，持续数日未见好转，" * 3)[:77]
+# 199 ASCII characters and an ellipsis (200 characters, allowed): 202 once folded to ASCII ("..."): SUPPAE.
+VENDOR = Path(__file__).resolve().parents[2] / "vendor" / "cdisc"
+DATASET_JSON_SCHEMA = VENDOR / "dataset-json-1.1" / "dataset.schema.json"
+LONG_TERM = ("Injection site erythema with induration and pruritus spreading along the upper arm " * 3)[:199] \
+    + "\u2026"
+
+
+def _csv(path: Path) -> list[dict[str, str]]:
+    with open(path, encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+@pytest.fixture
+def reported(tmp_path: Path, server: ThreadServer) -> tuple[ThreadServer, str]:
+    station, engine = enrolled_station(tmp_path / "kiosk", server)
+    pid = enrol_participant(station)
+    recording.record_vas(station, participant_id=pid, visit_id="baseline", vas_mm=41)
+    drugs = {t.drug for arm in station.study.arms for t in arm.treatments}
+    for term in (CHINESE_TERM, LONG_TERM, "Headache"):
+        adverse_events.record_adverse_event(station, pid, AdverseEventEntry(
+            term=term, onset_date=date(2026, 11, 20), grade=2, causality=dict.fromkeys(drugs, "possible"),
+            action=dict.fromkeys(drugs, "none"), outcome="recovering"), actor="staff:nurse.a")
+    report = engine.sync()
+    assert report.acknowledged == 5 and not report.rejected and not report.conflicts
+    engine.close()
+    station.store.close()
+    return server, pid
+
+
+def test_a_long_chinese_ae_term_never_aborts_sdtm_and_every_change_is_reported(
+        reported: tuple[ThreadServer, str], tmp_path: Path) -> None:
+    server, _pid = reported
+    out = tmp_path / "sdtm"
+    summary = run_export(server.ctx.engine, server.ctx.study, "sdtm", out, actor="staff:test.admin")
+    assert summary.files["ae.xpt"] == 3
+    for xpt in out.glob("*.xpt"):                                     # submission XPT text is pure ASCII
+        frame, meta = pyreadstat.read_xport(str(xpt), encoding="latin1")   # latin1: any byte reads as itself
+        text = [v for col in frame.columns if frame[col].dtype == object for v in frame[col]]
+        assert all(v.isascii() for v in text + meta.column_labels + [meta.file_label or ""]), xpt.name
+    ae, _meta = pyreadstat.read_xport(str(out / "ae.xpt"))
+    terms = list(ae["AETERM"])
+    assert terms[0] == PLACEHOLDER and terms[2] == "Headache"
+    head = terms[1]
+    folded = LONG_TERM.replace("\u2026", "...")
+    assert len(head) <= 200 and folded.startswith(head)
+    supp = pd.read_csv(out / "suppae.csv", dtype=str, keep_default_na=False)
+    overflow = supp[supp["QNAM"] == "AETERM1"]
+    assert len(overflow) == 1 and overflow.iloc[0]["IDVAR"] == "AESEQ" and overflow.iloc[0]["IDVARVAL"] == "2"
+    assert head + overflow.iloc[0]["QVAL"] == folded                  # nothing lost, nothing cut
+    report = _csv(out / "export-report.csv")
+    replaced = [r for r in report if r["variable"] == "AETERM" and r["rule"] == "replaced"]
+    assert [r["original_value"] for r in replaced] == [CHINESE_TERM]   # the original text kept in the report
+    assert replaced[0]["exported_value"] == PLACEHOLDER and replaced[0]["idvarval"] == "1"
+    assert {r["rule"] for r in report if r["variable"] == "AETERM" and r["idvarval"] == "2"} == {
+        "transliterated", "split into SUPPAE"}
+    assert summary.files["export-report.csv"] == len(report)
+
+
+def test_suppae_keeps_each_drug_of_the_arm_and_aerel_only_counts_those_drugs(
+        reported: tuple[ThreadServer, str], tmp_path: Path) -> None:
+    server, _pid = reported
+    study = server.ctx.study
+    out = tmp_path / "sdtm"
+    run_export(server.ctx.engine, study, "sdtm", out, actor="staff:test.admin")
+    with server.ctx.engine.connect() as conn:
+        from sqlalchemy import select
+
+        from server.storage.tables import participants
+        arm = study.arm(conn.execute(select(participants.c.arm)).scalar_one())
+    supp = pd.read_csv(out / "suppae.csv", dtype=str, keep_default_na=False)
+    rel = supp[supp["QNAM"].str.startswith("AEREL")]
+    assert len(rel) == 3 * len(arm.drugs) and set(rel["QVAL"]) == {"POSSIBLY RELATED"}
+    assert all(label.startswith("Causality to ") and len(label) <= 40
+               and any(t.name.startswith(label[13:]) for t in arm.treatments) for label in rel["QLABEL"])
+    assert set(supp["RDOMAIN"]) == {"AE"} and set(supp["QORIG"]) == {"CRF"}
+    ae = pd.read_csv(out / "ae.csv", dtype=str, keep_default_na=False)
+    assert set(ae["AEREL"]) == {"POSSIBLY RELATED"} and set(ae["AEACN"]) == {"DOSE NOT CHANGED"}
+
+
+def test_every_dataset_json_is_valid_v1_1_and_equals_its_xpt_row_for_row(
+        reported: tuple[ThreadServer, str], tmp_path: Path) -> None:
+    server, _pid = reported
+    out = tmp_path / "sdtm"
+    run_export(server.ctx.engine, server.ctx.study, "sdtm", out, actor="staff:test.admin")
+    validator = Draft201909Validator(json.loads(DATASET_JSON_SCHEMA.read_text(encoding="utf-8")))
+    assert sorted(p.stem for p in out.glob("*.json")) == sorted(p.stem for p in out.glob("*.xpt"))
+    for xpt_path in out.glob("*.xpt"):
+        doc = json.loads(xpt_path.with_suffix(".json").read_text(encoding="utf-8"))   # one JSON document
+        errors = [f"{list(e.path)}: {e.message}" for e in validator.iter_errors(doc)]
+        assert not errors, (xpt_path.name, errors[:5])
+        assert doc["datasetJSONVersion"].startswith("1.1.") and doc["itemGroupOID"] == f"IG.{doc['name']}"
+        assert list(validator.iter_errors({**doc, "datasetJSONVersion": "1.0.0"}))   # the schema does check
+        xpt, meta = pyreadstat.read_xport(str(xpt_path))
+        assert doc["name"] == meta.table_name and xpt_path.stem == doc["name"].lower()
+        assert [c["name"] for c in doc["columns"]] == list(xpt.columns)
+        assert [c["label"] for c in doc["columns"]] == meta.column_labels
+        assert doc["records"] == len(doc["rows"]) == len(xpt)
+        for row, (_i, expected) in zip(doc["rows"], xpt.iterrows(), strict=True):
+            for value, col, name in zip(row, doc["columns"], xpt.columns, strict=True):
+                if col["dataType"] == "string":
+                    assert value == expected[name], (xpt_path.name, name)
+                elif value is None:
+                    assert pd.isna(expected[name]), (xpt_path.name, name)
+                else:
+                    assert float(value) == expected[name], (xpt_path.name, name)
