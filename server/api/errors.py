@@ -6,9 +6,9 @@ import logging
 from typing import Any
 
 from flask import Flask, Response, jsonify, request
-from sqlalchemy.exc import IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
+from server.storage.engine import DATABASE_REFUSALS
 from shared.errors import TrialproError
 
 log = logging.getLogger(__name__)
@@ -56,8 +56,8 @@ def register(app: Flask) -> None:
         resp.headers["Retry-After"] = "2"
         return resp
 
-    app.register_error_handler(IntegrityError, _database)
-    app.register_error_handler(OperationalError, _database)
+    for refusal in DATABASE_REFUSALS:
+        app.register_error_handler(refusal, _database)
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> Response:

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify
 from flask.typing import ResponseReturnValue
-from sqlalchemy import text
 
-from server.storage.engine import reading
+from server.storage.engine import ping, reading
 
 bp = Blueprint("health", __name__)
 
@@ -15,6 +14,6 @@ bp = Blueprint("health", __name__)
 def healthz() -> ResponseReturnValue:
     ctx = current_app.extensions["trialpro"]
     with reading(ctx.engine) as conn:
-        conn.execute(text("SELECT 1"))
+        ping(conn)
     return jsonify(status="ok", study=ctx.study.study.id, study_version=ctx.study.study.version,
                    database=ctx.engine.dialect.name)

@@ -10,7 +10,7 @@ from server.services import devices as device_service
 from server.services import sync as sync_service
 from server.services.allocation import grants_for, public_key_b64
 from server.services.errors import InvalidInput
-from server.storage.engine import reading
+from server.storage.engine import reading, writing
 from shared.sync.protocol import parse_request
 
 bp = Blueprint("sync", __name__, url_prefix="/api/v1")
@@ -23,7 +23,7 @@ def enrol() -> ResponseReturnValue:
     if not isinstance(body, dict):
         raise InvalidInput("Send {\"code\": \"…\", \"label\": \"…\"}.")
     ctx = current_app.extensions["trialpro"]
-    with ctx.engine.begin() as conn:
+    with writing(ctx.engine) as conn:
         device, token = device_service.enrol_device(conn, code=body.get("code"), label=body.get("label"))
         grants = grants_for(conn, ctx.study, site_id=device.site_id, device_id=device.device_id)
         key = public_key_b64(conn)
@@ -39,7 +39,7 @@ def sync() -> ResponseReturnValue:
     with reading(ctx.engine) as conn:
         device_service.authenticate(conn, request.headers.get("Authorization"))
     sync_request = parse_request(json_body())
-    with ctx.engine.begin() as conn:
+    with writing(ctx.engine) as conn:
         # authenticate again inside the writing transaction: a revocation between the two wins
         device = device_service.authenticate(conn, request.headers.get("Authorization"))
         answer = sync_service.ingest(conn, ctx.study, device, sync_request)

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from server.commands.common import add_data_dir, context
-from server.storage.engine import reading
+from server.storage.engine import reading, writing
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
@@ -16,7 +16,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
     ctx = context(args)
     data_dir = Path(args.data_dir)
     if args.audit_command == "checkpoint":
-        with ctx.engine.begin() as conn:
+        with writing(ctx.engine) as conn:
             cp = checkpoints.write_checkpoint(conn, data_dir)
         print(f"Signed checkpoint of entry {cp.head_seq} ({cp.head_hash}) at {cp.signed_at}.")
         return 0

@@ -6,13 +6,14 @@ import argparse
 from typing import Any
 
 from server.commands.common import add_data_dir, context, os_user
+from server.storage.engine import writing
 
 
 def cmd_device(args: argparse.Namespace) -> int:
     from server.services import devices
 
     ctx = context(args)
-    with ctx.engine.begin() as conn:
+    with writing(ctx.engine) as conn:
         if args.device_command == "code":
             site = args.site or ctx.study.sites[0].id
             code = devices.create_enrolment_code(conn, site_id=site, actor=f"cli:{os_user()}",

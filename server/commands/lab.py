@@ -7,13 +7,14 @@ from pathlib import Path
 from typing import Any
 
 from server.commands.common import add_data_dir, context, os_user
+from server.storage.engine import writing
 
 
 def cmd_lab_import(args: argparse.Namespace) -> int:
     from server.services.lab_import import import_lab_file
 
     ctx = context(args)
-    with ctx.engine.begin() as conn:
+    with writing(ctx.engine) as conn:
         summary = import_lab_file(conn, ctx.study, Path(args.file), actor=f"cli:{os_user()}")
     print(f"{summary.source_file}: {summary.imported} results imported")
     return 0

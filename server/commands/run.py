@@ -11,6 +11,7 @@ from typing import Any
 
 from server.app import ServerContext, create_app
 from server.commands.common import add_data_dir, context
+from server.storage.engine import writing
 
 
 def serve(ctx: ServerContext, host: str, port: int) -> None:
@@ -27,7 +28,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     # the demo speaks plain HTTP on 127.0.0.1: session cookies without the Secure flag (see ServerConfig)
     ctx = dataclasses.replace(ctx, config=dataclasses.replace(ctx.config, secure_cookies=False))
     password_file = Path(args.data_dir) / "demo-admin-password.txt"
-    with ctx.engine.begin() as conn:
+    with writing(ctx.engine) as conn:
         if not password_file.exists():
             password_file.write_text(secrets.token_urlsafe(12) + "\n")
             password_file.chmod(0o600)

@@ -7,6 +7,7 @@ import sys
 from typing import Any
 
 from server.commands.common import add_data_dir, context, os_user
+from server.storage.engine import writing
 
 
 def _password(args: argparse.Namespace) -> str | None:
@@ -21,7 +22,7 @@ def cmd_user(args: argparse.Namespace) -> int:
 
     ctx = context(args)
     actor = f"cli:{os_user()}"
-    with ctx.engine.begin() as conn:
+    with writing(ctx.engine) as conn:
         if args.user_command == "add":
             password = _password(args) or accounts.new_password()
             users.add_user(conn, username=args.username, password=password, roles=args.role,

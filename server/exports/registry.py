@@ -18,7 +18,7 @@ from sqlalchemy import Engine
 
 from server.exports.current import ExportScope
 from server.services.audit import AuditEntry, append
-from server.storage.engine import reading
+from server.storage.engine import reading, writing
 from shared.errors import PartMissing, TrialproError
 from shared.records import utc_now
 from shared.study.model import Study
@@ -115,7 +115,7 @@ def run_export(engine: Engine, study: Study, fmt: str, out_dir: Path, *, site_id
     with reading(engine) as conn:
         files = _writer(fmt)(conn, study, out_dir, **kwargs)
     summary = ExportSummary(format=fmt, out_dir=out_dir, files=files, scope=scope.describe(), started_at=started)
-    with engine.begin() as conn:
+    with writing(engine) as conn:
         append(conn, AuditEntry(actor=actor, action=f"export.{fmt}", entity_type="export", entity_id=str(out_dir),
                                 new={"files": files, "scope": summary.scope, "started_at": started}))
     return summary

@@ -17,6 +17,7 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 SQLITE_FILE = "trialpro.sqlite3"
 READ_ONLY = "trialpro_read_only"
@@ -75,14 +76,36 @@ def migrate(engine: Engine) -> None:
 
 @contextmanager
 def reading(engine: Engine) -> Iterator[Connection]:
-    """A connection for reads only, seeing one consistent snapshot for its whole life.
+    """A unit of work that only reads: a connection seeing one consistent snapshot for its whole life.
 
     On SQLite it starts a deferred transaction (a WAL reader: it neither waits for nor blocks the sync's
     writer, unlike the BEGIN IMMEDIATE of writing transactions); on PostgreSQL it runs at REPEATABLE READ so a
-    multi-file export is consistent across its files. Use ``engine.begin()`` for anything that writes.
+    multi-file export is consistent across its files. Use ``writing`` for anything that writes.
     """
     options: dict[str, Any] = {READ_ONLY: True}
     if engine.dialect.name == "postgresql":
         options["isolation_level"] = "REPEATABLE READ"
     with engine.connect() as conn:
         yield conn.execution_options(**options)
+
+
+@contextmanager
+def writing(engine: Engine) -> Iterator[Connection]:
+    """A unit of work that writes: one transaction, committed when the block ends, rolled back on any error.
+
+    Services and pages open it and hand the connection to the ``server.storage`` query functions, so every
+    change of one request (and its audit entries) commits or vanishes together. On SQLite it starts with
+    BEGIN IMMEDIATE: writers queue for the lock up front instead of failing half-way.
+    """
+    with engine.begin() as conn:
+        yield conn
+
+
+def ping(conn: Connection) -> None:
+    """A trivial round trip to the database (health checks); raises the driver's error if it is down."""
+    conn.exec_driver_sql("SELECT 1")
+
+
+# What a query can raise when the database refuses the transaction (lock timeout, a racing duplicate, a
+# restart): the transaction was rolled back and nothing of it is stored, so the request may be retried.
+DATABASE_REFUSALS: tuple[type[Exception], ...] = (IntegrityError, OperationalError)

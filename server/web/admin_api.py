@@ -13,7 +13,7 @@ from server.services import checkpoints
 from server.services import dashboard as board
 from server.services import devices as device_service
 from server.services.errors import InvalidInput, NotFound
-from server.storage.engine import reading
+from server.storage.engine import reading, writing
 from server.web.session import check_csrf, csrf_token, require, staff
 
 bp = Blueprint("admin_api", __name__, url_prefix="/api/v1/admin")
@@ -45,7 +45,7 @@ def create_code() -> ResponseReturnValue:
     body = json_body()
     if not isinstance(body, dict) or not isinstance(body.get("site_id"), str):
         raise InvalidInput("Send {\"site_id\": \"PKU\"}: the site the kiosk belongs to.")
-    with current_app.extensions["trialpro"].engine.begin() as conn:
+    with writing(current_app.extensions["trialpro"].engine) as conn:
         code = device_service.create_enrolment_code(conn, site_id=body["site_id"], actor=staff().actor,
                                                     valid_site_ids=set(staff().sites))
     return jsonify(site_id=body["site_id"], code=code,
@@ -57,7 +57,7 @@ def create_code() -> ResponseReturnValue:
 def revoke(device_id: str) -> ResponseReturnValue:
     body = json_body() if request.content_length else {}
     reason = body.get("reason") if isinstance(body, dict) else None
-    with current_app.extensions["trialpro"].engine.begin() as conn:
+    with writing(current_app.extensions["trialpro"].engine) as conn:
         if device_id not in {d["device_id"] for d in board.device_activity(conn, staff().sites)}:
             raise NotFound(f"No device {device_id!r} at your site(s).")
         device_service.revoke(conn, device_id, actor=staff().actor, reason=reason if isinstance(reason, str) else None)

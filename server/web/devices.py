@@ -8,7 +8,7 @@ from flask.typing import ResponseReturnValue
 from server.services import dashboard as board
 from server.services import devices as device_service
 from server.services.errors import NotFound
-from server.storage.engine import reading
+from server.storage.engine import reading, writing
 from server.web.blueprint import bp
 from server.web.i18n import t
 from server.web.session import require, staff
@@ -30,7 +30,7 @@ def devices() -> ResponseReturnValue:
 def new_code() -> ResponseReturnValue:
     ctx = current_app.extensions["trialpro"]
     site = request.form.get("site", "")
-    with ctx.engine.begin() as conn:
+    with writing(ctx.engine) as conn:
         code = device_service.create_enrolment_code(conn, site_id=site, actor=staff().actor,
                                                     valid_site_ids=set(staff().sites))
     with reading(ctx.engine) as conn:
@@ -44,7 +44,7 @@ def new_code() -> ResponseReturnValue:
 @require("device.manage")
 def revoke(device_id: str) -> ResponseReturnValue:
     ctx = current_app.extensions["trialpro"]
-    with ctx.engine.begin() as conn:
+    with writing(ctx.engine) as conn:
         if device_id not in {d["device_id"] for d in board.device_activity(conn, staff().sites)}:
             raise NotFound(f"No device {device_id!r} at your site(s).")
         device_service.revoke(conn, device_id, actor=staff().actor,

@@ -11,7 +11,7 @@ from flask.typing import ResponseReturnValue
 
 from server.services import dashboard as board
 from server.services.errors import InvalidInput
-from server.storage.engine import reading
+from server.storage.engine import reading, writing
 from server.web.blueprint import bp
 from server.web.charts import line_chart
 from server.web.i18n import language, t
@@ -113,7 +113,7 @@ def correct(record_id: str) -> ResponseReturnValue:
                 raise InvalidInput(t("correct.nothing_changed"))
             from server.services.corrections import correct_record
 
-            with ctx.engine.begin() as conn:
+            with writing(ctx.engine) as conn:
                 stored = correct_record(conn, ctx.study, record_id, data, reason, staff().actor)
             flash(t("correct.saved", revision=stored["revision"]))
             return redirect(url_for("web.participant", participant_id=rec["participant_id"]))

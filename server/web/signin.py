@@ -8,6 +8,7 @@ from flask import current_app, redirect, render_template, request, session, url_
 from flask.typing import ResponseReturnValue
 
 from server.services import auth
+from server.storage.engine import writing
 from server.web.blueprint import bp
 from server.web.i18n import LANGUAGES
 from server.web.session import current_staff, start_session
@@ -51,7 +52,7 @@ def signin() -> ResponseReturnValue:
 def signout() -> ResponseReturnValue:
     staff = current_staff()
     if staff is not None:
-        with current_app.extensions["trialpro"].engine.begin() as conn:
+        with writing(current_app.extensions["trialpro"].engine) as conn:
             auth.sign_out(conn, staff)
     lang = session.get("lang")
     session.clear()

@@ -7,7 +7,7 @@ from flask.typing import ResponseReturnValue
 
 from server.services import accounts, users
 from server.services.errors import InvalidInput, NotFound
-from server.storage.engine import reading
+from server.storage.engine import reading, writing
 from server.web.blueprint import bp
 from server.web.session import require, staff
 
@@ -41,7 +41,7 @@ def add_user() -> ResponseReturnValue:
     ctx = current_app.extensions["trialpro"]
     username = request.form.get("username", "").strip()
     password = accounts.new_password()
-    with ctx.engine.begin() as conn:
+    with writing(ctx.engine) as conn:
         users.add_user(conn, username=username, password=password, roles=request.form.getlist("role"),
                        sites=request.form.getlist("site"), actor=staff().actor,
                        display_name=request.form.get("display_name", "").strip() or None,
@@ -54,7 +54,7 @@ def add_user() -> ResponseReturnValue:
 def disable_user(username: str) -> ResponseReturnValue:
     if username == staff().username:
         raise InvalidInput("You cannot disable your own account here; ask another admin.")
-    with current_app.extensions["trialpro"].engine.begin() as conn:
+    with writing(current_app.extensions["trialpro"].engine) as conn:
         _own(conn, username)
         accounts.disable_user(conn, username, actor=staff().actor, reason=request.form.get("reason") or None)
     return _page()
@@ -63,7 +63,7 @@ def disable_user(username: str) -> ResponseReturnValue:
 @bp.post("/users/<username>/reset")
 @require("user.manage")
 def reset_user(username: str) -> ResponseReturnValue:
-    with current_app.extensions["trialpro"].engine.begin() as conn:
+    with writing(current_app.extensions["trialpro"].engine) as conn:
         _own(conn, username)
         password = accounts.reset_password(conn, username, actor=staff().actor,
                                            reason=request.form.get("reason") or None)
