@@ -1,7 +1,7 @@
 """Read models for the admin pages: enrolment against target, visit status, device activity, participants, AEs.
 
-Every query takes the viewer's sites and never returns a participant of another
-site: site scoping lives here, once, not in the pages.
+Every read model takes the viewer's sites and never returns a participant of another
+site: the scoping is done in SQL by ``server.storage.dashboard``, once, not in the pages.
 """
 
 from __future__ import annotations
@@ -12,10 +12,11 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection
 
 from server.services.errors import NotFound
-from server.storage.tables import devices, participants, records
+from server.storage import dashboard as stored
+from server.storage.devices import devices_of_sites
 from shared.instruments import get_instrument
 from shared.study.model import Study
 
@@ -61,8 +62,7 @@ def _current(rows: Iterable[Any]) -> list[dict[str, Any]]:
 
 def enrolment_by_arm(conn: Connection, study: Study, sites: Iterable[str]) -> list[dict[str, Any]]:
     """Participants enrolled per arm at these sites, beside the arm's target."""
-    counts = dict(conn.execute(select(participants.c.arm, func.count()).where(
-        participants.c.site_id.in_(list(sites))).group_by(participants.c.arm)).all())
+    counts = stored.arm_counts(conn, sites)
     return [{"arm": a.code, "name": a.name, "name_zh": a.name_zh, "target": a.target,
              "enrolled": int(counts.get(a.code, 0))} for a in study.arms]
 
@@ -94,22 +94,19 @@ def visit_timeline(study: Study, recs: list[dict[str, Any]], enrolled_at: str, t
 
 def _records_of(conn: Connection, participant_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
     by: dict[str, list[Any]] = {p: [] for p in participant_ids}
-    if participant_ids:
-        for r in conn.execute(select(records.c.record_id, records.c.participant_id, records.c.body,
-                                     records.c.received_at).where(records.c.participant_id.in_(participant_ids))):
-            by[r.participant_id].append(r)
+    for r in stored.revisions_of_participants(conn, participant_ids):
+        by[r.participant_id].append(r)
     return {p: _current(rows) for p, rows in by.items()}
 
 
 def visit_summary(conn: Connection, study: Study, sites: Iterable[str], today: date) -> list[dict[str, Any]]:
     """Per scheduled visit: how many participants are done, overdue, due now."""
-    people = conn.execute(select(participants.c.participant_id, participants.c.enrolled_at)
-                          .where(participants.c.site_id.in_(list(sites)))).all()
-    recs = _records_of(conn, [p.participant_id for p in people])
+    people = stored.enrolment_dates(conn, sites)
+    recs = _records_of(conn, [pid for pid, _ in people])
     rows = {v.id: {"visit_id": v.id, "label": v.label, "label_zh": v.label_zh, "done": 0, "overdue": 0, "due": 0}
             for v in study.scheduled_visits}
-    for p in people:
-        for state in visit_timeline(study, recs[p.participant_id], p.enrolled_at, today):
+    for pid, enrolled_at in people:
+        for state in visit_timeline(study, recs[pid], enrolled_at, today):
             if state.status in ("done", "overdue", "due"):
                 rows[state.visit_id][state.status] += 1
     return list(rows.values())
@@ -117,18 +114,12 @@ def visit_summary(conn: Connection, study: Study, sites: Iterable[str], today: d
 
 def device_activity(conn: Connection, sites: Iterable[str]) -> list[dict[str, Any]]:
     """Kiosks of these sites with their last sync (``last_seen_at``), newest first."""
-    return [dict(r._mapping) for r in conn.execute(
-        select(devices.c.device_id, devices.c.site_id, devices.c.label, devices.c.enrolled_at,
-               devices.c.revoked_at, devices.c.last_seen_at).where(devices.c.site_id.in_(list(sites)))
-        .order_by(devices.c.last_seen_at.desc().nulls_last(), devices.c.device_id))]
+    return devices_of_sites(conn, sites)
 
 
 def list_participants(conn: Connection, sites: Iterable[str], search: str = "") -> list[dict[str, Any]]:
     """Participants of these sites whose id contains ``search``."""
-    q = select(participants).where(participants.c.site_id.in_(list(sites)))
-    if search:
-        q = q.where(participants.c.participant_id.contains(search.strip().upper(), autoescape=True))
-    return [dict(r._mapping) for r in conn.execute(q.order_by(participants.c.participant_id))]
+    return stored.participants_of(conn, sites, search)
 
 
 def participant_detail(conn: Connection, study: Study, participant_id: str, sites: Iterable[str],
@@ -137,8 +128,7 @@ def participant_detail(conn: Connection, study: Study, participant_id: str, site
 
     Raises NotFound for an unknown participant and for one of another site (never says which).
     """
-    row = conn.execute(select(participants).where(participants.c.participant_id == participant_id,
-                                                  participants.c.site_id.in_(list(sites)))).first()
+    row = stored.participant(conn, participant_id, sites)
     if row is None:
         raise NotFound(f"No participant {participant_id!r} at your site(s).")
     recs = _records_of(conn, [participant_id])[participant_id]
@@ -149,8 +139,8 @@ def participant_detail(conn: Connection, study: Study, participant_id: str, site
                 for r in recs if r.get("instrument_id") == instrument_id and value(r["data"]) is not None]
 
     return {
-        "participant": dict(row._mapping),
-        "timeline": visit_timeline(study, recs, row.enrolled_at, today),
+        "participant": row,
+        "timeline": visit_timeline(study, recs, row["enrolled_at"], today),
         "vas": series("patient_global_vas", lambda d: d.get("activity")),
         "esspri": series("esspri", lambda d: esspri.score(d)["esspri"]),
         "adverse_events": [r for r in recs if r["kind"] == "adverse_event"],
@@ -160,8 +150,7 @@ def participant_detail(conn: Connection, study: Study, participant_id: str, site
 
 def current_record(conn: Connection, record_id: str, sites: Iterable[str]) -> dict[str, Any]:
     """The newest revision of one record of these sites; NotFound otherwise."""
-    rows = conn.execute(select(records.c.record_id, records.c.body, records.c.received_at)
-                        .where(records.c.record_id == record_id, records.c.site_id.in_(list(sites)))).all()
+    rows = stored.revisions_of_record(conn, record_id, sites)
     if not rows:
         raise NotFound(f"No record {record_id!r} at your site(s).")
     return _current(rows)[0]
@@ -169,21 +158,17 @@ def current_record(conn: Connection, record_id: str, sites: Iterable[str]) -> di
 
 def record_history(conn: Connection, record_id: str, sites: Iterable[str]) -> list[dict[str, Any]]:
     """Every revision of one record, oldest first (a correction never hides the earlier entry)."""
-    return [{**json.loads(r.body), "received_at": r.received_at} for r in conn.execute(
-        select(records.c.body, records.c.received_at).where(records.c.record_id == record_id,
-                                                            records.c.site_id.in_(list(sites)))
-        .order_by(records.c.revision))]
+    return [{**json.loads(r.body), "received_at": r.received_at}
+            for r in stored.revisions_of_record(conn, record_id, sites)]
 
 
 def adverse_events(conn: Connection, sites: Iterable[str], *, serious: bool | None = None,
                    min_grade: int | None = None, arm: str | None = None) -> list[dict[str, Any]]:
     """Current AE reports of these sites, filtered; each carries the participant's arm."""
-    arms = dict(conn.execute(select(participants.c.participant_id, participants.c.arm)
-                             .where(participants.c.site_id.in_(list(sites)))).all())
-    rows = conn.execute(select(records.c.record_id, records.c.body, records.c.received_at).where(
-        records.c.kind == "adverse_event", records.c.site_id.in_(list(sites)))).all()
+    sites = list(sites)
+    arms = stored.arms_of(conn, sites)
     out = []
-    for r in _current(rows):
+    for r in _current(stored.revisions_of_kind(conn, "adverse_event", sites)):
         d = r["data"]
         r["arm"] = arms.get(r["participant_id"])
         if serious is not None and bool(d.get("serious")) != serious:
@@ -209,24 +194,4 @@ def search_audit(conn: Connection, query: str = "", *, before_seq: int | None = 
     With ``sites`` (a viewer who does not see every site), entries about records, devices
     and sites of other sites are left out.
     """
-    from sqlalchemy import and_, or_
-
-    from server.storage.tables import audit_log
-
-    q = select(audit_log)
-    if sites is not None:
-        sites = list(sites)
-        own_records = select(records.c.record_id).where(records.c.site_id.in_(sites))
-        own_devices = select(devices.c.device_id).where(devices.c.site_id.in_(sites))
-        q = q.where(or_(
-            audit_log.c.entity_type.not_in(("record", "device", "site")),
-            and_(audit_log.c.entity_type == "record", func.substr(audit_log.c.entity_id, 1, 36).in_(own_records)),
-            and_(audit_log.c.entity_type == "device", audit_log.c.entity_id.in_(own_devices)),
-            and_(audit_log.c.entity_type == "site", audit_log.c.entity_id.in_(sites))))
-    if query:
-        pattern = f"%{query.strip()}%"
-        q = q.where(or_(*(c.ilike(pattern) for c in (audit_log.c.actor, audit_log.c.action, audit_log.c.entity_id,
-                                                      audit_log.c.old, audit_log.c.new, audit_log.c.reason))))
-    if before_seq is not None:
-        q = q.where(audit_log.c.seq < before_seq)
-    return [dict(r._mapping) for r in conn.execute(q.order_by(audit_log.c.seq.desc()).limit(limit))]
+    return stored.search_audit(conn, query, before_seq=before_seq, limit=limit, sites=sites)

@@ -1,0 +1,97 @@
+"""Queries behind the admin pages' read models: participants, their record revisions, AEs and the audit search.
+
+Every query takes the viewer's sites and never returns a row of another site: site scoping is done in SQL,
+here, once. Revisions come back as rows with ``record_id``, ``body`` (the stored JSON text) and
+``received_at``; picking the newest revision is the caller's (``server.services.dashboard``) business.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import Connection, Row, and_, func, or_, select
+
+from server.storage.tables import audit_log, devices, participants, records
+
+
+def arm_counts(conn: Connection, sites: Iterable[str]) -> dict[str, int]:
+    """Participants enrolled per arm code at these sites (arms without anyone are absent)."""
+    return {arm: int(n) for arm, n in conn.execute(
+        select(participants.c.arm, func.count()).where(participants.c.site_id.in_(list(sites)))
+        .group_by(participants.c.arm))}
+
+
+def enrolment_dates(conn: Connection, sites: Iterable[str]) -> list[tuple[str, str]]:
+    """(participant_id, enrolled_at) of every participant of these sites."""
+    return [(r.participant_id, r.enrolled_at) for r in conn.execute(
+        select(participants.c.participant_id, participants.c.enrolled_at)
+        .where(participants.c.site_id.in_(list(sites))))]
+
+
+def arms_of(conn: Connection, sites: Iterable[str]) -> dict[str, str]:
+    """Arm code of each participant of these sites, by participant id."""
+    return dict(conn.execute(select(participants.c.participant_id, participants.c.arm)  # type: ignore[arg-type]
+                             .where(participants.c.site_id.in_(list(sites)))).all())
+
+
+def participants_of(conn: Connection, sites: Iterable[str], search: str = "") -> list[dict[str, Any]]:
+    """Participants of these sites (every column) whose id contains ``search`` (upper-cased), by id."""
+    q = select(participants).where(participants.c.site_id.in_(list(sites)))
+    if search:
+        q = q.where(participants.c.participant_id.contains(search.strip().upper(), autoescape=True))
+    return [dict(r._mapping) for r in conn.execute(q.order_by(participants.c.participant_id))]
+
+
+def participant(conn: Connection, participant_id: str, sites: Iterable[str]) -> dict[str, Any] | None:
+    """One participant of these sites (every column), or None when unknown or of another site."""
+    row = conn.execute(select(participants).where(participants.c.participant_id == participant_id,
+                                                  participants.c.site_id.in_(list(sites)))).first()
+    return None if row is None else dict(row._mapping)
+
+
+def revisions_of_participants(conn: Connection, participant_ids: list[str]) -> list[Row[Any]]:
+    """Every revision of every record of these participants: rows of record_id, participant_id, body, received_at."""
+    if not participant_ids:
+        return []
+    return list(conn.execute(select(records.c.record_id, records.c.participant_id, records.c.body,
+                                    records.c.received_at).where(records.c.participant_id.in_(participant_ids))))
+
+
+def revisions_of_record(conn: Connection, record_id: str, sites: Iterable[str]) -> list[Row[Any]]:
+    """Every revision of one record of these sites, oldest first: rows of record_id, body, received_at."""
+    return list(conn.execute(select(records.c.record_id, records.c.body, records.c.received_at)
+                             .where(records.c.record_id == record_id, records.c.site_id.in_(list(sites)))
+                             .order_by(records.c.revision)))
+
+
+def revisions_of_kind(conn: Connection, kind: str, sites: Iterable[str]) -> list[Row[Any]]:
+    """Every revision of every record of ``kind`` at these sites: rows of record_id, body, received_at."""
+    return list(conn.execute(select(records.c.record_id, records.c.body, records.c.received_at)
+                             .where(records.c.kind == kind, records.c.site_id.in_(list(sites)))))
+
+
+def search_audit(conn: Connection, query: str = "", *, before_seq: int | None = None, limit: int = 50,
+                 sites: Iterable[str] | None = None) -> list[dict[str, Any]]:
+    """Newest audit entries first, optionally only those whose actor, action, entity or values contain ``query``.
+
+    With ``sites`` (a viewer who does not see every site), entries about records, devices
+    and sites of other sites are left out.
+    """
+    q = select(audit_log)
+    if sites is not None:
+        sites = list(sites)
+        own_records = select(records.c.record_id).where(records.c.site_id.in_(sites))
+        own_devices = select(devices.c.device_id).where(devices.c.site_id.in_(sites))
+        q = q.where(or_(
+            audit_log.c.entity_type.not_in(("record", "device", "site")),
+            and_(audit_log.c.entity_type == "record", func.substr(audit_log.c.entity_id, 1, 36).in_(own_records)),
+            and_(audit_log.c.entity_type == "device", audit_log.c.entity_id.in_(own_devices)),
+            and_(audit_log.c.entity_type == "site", audit_log.c.entity_id.in_(sites))))
+    if query:
+        pattern = f"%{query.strip()}%"
+        q = q.where(or_(*(c.ilike(pattern) for c in (audit_log.c.actor, audit_log.c.action, audit_log.c.entity_id,
+                                                      audit_log.c.old, audit_log.c.new, audit_log.c.reason))))
+    if before_seq is not None:
+        q = q.where(audit_log.c.seq < before_seq)
+    return [dict(r._mapping) for r in conn.execute(q.order_by(audit_log.c.seq.desc()).limit(limit))]
