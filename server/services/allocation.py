@@ -14,10 +14,12 @@ import base64
 import json
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select
+from sqlalchemy import Connection
 
 from server.services.audit import AuditEntry, append
-from server.storage.tables import allocation_grants, allocation_lists, participants, server_keys
+from server.storage import allocations as stored
+from server.storage.keys import add_key_pair, key_pair
+from server.storage.participant_reads import allocation_numbers
 from shared.crypto import new_signing_key
 from shared.randomisation import new_allocation_list, sign_allocation_list
 from shared.records import utc_now
@@ -29,12 +31,11 @@ KEEP_BLOCKS = 2
 
 def signing_key(conn: Connection) -> tuple[bytes, bytes]:
     """(private, public) Ed25519 key of this server, created on first use."""
-    row = conn.execute(select(server_keys).where(server_keys.c.purpose == SIGNING)).first()
-    if row is not None:
-        return bytes(row.private_key), bytes(row.public_key)
+    pair = key_pair(conn, SIGNING)
+    if pair is not None:
+        return pair
     private, public = new_signing_key()
-    conn.execute(insert(server_keys).values(purpose=SIGNING, private_key=private, public_key=public,
-                                            created_at=utc_now()))
+    add_key_pair(conn, SIGNING, private, public, utc_now())
     return private, public
 
 
@@ -43,27 +44,24 @@ def public_key_b64(conn: Connection) -> str:
 
 
 def _new_list(conn: Connection, study: Study, site_id: str) -> None:
-    last = conn.execute(select(func.max(allocation_lists.c.last_number), func.max(allocation_lists.c.last_block))
-                        .where(allocation_lists.c.site_id == site_id)).first()
+    last_number, last_block = stored.last_number_and_block(conn, site_id)
     private, public = signing_key(conn)
     body = new_allocation_list(study_id=study.study.id, site_id=site_id, arm_codes=[a.code for a in study.arms],
                                ratio=study.randomisation.ratio, block_sizes=study.randomisation.block_sizes,
                                length=study.study.target_enrolment, created_at=utc_now(),
-                               first_number=(last[0] or 0) + 1, first_block=(last[1] or 0) + 1)
+                               first_number=last_number + 1, first_block=last_block + 1)
     signed = sign_allocation_list(body, private, public)
     entries = body["entries"]
-    conn.execute(insert(allocation_lists).values(
-        list_id=body["list_id"], site_id=site_id, signed=json.dumps(signed), first_block=entries[0]["block"],
-        last_block=entries[-1]["block"], last_number=entries[-1]["number"], created_at=body["created_at"]))
+    stored.add_list(conn, list_id=body["list_id"], site_id=site_id, signed=json.dumps(signed),
+                    first_block=entries[0]["block"], last_block=entries[-1]["block"],
+                    last_number=entries[-1]["number"], created_at=body["created_at"])
     append(conn, AuditEntry(actor="system", action="allocation.generate", entity_type="allocation_list",
                             entity_id=body["list_id"], new={"site_id": site_id, "length": len(entries),
                                                             "blocks": [entries[0]["block"], entries[-1]["block"]]}))
 
 
 def _signed_lists(conn: Connection, site_id: str) -> dict[str, dict[str, Any]]:
-    return {r.list_id: json.loads(r.signed) for r in conn.execute(
-        select(allocation_lists.c.list_id, allocation_lists.c.signed).where(allocation_lists.c.site_id == site_id)
-        .order_by(allocation_lists.c.first_block))}
+    return {list_id: json.loads(signed) for list_id, signed in stored.signed_lists(conn, site_id)}
 
 
 def entry(conn: Connection, site_id: str, number: int) -> dict[str, Any] | None:
@@ -78,18 +76,15 @@ def entry(conn: Connection, site_id: str, number: int) -> dict[str, Any] | None:
 def grants_for(conn: Connection, study: Study, *, site_id: str, device_id: str) -> dict[str, Any]:
     """Top up this device's blocks and return what the kiosk needs: the signed lists and its blocks."""
     lists = _signed_lists(conn, site_id)
-    used = {r.allocation_number for r in conn.execute(
-        select(participants.c.allocation_number).where(participants.c.site_id == site_id))}
-    granted = conn.execute(select(allocation_grants.c.block).where(
-        allocation_grants.c.site_id == site_id, allocation_grants.c.device_id == device_id)).scalars().all()
+    used = allocation_numbers(conn, site_id)
+    granted = stored.granted_blocks(conn, site_id, device_id)
 
     def numbers_in(block: int) -> list[int]:
         return [e["number"] for s in lists.values() for e in s["body"]["entries"] if e["block"] == block]
 
     open_blocks = [b for b in granted if any(n not in used for n in numbers_in(b))]
     while len(open_blocks) < KEEP_BLOCKS:
-        taken = set(conn.execute(select(allocation_grants.c.block)
-                                 .where(allocation_grants.c.site_id == site_id)).scalars().all())
+        taken = set(stored.granted_blocks(conn, site_id))
         free = sorted({e["block"]: lid for lid, s in lists.items() for e in s["body"]["entries"]
                        if e["block"] not in taken}.items())
         if not free:
@@ -97,8 +92,8 @@ def grants_for(conn: Connection, study: Study, *, site_id: str, device_id: str) 
             lists = _signed_lists(conn, site_id)
             continue
         block, list_id = free[0]
-        conn.execute(insert(allocation_grants).values(site_id=site_id, block=block, list_id=list_id,
-                                                      device_id=device_id, granted_at=utc_now()))
+        stored.add_grant(conn, site_id=site_id, block=block, list_id=list_id, device_id=device_id,
+                         granted_at=utc_now())
         append(conn, AuditEntry(actor="system", action="allocation.grant", entity_type="device",
                                 entity_id=device_id, new={"site_id": site_id, "block": block, "list_id": list_id}))
         granted = [*granted, block]
@@ -110,6 +105,5 @@ def grants_for(conn: Connection, study: Study, *, site_id: str, device_id: str) 
 
 
 def granted_to(conn: Connection, site_id: str, block: int) -> str | None:
-    row = conn.execute(select(allocation_grants.c.device_id).where(
-        allocation_grants.c.site_id == site_id, allocation_grants.c.block == block)).first()
-    return row.device_id if row else None
+    """The device this block was granted to, or None."""
+    return stored.grantee(conn, site_id, block)

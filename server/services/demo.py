@@ -6,14 +6,14 @@ import random
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection
 
 from server.services import devices as device_service
 from server.services import sync as sync_service
 from server.services.allocation import grants_for
 from server.services.lab_import import store_results
 from server.services.users import add_user
-from server.storage.tables import settings
+from server.storage.settings import add_setting, setting
 from shared.instruments import get_instrument
 from shared.lab import TREG_PCT, LabRow, synthetic_treg_pct
 from shared.records import new_record, record_hash
@@ -25,10 +25,12 @@ DEMO_PARTICIPANTS = 9
 DEMO_VISITS = ("baseline", "week2", "week4", "week6")
 DEMO_ADMIN = "demo.admin"
 DEMO_LAB_VISITS = ("baseline", "week4", "week12")   # Treg % (primary endpoint), where the visit is reached
+SEEDED = "demo_seeded"                               # settings key: when the demo data were stored
 
 
 def is_seeded(conn: Connection) -> bool:
-    return conn.execute(select(settings.c.value).where(settings.c.key == "demo_seeded")).first() is not None
+    """Whether this database holds the synthetic demo data (the report says so on every page)."""
+    return setting(conn, SEEDED) is not None
 
 
 def _at(day: date, hour: int) -> tuple[str, str]:
@@ -105,7 +107,7 @@ def seed_demo(conn: Connection, study: Study, *, admin_password: str, seed: int 
                                                                 weeks=(study.visit(visit_id).day or 0) // 7)))
     store_results(conn, lab_rows, {r.participant_id: site for r in lab_rows}, source_file="demo-lab.csv",
                   actor="system")
-    conn.execute(insert(settings).values(key="demo_seeded", value=datetime.now(UTC).isoformat()))
+    add_setting(conn, SEEDED, datetime.now(UTC).isoformat())
     return {"seeded": True, "participants": DEMO_PARTICIPANTS, "records": total, "admin": DEMO_ADMIN}
 
 

@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection
 
 from server.services.audit import AuditEntry, append
 from server.services.errors import DeviceRevoked, EnrolmentCodeInvalid, InvalidInput, NotAuthenticated, NotFound
-from server.storage.tables import devices, enrolment_codes
+from server.storage import devices as stored
 from shared.crypto import new_token, token_digest
 from shared.records import utc_now
 
@@ -31,9 +31,9 @@ def create_enrolment_code(conn: Connection, *, site_id: str, actor: str, valid_s
         raise InvalidInput(f"Site {site_id!r} is not a site of this study; sites: {', '.join(sorted(valid_site_ids))}.")
     code = new_token()[:24]
     now = datetime.now(UTC)
-    conn.execute(insert(enrolment_codes).values(
-        code_digest=token_digest(code), site_id=site_id, created_by=actor,
-        created_at=utc_now(), expires_at=(now + CODE_VALIDITY).isoformat().replace("+00:00", "Z")))
+    stored.add_enrolment_code(conn, code_digest=token_digest(code), site_id=site_id, created_by=actor,
+                              created_at=utc_now(),
+                              expires_at=(now + CODE_VALIDITY).isoformat().replace("+00:00", "Z"))
     append(conn, AuditEntry(actor=actor, action="device.code_create", entity_type="site", entity_id=site_id,
                             new={"expires_in_hours": CODE_VALIDITY.total_seconds() / 3600}))
     return code
@@ -46,20 +46,17 @@ def enrol_device(conn: Connection, *, code: Any, label: Any) -> tuple[Device, st
     if not isinstance(label, str) or not label.strip() or len(label) > 200:
         raise InvalidInput("'label' must name the kiosk (1-200 characters), e.g. 'PKU clinic room 3'.")
     digest = token_digest(code)
-    row = conn.execute(select(enrolment_codes).where(enrolment_codes.c.code_digest == digest)).first()
+    row = stored.enrolment_code(conn, digest)
     now = utc_now()
-    if row is None or row.used_at is not None or row.expires_at < now:
+    if row is None or row["used_at"] is not None or row["expires_at"] < now:
         raise EnrolmentCodeInvalid("This enrolment code is unknown, already used or expired: ask an admin "
                                    "for a new one.")
-    device = Device(device_id=f"dev-{uuid.uuid4().hex[:12]}", site_id=row.site_id, label=label.strip())
-    claimed = conn.execute(update(enrolment_codes).where(enrolment_codes.c.code_digest == digest)
-                           .where(enrolment_codes.c.used_at.is_(None))
-                           .values(used_at=now, device_id=device.device_id)).rowcount
-    if claimed != 1:
+    device = Device(device_id=f"dev-{uuid.uuid4().hex[:12]}", site_id=row["site_id"], label=label.strip())
+    if not stored.claim_enrolment_code(conn, digest, device_id=device.device_id, used_at=now):
         raise EnrolmentCodeInvalid("This enrolment code was just used by another kiosk: ask for a new one.")
     token = new_token()
-    conn.execute(insert(devices).values(device_id=device.device_id, site_id=device.site_id, label=device.label,
-                                        token_digest=token_digest(token), enrolled_at=now))
+    stored.add_device(conn, device_id=device.device_id, site_id=device.site_id, label=device.label,
+                      token_digest=token_digest(token), enrolled_at=now)
     append(conn, AuditEntry(actor=f"device:{device.device_id}", action="device.enrol", entity_type="device",
                             entity_id=device.device_id, new={"site_id": device.site_id, "label": device.label}))
     return device, token
@@ -70,33 +67,32 @@ def authenticate(conn: Connection, authorization: str | None) -> Device:
     if not authorization or not authorization.startswith("Bearer ") or len(authorization) > 500:
         raise NotAuthenticated("This request needs the kiosk's device credential "
                                "(Authorization: Bearer …). Enrol the kiosk with a code first.")
-    row = conn.execute(select(devices).where(
-        devices.c.token_digest == token_digest(authorization[len("Bearer "):].strip()))).first()
+    row = stored.device_by_token(conn, token_digest(authorization[len("Bearer "):].strip()))
     if row is None:
         raise NotAuthenticated("This device credential is not known to the server: enrol the kiosk again.")
-    if row.revoked_at is not None:
+    if row["revoked_at"] is not None:
         raise DeviceRevoked("This kiosk was revoked by an admin and may not sync. Contact the data manager.")
-    return Device(device_id=row.device_id, site_id=row.site_id, label=row.label)
+    return Device(device_id=row["device_id"], site_id=row["site_id"], label=row["label"])
 
 
 def touch(conn: Connection, device_id: str) -> None:
-    conn.execute(update(devices).where(devices.c.device_id == device_id).values(last_seen_at=utc_now()))
+    """Remember that the device synced just now."""
+    stored.mark_seen(conn, device_id, utc_now())
 
 
 def revoke(conn: Connection, device_id: str, *, actor: str, reason: str | None = None) -> None:
     """Revoke a device; its next sync gets 403 and stores nothing."""
-    row = conn.execute(select(devices).where(devices.c.device_id == device_id)).first()
+    row = stored.device(conn, device_id)
     if row is None:
         raise NotFound(f"No device {device_id!r}; `trialpro-server device list` shows the enrolled ones.")
-    if row.revoked_at is not None:
+    if row["revoked_at"] is not None:
         return
     now = utc_now()
-    conn.execute(update(devices).where(devices.c.device_id == device_id).values(revoked_at=now))
+    stored.mark_revoked(conn, device_id, now)
     append(conn, AuditEntry(actor=actor, action="device.revoke", entity_type="device", entity_id=device_id,
                             old={"revoked_at": None}, new={"revoked_at": now}, reason=reason))
 
 
 def list_devices(conn: Connection) -> list[dict[str, Any]]:
-    return [dict(r._mapping) for r in conn.execute(
-        select(devices.c.device_id, devices.c.site_id, devices.c.label, devices.c.enrolled_at,
-               devices.c.revoked_at, devices.c.last_seen_at).order_by(devices.c.enrolled_at))]
+    """Every kiosk (no credential digests), in order of enrolment."""
+    return stored.all_devices(conn)

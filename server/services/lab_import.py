@@ -9,10 +9,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import Connection, insert, select, tuple_
+from sqlalchemy import Connection
 
 from server.services.audit import AuditEntry, append_many
-from server.storage.tables import lab_results, participants
+from server.storage.labs import add_results, visits_with_results
+from server.storage.participant_reads import sites_of
 from shared.errors import FieldProblem
 from shared.lab import LAB_COLUMNS, LabImportRefused, LabRow, validate_lab_row
 from shared.records import utc_now
@@ -78,17 +79,14 @@ def import_lab_file(conn: Connection, study: Study, path: Path, *, actor: str,
             continue
         seen[key] = n
         rows.append(row)
-    sites = {r.participant_id: r.site_id for r in conn.execute(
-        select(participants.c.participant_id, participants.c.site_id)
-        .where(participants.c.participant_id.in_({r.participant_id for r in rows})))} if rows else {}
+    sites = sites_of(conn, (r.participant_id for r in rows))
     for row in rows:
         if row.participant_id not in sites:
             problems.append(FieldProblem(f"row {row.row}.participant", row.participant_id, "an enrolled participant",
                                          f"row {row.row}, participant: {row.participant_id!r} is not enrolled "
                                          "(allowed: an enrolled participant)"))
     if rows:
-        stored = set(conn.execute(select(lab_results.c.participant_id, lab_results.c.visit_id).where(
-            tuple_(lab_results.c.participant_id, lab_results.c.visit_id).in_(list(seen)))).all())
+        stored = visits_with_results(conn, seen)
         for row in rows:
             if (row.participant_id, row.visit_id) in stored:
                 problems.append(FieldProblem(f"row {row.row}.visit", row.visit_id, "a visit without a stored result",
@@ -109,7 +107,7 @@ def store_results(conn: Connection, rows: list[LabRow], site_of: dict[str, str],
                "site_id": site_of[r.participant_id], "visit_id": r.visit_id, "test_code": r.test_code,
                "sample_date": r.sample_date, "value": r.value, "unit": r.unit, "source_file": source_file,
                "source_row": r.row, "imported_at": now, "imported_by": actor} for r in rows]
-    conn.execute(insert(lab_results), values)
+    add_results(conn, values)
     entries = [AuditEntry(actor=actor, action="lab_result.create", entity_type="lab_result",
                           entity_id=v["result_id"],
                           new={k: v[k] for k in ("participant_id", "visit_id", "test_code", "sample_date",
