@@ -1,22 +1,23 @@
-"""Streaming reads of the current (newest) revision of stored records, shared by every export.
+"""What every export reads: the current (newest) revision of stored records, participants and lab results.
 
-Every read takes an ``ExportScope`` (site, collected-at date range) so each format
-filters the same way, and streams in batches so memory does not grow with the study.
+Every read takes an ``ExportScope`` (site, collected-at date range) so each format filters the same way, and
+streams in batches so memory does not grow with the study. The SQL lives in ``server.storage.export_reads``.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, Select, bindparam, exists, select
+from sqlalchemy import Connection
 
-from server.storage.tables import lab_results, participants, records
+from server.storage import export_reads
+from server.storage.export_reads import enrolled_participants
 
-BATCH = 1000
+__all__ = ["ALL", "ExportScope", "ParticipantData", "current_records", "enrolled_participants", "lab_values",
+           "participants_with_data", "record_index"]
 
 
 @dataclass(frozen=True)
@@ -35,28 +36,6 @@ class ExportScope:
 ALL = ExportScope()
 
 
-def _stream(conn: Connection, q: Select) -> Iterator[Any]:
-    # Options on the statement, not on the connection: Connection.execution_options() changes the
-    # connection in place, and every later statement (even an INSERT) would then ask for a server-side cursor.
-    return iter(conn.execute(q.execution_options(stream_results=True, yield_per=BATCH)))
-
-
-def _in_range(q: Select, column: Any, scope: ExportScope, *, iso_date: bool = False) -> Select:
-    # collected_at is ISO 8601 UTC text, so text comparison orders it correctly.
-    if scope.date_from:
-        q = q.where(column >= scope.date_from.isoformat())
-    if scope.date_to:
-        q = q.where(column <= scope.date_to.isoformat() if iso_date
-                    else column < (scope.date_to + timedelta(days=1)).isoformat())
-    return q
-
-
-def _is_newest() -> Any:
-    """No later revision of the same record exists: an anti-join both databases run on the primary key."""
-    newer = records.alias("newer")
-    return ~exists().where(newer.c.record_id == records.c.record_id, newer.c.revision > records.c.revision)
-
-
 def current_records(conn: Connection, *, kind: str | None = None, instrument_id: str | None = None,
                     site_id: str | None = None, scope: ExportScope | None = None,
                     with_arm: bool = False) -> Iterator[dict[str, Any]]:
@@ -64,25 +43,8 @@ def current_records(conn: Connection, *, kind: str | None = None, instrument_id:
 
     Each body gets ``received_at`` (first stored time of this revision) added, and ``arm`` when asked.
     """
-    scope = scope or ExportScope(site_id=site_id)
-    q = (select(records.c.body, records.c.received_at, *([participants.c.arm] if with_arm else []))
-         .where(_is_newest()))
-    if with_arm:
-        q = q.outerjoin(participants, participants.c.participant_id == records.c.participant_id)
-    if kind:
-        q = q.where(records.c.kind == kind)
-    if instrument_id:
-        q = q.where(records.c.instrument_id == instrument_id)
-    if scope.site_id:
-        q = q.where(records.c.site_id == scope.site_id)
-    q = _in_range(q, records.c.collected_at, scope)
-    q = q.order_by(records.c.participant_id, records.c.collected_at, records.c.record_id)
-    for row in _stream(conn, q):
-        body = json.loads(row.body)
-        body["received_at"] = row.received_at
-        if with_arm:
-            body["arm"] = row.arm
-        yield body
+    return export_reads.current_records(conn, scope or ExportScope(site_id=site_id), kind=kind,
+                                        instrument_id=instrument_id, with_arm=with_arm)
 
 
 def record_index(conn: Connection, *, kind: str, scope: ExportScope = ALL) -> Iterator[Any]:
@@ -91,34 +53,12 @@ def record_index(conn: Connection, *, kind: str, scope: ExportScope = ALL) -> It
     Rows have record_id, participant_id, site_id, visit_id, instrument_id, collected_at: enough for
     per-visit summaries without one round trip per participant.
     """
-    q = (select(records.c.record_id, records.c.participant_id, records.c.site_id, records.c.visit_id,
-                records.c.instrument_id, records.c.collected_at)
-         .where(records.c.kind == kind, _is_newest()))
-    if scope.site_id:
-        q = q.where(records.c.site_id == scope.site_id)
-    q = _in_range(q, records.c.collected_at, scope).order_by(records.c.participant_id, records.c.visit_id,
-                                                              records.c.collected_at)
-    return _stream(conn, q)
-
-
-def enrolled_participants(conn: Connection, site_id: str | None = None) -> Iterator[dict[str, Any]]:
-    """Every enrolled participant (of one site), by id. Not date-filtered: who is in the study is context."""
-    q = select(participants).order_by(participants.c.participant_id)
-    if site_id:
-        q = q.where(participants.c.site_id == site_id)
-    for row in _stream(conn, q):
-        yield dict(row._mapping)
+    return export_reads.record_index(conn, scope, kind=kind)
 
 
 def lab_values(conn: Connection, scope: ExportScope = ALL) -> Iterator[dict[str, Any]]:
     """Imported lab results (newest revision), by participant and sample date, filtered on sample date."""
-    q = select(lab_results)
-    if scope.site_id:
-        q = q.where(lab_results.c.site_id == scope.site_id)
-    q = _in_range(q, lab_results.c.sample_date, scope, iso_date=True)
-    q = q.order_by(lab_results.c.participant_id, lab_results.c.sample_date, lab_results.c.test_code)
-    for row in _stream(conn, q):
-        yield dict(row._mapping)
+    return export_reads.lab_values(conn, scope)
 
 
 @dataclass(frozen=True)
@@ -131,23 +71,6 @@ class ParticipantData:
 
 
 def participants_with_data(conn: Connection, scope: ExportScope = ALL) -> Iterator[ParticipantData]:
-    """Each enrolled participant in turn with their data: memory holds one participant at a time.
-
-    Two indexed look-ups per participant (records by participant_id, lab results by participant_id),
-    each statement built once and re-executed with a bound id.
-    """
-    rq = select(records.c.body, records.c.received_at).where(records.c.participant_id == bindparam("pid"),
-                                                            _is_newest())
-    rq = _in_range(rq, records.c.collected_at, scope).order_by(records.c.collected_at, records.c.record_id)
-    lq = _in_range(select(lab_results).where(lab_results.c.participant_id == bindparam("pid")),
-                   lab_results.c.sample_date, scope, iso_date=True).order_by(lab_results.c.sample_date,
-                                                                             lab_results.c.test_code)
-    for p in enrolled_participants(conn, scope.site_id):
-        pid = {"pid": p["participant_id"]}
-        recs = []
-        for row in conn.execute(rq, pid):
-            body = json.loads(row.body)
-            body["received_at"] = row.received_at
-            recs.append(body)
-        labs = [dict(r._mapping) for r in conn.execute(lq, pid)]
-        yield ParticipantData(p, recs, labs)
+    """Each enrolled participant in turn with their data: memory holds one participant at a time."""
+    for participant, records, labs in export_reads.participants_with_data(conn, scope):
+        yield ParticipantData(participant, records, labs)
