@@ -56,7 +56,10 @@ class ChecklistVisit:
 def _checklists(station: Station, participant_id: str) -> list[dict[str, Any]]:
     recs = [r for r in store_records.records_of(station.store, participant_id, kind="instrument_response")
             if r["instrument_id"] == INSTRUMENT]
-    return sorted(recs, key=lambda r: r["collected_at"])
+    # Visits in the study's order first: two checklists saved within the same clock tick (or a late entry of an
+    # earlier visit) must still compare each visit with the one before it in the schedule.
+    order = {v.id: i for i, v in enumerate(station.study.visits)}
+    return sorted(recs, key=lambda r: (order.get(r["visit_id"], len(order)), r["collected_at"]))
 
 
 def _local_date(record: dict[str, Any]) -> date:

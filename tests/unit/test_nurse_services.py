@@ -139,6 +139,16 @@ def test_symptom_review_marks_new_and_worse_symptoms_since_the_previous_checklis
     assert symptom_review.review(station, pid, "week6") == []
 
 
+def test_a_checklist_entered_late_for_an_earlier_visit_is_compared_in_schedule_order(station) -> None:
+    """Week 4 saved before week 2 (a late entry, or both in one clock tick): week 4 still compares with week 2."""
+    pid = enrol_participant(station)
+    record_symptom_checklist(station, pid, "week4", {"rash": "severe"})
+    record_symptom_checklist(station, pid, "week2", {"rash": "mild"})
+    rows = {r.symptom_id: r for r in symptom_review.review(station, pid, "week4")}
+    assert (rows["rash"].change, rows["rash"].previous_severity) == ("worse", "mild")
+    assert [v.visit_id for v in symptom_review.checklist_visits(station, pid)] == ["week4", "week2"]
+
+
 # ---- overview -----------------------------------------------------------------------------------
 
 def test_overview_counts_visits_against_the_study_windows_and_the_outbox(station) -> None:
