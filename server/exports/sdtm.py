@@ -18,8 +18,9 @@ from typing import Any
 from sqlalchemy import Connection
 
 from server.exports.current import ALL, ExportScope, ParticipantData, participants_with_data
+from server.exports.define_xml import write_define_xml
 from server.exports.dosing import dose_lines
-from server.exports.sdtm_files import SubmissionFiles, Supp
+from server.exports.sdtm_files import SubmissionFiles, Supp, metadata_version_oid, source_version
 from server.exports.sdtm_model import DOMAINS, dataset_widths
 from shared.instruments import get_instrument
 from shared.lab import LAB_TESTS
@@ -243,7 +244,8 @@ def _define_csv(out_dir: Path, widths: dict[tuple[str, str], int]) -> int:
 
 
 def export_sdtm(conn: Connection, study: Study, out_dir: Path, *, scope: ExportScope = ALL) -> dict[str, int]:
-    """Write every SDTM dataset as <name>.csv, <name>.xpt and <name>.json, export-report.csv and define.csv.
+    """Write every SDTM dataset as <name>.csv, <name>.xpt and <name>.json, export-report.csv, define.xml and
+    define.csv.
 
     One pass over the participants writes every dataset row by row, from the same values (see
     ``sdtm_files``: no stored value aborts the export; what had to change is in export-report.csv).
@@ -257,5 +259,10 @@ def export_sdtm(conn: Connection, study: Study, out_dir: Path, *, scope: ExportS
                 for row, supp in _rows(study, domain, pd):
                     files.write(domain, row, supp)
     counts = files.counts()
+    write_define_xml(out_dir / "define.xml", study, [
+        (f.name, f.label, f.variables, {v.name: w for v, w in zip(f.variables, f.widths, strict=True)})
+        for f in files.files.values()], created_at=files.created_at, mdv_oid=metadata_version_oid(study),
+        source_version=source_version())
+    counts["define.xml"] = len(files.files)
     counts["define.csv"] = _define_csv(out_dir, widths)
     return counts

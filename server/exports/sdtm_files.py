@@ -39,7 +39,8 @@ def metadata_version_oid(study: Study) -> str:
     return f"MDV.{study.study.id}.SDTMIG-3.4"
 
 
-def _source_version() -> str:
+def source_version() -> str:
+    """trialpro's version (the sourceSystem of Dataset-JSON and define.xml)."""
     try:
         return metadata.version("trialpro")
     except metadata.PackageNotFoundError:
@@ -62,7 +63,7 @@ class DatasetFiles:
         self._json = stack.enter_context(DatasetJsonWriter(
             base.with_suffix(".json"), name=name, label=label, study_oid=study.study.id,
             metadata_version_oid=metadata_version_oid(study), created_at=created_at, originator="trialpro",
-            source_system=("trialpro", _source_version()),
+            source_system=("trialpro", source_version()),
             reference_data=not any(v.name == "USUBJID" for v in self.variables),
             columns=[JsonColumn(v.name, v.label, json_type(v), None if v.numeric else w)
                      for v, w in zip(self.variables, self.widths, strict=True)]))

@@ -131,3 +131,53 @@ def test_every_dataset_json_is_valid_v1_1_and_equals_its_xpt_row_for_row(
                     assert pd.isna(expected[name]), (xpt_path.name, name)
                 else:
                     assert float(value) == expected[name], (xpt_path.name, name)
+
+
+DEFINE_XSD = VENDOR / "schemas" / "define" / "2.1" / "define2-1-0.xsd"
+ODM, DEF = "{http://www.cdisc.org/ns/odm/v1.3}", "{http://www.cdisc.org/ns/def/v2.1}"
+
+
+def test_define_xml_is_valid_define_2_1_and_describes_every_dataset_variable_codelist_and_method(
+        reported: tuple[ThreadServer, str], tmp_path: Path) -> None:
+    from lxml import etree
+
+    server, _pid = reported
+    out = tmp_path / "sdtm"
+    run_export(server.ctx.engine, server.ctx.study, "sdtm", out, actor="staff:test.admin")
+    schema = etree.XMLSchema(etree.parse(str(DEFINE_XSD)))
+    doc = etree.parse(str(out / "define.xml"))
+    assert schema.validate(doc), schema.error_log
+    mdv = doc.getroot().find(f"{ODM}Study/{ODM}MetaDataVersion")
+    assert mdv.get(f"{DEF}DefineVersion") == "2.1.0"
+    items = {e.get("OID"): e for e in mdv.iter(f"{ODM}ItemDef")}
+    codelists = {e.get("OID"): e for e in mdv.iter(f"{ODM}CodeList")}
+    methods = {e.get("OID") for e in mdv.iter(f"{ODM}MethodDef")}
+    groups = {g.get("Name"): g for g in mdv.iter(f"{ODM}ItemGroupDef")}
+    assert set(groups) == {p.stem.upper() for p in out.glob("*.xpt")} >= {"DM", "AE", "QS", "EX", "DS", "LB",
+                                                                           "SUPPAE"}
+    for name, group in groups.items():
+        leaf = group.find(f"{DEF}leaf")
+        assert (out / leaf.get("{http://www.w3.org/1999/xlink}href")).exists()
+        xpt, _meta = pyreadstat.read_xport(str(out / f"{name.lower()}.xpt"))
+        refs = group.findall(f"{ODM}ItemRef")
+        assert [items[r.get("ItemOID")].get("Name") for r in refs] == list(xpt.columns), name   # IG order
+        dataset_json = json.loads((out / f"{name.lower()}.json").read_text(encoding="utf-8"))
+        assert [c["itemOID"] for c in dataset_json["columns"]] == [r.get("ItemOID") for r in refs]
+        assert dataset_json["metaDataVersionOID"] == mdv.get("OID")
+        for ref in refs:
+            item = items[ref.get("ItemOID")]
+            origin = item.find(f"{DEF}Origin")
+            assert origin is not None, item.get("OID")                          # every variable has an origin
+            if origin.get("Type") == "Derived":
+                assert ref.get("MethodOID") in methods, item.get("OID")         # and a method when derived
+            column = xpt[item.get("Name")]
+            if ref.get("Mandatory") == "Yes":
+                assert not column.isna().any() and not (column.astype(str) == "").any(), item.get("OID")
+            cl_ref = item.find(f"{ODM}CodeListRef")
+            if cl_ref is not None:                                              # data values are in the codelist
+                allowed = {c.get("CodedValue") for c in codelists[cl_ref.get("CodeListOID")]}
+                assert set(column) - {""} <= allowed, (item.get("OID"), set(column) - allowed)
+    ny = codelists["CL.NY"]
+    assert ny.find(f"{ODM}Alias").get("Name") == "C66742"                        # CDISC CT C-code named
+    standards = {s.get("Name"): s.get("Version") for s in mdv.iter(f"{DEF}Standard")}
+    assert standards == {"SDTMIG": "3.4", "CDISC/NCI": "2024-03-29"}

@@ -1,0 +1,161 @@
+"""What define.xml says about each SDTM dataset and variable: class, structure, keys, origin, method, codelist.
+
+Controlled terminology is a small vendored subset of CDISC SDTM Controlled Terminology (``CT_VERSION``):
+each codelist with its NCI C-code and the C-codes of its terms where we checked them (a term without a code
+is listed without one, never with a guessed code); values outside a CDISC codelist are marked extended.
+Sponsor-defined codelists (no CDISC counterpart) have no C-code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+CT_VERSION = "2024-03-29"          # CDISC SDTM Controlled Terminology package the codelists below come from
+SDTMIG_VERSION = "3.4"
+
+
+@dataclass(frozen=True)
+class Codelist:
+    """One codelist: its name, NCI C-code (empty: sponsor-defined), terms (value → (decode, term C-code))."""
+
+    oid: str
+    name: str
+    c_code: str
+    terms: dict[str, tuple[str, str]] = field(default_factory=dict)
+    extensible: bool = True
+    extended: frozenset[str] = frozenset()     # our values added to an extensible CDISC codelist
+
+
+def _terms(*rows: tuple[str, str, str]) -> dict[str, tuple[str, str]]:
+    return {value: (decode, code) for value, decode, code in rows}
+
+
+CODELISTS: dict[str, Codelist] = {cl.oid: cl for cl in (
+    Codelist("CL.NY", "No Yes Response", "C66742", _terms(("N", "No", "C49487"), ("Y", "Yes", "C49488")), False),
+    Codelist("CL.SEX", "Sex", "C66731", _terms(("F", "Female", "C16576"), ("M", "Male", "C20197")), False),
+    Codelist("CL.AGEU", "Age Unit", "C66781", _terms(("YEARS", "Years", "C29848"))),
+    Codelist("CL.AESEV", "Severity/Intensity Scale for Adverse Events", "C66769", _terms(
+        ("MILD", "Mild", "C41338"), ("MODERATE", "Moderate", "C41339"), ("SEVERE", "Severe", "C41340")), False),
+    Codelist("CL.OUT", "Outcome of Event", "C66768", _terms(
+        ("RECOVERED/RESOLVED", "Recovered/Resolved", ""), ("RECOVERING/RESOLVING", "Recovering/Resolving", ""),
+        ("NOT RECOVERED/NOT RESOLVED", "Not Recovered/Not Resolved", ""),
+        ("RECOVERED/RESOLVED WITH SEQUELAE", "Recovered/Resolved with Sequelae", ""), ("FATAL", "Fatal", ""),
+        ("UNKNOWN", "Unknown", "")), False),
+    Codelist("CL.ACN", "Action Taken with Study Treatment", "C66767", _terms(
+        ("DOSE NOT CHANGED", "Dose Not Changed", ""), ("DOSE REDUCED", "Dose Reduced", ""),
+        ("DRUG INTERRUPTED", "Drug Interrupted", ""), ("DRUG WITHDRAWN", "Drug Withdrawn", ""),
+        ("NOT APPLICABLE", "Not Applicable", ""), ("MULTIPLE", "Multiple (see SUPPAE AEACNn)", "")),
+        extended=frozenset({"MULTIPLE"})),
+    Codelist("CL.ROUTE", "Route of Administration", "C66729", _terms(
+        ("ORAL", "Oral", "C38288"), ("SUBCUTANEOUS", "Subcutaneous", "C38299"))),
+    Codelist("CL.FREQ", "Frequency", "C71113", _terms(("QD", "Once daily", ""), ("BIW", "Twice per week", ""))),
+    Codelist("CL.UNIT", "Unit", "C71620", _terms(("%", "Percentage", ""), ("mm", "Millimeter", ""),
+                                                   ("cm", "Centimeter", ""), ("mg", "Milligram", ""),
+                                                   ("MIU", "Million International Units", "")),
+             extended=frozenset({"MIU"})),
+    Codelist("CL.DSDECOD", "Disposition terms (from NCOMPLT C66727 and Protocol Milestone C114118)", "", _terms(
+        ("COMPLETED", "Completed", ""), ("WITHDRAWAL BY SUBJECT", "Withdrawal by Subject", ""),
+        ("LOST TO FOLLOW-UP", "Lost to Follow-Up", ""), ("INFORMED CONSENT OBTAINED", "Informed Consent Obtained",
+                                                         ""), ("RANDOMIZED", "Randomized", ""))),
+    Codelist("CL.DSCAT", "Category for Disposition Event", "C74558", _terms(
+        ("DISPOSITION EVENT", "Disposition Event", ""), ("PROTOCOL MILESTONE", "Protocol Milestone", ""))),
+    Codelist("CL.AEREL", "Causality (WHO-UMC, sponsor-defined)", "", _terms(
+        ("RELATED", "WHO-UMC certain", ""), ("PROBABLY RELATED", "WHO-UMC probable/likely", ""),
+        ("POSSIBLY RELATED", "WHO-UMC possible", ""), ("UNLIKELY RELATED", "WHO-UMC unlikely", ""),
+        ("NOT ASSESSABLE", "WHO-UMC conditional or unassessable", ""), ("NOT RELATED", "No drug of the arm", ""))),
+    Codelist("CL.TOXGR", "CTCAE v5.0 grade (sponsor-defined)", "", _terms(
+        ("1", "Mild", ""), ("2", "Moderate", ""), ("3", "Severe or medically significant", ""),
+        ("4", "Life-threatening", ""), ("5", "Death related to AE", ""))),
+)}
+
+VARIABLE_CODELIST = {
+    "SEX": "CL.SEX", "AGEU": "CL.AGEU", "AESEV": "CL.AESEV", "AEOUT": "CL.OUT", "AEACN": "CL.ACN",
+    "EXROUTE": "CL.ROUTE", "EXDOSFRQ": "CL.FREQ", "EXDOSU": "CL.UNIT", "LBORRESU": "CL.UNIT",
+    "LBSTRESU": "CL.UNIT", "QSORRESU": "CL.UNIT", "QSSTRESU": "CL.UNIT", "DSDECOD": "CL.DSDECOD",
+    "DSCAT": "CL.DSCAT", "AEREL": "CL.AEREL", "AETOXGR": "CL.TOXGR",
+    **{f: "CL.NY" for f in ("AESER", "AESDTH", "AESLIFE", "AESHOSP", "AESDISAB", "AESCONG", "AESMIE")},
+}
+
+# dataset → (SDTM class, structure, key variables)
+DATASET_INFO: dict[str, tuple[str, str, tuple[str, ...]]] = {
+    "DM": ("SPECIAL PURPOSE", "One record per subject", ("STUDYID", "USUBJID")),
+    "AE": ("EVENTS", "One record per adverse event per subject", ("STUDYID", "USUBJID", "AEDECOD", "AESTDTC")),
+    "QS": ("FINDINGS", "One record per questionnaire per question per time point per visit per subject",
+           ("STUDYID", "USUBJID", "QSCAT", "QSTESTCD", "VISITNUM")),
+    "EX": ("INTERVENTIONS", "One record per constant dosing interval per subject",
+           ("STUDYID", "USUBJID", "EXTRT", "VISITNUM")),
+    "DS": ("EVENTS", "One record per disposition status or protocol milestone per subject",
+           ("STUDYID", "USUBJID", "DSDECOD", "DSSTDTC")),
+    "LB": ("FINDINGS", "One record per lab test per time point per visit per subject",
+           ("STUDYID", "USUBJID", "LBTESTCD", "VISITNUM")),
+}
+SUPP_INFO = ("RELATIONSHIP", "One record per IDVAR, IDVARVAL, and QNAM value per subject",
+             ("STUDYID", "RDOMAIN", "USUBJID", "IDVAR", "IDVARVAL", "QNAM"))
+
+# variable → (origin type, source, derivation method or "")
+_ASSIGNED = ("Assigned", "Sponsor", "")
+_CRF = ("Collected", "Investigator", "")
+ORIGINS: dict[str, tuple[str, str, str]] = {
+    "STUDYID": _ASSIGNED, "DOMAIN": _ASSIGNED, "RDOMAIN": _ASSIGNED, "SITEID": _ASSIGNED, "COUNTRY": _ASSIGNED,
+    "USUBJID": ("Derived", "Sponsor", "STUDYID, SITEID and SUBJID joined by hyphens."),
+    "SUBJID": ("Derived", "Sponsor", "The number part of the participant id (PKU-007 gives 007)."),
+    "RFSTDTC": ("Derived", "Sponsor", "Date of the first form of the baseline visit, else of the first form."),
+    "RFENDTC": ("Derived", "Sponsor", "Date of the participant's last instrument response."),
+    "BRTHDTC": ("Collected", "Investigator", ""), "SEX": _CRF,
+    "AGE": ("Derived", "Sponsor", "Year of enrolment minus year of birth."), "AGEU": _ASSIGNED,
+    "ARMCD": _ASSIGNED, "ARM": _ASSIGNED, "ACTARMCD": _ASSIGNED, "ACTARM": _ASSIGNED,
+    "AESPID": _ASSIGNED, "QSSPID": _ASSIGNED, "EXSPID": _ASSIGNED, "AETERM": _CRF,
+    "AEDECOD": ("Derived", "Sponsor", "The verbatim term in upper case (not MedDRA-coded)."),
+    "AESEV": ("Derived", "Sponsor", "From the CTCAE grade: 1 MILD, 2 MODERATE, 3 to 5 SEVERE."),
+    "AETOXGR": _CRF, "AESER": _CRF, "AESDTH": _CRF, "AESLIFE": _CRF, "AESHOSP": _CRF, "AESDISAB": _CRF,
+    "AESCONG": _CRF, "AESMIE": _CRF, "AEOUT": _CRF, "AESTDTC": _CRF, "AEENDTC": _CRF,
+    "AEDTC": ("Derived", "Sponsor", "Date part of the time the report was entered (collected_at, UTC)."),
+    "AEREL": ("Derived", "Investigator", "The strongest WHO-UMC causality over the drugs of the participant's arm "
+                                         "(certain RELATED, probable PROBABLY RELATED, possible POSSIBLY RELATED, "
+                                         "unlikely UNLIKELY RELATED, conditional/unassessable NOT ASSESSABLE)."),
+    "AEACN": ("Derived", "Investigator", "The action taken over the drugs of the arm: the one action, or MULTIPLE."),
+    "QSTESTCD": _ASSIGNED, "QSTEST": _ASSIGNED, "QSCAT": _ASSIGNED,
+    "QSORRES": ("Collected", "Subject", ""), "QSORRESU": _ASSIGNED, "QSSTRESU": _ASSIGNED,
+    "QSSTRESC": ("Derived", "Sponsor", "QSORRES as text; total scores computed by the instrument's scoring."),
+    "QSSTRESN": ("Derived", "Sponsor", "QSSTRESC as a number."),
+    "VISITNUM": _ASSIGNED, "VISIT": _ASSIGNED,
+    "QSDTC": ("Collected", "Subject", ""),
+    "EXTRT": ("Protocol", "", ""), "EXDOSE": ("Protocol", "", ""), "EXDOSU": ("Protocol", "", ""),
+    "EXDOSFRQ": ("Protocol", "", ""), "EXROUTE": ("Protocol", "", ""), "EXADJ": ("Collected", "Subject", ""),
+    "EXSTDY": ("Derived", "Sponsor", "Study day of the previous scheduled visit (day 1 = baseline, no day 0)."),
+    "EXENDY": ("Derived", "Sponsor", "Study day of this visit (day 1 = baseline, no day 0)."),
+    "EXENDTC": ("Derived", "Sponsor", "Date of the dosing diary entry."),
+    "DSTERM": _ASSIGNED, "DSDECOD": _ASSIGNED, "DSCAT": _ASSIGNED, "DSSTDTC": _CRF,
+    "LBTESTCD": _ASSIGNED, "LBTEST": _ASSIGNED, "LBCAT": _ASSIGNED, "LBORRES": ("Collected", "Vendor", ""),
+    "LBORRESU": ("Collected", "Vendor", ""), "LBSTRESU": ("Collected", "Vendor", ""),
+    "LBSTRESC": ("Derived", "Sponsor", "LBORRES as text (no unit conversion: % is the standard unit)."),
+    "LBSTRESN": ("Derived", "Sponsor", "LBSTRESC as a number."), "LBDTC": ("Collected", "Vendor", ""),
+    "IDVAR": _ASSIGNED, "IDVARVAL": _ASSIGNED, "QNAM": _ASSIGNED, "QLABEL": _ASSIGNED,
+    "QVAL": _CRF, "QORIG": _ASSIGNED, "QEVAL": _ASSIGNED,
+}
+SEQ_METHOD = "Sequence of the record within the participant and dataset, in the order of collection."
+
+
+def origin(variable: str) -> tuple[str, str, str]:
+    """(origin type, source, method) of ``variable``; --SEQ derived, anything unlisted collected."""
+    if variable.endswith("SEQ"):
+        return "Derived", "Sponsor", SEQ_METHOD
+    return ORIGINS.get(variable, _CRF)
+
+
+def data_type(variable: str, numeric: bool) -> str:
+    """Define-XML DataType: integer/float for numbers, date/datetime/partialDate for ISO 8601, else text."""
+    if numeric:
+        return "integer" if variable.endswith(("SEQ", "DY")) or variable == "AGE" else "float"
+    if variable == "BRTHDTC":
+        return "partialDate"
+    if variable == "QSDTC":
+        return "datetime"
+    return "date" if variable.endswith("DTC") else "text"
+
+
+# SDTMIG 3.4 "Req" variables of the datasets we write (Mandatory="Yes" in define.xml: never null).
+REQUIRED_VARIABLES = frozenset({
+    "STUDYID", "DOMAIN", "USUBJID", "SUBJID", "SITEID", "SEX", "COUNTRY", "AESEQ", "AETERM", "AEDECOD", "QSSEQ",
+    "QSTESTCD", "QSTEST", "QSCAT", "EXSEQ", "EXTRT", "DSSEQ", "DSTERM", "DSDECOD", "LBSEQ", "LBTESTCD",
+    "LBTEST", "RDOMAIN", "QNAM", "QLABEL", "QVAL", "QORIG"})
