@@ -138,3 +138,11 @@ def command_line_message(exc: BaseException) -> str | None:
         return (f"cannot use{where}: {exc.strerror or exc} (check the path, that the disk is there, "
                 "and its permissions)")
     return None
+
+
+class TooManyEnrolmentAttempts(TrialproError):
+    """Too many failed kiosk enrolments from one client address, or with one code, in a short time."""
+
+    code = "device.enrolment_rate_limited"
+    status = 429
+    title = "Too many enrolment attempts"

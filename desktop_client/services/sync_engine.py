@@ -20,6 +20,7 @@ from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait
 from desktop_client.services.station import Station
 from desktop_client.store import outbox
 from desktop_client.store import station as settings
+from shared import enrolment_code
 from shared.errors import TrialproError
 from shared.randomisation import verified_entries
 from shared.records import record_hash, utc_now
@@ -137,6 +138,7 @@ class SyncEngine:
             return self._enrol(code, label)
 
     def _enrol(self, code: str, label: str) -> str:
+        code = enrolment_code.parse(code)  # a typing slip is refused here, before any network round trip
         resp = self._post("/api/v1/devices/enrol", {"code": code, "label": label}, None)
         if resp.status_code != 201:
             raise SyncFailed(f"Enrolment refused: {_problem_text(resp)}")

@@ -23,10 +23,10 @@ def enrol() -> ResponseReturnValue:
     if not isinstance(body, dict):
         raise InvalidInput("Send {\"code\": \"…\", \"label\": \"…\"}.")
     ctx = current_app.extensions["trialpro"]
-    with writing(ctx.engine) as conn:
-        device, token = device_service.enrol_device(conn, code=body.get("code"), label=body.get("label"))
-        grants = grants_for(conn, ctx.study, site_id=device.site_id, device_id=device.device_id)
-        key = public_key_b64(conn)
+    device, token, (grants, key) = device_service.enrol(
+        ctx.engine, code=body.get("code"), label=body.get("label"), remote_addr=request.remote_addr or "unknown",
+        then=lambda conn, device: (grants_for(conn, ctx.study, site_id=device.site_id, device_id=device.device_id),
+                                   public_key_b64(conn)))
     return jsonify(device_id=device.device_id, site_id=device.site_id, token=token, server_public_key=key,
                    allocation=grants, study_id=ctx.study.study.id,
                    study_version=ctx.study.study.version), 201

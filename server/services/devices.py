@@ -3,19 +3,28 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Engine
 
 from server.services.audit import AuditEntry, append
 from server.services.errors import DeviceRevoked, EnrolmentCodeInvalid, InvalidInput, NotAuthenticated, NotFound
 from server.storage import devices as stored
+from server.storage import enrolment_attempts as attempts
+from server.storage.engine import writing
+from shared import enrolment_code
 from shared.crypto import new_token, token_digest
+from shared.errors import RecordInvalid, TooManyEnrolmentAttempts
 from shared.records import utc_now
 
+T = TypeVar("T")
 CODE_VALIDITY = timedelta(hours=72)
+ATTEMPT_WINDOW = timedelta(minutes=15)
+MAX_FAILURES_PER_ADDRESS = 10
+MAX_FAILURES_PER_CODE = 5
 
 
 @dataclass(frozen=True)
@@ -29,7 +38,7 @@ def create_enrolment_code(conn: Connection, *, site_id: str, actor: str, valid_s
     """A new one-time code for ``site_id`` (shown once; only its digest is kept)."""
     if site_id not in valid_site_ids:
         raise InvalidInput(f"Site {site_id!r} is not a site of this study; sites: {', '.join(sorted(valid_site_ids))}.")
-    code = new_token()[:24]
+    code = enrolment_code.new_code()
     now = datetime.now(UTC)
     stored.add_enrolment_code(conn, code_digest=token_digest(code), site_id=site_id, created_by=actor,
                               created_at=utc_now(),
@@ -43,6 +52,7 @@ def enrol_device(conn: Connection, *, code: Any, label: Any) -> tuple[Device, st
     """Exchange a one-time code for a device credential. Returns (device, token); the token is shown once."""
     if not isinstance(code, str) or not code or len(code) > 200:
         raise EnrolmentCodeInvalid("Give the enrolment code printed by `trialpro-server device code`.")
+    code = enrolment_code.parse(code)  # typed in any case, with I/L/O for 1/0: the same code
     if not isinstance(label, str) or not label.strip() or len(label) > 200:
         raise InvalidInput("'label' must name the kiosk (1-200 characters), e.g. 'PKU clinic room 3'.")
     digest = token_digest(code)
@@ -96,3 +106,39 @@ def revoke(conn: Connection, device_id: str, *, actor: str, reason: str | None =
 def list_devices(conn: Connection) -> list[dict[str, Any]]:
     """Every kiosk (no credential digests), in order of enrolment."""
     return stored.all_devices(conn)
+
+
+def enrol(engine: Engine, *, code: Any, label: Any, remote_addr: str,
+          then: Callable[[Connection, Device], T]) -> tuple[Device, str, T]:
+    """``enrol_device`` behind a rate limit; ``then(conn, device)`` adds to the answer in the same transaction.
+
+    Every attempt is remembered (a refused one in its own transaction, so the refusal cannot roll it back).
+    Raises TooManyEnrolmentAttempts (429) after MAX_FAILURES_PER_ADDRESS failures from ``remote_addr`` or
+    MAX_FAILURES_PER_CODE failures with this code within ATTEMPT_WINDOW; otherwise what ``enrol_device`` raises.
+    """
+    remote_addr = (remote_addr or "unknown")[:64]
+    try:
+        digest: str | None = token_digest(enrolment_code.parse(code))
+    except RecordInvalid:
+        digest = None
+    now = datetime.now(UTC)
+    since = (now - ATTEMPT_WINDOW).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    at = now.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    minutes = int(ATTEMPT_WINDOW.total_seconds() // 60)
+    with writing(engine) as conn:
+        if attempts.failures_from(conn, remote_addr, since) >= MAX_FAILURES_PER_ADDRESS or (
+                digest is not None and attempts.failures_of_code(conn, digest, since) >= MAX_FAILURES_PER_CODE):
+            raise TooManyEnrolmentAttempts(
+                f"Too many failed enrolments from this kiosk or with this code in the last {minutes} minutes. "
+                f"Wait {minutes} minutes, check the code with the data manager, then try again.",
+                details={"window_minutes": minutes})
+    try:
+        with writing(engine) as conn:
+            device, token = enrol_device(conn, code=code, label=label)
+            extra = then(conn, device)
+            attempts.add_attempt(conn, remote_addr=remote_addr, code_digest=digest, at=at, succeeded=True)
+    except (EnrolmentCodeInvalid, RecordInvalid, InvalidInput):
+        with writing(engine) as conn:
+            attempts.add_attempt(conn, remote_addr=remote_addr, code_digest=digest, at=at, succeeded=False)
+        raise
+    return device, token, extra

@@ -41,6 +41,15 @@ enrolment_codes = Table(
     Column("device_id", String(64)),
 )
 
+enrolment_attempts = Table(
+    "enrolment_attempts", metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("remote_addr", String(64), nullable=False, index=True),
+    Column("code_digest", String(64), index=True),
+    Column("at", String(32), nullable=False),
+    Column("succeeded", Boolean, nullable=False),
+)
+
 participants = Table(
     "participants", metadata,
     Column("participant_id", String(32), primary_key=True),

@@ -100,7 +100,8 @@ def test_enrolment_refuses_bad_codes_and_bad_bodies_with_problems(server: Thread
         for body, status, says in [
             ("just a string", 400, "code"),
             ({"code": 12345, "label": "room 1"}, 403, "enrolment code"),
-            ({"code": "not-a-real-code", "label": "room 1"}, 403, "ask an admin"),
+            ({"code": "not-a-real-code", "label": "room 1"}, 422, "XXXX-XXXX-XXXX-XXXX"),
+            ({"code": "0000-0000-0000-0000", "label": "room 1"}, 403, "ask an admin"),
             ({"code": code, "label": ""}, 400, "label"),
             ({"code": code, "label": ["room"]}, 400, "label"),
         ]:

@@ -79,7 +79,8 @@ def test_simulate_without_a_server_keeps_everything_and_exits_non_zero(tmp_path:
     port = free_port()
     env = {"TRIALPRO_PASSPHRASE": "simulated station passphrase"}
     result = run("desktop_client.cli", "simulate", "--data-dir", str(tmp_path / "k"), "--server",
-                 f"http://127.0.0.1:{port}", "--participants", "1", "--visits", "1", "--enrol-code", "x", env=env)
+                 f"http://127.0.0.1:{port}", "--participants", "1", "--visits", "1",
+                 "--enrol-code", "0000-0000-0000-0000", env=env)
     assert result.returncode != 0
     assert "Could not reach the server" in result.stderr
 

@@ -130,7 +130,14 @@ def test_a_new_station_is_enrolled_from_the_sync_screen_with_its_one_time_code(q
     click(qtbot, page.enrol_button)
     _wait_idle(qtbot, page)
     assert page.enrol_message.text().startswith("Enrolment did not work:")
-    page.code.setText(enrolment_code(sqlite_server))
+    assert "XXXX-XXXX-XXXX-XXXX" in page.enrol_message.text()           # refused on the station, with the rule
+    page.code.setText("0000-0000-0000-0000")                             # well-formed, but not issued
+    click(qtbot, page.enrol_button)
+    _wait_idle(qtbot, page)
+    assert "unknown, already used or expired" in page.enrol_message.text()
+    code = enrolment_code(sqlite_server)
+    typed = " ".join(code.replace("-", "").lower().replace("1", "l").replace("0", "o"))  # as a person may type it
+    page.code.setText(typed)
     with qtbot.waitSignal(page.station_enrolled, timeout=20000):
         click(qtbot, page.enrol_button)
     _wait_idle(qtbot, page)

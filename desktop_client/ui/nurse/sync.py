@@ -20,6 +20,7 @@ from desktop_client.store import outbox
 from desktop_client.store import station as settings
 from desktop_client.ui.nurse.widgets import MessageLabel, NurseContext, in_language, note, page_layout, study_text
 from desktop_client.ui.theme import set_role
+from shared import enrolment_code
 from shared.errors import TrialproError
 from shared.instruments import get_instrument
 
@@ -105,6 +106,7 @@ class SyncPage(QWidget):
         self.server_url.setPlaceholderText("https://trialpro.example.org")
         form.addRow(self.tr("Server address"), self.server_url)
         self.code = QLineEdit()
+        self.code.setPlaceholderText(enrolment_code.SHAPE)
         form.addRow(self.tr("Enrolment code"), self.code)
         self.label = QLineEdit(self.tr("Nurse station"))
         form.addRow(self.tr("Name of this station"), self.label)
@@ -181,6 +183,12 @@ class SyncPage(QWidget):
         if not url or not code:
             self.enrol_message.problem(self.tr("Enter the server address and the enrolment code."))
             return
+        try:
+            code = enrolment_code.parse(code)
+        except TrialproError as exc:
+            self.enrol_message.problem(self.tr("Enrolment did not work:") + " " + exc.message)
+            return
+        self.code.setText(code)
         engine = SyncEngine(self.ctx.station, url, settings_=self.ctx.sync_settings)
 
         def job(_progress: Callable[[Any], None]) -> str:
