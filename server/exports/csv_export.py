@@ -43,7 +43,8 @@ LAB_COLUMNS = ["record_id", "participant_id", "site_id", "visit_id", "test_code"
                "value", "unit", "source_file", "source_row", "imported_at", "imported_by"]
 
 
-def _cells(row: Iterable[Any]) -> list[Any]:
+def cell_values(row: Iterable[Any]) -> list[Any]:
+    """The cells of one row as both the CSV and the XLSX export write them (None empty, booleans true/false)."""
     return ["" if v is None else ("true" if v is True else "false" if v is False else v) for v in row]
 
 
@@ -69,7 +70,7 @@ class CsvFolder:
                                            encoding="utf-8-sig" if self.bom else "utf-8"))
         writer = csv.writer(fh)
         writer.writerow(header)
-        return lambda row: writer.writerow(_cells(row))
+        return lambda row: writer.writerow(cell_values(row))
 
 
 def write_csv(path: Path, header: list[str], rows: Iterable[Iterable[Any]], *, bom: bool = False) -> int:

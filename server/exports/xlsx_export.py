@@ -1,7 +1,7 @@
 """XLSX export: the tables of the CSV export, one sheet each, in one workbook a Chinese-locale Excel opens as is.
 
 Written with XlsxWriter in constant-memory mode (each row goes to disk as it is written, so memory stays flat
-as the study grows). Cells get exactly the values of the CSV export (the same ``_cells`` conversion, so any
+as the study grows). Cells get exactly the values of the CSV export (the same ``cell_values`` conversion, so any
 neutralisation of formula-like text applies to both); text is always written as a string cell, never parsed
 as a formula, a number or a URL.
 """
@@ -15,7 +15,7 @@ from typing import Any
 import xlsxwriter
 from sqlalchemy import Connection
 
-from server.exports.csv_export import RowWriter, _cells, write_tables
+from server.exports.csv_export import RowWriter, cell_values, write_tables
 from server.exports.current import ExportScope
 from shared.study.model import Study
 
@@ -38,7 +38,7 @@ class Workbook:
 
         def write(row: Iterable[Any]) -> None:
             r = next_row[0]
-            for c, value in enumerate(_cells(row)):
+            for c, value in enumerate(cell_values(row)):
                 if isinstance(value, int | float):
                     sheet.write_number(r, c, value)
                 elif value != "":  # empty stays a blank cell, as in the CSV
