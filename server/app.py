@@ -66,4 +66,10 @@ def create_app(config: ServerConfig, context: ServerContext | None = None) -> Fl
     from server import web  # admin pages + admin JSON API (session cookie, CSRF, security headers)
 
     web.register(app, config)
+    if config.trusted_proxies:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        # only as many X-Forwarded-For hops as there are proxies we run: a client cannot forge its address
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=config.trusted_proxies,  # type: ignore[method-assign]
+                                x_proto=config.trusted_proxies)
     return app

@@ -8,7 +8,7 @@ Command-line contract (relied on by tools outside the repo; extend, never break)
   trialpro-server device code --data-dir DIR [--site S]      (last line: the code)
   trialpro-server device revoke DEVICE_ID --data-dir DIR
   trialpro-server device list --data-dir DIR
-  trialpro-server user add|disable|reset|list [USERNAME] --data-dir DIR [--role R]... [--site S]...
+  trialpro-server user add|disable|reset|roles|list [USERNAME] --data-dir DIR [--role R]... [--site S]...
   trialpro-server audit verify --data-dir DIR      (exit 0: chain holds; 1: names the first bad entry)
   trialpro-server audit checkpoint --data-dir DIR
 With DATABASE_URL=postgresql://… every command uses PostgreSQL instead of the SQLite file in DIR.

@@ -6,8 +6,19 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from shared.errors import ConfigInvalid
 from shared.study.loader import DEFAULT_STUDY_FILE
 from shared.sync.protocol import MAX_BODY_BYTES
+
+
+def env_count(name: str, default: int) -> int:
+    """A whole number >= 0 from the environment variable ``name`` (``default`` when unset)."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or len(raw) > 3:
+        raise ConfigInvalid(f"{name}: {raw!r} is not allowed; write a whole number from 0 to 999.")
+    return int(raw)
 
 
 @dataclass(frozen=True)
@@ -23,3 +34,8 @@ class ServerConfig:
     # Session cookies carry the Secure flag (HTTPS only) unless this is False: only the local demo on
     # 127.0.0.1 turns it off, and testing configs ignore it (tests speak plain HTTP on 127.0.0.1).
     secure_cookies: bool = True
+    # How many reverse proxies in front of the server append to X-Forwarded-For (0: clients connect directly,
+    # the header is ignored). The client address of sign-in limits is taken that many hops from the right.
+    trusted_proxies: int = field(default_factory=lambda: env_count("TRIALPRO_TRUSTED_PROXIES", 0))
+    session_idle_minutes: int = field(default_factory=lambda: env_count("TRIALPRO_SESSION_IDLE_MINUTES", 30))
+    session_hours: int = field(default_factory=lambda: env_count("TRIALPRO_SESSION_HOURS", 8))

@@ -146,3 +146,18 @@ class TooManyEnrolmentAttempts(TrialproError):
     code = "device.enrolment_rate_limited"
     status = 429
     title = "Too many enrolment attempts"
+
+
+class ConfigInvalid(TrialproError):
+    """A configuration value (setting or environment variable) cannot be used."""
+
+    code = "config.invalid"
+    title = "Configuration invalid"
+
+
+class WeakPassword(TrialproError):
+    """A new staff password is too short or too easy to guess; the message says why and what to do."""
+
+    code = "auth.weak_password"
+    status = 400
+    title = "Password not accepted"

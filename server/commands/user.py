@@ -1,4 +1,4 @@
-"""`trialpro-server user add|disable|reset|list`: staff accounts (Argon2id passwords, roles, sites)."""
+"""`trialpro-server user add|disable|reset|roles|list`: staff accounts (Argon2id passwords, roles, sites)."""
 
 from __future__ import annotations
 
@@ -40,6 +40,11 @@ def cmd_user(args: argparse.Namespace) -> int:
             print(f"User {args.username} unlocked and enabled with a new password.")
             if not args.password_stdin:
                 print(f"Password (shown once): {password}")
+        elif args.user_command == "roles":
+            every_site = [s.id for s in ctx.study.sites]
+            accounts.change_roles(conn, args.username, roles=args.role, sites=args.site or every_site, actor=actor,
+                                  valid_site_ids=set(every_site), reason=args.reason)
+            print(f"User {args.username} now has roles {', '.join(args.role)}; open sessions ended.")
         else:
             for u in accounts.list_users(conn):
                 state = "disabled" if u["disabled"] else (f"locked until {u['locked_until']}"
@@ -49,7 +54,7 @@ def cmd_user(args: argparse.Namespace) -> int:
 
 
 def register(sub: Any) -> None:
-    p = sub.add_parser("user", help="staff accounts: add, disable, reset password, list")
+    p = sub.add_parser("user", help="staff accounts: add, disable, reset password, roles, list")
     usub = p.add_subparsers(dest="user_command", required=True)
     a = usub.add_parser("add", help="create an account (prints a random password unless --password-stdin)")
     a.add_argument("username")
@@ -69,6 +74,14 @@ def register(sub: Any) -> None:
     add_data_dir(r)
     r.add_argument("--reason")
     r.add_argument("--password-stdin", action="store_true", help="read the password from the first stdin line")
+    ro = usub.add_parser("roles", help="set an account's roles and sites (ends its open sessions)")
+    ro.add_argument("username")
+    add_data_dir(ro)
+    ro.add_argument("--role", action="append", required=True,
+                    choices=["admin", "data_manager", "investigator", "nurse", "monitor"],
+                    help="repeat for several roles")
+    ro.add_argument("--site", action="append", help="site id; repeat for several (default: every site)")
+    ro.add_argument("--reason")
     ls = usub.add_parser("list", help="list accounts")
     add_data_dir(ls)
     p.set_defaults(func=cmd_user)

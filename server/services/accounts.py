@@ -1,21 +1,25 @@
-"""Changes to staff accounts after creation: disable, reset password (which also unlocks), list.
+"""Changes to staff accounts after creation: disable, reset password (which also unlocks), roles, list.
 
 Creating an account is ``server.services.users.add_user``. Every change here is
-audited beside it; a reset or disable moves ``password_changed_at`` so every
-session opened before it ends at its next request.
+audited beside it and ends every open session of the account in the same
+transaction (``staff_sessions``), so a copied cookie stops working at once.
 """
 
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import Connection, select, update
 
 from server.services.audit import AuditEntry, append
 from server.services.errors import InvalidInput, NotFound
-from server.services.users import MIN_PASSWORD, hasher
+from server.services.sessions import end_all_sessions
+from server.services.users import ROLES, hasher
+from server.storage import users as user_rows
 from server.storage.tables import users
+from shared.passwords import check_password
 from shared.records import utc_now
 
 
@@ -38,6 +42,7 @@ def disable_user(conn: Connection, username: str, *, actor: str, reason: str | N
         return
     conn.execute(update(users).where(users.c.username == username)
                  .values(disabled=True, password_changed_at=utc_now()))
+    end_all_sessions(conn, username)
     append(conn, AuditEntry(actor=actor, action="user.disable", entity_type="user", entity_id=username,
                             old={"disabled": False}, new={"disabled": True}, reason=reason))
 
@@ -47,15 +52,36 @@ def reset_password(conn: Connection, username: str, *, actor: str, password: str
     """Set a new password (random when none is given), unlock and re-enable. Returns the password."""
     row = _existing(conn, username)
     password = password or new_password()
-    if len(password) < MIN_PASSWORD:
-        raise InvalidInput(f"A password has at least {MIN_PASSWORD} characters; this one has {len(password)}.")
+    check_password(password, known_words=(username, row.display_name))
     conn.execute(update(users).where(users.c.username == username).values(
         password_hash=hasher.hash(password), password_changed_at=utc_now(), failed_logins=0, locked_until=None,
         disabled=False))
+    end_all_sessions(conn, username)
     append(conn, AuditEntry(actor=actor, action="user.reset", entity_type="user", entity_id=username,
                             old={"disabled": bool(row.disabled), "locked_until": row.locked_until},
                             new={"disabled": False, "locked_until": None, "password": "changed"}, reason=reason))
     return password
+
+
+def change_roles(conn: Connection, username: str, *, roles: Iterable[str], sites: Iterable[str], actor: str,
+                 valid_site_ids: set[str], reason: str | None = None) -> None:
+    """Give an account new roles and sites; its open sessions end (it signs in again with the new rights).
+
+    Raises InvalidInput naming a role or site that is not allowed, NotFound for an unknown account.
+    """
+    row = _existing(conn, username)
+    roles, sites = list(dict.fromkeys(roles)), list(dict.fromkeys(sites))
+    bad_roles = [r for r in roles if r not in ROLES]
+    if not roles or bad_roles:
+        raise InvalidInput(f"role: {', '.join(bad_roles) or 'none'} is not allowed; roles are {', '.join(ROLES)}.")
+    if not sites or not set(sites) <= valid_site_ids:
+        raise InvalidInput(f"site: {', '.join(sorted(set(sites) - valid_site_ids)) or 'none'} is not allowed; "
+                           f"sites are {', '.join(sorted(valid_site_ids))}.")
+    user_rows.set_roles(conn, username, roles=",".join(roles), sites=",".join(sites), changed_at=utc_now())
+    end_all_sessions(conn, username)
+    append(conn, AuditEntry(actor=actor, action="user.roles", entity_type="user", entity_id=username,
+                            old={"roles": row.roles.split(","), "sites": row.sites.split(",")},
+                            new={"roles": roles, "sites": sites}, reason=reason))
 
 
 def list_users(conn: Connection) -> list[dict[str, Any]]:

@@ -10,16 +10,17 @@ from sqlalchemy import Connection, insert, select
 from server.services.audit import AuditEntry, append
 from server.services.errors import InvalidInput
 from server.storage.tables import users
+from shared.passwords import check_password
 from shared.records import utc_now
 
 ROLES = ("admin", "data_manager", "investigator", "nurse", "monitor")
-MIN_PASSWORD = 12
 hasher = PasswordHasher()  # argon2-cffi defaults: Argon2id
 
 
 def add_user(conn: Connection, *, username: str, password: str, roles: Iterable[str], sites: Iterable[str],
              actor: str, display_name: str | None = None, valid_site_ids: set[str] | None = None) -> None:
-    """Create an account. Raises InvalidInput naming what is wrong (``valid_site_ids``: the study's sites)."""
+    """Create an account. Raises InvalidInput naming what is wrong (``valid_site_ids``: the sites the actor may
+    give) or WeakPassword (shared/passwords.py) saying why the password is refused."""
     roles, sites = list(roles), list(sites)
     if not sites or (valid_site_ids is not None and not set(sites) <= valid_site_ids):
         raise InvalidInput(f"Sites must be among {', '.join(sorted(valid_site_ids or []))}; "
@@ -29,8 +30,7 @@ def add_user(conn: Connection, *, username: str, password: str, roles: Iterable[
     bad = [r for r in roles if r not in ROLES]
     if not roles or bad:
         raise InvalidInput(f"Roles must be among {', '.join(ROLES)}; got {', '.join(roles) or 'none'}.")
-    if len(password) < MIN_PASSWORD:
-        raise InvalidInput(f"A password has at least {MIN_PASSWORD} characters.")
+    check_password(password, known_words=(username, display_name or ""))
     if conn.execute(select(users.c.username).where(users.c.username == username)).first():
         raise InvalidInput(f"User {username!r} already exists; use `trialpro-server user reset` to change it.")
     now = utc_now()

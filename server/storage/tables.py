@@ -214,3 +214,13 @@ lab_results = Table(
     Column("imported_by", String(100), nullable=False),
     UniqueConstraint("participant_id", "visit_id", "test_code", name="uq_lab_once_per_visit"),
 )
+
+staff_sessions = Table(
+    "staff_sessions", metadata,
+    Column("session_digest", String(64), primary_key=True),     # SHA-256 of the cookie's token, never the token
+    Column("username", String(64), nullable=False, index=True),
+    Column("created_at", String(32), nullable=False),
+    Column("last_seen_at", String(32), nullable=False),
+    Column("expires_at", String(32), nullable=False),           # absolute end, whatever the activity
+    Column("remote_addr", String(64), nullable=False),
+)

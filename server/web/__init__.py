@@ -43,7 +43,7 @@ def register(app: Flask, config: ServerConfig) -> None:
     _import_pages()
     app.config.update(SESSION_COOKIE_SECURE=config.secure_cookies and not config.testing, SESSION_COOKIE_HTTPONLY=True,
                       SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_NAME="trialpro_session",
-                      PERMANENT_SESSION_LIFETIME=timedelta(hours=session.SESSION_HOURS))
+                      PERMANENT_SESSION_LIFETIME=timedelta(hours=config.session_hours))
     app.jinja_env.globals.update(t=i18n.t, language=i18n.language, csrf_token=session.csrf_token,
                                  current_staff=session.current_staff)
     app.jinja_env.filters["seriousness"] = i18n.seriousness

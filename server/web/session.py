@@ -1,28 +1,29 @@
-"""Who is signed in, what they may do, and the CSRF token: the glue between Flask and services/auth.py.
+"""Who is signed in, what they may do, and the CSRF token: the glue between Flask and services/sessions.py.
 
-The session lives in Flask's signed cookie (no server-side state): the user
-name, the account's ``password_changed_at`` (a reset or disable ends the
-session) and the sign-in time (sessions last ``SESSION_HOURS``). The staff
-member is re-read from the database on every request.
+Flask's signed cookie carries only the session token (``sid``), the CSRF token and
+the language. Whether the token still works is decided on every request by its
+``staff_sessions`` row (services/sessions.py: idle timeout, absolute lifetime,
+ended by sign-out, disable, reset, role change); the staff member is re-read from
+the database every time.
 """
 
 from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from functools import wraps
 from typing import Any, TypeVar
 
 from flask import current_app, g, render_template, request, session
 from flask.typing import ResponseReturnValue
 
+from server.services import sessions
 from server.services.auth import Staff, load_staff
 from server.services.errors import NotAuthenticated
 from server.storage.engine import reading
 from shared.errors import TrialproError
 
-SESSION_HOURS = 8
 F = TypeVar("F", bound=Callable[..., ResponseReturnValue])
 
 
@@ -35,27 +36,50 @@ class CsrfRefused(TrialproError):
 
 
 def start_session(staff: Staff) -> None:
+    """Open a new server-side session (a new id: whatever the browser held before is forgotten)."""
+    ctx = current_app.extensions["trialpro"]
+    lang = session.get("lang")
+    with ctx.engine.begin() as conn:
+        token = sessions.open_session(conn, staff.username, request.remote_addr or "unknown",
+                                      lifetime=timedelta(hours=ctx.config.session_hours),
+                                      replaces=session.get("sid"))
     session.clear()
-    session.update(user=staff.username, epoch=staff.session_epoch,
-                   since=datetime.now(UTC).isoformat(), csrf=secrets.token_urlsafe(32))
+    session.update(sid=token, csrf=secrets.token_urlsafe(32))
+    if lang:
+        session["lang"] = lang
     session.permanent = True
 
 
+def end_browser_session() -> None:
+    """Forget this browser's session (the server-side rows are ended by auth.sign_out)."""
+    lang = session.get("lang")
+    token = session.get("sid")
+    if token:
+        with current_app.extensions["trialpro"].engine.begin() as conn:
+            sessions.end_session(conn, token)
+    session.clear()
+    if lang:
+        session["lang"] = lang
+
+
 def current_staff() -> Staff | None:
-    """The signed-in staff member, or None (no session, expired, account changed or disabled)."""
+    """The signed-in staff member, or None (no session, ended, idle, expired, account disabled)."""
     if "staff" in g:
         return g.staff
     staff = None
-    username, epoch, since = session.get("user"), session.get("epoch"), session.get("since")
-    if username and epoch and since:
-        if datetime.now(UTC) - datetime.fromisoformat(since) < timedelta(hours=SESSION_HOURS):
+    token = session.get("sid")
+    if isinstance(token, str) and token:
+        ctx = current_app.extensions["trialpro"]
+        username = sessions.session_user(ctx.engine, token,
+                                         idle=timedelta(minutes=ctx.config.session_idle_minutes))
+        if username is not None:
             try:
-                with reading(current_app.extensions["trialpro"].engine) as conn:
-                    staff = load_staff(conn, username, epoch)
+                with reading(ctx.engine) as conn:
+                    staff = load_staff(conn, username)
             except NotAuthenticated:
                 staff = None
         if staff is None:
-            session.clear()
+            session.pop("sid", None)
     g.staff = staff
     return staff
 

@@ -11,7 +11,7 @@ from server.services import auth
 from server.storage.engine import writing
 from server.web.blueprint import bp
 from server.web.i18n import LANGUAGES
-from server.web.session import current_staff, start_session
+from server.web.session import current_staff, end_browser_session, start_session
 
 
 def _safe_next(target: str | None) -> str:
@@ -38,26 +38,21 @@ def signin() -> ResponseReturnValue:
     try:
         staff = auth.sign_in(ctx.engine, request.form.get("username", ""), request.form.get("password", ""),
                              request.remote_addr or "unknown")
-    except (auth.SignInRefused, auth.AccountLocked, auth.TooManyAttempts) as exc:
+    except (auth.SignInRefused, auth.TooManyAttempts) as exc:
         return render_template("signin.html", next=nxt, error=exc.message,
-                               username=request.form.get("username", "")), exc.status
-    lang = session.get("lang")
+                               username=request.form.get("username", "")[:64]), exc.status
     start_session(staff)
-    if lang:
-        session["lang"] = lang
     return redirect(nxt)
 
 
 @bp.post("/signout")
 def signout() -> ResponseReturnValue:
+    """End every session of the signed-in account (a cookie copied before stops working too)."""
     staff = current_staff()
     if staff is not None:
         with writing(current_app.extensions["trialpro"].engine) as conn:
             auth.sign_out(conn, staff)
-    lang = session.get("lang")
-    session.clear()
-    if lang:
-        session["lang"] = lang
+    end_browser_session()
     return redirect(url_for("web.signin"))
 
 

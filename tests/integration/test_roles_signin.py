@@ -42,7 +42,7 @@ def test_five_wrong_passwords_lock_the_account_even_for_the_right_one(server: Th
         for _ in range(auth.MAX_FAILURES):
             assert _try(c, "nurse.lock", "not the password").status_code == 401
         r = _try(c, "nurse.lock", PASSWORD)
-        assert r.status_code == 423 and "locked" in r.text
+        assert r.status_code == 401 and "locked" in r.text
     actions = _actions(server, "nurse.lock")
     assert actions.count("user.sign_in_failed") == auth.MAX_FAILURES + 1 and "user.lock" in actions
     assert "user.sign_in" not in actions
@@ -79,7 +79,7 @@ def test_disabling_an_account_ends_its_open_session(server: ThreadServer) -> Non
         with server.ctx.engine.begin() as conn:
             disable_user(conn, "nurse.gone", actor="test", reason="left the study team")
         assert c.get("/dashboard").status_code == 401
-        assert _try(c, "nurse.gone", PASSWORD).status_code == 423
+        assert _try(c, "nurse.gone", PASSWORD).status_code == 401
         with server.ctx.engine.begin() as conn:
             new = reset_password(conn, "nurse.gone", actor="test")
         assert _try(c, "nurse.gone", PASSWORD).status_code == 401
@@ -100,6 +100,10 @@ def test_cli_user_add_disable_reset(tmp_path: Path) -> None:
     assert bad.returncode == 2 and "Sites must be among PKU; got XYZ" in bad.stderr
     short = cli("add", "dm.three", "--role", "monitor", "--password-stdin", stdin="short\n")
     assert short.returncode == 2 and "at least 12 characters" in short.stderr
+    common = cli("add", "dm.three", "--role", "admin", "--password-stdin", stdin="aaaaaaaaaaaa\n")
+    assert common.returncode == 2 and "easily guessed" in common.stderr and "Repeats" in common.stderr
+    common = cli("add", "dm.three", "--role", "admin", "--password-stdin", stdin="password1234\n")
+    assert common.returncode == 2 and "very common password" in common.stderr
     assert cli("disable", "dm.one", "--reason", "left").returncode == 0
     assert "disabled" in cli("list").stdout
     reset = cli("reset", "dm.one", "--password-stdin", stdin="a-brand-new-password\n")

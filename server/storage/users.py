@@ -1,0 +1,51 @@
+"""Queries on staff accounts (``users``) and their sign-in attempts (``login_attempts``).
+
+Counters are changed with one UPDATE each (``failed_logins = failed_logins + 1``), so two
+workers recording failures at once never lose one.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, func, insert, select, update
+
+from server.storage.tables import login_attempts, users
+
+
+def find(conn: Connection, username: str) -> Any:
+    """The account row (hash included), or None."""
+    return conn.execute(select(users).where(users.c.username == username)).first()
+
+
+def failures_since(conn: Connection, *, since: str, remote_addr: str) -> int:
+    """Failed sign-ins from one client address since ``since``, whatever the account name."""
+    return conn.execute(select(func.count()).select_from(login_attempts).where(
+        login_attempts.c.remote_addr == remote_addr, login_attempts.c.succeeded.is_(False),
+        login_attempts.c.at >= since)).scalar_one()
+
+
+def add_attempt(conn: Connection, *, username: str, remote_addr: str, at: str, succeeded: bool) -> None:
+    conn.execute(insert(login_attempts).values(username=username, remote_addr=remote_addr, at=at,
+                                               succeeded=succeeded))
+
+
+def count_failure(conn: Connection, username: str) -> int:
+    """Add one to the account's consecutive failures; returns the new count (0 for an unknown name)."""
+    conn.execute(update(users).where(users.c.username == username)
+                 .values(failed_logins=func.coalesce(users.c.failed_logins, 0) + 1))
+    return int(conn.execute(select(users.c.failed_logins).where(users.c.username == username)).scalar() or 0)
+
+
+def lock(conn: Connection, username: str, until: str) -> None:
+    conn.execute(update(users).where(users.c.username == username).values(locked_until=until))
+
+
+def clear_failures(conn: Connection, username: str) -> None:
+    conn.execute(update(users).where(users.c.username == username).values(failed_logins=0, locked_until=None))
+
+
+def set_roles(conn: Connection, username: str, *, roles: str, sites: str, changed_at: str) -> None:
+    """New roles and sites (comma-separated), stamped as an account change."""
+    conn.execute(update(users).where(users.c.username == username)
+                 .values(roles=roles, sites=sites, password_changed_at=changed_at))
