@@ -30,7 +30,7 @@ from server.services.audit import AuditEntry, append
 from server.services.errors import NotAuthenticated
 from server.services.users import ROLES, hasher
 from server.storage import users as user_rows
-from server.storage.engine import reading
+from server.storage.engine import reading, writing
 from shared.errors import TrialproError
 
 MAX_FAILURES = 5                       # consecutive wrong passwords before the account is locked
@@ -148,7 +148,7 @@ def sign_in(engine: Engine, username: str, password: str, remote_addr: str) -> S
         outcome = ("unknown_user" if row is None else "disabled" if row.disabled
                    else "locked" if row.locked_until and row.locked_until > _iso(now)
                    else "ok" if matches else "wrong_password")
-    with engine.begin() as conn:
+    with writing(engine) as conn:
         _record(conn, username, remote_addr, now, outcome)
     if outcome == "rate_limited":
         raise TooManyAttempts(f"Too many failed sign-ins from your address in the last {WINDOW.seconds // 60} "

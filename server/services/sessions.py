@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Connection, Engine
 
 from server.storage import sessions as rows
-from server.storage.engine import reading
+from server.storage.engine import reading, writing
 from shared.crypto import new_token, token_digest
 
 IDLE = timedelta(minutes=30)
@@ -53,11 +53,11 @@ def session_user(engine: Engine, token: str, *, idle: timedelta = IDLE) -> str |
         return None
     last_seen = datetime.fromisoformat(row.last_seen_at.replace("Z", "+00:00"))
     if row.expires_at <= _iso(now) or now - last_seen >= idle:
-        with engine.begin() as conn:
+        with writing(engine) as conn:
             rows.delete_one(conn, digest)
         return None
     if now - last_seen >= TOUCH_EVERY:
-        with engine.begin() as conn:
+        with writing(engine) as conn:
             rows.touch(conn, digest, _iso(now))
     return str(row.username)
 

@@ -21,7 +21,7 @@ from flask.typing import ResponseReturnValue
 from server.services import sessions
 from server.services.auth import Staff, load_staff
 from server.services.errors import NotAuthenticated
-from server.storage.engine import reading
+from server.storage.engine import reading, writing
 from shared.errors import TrialproError
 
 F = TypeVar("F", bound=Callable[..., ResponseReturnValue])
@@ -39,7 +39,7 @@ def start_session(staff: Staff) -> None:
     """Open a new server-side session (a new id: whatever the browser held before is forgotten)."""
     ctx = current_app.extensions["trialpro"]
     lang = session.get("lang")
-    with ctx.engine.begin() as conn:
+    with writing(ctx.engine) as conn:
         token = sessions.open_session(conn, staff.username, request.remote_addr or "unknown",
                                       lifetime=timedelta(hours=ctx.config.session_hours),
                                       replaces=session.get("sid"))
@@ -55,7 +55,7 @@ def end_browser_session() -> None:
     lang = session.get("lang")
     token = session.get("sid")
     if token:
-        with current_app.extensions["trialpro"].engine.begin() as conn:
+        with writing(current_app.extensions["trialpro"].engine) as conn:
             sessions.end_session(conn, token)
     session.clear()
     if lang:
