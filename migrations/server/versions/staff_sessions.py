@@ -1,13 +1,13 @@
 """Server-side staff sessions: revocable at sign-out, disable, reset and role change.
 
 Revision ID: staff_sessions
-Revises: 0002
+Revises: enrolment_attempts
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "staff_sessions"
-down_revision = "0002"
+down_revision = "enrolment_attempts"
 branch_labels = None
 depends_on = None
 
