@@ -29,7 +29,6 @@ SQL_TEXT = re.compile(r"^\s*(SELECT\s|INSERT\s+INTO\s|UPDATE\s+\w+\s+SET\s|DELET
 PENDING = {
     "server/services/sync.py",
     "server/services/corrections.py",
-    "server/services/auth.py",
     "server/services/users.py",
     "server/services/accounts.py",
     "server/services/audit.py",
