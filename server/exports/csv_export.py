@@ -11,12 +11,16 @@ import csv
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack
 from dataclasses import fields
+from datetime import datetime
 from itertools import groupby
 from pathlib import Path
 from typing import Any, Protocol
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection
 
+from server.exports.csv_dictionary import HEADER as DICTIONARY_HEADER
+from server.exports.csv_dictionary import dictionary_rows
 from server.exports.current import (
     ExportScope,
     current_records,
@@ -25,15 +29,15 @@ from server.exports.current import (
     record_index,
 )
 from server.exports.dosing import DoseLine, dose_lines
-from shared.adverse_events import ACTIONS, AE_FIELDS, CAUSALITY, CTCAE_GRADES, OUTCOMES, SERIOUSNESS_CRITERIA
+from shared.adverse_events import AE_FIELDS
 from shared.instruments import get_instrument
 from shared.instruments.model import Instrument
 from shared.lab import LAB_TESTS
 from shared.study.model import Study
 
 ENVELOPE_COLUMNS = ["record_id", "revision", "participant_id", "site_id", "visit_id", "collected_at",
-                    "collected_at_local", "received_at", "entered_by", "device_id", "correction_reason",
-                    "language"]
+                    "collected_at_local", "collected_at_device", "received_at", "entered_by", "device_id",
+                    "correction_reason", "language"]
 PARTICIPANT_COLUMNS = ["record_id", "participant_id", "site_id", "arm", "status", "enrolled_at", "year_of_birth",
                        "sex", "allocation_number"]
 VISIT_COLUMNS = ["record_id", "participant_id", "site_id", "visit_id", "visit_number", "visit_label", "visit_date",
@@ -87,6 +91,42 @@ def _write_table(sink: TableSink, name: str, header: list[str], rows: Iterable[I
     return n
 
 
+def instrument_columns(instrument: Instrument) -> list[str]:
+    """Header of an instrument's file: envelope, version, items, then scores (``score_<name>`` when a score is
+    named like an item, so every header is unique)."""
+    items = [it.id for it in instrument.items]
+    return (ENVELOPE_COLUMNS + ["instrument_version"] + items
+            + [f"score_{s}" if s in items else s for s in instrument.score_names])
+
+
+# AE form fields named like an envelope column (visit_id) get the prefix ae_, so every header is unique.
+AE_COLUMNS = ENVELOPE_COLUMNS + [f"ae_{f}" if f in ENVELOPE_COLUMNS else f for f in AE_FIELDS]
+
+
+class _Headers:
+    """A TableSink that remembers every header it was given (the data dictionary describes them all)."""
+
+    def __init__(self, sink: TableSink) -> None:
+        self.sink = sink
+        self.headers: dict[str, list[str]] = {}
+
+    def table(self, name: str, header: list[str]) -> RowWriter:
+        assert len(set(header)) == len(header), f"{name}: duplicate columns in {header}"
+        self.headers[name] = header
+        return self.sink.table(name, header)
+
+
+def site_local(utc: str | None, zone: ZoneInfo | None) -> str | None:
+    """An ISO 8601 UTC time at the site: its local time with the UTC offset of the site's time zone then."""
+    if not utc or zone is None:
+        return None
+    try:
+        at = datetime.fromisoformat(utc)
+    except ValueError:
+        return None
+    return at.astimezone(zone).isoformat(timespec="milliseconds")
+
+
 def _envelope(rec: dict[str, Any]) -> list[Any]:
     return [rec.get(c) for c in ENVELOPE_COLUMNS]
 
@@ -105,13 +145,16 @@ def _ae_row(rec: dict[str, Any]) -> list[Any]:
 def _record_files(conn: Connection, study: Study, sink: TableSink, scope: ExportScope) -> dict[str, int]:
     """One streamed pass over the newest revisions writes every instrument file, adverse_events and dosing."""
     by_instrument = {inst.id: inst for inst in study.instrument_definitions()}
-    headers = {f"{inst.id}.csv": ENVELOPE_COLUMNS + ["instrument_version"] + [it.id for it in inst.items]
-               + list(inst.score_names) for inst in study.instrument_definitions()}
-    headers["adverse_events.csv"] = ENVELOPE_COLUMNS + list(AE_FIELDS)
+    headers = {f"{inst.id}.csv": instrument_columns(inst) for inst in study.instrument_definitions()}
+    headers["adverse_events.csv"] = AE_COLUMNS
     headers["dosing.csv"] = DOSING_COLUMNS
     counts = dict.fromkeys(headers, 0)
     writers = {name: sink.table(name, header) for name, header in headers.items()}
+    zones = {site.id: ZoneInfo(site.timezone) for site in study.sites}
     for rec in current_records(conn, scope=scope, with_arm=True):
+        # the server states local time in the site's zone (study file); the kiosk's own claim is kept beside it
+        rec["collected_at_device"] = rec.get("collected_at_local")
+        rec["collected_at_local"] = site_local(rec.get("collected_at"), zones.get(rec.get("site_id")))
         if rec["kind"] == "adverse_event":
             rows = [("adverse_events.csv", _ae_row(rec))]
         elif rec["kind"] == "instrument_response" and rec.get("instrument_id") in by_instrument:
@@ -156,54 +199,10 @@ def _lab_rows(conn: Connection, scope: ExportScope) -> Iterator[list[Any]]:
                r["source_row"], r["imported_at"], r["imported_by"]]
 
 
-def _dictionary(study: Study) -> Iterator[list[Any]]:
-    env = {"record_id": "record UUID (made on the kiosk)", "revision": "revision of the record (1 = original)",
-           "collected_at": "time of measurement, UTC, ISO 8601",
-           "collected_at_local": "time of measurement at the clinic, ISO 8601 with offset",
-           "received_at": "time the server stored this revision, UTC, ISO 8601",
-           "entered_by": "who entered it (participant or staff:<user>)",
-           "correction_reason": "reason for change (revisions > 1)",
-           "language": "language the participant read the questions in (en, zh; empty: entered by staff)"}
-    for inst in study.instrument_definitions():
-        for c in ENVELOPE_COLUMNS:
-            yield [f"{inst.id}.csv", c, env.get(c, c.replace("_", " ")), "text", "", inst.version, ""]
-        for it in inst.items:
-            yield [f"{inst.id}.csv", it.id, it.label.en, it.response.value, it.allowed_text(), inst.version,
-                   inst.notes]
-        for s in inst.score_names:
-            yield [f"{inst.id}.csv", s, f"score of {inst.id}", "number", "computed by trialpro", inst.version,
-                   inst.notes]
-    ae_allowed = {"term": ("text", "1-200 characters"), "onset_date": ("date", "YYYY-MM-DD"),
-                  "end_date": ("date", "YYYY-MM-DD, on or after onset, or empty"),
-                  "grade": ("integer", "CTCAE v5.0 grade " + ", ".join(str(g) for g in CTCAE_GRADES)),
-                  "serious": ("boolean", "true exactly when a seriousness criterion is ticked"),
-                  "serious_criteria": ("codes", "comma-separated: " + ", ".join(SERIOUSNESS_CRITERIA)),
-                  "causality_il2": ("code", "WHO-UMC: " + ", ".join(CAUSALITY)),
-                  "causality_rapamycin": ("code", "WHO-UMC: " + ", ".join(CAUSALITY)),
-                  "action_il2": ("code", ", ".join(ACTIONS)), "action_rapamycin": ("code", ", ".join(ACTIONS)),
-                  "outcome": ("code", ", ".join(OUTCOMES)), "source_symptom": ("code", "symptom id or empty"),
-                  "visit_id": ("code", "visit id or empty")}
-    for f in AE_FIELDS:
-        kind, allowed = ae_allowed.get(f, ("text", ""))
-        yield ["adverse_events.csv", f, f.replace("_", " "), kind, allowed, "", ""]
-    arms = ", ".join(a.code for a in study.arms)
-    yield ["participants.csv", "arm", "randomised arm", "code", arms, "", ""]
-    yield ["participants.csv", "sex", "sex", "code", "F, M", "", ""]
-    yield ["participants.csv", "year_of_birth", "year of birth", "integer", "", "", "no full birth date is kept"]
-    yield ["visits.csv", "visit_id", "visit", "code", ", ".join(v.id for v in study.visits), "", ""]
-    yield ["visits.csv", "visit_date", "date of the first form of the visit", "date", "YYYY-MM-DD", "", ""]
-    yield ["dosing.csv", "drug", "study drug", "code", "il2, rapamycin", "", ""]
-    yield ["dosing.csv", "doses_reported", "injections (IL-2) or days taken (rapamycin) reported", "integer", "",
-           "dosing_diary", ""]
-    yield ["dosing.csv", "doses_expected", "doses per protocol since the previous visit", "number", "", "", ""]
-    for t in LAB_TESTS.values():
-        yield ["lab_results.csv", "value", f"{t.code}: {t.name}", "number",
-               f"{t.minimum:g} to {t.maximum:g} {t.units[0]}", "", "imported from the lab's CSV"]
-
-
 def write_tables(conn: Connection, study: Study, sink: TableSink, scope: ExportScope) -> dict[str, int]:
     """Every table of the CSV export into ``sink`` (files or sheets); returns data rows written per table."""
     counts: dict[str, int] = {}
+    sink = _Headers(sink)
 
     def out(name: str, header: list[str], rows: Iterable[Iterable[Any]]) -> None:
         counts[name] = _write_table(sink, name, header, rows)
@@ -214,8 +213,9 @@ def write_tables(conn: Connection, study: Study, sink: TableSink, scope: ExportS
     out("visits.csv", VISIT_COLUMNS, visit_rows(study, conn, scope))
     counts.update(_record_files(conn, study, sink, scope))
     out("lab_results.csv", LAB_COLUMNS, _lab_rows(conn, scope))
-    out("data_dictionary.csv", ["file", "variable", "label", "type", "allowed_values", "instrument_version",
-                                "notes"], _dictionary(study))
+    headers = {**sink.headers, "data_dictionary.csv": DICTIONARY_HEADER}
+    out("data_dictionary.csv", DICTIONARY_HEADER,
+        dictionary_rows(study, headers, {inst.id: inst for inst in study.instrument_definitions()}))
     return counts
 
 

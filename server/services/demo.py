@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection
 
@@ -33,9 +34,10 @@ def is_seeded(conn: Connection) -> bool:
     return setting(conn, SEEDED) is not None
 
 
-def _at(day: date, hour: int) -> tuple[str, str]:
+def _at(day: date, hour: int, zone: ZoneInfo) -> tuple[str, str]:
+    """UTC and site-local time (the site's time zone from the study file, not the server's) of a demo record."""
     utc = datetime.combine(day, time(hour, 0), tzinfo=UTC)
-    local = utc.astimezone(datetime.now().astimezone().tzinfo)
+    local = utc.astimezone(zone)
     return (utc.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
             local.isoformat(timespec="milliseconds"))
 
@@ -46,6 +48,7 @@ def seed_demo(conn: Connection, study: Study, *, admin_password: str, seed: int 
         return {"seeded": False}
     rng = random.Random(seed)
     site = study.sites[0].id
+    zone = ZoneInfo(study.sites[0].timezone)
     add_user(conn, username=DEMO_ADMIN, password=admin_password, roles=["admin"],
              sites=[s.id for s in study.sites], actor="system", display_name="Demo administrator")
     code = device_service.create_enrolment_code(conn, site_id=site, actor="system",
@@ -60,7 +63,7 @@ def seed_demo(conn: Connection, study: Study, *, admin_password: str, seed: int 
     def make(kind: str, pid: str, data: dict[str, Any], day: date, hour: int, actor: str, **kw: Any) -> None:
         rec = new_record(kind=kind, study_id=study.study.id, study_version=study.study.version, site_id=site,
                          participant_id=pid, data=data, entered_by=actor, device_id=device.device_id, **kw)
-        rec["collected_at"], rec["collected_at_local"] = _at(day, hour)
+        rec["collected_at"], rec["collected_at_local"] = _at(day, hour, zone)
         recs.append(rec)
 
     for n in range(DEMO_PARTICIPANTS):

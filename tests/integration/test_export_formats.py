@@ -120,6 +120,32 @@ def test_csv_has_every_domain_iso_dates_the_newest_revision_and_an_audit_entry(
     assert "export.csv" in _audit_actions(seeded)
 
 
+def test_csv_headers_are_unique_every_column_is_in_the_dictionary_and_local_times_are_the_sites(
+        seeded: Seeded, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from zoneinfo import ZoneInfo
+
+    out = seeded.export("csv", tmp_path / "csv", monkeypatch=monkeypatch)
+    dictionary = {(r["file"], r["variable"]): r for r in _csv(out / "data_dictionary.csv")}
+    for path in sorted(out.glob("*.csv")):
+        with open(path, encoding="utf-8", newline="") as fh:
+            header = next(csv.reader(fh))
+        assert len(header) == len(set(header)), (path.name, sorted(c for c in header if header.count(c) > 1))
+        for column in header:
+            entry = dictionary.get((path.name, column))
+            assert entry and entry["label"] and entry["type"], (path.name, column)
+    ae_header = next(csv.reader(open(out / "adverse_events.csv", encoding="utf-8")))
+    assert "visit_id" in ae_header and "ae_visit_id" in ae_header
+    diary = next(csv.reader(open(out / "dosing_diary.csv", encoding="utf-8")))
+    assert {"score_" + c for c in diary if "score_" + c in diary}      # a score named like its item is kept apart
+    zone = {s.id: ZoneInfo(s.timezone) for s in seeded.ctx.study.sites}
+    vas = _csv(out / "patient_global_vas.csv")
+    for r in vas:
+        utc = datetime.fromisoformat(r["collected_at"])
+        local = datetime.fromisoformat(r["collected_at_local"])
+        assert local == utc and local.utcoffset() == utc.astimezone(zone[r["site_id"]]).utcoffset(), r
+        assert r["collected_at_device"]                                  # the kiosk's own statement is kept
+
+
 def test_csv_from_to_keeps_only_records_collected_in_the_range(seeded: Seeded, tmp_path: Path,
                                                                monkeypatch: pytest.MonkeyPatch) -> None:
     whole = _csv(seeded.export("csv", tmp_path / "all", monkeypatch=monkeypatch) / "esspri.csv")

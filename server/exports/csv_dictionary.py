@@ -1,0 +1,131 @@
+"""data_dictionary.csv: one entry for every column of every file the CSV export writes.
+
+Built from the headers actually written, so a new column cannot be left out: instrument items and scores
+come from the instrument files, adverse-event fields from the AE rules, drugs from the study file, and every
+other column from ``COLUMNS`` below (an unknown column gets an empty label, which the tests refuse).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from shared.adverse_events import ACTIONS, CAUSALITY, CTCAE_GRADES, OUTCOMES, SERIOUSNESS_CRITERIA
+from shared.instruments.model import Instrument
+from shared.lab import LAB_TESTS
+from shared.study.model import Study
+
+HEADER = ["file", "variable", "label", "type", "allowed_values", "instrument_version", "notes"]
+ISO_UTC = "ISO 8601, UTC (Z)"
+ISO_LOCAL = "ISO 8601 with the site's UTC offset (site time zone from the study file)"
+
+# column → (label, type, allowed values / format)
+COLUMNS: dict[str, tuple[str, str, str]] = {
+    "record_id": ("record UUID (made on the kiosk; the lab result id in lab_results.csv)", "text", "UUID"),
+    "revision": ("revision of the record (1 = original, higher = correction)", "integer", "1, 2, ..."),
+    "participant_id": ("pseudonymous participant id", "code", "<site>-<number>, e.g. PKU-001"),
+    "site_id": ("study site", "code", ""),
+    "visit_id": ("visit", "code", ""),
+    "collected_at": ("time of measurement", "datetime", ISO_UTC),
+    "collected_at_local": ("time of measurement at the clinic (collected_at in the site's time zone)", "datetime",
+                           ISO_LOCAL),
+    "collected_at_device": ("time of measurement as the kiosk's clock and zone stated it", "datetime",
+                            "ISO 8601 with the kiosk's UTC offset"),
+    "received_at": ("time the server stored this revision", "datetime", ISO_UTC),
+    "entered_by": ("who entered it", "text", "participant or staff:<user>"),
+    "device_id": ("kiosk that recorded it", "text", "device UUID"),
+    "correction_reason": ("reason for change (revisions > 1)", "text", ""),
+    "language": ("language the participant read the questions in", "code", "en, zh; empty: entered by staff"),
+    "instrument_version": ("version of the instrument's frozen texts and scoring", "text", ""),
+    "arm": ("randomised arm", "code", ""),
+    "status": ("participant status", "code", "enrolled, completed, withdrawn, lost"),
+    "enrolled_at": ("time of enrolment (randomisation)", "datetime", ISO_UTC),
+    "year_of_birth": ("year of birth (no full birth date is kept)", "integer", "YYYY"),
+    "sex": ("sex", "code", "F, M"),
+    "allocation_number": ("number on the site's randomisation list", "integer", ""),
+    "visit_number": ("visit number from the study file", "number", ""),
+    "visit_label": ("visit name from the study file", "text", ""),
+    "visit_date": ("date of the first form of the visit", "date", "YYYY-MM-DD"),
+    "forms_expected": ("instruments due at the visit", "codes", "semicolon-separated instrument ids"),
+    "forms_done": ("instruments recorded at the visit", "codes", "semicolon-separated instrument ids"),
+    "forms_missing": ("instruments due but not recorded", "codes", "semicolon-separated instrument ids"),
+    "drug": ("study drug", "code", ""),
+    "treatment": ("treatment name from the study file", "text", ""),
+    "dose": ("dose per administration", "number", ""),
+    "unit": ("unit", "code", ""),
+    "route": ("route of administration", "code", "from the study file"),
+    "frequency": ("dosing frequency", "text", "from the study file"),
+    "doses_reported": ("doses reported in the diary (injections, or days taken for daily drugs)", "integer", ""),
+    "doses_expected": ("doses per protocol since the previous visit (doses per week x weeks)", "number", ""),
+    "period_start_day": ("first day of the period since the previous visit (0 = baseline)", "integer", ""),
+    "period_end_day": ("day of this visit (0 = baseline)", "integer", ""),
+    "any_missed": ("any dose missed in the period", "boolean", "true, false"),
+    "missed_reason": ("reason for missed doses", "code", ""),
+    "test_code": ("lab test code", "code", ", ".join(LAB_TESTS)),
+    "test_name": ("lab test name", "text", ""),
+    "sample_date": ("date of the sample", "date", "YYYY-MM-DD"),
+    "value": ("lab result", "number", ""),
+    "source_file": ("lab file the result was imported from", "text", ""),
+    "source_row": ("row of that file", "integer", ""),
+    "imported_at": ("time of the import", "datetime", ISO_UTC),
+    "imported_by": ("who imported it", "text", "staff:<user>"),
+    "file": ("file the variable is in", "text", ""),
+    "variable": ("column name", "text", ""),
+    "label": ("what the column holds", "text", ""),
+    "type": ("type of the column's values", "code", "text, integer, number, boolean, date, datetime, code, codes"),
+    "allowed_values": ("allowed values or format", "text", ""),
+    "notes": ("notes", "text", ""),
+}
+
+
+def _ae_info(study: Study, field: str) -> tuple[str, str, str]:
+    treatments = {t.drug: t.name for arm in study.arms for t in arm.treatments}
+    for prefix, what, allowed in (("causality_", "WHO-UMC causality to", "WHO-UMC: " + ", ".join(CAUSALITY)),
+                                  ("action_", "action taken with", ", ".join(ACTIONS))):
+        if field.startswith(prefix):
+            drug = field.removeprefix(prefix)
+            return f"{what} {treatments.get(drug, drug)}", "code", allowed
+    return {
+        "term": ("reported term (verbatim, as entered)", "text", "1-200 characters"),
+        "onset_date": ("onset date", "date", "YYYY-MM-DD"),
+        "end_date": ("end date", "date", "YYYY-MM-DD, on or after onset, or empty"),
+        "grade": ("CTCAE v5.0 grade", "integer", "CTCAE v5.0 grade " + ", ".join(str(g) for g in CTCAE_GRADES)),
+        "serious": ("serious (ICH E2A)", "boolean", "true exactly when a seriousness criterion is ticked"),
+        "serious_criteria": ("seriousness criteria", "codes", "comma-separated: " + ", ".join(SERIOUSNESS_CRITERIA)),
+        "outcome": ("outcome", "code", ", ".join(OUTCOMES)),
+        "source_symptom": ("symptom of the checklist the report started from", "code", "symptom id or empty"),
+        "visit_id": ("visit the event was reported at, as entered on the AE form", "code", "visit id or empty"),
+    }.get(field, ("", "text", ""))
+
+
+def dictionary_rows(study: Study, headers: dict[str, list[str]],
+                    instruments: dict[str, Instrument]) -> Iterator[list[Any]]:
+    """One entry per column of every file in ``headers`` (file name → its header), in file and column order."""
+    arms = ", ".join(a.code for a in study.arms)
+    drugs = ", ".join(dict.fromkeys(t.drug for a in study.arms for t in a.treatments))
+    specific = {("participants.csv", "arm"): ("randomised arm", "code", arms),
+                ("visits.csv", "visit_id"): ("visit", "code", ", ".join(v.id for v in study.visits)),
+                ("dosing.csv", "drug"): ("study drug", "code", drugs),
+                ("participants.csv", "site_id"): ("study site", "code", ", ".join(s.id for s in study.sites))}
+    for t in LAB_TESTS.values():
+        specific[("lab_results.csv", "value")] = (f"{t.code}: {t.name}", "number",
+                                                  f"{t.minimum:g} to {t.maximum:g} {t.units[0]}")
+    for file, header in headers.items():
+        inst = instruments.get(file.removesuffix(".csv"))
+        items = {it.id: it for it in inst.items} if inst else {}
+        scores = set(inst.score_names) if inst else set()
+        for col in header:
+            version, notes = (inst.version, inst.notes) if inst else ("", "")
+            if col in items:
+                it = items[col]
+                yield [file, col, it.label.en, it.response.value, it.allowed_text(), version, notes]
+                continue
+            if inst and (col in scores or col.removeprefix("score_") in scores):
+                yield [file, col, f"score {col.removeprefix('score_')} of {inst.id}", "number",
+                       "computed by trialpro from the instrument's scoring", version, notes]
+                continue
+            if (file == "adverse_events.csv" and col not in COLUMNS) or col.startswith("ae_"):
+                label, kind, allowed = _ae_info(study, col.removeprefix("ae_"))
+            else:
+                label, kind, allowed = specific.get((file, col)) or COLUMNS.get(col, ("", "text", ""))
+            yield [file, col, label, kind, allowed, version if col == "instrument_version" else "", ""]
