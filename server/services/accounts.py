@@ -30,6 +30,15 @@ def _existing(conn: Connection, username: str) -> Any:
     return row
 
 
+def may_manage(admin_sites: Iterable[str], account_sites: str) -> bool:
+    """Least privilege: an admin manages an account only when every one of its sites is one of theirs.
+
+    (Sharing one site is not enough: resetting a two-site admin's password would hand over the other site.)
+    """
+    theirs = {s for s in account_sites.split(",") if s}
+    return bool(theirs) and theirs <= set(admin_sites)
+
+
 def new_password() -> str:
     """A random password for a new or reset account (shown once)."""
     return secrets.token_urlsafe(12)

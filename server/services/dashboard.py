@@ -188,10 +188,10 @@ def sae_alerts(conn: Connection, sites: Iterable[str], today: date) -> list[dict
 
 
 def search_audit(conn: Connection, query: str = "", *, before_seq: int | None = None, limit: int = 50,
-                 sites: Iterable[str] | None = None) -> list[dict[str, Any]]:
+                 sites: Iterable[str] | None = None, actor: str | None = None) -> list[dict[str, Any]]:
     """Newest audit entries first, optionally only those whose actor, action, entity or values contain ``query``.
 
-    With ``sites`` (a viewer who does not see every site), entries about records, devices
-    and sites of other sites are left out.
+    With ``sites`` (a viewer who does not see every site) only entries that belong to those sites, and the
+    viewer's own (``actor``), are returned: see ``server.storage.dashboard.search_audit``.
     """
-    return stored.search_audit(conn, query, before_seq=before_seq, limit=limit, sites=sites)
+    return stored.search_audit(conn, query, before_seq=before_seq, limit=limit, sites=sites, actor=actor)

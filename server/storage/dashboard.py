@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, and_, func, or_, select
 
-from server.storage.tables import audit_log, devices, participants, records
+from server.storage.tables import allocation_lists, audit_log, devices, lab_results, participants, records, users
 
 
 def arm_counts(conn: Connection, sites: Iterable[str]) -> dict[str, int]:
@@ -71,23 +71,37 @@ def revisions_of_kind(conn: Connection, kind: str, sites: Iterable[str]) -> list
                              .where(records.c.kind == kind, records.c.site_id.in_(list(sites)))))
 
 
+def _accounts_within(conn: Connection, sites: set[str]) -> list[str]:
+    """User names all of whose sites are among ``sites`` (the ``sites`` column is comma-separated)."""
+    return [name for name, theirs in conn.execute(select(users.c.username, users.c.sites))
+            if set(filter(None, theirs.split(","))) <= sites]
+
+
 def search_audit(conn: Connection, query: str = "", *, before_seq: int | None = None, limit: int = 50,
-                 sites: Iterable[str] | None = None) -> list[dict[str, Any]]:
+                 sites: Iterable[str] | None = None, actor: str | None = None) -> list[dict[str, Any]]:
     """Newest audit entries first, optionally only those whose actor, action, entity or values contain ``query``.
 
-    With ``sites`` (a viewer who does not see every site), entries about records, devices
-    and sites of other sites are left out.
+    With ``sites`` (a viewer who does not see every site) only entries shown to belong to those sites are
+    returned, whatever their kind (default deny): records, devices (and their grants), sites, allocation
+    lists and lab results of those sites, accounts all of whose sites are among them, and the viewer's own
+    actions (``actor``). Entries of any other kind (study-wide exports, lab files, sign-ins under unknown
+    names, kinds added later) are for study-wide viewers only.
     """
     q = select(audit_log)
     if sites is not None:
-        sites = list(sites)
-        own_records = select(records.c.record_id).where(records.c.site_id.in_(sites))
-        own_devices = select(devices.c.device_id).where(devices.c.site_id.in_(sites))
+        sites = set(sites)
+        kind, entity = audit_log.c.entity_type, audit_log.c.entity_id
         q = q.where(or_(
-            audit_log.c.entity_type.not_in(("record", "device", "site")),
-            and_(audit_log.c.entity_type == "record", func.substr(audit_log.c.entity_id, 1, 36).in_(own_records)),
-            and_(audit_log.c.entity_type == "device", audit_log.c.entity_id.in_(own_devices)),
-            and_(audit_log.c.entity_type == "site", audit_log.c.entity_id.in_(sites))))
+            and_(kind == "record", func.substr(entity, 1, 36).in_(
+                select(records.c.record_id).where(records.c.site_id.in_(sites)))),
+            and_(kind == "device", entity.in_(select(devices.c.device_id).where(devices.c.site_id.in_(sites)))),
+            and_(kind == "site", entity.in_(sites)),
+            and_(kind == "allocation_list", entity.in_(
+                select(allocation_lists.c.list_id).where(allocation_lists.c.site_id.in_(sites)))),
+            and_(kind == "lab_result", entity.in_(
+                select(lab_results.c.result_id).where(lab_results.c.site_id.in_(sites)))),
+            and_(kind == "user", entity.in_(_accounts_within(conn, sites))),
+            audit_log.c.actor == (actor or "")))
     if query:
         pattern = f"%{query.strip()}%"
         q = q.where(or_(*(c.ilike(pattern) for c in (audit_log.c.actor, audit_log.c.action, audit_log.c.entity_id,

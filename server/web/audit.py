@@ -27,7 +27,7 @@ def audit() -> ResponseReturnValue:
     with reading(ctx.engine) as conn:
         every_site = {s.id for s in ctx.study.sites} <= staff().sites
         entries = board.search_audit(conn, q, before_seq=int(before) if before else None, limit=PAGE,
-                                     sites=None if every_site else staff().sites)
+                                     sites=None if every_site else staff().sites, actor=staff().actor)
         if request.args.get("verify") == "1":
             verification = checkpoints.verify(conn, ctx.config.data_dir)
     return render_template("audit.html", entries=entries, q=q, verification=verification,

@@ -16,17 +16,18 @@ def _page(**shown: object) -> ResponseReturnValue:
     ctx = current_app.extensions["trialpro"]
     mine = staff().sites
     with reading(ctx.engine) as conn:
-        rows = [u for u in accounts.list_users(conn) if set(u["sites"].split(",")) & mine]
+        rows = [u for u in accounts.list_users(conn) if accounts.may_manage(mine, u["sites"])]
     return render_template("users.html", users=rows, roles=users.ROLES,
                            sites=[s for s in ctx.study.sites if s.id in mine], **shown)
 
 
 def _own(conn: object, username: str) -> None:
-    """NotFound unless the account shares a site with the admin (admins manage only their sites' staff)."""
+    """NotFound unless every site of the account is one of the admin's (never says whether it exists)."""
     for u in accounts.list_users(conn):  # type: ignore[arg-type]
-        if u["username"] == username and set(u["sites"].split(",")) & staff().sites:
+        if u["username"] == username and accounts.may_manage(staff().sites, u["sites"]):
             return
-    raise NotFound(f"No account {username!r} at your site(s).")
+    raise NotFound(f"No account {username!r} that you manage: an admin manages only accounts all of whose "
+                   "sites are theirs.")
 
 
 @bp.get("/users")

@@ -76,6 +76,7 @@ def two_site_server(request: pytest.FixtureRequest,
             add_user(conn, username=f"pku.{role}", password=PASSWORD, roles=[role], sites=["PKU"], actor="test")
         add_user(conn, username="sha.nurse", password=PASSWORD, roles=["nurse"], sites=["SHA"], actor="test")
         add_user(conn, username="sha.monitor", password=PASSWORD, roles=["monitor"], sites=["SHA"], actor="test")
+        add_user(conn, username="both.admin", password=PASSWORD, roles=["admin"], sites=["PKU", "SHA"], actor="test")
         _other_site_participant(conn)
     with serving(ctx) as srv:
         yield srv
@@ -229,6 +230,32 @@ def test_a_site_bound_monitor_sees_only_its_sites_entries_in_the_audit_trail(
     pku = clients["monitor"]
     assert "Fever at the other site" not in pku.get("/audit?q=Fever").text
     assert "No entry matches." not in pku.get(f"/audit?q={pku_record}").text
+    sha.close()
+
+
+def test_a_one_site_admin_cannot_take_over_a_two_site_admin(two_site_server: ThreadServer,
+                                                            clients: dict[str, httpx.Client]) -> None:
+    """Sharing one site is not enough: only accounts all of whose sites are the admin's can be managed."""
+    pku_admin = clients["admin"]
+    assert "both.admin" not in pku_admin.get("/users").text
+    token = _session_token(pku_admin)
+    for action in ("reset", "disable"):
+        r = pku_admin.post(f"/users/both.admin/{action}", data={"csrf_token": token})
+        assert r.status_code == 404, (action, r.status_code)
+    signed_in(two_site_server.url, "both.admin").close()      # the password still works: nothing was reset
+    assert "pku.nurse" in pku_admin.get("/users").text          # its own site's staff stay manageable
+
+
+def test_a_one_site_monitor_sees_no_other_sites_accounts_or_exports_in_the_audit_trail(
+        two_site_server: ThreadServer, clients: dict[str, httpx.Client]) -> None:
+    clients["data_manager"].post("/exports", data={"format": "csv", "site": "PKU",
+                                                   "csrf_token": _session_token(clients["data_manager"])})
+    sha = signed_in(two_site_server.url, "sha.monitor")
+    for needle in ("pku.admin", "pku.nurse", "both.admin", "export.csv"):
+        page = sha.get(f"/audit?q={needle}").text
+        assert "No entry matches." in page, needle
+    assert "sha.monitor" in sha.get("/audit?q=sha.monitor").text     # its own sign-in
+    assert "pku.admin" in clients["monitor"].get("/audit?q=pku.admin").text
     sha.close()
 
 
