@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 
 from server.api import errors, health, openapi, sync
 from server.config import ServerConfig
+from server.private_files import private_database, private_dir, private_file, restrict_process
 from server.storage.engine import database_url, make_engine, migrate
 from shared.study.loader import load_study
 from shared.study.model import Study
@@ -27,11 +28,17 @@ class ServerContext:
 
 
 def open_context(config: ServerConfig) -> ServerContext:
-    """Load the study, open (and migrate) the database. Used by the app and by the CLI alike."""
-    Path(config.data_dir).mkdir(parents=True, exist_ok=True)
+    """Load the study, open (and migrate) the database. Used by the app and by the CLI alike.
+
+    From here on the process writes private files only (umask 077), and the data folder and the SQLite
+    files are made 0700/0600 even when an earlier run left them looser (server/private_files.py).
+    """
+    restrict_process()
+    private_dir(Path(config.data_dir))
     study = load_study(config.study_file)
     engine = make_engine(config.database_url or database_url(config.data_dir))
     migrate(engine)
+    private_database(engine)
     return ServerContext(engine=engine, study=study, config=config)
 
 
@@ -50,6 +57,7 @@ def _secret_key(config: ServerConfig) -> str:
             pass
         finally:
             tmp.unlink()
+    private_file(path)
     return path.read_text().strip()
 
 

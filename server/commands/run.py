@@ -11,6 +11,7 @@ from typing import Any
 
 from server.app import ServerContext, create_app
 from server.commands.common import add_data_dir, context
+from server.private_files import private_file
 from server.storage.engine import writing
 
 
@@ -31,7 +32,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     with writing(ctx.engine) as conn:
         if not password_file.exists():
             password_file.write_text(secrets.token_urlsafe(12) + "\n")
-            password_file.chmod(0o600)
+        private_file(password_file)
         password = password_file.read_text().strip()
         summary = seed_demo(conn, ctx.study, admin_password=password)
     if summary["seeded"]:

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from server.exports.current import ExportScope
+from server.private_files import private_tree
 from server.services.audit import AuditEntry, append
 from server.storage.engine import reading, writing
 from shared.errors import PartMissing, TrialproError
@@ -114,6 +115,7 @@ def run_export(engine: Engine, study: Study, fmt: str, out_dir: Path, *, site_id
         kwargs["bom"] = bom
     with reading(engine) as conn:
         files = _writer(fmt)(conn, study, out_dir, **kwargs)
+    private_tree(out_dir)                         # exports hold every answer: this account only (0700/0600)
     summary = ExportSummary(format=fmt, out_dir=out_dir, files=files, scope=scope.describe(), started_at=started)
     with writing(engine) as conn:
         append(conn, AuditEntry(actor=actor, action=f"export.{fmt}", entity_type="export", entity_id=str(out_dir),

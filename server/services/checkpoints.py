@@ -21,6 +21,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, insert, select
 
+from server.private_files import private_file
 from server.services.allocation import signing_key
 from server.services.audit import GENESIS, ChainReport, verify_chain
 from server.storage.engine import reading
@@ -77,6 +78,7 @@ def write_checkpoint(conn: Connection, data_dir: Path | None = None) -> Checkpoi
     if data_dir is not None:
         with open(Path(data_dir) / CHECKPOINT_FILE, "a", encoding="utf-8") as fh:
             fh.write(json.dumps(cp.as_dict(), sort_keys=True) + "\n")
+        private_file(Path(data_dir) / CHECKPOINT_FILE)
     return cp
 
 
