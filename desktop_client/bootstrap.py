@@ -5,6 +5,7 @@ tests use around an already-open station. Nothing happens at import time.
 
 Environment:
   TRIALPRO_PASSPHRASE     open the station with it instead of showing the unlock screen
+  TRIALPRO_MIRROR_DIR     keep an encrypted copy of every save there (same as --mirror-dir)
   TRIALPRO_STARTUP_PROBE  print "start-screen-shown" when the start screen is first painted
                           ("exit": then quit; used by bench/kiosk_startup.py)
 """
@@ -95,7 +96,11 @@ def run_gui(args: argparse.Namespace) -> int:
     held: dict[str, object] = {}
     language = Language(config.language, parent=app)   # the unlock screen is translated too
 
+    mirror_dir = getattr(args, "mirror_dir", None)
+
     def open_window(store: object) -> None:
+        if mirror_dir:
+            store.attach_mirror(mirror_dir)  # type: ignore[attr-defined]
         station = Station(store=store, study=default_study())  # type: ignore[arg-type]
         window = build_main_window(station, config, language)
         held["store"], held["window"] = store, window

@@ -4,6 +4,9 @@ Command-line contract (extend, never break):
   trialpro-client simulate --data-dir DIR --server URL --participants N --visits V [--enrol-code CODE]
       passphrase from TRIALPRO_PASSPHRASE; prints `record_id=<uuid>` per record saved; exits 0 only
       when everything the station holds is synced.
+  trialpro-client restore-mirror --mirror-dir PATH --data-dir NEWDIR [--station ID]
+      rebuilds a lost station from its encrypted copy (TRIALPRO_RECOVERY_KEY, TRIALPRO_NEW_PASSPHRASE or prompts).
+  gui and simulate take --mirror-dir PATH (or TRIALPRO_MIRROR_DIR): every save is also copied there, encrypted.
   trialpro-client passphrase --data-dir DIR [--recovery]
       re-wraps the station key under a new passphrase (prompted, or TRIALPRO_PASSPHRASE /
       TRIALPRO_RECOVERY_KEY and TRIALPRO_NEW_PASSPHRASE for scripts); the database is not re-encrypted.
@@ -35,6 +38,8 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         return 2
     store, recovery = open_or_create(args.data_dir, passphrase)
     try:
+        if args.mirror_dir:
+            store.attach_mirror(args.mirror_dir)
         if recovery:
             print(f"New station set up in {args.data_dir}. Recovery key (shown once, keep it safe): {recovery}",
                   file=sys.stderr)
@@ -62,6 +67,8 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         print(f"synced: {report.acknowledged} acknowledged, {len(report.conflicts)} conflicts, "
               f"{len(report.rejected)} rejected; outbox pending {stats.pending}, held {stats.held}",
               file=sys.stderr)
+        if store.mirror is not None and not store.mirror.flush(5.0):
+            print(f"warning: {store.mirror.status().problem or 'the second copy is behind'}", file=sys.stderr)
         if stats.pending or stats.held:
             print("error: not everything is synced (see above); run again to resume", file=sys.stderr)
             return EXIT_NOT_SYNCED
@@ -92,6 +99,27 @@ def cmd_passphrase(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_restore_mirror(args: argparse.Namespace) -> int:
+    from desktop_client.store import restore
+
+    folder = restore.pick_station(Path(args.mirror_dir), args.station)
+    recovery_key = _secret("TRIALPRO_RECOVERY_KEY", "Recovery key of the lost station: ")
+    new = _secret("TRIALPRO_NEW_PASSPHRASE", "Passphrase for this station: ")
+    if "TRIALPRO_NEW_PASSPHRASE" not in os.environ and new != _secret("", "Passphrase again: "):
+        print("error: the two passphrases differ; nothing was restored", file=sys.stderr)
+        return 2
+    done = restore.restore(folder, recovery_key, Path(args.data_dir), new)
+    print(f"Restored {done.records} records ({done.unsynced} still to sync) from {folder} into {done.data_dir}.")
+    print(f"New recovery key of this station (shown once, keep it safe): {done.recovery_key}")
+    return 0
+
+
+def _mirror_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--mirror-dir", default=os.environ.get("TRIALPRO_MIRROR_DIR") or None, metavar="PATH",
+                   help="second medium (USB stick, network share) that keeps an encrypted copy of every save "
+                        "(default: $TRIALPRO_MIRROR_DIR)")
+
+
 def cmd_gui(args: argparse.Namespace) -> int:
     try:
         from desktop_client.bootstrap import run_gui
@@ -115,7 +143,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--enrol-code", help="one-time enrolment code, used on first run")
     p.add_argument("--label", default="simulated kiosk", help="device label shown to admins")
     p.add_argument("--seed", type=int, default=None)
+    _mirror_option(p)
     p.set_defaults(func=cmd_simulate)
+    r = sub.add_parser("restore-mirror", help="rebuild a lost station from its encrypted copy (recovery key)")
+    r.add_argument("--mirror-dir", required=True, metavar="PATH", help="the stick or share holding the copy")
+    r.add_argument("--data-dir", required=True, help="new, empty folder for the rebuilt station")
+    r.add_argument("--station", help="which station's copy, when the folder holds several")
+    r.set_defaults(func=cmd_restore_mirror)
     pw = sub.add_parser("passphrase", help="change the station passphrase (with the current one or the recovery key)")
     pw.add_argument("--data-dir", required=True)
     pw.add_argument("--recovery", action="store_true", help="prove with the recovery key instead of the passphrase")
@@ -126,6 +160,7 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--language", choices=("zh", "en"), default="zh", help="language of the start screen")
     g.add_argument("--idle-timeout", type=float, default=180.0, metavar="SECONDS",
                    help="discard an unsubmitted kiosk form after this long without input (a warning comes first)")
+    _mirror_option(g)
     g.set_defaults(func=cmd_gui)
     return parser
 

@@ -14,9 +14,11 @@ import hmac
 import os
 import secrets
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import serialization
+from cryptography.exceptions import InvalidSignature, InvalidTag
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 from cryptography.hazmat.primitives.keywrap import InvalidUnwrap, aes_key_unwrap, aes_key_wrap
 
@@ -28,6 +30,10 @@ SCRYPT_P = 1
 
 class UnwrapFailed(Exception):
     """The wrapping key is wrong (wrong passphrase or recovery key) or the wrapped key is damaged."""
+
+
+class SealBroken(Exception):
+    """A sealed message was made under another key or context, or was changed since it was sealed."""
 
 
 def random_key() -> bytes:
@@ -98,3 +104,38 @@ def verify(public_raw: bytes, message: bytes, signature_b64: str) -> bool:
     except (InvalidSignature, ValueError):
         return False
     return True
+
+
+NONCE_BYTES = 12
+
+
+def subkey(key: bytes, purpose: str, salt: bytes = b"") -> bytes:
+    """A 256-bit key for one ``purpose`` derived from ``key`` (HKDF-SHA256): one secret, separate uses."""
+    return HKDF(algorithm=hashes.SHA256(), length=DATA_KEY_BYTES, salt=salt or None,
+                info=purpose.encode("utf-8")).derive(key)
+
+
+def seal(key: bytes, plaintext: bytes, context: bytes = b"") -> bytes:
+    """AES-256-GCM: a random 12-byte nonce followed by the ciphertext and its tag; ``context`` is
+    authenticated too (binds the message to where it belongs, e.g. its position in a journal)."""
+    nonce = os.urandom(NONCE_BYTES)
+    return nonce + AESGCM(key).encrypt(nonce, plaintext, context)
+
+
+def unseal(key: bytes, sealed: bytes, context: bytes = b"") -> bytes:
+    """The plaintext of ``seal``; raises SealBroken for a wrong key or context or a changed message."""
+    try:
+        return AESGCM(key).decrypt(sealed[:NONCE_BYTES], sealed[NONCE_BYTES:], context)
+    except (InvalidTag, ValueError):
+        raise SealBroken("the message cannot be opened with this key") from None
+
+
+def passphrase_seal(passphrase: str, plaintext: bytes, context: bytes = b"") -> bytes:
+    """``seal`` under scrypt(passphrase) with a fresh salt (16 bytes, stored in front)."""
+    salt = os.urandom(16)
+    return salt + seal(derive_key(passphrase, salt), plaintext, context)
+
+
+def passphrase_unseal(passphrase: str, sealed: bytes, context: bytes = b"") -> bytes:
+    """The plaintext of ``passphrase_seal``; raises SealBroken for a wrong passphrase or a changed message."""
+    return unseal(derive_key(passphrase, sealed[:16]), sealed[16:], context)

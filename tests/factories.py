@@ -76,14 +76,16 @@ def enrol_participant(station: Station, actor: str = "staff:nurse.a") -> str:
     return enrolment.enrol(station, eligible_screening(station.study), actor=actor)["participant_id"]
 
 
-def offline_station(data_dir: Path, arms: tuple[str, ...] = ("IL2RAPA", "RAPA", "IL2")) -> Station:
+def offline_station(data_dir: Path, arms: tuple[str, ...] = ("IL2RAPA", "RAPA", "IL2"),
+                    store: object = None) -> Station:
     """A station that looks enrolled (site PKU, a device id) with a synthetic allocation list, and no server.
 
     For tests of client services and screens that never sync: allocation number n gets ``arms[(n-1) % len]``.
+    ``store``: an already created store to use (when the test needs its recovery key), else a new one.
     """
     from desktop_client.store import station as settings
 
-    station = new_station(data_dir)
+    station = new_station(data_dir) if store is None else Station(store=store, study=default_study())  # type: ignore
     settings.put(station.store, {settings.SITE_ID: "PKU", settings.DEVICE_ID: "dev-offline-test",
                                  settings.DEVICE_TOKEN: "not-a-real-token", settings.SERVER_URL: "http://127.0.0.1:9"})
     with station.store.transaction() as conn:

@@ -21,6 +21,7 @@ import sqlite_utils
 
 from desktop_client.store import keys, schema
 from desktop_client.store.errors import NotSetUp, StoreUnreadable, StoreWriteFailed
+from desktop_client.store.mirror import Mirror
 
 DB_FILE = "station.db"
 _CREATING_SUFFIX = ".creating"
@@ -80,11 +81,31 @@ class Store:
     each transaction and each query run alone on it.
     """
 
-    def __init__(self, conn: Any, path: Path) -> None:
+    def __init__(self, conn: Any, path: Path, data_key: bytes | None = None) -> None:
         self.conn = conn
         self.path = path
         self.db = sqlite_utils.Database(conn)
         self._lock = threading.RLock()
+        self._data_key = data_key
+        self.mirror: Mirror | None = None
+
+    def attach_mirror(self, root: Path | str) -> Mirror:
+        """Copy every later save to an encrypted journal under ``root`` (see ``store/mirror.py``).
+
+        Starts with a snapshot of the whole database, written in the background like every later frame.
+        """
+        if self._data_key is None:
+            raise StoreWriteFailed("This store was opened without its data key; it cannot keep a second copy.")
+        if self.mirror is None:
+            self.mirror = Mirror(Path(root), keys.station_id(self.path.parent), self._data_key,
+                                 self.path.parent / keys.KEY_FILE, self._snapshot)
+        return self.mirror
+
+    def _snapshot(self, take_over: Any) -> list[tuple[str, Any]]:
+        """Statements that rebuild every row (and AUTOINCREMENT counter) of the database, read under the lock."""
+        with self._lock:
+            take_over()
+            return snapshot_ops(self.conn)
 
     def __repr__(self) -> str:
         return f"Store({str(self.path)!r})"
@@ -101,8 +122,15 @@ class Store:
             except sqlcipher3.DatabaseError as exc:
                 raise _write_error(exc, self.path.parent) from None
             try:
-                yield self.conn
-                self.conn.execute("COMMIT")
+                if self.mirror is None:
+                    yield self.conn
+                    self.conn.execute("COMMIT")
+                else:
+                    recording = _Recording(self.conn)
+                    yield recording
+                    self.conn.execute("COMMIT")
+                    if recording.ops:
+                        self.mirror.submit(recording.ops)  # still under the lock: frames keep commit order
             except sqlcipher3.DatabaseError as exc:
                 self._rollback()
                 raise _write_error(exc, self.path.parent) from None
@@ -138,8 +166,50 @@ class Store:
         return [] if problems == ["ok"] else problems
 
     def close(self) -> None:
+        if self.mirror is not None:
+            self.mirror.close()  # outside the lock: the writer may need it for a snapshot
         with self._lock:
             self.conn.close()
+
+
+class _Recording:
+    """The connection as a transaction sees it when a mirror is attached: writes are also noted, in order."""
+
+    def __init__(self, conn: Any) -> None:
+        self._conn = conn
+        self.ops: list[tuple[str, Any]] = []
+
+    def execute(self, sql: str, params: Any = ()) -> Any:
+        cursor = self._conn.execute(sql, params)
+        if sql.lstrip()[:6].upper() != "SELECT":
+            self.ops.append((sql, params))
+        return cursor
+
+    def executemany(self, sql: str, rows: Any) -> Any:
+        rows = list(rows)
+        cursor = self._conn.executemany(sql, rows)
+        self.ops.extend((sql, r) for r in rows)
+        return cursor
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._conn, name)
+
+
+def snapshot_ops(conn: Any) -> list[tuple[str, Any]]:
+    """INSERTs of every row of every table (foreign keys checked at COMMIT), then the AUTOINCREMENT counters."""
+    ops: list[tuple[str, Any]] = [("PRAGMA defer_foreign_keys = ON", ())]
+    tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' "
+                                         "AND name NOT LIKE 'sqlite_%' ORDER BY name")]
+    for table in tables:
+        cursor = conn.execute(f'SELECT * FROM "{table}"')
+        columns = ", ".join(f'"{d[0]}"' for d in cursor.description)
+        sql = f'INSERT INTO "{table}" ({columns}) VALUES ({", ".join("?" * len(cursor.description))})'
+        ops.extend((sql, tuple(row)) for row in cursor)
+    if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_sequence'").fetchone():
+        for name, seq in conn.execute("SELECT name, seq FROM sqlite_sequence"):
+            ops.append(("DELETE FROM sqlite_sequence WHERE name = ?", (name,)))
+            ops.append(("INSERT INTO sqlite_sequence (name, seq) VALUES (?, ?)", (name, seq)))
+    return ops
 
 
 def _configure(conn: Any, data_key: bytes, path: Path) -> None:
@@ -203,7 +273,7 @@ def _connect(path: Path, data_key: bytes, *, existing: bool, schema_version: int
     except BaseException:
         conn.close()
         raise
-    return Store(conn, path)
+    return Store(conn, path, data_key)
 
 
 def open_store(data_dir: Path | str, passphrase: str | None = None, *, data_key: bytes | None = None,

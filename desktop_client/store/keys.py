@@ -11,6 +11,7 @@ Changing the passphrase re-wraps the same data key: the database is not re-encry
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import os
 from dataclasses import dataclass
@@ -120,6 +121,11 @@ def _unwrap(content: dict[str, Any], slot: str, secret: str) -> bytes:
         raise StoreUnreadable(f"The key file {KEY_FILE} is damaged (its {slot!r} entry cannot be read). Restore "
                               "it from the station backup.") from None
     return crypto.unwrap_key(kek, wrapped)
+
+
+def station_id(data_dir: Path | str) -> str:
+    """A stable name for this station (from its recovery slot's salt, which a passphrase change keeps)."""
+    return "station-" + hashlib.sha256(_read(data_dir)["recovery"]["salt"].encode("ascii")).hexdigest()[:16]
 
 
 def unlock(data_dir: Path | str, passphrase: str) -> bytes:

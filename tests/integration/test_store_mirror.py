@@ -1,0 +1,149 @@
+"""A kiosk's unsynced day survives the loss of its disk: every save also reaches an encrypted journal on a
+second medium, and another station rebuilds it from there with the recovery key.
+
+Real SQLCipher stations, a real server on 127.0.0.1, the real `trialpro-client restore-mirror` command.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from desktop_client.services import recording
+from desktop_client.services.station import Station
+from desktop_client.services.sync_engine import SyncEngine, SyncSettings
+from desktop_client.store import create_store, open_store, restore
+from desktop_client.store.errors import StoreWriteFailed, WrongPassphrase
+from desktop_client.store.mirror import JOURNAL
+from server.storage.tables import records as server_records
+from shared.study import default_study
+from tests.factories import FAST_KDF, PASSPHRASE, enrol_participant, enrolment_code, offline_station
+from tests.live_server import ThreadServer
+
+FAST = SyncSettings(backoff_multiplier=0.01)
+NEW_PASSPHRASE = "passphrase of the replacement station"
+
+
+def _tables(store: object) -> dict[str, list[tuple]]:
+    """What a station holds that matters: records, outbox, settings, participants, allocation, staff."""
+    q = store.query  # type: ignore[attr-defined]
+    return {
+        "records": sorted((r["record_id"], r["revision"], r["body"], r["content_hash"])
+                          for r in q("SELECT * FROM records")),
+        "outbox": sorted((r["record_id"], r["revision"], r["state"], r["priority"]) for r in q("SELECT * FROM outbox")),
+        "station": sorted((r["key"], r["value"]) for r in q("SELECT * FROM station")),
+        "participants": sorted(tuple(r.values()) for r in q("SELECT * FROM participants")),
+        "allocation": sorted(tuple(r.values()) for r in q("SELECT * FROM allocation")),
+    }
+
+
+def _vas(station: Station, pid: str, visit: str, mm: int) -> dict:
+    return recording.record_vas(station, participant_id=pid, visit_id=visit, vas_mm=mm)
+
+
+def test_every_confirmed_save_is_rebuilt_from_the_mirror_after_the_disk_is_lost(
+        tmp_path: Path, sqlite_server: ThreadServer) -> None:
+    usb = tmp_path / "usb"
+    usb.mkdir()
+    kiosk = tmp_path / "kiosk"
+    store, recovery = create_store(kiosk, PASSPHRASE, kdf=FAST_KDF)
+    station = Station(store=store, study=default_study())
+    engine = SyncEngine(station, sqlite_server.url, settings_=FAST)
+    engine.enrol(enrolment_code(sqlite_server), "room 1")
+    store.attach_mirror(usb)                      # attached to a station that already holds data
+
+    first = enrol_participant(station)
+    saved = [_vas(station, first, "baseline", 41)["record_id"]]
+    assert engine.sync().acknowledged == 2        # part of the day reaches the server ...
+    second = enrol_participant(station)           # ... the rest is on this station only
+    saved += [_vas(station, second, "baseline", 57)["record_id"], _vas(station, first, "week4", 12)["record_id"]]
+    fixed = recording.correct_record(station, saved[-1], data={"activity": 21}, reason="touched the wrong place",
+                                     actor="staff:nurse.a")
+    engine.close()
+
+    assert store.mirror is not None and store.mirror.flush(timeout=1.0)   # on the second medium within a second
+    assert store.mirror.status().in_step
+    before = _tables(store)
+    assert len(before["outbox"]) == 4             # second enrolment, two VAS, one correction: unsynced
+    [folder] = [p for p in usb.iterdir() if p.is_dir()]
+    journal = (folder / JOURNAL).read_bytes()
+    for secret in (first, second, fixed["record_id"], "touched the wrong place", "activity", "device_token"):
+        assert secret.encode() not in journal     # never plaintext on the mirror
+    store.close()
+
+    shutil.rmtree(kiosk)                          # the station's disk is gone
+    res = subprocess.run(
+        [sys.executable, "-m", "desktop_client.cli", "restore-mirror", "--mirror-dir", str(usb), "--data-dir",
+         str(tmp_path / "replacement")], capture_output=True, text=True, timeout=300,
+        env={**os.environ, "TRIALPRO_RECOVERY_KEY": recovery.lower(), "TRIALPRO_NEW_PASSPHRASE": NEW_PASSPHRASE})
+    assert res.returncode == 0, res.stderr
+    assert "4 still to sync" in res.stdout and "New recovery key" in res.stdout
+
+    restored = open_store(tmp_path / "replacement", NEW_PASSPHRASE)
+    assert _tables(restored) == before            # every confirmed save, the outbox and the credential
+    replacement = Station(store=restored, study=default_study())
+    engine = SyncEngine(replacement, sqlite_server.url, settings_=FAST)
+    report = engine.sync()                         # it carries on as the same kiosk
+    engine.close()
+    assert report.acknowledged == 4 and not report.rejected and not report.conflicts
+    with sqlite_server.ctx.engine.connect() as conn:
+        on_server = {r.record_id for r in conn.execute(select(server_records.c.record_id))}
+    assert set(saved) <= on_server
+    restored.close()
+
+
+def test_saving_goes_on_while_the_stick_is_out_and_the_copy_catches_up_when_it_is_back(tmp_path: Path) -> None:
+    usb = tmp_path / "usb"
+    usb.mkdir()
+    store, recovery = create_store(tmp_path / "kiosk", PASSPHRASE, kdf=FAST_KDF)
+    station = offline_station(tmp_path / "kiosk", store=store)
+    mirror = store.attach_mirror(usb)
+    pid = enrol_participant(station)
+    assert mirror.flush(1.0)
+    shutil.rmtree(usb)                                # unplugged: the mount point is gone
+    _vas(station, pid, "baseline", 30)                # saving is not held up
+    assert not mirror.flush(0.5) and "cannot be written" in (mirror.status().problem or "")
+    assert not usb.exists()                           # never re-created on the local disk
+    usb.mkdir()                                       # a stick is plugged in again: a fresh, complete copy
+    assert mirror.flush(5.0) and mirror.status().in_step
+    _vas(station, pid, "week4", 35)
+    assert mirror.flush(1.0)
+    before = _tables(store)
+    store.close()
+    shutil.rmtree(tmp_path / "kiosk")
+
+    done = restore.restore(restore.pick_station(usb), recovery, tmp_path / "restored", NEW_PASSPHRASE, kdf=FAST_KDF)
+    assert (done.records, done.unsynced) == (3, 3)
+    again = open_store(tmp_path / "restored", NEW_PASSPHRASE)
+    assert _tables(again) == before
+    again.close()
+    with pytest.raises(StoreWriteFailed):             # never over an existing station
+        restore.restore(restore.pick_station(usb), recovery, tmp_path / "restored", NEW_PASSPHRASE, kdf=FAST_KDF)
+    with pytest.raises(WrongPassphrase):
+        restore.restore(restore.pick_station(usb), "AAAA-BBBB", tmp_path / "other", NEW_PASSPHRASE, kdf=FAST_KDF)
+    assert not (tmp_path / "other" / "station.db").exists()
+
+
+def test_simulate_copies_to_the_mirror_named_by_the_environment(tmp_path: Path,
+                                                                 sqlite_server: ThreadServer) -> None:
+    usb = tmp_path / "usb"
+    usb.mkdir()
+    env = {**os.environ, "TRIALPRO_PASSPHRASE": PASSPHRASE, "TRIALPRO_MIRROR_DIR": str(usb)}
+    res = subprocess.run(
+        [sys.executable, "-m", "desktop_client.cli", "simulate", "--data-dir", str(tmp_path / "kiosk"), "--server",
+         sqlite_server.url, "--participants", "2", "--visits", "1", "--enrol-code", enrolment_code(sqlite_server)],
+        capture_output=True, text=True, timeout=300, env=env)
+    assert res.returncode == 0, res.stderr
+    printed = {line.removeprefix("record_id=") for line in res.stdout.split()}
+    recovery = res.stderr.split("Recovery key (shown once, keep it safe): ")[1].split()[0]
+    restore.restore(restore.pick_station(usb), recovery, tmp_path / "again", NEW_PASSPHRASE, kdf=FAST_KDF)
+    again = open_store(tmp_path / "again", NEW_PASSPHRASE)
+    assert {r["record_id"] for r in again.query("SELECT record_id FROM records")} >= printed
+    assert again.query("SELECT count(*) AS n FROM outbox")[0]["n"] == 0   # the acknowledgements were copied too
+    again.close()
