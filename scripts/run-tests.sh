@@ -6,6 +6,7 @@ apt_install ca-certificates \
   libegl1 libgl1 libglib2.0-0 libdbus-1-3 libfontconfig1 libfreetype6 libxkbcommon0 libx11-6 libxcb1 \
   fonts-noto-cjk postgresql chromium
 python_venv "client,exports,server,test"
+bash "$ROOT/scripts/fhir-venv.sh"
 cd "$ROOT"
 echo "==> ruff check"
 "$VENV/bin/ruff" check .

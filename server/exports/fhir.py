@@ -1,17 +1,19 @@
 """FHIR R4 resources as JSON Bundles: one study Bundle and one Bundle per participant (NDJSON).
 
-Written to the R4 element set and checked in the tests with ``fhir.resources.R4B`` models (fhir.resources
-8.x ships R5 and R4B, no pure R4; R4B is R4 plus a few additions, and none of those are used here).
-``study-bundle.json``: ResearchStudy (with arms) and a Questionnaire per participant-reported instrument
-(English texts with the frozen Chinese wording in the standard ``translation`` extension).
+FHIR R4 4.0.1: the tests parse every resource with ``fhir.resources.R4B`` and with the pure 4.0.1 models of
+fhir.resources 6.1 (in their own venv, tests/fhir_r4/). ``study-bundle.json``: ResearchStudy (with arms), a
+Questionnaire per participant-reported instrument (English texts with the frozen Chinese wording in the standard
+``translation`` extension; arm-specific items enabled by the arm) and the local CodeSystems (``fhir_terms``).
 ``participants.ndjson``: per participant, Patient (pseudonymous: id, sex, birth year; no name),
 ResearchSubject (assigned arm), QuestionnaireResponse per PRO answer set, Observation per score
 (Patient Global VAS, ESSPRI, ESSDAI, Physician Global VAS) and per Treg % result, AdverseEvent with
-seriousness, severity (from the CTCAE grade), outcome and WHO-UMC causality per drug.
+seriousness, severity (from the CTCAE grade), outcome and WHO-UMC causality per drug of the arm; staff appear
+only as pseudonymous Practitioners.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 from typing import Any
@@ -19,14 +21,13 @@ from typing import Any
 from sqlalchemy import Connection
 
 from server.exports.current import ALL, ExportScope, ParticipantData, participants_with_data
+from server.exports.fhir_terms import BASE, CS, CTCAE_GRADE_DISPLAY, choice_system, code_systems, score_observation
 from shared.adverse_events import CAUSALITY, OUTCOMES
 from shared.instruments import get_instrument
 from shared.instruments.model import Instrument, Item, ResponseType
 from shared.lab import LAB_TESTS
 from shared.study.model import Study
 
-BASE = "https://trialpro.example/fhir"
-CS = f"{BASE}/CodeSystem"
 UCUM = "http://unitsofmeasure.org"
 TRANSLATION = "http://hl7.org/fhir/StructureDefinition/translation"
 TERMINOLOGY = "http://terminology.hl7.org/CodeSystem"
@@ -36,15 +37,6 @@ OUTCOME = {"recovered": "resolved", "recovering": "recovering", "not_recovered":
 CAUSALITY_ASSESS = {"certain": "Certain", "probable": "Probably-Likely", "possible": "Possible",
                     "unlikely": "Unlikely", "conditional": "Conditional-Classified",
                     "unassessable": "Unassessable-Unclassifiable"}
-# Observations made from scores: instrument -> (score name, code, display, UCUM unit, unit text)
-SCORE_OBSERVATIONS = {
-    "patient_global_vas": ("patient_global_vas_mm", "patient-global-vas", "Patient Global disease activity VAS",
-                           "mm", "mm"),
-    "esspri": ("esspri", "esspri", "ESSPRI score (0-10)", "{score}", "score"),
-    "essdai": ("essdai", "essdai", "ESSDAI total score (0-123)", "{score}", "score"),
-    "physician_global_vas": ("physician_global_vas", "physician-global-vas", "Physician Global VAS (0-10)",
-                             "{score}", "score"),
-}
 ITEM_TYPE = {ResponseType.VAS_MM: "integer", ResponseType.INTEGER: "integer", ResponseType.NUMBER: "decimal",
              ResponseType.BOOLEAN: "boolean", ResponseType.CHOICE: "choice", ResponseType.TEXT: "string"}
 
@@ -74,12 +66,13 @@ def questionnaire_id(inst: Instrument) -> str:
     return _fhir_id(f"{inst.id}-{inst.version}")
 
 
-def _q_item(item: Item) -> dict[str, Any]:
+def _q_item(item: Item, inst: Instrument) -> dict[str, Any]:
     q: dict[str, Any] = {"linkId": item.id, "text": item.label.en, "_text": _zh(item.label.zh),
                          "type": ITEM_TYPE[item.response], "required": item.required}
     if item.choices:
         q["answerOption"] = [{"valueInteger": c.code} if isinstance(c.code, int) else
-                             {"valueCoding": {"code": c.code, "display": c.label.en}} for c in item.choices]
+                             {"valueCoding": {"system": choice_system(inst), "code": c.code, "display": c.label.en}}
+                             for c in item.choices]
     if item.response is ResponseType.TEXT:
         q["maxLength"] = item.max_length
     return q
@@ -91,11 +84,32 @@ def _zh(text: str) -> dict[str, Any]:
                                                              {"url": "content", "valueString": text}]}]}
 
 
-def questionnaire(inst: Instrument) -> dict[str, Any]:
+ARM_ITEM = "arm"      # linkId of the read-only item that carries the participant's arm in arm-specific forms
+
+
+def _arm_coding(study: Study, code: str) -> dict[str, Any]:
+    return {"system": f"{CS}/arm", "code": code, "display": study.arm(code).name}
+
+
+def questionnaire(inst: Instrument, study: Study) -> dict[str, Any]:
+    """An instrument as a Questionnaire; items asked only in some arms are enabled by the read-only arm item."""
+    items = []
+    if inst.arm_specific:
+        items.append({"linkId": ARM_ITEM, "text": "Study arm", "_text": _zh("研究分组"), "type": "choice",
+                      "required": True, "readOnly": True,
+                      "answerOption": [{"valueCoding": _arm_coding(study, a.code)} for a in study.arms]})
+    for it in inst.items:
+        q = _q_item(it, inst)
+        arms = [a.code for a in study.arms if set(it.tags) & a.drugs] if inst.arm_specific and it.tags else []
+        if arms:
+            q["enableWhen"] = [{"question": ARM_ITEM, "operator": "=", "answerCoding": _arm_coding(study, a)}
+                               for a in arms]
+            if len(arms) > 1:
+                q["enableBehavior"] = "any"
+        items.append(q)
     return {"resourceType": "Questionnaire", "id": questionnaire_id(inst), "url": f"{BASE}/Questionnaire/{inst.id}",
             "version": inst.version, "name": inst.id.upper().replace("_", ""), "title": inst.title.en,
-            "_title": _zh(inst.title.zh),
-            "status": "active", "subjectType": ["Patient"], "item": [_q_item(it) for it in inst.items]}
+            "_title": _zh(inst.title.zh), "status": "active", "subjectType": ["Patient"], "item": items}
 
 
 def research_study(study: Study) -> dict[str, Any]:
@@ -115,12 +129,12 @@ def _ref(kind: str, rid: str, display: str | None = None) -> dict[str, Any]:
     return r
 
 
-def _answer(item: Item, value: Any) -> dict[str, Any]:
+def _answer(item: Item, value: Any, inst: Instrument) -> dict[str, Any]:
     if item.response is ResponseType.CHOICE:
         if isinstance(value, int):
             return {"valueInteger": value}
         label = next((c.label.en for c in item.choices if c.code == value), str(value))
-        return {"valueCoding": {"code": str(value), "display": label}}
+        return {"valueCoding": {"system": choice_system(inst), "code": str(value), "display": label}}
     if item.response is ResponseType.BOOLEAN:
         return {"valueBoolean": bool(value)}
     if item.response is ResponseType.NUMBER:
@@ -133,8 +147,26 @@ def _answer(item: Item, value: Any) -> dict[str, Any]:
 BCP47 = {"en": "en", "zh": "zh-CN"}  # the kiosk's languages as FHIR (BCP-47) language codes
 
 
-def questionnaire_response(rec: dict[str, Any], inst: Instrument, patient: dict[str, Any]) -> dict[str, Any]:
-    """One answer set; in the language the participant read (item texts too) when the kiosk recorded it."""
+def practitioner_id(study: Study, entered_by: str) -> str:
+    """A pseudonymous, stable Practitioner id for a staff author: never the login name itself."""
+    digest = hashlib.sha256(f"{study.study.id}:{entered_by}".encode()).hexdigest()
+    return f"staff-{digest[:16]}"
+
+
+def _author(study: Study, rec: dict[str, Any], patient: dict[str, Any]) -> dict[str, Any]:
+    entered_by = rec.get("entered_by") or ""
+    if entered_by.startswith("staff:"):
+        return _ref("Practitioner", practitioner_id(study, entered_by))
+    return patient
+
+
+def questionnaire_response(rec: dict[str, Any], inst: Instrument, patient: dict[str, Any], study: Study,
+                           arm: str | None) -> dict[str, Any]:
+    """One answer set; in the language the participant read (item texts too) when the kiosk recorded it.
+
+    Arm-specific forms carry the participant's arm (the item that enables the arm's questions); the author is
+    the Patient, or a pseudonymous Practitioner for staff entries.
+    """
     data = rec["data"]
     lang = rec.get("language")
     resource: dict[str, Any] = {"resourceType": "QuestionnaireResponse", "id": rec["record_id"]}
@@ -143,10 +175,11 @@ def questionnaire_response(rec: dict[str, Any], inst: Instrument, patient: dict[
     resource.update({
         "questionnaire": f"{BASE}/Questionnaire/{inst.id}|{inst.version}",
         "status": "amended" if rec["revision"] > 1 else "completed", "subject": patient,
-        "authored": rec["collected_at"], "author": {"display": rec["entered_by"]},
-        "item": [{"linkId": it.id, "text": it.label.in_language(lang if lang in BCP47 else "en"),
-                  "answer": [_answer(it, data[it.id])]}
-                 for it in inst.items if data.get(it.id) is not None]})
+        "authored": rec["collected_at"], "author": _author(study, rec, patient),
+        "item": ([{"linkId": ARM_ITEM, "text": "Study arm", "answer": [{"valueCoding": _arm_coding(study, arm)}]}]
+                 if inst.arm_specific and arm else [])
+        + [{"linkId": it.id, "text": it.label.in_language(lang if lang in BCP47 else "en"),
+            "answer": [_answer(it, data[it.id], inst)]} for it in inst.items if data.get(it.id) is not None]})
     return resource
 
 
@@ -162,30 +195,40 @@ def _observation(oid: str, patient: dict[str, Any], code: str, display: str, whe
     return obs
 
 
-def adverse_event(rec: dict[str, Any], patient: dict[str, Any], study: Study) -> dict[str, Any]:
+WHO_UMC = "WHO-UMC system for standardised case causality assessment"
+
+
+def adverse_event(rec: dict[str, Any], patient: dict[str, Any], study: Study, arm: str | None) -> dict[str, Any]:
+    """R4 AdverseEvent: seriousness Serious/Non-serious, severity from the CTCAE grade (the grade itself in a
+    coded extension), per drug of the participant's arm a suspectEntity with its WHO-UMC causality."""
     d = rec["data"]
     suspects = []
-    for drug, name in (("il2", "Interleukin-2"), ("rapamycin", "Rapamycin (sirolimus)")):
-        code = d.get(f"causality_{drug}")
+    treatments = study.arm(arm).treatments if arm else []
+    for t in treatments:
+        code = d.get(f"causality_{t.drug}")
         if code in CAUSALITY_ASSESS:
-            suspects.append({"instance": {"display": name}, "causality": [{
+            suspects.append({"instance": {"display": t.name}, "causality": [{
                 "assessment": {"coding": [{"system": f"{TERMINOLOGY}/adverse-event-causality-assess",
                                            "code": CAUSALITY_ASSESS[code], "display": CAUSALITY[code].en}]},
-                "method": {"coding": [{"system": f"{TERMINOLOGY}/adverse-event-causality-method", "code": "WHO",
-                                       "display": "WHO-UMC causality assessment"}]}}]})
+                # R4's method codes (ProbabilityScale, Bayesian, Checklist) do not name WHO-UMC: text only
+                "method": {"text": WHO_UMC}}]})
     serious = bool(d.get("serious"))
+    grade = d["grade"]
     ae: dict[str, Any] = {
         "resourceType": "AdverseEvent", "id": rec["record_id"], "actuality": "actual", "subject": patient,
-        "extension": [{"url": f"{BASE}/StructureDefinition/ctcae-grade", "valueInteger": d["grade"]}],
+        "extension": [{"url": f"{BASE}/StructureDefinition/ctcae-grade", "valueCodeableConcept": {"coding": [
+            {"system": f"{CS}/ctcae-grade", "code": str(grade), "display": CTCAE_GRADE_DISPLAY[grade]}]}}],
         "event": {"text": d["term"]}, "date": d["onset_date"], "recordedDate": rec["collected_at"],
         "seriousness": {"coding": [{"system": f"{TERMINOLOGY}/adverse-event-seriousness",
-                                    "code": "serious" if serious else "non-serious",
+                                    "code": "Serious" if serious else "Non-serious",
                                     "display": "Serious" if serious else "Non-serious"}]},
         "severity": {"coding": [{"system": f"{TERMINOLOGY}/adverse-event-severity",
-                                 "code": SEVERITY[d["grade"]]}]},
+                                 "code": SEVERITY[grade], "display": SEVERITY[grade].capitalize()}]},
         "outcome": {"coding": [{"system": f"{TERMINOLOGY}/adverse-event-outcome", "code": OUTCOME[d["outcome"]],
                                 "display": OUTCOMES[d["outcome"]].en}]},
         "study": [_ref("ResearchStudy", study.study.id)]}
+    if (rec.get("entered_by") or "").startswith("staff:"):
+        ae["recorder"] = _ref("Practitioner", practitioner_id(study, rec["entered_by"]))
     if suspects:
         ae["suspectEntity"] = suspects
     return ae
@@ -203,18 +246,22 @@ def participant_bundle(study: Study, pd: ParticipantData) -> dict[str, Any]:
         {"resourceType": "ResearchSubject", "id": _fhir_id(f"rs-{pid}"), "status": "on-study"
          if p["status"] == "enrolled" else "off-study", "study": _ref("ResearchStudy", study.study.id),
          "individual": patient_ref, "assignedArm": p["arm"], "actualArm": p["arm"]}]
+    staff: dict[str, dict[str, Any]] = {}
     for rec in pd.records:
+        entered_by = rec.get("entered_by") or ""
+        if entered_by.startswith("staff:") and entered_by not in staff:
+            staff[entered_by] = practitioner(study, entered_by)
         if rec["kind"] == "adverse_event":
-            out.append(adverse_event(rec, patient_ref, study))
+            out.append(adverse_event(rec, patient_ref, study, p.get("arm")))
         if rec["kind"] != "instrument_response":
             continue
         inst = get_instrument(rec["instrument_id"], rec.get("instrument_version"))
         derived = None
         if inst.respondent == "participant":
-            out.append(questionnaire_response(rec, inst, patient_ref))
+            out.append(questionnaire_response(rec, inst, patient_ref, study, p.get("arm")))
             derived = rec["record_id"]
-        if inst.id in SCORE_OBSERVATIONS:
-            score, code, display, ucum, unit = SCORE_OBSERVATIONS[inst.id]
+        if obs := score_observation(inst):
+            score, code, display, ucum, unit = obs
             value = inst.score(rec["data"]).get(score)
             if value is not None:
                 out.append(_observation(f"obs-{rec['record_id']}", patient_ref, code, display, rec["collected_at"],
@@ -223,13 +270,21 @@ def participant_bundle(study: Study, pd: ParticipantData) -> dict[str, Any]:
         test = LAB_TESTS[lab["test_code"]]
         out.append(_observation(f"lab-{lab['result_id']}", patient_ref, test.code.lower(), test.name,
                                 lab["sample_date"], lab["value"], "%", "%", "laboratory"))
-    return _bundle(_fhir_id(f"participant-{pid}"), out)
+    return _bundle(_fhir_id(f"participant-{pid}"), out + list(staff.values()))
+
+
+def practitioner(study: Study, entered_by: str) -> dict[str, Any]:
+    """A staff author as a pseudonymous Practitioner: an opaque id, no name, no login."""
+    pr_id = practitioner_id(study, entered_by)
+    return {"resourceType": "Practitioner", "id": pr_id, "active": True,
+            "identifier": [{"system": f"{BASE}/staff-pseudonym", "value": pr_id}]}
 
 
 def export_fhir(conn: Connection, study: Study, out_dir: Path, *, scope: ExportScope = ALL) -> dict[str, int]:
     """Write study-bundle.json and participants.ndjson (one Bundle per line); returns resources per file."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    study_resources = [research_study(study)] + [questionnaire(i) for i in pro_instruments(study)]
+    study_resources = ([research_study(study)] + [questionnaire(i, study) for i in pro_instruments(study)]
+                       + code_systems(study))
     (out_dir / "study-bundle.json").write_text(
         json.dumps(_bundle(_fhir_id(f"study-{study.study.id}"), study_resources), ensure_ascii=False, indent=1),
         encoding="utf-8")

@@ -263,18 +263,23 @@ REQUIRED = {
     ("Observation", "status"): {"registered", "preliminary", "final", "amended", "corrected", "cancelled",
                                 "entered-in-error", "unknown"},
     ("AdverseEvent", "actuality"): {"actual", "potential"},
+    ("CodeSystem", "status"): {"draft", "active", "retired", "unknown"},
+    ("CodeSystem", "content"): {"not-present", "example", "fragment", "complete", "supplement"},
 }
+ENABLE_WHEN_OPERATORS = {"exists", "=", "!=", ">", "<", ">=", "<="}                       # required
+ENABLE_BEHAVIOR = {"all", "any"}                                                          # required
+R4_CAUSALITY_METHOD = {"ProbabilityScale", "Bayesian", "Checklist"}
 ITEM_TYPES = {"group", "display", "boolean", "decimal", "integer", "date", "dateTime", "time", "string", "text",
               "url", "choice", "open-choice", "attachment", "reference", "quantity"}
 AE_SEVERITY = {"mild", "moderate", "severe"}                                              # required
 AE_OUTCOME = {"resolved", "recovering", "ongoing", "resolvedWithSequelae", "fatal", "unknown"}  # required
-AE_SERIOUSNESS = {"serious", "non-serious"}                                               # example binding
+AE_SERIOUSNESS = {"Serious", "Non-serious"}                  # R4 4.0.1 spelling (R5 has serious/non-serious)
 CAUSALITY = {"Certain", "Probably-Likely", "Possible", "Unlikely", "Conditional-Classified",
              "Unassessable-Unclassifiable"}
 
 
 def _codes(concept: dict, system_suffix: str) -> list[str]:
-    return [c["code"] for c in concept["coding"] if c["system"].endswith(system_suffix)]
+    return [c["code"] for c in concept.get("coding", []) if c["system"].endswith(system_suffix)]
 
 
 def test_fhir_resources_parse_as_r4b_and_every_required_binding_code_is_valid(
@@ -301,6 +306,9 @@ def test_fhir_resources_parse_as_r4b_and_every_required_binding_code_is_valid(
                     assert res[element] in allowed, (kind, element, res[element])
             if kind == "Questionnaire":
                 assert all(i["type"] in ITEM_TYPES for i in res["item"])
+                for i in res["item"]:
+                    assert all(w["operator"] in ENABLE_WHEN_OPERATORS for w in i.get("enableWhen", []))
+                    assert i.get("enableBehavior", "all") in ENABLE_BEHAVIOR
                 parsed = get_fhir_model_class(kind).model_validate(res)
                 zh = parsed.item[0].text__ext.extension[0].extension[1].valueString
                 assert zh and not zh.isascii()          # the frozen Chinese wording travels with the item
@@ -310,9 +318,15 @@ def test_fhir_resources_parse_as_r4b_and_every_required_binding_code_is_valid(
                 assert len(_codes(res["outcome"], "adverse-event-outcome")) == 1
                 assert set(_codes(res["outcome"], "adverse-event-outcome")) <= AE_OUTCOME
                 assert set(_codes(res["seriousness"], "adverse-event-seriousness")) <= AE_SERIOUSNESS
+                grade = res["extension"][0]["valueCodeableConcept"]["coding"][0]
+                assert grade["system"].endswith("/ctcae-grade") and grade["code"] in {"1", "2", "3", "4", "5"}
+                assert _codes(res["severity"], "adverse-event-severity") == [
+                    {"1": "mild", "2": "moderate"}.get(grade["code"], "severe")]
                 for s in res.get("suspectEntity", []):
                     for c in s["causality"]:
                         assert set(_codes(c["assessment"], "adverse-event-causality-assess")) <= CAUSALITY
+                        assert set(_codes(c.get("method", {"coding": []}), "adverse-event-causality-method")) \
+                            <= R4_CAUSALITY_METHOD
             if kind == "Observation":
                 q = res["valueQuantity"]
                 assert q["system"] == "http://unitsofmeasure.org" and q["code"] in {"mm", "%", "{score}"}
@@ -342,3 +356,62 @@ def test_a_date_cut_reaches_every_format(seeded: Seeded, tmp_path: Path, monkeyp
     sdtm = seeded.export("sdtm", tmp_path / "sdtm", "--to", cut, monkeypatch=monkeypatch)
     qs = pd.read_csv(sdtm / "qs.csv", dtype=str, keep_default_na=False)
     assert len(qs) and max(qs["QSDTC"].str[:10]) <= cut
+
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="session")
+def fhir_r4_python() -> Path:
+    """The Python of .venv-fhir (fhir.resources 6.1.x: pure FHIR 4.0.1 on pydantic 1), made on first use."""
+    import subprocess
+
+    subprocess.run(["bash", str(ROOT / "scripts" / "fhir-venv.sh")], check=True, capture_output=True)
+    return ROOT / ".venv-fhir" / "bin" / "python"
+
+
+def test_fhir_parses_with_pure_r4_4_0_1_models_questionnaires_complete_authors_pseudonymous(
+        seeded: Seeded, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fhir_r4_python: Path) -> None:
+    import subprocess
+
+    out = seeded.export("fhir", tmp_path / "fhir", monkeypatch=monkeypatch)
+    run = subprocess.run([str(fhir_r4_python), str(ROOT / "tests" / "fhir_r4" / "validate.py"),
+                          str(out / "study-bundle.json"), str(out / "participants.ndjson")],
+                         capture_output=True, text=True, timeout=240)
+    result = json.loads(run.stdout)
+    assert run.returncode == 0 and result["errors"] == [], result["errors"][:5]
+    assert result["fhir_version"] == "4.0.1" and result["package"].startswith("6.1.")
+    assert {"CodeSystem", "Practitioner", "AdverseEvent", "QuestionnaireResponse"} <= set(result["resources"])
+
+    study_bundle = json.loads((out / "study-bundle.json").read_text(encoding="utf-8"))
+    study_resources = [e["resource"] for e in study_bundle["entry"]]
+    questionnaires = {f"{r['url']}|{r['version']}": r for r in study_resources if r["resourceType"] == "Questionnaire"}
+    systems = {r["url"]: {c["code"] for c in r["concept"]} for r in study_resources
+               if r["resourceType"] == "CodeSystem"}
+    text = (out / "participants.ndjson").read_text(encoding="utf-8")
+    assert "staff:" not in text                                         # no staff login name anywhere
+    arm_specific = 0
+    for line in text.splitlines():
+        resources = [e["resource"] for e in json.loads(line)["entry"]]
+        ids = {f"{r['resourceType']}/{r['id']}" for r in resources}
+        for res in resources:
+            for coding in re.findall(r'\{"system": ?"(https://trialpro[^"]+)", ?"code": ?"([^"]+)"', json.dumps(res)):
+                assert coding[1] in systems[coding[0]], coding          # every local code is defined
+            if res["resourceType"] != "QuestionnaireResponse":
+                continue
+            author = res["author"]["reference"]
+            assert author in ids and author.split("/")[0] in {"Patient", "Practitioner"}
+            q = questionnaires[res["questionnaire"]]
+            answers = {i["linkId"]: i["answer"][0] for i in res["item"]}
+            for item in q["item"]:
+                conditions = item.get("enableWhen", [])
+                enabled = not conditions or any(
+                    answers.get(c["question"], {}).get("valueCoding", {}).get("code") == c["answerCoding"]["code"]
+                    for c in conditions)
+                if item["required"] and enabled:
+                    assert item["linkId"] in answers, (res["id"], item["linkId"])   # complete for its arm
+                if conditions:
+                    arm_specific += 1
+                    if not enabled:
+                        assert item["linkId"] not in answers
+    assert arm_specific > 0                                  # arm-specific items exist and carry enableWhen

@@ -7,6 +7,7 @@ from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
 from server.exports.fhir import questionnaire_response
 from shared.instruments import get_instrument
 from shared.records import new_record
+from shared.study import default_study
 
 
 def _vas(language: str | None) -> dict:
@@ -18,7 +19,8 @@ def _vas(language: str | None) -> dict:
 
 def test_a_chinese_answer_set_is_exported_as_zh_cn_with_chinese_item_text() -> None:
     inst = get_instrument("patient_global_vas")
-    resource = questionnaire_response(_vas("zh"), inst, {"reference": "Patient/PKU-001"})
+    resource = questionnaire_response(_vas("zh"), inst, {"reference": "Patient/PKU-001"}, default_study(),
+                                      None)
     parsed = QuestionnaireResponse.model_validate(resource)
     assert parsed.language == "zh-CN"
     assert parsed.item[0].text == inst.items[0].label.zh
@@ -26,6 +28,7 @@ def test_a_chinese_answer_set_is_exported_as_zh_cn_with_chinese_item_text() -> N
 
 def test_a_staff_entry_has_no_language_and_english_item_text() -> None:
     inst = get_instrument("patient_global_vas")
-    resource = questionnaire_response(_vas(None), inst, {"reference": "Patient/PKU-001"})
+    resource = questionnaire_response(_vas(None), inst, {"reference": "Patient/PKU-001"}, default_study(),
+                                      None)
     assert "language" not in resource
     assert QuestionnaireResponse.model_validate(resource).item[0].text == inst.items[0].label.en
