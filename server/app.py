@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 from server.api import errors, health, openapi, sync
 from server.config import ServerConfig
 from server.private_files import private_database, private_dir, private_file, restrict_process
+from server.services import signing_keys
 from server.storage.engine import database_url, make_engine, migrate
 from shared.study.loader import load_study
 from shared.study.model import Study
@@ -28,7 +29,8 @@ class ServerContext:
 
 
 def open_context(config: ServerConfig) -> ServerContext:
-    """Load the study, open (and migrate) the database. Used by the app and by the CLI alike.
+    """Load the study, open (and migrate) the database, make sure the signing key file exists (moving a key
+    found in the database out of it). Used by the app, the worker and the CLI alike.
 
     From here on the process writes private files only (umask 077), and the data folder and the SQLite
     files are made 0700/0600 even when an earlier run left them looser (server/private_files.py).
@@ -39,6 +41,7 @@ def open_context(config: ServerConfig) -> ServerContext:
     engine = make_engine(config.database_url or database_url(config.data_dir))
     migrate(engine)
     private_database(engine)
+    engine = signing_keys.engine_with_key(engine, Path(config.data_dir))
     return ServerContext(engine=engine, study=study, config=config)
 
 

@@ -2,14 +2,16 @@
 
 Command-line contract (relied on by tools outside the repo; extend, never break):
   trialpro-server demo --data-dir DIR --port PORT
-  trialpro-server serve --data-dir DIR [--host H] [--port P]
+  trialpro-server serve --data-dir DIR [--host H] [--port P] [--workers N] [--no-worker]
+  trialpro-server worker --data-dir DIR [--anchor-seconds S]   (the one job runner; demo/serve start it)
   trialpro-server export {csv,xlsx,odm,sdtm,fhir,report} --data-dir DIR --out PATH [--site S] [--from D --to D]
   trialpro-server lab import FILE --data-dir DIR
   trialpro-server device code --data-dir DIR [--site S]      (last line: the code)
   trialpro-server device revoke DEVICE_ID --data-dir DIR
   trialpro-server device list --data-dir DIR
   trialpro-server user add|disable|reset|roles|list [USERNAME] --data-dir DIR [--role R]... [--site S]...
-  trialpro-server audit verify --data-dir DIR      (exit 0: chain holds; 1: names the first bad entry)
+  trialpro-server audit verify --data-dir DIR [--witness FILE]...   (exit 0: chain holds; 1: names the
+                                                   first bad entry or the disagreeing copy or witness)
   trialpro-server audit checkpoint --data-dir DIR
 With DATABASE_URL=postgresql://… every command uses PostgreSQL instead of the SQLite file in DIR.
 Each command group is one module in server/commands/ with a register(subparsers) function.
@@ -25,7 +27,7 @@ from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from shared.errors import command_line_message
 
-COMMAND_MODULES = ("run", "export", "device", "lab", "user", "audit")
+COMMAND_MODULES = ("run", "worker", "export", "device", "lab", "user", "audit")
 
 
 def build_parser() -> argparse.ArgumentParser:

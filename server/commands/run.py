@@ -1,25 +1,87 @@
-"""`trialpro-server demo` and `serve`: run the server in the foreground."""
+"""`trialpro-server demo` and `serve`: run the server in the foreground, with its one job runner.
+
+``serve`` runs gunicorn (``--workers N`` processes, each with a few threads);
+``demo`` runs werkzeug on 127.0.0.1. Both start ``trialpro-server worker`` ONCE
+as a child process (never one per gunicorn worker, never on a request) and stop
+it when they stop; the child also dies with its parent (PR_SET_PDEATHSIG).
+"""
 
 from __future__ import annotations
 
 import argparse
+import ctypes
 import dataclasses
+import os
 import secrets
+import signal
+import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from server.app import ServerContext, create_app
 from server.commands.common import add_data_dir, context
+from server.config import ServerConfig
 from server.private_files import private_file
 from server.storage.engine import writing
 
+PR_SET_PDEATHSIG = 1
+GUNICORN_THREADS = 4
 
-def serve(ctx: ServerContext, host: str, port: int) -> None:
+
+def die_with_parent(sig: int = signal.SIGTERM) -> None:
+    """Ask Linux to send ``sig`` to this process when its parent dies (a killed server leaves no orphan)."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, sig)
+    except (OSError, AttributeError):  # not Linux: the worker still stops on the launcher's SIGTERM
+        pass
+
+
+@contextmanager
+def worker_process(data_dir: Path, enabled: bool = True) -> Iterator[subprocess.Popen[bytes] | None]:
+    """Run `trialpro-server worker` beside the web server while the block runs."""
+    if not enabled:
+        yield None
+        return
+    proc = subprocess.Popen([sys.executable, "-m", "server.cli", "worker", "--data-dir", str(data_dir)],
+                            preexec_fn=die_with_parent)
+    try:
+        yield proc
+    finally:
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(timeout=5)
+
+
+def serve_werkzeug(ctx: ServerContext, host: str, port: int) -> None:
     from werkzeug.serving import run_simple
 
     app = create_app(ctx.config, ctx)
     run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
+
+
+def serve_gunicorn(config: ServerConfig, host: str, port: int, workers: int) -> None:
+    """gunicorn with ``workers`` processes; each builds its own app (and database pool) after the fork."""
+    from gunicorn.app.base import BaseApplication
+
+    class _TrialproGunicorn(BaseApplication):  # type: ignore[misc]
+        def load_config(self) -> None:
+            options = {"bind": f"{host}:{port}", "workers": workers, "worker_class": "gthread",
+                       "threads": GUNICORN_THREADS, "timeout": 120, "graceful_timeout": 20,
+                       "accesslog": "-", "post_fork": lambda _server, _worker: die_with_parent(signal.SIGKILL)}
+            for key, value in options.items():
+                self.cfg.set(key, value)
+
+        def load(self) -> Any:
+            return create_app(config)
+
+    _TrialproGunicorn().run()
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -43,15 +105,25 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print(f"trialpro server: http://127.0.0.1:{args.port}/")
     print(f"Demo admin login: {DEMO_ADMIN} / {password}   (stored in {password_file})")
     sys.stdout.flush()
-    serve(ctx, "127.0.0.1", args.port)
+    with worker_process(Path(args.data_dir)):
+        serve_werkzeug(ctx, "127.0.0.1", args.port)
     return 0
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    ctx = context(args)
+    ctx = context(args)  # migrates and makes the signing key once, before any gunicorn worker starts
+    ctx.engine.dispose()
     print(f"trialpro server: http://{args.host}:{args.port}/", flush=True)
-    serve(ctx, args.host, args.port)
+    with worker_process(Path(args.data_dir), enabled=not args.no_worker):
+        serve_gunicorn(ctx.config, args.host, args.port, args.workers)
     return 0
+
+
+def workers_count(text: str) -> int:
+    """--workers: a whole number from 1 to 64."""
+    if not text.isdigit() or not 1 <= int(text) <= 64:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of workers from 1 to 64")
+    return int(text)
 
 
 def register(sub: Any) -> None:
@@ -60,8 +132,12 @@ def register(sub: Any) -> None:
     p.add_argument("--port", type=int, default=8000)
     p.set_defaults(func=cmd_demo)
 
-    p = sub.add_parser("serve", help="run the server")
+    p = sub.add_parser("serve", help="run the production server (gunicorn) and its job runner")
     add_data_dir(p)
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--workers", type=workers_count, default=min(4, (os.cpu_count() or 1) + 1),
+                   help="gunicorn worker processes (default: CPUs + 1, at most 4)")
+    p.add_argument("--no-worker", action="store_true",
+                   help="do not start the job runner (run `trialpro-server worker` yourself, e.g. as its own unit)")
     p.set_defaults(func=cmd_serve)

@@ -17,26 +17,20 @@ from typing import Any
 from sqlalchemy import Connection
 
 from server.services.audit import AuditEntry, append
+from server.services.signing_keys import key_for
 from server.storage import allocations as stored
-from server.storage.keys import add_key_pair, key_pair
 from server.storage.participant_reads import allocation_numbers
-from shared.crypto import new_signing_key
 from shared.randomisation import new_allocation_list, sign_allocation_list
 from shared.records import utc_now
 from shared.study.model import Study
 
-SIGNING = "signing"
 KEEP_BLOCKS = 2
 
 
 def signing_key(conn: Connection) -> tuple[bytes, bytes]:
-    """(private, public) Ed25519 key of this server, created on first use."""
-    pair = key_pair(conn, SIGNING)
-    if pair is not None:
-        return pair
-    private, public = new_signing_key()
-    add_key_pair(conn, SIGNING, private, public, utc_now())
-    return private, public
+    """(private, public) Ed25519 key of this server, from the key file outside the database."""
+    key = key_for(conn)
+    return key.private, key.public
 
 
 def public_key_b64(conn: Connection) -> str:

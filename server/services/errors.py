@@ -43,3 +43,43 @@ class InvalidInput(TrialproError):
     code = "input.invalid"
     status = 400
     title = "Invalid input"
+
+
+class SigningKeyProblem(TrialproError):
+    """The signing key file is missing, unreadable, readable by others, or not the key this database knows."""
+
+    code = "server.signing_key"
+    status = 500
+    title = "Signing key problem"
+
+
+class WitnessInvalid(TrialproError):
+    """A witness file (a kiosk's copy of a signed chain head) cannot be read."""
+
+    code = "audit.witness_invalid"
+    status = 422
+    title = "Witness file not readable"
+
+
+class JobNotFound(TrialproError):
+    """No background job with this id is visible to the viewer."""
+
+    code = "job.not_found"
+    status = 404
+    title = "Job not found"
+
+
+class JobNotReady(TrialproError):
+    """The job has not finished (or failed), so there is nothing to download yet."""
+
+    code = "job.not_ready"
+    status = 409
+    title = "Job not finished"
+
+
+class RunnerBusy(TrialproError):
+    """Another job runner already works for this database."""
+
+    code = "worker.already_running"
+    status = 409
+    title = "A worker already runs"

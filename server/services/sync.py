@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, insert, select, update
 
-from server.services import allocation
+from server.services import allocation, checkpoints
 from server.services import devices as device_service
 from server.services.audit import AuditEntry, append_many, insert_many
 from server.services.devices import Device
@@ -289,5 +289,6 @@ def downstream(conn: Connection, study: Study, device: Device, cursor: int,
         grants["lists"] = []
     return {"study_version": study.study.version, "participants": people, "staff": staff, "allocation": grants,
             "corrections": [{"record": json.loads(r.body), "content_hash": r.content_hash} for r in rows],
-            "corrections_cursor": rows[-1].seq if rows else cursor, "more_corrections": more}
+            "corrections_cursor": rows[-1].seq if rows else cursor, "more_corrections": more,
+            "audit_head": checkpoints.for_witness(conn)}
 

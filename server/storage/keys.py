@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, delete, insert, select
 
 from server.storage.tables import server_keys
 
@@ -18,3 +18,8 @@ def add_key_pair(conn: Connection, purpose: str, private: bytes, public: bytes, 
     """Store the key pair for ``purpose`` (once: a second one raises IntegrityError)."""
     conn.execute(insert(server_keys).values(purpose=purpose, private_key=private, public_key=public,
                                             created_at=created_at))
+
+
+def delete_key_pair(conn: Connection, purpose: str) -> None:
+    """Remove the key pair of ``purpose`` (the signing key, once it was moved into its file)."""
+    conn.execute(delete(server_keys).where(server_keys.c.purpose == purpose))

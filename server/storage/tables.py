@@ -224,3 +224,22 @@ staff_sessions = Table(
     Column("expires_at", String(32), nullable=False),           # absolute end, whatever the activity
     Column("remote_addr", String(64), nullable=False),
 )
+
+# Background work for the one job runner (`trialpro-server worker`): exports and later long tasks.
+jobs = Table(
+    "jobs", metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("kind", String(32), nullable=False),
+    Column("params", Text, nullable=False),                  # JSON
+    Column("status", String(16), nullable=False, index=True),  # queued, running, done, failed
+    Column("created_by", String(100), nullable=False),
+    Column("created_at", String(32), nullable=False),
+    Column("started_at", String(32)),
+    Column("finished_at", String(32)),
+    Column("heartbeat_at", String(32)),                      # a running job not heard of for long is re-queued
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("done_rows", BigInteger().with_variant(Integer, "sqlite"), nullable=False, default=0),
+    Column("total_rows", BigInteger().with_variant(Integer, "sqlite")),
+    Column("result", Text),                                  # JSON, when done
+    Column("error", Text),                                   # what went wrong, when failed
+)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, delete, func, insert, select, update
 
 from server.storage.tables import login_attempts, users
 
@@ -49,3 +49,8 @@ def set_roles(conn: Connection, username: str, *, roles: str, sites: str, change
     """New roles and sites (comma-separated), stamped as an account change."""
     conn.execute(update(users).where(users.c.username == username)
                  .values(roles=roles, sites=sites, password_changed_at=changed_at))
+
+
+def purge_sign_in_attempts_before(conn: Connection, before: str) -> int:
+    """Delete sign-in attempts made before ``before`` (ISO UTC; the job runner's purge); returns how many went."""
+    return conn.execute(delete(login_attempts).where(login_attempts.c.at < before)).rowcount

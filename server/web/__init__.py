@@ -1,8 +1,8 @@
 """Admin web pages (server-rendered Jinja, no build step) and the session-authenticated admin JSON API.
 
 ``register(app)`` is called by create_app(): it sets the session cookie flags,
-the security headers on every response, CSRF checks on every form, and the
-daily audit checkpoint on the first request of each UTC day.
+the security headers on every response and CSRF checks on every form. (Signed
+audit checkpoints are the job runner's work, never a request's.)
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from datetime import timedelta
 from flask import Flask, Response, request
 
 from server.config import ServerConfig
-from server.services import checkpoints
 from server.web import admin_api, i18n, session
 from server.web.blueprint import bp
 
@@ -49,11 +48,6 @@ def register(app: Flask, config: ServerConfig) -> None:
     app.jinja_env.filters["seriousness"] = i18n.seriousness
     app.register_blueprint(bp)
     app.register_blueprint(admin_api.bp)
-
-    @app.before_request
-    def _daily_checkpoint() -> None:
-        ctx = app.extensions["trialpro"]
-        checkpoints.ensure_daily(ctx.engine, ctx.config.data_dir)
 
     @app.after_request
     def _headers(resp: Response) -> Response:

@@ -8,7 +8,6 @@ import httpx
 
 from server.services import checkpoints
 from server.services.demo import seed_demo
-from shared.records import utc_now
 from tests.live_server import ThreadServer
 
 PASSWORD = "web-pages-password-1"
@@ -39,10 +38,8 @@ def test_every_page_renders_in_english_and_chinese(server: ThreadServer) -> None
     verify = c.get("/api/v1/admin/audit/verify").json()
     assert verify["ok"] is True and verify["entries"] > 100
     c.close()
-    with server.ctx.engine.connect() as conn:     # the day's first request signed the chain head
-        cp = checkpoints.latest(conn)
-        assert checkpoints.verify(conn, server.ctx.config.data_dir).checkpoints_checked == 1
-    assert cp is not None and cp.signed_at[:10] == utc_now()[:10] and cp.head_seq > 100
+    with server.ctx.engine.connect() as conn:     # signing is the worker's job, never a request's
+        assert checkpoints.latest(conn) is None
 
 
 def test_bad_filters_and_unknown_participants_get_a_clear_page(server: ThreadServer) -> None:
