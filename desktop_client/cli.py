@@ -10,6 +10,9 @@ Command-line contract (extend, never break):
   trialpro-client passphrase --data-dir DIR [--recovery]
       re-wraps the station key under a new passphrase (prompted, or TRIALPRO_PASSPHRASE /
       TRIALPRO_RECOVERY_KEY and TRIALPRO_NEW_PASSPHRASE for scripts); the database is not re-encrypted.
+  trialpro-client witness --data-dir DIR --out FILE
+      writes the newest signed audit head this station was given (passphrase prompted, or
+      TRIALPRO_PASSPHRASE), for `trialpro-server audit verify --witness FILE`.
 """
 
 from __future__ import annotations
@@ -120,6 +123,21 @@ def _mirror_option(p: argparse.ArgumentParser) -> None:
                         "(default: $TRIALPRO_MIRROR_DIR)")
 
 
+def cmd_witness(args: argparse.Namespace) -> int:
+    from desktop_client.services.witness import write_witness
+    from desktop_client.store import open_store
+
+    store = open_store(Path(args.data_dir), _secret("TRIALPRO_PASSPHRASE", "Station passphrase: "))
+    try:
+        doc = write_witness(store, Path(args.out))
+    finally:
+        store.close()
+    cp = doc["checkpoint"]
+    print(f"Witness written to {args.out}: audit entry {cp['head_seq']} signed {cp['signed_at']} "
+          f"(received {doc['received_at']}).")
+    return 0
+
+
 def cmd_gui(args: argparse.Namespace) -> int:
     try:
         from desktop_client.bootstrap import run_gui
@@ -154,6 +172,10 @@ def build_parser() -> argparse.ArgumentParser:
     pw.add_argument("--data-dir", required=True)
     pw.add_argument("--recovery", action="store_true", help="prove with the recovery key instead of the passphrase")
     pw.set_defaults(func=cmd_passphrase)
+    w = sub.add_parser("witness", help="write the newest signed audit head this station holds (for audit verify)")
+    w.add_argument("--data-dir", required=True)
+    w.add_argument("--out", required=True, help="the witness file to write (JSON)")
+    w.set_defaults(func=cmd_witness)
     g = sub.add_parser("gui", help="start the desktop client (default)")
     g.add_argument("--data-dir", default=os.path.expanduser("~/.local/share/trialpro"))
     g.add_argument("--kiosk", action="store_true", help="start locked in kiosk mode, full screen")

@@ -101,6 +101,14 @@ class AllocationError(TrialproError):
     title = "Allocation unavailable"
 
 
+
+class NoWitnessYet(TrialproError):
+    """The kiosk holds no signed audit head yet (it has not synced since the server started signing)."""
+
+    code = "witness.none_yet"
+    status = 409
+    title = "No signed head yet"
+
 # Python package -> the extra of setup.cfg that installs it (the optional parts of trialpro).
 OPTIONAL_PARTS = {"lxml": "exports", "odmlib": "exports", "matplotlib": "exports", "pyreadstat": "exports",
                   "pandas": "exports", "fhir": "exports", "xlsxwriter": "exports", "PySide6": "client",

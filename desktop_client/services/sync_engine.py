@@ -18,9 +18,9 @@ import httpx
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
 from desktop_client.services.station import Station
-from desktop_client.store import outbox
+from desktop_client.store import outbox, witness
 from desktop_client.store import station as settings
-from shared import enrolment_code
+from shared import enrolment_code, signed_head
 from shared.errors import TrialproError
 from shared.randomisation import verified_entries
 from shared.records import record_hash, utc_now
@@ -243,7 +243,11 @@ class SyncEngine:
         """Apply participants, staff, allocation and corrections in one transaction; True if more corrections wait."""
         store = self.station.store
         damaged = False
+        trusted = settings.get(store, settings.SERVER_PUBLIC_KEY) or ""
+        head = down.get("audit_head")
         with store.transaction() as conn:
+            if head is not None and signed_head.holds(head, trusted):
+                witness.keep_newer(conn, head, utc_now())  # a head not signed by our server is never kept
             for p in down.get("participants", []):
                 conn.execute("INSERT INTO participants (participant_id, site_id, arm, status, source) "
                              "VALUES (?, ?, ?, ?, 'server') ON CONFLICT (participant_id) DO UPDATE SET "

@@ -31,13 +31,11 @@ from server.services.audit import GENESIS, ChainReport, entry_hash, verify_chain
 from server.services.errors import WitnessInvalid
 from server.storage import checkpoints as store
 from server.storage.engine import writing
-from shared.canonical import canonical_json
+from shared import signed_head
 from shared.crypto import sign
-from shared.crypto import verify as signature_holds
 from shared.records import utc_now
 
 CHECKPOINT_FILE = "audit-checkpoints.jsonl"
-WITNESS_KIND = "trialpro.audit-witness"
 DATABASE = "the database"
 
 
@@ -50,8 +48,7 @@ class Checkpoint:
     public_key: str
 
     def message(self) -> bytes:
-        return canonical_json({"head_seq": self.head_seq, "head_hash": self.head_hash,
-                                "signed_at": self.signed_at})
+        return signed_head.message(self.head_seq, self.head_hash, self.signed_at)
 
     def as_dict(self) -> dict[str, Any]:
         return {"head_seq": self.head_seq, "head_hash": self.head_hash, "signed_at": self.signed_at,
@@ -68,8 +65,7 @@ class Checkpoint:
 
     def holds_for(self, public_b64: str) -> bool:
         """Signed by the key ``public_b64`` (base64 raw Ed25519)."""
-        return self.public_key == public_b64 and signature_holds(base64.b64decode(public_b64), self.message(),
-                                                                 self.signature)
+        return signed_head.holds(self.as_dict(), public_b64)
 
 
 @dataclass(frozen=True)
@@ -181,11 +177,8 @@ def _file_copy(data_dir: Path) -> list[Checkpoint] | None:
 def read_witness(path: Path) -> Checkpoint:
     """The signed head in a witness file written by `trialpro-client witness`; raises WitnessInvalid."""
     try:
-        doc = json.loads(Path(path).read_text(encoding="utf-8"))
-        if not isinstance(doc, dict) or doc.get("kind") != WITNESS_KIND:
-            raise ValueError(f"not a {WITNESS_KIND} file")
-        return Checkpoint.from_dict(doc["checkpoint"])
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+        return Checkpoint.from_dict(signed_head.head_of_witness(json.loads(Path(path).read_text(encoding="utf-8"))))
+    except (OSError, ValueError) as exc:
         raise WitnessInvalid(f"The witness file {path} cannot be read ({exc}); write it again with "
                              "`trialpro-client witness --data-dir DIR --out FILE`.",
                              details={"path": str(path)}) from exc

@@ -11,7 +11,8 @@ Answer ``200``::
     {"protocol_version": 1,
      "results": [{"record_id", "revision", "status", "reason", "problems"}],
      "downstream": {"study_version", "participants", "staff", "allocation",
-                    "corrections", "corrections_cursor", "more_corrections"}}
+                    "corrections", "corrections_cursor", "more_corrections",
+                    "audit_head"}}          # the newest signed audit checkpoint (kiosks keep it: witness)
 
 ``status`` is one of ``stored`` (new), ``already_stored`` (same id, revision and hash:
 an idempotent retry), ``conflict`` (same id and revision, different hash: kept aside
