@@ -63,6 +63,16 @@ CODELISTS: dict[str, Codelist] = {cl.oid: cl for cl in (
         ("RELATED", "WHO-UMC certain", ""), ("PROBABLY RELATED", "WHO-UMC probable/likely", ""),
         ("POSSIBLY RELATED", "WHO-UMC possible", ""), ("UNLIKELY RELATED", "WHO-UMC unlikely", ""),
         ("NOT ASSESSABLE", "WHO-UMC conditional or unassessable", ""), ("NOT RELATED", "No drug of the arm", ""))),
+    Codelist("CL.EPOCH", "Epoch", "C99079", _terms(("SCREENING", "Screening", ""), ("TREATMENT", "Treatment", ""))),
+    Codelist("CL.RACE", "Race", "C74457", _terms(("NOT REPORTED", "Not reported (race is not collected)", ""))),
+    Codelist("CL.ETHNIC", "Ethnic Group", "C66790", _terms(("NOT REPORTED", "Not reported (not collected)", ""))),
+    Codelist("CL.EVAL", "Evaluator", "C78735", _terms(("INVESTIGATOR", "Investigator", ""),
+                                                       ("STUDY SUBJECT", "Study subject", ""))),
+    Codelist("CL.SPEC", "Specimen Type", "C78734", _terms(("BLOOD", "Blood", ""))),
+    Codelist("CL.METHOD", "Method", "C85492", _terms(("FLOW CYTOMETRY", "Flow cytometry", ""))),
+    Codelist("CL.IECAT", "Category for Inclusion/Exclusion", "C66797", _terms(("INCLUSION", "Inclusion", ""),
+                                                                               ("EXCLUSION", "Exclusion", "")),
+             False),
     Codelist("CL.TOXGR", "CTCAE v5.0 grade (sponsor-defined)", "", _terms(
         ("1", "Mild", ""), ("2", "Moderate", ""), ("3", "Severe or medically significant", ""),
         ("4", "Life-threatening", ""), ("5", "Death related to AE", ""))),
@@ -72,7 +82,10 @@ VARIABLE_CODELIST = {
     "SEX": "CL.SEX", "AGEU": "CL.AGEU", "AESEV": "CL.AESEV", "AEOUT": "CL.OUT", "AEACN": "CL.ACN",
     "EXROUTE": "CL.ROUTE", "EXDOSFRQ": "CL.FREQ", "EXDOSU": "CL.UNIT", "LBORRESU": "CL.UNIT",
     "LBSTRESU": "CL.UNIT", "QSORRESU": "CL.UNIT", "QSSTRESU": "CL.UNIT", "DSDECOD": "CL.DSDECOD",
-    "DSCAT": "CL.DSCAT", "AEREL": "CL.AEREL", "AETOXGR": "CL.TOXGR",
+    "DSCAT": "CL.DSCAT", "AEREL": "CL.AEREL", "AETOXGR": "CL.TOXGR", "EPOCH": "CL.EPOCH", "RACE": "CL.RACE",
+    "ETHNIC": "CL.ETHNIC", "QSEVAL": "CL.EVAL", "LBSPEC": "CL.SPEC", "LBMETHOD": "CL.METHOD", "IECAT": "CL.IECAT",
+    "IEORRES": "CL.NY", "IESTRESC": "CL.NY",
+    **{f: "CL.NY" for f in ("DTHFL", "QSBLFL", "QSLOBXFL", "QSDRVFL", "LBBLFL", "LBLOBXFL")},
     **{f: "CL.NY" for f in ("AESER", "AESDTH", "AESLIFE", "AESHOSP", "AESDISAB", "AESCONG", "AESMIE")},
 }
 
@@ -89,6 +102,19 @@ DATASET_INFO: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "LB": ("FINDINGS", "One record per lab test per time point per visit per subject",
            ("STUDYID", "USUBJID", "LBTESTCD", "VISITNUM")),
 }
+DATASET_INFO.update({
+    "SE": ("SPECIAL PURPOSE", "One record per actual Element per subject", ("STUDYID", "USUBJID", "ETCD", "SESTDTC")),
+    "SV": ("SPECIAL PURPOSE", "One record per actual or planned visit per subject", ("STUDYID", "USUBJID",
+                                                                                     "VISITNUM")),
+    "IE": ("FINDINGS", "One record per inclusion/exclusion criterion not met per subject",
+           ("STUDYID", "USUBJID", "IETESTCD")),
+    "TS": ("TRIAL DESIGN", "One record per trial summary parameter value", ("STUDYID", "TSPARMCD", "TSSEQ")),
+    "TE": ("TRIAL DESIGN", "One record per planned Element", ("STUDYID", "ETCD")),
+    "TA": ("TRIAL DESIGN", "One record per planned Element per Arm", ("STUDYID", "ARMCD", "TAETORD")),
+    "TV": ("TRIAL DESIGN", "One record per planned Visit per Arm", ("STUDYID", "VISITNUM")),
+    "TI": ("TRIAL DESIGN", "One record per I/E criterion", ("STUDYID", "IETESTCD")),
+})
+REFERENCE_DATASETS = frozenset({"TS", "TE", "TA", "TV", "TI"})
 SUPP_INFO = ("RELATIONSHIP", "One record per IDVAR, IDVARVAL, and QNAM value per subject",
              ("STUDYID", "RDOMAIN", "USUBJID", "IDVAR", "IDVARVAL", "QNAM"))
 
@@ -130,16 +156,50 @@ ORIGINS: dict[str, tuple[str, str, str]] = {
     "LBORRESU": ("Collected", "Vendor", ""), "LBSTRESU": ("Collected", "Vendor", ""),
     "LBSTRESC": ("Derived", "Sponsor", "LBORRES as text (no unit conversion: % is the standard unit)."),
     "LBSTRESN": ("Derived", "Sponsor", "LBSTRESC as a number."), "LBDTC": ("Collected", "Vendor", ""),
+    "RFXSTDTC": ("Derived", "Sponsor", "Date of the baseline visit (first dose), when the participant has a "
+                                       "dosing diary."),
+    "RFXENDTC": ("Derived", "Sponsor", "Date of the last dosing diary (end of its reported period)."),
+    "RFICDTC": _CRF, "RFPENDTC": ("Derived", "Sponsor", "Date of the participant's last record."),
+    "DTHDTC": ("Derived", "Sponsor", "End (else onset) date of a grade 5 adverse event."),
+    "DTHFL": ("Derived", "Sponsor", "Y when an adverse event has CTCAE grade 5."),
+    "RACE": ("Assigned", "Sponsor", ""), "ETHNIC": ("Assigned", "Sponsor", ""), "ARMNRS": _ASSIGNED,
+    "ACTARMUD": _ASSIGNED, "DMDTC": ("Derived", "Sponsor", "Date the enrolment was recorded."),
+    "EPOCH": ("Derived", "Sponsor", "SCREENING before RFXSTDTC, TREATMENT from RFXSTDTC on."),
+    "QSBLFL": ("Derived", "Sponsor", "Y on the last non-missing result of each test on or before RFXSTDTC."),
+    "QSLOBXFL": ("Derived", "Sponsor", "Y on the last non-missing result of each test on or before RFXSTDTC."),
+    "LBBLFL": ("Derived", "Sponsor", "Y on the last non-missing result of each test on or before RFXSTDTC."),
+    "LBLOBXFL": ("Derived", "Sponsor", "Y on the last non-missing result of each test on or before RFXSTDTC."),
+    "QSDRVFL": ("Derived", "Sponsor", "Y for total scores computed by the instrument's scoring."),
+    "QSEVAL": ("Assigned", "Sponsor", ""), "LBSPEC": ("Assigned", "Sponsor", ""),
+    "LBMETHOD": ("Assigned", "Sponsor", ""), "LBORNRLO": ("Not Available", "", ""),
+    "LBORNRHI": ("Not Available", "", ""), "LBSTNRLO": ("Not Available", "", ""),
+    "LBSTNRHI": ("Not Available", "", ""), "LBNRIND": ("Not Available", "", ""),
+    "EXSTDTC": ("Derived", "Sponsor", "The day after the previous dosing diary (RFXSTDTC for the first)."),
+    "ETCD": _ASSIGNED, "ELEMENT": _ASSIGNED, "TAETORD": _ASSIGNED,
+    "SESTDTC": ("Derived", "Sponsor", "Screening: RFICDTC; treatment: RFXSTDTC."),
+    "SEENDTC": ("Derived", "Sponsor", "Screening: RFXSTDTC; treatment: RFXENDTC."),
+    "VISITDY": ("Protocol", "", ""), "SVSTDTC": ("Derived", "Sponsor", "First date of the visit's records."),
+    "SVENDTC": ("Derived", "Sponsor", "Last date of the visit's records."), "SVUPDES": _ASSIGNED,
+    "IETESTCD": _ASSIGNED, "IETEST": _ASSIGNED, "IECAT": _ASSIGNED, "IEORRES": _CRF,
+    "IESTRESC": ("Derived", "Sponsor", "IEORRES."), "IEDTC": _CRF,
+    **{v: ("Protocol", "", "") for v in ("TSGRPID", "TSPARMCD", "TSPARM", "TSVAL", "TSVALNF", "TSVALCD",
+                                          "TSVCDREF", "TSVCDVER", "TESTRL", "TEENRL", "TEDUR", "TABRANCH",
+                                          "TATRANS", "TVSTRL", "TVENRL", "TIVERS")},
     "IDVAR": _ASSIGNED, "IDVARVAL": _ASSIGNED, "QNAM": _ASSIGNED, "QLABEL": _ASSIGNED,
     "QVAL": _CRF, "QORIG": _ASSIGNED, "QEVAL": _ASSIGNED,
 }
 SEQ_METHOD = "Sequence of the record within the participant and dataset, in the order of collection."
 
 
+DY_METHOD = "Date minus RFSTDTC plus 1 on or after RFSTDTC, date minus RFSTDTC before it (no day 0)."
+
+
 def origin(variable: str) -> tuple[str, str, str]:
-    """(origin type, source, method) of ``variable``; --SEQ derived, anything unlisted collected."""
+    """(origin type, source, method) of ``variable``; --SEQ and --DY derived, anything unlisted collected."""
     if variable.endswith("SEQ"):
         return "Derived", "Sponsor", SEQ_METHOD
+    if variable.endswith("DY") and variable not in ORIGINS:
+        return "Derived", "Sponsor", DY_METHOD
     return ORIGINS.get(variable, _CRF)
 
 
@@ -158,4 +218,14 @@ def data_type(variable: str, numeric: bool) -> str:
 REQUIRED_VARIABLES = frozenset({
     "STUDYID", "DOMAIN", "USUBJID", "SUBJID", "SITEID", "SEX", "COUNTRY", "AESEQ", "AETERM", "AEDECOD", "QSSEQ",
     "QSTESTCD", "QSTEST", "QSCAT", "EXSEQ", "EXTRT", "DSSEQ", "DSTERM", "DSDECOD", "LBSEQ", "LBTESTCD",
-    "LBTEST", "RDOMAIN", "QNAM", "QLABEL", "QVAL", "QORIG"})
+    "LBTEST", "RDOMAIN", "QNAM", "QLABEL", "QVAL", "QORIG", "SESEQ", "ETCD", "IESEQ", "IETESTCD",
+    "IETEST", "IECAT", "IEORRES", "IESTRESC", "TSSEQ", "TSPARMCD", "TSPARM", "TAETORD", "TESTRL"})
+# Req only in some datasets (Exp or Perm elsewhere)
+REQUIRED_IN = {"SV": frozenset({"VISITNUM"}), "TV": frozenset({"VISITNUM"}), "TA": frozenset({"ARMCD", "ARM",
+                                                                                             "ELEMENT", "EPOCH"}),
+               "TE": frozenset({"ELEMENT"}), "SE": frozenset({"SESTDTC"})}
+
+
+def mandatory(dataset: str, variable: str) -> bool:
+    """SDTMIG 3.4 "Req": define.xml Mandatory="Yes" (never null in the data)."""
+    return variable in REQUIRED_VARIABLES or variable in REQUIRED_IN.get(dataset, frozenset())

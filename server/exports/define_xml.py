@@ -16,11 +16,12 @@ from server.exports.define_meta import (
     CODELISTS,
     CT_VERSION,
     DATASET_INFO,
-    REQUIRED_VARIABLES,
+    REFERENCE_DATASETS,
     SDTMIG_VERSION,
     SUPP_INFO,
     VARIABLE_CODELIST,
     data_type,
+    mandatory,
     origin,
 )
 from server.exports.sdtm_model import Var
@@ -77,7 +78,8 @@ def write_define_xml(path: Path, study: Study, datasets: Sequence[tuple[str, str
         supp = name.startswith("SUPP")
         cls, structure, keys = SUPP_INFO if supp else DATASET_INFO[name]
         ig = etree.SubElement(mdv, f"{_O}ItemGroupDef", OID=f"IG.{name}", Name=name, Repeating="No" if name == "DM"
-                              else "Yes", IsReferenceData="No", SASDatasetName=name, Purpose="Tabulation")
+                              else "Yes", IsReferenceData="Yes" if name in REFERENCE_DATASETS else "No",
+                              SASDatasetName=name, Purpose="Tabulation")
         if not supp:
             ig.set("Domain", name)
         ig.set(f"{_D}Structure", structure)
@@ -86,7 +88,7 @@ def write_define_xml(path: Path, study: Study, datasets: Sequence[tuple[str, str
         _text(ig, "Description", label)
         for n, v in enumerate(variables, start=1):
             ref = etree.SubElement(ig, f"{_O}ItemRef", ItemOID=f"IT.{name}.{v.name}", OrderNumber=str(n),
-                                   Mandatory="Yes" if v.name in REQUIRED_VARIABLES else "No")
+                                   Mandatory="Yes" if mandatory(name, v.name) else "No")
             if v.name in keys:
                 ref.set("KeySequence", str(keys.index(v.name) + 1))
             kind, _source, method = origin(v.name)

@@ -20,8 +20,10 @@ from sqlalchemy import Connection
 from server.exports.current import ALL, ExportScope, ParticipantData, participants_with_data
 from server.exports.define_xml import write_define_xml
 from server.exports.dosing import dose_lines
+from server.exports.sdtm_design import DESIGN, design_rows, design_widths, subject_elements
 from server.exports.sdtm_files import SubmissionFiles, Supp, metadata_version_oid, source_version
-from server.exports.sdtm_model import DOMAINS, dataset_widths
+from server.exports.sdtm_model import DOMAINS, LAZY_DATASETS, Var, dataset_widths
+from server.exports.sdtm_timing import SCREENING, Timing, timing
 from shared.instruments import get_instrument
 from shared.lab import LAB_TESTS
 from shared.study.model import PARTICIPANT_ID, Study
@@ -91,17 +93,27 @@ def _visit(study: Study, visit_id: str | None) -> tuple[Any, str]:
     return v.number, v.label
 
 
-def _dm(study: Study, pd: ParticipantData) -> Iterator[dict[str, Any]]:
+def _iso(d: Any) -> str | None:
+    return d.isoformat() if d else None
+
+
+def _dm(study: Study, pd: ParticipantData, t: Timing) -> Iterator[dict[str, Any]]:
+    """DM: RACE and ETHNIC are not collected, so NOT REPORTED (CDISC CT RACE/ETHNIC); DTHFL/DTHDTC from a
+    fatal adverse event (grade 5), empty otherwise."""
     p = pd.participant
     arm = study.arm(p["arm"])
-    dated = sorted(r["collected_at"][:10] for r in pd.records if r["kind"] == "instrument_response")
-    start = next((r["collected_at"][:10] for r in pd.records if r.get("visit_id") == "baseline"),
-                 dated[0] if dated else None)
-    yield {"SUBJID": subjid(p["participant_id"]), "RFSTDTC": start, "RFENDTC": dated[-1] if dated else None,
+    enrol = next((r for r in pd.records if r["kind"] == "enrolment"), None)
+    deaths = sorted(r["data"].get("end_date") or r["data"].get("onset_date") or "" for r in pd.records
+                    if r["kind"] == "adverse_event" and r["data"].get("grade") == 5)
+    dmdtc = enrol["collected_at"][:10] if enrol else None
+    yield {"SUBJID": subjid(p["participant_id"]), "RFSTDTC": _iso(t.rfstdtc), "RFENDTC": _iso(t.rfendtc),
+           "RFXSTDTC": _iso(t.rfxstdtc), "RFXENDTC": _iso(t.rfxendtc), "RFICDTC": _iso(t.rficdtc),
+           "RFPENDTC": _iso(t.rfendtc), "DTHDTC": deaths[0] if deaths else None, "DTHFL": "Y" if deaths else None,
            "SITEID": p["site_id"], "BRTHDTC": str(p["year_of_birth"]),
            "AGE": int(p["enrolled_at"][:4]) - int(p["year_of_birth"]), "AGEU": "YEARS", "SEX": p["sex"],
+           "RACE": "NOT REPORTED", "ETHNIC": "NOT REPORTED",
            "ARMCD": arm.code, "ARM": arm.name, "ACTARMCD": arm.code, "ACTARM": arm.name,
-           "COUNTRY": study.site(p["site_id"]).country}
+           "COUNTRY": study.site(p["site_id"]).country, "DMDTC": dmdtc, "DMDY": t.study_day(dmdtc)}
 
 
 def _study_treatments(study: Study) -> list[tuple[str, str]]:
@@ -142,52 +154,82 @@ def ae_row(rec: dict[str, Any], drugs: list[tuple[int, str, str]]) -> dict[str, 
     return row
 
 
-def _ae(study: Study, pd: ParticipantData) -> Iterator[dict[str, Any]]:
+def _ae(study: Study, pd: ParticipantData, t: Timing) -> Iterator[dict[str, Any]]:
     arm_drugs = study.arm(pd.participant["arm"]).drugs
     drugs = [(n, drug, name) for n, (drug, name) in enumerate(_study_treatments(study), start=1)
              if drug in arm_drugs]
     for rec in pd.records:
         if rec["kind"] == "adverse_event":
-            yield ae_row(rec, drugs)
+            row = ae_row(rec, drugs)
+            row.update({"EPOCH": t.epoch(row["AESTDTC"]), "AEDY": t.study_day(row["AEDTC"]),
+                        "AESTDY": t.study_day(row["AESTDTC"]), "AEENDY": t.study_day(row["AEENDTC"])})
+            yield row
 
 
-def _qs(study: Study, pd: ParticipantData) -> Iterator[dict[str, Any]]:
+def _flag_baseline(rows: list[dict[str, Any]], t: Timing, code: str, dtc: str, prefix: str) -> None:
+    """--LOBXFL (and --BLFL, the same record) = Y on the last non-missing result of each test on or before the
+    first dose date (RFXSTDTC: the baseline visit, whose assessments come before the first dose)."""
+    if t.rfxstdtc is None:
+        return
+    first_dose = t.rfxstdtc.isoformat()
+    last: dict[str, dict[str, Any]] = {}
+    for row in rows:                                  # rows are in collection order: a later one replaces
+        day = (row.get(dtc) or "")[:10]
+        if day and day <= first_dose and row.get(f"{prefix}ORRES") not in (None, ""):
+            last[row[code]] = row
+    for row in last.values():
+        row[f"{prefix}LOBXFL"] = row[f"{prefix}BLFL"] = "Y"
+
+
+def _qs(study: Study, pd: ParticipantData, t: Timing) -> Iterator[dict[str, Any]]:
+    """QS rows; QSEVAL = INVESTIGATOR for clinician-rated instruments, STUDY SUBJECT for the participant's."""
     all_tests = qs_tests(study)
+    rows: list[dict[str, Any]] = []
     for rec in pd.records:
         if rec["kind"] != "instrument_response":
             continue
-        tests = [t for t in all_tests if t[0] == rec["instrument_id"]]
+        tests = [x for x in all_tests if x[0] == rec["instrument_id"]]
         if not tests:
             continue
+        inst = get_instrument(rec["instrument_id"], rec.get("instrument_version"))
         values = dict(rec["data"])
-        values.update(get_instrument(rec["instrument_id"], rec.get("instrument_version")).score(rec["data"]))
+        scores = inst.score(rec["data"])
+        values.update(scores)
         num, label = _visit(study, rec.get("visit_id"))
         for _inst, key, code, test, cat, unit in tests:
             v = values.get(key)
             if v is None:
                 continue
-            yield {"QSSPID": rec["record_id"], "QSTESTCD": code, "QSTEST": test, "QSCAT": cat, "QSORRES": _num(v),
-                   "QSORRESU": unit, "QSSTRESC": _num(v), "QSSTRESN": v, "QSSTRESU": unit, "VISITNUM": num,
-                   "VISIT": label, "QSDTC": rec["collected_at"]}
+            rows.append({"QSSPID": rec["record_id"], "QSTESTCD": code, "QSTEST": test, "QSCAT": cat,
+                         "QSORRES": _num(v), "QSORRESU": unit, "QSSTRESC": _num(v), "QSSTRESN": v,
+                         "QSSTRESU": unit, "QSDRVFL": "Y" if key in scores and key not in rec["data"] else None,
+                         "QSEVAL": "INVESTIGATOR" if inst.respondent == "clinician" else "STUDY SUBJECT",
+                         "VISITNUM": num, "VISIT": label, "EPOCH": t.epoch(rec["collected_at"]),
+                         "QSDTC": rec["collected_at"], "QSDY": t.study_day(rec["collected_at"])})
+    _flag_baseline(rows, t, "QSTESTCD", "QSDTC", "QS")
+    yield from rows
 
 
-def _ex(study: Study, pd: ParticipantData) -> Iterator[dict[str, Any]]:
-    for rec in pd.records:
-        if rec.get("instrument_id") != "dosing_diary":
-            continue
+def _ex(study: Study, pd: ParticipantData, t: Timing) -> Iterator[dict[str, Any]]:
+    diaries = [r for r in pd.records if r.get("instrument_id") == DIARY]
+    periods = t.exposure_periods(diaries)
+    for rec in diaries:
         num, label = _visit(study, rec.get("visit_id"))
+        start, end = periods.get(rec["record_id"], (None, None))
         for line in dose_lines(study, pd.participant["arm"], rec):
             yield {"EXSPID": rec["record_id"], "EXTRT": line.treatment.upper(), "EXDOSE": line.dose,
                    "EXDOSU": line.unit, "EXDOSFRQ": FREQUENCY.get(line.frequency, line.frequency.upper()),
                    "EXROUTE": ROUTE.get(line.route, line.route.upper()), "EXADJ": line.missed_reason or "",
-                   "VISITNUM": num, "VISIT": label,
-                   # study day: baseline is day 1 in SDTM (no day 0)
-                   "EXSTDY": None if line.period_start_day is None else line.period_start_day + 1,
-                   "EXENDY": None if line.period_end_day is None else line.period_end_day + 1,
-                   "EXENDTC": line.collected_at[:10]}
+                   "VISITNUM": num, "VISIT": label, "EPOCH": t.epoch(start), "EXSTDTC": _iso(start),
+                   "EXENDTC": _iso(end), "EXSTDY": t.study_day(start), "EXENDY": t.study_day(end)}
 
 
-def _ds(study: Study, pd: ParticipantData) -> Iterator[dict[str, Any]]:
+def _ds(study: Study, pd: ParticipantData, t: Timing) -> Iterator[dict[str, Any]]:
+    for row in _ds_rows(pd):
+        yield {**row, "EPOCH": t.epoch(row["DSSTDTC"]), "DSSTDY": t.study_day(row["DSSTDTC"])}
+
+
+def _ds_rows(pd: ParticipantData) -> Iterator[dict[str, Any]]:
     p = pd.participant
     enrol = next((r for r in pd.records if r["kind"] == "enrolment"), None)
     if enrol and enrol["data"].get("consent_date"):
@@ -200,30 +242,76 @@ def _ds(study: Study, pd: ParticipantData) -> Iterator[dict[str, Any]]:
                "DSSTDTC": None}
 
 
-def _lb(study: Study, pd: ParticipantData) -> Iterator[dict[str, Any]]:
+def _lb(study: Study, pd: ParticipantData, t: Timing) -> Iterator[dict[str, Any]]:
+    """LB: LBCAT IMMUNOLOGY, LBMETHOD FLOW CYTOMETRY, LBSPEC BLOOD; reference ranges empty (the lab sends none:
+    the 0-100 % the import checks is plausibility, not a normal range)."""
+    rows = []
     for lab in pd.labs:
         test = LAB_TESTS[lab["test_code"]]
         num, label = _visit(study, lab["visit_id"])
-        yield {"LBTESTCD": test.code, "LBTEST": "Treg/CD4+ Cells" if test.code == "TREGPCT" else test.name[:40],
-               "LBCAT": "FLOW CYTOMETRY", "LBORRES": _num(lab["value"]), "LBORRESU": lab["unit"],
-               "LBSTRESC": _num(lab["value"]), "LBSTRESN": lab["value"], "LBSTRESU": lab["unit"], "VISITNUM": num,
-               "VISIT": label, "LBDTC": lab["sample_date"]}
+        rows.append({"LBTESTCD": test.code, "LBTEST": test.name[:40], "LBCAT": "IMMUNOLOGY",
+                     "LBORRES": _num(lab["value"]), "LBORRESU": lab["unit"], "LBSTRESC": _num(lab["value"]),
+                     "LBSTRESN": lab["value"], "LBSTRESU": lab["unit"], "LBSPEC": "BLOOD",
+                     "LBMETHOD": "FLOW CYTOMETRY", "VISITNUM": num, "VISIT": label,
+                     "EPOCH": t.epoch(lab["sample_date"]), "LBDTC": lab["sample_date"],
+                     "LBDY": t.study_day(lab["sample_date"])})
+    _flag_baseline(rows, t, "LBTESTCD", "LBDTC", "LB")
+    yield from rows
 
 
-BUILDERS: dict[str, Callable[[Study, ParticipantData], Iterable[dict[str, Any]]]] = {
-    "DM": _dm, "AE": _ae, "QS": _qs, "EX": _ex, "DS": _ds, "LB": _lb}
+def _se(study: Study, pd: ParticipantData, t: Timing) -> Iterator[dict[str, Any]]:
+    yield from subject_elements(study, pd.participant["arm"], t)
 
 
-def _rows(study: Study, domain: str, pd: ParticipantData) -> Iterator[tuple[list[str], list[Supp]]]:
+def _sv(study: Study, pd: ParticipantData, t: Timing) -> Iterator[dict[str, Any]]:
+    """One SV row per visit with any record: first and last date of its records."""
+    days: dict[str, list[str]] = {}
+    for rec in pd.records:
+        if rec.get("visit_id"):
+            days.setdefault(rec["visit_id"], []).append(rec["collected_at"][:10])
+    for visit in sorted((study.visit(v) for v in days if v in {x.id for x in study.visits}),
+                        key=lambda v: v.number):
+        first, last = min(days[visit.id]), max(days[visit.id])
+        planned = None if visit.day is None else (visit.day + 1 if visit.day >= 0 else visit.day)
+        yield {"VISITNUM": visit.number, "VISIT": visit.label, "VISITDY": planned, "EPOCH": t.epoch(first),
+               "SVSTDTC": first, "SVENDTC": last, "SVSTDY": t.study_day(first), "SVENDY": t.study_day(last),
+               "SVUPDES": visit.label if not visit.scheduled else None}
+
+
+def _ie(study: Study, pd: ParticipantData, t: Timing) -> Iterator[dict[str, Any]]:
+    """IE: each criterion the enrolment records as not met (enrolment refuses those, so normally none)."""
+    enrol = next((r for r in pd.records if r["kind"] == "enrolment"), None)
+    if not enrol:
+        return
+    met = enrol["data"].get("criteria") or {}
+    day = enrol["data"].get("screening_date") or enrol["collected_at"][:10]
+    for cat, criteria, bad in (("INCLUSION", study.inclusion, False), ("EXCLUSION", study.exclusion, True)):
+        for c in criteria:
+            if met.get(c.id) is bad:
+                answer = "Y" if bad else "N"
+                yield {"IETESTCD": c.id, "IETEST": c.text, "IECAT": cat, "IEORRES": answer, "IESTRESC": answer,
+                       "EPOCH": SCREENING, "IEDTC": day, "IEDY": t.study_day(day)}
+
+
+BUILDERS: dict[str, Callable[[Study, ParticipantData, Timing], Iterable[dict[str, Any]]]] = {
+    "DM": _dm, "AE": _ae, "QS": _qs, "EX": _ex, "DS": _ds, "LB": _lb, "SE": _se, "SV": _sv, "IE": _ie}
+DIARY = "dosing_diary"   # the dosing diary's instrument id (reported doses per period)
+
+
+def _rows(study: Study, domain: str, pd: ParticipantData, t: Timing) -> Iterator[tuple[list[str], list[Supp]]]:
     """The text values of one participant's rows in ``domain`` (in the order of DOMAINS[domain]) and the
     supplemental qualifiers of each row."""
     variables = DOMAINS[domain][1]
     p = pd.participant
     ids = {"STUDYID": study.study.id, "DOMAIN": domain, "USUBJID": usubjid(study, p["participant_id"], p["site_id"])}
-    for seq, row in enumerate(BUILDERS[domain](study, pd), start=1):
+    for seq, row in enumerate(BUILDERS[domain](study, pd, t), start=1):
         row = {**ids, f"{domain}SEQ": seq, **row}
-        yield ([_num(row.get(v.name)) if v.numeric else ("" if row.get(v.name) is None else str(row[v.name]))
-                for v in variables], row.get("_supp") or [])
+        yield _text_row(variables, row), row.get("_supp") or []
+
+
+def _text_row(variables: list[Var], row: dict[str, Any]) -> list[str]:
+    return [_num(row.get(v.name)) if v.numeric else ("" if row.get(v.name) is None else str(row[v.name]))
+            for v in variables]
 
 
 def _define_csv(out_dir: Path, widths: dict[tuple[str, str], int]) -> int:
@@ -252,12 +340,18 @@ def export_sdtm(conn: Connection, study: Study, out_dir: Path, *, scope: ExportS
     Returns the rows per file.
     """
     out_dir.mkdir(parents=True, exist_ok=True)
-    widths = dataset_widths(study)
-    with SubmissionFiles(out_dir, study, DOMAINS, widths) as files:
+    widths = {**dataset_widths(study), **design_widths(study)}
+    datasets = {**DOMAINS, **DESIGN}
+    with SubmissionFiles(out_dir, study, datasets, widths, lazy=LAZY_DATASETS) as files:
+        subjects = 0
         for pd in participants_with_data(conn, scope):
+            t = timing(study, pd, DIARY)
+            subjects += 1
             for domain in DOMAINS:
-                for row, supp in _rows(study, domain, pd):
+                for row, supp in _rows(study, domain, pd, t):
                     files.write(domain, row, supp)
+        for name, row in design_rows(study, subjects):
+            files.write(name, _text_row(DESIGN[name][1], {"STUDYID": study.study.id, "DOMAIN": name, **row}))
     counts = files.counts()
     write_define_xml(out_dir / "define.xml", study, [
         (f.name, f.label, f.variables, {v.name: w for v, w in zip(f.variables, f.widths, strict=True)})

@@ -82,8 +82,8 @@ class SubmissionFiles:
     """Every dataset of one SDTM export plus export-report.csv; use as a context manager."""
 
     def __init__(self, out_dir: Path, study: Study, datasets: dict[str, tuple[str, list[Var]]],
-                 widths: dict[tuple[str, str], int]) -> None:
-        self.out_dir, self.study, self.datasets, self.widths = out_dir, study, datasets, widths
+                 widths: dict[tuple[str, str], int], *, lazy: frozenset[str] = frozenset()) -> None:
+        self.out_dir, self.study, self.datasets, self.widths, self.lazy = out_dir, study, datasets, widths, lazy
         self.created_at = datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
         self._stack = ExitStack()
         self.files: dict[str, DatasetFiles] = {}
@@ -93,7 +93,8 @@ class SubmissionFiles:
         self._stack.__enter__()
         self._stack.enter_context(self.report)
         for name in self.datasets:
-            self._open(name)
+            if name not in self.lazy:
+                self._open(name)
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -20,7 +20,8 @@ class Var:
     terms: str = ""
 
 
-def _v(spec: str) -> list[Var]:
+def variables_from(spec: str) -> list[Var]:
+    """Variables from "NAME|Label|N|notes" lines (N = numeric, C = character)."""
     out = []
     for line in spec.strip().splitlines():
         name, label, *rest = [p.strip() for p in line.split("|")]
@@ -33,41 +34,57 @@ _ID = """STUDYID|Study Identifier
 DOMAIN|Domain Abbreviation
 USUBJID|Unique Subject Identifier"""
 DOMAINS: dict[str, tuple[str, list[Var]]] = {
-    "DM": ("Demographics", _v(_ID + """
+    "DM": ("Demographics", variables_from(_ID + """
 SUBJID|Subject Identifier for the Study
 RFSTDTC|Subject Reference Start Date/Time
 RFENDTC|Subject Reference End Date/Time
+RFXSTDTC|Date/Time of First Study Treatment
+RFXENDTC|Date/Time of Last Study Treatment
+RFICDTC|Date/Time of Informed Consent
+RFPENDTC|Date/Time of End of Participation
+DTHDTC|Date/Time of Death
+DTHFL|Subject Death Flag|C|Y or empty
 SITEID|Study Site Identifier
 BRTHDTC|Date/Time of Birth|C|year only (ISO 8601 partial date)
 AGE|Age|N
 AGEU|Age Units|C|YEARS
 SEX|Sex|C|F, M
+RACE|Race|C|NOT REPORTED (race is not collected)
+ETHNIC|Ethnicity|C|NOT REPORTED (ethnicity is not collected)
 ARMCD|Planned Arm Code
 ARM|Description of Planned Arm
 ACTARMCD|Actual Arm Code
 ACTARM|Description of Actual Arm
-COUNTRY|Country|C|ISO 3166-1 alpha-3""")),
-    "AE": ("Adverse Events", _v(_ID + """
+ARMNRS|Reason Arm and/or Actual Arm is Null
+ACTARMUD|Description of Unplanned Actual Arm
+COUNTRY|Country|C|ISO 3166-1 alpha-3
+DMDTC|Date/Time of Collection
+DMDY|Study Day of Collection|N""")),
+    "AE": ("Adverse Events", variables_from(_ID + """
 AESEQ|Sequence Number|N
 AESPID|Sponsor-Defined Identifier|C|record UUID
 AETERM|Reported Term for the Adverse Event
 AEDECOD|Dictionary-Derived Term|C|verbatim term (not MedDRA-coded)
 AESEV|Severity/Intensity|C|MILD, MODERATE, SEVERE (from CTCAE grade 1, 2, >=3)
-AETOXGR|Standard Toxicity Grade|C|CTCAE v5.0: 1, 2, 3, 4, 5
 AESER|Serious Event|C|Y, N
-AESDTH|Results in Death|C|Y, N
-AESLIFE|Is Life Threatening|C|Y, N
-AESHOSP|Requires or Prolongs Hospitalization|C|Y, N
-AESDISAB|Persist or Signif Disability/Incapacity|C|Y, N
-AESCONG|Congenital Anomaly or Birth Defect|C|Y, N
-AESMIE|Other Medically Important Serious Event|C|Y, N
-AEREL|Causality|C|RELATED, PROBABLY RELATED, POSSIBLY RELATED, UNLIKELY RELATED, NOT ASSESSABLE, NOT RELATED
 AEACN|Action Taken with Study Treatment
+AEREL|Causality|C|RELATED, PROBABLY RELATED, POSSIBLY RELATED, UNLIKELY RELATED, NOT ASSESSABLE, NOT RELATED
 AEOUT|Outcome of Adverse Event
+AESCONG|Congenital Anomaly or Birth Defect|C|Y, N
+AESDISAB|Persist or Signif Disability/Incapacity|C|Y, N
+AESDTH|Results in Death|C|Y, N
+AESHOSP|Requires or Prolongs Hospitalization|C|Y, N
+AESLIFE|Is Life Threatening|C|Y, N
+AESMIE|Other Medically Important Serious Event|C|Y, N
+AETOXGR|Standard Toxicity Grade|C|CTCAE v5.0: 1, 2, 3, 4, 5
+EPOCH|Epoch
 AEDTC|Date/Time of Collection
 AESTDTC|Start Date/Time of Adverse Event
-AEENDTC|End Date/Time of Adverse Event""")),
-    "QS": ("Questionnaires", _v(_ID + """
+AEENDTC|End Date/Time of Adverse Event
+AEDY|Study Day of Visit/Collection/Exam|N
+AESTDY|Study Day of Start of Adverse Event|N
+AEENDY|Study Day of End of Adverse Event|N""")),
+    "QS": ("Questionnaires", variables_from(_ID + """
 QSSEQ|Sequence Number|N
 QSSPID|Sponsor-Defined Identifier|C|record UUID
 QSTESTCD|Question Short Name|C|see QS tests in docs/export-formats.md
@@ -78,10 +95,16 @@ QSORRESU|Original Units|C|mm, cm
 QSSTRESC|Character Result/Finding in Std Format
 QSSTRESN|Numeric Finding in Standard Units|N
 QSSTRESU|Standard Units|C|mm, cm
+QSBLFL|Baseline Flag|C|Y or empty
+QSLOBXFL|Last Observation Before Exposure Flag|C|Y or empty
+QSDRVFL|Derived Flag|C|Y for total scores
+QSEVAL|Evaluator|C|INVESTIGATOR, STUDY SUBJECT
 VISITNUM|Visit Number|N
 VISIT|Visit Name
-QSDTC|Date/Time of Finding""")),
-    "EX": ("Exposure", _v(_ID + """
+EPOCH|Epoch
+QSDTC|Date/Time of Finding
+QSDY|Study Day of Visit/Collection/Exam|N""")),
+    "EX": ("Exposure", variables_from(_ID + """
 EXSEQ|Sequence Number|N
 EXSPID|Sponsor-Defined Identifier|C|record UUID of the dosing diary
 EXTRT|Name of Treatment
@@ -92,31 +115,78 @@ EXROUTE|Route of Administration|C|SUBCUTANEOUS, ORAL
 EXADJ|Reason for Dose Adjustment|C|missed-dose reason from the diary
 VISITNUM|Visit Number|N
 VISIT|Visit Name
+EPOCH|Epoch
+EXSTDTC|Start Date/Time of Treatment
+EXENDTC|End Date/Time of Treatment
 EXSTDY|Study Day of Start of Treatment|N
-EXENDY|Study Day of End of Treatment|N
-EXENDTC|End Date/Time of Treatment""")),
-    "DS": ("Disposition", _v(_ID + """
+EXENDY|Study Day of End of Treatment|N""")),
+    "DS": ("Disposition", variables_from(_ID + """
 DSSEQ|Sequence Number|N
 DSTERM|Reported Term for the Disposition Event
 DSDECOD|Standardized Disposition Term
 DSCAT|Category for Disposition Event|C|PROTOCOL MILESTONE, DISPOSITION EVENT
-DSSTDTC|Start Date/Time of Disposition Event""")),
-    "LB": ("Laboratory Test Results", _v(_ID + """
+EPOCH|Epoch
+DSSTDTC|Start Date/Time of Disposition Event
+DSSTDY|Study Day of Start of Disposition Event|N""")),
+    "LB": ("Laboratory Test Results", variables_from(_ID + """
 LBSEQ|Sequence Number|N
 LBTESTCD|Lab Test or Examination Short Name|C|TREGPCT
 LBTEST|Lab Test or Examination Name
-LBCAT|Category for Lab Test|C|FLOW CYTOMETRY
+LBCAT|Category for Lab Test|C|IMMUNOLOGY
 LBORRES|Result or Finding in Original Units
 LBORRESU|Original Units|C|%
+LBORNRLO|Reference Range Lower Limit in Orig Unit
+LBORNRHI|Reference Range Upper Limit in Orig Unit
 LBSTRESC|Character Result/Finding in Std Format
 LBSTRESN|Numeric Result/Finding in Standard Units|N
 LBSTRESU|Standard Units|C|%
+LBSTNRLO|Reference Range Lower Limit-Std Units|N
+LBSTNRHI|Reference Range Upper Limit-Std Units|N
+LBNRIND|Reference Range Indicator
+LBSPEC|Specimen Type|C|BLOOD
+LBMETHOD|Method of Test or Examination|C|FLOW CYTOMETRY
+LBBLFL|Baseline Flag|C|Y or empty
+LBLOBXFL|Last Observation Before Exposure Flag|C|Y or empty
 VISITNUM|Visit Number|N
 VISIT|Visit Name
-LBDTC|Date/Time of Specimen Collection""")),
+EPOCH|Epoch
+LBDTC|Date/Time of Specimen Collection
+LBDY|Study Day of Specimen Collection|N""")),
+    "SE": ("Subject Elements", variables_from(_ID + """
+SESEQ|Sequence Number|N
+ETCD|Element Code
+ELEMENT|Description of Element
+TAETORD|Planned Order of Element within Arm|N
+EPOCH|Epoch
+SESTDTC|Start Date/Time of Element
+SEENDTC|End Date/Time of Element
+SESTDY|Study Day of Start of Element|N
+SEENDY|Study Day of End of Element|N""")),
+    "SV": ("Subject Visits", variables_from(_ID + """
+VISITNUM|Visit Number|N
+VISIT|Visit Name
+VISITDY|Planned Study Day of Visit|N
+EPOCH|Epoch
+SVSTDTC|Start Date/Time of Visit
+SVENDTC|End Date/Time of Visit
+SVSTDY|Study Day of Start of Visit|N
+SVENDY|Study Day of End of Visit|N
+SVUPDES|Description of Unplanned Visit""")),
+    "IE": ("Inclusion/Exclusion Criteria Not Met", variables_from(_ID + """
+IESEQ|Sequence Number|N
+IETESTCD|Inclusion/Exclusion Criterion Short Name
+IETEST|Inclusion/Exclusion Criterion
+IECAT|Inclusion/Exclusion Category|C|INCLUSION, EXCLUSION
+IEORRES|I/E Criterion Original Result|C|Y, N
+IESTRESC|I/E Criterion Result in Std Format|C|Y, N
+EPOCH|Epoch
+IEDTC|Date/Time of Collection
+IEDY|Study Day of Collection|N""")),
 }
+# Opened on their first row only (SDTM submits no empty dataset): IE lists unmet criteria, which enrolment refuses.
+LAZY_DATASETS = frozenset({"IE"})
 
-SUPP_VARIABLES = _v("""STUDYID|Study Identifier
+SUPP_VARIABLES = variables_from("""STUDYID|Study Identifier
 RDOMAIN|Related Domain Abbreviation
 USUBJID|Unique Subject Identifier
 IDVAR|Identifying Variable
@@ -149,7 +219,11 @@ def char_lengths(study: Study) -> dict[str, int]:
                "QSCAT": 20, "QSORRES": 20, "QSSTRESC": 20, "QSORRESU": 4, "QSSTRESU": 4, "QSDTC": 32,
                "VISIT": max(len(v.label.encode()) for v in study.visits), "EXDOSU": 8, "EXDOSFRQ": 8,
                "EXTRT": max(len(t.name) for a in study.arms for t in a.treatments), "EXROUTE": 16, "EXADJ": 200,
-               "DSTERM": 40, "DSDECOD": 40, "DSCAT": 20, "LBTESTCD": 8, "LBTEST": 40, "LBCAT": 20, "LBORRES": 20,
+               "DSTERM": 40, "DSDECOD": 40, "DSCAT": 20, "EPOCH": 9, "DTHFL": 1, "QSBLFL": 1, "QSLOBXFL": 1,
+               "QSDRVFL": 1, "LBBLFL": 1, "LBLOBXFL": 1, "QSEVAL": 13, "RACE": 12, "ETHNIC": 12, "LBSPEC": 10,
+               "LBMETHOD": 20, "LBNRIND": 8, "ETCD": 8, "ELEMENT": 80, "IETESTCD": 8, "IETEST": 200, "IECAT": 9,
+               "IEORRES": 1, "IESTRESC": 1, "ARMNRS": 40, "ACTARMUD": 40, "SVUPDES": 40, "LBORNRLO": 20,
+               "LBORNRHI": 20, "LBTESTCD": 8, "LBTEST": 40, "LBCAT": 20, "LBORRES": 20,
                "LBSTRESC": 20, "LBORRESU": 8, "LBSTRESU": 8}
     lengths["ACTARM"] = lengths["ARM"]
     for name in ("AESPID", "QSSPID", "EXSPID"):
@@ -157,7 +231,7 @@ def char_lengths(study: Study) -> dict[str, int]:
     return lengths
 
 
-def _length(lengths: dict[str, int], var: Var) -> int:
+def variable_width(lengths: dict[str, int], var: Var) -> int:
     if var.numeric:
         return 8
     return lengths.get(var.name, 10 if var.name.endswith("DTC") else 40)
@@ -166,12 +240,12 @@ def _length(lengths: dict[str, int], var: Var) -> int:
 def dataset_widths(study: Study) -> dict[tuple[str, str], int]:
     """Width in bytes of every variable of every dataset (SUPP-- datasets under the key "SUPP")."""
     lengths = char_lengths(study)
-    widths = {(d, v.name): _length(lengths, v) for d, (_l, variables) in DOMAINS.items() for v in variables}
-    widths.update({("SUPP", v.name): SUPP_LENGTHS.get(v.name) or _length(lengths, v) for v in SUPP_VARIABLES})
+    widths = {(d, v.name): variable_width(lengths, v) for d, (_l, variables) in DOMAINS.items() for v in variables}
+    widths.update({("SUPP", v.name): SUPP_LENGTHS.get(v.name) or variable_width(lengths, v) for v in SUPP_VARIABLES})
     return widths
 
 
-INTEGER_VARIABLES = frozenset({"AGE", "TAETORD", "VISITDY", "TSSEQ", "IESEQ", "SVSEQ"})
+INTEGER_VARIABLES = frozenset({"AGE", "TAETORD", "VISITDY"})
 
 
 def json_type(var: Var) -> str:

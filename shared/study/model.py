@@ -123,6 +123,8 @@ class Study(_Strict):
     visits: list[Visit] = Field(min_length=1)
     inclusion: list[Criterion] = Field(min_length=1)
     exclusion: list[Criterion] = Field(min_length=0)
+    # SDTM Trial Summary parameters the rest of the file cannot give (TSPARMCD -> value, CDISC CT wording)
+    trial_summary: dict[str, str] = {}
 
     @model_validator(mode="after")
     def _consistent(self) -> Study:

@@ -415,3 +415,61 @@ def test_fhir_parses_with_pure_r4_4_0_1_models_questionnaires_complete_authors_p
                     if not enabled:
                         assert item["linkId"] not in answers
     assert arm_specific > 0                                  # arm-specific items exist and carry enableWhen
+
+
+FDA_TS = {"ADDON", "AGEMAX", "AGEMIN", "LENGTH", "PLANSUB", "RANDOM", "SEXPOP", "STOPRULE", "TBLIND", "TCNTRL",
+          "TITLE", "TPHASE", "TTYPE", "TRT", "SDTIGVER", "STYPE", "ACTSUB", "HLTSUBJI", "REGID", "FCNTRY", "NARMS"}
+
+
+def test_sdtm_has_trial_design_reference_dates_study_days_epochs_baseline_flags_and_unbroken_exposure(
+        seeded: Seeded, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    out = seeded.export("sdtm", tmp_path / "sdtm", monkeypatch=monkeypatch)
+    study = seeded.ctx.study
+
+    def read(name: str) -> pd.DataFrame:
+        return pd.read_csv(out / f"{name}.csv", dtype=str, keep_default_na=False)
+
+    ts = read("ts")
+    assert FDA_TS <= set(ts["TSPARMCD"])
+    assert ((ts["TSVAL"] != "") | (ts["TSVALNF"] != "")).all()
+    assert ts.set_index("TSPARMCD").loc["ACTSUB", "TSVAL"] == str(_count(seeded, participants))
+    ta, te, tv, ti = read("ta"), read("te"), read("tv"), read("ti")
+    assert len(ta) == 2 * len(study.arms) and set(ta["EPOCH"]) == {"SCREENING", "TREATMENT"}
+    assert set(ta["ETCD"]) == set(te["ETCD"])
+    assert "0" not in set(tv["VISITDY"]) and len(tv) == len(study.scheduled_visits)
+    assert len(ti) == len(study.inclusion) + len(study.exclusion)
+    dm = read("dm").set_index("USUBJID")
+    assert (dm["RFICDTC"] != "").all() and (dm["RFICDTC"] <= dm["RFSTDTC"]).all()
+    assert (dm["RFXSTDTC"] == dm["RFSTDTC"]).all() and (dm["RACE"] == "NOT REPORTED").all()
+    assert set(dm["DTHFL"]) <= {"", "Y"}
+    for name, dtc, dy in (("qs", "QSDTC", "QSDY"), ("lb", "LBDTC", "LBDY"), ("ae", "AESTDTC", "AESTDY"),
+                          ("ds", "DSSTDTC", "DSSTDY"), ("ex", "EXSTDTC", "EXSTDY")):
+        frame = read(name)
+        for _i, row in frame.iterrows():
+            if not row[dtc]:
+                continue
+            start = datetime.fromisoformat(dm.loc[row["USUBJID"], "RFSTDTC"]).date()
+            delta = (datetime.fromisoformat(row[dtc][:10]).date() - start).days
+            assert int(row[dy]) == (delta + 1 if delta >= 0 else delta) and row[dy] != "0", (name, row[dy])
+            assert row["EPOCH"] == ("SCREENING" if delta < 0 else "TREATMENT"), name
+    qs = read("qs")
+    flagged = qs[qs["QSLOBXFL"] == "Y"]
+    assert (flagged["QSBLFL"] == "Y").all() and len(flagged) > 0
+    assert not flagged.duplicated(["USUBJID", "QSTESTCD"]).any()           # one baseline per test
+    for (usubjid, code), group in qs.groupby(["USUBJID", "QSTESTCD"]):
+        before = group[group["QSDTC"].str[:10] <= dm.loc[usubjid, "RFXSTDTC"]]
+        if len(before):
+            assert group.loc[before["QSDTC"].idxmax(), "QSLOBXFL"] == "Y", (usubjid, code)
+    essdai = {i.qs_category for i in study.instrument_definitions() if i.respondent == "clinician"}
+    assert set(qs[qs["QSCAT"].isin(essdai)]["QSEVAL"]) == {"INVESTIGATOR"}
+    assert set(qs[~qs["QSCAT"].isin(essdai)]["QSEVAL"]) == {"STUDY SUBJECT"}
+    lb = read("lb")
+    assert set(lb["LBCAT"]) == {"IMMUNOLOGY"} and set(lb["LBSPEC"]) == {"BLOOD"} \
+        and set(lb["LBMETHOD"]) == {"FLOW CYTOMETRY"}
+    ex = read("ex")
+    for (_u, _t), group in ex.groupby(["USUBJID", "EXTRT"]):
+        days = sorted((int(a), int(b)) for a, b in zip(group["EXSTDY"], group["EXENDY"], strict=True))
+        assert all(a <= b for a, b in days) and all(days[i][1] < days[i + 1][0] for i in range(len(days) - 1))
+    se = read("se")
+    assert set(se["ETCD"]) <= set(te["ETCD"]) and len(read("sv")) > 0
+    assert not (out / "ie.xpt").exists()       # enrolled participants met every criterion: no empty dataset
