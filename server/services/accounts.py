@@ -11,20 +11,19 @@ import secrets
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection
 
 from server.services.audit import AuditEntry, append
 from server.services.errors import InvalidInput, NotFound
 from server.services.sessions import end_all_sessions
 from server.services.users import ROLES, hasher
 from server.storage import users as user_rows
-from server.storage.tables import users
 from shared.passwords import check_password
 from shared.records import utc_now
 
 
 def _existing(conn: Connection, username: str) -> Any:
-    row = conn.execute(select(users).where(users.c.username == username)).first()
+    row = user_rows.find(conn, username)
     if row is None:
         raise NotFound(f"No user {username!r}; `trialpro-server user list` shows the accounts.")
     return row
@@ -49,8 +48,7 @@ def disable_user(conn: Connection, username: str, *, actor: str, reason: str | N
     row = _existing(conn, username)
     if row.disabled:
         return
-    conn.execute(update(users).where(users.c.username == username)
-                 .values(disabled=True, password_changed_at=utc_now()))
+    user_rows.disable(conn, username, changed_at=utc_now())
     end_all_sessions(conn, username)
     append(conn, AuditEntry(actor=actor, action="user.disable", entity_type="user", entity_id=username,
                             old={"disabled": False}, new={"disabled": True}, reason=reason))
@@ -62,9 +60,7 @@ def reset_password(conn: Connection, username: str, *, actor: str, password: str
     row = _existing(conn, username)
     password = password or new_password()
     check_password(password, known_words=(username, row.display_name))
-    conn.execute(update(users).where(users.c.username == username).values(
-        password_hash=hasher.hash(password), password_changed_at=utc_now(), failed_logins=0, locked_until=None,
-        disabled=False))
+    user_rows.set_password(conn, username, password_hash=hasher.hash(password), changed_at=utc_now())
     end_all_sessions(conn, username)
     append(conn, AuditEntry(actor=actor, action="user.reset", entity_type="user", entity_id=username,
                             old={"disabled": bool(row.disabled), "locked_until": row.locked_until},
@@ -95,6 +91,4 @@ def change_roles(conn: Connection, username: str, *, roles: Iterable[str], sites
 
 def list_users(conn: Connection) -> list[dict[str, Any]]:
     """Every account without its password hash."""
-    return [dict(r._mapping) for r in conn.execute(
-        select(users.c.username, users.c.display_name, users.c.roles, users.c.sites, users.c.disabled,
-               users.c.failed_logins, users.c.locked_until, users.c.created_at).order_by(users.c.username))]
+    return user_rows.listing(conn)

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from argon2 import PasswordHasher
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection
 
 from server.services.audit import AuditEntry, append
 from server.services.errors import InvalidInput
-from server.storage.tables import users
+from server.storage import users as user_rows
 from shared.passwords import check_password
 from shared.records import utc_now
 
@@ -31,12 +31,10 @@ def add_user(conn: Connection, *, username: str, password: str, roles: Iterable[
     if not roles or bad:
         raise InvalidInput(f"Roles must be among {', '.join(ROLES)}; got {', '.join(roles) or 'none'}.")
     check_password(password, known_words=(username, display_name or ""))
-    if conn.execute(select(users.c.username).where(users.c.username == username)).first():
+    if user_rows.find(conn, username) is not None:
         raise InvalidInput(f"User {username!r} already exists; use `trialpro-server user reset` to change it.")
     now = utc_now()
-    conn.execute(insert(users).values(username=username, display_name=display_name or username,
-                                      password_hash=hasher.hash(password), roles=",".join(roles),
-                                      sites=",".join(sites), disabled=False, failed_logins=0,
-                                      created_at=now, password_changed_at=now))
+    user_rows.add(conn, username=username, display_name=display_name or username,
+                  password_hash=hasher.hash(password), roles=",".join(roles), sites=",".join(sites), created_at=now)
     append(conn, AuditEntry(actor=actor, action="user.create", entity_type="user", entity_id=username,
                             new={"roles": roles, "sites": sites}))

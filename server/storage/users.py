@@ -54,3 +54,31 @@ def set_roles(conn: Connection, username: str, *, roles: str, sites: str, change
 def purge_sign_in_attempts_before(conn: Connection, before: str) -> int:
     """Delete sign-in attempts made before ``before`` (ISO UTC; the job runner's purge); returns how many went."""
     return conn.execute(delete(login_attempts).where(login_attempts.c.at < before)).rowcount
+
+
+def add(conn: Connection, *, username: str, display_name: str, password_hash: str, roles: str, sites: str,
+        created_at: str) -> None:
+    """Store a new, enabled account (roles and sites comma-separated); a taken name raises IntegrityError."""
+    conn.execute(insert(users).values(username=username, display_name=display_name, password_hash=password_hash,
+                                      roles=roles, sites=sites, disabled=False, failed_logins=0,
+                                      created_at=created_at, password_changed_at=created_at))
+
+
+def disable(conn: Connection, username: str, *, changed_at: str) -> None:
+    """Disable the account, stamped as an account change."""
+    conn.execute(update(users).where(users.c.username == username)
+                 .values(disabled=True, password_changed_at=changed_at))
+
+
+def set_password(conn: Connection, username: str, *, password_hash: str, changed_at: str) -> None:
+    """A new password hash; the account is also unlocked, its failures cleared and re-enabled."""
+    conn.execute(update(users).where(users.c.username == username).values(
+        password_hash=password_hash, password_changed_at=changed_at, failed_logins=0, locked_until=None,
+        disabled=False))
+
+
+def listing(conn: Connection) -> list[dict[str, Any]]:
+    """Every account without its password hash, by user name."""
+    return [dict(r._mapping) for r in conn.execute(
+        select(users.c.username, users.c.display_name, users.c.roles, users.c.sites, users.c.disabled,
+               users.c.failed_logins, users.c.locked_until, users.c.created_at).order_by(users.c.username))]
