@@ -25,12 +25,11 @@ SQL_TEXT = re.compile(r"^\s*(SELECT\s|INSERT\s+INTO\s|UPDATE\s+\w+\s+SET\s|DELET
                       r"|ALTER\s+TABLE\s|DROP\s+TABLE\s|PRAGMA\s|BEGIN\b|WITH\s+\w+\s+AS\s*\()")
 
 # Modules whose SQL other work of issue 12 is moving into server/storage/ right now (sync ingest and corrections;
-# the audit chain and its checkpoints). Each is checked as soon as it leaves this list.
+# the audit chain). Each is checked as soon as it leaves this list.
 PENDING = {
     "server/services/sync.py",
     "server/services/corrections.py",
     "server/services/audit.py",
-    "server/services/checkpoints.py",
 }
 
 
