@@ -13,6 +13,8 @@ Command-line contract (relied on by tools outside the repo; extend, never break)
   trialpro-server audit verify --data-dir DIR [--witness FILE]...   (exit 0: chain holds; 1: names the
                                                    first bad entry or the disagreeing copy or witness)
   trialpro-server audit checkpoint --data-dir DIR
+  trialpro-server backup --data-dir DIR --out FILE [--include-signing-key]
+  trialpro-server restore FILE --data-dir NEWDIR   (NEWDIR new or empty; exit 1 when `audit verify` fails there)
 With DATABASE_URL=postgresql://… every command uses PostgreSQL instead of the SQLite file in DIR.
 Each command group is one module in server/commands/ with a register(subparsers) function.
 """
@@ -27,7 +29,7 @@ from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from shared.errors import command_line_message
 
-COMMAND_MODULES = ("run", "worker", "export", "device", "lab", "user", "audit")
+COMMAND_MODULES = ("run", "worker", "export", "device", "lab", "user", "audit", "backup")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -169,3 +169,19 @@ class WeakPassword(TrialproError):
     code = "auth.weak_password"
     status = 400
     title = "Password not accepted"
+
+
+class BackupRefused(TrialproError):
+    """A backup or restore cannot go ahead: bad archive, wrong passphrase, a target that is not empty."""
+
+    code = "backup.refused"
+    status = 400
+    title = "Backup or restore refused"
+
+
+class DatabaseCopyFailed(TrialproError):
+    """pg_dump/psql are missing or failed, or the target database is not empty."""
+
+    code = "backup.database"
+    status = 500
+    title = "Database copy failed"
