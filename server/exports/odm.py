@@ -210,14 +210,34 @@ def _audit(parent: etree._Element, *, user: str, site: str, at: str, reason: str
     sub(ar, T["SourceID"]).text = source
 
 
-def _form(parent: etree._Element, form: str, repeat: int, values: Iterable[tuple[str, Any]], audit: dict[str, Any]
-          ) -> None:
-    fd = etree.SubElement(parent, T["FormData"], {"FormOID": f"F.{form}", "FormRepeatKey": str(repeat)})
+def _form(parent: etree._Element, form: str, repeat: int, values: Iterable[tuple[str, Any]], audit: dict[str, Any],
+          transaction: str = "Insert", before: dict[str, Any] | None = None) -> dict[str, Any]:
+    """One FormData (one stored revision) with its AuditRecord; returns its item values.
+
+    An item that had a value in the revision ``before`` and has none now is written ``IsNull="Yes"``, so a
+    correction to "no value" is in the archive too.
+    """
+    fd = etree.SubElement(parent, T["FormData"], {"FormOID": f"F.{form}", "FormRepeatKey": str(repeat),
+                                                  "TransactionType": transaction})
     _audit(fd, **audit)
-    ig = etree.SubElement(fd, T["ItemGroupData"], {"ItemGroupOID": f"IG.{form}"})
+    ig = etree.SubElement(fd, T["ItemGroupData"], {"ItemGroupOID": f"IG.{form}", "TransactionType": transaction})
+    seen: dict[str, Any] = {}
     for item, v in values:     # the innermost loop of the export: SubElement directly
+        seen[item] = v
         if v is not None and v != []:
             etree.SubElement(ig, ITEM_DATA, {"ItemOID": f"IT.{form}.{item}", "Value": _value(v)})
+        elif before and before.get(item) not in (None, []):
+            etree.SubElement(ig, ITEM_DATA, {"ItemOID": f"IT.{form}.{item}", "IsNull": "Yes"})
+    return seen
+
+
+def _revisions(parent: etree._Element, form: str, repeat: int, revisions: list[dict[str, Any]],
+               values: Any) -> None:
+    """Every stored revision of one record, oldest first: Insert, then one Update per correction."""
+    before = None
+    for rec in revisions:
+        before = _form(parent, form, repeat, values(rec), _record_audit(rec),
+                       "Insert" if before is None else "Update", before)
 
 
 def _record_audit(rec: dict[str, Any]) -> dict[str, Any]:
@@ -225,47 +245,62 @@ def _record_audit(rec: dict[str, Any]) -> dict[str, Any]:
             "reason": rec.get("correction_reason"), "source": f"record {rec['record_id']} revision {rec['revision']}"}
 
 
+def _by_record(records: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """The revisions of each record together, oldest first, records in order of first appearance."""
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for rec in records:
+        groups.setdefault(rec["record_id"], []).append(rec)
+    return [sorted(g, key=lambda r: r["revision"]) for g in groups.values()]
+
+
 def subject_data(study: Study, pdata: ParticipantData, users: set[str]) -> etree._Element:
-    """One participant's SubjectData; adds every user it names to ``users``."""
+    """One participant's SubjectData with every stored revision of each record; adds its users to ``users``."""
     p = pdata.participant
-    subj = _e(None, "SubjectData", {"SubjectKey": p["participant_id"]})
+    subj = _e(None, "SubjectData", {"SubjectKey": p["participant_id"], "TransactionType": "Upsert"})
     _e(subj, "SiteRef", {"LocationOID": f"LOC.{p['site_id']}"})
     order = {v.id: v.number for v in study.visits}
-    events: dict[str, list[tuple[str, dict[str, Any]]]] = {}
-    aes: list[dict[str, Any]] = []
-    for rec in pdata.records:
-        users.add(rec["entered_by"])
+    events: dict[str, list[tuple[str, list[dict[str, Any]]]]] = {}
+    aes: list[list[dict[str, Any]]] = []
+    for revisions in _by_record(pdata.records):
+        rec = revisions[-1]
+        users.update(r["entered_by"] for r in revisions)
         if rec["kind"] == "adverse_event":
-            aes.append(rec)
+            aes.append(revisions)
         elif rec["kind"] == "enrolment":
-            events.setdefault(min(study.visits, key=lambda v: v.number).id, []).append(("ENROLMENT", rec))
+            events.setdefault(min(study.visits, key=lambda v: v.number).id, []).append(("ENROLMENT", revisions))
         elif rec.get("visit_id") in order:
-            events.setdefault(rec["visit_id"], []).append((rec["instrument_id"], rec))
+            events.setdefault(rec["visit_id"], []).append((rec["instrument_id"], revisions))
     for lab in pdata.labs:
         users.add(lab["imported_by"])
         if lab["visit_id"] in order:
-            events.setdefault(lab["visit_id"], []).append(("LAB", lab))
+            events.setdefault(lab["visit_id"], []).append(("LAB", [lab]))
     for visit_id in sorted(events, key=order.__getitem__):
-        ev = _e(subj, "StudyEventData", {"StudyEventOID": f"SE.{visit_id}",
+        ev = _e(subj, "StudyEventData", {"StudyEventOID": f"SE.{visit_id}", "TransactionType": "Upsert",
                                         "StudyEventRepeatKey": None if study.visit(visit_id).scheduled else 1})
         repeats: dict[str, int] = {}
-        for form, rec in events[visit_id]:
+        for form, revisions in events[visit_id]:
             repeats[form] = n = repeats.get(form, 0) + 1
             if form == "LAB":
+                rec = revisions[0]
                 _form(ev, "LAB", n, [("sample_date", rec["sample_date"]), (rec["test_code"], rec["value"])],
                       {"user": rec["imported_by"], "site": rec["site_id"], "at": rec["imported_at"], "reason": None,
                        "source": f"lab file {rec['source_file']} row {rec['source_row']}"})
             elif form == "ENROLMENT":
-                _form(ev, form, n, ((f, rec["data"].get(f)) for f, *_ in ENROL_ITEMS), _record_audit(rec))
+                _revisions(ev, form, n, revisions, lambda r: [(f, r["data"].get(f)) for f, *_ in ENROL_ITEMS])
             else:
-                inst = get_instrument(form, rec.get("instrument_version"))
-                scores = inst.score(rec["data"])
-                _form(ev, form, n, [(it.id, rec["data"].get(it.id)) for it in inst.items]
-                      + [(f"score_{s}", scores.get(s)) for s in inst.score_names], _record_audit(rec))
-    for n, rec in enumerate(aes, start=1):
-        ev = _e(subj, "StudyEventData", {"StudyEventOID": AE_EVENT, "StudyEventRepeatKey": n})
-        _form(ev, "AE", 1, ((f, rec["data"].get(f)) for f in AE_FIELDS), _record_audit(rec))
+                _revisions(ev, form, n, revisions, _instrument_values)
+    for n, revisions in enumerate(aes, start=1):
+        ev = _e(subj, "StudyEventData", {"StudyEventOID": AE_EVENT, "StudyEventRepeatKey": n,
+                                        "TransactionType": "Upsert"})
+        _revisions(ev, "AE", 1, revisions, lambda r: [(f, r["data"].get(f)) for f in AE_FIELDS])
     return subj
+
+
+def _instrument_values(rec: dict[str, Any]) -> list[tuple[str, Any]]:
+    inst = get_instrument(rec["instrument_id"], rec.get("instrument_version"))
+    scores = inst.score(rec["data"])
+    return ([(it.id, rec["data"].get(it.id)) for it in inst.items]
+            + [(f"score_{s}", scores.get(s)) for s in inst.score_names])
 
 
 def admin_data(study: Study, users: set[str]) -> etree._Element:
@@ -282,7 +317,7 @@ def admin_data(study: Study, users: set[str]) -> etree._Element:
 
 
 def export_odm(conn: Connection, study: Study, out_dir: Path, *, scope: ExportScope = ALL) -> dict[str, int]:
-    """Write ``study.odm.xml`` into ``out_dir``; returns the number of SubjectData written."""
+    """Write ``study.odm.xml`` (a Transactional archive: every revision) into ``out_dir``; returns SubjectData."""
     out_dir.mkdir(parents=True, exist_ok=True)
     users: set[str] = set()
     subjects = 0
@@ -290,12 +325,12 @@ def export_odm(conn: Connection, study: Study, out_dir: Path, *, scope: ExportSc
         with etree.xmlfile(part, encoding="utf-8") as xf:
             with xf.element(f"{{{NS}}}ClinicalData", {"StudyOID": study.study.id, "MetaDataVersionOID": MDV},
                             nsmap=NSMAP):
-                for pdata in participants_with_data(conn, scope):
+                for pdata in participants_with_data(conn, scope, every_revision=True):
                     xf.write(subject_data(study, pdata, users))
                     subjects += 1
         part.seek(0)
         with open(out_dir / FILE_NAME, "wb") as out:
-            root = _e(None, "ODM", {"FileType": "Snapshot", "FileOID": f"{study.study.id}.{utc_now()}",
+            root = _e(None, "ODM", {"FileType": "Transactional", "FileOID": f"{study.study.id}.{utc_now()}",
                                     "CreationDateTime": utc_now(), "ODMVersion": "1.3.2",
                                     "Originator": "trialpro", "SourceSystem": "trialpro"})
             opening = etree.tostring(root, encoding="unicode").replace("/>", ">")

@@ -115,16 +115,19 @@ def lab_values(conn: Connection, scope: Scope) -> Iterator[dict[str, Any]]:
         yield dict(row._mapping)
 
 
-def participants_with_data(conn: Connection, scope: Scope) -> Iterator[
+def participants_with_data(conn: Connection, scope: Scope, *, every_revision: bool = False) -> Iterator[
         tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]]]]:
     """Each enrolled participant in turn with the current records and the lab results within the scope.
 
-    Memory holds one participant at a time. Two indexed look-ups per participant (records by participant_id,
-    lab results by participant_id), each statement built once and re-executed with a bound id.
+    With ``every_revision`` the records are every stored revision (by time of measurement, record, revision),
+    for an archive. Memory holds one participant at a time. Two indexed look-ups per participant (records by
+    participant_id, lab results by participant_id), each statement built once and re-executed with a bound id.
     """
-    rq = select(records.c.body, records.c.received_at).where(records.c.participant_id == bindparam("pid"),
-                                                            _is_newest())
-    rq = _in_range(rq, records.c.collected_at, scope).order_by(records.c.collected_at, records.c.record_id)
+    rq = select(records.c.body, records.c.received_at).where(records.c.participant_id == bindparam("pid"))
+    if not every_revision:
+        rq = rq.where(_is_newest())
+    rq = _in_range(rq, records.c.collected_at, scope).order_by(records.c.collected_at, records.c.record_id,
+                                                               records.c.revision)
     lq = _in_range(select(lab_results).where(lab_results.c.participant_id == bindparam("pid")),
                    lab_results.c.sample_date, scope, iso_date=True).order_by(lab_results.c.sample_date,
                                                                              lab_results.c.test_code)

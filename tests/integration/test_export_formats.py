@@ -473,3 +473,40 @@ def test_sdtm_has_trial_design_reference_dates_study_days_epochs_baseline_flags_
     se = read("se")
     assert set(se["ETCD"]) <= set(te["ETCD"]) and len(read("sv")) > 0
     assert not (out / "ie.xpt").exists()       # enrolled participants met every criterion: no empty dataset
+
+
+def test_odm_is_a_transactional_archive_of_every_revision_with_corrections_and_nulls(
+        seeded: Seeded, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    with seeded.ctx.engine.begin() as conn:        # an AE corrected twice: an end date added, then removed
+        row = conn.execute(select(records.c.body, records.c.device_id).where(records.c.kind == "adverse_event")
+                           .order_by(records.c.record_id, records.c.revision.desc())).first()
+        dev = conn.execute(select(devices).where(devices.c.device_id == row.device_id)).first()
+        device = device_service.Device(device_id=dev.device_id, site_id=dev.site_id, label=dev.label)
+        body = json.loads(row.body)
+        for end, why in ((body["data"]["onset_date"], "end date reported late"), (None, "end date was wrong")):
+            body = corrected(body, data={**body["data"], "end_date": end, "outcome": "recovered" if end else
+                                         "recovering"}, reason=why, entered_by="staff:demo.datamanager")
+            answer = sync_service.ingest(conn, seeded.ctx.study, device, SyncRequest(
+                study_version=seeded.ctx.study.study.version, corrections_cursor=0,
+                items=[SyncItem(body, record_hash(body))]))
+            assert answer["results"][0]["status"] == "stored", answer
+        ae_id = body["record_id"]
+        stored = conn.execute(select(records.c.record_id, records.c.revision)).all()
+    out = seeded.export("odm", tmp_path / "odm", monkeypatch=monkeypatch)
+    schema = etree.XMLSchema(etree.parse(str(ODM_XSD)))
+    doc = etree.parse(str(out / "study.odm.xml"))
+    assert schema.validate(doc), schema.error_log
+    assert doc.getroot().get("FileType") == "Transactional"
+    sources = [a.findtext(f"{ODM}SourceID") for a in doc.getroot().iter(f"{ODM}AuditRecord")]
+    revisions = {s for s in sources if s.startswith("record ")}
+    assert revisions == {f"record {r.record_id} revision {r.revision}" for r in stored}   # every revision, once
+    assert len(revisions) == len([s for s in sources if s.startswith("record ")])
+    forms = [a.getparent() for a in doc.getroot().iter(f"{ODM}AuditRecord")
+             if a.findtext(f"{ODM}SourceID", "").startswith(f"record {ae_id} ")]
+    assert [f.get("TransactionType") for f in forms] == ["Insert", "Update", "Update"]
+    assert [f.find(f"{ODM}AuditRecord").findtext(f"{ODM}ReasonForChange") for f in forms] == [
+        None, "end date reported late", "end date was wrong"]
+    end = [f.find(f".//{ODM}ItemData[@ItemOID='IT.AE.end_date']") for f in forms]
+    assert end[1].get("Value") == body["data"]["onset_date"] and end[2].get("IsNull") == "Yes"
+    users = {u.get("OID") for u in doc.getroot().iter(f"{ODM}User")}
+    assert "USR.staff:demo.datamanager" in users
