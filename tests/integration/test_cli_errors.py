@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import configparser
+import json
 import os
 import re
 import subprocess
@@ -82,3 +83,46 @@ def test_client_commands_refuse_user_mistakes_in_one_line(tmp_path: Path) -> Non
                               "http://127.0.0.1:9", "--participants", "1", "--visits", "1", env=env), "a-file")
     assert_one_clean_line(cli("desktop_client.cli", "passphrase", "--data-dir", str(tmp_path / "none"),
                               env={**env, "TRIALPRO_NEW_PASSPHRASE": "another long one"}), "station.key")
+
+
+def _demo_closure() -> set[str]:
+    """Every distribution the demo's `pip install -e .[<its extras>]` brings in (names normalised)."""
+    from importlib import metadata
+
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    script = (ROOT / "scripts" / "run-demo.sh").read_text()
+    extras = set(re.search(r'python_venv "([^"]+)"', script).group(1).split(","))
+    todo, seen = [("trialpro", extras)], set()
+    while todo:
+        name, wanted = todo.pop()
+        if canonicalize_name(name) in seen:
+            continue
+        seen.add(canonicalize_name(name))
+        for line in metadata.requires(name) or []:
+            req = Requirement(line)
+            if req.marker is None or any(req.marker.evaluate({"extra": e}) for e in (wanted or {""})):
+                todo.append((req.name, set(req.extras)))
+    return seen
+
+
+def test_every_export_writer_imports_only_what_the_demo_installs() -> None:
+    from importlib import metadata
+
+    from packaging.utils import canonicalize_name
+
+    code = ("import importlib, json, sys\nfrom server.exports.registry import WRITERS\n"
+            "for w in WRITERS.values(): importlib.import_module(w.split(':')[0])\n"
+            "print(json.dumps(sorted({m.split('.')[0] for m in sys.modules})))")
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert res.returncode == 0, res.stderr
+
+    ours = {"server", "shared", "desktop_client", "migrations", "tests"}
+    opportunistic = {"pygments"}  # mako highlights tracebacks with it when it happens to be installed
+    owners = metadata.packages_distributions()
+    needed = {canonicalize_name(d) for m in json.loads(res.stdout)
+              if m not in sys.stdlib_module_names and m not in ours | opportunistic and not m.startswith("_")
+              for d in owners.get(m, [])}
+    missing = needed - _demo_closure()
+    assert not missing, f"exports import {sorted(missing)}, which `bash scripts/run-demo.sh` does not install"
