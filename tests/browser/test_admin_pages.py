@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import zipfile
 from pathlib import Path
 
@@ -83,7 +84,8 @@ def test_sign_in_find_correct_audit_and_export(page: Page, demo_server: ThreadSe
     page.click("nav >> text=Devices")
     page.click("button:has-text('Create code')")
     expect(page.locator("#new-code")).to_be_visible()
-    assert len(page.locator("#new-code").inner_text().strip()) == 24
+    assert re.fullmatch(r"[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){3}",
+                        page.locator("#new-code").inner_text().strip())   # typable Crockford code
     _shot(page, artifacts, "08_devices")
 
     page.click("nav >> text=Accounts")
