@@ -144,8 +144,9 @@ class Mirror:
             return MirrorStatus(self.folder, self._written, self._submitted - self._done, self._problem)
 
     def close(self, timeout: float = 5.0) -> None:
-        """Write what waits (up to ``timeout``), then stop the writer thread."""
-        self.flush(timeout)
+        """Write what waits (up to ``timeout``; not at all when the medium is gone), then stop the writer."""
+        if self.status().problem is None:
+            self.flush(timeout)
         with self._cv:
             self._closing = True
             self._cv.notify_all()

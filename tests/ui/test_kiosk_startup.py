@@ -18,9 +18,9 @@ from tests.ui.kiosk_driver import answer, click, current_page, start_session
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _gui(data_dir: Path, passphrase: str) -> subprocess.CompletedProcess[str]:
+def _gui(data_dir: Path, passphrase: str, **extra_env: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "TRIALPRO_PASSPHRASE": passphrase, "TRIALPRO_STARTUP_PROBE": "exit",
-           "QT_QPA_PLATFORM": "offscreen"}
+           "QT_QPA_PLATFORM": "offscreen", **extra_env}
     return subprocess.run([sys.executable, "-m", "desktop_client.cli", "gui", "--data-dir", str(data_dir),
                            "--kiosk", "--idle-timeout", "60"], env=env, cwd=ROOT, capture_output=True, text=True,
                           timeout=60)
@@ -31,6 +31,15 @@ def test_the_client_opens_the_station_and_shows_the_locked_start_screen(tmp_path
     done = _gui(tmp_path / "station", PASSPHRASE)
     assert done.returncode == 0, done.stderr
     assert "start-screen-shown" in done.stdout.splitlines()
+
+
+def test_the_client_keeps_its_second_copy_where_the_environment_says(tmp_path: Path) -> None:
+    new_station(tmp_path / "station").store.close()
+    (tmp_path / "usb").mkdir()
+    done = _gui(tmp_path / "station", PASSPHRASE, TRIALPRO_MIRROR_DIR=str(tmp_path / "usb"))
+    assert done.returncode == 0, done.stderr
+    [copy] = list((tmp_path / "usb").iterdir())
+    assert (copy / "journal.tpj").stat().st_size > 0 and (copy / "station.key").exists()
 
 
 def test_a_wrong_passphrase_is_a_clear_error_not_a_crash(tmp_path: Path) -> None:

@@ -145,3 +145,26 @@ def test_a_new_station_is_enrolled_from_the_sync_screen_with_its_one_time_code(q
     assert station.device_id and station.allocation_list_id() is not None
     assert home.nav.item(1).flags() & home.nav.item(1).flags().ItemIsEnabled
     assert enrol_through_screen(qtbot, home) == "PKU-001"
+
+
+def test_the_sync_screen_says_whether_the_second_copy_is_written(qtbot, tmp_path: Path) -> None:
+    import shutil
+
+    from tests.factories import enrol_participant, offline_station
+
+    usb = tmp_path / "usb"
+    usb.mkdir()
+    station = offline_station(tmp_path / "kiosk")
+    home = open_home(qtbot, station, sync_settings=FAST)
+    page = home.sync
+    assert page.mirror_status.isHidden()                       # no mirror configured: nothing to say
+    mirror = station.store.attach_mirror(usb)
+    pid = enrol_participant(station)
+    assert mirror.flush(2.0)
+    page.refresh()
+    assert not page.mirror_status.isHidden() and "up to date" in page.mirror_status.text()
+    shutil.rmtree(usb)                                         # the stick is pulled out
+    recording.record_vas(station, participant_id=pid, visit_id="baseline", vas_mm=44)
+    qtbot.waitUntil(lambda: mirror.status().problem is not None, timeout=5000)
+    page.refresh()
+    assert "NOT being written" in page.mirror_status.text() and str(usb) in page.mirror_status.text()

@@ -1,203 +1,203 @@
-<?xml version='1.0' encoding='utf-8'?>
+<?xml version="1.0" encoding="utf-8"?>
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_CN">
 <context>
     <name>AdverseEventPage</name>
     <message>
-        <location filename="../nurse/adverse_event.py" line="+79" />
+        <location filename="../nurse/adverse_event.py" line="+79"/>
         <source>Adverse events</source>
         <translation>不良事件</translation>
     </message>
     <message>
-        <location line="+3" />
+        <location line="+3"/>
         <source>Participant</source>
         <translation>受试者</translation>
     </message>
     <message>
-        <location line="+4" />
+        <location line="+4"/>
         <source>Term</source>
         <translation>术语</translation>
     </message>
     <message>
-        <location line="+0" />
+        <location line="+0"/>
         <source>Onset</source>
         <translation>开始</translation>
     </message>
     <message>
-        <location line="+0" />
+        <location line="+0"/>
         <source>Grade</source>
         <translation>分级</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Serious</source>
         <translation>严重</translation>
     </message>
     <message>
-        <location line="+0" />
+        <location line="+0"/>
         <source>Revision</source>
         <translation>版本</translation>
     </message>
     <message>
-        <location line="+9" />
+        <location line="+9"/>
         <source>New report</source>
         <translation>新建报告</translation>
     </message>
     <message>
-        <location line="+2" />
+        <location line="+2"/>
         <source>Correct the selected report</source>
         <translation>更正所选报告</translation>
     </message>
     <message>
-        <location line="+9" />
-        <location line="+161" />
+        <location line="+9"/>
+        <location line="+161"/>
         <source>New adverse event report</source>
         <translation>新不良事件报告</translation>
     </message>
     <message>
-        <location line="-154" />
+        <location line="-154"/>
         <source>Adverse event term</source>
         <translation>不良事件术语</translation>
     </message>
     <message>
-        <location line="+2" />
+        <location line="+2"/>
         <source>not linked to a visit</source>
         <translation>不关联访视</translation>
     </message>
     <message>
-        <location line="+3" />
+        <location line="+3"/>
         <source>Visit</source>
         <translation>访视</translation>
     </message>
     <message>
-        <location line="+4" />
+        <location line="+4"/>
         <source>Onset date</source>
         <translation>开始日期</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Ended on</source>
         <translation>结束于</translation>
     </message>
     <message>
-        <location line="+9" />
+        <location line="+9"/>
         <source>End date</source>
         <translation>结束日期</translation>
     </message>
     <message>
-        <location line="+2" />
+        <location line="+2"/>
         <source>CTCAE v5.0 grade</source>
         <translation>CTCAE v5.0 分级</translation>
     </message>
     <message>
-        <location line="+5" />
+        <location line="+5"/>
         <source>Grade {0}</source>
         <translation>{0}级</translation>
     </message>
     <message>
-        <location line="+10" />
+        <location line="+10"/>
         <source>Serious? (ICH E2A: any ticked criterion makes it serious)</source>
         <translation>是否严重？（ICH E2A：勾选任一标准即为严重不良事件）</translation>
     </message>
     <message>
-        <location line="+12" />
+        <location line="+12"/>
         <source>Relationship to each drug (WHO-UMC) and action taken</source>
         <translation>与各药物的相关性（WHO-UMC）及采取的措施</translation>
     </message>
     <message>
-        <location line="+2" />
+        <location line="+2"/>
         <source>Drug</source>
         <translation>药物</translation>
     </message>
     <message>
-        <location line="+0" />
+        <location line="+0"/>
         <source>Causality</source>
         <translation>相关性</translation>
     </message>
     <message>
-        <location line="+0" />
+        <location line="+0"/>
         <source>Action taken</source>
         <translation>采取的措施</translation>
     </message>
     <message>
-        <location line="+6" />
-        <location line="+1" />
-        <location line="+6" />
+        <location line="+6"/>
+        <location line="+1"/>
+        <location line="+6"/>
         <source>choose</source>
         <translation>请选择</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Outcome</source>
         <translation>转归</translation>
     </message>
     <message>
-        <location line="+2" />
+        <location line="+2"/>
         <source>Reason for the correction (required)</source>
         <translation>更正原因（必填）</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Reason</source>
         <translation>原因</translation>
     </message>
     <message>
-        <location line="+2" />
+        <location line="+2"/>
         <source>Save report</source>
         <translation>保存报告</translation>
     </message>
     <message>
-        <location line="+45" />
+        <location line="+45"/>
         <source>Serious: YES</source>
         <translation>严重：是</translation>
     </message>
     <message>
-        <location line="+0" />
+        <location line="+0"/>
         <source>Serious: no</source>
         <translation>严重：否</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>SERIOUS ADVERSE EVENT: report it to the sponsor within 24 hours of becoming aware. It is sent first at the next sync.</source>
         <translation>严重不良事件：获知后24小时内必须报告申办方。下次同步时将优先发送。</translation>
     </message>
     <message>
-        <location line="+6" />
+        <location line="+6"/>
         <source>Report by {0} (site time).</source>
         <translation>请在{0}（中心当地时间）之前报告。</translation>
     </message>
     <message>
-        <location line="+12" />
+        <location line="+12"/>
         <source>yes</source>
         <translation>是</translation>
     </message>
     <message>
-        <location line="+0" />
+        <location line="+0"/>
         <source>no</source>
         <translation>否</translation>
     </message>
     <message>
-        <location line="+23" />
+        <location line="+23"/>
         <source>Pre-filled from the symptom checklist ({0}): {1}, {2}. Check every field before saving.</source>
         <translation>已根据症状清单预填（{0}）：{1}，{2}。保存前请核对每一项。</translation>
     </message>
     <message>
-        <location line="+26" />
+        <location line="+26"/>
         <source>Select a saved report to correct.</source>
         <translation>请选择要更正的已保存报告。</translation>
     </message>
     <message>
-        <location line="+7" />
+        <location line="+7"/>
         <source>Correcting: {0} (revision {1})</source>
         <translation>正在更正：{0}（第{1}版）</translation>
     </message>
     <message>
-        <location line="+19" />
+        <location line="+19"/>
         <source>A correction needs a reason: say why the report changes.</source>
         <translation>更正必须填写原因：请说明报告为何修改。</translation>
     </message>
     <message>
-        <location line="+10" />
+        <location line="+10"/>
         <source>Saved (revision {0}). To change it, correct it here with a reason.</source>
         <translation>已保存（第{0}版）。如需修改，请在此填写原因进行更正。</translation>
     </message>
@@ -205,98 +205,98 @@
 <context>
     <name>ClinicianPage</name>
     <message>
-        <location filename="../nurse/clinician.py" line="+51" />
+        <location filename="../nurse/clinician.py" line="+49"/>
         <source>Clinician scores</source>
         <translation>医生评分</translation>
     </message>
     <message>
-        <location line="+3" />
+        <location line="+3"/>
         <source>Participant</source>
         <translation>受试者</translation>
     </message>
     <message>
-        <location line="+2" />
+        <location line="+3"/>
         <source>Visit</source>
         <translation>访视</translation>
     </message>
     <message>
-        <location line="+5" />
+        <location line="+5"/>
         <source>Domain</source>
         <translation>领域</translation>
     </message>
     <message>
-        <location line="+0" />
+        <location line="+0"/>
         <source>Weight</source>
         <translation>权重</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+2"/>
         <source>Score</source>
         <translation>得分</translation>
     </message>
     <message>
-        <location line="+31" />
-        <location line="+28" />
+        <location line="+31"/>
+        <location line="+28"/>
         <source>Reason for the correction (required)</source>
         <translation>更正原因（必填）</translation>
     </message>
     <message>
-        <location line="-26" />
+        <location line="-26"/>
         <source>Save ESSDAI</source>
         <translation>保存ESSDAI</translation>
     </message>
     <message>
-        <location line="+15" />
+        <location line="+15"/>
         <source>not rated</source>
         <translation>未评分</translation>
     </message>
     <message>
-        <location line="+7" />
+        <location line="+7"/>
         <source>Score (0-10)</source>
         <translation>评分（0-10）</translation>
     </message>
     <message>
-        <location line="+6" />
+        <location line="+6"/>
         <source>Save Physician Global VAS</source>
         <translation>保存医生总体评估VAS</translation>
     </message>
     <message>
-        <location line="+25" />
+        <location line="+25"/>
         <source>ESSDAI total: rate all 12 domains ({0} rated)</source>
         <translation>ESSDAI总分：请评估全部12个领域（已评{0}个）</translation>
     </message>
     <message>
-        <location line="+2" />
+        <location line="+2"/>
         <source>ESSDAI total: {0} of {1} ({2})</source>
         <translation>ESSDAI总分：{0}/{1}（{2}）</translation>
     </message>
     <message>
-        <location line="+6" />
+        <location line="+6"/>
         <source>Already recorded (revision {0}, {1}, by {2}). Saving makes a correction: give a reason.</source>
         <translation>已有记录（第{0}版，{1}，录入人{2}）。再次保存即为更正：请填写原因。</translation>
     </message>
     <message>
-        <location line="+24" />
+        <location line="+26"/>
         <source>ESSDAI is not due at this visit (study file).</source>
         <translation>本次访视无需评估ESSDAI（依据研究方案文件）。</translation>
     </message>
     <message>
-        <location line="+15" />
+        <location line="+15"/>
         <source>This visit already has an ESSDAI: give the reason for the correction.</source>
         <translation>本次访视已有ESSDAI记录：请填写更正原因。</translation>
     </message>
     <message>
-        <location line="+11" />
+        <location line="+11"/>
         <source>Saved: ESSDAI {0} for {1}.</source>
         <translation>已保存：{1}的ESSDAI为{0}。</translation>
     </message>
     <message>
-        <location line="+9" />
+        <location line="+9"/>
         <source>This visit already has a Physician Global VAS: give the reason for the correction.</source>
         <translation>本次访视已有医生总体评估VAS：请填写更正原因。</translation>
     </message>
     <message>
-        <location line="+10" />
+        <location line="+10"/>
         <source>Saved: Physician Global VAS {0} for {1}.</source>
         <translation>已保存：{1}的医生总体评估VAS为{0}。</translation>
     </message>
@@ -304,307 +304,307 @@
 <context>
     <name>Nurse</name>
     <message>
-        <location filename="../nurse/adverse_event.py" line="-278" />
+        <location filename="../nurse/adverse_event.py" line="-278"/>
         <source>IL-2</source>
         <translation>IL-2</translation>
     </message>
     <message>
-        <location line="+0" />
+        <location line="+0"/>
         <source>Rapamycin</source>
         <translation>雷帕霉素</translation>
     </message>
     <message>
-        <location filename="../nurse/clinician.py" line="-185" />
+        <location filename="../nurse/clinician.py" line="-189"/>
         <source>low activity</source>
         <translation>低度活动</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>moderate activity</source>
         <translation>中度活动</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>high activity</source>
         <translation>高度活动</translation>
     </message>
     <message>
-        <location filename="../nurse/overview.py" line="+27" />
+        <location filename="../nurse/overview.py" line="+27"/>
         <source>done</source>
         <translation>已完成</translation>
     </message>
     <message>
-        <location line="+0" />
+        <location line="+0"/>
         <source>due now</source>
         <translation>现在到期</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>OVERDUE</source>
         <translation>已逾期</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>upcoming</source>
         <translation>未到期</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>no baseline date yet</source>
         <translation>尚无基线日期</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Patient VAS</source>
         <translation>患者VAS</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>ESSPRI</source>
         <translation>ESSPRI</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Symptom checklist</source>
         <translation>症状清单</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Dosing diary</source>
         <translation>用药日志</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>ESSDAI</source>
         <translation>ESSDAI</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Physician VAS</source>
         <translation>医生VAS</translation>
     </message>
     <message>
-        <location line="+10" />
+        <location line="+10"/>
         <source>{0} min ago</source>
         <translation>{0}分钟前</translation>
     </message>
     <message>
-        <location line="+2" />
+        <location line="+2"/>
         <source>{0} h ago</source>
         <translation>{0}小时前</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>{0} days ago</source>
         <translation>{0}天前</translation>
     </message>
     <message>
-        <location filename="../nurse/screening.py" line="+52" />
+        <location filename="../nurse/screening.py" line="+52"/>
         <source>age {0} is outside {1}-{2}</source>
         <translation>年龄{0}岁，不在{1}-{2}岁范围内</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>year of birth or screening date missing</source>
         <translation>缺少出生年份或筛选日期</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>no baseline ESSDAI entered</source>
         <translation>未录入基线ESSDAI</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>ESSDAI {0} is below {1}</source>
         <translation>ESSDAI为{0}，低于{1}</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>no consent date</source>
         <translation>无知情同意日期</translation>
     </message>
     <message>
-        <location line="+2" />
+        <location line="+2"/>
         <source>consent date is after the screening date</source>
         <translation>知情同意日期晚于筛选日期</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>not answered</source>
         <translation>未回答</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>not met</source>
         <translation>不符合</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>present (excludes the participant)</source>
         <translation>存在（排除该受试者）</translation>
     </message>
     <message>
-        <location filename="../nurse/symptoms.py" line="+32" />
+        <location filename="../nurse/symptoms.py" line="+32"/>
         <source>mild</source>
         <translation>轻度</translation>
     </message>
     <message>
-        <location line="+0" />
+        <location line="+0"/>
         <source>moderate</source>
         <translation>中度</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>severe</source>
         <translation>重度</translation>
     </message>
     <message>
-        <location line="+0" />
+        <location line="+0"/>
         <source>severity not given</source>
         <translation>未填写严重程度</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>NEW since the last visit</source>
         <translation>自上次访视以来新出现</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>WORSE than at the last visit</source>
         <translation>较上次访视加重</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>same as at the last visit</source>
         <translation>与上次访视相同</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>better than at the last visit</source>
         <translation>较上次访视好转</translation>
     </message>
     <message>
-        <location filename="../nurse/sync.py" line="+261" />
+        <location filename="../nurse/sync.py" line="+292"/>
         <source>Enrolment</source>
         <translation>入组</translation>
     </message>
     <message>
-        <location line="+2" />
+        <location line="+2"/>
         <source>Adverse event report</source>
         <translation>不良事件报告</translation>
     </message>
     <message>
-        <location line="+6" />
+        <location line="+6"/>
         <source>{0} ({1}): the server already holds a different version of this record. It was kept aside for the data manager; nothing was merged.</source>
         <translation>{0}（{1}）：服务器上已有该记录的另一个版本。已单独保留，交由数据管理员处理；未做任何合并。</translation>
     </message>
     <message>
-        <location line="+3" />
+        <location line="+3"/>
         <source>{0} ({1}) was refused by the server: {2}. It stays on this station; tell the data manager.</source>
         <translation>{0}（{1}）被服务器拒收：{2}。该记录仍保存在本工作站；请告知数据管理员。</translation>
     </message>
     <message>
-        <location filename="../nurse/problems.py" line="+18" />
+        <location filename="../nurse/problems.py" line="+20"/>
         <source>Adverse event term</source>
         <translation>不良事件术语</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Onset date</source>
         <translation>开始日期</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>End date</source>
         <translation>结束日期</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>CTCAE grade</source>
         <translation>CTCAE分级</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Seriousness</source>
         <translation>严重性</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Seriousness criteria</source>
         <translation>严重性标准</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Causality to IL-2</source>
         <translation>与IL-2的相关性</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Causality to rapamycin</source>
         <translation>与雷帕霉素的相关性</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Action taken with IL-2</source>
         <translation>IL-2采取的措施</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Action taken with rapamycin</source>
         <translation>雷帕霉素采取的措施</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Outcome</source>
         <translation>转归</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Physician Global VAS score</source>
         <translation>医生总体评估VAS评分</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Reason for the correction</source>
         <translation>更正原因</translation>
     </message>
     <message>
-        <location line="+5" />
-        <source>grade 5 needs the event to be serious with 'Results in death' ticked</source>
+        <location line="+5"/>
+        <source>grade 5 needs the event to be serious with &apos;Results in death&apos; ticked</source>
         <translation>5级要求该事件为严重不良事件并勾选“导致死亡”</translation>
     </message>
     <message>
-        <location line="+1" />
-        <source>'Results in death' needs CTCAE grade 5</source>
+        <location line="+1"/>
+        <source>&apos;Results in death&apos; needs CTCAE grade 5</source>
         <translation>勾选“导致死亡”时CTCAE分级必须为5级</translation>
     </message>
     <message>
-        <location line="+2" />
-        <source>the outcome 'Fatal' goes with grade 5, and grade 5 with 'Fatal'</source>
+        <location line="+2"/>
+        <source>the outcome &apos;Fatal&apos; goes with grade 5, and grade 5 with &apos;Fatal&apos;</source>
         <translation>转归为“死亡”时分级必须为5级，5级时转归必须为“死亡”</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>must be on or after the onset date</source>
         <translation>不得早于开始日期</translation>
     </message>
     <message>
-        <location line="+20" />
+        <location line="+24"/>
         <source>required, not filled in</source>
         <translation>必填，尚未填写</translation>
     </message>
     <message>
-        <location line="+2" />
+        <location line="+2"/>
         <source>{0} is not allowed (allowed: {1})</source>
         <translation>不允许的值{0}（允许：{1}）</translation>
     </message>
     <message>
-        <location line="+7" />
+        <location line="+7"/>
         <source>Not saved. Please correct:</source>
         <translation>未保存。请更正：</translation>
     </message>
     <message>
-        <location line="+2" />
+        <location line="+2"/>
         <source>Not done:</source>
         <translation>未完成：</translation>
     </message>
@@ -612,57 +612,57 @@
 <context>
     <name>NurseHome</name>
     <message>
-        <location filename="../nurse/home.py" line="+101" />
+        <location filename="../nurse/home.py" line="+101"/>
         <source>Nurse mode</source>
         <translation>护士模式</translation>
     </message>
     <message>
-        <location line="+5" />
+        <location line="+5"/>
         <source>Lock</source>
         <translation>锁定</translation>
     </message>
     <message>
-        <location line="+3" />
+        <location line="+3"/>
         <source>Sign out</source>
         <translation>退出登录</translation>
     </message>
     <message>
-        <location line="+3" />
+        <location line="+3"/>
         <source>Kiosk for a participant</source>
         <translation>交给受试者使用</translation>
     </message>
     <message>
-        <location line="+11" />
+        <location line="+11"/>
         <source>Overview</source>
         <translation>概览</translation>
     </message>
     <message>
-        <location line="+0" />
+        <location line="+0"/>
         <source>Screening and enrolment</source>
         <translation>筛选与入组</translation>
     </message>
     <message>
-        <location line="+0" />
+        <location line="+0"/>
         <source>Clinician scores</source>
         <translation>医生评分</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Symptom review</source>
         <translation>症状审阅</translation>
     </message>
     <message>
-        <location line="+0" />
+        <location line="+0"/>
         <source>Adverse events</source>
         <translation>不良事件</translation>
     </message>
     <message>
-        <location line="+0" />
+        <location line="+0"/>
         <source>Sync</source>
         <translation>同步</translation>
     </message>
     <message>
-        <location line="+35" />
+        <location line="+35"/>
         <source>Signed in: {0} ({1})</source>
         <translation>已登录：{0}（{1}）</translation>
     </message>
@@ -670,37 +670,37 @@
 <context>
     <name>NurseSignIn</name>
     <message>
-        <location filename="../nurse/sign_in.py" line="+29" />
+        <location filename="../nurse/sign_in.py" line="+29"/>
         <source>Staff sign-in</source>
         <translation>工作人员登录</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>The screen was locked. Sign in again to continue; everything saved is safe.</source>
         <translation>屏幕已锁定。请重新登录以继续；已保存的数据均安全。</translation>
     </message>
     <message>
-        <location line="+10" />
+        <location line="+10"/>
         <source>User name</source>
         <translation>用户名</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Password</source>
         <translation>密码</translation>
     </message>
     <message>
-        <location line="+4" />
+        <location line="+4"/>
         <source>Sign in</source>
         <translation>登录</translation>
     </message>
     <message>
-        <location line="+3" />
+        <location line="+3"/>
         <source>Personal accounts only. Accounts come from the server; a new account works here after the next sync.</source>
         <translation>仅限个人账号。账号来自服务器；新账号在下次同步后可在此使用。</translation>
     </message>
     <message>
-        <location line="+16" />
+        <location line="+16"/>
         <source>Sign-in failed: check the user name and password. A new account works on this station after the next sync.</source>
         <translation>登录失败：请检查用户名和密码。新账号在下次同步后才能在本工作站使用。</translation>
     </message>
@@ -708,112 +708,112 @@
 <context>
     <name>OverviewPage</name>
     <message>
-        <location filename="../nurse/overview.py" line="+9" />
+        <location filename="../nurse/overview.py" line="+9"/>
         <source>Data overview</source>
         <translation>数据概览</translation>
     </message>
     <message>
-        <location line="+5" />
+        <location line="+5"/>
         <source>Refresh</source>
         <translation>刷新</translation>
     </message>
     <message>
-        <location line="+4" />
+        <location line="+4"/>
         <source>Participant</source>
         <translation>受试者</translation>
     </message>
     <message>
-        <location line="+0" />
+        <location line="+0"/>
         <source>Arm</source>
         <translation>组别</translation>
     </message>
     <message>
-        <location line="+0" />
+        <location line="+0"/>
         <source>Done</source>
         <translation>已完成</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Due</source>
         <translation>到期</translation>
     </message>
     <message>
-        <location line="+0" />
+        <location line="+0"/>
         <source>Overdue</source>
         <translation>逾期</translation>
     </message>
     <message>
-        <location line="+0" />
+        <location line="+0"/>
         <source>Next visit</source>
         <translation>下次访视</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Not yet synced</source>
         <translation>未同步</translation>
     </message>
     <message>
-        <location line="+14" />
+        <location line="+14"/>
         <source>Visit</source>
         <translation>访视</translation>
     </message>
     <message>
-        <location line="+0" />
+        <location line="+0"/>
         <source>Window</source>
         <translation>时间窗</translation>
     </message>
     <message>
-        <location line="+0" />
+        <location line="+0"/>
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Still missing</source>
         <translation>尚缺</translation>
     </message>
     <message>
-        <location line="+20" />
+        <location line="+20"/>
         <source>This station is not enrolled yet: use the Sync screen first.</source>
         <translation>本工作站尚未注册：请先使用同步页面。</translation>
     </message>
     <message>
-        <location line="+6" />
+        <location line="+6"/>
         <source>Waiting to be synced: {0} record(s)</source>
         <translation>等待同步：{0}条记录</translation>
     </message>
     <message>
-        <location line="+2" />
+        <location line="+2"/>
         <source>, the oldest saved {0}</source>
         <translation>，最早的保存于{0}</translation>
     </message>
     <message>
-        <location line="+2" />
+        <location line="+2"/>
         <source>{0} record(s) need attention (see Sync).</source>
         <translation>{0}条记录需要处理（见同步页面）。</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Last sync: {0}</source>
         <translation>上次同步：{0}</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>never</source>
         <translation>从未</translation>
     </message>
     <message>
-        <location line="+11" />
+        <location line="+11"/>
         <source>{0} (oldest {1})</source>
         <translation>{0}（最早{1}）</translation>
     </message>
     <message>
-        <location line="+17" />
+        <location line="+17"/>
         <source>Visits of {0} (baseline {1})</source>
         <translation>{0}的访视（基线{1}）</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>No participant enrolled yet.</source>
         <translation>尚无受试者入组。</translation>
     </message>
@@ -821,169 +821,169 @@
 <context>
     <name>ScreeningPage</name>
     <message>
-        <location filename="../nurse/screening.py" line="+23" />
+        <location filename="../nurse/screening.py" line="+23"/>
         <source>Screening and enrolment</source>
         <translation>筛选与入组</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Pseudonymous: no name is stored. The participant id is given at enrolment (site and allocation number).</source>
         <translation>假名化：不保存姓名。受试者编号在入组时生成（中心代码加随机号）。</translation>
     </message>
     <message>
-        <location line="+3" />
+        <location line="+3"/>
         <source>Participant</source>
         <translation>受试者</translation>
     </message>
     <message>
-        <location line="+5" />
-        <location line="+8" />
-        <location line="+20" />
+        <location line="+5"/>
+        <location line="+8"/>
+        <location line="+20"/>
         <source>not entered</source>
         <translation>未录入</translation>
     </message>
     <message>
-        <location line="-22" />
+        <location line="-22"/>
         <source>Year of birth</source>
         <translation>出生年份</translation>
     </message>
     <message>
-        <location line="+2" />
+        <location line="+2"/>
         <source>Female</source>
         <translation>女</translation>
     </message>
     <message>
-        <location line="+0" />
+        <location line="+0"/>
         <source>Male</source>
         <translation>男</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Other / not stated</source>
         <translation>其他/未说明</translation>
     </message>
     <message>
-        <location line="+2" />
+        <location line="+2"/>
         <source>Sex</source>
         <translation>性别</translation>
     </message>
     <message>
-        <location line="+4" />
+        <location line="+4"/>
         <source>Screening date</source>
         <translation>筛选日期</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Written informed consent signed on</source>
         <translation>书面知情同意书签署于</translation>
     </message>
     <message>
-        <location line="+9" />
+        <location line="+9"/>
         <source>Consent</source>
         <translation>知情同意</translation>
     </message>
     <message>
-        <location line="+5" />
+        <location line="+5"/>
         <source>Baseline ESSDAI (0-123)</source>
         <translation>基线ESSDAI（0-123）</translation>
     </message>
     <message>
-        <location line="+6" />
+        <location line="+6"/>
         <source>Inclusion criteria (all must be met)</source>
         <translation>入选标准（必须全部符合）</translation>
     </message>
     <message>
-        <location line="+0" />
+        <location line="+0"/>
         <source>Met</source>
         <translation>符合</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Not met</source>
         <translation>不符合</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Exclusion criteria (none may be present)</source>
         <translation>排除标准（均不得存在）</translation>
     </message>
     <message>
-        <location line="+0" />
+        <location line="+0"/>
         <source>Present</source>
         <translation>存在</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Absent</source>
         <translation>不存在</translation>
     </message>
     <message>
-        <location line="+25" />
+        <location line="+25"/>
         <source>Check eligibility</source>
         <translation>检查受试者资格</translation>
     </message>
     <message>
-        <location line="+6" />
+        <location line="+6"/>
         <source>Enrolment and randomisation</source>
         <translation>入组与随机化</translation>
     </message>
     <message>
-        <location line="+2" />
+        <location line="+2"/>
         <source>The allocation is revealed at once and cannot be undone or changed. Check every entry first.</source>
         <translation>分组将立即揭示，且不能撤销或更改。请先核对每一项录入。</translation>
     </message>
     <message>
-        <location line="+2" />
+        <location line="+2"/>
         <source>I have checked these entries</source>
         <translation>我已核对以上录入</translation>
     </message>
     <message>
-        <location line="+3" />
+        <location line="+3"/>
         <source>Enrol and reveal the allocation</source>
         <translation>入组并揭示分组</translation>
     </message>
     <message>
-        <location line="+10" />
+        <location line="+10"/>
         <source>Screen another participant</source>
         <translation>筛选下一位受试者</translation>
     </message>
     <message>
-        <location line="+39" />
+        <location line="+39"/>
         <source>age {0} in {1}</source>
         <translation>{1}年时{0}岁</translation>
     </message>
     <message>
-        <location line="+6" />
+        <location line="+6"/>
         <source>computed: not met</source>
         <translation>自动判断：不符合</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>computed: met</source>
         <translation>自动判断：符合</translation>
     </message>
     <message>
-        <location line="+16" />
+        <location line="+16"/>
         <source>Not eligible: this participant cannot be enrolled. Failed criteria:</source>
         <translation>不符合条件：该受试者不能入组。未通过的标准：</translation>
     </message>
     <message>
-        <location line="+2" />
+        <location line="+2"/>
         <source>Also enter the sex.</source>
         <translation>另外请录入性别。</translation>
     </message>
     <message>
-        <location line="+4" />
+        <location line="+4"/>
         <source>Eligible, but the sex is not entered: enter it, then check again.</source>
         <translation>符合条件，但尚未录入性别：请录入后再检查一次。</translation>
     </message>
     <message>
-        <location line="+3" />
+        <location line="+3"/>
         <source>Eligible: all {0} criteria are met.</source>
         <translation>符合条件：全部{0}条标准均已满足。</translation>
     </message>
     <message>
-        <location line="+16" />
+        <location line="+16"/>
         <source>Enrolled: {0}
 Allocated arm: {1}</source>
         <translation>已入组：{0}
@@ -993,57 +993,57 @@ Allocated arm: {1}</source>
 <context>
     <name>SymptomReviewPage</name>
     <message>
-        <location filename="../nurse/symptoms.py" line="+12" />
+        <location filename="../nurse/symptoms.py" line="+12"/>
         <source>Symptom review</source>
         <translation>症状审阅</translation>
     </message>
     <message>
-        <location line="+3" />
+        <location line="+3"/>
         <source>Participant</source>
         <translation>受试者</translation>
     </message>
     <message>
-        <location line="+6" />
+        <location line="+6"/>
         <source>No symptom checklist recorded for this participant yet.</source>
         <translation>该受试者尚无症状清单记录。</translation>
     </message>
     <message>
-        <location line="+3" />
+        <location line="+3"/>
         <source>Symptom</source>
         <translation>症状</translation>
     </message>
     <message>
-        <location line="+0" />
+        <location line="+0"/>
         <source>Severity</source>
         <translation>严重程度</translation>
     </message>
     <message>
-        <location line="+0" />
+        <location line="+0"/>
         <source>Last visit</source>
         <translation>上次访视</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Change</source>
         <translation>变化</translation>
     </message>
     <message>
-        <location line="+8" />
+        <location line="+8"/>
         <source>Report the selected symptom as an adverse event</source>
         <translation>将所选症状报告为不良事件</translation>
     </message>
     <message>
-        <location line="+16" />
+        <location line="+16"/>
         <source>{0} ({1}): {2} reported, {3} new or worse</source>
         <translation>{0}（{1}）：报告{2}项，{3}项新出现或加重</translation>
     </message>
     <message>
-        <location line="+24" />
+        <location line="+24"/>
         <source>not reported</source>
         <translation>未报告</translation>
     </message>
     <message>
-        <location line="+21" />
+        <location line="+21"/>
         <source>Select a symptom first.</source>
         <translation>请先选择一个症状。</translation>
     </message>
@@ -1051,113 +1051,134 @@ Allocated arm: {1}</source>
 <context>
     <name>SyncPage</name>
     <message>
-        <location filename="../nurse/sync.py" line="-174" />
+        <location filename="../nurse/sync.py" line="-204"/>
         <source>Sync with the server</source>
         <translation>与服务器同步</translation>
     </message>
     <message>
-        <location line="+2" />
+        <location line="+2"/>
         <source>Enrol this station (once)</source>
         <translation>注册本工作站（仅一次）</translation>
     </message>
     <message>
-        <location line="+2" />
+        <location line="+2"/>
         <source>This station is not enrolled yet. Ask the data manager for a one-time enrolment code (trialpro-server device code) and enter it here.</source>
         <translation>本工作站尚未注册。请向数据管理员索取一次性注册码（trialpro-server device code），并在此输入。</translation>
     </message>
     <message>
-        <location line="+4" />
+        <location line="+4"/>
         <source>Server address</source>
         <translation>服务器地址</translation>
     </message>
     <message>
-        <location line="+2" />
+        <location line="+3"/>
         <source>Enrolment code</source>
         <translation>注册码</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Nurse station</source>
         <translation>护士工作站</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Name of this station</source>
         <translation>工作站名称</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Enrol this station</source>
         <translation>注册本工作站</translation>
     </message>
     <message>
-        <location line="+11" />
-        <location line="+114" />
+        <location line="+14"/>
+        <location line="+140"/>
         <source>Sync now</source>
         <translation>立即同步</translation>
     </message>
     <message>
-        <location line="-104" />
+        <location line="-130"/>
         <source>Records that need attention (they stay on this station):</source>
         <translation>需要处理的记录（仍保存在本工作站）：</translation>
     </message>
     <message>
-        <location line="+25" />
+        <location line="+25"/>
         <source>{0} record(s) waiting to be sent. Last sync: {1}.</source>
         <translation>{0}条记录等待发送。上次同步：{1}。</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>never</source>
         <translation>从未</translation>
     </message>
     <message>
-        <location line="+2" />
+        <location line="+2"/>
         <source>Not enrolled: nothing can be sent yet.</source>
         <translation>尚未注册：目前无法发送任何数据。</translation>
     </message>
     <message>
-        <location line="+22" />
+        <location line="+17"/>
+        <source>Second copy on {0} is NOT being written: check the USB stick or network folder. Saving goes on.</source>
+        <translation>第二份副本（{0}）未能写入：请检查U盘或网络文件夹。保存不受影响。</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Second copy on {0}: {1} save(s) being copied.</source>
+        <translation>第二份副本（{0}）：{1} 条保存正在复制。</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Second copy on {0}: up to date.</source>
+        <translation>第二份副本（{0}）：已是最新。</translation>
+    </message>
+    <message>
+        <location line="+18"/>
         <source>Enter the server address and the enrolment code.</source>
         <translation>请输入服务器地址和注册码。</translation>
     </message>
     <message>
-        <location line="+13" />
+        <location line="+5"/>
+        <location line="+16"/>
         <source>Enrolment did not work:</source>
         <translation>注册未成功：</translation>
     </message>
     <message>
-        <location line="+7" />
+        <location line="-15"/>
+        <source>this is not an enrolment code: it has 16 letters and digits in four groups (XXXX-XXXX-XXXX-XXXX). Check what you typed.</source>
+        <translation>这不是注册码：注册码由 16 个字母和数字组成，分为四组（XXXX-XXXX-XXXX-XXXX）。请检查输入。</translation>
+    </message>
+    <message>
+        <location line="+22"/>
         <source>Station enrolled (device {0}). You can sync now.</source>
         <translation>工作站已注册（设备{0}）。现在可以同步。</translation>
     </message>
     <message>
-        <location line="+25" />
+        <location line="+25"/>
         <source>Syncing… you can keep this screen open.</source>
         <translation>正在同步……可保持此页面打开。</translation>
     </message>
     <message>
-        <location line="+10" />
+        <location line="+10"/>
         <source>Sync finished: {0} record(s) sent, {1} accepted.</source>
         <translation>同步完成：已发送{0}条记录，{1}条已被接收。</translation>
     </message>
     <message>
-        <location line="+2" />
+        <location line="+2"/>
         <source>{0} correction(s) from the data manager received.</source>
         <translation>已收到数据管理员的{0}条更正。</translation>
     </message>
     <message>
-        <location line="+3" />
+        <location line="+3"/>
         <source>{0} record(s) were not accepted: see below.</source>
         <translation>{0}条记录未被接收：见下方。</translation>
     </message>
     <message>
-        <location line="+9" />
+        <location line="+9"/>
         <source>Try again</source>
         <translation>重试</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Sync did not complete. Everything is kept on this station; try again when the network is back.</source>
         <translation>同步未完成。所有数据仍保存在本工作站；网络恢复后请重试。</translation>
     </message>

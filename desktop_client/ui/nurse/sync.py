@@ -121,6 +121,9 @@ class SyncPage(QWidget):
         self.status.setWordWrap(True)
         set_role(self.status, "heading")
         layout.addWidget(self.status)
+        self.mirror_status = QLabel("")
+        self.mirror_status.setWordWrap(True)
+        layout.addWidget(self.mirror_status)
         self.sync_button = QPushButton(self.tr("Sync now"))
         self.sync_button.clicked.connect(self.start_sync)
         layout.addWidget(self.sync_button, alignment=Qt.AlignmentFlag.AlignLeft)
@@ -160,12 +163,30 @@ class SyncPage(QWidget):
                 stats.pending, last[:16].replace("T", " ") + " UTC" if last else self.tr("never")))
         else:
             self.status.setText(self.tr("Not enrolled: nothing can be sent yet."))
+        self._show_mirror()
         held = overview.held_records(self.ctx.station)
         self.problems.clear()
         for h in held:
             self.problems.addItem(describe(self.ctx.station, h))
         self.problems_title.setVisible(bool(held))
         self.problems.setVisible(bool(held))
+
+    def _show_mirror(self) -> None:
+        """The second copy (store/mirror.py), when one is configured: up to date, copying, or not written."""
+        mirror = self.ctx.station.store.mirror
+        self.mirror_status.setVisible(mirror is not None)
+        if mirror is None:
+            return
+        state = mirror.status()
+        if state.problem:
+            text = self.tr("Second copy on {0} is NOT being written: check the USB stick or network folder. "
+                           "Saving goes on.").format(mirror.root)
+        elif state.waiting:
+            text = self.tr("Second copy on {0}: {1} save(s) being copied.").format(mirror.root, state.waiting)
+        else:
+            text = self.tr("Second copy on {0}: up to date.").format(mirror.root)
+        set_role(self.mirror_status, "problem" if state.problem else "note")
+        self.mirror_status.setText(text)
 
     def _set_busy(self, thread: QThread | None, worker: Worker | None) -> None:
         self._thread, self._worker = thread, worker
@@ -185,8 +206,10 @@ class SyncPage(QWidget):
             return
         try:
             code = enrolment_code.parse(code)
-        except TrialproError as exc:
-            self.enrol_message.problem(self.tr("Enrolment did not work:") + " " + exc.message)
+        except TrialproError:
+            self.enrol_message.problem(self.tr("Enrolment did not work:") + " " + self.tr(
+                "this is not an enrolment code: it has 16 letters and digits in four groups "
+                "(XXXX-XXXX-XXXX-XXXX). Check what you typed."))
             return
         self.code.setText(code)
         engine = SyncEngine(self.ctx.station, url, settings_=self.ctx.sync_settings)
