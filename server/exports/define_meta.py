@@ -185,6 +185,8 @@ ORIGINS: dict[str, tuple[str, str, str]] = {
     **{v: ("Protocol", "", "") for v in ("TSGRPID", "TSPARMCD", "TSPARM", "TSVAL", "TSVALNF", "TSVALCD",
                                           "TSVCDREF", "TSVCDVER", "TESTRL", "TEENRL", "TEDUR", "TABRANCH",
                                           "TATRANS", "TVSTRL", "TVENRL", "TIVERS")},
+    **{v: ("Not Available", "", "") for v in ("AELLT", "AELLTCD", "AEPTCD", "AEHLT", "AEHLTCD", "AEHLGT",
+                                               "AEHLGTCD", "AEBODSYS", "AEBDSYCD", "AESOC", "AESOCCD", "EXDOSFRM")},
     "IDVAR": _ASSIGNED, "IDVARVAL": _ASSIGNED, "QNAM": _ASSIGNED, "QLABEL": _ASSIGNED,
     "QVAL": _CRF, "QORIG": _ASSIGNED, "QEVAL": _ASSIGNED,
 }
@@ -206,7 +208,7 @@ def origin(variable: str) -> tuple[str, str, str]:
 def data_type(variable: str, numeric: bool) -> str:
     """Define-XML DataType: integer/float for numbers, date/datetime/partialDate for ISO 8601, else text."""
     if numeric:
-        return "integer" if variable.endswith(("SEQ", "DY")) or variable == "AGE" else "float"
+        return "integer" if variable.endswith(("SEQ", "DY", "CD")) or variable == "AGE" else "float"
     if variable == "BRTHDTC":
         return "partialDate"
     if variable == "QSDTC":

@@ -64,7 +64,18 @@ DMDY|Study Day of Collection|N""")),
 AESEQ|Sequence Number|N
 AESPID|Sponsor-Defined Identifier|C|record UUID
 AETERM|Reported Term for the Adverse Event
+AELLT|Lowest Level Term|C|empty: not MedDRA-coded
+AELLTCD|Lowest Level Term Code|N|empty: not MedDRA-coded
 AEDECOD|Dictionary-Derived Term|C|verbatim term (not MedDRA-coded)
+AEPTCD|Preferred Term Code|N|empty: not MedDRA-coded
+AEHLT|High Level Term|C|empty: not MedDRA-coded
+AEHLTCD|High Level Term Code|N|empty: not MedDRA-coded
+AEHLGT|High Level Group Term|C|empty: not MedDRA-coded
+AEHLGTCD|High Level Group Term Code|N|empty: not MedDRA-coded
+AEBODSYS|Body System or Organ Class|C|empty: not MedDRA-coded
+AEBDSYCD|Body System or Organ Class Code|N|empty: not MedDRA-coded
+AESOC|Primary System Organ Class|C|empty: not MedDRA-coded
+AESOCCD|Primary System Organ Class Code|N|empty: not MedDRA-coded
 AESEV|Severity/Intensity|C|MILD, MODERATE, SEVERE (from CTCAE grade 1, 2, >=3)
 AESER|Serious Event|C|Y, N
 AEACN|Action Taken with Study Treatment
@@ -110,6 +121,7 @@ EXSPID|Sponsor-Defined Identifier|C|record UUID of the dosing diary
 EXTRT|Name of Treatment
 EXDOSE|Dose|N
 EXDOSU|Dose Units|C|MIU, mg
+EXDOSFRM|Dose Form|C|empty: the study file names no dose form
 EXDOSFRQ|Dosing Frequency per Interval|C|BIW, QD
 EXROUTE|Route of Administration|C|SUBCUTANEOUS, ORAL
 EXADJ|Reason for Dose Adjustment|C|missed-dose reason from the diary
@@ -252,4 +264,4 @@ def json_type(var: Var) -> str:
     """Dataset-JSON data type: string, or integer (sequence numbers, study days, age) or double."""
     if not var.numeric:
         return "string"
-    return "integer" if var.name.endswith(("SEQ", "DY")) or var.name in INTEGER_VARIABLES else "double"
+    return "integer" if var.name.endswith(("SEQ", "DY", "CD")) or var.name in INTEGER_VARIABLES else "double"
