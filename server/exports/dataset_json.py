@@ -44,8 +44,9 @@ class DatasetJsonWriter:
             "metaDataVersionOID": metadata_version_oid, "metaDataRef": "define.xml", "itemGroupOID": f"IG.{name}",
             "isReferenceData": reference_data, "name": name, "label": label,
             "columns": [self._column(c) for c in self.columns]}
-        self._integer = [c.data_type == "integer" for c in self.columns]
-        self._numeric = [c.data_type in ("integer", "double", "float", "decimal") for c in self.columns]
+        self._numeric = [(i, c.data_type == "integer") for i, c in enumerate(self.columns)
+                         if c.data_type in ("integer", "double", "float", "decimal")]
+        self._encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
         self._fh: TextIO | None = None
         self.rows = 0
 
@@ -67,17 +68,17 @@ class DatasetJsonWriter:
     def write(self, row: Sequence[Any]) -> None:
         """One row in column order: text for character columns, text/number/None for numeric ones."""
         assert self._fh is not None
-        values = [self._value(v, numeric, integer) for v, numeric, integer
-                  in zip(row, self._numeric, self._integer, strict=True)]
-        self._fh.write(("\n" if self.rows == 0 else ",\n")
-                       + json.dumps(values, ensure_ascii=False, separators=(",", ":")))
+        if len(row) != len(self.columns):
+            raise ValueError(f"{self.name}: {len(row)} values for {len(self.columns)} columns")
+        values = ["" if v is None else v for v in row]
+        for i, integer in self._numeric:
+            values[i] = self._number(values[i], integer)
+        self._fh.write(("\n" if self.rows == 0 else ",\n") + self._encode(values))
         self.rows += 1
 
     @staticmethod
-    def _value(v: Any, numeric: bool, integer: bool) -> Any:
-        if not numeric:
-            return "" if v is None else str(v)
-        if v is None or v == "":
+    def _number(v: Any, integer: bool) -> Any:
+        if v == "":
             return None
         f = float(v)
         return int(f) if integer and f.is_integer() else f

@@ -310,8 +310,11 @@ def _rows(study: Study, domain: str, pd: ParticipantData, t: Timing) -> Iterator
 
 
 def _text_row(variables: list[Var], row: dict[str, Any]) -> list[str]:
-    return [_num(row.get(v.name)) if v.numeric else ("" if row.get(v.name) is None else str(row[v.name]))
-            for v in variables]
+    out = []
+    for v in variables:
+        value = row.get(v.name)
+        out.append("" if value is None else _num(value) if v.numeric else value if type(value) is str else str(value))
+    return out
 
 
 def _define_csv(out_dir: Path, widths: dict[tuple[str, str], int]) -> int:

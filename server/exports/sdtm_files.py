@@ -14,6 +14,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import metadata
+from operator import itemgetter, le
 from pathlib import Path
 
 from server.exports.dataset_json import DatasetJsonWriter, JsonColumn
@@ -68,9 +69,27 @@ class DatasetFiles:
             columns=[JsonColumn(v.name, v.label, json_type(v), None if v.numeric else w)
                      for v, w in zip(self.variables, self.widths, strict=True)]))
 
+        names = [v.name for v in self.variables]
+        self.usubjid = names.index("USUBJID") if "USUBJID" in names else None
+        self.seq_name = f"{name}SEQ"
+        self.seq = names.index(self.seq_name) if self.seq_name in names else None
+        self.studyid = names.index("STUDYID")
+        text = [(i, w) for i, (v, w) in enumerate(zip(self.variables, self.widths, strict=True)) if not v.numeric]
+        self._text_values = itemgetter(*[i for i, _w in text]) if len(text) > 1 else None
+        self._text_widths = [w for _i, w in text]
+
     @property
     def rows(self) -> int:
         return self._xpt.rows
+
+    def fits(self, row: list[str]) -> bool:
+        """Whether every character value is ASCII, within its width and without trailing blanks (C-level checks:
+        this runs once per row of the export)."""
+        if self._text_values is None:
+            return False
+        texts = self._text_values(row)
+        joined = "\x01".join(texts) + "\x01"
+        return joined.isascii() and " \x01" not in joined and all(map(le, map(len, texts), self._text_widths))
 
     def write(self, row: list[str]) -> None:
         self._csv.writerow(row)
@@ -115,10 +134,11 @@ class SubmissionFiles:
     def write(self, domain: str, row: list[str], supp: Sequence[Supp] = ()) -> None:
         """Write one row of ``domain`` (text values in variable order) and its supplemental qualifiers."""
         files = self._open(domain)
-        names = [v.name for v in files.variables]
-        usubjid = row[names.index("USUBJID")] if "USUBJID" in names else ""
-        seq = f"{domain}SEQ"
-        idvar, idvarval = (seq, row[names.index(seq)]) if seq in names else ("", "")
+        if not supp and files.fits(row):          # the usual case: ASCII that fits, nothing to report
+            files.write(row)
+            return
+        usubjid = row[files.usubjid] if files.usubjid is not None else ""
+        idvar, idvarval = (files.seq_name, row[files.seq]) if files.seq is not None else ("", "")
         extra = list(supp)
         for i, (var, width) in enumerate(zip(files.variables, files.widths, strict=True)):
             value = row[i].rstrip()           # SAS keeps no trailing blanks: every file drops them alike
@@ -139,7 +159,7 @@ class SubmissionFiles:
         files.write(row)
         if extra:
             supp_files = self._open(supp_name(domain))
-            study_id = row[names.index("STUDYID")]
+            study_id = row[files.studyid]
             for s in extra:
                 qval, rule = ascii_text(s.qval)
                 if rule:
