@@ -1,4 +1,9 @@
-"""Adverse events: CTCAE v5.0 grade, ICH E2A seriousness, WHO-UMC causality per drug, and their rules."""
+"""Adverse events: CTCAE v5.0 grade, ICH E2A seriousness, WHO-UMC causality per drug, and their rules.
+
+The drugs are the study file's. An AE body carries ``causality`` and ``action`` as objects keyed by drug id
+(``{"causality": {"<drug>": "possible"}, ...}``); a body of the first kiosk release carries them as flat
+fields ``causality_<drug>`` / ``action_<drug>`` instead, which is still accepted and exported alike.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ from typing import Any
 
 from shared.errors import FieldProblem
 from shared.instruments.model import Text
+from shared.study.model import Study
 from shared.values import is_int, parse_date, problem
 
 CTCAE_GRADES: dict[int, Text] = {
@@ -61,10 +67,42 @@ OUTCOMES: dict[str, Text] = {
     "unknown": Text(en="Unknown", zh="未知"),
 }
 
-DRUGS = ("il2", "rapamycin")
-AE_FIELDS = ("term", "onset_date", "end_date", "grade", "serious", "serious_criteria",
-             "causality_il2", "causality_rapamycin", "action_il2", "action_rapamycin", "outcome",
-             "source_symptom", "visit_id")
+PER_DRUG = ("causality", "action")
+_HEAD = ("term", "onset_date", "end_date", "grade", "serious", "serious_criteria")
+_TAIL = ("outcome", "source_symptom", "visit_id")
+
+
+def ae_fields(study: Study) -> tuple[str, ...]:
+    """The flat fields of an AE, one ``causality_<drug>`` and ``action_<drug>`` per study drug: the columns
+    of every export, in a fixed order."""
+    return (*_HEAD, *(f"causality_{d}" for d in study.drug_ids), *(f"action_{d}" for d in study.drug_ids),
+            *_TAIL)
+
+
+def per_drug(data: Mapping[str, Any], kind: str, drug: str) -> Any:
+    """The ``kind`` ("causality" or "action") given for ``drug``, whichever body form the AE uses."""
+    given = data.get(kind)
+    if isinstance(given, Mapping):
+        return given.get(drug)
+    return data.get(f"{kind}_{drug}")
+
+
+def drug_map(data: Mapping[str, Any], kind: str) -> dict[str, Any]:
+    """Drug id -> the ``kind`` ("causality" or "action") given, whichever body form the AE uses."""
+    given = data.get(kind)
+    if isinstance(given, Mapping):
+        return dict(given)
+    prefix = f"{kind}_"
+    return {k[len(prefix):]: v for k, v in data.items() if isinstance(k, str) and k.startswith(prefix)}
+
+
+def flat_ae(data: Mapping[str, Any], study: Study) -> dict[str, Any]:
+    """The AE as its flat fields (``ae_fields``), whichever body form it was stored in."""
+    out = {f: data.get(f) for f in (*_HEAD, *_TAIL)}
+    for kind in PER_DRUG:
+        for d in study.drug_ids:
+            out[f"{kind}_{d}"] = per_drug(data, kind, d)
+    return {f: out[f] for f in ae_fields(study)}
 
 
 
@@ -77,8 +115,12 @@ def is_serious(criteria: list[str]) -> bool:
     return bool(criteria)
 
 
-def validate_adverse_event(data: Any) -> list[FieldProblem]:
-    """Every problem with an adverse-event report, including the cross-field rules."""
+def validate_adverse_event(data: Any, study: Study, drugs: frozenset[str] | None = None) -> list[FieldProblem]:
+    """Every problem with an adverse-event report, including the cross-field rules.
+
+    ``drugs`` are the drugs of the participant's arm (all the study's drugs when the arm is not known): each
+    needs a causality and an action.
+    """
     if not isinstance(data, Mapping):
         return [FieldProblem("data", data, "an object", "data: must be an object")]
     p: list[FieldProblem] = []
@@ -86,8 +128,9 @@ def validate_adverse_event(data: Any) -> list[FieldProblem]:
     def add(field: str, allowed: str, why: str) -> None:
         p.append(problem(f"data.{field}", data.get(field), allowed, why))
 
-    for key in sorted(set(data) - set(AE_FIELDS)):
-        add(key, ", ".join(AE_FIELDS), "is not a field of an adverse event")
+    known = (*_HEAD, *PER_DRUG, *_TAIL, *(f"{k}_{d}" for k in PER_DRUG for d in study.drug_ids))
+    for key in sorted(set(data) - set(known), key=str):
+        add(key, ", ".join((*_HEAD, *PER_DRUG, *_TAIL)), "is not a field of an adverse event")
     term = data.get("term")
     if not isinstance(term, str) or not term.strip() or len(term) > 200:
         add("term", "a term of 1-200 characters", "is required")
@@ -122,13 +165,44 @@ def validate_adverse_event(data: Any) -> list[FieldProblem]:
         add("outcome", ", ".join(OUTCOMES), "is not an outcome")
     elif (data.get("outcome") == "fatal") != (grade == 5) and grade is not None:
         add("outcome", "'fatal' exactly when grade is 5", "does not match the grade")
-    for drug in DRUGS:
-        if not _code_of(data.get(f"causality_{drug}"), CAUSALITY):
-            add(f"causality_{drug}", ", ".join(CAUSALITY), "is not a WHO-UMC causality category")
-        if not _code_of(data.get(f"action_{drug}"), ACTIONS):
-            add(f"action_{drug}", ", ".join(ACTIONS), "is not an action taken")
+    p += _per_drug_problems(data, study, drugs)
     if data.get("source_symptom") is not None and not isinstance(data.get("source_symptom"), str):
         add("source_symptom", "a symptom id or null", "must be text")
     if data.get("visit_id") is not None and not isinstance(data.get("visit_id"), str):
         add("visit_id", "a visit id or null", "must be text")
+    return p
+
+
+def _per_drug_problems(data: Mapping[str, Any], study: Study, drugs: frozenset[str] | None) -> list[FieldProblem]:
+    """Causality and action per drug, in either body form (never both)."""
+    p: list[FieldProblem] = []
+    codes = {"causality": (CAUSALITY, "is not a WHO-UMC causality category"),
+             "action": (ACTIONS, "is not an action taken")}
+    flat = [f"{k}_{d}" for k in PER_DRUG for d in study.drug_ids]
+    if not any(k in data for k in PER_DRUG):
+        for kind in PER_DRUG:
+            allowed, why = codes[kind]
+            for d in study.drug_ids:
+                field, value = f"data.{kind}_{d}", data.get(f"{kind}_{d}")
+                if not _code_of(value, allowed):
+                    p.append(problem(field, value, ", ".join(allowed), why))
+        return p
+    for key in flat:
+        if key in data:
+            p.append(problem(f"data.{key}", data[key], f"the {' and '.join(PER_DRUG)} objects",
+                             "cannot be given beside the causality and action objects"))
+    needed = [d for d in study.drug_ids if drugs is None or d in drugs]
+    for kind in PER_DRUG:
+        allowed, why = codes[kind]
+        given = data.get(kind)
+        if not isinstance(given, Mapping):
+            p.append(problem(f"data.{kind}", given, "an object of drug id -> code for " + ", ".join(needed),
+                             "must be an object keyed by drug id"))
+            continue
+        for d in sorted(set(given) - set(study.drug_ids), key=str):
+            p.append(problem(f"data.{kind}.{d}", given[d], ", ".join(study.drug_ids), "is not a study drug"))
+        for d in study.drug_ids:
+            if d in given or d in needed:
+                if not _code_of(given.get(d), allowed):
+                    p.append(problem(f"data.{kind}.{d}", given.get(d), ", ".join(allowed), why))
     return p

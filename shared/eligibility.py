@@ -29,9 +29,11 @@ def age_in_year(year_of_birth: int, on: date) -> int:
 
 
 def assess_eligibility(study: Study, *, year_of_birth: int | None, screening_date: date | None,
-                       consent_date: date | None, baseline_essdai: int | None,
+                       consent_date: date | None, score: float | None,
                        attested: Mapping[str, bool]) -> list[Failure]:
     """Every failed criterion (empty list = eligible).
+
+    ``score`` is the value staff entered for the study's "score" criterion (see ``Study.score_criterion``).
 
     ``attested`` maps the "attest" criteria ids to the staff's answer: for an
     inclusion criterion True means met; for an exclusion criterion True means present.
@@ -48,11 +50,13 @@ def assess_eligibility(study: Study, *, year_of_birth: int | None, screening_dat
                 age = age_in_year(year_of_birth, screening_date)
                 if not info.min_age <= age <= info.max_age:
                     reason = f"age {age} is outside {info.min_age}-{info.max_age}"
-        elif crit.check == "essdai":
-            if baseline_essdai is None:
-                reason = f"no {info.eligibility_essdai_visit} ESSDAI recorded"
-            elif baseline_essdai < info.min_essdai:
-                reason = f"ESSDAI {baseline_essdai} is below {info.min_essdai}"
+        elif crit.check == "score":
+            short = study.instrument(str(crit.instrument)).short.en
+            if score is None:
+                visit = study.visit_with_role("eligibility")
+                reason = f"no {visit.id + ' ' if visit else ''}{short} recorded"
+            elif crit.minimum is not None and score < crit.minimum:
+                reason = f"{short} {score} is below {crit.minimum}"
         elif crit.check == "consent":
             if consent_date is None:
                 reason = "no consent date"
@@ -80,8 +84,9 @@ def validate_enrolment_data(data: Any, study: Study) -> list[FieldProblem]:
     if not isinstance(data, Mapping):
         return [FieldProblem("data", data, "an object", "data: must be an object")]
     p: list[FieldProblem] = []
-    allowed_keys = {"year_of_birth", "sex", "screening_date", "consent_date", "criteria",
-                    "baseline_essdai", "arm", "allocation_number", "allocation_list_id"}
+    criterion = study.score_criterion()
+    allowed_keys = {"year_of_birth", "sex", "screening_date", "consent_date", "criteria", "arm",
+                    "allocation_number", "allocation_list_id"} | ({criterion.field} if criterion else set())
     for key in sorted(set(data) - allowed_keys):
         p.append(FieldProblem(f"data.{key}", data[key], ", ".join(sorted(allowed_keys)),
                               f"data.{key}: is not a field of an enrolment"))
@@ -95,11 +100,16 @@ def validate_enrolment_data(data: Any, study: Study) -> list[FieldProblem]:
                               f"data.sex: must be F, M or U (got {data.get('sex')!r})"))
     screening = parse_date(data.get("screening_date"), "data.screening_date", p)
     consent = parse_date(data.get("consent_date"), "data.consent_date", p)
-    essdai = data.get("baseline_essdai")
-    if not is_int(essdai) or not 0 <= essdai <= 123:
-        p.append(FieldProblem("data.baseline_essdai", essdai, "a whole number 0-123",
-                              f"data.baseline_essdai: must be a whole number 0-123 (got {essdai!r})"))
-        essdai = None
+    score = None
+    if criterion is not None:
+        top = study.instrument(str(criterion.instrument)).score_maximum()
+        top_text = f"{top:g}" if top is not None else "any"
+        score = data.get(str(criterion.field))
+        if not is_int(score) or score < 0 or (top is not None and score > top):
+            field = f"data.{criterion.field}"
+            p.append(FieldProblem(field, score, f"a whole number 0-{top_text}",
+                                  f"{field}: must be a whole number 0-{top_text} (got {score!r})"))
+            score = None
     criteria = data.get("criteria")
     if not isinstance(criteria, Mapping) or not all(isinstance(v, bool) for v in criteria.values()):
         p.append(FieldProblem("data.criteria", criteria, "an object of criterion id -> true/false",
@@ -117,7 +127,7 @@ def validate_enrolment_data(data: Any, study: Study) -> list[FieldProblem]:
                               "data.allocation_list_id: must name the allocation list used"))
     if not p:
         for f in assess_eligibility(study, year_of_birth=yob, screening_date=screening,
-                                    consent_date=consent, baseline_essdai=essdai, attested=criteria):
+                                    consent_date=consent, score=score, attested=criteria):
             p.append(FieldProblem(f"data.criteria.{f.criterion_id}", criteria.get(f.criterion_id),
                                   "eligible", f"{f.criterion_id} ({f.text}): {f.reason}"))
     return p

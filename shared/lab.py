@@ -115,10 +115,8 @@ def validate_lab_row(raw: Mapping[str, str | None], row: int, study: Study, *, t
                   unit=test.units[0], test_code=test.code), []
 
 
-TREG_ARM_GAIN = {"IL2": 2.5, "RAPA": 0.8, "IL2RAPA": 3.2}
-
-
-def synthetic_treg_pct(rng: random.Random, *, arm_code: str, weeks: int) -> float:
-    """A plausible synthetic Treg % for demo data: IL-2 arms rise over 12 weeks. Not data."""
-    gain = TREG_ARM_GAIN.get(arm_code, 0.0) * min(weeks, 12) / 12
+def synthetic_treg_pct(rng: random.Random, *, arm_gain: float, weeks: int) -> float:
+    """A plausible synthetic Treg % for demo data: rises by ``arm_gain`` (the arm's ``demo_lab_gain``) over
+    12 weeks. Not data."""
+    gain = arm_gain * min(weeks, 12) / 12
     return round(max(0.5, rng.gauss(4.5 + gain, 1.0)), 2)

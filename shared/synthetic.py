@@ -1,7 +1,7 @@
 """Synthetic, plausible answers for demo data, the simulator and tests. Never real people.
 
-Values drift with the visit so plots show a trend (IL-2 arms improve a little),
-loosely inspired by the published low-dose IL-2 results; they are not data.
+Values drift with the visit so plots show a trend (each arm's ``demo_effect`` in the study file says how
+fast), loosely inspired by published results of the first study's treatment; they are not data.
 """
 
 from __future__ import annotations
@@ -13,17 +13,40 @@ from typing import Any
 from shared.instruments.model import Instrument, ResponseType
 from shared.study.model import Study
 
-ARM_EFFECT = {"IL2": 0.8, "RAPA": 0.5, "IL2RAPA": 1.0}
+DEFAULT_EFFECT = 0.5
 
 
 def _clamp(v: float, lo: float, hi: float) -> float:
     return max(lo, min(hi, v))
 
 
+def _diary_items(study: Study | None, drugs: frozenset[str] | None) -> dict[str, tuple[int, list[int]]]:
+    """Diary item -> (the full count over two weeks, the counts to draw from) for each drug of the study."""
+    out: dict[str, tuple[int, list[int]]] = {}
+    for drug in study.drugs if study else ():
+        if drug.diary_item is None:
+            continue
+        if drug.diary_counts == "days":
+            out[drug.diary_item] = (14, [14, 14, 13, 12])
+        else:
+            per_week = max((t.doses_per_week for a in study.arms for t in a.treatments if t.drug == drug.id),
+                           default=2)
+            full = int(per_week * 2)
+            out[drug.diary_item] = (full, [full, full, full, full - 1])
+    return out
+
+
 def synthetic_answers(instrument: Instrument, *, drugs: frozenset[str] | None, rng: random.Random,
-                      visit_index: int = 0, arm_code: str | None = None) -> dict[str, Any]:
-    """A complete, valid answer set for ``instrument`` as asked of a participant taking ``drugs``."""
-    improvement = ARM_EFFECT.get(arm_code or "", 0.5) * visit_index
+                      visit_index: int = 0, arm_code: str | None = None,
+                      study: Study | None = None) -> dict[str, Any]:
+    """A complete, valid answer set for ``instrument`` as asked of a participant taking ``drugs``.
+
+    With ``study``, the arm's ``demo_effect`` sets how fast scores improve and the drugs' diary items report
+    (nearly) every dose.
+    """
+    effect = study.arm(arm_code).demo_effect if study is not None and arm_code else DEFAULT_EFFECT
+    improvement = effect * visit_index
+    diary = _diary_items(study, drugs)
     answers: dict[str, Any] = {}
     for item in instrument.items_for(drugs):
         if item.required_if is not None and not item.required:
@@ -32,10 +55,8 @@ def synthetic_answers(instrument: Instrument, *, drugs: frozenset[str] | None, r
         if rt is ResponseType.VAS_MM:
             answers[item.id] = int(_clamp(rng.gauss(62 - 4 * improvement, 12), 0, 100))
         elif rt is ResponseType.INTEGER:
-            if item.id == "il2_injections":
-                answers[item.id] = rng.choice([4, 4, 4, 3])
-            elif item.id == "rapamycin_days":
-                answers[item.id] = rng.choice([14, 14, 13, 12])
+            if item.id in diary:
+                answers[item.id] = rng.choice(diary[item.id][1])
             else:
                 answers[item.id] = int(_clamp(round(rng.gauss(6 - 0.4 * improvement, 1.5)), 0, 10))
         elif rt is ResponseType.NUMBER:
@@ -52,19 +73,40 @@ def synthetic_answers(instrument: Instrument, *, drugs: frozenset[str] | None, r
         cond = item.required_if
         if cond is not None and not item.required and answers.get(cond.item_id) in cond.values:
             answers[item.id] = item.choice_codes()[0]
-    if instrument.id == "dosing_diary":
-        full = answers.get("il2_injections", 4) == 4 and answers.get("rapamycin_days", 14) == 14
-        answers["any_missed"] = not full
-        if full:
-            answers.pop("missed_reason", None)
-        else:
-            answers["missed_reason"] = rng.choice(["forgot", "side_effect", "unwell"])
+    reported = [i for i in diary if i in answers]
+    if reported:
+        _missed_doses(instrument, answers, all(answers[i] == diary[i][0] for i in reported), rng)
     return answers
+
+
+def _missed_doses(instrument: Instrument, answers: dict[str, Any], full: bool, rng: random.Random) -> None:
+    """A diary's yes/no question (a dose missed?) agrees with the counts; its follow-up only when missed."""
+    flag = next((it for it in instrument.items if it.response is ResponseType.BOOLEAN), None)
+    if flag is None:
+        return
+    answers[flag.id] = not full
+    for it in instrument.items:
+        if it.required_if is not None and it.required_if.item_id == flag.id:
+            if full:
+                answers.pop(it.id, None)
+            else:
+                answers[it.id] = rng.choice(list(it.choice_codes()[:3]) or [None])
+
+
+def synthetic_eligibility_score(study: Study, rng: random.Random) -> int | None:
+    """A score that passes the study's "score" criterion with a little room (None when it has none)."""
+    criterion = study.score_criterion()
+    if criterion is None:
+        return None
+    low = int(criterion.minimum or 0) + 1
+    top = int(study.instrument(str(criterion.instrument)).score_maximum() or low)
+    return rng.randint(low, min(top, low + 13))
 
 
 def synthetic_enrolment(study: Study, *, rng: random.Random, arm: str, allocation_number: int,
                         allocation_list_id: str, screening_date: date) -> dict[str, Any]:
     """Data of an eligible participant's enrolment record."""
+    criterion = study.score_criterion()
     attested = {c.id: True for c in study.inclusion if c.check == "attest"}
     attested.update({c.id: False for c in study.exclusion})
     return {
@@ -73,23 +115,26 @@ def synthetic_enrolment(study: Study, *, rng: random.Random, arm: str, allocatio
         "screening_date": screening_date.isoformat(),
         "consent_date": (screening_date - timedelta(days=rng.randint(0, 3))).isoformat(),
         "criteria": attested,
-        "baseline_essdai": rng.randint(5, 18),
+        **({str(criterion.field): synthetic_eligibility_score(study, rng)} if criterion else {}),
         "arm": arm,
         "allocation_number": allocation_number,
         "allocation_list_id": allocation_list_id,
     }
 
 
-def synthetic_adverse_event(*, rng: random.Random, onset: date, serious: bool = False) -> dict[str, Any]:
-    """An adverse-event report consistent with the seriousness and grade rules."""
+def synthetic_adverse_event(study: Study, *, rng: random.Random, onset: date, serious: bool = False,
+                            drugs: frozenset[str] | None = None) -> dict[str, Any]:
+    """An adverse-event report consistent with the seriousness and grade rules, with causality and action for
+    each drug of the study ("not applicable" for a drug not in ``drugs``, the participant's arm)."""
+    given = set(study.drug_ids) if drugs is None else drugs
     term = rng.choice(["Injection site reaction", "Fever", "Oral ulcer", "Rash", "Upper respiratory infection"])
     grade = 3 if serious else rng.choice([1, 1, 2])
     return {
         "term": term, "onset_date": onset.isoformat(),
         "end_date": (onset + timedelta(days=rng.randint(2, 10))).isoformat(),
         "grade": grade, "serious": serious, "serious_criteria": ["hospitalisation"] if serious else [],
-        "causality_il2": rng.choice(["possible", "probable", "unlikely"]),
-        "causality_rapamycin": rng.choice(["possible", "unlikely", "not_applicable"]),
-        "action_il2": "none", "action_rapamycin": "none",
+        "causality": {d: rng.choice(["possible", "probable", "unlikely"]) if d in given else "not_applicable"
+                      for d in study.drug_ids},
+        "action": {d: "none" if d in given else "not_applicable" for d in study.drug_ids},
         "outcome": "recovered", "source_symptom": None, "visit_id": None,
     }

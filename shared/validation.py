@@ -213,7 +213,10 @@ def validate_record(record: Any, study: Study, *, arm_code: str | None = None) -
     elif kind == "enrolment":
         problems += validate_enrolment_data(record.get("data"), study)
     elif kind == "adverse_event":
-        problems += validate_adverse_event(record.get("data"))
+        drugs = None
+        if arm_code is not None and any(a.code == arm_code for a in study.arms):
+            drugs = _drugs(study, arm_code)
+        problems += validate_adverse_event(record.get("data"), study, drugs)
     if problems:
         raise RecordInvalid(problems)
 

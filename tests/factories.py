@@ -66,7 +66,7 @@ def eligible_screening(study: object, *, year_of_birth: int = 1975, sex: str = "
     attested = {c.id: True for c in study.inclusion if c.check == "attest"}  # type: ignore[attr-defined]
     attested.update({c.id: False for c in study.exclusion})  # type: ignore[attr-defined]
     return Screening(year_of_birth=year_of_birth, sex=sex, screening_date=date(2026, 11, 2),
-                     consent_date=date(2026, 11, 1), baseline_essdai=7, attested=attested)
+                     consent_date=date(2026, 11, 1), eligibility_score=7, attested=attested)
 
 
 def enrol_participant(station: Station, actor: str = "staff:nurse.a") -> str:

@@ -17,8 +17,7 @@ from typing import Any
 from desktop_client.services import recording
 from desktop_client.services.station import Station
 from desktop_client.store import records as store_records
-from shared.adverse_events import DRUGS, SERIOUSNESS_CRITERIA, is_serious
-from shared.instruments import get_instrument
+from shared.adverse_events import SERIOUSNESS_CRITERIA, drug_map, is_serious
 from shared.records import new_record
 from shared.validation import validate_record
 
@@ -56,11 +55,9 @@ class AdverseEventEntry:
             "onset_date": self.onset_date.isoformat() if self.onset_date else None,
             "end_date": self.end_date.isoformat() if self.end_date else None,
             "grade": self.grade, "serious": self.serious, "serious_criteria": ticked,
+            "causality": dict(self.causality), "action": dict(self.action),
             "outcome": self.outcome, "source_symptom": self.source_symptom, "visit_id": self.visit_id,
         }
-        for drug in DRUGS:
-            data[f"causality_{drug}"] = self.causality.get(drug)
-            data[f"action_{drug}"] = self.action.get(drug)
         return data
 
     @classmethod
@@ -71,8 +68,8 @@ class AdverseEventEntry:
 
         return cls(term=data.get("term") or "", onset_date=day(data.get("onset_date")), grade=data.get("grade"),
                    serious_criteria=tuple(data.get("serious_criteria") or ()),
-                   causality={d: data.get(f"causality_{d}") for d in DRUGS},
-                   action={d: data.get(f"action_{d}") for d in DRUGS}, outcome=data.get("outcome"),
+                   causality=drug_map(data, "causality"), action=drug_map(data, "action"),
+                   outcome=data.get("outcome"),
                    end_date=day(data.get("end_date")), source_symptom=data.get("source_symptom"),
                    visit_id=data.get("visit_id"))
 
@@ -119,6 +116,14 @@ def report_deadline(station: Station, record: Mapping[str, Any]) -> datetime | N
     return datetime.fromisoformat(first.replace("Z", "+00:00")) + REPORT_WITHIN
 
 
+def blank_per_drug(station: Station, arm_code: str | None) -> tuple[dict[str, str | None], dict[str, str | None]]:
+    """Causality and action to fill in: unset for each drug of the arm, "not applicable" for the study's
+    other drugs (every drug of the study when the arm is not known)."""
+    drugs = station.study.arm(arm_code).drugs if arm_code else frozenset(station.study.drug_ids)
+    blank = {d: None if d in drugs else "not_applicable" for d in station.study.drug_ids}
+    return dict(blank), dict(blank)
+
+
 def draft_from_symptom(station: Station, participant_id: str, *, symptom_id: str, severity: str,
                        visit_id: str | None, onset: date | None, language: str = "en") -> AdverseEventEntry:
     """An unsaved report pre-filled from a symptom the participant reported; staff complete and save it.
@@ -126,15 +131,13 @@ def draft_from_symptom(station: Station, participant_id: str, *, symptom_id: str
     Causality and action are pre-set to "not applicable" only for a drug the participant's arm does not
     receive; for the arm's own drugs staff must choose.
     """
-    checklist = get_instrument("symptom_checklist")
-    if symptom_id not in checklist.groups():
+    checklist = station.study.instrument_with_role("symptoms")
+    if checklist is None or symptom_id not in checklist.groups():
         raise KeyError(symptom_id)
     label = checklist.group_label(symptom_id)
     en, zh = label.en, label.zh
     arm_code = station.participant_arm(participant_id)
-    drugs = station.study.arm(arm_code).drugs if arm_code else frozenset(DRUGS)
-    causality = {d: None if d in drugs else "not_applicable" for d in DRUGS}
-    action = {d: None if d in drugs else "not_applicable" for d in DRUGS}
+    causality, action = blank_per_drug(station, arm_code)
     return AdverseEventEntry(term=zh if language == "zh" else en, onset_date=onset,
                              grade=GRADE_FOR_SEVERITY.get(severity), causality=causality, action=action,
                              source_symptom=symptom_id, visit_id=visit_id)

@@ -1,4 +1,5 @@
-"""Clinician-reported outcomes per visit: ESSDAI (12 weighted domains, total computed) and Physician Global VAS.
+"""Clinician-reported outcomes per visit: the study's weighted index (rated domains, total computed) and its
+clinician global assessment, found by their roles in the study file (clinician_index, clinician_global).
 
 The total is computed by the score its instrument file declares (a weighted sum), never typed in.
 A second entry for the same participant and visit is a correction of the first, with a reason.
@@ -13,44 +14,52 @@ from typing import Any
 from desktop_client.services import recording
 from desktop_client.services.station import Station
 from desktop_client.store import records as store_records
-from shared.instruments import get_instrument
 from shared.instruments.model import Instrument, Text
+from shared.study.model import Study
 
-__all__ = ["EssdaiDomain", "activity_band", "essdai_domains", "essdai_instrument", "essdai_total", "existing_entry",
-           "level_texts", "max_total", "physician_global_instrument", "record_essdai", "record_physician_global",
-           "visits_due"]
-
-
-def essdai_instrument() -> Instrument:
-    return get_instrument("essdai")
+__all__ = ["RatedDomain", "activity_band", "domains_total", "existing_entry", "global_instrument", "index_instrument",
+           "level_texts", "max_total", "rated_domains", "record_domains", "record_global", "visits_due"]
 
 
-def physician_global_instrument() -> Instrument:
-    return get_instrument("physician_global_vas")
+def index_instrument(study: Study) -> Instrument | None:
+    """The clinician-rated index of rated domains (role clinician_index), if the study has one."""
+    return study.instrument_with_role("clinician_index")
 
 
-def max_total() -> int:
+def global_instrument(study: Study) -> Instrument | None:
+    """The clinician's global assessment (role clinician_global), if the study has one."""
+    return study.instrument_with_role("clinician_global")
+
+
+def _index(study: Study) -> Instrument:
+    inst = index_instrument(study)
+    if inst is None:
+        raise KeyError("the study has no instrument with the role clinician_index")
+    return inst
+
+
+def max_total(study: Study) -> int:
     """The highest total the weighted domains allow."""
-    return int(essdai_instrument().score_maximum() or 0)
+    return int(_index(study).score_maximum() or 0)
 
 
-def activity_band(total: int) -> str:
-    """The band of ``total`` declared in the instrument file (low, moderate, high)."""
-    return essdai_instrument().declared_score().band(total)
+def activity_band(study: Study, total: int) -> str:
+    """The band of ``total`` declared in the instrument file (e.g. low, moderate, high)."""
+    return _index(study).declared_score().band(total)
 
 
-def level_texts() -> dict[int, Text]:
+def level_texts(study: Study) -> dict[int, Text]:
     """Each activity level and its label, over every domain (a domain may allow only some levels)."""
     out: dict[int, Text] = {}
-    for it in essdai_instrument().items:
+    for it in _index(study).items:
         for c in it.choices:
             out.setdefault(int(c.code), c.label)
     return dict(sorted(out.items()))
 
 
 @dataclass(frozen=True)
-class EssdaiDomain:
-    """One ESSDAI domain as the form shows it: label, weight and the levels allowed for it."""
+class RatedDomain:
+    """One rated domain as the form shows it: label, weight and the levels allowed for it."""
 
     id: str
     label: Text
@@ -58,17 +67,17 @@ class EssdaiDomain:
     levels: tuple[tuple[int, Text], ...]
 
 
-def essdai_domains() -> list[EssdaiDomain]:
-    inst = essdai_instrument()
+def rated_domains(study: Study) -> list[RatedDomain]:
+    inst = _index(study)
     weights = inst.declared_score().weights
-    return [EssdaiDomain(id=it.id, label=it.label, weight=int(weights[it.id]),
-                         levels=tuple((int(c.code), c.label) for c in it.choices))
+    return [RatedDomain(id=it.id, label=it.label, weight=int(weights.get(it.id, 1)),
+                        levels=tuple((int(c.code), c.label) for c in it.choices))
             for it in inst.items]
 
 
-def essdai_total(levels: Mapping[str, int | None]) -> int | None:
+def domains_total(study: Study, levels: Mapping[str, int | None]) -> int | None:
     """Sum of level x weight; None until every domain is rated."""
-    total = essdai_instrument().declared_score().compute(levels)
+    total = _index(study).declared_score().compute(levels)
     return None if total is None else int(total)
 
 
@@ -93,19 +102,21 @@ def _save(station: Station, participant_id: str, visit_id: str, instrument_id: s
     return recording.correct_record(station, before["record_id"], data=answers, reason=reason or "", actor=actor)
 
 
-def record_essdai(station: Station, participant_id: str, visit_id: str, levels: Mapping[str, int | None], *,
-                  actor: str, reason: str | None = None) -> dict[str, Any]:
-    """Save the 12 domain levels (a correction with ``reason`` when the visit already has an ESSDAI).
+def record_domains(station: Station, participant_id: str, visit_id: str, levels: Mapping[str, int | None], *,
+                   actor: str, reason: str | None = None) -> dict[str, Any]:
+    """Save every domain level (a correction with ``reason`` when the visit already has one).
 
     Raises RecordInvalid naming every unrated or impossible domain level.
     """
-    inst = essdai_instrument()
+    inst = _index(station.study)
     answers = {it.id: levels.get(it.id) for it in inst.items}
     return _save(station, participant_id, visit_id, inst.id, answers, actor, reason)
 
 
-def record_physician_global(station: Station, participant_id: str, visit_id: str, activity: float | None, *,
-                            actor: str, reason: str | None = None) -> dict[str, Any]:
-    """Save the Physician Global VAS (0-10, one decimal); a correction with ``reason`` when one exists."""
-    return _save(station, participant_id, visit_id, physician_global_instrument().id, {"activity": activity},
-                 actor, reason)
+def record_global(station: Station, participant_id: str, visit_id: str, activity: float | None, *,
+                  actor: str, reason: str | None = None) -> dict[str, Any]:
+    """Save the clinician global assessment (its one item); a correction with ``reason`` when one exists."""
+    inst = global_instrument(station.study)
+    if inst is None:
+        raise KeyError("the study has no instrument with the role clinician_global")
+    return _save(station, participant_id, visit_id, inst.id, {inst.items[0].id: activity}, actor, reason)

@@ -32,14 +32,14 @@ class Screening:
     sex: str
     screening_date: date
     consent_date: date | None
-    baseline_essdai: int | None
+    eligibility_score: int | None        # the score the study's "score" criterion checks (None: not entered)
     attested: Mapping[str, bool]
 
 
 def screen(station: Station, s: Screening) -> list[Failure]:
     """The failed criteria of a screening (empty = eligible)."""
     return assess_eligibility(station.study, year_of_birth=s.year_of_birth, screening_date=s.screening_date,
-                              consent_date=s.consent_date, baseline_essdai=s.baseline_essdai,
+                              consent_date=s.consent_date, score=s.eligibility_score,
                               attested=s.attested)
 
 
@@ -63,8 +63,11 @@ def enrol(station: Station, s: Screening, *, actor: str) -> dict[str, Any]:
     participant_id = f"{station.site_id}-{slot['number']:03d}"
     data = {"year_of_birth": s.year_of_birth, "sex": s.sex, "screening_date": s.screening_date.isoformat(),
             "consent_date": s.consent_date.isoformat() if s.consent_date else None,
-            "criteria": dict(s.attested), "baseline_essdai": s.baseline_essdai, "arm": slot["arm"],
-            "allocation_number": slot["number"], "allocation_list_id": slot["list_id"]}
+            "criteria": dict(s.attested)}
+    criterion = station.study.score_criterion()
+    if criterion is not None:
+        data[str(criterion.field)] = s.eligibility_score
+    data |= {"arm": slot["arm"], "allocation_number": slot["number"], "allocation_list_id": slot["list_id"]}
     record = new_record(kind="enrolment", study_id=station.study.study.id, study_version=station.study.study.version,
                         site_id=station.site_id, participant_id=participant_id, data=data, entered_by=actor,
                         device_id=station.device_id)

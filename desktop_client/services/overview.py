@@ -21,7 +21,6 @@ from desktop_client.store.outbox import OutboxStats
 from shared.instruments.model import Text
 
 DONE, DUE, OVERDUE, UPCOMING, UNKNOWN = "done", "due", "overdue", "upcoming", "unknown"
-BASELINE = "baseline"
 
 
 @dataclass(frozen=True)
@@ -94,6 +93,11 @@ def _status(start: date, end: date, missing: tuple[str, ...], today: date) -> st
     return DUE if today >= start else UPCOMING
 
 
+def _baseline_id(station: Station) -> str | None:
+    visit = station.study.visit_with_role("baseline")
+    return visit.id if visit else None
+
+
 def participant_overview(station: Station, participant: dict[str, Any], today: date) -> ParticipantOverview:
     tz = ZoneInfo(station.study.site(station.site_id).timezone)
     pid = participant["participant_id"]
@@ -103,7 +107,7 @@ def participant_overview(station: Station, participant: dict[str, Any], today: d
         done.setdefault(r["visit_id"], set()).add(r["instrument_id"])
     first = station.store.query("SELECT min(json_extract(body, '$.collected_at')) AS at FROM records "
                                 "WHERE participant_id = ? AND visit_id = ? AND kind = 'instrument_response'",
-                                (pid, BASELINE))[0]["at"]
+                                (pid, _baseline_id(station)))[0]["at"]
     baseline = _local_day(first, tz) if first else None
     if baseline is None and participant.get("enrolled_at"):
         baseline = _local_day(participant["enrolled_at"], tz)

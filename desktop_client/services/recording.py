@@ -37,10 +37,12 @@ def record_instrument(station: Station, *, participant_id: str, visit_id: str, i
 
 def record_vas(station: Station, *, participant_id: str, visit_id: str, vas_mm: int,
                entered_by: str = "participant") -> dict[str, Any]:
-    """Record the Patient Global disease activity VAS (mm on the 100 mm line)."""
+    """Record the patient global assessment (role patient_global: mm on the 100 mm line, its one item)."""
+    inst = station.study.instrument_with_role("patient_global")
+    if inst is None:
+        raise KeyError("the study has no instrument with the role patient_global")
     return record_instrument(station, participant_id=participant_id, visit_id=visit_id,
-                             instrument_id="patient_global_vas", answers={"activity": vas_mm},
-                             entered_by=entered_by)
+                             instrument_id=inst.id, answers={inst.items[0].id: vas_mm}, entered_by=entered_by)
 
 
 def submit_visit(station: Station, *, participant_id: str, visit_id: str,

@@ -14,8 +14,7 @@ from datetime import UTC, datetime, timedelta
 
 from desktop_client.services import enrolment, recording
 from desktop_client.services.station import Station
-from shared.instruments import get_instrument
-from shared.synthetic import synthetic_answers
+from shared.synthetic import synthetic_answers, synthetic_eligibility_score
 
 STAFF = "staff:simulator"
 
@@ -29,7 +28,8 @@ def _ensure_participants(station: Station, n: int, rng: random.Random, emit: Cal
         attested.update({c.id: False for c in station.study.exclusion})
         screening = enrolment.Screening(year_of_birth=today.year - rng.randint(25, 65), sex=rng.choice("FFFM"),
                                         screening_date=today, consent_date=today - timedelta(days=1),
-                                        baseline_essdai=rng.randint(5, 18), attested=attested)
+                                        eligibility_score=synthetic_eligibility_score(station.study, rng),
+                                        attested=attested)
         rec = enrolment.enrol(station, screening, actor=STAFF)
         emit(rec["record_id"])
         mine.append(rec["participant_id"])
@@ -48,7 +48,8 @@ def simulate(station: Station, *, participants: int, visits: int, emit: Callable
         emit(record_id)
 
     pids = _ensure_participants(station, participants, rng, count)
-    schedule = [v for v in station.study.scheduled_visits if v.id != "screening"][:visits]
+    screening = station.study.visits_with_role("screening")
+    schedule = [v for v in station.study.scheduled_visits if v not in screening][:visits]
     for pid in pids:
         arm = station.study.arm(station.participant_arm(pid) or "")
         done = {(r["visit_id"], r["instrument_id"]) for r in station.store.query(
@@ -58,8 +59,9 @@ def simulate(station: Station, *, participants: int, visits: int, emit: Callable
             for inst_id in visit.instruments:
                 if (visit.id, inst_id) in done:
                     continue
-                inst = get_instrument(inst_id)
-                answers = synthetic_answers(inst, drugs=arm.drugs, rng=rng, visit_index=index, arm_code=arm.code)
+                inst = station.study.instrument(inst_id)
+                answers = synthetic_answers(inst, drugs=arm.drugs, rng=rng, visit_index=index, arm_code=arm.code,
+                                            study=station.study)
                 actor = "participant" if inst.respondent == "participant" else STAFF
                 rec = recording.record_instrument(station, participant_id=pid, visit_id=visit.id,
                                                   instrument_id=inst_id, answers=answers, entered_by=actor)

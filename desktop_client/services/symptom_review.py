@@ -12,15 +12,14 @@ from typing import Any
 
 from desktop_client.services.station import Station
 from desktop_client.store import records as store_records
-from shared.instruments import get_instrument
 from shared.instruments.model import Instrument, Text
+from shared.study.model import Study
 
-INSTRUMENT = "symptom_checklist"
 
-
-def checklist() -> Instrument:
-    """The symptom checklist: its item groups are the symptoms, each with a yes/no and a severity item."""
-    return get_instrument(INSTRUMENT)
+def checklist(study: Study) -> Instrument | None:
+    """The symptom checklist (role symptoms): its item groups are the symptoms, each with a yes/no and a
+    severity item."""
+    return study.instrument_with_role("symptoms")
 NEW, WORSE, SAME, BETTER = "new", "worse", "same", "better"
 
 
@@ -54,8 +53,11 @@ class ChecklistVisit:
 
 
 def _checklists(station: Station, participant_id: str) -> list[dict[str, Any]]:
+    inst = checklist(station.study)
+    if inst is None:
+        return []
     recs = [r for r in store_records.records_of(station.store, participant_id, kind="instrument_response")
-            if r["instrument_id"] == INSTRUMENT]
+            if r["instrument_id"] == inst.id]
     # Visits in the study's order first: two checklists saved within the same clock tick (or a late entry of an
     # earlier visit) must still compare each visit with the one before it in the schedule.
     order = {v.id: i for i, v in enumerate(station.study.visits)}
@@ -66,21 +68,19 @@ def _local_date(record: dict[str, Any]) -> date:
     return datetime.fromisoformat(record["collected_at_local"]).date()
 
 
-def _compare(symptom: str, severity: str, previous: str | None) -> str:
+def _compare(inst: Instrument, symptom: str, severity: str, previous: str | None) -> str:
     if previous is None:
         return NEW
-    inst = checklist()
     now, before = inst.group_rank(symptom, severity), inst.group_rank(symptom, previous)
     return WORSE if now > before else BETTER if now < before else SAME
 
 
-def _review(records: list[dict[str, Any]], index: int) -> list[ReportedSymptom]:
+def _review(inst: Instrument, records: list[dict[str, Any]], index: int) -> list[ReportedSymptom]:
     rec = records[index]
-    inst = checklist()
     previous = inst.reported_groups(records[index - 1]["data"]) if index > 0 else {}
     on = _local_date(rec)
     return [ReportedSymptom(symptom_id=sid, label=inst.group_label(sid), severity=sev,
-                            previous_severity=previous.get(sid), change=_compare(sid, sev, previous.get(sid)),
+                            previous_severity=previous.get(sid), change=_compare(inst, sid, sev, previous.get(sid)),
                             visit_id=rec["visit_id"], collected_on=on)
             for sid, sev in inst.reported_groups(rec["data"]).items()]
 
@@ -88,9 +88,10 @@ def _review(records: list[dict[str, Any]], index: int) -> list[ReportedSymptom]:
 def checklist_visits(station: Station, participant_id: str) -> list[ChecklistVisit]:
     """Every visit with a symptom checklist, newest first, with how many symptoms need a look."""
     recs = _checklists(station, participant_id)
+    inst = checklist(station.study)
     out = []
     for i, rec in enumerate(recs):
-        rows = _review(recs, i)
+        rows = _review(inst, recs, i)
         visit = station.study.visit(rec["visit_id"])
         out.append(ChecklistVisit(visit_id=rec["visit_id"], label=Text(en=visit.label, zh=visit.label_zh),
                                   collected_on=_local_date(rec), reported=len(rows),
@@ -101,8 +102,9 @@ def checklist_visits(station: Station, participant_id: str) -> list[ChecklistVis
 def review(station: Station, participant_id: str, visit_id: str) -> list[ReportedSymptom]:
     """The symptoms reported at ``visit_id`` (the latest checklist of that visit), new or worse ones first."""
     recs = _checklists(station, participant_id)
+    inst = checklist(station.study)
     indexes = [i for i, r in enumerate(recs) if r["visit_id"] == visit_id]
-    if not indexes:
+    if inst is None or not indexes:
         return []
-    rows = _review(recs, indexes[-1])
-    return sorted(rows, key=lambda r: (not r.highlighted, list(checklist().groups()).index(r.symptom_id)))
+    rows = _review(inst, recs, indexes[-1])
+    return sorted(rows, key=lambda r: (not r.highlighted, list(inst.groups()).index(r.symptom_id)))

@@ -29,7 +29,7 @@ from server.exports.current import (
     record_index,
 )
 from server.exports.dosing import DoseLine, dose_lines
-from shared.adverse_events import AE_FIELDS
+from shared.adverse_events import ae_fields, flat_ae
 from shared.instruments import get_instrument
 from shared.instruments.model import Instrument
 from shared.lab import LAB_TESTS
@@ -99,8 +99,10 @@ def instrument_columns(instrument: Instrument) -> list[str]:
             + [f"score_{s}" if s in items else s for s in instrument.score_names])
 
 
-# AE form fields named like an envelope column (visit_id) get the prefix ae_, so every header is unique.
-AE_COLUMNS = ENVELOPE_COLUMNS + [f"ae_{f}" if f in ENVELOPE_COLUMNS else f for f in AE_FIELDS]
+def ae_columns(study: Study) -> list[str]:
+    """The AE file's header: a causality and an action column per study drug; AE form fields named like an
+    envelope column (visit_id) get the prefix ae_, so every header is unique."""
+    return ENVELOPE_COLUMNS + [f"ae_{f}" if f in ENVELOPE_COLUMNS else f for f in ae_fields(study)]
 
 
 class _Headers:
@@ -138,15 +140,17 @@ def _instrument_row(instrument: Instrument, rec: dict[str, Any]) -> list[Any]:
             + [data.get(it.id) for it in instrument.items] + [scores.get(s) for s in instrument.score_names])
 
 
-def _ae_row(rec: dict[str, Any]) -> list[Any]:
-    return _envelope(rec) + [(",".join(v) if isinstance(v := rec["data"].get(f), list) else v) for f in AE_FIELDS]
+def _ae_row(study: Study, rec: dict[str, Any]) -> list[Any]:
+    """One AE as its flat fields (a causality and an action column per study drug), whichever body form."""
+    return _envelope(rec) + [(",".join(v) if isinstance(v, list) else v) for v in flat_ae(rec["data"], study).values()]
 
 
 def _record_files(conn: Connection, study: Study, sink: TableSink, scope: ExportScope) -> dict[str, int]:
     """One streamed pass over the newest revisions writes every instrument file, adverse_events and dosing."""
     by_instrument = {inst.id: inst for inst in study.instrument_definitions()}
     headers = {f"{inst.id}.csv": instrument_columns(inst) for inst in study.instrument_definitions()}
-    headers["adverse_events.csv"] = AE_COLUMNS
+    headers["adverse_events.csv"] = ae_columns(study)
+    dosing = study.instrument_with_role("dosing")
     headers["dosing.csv"] = DOSING_COLUMNS
     counts = dict.fromkeys(headers, 0)
     writers = {name: sink.table(name, header) for name, header in headers.items()}
@@ -156,10 +160,10 @@ def _record_files(conn: Connection, study: Study, sink: TableSink, scope: Export
         rec["collected_at_device"] = rec.get("collected_at_local")
         rec["collected_at_local"] = site_local(rec.get("collected_at"), zones.get(rec.get("site_id")))
         if rec["kind"] == "adverse_event":
-            rows = [("adverse_events.csv", _ae_row(rec))]
+            rows = [("adverse_events.csv", _ae_row(study, rec))]
         elif rec["kind"] == "instrument_response" and rec.get("instrument_id") in by_instrument:
             rows = [(f"{rec['instrument_id']}.csv", _instrument_row(by_instrument[rec["instrument_id"]], rec))]
-            if rec["instrument_id"] == "dosing_diary" and rec.get("arm"):
+            if dosing is not None and rec["instrument_id"] == dosing.id and rec.get("arm"):
                 rows += [("dosing.csv", [getattr(line, c) for c in DOSING_COLUMNS])
                          for line in dose_lines(study, rec["arm"], rec)]
         else:

@@ -11,8 +11,6 @@ from typing import Any
 
 from shared.study.model import Study
 
-REPORTED_ITEM = {"il2": "il2_injections", "rapamycin": "rapamycin_days"}
-
 
 @dataclass(frozen=True)
 class DoseLine:
@@ -50,15 +48,17 @@ def _previous_day(study: Study, visit_id: str | None) -> tuple[int | None, int |
 
 
 def dose_lines(study: Study, arm_code: str, rec: dict[str, Any]) -> Iterator[DoseLine]:
-    """The dosing lines of one dosing-diary record for the drugs of the participant's arm."""
+    """The dosing lines of one dosing-diary record for the drugs of the participant's arm (each drug's diary
+    item and whether it counts doses or days come from the study file)."""
     data = rec["data"]
     start, end = _previous_day(study, rec.get("visit_id"))
     for t in study.arm(arm_code).treatments:
-        # rapamycin_days counts days; IL-2 counts injections: expected = doses per week x weeks in the period
-        per_week = 7 if t.drug == "rapamycin" else t.doses_per_week
+        # a drug counted in days is expected every day; one counted in doses: doses per week x weeks in the period
+        drug = study.drug(t.drug)
+        per_week = 7 if drug.diary_counts == "days" else t.doses_per_week
         expected = None if start is None or end is None else round(per_week * (end - start) / 7, 1)
         yield DoseLine(record_id=rec["record_id"], participant_id=rec["participant_id"], visit_id=rec.get("visit_id"),
                        drug=t.drug, treatment=t.name, dose=t.dose, unit=t.unit, route=t.route, frequency=t.frequency,
-                       doses_reported=data.get(REPORTED_ITEM[t.drug]), doses_expected=expected,
+                       doses_reported=data.get(drug.diary_item) if drug.diary_item else None, doses_expected=expected,
                        period_start_day=start, period_end_day=end, any_missed=data.get("any_missed"),
                        missed_reason=data.get("missed_reason"), collected_at=rec["collected_at"])

@@ -6,7 +6,7 @@ Questionnaire per participant-reported instrument (English texts with the frozen
 ``translation`` extension; arm-specific items enabled by the arm) and the local CodeSystems (``fhir_terms``).
 ``participants.ndjson``: per participant, Patient (pseudonymous: id, sex, birth year; no name),
 ResearchSubject (assigned arm), QuestionnaireResponse per PRO answer set, Observation per score
-(Patient Global VAS, ESSPRI, ESSDAI, Physician Global VAS) and per Treg % result, AdverseEvent with
+(the first score of each SDTM-questionnaire instrument) and per Treg % result, AdverseEvent with
 seriousness, severity (from the CTCAE grade), outcome and WHO-UMC causality per drug of the arm; staff appear
 only as pseudonymous Practitioners.
 """
@@ -22,7 +22,7 @@ from sqlalchemy import Connection
 
 from server.exports.current import ALL, ExportScope, ParticipantData, participants_with_data
 from server.exports.fhir_terms import BASE, CS, CTCAE_GRADE_DISPLAY, choice_system, code_systems, score_observation
-from shared.adverse_events import CAUSALITY, OUTCOMES
+from shared.adverse_events import CAUSALITY, OUTCOMES, per_drug
 from shared.instruments import get_instrument
 from shared.instruments.model import Instrument, Item, ResponseType
 from shared.lab import LAB_TESTS
@@ -205,7 +205,7 @@ def adverse_event(rec: dict[str, Any], patient: dict[str, Any], study: Study, ar
     suspects = []
     treatments = study.arm(arm).treatments if arm else []
     for t in treatments:
-        code = d.get(f"causality_{t.drug}")
+        code = per_drug(d, "causality", t.drug)
         if code in CAUSALITY_ASSESS:
             suspects.append({"instance": {"display": t.name}, "causality": [{
                 "assessment": {"coding": [{"system": f"{TERMINOLOGY}/adverse-event-causality-assess",

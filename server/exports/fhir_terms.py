@@ -3,8 +3,8 @@
 Every code the export uses outside an HL7 CodeSystem is defined here: score and lab observation codes
 (``trialpro-scores``), CTCAE v5.0 grades (``ctcae-grade``), the study's arms (``arm``) and each
 participant-reported instrument's coded answers (``<instrument id>``). No LOINC code is emitted: none was
-found for the Patient Global VAS, ESSPRI, ESSDAI, Physician Global VAS or the Treg % panel used here, and a
-guessed code would be worse than a local one.
+found for the study's scores or the Treg % panel used here, and a guessed code would be worse than a local
+one.
 """
 
 from __future__ import annotations

@@ -21,7 +21,7 @@ from lxml import etree
 from sqlalchemy import Connection
 
 from server.exports.current import ALL, ExportScope, ParticipantData, participants_with_data
-from shared.adverse_events import AE_FIELDS, CAUSALITY, CTCAE_GRADES, OUTCOMES
+from shared.adverse_events import CAUSALITY, CTCAE_GRADES, OUTCOMES, ae_fields, flat_ae
 from shared.instruments import get_instrument
 from shared.instruments.model import Instrument, Item, ResponseType, Text
 from shared.lab import LAB_TESTS
@@ -41,8 +41,16 @@ ENROL_FORM = "F.ENROLMENT"
 LAB_FORM = "F.LAB"
 ENROL_ITEMS = (("year_of_birth", "Year of birth", "integer"), ("sex", "Sex", "text"),
                ("arm", "Randomised arm", "text"), ("allocation_number", "Allocation number", "integer"),
-               ("screening_date", "Screening date", "date"), ("consent_date", "Consent date", "date"),
-               ("baseline_essdai", "ESSDAI at screening", "integer"))
+               ("screening_date", "Screening date", "date"), ("consent_date", "Consent date", "date"))
+
+
+def enrol_items(study: Study) -> tuple[tuple[str, str, str], ...]:
+    """(field, label, ODM data type) of the enrolment form, with the score the study's criterion checks."""
+    criterion = study.score_criterion()
+    if criterion is None:
+        return ENROL_ITEMS
+    short = study.instrument(str(criterion.instrument)).short.en
+    return (*ENROL_ITEMS, (str(criterion.field), f"{short} at screening", "integer"))
 
 
 def _e(parent: etree._Element | None, tag: str, attrib: dict[str, Any] | None = None,
@@ -94,12 +102,13 @@ def _codelist(mdv: etree._Element, oid: str, name: str, dtype: str, codes: Itera
         _translated(_e(cl, "CodeListItem", {"CodedValue": code}), "Decode", label)
 
 
-def _ae_items() -> list[tuple[str, str, str, str | None]]:
-    """(field, label, ODM data type, code list OID or None) of the AE form."""
+def _ae_items(study: Study) -> list[tuple[str, str, str, str | None]]:
+    """(field, label, ODM data type, code list OID or None) of the AE form: one causality and one action item
+    per study drug."""
     types = {"onset_date": "date", "end_date": "date", "grade": "integer", "serious": "boolean"}
-    lists = {"grade": "CL.AE.grade", "outcome": "CL.AE.outcome", "causality_il2": "CL.AE.causality",
-             "causality_rapamycin": "CL.AE.causality"}
-    return [(f, f.replace("_", " "), types.get(f, "text"), lists.get(f)) for f in AE_FIELDS]
+    lists = {"grade": "CL.AE.grade", "outcome": "CL.AE.outcome",
+             **{f"causality_{d}": "CL.AE.causality" for d in study.drug_ids}}
+    return [(f, f.replace("_", " "), types.get(f, "text"), lists.get(f)) for f in ae_fields(study)]
 
 
 def study_metadata(study: Study) -> etree._Element:
@@ -131,8 +140,8 @@ def study_metadata(study: Study) -> etree._Element:
         forms.append((inst.id, f"{inst.title.en} (version {inst.version})",
                       [item_oid(inst.id, it.id) for it in inst.items]
                       + [item_oid(inst.id, f"score_{s}") for s in inst.score_names]))
-    forms.append(("ENROLMENT", "Enrolment", [item_oid("ENROLMENT", f) for f, *_ in ENROL_ITEMS]))
-    forms.append(("AE", "Adverse event", [item_oid("AE", f) for f, *_ in _ae_items()]))
+    forms.append(("ENROLMENT", "Enrolment", [item_oid("ENROLMENT", f) for f, *_ in enrol_items(study)]))
+    forms.append(("AE", "Adverse event", [item_oid("AE", f) for f, *_ in _ae_items(study)]))
     forms.append(("LAB", "Laboratory results", [item_oid("LAB", "sample_date")]
                   + [item_oid("LAB", code) for code in LAB_TESTS]))
     for form, name, _items in forms:
@@ -144,11 +153,11 @@ def study_metadata(study: Study) -> etree._Element:
             _e(ig, "ItemRef", {"ItemOID": oid, "OrderNumber": n, "Mandatory": "No"})
     for inst in study.instrument_definitions():
         _instrument_items(mdv, inst)
-    for f, label, dtype in ENROL_ITEMS:
+    for f, label, dtype in enrol_items(study):
         idef = _e(mdv, "ItemDef", {"OID": item_oid("ENROLMENT", f), "Name": label, "DataType": dtype})
         if f in ("sex", "arm"):
             _e(idef, "CodeListRef", {"CodeListOID": f"CL.ENROLMENT.{f}"})
-    for f, label, dtype, cl in _ae_items():
+    for f, label, dtype, cl in _ae_items(study):
         idef = _e(mdv, "ItemDef", {"OID": item_oid("AE", f), "Name": label, "DataType": dtype})
         if cl:
             _e(idef, "CodeListRef", {"CodeListOID": cl})
@@ -259,6 +268,7 @@ def subject_data(study: Study, pdata: ParticipantData, users: set[str]) -> etree
     subj = _e(None, "SubjectData", {"SubjectKey": p["participant_id"], "TransactionType": "Upsert"})
     _e(subj, "SiteRef", {"LocationOID": f"LOC.{p['site_id']}"})
     order = {v.id: v.number for v in study.visits}
+    enrol_fields = [f for f, *_ in enrol_items(study)]
     events: dict[str, list[tuple[str, list[dict[str, Any]]]]] = {}
     aes: list[list[dict[str, Any]]] = []
     for revisions in _by_record(pdata.records):
@@ -286,13 +296,13 @@ def subject_data(study: Study, pdata: ParticipantData, users: set[str]) -> etree
                       {"user": rec["imported_by"], "site": rec["site_id"], "at": rec["imported_at"], "reason": None,
                        "source": f"lab file {rec['source_file']} row {rec['source_row']}"})
             elif form == "ENROLMENT":
-                _revisions(ev, form, n, revisions, lambda r: [(f, r["data"].get(f)) for f, *_ in ENROL_ITEMS])
+                _revisions(ev, form, n, revisions, lambda r: [(f, r["data"].get(f)) for f in enrol_fields])
             else:
                 _revisions(ev, form, n, revisions, _instrument_values)
     for n, revisions in enumerate(aes, start=1):
         ev = _e(subj, "StudyEventData", {"StudyEventOID": AE_EVENT, "StudyEventRepeatKey": n,
                                         "TransactionType": "Upsert"})
-        _revisions(ev, "AE", 1, revisions, lambda r: [(f, r["data"].get(f)) for f in AE_FIELDS])
+        _revisions(ev, "AE", 1, revisions, lambda r: list(flat_ae(r["data"], study).items()))
     return subj
 
 

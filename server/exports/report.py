@@ -1,10 +1,11 @@
 """The study report: PDF and HTML pages drawn with matplotlib (Agg), plus each page as a PNG.
 
-Pages: (1) enrolment and compliance per arm; (2) Treg % (primary endpoint) at baseline, week 4 and
-week 12 per arm; (3) Patient Global VAS and ESSPRI over time per arm; (4) change from baseline of
-ESSDAI and Physician Global VAS; (5) AE incidence per arm with Wilson 95 % intervals and the SAE
-listing. Bars and points show mean +/- SD with n. Numbers come from one streaming pass
-(report_data.gather); the full SAE listing is also written as sae_listing.csv.
+Pages: (1) enrolment and compliance per arm; (2) Treg % (primary endpoint) at the visits with the role lab
+per arm; (3) the patient global and patient index scores over time per arm; (4) change from baseline of the
+clinician index and clinician global scores (instruments found by their roles in the study file); (5) AE
+incidence per arm with Wilson 95 % intervals and the SAE listing. Bars and points show mean +/- SD with n.
+Numbers come from one streaming pass (report_data.gather); the full SAE listing is also written as
+sae_listing.csv.
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ from sqlalchemy import Connection
 
 from server.exports.csv_export import write_csv
 from server.exports.current import ALL, ExportScope, current_records
-from server.exports.report_data import LAB_VISITS, ReportData, gather, wilson_interval
+from server.exports.report_data import ReportData, gather, lab_visits, wilson_interval
+from shared.adverse_events import per_drug
 from shared.study.model import Study
 
 FONT = ["Noto Sans CJK SC", "DejaVu Sans"]
@@ -106,12 +108,13 @@ def page_treg(study: Study, data: ReportData, scope: ExportScope) -> Figure:
     fig = _page("Primary endpoint: Treg cells, % of CD4+ (flow cytometry)", study, data, scope)
     ax = fig.subplots()
     fig.subplots_adjust(top=0.85, bottom=0.15)
-    width = 0.8 / len(LAB_VISITS)
-    for j, visit in enumerate(LAB_VISITS):
+    visits = lab_visits(study)
+    width = 0.8 / max(1, len(visits))
+    for j, visit in enumerate(visits):
         runs = [data.get("lab_TREGPCT", a, visit) for a in data.arms]
         xs = [i + (j - 1) * width for i in range(len(data.arms))]
         bars = ax.bar(xs, [r.mean for r in runs], width, yerr=[r.sd for r in runs], capsize=3,
-                      color=["#9ecae1", "#4292c6", "#08519c"][j], label=study.visit(visit).label)
+                      color=["#9ecae1", "#4292c6", "#08519c", "#08306b"][j % 4], label=study.visit(visit).label)
         ax.bar_label(bars, labels=[f"{r.mean:.1f}\nn={r.n}" if r.n else "no data" for r in runs], fontsize=7,
                      padding=2)
     ax.set_xticks(range(len(data.arms)), [_arm_label(study, a) for a in data.arms])
@@ -125,25 +128,40 @@ def page_pro(study: Study, data: ReportData, scope: ExportScope) -> Figure:
     fig = _page("Patient-reported outcomes over time per arm (mean ± SD)", study, data, scope)
     ax1, ax2 = fig.subplots(1, 2)
     fig.subplots_adjust(top=0.85, bottom=0.18, wspace=0.25)
-    _series_plot(ax1, study, data, "vas", _visits_with(data, "vas", study), "Patient Global VAS (mm, 0-100)")
-    ax1.set_title("Patient Global disease activity VAS 患者总体评价")
-    _series_plot(ax2, study, data, "esspri", _visits_with(data, "esspri", study), "ESSPRI (0-10)")
-    ax2.set_title("ESSPRI")
+    for ax, role in ((ax1, "patient_global"), (ax2, "patient_index")):
+        inst = study.instrument_with_role(role)
+        if inst is None:
+            ax.set_axis_off()
+            continue
+        _series_plot(ax, study, data, role, _visits_with(data, role, study), f"{inst.short.en} ({_range(inst)})")
+        ax.set_title(f"{inst.short.en} {inst.short.zh}" if inst.short.zh != inst.short.en else inst.short.en)
     return fig
+
+
+def _range(inst: Any) -> str:
+    top = inst.score_maximum()
+    unit = inst.items[0].unit if len(inst.items) == 1 and inst.items[0].unit else ""
+    return f"{unit + ', ' if unit else ''}0-{top:g}" if top is not None else "score"
 
 
 def page_clinician(study: Study, data: ReportData, scope: ExportScope) -> Figure:
     fig = _page("Clinician-rated change from baseline per arm (mean ± SD)", study, data, scope)
     ax1, ax2 = fig.subplots(1, 2)
     fig.subplots_adjust(top=0.85, bottom=0.18, wspace=0.25)
-    _series_plot(ax1, study, data, "essdai_change", _visits_with(data, "essdai_change", study),
-                 "ESSDAI change from baseline (points)")
-    ax1.axhline(-3, color="#888", ls="--", lw=0.8)
-    ax1.set_title("ESSDAI (dashed: minimal clinically important improvement, -3)")
-    _series_plot(ax2, study, data, "phga_change", _visits_with(data, "phga_change", study),
-                 "Physician Global VAS change (0-10 scale)")
-    ax2.set_title("Physician Global Assessment")
-    for ax in (ax1, ax2):
+    for ax, role in ((ax1, "clinician_index"), (ax2, "clinician_global")):
+        inst = study.instrument_with_role(role)
+        if inst is None:
+            ax.set_axis_off()
+            continue
+        measure = f"{role}_change"
+        _series_plot(ax, study, data, measure, _visits_with(data, measure, study),
+                     f"{inst.short.en} change from baseline ({_range(inst)} scale)")
+        mcii = inst.scores[0].mcii if inst.scores else None
+        if mcii is not None:
+            ax.axhline(mcii, color="#888", ls="--", lw=0.8)
+            ax.set_title(f"{inst.short.en} (dashed: minimal clinically important improvement, {mcii:g})")
+        else:
+            ax.set_title(inst.short.en)
         ax.axhline(0, color="#444", lw=0.6)
     return fig
 
@@ -221,11 +239,11 @@ def export_report(conn: Connection, study: Study, out_dir: Path, *, scope: Expor
             (out_dir / f"page-{n}.png").write_bytes(buf.getvalue())
             plt.close(fig)
     (out_dir / "report.html").write_text(_html(study, data, pngs), encoding="utf-8")
+    per_drug_columns = [f"causality_{d}" for d in study.drug_ids]
     saes = write_csv(out_dir / "sae_listing.csv", ["record_id", "participant_id", "site_id", "term", "onset_date",
-                                                    "grade", "serious_criteria", "causality_il2",
-                                                    "causality_rapamycin", "outcome"],
+                                                    "grade", "serious_criteria", *per_drug_columns, "outcome"],
                      ([r["record_id"], r["participant_id"], r["site_id"], r["data"]["term"], r["data"]["onset_date"],
                        r["data"]["grade"], ",".join(r["data"].get("serious_criteria") or []),
-                       r["data"].get("causality_il2"), r["data"].get("causality_rapamycin"), r["data"].get("outcome")]
+                       *(per_drug(r["data"], "causality", d) for d in study.drug_ids), r["data"].get("outcome")]
                       for r in current_records(conn, kind="adverse_event", scope=scope) if r["data"].get("serious")))
     return {"report.pdf": len(PAGES), "report.html": len(PAGES), "sae_listing.csv": saes}

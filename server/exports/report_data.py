@@ -15,11 +15,28 @@ from sqlalchemy import Connection
 
 from server.exports.current import ExportScope, ParticipantData, participants_with_data
 from server.services.demo import is_seeded
+from shared.adverse_events import per_drug
 from shared.instruments import get_instrument
 from shared.study.model import Study
 
 Z95 = 1.959963984540054
-LAB_VISITS = ("baseline", "week4", "week12")
+# The scored instruments the report plots, by their role in the study file; each is a measure of its own.
+MEASURED_ROLES = ("patient_global", "patient_index", "clinician_index", "clinician_global")
+
+
+def lab_visits(study: Study) -> list[str]:
+    """The visits with a primary lab value (role lab)."""
+    return [v.id for v in study.visits_with_role("lab")]
+
+
+def measures(study: Study) -> dict[str, tuple[str, str]]:
+    """Instrument id -> (measure = its role, score name) for the scored instruments the report plots."""
+    out: dict[str, tuple[str, str]] = {}
+    for role in MEASURED_ROLES:
+        inst = study.instrument_with_role(role)
+        if inst is not None and inst.scores and inst.id not in out:
+            out[inst.id] = (role, inst.scores[0].name)
+    return out
 
 
 @dataclass
@@ -79,15 +96,14 @@ class ReportData:
         return self.series.get((measure, arm, visit), Running())
 
 
-SCORES = {"patient_global_vas": ("vas", "patient_global_vas_mm"), "esspri": ("esspri", "esspri"),
-          "essdai": ("essdai", "essdai"), "physician_global_vas": ("phga", "physician_global_vas")}
 MAX_SAE_ROWS = 30
 
 
 def _due_and_done(study: Study, pd: ParticipantData, as_of: date) -> tuple[int, int]:
     """Forms due (visits whose window has closed by ``as_of``) and how many of them were done."""
     recs = [r for r in pd.records if r["kind"] == "instrument_response"]
-    base = next((r["collected_at"][:10] for r in recs if r.get("visit_id") == "baseline"), None)
+    first = study.visit_with_role("baseline")
+    base = next((r["collected_at"][:10] for r in recs if first and r.get("visit_id") == first.id), None)
     anchor = date.fromisoformat(base) if base else date.fromisoformat(pd.participant["enrolled_at"][:10])
     done_keys = {(r.get("visit_id"), r["instrument_id"]) for r in recs}
     due = done = 0
@@ -103,6 +119,8 @@ def _due_and_done(study: Study, pd: ParticipantData, as_of: date) -> tuple[int, 
 def gather(conn: Connection, study: Study, scope: ExportScope, as_of: date) -> ReportData:
     """One pass over every participant in ``scope``: enrolment, compliance, scores, Treg, AEs."""
     data = ReportData(as_of=as_of, arms=[a.code for a in study.arms], demo=is_seeded(conn))
+    scores = measures(study)
+    first = study.visit_with_role("baseline")
     for counter in (data.enrolled, data.forms_due, data.forms_done, data.with_ae, data.with_sae):
         counter.update({a: 0 for a in data.arms})
     for pd in participants_with_data(conn, scope):
@@ -114,13 +132,13 @@ def gather(conn: Connection, study: Study, scope: ExportScope, as_of: date) -> R
         baseline: dict[str, float] = {}
         later: list[tuple[str, str, float]] = []
         for rec in pd.records:
-            if rec["kind"] == "instrument_response" and rec["instrument_id"] in SCORES:
-                measure, score = SCORES[rec["instrument_id"]]
+            if rec["kind"] == "instrument_response" and rec["instrument_id"] in scores:
+                measure, score = scores[rec["instrument_id"]]
                 value = get_instrument(rec["instrument_id"], rec.get("instrument_version")).score(rec["data"])[score]
                 if value is None or not rec.get("visit_id"):
                     continue
                 data.add(measure, arm, rec["visit_id"], value)
-                if rec["visit_id"] == "baseline":
+                if first is not None and rec["visit_id"] == first.id:
                     baseline[measure] = value
                 else:
                     later.append((measure, rec["visit_id"], value))
@@ -140,6 +158,7 @@ def gather(conn: Connection, study: Study, scope: ExportScope, as_of: date) -> R
                 data.saes.append({"participant": pd.participant["participant_id"], "arm": arm, "term": d["term"],
                                   "onset": d["onset_date"], "grade": d["grade"],
                                   "criteria": ", ".join(d.get("serious_criteria") or []),
-                                  "causality": f"IL-2 {d.get('causality_il2')}, rapa {d.get('causality_rapamycin')}",
+                                  "causality": ", ".join(f"{drug.label} {per_drug(d, 'causality', drug.id)}"
+                                                         for drug in study.drugs),
                                   "outcome": d.get("outcome")})
     return data

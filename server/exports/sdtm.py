@@ -24,6 +24,7 @@ from server.exports.sdtm_design import DESIGN, design_rows, design_widths, subje
 from server.exports.sdtm_files import SubmissionFiles, Supp, metadata_version_oid, source_version
 from server.exports.sdtm_model import DOMAINS, LAZY_DATASETS, Var, dataset_widths
 from server.exports.sdtm_timing import SCREENING, Timing, timing
+from shared.adverse_events import PER_DRUG, per_drug
 from shared.instruments import get_instrument
 from shared.lab import LAB_TESTS
 from shared.study.model import PARTICIPANT_ID, Study
@@ -130,9 +131,11 @@ def ae_row(rec: dict[str, Any], drugs: list[tuple[int, str, str]]) -> dict[str, 
 
     ``drugs`` are the (number, drug id, treatment name) of the participant's arm: AEREL is the strongest
     causality and AEACN the action over those drugs only; each drug's causality and action are kept in
-    SUPPAE (QNAM AERELn / AEACNn, n = the drug's number in the study file).
+    SUPPAE (QNAM AERELn / AEACNn, n = the drug's number in the study file). Either AE body form is read
+    (causality/action objects keyed by drug, or the first release's flat per-drug fields).
     """
-    d = rec["data"]
+    d = {**rec["data"], **{f"{kind}_{drug}": per_drug(rec["data"], kind, drug)
+                           for kind in PER_DRUG for _n, drug, _t in drugs}}
     rels = [CAUSALITY_REL[d.get(f"causality_{drug}")] for _n, drug, _t in drugs
             if d.get(f"causality_{drug}") in CAUSALITY_REL]
     actions = {ACTION[d.get(f"action_{drug}")] for _n, drug, _t in drugs
@@ -211,7 +214,7 @@ def _qs(study: Study, pd: ParticipantData, t: Timing) -> Iterator[dict[str, Any]
 
 
 def _ex(study: Study, pd: ParticipantData, t: Timing) -> Iterator[dict[str, Any]]:
-    diaries = [r for r in pd.records if r.get("instrument_id") == DIARY]
+    diaries = [r for r in pd.records if r.get("instrument_id") == diary_id(study)]
     periods = t.exposure_periods(diaries)
     for rec in diaries:
         num, label = _visit(study, rec.get("visit_id"))
@@ -295,7 +298,10 @@ def _ie(study: Study, pd: ParticipantData, t: Timing) -> Iterator[dict[str, Any]
 
 BUILDERS: dict[str, Callable[[Study, ParticipantData, Timing], Iterable[dict[str, Any]]]] = {
     "DM": _dm, "AE": _ae, "QS": _qs, "EX": _ex, "DS": _ds, "LB": _lb, "SE": _se, "SV": _sv, "IE": _ie}
-DIARY = "dosing_diary"   # the dosing diary's instrument id (reported doses per period)
+def diary_id(study: Study) -> str | None:
+    """The id of the study's dosing diary (role dosing: reported doses per period), if it has one."""
+    diary = study.instrument_with_role("dosing")
+    return diary.id if diary else None
 
 
 def _rows(study: Study, domain: str, pd: ParticipantData, t: Timing) -> Iterator[tuple[list[str], list[Supp]]]:
@@ -348,7 +354,7 @@ def export_sdtm(conn: Connection, study: Study, out_dir: Path, *, scope: ExportS
     with SubmissionFiles(out_dir, study, datasets, widths, lazy=LAZY_DATASETS) as files:
         subjects = 0
         for pd in participants_with_data(conn, scope):
-            t = timing(study, pd, DIARY)
+            t = timing(study, pd, diary_id(study))
             subjects += 1
             for domain in DOMAINS:
                 for row, supp in _rows(study, domain, pd, t):

@@ -100,7 +100,7 @@ QSSEQ|Sequence Number|N
 QSSPID|Sponsor-Defined Identifier|C|record UUID
 QSTESTCD|Question Short Name|C|see QS tests in docs/export-formats.md
 QSTEST|Question Name
-QSCAT|Category of Question|C|PATIENT GLOBAL VAS, ESSPRI, ESSDAI, PHYSICIAN GLOBAL VAS
+QSCAT|Category of Question|C|the qs_category of each instrument file
 QSORRES|Finding in Original Units
 QSORRESU|Original Units|C|mm, cm
 QSSTRESC|Character Result/Finding in Std Format

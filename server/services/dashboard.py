@@ -17,7 +17,6 @@ from sqlalchemy import Connection
 from server.services.errors import NotFound
 from server.storage import dashboard as stored
 from server.storage.devices import devices_of_sites
-from shared.instruments import get_instrument
 from shared.study.model import Study
 
 SAE_ALERT_DAYS = 7          # a serious AE received within this many days is shown as an alert
@@ -73,7 +72,8 @@ def visit_timeline(study: Study, recs: list[dict[str, Any]], enrolled_at: str, t
     for r in recs:
         if r.get("visit_id"):
             done.setdefault(r["visit_id"], r["measured_at"][:10])
-    baseline = _day(done["baseline"]) if "baseline" in done else _day(enrolled_at)
+    first = study.visit_with_role("baseline")
+    baseline = _day(done[first.id]) if first and first.id in done else _day(enrolled_at)
     out = []
     for v in study.scheduled_visits:
         expected = baseline + timedelta(days=v.day or 0)
@@ -124,7 +124,9 @@ def list_participants(conn: Connection, sites: Iterable[str], search: str = "") 
 
 def participant_detail(conn: Connection, study: Study, participant_id: str, sites: Iterable[str],
                        today: date) -> dict[str, Any]:
-    """Timeline, VAS and ESSPRI over time, AEs and every current record of one participant of these sites.
+    """Timeline, the patient global and patient index scores over time, AEs and every current record of one
+    participant of these sites (``vas`` and ``index``: the first score of the instruments with the roles
+    patient_global and patient_index; ``index_instrument`` names the latter).
 
     Raises NotFound for an unknown participant and for one of another site (never says which).
     """
@@ -132,17 +134,20 @@ def participant_detail(conn: Connection, study: Study, participant_id: str, site
     if row is None:
         raise NotFound(f"No participant {participant_id!r} at your site(s).")
     recs = _records_of(conn, [participant_id])[participant_id]
-    esspri = get_instrument("esspri")
-
-    def series(instrument_id: str, value: Any) -> list[dict[str, Any]]:
-        return [{"visit_id": r["visit_id"], "date": r["measured_at"][:10], "value": value(r["data"])}
-                for r in recs if r.get("instrument_id") == instrument_id and value(r["data"]) is not None]
+    def series(role: str) -> list[dict[str, Any]]:
+        inst = study.instrument_with_role(role)
+        if inst is None or not inst.scores:
+            return []
+        score = inst.scores[0]
+        return [{"visit_id": r["visit_id"], "date": r["measured_at"][:10], "value": score.compute(r["data"])}
+                for r in recs if r.get("instrument_id") == inst.id and score.compute(r["data"]) is not None]
 
     return {
         "participant": row,
         "timeline": visit_timeline(study, recs, row["enrolled_at"], today),
-        "vas": series("patient_global_vas", lambda d: d.get("activity")),
-        "esspri": series("esspri", lambda d: esspri.score(d)["esspri"]),
+        "vas": series("patient_global"),
+        "index": series("patient_index"),
+        "index_instrument": study.instrument_with_role("patient_index"),
         "adverse_events": [r for r in recs if r["kind"] == "adverse_event"],
         "records": recs,
     }

@@ -15,7 +15,6 @@ from server.services.allocation import grants_for
 from server.services.lab_import import store_results
 from server.services.users import add_user
 from server.storage.settings import add_setting, setting
-from shared.instruments import get_instrument
 from shared.lab import TREG_PCT, LabRow, synthetic_treg_pct
 from shared.records import new_record, record_hash
 from shared.study.model import Study
@@ -23,10 +22,20 @@ from shared.sync.protocol import SyncItem, SyncRequest
 from shared.synthetic import synthetic_adverse_event, synthetic_answers, synthetic_enrolment
 
 DEMO_PARTICIPANTS = 9
-DEMO_VISITS = ("baseline", "week2", "week4", "week6")
+DEMO_VISITS = 4          # the first scheduled visits from baseline on
 DEMO_ADMIN = "demo.admin"
-DEMO_LAB_VISITS = ("baseline", "week4", "week12")   # Treg % (primary endpoint), where the visit is reached
-SEEDED = "demo_seeded"                               # settings key: when the demo data were stored
+SEEDED = "demo_seeded"   # settings key: when the demo data were stored
+
+
+def demo_visits(study: Study) -> list[str]:
+    """The visits demo participants have reached: the first scheduled ones from day 0 (baseline) on."""
+    return [v.id for v in study.scheduled_visits
+            if (v.day or 0) >= 0 and "screening" not in v.roles][:DEMO_VISITS]
+
+
+def demo_lab_visits(study: Study) -> list[str]:
+    """The visits with a primary lab value (role lab), where the visit is reached."""
+    return [v.id for v in study.visits_with_role("lab")]
 
 
 def is_seeded(conn: Connection) -> bool:
@@ -79,20 +88,21 @@ def seed_demo(conn: Connection, study: Study, *, admin_password: str, seed: int 
                                                    allocation_list_id=signed_list_id(grants, slot["number"]),
                                                    screening_date=baseline - timedelta(days=7)),
              baseline - timedelta(days=7), 2, "staff:demo.nurse")
-        for v_index, visit_id in enumerate(DEMO_VISITS):
+        for v_index, visit_id in enumerate(demo_visits(study)):
             visit = study.visit(visit_id)
             day = baseline + timedelta(days=visit.day or 0)
             if day > today:
                 break
             for inst_id in visit.instruments:
-                inst = get_instrument(inst_id)
+                inst = study.instrument(inst_id)
                 actor = "participant" if inst.respondent == "participant" else "staff:demo.investigator"
                 make("instrument_response", pid,
-                     synthetic_answers(inst, drugs=arm.drugs, rng=rng, visit_index=v_index, arm_code=arm.code),
+                     synthetic_answers(inst, drugs=arm.drugs, rng=rng, visit_index=v_index, arm_code=arm.code,
+                                       study=study),
                      day, 2, actor, visit_id=visit_id, instrument_id=inst.id, instrument_version=inst.version)
         if n % 3 == 0:
-            make("adverse_event", pid, synthetic_adverse_event(rng=rng, onset=baseline + timedelta(days=10),
-                                                              serious=(n == 3)),
+            make("adverse_event", pid, synthetic_adverse_event(study, rng=rng, onset=baseline + timedelta(days=10),
+                                                              serious=(n == 3), drugs=arm.drugs),
                  baseline + timedelta(days=14), 3, "staff:demo.nurse")
         answer = sync_service.ingest(conn, study, device, SyncRequest(
             study_version=study.study.version, corrections_cursor=0,
@@ -101,12 +111,12 @@ def seed_demo(conn: Connection, study: Study, *, admin_password: str, seed: int 
         if bad:
             raise RuntimeError(f"demo data did not store cleanly: {bad[:3]}")
         total += len(recs)
-        for visit_id in DEMO_LAB_VISITS:
+        for visit_id in demo_lab_visits(study):
             day = baseline + timedelta(days=study.visit(visit_id).day or 0)
             if day <= today:
                 lab_rows.append(LabRow(row=len(lab_rows) + 2, participant_id=pid, visit_id=visit_id,
                                        sample_date=day.isoformat(), unit=TREG_PCT.units[0], test_code=TREG_PCT.code,
-                                       value=synthetic_treg_pct(lab_rng, arm_code=arm.code,
+                                       value=synthetic_treg_pct(lab_rng, arm_gain=arm.demo_lab_gain,
                                                                 weeks=(study.visit(visit_id).day or 0) // 7)))
     store_results(conn, lab_rows, {r.participant_id: site for r in lab_rows}, source_file="demo-lab.csv",
                   actor="system")

@@ -85,7 +85,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "participants.none": ("No participant matches.", "没有匹配的受试者。"),
     "participant.timeline": ("Visit timeline", "访视时间线"),
     "participant.vas": ("Patient global VAS (mm, 0–100, higher = worse)", "患者总体VAS（毫米，0–100，越高越差）"),
-    "participant.esspri": ("ESSPRI (0–10, higher = worse)", "ESSPRI（0–10，越高越差）"),
+    "participant.index": ("{name} (0–{top}, higher = worse)", "{name}（0–{top}，越高越差）"),
     "participant.aes": ("Adverse events", "不良事件"),
     "participant.records": ("Records", "记录"),
     "participant.no_data": ("No values yet.", "暂无数据。"),

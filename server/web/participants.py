@@ -1,4 +1,5 @@
-"""Participant list and page (timeline, VAS and ESSPRI over time, AEs) and the data-manager correction form."""
+"""Participant list and page (timeline, patient global and index scores over time, AEs) and the data-manager
+correction form."""
 
 from __future__ import annotations
 
@@ -43,9 +44,12 @@ def participant(participant_id: str) -> ResponseReturnValue:
 
     vas = line_chart([(visit_name(p["visit_id"]), p["value"]) for p in detail["vas"]], y_max=100,
                      label=t("participant.vas"))
-    esspri = line_chart([(visit_name(p["visit_id"]), p["value"]) for p in detail["esspri"]], y_max=10,
-                        label=t("participant.esspri"), colour="#a8431f")
-    return render_template("participant.html", d=detail, vas_chart=vas, esspri_chart=esspri,
+    scored = detail["index_instrument"]
+    top = (scored.score_maximum() if scored else None) or 10
+    index_label = t("participant.index", name=scored.short.in_language(language()) if scored else "", top=f"{top:g}")
+    index = line_chart([(visit_name(p["visit_id"]), p["value"]) for p in detail["index"]], y_max=top,
+                       label=index_label, colour="#a8431f")
+    return render_template("participant.html", d=detail, vas_chart=vas, index_chart=index, index_label=index_label,
                            can_correct=staff().can("record.correct"))
 
 

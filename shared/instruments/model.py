@@ -125,7 +125,7 @@ class ScoreMethod(StrEnum):
 
     SUM = "sum"                     # the answers added up (one item: its answer as given)
     MEAN = "mean"                   # their mean, rounded to ``decimals`` when given
-    WEIGHTED_SUM = "weighted_sum"   # sum of answer x weight (ESSDAI: level x domain weight)
+    WEIGHTED_SUM = "weighted_sum"   # sum of answer x weight (a rated domain: level x domain weight)
     COUNT = "count"                 # how many answers equal ``count_value`` (symptoms present)
 
 
@@ -148,6 +148,7 @@ class Score(_Frozen):
     require_all: bool = True        # "all items required": no score unless every item is answered
     decimals: int | None = Field(default=None, ge=0, le=10)
     bands: tuple[Band, ...] = ()
+    mcii: float | None = None       # minimal clinically important improvement, as a change (e.g. -3)
     qs_testcd: str | None = Field(default=None, pattern=r"^[A-Z_][A-Z0-9_]{0,7}$")
     qs_test: str | None = Field(default=None, max_length=40)
 
@@ -194,6 +195,7 @@ class Instrument(_Frozen):
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     version: str = Field(pattern=r"^\d+(\.\d+)*$")
     title: Text
+    short_title: Text | None = None       # what staff screens and lists call it ("Patient VAS")
     respondent: str = Field(pattern=r"^(participant|clinician)$")
     items: tuple[Item, ...] = Field(min_length=1)
     scores: tuple[Score, ...] = ()
@@ -220,6 +222,11 @@ class Instrument(_Frozen):
         if len(set(names)) != len(names):
             raise ValueError(f"duplicate score name(s) in {names}")
         return self
+
+    @property
+    def short(self) -> Text:
+        """The short title, or the title when the file gives none."""
+        return self.short_title or self.title
 
     @property
     def score_names(self) -> tuple[str, ...]:

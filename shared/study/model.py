@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from shared.errors import UnknownInstrument
 from shared.instruments import get_instrument
 from shared.instruments.model import Instrument
+
+VisitRole = Literal["screening", "eligibility", "randomisation", "baseline", "lab", "primary_endpoint",
+                    "end_of_treatment", "unscheduled"]
+InstrumentRole = Literal["patient_global", "patient_index", "symptoms", "dosing", "clinician_index",
+                         "clinician_global", "eligibility", "primary_endpoint"]
+VISIT_ROLES: tuple[str, ...] = get_args(VisitRole)
+INSTRUMENT_ROLES: tuple[str, ...] = get_args(InstrumentRole)
 
 
 class _Strict(BaseModel):
@@ -28,8 +35,6 @@ class StudyInfo(_Strict):
     target_enrolment: int = Field(gt=0)
     min_age: int = Field(ge=0, le=120)
     max_age: int = Field(ge=0, le=120)
-    min_essdai: int = Field(ge=0, le=123)
-    eligibility_essdai_visit: str
 
 
 class Randomisation(_Strict):
@@ -45,8 +50,19 @@ class Site(_Strict):
     timezone: str
 
 
+class Drug(_Strict):
+    """A study drug: its id (the key of per-drug adverse-event fields), names, and how the diary reports it."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    name: str = Field(min_length=1)
+    label: str = Field(min_length=1)
+    label_zh: str = Field(min_length=1)
+    diary_item: str | None = None                            # dosing-diary item reporting this drug
+    diary_counts: Literal["doses", "days"] = "doses"         # doses (injections) or days taken
+
+
 class Treatment(_Strict):
-    drug: Literal["il2", "rapamycin"]
+    drug: str
     name: str
     dose: float = Field(gt=0)
     unit: str
@@ -60,6 +76,8 @@ class Arm(_Strict):
     name: str
     name_zh: str
     target: int = Field(gt=0)
+    demo_effect: float = Field(default=0.5, ge=0, le=2)      # synthetic demo data only
+    demo_lab_gain: float = Field(default=0.0, ge=0, le=20)   # synthetic demo data only
     treatments: list[Treatment] = Field(min_length=1)
 
     @property
@@ -73,6 +91,7 @@ class Visit(_Strict):
     label: str
     label_zh: str
     scheduled: bool = True
+    roles: list[VisitRole] = []
     day: int | None = None
     window_before: int = Field(default=0, ge=0)
     window_after: int = Field(default=0, ge=0)
@@ -90,7 +109,7 @@ class StudyInstrument(_Strict):
 
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     version: str = Field(pattern=r"^\d+(\.\d+)*$")
-    roles: list[str] = []
+    roles: list[InstrumentRole] = []
 
     @model_validator(mode="after")
     def _installed(self) -> StudyInstrument:
@@ -106,10 +125,28 @@ class StudyInstrument(_Strict):
 
 
 class Criterion(_Strict):
+    """One eligibility criterion: ticked by staff ("attest") or computed from entered data.
+
+    A "score" criterion needs the score of ``instrument`` to be at least ``minimum``; staff enter it in the
+    enrolment record's ``field``.
+    """
+
     id: str
-    check: Literal["attest", "age", "essdai", "consent"]
+    check: Literal["attest", "age", "score", "consent"]
     text: str
     text_zh: str
+    instrument: str | None = None
+    minimum: int | float | None = None
+    field: str | None = Field(default=None, pattern=r"^[a-z][a-z0-9_]*$")
+
+    @model_validator(mode="after")
+    def _score_fields(self) -> Criterion:
+        given = (self.instrument, self.minimum, self.field)
+        if self.check == "score" and None in given:
+            raise ValueError("a 'score' criterion needs 'instrument', 'minimum' and 'field'")
+        if self.check != "score" and given != (None, None, None):
+            raise ValueError("only a 'score' criterion has 'instrument', 'minimum' and 'field'")
+        return self
 
 
 class Study(_Strict):
@@ -118,6 +155,7 @@ class Study(_Strict):
     study: StudyInfo
     randomisation: Randomisation
     sites: list[Site] = Field(min_length=1)
+    drugs: list[Drug] = Field(min_length=1)
     arms: list[Arm] = Field(min_length=1)
     instruments: list[StudyInstrument] = Field(min_length=1)
     visits: list[Visit] = Field(min_length=1)
@@ -139,6 +177,7 @@ class Study(_Strict):
         if bad:
             raise ValueError(f"randomisation.block_sizes {bad} are not multiples of the ratio sum {unit}")
         for name, items in (("arms", [a.code for a in self.arms]), ("visits", [v.id for v in self.visits]),
+                            ("drugs", [d.id for d in self.drugs]),
                             ("sites", [s.id for s in self.sites]),
                             ("instruments", [i.id for i in self.instruments]),
                             ("inclusion/exclusion", [c.id for c in self.inclusion + self.exclusion])):
@@ -151,9 +190,21 @@ class Study(_Strict):
             if unknown:
                 raise ValueError(f"visits[{n}].instruments: unknown instrument(s) {unknown}; "
                                  f"the study's instruments are {sorted(declared)}")
-        if self.study.eligibility_essdai_visit not in {v.id for v in self.visits}:
-            raise ValueError(f"study.eligibility_essdai_visit {self.study.eligibility_essdai_visit!r} "
-                             "is not a visit id")
+        drug_ids = [d.id for d in self.drugs]
+        for a, arm in enumerate(self.arms):
+            for t, treatment in enumerate(arm.treatments):
+                if treatment.drug not in drug_ids:
+                    raise ValueError(f"arms[{a}].treatments[{t}].drug: {treatment.drug!r} is not one of the "
+                                     f"study's drugs {drug_ids}")
+        for n, c in enumerate(self.inclusion):
+            if c.check == "score" and c.instrument not in declared:
+                raise ValueError(f"inclusion[{n}].instrument: {c.instrument!r} is not one of the study's "
+                                 f"instruments {sorted(declared)}")
+        for role in ("baseline", "screening"):
+            if len([v for v in self.visits if role in v.roles]) > 1:
+                raise ValueError(f"visits: more than one visit has the role {role!r}")
+        if not any("baseline" in v.roles for v in self.visits):
+            raise ValueError("visits: one visit needs the role 'baseline' (day 0 of the schedule)")
         if self.study.min_age > self.study.max_age:
             raise ValueError("study.min_age is greater than study.max_age")
         return self
@@ -187,6 +238,43 @@ class Study(_Strict):
     def instrument_definitions(self) -> tuple[Instrument, ...]:
         """The study's instruments, in study-file order, at the versions it names."""
         return tuple(i.definition for i in self.instruments)
+
+    def drug(self, drug_id: str) -> Drug:
+        for d in self.drugs:
+            if d.id == drug_id:
+                return d
+        raise KeyError(drug_id)
+
+    @property
+    def drug_ids(self) -> tuple[str, ...]:
+        """The study's drug ids in file order: the keys of every per-drug field."""
+        return tuple(d.id for d in self.drugs)
+
+    def visits_with_role(self, role: str) -> list[Visit]:
+        """Every visit declaring ``role``, in file order (ValueError for a role that is not in the vocabulary)."""
+        if role not in VISIT_ROLES:
+            raise ValueError(f"{role!r} is not a visit role; roles are {', '.join(VISIT_ROLES)}")
+        return [v for v in self.visits if role in v.roles]
+
+    def visit_with_role(self, role: str) -> Visit | None:
+        """The first visit declaring ``role``, or None when the study has none."""
+        found = self.visits_with_role(role)
+        return found[0] if found else None
+
+    def instruments_with_role(self, role: str) -> list[Instrument]:
+        """Every study instrument declaring ``role``, in file order."""
+        if role not in INSTRUMENT_ROLES:
+            raise ValueError(f"{role!r} is not an instrument role; roles are {', '.join(INSTRUMENT_ROLES)}")
+        return [i.definition for i in self.instruments if role in i.roles]
+
+    def instrument_with_role(self, role: str) -> Instrument | None:
+        """The study instrument declaring ``role``, or None when the study has none."""
+        found = self.instruments_with_role(role)
+        return found[0] if found else None
+
+    def score_criterion(self) -> Criterion | None:
+        """The inclusion criterion computed from a score staff enter at enrolment, if the study has one."""
+        return next((c for c in self.inclusion if c.check == "score"), None)
 
     @property
     def scheduled_visits(self) -> list[Visit]:

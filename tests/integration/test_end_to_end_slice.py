@@ -19,7 +19,7 @@ def _eligible(station) -> enrolment.Screening:
     attested = {c.id: True for c in study.inclusion if c.check == "attest"}
     attested.update({c.id: False for c in study.exclusion})
     return enrolment.Screening(year_of_birth=1975, sex="F", screening_date=date(2026, 11, 2),
-                               consent_date=date(2026, 11, 1), baseline_essdai=7, attested=attested)
+                               consent_date=date(2026, 11, 1), eligibility_score=7, attested=attested)
 
 
 def test_a_vas_recorded_on_the_kiosk_reaches_the_csv_export_exactly_once(tmp_path: Path,

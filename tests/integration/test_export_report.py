@@ -74,7 +74,7 @@ def test_the_report_pages_are_written_and_agree_with_the_csv_export(tmp_path: Pa
     for r in _rows(tmp_path / "csv" / "patient_global_vas.csv"):
         vas[(arm_of[r["participant_id"]], r["visit_id"])].append(float(r["activity"]))
     for (arm, visit), values in vas.items():
-        run = data.get("vas", arm, visit)
+        run = data.get("patient_global", arm, visit)
         assert run.mean == pytest.approx(statistics.mean(values))
         if len(values) > 1:
             assert run.sd == pytest.approx(statistics.stdev(values))

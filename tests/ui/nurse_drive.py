@@ -60,7 +60,7 @@ def fill_screening(page: ScreeningPage, *, year_of_birth: int = 1975, sex: str =
     page.sex.setCurrentIndex(page.sex.findData(sex))
     page.consent_given.setChecked(consent)
     page.consent_date.setDate(page.screening_date.date().addDays(-1))
-    page.baseline_essdai.setValue(baseline_essdai)
+    page.eligibility_score.setValue(baseline_essdai)
     exclusion = {c.id for c in page.ctx.station.study.exclusion}
     for cid, (yes, no) in page.answers.items():
         if cid in exclusion:

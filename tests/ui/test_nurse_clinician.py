@@ -34,26 +34,26 @@ def test_essdai_entry_shows_the_checked_total_and_a_change_is_a_correction_with_
     for domain, level in list(levels.items())[:11]:
         page.level_buttons[domain][level].click()
     assert page.total.text() == "ESSDAI total: rate all 12 domains (11 rated)"
-    click(qtbot, page.save_essdai_button)
-    assert page.essdai_message.text() == "Not saved. Please correct:\n• ESSDAI Biological: required, not filled in"
+    click(qtbot, page.save_index_button)
+    assert page.index_message.text() == "Not saved. Please correct:\n• ESSDAI Biological: required, not filled in"
     page.level_buttons["biological"][2].click()
     # by hand: 1x3 + 2x2 + 2x2 + 1x3 + 1x5 + 3x2 + 2x1 = 3 + 4 + 4 + 3 + 5 + 6 + 2 = 27
     assert page.total.text() == "ESSDAI total: 27 of 123 (high activity)"
     assert page.row_scores["haematological"].text() == "6" and page.row_scores["renal"].text() == "0"
     assert 1 not in page.level_buttons["central_nervous"]          # CNS has no "low" level
-    click(qtbot, page.save_essdai_button)
-    assert page.essdai_message.text() == f"Saved: ESSDAI 27 for {pid}."
+    click(qtbot, page.save_index_button)
+    assert page.index_message.text() == f"Saved: ESSDAI 27 for {pid}."
     saved = clinician.existing_entry(station, pid, "baseline", "essdai")
     assert saved["data"] == levels and saved["entered_by"] == "staff:nurse.a" and saved["revision"] == 1
 
     page.level_buttons["haematological"][1].click()
     assert page.total.text() == "ESSDAI total: 23 of 123 (high activity)"
-    assert not page.essdai_reason.isHidden()
-    click(qtbot, page.save_essdai_button)
-    assert "give the reason" in page.essdai_message.text()
+    assert not page.index_reason.isHidden()
+    click(qtbot, page.save_index_button)
+    assert "give the reason" in page.index_message.text()
     assert clinician.existing_entry(station, pid, "baseline", "essdai")["revision"] == 1
-    page.essdai_reason.setText("haemoglobin result arrived")
-    click(qtbot, page.save_essdai_button)
+    page.index_reason.setText("haemoglobin result arrived")
+    click(qtbot, page.save_index_button)
     corrected = clinician.existing_entry(station, pid, "baseline", "essdai")
     assert corrected["revision"] == 2 and corrected["correction_reason"] == "haemoglobin result arrived"
     audit = store_records.audit_of(station.store, saved["record_id"])[-1]
@@ -66,5 +66,5 @@ def test_essdai_entry_shows_the_checked_total_and_a_change_is_a_correction_with_
     assert clinician.existing_entry(station, pid, "baseline", "physician_global_vas")["data"] == {"activity": 4.5}
 
     page.visit.setCurrentIndex(page.visit.findData("week2"))         # ESSDAI is not due at week 2
-    assert not page.essdai_box.isEnabled() and page.pga_box.isEnabled()
-    assert page.essdai_state.text() == "ESSDAI is not due at this visit (study file)."
+    assert not page.index_box.isEnabled() and page.pga_box.isEnabled()
+    assert page.index_state.text() == "ESSDAI is not due at this visit (study file)."

@@ -81,10 +81,10 @@ def _populate(station) -> None:
     enrol_participant(station)          # RAPA
     record_checklist(station, a, "week2", {"rash": "mild", "fever": "moderate"})
     record_checklist(station, a, "week4", {"rash": "moderate", "diarrhoea": "mild"})
-    levels = {d.id: 0 for d in clinician.essdai_domains()}
+    levels = {d.id: 0 for d in clinician.rated_domains(station.study)}
     levels.update(glandular=2, articular=2, haematological=1)
-    clinician.record_essdai(station, a, "baseline", levels, actor="staff:nurse.a")
-    bad = clinician.record_physician_global(station, a, "baseline", 3.5, actor="staff:nurse.a")
+    clinician.record_domains(station, a, "baseline", levels, actor="staff:nurse.a")
+    bad = clinician.record_global(station, a, "baseline", 3.5, actor="staff:nurse.a")
     adverse_events.record_adverse_event(station, a, AdverseEventEntry(
         term="Pneumonia", onset_date=date(2026, 11, 20), grade=3, serious_criteria=("hospitalisation",),
         causality={"il2": "possible", "rapamycin": "unlikely"}, action={"il2": "interrupted", "rapamycin": "none"},

@@ -59,7 +59,7 @@ def test_a_passing_participant_is_enrolled_with_a_revealed_arm_that_cannot_be_ed
     click(qtbot, page.check_button)
     assert page.result.text() == "Eligible: all 14 criteria are met."
     assert page.confirm_box.isEnabled() and not page.enrol_button.isEnabled()   # confirmation first
-    page.baseline_essdai.setValue(9)             # any edit after the check needs a new check
+    page.eligibility_score.setValue(9)             # any edit after the check needs a new check
     assert not page.confirm_box.isEnabled()
     click(qtbot, page.check_button)
     page.confirm_box.click()

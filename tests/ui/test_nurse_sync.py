@@ -39,7 +39,7 @@ def test_a_sync_from_the_nurse_screen_reaches_the_server_and_can_be_retried(qtbo
     clin.visit.setCurrentIndex(clin.visit.findData("baseline"))
     for domain, buttons in clin.level_buttons.items():
         buttons[2 if domain in ("articular", "glandular") else 0].click()
-    click(qtbot, clin.save_essdai_button)
+    click(qtbot, clin.save_index_button)
     form = home.go("adverse_events")
     form.participant.select(pid)
     form.term.setText("Herpes zoster")

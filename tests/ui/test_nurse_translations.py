@@ -36,12 +36,18 @@ def test_the_compiled_chinese_file_loads_and_translates(qapp) -> None:
 
 
 def test_refusals_from_the_shared_validator_read_in_chinese(qapp) -> None:
-    from desktop_client.ui.nurse.problems import problem_text
+    from functools import partial
+
+    from desktop_client.ui.nurse.problems import problem_text as text_of
     from shared.errors import FieldProblem
+    from shared.study import default_study
     from tests.ui.nurse_drive import app_language
 
+    problem_text = partial(text_of, study=default_study())
+
     grade = FieldProblem("data.grade", 5, "grade 5 only with serious = yes and 'death' ticked", "data.grade: ...")
-    missing = FieldProblem("data.causality_il2", None, "certain, probable", "data.causality_il2: ...")
+    missing = FieldProblem("data.causality.il2", None, "certain, probable", "data.causality.il2: ...")
+    flat = FieldProblem("data.action_rapamycin", None, "none, reduced", "data.action_rapamycin: ...")
     level = FieldProblem("data.central_nervous", 1, "one of 0, 2, 3", "data.central_nervous: ...")
     unknown = FieldProblem("site_id", "XYZ", "PKU", "site_id: is not a site of this study")
     with app_language(qapp) as lang:
@@ -49,5 +55,6 @@ def test_refusals_from_the_shared_validator_read_in_chinese(qapp) -> None:
         lang.set("zh")
         assert problem_text(grade) == "CTCAE分级: 5级要求该事件为严重不良事件并勾选“导致死亡”"
         assert problem_text(missing) == "与IL-2的相关性: 必填，尚未填写"
+        assert problem_text(flat) == "雷帕霉素采取的措施: 必填，尚未填写"
         assert problem_text(level) == "ESSDAI 中枢神经系统: 不允许的值1（允许：one of 0, 2, 3）"
         assert problem_text(unknown) == "site_id: is not a site of this study"   # never hidden

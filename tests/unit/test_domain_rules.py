@@ -29,7 +29,7 @@ def attested(**overrides: bool) -> dict[str, bool]:
 
 def assess(**kw):
     args = {"year_of_birth": 1970, "screening_date": date(2026, 6, 1), "consent_date": date(2026, 5, 30),
-            "baseline_essdai": 6, "attested": attested()}
+            "score": 6, "attested": attested()}
     args.update(kw)
     return [(f.criterion_id, f.reason) for f in assess_eligibility(STUDY, **args)]
 
@@ -41,8 +41,8 @@ def test_an_eligible_participant_fails_nothing() -> None:
 @pytest.mark.parametrize(("kw", "expected"), [
     ({"year_of_birth": 2010}, ("I1", "age 16 is outside 18-70")),
     ({"year_of_birth": 1955}, ("I1", "age 71 is outside 18-70")),
-    ({"baseline_essdai": 3}, ("I4", "ESSDAI 3 is below 4")),
-    ({"baseline_essdai": None}, ("I4", "no baseline ESSDAI recorded")),
+    ({"score": 3}, ("I4", "ESSDAI 3 is below 4")),
+    ({"score": None}, ("I4", "no baseline ESSDAI recorded")),
     ({"consent_date": None}, ("I6", "no consent date")),
     ({"consent_date": date(2026, 6, 2)}, ("I6", "consent date is after the screening date")),
     ({"attested": attested(E7=True)}, ("E7", "present (excludes the participant)")),
@@ -69,7 +69,7 @@ def ae(**kw):
             "action_il2": "none", "action_rapamycin": "not_applicable", "outcome": "recovering",
             "source_symptom": "fever", "visit_id": "week2"}
     data.update(kw)
-    return {p.field: p.message for p in validate_adverse_event(data)}
+    return {p.field: p.message for p in validate_adverse_event(data, STUDY)}
 
 
 def test_a_valid_adverse_event_passes() -> None:
@@ -91,6 +91,42 @@ def test_grade_5_requires_serious_with_death() -> None:
 def test_end_date_before_onset_and_unknown_codes_are_refused() -> None:
     problems = ae(end_date="2026-05-01", causality_il2="maybe", grade=6)
     assert set(problems) >= {"data.end_date", "data.causality_il2", "data.grade"}
+
+
+def ae_v2(drugs=None, **kw):
+    """An AE in the current body form: causality and action as objects keyed by the study's drug ids."""
+    data = {"term": "Fever", "onset_date": "2026-06-01", "end_date": None, "grade": 2, "serious": False,
+            "serious_criteria": [], "causality": {"il2": "possible", "rapamycin": "not_applicable"},
+            "action": {"il2": "none", "rapamycin": "not_applicable"}, "outcome": "recovering",
+            "source_symptom": "fever", "visit_id": "week2"}
+    data.update(kw)
+    return {p.field: p.message for p in validate_adverse_event(data, STUDY, drugs)}
+
+
+def test_per_drug_fields_are_objects_keyed_by_the_study_drugs() -> None:
+    assert ae_v2() == {}
+    assert ae_v2(frozenset({"il2"}), causality={"il2": "possible"}, action={"il2": "none"}) == {}
+    # every drug of the participant's arm needs both, and a drug the study does not have is refused
+    missing = ae_v2(frozenset({"il2", "rapamycin"}), causality={"il2": "possible"})
+    assert set(missing) == {"data.causality.rapamycin"}
+    unknown = ae_v2(causality={"il2": "possible", "rapamycin": "unlikely", "aspirin": "certain"})
+    assert "is not a study drug" in unknown["data.causality.aspirin"]
+    assert "data.action" in ae_v2(action="none")
+    mixed = ae_v2(causality_il2="possible")
+    assert "cannot be given beside" in mixed["data.causality_il2"]
+
+
+def test_both_body_forms_export_the_same_flat_fields() -> None:
+    from shared.adverse_events import ae_fields, flat_ae, per_drug
+    old = {"term": "Fever", "causality_il2": "possible", "causality_rapamycin": "unlikely",
+           "action_il2": "none", "action_rapamycin": "reduced"}
+    new = {"term": "Fever", "causality": {"il2": "possible", "rapamycin": "unlikely"},
+           "action": {"il2": "none", "rapamycin": "reduced"}}
+    assert flat_ae(old, STUDY) == flat_ae(new, STUDY)
+    assert list(flat_ae(new, STUDY)) == list(ae_fields(STUDY))
+    assert [f for f in ae_fields(STUDY) if f.startswith(("causality_", "action_"))] == [
+        f"{k}_{d.id}" for k in ("causality", "action") for d in STUDY.drugs]
+    assert per_drug(new, "action", "rapamycin") == per_drug(old, "action", "rapamycin") == "reduced"
 
 
 def test_permuted_blocks_are_balanced_within_every_block() -> None:

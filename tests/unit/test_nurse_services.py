@@ -101,23 +101,23 @@ def test_a_draft_from_a_symptom_presets_only_drugs_the_arm_does_not_receive(stat
 
 def test_essdai_total_is_level_times_weight_summed_and_a_second_entry_is_a_correction(station) -> None:
     pid = enrol_participant(station)
-    levels = {d.id: 0 for d in clinician.essdai_domains()}
+    levels = {d.id: 0 for d in clinician.rated_domains(station.study)}
     levels.update(constitutional=1, articular=2, muscular=3, central_nervous=2, biological=2)
     # by hand: 1x3 + 2x2 + 3x6 + 2x5 + 2x1 = 3 + 4 + 18 + 10 + 2 = 37
-    assert clinician.essdai_total(levels) == 37
-    assert clinician.essdai_total({**levels, "renal": None}) is None
+    assert clinician.domains_total(station.study, levels) == 37
+    assert clinician.domains_total(station.study, {**levels, "renal": None}) is None
     with pytest.raises(RecordInvalid) as refused:
-        clinician.record_essdai(station, pid, "baseline", {**levels, "central_nervous": 1}, actor=ACTOR)
+        clinician.record_domains(station, pid, "baseline", {**levels, "central_nervous": 1}, actor=ACTOR)
     assert refused.value.problems[0].field == "data.central_nervous"
-    first = clinician.record_essdai(station, pid, "baseline", levels, actor=ACTOR)
-    second = clinician.record_essdai(station, pid, "baseline", {**levels, "muscular": 0}, actor=ACTOR,
+    first = clinician.record_domains(station, pid, "baseline", levels, actor=ACTOR)
+    second = clinician.record_domains(station, pid, "baseline", {**levels, "muscular": 0}, actor=ACTOR,
                                      reason="muscular domain re-assessed")
     assert second["record_id"] == first["record_id"] and second["revision"] == 2
-    assert clinician.essdai_total(clinician.existing_entry(station, pid, "baseline", "essdai")["data"]) == 19
-    pga = clinician.record_physician_global(station, pid, "baseline", 4.5, actor=ACTOR)
+    assert clinician.domains_total(station.study, clinician.existing_entry(station, pid, "baseline", "essdai")["data"]) == 19
+    pga = clinician.record_global(station, pid, "baseline", 4.5, actor=ACTOR)
     assert pga["data"] == {"activity": 4.5} and pga["entered_by"] == ACTOR
     with pytest.raises(RecordInvalid):
-        clinician.record_physician_global(station, pid, "week2", 10.5, actor=ACTOR)
+        clinician.record_global(station, pid, "week2", 10.5, actor=ACTOR)
 
 
 # ---- symptom review -----------------------------------------------------------------------------
@@ -165,10 +165,10 @@ def test_overview_counts_visits_against_the_study_windows_and_the_outbox(station
 
     for inst in station.study.visit("baseline").instruments:
         if inst == "essdai":
-            clinician.record_essdai(station, pid, "baseline", {d.id: 1 if 1 in dict(d.levels) else 2
-                                                                for d in clinician.essdai_domains()}, actor=ACTOR)
+            clinician.record_domains(station, pid, "baseline", {d.id: 1 if 1 in dict(d.levels) else 2
+                                                                for d in clinician.rated_domains(station.study)}, actor=ACTOR)
         elif inst == "physician_global_vas":
-            clinician.record_physician_global(station, pid, "baseline", 3.0, actor=ACTOR)
+            clinician.record_global(station, pid, "baseline", 3.0, actor=ACTOR)
         elif inst == "patient_global_vas":
             recording.record_vas(station, participant_id=pid, visit_id="baseline", vas_mm=40)
         else:

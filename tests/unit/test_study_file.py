@@ -50,7 +50,7 @@ def test_eligibility_checklist_has_inclusion_1_to_6_and_exclusion_1_to_8() -> No
      "visits[0].instruments", "unknown instrument"),
     ('id = "screening"', 'id = "baseline"', "(file)", "duplicate id"),
     ('target_enrolment = 30', 'target_enrolment = 31', "(file)", "adds up to 30"),
-    ('drug = "il2"', 'drug = "aspirin"', "arms[0].treatments[0].drug", "'il2' or 'rapamycin'"),
+    ('drug = "il2"', 'drug = "aspirin"', "arms[0].treatments[0].drug", "is not one of the study's drugs"),
 ])
 def test_a_broken_study_file_names_the_field_and_what_is_wrong(old: str, new: str, field: str, says: str) -> None:
     with pytest.raises(StudyFileError) as err:
@@ -70,3 +70,26 @@ def test_invalid_toml_and_missing_file_give_clear_errors(tmp_path) -> None:
         parse_study("[study\nid=")
     with pytest.raises(StudyFileError, match="cannot read study file"):
         load_study(tmp_path / "missing.toml")
+
+
+def test_code_asks_the_study_for_visits_and_instruments_by_role() -> None:
+    study = parse_study(TEXT)
+    assert study.visit_with_role("baseline").day == 0
+    assert [v.number for v in study.visits_with_role("lab")] == sorted(v.number for v in study.visits_with_role("lab"))
+    assert study.visit_with_role("unscheduled").scheduled is False
+    eligibility = study.instrument_with_role("eligibility")
+    criterion = study.score_criterion()
+    assert criterion is not None and criterion.instrument == eligibility.id
+    assert study.drug_ids == tuple(d.id for d in study.drugs) and all(a.drugs <= set(study.drug_ids)
+                                                                       for a in study.arms)
+    with pytest.raises(ValueError, match="not a visit role"):
+        study.visit_with_role("week99")
+
+
+def test_a_role_outside_the_vocabulary_or_a_second_baseline_is_refused() -> None:
+    with pytest.raises(StudyFileError, match=r"visits\[0\]\.roles\[0\]"):
+        parse_study(TEXT.replace('roles = ["screening"]', 'roles = ["fortnight"]', 1))
+    with pytest.raises(StudyFileError, match="more than one visit has the role 'baseline'"):
+        parse_study(TEXT.replace('roles = ["screening"]', 'roles = ["baseline"]', 1))
+    with pytest.raises(StudyFileError, match="a 'score' criterion needs"):
+        parse_study(TEXT.replace('minimum = 4\n', '', 1))

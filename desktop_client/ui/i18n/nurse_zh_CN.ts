@@ -4,7 +4,7 @@
 <context>
     <name>AdverseEventPage</name>
     <message>
-        <location filename="../nurse/adverse_event.py" line="+79"/>
+        <location filename="../nurse/adverse_event.py" line="+76"/>
         <source>Adverse events</source>
         <translation>不良事件</translation>
     </message>
@@ -120,7 +120,7 @@
         <translation>采取的措施</translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="+7"/>
         <location line="+1"/>
         <location line="+6"/>
         <source>choose</source>
@@ -177,7 +177,7 @@
         <translation>否</translation>
     </message>
     <message>
-        <location line="+23"/>
+        <location line="+22"/>
         <source>Pre-filled from the symptom checklist ({0}): {1}, {2}. Check every field before saving.</source>
         <translation>已根据症状清单预填（{0}）：{1}，{2}。保存前请核对每一项。</translation>
     </message>
@@ -215,7 +215,7 @@
         <translation>受试者</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+6"/>
         <source>Visit</source>
         <translation>访视</translation>
     </message>
@@ -242,11 +242,36 @@
     </message>
     <message>
         <location line="-26"/>
-        <source>Save ESSDAI</source>
-        <translation>保存ESSDAI</translation>
+        <source>Save {0}</source>
+        <translation>保存{0}</translation>
     </message>
     <message>
-        <location line="+15"/>
+        <location line="+67"/>
+        <source>{0} total: rate all {1} domains ({2} rated)</source>
+        <translation>{0}总分：请评估全部{1}个领域（已评{2}个）</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>{0} total: {1} of {2} ({3})</source>
+        <translation>{0}总分：{1}/{2}（{3}）</translation>
+    </message>
+    <message>
+        <location line="+33"/>
+        <source>{0} is not due at this visit (study file).</source>
+        <translation>本次访视无需评估{0}（依据研究方案文件）。</translation>
+    </message>
+    <message>
+        <location line="+16"/>
+        <source>This visit already has {0}: give the reason for the correction.</source>
+        <translation>本次访视已有{0}记录：请填写更正原因。</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>Saved: {0} {1} for {2}.</source>
+        <translation>已保存：{2}的{0}为{1}。</translation>
+    </message>
+    <message>
+        <location line="-116"/>
         <source>not rated</source>
         <translation>未评分</translation>
     </message>
@@ -261,37 +286,12 @@
         <translation>保存医生总体评估VAS</translation>
     </message>
     <message>
-        <location line="+25"/>
-        <source>ESSDAI total: rate all 12 domains ({0} rated)</source>
-        <translation>ESSDAI总分：请评估全部12个领域（已评{0}个）</translation>
-    </message>
-    <message>
-        <location line="+2"/>
-        <source>ESSDAI total: {0} of {1} ({2})</source>
-        <translation>ESSDAI总分：{0}/{1}（{2}）</translation>
-    </message>
-    <message>
-        <location line="+6"/>
+        <location line="+49"/>
         <source>Already recorded (revision {0}, {1}, by {2}). Saving makes a correction: give a reason.</source>
         <translation>已有记录（第{0}版，{1}，录入人{2}）。再次保存即为更正：请填写原因。</translation>
     </message>
     <message>
-        <location line="+26"/>
-        <source>ESSDAI is not due at this visit (study file).</source>
-        <translation>本次访视无需评估ESSDAI（依据研究方案文件）。</translation>
-    </message>
-    <message>
-        <location line="+15"/>
-        <source>This visit already has an ESSDAI: give the reason for the correction.</source>
-        <translation>本次访视已有ESSDAI记录：请填写更正原因。</translation>
-    </message>
-    <message>
-        <location line="+11"/>
-        <source>Saved: ESSDAI {0} for {1}.</source>
-        <translation>已保存：{1}的ESSDAI为{0}。</translation>
-    </message>
-    <message>
-        <location line="+9"/>
+        <location line="+63"/>
         <source>This visit already has a Physician Global VAS: give the reason for the correction.</source>
         <translation>本次访视已有医生总体评估VAS：请填写更正原因。</translation>
     </message>
@@ -304,17 +304,7 @@
 <context>
     <name>Nurse</name>
     <message>
-        <location filename="../nurse/adverse_event.py" line="-278"/>
-        <source>IL-2</source>
-        <translation>IL-2</translation>
-    </message>
-    <message>
-        <location line="+0"/>
-        <source>Rapamycin</source>
-        <translation>雷帕霉素</translation>
-    </message>
-    <message>
-        <location filename="../nurse/clinician.py" line="-189"/>
+        <location line="-210"/>
         <source>low activity</source>
         <translation>低度活动</translation>
     </message>
@@ -329,7 +319,7 @@
         <translation>高度活动</translation>
     </message>
     <message>
-        <location filename="../nurse/overview.py" line="+27"/>
+        <location filename="../nurse/overview.py" line="+26"/>
         <source>done</source>
         <translation>已完成</translation>
     </message>
@@ -354,36 +344,6 @@
         <translation>尚无基线日期</translation>
     </message>
     <message>
-        <location line="+1"/>
-        <source>Patient VAS</source>
-        <translation>患者VAS</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>ESSPRI</source>
-        <translation>ESSPRI</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Symptom checklist</source>
-        <translation>症状清单</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Dosing diary</source>
-        <translation>用药日志</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>ESSDAI</source>
-        <translation>ESSDAI</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Physician VAS</source>
-        <translation>医生VAS</translation>
-    </message>
-    <message>
         <location line="+10"/>
         <source>{0} min ago</source>
         <translation>{0}分钟前</translation>
@@ -399,7 +359,7 @@
         <translation>{0}天前</translation>
     </message>
     <message>
-        <location filename="../nurse/screening.py" line="+52"/>
+        <location filename="../nurse/screening.py" line="+53"/>
         <source>age {0} is outside {1}-{2}</source>
         <translation>年龄{0}岁，不在{1}-{2}岁范围内</translation>
     </message>
@@ -410,13 +370,13 @@
     </message>
     <message>
         <location line="+1"/>
-        <source>no baseline ESSDAI entered</source>
-        <translation>未录入基线ESSDAI</translation>
+        <source>no {1} entered</source>
+        <translation>未录入{1}</translation>
     </message>
     <message>
         <location line="+1"/>
-        <source>ESSDAI {0} is below {1}</source>
-        <translation>ESSDAI为{0}，低于{1}</translation>
+        <source>{0} {1} is below {2}</source>
+        <translation>{0}为{1}，低于{2}</translation>
     </message>
     <message>
         <location line="+1"/>
@@ -504,7 +464,7 @@
         <translation>{0}（{1}）被服务器拒收：{2}。该记录仍保存在本工作站；请告知数据管理员。</translation>
     </message>
     <message>
-        <location filename="../nurse/problems.py" line="+20"/>
+        <location filename="../nurse/problems.py" line="+17"/>
         <source>Adverse event term</source>
         <translation>不良事件术语</translation>
     </message>
@@ -532,26 +492,6 @@
         <location line="+1"/>
         <source>Seriousness criteria</source>
         <translation>严重性标准</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Causality to IL-2</source>
-        <translation>与IL-2的相关性</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Causality to rapamycin</source>
-        <translation>与雷帕霉素的相关性</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Action taken with IL-2</source>
-        <translation>IL-2采取的措施</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Action taken with rapamycin</source>
-        <translation>雷帕霉素采取的措施</translation>
     </message>
     <message>
         <location line="+1"/>
@@ -589,7 +529,17 @@
         <translation>不得早于开始日期</translation>
     </message>
     <message>
-        <location line="+24"/>
+        <location line="+5"/>
+        <source>Causality to {0}</source>
+        <translation>与{0}的相关性</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Action taken with {0}</source>
+        <translation>{0}采取的措施</translation>
+    </message>
+    <message>
+        <location line="+35"/>
         <source>required, not filled in</source>
         <translation>必填，尚未填写</translation>
     </message>
@@ -838,12 +788,12 @@
     <message>
         <location line="+5"/>
         <location line="+8"/>
-        <location line="+20"/>
+        <location line="+19"/>
         <source>not entered</source>
         <translation>未录入</translation>
     </message>
     <message>
-        <location line="-22"/>
+        <location line="-21"/>
         <source>Year of birth</source>
         <translation>出生年份</translation>
     </message>
@@ -883,12 +833,12 @@
         <translation>知情同意</translation>
     </message>
     <message>
-        <location line="+5"/>
-        <source>Baseline ESSDAI (0-123)</source>
-        <translation>基线ESSDAI（0-123）</translation>
+        <location line="+9"/>
+        <source>{0} (0-{1})</source>
+        <translation>{0}（0-{1}）</translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="+9"/>
         <source>Inclusion criteria (all must be met)</source>
         <translation>入选标准（必须全部符合）</translation>
     </message>

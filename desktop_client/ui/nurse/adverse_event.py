@@ -8,7 +8,6 @@ from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
@@ -48,10 +47,8 @@ from desktop_client.ui.nurse.widgets import (
     study_text,
     tr,
 )
-from shared.adverse_events import ACTIONS, CAUSALITY, CTCAE_GRADES, DRUGS, OUTCOMES, SERIOUSNESS_CRITERIA
+from shared.adverse_events import ACTIONS, CAUSALITY, CTCAE_GRADES, OUTCOMES, SERIOUSNESS_CRITERIA
 from shared.errors import TrialproError
-
-DRUG_NAMES = {"il2": QT_TRANSLATE_NOOP("Nurse", "IL-2"), "rapamycin": QT_TRANSLATE_NOOP("Nurse", "Rapamycin")}
 
 
 def _combo(options: dict[str, Any], placeholder: str) -> QComboBox:
@@ -165,8 +162,9 @@ class AdverseEventPage(QWidget):
             drug_grid.addWidget(QLabel(f"<b>{text}</b>"), 0, col)
         self.causality: dict[str, QComboBox] = {}
         self.action: dict[str, QComboBox] = {}
-        for r, drug in enumerate(DRUGS, start=1):
-            drug_grid.addWidget(QLabel(tr(DRUG_NAMES[drug])), r, 0)
+        for r, study_drug in enumerate(ctx.station.study.drugs, start=1):
+            drug_grid.addWidget(QLabel(study_text(study_drug.label, study_drug.label_zh)), r, 0)
+            drug = study_drug.id
             self.causality[drug] = _combo(CAUSALITY, self.tr("choose"))
             self.action[drug] = _combo(ACTIONS, self.tr("choose"))
             drug_grid.addWidget(self.causality[drug], r, 1)
@@ -199,8 +197,8 @@ class AdverseEventPage(QWidget):
             end_date=pydate(self.end.date()) if self.ended.isChecked() else None,
             grade=self.grade.checkedId() if self.grade.checkedId() > 0 else None,
             serious_criteria=tuple(c for c, box in self.criteria.items() if box.isChecked()),
-            causality={d: self.causality[d].currentData() for d in DRUGS},
-            action={d: self.action[d].currentData() for d in DRUGS},
+            causality={d: combo.currentData() for d, combo in self.causality.items()},
+            action={d: combo.currentData() for d, combo in self.action.items()},
             outcome=self.outcome.currentData(), source_symptom=self._source_symptom,
             visit_id=self.visit.currentData())
 
@@ -216,7 +214,7 @@ class AdverseEventPage(QWidget):
         self.grade.setExclusive(True)
         for code, box in self.criteria.items():
             box.setChecked(code in entry.serious_criteria)
-        for d in DRUGS:
+        for d in self.causality:
             _set_combo(self.causality[d], entry.causality.get(d))
             _set_combo(self.action[d], entry.action.get(d))
         _set_combo(self.outcome, entry.outcome)
@@ -259,11 +257,10 @@ class AdverseEventPage(QWidget):
         self._reload_reports()
         pid = self.participant.participant_id()
         if entry is None and pid is not None:
-            arm = self.ctx.station.participant_arm(pid)
-            drugs = self.ctx.station.study.arm(arm).drugs if arm else frozenset(DRUGS)
-            entry = AdverseEventEntry(term="", onset_date=date.today(), grade=None,
-                                      causality={d: None if d in drugs else "not_applicable" for d in DRUGS},
-                                      action={d: None if d in drugs else "not_applicable" for d in DRUGS})
+            station = self.ctx.station
+            causality, action = adverse_events.blank_per_drug(station, station.participant_arm(pid))
+            entry = AdverseEventEntry(term="", onset_date=date.today(), grade=None, causality=causality,
+                                      action=action)
         self.fill(entry or AdverseEventEntry(term="", onset_date=date.today(), grade=None))
         self.form_box.setTitle(self.tr("New adverse event report"))
         if symptom is not None:
@@ -325,7 +322,7 @@ class AdverseEventPage(QWidget):
                                                               reason=self.reason.text().strip(),
                                                               actor=self.ctx.actor)
         except TrialproError as exc:
-            self.message.problem(error_text(exc))
+            self.message.problem(error_text(exc, self.ctx.station.study))
             return
         self._reload_reports()
         self.edit(record)

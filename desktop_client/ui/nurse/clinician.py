@@ -1,5 +1,5 @@
-"""Clinician scores per visit: ESSDAI (12 domains, levels and weights shown, total computed live) and the
-Physician Global VAS (0-10). A visit that already has an entry is corrected, with a reason."""
+"""Clinician scores per visit: the study's rated index (domains, levels and weights shown, total computed live)
+and the clinician's global assessment. A visit that already has an entry is corrected, with a reason."""
 
 from __future__ import annotations
 
@@ -41,7 +41,7 @@ BANDS = {"low": QT_TRANSLATE_NOOP("Nurse", "low activity"),
 
 
 class ClinicianPage(QWidget):
-    """ESSDAI and Physician Global VAS for one participant and visit."""
+    """The clinician-rated index (rated domains) and global assessment for one participant and visit."""
 
     def __init__(self, ctx: NurseContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -50,15 +50,18 @@ class ClinicianPage(QWidget):
         top = QFormLayout()
         self.participant = ParticipantPicker(ctx.station)
         top.addRow(self.tr("Participant"), self.participant)
-        self.visit = visit_picker(clinician.visits_due(ctx.station, clinician.physician_global_instrument().id),
-                                  self.load)
+        study = ctx.station.study
+        self.index = clinician.index_instrument(study)
+        self.global_assessment = clinician.global_instrument(study)
+        rated = [i.id for i in (self.index, self.global_assessment) if i is not None]
+        self.visit = visit_picker([v for i in rated[-1:] for v in clinician.visits_due(ctx.station, i)], self.load)
         top.addRow(self.tr("Visit"), self.visit)
         layout.addLayout(top)
 
-        self.essdai_box = QGroupBox(in_language(clinician.essdai_instrument().title))
-        grid = QGridLayout(self.essdai_box)
+        self.index_box = QGroupBox(in_language(self.index.title) if self.index else "")
+        grid = QGridLayout(self.index_box)
         heads = [self.tr("Domain"), self.tr("Weight")] + [f"{lv} {in_language(t)}"
-                                                          for lv, t in clinician.level_texts().items()]
+                                                          for lv, t in self._level_texts().items()]
         for col, text in enumerate([*heads, self.tr("Score")]):
             head = QLabel(f"<b>{text}</b>")
             head.setWordWrap(True)
@@ -66,10 +69,10 @@ class ClinicianPage(QWidget):
         self.levels: dict[str, QButtonGroup] = {}
         self.level_buttons: dict[str, dict[int, QRadioButton]] = {}
         self.row_scores: dict[str, QLabel] = {}
-        for row, domain in enumerate(clinician.essdai_domains(), start=1):
+        for row, domain in enumerate(self._domains(), start=1):
             grid.addWidget(QLabel(in_language(domain.label)), row, 0)
             grid.addWidget(QLabel(f"× {domain.weight}"), row, 1)
-            group = QButtonGroup(self.essdai_box)
+            group = QButtonGroup(self.index_box)
             self.level_buttons[domain.id] = {}
             for level, text in domain.levels:
                 button = QRadioButton(str(level))
@@ -87,29 +90,29 @@ class ClinicianPage(QWidget):
         self.total = QLabel("")
         set_role(self.total, "heading")
         grid.addWidget(self.total, len(self.levels) + 1, 0, 1, 7)
-        self.essdai_state = note("")
-        grid.addWidget(self.essdai_state, len(self.levels) + 2, 0, 1, 7)
-        self.essdai_reason = QLineEdit()
-        self.essdai_reason.setPlaceholderText(self.tr("Reason for the correction (required)"))
-        grid.addWidget(self.essdai_reason, len(self.levels) + 3, 0, 1, 7)
-        self.save_essdai_button = QPushButton(self.tr("Save ESSDAI"))
-        self.save_essdai_button.clicked.connect(self.save_essdai)
-        grid.addWidget(self.save_essdai_button, len(self.levels) + 4, 0, 1, 7)
-        self.essdai_message = MessageLabel()
-        grid.addWidget(self.essdai_message, len(self.levels) + 5, 0, 1, 7)
-        layout.addWidget(self.essdai_box)
+        self.index_state = note("")
+        grid.addWidget(self.index_state, len(self.levels) + 2, 0, 1, 7)
+        self.index_reason = QLineEdit()
+        self.index_reason.setPlaceholderText(self.tr("Reason for the correction (required)"))
+        grid.addWidget(self.index_reason, len(self.levels) + 3, 0, 1, 7)
+        self.save_index_button = QPushButton(self.tr("Save {0}").format(self._short()))
+        self.save_index_button.clicked.connect(self.save_index)
+        grid.addWidget(self.save_index_button, len(self.levels) + 4, 0, 1, 7)
+        self.index_message = MessageLabel()
+        grid.addWidget(self.index_message, len(self.levels) + 5, 0, 1, 7)
+        layout.addWidget(self.index_box)
 
-        self.pga_box = QGroupBox(in_language(clinician.physician_global_instrument().title))
+        self.pga_box = QGroupBox(in_language(self.global_assessment.title) if self.global_assessment else "")
         form = QFormLayout(self.pga_box)
-        item = clinician.physician_global_instrument().item("activity")
-        form.addRow(note(in_language(item.label)))
+        item = self.global_assessment.items[0] if self.global_assessment else None
+        form.addRow(note(in_language(item.label) if item else ""))
         self.pga = QDoubleSpinBox()
         self.pga.setRange(-0.1, 10.0)
         self.pga.setDecimals(1)
         self.pga.setSingleStep(0.1)
         self.pga.setSpecialValueText(self.tr("not rated"))
         self.pga.setValue(-0.1)
-        anchors = item.anchors
+        anchors = item.anchors if item else None
         row = QHBoxLayout()
         row.addWidget(self.pga)
         if anchors:
@@ -127,8 +130,19 @@ class ClinicianPage(QWidget):
         form.addRow(self.pga_message)
         layout.addWidget(self.pga_box)
         layout.addStretch(1)
+        self.index_box.setVisible(self.index is not None)
+        self.pga_box.setVisible(self.global_assessment is not None)
         self.participant.participant_changed.connect(lambda _p: self.load())
         self.load()
+
+    def _short(self) -> str:
+        return in_language(self.index.short) if self.index else ""
+
+    def _domains(self) -> list[clinician.RatedDomain]:
+        return clinician.rated_domains(self.ctx.station.study) if self.index else []
+
+    def _level_texts(self) -> dict[int, Any]:
+        return clinician.level_texts(self.ctx.station.study) if self.index else {}
 
     # ---- state -------------------------------------------------------------------------------
     def visit_id(self) -> str:
@@ -139,16 +153,21 @@ class ClinicianPage(QWidget):
 
     def _update_total(self) -> None:
         levels = self.selected_levels()
-        weights = {d.id: d.weight for d in clinician.essdai_domains()}
+        weights = {d.id: d.weight for d in self._domains()}
         for d, level in levels.items():
             self.row_scores[d].setText("—" if level is None else str(level * weights[d]))
-        total = clinician.essdai_total(levels)
+        if self.index is None:
+            return
+        study = self.ctx.station.study
+        total = clinician.domains_total(study, levels)
         if total is None:
             rated = sum(v is not None for v in levels.values())
-            self.total.setText(self.tr("ESSDAI total: rate all 12 domains ({0} rated)").format(rated))
+            self.total.setText(self.tr("{0} total: rate all {1} domains ({2} rated)").format(
+                self._short(), len(levels), rated))
         else:
-            self.total.setText(self.tr("ESSDAI total: {0} of {1} ({2})").format(
-                total, clinician.max_total(), tr(BANDS[clinician.activity_band(total)])))
+            band = clinician.activity_band(study, total)
+            self.total.setText(self.tr("{0} total: {1} of {2} ({3})").format(
+                self._short(), total, clinician.max_total(study), tr(BANDS[band]) if band in BANDS else band))
 
     def _existing_note(self, existing: dict[str, Any] | None) -> str:
         if existing is None:
@@ -161,51 +180,53 @@ class ClinicianPage(QWidget):
         """Show what is already recorded for the participant and visit (a new entry then corrects it)."""
         pid = self.participant.participant_id()
         visit_id = self.visit_id()
-        essdai_due = clinician.essdai_instrument().id in self.ctx.station.study.visit(visit_id).instruments
-        self.essdai_box.setEnabled(essdai_due and pid is not None)
+        due = self.ctx.station.study.visit(visit_id).instruments if visit_id != "None" else []
+        index_due = self.index is not None and self.index.id in due
+        self.index_box.setEnabled(index_due and pid is not None)
         self.pga_box.setEnabled(pid is not None)
-        self.essdai_message.clear_message()
+        self.index_message.clear_message()
         self.pga_message.clear_message()
         station = self.ctx.station
-        essdai = clinician.existing_entry(station, pid, visit_id, clinician.essdai_instrument().id) if pid else None
-        pga = (clinician.existing_entry(station, pid, visit_id, clinician.physician_global_instrument().id)
-               if pid else None)
+        entry = clinician.existing_entry(station, pid, visit_id, self.index.id) if pid and self.index else None
+        pga = (clinician.existing_entry(station, pid, visit_id, self.global_assessment.id)
+               if pid and self.global_assessment else None)
         for d, group in self.levels.items():
             group.setExclusive(False)
             for button in group.buttons():
                 button.setChecked(False)
             group.setExclusive(True)
-            level = essdai["data"].get(d) if essdai else None
+            level = entry["data"].get(d) if entry else None
             if level is not None:
                 self.level_buttons[d][level].setChecked(True)
-        self.essdai_state.setText(self._existing_note(essdai) if essdai_due else
-                                  self.tr("ESSDAI is not due at this visit (study file)."))
-        self.essdai_reason.setVisible(essdai is not None)
-        self.essdai_reason.clear()
-        self.pga.setValue(pga["data"]["activity"] if pga else self.pga.minimum())
+        self.index_state.setText(self._existing_note(entry) if index_due else
+                                  self.tr("{0} is not due at this visit (study file).").format(self._short()))
+        self.index_reason.setVisible(entry is not None)
+        self.index_reason.clear()
+        first = self.global_assessment.items[0].id if self.global_assessment else ""
+        self.pga.setValue(pga["data"][first] if pga else self.pga.minimum())
         self.pga_state.setText(self._existing_note(pga))
         self.pga_reason.setVisible(pga is not None)
         self.pga_reason.clear()
         self._update_total()
 
     # ---- actions -----------------------------------------------------------------------------
-    def save_essdai(self) -> None:
+    def save_index(self) -> None:
         pid = self.participant.participant_id()
         if pid is None:
             return
-        if not self.essdai_reason.isHidden() and not self.essdai_reason.text().strip():
-            self.essdai_message.problem(self.tr("This visit already has an ESSDAI: give the reason for the "
-                                                "correction."))
+        if not self.index_reason.isHidden() and not self.index_reason.text().strip():
+            self.index_message.problem(self.tr("This visit already has {0}: give the reason for the "
+                                               "correction.").format(self._short()))
             return
         try:
-            record = clinician.record_essdai(self.ctx.station, pid, self.visit_id(), self.selected_levels(),
-                                             actor=self.ctx.actor, reason=self.essdai_reason.text().strip() or None)
+            record = clinician.record_domains(self.ctx.station, pid, self.visit_id(), self.selected_levels(),
+                                              actor=self.ctx.actor, reason=self.index_reason.text().strip() or None)
         except TrialproError as exc:
-            self.essdai_message.problem(error_text(exc))
+            self.index_message.problem(error_text(exc, self.ctx.station.study))
             return
-        total = clinician.essdai_total(record["data"])
+        total = clinician.domains_total(self.ctx.station.study, record["data"])
         self.load()
-        self.essdai_message.success(self.tr("Saved: ESSDAI {0} for {1}.").format(total, pid))
+        self.index_message.success(self.tr("Saved: {0} {1} for {2}.").format(self._short(), total, pid))
 
     def save_pga(self) -> None:
         pid = self.participant.participant_id()
@@ -218,10 +239,10 @@ class ClinicianPage(QWidget):
                                              "the correction."))
             return
         try:
-            clinician.record_physician_global(self.ctx.station, pid, self.visit_id(), activity, actor=self.ctx.actor,
-                                              reason=self.pga_reason.text().strip() or None)
+            clinician.record_global(self.ctx.station, pid, self.visit_id(), activity, actor=self.ctx.actor,
+                                    reason=self.pga_reason.text().strip() or None)
         except TrialproError as exc:
-            self.pga_message.problem(error_text(exc))
+            self.pga_message.problem(error_text(exc, self.ctx.station.study))
             return
         self.load()
         self.pga_message.success(self.tr("Saved: Physician Global VAS {0} for {1}.").format(activity, pid))

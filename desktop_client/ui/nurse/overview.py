@@ -21,19 +21,12 @@ from desktop_client.services.overview import ParticipantOverview
 from desktop_client.services.station import StationNotEnrolled
 from desktop_client.ui.nurse.widgets import NurseContext, in_language, note, page_layout, show_day, study_text, tr
 from desktop_client.ui.theme import set_role
-from shared.instruments import get_instrument
 from shared.study.model import Arm
 
 STATUS = {overview.DONE: QT_TRANSLATE_NOOP("Nurse", "done"), overview.DUE: QT_TRANSLATE_NOOP("Nurse", "due now"),
           overview.OVERDUE: QT_TRANSLATE_NOOP("Nurse", "OVERDUE"),
           overview.UPCOMING: QT_TRANSLATE_NOOP("Nurse", "upcoming"),
           overview.UNKNOWN: QT_TRANSLATE_NOOP("Nurse", "no baseline date yet")}
-SHORT_NAMES = {"patient_global_vas": QT_TRANSLATE_NOOP("Nurse", "Patient VAS"),
-               "esspri": QT_TRANSLATE_NOOP("Nurse", "ESSPRI"),
-               "symptom_checklist": QT_TRANSLATE_NOOP("Nurse", "Symptom checklist"),
-               "dosing_diary": QT_TRANSLATE_NOOP("Nurse", "Dosing diary"),
-               "essdai": QT_TRANSLATE_NOOP("Nurse", "ESSDAI"),
-               "physician_global_vas": QT_TRANSLATE_NOOP("Nurse", "Physician VAS")}
 COLOURS = {overview.OVERDUE: "#ffc9c9", overview.DUE: "#ffe0a3", overview.DONE: "#d9f2d9"}
 
 
@@ -146,8 +139,8 @@ class OverviewPage(QWidget):
         visits = p.visits if p else ()
         self.visits.setRowCount(len(visits))
         for r, v in enumerate(visits):
-            missing = ", ".join(tr(SHORT_NAMES[i]) if i in SHORT_NAMES else in_language(get_instrument(i).title)
-                                for i in v.missing)
+            study = self.ctx.station.study
+            missing = ", ".join(in_language(study.instrument(i).short) for i in v.missing)
             cells = [in_language(v.label), f"{show_day(v.window_start)} – {show_day(v.window_end)}",
                      tr(STATUS[v.status]), missing if v.status != overview.DONE else ""]
             for c, text in enumerate(cells):

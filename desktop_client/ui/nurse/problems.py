@@ -1,20 +1,17 @@
 """Refusals from the shared validator, worded for staff in the screen's language.
 
-shared/validation.py names each refused field with its path (``data.causality_il2``) and an English
+shared/validation.py names each refused field with its path (``data.causality.<drug>``) and an English
 rule text. Staff see the field as it is labelled on the form and the reason in their language; a field
 or rule not known here falls back to the validator's own message, so nothing is ever hidden.
 """
 
 from __future__ import annotations
 
-from functools import cache
-
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
 
-from desktop_client.ui.nurse.widgets import in_language
+from desktop_client.ui.nurse.widgets import in_language, study_text
 from shared.errors import FieldProblem, RecordInvalid, TrialproError
-from shared.instruments import get_instrument
-from shared.instruments.model import Text
+from shared.study.model import Study
 
 FIELD_LABELS = {
     "data.term": QT_TRANSLATE_NOOP("Nurse", "Adverse event term"),
@@ -23,10 +20,6 @@ FIELD_LABELS = {
     "data.grade": QT_TRANSLATE_NOOP("Nurse", "CTCAE grade"),
     "data.serious": QT_TRANSLATE_NOOP("Nurse", "Seriousness"),
     "data.serious_criteria": QT_TRANSLATE_NOOP("Nurse", "Seriousness criteria"),
-    "data.causality_il2": QT_TRANSLATE_NOOP("Nurse", "Causality to IL-2"),
-    "data.causality_rapamycin": QT_TRANSLATE_NOOP("Nurse", "Causality to rapamycin"),
-    "data.action_il2": QT_TRANSLATE_NOOP("Nurse", "Action taken with IL-2"),
-    "data.action_rapamycin": QT_TRANSLATE_NOOP("Nurse", "Action taken with rapamycin"),
     "data.outcome": QT_TRANSLATE_NOOP("Nurse", "Outcome"),
     "data.activity": QT_TRANSLATE_NOOP("Nurse", "Physician Global VAS score"),
     "correction_reason": QT_TRANSLATE_NOOP("Nurse", "Reason for the correction"),
@@ -42,19 +35,36 @@ RULES = {
 }
 
 
-@cache
-def _domain_labels() -> dict[str, Text]:
-    return {f"data.{it.id}": it.label for it in get_instrument("essdai").items}
+# Per-drug fields of an AE ({0} = the drug's name from the study file).
+PER_DRUG_LABELS = {"causality": QT_TRANSLATE_NOOP("Nurse", "Causality to {0}"),
+                   "action": QT_TRANSLATE_NOOP("Nurse", "Action taken with {0}")}
+
+
+def _study_label(field: str, study: Study | None) -> str | None:
+    """The form label of a per-drug AE field or of a clinician-rated item, from the study file."""
+    if study is None:
+        return None
+    for kind, template in PER_DRUG_LABELS.items():
+        for d in study.drugs:
+            if field in (f"data.{kind}.{d.id}", f"data.{kind}_{d.id}"):
+                return _t(template).format(study_text(d.label, d.label_zh))
+    scored = study.instrument_with_role("clinician_index")
+    for it in scored.items if scored else ():
+        if field == f"data.{it.id}":
+            return f"{in_language(scored.short)} {in_language(it.label)}"
+    return None
 
 
 def _t(text: str) -> str:
     return QCoreApplication.translate("Nurse", text)
 
 
-def problem_text(p: FieldProblem) -> str:
-    """One refused field: its label on the form and why, in the screen's language."""
-    if p.field in _domain_labels():
-        label = "ESSDAI " + in_language(_domain_labels()[p.field])
+def problem_text(p: FieldProblem, study: Study | None = None) -> str:
+    """One refused field: its label on the form (``study`` names drugs and rated items) and why, in the
+    screen's language."""
+    label = _study_label(p.field, study)
+    if label is not None:
+        pass
     elif p.field in FIELD_LABELS:
         label = _t(FIELD_LABELS[p.field])
     else:
@@ -68,9 +78,9 @@ def problem_text(p: FieldProblem) -> str:
     return f"{label}: {why}"
 
 
-def error_text(exc: TrialproError) -> str:
+def error_text(exc: TrialproError, study: Study | None = None) -> str:
     """A refusal for staff: what happened, then each refused field (or the service's own message)."""
     if isinstance(exc, RecordInvalid):
         lead = QCoreApplication.translate("Nurse", "Not saved. Please correct:")
-        return lead + "\n" + "\n".join(f"• {problem_text(p)}" for p in exc.problems)
+        return lead + "\n" + "\n".join(f"• {problem_text(p, study)}" for p in exc.problems)
     return QCoreApplication.translate("Nurse", "Not done:") + " " + exc.message

@@ -33,6 +33,7 @@ from desktop_client.ui.nurse.problems import error_text
 from desktop_client.ui.nurse.widgets import (
     MessageLabel,
     NurseContext,
+    in_language,
     note,
     page_layout,
     pydate,
@@ -51,8 +52,8 @@ NOT_SET = -1
 REASONS = (
     (r"age (\d+) is outside (\d+)-(\d+)", QT_TRANSLATE_NOOP("Nurse", "age {0} is outside {1}-{2}")),
     (r"year of birth or screening date missing", QT_TRANSLATE_NOOP("Nurse", "year of birth or screening date missing")),
-    (r"no \w+ ESSDAI recorded", QT_TRANSLATE_NOOP("Nurse", "no baseline ESSDAI entered")),
-    (r"ESSDAI (\d+) is below (\d+)", QT_TRANSLATE_NOOP("Nurse", "ESSDAI {0} is below {1}")),
+    (r"no (\w+ )?(.+) recorded", QT_TRANSLATE_NOOP("Nurse", "no {1} entered")),
+    (r"(.+) (\d+) is below (\d+)", QT_TRANSLATE_NOOP("Nurse", "{0} {1} is below {2}")),
     (r"no consent date", QT_TRANSLATE_NOOP("Nurse", "no consent date")),
     (r"consent date is after the screening date",
      QT_TRANSLATE_NOOP("Nurse", "consent date is after the screening date")),
@@ -116,11 +117,18 @@ class ScreeningPage(QWidget):
         row.addWidget(self.consent_given)
         row.addWidget(self.consent_date, 1)
         form.addRow(self.tr("Consent"), row)
-        self.baseline_essdai = QSpinBox()
-        self.baseline_essdai.setRange(NOT_SET, 123)
-        self.baseline_essdai.setSpecialValueText(self.tr("not entered"))
-        self.baseline_essdai.setValue(NOT_SET)
-        form.addRow(self.tr("Baseline ESSDAI (0-123)"), self.baseline_essdai)
+        self.eligibility_score = QSpinBox()
+        self.eligibility_score.setSpecialValueText(self.tr("not entered"))
+        criterion = ctx.station.study.score_criterion()
+        if criterion is not None:
+            scored = ctx.station.study.instrument(str(criterion.instrument))
+            top = int(scored.score_maximum() or 0)
+            self.eligibility_score.setRange(NOT_SET, top)
+            self.eligibility_score.setValue(NOT_SET)
+            form.addRow(self.tr("{0} (0-{1})").format(in_language(scored.short), top), self.eligibility_score)
+        else:
+            self.eligibility_score.setRange(NOT_SET, NOT_SET)
+            self.eligibility_score.hide()
         layout.addWidget(person)
 
         self.answers: dict[str, tuple[QRadioButton, QRadioButton]] = {}
@@ -184,7 +192,7 @@ class ScreeningPage(QWidget):
         layout.addWidget(confirm)
         layout.addStretch(1)
 
-        for widget in (self.year_of_birth, self.baseline_essdai):
+        for widget in (self.year_of_birth, self.eligibility_score):
             widget.valueChanged.connect(self._changed)
         self.sex.currentIndexChanged.connect(self._changed)
         self.screening_date.dateChanged.connect(self._changed)
@@ -201,11 +209,11 @@ class ScreeningPage(QWidget):
             if yes.isChecked() or no.isChecked():
                 attested[cid] = yes.isChecked()  # inclusion: met; exclusion: present
         yob = self.year_of_birth.value()
-        essdai = self.baseline_essdai.value()
+        score = self.eligibility_score.value()
         return Screening(year_of_birth=yob if yob != self.year_of_birth.minimum() else None,  # type: ignore[arg-type]
                          sex=self.sex.currentData() or "", screening_date=pydate(self.screening_date.date()),
                          consent_date=pydate(self.consent_date.date()) if self.consent_given.isChecked() else None,
-                         baseline_essdai=essdai if essdai != NOT_SET else None, attested=attested)
+                         eligibility_score=score if score != NOT_SET else None, attested=attested)
 
     def failure_text(self, f: Failure) -> str:
         """A failed criterion: its id, the study file's text in the screen's language, and why."""
@@ -261,7 +269,7 @@ class ScreeningPage(QWidget):
         try:
             record = enrolment.enrol(self.ctx.station, s, actor=self.ctx.actor)
         except TrialproError as exc:
-            self.enrol_message.problem(error_text(exc))
+            self.enrol_message.problem(error_text(exc, self.ctx.station.study))
             return
         arm = self.ctx.station.study.arm(record["data"]["arm"])
         self.allocation.setText(self.tr("Enrolled: {0}\nAllocated arm: {1}").format(
@@ -286,7 +294,7 @@ class ScreeningPage(QWidget):
         self.year_of_birth.setValue(self.year_of_birth.minimum())
         self.sex.setCurrentIndex(0)
         self.consent_given.setChecked(False)
-        self.baseline_essdai.setValue(NOT_SET)
+        self.eligibility_score.setValue(NOT_SET)
         for yes, no in self.answers.values():
             for button in (yes, no):
                 group = button.group()

@@ -1,4 +1,4 @@
-"""Big touch buttons for one answer: a numeric rating scale (ESSPRI 0-10, counts) and labelled choices.
+"""Big touch buttons for one answer: a numeric rating scale (0-10 scales, counts) and labelled choices.
 
 Nothing is selected until the participant touches a button, so "not answered" stays distinct from 0.
 Buttons are in the tab order; Space (or Enter) selects the focused one.
