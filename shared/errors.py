@@ -1,15 +1,17 @@
-"""The one catalogue of user-facing problems.
+"""The one catalogue of user-facing problems: every error code is defined here, once.
 
-Every refusal the system makes is a ``TrialproError`` with a stable dotted code,
-a message that tells the user what to do next, and structured details. The
-server turns them into RFC 9457 problem details (server/api/errors.py); the
-client shows the message in a dialog. Nothing else formats errors.
+Every refusal the system makes is a ``TrialproError`` with a stable dotted ``code``, its HTTP ``status`` and a
+``title`` (the English message template a screen shows as the heading; translations key on the code), plus a
+message that tells the user what to do next and structured details. Defining a class registers its code in
+``CATALOGUE``; a second class with the same code is refused at import. The server turns them into RFC 9457
+problem details (server/api/errors.py); the client shows the message next to the field or in a dialog.
+``docs/errors.md`` lists every code (tests/unit/test_error_catalogue.py keeps both true).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 
 @dataclass(frozen=True)
@@ -36,18 +38,53 @@ def _jsonable(value: Any) -> Any:
     return repr(value)
 
 
+@dataclass(frozen=True)
+class ProblemType:
+    """One catalogue entry: stable dotted code, HTTP status, title (message template), what it means."""
+
+    code: str
+    status: int
+    title: str
+    meaning: str
+
+
+CATALOGUE: dict[str, ProblemType] = {}
+
+
+def _register(entry: ProblemType) -> None:
+    known = CATALOGUE.get(entry.code)
+    if known is not None and known != entry:
+        raise TypeError(f"error code {entry.code!r} is defined twice: {known.title!r} and {entry.title!r}")
+    CATALOGUE[entry.code] = entry
+
+
+def _meaning(cls: type) -> str:
+    return (cls.__doc__ or "").strip().splitlines()[0] if cls.__doc__ else ""
+
+
 class TrialproError(Exception):
     """Base of every error a user may see. ``code`` is stable; ``status`` is the HTTP status."""
 
-    code = "trialpro.error"
-    status = 400
-    title = "Request refused"
+    code: ClassVar[str] = "trialpro.error"
+    status: ClassVar[int] = 400
+    title: ClassVar[str] = "Request refused"
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "code" not in cls.__dict__:
+            raise TypeError(f"{cls.__name__} needs its own code: every error class is one catalogue entry")
+        _register(ProblemType(cls.code, cls.status, cls.title, _meaning(cls)))
 
     def __init__(self, message: str, *, details: dict[str, Any] | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.details = details or {}
 
+
+_register(ProblemType(TrialproError.code, TrialproError.status, TrialproError.title, _meaning(TrialproError)))
+
+
+# --- records, study, instruments, enrolment -------------------------------------------------------------------
 
 class RecordInvalid(TrialproError):
     """A record or answer set broke one or more rules; ``problems`` lists every broken field."""
@@ -101,13 +138,186 @@ class AllocationError(TrialproError):
     title = "Allocation unavailable"
 
 
-
 class NoWitnessYet(TrialproError):
     """The kiosk holds no signed audit head yet (it has not synced since the server started signing)."""
 
     code = "witness.none_yet"
     status = 409
     title = "No signed head yet"
+
+
+class LabImportRefused(TrialproError):
+    """A lab file was refused; ``problems`` names every bad row, field, value and what is allowed."""
+
+    code = "lab.import_invalid"
+    status = 422
+    title = "Lab file refused"
+
+    def __init__(self, problems: list[FieldProblem]) -> None:
+        self.problems = list(problems)
+        shown = "; ".join(p.message for p in self.problems[:20])
+        more = f" (and {len(self.problems) - 20} more)" if len(self.problems) > 20 else ""
+        super().__init__(f"The lab file was not imported (nothing was stored): {shown}{more}",
+                         details={"problems": [p.as_dict() for p in self.problems]})
+
+
+class CorrectionRaced(TrialproError):
+    """Someone else stored the same revision of the record at the same moment."""
+
+    code = "correction.raced"
+    status = 409
+    title = "Record changed meanwhile"
+
+
+# --- sync protocol and devices ----------------------------------------------------------------------------------
+
+class SyncRequestInvalid(TrialproError):
+    """The sync request as a whole is malformed (individual bad records are reported per record)."""
+
+    code = "sync.request_invalid"
+    status = 400
+    title = "Sync request invalid"
+
+
+class ProtocolMismatch(TrialproError):
+    """The kiosk speaks a protocol version this server does not."""
+
+    code = "sync.protocol_version"
+    status = 409
+    title = "Sync protocol version not supported"
+
+
+class DeviceRevoked(TrialproError):
+    """The device's credential was revoked by an admin."""
+
+    code = "device.revoked"
+    status = 403
+    title = "Device revoked"
+
+
+class EnrolmentCodeInvalid(TrialproError):
+    """The enrolment code is unknown, used or expired."""
+
+    code = "device.enrolment_code_invalid"
+    status = 403
+    title = "Enrolment code not valid"
+
+
+class TooManyEnrolmentAttempts(TrialproError):
+    """Too many failed kiosk enrolments from one client address, or with one code, in a short time."""
+
+    code = "device.enrolment_rate_limited"
+    status = 429
+    title = "Too many enrolment attempts"
+
+
+# --- requests, sign-in and roles (server) ---------------------------------------------------------------------
+
+class NotAuthenticated(TrialproError):
+    """No valid credential was presented."""
+
+    code = "auth.required"
+    status = 401
+    title = "Authentication required"
+
+
+class SignInRefused(TrialproError):
+    """Wrong user name or password, or a locked or disabled account (deliberately not saying which)."""
+
+    code = "auth.sign_in_refused"
+    status = 401
+    title = "Sign-in refused"
+
+
+class TooManyAttempts(TrialproError):
+    """Too many failed sign-ins from this client address in a short time."""
+
+    code = "auth.rate_limited"
+    status = 429
+    title = "Too many sign-in attempts"
+
+
+class Forbidden(TrialproError):
+    """Signed in, but this role may not do this."""
+
+    code = "auth.forbidden"
+    status = 403
+    title = "Not allowed"
+
+
+class WeakPassword(TrialproError):
+    """A new staff password is too short or too easy to guess; the message says why and what to do."""
+
+    code = "auth.weak_password"
+    status = 400
+    title = "Password not accepted"
+
+
+class CsrfRefused(TrialproError):
+    """A form or admin API call came without the session's CSRF token."""
+
+    code = "auth.csrf"
+    status = 400
+    title = "Form expired"
+
+
+class NotFound(TrialproError):
+    """The thing asked for does not exist."""
+
+    code = "not_found"  # undotted, but clients already see it: kept as it is
+    status = 404
+    title = "Not found"
+
+
+class InvalidInput(TrialproError):
+    """A request parameter is missing or malformed."""
+
+    code = "input.invalid"
+    status = 400
+    title = "Invalid input"
+
+
+class UnsupportedContentType(InvalidInput):
+    """The request body is not sent as ``Content-Type: application/json``."""
+
+    code = "input.content_type"
+    status = 415
+    title = "Unsupported content type"
+
+
+class ExportRefused(TrialproError):
+    """An export request named an unknown format or site, or a bad date range."""
+
+    code = "export.invalid"
+    status = 422
+    title = "Export refused"
+
+
+class XportLimit(TrialproError, ValueError):
+    """A name, label or value does not fit the SAS XPORT version 5 transport format."""
+
+    code = "export.xport_limit"
+    status = 422
+    title = "Value does not fit SAS XPORT"
+
+
+class DatabaseBusy(TrialproError):
+    """The database could not complete the request (lock timeout, racing retries, restart); nothing was stored."""
+
+    code = "server.database_busy"
+    status = 503
+    title = "Database busy"
+
+
+class ServerUnexpected(TrialproError):
+    """A bug: the server could not complete the request and stored nothing from it."""
+
+    code = "server.unexpected"
+    status = 500
+    title = "Unexpected server error"
+
+
+# --- installation and configuration ------------------------------------------------------------------------------
 
 # Python package -> the extra of setup.cfg that installs it (the optional parts of trialpro).
 OPTIONAL_PARTS = {"lxml": "exports", "odmlib": "exports", "matplotlib": "exports", "pyreadstat": "exports",
@@ -148,27 +358,11 @@ def command_line_message(exc: BaseException) -> str | None:
     return None
 
 
-class TooManyEnrolmentAttempts(TrialproError):
-    """Too many failed kiosk enrolments from one client address, or with one code, in a short time."""
-
-    code = "device.enrolment_rate_limited"
-    status = 429
-    title = "Too many enrolment attempts"
-
-
 class ConfigInvalid(TrialproError):
     """A configuration value (setting or environment variable) cannot be used."""
 
     code = "config.invalid"
     title = "Configuration invalid"
-
-
-class WeakPassword(TrialproError):
-    """A new staff password is too short or too easy to guess; the message says why and what to do."""
-
-    code = "auth.weak_password"
-    status = 400
-    title = "Password not accepted"
 
 
 class BackupRefused(TrialproError):
@@ -185,3 +379,162 @@ class DatabaseCopyFailed(TrialproError):
     code = "backup.database"
     status = 500
     title = "Database copy failed"
+
+
+# --- signing keys, audit witnesses, background jobs (server) ------------------------------------------------------
+
+class SigningKeyProblem(TrialproError):
+    """The signing key file is missing, unreadable, readable by others, or not the key this database knows."""
+
+    code = "server.signing_key"
+    status = 500
+    title = "Signing key problem"
+
+
+class WitnessInvalid(TrialproError):
+    """A witness file (a kiosk's copy of a signed chain head) cannot be read."""
+
+    code = "audit.witness_invalid"
+    status = 422
+    title = "Witness file not readable"
+
+
+class JobNotFound(TrialproError):
+    """No background job with this id is visible to the viewer."""
+
+    code = "job.not_found"
+    status = 404
+    title = "Job not found"
+
+
+class JobNotReady(TrialproError):
+    """The job has not finished (or failed), so there is nothing to download yet."""
+
+    code = "job.not_ready"
+    status = 409
+    title = "Job not finished"
+
+
+class RunnerBusy(TrialproError):
+    """Another job runner already works for this database."""
+
+    code = "worker.already_running"
+    status = 409
+    title = "A worker already runs"
+
+
+# --- kiosk (desktop client): shown on the station's screens, never sent over HTTP ---------------------------------
+
+class StoreError(TrialproError):
+    """The station's encrypted store refused an operation."""
+
+    code = "store.error"
+
+
+class WrongPassphrase(StoreError):
+    """The passphrase (or recovery key) does not unlock this station's data key."""
+
+    code = "store.wrong_passphrase"
+    title = "Wrong passphrase"
+
+
+class StoreUnreadable(StoreError):
+    """The database cannot be opened: wrong key, or a damaged or truncated file."""
+
+    code = "store.unreadable"
+    title = "Station database cannot be opened"
+
+
+class StoreTooNew(StoreError):
+    """The database was written by a newer version of trialpro."""
+
+    code = "store.too_new"
+    title = "Station database is from a newer version"
+
+
+class StoreWriteFailed(StoreError):
+    """A save could not be written (disk full, read-only disk, I/O error); nothing of it was kept."""
+
+    code = "store.write_failed"
+    title = "Could not save"
+
+
+class NotSetUp(StoreError):
+    """The data directory holds no station yet."""
+
+    code = "store.not_set_up"
+    title = "Station not set up"
+
+
+class RecordNotFound(StoreError):
+    """No record with that id exists in this station."""
+
+    code = "store.record_not_found"
+    title = "Record not found"
+
+
+class StationNotEnrolled(TrialproError):
+    """The station has no device credential yet."""
+
+    code = "station.not_enrolled"
+    title = "Station not enrolled"
+
+
+class SignInFailed(TrialproError):
+    """Unknown user, wrong password or disabled account (one message for all: no account probing)."""
+
+    code = "staff.sign_in_failed"
+    status = 401
+    title = "Sign-in failed"
+
+
+class SyncFailed(TrialproError):
+    """The server could not be reached or refused the sync; everything unsent stays in the outbox."""
+
+    code = "sync.failed"
+    title = "Sync did not complete"
+
+
+class DeviceNotAuthorised(SyncFailed):
+    """The server does not accept this station's credential (unknown or revoked)."""
+
+    code = "sync.device_not_authorised"
+
+
+class MissingTranslations(TrialproError):
+    """A compiled translation file is missing or unreadable (run desktop_client/ui/i18n/build.py)."""
+
+    code = "client.translations_missing"
+    title = "Translations missing"
+
+
+# --- HTTP errors the web framework raises itself (no route, wrong method, body too large, …) ----------------------
+
+HTTP_TITLES: dict[int, str] = {
+    400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed",
+    406: "Not Acceptable", 408: "Request Timeout", 409: "Conflict", 410: "Gone", 411: "Length Required",
+    412: "Precondition Failed", 413: "Request Entity Too Large", 414: "Request URI Too Long",
+    415: "Unsupported Media Type", 416: "Requested Range Not Satisfiable", 417: "Expectation Failed",
+    418: "I'm a teapot", 421: "Misdirected Request", 422: "Unprocessable Entity", 423: "Locked",
+    424: "Failed Dependency", 428: "Precondition Required", 429: "Too Many Requests",
+    431: "Request Header Fields Too Large", 451: "Unavailable For Legal Reasons", 500: "Internal Server Error",
+    501: "Not Implemented", 502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout",
+    505: "HTTP Version Not Supported",
+}
+HTTP_ADVICE: dict[int, str] = {
+    400: "The request could not be read. Send a JSON body with Content-Type: application/json.",
+    404: "There is nothing at this address. See /api/v1/openapi.json for the API.",
+    405: "This address does not accept that method. See /api/v1/openapi.json.",
+    413: "The request body is too large. Send smaller batches.",
+    415: "Send the body as JSON with Content-Type: application/json.",
+}
+
+
+def http_code(status: int) -> str:
+    """The catalogue code of an HTTP error the framework raised (``http.404``)."""
+    return f"http.{status}"
+
+
+for _status, _title in HTTP_TITLES.items():
+    _register(ProblemType(http_code(_status), _status, _title,
+                          HTTP_ADVICE.get(_status, f"The web framework answered {_status} {_title}.")))

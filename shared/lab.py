@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
-from shared.errors import FieldProblem, TrialproError
+from shared.errors import FieldProblem
 from shared.study.model import PARTICIPANT_ID, Study
 
 
@@ -35,21 +35,6 @@ TREG_PCT = LabTest(code="TREGPCT", name="Treg cells (CD4+CD25+FOXP3+) / CD4+ cel
                    minimum=0.0, maximum=100.0, decimals=2)
 LAB_TESTS: dict[str, LabTest] = {TREG_PCT.code: TREG_PCT}
 LAB_COLUMNS = ("participant", "visit", "date", "value", "unit")
-
-
-class LabImportRefused(TrialproError):
-    """A lab file was refused; ``problems`` names every bad row, field, value and what is allowed."""
-
-    code = "lab.import_invalid"
-    status = 422
-    title = "Lab file refused"
-
-    def __init__(self, problems: list[FieldProblem]) -> None:
-        self.problems = list(problems)
-        shown = "; ".join(p.message for p in self.problems[:20])
-        more = f" (and {len(self.problems) - 20} more)" if len(self.problems) > 20 else ""
-        super().__init__(f"The lab file was not imported (nothing was stored): {shown}{more}",
-                         details={"problems": [p.as_dict() for p in self.problems]})
 
 
 @dataclass(frozen=True)

@@ -8,17 +8,9 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from desktop_client.services.station import Station
-from shared.errors import TrialproError
+from shared.errors import SignInFailed
 
 _hasher = PasswordHasher()
-
-
-class SignInFailed(TrialproError):
-    """Unknown user, wrong password or disabled account (one message for all: no account probing)."""
-
-    code = "staff.sign_in_failed"
-    status = 401
-    title = "Sign-in failed"
 
 
 @dataclass(frozen=True)

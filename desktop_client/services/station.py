@@ -8,15 +8,8 @@ from typing import Any
 
 from desktop_client.store import station as settings
 from desktop_client.store.database import Store
-from shared.errors import TrialproError
+from shared.errors import StationNotEnrolled
 from shared.study.model import Study
-
-
-class StationNotEnrolled(TrialproError):
-    """The station has no device credential yet."""
-
-    code = "station.not_enrolled"
-    title = "Station not enrolled"
 
 
 @dataclass

@@ -21,25 +21,12 @@ from desktop_client.services.station import Station
 from desktop_client.store import outbox, witness
 from desktop_client.store import station as settings
 from shared import enrolment_code, signed_head
-from shared.errors import TrialproError
+from shared.errors import DeviceNotAuthorised, SyncFailed
 from shared.randomisation import verified_entries
 from shared.records import record_hash, utc_now
 from shared.sync.protocol import ACKNOWLEDGED, CONFLICT, build_request
 
 ALLOCATION_BLOCKS = "allocation_blocks"  # station setting: JSON list of the blocks whose entries are stored
-
-
-class SyncFailed(TrialproError):
-    """The server could not be reached or refused the sync; everything unsent stays in the outbox."""
-
-    code = "sync.failed"
-    title = "Sync did not complete"
-
-
-class DeviceNotAuthorised(SyncFailed):
-    """The server does not accept this station's credential (unknown or revoked)."""
-
-    code = "sync.device_not_authorised"
 
 
 class _Transient(Exception):

@@ -20,8 +20,8 @@ import sqlcipher3
 import sqlite_utils
 
 from desktop_client.store import keys, schema
-from desktop_client.store.errors import NotSetUp, StoreUnreadable, StoreWriteFailed
 from desktop_client.store.mirror import Mirror
+from shared.errors import NotSetUp, StoreUnreadable, StoreWriteFailed
 
 DB_FILE = "station.db"
 _CREATING_SUFFIX = ".creating"

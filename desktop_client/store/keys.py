@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from desktop_client.store.errors import NotSetUp, StoreUnreadable, WrongPassphrase
 from shared import crypto
+from shared.errors import NotSetUp, StoreUnreadable, WrongPassphrase
 
 KEY_FILE = "station.key"
 MIN_PASSPHRASE = 8

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from desktop_client.store.database import Store
-from desktop_client.store.errors import RecordNotFound
+from shared.errors import RecordNotFound
 from shared.records import corrected, record_hash, utc_now
 
 PRIORITY_NORMAL = 0

@@ -14,8 +14,8 @@ from pathlib import Path
 
 from desktop_client.store import keys
 from desktop_client.store.database import DB_FILE, create_store
-from desktop_client.store.errors import NotSetUp, StoreUnreadable, StoreWriteFailed
 from desktop_client.store.mirror import JOURNAL, JournalDamaged, read_journal
+from shared.errors import NotSetUp, StoreUnreadable, StoreWriteFailed
 from shared.records import utc_now
 
 

@@ -11,7 +11,7 @@ import sqlite3
 from importlib import resources
 from typing import Any
 
-from desktop_client.store.errors import StoreTooNew
+from shared.errors import StoreTooNew
 
 _NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 

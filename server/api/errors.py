@@ -9,28 +9,21 @@ from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from server.storage.engine import DATABASE_REFUSALS
-from shared.errors import TrialproError
+from shared.errors import CATALOGUE, HTTP_ADVICE, DatabaseBusy, ServerUnexpected, TrialproError, http_code
 
 log = logging.getLogger(__name__)
 
 PROBLEM_TYPE = "https://trialpro.invalid/problems/"
 
-_HTTP_ADVICE = {
-    400: "The request could not be read. Send a JSON body with Content-Type: application/json.",
-    404: "There is nothing at this address. See /api/v1/openapi.json for the API.",
-    405: "This address does not accept that method. See /api/v1/openapi.json.",
-    413: "The request body is too large. Send smaller batches.",
-    415: "Send the body as JSON with Content-Type: application/json.",
-}
-
-
-def problem(status: int, code: str, title: str, detail: str, extra: dict[str, Any] | None = None) -> Response:
-    body = {"type": PROBLEM_TYPE + code, "title": title, "status": status, "detail": detail, "code": code,
-            "instance": request.path}
+def problem(code: str, detail: str, extra: dict[str, Any] | None = None) -> Response:
+    """The problem-details answer for catalogue ``code``: its status and title come from the catalogue."""
+    entry = CATALOGUE[code]
+    body = {"type": PROBLEM_TYPE + code, "title": entry.title, "status": entry.status, "detail": detail,
+            "code": code, "instance": request.path}
     if extra:
         body.update(extra)
     resp = jsonify(body)
-    resp.status_code = status
+    resp.status_code = entry.status
     resp.mimetype = "application/problem+json"
     return resp
 
@@ -38,19 +31,20 @@ def problem(status: int, code: str, title: str, detail: str, extra: dict[str, An
 def register(app: Flask) -> None:
     @app.errorhandler(TrialproError)
     def _trialpro(exc: TrialproError) -> Response:
-        return problem(exc.status, exc.code, exc.title, exc.message, exc.details or None)
+        return problem(exc.code, exc.message, exc.details or None)
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException) -> Response:
-        status = exc.code or 500
-        detail = _HTTP_ADVICE.get(status, exc.description or "The request failed.")
-        return problem(status, f"http.{status}", exc.name, detail)
+        code = http_code(exc.code or 500)
+        if code not in CATALOGUE:  # a status the web framework did not have when the catalogue was written
+            code = http_code(500)
+        return problem(code, HTTP_ADVICE.get(exc.code or 500, exc.description or "The request failed."))
 
     def _database(exc: Exception) -> Response:
         # e.g. two retries of the same batch racing, a lock timeout, the database restarting: the
         # transaction was rolled back, so the honest answer is "nothing stored, try again"
         log.warning("database refused %s %s: %s", request.method, request.path, exc.__class__.__name__)
-        resp = problem(503, "server.database_busy", "Database busy",
+        resp = problem(DatabaseBusy.code,
                        "The database could not complete the request and stored nothing from it. "
                        "Retry in a few seconds; the kiosk does this by itself.")
         resp.headers["Retry-After"] = "2"
@@ -62,6 +56,6 @@ def register(app: Flask) -> None:
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> Response:
         log.exception("unexpected error on %s %s", request.method, request.path)
-        return problem(500, "server.unexpected", "Unexpected server error",
+        return problem(ServerUnexpected.code,
                        "The server could not complete the request and stored nothing from it. "
                        "Retry; if it happens again, tell the trialpro administrators.")

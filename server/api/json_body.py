@@ -7,13 +7,7 @@ from typing import Any
 
 from flask import request
 
-from server.services.errors import InvalidInput
-
-
-class UnsupportedContentType(InvalidInput):
-    code = "input.content_type"
-    status = 415
-    title = "Unsupported content type"
+from shared.errors import InvalidInput, UnsupportedContentType
 
 
 def json_body() -> Any:

@@ -9,8 +9,8 @@ from server.api.json_body import json_body
 from server.services import devices as device_service
 from server.services import sync as sync_service
 from server.services.allocation import grants_for, public_key_b64
-from server.services.errors import InvalidInput
 from server.storage.engine import reading, writing
+from shared.errors import InvalidInput
 from shared.sync.protocol import parse_request
 
 bp = Blueprint("sync", __name__, url_prefix="/api/v1")

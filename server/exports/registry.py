@@ -20,19 +20,11 @@ from server.exports.current import ExportScope
 from server.private_files import private_tree
 from server.services.audit import AuditEntry, append
 from server.storage.engine import reading, writing
-from shared.errors import PartMissing, TrialproError
+from shared.errors import ExportRefused, PartMissing
 from shared.records import utc_now
 from shared.study.model import Study
 
 Writer = Callable[..., dict[str, int]]
-
-
-class ExportRefused(TrialproError):
-    """An export request named an unknown format or site, or a bad date range."""
-
-    code = "export.invalid"
-    status = 422
-    title = "Export refused"
 
 
 @dataclass(frozen=True)

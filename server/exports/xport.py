@@ -18,15 +18,13 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from shared.errors import XportLimit
+
 MISSING = b"." + b"\x00" * 7
 _LIB = b"HEADER RECORD*******LIBRARY HEADER RECORD!!!!!!!000000000000000000000000000000  "
 _MEM = b"HEADER RECORD*******MEMBER  HEADER RECORD!!!!!!!000000000000000001600000000140  "
 _DSC = b"HEADER RECORD*******DSCRPTR HEADER RECORD!!!!!!!000000000000000000000000000000  "
 _OBS = b"HEADER RECORD*******OBS     HEADER RECORD!!!!!!!000000000000000000000000000000  "
-
-
-class XportLimit(ValueError):
-    """A name, label or value does not fit the version 5 transport format."""
 
 
 @dataclass(frozen=True)

@@ -14,10 +14,10 @@ from typing import Any
 from sqlalchemy import Connection
 
 from server.services.audit import AuditEntry, append
-from server.services.errors import InvalidInput, NotFound
 from server.services.sessions import end_all_sessions
 from server.services.users import ROLES, hasher
 from server.storage import users as user_rows
+from shared.errors import InvalidInput, NotFound
 from shared.passwords import check_password
 from shared.records import utc_now
 

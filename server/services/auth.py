@@ -27,11 +27,10 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Connection, Engine
 
 from server.services.audit import AuditEntry, append
-from server.services.errors import NotAuthenticated
 from server.services.users import ROLES, hasher
 from server.storage import users as user_rows
 from server.storage.engine import reading, writing
-from shared.errors import TrialproError
+from shared.errors import Forbidden, NotAuthenticated, SignInRefused, TooManyAttempts
 
 MAX_FAILURES = 5                       # consecutive wrong passwords before the account is locked
 LOCK_FOR = timedelta(minutes=15)
@@ -58,30 +57,6 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "export.run": frozenset({"admin", "data_manager", "monitor"}),
     "user.manage": frozenset({"admin"}),
 }
-
-
-class SignInRefused(TrialproError):
-    """Wrong user name or password, or a locked or disabled account (deliberately not saying which)."""
-
-    code = "auth.sign_in_refused"
-    status = 401
-    title = "Sign-in refused"
-
-
-class TooManyAttempts(TrialproError):
-    """Too many failed sign-ins from this client address in a short time."""
-
-    code = "auth.rate_limited"
-    status = 429
-    title = "Too many sign-in attempts"
-
-
-class Forbidden(TrialproError):
-    """Signed in, but this role may not do this."""
-
-    code = "auth.forbidden"
-    status = 403
-    title = "Not allowed"
 
 
 @dataclass(frozen=True)

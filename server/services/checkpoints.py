@@ -28,11 +28,11 @@ from sqlalchemy import Connection, Engine
 from server.private_files import private_file
 from server.services import signing_keys
 from server.services.audit import GENESIS, ChainReport, entry_hash, verify_chain
-from server.services.errors import WitnessInvalid
 from server.storage import checkpoints as store
 from server.storage.engine import writing
 from shared import signed_head
 from shared.crypto import sign
+from shared.errors import WitnessInvalid
 from shared.records import utc_now
 
 CHECKPOINT_FILE = "audit-checkpoints.jsonl"

@@ -15,20 +15,11 @@ from sqlalchemy import Connection, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from server.services.audit import AuditEntry, append
-from server.services.errors import InvalidInput, NotFound
 from server.storage.tables import corrections, participants, records
-from shared.errors import TrialproError
+from shared.errors import CorrectionRaced, InvalidInput, NotFound
 from shared.records import corrected, record_hash, utc_now
 from shared.study.model import Study
 from shared.validation import validate_record
-
-
-class CorrectionRaced(TrialproError):
-    """Someone else stored the same revision of the record at the same moment."""
-
-    code = "correction.raced"
-    status = 409
-    title = "Record changed meanwhile"
 
 
 def _latest(conn: Connection, record_id: str) -> Any:

@@ -14,9 +14,9 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from server.services.errors import NotFound
 from server.storage import dashboard as stored
 from server.storage.devices import devices_of_sites
+from shared.errors import NotFound
 from shared.study.model import Study
 
 SAE_ALERT_DAYS = 7          # a serious AE received within this many days is shown as an alert

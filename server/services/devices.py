@@ -11,13 +11,20 @@ from typing import Any, TypeVar
 from sqlalchemy import Connection, Engine
 
 from server.services.audit import AuditEntry, append
-from server.services.errors import DeviceRevoked, EnrolmentCodeInvalid, InvalidInput, NotAuthenticated, NotFound
 from server.storage import devices as stored
 from server.storage import enrolment_attempts as attempts
 from server.storage.engine import writing
 from shared import enrolment_code
 from shared.crypto import new_token, token_digest
-from shared.errors import RecordInvalid, TooManyEnrolmentAttempts
+from shared.errors import (
+    DeviceRevoked,
+    EnrolmentCodeInvalid,
+    InvalidInput,
+    NotAuthenticated,
+    NotFound,
+    RecordInvalid,
+    TooManyEnrolmentAttempts,
+)
 from shared.records import utc_now
 
 T = TypeVar("T")

@@ -23,10 +23,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from server.services.errors import RunnerBusy
 from server.storage import jobs as store
 from server.storage.engine import writing
-from shared.errors import TrialproError
+from shared.errors import RunnerBusy, TrialproError
 from shared.records import utc_now
 
 log = logging.getLogger("trialpro.worker")

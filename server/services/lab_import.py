@@ -14,8 +14,8 @@ from sqlalchemy import Connection
 from server.services.audit import AuditEntry, append_many
 from server.storage.labs import add_results, visits_with_results
 from server.storage.participant_reads import sites_of
-from shared.errors import FieldProblem
-from shared.lab import LAB_COLUMNS, LabImportRefused, LabRow, validate_lab_row
+from shared.errors import FieldProblem, LabImportRefused
+from shared.lab import LAB_COLUMNS, LabRow, validate_lab_row
 from shared.records import utc_now
 from shared.study.model import Study
 

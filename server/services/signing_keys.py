@@ -25,11 +25,11 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from sqlalchemy import Connection, Engine
 
-from server.services.errors import SigningKeyProblem
 from server.storage.engine import writing
 from server.storage.keys import delete_key_pair, key_pair
 from server.storage.settings import add_setting, setting
 from shared.crypto import new_signing_key
+from shared.errors import SigningKeyProblem
 
 KEY_DIR = "keys"
 PRIVATE_FILE = "audit-signing.key"

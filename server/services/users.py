@@ -8,8 +8,8 @@ from argon2 import PasswordHasher
 from sqlalchemy import Connection
 
 from server.services.audit import AuditEntry, append
-from server.services.errors import InvalidInput
 from server.storage import users as user_rows
+from shared.errors import InvalidInput
 from shared.passwords import check_password
 from shared.records import utc_now
 

@@ -12,9 +12,9 @@ from server.api.json_body import json_body
 from server.services import checkpoints
 from server.services import dashboard as board
 from server.services import devices as device_service
-from server.services.errors import InvalidInput, NotFound
 from server.storage.engine import reading, writing
 from server.web.session import check_csrf, csrf_token, require, staff
+from shared.errors import InvalidInput, NotFound
 
 bp = Blueprint("admin_api", __name__, url_prefix="/api/v1/admin")
 

@@ -8,10 +8,10 @@ from flask import current_app, render_template, request
 from flask.typing import ResponseReturnValue
 
 from server.services import dashboard as board
-from server.services.errors import InvalidInput
 from server.storage.engine import reading
 from server.web.blueprint import bp
 from server.web.session import require, staff
+from shared.errors import InvalidInput
 
 
 @bp.get("/adverse-events")

@@ -7,10 +7,10 @@ from flask.typing import ResponseReturnValue
 
 from server.services import checkpoints
 from server.services import dashboard as board
-from server.services.errors import InvalidInput
 from server.storage.engine import reading
 from server.web.blueprint import bp
 from server.web.session import require, staff
+from shared.errors import InvalidInput
 
 PAGE = 50
 

@@ -7,11 +7,11 @@ from flask.typing import ResponseReturnValue
 
 from server.services import dashboard as board
 from server.services import devices as device_service
-from server.services.errors import NotFound
 from server.storage.engine import reading, writing
 from server.web.blueprint import bp
 from server.web.i18n import t
 from server.web.session import require, staff
+from shared.errors import NotFound
 
 
 @bp.get("/devices")

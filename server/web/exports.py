@@ -17,9 +17,9 @@ from flask import current_app, render_template, request, send_file
 from flask.typing import ResponseReturnValue
 
 from server.exports import registry
-from server.services.auth import Forbidden
 from server.web.blueprint import bp
 from server.web.session import require, staff
+from shared.errors import Forbidden
 
 # Downloads are opened in Excel, which reads UTF-8 as the local code page without a byte-order mark (Chinese
 # text turns to mojibake in a Chinese-locale Excel): the web's CSV always carries one; the CLI asks for --bom.

@@ -11,13 +11,12 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask.typing import ResponseReturnValue
 
 from server.services import dashboard as board
-from server.services.errors import InvalidInput
 from server.storage.engine import reading, writing
 from server.web.blueprint import bp
 from server.web.charts import line_chart
 from server.web.i18n import language, t
 from server.web.session import require, staff
-from shared.errors import TrialproError
+from shared.errors import InvalidInput, TrialproError
 
 
 @bp.get("/participants")

@@ -20,19 +20,10 @@ from flask.typing import ResponseReturnValue
 
 from server.services import sessions
 from server.services.auth import Staff, load_staff
-from server.services.errors import NotAuthenticated
 from server.storage.engine import reading, writing
-from shared.errors import TrialproError
+from shared.errors import CsrfRefused, NotAuthenticated
 
 F = TypeVar("F", bound=Callable[..., ResponseReturnValue])
-
-
-class CsrfRefused(TrialproError):
-    """A form or admin API call came without the session's CSRF token."""
-
-    code = "auth.csrf"
-    status = 400
-    title = "Form expired"
 
 
 def start_session(staff: Staff) -> None:

@@ -6,10 +6,10 @@ from flask import current_app, render_template, request
 from flask.typing import ResponseReturnValue
 
 from server.services import accounts, users
-from server.services.errors import InvalidInput, NotFound
 from server.storage.engine import reading, writing
 from server.web.blueprint import bp
 from server.web.session import require, staff
+from shared.errors import InvalidInput, NotFound
 
 
 def _page(**shown: object) -> ResponseReturnValue:

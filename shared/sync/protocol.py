@@ -26,7 +26,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from shared.errors import TrialproError
+from shared.errors import ProtocolMismatch, SyncRequestInvalid
 
 PROTOCOL_VERSION = 1
 MAX_BATCH_RECORDS = 500
@@ -40,22 +40,6 @@ ALREADY_STORED = "already_stored"
 CONFLICT = "conflict"
 REJECTED = "rejected"
 ACKNOWLEDGED = (STORED, ALREADY_STORED)
-
-
-class SyncRequestInvalid(TrialproError):
-    """The sync request as a whole is malformed (individual bad records are reported per record)."""
-
-    code = "sync.request_invalid"
-    status = 400
-    title = "Sync request invalid"
-
-
-class ProtocolMismatch(TrialproError):
-    """The kiosk speaks a protocol version this server does not."""
-
-    code = "sync.protocol_version"
-    status = 409
-    title = "Sync protocol version not supported"
 
 
 @dataclass(frozen=True)

@@ -98,7 +98,7 @@ def test_readme_documents_every_cli_command() -> None:
 
 def test_the_station_passphrase_is_changed_from_the_command_line(tmp_path: Path) -> None:
     from desktop_client.store import create_store, open_store
-    from desktop_client.store.errors import WrongPassphrase
+    from shared.errors import WrongPassphrase
     from tests.factories import FAST_KDF, PASSPHRASE
 
     store, recovery = create_store(tmp_path, PASSPHRASE, kdf=FAST_KDF)

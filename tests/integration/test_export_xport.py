@@ -9,7 +9,8 @@ from pathlib import Path
 import pyreadstat
 import pytest
 
-from server.exports.xport import XportLimit, XportVariable, XportWriter, ibm_double
+from server.exports.xport import XportVariable, XportWriter, ibm_double
+from shared.errors import XportLimit
 
 
 def test_numbers_and_text_read_back_exactly(tmp_path: Path) -> None:

@@ -18,7 +18,7 @@ from desktop_client.services import recording
 from desktop_client.services.station import Station
 from desktop_client.store import create_store, keys, open_store
 from desktop_client.store import station as settings
-from desktop_client.store.errors import StoreError
+from shared.errors import StoreError
 from shared.study import default_study
 from tests.factories import FAST_KDF, PASSPHRASE
 from tests.store_child import PARTICIPANTS, set_up_station

@@ -22,7 +22,7 @@ import sqlcipher3
 from desktop_client.services import recording
 from desktop_client.services.station import Station
 from desktop_client.store import create_store, keys, open_store, outbox
-from desktop_client.store.errors import StoreTooNew, StoreUnreadable, StoreWriteFailed, WrongPassphrase
+from shared.errors import StoreTooNew, StoreUnreadable, StoreWriteFailed, WrongPassphrase
 from shared.study import default_study
 from tests.factories import FAST_KDF, PASSPHRASE
 from tests.store_child import PARTICIPANTS, set_up_station

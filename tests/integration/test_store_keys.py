@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from desktop_client.store import create_store, keys, open_store
-from desktop_client.store.errors import NotSetUp, StoreUnreadable, WrongPassphrase
+from shared.errors import NotSetUp, StoreUnreadable, WrongPassphrase
 from tests.factories import FAST_KDF, PASSPHRASE
 from tests.store_child import set_up_station
 

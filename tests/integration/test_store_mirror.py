@@ -19,9 +19,9 @@ from desktop_client.services import recording
 from desktop_client.services.station import Station
 from desktop_client.services.sync_engine import SyncEngine, SyncSettings
 from desktop_client.store import create_store, open_store, restore
-from desktop_client.store.errors import StoreWriteFailed, WrongPassphrase
 from desktop_client.store.mirror import JOURNAL
 from server.storage.tables import records as server_records
+from shared.errors import StoreWriteFailed, WrongPassphrase
 from shared.study import default_study
 from tests.factories import FAST_KDF, PASSPHRASE, enrol_participant, enrolment_code, offline_station
 from tests.live_server import ThreadServer

@@ -14,7 +14,7 @@ import pytest
 from desktop_client.services import recording
 from desktop_client.services.station import Station
 from desktop_client.store import open_store, outbox, records
-from desktop_client.store.errors import StoreWriteFailed
+from shared.errors import StoreWriteFailed
 from shared.study import default_study
 from tests.factories import FAST_KDF, PASSPHRASE
 from tests.store_child import set_up_station

@@ -11,7 +11,7 @@ from desktop_client.services import recording
 from desktop_client.services.station import Station
 from desktop_client.store import create_store, keys, open_store, outbox, schema
 from desktop_client.store import station as settings
-from desktop_client.store.errors import StoreWriteFailed
+from shared.errors import StoreWriteFailed
 from shared.study import default_study
 from tests.factories import FAST_KDF, PASSPHRASE
 

@@ -13,16 +13,15 @@ from sqlalchemy import func, select
 
 from desktop_client.services import recording
 from desktop_client.services.station import Station
-from desktop_client.services.sync_engine import DeviceNotAuthorised, SyncProgress
+from desktop_client.services.sync_engine import SyncProgress
 from desktop_client.store import outbox
 from desktop_client.store import records as store_records
 from desktop_client.store import station as station_settings
 from server.services import corrections as correction_service
 from server.services import devices as device_service
 from server.services import sync as sync_service
-from server.services.errors import InvalidInput
 from server.storage.tables import audit_log, corrections, participants, records, sync_conflicts
-from shared.errors import RecordInvalid
+from shared.errors import DeviceNotAuthorised, InvalidInput, RecordInvalid
 from shared.records import record_hash
 from shared.sync.protocol import build_request
 from tests.factories import enrol_participant, enrolled_station

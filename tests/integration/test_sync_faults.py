@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 
 from desktop_client.services import recording
 from desktop_client.services.station import Station
-from desktop_client.services.sync_engine import SyncEngine, SyncFailed, SyncSettings
+from desktop_client.services.sync_engine import SyncEngine, SyncSettings
 from desktop_client.store import outbox
 from server.app import open_context
 from server.config import ServerConfig
@@ -25,6 +25,7 @@ from server.services.devices import create_enrolment_code
 from server.storage.engine import database_url as default_url
 from server.storage.engine import make_engine
 from server.storage.tables import audit_log, records
+from shared.errors import SyncFailed
 from tests.factories import enrol_participant, enrolled_station, new_station
 from tests.fault_proxy import REQUEST, RESPONSE, FaultProxy
 from tests.live_server import ProcessServer, ThreadServer

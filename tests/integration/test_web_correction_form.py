@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from server.services.errors import InvalidInput
 from server.web.participants import form_text, parse_value
+from shared.errors import InvalidInput
 
 
 @pytest.mark.parametrize(("current", "typed", "expected"), [

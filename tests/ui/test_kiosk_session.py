@@ -10,8 +10,8 @@ import pytest
 
 from desktop_client.services import recording
 from desktop_client.store import records as store_records
-from desktop_client.store.errors import StoreWriteFailed
 from desktop_client.ui.widgets.vas_line import VasLine
+from shared.errors import StoreWriteFailed
 from shared.instruments import get_instrument
 from tests.ui.conftest import KioskStation
 from tests.ui.kiosk_driver import (

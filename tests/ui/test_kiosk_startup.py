@@ -78,7 +78,8 @@ def test_switching_language_mid_session_changes_every_text_and_keeps_the_answers
 
 def test_missing_chinese_translations_are_a_clear_error(qtbot: Any, tmp_path: Path) -> None:
     from desktop_client.bootstrap import ensure_application
-    from desktop_client.ui.i18n import Language, MissingTranslations
+    from desktop_client.ui.i18n import Language
+    from shared.errors import MissingTranslations
 
     ensure_application()
     with pytest.raises(MissingTranslations, match=r"build\.py"):

@@ -11,18 +11,11 @@ from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QLocale, QObject, QTranslator, Signal
 
-from shared.errors import TrialproError
+from shared.errors import MissingTranslations
 
 I18N_DIR = Path(__file__).resolve().parent
 LANGUAGES = ("zh", "en")
 QT_LOCALES = {"zh": "zh_CN", "en": "en"}
-
-
-class MissingTranslations(TrialproError):
-    """A compiled translation file is missing or unreadable (run desktop_client/ui/i18n/build.py)."""
-
-    code = "client.translations_missing"
-    title = "Translations missing"
 
 
 class Language(QObject):

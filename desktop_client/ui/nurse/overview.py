@@ -18,9 +18,9 @@ from PySide6.QtWidgets import (
 
 from desktop_client.services import overview
 from desktop_client.services.overview import ParticipantOverview
-from desktop_client.services.station import StationNotEnrolled
 from desktop_client.ui.nurse.widgets import NurseContext, in_language, note, page_layout, show_day, study_text, tr
 from desktop_client.ui.theme import set_role
+from shared.errors import StationNotEnrolled
 from shared.study.model import Arm
 
 STATUS = {overview.DONE: QT_TRANSLATE_NOOP("Nurse", "done"), overview.DUE: QT_TRANSLATE_NOOP("Nurse", "due now"),

@@ -5,9 +5,10 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFormLayout, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
-from desktop_client.services.staff import SignInFailed, StaffSession, sign_in
+from desktop_client.services.staff import StaffSession, sign_in
 from desktop_client.services.station import Station
 from desktop_client.ui.nurse.widgets import MessageLabel, heading, note
+from shared.errors import SignInFailed
 
 
 class NurseSignIn(QWidget):
