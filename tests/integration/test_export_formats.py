@@ -31,6 +31,7 @@ from server.services.demo import seed_demo
 from server.storage.tables import audit_log, devices, lab_results, participants, records
 from shared.records import corrected, record_hash
 from shared.sync.protocol import SyncItem, SyncRequest
+from tests.integration.test_export_sdtm_submission import assert_define_describes
 
 ODM_XSD = Path(etree.__file__).parent.parent / "odmlib" / "schemas" / "odm" / "1.3.2" / "ODM1-3-2.xsd"
 ODM = "{http://www.cdisc.org/ns/odm/v1.3}"
@@ -473,6 +474,7 @@ def test_sdtm_has_trial_design_reference_dates_study_days_epochs_baseline_flags_
     se = read("se")
     assert set(se["ETCD"]) <= set(te["ETCD"]) and len(read("sv")) > 0
     assert not (out / "ie.xpt").exists()       # enrolled participants met every criterion: no empty dataset
+    assert_define_describes(out)               # define.xml describes every dataset, codes within codelists
 
 
 def test_odm_is_a_transactional_archive_of_every_revision_with_corrections_and_nulls(
