@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from types import TracebackType
 from typing import Any, TextIO
@@ -77,6 +78,7 @@ class DatasetJsonWriter:
         self.rows += 1
 
     @staticmethod
+    @lru_cache(maxsize=65536)
     def _number(v: Any, integer: bool) -> Any:
         if v == "":
             return None

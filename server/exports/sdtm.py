@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Callable, Iterable, Iterator
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -75,7 +76,9 @@ def subjid(participant_id: str) -> str:
     return m.group("number") if m else participant_id
 
 
+@lru_cache(maxsize=65536)
 def _num(v: Any) -> str:
+    """A number as SDTM text (integers without ".0"); cached: sequence numbers, days and scores repeat a lot."""
     if v is None or v == "":
         return ""
     f = float(v)
@@ -310,17 +313,26 @@ def _rows(study: Study, domain: str, pd: ParticipantData, t: Timing) -> Iterator
     variables = DOMAINS[domain][1]
     p = pd.participant
     ids = {"STUDYID": study.study.id, "DOMAIN": domain, "USUBJID": usubjid(study, p["participant_id"], p["site_id"])}
+    seq_name = f"{domain}SEQ"
+    layout = _layout(variables)
     for seq, row in enumerate(BUILDERS[domain](study, pd, t), start=1):
-        row = {**ids, f"{domain}SEQ": seq, **row}
-        yield _text_row(variables, row), row.get("_supp") or []
+        row.update(ids)
+        row[seq_name] = seq
+        yield _text_row(variables, row, layout), row.get("_supp") or []
 
 
-def _text_row(variables: list[Var], row: dict[str, Any]) -> list[str]:
-    out = []
-    for v in variables:
-        value = row.get(v.name)
-        out.append("" if value is None else _num(value) if v.numeric else value if type(value) is str else str(value))
-    return out
+def _layout(variables: list[Var]) -> tuple[list[str], list[int]]:
+    return [v.name for v in variables], [i for i, v in enumerate(variables) if v.numeric]
+
+
+def _text_row(variables: list[Var], row: dict[str, Any],
+              layout: tuple[list[str], list[int]] | None = None) -> list[str]:
+    """A row's values in variable order as text: numbers via _num, None as ""."""
+    names, numeric = layout or _layout(variables)
+    values = [row.get(n) for n in names]
+    for i in numeric:
+        values[i] = _num(values[i])
+    return ["" if v is None else v if type(v) is str else str(v) for v in values]
 
 
 def _define_csv(out_dir: Path, widths: dict[tuple[str, str], int]) -> int:

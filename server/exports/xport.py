@@ -129,8 +129,11 @@ class XportWriter:
         # ASCII text that fits (then characters are bytes); anything else takes the careful path, which raises.
         cells = [_number_text(v if v is None or isinstance(v, str) else float(v)) if numeric
                  else ("" if v is None else v) for numeric, v in zip(self._numeric, row, strict=True)]
-        text = [cells[i] for i in self._text_index]
-        if all(type(c) is str for c in text) and "".join(text).isascii():
+        try:
+            ascii_text = "".join([cells[i] for i in self._text_index]).isascii()   # TypeError: not all text
+        except TypeError:
+            ascii_text = False
+        if ascii_text:
             line = self._format.format(*cells)
             data = line.encode("latin-1") if len(line) == self._row_length else self._careful(row)
         else:
