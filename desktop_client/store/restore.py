@@ -71,11 +71,10 @@ def restore(station_folder: Path | str, recovery_key: str, data_dir: Path | str,
         raise StoreUnreadable(f"The copy cannot be restored: {exc}.") from None
     store, recovery = create_store(data_dir, new_passphrase, kdf=kdf)
     try:
-        for ops in transactions:
-            with store.transaction() as conn:
+        with store.transaction() as conn:  # all or nothing, and one fsync instead of one per frame
+            for ops in transactions:
                 for sql, params in ops:
                     conn.execute(sql, params)
-        with store.transaction() as conn:
             conn.execute("INSERT INTO audit (at, actor, action, new) VALUES (?, 'station', 'station.restore', ?)",
                          (utc_now(), json.dumps({"from": str(folder), "transactions": len(transactions)})))
         records = store.query("SELECT count(*) AS n FROM records")[0]["n"]

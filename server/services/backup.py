@@ -106,15 +106,25 @@ class _Archive:
         self.members[name] = hashlib.sha256(data).hexdigest()
 
     def add_file(self, name: str, path: Path) -> None:
-        digest = hashlib.sha256()
-        with open(path, "rb") as fh:
-            for chunk in iter(lambda: fh.read(1 << 20), b""):
-                digest.update(chunk)
+        """Stream ``path`` in, hashing exactly the bytes archived (a file still growing is cut at its size)."""
         info = self.tar.gettarinfo(str(path), arcname=name)
         info.mode, info.uid, info.gid, info.uname, info.gname = 0o600, 0, 0, "", ""
         with open(path, "rb") as fh:
-            self.tar.addfile(info, fh)
-        self.members[name] = digest.hexdigest()
+            reader = _Hashing(fh)
+            self.tar.addfile(info, reader)  # type: ignore[arg-type]
+        self.members[name] = reader.digest.hexdigest()
+
+
+class _Hashing:
+    """A file reader that hashes what is read from it."""
+
+    def __init__(self, fh: IO[bytes]) -> None:
+        self.fh, self.digest = fh, hashlib.sha256()
+
+    def read(self, n: int = -1) -> bytes:
+        data = self.fh.read(n)
+        self.digest.update(data)
+        return data
 
 
 def backup(engine: Engine, study: Study, study_file: Path, data_dir: Path, out: Path, *,
@@ -139,10 +149,11 @@ def backup(engine: Engine, study: Study, study_file: Path, data_dir: Path, out: 
             archive = _Archive(tar)
             files = _data_files(data_dir, engine)
             for rel in files:  # before the database: every archived checkpoint signs an archived entry
-                data = (data_dir / rel).read_bytes()
                 if rel.name == CHECKPOINT_FILE:
-                    data = data[:data.rfind(b"\n") + 1]  # a line being appended right now is left out
-                archive.add_bytes(f"data/{rel}", data)
+                    data = (data_dir / rel).read_bytes()
+                    archive.add_bytes(f"data/{rel}", data[:data.rfind(b"\n") + 1])  # not a line being appended
+                else:
+                    archive.add_file(f"data/{rel}", data_dir / rel)
             archive.add_file(f"study/{Path(study_file).name}", Path(study_file))
             snapshot = Path(work) / "database"
             started = utc_now()
