@@ -3,8 +3,8 @@
 Periodic tasks: ``audit.anchor`` signs the audit chain head within seconds of
 every write that extended it (``ANCHOR_SECONDS``, well inside the minute the
 operations guide promises); ``signin.purge`` deletes sign-in attempts older than
-``SIGNIN_KEEP`` (the rate limit looks back minutes; the audit trail keeps every
-sign-in for good).
+``SIGNIN_KEEP``, and kiosk enrolment attempts too (the rate limits look back
+minutes; the audit trail keeps every sign-in for good).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Any
 from server.app import ServerContext
 from server.services import checkpoints
 from server.services.jobs import Handler, JobRunner, Periodic
-from server.storage import users
+from server.storage import enrolment_attempts, users
 from server.storage.engine import writing
 
 ANCHOR_SECONDS = 5.0
@@ -26,7 +26,8 @@ SIGNIN_KEEP = timedelta(days=30)
 def purge_sign_in_attempts(ctx: ServerContext, keep: timedelta = SIGNIN_KEEP) -> int:
     before = (datetime.now(UTC) - keep).isoformat(timespec="milliseconds").replace("+00:00", "Z")
     with writing(ctx.engine) as conn:
-        return users.purge_sign_in_attempts_before(conn, before)
+        return (users.purge_sign_in_attempts_before(conn, before)
+                + enrolment_attempts.purge_before(conn, before))  # kiosk enrolment attempts age out alike
 
 
 def job_handlers(ctx: ServerContext) -> dict[str, Handler]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, func, insert, select
+from sqlalchemy import Connection, delete, func, insert, select
 
 from server.storage.tables import enrolment_attempts
 
@@ -25,3 +25,8 @@ def failures_of_code(conn: Connection, code_digest: str, since: str) -> int:
     return conn.execute(select(func.count()).select_from(enrolment_attempts).where(
         enrolment_attempts.c.code_digest == code_digest, enrolment_attempts.c.succeeded.is_(False),
         enrolment_attempts.c.at >= since)).scalar_one()
+
+
+def purge_before(conn: Connection, before: str) -> int:
+    """Delete attempts older than ``before`` (the limit looks back minutes); returns how many went."""
+    return conn.execute(delete(enrolment_attempts).where(enrolment_attempts.c.at < before)).rowcount

@@ -77,3 +77,17 @@ def test_failed_attempts_from_one_address_are_limited_even_for_a_good_code(sqlit
     with sqlite_server.ctx.engine.connect() as conn:  # the good code was not spent by the refused attempt
         row = conn.execute(enrolment_codes.select().where(enrolment_codes.c.code_digest == token_digest(good))).one()
     assert row.used_at is None
+
+
+def test_old_enrolment_attempts_are_purged_by_the_job_runner_task(sqlite_server: ThreadServer) -> None:
+    from server.services.worker import purge_sign_in_attempts
+    from server.storage import enrolment_attempts
+    from server.storage.engine import writing
+
+    with writing(sqlite_server.ctx.engine) as conn:
+        enrolment_attempts.add_attempt(conn, remote_addr="127.0.0.1", code_digest=None,
+                                       at="2020-01-01T00:00:00.000Z", succeeded=False)
+    assert _enrol(sqlite_server, "0000-0000-0000-0000").status_code == 403     # a fresh one stays
+    assert purge_sign_in_attempts(sqlite_server.ctx) == 1
+    with writing(sqlite_server.ctx.engine) as conn:
+        assert enrolment_attempts.failures_from(conn, "127.0.0.1", "2000-01-01T00:00:00Z") == 1
