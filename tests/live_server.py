@@ -19,11 +19,29 @@ from server.app import ServerContext, create_app, open_context
 from server.config import ServerConfig
 
 
-class ThreadServer:
-    """create_app() served by werkzeug on a free port in a background thread."""
+def run_queued_jobs(ctx: ServerContext) -> int:
+    """Run every queued background job now with the real job runner (what `trialpro-server worker` does)."""
+    from server.services.worker import build_runner
 
-    def __init__(self, ctx: ServerContext) -> None:
+    runner, done = build_runner(ctx), 0
+    while runner.run_one_job():
+        done += 1
+    return done
+
+
+class ThreadServer:
+    """create_app() served by werkzeug on a free port in a background thread (``worker``: with the job
+    runner in another thread, as `trialpro-server demo` runs it beside the web server)."""
+
+    def __init__(self, ctx: ServerContext, *, worker: bool = False) -> None:
         self.ctx = ctx
+        self._stop_worker = threading.Event()
+        self._worker: threading.Thread | None = None
+        if worker:
+            from server.services.worker import build_runner
+
+            runner = build_runner(ctx, poll_seconds=0.1)
+            self._worker = threading.Thread(target=runner.run, args=(self._stop_worker,), daemon=True)
         self.app = create_app(ctx.config, ctx)
         self._server = make_server("127.0.0.1", 0, self.app, threaded=True)
         self.port = self._server.server_port
@@ -33,17 +51,22 @@ class ThreadServer:
 
     def start(self) -> ThreadServer:
         self._thread.start()
+        if self._worker is not None:
+            self._worker.start()
         return self
 
     def stop(self) -> None:
         self._server.shutdown()
         self._thread.join(timeout=10)
+        if self._worker is not None:
+            self._stop_worker.set()
+            self._worker.join(timeout=30)
 
 
 @contextmanager
-def serving(ctx: ServerContext) -> Iterator[ThreadServer]:
+def serving(ctx: ServerContext, *, worker: bool = False) -> Iterator[ThreadServer]:
     """Serve an opened context (already seeded as the test needs) until the block ends."""
-    srv = ThreadServer(ctx).start()
+    srv = ThreadServer(ctx, worker=worker).start()
     try:
         yield srv
     finally:

@@ -3,11 +3,35 @@
 from __future__ import annotations
 
 import argparse
+import shutil
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from server.commands.common import add_data_dir, context, os_user
-from server.exports.registry import FORMATS
+from server.exports.registry import FORMATS, Progress
+
+
+@contextmanager
+def progress_bar(enabled: bool) -> Iterator[Progress | None]:
+    """A tqdm bar of rows read on standard error when it is a terminal; None (quiet) otherwise."""
+    if not enabled:
+        yield None
+        return
+    from tqdm import tqdm
+
+    # a terminal that reports no size (a fresh pty, some consoles) would get an invisible bar: say it
+    size = shutil.get_terminal_size((80, 24))
+    with tqdm(total=0, unit=" rows", file=sys.stderr, leave=False, ncols=min(size.columns or 80, 100),
+              nrows=size.lines or 24) as bar:
+        def update(done: int, total: int) -> None:
+            bar.total = total
+            bar.n = done
+            bar.refresh()
+
+        yield update
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -15,8 +39,9 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     ctx = context(args)
     out = Path(args.out)
-    summary = run_export(ctx.engine, ctx.study, args.format, out, site_id=args.site, date_from=args.date_from,
-                         date_to=args.date_to, actor=f"cli:{os_user()}", bom=args.bom)
+    with progress_bar(sys.stderr.isatty()) as progress:
+        summary = run_export(ctx.engine, ctx.study, args.format, out, site_id=args.site, date_from=args.date_from,
+                             date_to=args.date_to, actor=f"cli:{os_user()}", bom=args.bom, progress=progress)
     for name, n in summary.files.items():
         print(f"{out / name}: {n} rows")
     return 0

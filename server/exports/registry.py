@@ -19,6 +19,7 @@ from sqlalchemy import Engine
 from server.exports.current import ExportScope
 from server.private_files import private_tree
 from server.services.audit import AuditEntry, append
+from server.storage import export_reads
 from server.storage.engine import reading, writing
 from shared.errors import ExportRefused, PartMissing
 from shared.records import utc_now
@@ -87,29 +88,64 @@ def build_scope(study: Study, *, site_id: str | None, date_from: date | str | No
     return ExportScope(site_id=site_id, date_from=start, date_to=end)
 
 
+def check_request(study: Study, fmt: str, *, site_id: str | None, date_from: date | str | None,
+                  date_to: date | str | None) -> ExportScope:
+    """The scope of a valid export request; raises ExportRefused naming the format, site or date that is wrong."""
+    if fmt not in FORMATS:
+        raise ExportRefused(f"format: {fmt!r} is not an export format (allowed: {', '.join(FORMATS)})",
+                            details={"field": "format", "value": fmt, "allowed": list(FORMATS)})
+    return build_scope(study, site_id=site_id, date_from=date_from, date_to=date_to)
+
+
 def run_export(engine: Engine, study: Study, fmt: str, out_dir: Path, *, site_id: str | None = None,
                date_from: date | str | None = None, date_to: date | str | None = None, actor: str,
-               bom: bool = False) -> ExportSummary:
+               bom: bool = False, progress: Progress | None = None) -> ExportSummary:
     """Write export ``fmt`` into the folder ``out_dir`` and audit it (action ``export.<fmt>``).
 
     The files are written from one read snapshot (``reading``: on SQLite it does not hold the write lock, so
     kiosks keep syncing during a long export); the audit entry is appended once the files are complete.
     Raises ExportRefused for an unknown format, site or a bad date range (nothing written or audited).
+    ``progress(done, total)`` is told the rows read so far against the rows in scope (a format that reads a
+    row twice is held just below the total) and ``(total, total)`` when the export is complete.
     """
-    if fmt not in FORMATS:
-        raise ExportRefused(f"format: {fmt!r} is not an export format (allowed: {', '.join(FORMATS)})",
-                            details={"field": "format", "value": fmt, "allowed": list(FORMATS)})
-    scope = build_scope(study, site_id=site_id, date_from=date_from, date_to=date_to)
+    scope = check_request(study, fmt, site_id=site_id, date_from=date_from, date_to=date_to)
     started = utc_now()
     out_dir = Path(out_dir)
     kwargs: dict[str, Any] = {"scope": scope}
     if fmt == "csv":
         kwargs["bom"] = bom
+    counter: _RowCounter | None = None
     with reading(engine) as conn:
+        if progress is not None:
+            counter = _RowCounter(export_reads.rows_in_scope(conn, scope), progress)
+            conn = conn.execution_options(**{export_reads.PROGRESS_OPTION: counter})
         files = _writer(fmt)(conn, study, out_dir, **kwargs)
     private_tree(out_dir)                         # exports hold every answer: this account only (0700/0600)
     summary = ExportSummary(format=fmt, out_dir=out_dir, files=files, scope=scope.describe(), started_at=started)
     with writing(engine) as conn:
-        append(conn, AuditEntry(actor=actor, action=f"export.{fmt}", entity_type="export", entity_id=str(out_dir),
-                                new={"files": files, "scope": summary.scope, "started_at": started}))
+        # the folder's name is the id (a full path may pass the column's 100 characters); the path is in "out"
+        append(conn, AuditEntry(actor=actor, action=f"export.{fmt}", entity_type="export",
+                                entity_id=out_dir.name[:100] or str(out_dir)[:100],
+                                new={"files": files, "scope": summary.scope, "started_at": started,
+                                     "out": str(out_dir)}))
+    if counter is not None:
+        counter.finish()
     return summary
+
+
+Progress = Callable[[int, int], None]
+
+
+class _RowCounter:
+    """Adds up the rows the export reads (``export_reads`` calls it) and passes done/total on."""
+
+    def __init__(self, total: int, progress: Progress) -> None:
+        self.total, self.done, self._progress = total, 0, progress
+        progress(0, total)
+
+    def __call__(self, rows: int) -> None:
+        self.done += rows
+        self._progress(min(self.done, max(self.total - 1, 0)), self.total)
+
+    def finish(self) -> None:
+        self._progress(self.total, self.total)

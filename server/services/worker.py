@@ -13,10 +13,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from server.app import ServerContext
-from server.services import checkpoints
-from server.services.jobs import Handler, JobRunner, Periodic
+from server.services import checkpoints, export_jobs
+from server.services.jobs import Handler, JobRunner, Periodic, Progress
 from server.storage import enrolment_attempts, users
 from server.storage.engine import writing
+from server.storage.jobs import Job
 
 ANCHOR_SECONDS = 5.0
 SIGNIN_PURGE_SECONDS = 3600.0
@@ -32,7 +33,10 @@ def purge_sign_in_attempts(ctx: ServerContext, keep: timedelta = SIGNIN_KEEP) ->
 
 def job_handlers(ctx: ServerContext) -> dict[str, Handler]:
     """Every kind of background job, by the ``kind`` stored in the ``jobs`` row."""
-    return {}
+    def export(job: Job, progress: Progress) -> dict[str, Any]:
+        return export_jobs.run_export_job(ctx.engine, ctx.study, ctx.config.data_dir, job, progress)
+
+    return {export_jobs.KIND: export}
 
 
 def build_runner(ctx: ServerContext, *, anchor_seconds: float = ANCHOR_SECONDS,

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import Connection, Select, bindparam, exists, select
+from sqlalchemy import Connection, Select, bindparam, exists, func, select
 
 from server.storage.tables import lab_results, participants, records
 
@@ -31,10 +31,43 @@ class Scope(Protocol):
     def date_to(self) -> date | None: ...
 
 
+PROGRESS_OPTION = "trialpro_export_progress"   # a callable(rows) set on the export's reading connection
+
+
 def _stream(conn: Connection, q: Select) -> Iterator[Any]:
     # Options on the statement, not on the connection: Connection.execution_options() changes the
     # connection in place, and every later statement (even an INSERT) would then ask for a server-side cursor.
-    return iter(conn.execute(q.execution_options(stream_results=True, yield_per=BATCH)))
+    rows = iter(conn.execute(q.execution_options(stream_results=True, yield_per=BATCH)))
+    tick = conn.get_execution_options().get(PROGRESS_OPTION)
+    return rows if tick is None else _counted(rows, tick)
+
+
+def _counted(rows: Iterator[Any], tick: Any) -> Iterator[Any]:
+    """Tell ``tick`` how many rows went by, every ``BATCH`` rows and at the end (the export's progress bar)."""
+    n = 0
+    for row in rows:
+        yield row
+        n += 1
+        if n == BATCH:
+            tick(n)
+            n = 0
+    if n:
+        tick(n)
+
+
+def rows_in_scope(conn: Connection, scope: Scope) -> int:
+    """How many rows an export of ``scope`` reads once: newest records, lab results and participants in it."""
+    recs = select(func.count()).select_from(records).where(_is_newest())
+    if scope.site_id:
+        recs = recs.where(records.c.site_id == scope.site_id)
+    labs = select(func.count()).select_from(lab_results)
+    people = select(func.count()).select_from(participants)
+    if scope.site_id:
+        labs = labs.where(lab_results.c.site_id == scope.site_id)
+        people = people.where(participants.c.site_id == scope.site_id)
+    return sum(int(conn.execute(_in_range(q, col, scope, iso_date=iso)).scalar_one())
+               for q, col, iso in ((recs, records.c.collected_at, False), (labs, lab_results.c.sample_date, True)))\
+        + int(conn.execute(people).scalar_one())
 
 
 def _in_range(q: Select, column: Any, scope: Scope, *, iso_date: bool = False) -> Select:

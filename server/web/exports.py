@@ -1,25 +1,25 @@
-"""Exports page: pick a format (the formats of server/exports/registry.py) and a site; download a zip.
+"""Exports page: pick a format and a site; the export runs as a background job; download the zip when ready.
 
-The export itself, its checks and its audit entry are ``registry.run_export``; this
-page only scopes it to the viewer's sites and zips the folder.
+The checks, the writing and its audit entry are ``registry.run_export``, run by the
+job runner through ``services.export_jobs``; this page scopes the request to the
+viewer's sites, queues it, shows progress (``/exports/jobs/<id>.json`` polled by
+``static/exports.js``) and hands out the finished file from disk.
 """
 
 from __future__ import annotations
 
 import importlib.util
-import io
-import tempfile
-import zipfile
-from datetime import UTC, datetime
-from pathlib import Path
 
-from flask import current_app, render_template, request, send_file
+from flask import current_app, flash, jsonify, redirect, render_template, request, send_file, url_for
 from flask.typing import ResponseReturnValue
 
 from server.exports import registry
+from server.services import export_jobs
+from server.storage.jobs import DONE, QUEUED, RUNNING, Job
 from server.web.blueprint import bp
+from server.web.i18n import t
 from server.web.session import require, staff
-from shared.errors import Forbidden
+from shared.errors import ExportRefused, Forbidden
 
 # Downloads are opened in Excel, which reads UTF-8 as the local code page without a byte-order mark (Chinese
 # text turns to mojibake in a Chinese-locale Excel): the web's CSV always carries one; the CLI asks for --bom.
@@ -47,12 +47,21 @@ def _site_for(choice: str) -> str | None:
     raise Forbidden("You see only some sites: choose one of them for the export.")
 
 
+def _view(job: Job) -> dict[str, object]:
+    """What the page and the progress endpoint show of a job."""
+    return {**job.as_dict(), "format": job.params.get("format"), "site": job.params.get("site"),
+            "status_text": t(f"exports.status.{job.status}"),
+            "download_url": url_for("web.export_download", job_id=job.id) if job.status == DONE else None}
+
+
 @bp.get("/exports")
 @require("export.run")
 def exports() -> ResponseReturnValue:
-    study = current_app.extensions["trialpro"].study
-    return render_template("exports.html", formats=available_formats(),
-                           sites=[s for s in study.sites if s.id in staff().sites])
+    ctx = current_app.extensions["trialpro"]
+    jobs = [_view(j) for j in export_jobs.jobs_of(ctx.engine, staff().actor)]
+    busy = any(j["status"] in (QUEUED, RUNNING) for j in jobs)
+    return render_template("exports.html", formats=available_formats(), jobs=jobs, busy=busy,
+                           sites=[s for s in ctx.study.sites if s.id in staff().sites])
 
 
 @bp.post("/exports")
@@ -60,17 +69,35 @@ def exports() -> ResponseReturnValue:
 def run_export() -> ResponseReturnValue:
     ctx = current_app.extensions["trialpro"]
     fmt = request.form.get("format", "")
-    site = _site_for(request.form.get("site", ""))
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    name = f"{ctx.study.study.id}-{fmt}-{site or 'all'}-{stamp}"
-    with tempfile.TemporaryDirectory(prefix="trialpro-export-") as tmp:
-        out = Path(tmp) / name
-        registry.run_export(ctx.engine, ctx.study, fmt, out, site_id=site, date_from=request.form.get("from") or None,
-                            date_to=request.form.get("to") or None, actor=staff().actor, bom=WEB_CSV_BOM)
-        buf = io.BytesIO()
-        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-            for path in sorted(out.rglob("*")):
-                if path.is_file():
-                    zf.write(path, f"{name}/{path.relative_to(out)}")
-    buf.seek(0)
-    return send_file(buf, mimetype="application/zip", as_attachment=True, download_name=f"{name}.zip")
+    if fmt not in available_formats():   # also a format whose optional part is not installed here
+        raise ExportRefused(
+            f"format: {fmt!r} is not an export format of this server (allowed: {', '.join(available_formats())})",
+            details={"field": "format", "value": fmt, "allowed": available_formats()})
+    if any(j.status in (QUEUED, RUNNING) for j in export_jobs.jobs_of(ctx.engine, staff().actor)):
+        flash(t("exports.running"))
+        return redirect(url_for("web.exports"), code=303)
+    export_jobs.request_export(ctx.engine, ctx.study, export_jobs.ExportRequest(
+        format=fmt, site_id=_site_for(request.form.get("site", "")), date_from=request.form.get("from") or None,
+        date_to=request.form.get("to") or None, bom=WEB_CSV_BOM, actor=staff().actor))
+    flash(t("exports.queued"))
+    return redirect(url_for("web.exports"), code=303)
+
+
+@bp.get("/exports/jobs/<int:job_id>.json")
+@require("export.run")
+def export_job(job_id: int) -> ResponseReturnValue:
+    """Progress of one of the viewer's export jobs (polled by the exports page)."""
+    ctx = current_app.extensions["trialpro"]
+    return jsonify(_view(export_jobs.job_of(ctx.engine, job_id, staff().actor)))
+
+
+@bp.get("/exports/jobs/<int:job_id>/download")
+@require("export.run")
+def export_download(job_id: int) -> ResponseReturnValue:
+    """The finished zip, streamed from disk (audited as ``export.download``)."""
+    ctx = current_app.extensions["trialpro"]
+    path, name = export_jobs.download(ctx.engine, ctx.config.data_dir, job_id, staff().actor)
+    return send_file(path, mimetype="application/zip", as_attachment=True, download_name=name)
+
+
+

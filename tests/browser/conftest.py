@@ -24,7 +24,7 @@ def demo_server(tmp_path: Path, database_url: str | None) -> Iterator[ThreadServ
     ctx = open_context(ServerConfig(data_dir=tmp_path / "server", testing=True, database_url=database_url))
     with ctx.engine.begin() as conn:
         seed_demo(conn, ctx.study, admin_password=DEMO_PASSWORD)
-    with serving(ctx) as srv:
+    with serving(ctx, worker=True) as srv:   # the job runner beside it, as `demo` runs it
         yield srv
 
 

@@ -95,8 +95,13 @@ def test_sign_in_find_correct_audit_and_export(page: Page, demo_server: ThreadSe
     page.click("nav >> text=Exports")
     _shot(page, artifacts, "10_exports")
     page.select_option("select[name=format]", "csv")
+    page.click("#download")                                   # queued; the job runner writes it
+    expect(page.locator("#download")).to_be_disabled()
+    expect(page.locator("tr.export-job a.download").first).to_be_visible(timeout=60_000)
+    expect(page.locator("#download")).to_be_enabled()
+    _shot(page, artifacts, "10b_export_ready")
     with page.expect_download() as dl:
-        page.click("#download")
+        page.locator("tr.export-job a.download").first.click()
     data = Path(dl.value.path()).read_bytes()
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
         names = zf.namelist()

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from server.services.users import add_user
 from server.storage.tables import audit_log
-from tests.live_server import ThreadServer
+from tests.live_server import ThreadServer, run_queued_jobs
 
 PASSWORD = "admin-api-password-1"
 
@@ -62,6 +62,10 @@ def test_a_web_export_is_a_zip_and_is_audited(server: ThreadServer) -> None:
     assert 'value="csv"' in page
     token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
     r = admin.post("/exports", data={"csrf_token": token, "format": "csv", "site": ""})
+    assert r.status_code == 303                          # queued: the job runner writes it in the background
+    assert run_queued_jobs(server.ctx) == 1
+    link = re.search(r'href="(/exports/jobs/\d+/download)"', admin.get("/exports").text).group(1)  # type: ignore
+    r = admin.get(link)
     assert r.status_code == 200 and r.headers["content-type"] == "application/zip"
     assert "attachment" in r.headers["content-disposition"]
     with zipfile.ZipFile(io.BytesIO(r.content)) as zf:
@@ -75,5 +79,5 @@ def test_a_web_export_is_a_zip_and_is_audited(server: ThreadServer) -> None:
             select(audit_log.c.actor, audit_log.c.action).where(audit_log.c.actor == "user:admin.api")
             .order_by(audit_log.c.seq))]
     assert actions == [("user:admin.api", "user.sign_in"), ("user:admin.api", "export.csv"),
-                       ("user:admin.api", "user.sign_out")]
+                       ("user:admin.api", "export.download"), ("user:admin.api", "user.sign_out")]
     admin.close()
