@@ -143,6 +143,7 @@ def test_a_queued_export_survives_a_server_restart_and_a_job_left_running_is_tak
             c, _ = _admin(srv.url)
             assert _wait_done(c, job_id)["status"] == "done"
             assert c.get(f"/exports/jobs/{job_id}/download").status_code == 200
+            assert _wait_done(c, other)["status"] == "done"
             c.close()
             with srv.ctx.engine.connect() as conn:
                 again = job_store.get(conn, other)
