@@ -26,9 +26,19 @@ def choice_system(inst: Instrument) -> str:
     return f"{CS}/{inst.id}"
 
 
+_OBSERVATIONS: dict[tuple[str, str], tuple[str, str, str, str, str] | None] = {}
+
+
 def score_observation(inst: Instrument) -> tuple[str, str, str, str, str] | None:
     """(score name, code, display, UCUM code, unit text) of the Observation made from an instrument's first
     declared score, for instruments that are SDTM questionnaires (``qs_category``); None for the others."""
+    key = (inst.id, inst.version)
+    if key not in _OBSERVATIONS:
+        _OBSERVATIONS[key] = _score_observation(inst)
+    return _OBSERVATIONS[key]
+
+
+def _score_observation(inst: Instrument) -> tuple[str, str, str, str, str] | None:
     if not inst.qs_category or not inst.scores:
         return None
     score = inst.scores[0]
