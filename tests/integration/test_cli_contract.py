@@ -7,6 +7,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import httpx
@@ -15,6 +16,14 @@ import pytest
 from tests.live_server import free_port, wait_healthy
 
 UUID = re.compile(r"^record_id=([0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12})$")
+
+
+def _is_worker_of(proc: Path, data: Path) -> bool:
+    try:
+        cmd = (proc / "cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return False
+    return b"worker" in cmd and str(data).encode() in cmd
 
 
 def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -49,6 +58,15 @@ def test_demo_simulate_and_export_csv_work_together(tmp_path: Path) -> None:
                     "2", "--visits", "2", env=env)
         assert again.returncode == 0, again.stderr
         assert again.stdout.strip() == ""  # nothing new recorded, nothing twice
+
+        # demo started the one job runner: it signs the head the kiosk's syncs moved (within seconds)
+        copy = data / "audit-checkpoints.jsonl"
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not (copy.exists() and copy.read_text().strip()):
+            time.sleep(0.2)
+        assert copy.exists() and copy.read_text().strip(), "no signed checkpoint within 60 s"
+        runners = [p for p in Path("/proc").iterdir() if p.name.isdigit() and _is_worker_of(p, data)]
+        assert len(runners) == 1, runners
 
         wrong = run("desktop_client.cli", "simulate", "--data-dir", str(kiosk), "--server", url, "--participants",
                     "2", "--visits", "2", env={"TRIALPRO_PASSPHRASE": "not the passphrase"})
