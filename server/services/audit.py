@@ -12,12 +12,12 @@ import hashlib
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Connection, Table, insert, select, update
+from sqlalchemy import Connection
 
-from server.storage.tables import audit_head, audit_log
+from server.storage import audit as chain
+from server.storage.checkpoints import head as chain_head
 from shared.canonical import canonical_fields_json
 from shared.records import utc_now
 
@@ -48,22 +48,6 @@ def _json(value: Any) -> str | None:
     return None if value is None else _ENCODER.encode(value)
 
 
-def insert_many(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
-    """Insert ``rows`` (dicts with the same keys) with one driver ``executemany``, as Core's ``insert`` does,
-    without compiling and processing parameters row by row: a sync batch writes thousands of rows."""
-    if not rows:
-        return
-    marks = {"qmark": "?", "format": "%s", "pyformat": "%s"}.get(conn.dialect.paramstyle)
-    if marks is None:
-        conn.execute(insert(table), rows)
-        return
-    cols = list(rows[0])
-    quote = conn.dialect.identifier_preparer.quote
-    sql = (f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in cols)}) "
-           f"VALUES ({', '.join(marks for _ in cols)})")
-    conn.exec_driver_sql(sql, list(map(itemgetter(*cols), rows)) if len(cols) > 1 else [(r[cols[0]],) for r in rows])
-
-
 _SORTED_FIELDS = tuple(sorted(CHAINED_FIELDS))  # ASCII names: code point order is RFC 8785's order
 
 
@@ -73,12 +57,11 @@ def entry_hash(row: Mapping[str, Any]) -> str:
 
 
 def _lock_head(conn: Connection) -> tuple[int, str]:
-    row = conn.execute(select(audit_head.c.seq, audit_head.c.entry_hash)
-                       .where(audit_head.c.id == 1).with_for_update()).first()
-    if row is None:
-        conn.execute(insert(audit_head).values(id=1, seq=0, entry_hash=GENESIS))
+    head = chain_head(conn, lock=True)
+    if head is None:
+        chain.start_chain(conn, GENESIS)
         return 0, GENESIS
-    return int(row.seq), row.entry_hash
+    return head
 
 
 def append_many(conn: Connection, entries: list[AuditEntry], *, at: str | None = None) -> None:
@@ -95,8 +78,8 @@ def append_many(conn: Connection, entries: list[AuditEntry], *, at: str | None =
                "prev_hash": prev}
         row["entry_hash"] = prev = entry_hash(row)
         rows.append(row)
-    insert_many(conn, audit_log, rows)
-    conn.execute(update(audit_head).where(audit_head.c.id == 1).values(seq=seq, entry_hash=prev))
+    chain.add_entries(conn, rows)
+    chain.move_head(conn, seq, prev)
 
 
 def append(conn: Connection, entry: AuditEntry) -> None:
@@ -117,10 +100,7 @@ class ChainReport:
 def iter_entries(conn: Connection, batch: int = 5000) -> Iterator[Mapping[str, Any]]:
     """Every entry in chain order, streamed (the option is set on the statement: set on the connection it
     would make every later statement on that connection ask for a server-side cursor on PostgreSQL)."""
-    result = conn.execute(select(audit_log).order_by(audit_log.c.seq)
-                          .execution_options(stream_results=True, yield_per=batch))
-    for row in result:
-        yield row._mapping
+    return chain.entries(conn, batch)
 
 
 def verify_chain(conn: Connection, positions: set[int] | frozenset[int] = frozenset()) -> ChainReport:
@@ -151,9 +131,9 @@ def verify_chain(conn: Connection, positions: set[int] | frozenset[int] = frozen
             seen[row["seq"]] = row["entry_hash"]
         prev = row["entry_hash"]
         expected_seq += 1
-    head = conn.execute(select(audit_head.c.seq, audit_head.c.entry_hash).where(audit_head.c.id == 1)).first()
-    if head is not None and (head.seq != count or head.entry_hash != prev):
-        return ChainReport(False, count, count + 1 if head.seq > count else head.seq,
-                           f"the chain ends at entry {count} but its head says {head.seq} "
+    head = chain_head(conn)
+    if head is not None and (head[0] != count or head[1] != prev):
+        return ChainReport(False, count, count + 1 if head[0] > count else head[0],
+                           f"the chain ends at entry {count} but its head says {head[0]} "
                            "(entries were removed from the end)")
     return ChainReport(True, count, hashes_at=seen)

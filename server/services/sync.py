@@ -13,8 +13,9 @@ from sqlalchemy import Connection, and_, insert, select, update
 
 from server.services import allocation, checkpoints
 from server.services import devices as device_service
-from server.services.audit import AuditEntry, append_many, insert_many
+from server.services.audit import AuditEntry, append_many
 from server.services.devices import Device
+from server.storage.bulk import insert_many
 from server.storage.tables import allocation_lists, corrections, participants, records, sync_conflicts, users
 from shared.canonical import canonical_fields_json
 from shared.errors import FieldProblem, RecordInvalid

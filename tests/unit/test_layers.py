@@ -24,12 +24,11 @@ CONNECTION_CALLS = {"execute", "executemany", "exec_driver_sql", "begin", "conne
 SQL_TEXT = re.compile(r"^\s*(SELECT\s|INSERT\s+INTO\s|UPDATE\s+\w+\s+SET\s|DELETE\s+FROM\s|CREATE\s+(TABLE|INDEX)\s"
                       r"|ALTER\s+TABLE\s|DROP\s+TABLE\s|PRAGMA\s|BEGIN\b|WITH\s+\w+\s+AS\s*\()")
 
-# Modules whose SQL other work of issue 12 is moving into server/storage/ right now (sync ingest and corrections;
-# the audit chain). Each is checked as soon as it leaves this list.
+# Modules whose SQL other work of issue 12 is moving into server/storage/ right now (sync ingest and corrections).
+# Each is checked as soon as it leaves this list.
 PENDING = {
     "server/services/sync.py",
     "server/services/corrections.py",
-    "server/services/audit.py",
 }
 
 
