@@ -87,7 +87,7 @@ def config_from_args(args: argparse.Namespace) -> ShellConfig:
 def run_gui(args: argparse.Namespace) -> int:
     """Open the station (passphrase from the unlock screen or TRIALPRO_PASSPHRASE) and run the client."""
     from desktop_client.store import open_store
-    from shared.study import default_study
+    from shared.study.folder import study_of_folder
 
     app = ensure_application()
     config = config_from_args(args)
@@ -97,11 +97,12 @@ def run_gui(args: argparse.Namespace) -> int:
     language = Language(config.language, parent=app)   # the unlock screen is translated too
 
     mirror_dir = getattr(args, "mirror_dir", None)
+    study = study_of_folder(data_dir, getattr(args, "study", None))   # refused before any window opens
 
     def open_window(store: object) -> None:
         if mirror_dir:
             store.attach_mirror(mirror_dir)  # type: ignore[attr-defined]
-        station = Station(store=store, study=default_study())  # type: ignore[arg-type]
+        station = Station(store=store, study=study)  # type: ignore[arg-type]
         window = build_main_window(station, config, language)
         held["store"], held["window"] = store, window
         if probe:

@@ -2,6 +2,8 @@
 
 Command-line contract (extend, never break):
   trialpro-client simulate --data-dir DIR --server URL --participants N --visits V [--enrol-code CODE]
+      [--study FILE]   (gui takes --study FILE too; a data folder remembers its study, default NCT05605665;
+      the server refuses enrolment and sync of a kiosk whose study or version differs: study.mismatch)
       passphrase from TRIALPRO_PASSPHRASE; prints `record_id=<uuid>` per record saved; exits 0 only
       when everything the station holds is synced.
   trialpro-client restore-mirror --mirror-dir PATH --data-dir NEWDIR [--station ID]
@@ -33,7 +35,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     from desktop_client.services.sync_engine import SyncEngine
     from desktop_client.store import open_or_create
     from desktop_client.store import station as settings
-    from shared.study import default_study
+    from shared.study.folder import study_of_folder
 
     passphrase = os.environ.get("TRIALPRO_PASSPHRASE")
     if not passphrase:
@@ -46,7 +48,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         if recovery:
             print(f"New station set up in {args.data_dir}. Recovery key (shown once, keep it safe): {recovery}",
                   file=sys.stderr)
-        station = Station(store=store, study=default_study())
+        station = Station(store=store, study=study_of_folder(args.data_dir, args.study))
         engine = SyncEngine(station, args.server)
         try:
             if settings.get(store, settings.DEVICE_TOKEN) is None:
@@ -123,6 +125,11 @@ def _mirror_option(p: argparse.ArgumentParser) -> None:
                         "(default: $TRIALPRO_MIRROR_DIR)")
 
 
+def _study_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--study", type=Path, default=None, metavar="FILE",
+                   help="study file for a new data folder (default: NCT05605665); the folder remembers it")
+
+
 def cmd_witness(args: argparse.Namespace) -> int:
     from desktop_client.services.witness import write_witness
     from desktop_client.store import open_store
@@ -161,6 +168,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--enrol-code", help="one-time enrolment code, used on first run")
     p.add_argument("--label", default="simulated kiosk", help="device label shown to admins")
     p.add_argument("--seed", type=int, default=None)
+    _study_option(p)
     _mirror_option(p)
     p.set_defaults(func=cmd_simulate)
     r = sub.add_parser("restore-mirror", help="rebuild a lost station from its encrypted copy (recovery key)")
@@ -182,6 +190,7 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--language", choices=("zh", "en"), default="zh", help="language of the start screen")
     g.add_argument("--idle-timeout", type=float, default=180.0, metavar="SECONDS",
                    help="discard an unsubmitted kiosk form after this long without input (a warning comes first)")
+    _study_option(g)
     _mirror_option(g)
     g.set_defaults(func=cmd_gui)
     return parser

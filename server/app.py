@@ -15,7 +15,7 @@ from server.config import ServerConfig
 from server.private_files import private_database, private_dir, private_file, restrict_process
 from server.services import signing_keys
 from server.storage.engine import database_url, make_engine, migrate
-from shared.study.loader import load_study
+from shared.study.folder import STUDY_COPY, study_of_folder
 from shared.study.model import Study
 
 
@@ -27,17 +27,25 @@ class ServerContext:
     study: Study
     config: ServerConfig
 
+    @property
+    def study_file(self) -> Path:
+        """The data folder's copy of the study file it holds."""
+        return Path(self.config.data_dir) / STUDY_COPY
+
 
 def open_context(config: ServerConfig) -> ServerContext:
     """Load the study, open (and migrate) the database, make sure the signing key file exists (moving a key
     found in the database out of it). Used by the app, the worker and the CLI alike.
+
+    The study is the one the data folder remembers; a new folder remembers ``config.study_file`` (default
+    NCT05605665). Another study for a folder that holds one raises StudyFolderMismatch.
 
     From here on the process writes private files only (umask 077), and the data folder and the SQLite
     files are made 0700/0600 even when an earlier run left them looser (server/private_files.py).
     """
     restrict_process()
     private_dir(Path(config.data_dir))
-    study = load_study(config.study_file)
+    study = study_of_folder(config.data_dir, config.study_file)
     engine = make_engine(config.database_url or database_url(config.data_dir))
     migrate(engine)
     private_database(engine)

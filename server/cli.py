@@ -1,8 +1,9 @@
 """`trialpro-server …`: parse arguments, call one service, print the result. All logic lives in services.
 
 Command-line contract (relied on by tools outside the repo; extend, never break):
-  trialpro-server demo --data-dir DIR --port PORT
-  trialpro-server serve --data-dir DIR [--host H] [--port P] [--workers N] [--no-worker]
+  trialpro-server demo --data-dir DIR --port PORT [--study FILE]
+  trialpro-server serve --data-dir DIR [--host H] [--port P] [--workers N] [--no-worker] [--study FILE]
+  (a data folder remembers its study and version: every later command works on it without --study)
   trialpro-server worker --data-dir DIR [--anchor-seconds S]   (the one job runner; demo/serve start it)
   trialpro-server export {csv,xlsx,odm,sdtm,fhir,report} --data-dir DIR --out PATH [--site S] [--from D --to D]
   trialpro-server lab import FILE --data-dir DIR

@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from shared.errors import ConfigInvalid
-from shared.study.loader import DEFAULT_STUDY_FILE
 from shared.sync.protocol import MAX_BODY_BYTES
 
 
@@ -27,7 +26,8 @@ class ServerConfig:
 
     data_dir: Path
     database_url: str | None = None          # None: SQLite file in data_dir, or DATABASE_URL
-    study_file: Path = DEFAULT_STUDY_FILE
+    # None: the study the data folder remembers (shared/study/folder.py), else NCT05605665 for a new folder
+    study_file: Path | None = None
     max_body_bytes: int = MAX_BODY_BYTES
     secret_key: str = field(default_factory=lambda: os.environ.get("TRIALPRO_SECRET_KEY", ""))
     testing: bool = False

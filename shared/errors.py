@@ -114,6 +114,22 @@ class InstrumentFileError(TrialproError):
     title = "Instrument file invalid"
 
 
+class StudyMismatch(TrialproError):
+    """A kiosk runs another study (or study version) than the server holds; nothing was enrolled or stored."""
+
+    code = "study.mismatch"
+    status = 409
+    title = "Study mismatch"
+
+
+class StudyFolderMismatch(TrialproError):
+    """A data folder holds one study and a command was given another study file (or another version)."""
+
+    code = "study.data_folder_mismatch"
+    status = 409
+    title = "Data folder holds another study"
+
+
 class UnknownInstrument(TrialproError):
     """A record names an instrument (or version) this software does not define."""
 

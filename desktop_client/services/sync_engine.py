@@ -21,10 +21,10 @@ from desktop_client.services.station import Station
 from desktop_client.store import outbox, witness
 from desktop_client.store import station as settings
 from shared import enrolment_code, signed_head
-from shared.errors import DeviceNotAuthorised, SyncFailed
+from shared.errors import DeviceNotAuthorised, StudyMismatch, SyncFailed
 from shared.randomisation import verified_entries
 from shared.records import record_hash, utc_now
-from shared.sync.protocol import ACKNOWLEDGED, CONFLICT, build_request
+from shared.sync.protocol import ACKNOWLEDGED, CONFLICT, build_request, check_same_study
 
 ALLOCATION_BLOCKS = "allocation_blocks"  # station setting: JSON list of the blocks whose entries are stored
 
@@ -60,6 +60,16 @@ class SyncSettings:
     timeout_seconds: float = 30.0
     backoff_max_seconds: float = 8.0
     backoff_multiplier: float = 0.25
+
+
+def _refuse_other_study(resp: httpx.Response) -> None:
+    """Raise StudyMismatch with the server's words when it answered that this kiosk runs another study."""
+    try:
+        body = resp.json()
+    except ValueError:
+        return
+    if resp.status_code == StudyMismatch.status and isinstance(body, dict) and body.get("code") == StudyMismatch.code:
+        raise StudyMismatch(str(body.get("detail") or "The server holds another study."))
 
 
 def _problem_text(resp: httpx.Response) -> str:
@@ -126,10 +136,16 @@ class SyncEngine:
 
     def _enrol(self, code: str, label: str) -> str:
         code = enrolment_code.parse(code)  # a typing slip is refused here, before any network round trip
-        resp = self._post("/api/v1/devices/enrol", {"code": code, "label": label}, None)
+        study = self.station.study.study
+        resp = self._post("/api/v1/devices/enrol", {"code": code, "label": label, "study_id": study.id,
+                                                    "study_version": study.version}, None)
+        _refuse_other_study(resp)
         if resp.status_code != 201:
             raise SyncFailed(f"Enrolment refused: {_problem_text(resp)}")
         body = resp.json()
+        # a server of the first release does not compare: the kiosk refuses another study itself
+        check_same_study(study.id, study.version, server_id=body.get("study_id", study.id),
+                         server_version=body.get("study_version", study.version), step="enrolment")
         settings.put(self.station.store, {
             settings.DEVICE_ID: body["device_id"], settings.DEVICE_TOKEN: body["token"],
             settings.SITE_ID: body["site_id"], settings.SERVER_URL: self.server_url,
@@ -186,8 +202,10 @@ class SyncEngine:
                 break
             cursor = int(settings.get(store, settings.CORRECTIONS_CURSOR) or 0)
             body = build_request(study_version=self.station.study.study.version, corrections_cursor=cursor,
-                                 items=batch, allocation_blocks=self._held_blocks())
+                                 items=batch, allocation_blocks=self._held_blocks(),
+                                 study_id=self.station.study.study.id)
             resp = self._post("/api/v1/sync", body, token)
+            _refuse_other_study(resp)
             if resp.status_code in (401, 403):
                 raise DeviceNotAuthorised(f"The server refused this station: {_problem_text(resp)}")
             if resp.status_code != 200:

@@ -11,7 +11,7 @@ from server.services import sync as sync_service
 from server.services.allocation import grants_for, public_key_b64
 from server.storage.engine import reading, writing
 from shared.errors import InvalidInput
-from shared.sync.protocol import parse_request
+from shared.sync.protocol import check_same_study, parse_request
 
 bp = Blueprint("sync", __name__, url_prefix="/api/v1")
 
@@ -23,6 +23,13 @@ def enrol() -> ResponseReturnValue:
     if not isinstance(body, dict):
         raise InvalidInput("Send {\"code\": \"…\", \"label\": \"…\"}.")
     ctx = current_app.extensions["trialpro"]
+    for field in ("study_id", "study_version"):
+        if body.get(field) is not None and not isinstance(body.get(field), str):
+            raise InvalidInput(f"'{field}' must be the {field.replace('_', ' ')} the kiosk runs (a string), "
+                               "or left out.")
+    # before the code is used: a kiosk of another study keeps its code for the right study file
+    check_same_study(body.get("study_id"), body.get("study_version"), server_id=ctx.study.study.id,
+                     server_version=ctx.study.study.version, step="enrolment")
     device, token, (grants, key) = device_service.enrol(
         ctx.engine, code=body.get("code"), label=body.get("label"), remote_addr=request.remote_addr or "unknown",
         then=lambda conn, device: (grants_for(conn, ctx.study, site_id=device.site_id, device_id=device.device_id),
@@ -39,6 +46,8 @@ def sync() -> ResponseReturnValue:
     with reading(ctx.engine) as conn:
         device_service.authenticate(conn, request.headers.get("Authorization"))
     sync_request = parse_request(json_body())
+    check_same_study(sync_request.study_id, sync_request.study_version, server_id=ctx.study.study.id,
+                     server_version=ctx.study.study.version, step="sync")
     with writing(ctx.engine) as conn:
         # authenticate again inside the writing transaction: a revocation between the two wins
         device = device_service.authenticate(conn, request.headers.get("Authorization"))

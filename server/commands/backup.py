@@ -36,7 +36,7 @@ def cmd_backup(args: argparse.Namespace) -> int:
     from server.services import backup
 
     ctx = context(args)
-    summary = backup.backup(ctx.engine, ctx.study, ctx.config.study_file, Path(args.data_dir), Path(args.out),
+    summary = backup.backup(ctx.engine, ctx.study, ctx.study_file, Path(args.data_dir), Path(args.out),
                             passphrase=(lambda: _passphrase(twice=True)) if args.include_signing_key else None)
     print(f"Backup written to {summary.path} (0600): {summary.database} database snapshot, {summary.files} files "
           f"of the data folder, study {summary.study}; signing key: {summary.signing_key}.")
@@ -47,6 +47,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
     from server.config import ServerConfig
     from server.services import backup, checkpoints
     from server.storage.engine import database_url, make_engine, migrate, reading
+    from shared.study.loader import DEFAULT_STUDY_FILE
 
     def target(kind: str) -> Any:
         url = os.environ.get("DATABASE_URL")
@@ -54,7 +55,8 @@ def cmd_restore(args: argparse.Namespace) -> int:
 
     config = ServerConfig(data_dir=Path(args.data_dir))
     done = backup.restore(Path(args.file), Path(args.data_dir), target=target,
-                          passphrase=lambda: _passphrase(twice=False), study_file=config.study_file)
+                          passphrase=lambda: _passphrase(twice=False),
+                          study_file=config.study_file or DEFAULT_STUDY_FILE)
     print(f"Restored {args.file} into {done.data_dir} (0700): {done.database} database, {done.files} files, "
           f"study {done.study}" + ("; signing key restored" if done.signing_key else "") + ".")
     if done.study_differs:

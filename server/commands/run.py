@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from server.app import ServerContext, create_app
-from server.commands.common import add_data_dir, context
+from server.commands.common import add_data_dir, add_study, context
 from server.config import ServerConfig
 from server.private_files import private_file
 from server.storage.engine import writing
@@ -129,11 +129,13 @@ def workers_count(text: str) -> int:
 def register(sub: Any) -> None:
     p = sub.add_parser("demo", help="run on 127.0.0.1 with the demo study (created on first run)")
     add_data_dir(p)
+    add_study(p)
     p.add_argument("--port", type=int, default=8000)
     p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser("serve", help="run the production server (gunicorn) and its job runner")
     add_data_dir(p)
+    add_study(p)
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--workers", type=workers_count, default=min(4, (os.cpu_count() or 1) + 1),

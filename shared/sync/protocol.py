@@ -26,7 +26,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from shared.errors import ProtocolMismatch, SyncRequestInvalid
+from shared.errors import ProtocolMismatch, StudyMismatch, SyncRequestInvalid
 
 PROTOCOL_VERSION = 1
 MAX_BATCH_RECORDS = 500
@@ -56,14 +56,17 @@ class SyncRequest:
     corrections_cursor: int
     items: list[SyncItem]
     allocation_blocks: frozenset[int] | None = None  # None: the kiosk holds no allocation lists yet
+    study_id: str | None = None                      # None: a kiosk of the first release (version only)
 
 
 def build_request(*, study_version: str, corrections_cursor: int, items: list[tuple[Mapping[str, Any], str]],
-                  allocation_blocks: list[int] | None = None) -> dict[str, Any]:
+                  allocation_blocks: list[int] | None = None, study_id: str | None = None) -> dict[str, Any]:
     """The JSON body of a sync request (``allocation_blocks``: blocks the kiosk already holds entries of)."""
     body: dict[str, Any] = {"protocol_version": PROTOCOL_VERSION, "study_version": study_version,
                             "corrections_cursor": corrections_cursor,
                             "records": [{"record": dict(r), "content_hash": h} for r, h in items]}
+    if study_id is not None:
+        body["study_id"] = study_id
     if allocation_blocks is not None:
         body["allocation_blocks"] = sorted(allocation_blocks)
     return body
@@ -104,6 +107,10 @@ def parse_request(payload: Any) -> SyncRequest:
     if not isinstance(study_version, str):
         raise SyncRequestInvalid("'study_version' must be the study file version the kiosk holds (a string).",
                                  details={"field": "study_version", "value": _shown(study_version)})
+    study_id = payload.get("study_id")
+    if study_id is not None and not isinstance(study_id, str):
+        raise SyncRequestInvalid("'study_id' must be the id of the study the kiosk runs (a string), or left out.",
+                                 details={"field": "study_id", "value": _shown(study_id)})
     items = []
     for i, entry in enumerate(records):
         if not isinstance(entry, Mapping) or set(entry) != {"record", "content_hash"}:
@@ -111,7 +118,25 @@ def parse_request(payload: Any) -> SyncRequest:
                                      "'content_hash'.", details={"index": i})
         items.append(SyncItem(entry["record"], entry["content_hash"]))
     return SyncRequest(study_version=study_version, corrections_cursor=cursor, items=items,
-                       allocation_blocks=None if blocks is None else frozenset(blocks))
+                       allocation_blocks=None if blocks is None else frozenset(blocks), study_id=study_id)
+
+
+def check_same_study(study_id: Any, study_version: Any, *, server_id: str, server_version: str,
+                     step: str) -> None:
+    """Refuse a kiosk that runs another study or study version than the server (``step``: enrolment or sync).
+
+    A value left out (None) is not compared: kiosks of the first release send no study id.
+    Raises StudyMismatch naming both studies and what to do.
+    """
+    theirs = (server_id if study_id is None else study_id, server_version if study_version is None else study_version)
+    if theirs == (server_id, server_version):
+        return
+    raise StudyMismatch(
+        f"{step.capitalize()} refused: this kiosk runs study {_shown(theirs[0])} version {_shown(theirs[1])}, "
+        f"the server holds study {server_id} version {server_version}. Start the kiosk with the server's study "
+        "file (trialpro-client --study FILE) in a new data folder; nothing was enrolled or stored.",
+        details={"kiosk": [_shown(theirs[0]), _shown(theirs[1])], "server": [server_id, server_version],
+                 "step": step})
 
 
 def _shown(value: Any) -> Any:

@@ -13,7 +13,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from shared.study import load_study
 from tests.live_server import free_port, wait_healthy
+from tests.studies import STUDY_FILES
 
 UUID = re.compile(r"^record_id=([0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12})$")
 
@@ -31,25 +33,36 @@ def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedPr
                           env={**os.environ, **(env or {})})
 
 
-def test_demo_simulate_and_export_csv_work_together(tmp_path: Path) -> None:
+@pytest.mark.parametrize("study_name", sorted(STUDY_FILES))
+def test_demo_simulate_and_export_csv_work_together(tmp_path: Path, study_name: str) -> None:
     data, kiosk, out = tmp_path / "server", tmp_path / "kiosk", tmp_path / "csv"
+    study_file = STUDY_FILES[study_name]
+    study = load_study(study_file)
     port = free_port()
-    demo = subprocess.Popen([sys.executable, "-m", "server.cli", "demo", "--data-dir", str(data), "--port", str(port)],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    # the default study needs no --study; any other is named once, on the first command of each data folder
+    chosen = [] if study_name == "nct05605665" else ["--study", str(study_file)]
+    demo = subprocess.Popen([sys.executable, "-m", "server.cli", "demo", "--data-dir", str(data), "--port", str(port),
+                             *chosen], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         url = f"http://127.0.0.1:{port}"
         wait_healthy(url)
         health = httpx.get(f"{url}/healthz").json()
         assert health["status"] == "ok"
-        assert health["study"] == "NCT05605665"
+        assert health["study"] == study.study.id
 
         code = run("server.cli", "device", "code", "--data-dir", str(data))
         assert code.returncode == 0, code.stderr
         enrol_code = code.stdout.strip().splitlines()[-1]
 
         env = {"TRIALPRO_PASSPHRASE": "simulated station passphrase"}
+        other = [] if chosen else ["--study", str(STUDY_FILES["synthetic_two_arm"])]
+        refused = run("desktop_client.cli", "simulate", "--data-dir", str(tmp_path / "other-kiosk"), "--server", url,
+                      "--participants", "1", "--visits", "1", "--enrol-code", enrol_code, *other, env=env)
+        assert refused.returncode == 2 and "Enrolment refused" in refused.stderr, refused.stderr
+        assert f"the server holds study {study.study.id} version {study.study.version}" in refused.stderr
+
         first = run("desktop_client.cli", "simulate", "--data-dir", str(kiosk), "--server", url, "--participants", "2",
-                    "--visits", "2", "--enrol-code", enrol_code, env=env)
+                    "--visits", "2", "--enrol-code", enrol_code, *chosen, env=env)
         assert first.returncode == 0, first.stderr
         ids = [UUID.match(line).group(1) for line in first.stdout.splitlines()]
         assert len(ids) == len(set(ids)) > 2
@@ -79,8 +92,11 @@ def test_demo_simulate_and_export_csv_work_together(tmp_path: Path) -> None:
     assert f"http://127.0.0.1:{port}/" in printed
     assert "Demo admin login: demo.admin / " in printed
 
-    exported = run("server.cli", "export", "csv", "--data-dir", str(data), "--out", str(out))
+    assert (data / "demo-admin-password.txt").read_text().strip() in printed
+    exported = run("server.cli", "export", "csv", "--data-dir", str(data), "--out", str(out))  # no --study
     assert exported.returncode == 0, exported.stderr
+    visits = {r["visit_id"] for r in csv.DictReader(open(out / "visits.csv", encoding="utf-8"))}
+    assert visits and visits <= {v.id for v in study.visits}
     seen: list[str] = []
     derived = {"data_dictionary.csv", "visits.csv", "dosing.csv"}  # views over records listed elsewhere
     assert derived - {"data_dictionary.csv"} <= {p.name for p in out.glob("*.csv")}
