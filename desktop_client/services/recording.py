@@ -11,6 +11,8 @@ from shared.instruments import get_instrument
 from shared.records import new_record
 from shared.validation import validate_record
 
+PARTICIPANT = "participant"  # the respondent of the instruments the kiosk asks
+
 
 def build_instrument_record(station: Station, *, participant_id: str, visit_id: str, instrument_id: str,
                             answers: Mapping[str, Any], entered_by: str,
@@ -72,3 +74,10 @@ def correct_record(station: Station, record_id: str, *, data: Mapping[str, Any],
 
     return store_records.save_correction(station.store, record_id, data=data, reason=reason, actor=actor,
                                          validate=check, priority=priority)
+
+
+def answered_visits(station: Station, participant_id: str) -> set[str]:
+    """Visit ids at which this participant already submitted kiosk answers on this station."""
+    return {r["visit_id"] for r in store_records.records_of(station.store, participant_id,
+                                                              kind="instrument_response")
+            if r.get("visit_id") and get_instrument(r["instrument_id"]).respondent == PARTICIPANT}

@@ -6,6 +6,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from desktop_client.store import outbox
 from desktop_client.store import station as settings
 from desktop_client.store.database import Store
 from shared.errors import StationNotEnrolled
@@ -33,6 +34,30 @@ class Station:
         if value is None:
             raise StationNotEnrolled("This station is not enrolled with the server yet.")
         return value
+
+    @property
+    def is_enrolled(self) -> bool:
+        """True once the server gave this station its device id."""
+        return settings.get(self.store, settings.DEVICE_ID) is not None
+
+    @property
+    def has_credential(self) -> bool:
+        """True when the station holds a device credential to sync with."""
+        return settings.get(self.store, settings.DEVICE_TOKEN) is not None
+
+    @property
+    def server_url(self) -> str | None:
+        """The server this station enrolled with (None before enrolment)."""
+        return settings.get(self.store, settings.SERVER_URL)
+
+    @property
+    def last_sync_at(self) -> str | None:
+        """UTC time of the last completed sync (None when never synced)."""
+        return settings.get(self.store, settings.LAST_SYNC_AT)
+
+    def waiting_to_send(self) -> int:
+        """How many saved records are waiting in the outbox to be sent."""
+        return outbox.stats(self.store).pending
 
     def participant_arm(self, participant_id: str) -> str | None:
         rows = self.store.query("SELECT arm FROM participants WHERE participant_id = ?", (participant_id,))

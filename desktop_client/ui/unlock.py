@@ -6,12 +6,12 @@ Key derivation (scrypt) runs off the UI thread. The passphrase is cleared from t
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
 
-from desktop_client.store import create_store, keys, open_store
-from desktop_client.store.database import Store
+from desktop_client.services import opening
 from desktop_client.ui import theme
 from desktop_client.ui.widgets.choices import KeyButton
 from desktop_client.ui.workers import run_in_background
@@ -28,8 +28,8 @@ class UnlockScreen(QWidget):
     def __init__(self, data_dir: Path, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._data_dir = Path(data_dir)
-        self._new = not (self._data_dir / keys.KEY_FILE).exists()
-        self._store: Store | None = None
+        self._new = opening.is_new_station(self._data_dir)
+        self._store: Any = None  # the open store, handed on with ``opened``
         self.heading = theme.label(self, "heading")
         self.explain = theme.label(self, "note", wrap=True)
         self.passphrase = QLineEdit(self)
@@ -97,10 +97,10 @@ class UnlockScreen(QWidget):
         self.button.setEnabled(False)
         self.problem.hide()
         folder, new = self._data_dir, self._new
-        job = (lambda: create_store(folder, secret)) if new else (lambda: (open_store(folder, secret), None))
-        run_in_background(job, parent=self, on_done=self._done, on_failed=self._failed)
+        start = opening.set_up_station if new else opening.open_station
+        run_in_background(lambda: start(folder, secret), on_done=self._done, on_failed=self._failed)
 
-    def _done(self, result: tuple[Store, str | None]) -> None:
+    def _done(self, result: tuple[Any, str | None]) -> None:
         store, recovery = result
         self.button.setEnabled(True)
         if recovery is None:

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QApplication
 
 from desktop_client.services.staff import sign_in
 from desktop_client.services.station import Station
+from desktop_client.ui import workers
 from desktop_client.ui.i18n import Language
 from desktop_client.ui.nurse.home import NurseHome
 from desktop_client.ui.nurse.screening import ScreeningPage
@@ -50,7 +51,9 @@ def open_home(qtbot: Any, station: Station, username: str = "nurse.a", **kwargs:
 
 
 def click(qtbot: Any, button: Any) -> None:
+    """Click like staff do, then wait until any save or sync it started has ended (they run off the UI thread)."""
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not workers.busy(), timeout=20000)
 
 
 def fill_screening(page: ScreeningPage, *, year_of_birth: int = 1975, sex: str = "F", consent: bool = True,

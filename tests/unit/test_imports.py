@@ -105,3 +105,16 @@ def test_the_checker_sees_imports_inside_functions_and_under_type_checking(tmp_p
     path.write_text(source, encoding="utf-8")
     found = {(target, name) for _line, target, name in _imports(path, "m")}
     assert {("a", "_b"), ("c", "_d"), ("e._f", None)} <= found
+
+
+def test_the_desktop_screens_import_services_never_the_store() -> None:
+    """desktop_client/ui calls desktop_client/services; only services (and bootstrap) open the store."""
+    offenders = []
+    for module, path in _modules("desktop_client").items():
+        if not module.startswith("desktop_client.ui"):
+            continue
+        for line, target, name in _imports(path, module):
+            full = f"{target}.{name}" if name else target
+            if target.startswith("desktop_client.store") or full.startswith("desktop_client.store"):
+                offenders.append(f"{path.relative_to(ROOT)}:{line}: {full}")
+    assert offenders == []

@@ -4,7 +4,7 @@
 <context>
     <name>AdverseEventPage</name>
     <message>
-        <location filename="../nurse/adverse_event.py" line="+76"/>
+        <location filename="../nurse/adverse_event.py" line="+75"/>
         <source>Adverse events</source>
         <translation>不良事件</translation>
     </message>
@@ -192,12 +192,12 @@
         <translation>正在更正：{0}（第{1}版）</translation>
     </message>
     <message>
-        <location line="+19"/>
+        <location line="+20"/>
         <source>A correction needs a reason: say why the report changes.</source>
         <translation>更正必须填写原因：请说明报告为何修改。</translation>
     </message>
     <message>
-        <location line="+10"/>
+        <location line="+9"/>
         <source>Saved (revision {0}). To change it, correct it here with a reason.</source>
         <translation>已保存（第{0}版）。如需修改，请在此填写原因进行更正。</translation>
     </message>
@@ -205,7 +205,7 @@
 <context>
     <name>ClinicianPage</name>
     <message>
-        <location filename="../nurse/clinician.py" line="+49"/>
+        <location filename="../nurse/clinician.py" line="+48"/>
         <source>Clinician scores</source>
         <translation>医生评分</translation>
     </message>
@@ -266,12 +266,12 @@
         <translation>本次访视已有{0}记录：请填写更正原因。</translation>
     </message>
     <message>
-        <location line="+11"/>
+        <location line="+9"/>
         <source>Saved: {0} {1} for {2}.</source>
         <translation>已保存：{2}的{0}为{1}。</translation>
     </message>
     <message>
-        <location line="-116"/>
+        <location line="-114"/>
         <source>not rated</source>
         <translation>未评分</translation>
     </message>
@@ -291,12 +291,12 @@
         <translation>已有记录（第{0}版，{1}，录入人{2}）。再次保存即为更正：请填写原因。</translation>
     </message>
     <message>
-        <location line="+63"/>
+        <location line="+66"/>
         <source>This visit already has a Physician Global VAS: give the reason for the correction.</source>
         <translation>本次访视已有医生总体评估VAS：请填写更正原因。</translation>
     </message>
     <message>
-        <location line="+10"/>
+        <location line="+8"/>
         <source>Saved: Physician Global VAS {0} for {1}.</source>
         <translation>已保存：{1}的医生总体评估VAS为{0}。</translation>
     </message>
@@ -304,7 +304,7 @@
 <context>
     <name>Nurse</name>
     <message>
-        <location line="-210"/>
+        <location line="-211"/>
         <source>low activity</source>
         <translation>低度活动</translation>
     </message>
@@ -444,7 +444,7 @@
         <translation>较上次访视好转</translation>
     </message>
     <message>
-        <location filename="../nurse/sync.py" line="+292"/>
+        <location filename="../nurse/sync.py" line="+231"/>
         <source>Enrolment</source>
         <translation>入组</translation>
     </message>
@@ -464,7 +464,7 @@
         <translation>{0}（{1}）被服务器拒收：{2}。该记录仍保存在本工作站；请告知数据管理员。</translation>
     </message>
     <message>
-        <location filename="../nurse/problems.py" line="+17"/>
+        <location filename="../nurse/problems.py" line="+22"/>
         <source>Adverse event term</source>
         <translation>不良事件术语</translation>
     </message>
@@ -555,14 +555,20 @@
     </message>
     <message>
         <location line="+2"/>
+        <location line="+7"/>
         <source>Not done:</source>
         <translation>未完成：</translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source>Saving…</source>
+        <translation>正在保存…</translation>
     </message>
 </context>
 <context>
     <name>NurseHome</name>
     <message>
-        <location filename="../nurse/home.py" line="+101"/>
+        <location filename="../nurse/home.py" line="+100"/>
         <source>Nurse mode</source>
         <translation>护士模式</translation>
     </message>
@@ -620,7 +626,7 @@
 <context>
     <name>NurseSignIn</name>
     <message>
-        <location filename="../nurse/sign_in.py" line="+29"/>
+        <location filename="../nurse/sign_in.py" line="+30"/>
         <source>Staff sign-in</source>
         <translation>工作人员登录</translation>
     </message>
@@ -898,7 +904,7 @@
         <translation>筛选下一位受试者</translation>
     </message>
     <message>
-        <location line="+39"/>
+        <location line="+40"/>
         <source>age {0} in {1}</source>
         <translation>{1}年时{0}岁</translation>
     </message>
@@ -933,7 +939,7 @@
         <translation>符合条件：全部{0}条标准均已满足。</translation>
     </message>
     <message>
-        <location line="+16"/>
+        <location line="+23"/>
         <source>Enrolled: {0}
 Allocated arm: {1}</source>
         <translation>已入组：{0}
@@ -1042,12 +1048,12 @@ Allocated arm: {1}</source>
     </message>
     <message>
         <location line="+14"/>
-        <location line="+140"/>
+        <location line="+135"/>
         <source>Sync now</source>
         <translation>立即同步</translation>
     </message>
     <message>
-        <location line="-130"/>
+        <location line="-125"/>
         <source>Records that need attention (they stay on this station):</source>
         <translation>需要处理的记录（仍保存在本工作站）：</translation>
     </message>
@@ -1088,22 +1094,22 @@ Allocated arm: {1}</source>
     </message>
     <message>
         <location line="+5"/>
-        <location line="+16"/>
+        <location line="+17"/>
         <source>Enrolment did not work:</source>
         <translation>注册未成功：</translation>
     </message>
     <message>
-        <location line="-15"/>
+        <location line="-16"/>
         <source>this is not an enrolment code: it has 16 letters and digits in four groups (XXXX-XXXX-XXXX-XXXX). Check what you typed.</source>
         <translation>这不是注册码：注册码由 16 个字母和数字组成，分为四组（XXXX-XXXX-XXXX-XXXX）。请检查输入。</translation>
     </message>
     <message>
-        <location line="+22"/>
+        <location line="+20"/>
         <source>Station enrolled (device {0}). You can sync now.</source>
         <translation>工作站已注册（设备{0}）。现在可以同步。</translation>
     </message>
     <message>
-        <location line="+25"/>
+        <location line="+22"/>
         <source>Syncing… you can keep this screen open.</source>
         <translation>正在同步……可保持此页面打开。</translation>
     </message>

@@ -11,15 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from desktop_client.services.station import Station
-from desktop_client.store import records as store_records
+from desktop_client.services.recording import PARTICIPANT
 from shared.errors import FieldProblem
 from shared.instruments import get_instrument
 from shared.instruments.model import Instrument, Item
 from shared.study.model import Study, Visit
 from shared.validation import validate_answers
-
-PARTICIPANT = "participant"
 
 
 def participant_instruments(visit: Visit) -> tuple[Instrument, ...]:
@@ -30,13 +27,6 @@ def participant_instruments(visit: Visit) -> tuple[Instrument, ...]:
 def kiosk_visits(study: Study) -> tuple[Visit, ...]:
     """Visits at which a participant answers something on the kiosk."""
     return tuple(v for v in study.visits if participant_instruments(v))
-
-
-def answered_visits(station: Station, participant_id: str) -> set[str]:
-    """Visit ids at which this participant already submitted kiosk answers on this station."""
-    return {r["visit_id"] for r in store_records.records_of(station.store, participant_id,
-                                                              kind="instrument_response")
-            if r.get("visit_id") and get_instrument(r["instrument_id"]).respondent == PARTICIPANT}
 
 
 @dataclass(frozen=True)

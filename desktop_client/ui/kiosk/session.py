@@ -214,7 +214,7 @@ class KioskSessionView(QWidget):
         answers = form.submission()
         run_in_background(lambda: recording.submit_visit(
             station, participant_id=form.participant_id, visit_id=form.visit.id,
-            answers_by_instrument=answers, entered_by=ENTERED_BY, language=language), parent=self,
+            answers_by_instrument=answers, entered_by=ENTERED_BY, language=language),
             on_done=self._saved, on_failed=self._save_failed)
 
     def _saved(self, records: list) -> None:

@@ -16,11 +16,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_client.services.recording import answered_visits
 from desktop_client.services.staff import StaffSession
 from desktop_client.services.station import Station
 from desktop_client.ui import theme
 from desktop_client.ui.i18n import Language
-from desktop_client.ui.kiosk.form import answered_visits, kiosk_visits
+from desktop_client.ui.kiosk.form import kiosk_visits
 from desktop_client.ui.widgets.choices import KeyButton
 
 _ID = Qt.ItemDataRole.UserRole

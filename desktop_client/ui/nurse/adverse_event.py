@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 from desktop_client.services import adverse_events
 from desktop_client.services.adverse_events import AdverseEventEntry
 from desktop_client.services.symptom_review import ReportedSymptom
-from desktop_client.ui.nurse.problems import error_text
+from desktop_client.ui.nurse.problems import save_in_background
 from desktop_client.ui.nurse.symptoms import SEVERITY
 from desktop_client.ui.nurse.widgets import (
     Banner,
@@ -48,7 +48,6 @@ from desktop_client.ui.nurse.widgets import (
     tr,
 )
 from shared.adverse_events import ACTIONS, CAUSALITY, CTCAE_GRADES, OUTCOMES, SERIOUSNESS_CRITERIA
-from shared.errors import TrialproError
 
 
 def _combo(options: dict[str, Any], placeholder: str) -> QComboBox:
@@ -310,21 +309,24 @@ class AdverseEventPage(QWidget):
         pid = self.participant.participant_id()
         if pid is None:
             return
-        entry = self.entry()
-        try:
-            if self.editing is None:
-                record = adverse_events.record_adverse_event(self.ctx.station, pid, entry, actor=self.ctx.actor)
-            else:
-                if not self.reason.text().strip():
-                    self.message.problem(self.tr("A correction needs a reason: say why the report changes."))
-                    return
-                record = adverse_events.correct_adverse_event(self.ctx.station, self.editing["record_id"], entry,
-                                                              reason=self.reason.text().strip(),
-                                                              actor=self.ctx.actor)
-        except TrialproError as exc:
-            self.message.problem(error_text(exc, self.ctx.station.study))
-            return
-        self._reload_reports()
-        self.edit(record)
-        self.message.success(self.tr("Saved (revision {0}). To change it, correct it here with a reason.")
-                             .format(record["revision"]))
+        entry, station, actor = self.entry(), self.ctx.station, self.ctx.actor
+        if self.editing is None:
+            def call() -> dict[str, Any]:
+                return adverse_events.record_adverse_event(station, pid, entry, actor=actor)
+        else:
+            reason, record_id = self.reason.text().strip(), self.editing["record_id"]
+            if not reason:
+                self.message.problem(self.tr("A correction needs a reason: say why the report changes."))
+                return
+
+            def call() -> dict[str, Any]:
+                return adverse_events.correct_adverse_event(station, record_id, entry, reason=reason, actor=actor)
+
+        def saved(record: dict[str, Any]) -> None:
+            self._reload_reports()
+            self.edit(record)
+            self.message.success(self.tr("Saved (revision {0}). To change it, correct it here with a reason.")
+                                 .format(record["revision"]))
+
+        save_in_background(call, button=self.save_button, message=self.message, study=station.study,
+                           on_saved=saved)

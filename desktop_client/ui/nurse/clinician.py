@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_client.services import clinician
-from desktop_client.ui.nurse.problems import error_text
+from desktop_client.ui.nurse.problems import save_in_background
 from desktop_client.ui.nurse.widgets import (
     MessageLabel,
     NurseContext,
@@ -33,7 +33,6 @@ from desktop_client.ui.nurse.widgets import (
     visit_picker,
 )
 from desktop_client.ui.theme import set_role
-from shared.errors import TrialproError
 
 BANDS = {"low": QT_TRANSLATE_NOOP("Nurse", "low activity"),
          "moderate": QT_TRANSLATE_NOOP("Nurse", "moderate activity"),
@@ -218,15 +217,18 @@ class ClinicianPage(QWidget):
             self.index_message.problem(self.tr("This visit already has {0}: give the reason for the "
                                                "correction.").format(self._short()))
             return
-        try:
-            record = clinician.record_domains(self.ctx.station, pid, self.visit_id(), self.selected_levels(),
-                                              actor=self.ctx.actor, reason=self.index_reason.text().strip() or None)
-        except TrialproError as exc:
-            self.index_message.problem(error_text(exc, self.ctx.station.study))
-            return
-        total = clinician.domains_total(self.ctx.station.study, record["data"])
-        self.load()
-        self.index_message.success(self.tr("Saved: {0} {1} for {2}.").format(self._short(), total, pid))
+        station, visit_id, levels = self.ctx.station, self.visit_id(), self.selected_levels()
+        actor, reason = self.ctx.actor, self.index_reason.text().strip() or None
+
+        def saved(record: dict[str, Any]) -> None:
+            total = clinician.domains_total(station.study, record["data"])
+            self.load()
+            self.index_message.success(self.tr("Saved: {0} {1} for {2}.").format(self._short(), total, pid))
+
+        save_in_background(lambda: clinician.record_domains(station, pid, visit_id, levels, actor=actor,
+                                                            reason=reason),
+                           button=self.save_index_button, message=self.index_message, study=station.study,
+                           on_saved=saved)
 
     def save_pga(self) -> None:
         pid = self.participant.participant_id()
@@ -238,11 +240,14 @@ class ClinicianPage(QWidget):
             self.pga_message.problem(self.tr("This visit already has a Physician Global VAS: give the reason for "
                                              "the correction."))
             return
-        try:
-            clinician.record_global(self.ctx.station, pid, self.visit_id(), activity, actor=self.ctx.actor,
-                                    reason=self.pga_reason.text().strip() or None)
-        except TrialproError as exc:
-            self.pga_message.problem(error_text(exc, self.ctx.station.study))
-            return
-        self.load()
-        self.pga_message.success(self.tr("Saved: Physician Global VAS {0} for {1}.").format(activity, pid))
+        station, visit_id = self.ctx.station, self.visit_id()
+        actor, reason = self.ctx.actor, self.pga_reason.text().strip() or None
+
+        def saved(_record: dict[str, Any]) -> None:
+            self.load()
+            self.pga_message.success(self.tr("Saved: Physician Global VAS {0} for {1}.").format(activity, pid))
+
+        save_in_background(lambda: clinician.record_global(station, pid, visit_id, activity, actor=actor,
+                                                           reason=reason),
+                           button=self.save_pga_button, message=self.pga_message, study=station.study,
+                           on_saved=saved)

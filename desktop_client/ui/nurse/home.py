@@ -25,7 +25,6 @@ from PySide6.QtWidgets import (
 from desktop_client.services.staff import StaffSession
 from desktop_client.services.station import Station
 from desktop_client.services.sync_engine import SyncSettings
-from desktop_client.store import station as settings
 from desktop_client.ui.nurse.adverse_event import AdverseEventPage
 from desktop_client.ui.nurse.clinician import ClinicianPage
 from desktop_client.ui.nurse.overview import OverviewPage
@@ -159,7 +158,7 @@ class NurseHome(QWidget):
         self.who.setText(self.tr("Signed in: {0} ({1})").format(s.display_name, s.username))
 
     def _enrolled(self) -> bool:
-        return settings.get(self.ctx.station.store, settings.DEVICE_ID) is not None
+        return self.ctx.station.is_enrolled
 
     def _update_enabled(self) -> None:
         """Until the station is enrolled only the Sync screen (with the enrolment code) can be used."""

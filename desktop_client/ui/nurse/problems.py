@@ -7,9 +7,14 @@ or rule not known here falls back to the validator's own message, so nothing is 
 
 from __future__ import annotations
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
+from collections.abc import Callable
+from typing import Any
 
-from desktop_client.ui.nurse.widgets import in_language, study_text
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
+from PySide6.QtWidgets import QAbstractButton
+
+from desktop_client.ui.nurse.widgets import MessageLabel, in_language, study_text
+from desktop_client.ui.workers import run_in_background
 from shared.errors import FieldProblem, RecordInvalid, TrialproError
 from shared.study.model import Study
 
@@ -84,3 +89,38 @@ def error_text(exc: TrialproError, study: Study | None = None) -> str:
         lead = QCoreApplication.translate("Nurse", "Not saved. Please correct:")
         return lead + "\n" + "\n".join(f"• {problem_text(p, study)}" for p in exc.problems)
     return QCoreApplication.translate("Nurse", "Not done:") + " " + exc.message
+
+
+def failure_text(exc: Exception, study: Study | None = None) -> str:
+    """Any failure of a save for staff: a refusal worded by ``error_text``, an unexpected crash by its name."""
+    if isinstance(exc, TrialproError):
+        return error_text(exc, study)
+    return QCoreApplication.translate("Nurse", "Not done:") + f" {exc.__class__.__name__}: {exc}"
+
+
+def save_in_background(call: Callable[[], Any], *, button: QAbstractButton, message: MessageLabel,
+                       study: Study | None, on_saved: Callable[[Any], None],
+                       on_ended: Callable[[], None] | None = None) -> None:
+    """Run one nurse-mode save off the UI thread (desktop_client/ui/workers.py).
+
+    The button is disabled and "Saving…" shown until the service returns; ``on_saved(result)`` runs on the
+    UI thread after COMMIT; a refusal or failure is shown in ``message`` and the button works again.
+    ``on_ended()`` runs first in either case (the screen's own "saving" state ends there).
+    """
+    button.setEnabled(False)
+    message.working(QCoreApplication.translate("Nurse", "Saving…"))
+
+    def ended() -> None:
+        button.setEnabled(True)
+        if on_ended is not None:
+            on_ended()
+
+    def saved(result: Any) -> None:
+        ended()
+        on_saved(result)
+
+    def failed(exc: Exception) -> None:
+        ended()
+        message.problem(failure_text(exc, study))
+
+    run_in_background(call, on_done=saved, on_failed=failed)

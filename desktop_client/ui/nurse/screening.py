@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from typing import Any
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, Signal
 from PySide6.QtWidgets import (
@@ -29,7 +30,7 @@ from PySide6.QtWidgets import (
 
 from desktop_client.services import enrolment
 from desktop_client.services.enrolment import Screening
-from desktop_client.ui.nurse.problems import error_text
+from desktop_client.ui.nurse.problems import save_in_background
 from desktop_client.ui.nurse.widgets import (
     MessageLabel,
     NurseContext,
@@ -43,7 +44,6 @@ from desktop_client.ui.nurse.widgets import (
 )
 from desktop_client.ui.theme import set_role
 from shared.eligibility import Failure, age_in_year
-from shared.errors import TrialproError
 
 NOT_SET = -1
 
@@ -199,6 +199,7 @@ class ScreeningPage(QWidget):
         self.consent_date.dateChanged.connect(self._changed)
         self.consent_given.toggled.connect(self._changed)
         self._checked: Screening | None = None
+        self._saving = False
         self._changed()
 
     # ---- reading the form ------------------------------------------------------------------
@@ -238,7 +239,7 @@ class ScreeningPage(QWidget):
     def _update_buttons(self) -> None:
         ready = self._checked is not None and self._checked == self.screening()
         self.confirm_box.setEnabled(ready)
-        self.enrol_button.setEnabled(ready and self.confirm_box.isChecked())
+        self.enrol_button.setEnabled(ready and self.confirm_box.isChecked() and not self._saving)
 
     # ---- actions ------------------------------------------------------------------------------
     def check(self) -> bool:
@@ -266,11 +267,18 @@ class ScreeningPage(QWidget):
         s = self.screening()
         if self._checked is None or self._checked != s or not self.confirm_box.isChecked():
             return
-        try:
-            record = enrolment.enrol(self.ctx.station, s, actor=self.ctx.actor)
-        except TrialproError as exc:
-            self.enrol_message.problem(error_text(exc, self.ctx.station.study))
-            return
+        station, actor = self.ctx.station, self.ctx.actor
+        self._saving = True   # no second click (or edit re-enabling the button) while the enrolment is saved
+        save_in_background(lambda: enrolment.enrol(station, s, actor=actor), button=self.enrol_button,
+                           message=self.enrol_message, study=station.study, on_saved=self._enrolled,
+                           on_ended=self._save_ended)
+
+    def _save_ended(self) -> None:
+        self._saving = False
+        self._update_buttons()
+
+    def _enrolled(self, record: dict[str, Any]) -> None:
+        """Show the revealed allocation (after COMMIT) and freeze the checklist that produced it."""
         arm = self.ctx.station.study.arm(record["data"]["arm"])
         self.allocation.setText(self.tr("Enrolled: {0}\nAllocated arm: {1}").format(
             record["participant_id"], study_text(arm.name, arm.name_zh)))

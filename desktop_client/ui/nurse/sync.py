@@ -9,79 +9,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, QObject, Qt, QThread, Signal, Slot
+from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtWidgets import QFormLayout, QGroupBox, QLabel, QLineEdit, QListWidget, QProgressBar, QPushButton, QWidget
 
 from desktop_client.services import overview
 from desktop_client.services.overview import HeldRecord
 from desktop_client.services.station import Station
 from desktop_client.services.sync_engine import SyncEngine, SyncProgress, SyncReport
-from desktop_client.store import outbox
-from desktop_client.store import station as settings
 from desktop_client.ui.nurse.widgets import MessageLabel, NurseContext, in_language, note, page_layout, study_text
 from desktop_client.ui.theme import set_role
+from desktop_client.ui.workers import run_in_background
 from shared import enrolment_code
 from shared.errors import TrialproError
 from shared.instruments import get_instrument
-
-
-class Worker(QObject):
-    """Runs one blocking call in a QThread; reports back through signals (queued to the UI thread)."""
-
-    progress = Signal(object)
-    succeeded = Signal(object)
-    failed = Signal(str)
-    done = Signal()
-
-    def __init__(self, job: Callable[[Callable[[Any], None]], Any]) -> None:
-        super().__init__()
-        self._job = job
-
-    @Slot()
-    def run(self) -> None:
-        try:
-            result = self._job(self.progress.emit)
-        except TrialproError as exc:
-            self.failed.emit(exc.message)
-        except Exception as exc:  # noqa: BLE001 - any crash must reach the screen, not kill the thread silently
-            self.failed.emit(f"{exc.__class__.__name__}: {exc}")
-        else:
-            self.succeeded.emit(result)
-        finally:
-            self.done.emit()
-
-
-class _Keeper(QObject):
-    """Holds a worker thread until it has ended, on the UI thread (freeing a QThread from itself crashes).
-
-    Parented to the application, so closing the screen mid-sync never destroys a running thread; signals to
-    a screen that is gone are dropped, and the sync itself finishes (it is safe to stop at any byte).
-    """
-
-    def __init__(self, thread: QThread, worker: Worker) -> None:
-        super().__init__(QCoreApplication.instance())
-        self._thread: QThread | None = thread
-        self._worker: Worker | None = worker
-        thread.finished.connect(self.release)   # queued: this object lives on the UI thread
-
-    @Slot()
-    def release(self) -> None:
-        if self._thread is not None:
-            self._thread.wait()
-        self._thread = self._worker = None
-        self.deleteLater()
-
-
-def start_worker(job: Callable[[Callable[[Any], None]], Any]) -> tuple[QThread, Worker]:
-    """Start ``job(progress)`` in a new QThread; the thread ends (and is freed) when the job does."""
-    thread = QThread()
-    worker = Worker(job)
-    worker.moveToThread(thread)
-    thread.started.connect(worker.run)
-    worker.done.connect(thread.quit)
-    _Keeper(thread, worker)
-    thread.start()
-    return thread, worker
 
 
 class SyncPage(QWidget):
@@ -94,15 +34,14 @@ class SyncPage(QWidget):
     def __init__(self, ctx: NurseContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
-        self._thread: QThread | None = None
-        self._worker: Worker | None = None
+        self._busy = False
         layout = page_layout(self, self.tr("Sync with the server"))
 
         self.enrol_box = QGroupBox(self.tr("Enrol this station (once)"))
         form = QFormLayout(self.enrol_box)
         form.addRow(note(self.tr("This station is not enrolled yet. Ask the data manager for a one-time "
                                  "enrolment code (trialpro-server device code) and enter it here.")))
-        self.server_url = QLineEdit(settings.get(ctx.station.store, settings.SERVER_URL) or "")
+        self.server_url = QLineEdit(ctx.station.server_url or "")
         self.server_url.setPlaceholderText("https://trialpro.example.org")
         form.addRow(self.tr("Server address"), self.server_url)
         self.code = QLineEdit()
@@ -145,22 +84,22 @@ class SyncPage(QWidget):
 
     # ---- state -------------------------------------------------------------------------------
     def enrolled(self) -> bool:
-        return settings.get(self.ctx.station.store, settings.DEVICE_TOKEN) is not None
+        return self.ctx.station.has_credential
 
     @property
     def busy(self) -> bool:
-        return self._thread is not None
+        return self._busy
 
     def refresh(self) -> None:
         """Show the outbox and the held records as they are in the station database now."""
         enrolled = self.enrolled()
         self.enrol_box.setVisible(not enrolled)
         self.sync_button.setEnabled(enrolled and not self.busy)
-        stats = outbox.stats(self.ctx.station.store)
-        last = settings.get(self.ctx.station.store, settings.LAST_SYNC_AT)
+        pending = self.ctx.station.waiting_to_send()
+        last = self.ctx.station.last_sync_at
         if enrolled:
             self.status.setText(self.tr("{0} record(s) waiting to be sent. Last sync: {1}.").format(
-                stats.pending, last[:16].replace("T", " ") + " UTC" if last else self.tr("never")))
+                pending, last[:16].replace("T", " ") + " UTC" if last else self.tr("never")))
         else:
             self.status.setText(self.tr("Not enrolled: nothing can be sent yet."))
         self._show_mirror()
@@ -188,14 +127,14 @@ class SyncPage(QWidget):
         set_role(self.mirror_status, "problem" if state.problem else "note")
         self.mirror_status.setText(text)
 
-    def _set_busy(self, thread: QThread | None, worker: Worker | None) -> None:
-        self._thread, self._worker = thread, worker
-        self.sync_button.setEnabled(thread is None and self.enrolled())
-        self.enrol_button.setEnabled(thread is None)
-        self.busy_changed.emit(thread is not None)
+    def _set_busy(self, busy: bool) -> None:
+        self._busy = busy
+        self.sync_button.setEnabled(not busy and self.enrolled())
+        self.enrol_button.setEnabled(not busy)
+        self.busy_changed.emit(busy)
 
     def _finished(self) -> None:
-        self._set_busy(None, None)
+        self._set_busy(False)
         self.refresh()
 
     # ---- enrolment ---------------------------------------------------------------------------
@@ -214,19 +153,17 @@ class SyncPage(QWidget):
         self.code.setText(code)
         engine = SyncEngine(self.ctx.station, url, settings_=self.ctx.sync_settings)
 
-        def job(_progress: Callable[[Any], None]) -> str:
+        def job() -> str:
             try:
                 return engine.enrol(code, label or "station")
             finally:
                 engine.close()
 
         self.enrol_message.clear_message()
-        thread, worker = start_worker(job)
-        worker.succeeded.connect(self._enrolled)
-        worker.failed.connect(lambda text: self.enrol_message.problem(self.tr("Enrolment did not work:") + " "
-                                                                      + text))
-        worker.done.connect(self._finished)
-        self._set_busy(thread, worker)
+        self._set_busy(True)
+        run_in_background(job, on_done=self._enrolled, on_finished=self._finished,
+                          on_failed=lambda exc: self.enrol_message.problem(
+                              self.tr("Enrolment did not work:") + " " + failure_text(exc)))
 
     def _enrolled(self, device_id: str) -> None:
         self.code.clear()
@@ -238,7 +175,7 @@ class SyncPage(QWidget):
         """Run SyncEngine.sync in a worker thread; the button becomes "Try again" if it fails."""
         if self.busy:
             return
-        url = settings.get(self.ctx.station.store, settings.SERVER_URL) or ""
+        url = self.ctx.station.server_url or ""
         engine = SyncEngine(self.ctx.station, url, settings_=self.ctx.sync_settings)
 
         def job(progress: Callable[[Any], None]) -> SyncReport:
@@ -249,12 +186,9 @@ class SyncPage(QWidget):
 
         self.message.clear_message()
         self.progress.setRange(0, 0)   # busy until the first batch is answered
-        thread, worker = start_worker(job)
-        worker.progress.connect(self._progress)
-        worker.succeeded.connect(self._synced)
-        worker.failed.connect(self._sync_failed)
-        worker.done.connect(self._finished)
-        self._set_busy(thread, worker)
+        self._set_busy(True)
+        run_in_background(job, on_progress=self._progress, on_done=self._synced, on_failed=self._sync_failed,
+                          on_finished=self._finished)
         self.status.setText(self.tr("Syncing… you can keep this screen open."))
 
     def _progress(self, state: SyncProgress) -> None:
@@ -276,12 +210,17 @@ class SyncPage(QWidget):
             self.message.success(text)
         self.synced.emit(report)
 
-    def _sync_failed(self, text: str) -> None:
+    def _sync_failed(self, exc: Exception) -> None:
         self.progress.setRange(0, 1)
         self.progress.setValue(0)
         self.sync_button.setText(self.tr("Try again"))
         self.message.problem(self.tr("Sync did not complete. Everything is kept on this station; try again "
-                                     "when the network is back.") + "\n" + text)
+                                     "when the network is back.") + "\n" + failure_text(exc))
+
+
+def failure_text(exc: Exception) -> str:
+    """What went wrong, for the screen: a refusal's own message, or the name of an unexpected crash."""
+    return exc.message if isinstance(exc, TrialproError) else f"{exc.__class__.__name__}: {exc}"
 
 
 def describe(station: Station, h: HeldRecord) -> str:

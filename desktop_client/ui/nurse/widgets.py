@@ -82,6 +82,12 @@ class MessageLabel(QLabel):
         self.setText(text)
         self.setVisible(bool(text))
 
+    def working(self, text: str) -> None:
+        """A neutral line while something runs (e.g. "Saving…")."""
+        self.setStyleSheet("font-style: italic;")
+        self.setText(text)
+        self.setVisible(bool(text))
+
     def clear_message(self) -> None:
         self.setText("")
         self.hide()
