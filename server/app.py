@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,7 +11,7 @@ from sqlalchemy import Engine
 
 from server.api import errors, health, openapi, sync
 from server.config import ServerConfig
-from server.private_files import private_database, private_dir, private_file, restrict_process
+from server.private_files import private_database, private_dir, private_file, restrict_process, write_once
 from server.services import signing_keys
 from server.storage.engine import database_url, make_engine, migrate
 from shared.study.folder import STUDY_COPY, study_of_folder
@@ -57,17 +56,8 @@ def _secret_key(config: ServerConfig) -> str:
     if config.secret_key:
         return config.secret_key
     path = Path(config.data_dir) / "secret_key"
-    if not path.exists():
-        # several gunicorn workers start at once: write aside, then link (atomic, fails if another won)
-        tmp = path.with_name(f"secret_key.{os.getpid()}.{secrets.token_hex(4)}")
-        tmp.write_text(secrets.token_hex(32))
-        tmp.chmod(0o600)
-        try:
-            os.link(tmp, path)
-        except FileExistsError:
-            pass
-        finally:
-            tmp.unlink()
+    if not path.exists():  # several gunicorn workers start at once: the first one's key wins
+        write_once(path, secrets.token_hex(32).encode("ascii"))
     private_file(path)
     return path.read_text().strip()
 

@@ -10,6 +10,7 @@ looser umask is tightened the next time the server opens it.
 from __future__ import annotations
 
 import os
+import secrets
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -23,6 +24,27 @@ SQLITE_COMPANIONS = ("", "-wal", "-shm", "-journal")
 def restrict_process() -> None:
     """From now on this process creates files 0600 and folders 0700 unless told otherwise."""
     os.umask(UMASK)
+
+
+def write_once(path: Path, content: bytes, mode: int = FILE_MODE) -> None:
+    """Write ``path`` (fsynced, ``mode``) unless it exists; atomic when several processes start at once
+    (gunicorn workers): each writes aside and links, the first link wins and the others keep its file."""
+    path = Path(path)
+    path.parent.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(content)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, mode)
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass
+    finally:
+        tmp.unlink()
 
 
 def private_dir(path: Path) -> Path:

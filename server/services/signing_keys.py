@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import base64
 import os
-import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +24,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from sqlalchemy import Connection, Engine
 
+from server.private_files import write_once
 from server.storage.engine import writing
 from server.storage.keys import delete_key_pair, key_pair
 from server.storage.settings import add_setting, setting
@@ -70,25 +70,6 @@ def _pem_private(raw: bytes) -> bytes:
 def _pem_public(raw: bytes) -> bytes:
     return Ed25519PublicKey.from_public_bytes(raw).public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-
-
-def _write_once(path: Path, content: bytes, mode: int) -> None:
-    """Write ``path`` atomically unless it exists (several processes may start at once: the first wins)."""
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(content)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, mode)
-        try:
-            os.link(tmp, path)
-        except FileExistsError:
-            pass
-    finally:
-        tmp.unlink()
 
 
 def read_private(path: Path) -> SigningKey:
@@ -143,7 +124,7 @@ def ensure_key(engine: Engine, data_dir: Path) -> SigningKey:
                                         "to where it is). Nothing was changed.",
                                         details={"path": str(path), "expected_public_key": known})
             raw = legacy[0] if legacy is not None else new_signing_key()[0]
-            _write_once(path, _pem_private(raw), 0o600)
+            write_once(path, _pem_private(raw), 0o600)
         key = read_private(path)
         if legacy is not None and legacy[1] != key.public:
             raise SigningKeyProblem(f"The database holds a signing key that is not the one in {path}: move the "
@@ -156,7 +137,7 @@ def ensure_key(engine: Engine, data_dir: Path) -> SigningKey:
             add_setting(conn, PUBLIC_KEY_SETTING, key.public_b64)
         if legacy is not None:  # the file is written and read back: the database copy can go
             delete_key_pair(conn, LEGACY_PURPOSE)
-    _write_once(public_path(data_dir), _pem_public(key.public), 0o600)
+    write_once(public_path(data_dir), _pem_public(key.public), 0o600)
     return key
 
 
