@@ -7,7 +7,6 @@ Chinese text correctly.
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack
 from dataclasses import fields
@@ -19,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection
 
+from server.exports.csv_cells import formula_safe_writer
 from server.exports.csv_dictionary import HEADER as DICTIONARY_HEADER
 from server.exports.csv_dictionary import dictionary_rows
 from server.exports.current import (
@@ -72,7 +72,7 @@ class CsvFolder:
     def table(self, name: str, header: list[str]) -> RowWriter:
         fh = self.stack.enter_context(open(self.out_dir / name, "w", newline="",
                                            encoding="utf-8-sig" if self.bom else "utf-8"))
-        writer = csv.writer(fh)
+        writer = formula_safe_writer(fh)
         writer.writerow(header)
         return lambda row: writer.writerow(cell_values(row))
 

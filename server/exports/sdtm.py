@@ -10,7 +10,6 @@ trial design domains.
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Callable, Iterable, Iterator
 from functools import lru_cache
 from pathlib import Path
@@ -18,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from server.exports.csv_cells import formula_safe_writer
 from server.exports.current import ALL, ExportScope, ParticipantData, participants_with_data
 from server.exports.define_xml import write_define_xml
 from server.exports.dosing import dose_lines
@@ -338,7 +338,7 @@ def _text_row(variables: list[Var], row: dict[str, Any],
 def _define_csv(out_dir: Path, widths: dict[tuple[str, str], int]) -> int:
     """define.csv: the define-style table of every variable (kept beside define.xml for spreadsheet users)."""
     with open(out_dir / "define.csv", "w", newline="", encoding="utf-8") as fh:
-        w = csv.writer(fh)
+        w = formula_safe_writer(fh)
         w.writerow(["dataset", "dataset_label", "variable", "label", "type", "length", "controlled_terms_or_format",
                     "origin"])
         n = 0

@@ -8,7 +8,6 @@ SUPP-- datasets are opened on their first row (SDTM does not submit empty datase
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ from importlib import metadata
 from operator import itemgetter, le
 from pathlib import Path
 
+from server.exports.csv_cells import formula_safe_writer
 from server.exports.dataset_json import DatasetJsonWriter, JsonColumn
 from server.exports.sdtm_model import SUPP_VARIABLES, Var, json_type, supp_name
 from server.exports.submission_text import ExportReport, ascii_text, split_text, supp_qnam
@@ -57,7 +57,7 @@ class DatasetFiles:
         self.widths = [8 if v.numeric else widths[v.name] for v in self.variables]
         base = out_dir / name.lower()
         fh = stack.enter_context(open(base.with_suffix(".csv"), "w", newline="", encoding="utf-8"))
-        self._csv = csv.writer(fh)
+        self._csv = formula_safe_writer(fh)
         self._csv.writerow([v.name for v in self.variables])
         self._xpt = stack.enter_context(XportWriter(base.with_suffix(".xpt"), name, label, [
             XportVariable(v.name, v.label, v.numeric, w) for v, w in zip(self.variables, self.widths, strict=True)]))

@@ -17,11 +17,12 @@ bytes per character value. No stored value ever aborts an export; instead:
 
 from __future__ import annotations
 
-import csv
 import unicodedata
 from pathlib import Path
 from types import TracebackType
 from typing import TextIO
+
+from server.exports.csv_cells import formula_safe_writer
 
 PLACEHOLDER = "[NON-ASCII TEXT: SEE EXPORT-REPORT.CSV]"
 REPORT_FILE = "export-report.csv"
@@ -85,7 +86,7 @@ class ExportReport:
 
     def __enter__(self) -> ExportReport:
         self._fh = open(self.path, "w", newline="", encoding="utf-8")
-        self._writer = csv.writer(self._fh)
+        self._writer = formula_safe_writer(self._fh)
         self._writer.writerow(REPORT_COLUMNS)
         return self
 
