@@ -30,7 +30,7 @@ from server.services.audit import AuditEntry, append
 from server.services.users import ROLES, hasher
 from server.storage import users as user_rows
 from server.storage.engine import reading, writing
-from shared.errors import Forbidden, NotAuthenticated, SignInRefused, TooManyAttempts
+from shared.errors import Forbidden, InvalidInput, NotAuthenticated, SignInRefused, TooManyAttempts, WeakPassword
 
 MAX_FAILURES = 5                       # consecutive wrong passwords before the account is locked
 LOCK_FOR = timedelta(minutes=15)
@@ -173,6 +173,38 @@ def _password_matches(password_hash: str, password: str) -> bool:
             _verifier = ThreadPoolExecutor(max_workers=VERIFY_SLOTS, thread_name_prefix="argon2-verify",
                                            initializer=_lowest_priority)
     return _verifier.submit(_check, password_hash, password or "").result()
+
+
+def change_own_password(engine: Engine, staff: Staff, current: str, new: str, remote_addr: str) -> None:
+    """A signed-in staff member sets a new password after proving the current one.
+
+    The current password is checked like a sign-in (outside any transaction; a wrong one counts towards the
+    account's lock-out); the new one must pass ``shared.passwords.check_password`` (WeakPassword names the
+    reason). Every session of the account ends; the caller opens a new one for this browser.
+    """
+    from server.services.sessions import end_all_sessions
+    from shared.passwords import check_password
+
+    with reading(engine) as conn:
+        row = user_rows.find(conn, staff.username)
+    if row is None or row.disabled:
+        raise NotAuthenticated("Your session has ended (account changed or disabled). Sign in again.")
+    now = _now()
+    if not _password_matches(row.password_hash, current):
+        with writing(engine) as conn:
+            _record(conn, staff.username, remote_addr[:64], now, "wrong_password")
+        raise InvalidInput("current_password: this is not your current password; nothing was changed. After "
+                           f"{MAX_FAILURES} wrong passwords the account is locked for {LOCK_FOR.seconds // 60} "
+                           "minutes.")
+    if new == current:
+        raise WeakPassword("password: the new password is the current one; choose another one.")
+    check_password(new, known_words=(staff.username, staff.display_name, current))
+    new_hash = hasher.hash(new)                              # Argon2 outside the write transaction
+    with writing(engine) as conn:
+        user_rows.set_password_hash(conn, staff.username, password_hash=new_hash, changed_at=_iso(now))
+        end_all_sessions(conn, staff.username)
+        append(conn, AuditEntry(actor=staff.actor, action="user.password_change", entity_type="user",
+                                entity_id=staff.username, new={"password": "changed", "remote_addr": remote_addr}))
 
 
 def sign_out(conn: Connection, staff: Staff) -> int:

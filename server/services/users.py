@@ -27,6 +27,9 @@ def add_user(conn: Connection, *, username: str, password: str, roles: Iterable[
                            f"got {', '.join(sites) or 'none'}.")
     if not username or not username.replace("_", "").replace(".", "").isalnum() or len(username) > 64:
         raise InvalidInput("A username is 1-64 letters, digits, '.' or '_'.")
+    if display_name is not None and (len(display_name) > 200 or not display_name.isprintable()):
+        raise InvalidInput(f"display_name: {display_name[:40]!r}… is not allowed; write at most 200 printable "
+                           "characters.")
     bad = [r for r in roles if r not in ROLES]
     if not roles or bad:
         raise InvalidInput(f"Roles must be among {', '.join(ROLES)}; got {', '.join(roles) or 'none'}.")

@@ -82,3 +82,9 @@ def listing(conn: Connection) -> list[dict[str, Any]]:
     return [dict(r._mapping) for r in conn.execute(
         select(users.c.username, users.c.display_name, users.c.roles, users.c.sites, users.c.disabled,
                users.c.failed_logins, users.c.locked_until, users.c.created_at).order_by(users.c.username))]
+
+
+def set_password_hash(conn: Connection, username: str, *, password_hash: str, changed_at: str) -> None:
+    """A new Argon2 hash for the account; also clears its failure count and lock."""
+    conn.execute(update(users).where(users.c.username == username).values(
+        password_hash=password_hash, password_changed_at=changed_at, failed_logins=0, locked_until=None))

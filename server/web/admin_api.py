@@ -13,7 +13,7 @@ from server.services import checkpoints
 from server.services import dashboard as board
 from server.services import devices as device_service
 from server.storage.engine import reading, writing
-from server.web.session import check_csrf, csrf_token, require, staff
+from server.web.session import check_csrf, check_request_text, csrf_token, require, staff
 from shared.errors import InvalidInput, NotFound
 
 bp = Blueprint("admin_api", __name__, url_prefix="/api/v1/admin")
@@ -21,6 +21,7 @@ bp = Blueprint("admin_api", __name__, url_prefix="/api/v1/admin")
 
 @bp.before_request
 def _csrf() -> None:
+    check_request_text()
     check_csrf()
 
 

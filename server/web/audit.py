@@ -21,8 +21,8 @@ def audit() -> ResponseReturnValue:
     ctx = current_app.extensions["trialpro"]
     q = request.args.get("q", "")[:100]
     before = request.args.get("before")
-    if before is not None and not before.isdigit():
-        raise InvalidInput(f"before: {before!r} is not an entry number.")
+    if before is not None and not (before.isascii() and before.isdigit() and len(before) <= 18):
+        raise InvalidInput(f"before: {before[:40]!r} is not an entry number (write digits 0-9, at most 18).")
     verification = None
     with reading(ctx.engine) as conn:
         every_site = {s.id for s in ctx.study.sites} <= staff().sites

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, render_template
 from flask.typing import ResponseReturnValue
 
-from server.web.session import check_csrf
+from server.web.session import check_csrf, check_request_text
 from shared.errors import TrialproError
 
 bp = Blueprint("web", __name__, template_folder="templates", static_folder="static",
@@ -14,6 +14,7 @@ bp = Blueprint("web", __name__, template_folder="templates", static_folder="stat
 
 @bp.before_request
 def _csrf() -> None:
+    check_request_text()
     check_csrf()
 
 

@@ -21,7 +21,7 @@ from flask.typing import ResponseReturnValue
 from server.services import sessions
 from server.services.auth import Staff, load_staff
 from server.storage.engine import reading, writing
-from shared.errors import CsrfRefused, NotAuthenticated
+from shared.errors import CsrfRefused, InvalidInput, NotAuthenticated
 
 F = TypeVar("F", bound=Callable[..., ResponseReturnValue])
 
@@ -88,8 +88,22 @@ def check_csrf() -> None:
         return
     sent = request.form.get("csrf_token") or request.headers.get("X-CSRF-Token") or ""
     expected = session.get("csrf") or ""
-    if not expected or not secrets.compare_digest(sent, expected):
+    if not expected or not secrets.compare_digest(sent.encode("utf-8", "replace"), expected.encode("utf-8")):
         raise CsrfRefused("This form has expired or did not come from this site. Reload the page and try again.")
+
+
+def check_request_text() -> None:
+    """Raise InvalidInput naming the field when the path, a query parameter or a form field holds a NUL.
+
+    No stored value may contain one (PostgreSQL refuses it in text), so it is refused here, once, with the
+    field's name, instead of failing deep inside a query.
+    """
+    if "\x00" in request.path:
+        raise InvalidInput("path: a NUL character (%00) is not allowed in an address.")
+    for where, fields in (("query parameter", request.args), ("form field", request.form)):
+        for name, values in fields.lists():
+            if "\x00" in name or any("\x00" in v for v in values):
+                raise InvalidInput(f"{where} {name[:40]!r}: a NUL character is not allowed; remove it and send again.")
 
 
 def _is_api() -> bool:

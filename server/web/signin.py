@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import current_app, redirect, render_template, request, session, url_for
+from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 
 from server.services import auth
 from server.storage.engine import writing
 from server.web.blueprint import bp
-from server.web.i18n import LANGUAGES
-from server.web.session import current_staff, end_browser_session, start_session
+from server.web.i18n import LANGUAGES, t
+from server.web.session import current_staff, end_browser_session, require, staff, start_session
+from shared.errors import InvalidInput, WeakPassword
 
 
 def _safe_next(target: str | None) -> str:
@@ -54,6 +55,24 @@ def signout() -> ResponseReturnValue:
             auth.sign_out(conn, staff)
     end_browser_session()
     return redirect(url_for("web.signin"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@require("study.view")
+def change_password() -> ResponseReturnValue:
+    """Any signed-in staff member: set a new password (the reason is shown when one is refused)."""
+    if request.method == "GET":
+        return render_template("password.html")
+    me = staff()
+    try:
+        auth.change_own_password(current_app.extensions["trialpro"].engine, me,
+                                 request.form.get("current_password", ""), request.form.get("password", ""),
+                                 request.remote_addr or "unknown")
+    except (InvalidInput, WeakPassword) as exc:
+        return render_template("password.html", error=exc.message), exc.status
+    start_session(me)                          # every other session of the account has ended
+    flash(t("password.changed"))
+    return redirect(url_for("web.dashboard"))
 
 
 @bp.get("/lang/<code>")

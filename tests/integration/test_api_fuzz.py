@@ -26,10 +26,18 @@ from shared.sync.protocol import ALREADY_STORED, CONFLICT, REJECTED, STORED
 from tests.factories import enrol_participant, enrolled_station
 from tests.live_server import ThreadServer
 
-# 40 fixed examples per test in the suite; TRIALPRO_FUZZ_EXAMPLES=2000 runs a deeper, random search
+# 40 fixed examples per test in the suite; TRIALPRO_FUZZ_EXAMPLES=2000 runs a deeper, random search; the slow
+# run sends SLOW_EXAMPLES more per property (with tests/integration/test_admin_fuzz.py: over 10 000 requests)
 DEEP = int(os.environ.get("TRIALPRO_FUZZ_EXAMPLES", "0"))
-FUZZ = settings(max_examples=DEEP or 40, deadline=None, derandomize=not DEEP,
-                suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+SLOW_EXAMPLES = 1200
+
+
+def fuzz_settings(examples: int, derandomize: bool = True) -> settings:
+    return settings(max_examples=examples, deadline=None, derandomize=derandomize, database=None,
+                    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+
+
+FUZZ = fuzz_settings(DEEP or 40, derandomize=not DEEP)
 
 scalars = (st.none() | st.booleans() | st.integers() | st.integers(min_value=-(2**70), max_value=2**70)
            | st.floats(allow_nan=False) | st.text(max_size=30))
@@ -124,11 +132,15 @@ AUTH = st.sampled_from(["valid", "valid", "valid", "none", "garbage", "basic"])
 
 def test_bodies_drawn_from_the_openapi_document_never_get_a_500(client: httpx.Client,
                                                                 token_and_records: tuple[str, list]) -> None:
+    openapi_bodies(client, token_and_records, FUZZ)
+
+
+def openapi_bodies(client: httpx.Client, token_and_records: tuple[str, list], fuzz: settings) -> None:
     token, _records = token_and_records
     doc = document()
     ops = _operations()
 
-    @FUZZ
+    @fuzz
     @given(data=st.data(), auth=AUTH)
     def run(data: st.DataObject, auth: str) -> None:
         path, method, schema = data.draw(st.sampled_from(ops))
@@ -142,11 +154,15 @@ def test_bodies_drawn_from_the_openapi_document_never_get_a_500(client: httpx.Cl
 
 def test_mutated_records_are_refused_per_record_never_with_a_500(client: httpx.Client,
                                                                  token_and_records: tuple[str, list]) -> None:
+    mutated_records(client, token_and_records, FUZZ)
+
+
+def mutated_records(client: httpx.Client, token_and_records: tuple[str, list], fuzz: settings) -> None:
     token, templates = token_and_records
     fields = [*sorted(templates[0]), "unexpected_field"]
     item_names = sorted({k for t in templates for k in t["data"]} | set(AE_FIELDS) | {"other"})
 
-    @FUZZ
+    @fuzz
     @given(template=st.sampled_from(templates),
            changes=st.dictionaries(st.sampled_from(fields), any_json, max_size=3),
            answers=st.dictionaries(st.sampled_from(item_names), any_json, max_size=4),
@@ -173,10 +189,14 @@ def test_mutated_records_are_refused_per_record_never_with_a_500(client: httpx.C
 
 def test_arbitrary_bytes_and_content_types_never_get_a_500(client: httpx.Client,
                                                            token_and_records: tuple[str, list]) -> None:
+    arbitrary_bytes(client, token_and_records, FUZZ)
+
+
+def arbitrary_bytes(client: httpx.Client, token_and_records: tuple[str, list], fuzz: settings) -> None:
     token, _records = token_and_records
     paths = [p for p, _m, _s in _operations()] + ["/api/v1/nowhere", "/api/v1/sync/../devices/enrol"]
 
-    @FUZZ
+    @fuzz
     @given(path=st.sampled_from(paths), method=st.sampled_from(["POST", "POST", "GET", "PUT", "DELETE"]),
            raw=st.binary(max_size=300) | any_json.map(lambda v: json.dumps(v).encode()),
            ctype=st.sampled_from(["application/json", "text/plain", "application/json; charset=latin-1",
@@ -190,3 +210,11 @@ def test_arbitrary_bytes_and_content_types_never_get_a_500(client: httpx.Client,
         check_answer(resp)
 
     run()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("prop", [openapi_bodies, mutated_records, arbitrary_bytes],
+                         ids=["openapi", "mutated", "bytes"])
+def test_thousands_of_kiosk_requests_never_get_a_500(prop: Any, client: httpx.Client,
+                                                    token_and_records: tuple[str, list]) -> None:
+    prop(client, token_and_records, fuzz_settings(SLOW_EXAMPLES))

@@ -113,3 +113,31 @@ def test_the_database_holds_only_a_digest_of_the_session_token(server: ThreadSer
         row = conn.execute(select(staff_sessions).where(staff_sessions.c.username == "admin.digest")).one()
     assert len(row.session_digest) == 64
     assert row.session_digest not in browser.cookies["trialpro_session"]
+
+
+def test_changing_ones_password_shows_why_a_weak_one_is_refused_and_ends_other_sessions(
+        server: ThreadServer) -> None:
+    _add(server, "nurse.own", "nurse")
+    browser = _signed_in(server, "nurse.own")
+    elsewhere = _signed_in(server, "nurse.own")
+    token = browser.get("/api/v1/admin/session").json()["csrf_token"]
+
+    def change(current: str, new: str) -> httpx.Response:
+        return browser.post("/account/password", data={"csrf_token": token, "current_password": current,
+                                                        "password": new})
+
+    weak = change(PASSWORD, "aaaaaaaaaaaa")
+    assert weak.status_code == 400 and "easily guessed" in weak.text and "Repeats" in weak.text
+    short = change(PASSWORD, "short")
+    assert short.status_code == 400 and "at least 12 characters" in short.text
+    wrong = change("not my password", "a-much-better-passphrase")
+    assert wrong.status_code == 400 and "not your current password" in wrong.text
+    assert elsewhere.get("/dashboard").status_code == 200          # nothing changed yet
+    done = change(PASSWORD, "a-much-better-passphrase")
+    assert done.status_code == 302
+    assert browser.get("/dashboard").status_code == 200           # this browser got a new session
+    assert elsewhere.get("/dashboard").status_code == 401         # every other one ended
+    fresh = httpx.Client(base_url=server.url, timeout=30)
+    r = fresh.post("/signin", data={"csrf_token": _csrf(fresh), "username": "nurse.own",
+                                    "password": "a-much-better-passphrase"})
+    assert r.status_code == 302
