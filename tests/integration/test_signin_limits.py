@@ -108,3 +108,41 @@ def test_trusted_proxies_come_from_the_environment(monkeypatch: pytest.MonkeyPat
     monkeypatch.setenv("TRIALPRO_TRUSTED_PROXIES", "two")
     with pytest.raises(Exception, match="TRIALPRO_TRUSTED_PROXIES: 'two' is not allowed"):
         ServerConfig(data_dir=tmp_path)
+
+
+def test_a_slow_password_check_never_holds_the_write_lock(sqlite_server: ThreadServer) -> None:
+    """While Argon2 runs for one sign-in, a kiosk sync's write transaction starts at once (SQLite has one
+    write lock for the whole database: a sign-in that hashed inside BEGIN IMMEDIATE made every sync queue)."""
+    server = sqlite_server
+    import threading
+    import time
+
+    from argon2 import PasswordHasher
+    from sqlalchemy import update
+
+    from server.storage.engine import writing
+    from server.storage.tables import users
+
+    _add(server, "nurse.slowhash")
+    slow = PasswordHasher(time_cost=40, memory_cost=8192, parallelism=1).hash(PASSWORD)
+    with writing(server.ctx.engine) as conn:
+        conn.execute(update(users).where(users.c.username == "nurse.slowhash").values(password_hash=slow))
+    refused: list[str] = []
+
+    def wrong_password() -> None:
+        try:
+            auth.sign_in(server.ctx.engine, "nurse.slowhash", "wrong", "t")
+        except auth.SignInRefused as exc:
+            refused.append(exc.code)
+
+    start = time.perf_counter()
+    signing_in = threading.Thread(target=wrong_password)
+    signing_in.start()
+    time.sleep(0.3)
+    waited = time.perf_counter()
+    with writing(server.ctx.engine):
+        got_lock = time.perf_counter() - waited
+    signing_in.join()
+    check = time.perf_counter() - start
+    assert refused == ["auth.sign_in_refused"]
+    assert got_lock < check / 3, f"the write lock waited {got_lock:.2f} s during a {check:.2f} s password check"
