@@ -125,8 +125,8 @@ def validate_adverse_event(data: Any, study: Study, drugs: frozenset[str] | None
         return [FieldProblem("data", data, "an object", "data: must be an object")]
     p: list[FieldProblem] = []
 
-    def add(field: str, allowed: str, why: str) -> None:
-        p.append(problem(f"data.{field}", data.get(field), allowed, why))
+    def add(field: str, allowed: str, why: str, code: str = "") -> None:
+        p.append(problem(f"data.{field}", data.get(field), allowed, why, code))
 
     known = (*_HEAD, *PER_DRUG, *_TAIL, *(f"{k}_{d}" for k in PER_DRUG for d in study.drug_ids))
     for key in sorted(set(data) - set(known), key=str):
@@ -139,7 +139,7 @@ def validate_adverse_event(data: Any, study: Study, drugs: frozenset[str] | None
     if data.get("end_date") is not None:
         end = parse_date(data.get("end_date"), "data.end_date", p)
     if onset and end and end < onset:
-        add("end_date", "on or after the onset date", "is before the onset date")
+        add("end_date", "on or after the onset date", "is before the onset date", "ae.end_before_onset")
     grade = data.get("grade")
     if not is_int(grade) or grade not in CTCAE_GRADES:
         add("grade", "CTCAE grade 1, 2, 3, 4 or 5", "is not a CTCAE grade")
@@ -158,13 +158,14 @@ def validate_adverse_event(data: Any, study: Study, drugs: frozenset[str] | None
             "does not match the ticked seriousness criteria")
     if grade == 5 and (criteria is None or "death" not in criteria or serious is not True):
         add("grade", "grade 5 only with serious = yes and 'death' ticked",
-            "grade 5 (death) requires the event to be serious with death as a criterion")
+            "grade 5 (death) requires the event to be serious with death as a criterion", "ae.grade5_needs_death")
     if criteria is not None and "death" in criteria and grade is not None and grade != 5:
-        add("serious_criteria", "'death' only with grade 5", "death as a criterion requires CTCAE grade 5")
+        add("serious_criteria", "'death' only with grade 5", "death as a criterion requires CTCAE grade 5",
+            "ae.death_needs_grade5")
     if not _code_of(data.get("outcome"), OUTCOMES):
         add("outcome", ", ".join(OUTCOMES), "is not an outcome")
     elif (data.get("outcome") == "fatal") != (grade == 5) and grade is not None:
-        add("outcome", "'fatal' exactly when grade is 5", "does not match the grade")
+        add("outcome", "'fatal' exactly when grade is 5", "does not match the grade", "ae.fatal_needs_grade5")
     p += _per_drug_problems(data, study, drugs)
     if data.get("source_symptom") is not None and not isinstance(data.get("source_symptom"), str):
         add("source_symptom", "a symptom id or null", "must be text")

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from shared.errors import FieldProblem
-from shared.study.model import Study
+from shared.study.model import Criterion, Study
 from shared.values import is_int, parse_date
 
 SEXES = ("F", "M", "U")
@@ -16,11 +16,14 @@ SEXES = ("F", "M", "U")
 
 @dataclass(frozen=True)
 class Failure:
-    """One criterion a participant does not meet, with the reason in plain words."""
+    """One criterion a participant does not meet: the reason in plain English words, and the same as a stable
+    ``code`` with its ``params`` (numbers, names) so a screen words it in its own language (docs/errors.md)."""
 
     criterion_id: str
     text: str
     reason: str
+    code: str = ""
+    params: Mapping[str, Any] = field(default_factory=dict)
 
 
 def age_in_year(year_of_birth: int, on: date) -> int:
@@ -39,44 +42,59 @@ def assess_eligibility(study: Study, *, year_of_birth: int | None, screening_dat
     inclusion criterion True means met; for an exclusion criterion True means present.
     A criterion not answered is a failure, never assumed.
     """
-    info = study.study
     failures: list[Failure] = []
     for crit in study.inclusion:
-        reason = None
-        if crit.check == "age":
-            if year_of_birth is None or screening_date is None:
-                reason = "year of birth or screening date missing"
-            else:
-                age = age_in_year(year_of_birth, screening_date)
-                if not info.min_age <= age <= info.max_age:
-                    reason = f"age {age} is outside {info.min_age}-{info.max_age}"
-        elif crit.check == "score":
-            short = study.instrument(str(crit.instrument)).short.en
-            if score is None:
-                visit = study.visit_with_role("eligibility")
-                reason = f"no {visit.id + ' ' if visit else ''}{short} recorded"
-            elif crit.minimum is not None and score < crit.minimum:
-                reason = f"{short} {score} is below {crit.minimum}"
-        elif crit.check == "consent":
-            if consent_date is None:
-                reason = "no consent date"
-            elif screening_date is not None and consent_date > screening_date:
-                reason = "consent date is after the screening date"
-        else:
-            answer = attested.get(crit.id)
-            if answer is None:
-                reason = "not answered"
-            elif answer is not True:
-                reason = "not met"
-        if reason:
-            failures.append(Failure(crit.id, crit.text, reason))
+        failure = _inclusion_failure(study, crit, year_of_birth=year_of_birth, screening_date=screening_date,
+                                     consent_date=consent_date, score=score, attested=attested)
+        if failure:
+            code, reason, params = failure
+            failures.append(Failure(crit.id, crit.text, reason, code, params))
     for crit in study.exclusion:
         answer = attested.get(crit.id)
         if answer is None:
-            failures.append(Failure(crit.id, crit.text, "not answered"))
+            failures.append(Failure(crit.id, crit.text, "not answered", "eligibility.not_answered"))
         elif answer is not False:
-            failures.append(Failure(crit.id, crit.text, "present (excludes the participant)"))
+            failures.append(Failure(crit.id, crit.text, "present (excludes the participant)",
+                                    "eligibility.present"))
     return failures
+
+
+def _inclusion_failure(study: Study, crit: Criterion, *, year_of_birth: int | None, screening_date: date | None,
+                       consent_date: date | None, score: float | None,
+                       attested: Mapping[str, bool]) -> tuple[str, str, dict[str, Any]] | None:
+    """(code, English reason, params) when the inclusion criterion ``crit`` is not met, else None."""
+    info = study.study
+    if crit.check == "age":
+        if year_of_birth is None or screening_date is None:
+            return "eligibility.age_unknown", "year of birth or screening date missing", {}
+        age = age_in_year(year_of_birth, screening_date)
+        if not info.min_age <= age <= info.max_age:
+            return ("eligibility.age_outside", f"age {age} is outside {info.min_age}-{info.max_age}",
+                    {"age": age, "min": info.min_age, "max": info.max_age})
+        return None
+    if crit.check == "score":
+        short = study.instrument(str(crit.instrument)).short.en
+        if score is None:
+            visit = study.visit_with_role("eligibility")
+            visit_id = visit.id if visit else ""
+            return ("eligibility.score_missing", f"no {visit_id + ' ' if visit_id else ''}{short} recorded",
+                    {"visit": visit_id, "instrument": short})
+        if crit.minimum is not None and score < crit.minimum:
+            return ("eligibility.score_below", f"{short} {score} is below {crit.minimum}",
+                    {"instrument": short, "score": score, "minimum": crit.minimum})
+        return None
+    if crit.check == "consent":
+        if consent_date is None:
+            return "eligibility.consent_missing", "no consent date", {}
+        if screening_date is not None and consent_date > screening_date:
+            return "eligibility.consent_after_screening", "consent date is after the screening date", {}
+        return None
+    answer = attested.get(crit.id)
+    if answer is None:
+        return "eligibility.not_answered", "not answered", {}
+    if answer is not True:
+        return "eligibility.not_met", "not met", {}
+    return None
 
 
 def validate_enrolment_data(data: Any, study: Study) -> list[FieldProblem]:
@@ -129,5 +147,6 @@ def validate_enrolment_data(data: Any, study: Study) -> list[FieldProblem]:
         for f in assess_eligibility(study, year_of_birth=yob, screening_date=screening,
                                     consent_date=consent, score=score, attested=criteria):
             p.append(FieldProblem(f"data.criteria.{f.criterion_id}", criteria.get(f.criterion_id),
-                                  "eligible", f"{f.criterion_id} ({f.text}): {f.reason}"))
+                                  "eligible", f"{f.criterion_id} ({f.text}): {f.reason}", f.code,
+                                  {"criterion": f.criterion_id, **f.params}))
     return p

@@ -10,22 +10,33 @@ problem details (server/api/errors.py); the client shows the message next to the
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from typing import Any, ClassVar
 
 
 @dataclass(frozen=True)
 class FieldProblem:
-    """One refused field: which field, what value was given, and what is allowed."""
+    """One refused field: which field, what value was given, and what is allowed.
+
+    ``message`` is English; ``code`` (a stable dotted rule code, listed in docs/errors.md) and ``params`` say
+    the same for a screen that words it in its own language. A problem without a code shows ``message``.
+    """
 
     field: str
     value: Any
     allowed: str
     message: str
+    code: str = ""
+    params: Mapping[str, Any] = dataclass_field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"field": self.field, "value": _jsonable(self.value), "allowed": self.allowed,
-                "message": self.message}
+        out = {"field": self.field, "value": _jsonable(self.value), "allowed": self.allowed,
+               "message": self.message}
+        if self.code:
+            out.update(code=self.code, params=_jsonable(dict(self.params)))
+        return out
 
 
 def _jsonable(value: Any) -> Any:

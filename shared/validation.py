@@ -56,36 +56,37 @@ def _choice_codes(item: Item) -> tuple[str | int, ...]:
 def check_answer(item: Item, value: Any, field: str) -> FieldProblem | None:
     """Check one non-missing answer against its item; None when acceptable."""
 
-    def bad(why: str) -> FieldProblem:
+    def bad(why: str, code: str, **params: Any) -> FieldProblem:
         # allowed_text() is built only for a refusal: this runs for every answer of every sync
-        return problem(field, value, item.allowed_text(), why)
+        return problem(field, value, item.allowed_text(), why, code, **params)
 
     rt = item.response
     if rt in (ResponseType.INTEGER, ResponseType.VAS_MM):
         if not is_int(value):
-            return bad("must be a whole number")
+            return bad("must be a whole number", "value.not_whole_number")
     elif rt is ResponseType.NUMBER:
         if not is_number(value):
-            return bad("must be a number")
+            return bad("must be a number", "value.not_number")
         if round(float(value), item.decimals) != float(value):
-            return bad(f"has more than {item.decimals} decimal place(s)")
+            return bad(f"has more than {item.decimals} decimal place(s)", "value.too_many_decimals",
+                       decimals=item.decimals)
     elif rt is ResponseType.CHOICE:
         codes = _choice_codes(item)
         if value not in codes or type(value) is not type(codes[0]):
-            return bad("is not one of the allowed answers")
+            return bad("is not one of the allowed answers", "value.not_a_choice")
         return None
     elif rt is ResponseType.BOOLEAN:
-        return None if isinstance(value, bool) else bad("must be true or false")
+        return None if isinstance(value, bool) else bad("must be true or false", "value.not_true_or_false")
     elif rt is ResponseType.TEXT:
         if not isinstance(value, str):
-            return bad("must be text")
+            return bad("must be text", "value.not_text")
         if len(value) > item.max_length:
-            return bad("is too long")
+            return bad("is too long", "value.too_long", max_length=item.max_length)
         return None
     if item.minimum is not None and value < item.minimum:
-        return bad("is below the allowed range")
+        return bad("is below the allowed range", "value.below_range", minimum=item.minimum)
     if item.maximum is not None and value > item.maximum:
-        return bad("is above the allowed range")
+        return bad("is above the allowed range", "value.above_range", maximum=item.maximum)
     return None
 
 
@@ -131,13 +132,14 @@ def validate_answers(instrument: Instrument, answers: Any, *, drugs: frozenset[s
             if required:
                 problems.append(FieldProblem(field, None, item.allowed_text(),
                                              f"{field}: is required but was not answered "
-                                             f"(allowed: {item.allowed_text()})"))
+                                             f"(allowed: {item.allowed_text()})", "value.required"))
             continue
         if (item.required_if is not None and not item.required
                 and answers.get(item.required_if.item_id) not in item.required_if.values):
             problems.append(FieldProblem(field, value, "no answer",
                                          f"{field}: must be empty unless {item.required_if.item_id} is "
-                                         f"{' or '.join(map(repr, item.required_if.values))}"))
+                                         f"{' or '.join(map(repr, item.required_if.values))}",
+                                         "value.only_with", {"item": item.required_if.item_id}))
             continue
         problem = check_answer(item, value, field)
         if problem:

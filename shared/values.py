@@ -37,9 +37,10 @@ def parses_as_timestamp(value: str) -> bool:
     return True
 
 
-def problem(field: str, value: Any, allowed: str, why: str) -> FieldProblem:
-    """A refusal of ``field`` whose message names the field, the value given and what is allowed."""
-    return FieldProblem(field, value, allowed, f"{field}: {why} (got {value!r}; allowed: {allowed})")
+def problem(field: str, value: Any, allowed: str, why: str, code: str = "", **params: Any) -> FieldProblem:
+    """A refusal of ``field`` whose message names the field, the value given and what is allowed;
+    ``code`` and ``params`` let a screen word the same rule in its own language."""
+    return FieldProblem(field, value, allowed, f"{field}: {why} (got {value!r}; allowed: {allowed})", code, params)
 
 
 def parse_date(value: Any, field: str, problems: list[FieldProblem]) -> date | None:
@@ -49,5 +50,5 @@ def parse_date(value: Any, field: str, problems: list[FieldProblem]) -> date | N
             return date.fromisoformat(value)
         except ValueError:
             pass
-    problems.append(problem(field, value, "a date YYYY-MM-DD", "is not a valid date"))
+    problems.append(problem(field, value, "a date YYYY-MM-DD", "is not a valid date", "value.date_invalid"))
     return None

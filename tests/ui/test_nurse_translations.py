@@ -45,7 +45,8 @@ def test_refusals_from_the_shared_validator_read_in_chinese(qapp) -> None:
 
     problem_text = partial(text_of, study=default_study())
 
-    grade = FieldProblem("data.grade", 5, "grade 5 only with serious = yes and 'death' ticked", "data.grade: ...")
+    grade = FieldProblem("data.grade", 5, "grade 5 only with serious = yes and 'death' ticked", "data.grade: ...",
+                         "ae.grade5_needs_death")
     missing = FieldProblem("data.causality.il2", None, "certain, probable", "data.causality.il2: ...")
     flat = FieldProblem("data.action_rapamycin", None, "none, reduced", "data.action_rapamycin: ...")
     level = FieldProblem("data.central_nervous", 1, "one of 0, 2, 3", "data.central_nervous: ...")

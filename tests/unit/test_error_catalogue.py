@@ -70,3 +70,15 @@ def test_docs_errors_md_lists_every_code_with_its_status() -> None:
     assert missing == [], "add these rows to docs/errors.md:\n" + "\n".join(missing)
     unknown = sorted(set(rows) - set(CATALOGUE))
     assert unknown == [], "docs/errors.md lists codes the catalogue does not define"
+
+
+def test_docs_errors_md_lists_every_rule_outcome_code_of_shared() -> None:
+    text = (ROOT / "docs" / "errors.md").read_text(encoding="utf-8")
+    codes = set()
+    for path in (ROOT / "shared").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) \
+                    and re.fullmatch(r"(value|ae|eligibility)\.[a-z0-9_]+", node.value):
+                codes.add(node.value)
+    assert codes, "the rule modules name their outcome codes"
+    assert sorted(c for c in codes if f"| `{c}` |" not in text) == []

@@ -134,3 +134,26 @@ def test_a_correction_needs_a_reason() -> None:
 def test_all_problems_are_reported_at_once() -> None:
     err = refusal(vas_record(site_id="XYZ", data={"activity": 500}))
     assert {p.field for p in err.problems} >= {"site_id", "data.activity"}
+
+
+def test_rule_outcomes_carry_a_stable_code_and_params() -> None:
+    from datetime import date
+
+    from shared.eligibility import assess_eligibility
+    from shared.study import default_study
+    from shared.validation import check_answer
+
+    study = default_study()
+    failures = assess_eligibility(study, year_of_birth=1940, screening_date=date(2026, 3, 1), consent_date=None,
+                                  score=None, attested={})
+    by_code = {f.code: f for f in failures}
+    assert by_code["eligibility.age_outside"].params == {"age": 86, "min": study.study.min_age,
+                                                         "max": study.study.max_age}
+    assert {"eligibility.consent_missing", "eligibility.score_missing", "eligibility.not_answered"} <= set(by_code)
+    assert all(f.code for f in failures)
+    item = next(i for v in study.visits for iid in v.instruments for i in get_instrument(iid).items
+                if i.maximum is not None and i.response.value in ("integer", "vas_mm"))
+    refused = check_answer(item, item.maximum + 1, "data.x")
+    assert refused is not None and refused.code == "value.above_range"
+    assert refused.params == {"maximum": item.maximum}
+    assert refused.as_dict()["code"] == "value.above_range"

@@ -379,17 +379,17 @@
         <translation>{0}为{1}，低于{2}</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>no consent date</source>
         <translation>无知情同意日期</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+1"/>
         <source>consent date is after the screening date</source>
         <translation>知情同意日期晚于筛选日期</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>not answered</source>
         <translation>未回答</translation>
     </message>
@@ -464,7 +464,7 @@
         <translation>{0}（{1}）被服务器拒收：{2}。该记录仍保存在本工作站；请告知数据管理员。</translation>
     </message>
     <message>
-        <location filename="../nurse/problems.py" line="+22"/>
+        <location filename="../nurse/problems.py" line="+23"/>
         <source>Adverse event term</source>
         <translation>不良事件术语</translation>
     </message>
@@ -539,7 +539,7 @@
         <translation>{0}采取的措施</translation>
     </message>
     <message>
-        <location line="+35"/>
+        <location line="+36"/>
         <source>required, not filled in</source>
         <translation>必填，尚未填写</translation>
     </message>
@@ -777,7 +777,7 @@
 <context>
     <name>ScreeningPage</name>
     <message>
-        <location filename="../nurse/screening.py" line="+23"/>
+        <location filename="../nurse/screening.py" line="+24"/>
         <source>Screening and enrolment</source>
         <translation>筛选与入组</translation>
     </message>

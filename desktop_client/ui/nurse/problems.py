@@ -1,8 +1,9 @@
 """Refusals from the shared validator, worded for staff in the screen's language.
 
-shared/validation.py names each refused field with its path (``data.causality.<drug>``) and an English
-rule text. Staff see the field as it is labelled on the form and the reason in their language; a field
-or rule not known here falls back to the validator's own message, so nothing is ever hidden.
+shared/validation.py names each refused field with its path (``data.causality.<drug>``), an English rule
+text and a stable rule code with its params (``FieldProblem.code``). Staff see the field as it is labelled on
+the form and the reason, chosen by code, in their language; a field or rule not known here falls back to the
+validator's own message, so nothing is ever hidden.
 """
 
 from __future__ import annotations
@@ -29,14 +30,14 @@ FIELD_LABELS = {
     "data.activity": QT_TRANSLATE_NOOP("Nurse", "Physician Global VAS score"),
     "correction_reason": QT_TRANSLATE_NOOP("Nurse", "Reason for the correction"),
 }
-# The cross-field rules of shared/adverse_events.py, by their "allowed" text.
+# The cross-field rules of shared/adverse_events.py, by their rule code (FieldProblem.code).
 RULES = {
-    "grade 5 only with serious = yes and 'death' ticked":
+    "ae.grade5_needs_death":
         QT_TRANSLATE_NOOP("Nurse", "grade 5 needs the event to be serious with 'Results in death' ticked"),
-    "'death' only with grade 5": QT_TRANSLATE_NOOP("Nurse", "'Results in death' needs CTCAE grade 5"),
-    "'fatal' exactly when grade is 5":
+    "ae.death_needs_grade5": QT_TRANSLATE_NOOP("Nurse", "'Results in death' needs CTCAE grade 5"),
+    "ae.fatal_needs_grade5":
         QT_TRANSLATE_NOOP("Nurse", "the outcome 'Fatal' goes with grade 5, and grade 5 with 'Fatal'"),
-    "on or after the onset date": QT_TRANSLATE_NOOP("Nurse", "must be on or after the onset date"),
+    "ae.end_before_onset": QT_TRANSLATE_NOOP("Nurse", "must be on or after the onset date"),
 }
 
 
@@ -74,9 +75,10 @@ def problem_text(p: FieldProblem, study: Study | None = None) -> str:
         label = _t(FIELD_LABELS[p.field])
     else:
         return p.message
-    if p.allowed in RULES:
-        why = _t(RULES[p.allowed])
-    elif p.value is None or (isinstance(p.value, str) and not p.value.strip()) or p.value == []:
+    if p.code in RULES:
+        why = _t(RULES[p.code])
+    elif p.code == "value.required" or p.value is None or (isinstance(p.value, str) and not p.value.strip()) \
+            or p.value == []:
         why = QCoreApplication.translate("Nurse", "required, not filled in")
     else:
         why = QCoreApplication.translate("Nurse", "{0} is not allowed (allowed: {1})").format(p.value, p.allowed)

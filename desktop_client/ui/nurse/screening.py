@@ -7,7 +7,6 @@ the entries shown and an explicit confirmation; the revealed arm is shown read-o
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from typing import Any
 
@@ -48,28 +47,31 @@ from shared.eligibility import Failure, age_in_year
 NOT_SET = -1
 
 
-# The reasons shared/eligibility.py gives (English), and their translatable templates ({0}... = the numbers).
-REASONS = (
-    (r"age (\d+) is outside (\d+)-(\d+)", QT_TRANSLATE_NOOP("Nurse", "age {0} is outside {1}-{2}")),
-    (r"year of birth or screening date missing", QT_TRANSLATE_NOOP("Nurse", "year of birth or screening date missing")),
-    (r"no (\w+ )?(.+) recorded", QT_TRANSLATE_NOOP("Nurse", "no {1} entered")),
-    (r"(.+) (\d+) is below (\d+)", QT_TRANSLATE_NOOP("Nurse", "{0} {1} is below {2}")),
-    (r"no consent date", QT_TRANSLATE_NOOP("Nurse", "no consent date")),
-    (r"consent date is after the screening date",
-     QT_TRANSLATE_NOOP("Nurse", "consent date is after the screening date")),
-    (r"not answered", QT_TRANSLATE_NOOP("Nurse", "not answered")),
-    (r"not met", QT_TRANSLATE_NOOP("Nurse", "not met")),
-    (r"present \(excludes the participant\)", QT_TRANSLATE_NOOP("Nurse", "present (excludes the participant)")),
-)
+# Each eligibility failure code of shared/eligibility.py: its translatable template and the params that fill
+# {0}, {1}, … in order (the numbers and names come with the failure; nothing is parsed out of English text).
+REASONS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "eligibility.age_outside": (QT_TRANSLATE_NOOP("Nurse", "age {0} is outside {1}-{2}"), ("age", "min", "max")),
+    "eligibility.age_unknown": (QT_TRANSLATE_NOOP("Nurse", "year of birth or screening date missing"), ()),
+    "eligibility.score_missing": (QT_TRANSLATE_NOOP("Nurse", "no {1} entered"), ("visit", "instrument")),
+    "eligibility.score_below": (QT_TRANSLATE_NOOP("Nurse", "{0} {1} is below {2}"),
+                                ("instrument", "score", "minimum")),
+    "eligibility.consent_missing": (QT_TRANSLATE_NOOP("Nurse", "no consent date"), ()),
+    "eligibility.consent_after_screening": (QT_TRANSLATE_NOOP("Nurse", "consent date is after the screening date"),
+                                            ()),
+    "eligibility.not_answered": (QT_TRANSLATE_NOOP("Nurse", "not answered"), ()),
+    "eligibility.not_met": (QT_TRANSLATE_NOOP("Nurse", "not met"), ()),
+    "eligibility.present": (QT_TRANSLATE_NOOP("Nurse", "present (excludes the participant)"), ()),
+}
 
 
 def reason_text(f: Failure) -> str:
-    """Why a criterion failed, in the screen's language (the rule in shared/eligibility.py words it in English)."""
-    for pattern, template in REASONS:
-        m = re.fullmatch(pattern, f.reason)
-        if m:
-            return tr(template).format(*m.groups())
-    return f.reason
+    """Why a criterion failed, in the screen's language, from the failure's code and params (an unknown code
+    shows the rule's own English reason, so nothing is hidden)."""
+    known = REASONS.get(f.code)
+    if known is None:
+        return f.reason
+    template, names = known
+    return tr(template).format(*(f.params.get(n, "") for n in names))
 
 
 class ScreeningPage(QWidget):
