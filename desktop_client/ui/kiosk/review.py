@@ -48,6 +48,10 @@ class ReviewScreen(QWidget):
         self.rebuild()
 
     # ---- what the session calls -------------------------------------------------------------------
+    def retranslate(self) -> None:
+        """Show the same answers and problems again in the language now chosen."""
+        self.rebuild(self._problems)
+
     def rebuild(self, problems: dict[tuple[str, str], FieldProblem] | None = None) -> None:
         """Show the current answers (and ``problems`` next to their items)."""
         self._problems = dict(problems or {})

@@ -279,7 +279,7 @@ class KioskSessionView(QWidget):
         for page in self.pages:
             page.retranslate()
         if self.on_review():
-            self.review.rebuild(self.review._problems)
+            self.review.retranslate()
         self.thanks.retranslate()
         self._update_chrome()
 
