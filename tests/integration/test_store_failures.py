@@ -21,7 +21,7 @@ import sqlcipher3
 
 from desktop_client.services import recording
 from desktop_client.services.station import Station
-from desktop_client.store import create_store, keys, open_store, outbox
+from desktop_client.store import create_store, keys, open_store, outbox, schema
 from shared.errors import StoreTooNew, StoreUnreadable, StoreWriteFailed, WrongPassphrase
 from shared.study import default_study
 from tests.factories import FAST_KDF, PASSPHRASE
@@ -134,15 +134,16 @@ def test_a_file_from_a_newer_trialpro_is_refused_and_left_alone(station_dir: Pat
     store.close()
     before = _snapshot(station_dir)
 
-    with pytest.raises(StoreTooNew, match=r"schema version 99.*knows only up to 2.*nothing was changed") as info:
+    ours = schema.latest_version()
+    with pytest.raises(StoreTooNew, match=rf"schema version 99.*knows only up to {ours}.*nothing was changed") as info:
         open_store(station_dir, PASSPHRASE)
 
-    assert info.value.details == {"found": 99, "supported": 2}
+    assert info.value.details == {"found": 99, "supported": ours}
     assert _snapshot(station_dir) == before
     # Nothing is lost: the newer trialpro (here: the file set back to our version) reads every record.
     conn = sqlcipher3.connect(str(station_dir / "station.db"))
     conn.execute(f"PRAGMA key = \"x'{keys.unlock(station_dir, PASSPHRASE).hex()}'\"")
-    conn.execute("PRAGMA user_version = 2")
+    conn.execute(f"PRAGMA user_version = {ours}")
     conn.close()
     _assert_all_there(station_dir, saved)
 
