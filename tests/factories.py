@@ -9,28 +9,31 @@ from desktop_client.services.sync_engine import SyncEngine, SyncSettings
 from desktop_client.store import create_store
 from desktop_client.store.keys import KdfParams
 from server.services.devices import create_enrolment_code
-from shared.study import default_study
+from shared.study import Study, default_study
 from tests.live_server import ThreadServer
 
 PASSPHRASE = "correct horse battery staple"
 FAST_KDF = KdfParams(n=2**12)  # tests only: real stations use the scrypt default
 
 
-def enrolment_code(server: ThreadServer, site_id: str = "PKU") -> str:
+def enrolment_code(server: ThreadServer, site_id: str | None = None) -> str:
+    """A one-time code for ``site_id`` (default: the server study's first site)."""
     ctx = server.ctx
+    site_id = site_id or ctx.study.sites[0].id
     with ctx.engine.begin() as conn:
         return create_enrolment_code(conn, site_id=site_id, actor="test",
                                      valid_site_ids={s.id for s in ctx.study.sites})
 
 
-def new_station(data_dir: Path) -> Station:
+def new_station(data_dir: Path, study: Study | None = None) -> Station:
+    """A new station running ``study`` (default: NCT05605665)."""
     store, _recovery = create_store(data_dir, PASSPHRASE, kdf=FAST_KDF)
-    return Station(store=store, study=default_study())
+    return Station(store=store, study=study or default_study())
 
 
 def enrolled_station(data_dir: Path, server: ThreadServer, *, label: str = "test kiosk",
                      settings: SyncSettings | None = None) -> tuple[Station, SyncEngine]:
-    station = new_station(data_dir)
+    station = new_station(data_dir, server.ctx.study)   # a kiosk runs its server's study
     engine = SyncEngine(station, server.url, settings_=settings or SyncSettings(backoff_multiplier=0.01))
     engine.enrol(enrolment_code(server), label)
     return station, engine

@@ -75,8 +75,11 @@ def serving(ctx: ServerContext, *, worker: bool = False) -> Iterator[ThreadServe
 
 
 @contextmanager
-def thread_server(data_dir: Path, database_url: str | None = None) -> Iterator[ThreadServer]:
-    with serving(open_context(ServerConfig(data_dir=data_dir, database_url=database_url, testing=True))) as srv:
+def thread_server(data_dir: Path, database_url: str | None = None,
+                  study_file: Path | None = None) -> Iterator[ThreadServer]:
+    """A real server on 127.0.0.1 for ``study_file`` (default: NCT05605665)."""
+    with serving(open_context(ServerConfig(data_dir=data_dir, database_url=database_url, testing=True,
+                                           study_file=study_file))) as srv:
         yield srv
 
 

@@ -217,7 +217,8 @@ def _qs(study: Study, pd: ParticipantData, t: Timing) -> Iterator[dict[str, Any]
 
 
 def _ex(study: Study, pd: ParticipantData, t: Timing) -> Iterator[dict[str, Any]]:
-    diaries = [r for r in pd.records if r.get("instrument_id") == diary_id(study)]
+    diary = diary_id(study)
+    diaries = [r for r in pd.records if diary is not None and r.get("instrument_id") == diary]
     periods = t.exposure_periods(diaries)
     for rec in diaries:
         num, label = _visit(study, rec.get("visit_id"))

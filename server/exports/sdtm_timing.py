@@ -82,10 +82,12 @@ def timing(study: Study, pd: ParticipantData, diary_instrument: str | None) -> T
     start = next((_day(r["collected_at"]) for r in pd.records
                   if r.get("visit_id") == baseline and r["kind"] == "instrument_response"), None)
     start = start or (dated[0] if dated else None)
-    diaries = sorted(d for r in pd.records if r.get("instrument_id") == diary_instrument
-                     and (d := _day(r.get("collected_at"))))
+    diaries = sorted(d for r in pd.records if diary_instrument is not None
+                     and r.get("instrument_id") == diary_instrument and (d := _day(r.get("collected_at"))))
     everything = sorted(d for r in pd.records if (d := _day(r.get("collected_at"))))
     enrol = next((r for r in pd.records if r["kind"] == "enrolment"), None)
     consent = _day(enrol["data"].get("consent_date")) if enrol else None
     return Timing(rfstdtc=start, rfendtc=everything[-1] if everything else None, rficdtc=consent,
-                  rfxstdtc=start if diaries else None, rfxendtc=diaries[-1] if diaries else None)
+                  # without a dosing diary in the study, treatment is taken to start at the baseline visit
+                  rfxstdtc=start if diaries or diary_instrument is None else None,
+                  rfxendtc=diaries[-1] if diaries else None)

@@ -1,15 +1,22 @@
-"""The foundation slice: kiosk records a VAS into SQLCipher -> sync over real HTTP -> server -> CSV export."""
+"""The foundation slice: kiosk records a VAS into SQLCipher -> sync over real HTTP -> server -> CSV export.
+
+Run for the shipped study and for the synthetic second one (tests/studies/): nothing in the slice may know
+which trial it carries.
+"""
 
 from __future__ import annotations
 
 import csv
 from pathlib import Path
 
+import pytest
+
 from desktop_client.services import enrolment, recording
 from desktop_client.store import outbox
 from server.exports.csv_export import export_csv
 from tests.factories import enrolled_station
-from tests.live_server import ThreadServer
+from tests.live_server import ThreadServer, thread_server
+from tests.studies import STUDY_FILES
 
 
 def _eligible(station) -> enrolment.Screening:
@@ -22,11 +29,21 @@ def _eligible(station) -> enrolment.Screening:
                                consent_date=date(2026, 11, 1), eligibility_score=7, attested=attested)
 
 
+@pytest.fixture(params=sorted(STUDY_FILES))
+def study_server(request: pytest.FixtureRequest, tmp_path: Path, database_url: str | None):
+    with thread_server(tmp_path / "server", database_url, STUDY_FILES[request.param]) as srv:
+        yield srv
+
+
 def test_a_vas_recorded_on_the_kiosk_reaches_the_csv_export_exactly_once(tmp_path: Path,
-                                                                        server: ThreadServer) -> None:
+                                                                        study_server: ThreadServer) -> None:
+    server = study_server
     station, engine = enrolled_station(tmp_path / "kiosk", server)
+    assert station.study.study.id == server.ctx.study.study.id
     participant = enrolment.enrol(station, _eligible(station), actor="staff:nurse.a")["participant_id"]
-    vas = recording.record_vas(station, participant_id=participant, visit_id="baseline", vas_mm=63)
+    assert participant.startswith(server.ctx.study.sites[0].id + "-")
+    baseline = station.study.visit_with_role("baseline").id
+    vas = recording.record_vas(station, participant_id=participant, visit_id=baseline, vas_mm=63)
 
     report = engine.sync()
     assert report.acknowledged == 2 and not report.conflicts and not report.rejected
@@ -35,15 +52,16 @@ def test_a_vas_recorded_on_the_kiosk_reaches_the_csv_export_exactly_once(tmp_pat
     out = tmp_path / "export"
     with server.ctx.engine.connect() as conn:
         export_csv(conn, server.ctx.study, out)
-    rows = list(csv.DictReader(open(out / "patient_global_vas.csv", encoding="utf-8")))
-    assert [(r["record_id"], r["participant_id"], r["activity"]) for r in rows] == \
-        [(vas["record_id"], participant, "63")]
+    vas_file = station.study.instrument_with_role("patient_global")
+    rows = list(csv.DictReader(open(out / f"{vas_file.id}.csv", encoding="utf-8")))
+    item = vas_file.items[0].id
+    assert [(r["record_id"], r["participant_id"], r[item]) for r in rows] == [(vas["record_id"], participant, "63")]
 
     again = engine.sync()
     assert again.sent == 0 and again.acknowledged == 0
     with server.ctx.engine.connect() as conn:
         export_csv(conn, server.ctx.study, tmp_path / "export2")
-    assert len(list(csv.DictReader(open(tmp_path / "export2" / "patient_global_vas.csv", encoding="utf-8")))) == 1
+    assert len(list(csv.DictReader(open(tmp_path / "export2" / f"{vas_file.id}.csv", encoding="utf-8")))) == 1
 
     engine.close()
     station.store.close()

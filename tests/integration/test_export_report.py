@@ -24,6 +24,7 @@ from server.exports.report import PAGES
 from server.exports.report_data import gather, wilson_interval
 from server.services.demo import seed_demo
 from server.storage.tables import audit_log
+from tests.studies import STUDY_FILES
 
 
 def _rows(path: Path) -> list[dict[str, str]]:
@@ -31,11 +32,13 @@ def _rows(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(fh))
 
 
+@pytest.mark.parametrize("study_name", sorted(STUDY_FILES))
 def test_the_report_pages_are_written_and_agree_with_the_csv_export(tmp_path: Path, artifacts: Path,
-                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+                                                                    monkeypatch: pytest.MonkeyPatch,
+                                                                    study_name: str) -> None:
     monkeypatch.delenv("DATABASE_URL", raising=False)
     data_dir = tmp_path / "server"
-    ctx = open_context(ServerConfig(data_dir=data_dir, testing=True))
+    ctx = open_context(ServerConfig(data_dir=data_dir, testing=True, study_file=STUDY_FILES[study_name]))
     with ctx.engine.begin() as conn:
         seed_demo(conn, ctx.study, admin_password="synthetic-demo-pass")
     out = tmp_path / "report"
@@ -43,10 +46,10 @@ def test_the_report_pages_are_written_and_agree_with_the_csv_export(tmp_path: Pa
     pdf = (out / "report.pdf").read_bytes()
     assert pdf.startswith(b"%PDF") and len(re.findall(rb"/Type\s*/Page\b(?!s)", pdf)) == len(PAGES) == 5
     html = (out / "report.html").read_text(encoding="utf-8")
-    assert html.count("data:image/png;base64,") == len(PAGES) and "低剂量IL-2和雷帕霉素" in html
+    assert html.count("data:image/png;base64,") == len(PAGES) and ctx.study.study.title_zh in html
     pages = sorted(out.glob("page-*.png"))
     assert len(pages) == len(PAGES) and all(p.read_bytes().startswith(b"\x89PNG") for p in pages)
-    shown = artifacts / "report"
+    shown = artifacts / f"report-{study_name}"
     shutil.rmtree(shown, ignore_errors=True)
     shown.mkdir(parents=True)
     for p in [*pages, out / "report.pdf", out / "report.html"]:
@@ -80,8 +83,9 @@ def test_the_report_pages_are_written_and_agree_with_the_csv_export(tmp_path: Pa
             assert run.sd == pytest.approx(statistics.stdev(values))
     for arm in data.arms:                       # compliance can never exceed what was due
         assert 0 < data.forms_done[arm] <= data.forms_due[arm]
-    lo, hi = wilson_interval(data.with_ae["RAPA"], data.enrolled["RAPA"])
-    assert 0 <= lo <= data.with_ae["RAPA"] / data.enrolled["RAPA"] <= hi <= 1
+    arm = ctx.study.arms[-1].code
+    lo, hi = wilson_interval(data.with_ae[arm], data.enrolled[arm])
+    assert 0 <= lo <= data.with_ae[arm] / data.enrolled[arm] <= hi <= 1
     with ctx.engine.connect() as conn:
         assert conn.execute(select(audit_log.c.action).where(audit_log.c.action == "export.report")).first()
     ctx.engine.dispose()

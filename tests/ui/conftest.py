@@ -11,6 +11,7 @@ import pytest
 from desktop_client.services.station import Station
 from tests.factories import add_staff, enrol_participant, enrolled_station
 from tests.live_server import ThreadServer, thread_server
+from tests.studies import STUDY_FILES
 from tests.ui.nurse_drive import app_language
 
 
@@ -23,8 +24,10 @@ class KioskStation:
 
 
 @pytest.fixture(scope="module")
-def kiosk_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ThreadServer]:
-    with thread_server(tmp_path_factory.mktemp("kiosk-server")) as srv:
+def kiosk_server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ThreadServer]:
+    """A server for NCT05605665, or for the study a test names (``indirect`` parametrisation by study name)."""
+    name = getattr(request, "param", "nct05605665")
+    with thread_server(tmp_path_factory.mktemp(f"kiosk-server-{name}"), study_file=STUDY_FILES[name]) as srv:
         yield srv
 
 
