@@ -1,9 +1,9 @@
 """XLSX export: the tables of the CSV export, one sheet each, in one workbook a Chinese-locale Excel opens as is.
 
 Written with XlsxWriter in constant-memory mode (each row goes to disk as it is written, so memory stays flat
-as the study grows). Cells get exactly the values of the CSV export (the same ``cell_values`` conversion, so any
-neutralisation of formula-like text applies to both); text is always written as a string cell, never parsed
-as a formula, a number or a URL.
+as the study grows). Cells get exactly the values of the CSV export: the same ``cell_values`` conversion and
+the same neutralisation of formula-like text (``csv_cells.safe_cell``: a leading ``'``); text is always written
+as a string cell besides, never parsed as a formula, a number or a URL.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from typing import Any
 import xlsxwriter
 from sqlalchemy import Connection
 
+from server.exports.csv_cells import safe_cell
 from server.exports.csv_export import RowWriter, cell_values, write_tables
 from server.exports.current import ExportScope
 from shared.study.model import Study
@@ -42,7 +43,7 @@ class Workbook:
                 if isinstance(value, int | float):
                     sheet.write_number(r, c, value)
                 elif value != "":  # empty stays a blank cell, as in the CSV
-                    sheet.write_string(r, c, str(value))
+                    sheet.write_string(r, c, safe_cell(str(value)))
             next_row[0] = r + 1
 
         return write
