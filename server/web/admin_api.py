@@ -58,6 +58,8 @@ def create_code() -> ResponseReturnValue:
 def revoke(device_id: str) -> ResponseReturnValue:
     body = json_body() if request.content_length else {}
     reason = body.get("reason") if isinstance(body, dict) else None
+    if isinstance(reason, str) and ("\x00" in reason or len(reason) > 1000):
+        raise InvalidInput("reason: at most 1000 characters and no NUL character; shorten it and send again.")
     with writing(current_app.extensions["trialpro"].engine) as conn:
         if device_id not in {d["device_id"] for d in board.device_activity(conn, staff().sites)}:
             raise NotFound(f"No device {device_id!r} at your site(s).")

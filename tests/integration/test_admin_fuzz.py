@@ -174,3 +174,7 @@ def test_a_huge_or_foreign_entry_number_is_a_400_not_a_500(target: Target) -> No
     assert target.admin.get("/audit", params={"before": "5"}).status_code == 200
     r = target.admin.get("/audit", params={"q": "a\x00b"})
     assert r.status_code == 400 and "NUL" in r.text
+    token = target.admin.get("/api/v1/admin/session").json()["csrf_token"]
+    r = target.admin.post(f"/api/v1/admin/devices/{target.ids['device'][0]}/revoke", json={"reason": "a\x00b"},
+                          headers={"X-CSRF-Token": token})
+    assert r.status_code == 400 and r.json()["code"] == "input.invalid"
