@@ -44,24 +44,17 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
-    from server.config import ServerConfig
     from server.services import backup, checkpoints
     from server.storage.engine import database_url, make_engine, migrate, reading
-    from shared.study.loader import DEFAULT_STUDY_FILE
 
     def target(kind: str) -> Any:
         url = os.environ.get("DATABASE_URL")
         return make_engine(database_url(None)) if url else None
 
-    config = ServerConfig(data_dir=Path(args.data_dir))
     done = backup.restore(Path(args.file), Path(args.data_dir), target=target,
-                          passphrase=lambda: _passphrase(twice=False),
-                          study_file=config.study_file or DEFAULT_STUDY_FILE)
+                          passphrase=lambda: _passphrase(twice=False))
     print(f"Restored {args.file} into {done.data_dir} (0700): {done.database} database, {done.files} files, "
           f"study {done.study}" + ("; signing key restored" if done.signing_key else "") + ".")
-    if done.study_differs:
-        print(f"warning: the study file of this installation differs from the one in the backup (kept in "
-              f"{done.data_dir / 'backup-study'}); check the study version before serving.", file=sys.stderr)
     if not done.signing_key:
         print(f"note: this backup holds no private signing key: copy the server's keys/audit-signing.key (0600) "
               f"into {done.data_dir / 'keys'} (or set TRIALPRO_SIGNING_KEY_FILE) before serving.", file=sys.stderr)

@@ -8,7 +8,8 @@ The archive (``tar.gz``, created 0600) holds::
                                   database files and the private signing key
     database/trialpro.sqlite3     SQLite: a snapshot by the online backup API (the server keeps running)
     database/trialpro.pgdump.sql  PostgreSQL (DATABASE_URL): pg_dump's snapshot
-    study/<file>                  the study file the server ran with
+    study/<file>                  the study file the server ran with (the folder's own copy, study.toml, is
+                                  among data/ too: a restored folder remembers its study)
     keys/audit-signing.key.sealed only with --include-signing-key: the private key, AES-256-GCM under
                                   scrypt(passphrase)
 
@@ -40,6 +41,7 @@ from server.storage.engine import SQLITE_FILE
 from shared import crypto
 from shared.errors import BackupRefused
 from shared.records import utc_now
+from shared.study.folder import STUDY_COPY
 from shared.study.model import Study
 
 FORMAT = 1
@@ -69,7 +71,6 @@ class RestoreSummary:
     files: int
     study: str
     signing_key: bool
-    study_differs: bool
 
 
 def _data_files(data_dir: Path, engine: Engine) -> list[PurePosixPath]:
@@ -237,7 +238,7 @@ def _signing_key(tar: tarfile.TarFile, members: dict[str, str], passphrase: Call
 
 
 def restore(archive: Path, data_dir: Path, *, target: Callable[[str], Engine | None],
-            passphrase: Callable[[], str], study_file: Path) -> RestoreSummary:
+            passphrase: Callable[[], str]) -> RestoreSummary:
     """Rebuild a data folder from ``archive`` in the new or empty ``data_dir`` (made 0700).
 
     ``target(kind)`` gives the engine of the (empty) PostgreSQL database to load a dump into, or None for
@@ -274,9 +275,9 @@ def restore(archive: Path, data_dir: Path, *, target: Callable[[str], Engine | N
                 if rel.parts[0] == "data":
                     _extract(tar, name, digest, data_dir.joinpath(*rel.parts[1:]))
                     files += 1
-            study_name = manifest["study"]["file"]
-            kept_study = data_dir / "backup-study" / study_name
-            _extract(tar, f"study/{study_name}", members[f"study/{study_name}"], kept_study)
+            if f"data/{STUDY_COPY}" not in members:  # an archive of a folder from before folders remembered it
+                study_name = manifest["study"]["file"]
+                _extract(tar, f"study/{study_name}", members[f"study/{study_name}"], data_dir / STUDY_COPY)
             db_member = DATABASE_MEMBER[kind]
             if engine is None:
                 _extract(tar, db_member, members[db_member], data_dir / SQLITE_FILE)
@@ -289,7 +290,6 @@ def restore(archive: Path, data_dir: Path, *, target: Callable[[str], Engine | N
                 fd = os.open(data_dir / SIGNING_KEY, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
                 with os.fdopen(fd, "wb") as fh:
                     fh.write(key)
-            differs = hashlib.sha256(Path(study_file).read_bytes()).hexdigest() != manifest["study"]["sha256"]
     except BaseException:
         if created:
             shutil.rmtree(data_dir, ignore_errors=True)
@@ -298,4 +298,4 @@ def restore(archive: Path, data_dir: Path, *, target: Callable[[str], Engine | N
                 shutil.rmtree(child) if child.is_dir() else child.unlink()
         raise
     study = manifest["study"]
-    return RestoreSummary(data_dir, kind, files, f"{study['id']} {study['version']}", key is not None, differs)
+    return RestoreSummary(data_dir, kind, files, f"{study['id']} {study['version']}", key is not None)

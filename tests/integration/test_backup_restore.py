@@ -92,6 +92,7 @@ def test_a_backup_during_a_sync_restores_with_the_chain_holding_and_nothing_ackn
     assert done.returncode == 0, done.stdout + done.stderr
     assert "audit chain holds" in done.stdout
     assert stat.S_IMODE(new_dir.stat().st_mode) == 0o700
+    assert (new_dir / "study.toml").read_bytes() == (data_dir / "study.toml").read_bytes()  # remembers its study
     verify = cli("audit", "verify", "--data-dir", str(new_dir), env=_db_env(new_url))
     assert verify.returncode == 0 and "audit chain holds" in verify.stdout
     assert int(re.search(r"(\d+) signed checkpoint", verify.stdout).group(1)) >= 1  # type: ignore[union-attr]
