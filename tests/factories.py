@@ -80,7 +80,7 @@ def enrol_participant(station: Station, actor: str = "staff:nurse.a") -> str:
 
 
 def offline_station(data_dir: Path, arms: tuple[str, ...] = ("IL2RAPA", "RAPA", "IL2"),
-                    store: object = None) -> Station:
+                    store: object = None, study: Study | None = None) -> Station:
     """A station that looks enrolled (site PKU, a device id) with a synthetic allocation list, and no server.
 
     For tests of client services and screens that never sync: allocation number n gets ``arms[(n-1) % len]``.
@@ -88,8 +88,9 @@ def offline_station(data_dir: Path, arms: tuple[str, ...] = ("IL2RAPA", "RAPA", 
     """
     from desktop_client.store import station as settings
 
-    station = new_station(data_dir) if store is None else Station(store=store, study=default_study())  # type: ignore
-    settings.put(station.store, {settings.SITE_ID: "PKU", settings.DEVICE_ID: "dev-offline-test",
+    study = study or default_study()
+    station = new_station(data_dir, study) if store is None else Station(store=store, study=study)  # type: ignore
+    settings.put(station.store, {settings.SITE_ID: study.sites[0].id, settings.DEVICE_ID: "dev-offline-test",
                                  settings.DEVICE_TOKEN: "not-a-real-token", settings.SERVER_URL: "http://127.0.0.1:9"})
     with station.store.transaction() as conn:
         for number in range(1, 13):

@@ -11,7 +11,9 @@ import pytest
 
 from desktop_client.store import outbox
 from desktop_client.store import records as store_records
+from shared.study import load_study
 from tests.factories import enrol_participant, offline_station
+from tests.studies import SYNTHETIC_STUDY_FILE
 from tests.ui.nurse_drive import click, open_home, record_checklist
 
 
@@ -124,3 +126,35 @@ def test_a_correction_asks_for_a_reason_and_the_audit_keeps_the_old_value(qtbot,
                                                            ("adverse_event.correct", "staff:nurse.b")]
     assert json.loads(audit[1]["old"])["grade"] == 1 and audit[1]["reason"] == "needed paracetamol: grade 2"
     assert form.reports.item(0, 4).text() == "2"
+
+
+def test_the_ae_form_asks_causality_and_action_for_the_drugs_of_the_study_file(qtbot, tmp_path: Path) -> None:
+    """Another study, another arm: one row per drug of the study file; a drug the arm does not take is preset
+    "not applicable"; the saved body keys causality and action by the study's drug ids."""
+    study = load_study(SYNTHETIC_STUDY_FILE)
+    one_drug = next(a for a in study.arms if len(a.drugs) == 1)
+    (taken,) = one_drug.drugs
+    other = next(d for d in study.drug_ids if d != taken)
+    station = offline_station(tmp_path / "kiosk", arms=(one_drug.code,), study=study)
+    try:
+        pid = enrol_participant(station)
+        home = open_home(qtbot, station)
+        form = home.go("adverse_events")
+        form.participant.select(pid)
+        assert set(form.causality) == set(form.action) == set(study.drug_ids)
+        assert form.causality[other].currentData() == "not_applicable" and form.causality[taken].currentData() is None
+        form.term.setText("Synthetic headache")
+        form.grade_buttons[1].click()
+        _choose(form.outcome, "recovered")
+        click(qtbot, form.save_button)
+        label = study.drug(taken).label
+        assert set(form.message.text().splitlines()[1:]) == {f"• Causality to {label}: required, not filled in",
+                                                             f"• Action taken with {label}: required, not filled in"}
+        _choose(form.causality[taken], "possible")
+        _choose(form.action[taken], "none")
+        click(qtbot, form.save_button)
+        (ae,) = store_records.records_of(station.store, pid, kind="adverse_event")
+        assert ae["data"]["causality"] == {taken: "possible", other: "not_applicable"}
+        assert ae["data"]["action"] == {taken: "none", other: "not_applicable"}
+    finally:
+        station.store.close()
