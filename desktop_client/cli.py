@@ -43,12 +43,12 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         return 2
     store, recovery = open_or_create(args.data_dir, passphrase)
     try:
-        if args.mirror_dir:
-            store.attach_mirror(args.mirror_dir)
         if recovery:
             print(f"New station set up in {args.data_dir}. Recovery key (shown once, keep it safe): {recovery}",
                   file=sys.stderr)
         station = Station(store=store, study=study_of_folder(args.data_dir, args.study))
+        if args.mirror_dir:  # after the folder remembers its study: the copy carries the study too
+            store.attach_mirror(args.mirror_dir)
         engine = SyncEngine(station, args.server)
         try:
             if settings.get(store, settings.DEVICE_TOKEN) is None:

@@ -10,6 +10,7 @@ Layout (one folder per station, so several kiosks can share one network folder):
 
     MIRROR/<station id>/station.key    copy of the station's key file (only wrapped keys: the recovery
                                        key opens it on another station)
+    MIRROR/<station id>/study.toml     copy of the study the station's folder remembers (and study.json)
     MIRROR/<station id>/journal.tpj    b"TPMJ1" + 16-byte journal id, then frames:
                                        4-byte length | seal(subkey, JSON {"seq", "ops"}, journal id + seq)
 
@@ -41,6 +42,7 @@ MAGIC = b"TPMJ1"
 ID_BYTES = 16
 PURPOSE = "trialpro station mirror journal v1"
 RETRY_SECONDS = 1.0
+COPIED = ("station.key", "study.toml", "study.json")  # station folder files kept beside the journal
 
 Op = tuple[str, Any]
 
@@ -191,8 +193,11 @@ class Mirror:
         if not self.root.is_dir():
             raise FileNotFoundError(2, "the mirror folder is not there (is the stick plugged in?)", str(self.root))
         self.folder.mkdir(mode=0o700, exist_ok=True)
-        shutil.copyfile(self._key_file, self.folder / "station.key.new")
-        os.replace(self.folder / "station.key.new", self.folder / "station.key")
+        for name in COPIED:  # the wrapped key, and the study the station's folder remembers
+            source = self._key_file.parent / name
+            if source.exists():
+                shutil.copyfile(source, self.folder / (name + ".new"))
+                os.replace(self.folder / (name + ".new"), self.folder / name)
 
         def take_over() -> None:  # called by the store under its lock: the snapshot covers all queued work
             with self._cv:

@@ -9,12 +9,13 @@ machine carries on as that kiosk.
 from __future__ import annotations
 
 import json
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
 from desktop_client.store import keys
 from desktop_client.store.database import DB_FILE, create_store
-from desktop_client.store.mirror import JOURNAL, JournalDamaged, read_journal
+from desktop_client.store.mirror import COPIED, JOURNAL, JournalDamaged, read_journal
 from shared.errors import NotSetUp, StoreUnreadable, StoreWriteFailed
 from shared.records import utc_now
 
@@ -70,6 +71,9 @@ def restore(station_folder: Path | str, recovery_key: str, data_dir: Path | str,
     except JournalDamaged as exc:
         raise StoreUnreadable(f"The copy cannot be restored: {exc}.") from None
     store, recovery = create_store(data_dir, new_passphrase, kdf=kdf)
+    for name in COPIED[1:]:  # the study the lost station's folder remembered
+        if (folder / name).exists() and not (data_dir / name).exists():
+            shutil.copyfile(folder / name, data_dir / name)
     try:
         with store.transaction() as conn:  # all or nothing, and one fsync instead of one per frame
             for ops in transactions:
@@ -81,7 +85,7 @@ def restore(station_folder: Path | str, recovery_key: str, data_dir: Path | str,
         unsynced = store.query("SELECT count(*) AS n FROM outbox")[0]["n"]
     except BaseException:
         store.close()
-        for name in (DB_FILE, DB_FILE + "-wal", DB_FILE + "-shm", keys.KEY_FILE):
+        for name in (DB_FILE, DB_FILE + "-wal", DB_FILE + "-shm", *COPIED):
             (data_dir / name).unlink(missing_ok=True)
         raise
     store.close()

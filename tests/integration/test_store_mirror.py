@@ -143,6 +143,7 @@ def test_simulate_copies_to_the_mirror_named_by_the_environment(tmp_path: Path,
     printed = {line.removeprefix("record_id=") for line in res.stdout.split()}
     recovery = res.stderr.split("Recovery key (shown once, keep it safe): ")[1].split()[0]
     restore.restore(restore.pick_station(usb), recovery, tmp_path / "again", NEW_PASSPHRASE, kdf=FAST_KDF)
+    assert (tmp_path / "again" / "study.toml").read_bytes() == (tmp_path / "kiosk" / "study.toml").read_bytes()
     again = open_store(tmp_path / "again", NEW_PASSPHRASE)
     assert {r["record_id"] for r in again.query("SELECT record_id FROM records")} >= printed
     assert again.query("SELECT count(*) AS n FROM outbox")[0]["n"] == 0   # the acknowledgements were copied too
