@@ -68,6 +68,7 @@ def _prepare(data_dir: Path, database_url: str | None, kiosks: int) -> tuple[lis
         for n in range(5):
             add_user(conn, username=f"bench.admin{n}", password=ADMIN_PASSWORD, roles=["admin"], sites=sorted(sites),
                      actor="bench")
+        add_user(conn, username="bench.nurse", password=ADMIN_PASSWORD, roles=["nurse"], sites=["PKU"], actor="bench")
     ctx.engine.dispose()
     return codes, ctx.study
 
@@ -84,7 +85,8 @@ def _day_of_data(study: Study, enrol: dict[str, Any], rng: random.Random) -> lis
 
         def rec(kind: str, data: dict[str, Any], pid: str = pid, **kw: Any) -> None:
             r = new_record(kind=kind, study_id=study.study.id, study_version=study.study.version, site_id="PKU",
-                           participant_id=pid, data=data, entered_by="staff:bench.nurse", device_id=device, **kw)
+                           participant_id=pid, data=data, entered_by="staff:bench.nurse", device_id=device,
+                           timezone=study.sites[0].timezone, **kw)
             items.append((r, record_hash(r)))
 
         rec("enrolment", synthetic_enrolment(study, rng=rng, arm=arm.code, allocation_number=slot["number"],

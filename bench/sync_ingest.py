@@ -40,7 +40,8 @@ from server.app import ServerContext, open_context  # noqa: E402
 from server.config import ServerConfig  # noqa: E402
 from server.services.demo import signed_list_id  # noqa: E402
 from server.services.devices import create_enrolment_code  # noqa: E402
-from server.storage.tables import audit_log, records  # noqa: E402
+from server.services.users import add_user  # noqa: E402
+from server.storage.tables import audit_log, records, users  # noqa: E402
 from shared.instruments import get_instrument  # noqa: E402
 from shared.records import new_record, record_hash  # noqa: E402
 from shared.sync.protocol import build_request  # noqa: E402
@@ -49,6 +50,7 @@ from tests.live_server import ProcessServer, free_port  # noqa: E402
 from tests.postgres import PostgresCluster  # noqa: E402
 
 INSTRUMENTS = ("patient_global_vas", "esspri", "symptom_checklist")
+NURSE = "bench.nurse"
 
 
 class Kiosk:
@@ -58,6 +60,9 @@ class Kiosk:
         ctx = srv.ctx
         with ctx.engine.begin() as conn:
             code = create_enrolment_code(conn, site_id="PKU", actor="bench", valid_site_ids={"PKU"})
+            if conn.execute(select(users.c.username).where(users.c.username == NURSE)).first() is None:
+                add_user(conn, username=NURSE, password="bench-nurse-password", roles=["nurse"], sites=["PKU"],
+                         actor="bench")  # who enrols the participants (the server checks entered_by)
         self.http = httpx.Client(base_url=srv.url, timeout=300)
         body = self.http.post("/api/v1/devices/enrol", json={"code": code, "label": "bench kiosk"}).json()
         self.study, self.rng, self.device = ctx.study, rng, body["device_id"]
@@ -74,14 +79,15 @@ class Kiosk:
             data = synthetic_enrolment(ctx.study, rng=rng, arm=slot["arm"], allocation_number=slot["number"],
                                        allocation_list_id=signed_list_id(grants, slot["number"]),
                                        screening_date=screening)
-            items.append(self._record("enrolment", pid, data))
+            items.append(self._record("enrolment", pid, data, entered_by=f"staff:{NURSE}"))
         answer = self.sync(items)
         assert all(r["status"] == "stored" for r in answer["results"]), answer["results"][:3]
 
-    def _record(self, kind: str, pid: str, data: dict[str, Any], **kw: Any) -> tuple[dict[str, Any], str]:
+    def _record(self, kind: str, pid: str, data: dict[str, Any], entered_by: str = "participant",
+                **kw: Any) -> tuple[dict[str, Any], str]:
         rec = new_record(kind=kind, study_id=self.study.study.id, study_version=self.study.study.version,
-                         site_id="PKU", participant_id=pid, data=data, entered_by="participant",
-                         device_id=self.device, **kw)
+                         site_id="PKU", participant_id=pid, data=data, entered_by=entered_by,
+                         device_id=self.device, timezone=self.study.sites[0].timezone, **kw)
         return rec, record_hash(rec)
 
     def instrument_records(self, n: int) -> list[tuple[dict[str, Any], str]]:

@@ -62,7 +62,8 @@ def cmd_simulate(args: argparse.Namespace) -> int:
             def emit(record_id: str) -> None:
                 print(f"record_id={record_id}", flush=True)
 
-            simulate(station, participants=args.participants, visits=args.visits, emit=emit, seed=args.seed)
+            simulate(station, participants=args.participants, visits=args.visits, emit=emit, seed=args.seed,
+                     staff=args.staff)
             report = engine.sync()
         finally:
             engine.close()
@@ -170,6 +171,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=None)
     _study_option(p)
     _mirror_option(p)
+    p.add_argument("--staff", default="demo.nurse",
+                   help="server staff account (nurse or investigator of the site) the staff entries are made as")
     p.set_defaults(func=cmd_simulate)
     r = sub.add_parser("restore-mirror", help="rebuild a lost station from its encrypted copy (recovery key)")
     r.add_argument("--mirror-dir", required=True, metavar="PATH", help="the stick or share holding the copy")

@@ -103,6 +103,7 @@ class RecordInvalid(TrialproError):
     code = "record.invalid"
     status = 422
     title = "Record refused"
+    rule = "every field of the record holds what docs/sync-protocol.md and the study file allow"
 
     def __init__(self, problems: list[FieldProblem], *, context: str = "record") -> None:
         self.problems = list(problems)
@@ -565,3 +566,98 @@ def http_code(status: int) -> str:
 for _status, _title in HTTP_TITLES.items():
     _register(ProblemType(http_code(_status), _status, _title,
                           HTTP_ADVICE.get(_status, f"The web framework answered {_status} {_title}.")))
+
+
+class RecordUnprocessable(RecordInvalid):
+    """The record is not a JSON object of bounded depth and size that the server can look into."""
+
+    code = "record.unprocessable"
+    title = "Record cannot be processed"
+    rule = "a record is a JSON object at most 10 levels deep, with at most 10 000 values and 64 KiB of text"
+
+
+class RecordHashMismatch(RecordInvalid):
+    """The content hash sent with the record is not the hash of the record."""
+
+    code = "record.hash_mismatch"
+    title = "Content hash does not match"
+    rule = "content_hash is the SHA-256 of the record's canonical JSON (RFC 8785)"
+
+
+class RecordWrongDevice(RecordInvalid):
+    """The record names another device than the one that sent it."""
+
+    code = "record.wrong_device"
+    title = "Record of another device"
+    rule = "device_id is the device that sends the record"
+
+
+class RecordWrongSite(RecordInvalid):
+    """The record belongs to another site than the sending kiosk's."""
+
+    code = "record.wrong_site"
+    title = "Record of another site"
+    rule = "a kiosk sends records of its own site only"
+
+
+class RecordNotEnrolled(RecordInvalid):
+    """The record is about a participant the server has not enrolled."""
+
+    code = "record.not_enrolled"
+    title = "Participant not enrolled"
+    rule = "records of a participant follow the participant's enrolment"
+
+
+class RecordEnrolmentRefused(RecordInvalid):
+    """An enrolment does not match the site's signed allocation list, the kiosk's blocks or the ids used."""
+
+    code = "record.enrolment_refused"
+    title = "Enrolment refused"
+    rule = ("an enrolment uses an unused allocation number of a block granted to the kiosk, with the arm of the "
+            "signed list, under the participant id SITE-NNN; its arm and allocation number never change")
+
+
+class RecordIdentityChanged(RecordInvalid):
+    """A later revision changes what the record is about."""
+
+    code = "record.identity_changed"
+    title = "Record identity changed"
+    rule = ("a record's study, site, participant, kind, visit and instrument are fixed by its revision 1; "
+            "a later revision keeps them")
+
+
+class RecordRevisionNotNext(RecordInvalid):
+    """A revision skips numbers or starts above 1."""
+
+    code = "record.revision_not_next"
+    title = "Revision out of order"
+    rule = "a new record is revision 1; a correction is exactly the newest stored revision + 1"
+
+
+class RecordEnteredByRefused(RecordInvalid):
+    """``entered_by`` names nobody who may enter this record at this site."""
+
+    code = "record.entered_by_refused"
+    title = "Entered by someone who may not"
+    rule = ("entered_by is 'participant' (participant-reported instruments only) or 'staff:<username>' of a "
+            "staff account active at the record's site whose role may enter that kind of record")
+
+
+class RecordTimeImplausible(RecordInvalid):
+    """A time or date of the record cannot be true."""
+
+    code = "record.time_implausible"
+    title = "Implausible time"
+    rule = ("times lie between the participant's consent (the study start before enrolment) and now plus the "
+            "allowed clock skew; collected_at_local is the instant of collected_at at the site's UTC offset")
+
+
+def rejection_codes() -> dict[str, str]:
+    """Every code a ``rejected`` sync result may carry, with the rule it names (for the docs and OpenAPI)."""
+    found: dict[str, str] = {}
+    todo: list[type[RecordInvalid]] = [RecordInvalid]
+    while todo:
+        cls = todo.pop()
+        found.setdefault(cls.code, cls.rule)
+        todo.extend(cls.__subclasses__())
+    return dict(sorted(found.items()))

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from datetime import UTC, date, datetime
 from typing import Any
 
 from shared.adverse_events import validate_adverse_event
 from shared.eligibility import validate_enrolment_data
-from shared.errors import FieldProblem, RecordInvalid, UnknownInstrument
+from shared.errors import FieldProblem, RecordInvalid, RecordTimeImplausible, UnknownInstrument
 from shared.instruments import get_instrument
 from shared.instruments.model import Instrument, Item, ResponseType
+from shared.record_times import check_record_times
 from shared.records import ENVELOPE_FIELDS, KINDS, LANGUAGES
 from shared.study.model import PARTICIPANT_ID, Study
 from shared.values import is_int, is_number, parses_as_timestamp, problem
@@ -201,10 +203,14 @@ def _check_envelope(record: Mapping[str, Any], study: Study) -> list[FieldProble
     return p
 
 
-def validate_record(record: Any, study: Study, *, arm_code: str | None = None) -> None:
+def validate_record(record: Any, study: Study, *, arm_code: str | None = None, consent_date: date | None = None,
+                    now: datetime | None = None) -> None:
     """Check a whole record envelope and its data. Raises RecordInvalid listing every problem.
 
-    ``arm_code`` is the participant's arm where known (needed for arm-specific instruments).
+    ``arm_code`` is the participant's arm where known (needed for arm-specific instruments); ``consent_date``
+    the participant's consent where known (no record of the participant may be older). A record whose fields
+    are all valid but whose times cannot be true (shared/record_times.py; ``now`` defaults to the clock)
+    raises RecordTimeImplausible.
     """
     if type(record) is not dict and not isinstance(record, Mapping):  # dict first: no ABC check
         raise RecordInvalid([FieldProblem("record", record, "an object", "record: must be a JSON object")])
@@ -221,6 +227,9 @@ def validate_record(record: Any, study: Study, *, arm_code: str | None = None) -
         problems += validate_adverse_event(record.get("data"), study, drugs)
     if problems:
         raise RecordInvalid(problems)
+    implausible = check_record_times(record, study, now=now or datetime.now(UTC), consent_date=consent_date)
+    if implausible:
+        raise RecordTimeImplausible(implausible)
 
 
 def _check_instrument_response(record: Mapping[str, Any], study: Study,

@@ -31,8 +31,29 @@ def new_station(data_dir: Path, study: Study | None = None) -> Station:
     return Station(store=store, study=study or default_study())
 
 
+def server_staff(server: ThreadServer, username: str = "nurse.a", *, roles: tuple[str, ...] = ("nurse",),
+                 sites: tuple[str, ...] | None = None, disabled: bool = False) -> str:
+    """A staff account on the server (unless it exists), so records a kiosk says ``staff:<username>``
+    entered pass the server's entered_by rule; returns the ``entered_by`` value."""
+    from sqlalchemy import select, update
+
+    from server.services.users import add_user
+    from server.storage.tables import users
+
+    with server.ctx.engine.begin() as conn:
+        if conn.execute(select(users.c.username).where(users.c.username == username)).first() is None:
+            add_user(conn, username=username, password=STAFF_PASSWORD, roles=roles,
+                     sites=sites or (server.ctx.study.sites[0].id,), actor="test")
+        if disabled:
+            conn.execute(update(users).where(users.c.username == username).values(disabled=True))
+    return f"staff:{username}"
+
+
 def enrolled_station(data_dir: Path, server: ThreadServer, *, label: str = "test kiosk",
                      settings: SyncSettings | None = None) -> tuple[Station, SyncEngine]:
+    """A new station enrolled with ``server``, whose default staff account (nurse.a of the study's first site)
+    the server knows."""
+    server_staff(server)
     station = new_station(data_dir, server.ctx.study)   # a kiosk runs its server's study
     engine = SyncEngine(station, server.url, settings_=settings or SyncSettings(backoff_multiplier=0.01))
     engine.enrol(enrolment_code(server), label)

@@ -87,8 +87,10 @@ def record_adverse_event(station: Station, participant_id: str, entry: AdverseEv
     data = entry.as_data()
     record = new_record(kind=KIND, study_id=station.study.study.id, study_version=station.study.study.version,
                         site_id=station.site_id, participant_id=participant_id, data=data, entered_by=actor,
-                        device_id=station.device_id, visit_id=entry.visit_id)
-    validate_record(record, station.study, arm_code=station.participant_arm(participant_id))
+                        device_id=station.device_id, visit_id=entry.visit_id,
+                        timezone=station.site_timezone)
+    validate_record(record, station.study, arm_code=station.participant_arm(participant_id),
+                    consent_date=station.participant_consent(participant_id))
     store_records.save_record(station.store, record, actor=actor, priority=_priority(data))
     return record
 

@@ -70,7 +70,7 @@ def enrol(station: Station, s: Screening, *, actor: str) -> dict[str, Any]:
     data |= {"arm": slot["arm"], "allocation_number": slot["number"], "allocation_list_id": slot["list_id"]}
     record = new_record(kind="enrolment", study_id=station.study.study.id, study_version=station.study.study.version,
                         site_id=station.site_id, participant_id=participant_id, data=data, entered_by=actor,
-                        device_id=station.device_id)
+                        device_id=station.device_id, timezone=station.site_timezone)
     validate_record(record, station.study)
     now = utc_now()
 

@@ -23,8 +23,10 @@ def build_instrument_record(station: Station, *, participant_id: str, visit_id: 
                         study_version=station.study.study.version, site_id=station.site_id,
                         participant_id=participant_id, data=answers, entered_by=entered_by,
                         device_id=station.device_id, visit_id=visit_id, instrument_id=instrument.id,
-                        instrument_version=instrument.version, language=language)
-    validate_record(record, station.study, arm_code=station.participant_arm(participant_id))
+                        instrument_version=instrument.version, language=language,
+                        timezone=station.site_timezone)
+    validate_record(record, station.study, arm_code=station.participant_arm(participant_id),
+                    consent_date=station.participant_consent(participant_id))
     return record
 
 
@@ -70,7 +72,9 @@ def correct_record(station: Station, record_id: str, *, data: Mapping[str, Any],
     ``priority`` orders the outbox (a correction of a serious adverse event is sent first)."""
     def check(record: dict[str, Any]) -> None:
         record["device_id"] = station.device_id
-        validate_record(record, station.study, arm_code=station.participant_arm(record["participant_id"]))
+        pid = record["participant_id"]
+        validate_record(record, station.study, arm_code=station.participant_arm(pid),
+                        consent_date=None if record["kind"] == "enrolment" else station.participant_consent(pid))
 
     return store_records.save_correction(station.store, record_id, data=data, reason=reason, actor=actor,
                                          validate=check, priority=priority)

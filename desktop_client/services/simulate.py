@@ -16,10 +16,11 @@ from desktop_client.services import enrolment, recording
 from desktop_client.services.station import Station
 from shared.synthetic import synthetic_answers, synthetic_eligibility_score
 
-STAFF = "staff:simulator"
+DEFAULT_STAFF = "demo.nurse"  # the nurse account `trialpro-server demo` creates; the server checks entered_by
 
 
-def _ensure_participants(station: Station, n: int, rng: random.Random, emit: Callable[[str], None]) -> list[str]:
+def _ensure_participants(station: Station, n: int, rng: random.Random, emit: Callable[[str], None],
+                         staff: str) -> list[str]:
     mine = [p["participant_id"] for p in station.store.query(
         "SELECT participant_id FROM participants WHERE source = 'local' ORDER BY participant_id")]
     today = datetime.now(UTC).date()
@@ -30,15 +31,19 @@ def _ensure_participants(station: Station, n: int, rng: random.Random, emit: Cal
                                         screening_date=today, consent_date=today - timedelta(days=1),
                                         eligibility_score=synthetic_eligibility_score(station.study, rng),
                                         attested=attested)
-        rec = enrolment.enrol(station, screening, actor=STAFF)
+        rec = enrolment.enrol(station, screening, actor=staff)
         emit(rec["record_id"])
         mine.append(rec["participant_id"])
     return mine[:n]
 
 
 def simulate(station: Station, *, participants: int, visits: int, emit: Callable[[str], None],
-             seed: int | None = None) -> int:
-    """Record what is missing for ``participants`` x ``visits``; returns how many records were saved."""
+             seed: int | None = None, staff: str = DEFAULT_STAFF) -> int:
+    """Record what is missing for ``participants`` x ``visits``; returns how many records were saved.
+
+    Staff entries (enrolments, clinician-rated instruments) are made as ``staff:<staff>``: a nurse or
+    investigator account of the station's site on the server, or the server refuses them."""
+    actor_staff = f"staff:{staff}"
     rng = random.Random(seed)
     saved = 0
 
@@ -47,7 +52,7 @@ def simulate(station: Station, *, participants: int, visits: int, emit: Callable
         saved += 1
         emit(record_id)
 
-    pids = _ensure_participants(station, participants, rng, count)
+    pids = _ensure_participants(station, participants, rng, count, actor_staff)
     screening = station.study.visits_with_role("screening")
     schedule = [v for v in station.study.scheduled_visits if v not in screening][:visits]
     for pid in pids:
@@ -62,7 +67,7 @@ def simulate(station: Station, *, participants: int, visits: int, emit: Callable
                 inst = station.study.instrument(inst_id)
                 answers = synthetic_answers(inst, drugs=arm.drugs, rng=rng, visit_index=index, arm_code=arm.code,
                                             study=station.study)
-                actor = "participant" if inst.respondent == "participant" else STAFF
+                actor = "participant" if inst.respondent == "participant" else actor_staff
                 rec = recording.record_instrument(station, participant_id=pid, visit_id=visit.id,
                                                   instrument_id=inst_id, answers=answers, entered_by=actor)
                 count(rec["record_id"])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from desktop_client.store import outbox
@@ -58,6 +59,18 @@ class Station:
     def waiting_to_send(self) -> int:
         """How many saved records are waiting in the outbox to be sent."""
         return outbox.stats(self.store).pending
+
+    @property
+    def site_timezone(self) -> str:
+        """The IANA time zone of this station's site (from the study file): every local time it records."""
+        return next(s.timezone for s in self.study.sites if s.id == self.site_id)
+
+    def participant_consent(self, participant_id: str) -> date | None:
+        """The consent date of a participant enrolled on this station (None when enrolled elsewhere)."""
+        rows = self.store.query("SELECT body FROM records WHERE participant_id = ? AND kind = 'enrolment' "
+                                "ORDER BY revision DESC LIMIT 1", (participant_id,))
+        day = json.loads(rows[0]["body"]).get("data", {}).get("consent_date") if rows else None
+        return date.fromisoformat(day) if isinstance(day, str) else None
 
     def participant_arm(self, participant_id: str) -> str | None:
         rows = self.store.query("SELECT arm FROM participants WHERE participant_id = ?", (participant_id,))

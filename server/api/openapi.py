@@ -7,6 +7,7 @@ from typing import Any
 from flask import Blueprint, jsonify
 from flask.typing import ResponseReturnValue
 
+from shared.errors import rejection_codes
 from shared.records import ENVELOPE_FIELDS, KINDS, LANGUAGES
 from shared.sync.protocol import (
     ALREADY_STORED,
@@ -54,9 +55,17 @@ def _schemas() -> dict[str, Any]:
                              "correction_reason": {"type": "string", "nullable": True},
                              "language": {"type": "string", "nullable": True, "enum": list(LANGUAGES)}},
               "required": list(ENVELOPE_FIELDS)}
+    codes = rejection_codes()
     result = {"type": "object", "required": ["record_id", "revision", "status"],
-              "properties": {"record_id": {"type": "string"}, "revision": {"type": "integer"},
+              "properties": {"record_id": {"type": "string", "nullable": True,
+                                           "description": "as sent (null when it was not text)"},
+                             "revision": {"type": "integer", "nullable": True,
+                                          "description": "as sent (null when it was not a whole number)"},
                              "status": {"type": "string", "enum": [STORED, ALREADY_STORED, CONFLICT, REJECTED]},
+                             "code": {"type": "string", "enum": list(codes),
+                                      "description": "rejected: the rule broken; " + "; ".join(
+                                          f"{c}: {rule}" for c, rule in codes.items())},
+                             "rule": {"type": "string", "description": "rejected: the rule broken, in words"},
                              "reason": {"type": "string", "description": "why (conflict, rejected)"},
                              "problems": {"type": "array", "items": {"$ref": "#/components/schemas/FieldProblem"}}}}
     downstream = {"type": "object",

@@ -37,7 +37,7 @@ from shared.study.model import Study
 
 ENVELOPE_COLUMNS = ["record_id", "revision", "participant_id", "site_id", "visit_id", "collected_at",
                     "collected_at_local", "collected_at_device", "received_at", "entered_by", "device_id",
-                    "correction_reason", "language"]
+                    "staff_id", "correction_reason", "language"]
 PARTICIPANT_COLUMNS = ["record_id", "participant_id", "site_id", "arm", "status", "enrolled_at", "year_of_birth",
                        "sex", "allocation_number"]
 VISIT_COLUMNS = ["record_id", "participant_id", "site_id", "visit_id", "visit_number", "visit_label", "visit_date",

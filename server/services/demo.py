@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import random
+import secrets
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection
 
@@ -16,7 +16,7 @@ from server.services.lab_import import store_results
 from server.services.users import add_user
 from server.storage.settings import add_setting, setting
 from shared.lab import TREG_PCT, LabRow, synthetic_treg_pct
-from shared.records import new_record, record_hash
+from shared.records import new_record, record_hash, timestamps
 from shared.study.model import Study
 from shared.sync.protocol import SyncItem, SyncRequest
 from shared.synthetic import synthetic_adverse_event, synthetic_answers, synthetic_enrolment
@@ -43,12 +43,12 @@ def is_seeded(conn: Connection) -> bool:
     return setting(conn, SEEDED) is not None
 
 
-def _at(day: date, hour: int, zone: ZoneInfo) -> tuple[str, str]:
-    """UTC and site-local time (the site's time zone from the study file, not the server's) of a demo record."""
-    utc = datetime.combine(day, time(hour, 0), tzinfo=UTC)
-    local = utc.astimezone(zone)
-    return (utc.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
-            local.isoformat(timespec="milliseconds"))
+DEMO_STAFF = (("demo.nurse", "nurse", "Demo nurse"), ("demo.investigator", "investigator", "Demo investigator"))
+
+
+def _at(day: date, hour: int, timezone: str) -> tuple[str, str]:
+    """Both timestamps of ``hour`` UTC on ``day`` (never later than now), the local one at the site's offset."""
+    return timestamps(timezone, min(datetime.combine(day, time(hour, 0), tzinfo=UTC), datetime.now(UTC)))
 
 
 def seed_demo(conn: Connection, study: Study, *, admin_password: str, seed: int = 5605665) -> dict[str, Any]:
@@ -57,9 +57,11 @@ def seed_demo(conn: Connection, study: Study, *, admin_password: str, seed: int 
         return {"seeded": False}
     rng = random.Random(seed)
     site = study.sites[0].id
-    zone = ZoneInfo(study.sites[0].timezone)
     add_user(conn, username=DEMO_ADMIN, password=admin_password, roles=["admin"],
              sites=[s.id for s in study.sites], actor="system", display_name="Demo administrator")
+    for username, role, name in DEMO_STAFF:  # who the demo records say entered them (nobody signs in as them)
+        add_user(conn, username=username, password=secrets.token_urlsafe(24), roles=[role], sites=[site],
+                 actor="system", display_name=name)
     code = device_service.create_enrolment_code(conn, site_id=site, actor="system",
                                                 valid_site_ids={s.id for s in study.sites})
     device, _token = device_service.enrol_device(conn, code=code, label="Demo kiosk (synthetic data)")
@@ -72,7 +74,7 @@ def seed_demo(conn: Connection, study: Study, *, admin_password: str, seed: int 
     def make(kind: str, pid: str, data: dict[str, Any], day: date, hour: int, actor: str, **kw: Any) -> None:
         rec = new_record(kind=kind, study_id=study.study.id, study_version=study.study.version, site_id=site,
                          participant_id=pid, data=data, entered_by=actor, device_id=device.device_id, **kw)
-        rec["collected_at"], rec["collected_at_local"] = _at(day, hour, zone)
+        rec["collected_at"], rec["collected_at_local"] = _at(day, hour, study.sites[0].timezone)
         recs.append(rec)
 
     for n in range(DEMO_PARTICIPANTS):
@@ -103,7 +105,7 @@ def seed_demo(conn: Connection, study: Study, *, admin_password: str, seed: int 
         if n % 3 == 0:
             make("adverse_event", pid, synthetic_adverse_event(study, rng=rng, onset=baseline + timedelta(days=10),
                                                               serious=(n == 3), drugs=arm.drugs),
-                 baseline + timedelta(days=14), 3, "staff:demo.nurse")
+                 baseline + timedelta(days=21), 3, "staff:demo.nurse")  # after the AE ended
         answer = sync_service.ingest(conn, study, device, SyncRequest(
             study_version=study.study.version, corrections_cursor=0,
             items=[SyncItem(r, record_hash(r)) for r in recs]))

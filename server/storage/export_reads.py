@@ -90,9 +90,11 @@ def current_records(conn: Connection, scope: Scope, *, kind: str | None = None, 
                     with_arm: bool = False) -> Iterator[dict[str, Any]]:
     """Newest revision of each record of ``kind`` (all kinds when None), ordered by participant and time.
 
-    Each body gets ``received_at`` (first stored time of this revision) added, and ``arm`` when asked.
+    Each body gets ``received_at`` (first stored time of this revision) and ``staff_id`` (the staff account
+    the server verified as having entered it; None: the participant) added, and ``arm`` when asked.
     """
-    q = (select(records.c.body, records.c.received_at, *([participants.c.arm] if with_arm else []))
+    q = (select(records.c.body, records.c.received_at, records.c.staff_id,
+                *([participants.c.arm] if with_arm else []))
          .where(_is_newest()))
     if with_arm:
         q = q.outerjoin(participants, participants.c.participant_id == records.c.participant_id)
@@ -107,6 +109,7 @@ def current_records(conn: Connection, scope: Scope, *, kind: str | None = None, 
     for row in _stream(conn, q):
         body = json.loads(row.body)
         body["received_at"] = row.received_at
+        body["staff_id"] = row.staff_id
         if with_arm:
             body["arm"] = row.arm
         yield body

@@ -61,6 +61,7 @@ participants = Table(
     Column("allocation_number", Integer, nullable=False),
     Column("year_of_birth", Integer, nullable=False),
     Column("sex", String(1), nullable=False),
+    Column("consent_date", String(10)),  # from the enrolment (NULL only for rows made before it was kept)
 )
 
 records = Table(
@@ -76,6 +77,7 @@ records = Table(
     Column("content_hash", String(80), nullable=False),
     Column("body", Text, nullable=False),
     Column("device_id", String(64), nullable=False),
+    Column("staff_id", String(64)),  # the verified staff account that entered it; NULL: the participant
     Column("collected_at", String(32), nullable=False),
     Column("received_at", String(32), nullable=False),
     Column("serious", Boolean, nullable=False, default=False),

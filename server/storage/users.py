@@ -6,11 +6,13 @@ workers recording failures at once never lose one.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import Connection, delete, func, insert, select, update
 
 from server.storage.tables import login_attempts, users
+from shared.actors import KIOSK_ROLES, StaffAccount
 
 
 def find(conn: Connection, username: str) -> Any:
@@ -88,3 +90,22 @@ def set_password_hash(conn: Connection, username: str, *, password_hash: str, ch
     """A new Argon2 hash for the account; also clears its failure count and lock."""
     conn.execute(update(users).where(users.c.username == username).values(
         password_hash=password_hash, password_changed_at=changed_at, failed_logins=0, locked_until=None))
+
+
+def staff_accounts(conn: Connection, usernames: Iterable[str]) -> dict[str, StaffAccount]:
+    """The accounts among ``usernames`` (one query), by username: what the entered_by rule checks."""
+    names = set(usernames)
+    if not names:
+        return {}
+    return {r.username: StaffAccount(r.username, frozenset(r.roles.split(",")), frozenset(r.sites.split(",")),
+                                     bool(r.disabled))
+            for r in conn.execute(select(users.c.username, users.c.roles, users.c.sites, users.c.disabled)
+                                  .where(users.c.username.in_(names)))}
+
+
+def kiosk_staff(conn: Connection, site_id: str) -> list[dict[str, Any]]:
+    """The staff accounts that may sign in on a kiosk of ``site_id`` (with their Argon2id hashes)."""
+    return [{"username": u.username, "display_name": u.display_name, "password_hash": u.password_hash,
+             "roles": u.roles.split(","), "disabled": bool(u.disabled)}
+            for u in conn.execute(select(users).order_by(users.c.username))
+            if site_id in u.sites.split(",") and set(u.roles.split(",")) & KIOSK_ROLES]

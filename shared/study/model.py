@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from shared.errors import UnknownInstrument
 from shared.instruments import get_instrument
@@ -35,6 +36,7 @@ class StudyInfo(_Strict):
     target_enrolment: int = Field(gt=0)
     min_age: int = Field(ge=0, le=120)
     max_age: int = Field(ge=0, le=120)
+    start_date: date  # no record, consent or AE onset of the study may be dated earlier (shared/record_times.py)
 
 
 class Randomisation(_Strict):
@@ -47,7 +49,18 @@ class Site(_Strict):
     name: str
     name_zh: str
     country: str = Field(pattern=r"^[A-Z]{3}$")
-    timezone: str
+    timezone: str  # IANA name, e.g. Asia/Shanghai: the offset every collected_at_local of the site must carry
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"{value!r} is not an IANA time zone name such as Asia/Shanghai") from None
+        return value
 
 
 class Drug(_Strict):

@@ -16,7 +16,8 @@ Answer ``200``::
 
 ``status`` is one of ``stored`` (new), ``already_stored`` (same id, revision and hash:
 an idempotent retry), ``conflict`` (same id and revision, different hash: kept aside
-for a data manager) or ``rejected`` (failed validation). The kiosk removes a record
+for a data manager) or ``rejected`` (a rule broken: ``code`` names it, ``rule`` states it;
+the codes are those of ``shared.errors.RecordInvalid`` and its subclasses). The kiosk removes a record
 from its outbox only on ``stored`` or ``already_stored`` for exactly that id and revision.
 """
 
@@ -26,7 +27,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from shared.errors import ProtocolMismatch, StudyMismatch, SyncRequestInvalid
+from shared.errors import FieldProblem, ProtocolMismatch, RecordUnprocessable, StudyMismatch, SyncRequestInvalid
 
 PROTOCOL_VERSION = 1
 MAX_BATCH_RECORDS = 500
@@ -34,6 +35,9 @@ MAX_BODY_BYTES = 8 * 1024 * 1024
 MAX_ALLOCATION_BLOCKS = 10_000
 MAX_WHOLE_NUMBER = 2**53 - 1  # largest integer every JSON reader (and RFC 8785) handles exactly
 MAX_REVISION = 2**31 - 1      # fits the servers' INTEGER column on SQLite and PostgreSQL
+MAX_RECORD_DEPTH = 10         # the envelope is 1, its data 2; no answer of any instrument nests deeper than 4
+MAX_RECORD_VALUES = 10_000    # values (objects, lists and scalars) in one record
+MAX_RECORD_TEXT = 64 * 1024   # characters of text (keys and strings) in one record
 
 STORED = "stored"
 ALREADY_STORED = "already_stored"
@@ -70,6 +74,46 @@ def build_request(*, study_version: str, corrections_cursor: int, items: list[tu
     if allocation_blocks is not None:
         body["allocation_blocks"] = sorted(allocation_blocks)
     return body
+
+
+def check_record_shape(record: Any) -> RecordUnprocessable | None:
+    """Whether one sent record is a JSON object the server can look into safely, or why not.
+
+    Walks the record without recursion, so even a record nested thousands deep costs a bounded walk; such a
+    record is rejected on its own (the rest of its batch is stored)."""
+    if type(record) is not dict and not isinstance(record, Mapping):
+        return RecordUnprocessable([FieldProblem("record", _shown(record), "a JSON object (the record envelope)",
+                                                 "record: must be a JSON object")])
+    values = text = 0
+    stack: list[tuple[Any, int]] = [(record, 1)]
+    while stack:
+        value, depth = stack.pop()
+        values += 1
+        t = type(value)
+        if t is dict or t is list:
+            if depth > MAX_RECORD_DEPTH:
+                return _unprocessable(f"nests deeper than {MAX_RECORD_DEPTH} levels",
+                                      f"at most {MAX_RECORD_DEPTH} levels of objects and lists")
+            if t is dict:
+                text += sum(map(len, value))
+                stack.extend((v, depth + 1) for v in value.values())
+            else:
+                stack.extend((v, depth + 1) for v in value)
+        elif t is str:
+            text += len(value)
+        elif not (value is None or t is bool or t is int or t is float):
+            return _unprocessable(f"holds a value of type {t.__name__}", "JSON values only")
+        if values > MAX_RECORD_VALUES:
+            return _unprocessable(f"holds more than {MAX_RECORD_VALUES} values", f"at most {MAX_RECORD_VALUES}")
+        if text > MAX_RECORD_TEXT:
+            return _unprocessable(f"holds more than {MAX_RECORD_TEXT} characters of text",
+                                  f"at most {MAX_RECORD_TEXT} characters")
+    return None
+
+
+def _unprocessable(why: str, allowed: str) -> RecordUnprocessable:
+    return RecordUnprocessable([FieldProblem("record", "<record>", allowed,
+                                             f"record: {why}; the server cannot process it")])
 
 
 def _whole(value: Any) -> bool:

@@ -21,7 +21,7 @@ from server.services import corrections as correction_service
 from server.services import devices as device_service
 from server.services import sync as sync_service
 from server.storage.tables import audit_log, corrections, participants, records, sync_conflicts
-from shared.errors import DeviceNotAuthorised, InvalidInput, RecordInvalid
+from shared.errors import DeviceNotAuthorised, RecordInvalid
 from shared.records import record_hash
 from shared.sync.protocol import build_request
 from tests.factories import enrol_participant, enrolled_station
@@ -212,8 +212,9 @@ def test_a_correction_is_validated_with_shared_rules(kiosk: tuple, server: Threa
                                             .where(records.c.record_id == enrolment_id)).scalar_one())
         arm = next(a.code for a in ctx.study.arms if a.code != enrolment["data"]["arm"])
         other_arm = {**enrolment["data"], "arm": arm}
-        with pytest.raises(InvalidInput, match="randomisation"):
+        with pytest.raises(RecordInvalid, match="randomisation") as fixed:
             correction_service.correct_record(conn, ctx.study, enrolment_id, other_arm, "wrong arm", "dm:data.mgr")
+        assert fixed.value.code == "record.enrolment_refused" and fixed.value.problems[0].field == "data.arm"
     assert _count(server, corrections) == 0
 
 

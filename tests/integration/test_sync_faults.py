@@ -22,11 +22,12 @@ from desktop_client.store import outbox
 from server.app import open_context
 from server.config import ServerConfig
 from server.services.devices import create_enrolment_code
+from server.services.users import add_user
 from server.storage.engine import database_url as default_url
 from server.storage.engine import make_engine
 from server.storage.tables import audit_log, records
 from shared.errors import SyncFailed
-from tests.factories import enrol_participant, enrolled_station, new_station
+from tests.factories import STAFF_PASSWORD, enrol_participant, enrolled_station, new_station
 from tests.fault_proxy import REQUEST, RESPONSE, FaultProxy
 from tests.live_server import ProcessServer, ThreadServer
 
@@ -141,6 +142,7 @@ def test_killing_the_server_process_mid_batch_loses_nothing(tmp_path: Path, data
         ctx = open_context(ServerConfig(data_dir=data_dir, database_url=database_url))
         with ctx.engine.begin() as conn:
             code = create_enrolment_code(conn, site_id="PKU", actor="test", valid_site_ids={"PKU"})
+            add_user(conn, username="nurse.a", password=STAFF_PASSWORD, roles=["nurse"], sites=["PKU"], actor="test")
         ctx.engine.dispose()
         slow_retry = SyncSettings(batch_size=500, attempts=12, timeout_seconds=20, backoff_multiplier=0.2,
                                   backoff_max_seconds=1.0)

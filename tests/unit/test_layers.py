@@ -27,8 +27,6 @@ SQL_TEXT = re.compile(r"^\s*(SELECT\s|INSERT\s+INTO\s|UPDATE\s+\w+\s+SET\s|DELET
 # Modules whose SQL other work of issue 12 is moving into server/storage/ right now (sync ingest and corrections).
 # Each is checked as soon as it leaves this list.
 PENDING = {
-    "server/services/sync.py",
-    "server/services/corrections.py",
 }
 
 

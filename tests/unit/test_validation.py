@@ -20,7 +20,7 @@ def vas_record(**changes: Any) -> dict[str, Any]:
     rec = new_record(kind="instrument_response", study_id="NCT05605665", study_version="1.0.0", site_id="PKU",
                      participant_id="PKU-001", data={"activity": 50}, entered_by="participant",
                      device_id="dev-test", visit_id="week2", instrument_id="patient_global_vas",
-                     instrument_version="1.0")
+                     instrument_version="1.0", timezone=STUDY.sites[0].timezone)
     rec.update(changes)
     return rec
 

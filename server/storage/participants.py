@@ -1,0 +1,78 @@
+"""Queries of the participants aggregate: who is enrolled, with which arm, allocation and consent."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Connection, insert, select, update
+
+from server.storage.tables import participants
+
+
+@dataclass(frozen=True)
+class Enrolled:
+    """What ingest needs of an enrolled participant."""
+
+    participant_id: str
+    site_id: str
+    record_id: str          # the enrolment record
+    arm: str
+    allocation_number: int
+    consent_date: date | None
+
+
+def _consent(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
+def enrolled(conn: Connection, participant_ids: Iterable[str]) -> dict[str, Enrolled]:
+    """The enrolled participants among ``participant_ids``, by id (one query)."""
+    ids = set(participant_ids)
+    if not ids:
+        return {}
+    c = participants.c
+    return {r.participant_id: Enrolled(r.participant_id, r.site_id, r.enrolment_record_id, r.arm,
+                                       r.allocation_number, _consent(r.consent_date))
+            for r in conn.execute(select(c.participant_id, c.site_id, c.enrolment_record_id, c.arm,
+                                         c.allocation_number, c.consent_date).where(c.participant_id.in_(ids)))}
+
+
+def arm_of(conn: Connection, participant_id: str) -> str | None:
+    """The arm of an enrolled participant, None when not enrolled."""
+    return conn.execute(select(participants.c.arm).where(
+        participants.c.participant_id == participant_id)).scalar_one_or_none()
+
+
+def allocation_number_used(conn: Connection, site_id: str, number: int) -> bool:
+    """Whether a participant of ``site_id`` was enrolled with allocation ``number``."""
+    return conn.execute(select(participants.c.participant_id).where(
+        participants.c.site_id == site_id, participants.c.allocation_number == number)).first() is not None
+
+
+def of_site(conn: Connection, site_id: str) -> list[dict[str, Any]]:
+    """Every participant of a site (id, arm, status), by id: what a kiosk of the site is sent."""
+    return [dict(r._mapping) for r in conn.execute(
+        select(participants.c.participant_id, participants.c.arm, participants.c.status)
+        .where(participants.c.site_id == site_id).order_by(participants.c.participant_id))]
+
+
+def enrol_from(conn: Connection, enrolments: list[dict[str, Any]]) -> None:
+    """Add a participant for each stored revision-1 enrolment envelope."""
+    if not enrolments:
+        return
+    conn.execute(insert(participants), [
+        {"participant_id": rec["participant_id"], "site_id": rec["site_id"], "arm": rec["data"]["arm"],
+         "status": "enrolled", "enrolled_at": rec["collected_at"], "enrolment_record_id": rec["record_id"],
+         "allocation_number": rec["data"]["allocation_number"], "year_of_birth": rec["data"]["year_of_birth"],
+         "sex": rec["data"]["sex"], "consent_date": rec["data"].get("consent_date")} for rec in enrolments])
+
+
+def correct_from(conn: Connection, enrolment: dict[str, Any]) -> None:
+    """Bring a participant's details in line with a later revision of their enrolment (never the arm or
+    allocation number: shared.records.check_next_revision refuses a revision that changes them)."""
+    data = enrolment["data"]
+    conn.execute(update(participants).where(participants.c.participant_id == enrolment["participant_id"])
+                 .values(year_of_birth=data["year_of_birth"], sex=data["sex"], consent_date=data.get("consent_date")))

@@ -1,0 +1,179 @@
+"""Queries of the records aggregate: revisions, their conflicts and the corrections sent back to kiosks.
+
+``store_revisions`` is the one way a revision enters the server, for a kiosk's sync and for a data manager's
+correction alike: it keys revisions by (record id, revision), answers a retry ``already_stored``, keeps a
+different copy of a stored revision aside as a conflict, refuses a revision that changes the record's
+identity, skips a number, comes from another site or changes the randomisation (the rules are pure, in
+``shared.records.check_next_revision``), and keeps the participants in line with their enrolment. Every body
+is the record's canonical JSON (``shared.records.canonical_record``), the bytes its content hash covers.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, and_, insert, select
+
+from server.storage import participants as participant_store
+from server.storage.bulk import insert_many
+from server.storage.tables import corrections, records, sync_conflicts
+from shared.errors import FieldProblem, RecordInvalid, RecordWrongSite
+from shared.records import check_next_revision
+from shared.sync.protocol import ALREADY_STORED, CONFLICT, REJECTED, STORED
+
+
+@dataclass(frozen=True)
+class Revision:
+    """One revision to store: the validated envelope, its hash and canonical body, and who sent it."""
+
+    record: dict[str, Any]
+    content_hash: str
+    body: str
+    device_id: str             # the kiosk that sent it (for a server correction: the record's kiosk)
+    staff_id: str | None       # the verified staff account that entered it (None: the participant)
+    sender_site: str | None    # the sending kiosk's site (None: a server-side correction, checked there)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of one revision."""
+
+    status: str                          # stored, already_stored, conflict or rejected
+    previous_data: Any = None            # stored: the data of the revision it follows (None for revision 1)
+    stored_hash: str | None = None       # conflict: the hash already stored under that id and revision
+    error: RecordInvalid | None = None  # rejected: the rule broken
+
+
+@dataclass
+class _History:
+    first: dict[str, Any] | None = None
+    newest: int | None = None
+    newest_body: str | None = None
+    newest_data: Any = None
+    hashes: dict[int, str] | None = None
+
+    def data(self) -> Any:
+        if self.newest_body is not None:
+            self.newest_data, self.newest_body = json.loads(self.newest_body)["data"], None
+        return self.newest_data
+
+
+def _histories(conn: Connection, record_ids: set[str], study_id: str) -> dict[str, _History]:
+    c = records.c
+    out: dict[str, _History] = {}
+    for row in conn.execute(select(c.record_id, c.revision, c.content_hash, c.kind, c.site_id, c.participant_id,
+                                   c.visit_id, c.instrument_id, c.body).where(c.record_id.in_(record_ids))):
+        h = out.setdefault(row.record_id, _History(hashes={}))
+        assert h.hashes is not None
+        h.hashes[row.revision] = row.content_hash
+        if row.revision == 1:
+            h.first = {"study_id": study_id, "site_id": row.site_id, "participant_id": row.participant_id,
+                       "kind": row.kind, "visit_id": row.visit_id, "instrument_id": row.instrument_id}
+        if h.newest is None or row.revision > h.newest:
+            h.newest, h.newest_body, h.newest_data = row.revision, row.body, None
+    return out
+
+
+def _wrong_site(rec: dict[str, Any], owner: str, sender: str) -> RecordWrongSite:
+    return RecordWrongSite([FieldProblem("site_id", rec["site_id"], owner,
+                                         f"site_id: record {rec['record_id']} belongs to site {owner}; a kiosk "
+                                         f"of site {sender} cannot send revisions of it")])
+
+
+def store_revisions(conn: Connection, revisions: list[Revision], *, study_id: str,
+                    received_at: str) -> list[Outcome]:
+    """Store each revision that may follow what is stored of its record, in the caller's transaction.
+
+    Returns one Outcome per revision, in order; a rejected or conflicting revision stores nothing but its
+    conflict copy. Revisions of one record in one call are taken in order (revision 1 then 2 is fine).
+    """
+    if not revisions:
+        return []
+    history = _histories(conn, {r.record["record_id"] for r in revisions}, study_id)
+    kept = _kept_conflicts(conn, [r for r in revisions
+                                  if r.record["record_id"] in history])
+    out: list[Outcome] = []
+    rows: list[dict[str, Any]] = []
+    enrolled: list[dict[str, Any]] = []
+    corrected_people: list[dict[str, Any]] = []
+    for rev in revisions:
+        rec = rev.record
+        rid, number = rec["record_id"], rec["revision"]
+        h = history.get(rid) or history.setdefault(rid, _History(hashes={}))
+        assert h.hashes is not None
+        stored_hash = h.hashes.get(number)
+        if stored_hash is not None:
+            if stored_hash == rev.content_hash:
+                out.append(Outcome(ALREADY_STORED))
+                continue
+            if (rid, number, rev.content_hash) not in kept:
+                kept.add((rid, number, rev.content_hash))
+                conn.execute(insert(sync_conflicts).values(
+                    record_id=rid, revision=number, device_id=rev.device_id, received_hash=rev.content_hash,
+                    stored_hash=stored_hash, body=rev.body, received_at=received_at))
+            out.append(Outcome(CONFLICT, stored_hash=stored_hash))
+            continue
+        if rev.sender_site is not None and h.first is not None and h.first["site_id"] != rev.sender_site:
+            out.append(Outcome(REJECTED, error=_wrong_site(rec, h.first["site_id"], rev.sender_site)))
+            continue
+        previous = h.data() if h.newest is not None else None
+        error = check_next_revision(rec, h.first, h.newest, previous)
+        if error is not None:
+            out.append(Outcome(REJECTED, error=error))
+            continue
+        if number == 1:
+            h.first = {"study_id": study_id, **{f: rec.get(f) for f in ("site_id", "participant_id", "kind",
+                                                                         "visit_id", "instrument_id")}}
+        h.hashes[number] = rev.content_hash
+        h.newest, h.newest_body, h.newest_data = number, None, rec["data"]
+        rows.append({
+            "record_id": rid, "revision": number, "kind": rec["kind"], "site_id": rec["site_id"],
+            "participant_id": rec["participant_id"], "visit_id": rec.get("visit_id"),
+            "instrument_id": rec.get("instrument_id"), "instrument_version": rec.get("instrument_version"),
+            "content_hash": rev.content_hash, "body": rev.body, "device_id": rev.device_id,
+            "staff_id": rev.staff_id, "collected_at": rec["collected_at"], "received_at": received_at,
+            "serious": bool(rec["kind"] == "adverse_event" and rec["data"].get("serious") is True)})
+        if rec["kind"] == "enrolment":
+            (enrolled if number == 1 else corrected_people).append(rec)
+        out.append(Outcome(STORED, previous_data=previous))
+    insert_many(conn, records, rows)
+    participant_store.enrol_from(conn, enrolled)
+    for rec in sorted(corrected_people, key=lambda r: r["revision"]):
+        participant_store.correct_from(conn, rec)
+    return out
+
+
+def _kept_conflicts(conn: Connection, revisions: list[Revision]) -> set[tuple[str, int, str]]:
+    """(record id, revision, received hash) of the conflicts already kept for these revisions."""
+    if not revisions:
+        return set()
+    c = sync_conflicts.c
+    return {(r.record_id, r.revision, r.received_hash) for r in conn.execute(
+        select(c.record_id, c.revision, c.received_hash).where(
+            c.record_id.in_({r.record["record_id"] for r in revisions})))}
+
+
+def newest(conn: Connection, record_id: str, *, lock: bool = False) -> Any:
+    """The newest revision of a record (revision, body, device_id, staff_id), locked for a correction on
+    PostgreSQL when ``lock``; None when there is no such record."""
+    q = (select(records.c.revision, records.c.body, records.c.device_id, records.c.staff_id)
+         .where(records.c.record_id == record_id).order_by(records.c.revision.desc()).limit(1))
+    return conn.execute(q.with_for_update() if lock else q).first()
+
+
+def send_downstream(conn: Connection, *, site_id: str, record_id: str, revision: int, at: str) -> None:
+    """List a server-made revision for the kiosks of its site (their next sync receives it)."""
+    conn.execute(insert(corrections).values(site_id=site_id, record_id=record_id, revision=revision, created_at=at))
+
+
+def corrections_after(conn: Connection, site_id: str, cursor: int, limit: int) -> list[Any]:
+    """Up to ``limit`` corrections for ``site_id`` after ``cursor``, oldest first (seq, body, content_hash)."""
+    return conn.execute(
+        select(corrections.c.seq, records.c.body, records.c.content_hash)
+        .join(records, and_(records.c.record_id == corrections.c.record_id,
+                            records.c.revision == corrections.c.revision))
+        .where(corrections.c.site_id == site_id, corrections.c.seq > cursor)
+        .order_by(corrections.c.seq).limit(limit)).all()
+

@@ -1,0 +1,99 @@
+"""When a record can have been made: the time-plausibility rules both the kiosk and the server apply.
+
+A kiosk's clock, a typing slip or a forged envelope can put a measurement in the future, before the
+participant consented, or give a local time that is not the UTC time at the site. None of these can be
+true, so each is refused naming the field, the value and what is allowed:
+
+- ``collected_at`` no later than now + ``MAX_CLOCK_SKEW`` (a kiosk clock may run a little fast);
+- ``collected_at`` (as a date at the site) not before the participant's consent date, or, where no consent
+  is known yet (the enrolment itself, a kiosk that has not synced the participant), the study start;
+- ``collected_at_local`` the same instant as ``collected_at`` (within ``MAX_LOCAL_DRIFT``: older kiosks read
+  the clock twice) and with the UTC offset of the site's time zone (``sites[*].timezone`` in the study file)
+  at that instant;
+- enrolment: consent and screening dates from the study start to the day of entry;
+- adverse events: onset from the consent date (the study start when unknown) to the day of entry, end date
+  no later than the day of entry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from shared.errors import FieldProblem
+from shared.study.model import Study
+
+MAX_CLOCK_SKEW = timedelta(minutes=10)   # how far ahead of the server's clock a kiosk's clock may run
+MAX_LOCAL_DRIFT = timedelta(seconds=1)   # collected_at_local vs collected_at: the same reading of the clock
+
+
+@lru_cache(maxsize=64)
+def site_zone(name: str) -> ZoneInfo:
+    """The IANA time zone of a site (cached: every synced record asks)."""
+    return ZoneInfo(name)
+
+
+def _instant(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def _date(value: Any) -> date | None:
+    try:
+        return date.fromisoformat(value) if isinstance(value, str) and len(value) == 10 else None
+    except ValueError:
+        return None
+
+
+def check_record_times(record: Mapping[str, Any], study: Study, *, now: datetime,
+                       consent_date: date | None) -> list[FieldProblem]:
+    """Every implausible time of a record whose fields already passed validation (formats, site, kind)."""
+    problems: list[FieldProblem] = []
+
+    def add(field: str, value: Any, allowed: str, why: str) -> None:
+        problems.append(FieldProblem(field, value, allowed, f"{field}: {why} (got {value!r}; allowed: {allowed})"))
+
+    site = next(s for s in study.sites if s.id == record["site_id"])
+    zone = site_zone(site.timezone)
+    utc = _instant(record["collected_at"]).astimezone(UTC)
+    latest = now.astimezone(UTC) + MAX_CLOCK_SKEW
+    if utc > latest:
+        add("collected_at", record["collected_at"], f"no later than {_iso(latest)} (the server's time plus "
+            f"{int(MAX_CLOCK_SKEW.total_seconds() // 60)} minutes of clock skew)", "is in the future")
+    at_site = utc.astimezone(zone)
+    local_text = record["collected_at_local"]
+    local = _instant(local_text)
+    if abs(local - utc) > MAX_LOCAL_DRIFT or local.utcoffset() != at_site.utcoffset():
+        add("collected_at_local", local_text, f"{at_site.isoformat(timespec='seconds')} (collected_at at site "
+            f"{site.id}, time zone {site.timezone})", "is not the same instant as collected_at at the site's "
+            "UTC offset")
+    day = at_site.date()
+    start = study.study.start_date
+    kind = record["kind"]
+    data = record["data"]
+    if kind == "enrolment":
+        for name in ("consent_date", "screening_date"):
+            given = _date(data.get(name))
+            if given is not None and not start <= given <= day:
+                add(f"data.{name}", data[name], f"{start.isoformat()} (study start) to {day.isoformat()} "
+                    "(the day of entry)", "is outside the study or after the day it was entered")
+        consent_date = _date(data.get("consent_date")) or consent_date
+    floor, floor_name = (consent_date, "the participant's consent") if consent_date else (start, "the study start")
+    if day < floor:
+        add("collected_at", record["collected_at"], f"on or after {floor.isoformat()} ({floor_name})",
+            f"is before {floor_name}")
+    if kind == "adverse_event":
+        onset, end = _date(data.get("onset_date")), _date(data.get("end_date"))
+        if onset is not None and not floor <= onset <= day:
+            add("data.onset_date", data["onset_date"], f"{floor.isoformat()} ({floor_name}) to {day.isoformat()} "
+                "(the day of the report)", "is not a possible onset date")
+        if end is not None and end > day:
+            add("data.end_date", data["end_date"], f"on or before {day.isoformat()} (the day of the report)",
+                "is after the day of the report")
+    return problems
