@@ -513,7 +513,7 @@ def test_odm_is_a_transactional_archive_of_every_revision_with_corrections_and_n
         body = json.loads(row.body)
         for end, why in ((body["data"]["onset_date"], "end date reported late"), (None, "end date was wrong")):
             body = corrected(body, data={**body["data"], "end_date": end, "outcome": "recovered" if end else
-                                         "recovering"}, reason=why, entered_by="staff:demo.datamanager")
+                                         "recovering"}, reason=why, entered_by="staff:demo.nurse")
             answer = sync_service.ingest(conn, seeded.ctx.study, device, SyncRequest(
                 study_version=seeded.ctx.study.study.version, corrections_cursor=0,
                 items=[SyncItem(body, record_hash(body))]))
@@ -537,4 +537,4 @@ def test_odm_is_a_transactional_archive_of_every_revision_with_corrections_and_n
     end = [f.find(f".//{ODM}ItemData[@ItemOID='IT.AE.end_date']") for f in forms]
     assert end[1].get("Value") == body["data"]["onset_date"] and end[2].get("IsNull") == "Yes"
     users = {u.get("OID") for u in doc.getroot().iter(f"{ODM}User")}
-    assert "USR.staff:demo.datamanager" in users
+    assert "USR.staff:demo.nurse" in users  # the kiosk nurse who corrected it
