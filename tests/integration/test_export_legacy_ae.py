@@ -53,6 +53,8 @@ def test_a_first_release_ae_body_syncs_and_exports_like_the_current_one(tmp_path
         device = device_service.Device(device_id=dev.device_id, site_id=dev.site_id, label=dev.label)
         base = {k: enrolment[k] for k in ("study_id", "study_version", "site_id", "participant_id", "collected_at",
                                           "collected_at_local", "entered_by", "device_id")}
+        for body in (old, new):  # a plausible onset: on the consent day, not after the day of the report
+            body["onset_date"] = enrolment["data"]["consent_date"]
         ids = {"old": str(uuid.uuid4()), "new": str(uuid.uuid4())}
         items = [_ae(base, ids["old"], old), _ae(base, ids["new"], new)]
         answer = sync_service.ingest(conn, study, device, SyncRequest(
