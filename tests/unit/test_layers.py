@@ -24,11 +24,6 @@ CONNECTION_CALLS = {"execute", "executemany", "exec_driver_sql", "begin", "conne
 SQL_TEXT = re.compile(r"^\s*(SELECT\s|INSERT\s+INTO\s|UPDATE\s+\w+\s+SET\s|DELETE\s+FROM\s|CREATE\s+(TABLE|INDEX)\s"
                       r"|ALTER\s+TABLE\s|DROP\s+TABLE\s|PRAGMA\s|BEGIN\b|WITH\s+\w+\s+AS\s*\()")
 
-# Modules whose SQL other work of issue 12 is moving into server/storage/ right now (sync ingest and corrections).
-# Each is checked as soon as it leaves this list.
-PENDING = {
-}
-
 
 def storage_breaches(source: str) -> list[str]:
     """Every place in ``source`` that does storage work outside the storage layer, as 'line: what'."""
@@ -67,16 +62,11 @@ def _modules() -> list[str]:
     return sorted(str(p.relative_to(ROOT)) for p in SERVER.rglob("*.py") if STORAGE not in p.parents)
 
 
-@pytest.mark.parametrize("module", [m for m in _modules() if m not in PENDING])
+@pytest.mark.parametrize("module", _modules())
 def test_no_sql_outside_the_storage_layer(module: str) -> None:
     assert storage_breaches((ROOT / module).read_text(encoding="utf-8")) == [], (
         f"{module}: move this into a query module of server/storage/ and call it with the unit of work's "
         "connection (server.storage.engine.reading/writing)")
-
-
-def test_every_pending_module_still_exists() -> None:
-    """A pending entry for a renamed or deleted module would silently exempt nothing: keep the list true."""
-    assert sorted(m for m in PENDING if not (ROOT / m).is_file()) == []
 
 
 @pytest.mark.parametrize(("source", "what"), [
