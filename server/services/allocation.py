@@ -19,7 +19,7 @@ from sqlalchemy import Connection
 from server.services.audit import AuditEntry, append
 from server.services.signing_keys import key_for
 from server.storage import allocations as stored
-from server.storage.participant_reads import allocation_numbers
+from server.storage.participants import allocation_numbers
 from shared.randomisation import new_allocation_list, sign_allocation_list
 from shared.records import utc_now
 from shared.study.model import Study

@@ -13,7 +13,7 @@ from sqlalchemy import Connection
 
 from server.services.audit import AuditEntry, append_many
 from server.storage.labs import add_results, visits_with_results
-from server.storage.participant_reads import sites_of
+from server.storage.participants import enrolled
 from shared.errors import FieldProblem, LabImportRefused
 from shared.lab import LAB_COLUMNS, LabRow, validate_lab_row
 from shared.records import utc_now
@@ -79,7 +79,7 @@ def import_lab_file(conn: Connection, study: Study, path: Path, *, actor: str,
             continue
         seen[key] = n
         rows.append(row)
-    sites = sites_of(conn, (r.participant_id for r in rows))
+    sites = {pid: p.site_id for pid, p in enrolled(conn, (r.participant_id for r in rows)).items()}
     for row in rows:
         if row.participant_id not in sites:
             problems.append(FieldProblem(f"row {row.row}.participant", row.participant_id, "an enrolled participant",

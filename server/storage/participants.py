@@ -52,6 +52,12 @@ def allocation_number_used(conn: Connection, site_id: str, number: int) -> bool:
         participants.c.site_id == site_id, participants.c.allocation_number == number)).first() is not None
 
 
+def allocation_numbers(conn: Connection, site_id: str) -> set[int]:
+    """Allocation numbers already given to participants of this site."""
+    return set(conn.execute(select(participants.c.allocation_number)
+                            .where(participants.c.site_id == site_id)).scalars())
+
+
 def of_site(conn: Connection, site_id: str) -> list[dict[str, Any]]:
     """Every participant of a site (id, arm, status), by id: what a kiosk of the site is sent."""
     return [dict(r._mapping) for r in conn.execute(
