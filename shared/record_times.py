@@ -37,7 +37,7 @@ def site_zone(name: str) -> ZoneInfo:
 
 
 def _instant(value: str) -> datetime:
-    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return datetime.fromisoformat(value)  # Python 3.11 reads the Z of UTC itself
 
 
 def _iso(moment: datetime) -> str:

@@ -76,6 +76,10 @@ def build_request(*, study_version: str, corrections_cursor: int, items: list[tu
     return body
 
 
+_JSON_SCALARS = frozenset({str, int, float, bool, type(None)})
+_JSON_TYPES = _JSON_SCALARS | {dict, list}
+
+
 def check_record_shape(record: Any) -> RecordUnprocessable | None:
     """Whether one sent record is a JSON object the server can look into safely, or why not.
 
@@ -86,23 +90,25 @@ def check_record_shape(record: Any) -> RecordUnprocessable | None:
                                                  "record: must be a JSON object")])
     values = text = 0
     stack: list[tuple[Any, int]] = [(record, 1)]
-    while stack:
+    while stack:  # only containers are pushed; their scalars are counted a container at a time
         value, depth = stack.pop()
-        values += 1
-        t = type(value)
-        if t is dict or t is list:
-            if depth > MAX_RECORD_DEPTH:
-                return _unprocessable(f"nests deeper than {MAX_RECORD_DEPTH} levels",
-                                      f"at most {MAX_RECORD_DEPTH} levels of objects and lists")
-            if t is dict:
-                text += sum(map(len, value))
-                stack.extend((v, depth + 1) for v in value.values())
-            else:
-                stack.extend((v, depth + 1) for v in value)
-        elif t is str:
-            text += len(value)
-        elif not (value is None or t is bool or t is int or t is float):
-            return _unprocessable(f"holds a value of type {t.__name__}", "JSON values only")
+        if depth > MAX_RECORD_DEPTH:
+            return _unprocessable(f"nests deeper than {MAX_RECORD_DEPTH} levels",
+                                  f"at most {MAX_RECORD_DEPTH} levels of objects and lists")
+        if type(value) is dict:
+            text += sum(map(len, value))
+            members: Any = value.values()
+        else:
+            members = value
+        values += len(members) + 1
+        types = set(map(type, members))
+        if not types <= _JSON_SCALARS:
+            if not types <= _JSON_TYPES:
+                bad = next(t for t in types if t not in _JSON_TYPES)
+                return _unprocessable(f"holds a value of type {bad.__name__}", "JSON values only")
+            stack.extend((v, depth + 1) for v in members if type(v) is dict or type(v) is list)
+        if str in types:
+            text += sum([len(v) for v in members if type(v) is str])
         if values > MAX_RECORD_VALUES:
             return _unprocessable(f"holds more than {MAX_RECORD_VALUES} values", f"at most {MAX_RECORD_VALUES}")
         if text > MAX_RECORD_TEXT:
