@@ -13,6 +13,9 @@ echo "==> ruff check"
 echo "==> pytest"
 export QT_QPA_PLATFORM=offscreen
 set +e
+# The default run leaves out the long loops marked `slow` (their sampled versions run); pass pytest arguments to
+# choose, e.g. `bash scripts/run-tests.sh -m slow` for the long fuzz and crash loops.
+if [ "$#" -eq 0 ]; then set -- -m "not slow"; fi
 "$VENV/bin/python" -m pytest "$@"
 status=$?
 set -e
