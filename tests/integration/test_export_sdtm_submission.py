@@ -66,20 +66,22 @@ def test_a_long_chinese_ae_term_never_aborts_sdtm_and_every_change_is_reported(
         text = [v for col in frame.columns if frame[col].dtype == object for v in frame[col]]
         assert all(v.isascii() for v in text + meta.column_labels + [meta.file_label or ""]), xpt.name
     ae, _meta = pyreadstat.read_xport(str(out / "ae.xpt"))
-    terms = list(ae["AETERM"])
-    assert terms[0] == PLACEHOLDER and terms[2] == "Headache"
-    head = terms[1]
+    # Three AEs with the same onset saved within moments: find each by its value, not by its row position.
+    seq = {term: str(int(n)) for term, n in zip(ae["AETERM"], ae["AESEQ"], strict=True)}
+    assert PLACEHOLDER in seq and "Headache" in seq and len(seq) == 3
+    head = next(t for t in seq if t not in (PLACEHOLDER, "Headache"))
     folded = LONG_TERM.replace("\u2026", "...")
     assert len(head) <= 200 and folded.startswith(head)
     supp = pd.read_csv(out / "suppae.csv", dtype=str, keep_default_na=False)
     overflow = supp[supp["QNAM"] == "AETERM1"]
-    assert len(overflow) == 1 and overflow.iloc[0]["IDVAR"] == "AESEQ" and overflow.iloc[0]["IDVARVAL"] == "2"
+    assert len(overflow) == 1 and overflow.iloc[0]["IDVAR"] == "AESEQ"
+    assert overflow.iloc[0]["IDVARVAL"] == seq[head]
     assert head + overflow.iloc[0]["QVAL"] == folded                  # nothing lost, nothing cut
     report = _csv(out / "export-report.csv")
     replaced = [r for r in report if r["variable"] == "AETERM" and r["rule"] == "replaced"]
     assert [r["original_value"] for r in replaced] == [CHINESE_TERM]   # the original text kept in the report
-    assert replaced[0]["exported_value"] == PLACEHOLDER and replaced[0]["idvarval"] == "1"
-    assert {r["rule"] for r in report if r["variable"] == "AETERM" and r["idvarval"] == "2"} == {
+    assert replaced[0]["exported_value"] == PLACEHOLDER and replaced[0]["idvarval"] == seq[PLACEHOLDER]
+    assert {r["rule"] for r in report if r["variable"] == "AETERM" and r["idvarval"] == seq[head]} == {
         "transliterated", "split into SUPPAE"}
     assert summary.files["export-report.csv"] == len(report)
 
