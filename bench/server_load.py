@@ -14,7 +14,6 @@ import argparse
 import os
 import random
 import re
-import signal
 import statistics
 import subprocess
 import sys
@@ -31,6 +30,8 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from gunicorn_run import start_gunicorn, stop_gunicorn  # noqa: E402
+
 from server.app import create_app, open_context  # noqa: E402
 from server.config import ServerConfig  # noqa: E402
 from server.services import checkpoints  # noqa: E402
@@ -43,7 +44,6 @@ from shared.records import new_record, record_hash  # noqa: E402
 from shared.study.model import Study  # noqa: E402
 from shared.sync.protocol import build_request  # noqa: E402
 from shared.synthetic import synthetic_answers, synthetic_enrolment  # noqa: E402
-from tests.live_server import free_port, wait_healthy  # noqa: E402
 
 ADMIN_PASSWORD = "bench-admin-password"
 ADMIN_PAGES = ("/dashboard", "/participants", "/adverse-events", "/audit", "/devices")
@@ -161,26 +161,7 @@ def _admin(url: str, n: int, stop: threading.Event, t: Timings) -> None:
 
 
 def _gunicorn(data_dir: Path, database_url: str | None, workers: int) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
-    env = {**os.environ, "TRIALPRO_BENCH_DIR": str(data_dir), "PYTHONPATH": f"{ROOT}:{ROOT / 'bench'}"}
-    if database_url:
-        env["DATABASE_URL"] = database_url
-    proc = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "--bind", f"127.0.0.1:{port}",
-                             "--workers", str(workers), "--threads", "4", "--timeout", "120",
-                             "server_load:wsgi_app()"], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
-    wait_healthy(url, timeout=60)
-    return proc, url
-
-
-def _stop(proc: subprocess.Popen[bytes]) -> None:
-    os.killpg(proc.pid, signal.SIGTERM)
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
+    return start_gunicorn("server_load:wsgi_app()", data_dir, workers=workers, threads=4, database_url=database_url)
 
 
 def _report(title: str, t: Timings, wall: float | None = None) -> None:
@@ -222,7 +203,7 @@ def load_run(label: str, database_url: str | None, kiosks: int, workers: int, co
             for a in admins:
                 a.join()
         finally:
-            _stop(proc)
+            stop_gunicorn(proc)
         print(f"\n{label}: gunicorn {workers} workers x 4 threads; {kiosks} kiosks ({concurrency} at a time), "
               f"5 admins browsing")
         _report("baseline (idle server, one request at a time)", base)
