@@ -17,9 +17,12 @@ FAST_KDF = KdfParams(n=2**12)  # tests only: real stations use the scrypt defaul
 
 
 def enrolment_code(server: ThreadServer, site_id: str | None = None) -> str:
-    """A one-time code for ``site_id`` (default: the server study's first site)."""
+    """A one-time code for ``site_id`` (default: the server study's first site). The server also gets the staff
+    accounts test kiosks name in ``entered_by`` (nurse.a, and demo.nurse of the simulator), which it checks."""
     ctx = server.ctx
     site_id = site_id or ctx.study.sites[0].id
+    for username in ("nurse.a", "demo.nurse"):
+        server_staff(server, username, sites=(site_id,))
     with ctx.engine.begin() as conn:
         return create_enrolment_code(conn, site_id=site_id, actor="test",
                                      valid_site_ids={s.id for s in ctx.study.sites})

@@ -15,7 +15,7 @@ from server.cli import main as server_cli
 from server.services import devices
 from server.storage.tables import enrolment_codes
 from shared.crypto import token_digest
-from tests.factories import enrolment_code
+from tests.factories import enrolment_code, server_staff
 from tests.live_server import ThreadServer
 
 SHAPE = re.compile(r"^[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){3}$")
@@ -31,6 +31,7 @@ def _as_typed(code: str) -> str:
 
 def test_the_printed_code_typed_loosely_enrols_a_simulated_kiosk_once(sqlite_server: ThreadServer, tmp_path: Path,
                                                                         capsys: object) -> None:
+    server_staff(sqlite_server, "demo.nurse")  # the account the simulator's staff entries name
     assert server_cli(["device", "code", "--data-dir", str(sqlite_server.ctx.config.data_dir)]) == 0
     code = capsys.readouterr().out.strip().splitlines()[-1]  # type: ignore[attr-defined]
     assert SHAPE.match(code)

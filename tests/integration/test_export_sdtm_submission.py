@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import json
+import time
 from datetime import date
 from pathlib import Path
 
@@ -48,6 +49,7 @@ def reported(tmp_path: Path, server: ThreadServer) -> tuple[ThreadServer, str]:
         adverse_events.record_adverse_event(station, pid, AdverseEventEntry(
             term=term, onset_date=date(2026, 11, 20), grade=2, causality=dict.fromkeys(drugs, "possible"),
             action=dict.fromkeys(drugs, "none"), outcome="recovering"), actor="staff:nurse.a")
+        time.sleep(0.005)  # each its own collected_at millisecond: exports order by it (record id breaks ties)
     report = engine.sync()
     assert report.acknowledged == 5 and not report.rejected and not report.conflicts
     engine.close()
