@@ -25,10 +25,10 @@ from sqlalchemy import Engine
 from server.exports import registry
 from server.private_files import private_dir, private_file
 from server.services.audit import AuditEntry, append
-from server.services.errors import JobNotFound, JobNotReady
 from server.services.jobs import Progress
 from server.storage import jobs as store
 from server.storage.engine import reading, writing
+from shared.errors import JobNotFound, JobNotReady
 from shared.records import utc_now
 from shared.study.model import Study
 
