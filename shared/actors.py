@@ -17,6 +17,7 @@ from shared.errors import FieldProblem, RecordEnteredByRefused
 
 PARTICIPANT = "participant"
 STAFF_PREFIX = "staff:"
+STAFF_ROLES = ("admin", "data_manager", "investigator", "nurse", "monitor")  # every staff role, in display order
 KIOSK_ROLES = frozenset({"nurse", "investigator"})  # staff roles that sign in on a kiosk of their site
 ENTRY_ROLES: dict[str, frozenset[str]] = {          # kind of record -> staff roles that may enter it
     "enrolment": KIOSK_ROLES,

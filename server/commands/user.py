@@ -8,6 +8,7 @@ from typing import Any
 
 from server.commands.common import add_data_dir, context, os_user
 from server.storage.engine import writing
+from shared.actors import STAFF_ROLES
 
 
 def _password(args: argparse.Namespace) -> str | None:
@@ -60,7 +61,7 @@ def register(sub: Any) -> None:
     a.add_argument("username")
     add_data_dir(a)
     a.add_argument("--role", action="append", required=True,
-                   choices=["admin", "data_manager", "investigator", "nurse", "monitor"],
+                   choices=STAFF_ROLES,
                    help="repeat for several roles")
     a.add_argument("--site", action="append", help="site id; repeat for several (default: every site)")
     a.add_argument("--display-name")
@@ -78,7 +79,7 @@ def register(sub: Any) -> None:
     ro.add_argument("username")
     add_data_dir(ro)
     ro.add_argument("--role", action="append", required=True,
-                    choices=["admin", "data_manager", "investigator", "nurse", "monitor"],
+                    choices=STAFF_ROLES,
                     help="repeat for several roles")
     ro.add_argument("--site", action="append", help="site id; repeat for several (default: every site)")
     ro.add_argument("--reason")

@@ -9,11 +9,12 @@ from sqlalchemy import Connection
 
 from server.services.audit import AuditEntry, append
 from server.storage import users as user_rows
+from shared.actors import STAFF_ROLES
 from shared.errors import InvalidInput
 from shared.passwords import check_password
 from shared.records import utc_now
 
-ROLES = ("admin", "data_manager", "investigator", "nurse", "monitor")
+ROLES = STAFF_ROLES
 hasher = PasswordHasher()  # argon2-cffi defaults: Argon2id
 
 

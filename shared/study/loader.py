@@ -9,17 +9,11 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from shared.errors import StudyFileError
+from shared.file_problems import validation_problems
 from shared.study.model import Study
 
 STUDIES_DIR = Path(__file__).with_name("studies")
 DEFAULT_STUDY_FILE = STUDIES_DIR / "nct05605665.toml"
-
-
-def _field_path(loc: tuple[object, ...]) -> str:
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out or "(file)"
 
 
 def parse_study(text: str, *, source: str = "<study file>") -> Study:
@@ -31,12 +25,7 @@ def parse_study(text: str, *, source: str = "<study file>") -> Study:
     try:
         return Study.model_validate(raw)
     except ValidationError as exc:
-        problems = []
-        for err in exc.errors():
-            field = _field_path(tuple(err["loc"]))
-            given = err.get("input")
-            shown = "" if isinstance(given, dict | list) else f" (got {given!r})"
-            problems.append(f"field '{field}': {err['msg']}{shown}")
+        problems = validation_problems(exc)
         raise StudyFileError(f"{source}: " + "; ".join(problems),
                              details={"source": source, "problems": problems}) from None
 
