@@ -19,21 +19,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta
-from functools import lru_cache
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from shared.errors import FieldProblem
+from shared.site_time import zone as site_zone
 from shared.study.model import Study
 
 MAX_CLOCK_SKEW = timedelta(minutes=10)   # how far ahead of the server's clock a kiosk's clock may run
 MAX_LOCAL_DRIFT = timedelta(seconds=1)   # collected_at_local vs collected_at: the same reading of the clock
-
-
-@lru_cache(maxsize=64)
-def site_zone(name: str) -> ZoneInfo:
-    """The IANA time zone of a site (cached: every synced record asks)."""
-    return ZoneInfo(name)
 
 
 def _instant(value: str) -> datetime:

@@ -14,7 +14,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, and_, insert, select
+from sqlalchemy import Connection, and_, exists, insert, or_, select
 
 from server.storage import participants as participant_store
 from server.storage.bulk import insert_many
@@ -177,3 +177,27 @@ def corrections_after(conn: Connection, site_id: str, cursor: int, limit: int) -
         .where(corrections.c.site_id == site_id, corrections.c.seq > cursor)
         .order_by(corrections.c.seq).limit(limit)).all()
 
+
+
+def current_of_participants(conn: Connection, *, instrument_id: str | None = None, visit_id: str | None = None,
+                            participant_ids: list[str] | None = None,
+                            site_id: str | None = None) -> list[dict[str, Any]]:
+    """Newest revision of each instrument response of ``instrument_id`` or at ``visit_id`` (either matches),
+    for the given participants (or a site, or everyone), ordered by participant and time of measurement.
+
+    The exposure reads (first-dose dates, compliance) need only the dosing diaries and the baseline forms.
+    """
+    newer = records.alias("newer")
+    matches = ([records.c.instrument_id == instrument_id] if instrument_id is not None else []) + (
+        [records.c.visit_id == visit_id] if visit_id is not None else [])
+    if not matches:
+        return []
+    q = (select(records.c.body)
+         .where(records.c.kind == "instrument_response", or_(*matches),
+                ~exists().where(newer.c.record_id == records.c.record_id, newer.c.revision > records.c.revision)))
+    if participant_ids is not None:
+        q = q.where(records.c.participant_id.in_(participant_ids))
+    if site_id is not None:
+        q = q.where(records.c.site_id == site_id)
+    q = q.order_by(records.c.participant_id, records.c.collected_at, records.c.record_id)
+    return [json.loads(row.body) for row in conn.execute(q)]

@@ -45,6 +45,7 @@ class ResponseType(StrEnum):
     CHOICE = "choice"          # one code from ``choices``
     BOOLEAN = "boolean"        # true / false (present / absent)
     TEXT = "text"              # free text, bounded length
+    DOSE_CALENDAR = "dose_calendar"  # per date of the diary's period, the study drugs taken (shared/exposure.py)
 
 
 class Choice(_Frozen):

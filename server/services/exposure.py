@@ -1,0 +1,65 @@
+"""Exposure read side: each participant's first-dose date (and, with it, what the dosing diaries say).
+
+The rules are pure, in ``shared/exposure.py``; this module only reads the current dosing diaries and the
+baseline forms through ``server.storage.records`` and hands them over. Used by treatment emergence of adverse
+events, the exports, the report and the pages, so every surface agrees on when treatment began.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Connection
+
+from server.storage import records as record_store
+from shared.exposure import first_dose_date
+from shared.site_time import site_local_date
+from shared.study.model import Study
+
+
+def _baseline_visit_id(study: Study) -> str | None:
+    baseline = study.visit_with_role("baseline")
+    return baseline.id if baseline else None
+
+
+def diaries_and_baselines(conn: Connection, study: Study, *, participant_ids: list[str] | None = None,
+                          site_id: str | None = None) -> dict[str, tuple[list[dict[str, Any]], date | None]]:
+    """Per participant with any diary or baseline form: (current dosing-diary records, site-local baseline date).
+
+    The baseline date is the earliest site-local day of a current form at the study's baseline visit.
+    """
+    diary = study.instrument_with_role("dosing")
+    baseline = _baseline_visit_id(study)
+    found: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    base: dict[str, date] = {}
+    for rec in record_store.current_of_participants(conn, instrument_id=diary.id if diary else None,
+                                                    visit_id=baseline, participant_ids=participant_ids,
+                                                    site_id=site_id):
+        pid = rec["participant_id"]
+        if diary is not None and rec.get("instrument_id") == diary.id:
+            found[pid].append(rec)
+        if baseline is not None and rec.get("visit_id") == baseline:
+            day = site_local_date(rec.get("collected_at"), study, rec.get("site_id"))
+            if day is not None and (pid not in base or day < base[pid]):
+                base[pid] = day
+    return {pid: (found.get(pid, []), base.get(pid)) for pid in sorted(set(found) | set(base))}
+
+
+def first_dose_dates(conn: Connection, study: Study, *, participant_ids: list[str] | None = None,
+                     site_id: str | None = None) -> dict[str, date | None]:
+    """Each participant's first-dose date (``shared.exposure.first_dose_date``), by participant id.
+
+    Covers the given participants (or one site, or everyone) that have a dosing diary or a baseline form; a
+    participant absent from the answer, or mapped to None, has no known first dose (not treated yet).
+    Runs inside the caller's unit of work (``reading()`` or ``writing()``).
+    """
+    return {pid: first_dose_date(diaries, study, baseline_date=baseline)
+            for pid, (diaries, baseline) in diaries_and_baselines(conn, study, participant_ids=participant_ids,
+                                                                  site_id=site_id).items()}
+
+
+def first_dose_date_of(conn: Connection, study: Study, participant_id: str) -> date | None:
+    """One participant's first-dose date, None when not known (no baseline visit, or no dose reported)."""
+    return first_dose_dates(conn, study, participant_ids=[participant_id]).get(participant_id)

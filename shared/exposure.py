@@ -1,0 +1,124 @@
+"""Exposure: which study drug a participant took on which date, what the arm's schedule expected, and when
+treatment began. Pure rules; the server, the kiosk, the exports and the report all call these.
+
+Two shapes of dosing diary (the study instrument with role ``dosing``) are read:
+
+- **dated** (a ``dose_calendar`` item, instrument version 2.0 on): the answer maps every date of the diary's
+  period (ISO ``YYYY-MM-DD``, site-local days, contiguous, the last one the day of the diary) to the ids of the
+  study drugs taken that day (``{"2026-03-02": ["drug_a"], "2026-03-03": []}``);
+- **counted** (version 1.0, kept readable): per drug a count of doses or of days taken since the last visit
+  (``drugs[*].diary_item`` / ``diary_counts`` in the study file), with no dates.
+
+First-dose date (``first_dose_date``), the reference for treatment emergence (an AE is treatment-emergent when
+its onset is on or after it):
+
+1. a dated diary: the earliest date on which any study drug is ticked as taken;
+2. else a counted diary reporting any dose: the start of the first such diary's period (the baseline date for
+   the first diary: the protocol gives the first dose at the baseline visit, after its assessments);
+3. else, no diary yet but a baseline visit: the baseline date (the planned first dose, until a diary says);
+4. else None: diaries exist and none reports a dose (never treated), or no baseline visit yet.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import date, timedelta
+from typing import Any
+
+from shared.instruments import get_instrument
+from shared.instruments.model import Instrument, ResponseType
+from shared.site_time import site_local_date
+from shared.study.model import Study
+
+
+def calendar_item(instrument: Instrument) -> str | None:
+    """The id of the instrument's dated dose item (response ``dose_calendar``), None for a counted diary."""
+    return next((it.id for it in instrument.items if it.response is ResponseType.DOSE_CALENDAR), None)
+
+
+def _instrument_of(rec: Mapping[str, Any]) -> Instrument | None:
+    try:
+        return get_instrument(str(rec.get("instrument_id")), str(rec.get("instrument_version")))
+    except Exception:  # noqa: BLE001 - an unknown instrument is simply not a diary we can read
+        return None
+
+
+def _iso_day(text: Any) -> date | None:
+    try:
+        return date.fromisoformat(text) if isinstance(text, str) and len(text) == 10 else None
+    except ValueError:
+        return None
+
+
+def calendar(rec: Mapping[str, Any]) -> dict[date, frozenset[str]] | None:
+    """A dated diary record's days -> drugs taken (None for a counted diary or an unreadable answer)."""
+    instrument = _instrument_of(rec)
+    item = calendar_item(instrument) if instrument else None
+    value = (rec.get("data") or {}).get(item) if item else None
+    if not isinstance(value, Mapping):
+        return None
+    out: dict[date, frozenset[str]] = {}
+    for key, drugs in value.items():
+        day = _iso_day(key)
+        if day is not None and isinstance(drugs, list | tuple):
+            out[day] = frozenset(d for d in drugs if isinstance(d, str))
+    return dict(sorted(out.items()))
+
+
+def diary_day(rec: Mapping[str, Any], study: Study) -> date | None:
+    """The site-local day a diary was filled in."""
+    return site_local_date(rec.get("collected_at"), study, rec.get("site_id"))
+
+
+def counted_doses(rec: Mapping[str, Any], study: Study, drug_id: str) -> int | None:
+    """A counted (1.0) diary's reported doses or days for ``drug_id`` (None when it does not report it)."""
+    item = study.drug(drug_id).diary_item
+    value = (rec.get("data") or {}).get(item) if item else None
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def periods(diaries: Iterable[Mapping[str, Any]], study: Study, *,
+            baseline_date: date | None) -> list[tuple[Mapping[str, Any], date, date]]:
+    """Each diary with the (first, last) date it covers, oldest first.
+
+    A dated diary covers the dates it lists. A counted diary covers the day after the previous diary's last
+    date (the baseline date for the first; its own day when no baseline is known) up to its own day, so
+    consecutive periods never share a day.
+    """
+    out: list[tuple[Mapping[str, Any], date, date]] = []
+    previous: date | None = None
+    for rec in sorted(diaries, key=lambda r: r.get("collected_at") or ""):
+        days = calendar(rec)
+        if days:
+            start, end = min(days), max(days)
+        else:
+            end = diary_day(rec, study)
+            if end is None:
+                continue
+            start = previous + timedelta(days=1) if previous else (baseline_date or end)
+            start = min(start, end)
+        out.append((rec, start, end))
+        previous = end if previous is None else max(previous, end)
+    return out
+
+
+def first_dose_date(diaries: Iterable[Mapping[str, Any]], study: Study, *,
+                    baseline_date: date | None) -> date | None:
+    """The participant's first-dose date (rules 1-4 of the module docstring).
+
+    ``diaries``: the participant's dosing-diary records (current revisions, any instrument version, any
+    order); ``baseline_date``: the site-local date of the participant's baseline visit, None when not yet
+    held. Never raises for an odd stored record: what cannot be read counts as no dose.
+    """
+    spans = periods(diaries, study, baseline_date=baseline_date)
+    if not spans:
+        return baseline_date
+    taken: list[date] = []
+    for rec, start, _end in spans:
+        days = calendar(rec)
+        if days is not None:
+            taken += [d for d, drugs in days.items() if drugs]
+        elif any((counted_doses(rec, study, drug.id) or 0) > 0 for drug in study.drugs):
+            taken.append(start)
+    return min(taken) if taken else None
+

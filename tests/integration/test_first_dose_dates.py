@@ -1,0 +1,51 @@
+"""The server's first-dose dates (server/services/exposure.py) from records a real kiosk synced, on SQLite and
+PostgreSQL: the baseline date until a diary says otherwise, None when the diaries report no dose."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from desktop_client.services import recording
+from desktop_client.services.station import Station
+from server.services.exposure import first_dose_date_of, first_dose_dates
+from server.storage.engine import reading
+from shared.site_time import site_today
+from tests.factories import enrol_participant, enrolled_station
+from tests.live_server import ThreadServer
+
+
+def _baseline(station: Station, pid: str) -> None:
+    study = station.study
+    visit = study.visit_with_role("baseline")
+    inst = study.instrument_with_role("patient_global")
+    recording.record_instrument(station, participant_id=pid, visit_id=visit.id, instrument_id=inst.id,
+                                answers={inst.items[0].id: 50}, entered_by="participant")
+
+
+def test_first_dose_dates_come_from_the_baseline_then_the_diaries(tmp_path: Path, server: ThreadServer) -> None:
+    station, engine = enrolled_station(tmp_path / "kiosk", server)
+    study = server.ctx.study
+    treated, untreated, waiting = (enrol_participant(station) for _ in range(3))
+    for pid in (treated, untreated):
+        _baseline(station, pid)
+    diary = study.instrument_with_role("dosing")
+    later = study.scheduled_visits[2].id
+    for pid, count in ((treated, 1), (untreated, 0)):
+        answers = {it.id: count for it in diary.items_for(study.arm(station.participant_arm(pid)).drugs)
+                   if it.response.value == "integer"}
+        answers["any_missed"] = count == 0
+        if count == 0:
+            answers["missed_reason"] = "forgot"
+        recording.record_instrument(station, participant_id=pid, visit_id=later, instrument_id=diary.id,
+                                    answers=answers, entered_by="participant")
+    report = engine.sync()
+    assert not report.rejected and report.remaining == 0, report
+    today = site_today(study, station.site_id)
+    with reading(server.ctx.engine) as conn:
+        every = first_dose_dates(conn, study)
+        assert every == {treated: today, untreated: None}      # not randomised yet: absent
+        assert first_dose_date_of(conn, study, treated) == today
+        assert first_dose_date_of(conn, study, waiting) is None
+        assert first_dose_dates(conn, study, site_id="NOPE") == {}
+    engine.close()
+    station.store.close()
