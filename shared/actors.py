@@ -23,6 +23,7 @@ ENTRY_ROLES: dict[str, frozenset[str]] = {          # kind of record -> staff ro
     "enrolment": KIOSK_ROLES,
     "adverse_event": KIOSK_ROLES,
     "instrument_response": KIOSK_ROLES,
+    **dict.fromkeys(("concomitant_medication", "medical_history", "vital_signs", "pregnancy_test"), KIOSK_ROLES),
 }
 
 

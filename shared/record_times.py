@@ -21,6 +21,7 @@ from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from shared.clinical_record import CLINICAL_KINDS, clinical_record_times
 from shared.errors import FieldProblem
 from shared.site_time import zone as site_zone
 from shared.study.model import Study
@@ -89,4 +90,6 @@ def check_record_times(record: Mapping[str, Any], study: Study, *, now: datetime
         if end is not None and end > day:
             add("data.end_date", data["end_date"], f"on or before {day.isoformat()} (the day of the report)",
                 "is after the day of the report")
+    if kind in CLINICAL_KINDS:
+        problems += clinical_record_times(kind, data, day=day, floor=floor, floor_name=floor_name)
     return problems

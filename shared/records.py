@@ -23,7 +23,8 @@ from shared.errors import (
     RecordRevisionNotNext,
 )
 
-KINDS = ("instrument_response", "enrolment", "adverse_event")
+KINDS = ("instrument_response", "enrolment", "adverse_event",
+         "concomitant_medication", "medical_history", "vital_signs", "pregnancy_test")  # 18: clinical_record
 
 ENVELOPE_FIELDS = (
     "record_id", "revision", "kind", "study_id", "study_version", "site_id", "participant_id",

@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from shared.adverse_events import validate_adverse_event
+from shared.clinical_record import CLINICAL_KINDS, validate_clinical_record
 from shared.eligibility import validate_enrolment_data
 from shared.errors import FieldProblem, RecordInvalid, RecordTimeImplausible, UnknownInstrument
 from shared.instruments import get_instrument
@@ -225,6 +226,8 @@ def validate_record(record: Any, study: Study, *, arm_code: str | None = None, c
         if arm_code is not None and any(a.code == arm_code for a in study.arms):
             drugs = _drugs(study, arm_code)
         problems += validate_adverse_event(record.get("data"), study, drugs)
+    elif kind in CLINICAL_KINDS:
+        problems += validate_clinical_record(record, study)
     if problems:
         raise RecordInvalid(problems)
     implausible = check_record_times(record, study, now=now or datetime.now(UTC), consent_date=consent_date)

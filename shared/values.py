@@ -52,3 +52,37 @@ def parse_date(value: Any, field: str, problems: list[FieldProblem]) -> date | N
             pass
     problems.append(problem(field, value, "a date YYYY-MM-DD", "is not a valid date", "value.date_invalid"))
     return None
+
+
+_PARTIAL_DATE = re.compile(r"(?P<y>\d{4})(-(?P<m>\d{2})(-(?P<d>\d{2}))?)?")
+
+
+def partial_date_bounds(value: Any) -> tuple[date, date] | None:
+    """The first and last day an ISO 8601 date that may be partial (YYYY, YYYY-MM, YYYY-MM-DD) can mean;
+    None when ``value`` is not one. A medication or condition that began years ago is often known only to
+    the year or month (SDTM --STDTC allows exactly these)."""
+    match = _PARTIAL_DATE.fullmatch(value) if isinstance(value, str) else None
+    if not match:
+        return None
+    try:
+        year = int(match["y"])
+        if match["d"]:
+            day = date(year, int(match["m"]), int(match["d"]))
+            return day, day
+        if match["m"]:
+            month = int(match["m"])
+            first = date(year, month, 1)
+            nxt = date(year + month // 12, month % 12 + 1, 1)
+            return first, date.fromordinal(nxt.toordinal() - 1)
+        return date(year, 1, 1), date(year, 12, 31)
+    except ValueError:
+        return None
+
+
+def parse_partial_date(value: Any, field: str, problems: list[FieldProblem]) -> tuple[date, date] | None:
+    """``partial_date_bounds`` of ``value``, or None with a problem appended to ``problems``."""
+    bounds = partial_date_bounds(value)
+    if bounds is None:
+        problems.append(problem(field, value, "a date YYYY-MM-DD, or YYYY-MM or YYYY when only that is known",
+                                "is not a valid (partial) date", "value.partial_date_invalid"))
+    return bounds

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from shared.errors import UnknownInstrument
 from shared.instruments import get_instrument
 from shared.instruments.model import Instrument
+from shared.study.clinical_record import ClinicalRecord
 
 VisitRole = Literal["screening", "eligibility", "randomisation", "baseline", "lab", "primary_endpoint",
                     "end_of_treatment", "unscheduled"]
@@ -176,6 +177,7 @@ class Study(_Strict):
     exclusion: list[Criterion] = Field(min_length=0)
     # SDTM Trial Summary parameters the rest of the file cannot give (TSPARMCD -> value, CDISC CT wording)
     trial_summary: dict[str, str] = {}
+    clinical_record: ClinicalRecord | None = None   # conmed classes, vital-sign and pregnancy-test visits
 
     @model_validator(mode="after")
     def _consistent(self) -> Study:
@@ -218,6 +220,9 @@ class Study(_Strict):
                 raise ValueError(f"visits: more than one visit has the role {role!r}")
         if not any("baseline" in v.roles for v in self.visits):
             raise ValueError("visits: one visit needs the role 'baseline' (day 0 of the schedule)")
+        if self.clinical_record and (bad := self.clinical_record.problems_with(
+                [v.id for v in self.visits], [c.id for c in self.inclusion + self.exclusion])):
+            raise ValueError("; ".join(bad))
         if self.study.min_age > self.study.max_age:
             raise ValueError("study.min_age is greater than study.max_age")
         return self
