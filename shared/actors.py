@@ -24,6 +24,8 @@ ENTRY_ROLES: dict[str, frozenset[str]] = {          # kind of record -> staff ro
     "adverse_event": KIOSK_ROLES,
     "instrument_response": KIOSK_ROLES,
     **dict.fromkeys(("concomitant_medication", "medical_history", "vital_signs", "pregnancy_test"), KIOSK_ROLES),
+    "screening": KIOSK_ROLES,
+    "randomisation": KIOSK_ROLES,
 }
 
 

@@ -617,6 +617,42 @@ class RecordEnrolmentRefused(RecordInvalid):
             "signed list, under the participant id SITE-NNN; its arm and allocation number never change")
 
 
+class RecordScreeningRefused(RecordInvalid):
+    """A screening does not use a screening number granted to the kiosk, or its participant id is taken."""
+
+    code = "record.screening_refused"
+    title = "Screening refused"
+    rule = ("a screening gives the participant id SITE-NNN from a screening number granted to the kiosk, "
+            "never used before; every later record of that person names that id")
+
+
+class RecordRandomisationRefused(RecordInvalid):
+    """A randomisation does not match the signed list, the kiosk's blocks, or the participant's eligibility."""
+
+    code = "record.randomisation_refused"
+    title = "Randomisation refused"
+    rule = ("a randomisation follows the participant's screening and a confirmed eligibility at the eligibility "
+            "visit (its scored score and every criterion), and uses an unused number of a block granted to the "
+            "kiosk with the arm of the signed list; its arm and number never change")
+
+
+class RecordEnrolmentRetired(RecordInvalid):
+    """A new one-step enrolment record: screening and randomisation are separate records now."""
+
+    code = "record.enrolment_retired"
+    title = "One-step enrolment no longer accepted"
+    rule = ("a participant is screened (a screening record) and randomised later (a randomisation record); "
+            "only corrections of enrolment records stored before are accepted")
+
+
+class ScreeningNumberUnavailable(TrialproError):
+    """The station holds no unused screening number (participant id) granted by the server."""
+
+    code = "screening.no_number"
+    status = 409
+    title = "No screening number left"
+
+
 class RecordIdentityChanged(RecordInvalid):
     """A later revision changes what the record is about."""
 

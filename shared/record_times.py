@@ -71,7 +71,7 @@ def check_record_times(record: Mapping[str, Any], study: Study, *, now: datetime
     start = study.study.start_date
     kind = record["kind"]
     data = record["data"]
-    if kind == "enrolment":
+    if kind in ("enrolment", "screening"):
         for name in ("consent_date", "screening_date"):
             given = _date(data.get(name))
             if given is not None and not start <= given <= day:

@@ -24,7 +24,10 @@ from shared.errors import (
 )
 
 KINDS = ("instrument_response", "enrolment", "adverse_event",
-         "concomitant_medication", "medical_history", "vital_signs", "pregnancy_test")  # 18: clinical_record
+         "concomitant_medication", "medical_history", "vital_signs", "pregnancy_test",  # 18: clinical_record
+         "screening",       # issue 15: the screening log; gives the participant id (shared/screening.py)
+         "randomisation",   # issue 15: arm + randomisation number once eligibility is confirmed
+         )
 
 ENVELOPE_FIELDS = (
     "record_id", "revision", "kind", "study_id", "study_version", "site_id", "participant_id",
@@ -119,6 +122,8 @@ IDENTITY_FIELDS = ("study_id", "site_id", "participant_id", "kind", "visit_id", 
 
 
 FIXED_ENROLMENT_DATA = ("arm", "allocation_number")  # the randomisation: no correction changes it
+FIXED_DATA = {"enrolment": FIXED_ENROLMENT_DATA,
+              "randomisation": ("arm", "randomisation_number", "allocation_list_id")}
 
 
 def check_next_revision(record: Mapping[str, Any], first: Mapping[str, Any] | None, newest: int | None,
@@ -145,12 +150,12 @@ def check_next_revision(record: Mapping[str, Any], first: Mapping[str, Any] | No
             "revision", rev, f"{newest + 1} (the newest stored revision {newest} + 1)",
             f"revision: {rev} does not follow the newest stored revision {newest} of record "
             f"{record['record_id']}; send revision {newest + 1}")])
-    if record["kind"] == "enrolment" and isinstance(newest_data, Mapping):
+    if record["kind"] in FIXED_DATA and isinstance(newest_data, Mapping) and isinstance(record["data"], Mapping):
         data = record["data"]
-        fixed = [f for f in FIXED_ENROLMENT_DATA if data.get(f) != newest_data.get(f)]
+        fixed = [f for f in FIXED_DATA[record["kind"]] if data.get(f) != newest_data.get(f)]
         if fixed:
             return RecordEnrolmentRefused([FieldProblem(
                 f"data.{f}", data.get(f), f"{newest_data.get(f)!r} (the randomisation)",
-                f"data.{f}: the arm and allocation number of an enrolment cannot be corrected (it is the "
+                f"data.{f}: the arm and number of a randomisation cannot be corrected (it is the "
                 f"randomisation: {newest_data.get(f)!r}); correct the other fields only") for f in fixed])
     return None

@@ -14,12 +14,12 @@ from typing import Any
 
 from shared.adverse_events import validate_adverse_event
 from shared.clinical_record import CLINICAL_KINDS, validate_clinical_record
-from shared.eligibility import validate_enrolment_data
 from shared.errors import FieldProblem, RecordInvalid, RecordTimeImplausible, UnknownInstrument
 from shared.instruments import get_instrument
 from shared.instruments.model import Instrument, Item, ResponseType
 from shared.record_times import check_record_times
 from shared.records import ENVELOPE_FIELDS, KINDS, LANGUAGES
+from shared.screening import validate_enrolment_data, validate_randomisation_data, validate_screening_data
 from shared.study.model import PARTICIPANT_ID, Study
 from shared.values import is_int, is_number, parses_as_timestamp, problem
 
@@ -221,6 +221,10 @@ def validate_record(record: Any, study: Study, *, arm_code: str | None = None, c
         problems += _check_instrument_response(record, study, arm_code)
     elif kind == "enrolment":
         problems += validate_enrolment_data(record.get("data"), study)
+    elif kind == "screening":
+        problems += validate_screening_data(record.get("data"), study)
+    elif kind == "randomisation":
+        problems += validate_randomisation_data(record.get("data"), study) + _check_visit_role(record, study)
     elif kind == "adverse_event":
         drugs = None
         if arm_code is not None and any(a.code == arm_code for a in study.arms):
@@ -233,6 +237,15 @@ def validate_record(record: Any, study: Study, *, arm_code: str | None = None, c
     implausible = check_record_times(record, study, now=now or datetime.now(UTC), consent_date=consent_date)
     if implausible:
         raise RecordTimeImplausible(implausible)
+
+
+def _check_visit_role(record: Mapping[str, Any], study: Study, role: str = "randomisation") -> list[FieldProblem]:
+    """A record made at the visit the study file names for ``role`` carries that visit's id."""
+    visit = study.visit_with_role(role)
+    expected = visit.id if visit else None
+    if record.get("visit_id") != expected:
+        return [problem("visit_id", record.get("visit_id"), repr(expected), f"is not the study's {role} visit")]
+    return []
 
 
 def _check_instrument_response(record: Mapping[str, Any], study: Study,

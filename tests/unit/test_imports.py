@@ -78,8 +78,10 @@ def _reaches(graph: dict[str, set[str]], start: str, goal: str) -> bool:
 
 def test_the_rule_modules_share_the_leaf_value_module_not_the_validator() -> None:
     graph = _shared_graph()
-    for rules in ("shared.adverse_events", "shared.eligibility"):
+    for rules in ("shared.adverse_events", "shared.screening"):   # the record-data rules of their kinds
         assert "shared.values" in graph[rules]
+        assert not _reaches(graph, rules, "shared.validation")
+    for rules in ("shared.eligibility", "shared.criteria", "shared.eligibility_checks"):
         assert not _reaches(graph, rules, "shared.validation")
     assert graph["shared.values"] <= {"shared.errors"}
 

@@ -1,0 +1,13 @@
+"""The extra criteria checked before randomisation, from the participant's records (the extension point).
+
+Each entry is a ``shared.criteria.RecordCheck``: ``check(study, records, on) -> list[Failure]``. The kiosk
+(before revealing an allocation) and the server (before storing a randomisation) both run every one, after
+the screening criteria and the score of the eligibility visit (``shared.eligibility.assess_randomisation``).
+Add a rule module's check here with one line.
+"""
+
+from __future__ import annotations
+
+from shared.criteria import RecordCheck
+
+RANDOMISATION_CHECKS: tuple[RecordCheck, ...] = ()
