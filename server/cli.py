@@ -15,6 +15,13 @@ Command-line contract (relied on by tools outside the repo; extend, never break)
                                                    first bad entry or the disagreeing copy or witness)
   trialpro-server audit checkpoint --data-dir DIR
   trialpro-server backup --data-dir DIR --out FILE [--include-signing-key]
+  trialpro-server lock participant ID --reason TEXT --data-dir DIR      (freeze: no change until unfrozen)
+  trialpro-server unlock participant ID --reason TEXT --data-dir DIR
+  trialpro-server lock study --reason TEXT --data-dir DIR    (exit 2 listing what is open until the checklist holds)
+  trialpro-server unlock study --reason TEXT --data-dir DIR
+  trialpro-server export casebook --data-dir DIR --out DIR [--participant ID] [--language zh|en]
+                                                   (OUT/<participant id>.pdf for every participant)
+  trialpro-server user name USERNAME --display-name TEXT --data-dir DIR   (the printed name of signatures)
   trialpro-server restore FILE --data-dir NEWDIR   (NEWDIR new or empty; exit 1 when `audit verify` fails there)
 With DATABASE_URL=postgresql://… every command uses PostgreSQL instead of the SQLite file in DIR.
 Each command group is one module in server/commands/ with a register(subparsers) function.
@@ -30,7 +37,7 @@ from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from shared.errors import command_line_message
 
-COMMAND_MODULES = ("run", "worker", "export", "device", "lab", "user", "audit", "backup")
+COMMAND_MODULES = ("run", "worker", "export", "device", "lab", "user", "audit", "backup", "lock")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -688,6 +688,28 @@ class RecordTimeImplausible(RecordInvalid):
             "allowed clock skew; collected_at_local is the instant of collected_at at the site's UTC offset")
 
 
+# --- signatures and locks (issue 19) ----------------------------------------------------------------------------
+
+class ParticipantFrozen(RecordInvalid):
+    """The participant is frozen by a data manager: no record of theirs changes until it is unfrozen."""
+
+    code = "participant.frozen"
+    status = 409
+    title = "Participant frozen"
+    rule = ("records of a frozen participant are not stored; a data manager unfreezes the participant with a "
+            "reason (`trialpro-server unlock participant ID --reason TEXT`) first")
+
+
+class StudyLocked(RecordInvalid):
+    """The study database is locked: no record is stored until a data manager unlocks it."""
+
+    code = "study.locked"
+    status = 409
+    title = "Study locked"
+    rule = ("nothing is stored while the study is locked; a data manager unlocks it with a reason "
+            "(`trialpro-server unlock study --reason TEXT`) first")
+
+
 def rejection_codes() -> dict[str, str]:
     """Every code a ``rejected`` sync result may carry, with the rule it names (for the docs and OpenAPI)."""
     found: dict[str, str] = {}
@@ -697,3 +719,29 @@ def rejection_codes() -> dict[str, str]:
         found.setdefault(cls.code, cls.rule)
         todo.extend(cls.__subclasses__())
     return dict(sorted(found.items()))
+
+
+# --- signatures and locks (issue 19), server side -----------------------------------------------------------------
+
+class SignatureRefused(TrialproError):
+    """An e-signature cannot be made: nothing to sign, no printed name on record, or not the signer's to make."""
+
+    code = "signature.refused"
+    status = 422
+    title = "Signature refused"
+
+
+class SignatureCredentials(TrialproError):
+    """The user id or password given to sign is not the signed-in account's; nothing was signed."""
+
+    code = "signature.credentials"
+    status = 403
+    title = "Signature not confirmed"
+
+
+class LockRefused(TrialproError):
+    """A freeze, lock or unlock cannot be done: no reason, not frozen or locked, or the lock checklist is open."""
+
+    code = "lock.refused"
+    status = 409
+    title = "Lock refused"

@@ -1,4 +1,5 @@
-"""`trialpro-server user add|disable|reset|roles|list`: staff accounts (Argon2id passwords, roles, sites)."""
+"""`trialpro-server user add|disable|reset|roles|name|list`: staff accounts (Argon2id passwords, roles, sites,
+the printed name e-signatures show)."""
 
 from __future__ import annotations
 
@@ -46,6 +47,10 @@ def cmd_user(args: argparse.Namespace) -> int:
             accounts.change_roles(conn, args.username, roles=args.role, sites=args.site or every_site, actor=actor,
                                   valid_site_ids=set(every_site), reason=args.reason)
             print(f"User {args.username} now has roles {', '.join(args.role)}; open sessions ended.")
+        elif args.user_command == "name":
+            accounts.set_display_name(conn, args.username, display_name=args.display_name, actor=actor,
+                                      reason=args.reason)
+            print(f"User {args.username} now signs as {args.display_name.strip()!r}.")
         else:
             for u in accounts.list_users(conn):
                 state = "disabled" if u["disabled"] else (f"locked until {u['locked_until']}"
@@ -83,6 +88,11 @@ def register(sub: Any) -> None:
                     help="repeat for several roles")
     ro.add_argument("--site", action="append", help="site id; repeat for several (default: every site)")
     ro.add_argument("--reason")
+    nm = usub.add_parser("name", help="set the printed name shown with the account's e-signatures")
+    nm.add_argument("username")
+    add_data_dir(nm)
+    nm.add_argument("--display-name", required=True)
+    nm.add_argument("--reason")
     ls = usub.add_parser("list", help="list accounts")
     add_data_dir(ls)
     p.set_defaults(func=cmd_user)

@@ -92,3 +92,19 @@ def change_roles(conn: Connection, username: str, *, roles: Iterable[str], sites
 def list_users(conn: Connection) -> list[dict[str, Any]]:
     """Every account without its password hash."""
     return user_rows.listing(conn)
+
+
+def set_display_name(conn: Connection, username: str, *, display_name: str, actor: str,
+                     reason: str | None = None) -> None:
+    """Set the printed name an account's e-signatures show (21 CFR 11.50(a)(1)); audited with old and new.
+
+    Raises NotFound (no such account) or InvalidInput (empty, too long or not printable). Signatures already
+    made keep the name they were made with.
+    """
+    row = _existing(conn, username)
+    name = (display_name or "").strip()
+    if not name or len(name) > 200 or not name.isprintable():
+        raise InvalidInput("display_name: write the signer's printed name, 1 to 200 printable characters.")
+    user_rows.set_display_name(conn, username, display_name=name)
+    append(conn, AuditEntry(actor=actor, action="user.display_name", entity_type="user", entity_id=username,
+                            old={"display_name": row.display_name}, new={"display_name": name}, reason=reason))

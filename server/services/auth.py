@@ -56,6 +56,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "audit.view": frozenset({"admin", "data_manager", "monitor"}),
     "export.run": frozenset({"admin", "data_manager", "monitor"}),
     "user.manage": frozenset({"admin"}),
+    "signature.sign": frozenset({"investigator"}),
+    "lock.manage": frozenset({"data_manager"}),
 }
 
 
@@ -215,3 +217,27 @@ def sign_out(conn: Connection, staff: Staff) -> int:
     append(conn, AuditEntry(actor=staff.actor, action="user.sign_out", entity_type="user",
                             entity_id=staff.username, new={"sessions_ended": ended}))
     return ended
+
+
+def confirm_signer(engine: Engine, staff: Staff, *, username: str | None, password: str, remote_addr: str) -> None:
+    """Check the components an e-signature is made with (21 CFR 11.200(a)): the signed-in account's own user id
+    (when ``username`` is asked for) and its password, exactly as a sign-in checks them (outside any
+    transaction; a wrong password counts towards the account's lock-out and is audited).
+
+    Raises SignatureCredentials when either is not the signed-in account's; the account may be locked then.
+    """
+    from shared.errors import SignatureCredentials
+
+    with reading(engine) as conn:
+        row = user_rows.find(conn, staff.username)
+    if row is None or row.disabled:
+        raise NotAuthenticated("Your session has ended (account changed or disabled). Sign in again.")
+    now = _now()
+    locked = bool(row.locked_until and row.locked_until > _iso(now))
+    same_user = username is None or username.strip() == staff.username
+    if locked or not same_user or not _password_matches(row.password_hash, password):
+        with writing(engine) as conn:
+            _record(conn, staff.username, remote_addr[:64], now, "locked" if locked else "wrong_password")
+        raise SignatureCredentials("The user id or password is not yours (or the account is locked); nothing was "
+                                   f"signed. After {MAX_FAILURES} wrong passwords the account is locked for "
+                                   f"{LOCK_FOR.seconds // 60} minutes.")

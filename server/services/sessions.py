@@ -70,3 +70,15 @@ def end_session(conn: Connection, token: str) -> None:
 def end_all_sessions(conn: Connection, username: str) -> int:
     """End every session of one account now (sign-out, disable, reset, role change)."""
     return rows.delete_for_user(conn, username)
+
+
+def has_signed(engine: Engine, token: str) -> bool:
+    """Whether this continuous session already made an e-signature with user id and password (§11.200(a)(1))."""
+    with reading(engine) as conn:
+        row = rows.find(conn, token_digest(token))
+    return row is not None and row.signed_at is not None
+
+
+def note_signing(conn: Connection, token: str, at: str) -> None:
+    """Remember, in the caller's transaction, that this session signed (its next signing asks the password only)."""
+    rows.mark_signed(conn, token_digest(token), at)

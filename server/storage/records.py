@@ -4,7 +4,8 @@
 correction alike: it keys revisions by (record id, revision), answers a retry ``already_stored``, keeps a
 different copy of a stored revision aside as a conflict, refuses a revision that changes the record's
 identity, skips a number, comes from another site or changes the randomisation (the rules are pure, in
-``shared.records.check_next_revision``), and keeps the participants in line with their enrolment. Every body
+``shared.records.check_next_revision``), refuses every new revision of a frozen participant or while the study
+is locked (``shared.locks.lock_refusal``), and keeps the participants in line with their enrolment. Every body
 is the record's canonical JSON (``shared.records.canonical_record``), the bytes its content hash covers.
 """
 
@@ -16,10 +17,12 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, exists, insert, or_, select
 
+from server.storage import locks as lock_store
 from server.storage import participants as participant_store
 from server.storage.bulk import insert_many
 from server.storage.tables import corrections, records, sync_conflicts
 from shared.errors import FieldProblem, RecordInvalid, RecordWrongSite
+from shared.locks import lock_refusal
 from shared.records import check_next_revision
 from shared.sync.protocol import ALREADY_STORED, CONFLICT, REJECTED, STORED
 
@@ -94,6 +97,8 @@ def store_revisions(conn: Connection, revisions: list[Revision], *, study_id: st
     history = _histories(conn, {r.record["record_id"] for r in revisions}, study_id)
     kept = _kept_conflicts(conn, [r for r in revisions
                                   if r.record["record_id"] in history])
+    study_lock = lock_store.study_lock(conn)
+    frozen = lock_store.frozen(conn, {r.record["participant_id"] for r in revisions})
     out: list[Outcome] = []
     rows: list[dict[str, Any]] = []
     enrolled: list[dict[str, Any]] = []
@@ -117,6 +122,10 @@ def store_revisions(conn: Connection, revisions: list[Revision], *, study_id: st
             continue
         if rev.sender_site is not None and h.first is not None and h.first["site_id"] != rev.sender_site:
             out.append(Outcome(REJECTED, error=_wrong_site(rec, h.first["site_id"], rev.sender_site)))
+            continue
+        error = lock_refusal(rec, study_lock=study_lock, frozen=frozen.get(rec["participant_id"]))
+        if error is not None:
+            out.append(Outcome(REJECTED, error=error))
             continue
         previous = h.data() if h.newest is not None else None
         error = check_next_revision(rec, h.first, h.newest, previous)
@@ -178,7 +187,6 @@ def corrections_after(conn: Connection, site_id: str, cursor: int, limit: int) -
         .order_by(corrections.c.seq).limit(limit)).all()
 
 
-
 def current_of_participants(conn: Connection, *, instrument_id: str | None = None, visit_id: str | None = None,
                             participant_ids: list[str] | None = None,
                             site_id: str | None = None) -> list[dict[str, Any]]:
@@ -201,3 +209,10 @@ def current_of_participants(conn: Connection, *, instrument_id: str | None = Non
         q = q.where(records.c.site_id == site_id)
     q = q.order_by(records.c.participant_id, records.c.collected_at, records.c.record_id)
     return [json.loads(row.body) for row in conn.execute(q)]
+
+
+def open_conflicts(conn: Connection) -> list[Any]:
+    """Conflicting copies no data manager has resolved yet (record_id, revision, device_id, received_at)."""
+    c = sync_conflicts.c
+    return conn.execute(select(c.record_id, c.revision, c.device_id, c.received_at)
+                        .where(c.resolved_at.is_(None)).order_by(c.received_at)).all()

@@ -47,3 +47,9 @@ def delete_stale(conn: Connection, *, now: str, idle_before: str) -> int:
 def count_for_user(conn: Connection, username: str) -> int:
     return len(conn.execute(select(staff_sessions.c.session_digest)
                             .where(staff_sessions.c.username == username)).all())
+
+
+def mark_signed(conn: Connection, digest: str, at: str) -> None:
+    """Note the session's first e-signature (later ones in the same session need only the password)."""
+    conn.execute(update(staff_sessions).where(staff_sessions.c.session_digest == digest,
+                                              staff_sessions.c.signed_at.is_(None)).values(signed_at=at))

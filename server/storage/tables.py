@@ -225,6 +225,7 @@ staff_sessions = Table(
     Column("last_seen_at", String(32), nullable=False),
     Column("expires_at", String(32), nullable=False),           # absolute end, whatever the activity
     Column("remote_addr", String(64), nullable=False),
+    Column("signed_at", String(32)),     # first e-signature in this session (21 CFR 11.200(a)(1)); NULL: none yet
 )
 
 # Background work for the one job runner (`trialpro-server worker`): exports and later long tasks.
@@ -244,4 +245,35 @@ jobs = Table(
     Column("total_rows", BigInteger().with_variant(Integer, "sqlite")),
     Column("result", Text),                                  # JSON, when done
     Column("error", Text),                                   # what went wrong, when failed
+)
+
+# --- signatures and locks (issue 19)
+# Investigator e-signatures: append-only (triggers refuse UPDATE/DELETE); each binds the hash set it covers.
+signatures = Table(
+    "signatures", metadata,
+    Column("signature_id", String(36), primary_key=True),
+    Column("participant_id", String(32), nullable=False, index=True),
+    Column("site_id", String(16), nullable=False),
+    Column("scope", String(16), nullable=False),            # visit or casebook
+    Column("visit_id", String(32)),
+    Column("signer", String(64), nullable=False),
+    Column("printed_name", String(200), nullable=False),
+    Column("meaning", String(32), nullable=False),
+    Column("meaning_text", Text, nullable=False),
+    Column("signed_at", String(32), nullable=False),
+    Column("signed_at_local", String(40), nullable=False),
+    Column("manifest", Text, nullable=False),
+    Column("manifest_hash", String(80), nullable=False),
+    Column("signature_hash", String(80), nullable=False),
+)
+
+# Frozen participants (scope participant, target = id) and the study lock (scope study, target '').
+locks = Table(
+    "locks", metadata,
+    Column("scope", String(16), nullable=False),
+    Column("target", String(64), nullable=False),
+    Column("locked_at", String(32), nullable=False),
+    Column("locked_by", String(100), nullable=False),
+    Column("reason", Text, nullable=False),
+    PrimaryKeyConstraint("scope", "target"),
 )

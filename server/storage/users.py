@@ -109,3 +109,8 @@ def kiosk_staff(conn: Connection, site_id: str) -> list[dict[str, Any]]:
              "roles": u.roles.split(","), "disabled": bool(u.disabled)}
             for u in conn.execute(select(users).order_by(users.c.username))
             if site_id in u.sites.split(",") and set(u.roles.split(",")) & KIOSK_ROLES]
+
+
+def set_display_name(conn: Connection, username: str, *, display_name: str) -> None:
+    """The account's printed name (shown with its e-signatures)."""
+    conn.execute(update(users).where(users.c.username == username).values(display_name=display_name))

@@ -33,6 +33,7 @@ def _import_pages() -> None:
         exports,
         participants,
         signin,
+        signoff,
         users,
     )
 

@@ -189,3 +189,13 @@ def seriousness(code: str) -> str:
     if text is None:
         return code
     return text.zh if language() == "zh" else text.en
+
+
+def _merge_parts() -> None:
+    """Pages kept in their own text modules (sign-off, issue 19) add their entries to the one catalogue."""
+    from server.web.i18n_signoff import TEXTS as signoff
+
+    CATALOGUE.update(signoff)
+
+
+_merge_parts()

@@ -1,0 +1,78 @@
+"""What the sign-off tests share (issue 19): a kiosk with an enrolled participant and a baseline answer on a
+real server, staff signed in over HTTP, and the CLI run as outside tools run it."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from desktop_client.services import recording
+from desktop_client.services.station import Station
+from desktop_client.services.sync_engine import SyncEngine
+from server.services.users import add_user
+from tests.factories import enrol_participant, enrolled_station
+from tests.live_server import ThreadServer
+
+PASSWORD = "sign-off-test-password-1"
+PRINTED_NAME = "Dr Wei Test-Investigator"
+
+
+@dataclass
+class Site:
+    station: Station
+    engine: SyncEngine
+    participant_id: str
+    baseline: str
+
+    def answer(self, mm: int) -> str:
+        """A VAS answer at baseline saved on the kiosk (not yet synced); returns its record id."""
+        rec = recording.record_vas(self.station, participant_id=self.participant_id, visit_id=self.baseline,
+                                   vas_mm=mm)
+        return str(rec["record_id"])
+
+
+def kiosk_with_participant(tmp_path: Path, server: ThreadServer) -> Site:
+    """An enrolled kiosk, one enrolled participant and one baseline answer, all synced."""
+    station, engine = enrolled_station(tmp_path / "kiosk", server)
+    pid = enrol_participant(station)
+    site = Site(station, engine, pid, server.ctx.study.visit_with_role("baseline").id)
+    site.answer(40)
+    report = engine.sync()
+    assert not report.rejected, report.rejected
+    return site
+
+
+def staff_client(server: ThreadServer, username: str, role: str, *, display_name: str | None = PRINTED_NAME,
+                 sign_in: bool = True) -> httpx.Client:
+    """A staff account (role at the study's first site) signed in over HTTP."""
+    with server.ctx.engine.begin() as conn:
+        add_user(conn, username=username, password=PASSWORD, roles=[role], sites=[server.ctx.study.sites[0].id],
+                 actor="test", display_name=display_name)
+    c = httpx.Client(base_url=server.url, timeout=60)
+    if sign_in:
+        token = csrf(c.get("/signin").text)
+        assert c.post("/signin", data={"csrf_token": token, "username": username, "password": PASSWORD}
+                      ).status_code == 302
+    return c
+
+
+def csrf(page: str) -> str:
+    found = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert found, page[:500]
+    return found.group(1)
+
+
+def cli(server: ThreadServer, *args: str) -> subprocess.CompletedProcess[str]:
+    """`trialpro-server … --data-dir DIR` in a child process on the running server's database, as an outside
+    tool runs it (PostgreSQL through DATABASE_URL when the server runs on it)."""
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    if server.ctx.config.database_url:
+        env["DATABASE_URL"] = server.ctx.config.database_url
+    return subprocess.run([sys.executable, "-m", "server.cli", *args, "--data-dir", str(server.ctx.config.data_dir)],
+                          capture_output=True, text=True, timeout=300, env=env)

@@ -1,0 +1,98 @@
+"""Freeze and lock (issue 19, point 5): a data manager freezes a participant or locks the study with the CLI
+while the server runs; the next kiosk sync gets a per-record refusal (`participant.frozen`, `study.locked`) and
+the kiosk keeps the records; web corrections are refused too; unfreeze and unlock are audited; the study lock
+is refused, listing what is open, until every casebook is signed."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from sqlalchemy import select
+
+from desktop_client.store import outbox
+from server.storage.tables import audit_log, records
+from tests.integration.signoff_support import cli, csrf, kiosk_with_participant, staff_client
+from tests.live_server import ThreadServer
+
+
+def _actions(server: ThreadServer, prefix: str) -> list[tuple[str, str, str | None]]:
+    with server.ctx.engine.connect() as conn:
+        return [(r.action, r.entity_id, r.reason) for r in conn.execute(
+            select(audit_log).where(audit_log.c.action.like(f"{prefix}%")).order_by(audit_log.c.seq))]
+
+
+def test_a_frozen_participant_gets_nothing_new_until_unfrozen(tmp_path: Path, server: ThreadServer) -> None:
+    site = kiosk_with_participant(tmp_path, server)
+    pid = site.participant_id
+    done = cli(server, "lock", "participant", pid, "--reason", "source data verified")
+    assert done.returncode == 0, done.stderr
+
+    held = site.answer(55)
+    report = site.engine.sync()
+    (refusal,) = [r for r in report.rejected if r["record_id"] == held]
+    assert refusal["status"] == "rejected" and refusal["code"] == "participant.frozen"
+    assert pid in refusal["reason"] and "source data verified" in refusal["reason"]
+    kept = {r["record_id"]: r for r in outbox.held_rows(site.station.store)}
+    assert kept[held]["state"] == "rejected"                       # still on the kiosk, not lost
+    with server.ctx.engine.connect() as conn:
+        assert conn.execute(select(records).where(records.c.record_id == held)).first() is None
+
+    again = cli(server, "lock", "participant", pid, "--reason", "twice")
+    assert again.returncode == 2 and "already frozen" in again.stderr
+    no_reason = cli(server, "unlock", "participant", pid, "--reason", " ")
+    assert no_reason.returncode == 2 and "reason" in no_reason.stderr
+    assert cli(server, "unlock", "participant", pid, "--reason", "late lab result to add").returncode == 0
+    report = site.engine.sync()
+    assert not report.rejected and report.acknowledged >= 1        # the kept record now goes through
+    assert _actions(server, "participant.") == [("participant.freeze", pid, "source data verified"),
+                                                ("participant.unfreeze", pid, "late lab result to add")]
+
+
+def test_a_web_correction_of_a_frozen_participant_is_refused(tmp_path: Path, server: ThreadServer) -> None:
+    site = kiosk_with_participant(tmp_path, server)
+    dm = staff_client(server, "dm.lock", "data_manager")
+    with server.ctx.engine.connect() as conn:
+        rid, body = conn.execute(select(records.c.record_id, records.c.body).where(
+            records.c.participant_id == site.participant_id, records.c.kind == "instrument_response")).first()
+    item = next(iter(json.loads(body)["data"]))
+    assert cli(server, "lock", "participant", site.participant_id, "--reason", "frozen for review").returncode == 0
+    page = dm.get(f"/records/{rid}/correct")
+    refused = dm.post(f"/records/{rid}/correct", data={"csrf_token": csrf(page.text), f"f_{item}": "12",
+                                                        "reason": "typo"})
+    assert refused.status_code == 422 and "frozen" in refused.text
+    with server.ctx.engine.connect() as conn:
+        assert len(conn.execute(select(records.c.revision).where(records.c.record_id == rid)).all()) == 1
+
+
+def test_the_study_lock_waits_for_the_checklist_then_refuses_every_sync(tmp_path: Path,
+                                                                       server: ThreadServer) -> None:
+    site = kiosk_with_participant(tmp_path, server)
+    pid = site.participant_id
+    refused = cli(server, "lock", "study", "--reason", "database lock")
+    assert refused.returncode == 2
+    assert f"open: casebook_unsigned\t{pid}" in refused.stdout and "cannot be locked" in refused.stderr
+
+    dm = staff_client(server, "dm.checklist", "data_manager")
+    page = dm.get("/lock")
+    assert page.status_code == 200 and 'data-kind="casebook_unsigned"' in page.text and pid in page.text
+    web_refused = dm.post("/lock", data={"csrf_token": csrf(page.text), "action": "lock", "reason": "lock"})
+    assert web_refused.status_code == 409 and pid in web_refused.text
+
+    investigator = staff_client(server, "inv.lock", "investigator")
+    form = investigator.get(f"/participants/{pid}/sign", params={"scope": "casebook"})
+    signed = investigator.post(f"/participants/{pid}/sign", data={
+        "csrf_token": csrf(form.text), "scope": "casebook", "username": "inv.lock",
+        "password": "sign-off-test-password-1"})
+    assert signed.status_code == 302, signed.text
+    assert 'id="all-clear"' in dm.get("/lock").text
+
+    done = cli(server, "lock", "study", "--reason", "database lock")
+    assert done.returncode == 0, done.stderr
+    held = site.answer(70)
+    report = site.engine.sync()
+    (refusal,) = [r for r in report.rejected if r["record_id"] == held]
+    assert refusal["code"] == "study.locked"
+    assert cli(server, "unlock", "study", "--reason", "reopened for a query").returncode == 0
+    assert [a for a, *_ in _actions(server, "study.")] == ["study.lock", "study.unlock"]
+    assert _actions(server, "study.unlock")[0][2] == "reopened for a query"
