@@ -24,7 +24,7 @@ from server.storage import locks as lock_store
 from server.storage import participants as participant_store
 from server.storage import signatures as signature_store
 from server.storage import users as user_store
-from server.storage.engine import writing
+from server.storage.engine import reading, writing
 from shared.canonical import canonical_json
 from shared.errors import NotFound, SignatureRefused
 from shared.records import timestamps
@@ -82,6 +82,8 @@ def sign(engine: Engine, study: Study, staff: Staff, req: SignRequest, *, sessio
     signer's), SignatureRefused (nothing to sign, no printed name, study locked), NotFound (not the signer's
     participant) or Forbidden (the role may not sign)."""
     staff.require("signature.sign")
+    with reading(engine) as conn:      # what is asked for first: no password is checked for a bad request
+        _check_target(conn, study, staff, req)
     first = needs_user_id(engine, session_token)
     auth.confirm_signer(engine, staff, username=(req.username or "") if first else None, password=req.password,
                         remote_addr=remote_addr)

@@ -142,6 +142,11 @@ def _endpoints(server: ThreadServer) -> list[tuple[str, str, set[str], dict[str,
         ("POST", "/api/v1/admin/devices/codes", {"admin"}, {"json": {"site_id": "PKU"}}),
         ("POST", "/api/v1/admin/devices/dev-unknown/revoke", {"admin"}, {"json": {}}),
         ("GET", "/api/v1/admin/audit/verify", STUDY_WIDE, {}),
+        ("GET", "/participants/PKU-001/sign?scope=casebook", {"investigator"}, {}),
+        ("POST", "/participants/PKU-001/sign", {"investigator"}, {"form": {"scope": "not-a-scope"}}),
+        ("POST", "/participants/PKU-001/freeze", {"data_manager"}, {"form": {"reason": ""}}),
+        ("GET", "/lock", {"data_manager"}, {}),
+        ("POST", "/lock", {"data_manager"}, {"form": {"reason": ""}}),
     ]
 
 
