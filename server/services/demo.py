@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from server.services import demo_clinical_record
 from server.services import devices as device_service
 from server.services import sync as sync_service
 from server.services.allocation import grants_for
@@ -106,6 +107,8 @@ def seed_demo(conn: Connection, study: Study, *, admin_password: str, seed: int 
             make("adverse_event", pid, synthetic_adverse_event(study, rng=rng, onset=baseline + timedelta(days=10),
                                                               serious=(n == 3), drugs=arm.drugs),
                  baseline + timedelta(days=21), 3, "staff:demo.nurse")  # after the AE ended
+        demo_clinical_record.add_entries(study, make, pid, recs[0]["data"], baseline, today,
+                                         random.Random(seed + 100 + n), index=n)
         answer = sync_service.ingest(conn, study, device, SyncRequest(
             study_version=study.study.version, corrections_cursor=0,
             items=[SyncItem(r, record_hash(r)) for r in recs]))

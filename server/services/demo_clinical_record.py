@@ -1,0 +1,94 @@
+"""Demo content of the clinical record (issue 18): medications, medical history, vital signs and pregnancy
+tests of each synthetic participant, so a newcomer sees every domain filled in the pages and exports.
+
+Deterministic: every value comes from the ``rng`` the caller gives (its own stream, so adding these entries
+leaves the rest of the demo as it was). Medication classes are the study file's; one participant took a
+medicine of the excluding classes long enough before screening to show the look-back at work.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Mapping
+from datetime import date, timedelta
+from typing import Any
+
+from shared.pregnancy import pregnancy_test_visits
+from shared.study.model import Study
+from shared.vital_signs import vital_signs_visits
+
+Make = Callable[..., None]   # demo.py's make(kind, pid, data, day, hour, actor, **envelope)
+NURSE = "staff:demo.nurse"
+
+# (name, ATC class, dose, unit, route, frequency, indication): used only where the study file lists the class
+_MEDICINES = (
+    ("Hydroxychloroquine", "P01BA", 200, "mg", "ORAL", "BID", "Sjogren's syndrome"),
+    ("Prednisone", "H02AB", 5, "mg", "ORAL", "QD", "Sjogren's syndrome"),
+    ("Pilocarpine", "N07AX", 5, "mg", "ORAL", "TID", "Dry mouth"),
+    ("Artificial tears", "S01XA", 1, "DROP", "OPHTHALMIC", "QID", "Dry eyes"),
+    ("Calcium carbonate", "A12AA", 600, "mg", "ORAL", "QD", "Bone protection"),
+    ("Omeprazole", "A02BC", 20, "mg", "ORAL", "QD", "Gastric protection"),
+    ("Amlodipine", "C08CA", 5, "mg", "ORAL", "QD", "Hypertension"),
+    ("Levothyroxine", "H03AA", 50, "ug", "ORAL", "QD", "Hypothyroidism"),
+    ("Paracetamol", "N02BE", 500, "mg", "ORAL", "PRN", "Joint pain"),
+)
+_PAST_BIOLOGIC = ("Rituximab", "L01FA", 1000, "mg", "INTRAVENOUS", "ONCE", "Sjogren's syndrome")
+_CONDITIONS = (("Primary Sjogren's syndrome", True), ("Hypertension", True), ("Hypothyroidism", True),
+               ("Appendicitis", False), ("Fracture of left wrist", False), ("Gastritis", True))
+
+
+def _conmed(row: tuple[Any, ...], start: str, end: str | None) -> dict[str, Any]:
+    name, atc, dose, unit, route, frequency, indication = row
+    return {"name": name, "atc_class": atc, "dose": dose, "dose_unit": unit, "route": route,
+            "frequency": frequency, "start_date": start, "end_date": end, "ongoing": end is None,
+            "indication": indication}
+
+
+def add_entries(study: Study, make: Make, pid: str, enrolment: Mapping[str, Any], baseline: date, today: date,
+                rng: random.Random, *, index: int) -> None:
+    """Queue (through ``make``) one demo participant's clinical record: entered at screening (medications,
+    history), and at each visit the study file names for vital signs and pregnancy tests that is reached by
+    ``today``. ``enrolment`` is the participant's enrolment data (screening date, sex, year of birth)."""
+    if study.clinical_record is None:
+        return
+    screening = date.fromisoformat(enrolment["screening_date"])
+    listed = {c.code for c in study.clinical_record.atc_classes}
+    medicines = [m for m in _MEDICINES if m[1] in listed]
+    for row in rng.sample(medicines, k=min(len(medicines), rng.randint(1, 3))):
+        start = f"{screening.year - rng.randint(1, 6)}-{rng.randint(1, 12):02d}"
+        make("concomitant_medication", pid, _conmed(row, start, None), screening, 3, NURSE)
+    if index == 1 and _PAST_BIOLOGIC[1] in listed:   # stopped long before the look-back: not excluding
+        stop = screening - timedelta(days=400)
+        make("concomitant_medication", pid, _conmed(_PAST_BIOLOGIC, (stop - timedelta(days=14)).isoformat(),
+                                                    stop.isoformat()), screening, 3, NURSE)
+    for condition, ongoing in [_CONDITIONS[0], *rng.sample(_CONDITIONS[1:], k=rng.randint(0, 2))]:
+        start = str(screening.year - rng.randint(1, 15))
+        make("medical_history", pid, {"condition": condition, "start_date": start, "ongoing": ongoing},
+             screening, 3, NURSE)
+    weight = round(rng.uniform(48, 78), 1)
+    for visit_id in vital_signs_visits(study):
+        day = _visit_day(study, visit_id, screening, baseline)
+        if day is None or day > today:
+            continue
+        systolic = rng.randint(105, 142)
+        make("vital_signs", pid, {"systolic_bp": systolic, "diastolic_bp": systolic - rng.randint(35, 50),
+                                  "heart_rate": rng.randint(60, 92), "temperature": round(rng.uniform(36.2, 37.1), 1),
+                                  "weight": round(weight + rng.uniform(-1.0, 1.0), 1)},
+             day, 1, NURSE, visit_id=visit_id)
+    if enrolment.get("sex") != "F" or screening.year - int(enrolment["year_of_birth"]) >= 50:
+        return                                       # demo rule of thumb for childbearing potential
+    for visit_id in pregnancy_test_visits(study):
+        day = _visit_day(study, visit_id, screening, baseline)
+        if day is None or day > today:
+            continue
+        make("pregnancy_test", pid, {"test_date": day.isoformat(), "method": "serum" if day == screening else "urine",
+                                     "result": "negative"}, day, 1, NURSE, visit_id=visit_id)
+
+
+def _visit_day(study: Study, visit_id: str, screening: date, baseline: date) -> date | None:
+    """The demo date of a visit: the screening date for the screening visit, baseline + its day otherwise,
+    None for a visit without a planned day (unscheduled)."""
+    visit = study.visit(visit_id)
+    if "screening" in visit.roles:
+        return screening
+    return None if visit.day is None else baseline + timedelta(days=visit.day)
