@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from server.exports.csv_clinical_record import clinical_dictionary
 from shared.adverse_events import ACTIONS, CAUSALITY, CTCAE_GRADES, OUTCOMES, SERIOUSNESS_CRITERIA
 from shared.instruments.model import Instrument
 from shared.lab import LAB_TESTS
@@ -108,7 +109,8 @@ def dictionary_rows(study: Study, headers: dict[str, list[str]],
     specific = {("participants.csv", "arm"): ("randomised arm", "code", arms),
                 ("visits.csv", "visit_id"): ("visit", "code", ", ".join(v.id for v in study.visits)),
                 ("dosing.csv", "drug"): ("study drug", "code", drugs),
-                ("participants.csv", "site_id"): ("study site", "code", ", ".join(s.id for s in study.sites))}
+                ("participants.csv", "site_id"): ("study site", "code", ", ".join(s.id for s in study.sites)),
+                **clinical_dictionary(study)}
     for t in LAB_TESTS.values():
         specific[("lab_results.csv", "value")] = (f"{t.code}: {t.name}", "number",
                                                   f"{t.minimum:g} to {t.maximum:g} {t.units[0]}")

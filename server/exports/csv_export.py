@@ -1,7 +1,8 @@
 """CSV export: one file per domain plus a data dictionary; ISO 8601 dates; every row carries record_id.
 
 Files: participants, visits, one per instrument, adverse_events, dosing (per drug, reported vs
-expected), lab_results (Treg %), data_dictionary. UTF-8, optionally with a BOM so Excel reads
+expected), concomitant_medications, medical_history, vital_signs, pregnancy_tests, lab_results (Treg %),
+data_dictionary. UTF-8, optionally with a BOM so Excel reads
 Chinese text correctly.
 """
 
@@ -19,6 +20,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection
 
 from server.exports.csv_cells import formula_safe_writer
+from server.exports.csv_clinical_record import FILES as CLINICAL_FILES
+from server.exports.csv_clinical_record import clinical_row
 from server.exports.csv_dictionary import HEADER as DICTIONARY_HEADER
 from server.exports.csv_dictionary import dictionary_rows
 from server.exports.current import (
@@ -152,6 +155,7 @@ def _record_files(conn: Connection, study: Study, sink: TableSink, scope: Export
     headers["adverse_events.csv"] = ae_columns(study)
     dosing = study.instrument_with_role("dosing")
     headers["dosing.csv"] = DOSING_COLUMNS
+    headers.update({name: ENVELOPE_COLUMNS + list(columns) for name, columns in CLINICAL_FILES.values()})
     counts = dict.fromkeys(headers, 0)
     writers = {name: sink.table(name, header) for name, header in headers.items()}
     zones = {site.id: ZoneInfo(site.timezone) for site in study.sites}
@@ -161,6 +165,8 @@ def _record_files(conn: Connection, study: Study, sink: TableSink, scope: Export
         rec["collected_at_local"] = site_local(rec.get("collected_at"), zones.get(rec.get("site_id")))
         if rec["kind"] == "adverse_event":
             rows = [("adverse_events.csv", _ae_row(study, rec))]
+        elif rec["kind"] in CLINICAL_FILES:
+            rows = [(CLINICAL_FILES[rec["kind"]][0], _envelope(rec) + clinical_row(study, rec))]
         elif rec["kind"] == "instrument_response" and rec.get("instrument_id") in by_instrument:
             rows = [(f"{rec['instrument_id']}.csv", _instrument_row(by_instrument[rec["instrument_id"]], rec))]
             if dosing is not None and rec["instrument_id"] == dosing.id and rec.get("arm"):

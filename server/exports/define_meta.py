@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from shared.conmed import DOSE_UNITS, FREQUENCIES, ROUTES
+
 CT_VERSION = "2024-03-29"          # CDISC SDTM Controlled Terminology package the codelists below come from
 SDTMIG_VERSION = "3.4"
 
@@ -78,6 +80,24 @@ CODELISTS: dict[str, Codelist] = {cl.oid: cl for cl in (
         ("4", "Life-threatening", ""), ("5", "Death related to AE", ""))),
 )}
 
+# --- clinical record (issue 18): CM, MH, VS
+CODELISTS.update({cl.oid: cl for cl in (
+    Codelist("CL.VSTESTCD", "Vital Signs Test Code", "C66741", _terms(
+        ("SYSBP", "Systolic Blood Pressure", "C25298"), ("DIABP", "Diastolic Blood Pressure", "C25299"),
+        ("PULSE", "Pulse Rate", "C49676"), ("TEMP", "Temperature", "C25206"), ("WEIGHT", "Weight", "C25208"))),
+    Codelist("CL.VSUNIT", "Unit (vital signs)", "C71620", _terms(
+        ("mmHg", "Millimeter of Mercury", ""), ("beats/min", "Beats per Minute", ""), ("C", "Degree Celsius", ""),
+        ("kg", "Kilogram", ""))),
+    Codelist("CL.CMROUTE", "Route of Administration (medications)", "C66729",
+             _terms(*((code, text.en, "") for code, text in ROUTES.items()))),
+    Codelist("CL.CMFREQ", "Frequency (medications)", "C71113",
+             _terms(*((code, text.en, "") for code, text in FREQUENCIES.items()))),
+    Codelist("CL.CMDOSU", "Unit (medication doses)", "C71620",
+             _terms(*((code, text.en, "") for code, text in DOSE_UNITS.items()))),
+    Codelist("CL.ENRTPT", "Relation to Reference Period", "C66728", _terms(("ONGOING", "Ongoing", ""),
+                                                                        ("BEFORE", "Before", ""))),
+)})
+
 VARIABLE_CODELIST = {
     "SEX": "CL.SEX", "AGEU": "CL.AGEU", "AESEV": "CL.AESEV", "AEOUT": "CL.OUT", "AEACN": "CL.ACN",
     "EXROUTE": "CL.ROUTE", "EXDOSFRQ": "CL.FREQ", "EXDOSU": "CL.UNIT", "LBORRESU": "CL.UNIT",
@@ -87,6 +107,9 @@ VARIABLE_CODELIST = {
     "IEORRES": "CL.NY", "IESTRESC": "CL.NY",
     **{f: "CL.NY" for f in ("DTHFL", "QSBLFL", "QSLOBXFL", "QSDRVFL", "LBBLFL", "LBLOBXFL")},
     **{f: "CL.NY" for f in ("AESER", "AESDTH", "AESLIFE", "AESHOSP", "AESDISAB", "AESCONG", "AESMIE")},
+    "VSTESTCD": "CL.VSTESTCD", "VSORRESU": "CL.VSUNIT", "VSSTRESU": "CL.VSUNIT", "VSBLFL": "CL.NY",   # issue 18
+    "VSLOBXFL": "CL.NY", "CMROUTE": "CL.CMROUTE", "CMDOSFRQ": "CL.CMFREQ", "CMDOSU": "CL.CMDOSU",
+    "CMENRTPT": "CL.ENRTPT", "MHENRTPT": "CL.ENRTPT",
 }
 
 # dataset → (SDTM class, structure, key variables)
@@ -113,6 +136,13 @@ DATASET_INFO.update({
     "TA": ("TRIAL DESIGN", "One record per planned Element per Arm", ("STUDYID", "ARMCD", "TAETORD")),
     "TV": ("TRIAL DESIGN", "One record per planned Visit per Arm", ("STUDYID", "VISITNUM")),
     "TI": ("TRIAL DESIGN", "One record per I/E criterion", ("STUDYID", "IETESTCD")),
+})
+DATASET_INFO.update({   # issue 18
+    "CM": ("INTERVENTIONS", "One record per recorded medication per subject", ("STUDYID", "USUBJID", "CMTRT",
+                                                                              "CMSTDTC")),
+    "MH": ("EVENTS", "One record per medical history event per subject", ("STUDYID", "USUBJID", "MHTERM")),
+    "VS": ("FINDINGS", "One record per vital sign measurement per time point per visit per subject",
+           ("STUDYID", "USUBJID", "VSTESTCD", "VISITNUM", "VSDTC")),
 })
 REFERENCE_DATASETS = frozenset({"TS", "TE", "TA", "TV", "TI"})
 SUPP_INFO = ("RELATIONSHIP", "One record per IDVAR, IDVARVAL, and QNAM value per subject",
@@ -190,6 +220,22 @@ ORIGINS: dict[str, tuple[str, str, str]] = {
     "IDVAR": _ASSIGNED, "IDVARVAL": _ASSIGNED, "QNAM": _ASSIGNED, "QLABEL": _ASSIGNED,
     "QVAL": _CRF, "QORIG": _ASSIGNED, "QEVAL": _ASSIGNED,
 }
+_ENTERED = ("Derived", "Sponsor", "Date part of the time the entry was recorded (collected_at, UTC).")
+ORIGINS.update({   # issue 18: CM, MH, VS
+    "CMSPID": _ASSIGNED, "MHSPID": _ASSIGNED, "VSSPID": _ASSIGNED, "MHCAT": _ASSIGNED, "VSTESTCD": _ASSIGNED,
+    "VSTEST": _ASSIGNED, "VSORRESU": _ASSIGNED, "VSSTRESU": _ASSIGNED,
+    "CMDECOD": ("Not Available", "", ""), "MHDECOD": ("Not Available", "", ""),
+    "CMCLAS": ("Derived", "Sponsor", "The study file's name of the ATC class CMCLASCD."),
+    "CMDTC": _ENTERED, "MHDTC": _ENTERED,
+    "CMENRTPT": ("Derived", "Sponsor", "ONGOING when the medication was recorded as ongoing, else empty."),
+    "CMENTPT": ("Derived", "Sponsor", "CMDTC when the medication is ongoing."),
+    "MHENRTPT": ("Derived", "Sponsor", "ONGOING when the condition was recorded as ongoing, else BEFORE."),
+    "MHENTPT": ("Derived", "Sponsor", "MHDTC: the date the history was recorded."),
+    "VSSTRESC": ("Derived", "Sponsor", "VSORRES (no unit conversion: the units collected are standard)."),
+    "VSSTRESN": ("Derived", "Sponsor", "VSSTRESC as a number."),
+    "VSBLFL": ("Derived", "Sponsor", "Y on the last non-missing result of each test on or before RFXSTDTC."),
+    "VSLOBXFL": ("Derived", "Sponsor", "Y on the last non-missing result of each test on or before RFXSTDTC."),
+})
 SEQ_METHOD = "Sequence of the record within the participant and dataset, in the order of collection."
 
 
@@ -209,9 +255,9 @@ def data_type(variable: str, numeric: bool) -> str:
     """Define-XML DataType: integer/float for numbers, date/datetime/partialDate for ISO 8601, else text."""
     if numeric:
         return "integer" if variable.endswith(("SEQ", "DY", "CD")) or variable == "AGE" else "float"
-    if variable == "BRTHDTC":
+    if variable in ("BRTHDTC", "CMSTDTC", "CMENDTC", "MHSTDTC"):
         return "partialDate"
-    if variable == "QSDTC":
+    if variable in ("QSDTC", "VSDTC"):
         return "datetime"
     return "date" if variable.endswith("DTC") else "text"
 
@@ -221,7 +267,8 @@ REQUIRED_VARIABLES = frozenset({
     "STUDYID", "DOMAIN", "USUBJID", "SUBJID", "SITEID", "SEX", "COUNTRY", "AESEQ", "AETERM", "AEDECOD", "QSSEQ",
     "QSTESTCD", "QSTEST", "QSCAT", "EXSEQ", "EXTRT", "DSSEQ", "DSTERM", "DSDECOD", "LBSEQ", "LBTESTCD",
     "LBTEST", "RDOMAIN", "QNAM", "QLABEL", "QVAL", "QORIG", "SESEQ", "ETCD", "IESEQ", "IETESTCD",
-    "IETEST", "IECAT", "IEORRES", "IESTRESC", "TSSEQ", "TSPARMCD", "TSPARM", "TAETORD", "TESTRL"})
+    "IETEST", "IECAT", "IEORRES", "IESTRESC", "TSSEQ", "TSPARMCD", "TSPARM", "TAETORD", "TESTRL",
+    "CMSEQ", "CMTRT", "MHSEQ", "MHTERM", "VSSEQ", "VSTESTCD", "VSTEST"})
 # Req only in some datasets (Exp or Perm elsewhere)
 REQUIRED_IN = {"SV": frozenset({"VISITNUM"}), "TV": frozenset({"VISITNUM"}), "TA": frozenset({"ARMCD", "ARM",
                                                                                              "ELEMENT", "EPOCH"}),

@@ -7,8 +7,9 @@ Questionnaire per participant-reported instrument (English texts with the frozen
 ``participants.ndjson``: per participant, Patient (pseudonymous: id, sex, birth year; no name),
 ResearchSubject (assigned arm), QuestionnaireResponse per PRO answer set, Observation per score
 (the first score of each SDTM-questionnaire instrument) and per Treg % result, AdverseEvent with
-seriousness, severity (from the CTCAE grade), outcome and WHO-UMC causality per drug of the arm; staff appear
-only as pseudonymous Practitioners.
+seriousness, severity (from the CTCAE grade), outcome and WHO-UMC causality per drug of the arm;
+MedicationStatement, Condition and vital-signs / pregnancy-test Observations (``fhir_clinical_record``); staff
+appear only as pseudonymous Practitioners.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from server.exports.current import ALL, ExportScope, ParticipantData, participants_with_data
+from server.exports.fhir_clinical_record import clinical_resources
 from server.exports.fhir_terms import BASE, CS, CTCAE_GRADE_DISPLAY, choice_system, code_systems, score_observation
 from shared.adverse_events import CAUSALITY, OUTCOMES, per_drug
 from shared.instruments import get_instrument
@@ -253,6 +255,7 @@ def participant_bundle(study: Study, pd: ParticipantData) -> dict[str, Any]:
             staff[entered_by] = practitioner(study, entered_by)
         if rec["kind"] == "adverse_event":
             out.append(adverse_event(rec, patient_ref, study, p.get("arm")))
+        out += clinical_resources(rec, patient_ref, study)   # issue 18: conmed, history, vital signs, pregnancy
         if rec["kind"] != "instrument_response":
             continue
         inst = get_instrument(rec["instrument_id"], rec.get("instrument_version"))

@@ -21,6 +21,7 @@ from lxml import etree
 from sqlalchemy import Connection
 
 from server.exports.current import ALL, ExportScope, ParticipantData, participants_with_data
+from server.exports.odm_clinical_record import COMMON_EVENTS, FORM_KINDS, FORMS, add_clinical_metadata, clinical_values
 from shared.adverse_events import CAUSALITY, CTCAE_GRADES, OUTCOMES, ae_fields, flat_ae
 from shared.instruments import get_instrument
 from shared.instruments.model import Instrument, Item, ResponseType, Text
@@ -178,6 +179,7 @@ def study_metadata(study: Study) -> etree._Element:
     _codelist(mdv, "CL.AE.grade", "CTCAE v5.0 grade", "integer", CTCAE_GRADES.items())
     _codelist(mdv, "CL.AE.outcome", "Outcome", "text", OUTCOMES.items())
     _codelist(mdv, "CL.AE.causality", "WHO-UMC causality", "text", CAUSALITY.items())
+    add_clinical_metadata(mdv, study)   # issue 18: medications, history, vital signs, pregnancy tests
     return s
 
 
@@ -271,11 +273,16 @@ def subject_data(study: Study, pdata: ParticipantData, users: set[str]) -> etree
     enrol_fields = [f for f, *_ in enrol_items(study)]
     events: dict[str, list[tuple[str, list[dict[str, Any]]]]] = {}
     aes: list[list[dict[str, Any]]] = []
+    common: dict[str, list[list[dict[str, Any]]]] = {}
     for revisions in _by_record(pdata.records):
         rec = revisions[-1]
         users.update(r["entered_by"] for r in revisions)
         if rec["kind"] == "adverse_event":
             aes.append(revisions)
+        elif rec["kind"] in COMMON_EVENTS:
+            common.setdefault(rec["kind"], []).append(revisions)
+        elif rec["kind"] in FORMS and rec.get("visit_id") in order:
+            events.setdefault(rec["visit_id"], []).append((FORMS[rec["kind"]][0], revisions))
         elif rec["kind"] == "enrolment":
             events.setdefault(min(study.visits, key=lambda v: v.number).id, []).append(("ENROLMENT", revisions))
         elif rec.get("visit_id") in order:
@@ -298,11 +305,16 @@ def subject_data(study: Study, pdata: ParticipantData, users: set[str]) -> etree
             elif form == "ENROLMENT":
                 _revisions(ev, form, n, revisions, lambda r: [(f, r["data"].get(f)) for f in enrol_fields])
             else:
-                _revisions(ev, form, n, revisions, _instrument_values)
+                _revisions(ev, form, n, revisions, clinical_values if form in FORM_KINDS else _instrument_values)
     for n, revisions in enumerate(aes, start=1):
         ev = _e(subj, "StudyEventData", {"StudyEventOID": AE_EVENT, "StudyEventRepeatKey": n,
                                         "TransactionType": "Upsert"})
         _revisions(ev, "AE", 1, revisions, lambda r: list(flat_ae(r["data"], study).items()))
+    for kind, entries in common.items():
+        for n, revisions in enumerate(entries, start=1):
+            ev = _e(subj, "StudyEventData", {"StudyEventOID": COMMON_EVENTS[kind], "StudyEventRepeatKey": n,
+                                            "TransactionType": "Upsert"})
+            _revisions(ev, FORMS[kind][0], 1, revisions, clinical_values)
     return subj
 
 

@@ -21,10 +21,13 @@ from server.exports.csv_cells import formula_safe_writer
 from server.exports.current import ALL, ExportScope, ParticipantData, participants_with_data
 from server.exports.define_xml import write_define_xml
 from server.exports.dosing import dose_lines
+from server.exports.sdtm_cm import cm_rows
 from server.exports.sdtm_design import DESIGN, design_rows, design_widths, subject_elements
 from server.exports.sdtm_files import SubmissionFiles, Supp, metadata_version_oid, source_version
+from server.exports.sdtm_mh import mh_rows
 from server.exports.sdtm_model import DOMAINS, LAZY_DATASETS, Var, dataset_widths
 from server.exports.sdtm_timing import SCREENING, Timing, timing
+from server.exports.sdtm_vs import vs_rows
 from shared.adverse_events import PER_DRUG, per_drug
 from shared.instruments import get_instrument
 from shared.lab import LAB_TESTS
@@ -300,8 +303,15 @@ def _ie(study: Study, pd: ParticipantData, t: Timing) -> Iterator[dict[str, Any]
                        "EPOCH": SCREENING, "IEDTC": day, "IEDY": t.study_day(day)}
 
 
+def _vs(study: Study, pd: ParticipantData, t: Timing) -> Iterator[dict[str, Any]]:
+    rows = list(vs_rows(study, pd, t))
+    _flag_baseline(rows, t, "VSTESTCD", "VSDTC", "VS")
+    yield from rows
+
+
 BUILDERS: dict[str, Callable[[Study, ParticipantData, Timing], Iterable[dict[str, Any]]]] = {
-    "DM": _dm, "AE": _ae, "QS": _qs, "EX": _ex, "DS": _ds, "LB": _lb, "SE": _se, "SV": _sv, "IE": _ie}
+    "DM": _dm, "AE": _ae, "QS": _qs, "EX": _ex, "DS": _ds, "LB": _lb, "SE": _se, "SV": _sv, "IE": _ie,
+    "CM": cm_rows, "MH": mh_rows, "VS": _vs}
 def diary_id(study: Study) -> str | None:
     """The id of the study's dosing diary (role dosing: reported doses per period), if it has one."""
     diary = study.instrument_with_role("dosing")

@@ -194,9 +194,60 @@ IESTRESC|I/E Criterion Result in Std Format|C|Y, N
 EPOCH|Epoch
 IEDTC|Date/Time of Collection
 IEDY|Study Day of Collection|N""")),
+    # --- clinical record (issue 18): server/exports/sdtm_cm.py, sdtm_mh.py, sdtm_vs.py
+    "CM": ("Concomitant/Prior Medications", variables_from(_ID + """
+CMSEQ|Sequence Number|N
+CMSPID|Sponsor-Defined Identifier|C|record UUID
+CMTRT|Reported Name of Drug, Med, or Therapy
+CMDECOD|Standardized Medication Name|C|empty: not WHODrug-coded
+CMCLAS|Medication Class|C|ATC class name from the study file
+CMCLASCD|Medication Class Code|C|WHO ATC code from the study file
+CMINDC|Indication
+CMDOSE|Dose per Administration|N
+CMDOSU|Dose Units|C|mg, g, ug, mL, IU, TABLET, CAPSULE, DROP, PUFF
+CMDOSFRQ|Dosing Frequency per Interval|C|QD, BID, TID, QID, QOD, QW, BIW, Q2W, QM, PRN, ONCE, UNKNOWN
+CMROUTE|Route of Administration
+EPOCH|Epoch
+CMDTC|Date/Time of Collection
+CMSTDTC|Start Date/Time of Medication|C|ISO 8601, may be partial (YYYY, YYYY-MM)
+CMENDTC|End Date/Time of Medication|C|ISO 8601, may be partial (YYYY, YYYY-MM)
+CMDY|Study Day of Visit/Collection/Exam|N
+CMSTDY|Study Day of Start of Medication|N
+CMENDY|Study Day of End of Medication|N
+CMENRTPT|End Relative to Reference Time Point|C|ONGOING or empty
+CMENTPT|End Reference Time Point|C|date of collection when ongoing""")),
+    "MH": ("Medical History", variables_from(_ID + """
+MHSEQ|Sequence Number|N
+MHSPID|Sponsor-Defined Identifier|C|record UUID
+MHTERM|Reported Term for the Medical History
+MHDECOD|Dictionary-Derived Term|C|empty: not MedDRA-coded
+MHCAT|Category for Medical History|C|GENERAL MEDICAL HISTORY
+EPOCH|Epoch
+MHDTC|Date/Time of History Collection
+MHSTDTC|Start Date/Time of Medical History Event|C|ISO 8601, may be partial (YYYY, YYYY-MM)
+MHDY|Study Day of History Collection|N
+MHENRTPT|End Relative to Reference Time Point|C|ONGOING, BEFORE
+MHENTPT|End Reference Time Point|C|date of collection""")),
+    "VS": ("Vital Signs", variables_from(_ID + """
+VSSEQ|Sequence Number|N
+VSSPID|Sponsor-Defined Identifier|C|record UUID
+VSTESTCD|Vital Signs Test Short Name|C|SYSBP, DIABP, PULSE, TEMP, WEIGHT
+VSTEST|Vital Signs Test Name
+VSORRES|Result or Finding in Original Units
+VSORRESU|Original Units|C|mmHg, beats/min, C, kg
+VSSTRESC|Character Result/Finding in Std Format
+VSSTRESN|Numeric Result/Finding in Standard Units|N
+VSSTRESU|Standard Units|C|mmHg, beats/min, C, kg
+VSBLFL|Baseline Flag|C|Y or empty
+VSLOBXFL|Last Observation Before Exposure Flag|C|Y or empty
+VISITNUM|Visit Number|N
+VISIT|Visit Name
+EPOCH|Epoch
+VSDTC|Date/Time of Measurements
+VSDY|Study Day of Vital Signs|N""")),
 }
 # Opened on their first row only (SDTM submits no empty dataset): IE lists unmet criteria, which enrolment refuses.
-LAZY_DATASETS = frozenset({"IE"})
+LAZY_DATASETS = frozenset({"IE", "CM", "MH", "VS"})  # CM, MH, VS: a study may keep no clinical record
 
 SUPP_VARIABLES = variables_from("""STUDYID|Study Identifier
 RDOMAIN|Related Domain Abbreviation
@@ -237,6 +288,11 @@ def char_lengths(study: Study) -> dict[str, int]:
                "IEORRES": 1, "IESTRESC": 1, "ARMNRS": 40, "ACTARMUD": 40, "SVUPDES": 40, "LBORNRLO": 20,
                "LBORNRHI": 20, "LBTESTCD": 8, "LBTEST": 40, "LBCAT": 20, "LBORRES": 20,
                "LBSTRESC": 20, "LBORRESU": 8, "LBSTRESU": 8}
+    lengths.update({"CMTRT": 200, "CMDECOD": 200, "CMCLAS": 80, "CMCLASCD": 7, "CMINDC": 200, "CMDOSU": 8,
+                    "CMDOSFRQ": 8, "CMROUTE": 24, "CMSTDTC": 10, "CMENDTC": 10, "CMENRTPT": 7, "CMENTPT": 10,
+                    "MHTERM": 200, "MHDECOD": 200, "MHCAT": 24, "MHSTDTC": 10, "MHENRTPT": 7, "MHENTPT": 10,
+                    "VSTESTCD": 8, "VSTEST": 40, "VSORRES": 8, "VSORRESU": 9, "VSSTRESC": 8, "VSSTRESU": 9,
+                    "VSBLFL": 1, "VSLOBXFL": 1, "VSDTC": 32, "CMSPID": 36, "MHSPID": 36, "VSSPID": 36})  # issue 18
     lengths["ACTARM"] = lengths["ARM"]
     for name in ("AESPID", "QSSPID", "EXSPID"):
         lengths[name] = 36
