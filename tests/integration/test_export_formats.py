@@ -353,10 +353,13 @@ def test_fhir_resources_parse_as_r4b_and_every_required_binding_code_is_valid(
                         assert set(_codes(c["assessment"], "adverse-event-causality-assess")) <= CAUSALITY
                         assert set(_codes(c.get("method", {"coding": []}), "adverse-event-causality-method")) \
                             <= R4_CAUSALITY_METHOD
-            if kind == "Observation":
-                q = res["valueQuantity"]
-                assert q["system"] == "http://unitsofmeasure.org" and q["code"] in {"mm", "%", "{score}"}
-                assert _codes(res["category"][0], "observation-category")[0] in {"survey", "laboratory"}
+            if kind == "Observation":       # a quantity, a blood-pressure panel of quantities, or a coded result
+                quantities = [c["valueQuantity"] for c in [res, *res.get("component", [])] if "valueQuantity" in c]
+                assert quantities or res["valueCodeableConcept"]["coding"][0]["system"] == "http://snomed.info/sct"
+                assert all(q["system"] == "http://unitsofmeasure.org" and q["code"] in
+                           {"mm", "%", "{score}", "mm[Hg]", "/min", "Cel", "kg"} for q in quantities)
+                assert _codes(res["category"][0], "observation-category")[0] in {"survey", "laboratory",
+                                                                                "vital-signs"}
             if kind == "Patient":
                 assert "name" not in res and "telecom" not in res and "address" not in res   # pseudonymous
     assert {"Patient", "ResearchStudy", "ResearchSubject", "Questionnaire", "QuestionnaireResponse", "Observation",
