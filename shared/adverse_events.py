@@ -3,17 +3,28 @@
 The drugs are the study file's. An AE body carries ``causality`` and ``action`` as objects keyed by drug id
 (``{"causality": {"<drug>": "possible"}, ...}``); a body of the first kiosk release carries them as flat
 fields ``causality_<drug>`` / ``action_<drug>`` instead, which is still accepted and exported alike.
+
+Cross-field rules (issue 17): causality and action are asked for each drug of the participant's arm (a real
+WHO-UMC category, never "not applicable") and for no other drug; an end date is required for a recovered,
+recovered-with-sequelae or fatal outcome; fatal <=> grade 5 <=> serious with "results in death", and a fatal
+AE carries the participant's death date; a serious AE carries the moment the site became aware of it; grade
+>= 4 recorded as not serious needs a confirming reason. Dates against the clock and consent are checked in
+``shared/record_times.py``; expectedness, SUSAR and treatment emergence in ``shared/pharmacovigilance.py``.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
+from datetime import date
 from typing import Any
 
 from shared.errors import FieldProblem
 from shared.instruments.model import Text
 from shared.study.model import Study
-from shared.values import is_int, parse_date, problem
+from shared.values import is_int, parse_date, parses_as_timestamp, problem
+
+_AWARE = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?([+-]\d{2}:\d{2}|Z)")
 
 CTCAE_GRADES: dict[int, Text] = {
     1: Text(en="Mild; asymptomatic or mild symptoms; clinical or diagnostic observations only; "
@@ -70,13 +81,18 @@ OUTCOMES: dict[str, Text] = {
 PER_DRUG = ("causality", "action")
 _HEAD = ("term", "onset_date", "end_date", "grade", "serious", "serious_criteria")
 _TAIL = ("outcome", "source_symptom", "visit_id")
+# issue 17: the English translation of a verbatim term typed in another script, when the site learned of the
+# event (the SAE clock), the participant's death date (fatal outcome only) and why a grade >= 4 event is not
+# serious; absent in bodies of earlier releases, so every one is optional in the body
+_PV = ("term_en", "awareness_at", "death_date", "nonserious_reason")
+ENDED_OUTCOMES = ("recovered", "recovered_with_sequelae", "fatal")   # outcomes that need an end date
 
 
 def ae_fields(study: Study) -> tuple[str, ...]:
     """The flat fields of an AE, one ``causality_<drug>`` and ``action_<drug>`` per study drug: the columns
     of every export, in a fixed order."""
     return (*_HEAD, *(f"causality_{d}" for d in study.drug_ids), *(f"action_{d}" for d in study.drug_ids),
-            *_TAIL)
+            *_TAIL, *_PV)
 
 
 def per_drug(data: Mapping[str, Any], kind: str, drug: str) -> Any:
@@ -98,7 +114,7 @@ def drug_map(data: Mapping[str, Any], kind: str) -> dict[str, Any]:
 
 def flat_ae(data: Mapping[str, Any], study: Study) -> dict[str, Any]:
     """The AE as its flat fields (``ae_fields``), whichever body form it was stored in."""
-    out = {f: data.get(f) for f in (*_HEAD, *_TAIL)}
+    out = {f: data.get(f) for f in (*_HEAD, *_TAIL, *_PV)}
     for kind in PER_DRUG:
         for d in study.drug_ids:
             out[f"{kind}_{d}"] = per_drug(data, kind, d)
@@ -128,12 +144,17 @@ def validate_adverse_event(data: Any, study: Study, drugs: frozenset[str] | None
     def add(field: str, allowed: str, why: str, code: str = "") -> None:
         p.append(problem(f"data.{field}", data.get(field), allowed, why, code))
 
-    known = (*_HEAD, *PER_DRUG, *_TAIL, *(f"{k}_{d}" for k in PER_DRUG for d in study.drug_ids))
+    known = (*_HEAD, *PER_DRUG, *_TAIL, *_PV, *(f"{k}_{d}" for k in PER_DRUG for d in study.drug_ids))
     for key in sorted(set(data) - set(known), key=str):
-        add(key, ", ".join((*_HEAD, *PER_DRUG, *_TAIL)), "is not a field of an adverse event")
+        add(key, ", ".join((*_HEAD, *PER_DRUG, *_TAIL, *_PV)), "is not a field of an adverse event")
     term = data.get("term")
     if not isinstance(term, str) or not term.strip() or len(term) > 200:
         add("term", "a term of 1-200 characters", "is required")
+    term_en = data.get("term_en")
+    if term_en is not None and (not isinstance(term_en, str) or not term_en.strip() or len(term_en) > 200
+                                or not term_en.isascii()):
+        add("term_en", "null or an English term of 1-200 ASCII characters", "is not an English translation",
+            "ae.term_en_invalid")
     onset = parse_date(data.get("onset_date"), "data.onset_date", p)
     end = None
     if data.get("end_date") is not None:
@@ -162,15 +183,75 @@ def validate_adverse_event(data: Any, study: Study, drugs: frozenset[str] | None
     if criteria is not None and "death" in criteria and grade is not None and grade != 5:
         add("serious_criteria", "'death' only with grade 5", "death as a criterion requires CTCAE grade 5",
             "ae.death_needs_grade5")
-    if not _code_of(data.get("outcome"), OUTCOMES):
+    outcome = data.get("outcome")
+    if not _code_of(outcome, OUTCOMES):
         add("outcome", ", ".join(OUTCOMES), "is not an outcome")
-    elif (data.get("outcome") == "fatal") != (grade == 5) and grade is not None:
+        outcome = None
+    elif (outcome == "fatal") != (grade == 5) and grade is not None:
         add("outcome", "'fatal' exactly when grade is 5", "does not match the grade", "ae.fatal_needs_grade5")
+    if outcome in ENDED_OUTCOMES and data.get("end_date") is None:
+        add("end_date", f"the date the event ended (outcome {outcome})",
+            "is required when the outcome is recovered, recovered with sequelae or fatal", "ae.end_date_required")
+    p += _death_problems(data, outcome, onset, end)
+    p += _seriousness_problems(data, serious, grade, onset)
     p += _per_drug_problems(data, study, drugs)
     if data.get("source_symptom") is not None and not isinstance(data.get("source_symptom"), str):
         add("source_symptom", "a symptom id or null", "must be text")
     if data.get("visit_id") is not None and not isinstance(data.get("visit_id"), str):
         add("visit_id", "a visit id or null", "must be text")
+    return p
+
+
+def _death_problems(data: Mapping[str, Any], outcome: str | None, onset: date | None,
+                    end: date | None) -> list[FieldProblem]:
+    """A fatal outcome needs the participant's death date (on or after onset, not before the end date); no
+    other outcome may carry one (another AE of the same person is not fatal by implication)."""
+    p: list[FieldProblem] = []
+    given = data.get("death_date")
+    if outcome == "fatal" and given is None:
+        p.append(problem("data.death_date", None, "the participant's date of death",
+                         "is required when the outcome is fatal", "ae.death_date_required"))
+    elif outcome != "fatal" and given is not None:
+        p.append(problem("data.death_date", given, "empty unless the outcome is fatal",
+                         "is only given for a fatal outcome", "ae.death_date_not_fatal"))
+    elif given is not None:
+        died = parse_date(given, "data.death_date", p)
+        if died and onset and died < onset:
+            p.append(problem("data.death_date", given, "on or after the onset date", "is before the onset date",
+                             "ae.death_before_onset"))
+        if died and end and end > died:
+            p.append(problem("data.end_date", data.get("end_date"), f"on or before the death date {died}",
+                             "is after the participant's death", "ae.end_after_death"))
+    return p
+
+
+def _seriousness_problems(data: Mapping[str, Any], serious: Any, grade: int | None,
+                          onset: date | None) -> list[FieldProblem]:
+    """A serious event needs the moment the site became aware of it (the 24-hour clock starts there); a grade 4
+    or 5 event recorded as not serious needs a reason confirming that, and no other event carries one."""
+    p: list[FieldProblem] = []
+    aware = data.get("awareness_at")
+    if aware is None:
+        if serious is True:
+            p.append(problem("data.awareness_at", None, "the date and time the site learned of the event, "
+                             "like 2026-03-01T09:30:00+08:00", "is required for a serious event",
+                             "ae.awareness_required"))
+    elif not isinstance(aware, str) or not _AWARE.fullmatch(aware) or not parses_as_timestamp(aware):
+        p.append(problem("data.awareness_at", aware, "a date and time with UTC offset, like "
+                         "2026-03-01T09:30:00+08:00", "is not a valid date and time", "ae.awareness_invalid"))
+    elif onset and date.fromisoformat(aware[:10]) < onset:
+        p.append(problem("data.awareness_at", aware, f"on or after the onset date {onset}",
+                         "is before the event began", "ae.awareness_before_onset"))
+    reason = data.get("nonserious_reason")
+    needs = serious is False and grade is not None and grade >= 4
+    if needs and (not isinstance(reason, str) or not reason.strip() or len(reason) > 500):
+        p.append(problem("data.nonserious_reason", reason, "a reason of 1-500 characters",
+                         f"is required: grade {grade} recorded as not serious must be confirmed",
+                         "ae.nonserious_reason_required"))
+    elif not needs and reason is not None:
+        p.append(problem("data.nonserious_reason", reason, "empty unless grade >= 4 is recorded as not serious",
+                         "is only given for a grade 4 or 5 event recorded as not serious",
+                         "ae.nonserious_reason_unexpected"))
     return p
 
 
@@ -187,6 +268,7 @@ def _per_drug_problems(data: Mapping[str, Any], study: Study, drugs: frozenset[s
                 field, value = f"data.{kind}_{d}", data.get(f"{kind}_{d}")
                 if not _code_of(value, allowed):
                     p.append(problem(field, value, ", ".join(allowed), why))
+            p += _arm_problems({d: data.get(f"{kind}_{d}") for d in study.drug_ids}, kind, drugs)
         return p
     for key in flat:
         if key in data:
@@ -206,4 +288,22 @@ def _per_drug_problems(data: Mapping[str, Any], study: Study, drugs: frozenset[s
             if d in given or d in needed:
                 if not _code_of(given.get(d), allowed):
                     p.append(problem(f"data.{kind}.{d}", given.get(d), ", ".join(allowed), why))
+        p += _arm_problems({d: given.get(d) for d in given}, kind, drugs)
+    return p
+
+
+def _arm_problems(given: Mapping[str, Any], kind: str, drugs: frozenset[str] | None) -> list[FieldProblem]:
+    """With the participant's arm known: a drug of the arm needs a real causality assessment (never "not
+    applicable"); a drug the arm does not receive is not assessed (absent, or "not applicable")."""
+    if drugs is None:
+        return []
+    p: list[FieldProblem] = []
+    for d, value in given.items():
+        if d in drugs and kind == "causality" and value == "not_applicable":
+            p.append(problem(f"data.{kind}.{d}", value, ", ".join(c for c in CAUSALITY if c != "not_applicable"),
+                             "the participant receives this drug: assess its causality",
+                             "ae.causality_needed_for_arm_drug"))
+        elif d not in drugs and value not in (None, "not_applicable"):
+            p.append(problem(f"data.{kind}.{d}", value, "not given (the participant's arm does not receive it)",
+                             "is not asked for a drug outside the participant's arm", "ae.drug_not_in_arm"))
     return p

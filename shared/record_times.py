@@ -12,7 +12,7 @@ true, so each is refused naming the field, the value and what is allowed:
   at that instant;
 - enrolment: consent and screening dates from the study start to the day of entry;
 - adverse events: onset from the consent date (the study start when unknown) to the day of entry, end date
-  no later than the day of entry.
+  and death date no later than the day of entry, site awareness no later than the report itself.
 """
 
 from __future__ import annotations
@@ -90,6 +90,14 @@ def check_record_times(record: Mapping[str, Any], study: Study, *, now: datetime
         if end is not None and end > day:
             add("data.end_date", data["end_date"], f"on or before {day.isoformat()} (the day of the report)",
                 "is after the day of the report")
+        died = _date(data.get("death_date"))
+        if died is not None and died > day:
+            add("data.death_date", data["death_date"], f"on or before {day.isoformat()} (the day of the report)",
+                "is after the day of the report")
+        aware = data.get("awareness_at")
+        if isinstance(aware, str) and _instant(aware).astimezone(UTC) > utc + MAX_CLOCK_SKEW:
+            add("data.awareness_at", aware, f"no later than {record['collected_at']} (when the report was made)",
+                "is after the report was made")
     if kind in CLINICAL_KINDS:
         problems += clinical_record_times(kind, data, day=day, floor=floor, floor_name=floor_name)
     return problems

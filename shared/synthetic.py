@@ -7,8 +7,9 @@ fast), loosely inspired by published results of the first study's treatment; the
 from __future__ import annotations
 
 import random
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from shared.instruments.model import Instrument, ResponseType
 from shared.study.model import Study
@@ -124,17 +125,22 @@ def synthetic_enrolment(study: Study, *, rng: random.Random, arm: str, allocatio
 
 def synthetic_adverse_event(study: Study, *, rng: random.Random, onset: date, serious: bool = False,
                             drugs: frozenset[str] | None = None) -> dict[str, Any]:
-    """An adverse-event report consistent with the seriousness and grade rules, with causality and action for
-    each drug of the study ("not applicable" for a drug not in ``drugs``, the participant's arm)."""
+    """An adverse-event report consistent with the seriousness, grade and arm rules: causality and action for
+    each drug of ``drugs`` (the participant's arm; every study drug when None), none for the other drugs; a
+    serious one carries the site's awareness (09:00 at the first site, the day after onset)."""
     given = set(study.drug_ids) if drugs is None else drugs
     term = rng.choice(["Injection site reaction", "Fever", "Oral ulcer", "Rash", "Upper respiratory infection"])
     grade = 3 if serious else rng.choice([1, 1, 2])
-    return {
+    causality = {d: rng.choice(["possible", "probable", "unlikely"]) for d in study.drug_ids if d in given}
+    data = {
         "term": term, "onset_date": onset.isoformat(),
         "end_date": (onset + timedelta(days=rng.randint(2, 10))).isoformat(),
         "grade": grade, "serious": serious, "serious_criteria": ["hospitalisation"] if serious else [],
-        "causality": {d: rng.choice(["possible", "probable", "unlikely"]) if d in given else "not_applicable"
-                      for d in study.drug_ids},
-        "action": {d: "none" if d in given else "not_applicable" for d in study.drug_ids},
+        "causality": causality,
+        "action": {d: "none" for d in study.drug_ids if d in given},
         "outcome": "recovered", "source_symptom": None, "visit_id": None,
     }
+    if serious:
+        zone = ZoneInfo(study.sites[0].timezone)
+        data["awareness_at"] = datetime.combine(onset + timedelta(days=1), time(9, 0), zone).isoformat()
+    return data

@@ -3,26 +3,27 @@
 Seriousness is never typed in: it follows from the ICH E2A criteria ticked
 (any ticked makes the event serious). A serious event goes into the outbox
 with ``PRIORITY_SERIOUS`` so the next sync sends it before anything else, and
-its report deadline (24 h after the site became aware) is shown to staff.
+its report deadline (24 h after the site became aware, ``awareness_at``) is shown to staff.
+Causality and action are asked only for the drugs of the participant's arm.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from desktop_client.services import recording
 from desktop_client.services.station import Station
 from desktop_client.store import records as store_records
+from shared import pharmacovigilance
 from shared.adverse_events import SERIOUSNESS_CRITERIA, drug_map, is_serious
 from shared.records import new_record
 from shared.validation import validate_record
 
 KIND = "adverse_event"
-REPORT_WITHIN = timedelta(hours=24)
+REPORT_WITHIN = pharmacovigilance.REPORT_WITHIN
 # A first suggestion only (staff choose the grade): the participant's own severity word maps to CTCAE 1-3.
 GRADE_FOR_SEVERITY = {"mild": 1, "moderate": 2, "severe": 3}
 
@@ -41,6 +42,10 @@ class AdverseEventEntry:
     end_date: date | None = None
     source_symptom: str | None = None
     visit_id: str | None = None
+    term_en: str | None = None              # English translation of a term typed in Chinese
+    awareness_at: datetime | None = None    # when the site learned of the event (aware, with UTC offset)
+    death_date: date | None = None          # the participant's death date (fatal outcome only)
+    nonserious_reason: str | None = None    # why a grade >= 4 event is not serious
 
     @property
     def serious(self) -> bool:
@@ -57,6 +62,10 @@ class AdverseEventEntry:
             "grade": self.grade, "serious": self.serious, "serious_criteria": ticked,
             "causality": dict(self.causality), "action": dict(self.action),
             "outcome": self.outcome, "source_symptom": self.source_symptom, "visit_id": self.visit_id,
+            "term_en": (self.term_en or "").strip() or None,
+            "awareness_at": self.awareness_at.isoformat(timespec="seconds") if self.awareness_at else None,
+            "death_date": self.death_date.isoformat() if self.death_date else None,
+            "nonserious_reason": (self.nonserious_reason or "").strip() or None,
         }
         return data
 
@@ -71,7 +80,9 @@ class AdverseEventEntry:
                    causality=drug_map(data, "causality"), action=drug_map(data, "action"),
                    outcome=data.get("outcome"),
                    end_date=day(data.get("end_date")), source_symptom=data.get("source_symptom"),
-                   visit_id=data.get("visit_id"))
+                   visit_id=data.get("visit_id"), term_en=data.get("term_en"),
+                   awareness_at=pharmacovigilance.awareness(data), death_date=day(data.get("death_date")),
+                   nonserious_reason=data.get("nonserious_reason"))
 
 
 def _priority(data: Mapping[str, Any]) -> int:
@@ -109,20 +120,16 @@ def adverse_events_of(station: Station, participant_id: str) -> list[dict[str, A
 
 
 def report_deadline(station: Station, record: Mapping[str, Any]) -> datetime | None:
-    """When a serious event must have reached the sponsor: 24 h after its first entry; None if not serious."""
-    if record["data"].get("serious") is not True:
-        return None
-    rows = station.store.query("SELECT body FROM records WHERE record_id = ? AND revision = 1",
-                               (record["record_id"],))
-    first = json.loads(rows[0]["body"])["collected_at"] if rows else record["collected_at"]
-    return datetime.fromisoformat(first.replace("Z", "+00:00")) + REPORT_WITHIN
+    """When a serious event must have reached the sponsor: 24 h after the site became aware of it
+    (``awareness_at``); None if not serious or the awareness moment is not given."""
+    return pharmacovigilance.report_deadline(record["data"])
 
 
 def blank_per_drug(station: Station, arm_code: str | None) -> tuple[dict[str, str | None], dict[str, str | None]]:
-    """Causality and action to fill in: unset for each drug of the arm, "not applicable" for the study's
-    other drugs (every drug of the study when the arm is not known)."""
+    """Causality and action to fill in: unset for each drug of the arm and nothing for the study's other drugs
+    (they are not asked); every drug of the study when the arm is not known."""
     drugs = station.study.arm(arm_code).drugs if arm_code else frozenset(station.study.drug_ids)
-    blank = {d: None if d in drugs else "not_applicable" for d in station.study.drug_ids}
+    blank: dict[str, str | None] = {d: None for d in station.study.drug_ids if d in drugs}
     return dict(blank), dict(blank)
 
 
@@ -130,8 +137,8 @@ def draft_from_symptom(station: Station, participant_id: str, *, symptom_id: str
                        visit_id: str | None, onset: date | None, language: str = "en") -> AdverseEventEntry:
     """An unsaved report pre-filled from a symptom the participant reported; staff complete and save it.
 
-    Causality and action are pre-set to "not applicable" only for a drug the participant's arm does not
-    receive; for the arm's own drugs staff must choose.
+    Causality and action are asked only for the drugs of the participant's arm (staff choose); a Chinese
+    term comes with the symptom's English label as its translation.
     """
     checklist = station.study.instrument_with_role("symptoms")
     if checklist is None or symptom_id not in checklist.groups():
@@ -142,4 +149,5 @@ def draft_from_symptom(station: Station, participant_id: str, *, symptom_id: str
     causality, action = blank_per_drug(station, arm_code)
     return AdverseEventEntry(term=zh if language == "zh" else en, onset_date=onset,
                              grade=GRADE_FOR_SEVERITY.get(severity), causality=causality, action=action,
-                             source_symptom=symptom_id, visit_id=visit_id)
+                             source_symptom=symptom_id, visit_id=visit_id,
+                             term_en=en if language == "zh" and not zh.isascii() else None)

@@ -98,6 +98,13 @@ def _ae_info(study: Study, field: str) -> tuple[str, str, str]:
         "outcome": ("outcome", "code", ", ".join(OUTCOMES)),
         "source_symptom": ("symptom of the checklist the report started from", "code", "symptom id or empty"),
         "visit_id": ("visit the event was reported at, as entered on the AE form", "code", "visit id or empty"),
+        "term_en": ("English translation of a verbatim term typed in Chinese (site or data manager)", "text",
+                    "1-200 ASCII characters or empty"),
+        "awareness_at": ("when the site became aware of the event: the 24-hour SAE clock starts here", "datetime",
+                         "ISO 8601 with UTC offset; required when serious"),
+        "death_date": ("the participant's date of death (fatal outcome only)", "date", "YYYY-MM-DD or empty"),
+        "nonserious_reason": ("why a grade 4 or 5 event is not serious (confirmed by the site)", "text",
+                              "1-500 characters; only for grade >= 4 recorded as not serious"),
     }.get(field, ("", "text", ""))
 
 

@@ -163,6 +163,20 @@ class Criterion(_Strict):
         return self
 
 
+class ExpectedEvent(_Strict):
+    """An adverse event the reference safety information lists as expected for one study drug (issue 17).
+
+    ``term``/``term_zh`` name it; ``matches`` are further words (MedDRA preferred or lowest-level term names,
+    usual verbatim wordings) that count as the same event: an AE is expected for the drug when its verbatim
+    term, English translation or coded term equals one of them, ignoring case and surrounding spaces.
+    """
+
+    drug: str
+    term: str = Field(min_length=1)
+    term_zh: str = Field(min_length=1)
+    matches: list[str] = []
+
+
 class Study(_Strict):
     """A whole study definition; see shared/study/studies/*.toml."""
 
@@ -178,6 +192,7 @@ class Study(_Strict):
     # SDTM Trial Summary parameters the rest of the file cannot give (TSPARMCD -> value, CDISC CT wording)
     trial_summary: dict[str, str] = {}
     clinical_record: ClinicalRecord | None = None   # conmed classes, vital-sign and pregnancy-test visits
+    expected_events: list[ExpectedEvent] = []   # expectedness per drug (issue 17)
 
     @model_validator(mode="after")
     def _consistent(self) -> Study:
@@ -211,6 +226,9 @@ class Study(_Strict):
                 if treatment.drug not in drug_ids:
                     raise ValueError(f"arms[{a}].treatments[{t}].drug: {treatment.drug!r} is not one of the "
                                      f"study's drugs {drug_ids}")
+        for n, e in enumerate(self.expected_events):
+            if e.drug not in drug_ids:
+                raise ValueError(f"expected_events[{n}].drug: {e.drug!r} is not one of the study's drugs {drug_ids}")
         for n, c in enumerate(self.inclusion):
             if c.check == "score" and c.instrument not in declared:
                 raise ValueError(f"inclusion[{n}].instrument: {c.instrument!r} is not one of the study's "
@@ -262,6 +280,10 @@ class Study(_Strict):
             if d.id == drug_id:
                 return d
         raise KeyError(drug_id)
+
+    def expected_events_of(self, drug_id: str) -> list[ExpectedEvent]:
+        """The events listed as expected for ``drug_id`` (empty when the study file lists none)."""
+        return [e for e in self.expected_events if e.drug == drug_id]
 
     @property
     def drug_ids(self) -> tuple[str, ...]:

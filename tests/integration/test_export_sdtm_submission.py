@@ -44,7 +44,7 @@ def reported(tmp_path: Path, server: ThreadServer) -> tuple[ThreadServer, str]:
     station, engine = enrolled_station(tmp_path / "kiosk", server)
     pid = enrol_participant(station)
     recording.record_vas(station, participant_id=pid, visit_id="baseline", vas_mm=41)
-    drugs = {t.drug for arm in station.study.arms for t in arm.treatments}
+    drugs = station.study.arm(station.participant_arm(pid)).drugs   # causality is asked for the arm's drugs only
     for term in (CHINESE_TERM, LONG_TERM, "Headache"):
         adverse_events.record_adverse_event(station, pid, AdverseEventEntry(
             term=term, onset_date=date(2026, 11, 20), grade=2, causality=dict.fromkeys(drugs, "possible"),

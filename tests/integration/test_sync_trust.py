@@ -69,7 +69,10 @@ def post(server: ThreadServer, kiosk: Kiosk, *recs: dict[str, Any]) -> list[dict
 
 def adverse_event(server: ThreadServer, kiosk: Kiosk, *, entered_by: str = "staff:nurse.a",
                   **data: Any) -> dict[str, Any]:
-    ae = {**synthetic_adverse_event(server.ctx.study, rng=random.Random(7), onset=date(2026, 11, 5)), **data}
+    arm = kiosk.station.participant_arm(kiosk.participant_id)    # causality is asked for the arm's drugs only
+    drugs = server.ctx.study.arm(arm).drugs if arm else None
+    ae = {**synthetic_adverse_event(server.ctx.study, rng=random.Random(7), onset=date(2026, 11, 5), drugs=drugs),
+          **data}
     return new_record(kind="adverse_event", study_id="NCT05605665", study_version="1.0.0", site_id="PKU",
                       participant_id=kiosk.participant_id, data=ae, entered_by=entered_by,
                       device_id=kiosk.device_id, timezone=SITE_ZONE)
@@ -105,7 +108,8 @@ def test_another_kiosk_cannot_move_a_record_to_another_participant(kiosks: tuple
     ae = adverse_event(server, a)
     assert post(server, a, ae)[0]["status"] == "stored"
     stored = count(server, records)
-    moved = corrected(ae, data=ae["data"], reason="moved", entered_by="staff:nurse.a")
+    # a body valid for b (causality is asked per drug of b's arm), so only the identity can be refused
+    moved = corrected(ae, data=adverse_event(server, b)["data"], reason="moved", entered_by="staff:nurse.a")
     moved.update(participant_id=b.participant_id, device_id=b.device_id)
     problem = rejected(post(server, b, moved)[0], "record.identity_changed", "participant_id")
     assert problem["value"] == b.participant_id and a.participant_id in problem["allowed"]

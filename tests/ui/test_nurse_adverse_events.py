@@ -92,9 +92,17 @@ def test_a_serious_adverse_event_shows_the_24h_banner_and_is_sent_first(qtbot, l
     assert "• CTCAE grade: grade 5 needs the event to be serious with 'Results in death' ticked" \
         in form.message.text()
     form.criteria["death"].click()
+    # a serious event asks when the site became aware; a fatal one for the date of death and its end date
+    assert not form.aware.isHidden() and not form.death.isHidden() and form.nonserious.isHidden()
+    click(qtbot, form.save_button)
+    assert "• End date: required when the outcome is recovered, recovered with sequelae or fatal" \
+        in form.message.text()
+    form.ended.setChecked(True)
     click(qtbot, form.save_button)
     (ae,) = store_records.records_of(station.store, pid, kind="adverse_event")
     assert ae["data"]["serious"] is True and ae["data"]["serious_criteria"] == ["death", "hospitalisation"]
+    assert ae["data"]["death_date"] == ae["data"]["end_date"] and ae["data"]["awareness_at"][:10] == \
+        ae["data"]["end_date"]
     assert "Report by " in form.banner.text() and not form.banner.isHidden()
     kinds = [(r["kind"], r["record_id"]) for r, _ in outbox.pending_batch(station.store, 10)]
     # saved after the checklist, sent before it: only the participant's enrolment goes earlier
@@ -107,6 +115,7 @@ def test_a_correction_asks_for_a_reason_and_the_audit_keeps_the_old_value(qtbot,
     pid = enrol_participant(station)
     home = open_home(qtbot, station, username="nurse.b")
     form = _new_report(home, pid, "Headache", 1, "possible", "none", "recovered")
+    form.ended.setChecked(True)
     click(qtbot, form.save_button)
     (saved,) = store_records.records_of(station.store, pid, kind="adverse_event")
 
@@ -128,9 +137,25 @@ def test_a_correction_asks_for_a_reason_and_the_audit_keeps_the_old_value(qtbot,
     assert form.reports.item(0, 4).text() == "2"
 
 
+def test_grade_4_not_serious_asks_for_a_reason_and_a_chinese_term_for_its_translation(qtbot, language,
+                                                                                       station) -> None:
+    pid = enrol_participant(station)
+    home = open_home(qtbot, station)
+    form = _new_report(home, pid, "中性粒细胞减少", 4, "possible", "interrupted", "recovering")
+    assert not form.nonserious.isHidden() and form.aware.isHidden() and form.death.isHidden()
+    click(qtbot, form.save_button)
+    assert form.message.text().splitlines()[1:] == [
+        "• Reason it is not serious: grade 4 or 5 recorded as not serious: confirm why"]
+    form.nonserious.setText("Laboratory finding only, no clinical consequence")
+    form.term_en.setText("Neutropenia")
+    click(qtbot, form.save_button)
+    (ae,) = store_records.records_of(station.store, pid, kind="adverse_event")
+    assert ae["data"]["nonserious_reason"].startswith("Laboratory") and ae["data"]["term_en"] == "Neutropenia"
+
+
 def test_the_ae_form_asks_causality_and_action_for_the_drugs_of_the_study_file(qtbot, tmp_path: Path) -> None:
-    """Another study, another arm: one row per drug of the study file; a drug the arm does not take is preset
-    "not applicable"; the saved body keys causality and action by the study's drug ids."""
+    """Another study, another arm: one row per drug of the study file; a drug the arm does not take is not
+    asked (its row is hidden, nothing saved for it); the saved body keys causality and action by drug id."""
     study = load_study(SYNTHETIC_STUDY_FILE)
     one_drug = next(a for a in study.arms if len(a.drugs) == 1)
     (taken,) = one_drug.drugs
@@ -142,10 +167,12 @@ def test_the_ae_form_asks_causality_and_action_for_the_drugs_of_the_study_file(q
         form = home.go("adverse_events")
         form.participant.select(pid)
         assert set(form.causality) == set(form.action) == set(study.drug_ids)
-        assert form.causality[other].currentData() == "not_applicable" and form.causality[taken].currentData() is None
+        assert form.causality[other].isHidden() and form.action[other].isHidden()
+        assert not form.causality[taken].isHidden() and form.causality[taken].currentData() is None
         form.term.setText("Synthetic headache")
         form.grade_buttons[1].click()
         _choose(form.outcome, "recovered")
+        form.ended.setChecked(True)
         click(qtbot, form.save_button)
         label = study.drug(taken).label
         assert set(form.message.text().splitlines()[1:]) == {f"• Causality to {label}: required, not filled in",
@@ -154,7 +181,7 @@ def test_the_ae_form_asks_causality_and_action_for_the_drugs_of_the_study_file(q
         _choose(form.action[taken], "none")
         click(qtbot, form.save_button)
         (ae,) = store_records.records_of(station.store, pid, kind="adverse_event")
-        assert ae["data"]["causality"] == {taken: "possible", other: "not_applicable"}
-        assert ae["data"]["action"] == {taken: "none", other: "not_applicable"}
+        assert ae["data"]["causality"] == {taken: "possible"}
+        assert ae["data"]["action"] == {taken: "none"}
     finally:
         station.store.close()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -88,7 +88,7 @@ def _populate(station) -> None:
     adverse_events.record_adverse_event(station, a, AdverseEventEntry(
         term="Pneumonia", onset_date=date(2026, 11, 20), grade=3, serious_criteria=("hospitalisation",),
         causality={"il2": "possible", "rapamycin": "unlikely"}, action={"il2": "interrupted", "rapamycin": "none"},
-        outcome="recovering"), actor="staff:nurse.a")
+        outcome="recovering", awareness_at=datetime(2026, 11, 21, 9, 0, tzinfo=UTC)), actor="staff:nurse.a")
     outbox.hold(station.store, [(bad["record_id"], 1, "rejected", "example refusal for the screenshot")])
 
 

@@ -78,13 +78,15 @@ def test_a_valid_adverse_event_passes() -> None:
 
 def test_any_seriousness_criterion_makes_the_event_serious() -> None:
     assert "data.serious" in ae(serious_criteria=["hospitalisation"], serious=False)
-    assert ae(serious_criteria=["hospitalisation"], serious=True, grade=3) == {}
+    assert ae(serious_criteria=["hospitalisation"], serious=True, grade=3,
+              awareness_at="2026-06-02T09:00:00+08:00") == {}
     assert "data.serious" in ae(serious=True)
 
 
 def test_grade_5_requires_serious_with_death() -> None:
     assert "data.grade" in ae(grade=5, outcome="fatal")
-    assert ae(grade=5, serious=True, serious_criteria=["death"], outcome="fatal") == {}
+    assert ae(grade=5, serious=True, serious_criteria=["death"], outcome="fatal", end_date="2026-06-03",
+              death_date="2026-06-03", awareness_at="2026-06-03T10:00:00+08:00") == {}
     assert "data.serious_criteria" in ae(grade=4, serious=True, serious_criteria=["death"])
 
 

@@ -4,7 +4,7 @@ symptom review and the data overview."""
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -39,9 +39,10 @@ def _ae(**overrides) -> AdverseEventEntry:
 def test_a_serious_adverse_event_is_derived_from_the_criteria_and_sent_before_older_records(station) -> None:
     pid = enrol_participant(station)
     minor = adverse_events.record_adverse_event(station, pid, _ae(), actor=ACTOR)
+    aware = datetime(2026, 11, 21, 8, 15, tzinfo=timezone(timedelta(hours=8)))
     serious = adverse_events.record_adverse_event(
-        station, pid, _ae(term="Pneumonia", grade=3, serious_criteria=("hospitalisation",), outcome="not_recovered"),
-        actor=ACTOR)
+        station, pid, _ae(term="Pneumonia", grade=3, serious_criteria=("hospitalisation",), outcome="not_recovered",
+                          awareness_at=aware), actor=ACTOR)
     assert minor["data"]["serious"] is False and serious["data"]["serious"] is True
     order = [r["record_id"] for r, _ in outbox.pending_batch(station.store, 10)]
     # saved last, sent right after the participant's enrolment (the server needs that first)
@@ -49,8 +50,13 @@ def test_a_serious_adverse_event_is_derived_from_the_criteria_and_sent_before_ol
     assert outbox.pending_batch(station.store, 1)[0][0]["kind"] == "enrolment"
     deadline = adverse_events.report_deadline(station, serious)
     assert deadline is not None and adverse_events.report_deadline(station, minor) is None
-    saved_at = datetime.fromisoformat(serious["collected_at"].replace("Z", "+00:00"))
-    assert deadline - saved_at == timedelta(hours=24)
+    # the 24-hour clock runs from when the site became aware, not from the first save
+    assert serious["data"]["awareness_at"] == "2026-11-21T08:15:00+08:00"
+    assert deadline - aware == timedelta(hours=24)
+    without = _ae(term="Sepsis", grade=3, serious_criteria=("hospitalisation",), outcome="not_recovered")
+    with pytest.raises(RecordInvalid) as refused:
+        adverse_events.record_adverse_event(station, pid, without, actor=ACTOR)
+    assert [p.code for p in refused.value.problems] == ["ae.awareness_required"]
 
 
 def test_grade_5_is_refused_unless_serious_with_death_ticked(station) -> None:
@@ -60,9 +66,9 @@ def test_grade_5_is_refused_unless_serious_with_death_ticked(station) -> None:
                                                               serious_criteria=("hospitalisation",)), actor=ACTOR)
     assert any(p.field == "data.grade" and "death" in p.message for p in refused.value.problems)
     assert outbox.stats(station.store).pending == 1   # only the enrolment: nothing of the refused report
-    saved = adverse_events.record_adverse_event(station, pid, _ae(grade=5, outcome="fatal",
-                                                                  serious_criteria=("hospitalisation", "death")),
-                                                actor=ACTOR)
+    saved = adverse_events.record_adverse_event(station, pid, _ae(
+        grade=5, outcome="fatal", serious_criteria=("hospitalisation", "death"), end_date=date(2026, 11, 22),
+        death_date=date(2026, 11, 22), awareness_at=datetime(2026, 11, 22, 10, 0, tzinfo=UTC)), actor=ACTOR)
     assert saved["data"]["serious_criteria"] == ["death", "hospitalisation"]   # catalogue order
 
 
@@ -73,7 +79,8 @@ def test_a_correction_needs_a_reason_and_keeps_the_old_value_in_the_audit(statio
         adverse_events.correct_adverse_event(station, first["record_id"], _ae(grade=2), reason=" ", actor=ACTOR)
     assert refused.value.problems[0].field == "correction_reason"
     fixed = adverse_events.correct_adverse_event(station, first["record_id"], _ae(grade=2, serious_criteria=(
-        "medically_important",)), reason="grade mis-typed", actor="staff:nurse.b")
+        "medically_important",), awareness_at=datetime(2026, 11, 21, 9, 0, tzinfo=UTC)), reason="grade mis-typed",
+        actor="staff:nurse.b")
     assert fixed["revision"] == 2 and fixed["correction_reason"] == "grade mis-typed"
     audit = store_records.audit_of(station.store, first["record_id"])
     assert [a["action"] for a in audit] == ["adverse_event.create", "adverse_event.correct"]
@@ -85,14 +92,14 @@ def test_a_correction_needs_a_reason_and_keeps_the_old_value_in_the_audit(statio
     assert [r["revision"] for r in adverse_events.adverse_events_of(station, pid)] == [2]
 
 
-def test_a_draft_from_a_symptom_presets_only_drugs_the_arm_does_not_receive(station) -> None:
+def test_a_draft_from_a_symptom_asks_only_for_the_drugs_of_the_arm(station) -> None:
     enrol_participant(station)              # PKU-001: IL2RAPA
     rapa = enrol_participant(station)       # PKU-002: RAPA
     draft = adverse_events.draft_from_symptom(station, rapa, symptom_id="oral_ulcer", severity="severe",
                                               visit_id="week2", onset=date(2026, 11, 20), language="zh")
     assert (draft.term, draft.grade, draft.source_symptom, draft.visit_id) == ("口腔溃疡", 3, "oral_ulcer", "week2")
-    assert draft.causality == {"il2": "not_applicable", "rapamycin": None}
-    assert draft.action == {"il2": "not_applicable", "rapamycin": None}
+    assert draft.causality == {"rapamycin": None} and draft.action == {"rapamycin": None}
+    assert draft.term_en == "Mouth sores or ulcers"      # the Chinese term comes with its English translation
     with pytest.raises(RecordInvalid):   # staff must still choose causality and outcome
         adverse_events.record_adverse_event(station, rapa, draft, actor=ACTOR)
 

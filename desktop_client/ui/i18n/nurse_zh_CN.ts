@@ -4,7 +4,7 @@
 <context>
     <name>AdverseEventPage</name>
     <message>
-        <location filename="../nurse/adverse_event.py" line="+75"/>
+        <location filename="../nurse/adverse_event.py" line="+78"/>
         <source>Adverse events</source>
         <translation>不良事件</translation>
     </message>
@@ -50,14 +50,24 @@
     </message>
     <message>
         <location line="+9"/>
-        <location line="+161"/>
+        <location line="+217"/>
         <source>New adverse event report</source>
         <translation>新不良事件报告</translation>
     </message>
     <message>
-        <location line="-154"/>
+        <location line="-210"/>
         <source>Adverse event term</source>
         <translation>不良事件术语</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>needed for submission files when the term is in Chinese</source>
+        <translation>术语为中文时，提交文件需要英文翻译</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>English translation</source>
+        <translation>英文翻译</translation>
     </message>
     <message>
         <location line="+2"/>
@@ -100,7 +110,22 @@
         <translation>是否严重？（ICH E2A：勾选任一标准即为严重不良事件）</translation>
     </message>
     <message>
-        <location line="+12"/>
+        <location line="+14"/>
+        <source>Site became aware (site time)</source>
+        <translation>研究中心获知时间（当地时间）</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>why this grade 4 or 5 event is not serious</source>
+        <translation>说明该4级或5级事件为何不是严重不良事件</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Reason it is not serious</source>
+        <translation>非严重的理由</translation>
+    </message>
+    <message>
+        <location line="+4"/>
         <source>Relationship to each drug (WHO-UMC) and action taken</source>
         <translation>与各药物的相关性（WHO-UMC）及采取的措施</translation>
     </message>
@@ -120,7 +145,7 @@
         <translation>采取的措施</translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+9"/>
         <location line="+1"/>
         <location line="+6"/>
         <source>choose</source>
@@ -132,7 +157,12 @@
         <translation>转归</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+4"/>
+        <source>Date of death</source>
+        <translation>死亡日期</translation>
+    </message>
+    <message>
+        <location line="+4"/>
         <source>Reason for the correction (required)</source>
         <translation>更正原因（必填）</translation>
     </message>
@@ -147,7 +177,7 @@
         <translation>保存报告</translation>
     </message>
     <message>
-        <location line="+45"/>
+        <location line="+79"/>
         <source>Serious: YES</source>
         <translation>严重：是</translation>
     </message>
@@ -162,7 +192,7 @@
         <translation>严重不良事件：获知后24小时内必须报告申办方。下次同步时将优先发送。</translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="+5"/>
         <source>Report by {0} (site time).</source>
         <translation>请在{0}（中心当地时间）之前报告。</translation>
     </message>
@@ -500,6 +530,26 @@
     </message>
     <message>
         <location line="+1"/>
+        <source>English translation of the term</source>
+        <translation>术语的英文翻译</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Site became aware</source>
+        <translation>研究中心获知时间</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Date of death</source>
+        <translation>死亡日期</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Reason it is not serious</source>
+        <translation>非严重的理由</translation>
+    </message>
+    <message>
+        <location line="+1"/>
         <source>Physician Global VAS score</source>
         <translation>医生总体评估VAS评分</translation>
     </message>
@@ -525,8 +575,69 @@
     </message>
     <message>
         <location line="+1"/>
+        <location line="+6"/>
         <source>must be on or after the onset date</source>
         <translation>不得早于开始日期</translation>
+    </message>
+    <message>
+        <location line="-5"/>
+        <source>give the term in English (Latin letters)</source>
+        <translation>请用英文（拉丁字母）填写术语</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>required when the outcome is recovered, recovered with sequelae or fatal</source>
+        <translation>转归为已痊愈、痊愈伴后遗症或死亡时必填</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>required when the outcome is &apos;Fatal&apos;</source>
+        <translation>转归为“死亡”时必填</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>only given when the outcome is &apos;Fatal&apos;</source>
+        <translation>仅在转归为“死亡”时填写</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>must not be after the date of death</source>
+        <translation>不得晚于死亡日期</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>required for a serious event (the 24-hour clock starts there)</source>
+        <translation>严重不良事件必填（24小时时限由此开始计算）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>not a valid date and time</source>
+        <translation>不是有效的日期和时间</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>must not be before the onset date</source>
+        <translation>不得早于开始日期</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>grade 4 or 5 recorded as not serious: confirm why</source>
+        <translation>4级或5级记录为非严重：请确认理由</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>only given for grade 4 or 5 recorded as not serious</source>
+        <translation>仅在4级或5级记录为非严重时填写</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>the participant receives this drug: choose a causality</source>
+        <translation>受试者使用该药物：请选择相关性</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>not asked: the participant&apos;s arm does not receive this drug</source>
+        <translation>不适用：受试者所在组不使用该药物</translation>
     </message>
     <message>
         <location line="+5"/>

@@ -1,10 +1,12 @@
-"""The adverse-event form: term, dates, CTCAE grade (definitions shown), ICH E2A seriousness, causality and
-action per drug, outcome. A serious event shows the "report within 24 h" banner and is sent first.
-Corrections of a saved report ask for a reason; the old values stay in the audit."""
+"""The adverse-event form: term (with its English translation), dates, CTCAE grade (definitions shown), ICH E2A
+seriousness, causality and action per drug of the participant's arm (other drugs are not asked), outcome.
+A serious event asks when the site became aware (the 24-hour clock starts there), shows the "report within
+24 h" banner and is sent first; a fatal outcome asks for the date of death; grade 4 or 5 recorded as not
+serious asks why. Corrections of a saved report ask for a reason; the old values stay in the audit."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -14,6 +16,7 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDateEdit,
+    QDateTimeEdit,
     QFormLayout,
     QGridLayout,
     QGroupBox,
@@ -108,6 +111,10 @@ class AdverseEventPage(QWidget):
         self.term = QLineEdit()
         self.term.setMaxLength(200)
         form.addRow(self.tr("Adverse event term"), self.term)
+        self.term_en = QLineEdit()
+        self.term_en.setMaxLength(200)
+        self.term_en.setPlaceholderText(self.tr("needed for submission files when the term is in Chinese"))
+        form.addRow(self.tr("English translation"), self.term_en)
         self.visit = QComboBox()
         self.visit.addItem(self.tr("not linked to a visit"), None)
         for v in ctx.station.study.visits:
@@ -154,6 +161,17 @@ class AdverseEventPage(QWidget):
         self.serious_state = QLabel("")
         serious_layout.addWidget(self.serious_state, len(self.criteria), 0)
         form.addRow(serious)
+        self.aware = QDateTimeEdit()
+        self.aware.setDisplayFormat("yyyy-MM-dd HH:mm")
+        self.aware.setCalendarPopup(True)
+        self.aware_label = QLabel(self.tr("Site became aware (site time)"))
+        form.addRow(self.aware_label, self.aware)
+        self.nonserious = QLineEdit()
+        self.nonserious.setMaxLength(500)
+        self.nonserious.setPlaceholderText(self.tr("why this grade 4 or 5 event is not serious"))
+        self.nonserious_label = QLabel(self.tr("Reason it is not serious"))
+        form.addRow(self.nonserious_label, self.nonserious)
+        self.grade.idToggled.connect(lambda _id, _on: self._update_serious())
 
         drugs = QGroupBox(self.tr("Relationship to each drug (WHO-UMC) and action taken"))
         drug_grid = QGridLayout(drugs)
@@ -161,9 +179,11 @@ class AdverseEventPage(QWidget):
             drug_grid.addWidget(QLabel(f"<b>{text}</b>"), 0, col)
         self.causality: dict[str, QComboBox] = {}
         self.action: dict[str, QComboBox] = {}
+        self.drug_labels: dict[str, QLabel] = {}
         for r, study_drug in enumerate(ctx.station.study.drugs, start=1):
-            drug_grid.addWidget(QLabel(study_text(study_drug.label, study_drug.label_zh)), r, 0)
             drug = study_drug.id
+            self.drug_labels[drug] = QLabel(study_text(study_drug.label, study_drug.label_zh))
+            drug_grid.addWidget(self.drug_labels[drug], r, 0)
             self.causality[drug] = _combo(CAUSALITY, self.tr("choose"))
             self.action[drug] = _combo(ACTIONS, self.tr("choose"))
             drug_grid.addWidget(self.causality[drug], r, 1)
@@ -173,6 +193,12 @@ class AdverseEventPage(QWidget):
         form.addRow(drugs)
         self.outcome = _combo(OUTCOMES, self.tr("choose"))
         form.addRow(self.tr("Outcome"), self.outcome)
+        self.death = QDateEdit(qdate(date.today()))
+        self.death.setDisplayFormat("yyyy-MM-dd")
+        self.death.setCalendarPopup(True)
+        self.death_label = QLabel(self.tr("Date of death"))
+        form.addRow(self.death_label, self.death)
+        self.outcome.currentIndexChanged.connect(lambda _i: self._update_serious())
         self.reason = QLineEdit()
         self.reason.setPlaceholderText(self.tr("Reason for the correction (required)"))
         self.reason_label = QLabel(self.tr("Reason"))
@@ -189,20 +215,49 @@ class AdverseEventPage(QWidget):
         self.new_report()
 
     # ---- form <-> entry ----------------------------------------------------------------------
+    def _zone(self) -> ZoneInfo:
+        """The site's time zone (the study's first site until the station is enrolled: nothing is saved then)."""
+        station = self.ctx.station
+        return ZoneInfo(station.site_timezone if station.is_enrolled else station.study.sites[0].timezone)
+
+    def _asked_drugs(self) -> list[str]:
+        """The drugs causality and action are asked for: the participant's arm (every drug if not known)."""
+        station, pid = self.ctx.station, self.participant.participant_id()
+        arm = station.participant_arm(pid) if pid else None
+        drugs = station.study.arm(arm).drugs if arm else frozenset(station.study.drug_ids)
+        return [d for d in station.study.drug_ids if d in drugs]
+
     def entry(self) -> AdverseEventEntry:
-        """The form as an unsaved report (seriousness follows from the ticked criteria)."""
+        """The form as an unsaved report (seriousness follows from the ticked criteria; awareness, death date
+        and the not-serious reason only where the rules ask for them)."""
+        criteria = tuple(c for c, box in self.criteria.items() if box.isChecked())
+        grade = self.grade.checkedId() if self.grade.checkedId() > 0 else None
+        aware = self.aware.dateTime().toPython().replace(second=0, microsecond=0, tzinfo=self._zone())
+        asked = self._asked_drugs()
         return AdverseEventEntry(
             term=self.term.text(), onset_date=pydate(self.onset.date()),
             end_date=pydate(self.end.date()) if self.ended.isChecked() else None,
-            grade=self.grade.checkedId() if self.grade.checkedId() > 0 else None,
-            serious_criteria=tuple(c for c, box in self.criteria.items() if box.isChecked()),
-            causality={d: combo.currentData() for d, combo in self.causality.items()},
-            action={d: combo.currentData() for d, combo in self.action.items()},
+            grade=grade, serious_criteria=criteria,
+            causality={d: self.causality[d].currentData() for d in asked},
+            action={d: self.action[d].currentData() for d in asked},
             outcome=self.outcome.currentData(), source_symptom=self._source_symptom,
-            visit_id=self.visit.currentData())
+            visit_id=self.visit.currentData(), term_en=self.term_en.text(),
+            awareness_at=aware if criteria else None,
+            death_date=pydate(self.death.date()) if self.outcome.currentData() == "fatal" else None,
+            nonserious_reason=self.nonserious.text() if not criteria and (grade or 0) >= 4 else None)
 
     def fill(self, entry: AdverseEventEntry) -> None:
         self.term.setText(entry.term)
+        self.term_en.setText(entry.term_en or "")
+        aware = (entry.awareness_at.astimezone(self._zone()) if entry.awareness_at
+                 else datetime.now(self._zone())).replace(tzinfo=None, second=0, microsecond=0)
+        self.aware.setDateTime(aware)
+        self.death.setDate(qdate(entry.death_date or entry.end_date or date.today()))
+        self.nonserious.setText(entry.nonserious_reason or "")
+        asked = set(self._asked_drugs())
+        for d, label in self.drug_labels.items():
+            for widget in (label, self.causality[d], self.action[d]):
+                widget.setVisible(d in asked)
         _set_combo(self.visit, entry.visit_id)
         self.onset.setDate(qdate(entry.onset_date or date.today()))
         self.ended.setChecked(entry.end_date is not None)
@@ -221,16 +276,22 @@ class AdverseEventPage(QWidget):
         self._update_serious()
 
     def _update_serious(self) -> None:
-        serious = self.entry().serious
+        entry = self.entry()
+        serious = entry.serious
+        for widget in (self.aware, self.aware_label):
+            widget.setVisible(serious)
+        for widget in (self.nonserious, self.nonserious_label):
+            widget.setVisible(not serious and (entry.grade or 0) >= 4)
+        for widget in (self.death, self.death_label):
+            widget.setVisible(entry.outcome == "fatal")
         self.serious_state.setText(self.tr("Serious: YES") if serious else self.tr("Serious: no"))
         text = self.tr("SERIOUS ADVERSE EVENT: report it to the sponsor within 24 hours of becoming aware. "
                        "It is sent first at the next sync.")
         if serious and self.editing is not None:
             deadline = adverse_events.report_deadline(self.ctx.station, self.editing)
             if deadline is not None:
-                tz = ZoneInfo(self.ctx.station.study.site(self.ctx.station.site_id).timezone)
                 text += "\n" + self.tr("Report by {0} (site time).").format(
-                    deadline.astimezone(tz).strftime("%Y-%m-%d %H:%M"))
+                    deadline.astimezone(self._zone()).strftime("%Y-%m-%d %H:%M"))
         self.banner.setText(text)
         self.banner.setVisible(serious)
 

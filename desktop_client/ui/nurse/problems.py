@@ -27,6 +27,10 @@ FIELD_LABELS = {
     "data.serious": QT_TRANSLATE_NOOP("Nurse", "Seriousness"),
     "data.serious_criteria": QT_TRANSLATE_NOOP("Nurse", "Seriousness criteria"),
     "data.outcome": QT_TRANSLATE_NOOP("Nurse", "Outcome"),
+    "data.term_en": QT_TRANSLATE_NOOP("Nurse", "English translation of the term"),
+    "data.awareness_at": QT_TRANSLATE_NOOP("Nurse", "Site became aware"),
+    "data.death_date": QT_TRANSLATE_NOOP("Nurse", "Date of death"),
+    "data.nonserious_reason": QT_TRANSLATE_NOOP("Nurse", "Reason it is not serious"),
     "data.activity": QT_TRANSLATE_NOOP("Nurse", "Physician Global VAS score"),
     "correction_reason": QT_TRANSLATE_NOOP("Nurse", "Reason for the correction"),
 }
@@ -38,6 +42,24 @@ RULES = {
     "ae.fatal_needs_grade5":
         QT_TRANSLATE_NOOP("Nurse", "the outcome 'Fatal' goes with grade 5, and grade 5 with 'Fatal'"),
     "ae.end_before_onset": QT_TRANSLATE_NOOP("Nurse", "must be on or after the onset date"),
+    "ae.term_en_invalid": QT_TRANSLATE_NOOP("Nurse", "give the term in English (Latin letters)"),
+    "ae.end_date_required":
+        QT_TRANSLATE_NOOP("Nurse", "required when the outcome is recovered, recovered with sequelae or fatal"),
+    "ae.death_date_required": QT_TRANSLATE_NOOP("Nurse", "required when the outcome is 'Fatal'"),
+    "ae.death_date_not_fatal": QT_TRANSLATE_NOOP("Nurse", "only given when the outcome is 'Fatal'"),
+    "ae.death_before_onset": QT_TRANSLATE_NOOP("Nurse", "must be on or after the onset date"),
+    "ae.end_after_death": QT_TRANSLATE_NOOP("Nurse", "must not be after the date of death"),
+    "ae.awareness_required":
+        QT_TRANSLATE_NOOP("Nurse", "required for a serious event (the 24-hour clock starts there)"),
+    "ae.awareness_invalid": QT_TRANSLATE_NOOP("Nurse", "not a valid date and time"),
+    "ae.awareness_before_onset": QT_TRANSLATE_NOOP("Nurse", "must not be before the onset date"),
+    "ae.nonserious_reason_required":
+        QT_TRANSLATE_NOOP("Nurse", "grade 4 or 5 recorded as not serious: confirm why"),
+    "ae.nonserious_reason_unexpected":
+        QT_TRANSLATE_NOOP("Nurse", "only given for grade 4 or 5 recorded as not serious"),
+    "ae.causality_needed_for_arm_drug":
+        QT_TRANSLATE_NOOP("Nurse", "the participant receives this drug: choose a causality"),
+    "ae.drug_not_in_arm": QT_TRANSLATE_NOOP("Nurse", "not asked: the participant's arm does not receive this drug"),
 }
 
 
