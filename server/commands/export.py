@@ -1,4 +1,5 @@
-"""`trialpro-server export FORMAT --data-dir DIR --out PATH [--site S] [--from D --to D]` (PATH a folder)."""
+"""`trialpro-server export FORMAT --data-dir DIR --out PATH [--site S] [--from D --to D]` (PATH a folder), and
+`export casebook --data-dir DIR --out DIR [--participant ID] [--language zh|en]` (OUT/<participant id>.pdf)."""
 
 from __future__ import annotations
 
@@ -34,11 +35,22 @@ def progress_bar(enabled: bool) -> Iterator[Progress | None]:
         yield update
 
 
+CASEBOOK = "casebook"   # one PDF per participant (issue 19): its own options, not a registry format
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     from server.exports.registry import run_export
 
     ctx = context(args)
     out = Path(args.out)
+    if args.format == CASEBOOK:
+        from server.services.casebook import export_casebooks
+
+        written = export_casebooks(ctx.engine, ctx.study, out, participant_id=args.participant,
+                                   language=args.language, actor=f"cli:{os_user()}")
+        for name, size in written.items():
+            print(f"{out / name}: {size} bytes")
+        return 0
     with progress_bar(sys.stderr.isatty()) as progress:
         summary = run_export(ctx.engine, ctx.study, args.format, out, site_id=args.site, date_from=args.date_from,
                              date_to=args.date_to, actor=f"cli:{os_user()}", bom=args.bom, progress=progress)
@@ -49,11 +61,13 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def register(sub: Any) -> None:
     p = sub.add_parser("export", help="export the study data (audited)")
-    p.add_argument("format", choices=FORMATS)
+    p.add_argument("format", choices=(*FORMATS, CASEBOOK))
     add_data_dir(p)
     p.add_argument("--out", required=True, help="output folder")
     p.add_argument("--site", help="only this site")
     p.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD", help="records collected on or after")
     p.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD", help="records collected on or before")
     p.add_argument("--bom", action="store_true", help="csv: UTF-8 with BOM (for Excel)")
+    p.add_argument("--participant", metavar="ID", help="casebook: only this participant (default: every one)")
+    p.add_argument("--language", choices=("zh", "en"), default="en", help="casebook: language of the labels")
     p.set_defaults(func=cmd_export)

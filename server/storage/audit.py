@@ -36,3 +36,13 @@ def entries(conn: Connection, batch: int = 5000) -> Iterator[Mapping[str, Any]]:
     for row in conn.execute(select(audit_log).order_by(audit_log.c.seq)
                             .execution_options(stream_results=True, yield_per=batch)):
         yield row._mapping
+
+
+def entries_about(conn: Connection, entity_ids: set[str], batch: int = 500) -> list[Mapping[str, Any]]:
+    """The entries whose entity is one of ``entity_ids`` (a participant, its record revisions ``id#n``, its
+    signatures), in chain order: a participant's audit trail for the casebook."""
+    ids = sorted(entity_ids)
+    out: list[Mapping[str, Any]] = []
+    for i in range(0, len(ids), batch):
+        out += [r._mapping for r in conn.execute(select(audit_log).where(audit_log.c.entity_id.in_(ids[i:i + batch])))]
+    return sorted(out, key=lambda r: r["seq"])

@@ -24,3 +24,10 @@ def add_results(conn: Connection, rows: list[dict[str, Any]]) -> None:
     """Insert lab results (dicts of every column) in one statement."""
     if rows:
         conn.execute(insert(lab_results), rows)
+
+
+def of_participant(conn: Connection, participant_id: str) -> list[dict[str, Any]]:
+    """Every lab result of one participant, by sample date and test (every column)."""
+    return [dict(r._mapping) for r in conn.execute(
+        select(lab_results).where(lab_results.c.participant_id == participant_id)
+        .order_by(lab_results.c.sample_date, lab_results.c.test_code))]

@@ -82,3 +82,22 @@ def correct_from(conn: Connection, enrolment: dict[str, Any]) -> None:
     data = enrolment["data"]
     conn.execute(update(participants).where(participants.c.participant_id == enrolment["participant_id"])
                  .values(year_of_birth=data["year_of_birth"], sex=data["sex"], consent_date=data.get("consent_date")))
+
+
+def every_participant_id(conn: Connection, site_id: str | None = None) -> list[str]:
+    """Every participant id the server holds data of (enrolled, or named by a record only, such as a screen
+    failure), sorted: whose casebooks there are."""
+    from server.storage.tables import records
+
+    people = select(participants.c.participant_id)
+    named = select(records.c.participant_id).distinct()
+    if site_id:
+        people = people.where(participants.c.site_id == site_id)
+        named = named.where(records.c.site_id == site_id)
+    return sorted(set(conn.execute(people).scalars()) | set(conn.execute(named).scalars()))
+
+
+def details(conn: Connection, participant_id: str) -> dict[str, Any] | None:
+    """Every column of one enrolled participant, or None."""
+    row = conn.execute(select(participants).where(participants.c.participant_id == participant_id)).first()
+    return None if row is None else dict(row._mapping)

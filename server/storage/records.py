@@ -216,3 +216,16 @@ def open_conflicts(conn: Connection) -> list[Any]:
     c = sync_conflicts.c
     return conn.execute(select(c.record_id, c.revision, c.device_id, c.received_at)
                         .where(c.resolved_at.is_(None)).order_by(c.received_at)).all()
+
+
+def revisions_of_participant(conn: Connection, participant_id: str) -> list[dict[str, Any]]:
+    """Every stored revision of every record of one participant (body parsed, with ``received_at`` and
+    ``content_hash``), by time of measurement, record and revision."""
+    c = records.c
+    out = []
+    for r in conn.execute(select(c.body, c.received_at, c.content_hash).where(c.participant_id == participant_id)
+                          .order_by(c.collected_at, c.record_id, c.revision)):
+        body = json.loads(r.body)
+        body.update(received_at=r.received_at, content_hash=r.content_hash)
+        out.append(body)
+    return out

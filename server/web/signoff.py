@@ -3,7 +3,7 @@ participant and the database-lock checklist. Thin: each route parses the form an
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask import Response, current_app, flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy import Connection
 
@@ -13,7 +13,7 @@ from server.storage import dashboard as dashboard_store
 from server.storage import signatures as signature_store
 from server.storage.engine import reading, writing
 from server.web.blueprint import bp
-from server.web.i18n import language, t
+from server.web.i18n import LANGUAGES, language, t
 from server.web.session import require, staff
 from shared.errors import NotFound, SignatureCredentials, SignatureRefused
 from shared.signatures import CASEBOOK, VISIT, meaning_text
@@ -52,6 +52,21 @@ def sign(participant_id: str) -> ResponseReturnValue:
                            meaning=meaning_text(scope if scope in (VISIT, CASEBOOK) else VISIT, language()),
                            first=signature_service.needs_user_id(ctx.engine, token), error=error,
                            username=request.form.get("username", "")), status
+
+
+@bp.get("/participants/<participant_id>/casebook.pdf")
+@require("participant.view")
+def casebook_pdf(participant_id: str) -> ResponseReturnValue:
+    """The participant's casebook as the CLI writes it, in the viewer's language (``?lang=`` to choose)."""
+    from server.services.casebook import casebook_download
+
+    ctx = current_app.extensions["trialpro"]
+    lang = request.args.get("lang") if request.args.get("lang") in LANGUAGES else language()
+    with reading(ctx.engine) as conn:
+        _visible(conn, participant_id)
+    pdf = casebook_download(ctx.engine, ctx.study, participant_id, language=lang, actor=staff().actor)
+    return Response(pdf, mimetype="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="{participant_id}.pdf"'})
 
 
 @bp.post("/participants/<participant_id>/freeze")

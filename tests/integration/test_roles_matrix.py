@@ -146,6 +146,7 @@ def _endpoints(server: ThreadServer) -> list[tuple[str, str, set[str], dict[str,
         ("POST", "/participants/PKU-001/sign", {"investigator"}, {"form": {"scope": "not-a-scope"}}),
         ("POST", "/participants/PKU-001/freeze", {"data_manager"}, {"form": {"reason": ""}}),
         ("GET", "/lock", {"data_manager"}, {}),
+        ("GET", "/participants/PKU-001/casebook.pdf", EVERYONE, {}),
         ("POST", "/lock", {"data_manager"}, {"form": {"reason": ""}}),
     ]
 
