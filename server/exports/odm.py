@@ -22,6 +22,7 @@ from sqlalchemy import Connection
 
 from server.exports.current import ALL, ExportScope, ParticipantData, participants_with_data
 from server.exports.odm_clinical_record import COMMON_EVENTS, FORM_KINDS, FORMS, add_clinical_metadata, clinical_values
+from server.exports.odm_signatures import SignatureWriter
 from shared.adverse_events import CAUSALITY, CTCAE_GRADES, OUTCOMES, ae_fields, flat_ae
 from shared.instruments import get_instrument
 from shared.instruments.model import Instrument, Item, ResponseType, Text
@@ -343,12 +344,14 @@ def export_odm(conn: Connection, study: Study, out_dir: Path, *, scope: ExportSc
     out_dir.mkdir(parents=True, exist_ok=True)
     users: set[str] = set()
     subjects = 0
+    signed = SignatureWriter(conn, scope.site_id, user_oid)
     with tempfile.TemporaryFile(dir=out_dir) as part:
         with etree.xmlfile(part, encoding="utf-8") as xf:
             with xf.element(f"{{{NS}}}ClinicalData", {"StudyOID": study.study.id, "MetaDataVersionOID": MDV},
                             nsmap=NSMAP):
                 for pdata in participants_with_data(conn, scope, every_revision=True):
-                    xf.write(subject_data(study, pdata, users))
+                    for element in signed.subject(subject_data(study, pdata, users), users):
+                        xf.write(element)
                     subjects += 1
         part.seek(0)
         with open(out_dir / FILE_NAME, "wb") as out:
@@ -358,7 +361,7 @@ def export_odm(conn: Connection, study: Study, out_dir: Path, *, scope: ExportSc
             opening = etree.tostring(root, encoding="unicode").replace("/>", ">")
             out.write(b'<?xml version="1.0" encoding="UTF-8"?>\n' + opening.encode() + b"\n")
             out.write(etree.tostring(study_metadata(study), encoding="utf-8") + b"\n")
-            out.write(etree.tostring(admin_data(study, users), encoding="utf-8") + b"\n")
+            out.write(etree.tostring(signed.admin(admin_data(study, users)), encoding="utf-8") + b"\n")
             shutil.copyfileobj(part, out)
             out.write(b"\n</ODM>\n")
     return {FILE_NAME: subjects}
