@@ -9,6 +9,7 @@ import json
 import re
 from pathlib import Path
 
+import httpx
 import pytest
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import DBAPIError
@@ -80,6 +81,12 @@ def test_a_visit_signature_shows_its_manifestation_and_breaks_on_correction(tmp_
     assert again.status_code == 302
     assert "signature holds" in re.search(r'<tr data-visit="' + visit + r'">.*?</tr>',
                                           inv.get(f"/participants/{pid}").text, re.S).group(0)
+
+    later = httpx.Client(base_url=server.url, timeout=60)           # another session: all components again
+    later.post("/signin", data={"csrf_token": csrf(later.get("/signin").text), "username": "inv.sign",
+                                "password": PASSWORD})
+    form, no_user = _sign(later, pid, visit=None, username=None, password=PASSWORD)
+    assert 'name="username"' in form.text and no_user.status_code == 403
 
 
 def test_a_signature_cannot_be_moved_or_changed(tmp_path: Path, server: ThreadServer) -> None:
