@@ -10,10 +10,11 @@ no end date), ``indication``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, timedelta
 from typing import Any
 
+from shared.criteria import Failure
 from shared.errors import FieldProblem
 from shared.instruments.model import Text
 from shared.study.model import Study
@@ -153,3 +154,30 @@ def medication_exclusion(study: Study, conmeds: Iterable[Mapping[str, Any]],
     return ("eligibility.excluded_medication",
             f"{names} taken within {rule.lookback_days} days before screening",
             {"medications": names, "days": rule.lookback_days})
+
+
+def screening_record(records: Iterable[Mapping[str, Any]]) -> Mapping[str, Any] | None:
+    """The data of the newest screening record among ``records`` (current revisions), else of a legacy
+    enrolment (which held the screening), else None."""
+    for kind in ("screening", "enrolment"):
+        found = [r for r in records if r.get("kind") == kind and isinstance(r.get("data"), Mapping)]
+        if found:
+            return max(found, key=lambda r: str(r.get("collected_at")))["data"]
+    return None
+
+
+def medication_check(study: Study, records: Sequence[Mapping[str, Any]], on: date) -> list[Failure]:
+    """The medication exclusion as a randomisation check (``shared.criteria.RecordCheck``): from the
+    participant's medication entries and the screening date of their screening record."""
+    rule = study.clinical_record.medication_exclusion if study.clinical_record else None
+    if rule is None:
+        return []
+    crit = next(c for c in study.exclusion if c.id == rule.criterion)
+    screening = screening_record(records) or {}
+    day = partial_date_bounds(screening.get("screening_date"))
+    failure = medication_exclusion(study, [r["data"] for r in records if r.get("kind") == KIND
+                                           and isinstance(r.get("data"), Mapping)], day[0] if day else None)
+    if failure is None:
+        return []
+    code, reason, params = failure
+    return [Failure(crit.id, crit.text, reason, code, {"criterion": crit.id, **params})]

@@ -23,6 +23,7 @@ from shared.criteria import Failure
 from shared.eligibility_checks import RANDOMISATION_CHECKS
 from shared.errors import UnknownInstrument
 from shared.instruments import get_instrument
+from shared.study.clinical_record import COMPUTED_CHECKS
 from shared.study.model import Criterion, Study
 
 __all__ = ["ELIGIBLE", "OUTCOMES", "PENDING", "SCREEN_FAILURE", "EligibilityScores", "Failure", "age_in_year",
@@ -69,7 +70,7 @@ def _failures(study: Study, *, age: int | None, screening_date: date | None, con
         if failure:
             code, reason, params = failure
             failures.append(Failure(crit.id, crit.text, reason, code, params))
-    for crit in study.exclusion:
+    for crit in (c for c in study.exclusion if c.check == "attest"):   # computed ones: eligibility_checks
         answer = attested.get(crit.id)
         if answer is None:
             failures.append(Failure(crit.id, crit.text, "not answered", "eligibility.not_answered"))
@@ -116,6 +117,8 @@ def _inclusion_failure(study: Study, crit: Criterion, *, age: int | None, screen
                        score_visit: str) -> tuple[str, str, dict[str, Any]] | None:
     """(code, English reason, params) when the inclusion criterion ``crit`` is not met, else None."""
     info = study.study
+    if crit.check in COMPUTED_CHECKS:      # from the clinical record, at randomisation (eligibility_checks)
+        return None
     if crit.check == "age":
         if age is None:
             return "eligibility.age_unknown", "date of birth or screening date missing", {}

@@ -8,6 +8,11 @@ Add a rule module's check here with one line.
 
 from __future__ import annotations
 
+from shared.conmed import medication_check
 from shared.criteria import RecordCheck
+from shared.pregnancy import pregnancy_check
 
-RANDOMISATION_CHECKS: tuple[RecordCheck, ...] = ()
+RANDOMISATION_CHECKS: tuple[RecordCheck, ...] = (
+    medication_check,      # issue 18: exclusion from ATC classes + look-back before screening
+    pregnancy_check,       # issue 18: negative pregnancy test within the window before the first dose
+)

@@ -8,10 +8,12 @@ before the first dose, and no positive test after it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, timedelta
 from typing import Any
 
+from shared.conmed import screening_record
+from shared.criteria import Failure
 from shared.errors import FieldProblem
 from shared.instruments.model import Text
 from shared.study.model import Study
@@ -80,3 +82,24 @@ def pregnancy_requirement(study: Study, *, childbearing_potential: bool | None,
                 "before the first dose", {"date": day.isoformat(), "days": rule.window_days,
                                          "first_dose": first_dose.isoformat()})
     return None
+
+
+def pregnancy_check(study: Study, records: Sequence[Mapping[str, Any]], on: date) -> list[Failure]:
+    """The pregnancy-test requirement as a randomisation check (``shared.criteria.RecordCheck``): ``on``, the
+    randomisation day, is the planned first dose; childbearing potential comes from the screening record (a
+    participant screened as male has none; otherwise it must be recorded)."""
+    rule = study.clinical_record.pregnancy_test if study.clinical_record else None
+    if rule is None:
+        return []
+    crit = next(c for c in study.inclusion if c.id == rule.criterion)
+    screening = screening_record(records) or {}
+    potential = screening.get("childbearing_potential")
+    if potential is None and screening.get("sex") == "M":
+        potential = False
+    failure = pregnancy_requirement(study, childbearing_potential=potential if isinstance(potential, bool)
+                                    else None, tests=[r["data"] for r in records if r.get("kind") == KIND
+                                                      and isinstance(r.get("data"), Mapping)], first_dose=on)
+    if failure is None:
+        return []
+    code, reason, params = failure
+    return [Failure(crit.id, crit.text, reason, code, {"criterion": crit.id, **params})]

@@ -32,7 +32,8 @@ from shared.values import is_int, is_number, parse_date, problem
 _YEAR_MONTH = re.compile(r"^(19|20)\d{2}-(0[1-9]|1[0-2])$")
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 SCREENING_FIELDS = frozenset({"consent_date", "screening_date", "sex", "birth_year_month", "age_at_consent",
-                              "criteria", "screening_score", "outcome", "failed_criteria"})
+                              "criteria", "screening_score", "outcome", "failed_criteria",
+                              "childbearing_potential"})   # issue 18: true/false, null = not recorded
 RANDOMISATION_FIELDS = frozenset({"arm", "randomisation_number", "allocation_list_id", "eligibility_score",
                                   "eligibility_record_id"})
 
@@ -76,6 +77,9 @@ def validate_screening_data(data: Any, study: Study) -> list[FieldProblem]:
             p.append(problem("data.age_at_consent", age, f"{young}-{old} (born {ym}, consent {consent})",
                              "does not fit the birth year-month and the consent date", "screening.age_inconsistent",
                              birth_year_month=ym, consent_date=consent.isoformat()))
+    if data.get("childbearing_potential") not in (None, True, False):
+        p.append(problem("data.childbearing_potential", data.get("childbearing_potential"),
+                         "true, false or null (not recorded)", "must be true or false"))
     criteria = data.get("criteria")
     attest = {c.id for c in study.inclusion + study.exclusion if c.check == "attest"}
     if (not isinstance(criteria, Mapping) or not all(isinstance(v, bool) for v in criteria.values())

@@ -63,4 +63,10 @@ def screening_data(study: Study, *, born: date, sex: str, consent: date, screeni
     return {"consent_date": consent.isoformat(), "screening_date": screening.isoformat(), "sex": sex,
             "birth_year_month": birth_year_month(born), "age_at_consent": age, "criteria": dict(criteria),
             "screening_score": screening_score, "outcome": screening_outcome(failures),
-            "failed_criteria": [f.criterion_id for f in failures]}
+            "failed_criteria": [f.criterion_id for f in failures],
+            "childbearing_potential": synthetic_childbearing_potential(sex, age)}
+
+
+def synthetic_childbearing_potential(sex: str, age: int) -> bool:
+    """The synthetic data's rule of thumb (issue 18): a woman under 50 is of childbearing potential."""
+    return sex == "F" and age < 50

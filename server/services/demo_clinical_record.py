@@ -15,6 +15,7 @@ from typing import Any
 
 from shared.pregnancy import pregnancy_test_visits
 from shared.study.model import Study
+from shared.synthetic_screening import synthetic_childbearing_potential
 from shared.vital_signs import vital_signs_visits
 
 Make = Callable[..., None]   # demo.py's make(kind, pid, data, day, hour, actor, **envelope)
@@ -48,7 +49,8 @@ def add_entries(study: Study, make: Make, pid: str, enrolment: Mapping[str, Any]
                 rng: random.Random, *, index: int) -> None:
     """Queue (through ``make``) one demo participant's clinical record: entered at screening (medications,
     history), and at each visit the study file names for vital signs and pregnancy tests that is reached by
-    ``today``. ``enrolment`` is the participant's enrolment data (screening date, sex, year of birth)."""
+    ``today``. ``enrolment`` is the participant's enrolment or screening data (screening date, sex, age or year of
+    birth, childbearing potential when recorded)."""
     if study.clinical_record is None:
         return
     screening = date.fromisoformat(enrolment["screening_date"])
@@ -75,14 +77,24 @@ def add_entries(study: Study, make: Make, pid: str, enrolment: Mapping[str, Any]
                                   "heart_rate": rng.randint(60, 92), "temperature": round(rng.uniform(36.2, 37.1), 1),
                                   "weight": round(weight + rng.uniform(-1.0, 1.0), 1)},
              day, 1, NURSE, visit_id=visit_id)
-    if enrolment.get("sex") != "F" or screening.year - int(enrolment["year_of_birth"]) >= 50:
-        return                                       # demo rule of thumb for childbearing potential
+    if not _childbearing(enrolment, screening):
+        return
     for visit_id in pregnancy_test_visits(study):
         day = _visit_day(study, visit_id, screening, baseline)
         if day is None or day > today:
             continue
         make("pregnancy_test", pid, {"test_date": day.isoformat(), "method": "serum" if day == screening else "urine",
                                      "result": "negative"}, day, 1, NURSE, visit_id=visit_id)
+
+
+def _childbearing(screened: Mapping[str, Any], screening: date) -> bool:
+    """Childbearing potential as the screening recorded it, else the synthetic rule of thumb."""
+    if isinstance(screened.get("childbearing_potential"), bool):
+        return bool(screened["childbearing_potential"])
+    age = screened.get("age_at_consent")
+    if age is None and screened.get("year_of_birth") is not None:
+        age = screening.year - int(screened["year_of_birth"])
+    return synthetic_childbearing_potential(str(screened.get("sex")), int(age or 0))
 
 
 def _visit_day(study: Study, visit_id: str, screening: date, baseline: date) -> date | None:

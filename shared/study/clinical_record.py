@@ -10,6 +10,9 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 ATC_CODE = r"^[A-Z](\d{2}([A-Z]([A-Z](\d{2})?)?)?)?$"   # ATC levels 1-5: L, L04, L04A, L04AB, L04AB02
 
 
+COMPUTED_CHECKS = ("medication", "pregnancy_test")   # criterion checks computed from these records
+
+
 class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
@@ -66,15 +69,28 @@ class ClinicalRecord(_Section):
         """The listed class with ``code``, else None."""
         return next((c for c in self.atc_classes if c.code == code), None)
 
-    def problems_with(self, visit_ids: list[str], criterion_ids: list[str]) -> list[str]:
-        """What in this section names a visit or criterion the rest of the study file does not have."""
+    @classmethod
+    def none(cls) -> ClinicalRecord:
+        """An empty section (a study file without one), to check its criteria against."""
+        return cls.model_construct(atc_classes=[], vital_signs_visits=[], pregnancy_test_visits=[],
+                                   medication_exclusion=None, pregnancy_test=None)
+
+    def problems_with(self, visit_ids: list[str], inclusion: set[str], exclusion: set[str],
+                      computed: dict[str, str]) -> list[str]:
+        """What in this section names a visit or criterion the rest of the study file does not have, and any
+        criterion computed from the clinical record (``computed``: id -> check) that no rule here computes."""
         out = [f"clinical_record.{name}: {v!r} is not a visit" for name, visits in
                (("vital_signs_visits", self.vital_signs_visits), ("pregnancy_test_visits",
                                                                   self.pregnancy_test_visits))
                for v in visits if v not in visit_ids]
-        for name, rule in (("medication_exclusion", self.medication_exclusion),
-                           ("pregnancy_test", self.pregnancy_test)):
-            if rule is not None and rule.criterion not in criterion_ids:
-                out.append(f"clinical_record.{name}.criterion: {rule.criterion!r} is not an inclusion or "
-                           "exclusion criterion")
+        for name, rule, kinds, check in (("medication_exclusion", self.medication_exclusion, exclusion, "medication"),
+                                         ("pregnancy_test", self.pregnancy_test, inclusion, "pregnancy_test")):
+            if rule is not None and rule.criterion not in kinds:
+                out.append(f"clinical_record.{name}.criterion: {rule.criterion!r} is not an "
+                           f"{'exclusion' if kinds is exclusion else 'inclusion'} criterion")
+            elif rule is not None and computed.get(rule.criterion) != check:
+                out.append(f"clinical_record.{name}.criterion: {rule.criterion} needs check = {check!r}")
+            for cid, given in computed.items():
+                if given == check and (rule is None or rule.criterion != cid):
+                    out.append(f"criterion {cid}: check = {check!r} needs clinical_record.{name} naming it")
         return out

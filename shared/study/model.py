@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from shared.errors import UnknownInstrument
 from shared.instruments import get_instrument
 from shared.instruments.model import Instrument
-from shared.study.clinical_record import ClinicalRecord
+from shared.study.clinical_record import COMPUTED_CHECKS, ClinicalRecord
 
 VisitRole = Literal["screening", "eligibility", "randomisation", "baseline", "lab", "primary_endpoint",
                     "end_of_treatment", "unscheduled"]
@@ -146,7 +146,7 @@ class Criterion(_Strict):
     """
 
     id: str
-    check: Literal["attest", "age", "score", "consent"]
+    check: Literal["attest", "age", "score", "consent", "medication", "pregnancy_test"]  # the last two: issue 18
     text: str
     text_zh: str
     instrument: str | None = None
@@ -238,9 +238,13 @@ class Study(_Strict):
                 raise ValueError(f"visits: more than one visit has the role {role!r}")
         if not any("baseline" in v.roles for v in self.visits):
             raise ValueError("visits: one visit needs the role 'baseline' (day 0 of the schedule)")
-        if self.clinical_record and (bad := self.clinical_record.problems_with(
-                [v.id for v in self.visits], [c.id for c in self.inclusion + self.exclusion])):
-            raise ValueError("; ".join(bad))
+        computed = {c.id: c.check for c in self.inclusion + self.exclusion if c.check in COMPUTED_CHECKS}
+        if computed or self.clinical_record:
+            bad = (self.clinical_record or ClinicalRecord.none()).problems_with(
+                [v.id for v in self.visits], {c.id for c in self.inclusion}, {c.id for c in self.exclusion},
+                computed)
+            if bad:
+                raise ValueError("; ".join(bad))
         if self.study.min_age > self.study.max_age:
             raise ValueError("study.min_age is greater than study.max_age")
         return self

@@ -221,5 +221,60 @@ def test_the_study_file_section_names_only_known_visits_criteria_and_classes() -
         parse_study(text.replace('vital_signs_visits = ["screening"', 'vital_signs_visits = ["nowhere"'))
     with pytest.raises(Exception, match="no medication could match"):
         parse_study(text.replace('atc_classes = ["L01FA"', 'atc_classes = ["B01"'))
-    with pytest.raises(Exception, match="not an inclusion or exclusion criterion"):
+    with pytest.raises(Exception, match="'E99' is not an exclusion criterion"):
         parse_study(text.replace('criterion = "E6"', 'criterion = "E99"'))
+    with pytest.raises(Exception, match=r"E6: check = 'medication' needs clinical_record\.medication_exclusion"):
+        parse_study(text.replace('criterion = "E6"', 'criterion = "E5"'))
+
+
+# ---- called from the randomisation assessment (shared/eligibility_checks.py) ---------------------------------
+
+def _screened(born: date, sex: str) -> list[dict[str, Any]]:
+    """A screening record (consent 2026-11-01, screened 2026-11-02) and a high eligibility-visit score."""
+    import random
+
+    from shared.synthetic_screening import answers_scoring, attested, screening_data
+
+    screening = _record("screening", screening_data(STUDY, born=born, sex=sex, consent=date(2026, 11, 1),
+                                                    screening=date(2026, 11, 2), criteria=attested(STUDY),
+                                                    screening_score=7))
+    inst, visit = STUDY.instrument_with_role("clinician_index"), STUDY.visit_with_role("eligibility")
+    score = _record("instrument_response", answers_scoring(inst, 6, random.Random(1)), visit.id)
+    score.update(instrument_id=inst.id, instrument_version=inst.version)
+    return [screening, score]
+
+
+RANDOMISED_ON = date(2026, 11, 20)
+
+
+def test_randomisation_of_a_woman_of_childbearing_potential_needs_a_recent_negative_test() -> None:
+    from shared.eligibility import assess_randomisation
+
+    records = _screened(date(1990, 5, 1), "F")
+    assert records[0]["data"]["childbearing_potential"] is True
+    failures = assess_randomisation(STUDY, records, RANDOMISED_ON)
+    assert [(f.criterion_id, f.code) for f in failures] == [("I5", "eligibility.pregnancy_test_missing")]
+    negative = _record("pregnancy_test", _test("2026-11-18"), "baseline")
+    assert assess_randomisation(STUDY, [*records, negative], RANDOMISED_ON) == []
+
+
+def test_randomisation_of_a_man_needs_no_pregnancy_test_but_no_recent_biologic() -> None:
+    from shared.eligibility import assess_randomisation
+
+    records = _screened(date(1980, 5, 1), "M")
+    assert assess_randomisation(STUDY, records, RANDOMISED_ON) == []
+    biologic = _record("concomitant_medication", conmed(name="Study-unrelated antibody", atc_class="L04AC",
+                                                        ongoing=False, start_date="2026-06",
+                                                        end_date="2026-09-15"))
+    failures = assess_randomisation(STUDY, [*records, biologic], RANDOMISED_ON)
+    assert [(f.criterion_id, f.code) for f in failures] == [("E6", "eligibility.excluded_medication")]
+    assert failures[0].params["criterion"] == "E6" and failures[0].params["days"] == 90
+
+
+def test_staff_no_longer_attest_the_computed_criteria_at_screening() -> None:
+    from shared.synthetic_screening import attested
+
+    assert {"E6", "I5"}.isdisjoint(attested(STUDY))
+    screening = _screened(date(1980, 5, 1), "M")[0]
+    screening["data"]["criteria"]["E6"] = False
+    assert "data.criteria" in _refusals(screening)
