@@ -26,17 +26,18 @@ def test_a_failing_participant_cannot_be_enrolled_and_the_screen_names_each_fail
         qtbot, language, station) -> None:
     home = open_home(qtbot, station)
     page = home.go("screening")
-    fill_screening(page, year_of_birth=1950, consent=False, baseline_essdai=3, present=("E3",), unmet=("I5",))
+    fill_screening(page, year_of_birth=1950, consent=False, baseline_essdai=3, present=("E3",), unmet=("I2",))
     year = date.today().year
     assert page.age.text() == f"age {year - 1950} in {year}"
     click(qtbot, page.check_button)
     text = page.result.text()
     assert text.startswith("Not eligible")
     for expected in ("I1 Aged 18 to 70 years: age", "I4 ESSDAI of 4 or more: ESSDAI 3 is below 4",
-                     "I5 Negative pregnancy test", "I6 Written informed consent signed (consent date recorded): "
+                     "I2 Meets the 2002 AECG", "I6 Written informed consent signed (consent date recorded): "
                      "no consent date", "E3 Tumour, or history of tumour: present (excludes the participant)"):
         assert expected in text, expected
-    assert "I2" not in text and "E1" not in text
+    assert "I3" not in text and "E1" not in text
+    assert "I5" not in text and "E6" not in text     # computed from the clinical record at randomisation
     assert not page.confirm_box.isEnabled() and not page.enrol_button.isEnabled()
     page.enrol()   # even a direct call refuses: nothing was checked as eligible
     assert station.participants() == [] and station.store.query("SELECT * FROM records") == []
