@@ -162,3 +162,10 @@ def signoff_summary(conn: Connection, study: Study, participant_id: str) -> dict
             visits.append({"visit": v, "signature": newest.get((VISIT, v.id))})
     return {"visits": visits, "casebook": newest.get((CASEBOOK, None)), "signatures": views,
             "has_data": bool(with_data), **lock_state(conn, participant_id)}
+
+
+def covering(conn: Connection, participant_id: str, record_id: str) -> list[dict[str, Any]]:
+    """The newest signatures (visit or casebook) that hold and cover this record: what a correction breaks."""
+    ref = f"record:{record_id}"
+    return [v for v in signature_views(conn, participant_id) if v["current"] and v["verdict"].holds
+            and any(i["ref"] == ref for i in v["manifest"]["items"])]

@@ -33,6 +33,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     "sign.status": ("Status", "状态"),
     "sign.changed": ("changed since", "签署后改动"),
     "sign.history": ("Every signature", "全部签名"),
+    "sign.correction_breaks": ("Signed by {who} on {at} UTC ({local}): “{meaning}”. Saving a correction breaks this "
+                               "signature; the investigator will be asked to sign again.",
+                               "已由 {who} 于 {at} UTC（{local}）签署：“{meaning}”。保存修改将使该签名失效，"
+                               "研究者需重新签署。"),
     "casebook.download": ("Casebook (PDF)", "病例报告（PDF）"),
     "lock.frozen": ("Frozen since {at} by {by}: {reason}", "自 {at} 起由 {by} 冻结：{reason}"),
     "lock.study_locked": ("The study is locked since {at} by {by}: {reason}", "研究自 {at} 起由 {by} 锁定：{reason}"),

@@ -11,7 +11,7 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask.typing import ResponseReturnValue
 
 from server.services import dashboard as board
-from server.services.signatures import signoff_summary
+from server.services.signatures import covering, signoff_summary
 from server.storage.engine import reading, writing
 from server.web.blueprint import bp
 from server.web.charts import line_chart
@@ -108,6 +108,7 @@ def correct(record_id: str) -> ResponseReturnValue:
     with reading(ctx.engine) as conn:
         rec = board.current_record(conn, record_id, sites)
         history = board.record_history(conn, record_id, sites)
+        signed = covering(conn, rec["participant_id"], record_id)
     error = None
     if request.method == "POST":
         reason = request.form.get("reason", "").strip()
@@ -126,5 +127,5 @@ def correct(record_id: str) -> ResponseReturnValue:
         except TrialproError as exc:  # a refusal (bad value, missing reason, RecordInvalid) is shown, not a 500
             error = exc.message
     fields = [(k, form_text(v), request.form.get(f"f_{k}", form_text(v))) for k, v in rec["data"].items()]
-    return render_template("correct.html", rec=rec, fields=fields, history=history, error=error,
+    return render_template("correct.html", rec=rec, fields=fields, history=history, error=error, signed=signed,
                            reason=request.form.get("reason", ""), json=json), 422 if error else 200

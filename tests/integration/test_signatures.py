@@ -71,6 +71,8 @@ def test_a_visit_signature_shows_its_manifestation_and_breaks_on_correction(tmp_
             records.c.kind == "instrument_response")).first()
     item = next(iter(json.loads(body)["data"]))
     correction = dm.get(f"/records/{rid}/correct")
+    warning = re.search(r'class="signed-warning".*?</p>', correction.text, re.S)
+    assert warning and PRINTED_NAME in warning.group(0) and MEANING in warning.group(0)   # shown where data are
     assert dm.post(f"/records/{rid}/correct", data={"csrf_token": csrf(correction.text), f"f_{item}": "12",
                                                     "reason": "transcription error"}).status_code == 302
     page = inv.get(f"/participants/{pid}").text
