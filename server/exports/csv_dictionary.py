@@ -13,7 +13,6 @@ from typing import Any
 from server.exports.csv_clinical_record import clinical_dictionary
 from shared.adverse_events import ACTIONS, CAUSALITY, CTCAE_GRADES, OUTCOMES, SERIOUSNESS_CRITERIA
 from shared.instruments.model import Instrument
-from shared.lab import LAB_TESTS
 from shared.study.model import Study
 
 HEADER = ["file", "variable", "label", "type", "allowed_values", "instrument_version", "notes"]
@@ -64,7 +63,14 @@ COLUMNS: dict[str, tuple[str, str, str]] = {
     "period_end_day": ("day of this visit (0 = baseline)", "integer", ""),
     "any_missed": ("any dose missed in the period", "boolean", "true, false"),
     "missed_reason": ("reason for missed doses", "code", ""),
-    "test_code": ("lab test code", "code", ", ".join(LAB_TESTS)),
+    "test_code": ("lab test code (LBTESTCD of the study file's lab panel)", "code", ""),
+    "loinc": ("LOINC code of the test (empty: none fits)", "code", "LOINC"),
+    "normal_low": ("lower limit of the normal range for the participant's sex (study file)", "number", ""),
+    "normal_high": ("upper limit of the normal range for the participant's sex (study file)", "number", ""),
+    "range_indicator": ("value against the normal range", "code", "LOW, NORMAL, HIGH"),
+    "ctcae_term": ("CTCAE v5.0 term of the abnormality (graded tests)", "text", ""),
+    "ctcae_grade": ("CTCAE v5.0 grade (0 within the normal limit; empty: test not graded)", "integer", "0-4"),
+    "reason": ("why a correction changed the value (revision > 1)", "text", ""),
     "test_name": ("lab test name", "text", ""),
     "sample_date": ("date of the sample", "date", "YYYY-MM-DD"),
     "value": ("lab result", "number", ""),
@@ -118,9 +124,9 @@ def dictionary_rows(study: Study, headers: dict[str, list[str]],
                 ("dosing.csv", "drug"): ("study drug", "code", drugs),
                 ("participants.csv", "site_id"): ("study site", "code", ", ".join(s.id for s in study.sites)),
                 **clinical_dictionary(study)}
-    for t in LAB_TESTS.values():
-        specific[("lab_results.csv", "value")] = (f"{t.code}: {t.name}", "number",
-                                                  f"{t.minimum:g} to {t.maximum:g} {t.units[0]}")
+    specific[("lab_results.csv", "test_code")] = ("lab test code", "code", ", ".join(study.lab_tests))
+    specific[("lab_results.csv", "value")] = ("lab result in the test's unit", "number", "; ".join(
+        f"{t.code} {t.minimum:g} to {t.maximum:g} {t.unit}" for t in study.lab_tests.values()))
     for file, header in headers.items():
         inst = instruments.get(file.removesuffix(".csv"))
         items = {it.id: it for it in inst.items} if inst else {}

@@ -35,7 +35,7 @@ from server.exports.dosing import DoseLine, dose_lines
 from shared.adverse_events import ae_fields, flat_ae
 from shared.instruments import get_instrument
 from shared.instruments.model import Instrument
-from shared.lab import LAB_TESTS
+from shared.lab_grading import grade, range_indicator
 from shared.study.model import Study
 
 ENVELOPE_COLUMNS = ["record_id", "revision", "participant_id", "site_id", "visit_id", "collected_at",
@@ -46,8 +46,9 @@ PARTICIPANT_COLUMNS = ["record_id", "participant_id", "site_id", "arm", "status"
 VISIT_COLUMNS = ["record_id", "participant_id", "site_id", "visit_id", "visit_number", "visit_label", "visit_date",
                  "forms_expected", "forms_done", "forms_missing"]
 DOSING_COLUMNS = [f.name for f in fields(DoseLine)]
-LAB_COLUMNS = ["record_id", "participant_id", "site_id", "visit_id", "test_code", "test_name", "sample_date",
-               "value", "unit", "source_file", "source_row", "imported_at", "imported_by"]
+LAB_COLUMNS = ["record_id", "revision", "participant_id", "site_id", "visit_id", "test_code", "test_name", "loinc",
+               "sample_date", "value", "unit", "normal_low", "normal_high", "range_indicator", "ctcae_term",
+               "ctcae_grade", "source_file", "source_row", "imported_at", "imported_by", "reason"]
 
 
 def cell_values(row: Iterable[Any]) -> list[Any]:
@@ -201,12 +202,20 @@ def visit_rows(study: Study, conn: Connection, scope: ExportScope) -> Iterator[l
                    ";".join(i for i in expected if i not in done)]
 
 
-def _lab_rows(conn: Connection, scope: ExportScope) -> Iterator[list[Any]]:
+def _lab_rows(conn: Connection, study: Study, scope: ExportScope) -> Iterator[list[Any]]:
+    """Current lab results with the study file's LOINC, normal range by sex, range indicator and CTCAE grade."""
+    sex_of = {p["participant_id"]: p["sex"] for p in enrolled_participants(conn, scope.site_id)}
     for r in lab_values(conn, scope):
-        test = LAB_TESTS.get(r["test_code"])
-        yield [r["result_id"], r["participant_id"], r["site_id"], r["visit_id"], r["test_code"],
-               test.name if test else "", r["sample_date"], r["value"], r["unit"], r["source_file"],
-               r["source_row"], r["imported_at"], r["imported_by"]]
+        test = study.lab_tests.get(r["test_code"])
+        sex = sex_of.get(r["participant_id"])
+        rng = test.normal_range(sex) if test else None
+        g = grade(test, r["value"], sex) if test else None
+        yield [r["result_id"], r["revision"], r["participant_id"], r["site_id"], r["visit_id"], r["test_code"],
+               test.name if test else "", test.loinc if test else "", r["sample_date"], r["value"], r["unit"],
+               rng.low if rng else None, rng.high if rng else None,
+               range_indicator(test, r["value"], sex) if test else None, g.term if g else None,
+               g.grade if g else (0 if test and test.ctcae else None), r["source_file"], r["source_row"],
+               r["imported_at"], r["imported_by"], r["reason"]]
 
 
 def write_tables(conn: Connection, study: Study, sink: TableSink, scope: ExportScope) -> dict[str, int]:
@@ -222,7 +231,7 @@ def write_tables(conn: Connection, study: Study, sink: TableSink, scope: ExportS
          for p in enrolled_participants(conn, scope.site_id)))
     out("visits.csv", VISIT_COLUMNS, visit_rows(study, conn, scope))
     counts.update(_record_files(conn, study, sink, scope))
-    out("lab_results.csv", LAB_COLUMNS, _lab_rows(conn, scope))
+    out("lab_results.csv", LAB_COLUMNS, _lab_rows(conn, study, scope))
     headers = {**sink.headers, "data_dictionary.csv": DICTIONARY_HEADER}
     out("data_dictionary.csv", DICTIONARY_HEADER,
         dictionary_rows(study, headers, {inst.id: inst for inst in study.instrument_definitions()}))

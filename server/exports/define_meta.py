@@ -53,7 +53,13 @@ CODELISTS: dict[str, Codelist] = {cl.oid: cl for cl in (
     Codelist("CL.FREQ", "Frequency", "C71113", _terms(("QD", "Once daily", ""), ("BIW", "Twice per week", ""))),
     Codelist("CL.UNIT", "Unit", "C71620", _terms(("%", "Percentage", ""), ("mm", "Millimeter", ""),
                                                    ("cm", "Centimeter", ""), ("mg", "Milligram", ""),
-                                                   ("MIU", "Million International Units", "")),
+                                                   ("MIU", "Million International Units", ""),
+                                                   ("U/L", "Units per Liter", ""),
+                                                   ("umol/L", "Micromole per Liter", ""),
+                                                   ("mmol/L", "Millimole per Liter", ""),
+                                                   ("g/L", "Gram per Liter", ""),
+                                                   ("10^9/L", "10^9 per Liter", ""),
+                                                   ("pg/mL", "Picogram per Milliliter", "")),
              extended=frozenset({"MIU"})),
     Codelist("CL.DSDECOD", "Disposition terms (from NCOMPLT C66727 and Protocol Milestone C114118)", "", _terms(
         ("COMPLETED", "Completed", ""), ("WITHDRAWAL BY SUBJECT", "Withdrawal by Subject", ""),
@@ -70,7 +76,11 @@ CODELISTS: dict[str, Codelist] = {cl.oid: cl for cl in (
     Codelist("CL.ETHNIC", "Ethnic Group", "C66790", _terms(("NOT REPORTED", "Not reported (not collected)", ""))),
     Codelist("CL.EVAL", "Evaluator", "C78735", _terms(("INVESTIGATOR", "Investigator", ""),
                                                        ("STUDY SUBJECT", "Study subject", ""))),
-    Codelist("CL.SPEC", "Specimen Type", "C78734", _terms(("BLOOD", "Blood", ""))),
+    Codelist("CL.SPEC", "Specimen Type", "C78734", _terms(("BLOOD", "Blood", ""), ("SERUM", "Serum", ""))),
+    Codelist("CL.NRIND", "Reference Range Indicator", "C78736", _terms(("LOW", "Low", ""), ("NORMAL", "Normal", ""),
+                                                                       ("HIGH", "High", ""))),
+    Codelist("CL.LBCAT", "Category for Lab Test (sponsor-defined)", "", _terms(
+        ("CHEMISTRY", "Chemistry", ""), ("HEMATOLOGY", "Hematology", ""), ("IMMUNOLOGY", "Immunology", ""))),
     Codelist("CL.METHOD", "Method", "C85492", _terms(("FLOW CYTOMETRY", "Flow cytometry", ""))),
     Codelist("CL.IECAT", "Category for Inclusion/Exclusion", "C66797", _terms(("INCLUSION", "Inclusion", ""),
                                                                                ("EXCLUSION", "Exclusion", "")),
@@ -78,6 +88,9 @@ CODELISTS: dict[str, Codelist] = {cl.oid: cl for cl in (
     Codelist("CL.TOXGR", "CTCAE v5.0 grade (sponsor-defined)", "", _terms(
         ("1", "Mild", ""), ("2", "Moderate", ""), ("3", "Severe or medically significant", ""),
         ("4", "Life-threatening", ""), ("5", "Death related to AE", ""))),
+    Codelist("CL.LBTOXGR", "CTCAE v5.0 grade of a lab result (sponsor-defined)", "", _terms(
+        ("0", "Within the normal limit", ""), ("1", "Mild", ""), ("2", "Moderate", ""),
+        ("3", "Severe or medically significant", ""), ("4", "Life-threatening", ""))),
 )}
 
 # --- clinical record (issue 18): CM, MH, VS
@@ -103,7 +116,8 @@ VARIABLE_CODELIST = {
     "EXROUTE": "CL.ROUTE", "EXDOSFRQ": "CL.FREQ", "EXDOSU": "CL.UNIT", "LBORRESU": "CL.UNIT",
     "LBSTRESU": "CL.UNIT", "QSORRESU": "CL.UNIT", "QSSTRESU": "CL.UNIT", "DSDECOD": "CL.DSDECOD",
     "DSCAT": "CL.DSCAT", "AEREL": "CL.AEREL", "AETOXGR": "CL.TOXGR", "EPOCH": "CL.EPOCH", "RACE": "CL.RACE",
-    "ETHNIC": "CL.ETHNIC", "QSEVAL": "CL.EVAL", "LBSPEC": "CL.SPEC", "LBMETHOD": "CL.METHOD", "IECAT": "CL.IECAT",
+    "ETHNIC": "CL.ETHNIC", "QSEVAL": "CL.EVAL", "LBSPEC": "CL.SPEC", "LBMETHOD": "CL.METHOD",
+    "LBNRIND": "CL.NRIND", "LBTOXGR": "CL.LBTOXGR", "LBCAT": "CL.LBCAT", "IECAT": "CL.IECAT",
     "IEORRES": "CL.NY", "IESTRESC": "CL.NY",
     **{f: "CL.NY" for f in ("DTHFL", "QSBLFL", "QSLOBXFL", "QSDRVFL", "LBBLFL", "LBLOBXFL")},
     **{f: "CL.NY" for f in ("AESER", "AESDTH", "AESLIFE", "AESHOSP", "AESDISAB", "AESCONG", "AESMIE")},
@@ -184,7 +198,8 @@ ORIGINS: dict[str, tuple[str, str, str]] = {
     "DSTERM": _ASSIGNED, "DSDECOD": _ASSIGNED, "DSCAT": _ASSIGNED, "DSSTDTC": _CRF,
     "LBTESTCD": _ASSIGNED, "LBTEST": _ASSIGNED, "LBCAT": _ASSIGNED, "LBORRES": ("Collected", "Vendor", ""),
     "LBORRESU": ("Collected", "Vendor", ""), "LBSTRESU": ("Collected", "Vendor", ""),
-    "LBSTRESC": ("Derived", "Sponsor", "LBORRES as text (no unit conversion: % is the standard unit)."),
+    "LBSTRESC": ("Derived", "Sponsor", "LBORRES as text (no unit conversion: the study file's unit of each test "
+                                       "is its standard unit)."),
     "LBSTRESN": ("Derived", "Sponsor", "LBSTRESC as a number."), "LBDTC": ("Collected", "Vendor", ""),
     "RFXSTDTC": ("Derived", "Sponsor", "Date of the baseline visit (first dose), when the participant has a "
                                        "dosing diary."),
@@ -201,9 +216,15 @@ ORIGINS: dict[str, tuple[str, str, str]] = {
     "LBLOBXFL": ("Derived", "Sponsor", "Y on the last non-missing result of each test on or before RFXSTDTC."),
     "QSDRVFL": ("Derived", "Sponsor", "Y for total scores computed by the instrument's scoring."),
     "QSEVAL": ("Assigned", "Sponsor", ""), "LBSPEC": ("Assigned", "Sponsor", ""),
-    "LBMETHOD": ("Assigned", "Sponsor", ""), "LBORNRLO": ("Not Available", "", ""),
-    "LBORNRHI": ("Not Available", "", ""), "LBSTNRLO": ("Not Available", "", ""),
-    "LBSTNRHI": ("Not Available", "", ""), "LBNRIND": ("Not Available", "", ""),
+    "LBMETHOD": ("Assigned", "Sponsor", ""), "LBLOINC": ("Assigned", "Sponsor", ""),
+    "LBSPID": ("Assigned", "Sponsor", "The lab result id (all revisions of a result share it)."),
+    **{v: ("Assigned", "Sponsor", "The study file's normal range of the test for the participant's sex.")
+       for v in ("LBORNRLO", "LBORNRHI", "LBSTNRLO", "LBSTNRHI")},
+    "LBNRIND": ("Derived", "Sponsor", "LOW below LBSTNRLO, HIGH above LBSTNRHI, else NORMAL."),
+    "LBTOX": ("Derived", "Sponsor", "The CTCAE v5.0 term of the test's criterion when the result is graded."),
+    "LBTOXGR": ("Derived", "Sponsor", "CTCAE v5.0 grade from the study file's criterion "
+                                      "(shared/grading/ctcae-5.0.toml): multiples of the ULN or absolute "
+                                      "thresholds; 0 within the normal limit."),
     "EXSTDTC": ("Derived", "Sponsor", "The day after the previous dosing diary (RFXSTDTC for the first)."),
     "ETCD": _ASSIGNED, "ELEMENT": _ASSIGNED, "TAETORD": _ASSIGNED,
     "SESTDTC": ("Derived", "Sponsor", "Screening: RFICDTC; treatment: RFXSTDTC."),

@@ -23,11 +23,11 @@ from sqlalchemy import Connection
 
 from server.exports.current import ALL, ExportScope, ParticipantData, participants_with_data
 from server.exports.fhir_clinical_record import clinical_resources
+from server.exports.fhir_labs import lab_observation
 from server.exports.fhir_terms import BASE, CS, CTCAE_GRADE_DISPLAY, choice_system, code_systems, score_observation
 from shared.adverse_events import CAUSALITY, OUTCOMES, per_drug
 from shared.instruments import get_instrument
 from shared.instruments.model import Instrument, Item, ResponseType
-from shared.lab import LAB_TESTS
 from shared.study.model import Study
 
 UCUM = "http://unitsofmeasure.org"
@@ -270,9 +270,8 @@ def participant_bundle(study: Study, pd: ParticipantData) -> dict[str, Any]:
                 out.append(_observation(f"obs-{rec['record_id']}", patient_ref, code, display, rec["collected_at"],
                                         value, unit, ucum, "survey", derived))
     for lab in pd.labs:
-        test = LAB_TESTS[lab["test_code"]]
-        out.append(_observation(f"lab-{lab['result_id']}", patient_ref, test.code.lower(), test.name,
-                                lab["sample_date"], lab["value"], "%", "%", "laboratory"))
+        if obs := lab_observation(study, lab, _fhir_id(f"lab-{lab['result_id']}"), patient_ref, p.get("sex")):
+            out.append(obs)
     return _bundle(_fhir_id(f"participant-{pid}"), out + list(staff.values()))
 
 

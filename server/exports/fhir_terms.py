@@ -12,7 +12,6 @@ from __future__ import annotations
 from typing import Any
 
 from shared.instruments.model import Instrument, ResponseType
-from shared.lab import LAB_TESTS
 from shared.study.model import Study
 
 BASE = "https://trialpro.example/fhir"
@@ -58,7 +57,7 @@ def code_systems(study: Study) -> list[dict[str, Any]]:
     """Every local CodeSystem the export's codes point to."""
     version = study.study.version
     scores = [(obs[1], obs[2]) for inst in study.instrument_definitions() if (obs := score_observation(inst))]
-    scores += [(t.code.lower(), t.name) for t in LAB_TESTS.values()]
+    scores += [(t.code.lower(), t.name) for t in study.lab_tests.values()]
     out = [_code_system("trialpro-scores", "trialpro score and lab observation codes", scores, version),
            _code_system("ctcae-grade", "CTCAE v5.0 grade", [(str(g), d) for g, d in CTCAE_GRADE_DISPLAY.items()],
                         "5.0"),

@@ -26,7 +26,6 @@ from server.exports.odm_signatures import SignatureWriter
 from shared.adverse_events import CAUSALITY, CTCAE_GRADES, OUTCOMES, ae_fields, flat_ae
 from shared.instruments import get_instrument
 from shared.instruments.model import Instrument, Item, ResponseType, Text
-from shared.lab import LAB_TESTS
 from shared.records import utc_now
 from shared.study.model import Study
 
@@ -145,7 +144,7 @@ def study_metadata(study: Study) -> etree._Element:
     forms.append(("ENROLMENT", "Enrolment", [item_oid("ENROLMENT", f) for f, *_ in enrol_items(study)]))
     forms.append(("AE", "Adverse event", [item_oid("AE", f) for f, *_ in _ae_items(study)]))
     forms.append(("LAB", "Laboratory results", [item_oid("LAB", "sample_date")]
-                  + [item_oid("LAB", code) for code in LAB_TESTS]))
+                  + [item_oid("LAB", code) for code in study.lab_tests]))
     for form, name, _items in forms:
         fd = _e(mdv, "FormDef", {"OID": f"F.{form}", "Name": name, "Repeating": "Yes"})
         _e(fd, "ItemGroupRef", {"ItemGroupOID": f"IG.{form}", "Mandatory": "Yes"})
@@ -164,10 +163,10 @@ def study_metadata(study: Study) -> etree._Element:
         if cl:
             _e(idef, "CodeListRef", {"CodeListOID": cl})
     _e(mdv, "ItemDef", {"OID": item_oid("LAB", "sample_date"), "Name": "Sample date", "DataType": "date"})
-    for code, t in LAB_TESTS.items():
+    for code, t in study.lab_tests.items():
         idef = _e(mdv, "ItemDef", {"OID": item_oid("LAB", code), "Name": t.name, "DataType": "float",
                                    "SignificantDigits": t.decimals})
-        _translated(idef, "Question", f"{t.name} ({t.units[0]})")
+        _translated(idef, "Question", f"{t.name} ({t.unit})")
         for comp, val in (("GE", t.minimum), ("LE", t.maximum)):
             _e(_e(idef, "RangeCheck", {"Comparator": comp, "SoftHard": "Hard"}), "CheckValue", text=f"{val:g}")
     for inst in study.instrument_definitions():
@@ -301,8 +300,8 @@ def subject_data(study: Study, pdata: ParticipantData, users: set[str]) -> etree
             if form == "LAB":
                 rec = revisions[0]
                 _form(ev, "LAB", n, [("sample_date", rec["sample_date"]), (rec["test_code"], rec["value"])],
-                      {"user": rec["imported_by"], "site": rec["site_id"], "at": rec["imported_at"], "reason": None,
-                       "source": f"lab file {rec['source_file']} row {rec['source_row']}"})
+                      {"user": rec["imported_by"], "site": rec["site_id"], "at": rec["imported_at"],
+                       "reason": rec.get("reason"), "source": f"lab file {rec['source_file']} row {rec['source_row']}"})
             elif form == "ENROLMENT":
                 _revisions(ev, form, n, revisions, lambda r: [(f, r["data"].get(f)) for f in enrol_fields])
             else:

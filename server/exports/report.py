@@ -110,8 +110,10 @@ def page_treg(study: Study, data: ReportData, scope: ExportScope) -> Figure:
     fig.subplots_adjust(top=0.85, bottom=0.15)
     visits = lab_visits(study)
     width = 0.8 / max(1, len(visits))
+    primary = study.primary_lab_test()
+    measure = f"lab_{primary.code}" if primary else ""
     for j, visit in enumerate(visits):
-        runs = [data.get("lab_TREGPCT", a, visit) for a in data.arms]
+        runs = [data.get(measure, a, visit) for a in data.arms]
         xs = [i + (j - 1) * width for i in range(len(data.arms))]
         bars = ax.bar(xs, [r.mean for r in runs], width, yerr=[r.sd for r in runs], capsize=3,
                       color=["#9ecae1", "#4292c6", "#08519c", "#08306b"][j % 4], label=study.visit(visit).label)

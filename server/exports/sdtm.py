@@ -24,13 +24,13 @@ from server.exports.dosing import dose_lines
 from server.exports.sdtm_cm import cm_rows
 from server.exports.sdtm_design import DESIGN, design_rows, design_widths, subject_elements
 from server.exports.sdtm_files import SubmissionFiles, Supp, metadata_version_oid, source_version
+from server.exports.sdtm_lb import lb_values
 from server.exports.sdtm_mh import mh_rows
 from server.exports.sdtm_model import DOMAINS, LAZY_DATASETS, Var, dataset_widths
 from server.exports.sdtm_timing import SCREENING, Timing, timing
 from server.exports.sdtm_vs import vs_rows
 from shared.adverse_events import PER_DRUG, per_drug
 from shared.instruments import get_instrument
-from shared.lab import LAB_TESTS
 from shared.study.model import PARTICIPANT_ID, Study
 
 SEVERITY = {1: "MILD", 2: "MODERATE", 3: "SEVERE", 4: "SEVERE", 5: "SEVERE"}
@@ -253,18 +253,18 @@ def _ds_rows(pd: ParticipantData) -> Iterator[dict[str, Any]]:
 
 
 def _lb(study: Study, pd: ParticipantData, t: Timing) -> Iterator[dict[str, Any]]:
-    """LB: LBCAT IMMUNOLOGY, LBMETHOD FLOW CYTOMETRY, LBSPEC BLOOD; reference ranges empty (the lab sends none:
-    the 0-100 % the import checks is plausibility, not a normal range)."""
+    """LB from the study file's lab panel (``sdtm_lb``): ranges by the participant's sex, LBNRIND, CTCAE grade."""
     rows = []
     for lab in pd.labs:
-        test = LAB_TESTS[lab["test_code"]]
+        row = lb_values(study, lab, pd.participant.get("sex"))
+        if row is None:
+            continue
+        for name in ("LBORRES", "LBSTRESC", "LBORNRLO", "LBORNRHI"):
+            row[name] = _num(row[name]) or None
         num, label = _visit(study, lab["visit_id"])
-        rows.append({"LBTESTCD": test.code, "LBTEST": test.name[:40], "LBCAT": "IMMUNOLOGY",
-                     "LBORRES": _num(lab["value"]), "LBORRESU": lab["unit"], "LBSTRESC": _num(lab["value"]),
-                     "LBSTRESN": lab["value"], "LBSTRESU": lab["unit"], "LBSPEC": "BLOOD",
-                     "LBMETHOD": "FLOW CYTOMETRY", "VISITNUM": num, "VISIT": label,
-                     "EPOCH": t.epoch(lab["sample_date"]), "LBDTC": lab["sample_date"],
-                     "LBDY": t.study_day(lab["sample_date"])})
+        row.update({"VISITNUM": num, "VISIT": label, "EPOCH": t.epoch(lab["sample_date"]),
+                    "LBDTC": lab["sample_date"], "LBDY": t.study_day(lab["sample_date"])})
+        rows.append(row)
     _flag_baseline(rows, t, "LBTESTCD", "LBDTC", "LB")
     yield from rows
 

@@ -142,23 +142,27 @@ DSSTDTC|Start Date/Time of Disposition Event
 DSSTDY|Study Day of Start of Disposition Event|N""")),
     "LB": ("Laboratory Test Results", variables_from(_ID + """
 LBSEQ|Sequence Number|N
-LBTESTCD|Lab Test or Examination Short Name|C|TREGPCT
+LBSPID|Sponsor-Defined Identifier|C|lab result id
+LBTESTCD|Lab Test or Examination Short Name|C|codes of the study file's lab panel
 LBTEST|Lab Test or Examination Name
-LBCAT|Category for Lab Test|C|IMMUNOLOGY
+LBCAT|Category for Lab Test|C|CHEMISTRY, HEMATOLOGY, IMMUNOLOGY
 LBORRES|Result or Finding in Original Units
-LBORRESU|Original Units|C|%
+LBORRESU|Original Units
 LBORNRLO|Reference Range Lower Limit in Orig Unit
 LBORNRHI|Reference Range Upper Limit in Orig Unit
 LBSTRESC|Character Result/Finding in Std Format
 LBSTRESN|Numeric Result/Finding in Standard Units|N
-LBSTRESU|Standard Units|C|%
+LBSTRESU|Standard Units
 LBSTNRLO|Reference Range Lower Limit-Std Units|N
 LBSTNRHI|Reference Range Upper Limit-Std Units|N
-LBNRIND|Reference Range Indicator
-LBSPEC|Specimen Type|C|BLOOD
-LBMETHOD|Method of Test or Examination|C|FLOW CYTOMETRY
+LBNRIND|Reference Range Indicator|C|LOW, NORMAL, HIGH
+LBLOINC|LOINC Code
+LBSPEC|Specimen Type
+LBMETHOD|Method of Test or Examination
 LBBLFL|Baseline Flag|C|Y or empty
 LBLOBXFL|Last Observation Before Exposure Flag|C|Y or empty
+LBTOX|Toxicity|C|CTCAE v5.0 term
+LBTOXGR|Standard Toxicity Grade|C|0-4 (CTCAE v5.0)
 VISITNUM|Visit Number|N
 VISIT|Visit Name
 EPOCH|Epoch
@@ -287,7 +291,8 @@ def char_lengths(study: Study) -> dict[str, int]:
                "LBMETHOD": 20, "LBNRIND": 8, "ETCD": 8, "ELEMENT": 80, "IETESTCD": 8, "IETEST": 200, "IECAT": 9,
                "IEORRES": 1, "IESTRESC": 1, "ARMNRS": 40, "ACTARMUD": 40, "SVUPDES": 40, "LBORNRLO": 20,
                "LBORNRHI": 20, "LBTESTCD": 8, "LBTEST": 40, "LBCAT": 20, "LBORRES": 20,
-               "LBSTRESC": 20, "LBORRESU": 8, "LBSTRESU": 8}
+               "LBSTRESC": 20, "LBORRESU": 8, "LBSTRESU": 8, "LBLOINC": 10, "LBTOX": 40, "LBTOXGR": 1,
+               "LBSPID": 36}
     lengths.update({"CMTRT": 200, "CMDECOD": 200, "CMCLAS": 80, "CMCLASCD": 7, "CMINDC": 200, "CMDOSU": 8,
                     "CMDOSFRQ": 8, "CMROUTE": 24, "CMSTDTC": 10, "CMENDTC": 10, "CMENRTPT": 7, "CMENTPT": 10,
                     "MHTERM": 200, "MHDECOD": 200, "MHCAT": 24, "MHSTDTC": 10, "MHENRTPT": 7, "MHENTPT": 10,

@@ -13,10 +13,9 @@ from server.services import demo_clinical_record
 from server.services import devices as device_service
 from server.services import sync as sync_service
 from server.services.allocation import grants_for
-from server.services.lab_import import store_results
+from server.services.demo_labs import DemoPerson, seed_demo_labs
 from server.services.users import add_user
 from server.storage.settings import add_setting, setting
-from shared.lab import TREG_PCT, LabRow, synthetic_treg_pct
 from shared.records import new_record, record_hash, timestamps
 from shared.study.model import Study
 from shared.sync.protocol import SyncItem, SyncRequest
@@ -32,11 +31,6 @@ def demo_visits(study: Study) -> list[str]:
     """The visits demo participants have reached: the first scheduled ones from day 0 (baseline) on."""
     return [v.id for v in study.scheduled_visits
             if (v.day or 0) >= 0 and "screening" not in v.roles][:DEMO_VISITS]
-
-
-def demo_lab_visits(study: Study) -> list[str]:
-    """The visits with a primary lab value (role lab), where the visit is reached."""
-    return [v.id for v in study.visits_with_role("lab")]
 
 
 def is_seeded(conn: Connection) -> bool:
@@ -69,8 +63,7 @@ def seed_demo(conn: Connection, study: Study, *, admin_password: str, seed: int 
     today = datetime.now(UTC).date()
     total = 0
     recs: list[dict[str, Any]] = []
-    lab_rows: list[LabRow] = []
-    lab_rng = random.Random(seed + 1)   # its own stream, so the other demo data stay as they were
+    people: list[DemoPerson] = []
 
     def make(kind: str, pid: str, data: dict[str, Any], day: date, hour: int, actor: str, **kw: Any) -> None:
         rec = new_record(kind=kind, study_id=study.study.id, study_version=study.study.version, site_id=site,
@@ -116,15 +109,8 @@ def seed_demo(conn: Connection, study: Study, *, admin_password: str, seed: int 
         if bad:
             raise RuntimeError(f"demo data did not store cleanly: {bad[:3]}")
         total += len(recs)
-        for visit_id in demo_lab_visits(study):
-            day = baseline + timedelta(days=study.visit(visit_id).day or 0)
-            if day <= today:
-                lab_rows.append(LabRow(row=len(lab_rows) + 2, participant_id=pid, visit_id=visit_id,
-                                       sample_date=day.isoformat(), unit=TREG_PCT.units[0], test_code=TREG_PCT.code,
-                                       value=synthetic_treg_pct(lab_rng, arm_gain=arm.demo_lab_gain,
-                                                                weeks=(study.visit(visit_id).day or 0) // 7)))
-    store_results(conn, lab_rows, {r.participant_id: site for r in lab_rows}, source_file="demo-lab.csv",
-                  actor="system")
+        people.append(DemoPerson(pid, arm.code, baseline, recs[0]["data"]["sex"]))
+    seed_demo_labs(conn, study, people, site=site, today=today, seed=seed + 1)  # own stream: the rest stays as it was
     add_setting(conn, SEEDED, datetime.now(UTC).isoformat())
     return {"seeded": True, "participants": DEMO_PARTICIPANTS, "records": total, "admin": DEMO_ADMIN}
 

@@ -13,6 +13,7 @@ from typing import Any, Protocol
 
 from sqlalchemy import Connection, Select, bindparam, exists, func, select
 
+from server.storage.labs import newest_only
 from server.storage.tables import lab_results, participants, records
 
 BATCH = 1000
@@ -60,7 +61,7 @@ def rows_in_scope(conn: Connection, scope: Scope) -> int:
     recs = select(func.count()).select_from(records).where(_is_newest())
     if scope.site_id:
         recs = recs.where(records.c.site_id == scope.site_id)
-    labs = select(func.count()).select_from(lab_results)
+    labs = select(func.count()).select_from(lab_results).where(newest_only())
     people = select(func.count()).select_from(participants)
     if scope.site_id:
         labs = labs.where(lab_results.c.site_id == scope.site_id)
@@ -142,7 +143,7 @@ def enrolled_participants(conn: Connection, site_id: str | None = None) -> Itera
 
 def lab_values(conn: Connection, scope: Scope) -> Iterator[dict[str, Any]]:
     """Imported lab results (newest revision), by participant and sample date, filtered on sample date."""
-    q = select(lab_results)
+    q = select(lab_results).where(newest_only())
     if scope.site_id:
         q = q.where(lab_results.c.site_id == scope.site_id)
     q = _in_range(q, lab_results.c.sample_date, scope, iso_date=True)
@@ -164,9 +165,13 @@ def participants_with_data(conn: Connection, scope: Scope, *, every_revision: bo
         rq = rq.where(_is_newest())
     rq = _in_range(rq, records.c.collected_at, scope).order_by(records.c.collected_at, records.c.record_id,
                                                                records.c.revision)
-    lq = _in_range(select(lab_results).where(lab_results.c.participant_id == bindparam("pid")),
+    lq = select(lab_results).where(lab_results.c.participant_id == bindparam("pid"))
+    if not every_revision:
+        lq = lq.where(newest_only())
+    lq = _in_range(lq,
                    lab_results.c.sample_date, scope, iso_date=True).order_by(lab_results.c.sample_date,
-                                                                             lab_results.c.test_code)
+                                                                             lab_results.c.test_code,
+                                                                             lab_results.c.revision)
     for p in enrolled_participants(conn, scope.site_id):
         pid = {"pid": p["participant_id"]}
         recs = []

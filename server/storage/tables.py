@@ -7,6 +7,7 @@ from sqlalchemy import (
     Boolean,
     Column,
     Float,
+    Index,
     Integer,
     LargeBinary,
     MetaData,
@@ -201,12 +202,13 @@ login_attempts = Table(
 
 lab_results = Table(
     "lab_results", metadata,
-    Column("result_id", String(36), primary_key=True),
-    Column("revision", Integer, nullable=False, default=1),
+    Column("seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("result_id", String(36), nullable=False),
+    Column("revision", Integer, nullable=False, default=1),   # a correction is revision n + 1 with a reason
     Column("participant_id", String(32), nullable=False, index=True),
     Column("site_id", String(16), nullable=False),
     Column("visit_id", String(32), nullable=False),
-    Column("test_code", String(16), nullable=False),        # e.g. TREGPCT
+    Column("test_code", String(16), nullable=False),        # LBTESTCD of the study file's lab panel
     Column("sample_date", String(10), nullable=False),
     Column("value", Float, nullable=False),
     Column("unit", String(16), nullable=False),
@@ -214,7 +216,9 @@ lab_results = Table(
     Column("source_row", Integer, nullable=False),
     Column("imported_at", String(32), nullable=False),
     Column("imported_by", String(100), nullable=False),
-    UniqueConstraint("participant_id", "visit_id", "test_code", name="uq_lab_once_per_visit"),
+    Column("reason", Text, nullable=True),                  # why a correction changed the value (revision > 1)
+    UniqueConstraint("result_id", "revision", name="uq_lab_result_revision"),
+    Index("ix_lab_results_site_seq", "site_id", "seq"),
 )
 
 staff_sessions = Table(

@@ -11,6 +11,7 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask.typing import ResponseReturnValue
 
 from server.services import dashboard as board
+from server.services.lab_results import participant_labs
 from server.services.signatures import covering, signoff_summary
 from server.storage.engine import reading, writing
 from server.web.blueprint import bp
@@ -39,6 +40,8 @@ def participant(participant_id: str) -> ResponseReturnValue:
     with reading(ctx.engine) as conn:
         detail = board.participant_detail(conn, ctx.study, participant_id, staff().sites, datetime.now(UTC).date())
         signoff = signoff_summary(conn, ctx.study, participant_id)
+        labs, proposals = participant_labs(conn, ctx.study, participant_id, detail["participant"]["sex"],
+                                           detail["adverse_events"])
     def visit_name(visit_id: str) -> str:
         v = ctx.study.visit(visit_id)
         return (v.label_zh if language() == "zh" else v.label).split(" (")[0].split("（")[0]
@@ -52,7 +55,8 @@ def participant(participant_id: str) -> ResponseReturnValue:
                        label=index_label, colour="#a8431f")
     return render_template("participant.html", d=detail, vas_chart=vas, index_chart=index, index_label=index_label,
                            can_correct=staff().can("record.correct"), signoff=signoff,
-                           can_sign=staff().can("signature.sign"), can_lock=staff().can("lock.manage"))
+                           can_sign=staff().can("signature.sign"), can_lock=staff().can("lock.manage"),
+                           labs=labs, lab_proposals=proposals)
 
 
 def form_text(value: Any) -> str:

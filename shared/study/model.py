@@ -12,6 +12,7 @@ from shared.errors import UnknownInstrument
 from shared.instruments import get_instrument
 from shared.instruments.model import Instrument
 from shared.study.clinical_record import COMPUTED_CHECKS, ClinicalRecord
+from shared.study.lab_panel import LabSettings, LabTest
 
 VisitRole = Literal["screening", "eligibility", "randomisation", "baseline", "lab", "primary_endpoint",
                     "end_of_treatment", "unscheduled"]
@@ -193,6 +194,8 @@ class Study(_Strict):
     trial_summary: dict[str, str] = {}
     clinical_record: ClinicalRecord | None = None   # conmed classes, vital-sign and pregnancy-test visits
     expected_events: list[ExpectedEvent] = []   # expectedness per drug (issue 17)
+    # --- laboratory panel (issue 18): tests, units, LOINC, normal ranges by sex, visits, CTCAE criteria
+    labs: LabSettings = LabSettings()
 
     @model_validator(mode="after")
     def _consistent(self) -> Study:
@@ -245,6 +248,10 @@ class Study(_Strict):
                 computed)
             if bad:
                 raise ValueError("; ".join(bad))
+        for n, panel in enumerate(self.labs.panels):
+            unknown = [v for v in panel.visits if v not in {x.id for x in self.scheduled_visits}]
+            if unknown:
+                raise ValueError(f"labs.panels[{n}].visits: {unknown} are not scheduled visits of the study")
         if self.study.min_age > self.study.max_age:
             raise ValueError("study.min_age is greater than study.max_age")
         return self
@@ -319,6 +326,23 @@ class Study(_Strict):
     def score_criterion(self) -> Criterion | None:
         """The inclusion criterion computed from a score staff enter at enrolment, if the study has one."""
         return next((c for c in self.inclusion if c.check == "score"), None)
+
+    @property
+    def lab_tests(self) -> dict[str, LabTest]:
+        """Every lab test of the study's panels by its code (LBTESTCD), in file order."""
+        return {t.code: t for p in self.labs.panels for t in p.tests}
+
+    def primary_lab_test(self) -> LabTest | None:
+        """The test marked primary (what a lab file without a test_code column holds), if any."""
+        return next((t for t in self.lab_tests.values() if t.primary), None)
+
+    def lab_panel_of(self, code: str) -> str | None:
+        """The id of the panel holding test ``code``."""
+        return next((p.id for p in self.labs.panels for t in p.tests if t.code == code), None)
+
+    def lab_visits(self, code: str) -> list[str]:
+        """The scheduled visits test ``code`` is drawn at (unscheduled draws are always allowed)."""
+        return next((list(p.visits) for p in self.labs.panels for t in p.tests if t.code == code), [])
 
     @property
     def scheduled_visits(self) -> list[Visit]:

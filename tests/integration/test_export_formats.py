@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pyreadstat
@@ -92,6 +93,18 @@ def _count(seeded: Seeded, table: object) -> int:
         return len(conn.execute(select(table)).all())  # type: ignore[arg-type]
 
 
+def _stored_labs(seeded: Seeded) -> list[Any]:
+    with seeded.ctx.engine.connect() as conn:
+        return list(conn.execute(select(lab_results)))
+
+
+def _current_labs(seeded: Seeded, test_code: str | None = None) -> int:
+    """Lab results (not revisions) stored, of one test or all."""
+    with seeded.ctx.engine.connect() as conn:
+        return len({r.result_id for r in conn.execute(select(lab_results.c.result_id, lab_results.c.test_code))
+                    if test_code in (None, r.test_code)})
+
+
 def _audit_actions(seeded: Seeded) -> list[str]:
     with seeded.ctx.engine.connect() as conn:
         assert verify_chain(conn).ok
@@ -117,7 +130,12 @@ def test_csv_has_every_domain_iso_dates_the_newest_revision_and_an_audit_entry(
     iso = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
     assert all(iso.match(r["collected_at"]) and iso.match(r["collected_at_local"]) for r in vas)
     labs = _csv(out / "lab_results.csv")
-    assert len(labs) == _count(seeded, lab_results) > 0 and {r["test_code"] for r in labs} == {"TREGPCT"}
+    primary = study.primary_lab_test()
+    assert primary is not None
+    assert len(labs) == _current_labs(seeded) > 0 and primary.code in {r["test_code"] for r in labs} <= set(
+        study.lab_tests)
+    assert {r["range_indicator"] for r in labs} <= {"LOW", "NORMAL", "HIGH", ""}
+    assert any(r["revision"] == "2" and r["reason"] for r in labs)        # the demo's corrected result
     visits = _csv(out / "visits.csv")
     assert visits and all(r["visit_date"] and r["forms_expected"] for r in visits)
     dosing = _csv(out / "dosing.csv")
@@ -218,7 +236,10 @@ def test_odm_validates_against_the_official_1_3_2_schema_and_carries_the_audit_t
     assert form.get("FormOID") == "F.patient_global_vas"
     assert form.find(f".//{ODM}ItemData[@ItemOID='IT.patient_global_vas.activity']").get("Value") == "33"
     tregs = list(root.iter(f"{ODM}ItemData"))
-    assert sum(1 for i in tregs if i.get("ItemOID") == "IT.LAB.TREGPCT") == _count(seeded, lab_results)
+    primary = seeded.ctx.study.primary_lab_test()
+    assert primary is not None
+    assert sum(1 for i in tregs if i.get("ItemOID") == f"IT.LAB.{primary.code}") == len(
+        [r for r in _stored_labs(seeded) if r.test_code == primary.code])          # every revision
     assert "export.odm" in _audit_actions(seeded)
 
 
@@ -267,7 +288,11 @@ def test_sdtm_xpt_reads_back_identical_to_csv_with_sdtmig_names_labels_and_terms
     assert {t[3] for t in qs_tests(study)} >= set(qs["QSTEST"]) and len(set(qs["QSTESTCD"])) > 4
     assert all(len(t) <= 40 for t in qs["QSTEST"])
     lb = pd.read_csv(out / "lb.csv", dtype=str, keep_default_na=False)
-    assert len(lb) == _count(seeded, lab_results) and set(lb["LBTESTCD"]) == {"TREGPCT"}
+    assert len(lb) == _current_labs(seeded) and set(lb["LBTESTCD"]) <= set(study.lab_tests)
+    assert set(lb["LBNRIND"]) <= {"LOW", "NORMAL", "HIGH", ""} and set(lb["LBTOXGR"]) <= {"", "0", "1", "2", "3", "4"}
+    graded = {t.code for t in study.lab_tests.values() if t.ctcae}
+    assert set(lb.loc[lb["LBTESTCD"].isin(graded), "LBTOXGR"]) - {""}          # every graded test has a grade
+    assert (lb["LBORNRLO"] != "").any() and set(lb["LBSPEC"]) <= {t.specimen for t in study.lab_tests.values()}
     assert "export.sdtm" in _audit_actions(seeded)
 
 
@@ -357,7 +382,8 @@ def test_fhir_resources_parse_as_r4b_and_every_required_binding_code_is_valid(
                 quantities = [c["valueQuantity"] for c in [res, *res.get("component", [])] if "valueQuantity" in c]
                 assert quantities or res["valueCodeableConcept"]["coding"][0]["system"] == "http://snomed.info/sct"
                 assert all(q["system"] == "http://unitsofmeasure.org" and q["code"] in
-                           {"mm", "%", "{score}", "mm[Hg]", "/min", "Cel", "kg"} for q in quantities)
+                           {"mm", "%", "{score}", "mm[Hg]", "/min", "Cel", "kg"} | {t.unit for t in seeded.ctx.study.lab_tests.values()}
+                           for q in quantities)
                 assert _codes(res["category"][0], "observation-category")[0] in {"survey", "laboratory",
                                                                                 "vital-signs"}
             if kind == "Patient":
@@ -369,10 +395,15 @@ def test_fhir_resources_parse_as_r4b_and_every_required_binding_code_is_valid(
         for entry in bundle["entry"]:
             for ref in re.findall(r'"reference": ?"([^"]+)"', json.dumps(entry["resource"])):
                 assert ref in ids, ref
-    treg = [e["resource"] for b in bundles for e in b["entry"]
-            if e["resource"]["resourceType"] == "Observation" and e["resource"]["code"]["coding"][0]["code"]
-            == "tregpct"]
-    assert len(treg) == _count(seeded, lab_results)
+    labs = [e["resource"] for b in bundles for e in b["entry"] if e["resource"]["resourceType"] == "Observation"
+            and e["resource"]["category"][0]["coding"][0]["code"] == "laboratory"]
+    assert len(labs) == _current_labs(seeded)
+    tests = seeded.ctx.study.lab_tests
+    for obs in labs:
+        local = obs["code"]["coding"][-1]["code"].upper()
+        loinc = [c["code"] for c in obs["code"]["coding"] if c["system"] == "http://loinc.org"]
+        assert loinc == ([tests[local].loinc] if tests[local].loinc else [])
+        assert obs["valueQuantity"]["system"] == "http://unitsofmeasure.org"
     assert "export.fhir" in _audit_actions(seeded)
 
 
@@ -494,8 +525,10 @@ def test_sdtm_has_trial_design_reference_dates_study_days_epochs_baseline_flags_
     assert set(qs[qs["QSCAT"].isin(essdai)]["QSEVAL"]) == {"INVESTIGATOR"}
     assert set(qs[~qs["QSCAT"].isin(essdai)]["QSEVAL"]) == {"STUDY SUBJECT"}
     lb = read("lb")
-    assert set(lb["LBCAT"]) == {"IMMUNOLOGY"} and set(lb["LBSPEC"]) == {"BLOOD"} \
-        and set(lb["LBMETHOD"]) == {"FLOW CYTOMETRY"}
+    by_code = study.lab_tests                               # LBCAT, LBSPEC, LBMETHOD come from the lab panel
+    assert all(row["LBCAT"] == by_code[row["LBTESTCD"]].category and row["LBSPEC"] == by_code[row["LBTESTCD"]].specimen
+               and row["LBMETHOD"] == by_code[row["LBTESTCD"]].method for _i, row in lb.iterrows())
+    assert not lb.duplicated(["USUBJID", "LBTESTCD", "LBDTC"]).any()          # one current value per result
     ex = read("ex")
     for (_u, _t), group in ex.groupby(["USUBJID", "EXTRT"]):
         days = sorted((int(a), int(b)) for a, b in zip(group["EXSTDY"], group["EXENDY"], strict=True))

@@ -98,18 +98,78 @@ def test_one_bad_row_refuses_the_whole_file_and_says_row_field_value_and_allowed
         assert len(conn.execute(select(audit_log.c.seq)).all()) == audit_before
 
 
-def test_a_result_already_stored_or_twice_in_the_file_is_refused(ctx: ServerContext, tmp_path: Path,
-                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+def _stored(ctx: ServerContext) -> list[tuple[str, str, str, str, float, int, str | None]]:
+    with ctx.engine.connect() as conn:
+        return [tuple(r) for r in conn.execute(select(
+            lab_results.c.participant_id, lab_results.c.visit_id, lab_results.c.test_code, lab_results.c.sample_date,
+            lab_results.c.value, lab_results.c.revision, lab_results.c.reason).order_by(lab_results.c.seq))]
+
+
+GENERIC = ("participant", "visit", "date", "test_code", "value", "unit", "reason")
+
+
+def test_a_result_already_stored_without_a_reason_or_twice_in_the_file_is_refused(
+        ctx: ServerContext, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     pids = _pids(ctx)
-    stored = _results(ctx)[0]              # the demo already holds a baseline Treg for this participant
-    file = _write(tmp_path / "again.csv", [[stored[0], stored[1], "2026-10-01", "9.99", "%"],
-                                           [pids[1], "week6", "2026-10-21", "4", "%"],
-                                           [pids[1], "week6", "2026-10-22", "4.5", "%"]])
+    pid, visit, test, day, *_ = _stored(ctx)[0]          # the demo already holds this result
+    before = _stored(ctx)
+    file = _write(tmp_path / "again.csv", [[pid, visit, day, test, "9.99", "%", ""],
+                                           [pids[1], "week6", "2026-10-21", "ALT", "40", "U/L", ""],
+                                           [pids[1], "week6", "2026-10-21", "ALT", "41", "U/L", ""],
+                                           [pids[1], "week6", "2026-10-21", "AST", "30", "U/L", "typo"]],
+                  header=GENERIC)
     assert _lab(ctx, file) == 2
     err = capsys.readouterr().err
-    assert "row 2, visit" in err and "already stored" in err
-    assert "row 4, visit" in err and "also in row 3" in err
-    assert stored in _results(ctx) and (pids[1], "week6", 4.0) not in _results(ctx)
+    assert "row 2, reason" in err and "already stored" in err
+    assert "row 4, date" in err and "also in row 3" in err
+    assert "row 5, reason" in err and "to correct" in err
+    assert _stored(ctx) == before
+
+
+def test_any_number_of_results_per_visit_of_any_panel_test_including_unscheduled(
+        ctx: ServerContext, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    pid = _pids(ctx)[2]
+    before = len(_stored(ctx))
+    file = _write(tmp_path / "panel.csv", [[pid, "week6", "2026-10-21", "ALT", "40", "U/L", ""],
+                                           [pid, "week6", "2026-10-21", "HGB", "128", "g/L", ""],
+                                           [pid, "week6", "2026-10-21", "IL6", "3.25", "pg/mL", ""],
+                                           [pid, "unscheduled", "2026-10-23", "ALT", "180", "U/L", ""],
+                                           [pid, "unscheduled", "2026-10-30", "ALT", "45", "IU/L", ""]],
+                  header=GENERIC)
+    assert _lab(ctx, file) == 0
+    assert "5 results imported, 0 corrected" in capsys.readouterr().out
+    new = _stored(ctx)[before:]
+    assert [(r[1], r[2], r[4]) for r in new] == [("week6", "ALT", 40.0), ("week6", "HGB", 128.0),
+                                                 ("week6", "IL6", 3.25), ("unscheduled", "ALT", 180.0),
+                                                 ("unscheduled", "ALT", 45.0)]
+
+
+def test_a_correction_with_a_reason_is_a_new_revision_and_exports_show_the_corrected_value(
+        ctx: ServerContext, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    pid = _pids(ctx)[3]
+    _write(tmp_path / "first.csv", [[pid, "week6", "2026-10-21", "NEUT", "0.80", "10^9/L", ""]], header=GENERIC)
+    assert _lab(ctx, tmp_path / "first.csv") == 0
+    fix = _write(tmp_path / "fix.csv", [[pid, "week6", "2026-10-21", "NEUT", "1.80", "10*9/L",
+                                         "transcription error"]], header=GENERIC)
+    assert _lab(ctx, fix) == 0
+    assert "0 results imported, 1 corrected" in capsys.readouterr().out
+    mine = [r for r in _stored(ctx) if (r[0], r[2], r[3]) == (pid, "NEUT", "2026-10-21")]
+    assert [(r[4], r[5], r[6]) for r in mine] == [(0.8, 1, None), (1.8, 2, "transcription error")]
+    with ctx.engine.connect() as conn:
+        last = conn.execute(select(audit_log).order_by(audit_log.c.seq.desc()).limit(2)).all()
+        assert verify_chain(conn).ok
+    assert [r.action for r in reversed(last)] == ["lab_result.correct", "lab.import"]
+    assert last[1].reason == "transcription error" and '"value": 0.8' in last[1].old
+    same = _write(tmp_path / "same.csv", [[pid, "week6", "2026-10-21", "NEUT", "1.80", "10*9/L", "again"]],
+                  header=GENERIC)
+    assert _lab(ctx, same) == 2 and "does not change" in capsys.readouterr().err
+    out = tmp_path / "out"
+    assert main(["export", "csv", "--data-dir", str(ctx.config.data_dir), "--out", str(out)]) == 0
+    with open(out / "lab_results.csv", encoding="utf-8") as fh:
+        rows = [r for r in csv.DictReader(fh) if (r["participant_id"], r["test_code"], r["sample_date"]) == (
+            pid, "NEUT", "2026-10-21")]
+    assert [(r["value"], r["revision"], r["reason"], r["loinc"], r["range_indicator"]) for r in rows] == [
+        ("1.8", "2", "transcription error", "751-8", "NORMAL")]
 
 
 def test_a_missing_column_or_file_is_a_clear_error(ctx: ServerContext, tmp_path: Path,
@@ -118,5 +178,9 @@ def test_a_missing_column_or_file_is_a_clear_error(ctx: ServerContext, tmp_path:
                   header=("participant", "visit", "date", "value"))
     assert _lab(ctx, file) == 2
     assert "column(s) unit missing" in capsys.readouterr().err
+    file = _write(tmp_path / "cols2.csv", [["PKU-001", "week2", "ALT", "6.25", "U/L"]],
+                  header=("participant", "visit", "test_code", "value", "unit"))
+    assert _lab(ctx, file) == 2
+    assert "column(s) date missing" in capsys.readouterr().err
     assert _lab(ctx, tmp_path / "nope.csv") == 2
     assert "cannot be read" in capsys.readouterr().err

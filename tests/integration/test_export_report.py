@@ -67,11 +67,14 @@ def test_the_report_pages_are_written_and_agree_with_the_csv_export(tmp_path: Pa
                             for a in ctx.study.arms}
     assert data.sae_total == sum(1 for e in aes if e["serious"] == "true") == len(_rows(out / "sae_listing.csv"))
     treg: dict[tuple[str, str], list[float]] = defaultdict(list)
+    primary = ctx.study.primary_lab_test()
+    assert primary is not None
     for r in _rows(tmp_path / "csv" / "lab_results.csv"):
-        treg[(arm_of[r["participant_id"]], r["visit_id"])].append(float(r["value"]))
+        if r["test_code"] == primary.code:
+            treg[(arm_of[r["participant_id"]], r["visit_id"])].append(float(r["value"]))
     assert treg
     for (arm, visit), values in treg.items():
-        run = data.get("lab_TREGPCT", arm, visit)
+        run = data.get(f"lab_{primary.code}", arm, visit)
         assert run.n == len(values) and run.mean == pytest.approx(statistics.mean(values))
     vas: dict[tuple[str, str], list[float]] = defaultdict(list)
     for r in _rows(tmp_path / "csv" / "patient_global_vas.csv"):

@@ -92,3 +92,20 @@ def test_an_admin_manages_accounts_on_the_page(server: ThreadServer) -> None:
     assert r.status_code == 200 and 'id="new-password"' in r.text
     assert "mon.zhao" in c.get("/users").text
     c.close()
+
+
+def test_the_participant_page_lists_lab_results_with_ranges_grades_and_the_ae_they_propose(
+        server: ThreadServer) -> None:
+    c = _admin(server)
+    c.get("/lang/en")
+    people = re.findall(r'href="/participants/([A-Z]+-\d+)"', c.get("/participants").text)
+    pages = {pid: c.get(f"/participants/{pid}").text for pid in dict.fromkeys(people)}
+    assert all('id="labs"' in page and "Alanine Aminotransferase" in page for page in pages.values())
+    graded = [page for page in pages.values() if "Alanine aminotransferase increased, Grade 2" in page]
+    assert len(graded) == 1 and "x ULN" in graded[0] and "<td>HIGH</td>" in graded[0]
+    severe = [page for page in pages.values() if "Neutrophil count decreased, Grade 3" in page]
+    assert len(severe) == 1
+    assert sum(page.count('class="corrected"') for page in pages.values()) >= 1      # the demo's corrected result
+    c.get("/lang/zh")
+    assert "实验室检查结果" in c.get(f"/participants/{people[0]}").text
+    c.close()

@@ -1,4 +1,6 @@
-"""The lab-file row rules (shared/lab.py) and the report's Wilson interval: each refusal names row, field, value."""
+"""The lab-file row rules (shared/lab.py) and the report's Wilson interval: each refusal names row, field, value.
+
+Rows without a test_code are the first release's Treg-only layout: the study's primary test."""
 
 from __future__ import annotations
 
@@ -7,7 +9,7 @@ from datetime import date
 import pytest
 
 from server.exports.report_data import Running, wilson_interval
-from shared.lab import TREG_PCT, validate_lab_row
+from shared.lab import validate_lab_row
 from shared.study import default_study
 
 TODAY = date(2026, 11, 25)
@@ -17,8 +19,10 @@ GOOD = {"participant": "PKU-001", "visit": "baseline", "date": "2026-10-01", "va
 def test_a_good_row_is_accepted_with_the_stored_unit() -> None:
     row, problems = validate_lab_row(GOOD, 2, default_study(), today=TODAY)
     assert problems == []
+    primary = default_study().primary_lab_test()
+    assert primary is not None
     assert row is not None and (row.participant_id, row.visit_id, row.value, row.unit, row.test_code) == (
-        "PKU-001", "baseline", 4.35, "%", TREG_PCT.code)
+        "PKU-001", "baseline", 4.35, "%", primary.code)
     row, _ = validate_lab_row({**GOOD, "unit": "percent"}, 2, default_study(), today=TODAY)
     assert row is not None and row.unit == "%"
 
