@@ -20,6 +20,7 @@ from sqlalchemy import Connection, Engine
 from server.services import auth, sessions
 from server.services.audit import AuditEntry, append
 from server.services.auth import Staff
+from server.storage import audit as audit_store
 from server.storage import locks as lock_store
 from server.storage import participants as participant_store
 from server.storage import signatures as signature_store
@@ -76,6 +77,20 @@ def _check_target(conn: Connection, study: Study, staff: Staff, req: SignRequest
     return person
 
 
+PASSWORD_SET = ("user.create", "user.reset", "user.password_change")
+
+
+def _own_password(conn: Connection, staff: Staff) -> None:
+    """Refuse a signature made with a password someone else set (an admin creating or resetting the account knows
+    it): only a password the signer chose themself signs, so using another's signature takes more than one person
+    (21 CFR 11.200(a)(3))."""
+    last = audit_store.newest_about(conn, "user", staff.username, PASSWORD_SET)
+    if last is None or last["action"] != "user.password_change" or last["actor"] != staff.actor:
+        raise SignatureRefused("Your password was set by an administrator (account created or reset), so it is "
+                               "not yours alone yet: change it first (Change password, at the top of the page), "
+                               "then sign.")
+
+
 def sign(engine: Engine, study: Study, staff: Staff, req: SignRequest, *, session_token: str,
          remote_addr: str) -> dict[str, Any]:
     """Make one e-signature and return its view. Raises SignatureCredentials (user id or password not the
@@ -95,6 +110,7 @@ def sign(engine: Engine, study: Study, staff: Staff, req: SignRequest, *, sessio
             raise SignatureRefused(f"Your account has no printed name on record; an admin sets it "
                                    f"(`trialpro-server user name {staff.username} --display-name \"…\"`) before "
                                    "you can sign.")
+        _own_password(conn, staff)
         visit_id = req.visit_id if req.scope == VISIT else None
         items = signature_store.current_items(conn, req.participant_id, visit_id)
         if not items:

@@ -46,3 +46,12 @@ def entries_about(conn: Connection, entity_ids: set[str], batch: int = 500) -> l
     for i in range(0, len(ids), batch):
         out += [r._mapping for r in conn.execute(select(audit_log).where(audit_log.c.entity_id.in_(ids[i:i + batch])))]
     return sorted(out, key=lambda r: r["seq"])
+
+
+def newest_about(conn: Connection, entity_type: str, entity_id: str,
+                 actions: tuple[str, ...]) -> Mapping[str, Any] | None:
+    """The newest entry of one of ``actions`` about one entity (e.g. who last set an account's password)."""
+    row = conn.execute(select(audit_log).where(audit_log.c.entity_type == entity_type,
+                                               audit_log.c.entity_id == entity_id, audit_log.c.action.in_(actions))
+                       .order_by(audit_log.c.seq.desc()).limit(1)).first()
+    return None if row is None else row._mapping

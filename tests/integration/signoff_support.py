@@ -19,7 +19,8 @@ from server.services.users import add_user
 from tests.factories import enrol_participant, enrolled_station
 from tests.live_server import ThreadServer
 
-PASSWORD = "sign-off-test-password-1"
+PASSWORD = "sign-off-test-password-1"        # the one the staff member chose (signs)
+ADMIN_SET = "admin-issued-password-7"         # the one the admin set when creating the account
 PRINTED_NAME = "Dr Wei Test-Investigator"
 
 
@@ -49,17 +50,26 @@ def kiosk_with_participant(tmp_path: Path, server: ThreadServer) -> Site:
 
 
 def staff_client(server: ThreadServer, username: str, role: str, *, display_name: str | None = PRINTED_NAME,
-                 sign_in: bool = True) -> httpx.Client:
-    """A staff account (role at the study's first site) signed in over HTTP."""
+                 own_password: bool = True) -> httpx.Client:
+    """A staff account (role at the study's first site) signed in over HTTP. The admin sets ADMIN_SET; with
+    ``own_password`` the staff member then chooses PASSWORD on /account/password (a signer must)."""
     with server.ctx.engine.begin() as conn:
-        add_user(conn, username=username, password=PASSWORD, roles=[role], sites=[server.ctx.study.sites[0].id],
+        add_user(conn, username=username, password=ADMIN_SET, roles=[role], sites=[server.ctx.study.sites[0].id],
                  actor="test", display_name=display_name)
     c = httpx.Client(base_url=server.url, timeout=60)
-    if sign_in:
-        token = csrf(c.get("/signin").text)
-        assert c.post("/signin", data={"csrf_token": token, "username": username, "password": PASSWORD}
-                      ).status_code == 302
+    token = csrf(c.get("/signin").text)
+    assert c.post("/signin", data={"csrf_token": token, "username": username, "password": ADMIN_SET}
+                  ).status_code == 302
+    if own_password:
+        choose_own_password(c)
     return c
+
+
+def choose_own_password(c: httpx.Client) -> None:
+    """The signed-in staff member replaces the password the admin set with their own (PASSWORD)."""
+    page = c.get("/account/password")
+    assert c.post("/account/password", data={"csrf_token": csrf(page.text), "current_password": ADMIN_SET,
+                                             "password": PASSWORD}).status_code == 302
 
 
 def csrf(page: str) -> str:

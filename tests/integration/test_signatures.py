@@ -15,7 +15,16 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.exc import DBAPIError
 
 from server.storage.tables import audit_log, records, signatures
-from tests.integration.signoff_support import PASSWORD, PRINTED_NAME, cli, csrf, kiosk_with_participant, staff_client
+from tests.integration.signoff_support import (
+    ADMIN_SET,
+    PASSWORD,
+    PRINTED_NAME,
+    choose_own_password,
+    cli,
+    csrf,
+    kiosk_with_participant,
+    staff_client,
+)
 from tests.live_server import ThreadServer
 
 MEANING = "I confirm the data of this visit are accurate and complete"
@@ -35,10 +44,13 @@ def test_a_visit_signature_shows_its_manifestation_and_breaks_on_correction(tmp_
                                                                            server: ThreadServer) -> None:
     site = kiosk_with_participant(tmp_path, server)
     pid, visit = site.participant_id, site.baseline
-    inv = staff_client(server, "inv.sign", "investigator", display_name=None)
-    form, refused = _sign(inv, pid, visit=visit, username="inv.sign", password=PASSWORD)
+    inv = staff_client(server, "inv.sign", "investigator", display_name=None, own_password=False)
+    form, refused = _sign(inv, pid, visit=visit, username="inv.sign", password=ADMIN_SET)
     assert refused.status_code == 422 and "printed name" in refused.text       # no display name on record yet
     assert cli(server, "user", "name", "inv.sign", "--display-name", PRINTED_NAME).returncode == 0
+    form, refused = _sign(inv, pid, visit=visit, username="inv.sign", password=ADMIN_SET)
+    assert refused.status_code == 422 and "set by an administrator" in refused.text   # the admin knows it
+    choose_own_password(inv)
 
     form, wrong_user = _sign(inv, pid, visit=visit, username="someone.else", password=PASSWORD)
     assert 'name="username"' in form.text and MEANING in form.text             # first signing: user id too
