@@ -26,6 +26,7 @@ ENTRY_ROLES: dict[str, frozenset[str]] = {          # kind of record -> staff ro
     **dict.fromkeys(("concomitant_medication", "medical_history", "vital_signs", "pregnancy_test"), KIOSK_ROLES),
     "screening": KIOSK_ROLES,
     "randomisation": KIOSK_ROLES,
+    "query_response": KIOSK_ROLES,
 }
 
 

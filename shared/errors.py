@@ -708,6 +708,22 @@ class StudyLocked(RecordInvalid):
     title = "Study locked"
     rule = ("nothing is stored while the study is locked; a data manager unlocks it with a reason "
             "(`trialpro-server unlock study --reason TEXT`) first")
+# --- queries and source data verification (issue 19) ---------------------------------------------------------------
+
+class QueryStateRefused(TrialproError):
+    """A step on a data query that its state does not allow (answer a closed query, re-open an open one)."""
+
+    code = "query.state"
+    status = 409
+    title = "Query step not allowed"
+
+
+class RecordQueryUnknown(RecordInvalid):
+    """A kiosk's answer names a query the server does not hold for that participant."""
+
+    code = "record.query_unknown"
+    title = "Unknown query"
+    rule = "a query_response answers a query the server sent to the kiosk for the same participant and site"
 
 
 def rejection_codes() -> dict[str, str]:

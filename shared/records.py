@@ -27,6 +27,7 @@ KINDS = ("instrument_response", "enrolment", "adverse_event",
          "concomitant_medication", "medical_history", "vital_signs", "pregnancy_test",  # 18: clinical_record
          "screening",       # issue 15: the screening log; gives the participant id (shared/screening.py)
          "randomisation",   # issue 15: arm + randomisation number once eligibility is confirmed
+         "query_response",  # issue 19: a site's answer to a data query (shared/queries.py)
          )
 
 ENVELOPE_FIELDS = (

@@ -17,6 +17,7 @@ from shared.clinical_record import CLINICAL_KINDS, validate_clinical_record
 from shared.errors import FieldProblem, RecordInvalid, RecordTimeImplausible, UnknownInstrument
 from shared.instruments import get_instrument
 from shared.instruments.model import Instrument, Item, ResponseType
+from shared.queries import validate_query_response
 from shared.record_times import check_record_times
 from shared.records import ENVELOPE_FIELDS, KINDS, LANGUAGES
 from shared.screening import validate_enrolment_data, validate_randomisation_data, validate_screening_data
@@ -232,6 +233,8 @@ def validate_record(record: Any, study: Study, *, arm_code: str | None = None, c
         problems += validate_adverse_event(record.get("data"), study, drugs)
     elif kind in CLINICAL_KINDS:
         problems += validate_clinical_record(record, study)
+    elif kind == "query_response":
+        problems += validate_query_response(record.get("data"))
     if problems:
         raise RecordInvalid(problems)
     implausible = check_record_times(record, study, now=now or datetime.now(UTC), consent_date=consent_date)

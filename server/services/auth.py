@@ -31,6 +31,7 @@ from server.services.users import ROLES, hasher
 from server.storage import users as user_rows
 from server.storage.engine import reading, writing
 from shared.errors import Forbidden, InvalidInput, NotAuthenticated, SignInRefused, TooManyAttempts, WeakPassword
+from shared.queries import ROLES as QUERY_ROLES
 
 MAX_FAILURES = 5                       # consecutive wrong passwords before the account is locked
 LOCK_FOR = timedelta(minutes=15)
@@ -46,7 +47,7 @@ REFUSED = (f"Wrong user name or password, or the account is locked or disabled. 
            f"passwords an account is locked for {LOCK_FOR.seconds // 60} minutes; an admin can unlock it at once "
            "(Staff page, or `trialpro-server user reset`).")
 
-# permission -> roles holding it. "monitor" is read-only: it never appears on a write permission.
+# permission -> roles holding it. A monitor writes nothing but data queries and source data verification marks.
 PERMISSIONS: dict[str, frozenset[str]] = {
     "study.view": frozenset(ROLES),
     "participant.view": frozenset(ROLES),
@@ -58,6 +59,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "user.manage": frozenset({"admin"}),
     "signature.sign": frozenset({"investigator"}),
     "lock.manage": frozenset({"data_manager"}),
+    # --- data queries and SDV (issue 19): the roles of each query step come from shared/queries.py
+    **{f"query.{step}": roles for step, roles in QUERY_ROLES.items()},
+    "record.verify": frozenset({"monitor"}),
 }
 
 

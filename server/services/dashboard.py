@@ -59,6 +59,11 @@ def _current(rows: Iterable[Any]) -> list[dict[str, Any]]:
     return sorted(newest.values(), key=lambda b: (b["measured_at"], b["record_id"]))
 
 
+def current_revisions(rows: Iterable[Any]) -> list[dict[str, Any]]:
+    """Newest revision of each record among rows of record_id, body and received_at (see ``_current``)."""
+    return _current(rows)
+
+
 def enrolment_by_arm(conn: Connection, study: Study, sites: Iterable[str]) -> list[dict[str, Any]]:
     """Participants enrolled per arm at these sites, beside the arm's target."""
     counts = stored.arm_counts(conn, sites)

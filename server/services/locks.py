@@ -18,10 +18,12 @@ from server.services import signatures as signature_service
 from server.services.audit import AuditEntry, append
 from server.storage import locks as lock_store
 from server.storage import participants as participant_store
+from server.storage import queries as query_store
 from server.storage import records as record_store
 from server.storage.export_reads import enrolled_participants
 from shared.errors import LockRefused, NotFound
 from shared.locks import PARTICIPANT, STUDY, Lock
+from shared.queries import UNRESOLVED
 from shared.records import utc_now
 
 MAX_REASON = 1000
@@ -88,6 +90,10 @@ def checklist(conn: Connection) -> list[OpenItem]:
         elif not books[-1]["verdict"].holds:
             open_items.append(OpenItem("casebook_broken", pid, f"the casebook signature of {pid} no longer holds "
                                        "(data changed after signing): an investigator signs again"))
+    for q in query_store.every_query(conn):  # every data query closed (issue 19)
+        if q.state in UNRESOLVED:
+            open_items.append(OpenItem("query_open", q.participant_id, f"data query {q.query_id} on {q.field} of "
+                                       f"{q.target} {q.target_id} is {q.state}: close it first"))
     for c in record_store.open_conflicts(conn):
         open_items.append(OpenItem("sync_conflict", None, f"record {c.record_id} revision {c.revision} from "
                                    f"device {c.device_id} is an unresolved sync conflict"))

@@ -13,6 +13,7 @@ from sqlalchemy import Connection
 
 from server.services import allocation, checkpoints
 from server.services import devices as device_service
+from server.services import queries as query_service
 from server.services.audit import AuditEntry, append_many
 from server.services.devices import Device
 from server.storage import allocations as allocation_store
@@ -166,7 +167,8 @@ def _check_in_context(conn: Connection, device: Device, rec: Mapping[str, Any], 
     if refused is not None:
         return refused
     name = staff_username(rec["entered_by"])
-    return check_entered_by(rec, ctx.staff.get(name) if name else None, respondent=_respondent(rec))
+    return (check_entered_by(rec, ctx.staff.get(name) if name else None, respondent=_respondent(rec))
+            or query_service.check_kiosk_answer(conn, rec))
 
 
 def _checked(conn: Connection, study: Study, device: Device, rec: Any, claimed_hash: Any,
@@ -220,6 +222,8 @@ def ingest(conn: Connection, study: Study, device: Device, request: SyncRequest)
                                 entity_id=device.device_id, new={**counts, REJECTED: rejected,
                                                                   "received": len(request.items)}))
     append_many(conn, out.audit, at=now)
+    query_service.apply_kiosk_answers(conn, device.device_id, [  # after the records' own audit entries
+        i.record for i, r in zip(request.items, out.results, strict=True) if r["status"] == STORED])
     device_service.touch(conn, device.device_id)
     return {"protocol_version": PROTOCOL_VERSION, "results": out.results,
             "downstream": downstream(conn, study, device, request.corrections_cursor,
@@ -269,5 +273,6 @@ def downstream(conn: Connection, study: Study, device: Device, cursor: int,
     return {"study_version": study.study.version, "participants": people, "staff": staff, "allocation": grants,
             "corrections": [{"record": json.loads(r.body), "content_hash": r.content_hash} for r in rows],
             "corrections_cursor": rows[-1].seq if rows else cursor, "more_corrections": more,
-            "audit_head": checkpoints.for_witness(conn)}
+            "audit_head": checkpoints.for_witness(conn),
+            "queries": query_service.for_kiosk(conn, device.site_id)}
 

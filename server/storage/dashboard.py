@@ -12,7 +12,16 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, and_, func, or_, select
 
-from server.storage.tables import allocation_lists, audit_log, devices, lab_results, participants, records, users
+from server.storage.tables import (
+    allocation_lists,
+    audit_log,
+    devices,
+    lab_results,
+    participants,
+    queries,
+    records,
+    users,
+)
 
 
 def arm_counts(conn: Connection, sites: Iterable[str]) -> dict[str, int]:
@@ -101,6 +110,7 @@ def search_audit(conn: Connection, query: str = "", *, before_seq: int | None = 
             and_(kind == "lab_result", entity.in_(
                 select(lab_results.c.result_id).where(lab_results.c.site_id.in_(sites)))),
             and_(kind == "user", entity.in_(_accounts_within(conn, sites))),
+            and_(kind == "query", entity.in_(select(queries.c.query_id).where(queries.c.site_id.in_(sites)))),
             audit_log.c.actor == (actor or "")))
     if query:
         pattern = f"%{query.strip()}%"

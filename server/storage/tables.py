@@ -281,3 +281,47 @@ locks = Table(
     Column("reason", Text, nullable=False),
     PrimaryKeyConstraint("scope", "target"),
 )
+
+# --- data queries and source data verification (issue 19) ---------------------------------------------------------
+# A query asks about one field of one record (or lab result); its thread is query_messages. A rule's query has a
+# rule_key (rule|target|field), unique, so the job runner never raises the same query twice.
+queries = Table(
+    "queries", metadata,
+    Column("query_id", String(36), primary_key=True),
+    Column("site_id", String(16), nullable=False, index=True),
+    Column("participant_id", String(32), nullable=False, index=True),
+    Column("target", String(16), nullable=False),            # record | lab_result
+    Column("target_id", String(36), nullable=False, index=True),
+    Column("revision", Integer, nullable=False),             # the revision questioned
+    Column("field", String(64), nullable=False),
+    Column("value", Text),                                   # JSON of the value questioned
+    Column("state", String(16), nullable=False, index=True),  # open, answered, closed, reopened
+    Column("rule", String(100)),                             # NULL: raised by a person
+    Column("rule_key", String(240), unique=True),
+    Column("raised_by", String(100), nullable=False),
+    Column("raised_at", String(32), nullable=False),
+    Column("updated_at", String(32), nullable=False),
+    Column("closed_by", String(100)),                        # who closed it last (system:rules: the rule itself)
+)
+
+query_messages = Table(
+    "query_messages", metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("query_id", String(36), nullable=False, index=True),
+    Column("at", String(32), nullable=False),
+    Column("author", String(100), nullable=False),
+    Column("action", String(16), nullable=False),            # raise, answer, close, reopen
+    Column("text", Text, nullable=False),
+    Column("text_zh", Text),                                 # a rule's message in Chinese too
+    Column("source_record_id", String(48), unique=True),     # "<record id>#<revision>" of a kiosk answer
+)
+
+sdv_marks = Table(
+    "sdv_marks", metadata,
+    Column("record_id", String(36), nullable=False),
+    Column("revision", Integer, nullable=False),
+    Column("content_hash", String(80), nullable=False),      # what the monitor compared with the source
+    Column("verified_by", String(100), nullable=False),
+    Column("verified_at", String(32), nullable=False),
+    PrimaryKeyConstraint("record_id", "revision"),
+)

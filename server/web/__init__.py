@@ -32,6 +32,7 @@ def _import_pages() -> None:
         devices,
         exports,
         participants,
+        queries,
         signin,
         signoff,
         users,

@@ -8,6 +8,7 @@ from flask import current_app, render_template
 from flask.typing import ResponseReturnValue
 
 from server.services import dashboard as board
+from server.services import queries as query_service
 from server.storage.engine import reading
 from server.web.blueprint import bp
 from server.web.session import require, staff
@@ -24,4 +25,5 @@ def dashboard() -> ResponseReturnValue:
                                enrolment=board.enrolment_by_arm(conn, ctx.study, sites),
                                visits=board.visit_summary(conn, ctx.study, sites, today),
                                devices=board.device_activity(conn, sites),
-                               alerts=board.sae_alerts(conn, sites, today))
+                               alerts=board.sae_alerts(conn, sites, today),
+                               queries=query_service.summary(conn, sites))

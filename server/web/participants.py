@@ -11,6 +11,8 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask.typing import ResponseReturnValue
 
 from server.services import dashboard as board
+from server.services import queries as query_service
+from server.services import sdv
 from server.services.lab_results import participant_labs
 from server.services.signatures import covering, signoff_summary
 from server.storage.engine import reading, writing
@@ -53,10 +55,14 @@ def participant(participant_id: str) -> ResponseReturnValue:
     index_label = t("participant.index", name=scored.short.in_language(language()) if scored else "", top=f"{top:g}")
     index = line_chart([(visit_name(p["visit_id"]), p["value"]) for p in detail["index"]], y_max=top,
                        label=index_label, colour="#a8431f")
+    with reading(ctx.engine) as conn:  # data queries and SDV beside the records (issue 19)
+        queries = query_service.queries_of(conn, staff().sites, participant_id=participant_id)
+        sdv_status = sdv.statuses(conn, detail["records"])
     return render_template("participant.html", d=detail, vas_chart=vas, index_chart=index, index_label=index_label,
                            can_correct=staff().can("record.correct"), signoff=signoff,
                            can_sign=staff().can("signature.sign"), can_lock=staff().can("lock.manage"),
-                           labs=labs, lab_proposals=proposals)
+                           labs=labs, lab_proposals=proposals, queries=queries, sdv=sdv_status,
+                           open_by_record=query_service.unresolved_by_record(queries))
 
 
 def form_text(value: Any) -> str:

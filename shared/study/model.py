@@ -8,6 +8,7 @@ from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from shared.edit_checks import EditCheck
 from shared.errors import UnknownInstrument
 from shared.instruments import get_instrument
 from shared.instruments.model import Instrument
@@ -196,6 +197,26 @@ class Study(_Strict):
     expected_events: list[ExpectedEvent] = []   # expectedness per drug (issue 17)
     # --- laboratory panel (issue 18): tests, units, LOINC, normal ranges by sex, visits, CTCAE criteria
     labs: LabSettings = LabSettings()
+    # --- edit checks (issue 19): plausibility rules on one record; a failing one raises a data query
+    edit_checks: list[EditCheck] = []
+
+    @model_validator(mode="after")
+    def _edit_checks_known(self) -> Study:
+        declared = {i.id: i for i in self.instruments}
+        ids = [c.id for c in self.edit_checks]
+        if len(ids) != len(set(ids)):
+            raise ValueError(f"edit_checks: duplicate id(s) {sorted({x for x in ids if ids.count(x) > 1})}")
+        for n, c in enumerate(self.edit_checks):
+            if c.instrument not in declared:
+                raise ValueError(f"edit_checks[{n}].instrument: {c.instrument!r} is not one of the study's "
+                                 f"instruments {sorted(declared)}")
+            inst = declared[c.instrument].definition
+            names = {it.id for it in inst.items} | set(inst.score_names)
+            for f in c.fields():
+                if f not in names:
+                    raise ValueError(f"edit_checks[{n}]: {f!r} is neither an item nor a score of "
+                                     f"{c.instrument} {inst.version}; it has {sorted(names)}")
+        return self
 
     @model_validator(mode="after")
     def _consistent(self) -> Study:

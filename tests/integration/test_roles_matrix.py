@@ -28,6 +28,7 @@ PASSWORD = "role-matrix-password-1"
 ROLES = ("admin", "data_manager", "investigator", "nurse", "monitor")
 EVERYONE = set(ROLES)
 STUDY_WIDE = {"admin", "data_manager", "monitor"}
+QUERY = "00000000-0000-4000-8000-000000000000"  # no such data query
 
 
 def _study_with_two_sites(tmp: Path) -> Path:
@@ -123,6 +124,14 @@ def _endpoints(server: ThreadServer) -> list[tuple[str, str, set[str], dict[str,
         ("GET", "/adverse-events?serious=1", EVERYONE, {}),
         ("GET", f"/records/{rid}/correct", {"admin", "data_manager"}, {}),
         ("POST", f"/records/{rid}/correct", {"admin", "data_manager"}, {"form": {"reason": ""}}),
+        ("GET", "/queries", EVERYONE, {}),
+        ("GET", f"/records/{rid}", EVERYONE, {}),
+        ("POST", f"/records/{rid}/queries", {"monitor", "data_manager"}, {"form": {"field": "x", "message": ""}}),
+        ("POST", f"/records/{rid}/verify", {"monitor"}, {"form": {"revision": "999"}}),
+        ("GET", f"/queries/{QUERY}", EVERYONE, {}),
+        ("POST", f"/queries/{QUERY}", {"nurse", "investigator"}, {"form": {"step": "answer", "message": "x"}}),
+        ("POST", f"/queries/{QUERY}", {"monitor", "data_manager"}, {"form": {"step": "close", "message": ""}}),
+        ("POST", f"/queries/{QUERY}", {"monitor", "data_manager"}, {"form": {"step": "reopen", "message": "x"}}),
         ("GET", "/devices", STUDY_WIDE, {}),
         ("POST", "/devices/codes", {"admin"}, {"form": {"site": "PKU"}}),
         ("POST", "/devices/dev-unknown/revoke", {"admin"}, {"form": {}}),
