@@ -1,13 +1,13 @@
 """Data queries with their threads, and source data verification marks (issue 19).
 
 Revision ID: queries_sdv
-Revises: signatures_and_locks
+Revises: lab_result_revisions
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "queries_sdv"
-down_revision = "signatures_and_locks"
+down_revision = "lab_result_revisions"
 branch_labels = None
 depends_on = None
 
