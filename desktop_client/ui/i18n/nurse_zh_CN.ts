@@ -50,12 +50,12 @@
     </message>
     <message>
         <location line="+9"/>
-        <location line="+217"/>
+        <location line="+219"/>
         <source>New adverse event report</source>
         <translation>新不良事件报告</translation>
     </message>
     <message>
-        <location line="-210"/>
+        <location line="-212"/>
         <source>Adverse event term</source>
         <translation>不良事件术语</translation>
     </message>
@@ -177,7 +177,7 @@
         <translation>保存报告</translation>
     </message>
     <message>
-        <location line="+79"/>
+        <location line="+81"/>
         <source>Serious: YES</source>
         <translation>严重：是</translation>
     </message>
@@ -230,6 +230,135 @@
         <location line="+9"/>
         <source>Saved (revision {0}). To change it, correct it here with a reason.</source>
         <translation>已保存（第{0}版）。如需修改，请在此填写原因进行更正。</translation>
+    </message>
+</context>
+<context>
+    <name>ClinicalRecordPage</name>
+    <message>
+        <location filename="../nurse/clinical_record.py" line="+308"/>
+        <source>Medications, history, vital signs</source>
+        <translation>用药、病史、生命体征</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Participant</source>
+        <translation>受试者</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>YYYY-MM-DD, or YYYY-MM / YYYY</source>
+        <translation>YYYY-MM-DD，或 YYYY-MM / YYYY</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Medication</source>
+        <translation>药物</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Drug class (ATC)</source>
+        <translation>药物类别（ATC）</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <location line="+5"/>
+        <location line="+2"/>
+        <location line="+16"/>
+        <location line="+2"/>
+        <source>choose…</source>
+        <translation>请选择…</translation>
+    </message>
+    <message>
+        <location line="-24"/>
+        <source>Dose</source>
+        <translation>剂量</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Unit</source>
+        <translation>单位</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Route</source>
+        <translation>给药途径</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Frequency</source>
+        <translation>频次</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <location line="+6"/>
+        <source>Start date</source>
+        <translation>开始日期</translation>
+    </message>
+    <message>
+        <location line="-5"/>
+        <location line="+6"/>
+        <source>Ongoing</source>
+        <translation>仍在持续</translation>
+    </message>
+    <message>
+        <location line="-6"/>
+        <source>still taken</source>
+        <translation>仍在使用</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>End date</source>
+        <translation>结束日期</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Indication</source>
+        <translation>适应证</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Condition</source>
+        <translation>疾病</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>still present</source>
+        <translation>仍存在</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Test date</source>
+        <translation>检测日期</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Method</source>
+        <translation>方法</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Result</source>
+        <translation>结果</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Medications</source>
+        <translation>合并用药</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Medical history</source>
+        <translation>既往病史</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Vital signs</source>
+        <translation>生命体征</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Pregnancy tests</source>
+        <translation>妊娠试验</translation>
     </message>
 </context>
 <context>
@@ -332,9 +461,82 @@
     </message>
 </context>
 <context>
+    <name>EntryTab</name>
+    <message>
+        <location filename="../nurse/clinical_record.py" line="-182"/>
+        <location line="+25"/>
+        <location line="+12"/>
+        <source>Visit</source>
+        <translation>访视</translation>
+    </message>
+    <message>
+        <location line="-37"/>
+        <source>Revision</source>
+        <translation>版本</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <location line="+8"/>
+        <location line="+58"/>
+        <source>New entry</source>
+        <translation>新建记录</translation>
+    </message>
+    <message>
+        <location line="-64"/>
+        <source>Correct the selected entry</source>
+        <translation>更正所选记录</translation>
+    </message>
+    <message>
+        <location line="+18"/>
+        <source>why the entry changes</source>
+        <translation>记录更改的原因</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <location line="+8"/>
+        <source>Reason for the correction</source>
+        <translation>更正原因</translation>
+    </message>
+    <message>
+        <location line="-7"/>
+        <source>Save</source>
+        <translation>保存</translation>
+    </message>
+    <message>
+        <location line="+34"/>
+        <source>yes</source>
+        <translation>是</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>no</source>
+        <translation>否</translation>
+    </message>
+    <message>
+        <location line="+18"/>
+        <source>Select a saved entry to correct.</source>
+        <translation>请选择要更正的已保存记录。</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>Correcting revision {0}</source>
+        <translation>正在更正第{0}版</translation>
+    </message>
+    <message>
+        <location line="+25"/>
+        <source>A correction needs a reason: say why the entry changes.</source>
+        <translation>更正需要原因：请说明记录为何更改。</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>Saved (revision {0}). To change it, correct it here with a reason.</source>
+        <translation>已保存（第{0}版）。如需修改，请在此填写原因进行更正。</translation>
+    </message>
+</context>
+<context>
     <name>Nurse</name>
     <message>
-        <location line="-211"/>
+        <location filename="../nurse/clinician.py" line="-211"/>
         <source>low activity</source>
         <translation>低度活动</translation>
     </message>
@@ -605,7 +807,7 @@
         <translation>不得晚于死亡日期</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>required for a serious event (the 24-hour clock starts there)</source>
         <translation>严重不良事件必填（24小时时限由此开始计算）</translation>
     </message>
@@ -671,15 +873,80 @@
         <translation>未完成：</translation>
     </message>
     <message>
-        <location line="+13"/>
+        <location line="+15"/>
         <source>Saving…</source>
         <translation>正在保存…</translation>
+    </message>
+    <message>
+        <location filename="../nurse/clinical_record.py" line="-243"/>
+        <source>choose a drug class of the study&apos;s list</source>
+        <translation>请从本研究的列表中选择药物类别</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>a dose needs its unit, and a unit its dose</source>
+        <translation>剂量需要单位，单位也需要剂量</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>give the date it was stopped, or tick &apos;ongoing&apos;</source>
+        <translation>请填写停药日期，或勾选“仍在持续”</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>an ongoing medication has no end date</source>
+        <translation>仍在使用的药物没有结束日期</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>must be on or after the start date</source>
+        <translation>必须在开始日期当天或之后</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>write YYYY-MM-DD, or YYYY-MM or YYYY if only that is known</source>
+        <translation>请填写 YYYY-MM-DD；如仅知年月或年份，填写 YYYY-MM 或 YYYY</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>enter at least one measurement</source>
+        <translation>请至少填写一项测量值</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{0} is not plausible (allowed {1}-{2}); check the value and the unit</source>
+        <translation>{0} 不合理（允许 {1}-{2}）；请检查数值和单位</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>enter systolic and diastolic pressure together</source>
+        <translation>收缩压和舒张压需同时填写</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>must be below the systolic pressure</source>
+        <translation>必须低于收缩压</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{0} is not a whole number</source>
+        <translation>{0} 不是整数</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{0} has too many decimal places</source>
+        <translation>{0} 的小数位数过多</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{0} is not a number</source>
+        <translation>{0} 不是数字</translation>
     </message>
 </context>
 <context>
     <name>NurseHome</name>
     <message>
-        <location filename="../nurse/home.py" line="+100"/>
+        <location filename="../nurse/home.py" line="+101"/>
         <source>Nurse mode</source>
         <translation>护士模式</translation>
     </message>
@@ -724,12 +991,17 @@
         <translation>不良事件</translation>
     </message>
     <message>
-        <location line="+0"/>
+        <location line="+1"/>
         <source>Sync</source>
         <translation>同步</translation>
     </message>
     <message>
-        <location line="+35"/>
+        <location line="+0"/>
+        <source>Medications, history, vital signs</source>
+        <translation>用药、病史、生命体征</translation>
+    </message>
+    <message>
+        <location line="+37"/>
         <source>Signed in: {0} ({1})</source>
         <translation>已登录：{0}（{1}）</translation>
     </message>

@@ -26,6 +26,7 @@ from desktop_client.services.staff import StaffSession
 from desktop_client.services.station import Station
 from desktop_client.services.sync_engine import SyncSettings
 from desktop_client.ui.nurse.adverse_event import AdverseEventPage
+from desktop_client.ui.nurse.clinical_record import ClinicalRecordPage
 from desktop_client.ui.nurse.clinician import ClinicianPage
 from desktop_client.ui.nurse.overview import OverviewPage
 from desktop_client.ui.nurse.screening import ScreeningPage
@@ -39,7 +40,7 @@ IDLE_ENV = "TRIALPRO_STAFF_IDLE_MINUTES"
 DEFAULT_IDLE_MINUTES = 5.0
 _INPUT = {QEvent.Type.MouseButtonPress, QEvent.Type.MouseButtonRelease, QEvent.Type.MouseMove, QEvent.Type.KeyPress,
           QEvent.Type.Wheel, QEvent.Type.TouchBegin, QEvent.Type.TouchUpdate}
-PAGES = ("overview", "screening", "clinician", "symptoms", "adverse_events", "sync")
+PAGES = ("overview", "screening", "clinician", "symptoms", "adverse_events", "clinical_record", "sync")
 
 NURSE_STYLE = """
 QRadioButton::indicator, QCheckBox::indicator { width: 28px; height: 28px; }
@@ -120,7 +121,8 @@ class NurseHome(QWidget):
         self.nav.setObjectName("nurse_nav")
         self.nav.setFixedWidth(380)
         for text in (self.tr("Overview"), self.tr("Screening and enrolment"), self.tr("Clinician scores"),
-                     self.tr("Symptom review"), self.tr("Adverse events"), self.tr("Sync")):
+                     self.tr("Symptom review"), self.tr("Adverse events"),
+                     self.tr("Medications, history, vital signs"), self.tr("Sync")):
             self.nav.addItem(text)
         self.pages = QStackedWidget()
         self.overview = OverviewPage(self.ctx)
@@ -128,8 +130,10 @@ class NurseHome(QWidget):
         self.clinician = ClinicianPage(self.ctx)
         self.symptoms = SymptomReviewPage(self.ctx)
         self.adverse_events = AdverseEventPage(self.ctx)
+        self.clinical_record = ClinicalRecordPage(self.ctx)
         self.sync = SyncPage(self.ctx)
-        for p in (self.overview, self.screening, self.clinician, self.symptoms, self.adverse_events, self.sync):
+        for p in (self.overview, self.screening, self.clinician, self.symptoms, self.adverse_events,
+                  self.clinical_record, self.sync):
             self.pages.addWidget(p)
         self.nav.currentRowChanged.connect(self._show_page)
         self.symptoms.report_adverse_event.connect(self._report_from_symptom)
@@ -190,6 +194,8 @@ class NurseHome(QWidget):
             self.sync.refresh()
         if page is self.symptoms:
             self.symptoms.reload()
+        if page is self.clinical_record:
+            self.clinical_record.reload()
 
     def _report_from_symptom(self, participant_id: str, symptom: object) -> None:
         self.go("adverse_events")

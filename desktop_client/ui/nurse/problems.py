@@ -124,12 +124,14 @@ def failure_text(exc: Exception, study: Study | None = None) -> str:
 
 def save_in_background(call: Callable[[], Any], *, button: QAbstractButton, message: MessageLabel,
                        study: Study | None, on_saved: Callable[[Any], None],
-                       on_ended: Callable[[], None] | None = None) -> None:
+                       on_ended: Callable[[], None] | None = None,
+                       describe: Callable[[Exception], str] | None = None) -> None:
     """Run one nurse-mode save off the UI thread (desktop_client/ui/workers.py).
 
     The button is disabled and "Saving…" shown until the service returns; ``on_saved(result)`` runs on the
     UI thread after COMMIT; a refusal or failure is shown in ``message`` and the button works again.
-    ``on_ended()`` runs first in either case (the screen's own "saving" state ends there).
+    ``on_ended()`` runs first in either case (the screen's own "saving" state ends there). ``describe``
+    words a failure when the screen knows its fields better than ``failure_text``.
     """
     button.setEnabled(False)
     message.working(QCoreApplication.translate("Nurse", "Saving…"))
@@ -145,6 +147,6 @@ def save_in_background(call: Callable[[], Any], *, button: QAbstractButton, mess
 
     def failed(exc: Exception) -> None:
         ended()
-        message.problem(failure_text(exc, study))
+        message.problem(describe(exc) if describe is not None else failure_text(exc, study))
 
     run_in_background(call, on_done=saved, on_failed=failed)
