@@ -239,9 +239,11 @@ def seriousness(code: str) -> str:
 
 def _merge_parts() -> None:
     """Pages kept in their own text modules (sign-off, issue 19) add their entries to the one catalogue."""
+    from server.web.i18n_clinical_record import TEXTS as clinical_record
     from server.web.i18n_signoff import TEXTS as signoff
 
     CATALOGUE.update(signoff)
+    CATALOGUE.update(clinical_record)
 
 
 _merge_parts()

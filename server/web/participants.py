@@ -13,6 +13,7 @@ from flask.typing import ResponseReturnValue
 from server.services import dashboard as board
 from server.services import queries as query_service
 from server.services import sdv
+from server.services.clinical_record import clinical_record_view
 from server.services.lab_results import participant_labs
 from server.services.signatures import covering, signoff_summary
 from server.storage.engine import reading, writing
@@ -58,11 +59,12 @@ def participant(participant_id: str) -> ResponseReturnValue:
     with reading(ctx.engine) as conn:  # data queries and SDV beside the records (issue 19)
         queries = query_service.queries_of(conn, staff().sites, participant_id=participant_id)
         sdv_status = sdv.statuses(conn, detail["records"])
+    clinical = clinical_record_view(ctx.study, detail["records"], language())   # issue 18
     return render_template("participant.html", d=detail, vas_chart=vas, index_chart=index, index_label=index_label,
                            can_correct=staff().can("record.correct"), signoff=signoff,
                            can_sign=staff().can("signature.sign"), can_lock=staff().can("lock.manage"),
                            labs=labs, lab_proposals=proposals, queries=queries, sdv=sdv_status,
-                           open_by_record=query_service.unresolved_by_record(queries))
+                           open_by_record=query_service.unresolved_by_record(queries), clinical=clinical)
 
 
 def form_text(value: Any) -> str:

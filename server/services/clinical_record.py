@@ -1,0 +1,47 @@
+"""The clinical record of one participant as the participant page shows it (issue 18): medications, medical
+history, vital signs by visit and pregnancy tests, from the current revisions the page already read, with the
+study file's and shared/'s words in the viewer's language."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from shared import conmed, medical_history, pregnancy, vital_signs
+from shared.study.model import Study
+
+
+def _in(text: Any, lang: str) -> str:
+    return text.in_language(lang) if text is not None else ""
+
+
+def clinical_record_view(study: Study, records: Iterable[Mapping[str, Any]], lang: str) -> dict[str, Any]:
+    """Rows of the four tables of the participant page (each row keeps its record id and revision)."""
+    section = study.clinical_record
+    visits = {v.id: (v.label_zh if lang == "zh" else v.label) for v in study.visits}
+    out: dict[str, list[dict[str, Any]]] = {"medications": [], "history": [], "vitals": [], "pregnancy": []}
+    for rec in records:
+        d, kind = rec["data"], rec["kind"]
+        base = {"record_id": rec["record_id"], "revision": rec["revision"], "reason": rec.get("correction_reason"),
+                "visit": visits.get(rec.get("visit_id") or "", ""), "date": str(rec.get("measured_at")
+                                                                          or rec["collected_at"])[:10]}
+        if kind == conmed.KIND:
+            atc = section.atc_class(str(d.get("atc_class"))) if section else None
+            dose = "" if d.get("dose") is None else f"{d['dose']:g} {_in(conmed.DOSE_UNITS.get(d['dose_unit']), lang)}"
+            out["medications"].append({**base, "name": d.get("name"), "atc": d.get("atc_class"),
+                                       "atc_name": (atc.name_zh if lang == "zh" else atc.name) if atc else "",
+                                       "dose": dose, "route": _in(conmed.ROUTES.get(d.get("route")), lang),
+                                       "frequency": _in(conmed.FREQUENCIES.get(d.get("frequency")), lang),
+                                       "start": d.get("start_date") or "", "end": d.get("end_date") or "",
+                                       "ongoing": d.get("ongoing") is True, "indication": d.get("indication")})
+        elif kind == medical_history.KIND:
+            out["history"].append({**base, "condition": d.get("condition"), "start": d.get("start_date") or "",
+                                   "ongoing": d.get("ongoing") is True})
+        elif kind == vital_signs.KIND:
+            out["vitals"].append({**base, **{s.field: d.get(s.field) for s in vital_signs.VITAL_SIGNS}})
+        elif kind == pregnancy.KIND:
+            out["pregnancy"].append({**base, "test_date": d.get("test_date"),
+                                     "method": _in(pregnancy.METHODS.get(d.get("method")), lang),
+                                     "result": _in(pregnancy.RESULTS.get(d.get("result")), lang),
+                                     "positive": d.get("result") == "positive"})
+    return {**out, "vital_signs": [{"field": s.field, "label": _in(s.label, lang)} for s in vital_signs.VITAL_SIGNS]}
