@@ -2,6 +2,8 @@
 
 Command-line contract (extend, never break):
   trialpro-client simulate --data-dir DIR --server URL --participants N --visits V [--enrol-code CODE]
+      [--withdrawals N]   (N of the randomised participants withdraw after their first visit after baseline:
+      a disposition "withdrawal by subject", and no later visit)
       [--study FILE]   (gui takes --study FILE too; a data folder remembers its study, default NCT05605665;
       the server refuses enrolment and sync of a kiosk whose study or version differs: study.mismatch)
       passphrase from TRIALPRO_PASSPHRASE; prints `record_id=<uuid>` per record saved; exits 0 only
@@ -27,6 +29,17 @@ from pathlib import Path
 from shared.errors import PartMissing, command_line_message
 
 EXIT_NOT_SYNCED = 3
+
+
+def _count(text: str) -> int:
+    """A whole number >= 0 for a count option (argparse names the option when this refuses)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{value} is below 0")
+    return value
 
 
 def cmd_simulate(args: argparse.Namespace) -> int:
@@ -63,7 +76,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
                 print(f"record_id={record_id}", flush=True)
 
             simulate(station, participants=args.participants, visits=args.visits, emit=emit, seed=args.seed,
-                     staff=args.staff)
+                     staff=args.staff, withdrawals=args.withdrawals)
             report = engine.sync()
         finally:
             engine.close()
@@ -173,6 +186,9 @@ def build_parser() -> argparse.ArgumentParser:
     _mirror_option(p)
     p.add_argument("--staff", default="demo.nurse",
                    help="server staff account (nurse or investigator of the site) the staff entries are made as")
+    p.add_argument("--withdrawals", type=_count, default=0, metavar="N",
+                   help="N of the randomised participants discontinue (withdrawal by subject) after their first "
+                        "post-baseline visit")
     p.set_defaults(func=cmd_simulate)
     r = sub.add_parser("restore-mirror", help="rebuild a lost station from its encrypted copy (recovery key)")
     r.add_argument("--mirror-dir", required=True, metavar="PATH", help="the stick or share holding the copy")

@@ -27,6 +27,7 @@ ENTRY_ROLES: dict[str, frozenset[str]] = {          # kind of record -> staff ro
     "screening": KIOSK_ROLES,
     "randomisation": KIOSK_ROLES,
     "query_response": KIOSK_ROLES,
+    "disposition": KIOSK_ROLES, "protocol_deviation": KIOSK_ROLES, "visit_missed": KIOSK_ROLES,  # issue 16
 }
 
 

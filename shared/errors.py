@@ -726,6 +726,20 @@ class RecordQueryUnknown(RecordInvalid):
     rule = "a query_response answers a query the server sent to the kiosk for the same participant and site"
 
 
+class RecordAlreadySubmitted(RecordInvalid):
+    """The participant already has this instrument at this visit (or a disposition) under another record id."""
+
+    code = "record.already_submitted"
+    title = "Already submitted"
+    rule = ("one record per participant, visit and instrument (unscheduled visits: any number), one disposition "
+            "per participant; a change is a new revision of the existing record, with a reason")
+
+    def __init__(self, problems: list[FieldProblem], *, existing_record_id: str) -> None:
+        super().__init__(problems)
+        self.existing_record_id = existing_record_id
+        self.details["existing_record_id"] = existing_record_id
+
+
 def rejection_codes() -> dict[str, str]:
     """Every code a ``rejected`` sync result may carry, with the rule it names (for the docs and OpenAPI)."""
     found: dict[str, str] = {}

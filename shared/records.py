@@ -28,6 +28,7 @@ KINDS = ("instrument_response", "enrolment", "adverse_event",
          "screening",       # issue 15: the screening log; gives the participant id (shared/screening.py)
          "randomisation",   # issue 15: arm + randomisation number once eligibility is confirmed
          "query_response",  # issue 19: a site's answer to a data query (shared/queries.py)
+         "disposition", "protocol_deviation", "visit_missed",  # issue 16: shared/disposition.py, deviations.py
          )
 
 ENVELOPE_FIELDS = (

@@ -14,6 +14,8 @@ from typing import Any
 
 from shared.adverse_events import validate_adverse_event
 from shared.clinical_record import CLINICAL_KINDS, validate_clinical_record
+from shared.deviations import validate_deviation, validate_visit_missed
+from shared.disposition import validate_disposition
 from shared.errors import FieldProblem, RecordInvalid, RecordTimeImplausible, UnknownInstrument
 from shared.instruments import get_instrument
 from shared.instruments.model import Instrument, Item, ResponseType
@@ -235,6 +237,12 @@ def validate_record(record: Any, study: Study, *, arm_code: str | None = None, c
         problems += validate_clinical_record(record, study)
     elif kind == "query_response":
         problems += validate_query_response(record.get("data"))
+    elif kind == "disposition":
+        problems += validate_disposition(record)
+    elif kind == "protocol_deviation":
+        problems += validate_deviation(record, study)
+    elif kind == "visit_missed":
+        problems += validate_visit_missed(record, study)
     if problems:
         raise RecordInvalid(problems)
     implausible = check_record_times(record, study, now=now or datetime.now(UTC), consent_date=consent_date)

@@ -4,6 +4,9 @@ Visit dates come from the study file: each scheduled visit is ``day`` days after
 baseline date, with its window either side. The baseline date is the day the baseline
 visit was recorded, or, before that, the enrolment day (baseline is due at once).
 "Today" is the site's calendar day (its time zone from the study file).
+Once the participant has a disposition (completed or discontinued, shared/disposition.py) no visit is due or
+overdue: what was not done is "ended". A visit staff recorded as missed is "missed"; a done visit outside its
+window is flagged (``out_of_window``); ``deviations`` lists both, from shared/deviations.py.
 """
 
 from __future__ import annotations
@@ -14,13 +17,17 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from desktop_client.services import course
 from desktop_client.services.station import Station
 from desktop_client.store import outbox
 from desktop_client.store import station as settings
 from desktop_client.store.outbox import OutboxStats
+from shared.deviations import OUT_OF_WINDOW, VisitDeviation, visit_deviations
+from shared.disposition import Disposition
 from shared.instruments.model import Text
 
 DONE, DUE, OVERDUE, UPCOMING, UNKNOWN = "done", "due", "overdue", "upcoming", "unknown"
+MISSED, ENDED = "missed", "ended"   # recorded as missed by staff; not expected after the disposition
 
 
 @dataclass(frozen=True)
@@ -31,8 +38,9 @@ class VisitStatus:
     label: Text
     window_start: date | None
     window_end: date | None
-    status: str                         # done, due, overdue, upcoming or unknown (no baseline date yet)
+    status: str                         # done, due, overdue, upcoming, missed, ended or unknown (no baseline yet)
     missing: tuple[str, ...]            # instruments due at the visit and not yet recorded
+    out_of_window: bool = False         # done, but its first record lies outside the window
 
 
 @dataclass(frozen=True)
@@ -44,6 +52,8 @@ class ParticipantOverview:
     visits: tuple[VisitStatus, ...]
     unsynced: int
     oldest_unsynced_at: str | None
+    disposition: Disposition | None = None
+    deviations: tuple[VisitDeviation, ...] = ()
 
     def count(self, status: str) -> int:
         return sum(1 for v in self.visits if v.status == status)
@@ -102,15 +112,24 @@ def participant_overview(station: Station, participant: dict[str, Any], today: d
     tz = ZoneInfo(station.study.site(station.site_id).timezone)
     pid = participant["participant_id"]
     done: dict[str, set[str]] = {}
-    for r in station.store.query("SELECT DISTINCT visit_id, instrument_id FROM records "
-                                 "WHERE participant_id = ? AND kind = 'instrument_response'", (pid,)):
+    visited: dict[str, date] = {}
+    for r in station.store.query("SELECT visit_id, instrument_id, min(json_extract(body, '$.collected_at')) AS at "
+                                 "FROM records WHERE participant_id = ? AND kind = 'instrument_response' "
+                                 "GROUP BY visit_id, instrument_id", (pid,)):
         done.setdefault(r["visit_id"], set()).add(r["instrument_id"])
+        day = _local_day(r["at"], tz)
+        visited[r["visit_id"]] = min(day, visited.get(r["visit_id"], day))
+    ended = course.disposition_of(station, pid)
+    missed = course.missed_visits_of(station, pid)
     first = station.store.query("SELECT min(json_extract(body, '$.collected_at')) AS at FROM records "
                                 "WHERE participant_id = ? AND visit_id = ? AND kind = 'instrument_response'",
                                 (pid, _baseline_id(station)))[0]["at"]
     baseline = _local_day(first, tz) if first else None
     if baseline is None and participant.get("enrolled_at"):
         baseline = _local_day(participant["enrolled_at"], tz)
+    flagged = visit_deviations(station.study, baseline=baseline if first else None, visited=visited,
+                               missed=missed, disposition=ended, today=today)
+    late = {d.visit_id for d in flagged if d.rule == OUT_OF_WINDOW}
     visits = []
     for v in station.study.scheduled_visits:
         missing = tuple(i for i in v.instruments if i not in done.get(v.id, set()))
@@ -120,13 +139,18 @@ def participant_overview(station: Station, participant: dict[str, Any], today: d
             continue
         start = baseline + timedelta(days=v.day - v.window_before)
         end = baseline + timedelta(days=v.day + v.window_after)
-        visits.append(VisitStatus(v.id, label, start, end, _status(start, end, missing, today), missing))
+        status = _status(start, end, missing, today)
+        if status != DONE and v.id in missed:
+            status = MISSED
+        elif status != DONE and ended is not None:
+            status = ENDED
+        visits.append(VisitStatus(v.id, label, start, end, status, missing, v.id in late))
     waiting = station.store.query(
         "SELECT count(*) AS n, min(o.queued_at) AS oldest FROM outbox o JOIN records r USING (record_id, revision) "
         "WHERE r.participant_id = ?", (pid,))[0]
     return ParticipantOverview(participant_id=pid, arm=participant.get("arm"), status=participant["status"],
                                baseline_date=baseline, visits=tuple(visits), unsynced=int(waiting["n"] or 0),
-                               oldest_unsynced_at=waiting["oldest"])
+                               oldest_unsynced_at=waiting["oldest"], disposition=ended, deviations=tuple(flagged))
 
 
 def held_records(station: Station) -> list[HeldRecord]:

@@ -8,7 +8,8 @@ from typing import Any
 from desktop_client.services.station import Station
 from desktop_client.store import records as store_records
 from shared.instruments import get_instrument
-from shared.records import new_record
+from shared.records import corrected, new_record
+from shared.submissions import already_submitted, submission_key
 from shared.validation import validate_record
 
 PARTICIPANT = "participant"  # the respondent of the instruments the kiosk asks
@@ -30,11 +31,35 @@ def build_instrument_record(station: Station, *, participant_id: str, visit_id: 
     return record
 
 
+def existing_submission(station: Station, record: Mapping[str, Any]) -> str | None:
+    """The id of the record this station holds under the same submission key (participant × visit ×
+    instrument, missed visit, disposition: ``shared.submissions``), None when there is none.
+
+    The station knows only its own records and those sent back to it: the server checks again for all."""
+    key = submission_key(record, station.study)
+    if key is None:
+        return None
+    for other in store_records.records_of(station.store, record["participant_id"], kind=record["kind"]):
+        if other["record_id"] != record["record_id"] and submission_key(other, station.study) == key:
+            return str(other["record_id"])
+    return None
+
+
+def refuse_second_submission(station: Station, record: Mapping[str, Any]) -> None:
+    """Raise RecordAlreadySubmitted (naming the existing record) when this station holds one already."""
+    existing = existing_submission(station, record)
+    if existing is not None:
+        raise already_submitted(record, existing)
+
+
 def record_instrument(station: Station, *, participant_id: str, visit_id: str, instrument_id: str,
                       answers: Mapping[str, Any], entered_by: str) -> dict[str, Any]:
-    """Validate and save one instrument response; returns the saved record after COMMIT."""
+    """Validate and save one instrument response; returns the saved record after COMMIT.
+
+    Raises RecordAlreadySubmitted when the participant has this instrument at this visit already."""
     record = build_instrument_record(station, participant_id=participant_id, visit_id=visit_id,
                                      instrument_id=instrument_id, answers=answers, entered_by=entered_by)
+    refuse_second_submission(station, record)
     store_records.save_record(station.store, record, actor=entered_by)
     return record
 
@@ -51,16 +76,29 @@ def record_vas(station: Station, *, participant_id: str, visit_id: str, vas_mm: 
 
 def submit_visit(station: Station, *, participant_id: str, visit_id: str,
                  answers_by_instrument: Mapping[str, Mapping[str, Any]], entered_by: str,
-                 language: str | None = None) -> list[dict[str, Any]]:
+                 language: str | None = None, correction_reason: str | None = None) -> list[dict[str, Any]]:
     """Validate every instrument of a kiosk submission, then save them all in ONE transaction.
 
     ``language`` is the language the participant read the questions in (wording changes answers, so it
-    is kept with each record and exported).
+    is kept with each record and exported). An instrument this station already holds for the participant
+    and visit is refused (RecordAlreadySubmitted, naming that record) unless ``correction_reason`` is given:
+    then its answers become the next revision of that record, with the reason.
     """
-    recs = [build_instrument_record(station, participant_id=participant_id, visit_id=visit_id,
-                                    instrument_id=inst_id, answers=answers, entered_by=entered_by,
-                                    language=language)
-            for inst_id, answers in answers_by_instrument.items()]
+    recs = []
+    for inst_id, answers in answers_by_instrument.items():
+        rec = build_instrument_record(station, participant_id=participant_id, visit_id=visit_id,
+                                      instrument_id=inst_id, answers=answers, entered_by=entered_by,
+                                      language=language)
+        existing = existing_submission(station, rec)
+        if existing is not None:
+            if not correction_reason:
+                raise already_submitted(rec, existing)
+            rec = corrected(store_records.latest(station.store, existing), data=answers,
+                            reason=correction_reason, entered_by=entered_by)
+            rec.update(device_id=station.device_id, language=language)
+            validate_record(rec, station.study, arm_code=station.participant_arm(participant_id),
+                            consent_date=station.participant_consent(participant_id))
+        recs.append(rec)
     store_records.save_records(station.store, recs, actor=entered_by)
     return recs
 

@@ -11,9 +11,12 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
-from desktop_client.services import enrolment, recording
+from desktop_client.services import course, enrolment, recording
 from desktop_client.services.station import Station
+from shared.disposition import DISCONTINUED
+from shared.study.model import Visit
 from shared.synthetic import synthetic_answers, synthetic_eligibility_score
 
 DEFAULT_STAFF = "demo.nurse"  # the nurse account `trialpro-server demo` creates; the server checks entered_by
@@ -37,12 +40,31 @@ def _ensure_participants(station: Station, n: int, rng: random.Random, emit: Cal
     return mine[:n]
 
 
+def _withdraw(station: Station, pid: str, schedule: list[Visit], actor: str) -> str | None:
+    """Record "withdrawal by subject" for ``pid`` once its first visit after baseline is in ``schedule``
+    (and done); the record id, or None when that visit is not reached or a disposition exists."""
+    after = [v for v in schedule if (v.day or 0) > 0]
+    if not after or course.disposition_of(station, pid) is not None:
+        return None
+    today = datetime.now(ZoneInfo(station.site_timezone)).date()
+    data = course.disposition_data(DISCONTINUED, today, "withdrawal_by_subject")
+    return str(course.record_disposition(station, pid, data, actor=actor)["record_id"])
+
+
+def _withdrawn_schedule(schedule: list[Visit]) -> list[Visit]:
+    """The visits a withdrawing participant still has: up to their first visit after baseline."""
+    first = next((i for i, v in enumerate(schedule) if (v.day or 0) > 0), len(schedule) - 1)
+    return schedule[:first + 1]
+
+
 def simulate(station: Station, *, participants: int, visits: int, emit: Callable[[str], None],
-             seed: int | None = None, staff: str = DEFAULT_STAFF) -> int:
+             seed: int | None = None, staff: str = DEFAULT_STAFF, withdrawals: int = 0) -> int:
     """Record what is missing for ``participants`` x ``visits``; returns how many records were saved.
 
     Staff entries (enrolments, clinician-rated instruments) are made as ``staff:<staff>``: a nurse or
-    investigator account of the station's site on the server, or the server refuses them."""
+    investigator account of the station's site on the server, or the server refuses them. The first
+    ``withdrawals`` participants discontinue ("withdrawal by subject") after their first visit after
+    baseline: no later visit of theirs is recorded. A participant with a disposition gets no more visits."""
     actor_staff = f"staff:{staff}"
     rng = random.Random(seed)
     saved = 0
@@ -55,12 +77,16 @@ def simulate(station: Station, *, participants: int, visits: int, emit: Callable
     pids = _ensure_participants(station, participants, rng, count, actor_staff)
     screening = station.study.visits_with_role("screening")
     schedule = [v for v in station.study.scheduled_visits if v not in screening][:visits]
-    for pid in pids:
+    for n, pid in enumerate(pids):
+        withdrawing = n < withdrawals
+        if not withdrawing and course.disposition_of(station, pid) is not None:
+            continue                       # completed or discontinued: no visit is due any more
+        visits_of = _withdrawn_schedule(schedule) if withdrawing else schedule
         arm = station.study.arm(station.participant_arm(pid) or "")
         done = {(r["visit_id"], r["instrument_id"]) for r in station.store.query(
             "SELECT DISTINCT visit_id, instrument_id FROM records WHERE participant_id = ? "
             "AND kind = 'instrument_response'", (pid,))}
-        for index, visit in enumerate(schedule):
+        for index, visit in enumerate(visits_of):
             for inst_id in visit.instruments:
                 if (visit.id, inst_id) in done:
                     continue
@@ -71,4 +97,6 @@ def simulate(station: Station, *, participants: int, visits: int, emit: Callable
                 rec = recording.record_instrument(station, participant_id=pid, visit_id=visit.id,
                                                   instrument_id=inst_id, answers=answers, entered_by=actor)
                 count(rec["record_id"])
+        if withdrawing and (rid := _withdraw(station, pid, visits_of, actor_staff)):
+            count(rid)
     return saved

@@ -55,11 +55,19 @@ def save_record(store: Store, record: Mapping[str, Any], *, actor: str,
 
 def save_records(store: Store, records: list[Mapping[str, Any]], *, actor: str,
                  priority: int = PRIORITY_NORMAL) -> None:
-    """Save several validated records (e.g. one kiosk submission) in one transaction: all or none."""
+    """Save several validated records (e.g. one kiosk submission) in one transaction: all or none.
+
+    A record above revision 1 is a correction: audited as such, with the previous data and its reason."""
     with store.transaction() as conn:
         for record in records:
-            _insert(conn, record, actor=actor, action=f"{record['kind']}.create", old=None, reason=None,
-                    priority=priority)
+            old = None
+            if record["revision"] > 1:
+                row = conn.execute("SELECT body FROM records WHERE record_id = ? AND revision = ?",
+                                   (record["record_id"], record["revision"] - 1)).fetchone()
+                old = json.loads(row[0])["data"] if row else None
+            _insert(conn, record, actor=actor,
+                    action=f"{record['kind']}.{'correct' if record['revision'] > 1 else 'create'}", old=old,
+                    reason=record.get("correction_reason"), priority=priority)
 
 
 def latest(store: Store, record_id: str) -> dict[str, Any]:

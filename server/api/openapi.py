@@ -67,6 +67,9 @@ def _schemas() -> dict[str, Any]:
                                           f"{c}: {rule}" for c, rule in codes.items())},
                              "rule": {"type": "string", "description": "rejected: the rule broken, in words"},
                              "reason": {"type": "string", "description": "why (conflict, rejected)"},
+                             "existing_record_id": {"type": "string", "description": (
+                                 "rejected record.already_submitted: the record that already holds this "
+                                 "participant, visit and instrument (correct it instead)")},
                              "problems": {"type": "array", "items": {"$ref": "#/components/schemas/FieldProblem"}}}}
     downstream = {"type": "object",
                   "required": ["study_version", "participants", "staff", "allocation", "corrections",

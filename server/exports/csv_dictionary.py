@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from server.exports.csv_clinical_record import clinical_dictionary
+from server.exports.csv_course import COLUMNS as COURSE_COLUMNS
 from shared.adverse_events import ACTIONS, CAUSALITY, CTCAE_GRADES, OUTCOMES, SERIOUSNESS_CRITERIA
 from shared.instruments.model import Instrument
 from shared.study.model import Study
@@ -40,7 +41,7 @@ COLUMNS: dict[str, tuple[str, str, str]] = {
     "language": ("language the participant read the questions in", "code", "en, zh; empty: entered by staff"),
     "instrument_version": ("version of the instrument's frozen texts and scoring", "text", ""),
     "arm": ("randomised arm", "code", ""),
-    "status": ("participant status", "code", "enrolled, completed, withdrawn, lost"),
+    "status": ("participant status", "code", "enrolled, completed, discontinued"),
     "enrolled_at": ("time of enrolment (randomisation)", "datetime", ISO_UTC),
     "year_of_birth": ("year of birth (no full birth date is kept)", "integer", "YYYY"),
     "sex": ("sex", "code", "F, M"),
@@ -84,6 +85,7 @@ COLUMNS: dict[str, tuple[str, str, str]] = {
     "type": ("type of the column's values", "code", "text, integer, number, boolean, date, datetime, code, codes"),
     "allowed_values": ("allowed values or format", "text", ""),
     "notes": ("notes", "text", ""),
+    **COURSE_COLUMNS,
 }
 
 

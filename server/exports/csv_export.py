@@ -2,7 +2,7 @@
 
 Files: participants, visits, one per instrument, adverse_events, dosing (per drug, reported vs
 expected), concomitant_medications, medical_history, vital_signs, pregnancy_tests, lab_results (Treg %),
-data_dictionary. UTF-8, optionally with a BOM so Excel reads
+dispositions, deviations, data_dictionary. UTF-8, optionally with a BOM so Excel reads
 Chinese text correctly.
 """
 
@@ -22,6 +22,7 @@ from sqlalchemy import Connection
 from server.exports.csv_cells import formula_safe_writer
 from server.exports.csv_clinical_record import FILES as CLINICAL_FILES
 from server.exports.csv_clinical_record import clinical_row
+from server.exports.csv_course import DEVIATION_COLUMNS, DISPOSITION_COLUMNS, course_rows
 from server.exports.csv_dictionary import HEADER as DICTIONARY_HEADER
 from server.exports.csv_dictionary import dictionary_rows
 from server.exports.current import (
@@ -232,6 +233,9 @@ def write_tables(conn: Connection, study: Study, sink: TableSink, scope: ExportS
     out("visits.csv", VISIT_COLUMNS, visit_rows(study, conn, scope))
     counts.update(_record_files(conn, study, sink, scope))
     out("lab_results.csv", LAB_COLUMNS, _lab_rows(conn, study, scope))
+    ended, deviations = course_rows(conn, study, scope)   # issue 16: server/exports/csv_course.py
+    out("dispositions.csv", DISPOSITION_COLUMNS, ended)
+    out("deviations.csv", DEVIATION_COLUMNS, deviations)
     headers = {**sink.headers, "data_dictionary.csv": DICTIONARY_HEADER}
     out("data_dictionary.csv", DICTIONARY_HEADER,
         dictionary_rows(study, headers, {inst.id: inst for inst in study.instrument_definitions()}))

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from shared.conmed import DOSE_UNITS, FREQUENCIES, ROUTES
+from shared.deviations import CATEGORIES, RULE_TERMS
+from shared.disposition import COMPLETED_TERM, REASONS
 
 CT_VERSION = "2024-03-29"          # CDISC SDTM Controlled Terminology package the codelists below come from
 SDTMIG_VERSION = "3.4"
@@ -62,9 +64,16 @@ CODELISTS: dict[str, Codelist] = {cl.oid: cl for cl in (
                                                    ("pg/mL", "Picogram per Milliliter", "")),
              extended=frozenset({"MIU"})),
     Codelist("CL.DSDECOD", "Disposition terms (from NCOMPLT C66727 and Protocol Milestone C114118)", "", _terms(
-        ("COMPLETED", "Completed", ""), ("WITHDRAWAL BY SUBJECT", "Withdrawal by Subject", ""),
-        ("LOST TO FOLLOW-UP", "Lost to Follow-Up", ""), ("INFORMED CONSENT OBTAINED", "Informed Consent Obtained",
-                                                         ""), ("RANDOMIZED", "Randomized", ""))),
+        (COMPLETED_TERM[0], "Completed", COMPLETED_TERM[1]),
+        *((term, label.en, code) for term, code, label in REASONS.values()),
+        ("INFORMED CONSENT OBTAINED", "Informed Consent Obtained", ""), ("RANDOMIZED", "Randomized", ""))),
+    Codelist("CL.DVCAT", "Category for Protocol Deviation (sponsor-defined)", "", _terms(
+        *((cat, label.en, "") for cat, _decod, label in CATEGORIES.values()))),
+    Codelist("CL.DVDECOD", "Protocol Deviation Coded Term (sponsor-defined)", "", _terms(
+        *((decod, label.en, "") for _cat, decod, label in CATEGORIES.values()),
+        *((term, term.capitalize(), "") for term in RULE_TERMS.values()))),
+    Codelist("CL.DVSCAT", "Severity of Protocol Deviation (sponsor-defined)", "", _terms(
+        ("MAJOR", "Major", ""), ("MINOR", "Minor", "")), False),
     Codelist("CL.DSCAT", "Category for Disposition Event", "C74558", _terms(
         ("DISPOSITION EVENT", "Disposition Event", ""), ("PROTOCOL MILESTONE", "Protocol Milestone", ""))),
     Codelist("CL.AEREL", "Causality (WHO-UMC, sponsor-defined)", "", _terms(
@@ -119,6 +128,7 @@ VARIABLE_CODELIST = {
     "ETHNIC": "CL.ETHNIC", "QSEVAL": "CL.EVAL", "LBSPEC": "CL.SPEC", "LBMETHOD": "CL.METHOD",
     "LBNRIND": "CL.NRIND", "LBTOXGR": "CL.LBTOXGR", "LBCAT": "CL.LBCAT", "IECAT": "CL.IECAT",
     "IEORRES": "CL.NY", "IESTRESC": "CL.NY",
+    "DVCAT": "CL.DVCAT", "DVDECOD": "CL.DVDECOD", "DVSCAT": "CL.DVSCAT",
     **{f: "CL.NY" for f in ("DTHFL", "QSBLFL", "QSLOBXFL", "QSDRVFL", "LBBLFL", "LBLOBXFL")},
     **{f: "CL.NY" for f in ("AESER", "AESDTH", "AESLIFE", "AESHOSP", "AESDISAB", "AESCONG", "AESMIE")},
     "VSTESTCD": "CL.VSTESTCD", "VSORRESU": "CL.VSUNIT", "VSSTRESU": "CL.VSUNIT", "VSBLFL": "CL.NY",   # issue 18
@@ -145,6 +155,7 @@ DATASET_INFO.update({
                                                                                      "VISITNUM")),
     "IE": ("FINDINGS", "One record per inclusion/exclusion criterion not met per subject",
            ("STUDYID", "USUBJID", "IETESTCD")),
+    "DV": ("EVENTS", "One record per protocol deviation per subject", ("STUDYID", "USUBJID", "DVTERM", "DVSTDTC")),
     "TS": ("TRIAL DESIGN", "One record per trial summary parameter value", ("STUDYID", "TSPARMCD", "TSSEQ")),
     "TE": ("TRIAL DESIGN", "One record per planned Element", ("STUDYID", "ETCD")),
     "TA": ("TRIAL DESIGN", "One record per planned Element per Arm", ("STUDYID", "ARMCD", "TAETORD")),
@@ -195,7 +206,20 @@ ORIGINS: dict[str, tuple[str, str, str]] = {
     "EXSTDY": ("Derived", "Sponsor", "Study day of the previous scheduled visit (day 1 = baseline, no day 0)."),
     "EXENDY": ("Derived", "Sponsor", "Study day of this visit (day 1 = baseline, no day 0)."),
     "EXENDTC": ("Derived", "Sponsor", "Date of the dosing diary entry."),
-    "DSTERM": _ASSIGNED, "DSDECOD": _ASSIGNED, "DSCAT": _ASSIGNED, "DSSTDTC": _CRF,
+    "DSTERM": ("Collected", "Investigator", ""), "DSDECOD": ("Derived", "Sponsor", (
+        "COMPLETED, or the CDISC NCOMPLT term of the discontinuation reason staff chose; milestones assigned.")),
+    "DSCAT": _ASSIGNED, "DSSTDTC": _CRF,
+    "DVSPID": _ASSIGNED, "DVTERM": ("Derived", "Sponsor", (
+        "Staff-recorded: the description entered. Visit rules: the visit, its date or window and the reason.")),
+    "DVDECOD": ("Derived", "Sponsor", "From the deviation category (staff) or the visit rule: VISIT OUT OF WINDOW "
+                                      "when a visit's first record lies outside its window in the study file, "
+                                      "MISSED VISIT when staff recorded it missed or its window passed without "
+                                      "a record (before any disposition)."),
+    "DVCAT": ("Derived", "Sponsor", "The deviation category (VISIT SCHEDULE for the visit rules)."),
+    "DVSCAT": ("Derived", "Sponsor", "Severity: as staff recorded it; visit rules: out of window MINOR, "
+                                     "missed MAJOR."),
+    "DVSTDTC": ("Derived", "Sponsor", "Staff: the date entered; out of window: the visit's date; missed: the "
+                                      "last day of the visit's window."),
     "LBTESTCD": _ASSIGNED, "LBTEST": _ASSIGNED, "LBCAT": _ASSIGNED, "LBORRES": ("Collected", "Vendor", ""),
     "LBORRESU": ("Collected", "Vendor", ""), "LBSTRESU": ("Collected", "Vendor", ""),
     "LBSTRESC": ("Derived", "Sponsor", "LBORRES as text (no unit conversion: the study file's unit of each test "
@@ -286,8 +310,8 @@ def data_type(variable: str, numeric: bool) -> str:
 # SDTMIG 3.4 "Req" variables of the datasets we write (Mandatory="Yes" in define.xml: never null).
 REQUIRED_VARIABLES = frozenset({
     "STUDYID", "DOMAIN", "USUBJID", "SUBJID", "SITEID", "SEX", "COUNTRY", "AESEQ", "AETERM", "AEDECOD", "QSSEQ",
-    "QSTESTCD", "QSTEST", "QSCAT", "EXSEQ", "EXTRT", "DSSEQ", "DSTERM", "DSDECOD", "LBSEQ", "LBTESTCD",
-    "LBTEST", "RDOMAIN", "QNAM", "QLABEL", "QVAL", "QORIG", "SESEQ", "ETCD", "IESEQ", "IETESTCD",
+    "QSTESTCD", "QSTEST", "QSCAT", "EXSEQ", "EXTRT", "DSSEQ", "DSTERM", "DSDECOD", "DVSEQ", "DVTERM", "LBSEQ",
+    "LBTESTCD", "LBTEST", "RDOMAIN", "QNAM", "QLABEL", "QVAL", "QORIG", "SESEQ", "ETCD", "IESEQ", "IETESTCD",
     "IETEST", "IECAT", "IEORRES", "IESTRESC", "TSSEQ", "TSPARMCD", "TSPARM", "TAETORD", "TESTRL",
     "CMSEQ", "CMTRT", "MHSEQ", "MHTERM", "VSSEQ", "VSTESTCD", "VSTEST"})
 # Req only in some datasets (Exp or Perm elsewhere)

@@ -26,6 +26,7 @@ from server.exports.fhir_clinical_record import clinical_resources
 from server.exports.fhir_labs import lab_observation
 from server.exports.fhir_terms import BASE, CS, CTCAE_GRADE_DISPLAY, choice_system, code_systems, score_observation
 from shared.adverse_events import CAUSALITY, OUTCOMES, per_drug
+from shared.disposition import FHIR_ON_STUDY, disposition_of
 from shared.instruments import get_instrument
 from shared.instruments.model import Instrument, Item, ResponseType
 from shared.study.model import Study
@@ -58,6 +59,21 @@ def _bundle(bundle_id: str, resources: list[dict[str, Any]], timestamp: str | No
     if timestamp:
         b["timestamp"] = timestamp
     return b
+
+
+def research_subject(study: Study, pd: ParticipantData, patient_ref: dict[str, Any]) -> dict[str, Any]:
+    """ResearchSubject: status (R4 4.0.1 required binding research-subject-status) on-study until a
+    disposition, then withdrawn (withdrawal by subject) or off-study (completed or any other reason), with
+    the period from randomisation to the disposition date."""
+    p = pd.participant
+    ended = disposition_of(pd.records)
+    period = {"start": p["enrolled_at"][:10]}
+    if ended is not None:
+        period["end"] = ended.day.isoformat()
+    return {"resourceType": "ResearchSubject", "id": _fhir_id(f"rs-{p['participant_id']}"),
+            "status": ended.fhir_status if ended else FHIR_ON_STUDY, "period": period,
+            "study": _ref("ResearchStudy", study.study.id), "individual": patient_ref,
+            "assignedArm": p["arm"], "actualArm": p["arm"]}
 
 
 def _fhir_id(text: str) -> str:
@@ -245,9 +261,7 @@ def participant_bundle(study: Study, pd: ParticipantData) -> dict[str, Any]:
         {"resourceType": "Patient", "id": pid,
          "identifier": [{"system": f"{BASE}/participant-id", "value": pid}],
          "gender": {"F": "female", "M": "male"}.get(p["sex"], "unknown"), "birthDate": str(p["year_of_birth"])},
-        {"resourceType": "ResearchSubject", "id": _fhir_id(f"rs-{pid}"), "status": "on-study"
-         if p["status"] == "enrolled" else "off-study", "study": _ref("ResearchStudy", study.study.id),
-         "individual": patient_ref, "assignedArm": p["arm"], "actualArm": p["arm"]}]
+        research_subject(study, pd, patient_ref)]
     staff: dict[str, dict[str, Any]] = {}
     for rec in pd.records:
         entered_by = rec.get("entered_by") or ""

@@ -22,6 +22,8 @@ from sqlalchemy import Connection
 
 from server.exports.current import ALL, ExportScope, ParticipantData, participants_with_data
 from server.exports.odm_clinical_record import COMMON_EVENTS, FORM_KINDS, FORMS, add_clinical_metadata, clinical_values
+from server.exports.odm_course import COURSE_EVENT, FORM_OF_KIND, form_values
+from server.exports.odm_course import FORMS as COURSE_FORMS
 from server.exports.odm_signatures import SignatureWriter
 from shared.adverse_events import CAUSALITY, CTCAE_GRADES, OUTCOMES, ae_fields, flat_ae
 from shared.instruments import get_instrument
@@ -127,6 +129,8 @@ def study_metadata(study: Study) -> etree._Element:
                                        "Yes" if v.scheduled else "No"})
     _e(protocol, "StudyEventRef", {"StudyEventOID": AE_EVENT, "OrderNumber": len(study.visits) + 1,
                                    "Mandatory": "No"})
+    _e(protocol, "StudyEventRef", {"StudyEventOID": COURSE_EVENT, "OrderNumber": len(study.visits) + 2,
+                                   "Mandatory": "No"})
     for v in study.visits:
         ev = _e(mdv, "StudyEventDef", {"OID": f"SE.{v.id}", "Name": v.label, "Repeating": "No" if v.scheduled
                                        else "Yes", "Type": "Scheduled" if v.scheduled else "Unscheduled"})
@@ -136,6 +140,10 @@ def study_metadata(study: Study) -> etree._Element:
         _e(ev, "FormRef", {"FormOID": LAB_FORM, "OrderNumber": len(forms) + 1, "Mandatory": "No"})
     ae = _e(mdv, "StudyEventDef", {"OID": AE_EVENT, "Name": "Adverse events", "Repeating": "Yes", "Type": "Common"})
     _e(ae, "FormRef", {"FormOID": "F.AE", "OrderNumber": 1, "Mandatory": "Yes"})
+    course = _e(mdv, "StudyEventDef", {"OID": COURSE_EVENT, "Name": "Course of the study", "Repeating": "Yes",
+                                       "Type": "Common"})
+    for n, form in enumerate(COURSE_FORMS, start=1):
+        _e(course, "FormRef", {"FormOID": f"F.{form}", "OrderNumber": n, "Mandatory": "No"})
     forms: list[tuple[str, str, list[str]]] = []
     for inst in study.instrument_definitions():
         forms.append((inst.id, f"{inst.title.en} (version {inst.version})",
@@ -145,6 +153,7 @@ def study_metadata(study: Study) -> etree._Element:
     forms.append(("AE", "Adverse event", [item_oid("AE", f) for f, *_ in _ae_items(study)]))
     forms.append(("LAB", "Laboratory results", [item_oid("LAB", "sample_date")]
                   + [item_oid("LAB", code) for code in study.lab_tests]))
+    forms += [(form, name, [item_oid(form, f) for f, *_ in items]) for form, (_k, name, items) in COURSE_FORMS.items()]
     for form, name, _items in forms:
         fd = _e(mdv, "FormDef", {"OID": f"F.{form}", "Name": name, "Repeating": "Yes"})
         _e(fd, "ItemGroupRef", {"ItemGroupOID": f"IG.{form}", "Mandatory": "Yes"})
@@ -169,6 +178,11 @@ def study_metadata(study: Study) -> etree._Element:
         _translated(idef, "Question", f"{t.name} ({t.unit})")
         for comp, val in (("GE", t.minimum), ("LE", t.maximum)):
             _e(_e(idef, "RangeCheck", {"Comparator": comp, "SoftHard": "Hard"}), "CheckValue", text=f"{val:g}")
+    for form, (_kind, _name, items) in COURSE_FORMS.items():
+        for f, label, dtype, codes in items:
+            idef = _e(mdv, "ItemDef", {"OID": item_oid(form, f), "Name": label, "DataType": dtype})
+            if codes:
+                _e(idef, "CodeListRef", {"CodeListOID": f"CL.{form}.{f}"})
     for inst in study.instrument_definitions():
         for it in inst.items:
             if it.choices:
@@ -180,6 +194,10 @@ def study_metadata(study: Study) -> etree._Element:
     _codelist(mdv, "CL.AE.outcome", "Outcome", "text", OUTCOMES.items())
     _codelist(mdv, "CL.AE.causality", "WHO-UMC causality", "text", CAUSALITY.items())
     add_clinical_metadata(mdv, study)   # issue 18: medications, history, vital signs, pregnancy tests
+    for form, (_kind, _name, items) in COURSE_FORMS.items():
+        for f, label, _dtype, codes in items:
+            if codes:
+                _codelist(mdv, f"CL.{form}.{f}", label, "text", codes.items())
     return s
 
 
@@ -274,6 +292,7 @@ def subject_data(study: Study, pdata: ParticipantData, users: set[str]) -> etree
     events: dict[str, list[tuple[str, list[dict[str, Any]]]]] = {}
     aes: list[list[dict[str, Any]]] = []
     common: dict[str, list[list[dict[str, Any]]]] = {}
+    course: list[tuple[str, list[dict[str, Any]]]] = []
     for revisions in _by_record(pdata.records):
         rec = revisions[-1]
         users.update(r["entered_by"] for r in revisions)
@@ -285,7 +304,9 @@ def subject_data(study: Study, pdata: ParticipantData, users: set[str]) -> etree
             events.setdefault(rec["visit_id"], []).append((FORMS[rec["kind"]][0], revisions))
         elif rec["kind"] == "enrolment":
             events.setdefault(min(study.visits, key=lambda v: v.number).id, []).append(("ENROLMENT", revisions))
-        elif rec.get("visit_id") in order:
+        elif rec["kind"] in FORM_OF_KIND:
+            course.append((FORM_OF_KIND[rec["kind"]], revisions))
+        elif rec["kind"] == "instrument_response" and rec.get("visit_id") in order:
             events.setdefault(rec["visit_id"], []).append((rec["instrument_id"], revisions))
     for lab in pdata.labs:
         users.add(lab["imported_by"])
@@ -315,6 +336,10 @@ def subject_data(study: Study, pdata: ParticipantData, users: set[str]) -> etree
             ev = _e(subj, "StudyEventData", {"StudyEventOID": COMMON_EVENTS[kind], "StudyEventRepeatKey": n,
                                             "TransactionType": "Upsert"})
             _revisions(ev, FORMS[kind][0], 1, revisions, clinical_values)
+    for n, (form, revisions) in enumerate(course, start=1):
+        ev = _e(subj, "StudyEventData", {"StudyEventOID": COURSE_EVENT, "StudyEventRepeatKey": n,
+                                        "TransactionType": "Upsert"})
+        _revisions(ev, form, 1, revisions, lambda r, f=form: form_values(f, r))
     return subj
 
 

@@ -23,6 +23,7 @@ from server.exports.define_xml import write_define_xml
 from server.exports.dosing import dose_lines
 from server.exports.sdtm_cm import cm_rows
 from server.exports.sdtm_design import DESIGN, design_rows, design_widths, subject_elements
+from server.exports.sdtm_ds import ds_rows, dv_rows
 from server.exports.sdtm_files import SubmissionFiles, Supp, metadata_version_oid, source_version
 from server.exports.sdtm_lb import lb_values
 from server.exports.sdtm_mh import mh_rows
@@ -30,6 +31,7 @@ from server.exports.sdtm_model import DOMAINS, LAZY_DATASETS, Var, dataset_width
 from server.exports.sdtm_timing import SCREENING, Timing, timing
 from server.exports.sdtm_vs import vs_rows
 from shared.adverse_events import PER_DRUG, per_drug
+from shared.disposition import COMPLETED_TERM, REASONS
 from shared.instruments import get_instrument
 from shared.study.model import PARTICIPANT_ID, Study
 
@@ -47,7 +49,6 @@ SERIOUS_FLAGS = {"AESDTH": "death", "AESLIFE": "life_threatening", "AESHOSP": "h
                  "AESDISAB": "disability", "AESCONG": "congenital_anomaly", "AESMIE": "medically_important"}
 ROUTE = {"subcutaneous": "SUBCUTANEOUS", "oral": "ORAL"}
 FREQUENCY = {"twice weekly": "BIW", "once daily": "QD"}
-DS_STATUS = {"withdrawn": "WITHDRAWAL BY SUBJECT", "completed": "COMPLETED", "lost": "LOST TO FOLLOW-UP"}
 
 QsTest = tuple[str, str, str, str, str, str]
 
@@ -66,7 +67,8 @@ def qs_tests(study: Study) -> tuple[QsTest, ...]:
 
 
 TERMS = {"AEACN": ", ".join([*ACTION.values(), "MULTIPLE"]), "AEOUT": ", ".join(OUTCOME.values()),
-         "DSDECOD": ", ".join(["INFORMED CONSENT OBTAINED", "RANDOMIZED", *DS_STATUS.values()])}
+         "DSDECOD": ", ".join(["INFORMED CONSENT OBTAINED", "RANDOMIZED", COMPLETED_TERM[0],
+                               *(term for term, _code, _label in REASONS.values())])}
 
 
 def usubjid(study: Study, participant_id: str, site_id: str) -> str:
@@ -234,24 +236,6 @@ def _ex(study: Study, pd: ParticipantData, t: Timing) -> Iterator[dict[str, Any]
                    "EXENDTC": _iso(end), "EXSTDY": t.study_day(start), "EXENDY": t.study_day(end)}
 
 
-def _ds(study: Study, pd: ParticipantData, t: Timing) -> Iterator[dict[str, Any]]:
-    for row in _ds_rows(pd):
-        yield {**row, "EPOCH": t.epoch(row["DSSTDTC"]), "DSSTDY": t.study_day(row["DSSTDTC"])}
-
-
-def _ds_rows(pd: ParticipantData) -> Iterator[dict[str, Any]]:
-    p = pd.participant
-    enrol = next((r for r in pd.records if r["kind"] == "enrolment"), None)
-    if enrol and enrol["data"].get("consent_date"):
-        yield {"DSTERM": "INFORMED CONSENT OBTAINED", "DSDECOD": "INFORMED CONSENT OBTAINED",
-               "DSCAT": "PROTOCOL MILESTONE", "DSSTDTC": enrol["data"]["consent_date"]}
-    yield {"DSTERM": "RANDOMIZED", "DSDECOD": "RANDOMIZED", "DSCAT": "PROTOCOL MILESTONE",
-           "DSSTDTC": p["enrolled_at"][:10]}
-    if p["status"] in DS_STATUS:
-        yield {"DSTERM": DS_STATUS[p["status"]], "DSDECOD": DS_STATUS[p["status"]], "DSCAT": "DISPOSITION EVENT",
-               "DSSTDTC": None}
-
-
 def _lb(study: Study, pd: ParticipantData, t: Timing) -> Iterator[dict[str, Any]]:
     """LB from the study file's lab panel (``sdtm_lb``): ranges by the participant's sex, LBNRIND, CTCAE grade."""
     rows = []
@@ -310,8 +294,9 @@ def _vs(study: Study, pd: ParticipantData, t: Timing) -> Iterator[dict[str, Any]
 
 
 BUILDERS: dict[str, Callable[[Study, ParticipantData, Timing], Iterable[dict[str, Any]]]] = {
-    "DM": _dm, "AE": _ae, "QS": _qs, "EX": _ex, "DS": _ds, "LB": _lb, "SE": _se, "SV": _sv, "IE": _ie,
-    "CM": cm_rows, "MH": mh_rows, "VS": _vs}
+    "DM": _dm, "AE": _ae, "QS": _qs, "EX": _ex, "DS": ds_rows, "LB": _lb, "SE": _se, "SV": _sv, "IE": _ie,
+    "CM": cm_rows, "MH": mh_rows, "VS": _vs,
+    "DV": dv_rows}   # issue 16: server/exports/sdtm_ds.py
 def diary_id(study: Study) -> str | None:
     """The id of the study's dosing diary (role dosing: reported doses per period), if it has one."""
     diary = study.instrument_with_role("dosing")

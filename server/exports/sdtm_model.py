@@ -250,8 +250,19 @@ EPOCH|Epoch
 VSDTC|Date/Time of Measurements
 VSDY|Study Day of Vital Signs|N""")),
 }
-# Opened on their first row only (SDTM submits no empty dataset): IE lists unmet criteria, which enrolment refuses.
-LAZY_DATASETS = frozenset({"IE", "CM", "MH", "VS"})  # CM, MH, VS: a study may keep no clinical record
+DOMAINS["DV"] = ("Protocol Deviations", variables_from(_ID + """
+DVSEQ|Sequence Number|N
+DVSPID|Sponsor-Defined Identifier|C|record UUID (staff-recorded) or VISIT-RULE (raised by the visit rules)
+DVTERM|Protocol Deviation Term
+DVDECOD|Protocol Deviation Coded Term
+DVCAT|Category for Protocol Deviation
+DVSCAT|Subcategory for Protocol Deviation|C|MAJOR, MINOR (severity)
+EPOCH|Epoch
+DVSTDTC|Start Date/Time of Deviation
+DVSTDY|Study Day of Start of Deviation|N"""))   # issue 16: server/exports/sdtm_ds.py
+# Opened on their first row only (SDTM submits no empty dataset): IE lists unmet criteria, which enrolment
+# refuses; DV deviations, which a study may not have either.
+LAZY_DATASETS = frozenset({"IE", "CM", "MH", "VS", "DV"})  # CM, MH, VS: a study may keep no clinical record
 
 SUPP_VARIABLES = variables_from("""STUDYID|Study Identifier
 RDOMAIN|Related Domain Abbreviation
@@ -286,13 +297,14 @@ def char_lengths(study: Study) -> dict[str, int]:
                "QSCAT": 20, "QSORRES": 20, "QSSTRESC": 20, "QSORRESU": 4, "QSSTRESU": 4, "QSDTC": 32,
                "VISIT": max(len(v.label.encode()) for v in study.visits), "EXDOSU": 8, "EXDOSFRQ": 8,
                "EXTRT": max(len(t.name) for a in study.arms for t in a.treatments), "EXROUTE": 16, "EXADJ": 200,
-               "DSTERM": 40, "DSDECOD": 40, "DSCAT": 20, "EPOCH": 9, "DTHFL": 1, "QSBLFL": 1, "QSLOBXFL": 1,
+               "DSTERM": 200, "DSDECOD": 40, "DSCAT": 20, "EPOCH": 9, "DTHFL": 1, "QSBLFL": 1, "QSLOBXFL": 1,
                "QSDRVFL": 1, "LBBLFL": 1, "LBLOBXFL": 1, "QSEVAL": 13, "RACE": 12, "ETHNIC": 12, "LBSPEC": 10,
                "LBMETHOD": 20, "LBNRIND": 8, "ETCD": 8, "ELEMENT": 80, "IETESTCD": 8, "IETEST": 200, "IECAT": 9,
                "IEORRES": 1, "IESTRESC": 1, "ARMNRS": 40, "ACTARMUD": 40, "SVUPDES": 40, "LBORNRLO": 20,
                "LBORNRHI": 20, "LBTESTCD": 8, "LBTEST": 40, "LBCAT": 20, "LBORRES": 20,
                "LBSTRESC": 20, "LBORRESU": 8, "LBSTRESU": 8, "LBLOINC": 10, "LBTOX": 40, "LBTOXGR": 1,
-               "LBSPID": 36}
+               "LBSPID": 36,
+               "DVSPID": 36, "DVTERM": 200, "DVDECOD": 40, "DVCAT": 40, "DVSCAT": 5}
     lengths.update({"CMTRT": 200, "CMDECOD": 200, "CMCLAS": 80, "CMCLASCD": 7, "CMINDC": 200, "CMDOSU": 8,
                     "CMDOSFRQ": 8, "CMROUTE": 24, "CMSTDTC": 10, "CMENDTC": 10, "CMENRTPT": 7, "CMENTPT": 10,
                     "MHTERM": 200, "MHDECOD": 200, "MHCAT": 24, "MHSTDTC": 10, "MHENRTPT": 7, "MHENTPT": 10,

@@ -16,6 +16,8 @@ from sqlalchemy import Connection
 
 from server.storage import dashboard as stored
 from server.storage.devices import devices_of_sites
+from shared.deviations import MISSED_KIND
+from shared.disposition import disposition_of
 from shared.errors import NotFound
 from shared.study.model import Study
 
@@ -30,7 +32,7 @@ class VisitState:
     expected: date | None
     window_end: date | None
     done_on: str | None
-    status: str             # done | overdue | due | upcoming | not_applicable
+    status: str             # done | overdue | due | upcoming | missed | ended | not_applicable
 
 
 def _day(iso: str) -> date:
@@ -72,11 +74,14 @@ def enrolment_by_arm(conn: Connection, study: Study, sites: Iterable[str]) -> li
 
 
 def visit_timeline(study: Study, recs: list[dict[str, Any]], enrolled_at: str, today: date) -> list[VisitState]:
-    """Each scheduled visit: expected date from baseline, window, and done/overdue/due/upcoming."""
+    """Each scheduled visit: expected date from baseline, window, and done/overdue/due/upcoming; "missed" when
+    staff recorded it so, "ended" (never due or overdue) once the participant has a disposition."""
     done: dict[str, str] = {}
     for r in recs:
-        if r.get("visit_id"):
+        if r.get("visit_id") and r["kind"] == "instrument_response":
             done.setdefault(r["visit_id"], r["measured_at"][:10])
+    missed = {r["visit_id"] for r in recs if r["kind"] == MISSED_KIND}
+    ended = disposition_of(recs) is not None
     first = study.visit_with_role("baseline")
     baseline = _day(done[first.id]) if first and first.id in done else _day(enrolled_at)
     out = []
@@ -87,6 +92,10 @@ def visit_timeline(study: Study, recs: list[dict[str, Any]], enrolled_at: str, t
             status = "done"
         elif (v.day or 0) < 0:
             status = "not_applicable"
+        elif v.id in missed:
+            status = "missed"
+        elif ended:
+            status = "ended"
         elif today > end:
             status = "overdue"
         elif today >= expected - timedelta(days=v.window_before):
@@ -102,6 +111,11 @@ def _records_of(conn: Connection, participant_ids: list[str]) -> dict[str, list[
     for r in stored.revisions_of_participants(conn, participant_ids):
         by[r.participant_id].append(r)
     return {p: _current(rows) for p, rows in by.items()}
+
+
+def current_records_of(conn: Connection, participant_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
+    """The current revision of every record of these participants (body, ``measured_at``), by participant."""
+    return _records_of(conn, participant_ids)
 
 
 def visit_summary(conn: Connection, study: Study, sites: Iterable[str], today: date) -> list[dict[str, Any]]:
@@ -145,7 +159,8 @@ def participant_detail(conn: Connection, study: Study, participant_id: str, site
             return []
         score = inst.scores[0]
         return [{"visit_id": r["visit_id"], "date": r["measured_at"][:10], "value": score.compute(r["data"])}
-                for r in recs if r.get("instrument_id") == inst.id and score.compute(r["data"]) is not None]
+                for r in recs if r.get("instrument_id") == inst.id and score.compute(r["data"]) is not None
+                and study.visit(r["visit_id"]).is_timepoint]
 
     return {
         "participant": row,

@@ -24,6 +24,7 @@ from server.storage.participants import Enrolled
 from shared.actors import StaffAccount, check_entered_by, staff_username
 from shared.errors import (
     FieldProblem,
+    RecordAlreadySubmitted,
     RecordEnrolmentRefused,
     RecordHashMismatch,
     RecordInvalid,
@@ -34,6 +35,7 @@ from shared.errors import (
 from shared.instruments import get_instrument
 from shared.records import canonical_record, hash_of_canonical, utc_now
 from shared.study.model import Study
+from shared.submissions import submission_key
 from shared.sync.protocol import (
     ALREADY_STORED,
     CONFLICT,
@@ -70,9 +72,12 @@ def _field(rec: Any, name: str) -> str | None:
 
 def _reject(rec: Any, error: RecordInvalid) -> dict[str, Any]:
     rid, rev = _ids(rec)
-    return {"record_id": rid, "revision": rev, "status": REJECTED, "code": error.code, "rule": error.rule,
-            "reason": "; ".join(p.message for p in error.problems),
-            "problems": [p.as_dict() for p in error.problems]}
+    answer = {"record_id": rid, "revision": rev, "status": REJECTED, "code": error.code, "rule": error.rule,
+              "reason": "; ".join(p.message for p in error.problems),
+              "problems": [p.as_dict() for p in error.problems]}
+    if isinstance(error, RecordAlreadySubmitted):
+        answer["existing_record_id"] = error.existing_record_id
+    return answer
 
 
 def _problem(cls: type[RecordInvalid], field_name: str, value: Any, allowed: str, message: str) -> RecordInvalid:
@@ -212,7 +217,8 @@ def ingest(conn: Connection, study: Study, device: Device, request: SyncRequest)
         answers.append(None)
         valid.append(record_store.Revision(rec, item.content_hash, ctx.canonical[id(rec)], device.device_id,
                                            staff_username(rec["entered_by"]), device.site_id))
-    outcomes = iter(record_store.store_revisions(conn, valid, study_id=study.study.id, received_at=now))
+    outcomes = iter(record_store.store_revisions(conn, valid, study_id=study.study.id, received_at=now,
+                                                 submission_key=lambda r: submission_key(r, study)))
     for item, answer in zip(request.items, answers, strict=True):
         out.results.append(answer if answer is not None
                            else _answer(device, item.record, item.content_hash, next(outcomes), out))

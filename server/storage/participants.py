@@ -101,3 +101,8 @@ def details(conn: Connection, participant_id: str) -> dict[str, Any] | None:
     """Every column of one enrolled participant, or None."""
     row = conn.execute(select(participants).where(participants.c.participant_id == participant_id)).first()
     return None if row is None else dict(row._mapping)
+
+
+def set_status(conn: Connection, participant_id: str, status: str) -> None:
+    """Record a participant's disposition status (completed, discontinued) as kiosks are sent it."""
+    conn.execute(update(participants).where(participants.c.participant_id == participant_id).values(status=status))

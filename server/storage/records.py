@@ -12,6 +12,7 @@ is the record's canonical JSON (``shared.records.canonical_record``), the bytes 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +25,7 @@ from server.storage.tables import corrections, records, sync_conflicts
 from shared.errors import FieldProblem, RecordInvalid, RecordWrongSite
 from shared.locks import lock_refusal
 from shared.records import check_next_revision
+from shared.submissions import KEYED_KINDS, SubmissionKey, already_submitted
 from shared.sync.protocol import ALREADY_STORED, CONFLICT, REJECTED, STORED
 
 
@@ -85,16 +87,38 @@ def _wrong_site(rec: dict[str, Any], owner: str, sender: str) -> RecordWrongSite
                                          f"of site {sender} cannot send revisions of it")])
 
 
-def store_revisions(conn: Connection, revisions: list[Revision], *, study_id: str,
-                    received_at: str) -> list[Outcome]:
+def _submitted(conn: Connection, revisions: list[Revision],
+               key_of: Callable[[dict[str, Any]], SubmissionKey | None]) -> dict[SubmissionKey, str]:
+    """The record id stored under each submission key of the participants of these new records."""
+    people = {r.record["participant_id"] for r in revisions
+              if r.record["revision"] == 1 and r.record["kind"] in KEYED_KINDS}
+    if not people:
+        return {}
+    c = records.c
+    out: dict[SubmissionKey, str] = {}
+    for row in conn.execute(select(c.record_id, c.participant_id, c.kind, c.visit_id, c.instrument_id)
+                            .where(c.participant_id.in_(people), c.revision == 1, c.kind.in_(KEYED_KINDS))
+                            .order_by(c.received_at, c.record_id)):
+        key = key_of(dict(row._mapping))
+        if key is not None:
+            out.setdefault(key, row.record_id)
+    return out
+
+
+def store_revisions(conn: Connection, revisions: list[Revision], *, study_id: str, received_at: str,
+                    submission_key: Callable[[dict[str, Any]], SubmissionKey | None] | None = None,
+                    ) -> list[Outcome]:
     """Store each revision that may follow what is stored of its record, in the caller's transaction.
 
     Returns one Outcome per revision, in order; a rejected or conflicting revision stores nothing but its
     conflict copy. Revisions of one record in one call are taken in order (revision 1 then 2 is fine).
+    With ``submission_key`` (``shared.submissions``), a new record whose key another record id already holds
+    (stored, or earlier in this call) is refused ``record.already_submitted``, naming that record.
     """
     if not revisions:
         return []
     history = _histories(conn, {r.record["record_id"] for r in revisions}, study_id)
+    submitted = _submitted(conn, revisions, submission_key) if submission_key else {}
     kept = _kept_conflicts(conn, [r for r in revisions
                                   if r.record["record_id"] in history])
     study_lock = lock_store.study_lock(conn)
@@ -103,6 +127,7 @@ def store_revisions(conn: Connection, revisions: list[Revision], *, study_id: st
     rows: list[dict[str, Any]] = []
     enrolled: list[dict[str, Any]] = []
     corrected_people: list[dict[str, Any]] = []
+    dispositions: list[dict[str, Any]] = []
     for rev in revisions:
         rec = rev.record
         rid, number = rec["record_id"], rec["revision"]
@@ -129,9 +154,14 @@ def store_revisions(conn: Connection, revisions: list[Revision], *, study_id: st
             continue
         previous = h.data() if h.newest is not None else None
         error = check_next_revision(rec, h.first, h.newest, previous)
+        key = submission_key(rec) if submission_key and number == 1 else None
+        if error is None and key is not None and submitted.get(key, rid) != rid:
+            error = already_submitted(rec, submitted[key])
         if error is not None:
             out.append(Outcome(REJECTED, error=error))
             continue
+        if key is not None:
+            submitted[key] = rid
         if number == 1:
             h.first = {"study_id": study_id, **{f: rec.get(f) for f in ("site_id", "participant_id", "kind",
                                                                          "visit_id", "instrument_id")}}
@@ -146,11 +176,15 @@ def store_revisions(conn: Connection, revisions: list[Revision], *, study_id: st
             "serious": bool(rec["kind"] == "adverse_event" and rec["data"].get("serious") is True)})
         if rec["kind"] == "enrolment":
             (enrolled if number == 1 else corrected_people).append(rec)
+        if rec["kind"] == "disposition":
+            dispositions.append(rec)
         out.append(Outcome(STORED, previous_data=previous))
     insert_many(conn, records, rows)
     participant_store.enrol_from(conn, enrolled)
     for rec in sorted(corrected_people, key=lambda r: r["revision"]):
         participant_store.correct_from(conn, rec)
+    for rec in sorted(dispositions, key=lambda r: r["revision"]):
+        participant_store.set_status(conn, rec["participant_id"], rec["data"]["status"])
     return out
 
 

@@ -29,6 +29,7 @@ def _import_pages() -> None:
         adverse_events,
         audit,
         dashboard,
+        deviations,
         devices,
         exports,
         participants,

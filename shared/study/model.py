@@ -113,6 +113,11 @@ class Visit(_Strict):
     window_after: int = Field(default=0, ge=0)
     instruments: list[str]
 
+    @property
+    def is_timepoint(self) -> bool:
+        """Whether results of this visit are plotted as a timepoint (unscheduled visits never are)."""
+        return self.scheduled and "unscheduled" not in self.roles
+
     @model_validator(mode="after")
     def _day_when_scheduled(self) -> Visit:
         if self.scheduled and self.day is None:

@@ -72,6 +72,16 @@ def test_demo_simulate_and_export_csv_work_together(tmp_path: Path, study_name: 
         assert again.returncode == 0, again.stderr
         assert again.stdout.strip() == ""  # nothing new recorded, nothing twice
 
+        # the first participant withdraws after the first visit after baseline: one disposition, no later visit
+        withdrawn = run("desktop_client.cli", "simulate", "--data-dir", str(kiosk), "--server", url,
+                        "--participants", "2", "--visits", "3", "--withdrawals", "1", env=env)
+        assert withdrawn.returncode == 0, withdrawn.stderr
+        later = [UUID.match(line).group(1) for line in withdrawn.stdout.splitlines()]
+        assert later and not set(later) & set(ids)
+        bad = run("desktop_client.cli", "simulate", "--data-dir", str(kiosk), "--server", url,
+                  "--participants", "2", "--visits", "3", "--withdrawals", "-1", env=env)
+        assert bad.returncode == 2 and "--withdrawals" in bad.stderr
+
         # demo started the one job runner: it signs the head the kiosk's syncs moved (within seconds)
         copy = data / "audit-checkpoints.jsonl"
         deadline = time.monotonic() + 60
@@ -98,7 +108,8 @@ def test_demo_simulate_and_export_csv_work_together(tmp_path: Path, study_name: 
     visits = {r["visit_id"] for r in csv.DictReader(open(out / "visits.csv", encoding="utf-8"))}
     assert visits and visits <= {v.id for v in study.visits}
     seen: list[str] = []
-    derived = {"data_dictionary.csv", "visits.csv", "dosing.csv"}  # views over records listed elsewhere
+    # views over records listed elsewhere (deviations: visit rules over the instrument records, and staff entries)
+    derived = {"data_dictionary.csv", "visits.csv", "dosing.csv", "deviations.csv"}
     assert derived - {"data_dictionary.csv"} <= {p.name for p in out.glob("*.csv")}
     for path in out.glob("*.csv"):
         if path.name in derived:
@@ -107,6 +118,9 @@ def test_demo_simulate_and_export_csv_work_together(tmp_path: Path, study_name: 
             assert row["record_id"], path.name
             seen.append(row["record_id"])
     assert sorted(i for i in seen if i in set(ids)) == sorted(ids)  # every simulated record exactly once
+    ended = list(csv.DictReader(open(out / "dispositions.csv", encoding="utf-8")))
+    assert [(r["disposition_status"], r["disposition_reason"]) for r in ended
+            if r["record_id"] in set(later)] == [("discontinued", "withdrawal_by_subject")]
 
 
 def test_simulate_without_a_server_keeps_everything_and_exits_non_zero(tmp_path: Path) -> None:

@@ -259,7 +259,7 @@ def test_sdtm_xpt_reads_back_identical_to_csv_with_sdtmig_names_labels_and_terms
     study = seeded.ctx.study
     study_id, site = study.study.id, study.sites[0].id
     dosed = study.instrument_with_role("dosing") is not None
-    for domain in ("dm", "ae", "qs", "ex", "ds", "lb"):
+    for domain in ("dm", "ae", "qs", "ex", "ds", "lb", "dv"):
         meta_rows = [r for r in define if r["dataset"] == domain.upper()]
         xpt, meta = pyreadstat.read_xport(str(out / f"{domain}.xpt"), encoding="utf-8")
         text = pd.read_csv(out / f"{domain}.csv", dtype=str, keep_default_na=False)

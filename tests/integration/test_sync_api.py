@@ -44,8 +44,8 @@ def _post_sync(server: ThreadServer, token: str | None, items: list[tuple[dict[s
     return httpx.post(f"{server.url}/api/v1/sync", content=json.dumps(body), headers=headers, timeout=30)
 
 
-def _vas(station: Station, pid: str, mm: int = 40) -> dict[str, Any]:
-    return recording.build_instrument_record(station, participant_id=pid, visit_id="baseline",
+def _vas(station: Station, pid: str, mm: int = 40, visit_id: str = "baseline") -> dict[str, Any]:
+    return recording.build_instrument_record(station, participant_id=pid, visit_id=visit_id,
                                              instrument_id="patient_global_vas", answers={"activity": mm},
                                              entered_by="participant")
 
@@ -126,7 +126,8 @@ def test_same_id_and_revision_with_other_content_is_a_conflict_kept_aside(kiosk:
 def test_a_bad_record_is_refused_alone_and_the_good_ones_of_its_batch_are_stored(kiosk: tuple,
                                                                                 server: ThreadServer) -> None:
     station, _engine, pid = kiosk
-    good1, good2 = _vas(station, pid, 10), _vas(station, pid, 90)
+    # several at one visit: the unscheduled visit (any number of submissions; one per scheduled visit)
+    good1, good2 = _vas(station, pid, 10, "unscheduled"), _vas(station, pid, 90, "unscheduled")
     out_of_range = {**_vas(station, pid), "data": {"activity": 101}}
     wrong_hash = _vas(station, pid, 55)
     not_an_object = "this is not a record"
@@ -221,7 +222,8 @@ def test_a_correction_is_validated_with_shared_rules(kiosk: tuple, server: Threa
 def test_more_corrections_than_one_answer_holds_all_arrive_in_one_sync(kiosk: tuple, server: ThreadServer,
                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     station, engine, pid = kiosk
-    recs = [recording.record_vas(station, participant_id=pid, visit_id="week2", vas_mm=20 + i) for i in range(5)]
+    recs = [recording.record_vas(station, participant_id=pid, visit_id="unscheduled", vas_mm=20 + i)
+            for i in range(5)]   # the unscheduled visit takes any number
     engine.sync()
     with server.ctx.engine.begin() as conn:
         for rec in recs:
@@ -237,7 +239,7 @@ def test_more_corrections_than_one_answer_holds_all_arrive_in_one_sync(kiosk: tu
 def test_progress_reports_records_sent_and_acknowledged_per_batch(kiosk: tuple, server: ThreadServer) -> None:
     station, engine, pid = kiosk
     for i in range(5):
-        recording.record_vas(station, participant_id=pid, visit_id="week6", vas_mm=i)
+        recording.record_vas(station, participant_id=pid, visit_id="unscheduled", vas_mm=i)
     engine.settings = type(engine.settings)(batch_size=2, backoff_multiplier=0.01)
     seen: list[tuple[int, int, int]] = []
     report = engine.sync(progress=lambda p: seen.append((p.total, p.sent, p.acknowledged)))

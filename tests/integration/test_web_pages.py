@@ -12,6 +12,7 @@ from tests.live_server import ThreadServer
 
 PASSWORD = "web-pages-password-1"
 PAGES = ("/users", "/dashboard", "/participants", "/participants/PKU-001", "/adverse-events?serious=1&grade3=1&arm=IL2",
+         "/deviations",
          "/devices", "/audit?q=device&verify=1", "/exports")
 
 

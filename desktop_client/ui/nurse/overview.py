@@ -26,7 +26,10 @@ from shared.study.model import Arm
 STATUS = {overview.DONE: QT_TRANSLATE_NOOP("Nurse", "done"), overview.DUE: QT_TRANSLATE_NOOP("Nurse", "due now"),
           overview.OVERDUE: QT_TRANSLATE_NOOP("Nurse", "OVERDUE"),
           overview.UPCOMING: QT_TRANSLATE_NOOP("Nurse", "upcoming"),
-          overview.UNKNOWN: QT_TRANSLATE_NOOP("Nurse", "no baseline date yet")}
+          overview.UNKNOWN: QT_TRANSLATE_NOOP("Nurse", "no baseline date yet"),
+          overview.MISSED: QT_TRANSLATE_NOOP("Nurse", "missed"),
+          overview.ENDED: QT_TRANSLATE_NOOP("Nurse", "not expected (study ended)")}
+OUT_OF_WINDOW = QT_TRANSLATE_NOOP("Nurse", "outside its window")
 COLOURS = {overview.OVERDUE: "#ffc9c9", overview.DUE: "#ffe0a3", overview.DONE: "#d9f2d9"}
 
 
@@ -142,7 +145,8 @@ class OverviewPage(QWidget):
             study = self.ctx.station.study
             missing = ", ".join(in_language(study.instrument(i).short) for i in v.missing)
             cells = [in_language(v.label), f"{show_day(v.window_start)} – {show_day(v.window_end)}",
-                     tr(STATUS[v.status]), missing if v.status != overview.DONE else ""]
+                     tr(STATUS[v.status]) + (f" ({tr(OUT_OF_WINDOW)})" if v.out_of_window else ""),
+                     missing if v.status != overview.DONE else ""]
             for c, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 if v.status in COLOURS:

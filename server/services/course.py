@@ -1,0 +1,42 @@
+"""The course of the study on the server: protocol deviations (staff-recorded and raised by the visit rules)
+and dispositions of the participants of the viewer's sites. Rules in shared/deviations.py and
+shared/disposition.py; the records are read through server.services.dashboard (site-scoped in SQL)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+
+from sqlalchemy import Connection
+
+from server.services.dashboard import current_records_of
+from server.storage import dashboard as stored
+from shared.deviations import Deviation, participant_deviations
+from shared.disposition import DispositionCounts, count_dispositions, disposition_of
+from shared.study.model import Study
+
+
+def _people(conn: Connection, sites: Iterable[str]) -> list[tuple[str, str]]:
+    """(participant id, site id) of every participant of these sites, by id."""
+    return [(p["participant_id"], p["site_id"]) for p in stored.participants_of(conn, sites)]
+
+
+def deviations(conn: Connection, study: Study, sites: Iterable[str], today: date, *,
+               severity: str | None = None) -> list[Deviation]:
+    """Every protocol deviation of the participants of these sites (``severity``: only major or minor),
+    by participant and date."""
+    people = _people(conn, sites)
+    recs = current_records_of(conn, [pid for pid, _ in people])
+    out: list[Deviation] = []
+    for pid, site in people:
+        found = participant_deviations(study, pid, recs[pid], today=today, timezone=study.site(site).timezone)
+        out += [d for d in found if severity is None or d.severity == severity]
+    return out
+
+
+def disposition_counts(conn: Connection, sites: Iterable[str]) -> DispositionCounts:
+    """How many participants of these sites completed, discontinued (per NCOMPLT reason) or are on study:
+    the figures the study report (issue 21) shows."""
+    people = _people(conn, sites)
+    recs = current_records_of(conn, [pid for pid, _ in people])
+    return count_dispositions(disposition_of(recs[pid]) for pid, _ in people)

@@ -1,0 +1,100 @@
+"""The course of the study in the exports, from the demo data (dispositions, a missed visit, staff deviations)
+on SQLite and PostgreSQL: SDTM DS with DSSTDTC and DV with define.xml metadata, FHIR ResearchSubject.status,
+CSV dispositions and deviations, and the disposition counts the report calls."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from server.app import open_context
+from server.cli import main
+from server.config import ServerConfig
+from server.services import course
+from server.services.demo import seed_demo
+
+R4_RESEARCH_SUBJECT_STATUS = {"candidate", "eligible", "follow-up", "ineligible", "not-registered", "off-study",
+                              "on-study", "on-study-intervention", "on-study-observation", "pending-on-study",
+                              "potential-candidate", "screening", "withdrawn"}   # R4 4.0.1 value set
+
+
+@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def data_dir(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple]:
+    url = None if request.param == "sqlite" else request.getfixturevalue("pg_cluster").new_database()
+    folder = tmp_path_factory.mktemp(f"course-{request.param}")
+    ctx = open_context(ServerConfig(data_dir=folder, database_url=url, testing=True))
+    with ctx.engine.begin() as conn:
+        seed_demo(conn, ctx.study, admin_password="synthetic-demo-pass")
+    yield folder, url, ctx
+    ctx.engine.dispose()
+
+
+def _export(data_dir: tuple, fmt: str, out: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder, url, _ctx = data_dir
+    if url:
+        monkeypatch.setenv("DATABASE_URL", url)
+    else:
+        monkeypatch.delenv("DATABASE_URL", raising=False)
+    assert main(["export", fmt, "--data-dir", str(folder), "--out", str(out)]) == 0
+    return out
+
+
+def _rows(path: Path) -> list[dict[str, str]]:
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def test_sdtm_ds_carries_each_disposition_with_its_date_and_dv_every_deviation(
+        data_dir: tuple, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    out = _export(data_dir, "sdtm", tmp_path / "sdtm", monkeypatch)
+    events = [r for r in _rows(out / "ds.csv") if r["DSCAT"] == "DISPOSITION EVENT"]
+    assert sorted(r["DSDECOD"] for r in events) == ["ADVERSE EVENT", "COMPLETED", "WITHDRAWAL BY SUBJECT"]
+    assert all(r["DSSTDTC"] and r["DSSTDY"] and r["EPOCH"] for r in events)
+    dv = _rows(out / "dv.csv")
+    decoded = {r["DVDECOD"] for r in dv}
+    assert {"STUDY TREATMENT DEVIATION", "STUDY PROCEDURE NOT DONE AS PLANNED", "MISSED VISIT"} <= decoded
+    missed = next(r for r in dv if r["DVDECOD"] == "MISSED VISIT" and "Travelling" in r["DVTERM"])
+    assert (missed["DVCAT"], missed["DVSCAT"]) == ("VISIT SCHEDULE", "MAJOR") and missed["DVSTDTC"]
+    assert {r["DVSCAT"] for r in dv} <= {"MAJOR", "MINOR"} and all(r["DVTERM"] and r["EPOCH"] for r in dv)
+    define = etree.parse(str(out / "define.xml"))
+    ns = {"odm": "http://www.cdisc.org/ns/odm/v1.3"}
+    assert define.xpath("//odm:ItemGroupDef[@Name='DV']", namespaces=ns)
+    dvscat = define.xpath("//odm:CodeList[@OID='CL.DVSCAT']/odm:CodeListItem/@CodedValue", namespaces=ns)
+    assert sorted(dvscat) == ["MAJOR", "MINOR"]
+    ds_terms = define.xpath("//odm:CodeList[@OID='CL.DSDECOD']/odm:CodeListItem/@CodedValue", namespaces=ns)
+    assert {"COMPLETED", "WITHDRAWAL BY SUBJECT", "LOST TO FOLLOW-UP", "DEATH", "PHYSICIAN DECISION",
+            "ADVERSE EVENT", "PROTOCOL DEVIATION", "OTHER"} <= set(ds_terms)
+
+
+def test_fhir_research_subject_status_follows_the_disposition(data_dir: tuple, tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    out = _export(data_dir, "fhir", tmp_path / "fhir", monkeypatch)
+    subjects = [e["resource"] for line in (out / "participants.ndjson").read_text(encoding="utf-8").splitlines()
+                for e in json.loads(line)["entry"] if e["resource"]["resourceType"] == "ResearchSubject"]
+    statuses = sorted(s["status"] for s in subjects)
+    assert set(statuses) <= R4_RESEARCH_SUBJECT_STATUS
+    assert statuses.count("withdrawn") == 1 and statuses.count("off-study") == 2
+    assert all("end" in s["period"] for s in subjects if s["status"] != "on-study")
+    assert all("end" not in s["period"] for s in subjects if s["status"] == "on-study")
+
+
+def test_csv_lists_dispositions_and_deviations_and_the_report_can_count_them(
+        data_dir: tuple, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    out = _export(data_dir, "csv", tmp_path / "csv", monkeypatch)
+    ended = _rows(out / "dispositions.csv")
+    assert sorted((r["disposition_status"], r["disposition_reason"]) for r in ended) == [
+        ("completed", ""), ("discontinued", "adverse_event"), ("discontinued", "withdrawal_by_subject")]
+    deviations = _rows(out / "deviations.csv")
+    assert {r["deviation_source"] for r in deviations} == {"staff", "rule"}
+    dictionary = {(r["file"], r["variable"]): r["label"] for r in _rows(out / "data_dictionary.csv")}
+    assert dictionary[("deviations.csv", "deviation_term")] and dictionary[("dispositions.csv", "disposition_date")]
+    _folder, _url, ctx = data_dir
+    with ctx.engine.connect() as conn:
+        counts = course.disposition_counts(conn, [s.id for s in ctx.study.sites]).as_dict()
+    assert counts["completed"] == 1 and counts["discontinued_total"] == 2 and counts["on_study"] == 6
+    assert counts["discontinued"]["withdrawal_by_subject"] == counts["discontinued"]["adverse_event"] == 1
