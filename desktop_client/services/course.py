@@ -19,15 +19,22 @@ from shared.records import new_record
 from shared.validation import validate_record
 
 
+def _status_of(participant_id: str, data: Mapping[str, Any]) -> Any:
+    """Write the participant's disposition status in the same transaction (the kiosk stops offering them)."""
+    def write(conn: Any) -> None:
+        conn.execute("UPDATE participants SET status = ? WHERE participant_id = ?", (data["status"], participant_id))
+    return write
+
+
 def _save_new(station: Station, participant_id: str, kind: str, data: Mapping[str, Any], *, actor: str,
-              visit_id: str | None = None) -> dict[str, Any]:
+              visit_id: str | None = None, extra: Any = None) -> dict[str, Any]:
     record = new_record(kind=kind, study_id=station.study.study.id, study_version=station.study.study.version,
                         site_id=station.site_id, participant_id=participant_id, data=data, entered_by=actor,
                         device_id=station.device_id, visit_id=visit_id, timezone=station.site_timezone)
     validate_record(record, station.study, arm_code=station.participant_arm(participant_id),
                     consent_date=station.participant_consent(participant_id))
     recording.refuse_second_submission(station, record)
-    store_records.save_record(station.store, record, actor=actor)
+    store_records.save_record(station.store, record, actor=actor, extra=extra)
     return record
 
 
@@ -44,9 +51,13 @@ def record_disposition(station: Station, participant_id: str, data: Mapping[str,
     required: without it RecordAlreadySubmitted names the existing record). Raises RecordInvalid."""
     existing = current_disposition_record(station, participant_id)
     if existing is not None and correction_reason:
-        return recording.correct_record(station, existing["record_id"], data=data, reason=correction_reason,
-                                        actor=actor)
-    return _save_new(station, participant_id, dispositions.KIND, data, actor=actor)
+        saved = recording.correct_record(station, existing["record_id"], data=data, reason=correction_reason,
+                                         actor=actor)
+        with station.store.transaction() as conn:
+            _status_of(participant_id, saved["data"])(conn)
+        return saved
+    return _save_new(station, participant_id, dispositions.KIND, data, actor=actor,
+                     extra=_status_of(participant_id, data))
 
 
 def current_disposition_record(station: Station, participant_id: str) -> dict[str, Any] | None:

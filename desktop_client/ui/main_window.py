@@ -105,6 +105,7 @@ class MainWindow(QMainWindow):
         """Hand the kiosk to the participant: only their questions, in the current language."""
         form = KioskForm.for_visit(self.station.study, participant_id=participant_id, arm_code=arm_code,
                                    visit_id=visit_id)
+        form.correction_reason = self.setup.correction_reason()   # the visit's saved answers are corrected
         self._drop_session()
         self.setup.clear()
         self.staff_session = None      # the participant cannot go back to the staff screen

@@ -61,6 +61,7 @@ def test_after_a_disposition_no_visit_is_due_or_overdue(station) -> None:
     after = overview.station_overview(station, today=today + timedelta(days=40)).participants[0]
     assert after.count(overview.OVERDUE) == 0 and after.count(overview.DUE) == 0
     assert after.count(overview.ENDED) > 0 and after.disposition.reason == "withdrawal_by_subject"
+    assert [p["status"] for p in station.participants()] == ["discontinued"]   # the kiosk offers them no more
     with pytest.raises(RecordAlreadySubmitted):
         course.record_disposition(station, pid, course.disposition_data("completed", today), actor=ACTOR)
     changed = course.disposition_data("discontinued", today, "physician_decision")

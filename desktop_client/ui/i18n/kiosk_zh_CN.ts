@@ -37,7 +37,7 @@
 <context>
     <name>KioskSessionView</name>
     <message>
-        <location filename="../kiosk/session.py" line="+244"/>
+        <location filename="../kiosk/session.py" line="+245"/>
         <source>Your answers could not be saved. Please ask the nurse for help. Nothing was saved.</source>
         <translation>您的答案未能保存，请向护士寻求帮助。没有保存任何内容。</translation>
     </message>
@@ -120,7 +120,7 @@
 <context>
     <name>KioskSetupScreen</name>
     <message>
-        <location filename="../kiosk/setup.py" line="+128"/>
+        <location filename="../kiosk/setup.py" line="+139"/>
         <source>Start a participant session</source>
         <translation>为受试者开始问卷</translation>
     </message>
@@ -143,6 +143,16 @@
         <location line="+1"/>
         <source>Start questionnaire</source>
         <translation>开始问卷</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>This visit&apos;s answers are saved already. The new answers will correct them: staff, give the reason for the correction.</source>
+        <translation>本次访视的回答已保存。新的回答将更正原回答：请工作人员填写更正原因。</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Reason for the correction (required)</source>
+        <translation>更正原因（必填）</translation>
     </message>
     <message>
         <location line="+1"/>
@@ -175,15 +185,20 @@
         <translation>（答案已保存）</translation>
     </message>
     <message>
-        <location line="+16"/>
+        <location line="+33"/>
         <source>Choose a participant and a visit first.</source>
         <translation>请先选择受试者和访视。</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Give the reason for the correction first.</source>
+        <translation>请先填写更正原因。</translation>
     </message>
 </context>
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../main_window.py" line="+129"/>
+        <location filename="../main_window.py" line="+130"/>
         <source>Nurse mode is not available in this version.</source>
         <translation>此版本中没有护士模式。</translation>
     </message>
@@ -213,13 +228,13 @@
 <context>
     <name>ReviewScreen</name>
     <message>
-        <location filename="../kiosk/review.py" line="+81"/>
+        <location filename="../kiosk/review.py" line="+85"/>
         <source>Some questions still need an answer. They are marked in red.</source>
         <translation>还有问题需要回答，已用红色标出。</translation>
     </message>
     <message>
-        <location line="+36"/>
-        <location line="+2"/>
+        <location line="+23"/>
+        <location line="+20"/>
         <source>Change</source>
         <translation>修改</translation>
     </message>
@@ -280,7 +295,7 @@ Choose your language:</source>
 <context>
     <name>ThankYouScreen</name>
     <message>
-        <location filename="../kiosk/session.py" line="-256"/>
+        <location filename="../kiosk/session.py" line="-257"/>
         <source>Thank you. Your answers have been saved.</source>
         <translation>谢谢！您的答案已保存。</translation>
     </message>

@@ -461,6 +461,155 @@
     </message>
 </context>
 <context>
+    <name>CoursePage</name>
+    <message>
+        <location filename="../nurse/course.py" line="+62"/>
+        <source>Study course and deviations</source>
+        <translation>研究进程与方案偏离</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Participant</source>
+        <translation>受试者</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Disposition</source>
+        <translation>研究结局</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Completed the study</source>
+        <translation>完成研究</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Discontinued</source>
+        <translation>提前终止</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <location line="+47"/>
+        <source>Date</source>
+        <translation>日期</translation>
+    </message>
+    <message>
+        <location line="-43"/>
+        <source>Reason (CDISC)</source>
+        <translation>原因（CDISC）</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>In words (required for other)</source>
+        <translation>文字说明（选择“其他”时必填）</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Reason for the correction (required)</source>
+        <translation>更正原因（必填）</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Save disposition</source>
+        <translation>保存研究结局</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Visit missed</source>
+        <translation>缺失访视</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Visit</source>
+        <translation>访视</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Why the visit did not take place (required)</source>
+        <translation>未进行访视的原因（必填）</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Record the missed visit</source>
+        <translation>记录缺失访视</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Protocol deviation</source>
+        <translation>方案偏离</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Category</source>
+        <translation>类别</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Severity</source>
+        <translation>严重程度</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>What happened (required)</source>
+        <translation>发生了什么（必填）</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Record the deviation</source>
+        <translation>记录方案偏离</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Deviations of this participant</source>
+        <translation>该受试者的方案偏离</translation>
+    </message>
+    <message>
+        <location line="+24"/>
+        <source>On study: no disposition recorded.</source>
+        <translation>研究中：尚未记录研究结局。</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>Recorded (revision {0}): saving makes a correction, give a reason.</source>
+        <translation>已记录（第{0}版）：保存即为更正，请填写原因。</translation>
+    </message>
+    <message>
+        <location line="+24"/>
+        <source>None.</source>
+        <translation>无。</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Choose completed or discontinued.</source>
+        <translation>请选择完成研究或提前终止。</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>A disposition is recorded already: give the reason for the correction.</source>
+        <translation>已记录研究结局：请填写更正原因。</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>Saved: disposition of {0}.</source>
+        <translation>已保存：{0}的研究结局。</translation>
+    </message>
+    <message>
+        <location line="+16"/>
+        <source>Saved: visit recorded as missed.</source>
+        <translation>已保存：访视已记为缺失。</translation>
+    </message>
+    <message>
+        <location line="+17"/>
+        <source>Saved: protocol deviation.</source>
+        <translation>已保存：方案偏离。</translation>
+    </message>
+</context>
+<context>
     <name>EntryTab</name>
     <message>
         <location filename="../nurse/clinical_record.py" line="-182"/>
@@ -576,7 +725,12 @@
         <translation>尚无基线日期</translation>
     </message>
     <message>
-        <location line="+10"/>
+        <location line="+2"/>
+        <source>not expected (study ended)</source>
+        <translation>无需访视（已结束研究）</translation>
+    </message>
+    <message>
+        <location line="+11"/>
         <source>{0} min ago</source>
         <translation>{0}分钟前</translation>
     </message>
@@ -942,11 +1096,33 @@
         <source>{0} is not a number</source>
         <translation>{0} 不是数字</translation>
     </message>
+    <message>
+        <location filename="../nurse/course.py" line="-213"/>
+        <location filename="../nurse/overview.py" line="-13"/>
+        <source>outside its window</source>
+        <translation>超出访视窗口</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <location filename="../nurse/overview.py" line="-2"/>
+        <source>missed</source>
+        <translation>缺失</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>major</source>
+        <translation>重大</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>minor</source>
+        <translation>轻微</translation>
+    </message>
 </context>
 <context>
     <name>NurseHome</name>
     <message>
-        <location filename="../nurse/home.py" line="+101"/>
+        <location filename="../nurse/home.py" line="+102"/>
         <source>Nurse mode</source>
         <translation>护士模式</translation>
     </message>
@@ -992,16 +1168,21 @@
     </message>
     <message>
         <location line="+1"/>
+        <source>Study course and deviations</source>
+        <translation>研究进程与方案偏离</translation>
+    </message>
+    <message>
+        <location line="+1"/>
         <source>Sync</source>
         <translation>同步</translation>
     </message>
     <message>
-        <location line="+0"/>
+        <location line="-1"/>
         <source>Medications, history, vital signs</source>
         <translation>用药、病史、生命体征</translation>
     </message>
     <message>
-        <location line="+37"/>
+        <location line="+39"/>
         <source>Signed in: {0} ({1})</source>
         <translation>已登录：{0}（{1}）</translation>
     </message>
@@ -1047,7 +1228,7 @@
 <context>
     <name>OverviewPage</name>
     <message>
-        <location filename="../nurse/overview.py" line="+9"/>
+        <location filename="../nurse/overview.py" line="+24"/>
         <source>Data overview</source>
         <translation>数据概览</translation>
     </message>

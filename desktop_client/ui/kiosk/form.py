@@ -51,6 +51,7 @@ class KioskForm:
     drugs: frozenset[str]
     instruments: tuple[Instrument, ...]
     answers: dict[str, dict[str, Any]] = field(default_factory=dict)
+    correction_reason: str | None = None   # staff's reason when the visit's saved answers are corrected
 
     @classmethod
     def for_visit(cls, study: Study, *, participant_id: str, arm_code: str, visit_id: str) -> KioskForm:

@@ -214,7 +214,8 @@ class KioskSessionView(QWidget):
         answers = form.submission()
         run_in_background(lambda: recording.submit_visit(
             station, participant_id=form.participant_id, visit_id=form.visit.id,
-            answers_by_instrument=answers, entered_by=ENTERED_BY, language=language),
+            answers_by_instrument=answers, entered_by=ENTERED_BY, language=language,
+            correction_reason=form.correction_reason),
             on_done=self._saved, on_failed=self._save_failed)
 
     def _saved(self, records: list) -> None:

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QListWidget,
     QListWidgetItem,
     QVBoxLayout,
@@ -23,6 +24,7 @@ from desktop_client.ui import theme
 from desktop_client.ui.i18n import Language
 from desktop_client.ui.kiosk.form import kiosk_visits
 from desktop_client.ui.widgets.choices import KeyButton
+from shared.submissions import repeatable_visit
 
 _ID = Qt.ItemDataRole.UserRole
 
@@ -51,6 +53,11 @@ class KioskSetupScreen(QWidget):
         self.visits = QListWidget(self)
         self.visits.setObjectName("visits")
         self.participants.currentItemChanged.connect(self._participant_changed)
+        self.visits.currentItemChanged.connect(lambda *_: self._offer_correction())
+        self.correction_note = theme.label(self, "note", wrap=True, hidden=True)
+        self.correction = QLineEdit(self)     # one submission per visit: answered again, it is a correction
+        self.correction.setObjectName("correction-reason")
+        self.correction.hide()
         self.problem = theme.label(self, "problem", wrap=True, hidden=True)
         self.start = KeyButton(self)
         self.start.setObjectName("start-session")
@@ -86,6 +93,8 @@ class KioskSetupScreen(QWidget):
         box.addWidget(self.signed_in_as)
         box.addSpacing(12)
         box.addLayout(lists, 1)
+        box.addWidget(self.correction_note)
+        box.addWidget(self.correction)
         box.addWidget(self.problem)
         box.addLayout(buttons)
         self.setTabOrder(self.participants, self.visits)
@@ -121,6 +130,7 @@ class KioskSetupScreen(QWidget):
         self._answered = set()
         self.participants.clear()
         self.visits.clear()
+        self.correction.clear()
         self.signed_in_as.clear()
         self.problem.clear()
         self.problem.hide()
@@ -132,6 +142,9 @@ class KioskSetupScreen(QWidget):
         self.participant_label.setText(self.tr("Participant"))
         self.visit_label.setText(self.tr("Visit"))
         self.start.setText(self.tr("Start questionnaire"))
+        self.correction_note.setText(self.tr("This visit's answers are saved already. The new answers will "
+                                             "correct them: staff, give the reason for the correction."))
+        self.correction.setPlaceholderText(self.tr("Reason for the correction (required)"))
         self.nurse.setText(self.tr("Nurse mode"))
         self.lock.setText(self.tr("Lock"))
         self.quit.setText(self.tr("Close application"))
@@ -178,6 +191,23 @@ class KioskSetupScreen(QWidget):
         if self.visits.currentItem() is None and first_open is not None:
             self.visits.setCurrentItem(first_open)
 
+    def _needs_correction(self) -> bool:
+        """Whether the chosen visit already has this station's answers (one submission per visit)."""
+        item = self.visits.currentItem()
+        visit_id = item.data(_ID) if item is not None else None
+        return visit_id in self._answered and not repeatable_visit(self._station.study, visit_id)
+
+    def _offer_correction(self) -> None:
+        needed = self._needs_correction()
+        self.correction_note.setVisible(needed)
+        self.correction.setVisible(needed)
+        if not needed:
+            self.correction.clear()
+
+    def correction_reason(self) -> str | None:
+        """Staff's reason for correcting the chosen visit's saved answers (None: a first submission)."""
+        return (self.correction.text().strip() or None) if self._needs_correction() else None
+
     def _show_problem(self, text: str) -> None:
         self.problem.setText(text)
         self.problem.show()
@@ -186,6 +216,10 @@ class KioskSetupScreen(QWidget):
         participant, visit = self.participants.currentItem(), self.visits.currentItem()
         if participant is None or visit is None:
             self._show_problem(self.tr("Choose a participant and a visit first."))
+            return
+        if self._needs_correction() and not self.correction.text().strip():
+            self._show_problem(self.tr("Give the reason for the correction first."))
+            self.correction.setFocus()
             return
         pid, arm = participant.data(_ID)
         self.start_requested.emit(pid, arm, visit.data(_ID))

@@ -28,6 +28,7 @@ from desktop_client.services.sync_engine import SyncSettings
 from desktop_client.ui.nurse.adverse_event import AdverseEventPage
 from desktop_client.ui.nurse.clinical_record import ClinicalRecordPage
 from desktop_client.ui.nurse.clinician import ClinicianPage
+from desktop_client.ui.nurse.course import CoursePage
 from desktop_client.ui.nurse.overview import OverviewPage
 from desktop_client.ui.nurse.screening import ScreeningPage
 from desktop_client.ui.nurse.sign_in import NurseSignIn
@@ -40,7 +41,7 @@ IDLE_ENV = "TRIALPRO_STAFF_IDLE_MINUTES"
 DEFAULT_IDLE_MINUTES = 5.0
 _INPUT = {QEvent.Type.MouseButtonPress, QEvent.Type.MouseButtonRelease, QEvent.Type.MouseMove, QEvent.Type.KeyPress,
           QEvent.Type.Wheel, QEvent.Type.TouchBegin, QEvent.Type.TouchUpdate}
-PAGES = ("overview", "screening", "clinician", "symptoms", "adverse_events", "clinical_record", "sync")
+PAGES = ("overview", "screening", "clinician", "symptoms", "adverse_events", "clinical_record", "course", "sync")
 
 NURSE_STYLE = """
 QRadioButton::indicator, QCheckBox::indicator { width: 28px; height: 28px; }
@@ -122,7 +123,8 @@ class NurseHome(QWidget):
         self.nav.setFixedWidth(380)
         for text in (self.tr("Overview"), self.tr("Screening and enrolment"), self.tr("Clinician scores"),
                      self.tr("Symptom review"), self.tr("Adverse events"),
-                     self.tr("Medications, history, vital signs"), self.tr("Sync")):
+                     self.tr("Medications, history, vital signs"), self.tr("Study course and deviations"),
+                     self.tr("Sync")):
             self.nav.addItem(text)
         self.pages = QStackedWidget()
         self.overview = OverviewPage(self.ctx)
@@ -131,9 +133,10 @@ class NurseHome(QWidget):
         self.symptoms = SymptomReviewPage(self.ctx)
         self.adverse_events = AdverseEventPage(self.ctx)
         self.clinical_record = ClinicalRecordPage(self.ctx)
+        self.course = CoursePage(self.ctx)   # issue 16: disposition, missed visits, deviations
         self.sync = SyncPage(self.ctx)
         for p in (self.overview, self.screening, self.clinician, self.symptoms, self.adverse_events,
-                  self.clinical_record, self.sync):
+                  self.clinical_record, self.course, self.sync):
             self.pages.addWidget(p)
         self.nav.currentRowChanged.connect(self._show_page)
         self.symptoms.report_adverse_event.connect(self._report_from_symptom)
