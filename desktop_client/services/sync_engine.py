@@ -18,6 +18,7 @@ import httpx
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
 from desktop_client.services.station import Station
+from desktop_client.store import labs as store_labs
 from desktop_client.store import outbox, witness
 from desktop_client.store import station as settings
 from shared import enrolment_code, signed_head
@@ -50,6 +51,7 @@ class SyncReport:
     conflicts: list[dict[str, Any]] = field(default_factory=list)
     rejected: list[dict[str, Any]] = field(default_factory=list)
     corrections_applied: int = 0
+    labs_received: int = 0          # lab-result revisions the server sent down (nurse mode shows them)
     remaining: int = 0
 
 
@@ -203,7 +205,8 @@ class SyncEngine:
             cursor = int(settings.get(store, settings.CORRECTIONS_CURSOR) or 0)
             body = build_request(study_version=self.station.study.study.version, corrections_cursor=cursor,
                                  items=batch, allocation_blocks=self._held_blocks(),
-                                 study_id=self.station.study.study.id)
+                                 study_id=self.station.study.study.id,
+                                 labs_cursor=int(settings.get(store, settings.LABS_CURSOR) or 0))
             resp = self._post("/api/v1/sync", body, token)
             _refuse_other_study(resp)
             if resp.status_code in (401, 403):
@@ -284,6 +287,9 @@ class SyncEngine:
                              (utc_now(), rec["entered_by"], rec["record_id"], rec["revision"],
                               json.dumps(rec["data"], ensure_ascii=False), rec.get("correction_reason")))
                 report.corrections_applied += 1
+            report.labs_received += store_labs.keep(conn, down.get("labs", []))
+            conn.execute("INSERT INTO station (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET "
+                         "value = excluded.value", (settings.LABS_CURSOR, str(int(down.get("labs_cursor", 0)))))
             self._store_allocation(conn, down["allocation"])
             upsert = ("INSERT INTO station (key, value) VALUES (?, ?) "
                       "ON CONFLICT (key) DO UPDATE SET value = excluded.value")
@@ -291,4 +297,4 @@ class SyncEngine:
             if damaged:
                 return False
             conn.execute(upsert, (settings.CORRECTIONS_CURSOR, str(int(down.get("corrections_cursor", 0)))))
-        return bool(down.get("more_corrections"))
+        return bool(down.get("more_corrections")) or bool(down.get("more_labs"))

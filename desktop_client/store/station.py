@@ -11,6 +11,7 @@ SERVER_URL = "server_url"
 SERVER_PUBLIC_KEY = "server_public_key"
 STUDY_VERSION = "study_version"
 CORRECTIONS_CURSOR = "corrections_cursor"
+LABS_CURSOR = "labs_cursor"            # the last lab-result revision (server seq) this station holds
 LAST_SYNC_AT = "last_sync_at"
 
 

@@ -89,7 +89,17 @@ def _schemas() -> dict[str, Any]:
                           "record": {"$ref": "#/components/schemas/Record"},
                           "content_hash": {"type": "string"}}}},
                       "corrections_cursor": {"type": "integer", "minimum": 0},
-                      "more_corrections": {"type": "boolean"}}}
+                      "more_corrections": {"type": "boolean"},
+                      "labs": {"type": "array", "description": "lab-result revisions of the site after labs_cursor",
+                               "items": {"type": "object", "properties": {
+                                   "result_id": {"type": "string"}, "revision": {"type": "integer"},
+                                   "participant_id": {"type": "string"}, "visit_id": {"type": "string"},
+                                   "test_code": {"type": "string"}, "sample_date": {"type": "string"},
+                                   "value": {"type": "number"}, "unit": {"type": "string"},
+                                   "reason": {"type": ["string", "null"]}, "sex": {"type": ["string", "null"]},
+                                   "flag": {"type": ["string", "null"]}, "grade": {"type": ["integer", "null"]}}}},
+                      "labs_cursor": {"type": "integer", "minimum": 0},
+                      "more_labs": {"type": "boolean"}}}
     return {
         "Record": record,
         "SyncRequest": {"type": "object", "required": ["protocol_version", "study_version", "records"],
@@ -97,6 +107,7 @@ def _schemas() -> dict[str, Any]:
                             "protocol_version": {"type": "integer", "enum": [PROTOCOL_VERSION]},
                             "study_version": {"type": "string"},
                             "corrections_cursor": {"type": "integer", "minimum": 0, "maximum": MAX_WHOLE_NUMBER},
+                            "labs_cursor": {"type": "integer", "minimum": 0, "maximum": MAX_WHOLE_NUMBER},
                             "allocation_blocks": {"type": "array", "maxItems": MAX_ALLOCATION_BLOCKS,
                                                   "items": {"type": "integer", "minimum": 0}},
                             "records": {"type": "array", "maxItems": MAX_BATCH_RECORDS, "items": {

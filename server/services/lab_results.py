@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from server.storage.labs import current_of_participant
+from server.storage.labs import current_of_participant, of_site_after
 from shared.lab_grading import AeProposal, ae_proposals, grade, range_indicator
 from shared.study.model import Study
 
@@ -33,3 +33,17 @@ def participant_labs(conn: Connection, study: Study, participant_id: str, sex: s
     rows = [shown(study, r, sex) for r in current_of_participant(conn, participant_id)]
     events = [{"participant_id": participant_id, **a} for a in adverse_events]
     return rows, ae_proposals(study, rows, {participant_id: sex}, events)
+
+
+MAX_LABS_PER_ANSWER = 1000
+
+
+def downstream(conn: Connection, study: Study, site_id: str, cursor: int) -> dict[str, Any]:
+    """The lab-result revisions of a site stored after ``cursor`` (seq) for the kiosk's nurse mode: each as
+    shown (range for the participant's sex, flag, grade) plus the sex, so the kiosk grades and proposes the same
+    way; ``more_labs`` when another exchange brings the rest."""
+    rows = of_site_after(conn, site_id, cursor, MAX_LABS_PER_ANSWER + 1)
+    more = len(rows) > MAX_LABS_PER_ANSWER
+    rows = rows[:MAX_LABS_PER_ANSWER]
+    return {"labs": [{**shown(study, r, r.sex), "sex": r.sex} for r in rows],
+            "labs_cursor": rows[-1].seq if rows else cursor, "more_labs": more}

@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from server.services import allocation, checkpoints
+from server.services import allocation, checkpoints, lab_results
 from server.services import devices as device_service
 from server.services import queries as query_service
 from server.services.audit import AuditEntry, append_many
@@ -233,7 +233,7 @@ def ingest(conn: Connection, study: Study, device: Device, request: SyncRequest)
     device_service.touch(conn, device.device_id)
     return {"protocol_version": PROTOCOL_VERSION, "results": out.results,
             "downstream": downstream(conn, study, device, request.corrections_cursor,
-                                     held_blocks=request.allocation_blocks)}
+                                     held_blocks=request.allocation_blocks, labs_cursor=request.labs_cursor)}
 
 
 def _answer(device: Device, rec: dict[str, Any], digest: str, outcome: record_store.Outcome,
@@ -262,7 +262,7 @@ def _answer(device: Device, rec: dict[str, Any], digest: str, outcome: record_st
 
 
 def downstream(conn: Connection, study: Study, device: Device, cursor: int,
-               held_blocks: frozenset[int] | None = None) -> dict[str, Any]:
+               held_blocks: frozenset[int] | None = None, labs_cursor: int = 0) -> dict[str, Any]:
     """What the kiosk needs back: its site's participants, the study version, data-manager corrections.
 
     The signed allocation lists are left out when the kiosk already holds every block granted to it
@@ -280,5 +280,6 @@ def downstream(conn: Connection, study: Study, device: Device, cursor: int,
             "corrections": [{"record": json.loads(r.body), "content_hash": r.content_hash} for r in rows],
             "corrections_cursor": rows[-1].seq if rows else cursor, "more_corrections": more,
             "audit_head": checkpoints.for_witness(conn),
-            "queries": query_service.for_kiosk(conn, device.site_id)}
+            "queries": query_service.for_kiosk(conn, device.site_id),
+            **lab_results.downstream(conn, study, device.site_id, labs_cursor)}
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Connection, Row, and_, exists, func, insert, select, tuple_
+from sqlalchemy import Connection, Row, and_, exists, insert, select, tuple_
 from sqlalchemy.orm import aliased
 
-from server.storage.tables import lab_results
+from server.storage.tables import lab_results, participants
 
 _newer = aliased(lab_results)
 
@@ -60,14 +60,9 @@ def revisions_of(conn: Connection, result_id: str) -> list[Row]:
 
 
 def of_site_after(conn: Connection, site_id: str, cursor: int, limit: int) -> list[Row]:
-    """The revisions stored for a site after ``cursor`` (seq), oldest first: the kiosk's downstream."""
-    return list(conn.execute(select(lab_results).where(lab_results.c.site_id == site_id)
-                             .where(lab_results.c.seq > cursor).order_by(lab_results.c.seq).limit(limit)))
-
-
-def count_results(conn: Connection, site_ids: Iterable[str] | None = None) -> int:
-    """How many results (not revisions) are stored, for these sites or all."""
-    q = select(func.count()).select_from(lab_results).where(lab_results.c.revision == 1)
-    if site_ids is not None:
-        q = q.where(lab_results.c.site_id.in_(list(site_ids)))
-    return int(conn.execute(q).scalar_one())
+    """The revisions stored for a site after ``cursor`` (seq), oldest first, each with the participant's sex
+    (for the normal range): the kiosk's downstream."""
+    return list(conn.execute(select(lab_results, participants.c.sex)
+                             .join(participants, participants.c.participant_id == lab_results.c.participant_id)
+                             .where(lab_results.c.site_id == site_id).where(lab_results.c.seq > cursor)
+                             .order_by(lab_results.c.seq).limit(limit)))

@@ -3,6 +3,7 @@
 Request  ``POST /api/v1/sync``  (``Authorization: Bearer <device token>``)::
 
     {"protocol_version": 1, "study_version": "1.0.0", "corrections_cursor": 0,
+     "labs_cursor": 0,                       # optional: the last lab-result revision (seq) the kiosk holds
      "allocation_blocks": [1, 4],            # optional: blocks whose entries the kiosk already holds
      "records": [{"record": {<envelope>}, "content_hash": "sha256:..."}, ...]}
 
@@ -12,6 +13,7 @@ Answer ``200``::
      "results": [{"record_id", "revision", "status", "reason", "problems"}],
      "downstream": {"study_version", "participants", "staff", "allocation",
                     "corrections", "corrections_cursor", "more_corrections",
+                    "labs", "labs_cursor", "more_labs",   # lab-result revisions of the site after labs_cursor
                     "audit_head"}}          # the newest signed audit checkpoint (kiosks keep it: witness)
 
 ``status`` is one of ``stored`` (new), ``already_stored`` (same id, revision and hash:
@@ -61,10 +63,12 @@ class SyncRequest:
     items: list[SyncItem]
     allocation_blocks: frozenset[int] | None = None  # None: the kiosk holds no allocation lists yet
     study_id: str | None = None                      # None: a kiosk of the first release (version only)
+    labs_cursor: int = 0                             # lab-result revisions the kiosk holds (seq); 0: none
 
 
 def build_request(*, study_version: str, corrections_cursor: int, items: list[tuple[Mapping[str, Any], str]],
-                  allocation_blocks: list[int] | None = None, study_id: str | None = None) -> dict[str, Any]:
+                  allocation_blocks: list[int] | None = None, study_id: str | None = None,
+                  labs_cursor: int | None = None) -> dict[str, Any]:
     """The JSON body of a sync request (``allocation_blocks``: blocks the kiosk already holds entries of)."""
     body: dict[str, Any] = {"protocol_version": PROTOCOL_VERSION, "study_version": study_version,
                             "corrections_cursor": corrections_cursor,
@@ -73,6 +77,8 @@ def build_request(*, study_version: str, corrections_cursor: int, items: list[tu
         body["study_id"] = study_id
     if allocation_blocks is not None:
         body["allocation_blocks"] = sorted(allocation_blocks)
+    if labs_cursor is not None:
+        body["labs_cursor"] = labs_cursor
     return body
 
 
@@ -147,6 +153,11 @@ def parse_request(payload: Any) -> SyncRequest:
         raise SyncRequestInvalid(f"'corrections_cursor' must be a whole number from 0 to {MAX_WHOLE_NUMBER}: "
                                  "send the cursor of the last answer.",
                                  details={"field": "corrections_cursor", "value": _shown(cursor)})
+    labs_cursor = payload.get("labs_cursor", 0)
+    if not _whole(labs_cursor) or not 0 <= labs_cursor <= MAX_WHOLE_NUMBER:
+        raise SyncRequestInvalid(f"'labs_cursor' must be a whole number from 0 to {MAX_WHOLE_NUMBER}: send the "
+                                 "labs_cursor of the last answer, or leave it out.",
+                                 details={"field": "labs_cursor", "value": _shown(labs_cursor)})
     blocks = payload.get("allocation_blocks")
     if blocks is not None and (not isinstance(blocks, list) or len(blocks) > MAX_ALLOCATION_BLOCKS
                                or not all(_whole(b) and 0 <= b <= MAX_WHOLE_NUMBER for b in blocks)):
@@ -168,7 +179,8 @@ def parse_request(payload: Any) -> SyncRequest:
                                      "'content_hash'.", details={"index": i})
         items.append(SyncItem(entry["record"], entry["content_hash"]))
     return SyncRequest(study_version=study_version, corrections_cursor=cursor, items=items,
-                       allocation_blocks=None if blocks is None else frozenset(blocks), study_id=study_id)
+                       allocation_blocks=None if blocks is None else frozenset(blocks), study_id=study_id,
+                       labs_cursor=labs_cursor)
 
 
 def check_same_study(study_id: Any, study_version: Any, *, server_id: str, server_version: str,

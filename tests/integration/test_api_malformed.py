@@ -62,6 +62,8 @@ def test_every_malformed_sync_request_gets_a_problem_that_names_what_is_wrong(se
         ("too many records", as_json,
          json.dumps(_sync_body(records=[{"record": {}, "content_hash": "x"}] * (MAX_BATCH_RECORDS + 1))).encode(),
          400, "at most"),
+        ("labs cursor negative", as_json, json.dumps(_sync_body(labs_cursor=-3)).encode(), 400, "labs_cursor"),
+        ("labs cursor as text", as_json, json.dumps(_sync_body(labs_cursor="7")).encode(), 400, "labs_cursor"),
         ("allocation blocks as text", as_json, json.dumps(_sync_body(allocation_blocks="1,2")).encode(), 400,
          "allocation_blocks"),
     ]

@@ -213,6 +213,11 @@
     </message>
     <message>
         <location line="+26"/>
+        <source>Pre-filled from a lab result: {0}. Check every field before saving.</source>
+        <translation>已根据实验室检查结果预填：{0}。保存前请核对每一项。</translation>
+    </message>
+    <message>
+        <location line="+8"/>
         <source>Select a saved report to correct.</source>
         <translation>请选择要更正的已保存报告。</translation>
     </message>
@@ -683,6 +688,84 @@
     </message>
 </context>
 <context>
+    <name>LabResultsPage</name>
+    <message>
+        <location filename="../nurse/labs.py" line="+36"/>
+        <source>Lab results</source>
+        <translation>实验室检查结果</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Participant</source>
+        <translation>受试者</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>No lab results for this participant yet (they arrive with a sync).</source>
+        <translation>该受试者暂无实验室检查结果（同步后显示）。</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Sample date</source>
+        <translation>采样日期</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Visit</source>
+        <translation>访视</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Test</source>
+        <translation>检查项目</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Value</source>
+        <translation>结果</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Normal range</source>
+        <translation>参考范围</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Flag</source>
+        <translation>提示</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>CTCAE grade</source>
+        <translation>CTCAE分级</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Abnormal results without an adverse event report (CTCAE v5.0):</source>
+        <translation>尚无不良事件报告的异常结果（CTCAE v5.0）：</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Report the selected result as an adverse event</source>
+        <translation>将所选结果报告为不良事件</translation>
+    </message>
+    <message>
+        <location line="+22"/>
+        <source>Corrected: {0}</source>
+        <translation>已更正：{0}</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>{0}, grade {1}: {2}</source>
+        <translation>{0}，{1}级：{2}</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>Select an abnormal result first.</source>
+        <translation>请先选择一个异常结果。</translation>
+    </message>
+</context>
+<context>
     <name>Nurse</name>
     <message>
         <location filename="../nurse/clinician.py" line="-211"/>
@@ -1122,7 +1205,7 @@
 <context>
     <name>NurseHome</name>
     <message>
-        <location filename="../nurse/home.py" line="+102"/>
+        <location filename="../nurse/home.py" line="+105"/>
         <source>Nurse mode</source>
         <translation>护士模式</translation>
     </message>
@@ -1182,7 +1265,12 @@
         <translation>用药、病史、生命体征</translation>
     </message>
     <message>
-        <location line="+39"/>
+        <location line="+1"/>
+        <source>Lab results</source>
+        <translation>实验室检查结果</translation>
+    </message>
+    <message>
+        <location line="+40"/>
         <source>Signed in: {0} ({1})</source>
         <translation>已登录：{0}（{1}）</translation>
     </message>

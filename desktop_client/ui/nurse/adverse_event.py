@@ -346,6 +346,14 @@ class AdverseEventPage(QWidget):
                                                   onset=symptom.collected_on, language=language())
         self.new_report(entry, symptom)
 
+    def open_from_lab(self, participant_id: str, entry: AdverseEventEntry, description: str) -> None:
+        """Start a report pre-filled from a graded lab result (nurse mode's lab proposal: term, grade, onset)."""
+        self.participant.select(participant_id)
+        self.new_report(entry)
+        self.source.setText(self.tr("Pre-filled from a lab result: {0}. Check every field before saving.")
+                            .format(description))
+        self.source.show()
+
     def correct_selected(self) -> None:
         """Load the selected saved report for a correction (a reason will be required)."""
         row = self.reports.currentRow()

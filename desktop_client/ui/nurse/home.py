@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_client.services.lab_results import draft_from_lab
 from desktop_client.services.staff import StaffSession
 from desktop_client.services.station import Station
 from desktop_client.services.sync_engine import SyncSettings
@@ -29,6 +30,7 @@ from desktop_client.ui.nurse.adverse_event import AdverseEventPage
 from desktop_client.ui.nurse.clinical_record import ClinicalRecordPage
 from desktop_client.ui.nurse.clinician import ClinicianPage
 from desktop_client.ui.nurse.course import CoursePage
+from desktop_client.ui.nurse.labs import LabResultsPage
 from desktop_client.ui.nurse.overview import OverviewPage
 from desktop_client.ui.nurse.screening import ScreeningPage
 from desktop_client.ui.nurse.sign_in import NurseSignIn
@@ -41,7 +43,8 @@ IDLE_ENV = "TRIALPRO_STAFF_IDLE_MINUTES"
 DEFAULT_IDLE_MINUTES = 5.0
 _INPUT = {QEvent.Type.MouseButtonPress, QEvent.Type.MouseButtonRelease, QEvent.Type.MouseMove, QEvent.Type.KeyPress,
           QEvent.Type.Wheel, QEvent.Type.TouchBegin, QEvent.Type.TouchUpdate}
-PAGES = ("overview", "screening", "clinician", "symptoms", "adverse_events", "clinical_record", "course", "sync")
+PAGES = ("overview", "screening", "clinician", "symptoms", "adverse_events", "clinical_record", "course", "labs",
+         "sync")
 
 NURSE_STYLE = """
 QRadioButton::indicator, QCheckBox::indicator { width: 28px; height: 28px; }
@@ -124,7 +127,7 @@ class NurseHome(QWidget):
         for text in (self.tr("Overview"), self.tr("Screening and enrolment"), self.tr("Clinician scores"),
                      self.tr("Symptom review"), self.tr("Adverse events"),
                      self.tr("Medications, history, vital signs"), self.tr("Study course and deviations"),
-                     self.tr("Sync")):
+                     self.tr("Lab results"), self.tr("Sync")):
             self.nav.addItem(text)
         self.pages = QStackedWidget()
         self.overview = OverviewPage(self.ctx)
@@ -134,12 +137,14 @@ class NurseHome(QWidget):
         self.adverse_events = AdverseEventPage(self.ctx)
         self.clinical_record = ClinicalRecordPage(self.ctx)
         self.course = CoursePage(self.ctx)   # issue 16: disposition, missed visits, deviations
+        self.labs = LabResultsPage(self.ctx)
         self.sync = SyncPage(self.ctx)
         for p in (self.overview, self.screening, self.clinician, self.symptoms, self.adverse_events,
-                  self.clinical_record, self.course, self.sync):
+                  self.clinical_record, self.course, self.labs, self.sync):
             self.pages.addWidget(p)
         self.nav.currentRowChanged.connect(self._show_page)
         self.symptoms.report_adverse_event.connect(self._report_from_symptom)
+        self.labs.report_adverse_event.connect(self._report_from_lab)
         self.sync.busy_changed.connect(self._sync_busy)
         self.sync.station_enrolled.connect(self._update_enabled)
         body.addWidget(self.nav)
@@ -199,10 +204,17 @@ class NurseHome(QWidget):
             self.symptoms.reload()
         if page is self.clinical_record:
             self.clinical_record.reload()
+        if page is self.labs:
+            self.labs.reload()
 
     def _report_from_symptom(self, participant_id: str, symptom: object) -> None:
         self.go("adverse_events")
         self.adverse_events.open_from_symptom(participant_id, symptom)  # type: ignore[arg-type]
+
+    def _report_from_lab(self, participant_id: str, proposal: object) -> None:
+        self.go("adverse_events")
+        entry = draft_from_lab(self.ctx.station, proposal)  # type: ignore[arg-type]
+        self.adverse_events.open_from_lab(participant_id, entry, proposal.description)  # type: ignore[attr-defined]
 
     def _sync_busy(self, busy: bool) -> None:
         """While a sync runs, stay on the Sync screen: nothing else writes to the station meanwhile."""
