@@ -85,11 +85,13 @@ CODELISTS: dict[str, Codelist] = {cl.oid: cl for cl in (
     Codelist("CL.ETHNIC", "Ethnic Group", "C66790", _terms(("NOT REPORTED", "Not reported (not collected)", ""))),
     Codelist("CL.EVAL", "Evaluator", "C78735", _terms(("INVESTIGATOR", "Investigator", ""),
                                                        ("STUDY SUBJECT", "Study subject", ""))),
-    Codelist("CL.SPEC", "Specimen Type", "C78734", _terms(("BLOOD", "Blood", ""), ("SERUM", "Serum", ""))),
+    Codelist("CL.SPEC", "Specimen Type", "C78734", _terms(("BLOOD", "Blood", ""), ("SERUM", "Serum", ""),
+                                                           ("URINE", "Urine", ""))),   # URINE: pregnancy tests
     Codelist("CL.NRIND", "Reference Range Indicator", "C78736", _terms(("LOW", "Low", ""), ("NORMAL", "Normal", ""),
                                                                        ("HIGH", "High", ""))),
     Codelist("CL.LBCAT", "Category for Lab Test (sponsor-defined)", "", _terms(
-        ("CHEMISTRY", "Chemistry", ""), ("HEMATOLOGY", "Hematology", ""), ("IMMUNOLOGY", "Immunology", ""))),
+        ("CHEMISTRY", "Chemistry", ""), ("HEMATOLOGY", "Hematology", ""), ("IMMUNOLOGY", "Immunology", ""),
+        ("URINALYSIS", "Urinalysis (urine pregnancy test)", ""))),
     Codelist("CL.METHOD", "Method", "C85492", _terms(("FLOW CYTOMETRY", "Flow cytometry", ""))),
     Codelist("CL.IECAT", "Category for Inclusion/Exclusion", "C66797", _terms(("INCLUSION", "Inclusion", ""),
                                                                                ("EXCLUSION", "Exclusion", "")),

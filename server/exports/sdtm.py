@@ -26,6 +26,7 @@ from server.exports.sdtm_design import DESIGN, design_rows, design_widths, subje
 from server.exports.sdtm_ds import ds_rows, dv_rows
 from server.exports.sdtm_files import SubmissionFiles, Supp, metadata_version_oid, source_version
 from server.exports.sdtm_lb import lb_values
+from server.exports.sdtm_lb_pregnancy import pregnancy_lb_rows
 from server.exports.sdtm_mh import mh_rows
 from server.exports.sdtm_model import DOMAINS, LAZY_DATASETS, Var, dataset_widths
 from server.exports.sdtm_timing import SCREENING, Timing, timing
@@ -249,6 +250,7 @@ def _lb(study: Study, pd: ParticipantData, t: Timing) -> Iterator[dict[str, Any]
         row.update({"VISITNUM": num, "VISIT": label, "EPOCH": t.epoch(lab["sample_date"]),
                     "LBDTC": lab["sample_date"], "LBDY": t.study_day(lab["sample_date"])})
         rows.append(row)
+    rows += pregnancy_lb_rows(study, pd, t)   # issue 18: pregnancy tests (HCG) belong in LB
     _flag_baseline(rows, t, "LBTESTCD", "LBDTC", "LB")
     yield from rows
 

@@ -56,6 +56,11 @@ def test_sdtm_cm_mh_vs_follow_sdtmig_and_define_describes_them(seeded: Seeded, t
     assert units == {"SYSBP": "mmHg", "DIABP": "mmHg", "PULSE": "beats/min", "TEMP": "C", "WEIGHT": "kg"}
     flagged = [r for r in vs if r["VSBLFL"] == "Y"]
     assert flagged and len({(r["USUBJID"], r["VSTESTCD"]) for r in flagged}) == len(flagged)   # one per test
+    hcg = [r for r in _rows(out / "lb.csv") if r["LBTESTCD"] == "HCG"]     # pregnancy tests belong in LB
+    assert len(hcg) == stored["pregnancy_test"]
+    assert {(r["LBSPEC"], r["LBCAT"], r["LBLOINC"]) for r in hcg} <= {("SERUM", "CHEMISTRY", "2118-8"),
+                                                                     ("URINE", "URINALYSIS", "2106-3")}
+    assert {r["LBORRES"] for r in hcg} <= {"NEGATIVE", "POSITIVE"} and all(r["LBSTRESN"] == "" for r in hcg)
     dataset_json = json.loads((out / "vs.json").read_text(encoding="utf-8"))
     assert dataset_json["records"] == len(vs) and dataset_json["name"] == "VS"
 
