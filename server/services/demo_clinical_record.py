@@ -46,45 +46,62 @@ def _conmed(row: tuple[Any, ...], start: str, end: str | None) -> dict[str, Any]
 
 
 def add_entries(study: Study, make: Make, pid: str, enrolment: Mapping[str, Any], baseline: date, today: date,
-                rng: random.Random, *, index: int) -> None:
+                rng: random.Random, *, index: int, until: date | None = None, after: date | None = None) -> None:
     """Queue (through ``make``) one demo participant's clinical record: entered at screening (medications,
     history), and at each visit the study file names for vital signs and pregnancy tests that is reached by
     ``today``. ``enrolment`` is the participant's enrolment or screening data (screening date, sex, age or year of
-    birth, childbearing potential when recorded)."""
+    birth, childbearing potential when recorded).
+
+    ``until`` / ``after`` keep only the entries dated up to / after that day, so a demo that randomises in the
+    middle can queue what comes before the randomisation first (the pregnancy test it needs) and the rest after
+    it; called with the same ``rng`` seed, both halves together are exactly the whole."""
+    for kind, data, day, hour, envelope in _entries(study, enrolment, baseline, today, rng, index):
+        if (until is None or day <= until) and (after is None or day > after):
+            make(kind, pid, data, day, hour, NURSE, **envelope)
+
+
+Entry = tuple[str, dict[str, Any], date, int, dict[str, Any]]
+
+
+def _entries(study: Study, enrolment: Mapping[str, Any], baseline: date, today: date, rng: random.Random,
+             index: int) -> list[Entry]:
     if study.clinical_record is None:
-        return
+        return []
+    out: list[Entry] = []
     screening = date.fromisoformat(enrolment["screening_date"])
     listed = {c.code for c in study.clinical_record.atc_classes}
     medicines = [m for m in _MEDICINES if m[1] in listed]
     for row in rng.sample(medicines, k=min(len(medicines), rng.randint(1, 3))):
         start = f"{screening.year - rng.randint(1, 6)}-{rng.randint(1, 12):02d}"
-        make("concomitant_medication", pid, _conmed(row, start, None), screening, 3, NURSE)
+        out.append(("concomitant_medication", _conmed(row, start, None), screening, 3, {}))
     if index == 1 and _PAST_BIOLOGIC[1] in listed:   # stopped long before the look-back: not excluding
         stop = screening - timedelta(days=400)
-        make("concomitant_medication", pid, _conmed(_PAST_BIOLOGIC, (stop - timedelta(days=14)).isoformat(),
-                                                    stop.isoformat()), screening, 3, NURSE)
+        out.append(("concomitant_medication", _conmed(_PAST_BIOLOGIC, (stop - timedelta(days=14)).isoformat(),
+                                                      stop.isoformat()), screening, 3, {}))
     for condition, ongoing in [_CONDITIONS[0], *rng.sample(_CONDITIONS[1:], k=rng.randint(0, 2))]:
         start = str(screening.year - rng.randint(1, 15))
-        make("medical_history", pid, {"condition": condition, "start_date": start, "ongoing": ongoing},
-             screening, 3, NURSE)
+        out.append(("medical_history", {"condition": condition, "start_date": start, "ongoing": ongoing},
+                    screening, 3, {}))
     weight = round(rng.uniform(48, 78), 1)
     for visit_id in vital_signs_visits(study):
         day = _visit_day(study, visit_id, screening, baseline)
         if day is None or day > today:
             continue
         systolic = rng.randint(105, 142)
-        make("vital_signs", pid, {"systolic_bp": systolic, "diastolic_bp": systolic - rng.randint(35, 50),
-                                  "heart_rate": rng.randint(60, 92), "temperature": round(rng.uniform(36.2, 37.1), 1),
-                                  "weight": round(weight + rng.uniform(-1.0, 1.0), 1)},
-             day, 1, NURSE, visit_id=visit_id)
+        out.append(("vital_signs", {"systolic_bp": systolic, "diastolic_bp": systolic - rng.randint(35, 50),
+                                    "heart_rate": rng.randint(60, 92),
+                                    "temperature": round(rng.uniform(36.2, 37.1), 1),
+                                    "weight": round(weight + rng.uniform(-1.0, 1.0), 1)},
+                    day, 1, {"visit_id": visit_id}))
     if not _childbearing(enrolment, screening):
-        return
+        return out
     for visit_id in pregnancy_test_visits(study):
         day = _visit_day(study, visit_id, screening, baseline)
         if day is None or day > today:
             continue
-        make("pregnancy_test", pid, {"test_date": day.isoformat(), "method": "serum" if day == screening else "urine",
-                                     "result": "negative"}, day, 1, NURSE, visit_id=visit_id)
+        out.append(("pregnancy_test", {"test_date": day.isoformat(), "method": "serum" if day == screening
+                                       else "urine", "result": "negative"}, day, 1, {"visit_id": visit_id}))
+    return out
 
 
 def _childbearing(screened: Mapping[str, Any], screening: date) -> bool:

@@ -135,3 +135,25 @@ def test_odm_keeps_every_entry_as_a_form_valid_against_the_schema(seeded: Seeded
     conmed_events = {e.get("StudyEventOID") for e in doc.iter(f"{ODM}StudyEventData")
                      if e.find(f"{ODM}FormData").get("FormOID") == "F.CONMED"}
     assert conmed_events == {"SE.CONMED"}
+
+
+def test_the_demo_entries_split_at_randomisation_are_exactly_the_whole() -> None:
+    import random
+    from datetime import date
+
+    from server.services.demo_clinical_record import add_entries
+    from shared.study import default_study
+
+    study, baseline, today = default_study(), date(2026, 10, 22), date(2026, 12, 1)
+    screened = {"screening_date": "2026-10-15", "sex": "F", "age_at_consent": 30, "childbearing_potential": True}
+
+    def queued(**kw: object) -> list[tuple]:
+        got: list[tuple] = []
+        add_entries(study, lambda kind, pid, data, day, *rest, **env: got.append((kind, data, day, env)), "PKU-001",
+                    screened, baseline, today, random.Random(7), index=1, **kw)
+        return got
+
+    before, after = queued(until=baseline), queued(after=baseline)
+    assert sorted(before + after, key=repr) == sorted(queued(), key=repr)
+    assert any(k == "pregnancy_test" and day == baseline for k, _d, day, _e in before)   # tested before dosing
+    assert all(day > baseline for _k, _d, day, _e in after) and after
