@@ -17,6 +17,7 @@ from typing import Any
 import httpx
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
+from desktop_client.services import queries
 from desktop_client.services.station import Station
 from desktop_client.store import labs as store_labs
 from desktop_client.store import outbox, witness
@@ -290,6 +291,8 @@ class SyncEngine:
             report.labs_received += store_labs.keep(conn, down.get("labs", []))
             conn.execute("INSERT INTO station (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET "
                          "value = excluded.value", (settings.LABS_CURSOR, str(int(down.get("labs_cursor", 0)))))
+            if "queries" in down:  # the site's unresolved data queries (issue 19); an older server sends none
+                queries.keep_from_server(conn, down["queries"])
             self._store_allocation(conn, down["allocation"])
             upsert = ("INSERT INTO station (key, value) VALUES (?, ?) "
                       "ON CONFLICT (key) DO UPDATE SET value = excluded.value")

@@ -1201,11 +1201,26 @@
         <source>minor</source>
         <translation>轻微</translation>
     </message>
+    <message>
+        <location filename="../nurse/queries.py" line="+23"/>
+        <source>open</source>
+        <translation>待回复</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>answered</source>
+        <translation>已回复</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>re-opened</source>
+        <translation>已重新打开</translation>
+    </message>
 </context>
 <context>
     <name>NurseHome</name>
     <message>
-        <location filename="../nurse/home.py" line="+105"/>
+        <location filename="../nurse/home.py" line="+106"/>
         <source>Nurse mode</source>
         <translation>护士模式</translation>
     </message>
@@ -1270,7 +1285,12 @@
         <translation>实验室检查结果</translation>
     </message>
     <message>
-        <location line="+40"/>
+        <location line="+0"/>
+        <source>Data queries</source>
+        <translation>数据质疑</translation>
+    </message>
+    <message>
+        <location line="+41"/>
         <source>Signed in: {0} ({1})</source>
         <translation>已登录：{0}（{1}）</translation>
     </message>
@@ -1424,6 +1444,79 @@
         <location line="+1"/>
         <source>No participant enrolled yet.</source>
         <translation>尚无受试者入组。</translation>
+    </message>
+</context>
+<context>
+    <name>QueriesPage</name>
+    <message>
+        <location filename="../nurse/queries.py" line="+9"/>
+        <source>Data queries</source>
+        <translation>数据质疑</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Queries from the monitor or the data checks, as of the last sync. Your answer is saved here and sent at the next sync.</source>
+        <translation>来自监查员或数据核查的质疑（截至上次同步）。您的回复保存在本设备，并在下次同步时发送。</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>No open query for this site.</source>
+        <translation>本中心没有未解决的质疑。</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Participant</source>
+        <translation>受试者</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Visit / form</source>
+        <translation>访视 / 表单</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Field</source>
+        <translation>字段</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>State</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Days open</source>
+        <translation>已开放天数</translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source>Your answer</source>
+        <translation>您的回复</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Save the answer</source>
+        <translation>保存回复</translation>
+    </message>
+    <message>
+        <location line="+36"/>
+        <source>Value: {0}</source>
+        <translation>值：{0}</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Waiting to be sent: {0}</source>
+        <translation>等待发送：{0}</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>Write the answer first.</source>
+        <translation>请先填写回复。</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Answer saved; it is sent at the next sync.</source>
+        <translation>回复已保存，将在下次同步时发送。</translation>
     </message>
 </context>
 <context>

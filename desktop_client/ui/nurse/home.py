@@ -32,6 +32,7 @@ from desktop_client.ui.nurse.clinician import ClinicianPage
 from desktop_client.ui.nurse.course import CoursePage
 from desktop_client.ui.nurse.labs import LabResultsPage
 from desktop_client.ui.nurse.overview import OverviewPage
+from desktop_client.ui.nurse.queries import QueriesPage
 from desktop_client.ui.nurse.screening import ScreeningPage
 from desktop_client.ui.nurse.sign_in import NurseSignIn
 from desktop_client.ui.nurse.symptoms import SymptomReviewPage
@@ -44,7 +45,7 @@ DEFAULT_IDLE_MINUTES = 5.0
 _INPUT = {QEvent.Type.MouseButtonPress, QEvent.Type.MouseButtonRelease, QEvent.Type.MouseMove, QEvent.Type.KeyPress,
           QEvent.Type.Wheel, QEvent.Type.TouchBegin, QEvent.Type.TouchUpdate}
 PAGES = ("overview", "screening", "clinician", "symptoms", "adverse_events", "clinical_record", "course", "labs",
-         "sync")
+         "queries", "sync")
 
 NURSE_STYLE = """
 QRadioButton::indicator, QCheckBox::indicator { width: 28px; height: 28px; }
@@ -127,7 +128,7 @@ class NurseHome(QWidget):
         for text in (self.tr("Overview"), self.tr("Screening and enrolment"), self.tr("Clinician scores"),
                      self.tr("Symptom review"), self.tr("Adverse events"),
                      self.tr("Medications, history, vital signs"), self.tr("Study course and deviations"),
-                     self.tr("Lab results"), self.tr("Sync")):
+                     self.tr("Lab results"), self.tr("Data queries"), self.tr("Sync")):
             self.nav.addItem(text)
         self.pages = QStackedWidget()
         self.overview = OverviewPage(self.ctx)
@@ -138,9 +139,10 @@ class NurseHome(QWidget):
         self.clinical_record = ClinicalRecordPage(self.ctx)
         self.course = CoursePage(self.ctx)   # issue 16: disposition, missed visits, deviations
         self.labs = LabResultsPage(self.ctx)
+        self.queries = QueriesPage(self.ctx)
         self.sync = SyncPage(self.ctx)
         for p in (self.overview, self.screening, self.clinician, self.symptoms, self.adverse_events,
-                  self.clinical_record, self.course, self.labs, self.sync):
+                  self.clinical_record, self.course, self.labs, self.queries, self.sync):
             self.pages.addWidget(p)
         self.nav.currentRowChanged.connect(self._show_page)
         self.symptoms.report_adverse_event.connect(self._report_from_symptom)
@@ -206,6 +208,8 @@ class NurseHome(QWidget):
             self.clinical_record.reload()
         if page is self.labs:
             self.labs.reload()
+        if page is self.queries:
+            self.queries.reload()
 
     def _report_from_symptom(self, participant_id: str, symptom: object) -> None:
         self.go("adverse_events")
