@@ -25,10 +25,14 @@ from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
 from typing import Any
 
+from shared.errors import FieldProblem
 from shared.instruments import get_instrument
 from shared.instruments.model import Instrument, ResponseType
 from shared.site_time import site_local_date
 from shared.study.model import Study
+from shared.values import problem
+
+MAX_DIARY_DAYS = 120   # the longest period one diary may cover (a missed visit or two, not a whole trial)
 
 
 def calendar_item(instrument: Instrument) -> str | None:
@@ -63,6 +67,93 @@ def calendar(rec: Mapping[str, Any]) -> dict[date, frozenset[str]] | None:
         if day is not None and isinstance(drugs, list | tuple):
             out[day] = frozenset(d for d in drugs if isinstance(d, str))
     return dict(sorted(out.items()))
+
+
+def check_calendar(value: Any, field: str, drugs: frozenset[str] | None) -> FieldProblem | None:
+    """Check the shape of a dose-calendar answer: consecutive ISO dates (1 to ``MAX_DIARY_DAYS``), each with a
+    list of distinct drug ids of the participant's arm (``drugs``; any study drug when None)."""
+    allowed = ("an object mapping consecutive dates (YYYY-MM-DD, at most "
+               f"{MAX_DIARY_DAYS}) to lists of the participant's study drugs"
+               + (f" ({', '.join(sorted(drugs))})" if drugs is not None else ""))
+    if not isinstance(value, Mapping) or not value:
+        return problem(field, value, allowed, "must list the days of the diary", "dosing.not_a_calendar")
+    days: list[date] = []
+    for key, taken in value.items():
+        day = _iso_day(key)
+        if day is None:
+            return problem(f"{field}.{key}", key, "a date YYYY-MM-DD", "is not a valid date", "value.date_invalid")
+        if not isinstance(taken, list) or not all(isinstance(d, str) for d in taken) or len(set(taken)) != len(taken):
+            return problem(f"{field}.{key}", taken, "a list of distinct drug ids", "is not a list of drugs taken",
+                           "dosing.not_a_drug_list")
+        unknown = sorted(d for d in taken if drugs is not None and d not in drugs)
+        if unknown:
+            return problem(f"{field}.{key}", unknown, ", ".join(sorted(drugs or ())),
+                           "names a drug that is not in the participant's arm", "dosing.drug_not_in_arm")
+        days.append(day)
+    days.sort()
+    if len(days) > MAX_DIARY_DAYS:
+        return problem(field, f"{len(days)} days", f"at most {MAX_DIARY_DAYS} days", "covers too many days",
+                       "dosing.period_too_long", maximum=MAX_DIARY_DAYS)
+    if (days[-1] - days[0]).days + 1 != len(days):
+        return problem(field, sorted(value), "every date from the first to the last, once",
+                       "skips a day of the period", "dosing.period_not_contiguous")
+    return None
+
+
+def check_calendar_dates(record: Mapping[str, Any], *, day: date, floor: date,
+                         floor_name: str) -> list[FieldProblem]:
+    """Time plausibility of a dated diary (called by ``shared.record_times``): no date after ``day`` (the
+    diary's own site-local day) and none before ``floor`` (the consent, or the study start)."""
+    days = calendar(record)
+    if not days:
+        return []
+    instrument = _instrument_of(record)
+    field = f"data.{calendar_item(instrument) if instrument else ''}"
+    first, last = min(days), max(days)
+    out: list[FieldProblem] = []
+    if last > day:
+        out.append(problem(field, last.isoformat(), f"dates up to {day.isoformat()} (the day of the diary)",
+                           "reports a day that has not come yet", "dosing.date_after_diary"))
+    if first < floor:
+        out.append(problem(field, first.isoformat(), f"dates on or after {floor.isoformat()} ({floor_name})",
+                           f"reports a day before {floor_name}", "dosing.date_before_start"))
+    return out
+
+
+def diary_dates(*, previous_end: date | None, baseline: date | None, today: date) -> list[date]:
+    """The dates a new diary asks about: from the day after the previous diary's last date (the baseline date,
+    where the first dose is given, for the first diary; today when neither is known) up to today, the most
+    recent ``MAX_DIARY_DAYS`` at most. A second diary on the same day asks about today again."""
+    start = previous_end + timedelta(days=1) if previous_end else (baseline or today)
+    start = max(min(start, today), today - timedelta(days=MAX_DIARY_DAYS - 1))
+    return [start + timedelta(days=n) for n in range((today - start).days + 1)]
+
+
+def scheduled_on(index: int, doses_per_week: float) -> bool:
+    """Whether the schedule puts a dose on day ``index`` (0 = the first day) of a run of days: every day for a
+    daily drug, spread evenly otherwise (twice weekly: days 3, 6, 10, 13, ...). For synthetic diaries."""
+    per_day = min(doses_per_week, 7) / 7
+    return int((index + 1) * per_day + 1e-9) > int(index * per_day + 1e-9)
+
+
+def dose_runs(days: Iterable[date]) -> list[tuple[date, date]]:
+    """Consecutive dates grouped into (first, last) runs: one SDTM EX row per run of a constant dose."""
+    runs: list[tuple[date, date]] = []
+    for day in sorted(set(days)):
+        if runs and day == runs[-1][1] + timedelta(days=1):
+            runs[-1] = (runs[-1][0], day)
+        else:
+            runs.append((day, day))
+    return runs
+
+
+def taken_by_date(diaries: Iterable[Mapping[str, Any]]) -> dict[date, frozenset[str]]:
+    """Every date the participant's dated diaries cover -> drugs taken; where two diaries cover the same date
+    (two on one day) the later one says what was taken."""
+    merged: dict[date, frozenset[str]] = {}
+    for rec in sorted(diaries, key=lambda r: r.get("collected_at") or ""):
+        merged.update(calendar(rec) or {})
+    return dict(sorted(merged.items()))
 
 
 def diary_day(rec: Mapping[str, Any], study: Study) -> date | None:

@@ -103,3 +103,19 @@ def utc_text(ts: Moment | None, *, seconds: bool = True) -> str:
 def site_today(study: Study, site_id: str | None = None, *, now: datetime | None = None) -> date:
     """Today's date at the site (``now`` defaults to the clock)."""
     return (now or datetime.now(UTC)).astimezone(site_zone(study, site_id)).date()
+
+
+_WEEKDAYS = {"en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
+             "zh": ("星期一", "星期二", "星期三", "星期四", "星期五", "星期六", "星期日")}
+_MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def day_label(day: date, language: str) -> str:
+    """A calendar day as a participant reads it: "Mon 2 Mar 2026" (en), "2026年3月2日 星期一" (zh).
+
+    Spelled out here, not through the machine's locale, so every kiosk shows the same words.
+    """
+    weekday = _WEEKDAYS["zh" if language == "zh" else "en"][day.weekday()]
+    if language == "zh":
+        return f"{day.year}年{day.month}月{day.day}日 {weekday}"
+    return f"{weekday} {day.day} {_MONTHS_EN[day.month - 1]} {day.year}"

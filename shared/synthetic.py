@@ -7,11 +7,13 @@ fast), loosely inspired by published results of the first study's treatment; the
 from __future__ import annotations
 
 import random
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from shared.exposure import scheduled_on
 from shared.instruments.model import Instrument, ResponseType
+from shared.site_time import site_today
 from shared.study.model import Study
 
 DEFAULT_EFFECT = 0.5
@@ -37,18 +39,32 @@ def _diary_items(study: Study | None, drugs: frozenset[str] | None) -> dict[str,
     return out
 
 
+def _dose_calendar(study: Study | None, arm_code: str | None, drugs: frozenset[str] | None,
+                   dates: list[date], rng: random.Random) -> tuple[dict[str, list[str]], bool]:
+    """Each date -> the drugs taken: the arm's schedule (shared.exposure.scheduled_on), a dose missed now and
+    then; and whether any scheduled dose was missed."""
+    arm = study.arm(arm_code) if study is not None and arm_code else None
+    plan = [(t.drug, t.doses_per_week) for t in arm.treatments] if arm else [(d, 7.0) for d in sorted(drugs or ())]
+    due = {day.isoformat(): [drug for drug, per_week in plan if scheduled_on(n, per_week)]
+           for n, day in enumerate(dates)}
+    taken = {day: [drug for drug in drugs_due if rng.random() > 0.05] for day, drugs_due in due.items()}
+    return taken, taken != due
+
+
 def synthetic_answers(instrument: Instrument, *, drugs: frozenset[str] | None, rng: random.Random,
                       visit_index: int = 0, arm_code: str | None = None,
-                      study: Study | None = None) -> dict[str, Any]:
+                      study: Study | None = None, dose_dates: list[date] | None = None) -> dict[str, Any]:
     """A complete, valid answer set for ``instrument`` as asked of a participant taking ``drugs``.
 
     With ``study``, the arm's ``demo_effect`` sets how fast scores improve and the drugs' diary items report
-    (nearly) every dose.
+    (nearly) every dose. A dated diary covers ``dose_dates`` (default: today at the study's first site, or the
+    UTC day without a study).
     """
     effect = study.arm(arm_code).demo_effect if study is not None and arm_code else DEFAULT_EFFECT
     improvement = effect * visit_index
     diary = _diary_items(study, drugs)
     answers: dict[str, Any] = {}
+    all_taken = True
     for item in instrument.items_for(drugs):
         if item.required_if is not None and not item.required:
             continue  # filled below when its condition holds
@@ -70,10 +86,18 @@ def synthetic_answers(instrument: Instrument, *, drugs: frozenset[str] | None, r
             answers[item.id] = rng.random() < 0.15
         elif rt is ResponseType.TEXT:
             answers[item.id] = "synthetic"
+        elif rt is ResponseType.DOSE_CALENDAR:
+            days = dose_dates or [site_today(study) if study is not None else datetime.now(UTC).date()]
+            answers[item.id], missed = _dose_calendar(study, arm_code, drugs, days, rng)
+            all_taken = all_taken and not missed
     for item in instrument.items_for(drugs):
         cond = item.required_if
         if cond is not None and not item.required and answers.get(cond.item_id) in cond.values:
             answers[item.id] = item.choice_codes()[0]
+    if all_taken:   # a dated diary with every dose taken leaves its optional questions (why missed) empty
+        for item in instrument.items_for(drugs):
+            if any(i.response is ResponseType.DOSE_CALENDAR for i in instrument.items) and not item.required:
+                answers.pop(item.id, None)
     reported = [i for i in diary if i in answers]
     if reported:
         _missed_doses(instrument, answers, all(answers[i] == diary[i][0] for i in reported), rng)

@@ -17,6 +17,7 @@ from shared.clinical_record import CLINICAL_KINDS, validate_clinical_record
 from shared.deviations import validate_deviation, validate_visit_missed
 from shared.disposition import validate_disposition
 from shared.errors import FieldProblem, RecordInvalid, RecordTimeImplausible, UnknownInstrument
+from shared.exposure import check_calendar
 from shared.instruments import get_instrument
 from shared.instruments.model import Instrument, Item, ResponseType
 from shared.queries import validate_query_response
@@ -147,7 +148,8 @@ def validate_answers(instrument: Instrument, answers: Any, *, drugs: frozenset[s
                                          f"{' or '.join(map(repr, item.required_if.values))}",
                                          "value.only_with", {"item": item.required_if.item_id}))
             continue
-        problem = check_answer(item, value, field)
+        problem = (check_calendar(value, field, drugs) if item.response is ResponseType.DOSE_CALENDAR
+                   else check_answer(item, value, field))
         if problem:
             problems.append(problem)
     return problems

@@ -18,8 +18,12 @@ PARTICIPANT = "participant"  # the respondent of the instruments the kiosk asks
 def build_instrument_record(station: Station, *, participant_id: str, visit_id: str, instrument_id: str,
                             answers: Mapping[str, Any], entered_by: str,
                             language: str | None = None) -> dict[str, Any]:
-    """A validated, unsaved record of one instrument's answers. Raises RecordInvalid."""
-    instrument = get_instrument(instrument_id)
+    """A validated, unsaved record of one instrument's answers, at the version the study file names (the newest
+    installed one for an instrument the study does not use). Raises RecordInvalid."""
+    try:
+        instrument = station.study.instrument(instrument_id)
+    except KeyError:
+        instrument = get_instrument(instrument_id)
     record = new_record(kind="instrument_response", study_id=station.study.study.id,
                         study_version=station.study.study.version, site_id=station.site_id,
                         participant_id=participant_id, data=answers, entered_by=entered_by,

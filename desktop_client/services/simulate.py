@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from desktop_client.services import course, enrolment, recording
+from desktop_client.services import course, dosing, enrolment, recording
 from desktop_client.services.station import Station
 from shared.disposition import DISCONTINUED
 from shared.study.model import Visit
@@ -92,7 +92,7 @@ def simulate(station: Station, *, participants: int, visits: int, emit: Callable
                     continue
                 inst = station.study.instrument(inst_id)
                 answers = synthetic_answers(inst, drugs=arm.drugs, rng=rng, visit_index=index, arm_code=arm.code,
-                                            study=station.study)
+                                            study=station.study, dose_dates=dosing.dates_if_dated(station, pid, inst))
                 actor = "participant" if inst.respondent == "participant" else actor_staff
                 rec = recording.record_instrument(station, participant_id=pid, visit_id=visit.id,
                                                   instrument_id=inst_id, answers=answers, entered_by=actor)

@@ -15,6 +15,7 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QKeyEvent
 from PySide6.QtWidgets import QMainWindow, QStackedWidget, QVBoxLayout, QWidget
 
+from desktop_client.services import dosing
 from desktop_client.services.staff import StaffSession
 from desktop_client.services.station import Station
 from desktop_client.ui import theme
@@ -104,7 +105,7 @@ class MainWindow(QMainWindow):
     def start_session(self, participant_id: str, arm_code: str, visit_id: str) -> None:
         """Hand the kiosk to the participant: only their questions, in the current language."""
         form = KioskForm.for_visit(self.station.study, participant_id=participant_id, arm_code=arm_code,
-                                   visit_id=visit_id)
+                                   visit_id=visit_id, dose_dates=dosing.diary_dates_for(self.station, participant_id))
         form.correction_reason = self.setup.correction_reason()   # the visit's saved answers are corrected
         self._drop_session()
         self.setup.clear()

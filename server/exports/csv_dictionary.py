@@ -7,12 +7,14 @@ other column from ``COLUMNS`` below (an unknown column gets an empty label, whic
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
 from server.exports.csv_clinical_record import clinical_dictionary
 from server.exports.csv_course import COLUMNS as COURSE_COLUMNS
 from shared.adverse_events import ACTIONS, CAUSALITY, CTCAE_GRADES, OUTCOMES, SERIOUSNESS_CRITERIA
+from shared.instruments import export_items, export_score_names, other_versions
 from shared.instruments.model import Instrument
 from shared.study.model import Study
 
@@ -58,11 +60,18 @@ COLUMNS: dict[str, tuple[str, str, str]] = {
     "unit": ("unit", "code", ""),
     "route": ("route of administration", "code", "from the study file"),
     "frequency": ("dosing frequency", "text", "from the study file"),
-    "doses_reported": ("doses reported in the diary (injections, or days taken for daily drugs)", "integer", ""),
-    "doses_expected": ("doses per protocol since the previous visit (doses per week x weeks)", "number", ""),
-    "period_start_day": ("first day of the period since the previous visit (0 = baseline)", "integer", ""),
-    "period_end_day": ("day of this visit (0 = baseline)", "integer", ""),
-    "any_missed": ("any dose missed in the period", "boolean", "true, false"),
+    "period_start": ("first date the diary covers (site-local)", "date", "YYYY-MM-DD"),
+    "period_end": ("last date the diary covers (the day of the diary, site-local)", "date", "YYYY-MM-DD"),
+    "days": ("days the diary covers", "integer", ""),
+    "dates_taken": ("dates the drug was taken (dated diary 2.0; empty for a counted diary 1.0)", "dates",
+                    "semicolon-separated YYYY-MM-DD"),
+    "doses_reported": ("doses reported: days the drug was ticked as taken (2.0), or the count reported: "
+                       "injections, or days for a daily drug (1.0)", "integer", ""),
+    "doses_expected": ("doses the arm's schedule expects over the dates covered (doses per week x days / 7; "
+                       "dose days for 2.0)", "number", ""),
+    "compliance_pct": ("100 x doses_reported / doses_expected", "number", "one decimal; may exceed 100"),
+    "any_missed": ("any dose missed in the period (1.0: as answered; 2.0: fewer dose days than expected)",
+                   "boolean", "true, false"),
     "missed_reason": ("reason for missed doses", "code", ""),
     "test_code": ("lab test code (LBTESTCD of the study file's lab panel)", "code", ""),
     "loinc": ("LOINC code of the test (empty: none fits)", "code", "LOINC"),
@@ -87,6 +96,19 @@ COLUMNS: dict[str, tuple[str, str, str]] = {
     "notes": ("notes", "text", ""),
     **COURSE_COLUMNS,
 }
+
+
+def _versions_asking(instrument: Instrument, item_id: str) -> str:
+    """The installed versions of ``instrument`` that ask ``item_id`` (the study's version first)."""
+    return ", ".join(i.version for i in (instrument, *other_versions(instrument))
+                     if any(it.id == item_id for it in i.items))
+
+
+def answer_cell(value: Any) -> Any:
+    """An answer as one cell: a structured answer (a dose calendar) as compact JSON, anything else as given."""
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return value
 
 
 def _ae_info(study: Study, field: str) -> tuple[str, str, str]:
@@ -131,13 +153,14 @@ def dictionary_rows(study: Study, headers: dict[str, list[str]],
         f"{t.code} {t.minimum:g} to {t.maximum:g} {t.unit}" for t in study.lab_tests.values()))
     for file, header in headers.items():
         inst = instruments.get(file.removesuffix(".csv"))
-        items = {it.id: it for it in inst.items} if inst else {}
-        scores = set(inst.score_names) if inst else set()
+        items = {it.id: it for it in export_items(inst)} if inst else {}
+        scores = set(export_score_names(inst)) if inst else set()
         for col in header:
             version, notes = (inst.version, inst.notes) if inst else ("", "")
-            if col in items:
+            if inst and col in items:
                 it = items[col]
-                yield [file, col, it.label.en, it.response.value, it.allowed_text(), version, notes]
+                shown = it.allowed_text() + (" (as JSON)" if it.response.value == "dose_calendar" else "")
+                yield [file, col, it.label.en, it.response.value, shown, _versions_asking(inst, col), notes]
                 continue
             if inst and (col in scores or col.removeprefix("score_") in scores):
                 yield [file, col, f"score {col.removeprefix('score_')} of {inst.id}", "number",

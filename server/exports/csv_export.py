@@ -24,7 +24,7 @@ from server.exports.csv_clinical_record import FILES as CLINICAL_FILES
 from server.exports.csv_clinical_record import clinical_row
 from server.exports.csv_course import DEVIATION_COLUMNS, DISPOSITION_COLUMNS, course_rows
 from server.exports.csv_dictionary import HEADER as DICTIONARY_HEADER
-from server.exports.csv_dictionary import dictionary_rows
+from server.exports.csv_dictionary import answer_cell, dictionary_rows
 from server.exports.current import (
     ExportScope,
     current_records,
@@ -32,9 +32,9 @@ from server.exports.current import (
     lab_values,
     record_index,
 )
-from server.exports.dosing import DoseLine, dose_lines
+from server.exports.dosing import DiaryStream, DoseLine
 from shared.adverse_events import ae_fields, flat_ae
-from shared.instruments import get_instrument
+from shared.instruments import export_items, export_score_names, get_instrument
 from shared.instruments.model import Instrument
 from shared.lab_grading import grade, range_indicator
 from shared.study.model import Study
@@ -98,10 +98,11 @@ def _write_table(sink: TableSink, name: str, header: list[str], rows: Iterable[I
 
 def instrument_columns(instrument: Instrument) -> list[str]:
     """Header of an instrument's file: envelope, version, items, then scores (``score_<name>`` when a score is
-    named like an item, so every header is unique)."""
-    items = [it.id for it in instrument.items]
+    named like an item, so every header is unique); items and scores of the instrument's other versions follow
+    the study version's, so stored records of an older version keep their answers."""
+    items = [it.id for it in export_items(instrument)]
     return (ENVELOPE_COLUMNS + ["instrument_version"] + items
-            + [f"score_{s}" if s in items else s for s in instrument.score_names])
+            + [f"score_{s}" if s in items else s for s in export_score_names(instrument)])
 
 
 def ae_columns(study: Study) -> list[str]:
@@ -142,7 +143,8 @@ def _instrument_row(instrument: Instrument, rec: dict[str, Any]) -> list[Any]:
     data = rec["data"]
     scores = get_instrument(instrument.id, rec.get("instrument_version")).score(data)
     return (_envelope(rec) + [rec["instrument_version"]]
-            + [data.get(it.id) for it in instrument.items] + [scores.get(s) for s in instrument.score_names])
+            + [answer_cell(data.get(it.id)) for it in export_items(instrument)]
+            + [scores.get(s) for s in export_score_names(instrument)])
 
 
 def _ae_row(study: Study, rec: dict[str, Any]) -> list[Any]:
@@ -156,6 +158,7 @@ def _record_files(conn: Connection, study: Study, sink: TableSink, scope: Export
     headers = {f"{inst.id}.csv": instrument_columns(inst) for inst in study.instrument_definitions()}
     headers["adverse_events.csv"] = ae_columns(study)
     dosing = study.instrument_with_role("dosing")
+    diaries = DiaryStream(study, dosing.id if dosing else None)
     headers["dosing.csv"] = DOSING_COLUMNS
     headers.update({name: ENVELOPE_COLUMNS + list(columns) for name, columns in CLINICAL_FILES.values()})
     counts = dict.fromkeys(headers, 0)
@@ -171,9 +174,7 @@ def _record_files(conn: Connection, study: Study, sink: TableSink, scope: Export
             rows = [(CLINICAL_FILES[rec["kind"]][0], _envelope(rec) + clinical_row(study, rec))]
         elif rec["kind"] == "instrument_response" and rec.get("instrument_id") in by_instrument:
             rows = [(f"{rec['instrument_id']}.csv", _instrument_row(by_instrument[rec["instrument_id"]], rec))]
-            if dosing is not None and rec["instrument_id"] == dosing.id and rec.get("arm"):
-                rows += [("dosing.csv", [getattr(line, c) for c in DOSING_COLUMNS])
-                         for line in dose_lines(study, rec["arm"], rec)]
+            rows += [("dosing.csv", [getattr(line, c) for c in DOSING_COLUMNS]) for line in diaries.lines(rec)]
         else:
             continue
         for name, row in rows:

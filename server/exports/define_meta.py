@@ -144,8 +144,8 @@ DATASET_INFO: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "AE": ("EVENTS", "One record per adverse event per subject", ("STUDYID", "USUBJID", "AEDECOD", "AESTDTC")),
     "QS": ("FINDINGS", "One record per questionnaire per question per time point per visit per subject",
            ("STUDYID", "USUBJID", "QSCAT", "QSTESTCD", "VISITNUM")),
-    "EX": ("INTERVENTIONS", "One record per constant dosing interval per subject",
-           ("STUDYID", "USUBJID", "EXTRT", "VISITNUM")),
+    "EX": ("INTERVENTIONS", "One record per dose taken, or per run of consecutive daily doses, per subject",
+           ("STUDYID", "USUBJID", "EXTRT", "EXSTDTC")),
     "DS": ("EVENTS", "One record per disposition status or protocol milestone per subject",
            ("STUDYID", "USUBJID", "DSDECOD", "DSSTDTC")),
     "LB": ("FINDINGS", "One record per lab test per time point per visit per subject",
@@ -182,7 +182,8 @@ ORIGINS: dict[str, tuple[str, str, str]] = {
     "STUDYID": _ASSIGNED, "DOMAIN": _ASSIGNED, "RDOMAIN": _ASSIGNED, "SITEID": _ASSIGNED, "COUNTRY": _ASSIGNED,
     "USUBJID": ("Derived", "Sponsor", "STUDYID, SITEID and SUBJID joined by hyphens."),
     "SUBJID": ("Derived", "Sponsor", "The number part of the participant id (PKU-007 gives 007)."),
-    "RFSTDTC": ("Derived", "Sponsor", "Date of the first form of the baseline visit, else of the first form."),
+    "RFSTDTC": ("Derived", "Sponsor", "RFXSTDTC; without a dose, the site-local date of the baseline visit "
+                                      "(else of the first form)."),
     "RFENDTC": ("Derived", "Sponsor", "Date of the participant's last instrument response."),
     "BRTHDTC": ("Collected", "Investigator", ""), "SEX": _CRF,
     "AGE": ("Derived", "Sponsor", "Year of enrolment minus year of birth."), "AGEU": _ASSIGNED,
@@ -192,7 +193,8 @@ ORIGINS: dict[str, tuple[str, str, str]] = {
     "AESEV": ("Derived", "Sponsor", "From the CTCAE grade: 1 MILD, 2 MODERATE, 3 to 5 SEVERE."),
     "AETOXGR": _CRF, "AESER": _CRF, "AESDTH": _CRF, "AESLIFE": _CRF, "AESHOSP": _CRF, "AESDISAB": _CRF,
     "AESCONG": _CRF, "AESMIE": _CRF, "AEOUT": _CRF, "AESTDTC": _CRF, "AEENDTC": _CRF,
-    "AEDTC": ("Derived", "Sponsor", "Date part of the time the report was entered (collected_at, UTC)."),
+    "AEDTC": ("Derived", "Sponsor", "Site-local date the report was entered (collected_at at the site's time "
+                                    "zone)."),
     "AEREL": ("Derived", "Investigator", "The strongest WHO-UMC causality over the drugs of the participant's arm "
                                          "(certain RELATED, probable PROBABLY RELATED, possible POSSIBLY RELATED, "
                                          "unlikely UNLIKELY RELATED, conditional/unassessable NOT ASSESSABLE)."),
@@ -202,12 +204,14 @@ ORIGINS: dict[str, tuple[str, str, str]] = {
     "QSSTRESC": ("Derived", "Sponsor", "QSORRES as text; total scores computed by the instrument's scoring."),
     "QSSTRESN": ("Derived", "Sponsor", "QSSTRESC as a number."),
     "VISITNUM": _ASSIGNED, "VISIT": _ASSIGNED,
-    "QSDTC": ("Collected", "Subject", ""),
+    "QSDTC": ("Derived", "Sponsor", "Site-local date and time of the answer (collected_at at the site's time "
+                                    "zone, no offset)."),
     "EXTRT": ("Protocol", "", ""), "EXDOSE": ("Protocol", "", ""), "EXDOSU": ("Protocol", "", ""),
     "EXDOSFRQ": ("Protocol", "", ""), "EXROUTE": ("Protocol", "", ""), "EXADJ": ("Collected", "Subject", ""),
-    "EXSTDY": ("Derived", "Sponsor", "Study day of the previous scheduled visit (day 1 = baseline, no day 0)."),
-    "EXENDY": ("Derived", "Sponsor", "Study day of this visit (day 1 = baseline, no day 0)."),
-    "EXENDTC": ("Derived", "Sponsor", "Date of the dosing diary entry."),
+    "EXSTDY": ("Derived", "Sponsor", "Study day of EXSTDTC (day 1 = RFSTDTC, no day 0)."),
+    "EXENDY": ("Derived", "Sponsor", "Study day of EXENDTC (day 1 = RFSTDTC, no day 0)."),
+    "EXENDTC": ("Derived", "Sponsor", "Last date of the run of consecutive dates the diary ticks the drug as taken "
+                                      "(a counted 1.0 diary: the diary's date)."),
     "DSTERM": ("Collected", "Investigator", ""), "DSDECOD": ("Derived", "Sponsor", (
         "COMPLETED, or the CDISC NCOMPLT term of the discontinuation reason staff chose; milestones assigned.")),
     "DSCAT": _ASSIGNED, "DSSTDTC": _CRF,
@@ -227,14 +231,15 @@ ORIGINS: dict[str, tuple[str, str, str]] = {
     "LBSTRESC": ("Derived", "Sponsor", "LBORRES as text (no unit conversion: the study file's unit of each test "
                                        "is its standard unit)."),
     "LBSTRESN": ("Derived", "Sponsor", "LBSTRESC as a number."), "LBDTC": ("Collected", "Vendor", ""),
-    "RFXSTDTC": ("Derived", "Sponsor", "Date of the baseline visit (first dose), when the participant has a "
-                                       "dosing diary."),
-    "RFXENDTC": ("Derived", "Sponsor", "Date of the last dosing diary (end of its reported period)."),
+    "RFXSTDTC": ("Derived", "Sponsor", "First-dose date: the earliest date a dosing diary ticks a drug as taken "
+                                       "(a counted 1.0 diary: the start of its period; no diary yet: the baseline "
+                                       "visit); empty when the diaries report no dose."),
+    "RFXENDTC": ("Derived", "Sponsor", "The last date a dose was taken."),
     "RFICDTC": _CRF, "RFPENDTC": ("Derived", "Sponsor", "Date of the participant's last record."),
     "DTHDTC": ("Derived", "Sponsor", "End (else onset) date of a grade 5 adverse event."),
     "DTHFL": ("Derived", "Sponsor", "Y when an adverse event has CTCAE grade 5."),
     "RACE": ("Assigned", "Sponsor", ""), "ETHNIC": ("Assigned", "Sponsor", ""), "ARMNRS": _ASSIGNED,
-    "ACTARMUD": _ASSIGNED, "DMDTC": ("Derived", "Sponsor", "Date the enrolment was recorded."),
+    "ACTARMUD": _ASSIGNED, "DMDTC": ("Derived", "Sponsor", "Site-local date the enrolment was recorded."),
     "EPOCH": ("Derived", "Sponsor", "SCREENING before RFXSTDTC, TREATMENT from RFXSTDTC on."),
     "QSBLFL": ("Derived", "Sponsor", "Y on the last non-missing result of each test on or before RFXSTDTC."),
     "QSLOBXFL": ("Derived", "Sponsor", "Y on the last non-missing result of each test on or before RFXSTDTC."),
@@ -251,12 +256,14 @@ ORIGINS: dict[str, tuple[str, str, str]] = {
     "LBTOXGR": ("Derived", "Sponsor", "CTCAE v5.0 grade from the study file's criterion "
                                       "(shared/grading/ctcae-5.0.toml): multiples of the ULN or absolute "
                                       "thresholds; 0 within the normal limit."),
-    "EXSTDTC": ("Derived", "Sponsor", "The day after the previous dosing diary (RFXSTDTC for the first)."),
+    "EXSTDTC": ("Derived", "Sponsor", "First date of the run of consecutive dates the diary ticks the drug as "
+                                      "taken (a counted 1.0 diary with doses: the day after the previous diary, "
+                                      "the baseline date for the first)."),
     "ETCD": _ASSIGNED, "ELEMENT": _ASSIGNED, "TAETORD": _ASSIGNED,
     "SESTDTC": ("Derived", "Sponsor", "Screening: RFICDTC; treatment: RFXSTDTC."),
     "SEENDTC": ("Derived", "Sponsor", "Screening: RFXSTDTC; treatment: RFXENDTC."),
-    "VISITDY": ("Protocol", "", ""), "SVSTDTC": ("Derived", "Sponsor", "First date of the visit's records."),
-    "SVENDTC": ("Derived", "Sponsor", "Last date of the visit's records."), "SVUPDES": _ASSIGNED,
+    "VISITDY": ("Protocol", "", ""), "SVSTDTC": ("Derived", "Sponsor", "First site-local date of the visit's records."),
+    "SVENDTC": ("Derived", "Sponsor", "Last site-local date of the visit's records."), "SVUPDES": _ASSIGNED,
     "IETESTCD": _ASSIGNED, "IETEST": _ASSIGNED, "IECAT": _ASSIGNED, "IEORRES": _CRF,
     "IESTRESC": ("Derived", "Sponsor", "IEORRES."), "IEDTC": _CRF,
     **{v: ("Protocol", "", "") for v in ("TSGRPID", "TSPARMCD", "TSPARM", "TSVAL", "TSVALNF", "TSVALCD",

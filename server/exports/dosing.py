@@ -1,14 +1,21 @@
-"""Dosing: what a participant reported taking per drug, against what the protocol expects since the last visit.
+"""Dosing as taken: per diary and drug, the doses reported on actual dates against what the arm's schedule
+expects over those dates (shared/exposure.py, shared/compliance.py).
 
-One function serves the CSV dosing file, SDTM EX and the report, so all three agree.
+One function serves the CSV dosing file, SDTM EX and the report, so all three agree. A dated diary (2.0) lists
+the dates each drug was taken; a counted diary (1.0, kept readable) gives counts over the days since the
+previous diary.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
+from shared.compliance import expected_counted, expected_dose_days, pct
+from shared.exposure import calendar, counted_doses, diary_day, periods
+from shared.site_time import site_local_date
 from shared.study.model import Study
 
 
@@ -19,46 +26,94 @@ class DoseLine:
     record_id: str
     participant_id: str
     visit_id: str | None
+    instrument_version: str | None
     drug: str
     treatment: str
     dose: float
     unit: str
     route: str
     frequency: str
+    period_start: str          # first date the diary covers (site-local)
+    period_end: str            # last date it covers
+    days: int
+    dates_taken: str           # dated diary: the dates the drug was taken (";"-separated); counted: empty
     doses_reported: int | None
-    doses_expected: float | None
-    period_start_day: int | None
-    period_end_day: int | None
+    doses_expected: float
+    compliance_pct: float | None
     any_missed: bool | None
     missed_reason: str | None
     collected_at: str
 
 
-def _previous_day(study: Study, visit_id: str | None) -> tuple[int | None, int | None]:
-    if visit_id is None:
-        return None, None
-    try:
-        visit = study.visit(visit_id)
-    except KeyError:
-        return None, None
-    if not visit.scheduled or visit.day is None:
-        return None, None
-    before = [v.day for v in study.scheduled_visits if v.day is not None and 0 <= v.day < visit.day]
-    return (max(before) if before else 0), visit.day
-
-
-def dose_lines(study: Study, arm_code: str, rec: dict[str, Any]) -> Iterator[DoseLine]:
-    """The dosing lines of one dosing-diary record for the drugs of the participant's arm (each drug's diary
-    item and whether it counts doses or days come from the study file)."""
-    data = rec["data"]
-    start, end = _previous_day(study, rec.get("visit_id"))
+def dose_lines(study: Study, arm_code: str, rec: dict[str, Any], start: date, end: date) -> Iterator[DoseLine]:
+    """The dosing lines of one diary record covering ``start``..``end`` (from ``shared.exposure.periods``) for the
+    drugs of the participant's arm (doses, units, routes and frequencies from the study file)."""
+    data = rec.get("data") or {}
+    days = (end - start).days + 1
+    dated = calendar(rec)
     for t in study.arm(arm_code).treatments:
-        # a drug counted in days is expected every day; one counted in doses: doses per week x weeks in the period
-        drug = study.drug(t.drug)
-        per_week = 7 if drug.diary_counts == "days" else t.doses_per_week
-        expected = None if start is None or end is None else round(per_week * (end - start) / 7, 1)
+        if dated is not None:
+            taken_on = [d for d, drugs in dated.items() if t.drug in drugs]
+            reported: int | None = len(taken_on)
+            expected = expected_dose_days(t, len(dated))
+            missed = reported < round(expected) if data.get("any_missed") is None else data.get("any_missed")
+        else:
+            taken_on = []
+            reported = counted_doses(rec, study, t.drug)
+            expected = expected_counted(study, t, days)
+            missed = data.get("any_missed")
         yield DoseLine(record_id=rec["record_id"], participant_id=rec["participant_id"], visit_id=rec.get("visit_id"),
-                       drug=t.drug, treatment=t.name, dose=t.dose, unit=t.unit, route=t.route, frequency=t.frequency,
-                       doses_reported=data.get(drug.diary_item) if drug.diary_item else None, doses_expected=expected,
-                       period_start_day=start, period_end_day=end, any_missed=data.get("any_missed"),
-                       missed_reason=data.get("missed_reason"), collected_at=rec["collected_at"])
+                       instrument_version=rec.get("instrument_version"), drug=t.drug, treatment=t.name, dose=t.dose,
+                       unit=t.unit, route=t.route, frequency=t.frequency, period_start=start.isoformat(),
+                       period_end=end.isoformat(), days=days, dates_taken=";".join(d.isoformat() for d in taken_on),
+                       doses_reported=reported, doses_expected=round(expected, 1),
+                       compliance_pct=pct(reported or 0, expected) if reported is not None else None,
+                       any_missed=missed, missed_reason=data.get("missed_reason"), collected_at=rec["collected_at"])
+
+
+def participant_dose_lines(study: Study, arm_code: str, records: list[dict[str, Any]],
+                           diary_instrument: str | None) -> Iterator[DoseLine]:
+    """Every dosing line of one participant's records (their diaries in time order)."""
+    diaries = [r for r in records if diary_instrument is not None and r.get("instrument_id") == diary_instrument]
+    for rec, start, end in periods(diaries, study, baseline_date=baseline_date(study, records)):
+        yield from dose_lines(study, arm_code, rec, start, end)
+
+
+def baseline_date(study: Study, records: list[dict[str, Any]]) -> date | None:
+    """The site-local date of the participant's first form at the baseline visit (None before it)."""
+    baseline = study.visit_with_role("baseline")
+    days = [d for r in records if baseline is not None and r.get("visit_id") == baseline.id
+            and r.get("kind") == "instrument_response"
+            and (d := site_local_date(r.get("collected_at"), study, r.get("site_id"))) is not None]
+    return min(days) if days else None
+
+
+class DiaryStream:
+    """Dosing lines of diaries read one record at a time, in participant and time order (the CSV's single
+    streamed pass): remembers each participant's baseline date and last covered date."""
+
+    def __init__(self, study: Study, diary_instrument: str | None) -> None:
+        self._study = study
+        self._diary = diary_instrument
+        self._baseline = study.visit_with_role("baseline")
+        self._pid: str | None = None
+        self._base: date | None = None
+        self._previous_end: date | None = None
+
+    def lines(self, rec: dict[str, Any]) -> list[DoseLine]:
+        """The dosing lines of ``rec`` (empty unless it is a diary of a participant with an arm)."""
+        if rec.get("participant_id") != self._pid:
+            self._pid, self._base, self._previous_end = rec.get("participant_id"), None, None
+        if self._baseline is not None and rec.get("visit_id") == self._baseline.id and self._base is None:
+            self._base = site_local_date(rec.get("collected_at"), self._study, rec.get("site_id"))
+        if self._diary is None or rec.get("instrument_id") != self._diary or not rec.get("arm"):
+            return []
+        spans = periods([rec], self._study, baseline_date=self._base)
+        if not spans:
+            return []
+        _rec, start, end = spans[0]
+        if calendar(rec) is None and self._previous_end is not None:
+            start = min(self._previous_end.fromordinal(self._previous_end.toordinal() + 1), end)
+        day = diary_day(rec, self._study)
+        self._previous_end = max(filter(None, (self._previous_end, end, day)))
+        return list(dose_lines(self._study, rec["arm"], rec, start, end))

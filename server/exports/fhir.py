@@ -84,7 +84,40 @@ def questionnaire_id(inst: Instrument) -> str:
     return _fhir_id(f"{inst.id}-{inst.version}")
 
 
-def _q_item(item: Item, inst: Instrument) -> dict[str, Any]:
+def _drug_coding(study: Study, drug_id: str) -> dict[str, Any]:
+    try:
+        display = study.drug(drug_id).name
+    except KeyError:
+        display = drug_id
+    return {"system": f"{CS}/drug", "code": drug_id, "display": display}
+
+
+def _calendar_q_item(item: Item, study: Study) -> dict[str, Any]:
+    """A dose calendar as a repeating group: one date and the study drugs taken that day."""
+    return {"linkId": item.id, "text": item.label.en, "_text": _zh(item.label.zh), "type": "group",
+            "repeats": True, "required": item.required,
+            "item": [{"linkId": f"{item.id}.date", "text": "Date", "_text": _zh("日期"), "type": "date",
+                      "required": True},
+                     {"linkId": f"{item.id}.taken", "text": "Study drugs taken", "_text": _zh("当天使用的研究药物"),
+                      "type": "choice", "repeats": True,
+                      "answerOption": [{"valueCoding": _drug_coding(study, d)} for d in study.drug_ids]}]}
+
+
+def _calendar_qr_items(item: Item, value: Any, study: Study, lang: str) -> list[dict[str, Any]]:
+    """A dose-calendar answer as one group per date (the drugs item left out on a day with none taken)."""
+    out = []
+    for day in sorted(value) if isinstance(value, dict) else ():
+        children: list[dict[str, Any]] = [{"linkId": f"{item.id}.date", "answer": [{"valueDate": day}]}]
+        if value[day]:
+            children.append({"linkId": f"{item.id}.taken",
+                             "answer": [{"valueCoding": _drug_coding(study, d)} for d in value[day]]})
+        out.append({"linkId": item.id, "text": item.label.in_language(lang), "item": children})
+    return out
+
+
+def _q_item(item: Item, inst: Instrument, study: Study | None = None) -> dict[str, Any]:
+    if item.response is ResponseType.DOSE_CALENDAR and study is not None:
+        return _calendar_q_item(item, study)
     q: dict[str, Any] = {"linkId": item.id, "text": item.label.en, "_text": _zh(item.label.zh),
                          "type": ITEM_TYPE[item.response], "required": item.required}
     if item.choices:
@@ -117,7 +150,7 @@ def questionnaire(inst: Instrument, study: Study) -> dict[str, Any]:
                       "required": True, "readOnly": True,
                       "answerOption": [{"valueCoding": _arm_coding(study, a.code)} for a in study.arms]})
     for it in inst.items:
-        q = _q_item(it, inst)
+        q = _q_item(it, inst, study)
         arms = [a.code for a in study.arms if set(it.tags) & a.drugs] if inst.arm_specific and it.tags else []
         if arms:
             q["enableWhen"] = [{"question": ARM_ITEM, "operator": "=", "answerCoding": _arm_coding(study, a)}
@@ -196,8 +229,11 @@ def questionnaire_response(rec: dict[str, Any], inst: Instrument, patient: dict[
         "authored": rec["collected_at"], "author": _author(study, rec, patient),
         "item": ([{"linkId": ARM_ITEM, "text": "Study arm", "answer": [{"valueCoding": _arm_coding(study, arm)}]}]
                  if inst.arm_specific and arm else [])
-        + [{"linkId": it.id, "text": it.label.in_language(lang if lang in BCP47 else "en"),
-            "answer": [_answer(it, data[it.id], inst)]} for it in inst.items if data.get(it.id) is not None]})
+        + [entry for it in inst.items if data.get(it.id) is not None
+           for entry in (_calendar_qr_items(it, data[it.id], study, lang if lang in BCP47 else "en")
+                         if it.response is ResponseType.DOSE_CALENDAR else
+                         [{"linkId": it.id, "text": it.label.in_language(lang if lang in BCP47 else "en"),
+                           "answer": [_answer(it, data[it.id], inst)]}])]})
     return resource
 
 

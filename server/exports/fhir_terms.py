@@ -1,10 +1,10 @@
 """The FHIR export's local codes and the CodeSystem resources that define them (exported in the study Bundle).
 
 Every code the export uses outside an HL7 CodeSystem is defined here: score and lab observation codes
-(``trialpro-scores``), CTCAE v5.0 grades (``ctcae-grade``), the study's arms (``arm``) and each
-participant-reported instrument's coded answers (``<instrument id>``). No LOINC code is emitted: none was
-found for the study's scores or the Treg % panel used here, and a guessed code would be worse than a local
-one.
+(``trialpro-scores``), CTCAE v5.0 grades (``ctcae-grade``), the study's arms (``arm``), its drugs (``drug``:
+the dosing diary) and each participant-reported instrument's coded answers (``<instrument id>``). No LOINC code
+is emitted: none was found for the study's scores or the Treg % panel used here, and a guessed code would be
+worse than a local one.
 """
 
 from __future__ import annotations
@@ -61,7 +61,8 @@ def code_systems(study: Study) -> list[dict[str, Any]]:
     out = [_code_system("trialpro-scores", "trialpro score and lab observation codes", scores, version),
            _code_system("ctcae-grade", "CTCAE v5.0 grade", [(str(g), d) for g, d in CTCAE_GRADE_DISPLAY.items()],
                         "5.0"),
-           _code_system("arm", f"Arms of {study.study.id}", [(a.code, a.name) for a in study.arms], version)]
+           _code_system("arm", f"Arms of {study.study.id}", [(a.code, a.name) for a in study.arms], version),
+           _code_system("drug", f"Study drugs of {study.study.id}", [(d.id, d.name) for d in study.drugs], version)]
     for inst in study.instrument_definitions():
         if inst.respondent != "participant":
             continue

@@ -11,6 +11,7 @@ come first but list every user seen), so memory holds one participant at a time.
 
 from __future__ import annotations
 
+import json
 import shutil
 import tempfile
 from collections.abc import Iterable
@@ -26,7 +27,7 @@ from server.exports.odm_course import COURSE_EVENT, FORM_OF_KIND, form_values
 from server.exports.odm_course import FORMS as COURSE_FORMS
 from server.exports.odm_signatures import SignatureWriter
 from shared.adverse_events import CAUSALITY, CTCAE_GRADES, OUTCOMES, ae_fields, flat_ae
-from shared.instruments import get_instrument
+from shared.instruments import export_items, export_score_names, get_instrument
 from shared.instruments.model import Instrument, Item, ResponseType, Text
 from shared.records import utc_now
 from shared.study.model import Study
@@ -96,6 +97,8 @@ def _value(v: Any) -> str:
         return "true" if v else "false"
     if isinstance(v, list):
         return ",".join(str(x) for x in v)
+    if isinstance(v, dict):   # a dose calendar: date -> drugs taken, as compact JSON
+        return json.dumps(v, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return str(v)
 
 
@@ -147,8 +150,8 @@ def study_metadata(study: Study) -> etree._Element:
     forms: list[tuple[str, str, list[str]]] = []
     for inst in study.instrument_definitions():
         forms.append((inst.id, f"{inst.title.en} (version {inst.version})",
-                      [item_oid(inst.id, it.id) for it in inst.items]
-                      + [item_oid(inst.id, f"score_{s}") for s in inst.score_names]))
+                      [item_oid(inst.id, it.id) for it in export_items(inst)]
+                      + [item_oid(inst.id, f"score_{s}") for s in export_score_names(inst)]))
     forms.append(("ENROLMENT", "Enrolment", [item_oid("ENROLMENT", f) for f, *_ in enrol_items(study)]))
     forms.append(("AE", "Adverse event", [item_oid("AE", f) for f, *_ in _ae_items(study)]))
     forms.append(("LAB", "Laboratory results", [item_oid("LAB", "sample_date")]
@@ -184,7 +187,7 @@ def study_metadata(study: Study) -> etree._Element:
             if codes:
                 _e(idef, "CodeListRef", {"CodeListOID": f"CL.{form}.{f}"})
     for inst in study.instrument_definitions():
-        for it in inst.items:
+        for it in export_items(inst):
             if it.choices:
                 _codelist(mdv, f"CL.{inst.id}.{it.id}", f"{inst.id} {it.id}", _data_type(it),
                           ((c.code, c.label) for c in it.choices))
@@ -202,7 +205,8 @@ def study_metadata(study: Study) -> etree._Element:
 
 
 def _instrument_items(mdv: etree._Element, inst: Instrument) -> None:
-    for it in inst.items:
+    """ItemDefs of every item and score any installed version of ``inst`` has (stored older records use them)."""
+    for it in export_items(inst):
         attrs: dict[str, Any] = {"OID": item_oid(inst.id, it.id), "Name": f"{inst.id} {it.id}",
                                  "DataType": _data_type(it)}
         if it.response is ResponseType.NUMBER:
@@ -218,7 +222,7 @@ def _instrument_items(mdv: etree._Element, inst: Instrument) -> None:
                    text=f"{val:g}")
         if it.choices:
             _e(idef, "CodeListRef", {"CodeListOID": f"CL.{inst.id}.{it.id}"})
-    for s in inst.score_names:
+    for s in export_score_names(inst):
         idef = _e(mdv, "ItemDef", {"OID": item_oid(inst.id, f"score_{s}"), "Name": f"{inst.id} score {s}",
                                    "DataType": "float"})
         _e(_e(idef, "Description"), "TranslatedText", {XML_LANG: "en"}, f"{s}: computed by trialpro")

@@ -20,16 +20,16 @@ from sqlalchemy import Connection
 from server.exports.csv_cells import formula_safe_writer
 from server.exports.current import ALL, ExportScope, ParticipantData, participants_with_data
 from server.exports.define_xml import write_define_xml
-from server.exports.dosing import dose_lines
 from server.exports.sdtm_cm import cm_rows
 from server.exports.sdtm_design import DESIGN, design_rows, design_widths, subject_elements
 from server.exports.sdtm_ds import ds_rows, dv_rows
+from server.exports.sdtm_ex import ex_rows
 from server.exports.sdtm_files import SubmissionFiles, Supp, metadata_version_oid, source_version
 from server.exports.sdtm_lb import lb_values
 from server.exports.sdtm_lb_pregnancy import pregnancy_lb_rows
 from server.exports.sdtm_mh import mh_rows
 from server.exports.sdtm_model import DOMAINS, LAZY_DATASETS, Var, dataset_widths
-from server.exports.sdtm_timing import SCREENING, Timing, timing
+from server.exports.sdtm_timing import SCREENING, Timing, site_day, site_dtc, timing
 from server.exports.sdtm_vs import vs_rows
 from shared.adverse_events import PER_DRUG, per_drug
 from shared.disposition import COMPLETED_TERM, REASONS
@@ -48,8 +48,6 @@ OUTCOME = {"recovered": "RECOVERED/RESOLVED", "recovering": "RECOVERING/RESOLVIN
            "fatal": "FATAL", "unknown": "UNKNOWN"}
 SERIOUS_FLAGS = {"AESDTH": "death", "AESLIFE": "life_threatening", "AESHOSP": "hospitalisation",
                  "AESDISAB": "disability", "AESCONG": "congenital_anomaly", "AESMIE": "medically_important"}
-ROUTE = {"subcutaneous": "SUBCUTANEOUS", "oral": "ORAL"}
-FREQUENCY = {"twice weekly": "BIW", "once daily": "QD"}
 
 QsTest = tuple[str, str, str, str, str, str]
 
@@ -115,7 +113,7 @@ def _dm(study: Study, pd: ParticipantData, t: Timing) -> Iterator[dict[str, Any]
     enrol = next((r for r in pd.records if r["kind"] == "enrolment"), None)
     deaths = sorted(r["data"].get("end_date") or r["data"].get("onset_date") or "" for r in pd.records
                     if r["kind"] == "adverse_event" and r["data"].get("grade") == 5)
-    dmdtc = enrol["collected_at"][:10] if enrol else None
+    dmdtc = site_day(enrol["collected_at"], study, p["site_id"]) if enrol else None
     yield {"SUBJID": subjid(p["participant_id"]), "RFSTDTC": _iso(t.rfstdtc), "RFENDTC": _iso(t.rfendtc),
            "RFXSTDTC": _iso(t.rfxstdtc), "RFXENDTC": _iso(t.rfxendtc), "RFICDTC": _iso(t.rficdtc),
            "RFPENDTC": _iso(t.rfendtc), "DTHDTC": deaths[0] if deaths else None, "DTHFL": "Y" if deaths else None,
@@ -173,6 +171,7 @@ def _ae(study: Study, pd: ParticipantData, t: Timing) -> Iterator[dict[str, Any]
     for rec in pd.records:
         if rec["kind"] == "adverse_event":
             row = ae_row(rec, drugs)
+            row["AEDTC"] = site_day(rec["collected_at"], study, rec.get("site_id"))   # the site's day of the report
             row.update({"EPOCH": t.epoch(row["AESTDTC"]), "AEDY": t.study_day(row["AEDTC"]),
                         "AESTDY": t.study_day(row["AESTDTC"]), "AEENDY": t.study_day(row["AEENDTC"])})
             yield row
@@ -208,6 +207,7 @@ def _qs(study: Study, pd: ParticipantData, t: Timing) -> Iterator[dict[str, Any]
         scores = inst.score(rec["data"])
         values.update(scores)
         num, label = _visit(study, rec.get("visit_id"))
+        dtc = site_dtc(rec["collected_at"], study, rec.get("site_id"))
         for _inst, key, code, test, cat, unit in tests:
             v = values.get(key)
             if v is None:
@@ -216,25 +216,14 @@ def _qs(study: Study, pd: ParticipantData, t: Timing) -> Iterator[dict[str, Any]
                          "QSORRES": _num(v), "QSORRESU": unit, "QSSTRESC": _num(v), "QSSTRESN": v,
                          "QSSTRESU": unit, "QSDRVFL": "Y" if key in scores and key not in rec["data"] else None,
                          "QSEVAL": "INVESTIGATOR" if inst.respondent == "clinician" else "STUDY SUBJECT",
-                         "VISITNUM": num, "VISIT": label, "EPOCH": t.epoch(rec["collected_at"]),
-                         "QSDTC": rec["collected_at"], "QSDY": t.study_day(rec["collected_at"])})
+                         "VISITNUM": num, "VISIT": label, "EPOCH": t.epoch(dtc),
+                         "QSDTC": dtc, "QSDY": t.study_day(dtc)})
     _flag_baseline(rows, t, "QSTESTCD", "QSDTC", "QS")
     yield from rows
 
 
 def _ex(study: Study, pd: ParticipantData, t: Timing) -> Iterator[dict[str, Any]]:
-    diary = diary_id(study)
-    diaries = [r for r in pd.records if diary is not None and r.get("instrument_id") == diary]
-    periods = t.exposure_periods(diaries)
-    for rec in diaries:
-        num, label = _visit(study, rec.get("visit_id"))
-        start, end = periods.get(rec["record_id"], (None, None))
-        for line in dose_lines(study, pd.participant["arm"], rec):
-            yield {"EXSPID": rec["record_id"], "EXTRT": line.treatment.upper(), "EXDOSE": line.dose,
-                   "EXDOSU": line.unit, "EXDOSFRQ": FREQUENCY.get(line.frequency, line.frequency.upper()),
-                   "EXROUTE": ROUTE.get(line.route, line.route.upper()), "EXADJ": line.missed_reason or "",
-                   "VISITNUM": num, "VISIT": label, "EPOCH": t.epoch(start), "EXSTDTC": _iso(start),
-                   "EXENDTC": _iso(end), "EXSTDY": t.study_day(start), "EXENDY": t.study_day(end)}
+    yield from ex_rows(study, pd, t, diary_id(study))
 
 
 def _lb(study: Study, pd: ParticipantData, t: Timing) -> Iterator[dict[str, Any]]:
@@ -264,7 +253,7 @@ def _sv(study: Study, pd: ParticipantData, t: Timing) -> Iterator[dict[str, Any]
     days: dict[str, list[str]] = {}
     for rec in pd.records:
         if rec.get("visit_id"):
-            days.setdefault(rec["visit_id"], []).append(rec["collected_at"][:10])
+            days.setdefault(rec["visit_id"], []).append(site_day(rec["collected_at"], study, rec.get("site_id")) or "")
     for visit in sorted((study.visit(v) for v in days if v in {x.id for x in study.visits}),
                         key=lambda v: v.number):
         first, last = min(days[visit.id]), max(days[visit.id])
@@ -280,7 +269,7 @@ def _ie(study: Study, pd: ParticipantData, t: Timing) -> Iterator[dict[str, Any]
     if not enrol:
         return
     met = enrol["data"].get("criteria") or {}
-    day = enrol["data"].get("screening_date") or enrol["collected_at"][:10]
+    day = enrol["data"].get("screening_date") or site_day(enrol["collected_at"], study, enrol.get("site_id"))
     for cat, criteria, bad in (("INCLUSION", study.inclusion, False), ("EXCLUSION", study.exclusion, True)):
         for c in criteria:
             if met.get(c.id) is bad:

@@ -14,7 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from server.exports.current import ParticipantData
-from server.exports.sdtm_timing import Timing
+from server.exports.sdtm_timing import Timing, site_day
 from shared.deviations import participant_deviations
 from shared.disposition import DS_CATEGORY, disposition_of
 from shared.study.model import Study
@@ -32,7 +32,7 @@ def ds_rows(study: Study, pd: ParticipantData, t: Timing) -> Iterator[dict[str, 
         rows.append({"DSTERM": "INFORMED CONSENT OBTAINED", "DSDECOD": "INFORMED CONSENT OBTAINED",
                      "DSCAT": MILESTONE, "DSSTDTC": enrol["data"]["consent_date"]})
     rows.append({"DSTERM": "RANDOMIZED", "DSDECOD": "RANDOMIZED", "DSCAT": MILESTONE,
-                 "DSSTDTC": p["enrolled_at"][:10]})
+                 "DSSTDTC": site_day(p["enrolled_at"], study, p["site_id"])})   # the site's day, not UTC
     ended = disposition_of(pd.records)
     if ended is not None:
         rows.append({"DSTERM": ended.term.upper(), "DSDECOD": ended.decod, "DSCAT": DS_CATEGORY,

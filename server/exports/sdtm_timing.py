@@ -1,29 +1,36 @@
-"""SDTM timing of one participant: reference dates, study days (no day 0), epochs and exposure periods.
+"""SDTM timing of one participant: reference dates, study days (no day 0), epochs and site-local --DTC values.
 
 Stated rules (docs/export-formats.md):
-- RFSTDTC = RFXSTDTC = the date of the baseline visit (the scheduled visit on day 0 of the study file: the first
-  dose is given there, after the baseline assessments); without a baseline form, the first form's date.
-- RFXENDTC = the date of the last dosing diary (the end of its reported period); RFENDTC = RFPENDTC = the last
-  date of any record; RFICDTC = the consent date of the enrolment.
+- Every --DTC a person reads is the SITE-LOCAL date/time of the stored UTC moment (the site's time zone from the
+  study file, ``shared.site_time``): a 07:30 Beijing blood draw is dated that Beijing day, not the UTC day
+  before. Times are given without an offset (``2026-03-02T07:30:00``), dates as ``YYYY-MM-DD``.
+- RFXSTDTC = the first-dose date (``shared.exposure.first_dose_date``: the earliest dated dose; a counted
+  diary's period start; the baseline visit until a diary says otherwise; empty when the diaries report no dose).
+- RFSTDTC = RFXSTDTC; for a participant with no dose, the baseline visit date (the first form's date without one).
+- RFXENDTC = the last date a dose was taken (a counted diary: the end of the last period reporting a dose);
+  RFENDTC = RFPENDTC = the last date of any record; RFICDTC = the consent date of the enrolment.
 - --DY = date - RFSTDTC + 1 on or after RFSTDTC, date - RFSTDTC before it (there is no day 0).
 - EPOCH = SCREENING before RFXSTDTC, TREATMENT from RFXSTDTC on (the study has no follow-up epoch).
-- An exposure record covers the days since the previous dosing diary: EXSTDTC = the day after the previous diary
-  (RFXSTDTC for the first), EXENDTC = the diary's date, so consecutive periods never share a day.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from server.exports.current import ParticipantData
+from server.exports.dosing import baseline_date
+from shared.exposure import calendar, counted_doses, first_dose_date, periods
+from shared.site_time import site_local_date, to_site_local
 from shared.study.model import Study
 
 SCREENING, TREATMENT = "SCREENING", "TREATMENT"
 
 
-def _day(text: str | None) -> date | None:
+def _day(text: str | date | None) -> date | None:
+    if isinstance(text, date):
+        return text
     if not text:
         return None
     try:
@@ -35,6 +42,22 @@ def _day(text: str | None) -> date | None:
 def baseline_visit_id(study: Study) -> str | None:
     """The scheduled visit on study day 0 (the study file's baseline)."""
     return next((v.id for v in study.scheduled_visits if v.day == 0), None)
+
+
+def site_dtc(ts: str | None, study: Study, site_id: str | None) -> str | None:
+    """A stored UTC moment as an SDTM --DTC at the site: ``YYYY-MM-DDTHH:MM:SS`` local time, no offset."""
+    if not ts:
+        return None
+    try:
+        return to_site_local(ts, study, site_id).strftime("%Y-%m-%dT%H:%M:%S")
+    except (TypeError, ValueError):
+        return None
+
+
+def site_day(ts: str | None, study: Study, site_id: str | None) -> str | None:
+    """A stored UTC moment (or a bare date) as the site-local ``YYYY-MM-DD``."""
+    day = site_local_date(ts, study, site_id)
+    return day.isoformat() if day else None
 
 
 @dataclass(frozen=True)
@@ -49,45 +72,42 @@ class Timing:
 
     def study_day(self, when: str | date | None) -> int | None:
         """--DY of an ISO date (or date): day 1 is RFSTDTC, the day before is -1."""
-        d = when if isinstance(when, date) else _day(when)
+        d = _day(when)
         if d is None or self.rfstdtc is None:
             return None
         delta = (d - self.rfstdtc).days
         return delta + 1 if delta >= 0 else delta
 
     def epoch(self, when: str | date | None) -> str:
-        d = when if isinstance(when, date) else _day(when)
+        d = _day(when)
         if d is None or self.rfxstdtc is None:
             return ""
         return SCREENING if d < self.rfxstdtc else TREATMENT
 
-    def exposure_periods(self, diaries: list[dict[str, Any]]) -> dict[str, tuple[date, date]]:
-        """Per dosing-diary record id, the (start, end) dates it covers (see the module rules)."""
-        out: dict[str, tuple[date, date]] = {}
-        previous: date | None = None
-        for rec in sorted(diaries, key=lambda r: r["collected_at"]):
-            end = _day(rec["collected_at"])
-            if end is None:
-                continue
-            start = previous + timedelta(days=1) if previous else (self.rfxstdtc or end)
-            out[rec["record_id"]] = (min(start, end), end)
-            previous = end
-        return out
+
+def last_dose_date(diaries: list[dict[str, Any]], study: Study, *, baseline: date | None) -> date | None:
+    """The last date a dose was taken: the latest ticked date, or the end of the last counted period with a dose."""
+    taken: list[date] = []
+    for rec, _start, end in periods(diaries, study, baseline_date=baseline):
+        days = calendar(rec)
+        if days is not None:
+            taken += [d for d, drugs in days.items() if drugs]
+        elif any((counted_doses(rec, study, d.id) or 0) > 0 for d in study.drugs):
+            taken.append(end)
+    return max(taken) if taken else None
 
 
 def timing(study: Study, pd: ParticipantData, diary_instrument: str | None) -> Timing:
     """The reference dates of one participant (``diary_instrument``: the dosing diary's instrument id)."""
-    baseline = baseline_visit_id(study)
-    dated = sorted(d for r in pd.records if (d := _day(r.get("collected_at"))) and r["kind"] == "instrument_response")
-    start = next((_day(r["collected_at"]) for r in pd.records
-                  if r.get("visit_id") == baseline and r["kind"] == "instrument_response"), None)
-    start = start or (dated[0] if dated else None)
-    diaries = sorted(d for r in pd.records if diary_instrument is not None
-                     and r.get("instrument_id") == diary_instrument and (d := _day(r.get("collected_at"))))
-    everything = sorted(d for r in pd.records if (d := _day(r.get("collected_at"))))
+    site = pd.participant.get("site_id")
+    forms = sorted(d for r in pd.records if r["kind"] == "instrument_response"
+                   and (d := site_local_date(r.get("collected_at"), study, site)))
+    base = baseline_date(study, pd.records)
+    diaries = [r for r in pd.records if diary_instrument is not None and r.get("instrument_id") == diary_instrument]
+    first = first_dose_date(diaries, study, baseline_date=base)
+    everything = sorted(d for r in pd.records if (d := site_local_date(r.get("collected_at"), study, site)))
     enrol = next((r for r in pd.records if r["kind"] == "enrolment"), None)
     consent = _day(enrol["data"].get("consent_date")) if enrol else None
-    return Timing(rfstdtc=start, rfendtc=everything[-1] if everything else None, rficdtc=consent,
-                  # without a dosing diary in the study, treatment is taken to start at the baseline visit
-                  rfxstdtc=start if diaries or diary_instrument is None else None,
-                  rfxendtc=diaries[-1] if diaries else None)
+    return Timing(rfstdtc=first or base or (forms[0] if forms else None),
+                  rfendtc=everything[-1] if everything else None, rficdtc=consent, rfxstdtc=first,
+                  rfxendtc=last_dose_date(diaries, study, baseline=base) if first else None)

@@ -14,6 +14,7 @@ from server.services import devices as device_service
 from server.services import sync as sync_service
 from server.services.allocation import grants_for
 from server.services.demo_course import seed_course
+from server.services.demo_dosing import DiaryDays
 from server.services.demo_labs import DemoPerson, seed_demo_labs
 from server.services.users import add_user
 from server.storage.settings import add_setting, setting
@@ -62,6 +63,7 @@ def seed_demo(conn: Connection, study: Study, *, admin_password: str, seed: int 
                                                 valid_site_ids={s.id for s in study.sites})
     device, _token = device_service.enrol_device(conn, code=code, label="Demo kiosk (synthetic data)")
     today = datetime.now(UTC).date()
+    dosing = study.instrument_with_role("dosing")
     total = 0
     recs: list[dict[str, Any]] = []
     people: list[DemoPerson] = []
@@ -85,17 +87,19 @@ def seed_demo(conn: Connection, study: Study, *, admin_password: str, seed: int 
                                                    allocation_list_id=signed_list_id(grants, slot["number"]),
                                                    screening_date=baseline - timedelta(days=7)),
              baseline - timedelta(days=7), 2, "staff:demo.nurse")
+        diary_days = DiaryDays(baseline)
         for v_index, visit_id in enumerate(demo_visits(study)):
             visit = study.visit(visit_id)
             day = baseline + timedelta(days=visit.day or 0)
             if day > today:
                 break
+            dose_dates = diary_days.at_visit(day, has_diary=dosing is not None and dosing.id in visit.instruments)
             for inst_id in visit.instruments:
                 inst = study.instrument(inst_id)
                 actor = "participant" if inst.respondent == "participant" else "staff:demo.investigator"
                 make("instrument_response", pid,
                      synthetic_answers(inst, drugs=arm.drugs, rng=rng, visit_index=v_index, arm_code=arm.code,
-                                       study=study),
+                                       study=study, dose_dates=dose_dates),
                      day, 2, actor, visit_id=visit_id, instrument_id=inst.id, instrument_version=inst.version)
         if n % 3 == 0:
             make("adverse_event", pid, synthetic_adverse_event(study, rng=rng, onset=baseline + timedelta(days=10),

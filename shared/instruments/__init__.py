@@ -37,6 +37,37 @@ def get_instrument(instrument_id: str, version: str | None = None) -> Instrument
         details={"instrument_id": instrument_id, "version": version})
 
 
+@cache
+def _versions(instrument_id: str, version: str) -> tuple[Instrument, ...]:
+    return tuple(i for i in installed_instruments() if i.id == instrument_id and i.version != version)
+
+
+def other_versions(instrument: Instrument) -> tuple[Instrument, ...]:
+    """The other installed versions of ``instrument``, oldest first."""
+    return _versions(instrument.id, instrument.version)
+
+
+def export_items(instrument: Instrument) -> tuple[Item, ...]:
+    """What exports give a column or an ItemDef: the study version's items, then the items only its other
+    installed versions have (a dosing diary 1.0 record keeps its counts after the study moved to 2.0)."""
+    seen = {it.id for it in instrument.items}
+    extra = []
+    for other in other_versions(instrument):
+        for it in other.items:
+            if it.id not in seen:
+                seen.add(it.id)
+                extra.append(it)
+    return instrument.items + tuple(extra)
+
+
+def export_score_names(instrument: Instrument) -> tuple[str, ...]:
+    """The study version's score names, then those only its other installed versions declare."""
+    names = list(instrument.score_names)
+    for other in other_versions(instrument):
+        names += [n for n in other.score_names if n not in names]
+    return tuple(names)
+
+
 def all_instruments() -> tuple[Instrument, ...]:
     """Every installed instrument (each id at each version)."""
     return installed_instruments()
@@ -50,4 +81,5 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = ["ALL_INSTRUMENTS", "Choice", "Instrument", "Item", "ResponseType", "Score", "ScoreMethod", "Text",
-           "all_instruments", "get_instrument", "load_instrument", "parse_instrument"]
+           "all_instruments", "export_items", "export_score_names", "get_instrument", "load_instrument",
+           "other_versions", "parse_instrument"]

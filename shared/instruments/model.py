@@ -109,6 +109,9 @@ class Item(_Frozen):
             return "true or false"
         if self.response is ResponseType.TEXT:
             return f"text of at most {self.max_length} characters"
+        if self.response is ResponseType.DOSE_CALENDAR:
+            return ("an object mapping each date of the diary's period (YYYY-MM-DD, consecutive days) to the list "
+                    "of the participant's study drugs taken that day")
         kind = "a whole number" if self.response in (ResponseType.INTEGER, ResponseType.VAS_MM) else (
             f"a number with at most {self.decimals} decimal place(s)")
         unit = f" {self.unit}" if self.unit else ""

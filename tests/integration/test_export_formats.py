@@ -141,9 +141,12 @@ def test_csv_has_every_domain_iso_dates_the_newest_revision_and_an_audit_entry(
     dosing = _csv(out / "dosing.csv")
     if study.instrument_with_role("dosing") is not None:
         twice = next(t for a in study.arms for t in a.treatments if t.frequency == "twice weekly")
-        second = study.scheduled_visits[2].id                          # 2 weeks after baseline
-        lines = [r for r in dosing if r["drug"] == twice.drug and r["visit_id"] == second]
-        assert lines and all(float(r["doses_expected"]) == 4.0 for r in lines)   # twice weekly x 2 weeks
+        second = study.scheduled_visits[2]                             # 2 weeks after baseline: the first diary
+        lines = [r for r in dosing if r["drug"] == twice.drug and r["visit_id"] == second.id]
+        # the first diary covers the baseline day (first dose) to its own day: 15 actual dates, 2 of 7 dose days
+        assert lines and all(int(r["days"]) == second.day + 1 and float(r["doses_expected"]) == 4.3
+                             and len(r["dates_taken"].split(";")) == int(r["doses_reported"]) for r in lines)
+        assert all(r["period_start"] <= r["period_end"] and r["compliance_pct"] for r in dosing)
     else:
         assert dosing == []                                            # no dosing diary in this study
     ae_header = next(csv.reader(open(out / "adverse_events.csv", encoding="utf-8-sig")))
@@ -463,7 +466,10 @@ def test_fhir_parses_with_pure_r4_4_0_1_models_questionnaires_complete_authors_p
             author = res["author"]["reference"]
             assert author in ids and author.split("/")[0] in {"Patient", "Practitioner"}
             q = questionnaires[res["questionnaire"]]
-            answers = {i["linkId"]: i["answer"][0] for i in res["item"]}
+            # a dose calendar is a repeating group (one per date, its date child always answered)
+            answers = {i["linkId"]: i["answer"][0] if "answer" in i else i for i in res["item"]}
+            for group in (i for i in res["item"] if "item" in i):
+                assert group["item"][0]["linkId"].endswith(".date") and group["item"][0]["answer"][0]["valueDate"]
             for item in q["item"]:
                 conditions = item.get("enableWhen", [])
                 enabled = not conditions or any(

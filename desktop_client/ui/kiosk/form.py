@@ -9,24 +9,25 @@ is only asked after a given answer (severity after "yes") shares its trigger's s
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from desktop_client.services.recording import PARTICIPANT
 from shared.errors import FieldProblem
 from shared.instruments import get_instrument
-from shared.instruments.model import Instrument, Item
+from shared.instruments.model import Instrument, Item, Text
 from shared.study.model import Study, Visit
 from shared.validation import validate_answers
 
 
-def participant_instruments(visit: Visit) -> tuple[Instrument, ...]:
-    """The participant-reported instruments due at ``visit``, in the study file's order."""
-    return tuple(inst for inst in map(get_instrument, visit.instruments) if inst.respondent == PARTICIPANT)
+def participant_instruments(visit: Visit, study: Study) -> tuple[Instrument, ...]:
+    """The participant-reported instruments due at ``visit``, at the versions the study file names, in order."""
+    return tuple(inst for inst in map(study.instrument, visit.instruments) if inst.respondent == PARTICIPANT)
 
 
 def kiosk_visits(study: Study) -> tuple[Visit, ...]:
     """Visits at which a participant answers something on the kiosk."""
-    return tuple(v for v in study.visits if participant_instruments(v))
+    return tuple(v for v in study.visits if participant_instruments(v, study))
 
 
 @dataclass(frozen=True)
@@ -52,15 +53,21 @@ class KioskForm:
     instruments: tuple[Instrument, ...]
     answers: dict[str, dict[str, Any]] = field(default_factory=dict)
     correction_reason: str | None = None   # staff's reason when the visit's saved answers are corrected
+    dose_dates: tuple[date, ...] = ()              # the days a dated dosing diary asks about, oldest first
+    drug_names: dict[str, Text] = field(default_factory=dict)   # the arm's drugs, as the diary names them
 
     @classmethod
-    def for_visit(cls, study: Study, *, participant_id: str, arm_code: str, visit_id: str) -> KioskForm:
-        """A blank form. Raises KeyError for an unknown visit or arm."""
+    def for_visit(cls, study: Study, *, participant_id: str, arm_code: str, visit_id: str,
+                  dose_dates: tuple[date, ...] = ()) -> KioskForm:
+        """A blank form (``dose_dates``: from ``desktop_client.services.dosing.diary_dates_for``). Raises
+        KeyError for an unknown visit or arm."""
         visit = study.visit(visit_id)
-        instruments = participant_instruments(visit)
-        return cls(participant_id=participant_id, visit=visit, arm_code=arm_code,
-                   drugs=study.arm(arm_code).drugs, instruments=instruments,
-                   answers={i.id: {} for i in instruments})
+        instruments = participant_instruments(visit, study)
+        arm = study.arm(arm_code)
+        names = {t.drug: Text(en=study.drug(t.drug).label, zh=study.drug(t.drug).label_zh) for t in arm.treatments}
+        return cls(participant_id=participant_id, visit=visit, arm_code=arm_code, drugs=arm.drugs,
+                   instruments=instruments, answers={i.id: {} for i in instruments}, dose_dates=dose_dates,
+                   drug_names=names)
 
     def questions(self) -> list[Question]:
         """Every screen in order: per instrument, its items for this arm, follow-ups on their trigger's screen."""
@@ -89,7 +96,9 @@ class KioskForm:
             answers.pop(item_id, None)
         else:
             answers[item_id] = value
-        for item in get_instrument(instrument_id).items:
+        instrument = next((i for i in self.instruments if i.id == instrument_id), None) or get_instrument(
+            instrument_id)
+        for item in instrument.items:
             rule = item.required_if
             if rule is not None and rule.item_id == item_id and answers.get(item_id) not in rule.values:
                 answers.pop(item.id, None)

@@ -12,16 +12,20 @@ from desktop_client.ui.i18n import Language
 from desktop_client.ui.kiosk import texts
 from desktop_client.ui.kiosk.form import KioskForm, Question
 from desktop_client.ui.widgets.choices import ChoiceButtons, NumberScale
+from desktop_client.ui.widgets.dose_calendar import DoseCalendar
 from desktop_client.ui.widgets.vas_line import VasLine
 from shared.errors import FieldProblem
 from shared.instruments.model import Item, ResponseType
 
-AnswerWidget = VasLine | NumberScale | ChoiceButtons
+AnswerWidget = VasLine | NumberScale | ChoiceButtons | DoseCalendar
 
 
-def answer_widget(item: Item, language: Language, parent: QWidget) -> AnswerWidget:
-    """The widget for ``item``'s response type. Raises ValueError for a type the kiosk does not ask."""
+def answer_widget(item: Item, language: Language, parent: QWidget, form: KioskForm | None = None) -> AnswerWidget:
+    """The widget for ``item``'s response type (a dose calendar shows the form's dates and the arm's drugs).
+    Raises ValueError for a type the kiosk does not ask."""
     rt = item.response
+    if rt is ResponseType.DOSE_CALENDAR and form is not None:
+        return DoseCalendar(form.dose_dates, form.drug_names, language.code, parent)
     if rt is ResponseType.VAS_MM:
         return VasLine(parent)
     if rt is ResponseType.INTEGER and item.minimum is not None and item.maximum is not None:
@@ -38,11 +42,11 @@ def answer_widget(item: Item, language: Language, parent: QWidget) -> AnswerWidg
 class _ItemBlock(QWidget):
     """Question text, answer widget and the message slot beside it, for one item."""
 
-    def __init__(self, item: Item, language: Language, parent: QWidget) -> None:
+    def __init__(self, item: Item, language: Language, parent: QWidget, form: KioskForm | None = None) -> None:
         super().__init__(parent)
         self.item = item
         self.question = theme.label(self, "question", wrap=True)
-        self.widget = answer_widget(item, language, self)
+        self.widget = answer_widget(item, language, self, form)
         self.problem = theme.label(self, "problem", wrap=True, hidden=True)
         box = QVBoxLayout(self)
         box.setContentsMargins(0, 0, 0, 0)
@@ -60,6 +64,8 @@ class _ItemBlock(QWidget):
             self.widget.set_anchors(*(a.in_language(language) for a in self.item.anchors))
         if isinstance(self.widget, ChoiceButtons):
             self.widget.retranslate()
+        if isinstance(self.widget, DoseCalendar):
+            self.widget.retranslate(language)
 
     def show_problem(self, problem: FieldProblem | None) -> None:
         self.problem.setText("" if problem is None else texts.problem_text(problem))
@@ -79,8 +85,8 @@ class QuestionPage(QScrollArea):
         QScroller.grabGesture(self.viewport(), QScroller.ScrollerGestureType.TouchGesture)
         body = QWidget(self)
         self.instructions = theme.label(body, "note", wrap=True)
-        self.main = _ItemBlock(question.item, language, body)
-        self.follow = _ItemBlock(question.follow_up, language, body) if question.follow_up else None
+        self.main = _ItemBlock(question.item, language, body, form)
+        self.follow = _ItemBlock(question.follow_up, language, body, form) if question.follow_up else None
         box = QVBoxLayout(body)
         box.setContentsMargins(40, 16, 40, 16)
         box.setSpacing(24)

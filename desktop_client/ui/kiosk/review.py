@@ -117,7 +117,7 @@ class ReviewScreen(QWidget):
             row += 1
             grid.addWidget(line, row, 0, 1, 2, Qt.AlignmentFlag.AlignLeft)
         else:
-            answer = QLabel(texts.answer_text(item, value, lang), body)
+            answer = QLabel(texts.answer_text(item, value, lang, self._form.drug_names), body)
             answer.setWordWrap(True)
             if value is None:
                 theme.set_role(answer, "note")

@@ -6,12 +6,15 @@ the technical message (field, value, what is allowed) is for staff and logs, not
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from datetime import date
 from typing import Any
 
 from PySide6.QtCore import QCoreApplication
 
 from shared.errors import FieldProblem
 from shared.instruments.model import Item, ResponseType, Text
+from shared.site_time import day_label
 
 
 def yes() -> str:
@@ -37,10 +40,22 @@ def problem_text(problem: FieldProblem) -> str:
     return QCoreApplication.translate("Answers", "This answer cannot be accepted. Please answer again.")
 
 
-def answer_text(item: Item, value: Any, language: str) -> str:
-    """An answer as the participant sees it on the review screen (never used for the VAS: no number shown)."""
+def none_taken() -> str:
+    return QCoreApplication.translate("Answers", "none")
+
+
+def answer_text(item: Item, value: Any, language: str, drug_names: Mapping[str, Text] | None = None) -> str:
+    """An answer as the participant sees it on the review screen (never used for the VAS: no number shown);
+    a dose calendar as one line per day with the medicines taken (``drug_names``: the arm's drugs)."""
     if value is None:
         return not_answered()
+    if item.response is ResponseType.DOSE_CALENDAR and isinstance(value, Mapping):
+        names = drug_names or {}
+        lines = []
+        for key in sorted(value):
+            taken = [names[d].in_language(language) if d in names else d for d in value[key]]
+            lines.append(f"{day_label(date.fromisoformat(key), language)}: {', '.join(taken) or none_taken()}")
+        return "\n".join(lines)
     if item.response is ResponseType.BOOLEAN:
         return yes() if value else no()
     if item.response is ResponseType.CHOICE:

@@ -1,0 +1,69 @@
+"""Dosing on the kiosk: which dates the next dosing diary asks about, and what the diaries so far say
+(doses per date, compliance) for nurse mode. Plain Python, no Qt; the rules are in shared/exposure.py and
+shared/compliance.py, so the kiosk shows what the server and the exports compute.
+
+The station knows the diaries saved on it (and corrections sent down to it); a diary filled in on another
+kiosk of the site is not seen here, so its dates may be asked again (the later diary then counts for them).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from desktop_client.services.station import Station
+from desktop_client.store import records as store_records
+from shared.compliance import Compliance, compliance
+from shared.exposure import calendar_item, diary_dates, first_dose_date, periods, taken_by_date
+from shared.instruments.model import Instrument
+from shared.site_time import site_local_date, site_today
+
+
+def _diaries_and_baseline(station: Station, participant_id: str) -> tuple[list[dict[str, Any]], date | None]:
+    study = station.study
+    diary = study.instrument_with_role("dosing")
+    baseline = study.visit_with_role("baseline")
+    recs = store_records.records_of(station.store, participant_id, kind="instrument_response")
+    diaries = [r for r in recs if diary is not None and r.get("instrument_id") == diary.id]
+    days = [d for r in recs if baseline is not None and r.get("visit_id") == baseline.id
+            and (d := site_local_date(r.get("collected_at"), study, r.get("site_id"))) is not None]
+    return diaries, min(days) if days else None
+
+
+def diary_dates_for(station: Station, participant_id: str, *, today: date | None = None) -> tuple[date, ...]:
+    """The dates the participant's next dosing diary asks about: from the day after the last date of their
+    previous diary (their baseline date for the first) to today at the site (``shared.exposure.diary_dates``)."""
+    study = station.study
+    diaries, baseline = _diaries_and_baseline(station, participant_id)
+    spans = periods(diaries, study, baseline_date=baseline)
+    previous_end = max((end for _rec, _start, end in spans), default=None)
+    return tuple(diary_dates(previous_end=previous_end, baseline=baseline,
+                             today=today or site_today(study, station.site_id)))
+
+
+@dataclass(frozen=True)
+class DosingSummary:
+    """What nurse mode shows of one participant's dosing."""
+
+    participant_id: str
+    arm: str | None
+    first_dose: date | None
+    taken: dict[date, frozenset[str]]      # dated diaries: every covered date -> drugs taken
+    compliance: Compliance | None          # None before the participant has an arm
+
+
+def dosing_summary(station: Station, participant_id: str) -> DosingSummary:
+    """First-dose date, doses per date and compliance of a participant, from the diaries on this station."""
+    study = station.study
+    diaries, baseline = _diaries_and_baseline(station, participant_id)
+    arm = station.participant_arm(participant_id)
+    return DosingSummary(participant_id=participant_id, arm=arm,
+                         first_dose=first_dose_date(diaries, study, baseline_date=baseline),
+                         taken=taken_by_date(diaries),
+                         compliance=compliance(diaries, study, arm, baseline_date=baseline) if arm else None)
+
+
+def dates_if_dated(station: Station, participant_id: str, instrument: Instrument) -> list[date] | None:
+    """``diary_dates_for`` when ``instrument`` is a dated dosing diary (None for any other instrument)."""
+    return list(diary_dates_for(station, participant_id)) if calendar_item(instrument) else None
