@@ -37,6 +37,7 @@ from shared.adverse_events import ae_fields, flat_ae
 from shared.instruments import export_items, export_score_names, get_instrument
 from shared.instruments.model import Instrument
 from shared.lab_grading import grade, range_indicator
+from shared.site_time import site_local_iso_date
 from shared.study.model import Study
 
 ENVELOPE_COLUMNS = ["record_id", "revision", "participant_id", "site_id", "visit_id", "collected_at",
@@ -200,7 +201,8 @@ def visit_rows(study: Study, conn: Connection, scope: ExportScope) -> Iterator[l
             done = sorted({r.instrument_id for r in recs})
             expected = list(visit.instruments)
             yield [recs[0].record_id, recs[0].participant_id, recs[0].site_id, visit.id, visit.number, visit.label,
-                   min(r.collected_at for r in recs)[:10], ";".join(expected), ";".join(done),
+                   site_local_iso_date(min(r.collected_at for r in recs), study, recs[0].site_id),
+                   ";".join(expected), ";".join(done),
                    ";".join(i for i in expected if i not in done)]
 
 

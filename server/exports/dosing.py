@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from shared.compliance import expected_counted, expected_dose_days, pct
-from shared.exposure import calendar, counted_doses, diary_day, periods
+from shared.compliance import Compliance, compliance, expected_counted, expected_dose_days, pct
+from shared.exposure import calendar, counted_doses, diary_day, first_dose_date, periods
 from shared.site_time import site_local_date
 from shared.study.model import Study
 
@@ -117,3 +117,39 @@ class DiaryStream:
         day = diary_day(rec, self._study)
         self._previous_end = max(filter(None, (self._previous_end, end, day)))
         return list(dose_lines(self._study, rec["arm"], rec, start, end))
+
+
+def participant_compliance(study: Study, arm_code: str | None, records: list[dict[str, Any]],
+                           diary_instrument: str | None) -> Compliance | None:
+    """A participant's compliance from their records (``shared.compliance.compliance``); None without an arm."""
+    if not arm_code:
+        return None
+    diaries = [r for r in records if diary_instrument is not None and r.get("instrument_id") == diary_instrument]
+    return compliance(diaries, study, arm_code, baseline_date=baseline_date(study, records))
+
+
+COMPLIANCE_COLUMNS = ["participant_id", "site_id", "arm", "first_dose_date", "first_day", "last_day", "days",
+                      "compliance_pct"]
+
+
+def compliance_columns(study: Study) -> list[str]:
+    """Header of compliance.csv: the participant, dates covered, overall %, then taken/expected/% per study drug."""
+    return COMPLIANCE_COLUMNS + [f"{k}_{d}" for d in study.drug_ids for k in ("taken", "expected", "pct")]
+
+
+def compliance_row(study: Study, participant: dict[str, Any], records: list[dict[str, Any]],
+                   diary_instrument: str | None) -> list[Any]:
+    """One participant's line of compliance.csv (drugs not in their arm left empty)."""
+    c = participant_compliance(study, participant.get("arm"), records, diary_instrument)
+    diaries = [r for r in records if diary_instrument is not None and r.get("instrument_id") == diary_instrument]
+    first = first_dose_date(diaries, study, baseline_date=baseline_date(study, records))
+    by_drug = {d.drug: d for d in c.drugs} if c else {}
+    row: list[Any] = [participant["participant_id"], participant["site_id"], participant.get("arm"),
+                      first.isoformat() if first else None,
+                      c.first_day.isoformat() if c and c.first_day else None,
+                      c.last_day.isoformat() if c and c.last_day else None, c.days if c else 0,
+                      c.compliance_pct if c else None]
+    for drug in study.drug_ids:
+        d = by_drug.get(drug)
+        row += [d.taken, d.expected, d.compliance_pct] if d else [None, None, None]
+    return row

@@ -13,7 +13,6 @@ from __future__ import annotations
 import base64
 import html
 import io
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -27,8 +26,10 @@ from sqlalchemy import Connection
 
 from server.exports.csv_export import write_csv
 from server.exports.current import ALL, ExportScope, current_records
+from server.exports.dosing import compliance_columns
 from server.exports.report_data import ReportData, gather, lab_visits, wilson_interval
 from shared.adverse_events import per_drug
+from shared.site_time import site_today
 from shared.study.model import Study
 
 FONT = ["Noto Sans CJK SC", "DejaVu Sans"]
@@ -214,20 +215,27 @@ def _html(study: Study, data: ReportData, pngs: list[bytes]) -> str:
     imgs = "\n".join(f'<section><img alt="page {i}" src="data:image/png;base64,{base64.b64encode(p).decode()}">'
                      f"</section>" for i, p in enumerate(pngs, start=1))
     rows = "".join(f"<tr><td>{html.escape(a)}</td><td>{data.enrolled[a]}</td><td>{data.forms_done[a]}</td>"
-                   f"<td>{data.forms_due[a]}</td><td>{data.with_ae[a]}</td><td>{data.with_sae[a]}</td></tr>"
-                   for a in data.arms)
+                   f"<td>{data.forms_due[a]}</td><td>{data.with_ae[a]}</td><td>{data.with_sae[a]}</td>"
+                   f"<td>{_compliance_cell(data, a)}</td></tr>" for a in data.arms)
     return (f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>{html.escape(study.study.id)} "
             "study report</title><style>body{font-family:'Noto Sans CJK SC',sans-serif;margin:2em}"
             "img{max-width:100%;border:1px solid #ccc;margin:1em 0}td,th{padding:2px 8px}</style></head><body>"
             f"<h1>{html.escape(study.study.title)}</h1><p>{html.escape(study.study.title_zh)} · data as of "
             f"{data.as_of}</p><table><tr><th>arm</th><th>enrolled</th><th>forms done</th><th>forms due</th>"
-            f"<th>with AE</th><th>with SAE</th></tr>{rows}</table>{imgs}</body></html>")
+            f"<th>with AE</th><th>with SAE</th><th>dosing compliance</th></tr>{rows}</table>{imgs}</body></html>")
+
+
+def _compliance_cell(data: ReportData, arm: str) -> str:
+    """Mean (SD) of the arm's participants' compliance %, and how many have any diary."""
+    r = data.compliance.get(arm)
+    return f"{r.mean:.1f} % (SD {r.sd:.1f}, n={r.n})" if r and r.n else "–"
 
 
 def export_report(conn: Connection, study: Study, out_dir: Path, *, scope: ExportScope = ALL) -> dict[str, int]:
-    """Write report.pdf, report.html, page-N.png and sae_listing.csv into ``out_dir``."""
+    """Write report.pdf, report.html, page-N.png, sae_listing.csv and compliance.csv (per participant: first-dose
+    date, dates covered, compliance overall and per drug, ``server.exports.dosing``) into ``out_dir``."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    as_of = scope.date_to or datetime.now(UTC).date()
+    as_of = scope.date_to or site_today(study, scope.site_id)      # the site's day, not the UTC one
     data = gather(conn, study, scope, as_of)
     pngs: list[bytes] = []
     with plt.rc_context({"font.family": "sans-serif", "font.sans-serif": FONT, "axes.unicode_minus": False}), \
@@ -248,4 +256,6 @@ def export_report(conn: Connection, study: Study, out_dir: Path, *, scope: Expor
                        r["data"]["grade"], ",".join(r["data"].get("serious_criteria") or []),
                        *(per_drug(r["data"], "causality", d) for d in study.drug_ids), r["data"].get("outcome")]
                       for r in current_records(conn, kind="adverse_event", scope=scope) if r["data"].get("serious")))
-    return {"report.pdf": len(PAGES), "report.html": len(PAGES), "sae_listing.csv": saes}
+    compliance = write_csv(out_dir / "compliance.csv", compliance_columns(study), data.compliance_rows)
+    return {"report.pdf": len(PAGES), "report.html": len(PAGES), "sae_listing.csv": saes,
+            "compliance.csv": compliance}

@@ -14,9 +14,11 @@ from typing import Any
 from sqlalchemy import Connection
 
 from server.exports.current import ExportScope, ParticipantData, participants_with_data
+from server.exports.dosing import compliance_row, participant_compliance
 from server.services.demo import is_seeded
 from shared.adverse_events import per_drug
 from shared.instruments import get_instrument
+from shared.site_time import site_local_date
 from shared.study.model import Study
 
 Z95 = 1.959963984540054
@@ -86,6 +88,8 @@ class ReportData:
     with_sae: dict[str, int] = field(default_factory=dict)
     saes: list[dict[str, Any]] = field(default_factory=list)
     sae_total: int = 0
+    compliance: dict[str, Running] = field(default_factory=dict)   # arm -> participants' compliance %
+    compliance_rows: list[list[Any]] = field(default_factory=list)  # compliance.csv, one line per participant
     demo: bool = False   # the database holds the synthetic demo study (`trialpro-server demo`)
 
     def add(self, measure: str, arm: str, visit: str, value: float | None) -> None:
@@ -103,8 +107,11 @@ def _due_and_done(study: Study, pd: ParticipantData, as_of: date) -> tuple[int, 
     """Forms due (visits whose window has closed by ``as_of``) and how many of them were done."""
     recs = [r for r in pd.records if r["kind"] == "instrument_response"]
     first = study.visit_with_role("baseline")
-    base = next((r["collected_at"][:10] for r in recs if first and r.get("visit_id") == first.id), None)
-    anchor = date.fromisoformat(base) if base else date.fromisoformat(pd.participant["enrolled_at"][:10])
+    site = pd.participant.get("site_id")
+    base = next((site_local_date(r["collected_at"], study, site) for r in recs
+                 if first and r.get("visit_id") == first.id), None)
+    anchor = base or site_local_date(pd.participant["enrolled_at"], study, site) or date.fromisoformat(
+        pd.participant["enrolled_at"][:10])
     done_keys = {(r.get("visit_id"), r["instrument_id"]) for r in recs}
     due = done = 0
     for v in study.scheduled_visits:
@@ -114,6 +121,17 @@ def _due_and_done(study: Study, pd: ParticipantData, as_of: date) -> tuple[int, 
             due += 1
             done += (v.id, inst) in done_keys
     return due, done
+
+
+def _add_compliance(data: ReportData, study: Study, pd: ParticipantData) -> None:
+    """The participant's compliance (``server.exports.dosing``) into the arm's figures and compliance.csv."""
+    diary = study.instrument_with_role("dosing")
+    diary_id = diary.id if diary else None
+    arm = pd.participant["arm"]
+    c = participant_compliance(study, arm, pd.records, diary_id)
+    if c is not None and c.compliance_pct is not None:
+        data.compliance.setdefault(arm, Running()).add(c.compliance_pct)
+    data.compliance_rows.append(compliance_row(study, pd.participant, pd.records, diary_id))
 
 
 def gather(conn: Connection, study: Study, scope: ExportScope, as_of: date) -> ReportData:
@@ -147,6 +165,7 @@ def gather(conn: Connection, study: Study, scope: ExportScope, as_of: date) -> R
                 data.add(f"{measure}_change", arm, visit, value - baseline[measure])
         for lab in pd.labs:
             data.add(f"lab_{lab['test_code']}", arm, lab["visit_id"], lab["value"])
+        _add_compliance(data, study, pd)
         aes = [r for r in pd.records if r["kind"] == "adverse_event"]
         data.with_ae[arm] += bool(aes)
         saes = [r for r in aes if r["data"].get("serious")]

@@ -14,11 +14,13 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from server.services.exposure import dosing_view
 from server.storage import dashboard as stored
 from server.storage.devices import devices_of_sites
 from shared.deviations import MISSED_KIND
 from shared.disposition import disposition_of
 from shared.errors import NotFound
+from shared.site_time import site_local_date, site_local_iso_date
 from shared.study.model import Study
 
 SAE_ALERT_DAYS = 7          # a serious AE received within this many days is shown as an alert
@@ -79,11 +81,12 @@ def visit_timeline(study: Study, recs: list[dict[str, Any]], enrolled_at: str, t
     done: dict[str, str] = {}
     for r in recs:
         if r.get("visit_id") and r["kind"] == "instrument_response":
-            done.setdefault(r["visit_id"], r["measured_at"][:10])
+            done.setdefault(r["visit_id"], site_local_iso_date(r["measured_at"], study, r.get("site_id")))
     missed = {r["visit_id"] for r in recs if r["kind"] == MISSED_KIND}
     ended = disposition_of(recs) is not None
     first = study.visit_with_role("baseline")
-    baseline = _day(done[first.id]) if first and first.id in done else _day(enrolled_at)
+    baseline = _day(done[first.id]) if first and first.id in done else (
+        site_local_date(enrolled_at, study, recs[0].get("site_id") if recs else None) or _day(enrolled_at))
     out = []
     for v in study.scheduled_visits:
         expected = baseline + timedelta(days=v.day or 0)
@@ -158,7 +161,8 @@ def participant_detail(conn: Connection, study: Study, participant_id: str, site
         if inst is None or not inst.scores:
             return []
         score = inst.scores[0]
-        return [{"visit_id": r["visit_id"], "date": r["measured_at"][:10], "value": score.compute(r["data"])}
+        return [{"visit_id": r["visit_id"], "date": site_local_iso_date(r["measured_at"], study, r.get("site_id")),
+                 "value": score.compute(r["data"])}
                 for r in recs if r.get("instrument_id") == inst.id and score.compute(r["data"]) is not None
                 and study.visit(r["visit_id"]).is_timepoint]
 
@@ -170,6 +174,7 @@ def participant_detail(conn: Connection, study: Study, participant_id: str, site
         "index_instrument": study.instrument_with_role("patient_index"),
         "adverse_events": [r for r in recs if r["kind"] == "adverse_event"],
         "records": recs,
+        "dosing": dosing_view(study, row["arm"], recs),
     }
 
 

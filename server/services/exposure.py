@@ -14,7 +14,8 @@ from typing import Any
 from sqlalchemy import Connection
 
 from server.storage import records as record_store
-from shared.exposure import first_dose_date
+from shared.compliance import compliance
+from shared.exposure import first_dose_date, taken_by_date
 from shared.site_time import site_local_date
 from shared.study.model import Study
 
@@ -63,3 +64,20 @@ def first_dose_dates(conn: Connection, study: Study, *, participant_ids: list[st
 def first_dose_date_of(conn: Connection, study: Study, participant_id: str) -> date | None:
     """One participant's first-dose date, None when not known (no baseline visit, or no dose reported)."""
     return first_dose_dates(conn, study, participant_ids=[participant_id]).get(participant_id)
+
+
+def dosing_view(study: Study, arm_code: str | None, records: list[dict[str, Any]]) -> dict[str, Any]:
+    """What the participant page shows of dosing, from the participant's current records: the first-dose date,
+    compliance (overall and per drug of the arm) and the doses per date of the dated diaries."""
+    diary = study.instrument_with_role("dosing")
+    diaries = [r for r in records if diary is not None and r.get("instrument_id") == diary.id]
+    baseline = study.visit_with_role("baseline")
+    days = [d for r in records if baseline is not None and r.get("visit_id") == baseline.id
+            and r.get("kind") == "instrument_response"
+            and (d := site_local_date(r.get("collected_at"), study, r.get("site_id"))) is not None]
+    base = min(days) if days else None
+    drugs = [t.drug for t in study.arm(arm_code).treatments] if arm_code else []
+    return {"first_dose": first_dose_date(diaries, study, baseline_date=base),
+            "compliance": compliance(diaries, study, arm_code, baseline_date=base) if arm_code else None,
+            "drugs": [(d, study.drug(d)) for d in drugs],
+            "taken": taken_by_date(diaries), "has_diary": diary is not None}

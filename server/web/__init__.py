@@ -12,7 +12,7 @@ from datetime import timedelta
 from flask import Flask, Response, request
 
 from server.config import ServerConfig
-from server.web import admin_api, i18n, session
+from server.web import admin_api, i18n, session, site_dates
 from server.web.blueprint import bp
 
 SECURITY_HEADERS = {
@@ -49,6 +49,7 @@ def register(app: Flask, config: ServerConfig) -> None:
     app.jinja_env.globals.update(t=i18n.t, language=i18n.language, csrf_token=session.csrf_token,
                                  current_staff=session.current_staff)
     app.jinja_env.filters["seriousness"] = i18n.seriousness
+    site_dates.register_filters(app)
     app.register_blueprint(bp)
     app.register_blueprint(admin_api.bp)
 

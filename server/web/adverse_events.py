@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from flask import current_app, render_template, request
 from flask.typing import ResponseReturnValue
 
@@ -11,6 +9,7 @@ from server.services import dashboard as board
 from server.storage.engine import reading
 from server.web.blueprint import bp
 from server.web.session import require, staff
+from server.web.site_dates import today_at_site
 from shared.errors import InvalidInput
 
 
@@ -27,6 +26,6 @@ def adverse_events() -> ResponseReturnValue:
     with reading(ctx.engine) as conn:
         events = board.adverse_events(conn, staff().sites, serious=True if serious else None,
                                       min_grade=3 if grade3 else None, arm=arm)
-        alerts = board.sae_alerts(conn, staff().sites, datetime.now(UTC).date())
+        alerts = board.sae_alerts(conn, staff().sites, today_at_site())
     return render_template("adverse_events.html", events=events, alerts=alerts, serious=serious, grade3=grade3,
                            arm=arm, arms=ctx.study.arms)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from flask import current_app, render_template
 from flask.typing import ResponseReturnValue
 
@@ -12,6 +10,7 @@ from server.services import queries as query_service
 from server.storage.engine import reading
 from server.web.blueprint import bp
 from server.web.session import require, staff
+from server.web.site_dates import today_at_site
 
 
 @bp.get("/dashboard")
@@ -19,7 +18,7 @@ from server.web.session import require, staff
 def dashboard() -> ResponseReturnValue:
     ctx = current_app.extensions["trialpro"]
     sites = staff().sites
-    today = datetime.now(UTC).date()
+    today = today_at_site()
     with reading(ctx.engine) as conn:
         return render_template("dashboard.html", study=ctx.study,
                                enrolment=board.enrolment_by_arm(conn, ctx.study, sites),

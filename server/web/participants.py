@@ -4,7 +4,6 @@ correction form."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from typing import Any
 
 from flask import current_app, flash, redirect, render_template, request, url_for
@@ -21,6 +20,7 @@ from server.web.blueprint import bp
 from server.web.charts import line_chart
 from server.web.i18n import language, t
 from server.web.session import require, staff
+from server.web.site_dates import today_at_site
 from shared.errors import InvalidInput, TrialproError
 
 
@@ -41,7 +41,7 @@ def participants() -> ResponseReturnValue:
 def participant(participant_id: str) -> ResponseReturnValue:
     ctx = current_app.extensions["trialpro"]
     with reading(ctx.engine) as conn:
-        detail = board.participant_detail(conn, ctx.study, participant_id, staff().sites, datetime.now(UTC).date())
+        detail = board.participant_detail(conn, ctx.study, participant_id, staff().sites, today_at_site())
         signoff = signoff_summary(conn, ctx.study, participant_id)
         labs, proposals = participant_labs(conn, ctx.study, participant_id, detail["participant"]["sex"],
                                            detail["adverse_events"])

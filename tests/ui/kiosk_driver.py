@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QAbstractButton, QLabel, QLineEdit, QListWidget, Q
 from desktop_client.ui.kiosk.question_page import QuestionPage
 from desktop_client.ui.main_window import MainWindow
 from desktop_client.ui.widgets.choices import ChoiceButtons, NumberScale
+from desktop_client.ui.widgets.dose_calendar import DoseCalendar
 from desktop_client.ui.widgets.vas_line import _PAD, VasLine
 from tests.factories import STAFF_PASSWORD
 
@@ -58,6 +59,13 @@ def answer(qtbot: Any, widget: Any, value: Any) -> None:
         touch_vas(qtbot, widget, value)
     elif isinstance(widget, NumberScale | ChoiceButtons):
         click(qtbot, widget.button_for(value))
+    elif isinstance(widget, DoseCalendar):        # {"YYYY-MM-DD": [drugs taken]}: a touch per dose taken
+        taken = [(d, drug) for (d, drug) in widget.dose_buttons if drug in value.get(d.isoformat(), ())]
+        if not taken:
+            click(qtbot, widget.none_button)
+        for key in taken:
+            if not widget.dose_buttons[key].isChecked():
+                click(qtbot, widget.dose_buttons[key])
     else:
         raise TypeError(widget)
 
@@ -91,4 +99,4 @@ def widget_texts(root: QWidget, *, visible_only: bool) -> list[str]:
 def answered_widgets(root: QWidget) -> list[QWidget]:
     """Answer widgets that hold an answer (VAS marks, selected numbers or choices)."""
     return [w for w in root.findChildren(QWidget)
-            if isinstance(w, VasLine | NumberScale | ChoiceButtons) and w.value() is not None]
+            if isinstance(w, VasLine | NumberScale | ChoiceButtons | DoseCalendar) and w.value() is not None]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from datetime import date
 from typing import Any
 
 import pytest
@@ -28,20 +29,19 @@ from tests.ui.kiosk_driver import (
 VISIT = "week4"
 
 
-def plan_for(drugs: frozenset[str]) -> dict[tuple[str, str], Any]:
-    """The answers a participant of an arm taking ``drugs`` gives (first symptom present, the rest absent)."""
+def plan_for(drugs: frozenset[str], dose_dates: tuple[date, ...] = ()) -> dict[tuple[str, str], Any]:
+    """The answers a participant of an arm taking ``drugs`` gives (first symptom present, the rest absent); the
+    dosing diary: every drug on the first of ``dose_dates`` (the days the session asks about), none later."""
     plan: dict[tuple[str, str], Any] = {("esspri", "dryness"): 6, ("esspri", "fatigue"): 4, ("esspri", "pain"): 7}
     checklist = get_instrument("symptom_checklist").items_for(drugs)
     present = [it.id for it in checklist if it.id.endswith("_present")]
     for i, item_id in enumerate(present):
         plan[("symptom_checklist", item_id)] = i == 0
     plan[("symptom_checklist", present[0].replace("_present", "_severity"))] = "moderate"
-    if "il2" in drugs:
-        plan[("dosing_diary", "il2_injections")] = 4
-    if "rapamycin" in drugs:
-        plan[("dosing_diary", "rapamycin_days")] = 27
-    plan[("dosing_diary", "any_missed")] = True
-    plan[("dosing_diary", "missed_reason")] = "forgot"
+    if dose_dates:
+        plan[("dosing_diary", "doses_taken")] = {d.isoformat(): sorted(drugs) if n == 0 else []
+                                                 for n, d in enumerate(dose_dates)}
+        plan[("dosing_diary", "missed_reason")] = "forgot"
     return plan
 
 
@@ -87,7 +87,7 @@ def test_a_participant_answers_changes_one_answer_and_submits_and_exactly_that_i
                      *{("symptom_checklist", i.id) for i in get_instrument("symptom_checklist").items_for(drugs)},
                      *{("dosing_diary", i.id) for i in get_instrument("dosing_diary").items_for(drugs)}}
 
-    plan = plan_for(drugs)
+    plan = plan_for(drugs, view._form.dose_dates)
     vas = walk_questions(qtbot, window, plan, vas_percent=62)
     assert vas is not None and abs(vas - 62) <= 1
 
@@ -139,7 +139,7 @@ def test_a_refused_submit_names_each_unanswered_item_saves_nothing_and_keeps_the
     pid = kiosk_station.by_arm["IL2"]
     start_session(qtbot, window, pid, VISIT)
     view = window.session_view
-    plan = plan_for(kiosk_station.station.study.arm("IL2").drugs)
+    plan = plan_for(kiosk_station.station.study.arm("IL2").drugs, view._form.dose_dates)
     del plan[("esspri", "pain")]
     walk_questions(qtbot, window, plan, vas_percent=None)       # the VAS and pain are skipped
 

@@ -4,7 +4,7 @@
 <context>
     <name>Answers</name>
     <message>
-        <location filename="../kiosk/texts.py" line="+18"/>
+        <location filename="../kiosk/texts.py" line="+21"/>
         <source>Yes</source>
         <translation>是</translation>
     </message>
@@ -32,6 +32,16 @@
         <location line="+1"/>
         <source>This answer cannot be accepted. Please answer again.</source>
         <translation>此答案无法接受，请重新回答。</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>none</source>
+        <translation>未用药</translation>
+    </message>
+    <message>
+        <location filename="../widgets/dose_calendar.py" line="+23"/>
+        <source>I took none of these medicines on any of these days</source>
+        <translation>这些天里我没有使用过任何这些药物</translation>
     </message>
 </context>
 <context>
@@ -198,7 +208,7 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../main_window.py" line="+130"/>
+        <location filename="../main_window.py" line="+131"/>
         <source>Nurse mode is not available in this version.</source>
         <translation>此版本中没有护士模式。</translation>
     </message>

@@ -615,6 +615,64 @@
     </message>
 </context>
 <context>
+    <name>DosingPage</name>
+    <message>
+        <location filename="../nurse/dosing.py" line="+24"/>
+        <source>Dosing</source>
+        <translation>用药</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Participant</source>
+        <translation>受试者</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>First dose</source>
+        <translation>首次用药</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Compliance (all study drugs)</source>
+        <translation>依从性（全部研究药物）</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Per drug</source>
+        <translation>各药物</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>No dosing diary recorded for this participant on this station yet.</source>
+        <translation>本工作站尚无该受试者的用药日志。</translation>
+    </message>
+    <message>
+        <location line="+16"/>
+        <source>not known yet</source>
+        <translation>尚不清楚</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>{0} over {1} days ({2} to {3})</source>
+        <translation>{0}，覆盖 {1} 天（{2} 至 {3}）</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>{0}: {1} of {2} expected ({3})</source>
+        <translation>{0}：{1} / 预期 {2} 次（{3}）</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>Date</source>
+        <translation>日期</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>taken</source>
+        <translation>已用药</translation>
+    </message>
+</context>
+<context>
     <name>EntryTab</name>
     <message>
         <location filename="../nurse/clinical_record.py" line="-182"/>
@@ -1220,7 +1278,7 @@
 <context>
     <name>NurseHome</name>
     <message>
-        <location filename="../nurse/home.py" line="+106"/>
+        <location filename="../nurse/home.py" line="+107"/>
         <source>Nurse mode</source>
         <translation>护士模式</translation>
     </message>
@@ -1290,7 +1348,12 @@
         <translation>数据质疑</translation>
     </message>
     <message>
-        <location line="+41"/>
+        <location line="+0"/>
+        <source>Dosing</source>
+        <translation>用药</translation>
+    </message>
+    <message>
+        <location line="+42"/>
         <source>Signed in: {0} ({1})</source>
         <translation>已登录：{0}（{1}）</translation>
     </message>

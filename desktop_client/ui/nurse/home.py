@@ -30,6 +30,7 @@ from desktop_client.ui.nurse.adverse_event import AdverseEventPage
 from desktop_client.ui.nurse.clinical_record import ClinicalRecordPage
 from desktop_client.ui.nurse.clinician import ClinicianPage
 from desktop_client.ui.nurse.course import CoursePage
+from desktop_client.ui.nurse.dosing import DosingPage
 from desktop_client.ui.nurse.labs import LabResultsPage
 from desktop_client.ui.nurse.overview import OverviewPage
 from desktop_client.ui.nurse.queries import QueriesPage
@@ -45,7 +46,7 @@ DEFAULT_IDLE_MINUTES = 5.0
 _INPUT = {QEvent.Type.MouseButtonPress, QEvent.Type.MouseButtonRelease, QEvent.Type.MouseMove, QEvent.Type.KeyPress,
           QEvent.Type.Wheel, QEvent.Type.TouchBegin, QEvent.Type.TouchUpdate}
 PAGES = ("overview", "screening", "clinician", "symptoms", "adverse_events", "clinical_record", "course", "labs",
-         "queries", "sync")
+         "queries", "dosing", "sync")
 
 NURSE_STYLE = """
 QRadioButton::indicator, QCheckBox::indicator { width: 28px; height: 28px; }
@@ -128,7 +129,7 @@ class NurseHome(QWidget):
         for text in (self.tr("Overview"), self.tr("Screening and enrolment"), self.tr("Clinician scores"),
                      self.tr("Symptom review"), self.tr("Adverse events"),
                      self.tr("Medications, history, vital signs"), self.tr("Study course and deviations"),
-                     self.tr("Lab results"), self.tr("Data queries"), self.tr("Sync")):
+                     self.tr("Lab results"), self.tr("Data queries"), self.tr("Dosing"), self.tr("Sync")):
             self.nav.addItem(text)
         self.pages = QStackedWidget()
         self.overview = OverviewPage(self.ctx)
@@ -140,9 +141,10 @@ class NurseHome(QWidget):
         self.course = CoursePage(self.ctx)   # issue 16: disposition, missed visits, deviations
         self.labs = LabResultsPage(self.ctx)
         self.queries = QueriesPage(self.ctx)
+        self.dosing = DosingPage(self.ctx)   # issue 16: dosing as taken, compliance
         self.sync = SyncPage(self.ctx)
         for p in (self.overview, self.screening, self.clinician, self.symptoms, self.adverse_events,
-                  self.clinical_record, self.course, self.labs, self.queries, self.sync):
+                  self.clinical_record, self.course, self.labs, self.queries, self.dosing, self.sync):
             self.pages.addWidget(p)
         self.nav.currentRowChanged.connect(self._show_page)
         self.symptoms.report_adverse_event.connect(self._report_from_symptom)
@@ -210,6 +212,8 @@ class NurseHome(QWidget):
             self.labs.reload()
         if page is self.queries:
             self.queries.reload()
+        if page is self.dosing:
+            self.dosing.reload()
 
     def _report_from_symptom(self, participant_id: str, symptom: object) -> None:
         self.go("adverse_events")

@@ -36,7 +36,7 @@ class DoseCalendar(QWidget):
         self._language = language
         self._answered = False
         self.day_labels: list[QLabel] = []
-        self.buttons: dict[tuple[date, str], QPushButton] = {}
+        self.dose_buttons: dict[tuple[date, str], QPushButton] = {}
         grid = QGridLayout()
         grid.setHorizontalSpacing(16)
         grid.setVerticalSpacing(8)
@@ -51,7 +51,7 @@ class DoseCalendar(QWidget):
                 button.setMinimumWidth(200)
                 theme.set_role(button, "answer", "kind")
                 button.toggled.connect(self._changed)
-                self.buttons[(day, drug)] = button
+                self.dose_buttons[(day, drug)] = button
                 grid.addWidget(button, row, col)
         self.none_button = KeyButton(self)
         self.none_button.setObjectName("dose:none")
@@ -68,23 +68,30 @@ class DoseCalendar(QWidget):
         self._language = language
         for label, day in zip(self.day_labels, self._dates, strict=True):
             label.setText(day_label(day, language))
-        for (day, drug), button in self.buttons.items():
+        for (day, drug), button in self.dose_buttons.items():
             name = self._drugs[drug].in_language(language)
             button.setText(name)
             button.setAccessibleName(f"{day_label(day, language)}: {name}")
         self.none_button.setText(_none_text())
 
+    def buttons(self) -> list[QPushButton]:
+        """Every button, line by line, then "none of these days" last."""
+        return [*self.dose_buttons.values(), self.none_button]
+
+    def button_for(self, day: date, drug: str) -> QPushButton:
+        return self.dose_buttons[(day, drug)]
+
     def value(self) -> dict[str, list[str]] | None:
         if not self._answered:
             return None
-        return {day.isoformat(): [drug for drug in self._drugs if self.buttons[(day, drug)].isChecked()]
+        return {day.isoformat(): [drug for drug in self._drugs if self.dose_buttons[(day, drug)].isChecked()]
                 for day in self._dates}
 
     def set_value(self, value: Any) -> None:
         """Show ``value`` (None: nothing answered) without emitting valueChanged."""
         self._answered = isinstance(value, dict)
         taken = value if isinstance(value, dict) else {}
-        for (day, drug), button in self.buttons.items():
+        for (day, drug), button in self.dose_buttons.items():
             button.blockSignals(True)
             button.setChecked(drug in taken.get(day.isoformat(), ()))
             button.blockSignals(False)
