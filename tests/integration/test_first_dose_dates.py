@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from desktop_client.services import recording
+from desktop_client.services import dosing, recording
 from desktop_client.services.station import Station
 from server.services.exposure import first_dose_date_of, first_dose_dates
 from server.storage.engine import reading
@@ -30,12 +30,10 @@ def test_first_dose_dates_come_from_the_baseline_then_the_diaries(tmp_path: Path
         _baseline(station, pid)
     diary = study.instrument_with_role("dosing")
     later = study.scheduled_visits[2].id
-    for pid, count in ((treated, 1), (untreated, 0)):
-        answers = {it.id: count for it in diary.items_for(study.arm(station.participant_arm(pid)).drugs)
-                   if it.response.value == "integer"}
-        answers["any_missed"] = count == 0
-        if count == 0:
-            answers["missed_reason"] = "forgot"
+    for pid, took in ((treated, True), (untreated, False)):
+        drugs = sorted(study.arm(station.participant_arm(pid) or "").drugs)
+        dates = dosing.diary_dates_for(station, pid)          # the baseline day (today) for the first diary
+        answers = {"doses_taken": {d.isoformat(): drugs if took else [] for d in dates}}
         recording.record_instrument(station, participant_id=pid, visit_id=later, instrument_id=diary.id,
                                     answers=answers, entered_by="participant")
     report = engine.sync()

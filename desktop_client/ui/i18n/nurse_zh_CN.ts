@@ -369,7 +369,7 @@
 <context>
     <name>ClinicianPage</name>
     <message>
-        <location filename="../nurse/clinician.py" line="+48"/>
+        <location filename="../nurse/clinician.py" line="+49"/>
         <source>Clinician scores</source>
         <translation>医生评分</translation>
     </message>
@@ -450,12 +450,12 @@
         <translation>保存医生总体评估VAS</translation>
     </message>
     <message>
-        <location line="+49"/>
+        <location line="+50"/>
         <source>Already recorded (revision {0}, {1}, by {2}). Saving makes a correction: give a reason.</source>
         <translation>已有记录（第{0}版，{1}，录入人{2}）。再次保存即为更正：请填写原因。</translation>
     </message>
     <message>
-        <location line="+66"/>
+        <location line="+65"/>
         <source>This visit already has a Physician Global VAS: give the reason for the correction.</source>
         <translation>本次访视已有医生总体评估VAS：请填写更正原因。</translation>
     </message>
@@ -841,7 +841,7 @@
         <translation>高度活动</translation>
     </message>
     <message>
-        <location filename="../nurse/overview.py" line="+26"/>
+        <location filename="../nurse/overview.py" line="+27"/>
         <source>done</source>
         <translation>已完成</translation>
     </message>
@@ -971,7 +971,7 @@
         <translation>较上次访视好转</translation>
     </message>
     <message>
-        <location filename="../nurse/sync.py" line="+231"/>
+        <location filename="../nurse/sync.py" line="+233"/>
         <source>Enrolment</source>
         <translation>入组</translation>
     </message>
@@ -1489,7 +1489,7 @@
         <translation>上次同步：{0}</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>never</source>
         <translation>从未</translation>
     </message>
@@ -1815,7 +1815,7 @@ Allocated arm: {1}</source>
 <context>
     <name>SyncPage</name>
     <message>
-        <location filename="../nurse/sync.py" line="-204"/>
+        <location filename="../nurse/sync.py" line="-205"/>
         <source>Sync with the server</source>
         <translation>与服务器同步</translation>
     </message>
@@ -1856,12 +1856,12 @@ Allocated arm: {1}</source>
     </message>
     <message>
         <location line="+14"/>
-        <location line="+135"/>
+        <location line="+136"/>
         <source>Sync now</source>
         <translation>立即同步</translation>
     </message>
     <message>
-        <location line="-125"/>
+        <location line="-126"/>
         <source>Records that need attention (they stay on this station):</source>
         <translation>需要处理的记录（仍保存在本工作站）：</translation>
     </message>
@@ -1871,7 +1871,7 @@ Allocated arm: {1}</source>
         <translation>{0}条记录等待发送。上次同步：{1}。</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>never</source>
         <translation>从未</translation>
     </message>

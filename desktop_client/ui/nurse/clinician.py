@@ -33,6 +33,7 @@ from desktop_client.ui.nurse.widgets import (
     visit_picker,
 )
 from desktop_client.ui.theme import set_role
+from shared.site_time import site_local_text
 
 BANDS = {"low": QT_TRANSLATE_NOOP("Nurse", "low activity"),
          "moderate": QT_TRANSLATE_NOOP("Nurse", "moderate activity"),
@@ -171,9 +172,9 @@ class ClinicianPage(QWidget):
     def _existing_note(self, existing: dict[str, Any] | None) -> str:
         if existing is None:
             return ""
+        when = site_local_text(existing["collected_at"], self.ctx.station.study, existing.get("site_id"))
         return self.tr("Already recorded (revision {0}, {1}, by {2}). Saving makes a correction: give a "
-                       "reason.").format(existing["revision"], existing["collected_at"][:16].replace("T", " "),
-                                         existing["entered_by"])
+                       "reason.").format(existing["revision"], when, existing["entered_by"])
 
     def load(self) -> None:
         """Show what is already recorded for the participant and visit (a new entry then corrects it)."""

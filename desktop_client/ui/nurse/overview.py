@@ -21,6 +21,7 @@ from desktop_client.services.overview import ParticipantOverview
 from desktop_client.ui.nurse.widgets import NurseContext, in_language, note, page_layout, show_day, study_text, tr
 from desktop_client.ui.theme import set_role
 from shared.errors import StationNotEnrolled
+from shared.site_time import site_local_text
 from shared.study.model import Arm
 
 STATUS = {overview.DONE: QT_TRANSLATE_NOOP("Nurse", "done"), overview.DUE: QT_TRANSLATE_NOOP("Nurse", "due now"),
@@ -109,7 +110,8 @@ class OverviewPage(QWidget):
         if stats.held:
             text += "\n" + self.tr("{0} record(s) need attention (see Sync).").format(stats.held)
         text += "\n" + self.tr("Last sync: {0}").format(
-            view.last_sync_at[:16].replace("T", " ") + " UTC" if view.last_sync_at else self.tr("never"))
+            site_local_text(view.last_sync_at, self.ctx.station.study, self.ctx.station.site_id)
+            if view.last_sync_at else self.tr("never"))
         self.outbox.setText(text)
         keep = self.table.currentRow()
         self.table.setRowCount(len(self.data))

@@ -22,6 +22,7 @@ from desktop_client.ui.workers import run_in_background
 from shared import enrolment_code
 from shared.errors import TrialproError
 from shared.instruments import get_instrument
+from shared.site_time import site_local_text
 
 
 class SyncPage(QWidget):
@@ -99,7 +100,8 @@ class SyncPage(QWidget):
         last = self.ctx.station.last_sync_at
         if enrolled:
             self.status.setText(self.tr("{0} record(s) waiting to be sent. Last sync: {1}.").format(
-                pending, last[:16].replace("T", " ") + " UTC" if last else self.tr("never")))
+                pending, site_local_text(last, self.ctx.station.study, self.ctx.station.site_id) if last
+                else self.tr("never")))
         else:
             self.status.setText(self.tr("Not enrolled: nothing can be sent yet."))
         self._show_mirror()
