@@ -201,15 +201,36 @@ def first_dose_date(diaries: Iterable[Mapping[str, Any]], study: Study, *,
     order); ``baseline_date``: the site-local date of the participant's baseline visit, None when not yet
     held. Never raises for an odd stored record: what cannot be read counts as no dose.
     """
-    spans = periods(diaries, study, baseline_date=baseline_date)
-    if not spans:
+    diaries = list(diaries)
+    if not periods(diaries, study, baseline_date=baseline_date):
         return baseline_date
-    taken: list[date] = []
-    for rec, start, _end in spans:
+    taken = _dose_spans(diaries, study, baseline_date)
+    return min(first for first, _last in taken) if taken else None
+
+
+def last_dose_date(diaries: Iterable[Mapping[str, Any]], study: Study, *, baseline_date: date | None) -> date | None:
+    """The last date a dose was taken: the latest ticked date, or the end of the last counted period with a dose."""
+    taken = _dose_spans(list(diaries), study, baseline_date)
+    return max(last for _first, last in taken) if taken else None
+
+
+def _dose_spans(diaries: list[Mapping[str, Any]], study: Study, baseline: date | None) -> list[tuple[date, date]]:
+    """(earliest, latest) possible day of each dose record: a ticked date, or a counted period with doses."""
+    out: list[tuple[date, date]] = []
+    for rec, start, end in periods(diaries, study, baseline_date=baseline):
         days = calendar(rec)
         if days is not None:
-            taken += [d for d, drugs in days.items() if drugs]
+            out += [(d, d) for d, drugs in days.items() if drugs]
         elif any((counted_doses(rec, study, drug.id) or 0) > 0 for drug in study.drugs):
-            taken.append(start)
-    return min(taken) if taken else None
+            out.append((start, end))
+    return out
+
+
+def baseline_date(records: Iterable[Mapping[str, Any]], study: Study) -> date | None:
+    """The site-local date of a participant's first form at the study's baseline visit (None before it)."""
+    baseline = study.visit_with_role("baseline")
+    days = [d for r in records if baseline is not None and r.get("visit_id") == baseline.id
+            and r.get("kind") == "instrument_response"
+            and (d := site_local_date(r.get("collected_at"), study, r.get("site_id"))) is not None]
+    return min(days) if days else None
 

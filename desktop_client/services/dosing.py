@@ -15,20 +15,17 @@ from typing import Any
 from desktop_client.services.station import Station
 from desktop_client.store import records as store_records
 from shared.compliance import Compliance, compliance
-from shared.exposure import calendar_item, diary_dates, first_dose_date, periods, taken_by_date
+from shared.exposure import baseline_date, calendar_item, diary_dates, first_dose_date, periods, taken_by_date
 from shared.instruments.model import Instrument
-from shared.site_time import site_local_date, site_today
+from shared.site_time import site_today
 
 
 def _diaries_and_baseline(station: Station, participant_id: str) -> tuple[list[dict[str, Any]], date | None]:
     study = station.study
     diary = study.instrument_with_role("dosing")
-    baseline = study.visit_with_role("baseline")
     recs = store_records.records_of(station.store, participant_id, kind="instrument_response")
     diaries = [r for r in recs if diary is not None and r.get("instrument_id") == diary.id]
-    days = [d for r in recs if baseline is not None and r.get("visit_id") == baseline.id
-            and (d := site_local_date(r.get("collected_at"), study, r.get("site_id"))) is not None]
-    return diaries, min(days) if days else None
+    return diaries, baseline_date(recs, study)
 
 
 def diary_dates_for(station: Station, participant_id: str, *, today: date | None = None) -> tuple[date, ...]:

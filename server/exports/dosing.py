@@ -14,7 +14,7 @@ from datetime import date
 from typing import Any
 
 from shared.compliance import Compliance, compliance, expected_counted, expected_dose_days, pct
-from shared.exposure import calendar, counted_doses, diary_day, first_dose_date, periods
+from shared.exposure import baseline_date, calendar, counted_doses, diary_day, first_dose_date, periods
 from shared.site_time import site_local_date
 from shared.study.model import Study
 
@@ -75,17 +75,8 @@ def participant_dose_lines(study: Study, arm_code: str, records: list[dict[str, 
                            diary_instrument: str | None) -> Iterator[DoseLine]:
     """Every dosing line of one participant's records (their diaries in time order)."""
     diaries = [r for r in records if diary_instrument is not None and r.get("instrument_id") == diary_instrument]
-    for rec, start, end in periods(diaries, study, baseline_date=baseline_date(study, records)):
+    for rec, start, end in periods(diaries, study, baseline_date=baseline_date(records, study)):
         yield from dose_lines(study, arm_code, rec, start, end)
-
-
-def baseline_date(study: Study, records: list[dict[str, Any]]) -> date | None:
-    """The site-local date of the participant's first form at the baseline visit (None before it)."""
-    baseline = study.visit_with_role("baseline")
-    days = [d for r in records if baseline is not None and r.get("visit_id") == baseline.id
-            and r.get("kind") == "instrument_response"
-            and (d := site_local_date(r.get("collected_at"), study, r.get("site_id"))) is not None]
-    return min(days) if days else None
 
 
 class DiaryStream:
@@ -125,7 +116,7 @@ def participant_compliance(study: Study, arm_code: str | None, records: list[dic
     if not arm_code:
         return None
     diaries = [r for r in records if diary_instrument is not None and r.get("instrument_id") == diary_instrument]
-    return compliance(diaries, study, arm_code, baseline_date=baseline_date(study, records))
+    return compliance(diaries, study, arm_code, baseline_date=baseline_date(records, study))
 
 
 COMPLIANCE_COLUMNS = ["participant_id", "site_id", "arm", "first_dose_date", "first_day", "last_day", "days",
@@ -142,7 +133,7 @@ def compliance_row(study: Study, participant: dict[str, Any], records: list[dict
     """One participant's line of compliance.csv (drugs not in their arm left empty)."""
     c = participant_compliance(study, participant.get("arm"), records, diary_instrument)
     diaries = [r for r in records if diary_instrument is not None and r.get("instrument_id") == diary_instrument]
-    first = first_dose_date(diaries, study, baseline_date=baseline_date(study, records))
+    first = first_dose_date(diaries, study, baseline_date=baseline_date(records, study))
     by_drug = {d.drug: d for d in c.drugs} if c else {}
     row: list[Any] = [participant["participant_id"], participant["site_id"], participant.get("arm"),
                       first.isoformat() if first else None,

@@ -14,9 +14,8 @@ from datetime import date
 from typing import Any
 
 from server.exports.current import ParticipantData
-from server.exports.dosing import baseline_date
 from server.exports.sdtm_timing import Timing
-from shared.exposure import calendar, counted_doses, dose_runs, periods
+from shared.exposure import baseline_date, calendar, counted_doses, dose_runs, periods
 from shared.study.model import Study, Treatment
 
 ROUTE = {"subcutaneous": "SUBCUTANEOUS", "oral": "ORAL"}
@@ -42,7 +41,7 @@ def ex_rows(study: Study, pd: ParticipantData, timing: Timing,
     """The EX rows of one participant (see the module rules), in diary and date order."""
     diaries = [r for r in pd.records if diary_instrument is not None and r.get("instrument_id") == diary_instrument]
     treatments = study.arm(pd.participant["arm"]).treatments
-    for rec, start, end in periods(diaries, study, baseline_date=baseline_date(study, pd.records)):
+    for rec, start, end in periods(diaries, study, baseline_date=baseline_date(pd.records, study)):
         reason = (rec.get("data") or {}).get("missed_reason")
         days = calendar(rec)
         rows: list[dict[str, Any]] = []

@@ -17,11 +17,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 from server.exports.current import ParticipantData
-from server.exports.dosing import baseline_date
-from shared.exposure import calendar, counted_doses, first_dose_date, periods
+from shared.exposure import baseline_date, first_dose_date, last_dose_date
 from shared.site_time import site_local_date, to_site_local
 from shared.study.model import Study
 
@@ -85,24 +83,12 @@ class Timing:
         return SCREENING if d < self.rfxstdtc else TREATMENT
 
 
-def last_dose_date(diaries: list[dict[str, Any]], study: Study, *, baseline: date | None) -> date | None:
-    """The last date a dose was taken: the latest ticked date, or the end of the last counted period with a dose."""
-    taken: list[date] = []
-    for rec, _start, end in periods(diaries, study, baseline_date=baseline):
-        days = calendar(rec)
-        if days is not None:
-            taken += [d for d, drugs in days.items() if drugs]
-        elif any((counted_doses(rec, study, d.id) or 0) > 0 for d in study.drugs):
-            taken.append(end)
-    return max(taken) if taken else None
-
-
 def timing(study: Study, pd: ParticipantData, diary_instrument: str | None) -> Timing:
     """The reference dates of one participant (``diary_instrument``: the dosing diary's instrument id)."""
     site = pd.participant.get("site_id")
     forms = sorted(d for r in pd.records if r["kind"] == "instrument_response"
                    and (d := site_local_date(r.get("collected_at"), study, site)))
-    base = baseline_date(study, pd.records)
+    base = baseline_date(pd.records, study)
     diaries = [r for r in pd.records if diary_instrument is not None and r.get("instrument_id") == diary_instrument]
     first = first_dose_date(diaries, study, baseline_date=base)
     everything = sorted(d for r in pd.records if (d := site_local_date(r.get("collected_at"), study, site)))
@@ -110,4 +96,4 @@ def timing(study: Study, pd: ParticipantData, diary_instrument: str | None) -> T
     consent = _day(enrol["data"].get("consent_date")) if enrol else None
     return Timing(rfstdtc=first or base or (forms[0] if forms else None),
                   rfendtc=everything[-1] if everything else None, rficdtc=consent, rfxstdtc=first,
-                  rfxendtc=last_dose_date(diaries, study, baseline=base) if first else None)
+                  rfxendtc=last_dose_date(diaries, study, baseline_date=base) if first else None)

@@ -15,8 +15,7 @@ from sqlalchemy import Connection
 
 from server.storage import records as record_store
 from shared.compliance import compliance
-from shared.exposure import first_dose_date, taken_by_date
-from shared.site_time import site_local_date
+from shared.exposure import baseline_date, first_dose_date, taken_by_date
 from shared.study.model import Study
 
 
@@ -34,18 +33,12 @@ def diaries_and_baselines(conn: Connection, study: Study, *, participant_ids: li
     diary = study.instrument_with_role("dosing")
     baseline = _baseline_visit_id(study)
     found: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    base: dict[str, date] = {}
     for rec in record_store.current_of_participants(conn, instrument_id=diary.id if diary else None,
                                                     visit_id=baseline, participant_ids=participant_ids,
                                                     site_id=site_id):
-        pid = rec["participant_id"]
-        if diary is not None and rec.get("instrument_id") == diary.id:
-            found[pid].append(rec)
-        if baseline is not None and rec.get("visit_id") == baseline:
-            day = site_local_date(rec.get("collected_at"), study, rec.get("site_id"))
-            if day is not None and (pid not in base or day < base[pid]):
-                base[pid] = day
-    return {pid: (found.get(pid, []), base.get(pid)) for pid in sorted(set(found) | set(base))}
+        found[rec["participant_id"]].append(rec)
+    return {pid: ([r for r in recs if diary is not None and r.get("instrument_id") == diary.id],
+                  baseline_date(recs, study)) for pid, recs in sorted(found.items())}
 
 
 def first_dose_dates(conn: Connection, study: Study, *, participant_ids: list[str] | None = None,
@@ -71,11 +64,7 @@ def dosing_view(study: Study, arm_code: str | None, records: list[dict[str, Any]
     compliance (overall and per drug of the arm) and the doses per date of the dated diaries."""
     diary = study.instrument_with_role("dosing")
     diaries = [r for r in records if diary is not None and r.get("instrument_id") == diary.id]
-    baseline = study.visit_with_role("baseline")
-    days = [d for r in records if baseline is not None and r.get("visit_id") == baseline.id
-            and r.get("kind") == "instrument_response"
-            and (d := site_local_date(r.get("collected_at"), study, r.get("site_id"))) is not None]
-    base = min(days) if days else None
+    base = baseline_date(records, study)
     drugs = [t.drug for t in study.arm(arm_code).treatments] if arm_code else []
     return {"first_dose": first_dose_date(diaries, study, baseline_date=base),
             "compliance": compliance(diaries, study, arm_code, baseline_date=base) if arm_code else None,

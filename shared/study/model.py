@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from shared.edit_checks import EditCheck
 from shared.errors import UnknownInstrument
-from shared.instruments import get_instrument
+from shared.instruments import export_items, export_score_names, get_instrument
 from shared.instruments.model import Instrument
 from shared.study.clinical_record import COMPUTED_CHECKS, ClinicalRecord
 from shared.study.lab_panel import LabSettings, LabTest
@@ -216,11 +216,13 @@ class Study(_Strict):
                 raise ValueError(f"edit_checks[{n}].instrument: {c.instrument!r} is not one of the study's "
                                  f"instruments {sorted(declared)}")
             inst = declared[c.instrument].definition
-            names = {it.id for it in inst.items} | set(inst.score_names)
+            # any installed version's items: records stored under an earlier version are still checked
+            names = {it.id for it in export_items(inst)} | set(export_score_names(inst))
             for f in c.fields():
                 if f not in names:
                     raise ValueError(f"edit_checks[{n}]: {f!r} is neither an item nor a score of "
-                                     f"{c.instrument} {inst.version}; it has {sorted(names)}")
+                                     f"{c.instrument} {inst.version} (or its other versions); it has "
+                                     f"{sorted(names)}")
         return self
 
     @model_validator(mode="after")

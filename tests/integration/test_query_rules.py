@@ -9,19 +9,37 @@ from typing import Any
 from sqlalchemy import select
 
 from desktop_client.services import recording
+from desktop_client.store import records as store_records
 from server.services import query_rules
 from server.services.queries import SYSTEM
 from server.services.worker import build_runner
 from server.storage.tables import queries
+from shared.instruments import get_instrument
+from shared.records import new_record
+from shared.validation import validate_record
 from tests.factories import enrol_participant, enrolled_station
 from tests.live_server import ThreadServer
+
+COUNTED_DIARY = "1.0"   # the edit checks read the counts of the counted diary (records older kiosks still send)
+
+
+def _record_counted_diary(station: Any, pid: str, answers: dict[str, Any]) -> dict[str, Any]:
+    """A week-2 counted (1.0) dosing diary saved as an older kiosk would (the study now asks the dated 2.0)."""
+    study = station.study
+    rec = new_record(kind="instrument_response", study_id=study.study.id, study_version=study.study.version,
+                     site_id=station.site_id, participant_id=pid, data=answers, entered_by="participant",
+                     device_id=station.device_id, visit_id="week2", instrument_id="dosing_diary",
+                     instrument_version=COUNTED_DIARY, timezone=station.site_timezone)
+    validate_record(rec, study, arm_code=station.participant_arm(pid), consent_date=station.participant_consent(pid))
+    store_records.save_record(station.store, rec, actor="participant")
+    return rec
 
 
 def _diary(station: Any, pid: str, *, short: bool) -> tuple[dict[str, Any], set[str]]:
     """A week-2 dosing diary breaking every edit check that applies to the participant's arm (``short``),
     or breaking none; returns the answers and the checks it breaks."""
     drugs = station.study.arm(station.participant_arm(pid)).drugs
-    inst = station.study.instrument_with_role("dosing")
+    inst = get_instrument("dosing_diary", COUNTED_DIARY)
     answers: dict[str, Any] = {"any_missed": False}
     broken = set()
     for item in inst.items_for(drugs):
@@ -43,8 +61,7 @@ def test_edit_checks_raise_once_and_close_when_the_data_are_corrected(tmp_path: 
     station, engine = enrolled_station(tmp_path / "kiosk", server)
     pid = enrol_participant(station)
     answers, broken = _diary(station, pid, short=True)
-    rec = recording.record_instrument(station, participant_id=pid, visit_id="week2", instrument_id="dosing_diary",
-                                      answers=answers, entered_by="participant")
+    rec = _record_counted_diary(station, pid, answers)
     engine.sync()
     ctx = server.ctx
 
@@ -85,8 +102,7 @@ def test_a_rule_query_a_monitor_closed_stays_closed_while_its_finding_stays(tmp_
     station, engine = enrolled_station(tmp_path / "kiosk", server)
     pid = enrol_participant(station)
     answers, broken = _diary(station, pid, short=True)
-    recording.record_instrument(station, participant_id=pid, visit_id="week2", instrument_id="dosing_diary",
-                                answers=answers, entered_by="participant")
+    _record_counted_diary(station, pid, answers)
     engine.sync()
     ctx = server.ctx
     query_rules.run_rules(ctx.engine, ctx.study)

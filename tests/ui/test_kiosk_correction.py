@@ -8,7 +8,7 @@ from typing import Any
 
 from PySide6.QtCore import Qt
 
-from desktop_client.services import recording
+from desktop_client.services import dosing, recording
 from desktop_client.store import records as store_records
 from tests.ui.conftest import KioskStation
 from tests.ui.kiosk_driver import LEFT, click, sign_in
@@ -33,7 +33,7 @@ def test_an_answered_visit_is_corrected_with_a_reason_never_submitted_twice(
     arm = "RAPA"
     pid = kiosk_station.by_arm[arm]
     drugs = station.study.arm(arm).drugs
-    plan = plan_for(drugs)
+    plan = plan_for(drugs, dosing.diary_dates_for(station, pid))   # the dated diary asks about today
     first: dict[str, dict[str, Any]] = {"patient_global_vas": {"activity": 10}}
     for (inst, item), value in plan.items():
         first.setdefault(inst, {})[item] = value
