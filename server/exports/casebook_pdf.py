@@ -143,20 +143,37 @@ def _labs(pdf: _Book, book: dict[str, Any], lang: str) -> None:
     if not book["labs"]:
         _line(pdf, label("no_labs", lang))
         return
-    _table(pdf, [label(k, lang) for k in ("visit", "test", "sample_date", "value", "unit", "revision")],
-           [[x["visit_id"], x["test_code"], x["sample_date"], x["value"], x["unit"], x["revision"]]
-            for x in book["labs"]])
+    _table(pdf, [label(k, lang) for k in ("visit", "test", "sample_date", "value", "unit", "revision", "reason")],
+           [[x["visit_id"], x["test_code"], x["sample_date"], x["value"], x["unit"], x["revision"],
+             x.get("reason") or ""] for x in book["labs"]])
 
 
-def _extra_sections(pdf: _Book, book: dict[str, Any], lang: str) -> None:
-    """Queries and SDV: rows given by the services that keep them (``book['queries']``, ``book['sdv']``)."""
-    for key in ("queries", "sdv"):
-        _heading(pdf, label(key, lang))
-        section = book.get(key) or {}
-        if not section.get("rows"):
-            _line(pdf, label("none", lang))
-            continue
-        _table(pdf, section["head"], section["rows"])
+def _queries(pdf: _Book, book: dict[str, Any], lang: str) -> None:
+    """Every data query of the participant with its whole thread (raise, answers, close, re-open)."""
+    _heading(pdf, label("queries", lang))
+    if not book.get("queries"):
+        _line(pdf, label("none", lang))
+        return
+    rows = []
+    for q in book["queries"]:
+        thread = "\n".join(f"{m['at']} {m['author']} {m['action']}: {m['text']}" for m in q["messages"])
+        rows.append([q["query_id"], f"{q['target']} {q['target_id']} #{q['revision']} · {q['field']}",
+                     q["state"], q["raised_by"], q["raised_at"], thread])
+    _table(pdf, [label(k, lang) for k in ("query", "about", "state", "raised_by", "at", "thread")], rows,
+           (22, 34, 14, 20, 20, 60))
+
+
+def _sdv(pdf: _Book, book: dict[str, Any], lang: str) -> None:
+    """The SDV status of each current record (verified, changed since verified, not verified)."""
+    _heading(pdf, label("sdv", lang))
+    marks = book.get("sdv") or {}
+    if not marks:
+        _line(pdf, label("none", lang))
+        return
+    current = {revs[-1]["record_id"]: revs[-1] for revs in book["records"]}
+    _table(pdf, [label(k, lang) for k in ("record", "revision", "state", "by", "at")],
+           [[rid, current[rid]["revision"] if rid in current else "", label(f"sdv.{m['status']}", lang),
+             m["by"] or "", m["at"] or ""] for rid, m in marks.items()], (40, 12, 30, 30, 30))
 
 
 def _audit(pdf: _Book, book: dict[str, Any], lang: str) -> None:
@@ -188,7 +205,8 @@ def render(book: dict[str, Any], language: str) -> bytes:
     _signatures(pdf, book, language)
     _adverse_events(pdf, book, language)
     _labs(pdf, book, language)
-    _extra_sections(pdf, book, language)
+    _queries(pdf, book, language)
+    _sdv(pdf, book, language)
     _records(pdf, book, language)
     _audit(pdf, book, language)
     return bytes(pdf.output())

@@ -15,6 +15,8 @@ from typing import Any
 from sqlalchemy import Connection, Engine
 
 from server.private_files import private_tree
+from server.services import queries as query_service
+from server.services import sdv as sdv_service
 from server.services import signatures as signature_service
 from server.services.audit import AuditEntry, append
 from server.storage import audit as audit_store
@@ -49,10 +51,15 @@ def casebook_data(conn: Connection, study: Study, participant_id: str, *, as_of:
         person = {"participant_id": participant_id, "site_id": first["site_id"], "status": "screening"}
     signatures = signature_service.signature_views(conn, participant_id)
     labs = lab_store.of_participant(conn, participant_id)
+    grouped = _grouped(revisions)
+    queries = query_service.queries_of(conn, [person["site_id"]], participant_id=participant_id)
+    sdv = sdv_service.statuses(conn, [g[-1] for g in grouped])
     about = ({participant_id} | {f"{r['record_id']}#{r['revision']}" for r in revisions}
-             | {s["signature_id"] for s in signatures} | {x["result_id"] for x in labs})
-    return {"study_id": study.study.id, "as_of": as_of, "participant": person, "records": _grouped(revisions),
+             | {s["signature_id"] for s in signatures} | {x["result_id"] for x in labs}
+             | {f"{x['result_id']}#{x['revision']}" for x in labs} | {q["query_id"] for q in queries})
+    return {"study_id": study.study.id, "as_of": as_of, "participant": person, "records": grouped,
             "labs": labs, "signatures": signatures, "audit": audit_store.entries_about(conn, about),
+            "queries": queries, "sdv": sdv,
             "study_lock": lock_store.study_lock(conn), "frozen": lock_store.find(conn, PARTICIPANT, participant_id)}
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import Connection, exists, insert, select
 
+from server.storage.labs import newest_only
 from server.storage.tables import audit_log, lab_results, records, signatures
 from shared.canonical import content_hash
 from shared.signatures import Item
@@ -61,12 +62,13 @@ def lab_hash(row: Any) -> str:
 
 
 def current_items(conn: Connection, participant_id: str, visit_id: str | None = None) -> list[Item]:
-    """What a signature of this participant's visit (or, with no visit, whole casebook) covers right now."""
+    """What a signature of this participant's visit (or, with no visit, whole casebook) covers right now: the
+    newest revision of each record and of each lab result."""
     newer = records.alias("newer")
     q = (select(records.c.record_id, records.c.revision, records.c.content_hash)
          .where(records.c.participant_id == participant_id,
                 ~exists().where(newer.c.record_id == records.c.record_id, newer.c.revision > records.c.revision)))
-    lq = select(lab_results).where(lab_results.c.participant_id == participant_id)
+    lq = select(lab_results).where(lab_results.c.participant_id == participant_id, newest_only())
     if visit_id is not None:
         q = q.where(records.c.visit_id == visit_id)
         lq = lq.where(lab_results.c.visit_id == visit_id)

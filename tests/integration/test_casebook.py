@@ -25,6 +25,16 @@ def text_of(pdf: bytes) -> str:
     return "".join("".join(p.extract_text().replace("\x00", "").split()) for p in pages)
 
 
+def _instrument_record(server: ThreadServer, pid: str) -> str:
+    with server.ctx.engine.connect() as conn:
+        return str(conn.execute(select(records.c.record_id).where(
+            records.c.participant_id == pid, records.c.kind == "instrument_response")).scalars().first())
+
+
+def _session_csrf(client) -> str:  # type: ignore[no-untyped-def]
+    return str(client.get("/api/v1/admin/session").json()["csrf_token"])
+
+
 def squash(text: str) -> str:
     return "".join(text.split())
 
@@ -41,6 +51,12 @@ def test_every_participant_gets_a_casebook_with_its_whole_history(tmp_path: Path
     page = dm.get(f"/records/{rid}/correct")
     assert dm.post(f"/records/{rid}/correct", data={"csrf_token": csrf(page.text), f"f_{item}": "17",
                                                     "reason": "transcription error"}).status_code == 302
+    monitor = staff_client(server, "mon.book", "monitor")
+    other_rid = _instrument_record(server, other.participant_id)
+    assert monitor.post(f"/records/{other_rid}/verify", data={"csrf_token": _session_csrf(monitor),
+                                                               "revision": "1"}).status_code == 302
+    assert monitor.post(f"/records/{rid}/queries", data={"csrf_token": _session_csrf(monitor), "field": item,
+                                                          "message": "17 mm? The source says 71."}).status_code == 302
     inv = staff_client(server, "inv.book", "investigator")
     form = inv.get(f"/participants/{pid}/sign", params={"scope": "casebook"})
     assert inv.post(f"/participants/{pid}/sign", data={"csrf_token": csrf(form.text), "scope": "casebook",
@@ -54,7 +70,8 @@ def test_every_participant_gets_a_casebook_with_its_whole_history(tmp_path: Path
     text = text_of((out / f"{pid}.pdf").read_bytes())
     for needed in ("病例报告", pid, "电子签名", PRINTED_NAME, BOOK_MEANING, "签名有效",
                    "不良事件", "实验室检查结果", "数据质疑", "源数据核查", "稽查轨迹", rid, "transcriptionerror",
-                   "signature.sign", "instrument_response.correct"):
+                   "signature.sign", "instrument_response.correct", "17mm?Thesourcesays71.", "query.raise",
+                   "未核查"):
         assert squash(needed) in text, needed
     with server.ctx.engine.connect() as conn:
         stamps = conn.execute(select(records.c.collected_at).where(records.c.record_id == rid)).scalars().all()
@@ -67,6 +84,7 @@ def test_every_participant_gets_a_casebook_with_its_whole_history(tmp_path: Path
     assert [p.name for p in (tmp_path / "one").iterdir()] == [f"{other.participant_id}.pdf"]
     english = text_of((tmp_path / "one" / f"{other.participant_id}.pdf").read_bytes())
     assert squash("Electronic signatures") in english and squash("No signature yet.") in english
+    assert "verified" in english and "mon.book" in english and "record.sdv" in english   # the SDV mark
     unknown = cli(server, "export", "casebook", "--out", str(tmp_path / "none"), "--participant", "PKU-999")
     assert unknown.returncode == 2 and "PKU-999" in unknown.stderr
 
