@@ -31,11 +31,20 @@ class Site:
     participant_id: str
     baseline: str
 
+    first: str | None = None
+
     def answer(self, mm: int) -> str:
-        """A VAS answer at baseline saved on the kiosk (not yet synced); returns its record id."""
-        rec = recording.record_vas(self.station, participant_id=self.participant_id, visit_id=self.baseline,
-                                   vas_mm=mm)
-        return str(rec["record_id"])
+        """The baseline VAS saved on the kiosk (not yet synced): the answer, then each later call a correction of
+        it by the site's nurse (one submission per visit and instrument); returns its record id."""
+        if self.first is None:
+            rec = recording.record_vas(self.station, participant_id=self.participant_id, visit_id=self.baseline,
+                                       vas_mm=mm)
+            self.first = str(rec["record_id"])
+        else:
+            item = self.station.study.instrument_with_role("patient_global").items[0].id  # type: ignore[union-attr]
+            recording.correct_record(self.station, self.first, data={item: mm}, reason="participant re-marked",
+                                     actor="staff:nurse.a")
+        return self.first
 
 
 def kiosk_with_participant(tmp_path: Path, server: ThreadServer) -> Site:

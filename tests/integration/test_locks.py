@@ -35,8 +35,8 @@ def test_a_frozen_participant_gets_nothing_new_until_unfrozen(tmp_path: Path, se
     assert pid in refusal["reason"] and "source data verified" in refusal["reason"]
     kept = {r["record_id"]: r for r in outbox.held_rows(site.station.store)}
     assert kept[held]["state"] == "rejected"                       # still on the kiosk, not lost
-    with server.ctx.engine.connect() as conn:
-        assert conn.execute(select(records).where(records.c.record_id == held)).first() is None
+    with server.ctx.engine.connect() as conn:                       # the correction was not stored
+        assert conn.execute(select(records.c.revision).where(records.c.record_id == held)).scalars().all() == [1]
 
     again = cli(server, "lock", "participant", pid, "--reason", "twice")
     assert again.returncode == 2 and "already frozen" in again.stderr
