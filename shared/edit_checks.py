@@ -90,6 +90,14 @@ class EditCheck(BaseModel):
         return rule
 
 
+class QuerySettings(BaseModel):
+    """How the built-in query rules judge (``[queries]`` of the study file)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    # the eligibility score at the eligibility visit may differ from the screening one by this much, no more
+    screening_score_tolerance: float = Field(default=0, ge=0)
+
+
 def _number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 

@@ -19,10 +19,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
+from shared.deviations import OUT_OF_WINDOW, participant_deviations
 from shared.edit_checks import failing_value
+from shared.eligibility import eligibility_scores
 from shared.instruments import get_instrument
+from shared.lab_grading import severe_labs_without_ae
+from shared.pharmacovigilance import missing_translations
 from shared.study.model import Study
 
 RECORD, LAB_RESULT = "record", "lab_result"      # what a query is about
@@ -54,7 +59,8 @@ class ParticipantFacts:
 
     participant: Mapping[str, Any]
     records: list[Mapping[str, Any]]          # newest revision of each record (envelope fields + data)
-    labs: list[Mapping[str, Any]] = field(default_factory=list)
+    labs: list[Mapping[str, Any]] = field(default_factory=list)   # newest revision of each lab result
+    today: date | None = None                                      # None: the clock's date
 
 
 Rule = Callable[[Study, ParticipantFacts], Iterable[Finding]]
@@ -83,9 +89,76 @@ def edit_check_findings(study: Study, facts: ParticipantFacts) -> Iterable[Findi
                               f"{check.text_zh}（{check.rule_text()}）")
 
 
-# name -> rule; the edit checks first, then each built-in as its rule module provides it
+def _revision_of(facts: ParticipantFacts, record_id: str | None) -> int | None:
+    return next((int(r["revision"]) for r in facts.records if r.get("record_id") == record_id), None)
+
+
+def out_of_window_findings(study: Study, facts: ParticipantFacts) -> Iterable[Finding]:
+    """A visit whose first record lies outside the visit's window (``shared.deviations``): the site confirms the
+    date or corrects it."""
+    pid = facts.participant["participant_id"]
+    zone = study.site(facts.participant["site_id"]).timezone
+    for d in participant_deviations(study, pid, facts.records, today=facts.today or date.today(), timezone=zone):
+        revision = _revision_of(facts, d.record_id)
+        if d.rule != OUT_OF_WINDOW or d.record_id is None or revision is None:
+            continue
+        yield Finding("visit_window", RECORD, d.record_id, revision, "collected_at", d.day.isoformat(),
+                      f"Visit outside its window: {d.term}. Please confirm the visit date or correct it.",
+                      f"访视超出时间窗：{d.term}。请确认访视日期或更正。")
+
+
+def translation_findings(study: Study, facts: ParticipantFacts) -> Iterable[Finding]:
+    """An adverse event whose verbatim term needs an English translation and has none
+    (``shared.pharmacovigilance.missing_translations``)."""
+    for r in missing_translations(facts.records):
+        yield Finding("ae_translation", RECORD, r["record_id"], int(r["revision"]), "term_en", r["data"].get("term"),
+                      "The verbatim term is not in English: add its English translation (term_en) for the "
+                      "submission files.", "不良事件原始术语不是英文：请填写英文译名（term_en），以便生成递交文件。")
+
+
+def screening_score_findings(study: Study, facts: ParticipantFacts) -> Iterable[Finding]:
+    """The eligibility score at the eligibility visit differs from the screening one by more than the study
+    file's ``queries.screening_score_tolerance`` (``shared.eligibility.eligibility_scores``)."""
+    scores = eligibility_scores(study, facts.records)
+    if scores.screening is None or scores.baseline is None or scores.baseline_record_id is None:
+        return
+    gap = abs(scores.baseline - scores.screening)
+    revision = _revision_of(facts, scores.baseline_record_id)
+    if gap <= study.queries.screening_score_tolerance or revision is None:
+        return
+    inst = study.instrument_with_role("clinician_index")
+    name = inst.short.en if inst else "score"
+    yield Finding("screening_score_discrepancy", RECORD, scores.baseline_record_id, revision,
+                  inst.declared_score().name if inst else "score", scores.baseline,
+                  f"{name} {scores.baseline:g} at the eligibility visit but {scores.screening:g} at screening "
+                  f"(more than {study.queries.screening_score_tolerance:g} apart): please confirm both scores.",
+                  f"{name}资格访视时为{scores.baseline:g}，筛选时为{scores.screening:g}"
+                  f"（相差超过{study.queries.screening_score_tolerance:g}）：请确认两次评分。")
+
+
+def severe_lab_findings(study: Study, facts: ParticipantFacts) -> Iterable[Finding]:
+    """A lab result graded ``labs.open_grade`` (CTCAE 3) or worse that no adverse event covers
+    (``shared.lab_grading.severe_labs_without_ae``)."""
+    if not facts.labs:
+        return
+    pid = facts.participant["participant_id"]
+    by_id = {str(lab["result_id"]): lab for lab in facts.labs}
+    aes = [r for r in facts.records if r.get("kind") == "adverse_event"]
+    for p in severe_labs_without_ae(study, facts.labs, {pid: facts.participant.get("sex")}, aes):
+        lab = by_id[p.result_id]
+        yield Finding("lab_grade_without_ae", LAB_RESULT, p.result_id, int(lab.get("revision") or 1), "value",
+                      lab.get("value"), f"{p.description}, and no adverse event is recorded: report the adverse "
+                      "event or say why there is none.",
+                      f"{p.description}，但未记录不良事件：请报告不良事件或说明原因。")
+
+
+# name -> rule; the edit checks first, then each built-in from the rule module that owns its input
 BUILTIN_RULES: dict[str, Rule] = {
     "edit_checks": edit_check_findings,
+    "visit_window": out_of_window_findings,               # shared/deviations.py (issue 16)
+    "ae_translation": translation_findings,               # shared/pharmacovigilance.py (issue 17)
+    "screening_score_discrepancy": screening_score_findings,   # shared/eligibility.py (issue 15)
+    "lab_grade_without_ae": severe_lab_findings,          # shared/lab_grading.py (issue 18)
 }
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from server.exports.csv_clinical_record import clinical_dictionary
 from server.exports.csv_course import COLUMNS as COURSE_COLUMNS
+from server.exports.csv_queries import COLUMNS as QUERY_COLUMNS
 from shared.adverse_events import ACTIONS, CAUSALITY, CTCAE_GRADES, OUTCOMES, SERIOUSNESS_CRITERIA
 from shared.instruments import export_items, export_score_names, other_versions
 from shared.instruments.model import Instrument
@@ -96,6 +97,7 @@ COLUMNS: dict[str, tuple[str, str, str]] = {
     "allowed_values": ("allowed values or format", "text", ""),
     "notes": ("notes", "text", ""),
     **COURSE_COLUMNS,
+    **QUERY_COLUMNS,
 }
 
 

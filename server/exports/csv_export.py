@@ -25,6 +25,7 @@ from server.exports.csv_clinical_record import clinical_row
 from server.exports.csv_course import DEVIATION_COLUMNS, DISPOSITION_COLUMNS, course_rows
 from server.exports.csv_dictionary import HEADER as DICTIONARY_HEADER
 from server.exports.csv_dictionary import answer_cell, dictionary_rows
+from server.exports.csv_queries import MESSAGE_COLUMNS, QUERY_COLUMNS, SDV_COLUMN, SdvStatus, query_tables
 from server.exports.current import (
     ExportScope,
     current_records,
@@ -42,7 +43,7 @@ from shared.study.model import Study
 
 ENVELOPE_COLUMNS = ["record_id", "revision", "participant_id", "site_id", "visit_id", "collected_at",
                     "collected_at_local", "collected_at_device", "received_at", "entered_by", "device_id",
-                    "staff_id", "correction_reason", "language"]
+                    "staff_id", "correction_reason", "language", SDV_COLUMN]
 PARTICIPANT_COLUMNS = ["record_id", "participant_id", "site_id", "arm", "status", "enrolled_at", "year_of_birth",
                        "sex", "allocation_number"]
 VISIT_COLUMNS = ["record_id", "participant_id", "site_id", "visit_id", "visit_number", "visit_label", "visit_date",
@@ -165,7 +166,9 @@ def _record_files(conn: Connection, study: Study, sink: TableSink, scope: Export
     counts = dict.fromkeys(headers, 0)
     writers = {name: sink.table(name, header) for name, header in headers.items()}
     zones = {site.id: ZoneInfo(site.timezone) for site in study.sites}
+    verified = SdvStatus(conn)   # issue 19: the SDV status of each current revision
     for rec in current_records(conn, scope=scope, with_arm=True):
+        rec[SDV_COLUMN] = verified.of(rec)
         # the server states local time in the site's zone (study file); the kiosk's own claim is kept beside it
         rec["collected_at_device"] = rec.get("collected_at_local")
         rec["collected_at_local"] = site_local(rec.get("collected_at"), zones.get(rec.get("site_id")))
@@ -239,6 +242,9 @@ def write_tables(conn: Connection, study: Study, sink: TableSink, scope: ExportS
     ended, deviations = course_rows(conn, study, scope)   # issue 16: server/exports/csv_course.py
     out("dispositions.csv", DISPOSITION_COLUMNS, ended)
     out("deviations.csv", DEVIATION_COLUMNS, deviations)
+    asked, thread = query_tables(conn, scope)              # issue 19: server/exports/csv_queries.py
+    out("queries.csv", QUERY_COLUMNS, asked)
+    out("query_messages.csv", MESSAGE_COLUMNS, thread)
     headers = {**sink.headers, "data_dictionary.csv": DICTIONARY_HEADER}
     out("data_dictionary.csv", DICTIONARY_HEADER,
         dictionary_rows(study, headers, {inst.id: inst for inst in study.instrument_definitions()}))

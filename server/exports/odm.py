@@ -25,6 +25,7 @@ from server.exports.current import ALL, ExportScope, ParticipantData, participan
 from server.exports.odm_clinical_record import COMMON_EVENTS, FORM_KINDS, FORMS, add_clinical_metadata, clinical_values
 from server.exports.odm_course import COURSE_EVENT, FORM_OF_KIND, form_values
 from server.exports.odm_course import FORMS as COURSE_FORMS
+from server.exports.odm_queries import QueryAnnotator, add_codelists
 from server.exports.odm_signatures import SignatureWriter
 from shared.adverse_events import CAUSALITY, CTCAE_GRADES, OUTCOMES, ae_fields, flat_ae
 from shared.instruments import export_items, export_score_names, get_instrument
@@ -373,12 +374,13 @@ def export_odm(conn: Connection, study: Study, out_dir: Path, *, scope: ExportSc
     users: set[str] = set()
     subjects = 0
     signed = SignatureWriter(conn, scope.site_id, user_oid)
+    annotated = QueryAnnotator(conn, scope.site_id)   # issue 19: query threads and SDV as Annotations
     with tempfile.TemporaryFile(dir=out_dir) as part:
         with etree.xmlfile(part, encoding="utf-8") as xf:
             with xf.element(f"{{{NS}}}ClinicalData", {"StudyOID": study.study.id, "MetaDataVersionOID": MDV},
                             nsmap=NSMAP):
                 for pdata in participants_with_data(conn, scope, every_revision=True):
-                    for element in signed.subject(subject_data(study, pdata, users), users):
+                    for element in signed.subject(annotated.annotate(subject_data(study, pdata, users)), users):
                         xf.write(element)
                     subjects += 1
         part.seek(0)
@@ -388,7 +390,9 @@ def export_odm(conn: Connection, study: Study, out_dir: Path, *, scope: ExportSc
                                     "Originator": "trialpro", "SourceSystem": "trialpro"})
             opening = etree.tostring(root, encoding="unicode").replace("/>", ">")
             out.write(b'<?xml version="1.0" encoding="UTF-8"?>\n' + opening.encode() + b"\n")
-            out.write(etree.tostring(study_metadata(study), encoding="utf-8") + b"\n")
+            metadata = study_metadata(study)
+            add_codelists(metadata.find(f"{{{NS}}}MetaDataVersion"))
+            out.write(etree.tostring(metadata, encoding="utf-8") + b"\n")
             out.write(etree.tostring(signed.admin(admin_data(study, users)), encoding="utf-8") + b"\n")
             shutil.copyfileobj(part, out)
             out.write(b"\n</ODM>\n")

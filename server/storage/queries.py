@@ -115,6 +115,11 @@ def sdv_mark(conn: Connection, record_id: str, revision: int) -> Row[Any] | None
                                                 sdv_marks.c.revision == revision)).first()
 
 
+def every_sdv_mark(conn: Connection) -> Iterator[Row[Any]]:
+    """Every SDV mark (each verified revision), for the exports."""
+    yield from conn.execute(select(sdv_marks).order_by(sdv_marks.c.record_id, sdv_marks.c.revision))
+
+
 def sdv_marks_of(conn: Connection, record_ids: Iterable[str] | None = None) -> dict[str, Row[Any]]:
     """The newest verified revision of each record (of these records when given), by record id."""
     q = select(sdv_marks)

@@ -8,7 +8,7 @@ from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from shared.edit_checks import EditCheck
+from shared.edit_checks import EditCheck, QuerySettings
 from shared.errors import UnknownInstrument
 from shared.instruments import export_items, export_score_names, get_instrument
 from shared.instruments.model import Instrument
@@ -204,6 +204,7 @@ class Study(_Strict):
     labs: LabSettings = LabSettings()
     # --- edit checks (issue 19): plausibility rules on one record; a failing one raises a data query
     edit_checks: list[EditCheck] = []
+    queries: QuerySettings = QuerySettings()
 
     @model_validator(mode="after")
     def _edit_checks_known(self) -> Study:

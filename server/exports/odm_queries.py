@@ -1,0 +1,101 @@
+"""Data queries and SDV in the ODM 1.3.2 archive (issue 19): ``Annotation`` elements with ``Comment`` and ``Flag``.
+
+Each step of a query's thread (raise, answer, close, re-open) is one Annotation on the ItemData of the field it
+questions, in the FormData of the revision it was raised on (on the ItemGroupData when that field holds no
+value): the Comment carries who, when and what (``SponsorOrSite`` Sponsor for the monitor, data manager and
+rules, Site for the site's answers), the Flag the query's state after the step (codelist ``CL.QUERY_STATE``,
+flag type ``QUERY`` of ``CL.ANNOTATION_TYPE``). A monitor's SDV mark is an Annotation on the ItemGroupData of
+the verified revision with the flag ``VERIFIED`` (``CL.SDV_STATUS``, flag type ``SDV``).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from lxml import etree
+from sqlalchemy import Connection
+
+from server.storage import queries as query_store
+from shared.queries import ANSWER, STATES, TRANSITIONS
+
+NS = "http://www.cdisc.org/ns/odm/v1.3"
+STATE_LIST, TYPE_LIST, SDV_LIST = "CL.QUERY_STATE", "CL.ANNOTATION_TYPE", "CL.SDV_STATUS"
+CODELISTS = {STATE_LIST: ("Data query state", STATES), TYPE_LIST: ("Annotation type", ("QUERY", "SDV")),
+             SDV_LIST: ("Source data verification", ("VERIFIED",))}
+
+
+def _t(tag: str) -> str:
+    return f"{{{NS}}}{tag}"
+
+
+def add_codelists(mdv: etree._Element) -> None:
+    """The codelists the annotations' flags refer to, after the MetaDataVersion's ItemDefs and CodeLists."""
+    last = max((i for i, c in enumerate(mdv) if c.tag in (_t("ItemDef"), _t("CodeList"))), default=len(mdv) - 1)
+    for n, (oid, (name, codes)) in enumerate(CODELISTS.items(), start=1):
+        cl = etree.Element(_t("CodeList"), {"OID": oid, "Name": name, "DataType": "text"})
+        for code in codes:
+            decode = etree.SubElement(etree.SubElement(cl, _t("CodeListItem"), {"CodedValue": code}), _t("Decode"))
+            etree.SubElement(decode, _t("TranslatedText"), {"{http://www.w3.org/XML/1998/namespace}lang": "en"}
+                             ).text = code.replace("_", " ").lower()
+        mdv.insert(last + n, cl)
+
+
+class QueryAnnotator:
+    """The queries and SDV marks of one export's scope, read once, placed into each SubjectData."""
+
+    def __init__(self, conn: Connection, site_id: str | None) -> None:
+        rows = list(query_store.every_query(conn, site_id))
+        threads = query_store.messages_of(conn, [r.query_id for r in rows])
+        self._queries: dict[tuple[str, int], list[tuple[Any, list[Any]]]] = {}
+        for r in rows:
+            if r.target == "record":
+                self._queries.setdefault((r.target_id, r.revision), []).append((r, threads[r.query_id]))
+        self._sdv = {(m.record_id, m.revision): m for m in query_store.every_sdv_mark(conn)}
+        self._seq = 0
+
+    def annotate(self, subj: etree._Element) -> etree._Element:
+        """``subj`` with an Annotation for every query step and SDV mark of the revisions it holds."""
+        for fd in subj.iter(_t("FormData")):
+            source = fd.findtext(f"{_t('AuditRecord')}/{_t('SourceID')}") or ""
+            words = source.split()
+            if len(words) != 4 or words[0] != "record" or words[2] != "revision":
+                continue
+            key = (words[1], int(words[3]))
+            group = fd.find(_t("ItemGroupData"))
+            if group is None:
+                continue
+            mark = self._sdv.get(key)
+            if mark is not None:
+                self._place(group, None, self._annotation(
+                    "Sponsor", f"source data verified by {mark.verified_by} at {mark.verified_at} "
+                    f"(content {mark.content_hash})", SDV_LIST, "VERIFIED", "SDV"))
+            for q, thread in self._queries.get(key, []):
+                state = "open"
+                for m in thread:
+                    state = TRANSITIONS[m.action][1] if m.action in TRANSITIONS and not (
+                        m.action == ANSWER and state == "closed") else state
+                    text = (f"query {q.query_id} on {q.field} (value {json.loads(q.value or 'null')!r}), "
+                            f"{m.action} by {m.author} at {m.at}: {m.text}")
+                    self._place(group, q.field, self._annotation("Site" if m.action == ANSWER else "Sponsor", text,
+                                                                 STATE_LIST, state, "QUERY"))
+        return subj
+
+    def _annotation(self, who: str, text: str, values: str, value: str, kind: str) -> etree._Element:
+        self._seq += 1
+        ann = etree.Element(_t("Annotation"), {"SeqNum": str(self._seq), "TransactionType": "Insert"})
+        etree.SubElement(ann, _t("Comment"), {"SponsorOrSite": who}).text = text
+        flag = etree.SubElement(ann, _t("Flag"))
+        etree.SubElement(flag, _t("FlagValue"), {"CodeListOID": values}).text = value
+        etree.SubElement(flag, _t("FlagType"), {"CodeListOID": TYPE_LIST}).text = kind
+        return ann
+
+    @staticmethod
+    def _place(group: etree._Element, field: str | None, ann: etree._Element) -> None:
+        if field is not None:
+            for item in group.iter(_t("ItemData")):
+                if (item.get("ItemOID") or "").endswith(f".{field}"):
+                    item.append(ann)          # ItemData from the export has no other children after these
+                    return
+        head = (_t("AuditRecord"), _t("Signature"), _t("Annotation"))
+        group.insert(sum(1 for c in group if c.tag in head), ann)

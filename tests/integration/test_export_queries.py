@@ -1,0 +1,86 @@
+"""Queries and SDV in the exports: queries.csv and query_messages.csv with their dictionary entries, an SDV
+column on every record file, and the ODM archive's Annotations (Comment + Flag), valid against ODM 1.3.2."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+from lxml import etree
+from sqlalchemy import select
+
+from server.app import open_context
+from server.cli import main
+from server.config import ServerConfig
+from server.services import queries as service
+from server.services import sdv
+from server.services.auth import Staff
+from server.services.corrections import correct_record
+from server.services.demo import seed_demo
+from server.storage.tables import records
+from tests.integration.test_export_formats import ODM, ODM_XSD
+
+MONITOR = Staff("mon.x", "Monitor X", frozenset({"monitor"}), frozenset({"PKU"}))
+NURSE = Staff("nurse.x", "Nurse X", frozenset({"nurse"}), frozenset({"PKU"}))
+
+
+def _csv(path: Path) -> list[dict[str, str]]:
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def test_queries_and_sdv_reach_csv_and_odm(tmp_path: Path, database_url: str | None,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    data_dir = tmp_path / "server"
+    ctx = open_context(ServerConfig(data_dir=data_dir, database_url=database_url, testing=True))
+    with ctx.engine.begin() as conn:
+        seed_demo(conn, ctx.study, admin_password="synthetic-demo-pass")
+        vas_id, other_id = conn.execute(select(records.c.record_id).where(
+            records.c.instrument_id == "patient_global_vas", records.c.site_id == "PKU")
+            .order_by(records.c.participant_id, records.c.collected_at).limit(2)).scalars().all()
+    with ctx.engine.begin() as conn:
+        qid = service.raise_query(conn, MONITOR, vas_id, "activity", "Please check against the paper form.")
+        service.act(conn, NURSE, qid, "answer", "Checked: the paper form agrees.")
+        service.act(conn, MONITOR, qid, "close", "")
+        sdv.verify(conn, MONITOR, vas_id, 1)
+        sdv.verify(conn, MONITOR, other_id, 1)
+        correct_record(conn, ctx.study, other_id, {"activity": 12}, "paper form says 12", "user:dm.x")
+    ctx.engine.dispose()
+    if database_url:
+        monkeypatch.setenv("DATABASE_URL", database_url)
+    else:
+        monkeypatch.delenv("DATABASE_URL", raising=False)
+
+    out = tmp_path / "csv"
+    assert main(["export", "csv", "--data-dir", str(data_dir), "--out", str(out)]) == 0
+    (query,) = [q for q in _csv(out / "queries.csv") if q["query_id"] == qid]
+    assert (query["query_target_id"], query["query_field"], query["query_value"], query["query_state"],
+            query["query_messages"], query["query_closed_by"]) == (vas_id, "activity", json.dumps(
+                query and json.loads(query["query_value"])), "closed", "3", "user:mon.x")
+    steps = [(m["message_action"], m["message_author"]) for m in _csv(out / "query_messages.csv")
+             if m["query_id"] == qid]
+    assert steps == [("raise", "user:mon.x"), ("answer", "user:nurse.x"), ("close", "user:mon.x")]
+    vas = {r["record_id"]: r["sdv_status"] for r in _csv(out / "patient_global_vas.csv")}
+    assert (vas[vas_id], vas[other_id]) == ("verified", "changed")
+    assert set(vas.values()) <= {"verified", "changed", "not_verified"}
+    described = {(d["file"], d["variable"]): d["label"] for d in _csv(out / "data_dictionary.csv")}
+    for file in ("queries.csv", "query_messages.csv"):
+        header = next(csv.reader(open(out / file, encoding="utf-8-sig")))
+        assert all(described.get((file, col)) for col in header), file
+    assert described[("patient_global_vas.csv", "sdv_status")]
+
+    odm_dir = tmp_path / "odm"
+    assert main(["export", "odm", "--data-dir", str(data_dir), "--out", str(odm_dir)]) == 0
+    doc = etree.parse(str(odm_dir / "study.odm.xml"))
+    schema = etree.XMLSchema(etree.parse(str(ODM_XSD)))
+    assert schema.validate(doc), schema.error_log
+    notes = doc.findall(f".//{ODM}ItemData/{ODM}Annotation")
+    flags = [(a.findtext(f"{ODM}Flag/{ODM}FlagValue"), a.find(f"{ODM}Comment").get("SponsorOrSite")) for a in notes
+             if qid in (a.findtext(f"{ODM}Comment") or "")]
+    assert flags == [("open", "Sponsor"), ("answered", "Site"), ("closed", "Sponsor")]
+    verified = [a for a in doc.findall(f".//{ODM}ItemGroupData/{ODM}Annotation")
+                if a.findtext(f"{ODM}Flag/{ODM}FlagType") == "SDV"]
+    assert len(verified) == 2 and all(a.findtext(f"{ODM}Flag/{ODM}FlagValue") == "VERIFIED" for a in verified)
+    assert {c.get("OID") for c in doc.findall(f".//{ODM}CodeList")} >= {"CL.QUERY_STATE", "CL.SDV_STATUS"}
