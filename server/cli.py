@@ -7,6 +7,7 @@ Command-line contract (relied on by tools outside the repo; extend, never break)
   trialpro-server worker --data-dir DIR [--anchor-seconds S]   (the one job runner; demo/serve start it)
   trialpro-server export {csv,xlsx,odm,sdtm,fhir,report} --data-dir DIR --out PATH [--site S] [--from D --to D]
   trialpro-server lab import FILE --data-dir DIR
+  trialpro-server meddra import DIR --data-dir DIR   (a licensed MedDRA release's ASCII files; replaces the last)
   trialpro-server device code --data-dir DIR [--site S]      (last line: the code)
   trialpro-server device revoke DEVICE_ID --data-dir DIR
   trialpro-server device list --data-dir DIR
@@ -37,7 +38,7 @@ from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from shared.errors import command_line_message
 
-COMMAND_MODULES = ("run", "worker", "export", "device", "lab", "user", "audit", "backup", "lock")
+COMMAND_MODULES = ("run", "worker", "export", "device", "lab", "user", "audit", "backup", "lock", "meddra")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -775,3 +775,37 @@ class LockRefused(TrialproError):
     code = "lock.refused"
     status = 409
     title = "Lock refused"
+
+
+# --- adverse events: MedDRA dictionary, coding, SAE reports (issue 17) ---------------------------------------------
+
+class MeddraFilesInvalid(TrialproError):
+    """A MedDRA ASCII release was refused (a file missing, a line not in MedDRA's layout, a code that points
+    nowhere); ``problems`` names file, line and field. Nothing was imported."""
+
+    code = "meddra.files_invalid"
+    status = 422
+    title = "MedDRA files refused"
+
+    def __init__(self, problems: list[FieldProblem]) -> None:
+        self.problems = list(problems)
+        shown = "; ".join(p.message for p in self.problems[:20])
+        more = f" (and {len(self.problems) - 20} more)" if len(self.problems) > 20 else ""
+        super().__init__(f"The MedDRA release was not imported (nothing was stored): {shown}{more}",
+                         details={"problems": [p.as_dict() for p in self.problems]})
+
+
+class CodingRefused(TrialproError):
+    """An AE cannot be coded as asked: no dictionary imported, no such lowest level term, or not an AE."""
+
+    code = "ae.coding_refused"
+    status = 422
+    title = "Coding refused"
+
+
+class SaeReportRefused(TrialproError):
+    """An SAE cannot be marked reported: not a serious AE, already marked, or the report time is not usable."""
+
+    code = "sae.report_refused"
+    status = 409
+    title = "SAE report not marked"

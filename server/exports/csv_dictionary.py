@@ -138,6 +138,25 @@ def _ae_info(study: Study, field: str) -> tuple[str, str, str]:
         "death_date": ("the participant's date of death (fatal outcome only)", "date", "YYYY-MM-DD or empty"),
         "nonserious_reason": ("why a grade 4 or 5 event is not serious (confirmed by the site)", "text",
                               "1-500 characters; only for grade >= 4 recorded as not serious"),
+        "first_dose_date": ("the participant's first-dose date (shared/exposure.py)", "date", "YYYY-MM-DD or empty"),
+        "treatment_emergent": ("onset on or after the first dose (false: pre-treatment)", "boolean",
+                               "true, false, or empty when the onset is not known"),
+        "meddra_llt_code": ("MedDRA lowest level term code", "integer", "empty when not coded"),
+        "meddra_llt": ("MedDRA lowest level term", "text", "empty when not coded"),
+        "meddra_pt_code": ("MedDRA preferred term code", "integer", "empty when not coded"),
+        "meddra_pt": ("MedDRA preferred term (SDTM AEDECOD)", "text", "empty when not coded"),
+        "meddra_soc_code": ("MedDRA primary system organ class code", "integer", "empty when not coded"),
+        "meddra_soc": ("MedDRA primary system organ class (SDTM AEBODSYS)", "text", "empty when not coded"),
+        "coding_method": ("how the AE was coded", "code", "manual (data manager), auto (exact match) or empty"),
+        "susar": ("suspected unexpected serious adverse reaction: serious, related (certain, probable or "
+                  "possible) and not expected for that drug (study file)", "boolean", "true or false"),
+        "susar_drugs": ("the drugs it is a SUSAR to", "codes", "comma-separated drug ids or empty"),
+        "sae_report_due": ("when the SAE must reach the sponsor: 24 h after the site's awareness", "datetime",
+                           "ISO 8601 or empty"),
+        "sae_reported_at": ("when staff marked the SAE as reported to the sponsor", "datetime",
+                            "ISO 8601 or empty (awaiting report when serious)"),
+        "translation_missing": ("a Chinese verbatim term without its English translation", "boolean",
+                                "true or false"),
     }.get(field, ("", "text", ""))
 
 

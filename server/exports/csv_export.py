@@ -34,10 +34,12 @@ from server.exports.current import (
     record_index,
 )
 from server.exports.dosing import DiaryStream, DoseLine
+from server.services.ae_review import AeReview, AeReviewer
 from shared.adverse_events import ae_fields, flat_ae
 from shared.instruments import export_items, export_score_names, get_instrument
 from shared.instruments.model import Instrument
 from shared.lab_grading import grade, range_indicator
+from shared.pharmacovigilance import TREATMENT_EMERGENT
 from shared.site_time import site_local_iso_date
 from shared.study.model import Study
 
@@ -109,8 +111,15 @@ def instrument_columns(instrument: Instrument) -> list[str]:
 
 def ae_columns(study: Study) -> list[str]:
     """The AE file's header: a causality and an action column per study drug; AE form fields named like an
-    envelope column (visit_id) get the prefix ae_, so every header is unique."""
-    return ENVELOPE_COLUMNS + [f"ae_{f}" if f in ENVELOPE_COLUMNS else f for f in ae_fields(study)]
+    envelope column (visit_id) get the prefix ae_, so every header is unique; then what the server derives
+    (treatment emergence, MedDRA coding, SUSAR, the SAE clock and report mark, a missing translation)."""
+    return (ENVELOPE_COLUMNS + [f"ae_{f}" if f in ENVELOPE_COLUMNS else f for f in ae_fields(study)]
+            + list(AE_DERIVED))
+
+
+AE_DERIVED = ("first_dose_date", "treatment_emergent", "meddra_llt_code", "meddra_llt", "meddra_pt_code",
+              "meddra_pt", "meddra_soc_code", "meddra_soc", "coding_method", "susar", "susar_drugs",
+              "sae_report_due", "sae_reported_at", "translation_missing")
 
 
 class _Headers:
@@ -149,9 +158,18 @@ def _instrument_row(instrument: Instrument, rec: dict[str, Any]) -> list[Any]:
             + [scores.get(s) for s in export_score_names(instrument)])
 
 
-def _ae_row(study: Study, rec: dict[str, Any]) -> list[Any]:
-    """One AE as its flat fields (a causality and an action column per study drug), whichever body form."""
-    return _envelope(rec) + [(",".join(v) if isinstance(v, list) else v) for v in flat_ae(rec["data"], study).values()]
+def _ae_row(study: Study, rec: dict[str, Any], review: AeReview) -> list[Any]:
+    """One AE as its flat fields (a causality and an action column per study drug), whichever body form, and
+    what the server derives from it (``AE_DERIVED``)."""
+    c = review.coding or {}
+    derived = [review.first_dose.isoformat() if review.first_dose else None,
+               None if review.emergence is None else review.emergence == TREATMENT_EMERGENT,
+               c.get("llt_code"), c.get("llt_name"), c.get("pt_code"), c.get("pt_name"), c.get("soc_code"),
+               c.get("soc_name"), c.get("method"), review.susar, ",".join(review.susar_drugs),
+               review.deadline.isoformat() if review.deadline else None,
+               (review.report or {}).get("reported_at"), review.missing_translation]
+    return (_envelope(rec) + [(",".join(v) if isinstance(v, list) else v)
+                              for v in flat_ae(rec["data"], study).values()] + derived)
 
 
 def _record_files(conn: Connection, study: Study, sink: TableSink, scope: ExportScope) -> dict[str, int]:
@@ -167,13 +185,14 @@ def _record_files(conn: Connection, study: Study, sink: TableSink, scope: Export
     writers = {name: sink.table(name, header) for name, header in headers.items()}
     zones = {site.id: ZoneInfo(site.timezone) for site in study.sites}
     verified = SdvStatus(conn)   # issue 19: the SDV status of each current revision
+    reviewer = AeReviewer(conn, study, site_id=scope.site_id)
     for rec in current_records(conn, scope=scope, with_arm=True):
         rec[SDV_COLUMN] = verified.of(rec)
         # the server states local time in the site's zone (study file); the kiosk's own claim is kept beside it
         rec["collected_at_device"] = rec.get("collected_at_local")
         rec["collected_at_local"] = site_local(rec.get("collected_at"), zones.get(rec.get("site_id")))
         if rec["kind"] == "adverse_event":
-            rows = [("adverse_events.csv", _ae_row(study, rec))]
+            rows = [("adverse_events.csv", _ae_row(study, rec, reviewer.review(rec, rec.get("arm"))))]
         elif rec["kind"] in CLINICAL_FILES:
             rows = [(CLINICAL_FILES[rec["kind"]][0], _envelope(rec) + clinical_row(study, rec))]
         elif rec["kind"] == "instrument_response" and rec.get("instrument_id") in by_instrument:

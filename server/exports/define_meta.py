@@ -141,7 +141,7 @@ VARIABLE_CODELIST = {
 # dataset → (SDTM class, structure, key variables)
 DATASET_INFO: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "DM": ("SPECIAL PURPOSE", "One record per subject", ("STUDYID", "USUBJID")),
-    "AE": ("EVENTS", "One record per adverse event per subject", ("STUDYID", "USUBJID", "AEDECOD", "AESTDTC")),
+    "AE": ("EVENTS", "One record per adverse event per subject", ("STUDYID", "USUBJID", "AETERM", "AESTDTC")),
     "QS": ("FINDINGS", "One record per questionnaire per question per time point per visit per subject",
            ("STUDYID", "USUBJID", "QSCAT", "QSTESTCD", "VISITNUM")),
     "EX": ("INTERVENTIONS", "One record per dose taken, or per run of consecutive daily doses, per subject",
@@ -189,7 +189,9 @@ ORIGINS: dict[str, tuple[str, str, str]] = {
     "AGE": ("Derived", "Sponsor", "Year of enrolment minus year of birth."), "AGEU": _ASSIGNED,
     "ARMCD": _ASSIGNED, "ARM": _ASSIGNED, "ACTARMCD": _ASSIGNED, "ACTARM": _ASSIGNED,
     "AESPID": _ASSIGNED, "QSSPID": _ASSIGNED, "EXSPID": _ASSIGNED, "AETERM": _CRF,
-    "AEDECOD": ("Derived", "Sponsor", "The verbatim term in upper case (not MedDRA-coded)."),
+    "AEDECOD": ("Assigned", "Sponsor", "MedDRA preferred term of the lowest level term the AE is coded to (the "
+                                       "data manager's coding, else the exact match of the English translation "
+                                       "or the verbatim term in the imported release); empty when not coded."),
     "AESEV": ("Derived", "Sponsor", "From the CTCAE grade: 1 MILD, 2 MODERATE, 3 to 5 SEVERE."),
     "AETOXGR": _CRF, "AESER": _CRF, "AESDTH": _CRF, "AESLIFE": _CRF, "AESHOSP": _CRF, "AESDISAB": _CRF,
     "AESCONG": _CRF, "AESMIE": _CRF, "AEOUT": _CRF, "AESTDTC": _CRF, "AEENDTC": _CRF,
@@ -236,7 +238,7 @@ ORIGINS: dict[str, tuple[str, str, str]] = {
                                        "visit); empty when the diaries report no dose."),
     "RFXENDTC": ("Derived", "Sponsor", "The last date a dose was taken."),
     "RFICDTC": _CRF, "RFPENDTC": ("Derived", "Sponsor", "Date of the participant's last record."),
-    "DTHDTC": ("Derived", "Sponsor", "End (else onset) date of a grade 5 adverse event."),
+    "DTHDTC": ("Derived", "Sponsor", "The death date of the fatal (grade 5) adverse event."),
     "DTHFL": ("Derived", "Sponsor", "Y when an adverse event has CTCAE grade 5."),
     "RACE": ("Assigned", "Sponsor", ""), "ETHNIC": ("Assigned", "Sponsor", ""), "ARMNRS": _ASSIGNED,
     "ACTARMUD": _ASSIGNED, "DMDTC": ("Derived", "Sponsor", "Site-local date the enrolment was recorded."),
@@ -269,8 +271,11 @@ ORIGINS: dict[str, tuple[str, str, str]] = {
     **{v: ("Protocol", "", "") for v in ("TSGRPID", "TSPARMCD", "TSPARM", "TSVAL", "TSVALNF", "TSVALCD",
                                           "TSVCDREF", "TSVCDVER", "TESTRL", "TEENRL", "TEDUR", "TABRANCH",
                                           "TATRANS", "TVSTRL", "TVENRL", "TIVERS")},
-    **{v: ("Not Available", "", "") for v in ("AELLT", "AELLTCD", "AEPTCD", "AEHLT", "AEHLTCD", "AEHLGT",
-                                               "AEHLGTCD", "AEBODSYS", "AEBDSYCD", "AESOC", "AESOCCD", "EXDOSFRM")},
+    **{v: ("Assigned", "Sponsor", "From the MedDRA release along the primary path of the coded term; empty "
+                                  "when not coded.") for v in ("AELLT", "AELLTCD", "AEPTCD", "AEHLT", "AEHLTCD",
+                                                               "AEHLGT", "AEHLGTCD", "AEBODSYS", "AEBDSYCD",
+                                                               "AESOC", "AESOCCD")},
+    "EXDOSFRM": ("Not Available", "", ""),
     "IDVAR": _ASSIGNED, "IDVARVAL": _ASSIGNED, "QNAM": _ASSIGNED, "QLABEL": _ASSIGNED,
     "QVAL": _CRF, "QORIG": _ASSIGNED, "QEVAL": _ASSIGNED,
 }
@@ -318,7 +323,8 @@ def data_type(variable: str, numeric: bool) -> str:
 
 # SDTMIG 3.4 "Req" variables of the datasets we write (Mandatory="Yes" in define.xml: never null).
 REQUIRED_VARIABLES = frozenset({
-    "STUDYID", "DOMAIN", "USUBJID", "SUBJID", "SITEID", "SEX", "COUNTRY", "AESEQ", "AETERM", "AEDECOD", "QSSEQ",
+    # AEDECOD is Req in SDTMIG 3.4 but stays empty until the AE is MedDRA-coded (never the verbatim term)
+    "STUDYID", "DOMAIN", "USUBJID", "SUBJID", "SITEID", "SEX", "COUNTRY", "AESEQ", "AETERM", "QSSEQ",
     "QSTESTCD", "QSTEST", "QSCAT", "EXSEQ", "EXTRT", "DSSEQ", "DSTERM", "DSDECOD", "DVSEQ", "DVTERM", "LBSEQ",
     "LBTESTCD", "LBTEST", "RDOMAIN", "QNAM", "QLABEL", "QVAL", "QORIG", "SESEQ", "ETCD", "IESEQ", "IETESTCD",
     "IETEST", "IECAT", "IEORRES", "IESTRESC", "TSSEQ", "TSPARMCD", "TSPARM", "TAETORD", "TESTRL",

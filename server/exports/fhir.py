@@ -25,10 +25,12 @@ from server.exports.current import ALL, ExportScope, ParticipantData, participan
 from server.exports.fhir_clinical_record import clinical_resources
 from server.exports.fhir_labs import lab_observation
 from server.exports.fhir_terms import BASE, CS, CTCAE_GRADE_DISPLAY, choice_system, code_systems, score_observation
+from server.services.ae_review import AeReview, AeReviewer
 from shared.adverse_events import CAUSALITY, OUTCOMES, per_drug
 from shared.disposition import FHIR_ON_STUDY, disposition_of
 from shared.instruments import get_instrument
 from shared.instruments.model import Instrument, Item, ResponseType
+from shared.pharmacovigilance import TREATMENT_EMERGENT, submission_term
 from shared.study.model import Study
 
 UCUM = "http://unitsofmeasure.org"
@@ -252,9 +254,37 @@ def _observation(oid: str, patient: dict[str, Any], code: str, display: str, whe
 WHO_UMC = "WHO-UMC system for standardised case causality assessment"
 
 
-def adverse_event(rec: dict[str, Any], patient: dict[str, Any], study: Study, arm: str | None) -> dict[str, Any]:
+MEDDRA = "http://terminology.hl7.org/CodeSystem/mdr"
+
+
+def _pv_extensions(d: dict[str, Any], review: AeReview | None) -> list[dict[str, Any]]:
+    """Issue 17 facts as extensions: treatment emergence, the SUSAR flag, the site's awareness moment."""
+    out: list[dict[str, Any]] = []
+    if review is not None and review.emergence is not None:
+        out.append({"url": f"{BASE}/StructureDefinition/treatment-emergent",
+                    "valueBoolean": review.emergence == TREATMENT_EMERGENT})
+    if review is not None:
+        out.append({"url": f"{BASE}/StructureDefinition/susar", "valueBoolean": review.susar})
+    if isinstance(d.get("awareness_at"), str):
+        out.append({"url": f"{BASE}/StructureDefinition/site-awareness", "valueDateTime": d["awareness_at"]})
+    return out
+
+
+def _event(d: dict[str, Any], review: AeReview | None) -> dict[str, Any]:
+    """The event: its MedDRA codes (PT, then LLT) when coded, and the submission term as text."""
+    event: dict[str, Any] = {"text": submission_term(d)}
+    c = review.coding if review is not None else None
+    if c is not None:
+        event["coding"] = [{"system": MEDDRA, "code": str(c["pt_code"]), "display": c["pt_name"]},
+                           {"system": MEDDRA, "code": str(c["llt_code"]), "display": c["llt_name"]}]
+    return event
+
+
+def adverse_event(rec: dict[str, Any], patient: dict[str, Any], study: Study, arm: str | None,
+                  review: AeReview | None = None) -> dict[str, Any]:
     """R4 AdverseEvent: seriousness Serious/Non-serious, severity from the CTCAE grade (the grade itself in a
-    coded extension), per drug of the participant's arm a suspectEntity with its WHO-UMC causality."""
+    coded extension), per drug of the participant's arm a suspectEntity with its WHO-UMC causality; the MedDRA
+    coding, treatment emergence, SUSAR flag and site awareness from ``review``."""
     d = rec["data"]
     suspects = []
     treatments = study.arm(arm).treatments if arm else []
@@ -271,8 +301,9 @@ def adverse_event(rec: dict[str, Any], patient: dict[str, Any], study: Study, ar
     ae: dict[str, Any] = {
         "resourceType": "AdverseEvent", "id": rec["record_id"], "actuality": "actual", "subject": patient,
         "extension": [{"url": f"{BASE}/StructureDefinition/ctcae-grade", "valueCodeableConcept": {"coding": [
-            {"system": f"{CS}/ctcae-grade", "code": str(grade), "display": CTCAE_GRADE_DISPLAY[grade]}]}}],
-        "event": {"text": d["term"]}, "date": d["onset_date"], "recordedDate": rec["collected_at"],
+            {"system": f"{CS}/ctcae-grade", "code": str(grade), "display": CTCAE_GRADE_DISPLAY[grade]}]}},
+            *_pv_extensions(d, review)],
+        "event": _event(d, review), "date": d["onset_date"], "recordedDate": rec["collected_at"],
         "seriousness": {"coding": [{"system": f"{TERMINOLOGY}/adverse-event-seriousness",
                                     "code": "Serious" if serious else "Non-serious",
                                     "display": "Serious" if serious else "Non-serious"}]},
@@ -288,15 +319,21 @@ def adverse_event(rec: dict[str, Any], patient: dict[str, Any], study: Study, ar
     return ae
 
 
-def participant_bundle(study: Study, pd: ParticipantData) -> dict[str, Any]:
-    """Every resource of one participant, as a collection Bundle."""
+def participant_bundle(study: Study, pd: ParticipantData, reviewer: AeReviewer | None = None) -> dict[str, Any]:
+    """Every resource of one participant, as a collection Bundle (the Patient deceased on the death date of a
+    fatal AE)."""
     p = pd.participant
     pid = p["participant_id"]
     patient_ref = _ref("Patient", pid)
+    patient: dict[str, Any] = {
+        "resourceType": "Patient", "id": pid, "identifier": [{"system": f"{BASE}/participant-id", "value": pid}],
+        "gender": {"F": "female", "M": "male"}.get(p["sex"], "unknown"), "birthDate": str(p["year_of_birth"])}
+    died = sorted(r["data"]["death_date"] for r in pd.records
+                  if r["kind"] == "adverse_event" and isinstance(r["data"].get("death_date"), str))
+    if died:
+        patient["deceasedDateTime"] = died[0]
     out: list[dict[str, Any]] = [
-        {"resourceType": "Patient", "id": pid,
-         "identifier": [{"system": f"{BASE}/participant-id", "value": pid}],
-         "gender": {"F": "female", "M": "male"}.get(p["sex"], "unknown"), "birthDate": str(p["year_of_birth"])},
+        patient,
         research_subject(study, pd, patient_ref)]
     staff: dict[str, dict[str, Any]] = {}
     for rec in pd.records:
@@ -304,7 +341,8 @@ def participant_bundle(study: Study, pd: ParticipantData) -> dict[str, Any]:
         if entered_by.startswith("staff:") and entered_by not in staff:
             staff[entered_by] = practitioner(study, entered_by)
         if rec["kind"] == "adverse_event":
-            out.append(adverse_event(rec, patient_ref, study, p.get("arm")))
+            review = reviewer.review(rec, p.get("arm")) if reviewer is not None else None
+            out.append(adverse_event(rec, patient_ref, study, p.get("arm"), review))
         out += clinical_resources(rec, patient_ref, study)   # issue 18: conmed, history, vital signs, pregnancy
         if rec["kind"] != "instrument_response":
             continue
@@ -341,9 +379,10 @@ def export_fhir(conn: Connection, study: Study, out_dir: Path, *, scope: ExportS
         json.dumps(_bundle(_fhir_id(f"study-{study.study.id}"), study_resources), ensure_ascii=False, indent=1),
         encoding="utf-8")
     n = 0
+    reviewer = AeReviewer(conn, study, site_id=scope.site_id)
     with open(out_dir / "participants.ndjson", "w", encoding="utf-8") as fh:
         for pd in participants_with_data(conn, scope):
-            bundle = participant_bundle(study, pd)
+            bundle = participant_bundle(study, pd, reviewer)
             fh.write(json.dumps(bundle, ensure_ascii=False, separators=(",", ":")) + "\n")
             n += len(bundle["entry"])
     return {"study-bundle.json": len(study_resources), "participants.ndjson": n}

@@ -4,8 +4,11 @@ This module turns each participant's records into rows; ``sdtm_files`` writes ea
 and Dataset-JSON files at once (after the ASCII and length rules), ``sdtm_model`` holds the variables.
 ``define.csv`` is a define-style table of every variable.
 USUBJID = STUDYID-SITEID-SUBJID, where SUBJID is the number part of the participant id.
-Not done (documented in docs/export-formats.md): MedDRA coding (AEDECOD repeats the verbatim term),
-trial design domains.
+AE: AEDECOD and the MedDRA hierarchy come from the imported MedDRA release (a data manager's coding, else the
+exact match of the English translation or the verbatim term); without a dictionary or a match they stay empty,
+never the verbatim term. AETERM is the English translation where the verbatim term needs one. SUPPAE holds each
+drug's causality and action (AERELn / AEACNn), treatment emergence (AETRTEM, SDTMIG 3.4 Appendix C2: a
+supplemental qualifier in SDTM; TRTEMFL is its ADaM counterpart) and the SUSAR flag (AESUSAR).
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from sqlalchemy import Connection
 from server.exports.csv_cells import formula_safe_writer
 from server.exports.current import ALL, ExportScope, ParticipantData, participants_with_data
 from server.exports.define_xml import write_define_xml
+from server.exports.sdtm_ae import ACTION, OUTCOME, ae_rows
 from server.exports.sdtm_cm import cm_rows
 from server.exports.sdtm_design import DESIGN, design_rows, design_widths, subject_elements
 from server.exports.sdtm_ds import ds_rows, dv_rows
@@ -31,23 +35,13 @@ from server.exports.sdtm_mh import mh_rows
 from server.exports.sdtm_model import DOMAINS, LAZY_DATASETS, Var, dataset_widths
 from server.exports.sdtm_timing import SCREENING, Timing, site_day, site_dtc, timing
 from server.exports.sdtm_vs import vs_rows
-from shared.adverse_events import PER_DRUG, per_drug
+from server.services.ae_review import AeReviewer
 from shared.disposition import COMPLETED_TERM, REASONS
 from shared.instruments import get_instrument
 from shared.study.model import PARTICIPANT_ID, Study
 
-SEVERITY = {1: "MILD", 2: "MODERATE", 3: "SEVERE", 4: "SEVERE", 5: "SEVERE"}
-CAUSALITY_REL = {"certain": "RELATED", "probable": "PROBABLY RELATED", "possible": "POSSIBLY RELATED",
-                 "unlikely": "UNLIKELY RELATED", "conditional": "NOT ASSESSABLE", "unassessable": "NOT ASSESSABLE"}
-REL_ORDER = ["RELATED", "PROBABLY RELATED", "POSSIBLY RELATED", "NOT ASSESSABLE", "UNLIKELY RELATED",
-             "NOT RELATED"]
-ACTION = {"none": "DOSE NOT CHANGED", "reduced": "DOSE REDUCED", "interrupted": "DRUG INTERRUPTED",
-          "withdrawn": "DRUG WITHDRAWN", "not_applicable": "NOT APPLICABLE"}
-OUTCOME = {"recovered": "RECOVERED/RESOLVED", "recovering": "RECOVERING/RESOLVING",
-           "not_recovered": "NOT RECOVERED/NOT RESOLVED", "recovered_with_sequelae": "RECOVERED/RESOLVED WITH SEQUELAE",
-           "fatal": "FATAL", "unknown": "UNKNOWN"}
-SERIOUS_FLAGS = {"AESDTH": "death", "AESLIFE": "life_threatening", "AESHOSP": "hospitalisation",
-                 "AESDISAB": "disability", "AESCONG": "congenital_anomaly", "AESMIE": "medically_important"}
+ROUTE = {"subcutaneous": "SUBCUTANEOUS", "oral": "ORAL"}
+FREQUENCY = {"twice weekly": "BIW", "once daily": "QD"}
 
 QsTest = tuple[str, str, str, str, str, str]
 
@@ -111,8 +105,8 @@ def _dm(study: Study, pd: ParticipantData, t: Timing) -> Iterator[dict[str, Any]
     p = pd.participant
     arm = study.arm(p["arm"])
     enrol = next((r for r in pd.records if r["kind"] == "enrolment"), None)
-    deaths = sorted(r["data"].get("end_date") or r["data"].get("onset_date") or "" for r in pd.records
-                    if r["kind"] == "adverse_event" and r["data"].get("grade") == 5)
+    deaths = sorted(r["data"].get("death_date") or r["data"].get("end_date") or r["data"].get("onset_date") or ""
+                    for r in pd.records if r["kind"] == "adverse_event" and r["data"].get("grade") == 5)
     dmdtc = site_day(enrol["collected_at"], study, p["site_id"]) if enrol else None
     yield {"SUBJID": subjid(p["participant_id"]), "RFSTDTC": _iso(t.rfstdtc), "RFENDTC": _iso(t.rfendtc),
            "RFXSTDTC": _iso(t.rfxstdtc), "RFXENDTC": _iso(t.rfxendtc), "RFICDTC": _iso(t.rficdtc),
@@ -122,59 +116,6 @@ def _dm(study: Study, pd: ParticipantData, t: Timing) -> Iterator[dict[str, Any]
            "RACE": "NOT REPORTED", "ETHNIC": "NOT REPORTED",
            "ARMCD": arm.code, "ARM": arm.name, "ACTARMCD": arm.code, "ACTARM": arm.name,
            "COUNTRY": study.site(p["site_id"]).country, "DMDTC": dmdtc, "DMDY": t.study_day(dmdtc)}
-
-
-def _study_treatments(study: Study) -> list[tuple[str, str]]:
-    """Every study drug once (drug id, treatment name), in the order of the study file's arms."""
-    seen: dict[str, str] = {}
-    for arm in study.arms:
-        for t in arm.treatments:
-            seen.setdefault(t.drug, t.name)
-    return list(seen.items())
-
-
-def ae_row(rec: dict[str, Any], drugs: list[tuple[int, str, str]]) -> dict[str, Any]:
-    """The SDTM AE values of one adverse-event record (without identifiers and sequence).
-
-    ``drugs`` are the (number, drug id, treatment name) of the participant's arm: AEREL is the strongest
-    causality and AEACN the action over those drugs only; each drug's causality and action are kept in
-    SUPPAE (QNAM AERELn / AEACNn, n = the drug's number in the study file). Either AE body form is read
-    (causality/action objects keyed by drug, or the first release's flat per-drug fields).
-    """
-    d = {**rec["data"], **{f"{kind}_{drug}": per_drug(rec["data"], kind, drug)
-                           for kind in PER_DRUG for _n, drug, _t in drugs}}
-    rels = [CAUSALITY_REL[d.get(f"causality_{drug}")] for _n, drug, _t in drugs
-            if d.get(f"causality_{drug}") in CAUSALITY_REL]
-    actions = {ACTION[d.get(f"action_{drug}")] for _n, drug, _t in drugs
-               if d.get(f"action_{drug}") in ACTION and d.get(f"action_{drug}") != "not_applicable"}
-    supp = []
-    for n, drug, name in drugs:
-        if d.get(f"causality_{drug}") in CAUSALITY_REL:
-            supp.append(Supp(f"AEREL{n}", f"Causality to {name}"[:40], CAUSALITY_REL[d[f"causality_{drug}"]]))
-        if d.get(f"action_{drug}") in ACTION:
-            supp.append(Supp(f"AEACN{n}", f"Action Taken with {name}"[:40], ACTION[d[f"action_{drug}"]]))
-    criteria = d.get("serious_criteria") or []
-    row = {"AESPID": rec["record_id"], "AETERM": d["term"], "AEDECOD": d["term"].upper(),
-           "AESEV": SEVERITY[d["grade"]], "AETOXGR": str(d["grade"]), "AESER": _yn(bool(d.get("serious"))),
-           "AEREL": min(rels, key=REL_ORDER.index) if rels else "NOT RELATED",
-           "AEACN": actions.pop() if len(actions) == 1 else ("MULTIPLE" if actions else "NOT APPLICABLE"),
-           "AEOUT": OUTCOME.get(d.get("outcome"), "UNKNOWN"), "AEDTC": rec["collected_at"][:10],
-           "AESTDTC": d.get("onset_date"), "AEENDTC": d.get("end_date"), "_supp": supp}
-    row.update({flag: _yn(c in criteria) for flag, c in SERIOUS_FLAGS.items()})
-    return row
-
-
-def _ae(study: Study, pd: ParticipantData, t: Timing) -> Iterator[dict[str, Any]]:
-    arm_drugs = study.arm(pd.participant["arm"]).drugs
-    drugs = [(n, drug, name) for n, (drug, name) in enumerate(_study_treatments(study), start=1)
-             if drug in arm_drugs]
-    for rec in pd.records:
-        if rec["kind"] == "adverse_event":
-            row = ae_row(rec, drugs)
-            row["AEDTC"] = site_day(rec["collected_at"], study, rec.get("site_id"))   # the site's day of the report
-            row.update({"EPOCH": t.epoch(row["AESTDTC"]), "AEDY": t.study_day(row["AEDTC"]),
-                        "AESTDY": t.study_day(row["AESTDTC"]), "AEENDY": t.study_day(row["AEENDTC"])})
-            yield row
 
 
 def _flag_baseline(rows: list[dict[str, Any]], t: Timing, code: str, dtc: str, prefix: str) -> None:
@@ -285,7 +226,7 @@ def _vs(study: Study, pd: ParticipantData, t: Timing) -> Iterator[dict[str, Any]
 
 
 BUILDERS: dict[str, Callable[[Study, ParticipantData, Timing], Iterable[dict[str, Any]]]] = {
-    "DM": _dm, "AE": _ae, "QS": _qs, "EX": _ex, "DS": ds_rows, "LB": _lb, "SE": _se, "SV": _sv, "IE": _ie,
+    "DM": _dm, "AE": ae_rows, "QS": _qs, "EX": _ex, "DS": ds_rows, "LB": _lb, "SE": _se, "SV": _sv, "IE": _ie,
     "CM": cm_rows, "MH": mh_rows, "VS": _vs,
     "DV": dv_rows}   # issue 16: server/exports/sdtm_ds.py
 def diary_id(study: Study) -> str | None:
@@ -294,18 +235,22 @@ def diary_id(study: Study) -> str | None:
     return diary.id if diary else None
 
 
-def _rows(study: Study, domain: str, pd: ParticipantData, t: Timing) -> Iterator[tuple[list[str], list[Supp]]]:
-    """The text values of one participant's rows in ``domain`` (in the order of DOMAINS[domain]) and the
-    supplemental qualifiers of each row."""
+def _rows(study: Study, domain: str, pd: ParticipantData, t: Timing,
+          reviewer: AeReviewer | None = None) -> Iterator[tuple[list[str], list[Supp], list[tuple[str, ...]]]]:
+    """The text values of one participant's rows in ``domain`` (in the order of DOMAINS[domain]), the
+    supplemental qualifiers of each row (``reviewer``: MedDRA coding, emergence and SUSAR of the AEs) and the
+    export-report lines it needs (usubjid, idvar, idvarval, variable, rule, original, exported)."""
     variables = DOMAINS[domain][1]
     p = pd.participant
     ids = {"STUDYID": study.study.id, "DOMAIN": domain, "USUBJID": usubjid(study, p["participant_id"], p["site_id"])}
     seq_name = f"{domain}SEQ"
     layout = _layout(variables)
-    for seq, row in enumerate(BUILDERS[domain](study, pd, t), start=1):
+    built = ae_rows(study, pd, t, reviewer) if domain == "AE" else BUILDERS[domain](study, pd, t)
+    for seq, row in enumerate(built, start=1):
         row.update(ids)
         row[seq_name] = seq
-        yield _text_row(variables, row, layout), row.get("_supp") or []
+        notes = [(ids["USUBJID"], seq_name, str(seq), *n) for n in row.get("_notes") or ()]
+        yield _text_row(variables, row, layout), row.get("_supp") or [], notes
 
 
 def _layout(variables: list[Var]) -> tuple[list[str], list[int]]:
@@ -350,14 +295,17 @@ def export_sdtm(conn: Connection, study: Study, out_dir: Path, *, scope: ExportS
     out_dir.mkdir(parents=True, exist_ok=True)
     widths = {**dataset_widths(study), **design_widths(study)}
     datasets = {**DOMAINS, **DESIGN}
+    reviewer = AeReviewer(conn, study, site_id=scope.site_id)
     with SubmissionFiles(out_dir, study, datasets, widths, lazy=LAZY_DATASETS) as files:
         subjects = 0
         for pd in participants_with_data(conn, scope):
             t = timing(study, pd, diary_id(study))
             subjects += 1
             for domain in DOMAINS:
-                for row, supp in _rows(study, domain, pd, t):
+                for row, supp, notes in _rows(study, domain, pd, t, reviewer):
                     files.write(domain, row, supp)
+                    for note in notes:
+                        files.report.add(domain, *note)
         for name, row in design_rows(study, subjects):
             files.write(name, _text_row(DESIGN[name][1], {"STUDYID": study.study.id, "DOMAIN": name, **row}))
     counts = files.counts()

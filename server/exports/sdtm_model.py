@@ -64,18 +64,18 @@ DMDY|Study Day of Collection|N""")),
 AESEQ|Sequence Number|N
 AESPID|Sponsor-Defined Identifier|C|record UUID
 AETERM|Reported Term for the Adverse Event
-AELLT|Lowest Level Term|C|empty: not MedDRA-coded
-AELLTCD|Lowest Level Term Code|N|empty: not MedDRA-coded
-AEDECOD|Dictionary-Derived Term|C|verbatim term (not MedDRA-coded)
-AEPTCD|Preferred Term Code|N|empty: not MedDRA-coded
-AEHLT|High Level Term|C|empty: not MedDRA-coded
-AEHLTCD|High Level Term Code|N|empty: not MedDRA-coded
-AEHLGT|High Level Group Term|C|empty: not MedDRA-coded
-AEHLGTCD|High Level Group Term Code|N|empty: not MedDRA-coded
-AEBODSYS|Body System or Organ Class|C|empty: not MedDRA-coded
-AEBDSYCD|Body System or Organ Class Code|N|empty: not MedDRA-coded
-AESOC|Primary System Organ Class|C|empty: not MedDRA-coded
-AESOCCD|Primary System Organ Class Code|N|empty: not MedDRA-coded
+AELLT|Lowest Level Term|C|MedDRA (imported release); empty when not coded
+AELLTCD|Lowest Level Term Code|N|MedDRA (imported release); empty when not coded
+AEDECOD|Dictionary-Derived Term|C|MedDRA preferred term; empty when not coded
+AEPTCD|Preferred Term Code|N|MedDRA (imported release); empty when not coded
+AEHLT|High Level Term|C|MedDRA (imported release); empty when not coded
+AEHLTCD|High Level Term Code|N|MedDRA (imported release); empty when not coded
+AEHLGT|High Level Group Term|C|MedDRA (imported release); empty when not coded
+AEHLGTCD|High Level Group Term Code|N|MedDRA (imported release); empty when not coded
+AEBODSYS|Body System or Organ Class|C|MedDRA (imported release); empty when not coded
+AEBDSYCD|Body System or Organ Class Code|N|MedDRA (imported release); empty when not coded
+AESOC|Primary System Organ Class|C|MedDRA (imported release); empty when not coded
+AESOCCD|Primary System Organ Class Code|N|MedDRA (imported release); empty when not coded
 AESEV|Severity/Intensity|C|MILD, MODERATE, SEVERE (from CTCAE grade 1, 2, >=3)
 AESER|Serious Event|C|Y, N
 AEACN|Action Taken with Study Treatment
@@ -292,7 +292,9 @@ def char_lengths(study: Study) -> dict[str, int]:
     site = max(len(s.id) for s in study.sites)
     lengths = {"STUDYID": len(study.study.id), "DOMAIN": 2, "USUBJID": len(study.study.id) + site + 8,
                "SUBJID": 6, "SITEID": site, "BRTHDTC": 4, "AGEU": 5, "SEX": 1, "ARMCD": 20, "ACTARMCD": 20,
-               "ARM": max(len(a.name) for a in study.arms), "COUNTRY": 3, "AETERM": 200, "AEDECOD": 200,
+               "ARM": max(len(a.name) for a in study.arms), "COUNTRY": 3, "AETERM": 200, "AEDECOD": 100,
+               # MedDRA term names are at most 100 characters (its ASCII files' field length)
+               **dict.fromkeys(("AELLT", "AEHLT", "AEHLGT", "AEBODSYS", "AESOC"), 100),
                "AESEV": 8, "AETOXGR": 1, "AEREL": 16, "AEACN": 16, "AEOUT": 32, "QSTESTCD": 8, "QSTEST": 40,
                "QSCAT": 20, "QSORRES": 20, "QSSTRESC": 20, "QSORRESU": 4, "QSSTRESU": 4, "QSDTC": 32,
                "VISIT": max(len(v.label.encode()) for v in study.visits), "EXDOSU": 8, "EXDOSFRQ": 8,

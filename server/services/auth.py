@@ -62,6 +62,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # --- data queries and SDV (issue 19): the roles of each query step come from shared/queries.py
     **{f"query.{step}": roles for step, roles in QUERY_ROLES.items()},
     "record.verify": frozenset({"monitor"}),
+    "ae.code": frozenset({"admin", "data_manager"}),                           # MedDRA coding, translations
+    "sae.report": frozenset({"admin", "data_manager", "investigator", "nurse"}),  # mark an SAE reported
 }
 
 

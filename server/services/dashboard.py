@@ -23,8 +23,6 @@ from shared.errors import NotFound
 from shared.site_time import site_local_date, site_local_iso_date
 from shared.study.model import Study
 
-SAE_ALERT_DAYS = 7          # a serious AE received within this many days is shown as an alert
-
 
 @dataclass(frozen=True)
 class VisitState:
@@ -209,12 +207,6 @@ def adverse_events(conn: Connection, sites: Iterable[str], *, serious: bool | No
             continue
         out.append(r)
     return out
-
-
-def sae_alerts(conn: Connection, sites: Iterable[str], today: date) -> list[dict[str, Any]]:
-    """Serious AEs received in the last SAE_ALERT_DAYS days: they must reach the sponsor within 24 h."""
-    since = (today - timedelta(days=SAE_ALERT_DAYS)).isoformat()
-    return [r for r in adverse_events(conn, sites, serious=True) if r["received_at"][:10] >= since]
 
 
 def search_audit(conn: Connection, query: str = "", *, before_seq: int | None = None, limit: int = 50,

@@ -13,6 +13,7 @@ from server.services import demo_clinical_record
 from server.services import devices as device_service
 from server.services import sync as sync_service
 from server.services.allocation import grants_for
+from server.services.demo_adverse_events import seed_demo_adverse_events
 from server.services.demo_course import seed_course
 from server.services.demo_dosing import DiaryDays
 from server.services.demo_labs import DemoPerson, seed_demo_labs
@@ -117,6 +118,7 @@ def seed_demo(conn: Connection, study: Study, *, admin_password: str, seed: int 
         people.append(DemoPerson(pid, arm.code, baseline, recs[0]["data"]["sex"]))
     seed_demo_labs(conn, study, people, site=site, today=today, seed=seed + 1)  # own stream: the rest stays as it was
     total += seed_course(conn, study, device, today)   # dispositions, a missed visit, deviations (issue 16)
+    seed_demo_adverse_events(conn, study, device, today)   # issue 17: coded, SUSAR, SAE awaiting report
     add_setting(conn, SEEDED, datetime.now(UTC).isoformat())
     return {"seeded": True, "participants": DEMO_PARTICIPANTS, "records": total, "admin": DEMO_ADMIN}
 

@@ -325,3 +325,54 @@ sdv_marks = Table(
     Column("verified_at", String(32), nullable=False),
     PrimaryKeyConstraint("record_id", "revision"),
 )
+
+# --- adverse events: MedDRA dictionary, coding, SAE reports (issue 17)
+# The imported MedDRA release (bring your own; replaced whole by the next import): one row per LLT, one per PT
+# with its primary path, and the release itself.
+meddra_release = Table(
+    "meddra_release", metadata,
+    Column("release_id", Integer, primary_key=True),        # always 1: one release at a time
+    Column("version", String(64), nullable=False),
+    Column("language", String(64), nullable=False),
+    Column("imported_at", String(32), nullable=False),
+    Column("imported_by", String(100), nullable=False),
+    Column("llt_count", Integer, nullable=False),
+    Column("pt_count", Integer, nullable=False),
+)
+meddra_llt = Table(
+    "meddra_llt", metadata,
+    Column("llt_code", Integer, primary_key=True),
+    Column("llt_name", String(200), nullable=False),
+    Column("llt_key", String(200), nullable=False, index=True),   # shared.meddra.term_key: exact-match look-up
+    Column("pt_code", Integer, nullable=False),
+    Column("current", Boolean, nullable=False),
+)
+meddra_pt = Table(
+    "meddra_pt", metadata,
+    Column("pt_code", Integer, primary_key=True),
+    Column("pt_name", String(200), nullable=False),
+    Column("hlt_code", Integer, nullable=False),
+    Column("hlt_name", String(200), nullable=False),
+    Column("hlgt_code", Integer, nullable=False),
+    Column("hlgt_name", String(200), nullable=False),
+    Column("soc_code", Integer, nullable=False),
+    Column("soc_name", String(200), nullable=False),
+    Column("soc_abbrev", String(20), nullable=False),
+)
+# A data manager's coding of one AE (the exact-match auto-coding needs no row); audited as ae.code.
+ae_codings = Table(
+    "ae_codings", metadata,
+    Column("record_id", String(36), primary_key=True),
+    Column("llt_code", Integer, nullable=False),
+    Column("coded_by", String(100), nullable=False),
+    Column("coded_at", String(32), nullable=False),
+)
+# Staff marking a serious AE as reported to the sponsor: ends its alert; audited as sae.reported.
+sae_reports = Table(
+    "sae_reports", metadata,
+    Column("record_id", String(36), primary_key=True),
+    Column("reported_at", String(40), nullable=False),       # when it was sent, as staff state it (with offset)
+    Column("reference", Text, nullable=False),               # the sponsor's or the form's reference
+    Column("marked_by", String(100), nullable=False),
+    Column("marked_at", String(32), nullable=False),         # UTC, when marked here
+)

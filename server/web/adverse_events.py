@@ -1,15 +1,24 @@
-"""AE listing with filters (serious, grade 3 or more, arm) and the SAE alerts."""
+"""AE listing with filters (serious, grade 3 or more, arm), SUSAR flags and the SAE alerts; the SAE form (page
+and PDF) with the "reported to the sponsor" mark; the data manager's MedDRA coding page with the English
+translations still missing. Thin: each route parses the request and calls one service."""
 
 from __future__ import annotations
 
-from flask import current_app, render_template, request
+from datetime import UTC, datetime
+
+from flask import Response, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from server.services import dashboard as board
-from server.storage.engine import reading
+from server.services import meddra as meddra_service
+from server.services import sae_reports
+from server.services.ae_review import AeReviewer
+from server.storage import meddra as meddra_store
+from server.storage import participants as participant_store
+from server.storage.engine import reading, writing
 from server.web.blueprint import bp
+from server.web.i18n import t
 from server.web.session import require, staff
-from server.web.site_dates import today_at_site
 from shared.errors import InvalidInput
 
 
@@ -26,6 +35,83 @@ def adverse_events() -> ResponseReturnValue:
     with reading(ctx.engine) as conn:
         events = board.adverse_events(conn, staff().sites, serious=True if serious else None,
                                       min_grade=3 if grade3 else None, arm=arm)
-        alerts = board.sae_alerts(conn, staff().sites, today_at_site())
-    return render_template("adverse_events.html", events=events, alerts=alerts, serious=serious, grade3=grade3,
-                           arm=arm, arms=ctx.study.arms)
+        reviewer = AeReviewer(conn, ctx.study)
+        reviews = {ae["record_id"]: reviewer.review(ae, ae.get("arm")) for ae in events}
+        alerts = sae_reports.alerts(conn, ctx.study, staff().sites, datetime.now(UTC))
+    return render_template("adverse_events.html", events=events, reviews=reviews, alerts=alerts, serious=serious,
+                           grade3=grade3, arm=arm, arms=ctx.study.arms)
+
+
+@bp.get("/adverse-events/<record_id>/sae")
+@require("participant.view")
+def sae_form(record_id: str) -> ResponseReturnValue:
+    """The SAE form (CIOMS I / ICH E2B fields) with its PDF and the "reported to the sponsor" mark."""
+    ctx = current_app.extensions["trialpro"]
+    with reading(ctx.engine) as conn:
+        form = sae_reports.sae_form(conn, ctx.study, record_id, staff().sites)
+        ae = board.current_record(conn, record_id, staff().sites)
+        review = AeReviewer(conn, ctx.study).review(ae, participant_store.arm_of(conn, ae["participant_id"]))
+    return render_template("sae_form.html", form=form, ae=ae, review=review,
+                           now=datetime.now(UTC).astimezone().isoformat(timespec="minutes"))
+
+
+@bp.get("/adverse-events/<record_id>/sae.pdf")
+@require("participant.view")
+def sae_form_pdf(record_id: str) -> ResponseReturnValue:
+    ctx = current_app.extensions["trialpro"]
+    with reading(ctx.engine) as conn:
+        form = sae_reports.sae_form(conn, ctx.study, record_id, staff().sites)
+    pdf = sae_reports.sae_pdf(form, f"SAE report - {ctx.study.study.id} - {record_id}")
+    return Response(pdf, mimetype="application/pdf",
+                    headers={"Content-Disposition": f'attachment; filename="sae-{record_id}.pdf"'})
+
+
+@bp.post("/adverse-events/<record_id>/reported")
+@require("sae.report")
+def sae_reported(record_id: str) -> ResponseReturnValue:
+    """Staff mark an SAE as reported to the sponsor (when and under which reference): its alert ends."""
+    ctx = current_app.extensions["trialpro"]
+    with writing(ctx.engine) as conn:
+        sae_reports.mark_reported(conn, ctx.study, record_id, reported_at=request.form.get("reported_at"),
+                                  reference=request.form.get("reference"), actor=staff().actor, sites=staff().sites)
+    flash(t("sae.marked"))
+    return redirect(url_for("web.sae_form", record_id=record_id))
+
+
+@bp.get("/coding")
+@require("ae.code")
+def coding() -> ResponseReturnValue:
+    """Every AE with its coding (manual, auto or none), a term search in the imported release, and the AEs
+    whose Chinese verbatim term still lacks its English translation."""
+    ctx = current_app.extensions["trialpro"]
+    query = request.args.get("q", "").strip()
+    with reading(ctx.engine) as conn:
+        events = board.adverse_events(conn, staff().sites)
+        reviewer = AeReviewer(conn, ctx.study)
+        reviews = {ae["record_id"]: reviewer.review(ae, ae.get("arm")) for ae in events}
+        hits = meddra_store.search(conn, query) if query and reviewer.release else []
+    missing = [ae for ae in events if reviews[ae["record_id"]].missing_translation]
+    return render_template("coding.html", events=events, reviews=reviews, release=reviewer.release, query=query,
+                           hits=hits, missing=missing)
+
+
+@bp.post("/coding/<record_id>")
+@require("ae.code")
+def code_ae(record_id: str) -> ResponseReturnValue:
+    ctx = current_app.extensions["trialpro"]
+    with writing(ctx.engine) as conn:
+        meddra_service.code_adverse_event(conn, record_id, request.form.get("llt_code"), actor=staff().actor,
+                                          sites=list(staff().sites))
+    flash(t("coding.done"))
+    return redirect(url_for("web.coding"))
+
+
+@bp.post("/coding/<record_id>/translation")
+@require("ae.code")
+def translate_ae(record_id: str) -> ResponseReturnValue:
+    ctx = current_app.extensions["trialpro"]
+    with writing(ctx.engine) as conn:
+        meddra_service.add_translation(conn, ctx.study, record_id, request.form.get("term_en"),
+                                       actor=staff().actor, sites=list(staff().sites))
+    flash(t("coding.translated"))
+    return redirect(url_for("web.coding"))

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from flask import current_app, render_template
 from flask.typing import ResponseReturnValue
 
 from server.services import dashboard as board
 from server.services import queries as query_service
+from server.services import sae_reports
 from server.storage.engine import reading
 from server.web.blueprint import bp
 from server.web.session import require, staff
@@ -24,5 +27,5 @@ def dashboard() -> ResponseReturnValue:
                                enrolment=board.enrolment_by_arm(conn, ctx.study, sites),
                                visits=board.visit_summary(conn, ctx.study, sites, today),
                                devices=board.device_activity(conn, sites),
-                               alerts=board.sae_alerts(conn, sites, today),
+                               alerts=sae_reports.alerts(conn, ctx.study, sites, datetime.now(UTC)),
                                queries=query_service.summary(conn, sites))

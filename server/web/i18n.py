@@ -60,9 +60,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "dash.overdue": ("Overdue", "已逾期"),
     "dash.due": ("Due now", "窗口期内"),
     "dash.devices": ("Last sync per device", "各设备最近同步"),
-    "dash.sae_alerts": ("Serious adverse events to report (received in the last 7 days)",
-                        "需报告的严重不良事件（最近7天收到）"),
-    "dash.no_sae": ("No new serious adverse events.", "无新的严重不良事件。"),
+    "dash.sae_alerts": ("Serious adverse events awaiting report to the sponsor (24 h from the site's awareness)",
+                        "待向申办方报告的严重不良事件（自研究中心获知起24小时内）"),
+    "dash.no_sae": ("No serious adverse event awaits a report.", "无待报告的严重不良事件。"),
     "col.participant": ("Participant", "受试者"),
     "col.site": ("Site", "中心"),
     "col.arm": ("Arm", "组别"),
@@ -270,6 +270,9 @@ def _merge_parts() -> None:
 
     CATALOGUE.update(signoff)
     CATALOGUE.update(clinical_record)
+    from server.web.i18n_ae import TEXTS as adverse_events
+
+    CATALOGUE.update(adverse_events)
 
 
 _merge_parts()

@@ -21,6 +21,7 @@ from jsonschema import Draft201909Validator
 from desktop_client.services import adverse_events, recording
 from desktop_client.services.adverse_events import AdverseEventEntry
 from server.exports.registry import run_export
+from server.exports.sdtm_ae import MISSING_TRANSLATION
 from server.exports.submission_text import PLACEHOLDER
 from tests.factories import enrol_participant, enrolled_station
 from tests.live_server import ThreadServer
@@ -84,7 +85,7 @@ def test_a_long_chinese_ae_term_never_aborts_sdtm_and_every_change_is_reported(
     assert [r["original_value"] for r in replaced] == [CHINESE_TERM]   # the original text kept in the report
     assert replaced[0]["exported_value"] == PLACEHOLDER and replaced[0]["idvarval"] == seq[PLACEHOLDER]
     assert {r["rule"] for r in report if r["variable"] == "AETERM" and r["idvarval"] == seq[head]} == {
-        "transliterated", "split into SUPPAE"}
+        "transliterated", "split into SUPPAE", MISSING_TRANSLATION}   # neither term has its English translation
     assert summary.files["export-report.csv"] == len(report)
 
 
@@ -104,9 +105,17 @@ def test_suppae_keeps_each_drug_of_the_arm_and_aerel_only_counts_those_drugs(
     assert len(rel) == 3 * len(arm.drugs) and set(rel["QVAL"]) == {"POSSIBLY RELATED"}
     assert all(label.startswith("Causality to ") and len(label) <= 40
                and any(t.name.startswith(label[13:]) for t in arm.treatments) for label in rel["QLABEL"])
-    assert set(supp["RDOMAIN"]) == {"AE"} and set(supp["QORIG"]) == {"CRF"}
+    assert set(supp["RDOMAIN"]) == {"AE"} and set(supp[supp["QNAM"].str.match(r"AE(REL|ACN)\d")]["QORIG"]) == {"CRF"}
+    # treatment emergence (SDTMIG 3.4: SUPPAE QNAM AETRTEM) and the SUSAR flag are derived, one per AE
+    derived = supp[supp["QNAM"].isin(["AETRTEM", "AESUSAR"])]
+    assert len(derived) == 6 and set(derived["QORIG"]) == {"Derived"} and set(derived["QVAL"]) <= {"Y", "N"}
     ae = pd.read_csv(out / "ae.csv", dtype=str, keep_default_na=False)
     assert set(ae["AEREL"]) == {"POSSIBLY RELATED"} and set(ae["AEACN"]) == {"DOSE NOT CHANGED"}
+    # no MedDRA release imported: AEDECOD and the hierarchy stay empty, never the verbatim term
+    assert set(ae["AEDECOD"]) == {""} and set(ae["AEBODSYS"]) == {""} and set(ae["AELLTCD"]) == {""}
+    report = pd.read_csv(out / "export-report.csv", dtype=str, keep_default_na=False)
+    missing = report[report["rule"].str.startswith("missing English translation")]
+    assert sorted(missing["original_value"]) == sorted([CHINESE_TERM, LONG_TERM])
 
 
 def test_every_dataset_json_is_valid_v1_1_and_equals_its_xpt_row_for_row(

@@ -157,6 +157,12 @@ def _endpoints(server: ThreadServer) -> list[tuple[str, str, set[str], dict[str,
         ("POST", "/participants/PKU-001/freeze", {"data_manager"}, {"form": {"reason": ""}}),
         ("GET", "/lock", {"data_manager"}, {}),
         ("GET", "/participants/PKU-001/casebook.pdf", EVERYONE, {}),
+        ("GET", "/coding", {"admin", "data_manager"}, {}),
+        ("POST", f"/coding/{rid}", {"admin", "data_manager"}, {"form": {"llt_code": ""}}),
+        ("POST", f"/coding/{rid}/translation", {"admin", "data_manager"}, {"form": {"term_en": ""}}),
+        ("GET", f"/adverse-events/{rid}/sae", EVERYONE, {}),
+        ("GET", f"/adverse-events/{rid}/sae.pdf", EVERYONE, {}),
+        ("POST", f"/adverse-events/{rid}/reported", EVERYONE - {"monitor"}, {"form": {}}),
         ("POST", "/lock", {"data_manager"}, {"form": {"reason": ""}}),
     ]
 

@@ -1,0 +1,37 @@
+"""Texts of the adverse-event pages (issue 17): SAE alerts and form, SUSAR, coding and translations (en, zh)."""
+
+from __future__ import annotations
+
+TEXTS: dict[str, tuple[str, str]] = {
+    "nav.coding": ("AE coding", "不良事件编码"),
+    "col.coded": ("MedDRA PT", "MedDRA首选术语"),
+    "col.emergence": ("Emergence", "发生时间"),
+    "emergence.pre_treatment": ("pre-treatment", "治疗前"),
+    "emergence.treatment_emergent": ("treatment-emergent", "治疗中出现"),
+    "ae.translation_missing": ("English translation missing", "缺少英文翻译"),
+    "sae.form": ("SAE form", "严重不良事件报告表"),
+    "sae.pdf": ("Download the SAE form (PDF)", "下载严重不良事件报告表（PDF）"),
+    "sae.due": ("report by", "报告截止"),
+    "sae.no_awareness": ("awareness time not given", "未填写获知时间"),
+    "sae.overdue": ("OVERDUE", "已逾期"),
+    "sae.awaiting": ("Awaiting report to the sponsor", "待向申办方报告"),
+    "sae.reported_at": ("Reported to the sponsor at", "向申办方报告时间"),
+    "sae.reference": ("Sponsor reference", "申办方编号"),
+    "sae.mark": ("Mark as reported", "标记为已报告"),
+    "sae.marked": ("Marked as reported: the alert is closed.", "已标记为已报告，提醒已关闭。"),
+    "coding.no_release": ("No MedDRA release is imported yet. Import your licensed release with",
+                          "尚未导入MedDRA词典。请用以下命令导入贵方授权的版本："),
+    "coding.missing": ("Chinese terms without English translation", "缺少英文翻译的中文术语"),
+    "coding.none_missing": ("Every Chinese term has its English translation.", "所有中文术语均已有英文翻译。"),
+    "coding.english": ("English translation", "英文翻译"),
+    "coding.save_translation": ("Save translation", "保存翻译"),
+    "coding.search": ("Search the dictionary", "检索词典"),
+    "coding.no_hits": ("No lowest level term matches.", "无匹配的低位语。"),
+    "coding.method": ("Coded by", "编码方式"),
+    "coding.manual": ("data manager", "数据管理员"),
+    "coding.auto": ("exact match", "自动精确匹配"),
+    "coding.uncoded": ("not coded", "未编码"),
+    "coding.code": ("Code", "编码"),
+    "coding.done": ("Coded.", "已编码。"),
+    "coding.translated": ("Translation saved as a correction (new revision).", "翻译已作为更正保存（新版本）。"),
+}

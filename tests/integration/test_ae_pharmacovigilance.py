@@ -1,0 +1,134 @@
+"""Issue 17 on a real server over HTTP, on SQLite and PostgreSQL, with the demo study: the SAE alert stays until
+staff mark the SAE reported (audited), the SAE form and its PDF, the data manager's coding page (manual coding,
+English translations, the list of missing ones), SUSAR flags, and the `meddra import` command.
+
+The dictionary is the synthetic file set (NOT MedDRA) in MedDRA's ASCII layout.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from server.cli import main
+from server.services.demo import seed_demo
+from server.services.meddra import SYNTHETIC_DICTIONARY
+from server.storage.tables import audit_log, records
+from tests.live_server import ThreadServer
+
+PASSWORD = "pharmacovigilance-pass-1"
+
+
+def _signed_in(server: ThreadServer) -> httpx.Client:
+    with server.ctx.engine.begin() as conn:
+        seed_demo(conn, server.ctx.study, admin_password=PASSWORD)
+    c = httpx.Client(base_url=server.url, timeout=60)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', c.get("/signin").text).group(1)  # type: ignore
+    assert c.post("/signin", data={"csrf_token": token, "username": "demo.admin",
+                                   "password": PASSWORD}).status_code == 302
+    return c
+
+
+def _token(c: httpx.Client) -> str:
+    return c.get("/api/v1/admin/session").json()["csrf_token"]
+
+
+def _aes(server: ThreadServer) -> dict[str, dict]:
+    """record id -> newest body of each demo AE."""
+    with server.ctx.engine.connect() as conn:
+        rows = conn.execute(select(records.c.body).where(records.c.kind == "adverse_event")
+                            .order_by(records.c.revision)).scalars()
+        return {json.loads(b)["record_id"]: json.loads(b) for b in rows}
+
+
+def _by_term(server: ThreadServer, term: str) -> dict:
+    (found,) = [a for a in _aes(server).values() if a["data"]["term"] == term]
+    return found
+
+
+def _actions(server: ThreadServer, action: str) -> list[dict]:
+    with server.ctx.engine.connect() as conn:
+        return [dict(r._mapping) for r in conn.execute(select(audit_log).where(audit_log.c.action == action))]
+
+
+def test_an_sae_alert_stays_until_staff_mark_it_reported(server: ThreadServer) -> None:
+    c = _signed_in(server)
+    aes = _aes(server)
+    waiting = next(a for a in aes.values() if a["data"]["serious"] and a["data"]["term"] != "Interstitial pneumonitis")
+    page = c.get("/adverse-events").text
+    alerts = page[page.index('id="sae-alerts"'):page.index("</section>", page.index('id="sae-alerts"'))]
+    assert waiting["participant_id"] in alerts and "report by" in alerts
+    assert "Interstitial pneumonitis" not in alerts            # the demo SUSAR was reported already
+    assert 'class="susar"' in page                              # ... and is flagged SUSAR in the list
+    form = c.get(f"/adverse-events/{waiting['record_id']}/sae").text
+    for field in ("I. Reaction information", "II. Suspect drug information", "Site became aware [E2B C.1.4]",
+                  "MedDRA LLT / PT", "Awaiting report to the sponsor"):
+        assert field in form, field
+    pdf = c.get(f"/adverse-events/{waiting['record_id']}/sae.pdf")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    assert pdf.headers["content-type"] == "application/pdf"
+    r = c.post(f"/adverse-events/{waiting['record_id']}/reported",
+               data={"csrf_token": _token(c), "reported_at": "not a time", "reference": "X"})
+    assert r.status_code == 409 and "reported_at" in r.text
+    r = c.post(f"/adverse-events/{waiting['record_id']}/reported",
+               data={"csrf_token": _token(c), "reported_at": waiting["data"]["awareness_at"],
+                     "reference": "SPONSOR-0042"})
+    assert r.status_code == 302
+    page = c.get("/adverse-events").text
+    assert "No serious adverse event awaits a report." in page
+    assert "SPONSOR-0042" in c.get(f"/adverse-events/{waiting['record_id']}/sae").text
+    again = c.post(f"/adverse-events/{waiting['record_id']}/reported",
+                   data={"csrf_token": _token(c), "reported_at": waiting["data"]["awareness_at"], "reference": "Y"})
+    assert again.status_code == 409 and "already marked" in again.text
+    marks = [a for a in _actions(server, "sae.reported") if a["entity_id"] == waiting["record_id"]]
+    assert len(marks) == 1 and marks[0]["actor"] == "user:demo.admin" and "SPONSOR-0042" in marks[0]["new"]
+    c.close()
+
+
+def test_the_coding_page_codes_by_hand_and_adds_missing_translations(server: ThreadServer) -> None:
+    c = _signed_in(server)
+    page = c.get("/coding").text
+    missing = page[page.index('id="missing-translations"'):page.index("</section>", page.index('id="missing'))]
+    assert "口腔疼痛" in missing and "发热" not in missing     # the translated one is not listed
+    assert "0.0 SYNTHETIC (NOT MedDRA)" in page
+    hits = c.get("/coding?q=ulcer").text
+    assert "99400006 Oral ulcer" in hits
+    untranslated = _by_term(server, "口腔疼痛")
+    r = c.post(f"/coding/{untranslated['record_id']}/translation", data={"csrf_token": _token(c),
+                                                                          "term_en": "Mouth pain"})
+    assert r.status_code == 302
+    now = _by_term(server, "口腔疼痛")
+    assert now["revision"] == 2 and now["data"]["term_en"] == "Mouth pain" and now["correction_reason"]
+    assert "Every Chinese term has its English translation." in c.get("/coding").text
+    r = c.post(f"/coding/{untranslated['record_id']}", data={"csrf_token": _token(c), "llt_code": "99400006"})
+    assert r.status_code == 302
+    row = next(line for line in c.get("/coding").text.split("<tr") if "Mouth pain" in line)
+    assert "Mouth ulcer (synthetic)" in row and "data manager" in row
+    bad = c.post(f"/coding/{untranslated['record_id']}", data={"csrf_token": _token(c), "llt_code": "12345678"})
+    assert bad.status_code == 422 and "not a lowest level term" in bad.text
+    coded = [a for a in _actions(server, "ae.code") if a["entity_id"] == untranslated["record_id"]]
+    assert len(coded) == 1 and json.loads(coded[0]["new"])["llt_code"] == 99400006
+    c.close()
+
+
+def test_meddra_import_command_replaces_the_release_and_names_a_bad_file(tmp_path: Path,
+                                                                           capsys: pytest.CaptureFixture[str],
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    data_dir = tmp_path / "server"
+    assert main(["meddra", "import", str(SYNTHETIC_DICTIONARY), "--data-dir", str(data_dir)]) == 0
+    assert "MedDRA 0.0 SYNTHETIC (NOT MedDRA) (English (synthetic test set)): 9 lowest level terms, 5 preferred " \
+           "terms imported" in capsys.readouterr().out
+    broken = tmp_path / "MedAscii"
+    broken.mkdir()
+    for f in SYNTHETIC_DICTIONARY.glob("*.asc"):
+        (broken / f.name.upper()).write_text(f.read_text(encoding="utf-8"), encoding="utf-8")  # any case
+    (broken / "LLT.ASC").write_text("99400001$Fever$99399999$$$$$$$Y$$\n", encoding="utf-8")
+    assert main(["meddra", "import", str(broken), "--data-dir", str(data_dir)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and "llt.asc line 1: pt_code 99399999 is not in pt.asc" in err
