@@ -14,10 +14,12 @@ from typing import Any
 from sqlalchemy import Connection
 
 from server.services.audit import AuditEntry, append_many
+from server.storage import locks as lock_store
 from server.storage.labs import add_results, current_by_key
 from server.storage.participants import enrolled
 from shared.errors import FieldProblem, LabImportRefused
 from shared.lab import LAB_COLUMNS, LEGACY_COLUMNS, OPTIONAL_COLUMNS, LabRow, missing_columns, validate_lab_row
+from shared.locks import lock_refusal
 from shared.records import utc_now
 from shared.study.model import Study
 
@@ -93,6 +95,7 @@ def import_lab_file(conn: Connection, study: Study, path: Path, *, actor: str,
         if row.participant_id not in sites:
             problems.append(_problem(row.row, "participant", row.participant_id, "an enrolled participant",
                                      f"{row.participant_id!r} is not enrolled"))
+    problems += _locked(conn, rows, sites)
     stored = current_by_key(conn, seen) if rows else {}
     for row in rows:
         old = stored.get(row.key)
@@ -111,6 +114,19 @@ def import_lab_file(conn: Connection, study: Study, path: Path, *, actor: str,
         raise LabImportRefused(problems)
     corrected = store_results(conn, rows, sites, stored, source_file=path.name, actor=actor)
     return LabImportSummary(source_file=path.name, imported=len(rows) - corrected, corrected=corrected)
+
+
+def _locked(conn: Connection, rows: list[LabRow], sites: dict[str, str]) -> list[FieldProblem]:
+    """Rows of a frozen participant or of a locked study (issue 19): nothing of theirs changes, labs included."""
+    study_lock, frozen = lock_store.study_lock(conn), lock_store.frozen(conn, sites)
+    out = []
+    for row in rows:
+        refusal = lock_refusal({"participant_id": row.participant_id}, study_lock=study_lock,
+                               frozen=frozen.get(row.participant_id))
+        if refusal is not None:
+            p = refusal.problems[0]
+            out.append(_problem(row.row, "participant", row.participant_id, p.allowed, p.message))
+    return out
 
 
 def store_results(conn: Connection, rows: list[LabRow], site_of: dict[str, str],

@@ -38,6 +38,11 @@ def test_a_frozen_participant_gets_nothing_new_until_unfrozen(tmp_path: Path, se
     with server.ctx.engine.connect() as conn:                       # the correction was not stored
         assert conn.execute(select(records.c.revision).where(records.c.record_id == held)).scalars().all() == [1]
 
+    labs = tmp_path / "labs.csv"
+    labs.write_text(f"participant,visit,date,value,unit\n{pid},{site.baseline},2026-11-20,4.2,%\n", encoding="utf-8")
+    refused_lab = cli(server, "lab", "import", str(labs))
+    assert refused_lab.returncode == 2 and "frozen" in refused_lab.stderr and "row 2" in refused_lab.stderr
+
     again = cli(server, "lock", "participant", pid, "--reason", "twice")
     assert again.returncode == 2 and "already frozen" in again.stderr
     no_reason = cli(server, "unlock", "participant", pid, "--reason", " ")
@@ -45,6 +50,7 @@ def test_a_frozen_participant_gets_nothing_new_until_unfrozen(tmp_path: Path, se
     assert cli(server, "unlock", "participant", pid, "--reason", "late lab result to add").returncode == 0
     report = site.engine.sync()
     assert not report.rejected and report.acknowledged >= 1        # the kept record now goes through
+    assert cli(server, "lab", "import", str(labs)).returncode == 0
     assert _actions(server, "participant.") == [("participant.freeze", pid, "source data verified"),
                                                 ("participant.unfreeze", pid, "late lab result to add")]
 
