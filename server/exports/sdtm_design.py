@@ -51,6 +51,7 @@ DOMAIN|Domain Abbreviation
 VISITNUM|Visit Number|N
 VISIT|Visit Name
 VISITDY|Planned Study Day of Visit|N
+ARMCD|Planned Arm Code|C|empty: the visits do not depend on the arm
 TVSTRL|Visit Start Rule
 TVENRL|Visit End Rule""")),
     "TI": ("Trial Inclusion/Exclusion Criteria", variables_from("""STUDYID|Study Identifier

@@ -106,8 +106,8 @@ QSORRESU|Original Units|C|mm, cm
 QSSTRESC|Character Result/Finding in Std Format
 QSSTRESN|Numeric Finding in Standard Units|N
 QSSTRESU|Standard Units|C|mm, cm
-QSBLFL|Baseline Flag|C|Y or empty
 QSLOBXFL|Last Observation Before Exposure Flag|C|Y or empty
+QSBLFL|Baseline Flag|C|Y or empty
 QSDRVFL|Derived Flag|C|Y for total scores
 QSEVAL|Evaluator|C|INVESTIGATOR, STUDY SUBJECT
 VISITNUM|Visit Number|N
@@ -159,8 +159,8 @@ LBNRIND|Reference Range Indicator|C|LOW, NORMAL, HIGH
 LBLOINC|LOINC Code
 LBSPEC|Specimen Type
 LBMETHOD|Method of Test or Examination
-LBBLFL|Baseline Flag|C|Y or empty
 LBLOBXFL|Last Observation Before Exposure Flag|C|Y or empty
+LBBLFL|Baseline Flag|C|Y or empty
 LBTOX|Toxicity|C|CTCAE v5.0 term
 LBTOXGR|Standard Toxicity Grade|C|0-4 (CTCAE v5.0)
 VISITNUM|Visit Number|N
@@ -204,9 +204,9 @@ CMSEQ|Sequence Number|N
 CMSPID|Sponsor-Defined Identifier|C|record UUID
 CMTRT|Reported Name of Drug, Med, or Therapy
 CMDECOD|Standardized Medication Name|C|empty: not WHODrug-coded
+CMINDC|Indication
 CMCLAS|Medication Class|C|ATC class name from the study file
 CMCLASCD|Medication Class Code|C|WHO ATC code from the study file
-CMINDC|Indication
 CMDOSE|Dose per Administration|N
 CMDOSU|Dose Units|C|mg, g, ug, mL, IU, TABLET, CAPSULE, DROP, PUFF
 CMDOSFRQ|Dosing Frequency per Interval|C|QD, BID, TID, QID, QOD, QW, BIW, Q2W, QM, PRN, ONCE, UNKNOWN
@@ -242,8 +242,8 @@ VSORRESU|Original Units|C|mmHg, beats/min, C, kg
 VSSTRESC|Character Result/Finding in Std Format
 VSSTRESN|Numeric Result/Finding in Standard Units|N
 VSSTRESU|Standard Units|C|mmHg, beats/min, C, kg
-VSBLFL|Baseline Flag|C|Y or empty
 VSLOBXFL|Last Observation Before Exposure Flag|C|Y or empty
+VSBLFL|Baseline Flag|C|Y or empty
 VISITNUM|Visit Number|N
 VISIT|Visit Name
 EPOCH|Epoch

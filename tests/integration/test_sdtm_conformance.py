@@ -1,0 +1,128 @@
+"""SDTMIG 3.4 conformance of every dataset the SDTM export writes from the demo data of each study.
+
+The demo holds every kind of record the other issues added (screening, dispositions, deviations, doses taken,
+adverse events, medications, history, vital signs, labs, pregnancy tests), so every domain has rows here. The
+IG tables are data in ``sdtmig_34.py`` (copied from the IG, not from our code).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+import pyreadstat
+import pytest
+
+from server.app import open_context
+from server.config import ServerConfig
+from server.exports.registry import run_export
+from server.services.demo import seed_demo
+from tests.integration.sdtmig_34 import SDTMIG_34
+from tests.integration.test_export_sdtm_submission import assert_dataset_json_equals_xpt, assert_define_describes
+from tests.studies import STUDY_FILES
+
+
+@pytest.fixture(scope="module", params=sorted(STUDY_FILES))
+def sdtm(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The SDTM export of the demo data of each study (SQLite)."""
+    data_dir = tmp_path_factory.mktemp(f"sdtm-{request.param}")
+    ctx = open_context(ServerConfig(data_dir=data_dir, testing=True, study_file=STUDY_FILES[request.param]))
+    with ctx.engine.begin() as conn:
+        seed_demo(conn, ctx.study, admin_password="synthetic-demo-pass")
+    out = data_dir / "sdtm"
+    run_export(ctx.engine, ctx.study, "sdtm", out, actor="staff:test.admin")
+    yield out
+    ctx.engine.dispose()
+
+
+def _xpt(path: Path) -> pd.DataFrame:
+    frame, _meta = pyreadstat.read_xport(str(path))
+    return frame
+
+
+def _spec(name: str) -> list[tuple[str, str]]:
+    return SDTMIG_34["SUPP" if name.startswith("SUPP") else name]
+
+
+def test_every_dataset_has_its_required_and_expected_variables_in_ig_order(sdtm: Path) -> None:
+    names = {p.stem.upper() for p in sdtm.glob("*.xpt")}
+    assert names >= {"DM", "AE", "QS", "EX", "DS", "LB", "SE", "SV", "CM", "MH", "VS", "DV", "TS", "TA", "TE",
+                     "TV", "TI"}, sorted(names)
+    wrong = {}
+    for name in sorted(names):
+        spec = _spec(name)
+        columns = list(_xpt(sdtm / f"{name.lower()}.xpt").columns)
+        order = [v for v, _core in spec]
+        extra = sorted(set(columns) - set(order))                           # no variable outside the IG table
+        missing = [v for v, core in spec if core in ("R", "E") and v not in columns]   # every Req and Exp one
+        in_order = [v for v in order if v in columns]                       # in the IG's order
+        if extra or missing or columns != in_order:
+            wrong[name] = {"extra": extra, "missing": missing, "order": columns if columns != in_order else None}
+    assert not wrong, wrong
+
+
+def test_required_variables_are_never_null(sdtm: Path) -> None:
+    for path in sorted(sdtm.glob("*.xpt")):
+        frame = _xpt(path)
+        for var, core in _spec(path.stem.upper()):
+            if core == "R" and var in frame:
+                column = frame[var]
+                assert not column.isna().any() and not (column.astype(str) == "").any(), (path.stem, var)
+
+
+def test_study_days_have_no_day_zero_and_match_their_dates(sdtm: Path) -> None:
+    dm = _xpt(sdtm / "dm.xpt").set_index("USUBJID")
+    rfstdtc = pd.to_datetime(dm["RFSTDTC"].replace("", None))
+    checked = 0
+    for path in sorted(sdtm.glob("*.xpt")):
+        frame = _xpt(path)
+        for col in [c for c in frame.columns if c.endswith("DY")]:
+            assert not (frame[col] == 0).any(), (path.stem, col)            # --DY and VISITDY skip day 0
+            dtc = col[:-2] + "DTC" if col != "VISITDY" else None
+            if dtc in frame and "USUBJID" in frame:
+                for usubjid, day, when in zip(frame["USUBJID"], frame[col], frame[dtc], strict=True):
+                    if not when or len(when) < 10 or pd.isna(day):
+                        continue
+                    delta = (pd.Timestamp(when[:10]) - rfstdtc[usubjid]).days
+                    assert day == (delta + 1 if delta >= 0 else delta), (path.stem, col, usubjid, when)
+                    checked += 1
+    assert checked > 100
+
+
+def test_epoch_is_set_wherever_the_record_has_a_date_in_the_study(sdtm: Path) -> None:
+    dm = _xpt(sdtm / "dm.xpt").set_index("USUBJID")
+    for path in sorted(sdtm.glob("*.xpt")):
+        frame = _xpt(path)
+        if "EPOCH" not in frame or "USUBJID" not in frame:
+            continue
+        prefix = path.stem.upper()
+        dates = [c for c in (f"{prefix}STDTC", f"{prefix}DTC") if c in frame]
+        for _i, row in frame.iterrows():
+            when = next((row[c] for c in dates if row[c]), "")
+            dosed = dm.loc[row["USUBJID"], "RFXSTDTC"]
+            if len(when) >= 10 and dosed:
+                expected = "SCREENING" if when[:10] < dosed else "TREATMENT"
+                assert row["EPOCH"] == expected, (path.stem, row["USUBJID"], when, row["EPOCH"])
+
+
+def test_last_observation_before_exposure_is_one_result_per_test_on_or_before_the_first_dose(sdtm: Path) -> None:
+    dm = _xpt(sdtm / "dm.xpt").set_index("USUBJID")
+    flagged = 0
+    for prefix in ("QS", "LB", "VS"):
+        frame = _xpt(sdtm / f"{prefix.lower()}.xpt")
+        lobx = frame[frame[f"{prefix}LOBXFL"] == "Y"]
+        assert (lobx[f"{prefix}BLFL"] == "Y").all(), prefix
+        assert not lobx.duplicated(["USUBJID", f"{prefix}TESTCD"]).any(), prefix
+        for _i, row in lobx.iterrows():
+            assert row[f"{prefix}DTC"][:10] <= dm.loc[row["USUBJID"], "RFXSTDTC"], (prefix, row["USUBJID"])
+        flagged += len(lobx)
+    assert flagged
+
+
+def test_every_dataset_json_equals_its_xpt_and_define_describes_every_file(sdtm: Path) -> None:
+    assert_dataset_json_equals_xpt(sdtm)
+    assert_define_describes(sdtm)
+    for path in sdtm.glob("*.json"):
+        assert json.loads(path.read_text(encoding="utf-8"))["records"] == len(_xpt(path.with_suffix(".xpt")))
