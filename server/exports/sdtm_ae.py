@@ -70,6 +70,8 @@ def ae_row(rec: dict[str, Any], drugs: list[tuple[int, str, str]], review: AeRev
     notes = []
     if review is not None and review.missing_translation:
         notes.append(("AETERM", MISSING_TRANSLATION, d["term"], ""))
+    if review is None or review.coding is None:     # AEDECOD is Req (SDTMIG 3.4): its absence is reported
+        notes.append(("AEDECOD", NOT_CODED, d["term"], ""))
     row = {"_notes": notes, "AESPID": rec["record_id"], "AETERM": submission_term(d), **_coded(review),
            "AESEV": SEVERITY[d["grade"]], "AETOXGR": str(d["grade"]), "AESER": _yn(bool(d.get("serious"))),
            "AEREL": min(rels, key=REL_ORDER.index) if rels else "NOT RELATED",
@@ -80,6 +82,7 @@ def ae_row(rec: dict[str, Any], drugs: list[tuple[int, str, str]], review: AeRev
     return row
 
 
+NOT_CODED = "not MedDRA-coded (AEDECOD empty: code it on the coding page)"
 MISSING_TRANSLATION = "missing English translation (give it on the coding page or in nurse mode)"
 
 

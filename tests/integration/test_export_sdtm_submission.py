@@ -116,6 +116,8 @@ def test_suppae_keeps_each_drug_of_the_arm_and_aerel_only_counts_those_drugs(
     report = pd.read_csv(out / "export-report.csv", dtype=str, keep_default_na=False)
     missing = report[report["rule"].str.startswith("missing English translation")]
     assert sorted(missing["original_value"]) == sorted([CHINESE_TERM, LONG_TERM])
+    uncoded = report[report["rule"].str.startswith("not MedDRA-coded")]   # AEDECOD is Req: every gap listed
+    assert set(uncoded["variable"]) == {"AEDECOD"} and len(uncoded) == len(ae)
 
 
 def test_every_dataset_json_is_valid_v1_1_and_equals_its_xpt_row_for_row(
