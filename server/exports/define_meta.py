@@ -122,6 +122,22 @@ CODELISTS.update({cl.oid: cl for cl in (
                                                                         ("BEFORE", "Before", ""))),
 )})
 
+
+
+def _share_term_codes() -> None:
+    """A term checked in one of our codelists keeps its C-code in every other subset of the same CDISC codelist
+    (ORAL in EXROUTE and CMROUTE is one NCI concept)."""
+    checked: dict[tuple[str, str], str] = {}
+    for cl in CODELISTS.values():
+        checked.update({(cl.c_code, v): c for v, (_d, c) in cl.terms.items() if cl.c_code and c})
+    for cl in CODELISTS.values():
+        for value, (decode, code) in list(cl.terms.items()):
+            if not code and (cl.c_code, value) in checked:
+                cl.terms[value] = (decode, checked[(cl.c_code, value)])
+
+
+_share_term_codes()
+
 VARIABLE_CODELIST = {
     "SEX": "CL.SEX", "AGEU": "CL.AGEU", "AESEV": "CL.AESEV", "AEOUT": "CL.OUT", "AEACN": "CL.ACN",
     "EXROUTE": "CL.ROUTE", "EXDOSFRQ": "CL.FREQ", "EXDOSU": "CL.UNIT", "LBORRESU": "CL.UNIT",

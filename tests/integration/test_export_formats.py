@@ -445,7 +445,8 @@ def test_fhir_parses_with_pure_r4_4_0_1_models_questionnaires_complete_authors_p
     result = json.loads(run.stdout)
     assert run.returncode == 0 and result["errors"] == [], result["errors"][:5]
     assert result["fhir_version"] == "4.0.1" and result["package"].startswith("6.1.")
-    assert {"CodeSystem", "Practitioner", "AdverseEvent", "QuestionnaireResponse"} <= set(result["resources"])
+    assert {"CodeSystem", "Practitioner", "AdverseEvent", "QuestionnaireResponse", "ResearchSubject",   # issue 20:
+            "MedicationStatement", "Condition", "Observation"} <= set(result["resources"])  # new types parsed too
 
     study_bundle = json.loads((out / "study-bundle.json").read_text(encoding="utf-8"))
     study_resources = [e["resource"] for e in study_bundle["entry"]]

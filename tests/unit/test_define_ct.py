@@ -1,0 +1,40 @@
+"""Controlled terminology in define.xml: verified NCI C-codes only, and every term without one is documented."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from server.exports.define_meta import CODELISTS
+
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "export-formats.md"
+
+
+def _documented() -> dict[str, set[str]]:
+    text = DOCS.read_text(encoding="utf-8")
+    block = text.split("<!-- terms-without-c-code -->")[1].split("<!-- /terms-without-c-code -->")[0]
+    out: dict[str, set[str]] = {}
+    for item in re.split(r"\n- ", " ".join(block.split("\n  "))):
+        m = re.match(r"-? ?(C\d+) [^:]+: (.+)", item.strip())
+        if m:
+            out.setdefault(m.group(1), set()).update(t.strip() for t in m.group(2).split(", "))
+    return out
+
+
+def test_every_cdisc_term_without_a_c_code_is_listed_in_the_docs_and_nothing_else() -> None:
+    missing: dict[str, set[str]] = {}
+    for cl in CODELISTS.values():
+        if cl.c_code:
+            missing.setdefault(cl.c_code, set()).update(
+                v for v, (_d, code) in cl.terms.items() if not code and v not in cl.extended)
+    assert {k: v for k, v in missing.items() if v} == _documented()
+
+
+def test_a_term_has_one_c_code_in_every_subset_of_its_cdisc_codelist() -> None:
+    codes: dict[tuple[str, str], set[str]] = {}
+    for cl in CODELISTS.values():
+        for value, (_d, code) in cl.terms.items():
+            if cl.c_code:
+                codes.setdefault((cl.c_code, value), set()).add(code)
+    assert {k: v for k, v in codes.items() if len(v) > 1} == {}      # ORAL in CMROUTE is ORAL in EXROUTE
+    assert all(re.fullmatch(r"C\d+", c) for v in codes.values() for c in v if c)
