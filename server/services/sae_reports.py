@@ -42,6 +42,18 @@ def alerts(conn: Connection, study: Study, sites: Iterable[str], now: datetime) 
     return sorted(out, key=lambda a: (a["deadline"] is None, a["deadline"] or now))
 
 
+def susars(conn: Connection, study: Study, sites: Iterable[str]) -> list[dict[str, Any]]:
+    """Every suspected unexpected serious adverse reaction of these sites (serious, related to a drug of the arm
+    and not in that drug's expected events), reported or not, each with its review (``review``)."""
+    reviewer = AeReviewer(conn, study)
+    out = []
+    for ae in board.adverse_events(conn, sites, serious=True):
+        review = reviewer.review(ae, ae.get("arm"))
+        if review.susar:
+            out.append({**ae, "review": review})
+    return out
+
+
 def mark_reported(conn: Connection, study: Study, record_id: str, *, reported_at: Any, reference: Any, actor: str,
                   sites: Iterable[str]) -> dict[str, Any]:
     """Record that an SAE was sent to the sponsor at ``reported_at`` (ISO 8601 with offset) under ``reference``;

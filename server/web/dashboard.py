@@ -28,4 +28,5 @@ def dashboard() -> ResponseReturnValue:
                                visits=board.visit_summary(conn, ctx.study, sites, today),
                                devices=board.device_activity(conn, sites),
                                alerts=sae_reports.alerts(conn, ctx.study, sites, datetime.now(UTC)),
+                               susars=sae_reports.susars(conn, ctx.study, sites),
                                queries=query_service.summary(conn, sites))

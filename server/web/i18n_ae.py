@@ -4,6 +4,8 @@ from __future__ import annotations
 
 TEXTS: dict[str, tuple[str, str]] = {
     "nav.coding": ("AE coding", "不良事件编码"),
+    "dash.susars": ("Suspected unexpected serious adverse reactions (SUSAR)", "可疑且非预期严重不良反应（SUSAR）"),
+    "dash.no_susar": ("No SUSAR.", "无SUSAR。"),
     "col.coded": ("MedDRA PT", "MedDRA首选术语"),
     "col.emergence": ("Emergence", "发生时间"),
     "emergence.pre_treatment": ("pre-treatment", "治疗前"),

@@ -65,6 +65,9 @@ def test_an_sae_alert_stays_until_staff_mark_it_reported(server: ThreadServer) -
     assert waiting["participant_id"] in alerts and "report by" in alerts
     assert "Interstitial pneumonitis" not in alerts            # the demo SUSAR was reported already
     assert 'class="susar"' in page                              # ... and is flagged SUSAR in the list
+    board = c.get("/dashboard").text
+    card = board[board.index('id="susars"'):board.index("</section>", board.index('id="susars"'))]
+    assert "Interstitial pneumonitis" in card and "Reported to the sponsor at" in card
     form = c.get(f"/adverse-events/{waiting['record_id']}/sae").text
     for field in ("I. Reaction information", "II. Suspect drug information", "Site became aware [E2B C.1.4]",
                   "MedDRA LLT / PT", "Awaiting report to the sponsor"):

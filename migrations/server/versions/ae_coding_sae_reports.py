@@ -1,12 +1,12 @@
 """MedDRA release (bring your own), data-manager AE codings and SAE report marks (issue 17).
 
-Revision ID: adverse_event_coding_and_sae_reports
+Revision ID: ae_coding_sae_reports
 Revises: queries_sdv
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "adverse_event_coding_and_sae_reports"
+revision = "ae_coding_sae_reports"  # alembic_version holds at most 32 characters
 down_revision = "queries_sdv"
 branch_labels = None
 depends_on = None
