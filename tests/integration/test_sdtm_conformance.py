@@ -140,3 +140,33 @@ def test_every_dataset_json_equals_its_xpt_and_define_describes_every_file(sdtm:
     assert_define_describes(sdtm)
     for path in sdtm.glob("*.json"):
         assert json.loads(path.read_text(encoding="utf-8"))["records"] == len(_xpt(path.with_suffix(".xpt")))
+
+
+def test_sequences_keys_and_references_hold_across_datasets(sdtm: Path) -> None:
+    """--SEQ unique per subject, every subject in DM, every SUPP-- row on an existing parent record, VISITNUM and
+    VISIT as in TV (unscheduled visits aside), start never after end."""
+    subjects = set(_xpt(sdtm / "dm.xpt")["USUBJID"])
+    tv = _xpt(sdtm / "tv.xpt")
+    planned = dict(zip(tv["VISITNUM"], tv["VISIT"], strict=True))
+    for path in sorted(sdtm.glob("*.xpt")):
+        frame, name = _xpt(path), path.stem.upper()
+        if "USUBJID" in frame:
+            assert set(frame["USUBJID"]) <= subjects, name
+        if f"{name}SEQ" in frame and "USUBJID" in frame:
+            assert not frame.duplicated(["USUBJID", f"{name}SEQ"]).any(), name
+        if "VISITNUM" in frame and name != "TV":
+            for num, visit in zip(frame["VISITNUM"], frame["VISIT"], strict=True):
+                if num in planned:
+                    assert planned[num] == visit, (name, num, visit)
+        start, end = f"{name}STDTC", f"{name}ENDTC"
+        if start in frame and end in frame:
+            for s, e in zip(frame[start], frame[end], strict=True):
+                assert not (s and e and e[:10] < s[:10]), (name, s, e)
+        if name.startswith("SUPP"):
+            parent = _xpt(sdtm / f"{name[4:].lower()}.xpt")
+            for _i, row in frame.iterrows():
+                assert row["RDOMAIN"] == name[4:]
+                if row["IDVAR"]:
+                    hits = parent[(parent["USUBJID"] == row["USUBJID"])
+                                  & (parent[row["IDVAR"]].astype(str).str.removesuffix(".0") == row["IDVARVAL"])]
+                    assert len(hits) == 1, (name, row["USUBJID"], row["IDVAR"], row["IDVARVAL"])
