@@ -109,7 +109,12 @@ CODELISTS.update({cl.oid: cl for cl in (
     Codelist("CL.VSTESTCD", "Vital Signs Test Code", "C66741", _terms(
         ("SYSBP", "Systolic Blood Pressure", "C25298"), ("DIABP", "Diastolic Blood Pressure", "C25299"),
         ("PULSE", "Pulse Rate", "C49676"), ("TEMP", "Temperature", "C25206"), ("WEIGHT", "Weight", "C25208"))),
-    Codelist("CL.VSUNIT", "Unit (vital signs)", "C71620", _terms(
+    # VSTEST (SDTMIG 3.4 VS table: C67153) is VSTESTCD's paired codelist: the same NCI concept per term
+    Codelist("CL.VSTEST", "Vital Signs Test Name", "C67153", _terms(
+        *((name, name, code) for name, code in (("Systolic Blood Pressure", "C25298"),
+                                               ("Diastolic Blood Pressure", "C25299"), ("Pulse Rate", "C49676"),
+                                               ("Temperature", "C25206"), ("Weight", "C25208"))))),
+    Codelist("CL.VSUNIT", "Units for Vital Signs Results", "C66770", _terms(
         ("mmHg", "Millimeter of Mercury", ""), ("beats/min", "Beats per Minute", ""), ("C", "Degree Celsius", ""),
         ("kg", "Kilogram", ""))),
     Codelist("CL.CMROUTE", "Route of Administration (medications)", "C66729",
@@ -151,7 +156,7 @@ VARIABLE_CODELIST = {
     **{f: "CL.NY" for f in ("AESER", "AESDTH", "AESLIFE", "AESHOSP", "AESDISAB", "AESCONG", "AESMIE")},
     "VSTESTCD": "CL.VSTESTCD", "VSORRESU": "CL.VSUNIT", "VSSTRESU": "CL.VSUNIT", "VSBLFL": "CL.NY",   # issue 18
     "VSLOBXFL": "CL.NY", "CMROUTE": "CL.CMROUTE", "CMDOSFRQ": "CL.CMFREQ", "CMDOSU": "CL.CMDOSU",
-    "CMENRTPT": "CL.ENRTPT", "MHENRTPT": "CL.ENRTPT",
+    "CMENRTPT": "CL.ENRTPT", "MHENRTPT": "CL.ENRTPT", "VSTEST": "CL.VSTEST",
 }
 
 # dataset → (SDTM class, structure, key variables)

@@ -38,3 +38,17 @@ def test_a_term_has_one_c_code_in_every_subset_of_its_cdisc_codelist() -> None:
                 codes.setdefault((cl.c_code, value), set()).add(code)
     assert {k: v for k, v in codes.items() if len(v) > 1} == {}      # ORAL in CMROUTE is ORAL in EXROUTE
     assert all(re.fullmatch(r"C\d+", c) for v in codes.values() for c in v if c)
+
+
+# The CDISC codelist of each variable as the SDTMIG 3.4 specification tables name it (LB, VS, CM, EX, findings).
+IG_CODELISTS = {"VSTESTCD": "C66741", "VSTEST": "C67153", "VSORRESU": "C66770", "VSSTRESU": "C66770",
+                "VSLOBXFL": "C66742", "VSBLFL": "C66742", "LBORRESU": "C71620", "LBSTRESU": "C71620",
+                "LBNRIND": "C78736", "LBSPEC": "C78734", "LBMETHOD": "C85492", "LBLOBXFL": "C66742",
+                "LBBLFL": "C66742", "CMDOSU": "C71620", "CMDOSFRQ": "C71113", "EPOCH": "C99079"}
+
+
+def test_each_variable_uses_the_codelist_its_ig_table_names() -> None:
+    from server.exports.define_meta import VARIABLE_CODELIST
+
+    used = {v: CODELISTS[VARIABLE_CODELIST[v]].c_code for v in IG_CODELISTS if v in VARIABLE_CODELIST}
+    assert used == IG_CODELISTS
