@@ -13,8 +13,9 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from server.storage import participants as participant_store
 from server.storage import records as record_store
-from shared.compliance import compliance
+from shared.compliance import Compliance, compliance
 from shared.exposure import baseline_date, first_dose_date, taken_by_date
 from shared.study.model import Study
 
@@ -52,6 +53,17 @@ def first_dose_dates(conn: Connection, study: Study, *, participant_ids: list[st
     return {pid: first_dose_date(diaries, study, baseline_date=baseline)
             for pid, (diaries, baseline) in diaries_and_baselines(conn, study, participant_ids=participant_ids,
                                                                   site_id=site_id).items()}
+
+
+def compliance_by_participant(conn: Connection, study: Study, *, participant_ids: list[str] | None = None,
+                              site_id: str | None = None) -> dict[str, Compliance]:
+    """Each randomised participant's compliance (``shared.compliance.compliance``: doses taken against the arm's
+    schedule over the actual dates of their diaries), by participant id; for the report and the pages.
+    Participants without a diary or a baseline form are absent."""
+    found = diaries_and_baselines(conn, study, participant_ids=participant_ids, site_id=site_id)
+    arms = {pid: e.arm for pid, e in participant_store.enrolled(conn, found).items()}
+    return {pid: compliance(diaries, study, arms[pid], baseline_date=baseline)
+            for pid, (diaries, baseline) in found.items() if pid in arms}
 
 
 def first_dose_date_of(conn: Connection, study: Study, participant_id: str) -> date | None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from desktop_client.services import dosing, recording
 from desktop_client.services.station import Station
-from server.services.exposure import first_dose_date_of, first_dose_dates
+from server.services.exposure import compliance_by_participant, first_dose_date_of, first_dose_dates
 from server.storage.engine import reading
 from shared.site_time import site_today
 from tests.factories import enrol_participant, enrolled_station
@@ -45,5 +45,8 @@ def test_first_dose_dates_come_from_the_baseline_then_the_diaries(tmp_path: Path
         assert first_dose_date_of(conn, study, treated) == today
         assert first_dose_date_of(conn, study, waiting) is None
         assert first_dose_dates(conn, study, site_id="NOPE") == {}
+        rates = compliance_by_participant(conn, study)
+        assert set(rates) == {treated, untreated} and rates[untreated].compliance_pct == 0.0
+        assert rates[treated].days == 1 and all(d.taken == 1 for d in rates[treated].drugs)
     engine.close()
     station.store.close()
