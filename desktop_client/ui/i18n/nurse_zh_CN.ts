@@ -240,7 +240,7 @@
 <context>
     <name>ClinicalRecordPage</name>
     <message>
-        <location filename="../nurse/clinical_record.py" line="+308"/>
+        <location filename="../nurse/clinical_record.py" line="+310"/>
         <source>Medications, history, vital signs</source>
         <translation>用药、病史、生命体征</translation>
     </message>
@@ -1173,7 +1173,7 @@
         <translation>正在保存…</translation>
     </message>
     <message>
-        <location filename="../nurse/clinical_record.py" line="-243"/>
+        <location filename="../nurse/clinical_record.py" line="-245"/>
         <source>choose a drug class of the study&apos;s list</source>
         <translation>请从本研究的列表中选择药物类别</translation>
     </message>
@@ -1328,17 +1328,17 @@
         <translation>研究进程与方案偏离</translation>
     </message>
     <message>
+        <location line="+0"/>
+        <source>Clinical record</source>
+        <translation>临床记录</translation>
+    </message>
+    <message>
         <location line="+1"/>
         <source>Sync</source>
         <translation>同步</translation>
     </message>
     <message>
-        <location line="-1"/>
-        <source>Medications, history, vital signs</source>
-        <translation>用药、病史、生命体征</translation>
-    </message>
-    <message>
-        <location line="+1"/>
+        <location line="+0"/>
         <source>Lab results</source>
         <translation>实验室检查结果</translation>
     </message>

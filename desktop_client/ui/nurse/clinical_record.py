@@ -127,6 +127,8 @@ def number_field(key: str, label: str) -> Field:
 
 def choice_field(key: str, label: str, options: Mapping[str, str], *, empty: str | None = None) -> Field:
     combo = QComboBox()
+    combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+    combo.setMinimumContentsLength(16)      # long class names must not widen the page past the screen
     if empty is not None:
         combo.addItem(empty, None)
     for code, text in options.items():

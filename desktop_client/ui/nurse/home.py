@@ -128,7 +128,7 @@ class NurseHome(QWidget):
         self.nav.setFixedWidth(380)
         for text in (self.tr("Overview"), self.tr("Screening and enrolment"), self.tr("Clinician scores"),
                      self.tr("Symptom review"), self.tr("Adverse events"),
-                     self.tr("Medications, history, vital signs"), self.tr("Study course and deviations"),
+                     self.tr("Clinical record"), self.tr("Study course and deviations"),
                      self.tr("Lab results"), self.tr("Data queries"), self.tr("Dosing"), self.tr("Sync")):
             self.nav.addItem(text)
         self.pages = QStackedWidget()
