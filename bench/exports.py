@@ -97,7 +97,8 @@ def generate(data_dir: Path, n_participants: int, n_visits: int, seed: int = 7) 
                         rec("instrument_response", rng.choice(pools[(arm.code, inst_id)]), day, visit.id, inst_id)
                 if n % 10 == 0:
                     rec("adverse_event", synthetic_adverse_event(study, rng=rng, onset=base + timedelta(days=10),
-                                                                 serious=n % 50 == 0), base + timedelta(days=14))
+                                                                 serious=n % 50 == 0, drugs=arm.drugs),
+                    base + timedelta(days=14))
                 for visit_id, day in (("baseline", 0), ("week12", 84)):
                     lrows.append({"result_id": str(uuid.uuid4()), "revision": 1, "participant_id": pid,
                                   "site_id": "PKU", "visit_id": visit_id, "test_code": "TREGPCT",

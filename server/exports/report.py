@@ -28,6 +28,7 @@ from server.exports.csv_export import write_csv
 from server.exports.current import ALL, ExportScope, current_records
 from server.exports.dosing import compliance_columns
 from server.exports.report_data import ReportData, gather, lab_visits, wilson_interval
+from server.services.ae_review import AeReviewer
 from shared.adverse_events import per_drug
 from shared.site_time import site_today
 from shared.study.model import Study
@@ -250,12 +251,22 @@ def export_report(conn: Connection, study: Study, out_dir: Path, *, scope: Expor
             plt.close(fig)
     (out_dir / "report.html").write_text(_html(study, data, pngs), encoding="utf-8")
     per_drug_columns = [f"causality_{d}" for d in study.drug_ids]
-    saes = write_csv(out_dir / "sae_listing.csv", ["record_id", "participant_id", "site_id", "term", "onset_date",
-                                                    "grade", "serious_criteria", *per_drug_columns, "outcome"],
-                     ([r["record_id"], r["participant_id"], r["site_id"], r["data"]["term"], r["data"]["onset_date"],
-                       r["data"]["grade"], ",".join(r["data"].get("serious_criteria") or []),
-                       *(per_drug(r["data"], "causality", d) for d in study.drug_ids), r["data"].get("outcome")]
-                      for r in current_records(conn, kind="adverse_event", scope=scope) if r["data"].get("serious")))
+    reviewer = AeReviewer(conn, study, site_id=scope.site_id)
+
+    def sae_row(r: dict[str, Any]) -> list[Any]:
+        d, review = r["data"], reviewer.review(r, r.get("arm"))
+        return [r["record_id"], r["participant_id"], r["site_id"], d["term"], d.get("term_en"), d["onset_date"],
+                d["grade"], ",".join(d.get("serious_criteria") or []),
+                *(per_drug(d, "causality", drug) for drug in study.drug_ids), d.get("outcome"),
+                (review.coding or {}).get("pt_name"), review.susar, d.get("awareness_at"),
+                review.deadline.isoformat() if review.deadline else None, (review.report or {}).get("reported_at")]
+
+    saes = write_csv(out_dir / "sae_listing.csv", ["record_id", "participant_id", "site_id", "term", "term_en",
+                                                    "onset_date", "grade", "serious_criteria", *per_drug_columns,
+                                                    "outcome", "meddra_pt", "susar", "awareness_at", "report_due",
+                                                    "reported_at"],
+                     (sae_row(r) for r in current_records(conn, kind="adverse_event", scope=scope, with_arm=True)
+                      if r["data"].get("serious")))
     compliance = write_csv(out_dir / "compliance.csv", compliance_columns(study), data.compliance_rows)
     return {"report.pdf": len(PAGES), "report.html": len(PAGES), "sae_listing.csv": saes,
             "compliance.csv": compliance}
