@@ -114,7 +114,7 @@ VISITNUM|Visit Number|N
 VISIT|Visit Name
 EPOCH|Epoch
 QSDTC|Date/Time of Finding
-QSDY|Study Day of Visit/Collection/Exam|N""")),
+QSDY|Study Day of Finding|N""")),
     "EX": ("Exposure", variables_from(_ID + """
 EXSEQ|Sequence Number|N
 EXSPID|Sponsor-Defined Identifier|C|record UUID of the dosing diary
