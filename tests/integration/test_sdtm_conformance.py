@@ -8,6 +8,7 @@ IG tables are data in ``sdtmig_34.py`` (copied from the IG, not from our code).
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -170,3 +171,19 @@ def test_sequences_keys_and_references_hold_across_datasets(sdtm: Path) -> None:
                     hits = parent[(parent["USUBJID"] == row["USUBJID"])
                                   & (parent[row["IDVAR"]].astype(str).str.removesuffix(".0") == row["IDVARVAL"])]
                     assert len(hits) == 1, (name, row["USUBJID"], row["IDVAR"], row["IDVARVAL"])
+
+
+ISO_8601 = re.compile(r"^\d{4}(-\d{2}(-\d{2}(T\d{2}(:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:\d{2})?)?)?)?$")
+
+
+def test_every_xpt_is_ascii_within_200_bytes_with_iso_8601_dates_and_whole_study_days(sdtm: Path) -> None:
+    for path in sorted(sdtm.glob("*.xpt")):
+        frame, meta = pyreadstat.read_xport(str(path), encoding="latin1")     # any byte reads as itself
+        for col in frame.columns:
+            values = [v for v in frame[col] if isinstance(v, str)]
+            assert all(v.isascii() and len(v) <= 200 for v in values), (path.stem, col)
+            if col.endswith("DTC"):
+                assert all(ISO_8601.match(v) for v in values if v), (path.stem, col)
+            if col.endswith(("DY", "SEQ")) and frame[col].dtype != object:
+                assert all(float(v).is_integer() for v in frame[col].dropna()), (path.stem, col)
+        assert all(label.isascii() and len(label) <= 40 for label in meta.column_labels), path.stem
