@@ -187,3 +187,25 @@ def test_every_xpt_is_ascii_within_200_bytes_with_iso_8601_dates_and_whole_study
             if col.endswith(("DY", "SEQ")) and frame[col].dtype != object:
                 assert all(float(v).is_integer() for v in frame[col].dropna()), (path.stem, col)
         assert all(label.isascii() and len(label) <= 40 for label in meta.column_labels), path.stem
+
+
+def test_define_item_lengths_and_types_are_those_of_the_xpt(sdtm: Path) -> None:
+    from lxml import etree
+
+    odm = "{http://www.cdisc.org/ns/odm/v1.3}"
+    mdv = etree.parse(str(sdtm / "define.xml")).getroot().find(f"{odm}Study/{odm}MetaDataVersion")
+    items = {e.get("OID"): e for e in mdv.iter(f"{odm}ItemDef")}
+    for group in mdv.iter(f"{odm}ItemGroupDef"):
+        frame, meta = pyreadstat.read_xport(str(sdtm / f"{group.get('Name').lower()}.xpt"))
+        for ref in group.findall(f"{odm}ItemRef"):
+            item = items[ref.get("ItemOID")]
+            name = item.get("Name")
+            numeric = meta.readstat_variable_types[name] == "double"
+            assert (item.get("DataType") in ("integer", "float")) == numeric, (group.get("Name"), name)
+            if item.get("DataType") == "text":        # ISO 8601 types carry no Length in Define-XML 2.1
+                assert int(item.get("Length")) == meta.variable_storage_width[name], (group.get("Name"), name)
+            elif not numeric:
+                dtype = item.get("DataType")    # the type says what values hold
+                shape = {"date": r"\d{4}-\d{2}-\d{2}", "partialDate": r"\d{4}(-\d{2}(-\d{2})?)?",
+                         "datetime": r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?.*"}[dtype]
+                assert all(re.fullmatch(shape, v) for v in frame[name] if v), (group.get("Name"), name, dtype)
