@@ -108,8 +108,10 @@ def test_demo_simulate_and_export_csv_work_together(tmp_path: Path, study_name: 
     visits = {r["visit_id"] for r in csv.DictReader(open(out / "visits.csv", encoding="utf-8"))}
     assert visits and visits <= {v.id for v in study.visits}
     seen: list[str] = []
-    # views over records listed elsewhere (deviations: visit rules over the instrument records, and staff entries)
-    derived = {"data_dictionary.csv", "visits.csv", "dosing.csv", "deviations.csv"}
+    # views over records listed elsewhere (deviations: visit rules over the instrument records, and staff entries;
+    # queries and their threads: about a record named in query_target_id)
+    derived = {"data_dictionary.csv", "visits.csv", "dosing.csv", "deviations.csv", "queries.csv",
+               "query_messages.csv"}
     assert derived - {"data_dictionary.csv"} <= {p.name for p in out.glob("*.csv")}
     for path in out.glob("*.csv"):
         if path.name in derived:
