@@ -17,7 +17,7 @@ from sqlalchemy import Connection
 from server.services.exposure import dosing_view
 from server.storage import dashboard as stored
 from server.storage.devices import devices_of_sites
-from shared.deviations import MISSED_KIND
+from shared.deviations import MISSED_KIND, missable_visits, visit_window
 from shared.disposition import disposition_of
 from shared.errors import NotFound
 from shared.site_time import site_local_date, site_local_iso_date
@@ -33,6 +33,7 @@ class VisitState:
     window_end: date | None
     done_on: str | None
     status: str             # done | overdue | due | upcoming | missed | ended | not_applicable
+    out_of_window: bool = False   # done, but the first record lies outside the study file's window
 
 
 def _day(iso: str) -> date:
@@ -85,6 +86,7 @@ def visit_timeline(study: Study, recs: list[dict[str, Any]], enrolled_at: str, t
     first = study.visit_with_role("baseline")
     baseline = _day(done[first.id]) if first and first.id in done else (
         site_local_date(enrolled_at, study, recs[0].get("site_id") if recs else None) or _day(enrolled_at))
+    judged = {v.id for v in missable_visits(study)} if first and first.id in done else set()
     out = []
     for v in study.scheduled_visits:
         expected = baseline + timedelta(days=v.day or 0)
@@ -103,7 +105,9 @@ def visit_timeline(study: Study, recs: list[dict[str, Any]], enrolled_at: str, t
             status = "due"
         else:
             status = "upcoming"
-        out.append(VisitState(v.id, v.label, v.label_zh, expected, end, done.get(v.id), status))
+        start, last = visit_window(v, baseline)
+        late = v.id in judged and v.id in done and not start <= _day(done[v.id]) <= last
+        out.append(VisitState(v.id, v.label, v.label_zh, expected, end, done.get(v.id), status, late))
     return out
 
 

@@ -101,6 +101,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "status.upcoming": ("upcoming", "未到期"),
     "status.not_applicable": ("—", "—"),
     "status.missed": ("missed", "缺失访视"),
+    "status.out_of_window": ("outside its window", "超出访视窗口"),
     "status.ended": ("not expected (study ended)", "无需访视（已结束研究）"),
     "yes": ("yes", "是"),
     "no": ("no", "否"),

@@ -47,6 +47,9 @@ def test_a_second_kiosks_submission_of_the_same_visit_is_refused_naming_the_firs
         stored = {r.record_id for r in conn.execute(select(records.c.record_id).where(
             records.c.participant_id == pid, records.c.kind == "instrument_response"))}
     assert stored == {first["record_id"], *(e["record_id"] for e in extra)}   # unscheduled: any number
+    with server.ctx.engine.connect() as conn:            # and never plotted as a timepoint
+        plotted = dashboard.participant_detail(conn, server.ctx.study, pid, ["PKU"], site_today(a))["vas"]
+    assert [p["visit_id"] for p in plotted] == ["baseline"]
     # a correction of the first record (a new revision) is what the kiosk that holds it sends instead
     recording.correct_record(a, first["record_id"], data={"activity": 70}, reason="Wrong mark on the line",
                              actor=NURSE)
@@ -103,4 +106,5 @@ def test_missed_and_staff_recorded_deviations_are_listed_by_the_server(tmp_path:
         ("rule", "out_of_window", "week2"), ("rule", "missed", "week4"), ("staff", None, None)}
     assert {d.decod for d in majors} == {"MISSED VISIT", "INFORMED CONSENT DEVIATION"}
     assert {v.visit_id: v.status for v in timeline}["week4"] == "missed"
+    assert [v.visit_id for v in timeline if v.out_of_window] == ["week2"]
     engine_a.close()
