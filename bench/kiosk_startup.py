@@ -119,10 +119,10 @@ def bench_submit(submits: int) -> tuple[list[float], list[float]]:
             window.lock()
             app.processEvents()
 
-            form = KioskForm.for_visit(station.study, participant_id=pid, arm_code=arm, visit_id="week4")
+            form = KioskForm.for_visit(station.study, participant_id=pid, arm_code=arm, visit_id="unscheduled")
             fill(form)
             start = time.perf_counter()
-            recording.submit_visit(station, participant_id=pid, visit_id="week4",
+            recording.submit_visit(station, participant_id=pid, visit_id="unscheduled",
                                    answers_by_instrument=form.submission(), entered_by="participant")
             service_times.append(time.perf_counter() - start)
         window.language.set("en")

@@ -79,14 +79,14 @@ def _worker(data_dir: Path, data_key: bytes, seed: int) -> None:
                                            reason="participant corrected the mark", actor="staff:nurse.a")
             saved = [rec]
         elif roll < 0.35:
-            saved = recording.submit_visit(station, participant_id=pid, visit_id="baseline", entered_by=ACTOR,
+            saved = recording.submit_visit(station, participant_id=pid, visit_id="unscheduled", entered_by=ACTOR,
                                            answers_by_instrument={
                                                "patient_global_vas": {"activity": rng.randint(0, 100)},
                                                "esspri": {"dryness": rng.randint(0, 10),
                                                           "fatigue": rng.randint(0, 10),
                                                           "pain": rng.randint(0, 10)}})
         else:
-            saved = [recording.record_vas(station, participant_id=pid, visit_id="baseline",
+            saved = [recording.record_vas(station, participant_id=pid, visit_id="unscheduled",
                                           vas_mm=rng.randint(0, 100))]
         for rec in saved:
             _say(f"saved {rec['record_id']} {rec['revision']}")

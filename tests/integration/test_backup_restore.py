@@ -56,7 +56,7 @@ def test_a_backup_during_a_sync_restores_with_the_chain_holding_and_nothing_ackn
     def kiosk_day() -> None:
         try:
             while not stop.is_set():
-                ids = [recording.record_vas(station, participant_id=pid, visit_id="baseline",
+                ids = [recording.record_vas(station, participant_id=pid, visit_id="unscheduled",
                                             vas_mm=len(synced) % 101)["record_id"] for _ in range(3)]
                 started = time.monotonic()
                 report = engine.sync()

@@ -37,7 +37,7 @@ def _save_some(data: Path, n: int) -> list[str]:
     store = open_store(data, PASSPHRASE)
     try:
         station = Station(store=store, study=default_study())
-        return [recording.record_vas(station, participant_id=PARTICIPANTS[i % 3], visit_id="baseline",
+        return [recording.record_vas(station, participant_id=PARTICIPANTS[i % 3], visit_id="unscheduled",
                                      vas_mm=i)["record_id"] for i in range(n)]
     finally:
         store.close()
@@ -242,7 +242,7 @@ def test_a_save_on_a_disk_that_went_read_only_is_refused_clearly_and_nothing_is_
                 station = Station(store=store, study=default_study())
                 with pytest.raises(StoreWriteFailed, match=r"Nothing was saved because the disk is read-only\. "
                                                            r"Ask IT .*Everything saved before is safe"):
-                    recording.record_vas(station, participant_id="PKU-001", visit_id="baseline", vas_mm=9)
+                    recording.record_vas(station, participant_id="PKU-001", visit_id="unscheduled", vas_mm=9)
                 assert outbox.stats(store).size == len(saved)  # ... and the refused save left nothing
             finally:
                 store.close()
@@ -257,12 +257,12 @@ def _save_until_refused(station: Station) -> tuple[list[str], StoreWriteFailed]:
     for i in range(5000):
         try:
             if i % 3 == 0:  # a two-record kiosk submission: all or nothing
-                saved = recording.submit_visit(station, participant_id="PKU-002", visit_id="baseline",
+                saved = recording.submit_visit(station, participant_id="PKU-002", visit_id="unscheduled",
                                                entered_by="participant", answers_by_instrument={
                                                    "patient_global_vas": {"activity": i % 101},
                                                    "esspri": {"dryness": 1, "fatigue": 2, "pain": 3}})
             else:
-                saved = [recording.record_vas(station, participant_id="PKU-001", visit_id="baseline",
+                saved = [recording.record_vas(station, participant_id="PKU-001", visit_id="unscheduled",
                                               vas_mm=i % 101)]
         except StoreWriteFailed as exc:
             return confirmed, exc
@@ -297,7 +297,7 @@ def test_a_full_disk_gives_a_clear_message_and_keeps_every_confirmed_save(tmp_pa
             _assert_all_there(data, confirmed)
             store = open_store(data, PASSPHRASE)
             station = Station(store=store, study=default_study())
-            again = recording.record_vas(station, participant_id="PKU-003", visit_id="baseline", vas_mm=5)
+            again = recording.record_vas(station, participant_id="PKU-003", visit_id="unscheduled", vas_mm=5)
             store.close()
             _assert_all_there(data, [*confirmed, again["record_id"]])
         else:

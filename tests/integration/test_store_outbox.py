@@ -29,7 +29,8 @@ def station(tmp_path: Path) -> Iterator[Station]:
 
 
 def _vas(station: Station, pid: str, mm: int) -> dict:
-    return recording.record_vas(station, participant_id=pid, visit_id="baseline", vas_mm=mm)
+    # the unscheduled visit: any number of records (a scheduled visit takes one per instrument)
+    return recording.record_vas(station, participant_id=pid, visit_id="unscheduled", vas_mm=mm)
 
 
 def _outbox_keys(station: Station) -> list[tuple[str, int]]:

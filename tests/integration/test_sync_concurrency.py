@@ -39,7 +39,7 @@ def test_twenty_kiosks_syncing_at_once_lose_nothing_and_duplicate_nothing(tmp_pa
         try:
             pid = enrol_participant(station)  # each kiosk enrols from its own allocation blocks, offline
             for n in range(RECORDS_EACH):
-                recording.record_vas(station, participant_id=pid, visit_id="baseline", vas_mm=n)
+                recording.record_vas(station, participant_id=pid, visit_id="unscheduled", vas_mm=n)
             start.wait(timeout=60)
             engine.sync()  # first round: the enrolment and the records
             recording.record_vas(station, participant_id=pid, visit_id="week2", vas_mm=99)

@@ -89,7 +89,7 @@ def test_a_sync_cut_after_any_byte_of_a_one_record_batch_loses_nothing(tmp_path:
         offsets = [(REQUEST, n) for n in [*range(0, request_len, request_step), request_len]]
         offsets += [(RESPONSE, n) for n in range(response_len)]
         for direction, at in offsets:
-            recording.record_vas(station, participant_id=pid, visit_id="baseline", vas_mm=42)
+            recording.record_vas(station, participant_id=pid, visit_id="unscheduled", vas_mm=42)
             proxy.cut(**{f"{direction}_at": at})
             report = engine.sync()
             assert not proxy.armed, f"the {direction} was shorter than {at} bytes"
@@ -106,7 +106,7 @@ def test_a_large_batch_cut_at_sampled_offsets_loses_nothing(tmp_path: Path, serv
     batch = 120
     with proxied(station, server.port) as (engine, proxy):
         for _ in range(batch):
-            recording.record_vas(station, participant_id=pid, visit_id="week4", vas_mm=17)
+            recording.record_vas(station, participant_id=pid, visit_id="unscheduled", vas_mm=17)
         proxy.reset_counts()
         engine.sync()  # a clean exchange, measured, so the sampled offsets fall inside it
         sizes = [proxy.counted(REQUEST), proxy.counted(RESPONSE)]
@@ -117,7 +117,7 @@ def test_a_large_batch_cut_at_sampled_offsets_loses_nothing(tmp_path: Path, serv
         samples += [(RESPONSE, n) for n in (0, 1, 30, 150, response_len // 2, response_len - 1)]
         for direction, at in samples:
             for _ in range(batch):
-                recording.record_vas(station, participant_id=pid, visit_id="week4", vas_mm=17)
+                recording.record_vas(station, participant_id=pid, visit_id="unscheduled", vas_mm=17)
             proxy.cut(**{f"{direction}_at": at})
             report = engine.sync()
             assert not proxy.armed and report.remaining == 0, (direction, at)
@@ -151,7 +151,7 @@ def test_killing_the_server_process_mid_batch_loses_nothing(tmp_path: Path, data
             pid = enrol_participant(station)
             engine.sync()
             for _ in range(500):
-                recording.record_vas(station, participant_id=pid, visit_id="week8", vas_mm=71)
+                recording.record_vas(station, participant_id=pid, visit_id="unscheduled", vas_mm=71)
             seen_at_kill: list[int] = []
             restarted = threading.Event()
 
@@ -192,7 +192,7 @@ def test_a_hanging_network_times_out_gives_up_after_bounded_retries_and_resumes_
     enrol_engine.sync()
     enrol_engine.close()
     for mm in (5, 6, 7):
-        recording.record_vas(station, participant_id=pid, visit_id="week10", vas_mm=mm)
+        recording.record_vas(station, participant_id=pid, visit_id="unscheduled", vas_mm=mm)
     impatient = SyncSettings(attempts=3, timeout_seconds=0.3, backoff_multiplier=0.01, backoff_max_seconds=0.05)
     with proxied(station, sqlite_server.port, impatient) as (engine, proxy):
         proxy.stalled.set()
@@ -213,7 +213,7 @@ def test_two_threads_syncing_one_station_at_once_send_each_record_once(tmp_path:
                                        settings=SyncSettings(batch_size=3, backoff_multiplier=0.01))
     pid = enrol_participant(station)
     for mm in range(12):
-        recording.record_vas(station, participant_id=pid, visit_id="week12", vas_mm=mm)
+        recording.record_vas(station, participant_id=pid, visit_id="unscheduled", vas_mm=mm)
     reports: list[int] = []
     threads = [threading.Thread(target=lambda: reports.append(engine.sync().sent)) for _ in range(2)]
     for t in threads:

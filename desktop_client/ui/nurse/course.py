@@ -38,6 +38,7 @@ from desktop_client.ui.nurse.widgets import (
 )
 from shared import deviations
 from shared.disposition import COMPLETED, DISCONTINUED, REASONS
+from shared.errors import StationNotEnrolled
 
 RULES = {deviations.OUT_OF_WINDOW: QT_TRANSLATE_NOOP("Nurse", "outside its window"),
          deviations.MISSED: QT_TRANSLATE_NOOP("Nurse", "missed")}
@@ -124,7 +125,7 @@ class CoursePage(QWidget):
             self.severity.addItem(tr(text), code)
         form.addRow(self.tr("Severity"), self.severity)
         self.deviation_date = _date_edit()
-        self.deviation_date.setDate(qdate(overview.site_today(ctx.station)))
+        self.deviation_date.setDate(qdate(self._today()))
         form.addRow(self.tr("Date"), self.deviation_date)
         self.description = QLineEdit()
         self.description.setPlaceholderText(self.tr("What happened (required)"))
@@ -144,6 +145,13 @@ class CoursePage(QWidget):
         self.load()
 
     # ---- state -------------------------------------------------------------------------------
+    def _today(self) -> date:
+        """The site's day (this machine's before the station is enrolled and knows its site)."""
+        try:
+            return overview.site_today(self.ctx.station)
+        except StationNotEnrolled:
+            return date.today()
+
     def _reason_enabled(self) -> None:
         on = self.discontinued.isChecked()
         self.reason.setEnabled(on)
@@ -159,7 +167,7 @@ class CoursePage(QWidget):
         self.correction_reason.setVisible(existing is not None)
         self.correction_reason.clear()
         if existing is None:
-            self.disposition_date.setDate(qdate(overview.site_today(station)))
+            self.disposition_date.setDate(qdate(self._today()))
             self.state.setText(self.tr("On study: no disposition recorded."))
             self.status.setExclusive(False)
             self.completed.setChecked(False)
