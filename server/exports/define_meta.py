@@ -159,6 +159,17 @@ VARIABLE_CODELIST = {
     "CMENRTPT": "CL.ENRTPT", "MHENRTPT": "CL.ENRTPT", "VSTEST": "CL.VSTEST",
 }
 
+# External dictionaries (Define-XML ExternalCodeList): codelist OID → (name, dictionary, data type). Versions come
+# from the export (the imported MedDRA release; LOINC and ATC as the study file's checked codes, no version).
+EXTERNAL_CODELISTS: dict[str, tuple[str, str, str]] = {
+    "CL.MEDDRA": ("MedDRA terms", "MEDDRA", "text"), "CL.MEDDRA.CODE": ("MedDRA codes", "MEDDRA", "integer"),
+    "CL.LOINC": ("LOINC", "LOINC", "text"), "CL.COUNTRY": ("ISO 3166-1 alpha-3 country codes", "ISO 3166", "text"),
+    "CL.ATC": ("WHO ATC classification", "ATC", "text")}
+VARIABLE_CODELIST.update({
+    **dict.fromkeys(("AELLT", "AEDECOD", "AEHLT", "AEHLGT", "AEBODSYS", "AESOC"), "CL.MEDDRA"),
+    **dict.fromkeys(("AELLTCD", "AEPTCD", "AEHLTCD", "AEHLGTCD", "AEBDSYCD", "AESOCCD"), "CL.MEDDRA.CODE"),
+    "LBLOINC": "CL.LOINC", "COUNTRY": "CL.COUNTRY", "CMCLASCD": "CL.ATC"})
+
 # dataset → (SDTM class, structure, key variables)
 DATASET_INFO: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "DM": ("SPECIAL PURPOSE", "One record per subject", ("STUDYID", "USUBJID")),

@@ -16,6 +16,7 @@ from server.exports.define_meta import (
     CODELISTS,
     CT_VERSION,
     DATASET_INFO,
+    EXTERNAL_CODELISTS,
     REFERENCE_DATASETS,
     SDTMIG_VERSION,
     SUPP_INFO,
@@ -48,8 +49,12 @@ def _method_oid(variable: str) -> str:
 
 
 def write_define_xml(path: Path, study: Study, datasets: Sequence[tuple[str, str, Sequence[Var], dict[str, int]]],
-                     *, created_at: str, mdv_oid: str, source_version: str) -> None:
-    """Write ``path``: datasets are (name, label, variables, width per character variable), in file order."""
+                     *, created_at: str, mdv_oid: str, source_version: str,
+                     external_versions: dict[str, str] | None = None) -> None:
+    """Write ``path``: datasets are (name, label, variables, width per character variable), in file order.
+
+    ``external_versions``: the version of each external dictionary the data is coded with (MEDDRA: the release
+    imported), written on its ExternalCodeList; a dictionary without one is written without a version."""
     root = etree.Element(f"{_O}ODM", nsmap={None: ODM_NS, "def": DEF_NS, "xlink": XLINK_NS})
     for key, value in (("FileType", "Snapshot"), ("FileOID", f"DEF.{study.study.id}.SDTM"),
                        ("CreationDateTime", created_at), ("ODMVersion", "1.3.2"), ("Originator", "trialpro"),
@@ -121,6 +126,13 @@ def write_define_xml(path: Path, study: Study, datasets: Sequence[tuple[str, str
             org.set("Source", source)
 
     for oid in used_codelists:
+        if oid in EXTERNAL_CODELISTS:
+            name, dictionary, dtype = EXTERNAL_CODELISTS[oid]
+            el = etree.SubElement(mdv, f"{_O}CodeList", OID=oid, Name=name, DataType=dtype)
+            ext = etree.SubElement(el, f"{_O}ExternalCodeList", Dictionary=dictionary)
+            if (external_versions or {}).get(dictionary):
+                ext.set("Version", external_versions[dictionary])
+            continue
         cl = CODELISTS[oid]
         el = etree.SubElement(mdv, f"{_O}CodeList", OID=cl.oid, Name=cl.name, DataType="text")
         if cl.c_code:

@@ -312,7 +312,8 @@ def export_sdtm(conn: Connection, study: Study, out_dir: Path, *, scope: ExportS
     write_define_xml(out_dir / "define.xml", study, [
         (f.name, f.label, f.variables, {v.name: w for v, w in zip(f.variables, f.widths, strict=True)})
         for f in files.files.values()], created_at=files.created_at, mdv_oid=metadata_version_oid(study),
-        source_version=source_version())
+        source_version=source_version(),
+        external_versions={"MEDDRA": str(reviewer.release["version"])} if reviewer.release else None)
     counts["define.xml"] = len(files.files)
     counts["define.csv"] = _define_csv(out_dir, widths)
     return counts

@@ -199,9 +199,14 @@ def assert_define_describes(out: Path) -> None:
             if ref.get("Mandatory") == "Yes":
                 assert not column.isna().any() and not (column.astype(str) == "").any(), item.get("OID")
             cl_ref = item.find(f"{ODM}CodeListRef")
-            if cl_ref is not None:                                              # data values are in the codelist
+            external = None if cl_ref is None else codelists[cl_ref.get("CodeListOID")].find(f"{ODM}ExternalCodeList")
+            if external is not None:                                            # a dictionary: MedDRA, LOINC…
+                assert external.get("Dictionary") and codelists[cl_ref.get("CodeListOID")].get("DataType") == (
+                    item.get("DataType")), item.get("OID")
+            elif cl_ref is not None:                                            # data values are in the codelist
                 allowed = {c.get("CodedValue") for c in codelists[cl_ref.get("CodeListOID")]}
                 assert set(column) - {""} <= allowed, (item.get("OID"), set(column) - allowed)
+    assert {"CL.MEDDRA", "CL.COUNTRY"} <= set(codelists)                      # external dictionaries named
     ny = codelists["CL.NY"]
     assert ny.find(f"{ODM}Alias").get("Name") == "C66742"                        # CDISC CT C-code named
     standards = {s.get("Name"): s.get("Version") for s in mdv.iter(f"{DEF}Standard")}
