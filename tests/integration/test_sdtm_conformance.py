@@ -209,3 +209,17 @@ def test_define_item_lengths_and_types_are_those_of_the_xpt(sdtm: Path) -> None:
                 shape = {"date": r"\d{4}-\d{2}-\d{2}", "partialDate": r"\d{4}(-\d{2}(-\d{2})?)?",
                          "datetime": r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?.*"}[dtype]
                 assert all(re.fullmatch(shape, v) for v in frame[name] if v), (group.get("Name"), name, dtype)
+
+
+def test_subject_elements_and_visits_follow_the_trial_design(sdtm: Path) -> None:
+    te, ta, tv = (_xpt(sdtm / f"{n}.xpt") for n in ("te", "ta", "tv"))
+    se, sv, dm = (_xpt(sdtm / f"{n}.xpt") for n in ("se", "sv", "dm"))
+    assert set(ta["ETCD"]) <= set(te["ETCD"]) and set(se["ETCD"]) <= set(te["ETCD"])
+    arms = dict(zip(dm["USUBJID"], dm["ARMCD"], strict=True))
+    planned = {(a, e, o, p) for a, e, o, p in zip(ta["ARMCD"], ta["ETCD"], ta["TAETORD"], ta["EPOCH"], strict=True)}
+    for u, e, o, p in zip(se["USUBJID"], se["ETCD"], se["TAETORD"], se["EPOCH"], strict=True):
+        assert (arms[u], e, o, p) in planned, (u, e, o, p)                # the subject's arm's element and epoch
+    visit_day = dict(zip(tv["VISITNUM"], tv["VISITDY"], strict=True))
+    for num, day in zip(sv["VISITNUM"], sv["VISITDY"], strict=True):
+        if num in visit_day:
+            assert day == visit_day[num] or (pd.isna(day) and pd.isna(visit_day[num])), num
