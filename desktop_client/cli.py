@@ -4,10 +4,12 @@ Command-line contract (extend, never break):
   trialpro-client simulate --data-dir DIR --server URL --participants N --visits V [--enrol-code CODE]
       [--withdrawals N]   (N of the randomised participants withdraw after their first visit after baseline:
       a disposition "withdrawal by subject", and no later visit)
+      [--screen-failures N]
       [--study FILE]   (gui takes --study FILE too; a data folder remembers its study, default NCT05605665;
       the server refuses enrolment and sync of a kiosk whose study or version differs: study.mismatch)
       passphrase from TRIALPRO_PASSPHRASE; prints `record_id=<uuid>` per record saved; exits 0 only
-      when everything the station holds is synced.
+      when everything the station holds is synced; when the kiosk's allocations run out it says so, syncs to
+      be granted more blocks and goes on (exit 4 when the server grants none).
   trialpro-client restore-mirror --mirror-dir PATH --data-dir NEWDIR [--station ID]
       rebuilds a lost station from its encrypted copy (TRIALPRO_RECOVERY_KEY, TRIALPRO_NEW_PASSPHRASE or prompts).
   gui and simulate take --mirror-dir PATH (or TRIALPRO_MIRROR_DIR): every save is also copied there, encrypted.
@@ -29,6 +31,36 @@ from pathlib import Path
 from shared.errors import PartMissing, command_line_message
 
 EXIT_NOT_SYNCED = 3
+EXIT_ALLOCATIONS_RAN_OUT = 4
+MAX_ROUNDS = 20
+
+
+def _simulate_in_rounds(station: object, engine: object, args: argparse.Namespace, emit: object) -> bool:
+    """Simulate; when the station's allocations (or screening numbers) run out, say so, sync to be granted
+    more and go on. False (after saying so) when a sync brings no more."""
+    from desktop_client.services import enrolment
+    from desktop_client.services.simulate import simulate
+    from shared.errors import AllocationError, ScreeningNumberUnavailable
+
+    for _ in range(MAX_ROUNDS):
+        try:
+            simulate(station, participants=args.participants, visits=args.visits, emit=emit,  # type: ignore[arg-type]
+                     seed=args.seed, staff=args.staff, screen_failures=args.screen_failures,
+                     withdrawals=args.withdrawals)
+            return True
+        except (AllocationError, ScreeningNumberUnavailable) as exc:
+            what = "allocations" if isinstance(exc, AllocationError) else "screening numbers"
+            print(f"note: the kiosk's {what} ran out ({exc.message}); syncing to be granted more",
+                  file=sys.stderr, flush=True)
+            engine.sync()  # type: ignore[attr-defined]
+            if (enrolment.free_allocations(station) if what == "allocations"  # type: ignore[arg-type]
+                    else enrolment.free_screening_numbers(station)) == 0:  # type: ignore[arg-type]
+                break
+    print(f"error: the kiosk's allocations ran out and the server granted no more; {args.participants} "
+          "participants could not all be randomised. What was saved is synced when the server is reached; "
+          "run again later.", file=sys.stderr)
+    engine.sync()  # type: ignore[attr-defined]
+    return False
 
 
 def _count(text: str) -> int:
@@ -43,7 +75,6 @@ def _count(text: str) -> int:
 
 
 def cmd_simulate(args: argparse.Namespace) -> int:
-    from desktop_client.services.simulate import simulate
     from desktop_client.services.station import Station
     from desktop_client.services.sync_engine import SyncEngine
     from desktop_client.store import open_or_create
@@ -75,8 +106,8 @@ def cmd_simulate(args: argparse.Namespace) -> int:
             def emit(record_id: str) -> None:
                 print(f"record_id={record_id}", flush=True)
 
-            simulate(station, participants=args.participants, visits=args.visits, emit=emit, seed=args.seed,
-                     staff=args.staff, withdrawals=args.withdrawals)
+            if not _simulate_in_rounds(station, engine, args, emit):
+                return EXIT_ALLOCATIONS_RAN_OUT
             report = engine.sync()
         finally:
             engine.close()
@@ -182,6 +213,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--enrol-code", help="one-time enrolment code, used on first run")
     p.add_argument("--label", default="simulated kiosk", help="device label shown to admins")
     p.add_argument("--seed", type=int, default=None)
+    p.add_argument("--screen-failures", type=_count, default=0, metavar="N",
+                   help="N more people screened who fail a criterion chosen at random (besides --participants, "
+                        "who are screened, scored at the eligibility visit and randomised)")
     _study_option(p)
     _mirror_option(p)
     p.add_argument("--staff", default="demo.nurse",

@@ -26,9 +26,10 @@ from shared.instruments import get_instrument
 from shared.study.clinical_record import COMPUTED_CHECKS
 from shared.study.model import Criterion, Study
 
-__all__ = ["ELIGIBLE", "OUTCOMES", "PENDING", "SCREEN_FAILURE", "EligibilityScores", "Failure", "age_in_year",
-           "age_on", "assess_eligibility", "assess_randomisation", "assess_screening", "birth_year_month",
-           "current_records", "eligibility_scores", "possible_ages", "screening_of", "screening_outcome"]
+__all__ = ["ELIGIBLE", "OUTCOMES", "PENDING", "PENDING_CODES", "SCREEN_FAILURE", "EligibilityScores", "Failure",
+           "age_in_year", "age_on", "assess_eligibility", "assess_randomisation", "assess_screening",
+           "birth_year_month", "current_records", "eligibility_scores", "possible_ages", "screening_failures",
+           "screening_of", "screening_outcome"]
 
 SEXES = ("F", "M", "U")
 ELIGIBLE, SCREEN_FAILURE, PENDING = "eligible", "screen_failure", "pending"
@@ -93,6 +94,14 @@ def assess_screening(study: Study, *, age_at_consent: int | None, screening_date
     visit = study.visit_with_role("screening")
     return _failures(study, age=age_at_consent, screening_date=screening_date, consent_date=consent_date,
                      score=score, attested=attested, score_visit=visit.id if visit else "")
+
+
+def screening_failures(study: Study, data: Mapping[str, Any]) -> list[Failure]:
+    """The failed criteria of a stored screening record's data (its codes say which are only pending)."""
+    return assess_screening(study, age_at_consent=data.get("age_at_consent"),
+                            screening_date=_day(data.get("screening_date")),
+                            consent_date=_day(data.get("consent_date")), score=data.get("screening_score"),
+                            attested=data.get("criteria") or {})
 
 
 def assess_eligibility(study: Study, *, year_of_birth: int | None, screening_date: date | None,
@@ -190,7 +199,7 @@ def _score_of(rec: Mapping[str, Any]) -> float | None:
         value = inst.declared_score().compute(data) if isinstance(data, Mapping) else None
     except (KeyError, UnknownInstrument, TypeError, ValueError):
         return None
-    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+    return value if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
 def _scored_at(study: Study, records: Sequence[Mapping[str, Any]],
@@ -214,7 +223,7 @@ def eligibility_scores(study: Study, records: Iterable[Mapping[str, Any]]) -> El
     if screening is None:
         rec = screening_of(current)
         typed = rec["data"].get("screening_score") if rec and isinstance(rec.get("data"), Mapping) else None
-        screening = float(typed) if isinstance(typed, int | float) and not isinstance(typed, bool) else None
+        screening = typed if isinstance(typed, int | float) and not isinstance(typed, bool) else None
     baseline, record_id = _scored_at(study, current, "eligibility")
     return EligibilityScores(screening, baseline, record_id)
 

@@ -84,23 +84,54 @@ def add_staff(station: Station, username: str = "nurse.a", *, password: str = ST
     return username
 
 
-def eligible_screening(study: object, *, year_of_birth: int = 1975, sex: str = "F") -> object:
-    """A screening that passes every inclusion criterion and no exclusion criterion."""
+def eligible_screening(study: object, *, year_of_birth: int = 1975, sex: str = "F",
+                       unmet: tuple[str, ...] = (), childbearing_potential: bool | None = False) -> object:
+    """A screening that passes every criterion, except ``unmet`` (inclusion not met, exclusion present); not
+    of childbearing potential unless told (then randomisation needs a pregnancy test)."""
     from datetime import date
 
     from desktop_client.services.enrolment import Screening
+    from shared.synthetic_screening import attested
 
-    attested = {c.id: True for c in study.inclusion if c.check == "attest"}  # type: ignore[attr-defined]
-    attested.update({c.id: False for c in study.exclusion})  # type: ignore[attr-defined]
-    return Screening(year_of_birth=year_of_birth, sex=sex, screening_date=date(2026, 11, 2),
-                     consent_date=date(2026, 11, 1), eligibility_score=7, attested=attested)
+    return Screening(date_of_birth=date(year_of_birth, 3, 14), sex=sex, screening_date=date(2026, 11, 2),
+                     consent_date=date(2026, 11, 1), screening_score=7,
+                     attested=attested(study, unmet),  # type: ignore[arg-type]
+                     childbearing_potential=childbearing_potential)
+
+
+def record_eligibility_score(station: Station, participant_id: str, at_least: float = 6,
+                             actor: str = "staff:nurse.a") -> dict:
+    """The scored clinician index of the eligibility visit, as the nurse's clinician screen saves it."""
+    import random
+
+    from desktop_client.services import recording
+    from shared.synthetic_screening import answers_scoring
+
+    inst = station.study.instrument_with_role("clinician_index")
+    visit = station.study.visit_with_role("eligibility")
+    assert inst is not None and visit is not None
+    return recording.record_instrument(station, participant_id=participant_id, visit_id=visit.id,
+                                       instrument_id=inst.id, answers=answers_scoring(inst, at_least,
+                                                                                      random.Random(participant_id)),
+                                       entered_by=actor)
+
+
+def screen_participant(station: Station, actor: str = "staff:nurse.a", **kwargs: object) -> str:
+    """Screen one synthetic person on ``station`` (eligible unless ``unmet``); returns the participant id."""
+    from desktop_client.services import enrolment
+
+    return enrolment.screen(station, eligible_screening(station.study, **kwargs), actor=actor)["participant_id"]
 
 
 def enrol_participant(station: Station, actor: str = "staff:nurse.a") -> str:
-    """Enrol one eligible synthetic participant on ``station``; returns the participant id."""
+    """Screen one eligible synthetic participant, record the eligibility visit's score and randomise them, as
+    staff do (issue 15); returns the participant id."""
     from desktop_client.services import enrolment
 
-    return enrolment.enrol(station, eligible_screening(station.study), actor=actor)["participant_id"]
+    pid = screen_participant(station, actor)
+    record_eligibility_score(station, pid, actor=actor)
+    enrolment.randomise(station, pid, actor=actor)
+    return pid
 
 
 def offline_station(data_dir: Path, arms: tuple[str, ...] = ("IL2RAPA", "RAPA", "IL2"),
@@ -120,6 +151,8 @@ def offline_station(data_dir: Path, arms: tuple[str, ...] = ("IL2RAPA", "RAPA", 
         for number in range(1, 13):
             conn.execute("INSERT INTO allocation (list_id, number, arm) VALUES ('list-offline-test', ?, ?)",
                          (number, arms[(number - 1) % len(arms)]))
+        for number in range(1, 31):
+            conn.execute("INSERT INTO screening_numbers (number) VALUES (?)", (number,))
     return station
 
 

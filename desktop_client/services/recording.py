@@ -116,7 +116,8 @@ def correct_record(station: Station, record_id: str, *, data: Mapping[str, Any],
         record["device_id"] = station.device_id
         pid = record["participant_id"]
         validate_record(record, station.study, arm_code=station.participant_arm(pid),
-                        consent_date=None if record["kind"] == "enrolment" else station.participant_consent(pid))
+                        consent_date=None if record["kind"] in ("enrolment", "screening")
+                        else station.participant_consent(pid))
 
     return store_records.save_correction(station.store, record_id, data=data, reason=reason, actor=actor,
                                          validate=check, priority=priority)

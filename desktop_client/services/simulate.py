@@ -1,9 +1,10 @@
 """The simulator: drives the same services as the UI, without Qt, for demos, tests and load benchmarks.
 
-Deterministic in *what* it records: participants are this station's first N
-enrolments, visits the first V scheduled visits after screening. An entry
-(participant, visit, instrument) already saved is never saved again, so a
-second run only finishes what the first left undone.
+Deterministic in *what* it records: participants are this station's first N randomised people (each screened,
+scored at the eligibility visit, then randomised, as staff do), visits the first V scheduled visits after
+screening, and ``screen_failures`` more people screened who fail a criterion chosen at random. An entry
+(participant, visit, instrument) already saved is never saved again, so a second run only finishes what the
+first left undone (after a sync granted more allocations, say).
 """
 
 from __future__ import annotations
@@ -18,25 +19,61 @@ from desktop_client.services.station import Station
 from shared.disposition import DISCONTINUED
 from shared.study.model import Visit
 from shared.synthetic import synthetic_answers, synthetic_eligibility_score
+from shared.synthetic_screening import answers_scoring, attested, date_of_birth, failable_criteria
 
 DEFAULT_STAFF = "demo.nurse"  # the nurse account `trialpro-server demo` creates; the server checks entered_by
 
 
+def _local(station: Station, where: str) -> list[str]:
+    return [p["participant_id"] for p in station.store.query(
+        f"SELECT participant_id FROM participants WHERE source = 'local' AND {where} ORDER BY participant_id")]
+
+
+def _screening(station: Station, rng: random.Random, unmet: tuple[str, ...] = (),
+               too_old: bool = False) -> enrolment.Screening:
+    today = datetime.now(UTC).date()
+    consent = today - timedelta(days=1)
+    return enrolment.Screening(date_of_birth=date_of_birth(station.study, rng, consent, eligible_age=not too_old),
+                               sex=rng.choice("FFFM"), screening_date=today, consent_date=consent,
+                               screening_score=synthetic_eligibility_score(station.study, rng),
+                               attested=attested(station.study, unmet),
+                               # simulated people are not of childbearing potential: no pregnancy test is due
+                               childbearing_potential=False)
+
+
+def _score_eligibility(station: Station, pid: str, rng: random.Random, staff: str) -> str | None:
+    """Record the scored clinician index of the eligibility visit unless already there; its record id."""
+    if enrolment.eligibility_scores_of(station, pid).baseline is not None:
+        return None
+    inst = station.study.instrument_with_role("clinician_index")
+    visit = station.study.visit_with_role("eligibility")
+    criterion = station.study.score_criterion()
+    if inst is None or visit is None:
+        return None
+    floor = (criterion.minimum or 0) + rng.randint(1, 6) if criterion else 0
+    rec = recording.record_instrument(station, participant_id=pid, visit_id=visit.id, instrument_id=inst.id,
+                                      answers=answers_scoring(inst, floor, rng), entered_by=staff)
+    return str(rec["record_id"])
+
+
 def _ensure_participants(station: Station, n: int, rng: random.Random, emit: Callable[[str], None],
                          staff: str) -> list[str]:
-    mine = [p["participant_id"] for p in station.store.query(
-        "SELECT participant_id FROM participants WHERE source = 'local' ORDER BY participant_id")]
-    today = datetime.now(UTC).date()
+    """Screen, score and randomise until this station randomised ``n`` people. Raises AllocationError (the
+    station's own blocks ran out) or ScreeningNumberUnavailable; what was saved stays saved."""
+    mine = _local(station, "arm IS NOT NULL")
+    waiting = enrolment.waiting_for_randomisation(station)
     while len(mine) < n:
-        attested = {c.id: True for c in station.study.inclusion if c.check == "attest"}
-        attested.update({c.id: False for c in station.study.exclusion})
-        screening = enrolment.Screening(year_of_birth=today.year - rng.randint(25, 65), sex=rng.choice("FFFM"),
-                                        screening_date=today, consent_date=today - timedelta(days=1),
-                                        eligibility_score=synthetic_eligibility_score(station.study, rng),
-                                        attested=attested)
-        rec = enrolment.enrol(station, screening, actor=staff)
-        emit(rec["record_id"])
-        mine.append(rec["participant_id"])
+        if waiting:
+            pid = waiting.pop(0)
+        else:
+            rec = enrolment.screen(station, _screening(station, rng), actor=staff)
+            emit(rec["record_id"])
+            pid = rec["participant_id"]
+        scored = _score_eligibility(station, pid, rng, staff)
+        if scored:
+            emit(scored)
+        emit(enrolment.randomise(station, pid, actor=staff)["record_id"])
+        mine.append(pid)
     return mine[:n]
 
 
@@ -57,14 +94,30 @@ def _withdrawn_schedule(schedule: list[Visit]) -> list[Visit]:
     return schedule[:first + 1]
 
 
-def simulate(station: Station, *, participants: int, visits: int, emit: Callable[[str], None],
-             seed: int | None = None, staff: str = DEFAULT_STAFF, withdrawals: int = 0) -> int:
-    """Record what is missing for ``participants`` x ``visits``; returns how many records were saved.
+def _ensure_screen_failures(station: Station, n: int, rng: random.Random, emit: Callable[[str], None],
+                            staff: str) -> None:
+    """Screen people who fail (a criterion chosen at random) until this station logged ``n`` screen failures."""
+    failed = len(_local(station, "status = 'screen_failure'"))
+    failable = failable_criteria(station.study)
+    ages = {c.id for c in station.study.inclusion if c.check == "age"}
+    while failed < n:
+        criterion = rng.choice(failable)
+        s = _screening(station, rng, too_old=True) if criterion in ages else _screening(station, rng, (criterion,))
+        emit(enrolment.screen(station, s, actor=staff)["record_id"])
+        failed += 1
 
-    Staff entries (enrolments, clinician-rated instruments) are made as ``staff:<staff>``: a nurse or
-    investigator account of the station's site on the server, or the server refuses them. The first
+
+def simulate(station: Station, *, participants: int, visits: int, emit: Callable[[str], None],
+             seed: int | None = None, staff: str = DEFAULT_STAFF, withdrawals: int = 0,
+             screen_failures: int = 0) -> int:
+    """Record what is missing for ``participants`` x ``visits`` and ``screen_failures``; returns how many
+    records were saved.
+
+    Staff entries (screenings, randomisations, clinician-rated instruments) are made as ``staff:<staff>``: a
+    nurse or investigator account of the station's site on the server, or the server refuses them. The first
     ``withdrawals`` participants discontinue ("withdrawal by subject") after their first visit after
-    baseline: no later visit of theirs is recorded. A participant with a disposition gets no more visits."""
+    baseline: no later visit of theirs is recorded. A participant with a disposition gets no more visits.
+    Raises AllocationError when the station's allocations run out (sync, then run again to finish)."""
     actor_staff = f"staff:{staff}"
     rng = random.Random(seed)
     saved = 0
@@ -74,6 +127,7 @@ def simulate(station: Station, *, participants: int, visits: int, emit: Callable
         saved += 1
         emit(record_id)
 
+    _ensure_screen_failures(station, screen_failures, rng, count, actor_staff)
     pids = _ensure_participants(station, participants, rng, count, actor_staff)
     screening = station.study.visits_with_role("screening")
     schedule = [v for v in station.study.scheduled_visits if v not in screening][:visits]

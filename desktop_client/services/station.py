@@ -66,9 +66,9 @@ class Station:
         return next(s.timezone for s in self.study.sites if s.id == self.site_id)
 
     def participant_consent(self, participant_id: str) -> date | None:
-        """The consent date of a participant enrolled on this station (None when enrolled elsewhere)."""
-        rows = self.store.query("SELECT body FROM records WHERE participant_id = ? AND kind = 'enrolment' "
-                                "ORDER BY revision DESC LIMIT 1", (participant_id,))
+        """The consent date of a participant screened (or enrolled) on this station (None when elsewhere)."""
+        rows = self.store.query("SELECT body FROM records WHERE participant_id = ? AND kind IN ('enrolment', "
+                                "'screening') ORDER BY revision DESC LIMIT 1", (participant_id,))
         day = json.loads(rows[0]["body"]).get("data", {}).get("consent_date") if rows else None
         return date.fromisoformat(day) if isinstance(day, str) else None
 

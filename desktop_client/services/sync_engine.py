@@ -156,6 +156,7 @@ class SyncEngine:
             settings.CORRECTIONS_CURSOR: "0"})
         with self.station.store.transaction() as conn:
             self._store_allocation(conn, body["allocation"])
+            _store_screening_numbers(conn, body.get("screening_numbers", []))
             conn.execute("INSERT INTO audit (at, actor, action, new) VALUES (?, 'station', 'device.enrol', ?)",
                          (utc_now(), json.dumps({"device_id": body["device_id"], "site_id": body["site_id"]})))
         return body["device_id"]
@@ -164,7 +165,6 @@ class SyncEngine:
         """Keep the entries of the blocks granted to this kiosk, after checking the server's signature."""
         trusted = settings.get(self.station.store, settings.SERVER_PUBLIC_KEY) or ""
         blocks = set(allocation["blocks"])
-        site = settings.get(self.station.store, settings.SITE_ID)
         for signed in allocation["lists"]:
             list_id = signed["body"]["list_id"]
             for e in verified_entries(signed, trusted):
@@ -172,8 +172,10 @@ class SyncEngine:
                     conn.execute("INSERT OR IGNORE INTO allocation (list_id, number, arm) VALUES (?, ?, ?)",
                                  (list_id, e["number"], e["arm"]))
         for number in allocation.get("used_numbers", []):
+            # used on the server (e.g. before this station was restored): never revealed again; the participant
+            # it went to is not this station's business (the number is not their participant id)
             conn.execute("UPDATE allocation SET participant_id = ? WHERE number = ? AND participant_id IS NULL",
-                         (f"{site}-{number:03d}", number))
+                         (f"used-on-server-{number}", number))
 
     # ---- sync -----------------------------------------------------------------------------
     def sync(self, progress: Callable[[SyncProgress], None] | None = None) -> SyncReport:
@@ -260,7 +262,7 @@ class SyncEngine:
             for p in down.get("participants", []):
                 conn.execute("INSERT INTO participants (participant_id, site_id, arm, status, source) "
                              "VALUES (?, ?, ?, ?, 'server') ON CONFLICT (participant_id) DO UPDATE SET "
-                             "status = excluded.status",
+                             "status = excluded.status, arm = COALESCE(excluded.arm, participants.arm)",
                              (p["participant_id"], self.station.site_id, p["arm"], p["status"]))
             for u in down.get("staff", []):
                 conn.execute("INSERT INTO staff (username, display_name, password_hash, roles, disabled, synced_at) "
@@ -294,6 +296,7 @@ class SyncEngine:
             if "queries" in down:  # the site's unresolved data queries (issue 19); an older server sends none
                 queries.keep_from_server(conn, down["queries"])
             self._store_allocation(conn, down["allocation"])
+            _store_screening_numbers(conn, down.get("screening_numbers", []))
             upsert = ("INSERT INTO station (key, value) VALUES (?, ?) "
                       "ON CONFLICT (key) DO UPDATE SET value = excluded.value")
             conn.execute(upsert, (ALLOCATION_BLOCKS, json.dumps(sorted(down["allocation"]["blocks"]))))
@@ -301,3 +304,10 @@ class SyncEngine:
                 return False
             conn.execute(upsert, (settings.CORRECTIONS_CURSOR, str(int(down.get("corrections_cursor", 0)))))
         return bool(down.get("more_corrections")) or bool(down.get("more_labs"))
+
+
+def _store_screening_numbers(conn: Any, numbers: list[Any]) -> None:
+    """Keep the screening numbers the server granted this station (whole numbers only; a used one stays used)."""
+    for n in numbers:
+        if type(n) is int and n > 0:
+            conn.execute("INSERT OR IGNORE INTO screening_numbers (number) VALUES (?)", (n,))

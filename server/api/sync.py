@@ -9,6 +9,7 @@ from server.api.json_body import json_body
 from server.services import devices as device_service
 from server.services import sync as sync_service
 from server.services.allocation import grants_for, public_key_b64
+from server.services.screening import numbers_for
 from server.storage.engine import reading, writing
 from shared.errors import InvalidInput
 from shared.sync.protocol import check_same_study, parse_request
@@ -33,9 +34,10 @@ def enrol() -> ResponseReturnValue:
     device, token, (grants, key) = device_service.enrol(
         ctx.engine, code=body.get("code"), label=body.get("label"), remote_addr=request.remote_addr or "unknown",
         then=lambda conn, device: (grants_for(conn, ctx.study, site_id=device.site_id, device_id=device.device_id),
-                                   public_key_b64(conn)))
+                                   (public_key_b64(conn), numbers_for(conn, device.site_id, device.device_id))))
+    key, numbers = key
     return jsonify(device_id=device.device_id, site_id=device.site_id, token=token, server_public_key=key,
-                   allocation=grants, study_id=ctx.study.study.id,
+                   allocation=grants, screening_numbers=numbers, study_id=ctx.study.study.id,
                    study_version=ctx.study.study.version), 201
 
 

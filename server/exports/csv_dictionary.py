@@ -90,6 +90,18 @@ COLUMNS: dict[str, tuple[str, str, str]] = {
     "source_row": ("row of that file", "integer", ""),
     "imported_at": ("time of the import", "datetime", ISO_UTC),
     "imported_by": ("who imported it", "text", "staff:<user>"),
+    # --- screening log (issue 15)
+    "consent_date": ("date of written informed consent", "date", "YYYY-MM-DD"),
+    "screening_date": ("date of screening", "date", "YYYY-MM-DD"),
+    "birth_year_month": ("year and month of birth (no full birth date is kept)", "text", "YYYY-MM"),
+    "age_at_consent": ("age in whole years at consent, from the full date of birth typed at screening", "integer",
+                       ""),
+    "screening_score": ("the eligibility score as entered at screening (randomisation uses the scored "
+                        "eligibility-visit instrument)", "number", "empty: not entered"),
+    "failed_criteria": ("criteria not met (or not answered, when pending)", "codes",
+                        "semicolon-separated criterion ids of the study file"),
+    "criteria": ("attested criteria as answered (inclusion: met; exclusion: present)", "codes",
+                 "semicolon-separated <criterion id>=true/false"),
     "file": ("file the variable is in", "text", ""),
     "variable": ("column name", "text", ""),
     "label": ("what the column holds", "text", ""),
@@ -168,6 +180,7 @@ def dictionary_rows(study: Study, headers: dict[str, list[str]],
     specific = {("participants.csv", "arm"): ("randomised arm", "code", arms),
                 ("visits.csv", "visit_id"): ("visit", "code", ", ".join(v.id for v in study.visits)),
                 ("dosing.csv", "drug"): ("study drug", "code", drugs),
+                ("screening.csv", "outcome"): ("screening outcome", "code", "eligible, screen_failure, pending"),
                 ("participants.csv", "site_id"): ("study site", "code", ", ".join(s.id for s in study.sites)),
                 **clinical_dictionary(study)}
     specific[("lab_results.csv", "test_code")] = ("lab test code", "code", ", ".join(study.lab_tests))

@@ -51,6 +51,8 @@ PARTICIPANT_COLUMNS = ["record_id", "participant_id", "site_id", "arm", "status"
 VISIT_COLUMNS = ["record_id", "participant_id", "site_id", "visit_id", "visit_number", "visit_label", "visit_date",
                  "forms_expected", "forms_done", "forms_missing"]
 DOSING_COLUMNS = [f.name for f in fields(DoseLine)]
+SCREENING_DATA = ["consent_date", "screening_date", "sex", "birth_year_month", "age_at_consent", "screening_score",
+                  "outcome", "failed_criteria", "criteria"]  # issue 15: the screening log, every outcome
 LAB_COLUMNS = ["record_id", "revision", "participant_id", "site_id", "visit_id", "test_code", "test_name", "loinc",
                "sample_date", "value", "unit", "normal_low", "normal_high", "range_indicator", "ctcae_term",
                "ctcae_grade", "source_file", "source_row", "imported_at", "imported_by", "reason"]
@@ -172,11 +174,20 @@ def _ae_row(study: Study, rec: dict[str, Any], review: AeReview) -> list[Any]:
                               for v in flat_ae(rec["data"], study).values()] + derived)
 
 
+def _screening_row(rec: dict[str, Any]) -> list[Any]:
+    """One screening: its outcome, the failed criteria and every attested answer (``I2=true;E1=false``)."""
+    data = rec["data"]
+    answers = ";".join(f"{k}={'true' if v else 'false'}" for k, v in (data.get("criteria") or {}).items())
+    return _envelope(rec) + [data.get(c) for c in SCREENING_DATA[:7]] + [
+        ";".join(data.get("failed_criteria") or []), answers]
+
+
 def _record_files(conn: Connection, study: Study, sink: TableSink, scope: ExportScope) -> dict[str, int]:
     """One streamed pass over the newest revisions writes every instrument file, adverse_events and dosing."""
     by_instrument = {inst.id: inst for inst in study.instrument_definitions()}
     headers = {f"{inst.id}.csv": instrument_columns(inst) for inst in study.instrument_definitions()}
     headers["adverse_events.csv"] = ae_columns(study)
+    headers["screening.csv"] = ENVELOPE_COLUMNS + SCREENING_DATA
     dosing = study.instrument_with_role("dosing")
     diaries = DiaryStream(study, dosing.id if dosing else None)
     headers["dosing.csv"] = DOSING_COLUMNS
@@ -195,6 +206,8 @@ def _record_files(conn: Connection, study: Study, sink: TableSink, scope: Export
             rows = [("adverse_events.csv", _ae_row(study, rec, reviewer.review(rec, rec.get("arm"))))]
         elif rec["kind"] in CLINICAL_FILES:
             rows = [(CLINICAL_FILES[rec["kind"]][0], _envelope(rec) + clinical_row(study, rec))]
+        elif rec["kind"] == "screening":
+            rows = [("screening.csv", _screening_row(rec))]
         elif rec["kind"] == "instrument_response" and rec.get("instrument_id") in by_instrument:
             rows = [(f"{rec['instrument_id']}.csv", _instrument_row(by_instrument[rec["instrument_id"]], rec))]
             rows += [("dosing.csv", [getattr(line, c) for c in DOSING_COLUMNS]) for line in diaries.lines(rec)]

@@ -71,11 +71,12 @@ class ParticipantData:
 
 
 def participants_with_data(conn: Connection, scope: ExportScope = ALL, *,
-                           every_revision: bool = False) -> Iterator[ParticipantData]:
+                           every_revision: bool = False, screened: bool = False) -> Iterator[ParticipantData]:
     """Each enrolled participant in turn with their data: memory holds one participant at a time.
 
     ``every_revision``: ``records`` holds every stored revision (oldest first per record), not only the newest.
     """
     for participant, records, labs in export_reads.participants_with_data(conn, scope,
-                                                                          every_revision=every_revision):
+                                                                          every_revision=every_revision,
+                                                                          screened=screened):
         yield ParticipantData(participant, records, labs)

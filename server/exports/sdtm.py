@@ -37,6 +37,7 @@ from server.exports.sdtm_timing import SCREENING, Timing, site_day, site_dtc, ti
 from server.exports.sdtm_vs import vs_rows
 from server.services.ae_review import AeReviewer
 from shared.disposition import COMPLETED_TERM, REASONS
+from shared.eligibility import PENDING_CODES, screening_failures
 from shared.instruments import get_instrument
 from shared.study.model import PARTICIPANT_ID, Study
 
@@ -99,22 +100,35 @@ def _iso(d: Any) -> str | None:
     return d.isoformat() if d else None
 
 
+ARMNRS = {"screen_failure": "SCREEN FAILURE", "pending": "NOT ASSIGNED", "eligible": "NOT ASSIGNED"}
+NOT_RANDOMISED_DOMAINS = frozenset({"DM", "IE", "DS", "QS", "SV"})  # what a person screened but never randomised has
+
+
 def _dm(study: Study, pd: ParticipantData, t: Timing) -> Iterator[dict[str, Any]]:
     """DM: RACE and ETHNIC are not collected, so NOT REPORTED (CDISC CT RACE/ETHNIC); DTHFL/DTHDTC from a
-    fatal adverse event (grade 5), empty otherwise."""
+    fatal adverse event (grade 5), empty otherwise. Everyone screened has a row (SDTMIG 3.4): someone not
+    randomised has ARMCD, ARM, ACTARMCD and ACTARM empty and ARMNRS the reason (SCREEN FAILURE or NOT
+    ASSIGNED). AGE is the age at consent from the full date of birth and BRTHDTC the birth year-month (the
+    one-step enrolment of earlier releases kept the year of birth only)."""
     p = pd.participant
-    arm = study.arm(p["arm"])
-    enrol = next((r for r in pd.records if r["kind"] == "enrolment"), None)
+    arm = study.arm(p["arm"]) if p["arm"] else None
+    screening = next((r for r in pd.records if r["kind"] == "screening"), None)
+    enrol = screening or next((r for r in pd.records if r["kind"] == "enrolment"), None)
     deaths = sorted(r["data"].get("death_date") or r["data"].get("end_date") or r["data"].get("onset_date") or ""
                     for r in pd.records if r["kind"] == "adverse_event" and r["data"].get("grade") == 5)
     dmdtc = site_day(enrol["collected_at"], study, p["site_id"]) if enrol else None
+    if screening is not None:
+        born, age = screening["data"]["birth_year_month"], screening["data"]["age_at_consent"]
+    else:
+        born, age = str(p["year_of_birth"]), int(p["enrolled_at"][:4]) - int(p["year_of_birth"])
     yield {"SUBJID": subjid(p["participant_id"]), "RFSTDTC": _iso(t.rfstdtc), "RFENDTC": _iso(t.rfendtc),
            "RFXSTDTC": _iso(t.rfxstdtc), "RFXENDTC": _iso(t.rfxendtc), "RFICDTC": _iso(t.rficdtc),
            "RFPENDTC": _iso(t.rfendtc), "DTHDTC": deaths[0] if deaths else None, "DTHFL": "Y" if deaths else None,
-           "SITEID": p["site_id"], "BRTHDTC": str(p["year_of_birth"]),
-           "AGE": int(p["enrolled_at"][:4]) - int(p["year_of_birth"]), "AGEU": "YEARS", "SEX": p["sex"],
+           "SITEID": p["site_id"], "BRTHDTC": born, "AGE": age, "AGEU": "YEARS", "SEX": p["sex"],
            "RACE": "NOT REPORTED", "ETHNIC": "NOT REPORTED",
-           "ARMCD": arm.code, "ARM": arm.name, "ACTARMCD": arm.code, "ACTARM": arm.name,
+           "ARMCD": arm.code if arm else None, "ARM": arm.name if arm else None,
+           "ACTARMCD": arm.code if arm else None, "ACTARM": arm.name if arm else None,
+           "ARMNRS": None if arm else ARMNRS.get(p["status"], "NOT ASSIGNED"),
            "COUNTRY": study.site(p["site_id"]).country, "DMDTC": dmdtc, "DMDY": t.study_day(dmdtc)}
 
 
@@ -205,7 +219,19 @@ def _sv(study: Study, pd: ParticipantData, t: Timing) -> Iterator[dict[str, Any]
 
 
 def _ie(study: Study, pd: ParticipantData, t: Timing) -> Iterator[dict[str, Any]]:
-    """IE: each criterion the enrolment records as not met (enrolment refuses those, so normally none)."""
+    """IE: each criterion not met at screening (a screen failure's; a criterion not yet answered is not a row),
+    from the screening record or the one-step enrolment of earlier releases (which refused those, so none)."""
+    screening = next((r for r in pd.records if r["kind"] == "screening"), None)
+    if screening is not None:
+        day = screening["data"]["screening_date"]
+        failed = {f.criterion_id for f in screening_failures(study, screening["data"])
+                  if f.code not in PENDING_CODES}
+        for cat, criteria, answer in (("INCLUSION", study.inclusion, "N"), ("EXCLUSION", study.exclusion, "Y")):
+            for c in criteria:
+                if c.id in failed:
+                    yield {"IETESTCD": c.id, "IETEST": c.text, "IECAT": cat, "IEORRES": answer, "IESTRESC": answer,
+                           "EPOCH": SCREENING, "IEDTC": day, "IEDY": t.study_day(day)}
+        return
     enrol = next((r for r in pd.records if r["kind"] == "enrolment"), None)
     if not enrol:
         return
@@ -298,10 +324,11 @@ def export_sdtm(conn: Connection, study: Study, out_dir: Path, *, scope: ExportS
     reviewer = AeReviewer(conn, study, site_id=scope.site_id)
     with SubmissionFiles(out_dir, study, datasets, widths, lazy=LAZY_DATASETS) as files:
         subjects = 0
-        for pd in participants_with_data(conn, scope):
+        for pd in participants_with_data(conn, scope, screened=True):
             t = timing(study, pd, diary_id(study))
-            subjects += 1
-            for domain in DOMAINS:
+            randomised = bool(pd.participant["arm"])
+            subjects += randomised   # TS counts randomised subjects; DM has everyone screened
+            for domain in DOMAINS if randomised else [d for d in DOMAINS if d in NOT_RANDOMISED_DOMAINS]:
                 for row, supp, notes in _rows(study, domain, pd, t, reviewer):
                     files.write(domain, row, supp)
                     for note in notes:

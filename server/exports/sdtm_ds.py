@@ -31,8 +31,9 @@ def ds_rows(study: Study, pd: ParticipantData, t: Timing) -> Iterator[dict[str, 
     if enrol:
         rows.append({"DSTERM": "INFORMED CONSENT OBTAINED", "DSDECOD": "INFORMED CONSENT OBTAINED",
                      "DSCAT": MILESTONE, "DSSTDTC": enrol["data"]["consent_date"]})
-    rows.append({"DSTERM": "RANDOMIZED", "DSDECOD": "RANDOMIZED", "DSCAT": MILESTONE,
-                 "DSSTDTC": site_day(p["enrolled_at"], study, p["site_id"])})   # the site's day, not UTC
+    if p["enrolled_at"]:   # issue 15: someone screened and never randomised has no RANDOMIZED row
+        rows.append({"DSTERM": "RANDOMIZED", "DSDECOD": "RANDOMIZED", "DSCAT": MILESTONE,
+                     "DSSTDTC": site_day(p["enrolled_at"], study, p["site_id"])})   # the site's day, not UTC
     ended = disposition_of(pd.records)
     if ended is not None:
         rows.append({"DSTERM": ended.term.upper(), "DSDECOD": ended.decod, "DSCAT": DS_CATEGORY,

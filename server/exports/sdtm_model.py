@@ -291,7 +291,7 @@ def char_lengths(study: Study) -> dict[str, int]:
     """
     site = max(len(s.id) for s in study.sites)
     lengths = {"STUDYID": len(study.study.id), "DOMAIN": 2, "USUBJID": len(study.study.id) + site + 8,
-               "SUBJID": 6, "SITEID": site, "BRTHDTC": 4, "AGEU": 5, "SEX": 1, "ARMCD": 20, "ACTARMCD": 20,
+               "SUBJID": 6, "SITEID": site, "BRTHDTC": 7, "AGEU": 5, "SEX": 1, "ARMCD": 20, "ACTARMCD": 20,
                "ARM": max(len(a.name) for a in study.arms), "COUNTRY": 3, "AETERM": 200, "AEDECOD": 100,
                # MedDRA term names are at most 100 characters (its ASCII files' field length)
                **dict.fromkeys(("AELLT", "AEHLT", "AEHLGT", "AEBODSYS", "AESOC"), 100),

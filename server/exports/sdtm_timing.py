@@ -83,6 +83,12 @@ class Timing:
         return SCREENING if d < self.rfxstdtc else TREATMENT
 
 
+def consent_date_of(pd: ParticipantData) -> str | None:
+    """The consent date from the screening record (or the one-step enrolment of earlier releases)."""
+    rec = next((r for r in pd.records if r["kind"] in ("screening", "enrolment")), None)
+    return rec["data"].get("consent_date") if rec else None
+
+
 def timing(study: Study, pd: ParticipantData, diary_instrument: str | None) -> Timing:
     """The reference dates of one participant (``diary_instrument``: the dosing diary's instrument id)."""
     site = pd.participant.get("site_id")
@@ -92,8 +98,7 @@ def timing(study: Study, pd: ParticipantData, diary_instrument: str | None) -> T
     diaries = [r for r in pd.records if diary_instrument is not None and r.get("instrument_id") == diary_instrument]
     first = first_dose_date(diaries, study, baseline_date=base)
     everything = sorted(d for r in pd.records if (d := site_local_date(r.get("collected_at"), study, site)))
-    enrol = next((r for r in pd.records if r["kind"] == "enrolment"), None)
-    consent = _day(enrol["data"].get("consent_date")) if enrol else None
+    consent = _day(consent_date_of(pd))
     return Timing(rfstdtc=first or base or (forms[0] if forms else None),
                   rfendtc=everything[-1] if everything else None, rficdtc=consent, rfxstdtc=first,
                   rfxendtc=last_dose_date(diaries, study, baseline_date=base) if first else None)

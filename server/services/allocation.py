@@ -1,5 +1,8 @@
 """The server's signing key, the per-site signed allocation lists, and the blocks granted to each kiosk.
 
+A kiosk is sent only the blocks granted to it, each block signed on its own (``_signed_block``), never the
+whole list: the allocations of other kiosks' blocks stay concealed from it.
+
 Randomisation must work offline and must never hand the same allocation to two
 kiosks. So the site's list is cut into its permuted blocks, and each kiosk is
 granted whole blocks (``KEEP_BLOCKS`` with unused entries at any time, topped
@@ -92,10 +95,19 @@ def grants_for(conn: Connection, study: Study, *, site_id: str, device_id: str) 
                                 entity_id=device_id, new={"site_id": site_id, "block": block, "list_id": list_id}))
         granted = [*granted, block]
         open_blocks.append(block)
-    return {"lists": [s for s in lists.values()
-                      if any(e["block"] in granted for e in s["body"]["entries"])],
+    private, public = signing_key(conn)
+    return {"lists": [_signed_block(s, b, private, public) for b in sorted(granted) for s in lists.values()
+                      if any(e["block"] == b for e in s["body"]["entries"])],
             "blocks": sorted(granted), "used_numbers": sorted(n for b in granted for n in numbers_in(b)
                                                                if n in used)}
+
+
+def _signed_block(signed: dict[str, Any], block: int, private: bytes, public: bytes) -> dict[str, Any]:
+    """One block of a signed list, signed on its own: a kiosk is sent only its own blocks' allocations (issue 15:
+    concealment), and can still check that the server made them."""
+    body = {**{k: v for k, v in signed["body"].items() if k != "entries"}, "block": block,
+            "entries": [e for e in signed["body"]["entries"] if e["block"] == block]}
+    return sign_allocation_list(body, private, public)
 
 
 def granted_to(conn: Connection, site_id: str, block: int) -> str | None:

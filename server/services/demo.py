@@ -9,10 +9,9 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from server.services import demo_clinical_record
+from server.services import demo_clinical_record, demo_screening
 from server.services import devices as device_service
 from server.services import sync as sync_service
-from server.services.allocation import grants_for
 from server.services.demo_adverse_events import seed_demo_adverse_events
 from server.services.demo_course import seed_course
 from server.services.demo_dosing import DiaryDays
@@ -22,7 +21,7 @@ from server.storage.settings import add_setting, setting
 from shared.records import new_record, record_hash, timestamps
 from shared.study.model import Study
 from shared.sync.protocol import SyncItem, SyncRequest
-from shared.synthetic import synthetic_adverse_event, synthetic_answers, synthetic_enrolment
+from shared.synthetic import synthetic_adverse_event, synthetic_answers
 
 DEMO_PARTICIPANTS = 9
 DEMO_VISITS = 4          # the first scheduled visits from baseline on
@@ -68,26 +67,30 @@ def seed_demo(conn: Connection, study: Study, *, admin_password: str, seed: int 
     total = 0
     recs: list[dict[str, Any]] = []
     people: list[DemoPerson] = []
+    taken: set[str] = set()
+    index_id = getattr(study.instrument_with_role("clinician_index"), "id", None)
 
-    def make(kind: str, pid: str, data: dict[str, Any], day: date, hour: int, actor: str, **kw: Any) -> None:
+    def make(kind: str, pid: str, data: dict[str, Any], day: date, hour: int, actor: str,
+             **kw: Any) -> dict[str, Any]:
         rec = new_record(kind=kind, study_id=study.study.id, study_version=study.study.version, site_id=site,
                          participant_id=pid, data=data, entered_by=actor, device_id=device.device_id, **kw)
         rec["collected_at"], rec["collected_at_local"] = _at(day, hour, study.sites[0].timezone)
         recs.append(rec)
+        return rec
 
     for n in range(DEMO_PARTICIPANTS):
         recs.clear()
 
-        grants = grants_for(conn, study, site_id=site, device_id=device.device_id)
-        slot = next(e for signed in grants["lists"] for e in signed["body"]["entries"]
-                    if e["block"] in grants["blocks"] and e["number"] not in grants["used_numbers"])
-        pid = f"{site}-{slot['number']:03d}"
-        arm = study.arm(slot["arm"])
+        pid = demo_screening.next_participant_id(conn, site, device.device_id, taken)  # PKU-001, PKU-002, ...
+        taken.add(pid)
         baseline = today - timedelta(days=42 - 2 * n)
-        make("enrolment", pid, synthetic_enrolment(study, rng=rng, arm=arm.code, allocation_number=slot["number"],
-                                                   allocation_list_id=signed_list_id(grants, slot["number"]),
-                                                   screening_date=baseline - timedelta(days=7)),
-             baseline - timedelta(days=7), 2, "staff:demo.nurse")
+        screened = demo_screening.screen(make, study, rng, pid, baseline - timedelta(days=7))["data"]
+        # what randomisation is decided on (a pregnancy test among them) before it, the rest after (issue 18)
+        demo_clinical_record.add_entries(study, make, pid, screened, baseline, today, random.Random(seed + 100 + n),
+                                         index=n, until=baseline)
+        arm_code, scored_at = demo_screening.randomise(conn, make, study, rng, pid=pid, site_id=site,
+                                                       device_id=device.device_id, baseline=baseline)
+        arm = study.arm(arm_code)
         diary_days = DiaryDays(baseline)
         for v_index, visit_id in enumerate(demo_visits(study)):
             visit = study.visit(visit_id)
@@ -97,6 +100,8 @@ def seed_demo(conn: Connection, study: Study, *, admin_password: str, seed: int 
             dose_dates = diary_days.at_visit(day, has_diary=dosing is not None and dosing.id in visit.instruments)
             for inst_id in visit.instruments:
                 inst = study.instrument(inst_id)
+                if visit_id == scored_at and inst.id == index_id:
+                    continue  # scored before the randomisation above
                 actor = "participant" if inst.respondent == "participant" else "staff:demo.investigator"
                 make("instrument_response", pid,
                      synthetic_answers(inst, drugs=arm.drugs, rng=rng, visit_index=v_index, arm_code=arm.code,
@@ -106,8 +111,8 @@ def seed_demo(conn: Connection, study: Study, *, admin_password: str, seed: int 
             make("adverse_event", pid, synthetic_adverse_event(study, rng=rng, onset=baseline + timedelta(days=10),
                                                               serious=(n == 3), drugs=arm.drugs),
                  baseline + timedelta(days=21), 3, "staff:demo.nurse")  # after the AE ended
-        demo_clinical_record.add_entries(study, make, pid, recs[0]["data"], baseline, today,
-                                         random.Random(seed + 100 + n), index=n)
+        demo_clinical_record.add_entries(study, make, pid, screened, baseline, today, random.Random(seed + 100 + n),
+                                         index=n, after=baseline)
         answer = sync_service.ingest(conn, study, device, SyncRequest(
             study_version=study.study.version, corrections_cursor=0,
             items=[SyncItem(r, record_hash(r)) for r in recs]))
@@ -115,12 +120,25 @@ def seed_demo(conn: Connection, study: Study, *, admin_password: str, seed: int 
         if bad:
             raise RuntimeError(f"demo data did not store cleanly: {bad[:3]}")
         total += len(recs)
-        people.append(DemoPerson(pid, arm.code, baseline, recs[0]["data"]["sex"]))
+        people.append(DemoPerson(pid, arm.code, baseline, screened["sex"]))
+    recs.clear()
+    total += demo_screening.screen_failures(conn, make, study, rng, site_id=site, device_id=device.device_id,
+                                            taken=taken, today=today)
+    _ingest(conn, study, device, recs)
     seed_demo_labs(conn, study, people, site=site, today=today, seed=seed + 1)  # own stream: the rest stays as it was
     total += seed_course(conn, study, device, today)   # dispositions, a missed visit, deviations (issue 16)
     seed_demo_adverse_events(conn, study, device, today)   # issue 17: coded, SUSAR, SAE awaiting report
     add_setting(conn, SEEDED, datetime.now(UTC).isoformat())
     return {"seeded": True, "participants": DEMO_PARTICIPANTS, "records": total, "admin": DEMO_ADMIN}
+
+
+def _ingest(conn: Connection, study: Study, device: Any, recs: list[dict[str, Any]]) -> None:
+    """Store the demo records through the real sync path; any refusal is a bug of the demo."""
+    answer = sync_service.ingest(conn, study, device, SyncRequest(
+        study_version=study.study.version, corrections_cursor=0, items=[SyncItem(r, record_hash(r)) for r in recs]))
+    bad = [r for r in answer["results"] if r["status"] != "stored"]
+    if bad:
+        raise RuntimeError(f"demo data did not store cleanly: {bad[:3]}")
 
 
 def signed_list_id(grants: dict[str, Any], number: int) -> str:

@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from server.services import allocation, checkpoints, lab_results
+from server.services import allocation, checkpoints, lab_results, screening
 from server.services import devices as device_service
 from server.services import queries as query_service
 from server.services.audit import AuditEntry, append_many
@@ -19,13 +19,16 @@ from server.services.devices import Device
 from server.storage import allocations as allocation_store
 from server.storage import participants as participant_store
 from server.storage import records as record_store
+from server.storage import screenings as screening_store
 from server.storage import users as user_store
 from server.storage.participants import Enrolled
+from server.storage.screenings import Screened
 from shared.actors import StaffAccount, check_entered_by, staff_username
 from shared.errors import (
     FieldProblem,
     RecordAlreadySubmitted,
     RecordEnrolmentRefused,
+    RecordEnrolmentRetired,
     RecordHashMismatch,
     RecordInvalid,
     RecordNotEnrolled,
@@ -89,8 +92,10 @@ class _BatchContext:
     """Server state one batch needs, read once per batch (not once per record)."""
 
     enrolled: dict[str, Enrolled]
+    screened: dict[str, Screened]
     staff: dict[str, StaffAccount]
     now: datetime
+    batch_records: dict[str, list[Mapping[str, Any]]] = field(default_factory=dict)  # accepted so far, by person
     _slots: dict[int, dict[str, Any]] | None = None
     canonical: dict[int, str] = field(default_factory=dict)  # id(record) -> its canonical JSON, made once
 
@@ -111,32 +116,20 @@ class _BatchContext:
 
 def _check_enrolment(conn: Connection, device: Device, rec: Mapping[str, Any],
                      ctx: _BatchContext) -> RecordInvalid | None:
+    """A one-step enrolment of an earlier release: its retries and corrections are still taken (the store keeps
+    its randomisation fixed), a new one is refused (issue 15: screening, then randomisation)."""
     pid = rec["participant_id"]
-    data = rec["data"]
-    number = data["allocation_number"]
     known = ctx.enrolled.get(pid)
     if known is not None:
         if known.record_id != rec["record_id"]:
             return _problem(RecordEnrolmentRefused, "participant_id", pid, "an unused participant id",
                             f"participant id {pid} is already enrolled; ids are never reused")
-        return None  # a retry or a later revision: the store checks it keeps the randomisation
+        return None
     if rec["revision"] != 1:
         return None  # a later revision of an enrolment the server does not hold: the store refuses it
-    if pid != f"{device.site_id}-{number:03d}":
-        return _problem(RecordEnrolmentRefused, "participant_id", pid, f"{device.site_id}-{number:03d}",
-                        "the participant id must be the site prefix and the allocation number")
-    slot = ctx.slot(conn, device.site_id, number)
-    if slot is None or slot["arm"] != data["arm"]:
-        return _problem(RecordEnrolmentRefused, "data.arm", data["arm"], f"the arm at allocation number {number}",
-                        "the arm does not match the site's signed allocation list")
-    if allocation.granted_to(conn, device.site_id, slot["block"]) != device.device_id:
-        return _problem(RecordEnrolmentRefused, "data.allocation_number", number,
-                        "a number from a block granted to this kiosk",
-                        f"allocation number {number} was not granted to this kiosk")
-    if participant_store.allocation_number_used(conn, device.site_id, number):
-        return _problem(RecordEnrolmentRefused, "data.allocation_number", number, "an unused number",
-                        f"allocation number {number} was already used")
-    return None
+    return _problem(RecordEnrolmentRetired, "kind", "enrolment", "screening, then randomisation",
+                    "a new one-step enrolment is no longer accepted: screen the participant (a screening record), "
+                    "then randomise at the eligibility visit (a randomisation record)")
 
 
 def _respondent(rec: Mapping[str, Any]) -> str | None:
@@ -145,7 +138,28 @@ def _respondent(rec: Mapping[str, Any]) -> str | None:
     return get_instrument(rec["instrument_id"], rec["instrument_version"]).respondent
 
 
-def _check_in_context(conn: Connection, device: Device, rec: Mapping[str, Any], claimed_hash: Any,
+def _check_person(conn: Connection, study: Study, device: Device, rec: Mapping[str, Any],
+                  ctx: _BatchContext) -> RecordInvalid | None:
+    """The rules of who the record is about: screened (by this kiosk's numbers), randomised once, known."""
+    pid, kind = rec["participant_id"], rec["kind"]
+    if kind == "enrolment":
+        return _check_enrolment(conn, device, rec, ctx)
+    if kind == "screening":
+        holder = ctx.screened[pid].record_id if pid in ctx.screened else (
+            ctx.enrolled[pid].record_id if pid in ctx.enrolled else None)
+        return screening.check_screening(conn, device, rec, holder)
+    if kind == "randomisation":
+        known = ctx.enrolled.get(pid)
+        return screening.check_randomisation(conn, study, device, rec, screening.RandomisationContext(
+            screened=ctx.screened, randomised_record=known.record_id if known else None,
+            batch_records=ctx.batch_records.get(pid, []), slot=lambda n: ctx.slot(conn, device.site_id, n)))
+    if pid not in ctx.enrolled and pid not in ctx.screened:
+        return _problem(RecordNotEnrolled, "participant_id", pid, "a screened or enrolled participant",
+                        f"participant {pid} is not screened on the server: sync the screening first")
+    return None
+
+
+def _check_in_context(conn: Connection, study: Study, device: Device, rec: Mapping[str, Any], claimed_hash: Any,
                       ctx: _BatchContext) -> RecordInvalid | None:
     """Rules that need the server's state: hash, device, site, enrolment, allocation and who entered it."""
     if rec["revision"] > MAX_REVISION:
@@ -161,14 +175,7 @@ def _check_in_context(conn: Connection, device: Device, rec: Mapping[str, Any], 
     if rec["site_id"] != device.site_id:
         return _problem(RecordWrongSite, "site_id", rec["site_id"], device.site_id,
                         f"this kiosk is enrolled for site {device.site_id}, not {rec['site_id']}")
-    if rec["kind"] == "enrolment":
-        refused = _check_enrolment(conn, device, rec, ctx)
-    elif rec["participant_id"] not in ctx.enrolled:
-        pid = rec["participant_id"]
-        refused = _problem(RecordNotEnrolled, "participant_id", pid, "an enrolled participant",
-                           f"participant {pid} is not enrolled on the server: sync the enrolment first")
-    else:
-        refused = None
+    refused = _check_person(conn, study, device, rec, ctx)
     if refused is not None:
         return refused
     name = staff_username(rec["entered_by"])
@@ -182,21 +189,23 @@ def _checked(conn: Connection, study: Study, device: Device, rec: Any, claimed_h
     unprocessable = check_record_shape(rec)
     if unprocessable is not None:
         return unprocessable
-    known = ctx.enrolled.get(_field(rec, "participant_id") or "")
+    pid = _field(rec, "participant_id") or ""
+    known, screened = ctx.enrolled.get(pid), ctx.screened.get(pid)
+    consent = known.consent_date if known and known.consent_date else (screened.consent_date if screened else None)
     try:
-        validate_record(rec, study, arm_code=known.arm if known else None,
-                        consent_date=known.consent_date if known else None, now=ctx.now)
+        validate_record(rec, study, arm_code=known.arm if known else None, consent_date=consent, now=ctx.now)
     except RecordInvalid as exc:
         return exc
-    return _check_in_context(conn, device, rec, claimed_hash, ctx)
+    return _check_in_context(conn, study, device, rec, claimed_hash, ctx)
 
 
 def ingest(conn: Connection, study: Study, device: Device, request: SyncRequest) -> dict[str, Any]:
     """Store one batch in the caller's transaction and build the answer (results + downstream)."""
     now = utc_now()
     sent = [i.record for i in request.items]
+    people = {p for p in (_field(r, "participant_id") for r in sent) if p}
     ctx = _BatchContext(
-        enrolled=participant_store.enrolled(conn, {p for p in (_field(r, "participant_id") for r in sent) if p}),
+        enrolled=participant_store.enrolled(conn, people), screened=screening_store.screened(conn, people),
         staff=user_store.staff_accounts(conn, {n for n in (staff_username(_field(r, "entered_by")) for r in sent)
                                                if n}),
         now=datetime.fromisoformat(now.replace("Z", "+00:00")))
@@ -209,11 +218,7 @@ def ingest(conn: Connection, study: Study, device: Device, request: SyncRequest)
         if refused is not None:
             answers.append(_reject(rec, refused))
             continue
-        if rec["kind"] == "enrolment" and rec["participant_id"] not in ctx.enrolled:
-            d = rec["data"]
-            ctx.enrolled[rec["participant_id"]] = Enrolled(
-                rec["participant_id"], rec["site_id"], rec["record_id"], d["arm"], d["allocation_number"],
-                date.fromisoformat(d["consent_date"]))
+        _remember(rec, ctx)
         answers.append(None)
         valid.append(record_store.Revision(rec, item.content_hash, ctx.canonical[id(rec)], device.device_id,
                                            staff_username(rec["entered_by"]), device.site_id))
@@ -234,6 +239,21 @@ def ingest(conn: Connection, study: Study, device: Device, request: SyncRequest)
     return {"protocol_version": PROTOCOL_VERSION, "results": out.results,
             "downstream": downstream(conn, study, device, request.corrections_cursor,
                                      held_blocks=request.allocation_blocks, labs_cursor=request.labs_cursor)}
+
+
+def _remember(rec: Mapping[str, Any], ctx: _BatchContext) -> None:
+    """What a record accepted into this batch tells the checks of the records after it."""
+    pid, d = rec["participant_id"], rec["data"]
+    ctx.batch_records.setdefault(pid, []).append(rec)
+    if rec["kind"] == "screening" and pid not in ctx.screened:
+        ctx.screened[pid] = Screened(pid, rec["site_id"], rec["record_id"], d["outcome"],
+                                     date.fromisoformat(d["consent_date"]))
+    elif rec["kind"] == "randomisation" and pid not in ctx.enrolled and pid in ctx.screened:
+        ctx.enrolled[pid] = Enrolled(pid, rec["site_id"], rec["record_id"], d["arm"], d["randomisation_number"],
+                                     ctx.screened[pid].consent_date)
+    elif rec["kind"] == "enrolment" and pid not in ctx.enrolled:
+        ctx.enrolled[pid] = Enrolled(pid, rec["site_id"], rec["record_id"], d["arm"], d["allocation_number"],
+                                     date.fromisoformat(d["consent_date"]))
 
 
 def _answer(device: Device, rec: dict[str, Any], digest: str, outcome: record_store.Outcome,
@@ -268,7 +288,7 @@ def downstream(conn: Connection, study: Study, device: Device, cursor: int,
     The signed allocation lists are left out when the kiosk already holds every block granted to it
     (``held_blocks``), so a routine sync over a slow clinic network stays small.
     """
-    people = participant_store.of_site(conn, device.site_id)
+    people = participant_store.of_site(conn, device.site_id) + participant_store.screened_of_site(conn, device.site_id)
     rows = record_store.corrections_after(conn, device.site_id, cursor, MAX_CORRECTIONS_PER_ANSWER + 1)
     more = len(rows) > MAX_CORRECTIONS_PER_ANSWER
     rows = rows[:MAX_CORRECTIONS_PER_ANSWER]
@@ -277,6 +297,7 @@ def downstream(conn: Connection, study: Study, device: Device, cursor: int,
     if held_blocks is not None and set(grants["blocks"]) <= held_blocks:
         grants["lists"] = []
     return {"study_version": study.study.version, "participants": people, "staff": staff, "allocation": grants,
+            "screening_numbers": screening.numbers_for(conn, device.site_id, device.device_id),
             "corrections": [{"record": json.loads(r.body), "content_hash": r.content_hash} for r in rows],
             "corrections_cursor": rows[-1].seq if rows else cursor, "more_corrections": more,
             "audit_head": checkpoints.for_witness(conn),

@@ -14,7 +14,7 @@ from typing import Any, Protocol
 from sqlalchemy import Connection, Select, bindparam, exists, func, select
 
 from server.storage.labs import newest_only
-from server.storage.tables import lab_results, participants, records
+from server.storage.tables import lab_results, participants, records, screenings
 
 BATCH = 1000
 
@@ -141,6 +141,20 @@ def enrolled_participants(conn: Connection, site_id: str | None = None) -> Itera
         yield dict(row._mapping)
 
 
+def screened_not_randomised(conn: Connection, site_id: str | None = None) -> list[dict[str, Any]]:
+    """People screened and not randomised (screen failures, pending, eligible not yet randomised), in the shape
+    of a participant row with no arm: ``status`` is the screening outcome, ``enrolled_at`` is empty."""
+    c = screenings.c
+    q = (select(c.participant_id, c.site_id, c.outcome, c.sex, c.birth_year_month, c.consent_date)
+         .where(~exists().where(participants.c.participant_id == c.participant_id)).order_by(c.participant_id))
+    if site_id:
+        q = q.where(c.site_id == site_id)
+    return [{"participant_id": r.participant_id, "site_id": r.site_id, "arm": None, "status": r.outcome,
+             "enrolled_at": None, "enrolment_record_id": None, "allocation_number": None,
+             "year_of_birth": int(r.birth_year_month[:4]), "sex": r.sex, "consent_date": r.consent_date}
+            for r in conn.execute(q)]
+
+
 def lab_values(conn: Connection, scope: Scope) -> Iterator[dict[str, Any]]:
     """Imported lab results (newest revision), by participant and sample date, filtered on sample date."""
     q = select(lab_results).where(newest_only())
@@ -152,9 +166,11 @@ def lab_values(conn: Connection, scope: Scope) -> Iterator[dict[str, Any]]:
         yield dict(row._mapping)
 
 
-def participants_with_data(conn: Connection, scope: Scope, *, every_revision: bool = False) -> Iterator[
+def participants_with_data(conn: Connection, scope: Scope, *, every_revision: bool = False,
+                           screened: bool = False) -> Iterator[
         tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]]]]:
-    """Each enrolled participant in turn with the current records and the lab results within the scope.
+    """Each enrolled participant in turn with the current records and the lab results within the scope
+    (with ``screened``, also everyone screened and not randomised, in participant id order: SDTM's DM).
 
     With ``every_revision`` the records are every stored revision (by time of measurement, record, revision),
     for an archive. Memory holds one participant at a time. Two indexed look-ups per participant (records by
@@ -172,7 +188,10 @@ def participants_with_data(conn: Connection, scope: Scope, *, every_revision: bo
                    lab_results.c.sample_date, scope, iso_date=True).order_by(lab_results.c.sample_date,
                                                                              lab_results.c.test_code,
                                                                              lab_results.c.revision)
-    for p in enrolled_participants(conn, scope.site_id):
+    people: Iterator[dict[str, Any]] | list[dict[str, Any]] = enrolled_participants(conn, scope.site_id)
+    if screened:
+        people = sorted([*people, *screened_not_randomised(conn, scope.site_id)], key=lambda p: p["participant_id"])
+    for p in people:
         pid = {"pid": p["participant_id"]}
         recs = []
         for row in conn.execute(rq, pid):

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, exists, func, insert, select, update
 
-from server.storage.tables import participants
+from server.storage.tables import participants, screenings
 
 
 @dataclass(frozen=True)
@@ -76,6 +76,20 @@ def enrol_from(conn: Connection, enrolments: list[dict[str, Any]]) -> None:
          "sex": rec["data"]["sex"], "consent_date": rec["data"].get("consent_date")} for rec in enrolments])
 
 
+def randomise_from(conn: Connection, randomisations: list[dict[str, Any]]) -> None:
+    """Add a randomised participant for each stored revision-1 randomisation envelope, with the sex, birth
+    year and consent of the participant's screening (stored before it: ingest refuses a randomisation of
+    someone not screened)."""
+    for rec in randomisations:
+        s = conn.execute(select(screenings.c.sex, screenings.c.birth_year_month, screenings.c.consent_date)
+                         .where(screenings.c.participant_id == rec["participant_id"])).one()
+        conn.execute(insert(participants).values(
+            participant_id=rec["participant_id"], site_id=rec["site_id"], arm=rec["data"]["arm"], status="enrolled",
+            enrolled_at=rec["collected_at"], enrolment_record_id=rec["record_id"],
+            allocation_number=rec["data"]["randomisation_number"], year_of_birth=int(s.birth_year_month[:4]),
+            sex=s.sex, consent_date=s.consent_date))
+
+
 def correct_from(conn: Connection, enrolment: dict[str, Any]) -> None:
     """Bring a participant's details in line with a later revision of their enrolment (never the arm or
     allocation number: shared.records.check_next_revision refuses a revision that changes them)."""
@@ -106,3 +120,22 @@ def details(conn: Connection, participant_id: str) -> dict[str, Any] | None:
 def set_status(conn: Connection, participant_id: str, status: str) -> None:
     """Record a participant's disposition status (completed, discontinued) as kiosks are sent it."""
     conn.execute(update(participants).where(participants.c.participant_id == participant_id).values(status=status))
+
+
+def count_without_screening(conn: Connection, site_ids: list[str] | None = None) -> int:
+    """Participants enrolled by the one-step enrolment of earlier releases (no screening record)."""
+    q = (select(func.count()).select_from(participants)
+         .where(~exists().where(screenings.c.participant_id == participants.c.participant_id)))
+    if site_ids is not None:
+        q = q.where(participants.c.site_id.in_(site_ids))
+    return int(conn.execute(q).scalar_one())
+
+
+def screened_of_site(conn: Connection, site_id: str) -> list[dict[str, Any]]:
+    """People screened at the site and not randomised (id, no arm, the screening outcome as status): what a
+    kiosk of the site is sent besides the randomised participants."""
+    return [{"participant_id": r.participant_id, "arm": None, "status": r.outcome} for r in conn.execute(
+        select(screenings.c.participant_id, screenings.c.outcome)
+        .where(screenings.c.site_id == site_id,
+               ~exists().where(participants.c.participant_id == screenings.c.participant_id))
+        .order_by(screenings.c.participant_id))]

@@ -20,6 +20,7 @@ from sqlalchemy import Connection, and_, exists, insert, or_, select
 
 from server.storage import locks as lock_store
 from server.storage import participants as participant_store
+from server.storage import screenings as screening_store
 from server.storage.bulk import insert_many
 from server.storage.tables import corrections, records, sync_conflicts
 from shared.errors import FieldProblem, RecordInvalid, RecordWrongSite
@@ -128,6 +129,8 @@ def store_revisions(conn: Connection, revisions: list[Revision], *, study_id: st
     enrolled: list[dict[str, Any]] = []
     corrected_people: list[dict[str, Any]] = []
     dispositions: list[dict[str, Any]] = []
+    screened: list[dict[str, Any]] = []
+    randomised: list[dict[str, Any]] = []
     for rev in revisions:
         rec = rev.record
         rid, number = rec["record_id"], rec["revision"]
@@ -178,14 +181,30 @@ def store_revisions(conn: Connection, revisions: list[Revision], *, study_id: st
             (enrolled if number == 1 else corrected_people).append(rec)
         if rec["kind"] == "disposition":
             dispositions.append(rec)
+        if rec["kind"] == "screening":
+            screened.append(rec)
+        elif rec["kind"] == "randomisation" and number == 1:
+            randomised.append(rec)
         out.append(Outcome(STORED, previous_data=previous))
     insert_many(conn, records, rows)
     participant_store.enrol_from(conn, enrolled)
+    screening_store.screen_from(conn, screened)
+    participant_store.randomise_from(conn, randomised)
     for rec in sorted(corrected_people, key=lambda r: r["revision"]):
         participant_store.correct_from(conn, rec)
     for rec in sorted(dispositions, key=lambda r: r["revision"]):
         participant_store.set_status(conn, rec["participant_id"], rec["data"]["status"])
     return out
+
+
+def current_of_participant(conn: Connection, participant_id: str) -> list[dict[str, Any]]:
+    """The newest revision of every record of one participant (envelopes), in order of measurement."""
+    newer = records.alias("newer")
+    q = (select(records.c.body).where(
+        records.c.participant_id == participant_id,
+        ~exists().where(newer.c.record_id == records.c.record_id, newer.c.revision > records.c.revision))
+        .order_by(records.c.collected_at))
+    return [json.loads(body) for body in conn.execute(q).scalars()]
 
 
 def _kept_conflicts(conn: Connection, revisions: list[Revision]) -> set[tuple[str, int, str]]:

@@ -151,6 +151,32 @@ allocation_lists = Table(
     Column("created_at", String(32), nullable=False),
 )
 
+# --- screening log and screening numbers (issue 15)
+screenings = Table(  # one row per screened person: the participant id given at consent, whatever the outcome
+    "screenings", metadata,
+    Column("participant_id", String(32), primary_key=True),
+    Column("site_id", String(16), nullable=False, index=True),
+    Column("screening_number", Integer, nullable=False),
+    Column("record_id", String(36), nullable=False),
+    Column("device_id", String(64), nullable=False),
+    Column("outcome", String(20), nullable=False),          # eligible, screen_failure, pending
+    Column("failed_criteria", Text, nullable=False),        # JSON list of criterion ids
+    Column("sex", String(1), nullable=False),
+    Column("birth_year_month", String(7), nullable=False),
+    Column("age_at_consent", Integer, nullable=False),
+    Column("consent_date", String(10), nullable=False),
+    Column("screening_date", String(10), nullable=False),
+    Column("screened_at", String(32), nullable=False),
+)
+screening_number_grants = Table(  # ranges of screening numbers a kiosk may give offline
+    "screening_number_grants", metadata,
+    Column("site_id", String(16), nullable=False),
+    Column("first_number", Integer, nullable=False),
+    Column("last_number", Integer, nullable=False),
+    Column("device_id", String(64), nullable=False, index=True),
+    Column("granted_at", String(32), nullable=False),
+    PrimaryKeyConstraint("site_id", "first_number"),
+)
 allocation_grants = Table(
     "allocation_grants", metadata,
     Column("site_id", String(16), nullable=False),

@@ -34,6 +34,7 @@ def _import_pages() -> None:
         exports,
         participants,
         queries,
+        screening,
         signin,
         signoff,
         users,

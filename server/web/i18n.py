@@ -190,6 +190,21 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "users.disable": ("Disable", "停用"),
     "users.password_once": ("Password for {username} (shown once; give it to them in person):",
                             "{username}的密码（仅显示一次，请当面交给本人）："),
+    # --- screening log (issue 15)
+    "nav.screening": ("Screening log", "筛选记录"),
+    "screening.counts": ("Screened {screened}: {failures} screen failures, {pending} pending, {eligible} eligible "
+                         "and not yet randomised, {randomised} randomised.",
+                         "已筛选{screened}人：筛选失败{failures}人，待定{pending}人，合格未随机{eligible}人，"
+                         "已随机{randomised}人。"),
+    "screening.date": ("Screened", "筛选日期"),
+    "screening.consent": ("Consent", "知情同意"),
+    "screening.age": ("Age at consent", "知情同意时年龄"),
+    "screening.outcome": ("Outcome", "结果"),
+    "screening.failed": ("Criteria not met", "未符合的标准"),
+    "screening.outcome.eligible": ("eligible", "合格"),
+    "screening.outcome.screen_failure": ("screen failure", "筛选失败"),
+    "screening.outcome.pending": ("pending", "待定"),
+    "screening.none": ("Nobody screened yet.", "尚无筛选记录。"),
     "role.admin": ("admin", "管理员"),
     "role.data_manager": ("data manager", "数据管理员"),
     "role.investigator": ("investigator", "研究者"),

@@ -13,7 +13,7 @@ from tests.live_server import ThreadServer
 PASSWORD = "web-pages-password-1"
 PAGES = ("/users", "/dashboard", "/participants", "/participants/PKU-001", "/adverse-events?serious=1&grade3=1&arm=IL2",
          "/deviations",
-         "/devices", "/audit?q=device&verify=1", "/exports")
+         "/devices", "/audit?q=device&verify=1", "/exports", "/screening")
 
 
 def _admin(server: ThreadServer) -> httpx.Client:
@@ -109,4 +109,18 @@ def test_the_participant_page_lists_lab_results_with_ranges_grades_and_the_ae_th
     assert sum(page.count('class="corrected"') for page in pages.values()) >= 1      # the demo's corrected result
     c.get("/lang/zh")
     assert "实验室检查结果" in c.get(f"/participants/{people[0]}").text
+
+
+def test_the_screening_log_shows_screen_failures_with_the_criteria_they_did_not_meet(server: ThreadServer) -> None:
+    c = _admin(server)
+    c.get("/lang/en")
+    page = c.get("/screening").text
+    assert "Screened 12: 3 screen failures, 0 pending, 0 eligible and not yet randomised, 9 randomised." in page
+    rows = re.findall(r'<tr class="outcome-([a-z_]+)">(.*?)</tr>', page, re.S)
+    assert [o for o, _ in rows].count("screen_failure") == 3 and [o for o, _ in rows].count("eligible") == 9
+    failures = [row for o, row in rows if o == "screen_failure"]
+    assert all(re.search(r'<span title="[^"]+">[IE]\d+</span>', row) for row in failures)
+    assert "PKU-001" in rows[0][1] and "screen failure" in page
+    c.get("/lang/zh")
+    assert "筛选失败" in c.get("/screening").text
     c.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ from desktop_client.ui import workers
 from desktop_client.ui.i18n import Language
 from desktop_client.ui.nurse.home import NurseHome
 from desktop_client.ui.nurse.screening import ScreeningPage
+from desktop_client.ui.nurse.widgets import qdate
 from desktop_client.ui.theme import apply_theme
 from tests.factories import STAFF_PASSWORD, add_staff, record_symptom_checklist
 
@@ -56,30 +58,72 @@ def click(qtbot: Any, button: Any) -> None:
     qtbot.waitUntil(lambda: not workers.busy(), timeout=20000)
 
 
-def fill_screening(page: ScreeningPage, *, year_of_birth: int = 1975, sex: str = "F", consent: bool = True,
-                   baseline_essdai: int = 7, unmet: tuple[str, ...] = (), present: tuple[str, ...] = ()) -> None:
-    """Answer every criterion: inclusion met unless in ``unmet``, exclusion absent unless in ``present``."""
-    page.year_of_birth.setValue(year_of_birth)
+def fill_screening(page: ScreeningPage, *, year_of_birth: int = 1975, born: date | None = None, sex: str = "F",
+                   consent: bool = True, screening_essdai: int = 7, unmet: tuple[str, ...] = (),
+                   present: tuple[str, ...] = (), unanswered: tuple[str, ...] = (),
+                   childbearing_potential: bool | None = False) -> None:
+    """Type the date of birth and answer every criterion: inclusion met unless in ``unmet``, exclusion absent
+    unless in ``present``; ``unanswered`` ones are left alone."""
+    page.date_of_birth.setDate(qdate(born or date(year_of_birth, 3, 14)))
     page.sex.setCurrentIndex(page.sex.findData(sex))
+    page.childbearing.setCurrentIndex((None, True, False).index(childbearing_potential))
     page.consent_given.setChecked(consent)
     page.consent_date.setDate(page.screening_date.date().addDays(-1))
-    page.eligibility_score.setValue(baseline_essdai)
+    page.eligibility_score.setValue(screening_essdai)
     exclusion = {c.id for c in page.ctx.station.study.exclusion}
     for cid, (yes, no) in page.answers.items():
+        if cid in unanswered:
+            continue
         if cid in exclusion:
             (yes if cid in present else no).click()
         else:
             (no if cid in unmet else yes).click()
 
 
-def enrol_through_screen(qtbot: Any, home: NurseHome, **kwargs: Any) -> str:
-    """Screen an eligible participant, confirm and reveal the allocation; returns the new participant id."""
+def screen_through_screen(qtbot: Any, home: NurseHome, **kwargs: Any) -> str:
+    """Screen a person on the screening screen, confirm and save; returns the new participant id."""
     page = home.go("screening")
     if not page.next_button.isHidden():
         click(qtbot, page.next_button)
     fill_screening(page, **kwargs)
     click(qtbot, page.check_button)
     page.confirm_box.click()
-    with qtbot.waitSignal(page.enrolled, timeout=5000) as signal:
-        click(qtbot, page.enrol_button)
+    with qtbot.waitSignal(page.screened, timeout=5000) as signal:
+        click(qtbot, page.save_button)
     return signal.args[0]
+
+
+def score_eligibility_through_screen(qtbot: Any, home: NurseHome, participant_id: str,
+                                     levels: dict[str, int] | None = None) -> None:
+    """Rate every domain of the clinician index at the eligibility visit on the clinician screen and save."""
+    page = home.go("clinician")
+    page.participant.select(participant_id)
+    visit = home.ctx.station.study.visit_with_role("eligibility")
+    assert visit is not None
+    page.visit.setCurrentIndex(page.visit.findData(visit.id))
+    for domain, buttons in page.level_buttons.items():
+        level = (levels or {}).get(domain, 1 if 1 in buttons else 0)
+        buttons[level].click()
+    click(qtbot, page.save_index_button)
+    assert page.index_message.text().startswith("Saved"), page.index_message.text()
+
+
+def randomise_through_screen(qtbot: Any, home: NurseHome, participant_id: str) -> Any:
+    """Check eligibility, confirm and reveal on the randomisation screen; returns the page."""
+    page = home.go("randomisation")
+    page.reload()
+    page.participant.setCurrentIndex(page.participant.findData(participant_id))
+    click(qtbot, page.check_button)
+    page.confirm_box.click()
+    with qtbot.waitSignal(page.randomised, timeout=5000):
+        click(qtbot, page.randomise_button)
+    return page
+
+
+def enrol_through_screen(qtbot: Any, home: NurseHome, **kwargs: Any) -> str:
+    """Screen an eligible person, rate the eligibility visit's clinician index and randomise, all on the
+    screens staff use; returns the participant id."""
+    pid = screen_through_screen(qtbot, home, **kwargs)
+    score_eligibility_through_screen(qtbot, home, pid)
+    randomise_through_screen(qtbot, home, pid)
+    return pid

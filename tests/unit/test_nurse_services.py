@@ -45,9 +45,11 @@ def test_a_serious_adverse_event_is_derived_from_the_criteria_and_sent_before_ol
                           awareness_at=aware), actor=ACTOR)
     assert minor["data"]["serious"] is False and serious["data"]["serious"] is True
     order = [r["record_id"] for r, _ in outbox.pending_batch(station.store, 10)]
-    # saved last, sent right after the participant's enrolment (the server needs that first)
-    assert order[1:] == [serious["record_id"], minor["record_id"]]
-    assert outbox.pending_batch(station.store, 1)[0][0]["kind"] == "enrolment"
+    # saved last, sent right after the participant's screening, eligibility score and randomisation (the server
+    # needs those first)
+    assert order[3:] == [serious["record_id"], minor["record_id"]]
+    assert [r["kind"] for r, _ in outbox.pending_batch(station.store, 3)] == [
+        "screening", "instrument_response", "randomisation"]
     deadline = adverse_events.report_deadline(station, serious)
     assert deadline is not None and adverse_events.report_deadline(station, minor) is None
     # the 24-hour clock runs from when the site became aware, not from the first save
@@ -65,7 +67,7 @@ def test_grade_5_is_refused_unless_serious_with_death_ticked(station) -> None:
         adverse_events.record_adverse_event(station, pid, _ae(grade=5, outcome="fatal",
                                                               serious_criteria=("hospitalisation",)), actor=ACTOR)
     assert any(p.field == "data.grade" and "death" in p.message for p in refused.value.problems)
-    assert outbox.stats(station.store).pending == 1   # only the enrolment: nothing of the refused report
+    assert outbox.stats(station.store).pending == 3   # screening, score, randomisation: nothing of the report
     saved = adverse_events.record_adverse_event(station, pid, _ae(
         grade=5, outcome="fatal", serious_criteria=("hospitalisation", "death"), end_date=date(2026, 11, 22),
         death_date=date(2026, 11, 22), awareness_at=datetime(2026, 11, 22, 10, 0, tzinfo=UTC)), actor=ACTOR)
@@ -113,14 +115,14 @@ def test_essdai_total_is_level_times_weight_summed_and_a_second_entry_is_a_corre
     # by hand: 1x3 + 2x2 + 3x6 + 2x5 + 2x1 = 3 + 4 + 18 + 10 + 2 = 37
     assert clinician.domains_total(station.study, levels) == 37
     assert clinician.domains_total(station.study, {**levels, "renal": None}) is None
-    with pytest.raises(RecordInvalid) as refused:
-        clinician.record_domains(station, pid, "baseline", {**levels, "central_nervous": 1}, actor=ACTOR)
+    with pytest.raises(RecordInvalid) as refused:   # (the baseline score was recorded before randomisation)
+        clinician.record_domains(station, pid, "screening", {**levels, "central_nervous": 1}, actor=ACTOR)
     assert refused.value.problems[0].field == "data.central_nervous"
-    first = clinician.record_domains(station, pid, "baseline", levels, actor=ACTOR)
-    second = clinician.record_domains(station, pid, "baseline", {**levels, "muscular": 0}, actor=ACTOR,
+    first = clinician.record_domains(station, pid, "screening", levels, actor=ACTOR)
+    second = clinician.record_domains(station, pid, "screening", {**levels, "muscular": 0}, actor=ACTOR,
                                      reason="muscular domain re-assessed")
     assert second["record_id"] == first["record_id"] and second["revision"] == 2
-    saved = clinician.existing_entry(station, pid, "baseline", "essdai")
+    saved = clinician.existing_entry(station, pid, "screening", "essdai")
     assert clinician.domains_total(station.study, saved["data"]) == 19
     pga = clinician.record_global(station, pid, "baseline", 4.5, actor=ACTOR)
     assert pga["data"] == {"activity": 4.5} and pga["entered_by"] == ACTOR
@@ -169,12 +171,11 @@ def test_overview_counts_visits_against_the_study_windows_and_the_outbox(station
     assert status["baseline"] == "due" and status["week2"] == "upcoming" and status["screening"] == "due"
     week2 = next(v for v in p.visits if v.visit_id == "week2")
     assert (week2.window_start, week2.window_end) == (today + timedelta(days=11), today + timedelta(days=17))
-    assert p.unsynced == 1 and view.outbox.pending == 1
+    assert p.unsynced == 3 and view.outbox.pending == 3   # screening, eligibility score, randomisation
 
     for inst in station.study.visit("baseline").instruments:
         if inst == "essdai":
-            levels = {d.id: 1 if 1 in dict(d.levels) else 2 for d in clinician.rated_domains(station.study)}
-            clinician.record_domains(station, pid, "baseline", levels, actor=ACTOR)
+            continue   # scored before the randomisation (tests/factories.py enrol_participant)
         elif inst == "physician_global_vas":
             clinician.record_global(station, pid, "baseline", 3.0, actor=ACTOR)
         elif inst == "patient_global_vas":
@@ -186,5 +187,5 @@ def test_overview_counts_visits_against_the_study_windows_and_the_outbox(station
     status = {v.visit_id: v.status for v in later.visits}
     assert status["baseline"] == "done" and status["week2"] == "overdue" and status["week4"] == "upcoming"
     assert later.count("overdue") == 2 and later.next_visit.visit_id == "screening"   # screening scores missing
-    assert later.unsynced == 5 and later.oldest_unsynced_at is not None
+    assert later.unsynced == 6 and later.oldest_unsynced_at is not None
     assert dict((v.visit_id, v.missing) for v in later.visits)["week2"][0] == "patient_global_vas"

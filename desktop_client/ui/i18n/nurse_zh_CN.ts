@@ -886,14 +886,14 @@
         <translation>{0}天前</translation>
     </message>
     <message>
-        <location filename="../nurse/screening.py" line="+53"/>
+        <location filename="../nurse/screening.py" line="+54"/>
         <source>age {0} is outside {1}-{2}</source>
         <translation>年龄{0}岁，不在{1}-{2}岁范围内</translation>
     </message>
     <message>
         <location line="+1"/>
-        <source>year of birth or screening date missing</source>
-        <translation>缺少出生年份或筛选日期</translation>
+        <source>date of birth or consent date missing</source>
+        <translation>缺少出生日期或知情同意日期</translation>
     </message>
     <message>
         <location line="+1"/>
@@ -1278,7 +1278,7 @@
 <context>
     <name>NurseHome</name>
     <message>
-        <location filename="../nurse/home.py" line="+107"/>
+        <location filename="../nurse/home.py" line="+108"/>
         <source>Nurse mode</source>
         <translation>护士模式</translation>
     </message>
@@ -1304,13 +1304,18 @@
     </message>
     <message>
         <location line="+0"/>
-        <source>Screening and enrolment</source>
-        <translation>筛选与入组</translation>
+        <source>Clinician scores</source>
+        <translation>医生评分</translation>
     </message>
     <message>
         <location line="+0"/>
-        <source>Clinician scores</source>
-        <translation>医生评分</translation>
+        <source>Screening</source>
+        <translation>筛选</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Randomisation</source>
+        <translation>随机分组</translation>
     </message>
     <message>
         <location line="+1"/>
@@ -1353,7 +1358,7 @@
         <translation>用药</translation>
     </message>
     <message>
-        <location line="+42"/>
+        <location line="+44"/>
         <source>Signed in: {0} ({1})</source>
         <translation>已登录：{0}（{1}）</translation>
     </message>
@@ -1583,16 +1588,17 @@
     </message>
 </context>
 <context>
-    <name>ScreeningPage</name>
+    <name>RandomisationPage</name>
     <message>
-        <location filename="../nurse/screening.py" line="+24"/>
-        <source>Screening and enrolment</source>
-        <translation>筛选与入组</translation>
+        <location filename="../nurse/randomisation.py" line="+35"/>
+        <location line="+20"/>
+        <source>Randomisation</source>
+        <translation>随机分组</translation>
     </message>
     <message>
-        <location line="+1"/>
-        <source>Pseudonymous: no name is stored. The participant id is given at enrolment (site and allocation number).</source>
-        <translation>假名化：不保存姓名。受试者编号在入组时生成（中心代码加随机号）。</translation>
+        <location line="-19"/>
+        <source>At the {0} visit: record the clinician scores first, then confirm every criterion here. The allocation is revealed only after that.</source>
+        <translation>在{0}访视：请先记录医生评分，然后在此确认每条标准。之后才会揭示分组。</translation>
     </message>
     <message>
         <location line="+3"/>
@@ -1600,16 +1606,88 @@
         <translation>受试者</translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+4"/>
+        <source>Screened as eligible, not randomised</source>
+        <translation>筛选合格、尚未随机</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Check eligibility</source>
+        <translation>检查入选资格</translation>
+    </message>
+    <message>
         <location line="+8"/>
-        <location line="+19"/>
+        <source>The allocation is revealed at once and cannot be undone or changed.</source>
+        <translation>分组将立即揭示，且无法撤销或更改。</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>I have confirmed the eligibility of this participant</source>
+        <translation>我已确认该受试者的入选资格</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Randomise and reveal the allocation</source>
+        <translation>随机并揭示分组</translation>
+    </message>
+    <message>
+        <location line="+27"/>
+        <source>Allocations left on this station: {0}</source>
+        <translation>本工作站剩余分组数：{0}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>No allocation left on this station: sync to be granted another block.</source>
+        <translation>本工作站已无剩余分组：请同步以获得新的区组。</translation>
+    </message>
+    <message>
+        <location line="+36"/>
+        <source>Eligibility not confirmed: {0} cannot be randomised. Failed criteria:</source>
+        <translation>入选资格未确认：{0}不能随机。未通过的标准：</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Eligibility confirmed for {0}: every criterion is met (scored {1}: {2:g}).</source>
+        <translation>{0}入选资格已确认：所有标准均符合（{1}评分：{2:g}）。</translation>
+    </message>
+    <message>
+        <location line="+27"/>
+        <source>Randomised: {0}
+Randomisation number: {1}
+Allocated arm: {2}</source>
+        <translation>已随机：{0}
+随机号：{1}
+分配组别：{2}</translation>
+    </message>
+</context>
+<context>
+    <name>ScreeningPage</name>
+    <message>
+        <location filename="../nurse/screening.py" line="+29"/>
+        <source>Participant</source>
+        <translation>受试者</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <location line="+8"/>
+        <location line="+23"/>
         <source>not entered</source>
         <translation>未录入</translation>
     </message>
     <message>
-        <location line="-21"/>
-        <source>Year of birth</source>
-        <translation>出生年份</translation>
+        <location line="-42"/>
+        <source>Screening</source>
+        <translation>筛选</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Pseudonymous: no name is stored, and of the date of birth only the age at consent and the year and month. The participant id is given when the screening is saved, whatever its outcome.</source>
+        <translation>假名化：不保存姓名；出生日期只保存知情同意时的年龄及出生年月。保存筛选时即分配受试者编号，无论筛选结果如何。</translation>
+    </message>
+    <message>
+        <location line="+16"/>
+        <source>Date of birth</source>
+        <translation>出生日期</translation>
     </message>
     <message>
         <location line="+2"/>
@@ -1630,6 +1708,26 @@
         <location line="+2"/>
         <source>Sex</source>
         <translation>性别</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>not recorded</source>
+        <translation>未记录</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Yes</source>
+        <translation>是</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>No</source>
+        <translation>否</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Of childbearing potential (women)</source>
+        <translation>有生育能力（女性）</translation>
     </message>
     <message>
         <location line="+4"/>
@@ -1688,36 +1786,93 @@
     </message>
     <message>
         <location line="+6"/>
-        <source>Enrolment and randomisation</source>
-        <translation>入组与随机化</translation>
+        <source>Screening log</source>
+        <translation>筛选记录</translation>
     </message>
     <message>
         <location line="+2"/>
-        <source>The allocation is revealed at once and cannot be undone or changed. Check every entry first.</source>
-        <translation>分组将立即揭示，且不能撤销或更改。请先核对每一项录入。</translation>
+        <source>The screening is saved whatever its outcome (eligible, screen failure or pending). Randomisation comes later, at the eligibility visit.</source>
+        <translation>无论结果如何（合格、筛选失败或待定），筛选都会被保存。随机在之后的入选资格访视进行。</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Save the screening</source>
+        <translation>保存筛选</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>Screen another person</source>
+        <translation>筛选下一位</translation>
+    </message>
+    <message>
+        <location line="+42"/>
+        <source>age {0} at consent</source>
+        <translation>知情同意时{0}岁</translation>
+    </message>
+    <message>
+        <location line="+19"/>
+        <source>the date of birth</source>
+        <translation>出生日期</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>the consent date</source>
+        <translation>知情同意日期</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>the sex</source>
+        <translation>性别</translation>
     </message>
     <message>
         <location line="+2"/>
+        <source>A person is screened after consent: enter {0}, then check again.</source>
+        <translation>须在知情同意后筛选：请输入{0}，然后重新检查。</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>Eligible at screening: all {0} criteria are met. Randomisation follows at the eligibility visit.</source>
+        <translation>筛选合格：全部{0}条标准均符合。随机在入选资格访视进行。</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Pending: some answers are missing. Save now and complete later:</source>
+        <translation>待定：部分回答缺失。可先保存，稍后补充：</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Screen failure: these criteria are not met (the screening is still saved in the log):</source>
+        <translation>筛选失败：以下标准不符合（筛选仍会记录在筛选记录中）：</translation>
+    </message>
+    <message>
+        <location line="+22"/>
+        <source>eligible</source>
+        <translation>合格</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>screen failure</source>
+        <translation>筛选失败</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>pending</source>
+        <translation>待定</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Screened: {0}
+Outcome: {1}</source>
+        <translation>已筛选：{0}
+结果：{1}</translation>
+    </message>
+    <message>
+        <location line="-119"/>
         <source>I have checked these entries</source>
         <translation>我已核对以上录入</translation>
     </message>
     <message>
-        <location line="+3"/>
-        <source>Enrol and reveal the allocation</source>
-        <translation>入组并揭示分组</translation>
-    </message>
-    <message>
-        <location line="+10"/>
-        <source>Screen another participant</source>
-        <translation>筛选下一位受试者</translation>
-    </message>
-    <message>
-        <location line="+40"/>
-        <source>age {0} in {1}</source>
-        <translation>{1}年时{0}岁</translation>
-    </message>
-    <message>
-        <location line="+6"/>
+        <location line="+58"/>
         <source>computed: not met</source>
         <translation>自动判断：不符合</translation>
     </message>
@@ -1725,33 +1880,6 @@
         <location line="+1"/>
         <source>computed: met</source>
         <translation>自动判断：符合</translation>
-    </message>
-    <message>
-        <location line="+16"/>
-        <source>Not eligible: this participant cannot be enrolled. Failed criteria:</source>
-        <translation>不符合条件：该受试者不能入组。未通过的标准：</translation>
-    </message>
-    <message>
-        <location line="+2"/>
-        <source>Also enter the sex.</source>
-        <translation>另外请录入性别。</translation>
-    </message>
-    <message>
-        <location line="+4"/>
-        <source>Eligible, but the sex is not entered: enter it, then check again.</source>
-        <translation>符合条件，但尚未录入性别：请录入后再检查一次。</translation>
-    </message>
-    <message>
-        <location line="+3"/>
-        <source>Eligible: all {0} criteria are met.</source>
-        <translation>符合条件：全部{0}条标准均已满足。</translation>
-    </message>
-    <message>
-        <location line="+23"/>
-        <source>Enrolled: {0}
-Allocated arm: {1}</source>
-        <translation>已入组：{0}
-分配组别：{1}</translation>
     </message>
 </context>
 <context>

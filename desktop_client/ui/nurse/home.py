@@ -34,6 +34,7 @@ from desktop_client.ui.nurse.dosing import DosingPage
 from desktop_client.ui.nurse.labs import LabResultsPage
 from desktop_client.ui.nurse.overview import OverviewPage
 from desktop_client.ui.nurse.queries import QueriesPage
+from desktop_client.ui.nurse.randomisation import RandomisationPage
 from desktop_client.ui.nurse.screening import ScreeningPage
 from desktop_client.ui.nurse.sign_in import NurseSignIn
 from desktop_client.ui.nurse.symptoms import SymptomReviewPage
@@ -45,8 +46,8 @@ IDLE_ENV = "TRIALPRO_STAFF_IDLE_MINUTES"
 DEFAULT_IDLE_MINUTES = 5.0
 _INPUT = {QEvent.Type.MouseButtonPress, QEvent.Type.MouseButtonRelease, QEvent.Type.MouseMove, QEvent.Type.KeyPress,
           QEvent.Type.Wheel, QEvent.Type.TouchBegin, QEvent.Type.TouchUpdate}
-PAGES = ("overview", "screening", "clinician", "symptoms", "adverse_events", "clinical_record", "course", "labs",
-         "queries", "dosing", "sync")
+PAGES = ("overview", "screening", "randomisation", "clinician", "symptoms", "adverse_events", "clinical_record",
+         "course", "labs", "queries", "dosing", "sync")
 
 NURSE_STYLE = """
 QRadioButton::indicator, QCheckBox::indicator { width: 28px; height: 28px; }
@@ -126,7 +127,7 @@ class NurseHome(QWidget):
         self.nav = QListWidget()
         self.nav.setObjectName("nurse_nav")
         self.nav.setFixedWidth(380)
-        for text in (self.tr("Overview"), self.tr("Screening and enrolment"), self.tr("Clinician scores"),
+        for text in (self.tr("Overview"), self.tr("Screening"), self.tr("Randomisation"), self.tr("Clinician scores"),
                      self.tr("Symptom review"), self.tr("Adverse events"),
                      self.tr("Clinical record"), self.tr("Study course and deviations"),
                      self.tr("Lab results"), self.tr("Data queries"), self.tr("Dosing"), self.tr("Sync")):
@@ -134,6 +135,7 @@ class NurseHome(QWidget):
         self.pages = QStackedWidget()
         self.overview = OverviewPage(self.ctx)
         self.screening = ScreeningPage(self.ctx)
+        self.randomisation = RandomisationPage(self.ctx)
         self.clinician = ClinicianPage(self.ctx)
         self.symptoms = SymptomReviewPage(self.ctx)
         self.adverse_events = AdverseEventPage(self.ctx)
@@ -143,8 +145,9 @@ class NurseHome(QWidget):
         self.queries = QueriesPage(self.ctx)
         self.dosing = DosingPage(self.ctx)   # issue 16: dosing as taken, compliance
         self.sync = SyncPage(self.ctx)
-        for p in (self.overview, self.screening, self.clinician, self.symptoms, self.adverse_events,
-                  self.clinical_record, self.course, self.labs, self.queries, self.dosing, self.sync):
+        for p in (self.overview, self.screening, self.randomisation, self.clinician, self.symptoms,
+                  self.adverse_events, self.clinical_record, self.course, self.labs, self.queries, self.dosing,
+                  self.sync):
             self.pages.addWidget(p)
         self.nav.currentRowChanged.connect(self._show_page)
         self.symptoms.report_adverse_event.connect(self._report_from_symptom)

@@ -1,8 +1,9 @@
-"""Screening checklist and enrolment with the randomisation reveal.
+"""Screening after consent: the checklist, and the screening log entry saved whatever the outcome (issue 15).
 
-The checklist is the study file's (inclusion I1-I6, exclusion E1-E8). Nothing is assumed:
-an unanswered criterion fails. Enrolment is possible only after a passing check of exactly
-the entries shown and an explicit confirmation; the revealed arm is shown read-only.
+The checklist is the study file's. Nothing is assumed: an unanswered criterion stays unanswered (the
+screening is then pending). The full date of birth is typed; only the age at consent and the birth
+year-month are kept. Saving gives the participant id; nothing here shows or reveals an allocation:
+randomisation is its own screen (``randomisation.py``), at the eligibility visit.
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ from desktop_client.ui.nurse.widgets import (
     tr,
 )
 from desktop_client.ui.theme import set_role
-from shared.eligibility import Failure, age_in_year
+from shared.eligibility import ELIGIBLE, PENDING, Failure, screening_outcome
 
 NOT_SET = -1
 
@@ -51,7 +52,7 @@ NOT_SET = -1
 # {0}, {1}, … in order (the numbers and names come with the failure; nothing is parsed out of English text).
 REASONS: dict[str, tuple[str, tuple[str, ...]]] = {
     "eligibility.age_outside": (QT_TRANSLATE_NOOP("Nurse", "age {0} is outside {1}-{2}"), ("age", "min", "max")),
-    "eligibility.age_unknown": (QT_TRANSLATE_NOOP("Nurse", "year of birth or screening date missing"), ()),
+    "eligibility.age_unknown": (QT_TRANSLATE_NOOP("Nurse", "date of birth or consent date missing"), ()),
     "eligibility.score_missing": (QT_TRANSLATE_NOOP("Nurse", "no {1} entered"), ("visit", "instrument")),
     "eligibility.score_below": (QT_TRANSLATE_NOOP("Nurse", "{0} {1} is below {2}"),
                                 ("instrument", "score", "minimum")),
@@ -75,36 +76,42 @@ def reason_text(f: Failure) -> str:
 
 
 class ScreeningPage(QWidget):
-    """Screen a participant; when eligible and confirmed, enrol and reveal the allocated arm."""
+    """Screen a person after consent and save the screening whatever its outcome (gives the participant id)."""
 
-    enrolled = Signal(str)
+    screened = Signal(str)
 
     def __init__(self, ctx: NurseContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
         study = ctx.station.study
         self._criteria_text = {c.id: study_text(c.text, c.text_zh) for c in study.inclusion + study.exclusion}
-        layout = page_layout(self, self.tr("Screening and enrolment"))
-        layout.addWidget(note(self.tr("Pseudonymous: no name is stored. The participant id is given at "
-                                      "enrolment (site and allocation number).")))
+        layout = page_layout(self, self.tr("Screening"))
+        layout.addWidget(note(self.tr("Pseudonymous: no name is stored, and of the date of birth only the age at "
+                                      "consent and the year and month. The participant id is given when the "
+                                      "screening is saved, whatever its outcome.")))
 
         person = QGroupBox(self.tr("Participant"))
         form = QFormLayout(person)
         today = date.today()
-        self.year_of_birth = QSpinBox()
-        self.year_of_birth.setRange(1899, today.year)
-        self.year_of_birth.setSpecialValueText(self.tr("not entered"))
-        self.year_of_birth.setValue(1899)
+        self.date_of_birth = QDateEdit()
+        self.date_of_birth.setDisplayFormat("yyyy-MM-dd")
+        self.date_of_birth.setDateRange(qdate(date(1900, 1, 1)), qdate(today))
+        self.date_of_birth.setSpecialValueText(self.tr("not entered"))
+        self.date_of_birth.setDate(self.date_of_birth.minimumDate())
         self.age = QLabel("")
         row = QHBoxLayout()
-        row.addWidget(self.year_of_birth)
+        row.addWidget(self.date_of_birth)
         row.addWidget(self.age, 1)
-        form.addRow(self.tr("Year of birth"), row)
+        form.addRow(self.tr("Date of birth"), row)
         self.sex = QComboBox()
         for code, label in (("", self.tr("not entered")), ("F", self.tr("Female")), ("M", self.tr("Male")),
                             ("U", self.tr("Other / not stated"))):
             self.sex.addItem(label, code)
         form.addRow(self.tr("Sex"), self.sex)
+        self.childbearing = QComboBox()   # issue 18: randomisation then needs a negative pregnancy test
+        for label in (self.tr("not recorded"), self.tr("Yes"), self.tr("No")):
+            self.childbearing.addItem(label)
+        form.addRow(self.tr("Of childbearing potential (women)"), self.childbearing)
         self.screening_date = QDateEdit(qdate(today))
         self.screening_date.setDisplayFormat("yyyy-MM-dd")
         self.screening_date.setCalendarPopup(True)
@@ -170,33 +177,34 @@ class ScreeningPage(QWidget):
         self.result = MessageLabel()
         layout.addWidget(self.result)
 
-        confirm = QGroupBox(self.tr("Enrolment and randomisation"))
+        confirm = QGroupBox(self.tr("Screening log"))
         confirm_layout = QFormLayout(confirm)
-        confirm_layout.addRow(note(self.tr("The allocation is revealed at once and cannot be undone or changed. "
-                                           "Check every entry first.")))
+        confirm_layout.addRow(note(self.tr("The screening is saved whatever its outcome (eligible, screen failure "
+                                           "or pending). Randomisation comes later, at the eligibility visit.")))
         self.confirm_box = QCheckBox(self.tr("I have checked these entries"))
         self.confirm_box.toggled.connect(self._update_buttons)
         confirm_layout.addRow(self.confirm_box)
-        self.enrol_button = QPushButton(self.tr("Enrol and reveal the allocation"))
-        self.enrol_button.clicked.connect(self.enrol)
-        confirm_layout.addRow(self.enrol_button)
-        self.allocation = QLabel("")
-        self.allocation.setWordWrap(True)
-        set_role(self.allocation, "saved")
-        self.allocation.hide()
-        confirm_layout.addRow(self.allocation)
-        self.enrol_message = MessageLabel()
-        confirm_layout.addRow(self.enrol_message)
-        self.next_button = QPushButton(self.tr("Screen another participant"))
+        self.save_button = QPushButton(self.tr("Save the screening"))
+        self.save_button.clicked.connect(self.save)
+        confirm_layout.addRow(self.save_button)
+        self.saved_label = QLabel("")
+        self.saved_label.setWordWrap(True)
+        set_role(self.saved_label, "saved")
+        self.saved_label.hide()
+        confirm_layout.addRow(self.saved_label)
+        self.save_message = MessageLabel()
+        confirm_layout.addRow(self.save_message)
+        self.next_button = QPushButton(self.tr("Screen another person"))
         self.next_button.clicked.connect(self.reset)
         self.next_button.hide()
         confirm_layout.addRow(self.next_button)
         layout.addWidget(confirm)
         layout.addStretch(1)
 
-        for widget in (self.year_of_birth, self.eligibility_score):
-            widget.valueChanged.connect(self._changed)
+        self.eligibility_score.valueChanged.connect(self._changed)
+        self.date_of_birth.dateChanged.connect(self._changed)
         self.sex.currentIndexChanged.connect(self._changed)
+        self.childbearing.currentIndexChanged.connect(self._changed)
         self.screening_date.dateChanged.connect(self._changed)
         self.consent_date.dateChanged.connect(self._changed)
         self.consent_given.toggled.connect(self._changed)
@@ -211,27 +219,25 @@ class ScreeningPage(QWidget):
         for cid, (yes, no) in self.answers.items():
             if yes.isChecked() or no.isChecked():
                 attested[cid] = yes.isChecked()  # inclusion: met; exclusion: present
-        yob = self.year_of_birth.value()
+        born = self.date_of_birth.date()
         score = self.eligibility_score.value()
-        return Screening(year_of_birth=yob if yob != self.year_of_birth.minimum() else None,  # type: ignore[arg-type]
+        return Screening(date_of_birth=pydate(born) if born != self.date_of_birth.minimumDate() else None,
                          sex=self.sex.currentData() or "", screening_date=pydate(self.screening_date.date()),
                          consent_date=pydate(self.consent_date.date()) if self.consent_given.isChecked() else None,
-                         eligibility_score=score if score != NOT_SET else None, attested=attested)
+                         screening_score=score if score != NOT_SET else None, attested=attested,
+                         childbearing_potential=(None, True, False)[self.childbearing.currentIndex()])
 
     def failure_text(self, f: Failure) -> str:
         """A failed criterion: its id, the study file's text in the screen's language, and why."""
         return f"{f.criterion_id} {self._criteria_text.get(f.criterion_id, f.text)}: {reason_text(f)}"
 
     def _changed(self) -> None:
-        """Any edit invalidates the last check: the allocation is revealed only for checked entries."""
+        """Any edit invalidates the last check: a screening is saved only as checked."""
         self._checked = None
         s = self.screening()
-        if s.year_of_birth is not None:
-            self.age.setText(self.tr("age {0} in {1}").format(age_in_year(s.year_of_birth, s.screening_date),
-                                                               s.screening_date.year))
-        else:
-            self.age.setText("")
-        failures = {f.criterion_id: f for f in enrolment.screen(self.ctx.station, s)}
+        age = s.age_at_consent
+        self.age.setText(self.tr("age {0} at consent").format(age) if age is not None else "")
+        failures = {f.criterion_id: f for f in enrolment.assess(self.ctx.station, s)}
         for cid, label in self._computed.items():
             label.setText(self.tr("computed: not met") + f" ({reason_text(failures[cid])})"
                           if cid in failures else self.tr("computed: met"))
@@ -241,68 +247,80 @@ class ScreeningPage(QWidget):
     def _update_buttons(self) -> None:
         ready = self._checked is not None and self._checked == self.screening()
         self.confirm_box.setEnabled(ready)
-        self.enrol_button.setEnabled(ready and self.confirm_box.isChecked() and not self._saving)
+        self.save_button.setEnabled(ready and self.confirm_box.isChecked() and not self._saving)
 
     # ---- actions ------------------------------------------------------------------------------
     def check(self) -> bool:
-        """Assess every criterion; say which failed. Returns True when eligible."""
+        """Assess every criterion and say the outcome: eligible, screen failure (which criteria) or pending.
+        Returns True when the screening may be saved (date of birth, consent and sex entered)."""
         s = self.screening()
-        failures = enrolment.screen(self.ctx.station, s)
-        if failures:
-            self._checked = None
-            self.result.problem(self.tr("Not eligible: this participant cannot be enrolled. Failed criteria:")
-                                + "\n" + "\n".join(f"• {self.failure_text(f)}" for f in failures)
-                                + ("\n" + self.tr("Also enter the sex.") if not s.sex else ""))
+        self._checked = None
+        missing = [label for label, absent in ((self.tr("the date of birth"), s.date_of_birth is None),
+                                                (self.tr("the consent date"), s.consent_date is None),
+                                                (self.tr("the sex"), not s.sex)) if absent]
+        if missing:
+            self.result.problem(self.tr("A person is screened after consent: enter {0}, then check again.")
+                                .format(", ".join(missing)))
             self.confirm_box.setChecked(False)
-        elif not s.sex:
-            self._checked = None
-            self.result.problem(self.tr("Eligible, but the sex is not entered: enter it, then check again."))
-        else:
-            self._checked = s
-            self.result.success(self.tr("Eligible: all {0} criteria are met.").format(
+            self._update_buttons()
+            return False
+        failures = enrolment.assess(self.ctx.station, s)
+        outcome = screening_outcome(failures)
+        self._checked = s
+        lines = "\n".join(f"• {self.failure_text(f)}" for f in failures)
+        if outcome == ELIGIBLE:
+            self.result.success(self.tr("Eligible at screening: all {0} criteria are met. Randomisation follows "
+                                        "at the eligibility visit.").format(
                 len(self.ctx.station.study.inclusion) + len(self.ctx.station.study.exclusion)))
+        elif outcome == PENDING:
+            self.result.problem(self.tr("Pending: some answers are missing. Save now and complete later:")
+                                + "\n" + lines)
+        else:
+            self.result.problem(self.tr("Screen failure: these criteria are not met (the screening is still "
+                                        "saved in the log):") + "\n" + lines)
         self._update_buttons()
-        return self._checked is not None
+        return True
 
-    def enrol(self) -> None:
-        """Reveal the next allocation of this station and save the enrolment (one transaction, audited)."""
+    def save(self) -> None:
+        """Save the screening as checked (one transaction); it gives the participant id."""
         s = self.screening()
         if self._checked is None or self._checked != s or not self.confirm_box.isChecked():
             return
         station, actor = self.ctx.station, self.ctx.actor
-        self._saving = True   # no second click (or edit re-enabling the button) while the enrolment is saved
-        save_in_background(lambda: enrolment.enrol(station, s, actor=actor), button=self.enrol_button,
-                           message=self.enrol_message, study=station.study, on_saved=self._enrolled,
+        self._saving = True   # no second click (or edit re-enabling the button) while the screening is saved
+        save_in_background(lambda: enrolment.screen(station, s, actor=actor), button=self.save_button,
+                           message=self.save_message, study=station.study, on_saved=self._saved,
                            on_ended=self._save_ended)
 
     def _save_ended(self) -> None:
         self._saving = False
         self._update_buttons()
 
-    def _enrolled(self, record: dict[str, Any]) -> None:
-        """Show the revealed allocation (after COMMIT) and freeze the checklist that produced it."""
-        arm = self.ctx.station.study.arm(record["data"]["arm"])
-        self.allocation.setText(self.tr("Enrolled: {0}\nAllocated arm: {1}").format(
-            record["participant_id"], study_text(arm.name, arm.name_zh)))
-        self.allocation.show()
-        self.enrol_message.clear_message()
+    def _saved(self, record: dict[str, Any]) -> None:
+        """Show the participant id and outcome (after COMMIT) and freeze the checklist that produced it."""
+        outcome = {"eligible": self.tr("eligible"), "screen_failure": self.tr("screen failure"),
+                   "pending": self.tr("pending")}[record["data"]["outcome"]]
+        self.saved_label.setText(self.tr("Screened: {0}\nOutcome: {1}").format(record["participant_id"], outcome))
+        self.saved_label.show()
+        self.save_message.clear_message()
         self.confirm_box.setChecked(False)
         self._checked = None
         for widget in self.findChildren(QWidget):
-            if widget not in (self.allocation, self.next_button) and isinstance(
+            if widget not in (self.saved_label, self.next_button) and isinstance(
                     widget, QPushButton | QCheckBox | QRadioButton | QSpinBox | QComboBox | QDateEdit):
                 widget.setEnabled(False)
         self.next_button.setEnabled(True)
         self.next_button.show()
-        self.enrolled.emit(record["participant_id"])
+        self.screened.emit(record["participant_id"])
 
     def reset(self) -> None:
-        """A blank checklist for the next participant."""
+        """A blank checklist for the next person."""
         for widget in self.findChildren(QWidget):
             widget.setEnabled(True)
         self.consent_date.setEnabled(False)
-        self.year_of_birth.setValue(self.year_of_birth.minimum())
+        self.date_of_birth.setDate(self.date_of_birth.minimumDate())
         self.sex.setCurrentIndex(0)
+        self.childbearing.setCurrentIndex(0)
         self.consent_given.setChecked(False)
         self.eligibility_score.setValue(NOT_SET)
         for yes, no in self.answers.values():
@@ -311,6 +329,6 @@ class ScreeningPage(QWidget):
                 group.setExclusive(False)
                 button.setChecked(False)
                 group.setExclusive(True)
-        self.allocation.hide()
+        self.saved_label.hide()
         self.next_button.hide()
         self._changed()
