@@ -49,6 +49,25 @@ ENROL_ITEMS = (("year_of_birth", "Year of birth", "integer"), ("sex", "Sex", "te
                ("screening_date", "Screening date", "date"), ("consent_date", "Consent date", "date"))
 
 
+# issue 15: the screening log and the randomisation, each a form of the visit the study file names for it
+KIND_FORMS: dict[str, tuple[str, str, str, tuple[tuple[str, str, str], ...]]] = {
+    "screening": ("SCREENING", "Screening", "screening", (
+        ("consent_date", "Consent date", "date"), ("screening_date", "Screening date", "date"),
+        ("sex", "Sex", "text"), ("birth_year_month", "Birth year-month", "text"),
+        ("age_at_consent", "Age at consent", "integer"), ("screening_score", "Score at screening", "float"),
+        ("outcome", "Screening outcome", "text"), ("failed_criteria", "Criteria not met", "text"))),
+    "randomisation": ("RANDOMISATION", "Randomisation", "randomisation", (
+        ("arm", "Randomised arm", "text"), ("randomisation_number", "Randomisation number", "integer"),
+        ("allocation_list_id", "Allocation list", "text"),
+        ("eligibility_score", "Score at the eligibility visit", "float"),
+        ("eligibility_record_id", "Record of that score", "text"))),
+}
+
+
+def _kind_values(items: tuple[tuple[str, str, str], ...]) -> Any:
+    return lambda r: [(f, ";".join(v) if isinstance(v := r["data"].get(f), list) else v) for f, *_ in items]
+
+
 def enrol_items(study: Study) -> tuple[tuple[str, str, str], ...]:
     """(field, label, ODM data type) of the enrolment form, with the score the study's criterion checks."""
     criterion = study.score_criterion()
@@ -139,6 +158,7 @@ def study_metadata(study: Study) -> etree._Element:
         ev = _e(mdv, "StudyEventDef", {"OID": f"SE.{v.id}", "Name": v.label, "Repeating": "No" if v.scheduled
                                        else "Yes", "Type": "Scheduled" if v.scheduled else "Unscheduled"})
         forms = list(v.instruments) + ([ENROL_FORM[2:]] if v.number == min(x.number for x in study.visits) else [])
+        forms += [form for form, _n, role, _i in KIND_FORMS.values() if study.visit_with_role(role) is v]
         for n, form in enumerate(forms, start=1):
             _e(ev, "FormRef", {"FormOID": f"F.{form}", "OrderNumber": n, "Mandatory": "No"})
         _e(ev, "FormRef", {"FormOID": LAB_FORM, "OrderNumber": len(forms) + 1, "Mandatory": "No"})
@@ -154,6 +174,7 @@ def study_metadata(study: Study) -> etree._Element:
                       [item_oid(inst.id, it.id) for it in export_items(inst)]
                       + [item_oid(inst.id, f"score_{s}") for s in export_score_names(inst)]))
     forms.append(("ENROLMENT", "Enrolment", [item_oid("ENROLMENT", f) for f, *_ in enrol_items(study)]))
+    forms += [(form, name, [item_oid(form, f) for f, *_ in items]) for form, name, _r, items in KIND_FORMS.values()]
     forms.append(("AE", "Adverse event", [item_oid("AE", f) for f, *_ in _ae_items(study)]))
     forms.append(("LAB", "Laboratory results", [item_oid("LAB", "sample_date")]
                   + [item_oid("LAB", code) for code in study.lab_tests]))
@@ -171,6 +192,11 @@ def study_metadata(study: Study) -> etree._Element:
         idef = _e(mdv, "ItemDef", {"OID": item_oid("ENROLMENT", f), "Name": label, "DataType": dtype})
         if f in ("sex", "arm"):
             _e(idef, "CodeListRef", {"CodeListOID": f"CL.ENROLMENT.{f}"})
+    for form, _name, _role, items in KIND_FORMS.values():
+        for f, label, dtype in items:
+            idef = _e(mdv, "ItemDef", {"OID": item_oid(form, f), "Name": label, "DataType": dtype})
+            if f in ("sex", "arm"):
+                _e(idef, "CodeListRef", {"CodeListOID": f"CL.ENROLMENT.{f}"})
     for f, label, dtype, cl in _ae_items(study):
         idef = _e(mdv, "ItemDef", {"OID": item_oid("AE", f), "Name": label, "DataType": dtype})
         if cl:
@@ -294,6 +320,7 @@ def subject_data(study: Study, pdata: ParticipantData, users: set[str]) -> etree
     _e(subj, "SiteRef", {"LocationOID": f"LOC.{p['site_id']}"})
     order = {v.id: v.number for v in study.visits}
     enrol_fields = [f for f, *_ in enrol_items(study)]
+    kind_items = {form: items for form, _n, _r, items in KIND_FORMS.values()}
     events: dict[str, list[tuple[str, list[dict[str, Any]]]]] = {}
     aes: list[list[dict[str, Any]]] = []
     common: dict[str, list[list[dict[str, Any]]]] = {}
@@ -309,6 +336,8 @@ def subject_data(study: Study, pdata: ParticipantData, users: set[str]) -> etree
             events.setdefault(rec["visit_id"], []).append((FORMS[rec["kind"]][0], revisions))
         elif rec["kind"] == "enrolment":
             events.setdefault(min(study.visits, key=lambda v: v.number).id, []).append(("ENROLMENT", revisions))
+        elif rec["kind"] in KIND_FORMS and (at := study.visit_with_role(KIND_FORMS[rec["kind"]][2])) is not None:
+            events.setdefault(at.id, []).append((KIND_FORMS[rec["kind"]][0], revisions))
         elif rec["kind"] in FORM_OF_KIND:
             course.append((FORM_OF_KIND[rec["kind"]], revisions))
         elif rec["kind"] == "instrument_response" and rec.get("visit_id") in order:
@@ -330,6 +359,8 @@ def subject_data(study: Study, pdata: ParticipantData, users: set[str]) -> etree
                        "reason": rec.get("reason"), "source": f"lab file {rec['source_file']} row {rec['source_row']}"})
             elif form == "ENROLMENT":
                 _revisions(ev, form, n, revisions, lambda r: [(f, r["data"].get(f)) for f in enrol_fields])
+            elif form in kind_items:
+                _revisions(ev, form, n, revisions, _kind_values(kind_items[form]))
             else:
                 _revisions(ev, form, n, revisions, clinical_values if form in FORM_KINDS else _instrument_values)
     for n, revisions in enumerate(aes, start=1):
@@ -379,7 +410,7 @@ def export_odm(conn: Connection, study: Study, out_dir: Path, *, scope: ExportSc
         with etree.xmlfile(part, encoding="utf-8") as xf:
             with xf.element(f"{{{NS}}}ClinicalData", {"StudyOID": study.study.id, "MetaDataVersionOID": MDV},
                             nsmap=NSMAP):
-                for pdata in participants_with_data(conn, scope, every_revision=True):
+                for pdata in participants_with_data(conn, scope, every_revision=True, screened=True):
                     for element in signed.subject(annotated.annotate(subject_data(study, pdata, users)), users):
                         xf.write(element)
                     subjects += 1

@@ -30,7 +30,7 @@ from server.services import devices as device_service
 from server.services import sync as sync_service
 from server.services.audit import verify_chain
 from server.services.demo import seed_demo
-from server.storage.tables import audit_log, devices, lab_results, participants, records
+from server.storage.tables import audit_log, devices, lab_results, participants, records, screenings
 from shared.records import corrected, record_hash
 from shared.study import default_study
 from shared.sync.protocol import SyncItem, SyncRequest
@@ -227,7 +227,7 @@ def test_odm_validates_against_the_official_1_3_2_schema_and_carries_the_audit_t
     assert {e.get("OID") for e in mdv.iter(f"{ODM}StudyEventDef")} >= {f"SE.{v.id}" for v in seeded.ctx.study.visits}
     assert mdv.find(f"{ODM}CodeList[@OID='CL.essdai.central_nervous']") is not None
     subjects = root.findall(f"{ODM}ClinicalData/{ODM}SubjectData")
-    assert len(subjects) == _count(seeded, participants)
+    assert len(subjects) == _count(seeded, screenings)   # everyone screened (issue 15), randomised or not
     users = {u.get("OID") for u in root.iter(f"{ODM}User")}
     locations = {loc.get("OID") for loc in root.iter(f"{ODM}Location")}
     audits = list(root.iter(f"{ODM}AuditRecord"))
@@ -507,8 +507,13 @@ def test_sdtm_has_trial_design_reference_dates_study_days_epochs_baseline_flags_
     assert set(ta["ETCD"]) == set(te["ETCD"])
     assert "0" not in set(tv["VISITDY"]) and len(tv) == len(study.scheduled_visits)
     assert len(ti) == len(study.inclusion) + len(study.exclusion)
-    dm = read("dm").set_index("USUBJID")
-    assert (dm["RFICDTC"] != "").all() and (dm["RFICDTC"] <= dm["RFSTDTC"]).all()
+    everyone = read("dm").set_index("USUBJID")
+    assert (everyone["RFICDTC"] != "").all()
+    failed = everyone[everyone["ARMNRS"] == "SCREEN FAILURE"]       # issue 15: screen failures are in DM too
+    no_arm = failed[["ARMCD", "ARM", "ACTARMCD", "ACTARM", "RFSTDTC", "RFXSTDTC"]]
+    assert len(failed) == 3 and (no_arm == "").all().all()
+    dm = everyone[everyone["ARMCD"] != ""]
+    assert (dm["ARMNRS"] == "").all() and (dm["RFICDTC"] <= dm["RFSTDTC"]).all()
     assert (dm["RFXSTDTC"] == dm["RFSTDTC"]).all() and (dm["RACE"] == "NOT REPORTED").all()
     assert set(dm["DTHFL"]) <= {"", "Y"}
     for name, dtc, dy in (("qs", "QSDTC", "QSDY"), ("lb", "LBDTC", "LBDY"), ("ae", "AESTDTC", "AESTDY"),
@@ -516,6 +521,9 @@ def test_sdtm_has_trial_design_reference_dates_study_days_epochs_baseline_flags_
         frame = read(name)
         for _i, row in frame.iterrows():
             if not row[dtc]:
+                continue
+            if not everyone.loc[row["USUBJID"], "RFSTDTC"]:    # a screen failure: no reference start, no --DY
+                assert row[dy] == "" and row["USUBJID"] in failed.index, (name, row["USUBJID"])
                 continue
             start = datetime.fromisoformat(dm.loc[row["USUBJID"], "RFSTDTC"]).date()
             delta = (datetime.fromisoformat(row[dtc][:10]).date() - start).days
@@ -544,7 +552,8 @@ def test_sdtm_has_trial_design_reference_dates_study_days_epochs_baseline_flags_
         assert all(a <= b for a, b in days) and all(days[i][1] < days[i + 1][0] for i in range(len(days) - 1))
     se = read("se")
     assert set(se["ETCD"]) <= set(te["ETCD"]) and len(read("sv")) > 0
-    assert not (out / "ie.xpt").exists()       # enrolled participants met every criterion: no empty dataset
+    ie = read("ie")                            # only the screen failures' criteria not met
+    assert set(ie["USUBJID"]) == set(failed.index) and set(ie["IEORRES"]) <= {"N", "Y"}
     assert_define_describes(out)               # define.xml describes every dataset, codes within codelists
 
 
