@@ -43,7 +43,8 @@ from shared.instruments import get_instrument  # noqa: E402
 from shared.records import new_record, record_hash  # noqa: E402
 from shared.study.model import Study  # noqa: E402
 from shared.sync.protocol import build_request  # noqa: E402
-from shared.synthetic import synthetic_answers, synthetic_enrolment  # noqa: E402
+from shared.synthetic import synthetic_answers  # noqa: E402
+from shared.synthetic_screening import randomised_start  # noqa: E402
 
 ADMIN_PASSWORD = "bench-admin-password"
 ADMIN_PAGES = ("/dashboard", "/participants", "/adverse-events", "/audit", "/devices")
@@ -79,20 +80,24 @@ def _day_of_data(study: Study, enrol: dict[str, Any], rng: random.Random) -> lis
              if e["block"] in grants["blocks"] and e["number"] not in grants["used_numbers"]][:PARTICIPANTS_PER_KIOSK]
     today = datetime.now(UTC).date()
     items = []
-    for slot in slots:
-        pid = f"PKU-{slot['number']:03d}"
+    for slot, number in zip(slots, enrol["screening_numbers"], strict=False):   # issue 15: screen, then randomise
+        pid = f"PKU-{number:03d}"
         arm = study.arm(slot["arm"])
 
-        def rec(kind: str, data: dict[str, Any], pid: str = pid, **kw: Any) -> None:
+        def rec(kind: str, data: dict[str, Any], pid: str = pid, **kw: Any) -> dict[str, Any]:
             r = new_record(kind=kind, study_id=study.study.id, study_version=study.study.version, site_id="PKU",
                            participant_id=pid, data=data, entered_by="staff:bench.nurse", device_id=device,
                            timezone=study.sites[0].timezone, **kw)
             items.append((r, record_hash(r)))
+            return r
 
-        rec("enrolment", synthetic_enrolment(study, rng=rng, arm=arm.code, allocation_number=slot["number"],
-                                             allocation_list_id=signed_list_id(grants, slot["number"]),
-                                             screening_date=today - timedelta(days=7)))
+        started = randomised_start(study, rng, arm=arm.code, number=slot["number"],
+                                   list_id=signed_list_id(grants, slot["number"]),
+                                   screened_on=today - timedelta(days=7), record=rec)
+        scored = {(r.get("visit_id"), r.get("instrument_id")) for r in started}
         for inst_id in study.visit("baseline").instruments:
+            if ("baseline", inst_id) in scored:
+                continue   # the eligibility score, recorded before the randomisation
             inst = get_instrument(inst_id)
             rec("instrument_response", synthetic_answers(inst, drugs=arm.drugs, rng=rng, arm_code=arm.code),
                 visit_id="baseline", instrument_id=inst.id, instrument_version=inst.version)

@@ -45,7 +45,8 @@ from server.storage.tables import audit_log, records, users  # noqa: E402
 from shared.instruments import get_instrument  # noqa: E402
 from shared.records import new_record, record_hash  # noqa: E402
 from shared.sync.protocol import build_request  # noqa: E402
-from shared.synthetic import synthetic_answers, synthetic_enrolment  # noqa: E402
+from shared.synthetic import synthetic_answers  # noqa: E402
+from shared.synthetic_screening import randomised_start  # noqa: E402
 from tests.live_server import ProcessServer, free_port  # noqa: E402
 from tests.postgres import PostgresCluster  # noqa: E402
 
@@ -73,13 +74,14 @@ class Kiosk:
         self.arms: dict[str, str] = {}
         items = []
         screening = datetime.now(UTC).date() - timedelta(days=7)
-        for slot in slots:
-            pid = f"PKU-{slot['number']:03d}"
+        for slot, number in zip(slots, body["screening_numbers"], strict=False):   # issue 15: screen, then randomise
+            pid = f"PKU-{number:03d}"
             self.arms[pid] = slot["arm"]
-            data = synthetic_enrolment(ctx.study, rng=rng, arm=slot["arm"], allocation_number=slot["number"],
-                                       allocation_list_id=signed_list_id(grants, slot["number"]),
-                                       screening_date=screening)
-            items.append(self._record("enrolment", pid, data, entered_by=f"staff:{NURSE}"))
+            for rec in randomised_start(ctx.study, rng, arm=slot["arm"], number=slot["number"],
+                                        list_id=signed_list_id(grants, slot["number"]), screened_on=screening,
+                                        record=lambda kind, data, pid=pid, **kw: self._record(
+                                            kind, pid, data, entered_by=f"staff:{NURSE}", **kw)[0]):
+                items.append((rec, record_hash(rec)))
         answer = self.sync(items)
         assert all(r["status"] == "stored" for r in answer["results"]), answer["results"][:3]
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Mapping
-from datetime import date
+from collections.abc import Callable, Mapping
+from datetime import date, timedelta
 from typing import Any
 
 from shared.eligibility import age_on, assess_screening, birth_year_month, screening_outcome
@@ -70,3 +70,30 @@ def screening_data(study: Study, *, born: date, sex: str, consent: date, screeni
 def synthetic_childbearing_potential(sex: str, age: int) -> bool:
     """The synthetic data's rule of thumb (issue 18): a woman under 50 is of childbearing potential."""
     return sex == "F" and age < 50
+
+
+def randomised_start(study: Study, rng: random.Random, *, arm: str, number: int, list_id: str, screened_on: date,
+                     record: Callable[..., dict[str, Any]]) -> list[dict[str, Any]]:
+    """The first records of a synthetic randomised participant, in the order a kiosk sends them: an eligible
+    screening (not of childbearing potential, so no pregnancy test is due), the scored clinician index of the
+    eligibility visit, and the randomisation to ``arm`` at ``number`` of ``list_id``. ``record(kind, data,
+    **envelope)`` makes one envelope (the caller's participant, device and times)."""
+    consent = screened_on - timedelta(days=1)
+    criterion = study.score_criterion()
+    data = screening_data(study, born=date_of_birth(study, rng, consent), sex=rng.choice("FFFM"), consent=consent,
+                          screening=screened_on, criteria=attested(study),
+                          screening_score=(criterion.minimum or 0) + rng.randint(1, 8) if criterion else None)
+    data["childbearing_potential"] = False
+    out = [record("screening", data)]
+    inst, visit = study.instrument_with_role("clinician_index"), study.visit_with_role("eligibility")
+    rand = study.visit_with_role("randomisation")
+    if inst is None or visit is None:
+        return out
+    answers = answers_scoring(inst, (criterion.minimum or 0) + rng.randint(1, 6) if criterion else 0, rng)
+    scored = record("instrument_response", answers, visit_id=visit.id, instrument_id=inst.id,
+                    instrument_version=inst.version)
+    out += [scored, record("randomisation", {
+        "arm": arm, "randomisation_number": number, "allocation_list_id": list_id,
+        "eligibility_score": inst.declared_score().compute(answers), "eligibility_record_id": scored["record_id"]},
+        visit_id=rand.id if rand else None)]
+    return out

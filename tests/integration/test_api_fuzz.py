@@ -85,7 +85,8 @@ AE_FIELDS = ["term", "onset_date", "end_date", "grade", "serious", "serious_crit
 
 @pytest.fixture
 def token_and_records(tmp_path: Path, server: ThreadServer) -> Iterator[tuple[str, list[dict[str, Any]]]]:
-    """A kiosk's credential and real records to mutate: an ESSPRI answer, an enrolment, an AE-shaped record."""
+    """A kiosk's credential and real records to mutate: an ESSPRI answer, a screening, a randomisation, an
+    AE-shaped record."""
     station, engine = enrolled_station(tmp_path / "kiosk", server)
     pid = enrol_participant(station)
     engine.sync()
@@ -93,10 +94,12 @@ def token_and_records(tmp_path: Path, server: ThreadServer) -> Iterator[tuple[st
                                                instrument_id="esspri", answers={"dryness": 5, "fatigue": 6,
                                                                                 "pain": 2},
                                                entered_by="participant")
-    enrolment = json.loads(station.store.query("SELECT body FROM records WHERE kind = 'enrolment'")[0]["body"])
+    screening, randomisation = (json.loads(station.store.query("SELECT body FROM records WHERE kind = ?", (kind,))
+                                           [0]["body"]) for kind in ("screening", "randomisation"))
     adverse = {**esspri, "kind": "adverse_event", "instrument_id": None, "instrument_version": None,
                "data": {"term": "rash", "grade": 1, "serious": False, "serious_criteria": [], "outcome": "recovered"}}
-    yield station_settings.get(station.store, station_settings.DEVICE_TOKEN) or "", [esspri, enrolment, adverse]
+    token = station_settings.get(station.store, station_settings.DEVICE_TOKEN) or ""
+    yield token, [esspri, screening, randomisation, adverse]
     engine.close()
     station.store.close()
 

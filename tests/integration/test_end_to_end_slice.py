@@ -11,22 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from desktop_client.services import enrolment, recording
+from desktop_client.services import recording
 from desktop_client.store import outbox
 from server.exports.csv_export import export_csv
-from tests.factories import enrolled_station
+from tests.factories import enrol_participant, enrolled_station
 from tests.live_server import ThreadServer, thread_server
 from tests.studies import STUDY_FILES
-
-
-def _eligible(station) -> enrolment.Screening:
-    from datetime import date
-
-    study = station.study
-    attested = {c.id: True for c in study.inclusion if c.check == "attest"}
-    attested.update({c.id: False for c in study.exclusion})
-    return enrolment.Screening(year_of_birth=1975, sex="F", screening_date=date(2026, 11, 2),
-                               consent_date=date(2026, 11, 1), eligibility_score=7, attested=attested)
 
 
 @pytest.fixture(params=sorted(STUDY_FILES))
@@ -40,13 +30,13 @@ def test_a_vas_recorded_on_the_kiosk_reaches_the_csv_export_exactly_once(tmp_pat
     server = study_server
     station, engine = enrolled_station(tmp_path / "kiosk", server)
     assert station.study.study.id == server.ctx.study.study.id
-    participant = enrolment.enrol(station, _eligible(station), actor="staff:nurse.a")["participant_id"]
+    participant = enrol_participant(station)   # screened, scored at the eligibility visit, randomised
     assert participant.startswith(server.ctx.study.sites[0].id + "-")
     baseline = station.study.visit_with_role("baseline").id
     vas = recording.record_vas(station, participant_id=participant, visit_id=baseline, vas_mm=63)
 
     report = engine.sync()
-    assert report.acknowledged == 2 and not report.conflicts and not report.rejected
+    assert report.acknowledged == 4 and not report.conflicts and not report.rejected
     assert outbox.stats(station.store).pending == 0
 
     out = tmp_path / "export"

@@ -46,15 +46,15 @@ def test_a_first_release_ae_body_syncs_and_exports_like_the_current_one(tmp_path
         seed_demo(conn, study, admin_password="synthetic-demo-pass")
         # a participant whose arm takes both drugs, so both bodies name a causality and an action for each
         row = next(r for r in conn.execute(select(records.c.body, records.c.device_id)
-                                           .where(records.c.kind == "enrolment"))
+                                           .where(records.c.kind == "randomisation"))
                    if study.arm(json.loads(r.body)["data"]["arm"]).drugs == {first, second})
         enrolment = json.loads(row.body)
         dev = conn.execute(select(devices).where(devices.c.device_id == row.device_id)).first()
         device = device_service.Device(device_id=dev.device_id, site_id=dev.site_id, label=dev.label)
         base = {k: enrolment[k] for k in ("study_id", "study_version", "site_id", "participant_id", "collected_at",
                                           "collected_at_local", "entered_by", "device_id")}
-        for body in (old, new):  # a plausible onset: on the consent day, not after the day of the report
-            body["onset_date"] = enrolment["data"]["consent_date"]
+        for body in (old, new):  # a plausible onset: on the randomisation day, not after the day of the report
+            body["onset_date"] = enrolment["collected_at_local"][:10]
         ids = {"old": str(uuid.uuid4()), "new": str(uuid.uuid4())}
         items = [_ae(base, ids["old"], old), _ae(base, ids["new"], new)]
         answer = sync_service.ingest(conn, study, device, SyncRequest(

@@ -10,7 +10,7 @@ from desktop_client.services.station import Station
 from server.services.exposure import compliance_by_participant, first_dose_date_of, first_dose_dates
 from server.storage.engine import reading
 from shared.site_time import site_today
-from tests.factories import enrol_participant, enrolled_station
+from tests.factories import enrol_participant, enrolled_station, screen_participant
 from tests.live_server import ThreadServer
 
 
@@ -25,7 +25,8 @@ def _baseline(station: Station, pid: str) -> None:
 def test_first_dose_dates_come_from_the_baseline_then_the_diaries(tmp_path: Path, server: ThreadServer) -> None:
     station, engine = enrolled_station(tmp_path / "kiosk", server)
     study = server.ctx.study
-    treated, untreated, waiting = (enrol_participant(station) for _ in range(3))
+    treated, untreated = (enrol_participant(station) for _ in range(2))
+    waiting = screen_participant(station)     # screened, not randomised yet (issue 15): no baseline form
     for pid in (treated, untreated):
         _baseline(station, pid)
     diary = study.instrument_with_role("dosing")

@@ -60,7 +60,7 @@ def test_every_confirmed_save_is_rebuilt_from_the_mirror_after_the_disk_is_lost(
 
     first = enrol_participant(station)
     saved = [_vas(station, first, "baseline", 41)["record_id"]]
-    assert engine.sync().acknowledged == 2        # part of the day reaches the server ...
+    assert engine.sync().acknowledged == 4        # part of the day reaches the server ...
     second = enrol_participant(station)           # ... the rest is on this station only
     saved += [_vas(station, second, "baseline", 57)["record_id"], _vas(station, first, "week4", 12)["record_id"]]
     fixed = recording.correct_record(station, saved[-1], data={"activity": 21}, reason="touched the wrong place",
@@ -70,7 +70,7 @@ def test_every_confirmed_save_is_rebuilt_from_the_mirror_after_the_disk_is_lost(
     assert store.mirror is not None and store.mirror.flush(timeout=1.0)   # on the second medium within a second
     assert store.mirror.status().in_step
     before = _tables(store)
-    assert len(before["outbox"]) == 4             # second enrolment, two VAS, one correction: unsynced
+    assert len(before["outbox"]) == 6             # second screening, score, randomisation, two VAS, a correction
     [folder] = [p for p in usb.iterdir() if p.is_dir()]
     journal = (folder / JOURNAL).read_bytes()
     for secret in (first, second, fixed["record_id"], "touched the wrong place", "activity", "device_token"):
@@ -83,7 +83,7 @@ def test_every_confirmed_save_is_rebuilt_from_the_mirror_after_the_disk_is_lost(
          str(tmp_path / "replacement")], capture_output=True, text=True, timeout=300,
         env={**os.environ, "TRIALPRO_RECOVERY_KEY": recovery.lower(), "TRIALPRO_NEW_PASSPHRASE": NEW_PASSPHRASE})
     assert res.returncode == 0, res.stderr
-    assert "4 still to sync" in res.stdout and "New recovery key" in res.stdout
+    assert "6 still to sync" in res.stdout and "New recovery key" in res.stdout
 
     restored = open_store(tmp_path / "replacement", NEW_PASSPHRASE)
     assert _tables(restored) == before            # every confirmed save, the outbox and the credential
@@ -91,7 +91,7 @@ def test_every_confirmed_save_is_rebuilt_from_the_mirror_after_the_disk_is_lost(
     engine = SyncEngine(replacement, sqlite_server.url, settings_=FAST)
     report = engine.sync()                         # it carries on as the same kiosk
     engine.close()
-    assert report.acknowledged == 4 and not report.rejected and not report.conflicts
+    assert report.acknowledged == 6 and not report.rejected and not report.conflicts
     with sqlite_server.ctx.engine.connect() as conn:
         on_server = {r.record_id for r in conn.execute(select(server_records.c.record_id))}
     assert set(saved) <= on_server
@@ -119,7 +119,7 @@ def test_saving_goes_on_while_the_stick_is_out_and_the_copy_catches_up_when_it_i
     shutil.rmtree(tmp_path / "kiosk")
 
     done = restore.restore(restore.pick_station(usb), recovery, tmp_path / "restored", NEW_PASSPHRASE, kdf=FAST_KDF)
-    assert (done.records, done.unsynced) == (3, 3)
+    assert (done.records, done.unsynced) == (5, 5)   # screening, score, randomisation, two VAS
     again = open_store(tmp_path / "restored", NEW_PASSPHRASE)
     assert _tables(again) == before
     again.close()

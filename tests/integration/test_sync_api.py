@@ -126,6 +126,8 @@ def test_same_id_and_revision_with_other_content_is_a_conflict_kept_aside(kiosk:
 def test_a_bad_record_is_refused_alone_and_the_good_ones_of_its_batch_are_stored(kiosk: tuple,
                                                                                 server: ThreadServer) -> None:
     station, _engine, pid = kiosk
+    scored = {r["record_id"] for r in station.store.query(   # the eligibility-visit score, synced before
+        "SELECT record_id FROM records WHERE kind = 'instrument_response'")}
     # several at one visit: the unscheduled visit (any number of submissions; one per scheduled visit)
     good1, good2 = _vas(station, pid, 10, "unscheduled"), _vas(station, pid, 90, "unscheduled")
     out_of_range = {**_vas(station, pid), "data": {"activity": 101}}
@@ -146,16 +148,17 @@ def test_a_bad_record_is_refused_alone_and_the_good_ones_of_its_batch_are_stored
     with server.ctx.engine.connect() as conn:
         ids = {r.record_id for r in conn.execute(select(records.c.record_id).where(records.c.kind ==
                                                                                   "instrument_response"))}
-    assert ids == {good1["record_id"], good2["record_id"]}
+    assert ids - scored == {good1["record_id"], good2["record_id"]}   # besides the eligibility-visit score
 
 
 def test_a_retried_enrolment_is_acknowledged_not_refused(tmp_path: Path, server: ThreadServer) -> None:
     station, _engine = enrolled_station(tmp_path / "kiosk", server)
-    enrol_participant(station)
-    ((enrolment, digest),) = outbox.pending_batch(station.store, 10)
-    first = _post_sync(server, _token(station), [(enrolment, digest)]).json()["results"][0]
-    again = _post_sync(server, _token(station), [(enrolment, digest)]).json()["results"][0]
-    assert (first["status"], again["status"]) == ("stored", "already_stored")
+    enrol_participant(station)   # screening, eligibility-visit score, randomisation (issue 15)
+    batch = outbox.pending_batch(station.store, 10)
+    assert [r["kind"] for r, _ in batch] == ["screening", "instrument_response", "randomisation"]
+    first = _post_sync(server, _token(station), batch).json()["results"]
+    again = _post_sync(server, _token(station), batch).json()["results"]
+    assert [r["status"] for r in first] == ["stored"] * 3 and [r["status"] for r in again] == ["already_stored"] * 3
     assert _count(server, participants) == 1
 
 
@@ -200,7 +203,7 @@ def test_a_correction_is_validated_with_shared_rules(kiosk: tuple, server: Threa
     vas = recording.record_vas(station, participant_id=pid, visit_id="baseline", vas_mm=64)
     engine.sync()
     ctx = server.ctx
-    enrolment_id = station.store.query("SELECT record_id FROM records WHERE kind = 'enrolment'")[0]["record_id"]
+    enrolment_id = station.store.query("SELECT record_id FROM records WHERE kind = 'randomisation'")[0]["record_id"]
     with ctx.engine.begin() as conn:
         with pytest.raises(RecordInvalid) as refused:
             correction_service.correct_record(conn, ctx.study, vas["record_id"], {"activity": 140}, "typo",

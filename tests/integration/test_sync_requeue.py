@@ -25,7 +25,7 @@ def test_a_record_refused_before_its_enrolment_arrived_is_stored_at_the_next_syn
 
     first = engine.sync()
     assert [r["record_id"] for r in first.rejected] == [vas["record_id"]]
-    assert "not enrolled on the server" in first.rejected[0]["reason"]
+    assert "not screened on the server" in first.rejected[0]["reason"]
     assert outbox.stats(station.store).held == 1
 
     second = engine.sync()

@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from desktop_client.services.station import Station
 from desktop_client.store import station as station_settings
 from server.storage.tables import audit_log, participants, records
+from shared.eligibility import possible_ages
 from shared.records import corrected, new_record, record_hash, timestamps
 from shared.sync.protocol import MAX_REVISION, build_request
 from shared.synthetic import synthetic_adverse_event
@@ -243,8 +244,10 @@ def test_an_enrolment_whose_consent_predates_the_study_is_refused(kiosks: tuple[
     a, _b = kiosks
     with server.ctx.engine.connect() as conn:
         enrolment = json.loads(conn.execute(select(records.c.body).where(
-            records.c.participant_id == a.participant_id, records.c.kind == "enrolment")).scalar_one())
-    later = corrected(enrolment, data={**enrolment["data"], "consent_date": "2021-06-01"}, reason="typo",
+            records.c.participant_id == a.participant_id, records.c.kind == "screening")).scalar_one())
+    data = enrolment["data"]   # the screening (issue 15): its age at consent follows the consent date
+    age = possible_ages(data["birth_year_month"], date(2021, 6, 1))[1]
+    later = corrected(enrolment, data={**data, "consent_date": "2021-06-01", "age_at_consent": age}, reason="typo",
                       entered_by="staff:nurse.a")
     problem = rejected(post(server, a, later)[0], "record.time_implausible", "data.consent_date")
     assert problem["value"] == "2021-06-01" and "2022-11-01 (study start)" in problem["allowed"]

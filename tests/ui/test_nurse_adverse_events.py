@@ -105,9 +105,11 @@ def test_a_serious_adverse_event_shows_the_24h_banner_and_is_sent_first(qtbot, l
         ae["data"]["end_date"]
     assert "Report by " in form.banner.text() and not form.banner.isHidden()
     kinds = [(r["kind"], r["record_id"]) for r, _ in outbox.pending_batch(station.store, 10)]
-    # saved after the checklist, sent before it: only the participant's enrolment goes earlier
-    assert [k for k, _ in kinds] == ["enrolment", "adverse_event", "instrument_response"]
-    assert kinds[1][1] == ae["record_id"]
+    # saved after the checklist, sent before it: only the screening, the score it was randomised on and the
+    # randomisation go earlier (issue 15)
+    assert [k for k, _ in kinds] == ["screening", "instrument_response", "randomisation", "adverse_event",
+                                     "instrument_response"]
+    assert kinds[3][1] == ae["record_id"]
     assert form.banner.geometry().bottom() < form.form_box.geometry().top()   # above the form, not below it
 
 

@@ -23,11 +23,11 @@ def station(tmp_path: Path):
 
 def test_essdai_entry_shows_the_checked_total_and_a_change_is_a_correction_with_reason(qtbot, language,
                                                                                        station) -> None:
-    pid = enrol_participant(station)
+    pid = enrol_participant(station)   # (its baseline score was rated before randomisation: rate the screening)
     home = open_home(qtbot, station)
     page = home.go("clinician")
     page.participant.select(pid)
-    page.visit.setCurrentIndex(page.visit.findData("baseline"))
+    page.visit.setCurrentIndex(page.visit.findData("screening"))
     levels = {"constitutional": 1, "lymphadenopathy": 0, "glandular": 2, "articular": 2, "cutaneous": 1,
               "pulmonary": 0, "renal": 0, "muscular": 0, "peripheral_nervous": 1, "central_nervous": 0,
               "haematological": 3, "biological": 2}
@@ -43,7 +43,7 @@ def test_essdai_entry_shows_the_checked_total_and_a_change_is_a_correction_with_
     assert 1 not in page.level_buttons["central_nervous"]          # CNS has no "low" level
     click(qtbot, page.save_index_button)
     assert page.index_message.text() == f"Saved: ESSDAI 27 for {pid}."
-    saved = clinician.existing_entry(station, pid, "baseline", "essdai")
+    saved = clinician.existing_entry(station, pid, "screening", "essdai")
     assert saved["data"] == levels and saved["entered_by"] == "staff:nurse.a" and saved["revision"] == 1
 
     page.level_buttons["haematological"][1].click()
@@ -51,10 +51,10 @@ def test_essdai_entry_shows_the_checked_total_and_a_change_is_a_correction_with_
     assert not page.index_reason.isHidden()
     click(qtbot, page.save_index_button)
     assert "give the reason" in page.index_message.text()
-    assert clinician.existing_entry(station, pid, "baseline", "essdai")["revision"] == 1
+    assert clinician.existing_entry(station, pid, "screening", "essdai")["revision"] == 1
     page.index_reason.setText("haemoglobin result arrived")
     click(qtbot, page.save_index_button)
-    corrected = clinician.existing_entry(station, pid, "baseline", "essdai")
+    corrected = clinician.existing_entry(station, pid, "screening", "essdai")
     assert corrected["revision"] == 2 and corrected["correction_reason"] == "haemoglobin result arrived"
     audit = store_records.audit_of(station.store, saved["record_id"])[-1]
     assert audit["action"] == "instrument_response.correct" and json.loads(audit["old"])["haematological"] == 3
@@ -63,7 +63,7 @@ def test_essdai_entry_shows_the_checked_total_and_a_change_is_a_correction_with_
     page.pga.setValue(4.5)
     click(qtbot, page.save_pga_button)
     assert page.pga_message.text() == f"Saved: Physician Global VAS 4.5 for {pid}."
-    assert clinician.existing_entry(station, pid, "baseline", "physician_global_vas")["data"] == {"activity": 4.5}
+    assert clinician.existing_entry(station, pid, "screening", "physician_global_vas")["data"] == {"activity": 4.5}
 
     page.visit.setCurrentIndex(page.visit.findData("week2"))         # ESSDAI is not due at week 2
     assert not page.index_box.isEnabled() and page.pga_box.isEnabled()

@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import QDate
 from PySide6.QtWidgets import QScrollArea
 
 from desktop_client.services import adverse_events, clinician
@@ -67,7 +68,7 @@ def test_inactivity_locks_the_screen_and_the_next_person_signs_for_their_own_act
     assert not home.is_locked and home.who.text() == "Signed in: Nurse B (nurse.b)"
     assert home.adverse_events.term.text() == ""
     pid = enrol_through_screen(qtbot, home, year_of_birth=1980)
-    (rec,) = store_records.records_of(station.store, pid, kind="enrolment")
+    (rec,) = store_records.records_of(station.store, pid, kind="randomisation")
     assert rec["entered_by"] == "staff:nurse.b"
     assert station.store.query("SELECT DISTINCT actor FROM audit WHERE action = 'allocation.reveal' ORDER BY actor") \
         == [{"actor": "staff:nurse.a"}, {"actor": "staff:nurse.b"}]
@@ -83,7 +84,7 @@ def _populate(station) -> None:
     record_checklist(station, a, "week4", {"rash": "moderate", "diarrhoea": "mild"})
     levels = {d.id: 0 for d in clinician.rated_domains(station.study)}
     levels.update(glandular=2, articular=2, haematological=1)
-    clinician.record_domains(station, a, "baseline", levels, actor="staff:nurse.a")
+    clinician.record_domains(station, a, "screening", levels, actor="staff:nurse.a")   # baseline: randomisation's
     bad = clinician.record_global(station, a, "baseline", 3.5, actor="staff:nurse.a")
     adverse_events.record_adverse_event(station, a, AdverseEventEntry(
         term="Pneumonia", onset_date=date(2026, 11, 20), grade=3, serious_criteria=("hospitalisation",),
@@ -110,7 +111,8 @@ def test_every_nurse_screen_renders_to_png(qtbot, language, station, code: str) 
             page.correct_selected()
             assert not page.banner.isHidden()
         if name == "screening":
-            page.year_of_birth.setValue(1950)
+            page.date_of_birth.setDate(QDate(1950, 3, 14))
+            page.consent_given.setChecked(True)
             page.check()
         content = page.findChild(QScrollArea).widget()
         home.resize(1600, max(1000, content.sizeHint().height() + 160))

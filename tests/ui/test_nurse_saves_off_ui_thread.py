@@ -53,7 +53,7 @@ def test_the_screen_answers_while_a_save_waits_for_the_database(qtbot, language,
     home = open_home(qtbot, station)
     page = home.go("clinician")
     page.participant.select(pid)
-    page.visit.setCurrentIndex(page.visit.findData("baseline"))
+    page.visit.setCurrentIndex(page.visit.findData("screening"))   # baseline's was rated before randomisation
     for buttons in page.level_buttons.values():
         buttons[min(buttons)].click()
     ticks: list[int] = []

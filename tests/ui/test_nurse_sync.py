@@ -37,7 +37,7 @@ def test_a_sync_from_the_nurse_screen_reaches_the_server_and_can_be_retried(qtbo
     pid = enrol_through_screen(qtbot, home)
     clin = home.go("clinician")
     clin.participant.select(pid)
-    clin.visit.setCurrentIndex(clin.visit.findData("baseline"))
+    clin.visit.setCurrentIndex(clin.visit.findData("screening"))   # baseline's was rated before randomisation
     for domain, buttons in clin.level_buttons.items():
         buttons[2 if domain in ("articular", "glandular") else 0].click()
     click(qtbot, clin.save_index_button)
@@ -58,7 +58,7 @@ def test_a_sync_from_the_nurse_screen_reaches_the_server_and_can_be_retried(qtbo
                      "VALUES ('PKU-900', 'PKU', 'IL2', 'enrolled', 'server')")
     recording.record_vas(station, participant_id="PKU-900", visit_id="baseline", vas_mm=20)
     # The serious AE is sent first, yet after its participant's enrolment (else the server refuses it).
-    assert outbox.stats(station.store).pending == 4
+    assert outbox.stats(station.store).pending == 6   # screening, score, randomisation, ESSDAI, AE, VAS
 
     page = home.go("sync")
     real_url = settings.get(station.store, settings.SERVER_URL)
@@ -68,7 +68,7 @@ def test_a_sync_from_the_nurse_screen_reaches_the_server_and_can_be_retried(qtbo
     _wait_idle(qtbot, page)
     assert page.sync_button.text() == "Try again"
     assert page.message.text().startswith("Sync did not complete. Everything is kept on this station")
-    assert outbox.stats(station.store).pending == 4 and home.nav.isEnabled()
+    assert outbox.stats(station.store).pending == 6 and home.nav.isEnabled()
 
     settings.put(station.store, {settings.SERVER_URL: real_url})
     ui_thread = threading.get_ident()
@@ -78,29 +78,30 @@ def test_a_sync_from_the_nurse_screen_reaches_the_server_and_can_be_retried(qtbo
     click(qtbot, page.sync_button)
     _wait_idle(qtbot, page)
     assert page.sync_button.text() == "Sync now"
-    assert page.message.text() == ("Sync finished: 4 record(s) sent, 3 accepted. 1 record(s) were not accepted: "
+    assert page.message.text() == ("Sync finished: 6 record(s) sent, 5 accepted. 1 record(s) were not accepted: "
                                    "see below.")
-    assert (seen and seen[-1] == (4, 4, True)) or seen[-1][0] == seen[-1][1]
+    assert (seen and seen[-1] == (6, 6, True)) or seen[-1][0] == seen[-1][1]
     assert page.problems.count() == 1
     problem = page.problems.item(0).text()
     assert problem.startswith("Your disease activity today (PKU-900, Baseline (week 0)) was refused by the server: ")
-    assert "not enrolled on the server" in problem and problem.endswith("tell the data manager.")
+    assert "not screened on the server" in problem and problem.endswith("tell the data manager.")
 
     with sqlite_server.ctx.engine.connect() as conn:
-        rows = {(r.kind, r.participant_id, r.instrument_id): r for r in conn.execute(select(records))}
+        rows = {(r.kind, r.participant_id, r.instrument_id, r.visit_id): r for r in conn.execute(select(records))}
         enrolled = conn.execute(select(participants)).all()
-    assert set(rows) == {("enrolment", pid, None), ("instrument_response", pid, "essdai"),
-                         ("adverse_event", pid, None)}
-    ae = json.loads(rows[("adverse_event", pid, None)].body)
-    assert rows[("adverse_event", pid, None)].serious and ae["data"]["term"] == "Herpes zoster"
+    assert set(rows) == {("screening", pid, None, None), ("instrument_response", pid, "essdai", "baseline"),
+                         ("randomisation", pid, None, "baseline"), ("instrument_response", pid, "essdai", "screening"),
+                         ("adverse_event", pid, None, None)}
+    ae = json.loads(rows[("adverse_event", pid, None, None)].body)
+    assert rows[("adverse_event", pid, None, None)].serious and ae["data"]["term"] == "Herpes zoster"
     assert ae["entered_by"] == "staff:nurse.a" and ae["data"]["serious_criteria"] == ["hospitalisation"]
-    essdai = json.loads(rows[("instrument_response", pid, "essdai")].body)["data"]
+    essdai = json.loads(rows[("instrument_response", pid, "essdai", "screening")].body)["data"]
     assert get_instrument("essdai").score(essdai)["essdai"] == 8  # glandular and articular at level 2, weight 2 each
     assert [(p.participant_id, p.arm) for p in enrolled] == [(pid, station.participant_arm(pid))]
     assert outbox.stats(station.store).pending == 0 and outbox.stats(station.store).held == 1
 
     # A kiosk fault sends the stored ESSDAI again with other content under the same revision: a conflict.
-    sent = json.loads(rows[("instrument_response", pid, "essdai")].body)
+    sent = json.loads(rows[("instrument_response", pid, "essdai", "screening")].body)
     tampered = {**sent, "data": {**sent["data"], "renal": 3}}
     with station.store.transaction() as conn:
         conn.execute("UPDATE records SET body = ?, content_hash = ? WHERE record_id = ? AND revision = 1",
@@ -110,7 +111,7 @@ def test_a_sync_from_the_nurse_screen_reaches_the_server_and_can_be_retried(qtbo
     click(qtbot, page.sync_button)
     _wait_idle(qtbot, page)
     texts = [page.problems.item(i).text() for i in range(page.problems.count())]
-    assert f"ESSDAI (EULAR Sjögren's syndrome disease activity index) ({pid}, Baseline (week 0)): the server " \
+    assert f"ESSDAI (EULAR Sjögren's syndrome disease activity index) ({pid}, Screening): the server " \
            "already holds a different version of this record. It was kept aside for the data manager; nothing " \
            "was merged." in texts
     with sqlite_server.ctx.engine.connect() as conn:

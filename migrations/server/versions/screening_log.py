@@ -1,13 +1,13 @@
 """Screening log and the screening numbers granted to each kiosk (issue 15).
 
 Revision ID: screening_log
-Revises: record_staff_consent
+Revises: queries_sdv
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "screening_log"
-down_revision = "record_staff_consent"
+down_revision = "queries_sdv"
 branch_labels = None
 depends_on = None
 
