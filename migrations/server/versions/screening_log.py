@@ -1,13 +1,13 @@
 """Screening log and the screening numbers granted to each kiosk (issue 15).
 
 Revision ID: screening_log
-Revises: queries_sdv
+Revises: ae_coding_sae_reports
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "screening_log"
-down_revision = "queries_sdv"
+down_revision = "ae_coding_sae_reports"
 branch_labels = None
 depends_on = None
 
