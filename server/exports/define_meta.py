@@ -40,11 +40,14 @@ CODELISTS: dict[str, Codelist] = {cl.oid: cl for cl in (
     Codelist("CL.AGEU", "Age Unit", "C66781", _terms(("YEARS", "Years", "C29848"))),
     Codelist("CL.AESEV", "Severity/Intensity Scale for Adverse Events", "C66769", _terms(
         ("MILD", "Mild", "C41338"), ("MODERATE", "Moderate", "C41339"), ("SEVERE", "Severe", "C41340")), False),
+    # OUT term codes: HL7 THO ValueSet adverse-event-clinical-research-outcomes ("specifically CDISC
+    # CL.C66768.OUT", terminology.hl7.org); UNKNOWN is not in that value set, so it stays unverified
     Codelist("CL.OUT", "Outcome of Event", "C66768", _terms(
-        ("RECOVERED/RESOLVED", "Recovered/Resolved", ""), ("RECOVERING/RESOLVING", "Recovering/Resolving", ""),
-        ("NOT RECOVERED/NOT RESOLVED", "Not Recovered/Not Resolved", ""),
-        ("RECOVERED/RESOLVED WITH SEQUELAE", "Recovered/Resolved with Sequelae", ""), ("FATAL", "Fatal", ""),
-        ("UNKNOWN", "Unknown", "")), False),
+        ("RECOVERED/RESOLVED", "Recovered/Resolved", "C49498"),
+        ("RECOVERING/RESOLVING", "Recovering/Resolving", "C49496"),
+        ("NOT RECOVERED/NOT RESOLVED", "Not Recovered/Not Resolved", "C49494"),
+        ("RECOVERED/RESOLVED WITH SEQUELAE", "Recovered/Resolved with Sequelae", "C49495"),
+        ("FATAL", "Fatal", "C48275"), ("UNKNOWN", "Unknown", "")), False),
     Codelist("CL.ACN", "Action Taken with Study Treatment", "C66767", _terms(
         ("DOSE NOT CHANGED", "Dose Not Changed", ""), ("DOSE REDUCED", "Dose Reduced", ""),
         ("DRUG INTERRUPTED", "Drug Interrupted", ""), ("DRUG WITHDRAWN", "Drug Withdrawn", ""),
@@ -52,9 +55,10 @@ CODELISTS: dict[str, Codelist] = {cl.oid: cl for cl in (
         extended=frozenset({"MULTIPLE"})),
     Codelist("CL.ROUTE", "Route of Administration", "C66729", _terms(
         ("ORAL", "Oral", "C38288"), ("SUBCUTANEOUS", "Subcutaneous", "C38299"))),
-    Codelist("CL.FREQ", "Frequency", "C71113", _terms(("QD", "Once daily", ""), ("BIW", "Twice per week", ""))),
-    Codelist("CL.UNIT", "Unit", "C71620", _terms(("%", "Percentage", ""), ("mm", "Millimeter", ""),
-                                                   ("cm", "Centimeter", ""), ("mg", "Milligram", ""),
+    Codelist("CL.FREQ", "Frequency", "C71113", _terms(("QD", "Once daily", "C25473"),
+                                                       ("BIW", "Twice per week", ""))),
+    Codelist("CL.UNIT", "Unit", "C71620", _terms(("%", "Percentage", "C25613"), ("mm", "Millimeter", ""),
+                                                   ("cm", "Centimeter", ""), ("mg", "Milligram", "C28253"),
                                                    ("MIU", "Million International Units", ""),
                                                    ("U/L", "Units per Liter", ""),
                                                    ("umol/L", "Micromole per Liter", ""),
@@ -106,33 +110,49 @@ CODELISTS: dict[str, Codelist] = {cl.oid: cl for cl in (
 
 # --- clinical record (issue 18): CM, MH, VS
 CODELISTS.update({cl.oid: cl for cl in (
+    # TEMP/Temperature is C174446 (Body Temperature) in current CT, not C25206: pharmaverse/sdtm.oak
+    # inst/raw_data/sdtm_ct.csv (C66741 and C67153); that file also gives the VSRESU, FREQ, UNIT, ENRTPT codes here
     Codelist("CL.VSTESTCD", "Vital Signs Test Code", "C66741", _terms(
         ("SYSBP", "Systolic Blood Pressure", "C25298"), ("DIABP", "Diastolic Blood Pressure", "C25299"),
-        ("PULSE", "Pulse Rate", "C49676"), ("TEMP", "Temperature", "C25206"), ("WEIGHT", "Weight", "C25208"))),
+        ("PULSE", "Pulse Rate", "C49676"), ("TEMP", "Temperature", "C174446"), ("WEIGHT", "Weight", "C25208"))),
     # VSTEST (SDTMIG 3.4 VS table: C67153) is VSTESTCD's paired codelist: the same NCI concept per term
     Codelist("CL.VSTEST", "Vital Signs Test Name", "C67153", _terms(
         *((name, name, code) for name, code in (("Systolic Blood Pressure", "C25298"),
                                                ("Diastolic Blood Pressure", "C25299"), ("Pulse Rate", "C49676"),
-                                               ("Temperature", "C25206"), ("Weight", "C25208"))))),
+                                               ("Temperature", "C174446"), ("Weight", "C25208"))))),
     Codelist("CL.VSUNIT", "Units for Vital Signs Results", "C66770", _terms(
-        ("mmHg", "Millimeter of Mercury", ""), ("beats/min", "Beats per Minute", ""), ("C", "Degree Celsius", ""),
-        ("kg", "Kilogram", ""))),
+        ("mmHg", "Millimeter of Mercury", "C49670"), ("beats/min", "Beats per Minute", "C49673"),
+        ("C", "Degree Celsius", "C42559"), ("kg", "Kilogram", ""))),
     Codelist("CL.CMROUTE", "Route of Administration (medications)", "C66729",
              _terms(*((code, text.en, "") for code, text in ROUTES.items()))),
     Codelist("CL.CMFREQ", "Frequency (medications)", "C71113",
              _terms(*((code, text.en, "") for code, text in FREQUENCIES.items()))),
     Codelist("CL.CMDOSU", "Unit (medication doses)", "C71620",
              _terms(*((code, text.en, "") for code, text in DOSE_UNITS.items()))),
-    Codelist("CL.ENRTPT", "Relation to Reference Period", "C66728", _terms(("ONGOING", "Ongoing", ""),
-                                                                        ("BEFORE", "Before", ""))),
+    Codelist("CL.ENRTPT", "Relation to Reference Period", "C66728", _terms(("ONGOING", "Ongoing", "C53279"),
+                                                                        ("BEFORE", "Before", "C25629"))),
 )})
 
+
+# Term C-codes checked in a public copy of CDISC CT, for the subsets built from shared/ (CMROUTE, CMFREQ, CMDOSU):
+# (codelist C-code, term) → term C-code. Sources: pharmaverse/sdtm.oak inst/raw_data/sdtm_ct.csv (codelist_code,
+# term_code, term_value) and NCI EVS "CDASH Terminology 2011-01-07.txt" (CMDOSU C78417, "a terminology subset of the
+# CDISC SDTM Unit codelist": ug). A term not here keeps no code.
+CHECKED_TERM_CODES: dict[tuple[str, str], str] = {
+    ("C66729", "INTRAMUSCULAR"): "C28161", ("C66729", "OPHTHALMIC"): "C38287",
+    ("C66729", "TRANSDERMAL"): "C38305", ("C66729", "UNKNOWN"): "C38311",
+    ("C71113", "QD"): "C25473", ("C71113", "BID"): "C64496", ("C71113", "QID"): "C64530",
+    ("C71113", "PRN"): "C64499",
+    ("C71620", "mg"): "C28253", ("C71620", "g"): "C48155", ("C71620", "mL"): "C28254", ("C71620", "ug"): "C48152",
+    ("C71620", "IU"): "C48579", ("C71620", "TABLET"): "C48542", ("C71620", "CAPSULE"): "C48480",
+    ("C71620", "%"): "C25613",
+}
 
 
 def _share_term_codes() -> None:
     """A term checked in one of our codelists keeps its C-code in every other subset of the same CDISC codelist
     (ORAL in EXROUTE and CMROUTE is one NCI concept)."""
-    checked: dict[tuple[str, str], str] = {}
+    checked: dict[tuple[str, str], str] = dict(CHECKED_TERM_CODES)
     for cl in CODELISTS.values():
         checked.update({(cl.c_code, v): c for v, (_d, c) in cl.terms.items() if cl.c_code and c})
     for cl in CODELISTS.values():

@@ -52,7 +52,8 @@ def reported(tmp_path: Path, server: ThreadServer) -> tuple[ThreadServer, str]:
             action=dict.fromkeys(drugs, "none"), outcome="recovering"), actor="staff:nurse.a")
         time.sleep(0.005)  # each its own collected_at millisecond: exports order by it (record id breaks ties)
     report = engine.sync()
-    assert report.acknowledged == 5 and not report.rejected and not report.conflicts
+    # enrolment, screening, randomisation (issue 15), the VAS and the three AEs
+    assert report.acknowledged == 7 and not report.rejected and not report.conflicts
     engine.close()
     station.store.close()
     return server, pid

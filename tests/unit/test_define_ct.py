@@ -52,3 +52,20 @@ def test_each_variable_uses_the_codelist_its_ig_table_names() -> None:
 
     used = {v: CODELISTS[VARIABLE_CODELIST[v]].c_code for v in IG_CODELISTS if v in VARIABLE_CODELIST}
     assert used == IG_CODELISTS
+
+
+def test_checked_term_codes_are_the_codes_define_xml_writes() -> None:
+    from server.exports.define_meta import CHECKED_TERM_CODES
+
+    written = {(cl.c_code, v): c for cl in CODELISTS.values() for v, (_d, c) in cl.terms.items() if cl.c_code}
+    assert {k: written.get(k) for k in CHECKED_TERM_CODES if k in written} == {
+        k: c for k, c in CHECKED_TERM_CODES.items() if k in written}
+    assert ("C66729", "INTRAMUSCULAR") in written and written[("C66729", "INTRAMUSCULAR")] == "C28161"
+
+
+def test_vstestcd_and_vstest_name_one_nci_concept_per_test() -> None:
+    # TEMP / Temperature is C174446 (Body Temperature) in current CT, no longer C25206
+    codes = {v: c for v, (_d, c) in CODELISTS["CL.VSTESTCD"].terms.items()}
+    names = {d: c for _v, (d, c) in CODELISTS["CL.VSTEST"].terms.items()}
+    assert {CODELISTS["CL.VSTESTCD"].terms[v][0]: c for v, c in codes.items()} == names
+    assert codes["TEMP"] == "C174446"
