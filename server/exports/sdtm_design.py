@@ -25,7 +25,7 @@ TSGRPID|Group ID
 TSPARMCD|Trial Summary Parameter Short Name
 TSPARM|Trial Summary Parameter
 TSVAL|Parameter Value
-TSVALNF|Parameter Null Flavor
+TSVALNF|Parameter Value Null Flavor
 TSVALCD|Parameter Value Code
 TSVCDREF|Name of the Reference Terminology
 TSVCDVER|Version of the Reference Terminology""")),

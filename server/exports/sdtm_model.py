@@ -183,10 +183,10 @@ VISITNUM|Visit Number|N
 VISIT|Visit Name
 VISITDY|Planned Study Day of Visit|N
 EPOCH|Epoch
-SVSTDTC|Start Date/Time of Visit
-SVENDTC|End Date/Time of Visit
-SVSTDY|Study Day of Start of Visit|N
-SVENDY|Study Day of End of Visit|N
+SVSTDTC|Start Date/Time of Observation
+SVENDTC|End Date/Time of Observation
+SVSTDY|Study Day of Start of Observation|N
+SVENDY|Study Day of End of Observation|N
 SVUPDES|Description of Unplanned Visit""")),
     "IE": ("Inclusion/Exclusion Criteria Not Met", variables_from(_ID + """
 IESEQ|Sequence Number|N
@@ -259,7 +259,7 @@ DVCAT|Category for Protocol Deviation
 DVSCAT|Subcategory for Protocol Deviation|C|MAJOR, MINOR (severity)
 EPOCH|Epoch
 DVSTDTC|Start Date/Time of Deviation
-DVSTDY|Study Day of Start of Deviation|N"""))   # issue 16: server/exports/sdtm_ds.py
+DVSTDY|Study Day of Start of Deviation Event|N"""))   # issue 16: server/exports/sdtm_ds.py
 # Opened on their first row only (SDTM submits no empty dataset): IE lists unmet criteria, which enrolment
 # refuses; DV deviations, which a study may not have either.
 LAZY_DATASETS = frozenset({"IE", "CM", "MH", "VS", "DV"})  # CM, MH, VS: a study may keep no clinical record

@@ -4,7 +4,9 @@ Each table lists a dataset's variables in the order of its SDTMIG 3.4 specificat
 (R = Req, E = Exp, P = Perm). Permissible variables the export may never write are listed too, so the order
 check covers any variable a helper adds later. Copied from the SDTMIG 3.4 specification tables (section 5:
 DM, SE, SV; 6.1: CM, EX; 6.2: AE, DS, DV, MH; 6.3: IE, LB, QS, VS; 7: TA, TE, TV, TI, TS; 8.4: SUPP--),
-not from our code.
+not from our code. DS, SE and SV cores and order re-checked against the SDTMIG 3.4 text of
+rubentalstra/Trial-Submission-Studio (standards/sdtm/ig/v3.4/chapters/): DSSTDY Exp; SE's TAETORD, EPOCH, --STDY,
+--ENDY Perm and SEUPDES last; SV's SVCNTMOD and SVEPCHGI.
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ SDTMIG_34: dict[str, list[tuple[str, str]]] = {
         EXFAST P EXADJ P VISITNUM P VISIT P VISITDY P TAETORD P EPOCH P EXSTDTC E EXENDTC E EXSTDY P EXENDY P
         EXDUR P EXTPT P EXTPTNUM P EXELTM P EXTPTREF P EXRFTDTC P"""),
     "DS": _spec(_ID + """DSSEQ R DSGRPID P DSREFID P DSSPID P DSTERM R DSDECOD R DSCAT E DSSCAT P VISITNUM P VISIT P
-        VISITDY P TAETORD P EPOCH P DSDTC P DSSTDTC E DSDY P DSSTDY P"""),
+        VISITDY P TAETORD P EPOCH P DSDTC P DSSTDTC E DSDY P DSSTDY E"""),
     "DV": _spec(_ID + """DVSEQ R DVREFID P DVSPID P DVTERM R DVDECOD P DVCAT P DVSCAT P TAETORD P EPOCH P DVSTDTC P
         DVENDTC P DVSTDY P DVENDY P"""),
     "LB": _spec(_ID + """LBSEQ R LBGRPID P LBREFID P LBSPID P LBTESTCD R LBTEST R LBTSTCND P LBBDAGNT P LBTSTOPO P
@@ -60,10 +62,10 @@ SDTMIG_34: dict[str, list[tuple[str, str]]] = {
         TAETORD P EPOCH P MHDTC P MHSTDTC P MHENDTC P MHDY P MHENRF P MHENRTPT P MHENTPT P"""),
     "IE": _spec(_ID + """IESEQ R IESPID P IETESTCD R IETEST R IECAT R IESCAT P IEORRES R IESTRESC R VISITNUM P VISIT P
         VISITDY P TAETORD P EPOCH P IEDTC P IEDY P"""),
-    "SE": _spec(_ID + """SESEQ R ETCD R ELEMENT P SEUPDES P TAETORD E EPOCH E SESTDTC R SEENDTC E SESTDY E
-        SEENDY E"""),
-    "SV": _spec(_ID + """VISITNUM R VISIT P SVPRESP P SVOCCUR P SVREASOC P VISITDY P TAETORD P EPOCH P SVSTDTC E
-        SVENDTC E SVSTDY P SVENDY P SVUPDES P"""),
+    "SE": _spec(_ID + """SESEQ R ETCD R ELEMENT P TAETORD P EPOCH P SESTDTC R SEENDTC E SESTDY P SEENDY P
+        SEUPDES P"""),
+    "SV": _spec(_ID + """VISITNUM R VISIT P SVPRESP P SVOCCUR P SVREASOC P SVCNTMOD P SVEPCHGI P VISITDY P TAETORD P
+        EPOCH P SVSTDTC E SVENDTC E SVSTDY P SVENDY P SVUPDES P"""),
     "TS": _spec("""STUDYID R DOMAIN R TSSEQ R TSGRPID P TSPARMCD R TSPARM R TSVAL E TSVALNF P TSVALCD E TSVCDREF E
         TSVCDVER E"""),
     "TA": _spec("""STUDYID R DOMAIN R ARMCD R ARM R TAETORD R ETCD R ELEMENT P TABRANCH E TATRANS E EPOCH R"""),
@@ -71,4 +73,164 @@ SDTMIG_34: dict[str, list[tuple[str, str]]] = {
     "TV": _spec("""STUDYID R DOMAIN R VISITNUM R VISIT P VISITDY P ARMCD E ARM P TVSTRL R TVENRL P"""),
     "TI": _spec("""STUDYID R DOMAIN R IETESTCD R IETEST R IECAT R IESCAT P TIRL P TIVERS P"""),
     "SUPP": _spec("""STUDYID R RDOMAIN R USUBJID R IDVAR E IDVARVAL E QNAM R QLABEL R QVAL R QORIG R QEVAL E"""),
+}
+
+
+def _labels(text: str) -> dict[str, str]:
+    """ "NAME|Label" lines."""
+    return {name: label for name, label in (line.strip().split("|", 1) for line in text.strip().splitlines())}
+
+
+_ID_LABELS = """STUDYID|Study Identifier
+DOMAIN|Domain Abbreviation
+USUBJID|Unique Subject Identifier
+"""
+# SDTMIG 3.4 variable labels of the domains checked against the IG's specification tables (as converted to text in
+# rubentalstra/Trial-Submission-Studio standards/sdtm/ig/v3.4/chapters/, chapters 5, 6 and 7). Only variables of
+# the IG tables; timing variables added from the SDTM model (AEDTC, CMDTC, --DY, EX VISITNUM) are not listed.
+SDTMIG_34_LABELS: dict[str, dict[str, str]] = {
+    "DM": _labels(_ID_LABELS + """SUBJID|Subject Identifier for the Study
+        RFSTDTC|Subject Reference Start Date/Time
+        RFENDTC|Subject Reference End Date/Time
+        RFXSTDTC|Date/Time of First Study Treatment
+        RFXENDTC|Date/Time of Last Study Treatment
+        RFICDTC|Date/Time of Informed Consent
+        RFPENDTC|Date/Time of End of Participation
+        DTHDTC|Date/Time of Death
+        DTHFL|Subject Death Flag
+        SITEID|Study Site Identifier
+        BRTHDTC|Date/Time of Birth
+        AGE|Age
+        AGEU|Age Units
+        SEX|Sex
+        RACE|Race
+        ETHNIC|Ethnicity
+        ARMCD|Planned Arm Code
+        ARM|Description of Planned Arm
+        ACTARMCD|Actual Arm Code
+        ACTARM|Description of Actual Arm
+        ARMNRS|Reason Arm and/or Actual Arm is Null
+        ACTARMUD|Description of Unplanned Actual Arm
+        COUNTRY|Country
+        DMDTC|Date/Time of Collection
+        DMDY|Study Day of Collection"""),
+    "AE": _labels(_ID_LABELS + """AESEQ|Sequence Number
+        AESPID|Sponsor-Defined Identifier
+        AETERM|Reported Term for the Adverse Event
+        AELLT|Lowest Level Term
+        AELLTCD|Lowest Level Term Code
+        AEDECOD|Dictionary-Derived Term
+        AEPTCD|Preferred Term Code
+        AEHLT|High Level Term
+        AEHLTCD|High Level Term Code
+        AEHLGT|High Level Group Term
+        AEHLGTCD|High Level Group Term Code
+        AEBODSYS|Body System or Organ Class
+        AEBDSYCD|Body System or Organ Class Code
+        AESOC|Primary System Organ Class
+        AESOCCD|Primary System Organ Class Code
+        AESEV|Severity/Intensity
+        AESER|Serious Event
+        AEACN|Action Taken with Study Treatment
+        AEREL|Causality
+        AEOUT|Outcome of Adverse Event
+        AESCONG|Congenital Anomaly or Birth Defect
+        AESDISAB|Persist or Signif Disability/Incapacity
+        AESDTH|Results in Death
+        AESHOSP|Requires or Prolongs Hospitalization
+        AESLIFE|Is Life Threatening
+        AESMIE|Other Medically Important Serious Event
+        AETOXGR|Standard Toxicity Grade
+        EPOCH|Epoch
+        AESTDTC|Start Date/Time of Adverse Event
+        AEENDTC|End Date/Time of Adverse Event
+        AESTDY|Study Day of Start of Adverse Event
+        AEENDY|Study Day of End of Adverse Event"""),
+    "CM": _labels(_ID_LABELS + """CMSEQ|Sequence Number
+        CMSPID|Sponsor-Defined Identifier
+        CMTRT|Reported Name of Drug, Med, or Therapy
+        CMDECOD|Standardized Medication Name
+        CMINDC|Indication
+        CMCLAS|Medication Class
+        CMCLASCD|Medication Class Code
+        CMDOSE|Dose per Administration
+        CMDOSU|Dose Units
+        CMDOSFRQ|Dosing Frequency per Interval
+        CMROUTE|Route of Administration
+        EPOCH|Epoch
+        CMSTDTC|Start Date/Time of Medication
+        CMENDTC|End Date/Time of Medication
+        CMSTDY|Study Day of Start of Medication
+        CMENDY|Study Day of End of Medication
+        CMENRTPT|End Relative to Reference Time Point
+        CMENTPT|End Reference Time Point"""),
+    "EX": _labels(_ID_LABELS + """EXSEQ|Sequence Number
+        EXSPID|Sponsor-Defined Identifier
+        EXTRT|Name of Treatment
+        EXDOSE|Dose
+        EXDOSU|Dose Units
+        EXDOSFRM|Dose Form
+        EXDOSFRQ|Dosing Frequency per Interval
+        EXROUTE|Route of Administration
+        EXADJ|Reason for Dose Adjustment
+        EPOCH|Epoch
+        EXSTDTC|Start Date/Time of Treatment
+        EXENDTC|End Date/Time of Treatment
+        EXSTDY|Study Day of Start of Treatment
+        EXENDY|Study Day of End of Treatment"""),
+    "DS": _labels(_ID_LABELS + """DSSEQ|Sequence Number
+        DSTERM|Reported Term for the Disposition Event
+        DSDECOD|Standardized Disposition Term
+        DSCAT|Category for Disposition Event
+        EPOCH|Epoch
+        DSSTDTC|Start Date/Time of Disposition Event
+        DSSTDY|Study Day of Start of Disposition Event"""),
+    "DV": _labels(_ID_LABELS + """DVSEQ|Sequence Number
+        DVSPID|Sponsor-Defined Identifier
+        DVTERM|Protocol Deviation Term
+        DVDECOD|Protocol Deviation Coded Term
+        DVCAT|Category for Protocol Deviation
+        DVSCAT|Subcategory for Protocol Deviation
+        EPOCH|Epoch
+        DVSTDTC|Start Date/Time of Deviation
+        DVSTDY|Study Day of Start of Deviation Event"""),
+    "MH": _labels(_ID_LABELS + """MHSEQ|Sequence Number
+        MHSPID|Sponsor-Defined Identifier
+        MHTERM|Reported Term for the Medical History
+        MHDECOD|Dictionary-Derived Term
+        MHCAT|Category for Medical History
+        EPOCH|Epoch
+        MHDTC|Date/Time of History Collection
+        MHSTDTC|Start Date/Time of Medical History Event
+        MHDY|Study Day of History Collection
+        MHENRTPT|End Relative to Reference Time Point
+        MHENTPT|End Reference Time Point"""),
+    "SE": _labels(_ID_LABELS + """SESEQ|Sequence Number
+        ETCD|Element Code
+        ELEMENT|Description of Element
+        TAETORD|Planned Order of Element within Arm
+        EPOCH|Epoch
+        SESTDTC|Start Date/Time of Element
+        SEENDTC|End Date/Time of Element
+        SESTDY|Study Day of Start of Element
+        SEENDY|Study Day of End of Element"""),
+    "SV": _labels(_ID_LABELS + """VISITNUM|Visit Number
+        VISIT|Visit Name
+        VISITDY|Planned Study Day of Visit
+        SVSTDTC|Start Date/Time of Observation
+        SVENDTC|End Date/Time of Observation
+        SVSTDY|Study Day of Start of Observation
+        SVENDY|Study Day of End of Observation
+        SVUPDES|Description of Unplanned Visit"""),
+    "TS": _labels("""STUDYID|Study Identifier
+        DOMAIN|Domain Abbreviation
+        TSSEQ|Sequence Number
+        TSGRPID|Group ID
+        TSPARMCD|Trial Summary Parameter Short Name
+        TSPARM|Trial Summary Parameter
+        TSVAL|Parameter Value
+        TSVALNF|Parameter Value Null Flavor
+        TSVALCD|Parameter Value Code
+        TSVCDREF|Name of the Reference Terminology
+        TSVCDVER|Version of the Reference Terminology"""),
 }

@@ -15,12 +15,13 @@ from pathlib import Path
 import pandas as pd
 import pyreadstat
 import pytest
+from lxml import etree
 
 from server.app import open_context
 from server.config import ServerConfig
 from server.exports.registry import run_export
 from server.services.demo import seed_demo
-from tests.integration.sdtmig_34 import SDTMIG_34
+from tests.integration.sdtmig_34 import SDTMIG_34, SDTMIG_34_LABELS
 from tests.integration.test_export_sdtm_submission import assert_dataset_json_equals_xpt, assert_define_describes
 from tests.studies import STUDY_FILES
 
@@ -223,3 +224,20 @@ def test_subject_elements_and_visits_follow_the_trial_design(sdtm: Path) -> None
     for num, day in zip(sv["VISITNUM"], sv["VISITDY"], strict=True):
         if num in visit_day:
             assert day == visit_day[num] or (pd.isna(day) and pd.isna(visit_day[num])), num
+
+
+def test_variable_labels_are_the_ig_labels_in_xpt_and_define_xml(sdtm: Path) -> None:
+    """Every variable of a domain whose IG table was checked carries the SDTMIG 3.4 label, in the .xpt and in
+    define.xml (SV's dates are "Observation", DVSTDY is "... Deviation Event", TSVALNF "Parameter Value ...")."""
+    odm = "{http://www.cdisc.org/ns/odm/v1.3}"
+    described = {(item.get("Name"), item.findtext(f"{odm}Description/{odm}TranslatedText"))
+                 for item in etree.parse(str(sdtm / "define.xml")).iter(f"{odm}ItemDef")}
+    wrong, compared = {}, {}
+    for name, labels in SDTMIG_34_LABELS.items():
+        _frame, meta = pyreadstat.read_xport(str(sdtm / f"{name.lower()}.xpt"))
+        written = {v: lab for v, lab in meta.column_names_to_labels.items() if v in labels}
+        compared[name] = len(written)
+        wrong.update({(name, v): (lab, labels[v]) for v, lab in written.items() if lab != labels[v]})
+        wrong.update({(name, v, "define.xml"): labels[v] for v in written if (v, labels[v]) not in described})
+    assert not wrong, wrong
+    assert all(n >= 7 for n in compared.values()), compared    # each checked domain really was compared
