@@ -123,7 +123,8 @@ class VisitDeviation:
 
     visit_id: str
     rule: str                      # out_of_window or missed
-    day: date                      # the visit's date (out of window) or the last day of its window (missed)
+    day: date                      # the visit's date (out of window) or the last day of its window (missed;
+    #                                recorded missed while it is open: the day judged)
     window_start: date
     window_end: date
     reason: str | None = None      # missed: the reason staff recorded (None: nothing recorded)
@@ -156,7 +157,8 @@ def visit_deviations(study: Study, *, baseline: date | None, visited: Mapping[st
     """The out-of-window and missed visits of one participant, in visit order.
 
     ``visited``: the first day each visit has a record; ``missed``: the reason staff gave per missed visit;
-    ``baseline``: the baseline visit's day (None: nothing can be judged yet).
+    ``baseline``: the baseline visit's day (None: nothing can be judged yet); ``today``: the day judged (an
+    export's data cut), so the same records and the same day give the same deviations.
     """
     if baseline is None:
         return []
@@ -167,8 +169,8 @@ def visit_deviations(study: Study, *, baseline: date | None, visited: Mapping[st
             day = visited[v.id]
             if not start <= day <= end:
                 out.append(VisitDeviation(v.id, OUT_OF_WINDOW, day, start, end))
-        elif v.id in missed:
-            out.append(VisitDeviation(v.id, MISSED, end, start, end, missed[v.id]))
+        elif v.id in missed:      # recorded while its window is open: dated the day judged, never after it
+            out.append(VisitDeviation(v.id, MISSED, min(end, today), start, end, missed[v.id]))
         elif end < today and (disposition is None or end < disposition.day):
             out.append(VisitDeviation(v.id, MISSED, end, start, end))
     return out

@@ -3,9 +3,7 @@ disposition) and deviations.csv (every protocol deviation, staff-recorded or rai
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection
 
@@ -47,7 +45,7 @@ def course_rows(conn: Connection, study: Study, scope: ExportScope) -> tuple[lis
             dispositions.append([ended.record_id, p["participant_id"], p["site_id"], ended.status,
                                  ended.day.isoformat(), ended.reason, ended.decod, ended.reason_text])
         zone = study.site(p["site_id"]).timezone
-        today = datetime.now(UTC).astimezone(ZoneInfo(zone)).date()
+        today = scope.as_of(study, p["site_id"])         # the data cut: the same cut gives the same rows
         for d in participant_deviations(study, p["participant_id"], pd.records, today=today, timezone=zone):
             found.append([d.record_id, d.participant_id, p["site_id"], d.source, d.rule, d.visit_id, d.category,
                           d.decod, d.term, d.day.isoformat(), d.severity])

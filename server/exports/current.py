@@ -15,6 +15,8 @@ from sqlalchemy import Connection
 
 from server.storage import export_reads
 from server.storage.export_reads import enrolled_participants
+from shared.site_time import site_today
+from shared.study.model import Study
 
 __all__ = ["ALL", "ExportScope", "ParticipantData", "current_records", "enrolled_participants", "lab_values",
            "participants_with_data", "record_index"]
@@ -27,6 +29,14 @@ class ExportScope:
     site_id: str | None = None
     date_from: date | None = None
     date_to: date | None = None
+
+    def as_of(self, study: Study, site_id: str | None) -> date:
+        """The day the visit rules judge by (issue 16): a visit is missed when its window closed by this day.
+
+        The data cut ``date_to`` (never after the site's today: a window still open is not missed), else the
+        site's day of the export; so the same data cut of the same data gives the same deviations."""
+        today = site_today(study, site_id)
+        return min(self.date_to, today) if self.date_to else today
 
     def describe(self) -> dict[str, str | None]:
         return {"site": self.site_id, "from": self.date_from and self.date_from.isoformat(),

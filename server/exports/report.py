@@ -30,7 +30,6 @@ from server.exports.dosing import compliance_columns
 from server.exports.report_data import ReportData, gather, lab_visits, wilson_interval
 from server.services.ae_review import AeReviewer
 from shared.adverse_events import per_drug
-from shared.site_time import site_today
 from shared.study.model import Study
 
 FONT = ["Noto Sans CJK SC", "DejaVu Sans"]
@@ -236,7 +235,7 @@ def export_report(conn: Connection, study: Study, out_dir: Path, *, scope: Expor
     """Write report.pdf, report.html, page-N.png, sae_listing.csv and compliance.csv (per participant: first-dose
     date, dates covered, compliance overall and per drug, ``server.exports.dosing``) into ``out_dir``."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    as_of = scope.date_to or site_today(study, scope.site_id)      # the site's day, not the UTC one
+    as_of = scope.as_of(study, scope.site_id)   # the data cut (never after the site's today), as DV judges it
     data = gather(conn, study, scope, as_of)
     pngs: list[bytes] = []
     with plt.rc_context({"font.family": "sans-serif", "font.sans-serif": FONT, "axes.unicode_minus": False}), \

@@ -325,7 +325,7 @@ def export_sdtm(conn: Connection, study: Study, out_dir: Path, *, scope: ExportS
     with SubmissionFiles(out_dir, study, datasets, widths, lazy=LAZY_DATASETS) as files:
         subjects = 0
         for pd in participants_with_data(conn, scope, screened=True):
-            t = timing(study, pd, diary_id(study))
+            t = timing(study, pd, diary_id(study), as_of=scope.as_of(study, pd.participant["site_id"]))
             randomised = bool(pd.participant["arm"])
             subjects += randomised   # TS counts randomised subjects; DM has everyone screened
             for domain in DOMAINS if randomised else [d for d in DOMAINS if d in NOT_RANDOMISED_DOMAINS]:

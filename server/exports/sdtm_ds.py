@@ -3,20 +3,20 @@
 DS: the protocol milestones (informed consent, randomisation) and the disposition event from the participant's
 disposition record (``shared.disposition``): DSDECOD COMPLETED or the CDISC NCOMPLT term of the reason,
 DSCAT DISPOSITION EVENT, DSSTDTC its date. DV: every deviation of ``shared.deviations.participant_deviations``
-(staff-recorded, out-of-window and missed visits as of the export day at the site).
+(staff-recorded, out-of-window and missed visits as of the data cut: ``--to``, else the export day at the
+site).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from server.exports.current import ParticipantData
 from server.exports.sdtm_timing import Timing, site_day
 from shared.deviations import participant_deviations
 from shared.disposition import DS_CATEGORY, disposition_of
+from shared.site_time import site_today
 from shared.study.model import Study
 
 MILESTONE = "PROTOCOL MILESTONE"
@@ -45,7 +45,7 @@ def ds_rows(study: Study, pd: ParticipantData, t: Timing) -> Iterator[dict[str, 
 def dv_rows(study: Study, pd: ParticipantData, t: Timing) -> Iterator[dict[str, Any]]:
     """DV: DVTERM what happened, DVDECOD the coded term, DVCAT the category, DVSCAT MAJOR or MINOR."""
     zone = study.site(pd.participant["site_id"]).timezone
-    today = datetime.now(UTC).astimezone(ZoneInfo(zone)).date()
+    today = t.as_of or site_today(study, pd.participant["site_id"])     # the data cut (ExportScope.as_of)
     for d in participant_deviations(study, pd.participant["participant_id"], pd.records, today=today,
                                     timezone=zone):
         yield {"DVSPID": d.record_id or f"{d.visit_id}-{d.rule}"[:36], "DVTERM": d.term, "DVDECOD": d.decod,

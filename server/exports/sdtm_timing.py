@@ -67,6 +67,7 @@ class Timing:
     rficdtc: date | None
     rfxstdtc: date | None
     rfxendtc: date | None
+    as_of: date | None = None      # the data cut the visit rules judge by (DV); None: the site's today
 
     def study_day(self, when: str | date | None) -> int | None:
         """--DY of an ISO date (or date): day 1 is RFSTDTC, the day before is -1."""
@@ -89,8 +90,10 @@ def consent_date_of(pd: ParticipantData) -> str | None:
     return rec["data"].get("consent_date") if rec else None
 
 
-def timing(study: Study, pd: ParticipantData, diary_instrument: str | None) -> Timing:
-    """The reference dates of one participant (``diary_instrument``: the dosing diary's instrument id)."""
+def timing(study: Study, pd: ParticipantData, diary_instrument: str | None, *,
+           as_of: date | None = None) -> Timing:
+    """The reference dates of one participant (``diary_instrument``: the dosing diary's instrument id;
+    ``as_of``: the data cut, ``ExportScope.as_of``)."""
     site = pd.participant.get("site_id")
     forms = sorted(d for r in pd.records if r["kind"] == "instrument_response"
                    and (d := site_local_date(r.get("collected_at"), study, site)))
@@ -101,4 +104,4 @@ def timing(study: Study, pd: ParticipantData, diary_instrument: str | None) -> T
     consent = _day(consent_date_of(pd))
     return Timing(rfstdtc=first or base or (forms[0] if forms else None),
                   rfendtc=everything[-1] if everything else None, rficdtc=consent, rfxstdtc=first,
-                  rfxendtc=last_dose_date(diaries, study, baseline_date=base) if first else None)
+                  rfxendtc=last_dose_date(diaries, study, baseline_date=base) if first else None, as_of=as_of)

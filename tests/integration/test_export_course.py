@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ from server.cli import main
 from server.config import ServerConfig
 from server.services import course
 from server.services.demo import seed_demo
+from shared.site_time import site_today
 
 R4_RESEARCH_SUBJECT_STATUS = {"candidate", "eligible", "follow-up", "ineligible", "not-registered", "off-study",
                               "on-study", "on-study-intervention", "on-study-observation", "pending-on-study",
@@ -98,3 +100,32 @@ def test_csv_lists_dispositions_and_deviations_and_the_report_can_count_them(
         counts = course.disposition_counts(conn, [s.id for s in ctx.study.sites]).as_dict()
     assert counts["completed"] == 1 and counts["discontinued_total"] == 2 and counts["on_study"] == 6
     assert counts["discontinued"]["withdrawal_by_subject"] == counts["discontinued"]["adverse_event"] == 1
+
+
+def test_deviations_are_judged_at_the_data_cut_so_the_same_cut_gives_the_same_dv(
+        data_dir: tuple, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A missed visit is one whose window closed by the data cut (``--to``), not by the day of the export:
+    no deviation lies after the cut, SDTM DV and deviations.csv agree, and the same cut gives the same rows."""
+    _folder, _url, ctx = data_dir
+    cut = site_today(ctx.study) - timedelta(days=8)   # the demo counts back from today: week 4 of some after it
+    folder, url, _ctx = data_dir
+    if url:
+        monkeypatch.setenv("DATABASE_URL", url)
+    else:
+        monkeypatch.delenv("DATABASE_URL", raising=False)
+
+    def export(fmt: str, name: str) -> Path:
+        out = tmp_path / name
+        assert main(["export", fmt, "--data-dir", str(folder), "--out", str(out), "--to", cut.isoformat()]) == 0
+        return out
+
+    def dv_of(out: Path) -> list[dict[str, str]]:
+        return _rows(out / "dv.csv") if (out / "dv.csv").exists() else []   # DV is written when it has rows
+
+    dv = dv_of(export("sdtm", "sdtm"))
+    assert all(r["DVSTDTC"] <= cut.isoformat() for r in dv), [r["DVTERM"] for r in dv]
+    csv_rows = _rows(export("csv", "csv") / "deviations.csv")
+    assert all(r["deviation_date"] <= cut.isoformat() for r in csv_rows)
+    assert sorted((r["DVSTDTC"], r["DVDECOD"]) for r in dv) == \
+        sorted((r["deviation_date"], r["deviation_decod"]) for r in csv_rows)
+    assert dv_of(export("sdtm", "again")) == dv

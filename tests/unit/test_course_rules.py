@@ -3,7 +3,7 @@ per participant × visit × instrument."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -105,3 +105,18 @@ def test_one_submission_key_per_participant_visit_and_instrument_but_unscheduled
     assert isinstance(refused, RecordAlreadySubmitted) and refused.code == "record.already_submitted"
     assert refused.existing_record_id == "r1" and refused.problems[0].params == {"existing_record_id": "r1"}
     assert "r1" in refused.message
+
+
+def test_a_visit_recorded_missed_before_its_window_closes_is_dated_no_later_than_the_day_judged() -> None:
+    """Staff may record a visit missed while its window is still open (the participant is abroad): DVSTDTC is
+    then the day the rules judge by (the data cut), never a day after it."""
+    base = date(2026, 1, 1)
+    _start, end = deviations.visit_window(STUDY.visit("week4"), base)
+    early = end - timedelta(days=4)
+    week2 = {"week2": date(2026, 1, 15)}                                          # in its window
+    found = deviations.visit_deviations(STUDY, baseline=base, visited=week2, missed={"week4": "Travelling abroad"},
+                                        disposition=None, today=early)
+    assert [(d.visit_id, d.rule, d.day) for d in found] == [("week4", "missed", early)]
+    later = deviations.visit_deviations(STUDY, baseline=base, visited={}, missed={"week4": "Travelling abroad"},
+                                        disposition=None, today=end + timedelta(days=30))
+    assert next(d for d in later if d.visit_id == "week4").day == end            # closed: its window's last day
