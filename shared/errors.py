@@ -809,3 +809,11 @@ class SaeReportRefused(TrialproError):
     code = "sae.report_refused"
     status = 409
     title = "SAE report not marked"
+
+
+class CausalityConfirmationRefused(TrialproError):
+    """An AE's causality cannot be confirmed by the investigator: not an AE, or this revision is confirmed already."""
+
+    code = "ae.causality_confirmation_refused"
+    status = 409
+    title = "Causality not confirmed"

@@ -64,6 +64,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "record.verify": frozenset({"monitor"}),
     "ae.code": frozenset({"admin", "data_manager"}),                           # MedDRA coding, translations
     "sae.report": frozenset({"admin", "data_manager", "investigator", "nurse"}),  # mark an SAE reported
+    "ae.causality_confirm": frozenset({"investigator"}),   # WHO-UMC: a physician confirms the causality
 }
 
 

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from server.services import dashboard as board
+from server.services.ae_causality import confirmation
 from server.services.ae_review import AeReview, AeReviewer
 from server.services.audit import AuditEntry, append
 from server.storage import ae_reviews
@@ -102,7 +103,7 @@ def sae_form(conn: Connection, study: Study, record_id: str, sites: Iterable[str
     enrolled = participant_store.enrolled(conn, [pid]).get(pid)
     arm = study.arm(enrolled.arm) if enrolled and enrolled.arm else None
     review = AeReviewer(conn, study).review(ae, arm.code if arm else None)
-    return [_reaction(study, ae, person, review), _suspects(study, ae, arm, review),
+    return [_reaction(study, ae, person, review), _suspects(study, ae, arm, review, confirmation(conn, ae)),
             _history(detail["records"]), _sponsor(study, ae, review)]
 
 
@@ -130,7 +131,8 @@ def _reaction(study: Study, ae: dict[str, Any], person: dict[str, Any], review: 
     ])
 
 
-def _suspects(study: Study, ae: dict[str, Any], arm: Any, review: AeReview) -> tuple[str, list]:
+def _suspects(study: Study, ae: dict[str, Any], arm: Any, review: AeReview,
+              confirmed: dict[str, Any] | None) -> tuple[str, list]:
     d = ae["data"]
     rows: list[tuple[str, str]] = []
     for t in arm.treatments if arm else []:
@@ -143,13 +145,16 @@ def _suspects(study: Study, ae: dict[str, Any], arm: Any, review: AeReview) -> t
             ("17. Indication [E2B G.k.7]", study.study.title),
             ("18. Therapy from (first dose) [E2B G.k.4.r.4]",
              review.first_dose.isoformat() if review.first_dose else "not yet dosed"),
-            ("Causality, WHO-UMC (investigator) [E2B G.k.9.i.2]",
+            ("Causality, WHO-UMC, as entered [E2B G.k.9.i.2]",
              CAUSALITY[causality].en if causality in CAUSALITY else ""),
             ("Action taken [E2B G.k.8]", ACTIONS[action].en if action in ACTIONS else ""),
             ("Expected (study reference safety information)", _yes(review.expected.get(t.drug, False))),
             ("20. Reaction abated after stopping?", "see outcome" if action in ("withdrawn", "interrupted")
              else "not applicable (not stopped)"),
         ]
+    rows.append(("Causality confirmed by the investigator [E2B G.k.9.i.2.r.1]",
+                 f"Yes: {confirmed['by']} at {confirmed['at']} (revision {ae['revision']})" if confirmed
+                 else "No: awaiting the investigator's confirmation"))
     rows.append(("SUSAR (serious, related and unexpected)",
                  ", ".join(study.drug(x).name for x in review.susar_drugs) if review.susar else "No"))
     return ("II. Suspect drug information", rows)

@@ -9,9 +9,9 @@ from datetime import UTC, datetime
 from flask import Response, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
+from server.services import ae_causality, sae_reports
 from server.services import dashboard as board
 from server.services import meddra as meddra_service
-from server.services import sae_reports
 from server.services.ae_review import AeReviewer
 from server.storage import meddra as meddra_store
 from server.storage import participants as participant_store
@@ -75,6 +75,17 @@ def sae_reported(record_id: str) -> ResponseReturnValue:
         sae_reports.mark_reported(conn, ctx.study, record_id, reported_at=request.form.get("reported_at"),
                                   reference=request.form.get("reference"), actor=staff().actor, sites=staff().sites)
     flash(t("sae.marked"))
+    return redirect(url_for("web.sae_form", record_id=record_id))
+
+
+@bp.post("/adverse-events/<record_id>/causality-confirmed")
+@require("ae.causality_confirm")
+def causality_confirmed(record_id: str) -> ResponseReturnValue:
+    """An investigator confirms the causality a nurse entered for the AE's current revision (audited)."""
+    ctx = current_app.extensions["trialpro"]
+    with writing(ctx.engine) as conn:
+        ae_causality.confirm_causality(conn, ctx.study, record_id, actor=staff().actor, sites=staff().sites)
+    flash(t("ae.causality_confirmed"))
     return redirect(url_for("web.sae_form", record_id=record_id))
 
 

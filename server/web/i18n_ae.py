@@ -21,6 +21,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "sae.reference": ("Sponsor reference", "申办方编号"),
     "sae.mark": ("Mark as reported", "标记为已报告"),
     "sae.marked": ("Marked as reported: the alert is closed.", "已标记为已报告，提醒已关闭。"),
+    "ae.causality_confirm": ("Confirm the causality as investigator", "研究者确认因果关系"),
+    "ae.causality_confirmed": ("Causality confirmed by the investigator.", "研究者已确认因果关系。"),
     "coding.no_release": ("No MedDRA release is imported yet. Import your licensed release with",
                           "尚未导入MedDRA词典。请用以下命令导入贵方授权的版本："),
     "coding.missing": ("Chinese terms without English translation", "缺少英文翻译的中文术语"),

@@ -7,17 +7,21 @@ The dictionary is the synthetic file set (NOT MedDRA) in MedDRA's ASCII layout.
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from pathlib import Path
 
 import httpx
 import pytest
+from pypdf import PdfReader
 from sqlalchemy import select
 
 from server.cli import main
+from server.services.ae_causality import confirmation
 from server.services.demo import seed_demo
 from server.services.meddra import SYNTHETIC_DICTIONARY
+from server.services.users import add_user
 from server.storage.tables import audit_log, records
 from tests.live_server import ThreadServer
 
@@ -91,6 +95,39 @@ def test_an_sae_alert_stays_until_staff_mark_it_reported(server: ThreadServer) -
     marks = [a for a in _actions(server, "sae.reported") if a["entity_id"] == waiting["record_id"]]
     assert len(marks) == 1 and marks[0]["actor"] == "user:demo.admin" and "SPONSOR-0042" in marks[0]["new"]
     c.close()
+
+
+def test_an_investigator_confirms_the_causality_a_nurse_entered(server: ThreadServer) -> None:
+    """WHO-UMC causality is a physician's judgement: the nurse's entry shows as not confirmed until an
+    investigator confirms it (audited, tied to the revision); other roles may not confirm."""
+    admin = _signed_in(server)
+    ae = next(a for a in _aes(server).values() if a["data"]["serious"])
+    form = f"/adverse-events/{ae['record_id']}/sae"
+    assert "No: awaiting the investigator&#39;s confirmation" in admin.get(form).text
+    assert 'id="causality-confirm"' not in admin.get(form).text
+    assert admin.post(f"{form[:-4]}/causality-confirmed", data={"csrf_token": _token(admin)}).status_code == 403
+    with server.ctx.engine.begin() as conn:
+        add_user(conn, username="r17.investigator", password=PASSWORD, roles=["investigator"],
+                 sites=[ae["site_id"]], actor="system", display_name="Investigator (synthetic)")
+    c = httpx.Client(base_url=server.url, timeout=60)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', c.get("/signin").text).group(1)  # type: ignore
+    assert c.post("/signin", data={"csrf_token": token, "username": "r17.investigator",
+                                   "password": PASSWORD}).status_code == 302
+    assert 'id="causality-confirm"' in c.get(form).text
+    r = c.post(f"{form[:-4]}/causality-confirmed", data={"csrf_token": _token(c)})
+    assert r.status_code == 302
+    assert "Yes: user:r17.investigator at" in c.get(form).text
+    pdf = PdfReader(io.BytesIO(c.get(f"{form}.pdf").content))
+    assert "user:r17.investigator" in " ".join(page.extract_text() for page in pdf.pages)
+    again = c.post(f"{form[:-4]}/causality-confirmed", data={"csrf_token": _token(c)})
+    assert again.status_code == 409 and "already confirmed" in again.text
+    (mark,) = [a for a in _actions(server, "ae.causality_confirmed") if a["entity_id"] == ae["record_id"]]
+    assert mark["actor"] == "user:r17.investigator" and json.loads(mark["new"])["revision"] == ae["revision"]
+    with server.ctx.engine.connect() as conn:   # a correction (next revision) is not covered by it
+        assert confirmation(conn, {**ae, "revision": ae["revision"] + 1}) is None
+        assert confirmation(conn, ae) is not None
+    c.close()
+    admin.close()
 
 
 def test_the_coding_page_codes_by_hand_and_adds_missing_translations(server: ThreadServer) -> None:

@@ -163,6 +163,7 @@ def _endpoints(server: ThreadServer) -> list[tuple[str, str, set[str], dict[str,
         ("GET", f"/adverse-events/{rid}/sae", EVERYONE, {}),
         ("GET", f"/adverse-events/{rid}/sae.pdf", EVERYONE, {}),
         ("POST", f"/adverse-events/{rid}/reported", EVERYONE - {"monitor"}, {"form": {}}),
+        ("POST", f"/adverse-events/{rid}/causality-confirmed", {"investigator"}, {"form": {}}),
         ("POST", "/lock", {"data_manager"}, {"form": {"reason": ""}}),
     ]
 
