@@ -77,7 +77,7 @@ def test_sign_in_find_correct_audit_and_export(page: Page, demo_server: ThreadSe
     page.check("input[name=serious]")
     page.click("button:has-text('Apply')")
     expect(page.locator("#ae-table tbody tr")).not_to_have_count(0)
-    for serious_cell in page.locator("#ae-table tbody tr td:nth-child(5)").all_inner_texts():
+    for serious_cell in page.locator("#ae-table tbody tr td.serious").all_inner_texts():
         assert serious_cell == "yes"
     _shot(page, artifacts, "07_adverse_events")
 
