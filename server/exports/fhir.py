@@ -31,6 +31,7 @@ from shared.disposition import FHIR_ON_STUDY, disposition_of
 from shared.instruments import get_instrument
 from shared.instruments.model import Instrument, Item, ResponseType
 from shared.pharmacovigilance import TREATMENT_EMERGENT, submission_term
+from shared.site_time import site_local_iso_date
 from shared.study.model import Study
 
 UCUM = "http://unitsofmeasure.org"
@@ -69,7 +70,7 @@ def research_subject(study: Study, pd: ParticipantData, patient_ref: dict[str, A
     the period from randomisation to the disposition date."""
     p = pd.participant
     ended = disposition_of(pd.records)
-    period = {"start": p["enrolled_at"][:10]}
+    period = {"start": site_local_iso_date(p["enrolled_at"], study, p["site_id"])}   # the site's day, as DS
     if ended is not None:
         period["end"] = ended.day.isoformat()
     return {"resourceType": "ResearchSubject", "id": _fhir_id(f"rs-{p['participant_id']}"),

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from server.exports.current import ParticipantData
-from server.exports.sdtm_timing import Timing
+from server.exports.sdtm_timing import Timing, site_day
 from shared.conmed import KIND
 from shared.study.model import Study
 
@@ -24,7 +24,7 @@ def cm_rows(study: Study, pd: ParticipantData, t: Timing) -> Iterator[dict[str, 
             continue
         d = rec["data"]
         atc = section.atc_class(d.get("atc_class", "")) if section else None
-        collected = rec["collected_at"][:10]
+        collected = site_day(rec["collected_at"], study, rec.get("site_id") or pd.participant["site_id"])  # site's day
         ongoing = d.get("ongoing") is True
         yield {"CMSPID": rec["record_id"], "CMTRT": d.get("name"), "CMCLAS": atc.name if atc else None,
                "CMCLASCD": d.get("atc_class"), "CMINDC": d.get("indication"), "CMDOSE": d.get("dose"),

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from server.exports.current import ParticipantData
-from server.exports.sdtm_timing import Timing
+from server.exports.sdtm_timing import Timing, site_day
 from shared.medical_history import KIND
 from shared.study.model import Study
 
@@ -23,7 +23,7 @@ def mh_rows(study: Study, pd: ParticipantData, t: Timing) -> Iterator[dict[str, 
         if rec["kind"] != KIND:
             continue
         d = rec["data"]
-        collected = rec["collected_at"][:10]
+        collected = site_day(rec["collected_at"], study, rec.get("site_id") or pd.participant["site_id"])  # site's day
         yield {"MHSPID": rec["record_id"], "MHTERM": d.get("condition"), "MHCAT": CATEGORY,
                "EPOCH": t.epoch(collected), "MHDTC": collected, "MHSTDTC": d.get("start_date"),
                "MHDY": t.study_day(collected), "MHENRTPT": "ONGOING" if d.get("ongoing") is True else "BEFORE",
