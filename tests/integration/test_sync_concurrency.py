@@ -59,7 +59,7 @@ def test_twenty_kiosks_syncing_at_once_lose_nothing_and_duplicate_nothing(tmp_pa
         assert outbox.stats(station.store).pending == 0 and outbox.stats(station.store).held == 0
         local |= {(r["record_id"], r["revision"]) for r in station.store.query("SELECT record_id, revision "
                                                                                "FROM records")}
-    assert len(local) == KIOSKS * (RECORDS_EACH + 2)
+    assert len(local) == KIOSKS * (RECORDS_EACH + 4)   # screening, eligibility score, randomisation, the VAS
     with server.ctx.engine.connect() as conn:
         stored = [(r.record_id, r.revision) for r in conn.execute(select(records.c.record_id, records.c.revision))]
         people = conn.execute(select(participants.c.participant_id, participants.c.allocation_number)).all()
