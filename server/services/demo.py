@@ -120,7 +120,8 @@ def seed_demo(conn: Connection, study: Study, *, admin_password: str, seed: int 
         if bad:
             raise RuntimeError(f"demo data did not store cleanly: {bad[:3]}")
         total += len(recs)
-        people.append(DemoPerson(pid, arm.code, baseline, screened["sex"]))
+        people.append(DemoPerson(pid, arm.code, baseline, screened["sex"],
+                                 date.fromisoformat(screened["screening_date"])))
     recs.clear()
     total += demo_screening.screen_failures(conn, make, study, rng, site_id=site, device_id=device.device_id,
                                             taken=taken, today=today)

@@ -25,6 +25,7 @@ class DemoPerson:
     arm: str
     baseline: date
     sex: str
+    screening: date | None = None   # the screening (consent) day: no draw before it, whatever the planned day
 
 
 def _normal(rng: random.Random, test: LabTest, sex: str) -> float:
@@ -63,6 +64,8 @@ def seed_demo_labs(conn: Connection, study: Study, people: list[DemoPerson], *, 
             for visit_id in panel.visits:
                 visit = study.visit(visit_id)
                 day = person.baseline + timedelta(days=visit.day or 0)
+                if person.screening is not None and day < person.screening:
+                    day = person.screening      # no study procedure before consent (ICH E6 4.8.8)
                 if day > today:
                     continue
                 for test in panel.tests:

@@ -157,3 +157,16 @@ def test_the_demo_entries_split_at_randomisation_are_exactly_the_whole() -> None
     assert sorted(before + after, key=repr) == sorted(queued(), key=repr)
     assert any(k == "pregnancy_test" and day == baseline for k, _d, day, _e in before)   # tested before dosing
     assert all(day > baseline for _k, _d, day, _e in after) and after
+
+
+def test_no_demo_finding_is_dated_before_the_participants_informed_consent(seeded: Seeded, tmp_path: Path,
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """GCP (ICH E6 4.8.8): no study procedure before consent, so no lab draw, vital sign or entry dated before
+    DM.RFICDTC (the demo's screening labs once sat at the screening visit's planned day, weeks before it)."""
+    out = seeded.export("sdtm", tmp_path / "sdtm", monkeypatch=monkeypatch)
+    consent = {r["USUBJID"]: r["RFICDTC"] for r in _rows(out / "dm.csv")}
+    assert all(consent.values())
+    early = [(d, r["USUBJID"], r.get("VISIT"), r[f"{d.upper()}DTC"][:10], consent[r["USUBJID"]])
+             for d in ("lb", "vs", "cm", "mh") for r in _rows(out / f"{d}.csv")
+             if r[f"{d.upper()}DTC"][:10] < consent[r["USUBJID"]]]
+    assert early == []
