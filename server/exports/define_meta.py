@@ -34,6 +34,18 @@ def _terms(*rows: tuple[str, str, str]) -> dict[str, tuple[str, str]]:
     return {value: (decode, code) for value, decode, code in rows}
 
 
+# Our frequency codes that are not terms of CDISC Frequency (C71113) in CT 2024-03-29: the export writes the CDISC
+# submission value instead (SEND CT 2024-03-29 in rubentalstra/Trial-Submission-Studio crates/tss-standards/data/
+# terminology/2024-03-29/SEND_CT_2024-03-29.csv, codelist "Frequency": "2 TIMES PER WEEK", "EVERY WEEK", "EVERY 2
+# WEEKS"; BIW, QW and Q2W are not among its submission values).
+FREQ_SUBMISSION = {"BIW": "2 TIMES PER WEEK", "QW": "EVERY WEEK", "Q2W": "EVERY 2 WEEKS"}
+
+
+def submission_frequency(code: str | None) -> str | None:
+    """The CDISC C71113 submission value of one of our frequency codes (most are the CDISC value already)."""
+    return FREQ_SUBMISSION.get(code, code) if code else code
+
+
 CODELISTS: dict[str, Codelist] = {cl.oid: cl for cl in (
     Codelist("CL.NY", "No Yes Response", "C66742", _terms(("N", "No", "C49487"), ("Y", "Yes", "C49488")), False),
     Codelist("CL.SEX", "Sex", "C66731", _terms(("F", "Female", "C16576"), ("M", "Male", "C20197")), False),
@@ -56,7 +68,7 @@ CODELISTS: dict[str, Codelist] = {cl.oid: cl for cl in (
     Codelist("CL.ROUTE", "Route of Administration", "C66729", _terms(
         ("ORAL", "Oral", "C38288"), ("SUBCUTANEOUS", "Subcutaneous", "C38299"))),
     Codelist("CL.FREQ", "Frequency", "C71113", _terms(("QD", "Once daily", "C25473"),
-                                                       ("BIW", "Twice per week", ""))),
+                                                       ("2 TIMES PER WEEK", "Twice per week", "C64497"))),
     Codelist("CL.UNIT", "Unit", "C71620", _terms(("%", "Percentage", "C25613"), ("mm", "Millimeter", ""),
                                                    ("cm", "Centimeter", ""), ("mg", "Milligram", "C28253"),
                                                    ("MIU", "Million International Units", ""),
@@ -126,7 +138,7 @@ CODELISTS.update({cl.oid: cl for cl in (
     Codelist("CL.CMROUTE", "Route of Administration (medications)", "C66729",
              _terms(*((code, text.en, "") for code, text in ROUTES.items()))),
     Codelist("CL.CMFREQ", "Frequency (medications)", "C71113",
-             _terms(*((code, text.en, "") for code, text in FREQUENCIES.items()))),
+             _terms(*((submission_frequency(code), text.en, "") for code, text in FREQUENCIES.items()))),
     Codelist("CL.CMDOSU", "Unit (medication doses)", "C71620",
              _terms(*((code, text.en, "") for code, text in DOSE_UNITS.items()))),
     Codelist("CL.ENRTPT", "Relation to Reference Period", "C66728", _terms(("ONGOING", "Ongoing", "C53279"),
@@ -143,6 +155,10 @@ CHECKED_TERM_CODES: dict[tuple[str, str], str] = {
     ("C66729", "TRANSDERMAL"): "C38305", ("C66729", "UNKNOWN"): "C38311",
     ("C71113", "QD"): "C25473", ("C71113", "BID"): "C64496", ("C71113", "QID"): "C64530",
     ("C71113", "PRN"): "C64499",
+    # FREQ from SEND CT 2024-03-29 (the file named at FREQ_SUBMISSION): same codelist C71113, same release
+    ("C71113", "TID"): "C64527", ("C71113", "QOD"): "C64525", ("C71113", "QM"): "C64498",
+    ("C71113", "ONCE"): "C64576", ("C71113", "UNKNOWN"): "C17998", ("C71113", "2 TIMES PER WEEK"): "C64497",
+    ("C71113", "EVERY WEEK"): "C67069", ("C71113", "EVERY 2 WEEKS"): "C71127",
     ("C71620", "mg"): "C28253", ("C71620", "g"): "C48155", ("C71620", "mL"): "C28254", ("C71620", "ug"): "C48152",
     ("C71620", "IU"): "C48579", ("C71620", "TABLET"): "C48542", ("C71620", "CAPSULE"): "C48480",
     ("C71620", "%"): "C25613",

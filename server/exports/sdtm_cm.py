@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from server.exports.current import ParticipantData
+from server.exports.define_meta import submission_frequency
 from server.exports.sdtm_timing import Timing, site_day
 from shared.conmed import KIND
 from shared.study.model import Study
@@ -28,7 +29,8 @@ def cm_rows(study: Study, pd: ParticipantData, t: Timing) -> Iterator[dict[str, 
         ongoing = d.get("ongoing") is True
         yield {"CMSPID": rec["record_id"], "CMTRT": d.get("name"), "CMCLAS": atc.name if atc else None,
                "CMCLASCD": d.get("atc_class"), "CMINDC": d.get("indication"), "CMDOSE": d.get("dose"),
-               "CMDOSU": d.get("dose_unit"), "CMDOSFRQ": d.get("frequency"), "CMROUTE": d.get("route"),
+               "CMDOSU": d.get("dose_unit"), "CMDOSFRQ": submission_frequency(d.get("frequency")),
+               "CMROUTE": d.get("route"),
                "EPOCH": t.epoch(d.get("start_date")), "CMDTC": collected, "CMSTDTC": d.get("start_date"),
                "CMENDTC": d.get("end_date"), "CMDY": t.study_day(collected), "CMSTDY": t.study_day(d.get("start_date")),
                "CMENDY": t.study_day(d.get("end_date")), "CMENRTPT": "ONGOING" if ongoing else None,

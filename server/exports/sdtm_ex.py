@@ -19,7 +19,7 @@ from shared.exposure import baseline_date, calendar, counted_doses, dose_runs, p
 from shared.study.model import Study, Treatment
 
 ROUTE = {"subcutaneous": "SUBCUTANEOUS", "oral": "ORAL"}
-FREQUENCY = {"twice weekly": "BIW", "once daily": "QD"}
+FREQUENCY = {"twice weekly": "2 TIMES PER WEEK", "once daily": "QD"}   # CDISC C71113 submission values
 
 
 def _row(t: Treatment, rec: dict[str, Any], start: date, end: date, study: Study, timing: Timing,

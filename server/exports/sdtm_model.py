@@ -122,7 +122,7 @@ EXTRT|Name of Treatment
 EXDOSE|Dose|N
 EXDOSU|Dose Units|C|MIU, mg
 EXDOSFRM|Dose Form|C|empty: the study file names no dose form
-EXDOSFRQ|Dosing Frequency per Interval|C|BIW, QD
+EXDOSFRQ|Dosing Frequency per Interval|C|2 TIMES PER WEEK, QD
 EXROUTE|Route of Administration|C|SUBCUTANEOUS, ORAL
 EXADJ|Reason for Dose Adjustment|C|missed-dose reason from the diary
 VISITNUM|Visit Number|N
@@ -209,7 +209,7 @@ CMCLAS|Medication Class|C|ATC class name from the study file
 CMCLASCD|Medication Class Code|C|WHO ATC code from the study file
 CMDOSE|Dose per Administration|N
 CMDOSU|Dose Units|C|mg, g, ug, mL, IU, TABLET, CAPSULE, DROP, PUFF
-CMDOSFRQ|Dosing Frequency per Interval|C|QD, BID, TID, QID, QOD, QW, BIW, Q2W, QM, PRN, ONCE, UNKNOWN
+CMDOSFRQ|Dosing Frequency per Interval|C|QD, BID, TID, QID, QOD, EVERY WEEK, 2 TIMES PER WEEK, EVERY 2 WEEKS, QM, ...
 CMROUTE|Route of Administration
 EPOCH|Epoch
 CMDTC|Date/Time of Collection
@@ -297,7 +297,7 @@ def char_lengths(study: Study) -> dict[str, int]:
                **dict.fromkeys(("AELLT", "AEHLT", "AEHLGT", "AEBODSYS", "AESOC"), 100),
                "AESEV": 8, "AETOXGR": 1, "AEREL": 16, "AEACN": 16, "AEOUT": 32, "QSTESTCD": 8, "QSTEST": 40,
                "QSCAT": 20, "QSORRES": 20, "QSSTRESC": 20, "QSORRESU": 4, "QSSTRESU": 4, "QSDTC": 32,
-               "VISIT": max(len(v.label.encode()) for v in study.visits), "EXDOSU": 8, "EXDOSFRQ": 8,
+               "VISIT": max(len(v.label.encode()) for v in study.visits), "EXDOSU": 8, "EXDOSFRQ": 16,
                "EXTRT": max(len(t.name) for a in study.arms for t in a.treatments), "EXROUTE": 16, "EXADJ": 200,
                "DSTERM": 200, "DSDECOD": 40, "DSCAT": 20, "EPOCH": 9, "DTHFL": 1, "QSBLFL": 1, "QSLOBXFL": 1,
                "QSDRVFL": 1, "LBBLFL": 1, "LBLOBXFL": 1, "QSEVAL": 13, "RACE": 12, "ETHNIC": 12, "LBSPEC": 10,
@@ -308,7 +308,7 @@ def char_lengths(study: Study) -> dict[str, int]:
                "LBSPID": 36,
                "DVSPID": 36, "DVTERM": 200, "DVDECOD": 40, "DVCAT": 40, "DVSCAT": 5}
     lengths.update({"CMTRT": 200, "CMDECOD": 200, "CMCLAS": 80, "CMCLASCD": 7, "CMINDC": 200, "CMDOSU": 8,
-                    "CMDOSFRQ": 8, "CMROUTE": 24, "CMSTDTC": 10, "CMENDTC": 10, "CMENRTPT": 7, "CMENTPT": 10,
+                    "CMDOSFRQ": 16, "CMROUTE": 24, "CMSTDTC": 10, "CMENDTC": 10, "CMENRTPT": 7, "CMENTPT": 10,
                     "MHTERM": 200, "MHDECOD": 200, "MHCAT": 24, "MHSTDTC": 10, "MHENRTPT": 7, "MHENTPT": 10,
                     "VSTESTCD": 8, "VSTEST": 40, "VSORRES": 8, "VSORRESU": 9, "VSSTRESC": 8, "VSSTRESU": 9,
                     "VSBLFL": 1, "VSLOBXFL": 1, "VSDTC": 32, "CMSPID": 36, "MHSPID": 36, "VSSPID": 36})  # issue 18

@@ -69,3 +69,16 @@ def test_vstestcd_and_vstest_name_one_nci_concept_per_test() -> None:
     names = {d: c for _v, (d, c) in CODELISTS["CL.VSTEST"].terms.items()}
     assert {CODELISTS["CL.VSTESTCD"].terms[v][0]: c for v, c in codes.items()} == names
     assert codes["TEMP"] == "C174446"
+
+
+def test_dosing_frequencies_are_written_as_cdisc_frequency_terms() -> None:
+    # BIW, QW and Q2W are not terms of C71113 (CT 2024-03-29): SDTM writes 2 TIMES PER WEEK, EVERY WEEK, EVERY 2 WEEKS
+    from server.exports.define_meta import submission_frequency
+    from server.exports.sdtm_ex import FREQUENCY
+    from shared.conmed import FREQUENCIES
+
+    written = {submission_frequency(code) for code in FREQUENCIES} | set(FREQUENCY.values())
+    assert not written & {"BIW", "QW", "Q2W"}
+    assert written <= set(CODELISTS["CL.CMFREQ"].terms) | set(CODELISTS["CL.FREQ"].terms)
+    assert all(code for cl in ("CL.FREQ", "CL.CMFREQ") for _d, code in CODELISTS[cl].terms.values())
+    assert submission_frequency("BIW") == "2 TIMES PER WEEK" and submission_frequency(None) is None
