@@ -153,6 +153,9 @@ CODELISTS.update({cl.oid: cl for cl in (
 CHECKED_TERM_CODES: dict[tuple[str, str], str] = {
     ("C66729", "INTRAMUSCULAR"): "C28161", ("C66729", "OPHTHALMIC"): "C38287",
     ("C66729", "TRANSDERMAL"): "C38305", ("C66729", "UNKNOWN"): "C38311",
+    # ROUTE from SEND CT 2024-03-29 (the file named at FREQ_SUBMISSION), codelist "Route of Administration Response"
+    ("C66729", "INTRAVENOUS"): "C38276", ("C66729", "TOPICAL"): "C38304", ("C66729", "NASAL"): "C38284",
+    ("C66729", "RESPIRATORY (INHALATION)"): "C38216", ("C66729", "RECTAL"): "C38295",
     ("C71113", "QD"): "C25473", ("C71113", "BID"): "C64496", ("C71113", "QID"): "C64530",
     ("C71113", "PRN"): "C64499",
     # FREQ from SEND CT 2024-03-29 (the file named at FREQ_SUBMISSION): same codelist C71113, same release
