@@ -5,7 +5,7 @@ shared/disposition.py; the records are read through server.services.dashboard (s
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import Connection
 
@@ -13,6 +13,7 @@ from server.services.dashboard import current_records_of
 from server.storage import dashboard as stored
 from shared.deviations import Deviation, participant_deviations
 from shared.disposition import DispositionCounts, count_dispositions, disposition_of
+from shared.site_time import site_today
 from shared.study.model import Study
 
 
@@ -21,15 +22,17 @@ def _people(conn: Connection, sites: Iterable[str]) -> list[tuple[str, str]]:
     return [(p["participant_id"], p["site_id"]) for p in stored.participants_of(conn, sites)]
 
 
-def deviations(conn: Connection, study: Study, sites: Iterable[str], today: date, *,
-               severity: str | None = None) -> list[Deviation]:
+def deviations(conn: Connection, study: Study, sites: Iterable[str], today: date | None = None, *,
+               severity: str | None = None, now: datetime | None = None) -> list[Deviation]:
     """Every protocol deviation of the participants of these sites (``severity``: only major or minor),
-    by participant and date."""
+    by participant and date. Missed visits are judged by ``today`` or else each site's own day at ``now``
+    (default: the clock), never the UTC calendar day."""
     people = _people(conn, sites)
     recs = current_records_of(conn, [pid for pid, _ in people])
     out: list[Deviation] = []
     for pid, site in people:
-        found = participant_deviations(study, pid, recs[pid], today=today, timezone=study.site(site).timezone)
+        day = today or site_today(study, site, now=now)
+        found = participant_deviations(study, pid, recs[pid], today=day, timezone=study.site(site).timezone)
         out += [d for d in found if severity is None or d.severity == severity]
     return out
 

@@ -3,8 +3,6 @@ missed visits), filtered by severity."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from flask import current_app, render_template, request
 from flask.typing import ResponseReturnValue
 
@@ -24,6 +22,6 @@ def deviations() -> ResponseReturnValue:
     if severity is not None and severity not in SEVERITIES:
         raise InvalidInput(f"severity: {severity!r} is not allowed; use {' or '.join(SEVERITIES)}.")
     with reading(ctx.engine) as conn:
-        found = course.deviations(conn, ctx.study, staff().sites, datetime.now(UTC).date(), severity=severity)
+        found = course.deviations(conn, ctx.study, staff().sites, severity=severity)   # each site's day
     return render_template("deviations.html", deviations=found, severity=severity, severities=SEVERITIES,
                            categories=CATEGORIES, study=ctx.study)

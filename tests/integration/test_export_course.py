@@ -7,7 +7,7 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
@@ -129,3 +129,19 @@ def test_deviations_are_judged_at_the_data_cut_so_the_same_cut_gives_the_same_dv
     assert sorted((r["DVSTDTC"], r["DVDECOD"]) for r in dv) == \
         sorted((r["deviation_date"], r["deviation_decod"]) for r in csv_rows)
     assert dv_of(export("sdtm", "again")) == dv
+
+
+def test_the_deviations_list_judges_missed_visits_by_the_sites_day_not_the_utc_one(data_dir: tuple) -> None:
+    """At 16:30 UTC it is already the next day in Beijing: the web list (course.deviations at the clock) counts
+    a visit missed whose window closed on the UTC day, as the site's day says."""
+    _folder, _url, ctx = data_dir
+    sites = [s.id for s in ctx.study.sites]
+    start = site_today(ctx.study)
+    with ctx.engine.connect() as conn:
+        def at(day: date) -> list:
+            return course.deviations(conn, ctx.study, sites, day)
+
+        closing = next(start + timedelta(days=n) for n in range(120)
+                       if at(start + timedelta(days=n)) != at(start + timedelta(days=n + 1)))
+        evening = datetime.combine(closing, time(16, 30), tzinfo=UTC)   # 00:30 next day at UTC+8
+        assert course.deviations(conn, ctx.study, sites, now=evening) == at(closing + timedelta(days=1))
