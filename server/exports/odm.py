@@ -25,6 +25,8 @@ from server.exports.current import ALL, ExportScope, ParticipantData, participan
 from server.exports.odm_clinical_record import COMMON_EVENTS, FORM_KINDS, FORMS, add_clinical_metadata, clinical_values
 from server.exports.odm_course import COURSE_EVENT, FORM_OF_KIND, form_values
 from server.exports.odm_course import FORMS as COURSE_FORMS
+from server.exports.odm_pharmacovigilance import PvAnnotator
+from server.exports.odm_pharmacovigilance import add_codelists as add_pv_codelists
 from server.exports.odm_queries import QueryAnnotator, add_codelists
 from server.exports.odm_signatures import SignatureWriter
 from shared.adverse_events import CAUSALITY, CTCAE_GRADES, OUTCOMES, ae_fields, flat_ae
@@ -406,12 +408,14 @@ def export_odm(conn: Connection, study: Study, out_dir: Path, *, scope: ExportSc
     subjects = 0
     signed = SignatureWriter(conn, scope.site_id, user_oid)
     annotated = QueryAnnotator(conn, scope.site_id)   # issue 19: query threads and SDV as Annotations
+    reviewed = PvAnnotator(conn, study, scope.site_id)   # issue 17: MedDRA, emergence, SUSAR, SAE report mark
     with tempfile.TemporaryFile(dir=out_dir) as part:
         with etree.xmlfile(part, encoding="utf-8") as xf:
             with xf.element(f"{{{NS}}}ClinicalData", {"StudyOID": study.study.id, "MetaDataVersionOID": MDV},
                             nsmap=NSMAP):
                 for pdata in participants_with_data(conn, scope, every_revision=True, screened=True):
-                    for element in signed.subject(annotated.annotate(subject_data(study, pdata, users)), users):
+                    subj = reviewed.annotate(subject_data(study, pdata, users), pdata)
+                    for element in signed.subject(annotated.annotate(subj), users):
                         xf.write(element)
                     subjects += 1
         part.seek(0)
@@ -423,6 +427,7 @@ def export_odm(conn: Connection, study: Study, out_dir: Path, *, scope: ExportSc
             out.write(b'<?xml version="1.0" encoding="UTF-8"?>\n' + opening.encode() + b"\n")
             metadata = study_metadata(study)
             add_codelists(metadata.find(f"{{{NS}}}MetaDataVersion"))
+            add_pv_codelists(metadata.find(f"{{{NS}}}MetaDataVersion"))
             out.write(etree.tostring(metadata, encoding="utf-8") + b"\n")
             out.write(etree.tostring(signed.admin(admin_data(study, users)), encoding="utf-8") + b"\n")
             shutil.copyfileobj(part, out)

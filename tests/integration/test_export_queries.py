@@ -84,3 +84,33 @@ def test_queries_and_sdv_reach_csv_and_odm(tmp_path: Path, database_url: str | N
                 if a.findtext(f"{ODM}Flag/{ODM}FlagType") == "SDV"]
     assert len(verified) == 2 and all(a.findtext(f"{ODM}Flag/{ODM}FlagValue") == "VERIFIED" for a in verified)
     assert {c.get("OID") for c in doc.findall(f".//{ODM}CodeList")} >= {"CL.QUERY_STATE", "CL.SDV_STATUS"}
+
+
+
+def test_odm_carries_each_aes_meddra_coding_emergence_susar_and_sae_report(tmp_path: Path) -> None:
+    """Issue 17 point 5 in ODM: the newest revision of each demo AE has a pharmacovigilance Annotation (valid
+    ODM 1.3.2): the SUSAR flagged, MedDRA coded or not, treatment emergence, the SAE awaiting or reported."""
+    data_dir = tmp_path / "server"
+    ctx = open_context(ServerConfig(data_dir=data_dir, testing=True))
+    with ctx.engine.begin() as conn:
+        seed_demo(conn, ctx.study, admin_password="synthetic-demo-pass")
+        n_aes = len({r for r in conn.execute(select(records.c.record_id).where(
+            records.c.kind == "adverse_event")).scalars()})
+    ctx.engine.dispose()
+    odm_dir = tmp_path / "odm"
+    assert main(["export", "odm", "--data-dir", str(data_dir), "--out", str(odm_dir)]) == 0
+    doc = etree.parse(str(odm_dir / "study.odm.xml"))
+    schema = etree.XMLSchema(etree.parse(str(ODM_XSD)))
+    assert schema.validate(doc), schema.error_log
+    notes = {a.findtext(f"{ODM}Comment"): {f.findtext(f"{ODM}FlagValue") for f in a.findall(f"{ODM}Flag")}
+             for a in doc.findall(f".//{ODM}ItemGroupData/{ODM}Annotation")
+             if a.findtext(f"{ODM}Flag/{ODM}FlagType") == "PHARMACOVIGILANCE"}
+    assert len(notes) == n_aes
+    susar = [(c, f) for c, f in notes.items() if "SUSAR" in f]
+    assert any("SAE_REPORTED" in f and "DEMO-SUSAR-0001" in c for c, f in susar)
+    assert any("SAE_AWAITING_REPORT" in f for f in notes.values())
+    assert any("MEDDRA_CODED" in f and "(manual)" in c for c, f in notes.items())
+    assert any("NOT_MEDDRA_CODED" in f for f in notes.values())
+    assert any("TRANSLATION_MISSING" in f for f in notes.values())
+    assert all(f & {"TREATMENT_EMERGENT", "PRE_TREATMENT"} for f in notes.values())
+    assert {c.get("OID") for c in doc.findall(f".//{ODM}CodeList")} >= {"CL.PV_FLAG", "CL.PV_ANNOTATION_TYPE"}
