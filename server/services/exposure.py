@@ -46,13 +46,16 @@ def first_dose_dates(conn: Connection, study: Study, *, participant_ids: list[st
                      site_id: str | None = None) -> dict[str, date | None]:
     """Each participant's first-dose date (``shared.exposure.first_dose_date``), by participant id.
 
-    Covers the given participants (or one site, or everyone) that have a dosing diary or a baseline form; a
+    Covers the randomised participants among the given ones (or one site, or everyone) with a dosing diary or a
+    baseline form (a baseline form alone, without randomisation, is no dose); a
     participant absent from the answer, or mapped to None, has no known first dose (not treated yet).
     Runs inside the caller's unit of work (``reading()`` or ``writing()``).
     """
+    found = diaries_and_baselines(conn, study, participant_ids=participant_ids, site_id=site_id)
+    randomised = {pid for pid, e in participant_store.enrolled(conn, found).items() if e.arm}
+    # a baseline form alone is no dose: someone scored at the eligibility visit but never randomised is untreated
     return {pid: first_dose_date(diaries, study, baseline_date=baseline)
-            for pid, (diaries, baseline) in diaries_and_baselines(conn, study, participant_ids=participant_ids,
-                                                                  site_id=site_id).items()}
+            for pid, (diaries, baseline) in found.items() if pid in randomised}
 
 
 def compliance_by_participant(conn: Connection, study: Study, *, participant_ids: list[str] | None = None,

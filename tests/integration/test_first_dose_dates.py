@@ -10,7 +10,7 @@ from desktop_client.services.station import Station
 from server.services.exposure import compliance_by_participant, first_dose_date_of, first_dose_dates
 from server.storage.engine import reading
 from shared.site_time import site_today
-from tests.factories import enrol_participant, enrolled_station, screen_participant
+from tests.factories import enrol_participant, enrolled_station, record_eligibility_score, screen_participant
 from tests.live_server import ThreadServer
 
 
@@ -26,7 +26,8 @@ def test_first_dose_dates_come_from_the_baseline_then_the_diaries(tmp_path: Path
     station, engine = enrolled_station(tmp_path / "kiosk", server)
     study = server.ctx.study
     treated, untreated = (enrol_participant(station) for _ in range(2))
-    waiting = screen_participant(station)     # screened, not randomised yet (issue 15): no baseline form
+    waiting = screen_participant(station)     # screened, not randomised yet (issue 15)
+    record_eligibility_score(station, waiting)  # scored at the eligibility visit (the baseline), still not randomised
     for pid in (treated, untreated):
         _baseline(station, pid)
     diary = study.instrument_with_role("dosing")
