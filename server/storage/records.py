@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, and_, exists, insert, or_, select
+from sqlalchemy import Connection, and_, exists, insert, or_, select, text
 
 from server.storage import locks as lock_store
 from server.storage import participants as participant_store
@@ -95,6 +95,12 @@ def _submitted(conn: Connection, revisions: list[Revision],
               if r.record["revision"] == 1 and r.record["kind"] in KEYED_KINDS}
     if not people:
         return {}
+    if conn.dialect.name == "postgresql":
+        # READ COMMITTED: two kiosks' syncs would each miss the other's uncommitted record and both store one.
+        # A lock per participant until commit (sorted: no deadlock) makes the second wait and see the first;
+        # SQLite writers are already serialised by BEGIN IMMEDIATE.
+        for pid in sorted(people):
+            conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": f"submission:{pid}"})
     c = records.c
     out: dict[SubmissionKey, str] = {}
     for row in conn.execute(select(c.record_id, c.participant_id, c.kind, c.visit_id, c.instrument_id)
