@@ -75,6 +75,7 @@ def _count(text: str) -> int:
 
 
 def cmd_simulate(args: argparse.Namespace) -> int:
+    from desktop_client.services.simulate import withdrawal_refusal
     from desktop_client.services.station import Station
     from desktop_client.services.sync_engine import SyncEngine
     from desktop_client.store import open_or_create
@@ -91,6 +92,11 @@ def cmd_simulate(args: argparse.Namespace) -> int:
             print(f"New station set up in {args.data_dir}. Recovery key (shown once, keep it safe): {recovery}",
                   file=sys.stderr)
         station = Station(store=store, study=study_of_folder(args.data_dir, args.study))
+        refused = withdrawal_refusal(station.study, participants=args.participants, visits=args.visits,
+                                     withdrawals=args.withdrawals)
+        if refused:
+            print(f"error: {refused}", file=sys.stderr)
+            return 2
         if args.mirror_dir:  # after the folder remembers its study: the copy carries the study too
             store.attach_mirror(args.mirror_dir)
         engine = SyncEngine(station, args.server)

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from desktop_client.services import course, dosing, enrolment, recording
 from desktop_client.services.station import Station
 from shared.disposition import DISCONTINUED
-from shared.study.model import Visit
+from shared.study.model import Study, Visit
 from shared.synthetic import synthetic_answers, synthetic_eligibility_score
 from shared.synthetic_screening import answers_scoring, attested, date_of_birth, failable_criteria
 
@@ -88,6 +88,23 @@ def _withdraw(station: Station, pid: str, schedule: list[Visit], actor: str) -> 
     return str(course.record_disposition(station, pid, data, actor=actor)["record_id"])
 
 
+def simulated_schedule(study: Study, visits: int) -> list[Visit]:
+    """The first ``visits`` scheduled visits after screening: what simulate records for each participant."""
+    screening = study.visits_with_role("screening")
+    return [v for v in study.scheduled_visits if v not in screening][:visits]
+
+
+def withdrawal_refusal(study: Study, *, participants: int, visits: int, withdrawals: int) -> str | None:
+    """Why ``--withdrawals`` cannot be done as asked (None: it can): never fewer withdrawals than asked."""
+    if withdrawals > participants:
+        return (f"--withdrawals: {withdrawals} is more than --participants {participants} "
+                "(allowed: 0 to the number of randomised participants)")
+    if withdrawals and not any((v.day or 0) > 0 for v in simulated_schedule(study, visits)):
+        return (f"--withdrawals: {withdrawals} needs a visit after baseline, but --visits {visits} records "
+                "none (allowed: --visits of at least the baseline and the first visit after it)")
+    return None
+
+
 def _withdrawn_schedule(schedule: list[Visit]) -> list[Visit]:
     """The visits a withdrawing participant still has: up to their first visit after baseline."""
     first = next((i for i, v in enumerate(schedule) if (v.day or 0) > 0), len(schedule) - 1)
@@ -129,8 +146,7 @@ def simulate(station: Station, *, participants: int, visits: int, emit: Callable
 
     _ensure_screen_failures(station, screen_failures, rng, count, actor_staff)
     pids = _ensure_participants(station, participants, rng, count, actor_staff)
-    screening = station.study.visits_with_role("screening")
-    schedule = [v for v in station.study.scheduled_visits if v not in screening][:visits]
+    schedule = simulated_schedule(station.study, visits)
     for n, pid in enumerate(pids):
         withdrawing = n < withdrawals
         if not withdrawing and course.disposition_of(station, pid) is not None:
