@@ -44,9 +44,9 @@ def test_every_participant_gets_a_casebook_with_its_whole_history(tmp_path: Path
     other = kiosk_with_participant(tmp_path / "second", server)
     pid = site.participant_id
     dm = staff_client(server, "dm.book", "data_manager")
-    with server.ctx.engine.connect() as conn:
+    with server.ctx.engine.connect() as conn:   # the baseline VAS (the first form is now the eligibility score)
         rid, body = conn.execute(select(records.c.record_id, records.c.body).where(
-            records.c.participant_id == pid, records.c.kind == "instrument_response")).first()
+            records.c.record_id == site.first)).first()
     item = next(iter(json.loads(body)["data"]))
     page = dm.get(f"/records/{rid}/correct")
     assert dm.post(f"/records/{rid}/correct", data={"csrf_token": csrf(page.text), f"f_{item}": "17",

@@ -32,9 +32,8 @@ def test_the_odm_archive_carries_every_signature_and_validates(tmp_path: Path, s
     _sign(inv, pid, {"scope": "visit", "visit": visit}, "inv.odm")
     dm = staff_client(server, "dm.odm", "data_manager")
     with server.ctx.engine.connect() as conn:
-        rid, body = conn.execute(select(records.c.record_id, records.c.body).where(
-            records.c.participant_id == pid, records.c.visit_id == visit,
-            records.c.kind == "instrument_response")).first()
+        rid, body = conn.execute(select(records.c.record_id, records.c.body).where(   # the baseline VAS, not the
+            records.c.record_id == site.first)).first()                              # eligibility score
     page = dm.get(f"/records/{rid}/correct")
     item = next(iter(json.loads(body)["data"]))
     assert dm.post(f"/records/{rid}/correct", data={"csrf_token": csrf(page.text), f"f_{item}": "21",
