@@ -17,6 +17,7 @@ from server.exports.current import ExportScope, ParticipantData, participants_wi
 from server.exports.dosing import compliance_row, participant_compliance
 from server.services.demo import is_seeded
 from shared.adverse_events import per_drug
+from shared.disposition import disposition_of
 from shared.instruments import get_instrument
 from shared.site_time import site_local_date
 from shared.study.model import Study
@@ -104,7 +105,8 @@ MAX_SAE_ROWS = 30
 
 
 def _due_and_done(study: Study, pd: ParticipantData, as_of: date) -> tuple[int, int]:
-    """Forms due (visits whose window has closed by ``as_of``) and how many of them were done."""
+    """Forms due (visits whose window has closed by ``as_of``, and before any disposition unless the visit took
+    place) and how many of them were done."""
     recs = [r for r in pd.records if r["kind"] == "instrument_response"]
     first = study.visit_with_role("baseline")
     site = pd.participant.get("site_id")
@@ -113,9 +115,13 @@ def _due_and_done(study: Study, pd: ParticipantData, as_of: date) -> tuple[int, 
     anchor = base or site_local_date(pd.participant["enrolled_at"], study, site) or date.fromisoformat(
         pd.participant["enrolled_at"][:10])
     done_keys = {(r.get("visit_id"), r["instrument_id"]) for r in recs}
+    ended = disposition_of(pd.records)     # after it no visit is expected (as shared.deviations judges it)
     due = done = 0
     for v in study.scheduled_visits:
         if v.day is None or v.day < 0 or anchor + timedelta(days=v.day + v.window_after) > as_of:
+            continue
+        if ended is not None and anchor + timedelta(days=v.day + v.window_after) >= ended.day \
+                and not any((v.id, inst) in done_keys for inst in v.instruments):
             continue
         for inst in v.instruments:
             due += 1
