@@ -123,6 +123,7 @@ def _endpoints(server: ThreadServer) -> list[tuple[str, str, set[str], dict[str,
         ("GET", "/participants/PKU-001", EVERYONE, {}),
         ("GET", "/adverse-events?serious=1", EVERYONE, {}),
         ("GET", "/deviations?severity=major", EVERYONE, {}),
+        ("GET", "/screening", EVERYONE, {}),
         ("GET", f"/records/{rid}/correct", {"admin", "data_manager"}, {}),
         ("POST", f"/records/{rid}/correct", {"admin", "data_manager"}, {"form": {"reason": ""}}),
         ("GET", "/queries", EVERYONE, {}),
@@ -226,6 +227,7 @@ def test_a_sites_staff_never_see_another_sites_participants(two_site_server: Thr
     assert sha.get("/participants/SHA-001").status_code == 200
     assert "Fever at the other site" in sha.get("/adverse-events").text
     assert "PKU-0" in pku.get("/deviations").text and "PKU-0" not in sha.get("/deviations").text
+    assert "PKU-0" in pku.get("/screening").text and "PKU-0" not in sha.get("/screening").text
     dashboard = sha.get("/dashboard").text
     assert "Fever at the other site" in dashboard and "PKU-0" not in dashboard
     sha.close()
