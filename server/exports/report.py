@@ -30,6 +30,7 @@ from server.exports.dosing import compliance_columns
 from server.exports.report_data import ReportData, gather, lab_visits, wilson_interval
 from server.services.ae_review import AeReviewer
 from shared.adverse_events import per_drug
+from shared.disposition import REASONS
 from shared.study.model import Study
 
 FONT = ["Noto Sans CJK SC", "DejaVu Sans"]
@@ -216,13 +217,22 @@ def _html(study: Study, data: ReportData, pngs: list[bytes]) -> str:
                      f"</section>" for i, p in enumerate(pngs, start=1))
     rows = "".join(f"<tr><td>{html.escape(a)}</td><td>{data.enrolled[a]}</td><td>{data.forms_done[a]}</td>"
                    f"<td>{data.forms_due[a]}</td><td>{data.with_ae[a]}</td><td>{data.with_sae[a]}</td>"
-                   f"<td>{_compliance_cell(data, a)}</td></tr>" for a in data.arms)
+                   f"<td>{_compliance_cell(data, a)}</td>{_disposition_cells(data, a)}</tr>" for a in data.arms)
     return (f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>{html.escape(study.study.id)} "
             "study report</title><style>body{font-family:'Noto Sans CJK SC',sans-serif;margin:2em}"
             "img{max-width:100%;border:1px solid #ccc;margin:1em 0}td,th{padding:2px 8px}</style></head><body>"
             f"<h1>{html.escape(study.study.title)}</h1><p>{html.escape(study.study.title_zh)} · data as of "
             f"{data.as_of}</p><table><tr><th>arm</th><th>enrolled</th><th>forms done</th><th>forms due</th>"
-            f"<th>with AE</th><th>with SAE</th><th>dosing compliance</th></tr>{rows}</table>{imgs}</body></html>")
+            f"<th>with AE</th><th>with SAE</th><th>dosing compliance</th><th>completed</th><th>discontinued</th>"
+            f"<th>on study</th></tr>{rows}</table>{imgs}</body></html>")
+
+
+def _disposition_cells(data: ReportData, arm: str) -> str:
+    """Completed, discontinued (with each NCOMPLT reason that occurred) and still on study."""
+    c = data.dispositions(arm)
+    reasons = ", ".join(f"{html.escape(REASONS[r][0].lower())} {n}" for r, n in c.discontinued.items() if n)
+    return (f"<td>{c.completed}</td><td>{c.total_discontinued}{f' ({reasons})' if reasons else ''}</td>"
+            f"<td>{c.on_study}</td>")
 
 
 def _compliance_cell(data: ReportData, arm: str) -> str:

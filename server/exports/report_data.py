@@ -17,7 +17,7 @@ from server.exports.current import ExportScope, ParticipantData, participants_wi
 from server.exports.dosing import compliance_row, participant_compliance
 from server.services.demo import is_seeded
 from shared.adverse_events import per_drug
-from shared.disposition import disposition_of
+from shared.disposition import Disposition, DispositionCounts, count_dispositions, disposition_of
 from shared.instruments import get_instrument
 from shared.site_time import site_local_date
 from shared.study.model import Study
@@ -92,6 +92,11 @@ class ReportData:
     compliance: dict[str, Running] = field(default_factory=dict)   # arm -> participants' compliance %
     compliance_rows: list[list[Any]] = field(default_factory=list)  # compliance.csv, one line per participant
     demo: bool = False   # the database holds the synthetic demo study (`trialpro-server demo`)
+    ended: dict[str, list[Disposition | None]] = field(default_factory=dict)   # arm -> each one's disposition
+
+    def dispositions(self, arm: str) -> DispositionCounts:
+        """Completed, discontinued per NCOMPLT reason and on study among the arm's participants (issue 16)."""
+        return count_dispositions(self.ended.get(arm, []))
 
     def add(self, measure: str, arm: str, visit: str, value: float | None) -> None:
         if value is not None:
@@ -151,6 +156,7 @@ def gather(conn: Connection, study: Study, scope: ExportScope, as_of: date) -> R
         arm = pd.participant["arm"]
         data.enrolled[arm] = data.enrolled.get(arm, 0) + 1
         due, done = _due_and_done(study, pd, as_of)
+        data.ended.setdefault(arm, []).append(disposition_of(pd.records))
         data.forms_due[arm] += due
         data.forms_done[arm] += done
         baseline: dict[str, float] = {}

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -145,3 +146,15 @@ def test_the_deviations_list_judges_missed_visits_by_the_sites_day_not_the_utc_o
                        if at(start + timedelta(days=n)) != at(start + timedelta(days=n + 1)))
         evening = datetime.combine(closing, time(16, 30), tzinfo=UTC)   # 00:30 next day at UTC+8
         assert course.deviations(conn, ctx.study, sites, now=evening) == at(closing + timedelta(days=1))
+
+
+def test_the_report_counts_completed_discontinued_by_reason_and_on_study(
+        data_dir: tuple, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 16, point 2: dispositions are counted in the report (its HTML table, one row per arm)."""
+    out = _export(data_dir, "report", tmp_path / "report", monkeypatch)
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert "<th>completed</th><th>discontinued</th><th>on study</th>" in page
+    cells = re.findall(r"<td>(\d+)</td><td>(\d+)(?: \(([^)]*)\))?</td><td>(\d+)</td></tr>", page)
+    assert sum(int(c[0]) for c in cells) == 1 and sum(int(c[1]) for c in cells) == 2
+    assert sum(int(c[3]) for c in cells) == 6
+    assert sorted(r for c in cells for r in c[2].split(", ") if r) == ["adverse event 1", "withdrawal by subject 1"]
