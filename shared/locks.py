@@ -42,3 +42,19 @@ def lock_refusal(record: Mapping[str, Any], *, study_lock: Lock | None,
             f"participant {pid} was frozen on {frozen.locked_at} by {frozen.locked_by} ({frozen.reason}); a data "
             "manager must unfreeze them before any change", code=ParticipantFrozen.code)])
     return None
+
+
+def review_refusal(act: str, *, study_lock: Lock | None) -> StudyLocked | None:
+    """The refusal of a review act (``act``: a data query step, an SDV mark) under the locks in force, or None.
+
+    A locked database takes no new query, answer, close, re-open or SDV mark (the checklist closed them all; a
+    lock is the end of review). A frozen participant's data are still reviewed: a freeze stops changes of the
+    data, not questions about them, as in the EDCs where a frozen form still takes queries and a locked one none.
+    """
+    if study_lock is None:
+        return None
+    return StudyLocked([FieldProblem(
+        "study", "locked", "a study that is not locked",
+        f"{act}: not allowed while the study is locked (since {study_lock.locked_at} by {study_lock.locked_by}, "
+        f"{study_lock.reason}); a data manager unlocks it with a reason first", code=StudyLocked.code)],
+        context=act)

@@ -19,8 +19,10 @@ from sqlalchemy import Connection
 from server.services.audit import AuditEntry, append
 from server.services.auth import Staff
 from server.services.dashboard import current_record
+from server.storage import locks as lock_store
 from server.storage import queries as stored
 from shared.errors import FieldProblem, InvalidInput, NotFound, RecordQueryUnknown
+from shared.locks import review_refusal
 from shared.queries import (
     ANSWER,
     CLOSE,
@@ -48,6 +50,13 @@ def _refuse(problems: list[FieldProblem]) -> None:
     if problems:
         raise InvalidInput("; ".join(p.message for p in problems),
                            details={"problems": [p.as_dict() for p in problems]})
+
+
+def refuse_while_locked(conn: Connection, act: str) -> None:
+    """StudyLocked when the study is locked: no review act then (a frozen participant is still reviewed)."""
+    refusal = review_refusal(act, study_lock=lock_store.study_lock(conn))
+    if refusal is not None:
+        raise refusal
 
 
 def step(conn: Connection, query: Any, action: str, actor: str, text: str, *,
@@ -89,10 +98,12 @@ def new_query(conn: Connection, *, site_id: str, participant_id: str, target: st
 def raise_query(conn: Connection, staff: Staff, record_id: str, field: str, message: str) -> str:
     """A monitor or data manager questions one field of the newest revision of one record of their sites.
 
-    Raises Forbidden (role), NotFound (record not at their sites) or InvalidInput naming the field and message.
+    Raises Forbidden (role), NotFound (record not at their sites), StudyLocked or InvalidInput naming the field
+    and message.
     """
     staff.require("query.raise")
     rec = current_record(conn, record_id, staff.sites)
+    refuse_while_locked(conn, "data query")
     data = rec.get("data") if isinstance(rec.get("data"), dict) else {}
     fields = sorted(data)
     if field not in data:
@@ -117,12 +128,13 @@ def act(conn: Connection, staff: Staff, query_id: str, action: str, message: str
 
     Answering needs a site role (nurse, investigator), closing and re-opening a monitor or data manager; a
     message is required to answer and to re-open (a close may go without). Raises Forbidden, NotFound,
-    QueryStateRefused (the state does not allow the step) or InvalidInput (the message).
+    QueryStateRefused (the state does not allow the step), StudyLocked or InvalidInput (the message).
     """
     if action not in (ANSWER, CLOSE, REOPEN):
         _refuse([FieldProblem("action", action, "answer, close or reopen", f"action: {action!r} is not a step")])
     staff.require(f"query.{action}")
     row = _mine(conn, staff, query_id)
+    refuse_while_locked(conn, "data query")
     next_state(query_id, row.state, action)
     _refuse(check_message(message, required=action != CLOSE))
     return step(conn, row, action, staff.actor, message.strip() or "—")

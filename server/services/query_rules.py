@@ -18,6 +18,7 @@ from server.exports.current import ALL
 from server.services.dashboard import current_revisions
 from server.services.queries import SYSTEM, new_query, step
 from server.storage import dashboard as board
+from server.storage import locks as lock_store
 from server.storage import queries as stored
 from server.storage.checkpoints import head
 from server.storage.engine import reading, writing
@@ -63,11 +64,13 @@ def current_findings(engine: Engine, study: Study, rules: dict[str, Rule] | None
 def run_rules(engine: Engine, study: Study, *, last_seq: int | None = None,
               rules: dict[str, Rule] | None = None) -> tuple[RulePass, int | None]:
     """One pass; returns what it did and the audit head it saw (pass it back as ``last_seq`` next time: an
-    unchanged audit head means no data changed, and the pass is skipped)."""
+    unchanged audit head means no data changed, and the pass is skipped; so is every pass while the study is
+    locked)."""
     with reading(engine) as conn:
         seen = head(conn)
+        locked = lock_store.study_lock(conn) is not None
     seq = seen[0] if seen else None
-    if last_seq is not None and seq == last_seq:
+    if locked or (last_seq is not None and seq == last_seq):   # a locked study takes no query, not even a rule's
         return RulePass(skipped=True), seq
     found = current_findings(engine, study, rules)
     done = RulePass()

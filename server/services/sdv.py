@@ -15,6 +15,7 @@ from sqlalchemy import Connection
 from server.services.audit import AuditEntry, append
 from server.services.auth import Staff
 from server.services.dashboard import current_record
+from server.services.queries import refuse_while_locked
 from server.storage import queries as stored
 from shared.errors import QueryStateRefused
 from shared.records import record_hash, utc_now
@@ -47,10 +48,11 @@ def verify(conn: Connection, staff: Staff, record_id: str, revision: int) -> Non
 
     ``revision`` is the one the monitor saw: when the record has a newer one by now, the mark is refused
     (QueryStateRefused names the newest revision) so nobody verifies data they did not see. Raises Forbidden,
-    NotFound, QueryStateRefused (not the newest revision, or already verified).
+    NotFound, StudyLocked, QueryStateRefused (not the newest revision, or already verified).
     """
     staff.require("record.verify")
     rec = current_record(conn, record_id, staff.sites)
+    refuse_while_locked(conn, "source data verification")
     if rec["revision"] != revision:
         raise QueryStateRefused(f"revision: record {record_id} is at revision {rec['revision']}, not {revision}; "
                                 "reload the page and verify what it shows now.",

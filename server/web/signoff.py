@@ -10,6 +10,7 @@ from sqlalchemy import Connection
 from server.services import locks as lock_service
 from server.services import signatures as signature_service
 from server.storage import dashboard as dashboard_store
+from server.storage import screenings as screening_store
 from server.storage import signatures as signature_store
 from server.storage.engine import reading, writing
 from server.web.blueprint import bp
@@ -19,9 +20,14 @@ from shared.errors import NotFound, SignatureCredentials, SignatureRefused
 from shared.signatures import CASEBOOK, VISIT, meaning_text
 
 
-def _visible(conn: Connection, participant_id: str) -> None:
-    """NotFound unless the participant is one of the viewer's sites' (the participant page's rule)."""
+def _visible(conn: Connection, participant_id: str, *, screened_too: bool = False) -> None:
+    """NotFound unless the participant is one of the viewer's sites' (the participant page's rule); with
+    ``screened_too`` a screen failure, never in the participants table, counts by its screening log row (the
+    casebook is written for screen failures too)."""
     if dashboard_store.participant(conn, participant_id, staff().sites) is None:
+        screened = screening_store.screened(conn, [participant_id]).get(participant_id) if screened_too else None
+        if screened is not None and screened.site_id in staff().sites:
+            return
         raise NotFound(f"No participant {participant_id!r} at your site(s).")
 
 
@@ -63,7 +69,7 @@ def casebook_pdf(participant_id: str) -> ResponseReturnValue:
     ctx = current_app.extensions["trialpro"]
     lang = request.args.get("lang") if request.args.get("lang") in LANGUAGES else language()
     with reading(ctx.engine) as conn:
-        _visible(conn, participant_id)
+        _visible(conn, participant_id, screened_too=True)
     pdf = casebook_download(ctx.engine, ctx.study, participant_id, language=lang, actor=staff().actor)
     return Response(pdf, mimetype="application/pdf", headers={
         "Content-Disposition": f'attachment; filename="{participant_id}.pdf"'})

@@ -93,3 +93,34 @@ def test_every_participant_gets_a_casebook_with_its_whole_history(tmp_path: Path
     assert f"{pid}.pdf" in download.headers["content-disposition"]
     assert squash("Casebook") in text_of(download.content) and squash("signature holds") in text_of(download.content)
     assert f"/participants/{pid}/casebook.pdf" in inv.get(f"/participants/{pid}").text
+
+
+def test_a_screen_failure_gets_a_casebook_from_the_cli_and_from_the_screening_log(tmp_path: Path,
+                                                                                  server: ThreadServer) -> None:
+    """Issue 19 point 4: 'for every participant (screen failures included)'. A screen failure is never in the
+    participants table (only randomised people are), yet the CLI writes its book and the web offers the same
+    download, reached from the screening log where a screen failure is listed."""
+    from tests.factories import enrolled_station, screen_participant
+
+    site = kiosk_with_participant(tmp_path, server)
+    station, engine = enrolled_station(tmp_path / "screening", server, label="screening kiosk")
+    failed = screen_participant(station, unmet=("E2",))
+    report = engine.sync()
+    assert not report.rejected, report.rejected
+    out = tmp_path / "books"
+    done = cli(server, "export", "casebook", "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    assert sorted(p.name for p in out.iterdir()) == sorted([f"{site.participant_id}.pdf", f"{failed}.pdf"])
+    book = text_of((out / f"{failed}.pdf").read_bytes())
+    assert squash("not enrolled (screening only)") in book and "screening.create" in book
+
+    monitor = staff_client(server, "mon.sf", "monitor")
+    log = monitor.get("/screening")
+    assert f"/participants/{failed}/casebook.pdf" in log.text
+    download = monitor.get(f"/participants/{failed}/casebook.pdf", params={"lang": "en"})
+    assert download.status_code == 200 and download.headers["content-type"] == "application/pdf"
+    assert f"{failed}.pdf" in download.headers["content-disposition"]
+    assert squash(f"Casebook {failed}") in text_of(download.content)
+    assert monitor.get("/participants/PKU-999/casebook.pdf").status_code == 404
+    engine.close()
+    station.store.close()

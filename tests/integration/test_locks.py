@@ -102,3 +102,49 @@ def test_the_study_lock_waits_for_the_checklist_then_refuses_every_sync(tmp_path
     assert cli(server, "unlock", "study", "--reason", "reopened for a query").returncode == 0
     assert [a for a, *_ in _actions(server, "study.")] == ["study.lock", "study.unlock"]
     assert _actions(server, "study.unlock")[0][2] == "reopened for a query"
+
+
+def _as(client, path: str, **form: str):  # type: ignore[no-untyped-def]
+    token = client.get("/api/v1/admin/session").json()["csrf_token"]
+    return client.post(path, data={**form, "csrf_token": token})
+
+
+def test_a_frozen_participant_is_still_queried_and_verified_a_locked_study_is_not(tmp_path: Path,
+                                                                                 server: ThreadServer) -> None:
+    """A freeze stops changes of the data, not their review: the monitor still raises, closes queries and marks
+    SDV. Once the database is locked no query step, SDV mark or rule pass changes anything (StudyLocked)."""
+    from server.services.query_rules import run_rules
+    from server.storage.tables import queries as data_queries
+
+    site = kiosk_with_participant(tmp_path, server)
+    pid = site.participant_id
+    with server.ctx.engine.connect() as conn:
+        rid, body = conn.execute(select(records.c.record_id, records.c.body).where(
+            records.c.participant_id == pid, records.c.kind == "instrument_response")).first()
+    item = next(iter(json.loads(body)["data"]))
+    assert cli(server, "lock", "participant", pid, "--reason", "final review").returncode == 0
+    monitor = staff_client(server, "mon.frozen", "monitor")
+    raised = _as(monitor, f"/records/{rid}/queries", field=item, message="Is 40 mm on the paper too?")
+    assert raised.status_code == 302, raised.text
+    qid = raised.headers["location"].rstrip("/").split("/")[-1]
+    assert _as(monitor, f"/queries/{qid}", step="close", message="").status_code == 302
+    assert _as(monitor, f"/records/{rid}/verify", revision="1").status_code == 302
+    investigator = staff_client(server, "inv.frozen", "investigator")
+    form = investigator.get(f"/participants/{pid}/sign", params={"scope": "casebook"})
+    assert investigator.post(f"/participants/{pid}/sign", data={
+        "csrf_token": csrf(form.text), "scope": "casebook", "username": "inv.frozen",
+        "password": "sign-off-test-password-1"}).status_code == 302
+    done = cli(server, "lock", "study", "--reason", "database lock")
+    assert done.returncode == 0, done.stdout + done.stderr
+
+    refused = _as(monitor, f"/records/{rid}/queries", field=item, message="One more question")
+    assert refused.status_code == 409 and "locked" in refused.text and "data query" in refused.text
+    reopen = _as(monitor, f"/queries/{qid}", step="reopen", message="again")
+    assert reopen.status_code == 409 and "locked" in reopen.text
+    sdv = _as(monitor, f"/records/{rid}/verify", revision="1")
+    assert sdv.status_code == 409 and "source data verification" in sdv.text
+    assert run_rules(server.ctx.engine, server.ctx.study)[0].skipped
+    with server.ctx.engine.connect() as conn:
+        states = conn.execute(select(data_queries.c.state)).scalars().all()
+    assert states == ["closed"]
+    assert [a for a, *_ in _actions(server, "query.")] == ["query.raise", "query.close"]
