@@ -60,7 +60,7 @@ def test_a_web_correction_of_a_frozen_participant_is_refused(tmp_path: Path, ser
     dm = staff_client(server, "dm.lock", "data_manager")
     with server.ctx.engine.connect() as conn:
         rid, body = conn.execute(select(records.c.record_id, records.c.body).where(
-            records.c.participant_id == site.participant_id, records.c.kind == "instrument_response")).first()
+            records.c.record_id == site.first)).first()  # the baseline VAS
     item = next(iter(json.loads(body)["data"]))
     assert cli(server, "lock", "participant", site.participant_id, "--reason", "frozen for review").returncode == 0
     page = dm.get(f"/records/{rid}/correct")
@@ -120,7 +120,7 @@ def test_a_frozen_participant_is_still_queried_and_verified_a_locked_study_is_no
     pid = site.participant_id
     with server.ctx.engine.connect() as conn:
         rid, body = conn.execute(select(records.c.record_id, records.c.body).where(
-            records.c.participant_id == pid, records.c.kind == "instrument_response")).first()
+            records.c.record_id == site.first)).first()  # the baseline VAS
     item = next(iter(json.loads(body)["data"]))
     assert cli(server, "lock", "participant", pid, "--reason", "final review").returncode == 0
     monitor = staff_client(server, "mon.frozen", "monitor")

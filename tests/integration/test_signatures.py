@@ -79,8 +79,7 @@ def test_a_visit_signature_shows_its_manifestation_and_breaks_on_correction(tmp_
     dm = staff_client(server, "dm.sign", "data_manager")
     with server.ctx.engine.connect() as conn:
         rid, body = conn.execute(select(records.c.record_id, records.c.body).where(
-            records.c.participant_id == pid, records.c.visit_id == visit,
-            records.c.kind == "instrument_response")).first()
+            records.c.record_id == site.first)).first()  # the baseline VAS (eligibility scores come first)
     item = next(iter(json.loads(body)["data"]))
     correction = dm.get(f"/records/{rid}/correct")
     warning = re.search(r'class="signed-warning".*?</p>', correction.text, re.S)
