@@ -8,6 +8,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from shared import conmed, medical_history, pregnancy, vital_signs
+from shared.site_time import site_local_iso_date
 from shared.study.model import Study
 
 
@@ -23,8 +24,8 @@ def clinical_record_view(study: Study, records: Iterable[Mapping[str, Any]], lan
     for rec in records:
         d, kind = rec["data"], rec["kind"]
         base = {"record_id": rec["record_id"], "revision": rec["revision"], "reason": rec.get("correction_reason"),
-                "visit": visits.get(rec.get("visit_id") or "", ""), "date": str(rec.get("measured_at")
-                                                                          or rec["collected_at"])[:10]}
+                "visit": visits.get(rec.get("visit_id") or "", ""), "date": site_local_iso_date(  # site day
+                    rec.get("measured_at") or rec["collected_at"], study, rec.get("site_id"))}
         if kind == conmed.KIND:
             atc = section.atc_class(str(d.get("atc_class"))) if section else None
             dose = "" if d.get("dose") is None else f"{d['dose']:g} {_in(conmed.DOSE_UNITS.get(d['dose_unit']), lang)}"

@@ -45,3 +45,11 @@ def test_cm_mh_and_research_subject_carry_the_sites_day_not_the_utc_one() -> Non
     assert research_subject(STUDY, pd, {"reference": "Patient/p-1"})["period"]["start"] == SITE_DAY
     randomised = next(r for r in ds_rows(STUDY, pd, t) if r["DSDECOD"] == "RANDOMIZED")
     assert randomised["DSSTDTC"] == SITE_DAY                     # the two say the same day
+
+
+def test_the_participant_pages_clinical_record_dates_are_the_sites_days() -> None:
+    from server.services.clinical_record import clinical_record_view
+
+    records = [{**r, "revision": 1} for r in _participant().records]
+    view = clinical_record_view(STUDY, records, "en")
+    assert [row["date"] for row in view["medications"] + view["history"]] == [SITE_DAY, SITE_DAY]
