@@ -1,8 +1,10 @@
 """The study report: PDF and HTML pages drawn with matplotlib (Agg), plus each page as a PNG.
 
-Pages: (1) enrolment and compliance per arm; (2) Treg % (primary endpoint) at the visits with the role lab
-per arm; (3) the patient global and patient index scores over time per arm; (4) change from baseline of the
-clinician index and clinician global scores (instruments found by their roles in the study file); (5) AE
+Pages: (1) the participant flow (CONSORT: screened, screen failures by failed criterion, randomised, treated,
+discontinued by reason, completed and analysed per arm, ``report_flow``; also written as tables/flow.csv);
+(2) enrolment and compliance per arm; (3) Treg % (primary endpoint) at the visits with the role lab
+per arm; (4) the patient global and patient index scores over time per arm; (5) change from baseline of the
+clinician index and clinician global scores (instruments found by their roles in the study file); (6) AE
 incidence per arm with Wilson 95 % intervals and the SAE listing. Bars and points show mean +/- SD with n.
 Numbers come from one streaming pass (report_data.gather); the full SAE listing is also written as
 sae_listing.csv.
@@ -28,6 +30,7 @@ from server.exports.csv_export import write_csv
 from server.exports.current import ALL, ExportScope, current_records
 from server.exports.dosing import compliance_columns
 from server.exports.report_data import ReportData, gather, lab_visits, wilson_interval
+from server.exports.report_flow import FLOW_COLUMNS, Flow, flow_rows, gather_flow
 from server.services.ae_review import AeReviewer
 from shared.adverse_events import per_drug
 from shared.disposition import REASONS
@@ -82,6 +85,54 @@ def _series_plot(ax: Any, study: Study, data: ReportData, measure: str, visits: 
 def _visits_with(data: ReportData, measure: str, study: Study) -> list[str]:
     present = {v for (m, _a, v), r in data.series.items() if m == measure and r.n}
     return [v.id for v in study.visits if v.id in present]
+
+
+def _box(ax: Any, x: float, y: float, text: str, colour: str = "#f4f4f4") -> None:
+    ax.text(x, y, text, ha="center", va="center", fontsize=8.5, transform=ax.transAxes,
+            bbox={"boxstyle": "round,pad=0.5", "fc": colour, "ec": "#555"})
+
+
+def _arrow(ax: Any, start: tuple[float, float], end: tuple[float, float]) -> None:
+    ax.annotate("", xy=end, xytext=start, xycoords="axes fraction", arrowprops={"arrowstyle": "->", "color": "#555"})
+
+
+def _short(text: str, width: int = 48) -> str:
+    return text if len(text) <= width else text[:width - 1] + "…"
+
+
+def page_flow(study: Study, data: ReportData, scope: ExportScope) -> Figure:
+    """CONSORT-style participant flow (``server.exports.report_flow``), boxes and arrows from top to bottom."""
+    fig = _page("Participant flow 受试者流程", study, data, scope)
+    ax = fig.add_axes((0.02, 0.05, 0.96, 0.86))
+    ax.axis("off")
+    flow: Flow | None = data.flow
+    if flow is None:
+        return fig
+    s, texts = flow.screening, {c.id: c for c in (*study.inclusion, *study.exclusion)}
+    _box(ax, 0.3, 0.95, f"Screened 已筛选\nn = {s.screened}")
+    failed = [f"{c}: {_short(texts[c].text) if c in texts else c}  n = {n}"
+              for c, n in flow.failed_by_criterion.items() if n]
+    _box(ax, 0.75, 0.86, f"Screen failures 筛选失败  n = {s.screen_failures}\n" + "\n".join(failed or ["—"]),
+         "#fde0dd")
+    _box(ax, 0.3, 0.80, f"Pending 待定  n = {s.pending}\nEligible, not randomised 合格未随机  "
+                        f"n = {s.eligible_not_randomised}")
+    _box(ax, 0.3, 0.66, f"Randomised 已随机\nn = {s.randomised}", "#deebf7")
+    _arrow(ax, (0.3, 0.92), (0.3, 0.83))
+    _arrow(ax, (0.36, 0.94), (0.56, 0.88))
+    _arrow(ax, (0.3, 0.77), (0.3, 0.69))
+    arms = list(flow.randomised)
+    for i, arm in enumerate(arms):
+        x, d = (i + 0.5) / max(1, len(arms)), flow.disposition[arm]
+        _arrow(ax, (0.3, 0.63), (x, 0.56))
+        _box(ax, x, 0.51, f"{_arm_label(study, arm)}\nRandomised 已随机 n = {flow.randomised[arm]}\n"
+                          f"Treated 已给药 n = {flow.treated[arm]}", "#deebf7")
+        reasons = [f"{REASONS[r][2].en} {REASONS[r][2].zh}: {n}" for r, n in d.discontinued.items() if n]
+        _box(ax, x, 0.30, f"Discontinued 终止  n = {d.total_discontinued}\n" + "\n".join(reasons or ["—"]))
+        _box(ax, x, 0.09, f"Completed 完成 n = {d.completed}\nOn study 在研 n = {d.on_study}\n"
+                          f"Analysed 分析 n = {flow.analysed[arm]}", "#e5f5e0")
+        _arrow(ax, (x, 0.45), (x, 0.36))
+        _arrow(ax, (x, 0.24), (x, 0.15))
+    return fig
 
 
 def page_overview(study: Study, data: ReportData, scope: ExportScope) -> Figure:
@@ -209,7 +260,7 @@ def page_safety(study: Study, data: ReportData, scope: ExportScope) -> Figure:
     return fig
 
 
-PAGES = (page_overview, page_treg, page_pro, page_clinician, page_safety)
+PAGES = (page_flow, page_overview, page_treg, page_pro, page_clinician, page_safety)
 
 
 def _html(study: Study, data: ReportData, pngs: list[bytes]) -> str:
@@ -247,6 +298,7 @@ def export_report(conn: Connection, study: Study, out_dir: Path, *, scope: Expor
     out_dir.mkdir(parents=True, exist_ok=True)
     as_of = scope.as_of(study, scope.site_id)   # the data cut (never after the site's today), as DV judges it
     data = gather(conn, study, scope, as_of)
+    data.flow = gather_flow(conn, study, scope, data.enrolled)
     pngs: list[bytes] = []
     with plt.rc_context({"font.family": "sans-serif", "font.sans-serif": FONT, "axes.unicode_minus": False}), \
             PdfPages(out_dir / "report.pdf") as pdf:
@@ -277,5 +329,7 @@ def export_report(conn: Connection, study: Study, out_dir: Path, *, scope: Expor
                      (sae_row(r) for r in current_records(conn, kind="adverse_event", scope=scope, with_arm=True)
                       if r["data"].get("serious")))
     compliance = write_csv(out_dir / "compliance.csv", compliance_columns(study), data.compliance_rows)
+    (out_dir / "tables").mkdir(exist_ok=True)
+    flow = write_csv(out_dir / "tables" / "flow.csv", FLOW_COLUMNS, flow_rows(data.flow))
     return {"report.pdf": len(PAGES), "report.html": len(PAGES), "sae_listing.csv": saes,
-            "compliance.csv": compliance}
+            "compliance.csv": compliance, "tables/flow.csv": flow}

@@ -93,6 +93,7 @@ class ReportData:
     compliance_rows: list[list[Any]] = field(default_factory=list)  # compliance.csv, one line per participant
     demo: bool = False   # the database holds the synthetic demo study (`trialpro-server demo`)
     ended: dict[str, list[Disposition | None]] = field(default_factory=dict)   # arm -> each one's disposition
+    flow: Any = None     # report_flow.Flow, the participant flow page (gathered by export_report)
 
     def dispositions(self, arm: str) -> DispositionCounts:
         """Completed, discontinued per NCOMPLT reason and on study among the arm's participants (issue 16)."""

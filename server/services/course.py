@@ -37,9 +37,10 @@ def deviations(conn: Connection, study: Study, sites: Iterable[str], today: date
     return out
 
 
-def disposition_counts(conn: Connection, sites: Iterable[str]) -> DispositionCounts:
-    """How many participants of these sites completed, discontinued (per NCOMPLT reason) or are on study:
-    the figures the study report (issue 21) shows."""
-    people = _people(conn, sites)
+def disposition_counts(conn: Connection, sites: Iterable[str], *, arm: str | None = None) -> DispositionCounts:
+    """How many participants of these sites (of one arm, when given) completed, discontinued (per NCOMPLT
+    reason) or are on study: the figures the study report (issue 21) shows."""
+    people = [(p["participant_id"], p["site_id"]) for p in stored.participants_of(conn, sites)
+              if arm is None or p["arm"] == arm]
     recs = current_records_of(conn, [pid for pid, _ in people])
     return count_dispositions(disposition_of(recs[pid]) for pid, _ in people)
