@@ -28,6 +28,7 @@ from shared.eligibility import eligibility_scores
 from shared.instruments import get_instrument
 from shared.lab_grading import severe_labs_without_ae
 from shared.pharmacovigilance import missing_translations
+from shared.site_time import site_today
 from shared.study.model import Study
 
 RECORD, LAB_RESULT = "record", "lab_result"      # what a query is about
@@ -60,7 +61,7 @@ class ParticipantFacts:
     participant: Mapping[str, Any]
     records: list[Mapping[str, Any]]          # newest revision of each record (envelope fields + data)
     labs: list[Mapping[str, Any]] = field(default_factory=list)   # newest revision of each lab result
-    today: date | None = None                                      # None: the clock's date
+    today: date | None = None                                      # None: today at the participant's site
 
 
 Rule = Callable[[Study, ParticipantFacts], Iterable[Finding]]
@@ -97,8 +98,10 @@ def out_of_window_findings(study: Study, facts: ParticipantFacts) -> Iterable[Fi
     """A visit whose first record lies outside the visit's window (``shared.deviations``): the site confirms the
     date or corrects it."""
     pid = facts.participant["participant_id"]
-    zone = study.site(facts.participant["site_id"]).timezone
-    for d in participant_deviations(study, pid, facts.records, today=facts.today or date.today(), timezone=zone):
+    site_id = facts.participant["site_id"]
+    zone = study.site(site_id).timezone
+    today = facts.today or site_today(study, site_id)   # the site's day: a visit window is in clinic days
+    for d in participant_deviations(study, pid, facts.records, today=today, timezone=zone):
         revision = _revision_of(facts, d.record_id)
         if d.rule != OUT_OF_WINDOW or d.record_id is None or revision is None:
             continue

@@ -22,6 +22,7 @@ from desktop_client.services.station import Station
 from desktop_client.store import outbox
 from desktop_client.store import station as settings
 from desktop_client.store.outbox import OutboxStats
+from shared import site_time
 from shared.deviations import OUT_OF_WINDOW, VisitDeviation, visit_deviations
 from shared.disposition import Disposition
 from shared.instruments.model import Text
@@ -87,8 +88,10 @@ class StationOverview:
 
 
 def site_today(station: Station) -> date:
-    """Today's date where the site is (records carry UTC; visits are calendar days at the clinic)."""
-    return datetime.now(ZoneInfo(station.study.site(station.site_id).timezone)).date()
+    """Today's date where the site is (records carry UTC; visits are calendar days at the clinic), never the
+    machine's: every nurse date picker starts on it. Before enrolment the station knows no site yet and takes the
+    study's first site (as the AE form's awareness time does); nothing is saved until it is enrolled."""
+    return site_time.site_today(station.study, station.site_id if station.is_enrolled else None)
 
 
 def _local_day(value: str, tz: ZoneInfo) -> date:

@@ -25,6 +25,7 @@ from server.storage.engine import reading, writing
 from server.storage.export_reads import lab_values
 from shared.queries import CLOSE, CLOSED, REOPEN, UNRESOLVED
 from shared.query_rules import Finding, ParticipantFacts, Rule, findings
+from shared.site_time import site_today
 from shared.study.model import Study
 
 
@@ -55,7 +56,8 @@ def current_findings(engine: Engine, study: Study, rules: dict[str, Rule] | None
         for lab in lab_values(conn, ALL):
             labs.setdefault(lab["participant_id"], []).append(lab)
     for p in people:
-        facts = ParticipantFacts(p, current_revisions(by[p["participant_id"]]), labs.get(p["participant_id"], []))
+        facts = ParticipantFacts(p, current_revisions(by[p["participant_id"]]), labs.get(p["participant_id"], []),
+                                 today=site_today(study, p["site_id"]))   # the participant's site day
         for f in findings(study, facts, rules):
             out[rule_key(f)] = (f, p)
     return out

@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_client.services import adverse_events
+from desktop_client.services import adverse_events, overview
 from desktop_client.services.adverse_events import AdverseEventEntry
 from desktop_client.services.symptom_review import ReportedSymptom
 from desktop_client.ui.nurse.problems import save_in_background
@@ -120,12 +120,12 @@ class AdverseEventPage(QWidget):
         for v in ctx.station.study.visits:
             self.visit.addItem(study_text(v.label, v.label_zh), v.id)
         form.addRow(self.tr("Visit"), self.visit)
-        self.onset = QDateEdit(qdate(date.today()))
+        self.onset = QDateEdit(qdate(self._today()))
         self.onset.setDisplayFormat("yyyy-MM-dd")
         self.onset.setCalendarPopup(True)
         form.addRow(self.tr("Onset date"), self.onset)
         self.ended = QCheckBox(self.tr("Ended on"))
-        self.end = QDateEdit(qdate(date.today()))
+        self.end = QDateEdit(qdate(self._today()))
         self.end.setDisplayFormat("yyyy-MM-dd")
         self.end.setCalendarPopup(True)
         self.end.setEnabled(False)
@@ -193,7 +193,7 @@ class AdverseEventPage(QWidget):
         form.addRow(drugs)
         self.outcome = _combo(OUTCOMES, self.tr("choose"))
         form.addRow(self.tr("Outcome"), self.outcome)
-        self.death = QDateEdit(qdate(date.today()))
+        self.death = QDateEdit(qdate(self._today()))
         self.death.setDisplayFormat("yyyy-MM-dd")
         self.death.setCalendarPopup(True)
         self.death_label = QLabel(self.tr("Date of death"))
@@ -215,6 +215,10 @@ class AdverseEventPage(QWidget):
         self.new_report()
 
     # ---- form <-> entry ----------------------------------------------------------------------
+    def _today(self) -> date:
+        """The site's day, where every date of the form starts (not this machine's)."""
+        return overview.site_today(self.ctx.station)
+
     def _zone(self) -> ZoneInfo:
         """The site's time zone (the study's first site until the station is enrolled: nothing is saved then)."""
         station = self.ctx.station
@@ -252,16 +256,16 @@ class AdverseEventPage(QWidget):
         aware = (entry.awareness_at.astimezone(self._zone()) if entry.awareness_at
                  else datetime.now(self._zone())).replace(tzinfo=None, second=0, microsecond=0)
         self.aware.setDateTime(aware)
-        self.death.setDate(qdate(entry.death_date or entry.end_date or date.today()))
+        self.death.setDate(qdate(entry.death_date or entry.end_date or self._today()))
         self.nonserious.setText(entry.nonserious_reason or "")
         asked = set(self._asked_drugs())
         for d, label in self.drug_labels.items():
             for widget in (label, self.causality[d], self.action[d]):
                 widget.setVisible(d in asked)
         _set_combo(self.visit, entry.visit_id)
-        self.onset.setDate(qdate(entry.onset_date or date.today()))
+        self.onset.setDate(qdate(entry.onset_date or self._today()))
         self.ended.setChecked(entry.end_date is not None)
-        self.end.setDate(qdate(entry.end_date or date.today()))
+        self.end.setDate(qdate(entry.end_date or self._today()))
         self.grade.setExclusive(False)
         for grade, button in self.grade_buttons.items():
             button.setChecked(grade == entry.grade)
@@ -319,9 +323,9 @@ class AdverseEventPage(QWidget):
         if entry is None and pid is not None:
             station = self.ctx.station
             causality, action = adverse_events.blank_per_drug(station, station.participant_arm(pid))
-            entry = AdverseEventEntry(term="", onset_date=date.today(), grade=None, causality=causality,
+            entry = AdverseEventEntry(term="", onset_date=self._today(), grade=None, causality=causality,
                                       action=action)
-        self.fill(entry or AdverseEventEntry(term="", onset_date=date.today(), grade=None))
+        self.fill(entry or AdverseEventEntry(term="", onset_date=self._today(), grade=None))
         self.form_box.setTitle(self.tr("New adverse event report"))
         if symptom is not None:
             self.source.setText(self.tr("Pre-filled from the symptom checklist ({0}): {1}, {2}. Check every "

@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_client.services import clinical_record as service
+from desktop_client.services import overview
 from desktop_client.ui.nurse.problems import problem_text, save_in_background
 from desktop_client.ui.nurse.widgets import (
     MessageLabel,
@@ -145,12 +146,13 @@ def bool_field(key: str, label: str, text: str) -> Field:
     return Field(key, label, box, box.isChecked, lambda v: box.setChecked(v is True))
 
 
-def date_field(key: str, label: str) -> Field:
-    edit = QDateEdit(qdate(date.today()))
+def date_field(key: str, label: str, today: date) -> Field:
+    """A date picker that starts (and resets) on ``today``: the site's day, not this machine's."""
+    edit = QDateEdit(qdate(today))
     edit.setDisplayFormat("yyyy-MM-dd")
     edit.setCalendarPopup(True)
     return Field(key, label, edit, lambda: pydate(edit.date()).isoformat(),
-                 lambda v: edit.setDate(qdate(date.fromisoformat(v) if isinstance(v, str) else date.today())))
+                 lambda v: edit.setDate(qdate(date.fromisoformat(v) if isinstance(v, str) else today)))
 
 
 class EntryTab(QWidget):
@@ -342,7 +344,7 @@ class ClinicalRecordPage(QWidget):
                                                        for v in vital_signs.VITAL_SIGNS],
                                [v.field for v in vital_signs.VITAL_SIGNS], pid)
         self.pregnancy = EntryTab(ctx, pregnancy.KIND, [
-            date_field("test_date", self.tr("Test date")),
+            date_field("test_date", self.tr("Test date"), overview.site_today(ctx.station)),
             choice_field("method", self.tr("Method"), {k: in_language(v) for k, v in pregnancy.METHODS.items()},
                          empty=self.tr("choose…")),
             choice_field("result", self.tr("Result"), {k: in_language(v) for k, v in pregnancy.RESULTS.items()},

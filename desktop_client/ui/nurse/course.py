@@ -38,7 +38,6 @@ from desktop_client.ui.nurse.widgets import (
 )
 from shared import deviations
 from shared.disposition import COMPLETED, DISCONTINUED, REASONS
-from shared.errors import StationNotEnrolled
 
 RULES = {deviations.OUT_OF_WINDOW: QT_TRANSLATE_NOOP("Nurse", "outside its window"),
          deviations.MISSED: QT_TRANSLATE_NOOP("Nurse", "missed")}
@@ -46,11 +45,11 @@ SEVERITY = {deviations.MAJOR: QT_TRANSLATE_NOOP("Nurse", "major"),
             deviations.MINOR: QT_TRANSLATE_NOOP("Nurse", "minor")}
 
 
-def _date_edit() -> QDateEdit:
+def _date_edit(day: date) -> QDateEdit:
     edit = QDateEdit()
     edit.setCalendarPopup(True)
     edit.setDisplayFormat("yyyy-MM-dd")
-    edit.setDate(qdate(date.today()))
+    edit.setDate(qdate(day))
     return edit
 
 
@@ -78,7 +77,7 @@ class CoursePage(QWidget):
             self.status.addButton(button, n)
             row.addWidget(button)
         form.addRow(self.tr("Status"), row)
-        self.disposition_date = _date_edit()
+        self.disposition_date = _date_edit(self._today())
         form.addRow(self.tr("Date"), self.disposition_date)
         self.reason = QComboBox()
         for code, (_term, _c, label) in REASONS.items():
@@ -124,8 +123,7 @@ class CoursePage(QWidget):
         for code, text in SEVERITY.items():
             self.severity.addItem(tr(text), code)
         form.addRow(self.tr("Severity"), self.severity)
-        self.deviation_date = _date_edit()
-        self.deviation_date.setDate(qdate(self._today()))
+        self.deviation_date = _date_edit(self._today())
         form.addRow(self.tr("Date"), self.deviation_date)
         self.description = QLineEdit()
         self.description.setPlaceholderText(self.tr("What happened (required)"))
@@ -146,11 +144,8 @@ class CoursePage(QWidget):
 
     # ---- state -------------------------------------------------------------------------------
     def _today(self) -> date:
-        """The site's day (this machine's before the station is enrolled and knows its site)."""
-        try:
-            return overview.site_today(self.ctx.station)
-        except StationNotEnrolled:
-            return date.today()
+        """The site's day (the study's first site's before the station is enrolled), never this machine's."""
+        return overview.site_today(self.ctx.station)
 
     def _reason_enabled(self) -> None:
         on = self.discontinued.isChecked()

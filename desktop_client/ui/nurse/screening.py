@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_client.services import enrolment
+from desktop_client.services import enrolment, overview
 from desktop_client.services.enrolment import Screening
 from desktop_client.ui.nurse.problems import save_in_background
 from desktop_client.ui.nurse.widgets import (
@@ -92,7 +92,7 @@ class ScreeningPage(QWidget):
 
         person = QGroupBox(self.tr("Participant"))
         form = QFormLayout(person)
-        today = date.today()
+        today = overview.site_today(ctx.station)
         self.date_of_birth = QDateEdit()
         self.date_of_birth.setDisplayFormat("yyyy-MM-dd")
         self.date_of_birth.setDateRange(qdate(date(1900, 1, 1)), qdate(today))
