@@ -69,5 +69,6 @@ def register(sub: Any) -> None:
     p.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD", help="records collected on or before")
     p.add_argument("--bom", action="store_true", help="csv: UTF-8 with BOM (for Excel)")
     p.add_argument("--participant", metavar="ID", help="casebook: only this participant (default: every one)")
-    p.add_argument("--language", choices=("zh", "en"), default="en", help="casebook: language of the labels")
+    p.add_argument("--language", choices=("zh", "en"), default="en", metavar="zh|en",
+                   help="casebook: language of the labels (zh or en)")
     p.set_defaults(func=cmd_export)

@@ -169,3 +169,14 @@ def test_the_station_passphrase_is_changed_from_the_command_line(tmp_path: Path)
     assert wrong.returncode == 2
     assert "does not open this station" in wrong.stderr
     open_store(tmp_path, "third passphrase!").close()
+
+
+def test_export_help_lists_the_formats_as_its_first_choice_group() -> None:
+    """Outside tools read the export formats from `export --help` (the first `{a,b,…}` group): an option with
+    choices shown in braces before the positional would hand them `{zh,en}` instead."""
+    from server.exports.registry import FORMATS
+
+    done = run("server.cli", "export", "--help")
+    assert done.returncode == 0, done.stderr
+    first = re.search(r"\{([a-z,]+)\}", done.stdout)
+    assert first is not None and set(first.group(1).split(",")) >= set(FORMATS), done.stdout
