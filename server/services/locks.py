@@ -1,10 +1,10 @@
 """Freezing participants and locking the study (issue 19): who may change what, from the next request on.
 
 A data manager freezes a participant (nothing of theirs changes until it is unfrozen with a reason) and
-locks the study once the checklist holds: every casebook signed by an investigator with a signature that
-still holds, no sync conflict left open (and every data query closed, once queries exist). Every freeze, lock
-and unlock is audited beside its change; the state is in the ``locks`` table, so a command run while the
-server serves applies from its next request. The refusal itself is a storage rule (``shared.locks``).
+locks the study once the checklist holds: every casebook (screen failures' included) signed by an investigator
+with a signature that still holds, no sync conflict left open, every data query closed. Every freeze, lock and
+unlock is audited beside its change; the state is in the ``locks`` table, so a command run while the server
+serves applies from its next request. The refusal itself is a storage rule (``shared.locks``).
 """
 
 from __future__ import annotations
@@ -20,7 +20,8 @@ from server.storage import locks as lock_store
 from server.storage import participants as participant_store
 from server.storage import queries as query_store
 from server.storage import records as record_store
-from server.storage.export_reads import enrolled_participants
+from server.storage.export_reads import enrolled_participants, screened_not_randomised
+from shared.eligibility import SCREEN_FAILURE
 from shared.errors import LockRefused, NotFound
 from shared.locks import PARTICIPANT, STUDY, Lock
 from shared.queries import UNRESOLVED
@@ -81,7 +82,8 @@ def unfreeze_participant(conn: Connection, participant_id: str, *, reason: str, 
 def checklist(conn: Connection) -> list[OpenItem]:
     """Everything that keeps the study from being locked (empty: it may be locked)."""
     open_items: list[OpenItem] = []
-    for p in enrolled_participants(conn):
+    failures = [p for p in screened_not_randomised(conn) if p["status"] == SCREEN_FAILURE]  # casebooks too
+    for p in sorted([*enrolled_participants(conn), *failures], key=lambda p: p["participant_id"]):
         pid = p["participant_id"]
         views = signature_service.signature_views(conn, pid)
         books = [v for v in views if v["scope"] == "casebook" and v["current"]]

@@ -47,11 +47,14 @@ def sign(participant_id: str) -> ResponseReturnValue:
             signature_service.sign(ctx.engine, ctx.study, staff(), req, session_token=token,
                                    remote_addr=request.remote_addr or "unknown")
             flash(t("sign.done"))
-            return redirect(url_for("web.participant", participant_id=participant_id))
+            with reading(ctx.engine) as conn:   # a screen failure's casebook is signed from the screening log
+                enrolled = dashboard_store.participant(conn, participant_id, staff().sites) is not None
+            return redirect(url_for("web.participant", participant_id=participant_id) if enrolled
+                            else url_for("web.screening_log"))
         except (SignatureCredentials, SignatureRefused) as exc:
             error, status = exc.message, exc.status
     with reading(ctx.engine) as conn:
-        _visible(conn, participant_id)
+        _visible(conn, participant_id, screened_too=scope == CASEBOOK or error is not None)
         items = signature_store.current_items(conn, participant_id, visit_id)
     visit = ctx.study.visit(visit_id) if visit_id and visit_id in {v.id for v in ctx.study.visits} else None
     return render_template("sign.html", participant_id=participant_id, scope=scope, visit=visit, n=len(items),

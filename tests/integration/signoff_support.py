@@ -95,3 +95,15 @@ def cli(server: ThreadServer, *args: str) -> subprocess.CompletedProcess[str]:
         env["DATABASE_URL"] = server.ctx.config.database_url
     return subprocess.run([sys.executable, "-m", "server.cli", *args, "--data-dir", str(server.ctx.config.data_dir)],
                           capture_output=True, text=True, timeout=300, env=env)
+
+
+def screen_failure(tmp_path: Path, server: ThreadServer) -> tuple[Station, SyncEngine, str]:
+    """A second kiosk that screens one person who fails a criterion (never randomised), synced: a casebook of
+    screening records only, to sign and to lock with the rest."""
+    from tests.factories import screen_participant
+
+    station, engine = enrolled_station(tmp_path / "screening", server, label="screening kiosk")
+    failed = screen_participant(station, unmet=("E2",))
+    report = engine.sync()
+    assert not report.rejected, report.rejected
+    return station, engine, failed

@@ -148,3 +148,35 @@ def test_a_frozen_participant_is_still_queried_and_verified_a_locked_study_is_no
         states = conn.execute(select(data_queries.c.state)).scalars().all()
     assert states == ["closed"]
     assert [a for a, *_ in _actions(server, "query.")] == ["query.raise", "query.close"]
+
+
+def test_the_study_lock_waits_for_a_screen_failures_casebook_signature(tmp_path: Path,
+                                                                       server: ThreadServer) -> None:
+    """Issue 19 point 5 with point 4: 'every casebook signed' counts the casebooks of screen failures too (they are
+    written for every participant, screen failures included), so `lock study` lists an unsigned one as open."""
+    from tests.integration.signoff_support import screen_failure
+
+    site = kiosk_with_participant(tmp_path, server)
+    station, engine, failed = screen_failure(tmp_path, server)
+    investigator = staff_client(server, "inv.sflock", "investigator")
+    password = "sign-off-test-password-1"
+    form = investigator.get(f"/participants/{site.participant_id}/sign", params={"scope": "casebook"})
+    assert investigator.post(f"/participants/{site.participant_id}/sign", data={
+        "csrf_token": csrf(form.text), "scope": "casebook", "username": "inv.sflock",
+        "password": password}).status_code == 302
+    refused = cli(server, "lock", "study", "--reason", "database lock")
+    assert refused.returncode == 2, refused.stdout
+    assert f"open: casebook_unsigned\t{failed}" in refused.stdout
+    assert site.participant_id not in refused.stdout
+    dm = staff_client(server, "dm.sflock", "data_manager")
+    page = dm.get("/lock").text
+    assert 'data-kind="casebook_unsigned"' in page and failed in page
+
+    form = investigator.get(f"/participants/{failed}/sign", params={"scope": "casebook"})
+    assert investigator.post(f"/participants/{failed}/sign", data={
+        "csrf_token": csrf(form.text), "scope": "casebook", "password": password}).status_code == 302
+    assert 'id="all-clear"' in dm.get("/lock").text
+    done = cli(server, "lock", "study", "--reason", "database lock")
+    assert done.returncode == 0, done.stderr
+    engine.close()
+    station.store.close()

@@ -116,3 +116,35 @@ def test_a_signature_cannot_be_moved_or_changed(tmp_path: Path, server: ThreadSe
         conn.execute(insert(signatures).values(**copied))
     page = inv.get(f"/participants/{other.participant_id}").text
     assert "signature record does not match its hashes" in page and "signature holds" not in page
+
+
+def test_an_investigator_signs_a_screen_failures_casebook_from_the_screening_log(tmp_path: Path,
+                                                                                 server: ThreadServer) -> None:
+    """Issue 19 points 3-4: a screen failure has a casebook, so an investigator signs it whole (same components,
+    same content-hash binding: the screening record is in the manifest); a visit of someone never randomised is
+    not signed, and someone unknown is still not found."""
+    from server.services import signatures as signature_service
+    from tests.integration.signoff_support import screen_failure
+
+    station, engine, failed = screen_failure(tmp_path, server)
+    inv = staff_client(server, "inv.sf", "investigator")
+    log = inv.get("/screening").text
+    assert f"/participants/{failed}/sign?scope=casebook" in log
+    visit = server.ctx.study.visits[0].id
+    assert inv.get(f"/participants/{failed}/sign", params={"scope": "visit", "visit": visit}).status_code == 404
+    form, signed = _sign(inv, failed, visit=None, username="inv.sf", password=PASSWORD)
+    assert signed.status_code == 302 and signed.headers["location"].endswith("/screening"), signed.text
+    with server.ctx.engine.connect() as conn:
+        (view,) = signature_service.signature_views(conn, failed)
+        screened = conn.execute(select(records.c.record_id).where(records.c.participant_id == failed)).scalars()
+        refs = {f"record:{r}" for r in screened}
+    assert view["scope"] == "casebook" and view["printed_name"] == PRINTED_NAME and view["verdict"].holds
+    assert refs and refs == {i["ref"] for i in view["manifest"]["items"]}
+    assert f"covers {len(refs)} item(s)" in form.text
+    refused = inv.post(f"/participants/{failed}/sign", data={
+        "csrf_token": csrf(form.text), "scope": "visit",
+        "visit": visit, "password": PASSWORD})
+    assert refused.status_code == 422 and "screen failure" in refused.text and "casebook" in refused.text
+    assert inv.get("/participants/PKU-999/sign", params={"scope": "casebook"}).status_code == 404
+    engine.close()
+    station.store.close()
