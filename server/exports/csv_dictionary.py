@@ -102,6 +102,9 @@ COLUMNS: dict[str, tuple[str, str, str]] = {
                         "semicolon-separated criterion ids of the study file"),
     "criteria": ("attested criteria as answered (inclusion: met; exclusion: present)", "codes",
                  "semicolon-separated <criterion id>=true/false"),
+    "childbearing_potential": ("woman of childbearing potential, as recorded at screening (decides whether "
+                               "randomisation needs a negative pregnancy test)", "boolean",
+                               "true, false, or empty when not recorded"),
     "file": ("file the variable is in", "text", ""),
     "variable": ("column name", "text", ""),
     "label": ("what the column holds", "text", ""),

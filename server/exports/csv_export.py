@@ -52,7 +52,8 @@ VISIT_COLUMNS = ["record_id", "participant_id", "site_id", "visit_id", "visit_nu
                  "forms_expected", "forms_done", "forms_missing"]
 DOSING_COLUMNS = [f.name for f in fields(DoseLine)]
 SCREENING_DATA = ["consent_date", "screening_date", "sex", "birth_year_month", "age_at_consent", "screening_score",
-                  "outcome", "failed_criteria", "criteria"]  # issue 15: the screening log, every outcome
+                  "outcome", "failed_criteria", "criteria",  # issue 15: the screening log, every outcome
+                  "childbearing_potential"]  # issue 18: decides the pregnancy-test rule at randomisation
 LAB_COLUMNS = ["record_id", "revision", "participant_id", "site_id", "visit_id", "test_code", "test_name", "loinc",
                "sample_date", "value", "unit", "normal_low", "normal_high", "range_indicator", "ctcae_term",
                "ctcae_grade", "source_file", "source_row", "imported_at", "imported_by", "reason"]
@@ -179,7 +180,7 @@ def _screening_row(rec: dict[str, Any]) -> list[Any]:
     data = rec["data"]
     answers = ";".join(f"{k}={'true' if v else 'false'}" for k, v in (data.get("criteria") or {}).items())
     return _envelope(rec) + [data.get(c) for c in SCREENING_DATA[:7]] + [
-        ";".join(data.get("failed_criteria") or []), answers]
+        ";".join(data.get("failed_criteria") or []), answers, data.get("childbearing_potential")]
 
 
 def _record_files(conn: Connection, study: Study, sink: TableSink, scope: ExportScope) -> dict[str, int]:

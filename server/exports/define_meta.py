@@ -241,6 +241,8 @@ DATASET_INFO.update({   # issue 18
     "MH": ("EVENTS", "One record per medical history event per subject", ("STUDYID", "USUBJID", "MHTERM")),
     "VS": ("FINDINGS", "One record per vital sign measurement per time point per visit per subject",
            ("STUDYID", "USUBJID", "VSTESTCD", "VISITNUM", "VSDTC")),
+    "RP": ("FINDINGS", "One record per finding or result per time point per visit per subject",
+           ("STUDYID", "USUBJID", "RPTESTCD", "VISITNUM")),
 })
 REFERENCE_DATASETS = frozenset({"TS", "TE", "TA", "TV", "TI"})
 SUPP_INFO = ("RELATIONSHIP", "One record per IDVAR, IDVARVAL, and QNAM value per subject",

@@ -33,6 +33,7 @@ from server.exports.sdtm_lb import lb_values
 from server.exports.sdtm_lb_pregnancy import pregnancy_lb_rows
 from server.exports.sdtm_mh import mh_rows
 from server.exports.sdtm_model import DOMAINS, LAZY_DATASETS, Var, dataset_widths
+from server.exports.sdtm_rp import rp_rows
 from server.exports.sdtm_timing import SCREENING, Timing, site_day, site_dtc, timing
 from server.exports.sdtm_vs import vs_rows
 from server.services.ae_review import AeReviewer
@@ -101,7 +102,8 @@ def _iso(d: Any) -> str | None:
 
 
 ARMNRS = {"screen_failure": "SCREEN FAILURE", "pending": "NOT ASSIGNED", "eligible": "NOT ASSIGNED"}
-NOT_RANDOMISED_DOMAINS = frozenset({"DM", "IE", "DS", "QS", "SV"})  # what a person screened but never randomised has
+# what a person screened but never randomised has (RP: childbearing potential, a screening finding)
+NOT_RANDOMISED_DOMAINS = frozenset({"DM", "IE", "DS", "QS", "SV", "RP"})
 
 
 def _dm(study: Study, pd: ParticipantData, t: Timing) -> Iterator[dict[str, Any]]:
@@ -254,7 +256,8 @@ def _vs(study: Study, pd: ParticipantData, t: Timing) -> Iterator[dict[str, Any]
 BUILDERS: dict[str, Callable[[Study, ParticipantData, Timing], Iterable[dict[str, Any]]]] = {
     "DM": _dm, "AE": ae_rows, "QS": _qs, "EX": _ex, "DS": ds_rows, "LB": _lb, "SE": _se, "SV": _sv, "IE": _ie,
     "CM": cm_rows, "MH": mh_rows, "VS": _vs,
-    "DV": dv_rows}   # issue 16: server/exports/sdtm_ds.py
+    "DV": dv_rows,   # issue 16: server/exports/sdtm_ds.py
+    "RP": rp_rows}   # issue 18: childbearing potential from the screening record
 def diary_id(study: Study) -> str | None:
     """The id of the study's dosing diary (role dosing: reported doses per period), if it has one."""
     diary = study.instrument_with_role("dosing")

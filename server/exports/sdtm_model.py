@@ -262,7 +262,18 @@ DVSTDTC|Start Date/Time of Deviation
 DVSTDY|Study Day of Start of Deviation Event|N"""))   # issue 16: server/exports/sdtm_ds.py
 # Opened on their first row only (SDTM submits no empty dataset): IE lists unmet criteria, which enrolment
 # refuses; DV deviations, which a study may not have either.
-LAZY_DATASETS = frozenset({"IE", "CM", "MH", "VS", "DV"})  # CM, MH, VS: a study may keep no clinical record
+DOMAINS["RP"] = ("Reproductive System Findings", variables_from(_ID + """
+RPSEQ|Sequence Number|N
+RPTESTCD|Reproductive Test Short Name|C|CHILDPOT
+RPTEST|Reproductive Test Name|C|Childbearing Potential
+RPORRES|Result or Finding in Original Units|C|Y, N
+RPSTRESC|Character Result/Finding in Std Format|C|Y, N
+VISITNUM|Visit Number|N
+VISIT|Visit Name
+EPOCH|Epoch
+RPDTC|Date/Time of Collection
+RPDY|Study Day of Visit/Collection/Exam|N"""))   # issue 18: server/exports/sdtm_rp.py
+LAZY_DATASETS = frozenset({"IE", "CM", "MH", "VS", "DV", "RP"})  # CM, MH, VS: a study may keep no clinical record
 
 SUPP_VARIABLES = variables_from("""STUDYID|Study Identifier
 RDOMAIN|Related Domain Abbreviation

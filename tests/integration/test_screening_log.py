@@ -311,3 +311,55 @@ def test_screen_failures_reach_sdtm_dm_and_ie_and_the_csv_screening_log(tmp_path
     screening_csv = rows(tmp_path / "csv" / "screening.csv")
     assert sorted(r["participant_id"] for r in screening_csv if r["outcome"] == "screen_failure") == failed
     assert all(r["failed_criteria"] for r in screening_csv if r["outcome"] == "screen_failure")
+
+
+
+def test_childbearing_potential_reaches_the_csv_screening_log_and_sdtm_rp(tmp_path: Path,
+                                                                          server: ThreadServer) -> None:
+    """Issue 18 point 7: the screening's childbearing potential (which decides the pregnancy-test rule at
+    randomisation) is a screening.csv column and an RP CHILDPOT row at the screening visit; null is no row."""
+    import csv
+    from dataclasses import replace
+
+    from server.exports.csv_export import export_csv
+    from server.exports.current import current_records, participants_with_data
+    from server.exports.sdtm import diary_id, export_sdtm
+    from server.exports.sdtm_rp import rp_rows
+    from server.exports.sdtm_timing import timing
+    from server.services.demo import seed_demo
+
+    study = server.ctx.study
+    with server.ctx.engine.begin() as conn:
+        seed_demo(conn, study, admin_password="synthetic-demo-pass")
+    with server.ctx.engine.connect() as conn:
+        export_sdtm(conn, study, tmp_path / "sdtm")
+        export_csv(conn, study, tmp_path / "csv")
+        screened = {r["participant_id"]: r["data"] for r in current_records(conn, kind="screening")}
+        someone = next(participants_with_data(conn, screened=True))
+
+    def rows(path: Path) -> list[dict[str, str]]:
+        with open(path, encoding="utf-8", newline="") as fh:
+            return list(csv.DictReader(fh))
+
+    women = [p for p, d in screened.items() if d["sex"] == "F" and d["childbearing_potential"] is True]
+    men = [p for p, d in screened.items() if d["sex"] == "M"]
+    assert women and men and all(screened[p]["childbearing_potential"] is False for p in men)
+    log = {r["participant_id"]: r["childbearing_potential"] for r in rows(tmp_path / "csv" / "screening.csv")}
+    assert {log[p] for p in women} == {"true"} and {log[p] for p in men} == {"false"}
+    assert log == {p: "true" if d["childbearing_potential"] else "false" for p, d in screened.items()}
+    dictionary = {(r["file"], r["variable"]) for r in rows(tmp_path / "csv" / "data_dictionary.csv")}
+    assert ("screening.csv", "childbearing_potential") in dictionary
+    rp = {f"PKU-{r['USUBJID'].rsplit('-', 1)[1]}": r for r in rows(tmp_path / "sdtm" / "rp.csv")}
+    assert set(rp) == set(screened)   # everyone screened, randomised or not, has the finding
+    visit = study.visit_with_role("screening")
+    assert visit is not None
+    for pid, row in rp.items():
+        answer = "Y" if screened[pid]["childbearing_potential"] else "N"
+        assert (row["RPTESTCD"], row["RPTEST"], row["RPORRES"], row["RPSTRESC"]) == (
+            "CHILDPOT", "Childbearing Potential", answer, answer)
+        assert (row["VISITNUM"], row["VISIT"], row["EPOCH"]) == (str(visit.number), visit.label, "SCREENING")
+        assert row["RPDTC"] == screened[pid]["screening_date"] and row["RPSEQ"] == "1"
+    assert {rp[p]["RPORRES"] for p in women} == {"Y"} and {rp[p]["RPORRES"] for p in men} == {"N"}
+    unrecorded = replace(someone, records=[{**r, "data": {**r["data"], "childbearing_potential": None}}
+                                           if r["kind"] == "screening" else r for r in someone.records])
+    assert list(rp_rows(study, unrecorded, timing(study, unrecorded, diary_id(study)))) == []   # null: no row
