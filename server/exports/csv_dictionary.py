@@ -172,6 +172,10 @@ def _ae_info(study: Study, field: str) -> tuple[str, str, str]:
                             "ISO 8601 or empty (awaiting report when serious)"),
         "translation_missing": ("a Chinese verbatim term without its English translation", "boolean",
                                 "true or false"),
+        "causality_confirmed_by": ("the investigator who confirmed the causality of this revision (pseudonymous "
+                                   "user id)", "text", "user:<id>; empty: not confirmed for this revision"),
+        "causality_confirmed_at": ("when the investigator confirmed the causality of this revision", "datetime",
+                                   "ISO 8601 UTC (Z); empty: not confirmed for this revision"),
     }.get(field, ("", "text", ""))
 
 

@@ -34,6 +34,7 @@ from server.exports.current import (
     record_index,
 )
 from server.exports.dosing import DiaryStream, DoseLine
+from server.services.ae_causality import confirmation
 from server.services.ae_review import AeReview, AeReviewer
 from shared.adverse_events import ae_fields, flat_ae
 from shared.instruments import export_items, export_score_names, get_instrument
@@ -122,7 +123,8 @@ def ae_columns(study: Study) -> list[str]:
 
 AE_DERIVED = ("first_dose_date", "treatment_emergent", "meddra_llt_code", "meddra_llt", "meddra_pt_code",
               "meddra_pt", "meddra_soc_code", "meddra_soc", "coding_method", "susar", "susar_drugs",
-              "sae_report_due", "sae_reported_at", "translation_missing")
+              "sae_report_due", "sae_reported_at", "translation_missing", "causality_confirmed_by",
+              "causality_confirmed_at")
 
 
 class _Headers:
@@ -161,16 +163,18 @@ def _instrument_row(instrument: Instrument, rec: dict[str, Any]) -> list[Any]:
             + [scores.get(s) for s in export_score_names(instrument)])
 
 
-def _ae_row(study: Study, rec: dict[str, Any], review: AeReview) -> list[Any]:
+def _ae_row(study: Study, rec: dict[str, Any], review: AeReview, confirmed: dict[str, Any] | None) -> list[Any]:
     """One AE as its flat fields (a causality and an action column per study drug), whichever body form, and
-    what the server derives from it (``AE_DERIVED``)."""
+    what the server derives from it (``AE_DERIVED``; ``confirmed``: the investigator's confirmation of the
+    causality of this revision, or None)."""
     c = review.coding or {}
     derived = [review.first_dose.isoformat() if review.first_dose else None,
                None if review.emergence is None else review.emergence == TREATMENT_EMERGENT,
                c.get("llt_code"), c.get("llt_name"), c.get("pt_code"), c.get("pt_name"), c.get("soc_code"),
                c.get("soc_name"), c.get("method"), review.susar, ",".join(review.susar_drugs),
                review.deadline.isoformat() if review.deadline else None,
-               (review.report or {}).get("reported_at"), review.missing_translation]
+               (review.report or {}).get("reported_at"), review.missing_translation,
+               (confirmed or {}).get("by"), (confirmed or {}).get("at")]
     return (_envelope(rec) + [(",".join(v) if isinstance(v, list) else v)
                               for v in flat_ae(rec["data"], study).values()] + derived)
 
@@ -204,7 +208,8 @@ def _record_files(conn: Connection, study: Study, sink: TableSink, scope: Export
         rec["collected_at_device"] = rec.get("collected_at_local")
         rec["collected_at_local"] = site_local(rec.get("collected_at"), zones.get(rec.get("site_id")))
         if rec["kind"] == "adverse_event":
-            rows = [("adverse_events.csv", _ae_row(study, rec, reviewer.review(rec, rec.get("arm"))))]
+            rows = [("adverse_events.csv", _ae_row(study, rec, reviewer.review(rec, rec.get("arm")),
+                                                   confirmation(conn, rec)))]
         elif rec["kind"] in CLINICAL_FILES:
             rows = [(CLINICAL_FILES[rec["kind"]][0], _envelope(rec) + clinical_row(study, rec))]
         elif rec["kind"] == "screening":

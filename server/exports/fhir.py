@@ -25,6 +25,7 @@ from server.exports.current import ALL, ExportScope, ParticipantData, participan
 from server.exports.fhir_clinical_record import clinical_resources
 from server.exports.fhir_labs import lab_observation
 from server.exports.fhir_terms import BASE, CS, CTCAE_GRADE_DISPLAY, choice_system, code_systems, score_observation
+from server.services.ae_causality import confirmation
 from server.services.ae_review import AeReview, AeReviewer
 from shared.adverse_events import CAUSALITY, OUTCOMES, per_drug
 from shared.disposition import FHIR_ON_STUDY, disposition_of
@@ -282,10 +283,11 @@ def _event(d: dict[str, Any], review: AeReview | None) -> dict[str, Any]:
 
 
 def adverse_event(rec: dict[str, Any], patient: dict[str, Any], study: Study, arm: str | None,
-                  review: AeReview | None = None) -> dict[str, Any]:
+                  review: AeReview | None = None, confirmed_by: str | None = None) -> dict[str, Any]:
     """R4 AdverseEvent: seriousness Serious/Non-serious, severity from the CTCAE grade (the grade itself in a
-    coded extension), per drug of the participant's arm a suspectEntity with its WHO-UMC causality; the MedDRA
-    coding, treatment emergence, SUSAR flag and site awareness from ``review``."""
+    coded extension), per drug of the participant's arm a suspectEntity with its WHO-UMC causality (its author
+    the pseudonymous Practitioner ``confirmed_by`` when an investigator confirmed this revision's causality);
+    the MedDRA coding, treatment emergence, SUSAR flag and site awareness from ``review``."""
     d = rec["data"]
     suspects = []
     treatments = study.arm(arm).treatments if arm else []
@@ -296,7 +298,8 @@ def adverse_event(rec: dict[str, Any], patient: dict[str, Any], study: Study, ar
                 "assessment": {"coding": [{"system": f"{TERMINOLOGY}/adverse-event-causality-assess",
                                            "code": CAUSALITY_ASSESS[code], "display": CAUSALITY[code].en}]},
                 # R4's method codes (ProbabilityScale, Bayesian, Checklist) do not name WHO-UMC: text only
-                "method": {"text": WHO_UMC}}]})
+                "method": {"text": WHO_UMC},
+                **({"author": _ref("Practitioner", practitioner_id(study, confirmed_by))} if confirmed_by else {})}]})
     serious = bool(d.get("serious"))
     grade = d["grade"]
     ae: dict[str, Any] = {
@@ -343,7 +346,12 @@ def participant_bundle(study: Study, pd: ParticipantData, reviewer: AeReviewer |
             staff[entered_by] = practitioner(study, entered_by)
         if rec["kind"] == "adverse_event":
             review = reviewer.review(rec, p.get("arm")) if reviewer is not None else None
-            out.append(adverse_event(rec, patient_ref, study, p.get("arm"), review))
+            confirmed = confirmation(reviewer.conn, rec) if reviewer is not None else None
+            # the confirming investigator under the same pseudonym as their staff entries (user:x is staff:x)
+            by = f"staff:{confirmed['by'].removeprefix('user:')}" if confirmed else None
+            if by and by not in staff:
+                staff[by] = practitioner(study, by)
+            out.append(adverse_event(rec, patient_ref, study, p.get("arm"), review, by))
         out += clinical_resources(rec, patient_ref, study)   # issue 18: conmed, history, vital signs, pregnancy
         if rec["kind"] != "instrument_response":
             continue

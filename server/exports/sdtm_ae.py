@@ -1,6 +1,6 @@
 """SDTM AE rows: one per adverse event (its current revision), with the MedDRA variables of its coding, and
-SUPPAE qualifiers per drug of the participant's arm (AERELn / AEACNn), treatment emergence (AETRTEM) and the
-SUSAR flag (AESUSAR).
+SUPPAE qualifiers per drug of the participant's arm (AERELn / AEACNn), treatment emergence (AETRTEM), the
+SUSAR flag (AESUSAR) and the investigator's confirmation of the causality of the current revision (AECAUSCF).
 
 SDTMIG 3.4 keeps treatment emergence out of the AE domain: AETRTEM is a supplemental qualifier (Appendix C2,
 "Treatment Emergent Flag"); TRTEMFL is its ADaM (ADAE) counterpart, not an SDTM variable.
@@ -14,6 +14,7 @@ from typing import Any
 from server.exports.current import ParticipantData
 from server.exports.sdtm_files import Supp
 from server.exports.sdtm_timing import Timing, site_day
+from server.services.ae_causality import confirmation
 from server.services.ae_review import AeReview, AeReviewer
 from shared.adverse_events import PER_DRUG, per_drug
 from shared.pharmacovigilance import TREATMENT_EMERGENT, submission_term
@@ -41,12 +42,14 @@ def _study_treatments(study: Study) -> list[tuple[str, str]]:
     return list(seen.items())
 
 
-def ae_row(rec: dict[str, Any], drugs: list[tuple[int, str, str]], review: AeReview | None = None) -> dict[str, Any]:
+def ae_row(rec: dict[str, Any], drugs: list[tuple[int, str, str]], review: AeReview | None = None,
+           confirmed: bool = False) -> dict[str, Any]:
     """The SDTM AE values of one adverse-event record (without identifiers and sequence).
 
     ``drugs`` are the (number, drug id, treatment name) of the participant's arm: AEREL is the strongest
     causality and AEACN the action over those drugs only; each drug's causality and action are kept in
-    SUPPAE (QNAM AERELn / AEACNn, n = the drug's number in the study file). Either AE body form is read
+    SUPPAE (QNAM AERELn / AEACNn, n = the drug's number in the study file); ``confirmed``: an investigator
+    confirmed the causality of this revision (SUPPAE AECAUSCF Y, no row otherwise). Either AE body form is read
     (causality/action objects keyed by drug, or the first release's flat per-drug fields).
     """
     d = {**rec["data"], **{f"{kind}_{drug}": per_drug(rec["data"], kind, drug)
@@ -67,6 +70,8 @@ def ae_row(rec: dict[str, Any], drugs: list[tuple[int, str, str]], review: AeRev
             supp.append(Supp("AETRTEM", "Treatment Emergent Flag", _yn(review.emergence == TREATMENT_EMERGENT),
                              "Derived"))
         supp.append(Supp("AESUSAR", "Suspected Unexpected Serious Adv Reactn", _yn(review.susar), "Derived"))
+    if confirmed:
+        supp.append(Supp(CONFIRMED_QNAM, "Causality Confirmed by Investigator", "Y", "CRF", "INVESTIGATOR"))
     notes = []
     if review is not None and review.missing_translation:
         notes.append(("AETERM", MISSING_TRANSLATION, d["term"], ""))
@@ -82,6 +87,7 @@ def ae_row(rec: dict[str, Any], drugs: list[tuple[int, str, str]], review: AeRev
     return row
 
 
+CONFIRMED_QNAM = "AECAUSCF"
 NOT_CODED = "not MedDRA-coded (AEDECOD empty: code it on the coding page)"
 MISSING_TRANSLATION = "missing English translation (give it on the coding page or in nurse mode)"
 
@@ -105,7 +111,8 @@ def ae_rows(study: Study, pd: ParticipantData, t: Timing,
     for rec in pd.records:
         if rec["kind"] == "adverse_event":
             review = reviewer.review(rec, pd.participant["arm"]) if reviewer is not None else None
-            row = ae_row(rec, drugs, review)
+            confirmed = reviewer is not None and confirmation(reviewer.conn, rec) is not None
+            row = ae_row(rec, drugs, review, confirmed)
             row["AEDTC"] = site_day(rec["collected_at"], study, rec.get("site_id"))   # the site's day of the report
             row.update({"EPOCH": t.epoch(row["AESTDTC"]), "AEDY": t.study_day(row["AEDTC"]),
                         "AESTDY": t.study_day(row["AESTDTC"]), "AEENDY": t.study_day(row["AEENDTC"])})

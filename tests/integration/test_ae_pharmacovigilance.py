@@ -7,9 +7,11 @@ The dictionary is the synthetic file set (NOT MedDRA) in MedDRA's ASCII layout.
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 import re
+import zipfile
 from pathlib import Path
 
 import httpx
@@ -23,7 +25,7 @@ from server.services.demo import seed_demo
 from server.services.meddra import SYNTHETIC_DICTIONARY
 from server.services.users import add_user
 from server.storage.tables import audit_log, records
-from tests.live_server import ThreadServer
+from tests.live_server import ThreadServer, run_queued_jobs
 
 PASSWORD = "pharmacovigilance-pass-1"
 
@@ -97,6 +99,40 @@ def test_an_sae_alert_stays_until_staff_mark_it_reported(server: ThreadServer) -
     c.close()
 
 
+def _exported(server: ThreadServer, c: httpx.Client, fmt: str) -> dict[str, bytes]:
+    """A web export (queued, written by the job runner, downloaded): file name -> content."""
+    page = c.get("/exports").text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+    assert c.post("/exports", data={"csrf_token": token, "format": fmt, "site": ""}).status_code == 303
+    assert run_queued_jobs(server.ctx) == 1
+    links = re.findall(r'href="(/exports/jobs/\d+/download)"', c.get("/exports").text)
+    r = c.get(max(links, key=lambda link: int(link.split("/")[3])))
+    assert r.status_code == 200, r.text[:300]
+    with zipfile.ZipFile(io.BytesIO(r.content)) as zf:
+        return {Path(n).name: zf.read(n) for n in zf.namelist()}
+
+
+def _confirmation_in_exports(server: ThreadServer, c: httpx.Client, record_id: str) -> tuple[dict, list, list]:
+    """The AE's CSV row, its SUPPAE AECAUSCF rows and its FHIR suspectEntity causalities, each from the web."""
+    files = _exported(server, c, "csv")
+    (row,) = [r for r in csv.DictReader(io.StringIO(files["adverse_events.csv"].decode("utf-8-sig")))
+              if r["record_id"] == record_id]
+    dictionary = files["data_dictionary.csv"].decode("utf-8-sig")
+    assert "adverse_events.csv,causality_confirmed_by," in dictionary
+    assert "adverse_events.csv,causality_confirmed_at," in dictionary
+    supp = [r for r in csv.DictReader(io.StringIO(_exported(server, c, "sdtm")["suppae.csv"].decode("utf-8")))
+            if r["QNAM"] == "AECAUSCF"]
+    fhir = _exported(server, c, "fhir")["participants.ndjson"].decode("utf-8")
+    bundles = [json.loads(line) for line in fhir.splitlines()]
+    resources = [e["resource"] for b in bundles for e in b["entry"]]
+    (ae,) = [r for r in resources if r["resourceType"] == "AdverseEvent" and r["id"] == record_id]
+    causalities = [c for s in ae.get("suspectEntity", []) for c in s["causality"]]
+    authors = [c["author"]["reference"] for c in causalities if "author" in c]
+    practitioners = {f"Practitioner/{r['id']}" for r in resources if r["resourceType"] == "Practitioner"}
+    assert set(authors) <= practitioners           # every author reference resolves inside the bundle
+    return row, supp, authors
+
+
 def test_an_investigator_confirms_the_causality_a_nurse_entered(server: ThreadServer) -> None:
     """WHO-UMC causality is a physician's judgement: the nurse's entry shows as not confirmed until an
     investigator confirms it (audited, tied to the revision); other roles may not confirm."""
@@ -106,6 +142,9 @@ def test_an_investigator_confirms_the_causality_a_nurse_entered(server: ThreadSe
     assert "No: awaiting the investigator&#39;s confirmation" in admin.get(form).text
     assert 'id="causality-confirm"' not in admin.get(form).text
     assert admin.post(f"{form[:-4]}/causality-confirmed", data={"csrf_token": _token(admin)}).status_code == 403
+    row, supp, authors = _confirmation_in_exports(server, admin, ae["record_id"])   # issue 17: not yet confirmed
+    assert row["causality_confirmed_by"] == "" and row["causality_confirmed_at"] == ""
+    assert supp == [] and authors == []
     with server.ctx.engine.begin() as conn:
         add_user(conn, username="r17.investigator", password=PASSWORD, roles=["investigator"],
                  sites=[ae["site_id"]], actor="system", display_name="Investigator (synthetic)")
@@ -123,9 +162,42 @@ def test_an_investigator_confirms_the_causality_a_nurse_entered(server: ThreadSe
     assert again.status_code == 409 and "already confirmed" in again.text
     (mark,) = [a for a in _actions(server, "ae.causality_confirmed") if a["entity_id"] == ae["record_id"]]
     assert mark["actor"] == "user:r17.investigator" and json.loads(mark["new"])["revision"] == ae["revision"]
+    row, supp, authors = _confirmation_in_exports(server, admin, ae["record_id"])   # ... and in every export now
+    assert row["causality_confirmed_by"] == "user:r17.investigator" and "Investigator (synthetic)" not in str(row)
+    assert row["causality_confirmed_at"] == mark["at"] and mark["at"].endswith("Z")
+    assert [(s["USUBJID"].endswith(ae["participant_id"]), s["RDOMAIN"], s["QLABEL"], s["QVAL"]) for s in supp] == [
+        (True, "AE", "Causality Confirmed by Investigator", "Y")]
+    assert authors and len(set(authors)) == 1 and "r17" not in authors[0]     # pseudonymous, one investigator
     with server.ctx.engine.connect() as conn:   # a correction (next revision) is not covered by it
         assert confirmation(conn, {**ae, "revision": ae["revision"] + 1}) is None
         assert confirmation(conn, ae) is not None
+    c.close()
+    admin.close()
+
+
+def test_a_confirmation_of_an_older_revision_is_not_exported_for_the_current_one(server: ThreadServer) -> None:
+    """Issue 17: the exports state the confirmation of the AE's current revision only; a correction (here the
+    English translation the data manager adds, revision 2) drops it from CSV, SUPPAE and FHIR."""
+    admin = _signed_in(server)
+    ae = _by_term(server, "口腔疼痛")
+    with server.ctx.engine.begin() as conn:
+        add_user(conn, username="r17.investigator2", password=PASSWORD, roles=["investigator"],
+                 sites=[ae["site_id"]], actor="system", display_name="Investigator (synthetic)")
+    c = httpx.Client(base_url=server.url, timeout=60)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', c.get("/signin").text).group(1)  # type: ignore
+    assert c.post("/signin", data={"csrf_token": token, "username": "r17.investigator2",
+                                   "password": PASSWORD}).status_code == 302
+    r = c.post(f"/adverse-events/{ae['record_id']}/causality-confirmed", data={"csrf_token": _token(c)})
+    assert r.status_code == 302
+    row, supp, authors = _confirmation_in_exports(server, admin, ae["record_id"])
+    assert row["causality_confirmed_by"] == "user:r17.investigator2" and len(supp) == 1 and authors
+    r = admin.post(f"/coding/{ae['record_id']}/translation", data={"csrf_token": _token(admin),
+                                                                   "term_en": "Mouth pain"})
+    assert r.status_code == 302 and _by_term(server, "口腔疼痛")["revision"] == ae["revision"] + 1
+    row, supp, authors = _confirmation_in_exports(server, admin, ae["record_id"])
+    assert row["revision"] == str(ae["revision"] + 1)
+    assert row["causality_confirmed_by"] == "" and row["causality_confirmed_at"] == ""
+    assert supp == [] and authors == []
     c.close()
     admin.close()
 

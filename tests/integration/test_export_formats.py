@@ -150,7 +150,9 @@ def test_csv_has_every_domain_iso_dates_the_newest_revision_and_an_audit_entry(
     else:
         assert dosing == []                                            # no dosing diary in this study
     ae_header = next(csv.reader(open(out / "adverse_events.csv", encoding="utf-8-sig")))
-    assert [c for c in ae_header if c.startswith(("causality_", "action_"))] == [
+    confirmed = ["causality_confirmed_by", "causality_confirmed_at"]   # issue 17: the investigator's confirmation
+    assert ae_header[-2:] == confirmed
+    assert [c for c in ae_header if c.startswith(("causality_", "action_")) and c not in confirmed] == [
         f"{k}_{d}" for k in ("causality", "action") for d in study.drug_ids]      # one pair per study drug
     dictionary = _csv(out / "data_dictionary.csv")
     assert set(dictionary[0]) >= {"variable", "label", "type", "allowed_values", "instrument_version"}
