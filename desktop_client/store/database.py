@@ -253,6 +253,14 @@ def _check_existing(conn: Any, path: Path) -> None:
     if problems != ["ok"]:
         raise StoreUnreadable(f"The station database {path} is damaged or truncated ({problems[0][:200]}). "
                               "Restore station.db from the backup; nothing was changed.")
+    # SQLite writes the main file in whole pages; quick_check never reads free pages, so a cut inside a free last
+    # page would pass it
+    page = int(conn.execute("PRAGMA page_size").fetchone()[0])
+    size = path.stat().st_size
+    if page > 0 and size % page:
+        raise StoreUnreadable(f"The station database {path} is damaged or truncated ({size} bytes is not a whole "
+                              f"number of {page}-byte pages). Restore station.db from the backup; nothing was "
+                              "changed.")
 
 
 def _connect(path: Path, data_key: bytes, *, existing: bool, schema_version: int | None = None) -> Store:

@@ -302,3 +302,26 @@ def test_a_full_disk_gives_a_clear_message_and_keeps_every_confirmed_save(tmp_pa
             _assert_all_there(data, [*confirmed, again["record_id"]])
         else:
             _assert_all_there(data, confirmed)
+
+
+def test_a_cut_inside_a_free_last_page_is_refused_too(station_dir: Path) -> None:
+    """quick_check never reads free pages: a file whose last page is free and cut short passed it; the file size
+    must be whole pages."""
+    saved = _save_some(station_dir, 5)
+    store = open_store(station_dir, PASSPHRASE)
+    with store.transaction() as tx:
+        tx.execute("CREATE TABLE scratch (x BLOB)")
+        tx.execute("INSERT INTO scratch VALUES (zeroblob(200000))")
+    with store.transaction() as tx:
+        tx.execute("DROP TABLE scratch")                 # its pages stay in the file, on the freelist
+    store.query("PRAGMA wal_checkpoint(TRUNCATE)")       # into the main file, as at every close
+    assert store.query("PRAGMA freelist_count")[0]["freelist_count"] > 10
+    store.close()
+    db = station_dir / "station.db"
+    backup = db.read_bytes()
+    with open(db, "r+b") as fh:
+        fh.truncate(len(backup) - 1)
+    with pytest.raises(StoreUnreadable, match=r"truncated.*whole number of .*Restore station.db"):
+        open_store(station_dir, PASSPHRASE)
+    db.write_bytes(backup)
+    _assert_all_there(station_dir, saved)
