@@ -36,14 +36,15 @@ def permuted_blocks(arm_codes: Sequence[str], ratio: Sequence[int], block_sizes:
 
 def new_allocation_list(*, study_id: str, site_id: str, arm_codes: Sequence[str], ratio: Sequence[int],
                         block_sizes: Sequence[int], length: int, created_at: str, first_number: int = 1,
-                        first_block: int = 1) -> dict[str, Any]:
-    """An unsigned allocation list body drawn with the OS CSPRNG.
+                        first_block: int = 1, rng: random.Random | None = None) -> dict[str, Any]:
+    """An unsigned allocation list body drawn with the OS CSPRNG (``rng`` only for the synthetic demo, whose
+    seeded list makes the demo the same on every machine).
 
     Entries are numbered on from ``first_number`` (numbers are unique per site
     across lists, because the participant id is built from them) and carry
     their block, the unit the server grants to one kiosk.
     """
-    blocks = permuted_blocks(arm_codes, ratio, block_sizes, length, random.SystemRandom())
+    blocks = permuted_blocks(arm_codes, ratio, block_sizes, length, rng or random.SystemRandom())
     entries = []
     for b, block in enumerate(blocks):
         for arm in block:

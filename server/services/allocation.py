@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import json
+import random
 from typing import Any
 
 from sqlalchemy import Connection
@@ -40,13 +41,13 @@ def public_key_b64(conn: Connection) -> str:
     return base64.b64encode(signing_key(conn)[1]).decode("ascii")
 
 
-def _new_list(conn: Connection, study: Study, site_id: str) -> None:
+def _new_list(conn: Connection, study: Study, site_id: str, rng: random.Random | None = None) -> None:
     last_number, last_block = stored.last_number_and_block(conn, site_id)
     private, public = signing_key(conn)
     body = new_allocation_list(study_id=study.study.id, site_id=site_id, arm_codes=[a.code for a in study.arms],
                                ratio=study.randomisation.ratio, block_sizes=study.randomisation.block_sizes,
                                length=study.study.target_enrolment, created_at=utc_now(),
-                               first_number=last_number + 1, first_block=last_block + 1)
+                               first_number=last_number + 1, first_block=last_block + 1, rng=rng)
     signed = sign_allocation_list(body, private, public)
     entries = body["entries"]
     stored.add_list(conn, list_id=body["list_id"], site_id=site_id, signed=json.dumps(signed),
@@ -55,6 +56,13 @@ def _new_list(conn: Connection, study: Study, site_id: str) -> None:
     append(conn, AuditEntry(actor="system", action="allocation.generate", entity_type="allocation_list",
                             entity_id=body["list_id"], new={"site_id": site_id, "length": len(entries),
                                                             "blocks": [entries[0]["block"], entries[-1]["block"]]}))
+
+
+def seed_demo_list(conn: Connection, study: Study, site_id: str, rng: random.Random) -> None:
+    """The synthetic demo's first list, drawn from a seeded ``rng`` so the demo's arms are the same on every
+    run (a real site's lists always come from the OS CSPRNG in ``grants_for``)."""
+    if not _signed_lists(conn, site_id):
+        _new_list(conn, study, site_id, rng)
 
 
 def _signed_lists(conn: Connection, site_id: str) -> dict[str, dict[str, Any]]:

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from server.services import demo_clinical_record, demo_screening
+from server.services import allocation, demo_clinical_record, demo_screening
 from server.services import devices as device_service
 from server.services import sync as sync_service
 from server.services.demo_adverse_events import seed_demo_adverse_events
@@ -62,6 +62,7 @@ def seed_demo(conn: Connection, study: Study, *, admin_password: str, seed: int 
     code = device_service.create_enrolment_code(conn, site_id=site, actor="system",
                                                 valid_site_ids={s.id for s in study.sites})
     device, _token = device_service.enrol_device(conn, code=code, label="Demo kiosk (synthetic data)")
+    allocation.seed_demo_list(conn, study, site, random.Random(seed + 7))  # the same arms on every machine
     today = datetime.now(UTC).date()
     dosing = study.instrument_with_role("dosing")
     total = 0
