@@ -106,6 +106,16 @@ ARMNRS = {"screen_failure": "SCREEN FAILURE", "pending": "NOT ASSIGNED", "eligib
 NOT_RANDOMISED_DOMAINS = frozenset({"DM", "IE", "DS", "QS", "SV", "RP"})
 
 
+def birth_and_age(pd: ParticipantData) -> tuple[str, int]:
+    """BRTHDTC and AGE: the birth year-month and age at consent of the screening record (the one-step enrolment
+    of earlier releases kept the year of birth only: the age in the year of enrolment)."""
+    p = pd.participant
+    screening = next((r for r in pd.records if r["kind"] == "screening"), None)
+    if screening is not None:
+        return screening["data"]["birth_year_month"], screening["data"]["age_at_consent"]
+    return str(p["year_of_birth"]), int(p["enrolled_at"][:4]) - int(p["year_of_birth"])
+
+
 def _dm(study: Study, pd: ParticipantData, t: Timing) -> Iterator[dict[str, Any]]:
     """DM: RACE and ETHNIC are not collected, so NOT REPORTED (CDISC CT RACE/ETHNIC); DTHFL/DTHDTC from a
     fatal adverse event (grade 5), empty otherwise. Everyone screened has a row (SDTMIG 3.4): someone not
@@ -119,10 +129,7 @@ def _dm(study: Study, pd: ParticipantData, t: Timing) -> Iterator[dict[str, Any]
     deaths = sorted(r["data"].get("death_date") or r["data"].get("end_date") or r["data"].get("onset_date") or ""
                     for r in pd.records if r["kind"] == "adverse_event" and r["data"].get("grade") == 5)
     dmdtc = site_day(enrol["collected_at"], study, p["site_id"]) if enrol else None
-    if screening is not None:
-        born, age = screening["data"]["birth_year_month"], screening["data"]["age_at_consent"]
-    else:
-        born, age = str(p["year_of_birth"]), int(p["enrolled_at"][:4]) - int(p["year_of_birth"])
+    born, age = birth_and_age(pd)
     yield {"SUBJID": subjid(p["participant_id"]), "RFSTDTC": _iso(t.rfstdtc), "RFENDTC": _iso(t.rfendtc),
            "RFXSTDTC": _iso(t.rfxstdtc), "RFXENDTC": _iso(t.rfxendtc), "RFICDTC": _iso(t.rficdtc),
            "RFPENDTC": _iso(t.rfendtc), "DTHDTC": deaths[0] if deaths else None, "DTHFL": "Y" if deaths else None,

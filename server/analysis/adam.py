@@ -1,0 +1,93 @@
+"""The ADaM datasets of one export scope, built in one pass over the participants: what the report reads.
+
+``build_adam(conn, study, scope=...)`` -> ``AdamDatasets(adsl, adqs, adlb, adae)``, each a list of dicts keyed
+by ADaM variable names, sorted by USUBJID then (BDS) PARAMN, ADT, or (ADAE) AESEQ. Values: character variables
+are str ("" when empty), numeric ones int/float or None, dates ``datetime.date`` or None.
+
+What the report reads (a stable interface; the rules are in each module's docstring):
+- ADSL  (adsl.py)  USUBJID SUBJID SITEID AGE AGEU SEX ARM ARMCD (= participants.csv ``arm``) TRT01P TRT01PN
+        TRT01A TRT01AN RANDFL SAFFL FASFL COMPLFL (Y/N) RFICDT RANDDT TRTSDT TRTEDT TRTDURD COMPLPCT (dosing
+        compliance %) EOSSTT (COMPLETED/DISCONTINUED/ONGOING) DCSREAS DCSREASP EOSDT, and the baseline
+        covariates ``<PARAMCD[:6]>BL`` of ``adsl.baseline_covariates(study)`` (e.g. ESSDAIBL, TREGPCBL).
+- ADQS  (adqs.py)  and ADLB (adlb.py), BDS: USUBJID SITEID ARMCD TRTP TRTPN TRTA TRTAN SAFFL FASFL PARAMCD PARAM
+        PARAMN PARCAT1 AVISIT AVISITN (planned day; None for unscheduled) ADT ADY AVAL BASE CHG PCHG ABLFL ANL01FL
+        ("Y" or ""); QSSPID / LBSPID the source record; ADLB also ANRLO ANRHI ANRIND BNRIND ATOXGR ATOXGRN
+        BTOXGR BTOXGRN. Parameters: ``adqs.qs_params(study)``, ``study.lab_tests`` (primary:
+        ``study.primary_lab_test()``). An analysis value at a visit: ANL01FL == "Y" and AVISITN == visit.day.
+- ADAE  (adae.py)  USUBJID SITEID ARMCD TRTA SAFFL AESEQ AESPID AETERM AEDECOD AEPTCD AEBODSYS AEBDSYCD ASTDT
+        AENDT ASTDY AENDY TRTEMFL AESEV AETOXGR ATOXGR ATOXGRN AESER AESDTH AOUT AESUSAR ARELFL ARELINC and per
+        drug n of ``adae.drug_variables(study)``: AREL<n> AREL<n>FL AEXP<n>.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection
+
+from server.analysis.adae import adae_rows
+from server.analysis.adlb import adlb_rows
+from server.analysis.adqs import adqs_rows
+from server.analysis.adsl import adsl_row, full_analysis, randomisation_day, subject_ids
+from server.exports.current import ALL, ExportScope, participants_with_data
+from server.exports.sdtm import diary_id
+from server.exports.sdtm_timing import timing
+from server.services.ae_review import AeReviewer
+from shared.compliance import compliance
+from shared.exposure import baseline_date
+from shared.study.model import Study
+
+Rows = list[dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class AdamDatasets:
+    """The four analysis datasets of one scope (see the module docstring for their variables)."""
+
+    adsl: Rows
+    adqs: Rows
+    adlb: Rows
+    adae: Rows
+
+
+def build_adam(conn: Connection, study: Study, *, scope: ExportScope = ALL) -> AdamDatasets:
+    """ADSL, ADQS, ADLB and ADAE of the participants randomised in ``scope`` (site; ``--to``: randomised by
+    then), from the current revisions of their records and lab results within the scope's dates.
+
+    Runs inside the caller's unit of work (``reading()``); the same data and scope give equal datasets."""
+    diary = diary_id(study)
+    reviewer = AeReviewer(conn, study, site_id=scope.site_id)
+    primary = study.primary_lab_test()
+    adsl: Rows = []
+    adqs: Rows = []
+    adlb: Rows = []
+    adae: Rows = []
+    for pd in participants_with_data(conn, scope):
+        p = pd.participant
+        if not p.get("arm"):
+            continue
+        randomised = randomisation_day(study, p)
+        if scope.date_to is not None and randomised is not None and randomised > scope.date_to:
+            continue
+        t = timing(study, pd, diary, as_of=scope.as_of(study, p["site_id"]))
+        base_day = baseline_date(pd.records, study)
+        subject = subject_ids(study, pd, t.rfxstdtc is not None)
+        labs = adlb_rows(study, pd, subject, first_dose=t.rfxstdtc, baseline_day=base_day)
+        scores = adqs_rows(study, pd, subject, first_dose=t.rfxstdtc, baseline_day=base_day)
+        fas = "Y" if full_analysis(labs, primary and primary.code) else "N"
+        for row in (*labs, *scores):
+            row["FASFL"] = fas
+        diaries = [r for r in pd.records if diary is not None and r.get("instrument_id") == diary]
+        pct = compliance(diaries, study, p["arm"], baseline_date=base_day).compliance_pct if diaries else None
+        adsl.append(adsl_row(study, pd, t, compliance_pct=pct, adqs=scores, adlb=labs))
+        adqs += scores
+        adlb += labs
+        adae += adae_rows(study, pd, {**subject, "FASFL": fas}, reviewer, first_dose=t.rfxstdtc)
+    key = _by_usubjid
+    return AdamDatasets(adsl=sorted(adsl, key=key), adqs=sorted(adqs, key=key), adlb=sorted(adlb, key=key),
+                        adae=sorted(adae, key=key))
+
+
+def _by_usubjid(row: dict[str, Any]) -> str:
+    return str(row["USUBJID"])

@@ -1,0 +1,85 @@
+"""ADQS: one record per participant x scored instrument total x assessment (BDS; rules in ``bds``).
+
+The parameters are the declared scores of the study's instruments (the dosing diary's counts are exposure, not
+an outcome): PARAMCD is the score's SDTM test code, else the code of the one item it scores, else its name
+upper-cased (at most 8 characters); PARAM the matching test name; PARAMN the study-file order.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from server.analysis.bds import ORDER, analysis_visit, derive, study_day
+from server.exports.current import ParticipantData
+from shared.instruments import get_instrument
+from shared.instruments.model import Instrument, Score
+from shared.site_time import site_local_date, to_site_local
+from shared.study.model import Study
+
+
+@dataclass(frozen=True)
+class QsParam:
+    """One ADQS parameter: a declared score of a study instrument."""
+
+    paramcd: str
+    param: str
+    paramn: int
+    instrument_id: str
+    score: str
+    category: str         # PARCAT1: the instrument's SDTM QSCAT (its id upper-cased when it has none)
+
+
+def _code(inst: Instrument, score: Score) -> tuple[str, str]:
+    if score.qs_testcd:
+        return score.qs_testcd, score.qs_test or score.qs_testcd
+    if len(score.items) == 1 and inst.item(score.items[0]).qs_testcd:
+        item = inst.item(score.items[0])
+        return str(item.qs_testcd), item.qs_test or str(item.qs_testcd)
+    title = inst.short_title.en if inst.short_title else inst.title.en
+    return re.sub(r"[^A-Z0-9]", "", score.name.upper())[:8], f"{title} - {score.name}"[:40]
+
+
+def qs_params(study: Study) -> tuple[QsParam, ...]:
+    """Every ADQS parameter of the study, in study-file order."""
+    diary = study.instrument_with_role("dosing")
+    out: list[QsParam] = []
+    for inst in study.instrument_definitions():
+        if diary is not None and inst.id == diary.id:
+            continue
+        for score in inst.scores:
+            code, name = _code(inst, score)
+            out.append(QsParam(code, name, len(out) + 1, inst.id, score.name, inst.qs_category or inst.id.upper()))
+    return tuple(out)
+
+
+def adqs_rows(study: Study, pd: ParticipantData, subject: dict[str, Any], *, first_dose: date | None,
+              baseline_day: date | None) -> list[dict[str, Any]]:
+    """The ADQS rows of one participant (``subject``: the ADSL variables copied onto each row)."""
+    params = qs_params(study)
+    by_param: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for rec in pd.records:
+        if rec["kind"] != "instrument_response":
+            continue
+        wanted = [p for p in params if p.instrument_id == rec.get("instrument_id")]
+        if not wanted:
+            continue
+        scores = get_instrument(rec["instrument_id"], rec.get("instrument_version")).score(rec["data"])
+        site = rec.get("site_id") or pd.participant["site_id"]
+        day = site_local_date(rec["collected_at"], study, site)
+        local = to_site_local(rec["collected_at"], study, site).strftime("%H:%M:%S")
+        avisit, avisitn = analysis_visit(study, rec.get("visit_id"))
+        for p in wanted:
+            value = scores.get(p.score)
+            by_param[p.paramcd].append({
+                **subject, "PARAMCD": p.paramcd, "PARAM": p.param, "PARAMN": p.paramn, "PARCAT1": p.category,
+                "AVISIT": avisit, "AVISITN": avisitn, "ADT": day, "ADY": study_day(day, first_dose),
+                "AVAL": None if value is None else float(value), "QSSPID": rec["record_id"],
+                ORDER: (day or date.max, local, rec["record_id"])})
+    out: list[dict[str, Any]] = []
+    for p in params:
+        out += derive(by_param.get(p.paramcd, ()), first_dose=first_dose, baseline_day=baseline_day)
+    return out

@@ -1,0 +1,137 @@
+"""ADaM datasets from the seeded demo (server/analysis/): ADSL is the randomised participants with the arm code
+of participants.csv, BDS baselines and changes hold, treatment emergence is pharmacovigilance's, one scope."""
+
+from __future__ import annotations
+
+import csv
+from collections import Counter
+from collections.abc import Iterator
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+
+from server.analysis.adam import AdamDatasets, build_adam
+from server.analysis.adsl import baseline_covariates
+from server.app import ServerContext, open_context
+from server.config import ServerConfig
+from server.exports.current import ALL, ExportScope, current_records, enrolled_participants
+from server.exports.registry import run_export
+from server.exports.sdtm import usubjid
+from server.services.demo import seed_demo
+from server.services.exposure import first_dose_dates
+from server.storage.engine import reading
+from shared.pharmacovigilance import TREATMENT_EMERGENT, treatment_emergence
+from tests.studies import STUDY_FILES
+
+
+@pytest.fixture(scope="module", params=sorted(STUDY_FILES))
+def demo(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerContext]:
+    mp = pytest.MonkeyPatch()
+    mp.delenv("DATABASE_URL", raising=False)
+    ctx = open_context(ServerConfig(data_dir=tmp_path_factory.mktemp("adam"), testing=True,
+                                    study_file=STUDY_FILES[request.param]))
+    with ctx.engine.begin() as conn:
+        seed_demo(conn, ctx.study, admin_password="synthetic-demo-pass")
+    yield ctx
+    mp.undo()
+
+
+def _adam(ctx: ServerContext, scope: ExportScope = ALL) -> AdamDatasets:
+    with reading(ctx.engine) as conn:
+        return build_adam(conn, ctx.study, scope=scope)
+
+
+def test_adsl_is_the_randomised_participants_with_the_arm_code_of_participants_csv(
+        demo: ServerContext, tmp_path: Path) -> None:
+    adam = _adam(demo)
+    run_export(demo.engine, demo.study, "csv", tmp_path / "csv", actor="staff:test.admin")
+    with open(tmp_path / "csv" / "participants.csv", encoding="utf-8", newline="") as fh:
+        people = {r["participant_id"]: r for r in csv.DictReader(fh)}
+    assert len(adam.adsl) == len(people) >= 6
+    by_subject = {(r["SITEID"], r["SUBJID"]): r for r in adam.adsl}
+    for pid, person in people.items():
+        row = by_subject[(person["site_id"], pid.rsplit("-", 1)[-1])]
+        assert row["ARMCD"] == person["arm"] and row["ARM"] == demo.study.arm(person["arm"]).name
+        assert row["RANDFL"] == "Y" and row["SEX"] == person["sex"]
+    assert [r["USUBJID"] for r in adam.adsl] == sorted(r["USUBJID"] for r in adam.adsl)
+    assert {r["EOSSTT"] for r in adam.adsl} <= {"COMPLETED", "DISCONTINUED", "ONGOING"}
+    for r in adam.adsl:
+        assert (r["EOSSTT"] == "DISCONTINUED") == bool(r["DCSREAS"])
+        assert (r["COMPLFL"] == "Y") == (r["EOSSTT"] == "COMPLETED")
+
+
+def test_saffl_and_trtsdt_are_the_first_dose_and_trtemfl_is_pharmacovigilance_s_emergence(
+        demo: ServerContext) -> None:
+    adam = _adam(demo)
+    with reading(demo.engine) as conn:
+        first = first_dose_dates(conn, demo.study)
+        events = {r["record_id"]: r for r in current_records(conn, kind="adverse_event")}
+        pid_of = {usubjid(demo.study, p["participant_id"], p["site_id"]): p["participant_id"]
+                  for p in enrolled_participants(conn)}
+    by_usubjid = {r["USUBJID"]: r for r in adam.adsl}
+    assert set(pid_of) == set(by_usubjid)
+    for r in adam.adsl:
+        assert r["TRTSDT"] == first.get(pid_of[r["USUBJID"]])
+        assert (r["SAFFL"] == "Y") == (r["TRTSDT"] is not None)
+        assert r["TRT01A"] == (r["TRT01P"] if r["SAFFL"] == "Y" else "")
+    assert adam.adae and len(adam.adae) == len(events)
+    for ae in adam.adae:
+        rec = events[ae["AESPID"]]
+        expected = treatment_emergence(rec["data"], first.get(rec["participant_id"]))
+        assert ae["TRTEMFL"] == ("Y" if expected == TREATMENT_EMERGENT else "")
+        assert ae["TRTA"] == by_usubjid[ae["USUBJID"]]["TRT01A"]
+        assert ae["ARELFL"] == ("Y" if any(ae[k] == "Y" for k in ae if k.startswith("AREL") and k.endswith("FL")
+                                            and k != "ARELFL") else "")
+    per_subject = Counter(ae["USUBJID"] for ae in adam.adae)
+    for subject, n in per_subject.items():
+        assert sorted(ae["AESEQ"] for ae in adam.adae if ae["USUBJID"] == subject) == list(range(1, n + 1))
+
+
+def test_bds_change_is_aval_minus_base_with_one_baseline_and_one_analysis_record_per_visit(
+        demo: ServerContext) -> None:
+    adam = _adam(demo)
+    assert adam.adqs and adam.adlb
+    primary = demo.study.primary_lab_test()
+    assert primary is not None and any(r["PARAMCD"] == primary.code for r in adam.adlb)
+    for rows in (adam.adqs, adam.adlb):
+        baselines = Counter((r["USUBJID"], r["PARAMCD"]) for r in rows if r["ABLFL"] == "Y")
+        with_base = {(r["USUBJID"], r["PARAMCD"]) for r in rows if r["BASE"] is not None}
+        assert set(baselines) == with_base and set(baselines.values()) == {1}
+        for r in rows:
+            if r["CHG"] is not None:
+                assert r["CHG"] == r["AVAL"] - r["BASE"]
+                assert r["PCHG"] is None if r["BASE"] == 0 else r["PCHG"] == 100 * r["CHG"] / r["BASE"]
+            if r["ABLFL"] == "Y":
+                assert r["AVAL"] == r["BASE"] and r["CHG"] is None
+                assert r["ADY"] is None or r["ADY"] <= 1                 # on or before the first dose
+            if r["AVISITN"] is None:
+                assert r["ANL01FL"] == ""
+        analysed = Counter((r["USUBJID"], r["PARAMCD"], r["AVISIT"]) for r in rows if r["ANL01FL"] == "Y")
+        assert set(analysed.values()) == {1}
+        visits = {v.label: v.day for v in demo.study.visits if v.is_timepoint}
+        assert all(visits[r["AVISIT"]] == r["AVISITN"] for r in rows if r["AVISITN"] is not None)
+    adsl = {r["USUBJID"]: r for r in adam.adsl}
+    for cov in baseline_covariates(demo.study):
+        rows = adam.adqs if cov.dataset == "ADQS" else adam.adlb
+        base = {r["USUBJID"]: r["BASE"] for r in rows if r["PARAMCD"] == cov.paramcd}
+        assert len(cov.name) <= 8 and all(adsl[u][cov.name] == base.get(u) for u in adsl)
+        assert any(adsl[u][cov.name] is not None for u in adsl)
+    fas = {u for u, r in adsl.items() if r["FASFL"] == "Y"}
+    assert fas == {r["USUBJID"] for r in adam.adlb if r["PARAMCD"] == primary.code and r["CHG"] is not None}
+    assert all(r["FASFL"] == adsl[r["USUBJID"]]["FASFL"] for r in adam.adqs)
+
+
+def test_the_same_data_give_equal_datasets_and_a_data_cut_holds_only_what_it_covers(demo: ServerContext) -> None:
+    whole = _adam(demo)
+    assert _adam(demo) == whole
+    randomised = sorted(r["RANDDT"] for r in whole.adsl)
+    cut = randomised[len(randomised) // 2]
+    part = _adam(demo, ExportScope(date_to=cut))
+    assert {r["USUBJID"] for r in part.adsl} == {r["USUBJID"] for r in whole.adsl if r["RANDDT"] <= cut}
+    assert all(r["ADT"] <= cut for r in part.adlb)
+    assert all(r["ADT"] <= cut + timedelta(days=1) for r in part.adqs)     # collected by the cut (UTC day)
+    assert len(part.adqs) < len(whole.adqs)
+    site = demo.study.sites[0].id
+    assert {r["SITEID"] for r in _adam(demo, ExportScope(site_id=site)).adsl} == {site}
+    assert all(isinstance(r["RANDDT"], date) for r in whole.adsl)
