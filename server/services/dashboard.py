@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection
@@ -20,6 +20,7 @@ from server.storage.devices import devices_of_sites
 from shared.deviations import MISSED_KIND, missable_visits, visit_window
 from shared.disposition import disposition_of
 from shared.errors import NotFound
+from shared.monitoring import kiosk_silent
 from shared.site_time import site_local_date, site_local_iso_date
 from shared.study.model import Study
 
@@ -139,6 +140,15 @@ def visit_summary(conn: Connection, study: Study, sites: Iterable[str], today: d
 def device_activity(conn: Connection, sites: Iterable[str]) -> list[dict[str, Any]]:
     """Kiosks of these sites with their last sync (``last_seen_at``), newest first."""
     return devices_of_sites(conn, sites)
+
+
+def silent_kiosks(conn: Connection, study: Study, sites: Iterable[str], now: datetime) -> list[dict[str, Any]]:
+    """Kiosks of these sites silent for longer than the study file's ``[monitoring] kiosk_silent_days`` at
+    ``now``, with their last sync (None: never synced), longest silent first (``shared.monitoring``)."""
+    found = [d for d in devices_of_sites(conn, sites)
+             if kiosk_silent(last_seen_at=d["last_seen_at"], enrolled_at=d["enrolled_at"],
+                             revoked_at=d["revoked_at"], now=now, settings=study.monitoring)]
+    return sorted(found, key=lambda d: (d["last_seen_at"] is not None, d["last_seen_at"] or ""))
 
 
 def list_participants(conn: Connection, sites: Iterable[str], search: str = "") -> list[dict[str, Any]]:

@@ -48,8 +48,12 @@ def _at(day: date, hour: int, timezone: str) -> tuple[str, str]:
     return timestamps(timezone, min(datetime.combine(day, time(hour, 0), tzinfo=UTC), datetime.now(UTC)))
 
 
-def seed_demo(conn: Connection, study: Study, *, admin_password: str, seed: int = 5605665) -> dict[str, Any]:
-    """Create the demo admin, a demo kiosk and synthetic data, unless already done. Returns a summary."""
+def seed_demo(conn: Connection, study: Study, *, admin_password: str, seed: int = 5605665,
+              as_of: date | None = None) -> dict[str, Any]:
+    """Create the demo admin, a demo kiosk and synthetic data, unless already done. Returns a summary.
+
+    ``as_of`` (default today) is the day the demo's dates count back from: an earlier day leaves the visits
+    after it due or overdue today (the dashboard tests of issue 23)."""
     if is_seeded(conn):
         return {"seeded": False}
     rng = random.Random(seed)
@@ -63,7 +67,7 @@ def seed_demo(conn: Connection, study: Study, *, admin_password: str, seed: int 
                                                 valid_site_ids={s.id for s in study.sites})
     device, _token = device_service.enrol_device(conn, code=code, label="Demo kiosk (synthetic data)")
     allocation.seed_demo_list(conn, study, site, random.Random(seed + 7))  # the same arms on every machine
-    today = datetime.now(UTC).date()
+    today = as_of or datetime.now(UTC).date()
     dosing = study.instrument_with_role("dosing")
     total = 0
     recs: list[dict[str, Any]] = []

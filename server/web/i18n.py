@@ -289,6 +289,9 @@ def _merge_parts() -> None:
     from server.web.i18n_ae import TEXTS as adverse_events
 
     CATALOGUE.update(adverse_events)
+    from server.web.i18n_guide import TEXTS as guide  # issue 23: counts that lead, records by name, forms
+
+    CATALOGUE.update(guide)
 
 
 _merge_parts()

@@ -4,14 +4,15 @@ correction form."""
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
+from server.services import cohorts, sdv
 from server.services import dashboard as board
 from server.services import queries as query_service
-from server.services import sdv
 from server.services.clinical_record import clinical_record_view
 from server.services.lab_results import participant_labs
 from server.services.signatures import covering, signoff_summary
@@ -21,19 +22,28 @@ from server.web.charts import line_chart
 from server.web.i18n import language, t
 from server.web.session import require, staff
 from server.web.site_dates import today_at_site
+from shared.disposition import REASONS
 from shared.errors import InvalidInput, TrialproError
 
 
 @bp.get("/participants")
 @require("participant.view")
 def participants() -> ResponseReturnValue:
+    """The participants of the viewer's sites, whose id contains ``q``; with ``status`` (and ``visit``, ``arm``,
+    ``reason``) only the participants behind one dashboard count (``server.services.cohorts``)."""
     q = request.args.get("q", "")[:40]
     ctx = current_app.extensions["trialpro"]
+    cohort = cohorts.parse_cohort(request.args, ctx.study)
     with reading(ctx.engine) as conn:
-        people = board.list_participants(conn, staff().sites, q)
-    if q and len(people) == 1:
+        if cohort is None:
+            people = board.list_participants(conn, staff().sites, q)
+        else:
+            people = cohorts.participants_in(conn, ctx.study, staff().sites, cohort, today_at_site(),
+                                             datetime.now(UTC), q)
+    if q and len(people) == 1 and cohort is None:
         return redirect(url_for("web.participant", participant_id=people[0]["participant_id"]))
-    return render_template("participants.html", people=people, q=q)
+    return render_template("participants.html", people=people, q=q, cohort=cohort, study=ctx.study,
+                           reasons=REASONS)
 
 
 @bp.get("/participants/<participant_id>")

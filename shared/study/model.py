@@ -12,6 +12,7 @@ from shared.edit_checks import EditCheck, QuerySettings
 from shared.errors import UnknownInstrument
 from shared.instruments import export_items, export_score_names, get_instrument
 from shared.instruments.model import Instrument
+from shared.monitoring import MonitoringSettings
 from shared.study.clinical_record import COMPUTED_CHECKS, ClinicalRecord
 from shared.study.lab_panel import LabSettings, LabTest
 
@@ -205,6 +206,8 @@ class Study(_Strict):
     # --- edit checks (issue 19): plausibility rules on one record; a failing one raises a data query
     edit_checks: list[EditCheck] = []
     queries: QuerySettings = QuerySettings()
+    # --- monitoring (issue 23): when the dashboard flags a kiosk as silent
+    monitoring: MonitoringSettings = MonitoringSettings()
 
     @model_validator(mode="after")
     def _edit_checks_known(self) -> Study:

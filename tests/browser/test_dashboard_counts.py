@@ -1,0 +1,142 @@
+"""Issue 23 point 1 in a real Chromium: every count of the dashboard leads to exactly the participants behind it,
+silent kiosks are flagged with their last sync, SAEs show their deadline and lead to their acknowledgement.
+
+The demo is seeded as of ten days ago (so visits after it are due or overdue today), the data-query rules have
+run once (open queries), and the demo kiosk last synced five days ago. No job runner runs beside the server, so
+nothing changes between a count and the list it links to. Screenshots: artifacts/web/issue23/.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from server.app import open_context
+from server.config import ServerConfig
+from server.services.demo import seed_demo
+from server.services.query_rules import run_rules
+from server.storage import devices as device_store
+from tests.browser.conftest import DEMO_PASSWORD, sign_in
+from tests.live_server import ThreadServer, serving
+
+VIEWPORTS = ((1366, 768), (1920, 1080))
+
+
+@pytest.fixture
+def aged_demo(tmp_path: Path, database_url: str | None) -> Iterator[ThreadServer]:
+    """The demo as of ten days ago, its rules run, its kiosk silent for five days; no job runner."""
+    ctx = open_context(ServerConfig(data_dir=tmp_path / "server", testing=True, database_url=database_url))
+    with ctx.engine.begin() as conn:
+        seed_demo(conn, ctx.study, admin_password=DEMO_PASSWORD, as_of=datetime.now(UTC).date() - timedelta(days=10))
+    run_rules(ctx.engine, ctx.study)
+    with ctx.engine.begin() as conn:
+        for d in device_store.all_devices(conn):
+            at = (datetime.now(UTC) - timedelta(days=5)).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+            device_store.mark_seen(conn, d["device_id"], at)
+    with serving(ctx, worker=False) as srv:
+        yield srv
+
+
+def shoot(browser: Browser, url: str, path: str, name: str, artifacts: Path) -> None:
+    """Screenshots of one page at 1366x768 and 1920x1080, in English and Chinese."""
+    out = artifacts / "web" / "issue23"
+    out.mkdir(parents=True, exist_ok=True)
+    for width, height in VIEWPORTS:
+        for lang, locale in (("en", "en-GB"), ("zh", "zh-CN")):
+            context = browser.new_context(viewport={"width": width, "height": height}, locale=locale)
+            pg = context.new_page()
+            sign_in(pg, url)
+            pg.goto(f"{url}{path}")
+            pg.screenshot(path=str(out / f"{name}_{lang}_{width}.png"), full_page=True)
+            context.close()
+
+
+def _listed(page: Page) -> list[str]:
+    return [x for x in page.locator("#participants tbody tr").evaluate_all(
+        "rows => rows.map(r => r.dataset.participant)")]
+
+
+def test_every_dashboard_count_lists_exactly_its_participants(page: Page, aged_demo: ThreadServer) -> None:
+    url = aged_demo.url
+    sign_in(page, url)
+    expect(page).to_have_url(f"{url}/dashboard")
+    links = page.locator("a.count")
+    targets = [(links.nth(i).get_attribute("href"), int(links.nth(i).get_attribute("data-count") or "-1"))
+               for i in range(links.count())]
+    hrefs = {h for h, _n in targets}
+    for wanted in ("status=overdue", "status=due", "status=completed", "status=discontinued",
+                   "status=screen_failure", "status=open_queries", "status=sae_awaiting", "status=on_study"):
+        assert any(h and h.endswith(wanted) for h in hrefs), f"no dashboard count links to ?{wanted}"
+    nonzero = {h: n for h, n in targets if n}
+    for needed in ("status=overdue", "status=due", "status=screen_failure", "status=open_queries",
+                   "status=sae_awaiting", "status=discontinued"):
+        assert any(h and h.endswith(needed) for h in nonzero), f"the aged demo has nobody behind ?{needed}"
+    for href, n in targets:                      # every count, clicked: the list holds exactly that many
+        page.goto(f"{url}/dashboard")
+        page.locator(f"a.count[href='{href}']").first.click()
+        expect(page.locator("#cohort")).to_be_visible()
+        people = _listed(page)
+        assert len(people) == n == len(set(people)), f"{href}: dashboard says {n}, list shows {people}"
+        if n:
+            expect(page.locator("#cohort")).to_contain_text(f"({n})")
+
+
+def test_cohort_members_are_the_people_behind_the_count(page: Page, aged_demo: ThreadServer) -> None:
+    """The people listed are the right ones, not just as many: overdue people have an overdue visit on their
+    page, screen failures are the screening log's, the SAE cohort is the SAE alert's participant."""
+    url = aged_demo.url
+    sign_in(page, url)
+    page.goto(f"{url}/participants?status=overdue")
+    overdue = _listed(page)
+    assert overdue
+    for pid in overdue:
+        page.goto(f"{url}/participants/{pid}")
+        expect(page.locator("ol.timeline li.st-overdue")).not_to_have_count(0)
+    page.goto(f"{url}/screening")
+    failures = sorted(page.locator("tr.outcome-screen_failure td:first-child").all_inner_texts())
+    page.goto(f"{url}/participants?status=screen_failure")
+    assert sorted(_listed(page)) == failures
+    page.goto(f"{url}/dashboard")
+    alerted = sorted(set(page.locator("#sae-alerts li > a:first-child").all_inner_texts()))
+    page.goto(f"{url}/participants?status=sae_awaiting")
+    assert sorted(_listed(page)) == alerted
+
+
+def test_a_filter_that_is_not_one_is_refused_naming_the_field(page: Page, aged_demo: ThreadServer) -> None:
+    url = aged_demo.url
+    sign_in(page, url)
+    for query, field in (("status=everyone", "status"), ("status=overdue&visit=week99", "visit"),
+                         ("status=enrolled&arm=PLACEBO", "arm"), ("status=completed&reason=death", "reason")):
+        response = page.goto(f"{url}/participants?{query}")
+        assert response is not None and response.status == 400, query
+        expect(page.locator("body")).to_contain_text(f"{field}:")
+
+
+def test_silent_kiosks_sae_deadlines_and_acknowledgement(page: Page, browser: Browser, aged_demo: ThreadServer,
+                                                         artifacts: Path) -> None:
+    url = aged_demo.url
+    sign_in(page, url)
+    silent = page.locator("#silent-kiosks li")
+    expect(silent).to_have_count(1)
+    expect(page.locator("#silent-kiosks h2")).to_contain_text("3 days")
+    stamp = (datetime.now(UTC) - timedelta(days=5)).astimezone().date().isoformat()
+    expect(silent.first).to_contain_text("Last sync")
+    assert stamp[:8] in silent.first.inner_text()
+    alert = page.locator("#sae-alerts li").first
+    expect(alert.locator(".deadline")).to_contain_text("report by")
+    shoot(browser, url, "/dashboard", "dashboard", artifacts)
+    shoot(browser, url, "/participants?status=overdue", "participants_overdue", artifacts)
+    record_id = alert.get_attribute("data-record")
+    alert.locator("a.acknowledge").click()
+    expect(page.locator("#sae-mark")).to_be_visible()
+    page.fill("#sae-mark input[name=reference]", "SPONSOR-CASE-0001")
+    page.click("#sae-mark button[type=submit]")
+    expect(page.locator(".flash")).to_contain_text("Marked as reported")
+    page.goto(f"{url}/dashboard")
+    expect(page.locator(f"#sae-alerts li[data-record='{record_id}']")).to_have_count(0)
+    page.goto(f"{url}/audit?q={record_id}")
+    expect(page.locator("table.audit tbody tr", has_text="sae.reported")).not_to_have_count(0)
