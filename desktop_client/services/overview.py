@@ -55,6 +55,7 @@ class ParticipantOverview:
     oldest_unsynced_at: str | None
     disposition: Disposition | None = None
     deviations: tuple[VisitDeviation, ...] = ()
+    baseline_recorded: bool = False     # the baseline date is the baseline visit's (not the enrolment day)
 
     def count(self, status: str) -> int:
         return sum(1 for v in self.visits if v.status == status)
@@ -153,7 +154,8 @@ def participant_overview(station: Station, participant: dict[str, Any], today: d
         "WHERE r.participant_id = ?", (pid,))[0]
     return ParticipantOverview(participant_id=pid, arm=participant.get("arm"), status=participant["status"],
                                baseline_date=baseline, visits=tuple(visits), unsynced=int(waiting["n"] or 0),
-                               oldest_unsynced_at=waiting["oldest"], disposition=ended, deviations=tuple(flagged))
+                               oldest_unsynced_at=waiting["oldest"], disposition=ended, deviations=tuple(flagged),
+                               baseline_recorded=first is not None)
 
 
 def held_records(station: Station) -> list[HeldRecord]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QEvent, QPoint, Qt
-from PySide6.QtWidgets import QAbstractButton, QLabel, QLineEdit, QListWidget, QWidget
+from PySide6.QtWidgets import QAbstractButton, QLabel, QLineEdit, QListWidget, QMessageBox, QWidget
 
 from desktop_client.ui.kiosk.question_page import QuestionPage
 from desktop_client.ui.main_window import MainWindow
@@ -43,7 +43,17 @@ def start_session(qtbot: Any, window: MainWindow, participant_id: str, visit_id:
     setup.visits.scrollToItem(vrow)
     qtbot.mouseClick(setup.visits.viewport(), LEFT, pos=setup.visits.visualItemRect(vrow).center())
     click(qtbot, setup.start)
+    confirm_visit_window(qtbot, window)
     assert window.session_view is not None and window.current_screen() is window.session_view
+
+
+def confirm_visit_window(qtbot: Any, window: MainWindow) -> None:
+    """Staff confirm the out-of-window question when the staff screen asks it (tests run on the enrolment day,
+    so a later visit is outside its window; the question itself is tested in test_nurse_due_visit.py)."""
+    warning = window.setup.window_warning
+    if window.session_view is None and warning is not None and warning.isVisible():
+        confirm = next(b for b in warning.buttons() if warning.buttonRole(b) == QMessageBox.ButtonRole.AcceptRole)
+        click(qtbot, confirm)
 
 
 def touch_vas(qtbot: Any, vas: VasLine, percent: float) -> int:

@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt
 from desktop_client.services import dosing, recording
 from desktop_client.store import records as store_records
 from tests.ui.conftest import KioskStation
-from tests.ui.kiosk_driver import LEFT, click, sign_in
+from tests.ui.kiosk_driver import LEFT, click, confirm_visit_window, sign_in
 from tests.ui.test_kiosk_session import plan_for, walk_questions
 
 VISIT = "week4"
@@ -52,6 +52,7 @@ def test_an_answered_visit_is_corrected_with_a_reason_never_submitted_twice(
     _choose(qtbot, setup, pid, VISIT)
     qtbot.keyClicks(setup.correction, "Participant asked to answer again: misread the scale")
     click(qtbot, setup.start)
+    confirm_visit_window(qtbot, window)
     assert window.session_view is not None and window.current_screen() is window.session_view
     view = window.session_view
     walk_questions(qtbot, window, plan, vas_percent=70)

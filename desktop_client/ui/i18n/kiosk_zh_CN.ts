@@ -130,7 +130,7 @@
 <context>
     <name>KioskSetupScreen</name>
     <message>
-        <location filename="../kiosk/setup.py" line="+139"/>
+        <location filename="../kiosk/setup.py" line="+149"/>
         <source>Start a participant session</source>
         <translation>为受试者开始问卷</translation>
     </message>
@@ -190,12 +190,12 @@
         <translation>本设备尚不知道其分组：请先同步</translation>
     </message>
     <message>
-        <location line="+22"/>
+        <location line="+23"/>
         <source>(answers already saved)</source>
         <translation>（答案已保存）</translation>
     </message>
     <message>
-        <location line="+33"/>
+        <location line="+36"/>
         <source>Choose a participant and a visit first.</source>
         <translation>请先选择受试者和访视。</translation>
     </message>
@@ -203,6 +203,11 @@
         <location line="+3"/>
         <source>Give the reason for the correction first.</source>
         <translation>请先填写更正原因。</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>Start {0} anyway</source>
+        <translation>仍然开始{0}</translation>
     </message>
 </context>
 <context>
@@ -381,6 +386,34 @@ Choose your language:</source>
         <location line="+5"/>
         <source>I have written it down</source>
         <translation>我已记下</translation>
+    </message>
+</context>
+<context>
+    <name>VisitWindow</name>
+    <message>
+        <location filename="../widgets/visit_window.py" line="+22"/>
+        <source>before its window opens</source>
+        <translation>早于其访视窗开始</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>after its window closed</source>
+        <translation>晚于其访视窗结束</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{0} is due from {1} to {2} (its window in the study plan). Today, {3}, is {4}. Saving against {0} now makes an out-of-window visit (a protocol deviation).</source>
+        <translation>{0}应在{1}至{2}之间进行（研究计划中的访视窗）。今天（{3}）{4}。现在按{0}保存，将产生一次超窗访视（方案偏离）。</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Visit outside its window</source>
+        <translation>访视不在访视窗内</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Choose another visit</source>
+        <translation>选择其他访视</translation>
     </message>
 </context>
 <context>

@@ -50,12 +50,12 @@
     </message>
     <message>
         <location line="+9"/>
-        <location line="+219"/>
+        <location line="+223"/>
         <source>New adverse event report</source>
         <translation>新不良事件报告</translation>
     </message>
     <message>
-        <location line="-212"/>
+        <location line="-216"/>
         <source>Adverse event term</source>
         <translation>不良事件术语</translation>
     </message>
@@ -177,7 +177,7 @@
         <translation>保存报告</translation>
     </message>
     <message>
-        <location line="+81"/>
+        <location line="+85"/>
         <source>Serious: YES</source>
         <translation>严重：是</translation>
     </message>
@@ -240,7 +240,7 @@
 <context>
     <name>ClinicalRecordPage</name>
     <message>
-        <location filename="../nurse/clinical_record.py" line="+310"/>
+        <location filename="../nurse/clinical_record.py" line="+326"/>
         <source>Medications, history, vital signs</source>
         <translation>用药、病史、生命体征</translation>
     </message>
@@ -369,7 +369,7 @@
 <context>
     <name>ClinicianPage</name>
     <message>
-        <location filename="../nurse/clinician.py" line="+49"/>
+        <location filename="../nurse/clinician.py" line="+51"/>
         <source>Clinician scores</source>
         <translation>医生评分</translation>
     </message>
@@ -410,7 +410,12 @@
         <translation>保存{0}</translation>
     </message>
     <message>
-        <location line="+67"/>
+        <location line="+59"/>
+        <source>Save against {0}</source>
+        <translation>仍按{0}保存</translation>
+    </message>
+    <message>
+        <location line="+29"/>
         <source>{0} total: rate all {1} domains ({2} rated)</source>
         <translation>{0}总分：请评估全部{1}个领域（已评{2}个）</translation>
     </message>
@@ -430,12 +435,12 @@
         <translation>本次访视已有{0}记录：请填写更正原因。</translation>
     </message>
     <message>
-        <location line="+9"/>
+        <location line="+13"/>
         <source>Saved: {0} {1} for {2}.</source>
         <translation>已保存：{2}的{0}为{1}。</translation>
     </message>
     <message>
-        <location line="-114"/>
+        <location line="-139"/>
         <source>not rated</source>
         <translation>未评分</translation>
     </message>
@@ -450,17 +455,17 @@
         <translation>保存医生总体评估VAS</translation>
     </message>
     <message>
-        <location line="+50"/>
+        <location line="+71"/>
         <source>Already recorded (revision {0}, {1}, by {2}). Saving makes a correction: give a reason.</source>
         <translation>已有记录（第{0}版，{1}，录入人{2}）。再次保存即为更正：请填写原因。</translation>
     </message>
     <message>
-        <location line="+65"/>
+        <location line="+69"/>
         <source>This visit already has a Physician Global VAS: give the reason for the correction.</source>
         <translation>本次访视已有医生总体评估VAS：请填写更正原因。</translation>
     </message>
     <message>
-        <location line="+8"/>
+        <location line="+12"/>
         <source>Saved: Physician Global VAS {0} for {1}.</source>
         <translation>已保存：{1}的医生总体评估VAS为{0}。</translation>
     </message>
@@ -499,12 +504,12 @@
     </message>
     <message>
         <location line="+2"/>
-        <location line="+47"/>
+        <location line="+46"/>
         <source>Date</source>
         <translation>日期</translation>
     </message>
     <message>
-        <location line="-43"/>
+        <location line="-42"/>
         <source>Reason (CDISC)</source>
         <translation>原因（CDISC）</translation>
     </message>
@@ -559,7 +564,7 @@
         <translation>严重程度</translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+4"/>
         <source>What happened (required)</source>
         <translation>发生了什么（必填）</translation>
     </message>
@@ -574,7 +579,7 @@
         <translation>该受试者的方案偏离</translation>
     </message>
     <message>
-        <location line="+24"/>
+        <location line="+28"/>
         <source>On study: no disposition recorded.</source>
         <translation>研究中：尚未记录研究结局。</translation>
     </message>
@@ -675,7 +680,7 @@
 <context>
     <name>EntryTab</name>
     <message>
-        <location filename="../nurse/clinical_record.py" line="-182"/>
+        <location filename="../nurse/clinical_record.py" line="-193"/>
         <location line="+25"/>
         <location line="+12"/>
         <source>Visit</source>
@@ -689,12 +694,12 @@
     <message>
         <location line="+9"/>
         <location line="+8"/>
-        <location line="+58"/>
+        <location line="+61"/>
         <source>New entry</source>
         <translation>新建记录</translation>
     </message>
     <message>
-        <location line="-64"/>
+        <location line="-67"/>
         <source>Correct the selected entry</source>
         <translation>更正所选记录</translation>
     </message>
@@ -725,7 +730,7 @@
         <translation>否</translation>
     </message>
     <message>
-        <location line="+18"/>
+        <location line="+21"/>
         <source>Select a saved entry to correct.</source>
         <translation>请选择要更正的已保存记录。</translation>
     </message>
@@ -743,6 +748,11 @@
         <location line="+9"/>
         <source>Saved (revision {0}). To change it, correct it here with a reason.</source>
         <translation>已保存（第{0}版）。如需修改，请在此填写原因进行更正。</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>Save against {0}</source>
+        <translation>仍按{0}保存</translation>
     </message>
 </context>
 <context>
@@ -826,7 +836,7 @@
 <context>
     <name>Nurse</name>
     <message>
-        <location filename="../nurse/clinician.py" line="-211"/>
+        <location filename="../nurse/clinician.py" line="-240"/>
         <source>low activity</source>
         <translation>低度活动</translation>
     </message>
@@ -1173,7 +1183,7 @@
         <translation>正在保存…</translation>
     </message>
     <message>
-        <location filename="../nurse/clinical_record.py" line="-245"/>
+        <location filename="../nurse/clinical_record.py" line="-262"/>
         <source>choose a drug class of the study&apos;s list</source>
         <translation>请从本研究的列表中选择药物类别</translation>
     </message>
@@ -1238,7 +1248,7 @@
         <translation>{0} 不是数字</translation>
     </message>
     <message>
-        <location filename="../nurse/course.py" line="-213"/>
+        <location filename="../nurse/course.py" line="-216"/>
         <location filename="../nurse/overview.py" line="-13"/>
         <source>outside its window</source>
         <translation>超出访视窗口</translation>
@@ -1278,7 +1288,7 @@
 <context>
     <name>NurseHome</name>
     <message>
-        <location filename="../nurse/home.py" line="+108"/>
+        <location filename="../nurse/home.py" line="+109"/>
         <source>Nurse mode</source>
         <translation>护士模式</translation>
     </message>
@@ -1298,7 +1308,7 @@
         <translation>交给受试者使用</translation>
     </message>
     <message>
-        <location line="+11"/>
+        <location line="+16"/>
         <source>Overview</source>
         <translation>概览</translation>
     </message>

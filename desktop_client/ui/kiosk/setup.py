@@ -13,10 +13,12 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
+    QMessageBox,
     QVBoxLayout,
     QWidget,
 )
 
+from desktop_client.services import visit_choice
 from desktop_client.services.recording import answered_visits
 from desktop_client.services.staff import StaffSession
 from desktop_client.services.station import Station
@@ -24,6 +26,7 @@ from desktop_client.ui import theme
 from desktop_client.ui.i18n import Language
 from desktop_client.ui.kiosk.form import kiosk_visits
 from desktop_client.ui.widgets.choices import KeyButton
+from desktop_client.ui.widgets.visit_window import confirm_outside_window
 from shared.submissions import repeatable_visit
 
 _ID = Qt.ItemDataRole.UserRole
@@ -70,6 +73,7 @@ class KioskSetupScreen(QWidget):
         self.quit.setObjectName("quit")
         for button in (self.nurse, self.lock, self.quit):
             theme.set_role(button, "secondary", "kind")
+        self.window_warning: QMessageBox | None = None
         self.nurse.clicked.connect(self.nurse_requested)
         self.lock.clicked.connect(self.lock_requested)
         self.quit.clicked.connect(self.quit_requested)
@@ -81,16 +85,22 @@ class KioskSetupScreen(QWidget):
         lists.addWidget(self.visits, 1, 1)
         lists.setColumnStretch(0, 1)
         lists.setColumnStretch(1, 1)
+        # Closing the program is apart from the mode buttons (top right, alone), so a hurried touch on
+        # "Nurse mode" or "Lock" can never end the application.
+        top = QHBoxLayout()
+        titles = QVBoxLayout()
+        titles.addWidget(self.heading)
+        titles.addWidget(self.signed_in_as)
+        top.addLayout(titles, 1)
+        top.addWidget(self.quit, 0, Qt.AlignmentFlag.AlignTop)
         buttons = QHBoxLayout()
         buttons.addWidget(self.lock)
         buttons.addWidget(self.nurse)
-        buttons.addWidget(self.quit)
         buttons.addStretch(1)
         buttons.addWidget(self.start)
         box = QVBoxLayout(self)
         box.setContentsMargins(40, 24, 40, 24)
-        box.addWidget(self.heading)
-        box.addWidget(self.signed_in_as)
+        box.addLayout(top)
         box.addSpacing(12)
         box.addLayout(lists, 1)
         box.addWidget(self.correction_note)
@@ -176,20 +186,24 @@ class KioskSetupScreen(QWidget):
         if self.participants.currentItem() is None:
             return
         zh = self._language.code == "zh"
-        first_open = None
+        open_ids = []
+        items = {}
         for visit in kiosk_visits(self._station.study):
             item = QListWidgetItem(self.visits)
             item.setData(_ID, visit.id)
             text = visit.label_zh if zh else visit.label
             if visit.id in self._answered:
                 text += "  " + self.tr("(answers already saved)")
-            elif first_open is None and visit.scheduled:
-                first_open = item
+            elif visit.scheduled:
+                open_ids.append(visit.id)
             item.setText(text)
+            items[visit.id] = item
             if visit.id == current:
                 self.visits.setCurrentItem(item)
-        if self.visits.currentItem() is None and first_open is not None:
-            self.visits.setCurrentItem(first_open)
+        if self.visits.currentItem() is None and open_ids:   # the participant's due visit, not the first one
+            due = visit_choice.due_visit(self._station, self.participants.currentItem().data(_ID)[0], open_ids)
+            self.visits.setCurrentItem(items[due or open_ids[0]])
+            self.visits.scrollToItem(self.visits.currentItem())
 
     def _needs_correction(self) -> bool:
         """Whether the chosen visit already has this station's answers (one submission per visit)."""
@@ -222,4 +236,11 @@ class KioskSetupScreen(QWidget):
             self.correction.setFocus()
             return
         pid, arm = participant.data(_ID)
-        self.start_requested.emit(pid, arm, visit.data(_ID))
+        visit_id = visit.data(_ID)
+        window = visit_choice.outside_window(self._station, pid, visit_id)
+        if window is None:
+            self.start_requested.emit(pid, arm, visit_id)
+            return
+        label = window.label.in_language(self._language.code)
+        self.window_warning = confirm_outside_window(self, window, self.tr("Start {0} anyway").format(label),
+                                                     lambda: self.start_requested.emit(pid, arm, visit_id))

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLineEdit,
+    QMessageBox,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
@@ -33,7 +34,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_client.services import clinical_record as service
-from desktop_client.services import overview
+from desktop_client.services import overview, visit_choice
 from desktop_client.ui.nurse.problems import problem_text, save_in_background
 from desktop_client.ui.nurse.widgets import (
     MessageLabel,
@@ -45,6 +46,7 @@ from desktop_client.ui.nurse.widgets import (
     qdate,
     study_text,
 )
+from desktop_client.ui.widgets.visit_window import confirm_outside_window
 from shared import conmed, pregnancy, vital_signs
 from shared.errors import RecordInvalid, TrialproError
 
@@ -163,6 +165,7 @@ class EntryTab(QWidget):
         super().__init__(parent)
         self.ctx, self.kind, self.fields, self._participant = ctx, kind, fields, participant
         self.editing: dict[str, Any] | None = None
+        self.window_warning: QMessageBox | None = None
         self._saved: list[dict[str, Any]] = []
         layout = QVBoxLayout(self)
         self.visit: QComboBox | None = None
@@ -243,6 +246,9 @@ class EntryTab(QWidget):
             f.put(None)
         if self.visit is not None:
             self.visit.setEnabled(True)
+            due = visit_choice.due_visit(self.ctx.station, self._participant(),
+                                         [str(self.visit.itemData(i)) for i in range(self.visit.count())])
+            self.visit.setCurrentIndex(max(self.visit.findData(due), 0))
         self.form_box.setTitle(self.tr("New entry"))
         self.reason.clear()
         self.reason.setEnabled(False)
@@ -299,8 +305,16 @@ class EntryTab(QWidget):
             self.message.success(self.tr("Saved (revision {0}). To change it, correct it here with a reason.")
                                  .format(record["revision"]))
 
-        save_in_background(call, button=self.save_button, message=self.message, study=station.study,
-                           on_saved=saved, describe=self.describe)
+        def start() -> None:
+            save_in_background(call, button=self.save_button, message=self.message, study=station.study,
+                               on_saved=saved, describe=self.describe)
+
+        window = visit_choice.outside_window(station, pid, visit) if visit and self.editing is None else None
+        if window is None:
+            start()
+            return
+        self.window_warning = confirm_outside_window(
+            self, window, self.tr("Save against {0}").format(in_language(window.label)), start)
 
 
 class ClinicalRecordPage(QWidget):

@@ -15,12 +15,13 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPushButton,
     QRadioButton,
     QWidget,
 )
 
-from desktop_client.services import clinician
+from desktop_client.services import clinician, visit_choice
 from desktop_client.ui.nurse.problems import save_in_background
 from desktop_client.ui.nurse.widgets import (
     MessageLabel,
@@ -33,6 +34,7 @@ from desktop_client.ui.nurse.widgets import (
     visit_picker,
 )
 from desktop_client.ui.theme import set_role
+from desktop_client.ui.widgets.visit_window import confirm_outside_window
 from shared.site_time import site_local_text
 
 BANDS = {"low": QT_TRANSLATE_NOOP("Nurse", "low activity"),
@@ -132,8 +134,29 @@ class ClinicianPage(QWidget):
         layout.addStretch(1)
         self.index_box.setVisible(self.index is not None)
         self.pga_box.setVisible(self.global_assessment is not None)
-        self.participant.participant_changed.connect(lambda _p: self.load())
+        self.participant.participant_changed.connect(lambda _p: self.choose_due_visit())
+        self.window_warning: QMessageBox | None = None
+        self.choose_due_visit()
+
+    def choose_due_visit(self) -> None:
+        """Start on the participant's due visit (never simply the first visit of the list), then show it."""
+        candidates = [str(self.visit.itemData(i)) for i in range(self.visit.count())]
+        due = visit_choice.due_visit(self.ctx.station, self.participant.participant_id(), candidates)
+        if due is not None:
+            self.visit.blockSignals(True)
+            self.visit.setCurrentIndex(self.visit.findData(due))
+            self.visit.blockSignals(False)
         self.load()
+
+    def _confirm_window(self, save: Any) -> None:
+        """Save now, or first ask when today lies outside the chosen visit's window."""
+        pid = self.participant.participant_id()
+        window = visit_choice.outside_window(self.ctx.station, pid, self.visit_id()) if pid else None
+        if window is None:
+            save()
+            return
+        label = in_language(window.label)
+        self.window_warning = confirm_outside_window(self, window, self.tr("Save against {0}").format(label), save)
 
     def _short(self) -> str:
         return in_language(self.index.short) if self.index else ""
@@ -218,6 +241,10 @@ class ClinicianPage(QWidget):
             self.index_message.problem(self.tr("This visit already has {0}: give the reason for the "
                                                "correction.").format(self._short()))
             return
+        self._confirm_window(self._save_index)
+
+    def _save_index(self) -> None:
+        pid = self.participant.participant_id()
         station, visit_id, levels = self.ctx.station, self.visit_id(), self.selected_levels()
         actor, reason = self.ctx.actor, self.index_reason.text().strip() or None
 
@@ -241,6 +268,10 @@ class ClinicianPage(QWidget):
             self.pga_message.problem(self.tr("This visit already has a Physician Global VAS: give the reason for "
                                              "the correction."))
             return
+        self._confirm_window(lambda: self._save_pga(activity))
+
+    def _save_pga(self, activity: float | None) -> None:
+        pid = self.participant.participant_id()
         station, visit_id = self.ctx.station, self.visit_id()
         actor, reason = self.ctx.actor, self.pga_reason.text().strip() or None
 

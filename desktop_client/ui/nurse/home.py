@@ -55,6 +55,7 @@ QGroupBox { font-weight: bold; border: 2px solid #555555; border-radius: 8px; ma
 QGroupBox::title { subcontrol-origin: margin; left: 12px; padding: 0 6px; }
 QTableWidget { font-size: 18pt; }
 QListWidget#nurse_nav { font-weight: bold; }
+QListWidget#nurse_nav::item { min-height: 48px; padding: 2px 12px; }
 """
 
 
@@ -127,6 +128,11 @@ class NurseHome(QWidget):
         self.nav = QListWidget()
         self.nav.setObjectName("nurse_nav")
         self.nav.setFixedWidth(380)
+        # A long screen name wraps onto a second line instead of being cut ("Study course and devia…"); compact
+        # rows (still above the 44 px touch minimum) keep every screen in view at 1280x800 without scrolling.
+        self.nav.setWordWrap(True)
+        self.nav.setTextElideMode(Qt.TextElideMode.ElideNone)
+        self.nav.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         for text in (self.tr("Overview"), self.tr("Screening"), self.tr("Randomisation"), self.tr("Clinician scores"),
                      self.tr("Symptom review"), self.tr("Adverse events"),
                      self.tr("Clinical record"), self.tr("Study course and deviations"),
