@@ -5,7 +5,7 @@ Command-line contract (relied on by tools outside the repo; extend, never break)
   trialpro-server serve --data-dir DIR [--host H] [--port P] [--workers N] [--no-worker] [--study FILE]
   (a data folder remembers its study and version: every later command works on it without --study)
   trialpro-server worker --data-dir DIR [--anchor-seconds S]   (the one job runner; demo/serve start it)
-  trialpro-server export {csv,xlsx,odm,sdtm,fhir,report} --data-dir DIR --out PATH [--site S] [--from D --to D]
+  trialpro-server export {csv,xlsx,odm,sdtm,fhir,report,adam} --data-dir DIR --out PATH [--site S] [--from D --to D]
   trialpro-server lab import FILE --data-dir DIR
   trialpro-server meddra import DIR --data-dir DIR   (a licensed MedDRA release's ASCII files; replaces the last)
   trialpro-server device code --data-dir DIR [--site S]      (last line: the code)

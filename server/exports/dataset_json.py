@@ -3,8 +3,9 @@
 The metadata is written first, then one row at a time into ``rows``; ``records`` (the row count) is
 written last, after the rows, which JSON allows (members are unordered), so nothing is held in memory.
 Character values are strings ("" when empty), numeric values numbers or null when missing, so the file
-holds exactly what the .xpt holds. Column OIDs match the ItemDef OIDs of define.xml
-(``IT.<dataset>.<variable>``), the dataset OID its ItemGroupDef (``IG.<dataset>``).
+holds exactly what the .xpt holds; ISO 8601 date columns (ADaM: a SAS date in the .xpt) are null when
+missing. Column OIDs match the ItemDef OIDs of define.xml (``IT.<dataset>.<variable>``), the dataset OID its
+ItemGroupDef (``IG.<dataset>``).
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ class JsonColumn:
     data_type: str
     length: int | None = None
     key_sequence: int | None = None
+    target_data_type: str | None = None     # "integer" for a date the .xpt holds as a SAS date number
+    display_format: str | None = None       # e.g. "DATE9."
 
 
 class DatasetJsonWriter:
@@ -47,6 +50,7 @@ class DatasetJsonWriter:
             "columns": [self._column(c) for c in self.columns]}
         self._numeric = [(i, c.data_type == "integer") for i, c in enumerate(self.columns)
                          if c.data_type in ("integer", "double", "float", "decimal")]
+        self._dates = {i for i, c in enumerate(self.columns) if c.data_type in ("date", "datetime", "time")}
         self._encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
         self._fh: TextIO | None = None
         self.rows = 0
@@ -58,6 +62,10 @@ class DatasetJsonWriter:
             col["length"] = c.length
         if c.key_sequence is not None:
             col["keySequence"] = c.key_sequence
+        if c.target_data_type is not None:
+            col["targetDataType"] = c.target_data_type
+        if c.display_format is not None:
+            col["displayFormat"] = c.display_format
         return col
 
     def __enter__(self) -> DatasetJsonWriter:
@@ -71,7 +79,7 @@ class DatasetJsonWriter:
         assert self._fh is not None
         if len(row) != len(self.columns):
             raise ValueError(f"{self.name}: {len(row)} values for {len(self.columns)} columns")
-        values = ["" if v is None else v for v in row]
+        values = [None if v is None and i in self._dates else ("" if v is None else v) for i, v in enumerate(row)]
         for i, integer in self._numeric:
             values[i] = self._number(values[i], integer)
         self._fh.write(("\n" if self.rows == 0 else ",\n") + self._encode(values))

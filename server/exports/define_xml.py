@@ -7,7 +7,8 @@ the files were written with, so it describes exactly the files beside it (``<nam
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from lxml import etree
@@ -48,15 +49,47 @@ def _method_oid(variable: str) -> str:
     return "MT.SEQ" if variable.endswith("SEQ") else f"MT.{variable}"
 
 
+
+@dataclass(frozen=True)
+class DefineModel:
+    """What differs between the define.xml of the SDTM export and that of the ADaM export (issue 21)."""
+
+    label: str                                                   # "SDTM" / "ADaM": FileOID and MetaDataVersion
+    standard: tuple[str, str]                                    # the IG: (Name, Version)
+    purpose: str                                                 # ItemGroupDef Purpose
+    group: Callable[[str], tuple[str, str, tuple[str, ...]]]     # dataset -> (class, structure, key variables)
+    origin: Callable[[str, Var], tuple[str, str, str]]           # -> (origin type, source, method or source text)
+    mandatory: Callable[[str, str], bool]
+    data_type: Callable[[str, Var], str]
+    method_oid: Callable[[str, str], str]
+    codelist: Callable[[str], str | None] = VARIABLE_CODELIST.get
+    display_format: Callable[[Var], str | None] = lambda _v: None
+    domain: bool = True                                          # ItemGroupDef Domain (SDTM only)
+    reference: frozenset[str] = frozenset()                      # reference-data datasets
+
+
+def _sdtm_group(name: str) -> tuple[str, str, tuple[str, ...]]:
+    return SUPP_INFO if name.startswith("SUPP") else DATASET_INFO[name]
+
+
+SDTM = DefineModel(label="SDTM", standard=("SDTMIG", SDTMIG_VERSION), purpose="Tabulation", group=_sdtm_group,
+                   origin=lambda _d, v: origin(v.name), mandatory=mandatory,
+                   data_type=lambda _d, v: data_type(v.name, v.numeric), method_oid=lambda _d, v: _method_oid(v),
+                   reference=REFERENCE_DATASETS)
+
+
 def write_define_xml(path: Path, study: Study, datasets: Sequence[tuple[str, str, Sequence[Var], dict[str, int]]],
                      *, created_at: str, mdv_oid: str, source_version: str,
-                     external_versions: dict[str, str] | None = None) -> None:
+                     external_versions: dict[str, str] | None = None, model: DefineModel = SDTM) -> None:
     """Write ``path``: datasets are (name, label, variables, width per character variable), in file order.
 
     ``external_versions``: the version of each external dictionary the data is coded with (MEDDRA: the release
-    imported), written on its ExternalCodeList; a dictionary without one is written without a version."""
+    imported), written on its ExternalCodeList; a dictionary without one is written without a version.
+    ``model``: SDTM (default) or the ADaM one of ``server.exports.adam``."""
+    ig_name, ig_version = model.standard
+    ig_oid = f"STD.{ig_name}"
     root = etree.Element(f"{_O}ODM", nsmap={None: ODM_NS, "def": DEF_NS, "xlink": XLINK_NS})
-    for key, value in (("FileType", "Snapshot"), ("FileOID", f"DEF.{study.study.id}.SDTM"),
+    for key, value in (("FileType", "Snapshot"), ("FileOID", f"DEF.{study.study.id}.{model.label}"),
                        ("CreationDateTime", created_at), ("ODMVersion", "1.3.2"), ("Originator", "trialpro"),
                        ("SourceSystem", "trialpro"), ("SourceSystemVersion", source_version)):
         root.set(key, value)
@@ -67,11 +100,12 @@ def write_define_xml(path: Path, study: Study, datasets: Sequence[tuple[str, str
                       ("ProtocolName", study.study.id)):
         etree.SubElement(gv, f"{_O}{tag}").text = text
     mdv = etree.SubElement(st, f"{_O}MetaDataVersion", OID=mdv_oid,
-                           Name=f"{study.study.id} SDTM (SDTMIG {SDTMIG_VERSION})",
-                           Description=f"SDTM datasets of {study.study.id}, study file version {study.study.version}")
+                           Name=f"{study.study.id} {model.label} ({ig_name} {ig_version})",
+                           Description=f"{model.label} datasets of {study.study.id}, study file version "
+                                       f"{study.study.version}")
     mdv.set(f"{_D}DefineVersion", "2.1.0")
     standards = etree.SubElement(mdv, f"{_D}Standards")
-    etree.SubElement(standards, f"{_D}Standard", OID="STD.SDTMIG", Name="SDTMIG", Type="IG", Version=SDTMIG_VERSION,
+    etree.SubElement(standards, f"{_D}Standard", OID=ig_oid, Name=ig_name, Type="IG", Version=ig_version,
                      Status="Final")
     etree.SubElement(standards, f"{_D}Standard", OID="STD.CT.SDTM", Name="CDISC/NCI", Type="CT",
                      PublishingSet="SDTM", Version=CT_VERSION, Status="Final")
@@ -80,28 +114,28 @@ def write_define_xml(path: Path, study: Study, datasets: Sequence[tuple[str, str
     methods: dict[str, str] = {}
     item_defs: list[tuple[str, Var, int]] = []
     for name, label, variables, widths in datasets:
-        supp = name.startswith("SUPP")
-        cls, structure, keys = SUPP_INFO if supp else DATASET_INFO[name]
-        ig = etree.SubElement(mdv, f"{_O}ItemGroupDef", OID=f"IG.{name}", Name=name, Repeating="No" if name == "DM"
-                              else "Yes", IsReferenceData="Yes" if name in REFERENCE_DATASETS else "No",
-                              SASDatasetName=name, Purpose="Tabulation")
-        if not supp:
+        cls, structure, keys = model.group(name)
+        ig = etree.SubElement(mdv, f"{_O}ItemGroupDef", OID=f"IG.{name}", Name=name,
+                              Repeating="No" if name in ("DM", "ADSL") else "Yes",
+                              IsReferenceData="Yes" if name in model.reference else "No",
+                              SASDatasetName=name, Purpose=model.purpose)
+        if model.domain and not name.startswith("SUPP"):
             ig.set("Domain", name)
         ig.set(f"{_D}Structure", structure)
-        ig.set(f"{_D}StandardOID", "STD.SDTMIG")
+        ig.set(f"{_D}StandardOID", ig_oid)
         ig.set(f"{_D}ArchiveLocationID", f"LF.{name}")
         _text(ig, "Description", label)
         for n, v in enumerate(variables, start=1):
             ref = etree.SubElement(ig, f"{_O}ItemRef", ItemOID=f"IT.{name}.{v.name}", OrderNumber=str(n),
-                                   Mandatory="Yes" if mandatory(name, v.name) else "No")
+                                   Mandatory="Yes" if model.mandatory(name, v.name) else "No")
             if v.name in keys:
                 ref.set("KeySequence", str(keys.index(v.name) + 1))
-            kind, _source, method = origin(v.name)
+            kind, _source, method = model.origin(name, v)
             if kind == "Derived":
-                ref.set("MethodOID", _method_oid(v.name))
-                methods[_method_oid(v.name)] = method
+                ref.set("MethodOID", model.method_oid(name, v.name))
+                methods[model.method_oid(name, v.name)] = method
             item_defs.append((name, v, widths.get(v.name, 8)))
-            cl = VARIABLE_CODELIST.get(v.name)
+            cl = model.codelist(v.name)
             if cl and cl not in used_codelists:
                 used_codelists.append(cl)
         etree.SubElement(ig, f"{_D}Class", Name=cls)
@@ -110,20 +144,24 @@ def write_define_xml(path: Path, study: Study, datasets: Sequence[tuple[str, str
         etree.SubElement(leaf, f"{_D}title").text = f"{name.lower()}.xpt"
 
     for dataset, v, width in item_defs:
-        dtype = data_type(v.name, v.numeric)
+        dtype = model.data_type(dataset, v)
         item = etree.SubElement(mdv, f"{_O}ItemDef", OID=f"IT.{dataset}.{v.name}", Name=v.name, DataType=dtype)
         if dtype in ("text", "integer", "float"):
             item.set("Length", str(width))
         if dtype == "float":
             item.set("SignificantDigits", "2")
         item.set("SASFieldName", v.name)
+        if model.display_format(v):
+            item.set(f"{_D}DisplayFormat", str(model.display_format(v)))
         _text(item, "Description", v.label)
-        if VARIABLE_CODELIST.get(v.name):
-            etree.SubElement(item, f"{_O}CodeListRef", CodeListOID=VARIABLE_CODELIST[v.name])
-        kind, source, _method = origin(v.name)
+        if model.codelist(v.name):
+            etree.SubElement(item, f"{_O}CodeListRef", CodeListOID=str(model.codelist(v.name)))
+        kind, source, text = model.origin(dataset, v)
         org = etree.SubElement(item, f"{_D}Origin", Type=kind)
         if source and kind in ("Collected", "Derived", "Assigned"):
             org.set("Source", source)
+        if kind == "Predecessor" and text:
+            _text(org, "Description", text)
 
     for oid in used_codelists:
         if oid in EXTERNAL_CODELISTS:

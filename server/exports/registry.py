@@ -43,7 +43,8 @@ class ExportSummary:
 # Imported on use so the CLI starts fast and matplotlib loads only for the report.
 WRITERS = {"csv": "server.exports.csv_export:export_csv", "odm": "server.exports.odm:export_odm",
            "sdtm": "server.exports.sdtm:export_sdtm", "fhir": "server.exports.fhir:export_fhir",
-           "report": "server.exports.report:export_report", "xlsx": "server.exports.xlsx_export:export_xlsx"}
+           "report": "server.exports.report:export_report", "xlsx": "server.exports.xlsx_export:export_xlsx",
+           "adam": "server.exports.adam:export_adam"}   # issue 21: ADaM from server/analysis/
 
 
 def _writer(fmt: str) -> Writer:
@@ -55,10 +56,11 @@ def _writer(fmt: str) -> Writer:
         raise PartMissing.for_module(exc.name, f"The {fmt} export") from None
 
 
-FORMATS = ("csv", "xlsx", "odm", "sdtm", "fhir", "report")
+FORMATS = ("csv", "xlsx", "odm", "sdtm", "fhir", "report", "adam")
 
 # The optional Python packages each format imports (all in the `exports` extra the demo installs).
-REQUIRES: dict[str, tuple[str, ...]] = {"odm": ("lxml",), "report": ("matplotlib",), "xlsx": ("xlsxwriter",)}
+REQUIRES: dict[str, tuple[str, ...]] = {"odm": ("lxml",), "report": ("matplotlib",), "xlsx": ("xlsxwriter",),
+                                        "adam": ("lxml",)}
 
 
 def parse_day(value: date | str | None, name: str) -> date | None:

@@ -13,7 +13,7 @@ import math
 import struct
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -29,12 +29,15 @@ _OBS = b"HEADER RECORD*******OBS     HEADER RECORD!!!!!!!00000000000000000000000
 
 @dataclass(frozen=True)
 class XportVariable:
-    """One column: name (<= 8), label (<= 40), numeric or character, width in bytes (chars: 1-200)."""
+    """One column: name (<= 8), label (<= 40), numeric or character, width in bytes (chars: 1-200), and the SAS
+    display format of a number (e.g. ``DATE`` with width 9 for an ADaM date: days since 1960-01-01)."""
 
     name: str
     label: str
     numeric: bool
     length: int = 8
+    format: str = ""
+    format_width: int = 0
 
 
 def ibm_double(value: float | None) -> bytes:
@@ -66,6 +69,14 @@ def _number_text(value: str | float | None) -> str:
     return _number_bytes(value).decode("latin-1")
 
 
+SAS_EPOCH = date(1960, 1, 1)
+
+
+def sas_date(day: date | None) -> int | None:
+    """A date as a SAS date value (days since 1960-01-01), None when missing: what a ``DATE9.`` column holds."""
+    return None if day is None else (day - SAS_EPOCH).days
+
+
 def _text(value: str, width: int, what: str) -> bytes:
     raw = value.encode("utf-8")
     if len(raw) > width:
@@ -80,7 +91,8 @@ def _stamp(at: datetime) -> bytes:
 def _namestr(var: XportVariable, number: int, position: int) -> bytes:
     return (struct.pack(">hhhh", 1 if var.numeric else 2, 0, var.length, number)
             + _text(var.name, 8, "variable name") + _text(var.label, 40, f"label of {var.name}")
-            + b" " * 8 + struct.pack(">hhh", 0, 0, 0) + b"\x00\x00" + b" " * 8 + struct.pack(">hhi", 0, 0, position)
+            + _text(var.format, 8, f"format of {var.name}") + struct.pack(">hhh", var.format_width, 0, 0)
+            + b"\x00\x00" + b" " * 8 + struct.pack(">hhi", 0, 0, position)
             + b"\x00" * 52)
 
 

@@ -135,3 +135,68 @@ def test_the_same_data_give_equal_datasets_and_a_data_cut_holds_only_what_it_cov
     site = demo.study.sites[0].id
     assert {r["SITEID"] for r in _adam(demo, ExportScope(site_id=site)).adsl} == {site}
     assert all(isinstance(r["RANDDT"], date) for r in whole.adsl)
+
+
+VENDOR = Path(__file__).resolve().parents[2] / "vendor" / "cdisc"
+ODM, DEF = "{http://www.cdisc.org/ns/odm/v1.3}", "{http://www.cdisc.org/ns/def/v2.1}"
+CLASSES = {"ADSL": "SUBJECT LEVEL ANALYSIS DATASET", "ADQS": "BASIC DATA STRUCTURE",
+           "ADLB": "BASIC DATA STRUCTURE", "ADAE": "OCCURRENCE DATA STRUCTURE"}
+
+
+def test_export_adam_writes_xpt_dataset_json_and_a_valid_define_that_describe_the_same_values(
+        demo: ServerContext, tmp_path: Path) -> None:
+    import json
+
+    import pyreadstat
+    from jsonschema import Draft201909Validator
+    from lxml import etree
+
+    from server.analysis.variables import dataset_variables
+    from server.cli import main
+
+    out = tmp_path / "adam"
+    assert main(["export", "adam", "--data-dir", str(demo.config.data_dir), "--out", str(out)]) == 0
+    adam = _adam(demo)
+    schema = etree.XMLSchema(etree.parse(str(VENDOR / "schemas" / "define" / "2.1" / "define2-1-0.xsd")))
+    doc = etree.parse(str(out / "define.xml"))
+    assert schema.validate(doc), schema.error_log
+    mdv = doc.getroot().find(f"{ODM}Study/{ODM}MetaDataVersion")
+    items = {e.get("OID"): e for e in mdv.iter(f"{ODM}ItemDef")}
+    methods = {e.get("OID") for e in mdv.iter(f"{ODM}MethodDef")}
+    groups = {g.get("Name"): g for g in mdv.iter(f"{ODM}ItemGroupDef")}
+    assert set(groups) == set(CLASSES) == {p.stem.upper() for p in out.glob("*.xpt")}
+    assert {s.get("Name"): s.get("Version") for s in mdv.iter(f"{DEF}Standard")}["ADaMIG"] == "1.3"
+    validator = Draft201909Validator(json.loads((VENDOR / "dataset-json-1.1" / "dataset.schema.json").read_text()))
+    variables = dataset_variables(demo.study)
+    for name, group in groups.items():
+        assert group.find(f"{DEF}Class").get("Name") == CLASSES[name] and group.get("Purpose") == "Analysis"
+        assert group.get(f"{DEF}Structure")
+        rows = getattr(adam, name.lower())
+        assert all(set(r) == {v.name for v in variables[name][1]} for r in rows), name   # builders' = metadata
+        xpt, meta = pyreadstat.read_xport(str(out / f"{name.lower()}.xpt"))
+        refs = group.findall(f"{ODM}ItemRef")
+        assert [items[r.get("ItemOID")].get("Name") for r in refs] == list(xpt.columns)
+        assert len(xpt) == len(rows)
+        for ref in refs:
+            origin = items[ref.get("ItemOID")].find(f"{DEF}Origin")
+            assert origin is not None
+            if origin.get("Type") == "Derived":
+                assert ref.get("MethodOID") in methods, ref.get("ItemOID")
+        dataset_json = json.loads((out / f"{name.lower()}.json").read_text(encoding="utf-8"))
+        assert not list(validator.iter_errors(dataset_json)), name
+        assert [c["itemOID"] for c in dataset_json["columns"]] == [r.get("ItemOID") for r in refs]
+        assert dataset_json["records"] == len(rows)
+        names = [c["name"] for c in dataset_json["columns"]]
+        for row, (_i, back), values in zip(rows, xpt.iterrows(), dataset_json["rows"], strict=True):
+            for v in variables[name][1]:
+                value, read, written = row[v.name], back[v.name], values[names.index(v.name)]
+                if v.kind == "D":
+                    assert meta.original_variable_types[v.name] == "DATE9"
+                    assert (read if value is not None else None) == value and written == (
+                        value.isoformat() if value else None), (name, v.name)
+                elif v.kind == "C":
+                    assert read == written and (value == read or not str(value).isascii()), (name, v.name)
+                elif value is None:
+                    assert read != read and written is None, (name, v.name)     # NaN: missing
+                else:
+                    assert float(read) == float(value) == float(written), (name, v.name)
