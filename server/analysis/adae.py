@@ -3,7 +3,7 @@
 - AEDECOD/AEBODSYS (and their codes) from the MedDRA coding (``AeReviewer``: a data manager's, else the exact
   match), empty when not coded; AETERM the submission term (the English translation where one is needed).
 - TRTEMFL "Y" when ``shared.pharmacovigilance.treatment_emergence`` says treatment-emergent (onset on or after
-  the first dose), else "".
+  the first dose, ADSL TRTSDT: the same first-dose rule every page uses), else "".
 - Per drug n of the study file's ``[[drugs]]`` (1, 2, …): AREL<n> the recorded causality (CDISC term, "" when
   none was recorded), AREL<n>FL "Y" when related (certain, probable, possible) to a drug of the participant's
   arm, AEXP<n> "Y"/"N" whether the study file lists the event as expected for that drug (arm drugs only).
@@ -21,7 +21,7 @@ from server.exports.current import ParticipantData
 from server.exports.sdtm_ae import CAUSALITY_REL, OUTCOME, SEVERITY
 from server.services.ae_review import AeReviewer
 from shared.adverse_events import per_drug
-from shared.pharmacovigilance import TREATMENT_EMERGENT, is_related, submission_term
+from shared.pharmacovigilance import TREATMENT_EMERGENT, is_related, submission_term, treatment_emergence
 from shared.study.model import Study
 
 
@@ -59,7 +59,7 @@ def adae_rows(study: Study, pd: ParticipantData, subject: dict[str, Any], review
             "AEDECOD": coding.get("pt_name") or "", "AEPTCD": coding.get("pt_code"),
             "AEBODSYS": coding.get("soc_name") or "", "AEBDSYCD": coding.get("soc_code"),
             "ASTDT": start, "AENDT": end, "ASTDY": study_day(start, first_dose), "AENDY": study_day(end, first_dose),
-            "TRTEMFL": "Y" if review.emergence == TREATMENT_EMERGENT else "",
+            "TRTEMFL": "Y" if treatment_emergence(d, first_dose) == TREATMENT_EMERGENT else "",
             "AESEV": SEVERITY.get(d.get("grade"), ""), "AETOXGR": str(d.get("grade") or ""),
             "ATOXGR": str(d.get("grade") or ""), "ATOXGRN": d.get("grade"),
             "AESER": _yn(d.get("serious") is True), "AESDTH": _yn("death" in criteria),

@@ -25,12 +25,17 @@ from shared.pharmacovigilance import TREATMENT_EMERGENT, treatment_emergence
 from tests.studies import STUDY_FILES
 
 
-@pytest.fixture(scope="module", params=sorted(STUDY_FILES))
+@pytest.fixture(scope="module", params=[*sorted(STUDY_FILES), pytest.param("postgresql", marks=pytest.mark.postgres)])
 def demo(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerContext]:
+    """The seeded demo of each study on SQLite, and of NCT05605665 on PostgreSQL."""
     mp = pytest.MonkeyPatch()
-    mp.delenv("DATABASE_URL", raising=False)
-    ctx = open_context(ServerConfig(data_dir=tmp_path_factory.mktemp("adam"), testing=True,
-                                    study_file=STUDY_FILES[request.param]))
+    url = request.getfixturevalue("pg_cluster").new_database() if request.param == "postgresql" else None
+    if url:
+        mp.setenv("DATABASE_URL", url)
+    else:
+        mp.delenv("DATABASE_URL", raising=False)
+    ctx = open_context(ServerConfig(data_dir=tmp_path_factory.mktemp("adam"), testing=True, database_url=url,
+                                    study_file=STUDY_FILES.get(request.param)))
     with ctx.engine.begin() as conn:
         seed_demo(conn, ctx.study, admin_password="synthetic-demo-pass")
     yield ctx
@@ -200,3 +205,35 @@ def test_export_adam_writes_xpt_dataset_json_and_a_valid_define_that_describe_th
                     assert read != read and written is None, (name, v.name)     # NaN: missing
                 else:
                     assert float(read) == float(value) == float(written), (name, v.name)
+
+
+def test_adae_relatedness_is_per_drug_of_the_arm_and_a_causality_for_a_drug_outside_it_is_flagged(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An AE body of the first release (flat causality_<drug> fields, stored before the arm was checked) can carry
+    a causality for a drug the arm never receives: ADAE keeps it in AREL<n> but never counts it as related."""
+    from server.analysis.adae import adae_rows, drug_variables
+    from server.exports.current import ParticipantData
+    from server.services.ae_review import AeReviewer
+
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    ctx = open_context(ServerConfig(data_dir=tmp_path / "server", testing=True))
+    study = ctx.study
+    arm = next(a for a in study.arms if len(a.drugs) < len(study.drug_ids))
+    inside, outside = next(iter(arm.drugs)), next(d for d in study.drug_ids if d not in arm.drugs)
+    number = {drug: n for n, drug, _name in drug_variables(study)}
+    site = study.sites[0].id
+    body = {"record_id": "ae-1", "participant_id": f"{site}-001", "kind": "adverse_event", "site_id": site,
+            "collected_at": "2026-03-10T02:00:00.000Z",
+            "data": {"term": "Headache", "onset_date": "2026-03-09", "grade": 3, "serious": True,
+                     "serious_criteria": ["hospitalisation"], "outcome": "recovering",
+                     f"causality_{inside}": "unlikely", f"causality_{outside}": "probable"}}
+    pd = ParticipantData({"participant_id": f"{site}-001", "site_id": site, "arm": arm.code}, [body], [])
+    with reading(ctx.engine) as conn:
+        before, after = (adae_rows(study, pd, {"USUBJID": "X"}, AeReviewer(conn, study), first_dose=first)[0]
+                         for first in (date(2026, 3, 1), date(2026, 3, 10)))
+    assert before["AREL" + str(number[outside])] == "PROBABLY RELATED" and before["ARELINC"] == "Y"
+    assert before["AREL" + str(number[outside]) + "FL"] == "" and before["AEXP" + str(number[outside])] == ""
+    assert before["AREL" + str(number[inside])] == "UNLIKELY RELATED" and before["ARELFL"] == ""
+    assert before["AEXP" + str(number[inside])] == "N" and before["AESUSAR"] == "N"     # not related: no SUSAR
+    assert (before["TRTEMFL"], before["ASTDY"], after["TRTEMFL"], after["ASTDY"]) == ("Y", 9, "", -1)
+    assert (before["AESER"], before["AESDTH"], before["ATOXGRN"], before["AESEQ"]) == ("Y", "N", 3, 1)
