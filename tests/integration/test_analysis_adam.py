@@ -168,6 +168,7 @@ def test_export_adam_writes_xpt_dataset_json_and_a_valid_define_that_describe_th
     mdv = doc.getroot().find(f"{ODM}Study/{ODM}MetaDataVersion")
     items = {e.get("OID"): e for e in mdv.iter(f"{ODM}ItemDef")}
     methods = {e.get("OID") for e in mdv.iter(f"{ODM}MethodDef")}
+    codelists = {e.get("OID"): e for e in mdv.iter(f"{ODM}CodeList")}
     groups = {g.get("Name"): g for g in mdv.iter(f"{ODM}ItemGroupDef")}
     assert set(groups) == set(CLASSES) == {p.stem.upper() for p in out.glob("*.xpt")}
     assert {s.get("Name"): s.get("Version") for s in mdv.iter(f"{DEF}Standard")}["ADaMIG"] == "1.3"
@@ -183,10 +184,21 @@ def test_export_adam_writes_xpt_dataset_json_and_a_valid_define_that_describe_th
         assert [items[r.get("ItemOID")].get("Name") for r in refs] == list(xpt.columns)
         assert len(xpt) == len(rows)
         for ref in refs:
-            origin = items[ref.get("ItemOID")].find(f"{DEF}Origin")
+            item = items[ref.get("ItemOID")]
+            origin = item.find(f"{DEF}Origin")
             assert origin is not None
             if origin.get("Type") == "Derived":
                 assert ref.get("MethodOID") in methods, ref.get("ItemOID")
+            if origin.get("Type") == "Predecessor":                         # names the SDTM variable
+                assert origin.find(f"{ODM}Description/{ODM}TranslatedText").text, ref.get("ItemOID")
+            column = xpt[item.get("Name")]
+            if ref.get("Mandatory") == "Yes":
+                assert not column.isna().any() and not (column.astype(str) == "").any(), item.get("OID")
+            cl_ref = item.find(f"{ODM}CodeListRef")
+            codelist = None if cl_ref is None else codelists[cl_ref.get("CodeListOID")]
+            if codelist is not None and codelist.find(f"{ODM}ExternalCodeList") is None:   # values in the codelist
+                allowed = {c.get("CodedValue") for c in codelist.iter(f"{ODM}CodeListItem")}
+                assert set(column) - {""} <= allowed, (item.get("OID"), set(column) - allowed)
         dataset_json = json.loads((out / f"{name.lower()}.json").read_text(encoding="utf-8"))
         assert not list(validator.iter_errors(dataset_json)), name
         assert [c["itemOID"] for c in dataset_json["columns"]] == [r.get("ItemOID") for r in refs]
