@@ -21,6 +21,8 @@ from server.services import queries as query_service
 from server.services import sae_reports
 from server.services.screening import screening_log
 from server.storage import dashboard as stored
+from server.storage import participants as participant_store
+from server.storage.paging import Page, PageRequest
 from shared.disposition import COMPLETED, REASONS, disposition_of
 from shared.eligibility import SCREEN_FAILURE
 from shared.errors import InvalidInput
@@ -132,3 +134,17 @@ def participants_in(conn: Connection, study: Study, sites: Iterable[str], cohort
                 for s in screening_log(conn, sites) if s["participant_id"] in wanted]
         return [r for r in rows if search.strip().upper() in r["participant_id"]]
     return [p for p in board.list_participants(conn, sites, search) if p["participant_id"] in wanted]
+
+
+def cohort_page(conn: Connection, study: Study, sites: Iterable[str], cohort: Cohort, today: date, now: datetime,
+                req: PageRequest) -> tuple[Page, int]:
+    """One page of a cohort's participants (sorted, searched and paged like every list, issue 23 point 4) and
+    the cohort's size. Enrolled cohorts are paged in SQL among their members; screen failures (never enrolled,
+    a short screening-log list) are sorted here."""
+    sites = list(sites)
+    wanted = memberships(conn, study, sites, today, now).get(cohort, set())
+    if cohort.status != "screen_failure":
+        return participant_store.page_of_participants(conn, sites, req, only=wanted), len(wanted)
+    rows = participants_in(conn, study, sites, cohort, today, now, req.q)
+    rows.sort(key=lambda r: (r.get(req.sort) or "", r["participant_id"]), reverse=req.descending)
+    return Page(rows[req.offset:req.offset + req.per_page], req, len(rows) > req.offset + req.per_page), len(wanted)

@@ -15,8 +15,10 @@ from typing import Any
 from sqlalchemy import Connection
 
 from server.services.exposure import dosing_view
+from server.storage import adverse_events as ae_store
 from server.storage import dashboard as stored
 from server.storage.devices import devices_of_sites
+from server.storage.paging import Page, PageRequest
 from shared.deviations import MISSED_KIND, missable_visits, visit_window
 from shared.disposition import disposition_of
 from shared.errors import NotFound
@@ -231,3 +233,15 @@ def search_audit(conn: Connection, query: str = "", *, before_seq: int | None = 
     viewer's own (``actor``), are returned: see ``server.storage.dashboard.search_audit``.
     """
     return stored.search_audit(conn, query, before_seq=before_seq, limit=limit, sites=sites, actor=actor)
+
+
+def adverse_events_page(conn: Connection, sites: Iterable[str], req: PageRequest, *, serious: bool | None = None,
+                        min_grade: int | None = None, arm: str | None = None) -> Page:
+    """One page of current AE reports of these sites (filtered, sorted and paged in SQL), each carrying the
+    participant's arm, as ``adverse_events`` gives them."""
+    page = ae_store.page_of_adverse_events(conn, sites, req, serious=serious, min_grade=min_grade, arm=arm)
+    out = []
+    for r in page.rows:
+        body = json.loads(r.body)
+        out.append({**body, "received_at": r.received_at, "arm": r.arm})
+    return Page(out, req, page.has_next)

@@ -21,6 +21,7 @@ from server.services.auth import Staff
 from server.services.dashboard import current_record
 from server.storage import locks as lock_store
 from server.storage import queries as stored
+from server.storage.paging import Page, PageRequest
 from shared.errors import FieldProblem, InvalidInput, NotFound, RecordQueryUnknown
 from shared.locks import review_refusal
 from shared.queries import (
@@ -239,5 +240,9 @@ def unresolved_by_record(queries: list[dict[str, Any]]) -> dict[str, int]:
     return out
 
 
-
-
+def queries_page(conn: Connection, sites: Iterable[str], req: PageRequest, *, states: Iterable[str] | None = None,
+                 now: datetime | None = None) -> Page:
+    """One page of the queries of these sites (sorted and paged in SQL) with their threads and ages."""
+    page = stored.page_of_queries(conn, sites, req, states=states)
+    views = _view(page.rows, stored.messages_of(conn, [r.query_id for r in page.rows]), now or datetime.now(UTC))
+    return Page(views, req, page.has_next)

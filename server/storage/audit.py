@@ -6,13 +6,23 @@ service's business (``server.services.audit``): these functions only store and s
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, Select, and_, func, insert, or_, select, update
 
 from server.storage.bulk import insert_many
-from server.storage.tables import audit_head, audit_log
+from server.storage.paging import Page, PageRequest, Sorts, fetch_page
+from server.storage.tables import (
+    allocation_lists,
+    audit_head,
+    audit_log,
+    devices,
+    lab_results,
+    queries,
+    records,
+    users,
+)
 
 
 def start_chain(conn: Connection, genesis: str) -> None:
@@ -55,3 +65,58 @@ def newest_about(conn: Connection, entity_type: str, entity_id: str,
                                                audit_log.c.entity_id == entity_id, audit_log.c.action.in_(actions))
                        .order_by(audit_log.c.seq.desc()).limit(1)).first()
     return None if row is None else row._mapping
+
+
+# --- the audit table of the admin pages (issue 23): scoped, searched, sorted and paged in SQL ------------------
+AUDIT_SORTS: Sorts = {"seq": audit_log.c.seq, "actor": audit_log.c.actor, "action": audit_log.c.action,
+                      "entity_type": audit_log.c.entity_type}
+
+
+def _accounts_within(conn: Connection, sites: set[str]) -> list[str]:
+    """User names all of whose sites are among ``sites`` (the ``sites`` column is comma-separated)."""
+    return [name for name, theirs in conn.execute(select(users.c.username, users.c.sites))
+            if set(filter(None, theirs.split(","))) <= sites]
+
+
+def visible(conn: Connection, q: Select[Any], *, sites: Iterable[str] | None = None, actor: str | None = None,
+            search: str = "") -> Select[Any]:
+    """``q`` (a select over audit_log) limited to the entries a viewer of ``sites`` may see and, with
+    ``search``, to those whose actor, action, entity, values or reason contain it.
+
+    With ``sites`` (a viewer who does not see every site) only entries shown to belong to those sites are
+    kept, whatever their kind (default deny): records, devices (and their grants), sites, allocation lists,
+    lab results and queries of those sites, accounts all of whose sites are among them, and the viewer's own
+    actions (``actor``). Entries of any other kind (study-wide exports, lab files, sign-ins under unknown
+    names, kinds added later) are for study-wide viewers only.
+    """
+    if sites is not None:
+        sites = set(sites)
+        kind, entity = audit_log.c.entity_type, audit_log.c.entity_id
+        q = q.where(or_(
+            and_(kind == "record", func.substr(entity, 1, 36).in_(
+                select(records.c.record_id).where(records.c.site_id.in_(sites)))),
+            and_(kind == "device", entity.in_(select(devices.c.device_id).where(devices.c.site_id.in_(sites)))),
+            and_(kind == "site", entity.in_(sites)),
+            and_(kind == "allocation_list", entity.in_(
+                select(allocation_lists.c.list_id).where(allocation_lists.c.site_id.in_(sites)))),
+            and_(kind == "lab_result", entity.in_(
+                select(lab_results.c.result_id).where(lab_results.c.site_id.in_(sites)))),
+            and_(kind == "user", entity.in_(_accounts_within(conn, sites))),
+            and_(kind == "query", entity.in_(select(queries.c.query_id).where(queries.c.site_id.in_(sites)))),
+            audit_log.c.actor == (actor or "")))
+    if search:
+        pattern = f"%{search.strip()}%"
+        q = q.where(or_(*(c.ilike(pattern) for c in (audit_log.c.actor, audit_log.c.action, audit_log.c.entity_id,
+                                                      audit_log.c.old, audit_log.c.new, audit_log.c.reason))))
+    return q
+
+
+def page_of_entries(conn: Connection, req: PageRequest, *, sites: Iterable[str] | None = None,
+                    actor: str | None = None, before_seq: int | None = None) -> Page:
+    """One page of the audit entries a viewer may see (``visible``), searched by ``req.q``, sorted by
+    ``req.sort``; ``before_seq``: only entries older than that one (the fast way to walk back a long chain)."""
+    q = visible(conn, select(audit_log), sites=sites, actor=actor, search=req.q)
+    if before_seq is not None:
+        q = q.where(audit_log.c.seq < before_seq)
+    rows, more = fetch_page(conn, q, AUDIT_SORTS, [audit_log.c.seq], req)
+    return Page([dict(r._mapping) for r in rows], req, more)

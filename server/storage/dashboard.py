@@ -10,17 +10,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Connection, Row, and_, func, or_, select
+from sqlalchemy import Connection, Row, func, select
 
+from server.storage import audit as audit_store
 from server.storage.tables import (
-    allocation_lists,
     audit_log,
-    devices,
-    lab_results,
     participants,
-    queries,
     records,
-    users,
 )
 
 
@@ -80,42 +76,11 @@ def revisions_of_kind(conn: Connection, kind: str, sites: Iterable[str]) -> list
                              .where(records.c.kind == kind, records.c.site_id.in_(list(sites)))))
 
 
-def _accounts_within(conn: Connection, sites: set[str]) -> list[str]:
-    """User names all of whose sites are among ``sites`` (the ``sites`` column is comma-separated)."""
-    return [name for name, theirs in conn.execute(select(users.c.username, users.c.sites))
-            if set(filter(None, theirs.split(","))) <= sites]
-
-
 def search_audit(conn: Connection, query: str = "", *, before_seq: int | None = None, limit: int = 50,
                  sites: Iterable[str] | None = None, actor: str | None = None) -> list[dict[str, Any]]:
-    """Newest audit entries first, optionally only those whose actor, action, entity or values contain ``query``.
-
-    With ``sites`` (a viewer who does not see every site) only entries shown to belong to those sites are
-    returned, whatever their kind (default deny): records, devices (and their grants), sites, allocation
-    lists and lab results of those sites, accounts all of whose sites are among them, and the viewer's own
-    actions (``actor``). Entries of any other kind (study-wide exports, lab files, sign-ins under unknown
-    names, kinds added later) are for study-wide viewers only.
-    """
-    q = select(audit_log)
-    if sites is not None:
-        sites = set(sites)
-        kind, entity = audit_log.c.entity_type, audit_log.c.entity_id
-        q = q.where(or_(
-            and_(kind == "record", func.substr(entity, 1, 36).in_(
-                select(records.c.record_id).where(records.c.site_id.in_(sites)))),
-            and_(kind == "device", entity.in_(select(devices.c.device_id).where(devices.c.site_id.in_(sites)))),
-            and_(kind == "site", entity.in_(sites)),
-            and_(kind == "allocation_list", entity.in_(
-                select(allocation_lists.c.list_id).where(allocation_lists.c.site_id.in_(sites)))),
-            and_(kind == "lab_result", entity.in_(
-                select(lab_results.c.result_id).where(lab_results.c.site_id.in_(sites)))),
-            and_(kind == "user", entity.in_(_accounts_within(conn, sites))),
-            and_(kind == "query", entity.in_(select(queries.c.query_id).where(queries.c.site_id.in_(sites)))),
-            audit_log.c.actor == (actor or "")))
-    if query:
-        pattern = f"%{query.strip()}%"
-        q = q.where(or_(*(c.ilike(pattern) for c in (audit_log.c.actor, audit_log.c.action, audit_log.c.entity_id,
-                                                      audit_log.c.old, audit_log.c.new, audit_log.c.reason))))
+    """Newest audit entries first, optionally only those whose actor, action, entity or values contain ``query``;
+    scoped to ``sites`` as ``server.storage.audit.visible`` says."""
+    q = audit_store.visible(conn, select(audit_log), sites=sites, actor=actor, search=query)
     if before_seq is not None:
         q = q.where(audit_log.c.seq < before_seq)
     return [dict(r._mapping) for r in conn.execute(q.order_by(audit_log.c.seq.desc()).limit(limit))]

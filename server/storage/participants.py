@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import Connection, exists, func, insert, select, update
 
+from server.storage.paging import Page, PageRequest, Sorts, fetch_page
 from server.storage.tables import participants, screenings
 
 
@@ -139,3 +140,22 @@ def screened_of_site(conn: Connection, site_id: str) -> list[dict[str, Any]]:
         .where(screenings.c.site_id == site_id,
                ~exists().where(participants.c.participant_id == screenings.c.participant_id))
         .order_by(screenings.c.participant_id))]
+
+
+# --- the participants table of the admin pages (issue 23): sorted, searched and paged in SQL -------------------
+PARTICIPANT_SORTS: Sorts = {"participant_id": participants.c.participant_id, "site_id": participants.c.site_id,
+                            "arm": participants.c.arm, "status": participants.c.status,
+                            "enrolled_at": participants.c.enrolled_at}
+
+
+def page_of_participants(conn: Connection, sites: Iterable[str], req: PageRequest, *,
+                         only: Iterable[str] | None = None) -> Page:
+    """One page of the participants of these sites whose id contains ``req.q`` (upper-cased), sorted by
+    ``req.sort``; ``only``: restrict to these participant ids (a dashboard count's people)."""
+    q = select(participants).where(participants.c.site_id.in_(list(sites)))
+    if req.q:
+        q = q.where(participants.c.participant_id.contains(req.q.upper(), autoescape=True))
+    if only is not None:
+        q = q.where(participants.c.participant_id.in_(list(only)))
+    rows, more = fetch_page(conn, q, PARTICIPANT_SORTS, [participants.c.participant_id], req)
+    return Page([dict(r._mapping) for r in rows], req, more)

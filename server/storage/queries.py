@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from sqlalchemy import Connection, Row, func, insert, select, update
+from sqlalchemy import Connection, Row, func, insert, or_, select, update
 
+from server.storage.paging import Page, PageRequest, Sorts, fetch_page
 from server.storage.tables import queries, query_messages, sdv_marks
 
 
@@ -133,3 +134,23 @@ def sdv_marks_of(conn: Connection, record_ids: Iterable[str] | None = None) -> d
         if r.record_id not in out or out[r.record_id].revision < r.revision:
             out[r.record_id] = r
     return out
+
+
+# --- the queries table of the admin pages (issue 23): filtered, sorted and paged in SQL -----------------------
+QUERY_SORTS: Sorts = {"participant_id": queries.c.participant_id, "field": queries.c.field,
+                      "state": queries.c.state, "raised_at": queries.c.raised_at, "updated_at": queries.c.updated_at}
+
+
+def page_of_queries(conn: Connection, sites: Iterable[str], req: PageRequest, *,
+                    states: Iterable[str] | None = None) -> Page:
+    """One page of the queries of these sites (in ``states`` when given); ``req.q`` matches the participant id,
+    the field or the rule."""
+    q = select(queries).where(queries.c.site_id.in_(list(sites)))
+    if states is not None:
+        q = q.where(queries.c.state.in_(list(states)))
+    if req.q:
+        q = q.where(or_(queries.c.participant_id.contains(req.q.upper(), autoescape=True),
+                        queries.c.field.contains(req.q, autoescape=True),
+                        queries.c.rule.contains(req.q, autoescape=True)))
+    rows, more = fetch_page(conn, q, QUERY_SORTS, [queries.c.query_id], req)
+    return Page(list(rows), req, more)

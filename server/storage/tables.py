@@ -63,6 +63,7 @@ participants = Table(
     Column("year_of_birth", Integer, nullable=False),
     Column("sex", String(1), nullable=False),
     Column("consent_date", String(10)),  # from the enrolment (NULL only for rows made before it was kept)
+    Index("ix_participants_enrolled", "enrolled_at"),
 )
 
 records = Table(
@@ -83,6 +84,7 @@ records = Table(
     Column("received_at", String(32), nullable=False),
     Column("serious", Boolean, nullable=False, default=False),
     PrimaryKeyConstraint("record_id", "revision"),
+    Index("ix_records_kind_received", "kind", "received_at"),       # the AE list (admin_list_indexes)
 )
 
 corrections = Table(
@@ -123,6 +125,9 @@ audit_log = Table(
     Column("reason", Text),
     Column("prev_hash", String(80), nullable=False),
     Column("entry_hash", String(80), nullable=False),
+    Index("ix_audit_log_actor_seq", "actor", "seq"),                 # the audit table sorted by these
+    Index("ix_audit_log_action_seq", "action", "seq"),
+    Index("ix_audit_log_entity_seq", "entity_type", "seq"),
 )
 
 audit_head = Table(
@@ -328,6 +333,7 @@ queries = Table(
     Column("raised_at", String(32), nullable=False),
     Column("updated_at", String(32), nullable=False),
     Column("closed_by", String(100)),                        # who closed it last (system:rules: the rule itself)
+    Index("ix_queries_state_raised", "state", "raised_at"),
 )
 
 query_messages = Table(

@@ -48,8 +48,9 @@ def register(app: Flask, config: ServerConfig) -> None:
                       SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_NAME="trialpro_session",
                       PERMANENT_SESSION_LIFETIME=timedelta(hours=config.session_hours))
     app.jinja_env.globals.update(t=i18n.t, language=i18n.language, csrf_token=session.csrf_token,
-                                 current_staff=session.current_staff)
+                                 current_staff=session.current_staff, arm_name=i18n.arm_name)
     app.jinja_env.filters["seriousness"] = i18n.seriousness
+    app.jinja_env.filters.update(ae_outcome=i18n.ae_outcome, entity_type=i18n.entity_type)
     site_dates.register_filters(app)
     app.register_blueprint(bp)
     app.register_blueprint(admin_api.bp)

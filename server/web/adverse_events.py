@@ -13,11 +13,13 @@ from server.services import ae_causality, sae_reports
 from server.services import dashboard as board
 from server.services import meddra as meddra_service
 from server.services.ae_review import AeReviewer
+from server.storage import adverse_events as ae_store
 from server.storage import meddra as meddra_store
 from server.storage import participants as participant_store
 from server.storage.engine import reading, writing
 from server.web.blueprint import bp
 from server.web.i18n import t
+from server.web.paging import Table, table_request
 from server.web.session import require, staff
 from shared.errors import InvalidInput
 
@@ -25,21 +27,27 @@ from shared.errors import InvalidInput
 @bp.get("/adverse-events")
 @require("participant.view")
 def adverse_events() -> ResponseReturnValue:
+    """Current AE reports of the viewer's sites: filters (serious, grade 3 or more, arm, search), sort and page
+    in SQL (``?sort=&dir=&q=&page=``); the SAE alerts above them."""
     ctx = current_app.extensions["trialpro"]
     serious = request.args.get("serious") == "1"
     grade3 = request.args.get("grade3") == "1"
     arm = request.args.get("arm") or None
     if arm and arm not in {a.code for a in ctx.study.arms}:
         raise InvalidInput(f"arm: {arm!r} is not an arm of this study; arms: "
-                           f"{', '.join(a.code for a in ctx.study.arms)}.")
+                           f"{', '.join(a.code for a in ctx.study.arms)}.",
+                           details={"field": "arm", "value": arm[:40],
+                                    "allowed": ", ".join(a.code for a in ctx.study.arms)})
+    req = table_request(ae_store.SORT_NAMES, "received_at", "desc")
     with reading(ctx.engine) as conn:
-        events = board.adverse_events(conn, staff().sites, serious=True if serious else None,
-                                      min_grade=3 if grade3 else None, arm=arm)
+        page = board.adverse_events_page(conn, staff().sites, req, serious=True if serious else None,
+                                         min_grade=3 if grade3 else None, arm=arm)
         reviewer = AeReviewer(conn, ctx.study)
-        reviews = {ae["record_id"]: reviewer.review(ae, ae.get("arm")) for ae in events}
+        reviews = {ae["record_id"]: reviewer.review(ae, ae.get("arm")) for ae in page.rows}
         alerts = sae_reports.alerts(conn, ctx.study, staff().sites, datetime.now(UTC))
-    return render_template("adverse_events.html", events=events, reviews=reviews, alerts=alerts, serious=serious,
-                           grade3=grade3, arm=arm, arms=ctx.study.arms)
+    keep = {"serious": "1" if serious else None, "grade3": "1" if grade3 else None, "arm": arm}
+    return render_template("adverse_events.html", table=Table(page, keep), events=page.rows, reviews=reviews,
+                           alerts=alerts, serious=serious, grade3=grade3, arm=arm, arms=ctx.study.arms, q=req.q)
 
 
 @bp.get("/adverse-events/<record_id>/sae")

@@ -1,35 +1,56 @@
-"""Audit viewer: newest entries first, search, and the chain verification result on demand."""
+"""Audit viewer: newest entries first, search, sort and pages done in SQL, each entry's old and new values as a
+readable field → value list, and the chain verification result on demand."""
 
 from __future__ import annotations
+
+import json
+from typing import Any
 
 from flask import current_app, render_template, request
 from flask.typing import ResponseReturnValue
 
 from server.services import checkpoints
-from server.services import dashboard as board
+from server.storage import audit as audit_store
 from server.storage.engine import reading
 from server.web.blueprint import bp
+from server.web.paging import Table, table_request
 from server.web.session import require, staff
 from shared.errors import InvalidInput
 
-PAGE = 50
+
+def readable(text: str | None) -> list[tuple[str, str]] | str:
+    """An entry's stored old/new value as (field, value) pairs when it is a JSON object (nested values as
+    compact JSON), else the text as it is: the page lists fields instead of one long line of JSON."""
+    if not text:
+        return ""
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return text
+    if not isinstance(value, dict):
+        return text
+    return [(str(k), v if isinstance(v, str) else json.dumps(v, ensure_ascii=False, sort_keys=True))
+            for k, v in value.items()]
 
 
 @bp.get("/audit")
 @require("audit.view")
 def audit() -> ResponseReturnValue:
     ctx = current_app.extensions["trialpro"]
-    q = request.args.get("q", "")[:100]
+    req = table_request(audit_store.AUDIT_SORTS, "seq", "desc")
     before = request.args.get("before")
     if before is not None and not (before.isascii() and before.isdigit() and len(before) <= 18):
-        raise InvalidInput(f"before: {before[:40]!r} is not an entry number (write digits 0-9, at most 18).")
+        raise InvalidInput(f"before: {before[:40]!r} is not an entry number (write digits 0-9, at most 18).",
+                           details={"field": "before", "value": before[:40], "allowed": "0-9"})
     verification = None
     with reading(ctx.engine) as conn:
         every_site = {s.id for s in ctx.study.sites} <= staff().sites
-        entries = board.search_audit(conn, q, before_seq=int(before) if before else None, limit=PAGE,
-                                     sites=None if every_site else staff().sites, actor=staff().actor)
+        page = audit_store.page_of_entries(conn, req, sites=None if every_site else staff().sites,
+                                           actor=staff().actor, before_seq=int(before) if before else None)
         if request.args.get("verify") == "1":
             verification = checkpoints.verify(conn, ctx.config.data_dir)
-    return render_template("audit.html", entries=entries, q=q, verification=verification,
-                           summary=checkpoints.summary(verification) if verification else None,
-                           older=entries[-1]["seq"] if len(entries) == PAGE else None)
+    entries: list[dict[str, Any]] = [{**e, "old_fields": readable(e["old"]), "new_fields": readable(e["new"])}
+                                     for e in page.rows]
+    return render_template("audit.html", table=Table(page, {"before": before}), entries=entries, q=req.q,
+                           verification=verification,
+                           summary=checkpoints.summary(verification) if verification else None)

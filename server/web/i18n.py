@@ -279,6 +279,31 @@ def seriousness(code: str) -> str:
     return text.zh if language() == "zh" else text.en
 
 
+def ae_outcome(code: str | None) -> str:
+    """An AE outcome code in the viewer's language (the texts of shared/adverse_events.py)."""
+    from shared.adverse_events import OUTCOMES
+
+    text = OUTCOMES.get(code or "")
+    if text is None:
+        return code or ""
+    return text.zh if language() == "zh" else text.en
+
+
+def entity_type(code: str) -> str:
+    """What kind of thing an audit entry is about, in the viewer's language (the code when not catalogued)."""
+    return t(f"entity.{code}") if f"entity.{code}" in CATALOGUE else code
+
+
+def arm_name(code: str | None) -> str:
+    """An arm of the study by its name in the viewer's language (the code itself for an unknown arm)."""
+    from flask import current_app
+
+    for arm in current_app.extensions["trialpro"].study.arms:
+        if arm.code == code:
+            return arm.name_zh if language() == "zh" else arm.name
+    return code or ""
+
+
 def _merge_parts() -> None:
     """Pages kept in their own text modules (sign-off, issue 19) add their entries to the one catalogue."""
     from server.web.i18n_clinical_record import TEXTS as clinical_record
@@ -292,6 +317,9 @@ def _merge_parts() -> None:
     from server.web.i18n_guide import TEXTS as guide  # issue 23: counts that lead, records by name, forms
 
     CATALOGUE.update(guide)
+    from server.web.i18n_tables import TEXTS as tables  # issue 23: sortable tables, every page in Chinese
+
+    CATALOGUE.update(tables)
 
 
 _merge_parts()

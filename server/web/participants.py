@@ -16,10 +16,12 @@ from server.services import queries as query_service
 from server.services.clinical_record import clinical_record_view
 from server.services.lab_results import participant_labs
 from server.services.signatures import covering, signoff_summary
+from server.storage import participants as participant_store
 from server.storage.engine import reading, writing
 from server.web.blueprint import bp
 from server.web.charts import line_chart
 from server.web.i18n import language, t
+from server.web.paging import Table, table_request
 from server.web.session import require, staff
 from server.web.site_dates import today_at_site
 from shared.disposition import REASONS
@@ -29,21 +31,24 @@ from shared.errors import InvalidInput, TrialproError
 @bp.get("/participants")
 @require("participant.view")
 def participants() -> ResponseReturnValue:
-    """The participants of the viewer's sites, whose id contains ``q``; with ``status`` (and ``visit``, ``arm``,
-    ``reason``) only the participants behind one dashboard count (``server.services.cohorts``)."""
-    q = request.args.get("q", "")[:40]
+    """The participants of the viewer's sites, sorted, searched and paged in SQL (``?sort=&dir=&q=&page=``); with
+    ``status`` (and ``visit``, ``arm``, ``reason``) only the participants behind one dashboard count
+    (``server.services.cohorts``). A search that finds exactly one participant (no cohort) opens that participant."""
+    req = table_request(participant_store.PARTICIPANT_SORTS, "participant_id")
     ctx = current_app.extensions["trialpro"]
     cohort = cohorts.parse_cohort(request.args, ctx.study)
+    size = None
     with reading(ctx.engine) as conn:
         if cohort is None:
-            people = board.list_participants(conn, staff().sites, q)
+            page = participant_store.page_of_participants(conn, staff().sites, req)
         else:
-            people = cohorts.participants_in(conn, ctx.study, staff().sites, cohort, today_at_site(),
-                                             datetime.now(UTC), q)
-    if q and len(people) == 1 and cohort is None:
-        return redirect(url_for("web.participant", participant_id=people[0]["participant_id"]))
-    return render_template("participants.html", people=people, q=q, cohort=cohort, study=ctx.study,
-                           reasons=REASONS)
+            page, size = cohorts.cohort_page(conn, ctx.study, staff().sites, cohort, today_at_site(),
+                                             datetime.now(UTC), req)
+    if req.q and len(page.rows) == 1 and req.page == 1 and cohort is None:
+        return redirect(url_for("web.participant", participant_id=page.rows[0]["participant_id"]))
+    keep = cohort.query() if cohort else {}
+    return render_template("participants.html", table=Table(page, keep), q=req.q, cohort=cohort, cohort_size=size,
+                           study=ctx.study, reasons=REASONS)
 
 
 @bp.get("/participants/<participant_id>")

@@ -11,9 +11,11 @@ from flask.typing import ResponseReturnValue
 from server.services import dashboard as board
 from server.services import queries as service
 from server.services import sdv
+from server.storage import queries as stored_queries
 from server.storage.engine import reading, writing
 from server.web.blueprint import bp
 from server.web.i18n import t
+from server.web.paging import Table, table_request
 from server.web.session import require, staff
 from shared.errors import InvalidInput, TrialproError
 from shared.queries import ANSWER, CLOSE, REOPEN, STATES, TRANSITIONS, UNRESOLVED
@@ -22,14 +24,21 @@ from shared.queries import ANSWER, CLOSE, REOPEN, STATES, TRANSITIONS, UNRESOLVE
 @bp.get("/queries")
 @require("participant.view")
 def queries() -> ResponseReturnValue:
-    """Queries of the viewer's sites; unresolved ones by default (``?state=closed`` or ``all``)."""
+    """Queries of the viewer's sites; unresolved ones by default (``?state=closed`` or ``all``); searched, sorted
+    and paged in SQL (``?sort=&dir=&q=&page=``)."""
     wanted = request.args.get("state", "unresolved")
-    states = (UNRESOLVED if wanted == "unresolved" else None if wanted == "all"
-              else (wanted,) if wanted in STATES else UNRESOLVED)
+    if wanted not in (*STATES, "unresolved", "all"):
+        raise InvalidInput(f"state: {wanted[:40]!r} is not allowed; choose unresolved, all or one of "
+                           f"{', '.join(STATES)}.", details={"field": "state", "value": wanted[:40],
+                                                           "allowed": ", ".join((*STATES, "unresolved", "all"))})
+    states = UNRESOLVED if wanted == "unresolved" else None if wanted == "all" else (wanted,)
+    req = table_request(stored_queries.QUERY_SORTS, "raised_at")
     ctx = current_app.extensions["trialpro"]
     with reading(ctx.engine) as conn:
-        rows = service.queries_of(conn, staff().sites, states=states)
-    return render_template("queries.html", queries=rows, wanted=wanted, states=STATES)
+        page = service.queries_page(conn, staff().sites, req, states=states)
+    keep = {"state": wanted if wanted != "unresolved" else None}
+    return render_template("queries.html", query_table=Table(page, keep), queries=page.rows, wanted=wanted,
+                           states=STATES, q=req.q)
 
 
 def _steps(state: str) -> list[str]:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import re
 import zipfile
 from pathlib import Path
@@ -67,8 +66,10 @@ def test_sign_in_find_correct_audit_and_export(page: Page, demo_server: ThreadSe
     entry = page.locator("table.audit tbody tr", has_text="instrument_response.correct").first
     expect(entry).to_contain_text("user:demo.admin")
     expect(entry).to_contain_text("transcription error")
-    old_cell, new_cell = entry.locator("td.val").nth(0).inner_text(), entry.locator("td.val").nth(1).inner_text()
-    assert json.loads(old_cell)["activity"] == int(old) and json.loads(new_cell)["activity"] == int(new)
+    def field_values(cell: str) -> dict[str, str]:   # the old and new values are a field → value list
+        return dict(zip(entry.locator(f"td.{cell} dl.fields dt").all_inner_texts(),
+                        entry.locator(f"td.{cell} dl.fields dd").all_inner_texts(), strict=True))
+    assert field_values("old")["activity"] == old and field_values("new")["activity"] == new
     page.click("button:has-text('Verify the chain now')")
     expect(page.locator("#verify-result")).to_contain_text("The audit chain holds.")
     _shot(page, artifacts, "06_audit")
