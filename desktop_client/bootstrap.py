@@ -5,6 +5,8 @@ tests use around an already-open station. Nothing happens at import time.
 
 Environment:
   TRIALPRO_PASSPHRASE     open the station with it instead of showing the unlock screen
+  TRIALPRO_SERVER_URL, TRIALPRO_ENROLMENT_CODE   pre-fill the set-up screen of a new station (--server-url,
+                          --enrolment-code)
   TRIALPRO_MIRROR_DIR     keep an encrypted copy of every save there (same as --mirror-dir)
   TRIALPRO_STARTUP_PROBE  print "start-screen-shown" when the start screen is first painted
                           ("exit": then quit; used by bench/kiosk_startup.py)
@@ -118,7 +120,8 @@ def run_gui(args: argparse.Namespace) -> int:
     else:
         from desktop_client.ui.unlock import UnlockScreen
 
-        unlock = UnlockScreen(data_dir)
+        unlock = UnlockScreen(data_dir, study=study, server_url=getattr(args, "server_url", "") or "",
+                              code=getattr(args, "enrolment_code", "") or "")
         unlock.setWindowTitle("trialpro")
         unlock.opened.connect(open_window)
         held["unlock"] = unlock

@@ -16,6 +16,9 @@ Command-line contract (extend, never break):
   trialpro-client passphrase --data-dir DIR [--recovery]
       re-wraps the station key under a new passphrase (prompted, or TRIALPRO_PASSPHRASE /
       TRIALPRO_RECOVERY_KEY and TRIALPRO_NEW_PASSPHRASE for scripts); the database is not re-encrypted.
+  trialpro-client gui [--data-dir DIR] [--kiosk] [--language zh|en] [--server-url URL] [--enrolment-code CODE]
+      a new station is set up from its screens: passphrase, server address and enrolment code (the two
+      pre-filled from the flags or TRIALPRO_SERVER_URL / TRIALPRO_ENROLMENT_CODE), enrolment, first sync.
   trialpro-client witness --data-dir DIR --out FILE
       writes the newest signed audit head this station was given (passphrase prompted, or
       TRIALPRO_PASSPHRASE), for `trialpro-server audit verify --witness FILE`.
@@ -249,6 +252,10 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--language", choices=("zh", "en"), default="zh", help="language of the start screen")
     g.add_argument("--idle-timeout", type=float, default=180.0, metavar="SECONDS",
                    help="discard an unsubmitted kiosk form after this long without input (a warning comes first)")
+    g.add_argument("--server-url", default=os.environ.get("TRIALPRO_SERVER_URL") or "", metavar="URL",
+                   help="pre-fill the server address on the set-up screen of a new station")
+    g.add_argument("--enrolment-code", default=os.environ.get("TRIALPRO_ENROLMENT_CODE") or "", metavar="CODE",
+                   help="pre-fill the one-time enrolment code on the set-up screen of a new station")
     _study_option(g)
     _mirror_option(g)
     g.set_defaults(func=cmd_gui)

@@ -529,6 +529,20 @@ class DeviceNotAuthorised(SyncFailed):
     code = "sync.device_not_authorised"
 
 
+class ServerUnreachable(SyncFailed):
+    """No server answered at the station's server address (refused, timed out, unknown host); nothing was sent."""
+
+    code = "sync.server_unreachable"
+    title = "Server not reachable"
+
+
+class ServerUrlInvalid(TrialproError):
+    """The server address typed at station set-up is not an http(s) address of a trialpro server."""
+
+    code = "station.server_url_invalid"
+    title = "Server address not usable"
+
+
 class MissingTranslations(TrialproError):
     """A compiled translation file is missing or unreadable (run desktop_client/ui/i18n/build.py)."""
 

@@ -9,6 +9,9 @@ from pathlib import Path
 
 from desktop_client.store import create_store, keys, open_store
 from desktop_client.store.database import Store
+from desktop_client.store.keys import MIN_PASSPHRASE
+
+__all__ = ["MIN_PASSPHRASE", "is_new_station", "open_station", "set_up_station"]
 
 
 def is_new_station(data_dir: Path) -> bool:

@@ -23,7 +23,15 @@ from desktop_client.store import labs as store_labs
 from desktop_client.store import outbox, witness
 from desktop_client.store import station as settings
 from shared import enrolment_code, signed_head
-from shared.errors import DeviceNotAuthorised, StudyMismatch, SyncFailed
+from shared.errors import (
+    DeviceNotAuthorised,
+    EnrolmentCodeInvalid,
+    ServerUnreachable,
+    StudyMismatch,
+    SyncFailed,
+    TooManyEnrolmentAttempts,
+    TrialproError,
+)
 from shared.randomisation import verified_entries
 from shared.records import record_hash, utc_now
 from shared.sync.protocol import ACKNOWLEDGED, CONFLICT, build_request, check_same_study
@@ -32,7 +40,11 @@ ALLOCATION_BLOCKS = "allocation_blocks"  # station setting: JSON list of the blo
 
 
 class _Transient(Exception):
-    """A failure worth retrying: network trouble, timeouts, 5xx, 429."""
+    """A failure worth retrying: network trouble, timeouts, 5xx, 429 (``network``: no server answered)."""
+
+    def __init__(self, text: str, *, network: bool = False) -> None:
+        super().__init__(text)
+        self.network = network
 
 
 @dataclass
@@ -75,6 +87,20 @@ def _refuse_other_study(resp: httpx.Response) -> None:
         raise StudyMismatch(str(body.get("detail") or "The server holds another study."))
 
 
+def _problem_code(resp: httpx.Response) -> str | None:
+    """The problem code of a refusal (``device.enrolment_code_invalid`` …), None when the body has none."""
+    try:
+        body = resp.json()
+    except ValueError:
+        return None
+    return body.get("code") if isinstance(body, dict) and isinstance(body.get("code"), str) else None
+
+
+# the server's refusals of an enrolment that a screen explains beside the code field, by their own class
+_ENROLMENT_REFUSALS: dict[str | None, type[TrialproError]] = {
+    EnrolmentCodeInvalid.code: EnrolmentCodeInvalid, TooManyEnrolmentAttempts.code: TooManyEnrolmentAttempts}
+
+
 def _problem_text(resp: httpx.Response) -> str:
     try:
         body = resp.json()
@@ -112,7 +138,7 @@ class SyncEngine:
                 resp = self._client.post(path, content=content,
                                          headers={**headers, "Content-Type": "application/json"})
             except httpx.HTTPError as exc:
-                raise _Transient(f"{exc.__class__.__name__}: {exc}") from None
+                raise _Transient(f"{exc.__class__.__name__}: {exc}", network=True) from None
             if resp.status_code >= 500 or resp.status_code == 429:
                 raise _Transient(f"server answered {resp.status_code}: {_problem_text(resp)}")
             try:
@@ -128,6 +154,10 @@ class SyncEngine:
         try:
             return retrying(attempt)
         except _Transient as exc:
+            if exc.network:   # a screen words this in its own language from the code (no "Errno 111")
+                raise ServerUnreachable(f"Could not reach the server at {self.server_url} ({exc}). Everything is "
+                                        "kept on this station; try again when the network is back.",
+                                        details={"server_url": self.server_url}) from None
             raise SyncFailed(f"Could not reach the server at {self.server_url} ({exc}). Everything is kept "
                              "on this station; try again when the network is back.") from None
 
@@ -144,7 +174,8 @@ class SyncEngine:
                                                     "study_version": study.version}, None)
         _refuse_other_study(resp)
         if resp.status_code != 201:
-            raise SyncFailed(f"Enrolment refused: {_problem_text(resp)}")
+            refusal = _ENROLMENT_REFUSALS.get(_problem_code(resp), SyncFailed)
+            raise refusal(f"Enrolment refused: {_problem_text(resp)}")
         body = resp.json()
         # a server of the first release does not compare: the kiosk refuses another study itself
         check_same_study(study.id, study.version, server_id=body.get("study_id", study.id),

@@ -1,7 +1,8 @@
 """The ADaM datasets of one export scope, built in one pass over the participants: what the report reads.
 
 ``build_adam(conn, study, scope=...)`` -> ``AdamDatasets(adsl, adqs, adlb, adae)``, each a list of dicts keyed
-by ADaM variable names, sorted by USUBJID then (BDS) PARAMN, ADT, or (ADAE) AESEQ. Values: character variables
+by ADaM variable names, sorted by USUBJID then (BDS) PARAMN, ADT, or (ADAE) AESEQ; ``participant_datasets`` yields
+the same rows one participant at a time (what ``export adam`` streams). Values: character variables
 are str ("" when empty), numeric ones int/float or None, dates ``datetime.date`` or None.
 
 What the report reads (a stable interface; the rules are in each module's docstring):
@@ -21,6 +22,7 @@ What the report reads (a stable interface; the rules are in each module's docstr
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -51,18 +53,14 @@ class AdamDatasets:
     adae: Rows
 
 
-def build_adam(conn: Connection, study: Study, *, scope: ExportScope = ALL) -> AdamDatasets:
-    """ADSL, ADQS, ADLB and ADAE of the participants randomised in ``scope`` (site; ``--to``: randomised by
-    then), from the current revisions of their records and lab results within the scope's dates.
+def participant_datasets(conn: Connection, study: Study, *, scope: ExportScope = ALL) -> Iterator[AdamDatasets]:
+    """The datasets of each participant randomised in ``scope`` in turn (participant id order; rows within one
+    participant in dataset order), so a writer can stream them: memory holds one participant at a time.
 
-    Runs inside the caller's unit of work (``reading()``); the same data and scope give equal datasets."""
+    Runs inside the caller's unit of work (``reading()``)."""
     diary = diary_id(study)
     reviewer = AeReviewer(conn, study, site_id=scope.site_id)
     primary = study.primary_lab_test()
-    adsl: Rows = []
-    adqs: Rows = []
-    adlb: Rows = []
-    adae: Rows = []
     for pd in participants_with_data(conn, scope):
         p = pd.participant
         if not p.get("arm"):
@@ -80,14 +78,30 @@ def build_adam(conn: Connection, study: Study, *, scope: ExportScope = ALL) -> A
             row["FASFL"] = fas
         diaries = [r for r in pd.records if diary is not None and r.get("instrument_id") == diary]
         pct = compliance(diaries, study, p["arm"], baseline_date=base_day).compliance_pct if diaries else None
-        adsl.append(adsl_row(study, pd, t, compliance_pct=pct, adqs=scores, adlb=labs))
-        adqs += scores
-        adlb += labs
-        adae += adae_rows(study, pd, {**subject, "FASFL": fas}, reviewer, first_dose=t.rfxstdtc)
-    key = _by_usubjid
+        yield AdamDatasets(adsl=[adsl_row(study, pd, t, compliance_pct=pct, adqs=scores, adlb=labs)], adqs=scores,
+                           adlb=labs, adae=adae_rows(study, pd, {**subject, "FASFL": fas}, reviewer,
+                                                     first_dose=t.rfxstdtc))
+
+
+def build_adam(conn: Connection, study: Study, *, scope: ExportScope = ALL) -> AdamDatasets:
+    """ADSL, ADQS, ADLB and ADAE of the participants randomised in ``scope`` (site; ``--to``: randomised by
+    then), from the current revisions of their records and lab results within the scope's dates.
+
+    Runs inside the caller's unit of work (``reading()``); the same data and scope give equal datasets."""
+    adsl: Rows = []
+    adqs: Rows = []
+    adlb: Rows = []
+    adae: Rows = []
+    for part in participant_datasets(conn, study, scope=scope):
+        adsl += part.adsl
+        adqs += part.adqs
+        adlb += part.adlb
+        adae += part.adae
+    key = by_usubjid
     return AdamDatasets(adsl=sorted(adsl, key=key), adqs=sorted(adqs, key=key), adlb=sorted(adlb, key=key),
                         adae=sorted(adae, key=key))
 
 
-def _by_usubjid(row: dict[str, Any]) -> str:
+def by_usubjid(row: dict[str, Any]) -> str:
+    """The sort key of every dataset (a stable sort keeps each participant's rows in their order)."""
     return str(row["USUBJID"])

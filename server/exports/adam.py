@@ -5,7 +5,8 @@ The values are the builders' (``build_adam``), written through the same rules as
 (``submission_text.ascii_text``) and at most 200 bytes (ADaM has no SUPP--: the rest is cut, the full text stays
 in SDTM), every change listed in export-report.csv. Dates are SAS dates (days since 1960-01-01, ``DATE9.``) in
 the .xpt and ISO 8601 text in Dataset-JSON (``dataType`` date, ``targetDataType`` integer). Character widths are
-the longest value written (at least 1).
+the longest value written (at least 1). ADSL and ADAE are sorted by USUBJID; ADQS and ADLB are streamed in
+participant order (the same order for participant ids of the study's form, SITE-NUMBER).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from server.analysis.adam import build_adam
+from server.analysis.adam import by_usubjid, participant_datasets
 from server.analysis.variables import ADAMIG_VERSION, DATASET_INFO, DATE, INTEGER, AdamVar, dataset_variables
 from server.exports.current import ALL, ExportScope
 from server.exports.dataset_json import DatasetJsonWriter, JsonColumn
@@ -75,8 +76,9 @@ ADAM = DefineModel(
 
 
 def _text_values(name: str, variables: list[AdamVar], rows: list[dict[str, Any]],
-                 report: ExportReport) -> list[list[Any]]:
-    """The rows as lists in variable order, character values made ASCII and at most 200 bytes (reported)."""
+                 report: ExportReport | None) -> list[list[Any]]:
+    """The rows as lists in variable order, character values made ASCII and at most 200 bytes (each change
+    added to ``report``; None: not reported, the measuring pass)."""
     out = []
     for row in rows:
         values = []
@@ -87,7 +89,7 @@ def _text_values(name: str, variables: list[AdamVar], rows: list[dict[str, Any]]
                 text, rule = ascii_text(value)
                 if len(text) > MAX_TEXT:
                     text, rule = text[:MAX_TEXT], f"{rule + '; ' if rule else ''}cut to {MAX_TEXT} bytes"
-                if rule:
+                if rule and report is not None:
                     seq = row.get("AESEQ")
                     report.add(name, str(row.get("USUBJID", "")), "AESEQ" if seq else "", str(seq or ""), v.name,
                                rule, value, text)
@@ -95,6 +97,40 @@ def _text_values(name: str, variables: list[AdamVar], rows: list[dict[str, Any]]
             values.append(value)
         out.append(values)
     return out
+
+
+def _measure(widths: dict[str, int], variables: list[AdamVar], rows: list[list[Any]]) -> None:
+    """Widen ``widths`` (character variables) to the longest value of ``rows``."""
+    for i, v in enumerate(variables):
+        if v.kind == "C":
+            widths[v.name] = max([widths.get(v.name, 1), *(len(r[i].encode("ascii")) for r in rows)])
+
+
+class _DatasetFiles:
+    """<name>.xpt and <name>.json of one ADaM dataset, written row by row (value lists in variable order)."""
+
+    def __init__(self, stack: ExitStack, out_dir: Path, study: Study, name: str, label: str,
+                 variables: list[AdamVar], widths: dict[str, int], created: str) -> None:
+        self.variables, self.rows = variables, 0
+        base = out_dir / name.lower()
+        self._xpt = stack.enter_context(XportWriter(base.with_suffix(".xpt"), name, label, [
+            XportVariable(v.name, v.label, v.numeric, widths.get(v.name, 8), "DATE" if v.kind == DATE else "",
+                          9 if v.kind == DATE else 0) for v in variables]))
+        keys = DATASET_INFO[name][2]
+        self._json = stack.enter_context(DatasetJsonWriter(
+            base.with_suffix(".json"), name=name, label=label, study_oid=study.study.id,
+            metadata_version_oid=metadata_version_oid(study), created_at=created, originator="trialpro",
+            source_system=("trialpro", source_version()),
+            columns=[JsonColumn(v.name, v.label, _json_type(v), widths.get(v.name) if v.kind == "C" else None,
+                                keys.index(v.name) + 1 if v.name in keys else None,
+                                "integer" if v.kind == DATE else None, DATE_FORMAT if v.kind == DATE else None)
+                     for v in variables]))
+
+    def write(self, rows: list[list[Any]]) -> None:
+        for r in rows:
+            self._xpt.write([_xpt_value(v, x) for v, x in zip(self.variables, r, strict=True)])
+            self._json.write([_json_value(v, x) for v, x in zip(self.variables, r, strict=True)])
+        self.rows += len(rows)
 
 
 def _xpt_value(v: AdamVar, value: Any) -> Any:
@@ -113,43 +149,45 @@ def _json_type(v: AdamVar) -> str:
 
 def export_adam(conn: Connection, study: Study, out_dir: Path, *, scope: ExportScope = ALL) -> dict[str, int]:
     """Write adsl/adqs/adlb/adae .xpt and .json, define.xml and export-report.csv into ``out_dir``; returns the
-    rows written per file (define.xml: the datasets it describes)."""
+    rows written per file (define.xml: the datasets it describes).
+
+    Two passes over the participants inside the caller's read snapshot: the first measures the character widths
+    of ADQS and ADLB (a transport file needs them before its first row) and keeps the small ADSL and ADAE, the
+    second streams ADQS and ADLB; memory holds one participant's BDS rows at a time."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    adam = build_adam(conn, study, scope=scope)
     created = datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
-    mdv = metadata_version_oid(study)
+    meta = dataset_variables(study)
+    widths: dict[str, dict[str, int]] = {name: {} for name in meta}
+    kept: dict[str, list[dict[str, Any]]] = {"ADSL": [], "ADAE": []}
+    streamed = ("ADQS", "ADLB")
+    for part in participant_datasets(conn, study, scope=scope):
+        for name in kept:
+            kept[name] += getattr(part, name.lower())
+        for name in streamed:
+            _measure(widths[name], meta[name][1], _text_values(name, meta[name][1], getattr(part, name.lower()), None))
     counts: dict[str, int] = {}
-    described = []
     with ExitStack() as stack:
         report = stack.enter_context(ExportReport(out_dir / REPORT_FILE))
-        for name, (label, variables) in dataset_variables(study).items():
-            rows = _text_values(name, variables, getattr(adam, name.lower()), report)
-            widths = {v.name: max([1, *(len(r[i].encode("ascii")) for r in rows)])
-                      for i, v in enumerate(variables) if v.kind == "C"}
-            base = out_dir / name.lower()
-            with XportWriter(base.with_suffix(".xpt"), name, label, [
-                    XportVariable(v.name, v.label, v.numeric, widths.get(v.name, 8),
-                                  "DATE" if v.kind == DATE else "", 9 if v.kind == DATE else 0)
-                    for v in variables]) as xpt:
-                for r in rows:
-                    xpt.write([_xpt_value(v, x) for v, x in zip(variables, r, strict=True)])
-            keys = DATASET_INFO[name][2]
-            with DatasetJsonWriter(
-                    base.with_suffix(".json"), name=name, label=label, study_oid=study.study.id,
-                    metadata_version_oid=mdv, created_at=created, originator="trialpro",
-                    source_system=("trialpro", source_version()),
-                    columns=[JsonColumn(v.name, v.label, _json_type(v), widths.get(v.name),
-                                        keys.index(v.name) + 1 if v.name in keys else None,
-                                        "integer" if v.kind == DATE else None,
-                                        DATE_FORMAT if v.kind == DATE else None) for v in variables]) as js:
-                for r in rows:
-                    js.write([_json_value(v, x) for v, x in zip(variables, r, strict=True)])
-            counts[f"{name.lower()}.xpt"] = counts[f"{name.lower()}.json"] = len(rows)
-            described.append((name, label, variables, widths))
-        counts[REPORT_FILE] = report.rows
+        files: dict[str, _DatasetFiles] = {}
+        texts = {name: _text_values(name, meta[name][1], sorted(rows, key=by_usubjid), report)
+                 for name, rows in kept.items()}
+        for name, rows in texts.items():
+            _measure(widths[name], meta[name][1], rows)
+        for name, (label, variables) in meta.items():
+            widths[name].update({v.name: 1 for v in variables if v.kind == "C" and v.name not in widths[name]})
+            files[name] = _DatasetFiles(stack, out_dir, study, name, label, variables, widths[name], created)
+        for name, rows in texts.items():
+            files[name].write(rows)
+        for part in participant_datasets(conn, study, scope=scope):
+            for name in streamed:
+                files[name].write(_text_values(name, meta[name][1], getattr(part, name.lower()), report))
+        for name, f in files.items():
+            counts[f"{name.lower()}.xpt"] = counts[f"{name.lower()}.json"] = f.rows
+    counts[REPORT_FILE] = report.rows
     release = meddra_store.release(conn)
-    write_define_xml(out_dir / "define.xml", study, described, created_at=created, mdv_oid=mdv,
-                     source_version=source_version(), model=ADAM,
-                     external_versions={"MEDDRA": str(release["version"])} if release else None)
-    counts["define.xml"] = len(described)
+    write_define_xml(out_dir / "define.xml", study, [(name, label, variables, widths[name])
+                                                     for name, (label, variables) in meta.items()],
+                     created_at=created, mdv_oid=metadata_version_oid(study), source_version=source_version(),
+                     model=ADAM, external_versions={"MEDDRA": str(release["version"])} if release else None)
+    counts["define.xml"] = len(meta)
     return counts

@@ -21,7 +21,6 @@ from server.storage import participants as participant_store
 from server.storage import queries as query_store
 from server.storage import records as record_store
 from server.storage.export_reads import enrolled_participants, screened_not_randomised
-from shared.eligibility import SCREEN_FAILURE
 from shared.errors import LockRefused, NotFound
 from shared.locks import PARTICIPANT, STUDY, Lock
 from shared.queries import UNRESOLVED
@@ -82,13 +81,16 @@ def unfreeze_participant(conn: Connection, participant_id: str, *, reason: str, 
 def checklist(conn: Connection) -> list[OpenItem]:
     """Everything that keeps the study from being locked (empty: it may be locked)."""
     open_items: list[OpenItem] = []
-    failures = [p for p in screened_not_randomised(conn) if p["status"] == SCREEN_FAILURE]  # casebooks too
-    for p in sorted([*enrolled_participants(conn), *failures], key=lambda p: p["participant_id"]):
+    # never randomised (screen failures, pending, eligible who never came back) have casebooks too
+    outcome = {p["participant_id"]: p["status"] for p in screened_not_randomised(conn)}
+    people = [*enrolled_participants(conn), *({"participant_id": pid} for pid in outcome)]
+    for p in sorted(people, key=lambda p: p["participant_id"]):
         pid = p["participant_id"]
         views = signature_service.signature_views(conn, pid)
         books = [v for v in views if v["scope"] == "casebook" and v["current"]]
         if not books:
-            open_items.append(OpenItem("casebook_unsigned", pid, f"the casebook of {pid} is not signed"))
+            never = f" (screened, {outcome[pid].replace('_', ' ')}, never randomised)" if pid in outcome else ""
+            open_items.append(OpenItem("casebook_unsigned", pid, f"the casebook of {pid}{never} is not signed"))
         elif not books[-1]["verdict"].holds:
             open_items.append(OpenItem("casebook_broken", pid, f"the casebook signature of {pid} no longer holds "
                                        "(data changed after signing): an investigator signs again"))

@@ -28,7 +28,6 @@ from server.storage import signatures as signature_store
 from server.storage import users as user_store
 from server.storage.engine import reading, writing
 from shared.canonical import canonical_json
-from shared.eligibility import SCREEN_FAILURE
 from shared.errors import NotFound, SignatureRefused
 from shared.records import timestamps
 from shared.signatures import (
@@ -67,13 +66,12 @@ def _check_target(conn: Connection, study: Study, staff: Staff, req: SignRequest
     if req.scope not in SCOPES:
         raise SignatureRefused(f"scope: {req.scope!r} is not allowed; sign a visit or a casebook.")
     person = participant_store.enrolled(conn, [req.participant_id]).get(req.participant_id)
-    if person is None:      # a screen failure has a casebook too (screening and any other records), signed whole
+    if person is None:      # never randomised (screen failure, pending, eligible): a casebook too, signed whole
         person = screening_store.screened(conn, [req.participant_id]).get(req.participant_id)
-        if person is not None and person.outcome != SCREEN_FAILURE:
-            person = None
-        elif person is not None and req.scope != CASEBOOK:
-            raise SignatureRefused(f"scope: {req.scope!r} is not allowed for {req.participant_id}, a screen "
-                                   "failure (never randomised): sign the whole casebook (scope casebook).")
+        if person is not None and req.scope != CASEBOOK:
+            raise SignatureRefused(f"scope: {req.scope!r} is not allowed for {req.participant_id}, screened "
+                                   f"({person.outcome.replace('_', ' ')}) and never randomised: sign the whole "
+                                   "casebook (scope casebook).")
     if person is None or person.site_id not in staff.sites:
         raise NotFound(f"No participant {req.participant_id!r} at your sites.")
     if req.scope == VISIT and req.visit_id not in {v.id for v in study.visits}:

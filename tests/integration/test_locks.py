@@ -180,3 +180,31 @@ def test_the_study_lock_waits_for_a_screen_failures_casebook_signature(tmp_path:
     assert done.returncode == 0, done.stderr
     engine.close()
     station.store.close()
+
+
+def test_the_study_lock_waits_for_people_screened_eligible_but_never_randomised(tmp_path: Path,
+                                                                                server: ThreadServer) -> None:
+    """Someone screened eligible who never came back to be randomised (or is still pending) has a casebook like a
+    screen failure: the lock checklist lists it as unsigned, naming the outcome, and an investigator can sign it,
+    so such a person can neither be forgotten at lock nor block it forever."""
+    from tests.factories import screen_participant
+    from tests.integration.signoff_support import enrolled_station
+
+    station, engine = enrolled_station(tmp_path / "screening", server, label="screening kiosk")
+    waiting = screen_participant(station)               # eligible, never randomised
+    assert not engine.sync().rejected
+    refused = cli(server, "lock", "study", "--reason", "database lock")
+    assert refused.returncode == 2, refused.stdout
+    assert f"open: casebook_unsigned\t{waiting}" in refused.stdout and "eligible" in refused.stdout
+
+    investigator = staff_client(server, "inv.eligible", "investigator")
+    form = investigator.get(f"/participants/{waiting}/sign", params={"scope": "casebook"})
+    assert form.status_code == 200, form.text
+    signed = investigator.post(f"/participants/{waiting}/sign", data={
+        "csrf_token": csrf(form.text), "scope": "casebook", "username": "inv.eligible",
+        "password": "sign-off-test-password-1"})
+    assert signed.status_code == 302, signed.text
+    done = cli(server, "lock", "study", "--reason", "database lock")
+    assert done.returncode == 0, done.stdout + done.stderr
+    engine.close()
+    station.store.close()

@@ -328,7 +328,7 @@ Choose your language:</source>
 <context>
     <name>UnlockScreen</name>
     <message>
-        <location filename="../unlock.py" line="+73"/>
+        <location filename="../unlock.py" line="+138"/>
         <source>Site passphrase</source>
         <translation>中心密码短语</translation>
     </message>
@@ -338,17 +338,63 @@ Choose your language:</source>
         <translation>再次输入密码短语</translation>
     </message>
     <message>
+        <location line="+1"/>
+        <source>Server address</source>
+        <translation>服务器地址</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Enrolment code</source>
+        <translation>注册码</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Name of this station</source>
+        <translation>本设备名称</translation>
+    </message>
+    <message>
         <location line="+2"/>
+        <source>Kiosk</source>
+        <translation>自助终端</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Connect this station to the server</source>
+        <translation>将本设备连接到服务器</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Type the server address and the one-time enrolment code from the data manager (trialpro-server device code, or the web page Devices). The first sync brings the staff accounts; then staff sign in.</source>
+        <translation>请输入服务器地址和数据管理员提供的一次性注册码（trialpro-server device code，或网页“设备”）。首次同步会带来工作人员账户，之后工作人员即可登录。</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Enrol and sync</source>
+        <translation>注册并同步</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <location line="+6"/>
         <source>Set up this station</source>
         <translation>设置本设备</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="-5"/>
+        <source>No station is set up in %1 yet. Choose the site passphrase (at least 8 characters), then type the server address and the one-time enrolment code from the data manager.</source>
+        <translation>%1 中尚未设置设备。请设定中心密码短语（至少8个字符），然后输入服务器地址和数据管理员提供的一次性注册码。</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Set up and enrol</source>
+        <translation>设置并注册</translation>
+    </message>
+    <message>
+        <location line="+3"/>
         <source>No station is set up in %1 yet. Choose the site passphrase (at least 8 characters).</source>
         <translation>%1 中尚未设置设备。请设定中心密码短语（至少8个字符）。</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+2"/>
         <source>Set up</source>
         <translation>设置</translation>
     </message>
@@ -363,17 +409,32 @@ Choose your language:</source>
         <translation>工作人员：请输入中心密码短语以打开加密设备。</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+1"/>
         <source>Open</source>
         <translation>打开</translation>
     </message>
     <message>
-        <location line="+8"/>
+        <location line="+18"/>
         <source>The two passphrases differ. Type them again.</source>
         <translation>两次输入的密码短语不一致，请重新输入。</translation>
     </message>
     <message>
-        <location line="+17"/>
+        <location line="+3"/>
+        <source>The site passphrase must have at least %1 characters.</source>
+        <translation>中心密码短语至少需要 %1 个字符。</translation>
+    </message>
+    <message>
+        <location line="+58"/>
+        <source>The server has no staff account for site %1 yet: ask the data manager to add one (trialpro-server user add), then sync again.</source>
+        <translation>服务器上还没有中心 %1 的工作人员账户：请数据管理员添加（trialpro-server user add），然后再次同步。</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Sync again</source>
+        <translation>再次同步</translation>
+    </message>
+    <message>
+        <location line="+11"/>
         <source>Write down the recovery key</source>
         <translation>请记下恢复密钥</translation>
     </message>
@@ -383,9 +444,69 @@ Choose your language:</source>
         <translation>恢复密钥只显示这一次。请妥善锁存；忘记密码短语时可用它打开设备。</translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+3"/>
         <source>I have written it down</source>
         <translation>我已记下</translation>
+    </message>
+    <message>
+        <location line="+30"/>
+        <source>Checking the server…</source>
+        <translation>正在检查服务器…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Enrolling this station…</source>
+        <translation>正在注册本设备…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>First sync: staff accounts and participants…</source>
+        <translation>首次同步：工作人员账户和受试者…</translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source>This passphrase does not open the station. Type it again.</source>
+        <translation>此密码短语无法打开本设备。请重新输入。</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>This is not the address of a trialpro server. Type it as the data manager gave it, e.g. https://trialpro.example.org or http://192.168.1.10:8000.</source>
+        <translation>这不是 trialpro 服务器的地址。请按数据管理员提供的地址输入，例如 https://trialpro.example.org 或 http://192.168.1.10:8000。</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>No server answers at %1. Check the address, the network cable or Wi-Fi, and that the server is running; then try again.</source>
+        <translation>%1 没有服务器响应。请检查地址、网线或无线网络，以及服务器是否在运行，然后重试。</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>This server runs another study or study version than this station. Ask the data manager which server to use.</source>
+        <translation>此服务器运行的研究或研究版本与本设备不同。请向数据管理员确认应使用哪台服务器。</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>The server does not accept this code: it is unknown, used or expired. Ask the data manager for a new code.</source>
+        <translation>服务器不接受此注册码：注册码未知、已使用或已过期。请向数据管理员索取新的注册码。</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Too many tries with wrong codes: wait 15 minutes, then check the code and try again.</source>
+        <translation>错误注册码尝试次数过多：请等待15分钟，核对注册码后重试。</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>This is not an enrolment code: it has 16 letters and digits in four groups (XXXX-XXXX-XXXX-XXXX). Check what you typed.</source>
+        <translation>这不是注册码：注册码由16个字母和数字组成，分为四组（XXXX-XXXX-XXXX-XXXX）。请检查输入内容。</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>The server did not complete the set-up. Nothing is lost; try again, or tell the data manager.</source>
+        <translation>服务器未完成设置。没有丢失任何数据；请重试，或告知数据管理员。</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Something went wrong (%1). Nothing is lost; try again, or tell the data manager.</source>
+        <translation>出现问题（%1）。没有丢失任何数据；请重试，或告知数据管理员。</translation>
     </message>
 </context>
 <context>
