@@ -11,7 +11,8 @@ from hypothesis import HealthCheck, settings
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from tests.live_server import ThreadServer, free_port, thread_server
+from tests.demo_template import DemoTemplates
+from tests.live_server import ThreadServer, free_port, serving, thread_server
 from tests.postgres import PostgresCluster
 
 # Property tests check behaviour, never speed (that is bench/'s job): no per-example deadline and no "too slow"
@@ -32,11 +33,44 @@ def pg_cluster() -> Iterator[PostgresCluster]:
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def database_url(request: pytest.FixtureRequest) -> str | None:
-    """None (SQLite in the data dir) or a fresh PostgreSQL database: server tests run on both."""
-    if request.param == "sqlite":
+def database_kind(request: pytest.FixtureRequest) -> str:
+    """Which database a server test runs on: every server test runs on both."""
+    return str(request.param)
+
+
+@pytest.fixture
+def database_url(request: pytest.FixtureRequest, database_kind: str) -> str | None:
+    """None (SQLite in the data dir) or a fresh PostgreSQL database."""
+    if database_kind == "sqlite":
         return None
     return request.getfixturevalue("pg_cluster").new_database()
+
+
+@pytest.fixture(scope="session")
+def demo_templates(tmp_path_factory: pytest.TempPathFactory) -> DemoTemplates:
+    """The demo data seeded once per session (per database, study and password), copied for each test."""
+    return DemoTemplates(tmp_path_factory.mktemp("demo-templates"))
+
+
+@pytest.fixture
+def demo_cluster(request: pytest.FixtureRequest, database_kind: str) -> PostgresCluster | None:
+    """The session's PostgreSQL cluster for a test on PostgreSQL (where its demo copy goes), None on SQLite."""
+    return request.getfixturevalue("pg_cluster") if database_kind == "postgresql" else None
+
+
+@pytest.fixture
+def demo_admin_password() -> str:
+    """The demo admin's password in ``demo_server``; a test module overrides it to sign in with its own."""
+    return "demo-admin-password-for-tests"
+
+
+@pytest.fixture
+def demo_server(tmp_path: Path, demo_cluster: PostgresCluster | None, demo_templates: DemoTemplates,
+                demo_admin_password: str) -> Iterator[ThreadServer]:
+    """A real server on its own copy of the demo data (what `seed_demo` stores), on SQLite and PostgreSQL."""
+    with serving(demo_templates.context(tmp_path / "server", admin_password=demo_admin_password,
+                                        cluster=demo_cluster)) as srv:
+        yield srv
 
 
 @pytest.fixture

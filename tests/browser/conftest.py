@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from server.app import open_context
-from server.config import ServerConfig
-from server.services.demo import DEMO_ADMIN, seed_demo
+from server.services.demo import DEMO_ADMIN
+from tests.demo_template import DemoTemplates
 from tests.live_server import ThreadServer, serving
+from tests.postgres import PostgresCluster
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -20,11 +20,11 @@ DEMO_PASSWORD = "demo-admin-password-for-tests"
 
 
 @pytest.fixture
-def demo_server(tmp_path: Path, database_url: str | None) -> Iterator[ThreadServer]:
-    ctx = open_context(ServerConfig(data_dir=tmp_path / "server", testing=True, database_url=database_url))
-    with ctx.engine.begin() as conn:
-        seed_demo(conn, ctx.study, admin_password=DEMO_PASSWORD)
-    with serving(ctx, worker=True) as srv:   # the job runner beside it, as `demo` runs it
+def demo_server(tmp_path: Path, demo_cluster: PostgresCluster | None,
+                demo_templates: DemoTemplates) -> Iterator[ThreadServer]:
+    """A copy of the session's seeded demo, served with the job runner beside it, as `demo` runs it."""
+    ctx = demo_templates.context(tmp_path / "server", admin_password=DEMO_PASSWORD, cluster=demo_cluster)
+    with serving(ctx, worker=True) as srv:
         yield srv
 
 

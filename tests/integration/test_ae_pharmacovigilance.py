@@ -21,7 +21,6 @@ from sqlalchemy import select
 
 from server.cli import main
 from server.services.ae_causality import confirmation
-from server.services.demo import seed_demo
 from server.services.meddra import SYNTHETIC_DICTIONARY
 from server.services.users import add_user
 from server.storage.tables import audit_log, records
@@ -30,9 +29,18 @@ from tests.live_server import ThreadServer, run_queued_jobs
 PASSWORD = "pharmacovigilance-pass-1"
 
 
+@pytest.fixture
+def demo_admin_password() -> str:
+    return PASSWORD
+
+
+@pytest.fixture
+def server(demo_server: ThreadServer) -> ThreadServer:
+    """Every server here starts from the demo data: its own copy of the session's seeded demo (seconds saved)."""
+    return demo_server
+
+
 def _signed_in(server: ThreadServer) -> httpx.Client:
-    with server.ctx.engine.begin() as conn:
-        seed_demo(conn, server.ctx.study, admin_password=PASSWORD)
     c = httpx.Client(base_url=server.url, timeout=60)
     token = re.search(r'name="csrf_token" value="([^"]+)"', c.get("/signin").text).group(1)  # type: ignore
     assert c.post("/signin", data={"csrf_token": token, "username": "demo.admin",

@@ -14,12 +14,10 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from server.app import open_context
 from server.cli import main
-from server.config import ServerConfig
 from server.services import course
-from server.services.demo import seed_demo
 from shared.site_time import site_today
+from tests.demo_template import DemoTemplates
 
 R4_RESEARCH_SUBJECT_STATUS = {"candidate", "eligible", "follow-up", "ineligible", "not-registered", "off-study",
                               "on-study", "on-study-intervention", "on-study-observation", "pending-on-study",
@@ -27,12 +25,12 @@ R4_RESEARCH_SUBJECT_STATUS = {"candidate", "eligible", "follow-up", "ineligible"
 
 
 @pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def data_dir(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple]:
-    url = None if request.param == "sqlite" else request.getfixturevalue("pg_cluster").new_database()
+def data_dir(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
+             demo_templates: DemoTemplates) -> Iterator[tuple]:
+    cluster = None if request.param == "sqlite" else request.getfixturevalue("pg_cluster")
     folder = tmp_path_factory.mktemp(f"course-{request.param}")
-    ctx = open_context(ServerConfig(data_dir=folder, database_url=url, testing=True))
-    with ctx.engine.begin() as conn:
-        seed_demo(conn, ctx.study, admin_password="synthetic-demo-pass")
+    ctx = demo_templates.context(folder, admin_password="synthetic-demo-pass", cluster=cluster)
+    url = ctx.config.database_url
     yield folder, url, ctx
     ctx.engine.dispose()
 

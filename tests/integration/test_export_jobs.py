@@ -19,24 +19,22 @@ from pathlib import Path
 import httpx
 from sqlalchemy import select
 
-from server.app import open_context
+from server.app import ServerContext, open_context
 from server.config import ServerConfig
 from server.services import export_jobs
-from server.services.demo import seed_demo
 from server.storage import jobs as job_store
 from server.storage.engine import writing
 from server.storage.tables import audit_log
 from shared.records import utc_now
+from tests.demo_template import DemoTemplates
 from tests.live_server import serving
 
 PASSWORD = "export-jobs-test-pw-1"
 
 
-def _ctx(data_dir: Path):  # type: ignore[no-untyped-def]
-    ctx = open_context(ServerConfig(data_dir=data_dir, testing=True))
-    with writing(ctx.engine) as conn:
-        seed_demo(conn, ctx.study, admin_password=PASSWORD)
-    return ctx
+def _ctx(demo_templates: DemoTemplates, data_dir: Path) -> ServerContext:
+    """A copy of the session's seeded demo in ``data_dir``."""
+    return demo_templates.context(data_dir, admin_password=PASSWORD)
 
 
 def _admin(url: str) -> tuple[httpx.Client, str]:
@@ -72,9 +70,10 @@ def _job_ids(page: str) -> list[int]:
     return [int(i) for i in re.findall(r'data-job="(\d+)"', page)]
 
 
-def test_a_web_export_runs_in_the_worker_with_progress_a_0600_file_and_an_audited_download(tmp_path: Path) -> None:
+def test_a_web_export_runs_in_the_worker_with_progress_a_0600_file_and_an_audited_download(
+        tmp_path: Path, demo_templates: DemoTemplates) -> None:
     data_dir = tmp_path / "server"
-    ctx = _ctx(data_dir)
+    ctx = _ctx(demo_templates, data_dir)
     worker = _worker(data_dir)
     try:
         with serving(ctx) as srv:
@@ -105,8 +104,9 @@ def test_a_web_export_runs_in_the_worker_with_progress_a_0600_file_and_an_audite
         _stop(worker)
 
 
-def test_the_button_is_disabled_while_an_export_waits_and_a_second_one_is_not_queued(tmp_path: Path) -> None:
-    ctx = _ctx(tmp_path / "server")
+def test_the_button_is_disabled_while_an_export_waits_and_a_second_one_is_not_queued(
+        tmp_path: Path, demo_templates: DemoTemplates) -> None:
+    ctx = _ctx(demo_templates, tmp_path / "server")
     with serving(ctx) as srv:          # no worker running: the job stays queued
         c, token = _admin(srv.url)
         assert c.post("/exports", data={"csrf_token": token, "format": "csv", "site": ""}).status_code == 303
@@ -120,9 +120,10 @@ def test_the_button_is_disabled_while_an_export_waits_and_a_second_one_is_not_qu
         c.close()
 
 
-def test_a_queued_export_survives_a_server_restart_and_a_job_left_running_is_taken_again(tmp_path: Path) -> None:
+def test_a_queued_export_survives_a_server_restart_and_a_job_left_running_is_taken_again(
+        tmp_path: Path, demo_templates: DemoTemplates) -> None:
     data_dir = tmp_path / "server"
-    ctx = _ctx(data_dir)
+    ctx = _ctx(demo_templates, data_dir)
     with serving(ctx) as srv:
         c, token = _admin(srv.url)
         c.post("/exports", data={"csrf_token": token, "format": "csv", "site": "PKU"})
@@ -153,9 +154,10 @@ def test_a_queued_export_survives_a_server_restart_and_a_job_left_running_is_tak
     assert "queued again 2 job(s)" in log
 
 
-def test_a_job_that_cannot_run_fails_with_its_reason_and_the_worker_goes_on(tmp_path: Path) -> None:
+def test_a_job_that_cannot_run_fails_with_its_reason_and_the_worker_goes_on(
+        tmp_path: Path, demo_templates: DemoTemplates) -> None:
     data_dir = tmp_path / "server"
-    ctx = _ctx(data_dir)
+    ctx = _ctx(demo_templates, data_dir)
     with writing(ctx.engine) as conn:
         bad = job_store.enqueue(conn, kind=export_jobs.KIND, created_by="user:demo.admin", now=utc_now(),
                                 params={"format": "csv", "site": "NOWHERE", "from": None, "to": None, "bom": False,
@@ -175,8 +177,8 @@ def test_a_job_that_cannot_run_fails_with_its_reason_and_the_worker_goes_on(tmp_
         _stop(worker)
 
 
-def test_someone_elses_export_job_is_not_found(tmp_path: Path) -> None:
-    ctx = _ctx(tmp_path / "server")
+def test_someone_elses_export_job_is_not_found(tmp_path: Path, demo_templates: DemoTemplates) -> None:
+    ctx = _ctx(demo_templates, tmp_path / "server")
     with writing(ctx.engine) as conn:
         theirs = job_store.enqueue(conn, kind=export_jobs.KIND, created_by="user:someone.else", now=utc_now(),
                                    params={"format": "csv", "site": None, "from": None, "to": None, "bom": False,
@@ -209,9 +211,10 @@ def _export_cli(data_dir: Path, out: Path, *, tty: bool) -> tuple[int, str]:
     return proc.wait(timeout=120), b"".join(chunks).decode("utf-8", "replace")
 
 
-def test_the_cli_export_shows_a_progress_bar_on_a_terminal_and_is_quiet_otherwise(tmp_path: Path) -> None:
+def test_the_cli_export_shows_a_progress_bar_on_a_terminal_and_is_quiet_otherwise(
+        tmp_path: Path, demo_templates: DemoTemplates) -> None:
     data_dir = tmp_path / "server"
-    _ctx(data_dir).engine.dispose()
+    _ctx(demo_templates, data_dir).engine.dispose()
     rc, err = _export_cli(data_dir, tmp_path / "piped", tty=False)
     assert rc == 0 and err == ""
     rc, err = _export_cli(data_dir, tmp_path / "terminal", tty=True)

@@ -9,24 +9,23 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from server.app import ServerContext, open_context
+from server.app import ServerContext
 from server.cli import main
-from server.config import ServerConfig
 from server.services.audit import verify_chain
-from server.services.demo import seed_demo
 from server.storage.tables import audit_log, lab_results, participants
+from tests.demo_template import DemoTemplates
+from tests.postgres import PostgresCluster
 
 
 @pytest.fixture
-def ctx(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, database_url: str | None) -> Iterator[ServerContext]:
-    """The demo study on SQLite and on PostgreSQL; the CLI finds the same database (DATABASE_URL)."""
-    if database_url:
-        monkeypatch.setenv("DATABASE_URL", database_url)
+def ctx(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, demo_templates: DemoTemplates,
+        demo_cluster: PostgresCluster | None) -> Iterator[ServerContext]:
+    """The demo study on SQLite and on PostgreSQL (a copy of the session's); the CLI finds the same database."""
+    context = demo_templates.context(tmp_path / "server", admin_password="synthetic-demo-pass", cluster=demo_cluster)
+    if context.config.database_url:
+        monkeypatch.setenv("DATABASE_URL", context.config.database_url)
     else:
         monkeypatch.delenv("DATABASE_URL", raising=False)
-    context = open_context(ServerConfig(data_dir=tmp_path / "server", database_url=database_url, testing=True))
-    with context.engine.begin() as conn:
-        seed_demo(conn, context.study, admin_password="synthetic-demo-pass")
     yield context
     context.engine.dispose()
 

@@ -11,16 +11,15 @@ import pytest
 from lxml import etree
 from sqlalchemy import select
 
-from server.app import open_context
 from server.cli import main
-from server.config import ServerConfig
 from server.services import queries as service
 from server.services import sdv
 from server.services.auth import Staff
 from server.services.corrections import correct_record
-from server.services.demo import seed_demo
 from server.storage.tables import records
+from tests.demo_template import DemoTemplates
 from tests.integration.test_export_formats import ODM, ODM_XSD
+from tests.postgres import PostgresCluster
 
 MONITOR = Staff("mon.x", "Monitor X", frozenset({"monitor"}), frozenset({"PKU"}))
 NURSE = Staff("nurse.x", "Nurse X", frozenset({"nurse"}), frozenset({"PKU"}))
@@ -31,12 +30,13 @@ def _csv(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(fh))
 
 
-def test_queries_and_sdv_reach_csv_and_odm(tmp_path: Path, database_url: str | None,
+def test_queries_and_sdv_reach_csv_and_odm(tmp_path: Path, demo_templates: DemoTemplates,
+                                           demo_cluster: PostgresCluster | None,
                                            monkeypatch: pytest.MonkeyPatch) -> None:
     data_dir = tmp_path / "server"
-    ctx = open_context(ServerConfig(data_dir=data_dir, database_url=database_url, testing=True))
+    ctx = demo_templates.context(data_dir, admin_password="synthetic-demo-pass", cluster=demo_cluster)
+    database_url = ctx.config.database_url
     with ctx.engine.begin() as conn:
-        seed_demo(conn, ctx.study, admin_password="synthetic-demo-pass")
         vas_id, other_id = conn.execute(select(records.c.record_id).where(
             records.c.instrument_id == "patient_global_vas", records.c.site_id == "PKU")
             .order_by(records.c.participant_id, records.c.collected_at).limit(2)).scalars().all()
@@ -87,13 +87,13 @@ def test_queries_and_sdv_reach_csv_and_odm(tmp_path: Path, database_url: str | N
 
 
 
-def test_odm_carries_each_aes_meddra_coding_emergence_susar_and_sae_report(tmp_path: Path) -> None:
+def test_odm_carries_each_aes_meddra_coding_emergence_susar_and_sae_report(tmp_path: Path,
+                                                                           demo_templates: DemoTemplates) -> None:
     """Issue 17 point 5 in ODM: the newest revision of each demo AE has a pharmacovigilance Annotation (valid
     ODM 1.3.2): the SUSAR flagged, MedDRA coded or not, treatment emergence, the SAE awaiting or reported."""
     data_dir = tmp_path / "server"
-    ctx = open_context(ServerConfig(data_dir=data_dir, testing=True))
+    ctx = demo_templates.context(data_dir, admin_password="synthetic-demo-pass")
     with ctx.engine.begin() as conn:
-        seed_demo(conn, ctx.study, admin_password="synthetic-demo-pass")
         n_aes = len({r for r in conn.execute(select(records.c.record_id).where(
             records.c.kind == "adverse_event")).scalars()})
     ctx.engine.dispose()

@@ -16,14 +16,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from server.app import open_context
 from server.cli import main
-from server.config import ServerConfig
 from server.exports.current import ExportScope
 from server.exports.report import PAGES
 from server.exports.report_data import gather, wilson_interval
-from server.services.demo import seed_demo
 from server.storage.tables import audit_log
+from tests.demo_template import DemoTemplates
 from tests.studies import STUDY_FILES
 
 
@@ -35,12 +33,11 @@ def _rows(path: Path) -> list[dict[str, str]]:
 @pytest.mark.parametrize("study_name", sorted(STUDY_FILES))
 def test_the_report_pages_are_written_and_agree_with_the_csv_export(tmp_path: Path, artifacts: Path,
                                                                     monkeypatch: pytest.MonkeyPatch,
-                                                                    study_name: str) -> None:
+                                                                    study_name: str,
+                                                                    demo_templates: DemoTemplates) -> None:
     monkeypatch.delenv("DATABASE_URL", raising=False)
     data_dir = tmp_path / "server"
-    ctx = open_context(ServerConfig(data_dir=data_dir, testing=True, study_file=STUDY_FILES[study_name]))
-    with ctx.engine.begin() as conn:
-        seed_demo(conn, ctx.study, admin_password="synthetic-demo-pass")
+    ctx = demo_templates.context(data_dir, admin_password="synthetic-demo-pass", study_file=STUDY_FILES[study_name])
     out = tmp_path / "report"
     assert main(["export", "report", "--data-dir", str(data_dir), "--out", str(out)]) == 0
     pdf = (out / "report.pdf").read_bytes()

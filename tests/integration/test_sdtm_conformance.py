@@ -17,22 +17,19 @@ import pyreadstat
 import pytest
 from lxml import etree
 
-from server.app import open_context
-from server.config import ServerConfig
 from server.exports.registry import run_export
-from server.services.demo import seed_demo
+from tests.demo_template import DemoTemplates
 from tests.integration.sdtmig_34 import SDTMIG_34, SDTMIG_34_LABELS
 from tests.integration.test_export_sdtm_submission import assert_dataset_json_equals_xpt, assert_define_describes
 from tests.studies import STUDY_FILES
 
 
 @pytest.fixture(scope="module", params=sorted(STUDY_FILES))
-def sdtm(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+def sdtm(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
+         demo_templates: DemoTemplates) -> Iterator[Path]:
     """The SDTM export of the demo data of each study (SQLite)."""
     data_dir = tmp_path_factory.mktemp(f"sdtm-{request.param}")
-    ctx = open_context(ServerConfig(data_dir=data_dir, testing=True, study_file=STUDY_FILES[request.param]))
-    with ctx.engine.begin() as conn:
-        seed_demo(conn, ctx.study, admin_password="synthetic-demo-pass")
+    ctx = demo_templates.context(data_dir, admin_password="synthetic-demo-pass", study_file=STUDY_FILES[request.param])
     out = data_dir / "sdtm"
     run_export(ctx.engine, ctx.study, "sdtm", out, actor="staff:test.admin")
     yield out

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 
 import httpx
+import pytest
 
 from server.services import checkpoints
-from server.services.demo import seed_demo
 from tests.live_server import ThreadServer
 
 PASSWORD = "web-pages-password-1"
@@ -16,9 +16,18 @@ PAGES = ("/users", "/dashboard", "/participants", "/participants/PKU-001", "/adv
          "/devices", "/audit?q=device&verify=1", "/exports", "/screening")
 
 
+@pytest.fixture
+def demo_admin_password() -> str:
+    return PASSWORD
+
+
+@pytest.fixture
+def server(demo_server: ThreadServer) -> ThreadServer:
+    """Every server here starts from the demo data: its own copy of the session's seeded demo (seconds saved)."""
+    return demo_server
+
+
 def _admin(server: ThreadServer) -> httpx.Client:
-    with server.ctx.engine.begin() as conn:
-        seed_demo(conn, server.ctx.study, admin_password=PASSWORD)
     c = httpx.Client(base_url=server.url, timeout=30)
     token = re.search(r'name="csrf_token" value="([^"]+)"', c.get("/signin").text).group(1)  # type: ignore
     assert c.post("/signin", data={"csrf_token": token, "username": "demo.admin",
@@ -82,7 +91,7 @@ def test_an_admin_manages_accounts_on_the_page(server: ThreadServer) -> None:
     password = re.search(r'id="new-password">([^<]+)<', r.text).group(1)  # type: ignore[union-attr]
     bad = c.post("/users", data={"csrf_token": token, "username": "x y", "role": "monitor", "site": "PKU"})
     assert bad.status_code == 400 and "username" in bad.text.lower()
-    with httpx.Client(base_url=server.url) as monitor:
+    with httpx.Client(base_url=server.url, timeout=60) as monitor:   # a sign-in hashes: slow on a busy machine
         t = re.search(r'name="csrf_token" value="([^"]+)"', monitor.get("/signin").text).group(1)  # type: ignore
         assert monitor.post("/signin", data={"csrf_token": t, "username": "mon.zhao", "password": password}
                             ).status_code == 302
