@@ -16,6 +16,7 @@ so the answer never tells which accounts exist.
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 import threading
@@ -37,7 +38,15 @@ MAX_FAILURES = 5                       # consecutive wrong passwords before the 
 LOCK_FOR = timedelta(minutes=15)
 WINDOW = timedelta(minutes=15)         # rate-limit window per client address
 MAX_PER_ADDRESS = 30                   # failed attempts per client address in the window
-_DUMMY_HASH = hasher.hash("timing-equaliser-not-a-password")
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """What an unknown user name is checked against, so it takes as long as a wrong password. Made on first use,
+    not at import: every CLI command imports this module, and an Argon2 hash costs a fraction of a second."""
+    return hasher.hash("timing-equaliser-not-a-password")
+
+
 # Argon2 checks run at most this many at once per server process, at the lowest CPU priority: a burst of
 # sign-ins queues (sleeping) instead of taking the CPU a kiosk sync needs. Process infrastructure, not state.
 VERIFY_SLOTS = max(1, (os.cpu_count() or 2) // 2)
@@ -128,7 +137,7 @@ def sign_in(engine: Engine, username: str, password: str, remote_addr: str) -> S
     if address_failures >= MAX_PER_ADDRESS:
         outcome = "rate_limited"
     else:
-        matches = _password_matches(row.password_hash if row is not None else _DUMMY_HASH, password)
+        matches = _password_matches(row.password_hash if row is not None else _dummy_hash(), password)
         outcome = ("unknown_user" if row is None else "disabled" if row.disabled
                    else "locked" if row.locked_until and row.locked_until > _iso(now)
                    else "ok" if matches else "wrong_password")
