@@ -38,7 +38,7 @@ def _actions(server: ThreadServer, entity: str) -> list[str]:
 
 def test_five_wrong_passwords_lock_the_account_even_for_the_right_one(server: ThreadServer) -> None:
     _add(server, "nurse.lock")
-    with httpx.Client(base_url=server.url) as c:
+    with httpx.Client(base_url=server.url, timeout=60) as c:
         for _ in range(auth.MAX_FAILURES):
             assert _try(c, "nurse.lock", "not the password").status_code == 401
         r = _try(c, "nurse.lock", PASSWORD)
@@ -50,7 +50,7 @@ def test_five_wrong_passwords_lock_the_account_even_for_the_right_one(server: Th
 
 def test_a_successful_sign_in_is_audited_and_resets_the_failure_count(server: ThreadServer) -> None:
     _add(server, "nurse.ok")
-    with httpx.Client(base_url=server.url) as c:
+    with httpx.Client(base_url=server.url, timeout=60) as c:
         assert _try(c, "nurse.ok", "wrong").status_code == 401
         r = _try(c, "nurse.ok", PASSWORD)
         assert r.status_code == 302
@@ -64,7 +64,7 @@ def test_many_failures_from_one_address_are_rate_limited_across_names(server: Th
             {"username": f"guess{i}", "remote_addr": "127.0.0.1", "at": "2999-01-01T00:00:00.000Z",
              "succeeded": False} for i in range(auth.MAX_PER_ADDRESS)])
     _add(server, "nurse.rate")
-    with httpx.Client(base_url=server.url) as c:
+    with httpx.Client(base_url=server.url, timeout=60) as c:
         r = _try(c, "nurse.rate", PASSWORD)         # even the right password waits
         assert r.status_code == 429 and "Too many" in r.text
 
@@ -73,7 +73,7 @@ def test_disabling_an_account_ends_its_open_session(server: ThreadServer) -> Non
     from server.services.accounts import disable_user, reset_password
 
     _add(server, "nurse.gone")
-    with httpx.Client(base_url=server.url) as c:
+    with httpx.Client(base_url=server.url, timeout=60) as c:
         assert _try(c, "nurse.gone", PASSWORD).status_code == 302
         assert c.get("/dashboard").status_code == 200
         with server.ctx.engine.begin() as conn:
