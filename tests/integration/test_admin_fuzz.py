@@ -3,8 +3,8 @@
 Every page and admin API route of the role matrix is called with drawn query parameters, form fields
 (with the session's CSRF token, so the request reaches the view) and JSON bodies: unicode text, NUL
 characters, digits beyond any integer column, other scripts' digits, SQL and path fragments. A signed-in
-admin makes most requests, an anonymous browser the sign-in ones. 1 000 requests in the default run (SQLite;
-300 more on PostgreSQL); 8 000 in the slow run, where tests/integration/test_api_fuzz.py adds the kiosk API.
+admin makes most requests, an anonymous browser the sign-in ones. 400 requests in the default run (SQLite;
+150 more on PostgreSQL); 8 000 in the slow run, where tests/integration/test_api_fuzz.py adds the kiosk API.
 """
 
 from __future__ import annotations
@@ -155,7 +155,9 @@ def fuzz(target: Target, examples: int) -> None:
 
 
 def test_admin_pages_and_api_never_answer_500(target: Target, request: pytest.FixtureRequest) -> None:
-    planned, before = (1000 if "sqlite" in request.node.callspec.id else 300), len(target.sent)
+    """The default run's sample of the fuzz below (derandomised, so the same requests every run); the long run
+    (`-m slow`) sends 8 000 on SQLite and 2 000 on PostgreSQL."""
+    planned, before = (400 if "sqlite" in request.node.callspec.id else 150), len(target.sent)
     fuzz(target, planned)
     assert len(target.sent) - before >= planned and 500 not in target.sent
 
