@@ -7,7 +7,7 @@ For SQLite and for PostgreSQL (a throwaway cluster from tests/postgres.py), loop
    audited, one transaction per batch) and time it;
 3. baseline, same run: insert the very rows the API stored (records and their audit entries) into a fresh
    database with plain SQL (one INSERT executed for all rows, one transaction) and time it; print the ratio
-   (target >= 0.3), and the ratio against inserting the records rows alone;
+   (target >= 0.5), and the ratio against inserting the records rows alone;
 4. growth: with 10 000 and 100 000 records already stored, time one sync of 500 new records
    (its cost must depend on the new records, not on what the server holds), next to a plain SQL insert
    of as many rows. The server runs as `trialpro-server serve` in its own process; each figure is the best
@@ -82,6 +82,8 @@ class Kiosk:
                                         record=lambda kind, data, pid=pid, **kw: self._record(
                                             kind, pid, data, entered_by=f"staff:{NURSE}", **kw)[0]):
                 items.append((rec, record_hash(rec)))
+        self.used = {(r["participant_id"], r.get("visit_id"), r.get("instrument_id")) for r, _ in items}
+        self.free: list[tuple[str, str, str]] | None = None
         answer = self.sync(items)
         assert all(r["status"] == "stored" for r in answer["results"]), answer["results"][:3]
 
@@ -93,15 +95,27 @@ class Kiosk:
         return rec, record_hash(rec)
 
     def instrument_records(self, n: int) -> list[tuple[dict[str, Any], str]]:
-        """``n`` valid instrument responses spread over the participants and visits."""
-        visits = [v for v in self.study.scheduled_visits if v.id != "screening"]
+        """``n`` valid instrument responses spread over the participants and visits: each participant x
+        scheduled visit x instrument once (the server refuses a second submission of one, issue 16), then
+        responses at the unscheduled visit, which may take place any number of times."""
+        if self.free is None:
+            keys = [(pid, v.id, i) for pid in sorted(self.arms)
+                    for v in self.study.scheduled_visits if v.id != "screening"
+                    for i in v.instruments if i in INSTRUMENTS and (pid, v.id, i) not in self.used]
+            self.rng.shuffle(keys)
+            self.free = keys
+        repeatable = [v for v in self.study.visits if not v.scheduled]
         pids = sorted(self.arms)
         out = []
         while len(out) < n:
-            pid = self.rng.choice(pids)
+            if self.free:
+                pid, visit_id, inst_id = self.free.pop()
+                visit = self.study.visit(visit_id)
+            else:
+                pid, visit = self.rng.choice(pids), self.rng.choice(repeatable)
+                inst_id = self.rng.choice([i for i in visit.instruments if i in INSTRUMENTS])
             arm = self.study.arm(self.arms[pid])
-            visit = self.rng.choice(visits)
-            inst = get_instrument(self.rng.choice([i for i in visit.instruments if i in INSTRUMENTS]))
+            inst = get_instrument(inst_id)
             answers = synthetic_answers(inst, drugs=arm.drugs, rng=self.rng, arm_code=arm.code)
             out.append(self._record("instrument_response", pid, answers, visit_id=visit.id,
                                     instrument_id=inst.id, instrument_version=inst.version))
@@ -149,7 +163,9 @@ def ingest_rate(tmp: Path, new_url: Callable[[], str | None], n: int, batch: int
     srv = _server(tmp, "api", new_url)
     try:
         kiosk = Kiosk(srv, random.Random(5))
-        bodies = [kiosk.body(chunk) for chunk in _chunks(kiosk.instrument_records(n), batch)]
+        sent = kiosk.instrument_records(n)
+        sent_ids = {rec["record_id"] for rec, _ in sent}
+        bodies = [kiosk.body(chunk) for chunk in _chunks(sent, batch)]
         with srv.ctx.engine.connect() as conn:
             audit_before = conn.execute(select(func.max(audit_log.c.seq))).scalar_one()
         start = time.perf_counter()
@@ -159,7 +175,7 @@ def ingest_rate(tmp: Path, new_url: Callable[[], str | None], n: int, batch: int
         api_seconds = time.perf_counter() - start
         with srv.ctx.engine.connect() as conn:
             rows = [dict(r._mapping) for r in conn.execute(select(records).where(
-                records.c.kind == "instrument_response"))]
+                records.c.kind == "instrument_response")) if r.record_id in sent_ids]
             audit_rows = [dict(r._mapping) for r in conn.execute(select(audit_log).where(
                 audit_log.c.seq > audit_before).order_by(audit_log.c.seq))]
     finally:
@@ -243,7 +259,7 @@ def run(name: str, new_url: Callable[[], str | None], args: argparse.Namespace) 
         print(f"{name}: {args.records} records in batches of {args.batch} (best of {args.repeats} runs)\n"
               f"  API (validate, hash, audit, store, answer) {r['api']:8.0f} records/s\n"
               f"  plain SQL, the same rows (records + {r['audit_rows']} audit entries), one transaction "
-              f"{r['same_rows']:8.0f} records/s -> ratio {ratio:.2f} (target >= 0.30)\n"
+              f"{r['same_rows']:8.0f} records/s -> ratio {ratio:.2f} (target >= 0.50)\n"
               f"  plain SQL, the records rows only, one transaction {r['records_only']:8.0f} records/s "
               f"-> ratio {r['api'] / r['records_only']:.2f}", flush=True)
         cost = growth(Path(tmp), new_url, [10_000, 100_000], args.batch)
@@ -252,7 +268,7 @@ def run(name: str, new_url: Callable[[], str | None], args: argparse.Namespace) 
               f"{api_large * 1000:6.0f} ms with 100 000 stored (x{api_large / api_small:.2f}); plain SQL insert "
               f"of {args.batch} rows: {plain_small * 1000:5.0f} ms vs {plain_large * 1000:5.0f} ms "
               f"(x{plain_large / plain_small:.2f})", flush=True)
-    return ratio >= 0.3
+    return ratio >= 0.5
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -10,6 +10,7 @@ from server.services import devices as device_service
 from server.services import sync as sync_service
 from server.services.allocation import grants_for, public_key_b64
 from server.services.screening import numbers_for
+from server.services.sync_prepare import prepare
 from server.storage.engine import reading, writing
 from shared.errors import InvalidInput
 from shared.sync.protocol import check_same_study, parse_request
@@ -47,11 +48,13 @@ def sync() -> ResponseReturnValue:
     ctx = current_app.extensions["trialpro"]
     with reading(ctx.engine) as conn:
         device_service.authenticate(conn, request.headers.get("Authorization"))
-    sync_request = parse_request(json_body())
-    check_same_study(sync_request.study_id, sync_request.study_version, server_id=ctx.study.study.id,
-                     server_version=ctx.study.study.version, step="sync")
+        sync_request = parse_request(json_body())
+        check_same_study(sync_request.study_id, sync_request.study_version, server_id=ctx.study.study.id,
+                         server_version=ctx.study.study.version, step="sync")
+        # shape, validation and hashes before the write lock (redone there for anyone whose state changed)
+        prepared = prepare(conn, ctx.study, sync_request)
     with writing(ctx.engine) as conn:
         # authenticate again inside the writing transaction: a revocation between the two wins
         device = device_service.authenticate(conn, request.headers.get("Authorization"))
-        answer = sync_service.ingest(conn, ctx.study, device, sync_request)
+        answer = sync_service.ingest(conn, ctx.study, device, sync_request, prepared)
     return jsonify(answer)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection
@@ -16,6 +16,7 @@ from server.services import devices as device_service
 from server.services import queries as query_service
 from server.services.audit import AuditEntry, append_many
 from server.services.devices import Device
+from server.services.sync_prepare import Prepared, inputs_of, note_person, prepare
 from server.storage import allocations as allocation_store
 from server.storage import participants as participant_store
 from server.storage import records as record_store
@@ -47,9 +48,7 @@ from shared.sync.protocol import (
     REJECTED,
     STORED,
     SyncRequest,
-    check_record_shape,
 )
-from shared.validation import validate_record
 
 MAX_CORRECTIONS_PER_ANSWER = 500
 
@@ -98,12 +97,16 @@ class _BatchContext:
     batch_records: dict[str, list[Mapping[str, Any]]] = field(default_factory=dict)  # accepted so far, by person
     _slots: dict[int, dict[str, Any]] | None = None
     canonical: dict[int, str] = field(default_factory=dict)  # id(record) -> its canonical JSON, made once
+    digests: dict[int, str] = field(default_factory=dict)    # id(record) -> its content hash, made once
 
     def hashed(self, rec: Mapping[str, Any]) -> str:
         """The content hash of a validated record; its canonical JSON is kept to be stored as the body."""
-        raw = canonical_record(rec)
-        self.canonical[id(rec)] = raw.decode("utf-8")
-        return hash_of_canonical(raw)
+        digest = self.digests.get(id(rec))
+        if digest is None:
+            raw = canonical_record(rec)
+            self.canonical[id(rec)] = raw.decode("utf-8")
+            self.digests[id(rec)] = digest = hash_of_canonical(raw)
+        return digest
 
     def slot(self, conn: Connection, site_id: str, number: int) -> dict[str, Any] | None:
         if self._slots is None:
@@ -184,23 +187,35 @@ def _check_in_context(conn: Connection, study: Study, device: Device, rec: Mappi
 
 
 def _checked(conn: Connection, study: Study, device: Device, rec: Any, claimed_hash: Any,
-             ctx: _BatchContext) -> RecordInvalid | None:
-    """Every rule one sent record must pass before the store looks at it; None when it passes."""
-    unprocessable = check_record_shape(rec)
+             ctx: _BatchContext, prepared: Prepared, index: int) -> RecordInvalid | None:
+    """Every rule one sent record must pass before the store looks at it; None when it passes (shape and
+    validation as prepared before the lock, when the participant state they used is still the same)."""
+    unprocessable = prepared.shape[index]
     if unprocessable is not None:
         return unprocessable
-    pid = _field(rec, "participant_id") or ""
-    known, screened = ctx.enrolled.get(pid), ctx.screened.get(pid)
-    consent = known.consent_date if known and known.consent_date else (screened.consent_date if screened else None)
-    try:
-        validate_record(rec, study, arm_code=known.arm if known else None, consent_date=consent, now=ctx.now)
-    except RecordInvalid as exc:
-        return exc
+    refused = prepared.validation(index, rec, study, inputs_of(rec, ctx.enrolled, ctx.screened))
+    if refused is not None:
+        return refused
     return _check_in_context(conn, study, device, rec, claimed_hash, ctx)
 
 
-def ingest(conn: Connection, study: Study, device: Device, request: SyncRequest) -> dict[str, Any]:
-    """Store one batch in the caller's transaction and build the answer (results + downstream)."""
+def _retried(device: Device, rec: Any, claimed_hash: Any, prepared: Prepared, index: int) -> bool:
+    """A revision this kiosk sent before and the server holds with the same hash (the body hashes to it):
+    answered already_stored from the primary key, without validating it again."""
+    digest = prepared.digests[index]
+    return (digest is not None and claimed_hash == digest
+            and prepared.stored.get((rec["record_id"], rec["revision"])) == digest
+            and rec["device_id"] == device.device_id and rec["site_id"] == device.site_id)
+
+
+def ingest(conn: Connection, study: Study, device: Device, request: SyncRequest,
+           prepared: Prepared | None = None) -> dict[str, Any]:
+    """Store one batch in the caller's transaction and build the answer (results + downstream).
+
+    ``prepared``: the batch's lock-free checks (``sync_prepare.prepare``), done on a read snapshot before the
+    writing transaction began; without it they are done here, on ``conn``.
+    """
+    prepared = prepared or prepare(conn, study, request)
     now = utc_now()
     sent = [i.record for i in request.items]
     people = {p for p in (_field(r, "participant_id") for r in sent) if p}
@@ -208,13 +223,20 @@ def ingest(conn: Connection, study: Study, device: Device, request: SyncRequest)
         enrolled=participant_store.enrolled(conn, people), screened=screening_store.screened(conn, people),
         staff=user_store.staff_accounts(conn, {n for n in (staff_username(_field(r, "entered_by")) for r in sent)
                                                if n}),
-        now=datetime.fromisoformat(now.replace("Z", "+00:00")))
+        now=prepared.now)
+    for item, canonical, digest in zip(request.items, prepared.canonical, prepared.digests, strict=True):
+        if digest is not None:
+            ctx.canonical[id(item.record)], ctx.digests[id(item.record)] = canonical, digest
     out = _Outcome()
     answers: list[dict[str, Any] | None] = []
     valid: list[record_store.Revision] = []
-    for item in request.items:
+    for index, item in enumerate(request.items):
         rec = item.record
-        refused = _checked(conn, study, device, rec, item.content_hash, ctx)
+        if _retried(device, rec, item.content_hash, prepared, index):
+            _remember(rec, ctx)
+            answers.append({"record_id": rec["record_id"], "revision": rec["revision"], "status": ALREADY_STORED})
+            continue
+        refused = _checked(conn, study, device, rec, item.content_hash, ctx, prepared, index)
         if refused is not None:
             answers.append(_reject(rec, refused))
             continue
@@ -243,17 +265,8 @@ def ingest(conn: Connection, study: Study, device: Device, request: SyncRequest)
 
 def _remember(rec: Mapping[str, Any], ctx: _BatchContext) -> None:
     """What a record accepted into this batch tells the checks of the records after it."""
-    pid, d = rec["participant_id"], rec["data"]
-    ctx.batch_records.setdefault(pid, []).append(rec)
-    if rec["kind"] == "screening" and pid not in ctx.screened:
-        ctx.screened[pid] = Screened(pid, rec["site_id"], rec["record_id"], d["outcome"],
-                                     date.fromisoformat(d["consent_date"]))
-    elif rec["kind"] == "randomisation" and pid not in ctx.enrolled and pid in ctx.screened:
-        ctx.enrolled[pid] = Enrolled(pid, rec["site_id"], rec["record_id"], d["arm"], d["randomisation_number"],
-                                     ctx.screened[pid].consent_date)
-    elif rec["kind"] == "enrolment" and pid not in ctx.enrolled:
-        ctx.enrolled[pid] = Enrolled(pid, rec["site_id"], rec["record_id"], d["arm"], d["allocation_number"],
-                                     date.fromisoformat(d["consent_date"]))
+    ctx.batch_records.setdefault(rec["participant_id"], []).append(rec)
+    note_person(rec, ctx.screened, ctx.enrolled)
 
 
 def _answer(device: Device, rec: dict[str, Any], digest: str, outcome: record_store.Outcome,

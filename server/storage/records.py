@@ -82,6 +82,19 @@ def _histories(conn: Connection, record_ids: set[str], study_id: str) -> dict[st
     return out
 
 
+def stored_hashes(conn: Connection, keys: set[tuple[str, int]], batch: int = 500) -> dict[tuple[str, int], str]:
+    """The content hash stored under each of these (record id, revision) that is stored (primary key reads)."""
+    c = records.c
+    ids = sorted({rid for rid, _rev in keys})
+    out: dict[tuple[str, int], str] = {}
+    for i in range(0, len(ids), batch):
+        for row in conn.execute(select(c.record_id, c.revision, c.content_hash)
+                                .where(c.record_id.in_(ids[i:i + batch]))):
+            if (row.record_id, row.revision) in keys:
+                out[(row.record_id, row.revision)] = row.content_hash
+    return out
+
+
 def _wrong_site(rec: dict[str, Any], owner: str, sender: str) -> RecordWrongSite:
     return RecordWrongSite([FieldProblem("site_id", rec["site_id"], owner,
                                          f"site_id: record {rec['record_id']} belongs to site {owner}; a kiosk "
@@ -90,9 +103,11 @@ def _wrong_site(rec: dict[str, Any], owner: str, sender: str) -> RecordWrongSite
 
 def _submitted(conn: Connection, revisions: list[Revision],
                key_of: Callable[[dict[str, Any]], SubmissionKey | None]) -> dict[SubmissionKey, str]:
-    """The record id stored under each submission key of the participants of these new records."""
-    people = {r.record["participant_id"] for r in revisions
-              if r.record["revision"] == 1 and r.record["kind"] in KEYED_KINDS}
+    """The record id stored under each submission key of these new records (only those keys are read: the
+    cost follows the batch, not how many records its participants already have)."""
+    keys = {k for k in (key_of(r.record) for r in revisions
+                        if r.record["revision"] == 1 and r.record["kind"] in KEYED_KINDS) if k is not None}
+    people = {k[0] for k in keys}
     if not people:
         return {}
     if conn.dialect.name == "postgresql":
@@ -102,12 +117,17 @@ def _submitted(conn: Connection, revisions: list[Revision],
         for pid in sorted(people):
             conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": f"submission:{pid}"})
     c = records.c
+    kinds = {k[1] for k in keys}
+    per_visit = [k for k in keys if len(k) == 4]
+    wanted = [c.kind.in_(kinds - {k[1] for k in per_visit})] if kinds - {k[1] for k in per_visit} else []
+    if per_visit:
+        wanted.append(and_(c.kind.in_({k[1] for k in per_visit}), c.visit_id.in_({k[2] for k in per_visit})))
     out: dict[SubmissionKey, str] = {}
     for row in conn.execute(select(c.record_id, c.participant_id, c.kind, c.visit_id, c.instrument_id)
-                            .where(c.participant_id.in_(people), c.revision == 1, c.kind.in_(KEYED_KINDS))
+                            .where(c.participant_id.in_(people), c.revision == 1, or_(*wanted))
                             .order_by(c.received_at, c.record_id)):
         key = key_of(dict(row._mapping))
-        if key is not None:
+        if key in keys:
             out.setdefault(key, row.record_id)
     return out
 

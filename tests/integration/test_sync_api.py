@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from desktop_client.services import recording
 from desktop_client.services.station import Station
@@ -20,7 +21,7 @@ from desktop_client.store import station as station_settings
 from server.services import corrections as correction_service
 from server.services import devices as device_service
 from server.services import sync as sync_service
-from server.storage.tables import audit_log, corrections, participants, records, sync_conflicts
+from server.storage.tables import audit_log, corrections, participants, records, screenings, sync_conflicts
 from shared.errors import DeviceNotAuthorised, RecordInvalid
 from shared.records import record_hash
 from shared.sync.protocol import build_request
@@ -121,6 +122,23 @@ def test_same_id_and_revision_with_other_content_is_a_conflict_kept_aside(kiosk:
     # and the original is still acknowledged as already stored
     same = _post_sync(server, _token(station), [(original, record_hash(original))]).json()
     assert same["results"][0]["status"] == "already_stored"
+
+
+def test_a_retried_revision_is_answered_from_what_is_stored_not_validated_again(kiosk: tuple,
+                                                                               server: ThreadServer) -> None:
+    """The server holds the revision with the same hash: already_stored, from the primary key, even when a new
+    record like it would now be refused (here the participant's consent moved after it, as a correction may)."""
+    station, engine, pid = kiosk
+    stored = recording.record_vas(station, participant_id=pid, visit_id="baseline", vas_mm=30)
+    engine.sync()
+    later = (date.fromisoformat(stored["collected_at"][:10]) + timedelta(days=2)).isoformat()
+    with server.ctx.engine.begin() as conn:
+        for table in (participants, screenings):
+            conn.execute(update(table).where(table.c.participant_id == pid).values(consent_date=later))
+    new = _vas(station, pid, 20, "unscheduled")
+    results = _post_sync(server, _token(station), [(stored, record_hash(stored)), (new, record_hash(new))]).json()
+    assert [r["status"] for r in results["results"]] == ["already_stored", "rejected"]
+    assert "consent" in results["results"][1]["reason"]
 
 
 def test_a_bad_record_is_refused_alone_and_the_good_ones_of_its_batch_are_stored(kiosk: tuple,

@@ -1,0 +1,122 @@
+"""The part of a sync batch's checks that needs no write lock, worked out first on a read snapshot.
+
+Checking a record's shape, validating it with shared/ and hashing its canonical JSON are most of a sync's
+work, and none of it changes the database. ``prepare`` does it before the writing transaction starts, so a
+kiosk's batch holds the SQLite write lock (or the PostgreSQL chain head) only to check the server's state and
+store. Nothing is taken on trust from the snapshot: the validation of a record is reused under the lock only
+when the participant state it depends on (arm and consent date, from the server or from earlier records of the
+batch) is the same there; otherwise it is done again. The revisions already stored under a record's id and
+revision (stored revisions are never removed) let a retried record be answered from the primary key alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import Connection
+
+from server.storage import participants as participant_store
+from server.storage import records as record_store
+from server.storage import screenings as screening_store
+from server.storage.participants import Enrolled
+from server.storage.screenings import Screened
+from shared.errors import RecordInvalid
+from shared.records import canonical_record, hash_of_canonical
+from shared.study.model import Study
+from shared.sync.protocol import SyncRequest, check_record_shape
+from shared.validation import validate_record
+
+Inputs = tuple[str | None, date | None]   # what a record's validation depends on: the arm and the consent date
+
+
+@dataclass
+class Prepared:
+    """Per sent item (same order): its shape refusal, its canonical body and hash (None: not worked out), its
+    validation with the inputs it used; and the hash stored under each sent (record id, revision)."""
+
+    now: datetime
+    shape: list[RecordInvalid | None]
+    canonical: list[str | None]
+    digests: list[str | None]
+    validated: list[tuple[Inputs, RecordInvalid | None] | None]
+    stored: dict[tuple[str, int], str]
+
+    def validation(self, index: int, rec: Mapping[str, Any], study: Study, inputs: Inputs) -> RecordInvalid | None:
+        """The validation of item ``index`` with ``inputs``: the prepared one when its inputs are the same."""
+        done = self.validated[index]
+        if done is not None and done[0] == inputs:
+            return done[1]
+        return validated(rec, study, inputs, self.now)
+
+
+def inputs_of(rec: Mapping[str, Any], enrolled: Mapping[str, Enrolled], screened: Mapping[str, Screened]) -> Inputs:
+    """The participant state a record is validated against: the arm, and the consent date (randomised, else
+    screened)."""
+    pid = rec.get("participant_id")
+    pid = pid if isinstance(pid, str) else ""
+    known, seen = enrolled.get(pid), screened.get(pid)
+    consent = known.consent_date if known and known.consent_date else (seen.consent_date if seen else None)
+    return (known.arm if known else None), consent
+
+
+def validated(rec: Mapping[str, Any], study: Study, inputs: Inputs, now: datetime) -> RecordInvalid | None:
+    """validate_record's refusal of ``rec``, None when it passes."""
+    try:
+        validate_record(rec, study, arm_code=inputs[0], consent_date=inputs[1], now=now)
+    except RecordInvalid as exc:
+        return exc
+    return None
+
+
+def note_person(rec: Mapping[str, Any], screened: dict[str, Screened], enrolled: dict[str, Enrolled]) -> None:
+    """What an accepted screening, randomisation or enrolment tells the checks of the batch's later records."""
+    pid, d = rec["participant_id"], rec["data"]
+    if rec["kind"] == "screening" and pid not in screened:
+        screened[pid] = Screened(pid, rec["site_id"], rec["record_id"], d["outcome"],
+                                 date.fromisoformat(d["consent_date"]))
+    elif rec["kind"] == "randomisation" and pid not in enrolled and pid in screened:
+        enrolled[pid] = Enrolled(pid, rec["site_id"], rec["record_id"], d["arm"], d["randomisation_number"],
+                                 screened[pid].consent_date)
+    elif rec["kind"] == "enrolment" and pid not in enrolled:
+        enrolled[pid] = Enrolled(pid, rec["site_id"], rec["record_id"], d["arm"], d["allocation_number"],
+                                 date.fromisoformat(d["consent_date"]))
+
+
+def prepare(conn: Connection, study: Study, request: SyncRequest, now: datetime | None = None) -> Prepared:
+    """Shape, validation and hash of every sent record against the state ``conn`` sees (a read snapshot)."""
+    now = now or datetime.now(UTC)
+    items = request.items
+    people = {p for p in (i.record.get("participant_id") for i in items if isinstance(i.record, dict))
+              if isinstance(p, str)}
+    enrolled = participant_store.enrolled(conn, people)
+    screened = screening_store.screened(conn, people)
+    out = Prepared(now, [], [], [], [], {})
+    keys: set[tuple[str, int]] = set()
+    for item in items:
+        rec = item.record
+        refused = check_record_shape(rec)
+        out.shape.append(refused)
+        if refused is not None:
+            out.canonical.append(None)
+            out.digests.append(None)
+            out.validated.append(None)
+            continue
+        inputs = inputs_of(rec, enrolled, screened)
+        refused = validated(rec, study, inputs, now)
+        out.validated.append((inputs, refused))
+        try:   # also for a refused one: a retry of a stored revision is answered by its hash
+            raw = canonical_record(rec)
+        except ValueError:   # not canonical JSON (rfc8785's refusals): left to the checks under the lock
+            out.canonical.append(None)
+            out.digests.append(None)
+            continue
+        out.canonical.append(raw.decode("utf-8"))
+        out.digests.append(hash_of_canonical(raw))
+        keys.add((rec["record_id"], rec["revision"]))
+        if refused is None:
+            note_person(rec, screened, enrolled)   # as if accepted: checked again under the lock
+    out.stored = record_store.stored_hashes(conn, keys)
+    return out
