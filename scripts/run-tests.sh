@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Set up everything the tests need (Qt runtime libraries, CJK fonts, PostgreSQL, Chromium, Python packages)
+# Set up everything the tests need (Qt runtime libraries, CJK fonts, PostgreSQL, Chromium, the kiosk's read-aloud
+# engine espeak-ng, Python packages)
 # and run the whole test suite: ruff, then pytest. Fails when no test ran (pytest exit code 5).
 source "$(dirname "${BASH_SOURCE[0]}")/bootstrap.sh"
 apt_install ca-certificates \
   libegl1 libgl1 libglib2.0-0 libdbus-1-3 libfontconfig1 libfreetype6 libxkbcommon0 libx11-6 libxcb1 \
-  fonts-noto-cjk postgresql chromium
+  fonts-noto-cjk postgresql chromium espeak-ng
 python_venv "client,exports,server,test"
 bash "$ROOT/scripts/fhir-venv.sh"
 cd "$ROOT"

@@ -550,6 +550,13 @@ class MissingTranslations(TrialproError):
     title = "Translations missing"
 
 
+class ReadAloudUnavailable(TrialproError):
+    """The text-to-speech engine (espeak-ng) is not installed on this kiosk (run the set-up command)."""
+
+    code = "client.read_aloud_unavailable"
+    title = "Read aloud unavailable"
+
+
 # --- HTTP errors the web framework raises itself (no route, wrong method, body too large, …) ----------------------
 
 HTTP_TITLES: dict[int, str] = {

@@ -59,19 +59,20 @@ def level_texts(study: Study) -> dict[int, Text]:
 
 @dataclass(frozen=True)
 class RatedDomain:
-    """One rated domain as the form shows it: label, weight and the levels allowed for it."""
+    """One rated domain as the form shows it: label, weight and the levels allowed for it, each with its
+    definition when the instrument file gives one."""
 
     id: str
     label: Text
     weight: int
-    levels: tuple[tuple[int, Text], ...]
+    levels: tuple[tuple[int, Text, Text | None], ...]
 
 
 def rated_domains(study: Study) -> list[RatedDomain]:
     inst = _index(study)
     weights = inst.declared_score().weights
     return [RatedDomain(id=it.id, label=it.label, weight=int(weights.get(it.id, 1)),
-                        levels=tuple((int(c.code), c.label) for c in it.choices))
+                        levels=tuple((int(c.code), c.label, c.description) for c in it.choices))
             for it in inst.items]
 
 

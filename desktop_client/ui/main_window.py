@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QKeyEvent
 from PySide6.QtWidgets import QMainWindow, QStackedWidget, QVBoxLayout, QWidget
 
-from desktop_client.services import dosing
+from desktop_client.services import dosing, recall
+from desktop_client.services.read_aloud import ReadAloud
 from desktop_client.services.staff import StaffSession
 from desktop_client.services.station import Station
 from desktop_client.ui import theme
@@ -41,6 +43,8 @@ class ShellConfig:
     idle_warning_s: float = 30.0
     thank_you_s: float = 10.0
     full_screen: bool = False
+    read_aloud: bool = True                 # offer "Read aloud" on question screens (when espeak-ng is installed)
+    read_aloud_wav_dir: str | None = None   # say utterances into WAV files there instead (no sound card, tests)
 
 
 class MainWindow(QMainWindow):
@@ -58,6 +62,8 @@ class MainWindow(QMainWindow):
         self.session_view: KioskSessionView | None = None
         self.nurse_view: QWidget | None = None
         self._may_close = False
+        self.read_aloud = (ReadAloud(wav_dir=Path(config.read_aloud_wav_dir) if config.read_aloud_wav_dir else None)
+                           if config.read_aloud else None)
         self.setWindowTitle("trialpro")
         self.stack = QStackedWidget(self)
         self.setCentralWidget(self.stack)
@@ -107,11 +113,12 @@ class MainWindow(QMainWindow):
         form = KioskForm.for_visit(self.station.study, participant_id=participant_id, arm_code=arm_code,
                                    visit_id=visit_id, dose_dates=dosing.diary_dates_for(self.station, participant_id))
         form.correction_reason = self.setup.correction_reason()   # the visit's saved answers are corrected
+        form.recall = recall.recall_periods(self.station, participant_id, form.instruments, dose_dates=form.dose_dates)
         self._drop_session()
         self.setup.clear()
         self.staff_session = None      # the participant cannot go back to the staff screen
-        self.session_view = KioskSessionView(self.station, form, self.language,
-                                             thank_you_s=self.config.thank_you_s, parent=self.stack)
+        self.session_view = KioskSessionView(self.station, form, self.language, thank_you_s=self.config.thank_you_s,
+                                             read_aloud=self.read_aloud, parent=self.stack)
         self.session_view.ended.connect(self.lock)
         self.session_view.saved.connect(lambda _records: self.idle.stop())
         self.stack.addWidget(self.session_view)

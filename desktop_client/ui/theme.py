@@ -40,6 +40,7 @@ QPushButton {{
 QPushButton:focus {{ border: 4px dashed {FOCUS}; }}
 QPushButton:disabled {{ background: #6b6b6b; border-color: #6b6b6b; color: white; }}
 QPushButton[kind="secondary"] {{ background: {PAPER}; color: {ACTION}; }}
+QPushButton[kind="speak"] {{ min-width: 320px; min-height: 80px; font-size: 24pt; }}
 QPushButton[kind="answer"] {{ background: {PAPER}; color: {INK}; border: 3px solid {INK}; }}
 QPushButton[kind="answer"]:checked {{ background: {SELECTED}; color: white; border: 5px solid {INK}; }}
 QPushButton[kind="answer"]:focus {{ border: 5px dashed {FOCUS}; }}
@@ -49,6 +50,8 @@ QPushButton[kind="number"] {{
 }}
 QPushButton[kind="number"]:checked {{ background: {SELECTED}; color: white; border: 5px solid {INK}; }}
 QPushButton[kind="number"]:focus {{ border: 5px dashed {FOCUS}; }}
+QComboBox, QAbstractSpinBox, QDateEdit {{ min-height: {TOUCH_MIN_PX}px; }}
+QTabBar::tab {{ min-height: {TOUCH_MIN_PX}px; padding: 4px 16px; }}
 QLineEdit, QListWidget {{ border: 3px solid {INK}; border-radius: 6px; padding: 6px; min-height: {TOUCH_MIN_PX}px; }}
 QLineEdit:focus, QListWidget:focus {{ border: 4px solid {FOCUS}; }}
 QListWidget::item {{ min-height: {BUTTON_PX}px; padding: 4px 12px; }}

@@ -53,6 +53,7 @@ class Choice(_Frozen):
 
     code: str | int
     label: Text
+    description: Text | None = None     # what the level means (a rater's definition), shown beside the choice
 
 
 class RequiredIf(_Frozen):
@@ -205,6 +206,7 @@ class Instrument(_Frozen):
     scores: tuple[Score, ...] = ()
     instructions: Text | None = None
     recall_period: Text | None = None
+    recall_dates: str | None = Field(default=None, pattern=r"^(today|last_visit|P\d{1,3}D)$")  # shared/recall.py
     arm_specific: bool = False
     notes: str = ""
     qs_category: str | None = None        # SDTM QSCAT of this instrument's tests

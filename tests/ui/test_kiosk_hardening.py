@@ -90,7 +90,8 @@ def test_only_staff_get_past_the_start_screen_and_the_participant_cannot_leave_t
     window.close()
     assert window.isVisible() and window.current_screen() is view
     names = {b.objectName() for b in view.findChildren(type(view.next)) if b.objectName()}
-    assert names <= {"language", "stop", "back", "next", "submit", "finish", "overlay-primary", "overlay-secondary"} \
+    assert names <= {"language", "stop", "back", "next", "submit", "finish", "overlay-primary", "overlay-secondary",
+                     "read-aloud", "read-my-answer"} \
         | {n for n in names if n.startswith(("change:", "dose:"))}   # review changes, the dosing diary's days
     assert window.setup.participants.count() == 0            # the staff lists were emptied at hand-over
 

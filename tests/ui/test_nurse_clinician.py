@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import Qt
 
 from desktop_client.services import clinician
 from desktop_client.store import records as store_records
@@ -68,3 +69,23 @@ def test_essdai_entry_shows_the_checked_total_and_a_change_is_a_correction_with_
     page.visit.setCurrentIndex(page.visit.findData("week2"))         # ESSDAI is not due at week 2
     assert not page.index_box.isEnabled() and page.pga_box.isEnabled()
     assert page.index_state.text() == "ESSDAI is not due at this visit (study file)."
+
+
+@pytest.mark.parametrize("code", ["en", "zh"])
+def test_each_level_shows_its_definition_on_the_screen_and_touching_it_chooses_the_level(qtbot, language, station,
+                                                                                         code) -> None:
+    """Touch screens have no hover: the instrument file's level definitions are shown beside each level."""
+    language.set(code)
+    pid = enrol_participant(station)
+    home = open_home(qtbot, station)
+    page = home.go("clinician")
+    page.participant.select(pid)
+    inst = clinician.index_instrument(station.study)
+    for item in inst.items:
+        for choice in item.choices:
+            definition = page.level_definitions[item.id][int(choice.code)]
+            assert definition.text() == choice.description.in_language(code) and definition.isVisibleTo(page)
+            assert choice.label.in_language(code) in page.level_buttons[item.id][int(choice.code)].text()
+            assert page.level_buttons[item.id][int(choice.code)].toolTip() == ""
+    qtbot.mouseClick(page.level_definitions["renal"][2], Qt.MouseButton.LeftButton)
+    assert page.selected_levels()["renal"] == 2

@@ -39,6 +39,16 @@
         <translation>未用药</translation>
     </message>
     <message>
+        <location line="+34"/>
+        <source>Today is {0}.</source>
+        <translation>今天是{0}。</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>These questions are about the days from {0} to today, {1}.</source>
+        <translation>这些问题问的是从{0}到今天（{1}）的这些天。</translation>
+    </message>
+    <message>
         <location filename="../widgets/dose_calendar.py" line="+23"/>
         <source>I took none of these medicines on any of these days</source>
         <translation>这些天里我没有使用过任何这些药物</translation>
@@ -47,7 +57,7 @@
 <context>
     <name>KioskSessionView</name>
     <message>
-        <location filename="../kiosk/session.py" line="+245"/>
+        <location filename="../kiosk/session.py" line="+254"/>
         <source>Your answers could not be saved. Please ask the nurse for help. Nothing was saved.</source>
         <translation>您的答案未能保存，请向护士寻求帮助。没有保存任何内容。</translation>
     </message>
@@ -57,7 +67,7 @@
         <translation>您的答案未能保存，请向护士寻求帮助。没有保存任何内容；您的答案仍在此处。</translation>
     </message>
     <message>
-        <location line="+18"/>
+        <location line="+20"/>
         <source>Stop without saving?</source>
         <translation>不保存就停止吗？</translation>
     </message>
@@ -77,7 +87,7 @@
         <translation>停止并清除</translation>
     </message>
     <message>
-        <location line="+22"/>
+        <location line="+23"/>
         <source>Stop</source>
         <translation>停止</translation>
     </message>
@@ -213,7 +223,7 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../main_window.py" line="+131"/>
+        <location filename="../main_window.py" line="+138"/>
         <source>Nurse mode is not available in this version.</source>
         <translation>此版本中没有护士模式。</translation>
     </message>
@@ -238,6 +248,68 @@
         <location line="+3"/>
         <source>The kiosk will lock in %1 seconds. Touch “Continue” to stay signed in.</source>
         <translation>本设备将在%1秒后锁定。请点“继续”以保持登录。</translation>
+    </message>
+</context>
+<context>
+    <name>QuestionPage</name>
+    <message>
+        <location filename="../kiosk/question_page.py" line="+162"/>
+        <source>Read aloud</source>
+        <translation>朗读题目</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Read my answer</source>
+        <translation>朗读我的答案</translation>
+    </message>
+</context>
+<context>
+    <name>ReadAloud</name>
+    <message>
+        <location filename="../kiosk/spoken.py" line="+26"/>
+        <location line="+2"/>
+        <source>The answers are: {0}.</source>
+        <translation>可选答案：{0}。</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Choose one number from {0} to {1}.</source>
+        <translation>请在{0}到{1}之间选择一个数字。</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>{0} means: {1}. {2} means: {3}.</source>
+        <translation>{0}表示：{1}。{2}表示：{3}。</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Touch the line at one point.</source>
+        <translation>请在线上触摸一个位置。</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>The left end means: {0}. The right end means: {1}.</source>
+        <translation>线的左端表示：{0}。右端表示：{1}。</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>For each of these days, touch each medicine you took: {0}. The days are: {1}.</source>
+        <translation>请在以下每一天，触摸您当天使用的每种药物：{0}。这些日期是：{1}。</translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <source>You have not answered this question yet.</source>
+        <translation>您还没有回答这个问题。</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>You have made a mark on the line.</source>
+        <translation>您已在线上做了标记。</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Your answer: {0}.</source>
+        <translation>您的答案：{0}。</translation>
     </message>
 </context>
 <context>
@@ -310,7 +382,7 @@ Choose your language:</source>
 <context>
     <name>ThankYouScreen</name>
     <message>
-        <location filename="../kiosk/session.py" line="-257"/>
+        <location filename="../kiosk/session.py" line="-268"/>
         <source>Thank you. Your answers have been saved.</source>
         <translation>谢谢！您的答案已保存。</translation>
     </message>

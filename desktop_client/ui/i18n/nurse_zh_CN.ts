@@ -369,7 +369,7 @@
 <context>
     <name>ClinicianPage</name>
     <message>
-        <location filename="../nurse/clinician.py" line="+51"/>
+        <location filename="../nurse/clinician.py" line="+67"/>
         <source>Clinician scores</source>
         <translation>医生评分</translation>
     </message>
@@ -384,22 +384,7 @@
         <translation>访视</translation>
     </message>
     <message>
-        <location line="+5"/>
-        <source>Domain</source>
-        <translation>领域</translation>
-    </message>
-    <message>
-        <location line="+0"/>
-        <source>Weight</source>
-        <translation>权重</translation>
-    </message>
-    <message>
-        <location line="+2"/>
-        <source>Score</source>
-        <translation>得分</translation>
-    </message>
-    <message>
-        <location line="+31"/>
+        <location line="+20"/>
         <location line="+28"/>
         <source>Reason for the correction (required)</source>
         <translation>更正原因（必填）</translation>
@@ -415,7 +400,7 @@
         <translation>仍按{0}保存</translation>
     </message>
     <message>
-        <location line="+29"/>
+        <location line="+53"/>
         <source>{0} total: rate all {1} domains ({2} rated)</source>
         <translation>{0}总分：请评估全部{1}个领域（已评{2}个）</translation>
     </message>
@@ -440,12 +425,17 @@
         <translation>已保存：{2}的{0}为{1}。</translation>
     </message>
     <message>
-        <location line="-139"/>
+        <location line="-163"/>
         <source>not rated</source>
         <translation>未评分</translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="-32"/>
+        <source>Each level with its definition from the instrument file: touch the level or its definition.</source>
+        <translation>每个等级及其定义（来自量表文件）：触摸等级或其定义即可选择。</translation>
+    </message>
+    <message>
+        <location line="+39"/>
         <source>Score (0-10)</source>
         <translation>评分（0-10）</translation>
     </message>
@@ -455,7 +445,7 @@
         <translation>保存医生总体评估VAS</translation>
     </message>
     <message>
-        <location line="+71"/>
+        <location line="+95"/>
         <source>Already recorded (revision {0}, {1}, by {2}). Saving makes a correction: give a reason.</source>
         <translation>已有记录（第{0}版，{1}，录入人{2}）。再次保存即为更正：请填写原因。</translation>
     </message>
@@ -836,7 +826,7 @@
 <context>
     <name>Nurse</name>
     <message>
-        <location filename="../nurse/clinician.py" line="-240"/>
+        <location filename="../nurse/clinician.py" line="-260"/>
         <source>low activity</source>
         <translation>低度活动</translation>
     </message>
@@ -1288,7 +1278,7 @@
 <context>
     <name>NurseHome</name>
     <message>
-        <location filename="../nurse/home.py" line="+109"/>
+        <location filename="../nurse/home.py" line="+110"/>
         <source>Nurse mode</source>
         <translation>护士模式</translation>
     </message>

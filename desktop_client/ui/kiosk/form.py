@@ -55,6 +55,7 @@ class KioskForm:
     correction_reason: str | None = None   # staff's reason when the visit's saved answers are corrected
     dose_dates: tuple[date, ...] = ()              # the days a dated dosing diary asks about, oldest first
     drug_names: dict[str, Text] = field(default_factory=dict)   # the arm's drugs, as the diary names them
+    recall: dict[str, tuple[date, date]] = field(default_factory=dict)   # instrument -> days asked about
 
     @classmethod
     def for_visit(cls, study: Study, *, participant_id: str, arm_code: str, visit_id: str,

@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QScrollArea, QScroller, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QScrollArea, QScroller, QVBoxLayout, QWidget
 
+from desktop_client.services.read_aloud import ReadAloud
 from desktop_client.ui import theme
 from desktop_client.ui.i18n import Language
-from desktop_client.ui.kiosk import texts
+from desktop_client.ui.kiosk import spoken, texts
 from desktop_client.ui.kiosk.form import KioskForm, Question
-from desktop_client.ui.widgets.choices import ChoiceButtons, NumberScale
+from desktop_client.ui.widgets.choices import ChoiceButtons, KeyButton, NumberScale
 from desktop_client.ui.widgets.dose_calendar import DoseCalendar
 from desktop_client.ui.widgets.vas_line import VasLine
 from shared.errors import FieldProblem
@@ -75,22 +76,43 @@ class _ItemBlock(QWidget):
 class QuestionPage(QScrollArea):
     """The screen for one ``Question``; every answer goes straight into the ``KioskForm``."""
 
-    def __init__(self, question: Question, form: KioskForm, language: Language, parent: QWidget | None = None) -> None:
+    def __init__(self, question: Question, form: KioskForm, language: Language, parent: QWidget | None = None, *,
+                 read_aloud: ReadAloud | None = None) -> None:
         super().__init__(parent)
         self.question = question
         self._form = form
         self._language = language
+        self._voice = read_aloud
         self.setWidgetResizable(True)
         self.setFrameShape(QScrollArea.Shape.NoFrame)
         QScroller.grabGesture(self.viewport(), QScroller.ScrollerGestureType.TouchGesture)
         body = QWidget(self)
         self.instructions = theme.label(body, "note", wrap=True)
+        self.period = theme.label(body, "heading", wrap=True)      # the dates asked about, where the eye is
+        self.period.setObjectName("recall-dates")
         self.main = _ItemBlock(question.item, language, body, form)
         self.follow = _ItemBlock(question.follow_up, language, body, form) if question.follow_up else None
+        # Read aloud: a large button for the question and its options; the chosen answer only on request.
+        self.read_button = KeyButton(body)
+        self.read_button.setObjectName("read-aloud")
+        theme.set_role(self.read_button, "speak", "kind")
+        self.read_button.clicked.connect(self.read_question)
+        self.read_answer_button = KeyButton(body)
+        self.read_answer_button.setObjectName("read-my-answer")
+        theme.set_role(self.read_answer_button, "secondary", "kind")
+        self.read_answer_button.clicked.connect(self.read_answer)
+        voice = QHBoxLayout()
+        voice.addWidget(self.read_button)
+        voice.addWidget(self.read_answer_button)
+        voice.addStretch(1)
+        for button in (self.read_button, self.read_answer_button):
+            button.setVisible(read_aloud is not None and read_aloud.available)
         box = QVBoxLayout(body)
         box.setContentsMargins(40, 16, 40, 16)
         box.setSpacing(24)
+        box.addLayout(voice)
         box.addWidget(self.instructions)
+        box.addWidget(self.period)
         box.addWidget(self.main)
         if self.follow is not None:
             box.addWidget(self.follow)
@@ -105,12 +127,46 @@ class QuestionPage(QScrollArea):
     def answer_widgets(self) -> list[AnswerWidget]:
         return [b.widget for b in (self.main, self.follow) if b is not None]
 
+    def _blocks(self) -> list[_ItemBlock]:
+        """The items on screen now (the follow-up only while it is asked)."""
+        return [b for b in (self.main, self.follow)
+                if b is not None and (b is self.main or self._form.follow_up_asked(self.question))]
+
+    def spoken_question(self) -> str:
+        """What "Read aloud" says: each question on the screen and its options, never the answer chosen."""
+        lang = self._language.code
+        said = [spoken.question_text(b.item, lang, dates=self._form.dose_dates, drug_names=self._form.drug_names)
+                for b in self._blocks()]
+        return " ".join([t for t in (self.period.text(),) if t] + said)
+
+    def spoken_answer(self) -> str:
+        """What "Read my answer" says: the answers chosen on this screen."""
+        lang = self._language.code
+        return " ".join(spoken.answer_text(b.item, b.widget.value(), lang, self._form.drug_names)
+                        for b in self._blocks())
+
+    def read_question(self) -> None:
+        if self._voice is not None:
+            self._voice.speak(self.spoken_question(), self._language.code)
+
+    def read_answer(self) -> None:
+        if self._voice is not None:
+            self._voice.speak(self.spoken_answer(), self._language.code)
+
+    def stop_reading(self) -> None:
+        if self._voice is not None:
+            self._voice.stop()
+
     def retranslate(self) -> None:
         lang = self._language.code
+        self.read_button.setText(self.tr("Read aloud"))
+        self.read_answer_button.setText(self.tr("Read my answer"))
         inst = self.question.instrument
         # The recall period is not repeated: every instrument's questions or instructions already name it.
         self.instructions.setText(texts.in_language(inst.instructions, lang))
         self.instructions.setVisible(bool(self.instructions.text()))
+        self.period.setText(texts.recall_text(self._form.recall.get(inst.id), lang))
+        self.period.setVisible(bool(self.period.text()))
         for block in (self.main, self.follow):
             if block is not None:
                 block.retranslate(lang)

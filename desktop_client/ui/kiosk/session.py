@@ -13,6 +13,7 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QStackedWidget, QVBoxLayout, QWidget
 
 from desktop_client.services import recording
+from desktop_client.services.read_aloud import ReadAloud
 from desktop_client.services.station import Station
 from desktop_client.ui import theme
 from desktop_client.ui.i18n import Language
@@ -69,8 +70,9 @@ class KioskSessionView(QWidget):
     saved = Signal(list)          # the saved records, after COMMIT
 
     def __init__(self, station: Station, form: KioskForm, language: Language, *, thank_you_s: float = 10.0,
-                 parent: QWidget | None = None) -> None:
+                 read_aloud: ReadAloud | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.read_aloud = read_aloud
         self._station = station
         self._form = form
         self._language = language
@@ -100,7 +102,7 @@ class KioskSessionView(QWidget):
         self.top.setLayout(top)
 
         self.stack = QStackedWidget(self)
-        self.pages = [QuestionPage(q, form, language, self.stack) for q in self._questions]
+        self.pages = [QuestionPage(q, form, language, self.stack, read_aloud=read_aloud) for q in self._questions]
         for page in self.pages:
             self.stack.addWidget(page)
         self.review = ReviewScreen(form, self._questions, language, self.stack)
@@ -156,6 +158,7 @@ class KioskSessionView(QWidget):
 
     def show_page(self, index: int) -> None:
         """Show question ``index`` (len(questions) is the review screen)."""
+        self._stop_reading()
         if index >= len(self.pages):
             self._show_review()
             return
@@ -181,7 +184,13 @@ class KioskSessionView(QWidget):
         elif self.current_index() > 0 and not self.on_thanks():
             self.show_page(self.current_index() - 1)
 
+    def _stop_reading(self) -> None:
+        """Whatever was being read stops when the screen changes (or the session ends)."""
+        if self.read_aloud is not None:
+            self.read_aloud.stop()
+
     def _show_review(self, problems: dict | None = None) -> None:
+        self._stop_reading()
         self._editing_from_review = False
         self.review.rebuild(problems)
         self.stack.setCurrentWidget(self.review)
@@ -252,10 +261,12 @@ class KioskSessionView(QWidget):
     # ---- ending -----------------------------------------------------------------------------------
     def discard(self) -> None:
         """Forget every answer now (idle timeout, stop)."""
+        self._stop_reading()
         self._form.discard()
         self._thanks_timer.stop()
 
     def end(self) -> None:
+        self._stop_reading()
         self._thanks_timer.stop()
         self.overlay.close_overlay()
         self._form.discard()
@@ -277,6 +288,7 @@ class KioskSessionView(QWidget):
         self._language.set("en" if self._language.code == "zh" else "zh")
 
     def retranslate(self) -> None:
+        self._stop_reading()          # a text half-said in the other language is no help
         for page in self.pages:
             page.retranslate()
         if self.on_review():

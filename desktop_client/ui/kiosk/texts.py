@@ -67,3 +67,14 @@ def answer_text(item: Item, value: Any, language: str, drug_names: Mapping[str, 
 
 def in_language(text: Text | None, language: str) -> str:
     return "" if text is None else text.in_language(language)
+
+
+def recall_text(period: tuple[date, date] | None, language: str) -> str:
+    """The days a questionnaire asks about, as dates ("" when it names none)."""
+    if period is None:
+        return ""
+    first, last = period
+    if first == last:
+        return QCoreApplication.translate("Answers", "Today is {0}.").format(day_label(last, language))
+    return QCoreApplication.translate("Answers", "These questions are about the days from {0} to today, {1}.").format(
+        day_label(first, language), day_label(last, language))

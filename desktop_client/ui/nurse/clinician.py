@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP
+from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt
+from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
     QDoubleSpinBox,
@@ -18,6 +19,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPushButton,
     QRadioButton,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -42,6 +44,20 @@ BANDS = {"low": QT_TRANSLATE_NOOP("Nurse", "low activity"),
          "high": QT_TRANSLATE_NOOP("Nurse", "high activity")}
 
 
+class _Definition(QLabel):
+    """A level's definition beside its radio button: touching the text chooses the level too."""
+
+    def __init__(self, text: str, button: QRadioButton) -> None:
+        super().__init__(text)
+        self.setWordWrap(True)
+        self.setMinimumHeight(44)
+        self._button = button
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        self._button.click()
+        super().mouseReleaseEvent(event)
+
+
 class ClinicianPage(QWidget):
     """The clinician-rated index (rated domains) and global assessment for one participant and visit."""
 
@@ -61,47 +77,29 @@ class ClinicianPage(QWidget):
         layout.addLayout(top)
 
         self.index_box = QGroupBox(in_language(self.index.title) if self.index else "")
-        grid = QGridLayout(self.index_box)
-        heads = [self.tr("Domain"), self.tr("Weight")] + [f"{lv} {in_language(t)}"
-                                                          for lv, t in self._level_texts().items()]
-        for col, text in enumerate([*heads, self.tr("Score")]):
-            head = QLabel(f"<b>{text}</b>")
-            head.setWordWrap(True)
-            grid.addWidget(head, 0, col)
+        grid = QVBoxLayout(self.index_box)
+        grid.addWidget(note(self.tr("Each level with its definition from the instrument file: touch the level "
+                                    "or its definition.")))
         self.levels: dict[str, QButtonGroup] = {}
         self.level_buttons: dict[str, dict[int, QRadioButton]] = {}
+        self.level_definitions: dict[str, dict[int, QLabel]] = {}
         self.row_scores: dict[str, QLabel] = {}
-        for row, domain in enumerate(self._domains(), start=1):
-            grid.addWidget(QLabel(in_language(domain.label)), row, 0)
-            grid.addWidget(QLabel(f"× {domain.weight}"), row, 1)
-            group = QButtonGroup(self.index_box)
-            self.level_buttons[domain.id] = {}
-            for level, text in domain.levels:
-                button = QRadioButton(str(level))
-                button.setToolTip(in_language(text))
-                button.setAccessibleName(f"{in_language(domain.label)}: {level} {in_language(text)}")
-                group.addButton(button, level)
-                grid.addWidget(button, row, 2 + level)
-                self.level_buttons[domain.id][level] = button
-            group.idToggled.connect(lambda _id, _on: self._update_total())
-            self.levels[domain.id] = group
-            score = QLabel("—")
-            self.row_scores[domain.id] = score
-            grid.addWidget(score, row, 6)
-        grid.setColumnStretch(0, 1)
+        for domain in self._domains():
+            grid.addWidget(self._domain_box(domain))
         self.total = QLabel("")
+        self.total.setWordWrap(True)
         set_role(self.total, "heading")
-        grid.addWidget(self.total, len(self.levels) + 1, 0, 1, 7)
+        grid.addWidget(self.total)
         self.index_state = note("")
-        grid.addWidget(self.index_state, len(self.levels) + 2, 0, 1, 7)
+        grid.addWidget(self.index_state)
         self.index_reason = QLineEdit()
         self.index_reason.setPlaceholderText(self.tr("Reason for the correction (required)"))
-        grid.addWidget(self.index_reason, len(self.levels) + 3, 0, 1, 7)
+        grid.addWidget(self.index_reason)
         self.save_index_button = QPushButton(self.tr("Save {0}").format(self._short()))
         self.save_index_button.clicked.connect(self.save_index)
-        grid.addWidget(self.save_index_button, len(self.levels) + 4, 0, 1, 7)
+        grid.addWidget(self.save_index_button)
         self.index_message = MessageLabel()
-        grid.addWidget(self.index_message, len(self.levels) + 5, 0, 1, 7)
+        grid.addWidget(self.index_message)
         layout.addWidget(self.index_box)
 
         self.pga_box = QGroupBox(in_language(self.global_assessment.title) if self.global_assessment else "")
@@ -158,14 +156,38 @@ class ClinicianPage(QWidget):
         label = in_language(window.label)
         self.window_warning = confirm_outside_window(self, window, self.tr("Save against {0}").format(label), save)
 
+    def _domain_box(self, domain: clinician.RatedDomain) -> QGroupBox:
+        """One domain: each level as a large radio button with its definition beside it (touch screens have no
+        hover, so nothing is only in a tooltip), and the domain's score."""
+        box = QGroupBox(f"{in_language(domain.label)}  (× {domain.weight})")
+        rows = QGridLayout(box)
+        rows.setColumnStretch(1, 1)
+        group = QButtonGroup(box)
+        self.level_buttons[domain.id] = {}
+        self.level_definitions[domain.id] = {}
+        for row, (level, text, description) in enumerate(domain.levels):
+            button = QRadioButton(f"{level}  {in_language(text)}")
+            button.setAccessibleName(f"{in_language(domain.label)}: {level} {in_language(text)}")
+            group.addButton(button, level)
+            rows.addWidget(button, row, 0)
+            self.level_buttons[domain.id][level] = button
+            if description is not None:
+                definition = _Definition(in_language(description), button)
+                rows.addWidget(definition, row, 1)
+                self.level_definitions[domain.id][level] = definition
+        group.idToggled.connect(lambda _id, _on: self._update_total())
+        self.levels[domain.id] = group
+        score = QLabel("—")
+        set_role(score, "heading")
+        self.row_scores[domain.id] = score
+        rows.addWidget(score, 0, 2, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
+        return box
+
     def _short(self) -> str:
         return in_language(self.index.short) if self.index else ""
 
     def _domains(self) -> list[clinician.RatedDomain]:
         return clinician.rated_domains(self.ctx.station.study) if self.index else []
-
-    def _level_texts(self) -> dict[int, Any]:
-        return clinician.level_texts(self.ctx.station.study) if self.index else {}
 
     # ---- state -------------------------------------------------------------------------------
     def visit_id(self) -> str:

@@ -50,7 +50,8 @@ PAGES = ("overview", "screening", "randomisation", "clinician", "symptoms", "adv
          "course", "labs", "queries", "dosing", "sync")
 
 NURSE_STYLE = """
-QRadioButton::indicator, QCheckBox::indicator { width: 28px; height: 28px; }
+QRadioButton::indicator, QCheckBox::indicator { width: 44px; height: 44px; }
+QRadioButton, QCheckBox { min-height: 48px; spacing: 12px; }
 QGroupBox { font-weight: bold; border: 2px solid #555555; border-radius: 8px; margin-top: 24px; padding-top: 12px; }
 QGroupBox::title { subcontrol-origin: margin; left: 12px; padding: 0 6px; }
 QTableWidget { font-size: 18pt; }
