@@ -52,10 +52,13 @@ def test_inactivity_locks_the_screen_and_the_next_person_signs_for_their_own_act
     monkeypatch.setenv("TRIALPRO_STAFF_IDLE_MINUTES", "2")
     assert idle_timeout_from_env() == 120_000
     add_staff(station, "nurse.b", display_name="Nurse B")
-    home = open_home(qtbot, station, idle_timeout_ms=300)
+    # 1.5 s: no pause of the clicks and saves below is that long (at 0.3 s the lock came mid-enrolment on a busy
+    # machine, and the wait below missed it)
+    home = open_home(qtbot, station, idle_timeout_ms=1500)
     enrol_through_screen(qtbot, home)          # activity keeps it open
+    assert not home.is_locked
     home.go("adverse_events").term.setText("Nausea (unsaved)")
-    with qtbot.waitSignal(home.locked, timeout=3000):
+    with qtbot.waitSignal(home.locked, timeout=6000):
         pass
     assert home.is_locked and home.sign_in.username.text() == "nurse.a"
     assert "locked" in home.sign_in.lock_note.text()

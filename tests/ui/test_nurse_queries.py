@@ -10,6 +10,7 @@ from desktop_client.services.sync_engine import SyncSettings
 from server.services import queries as service
 from server.services.auth import Staff
 from server.storage.engine import reading, writing
+from shared.site_time import site_local_text
 from tests.factories import enrol_participant, enrolled_station
 from tests.live_server import ThreadServer
 from tests.ui.nurse_drive import click, open_home
@@ -51,4 +52,6 @@ def test_staff_answer_a_query_offline_on_the_nurse_screen(qtbot, language, tmp_p
         q = service.query_detail(conn, {"PKU"}, qid)
     assert q["state"] == "answered" and q["messages"][-1]["text"] == "Checked with the participant: 64 is right."
     assert q["messages"][-1]["author"] == f"staff:nurse.a via device:{station.device_id}"
+    asked_at = site_local_text(q["messages"][0]["at"], station.study, station.site_id)   # the site's clock, not UTC
+    assert f"{asked_at} · " in page.thread.text() and "UTC" not in page.thread.text()
     station.store.close()

@@ -4,7 +4,7 @@
 <context>
     <name>AdverseEventPage</name>
     <message>
-        <location filename="../nurse/adverse_event.py" line="+78"/>
+        <location filename="../nurse/adverse_event.py" line="+80"/>
         <source>Adverse events</source>
         <translation>不良事件</translation>
     </message>
@@ -50,12 +50,12 @@
     </message>
     <message>
         <location line="+9"/>
-        <location line="+223"/>
+        <location line="+236"/>
         <source>New adverse event report</source>
         <translation>新不良事件报告</translation>
     </message>
     <message>
-        <location line="-216"/>
+        <location line="-229"/>
         <source>Adverse event term</source>
         <translation>不良事件术语</translation>
     </message>
@@ -172,7 +172,7 @@
         <translation>原因</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+15"/>
         <source>Save report</source>
         <translation>保存报告</translation>
     </message>
@@ -212,7 +212,7 @@
         <translation>已根据症状清单预填（{0}）：{1}，{2}。保存前请核对每一项。</translation>
     </message>
     <message>
-        <location line="+26"/>
+        <location line="+27"/>
         <source>Pre-filled from a lab result: {0}. Check every field before saving.</source>
         <translation>已根据实验室检查结果预填：{0}。保存前请核对每一项。</translation>
     </message>
@@ -227,7 +227,7 @@
         <translation>正在更正：{0}（第{1}版）</translation>
     </message>
     <message>
-        <location line="+20"/>
+        <location line="+21"/>
         <source>A correction needs a reason: say why the report changes.</source>
         <translation>更正必须填写原因：请说明报告为何修改。</translation>
     </message>
@@ -886,7 +886,7 @@
         <translation>{0}天前</translation>
     </message>
     <message>
-        <location filename="../nurse/screening.py" line="+54"/>
+        <location filename="../nurse/screening.py" line="+55"/>
         <source>age {0} is outside {1}-{2}</source>
         <translation>年龄{0}岁，不在{1}-{2}岁范围内</translation>
     </message>
@@ -971,7 +971,52 @@
         <translation>较上次访视好转</translation>
     </message>
     <message>
-        <location filename="../nurse/sync.py" line="+233"/>
+        <location filename="../nurse/sync.py" line="+240"/>
+        <source>No server answers at this station&apos;s server address. Check the network cable or Wi-Fi and that the server is running.</source>
+        <translation>本工作站的服务器地址没有响应。请检查网线或Wi-Fi，以及服务器是否在运行。</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>The server no longer accepts this station (revoked or unknown). Ask the data manager.</source>
+        <translation>服务器不再接受本工作站（已被撤销或未知）。请联系数据管理员。</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>This server runs another study or study version than this station. Ask the data manager which server to use.</source>
+        <translation>该服务器运行的研究或研究版本与本工作站不同。请向数据管理员确认应使用哪台服务器。</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>This is not the address of a trialpro server. Type it as the data manager gave it.</source>
+        <translation>这不是trialpro服务器的地址。请按数据管理员提供的地址输入。</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>The server does not accept this code: it is unknown, used or expired. Ask the data manager for a new code.</source>
+        <translation>服务器不接受此注册码：该码未知、已使用或已过期。请向数据管理员索取新的注册码。</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Too many tries with wrong codes: wait 15 minutes, then try again.</source>
+        <translation>输入错误注册码的次数过多：请等待15分钟后再试。</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>The server did not complete the sync. Nothing is lost; try again, or tell the data manager.</source>
+        <translation>服务器未能完成同步。数据没有丢失；请重试，或告知数据管理员。</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>The server refused ({0}). Nothing is lost; tell the data manager.</source>
+        <translation>服务器拒绝了请求（{0}）。数据没有丢失；请告知数据管理员。</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Something went wrong ({0}). Nothing is lost; try again, or tell the data manager.</source>
+        <translation>出现错误（{0}）。数据没有丢失；请重试，或告知数据管理员。</translation>
+    </message>
+    <message>
+        <location line="+9"/>
         <source>Enrolment</source>
         <translation>入组</translation>
     </message>
@@ -1278,7 +1323,7 @@
 <context>
     <name>NurseHome</name>
     <message>
-        <location filename="../nurse/home.py" line="+110"/>
+        <location filename="../nurse/home.py" line="+111"/>
         <source>Nurse mode</source>
         <translation>护士模式</translation>
     </message>
@@ -1590,8 +1635,8 @@
 <context>
     <name>RandomisationPage</name>
     <message>
-        <location filename="../nurse/randomisation.py" line="+35"/>
-        <location line="+20"/>
+        <location filename="../nurse/randomisation.py" line="+36"/>
+        <location line="+22"/>
         <source>Randomisation</source>
         <translation>随机分组</translation>
     </message>
@@ -1641,7 +1686,7 @@
         <translation>本工作站已无剩余分组：请同步以获得新的区组。</translation>
     </message>
     <message>
-        <location line="+36"/>
+        <location line="+37"/>
         <source>Eligibility not confirmed: {0} cannot be randomised. Failed criteria:</source>
         <translation>入选资格未确认：{0}不能随机。未通过的标准：</translation>
     </message>
@@ -1663,7 +1708,7 @@ Allocated arm: {2}</source>
 <context>
     <name>ScreeningPage</name>
     <message>
-        <location filename="../nurse/screening.py" line="+29"/>
+        <location filename="../nurse/screening.py" line="+31"/>
         <source>Participant</source>
         <translation>受试者</translation>
     </message>
@@ -1675,12 +1720,12 @@ Allocated arm: {2}</source>
         <translation>未录入</translation>
     </message>
     <message>
-        <location line="-42"/>
+        <location line="-44"/>
         <source>Screening</source>
         <translation>筛选</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+3"/>
         <source>Pseudonymous: no name is stored, and of the date of birth only the age at consent and the year and month. The participant id is given when the screening is saved, whatever its outcome.</source>
         <translation>假名化：不保存姓名；出生日期只保存知情同意时的年龄及出生年月。保存筛选时即分配受试者编号，无论筛选结果如何。</translation>
     </message>
@@ -1943,7 +1988,7 @@ Outcome: {1}</source>
 <context>
     <name>SyncPage</name>
     <message>
-        <location filename="../nurse/sync.py" line="-205"/>
+        <location filename="../nurse/sync.py" line="-232"/>
         <source>Sync with the server</source>
         <translation>与服务器同步</translation>
     </message>

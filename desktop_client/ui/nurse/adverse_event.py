@@ -34,7 +34,8 @@ from PySide6.QtWidgets import (
 from desktop_client.services import adverse_events, overview
 from desktop_client.services.adverse_events import AdverseEventEntry
 from desktop_client.services.symptom_review import ReportedSymptom
-from desktop_client.ui.nurse.problems import save_in_background
+from desktop_client.ui.nurse.field_errors import FieldErrors
+from desktop_client.ui.nurse.problems import failure_text, problem_text, save_in_background
 from desktop_client.ui.nurse.symptoms import SEVERITY
 from desktop_client.ui.nurse.widgets import (
     Banner,
@@ -51,6 +52,7 @@ from desktop_client.ui.nurse.widgets import (
     tr,
 )
 from shared.adverse_events import ACTIONS, CAUSALITY, CTCAE_GRADES, OUTCOMES, SERIOUSNESS_CRITERIA
+from shared.errors import RecordInvalid
 
 
 def _combo(options: dict[str, Any], placeholder: str) -> QComboBox:
@@ -203,6 +205,19 @@ class AdverseEventPage(QWidget):
         self.reason.setPlaceholderText(self.tr("Reason for the correction (required)"))
         self.reason_label = QLabel(self.tr("Reason"))
         form.addRow(self.reason_label, self.reason)
+        # Refusals beside their fields (framed, the first scrolled into view), as the validator names them.
+        self.field_errors = FieldErrors(form)
+        for field, widget, holder in (
+                ("data.term", self.term, None), ("data.term_en", self.term_en, None), ("visit_id", self.visit, None),
+                ("data.onset_date", self.onset, None), ("data.end_date", self.end, row), ("data.grade", grades, None),
+                ("data.serious", serious, None), ("data.serious_criteria", serious, None),
+                ("data.awareness_at", self.aware, None), ("data.nonserious_reason", self.nonserious, None),
+                *((f"data.{kind}{sep}{d}", combos[d], drugs) for kind, combos in (("causality", self.causality),
+                                                                                   ("action", self.action))
+                  for d in self.causality for sep in (".", "_")),
+                ("data.outcome", self.outcome, None), ("data.death_date", self.death, None),
+                ("correction_reason", self.reason, None)):
+            self.field_errors.register(field, widget, holder)
         self.save_button = QPushButton(self.tr("Save report"))
         self.save_button.clicked.connect(self.save)
         form.addRow(self.save_button)
@@ -337,6 +352,7 @@ class AdverseEventPage(QWidget):
         self.reason.hide()
         self.reason_label.hide()
         self.message.clear_message()
+        self.field_errors.clear()
 
     def _visit_labels(self, visit_id: str) -> tuple[str, str]:
         v = self.ctx.station.study.visit(visit_id)
@@ -376,6 +392,7 @@ class AdverseEventPage(QWidget):
         self.reason.show()
         self.reason_label.show()
         self.message.clear_message()
+        self.field_errors.clear()
 
     # ---- saving ------------------------------------------------------------------------------
     def save(self) -> None:
@@ -401,5 +418,11 @@ class AdverseEventPage(QWidget):
             self.message.success(self.tr("Saved (revision {0}). To change it, correct it here with a reason.")
                                  .format(record["revision"]))
 
+        def describe(exc: Exception) -> str:
+            if isinstance(exc, RecordInvalid):
+                self.field_errors.show(exc.problems, lambda p: problem_text(p, station.study))
+            return failure_text(exc, station.study)
+
+        self.field_errors.clear()
         save_in_background(call, button=self.save_button, message=self.message, study=station.study,
-                           on_saved=saved)
+                           on_saved=saved, describe=describe)

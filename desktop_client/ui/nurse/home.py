@@ -56,6 +56,7 @@ QGroupBox { font-weight: bold; border: 2px solid #555555; border-radius: 8px; ma
 QGroupBox::title { subcontrol-origin: margin; left: 12px; padding: 0 6px; }
 QTableWidget { font-size: 18pt; }
 QListWidget#nurse_nav { font-weight: bold; }
+*[invalid="true"] { border: 4px solid #9b0000; border-radius: 6px; }
 QListWidget#nurse_nav::item { min-height: 48px; padding: 2px 12px; }
 """
 
@@ -111,6 +112,7 @@ class NurseHome(QWidget):
         set_role(title, "title")
         header.addWidget(title)
         self.who = QLabel("")
+        self.who.setWordWrap(True)
         header.addWidget(self.who, 1)
         self.lock_button = QPushButton(self.tr("Lock"))
         set_role(self.lock_button, "secondary", "kind")
@@ -121,9 +123,10 @@ class NurseHome(QWidget):
         self.kiosk_button = QPushButton(self.tr("Kiosk for a participant"))
         set_role(self.kiosk_button, "secondary", "kind")
         self.kiosk_button.clicked.connect(self.kiosk_requested.emit)
-        header.addWidget(self.kiosk_button)
-        header.addWidget(self.lock_button)
-        header.addWidget(self.sign_out_button)
+        for button in (self.kiosk_button, self.lock_button, self.sign_out_button):
+            button.ensurePolished()      # the style sheet's bold type is wider than the size hint's: never cut text
+            button.setMinimumWidth(button.fontMetrics().horizontalAdvance(button.text()) + 64)
+            header.addWidget(button)
         v.addLayout(header)
         body = QHBoxLayout()
         self.nav = QListWidget()

@@ -19,6 +19,7 @@ from desktop_client.services import queries
 from desktop_client.services.queries import KioskQuery
 from desktop_client.ui.nurse.problems import save_in_background
 from desktop_client.ui.nurse.widgets import MessageLabel, NurseContext, language, note, page_layout, tr
+from shared.site_time import site_local_text
 
 STATES = {"open": QT_TRANSLATE_NOOP("Nurse", "open"), "answered": QT_TRANSLATE_NOOP("Nurse", "answered"),
           "reopened": QT_TRANSLATE_NOOP("Nurse", "re-opened")}
@@ -92,7 +93,8 @@ class QueriesPage(QWidget):
         lines = [self.tr("Value: {0}").format(q.value)]
         for m in q.messages:
             text = m.get("text_zh") if language() == "zh" and m.get("text_zh") else m.get("text")
-            lines.append(f"{m['at'][:16].replace('T', ' ')} UTC · {m['author']}: {text}")
+            when = site_local_text(m["at"], self.ctx.station.study, self.ctx.station.site_id)   # the site's clock
+            lines.append(f"{when} · {m['author']}: {text}")
         lines += [self.tr("Waiting to be sent: {0}").format(w) for w in q.waiting]
         self.thread.setText("\n".join(lines))
 

@@ -14,6 +14,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QCheckBox, QComboBox, QFormLayout, QGroupBox, QLabel, QPushButton, QWidget
 
 from desktop_client.services import enrolment
+from desktop_client.ui.nurse.outcome import OutcomeBanner
 from desktop_client.ui.nurse.problems import save_in_background
 from desktop_client.ui.nurse.screening import reason_text
 from desktop_client.ui.nurse.widgets import MessageLabel, NurseContext, in_language, note, page_layout, study_text
@@ -33,6 +34,8 @@ class RandomisationPage(QWidget):
         self._criteria_text = {c.id: study_text(c.text, c.text_zh) for c in study.inclusion + study.exclusion}
         visit = study.visit_with_role("eligibility")
         layout = page_layout(self, self.tr("Randomisation"))
+        self.outcome_banner = OutcomeBanner()        # the result of saving, at the top where the eye is
+        layout.addWidget(self.outcome_banner)
         layout.addWidget(note(self.tr("At the {0} visit: record the clinician scores first, then confirm every "
                                       "criterion here. The allocation is revealed only after that.").format(
             study_text(visit.label, visit.label_zh) if visit else "")))
@@ -104,6 +107,7 @@ class RandomisationPage(QWidget):
     def _changed(self) -> None:
         self._confirmed = None
         self.result.clear_message()
+        self.outcome_banner.clear_banner()
         self.confirm_box.setChecked(False)
         self._update_buttons()
 
@@ -160,3 +164,4 @@ class RandomisationPage(QWidget):
         self.message.clear_message()
         self.randomised.emit(record["participant_id"])
         self.reload()
+        self.outcome_banner.announce(self.allocation.text())

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from desktop_client.services import enrolment, overview
 from desktop_client.services.enrolment import Screening
+from desktop_client.ui.nurse.outcome import OutcomeBanner
 from desktop_client.ui.nurse.problems import save_in_background
 from desktop_client.ui.nurse.widgets import (
     MessageLabel,
@@ -86,6 +87,8 @@ class ScreeningPage(QWidget):
         study = ctx.station.study
         self._criteria_text = {c.id: study_text(c.text, c.text_zh) for c in study.inclusion + study.exclusion}
         layout = page_layout(self, self.tr("Screening"))
+        self.outcome_banner = OutcomeBanner()        # the result of saving, at the top where the eye is
+        layout.addWidget(self.outcome_banner)
         layout.addWidget(note(self.tr("Pseudonymous: no name is stored, and of the date of birth only the age at "
                                       "consent and the year and month. The participant id is given when the "
                                       "screening is saved, whatever its outcome.")))
@@ -302,6 +305,7 @@ class ScreeningPage(QWidget):
                    "pending": self.tr("pending")}[record["data"]["outcome"]]
         self.saved_label.setText(self.tr("Screened: {0}\nOutcome: {1}").format(record["participant_id"], outcome))
         self.saved_label.show()
+        self.outcome_banner.announce(self.saved_label.text())
         self.save_message.clear_message()
         self.confirm_box.setChecked(False)
         self._checked = None
@@ -330,5 +334,6 @@ class ScreeningPage(QWidget):
                 button.setChecked(False)
                 group.setExclusive(True)
         self.saved_label.hide()
+        self.outcome_banner.clear_banner()
         self.next_button.hide()
         self._changed()

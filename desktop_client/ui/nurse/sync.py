@@ -6,6 +6,7 @@ found in conflict, in plain words. A failed sync keeps everything on the station
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -20,9 +21,20 @@ from desktop_client.ui.nurse.widgets import MessageLabel, NurseContext, in_langu
 from desktop_client.ui.theme import set_role
 from desktop_client.ui.workers import run_in_background
 from shared import enrolment_code
-from shared.errors import TrialproError
+from shared.errors import (
+    DeviceNotAuthorised,
+    EnrolmentCodeInvalid,
+    ServerUnreachable,
+    ServerUrlInvalid,
+    StudyMismatch,
+    SyncFailed,
+    TooManyEnrolmentAttempts,
+    TrialproError,
+)
 from shared.instruments import get_instrument
 from shared.site_time import site_local_text
+
+log = logging.getLogger(__name__)
 
 
 class SyncPage(QWidget):
@@ -221,8 +233,35 @@ class SyncPage(QWidget):
 
 
 def failure_text(exc: Exception) -> str:
-    """What went wrong, for the screen: a refusal's own message, or the name of an unexpected crash."""
-    return exc.message if isinstance(exc, TrialproError) else f"{exc.__class__.__name__}: {exc}"
+    """What went wrong, for the screen, in its language: the error's class decides, never its English text (which
+    may hold a raw socket error such as "[Errno 111] Connection refused"; that goes to the log)."""
+    log.warning("sync or enrolment failed: %s: %s", exc.__class__.__name__, getattr(exc, "message", exc))
+    if isinstance(exc, ServerUnreachable):
+        return QCoreApplication.translate("Nurse", "No server answers at this station's server address. Check the "
+                                                   "network cable or Wi-Fi and that the server is running.")
+    if isinstance(exc, DeviceNotAuthorised):
+        return QCoreApplication.translate("Nurse", "The server no longer accepts this station (revoked or "
+                                                   "unknown). Ask the data manager.")
+    if isinstance(exc, StudyMismatch):
+        return QCoreApplication.translate("Nurse", "This server runs another study or study version than this "
+                                                   "station. Ask the data manager which server to use.")
+    if isinstance(exc, ServerUrlInvalid):
+        return QCoreApplication.translate("Nurse", "This is not the address of a trialpro server. Type it as the "
+                                                   "data manager gave it.")
+    if isinstance(exc, EnrolmentCodeInvalid):
+        return QCoreApplication.translate("Nurse", "The server does not accept this code: it is unknown, used or "
+                                                   "expired. Ask the data manager for a new code.")
+    if isinstance(exc, TooManyEnrolmentAttempts):
+        return QCoreApplication.translate("Nurse", "Too many tries with wrong codes: wait 15 minutes, then try "
+                                                   "again.")
+    if isinstance(exc, SyncFailed):
+        return QCoreApplication.translate("Nurse", "The server did not complete the sync. Nothing is lost; try "
+                                                   "again, or tell the data manager.")
+    if isinstance(exc, TrialproError):
+        return QCoreApplication.translate("Nurse", "The server refused ({0}). Nothing is lost; tell the data "
+                                                   "manager.").format(exc.code)
+    return QCoreApplication.translate("Nurse", "Something went wrong ({0}). Nothing is lost; try again, or tell "
+                                               "the data manager.").format(exc.__class__.__name__)
 
 
 def describe(station: Station, h: HeldRecord) -> str:

@@ -1,0 +1,84 @@
+"""Refusals shown where the refused field is: a red frame around it, the reason on the line below it, and the
+first one scrolled into view (a list under the Save button was off-screen on a long form).
+
+A form registers its fields by the validator's field paths (``data.term``, ``data.causality.<drug>``); the
+refusal's wording stays the screen's own (``problems.problem_text`` or the form's ``describe_problem``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from PySide6.QtWidgets import QFormLayout, QLayout, QScrollArea, QWidget
+
+from desktop_client.ui.nurse.widgets import MessageLabel
+from shared.errors import FieldProblem
+
+
+def _repolish(widget: QWidget) -> None:
+    widget.style().unpolish(widget)
+    widget.style().polish(widget)
+
+
+class FieldErrors:
+    """The refusal lines of one form, one below each registered field's row."""
+
+    def __init__(self, form: QFormLayout) -> None:
+        self._form = form
+        self._fields: dict[str, tuple[QWidget, MessageLabel]] = {}
+        self._rows: dict[int, MessageLabel] = {}
+
+    def register(self, field: str, widget: QWidget, row: QWidget | QLayout | None = None) -> None:
+        """``field``'s refusals frame ``widget`` and are said below the form row holding ``row`` (default: the
+        widget itself); fields of one row share its line."""
+        anchor = row if row is not None else widget
+        position, _role = (self._form.getLayoutPosition(anchor) if isinstance(anchor, QLayout)
+                           else self._form.getWidgetPosition(anchor))
+        if position < 0:
+            raise ValueError(f"{field}: the widget or layout is not a row of this form")
+        key = id(anchor)
+        if key not in self._rows:
+            line = MessageLabel()
+            line.setObjectName(f"error:{field}")
+            self._form.insertRow(position + 1, line)
+            self._rows[key] = line
+        self._fields[field] = (widget, self._rows[key])
+
+    def clear(self) -> None:
+        for widget, line in self._fields.values():
+            widget.setProperty("invalid", False)
+            _repolish(widget)
+            line.clear_message()
+
+    def show(self, problems: Iterable[FieldProblem], text: Callable[[FieldProblem], str]) -> QWidget | None:
+        """Frame each refused field and say why below it; scroll to the first one. Returns that widget (None when
+        no refused field is on this form)."""
+        self.clear()
+        said: dict[int, list[str]] = {}
+        first: QWidget | None = None
+        for problem in problems:
+            if problem.field not in self._fields:
+                continue
+            widget, line = self._fields[problem.field]
+            widget.setProperty("invalid", True)
+            _repolish(widget)
+            said.setdefault(id(line), []).append(text(problem))
+            line.problem("\n".join(said[id(line)]))
+            first = first or widget
+        if first is not None:
+            scroll_to(first)
+            first.setFocus()
+        return first
+
+    def line_for(self, field: str) -> MessageLabel:
+        """The refusal line below ``field`` (tests read it)."""
+        return self._fields[field][1]
+
+
+def scroll_to(widget: QWidget) -> None:
+    """Scroll the page holding ``widget`` so that it is in view (a little margin above)."""
+    parent = widget.parentWidget()
+    while parent is not None and not isinstance(parent, QScrollArea):
+        parent = parent.parentWidget()
+    if parent is not None:
+        parent.ensureWidgetVisible(widget, 40, 120)

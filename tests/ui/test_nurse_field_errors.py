@@ -1,0 +1,80 @@
+"""Refusals beside their fields (issue 22, point 4): the AE form frames each refused field, says why on the line
+below it in the screen's language, and scrolls the first one into view; the result of an action (new participant
+id, the arm after randomisation) is shown at the top of the screen, where the eye is."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QPoint
+from PySide6.QtWidgets import QScrollArea
+
+from tests.factories import enrol_participant, offline_station
+from tests.ui.nurse_drive import (
+    click,
+    open_home,
+    randomise_through_screen,
+    score_eligibility_through_screen,
+    screen_through_screen,
+)
+
+
+@pytest.fixture
+def station(tmp_path: Path):
+    st = offline_station(tmp_path / "kiosk", arms=("IL2RAPA",))
+    yield st
+    st.store.close()
+
+
+def in_view(widget) -> bool:
+    """Whether ``widget`` is inside the visible part of the page that scrolls it."""
+    area = widget.parentWidget()
+    while not isinstance(area, QScrollArea):
+        area = area.parentWidget()
+    top = widget.mapTo(area.viewport(), QPoint(0, 0)).y()
+    return 0 <= top and top + min(widget.height(), 40) <= area.viewport().height()
+
+
+@pytest.mark.parametrize("code", ["en", "zh"])
+def test_ae_refusals_are_beside_their_fields_and_the_first_is_in_view(qtbot, language, station, code) -> None:
+    language.set(code)
+    pid = enrol_participant(station)
+    home = open_home(qtbot, station)
+    home.resize(1280, 800)
+    form = home.go("adverse_events")
+    form.participant.select(pid)
+    form.term.setText("Rash")
+    click(qtbot, form.save_button)                    # grade, causality, action and outcome missing
+    errors = form.field_errors
+    for field in ("data.grade", "data.causality.il2", "data.action.rapamycin", "data.outcome"):
+        line = errors.line_for(field)
+        assert line.isVisible() and line.text(), field
+    assert form.grade_buttons[1].parentWidget().property("invalid") is True          # the grade box is framed
+    assert form.outcome.property("invalid") is True and form.term.property("invalid") is not True
+    grade_box = form.grade_buttons[1].parentWidget()
+    assert in_view(grade_box)                          # not only listed below Save, off-screen
+    required = "required, not filled in" if code == "en" else "必填，尚未填写"
+    assert required in errors.line_for("data.outcome").text()
+    for grade_button in form.grade_buttons.values():
+        assert grade_button.isVisible()
+    form.grade_buttons[2].click()
+    for drug in ("il2", "rapamycin"):
+        form.causality[drug].setCurrentIndex(form.causality[drug].findData("possible"))
+        form.action[drug].setCurrentIndex(form.action[drug].findData("none"))
+    form.outcome.setCurrentIndex(form.outcome.findData("recovering"))
+    click(qtbot, form.save_button)
+    assert not errors.line_for("data.grade").isVisible() and form.outcome.property("invalid") is not True
+
+
+def test_the_new_participant_id_and_the_arm_are_shown_at_the_top(qtbot, language, station) -> None:
+    home = open_home(qtbot, station)
+    home.resize(1280, 800)
+    pid = screen_through_screen(qtbot, home)
+    page = home.screening
+    assert page.outcome_banner.isVisible() and pid in page.outcome_banner.text() and in_view(page.outcome_banner)
+    score_eligibility_through_screen(qtbot, home, pid)
+    page = randomise_through_screen(qtbot, home, pid)
+    arm = station.study.arm(station.participant_arm(pid))
+    assert page.outcome_banner.isVisible() and in_view(page.outcome_banner)
+    assert pid in page.outcome_banner.text() and arm.name in page.outcome_banner.text()
