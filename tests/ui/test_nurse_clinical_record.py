@@ -86,6 +86,9 @@ def test_refusals_name_the_field_on_the_form_in_english_and_chinese(qtbot, langu
     assert "Temperature (°C): 98.6 is not plausible (allowed 33-43)" in text
     assert "Diastolic blood pressure (mmHg)" in text or "Systolic blood pressure (mmHg)" in text
     assert store_records.records_of(station.store, pid, kind="vital_signs") == []
+    beside = tab.field_errors.line_for("data.temperature")            # and beside the field itself, framed
+    assert not beside.isHidden() and "98.6 is not plausible" in beside.text()
+    assert f["temperature"].property("invalid") is True and f["heart_rate"].property("invalid") is not True
 
     language.set("zh")
     home = open_home(qtbot, station)

@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 
 from desktop_client.services import clinical_record as service
 from desktop_client.services import overview, visit_choice
+from desktop_client.ui.nurse.field_errors import FieldErrors
 from desktop_client.ui.nurse.problems import problem_text, save_in_background
 from desktop_client.ui.nurse.widgets import (
     MessageLabel,
@@ -202,6 +203,12 @@ class EntryTab(QWidget):
         self.reason = QLineEdit()
         self.reason.setPlaceholderText(self.tr("why the entry changes"))
         self.form.addRow(self.tr("Reason for the correction"), self.reason)
+        self.field_errors = FieldErrors(self.form)         # each refusal beside its field, the first in view
+        for f in fields:
+            self.field_errors.register(f"data.{f.key}", f.widget)
+        if self.visit is not None:
+            self.field_errors.register("visit_id", self.visit)
+        self.field_errors.register("correction_reason", self.reason)
         self.save_button = QPushButton(self.tr("Save"))
         self.save_button.clicked.connect(self.save)
         self.form.addRow(self.save_button)
@@ -253,6 +260,7 @@ class EntryTab(QWidget):
         self.reason.clear()
         self.reason.setEnabled(False)
         self.message.clear_message()
+        self.field_errors.clear()
 
     def correct_selected(self) -> None:
         row = self.table.currentRow()
@@ -272,9 +280,11 @@ class EntryTab(QWidget):
         self.reason.clear()
         self.reason.setEnabled(True)
         self.message.clear_message()
+        self.field_errors.clear()
 
     def describe(self, exc: Exception) -> str:
         if isinstance(exc, RecordInvalid):
+            self.field_errors.show(exc.problems, lambda p: describe_problem(self.labels, p))
             return _t("Not saved. Please correct:") + "\n" + "\n".join(
                 f"• {describe_problem(self.labels, p)}" for p in exc.problems)
         if isinstance(exc, TrialproError):
@@ -306,6 +316,7 @@ class EntryTab(QWidget):
                                  .format(record["revision"]))
 
         def start() -> None:
+            self.field_errors.clear()
             save_in_background(call, button=self.save_button, message=self.message, study=station.study,
                                on_saved=saved, describe=self.describe)
 
