@@ -18,7 +18,9 @@ from sqlalchemy.exc import IntegrityError
 from server.services.audit import AuditEntry, append
 from server.storage import participants as participant_store
 from server.storage import records as record_store
-from shared.errors import CorrectionRaced, InvalidInput, NotFound
+from shared.errors import CorrectionRaced, InvalidInput, NotFound, RecordInvalid
+from shared.record_fields import record_fields
+from shared.record_input import locked_changes
 from shared.records import canonical_record, corrected, hash_of_canonical, utc_now
 from shared.study.model import Study
 from shared.sync.protocol import CONFLICT, REJECTED
@@ -30,8 +32,9 @@ def correct_record(conn: Connection, study: Study, record_id: str, data: Mapping
     """Store ``data`` as the next revision of ``record_id`` with ``reason``, in the caller's transaction.
 
     Returns the new record envelope. Raises NotFound (no such record), RecordInvalid (the corrected
-    record breaks a rule, including an enrolment's arm or allocation number, which a correction may not
-    change; names the field) or CorrectionRaced (a concurrent correction won).
+    record breaks a rule, including an enrolment's arm or allocation number and a randomisation's arm,
+    number, allocation list or eligibility record, which a correction may not change
+    (``correction.locked_field``); names the field) or CorrectionRaced (a concurrent correction won).
     """
     if not isinstance(record_id, str) or not record_id:
         raise InvalidInput("Give the id of the record to correct.")
@@ -41,6 +44,10 @@ def correct_record(conn: Connection, study: Study, record_id: str, data: Mapping
     if row is None:
         raise NotFound(f"No record {record_id!r} on the server.")
     previous = json.loads(row.body)
+    fields = record_fields(previous, study)
+    fixed = locked_changes(fields, previous["data"], data) if fields else []
+    if fixed:   # whatever page or API sent it: a randomisation is never corrected (issue 23)
+        raise RecordInvalid(fixed, context="correction")
     record = corrected(previous, data=data, reason=reason if isinstance(reason, str) else "", entered_by=actor)
     known = participant_store.enrolled(conn, [previous["participant_id"]]).get(previous["participant_id"])
     validate_record(record, study, arm_code=known.arm if known else None,

@@ -3,6 +3,9 @@ silent kiosks, SAE acknowledgement, records by their names and values, the corre
 
 from __future__ import annotations
 
+from shared.errors import FieldProblem
+from shared.record_fields import RANDOMISATION_RULE
+
 TEXTS: dict[str, tuple[str, str]] = {
     # --- dashboard counts and the participants behind them (point 1)
     "dash.any_visit": ("Any visit", "任一访视"),
@@ -28,4 +31,49 @@ TEXTS: dict[str, tuple[str, str]] = {
     "cohort.screen_failure": ("screen failures", "筛选失败"),
     "cohort.open_queries": ("with unresolved queries", "有未解决质疑"),
     "cohort.sae_awaiting": ("with an SAE awaiting report", "有待报告的严重不良事件"),
+    # --- records by their names and values, with their history (point 2)
+    "col.values": ("Values", "数值"),
+    "record.version": ("instrument version {version}", "量表版本 {version}"),
+    "record.changes": ("What changed", "更改内容"),
+    "record.first_entry": ("first entry", "首次录入"),
+    "record.no_definition": ("This kind of record has no field definition: its values are shown as stored.",
+                             "此类记录没有字段定义：按存储原样显示。"),
+    # --- the correction form built from the record's fields (point 3)
+    "correct.no_definition": ("This kind of record has no field definition, so it cannot be corrected on a form "
+                              "here: correct it where it was entered.",
+                              "此类记录没有字段定义，无法在此用表单更正：请在录入处更正。"),
+    "correct.fixed": ("Not editable here", "此处不可修改"),
+    "correct.no_answer": ("no answer", "不填"),
+    "correct.score_recomputed": ("computed again from the corrected answers", "将按更正后的答案重新计算"),
+    "correct.nothing_editable": ("No field of this record may be corrected here.", "此记录没有可在此更正的字段。"),
+    "correct.range": ("from {min} to {max}", "范围 {min} 至 {max}"),
+    "problem.value.required": ("required: give an answer", "必填：请作答"),
+    "problem.value.not_a_choice": ("not one of the choices", "不是可选项之一"),
+    "problem.value.not_true_or_false": ("answer yes or no", "请选择是或否"),
+    "problem.value.not_whole_number": ("not a whole number", "不是整数"),
+    "problem.value.not_number": ("not a number", "不是数字"),
+    "problem.value.below_range": ("below the allowed range", "低于允许范围"),
+    "problem.value.above_range": ("above the allowed range", "高于允许范围"),
+    "problem.value.date_invalid": ("not a date (YYYY-MM-DD)", "不是有效日期（YYYY-MM-DD）"),
+    "problem.value.too_many_decimals": ("at most {decimals} decimal places", "最多{decimals}位小数"),
+    "problem.correction.locked_field": ("may not be corrected: {rule}", "不可更正：{rule_zh}"),
+    "problem.got": ("you gave", "填写的值"),
 }
+
+
+def problem_text(problem: FieldProblem) -> str:
+    """A refused field's problem in the viewer's language: the rule's own words where the catalogue has them
+    (with the value given), else the problem's English message (which names field, value and what is allowed)."""
+    from server.web.i18n import CATALOGUE, language, t
+
+    key = f"problem.{problem.code}"
+    if not problem.code or key not in CATALOGUE:
+        return problem.message
+    params = {k: v for k, v in problem.params.items()}
+    if problem.code == "correction.locked_field":
+        params["rule_zh"] = RANDOMISATION_RULE.zh
+        return t(key, **params) if language() == "zh" else problem.message
+    text = t(key, **params)
+    if problem.value is not None and problem.value != "":
+        text += f" ({t('problem.got')}: {problem.value})"
+    return f"{text}; {problem.allowed}" if language() == "en" else text

@@ -3,17 +3,16 @@ correction form."""
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
-from typing import Any
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from server.services import cohorts, sdv
+from server.services import cohorts, correction_form, record_view, sdv
 from server.services import dashboard as board
 from server.services import queries as query_service
 from server.services.clinical_record import clinical_record_view
+from server.services.corrections import correct_record
 from server.services.lab_results import participant_labs
 from server.services.signatures import covering, signoff_summary
 from server.storage import participants as participant_store
@@ -21,11 +20,15 @@ from server.storage.engine import reading, writing
 from server.web.blueprint import bp
 from server.web.charts import line_chart
 from server.web.i18n import language, t
+from server.web.i18n_guide import problem_text
 from server.web.paging import Table, table_request
 from server.web.session import require, staff
 from server.web.site_dates import today_at_site
 from shared.disposition import REASONS
-from shared.errors import InvalidInput, TrialproError
+from shared.errors import FieldProblem, RecordInvalid, TrialproError
+from shared.record_display import shown_record
+from shared.record_fields import record_fields
+from shared.record_input import read_form
 
 
 @bp.get("/participants")
@@ -74,85 +77,59 @@ def participant(participant_id: str) -> ResponseReturnValue:
     with reading(ctx.engine) as conn:  # data queries and SDV beside the records (issue 19)
         queries = query_service.queries_of(conn, staff().sites, participant_id=participant_id)
         sdv_status = sdv.statuses(conn, detail["records"])
+        drugs = record_view.drugs_of(conn, ctx.study, participant_id)
+    shown = record_view.shown_records(ctx.study, detail["records"], language(), drugs)   # issue 23
     clinical = clinical_record_view(ctx.study, detail["records"], language())   # issue 18
     return render_template("participant.html", d=detail, vas_chart=vas, index_chart=index, index_label=index_label,
                            can_correct=staff().can("record.correct"), signoff=signoff,
                            can_sign=staff().can("signature.sign"), can_lock=staff().can("lock.manage"),
                            labs=labs, lab_proposals=proposals, queries=queries, sdv=sdv_status,
-                           open_by_record=query_service.unresolved_by_record(queries), clinical=clinical)
-
-
-def form_text(value: Any) -> str:
-    """How a stored value is shown in the correction form (and read back by parse_value)."""
-    if isinstance(value, dict):
-        return json.dumps(value, ensure_ascii=False, sort_keys=True)
-    if isinstance(value, list):
-        return ", ".join(str(v) for v in value)
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return "" if value is None else str(value)
-
-
-def parse_value(field: str, text: str, current: Any) -> Any:
-    """The form text for ``field`` as the type its current value has. Raises InvalidInput naming the field."""
-    text = text.strip()
-    if text == form_text(current):
-        return current
-    if text == "":
-        return None
-    if isinstance(current, bool):
-        if text.lower() not in ("true", "false"):
-            raise InvalidInput(f"{field}: '{text}' is not allowed; write true or false.")
-        return text.lower() == "true"
-    if isinstance(current, dict):
-        try:
-            parsed = json.loads(text)
-        except ValueError:
-            parsed = None
-        if not isinstance(parsed, dict):
-            raise InvalidInput(f"{field}: write a JSON object like the current value, e.g. {form_text(current)}.")
-        return parsed
-    if isinstance(current, list):
-        return [v.strip() for v in text.split(",") if v.strip()]
-    if isinstance(current, int) or current is None:
-        try:
-            return int(text)
-        except ValueError:
-            if isinstance(current, int):
-                raise InvalidInput(f"{field}: '{text}' is not a whole number.") from None
-    try:
-        return float(text) if isinstance(current, float) else text
-    except ValueError:
-        raise InvalidInput(f"{field}: '{text}' is not a number.") from None
+                           open_by_record=query_service.unresolved_by_record(queries), clinical=clinical,
+                           shown=shown, study=ctx.study)
 
 
 @bp.route("/records/<record_id>/correct", methods=["GET", "POST"])
 @require("record.correct")
 def correct(record_id: str) -> ResponseReturnValue:
-    """Show a record's values; on POST store the new values as a new revision with the mandatory reason."""
+    """The correction form built from the record's fields; on POST the values read back by the field
+    definitions are stored as the next revision with the mandatory reason, or every refusal is shown beside
+    its field (``server.services.correction_form``)."""
     ctx = current_app.extensions["trialpro"]
     sites = staff().sites
+    lang = language()
     with reading(ctx.engine) as conn:
         rec = board.current_record(conn, record_id, sites)
-        history = board.record_history(conn, record_id, sites)
+        drugs = record_view.drugs_of(conn, ctx.study, rec["participant_id"])
+        history = record_view.history(conn, ctx.study, record_id, sites, lang, drugs)
         signed = covering(conn, rec["participant_id"], record_id)
-    error = None
-    if request.method == "POST":
+    fields = record_fields(rec, ctx.study, drugs)
+    shown = shown_record(rec, ctx.study, lang, drugs)
+    problems: list[FieldProblem] = []
+    reason_error = other_error = None
+    posted = request.method == "POST"
+    if posted and fields is not None:
         reason = request.form.get("reason", "").strip()
-        try:
-            data = {k: parse_value(k, request.form.get(f"f_{k}", form_text(v)), v) for k, v in rec["data"].items()}
-            if not reason:
-                raise InvalidInput(t("correct.reason_missing"))
-            if data == rec["data"]:
-                raise InvalidInput(t("correct.nothing_changed"))
-            from server.services.corrections import correct_record
-
-            with writing(ctx.engine) as conn:
-                stored = correct_record(conn, ctx.study, record_id, data, reason, staff().actor)
-            flash(t("correct.saved", revision=stored["revision"]))
-            return redirect(url_for("web.participant", participant_id=rec["participant_id"]))
-        except TrialproError as exc:  # a refusal (bad value, missing reason, RecordInvalid) is shown, not a 500
-            error = exc.message
-    fields = [(k, form_text(v), request.form.get(f"f_{k}", form_text(v))) for k, v in rec["data"].items()]
-    return render_template("correct.html", rec=rec, fields=fields, history=history, error=error, signed=signed,
-                           reason=request.form.get("reason", ""), json=json), 422 if error else 200
+        data, problems = read_form(fields, rec["data"], request.form.getlist)
+        if not reason:
+            reason_error = t("correct.reason_missing")
+        elif not problems and data == rec["data"]:
+            other_error = t("correct.nothing_changed")
+        if not problems and not reason_error and not other_error:
+            try:
+                with writing(ctx.engine) as conn:
+                    stored = correct_record(conn, ctx.study, record_id, data, reason, staff().actor)
+                flash(t("correct.saved", revision=stored["revision"]))
+                return redirect(url_for("web.participant", participant_id=rec["participant_id"]))
+            except RecordInvalid as exc:    # a rule of shared/ refused it: each problem beside its field
+                problems = exc.problems
+            except TrialproError as exc:    # raced, locked study, frozen participant: said by the button
+                other_error = exc.message
+    form = (correction_form.form_fields(fields, rec["data"], lang, sent=request.form.getlist if posted else None,
+                                        problems=problems, yes_no={True: t("yes"), False: t("no")})
+            if fields is not None else [])
+    refused = bool(problems or reason_error or other_error)
+    return render_template("correct.html", rec=rec, shown=shown, form=form, defined=fields is not None,
+                           history=history, signed=signed, reason=request.form.get("reason", ""),
+                           reason_error=reason_error, other_error=other_error, study=ctx.study,
+                           general=correction_form.general_problems(problems),
+                           problem_text=problem_text), 422 if refused else 200

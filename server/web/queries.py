@@ -3,18 +3,16 @@ manager raises a query on one field and a monitor marks the revision source-data
 
 from __future__ import annotations
 
-import json
-
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from server.services import dashboard as board
 from server.services import queries as service
+from server.services import record_view as record_pages
 from server.services import sdv
 from server.storage import queries as stored_queries
 from server.storage.engine import reading, writing
 from server.web.blueprint import bp
-from server.web.i18n import t
+from server.web.i18n import language, t
 from server.web.paging import Table, table_request
 from server.web.session import require, staff
 from shared.errors import InvalidInput, TrialproError
@@ -79,14 +77,16 @@ def _record_page(record_id: str, error: str | None = None, status: int = 200) ->
     ctx = current_app.extensions["trialpro"]
     sites = staff().sites
     with reading(ctx.engine) as conn:
-        rec = board.current_record(conn, record_id, sites)
+        page = record_pages.record_page(conn, ctx.study, record_id, sites, language())   # issue 23
+        rec = page["record"]
         rows = service.queries_of(conn, sites, target_id=record_id)
         mark = sdv.statuses(conn, [rec])[record_id]
-    fields = [(k, json.dumps(v, ensure_ascii=False) if isinstance(v, dict | list) else v)
-              for k, v in (rec.get("data") or {}).items()]
-    return render_template("record_queries.html", rec=rec, fields=fields, queries=rows, sdv=mark, error=error,
+    fields = [(f.name, f.label) for f in page["shown"].fields]
+    return render_template("record_queries.html", rec=rec, shown=page["shown"], history=page["history"],
+                           fields=fields, queries=rows, sdv=mark, error=error, study=ctx.study,
                            form=request.form, can_raise=staff().can("query.raise"),
-                           can_verify=staff().can("record.verify")), status
+                           can_verify=staff().can("record.verify"),
+                           can_correct=staff().can("record.correct")), status
 
 
 @bp.get("/records/<record_id>")

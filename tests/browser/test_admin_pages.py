@@ -48,7 +48,7 @@ def test_sign_in_find_correct_audit_and_export(page: Page, demo_server: ThreadSe
     expect(page.locator("svg[aria-label^='Patient global VAS'] circle")).not_to_have_count(0)
     _shot(page, artifacts, "04_participant")
 
-    row = page.locator("table.records tr", has_text="patient_global_vas").first
+    row = page.locator("table.records tr[data-instrument=patient_global_vas]").first
     record_id = row.get_attribute("data-record")
     row.locator("text=Correct").click()
     old = page.input_value("#f_activity")

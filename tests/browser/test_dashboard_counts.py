@@ -41,8 +41,9 @@ def aged_demo(tmp_path: Path, database_url: str | None) -> Iterator[ThreadServer
         yield srv
 
 
-def shoot(browser: Browser, url: str, path: str, name: str, artifacts: Path) -> None:
-    """Screenshots of one page at 1366x768 and 1920x1080, in English and Chinese."""
+def shoot(browser: Browser, url: str, pages: dict[str, str], artifacts: Path) -> None:
+    """Screenshots of each page (name -> path) at 1366x768 and 1920x1080, in English and Chinese: one signed-in
+    browser context per viewport and language."""
     out = artifacts / "web" / "issue23"
     out.mkdir(parents=True, exist_ok=True)
     for width, height in VIEWPORTS:
@@ -50,8 +51,9 @@ def shoot(browser: Browser, url: str, path: str, name: str, artifacts: Path) -> 
             context = browser.new_context(viewport={"width": width, "height": height}, locale=locale)
             pg = context.new_page()
             sign_in(pg, url)
-            pg.goto(f"{url}{path}")
-            pg.screenshot(path=str(out / f"{name}_{lang}_{width}.png"), full_page=True)
+            for name, path in pages.items():
+                pg.goto(f"{url}{path}")
+                pg.screenshot(path=str(out / f"{name}_{lang}_{width}.png"), full_page=True)
             context.close()
 
 
@@ -116,8 +118,7 @@ def test_a_filter_that_is_not_one_is_refused_naming_the_field(page: Page, aged_d
         expect(page.locator("body")).to_contain_text(f"{field}:")
 
 
-def test_silent_kiosks_sae_deadlines_and_acknowledgement(page: Page, browser: Browser, aged_demo: ThreadServer,
-                                                         artifacts: Path) -> None:
+def test_silent_kiosks_sae_deadlines_and_acknowledgement(page: Page, aged_demo: ThreadServer) -> None:
     url = aged_demo.url
     sign_in(page, url)
     silent = page.locator("#silent-kiosks li")
@@ -128,8 +129,6 @@ def test_silent_kiosks_sae_deadlines_and_acknowledgement(page: Page, browser: Br
     assert stamp[:8] in silent.first.inner_text()
     alert = page.locator("#sae-alerts li").first
     expect(alert.locator(".deadline")).to_contain_text("report by")
-    shoot(browser, url, "/dashboard", "dashboard", artifacts)
-    shoot(browser, url, "/participants?status=overdue", "participants_overdue", artifacts)
     record_id = alert.get_attribute("data-record")
     alert.locator("a.acknowledge").click()
     expect(page.locator("#sae-mark")).to_be_visible()
@@ -140,3 +139,20 @@ def test_silent_kiosks_sae_deadlines_and_acknowledgement(page: Page, browser: Br
     expect(page.locator(f"#sae-alerts li[data-record='{record_id}']")).to_have_count(0)
     page.goto(f"{url}/audit?q={record_id}")
     expect(page.locator("table.audit tbody tr", has_text="sae.reported")).not_to_have_count(0)
+
+
+@pytest.mark.slow
+def test_screenshots_of_the_guiding_pages(page: Page, browser: Browser, aged_demo: ThreadServer,
+                                          artifacts: Path) -> None:
+    """The pages of issue 23 points 1-3 at both sizes in both languages, for a person to look at."""
+    url = aged_demo.url
+    sign_in(page, url)
+    page.goto(f"{url}/participants/PKU-004")
+    ids = {kind: page.locator(f"table.records tr[{kind}]").first.get_attribute("data-record")
+           for kind in ("data-instrument=essdai", "data-kind=adverse_event", "data-kind=randomisation")}
+    essdai, ae, rand = ids.values()
+    shoot(browser, url, {"dashboard": "/dashboard", "participants_overdue": "/participants?status=overdue",
+                         "participants_screen_failure": "/participants?status=screen_failure",
+                         "participant": "/participants/PKU-004", "record_essdai": f"/records/{essdai}",
+                         "correct_essdai": f"/records/{essdai}/correct", "correct_ae": f"/records/{ae}/correct",
+                         "correct_randomisation": f"/records/{rand}/correct"}, artifacts)

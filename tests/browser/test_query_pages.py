@@ -23,7 +23,7 @@ def test_a_monitor_raises_a_query_and_verifies_a_record(page: Page, demo_server:
     url = demo_server.url
     sign_in(page, url, "mon.web", PASSWORD)
     page.goto(f"{url}/participants/PKU-002")
-    row = page.locator("table.records tr", has_text="patient_global_vas").first
+    row = page.locator("table.records tr[data-instrument=patient_global_vas]").first
     row.locator("text=Queries and SDV").click()
     expect(page.locator(".sdv")).to_contain_text("not verified")
     page.select_option("select[name=field]", "activity")

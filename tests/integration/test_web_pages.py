@@ -66,16 +66,18 @@ def test_bad_filters_and_unknown_participants_get_a_clear_page(server: ThreadSer
 def test_a_correction_without_a_reason_is_refused_and_stores_nothing(server: ThreadServer) -> None:
     c = _admin(server)
     page = c.get("/participants/PKU-001").text
-    rid = re.search(r'tr data-record="([0-9a-f-]+)"><td>[^<]*</td><td>baseline</td><td>instrument_response</td>'
-                    r'<td>patient_global_vas', page).group(1)  # type: ignore[union-attr]
+    rid = re.search(r'tr data-record="([0-9a-f-]+)" data-kind="instrument_response" '
+                    r'data-instrument="patient_global_vas"', page).group(1)  # type: ignore[union-attr]
     form = c.get(f"/records/{rid}/correct").text
     token = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)  # type: ignore[union-attr]
     r = c.post(f"/records/{rid}/correct", data={"csrf_token": token, "f_activity": "12", "reason": " "})
     assert r.status_code == 422 and "Give the reason for the change." in r.text
     r = c.post(f"/records/{rid}/correct", data={"csrf_token": token, "f_activity": "101", "reason": "typo"})
-    assert r.status_code == 422 and "activity" in r.text          # validated by shared/: range named
+    assert r.status_code == 422 and '<tr data-field="activity" class="has-error">' in r.text   # beside the field
+    assert "above the allowed range (you gave: 101)" in r.text
     r = c.post(f"/records/{rid}/correct", data={"csrf_token": token, "f_activity": "abc", "reason": "typo"})
-    assert r.status_code == 422 and "activity: &#39;abc&#39; is not a whole number" in r.text
+    assert r.status_code == 422 and '<tr data-field="activity" class="has-error">' in r.text
+    assert "not a whole number (you gave: abc)" in r.text
     assert "Revision 1" in c.get(f"/records/{rid}/correct").text
     r = c.post(f"/records/{rid}/correct", data={"csrf_token": token, "f_activity": "12", "reason": "typo"})
     assert r.status_code == 302
