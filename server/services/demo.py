@@ -16,6 +16,7 @@ from server.services.demo_adverse_events import seed_demo_adverse_events
 from server.services.demo_course import seed_course
 from server.services.demo_dosing import DiaryDays
 from server.services.demo_labs import DemoPerson, seed_demo_labs
+from server.services.demo_timeline import demo_timeline
 from server.services.users import add_user
 from server.storage.settings import add_setting, setting
 from shared.records import new_record, record_hash, timestamps
@@ -24,15 +25,14 @@ from shared.sync.protocol import SyncItem, SyncRequest
 from shared.synthetic import synthetic_adverse_event, synthetic_answers
 
 DEMO_PARTICIPANTS = 9
-DEMO_VISITS = 4          # the first scheduled visits from baseline on
 DEMO_ADMIN = "demo.admin"
 SEEDED = "demo_seeded"   # settings key: when the demo data were stored
 
 
 def demo_visits(study: Study) -> list[str]:
-    """The visits demo participants have reached: the first scheduled ones from day 0 (baseline) on."""
-    return [v.id for v in study.scheduled_visits
-            if (v.day or 0) >= 0 and "screening" not in v.roles][:DEMO_VISITS]
+    """The visits a demo participant attends, in order: the scheduled ones from day 0 (baseline) on, as far as
+    each one's course (``demo_timeline``) reaches."""
+    return [v.id for v in study.scheduled_visits if (v.day or 0) >= 0 and "screening" not in v.roles]
 
 
 def is_seeded(conn: Connection) -> bool:
@@ -88,10 +88,11 @@ def seed_demo(conn: Connection, study: Study, *, admin_password: str, seed: int 
 
         pid = demo_screening.next_participant_id(conn, site, device.device_id, taken)  # PKU-001, PKU-002, ...
         taken.add(pid)
-        baseline = today - timedelta(days=42 - 2 * n)
+        course = demo_timeline(study, n, today)   # completed, discontinued or on study (issue 21 point 9)
+        baseline, until = course.baseline, course.horizon(today)
         screened = demo_screening.screen(make, study, rng, pid, baseline - timedelta(days=7))["data"]
         # what randomisation is decided on (a pregnancy test among them) before it, the rest after (issue 18)
-        demo_clinical_record.add_entries(study, make, pid, screened, baseline, today, random.Random(seed + 100 + n),
+        demo_clinical_record.add_entries(study, make, pid, screened, baseline, until, random.Random(seed + 100 + n),
                                          index=n, until=baseline)
         arm_code, scored_at = demo_screening.randomise(conn, make, study, rng, pid=pid, site_id=site,
                                                        device_id=device.device_id, baseline=baseline)
@@ -100,7 +101,7 @@ def seed_demo(conn: Connection, study: Study, *, admin_password: str, seed: int 
         for v_index, visit_id in enumerate(demo_visits(study)):
             visit = study.visit(visit_id)
             day = baseline + timedelta(days=visit.day or 0)
-            if day > today:
+            if day > until:
                 break
             dose_dates = diary_days.at_visit(day, has_diary=dosing is not None and dosing.id in visit.instruments)
             for inst_id in visit.instruments:
@@ -112,11 +113,11 @@ def seed_demo(conn: Connection, study: Study, *, admin_password: str, seed: int 
                      synthetic_answers(inst, drugs=arm.drugs, rng=rng, visit_index=v_index, arm_code=arm.code,
                                        study=study, dose_dates=dose_dates),
                      day, 2, actor, visit_id=visit_id, instrument_id=inst.id, instrument_version=inst.version)
-        if n % 3 == 0:
+        if n % 3 == 0 or course.reason == "adverse_event":
             make("adverse_event", pid, synthetic_adverse_event(study, rng=rng, onset=baseline + timedelta(days=10),
                                                               serious=(n == 3), drugs=arm.drugs),
                  baseline + timedelta(days=21), 3, "staff:demo.nurse")  # after the AE ended
-        demo_clinical_record.add_entries(study, make, pid, screened, baseline, today, random.Random(seed + 100 + n),
+        demo_clinical_record.add_entries(study, make, pid, screened, baseline, until, random.Random(seed + 100 + n),
                                          index=n, after=baseline)
         answer = sync_service.ingest(conn, study, device, SyncRequest(
             study_version=study.study.version, corrections_cursor=0,
@@ -126,7 +127,7 @@ def seed_demo(conn: Connection, study: Study, *, admin_password: str, seed: int 
             raise RuntimeError(f"demo data did not store cleanly: {bad[:3]}")
         total += len(recs)
         people.append(DemoPerson(pid, arm.code, baseline, screened["sex"],
-                                 date.fromisoformat(screened["screening_date"])))
+                                 date.fromisoformat(screened["screening_date"]), course.last_day))
     recs.clear()
     total += demo_screening.screen_failures(conn, make, study, rng, site_id=site, device_id=device.device_id,
                                             taken=taken, today=today)

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection
 
 from server.services import sync as sync_service
+from server.services.demo_timeline import demo_timeline
 from server.services.meddra import SYNTHETIC_DICTIONARY, code_adverse_event, import_release
 from server.services.sae_reports import mark_reported
 from server.storage import participants as participant_store
@@ -46,6 +47,8 @@ def seed_demo_adverse_events(conn: Connection, study: Study, device: Any, today:
     if len(pids) < 3:
         return {"adverse_events": 0}
     onset = today - timedelta(days=5)
+    for index in range(len(pids)):   # during treatment, also for those whose course ended
+        onset = min(onset, demo_timeline(study, index, today).baseline + timedelta(days=20))
     bodies = [
         # a serious, related event no drug of the arm lists as expected: a SUSAR
         (pids[0], _ae(study, study.arm(people[pids[0]].arm).drugs, term="Interstitial pneumonitis", onset=onset,

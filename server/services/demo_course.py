@@ -1,6 +1,7 @@
-"""Demo course of the study (issue 16): some participants completed or discontinued, a missed visit and a few
-staff-recorded protocol deviations, stored through the real sync path. Deterministic: the same participants
-and texts every time (dates follow the demo's, which count back from today)."""
+"""Demo course of the study (issue 16): the dispositions of the participants who completed or discontinued
+(``demo_timeline``: who and when, issue 21 point 9), a missed visit and a few staff-recorded protocol deviations,
+stored through the real sync path. Deterministic: the same participants and texts every time (dates follow the
+demo's, which count back from today)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from server.services import sync as sync_service
+from server.services.demo_timeline import demo_timeline
 from server.services.devices import Device
 from server.storage import dashboard as dashboard_store
 from shared.deviations import missable_visits
@@ -18,9 +20,7 @@ from shared.study.model import Study
 from shared.sync.protocol import SyncItem, SyncRequest
 
 NURSE = "staff:demo.nurse"
-# (participant index, status, reason) by participant id order at the demo site
-DISPOSITIONS = ((0, "completed", None), (1, "discontinued", "withdrawal_by_subject"),
-                (2, "discontinued", "adverse_event"))
+# (participant index, category, severity, text) by participant id order at the demo site
 DEVIATIONS = ((3, "study_treatment", "minor", "Took the morning dose in the evening on two days"),
               (4, "procedure", "major", "Blood sample for the primary lab value drawn after the first dose"),
               (5, "visit_schedule", "minor", "Participant came on a Saturday; questionnaires done the next day"))
@@ -43,15 +43,16 @@ def seed_course(conn: Connection, study: Study, device: Device, today: date) -> 
         recs.append(rec)
 
     day = today - timedelta(days=1)
-    for index, status, reason in DISPOSITIONS:
-        if index < len(people):
-            make("disposition", people[index], {"status": status, "date": day.isoformat(), "reason": reason,
-                                                "reason_text": None})
+    for index, pid in enumerate(people):
+        ended = demo_timeline(study, index, today)
+        if ended.status is not None and ended.last_day is not None:
+            make("disposition", pid, {"status": ended.status, "date": ended.last_day.isoformat(),
+                                      "reason": ended.reason, "reason_text": None})
     for index, category, severity, text in DEVIATIONS:
-        if index < len(people):
+        if index < len(people):   # while the participant was on study
+            when = min(day - timedelta(days=index), demo_timeline(study, index, today).horizon(today))
             make("protocol_deviation", people[index], {"category": category, "description": text,
-                                                       "date": (day - timedelta(days=index)).isoformat(),
-                                                       "severity": severity})
+                                                       "date": when.isoformat(), "severity": severity})
     later = missable_visits(study)
     if newest and len(later) > 1:      # the newest participant has not reached the second one yet
         make("visit_missed", newest, {"reason": "Travelling abroad; could not come"}, visit_id=later[1].id)

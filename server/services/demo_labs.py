@@ -26,6 +26,7 @@ class DemoPerson:
     baseline: date
     sex: str
     screening: date | None = None   # the screening (consent) day: no draw before it, whatever the planned day
+    last_day: date | None = None    # completed or discontinued on this day: no draw after it
 
 
 def _normal(rng: random.Random, test: LabTest, sex: str) -> float:
@@ -66,7 +67,7 @@ def seed_demo_labs(conn: Connection, study: Study, people: list[DemoPerson], *, 
                 day = person.baseline + timedelta(days=visit.day or 0)
                 if person.screening is not None and day < person.screening:
                     day = person.screening      # no study procedure before consent (ICH E6 4.8.8)
-                if day > today:
+                if day > today or (person.last_day is not None and day > person.last_day):
                     continue
                 for test in panel.tests:
                     value = synthetic_treg_pct(rng, arm_gain=arm.demo_lab_gain, weeks=(visit.day or 0) // 7) \

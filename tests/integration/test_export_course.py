@@ -54,7 +54,8 @@ def test_sdtm_ds_carries_each_disposition_with_its_date_and_dv_every_deviation(
         data_dir: tuple, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     out = _export(data_dir, "sdtm", tmp_path / "sdtm", monkeypatch)
     events = [r for r in _rows(out / "ds.csv") if r["DSCAT"] == "DISPOSITION EVENT"]
-    assert sorted(r["DSDECOD"] for r in events) == ["ADVERSE EVENT", "COMPLETED", "WITHDRAWAL BY SUBJECT"]
+    # the demo: six completed the end-of-treatment visit, one withdrew, one stopped for an AE (issue 21 point 9)
+    assert sorted(r["DSDECOD"] for r in events) == ["ADVERSE EVENT", *["COMPLETED"] * 6, "WITHDRAWAL BY SUBJECT"]
     assert all(r["DSSTDTC"] and r["DSSTDY"] and r["EPOCH"] for r in events)
     dv = _rows(out / "dv.csv")
     decoded = {r["DVDECOD"] for r in dv}
@@ -79,7 +80,7 @@ def test_fhir_research_subject_status_follows_the_disposition(data_dir: tuple, t
                 for e in json.loads(line)["entry"] if e["resource"]["resourceType"] == "ResearchSubject"]
     statuses = sorted(s["status"] for s in subjects)
     assert set(statuses) <= R4_RESEARCH_SUBJECT_STATUS
-    assert statuses.count("withdrawn") == 1 and statuses.count("off-study") == 2
+    assert statuses.count("withdrawn") == 1 and statuses.count("off-study") == 7   # 6 completed, 1 for an AE
     assert all("end" in s["period"] for s in subjects if s["status"] != "on-study")
     assert all("end" not in s["period"] for s in subjects if s["status"] == "on-study")
 
@@ -89,7 +90,7 @@ def test_csv_lists_dispositions_and_deviations_and_the_report_can_count_them(
     out = _export(data_dir, "csv", tmp_path / "csv", monkeypatch)
     ended = _rows(out / "dispositions.csv")
     assert sorted((r["disposition_status"], r["disposition_reason"]) for r in ended) == [
-        ("completed", ""), ("discontinued", "adverse_event"), ("discontinued", "withdrawal_by_subject")]
+        *[("completed", "")] * 6, ("discontinued", "adverse_event"), ("discontinued", "withdrawal_by_subject")]
     deviations = _rows(out / "deviations.csv")
     assert {r["deviation_source"] for r in deviations} == {"staff", "rule"}
     dictionary = {(r["file"], r["variable"]): r["label"] for r in _rows(out / "data_dictionary.csv")}
@@ -97,7 +98,7 @@ def test_csv_lists_dispositions_and_deviations_and_the_report_can_count_them(
     _folder, _url, ctx = data_dir
     with ctx.engine.connect() as conn:
         counts = course.disposition_counts(conn, [s.id for s in ctx.study.sites]).as_dict()
-    assert counts["completed"] == 1 and counts["discontinued_total"] == 2 and counts["on_study"] == 6
+    assert counts["completed"] == 6 and counts["discontinued_total"] == 2 and counts["on_study"] == 1
     assert counts["discontinued"]["withdrawal_by_subject"] == counts["discontinued"]["adverse_event"] == 1
 
 
@@ -153,6 +154,6 @@ def test_the_report_counts_completed_discontinued_by_reason_and_on_study(
     page = (out / "report.html").read_text(encoding="utf-8")
     assert "<th>completed</th><th>discontinued</th><th>on study</th>" in page
     cells = re.findall(r"<td>(\d+)</td><td>(\d+)(?: \(([^)]*)\))?</td><td>(\d+)</td></tr>", page)
-    assert sum(int(c[0]) for c in cells) == 1 and sum(int(c[1]) for c in cells) == 2
-    assert sum(int(c[3]) for c in cells) == 6
+    assert sum(int(c[0]) for c in cells) == 6 and sum(int(c[1]) for c in cells) == 2
+    assert sum(int(c[3]) for c in cells) == 1
     assert sorted(r for c in cells for r in c[2].split(", ") if r) == ["adverse event 1", "withdrawal by subject 1"]
