@@ -22,6 +22,8 @@ Command-line contract (relied on by tools outside the repo; extend, never break)
   trialpro-server unlock study --reason TEXT --data-dir DIR
   trialpro-server export casebook --data-dir DIR --out DIR [--participant ID] [--language zh|en]
                                                    (OUT/<participant id>.pdf for every participant)
+  trialpro-server export report --data-dir DIR --out DIR [--site S] [--from D --to D] [--language zh|en]
+                                                   (report.pdf/.html, page-N.png, tables/*.csv, data_cut.txt)
   trialpro-server user name USERNAME --display-name TEXT --data-dir DIR   (the printed name of signatures)
   trialpro-server restore FILE --data-dir NEWDIR   (NEWDIR new or empty; exit 1 when `audit verify` fails there)
 With DATABASE_URL=postgresql://… every command uses PostgreSQL instead of the SQLite file in DIR.

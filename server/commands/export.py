@@ -1,5 +1,6 @@
 """`trialpro-server export FORMAT --data-dir DIR --out PATH [--site S] [--from D --to D]` (PATH a folder), and
-`export casebook --data-dir DIR --out DIR [--participant ID] [--language zh|en]` (OUT/<participant id>.pdf)."""
+`export casebook --data-dir DIR --out DIR [--participant ID] [--language zh|en]` (OUT/<participant id>.pdf);
+`export report … [--language zh|en]` labels the report's pages in that language."""
 
 from __future__ import annotations
 
@@ -53,7 +54,8 @@ def cmd_export(args: argparse.Namespace) -> int:
         return 0
     with progress_bar(sys.stderr.isatty()) as progress:
         summary = run_export(ctx.engine, ctx.study, args.format, out, site_id=args.site, date_from=args.date_from,
-                             date_to=args.date_to, actor=f"cli:{os_user()}", bom=args.bom, progress=progress)
+                             date_to=args.date_to, actor=f"cli:{os_user()}", bom=args.bom, progress=progress,
+                             language=args.language)
     for name, n in summary.files.items():
         print(f"{out / name}: {n} rows")
     return 0
@@ -70,5 +72,5 @@ def register(sub: Any) -> None:
     p.add_argument("--bom", action="store_true", help="csv: UTF-8 with BOM (for Excel)")
     p.add_argument("--participant", metavar="ID", help="casebook: only this participant (default: every one)")
     p.add_argument("--language", choices=("zh", "en"), default="en", metavar="zh|en",
-                   help="casebook: language of the labels (zh or en)")
+                   help="casebook and report: language of the labels (zh or en)")
     p.set_defaults(func=cmd_export)

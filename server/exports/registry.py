@@ -101,7 +101,7 @@ def check_request(study: Study, fmt: str, *, site_id: str | None, date_from: dat
 
 def run_export(engine: Engine, study: Study, fmt: str, out_dir: Path, *, site_id: str | None = None,
                date_from: date | str | None = None, date_to: date | str | None = None, actor: str,
-               bom: bool = False, progress: Progress | None = None) -> ExportSummary:
+               bom: bool = False, progress: Progress | None = None, language: str = "en") -> ExportSummary:
     """Write export ``fmt`` into the folder ``out_dir`` and audit it (action ``export.<fmt>``).
 
     The files are written from one read snapshot (``reading``: on SQLite it does not hold the write lock, so
@@ -116,6 +116,8 @@ def run_export(engine: Engine, study: Study, fmt: str, out_dir: Path, *, site_id
     kwargs: dict[str, Any] = {"scope": scope}
     if fmt == "csv":
         kwargs["bom"] = bom
+    if fmt == "report":
+        kwargs["language"] = language      # labels of the report's pages (en or zh)
     counter: _RowCounter | None = None
     with reading(engine) as conn:
         if progress is not None:

@@ -1,7 +1,8 @@
 """The numbers behind the study report, gathered in one streaming pass over the participants.
 
 Means and SDs are kept as running sums (Welford), so memory depends on arms x visits, not on
-the number of participants. AE incidence intervals are Wilson score 95 % intervals.
+the number of participants. The report's pages are drawn from the ADaM tables (``report_tables``); these
+figures feed its compliance listing and the cross-checks of the tests.
 """
 
 from __future__ import annotations
@@ -20,9 +21,9 @@ from shared.adverse_events import per_drug
 from shared.disposition import Disposition, DispositionCounts, count_dispositions, disposition_of
 from shared.instruments import get_instrument
 from shared.site_time import site_local_date
+from shared.statistics import wilson
 from shared.study.model import Study
 
-Z95 = 1.959963984540054
 # The scored instruments the report plots, by their role in the study file; each is a measure of its own.
 MEASURED_ROLES = ("patient_global", "patient_index", "clinician_index", "clinician_global")
 
@@ -61,18 +62,9 @@ class Running:
         return math.sqrt(self.m2 / (self.n - 1)) if self.n > 1 else 0.0
 
 
-def wilson_interval(events: int, n: int, z: float = Z95) -> tuple[float, float]:
-    """Wilson score interval for a proportion events/n (95 % by default); (0, 0) when n is 0."""
-    if n == 0:
-        return 0.0, 0.0
-    p = events / n
-    denom = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / denom
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    # At 0 or n events the bound is exactly 0 or 1; the formula leaves rounding dust (5e-17) there.
-    lo = 0.0 if events == 0 else max(0.0, centre - half)
-    hi = 1.0 if events == n else min(1.0, centre + half)
-    return lo, hi
+def wilson_interval(events: int, n: int) -> tuple[float, float]:
+    """Wilson score 95 % interval for a proportion events/n (``shared.statistics.wilson``); (0, 0) when n is 0."""
+    return wilson(events, n) or (0.0, 0.0)
 
 
 @dataclass

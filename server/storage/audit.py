@@ -120,3 +120,14 @@ def page_of_entries(conn: Connection, req: PageRequest, *, sites: Iterable[str] 
         q = q.where(audit_log.c.seq < before_seq)
     rows, more = fetch_page(conn, q, AUDIT_SORTS, [audit_log.c.seq], req)
     return Page([dict(r._mapping) for r in rows], req, more)
+
+
+def newest_changing(conn: Connection, ignored_prefixes: tuple[str, ...],
+                    until: str | None = None) -> Mapping[str, Any] | None:
+    """The newest entry whose action starts with none of ``ignored_prefixes`` (e.g. exports, sign-ins), at or
+    before the UTC time ``until`` (ISO text; None: any): what the data of a data cut last changed with."""
+    query = select(audit_log).where(*(audit_log.c.action.notlike(f"{p}%") for p in ignored_prefixes))
+    if until is not None:
+        query = query.where(audit_log.c.at <= until)
+    row = conn.execute(query.order_by(audit_log.c.seq.desc()).limit(1)).first()
+    return None if row is None else row._mapping

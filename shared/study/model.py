@@ -15,6 +15,7 @@ from shared.instruments.model import Instrument
 from shared.monitoring import MonitoringSettings
 from shared.study.clinical_record import COMPUTED_CHECKS, ClinicalRecord
 from shared.study.lab_panel import LabSettings, LabTest
+from shared.study.report_settings import ReportSettings
 
 VisitRole = Literal["screening", "eligibility", "randomisation", "baseline", "lab", "primary_endpoint",
                     "end_of_treatment", "unscheduled"]
@@ -208,6 +209,21 @@ class Study(_Strict):
     queries: QuerySettings = QuerySettings()
     # --- monitoring (issue 23): when the dashboard flags a kiosk as silent
     monitoring: MonitoringSettings = MonitoringSettings()
+    # --- report (issue 21): responder definitions of the study report
+    report: ReportSettings = ReportSettings()
+
+    @model_validator(mode="after")
+    def _report_known(self) -> Study:
+        declared = {i.id: i for i in self.instruments}
+        for n, r in enumerate(self.report.responders):
+            if r.instrument not in declared:
+                raise ValueError(f"report.responders[{n}].instrument: {r.instrument!r} is not one of the study's "
+                                 f"instruments {sorted(declared)}")
+            scores = [s.name for s in declared[r.instrument].definition.scores]
+            if (r.score is not None and r.score not in scores) or not scores:
+                raise ValueError(f"report.responders[{n}].score: {r.score!r} is not a score of {r.instrument} "
+                                 f"(it has {scores})")
+        return self
 
     @model_validator(mode="after")
     def _edit_checks_known(self) -> Study:

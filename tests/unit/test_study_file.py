@@ -51,6 +51,9 @@ def test_eligibility_checklist_has_inclusion_1_to_6_and_exclusion_1_to_8() -> No
     ('id = "screening"', 'id = "baseline"', "(file)", "duplicate id"),
     ('target_enrolment = 30', 'target_enrolment = 31', "(file)", "adds up to 30"),
     ('drug = "il2"', 'drug = "aspirin"', "arms[0].treatments[0].drug", "is not one of the study's drugs"),
+    ('instrument = "essdai"\nfall', 'instrument = "sf36"\nfall', "report.responders[0].instrument",
+     "is not one of the study's instruments"),
+    ("fall = 3.0", "fall = -3.0", "report.responders[0].fall", "greater than 0"),
 ])
 def test_a_broken_study_file_names_the_field_and_what_is_wrong(old: str, new: str, field: str, says: str) -> None:
     with pytest.raises(StudyFileError) as err:

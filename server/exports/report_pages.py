@@ -1,0 +1,298 @@
+"""The pages of the study report drawn from the ADaM tables (issue 21 points 3-7): title, baseline, primary
+endpoint with per-participant trajectories, secondary endpoints, responders and compliance, safety, SAEs and lab
+shifts. Every number drawn is a cell of a ``report_tables`` / ``report_safety`` table (also in tables/*.csv).
+
+Drawing rules: visits are the study file's scheduled visits placed at their planned day (unscheduled visits are
+never a timepoint); y axes of scores span the instrument's range; a mean of fewer than 3 values is drawn as a
+point without a line, and the panel says so.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import matplotlib.pyplot as plt
+from matplotlib.figure import Figure
+
+from server.exports.report_cut import DataCut
+from server.exports.report_tables import Table, arm_codes
+from shared.study.model import Study
+
+PAGE = (11.69, 8.27)           # A4 landscape, inches
+COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e"]
+MIN_LINE = 3                   # fewer values than this at a visit: a point, never a line through it
+
+TEXT = {  # label -> (en, zh)
+    "report": ("Study report", "研究报告"), "cut": ("Data cut", "数据截止"),
+    "summary": ("Summary per arm", "各组概况"),
+    "demo": ("synthetic demo data, not results", "合成演示数据，非研究结果"),
+    "randomised": ("Randomised", "已随机"), "treated": ("Treated (safety set)", "已给药（安全性人群）"),
+    "fas": ("Full analysis set", "全分析集"), "completed": ("Completed", "完成"),
+    "discontinued": ("Discontinued", "终止"), "ongoing": ("On study", "在研"),
+    "teae": ("With a treatment-emergent AE", "发生治疗期不良事件"), "sae": ("With a serious AE", "发生严重不良事件"),
+    "primary_n": ("Primary endpoint evaluable", "主要终点可评价"),
+    "baseline": ("Baseline characteristics (randomised)", "基线特征（随机化人群）"),
+    "primary": ("Primary endpoint", "主要终点"), "change": ("change from baseline", "较基线变化"),
+    "few": ("fewer than 3 values: points only, no line", "少于3个数值：仅画点，不连线"),
+    "secondary": ("Secondary endpoints: mean and 95 % CI by visit (FAS)",
+                  "次要终点：各访视均值及95%置信区间（全分析集）"),
+    "responders": ("Responders at the primary visit (Wilson 95 % CI)", "主要终点访视应答率（Wilson 95%置信区间）"),
+    "compliance": ("Dosing compliance (%)", "用药依从性（%）"), "safety": ("Safety", "安全性"),
+    "sae_title": ("Serious adverse events and lab shifts", "严重不良事件及实验室检查转换"),
+    "no_data": ("no data yet", "暂无数据"), "visit_day": ("planned day", "计划天数"),
+    "set": ("Analysis set: full analysis set (randomised, primary lab at baseline and after it)",
+            "分析人群：全分析集（已随机，基线及基线后均有主要实验室指标）"),
+    "exploratory": ("Exploratory differences (Welch 95 % CI; Mann-Whitney p)",
+                    "探索性组间差异（Welch 95%置信区间；Mann-Whitney p值）"),
+    "no_sae": ("No serious adverse events.", "无严重不良事件。"),
+    "shifts": ("Lab shifts (baseline grade -> worst grade, participants with a worse grade)",
+               "实验室检查转换（基线分级→最差分级，分级恶化者）"),
+}
+
+
+@dataclass
+class Context:
+    """What every page needs: the study, its tables by name, the data cut and the language."""
+
+    study: Study
+    tables: dict[str, Table]
+    cut: DataCut
+    language: str = "en"
+    demo: bool = False
+    where: str = "all sites"
+    extra: dict[str, Any] = field(default_factory=dict)   # trajectories, summary rows
+
+    def t(self, key: str) -> str:
+        en, zh = TEXT[key]
+        return zh if self.language == "zh" else en
+
+    def title(self, table: Table) -> str:
+        return table.title_zh if self.language == "zh" else table.title
+
+
+def _num(value: Any, digits: int = 2) -> str:
+    if value is None or value == "":
+        return "–"
+    if isinstance(value, float):
+        return f"{value:.{digits}f}"
+    return str(value)
+
+
+def new_page(ctx: Context, title: str) -> Figure:
+    fig = plt.figure(figsize=PAGE)
+    fig.suptitle(title, fontsize=14, fontweight="bold", x=0.02, ha="left")
+    demo = f" · {ctx.t('demo')}" if ctx.demo else ""
+    fig.text(0.02, 0.012, f"{ctx.study.study.id} · {ctx.where} · {ctx.cut.line()}{demo}", fontsize=7, color="#555")
+    return fig
+
+
+def draw_table(ax: Any, header: list[str], rows: list[list[Any]], *, font: float = 7.5,
+               widths: list[float] | None = None) -> None:
+    ax.axis("off")
+    if not rows:
+        return
+    table = ax.table(cellText=[[_num(c) for c in r] for r in rows], colLabels=header, loc="upper left",
+                     cellLoc="left", colWidths=widths)
+    table.auto_set_font_size(False)
+    table.set_fontsize(font)
+    table.scale(1, 1.15)
+
+
+def page_title(ctx: Context) -> Figure:
+    """Title page: the study, the data cut and the summary table (tables/summary.csv)."""
+    s = ctx.study.study
+    fig = new_page(ctx, f"{s.id} · {ctx.t('report')}")
+    fig.text(0.05, 0.84, s.title_zh if ctx.language == "zh" else s.title, fontsize=16)
+    fig.text(0.05, 0.79, f"{s.phase} · {s.design} · {s.sponsor}", fontsize=10)
+    fig.text(0.05, 0.74, f"{ctx.t('cut')}: {ctx.cut.at}", fontsize=11, fontweight="bold")
+    fig.text(0.05, 0.705, f"audit #{ctx.cut.audit_seq} · {ctx.cut.audit_hash or '–'}", fontsize=8, family="monospace")
+    summary = ctx.tables["summary"]
+    arms = arm_codes(ctx.study)
+    grid = {(r[0], r[1]): r[2] for r in summary.rows}
+    items = list(dict.fromkeys(r[0] for r in summary.rows))
+    ax = fig.add_axes((0.05, 0.08, 0.9, 0.55))
+    ax.set_title(ctx.t("summary"), loc="left", fontsize=11)
+    draw_table(ax, ["", *arms, "total"], [[ctx.t(i), *(grid.get((i, a), 0) for a in [*arms, "total"])]
+                                          for i in items], font=9)
+    return fig
+
+
+def page_baseline(ctx: Context) -> Figure:
+    """Baseline characteristics: mean (SD) and median [Q1, Q3] of continuous variables, n (%) by sex."""
+    fig = new_page(ctx, ctx.t("baseline"))
+    table, arms = ctx.tables["baseline"], [*arm_codes(ctx.study), "total"]
+    cells: dict[tuple[str, str], str] = {}
+    labels: dict[str, str] = {}
+    for r in table.rows:
+        variable, label, arm, category = r[0], r[1], r[2], r[3]
+        key = f"{variable}={category}" if category else variable
+        labels[key] = f"{label}: {category}" if category else label
+        if category:
+            cells[(key, arm)] = f"{r[12]} ({_num(r[13], 0)} %)" if r[4] else "–"
+        else:
+            cells[(key, arm)] = (f"n={r[4]}  {_num(r[5], 1)} ({_num(r[6], 1)})  [{_num(r[8], 1)}, {_num(r[9], 1)}]"
+                                 if r[4] else "–")
+    ax = fig.add_axes((0.02, 0.05, 0.96, 0.85))
+    draw_table(ax, ["", *arms], [[labels[k], *(cells.get((k, a), "–") for a in arms)] for k in labels], font=7.5,
+               widths=[0.28, *([0.72 / len(arms)] * len(arms))])
+    fig.text(0.02, 0.04, "continuous: n  mean (SD)  [Q1, Q3]; sex: n (%)", fontsize=7.5)
+    return fig
+
+
+def _means(ax: Any, xs: list[float], means: list[float | None], lows: list[Any], highs: list[Any], ns: list[int],
+           colour: str, label: str) -> bool:
+    """Arm means with 95 % CI; a line only through visits with n >= 3. Returns whether some n was < 3."""
+    few = False
+    seg_x: list[float] = []
+    seg_y: list[float] = []
+    for x, m, lo, hi, n in zip(xs, means, lows, highs, ns, strict=True):
+        if m is None:
+            continue
+        if lo is not None and hi is not None:
+            ax.plot([x, x], [lo, hi], color=colour, lw=1.5)
+        ax.plot([x], [m], "o", color=colour, ms=5, label=label if not seg_x and not few and x == xs[0] else None)
+        ax.annotate(f"n={n}", (x, m), textcoords="offset points", xytext=(4, 4), fontsize=6.5, color=colour)
+        if n >= MIN_LINE:
+            seg_x.append(x)
+            seg_y.append(m)
+        else:
+            few = True
+            if len(seg_x) > 1:
+                ax.plot(seg_x, seg_y, color=colour, lw=2)
+            seg_x, seg_y = [], []
+    if len(seg_x) > 1:
+        ax.plot(seg_x, seg_y, color=colour, lw=2)
+    return few
+
+
+def _visit_axis(ax: Any, ctx: Context, visits: list[tuple[str, int]]) -> None:
+    labels = {v.id: (v.label_zh if ctx.language == "zh" else v.label) for v in ctx.study.visits}
+    ax.set_xticks([d for _v, d in visits], [labels[v].replace(" (", "\n(") for v, _d in visits], fontsize=7)
+    ax.grid(alpha=0.3)
+
+
+def page_primary(ctx: Context) -> Figure:
+    """Per arm: each participant's primary lab values (thin lines) under the arm mean with 95 % CI; the
+    primary endpoint table and the exploratory differences below."""
+    test = ctx.study.primary_lab_test()
+    name = (test.name_zh if ctx.language == "zh" else test.name) if test else "–"
+    fig = new_page(ctx, f"{ctx.t('primary')}: {name} ({test.unit if test else ''})")
+    arms = arm_codes(ctx.study)
+    by_visit = [r for r in ctx.tables["primary_by_visit"].rows if r[3] == "AVAL"]
+    visits = list(dict.fromkeys((r[1], r[2]) for r in by_visit))
+    trajectories = ctx.extra.get("trajectories", {})
+    top = max([v for people in trajectories.values() for pts in people.values() for _d, v in pts] or [1.0])
+    few = False
+    for i, arm in enumerate(arms):
+        ax = fig.add_axes((0.05 + i * 0.94 / len(arms), 0.47, 0.94 / len(arms) - 0.04, 0.42))
+        for points in trajectories.get(arm, {}).values():
+            ax.plot([d for d, _v in points], [v for _d, v in points], color="#bbb", lw=0.8, marker=".", ms=3)
+        rows = [r for r in by_visit if r[0] == arm]
+        few |= _means(ax, [r[2] for r in rows], [r[5] for r in rows], [r[7] for r in rows], [r[8] for r in rows],
+                      [r[4] for r in rows], COLOURS[i % len(COLOURS)], arm)
+        ax.set_ylim(0, (test.maximum if test and top > test.maximum / 2 else top * 1.3))
+        ax.set_title(arm, fontsize=9)
+        _visit_axis(ax, ctx, visits)
+    table = ctx.tables["primary_endpoint"]
+    ax = fig.add_axes((0.05, 0.2, 0.9, 0.2))
+    ax.set_title(f"{ctx.title(table)} · {ctx.t('set')}", loc="left", fontsize=8.5)
+    draw_table(ax, table.columns, table.rows)
+    comp = ctx.tables["primary_comparisons"]
+    ax = fig.add_axes((0.05, 0.04, 0.9, 0.13))
+    ax.set_title(ctx.t("exploratory"), loc="left", fontsize=8.5)
+    draw_table(ax, comp.columns, comp.rows, font=7)
+    if few:
+        fig.text(0.6, 0.93, ctx.t("few"), fontsize=8, color="#a00")
+    return fig
+
+
+def page_secondary(ctx: Context) -> Figure:
+    """Each secondary score: arm means with 95 % CI at the scheduled visits, y axis over the scale's range."""
+    fig = new_page(ctx, ctx.t("secondary"))
+    rows = [r for r in ctx.tables["secondary_by_visit"].rows if r[5] == "AVAL"]
+    params = list(dict.fromkeys((r[0], r[1]) for r in rows))
+    scale = ctx.extra.get("scales", {})
+    few = False
+    for k, (code, param) in enumerate(params[:4]):
+        ax = fig.add_axes((0.06 + (k % 2) * 0.48, 0.52 - (k // 2) * 0.44, 0.42, 0.33))
+        mine = [r for r in rows if r[0] == code]
+        for i, arm in enumerate(arm_codes(ctx.study)):
+            a = [r for r in mine if r[2] == arm]
+            few |= _means(ax, [r[4] + (i - 1) * 1.5 for r in a], [r[7] for r in a], [r[9] for r in a],
+                          [r[10] for r in a], [r[6] for r in a], COLOURS[i % len(COLOURS)], arm)
+        low, high = scale.get(code, (None, None))
+        if low is not None and high is not None:
+            ax.set_ylim(low, high)
+        ax.set_title(param, fontsize=9)
+        _visit_axis(ax, ctx, list(dict.fromkeys((r[3], r[4]) for r in mine)))
+        if k == 0 and ax.get_legend_handles_labels()[0]:
+            ax.legend(fontsize=7, loc="upper right")
+    if few:
+        fig.text(0.6, 0.93, ctx.t("few"), fontsize=8, color="#a00")
+    return fig
+
+
+def page_responders(ctx: Context) -> Figure:
+    """Responder rates per definition and arm with Wilson intervals; dosing compliance per arm."""
+    fig = new_page(ctx, ctx.t("responders"))
+    table = ctx.tables["responders"]
+    ax = fig.add_axes((0.07, 0.45, 0.55, 0.42))
+    arms = arm_codes(ctx.study)
+    defs = list(dict.fromkeys((r[0], r[1]) for r in table.rows))
+    for j, (rid, _label) in enumerate(defs):
+        for i, arm in enumerate(arms):
+            r = next(x for x in table.rows if x[0] == rid and x[4] == arm)
+            x = j + (i - (len(arms) - 1) / 2) * 0.2
+            if r[6]:
+                ax.errorbar([x], [100 * r[7]], yerr=[[100 * (r[7] - r[8])], [100 * (r[9] - r[7])]], fmt="o",
+                            color=COLOURS[i % len(COLOURS)], capsize=3, label=arm if j == 0 else None)
+                ax.annotate(f"{r[5]}/{r[6]}", (x, 100 * r[7]), textcoords="offset points", xytext=(4, 0), fontsize=7)
+    ax.set_xticks(range(len(defs)), [label for _r, label in defs], fontsize=8)
+    ax.set_ylim(-2, 102)
+    ax.set_ylabel("%")
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(fontsize=8)
+    ax.grid(alpha=0.3)
+    comp = ctx.tables["compliance_summary"]
+    ax = fig.add_axes((0.05, 0.05, 0.9, 0.3))
+    ax.set_title(ctx.t("compliance"), loc="left", fontsize=9)
+    draw_table(ax, comp.columns, comp.rows)
+    return fig
+
+
+def page_safety(ctx: Context) -> Figure:
+    """Treatment-emergent AEs by term x arm (participants, worst grade) and the registry's AEs of interest."""
+    fig = new_page(ctx, ctx.t("safety"))
+    terms = ctx.tables["ae_by_term"]
+    ax = fig.add_axes((0.02, 0.5, 0.96, 0.4))
+    ax.set_title(ctx.title(terms), loc="left", fontsize=9)
+    shown = [r for r in terms.rows if r[4]][:18]
+    draw_table(ax, ["SOC", "term", "arm", "N", "n", "%", "G1", "G2", "G3", "G4", "G5"],
+               [[r[0][:30], r[1][:40], *r[2:]] for r in shown], font=6.5)
+    interest = ctx.tables["ae_of_interest"]
+    ax = fig.add_axes((0.02, 0.05, 0.96, 0.38))
+    ax.set_title(ctx.title(interest), loc="left", fontsize=9)
+    draw_table(ax, interest.columns, interest.rows[:22], font=6.5)
+    return fig
+
+
+def page_sae(ctx: Context) -> Figure:
+    """The SAE listing with its flags, and the lab shifts to a worse CTCAE grade."""
+    fig = new_page(ctx, ctx.t("sae_title"))
+    sae = ctx.tables["sae_listing"]
+    ax = fig.add_axes((0.02, 0.5, 0.96, 0.4))
+    ax.set_title(ctx.title(sae), loc="left", fontsize=9)
+    if sae.rows:
+        cut = [[*("" if c is None else str(c)[:28] for c in r[:-1]), r[-1]] for r in sae.rows[:12]]
+        draw_table(ax, sae.columns, cut, font=6)
+    else:
+        ax.text(0, 0.8, ctx.t("no_sae"), fontsize=9)
+    shifts = [r for r in ctx.tables["lab_shift"].rows if r[4] and r[2] != "missing" and r[3] > r[2]]
+    ax = fig.add_axes((0.02, 0.05, 0.6, 0.38))
+    ax.set_title(ctx.t("shifts"), loc="left", fontsize=9)
+    draw_table(ax, ctx.tables["lab_shift"].columns, shifts[:16], font=7)
+    return fig
+
+
+

@@ -1,0 +1,111 @@
+"""The study report's tables (issue 21 points 2-9) on the demo study: primary_endpoint.csv holds exactly what the
+raw lab results say (computed here with scipy from the CSV export, not from the report's code), every table has
+data, the same data give byte-identical tables, and the report is stamped with its data cut."""
+
+from __future__ import annotations
+
+import csv
+import statistics
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from scipy import stats
+
+from server.app import open_context
+from server.cli import main
+from server.config import ServerConfig
+from server.services.demo import seed_demo
+from tests.studies import STUDY_FILES
+
+
+def _rows(path: Path) -> list[dict[str, str]]:
+    with open(path, encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+@pytest.fixture(scope="module", params=sorted(STUDY_FILES))
+def demo(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple]:
+    folder = tmp_path_factory.mktemp(f"report-{request.param}")
+    ctx = open_context(ServerConfig(data_dir=folder / "server", testing=True, study_file=STUDY_FILES[request.param]))
+    with ctx.engine.begin() as conn:
+        seed_demo(conn, ctx.study, admin_password="synthetic-demo-pass")
+    yield folder, ctx
+    ctx.engine.dispose()
+
+
+def _export(folder: Path, fmt: str, out: Path, *extra: str) -> Path:
+    assert main(["export", fmt, "--data-dir", str(folder / "server"), "--out", str(out), *extra]) == 0
+    return out
+
+
+def test_primary_endpoint_csv_matches_the_raw_lab_results(demo: tuple, tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    folder, ctx = demo
+    study = ctx.study
+    report = _export(folder, "report", tmp_path / "report")
+    raw = _export(folder, "csv", tmp_path / "csv")
+    arm_of = {p["participant_id"]: p["arm"] for p in _rows(raw / "participants.csv")}
+    primary, base_visit = study.primary_lab_test(), study.visit_with_role("baseline")
+    end_visit = study.visit_with_role("primary_endpoint")
+    assert primary is not None and base_visit is not None and end_visit is not None
+    current: dict[str, dict[str, str]] = {}
+    for r in _rows(raw / "lab_results.csv"):          # the current revision of each result
+        if r["test_code"] == primary.code and int(r["revision"]) >= int(current.get(r["record_id"], r)["revision"]):
+            current[r["record_id"]] = r
+    value = {(r["participant_id"], r["visit_id"]): float(r["value"]) for r in current.values()}
+    rows = _rows(report / "tables" / "primary_endpoint.csv")
+    with open(report / "tables" / "primary_endpoint.csv", encoding="utf-8") as fh:
+        assert fh.readline().strip() == "arm,n,mean_change,sd_change,ci_low,ci_high,median_change"
+    assert [r["arm"] for r in rows] == [a.code for a in study.arms]
+    for row in rows:
+        change = [value[(p, end_visit.id)] - value[(p, base_visit.id)] for p, a in sorted(arm_of.items())
+                  if a == row["arm"] and (p, end_visit.id) in value and (p, base_visit.id) in value]
+        assert int(row["n"]) == len(change) >= 2            # the demo has completers in every arm (point 9)
+        mean, sd = statistics.mean(change), statistics.stdev(change)
+        low, high = stats.t.interval(0.95, len(change) - 1, loc=mean, scale=sd / len(change) ** 0.5)
+        assert float(row["mean_change"]) == pytest.approx(mean, rel=1e-12)
+        assert float(row["sd_change"]) == pytest.approx(sd, rel=1e-12)
+        assert (float(row["ci_low"]), float(row["ci_high"])) == pytest.approx((low, high), rel=1e-12)
+        assert float(row["median_change"]) == pytest.approx(statistics.median(change), rel=1e-12)
+
+
+def test_every_table_of_the_demo_report_has_data_and_the_same_data_give_the_same_bytes(
+        demo: tuple, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    folder, ctx = demo
+    first = _export(folder, "report", tmp_path / "one")
+    second = _export(folder, "report", tmp_path / "two", "--language", "zh")   # an export is audited between
+    names = sorted(p.name for p in (first / "tables").glob("*.csv"))
+    assert {"flow.csv", "summary.csv", "baseline.csv", "primary_endpoint.csv", "primary_comparisons.csv",
+            "secondary_by_visit.csv", "responders.csv", "ae_by_term.csv", "ae_related.csv", "ae_of_interest.csv",
+            "sae_listing.csv", "lab_shift.csv", "compliance_summary.csv"} <= set(names)
+    assert names == sorted(p.name for p in (second / "tables").glob("*.csv"))
+    for name in names:
+        assert (first / "tables" / name).read_bytes() == (second / "tables" / name).read_bytes(), name
+        assert _rows(first / "tables" / name), f"{name} is empty on the demo"
+    cut = dict(line.split("=", 1) for line in (first / "data_cut.txt").read_text(encoding="utf-8").splitlines())
+    again = dict(line.split("=", 1) for line in (second / "data_cut.txt").read_text(encoding="utf-8").splitlines())
+    assert cut["audit_entry_hash"].startswith("sha256:") and cut["audit_entry_hash"] == again["audit_entry_hash"]
+    assert cut["audit_entry_hash"] in (first / "report.html").read_text(encoding="utf-8")
+    assert "lang='zh'" in (second / "report.html").read_text(encoding="utf-8")
+    summary = {(r["item"], r["arm"]): int(r["n"]) for r in _rows(first / "tables" / "summary.csv")}
+    assert summary[("completed", "total")] >= len(ctx.study.arms) and summary[("discontinued", "total")] >= 1
+    assert summary[("ongoing", "total")] >= 1
+    flow = {(r["step"], r["arm"], r["reason"]): int(r["n"]) for r in _rows(first / "tables" / "flow.csv")}
+    assert all(flow[("analysed", a.code, "")] == summary[("fas", a.code)] for a in ctx.study.arms)
+    comparisons = _rows(first / "tables" / "primary_comparisons.csv")
+    assert comparisons and all(r["ci_low"] and r["mann_whitney_p"] for r in comparisons)
+    responders = _rows(first / "tables" / "responders.csv")
+    assert {r["responder"] for r in responders} == {r.id for r in ctx.study.report.responders}
+
+
+def test_the_data_cut_is_the_to_day_and_the_newest_data_change_by_then(demo: tuple, tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    folder, _ctx = demo
+    out = _export(folder, "report", tmp_path / "cut", "--to", "2020-01-01")
+    cut = dict(line.split("=", 1) for line in (out / "data_cut.txt").read_text(encoding="utf-8").splitlines())
+    assert cut["data_cut"] == "2020-01-01T23:59:59.999Z"
+    assert cut["audit_entry_hash"] == "None"      # nothing had changed by then

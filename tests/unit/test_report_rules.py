@@ -1,0 +1,51 @@
+"""Rules of the study report that need no database (issue 21): responder definitions from the study file,
+combination arms derived from the arms' drugs, and the flags of an impossible SAE."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from server.exports.report_safety import sae_flags
+from server.exports.report_tables import combinations, primary_visit
+from shared.study.loader import load_study
+from shared.study.report_settings import Responder
+from tests.studies import STUDY_FILES
+
+
+@pytest.fixture(params=sorted(STUDY_FILES))
+def study(request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
+    return load_study(STUDY_FILES[request.param])
+
+
+def test_responders_fall_by_points_or_by_per_cent() -> None:
+    r = Responder(id="x", instrument="esspri", fall=1.0, fall_pct=15.0, label="x", label_zh="x")
+    assert r.responds(6.0, 5.0) is True                    # 1 point
+    assert r.responds(4.0, 3.4) is True                    # 0.6 points = 15 %
+    assert r.responds(4.0, 3.5) is False                   # 0.5 points, 12.5 %
+    assert r.responds(None, 3.0) is None
+
+
+def test_the_study_files_define_responders_and_a_primary_visit(study) -> None:  # type: ignore[no-untyped-def]
+    assert study.report.responders and primary_visit(study).day is not None
+    assert "primary_endpoint" in primary_visit(study).roles
+
+
+def test_a_combination_arm_is_compared_with_each_of_its_monotherapies(study) -> None:  # type: ignore[no-untyped-def]
+    pairs = combinations(study)
+    assert pairs
+    for combo, mono in pairs:
+        assert set(study.arm(mono).drugs) < set(study.arm(combo).drugs)
+
+
+def test_an_sae_related_to_a_drug_the_arm_does_not_receive_is_flagged() -> None:
+    study = load_study(STUDY_FILES["nct05605665"])
+    mono = next(a for a in study.arms if len(a.drugs) == 1)
+    other = next(n for n, d in enumerate(study.drugs, start=1) if d.id not in mono.drugs)
+    row = {"ARMCD": mono.code, "SAFFL": "Y", "TRTEMFL": "Y", "ARELINC": "Y", "ASTDT": date(2026, 3, 2),
+           "AENDT": date(2026, 3, 1), "AESDTH": "N", "AOUT": "RECOVERED/RESOLVED", "AESUSAR": "N",
+           **{f"AREL{n}": ("PROBABLY RELATED" if n == other else "") for n in range(1, len(study.drugs) + 1)}}
+    flags = sae_flags(study, row)
+    assert flags[0] == f"causality recorded for a drug the arm does not receive ({study.drugs[other - 1].label})"
+    assert "ends before its onset" in flags
