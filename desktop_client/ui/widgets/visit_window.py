@@ -40,6 +40,10 @@ def confirm_outside_window(parent: QWidget, window: VisitWindow, action: str,
                          QMessageBox.ButtonRole.RejectRole)
     back.setObjectName("visit-window-cancel")
     box.setDefaultButton(back)
+    box.setStyleSheet("QLabel#qt_msgbox_label { min-width: 640px; }")   # the visit, its window and today
+    for button in (go, back):
+        button.ensurePolished()       # the theme's bold type is wider than the size hint: never cut the text
+        button.setMinimumWidth(button.fontMetrics().horizontalAdvance(button.text()) + 64)
 
     def answered(button: object) -> None:
         if button is go:
@@ -47,5 +51,6 @@ def confirm_outside_window(parent: QWidget, window: VisitWindow, action: str,
 
     box.buttonClicked.connect(answered)
     box.open()
+    box.adjustSize()
     return box
 
