@@ -55,7 +55,7 @@ def test_unknown_wrong_locked_and_disabled_get_the_same_answer(server: ThreadSer
     _add(server, "nurse.locked", "nurse.disabled", "nurse.wrong")
     with server.ctx.engine.begin() as conn:
         disable_user(conn, "nurse.disabled", actor="test")
-    with httpx.Client(base_url=server.url) as c:
+    with httpx.Client(base_url=server.url, timeout=60) as c:
         for _ in range(auth.MAX_FAILURES):
             _try(c, "nurse.locked", "not the password")
         answers = {"unknown": _error(_try(c, "nobody.at.all", PASSWORD)),
@@ -72,7 +72,7 @@ def test_failures_from_one_address_hold_back_that_address_only(proxied: ThreadSe
         conn.execute(login_attempts.insert(), [
             {"username": f"guess{i}", "remote_addr": "198.51.100.7", "at": "2999-01-01T00:00:00.000Z",
              "succeeded": False} for i in range(auth.MAX_PER_ADDRESS)])
-    with httpx.Client(base_url=proxied.url) as c, httpx.Client(base_url=proxied.url) as d:
+    with httpx.Client(base_url=proxied.url, timeout=60) as c, httpx.Client(base_url=proxied.url, timeout=60) as d:
         assert _try(c, "nurse.here", PASSWORD, via="198.51.100.7").status_code == 429
         assert _try(c, "nurse.there", PASSWORD, via="198.51.100.8").status_code == 302
         # a client cannot pick its address: only the hop the proxy appended counts
@@ -81,7 +81,7 @@ def test_failures_from_one_address_hold_back_that_address_only(proxied: ThreadSe
 
 def test_failures_on_one_account_lock_it_without_holding_back_its_addresses(proxied: ThreadServer) -> None:
     _add(proxied, "nurse.target", "nurse.colleague")
-    with httpx.Client(base_url=proxied.url) as c:
+    with httpx.Client(base_url=proxied.url, timeout=60) as c:
         for i in range(auth.MAX_FAILURES):
             assert _try(c, "nurse.target", "not the password", via=f"203.0.113.{i}").status_code == 401
         assert _try(c, "nurse.target", PASSWORD, via="203.0.113.50").status_code == 401     # locked
@@ -94,7 +94,7 @@ def test_failures_on_one_account_lock_it_without_holding_back_its_addresses(prox
 
 def test_without_trusted_proxies_x_forwarded_for_is_ignored(server: ThreadServer) -> None:
     _add(server, "nurse.direct")
-    with httpx.Client(base_url=server.url) as c:
+    with httpx.Client(base_url=server.url, timeout=60) as c:
         assert _try(c, "nurse.direct", "wrong", via="192.0.2.1").status_code == 401
     with server.ctx.engine.connect() as conn:
         addr = conn.execute(select(login_attempts.c.remote_addr)
