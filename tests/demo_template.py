@@ -3,7 +3,7 @@
 Seeding the demo (the real sync path, Argon2 for three accounts) costs seconds; copying a SQLite data folder or
 making a PostgreSQL database with ``CREATE DATABASE … TEMPLATE`` costs milliseconds. Each test still gets its own
 data folder and database, so tests never see each other's writes. A template is made per database kind, study,
-admin password and UTC day (the demo is dated from today), in the worker process that asks for it.
+admin password, UTC day (the demo is dated from today) and ``as_of``, in the worker process that asks for it.
 """
 
 from __future__ import annotations
@@ -30,25 +30,26 @@ class DemoTemplates:
 
     def __init__(self, root: Path) -> None:
         self.root = root
-        self._made: dict[tuple[str, str, str, date], _Template] = {}
+        self._made: dict[tuple[str, str, str, date, date | None], _Template] = {}
 
     def context(self, data_dir: Path, *, admin_password: str, cluster: PostgresCluster | None = None,
-                study_file: Path | None = None) -> ServerContext:
-        """An opened context on a fresh copy of the demo data in ``data_dir`` (on ``cluster`` when given)."""
-        key = ("postgresql" if cluster else "sqlite", str(study_file), admin_password, datetime.now(UTC).date())
-        template = self._made.get(key) or self._make(key, admin_password, cluster, study_file)
+                study_file: Path | None = None, as_of: date | None = None) -> ServerContext:
+        """An opened context on a fresh copy of the demo data in ``data_dir`` (on ``cluster`` when given), seeded
+        as `seed_demo` seeds it (``as_of``: the demo as of that day)."""
+        key = ("postgresql" if cluster else "sqlite", str(study_file), admin_password, datetime.now(UTC).date(), as_of)
+        template = self._made.get(key) or self._make(key, admin_password, cluster, study_file, as_of)
         shutil.copytree(template.data_dir, data_dir, dirs_exist_ok=True)
         url = cluster.new_database(template=template.database) if cluster and template.database else None
         return open_context(ServerConfig(data_dir=data_dir, database_url=url, testing=True, study_file=study_file))
 
-    def _make(self, key: tuple[str, str, str, date], admin_password: str, cluster: PostgresCluster | None,
-              study_file: Path | None) -> _Template:
+    def _make(self, key: tuple[str, str, str, date, date | None], admin_password: str,
+              cluster: PostgresCluster | None, study_file: Path | None, as_of: date | None) -> _Template:
         data_dir = self.root / f"demo-{len(self._made)}"
         url = cluster.new_database() if cluster else None
         ctx = open_context(ServerConfig(data_dir=data_dir, database_url=url, testing=True, study_file=study_file))
         try:
             with ctx.engine.begin() as conn:
-                seed_demo(conn, ctx.study, admin_password=admin_password)
+                seed_demo(conn, ctx.study, admin_password=admin_password, as_of=as_of)
         finally:
             ctx.engine.dispose()   # a template database must have no open connection when it is copied
         self._made[key] = template = _Template(data_dir, url.rsplit("/", 1)[1] if url else None)

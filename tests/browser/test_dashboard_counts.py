@@ -15,23 +15,23 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from server.app import open_context
-from server.config import ServerConfig
-from server.services.demo import seed_demo
 from server.services.query_rules import run_rules
 from server.storage import devices as device_store
 from tests.browser.conftest import DEMO_PASSWORD, sign_in
+from tests.demo_template import DemoTemplates
 from tests.live_server import ThreadServer, serving
+from tests.postgres import PostgresCluster
 
 VIEWPORTS = ((1366, 768), (1920, 1080))
 
 
 @pytest.fixture
-def aged_demo(tmp_path: Path, database_url: str | None) -> Iterator[ThreadServer]:
-    """The demo as of ten days ago, its rules run, its kiosk silent for five days; no job runner."""
-    ctx = open_context(ServerConfig(data_dir=tmp_path / "server", testing=True, database_url=database_url))
-    with ctx.engine.begin() as conn:
-        seed_demo(conn, ctx.study, admin_password=DEMO_PASSWORD, as_of=datetime.now(UTC).date() - timedelta(days=10))
+def aged_demo(tmp_path: Path, demo_templates: DemoTemplates,
+              demo_cluster: PostgresCluster | None) -> Iterator[ThreadServer]:
+    """The demo as of ten days ago (a copy of the session's), its rules run, its kiosk silent for five days; no job
+    runner."""
+    ctx = demo_templates.context(tmp_path / "server", admin_password=DEMO_PASSWORD, cluster=demo_cluster,
+                                 as_of=datetime.now(UTC).date() - timedelta(days=10))
     run_rules(ctx.engine, ctx.study)
     with ctx.engine.begin() as conn:
         for d in device_store.all_devices(conn):
