@@ -1,6 +1,7 @@
-"""The study report's tables (issue 21 points 2-9) on the demo study: primary_endpoint.csv holds exactly what the
-raw lab results say (computed here with scipy from the CSV export, not from the report's code), every table has
-data, the same data give byte-identical tables, and the report is stamped with its data cut."""
+"""The study report's tables (issue 21 points 2-9) on the demo study, on SQLite and PostgreSQL:
+primary_endpoint.csv holds exactly what the raw lab results say (computed here with scipy from the CSV export, not
+from the report's code), every table has data, the same data give byte-identical tables, and the report is stamped
+with its data cut."""
 
 from __future__ import annotations
 
@@ -24,10 +25,14 @@ def _rows(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(fh))
 
 
-@pytest.fixture(scope="module", params=sorted(STUDY_FILES))
+@pytest.fixture(scope="module", params=[*sorted(STUDY_FILES), pytest.param("postgresql", marks=pytest.mark.postgres)])
 def demo(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple]:
+    """The demo of each study on SQLite, and of NCT05605665 on PostgreSQL."""
+    url = None if request.param != "postgresql" else request.getfixturevalue("pg_cluster").new_database()
+    study_file = STUDY_FILES.get(request.param, STUDY_FILES["nct05605665"])
     folder = tmp_path_factory.mktemp(f"report-{request.param}")
-    ctx = open_context(ServerConfig(data_dir=folder / "server", testing=True, study_file=STUDY_FILES[request.param]))
+    ctx = open_context(ServerConfig(data_dir=folder / "server", database_url=url, testing=True,
+                                    study_file=study_file))
     with ctx.engine.begin() as conn:
         seed_demo(conn, ctx.study, admin_password="synthetic-demo-pass")
     yield folder, ctx
@@ -39,9 +44,17 @@ def _export(folder: Path, fmt: str, out: Path, *extra: str) -> Path:
     return out
 
 
-def test_primary_endpoint_csv_matches_the_raw_lab_results(demo: tuple, tmp_path: Path,
-                                                         monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("DATABASE_URL", raising=False)
+@pytest.fixture(autouse=True)
+def _database(demo: tuple, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The CLI reads DATABASE_URL: the demo's PostgreSQL database, or none (the SQLite file of the folder)."""
+    url = demo[1].config.database_url
+    if url:
+        monkeypatch.setenv("DATABASE_URL", url)
+    else:
+        monkeypatch.delenv("DATABASE_URL", raising=False)
+
+
+def test_primary_endpoint_csv_matches_the_raw_lab_results(demo: tuple, tmp_path: Path) -> None:
     folder, ctx = demo
     study = ctx.study
     report = _export(folder, "report", tmp_path / "report")
@@ -72,8 +85,7 @@ def test_primary_endpoint_csv_matches_the_raw_lab_results(demo: tuple, tmp_path:
 
 
 def test_every_table_of_the_demo_report_has_data_and_the_same_data_give_the_same_bytes(
-        demo: tuple, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("DATABASE_URL", raising=False)
+        demo: tuple, tmp_path: Path) -> None:
     folder, ctx = demo
     first = _export(folder, "report", tmp_path / "one")
     second = _export(folder, "report", tmp_path / "two", "--language", "zh")   # an export is audited between
@@ -101,9 +113,7 @@ def test_every_table_of_the_demo_report_has_data_and_the_same_data_give_the_same
     assert {r["responder"] for r in responders} == {r.id for r in ctx.study.report.responders}
 
 
-def test_the_data_cut_is_the_to_day_and_the_newest_data_change_by_then(demo: tuple, tmp_path: Path,
-                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("DATABASE_URL", raising=False)
+def test_the_data_cut_is_the_to_day_and_the_newest_data_change_by_then(demo: tuple, tmp_path: Path) -> None:
     folder, _ctx = demo
     out = _export(folder, "report", tmp_path / "cut", "--to", "2020-01-01")
     cut = dict(line.split("=", 1) for line in (out / "data_cut.txt").read_text(encoding="utf-8").splitlines())
