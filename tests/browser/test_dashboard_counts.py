@@ -1,7 +1,7 @@
 """Issue 23 point 1 in a real Chromium: every count of the dashboard leads to exactly the participants behind it,
 silent kiosks are flagged with their last sync, SAEs show their deadline and lead to their acknowledgement.
 
-The demo is seeded as of ten days ago (so visits after it are due or overdue today), the data-query rules have
+The demo is seeded as of thirty days ago (so visits after it are due or overdue today), the data-query rules have
 run once (open queries), and the demo kiosk last synced five days ago. No job runner runs beside the server, so
 nothing changes between a count and the list it links to. Screenshots: artifacts/web/issue23/.
 """
@@ -28,10 +28,10 @@ VIEWPORTS = ((1366, 768), (1920, 1080))
 @pytest.fixture
 def aged_demo(tmp_path: Path, demo_templates: DemoTemplates,
               demo_cluster: PostgresCluster | None) -> Iterator[ThreadServer]:
-    """The demo as of ten days ago (a copy of the session's), its rules run, its kiosk silent for five days; no job
-    runner."""
+    """The demo as of thirty days ago (a copy of the session's; its participant still on study then has a visit
+    due and one overdue), its rules run, its kiosk silent for five days; no job runner."""
     ctx = demo_templates.context(tmp_path / "server", admin_password=DEMO_PASSWORD, cluster=demo_cluster,
-                                 as_of=datetime.now(UTC).date() - timedelta(days=10))
+                                 as_of=datetime.now(UTC).date() - timedelta(days=30))
     run_rules(ctx.engine, ctx.study)
     with ctx.engine.begin() as conn:
         for d in device_store.all_devices(conn):
