@@ -77,6 +77,7 @@ class AeProposal:
     grade: int
     onset_date: str
     description: str
+    description_zh: str = ""     # the same in Chinese (the query a rule raises shows it on the Chinese pages)
 
 
 def graded(study: Study, result: Mapping[str, Any], sex: str | None) -> LabGrade | None:
@@ -127,7 +128,9 @@ def uncovered(study: Study, results: Iterable[Mapping[str, Any]], sex_of: Mappin
         out.append(AeProposal(result_id=str(r["result_id"]), participant_id=r["participant_id"],
                               test_code=test.code, term=g.term, grade=g.grade, onset_date=str(r["sample_date"]),
                               description=f"{test.name} {float(r['value']):g} {test.unit} on {r['sample_date']}: "
-                                          f"CTCAE v{g.version} grade {g.grade} ({g.basis})"))
+                                          f"CTCAE v{g.version} grade {g.grade} ({g.basis})",
+                              description_zh=f"{test.name_zh} {float(r['value']):g} {test.unit}，{r['sample_date']}："
+                                             f"CTCAE v{g.version} {g.grade}级（{g.basis}）"))
     return out
 
 

@@ -116,7 +116,7 @@ def translation_findings(study: Study, facts: ParticipantFacts) -> Iterable[Find
     for r in missing_translations(facts.records):
         yield Finding("ae_translation", RECORD, r["record_id"], int(r["revision"]), "term_en", r["data"].get("term"),
                       "The verbatim term is not in English: add its English translation (term_en) for the "
-                      "submission files.", "不良事件原始术语不是英文：请填写英文译名（term_en），以便生成递交文件。")
+                      "submission files.", "不良事件原始术语不是英文：请填写英文译名，以便生成递交文件。")
 
 
 def screening_score_findings(study: Study, facts: ParticipantFacts) -> Iterable[Finding]:
@@ -152,7 +152,7 @@ def severe_lab_findings(study: Study, facts: ParticipantFacts) -> Iterable[Findi
         yield Finding("lab_grade_without_ae", LAB_RESULT, p.result_id, int(lab.get("revision") or 1), "value",
                       lab.get("value"), f"{p.description}, and no adverse event is recorded: report the adverse "
                       "event or say why there is none.",
-                      f"{p.description}，但未记录不良事件：请报告不良事件或说明原因。")
+                      f"{p.description_zh or p.description}，但未记录不良事件：请报告不良事件或说明原因。")
 
 
 # name -> rule; the edit checks first, then each built-in from the rule module that owns its input

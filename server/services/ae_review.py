@@ -8,7 +8,7 @@ each distinct verbatim term once. The rules are ``shared/pharmacovigilance.py`` 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -58,12 +58,16 @@ class AeReview:
 class AeReviewer:
     """Reviews AEs read in one unit of work (``conn``); ``site_id`` narrows the first-dose read to one site."""
 
-    def __init__(self, conn: Connection, study: Study, *, site_id: str | None = None) -> None:
+    def __init__(self, conn: Connection, study: Study, *, site_id: str | None = None,
+                 participant_ids: Iterable[str] | None = None) -> None:
+        """``participant_ids``: review only AEs of these participants (a page of the AE list), so the first-dose
+        dates are read for them alone, not for the whole study."""
         self.conn, self.study = conn, study
         self.release = meddra_store.release(conn)
         self.manual = ae_reviews.codings(conn)
         self.reports = ae_reviews.reports(conn)
-        self.first_doses = first_dose_dates(conn, study, site_id=site_id)
+        self.first_doses = first_dose_dates(conn, study, site_id=site_id, participant_ids=None
+                                            if participant_ids is None else sorted(set(participant_ids)))
         self._by_key: dict[str, dict[str, Any] | None] = {}
         self._by_code = meddra_store.by_codes(conn, [c["llt_code"] for c in self.manual.values()])
 

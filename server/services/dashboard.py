@@ -235,13 +235,20 @@ def search_audit(conn: Connection, query: str = "", *, before_seq: int | None = 
     return stored.search_audit(conn, query, before_seq=before_seq, limit=limit, sites=sites, actor=actor)
 
 
+def _ae_rows(rows: Iterable[Any]) -> list[dict[str, Any]]:
+    return [{**json.loads(r.body), "received_at": r.received_at, "arm": r.arm} for r in rows]
+
+
+def serious_adverse_events(conn: Connection, sites: Iterable[str], *,
+                           unreported_only: bool = False) -> list[dict[str, Any]]:
+    """Current serious AE reports of these sites (not yet marked reported, with ``unreported_only``), selected
+    in SQL, each carrying the participant's arm, as ``adverse_events`` gives them."""
+    return _ae_rows(ae_store.current_serious(conn, sites, unreported_only=unreported_only))
+
+
 def adverse_events_page(conn: Connection, sites: Iterable[str], req: PageRequest, *, serious: bool | None = None,
                         min_grade: int | None = None, arm: str | None = None) -> Page:
     """One page of current AE reports of these sites (filtered, sorted and paged in SQL), each carrying the
     participant's arm, as ``adverse_events`` gives them."""
     page = ae_store.page_of_adverse_events(conn, sites, req, serious=serious, min_grade=min_grade, arm=arm)
-    out = []
-    for r in page.rows:
-        body = json.loads(r.body)
-        out.append({**body, "received_at": r.received_at, "arm": r.arm})
-    return Page(out, req, page.has_next)
+    return Page(_ae_rows(page.rows), req, page.has_next)

@@ -34,9 +34,10 @@ Form = list[tuple[str, list[tuple[str, str]]]]   # sections of (label, value)
 def alerts(conn: Connection, study: Study, sites: Iterable[str], now: datetime) -> list[dict[str, Any]]:
     """Every serious AE of these sites not yet marked reported, oldest deadline first, each with its review
     (``review``), deadline and whether it is overdue: the alert stays until staff mark it reported."""
-    reviewer = AeReviewer(conn, study)
+    events = board.serious_adverse_events(conn, sites, unreported_only=True)
+    reviewer = AeReviewer(conn, study, participant_ids=[ae["participant_id"] for ae in events])
     out = []
-    for ae in board.adverse_events(conn, sites, serious=True):
+    for ae in events:
         review = reviewer.review(ae, ae.get("arm"))
         if review.awaiting_report:
             out.append({**ae, "review": review, "deadline": review.deadline, "overdue": review.overdue(now)})
@@ -46,9 +47,10 @@ def alerts(conn: Connection, study: Study, sites: Iterable[str], now: datetime) 
 def susars(conn: Connection, study: Study, sites: Iterable[str]) -> list[dict[str, Any]]:
     """Every suspected unexpected serious adverse reaction of these sites (serious, related to a drug of the arm
     and not in that drug's expected events), reported or not, each with its review (``review``)."""
-    reviewer = AeReviewer(conn, study)
+    events = board.serious_adverse_events(conn, sites)
+    reviewer = AeReviewer(conn, study, participant_ids=[ae["participant_id"] for ae in events])
     out = []
-    for ae in board.adverse_events(conn, sites, serious=True):
+    for ae in events:
         review = reviewer.review(ae, ae.get("arm"))
         if review.susar:
             out.append({**ae, "review": review})

@@ -16,7 +16,7 @@ from sqlalchemy.dialects.postgresql import JSONB as JSON_PG
 from sqlalchemy.sql.elements import ColumnElement
 
 from server.storage.paging import Page, PageRequest, Sorts, fetch_page
-from server.storage.tables import participants, records
+from server.storage.tables import participants, records, sae_reports
 
 AE_KIND = "adverse_event"
 
@@ -61,3 +61,17 @@ def page_of_adverse_events(conn: Connection, sites: Iterable[str], req: PageRequ
                           for f in ("term", "term_en"))))
     rows, more = fetch_page(conn, q, sorts(conn), [records.c.record_id], req)
     return Page(list(rows), req, more)
+
+
+def current_serious(conn: Connection, sites: Iterable[str], *, unreported_only: bool = False) -> list[Any]:
+    """Current serious AE reports of these sites (``unreported_only``: not yet marked reported to the sponsor),
+    rows as ``page_of_adverse_events`` gives them: what the SAE alerts and the SUSAR list review."""
+    newer = records.alias("newer")
+    q = (select(records.c.record_id, records.c.participant_id, records.c.site_id, records.c.body,
+                records.c.received_at, participants.c.arm)
+         .select_from(records.outerjoin(participants, participants.c.participant_id == records.c.participant_id))
+         .where(records.c.kind == AE_KIND, records.c.serious.is_(True), records.c.site_id.in_(list(sites)),
+                ~exists().where(newer.c.record_id == records.c.record_id, newer.c.revision > records.c.revision)))
+    if unreported_only:
+        q = q.where(~exists().where(sae_reports.c.record_id == records.c.record_id))
+    return list(conn.execute(q.order_by(records.c.received_at, records.c.record_id)))

@@ -85,6 +85,7 @@ records = Table(
     Column("serious", Boolean, nullable=False, default=False),
     PrimaryKeyConstraint("record_id", "revision"),
     Index("ix_records_kind_received", "kind", "received_at"),       # the AE list (admin_list_indexes)
+    Index("ix_records_participant_kind", "participant_id", "kind"),  # a page's participants' records of a kind
 )
 
 corrections = Table(

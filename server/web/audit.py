@@ -13,6 +13,7 @@ from server.services import checkpoints
 from server.storage import audit as audit_store
 from server.storage.engine import reading
 from server.web.blueprint import bp
+from server.web.i18n import t
 from server.web.paging import Table, table_request
 from server.web.session import require, staff
 from shared.errors import InvalidInput
@@ -52,5 +53,16 @@ def audit() -> ResponseReturnValue:
     entries: list[dict[str, Any]] = [{**e, "old_fields": readable(e["old"]), "new_fields": readable(e["new"])}
                                      for e in page.rows]
     return render_template("audit.html", table=Table(page, {"before": before}), entries=entries, q=req.q,
-                           verification=verification,
-                           summary=checkpoints.summary(verification) if verification else None)
+                           verification=verification, summary=summary(verification) if verification else None)
+
+
+def summary(result: checkpoints.AuditVerification) -> str:
+    """``checkpoints.summary`` in the viewer's language (the broken entry's problem stays as the walk said it)."""
+    if not result.ok:
+        seq = result.chain.first_bad_seq if not result.chain.ok else result.first_bad_seq
+        return t("audit.summary_broken", seq=seq, problem=result.chain.problem if not result.chain.ok
+                 else result.problem)
+    cp = result.latest_checkpoint
+    return (t("audit.summary_ok", entries=result.chain.entries, checkpoints=result.checkpoints_checked)
+            + (t("audit.summary_witnesses", n=result.witnesses_checked) if result.witnesses_checked else "")
+            + (t("audit.summary_newest", seq=cp.head_seq, at=cp.signed_at) if cp else t("audit.summary_none")))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, render_template
 from flask.typing import ResponseReturnValue
 
+from server.web.i18n import problem_message
 from server.web.session import check_csrf, check_request_text
 from shared.errors import TrialproError
 
@@ -20,4 +21,4 @@ def _csrf() -> None:
 
 @bp.errorhandler(TrialproError)
 def _page_problem(exc: TrialproError) -> ResponseReturnValue:
-    return render_template("error.html", message=exc.message, status=exc.status), exc.status
+    return render_template("error.html", message=problem_message(exc), status=exc.status), exc.status

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from flask import request, session
 
+from shared.errors import TrialproError
+
 LANGUAGES = ("en", "zh")
 
 CATALOGUE: dict[str, tuple[str, str]] = {
@@ -302,6 +304,18 @@ def arm_name(code: str | None) -> str:
         if arm.code == code:
             return arm.name_zh if language() == "zh" else arm.name
     return code or ""
+
+
+def problem_message(exc: TrialproError) -> str:
+    """A refusal's message in the viewer's language: the Chinese text of its code (server/web/i18n_problems.py)
+    with the fields and values it names, else its English message."""
+    if language() == "zh":
+        from server.web.i18n_problems import problem_zh
+
+        zh = problem_zh(exc)
+        if zh is not None:
+            return zh
+    return exc.message
 
 
 def _merge_parts() -> None:

@@ -19,7 +19,7 @@ from server.storage import participants as participant_store
 from server.storage.engine import reading, writing
 from server.web.blueprint import bp
 from server.web.charts import line_chart
-from server.web.i18n import language, t
+from server.web.i18n import language, problem_message, t
 from server.web.i18n_guide import problem_text
 from server.web.paging import Table, table_request
 from server.web.session import require, staff
@@ -123,7 +123,7 @@ def correct(record_id: str) -> ResponseReturnValue:
             except RecordInvalid as exc:    # a rule of shared/ refused it: each problem beside its field
                 problems = exc.problems
             except TrialproError as exc:    # raced, locked study, frozen participant: said by the button
-                other_error = exc.message
+                other_error = problem_message(exc)
     form = (correction_form.form_fields(fields, rec["data"], lang, sent=request.form.getlist if posted else None,
                                         problems=problems, yes_no={True: t("yes"), False: t("no")})
             if fields is not None else [])

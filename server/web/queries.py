@@ -12,7 +12,7 @@ from server.services import sdv
 from server.storage import queries as stored_queries
 from server.storage.engine import reading, writing
 from server.web.blueprint import bp
-from server.web.i18n import language, t
+from server.web.i18n import language, problem_message, t
 from server.web.paging import Table, table_request
 from server.web.session import require, staff
 from shared.errors import InvalidInput, TrialproError
@@ -70,7 +70,7 @@ def query_step(query_id: str) -> ResponseReturnValue:
             raise
         with reading(ctx.engine) as conn:
             q = service.query_detail(conn, staff().sites, query_id)
-        return render_template("query.html", q=q, steps=_steps(q["state"]), error=exc.message), exc.status
+        return render_template("query.html", q=q, steps=_steps(q["state"]), error=problem_message(exc)), exc.status
 
 
 def _record_page(record_id: str, error: str | None = None, status: int = 200) -> ResponseReturnValue:
@@ -106,7 +106,7 @@ def raise_query(record_id: str) -> ResponseReturnValue:
         flash(t("query.raised"))
         return redirect(url_for("web.query", query_id=qid))
     except TrialproError as exc:
-        return _record_page(record_id, exc.message, exc.status)
+        return _record_page(record_id, problem_message(exc), exc.status)
 
 
 @bp.post("/records/<record_id>/verify")
@@ -122,4 +122,4 @@ def verify_record(record_id: str) -> ResponseReturnValue:
         flash(t("sdv.saved"))
         return redirect(url_for("web.record_view", record_id=record_id))
     except TrialproError as exc:
-        return _record_page(record_id, exc.message, exc.status)
+        return _record_page(record_id, problem_message(exc), exc.status)

@@ -10,7 +10,7 @@ from flask.typing import ResponseReturnValue
 from server.services import auth
 from server.storage.engine import writing
 from server.web.blueprint import bp
-from server.web.i18n import LANGUAGES, t
+from server.web.i18n import LANGUAGES, problem_message, t
 from server.web.session import current_staff, end_browser_session, require, staff, start_session
 from shared.errors import InvalidInput, WeakPassword
 
@@ -40,7 +40,7 @@ def signin() -> ResponseReturnValue:
         staff = auth.sign_in(ctx.engine, request.form.get("username", ""), request.form.get("password", ""),
                              request.remote_addr or "unknown")
     except (auth.SignInRefused, auth.TooManyAttempts) as exc:
-        return render_template("signin.html", next=nxt, error=exc.message,
+        return render_template("signin.html", next=nxt, error=problem_message(exc),
                                username=request.form.get("username", "")[:64]), exc.status
     start_session(staff)
     return redirect(nxt)
@@ -69,7 +69,7 @@ def change_password() -> ResponseReturnValue:
                                  request.form.get("current_password", ""), request.form.get("password", ""),
                                  request.remote_addr or "unknown")
     except (InvalidInput, WeakPassword) as exc:
-        return render_template("password.html", error=exc.message), exc.status
+        return render_template("password.html", error=problem_message(exc)), exc.status
     start_session(me)                          # every other session of the account has ended
     flash(t("password.changed"))
     return redirect(url_for("web.dashboard"))

@@ -14,7 +14,7 @@ from server.storage import screenings as screening_store
 from server.storage import signatures as signature_store
 from server.storage.engine import reading, writing
 from server.web.blueprint import bp
-from server.web.i18n import LANGUAGES, language, t
+from server.web.i18n import LANGUAGES, language, problem_message, t
 from server.web.session import require, staff
 from shared.errors import NotFound, SignatureCredentials, SignatureRefused
 from shared.signatures import CASEBOOK, VISIT, meaning_text
@@ -52,7 +52,7 @@ def sign(participant_id: str) -> ResponseReturnValue:
             return redirect(url_for("web.participant", participant_id=participant_id) if enrolled
                             else url_for("web.screening_log"))
         except (SignatureCredentials, SignatureRefused) as exc:
-            error, status = exc.message, exc.status
+            error, status = problem_message(exc), exc.status
     with reading(ctx.engine) as conn:
         _visible(conn, participant_id, screened_too=scope == CASEBOOK or error is not None)
         items = signature_store.current_items(conn, participant_id, visit_id)

@@ -1,5 +1,6 @@
 """Indexes behind the sorted, paged admin tables (issue 23 point 4, issue 25 point 4): the AE list by kind and
-time of receipt, the audit trail by actor, action and kind of entity (newest first within each), the queries
+time of receipt, a page's participants' records by kind (so the planner never scans a kind for a few
+people), the audit trail by actor, action and kind of entity (newest first within each), the queries
 list by state and age, the participants list by enrolment time.
 
 Revision ID: admin_list_indexes
@@ -14,6 +15,7 @@ depends_on = None
 
 INDEXES = (
     ("ix_records_kind_received", "records", ["kind", "received_at"]),
+    ("ix_records_participant_kind", "records", ["participant_id", "kind"]),
     ("ix_audit_log_actor_seq", "audit_log", ["actor", "seq"]),
     ("ix_audit_log_action_seq", "audit_log", ["action", "seq"]),
     ("ix_audit_log_entity_seq", "audit_log", ["entity_type", "seq"]),

@@ -1,0 +1,241 @@
+"""Admin pages at a million records: p50/p95 of the paged lists and the participant page through the real app.
+
+For SQLite (default) and, with ``--postgres``, PostgreSQL (a throwaway cluster from tests/postgres.py):
+
+1. seed the demo study (admin, kiosk, nine participants with every kind of record), then bulk-load copies of
+   the demo participants (every record of each, with new ids, their audit entries and a data query on one
+   record in fifty) until the server holds ``--records`` records (1 000 000 by default): plain executemany
+   INSERTs in chunks, the way a migration would load them, never through the sync API (that is
+   bench/sync_ingest.py's business);
+2. sign in as the demo admin and GET every page below ``--repeats`` times through the real Flask app
+   (create_app + its test client: routing, session, CSRF, templates, the SQL of server/storage);
+3. print p50 and p95 per page against the target, p95 <= 300 ms, and exit 1 when a page misses it.
+
+    .venv/bin/python bench/admin_pages.py [--records 1000000] [--repeats 30] [--postgres]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select, text
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from server.app import ServerContext, create_app, open_context  # noqa: E402
+from server.config import ServerConfig  # noqa: E402
+from server.services.demo import DEMO_ADMIN, seed_demo  # noqa: E402
+from server.storage.audit import move_head  # noqa: E402
+from server.storage.bulk import insert_many  # noqa: E402
+from server.storage.tables import (  # noqa: E402
+    audit_log,
+    participants,
+    queries,
+    query_messages,
+    records,
+    sae_reports,
+)
+
+PASSWORD = "bench-admin-pages-password"
+TARGET_MS = 300.0
+CHUNK = 20_000
+
+
+def _chunks(rows: Iterator[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
+    chunk: list[dict[str, Any]] = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def bulk_load(ctx: ServerContext, total: int) -> dict[str, int]:
+    """Copies of the demo's enrolled participants (their participants row, every record, one audit entry per
+    record, a query on one record in fifty, their serious AEs marked reported) until ``total`` records are
+    stored. Returns what was loaded."""
+    with ctx.engine.connect() as conn:
+        people = [dict(r._mapping) for r in conn.execute(select(participants))]
+        by_person: dict[str, list[dict[str, Any]]] = {p["participant_id"]: [] for p in people}
+        for r in conn.execute(select(records)):
+            if r.participant_id in by_person:
+                by_person[r.participant_id].append(dict(r._mapping))
+        stored = conn.execute(select(func.count()).select_from(records)).scalar_one()
+        seq = conn.execute(select(func.max(audit_log.c.seq))).scalar_one() or 0
+    templates = [(p, by_person[p["participant_id"]]) for p in people if by_person[p["participant_id"]]]
+    loaded = {"participants": 0, "records": 0, "audit": 0, "queries": 0}
+    state = {"seq": seq, "n": 0}
+    states = ("open", "answered", "closed", "reopened")
+
+    def copies() -> Iterator[tuple[dict[str, Any], list[dict[str, Any]]]]:
+        while stored + loaded["records"] < total:
+            person, recs = templates[state["n"] % len(templates)]
+            state["n"] += 1
+            pid = f"{person['site_id']}-B{state['n']:06d}"
+            new_ids = {r["record_id"]: str(uuid.uuid4()) for r in recs}
+            out = []
+            for r in recs:
+                body = json.loads(r["body"])
+                body.update(record_id=new_ids[r["record_id"]], participant_id=pid)
+                out.append({**r, "record_id": new_ids[r["record_id"]], "participant_id": pid,
+                            "body": json.dumps(body, separators=(",", ":"), sort_keys=True)})
+            loaded["records"] += len(out)
+            loaded["participants"] += 1
+            yield {**person, "participant_id": pid, "enrolment_record_id": new_ids.get(
+                person["enrolment_record_id"], str(uuid.uuid4()))}, out
+
+    people_rows: list[dict[str, Any]] = []
+    record_rows: list[dict[str, Any]] = []
+    audit_rows: list[dict[str, Any]] = []
+    query_rows: list[dict[str, Any]] = []
+    message_rows: list[dict[str, Any]] = []
+    report_rows: list[dict[str, Any]] = []   # a study this size has sent its older SAEs to the sponsor
+
+    def flush() -> None:
+        with ctx.engine.begin() as conn:
+            for table, rows in ((participants, people_rows), (records, record_rows), (audit_log, audit_rows),
+                                (queries, query_rows), (query_messages, message_rows), (sae_reports, report_rows)):
+                insert_many(conn, table, rows)
+                rows.clear()
+
+    for person, recs in copies():
+        people_rows.append(person)
+        record_rows.extend(recs)
+        for r in recs:
+            if r["serious"]:
+                report_rows.append({"record_id": r["record_id"], "reported_at": r["received_at"],
+                                    "reference": "BENCH", "marked_by": "user:bench", "marked_at": r["received_at"]})
+            state["seq"] += 1
+            audit_rows.append({"seq": state["seq"], "at": r["received_at"], "actor": f"device:{r['device_id']}",
+                               "action": f"{r['kind']}.store", "entity_type": "record",
+                               "entity_id": f"{r['record_id']}#{r['revision']}", "old": None,
+                               "new": r["body"][:2000], "reason": None, "prev_hash": "sha256:bench",
+                               "entry_hash": "sha256:bench"})
+            if (loaded["audit"] + len(audit_rows)) % 50 == 0:
+                qid = str(uuid.uuid4())
+                field = next(iter(json.loads(r["body"]).get("data") or {"value": 0}), "value")
+                query_rows.append({"query_id": qid, "site_id": r["site_id"], "participant_id": r["participant_id"],
+                                   "target": "record", "target_id": r["record_id"], "revision": r["revision"],
+                                   "field": field, "value": "null", "state": states[len(query_rows) % 4],
+                                   "rule": None, "rule_key": None, "raised_by": "user:bench.monitor",
+                                   "raised_at": r["received_at"], "updated_at": r["received_at"],
+                                   "closed_by": None})
+                message_rows.append({"query_id": qid, "at": r["received_at"], "author": "user:bench.monitor",
+                                     "action": "raise", "text": f"Please check {field}.", "text_zh": None,
+                                     "source_record_id": None})
+        if len(record_rows) >= CHUNK:
+            loaded["audit"] += len(audit_rows)
+            loaded["queries"] += len(query_rows)
+            flush()
+    loaded["audit"] += len(audit_rows)
+    loaded["queries"] += len(query_rows)
+    flush()
+    with ctx.engine.begin() as conn:   # later appends (the admin's sign-in) follow the loaded entries
+        move_head(conn, state["seq"], "sha256:bench")
+    with ctx.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("VACUUM ANALYZE" if ctx.engine.dialect.name == "postgresql" else "ANALYZE"))
+    return loaded
+
+
+def pages(ctx: ServerContext) -> list[tuple[str, str]]:
+    """(name, path) of every page timed: the lists' first page, a sorted deep page, and the participant page."""
+    with ctx.engine.connect() as conn:
+        busiest = conn.execute(select(records.c.participant_id, func.count().label("n"))
+                               .group_by(records.c.participant_id).order_by(text("n DESC")).limit(1)).first()
+    return [
+        ("participants", "/participants"),
+        ("participants sorted, page 200", "/participants?sort=enrolled_at&dir=desc&page=200"),
+        ("participants search", "/participants?q=B0123"),
+        ("adverse events", "/adverse-events"),
+        ("adverse events by grade, page 20", "/adverse-events?sort=grade&dir=desc&page=20"),
+        ("adverse events serious", "/adverse-events?serious=1&grade3=1"),
+        ("audit", "/audit"),
+        ("audit by actor, page 100", "/audit?sort=actor&page=100"),
+        ("queries", "/queries"),
+        ("queries all by field, page 50", "/queries?state=all&sort=field&page=50"),
+        (f"participant page ({busiest.n} records)", f"/participants/{busiest.participant_id}"),
+    ]
+
+
+def time_pages(ctx: ServerContext, repeats: int) -> list[tuple[str, float, float]]:
+    """p50 and p95 (ms) of each page over ``repeats`` GETs through the real app, after one warm-up GET."""
+    app = create_app(ctx.config, ctx)
+    client = app.test_client()
+    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/signin").text).group(1)  # type: ignore
+    signed = client.post("/signin", data={"csrf_token": token, "username": DEMO_ADMIN, "password": PASSWORD})
+    assert signed.status_code == 302, signed.text[:300]
+    out = []
+    for name, path in pages(ctx):
+        first = client.get(path)
+        assert first.status_code == 200, (path, first.status_code, first.text[:300])
+        times = []
+        for _ in range(repeats):
+            start = time.perf_counter()
+            r = client.get(path)
+            times.append((time.perf_counter() - start) * 1000)
+            assert r.status_code == 200, path
+        times.sort()
+        p95 = times[min(len(times) - 1, round(0.95 * (len(times) - 1)))]
+        out.append((name, statistics.median(times), p95))
+    return out
+
+
+def run(name: str, url: str | None, args: argparse.Namespace) -> bool:
+    with tempfile.TemporaryDirectory(prefix=f"trialpro-bench-admin-{name}-") as tmp:
+        ctx = open_context(ServerConfig(data_dir=Path(tmp) / "server", testing=True, database_url=url))
+        with ctx.engine.begin() as conn:
+            seed_demo(conn, ctx.study, admin_password=PASSWORD)
+        start = time.perf_counter()
+        loaded = bulk_load(ctx, args.records)
+        took = time.perf_counter() - start
+        with ctx.engine.connect() as conn:
+            held = conn.execute(select(func.count()).select_from(records)).scalar_one()
+            aes = conn.execute(select(func.count()).select_from(records)
+                               .where(records.c.kind == "adverse_event")).scalar_one()
+        print(f"{name}: {held} records ({aes} AE reports), {loaded['participants']} participants copied, "
+              f"{loaded['audit']} audit entries and {loaded['queries']} queries added in {took:.0f} s; "
+              f"{args.repeats} GETs per page through the app", flush=True)
+        ok = True
+        for page, p50, p95 in time_pages(ctx, args.repeats):
+            good = p95 <= TARGET_MS
+            ok = ok and good
+            print(f"  {page:<40} p50 {p50:7.1f} ms   p95 {p95:7.1f} ms   (target p95 <= {TARGET_MS:.0f} ms) "
+                  f"{'ok' if good else 'MISSED'}", flush=True)
+        ctx.engine.dispose()
+    return ok
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--records", type=int, default=1_000_000)
+    p.add_argument("--repeats", type=int, default=30)
+    p.add_argument("--postgres", action="store_true", help="also on PostgreSQL (a throwaway cluster)")
+    args = p.parse_args(argv)
+    ok = run("sqlite", None, args)
+    if args.postgres:
+        from tests.live_server import free_port
+        from tests.postgres import PostgresCluster
+
+        cluster = PostgresCluster(free_port()).start()
+        try:
+            ok = run("postgresql", cluster.new_database(), args) and ok
+        finally:
+            cluster.stop()
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

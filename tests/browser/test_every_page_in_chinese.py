@@ -1,0 +1,190 @@
+"""Every admin page is Chinese from top to bottom when the viewer chose Chinese (issue 23, point 5).
+
+Every GET route of the web blueprint (read from Flask's url_map, so a new page is covered without touching this
+test) is rendered in real Chromium with the demo data, once for every value of its path arguments that the demo
+holds (every participant, one record of every kind, every query, every serious AE), plus the error pages (404,
+400 of a bad filter) and forms showing their errors. The visible text (and placeholders, titles, button labels)
+fails on any Latin word of three letters or more that is not one of a short list: ids (PKU-001), units, standard
+codes (SDTM, MedDRA, CTCAE, …) and the study's own codes read from the study file. Text inside an element marked
+``translate="no"`` (HTML's own mark for names, ids and data people typed: account names, device labels, a
+record's stored field names and values, the verbatim AE term) is data, not the page's words, and is left out.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from playwright.sync_api import Page
+from sqlalchemy import select
+from werkzeug.exceptions import HTTPException
+
+from server.storage.tables import queries, records
+from shared.study.model import Study
+from tests.browser.conftest import sign_in
+from tests.live_server import ThreadServer
+
+# Routes that answer a file or a redirect, not a page (each says why).
+NOT_PAGES = {
+    "web.static": "style sheets and scripts",
+    "web.switch_language": "a redirect that sets the language",
+    "web.sae_form_pdf": "a PDF download",
+    "web.casebook_pdf": "a PDF download",
+    "web.export_job": "JSON polled by the exports page",
+    "web.export_download": "a zip download",
+    "web.home": "a redirect to the dashboard",
+}
+# Pages whose Chinese is still being written in this session by the owner of issue 23 points 2-3 (records by
+# their instrument's title with values, corrections on forms built from the instrument, the SAE form's labels):
+# they are rendered and checked like every page, and what is left is printed, but it does not fail the test.
+# Take an endpoint out of here as soon as its page passes.
+KNOWN_GAPS = {
+    "web.participant": "record kinds, instrument and visit ids, lab flags, medications and history as stored",
+    "web.record_view": "stored field names and values of a record",
+    "web.correct": "stored field names of the correction form",
+    "web.sae_form": "CIOMS I / E2B field labels of the SAE form",
+}
+STANDARD_CODES = ("SDTM", "ADaM", "CDISC", "ODM", "FHIR", "CSV", "XPT", "JSON", "PDF", "XML", "HTML", "MedDRA",
+                  "CTCAE", "SAE", "SUSAR", "SDV", "LLT", "SOC", "HLT", "HLGT", "ICH", "WHO-UMC", "LOINC", "UCUM",
+                  "ATC", "UTC", "CIOMS", "E2B", "E2A", "NCOMPLT", "VAS", "Define-XML", "Dataset-JSON", "zip",
+                  "trialpro", "Asia/Shanghai", "English", "CFR", "Part", "Treg", "IL-2", "Argon2id", "TOTP", "LLN",
+                  "ULN", "XLSX", "Excel", "R4", "AECG", "EULAR", "YYYY")
+UNITS = ("mmHg", "bpm", "kg", "cm", "mm", "mg", "IU", "MIU", "ml", "mL", "g/L", "mmol/L", "µmol/L", "U/L",
+         "10\\*9/L", "10\\^9/L", "10\\*12/L", "/min", "°C", "kg/m2", "h")
+
+
+def allowed_words(study: Study) -> list[str]:
+    """The words a Chinese page may show in Latin letters: ids, units, standard codes and the study's codes
+    (study id, sites, arms, drug ids, lab test codes and units, instruments' short names)."""
+    codes = [study.study.id, *(s.id for s in study.sites), *(a.code for a in study.arms), *study.drug_ids]
+    codes += [i.short.en for i in study.instrument_definitions()]
+    for test in study.lab_tests.values():
+        codes += [test.code, *test.units]
+    return sorted({*codes, *STANDARD_CODES, *UNITS}, key=len, reverse=True)
+
+
+def latin_words(text: str, allowed: list[str]) -> list[str]:
+    """The Latin words of three letters or more left in ``text`` once ids, UUIDs and allowed words are taken out."""
+    rest = re.sub(r"\b[A-Z]{2,8}-\d{2,}\b", " ", text)                       # participant ids: PKU-001
+    rest = re.sub(r"\b[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}\b|\b[0-9a-f]{6,}\b", " ", rest)  # record ids
+    for word in allowed:
+        rest = re.sub(rf"(?<![A-Za-z]){re.escape(word)}(?![A-Za-z])", " ", rest)
+    return re.findall(r"[A-Za-z]{3,}", rest)
+
+
+VISIBLE_TEXT = """() => {
+  const body = document.body.cloneNode(true);
+  body.querySelectorAll('[translate=no], script, style').forEach(e => e.remove());
+  const extra = [...body.querySelectorAll('[placeholder], [title], [aria-label], input[type=submit]')]
+    .map(e => [e.getAttribute('placeholder'), e.getAttribute('title'), e.getAttribute('aria-label'),
+               e.type === 'submit' ? e.value : null].filter(Boolean).join(' '));
+  const options = [...body.querySelectorAll('option')].map(o => o.textContent);
+  document.body.appendChild(body); body.style.display = 'block';
+  const text = body.innerText; body.remove();
+  return [document.title, text, ...extra, ...options].join('\\n');
+}"""
+
+
+def _samples(server: ThreadServer) -> dict[str, list[str]]:
+    """Values of each path argument the demo holds: every participant, one record of each kind, every query,
+    every serious AE."""
+    with server.ctx.engine.connect() as conn:
+        people = list(conn.execute(select(records.c.participant_id).distinct()).scalars())
+        kinds: dict[str, str] = {}
+        for rid, kind in conn.execute(select(records.c.record_id, records.c.kind).order_by(records.c.record_id)):
+            kinds.setdefault(kind, rid)
+        serious = list(conn.execute(select(records.c.record_id).where(records.c.serious.is_(True)).distinct())
+                       .scalars())
+        query_ids = list(conn.execute(select(queries.c.query_id)).scalars())
+    return {"participant_id": sorted(p for p in people if re.fullmatch(r"[A-Z]+-\d+", p)),
+            "record_id": sorted(kinds.values()), "query_id": query_ids, "serious_record_id": serious}
+
+
+def _urls(server: ThreadServer) -> Iterator[str]:
+    """Every page of the web blueprint with every sample of its arguments, and the error pages."""
+    app = server.app
+    samples = _samples(server)
+    seen = set()
+    for rule in app.url_map.iter_rules():
+        if not rule.endpoint.startswith("web.") or "GET" not in (rule.methods or ()):
+            continue
+        seen.add(rule.endpoint)
+        if rule.endpoint in NOT_PAGES:
+            continue
+        args = sorted(rule.arguments)
+        if not args:
+            yield rule.rule
+            continue
+        assert len(args) == 1, f"{rule.rule}: give this test samples for {args}"
+        key = "serious_record_id" if rule.endpoint == "web.sae_form" else args[0]
+        assert key in samples, f"{rule.rule}: give this test samples of {key!r} from the demo data"
+        for value in samples[key]:
+            with app.test_request_context():
+                from flask import url_for
+                yield url_for(rule.endpoint, **{args[0]: value})
+    assert set(NOT_PAGES) <= seen, f"routes gone: {set(NOT_PAGES) - seen}"
+    yield from ("/audit?verify=1", "/queries?state=all", "/participants?status=due", "/participants?status=overdue",
+                "/participants?status=screen_failure", "/coding?q=rash",
+                "/participants/PKU-999", "/records/no-such-record", "/participants?sort=nothing",
+                "/adverse-events?arm=PLACEBO", "/audit?page=0", "/queries?state=lost")
+
+
+NO_BROWSER_CHECKS = "document.querySelectorAll('[required], [minlength]')" \
+    ".forEach(e => { e.removeAttribute('required'); e.removeAttribute('minlength'); })"
+
+
+def _forms_with_errors(page: Page, url: str, sample_record: str) -> Iterator[tuple[str, Any]]:
+    """Forms sent wrong (the browser's own checks off, so the server answers), each left showing its error:
+    what each yields is (what, page text)."""
+    page.goto(f"{url}/records/{sample_record}/correct")
+    page.evaluate(NO_BROWSER_CHECKS)
+    page.click("main form button[type=submit]")                     # no reason given
+    yield "correction without a reason", page.evaluate(VISIBLE_TEXT)
+    page.goto(f"{url}/account/password")
+    page.evaluate(NO_BROWSER_CHECKS)
+    page.fill("input[name=current_password]", "not the password")
+    page.fill("input[name=password]", "short")
+    page.click("main form button[type=submit]")
+    yield "password change refused", page.evaluate(VISIBLE_TEXT)
+
+
+def test_every_page_is_chinese_in_chinese(page: Page, demo_server: ThreadServer) -> None:
+    url = demo_server.url
+    allowed = allowed_words(demo_server.ctx.study)
+    adapter = demo_server.app.url_map.bind("127.0.0.1")
+    page.goto(f"{url}/lang/zh")
+    page.goto(f"{url}/signin")
+    problems: dict[str, set[str]] = {}
+    gaps: dict[str, set[str]] = {}
+
+    def check(what: str, text: str, endpoint: str = "") -> None:
+        words = latin_words(text, allowed)
+        if words:
+            (gaps if endpoint in KNOWN_GAPS else problems).setdefault(what, set()).update(words)
+
+    check("/signin", page.evaluate(VISIBLE_TEXT))
+    page.fill("input[name=username]", "demo.admin")
+    page.fill("input[name=password]", "wrong password!!")
+    page.click("button[type=submit]")
+    check("/signin (wrong password)", page.evaluate(VISIBLE_TEXT))
+    sign_in(page, url)
+    page.goto(f"{url}/lang/zh")
+    urls = list(_urls(demo_server))
+    assert len(urls) > 40
+    for path in urls:
+        response = page.goto(f"{url}{path}")
+        assert response is not None and response.status < 500, (path, response and response.status)
+        assert "text/html" in (response.headers.get("content-type") or ""), path
+        try:
+            endpoint = adapter.match(path.split("?")[0])[0]
+        except HTTPException:   # an error page of an unknown address
+            endpoint = ""
+        check(path, page.evaluate(VISIBLE_TEXT), endpoint)
+    samples = _samples(demo_server)["record_id"]
+    for what, text in _forms_with_errors(page, url, samples[0]):
+        check(what, text, "web.correct" if "correction" in what else "")
+    for where, words in sorted(gaps.items()):
+        print(f"known gap (KNOWN_GAPS) {where}: {' '.join(sorted(words))}")
+    report = "\n".join(f"{where}: {' '.join(sorted(words))}" for where, words in sorted(problems.items()))
+    assert not problems, f"English left on Chinese pages:\n{report}"
