@@ -56,5 +56,10 @@ def sync() -> ResponseReturnValue:
     with writing(ctx.engine) as conn:
         # authenticate again inside the writing transaction: a revocation between the two wins
         device = device_service.authenticate(conn, request.headers.get("Authorization"))
-        answer = sync_service.ingest(conn, ctx.study, device, sync_request, prepared)
+        answer = sync_service.ingest(conn, ctx.study, device, sync_request, prepared, with_downstream=False)
+        granted = sync_service.top_ups(conn, ctx.study, device)
+    with reading(ctx.engine) as conn:   # after the commit: the rest of the answer only reads, lock-free
+        answer["downstream"] = sync_service.downstream(
+            conn, ctx.study, device, sync_request.corrections_cursor, held_blocks=sync_request.allocation_blocks,
+            labs_cursor=sync_request.labs_cursor, granted=granted)
     return jsonify(answer)

@@ -13,7 +13,7 @@ from sqlalchemy import Connection, Engine
 from server.services.audit import AuditEntry, append
 from server.storage import devices as stored
 from server.storage import enrolment_attempts as attempts
-from server.storage.engine import writing
+from server.storage.engine import reading, writing
 from shared import enrolment_code
 from shared.crypto import new_token, token_digest
 from shared.errors import (
@@ -132,7 +132,7 @@ def enrol(engine: Engine, *, code: Any, label: Any, remote_addr: str,
     since = (now - ATTEMPT_WINDOW).isoformat(timespec="milliseconds").replace("+00:00", "Z")
     at = now.isoformat(timespec="milliseconds").replace("+00:00", "Z")
     minutes = int(ATTEMPT_WINDOW.total_seconds() // 60)
-    with writing(engine) as conn:
+    with reading(engine) as conn:   # only counts: no write lock (the attempt is written with the enrolment)
         if attempts.failures_from(conn, remote_addr, since) >= MAX_FAILURES_PER_ADDRESS or (
                 digest is not None and attempts.failures_of_code(conn, digest, since) >= MAX_FAILURES_PER_CODE):
             raise TooManyEnrolmentAttempts(

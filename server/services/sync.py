@@ -209,11 +209,13 @@ def _retried(device: Device, rec: Any, claimed_hash: Any, prepared: Prepared, in
 
 
 def ingest(conn: Connection, study: Study, device: Device, request: SyncRequest,
-           prepared: Prepared | None = None) -> dict[str, Any]:
+           prepared: Prepared | None = None, *, with_downstream: bool = True) -> dict[str, Any]:
     """Store one batch in the caller's transaction and build the answer (results + downstream).
 
     ``prepared``: the batch's lock-free checks (``sync_prepare.prepare``), done on a read snapshot before the
-    writing transaction began; without it they are done here, on ``conn``.
+    writing transaction began; without it they are done here, on ``conn``. Without ``with_downstream`` the
+    answer has no downstream part: the caller tops up (``top_ups``) in this transaction and reads the rest
+    (``downstream``) after the commit, when the write lock is free again.
     """
     prepared = prepared or prepare(conn, study, request)
     now = utc_now()
@@ -258,9 +260,11 @@ def ingest(conn: Connection, study: Study, device: Device, request: SyncRequest,
     query_service.apply_kiosk_answers(conn, device.device_id, [  # after the records' own audit entries
         i.record for i, r in zip(request.items, out.results, strict=True) if r["status"] == STORED])
     device_service.touch(conn, device.device_id)
-    return {"protocol_version": PROTOCOL_VERSION, "results": out.results,
-            "downstream": downstream(conn, study, device, request.corrections_cursor,
-                                     held_blocks=request.allocation_blocks, labs_cursor=request.labs_cursor)}
+    answer: dict[str, Any] = {"protocol_version": PROTOCOL_VERSION, "results": out.results}
+    if with_downstream:
+        answer["downstream"] = downstream(conn, study, device, request.corrections_cursor,
+                                          held_blocks=request.allocation_blocks, labs_cursor=request.labs_cursor)
+    return answer
 
 
 def _remember(rec: Mapping[str, Any], ctx: _BatchContext) -> None:
@@ -294,23 +298,35 @@ def _answer(device: Device, rec: dict[str, Any], digest: str, outcome: record_st
     return {**ident, "status": STORED}
 
 
+Granted = tuple[dict[str, Any], list[int]]
+
+
+def top_ups(conn: Connection, study: Study, device: Device) -> Granted:
+    """The kiosk's allocation blocks and screening numbers, topped up (written and audited when one is due):
+    the only part of the answer that writes, so it runs in the sync's writing transaction."""
+    return (allocation.grants_for(conn, study, site_id=device.site_id, device_id=device.device_id),
+            screening.numbers_for(conn, device.site_id, device.device_id))
+
+
 def downstream(conn: Connection, study: Study, device: Device, cursor: int,
-               held_blocks: frozenset[int] | None = None, labs_cursor: int = 0) -> dict[str, Any]:
+               held_blocks: frozenset[int] | None = None, labs_cursor: int = 0,
+               granted: Granted | None = None) -> dict[str, Any]:
     """What the kiosk needs back: its site's participants, the study version, data-manager corrections.
 
     The signed allocation lists are left out when the kiosk already holds every block granted to it
-    (``held_blocks``), so a routine sync over a slow clinic network stays small.
+    (``held_blocks``), so a routine sync over a slow clinic network stays small. ``granted``: what
+    ``top_ups`` gave in the sync's transaction (then ``conn`` may be a read snapshot after its commit).
     """
     people = participant_store.of_site(conn, device.site_id) + participant_store.screened_of_site(conn, device.site_id)
     rows = record_store.corrections_after(conn, device.site_id, cursor, MAX_CORRECTIONS_PER_ANSWER + 1)
     more = len(rows) > MAX_CORRECTIONS_PER_ANSWER
     rows = rows[:MAX_CORRECTIONS_PER_ANSWER]
     staff = user_store.kiosk_staff(conn, device.site_id)
-    grants = allocation.grants_for(conn, study, site_id=device.site_id, device_id=device.device_id)
+    grants, numbers = granted or top_ups(conn, study, device)
     if held_blocks is not None and set(grants["blocks"]) <= held_blocks:
         grants["lists"] = []
     return {"study_version": study.study.version, "participants": people, "staff": staff, "allocation": grants,
-            "screening_numbers": screening.numbers_for(conn, device.site_id, device.device_id),
+            "screening_numbers": numbers,
             "corrections": [{"record": json.loads(r.body), "content_hash": r.content_hash} for r in rows],
             "corrections_cursor": rows[-1].seq if rows else cursor, "more_corrections": more,
             "audit_head": checkpoints.for_witness(conn),
