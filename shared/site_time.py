@@ -48,7 +48,18 @@ def to_site_local(ts: Moment, study: Study, site_id: str | None = None) -> datet
 
     Raises ValueError for text that is not an ISO 8601 timestamp.
     """
+    if isinstance(ts, str):
+        return moment_at(ts, _site(study, site_id).timezone)
     return _utc(ts).astimezone(site_zone(study, site_id))
+
+
+@lru_cache(maxsize=16384)
+def moment_at(ts: str, timezone: str) -> datetime:
+    """The ISO 8601 moment ``ts`` (naive: UTC) at the IANA zone ``timezone``; raises ValueError for other text.
+
+    Cached: an export reads each record's moment for several datasets.
+    """
+    return _utc(ts).astimezone(zone(timezone))
 
 
 def site_local_date(ts: Moment | date | None, study: Study, site_id: str | None = None) -> date | None:

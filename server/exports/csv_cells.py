@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from typing import Any, TextIO
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_CELL_STARTS = tuple("\x00" + c for c in FORMULA_START)   # a cell's start in "\x00".join(row)
 _PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 
 
@@ -35,6 +36,14 @@ class FormulaSafeWriter:
         self._writer = csv.writer(fh)
 
     def writerow(self, row: Iterable[Any]) -> Any:
+        if type(row) is list:
+            try:   # a row of text (the usual case): one C-level search for a cell that starts like a formula
+                joined = "\x00" + "\x00".join(row)
+            except TypeError:   # not all text
+                pass
+            else:
+                if not any(start in joined for start in _CELL_STARTS):
+                    return self._writer.writerow(row)
         return self._writer.writerow([safe_cell(v) for v in row])
 
     def writerows(self, rows: Iterable[Iterable[Any]]) -> None:

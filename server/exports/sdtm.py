@@ -14,6 +14,7 @@ supplemental qualifier in SDTM; TRTEMFL is its ADaM counterpart) and the SUSAR f
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -59,6 +60,20 @@ def qs_tests(study: Study) -> tuple[QsTest, ...]:
         out += [(inst.id, sc.name, sc.qs_testcd, sc.qs_test or sc.qs_testcd, cat, "")
                 for sc in inst.scores if sc.qs_testcd]
     return tuple(out)
+
+
+_QS_BY_INSTRUMENT: dict[int, tuple[Study, dict[str, list[QsTest]]]] = {}
+
+
+def _qs_tests_by_instrument(study: Study) -> dict[str, list[QsTest]]:
+    """``qs_tests`` by instrument id, worked out once per study object (QS asks for every response)."""
+    known = _QS_BY_INSTRUMENT.get(id(study))
+    if known is None or known[0] is not study:
+        by: dict[str, list[QsTest]] = {}
+        for test in qs_tests(study):
+            by.setdefault(test[0], []).append(test)
+        known = _QS_BY_INSTRUMENT[id(study)] = (study, by)
+    return known[1]
 
 
 TERMS = {"AEACN": ", ".join([*ACTION.values(), "MULTIPLE"]), "AEOUT": ", ".join(OUTCOME.values()),
@@ -158,12 +173,12 @@ def _flag_baseline(rows: list[dict[str, Any]], t: Timing, code: str, dtc: str, p
 
 def _qs(study: Study, pd: ParticipantData, t: Timing) -> Iterator[dict[str, Any]]:
     """QS rows; QSEVAL = INVESTIGATOR for clinician-rated instruments, STUDY SUBJECT for the participant's."""
-    all_tests = qs_tests(study)
+    by_instrument = _qs_tests_by_instrument(study)
     rows: list[dict[str, Any]] = []
     for rec in pd.records:
         if rec["kind"] != "instrument_response":
             continue
-        tests = [x for x in all_tests if x[0] == rec["instrument_id"]]
+        tests = by_instrument.get(rec["instrument_id"])
         if not tests:
             continue
         inst = get_instrument(rec["instrument_id"], rec.get("instrument_version"))
@@ -331,11 +346,18 @@ def export_sdtm(conn: Connection, study: Study, out_dir: Path, *, scope: ExportS
     out_dir.mkdir(parents=True, exist_ok=True)
     widths = {**dataset_widths(study), **design_widths(study)}
     datasets = {**DOMAINS, **DESIGN}
-    reviewer = AeReviewer(conn, study, site_id=scope.site_id)
+    # RFXSTDTC, worked out below from every record of the participant, is the first dose the AE review needs;
+    # with a date range the records are cut, so the reviewer reads the first doses itself
+    whole = scope.date_from is None and scope.date_to is None
+    first_doses: dict[str, date | None] | None = {} if whole else None
+    reviewer = AeReviewer(conn, study, site_id=scope.site_id, first_doses=first_doses)
+    diary = diary_id(study)
     with SubmissionFiles(out_dir, study, datasets, widths, lazy=LAZY_DATASETS) as files:
         subjects = 0
         for pd in participants_with_data(conn, scope, screened=True):
-            t = timing(study, pd, diary_id(study), as_of=scope.as_of(study, pd.participant["site_id"]))
+            t = timing(study, pd, diary, as_of=scope.as_of(study, pd.participant["site_id"]))
+            if first_doses is not None:
+                first_doses[pd.participant["participant_id"]] = t.rfxstdtc
             randomised = bool(pd.participant["arm"])
             subjects += randomised   # TS counts randomised subjects; DM has everyone screened
             for domain in DOMAINS if randomised else [d for d in DOMAINS if d in NOT_RANDOMISED_DOMAINS]:

@@ -17,10 +17,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 from server.exports.current import ParticipantData
 from shared.exposure import baseline_date, first_dose_date, last_dose_date
-from shared.site_time import site_local_date, to_site_local
+from shared.site_time import moment_at, site_local_date, site_zone, to_site_local
 from shared.study.model import Study
 
 SCREENING, TREATMENT = "SCREENING", "TREATMENT"
@@ -46,8 +47,19 @@ def site_dtc(ts: str | None, study: Study, site_id: str | None) -> str | None:
     """A stored UTC moment as an SDTM --DTC at the site: ``YYYY-MM-DDTHH:MM:SS`` local time, no offset."""
     if not ts:
         return None
+    if not isinstance(ts, str):
+        try:
+            return to_site_local(ts, study, site_id).strftime("%Y-%m-%dT%H:%M:%S")
+        except (TypeError, ValueError):
+            return None
+    return _dtc(ts, site_zone(study, site_id).key)
+
+
+@lru_cache(maxsize=16384)
+def _dtc(ts: str, timezone: str) -> str | None:
+    """Cached by moment and zone (never by the aware datetime: equal instants in two zones compare equal)."""
     try:
-        return to_site_local(ts, study, site_id).strftime("%Y-%m-%dT%H:%M:%S")
+        return moment_at(ts, timezone).strftime("%Y-%m-%dT%H:%M:%S")
     except (TypeError, ValueError):
         return None
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date
+from itertools import groupby
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Connection
@@ -51,11 +53,18 @@ def first_dose_dates(conn: Connection, study: Study, *, participant_ids: list[st
     participant absent from the answer, or mapped to None, has no known first dose (not treated yet).
     Runs inside the caller's unit of work (``reading()`` or ``writing()``).
     """
-    found = diaries_and_baselines(conn, study, participant_ids=participant_ids, site_id=site_id)
-    randomised = {pid for pid, e in participant_store.enrolled(conn, found).items() if e.arm}
+    diary = study.instrument_with_role("dosing")
+    firsts: dict[str, date | None] = {}
+    # streamed by participant (one participant's forms in memory at a time: a whole study's diaries are large)
+    for pid, group in groupby(record_store.iter_current_of_participants(
+            conn, instrument_id=diary.id if diary else None, visit_id=_baseline_visit_id(study),
+            participant_ids=participant_ids, site_id=site_id), key=itemgetter("participant_id")):
+        recs = list(group)
+        firsts[pid] = first_dose_date([r for r in recs if diary is not None and r.get("instrument_id") == diary.id],
+                                      study, baseline_date=baseline_date(recs, study))
+    randomised = {pid for pid, e in participant_store.enrolled(conn, firsts).items() if e.arm}
     # a baseline form alone is no dose: someone scored at the eligibility visit but never randomised is untreated
-    return {pid: first_dose_date(diaries, study, baseline_date=baseline)
-            for pid, (diaries, baseline) in found.items() if pid in randomised}
+    return {pid: first for pid, first in firsts.items() if pid in randomised}
 
 
 def compliance_by_participant(conn: Connection, study: Study, *, participant_ids: list[str] | None = None,

@@ -12,7 +12,7 @@ is the record's canonical JSON (``shared.records.canonical_record``), the bytes 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -274,11 +274,19 @@ def current_of_participants(conn: Connection, *, instrument_id: str | None = Non
 
     The exposure reads (first-dose dates, compliance) need only the dosing diaries and the baseline forms.
     """
+    return list(iter_current_of_participants(conn, instrument_id=instrument_id, visit_id=visit_id,
+                                             participant_ids=participant_ids, site_id=site_id))
+
+
+def iter_current_of_participants(conn: Connection, *, instrument_id: str | None = None, visit_id: str | None = None,
+                                 participant_ids: list[str] | None = None,
+                                 site_id: str | None = None) -> Iterator[dict[str, Any]]:
+    """``current_of_participants`` streamed (participant by participant: memory stays flat for a whole study)."""
     newer = records.alias("newer")
     matches = ([records.c.instrument_id == instrument_id] if instrument_id is not None else []) + (
         [records.c.visit_id == visit_id] if visit_id is not None else [])
     if not matches:
-        return []
+        return
     q = (select(records.c.body)
          .where(records.c.kind == "instrument_response", or_(*matches),
                 ~exists().where(newer.c.record_id == records.c.record_id, newer.c.revision > records.c.revision)))
@@ -287,7 +295,8 @@ def current_of_participants(conn: Connection, *, instrument_id: str | None = Non
     if site_id is not None:
         q = q.where(records.c.site_id == site_id)
     q = q.order_by(records.c.participant_id, records.c.collected_at, records.c.record_id)
-    return [json.loads(row.body) for row in conn.execute(q)]
+    for row in conn.execute(q.execution_options(stream_results=True, yield_per=2000)):
+        yield json.loads(row.body)
 
 
 def open_conflicts(conn: Connection) -> list[Any]:
