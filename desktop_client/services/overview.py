@@ -17,7 +17,8 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from desktop_client.services import course
+from desktop_client.services import course, site_records
+from desktop_client.services.site_records import AdverseEventSummary, LatestScore
 from desktop_client.services.station import Station
 from desktop_client.store import outbox
 from desktop_client.store import station as settings
@@ -55,6 +56,8 @@ class ParticipantOverview:
     oldest_unsynced_at: str | None
     disposition: Disposition | None = None
     deviations: tuple[VisitDeviation, ...] = ()
+    adverse_events: tuple[AdverseEventSummary, ...] = ()   # this station's and the site's (server) AEs
+    latest_scores: tuple[LatestScore, ...] = ()
     baseline_recorded: bool = False     # the baseline date is the baseline visit's (not the enrolment day)
 
     def count(self, status: str) -> int:
@@ -117,17 +120,16 @@ def participant_overview(station: Station, participant: dict[str, Any], today: d
     pid = participant["participant_id"]
     done: dict[str, set[str]] = {}
     visited: dict[str, date] = {}
-    for r in station.store.query("SELECT visit_id, instrument_id, min(json_extract(body, '$.collected_at')) AS at "
-                                 "FROM records WHERE participant_id = ? AND kind = 'instrument_response' "
-                                 "GROUP BY visit_id, instrument_id", (pid,)):
-        done.setdefault(r["visit_id"], set()).add(r["instrument_id"])
-        day = _local_day(r["at"], tz)
-        visited[r["visit_id"]] = min(day, visited.get(r["visit_id"], day))
+    first: str | None = None     # the first instrument collected at the baseline visit, on any kiosk of the site
+    baseline_id = _baseline_id(station)
+    for r in site_records.responses_done(station, pid):     # this station's records and the server's state
+        done.setdefault(r.visit_id or "", set()).add(r.instrument_id)
+        day = _local_day(r.collected_at, tz)
+        visited[r.visit_id or ""] = min(day, visited.get(r.visit_id or "", day))
+        if r.visit_id == baseline_id and (first is None or r.collected_at < first):
+            first = r.collected_at
     ended = course.disposition_of(station, pid)
     missed = course.missed_visits_of(station, pid)
-    first = station.store.query("SELECT min(json_extract(body, '$.collected_at')) AS at FROM records "
-                                "WHERE participant_id = ? AND visit_id = ? AND kind = 'instrument_response'",
-                                (pid, _baseline_id(station)))[0]["at"]
     baseline = _local_day(first, tz) if first else None
     if baseline is None and participant.get("enrolled_at"):
         baseline = _local_day(participant["enrolled_at"], tz)
@@ -155,7 +157,9 @@ def participant_overview(station: Station, participant: dict[str, Any], today: d
     return ParticipantOverview(participant_id=pid, arm=participant.get("arm"), status=participant["status"],
                                baseline_date=baseline, visits=tuple(visits), unsynced=int(waiting["n"] or 0),
                                oldest_unsynced_at=waiting["oldest"], disposition=ended, deviations=tuple(flagged),
-                               baseline_recorded=first is not None)
+                               baseline_recorded=first is not None,
+                               adverse_events=tuple(site_records.adverse_events(station, pid)),
+                               latest_scores=tuple(site_records.latest_scores(station, pid)))
 
 
 def held_records(station: Station) -> list[HeldRecord]:

@@ -21,6 +21,7 @@ from desktop_client.services import queries
 from desktop_client.services.station import Station
 from desktop_client.store import labs as store_labs
 from desktop_client.store import outbox, witness
+from desktop_client.store import site_state as store_site_state
 from desktop_client.store import station as settings
 from shared import enrolment_code, signed_head
 from shared.errors import (
@@ -65,6 +66,7 @@ class SyncReport:
     rejected: list[dict[str, Any]] = field(default_factory=list)
     corrections_applied: int = 0
     labs_received: int = 0          # lab-result revisions the server sent down (nurse mode shows them)
+    state_received: int = 0         # summaries of the site's records (other kiosks' visits, AEs, scores)
     remaining: int = 0
 
 
@@ -240,7 +242,8 @@ class SyncEngine:
             body = build_request(study_version=self.station.study.study.version, corrections_cursor=cursor,
                                  items=batch, allocation_blocks=self._held_blocks(),
                                  study_id=self.station.study.study.id,
-                                 labs_cursor=int(settings.get(store, settings.LABS_CURSOR) or 0))
+                                 labs_cursor=int(settings.get(store, settings.LABS_CURSOR) or 0),
+                                 state_cursor=int(settings.get(store, settings.STATE_CURSOR) or 0))
             resp = self._post("/api/v1/sync", body, token)
             _refuse_other_study(resp)
             if resp.status_code in (401, 403):
@@ -324,6 +327,11 @@ class SyncEngine:
             report.labs_received += store_labs.keep(conn, down.get("labs", []))
             conn.execute("INSERT INTO station (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET "
                          "value = excluded.value", (settings.LABS_CURSOR, str(int(down.get("labs_cursor", 0)))))
+            if "site_state" in down:  # the site's visits done, AEs, scores (issue 22); an older server sends none
+                report.state_received += store_site_state.keep(conn, down["site_state"],
+                                                               snapshot=bool(down.get("state_snapshot")))
+                conn.execute("INSERT INTO station (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET "
+                             "value = excluded.value", (settings.STATE_CURSOR, str(int(down["state_cursor"]))))
             if "queries" in down:  # the site's unresolved data queries (issue 19); an older server sends none
                 queries.keep_from_server(conn, down["queries"])
             self._store_allocation(conn, down["allocation"])

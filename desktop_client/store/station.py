@@ -12,6 +12,7 @@ SERVER_PUBLIC_KEY = "server_public_key"
 STUDY_VERSION = "study_version"
 CORRECTIONS_CURSOR = "corrections_cursor"
 LABS_CURSOR = "labs_cursor"            # the last lab-result revision (server seq) this station holds
+STATE_CURSOR = "state_cursor"          # the server's audit position up to which site_state is up to date
 LAST_SYNC_AT = "last_sync_at"
 
 

@@ -99,7 +99,18 @@ def _schemas() -> dict[str, Any]:
                                    "reason": {"type": ["string", "null"]}, "sex": {"type": ["string", "null"]},
                                    "flag": {"type": ["string", "null"]}, "grade": {"type": ["integer", "null"]}}}},
                       "labs_cursor": {"type": "integer", "minimum": 0},
-                      "more_labs": {"type": "boolean"}}}
+                      "more_labs": {"type": "boolean"},
+                      "site_state": {"type": "array", "description": "summaries of the site's records changed after "
+                                     "state_cursor (all of them when state_snapshot): visits done, AEs, scores",
+                                     "items": {"type": "object", "properties": {
+                                         "record_id": {"type": "string"}, "revision": {"type": "integer"},
+                                         "kind": {"type": "string"}, "participant_id": {"type": "string"},
+                                         "visit_id": {"type": ["string", "null"]},
+                                         "instrument_id": {"type": ["string", "null"]},
+                                         "collected_at": {"type": "string"},
+                                         "summary": {"type": "object"}}}},
+                      "state_cursor": {"type": "integer", "minimum": 0},
+                      "state_snapshot": {"type": "boolean"}}}
     return {
         "Record": record,
         "SyncRequest": {"type": "object", "required": ["protocol_version", "study_version", "records"],
@@ -108,6 +119,7 @@ def _schemas() -> dict[str, Any]:
                             "study_version": {"type": "string"},
                             "corrections_cursor": {"type": "integer", "minimum": 0, "maximum": MAX_WHOLE_NUMBER},
                             "labs_cursor": {"type": "integer", "minimum": 0, "maximum": MAX_WHOLE_NUMBER},
+                            "state_cursor": {"type": "integer", "minimum": 0, "maximum": MAX_WHOLE_NUMBER},
                             "allocation_blocks": {"type": "array", "maxItems": MAX_ALLOCATION_BLOCKS,
                                                   "items": {"type": "integer", "minimum": 0}},
                             "records": {"type": "array", "maxItems": MAX_BATCH_RECORDS, "items": {

@@ -61,5 +61,5 @@ def sync() -> ResponseReturnValue:
     with reading(ctx.engine) as conn:   # after the commit: the rest of the answer only reads, lock-free
         answer["downstream"] = sync_service.downstream(
             conn, ctx.study, device, sync_request.corrections_cursor, held_blocks=sync_request.allocation_blocks,
-            labs_cursor=sync_request.labs_cursor, granted=granted)
+            labs_cursor=sync_request.labs_cursor, granted=granted, state_cursor=sync_request.state_cursor)
     return jsonify(answer)

@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from server.services import allocation, checkpoints, lab_results, screening
+from server.services import allocation, checkpoints, lab_results, screening, site_state
 from server.services import devices as device_service
 from server.services import queries as query_service
 from server.services.audit import AuditEntry, append_many
@@ -263,7 +263,8 @@ def ingest(conn: Connection, study: Study, device: Device, request: SyncRequest,
     answer: dict[str, Any] = {"protocol_version": PROTOCOL_VERSION, "results": out.results}
     if with_downstream:
         answer["downstream"] = downstream(conn, study, device, request.corrections_cursor,
-                                          held_blocks=request.allocation_blocks, labs_cursor=request.labs_cursor)
+                                          held_blocks=request.allocation_blocks, labs_cursor=request.labs_cursor,
+                                          state_cursor=request.state_cursor)
     return answer
 
 
@@ -310,7 +311,7 @@ def top_ups(conn: Connection, study: Study, device: Device) -> Granted:
 
 def downstream(conn: Connection, study: Study, device: Device, cursor: int,
                held_blocks: frozenset[int] | None = None, labs_cursor: int = 0,
-               granted: Granted | None = None) -> dict[str, Any]:
+               granted: Granted | None = None, state_cursor: int | None = None) -> dict[str, Any]:
     """What the kiosk needs back: its site's participants, the study version, data-manager corrections.
 
     The signed allocation lists are left out when the kiosk already holds every block granted to it
@@ -331,5 +332,6 @@ def downstream(conn: Connection, study: Study, device: Device, cursor: int,
             "corrections_cursor": rows[-1].seq if rows else cursor, "more_corrections": more,
             "audit_head": checkpoints.for_witness(conn),
             "queries": query_service.for_kiosk(conn, device.site_id),
-            **lab_results.downstream(conn, study, device.site_id, labs_cursor)}
+            **lab_results.downstream(conn, study, device.site_id, labs_cursor),
+            **site_state.downstream(conn, device.site_id, state_cursor)}
 

@@ -64,11 +64,13 @@ class SyncRequest:
     allocation_blocks: frozenset[int] | None = None  # None: the kiosk holds no allocation lists yet
     study_id: str | None = None                      # None: a kiosk of the first release (version only)
     labs_cursor: int = 0                             # lab-result revisions the kiosk holds (seq); 0: none
+    state_cursor: int | None = None                  # the site's state the kiosk holds (audit seq); None: an
+                                                     # older kiosk that asks for none (issue 22)
 
 
 def build_request(*, study_version: str, corrections_cursor: int, items: list[tuple[Mapping[str, Any], str]],
                   allocation_blocks: list[int] | None = None, study_id: str | None = None,
-                  labs_cursor: int | None = None) -> dict[str, Any]:
+                  labs_cursor: int | None = None, state_cursor: int | None = None) -> dict[str, Any]:
     """The JSON body of a sync request (``allocation_blocks``: blocks the kiosk already holds entries of)."""
     body: dict[str, Any] = {"protocol_version": PROTOCOL_VERSION, "study_version": study_version,
                             "corrections_cursor": corrections_cursor,
@@ -79,6 +81,8 @@ def build_request(*, study_version: str, corrections_cursor: int, items: list[tu
         body["allocation_blocks"] = sorted(allocation_blocks)
     if labs_cursor is not None:
         body["labs_cursor"] = labs_cursor
+    if state_cursor is not None:
+        body["state_cursor"] = state_cursor
     return body
 
 
@@ -158,6 +162,11 @@ def parse_request(payload: Any) -> SyncRequest:
         raise SyncRequestInvalid(f"'labs_cursor' must be a whole number from 0 to {MAX_WHOLE_NUMBER}: send the "
                                  "labs_cursor of the last answer, or leave it out.",
                                  details={"field": "labs_cursor", "value": _shown(labs_cursor)})
+    state_cursor = payload.get("state_cursor")
+    if state_cursor is not None and (not _whole(state_cursor) or not 0 <= state_cursor <= MAX_WHOLE_NUMBER):
+        raise SyncRequestInvalid(f"'state_cursor' must be a whole number from 0 to {MAX_WHOLE_NUMBER}: send the "
+                                 "state_cursor of the last answer (0 the first time), or leave it out.",
+                                 details={"field": "state_cursor", "value": _shown(state_cursor)})
     blocks = payload.get("allocation_blocks")
     if blocks is not None and (not isinstance(blocks, list) or len(blocks) > MAX_ALLOCATION_BLOCKS
                                or not all(_whole(b) and 0 <= b <= MAX_WHOLE_NUMBER for b in blocks)):
@@ -180,7 +189,7 @@ def parse_request(payload: Any) -> SyncRequest:
         items.append(SyncItem(entry["record"], entry["content_hash"]))
     return SyncRequest(study_version=study_version, corrections_cursor=cursor, items=items,
                        allocation_blocks=None if blocks is None else frozenset(blocks), study_id=study_id,
-                       labs_cursor=labs_cursor)
+                       labs_cursor=labs_cursor, state_cursor=state_cursor)
 
 
 def check_same_study(study_id: Any, study_version: Any, *, server_id: str, server_version: str,

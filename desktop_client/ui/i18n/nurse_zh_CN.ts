@@ -240,7 +240,7 @@
 <context>
     <name>ClinicalRecordPage</name>
     <message>
-        <location filename="../nurse/clinical_record.py" line="+326"/>
+        <location filename="../nurse/clinical_record.py" line="+337"/>
         <source>Medications, history, vital signs</source>
         <translation>用药、病史、生命体征</translation>
     </message>
@@ -670,26 +670,26 @@
 <context>
     <name>EntryTab</name>
     <message>
-        <location filename="../nurse/clinical_record.py" line="-193"/>
+        <location filename="../nurse/clinical_record.py" line="-203"/>
         <location line="+25"/>
-        <location line="+12"/>
+        <location line="+18"/>
         <source>Visit</source>
         <translation>访视</translation>
     </message>
     <message>
-        <location line="-37"/>
+        <location line="-43"/>
         <source>Revision</source>
         <translation>版本</translation>
     </message>
     <message>
         <location line="+9"/>
         <location line="+8"/>
-        <location line="+61"/>
+        <location line="+67"/>
         <source>New entry</source>
         <translation>新建记录</translation>
     </message>
     <message>
-        <location line="-67"/>
+        <location line="-73"/>
         <source>Correct the selected entry</source>
         <translation>更正所选记录</translation>
     </message>
@@ -700,7 +700,7 @@
     </message>
     <message>
         <location line="+1"/>
-        <location line="+8"/>
+        <location line="+14"/>
         <source>Reason for the correction</source>
         <translation>更正原因</translation>
     </message>
@@ -720,7 +720,7 @@
         <translation>否</translation>
     </message>
     <message>
-        <location line="+21"/>
+        <location line="+22"/>
         <source>Select a saved entry to correct.</source>
         <translation>请选择要更正的已保存记录。</translation>
     </message>
@@ -730,7 +730,7 @@
         <translation>正在更正第{0}版</translation>
     </message>
     <message>
-        <location line="+25"/>
+        <location line="+27"/>
         <source>A correction needs a reason: say why the entry changes.</source>
         <translation>更正需要原因：请说明记录为何更改。</translation>
     </message>
@@ -740,7 +740,7 @@
         <translation>已保存（第{0}版）。如需修改，请在此填写原因进行更正。</translation>
     </message>
     <message>
-        <location line="+12"/>
+        <location line="+13"/>
         <source>Save against {0}</source>
         <translation>仍按{0}保存</translation>
     </message>
@@ -841,7 +841,7 @@
         <translation>高度活动</translation>
     </message>
     <message>
-        <location filename="../nurse/overview.py" line="+27"/>
+        <location filename="../nurse/overview.py" line="+28"/>
         <source>done</source>
         <translation>已完成</translation>
     </message>
@@ -1218,7 +1218,7 @@
         <translation>正在保存…</translation>
     </message>
     <message>
-        <location filename="../nurse/clinical_record.py" line="-262"/>
+        <location filename="../nurse/clinical_record.py" line="-272"/>
         <source>choose a drug class of the study&apos;s list</source>
         <translation>请从本研究的列表中选择药物类别</translation>
     </message>
@@ -1305,7 +1305,7 @@
         <translation>轻微</translation>
     </message>
     <message>
-        <location filename="../nurse/queries.py" line="+23"/>
+        <location filename="../nurse/queries.py" line="+24"/>
         <source>open</source>
         <translation>待回复</translation>
     </message>
@@ -1328,7 +1328,7 @@
         <translation>护士模式</translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+6"/>
         <source>Lock</source>
         <translation>锁定</translation>
     </message>
@@ -1343,7 +1343,7 @@
         <translation>交给受试者使用</translation>
     </message>
     <message>
-        <location line="+16"/>
+        <location line="+17"/>
         <source>Overview</source>
         <translation>概览</translation>
     </message>
@@ -1514,7 +1514,7 @@
         <translation>尚缺</translation>
     </message>
     <message>
-        <location line="+20"/>
+        <location line="+28"/>
         <source>This station is not enrolled yet: use the Sync screen first.</source>
         <translation>本工作站尚未注册：请先使用同步页面。</translation>
     </message>
@@ -1557,6 +1557,41 @@
         <location line="+1"/>
         <source>No participant enrolled yet.</source>
         <translation>尚无受试者入组。</translation>
+    </message>
+    <message>
+        <location line="+22"/>
+        <source>{0}: grade {1}, onset {2}, {3}</source>
+        <translation>{0}：{1}级，发生于 {2}，{3}</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>serious</source>
+        <translation>严重</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Adverse events:</source>
+        <translation>不良事件：</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Adverse events: none recorded.</source>
+        <translation>不良事件：尚无记录。</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>{0} {1} ({2}, {3})</source>
+        <translation>{0} {1}（{2}，{3}）</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Latest scores:</source>
+        <translation>最新评分：</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Latest scores: none yet.</source>
+        <translation>最新评分：尚无。</translation>
     </message>
 </context>
 <context>
@@ -1617,7 +1652,7 @@
         <translation>值：{0}</translation>
     </message>
     <message>
-        <location line="+4"/>
+        <location line="+5"/>
         <source>Waiting to be sent: {0}</source>
         <translation>等待发送：{0}</translation>
     </message>

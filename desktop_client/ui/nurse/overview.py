@@ -20,6 +20,7 @@ from desktop_client.services import overview
 from desktop_client.services.overview import ParticipantOverview
 from desktop_client.ui.nurse.widgets import NurseContext, in_language, note, page_layout, show_day, study_text, tr
 from desktop_client.ui.theme import set_role
+from shared.adverse_events import OUTCOMES
 from shared.errors import StationNotEnrolled
 from shared.site_time import site_local_text
 from shared.study.model import Arm
@@ -84,6 +85,14 @@ class OverviewPage(QWidget):
         self.visits.setWordWrap(True)
         self.visits.verticalHeader().setVisible(False)
         self.visits.setMinimumHeight(560)
+        # what other kiosks of the site recorded arrives with every sync (issue 22): AEs and latest scores,
+        # above the long visit table so the nurse sees them without scrolling
+        self.events = note("")
+        self.events.setObjectName("adverse-events")
+        layout.addWidget(self.events)
+        self.scores = note("")
+        self.scores.setObjectName("latest-scores")
+        layout.addWidget(self.scores)
         layout.addWidget(self.visits)
         layout.addStretch(1)
         self.data: tuple[ParticipantOverview, ...] = ()
@@ -157,6 +166,27 @@ class OverviewPage(QWidget):
         self.visits.resizeColumnsToContents()
         self.visits.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
         self.visits.resizeRowsToContents()
+        self._show_events_and_scores(p)
+
+    def _show_events_and_scores(self, p: ParticipantOverview | None) -> None:
+        """The participant's AEs and each scored instrument's newest score, whichever kiosk recorded them."""
+        study = self.ctx.station.study
+        lines = [self.tr("{0}: grade {1}, onset {2}, {3}").format(
+            a.term, a.grade if a.grade is not None else "—", a.onset_date or "—",
+            in_language(OUTCOMES[a.outcome]) if a.outcome in OUTCOMES else "—")
+            + (" — " + self.tr("serious") if a.serious else "") for a in (p.adverse_events if p else ())]
+        self.events.setText(self.tr("Adverse events:") + "\n" + "\n".join(lines) if lines
+                            else self.tr("Adverse events: none recorded."))
+        shown = []
+        for s in (p.latest_scores if p else ()):
+            inst = study.instrument(s.instrument_id)
+            visit = study.visit(s.visit_id) if s.visit_id else None
+            value = next(iter(s.scores.values()))
+            shown.append(self.tr("{0} {1} ({2}, {3})").format(
+                in_language(inst.short), f"{value:g}", study_text(visit.label, visit.label_zh) if visit else "—",
+                site_local_text(s.collected_at, study, self.ctx.station.site_id)))
+        self.scores.setText(self.tr("Latest scores:") + " " + "; ".join(shown) if shown
+                            else self.tr("Latest scores: none yet."))
 
 
 def in_language_arm(arm: Arm | None) -> str:

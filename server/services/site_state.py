@@ -1,0 +1,57 @@
+"""The site's state in every sync answer (issue 22): what a kiosk needs of records other kiosks made.
+
+A kiosk's nurse overview shows visits done (with dates), adverse events and latest scores of every participant of
+its site, also those recorded on another kiosk or corrected by a data manager. Each answer brings summaries of the
+site's records stored after the kiosk's ``state_cursor`` (an audit sequence number, see
+``server.storage.site_state``), or, for a new kiosk or one far behind, of all the site's current records
+(``state_snapshot``: the kiosk replaces its copy). Only the kiosk's own site, and only what the nurse needs:
+an instrument response's visit, instrument, date and scores (never its answers); an AE's term, grade, onset,
+outcome and seriousness.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlalchemy import Connection
+
+from server.storage import site_state as state_store
+from shared.errors import UnknownInstrument
+from shared.instruments import get_instrument
+
+MAX_CHANGES = 2000        # records audited after the cursor beyond this: the whole state is cheaper to send
+AE_FIELDS = ("term", "grade", "onset_date", "outcome", "serious")
+
+
+def summary(row: Any) -> dict[str, Any]:
+    """What the kiosk keeps of one record revision (a row of ``server.storage.site_state``)."""
+    data = json.loads(row.body).get("data") or {}
+    if row.kind == "adverse_event":
+        kept: dict[str, Any] = {name: data.get(name) for name in AE_FIELDS}
+    else:
+        try:
+            scores = get_instrument(row.instrument_id, row.instrument_version).score(data)
+        except UnknownInstrument:
+            scores = {}      # an instrument this server no longer ships: the visit still counts as done
+        kept = {"scores": {name: value for name, value in scores.items() if value is not None}}
+    return {"record_id": row.record_id, "revision": row.revision, "kind": row.kind,
+            "participant_id": row.participant_id, "visit_id": row.visit_id, "instrument_id": row.instrument_id,
+            "collected_at": row.collected_at, "summary": kept}
+
+
+def downstream(conn: Connection, site_id: str, cursor: int | None) -> dict[str, Any]:
+    """``site_state``, ``state_cursor`` and ``state_snapshot`` for a kiosk of ``site_id`` (nothing for a kiosk
+    that sent no cursor: it predates this part of the protocol). In the sync's transaction or a read after its
+    commit: audit positions are drawn under the chain head's lock and committed before it is released, so the
+    committed positions are always 1..P and every record up to the position read here is visible; a record
+    committed meanwhile may come twice (the kiosk keeps one row per record), never not at all."""
+    if cursor is None:
+        return {}
+    now = state_store.position(conn)
+    keys = None if cursor == 0 or cursor > now else state_store.changed_after(conn, cursor, MAX_CHANGES)
+    if keys is None:     # new kiosk, far behind, or a server restored from an older backup: send everything
+        rows, snapshot = state_store.current_of_site(conn, site_id), True
+    else:
+        rows, snapshot = state_store.revisions_of_site(conn, site_id, keys), False
+    return {"site_state": [summary(r) for r in rows], "state_cursor": now, "state_snapshot": snapshot}

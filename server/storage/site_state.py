@@ -1,0 +1,65 @@
+"""Reads of a site's state for its kiosks (issue 22): which records of the site changed after a position of the
+audit chain, or the site's current records as a whole.
+
+The position is the audit chain's sequence number. Every stored revision gets its audit entry
+(``entity_type`` ``record``, ``entity_id`` ``<record_id>#<revision>``) in the transaction that stores it, under
+the chain head's lock, so sequence numbers follow commit order: a kiosk that holds everything up to position P
+misses nothing by asking for what came after P (a table's own autoincrement would not promise that on
+PostgreSQL, where two transactions can commit out of the order they drew their numbers).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import Connection, Row, exists, func, select
+from sqlalchemy.orm import aliased
+
+from server.storage.tables import audit_log, records
+
+STATE_KINDS = ("instrument_response", "adverse_event")   # what a nurse overview needs of other kiosks' work
+_newer = aliased(records)
+_COLUMNS = (records.c.record_id, records.c.revision, records.c.kind, records.c.participant_id, records.c.visit_id,
+            records.c.instrument_id, records.c.instrument_version, records.c.collected_at, records.c.body)
+
+
+def position(conn: Connection) -> int:
+    """The newest audit sequence number (0 for an empty chain): the cursor of an answer built now."""
+    return int(conn.execute(select(func.coalesce(func.max(audit_log.c.seq), 0))).scalar_one())
+
+
+def changed_after(conn: Connection, cursor: int, limit: int) -> list[tuple[str, int]] | None:
+    """(record id, revision) of every revision audited after ``cursor``, oldest first, of any site; None when
+    more than ``limit`` entries of records came after it (the caller sends the whole state instead)."""
+    ids = conn.execute(select(audit_log.c.entity_id)
+                       .where(audit_log.c.seq > cursor, audit_log.c.entity_type == "record")
+                       .order_by(audit_log.c.seq).limit(limit + 1)).scalars().all()
+    if len(ids) > limit:
+        return None
+    keys = []
+    for entity in ids:
+        record_id, _, revision = entity.rpartition("#")
+        if record_id and revision.isdigit():
+            keys.append((record_id, int(revision)))
+    return keys
+
+
+def revisions_of_site(conn: Connection, site_id: str, keys: Iterable[tuple[str, int]]) -> list[Row]:
+    """Those revisions that are records of ``site_id`` and of a kind the kiosks keep (other sites' never)."""
+    wanted = set(keys)
+    found: list[Row] = []
+    ids = sorted({record_id for record_id, _ in wanted})
+    for start in range(0, len(ids), 500):
+        found += [r for r in conn.execute(select(*_COLUMNS).where(records.c.record_id.in_(ids[start:start + 500]),
+                                                                  records.c.site_id == site_id,
+                                                                  records.c.kind.in_(STATE_KINDS)))
+                  if (r.record_id, r.revision) in wanted]
+    return sorted(found, key=lambda r: (r.record_id, r.revision))
+
+
+def current_of_site(conn: Connection, site_id: str) -> list[Row]:
+    """The newest revision of every record of ``site_id`` of a kind the kiosks keep, by participant and time."""
+    newer = exists().where(_newer.c.record_id == records.c.record_id, _newer.c.revision > records.c.revision)
+    return list(conn.execute(select(*_COLUMNS).where(records.c.site_id == site_id, records.c.kind.in_(STATE_KINDS),
+                                                     ~newer)
+                             .order_by(records.c.participant_id, records.c.collected_at, records.c.record_id)))
