@@ -9,7 +9,8 @@ Environment:
                           --enrolment-code)
   TRIALPRO_MIRROR_DIR     keep an encrypted copy of every save there (same as --mirror-dir)
   TRIALPRO_STARTUP_PROBE  print "start-screen-shown" when the start screen is first painted
-                          ("exit": then quit; used by bench/kiosk_startup.py)
+                          ("unlock-screen-shown" for the unlock or set-up screen; "exit": then quit; used by
+                          bench/kiosk_startup.py and scripts/run-client.sh --check)
 """
 
 from __future__ import annotations
@@ -66,15 +67,16 @@ def show(window: MainWindow) -> None:
 class _FirstPaint(QObject):
     """Reports the first paint of the start screen (startup benchmark)."""
 
-    def __init__(self, target: QObject, quit_after: bool) -> None:
+    def __init__(self, target: QObject, quit_after: bool, text: str = "start-screen-shown") -> None:
         super().__init__(target)
         self._quit = quit_after
+        self._text = text
         target.installEventFilter(self)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.Paint:
             watched.removeEventFilter(self)
-            print("start-screen-shown", flush=True)
+            print(self._text, flush=True)
             if self._quit:
                 QTimer.singleShot(0, lambda: QApplication.exit(0))  # quit() would ask the kiosk window
         return False
@@ -125,6 +127,8 @@ def run_gui(args: argparse.Namespace) -> int:
         unlock.setWindowTitle("trialpro")
         unlock.opened.connect(open_window)
         held["unlock"] = unlock
+        if probe:   # scripts/run-client.sh --check: the set-up (or unlock) screen painted, then quit
+            _FirstPaint(unlock, quit_after=probe == "exit", text="unlock-screen-shown")
         unlock.showFullScreen() if config.full_screen else (unlock.resize(1280, 800), unlock.show())
     try:
         return app.exec()

@@ -44,3 +44,14 @@ python_venv() {
     echo "$want" > "$stamp"
   fi
 }
+
+# qt_runtime_libs: the Debian libraries Qt 6's xcb platform plugin loads on a real X11 display (doc.qt.io "Qt for
+# X11 Requirements"; libxcb-cursor0 since Qt 6.5), plus OpenGL/EGL, fonts (with CJK for the Chinese screens),
+# GLib and D-Bus. The offscreen platform of the tests needs only a few of them; a clinic's screen needs all.
+qt_runtime_libs() {
+  apt_install libegl1 libgl1 libglib2.0-0 libdbus-1-3 libfontconfig1 libfreetype6 fonts-noto-cjk \
+    libx11-6 libx11-xcb1 libxext6 libxi6 libxrender1 libsm6 libice6 libxkbcommon0 libxkbcommon-x11-0 \
+    libxcb1 libxcb-cursor0 libxcb-glx0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0 \
+    libxcb-render0 libxcb-render-util0 libxcb-shape0 libxcb-shm0 libxcb-sync1 libxcb-util1 libxcb-xfixes0 \
+    libxcb-xinerama0 libxcb-xkb1
+}
