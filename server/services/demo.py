@@ -24,7 +24,7 @@ from shared.study.model import Study
 from shared.sync.protocol import SyncItem, SyncRequest
 from shared.synthetic import synthetic_adverse_event, synthetic_answers
 
-DEMO_PARTICIPANTS = 9
+DEMO_PARTICIPANTS = 12   # 6 complete, 2 discontinue, 4 on study (demo_timeline)
 DEMO_ADMIN = "demo.admin"
 SEEDED = "demo_seeded"   # settings key: when the demo data were stored
 

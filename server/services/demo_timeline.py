@@ -17,6 +17,8 @@ EARLY = 8   # the first EARLY participants started long enough ago to reach the 
 # index -> (NCOMPLT reason, how many scheduled visits from baseline they attended before discontinuing)
 # (with the demo's seeded arms, two participants per arm complete, so each arm has a spread and a Welch interval)
 DISCONTINUED = {1: ("withdrawal_by_subject", 3), 7: ("adverse_event", 4)}
+# days since baseline of the participants still on study (the last, newest one has not reached week 4 yet)
+ONGOING = (42, 37, 32, 26)
 
 
 @dataclass(frozen=True)
@@ -42,8 +44,8 @@ def _end_of_treatment_day(study: Study) -> int:
 
 def demo_timeline(study: Study, index: int, today: date) -> DemoTimeline:
     """The course of demo participant ``index`` (0-based, in enrolment order)."""
-    if index >= EARLY:                      # still on study, a few weeks in (as the demo always was)
-        return DemoTimeline(today - timedelta(days=42 - 2 * index))
+    if index >= EARLY:                      # still on study, a few weeks in, each at another point of the schedule
+        return DemoTimeline(today - timedelta(days=ONGOING[(index - EARLY) % len(ONGOING)]))
     end = _end_of_treatment_day(study)
     baseline = today - timedelta(days=end + 46 - 4 * index)   # the last of them finished 26 days ago
     if index in DISCONTINUED:

@@ -37,7 +37,7 @@ def test_sign_in_find_correct_audit_and_export(page: Page, demo_server: ThreadSe
     expect(page).to_have_url(f"{url}/dashboard")
     expect(page.locator("#sae-alerts")).to_contain_text("Grade 3")
     total = page.locator("tr.total td.num").first
-    expect(total).to_have_text("9")                             # the demo enrols 9 participants
+    expect(total).to_have_text("12")                            # the demo enrols 12 participants
     _shot(page, artifacts, "02_dashboard")
 
     page.click("nav >> text=Participants")
