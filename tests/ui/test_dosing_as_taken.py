@@ -118,7 +118,7 @@ def test_the_diary_asks_per_beijing_date_and_every_surface_shows_the_beijing_day
         assert web.post("/signin", data={"csrf_token": token, "username": "web.admin",
                                          "password": STAFF_PASSWORD}).status_code == 302
         page_html = web.get(f"/participants/{pid}").text
-        row = re.search(rf'<tr data-record="{baseline["record_id"]}"><td>([^<]*)</td>', page_html)
+        row = re.search(rf'<tr data-record="{baseline["record_id"]}"[^>]*><td>([^<]*)</td>', page_html)
         assert row and row.group(1) == d0.isoformat()                            # not the UTC day before
         assert f'<strong class="first-dose">{d0.isoformat()}</strong>' in page_html
         assert "99.0 %" in page_html and page_html.count("<td>✓</td>") == 4 + 10
