@@ -290,7 +290,7 @@ def test_screen_failures_reach_sdtm_dm_and_ie_and_the_csv_screening_log(tmp_path
 
     dm = {r["USUBJID"].rsplit("-", 1)[1]: r for r in rows(tmp_path / "sdtm" / "dm.csv")}
     failed = sorted(pid for pid, r in log.items() if r.outcome == "screen_failure")
-    assert len(dm) == len(log) == 12 and len(failed) == 3
+    assert len(dm) == len(log) == 15 and len(failed) == 3          # 12 randomised, 3 screen failures
     for pid, row in dm.items():
         person = log[f"PKU-{pid}"]
         assert row["AGE"] == str(person.age_at_consent) and row["BRTHDTC"] == person.birth_year_month
@@ -307,7 +307,7 @@ def test_screen_failures_reach_sdtm_dm_and_ie_and_the_csv_screening_log(tmp_path
         assert (r["IECAT"], r["IEORRES"]) in (("INCLUSION", "N"), ("EXCLUSION", "Y"))
     assert by_person == {pid: set(json.loads(log[pid].failed_criteria)) for pid in failed}
     ts = {r["TSPARMCD"]: r["TSVAL"] for r in rows(tmp_path / "sdtm" / "ts.csv")}
-    assert ts["ACTSUB"] == "9"                        # randomised subjects; DM has everyone screened
+    assert ts["ACTSUB"] == "12"                       # randomised subjects; DM has everyone screened
     screening_csv = rows(tmp_path / "csv" / "screening.csv")
     assert sorted(r["participant_id"] for r in screening_csv if r["outcome"] == "screen_failure") == failed
     assert all(r["failed_criteria"] for r in screening_csv if r["outcome"] == "screen_failure")
