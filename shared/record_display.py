@@ -21,6 +21,7 @@ from shared.record_fields import (
     NUMBER,
     PER_KEY,
     STRUCTURED,
+    TEXT,
     FieldSpec,
     record_fields,
     record_title,
@@ -42,6 +43,7 @@ class ShownField:
     label: str
     text: str
     defined: bool = True
+    typed: bool = False                # free text people typed (or a field without definition): data, not words
 
 
 @dataclass(frozen=True)
@@ -57,10 +59,13 @@ class ShownRecord:
         """The shown value of field ``name`` (EMPTY when the record has no such field)."""
         return next((f.text for f in self.fields if f.name == name), EMPTY)
 
+    def summary_fields(self, limit: int = 4) -> list[ShownField]:
+        """The first few fields with a value (scores first), for a table of records."""
+        return [f for f in (*self.scores, *self.fields) if f.text != EMPTY][:limit]
+
     def summary(self, limit: int = 4) -> str:
         """The first few fields (scores first) in one line, for a table of records."""
-        shown = [f"{f.label}: {f.text}" for f in (*self.scores, *self.fields) if f.text != EMPTY][:limit]
-        return " · ".join(shown)
+        return " · ".join(f"{f.label}: {f.text}" for f in self.summary_fields(limit))
 
 
 def _number(value: Any, decimals: int | None = None) -> str:
@@ -153,11 +158,13 @@ def shown_record(record: Mapping[str, Any], study: Study, language: str,
     found = record_fields(record, study, drugs)
     if found is None:
         kind = str(record.get("kind"))
-        fields = tuple(ShownField(k, k, _plain(v, language), defined=False) for k, v in data.items())
+        fields = tuple(ShownField(k, k, _plain(v, language), defined=False, typed=True)
+                       for k, v in data.items())
         return ShownRecord(record_title(record, study).in_language(language) or kind, fields, (), False)
-    shown = [ShownField(f.name, f.label.in_language(language), shown_value(f, data.get(f.name), language))
-             for f in found.fields if f.name in data or f.required]
+    shown = [ShownField(f.name, f.label.in_language(language), shown_value(f, data.get(f.name), language),
+                        typed=f.type == TEXT) for f in found.fields if f.name in data or f.required]
     known = {f.name for f in found.fields}
-    shown += [ShownField(k, k, _plain(v, language), defined=False) for k, v in data.items() if k not in known]
+    shown += [ShownField(k, k, _plain(v, language), defined=False, typed=True)
+              for k, v in data.items() if k not in known]
     scores = shown_scores(found.instrument, data, language) if found.instrument else ()
     return ShownRecord(found.title.in_language(language), tuple(shown), scores, True)

@@ -27,6 +27,7 @@ from shared.record_fields import (
     PER_KEY,
     STRUCTURED,
     STRUCTURED_RULE,
+    TEXT,
     FieldSpec,
     RecordFields,
 )
@@ -89,7 +90,8 @@ def form_fields(fields: RecordFields, data: Mapping[str, Any], language: str, *,
         texts = sent(name) if sent is not None and sent(name) else _sent_text(current)
         entry: dict[str, Any] = {
             "name": spec.name, "input_name": name, "label": spec.label.in_language(language),
-            "input": _input(spec), "current": shown_value(spec, current, language), "required": spec.required,
+            "input": _input(spec), "current": shown_value(spec, current, language), "typed": spec.type == TEXT,
+            "required": spec.required,
             "value": texts[0] if texts else "", "problem": by_field.get(spec.name),
             "readonly": None, "min": spec.minimum, "max": spec.maximum, "step": _step(spec), "unit": spec.unit,
         }

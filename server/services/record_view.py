@@ -11,7 +11,7 @@ from sqlalchemy import Connection
 from server.services import dashboard as board
 from server.storage import participants as participant_store
 from shared.record_display import EMPTY, ShownRecord, shown_record, shown_value
-from shared.record_fields import record_fields
+from shared.record_fields import TEXT, record_fields
 from shared.study.model import Study
 
 
@@ -30,7 +30,7 @@ def shown_records(study: Study, records: Iterable[Mapping[str, Any]], language: 
 
 
 def _changes(study: Study, before: Mapping[str, Any] | None, after: Mapping[str, Any], language: str,
-             drugs: frozenset[str] | None) -> list[dict[str, str]]:
+             drugs: frozenset[str] | None) -> list[dict[str, Any]]:
     """The fields whose value differs from the previous revision, with both values as shown."""
     if before is None:
         return []
@@ -43,7 +43,8 @@ def _changes(study: Study, before: Mapping[str, Any] | None, after: Mapping[str,
         spec = found.field(name) if found else None
         out.append({"field": name, "label": spec.label.in_language(language) if spec else name,
                     "old": shown_value(spec, old.get(name), language),
-                    "new": shown_value(spec, new.get(name), language)})
+                    "new": shown_value(spec, new.get(name), language),
+                    "typed": spec is None or spec.type == TEXT})
     return out
 
 

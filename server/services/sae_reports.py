@@ -23,12 +23,11 @@ from server.storage import participants as participant_store
 from shared.adverse_events import ACTIONS, CAUSALITY, OUTCOMES, SERIOUSNESS_CRITERIA, per_drug
 from shared.conmed import KIND as CONMED
 from shared.errors import SaeReportRefused
+from shared.instruments.model import Text
 from shared.medical_history import KIND as HISTORY
-from shared.pharmacovigilance import awareness, submission_term
+from shared.pharmacovigilance import PRE_TREATMENT, TREATMENT_EMERGENT, awareness, submission_term
 from shared.records import utc_now
 from shared.study.model import Study
-
-Form = list[tuple[str, list[tuple[str, str]]]]   # sections of (label, value)
 
 
 def alerts(conn: Connection, study: Study, sites: Iterable[str], now: datetime) -> list[dict[str, Any]]:
@@ -89,13 +88,32 @@ def mark_reported(conn: Connection, study: Study, record_id: str, *, reported_at
     return ae
 
 
-def _yes(flag: bool) -> str:
-    return "Yes" if flag else "No"
+Row = tuple[str, str, bool]                       # label, value, whether the value is data as stored/typed
+Form = list[tuple[str, list[Row]]]               # sections of rows
+EMERGENCE = {TREATMENT_EMERGENT: Text(en="treatment-emergent", zh="治疗中出现"),
+             PRE_TREATMENT: Text(en="pre-treatment", zh="治疗前出现")}
 
 
-def sae_form(conn: Connection, study: Study, record_id: str, sites: Iterable[str]) -> Form:
+class _Words:
+    """The form's words in one language ("en" or "zh"): ``w(en, zh)``; yes/no; a vocabulary's Text."""
+
+    def __init__(self, language: str) -> None:
+        self.zh = language == "zh"
+
+    def w(self, en: str, zh: str) -> str:
+        return zh if self.zh else en
+
+    def yes(self, flag: bool) -> str:
+        return self.w("Yes", "是") if flag else self.w("No", "否")
+
+    def text(self, t: Text | None) -> str:
+        return "" if t is None else t.in_language("zh" if self.zh else "en")
+
+
+def sae_form(conn: Connection, study: Study, record_id: str, sites: Iterable[str], language: str = "en") -> Form:
     """The SAE form of one serious AE: CIOMS I sections (reaction, suspect drugs, concomitant drugs and history,
-    sponsor information) with the ICH E2B(R3) element of each field where there is one. Raises NotFound."""
+    sponsor information) with the ICH E2B(R3) element of each field where there is one, labels in ``language``
+    (the E2B element codes stay as the standard names them). Raises NotFound."""
     ae = board.current_record(conn, record_id, sites)
     if ae["kind"] != "adverse_event":
         raise SaeReportRefused(f"Record {record_id} is not an adverse event.")
@@ -105,89 +123,117 @@ def sae_form(conn: Connection, study: Study, record_id: str, sites: Iterable[str
     enrolled = participant_store.enrolled(conn, [pid]).get(pid)
     arm = study.arm(enrolled.arm) if enrolled and enrolled.arm else None
     review = AeReviewer(conn, study).review(ae, arm.code if arm else None)
-    return [_reaction(study, ae, person, review), _suspects(study, ae, arm, review, confirmation(conn, ae)),
-            _history(detail["records"]), _sponsor(study, ae, review)]
+    w = _Words(language)
+    return [_reaction(w, study, ae, person, review), _suspects(w, study, ae, arm, review, confirmation(conn, ae)),
+            _history(w, detail["records"]), _sponsor(w, study, ae, review)]
 
 
-def _reaction(study: Study, ae: dict[str, Any], person: dict[str, Any], review: AeReview) -> tuple[str, list]:
+def _reaction(w: _Words, study: Study, ae: dict[str, Any], person: dict[str, Any], review: AeReview
+              ) -> tuple[str, list[Row]]:
     d = ae["data"]
     c = review.coding or {}
     criteria = d.get("serious_criteria") or []
-    return ("I. Reaction information", [
-        ("1. Patient (pseudonymous id) [E2B D.1]", ae["participant_id"]),
-        ("1a. Country [E2B C.2.r.3]", study.site(ae["site_id"]).country),
-        ("2. Year of birth [E2B D.2.1]", str(person.get("year_of_birth") or "")),
-        ("3. Sex [E2B D.5]", str(person.get("sex") or "")),
-        ("4-6. Reaction onset [E2B E.i.4]", d.get("onset_date") or ""),
-        ("7. Reaction as reported (verbatim) [E2B E.i.1.1a]", d.get("term") or ""),
-        ("7. Reaction in English [E2B E.i.1.2]", submission_term(d)),
-        ("7. MedDRA LLT / PT [E2B E.i.2.1b]", f"{c['llt_code']} {c['llt_name']} / {c['pt_code']} {c['pt_name']}"
-         if c else "not coded"),
-        ("7. MedDRA primary SOC", f"{c['soc_code']} {c['soc_name']}" if c else "not coded"),
-        ("7. CTCAE v5.0 grade", str(d.get("grade"))),
-        ("7. Treatment emergence", (review.emergence or "unknown").replace("_", "-")),
-        ("7. End date [E2B E.i.5]", d.get("end_date") or ""),
-        ("7. Outcome [E2B E.i.7]", OUTCOMES[d["outcome"]].en if d.get("outcome") in OUTCOMES else ""),
-        *[(f"8-12. {text.en} [E2B E.i.3.2]", _yes(code in criteria)) for code, text in SERIOUSNESS_CRITERIA.items()],
-        ("8. Date of death [E2B D.9.1]", d.get("death_date") or ""),
+    sex = {"F": w.w("female", "女"), "M": w.w("male", "男"), "U": w.w("unknown", "未知")}
+    not_coded = w.w("not coded", "未编码")
+    return (w.w("I. Reaction information", "一、不良反应信息"), [
+        (w.w("1. Patient (pseudonymous id) [E2B D.1]", "1. 患者（化名编号）[E2B D.1]"), ae["participant_id"], True),
+        (w.w("1a. Country [E2B C.2.r.3]", "1a. 国家 [E2B C.2.r.3]"), study.site(ae["site_id"]).country, True),
+        (w.w("2. Year of birth [E2B D.2.1]", "2. 出生年份 [E2B D.2.1]"), str(person.get("year_of_birth") or ""), False),
+        (w.w("3. Sex [E2B D.5]", "3. 性别 [E2B D.5]"), sex.get(str(person.get("sex")), str(person.get("sex") or "")),
+         False),
+        (w.w("4-6. Reaction onset [E2B E.i.4]", "4-6. 反应开始日期 [E2B E.i.4]"), d.get("onset_date") or "", False),
+        (w.w("7. Reaction as reported (verbatim) [E2B E.i.1.1a]", "7. 报告的反应（原文）[E2B E.i.1.1a]"),
+         d.get("term") or "", True),
+        (w.w("7. Reaction in English [E2B E.i.1.2]", "7. 反应英文名称 [E2B E.i.1.2]"), submission_term(d), True),
+        (w.w("7. MedDRA LLT / PT [E2B E.i.2.1b]", "7. MedDRA LLT / PT [E2B E.i.2.1b]"),
+         f"{c['llt_code']} {c['llt_name']} / {c['pt_code']} {c['pt_name']}" if c else not_coded, bool(c)),
+        (w.w("7. MedDRA primary SOC", "7. MedDRA 主要SOC"), f"{c['soc_code']} {c['soc_name']}" if c else not_coded,
+         bool(c)),
+        (w.w("7. CTCAE v5.0 grade", "7. CTCAE v5.0 分级"), str(d.get("grade")), False),
+        (w.w("7. Treatment emergence", "7. 与治疗的时间关系"),
+         w.text(EMERGENCE.get(review.emergence or "")) or w.w("unknown", "未知"), False),
+        (w.w("7. End date [E2B E.i.5]", "7. 结束日期 [E2B E.i.5]"), d.get("end_date") or "", False),
+        (w.w("7. Outcome [E2B E.i.7]", "7. 转归 [E2B E.i.7]"), w.text(OUTCOMES.get(d.get("outcome"))), False),
+        *[(f"8-12. {w.text(text)} [E2B E.i.3.2]", w.yes(code in criteria), False)
+          for code, text in SERIOUSNESS_CRITERIA.items()],
+        (w.w("8. Date of death [E2B D.9.1]", "8. 死亡日期 [E2B D.9.1]"), d.get("death_date") or "", False),
     ])
 
 
-def _suspects(study: Study, ae: dict[str, Any], arm: Any, review: AeReview,
-              confirmed: dict[str, Any] | None) -> tuple[str, list]:
+def _suspects(w: _Words, study: Study, ae: dict[str, Any], arm: Any, review: AeReview,
+              confirmed: dict[str, Any] | None) -> tuple[str, list[Row]]:
     d = ae["data"]
-    rows: list[tuple[str, str]] = []
+    rows: list[Row] = []
     for t in arm.treatments if arm else []:
-        name = study.drug(t.drug).name
+        drug = study.drug(t.drug)
+        name = w.w(drug.name, drug.label_zh)
         causality, action = per_drug(d, "causality", t.drug), per_drug(d, "action", t.drug)
+        stopped = action in ("withdrawn", "interrupted")
         rows += [
-            (f"14. Suspect drug [E2B G.k.2.2] ({name})", t.name),
-            ("15. Dose [E2B G.k.4.r]", f"{t.dose:g} {t.unit}, {t.frequency}"),
-            ("16. Route [E2B G.k.4.r.10]", t.route),
-            ("17. Indication [E2B G.k.7]", study.study.title),
-            ("18. Therapy from (first dose) [E2B G.k.4.r.4]",
-             review.first_dose.isoformat() if review.first_dose else "not yet dosed"),
-            ("Causality, WHO-UMC, as entered [E2B G.k.9.i.2]",
-             CAUSALITY[causality].en if causality in CAUSALITY else ""),
-            ("Action taken [E2B G.k.8]", ACTIONS[action].en if action in ACTIONS else ""),
-            ("Expected (study reference safety information)", _yes(review.expected.get(t.drug, False))),
-            ("20. Reaction abated after stopping?", "see outcome" if action in ("withdrawn", "interrupted")
-             else "not applicable (not stopped)"),
+            (w.w(f"14. Suspect drug [E2B G.k.2.2] ({name})", f"14. 可疑药物 [E2B G.k.2.2]（{name}）"), t.name, True),
+            (w.w("15. Dose [E2B G.k.4.r]", "15. 剂量 [E2B G.k.4.r]"), f"{t.dose:g} {t.unit}, {t.frequency}", True),
+            (w.w("16. Route [E2B G.k.4.r.10]", "16. 给药途径 [E2B G.k.4.r.10]"), t.route, True),
+            (w.w("17. Indication [E2B G.k.7]", "17. 适应证 [E2B G.k.7]"),
+             w.w(study.study.title, study.study.title_zh), False),
+            (w.w("18. Therapy from (first dose) [E2B G.k.4.r.4]", "18. 治疗开始日期（首次给药）[E2B G.k.4.r.4]"),
+             review.first_dose.isoformat() if review.first_dose else w.w("not yet dosed", "尚未给药"), False),
+            (w.w("Causality, WHO-UMC, as entered [E2B G.k.9.i.2]", "因果关系（WHO-UMC，录入值）[E2B G.k.9.i.2]"),
+             w.text(CAUSALITY.get(causality)) if causality in CAUSALITY else "", False),
+            (w.w("Action taken [E2B G.k.8]", "对药物采取的措施 [E2B G.k.8]"),
+             w.text(ACTIONS.get(action)) if action in ACTIONS else "", False),
+            (w.w("Expected (study reference safety information)", "预期事件（研究参考安全性信息）"),
+             w.yes(review.expected.get(t.drug, False)), False),
+            (w.w("20. Reaction abated after stopping?", "20. 停药后反应是否减轻？"),
+             w.w("see outcome", "见转归") if stopped else w.w("not applicable (not stopped)", "不适用（未停药）"),
+             False),
         ]
-    rows.append(("Causality confirmed by the investigator [E2B G.k.9.i.2.r.1]",
-                 f"Yes: {confirmed['by']} at {confirmed['at']} (revision {ae['revision']})" if confirmed
-                 else "No: awaiting the investigator's confirmation"))
-    rows.append(("SUSAR (serious, related and unexpected)",
-                 ", ".join(study.drug(x).name for x in review.susar_drugs) if review.susar else "No"))
-    return ("II. Suspect drug information", rows)
+    rows.append((w.w("Causality confirmed by the investigator [E2B G.k.9.i.2.r.1]",
+                     "研究者已确认因果关系 [E2B G.k.9.i.2.r.1]"),
+                 w.w(f"Yes: {confirmed['by']} at {confirmed['at']} (revision {ae['revision']})",
+                     f"是：{confirmed['by']}，{confirmed['at']}（第{ae['revision']}版）") if confirmed
+                 else w.w("No: awaiting the investigator's confirmation", "否：等待研究者确认"), bool(confirmed)))
+    rows.append((w.w("SUSAR (serious, related and unexpected)", "SUSAR（严重、相关且非预期）"),
+                 "、".join(w.w(study.drug(x).name, study.drug(x).label_zh) for x in review.susar_drugs)
+                 if review.susar else w.yes(False), False))
+    return (w.w("II. Suspect drug information", "二、可疑药物信息"), rows)
 
 
-def _history(records: list[dict[str, Any]]) -> tuple[str, list]:
+def _history(w: _Words, records: list[dict[str, Any]]) -> tuple[str, list[Row]]:
     meds = [r["data"] for r in records if r["kind"] == CONMED]
     history = [r["data"] for r in records if r["kind"] == HISTORY]
-    return ("III. Concomitant drugs and history", [
-        ("22. Concomitant drugs [E2B G.k (concomitant)]",
-         "; ".join(f"{m.get('name')} ({m.get('start_date') or '?'} to {m.get('end_date') or 'ongoing'})"
-                   for m in meds) or "none recorded"),
-        ("23. Other relevant history [E2B D.7.1]",
-         "; ".join(f"{h.get('condition')} (from {h.get('start_date') or '?'})" for h in history) or "none recorded"),
+    none = w.w("none recorded", "暂无记录")
+    return (w.w("III. Concomitant drugs and history", "三、合并用药及病史"), [
+        (w.w("22. Concomitant drugs [E2B G.k (concomitant)]", "22. 合并用药 [E2B G.k（合并用药）]"),
+         "; ".join(f"{m.get('name')} ({m.get('start_date') or '?'} – {m.get('end_date') or w.w('ongoing', '仍在使用')})"
+                   for m in meds) or none, bool(meds)),
+        (w.w("23. Other relevant history [E2B D.7.1]", "23. 其他相关病史 [E2B D.7.1]"),
+         "; ".join(f"{h.get('condition')} ({w.w('from', '始于')} {h.get('start_date') or '?'})" for h in history)
+         or none, bool(history)),
     ])
 
 
-def _sponsor(study: Study, ae: dict[str, Any], review: AeReview) -> tuple[str, list]:
+def _sponsor(w: _Words, study: Study, ae: dict[str, Any], review: AeReview) -> tuple[str, list[Row]]:
     d = ae["data"]
     report = review.report or {}
-    return ("IV. Sponsor and report information", [
-        ("24a. Sponsor [E2B C.3]", study.study.sponsor),
-        ("24b. Case id (study-site-record) [E2B C.1.1]", f"{study.study.id}-{ae['site_id']}-{ae['record_id']}"),
-        ("24b. Study [E2B C.5.3]", f"{study.study.id}: {study.study.title}"),
-        ("Site became aware [E2B C.1.4]", d.get("awareness_at") or ""),
-        ("Report due (24 h after awareness)", review.deadline.isoformat() if review.deadline else ""),
-        ("24c. Reported to sponsor", report.get("reported_at") or "AWAITING REPORT"),
-        ("Sponsor reference", report.get("reference") or ""),
-        ("24d. Report source [E2B C.1.3]", "Report from study (2)"),
-        ("25a. Report type", "Initial" if ae["revision"] == 1 else f"Follow-up (revision {ae['revision']})"),
-        ("Date of this information [E2B C.1.5]", ae["collected_at"]),
+    rev = ae["revision"]
+    return (w.w("IV. Sponsor and report information", "四、申办方及报告信息"), [
+        (w.w("24a. Sponsor [E2B C.3]", "24a. 申办方 [E2B C.3]"), study.study.sponsor, True),
+        (w.w("24b. Case id (study-site-record) [E2B C.1.1]", "24b. 病例编号（研究-中心-记录）[E2B C.1.1]"),
+         f"{study.study.id}-{ae['site_id']}-{ae['record_id']}", True),
+        (w.w("24b. Study [E2B C.5.3]", "24b. 研究 [E2B C.5.3]"),
+         f"{study.study.id}: {w.w(study.study.title, study.study.title_zh)}", False),
+        (w.w("Site became aware [E2B C.1.4]", "研究中心获知时间 [E2B C.1.4]"), d.get("awareness_at") or "", False),
+        (w.w("Report due (24 h after awareness)", "报告截止时间（获知后24小时）"),
+         review.deadline.isoformat() if review.deadline else "", False),
+        (w.w("24c. Reported to sponsor", "24c. 已报告申办方"),
+         report.get("reported_at") or w.w("AWAITING REPORT", "等待报告"), False),
+        (w.w("Sponsor reference", "申办方编号"), report.get("reference") or "", True),
+        (w.w("24d. Report source [E2B C.1.3]", "24d. 报告来源 [E2B C.1.3]"),
+         w.w("Report from study (2)", "来自研究的报告（2）"), False),
+        (w.w("25a. Report type", "25a. 报告类型"),
+         w.w("Initial", "首次报告") if rev == 1 else w.w(f"Follow-up (revision {rev})", f"随访报告（第{rev}版）"),
+         False),
+        (w.w("Date of this information [E2B C.1.5]", "本信息日期 [E2B C.1.5]"), ae["collected_at"], False),
     ])
 
 
@@ -203,7 +249,7 @@ def sae_pdf(form: Form, title: str) -> bytes:
     lines: list[tuple[str, str, bool]] = []
     for section, fields in form:
         lines.append((section, "", True))
-        lines += [(label, value, False) for label, value in fields]
+        lines += [(label, value, False) for label, value, _data in fields]
     buffer = io.BytesIO()
     per_page = 46
     with rc_context({"font.family": "sans-serif", "font.sans-serif": ["Noto Sans CJK SC", "DejaVu Sans"]}), \

@@ -18,7 +18,7 @@ from server.storage import meddra as meddra_store
 from server.storage import participants as participant_store
 from server.storage.engine import reading, writing
 from server.web.blueprint import bp
-from server.web.i18n import t
+from server.web.i18n import language, t
 from server.web.paging import Table, table_request
 from server.web.session import require, staff
 from shared.errors import InvalidInput
@@ -56,7 +56,7 @@ def sae_form(record_id: str) -> ResponseReturnValue:
     """The SAE form (CIOMS I / ICH E2B fields) with its PDF and the "reported to the sponsor" mark."""
     ctx = current_app.extensions["trialpro"]
     with reading(ctx.engine) as conn:
-        form = sae_reports.sae_form(conn, ctx.study, record_id, staff().sites)
+        form = sae_reports.sae_form(conn, ctx.study, record_id, staff().sites, language())
         ae = board.current_record(conn, record_id, staff().sites)
         review = AeReviewer(conn, ctx.study).review(ae, participant_store.arm_of(conn, ae["participant_id"]))
     return render_template("sae_form.html", form=form, ae=ae, review=review,

@@ -30,6 +30,9 @@ TEXTS: dict[str, tuple[str, str]] = {
     "entity.meddra": ("MedDRA release", "MedDRA词典"),
     "entity.checkpoint": ("checkpoint", "校验点"),
     "entity.session": ("session", "会话"),
+    "lab.flag.LOW": ("LOW", "偏低"),        # LBNRIND of a lab result on the participant page
+    "lab.flag.HIGH": ("HIGH", "偏高"),
+    "lab.flag.NORMAL": ("NORMAL", "正常"),
     "coding.llt_code": ("LLT code", "LLT编码"),
     "exports.format.csv": ("CSV", "CSV"),
     "exports.format.xlsx": ("Excel (XLSX)", "Excel（XLSX）"),
