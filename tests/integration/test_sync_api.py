@@ -234,9 +234,10 @@ def test_a_correction_is_validated_with_shared_rules(kiosk: tuple, server: Threa
                                             .where(records.c.record_id == enrolment_id)).scalar_one())
         arm = next(a.code for a in ctx.study.arms if a.code != enrolment["data"]["arm"])
         other_arm = {**enrolment["data"], "arm": arm}
-        with pytest.raises(RecordInvalid, match="randomisation") as fixed:
+        with pytest.raises(RecordInvalid, match="may not be corrected") as fixed:   # the arm is locked (issue 23)
             correction_service.correct_record(conn, ctx.study, enrolment_id, other_arm, "wrong arm", "dm:data.mgr")
-        assert fixed.value.code == "record.enrolment_refused" and fixed.value.problems[0].field == "data.arm"
+        (locked,) = fixed.value.problems
+        assert (locked.field, locked.code, locked.value) == ("data.arm", "correction.locked_field", arm)
     assert _count(server, corrections) == 0
 
 
