@@ -7,7 +7,7 @@
 # Usage: bash scripts/run-client.sh [PORT] [--language zh|en] [--check]   (default port 8000)
 #   --check: everything but the window: start, show the set-up screen offscreen, exit (what the tests run)
 source "$(dirname "${BASH_SOURCE[0]}")/bootstrap.sh"
-apt_install ca-certificates
+apt_install ca-certificates espeak-ng   # espeak-ng: the kiosk reads questions aloud (issue 22)
 qt_runtime_libs
 python_venv "client,exports,server"
 exec "$VENV/bin/python" "$ROOT/scripts/run_client.py" --root "$ROOT" "$@"

@@ -18,7 +18,9 @@ from pathlib import Path
 from shared.errors import ReadAloudUnavailable
 
 ENGINE = "espeak-ng"
-VOICES = {"zh": "cmn", "en": "en-gb"}     # espeak-ng's Mandarin and English voices
+VOICES = {"zh": "cmn-latn-pinyin", "en": "en-gb"}   # espeak-ng's Mandarin and English voices
+# (Debian 12's espeak-ng 1.51 "cmn" voice reads Han characters as pinyin with tone numbers said in English,
+# espeak-ng issues #1028/#1370; "cmn-latn-pinyin" says them as Mandarin syllables with tones)
 WORDS_PER_MINUTE = 140                    # a little slower than espeak-ng's 175: participants listen once
 
 

@@ -60,6 +60,7 @@ def test_the_set_up_installs_qt_s_x11_runtime_libraries() -> None:
         assert package in body.split(), package
     script = (ROOT / "scripts" / "run-client.sh").read_text(encoding="utf-8")
     assert "qt_runtime_libs" in script and "run_client.py" in script
+    assert "espeak-ng" in next(line for line in script.splitlines() if line.startswith("apt_install"))  # read aloud
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     commands = readme[readme.index("```sh") + 5:readme.index("```", readme.index("```sh") + 5)].strip().splitlines()
     assert [c.split("#")[0].strip() for c in commands] == ["bash scripts/run-demo.sh", "bash scripts/run-tests.sh",

@@ -22,6 +22,18 @@ def test_mandarin_and_english_texts_become_audio(tmp_path: Path) -> None:
     assert _seconds(zh) > 1.0 and _seconds(en) > 1.0
 
 
+def test_mandarin_is_said_as_mandarin_syllables_not_as_english_tone_numbers() -> None:
+    """Debian 12's espeak-ng "cmn" voice switched to English for the tone digits of its pinyin ("ni three hao
+    three"); the voice used must say every syllable in Mandarin: no switch to English in its phonemes."""
+    import subprocess
+
+    from desktop_client.services.read_aloud import VOICES
+
+    said = subprocess.run(["espeak-ng", "-v", VOICES["zh"], "-x", "-q", "您的疲劳有多严重？你好。"],
+                          capture_output=True, text=True, check=True).stdout
+    assert said.strip() and "(en)" not in said, said
+
+
 def test_one_utterance_at_a_time_and_stop_ends_it(tmp_path: Path) -> None:
     voice = ReadAloud(wav_dir=tmp_path)
     assert voice.available
