@@ -34,7 +34,7 @@ from server.exports.csv_export import write_csv
 from server.exports.current import ALL, ExportScope, current_records
 from server.exports.dosing import compliance_columns
 from server.exports.report_cut import data_cut
-from server.exports.report_data import gather
+from server.exports.report_data import ReportData, gather
 from server.exports.report_flow import FLOW_COLUMNS, Flow, flow_rows, gather_flow
 from server.exports.report_pages import (
     Context,
@@ -162,14 +162,10 @@ def _reasons(study: Study, adam: AdamDatasets) -> dict[str, str]:
     return out
 
 
-def export_report(conn: Connection, study: Study, out_dir: Path, *, scope: ExportScope = ALL,
-                  language: str = "en") -> dict[str, int]:
-    """Write report.pdf, report.html, page-N.png, tables/*.csv (every table of the report, from the ADaM
-    datasets), data_cut.txt, sae_listing.csv and compliance.csv (per participant: first-dose date, dates covered,
-    compliance overall and per drug, ``server.exports.dosing``) into ``out_dir``; labels in ``language``."""
-    if language not in LANGUAGES:
-        raise ValueError(f"language: {language!r} is not one of {LANGUAGES}")
-    out_dir.mkdir(parents=True, exist_ok=True)
+def report_context(conn: Connection, study: Study, *, scope: ExportScope = ALL,
+                   language: str = "en") -> tuple[Context, ReportData]:
+    """What the pages are drawn from (the tables from the ADaM datasets, the data cut, the flow) and the
+    per-participant compliance listing; the tests draw single pages from it."""
     as_of = scope.as_of(study, scope.site_id)   # the data cut (never after the site's today), as DV judges it
     data = gather(conn, study, scope, as_of)    # the per-participant compliance listing
     adam = build_adam(conn, study, scope=scope)
@@ -178,6 +174,19 @@ def export_report(conn: Connection, study: Study, out_dir: Path, *, scope: Expor
     ctx = Context(study, tables, data_cut(conn, scope), language, data.demo, scope.site_id or "all sites",
                   {"flow": gather_flow(conn, study, scope, fas), "trajectories": participant_trajectories(study, adam),
                    "scales": _scales(study), "reasons": _reasons(study, adam)})
+    return ctx, data
+
+
+def export_report(conn: Connection, study: Study, out_dir: Path, *, scope: ExportScope = ALL,
+                  language: str = "en") -> dict[str, int]:
+    """Write report.pdf, report.html, page-N.png, tables/*.csv (every table of the report, from the ADaM
+    datasets), data_cut.txt, sae_listing.csv and compliance.csv (per participant: first-dose date, dates covered,
+    compliance overall and per drug, ``server.exports.dosing``) into ``out_dir``; labels in ``language``."""
+    if language not in LANGUAGES:
+        raise ValueError(f"language: {language!r} is not one of {LANGUAGES}")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    ctx, data = report_context(conn, study, scope=scope, language=language)
+    tables = ctx.tables
     pngs: list[bytes] = []
     with plt.rc_context({"font.family": "sans-serif", "font.sans-serif": FONT, "axes.unicode_minus": False}), \
             PdfPages(out_dir / "report.pdf") as pdf:

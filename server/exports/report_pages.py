@@ -9,6 +9,7 @@ point without a line, and the panel says so.
 
 from __future__ import annotations
 
+import textwrap
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,11 +17,12 @@ import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 
 from server.exports.report_cut import DataCut
-from server.exports.report_tables import Table, arm_codes
+from server.exports.report_tables import Table, arm_codes, primary_visit
 from shared.study.model import Study
 
 PAGE = (11.69, 8.27)           # A4 landscape, inches
 COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e"]
+SAE_ROWS = 10                  # SAEs listed on the page; more are named on it and are in tables/sae_listing.csv
 MIN_LINE = 3                   # fewer values than this at a visit: a point, never a line through it
 
 TEXT = {  # label -> (en, zh)
@@ -35,8 +37,8 @@ TEXT = {  # label -> (en, zh)
     "baseline": ("Baseline characteristics (randomised)", "基线特征（随机化人群）"),
     "primary": ("Primary endpoint", "主要终点"), "change": ("change from baseline", "较基线变化"),
     "few": ("fewer than 3 values: points only, no line", "少于3个数值：仅画点，不连线"),
-    "secondary": ("Secondary endpoints: mean and 95 % CI by visit (FAS)",
-                  "次要终点：各访视均值及95%置信区间（全分析集）"),
+    "secondary": ("Secondary endpoints: mean change from baseline and 95 % CI by visit (FAS)",
+                  "次要终点：各访视较基线变化均值及95%置信区间（全分析集）"),
     "responders": ("Responders at the primary visit (Wilson 95 % CI)", "主要终点访视应答率（Wilson 95%置信区间）"),
     "compliance": ("Dosing compliance (%)", "用药依从性（%）"), "safety": ("Safety", "安全性"),
     "sae_title": ("Serious adverse events and lab shifts", "严重不良事件及实验室检查转换"),
@@ -48,6 +50,26 @@ TEXT = {  # label -> (en, zh)
     "no_sae": ("No serious adverse events.", "无严重不良事件。"),
     "shifts": ("Lab shifts (baseline grade -> worst grade, participants with a worse grade)",
                "实验室检查转换（基线分级→最差分级，分级恶化者）"),
+}
+
+# The CSV column names (a contract, unchanged) -> the header drawn on a page, (en, zh).
+HEADERS = {
+    "arm": ("arm", "组别"), "n": ("n", "n"), "mean": ("mean", "均值"), "sd": ("SD", "标准差"),
+    "mean_change": ("mean change", "变化均值"), "sd_change": ("SD", "标准差"),
+    "ci_low": ("95 % CI low", "95%CI下限"), "ci_high": ("95 % CI high", "95%CI上限"),
+    "median": ("median", "中位数"), "median_change": ("median", "中位数"), "q1": ("Q1", "Q1"), "q3": ("Q3", "Q3"),
+    "reference": ("reference", "对照组"), "n_reference": ("n reference", "对照组n"),
+    "difference": ("difference", "差值"), "welch_p": ("Welch p", "Welch p"),
+    "mann_whitney_u": ("Mann-Whitney U", "Mann-Whitney U"), "mann_whitney_p": ("Mann-Whitney p", "Mann-Whitney p"),
+    "drug": ("drug", "药物"), "term": ("term", "术语"), "term_zh": ("term (zh)", "中文术语"),
+    "soc": ("SOC", "系统器官分类"),
+    "n_exposed": ("N exposed", "暴露人数"), "n_safety": ("N", "N"), "participants": ("participants", "受试者数"),
+    "percent": ("%", "%"), "ci_low_pct": ("95 % CI low %", "95%CI下限%"),
+    "ci_high_pct": ("95 % CI high %", "95%CI上限%"),
+    "usubjid": ("participant", "受试者"), "aeseq": ("seq", "序号"), "onset": ("onset", "发生日期"),
+    "study_day": ("study day", "研究日"), "grade": ("grade", "分级"), "treatment_emergent": ("TEAE", "治疗期"),
+    "outcome": ("outcome", "转归"), "flags": ("flags", "提示"), "paramcd": ("test", "检查项"),
+    "baseline_grade": ("baseline grade", "基线分级"), "worst_grade": ("worst grade", "最差分级"),
 }
 
 
@@ -66,6 +88,11 @@ class Context:
     def t(self, key: str) -> str:
         en, zh = TEXT[key]
         return zh if self.language == "zh" else en
+
+    def headers(self, columns: list[str]) -> list[str]:
+        """The drawn headers of CSV columns in the report's language (unknown ones as they are)."""
+        pick = 1 if self.language == "zh" else 0
+        return [HEADERS[c][pick] if c in HEADERS else c.replace("_", " ") for c in columns]
 
     def title(self, table: Table) -> str:
         return table.title_zh if self.language == "zh" else table.title
@@ -88,15 +115,31 @@ def new_page(ctx: Context, title: str) -> Figure:
 
 
 def draw_table(ax: Any, header: list[str], rows: list[list[Any]], *, font: float = 7.5,
-               widths: list[float] | None = None) -> None:
+               widths: list[float] | None = None, wrap: dict[int, int] | None = None) -> None:
+    """A table in ``ax``; the columns in ``wrap`` (index -> characters a line) are wrapped, never cut, and each
+    row is as tall as its most wrapped cell."""
     ax.axis("off")
     if not rows:
         return
-    table = ax.table(cellText=[[_num(c) for c in r] for r in rows], colLabels=header, loc="upper left",
-                     cellLoc="left", colWidths=widths)
+    wrap = wrap or {}
+    text = [[textwrap.fill(_num(c), wrap[i]) if i in wrap else _num(c) for i, c in enumerate(r)] for r in rows]
+    table = ax.table(cellText=text, colLabels=header, loc="upper left", cellLoc="left", colWidths=widths)
     table.auto_set_font_size(False)
     table.set_fontsize(font)
     table.scale(1, 1.15)
+    if wrap:
+        cells = table.get_celld()
+        for r, row in enumerate(text, start=1):
+            lines = max(c.count("\n") + 1 for c in row)
+            for c in range(len(row)):
+                cells[(r, c)].set_height(cells[(r, c)].get_height() * lines)
+
+
+def left_out(fig: Figure, y: float, shown: int, table: Table) -> None:
+    """Say on the page how many rows of a table it leaves out, and where they are."""
+    if len(table.rows) > shown:
+        fig.text(0.02, y, f"{len(table.rows) - shown} more rows not shown here: tables/{table.name}.csv"
+                          f" ({len(table.rows)} rows)", fontsize=7.5, color="#a00")
 
 
 def page_title(ctx: Context) -> Figure:
@@ -195,22 +238,26 @@ def page_primary(ctx: Context) -> Figure:
         ax.set_title(arm, fontsize=9)
         _visit_axis(ax, ctx, visits)
     table = ctx.tables["primary_endpoint"]
+    day = primary_visit(ctx.study).day
+    iqr = {r[0]: (r[10], r[11]) for r in ctx.tables["primary_by_visit"].rows if r[3] == "CHG" and r[2] == day}
     ax = fig.add_axes((0.05, 0.2, 0.9, 0.2))
     ax.set_title(f"{ctx.title(table)} · {ctx.t('set')}", loc="left", fontsize=8.5)
-    draw_table(ax, table.columns, table.rows)
+    draw_table(ax, ctx.headers([*table.columns, "q1", "q3"]),
+               [[*r, *iqr.get(r[0], (None, None))] for r in table.rows])
     comp = ctx.tables["primary_comparisons"]
     ax = fig.add_axes((0.05, 0.04, 0.9, 0.13))
     ax.set_title(ctx.t("exploratory"), loc="left", fontsize=8.5)
-    draw_table(ax, comp.columns, comp.rows, font=7)
+    draw_table(ax, ctx.headers(comp.columns), comp.rows, font=7)
     if few:
         fig.text(0.6, 0.93, ctx.t("few"), fontsize=8, color="#a00")
     return fig
 
 
 def page_secondary(ctx: Context) -> Figure:
-    """Each secondary score: arm means with 95 % CI at the scheduled visits, y axis over the scale's range."""
+    """Each secondary score: the arms' mean change from baseline (CHG) with 95 % CI at the scheduled visits after
+    baseline, a dashed line at no change; the y axis spans at most the scale's range either side of 0."""
     fig = new_page(ctx, ctx.t("secondary"))
-    rows = [r for r in ctx.tables["secondary_by_visit"].rows if r[5] == "AVAL"]
+    rows = [r for r in ctx.tables["secondary_by_visit"].rows if r[5] == "CHG"]
     params = list(dict.fromkeys((r[0], r[1]) for r in rows))
     scale = ctx.extra.get("scales", {})
     few = False
@@ -221,10 +268,13 @@ def page_secondary(ctx: Context) -> Figure:
             a = [r for r in mine if r[2] == arm]
             few |= _means(ax, [r[4] + (i - 1) * 1.5 for r in a], [r[7] for r in a], [r[9] for r in a],
                           [r[10] for r in a], [r[6] for r in a], COLOURS[i % len(COLOURS)], arm)
+        ax.axhline(0, color="#555", lw=0.8, ls="--")
         low, high = scale.get(code, (None, None))
         if low is not None and high is not None:
-            ax.set_ylim(low, high)
+            bottom, top = ax.get_ylim()
+            ax.set_ylim(max(bottom, low - high), min(top, high - low))
         ax.set_title(param, fontsize=9)
+        ax.set_ylabel(ctx.t("change"), fontsize=7)
         _visit_axis(ax, ctx, list(dict.fromkeys((r[3], r[4]) for r in mine)))
         if k == 0 and ax.get_legend_handles_labels()[0]:
             ax.legend(fontsize=7, loc="upper right")
@@ -284,14 +334,19 @@ def page_sae(ctx: Context) -> Figure:
     ax = fig.add_axes((0.02, 0.5, 0.96, 0.4))
     ax.set_title(ctx.title(sae), loc="left", fontsize=9)
     if sae.rows:
-        cut = [[*("" if c is None else str(c)[:28] for c in r[:-1]), r[-1]] for r in sae.rows[:12]]
-        draw_table(ax, sae.columns, cut, font=6)
+        shown = sae.rows[:SAE_ROWS]
+        drugs = len(sae.columns) - 11
+        widths = [0.15, 0.06, 0.03, 0.1, 0.1, 0.065, 0.04, 0.035, 0.035, *([0.075] * drugs), 0.09]
+        draw_table(ax, ctx.headers(sae.columns), [["" if c is None else c for c in r] for r in shown], font=6,
+                   widths=[*widths, max(0.05, 1 - sum(widths))],
+                   wrap={3: 20, 4: 20, **{9 + d: 14 for d in range(drugs)}, 9 + drugs: 16, 10 + drugs: 22})
+        left_out(fig, 0.46, len(shown), sae)
     else:
         ax.text(0, 0.8, ctx.t("no_sae"), fontsize=9)
     shifts = [r for r in ctx.tables["lab_shift"].rows if r[4] and r[2] != "missing" and r[3] > r[2]]
     ax = fig.add_axes((0.02, 0.05, 0.6, 0.38))
     ax.set_title(ctx.t("shifts"), loc="left", fontsize=9)
-    draw_table(ax, ctx.tables["lab_shift"].columns, shifts[:16], font=7)
+    draw_table(ax, ctx.headers(ctx.tables["lab_shift"].columns), shifts[:16], font=7)
     return fig
 
 
