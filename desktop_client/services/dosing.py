@@ -2,8 +2,10 @@
 (doses per date, compliance) for nurse mode. Plain Python, no Qt; the rules are in shared/exposure.py and
 shared/compliance.py, so the kiosk shows what the server and the exports compute.
 
-The station knows the diaries saved on it (and corrections sent down to it); a diary filled in on another
-kiosk of the site is not seen here, so its dates may be asked again (the later diary then counts for them).
+The station knows the diaries saved on it (and corrections sent down to it). Of a diary filled in on another
+kiosk of the site it knows only the summary the server sends (``site_records``): the site day it was collected
+on, which is the last date that diary covered, so the next diary here starts the day after it; the baseline
+date likewise comes from either kiosk's baseline forms (issue 22).
 """
 
 from __future__ import annotations
@@ -12,12 +14,13 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from desktop_client.services import site_records
 from desktop_client.services.station import Station
 from desktop_client.store import records as store_records
 from shared.compliance import Compliance, compliance
 from shared.exposure import baseline_date, calendar_item, diary_dates, first_dose_date, periods, taken_by_date
 from shared.instruments.model import Instrument
-from shared.site_time import site_today
+from shared.site_time import site_local_date, site_today
 
 
 def _diaries_and_baseline(station: Station, participant_id: str) -> tuple[list[dict[str, Any]], date | None]:
@@ -28,13 +31,38 @@ def _diaries_and_baseline(station: Station, participant_id: str) -> tuple[list[d
     return diaries, baseline_date(recs, study)
 
 
+@dataclass(frozen=True)
+class _Elsewhere:
+    """What the site state says of a participant's forms held on other kiosks only."""
+
+    baseline: date | None
+    diary_days: tuple[date, ...]        # site days on which a dosing diary was collected elsewhere
+
+
+def _elsewhere(station: Station, participant_id: str) -> _Elsewhere:
+    study = station.study
+    diary, base = study.instrument_with_role("dosing"), study.visit_with_role("baseline")
+    baseline_days, diary_days = [], []
+    for done in site_records.responses_done(station, participant_id):
+        day = site_local_date(done.collected_at, study, station.site_id)
+        if done.here or day is None:
+            continue
+        if base is not None and done.visit_id == base.id:
+            baseline_days.append(day)
+        if diary is not None and done.instrument_id == diary.id:
+            diary_days.append(day)
+    return _Elsewhere(min(baseline_days, default=None), tuple(diary_days))
+
+
 def diary_dates_for(station: Station, participant_id: str, *, today: date | None = None) -> tuple[date, ...]:
     """The dates the participant's next dosing diary asks about: from the day after the last date of their
     previous diary (their baseline date for the first) to today at the site (``shared.exposure.diary_dates``)."""
     study = station.study
     diaries, baseline = _diaries_and_baseline(station, participant_id)
     spans = periods(diaries, study, baseline_date=baseline)
-    previous_end = max((end for _rec, _start, end in spans), default=None)
+    elsewhere = _elsewhere(station, participant_id)
+    baseline = min((d for d in (baseline, elsewhere.baseline) if d is not None), default=None)
+    previous_end = max((d for d in (*(end for _rec, _start, end in spans), *elsewhere.diary_days)), default=None)
     return tuple(diary_dates(previous_end=previous_end, baseline=baseline,
                              today=today or site_today(study, station.site_id)))
 

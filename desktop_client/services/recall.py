@@ -1,7 +1,8 @@
 """The dates each kiosk questionnaire asks about for one participant today (rules in shared/recall.py).
 
 "Since your last visit" starts on the day of the participant's previous visit: the latest site-local day
-before today on which this station holds one of their instrument responses (downstream records included),
+before today of one of their instrument responses on this station or, from the site state the server sends,
+on another kiosk of the site (downstream records included),
 else their enrolment day. Plain Python, no Qt.
 """
 
@@ -10,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
-from desktop_client.services import overview
+from desktop_client.services import overview, site_records
 from desktop_client.services.station import Station
 from shared.exposure import calendar_item
 from shared.instruments.model import Instrument
@@ -20,11 +21,10 @@ from shared.site_time import site_local_date
 
 def last_visit_day(station: Station, participant_id: str, today: date) -> date | None:
     """The day (at the site) of the participant's previous visit before ``today``, if any is known."""
-    rows = station.store.query("SELECT json_extract(body, '$.collected_at') AS at FROM records "
-                               "WHERE participant_id = ? AND kind = 'instrument_response'", (participant_id,))
     enrolled = station.store.query("SELECT enrolled_at FROM participants WHERE participant_id = ?",
                                    (participant_id,))
-    moments = [r["at"] for r in rows] + [r["enrolled_at"] for r in enrolled if r["enrolled_at"]]
+    moments = [d.collected_at for d in site_records.responses_done(station, participant_id)]  # any kiosk's
+    moments += [r["enrolled_at"] for r in enrolled if r["enrolled_at"]]
     days = [d for d in (site_local_date(m, station.study, station.site_id) for m in moments)
             if d is not None and d < today]
     return max(days, default=None)
