@@ -24,7 +24,8 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_client.services import clinician, visit_choice
-from desktop_client.ui.nurse.problems import save_in_background
+from desktop_client.ui.nurse.field_errors import FieldErrors
+from desktop_client.ui.nurse.problems import failure_text, problem_text, save_in_background
 from desktop_client.ui.nurse.widgets import (
     MessageLabel,
     NurseContext,
@@ -37,6 +38,7 @@ from desktop_client.ui.nurse.widgets import (
 )
 from desktop_client.ui.theme import set_role
 from desktop_client.ui.widgets.visit_window import confirm_outside_window
+from shared.errors import RecordInvalid
 from shared.site_time import site_local_text
 
 BANDS = {"low": QT_TRANSLATE_NOOP("Nurse", "low activity"),
@@ -84,8 +86,11 @@ class ClinicianPage(QWidget):
         self.level_buttons: dict[str, dict[int, QRadioButton]] = {}
         self.level_definitions: dict[str, dict[int, QLabel]] = {}
         self.row_scores: dict[str, QLabel] = {}
+        self.index_errors = FieldErrors(grid)       # each refused domain framed, its reason on the line below it
         for domain in self._domains():
-            grid.addWidget(self._domain_box(domain))
+            domain_box = self._domain_box(domain)
+            grid.addWidget(domain_box)
+            self.index_errors.register(f"data.{domain.id}", domain_box)
         self.total = QLabel("")
         self.total.setWordWrap(True)
         set_role(self.total, "heading")
@@ -95,6 +100,7 @@ class ClinicianPage(QWidget):
         self.index_reason = QLineEdit()
         self.index_reason.setPlaceholderText(self.tr("Reason for the correction (required)"))
         grid.addWidget(self.index_reason)
+        self.index_errors.register("correction_reason", self.index_reason)
         self.save_index_button = QPushButton(self.tr("Save {0}").format(self._short()))
         self.save_index_button.clicked.connect(self.save_index)
         grid.addWidget(self.save_index_button)
@@ -118,11 +124,15 @@ class ClinicianPage(QWidget):
         if anchors:
             row.addWidget(note(f"0 = {in_language(anchors[0])}   10 = {in_language(anchors[1])}"), 1)
         form.addRow(self.tr("Score (0-10)"), row)
+        self.pga_errors = FieldErrors(form)
+        if item is not None:
+            self.pga_errors.register(f"data.{item.id}", self.pga, row)
         self.pga_state = note("")
         form.addRow(self.pga_state)
         self.pga_reason = QLineEdit()
         self.pga_reason.setPlaceholderText(self.tr("Reason for the correction (required)"))
         form.addRow(self.pga_reason)
+        self.pga_errors.register("correction_reason", self.pga_reason)
         self.save_pga_button = QPushButton(self.tr("Save Physician Global VAS"))
         self.save_pga_button.clicked.connect(self.save_pga)
         form.addRow(self.save_pga_button)
@@ -231,6 +241,8 @@ class ClinicianPage(QWidget):
         self.pga_box.setEnabled(pid is not None)
         self.index_message.clear_message()
         self.pga_message.clear_message()
+        self.index_errors.clear()
+        self.pga_errors.clear()
         station = self.ctx.station
         entry = clinician.existing_entry(station, pid, visit_id, self.index.id) if pid and self.index else None
         pga = (clinician.existing_entry(station, pid, visit_id, self.global_assessment.id)
@@ -262,6 +274,7 @@ class ClinicianPage(QWidget):
         if not self.index_reason.isHidden() and not self.index_reason.text().strip():
             self.index_message.problem(self.tr("This visit already has {0}: give the reason for the "
                                                "correction.").format(self._short()))
+            self.index_errors.say([("correction_reason", tr("required, not filled in"))])
             return
         self._confirm_window(self._save_index)
 
@@ -275,10 +288,11 @@ class ClinicianPage(QWidget):
             self.load()
             self.index_message.success(self.tr("Saved: {0} {1} for {2}.").format(self._short(), total, pid))
 
+        self.index_errors.clear()
         save_in_background(lambda: clinician.record_domains(station, pid, visit_id, levels, actor=actor,
                                                             reason=reason),
                            button=self.save_index_button, message=self.index_message, study=station.study,
-                           on_saved=saved)
+                           on_saved=saved, describe=self._beside_fields(self.index_errors))
 
     def save_pga(self) -> None:
         pid = self.participant.participant_id()
@@ -289,6 +303,7 @@ class ClinicianPage(QWidget):
         if not self.pga_reason.isHidden() and not self.pga_reason.text().strip():
             self.pga_message.problem(self.tr("This visit already has a Physician Global VAS: give the reason for "
                                              "the correction."))
+            self.pga_errors.say([("correction_reason", tr("required, not filled in"))])
             return
         self._confirm_window(lambda: self._save_pga(activity))
 
@@ -301,7 +316,18 @@ class ClinicianPage(QWidget):
             self.load()
             self.pga_message.success(self.tr("Saved: Physician Global VAS {0} for {1}.").format(activity, pid))
 
+        self.pga_errors.clear()
         save_in_background(lambda: clinician.record_global(station, pid, visit_id, activity, actor=actor,
                                                            reason=reason),
                            button=self.save_pga_button, message=self.pga_message, study=station.study,
-                           on_saved=saved)
+                           on_saved=saved, describe=self._beside_fields(self.pga_errors))
+
+    def _beside_fields(self, errors: FieldErrors) -> Any:
+        """A refusal's fields framed with their reasons below them (first in view); the summary stays by Save."""
+        study = self.ctx.station.study
+
+        def describe(exc: Exception) -> str:
+            if isinstance(exc, RecordInvalid):
+                errors.show(exc.problems, lambda p: problem_text(p, study))
+            return failure_text(exc, study)
+        return describe

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from PySide6.QtWidgets import QFormLayout, QLayout, QScrollArea, QWidget
+from PySide6.QtWidgets import QBoxLayout, QFormLayout, QLayout, QScrollArea, QWidget
 
 from desktop_client.ui.nurse.widgets import MessageLabel
 from shared.errors import FieldProblem
@@ -21,9 +21,10 @@ def _repolish(widget: QWidget) -> None:
 
 
 class FieldErrors:
-    """The refusal lines of one form, one below each registered field's row."""
+    """The refusal lines of one form, one below each registered field's row (a form layout's row, or the
+    widget's place in a box layout: a list of group boxes such as the rated domains)."""
 
-    def __init__(self, form: QFormLayout) -> None:
+    def __init__(self, form: QFormLayout | QBoxLayout) -> None:
         self._form = form
         self._fields: dict[str, tuple[QWidget, MessageLabel]] = {}
         self._rows: dict[int, MessageLabel] = {}
@@ -32,15 +33,21 @@ class FieldErrors:
         """``field``'s refusals frame ``widget`` and are said below the form row holding ``row`` (default: the
         widget itself); fields of one row share its line."""
         anchor = row if row is not None else widget
-        position, _role = (self._form.getLayoutPosition(anchor) if isinstance(anchor, QLayout)
-                           else self._form.getWidgetPosition(anchor))
+        if isinstance(self._form, QFormLayout):
+            position, _role = (self._form.getLayoutPosition(anchor) if isinstance(anchor, QLayout)
+                               else self._form.getWidgetPosition(anchor))
+        else:
+            position = self._form.indexOf(anchor)
         if position < 0:
             raise ValueError(f"{field}: the widget or layout is not a row of this form")
         key = id(anchor)
         if key not in self._rows:
             line = MessageLabel()
             line.setObjectName(f"error:{field}")
-            self._form.insertRow(position + 1, line)
+            if isinstance(self._form, QFormLayout):
+                self._form.insertRow(position + 1, line)
+            else:
+                self._form.insertWidget(position + 1, line)
             self._rows[key] = line
         self._fields[field] = (widget, self._rows[key])
 
@@ -53,16 +60,20 @@ class FieldErrors:
     def show(self, problems: Iterable[FieldProblem], text: Callable[[FieldProblem], str]) -> QWidget | None:
         """Frame each refused field and say why below it; scroll to the first one. Returns that widget (None when
         no refused field is on this form)."""
+        return self.say((p.field, text(p)) for p in problems)
+
+    def say(self, refusals: Iterable[tuple[str, str]]) -> QWidget | None:
+        """``show`` for refusals the screen found itself: (field, reason already in the screen's language)."""
         self.clear()
         said: dict[int, list[str]] = {}
         first: QWidget | None = None
-        for problem in problems:
-            if problem.field not in self._fields:
+        for field, reason in refusals:
+            if field not in self._fields:
                 continue
-            widget, line = self._fields[problem.field]
+            widget, line = self._fields[field]
             widget.setProperty("invalid", True)
             _repolish(widget)
-            said.setdefault(id(line), []).append(text(problem))
+            said.setdefault(id(line), []).append(reason)
             line.problem("\n".join(said[id(line)]))
             first = first or widget
         if first is not None:

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from desktop_client.services import enrolment, overview
 from desktop_client.services.enrolment import Screening
+from desktop_client.ui.nurse.field_errors import FieldErrors
 from desktop_client.ui.nurse.outcome import OutcomeBanner
 from desktop_client.ui.nurse.problems import save_in_background
 from desktop_client.ui.nurse.widgets import (
@@ -64,6 +65,14 @@ REASONS: dict[str, tuple[str, tuple[str, ...]]] = {
     "eligibility.not_met": (QT_TRANSLATE_NOOP("Nurse", "not met"), ()),
     "eligibility.present": (QT_TRANSLATE_NOOP("Nurse", "present (excludes the participant)"), ()),
 }
+
+
+# The entry of the form a failure code is about (its reason is said below that entry too, not only in the
+# summary under "Check eligibility"); the criteria answered by radio buttons stay in the summary.
+FAILURE_FIELDS = {"eligibility.age_outside": "date_of_birth", "eligibility.age_unknown": "date_of_birth",
+                  "eligibility.consent_missing": "consent_given",
+                  "eligibility.consent_after_screening": "consent_date",
+                  "eligibility.score_missing": "screening_score", "eligibility.score_below": "screening_score"}
 
 
 def reason_text(f: Failure) -> str:
@@ -102,10 +111,10 @@ class ScreeningPage(QWidget):
         self.date_of_birth.setSpecialValueText(self.tr("not entered"))
         self.date_of_birth.setDate(self.date_of_birth.minimumDate())
         self.age = QLabel("")
-        row = QHBoxLayout()
-        row.addWidget(self.date_of_birth)
-        row.addWidget(self.age, 1)
-        form.addRow(self.tr("Date of birth"), row)
+        born_row = QHBoxLayout()
+        born_row.addWidget(self.date_of_birth)
+        born_row.addWidget(self.age, 1)
+        form.addRow(self.tr("Date of birth"), born_row)
         self.sex = QComboBox()
         for code, label in (("", self.tr("not entered")), ("F", self.tr("Female")), ("M", self.tr("Male")),
                             ("U", self.tr("Other / not stated"))):
@@ -125,10 +134,10 @@ class ScreeningPage(QWidget):
         self.consent_date.setCalendarPopup(True)
         self.consent_date.setEnabled(False)
         self.consent_given.toggled.connect(self.consent_date.setEnabled)
-        row = QHBoxLayout()
-        row.addWidget(self.consent_given)
-        row.addWidget(self.consent_date, 1)
-        form.addRow(self.tr("Consent"), row)
+        consent_row = QHBoxLayout()
+        consent_row.addWidget(self.consent_given)
+        consent_row.addWidget(self.consent_date, 1)
+        form.addRow(self.tr("Consent"), consent_row)
         self.eligibility_score = QSpinBox()
         self.eligibility_score.setSpecialValueText(self.tr("not entered"))
         criterion = ctx.station.study.score_criterion()
@@ -141,6 +150,14 @@ class ScreeningPage(QWidget):
         else:
             self.eligibility_score.setRange(NOT_SET, NOT_SET)
             self.eligibility_score.hide()
+        self.field_errors = FieldErrors(form)      # what keeps a person from being screened, beside its field
+        self.field_errors.register("date_of_birth", self.date_of_birth, born_row)
+        self.field_errors.register("sex", self.sex)
+        self.field_errors.register("screening_date", self.screening_date)
+        self.field_errors.register("consent_given", self.consent_given, consent_row)
+        self.field_errors.register("consent_date", self.consent_date, consent_row)
+        if criterion is not None:
+            self.field_errors.register("screening_score", self.eligibility_score)
         layout.addWidget(person)
 
         self.answers: dict[str, tuple[QRadioButton, QRadioButton]] = {}
@@ -245,6 +262,7 @@ class ScreeningPage(QWidget):
             label.setText(self.tr("computed: not met") + f" ({reason_text(failures[cid])})"
                           if cid in failures else self.tr("computed: met"))
         self.result.clear_message()
+        self.field_errors.clear()
         self._update_buttons()
 
     def _update_buttons(self) -> None:
@@ -264,6 +282,10 @@ class ScreeningPage(QWidget):
         if missing:
             self.result.problem(self.tr("A person is screened after consent: enter {0}, then check again.")
                                 .format(", ".join(missing)))
+            required = tr("required, not filled in")
+            self.field_errors.say((field, required) for field, absent in (
+                ("date_of_birth", s.date_of_birth is None), ("consent_given", s.consent_date is None),
+                ("sex", not s.sex)) if absent)
             self.confirm_box.setChecked(False)
             self._update_buttons()
             return False
@@ -271,6 +293,8 @@ class ScreeningPage(QWidget):
         outcome = screening_outcome(failures)
         self._checked = s
         lines = "\n".join(f"• {self.failure_text(f)}" for f in failures)
+        self.field_errors.say((FAILURE_FIELDS[f.code], self.failure_text(f)) for f in failures
+                              if f.code in FAILURE_FIELDS)
         if outcome == ELIGIBLE:
             self.result.success(self.tr("Eligible at screening: all {0} criteria are met. Randomisation follows "
                                         "at the eligibility visit.").format(
