@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QPoint
-from PySide6.QtWidgets import QScrollArea
+from PySide6.QtWidgets import QApplication, QScrollArea
 
 from tests.factories import enrol_participant, offline_station
 from tests.ui.nurse_drive import (
@@ -81,8 +81,16 @@ def test_the_new_participant_id_and_the_arm_are_shown_at_the_top(qtbot, language
     assert pid in page.outcome_banner.text() and arm.name in page.outcome_banner.text()
 
 
+def _shoot(home, artifacts: Path, code: str, name: str) -> None:
+    QApplication.processEvents()
+    out = artifacts / "screens" / f"{code}-1280x800"
+    out.mkdir(parents=True, exist_ok=True)
+    assert home.grab().save(str(out / f"nurse-{name}-field-errors.png"))
+
+
 @pytest.mark.parametrize("code", ["en", "zh"])
-def test_screening_refusals_are_beside_the_date_of_birth_and_the_consent(qtbot, language, station, code) -> None:
+def test_screening_refusals_are_beside_the_date_of_birth_and_the_consent(qtbot, language, station, artifacts,
+                                                                         code) -> None:
     language.set(code)
     home = open_home(qtbot, station)
     home.resize(1280, 800)
@@ -102,6 +110,7 @@ def test_screening_refusals_are_beside_the_date_of_birth_and_the_consent(qtbot, 
     assert page.date_of_birth.property("invalid") is True and page.consent_date.property("invalid") is True
     assert page.sex.property("invalid") is not True
     assert in_view(page.date_of_birth)
+    _shoot(home, artifacts, code, "screening")
     page.date_of_birth.setDate(today.addYears(-40))             # any edit takes the old refusals away
     assert not born.isVisible() and page.date_of_birth.property("invalid") is not True
     page.sex.setCurrentIndex(0)
@@ -114,7 +123,7 @@ def test_screening_refusals_are_beside_the_date_of_birth_and_the_consent(qtbot, 
 
 @pytest.mark.parametrize("code", ["en", "zh"])
 def test_an_unrated_clinician_domain_is_refused_beside_it_and_scrolled_into_view(qtbot, language, station,
-                                                                                 code) -> None:
+                                                                                 artifacts, code) -> None:
     language.set(code)
     pid = enrol_participant(station)
     home = open_home(qtbot, station)
@@ -136,6 +145,7 @@ def test_an_unrated_clinician_domain_is_refused_beside_it_and_scrolled_into_view
     assert box.property("invalid") is True and in_view(box)
     assert page.level_buttons[domains[0]][0].parentWidget().property("invalid") is not True
     assert not page.index_errors.line_for(f"data.{domains[0]}").isVisible()
+    _shoot(home, artifacts, code, "clinician")
     page.level_buttons[last][0].click()
     click(qtbot, page.save_index_button)
     if page.window_warning is not None and page.window_warning.isVisible():

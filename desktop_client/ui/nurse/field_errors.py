@@ -77,19 +77,31 @@ class FieldErrors:
             line.problem("\n".join(said[id(line)]))
             first = first or widget
         if first is not None:
-            scroll_to(first)
+            scroll_to(first, self._fields_line(first))
             first.setFocus()
         return first
+
+    def _fields_line(self, widget: QWidget) -> MessageLabel | None:
+        return next((line for w, line in self._fields.values() if w is widget), None)
 
     def line_for(self, field: str) -> MessageLabel:
         """The refusal line below ``field`` (tests read it)."""
         return self._fields[field][1]
 
 
-def scroll_to(widget: QWidget) -> None:
-    """Scroll the page holding ``widget`` so that it is in view (a little margin above)."""
+def scroll_to(widget: QWidget, below: QWidget | None = None) -> None:
+    """Scroll the page holding ``widget`` so that it is in view (a little margin above), and the refusal line
+    ``below`` it too when the page is tall enough. The layouts are settled first: a line just shown (or a
+    "Saving…" just hidden) moves what is below it, and a scroll from the old positions missed the line."""
     parent = widget.parentWidget()
     while parent is not None and not isinstance(parent, QScrollArea):
         parent = parent.parentWidget()
-    if parent is not None:
-        parent.ensureWidgetVisible(widget, 40, 120)
+    if parent is None:
+        return
+    page = parent.widget()
+    for holder in [page, *page.findChildren(QWidget)] if page is not None else []:
+        if holder.layout() is not None:
+            holder.layout().activate()
+    if below is not None and below.isVisible():
+        parent.ensureWidgetVisible(below, 40, 40)
+    parent.ensureWidgetVisible(widget, 40, 120)

@@ -293,8 +293,8 @@ class ScreeningPage(QWidget):
         outcome = screening_outcome(failures)
         self._checked = s
         lines = "\n".join(f"• {self.failure_text(f)}" for f in failures)
-        self.field_errors.say((FAILURE_FIELDS[f.code], self.failure_text(f)) for f in failures
-                              if f.code in FAILURE_FIELDS)
+        self.field_errors.say((FAILURE_FIELDS[f.code], reason_text(f)) for f in failures   # the criterion: in
+                              if f.code in FAILURE_FIELDS)                                  # the summary
         if outcome == ELIGIBLE:
             self.result.success(self.tr("Eligible at screening: all {0} criteria are met. Randomisation follows "
                                         "at the eligibility visit.").format(
