@@ -23,6 +23,7 @@ from shared.deviations import MISSED_KIND, missable_visits, visit_window
 from shared.disposition import disposition_of
 from shared.errors import NotFound
 from shared.monitoring import kiosk_silent
+from shared.screening import SCREENING_KIND
 from shared.site_time import site_local_date, site_local_iso_date
 from shared.study.model import Study
 
@@ -81,9 +82,14 @@ def visit_timeline(study: Study, recs: list[dict[str, Any]], enrolled_at: str, t
     """Each scheduled visit: expected date from baseline, window, and done/overdue/due/upcoming; "missed" when
     staff recorded it so, "ended" (never due or overdue) once the participant has a disposition."""
     done: dict[str, str] = {}
+    screening = study.visit_with_role("screening")
     for r in recs:
         if r.get("visit_id") and r["kind"] == "instrument_response":
             done.setdefault(r["visit_id"], site_local_iso_date(r["measured_at"], study, r.get("site_id")))
+        elif r["kind"] == SCREENING_KIND and screening is not None:   # the screening log records that visit
+            day = (r.get("data") or {}).get("screening_date")
+            done[screening.id] = min(filter(None, (done.get(screening.id), day or site_local_iso_date(
+                r["measured_at"], study, r.get("site_id")))))
     missed = {r["visit_id"] for r in recs if r["kind"] == MISSED_KIND}
     ended = disposition_of(recs) is not None
     first = study.visit_with_role("baseline")
