@@ -40,6 +40,7 @@ from server.exports.report_pages import (
     Context,
     new_page,
     page_baseline,
+    page_interest,
     page_primary,
     page_responders,
     page_sae,
@@ -79,7 +80,7 @@ def _short(text: str, width: int = 48) -> str:
 def page_flow(ctx: Context) -> Figure:
     """CONSORT-style participant flow (``server.exports.report_flow``), boxes and arrows from top to bottom."""
     study = ctx.study
-    fig = new_page(ctx, "Participant flow 受试者流程")
+    fig = new_page(ctx, ctx.t("flow"))
     ax = fig.add_axes((0.02, 0.05, 0.96, 0.86))
     ax.axis("off")
     flow: Flow = ctx.extra["flow"]
@@ -111,7 +112,7 @@ def page_flow(ctx: Context) -> Figure:
 
 
 PAGES = (page_title, page_flow, page_baseline, page_primary, page_secondary, page_responders, page_safety,
-         page_sae)
+         page_interest, page_sae)   # a page may return several figures: a table continued on the next pages
 
 
 def _scales(study: Study) -> dict[str, tuple[float, float]]:
@@ -143,13 +144,15 @@ def _html(ctx: Context, pngs: list[bytes]) -> str:
         f"{f' ({html.escape(reasons[a])})' if reasons.get(a) else ''}</td><td>{grid[('ongoing', a)]}</td></tr>"
         for a in arm_codes(study))
     title = study.study.title_zh if ctx.language == "zh" else study.study.title
+    heads = "".join(f"<th>{html.escape(h)}</th>" for h in [
+        *ctx.headers(["arm"]), *(ctx.t(k) for k in ("randomised", "treated", "fas", "teae", "sae", "completed",
+                                                    "discontinued", "ongoing"))])
     return (f"<!doctype html><html lang='{ctx.language}'><head><meta charset='utf-8'><title>"
-            f"{html.escape(study.study.id)} study report</title><style>body{{font-family:'Noto Sans CJK SC',"
-            "sans-serif;margin:2em}img{max-width:100%;border:1px solid #ccc;margin:1em 0}td,th{padding:2px 8px}"
-            f"</style></head><body><h1>{html.escape(title)}</h1><p>{html.escape(study.study.title_zh)} · "
-            f"{html.escape(ctx.cut.line())}</p><table><tr><th>arm</th><th>randomised</th><th>treated</th>"
-            "<th>full analysis set</th><th>with TEAE</th><th>with SAE</th><th>completed</th><th>discontinued</th>"
-            f"<th>on study</th></tr>{rows}</table>{imgs}</body></html>")
+            f"{html.escape(study.study.id)} {html.escape(ctx.t('report'))}</title><style>body{{font-family:"
+            "'Noto Sans CJK SC',sans-serif;margin:2em}img{max-width:100%;border:1px solid #ccc;margin:1em 0}"
+            f"td,th{{padding:2px 8px}}</style></head><body><h1>{html.escape(title)}</h1><p>"
+            f"{html.escape(study.study.title_zh)} · {html.escape(ctx.cut.line())}</p><table><tr>{heads}</tr>{rows}"
+            f"</table>{imgs}</body></html>")
 
 
 def _reasons(study: Study, adam: AdamDatasets) -> dict[str, str]:
@@ -171,7 +174,7 @@ def report_context(conn: Connection, study: Study, *, scope: ExportScope = ALL,
     adam = build_adam(conn, study, scope=scope)
     tables = {t.name: t for t in report_tables(study, adam)}
     fas = {a: sum(1 for r in adam.adsl if r["ARMCD"] == a and r["FASFL"] == "Y") for a in arm_codes(study)}
-    ctx = Context(study, tables, data_cut(conn, scope), language, data.demo, scope.site_id or "all sites",
+    ctx = Context(study, tables, data_cut(conn, scope), language, data.demo, scope.site_id,
                   {"flow": gather_flow(conn, study, scope, fas), "trajectories": participant_trajectories(study, adam),
                    "scales": _scales(study), "reasons": _reasons(study, adam)})
     return ctx, data
@@ -190,14 +193,15 @@ def export_report(conn: Connection, study: Study, out_dir: Path, *, scope: Expor
     pngs: list[bytes] = []
     with plt.rc_context({"font.family": "sans-serif", "font.sans-serif": FONT, "axes.unicode_minus": False}), \
             PdfPages(out_dir / "report.pdf") as pdf:
-        for n, make in enumerate(PAGES, start=1):
-            fig = make(ctx)
-            pdf.savefig(fig)
-            buf = io.BytesIO()
-            fig.savefig(buf, format="png", dpi=110)
-            pngs.append(buf.getvalue())
-            (out_dir / f"page-{n}.png").write_bytes(buf.getvalue())
-            plt.close(fig)
+        for make in PAGES:
+            made = make(ctx)
+            for fig in made if isinstance(made, list) else [made]:
+                pdf.savefig(fig)
+                buf = io.BytesIO()
+                fig.savefig(buf, format="png", dpi=110)
+                pngs.append(buf.getvalue())
+                (out_dir / f"page-{len(pngs)}.png").write_bytes(buf.getvalue())
+                plt.close(fig)
     (out_dir / "report.html").write_text(_html(ctx, pngs), encoding="utf-8")
     (out_dir / "data_cut.txt").write_text("".join(f"{k}={v}\n" for k, v in ctx.cut.as_dict().items()),
                                           encoding="utf-8")
@@ -207,7 +211,7 @@ def export_report(conn: Connection, study: Study, out_dir: Path, *, scope: Expor
     written["tables/flow.csv"] = write_csv(tables_dir / "flow.csv", FLOW_COLUMNS, flow_rows(ctx.extra["flow"]))
     for name, table in tables.items():
         written[f"tables/{name}.csv"] = write_csv(tables_dir / f"{name}.csv", table.columns, table.rows)
-    return {"report.pdf": len(PAGES), "report.html": len(PAGES), **written}
+    return {"report.pdf": len(pngs), "report.html": len(pngs), **written}
 
 
 def _write_listings(conn: Connection, study: Study, out_dir: Path, scope: ExportScope,

@@ -22,11 +22,14 @@ from shared.study.model import Study
 
 PAGE = (11.69, 8.27)           # A4 landscape, inches
 COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e"]
+SAFETY_ROWS = 30               # rows of the AE tables on the safety page; more are named on it
+INTEREST_ROWS = 26             # rows of the AEs of interest a page; the table continues on the next page
 SAE_ROWS = 10                  # SAEs listed on the page; more are named on it and are in tables/sae_listing.csv
 MIN_LINE = 3                   # fewer values than this at a visit: a point, never a line through it
 
 TEXT = {  # label -> (en, zh)
-    "report": ("Study report", "研究报告"), "cut": ("Data cut", "数据截止"),
+    "report": ("Study report", "研究报告"), "flow": ("Participant flow", "受试者流程"),
+    "total": ("total", "合计"), "cut": ("Data cut", "数据截止"),
     "summary": ("Summary per arm", "各组概况"),
     "demo": ("synthetic demo data, not results", "合成演示数据，非研究结果"),
     "randomised": ("Randomised", "已随机"), "treated": ("Treated (safety set)", "已给药（安全性人群）"),
@@ -47,6 +50,8 @@ TEXT = {  # label -> (en, zh)
             "分析人群：全分析集（已随机，基线及基线后均有主要实验室指标）"),
     "exploratory": ("Exploratory differences (Welch 95 % CI; Mann-Whitney p)",
                     "探索性组间差异（Welch 95%置信区间；Mann-Whitney p值）"),
+    "all_sites": ("all sites", "全部中心"), "any": ("ANY", "任何"),
+    "any_teae": ("ANY TREATMENT-EMERGENT AE", "任何治疗期不良事件"),
     "no_sae": ("No serious adverse events.", "无严重不良事件。"),
     "shifts": ("Lab shifts (baseline grade -> worst grade, participants with a worse grade)",
                "实验室检查转换（基线分级→最差分级，分级恶化者）"),
@@ -82,7 +87,7 @@ class Context:
     cut: DataCut
     language: str = "en"
     demo: bool = False
-    where: str = "all sites"
+    where: str | None = None       # the site of the scope; None: all sites
     extra: dict[str, Any] = field(default_factory=dict)   # trajectories, summary rows
 
     def t(self, key: str) -> str:
@@ -93,6 +98,12 @@ class Context:
         """The drawn headers of CSV columns in the report's language (unknown ones as they are)."""
         pick = 1 if self.language == "zh" else 0
         return [HEADERS[c][pick] if c in HEADERS else c.replace("_", " ") for c in columns]
+
+    def any_ae(self, text: str) -> str:
+        """The tables' "any AE" row labels (ANY TREATMENT-EMERGENT AE, ANY) in the report's language."""
+        if text in ("ANY TREATMENT-EMERGENT AE", "ANY"):
+            return self.t("any_teae" if text != "ANY" else "any")
+        return text
 
     def title(self, table: Table) -> str:
         return table.title_zh if self.language == "zh" else table.title
@@ -110,7 +121,8 @@ def new_page(ctx: Context, title: str) -> Figure:
     fig = plt.figure(figsize=PAGE)
     fig.suptitle(title, fontsize=14, fontweight="bold", x=0.02, ha="left")
     demo = f" · {ctx.t('demo')}" if ctx.demo else ""
-    fig.text(0.02, 0.012, f"{ctx.study.study.id} · {ctx.where} · {ctx.cut.line()}{demo}", fontsize=7, color="#555")
+    where = ctx.where or ctx.t("all_sites")
+    fig.text(0.02, 0.012, f"{ctx.study.study.id} · {where} · {ctx.cut.line()}{demo}", fontsize=7, color="#555")
     return fig
 
 
@@ -156,7 +168,7 @@ def page_title(ctx: Context) -> Figure:
     items = list(dict.fromkeys(r[0] for r in summary.rows))
     ax = fig.add_axes((0.05, 0.08, 0.9, 0.55))
     ax.set_title(ctx.t("summary"), loc="left", fontsize=11)
-    draw_table(ax, ["", *arms, "total"], [[ctx.t(i), *(grid.get((i, a), 0) for a in [*arms, "total"])]
+    draw_table(ax, ["", *arms, ctx.t("total")], [[ctx.t(i), *(grid.get((i, a), 0) for a in [*arms, "total"])]
                                           for i in items], font=9)
     return fig
 
@@ -211,7 +223,9 @@ def _means(ax: Any, xs: list[float], means: list[float | None], lows: list[Any],
 
 def _visit_axis(ax: Any, ctx: Context, visits: list[tuple[str, int]]) -> None:
     labels = {v.id: (v.label_zh if ctx.language == "zh" else v.label) for v in ctx.study.visits}
-    ax.set_xticks([d for _v, d in visits], [labels[v].replace(" (", "\n(") for v, _d in visits], fontsize=7)
+    # broken before the bracket (en and zh), so adjacent panels' labels never collide
+    ax.set_xticks([d for _v, d in visits], [labels[v].replace(" (", "\n(").replace("（", "\n（") for v, _d in visits],
+                  fontsize=7)
     ax.grid(alpha=0.3)
 
 
@@ -312,19 +326,47 @@ def page_responders(ctx: Context) -> Figure:
 
 
 def page_safety(ctx: Context) -> Figure:
-    """Treatment-emergent AEs by term x arm (participants, worst grade) and the registry's AEs of interest."""
+    """Treatment-emergent AEs by term x arm (participants, worst grade); terms are wrapped, never cut, and rows
+    that do not fit are named on the page (all are in tables/ae_by_term.csv)."""
     fig = new_page(ctx, ctx.t("safety"))
     terms = ctx.tables["ae_by_term"]
-    ax = fig.add_axes((0.02, 0.5, 0.96, 0.4))
+    ax = fig.add_axes((0.02, 0.1, 0.96, 0.8))
     ax.set_title(ctx.title(terms), loc="left", fontsize=9)
-    shown = [r for r in terms.rows if r[4]][:18]
-    draw_table(ax, ["SOC", "term", "arm", "N", "n", "%", "G1", "G2", "G3", "G4", "G5"],
-               [[r[0][:30], r[1][:40], *r[2:]] for r in shown], font=6.5)
-    interest = ctx.tables["ae_of_interest"]
-    ax = fig.add_axes((0.02, 0.05, 0.96, 0.38))
-    ax.set_title(ctx.title(interest), loc="left", fontsize=9)
-    draw_table(ax, interest.columns, interest.rows[:22], font=6.5)
+    with_people = [r for r in terms.rows if r[4]]
+    shown = with_people[:SAFETY_ROWS]
+    draw_table(ax, [*ctx.headers(["soc", "term", "arm", "n_safety", "participants", "percent"]),
+                    "G1", "G2", "G3", "G4", "G5"], [[ctx.any_ae(r[0]), ctx.any_ae(r[1]), *r[2:]] for r in shown],
+               font=6.5, widths=[0.2, 0.2, *([0.6 / 9] * 9)], wrap={0: 45, 1: 45})
+    if len(with_people) > len(shown):
+        fig.text(0.02, 0.04, f"{len(with_people) - len(shown)} more rows not shown here: tables/ae_by_term.csv",
+                 fontsize=7.5, color="#a00")
     return fig
+
+
+def table_pages(ctx: Context, table: Table, columns: list[str], rows: list[list[Any]],
+                wrap: dict[int, int]) -> list[Figure]:
+    """One table on as many pages as it needs (INTEREST_ROWS rows a page), "(k/n)" in the title when continued."""
+    chunks = [rows[i:i + INTEREST_ROWS] for i in range(0, len(rows), INTEREST_ROWS)] or [[]]
+    figs = []
+    for k, chunk in enumerate(chunks, start=1):
+        more = f" ({k}/{len(chunks)})" if len(chunks) > 1 else ""
+        fig = new_page(ctx, f"{ctx.t('safety')}: {ctx.title(table)}{more}")
+        ax = fig.add_axes((0.02, 0.06, 0.96, 0.84))
+        draw_table(ax, ctx.headers(columns), chunk, font=7.5, wrap=wrap)
+        figs.append(fig)
+    return figs
+
+
+def page_interest(ctx: Context) -> list[Figure]:
+    """The related AEs per drug (ae_related), then the registry's AEs of interest per drug and arm with the Wilson
+    95 % CI in per cent beside the per cent; each table continues on further pages when one page cannot hold it."""
+    related = ctx.tables["ae_related"]
+    figs = table_pages(ctx, related, related.columns, [[r[0], ctx.any_ae(r[1]), *r[2:]] for r in related.rows],
+                       {1: 30})
+    interest = ctx.tables["ae_of_interest"]
+    rows = [[*r[:-2], *(None if c is None else 100 * c for c in r[-2:])] for r in interest.rows]
+    return [*figs, *table_pages(ctx, interest, [*interest.columns[:-2], "ci_low_pct", "ci_high_pct"],
+                                [[_num(c, 1) for c in r] for r in rows], {1: 18, 2: 18})]
 
 
 def page_sae(ctx: Context) -> Figure:

@@ -41,11 +41,11 @@ def test_the_report_pages_are_written_and_agree_with_the_csv_export(tmp_path: Pa
     out = tmp_path / "report"
     assert main(["export", "report", "--data-dir", str(data_dir), "--out", str(out)]) == 0
     pdf = (out / "report.pdf").read_bytes()
-    assert pdf.startswith(b"%PDF") and len(re.findall(rb"/Type\s*/Page\b(?!s)", pdf)) == len(PAGES) == 8
+    assert pdf.startswith(b"%PDF") and len(re.findall(rb"/Type\s*/Page\b(?!s)", pdf)) == len(PAGES) + 1 == 10
     html = (out / "report.html").read_text(encoding="utf-8")
-    assert html.count("data:image/png;base64,") == len(PAGES) and ctx.study.study.title_zh in html
+    assert html.count("data:image/png;base64,") == len(PAGES) + 1 and ctx.study.study.title_zh in html
     pages = sorted(out.glob("page-*.png"))
-    assert len(pages) == len(PAGES) and all(p.read_bytes().startswith(b"\x89PNG") for p in pages)
+    assert len(pages) == len(PAGES) + 1 and all(p.read_bytes().startswith(b"\x89PNG") for p in pages)
     shown = artifacts / f"report-{study_name}"
     shutil.rmtree(shown, ignore_errors=True)
     shown.mkdir(parents=True)

@@ -12,8 +12,8 @@ import pytest
 
 from server.app import open_context
 from server.config import ServerConfig
-from server.exports.report import report_context
-from server.exports.report_pages import page_primary, page_sae, page_secondary
+from server.exports.report import FONT, _html, page_flow, report_context
+from server.exports.report_pages import page_interest, page_primary, page_sae, page_safety, page_secondary
 from server.exports.report_tables import arm_codes, primary_visit
 from server.services.demo import seed_demo
 from tests.studies import STUDY_FILES
@@ -33,7 +33,10 @@ def demo(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
 def _page(demo: Any, make: Any, language: str = "en") -> tuple[Any, Any]:
     with demo.engine.connect() as conn:
         ctx, _data = report_context(conn, demo.study, language=language)
-    fig = make(ctx)
+    with plt.rc_context({"font.family": "sans-serif", "font.sans-serif": FONT, "axes.unicode_minus": False}):
+        fig = make(ctx)
+        for f in fig if isinstance(fig, list) else [fig]:
+            f.canvas.draw()   # laid out in the report's fonts
     return ctx, fig
 
 
@@ -92,4 +95,69 @@ def test_the_sae_listing_page_shows_whole_participant_ids_and_terms(demo: Any) -
     for r in sae.rows:
         assert r[0] in flat.replace(" ", "") or r[0] in text, r[0]
         assert " ".join(str(r[3]).split()) in flat, r[3]
+    plt.close(fig)
+
+
+def test_related_aes_per_drug_are_on_a_page_and_ae_terms_are_never_cut(demo: Any) -> None:
+    ctx, fig = _page(demo, page_safety)
+    terms = [r for r in ctx.tables["ae_by_term"].rows if r[4]]
+    assert [" ".join(r[1].split()) for r in _cells(fig)[0][1:]] == [str(r[1]) for r in terms]
+    plt.close(fig)
+    figs = page_interest(ctx)
+    related = ctx.tables["ae_related"]
+    first = _cells(figs[0])[0]
+    assert figs[0]._suptitle.get_text().endswith(related.title) and len(first) - 1 == len(related.rows)
+    assert [r[0] for r in first[1:]] == [r[0] for r in related.rows]
+    for f in figs:
+        plt.close(f)
+
+
+def test_aes_of_interest_show_their_ci_in_per_cent_and_continue_on_a_next_page(demo: Any) -> None:
+    ctx, figs = _page(demo, page_interest)
+    interest = ctx.tables["ae_of_interest"]
+    figs = [f for f in figs if f._suptitle.get_text().endswith(interest.title)]
+    rows = [r for f in figs for t in _cells(f) for r in t[1:]]
+    assert len(rows) == len(interest.rows)
+    for shown, r in zip(rows, interest.rows, strict=True):
+        assert shown[-3:] == [f"{r[6]:.1f}", f"{100 * r[7]:.1f}", f"{100 * r[8]:.1f}"]
+    ctx.tables["ae_of_interest"].rows = interest.rows * 3   # longer than a page holds
+    figs = [f for f in page_interest(ctx) if f._suptitle.get_text().endswith(f"{interest.title} (2/3)")]
+    assert len(figs) == 1 and len(_cells(figs[0])[0]) - 1 == 26
+    for f in figs:
+        plt.close(f)
+
+
+def test_in_chinese_the_drawn_headers_and_any_ae_rows_are_chinese(demo: Any) -> None:
+    ctx, fig = _page(demo, page_safety, "zh")
+    text = [c for t in _cells(fig) for row in t for c in row]
+    assert "ANY TREATMENT-EMERGENT AE" not in text and "任何治疗期不良事件" in text
+    assert not {"arm", "drug", "term", "participants", "mean_change", "n_exposed"} & set(text)
+    plt.close(fig)
+    ctx, fig = _page(demo, page_primary, "zh")
+    assert not {"arm", "mean_change", "sd_change", "reference"} & {c for t in _cells(fig) for c in t[0]}
+    footer = next(t.get_text() for t in fig.texts if t.get_text().startswith(ctx.study.study.id))
+    assert "all sites" not in footer and "全部中心" in footer
+    plt.close(fig)
+
+
+def test_in_chinese_the_html_title_summary_headers_and_flow_title_are_chinese_only(demo: Any) -> None:
+    ctx, fig = _page(demo, page_flow, "zh")
+    assert fig._suptitle.get_text() == "受试者流程"
+    plt.close(fig)
+    page = _html(ctx, [])
+    assert f"<title>{ctx.study.study.id} 研究报告</title>" in page and "<th>已随机</th>" in page
+    assert "<th>randomised</th>" not in page and "<th>arm</th>" not in page
+    _en, fig = _page(demo, page_flow)
+    assert fig._suptitle.get_text() == "Participant flow"
+    plt.close(fig)
+
+
+@pytest.mark.parametrize("make", [page_primary, page_secondary])
+def test_in_chinese_the_visit_labels_of_adjacent_panels_never_collide(demo: Any, make: Any) -> None:
+    _ctx, fig = _page(demo, make, "zh")
+    renderer = fig.canvas.get_renderer()
+    boxes = [(i, label.get_window_extent(renderer)) for i, ax in enumerate(fig.axes)
+             for label in ax.get_xticklabels() if label.get_text()]
+    clashes = [(a, b) for n, (i, a) in enumerate(boxes) for j, b in boxes[n + 1:] if i != j and a.overlaps(b)]
+    assert not clashes
     plt.close(fig)
