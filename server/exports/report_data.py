@@ -1,13 +1,13 @@
 """The numbers behind the study report, gathered in one streaming pass over the participants.
 
-Means and SDs are kept as running sums (Welford), so memory depends on arms x visits, not on
-the number of participants. The report's pages are drawn from the ADaM tables (``report_tables``); these
+Means and SDs come from Python's ``statistics`` over the values kept per arm and visit (one number a
+participant). The report's pages are drawn from the ADaM tables (``report_tables``); these
 figures feed its compliance listing and the cross-checks of the tests.
 """
 
 from __future__ import annotations
 
-import math
+import statistics
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -45,21 +45,24 @@ def measures(study: Study) -> dict[str, tuple[str, str]]:
 
 @dataclass
 class Running:
-    """Count, mean and SD of a stream of numbers (Welford's method)."""
+    """Count, mean and SD of the values added (Python's ``statistics``: no hand-written formulas)."""
 
-    n: int = 0
-    mean: float = 0.0
-    m2: float = 0.0
+    values: list[float] = field(default_factory=list)
 
     def add(self, x: float) -> None:
-        self.n += 1
-        d = x - self.mean
-        self.mean += d / self.n
-        self.m2 += d * (x - self.mean)
+        self.values.append(x)
+
+    @property
+    def n(self) -> int:
+        return len(self.values)
+
+    @property
+    def mean(self) -> float:
+        return statistics.fmean(self.values) if self.values else 0.0
 
     @property
     def sd(self) -> float:
-        return math.sqrt(self.m2 / (self.n - 1)) if self.n > 1 else 0.0
+        return statistics.stdev(self.values) if len(self.values) > 1 else 0.0
 
 
 def wilson_interval(events: int, n: int) -> tuple[float, float]:

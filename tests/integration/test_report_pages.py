@@ -3,6 +3,7 @@ figure is read back (plotted points, table cells), so a number on a page is chec
 
 from __future__ import annotations
 
+import statistics
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ import pytest
 from server.app import open_context
 from server.config import ServerConfig
 from server.exports.report import FONT, _html, page_flow, report_context
+from server.exports.report_data import Running
 from server.exports.report_pages import page_interest, page_primary, page_sae, page_safety, page_secondary
 from server.exports.report_tables import arm_codes, primary_visit
 from server.services.demo import seed_demo
@@ -161,3 +163,12 @@ def test_in_chinese_the_visit_labels_of_adjacent_panels_never_collide(demo: Any,
     clashes = [(a, b) for n, (i, a) in enumerate(boxes) for j, b in boxes[n + 1:] if i != j and a.overlaps(b)]
     assert not clashes
     plt.close(fig)
+
+
+def test_the_report_figures_mean_and_sd_are_the_library_s_not_a_hand_written_formula() -> None:
+    values = [4.1, 5.3, 2.2, 8.9, 1.1, 3.3]
+    run = Running()
+    for v in values:
+        run.add(v)
+    assert (run.n, run.mean, run.sd) == (6, statistics.fmean(values), statistics.stdev(values))
+    assert (Running().n, Running().mean, Running().sd) == (0, 0.0, 0.0)
