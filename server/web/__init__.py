@@ -7,9 +7,11 @@ audit checkpoints are the job runner's work, never a request's.)
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from flask import Flask, Response, request
+from markupsafe import Markup
 
 from server.config import ServerConfig
 from server.web import admin_api, i18n, session, site_dates
@@ -41,6 +43,20 @@ def _import_pages() -> None:
     )
 
 
+def breakable(code: object) -> Markup:
+    """A code (audit action, actor, record id) that may wrap only after its ``.``, ``_``, ``-`` and ``:``, never
+    inside a word:
+    a narrow column otherwise broke "instrument_response.correct" every three letters."""
+    def piece(part: str) -> Markup:
+        if part in "._-:":
+            return Markup("{}<wbr>").format(part)
+        # a hash or key has no word to keep whole: it may wrap every 16 characters
+        return Markup("<wbr>").join(re.findall(r"\S{1,16}|\s+", part)) if re.search(r"\S{20,}", part) \
+            else Markup.escape(part)
+
+    return Markup("").join(piece(part) for part in re.split(r"([._:-])", str(code if code is not None else "")))
+
+
 def register(app: Flask, config: ServerConfig) -> None:
     """Register the pages and the admin API on ``app``."""
     _import_pages()
@@ -50,7 +66,7 @@ def register(app: Flask, config: ServerConfig) -> None:
     app.jinja_env.globals.update(t=i18n.t, language=i18n.language, csrf_token=session.csrf_token,
                                  current_staff=session.current_staff, arm_name=i18n.arm_name)
     app.jinja_env.filters["seriousness"] = i18n.seriousness
-    app.jinja_env.filters.update(ae_outcome=i18n.ae_outcome, entity_type=i18n.entity_type)
+    app.jinja_env.filters.update(ae_outcome=i18n.ae_outcome, entity_type=i18n.entity_type, breakable=breakable)
     site_dates.register_filters(app)
     app.register_blueprint(bp)
     app.register_blueprint(admin_api.bp)

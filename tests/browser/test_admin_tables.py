@@ -5,6 +5,7 @@ uses a wide screen yet never scrolls sideways at 1366×768. Screenshots: artifac
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from playwright.sync_api import Browser, Page, expect
@@ -85,6 +86,26 @@ def test_the_audit_values_read_as_fields_without_breaking_words(page: Page, demo
     style = dd.evaluate("e => { const s = getComputedStyle(e); return [s.wordBreak, s.overflowWrap]; }")
     assert style == ["normal", "break-word"]                              # a long value wraps, a word never splits
     assert page.locator("table.audit td.new dl.fields dt").count() > 1
+
+
+def test_audit_codes_wrap_only_between_their_parts_at_1366(browser: Browser, demo_server: ThreadServer) -> None:
+    """An action like instrument_response.correct wraps after a dot or underscore, never every three letters
+    (found by review: `overflow-wrap: anywhere` let the column shrink to three characters)."""
+    context = browser.new_context(viewport={"width": 1366, "height": 768})
+    page = context.new_page()
+    try:
+        sign_in(page, demo_server.url)
+        page.goto(f"{demo_server.url}/audit?per_page=100")
+        lines = page.evaluate("""() => [...document.querySelectorAll('table.audit td code')].map(c => {
+            const r = document.createRange(); r.selectNodeContents(c);
+            const tops = new Set([...r.getClientRects()].map(x => Math.round(x.top)));
+            return [c.textContent, tops.size]; })""")
+    finally:
+        context.close()
+    assert lines
+    for text, count in lines:
+        parts = len(re.split(r"[._:\s-]+", text.strip()))
+        assert count <= parts, f"{text!r} takes {count} lines, more than its {parts} parts"
 
 
 def _shoot(browser: Browser, url: str, artifacts: Path, width: int, height: int, lang: str) -> list[str]:
