@@ -62,6 +62,7 @@ HEADERS = {
     "arm": ("arm", "组别"), "n": ("n", "n"), "mean": ("mean", "均值"), "sd": ("SD", "标准差"),
     "mean_change": ("mean change", "变化均值"), "sd_change": ("SD", "标准差"),
     "ci_low": ("95 % CI low", "95%CI下限"), "ci_high": ("95 % CI high", "95%CI上限"),
+    "min": ("min", "最小值"), "max": ("max", "最大值"),
     "median": ("median", "中位数"), "median_change": ("median", "中位数"), "q1": ("Q1", "Q1"), "q3": ("Q3", "Q3"),
     "reference": ("reference", "对照组"), "n_reference": ("n reference", "对照组n"),
     "difference": ("difference", "差值"), "welch_p": ("Welch p", "Welch p"),
@@ -321,7 +322,7 @@ def page_responders(ctx: Context) -> Figure:
     comp = ctx.tables["compliance_summary"]
     ax = fig.add_axes((0.05, 0.05, 0.9, 0.3))
     ax.set_title(ctx.t("compliance"), loc="left", fontsize=9)
-    draw_table(ax, comp.columns, comp.rows)
+    draw_table(ax, ctx.headers(comp.columns), comp.rows)
     return fig
 
 

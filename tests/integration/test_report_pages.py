@@ -15,7 +15,14 @@ from server.app import open_context
 from server.config import ServerConfig
 from server.exports.report import FONT, _html, page_flow, report_context
 from server.exports.report_data import Running
-from server.exports.report_pages import page_interest, page_primary, page_sae, page_safety, page_secondary
+from server.exports.report_pages import (
+    page_interest,
+    page_primary,
+    page_responders,
+    page_sae,
+    page_safety,
+    page_secondary,
+)
 from server.exports.report_tables import arm_codes, primary_visit
 from server.services.demo import seed_demo
 from tests.studies import STUDY_FILES
@@ -140,6 +147,9 @@ def test_in_chinese_the_drawn_headers_and_any_ae_rows_are_chinese(demo: Any) -> 
     footer = next(t.get_text() for t in fig.texts if t.get_text().startswith(ctx.study.study.id))
     assert "all sites" not in footer and "全部中心" in footer
     plt.close(fig)
+    _ctx, page = _page(demo, page_responders, "zh")
+    assert not {"arm", "mean", "sd", "min", "max"} & {c for t in _cells(page) for c in t[0]}
+    plt.close(page)
 
 
 def test_in_chinese_the_html_title_summary_headers_and_flow_title_are_chinese_only(demo: Any) -> None:
