@@ -24,14 +24,23 @@ from server.web.session import require, staff
 from shared.errors import InvalidInput
 
 
+def _flag(name: str) -> bool:
+    """A yes/no filter of the query string: absent or empty is no, "1" is yes, anything else is refused (a value
+    the page does not know is never read as "no" silently)."""
+    value = request.args.get(name, "")
+    if value not in ("", "0", "1"):
+        raise InvalidInput(f"{name}: {value[:40]!r} is not a filter value; use 1 (yes) or leave it out.",
+                           details={"field": name, "value": value[:40], "allowed": "1, 0"})
+    return value == "1"
+
+
 @bp.get("/adverse-events")
 @require("participant.view")
 def adverse_events() -> ResponseReturnValue:
     """Current AE reports of the viewer's sites: filters (serious, grade 3 or more, arm, search), sort and page
     in SQL (``?sort=&dir=&q=&page=``); the SAE alerts above them."""
     ctx = current_app.extensions["trialpro"]
-    serious = request.args.get("serious") == "1"
-    grade3 = request.args.get("grade3") == "1"
+    serious, grade3 = _flag("serious"), _flag("grade3")
     arm = request.args.get("arm") or None
     if arm and arm not in {a.code for a in ctx.study.arms}:
         raise InvalidInput(f"arm: {arm!r} is not an arm of this study; arms: "

@@ -35,6 +35,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "col.values": ("Values", "数值"),
     "record.version": ("instrument version {version}", "量表版本 {version}"),
     "record.changes": ("What changed", "更改内容"),
+    "record.by_participant": ("the participant (kiosk)", "受试者（自助终端）"),
     "record.first_entry": ("first entry", "首次录入"),
     "record.no_definition": ("This kind of record has no field definition: its values are shown as stored.",
                              "此类记录没有字段定义：按存储原样显示。"),

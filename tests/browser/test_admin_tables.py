@@ -71,7 +71,8 @@ def test_a_bad_sort_page_or_size_is_a_clear_400_page(page: Page, demo_server: Th
                        ("/audit?page=0", "page: '0' is not allowed; write a whole number from 1"),
                        ("/queries?per_page=1000000", "per_page: '1000000' is not allowed; choose one of 25, 50"),
                        ("/devices?page=abc", "page: 'abc' is not allowed"),
-                       ("/queries?state=lost", "state: 'lost' is not allowed")):
+                       ("/queries?state=lost", "state: 'lost' is not allowed"),
+                       ("/adverse-events?serious=maybe", "serious: 'maybe' is not a filter value")):
         response = page.goto(f"{url}{path}")
         assert response is not None and response.status == 400, path
         expect(page.locator("p.error")).to_contain_text(says)
