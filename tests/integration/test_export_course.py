@@ -152,7 +152,7 @@ def test_the_report_counts_completed_discontinued_by_reason_and_on_study(
     """Issue 16, point 2: dispositions are counted in the report (its HTML table, one row per arm)."""
     out = _export(data_dir, "report", tmp_path / "report", monkeypatch)
     page = (out / "report.html").read_text(encoding="utf-8")
-    assert "<th>completed</th><th>discontinued</th><th>on study</th>" in page
+    assert "<th>Completed</th><th>Discontinued</th><th>On study</th>" in page        # the summary table's labels
     cells = re.findall(r"<td>(\d+)</td><td>(\d+)(?: \(([^)]*)\))?</td><td>(\d+)</td></tr>", page)
     assert sum(int(c[0]) for c in cells) == 6 and sum(int(c[1]) for c in cells) == 2
     assert sum(int(c[3]) for c in cells) == 4
