@@ -256,7 +256,7 @@ def test_a_site_bound_monitor_sees_only_its_sites_entries_in_the_audit_trail(
     pku_record = _record_id(two_site_server)
     assert "Fever at the other site" in sha.get("/audit?q=Fever").text
     assert "No entry matches." in sha.get(f"/audit?q={pku_record}").text
-    assert "instrument_response.create" not in sha.get("/audit").text
+    assert "instrument_response.create" not in sha.get("/audit").text.replace("<wbr>", "")   # codes wrap at <wbr>
     pku = clients["monitor"]
     assert "Fever at the other site" not in pku.get("/audit?q=Fever").text
     assert "No entry matches." not in pku.get(f"/audit?q={pku_record}").text
