@@ -369,7 +369,7 @@
 <context>
     <name>ClinicianPage</name>
     <message>
-        <location filename="../nurse/clinician.py" line="+67"/>
+        <location filename="../nurse/clinician.py" line="+69"/>
         <source>Clinician scores</source>
         <translation>医生评分</translation>
     </message>
@@ -384,18 +384,18 @@
         <translation>访视</translation>
     </message>
     <message>
-        <location line="+20"/>
-        <location line="+28"/>
+        <location line="+23"/>
+        <location line="+32"/>
         <source>Reason for the correction (required)</source>
         <translation>更正原因（必填）</translation>
     </message>
     <message>
-        <location line="-26"/>
+        <location line="-29"/>
         <source>Save {0}</source>
         <translation>保存{0}</translation>
     </message>
     <message>
-        <location line="+59"/>
+        <location line="+63"/>
         <source>Save against {0}</source>
         <translation>仍按{0}保存</translation>
     </message>
@@ -410,7 +410,7 @@
         <translation>{0}总分：{1}/{2}（{3}）</translation>
     </message>
     <message>
-        <location line="+33"/>
+        <location line="+35"/>
         <source>{0} is not due at this visit (study file).</source>
         <translation>本次访视无需评估{0}（依据研究方案文件）。</translation>
     </message>
@@ -420,27 +420,27 @@
         <translation>本次访视已有{0}记录：请填写更正原因。</translation>
     </message>
     <message>
-        <location line="+13"/>
+        <location line="+15"/>
         <source>Saved: {0} {1} for {2}.</source>
         <translation>已保存：{2}的{0}为{1}。</translation>
     </message>
     <message>
-        <location line="-163"/>
+        <location line="-171"/>
         <source>not rated</source>
         <translation>未评分</translation>
     </message>
     <message>
-        <location line="-32"/>
+        <location line="-36"/>
         <source>Each level with its definition from the instrument file: touch the level or its definition.</source>
         <translation>每个等级及其定义（来自量表文件）：触摸等级或其定义即可选择。</translation>
     </message>
     <message>
-        <location line="+39"/>
+        <location line="+43"/>
         <source>Score (0-10)</source>
         <translation>评分（0-10）</translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="+10"/>
         <source>Save Physician Global VAS</source>
         <translation>保存医生总体评估VAS</translation>
     </message>
@@ -450,12 +450,12 @@
         <translation>已有记录（第{0}版，{1}，录入人{2}）。再次保存即为更正：请填写原因。</translation>
     </message>
     <message>
-        <location line="+69"/>
+        <location line="+74"/>
         <source>This visit already has a Physician Global VAS: give the reason for the correction.</source>
         <translation>本次访视已有医生总体评估VAS：请填写更正原因。</translation>
     </message>
     <message>
-        <location line="+12"/>
+        <location line="+13"/>
         <source>Saved: Physician Global VAS {0} for {1}.</source>
         <translation>已保存：{1}的医生总体评估VAS为{0}。</translation>
     </message>
@@ -826,7 +826,7 @@
 <context>
     <name>Nurse</name>
     <message>
-        <location filename="../nurse/clinician.py" line="-260"/>
+        <location filename="../nurse/clinician.py" line="-274"/>
         <source>low activity</source>
         <translation>低度活动</translation>
     </message>
@@ -886,7 +886,7 @@
         <translation>{0}天前</translation>
     </message>
     <message>
-        <location filename="../nurse/screening.py" line="+55"/>
+        <location filename="../nurse/screening.py" line="+56"/>
         <source>age {0} is outside {1}-{2}</source>
         <translation>年龄{0}岁，不在{1}-{2}岁范围内</translation>
     </message>
@@ -1192,12 +1192,15 @@
         <translation>{0}采取的措施</translation>
     </message>
     <message>
-        <location line="+36"/>
+        <location filename="../nurse/clinician.py" line="+232"/>
+        <location line="+29"/>
+        <location filename="../nurse/problems.py" line="+36"/>
+        <location filename="../nurse/screening.py" line="+219"/>
         <source>required, not filled in</source>
         <translation>必填，尚未填写</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location filename="../nurse/problems.py" line="+2"/>
         <source>{0} is not allowed (allowed: {1})</source>
         <translation>不允许的值{0}（允许：{1}）</translation>
     </message>
@@ -1743,7 +1746,7 @@ Allocated arm: {2}</source>
 <context>
     <name>ScreeningPage</name>
     <message>
-        <location filename="../nurse/screening.py" line="+31"/>
+        <location filename="../nurse/screening.py" line="-180"/>
         <source>Participant</source>
         <translation>受试者</translation>
     </message>
@@ -1830,7 +1833,7 @@ Allocated arm: {2}</source>
         <translation>{0}（0-{1}）</translation>
     </message>
     <message>
-        <location line="+9"/>
+        <location line="+17"/>
         <source>Inclusion criteria (all must be met)</source>
         <translation>入选标准（必须全部符合）</translation>
     </message>
@@ -1890,7 +1893,7 @@ Allocated arm: {2}</source>
         <translation>知情同意时{0}岁</translation>
     </message>
     <message>
-        <location line="+19"/>
+        <location line="+20"/>
         <source>the date of birth</source>
         <translation>出生日期</translation>
     </message>
@@ -1910,7 +1913,7 @@ Allocated arm: {2}</source>
         <translation>须在知情同意后筛选：请输入{0}，然后重新检查。</translation>
     </message>
     <message>
-        <location line="+10"/>
+        <location line="+16"/>
         <source>Eligible at screening: all {0} criteria are met. Randomisation follows at the eligibility visit.</source>
         <translation>筛选合格：全部{0}条标准均符合。随机在入选资格访视进行。</translation>
     </message>
@@ -1947,7 +1950,7 @@ Outcome: {1}</source>
 结果：{1}</translation>
     </message>
     <message>
-        <location line="-119"/>
+        <location line="-126"/>
         <source>I have checked these entries</source>
         <translation>我已核对以上录入</translation>
     </message>

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -274,7 +274,8 @@ class ClinicianPage(QWidget):
         if not self.index_reason.isHidden() and not self.index_reason.text().strip():
             self.index_message.problem(self.tr("This visit already has {0}: give the reason for the "
                                                "correction.").format(self._short()))
-            self.index_errors.say([("correction_reason", tr("required, not filled in"))])
+            self.index_errors.say([("correction_reason",
+                                    QCoreApplication.translate("Nurse", "required, not filled in"))])
             return
         self._confirm_window(self._save_index)
 
@@ -303,7 +304,7 @@ class ClinicianPage(QWidget):
         if not self.pga_reason.isHidden() and not self.pga_reason.text().strip():
             self.pga_message.problem(self.tr("This visit already has a Physician Global VAS: give the reason for "
                                              "the correction."))
-            self.pga_errors.say([("correction_reason", tr("required, not filled in"))])
+            self.pga_errors.say([("correction_reason", QCoreApplication.translate("Nurse", "required, not filled in"))])
             return
         self._confirm_window(lambda: self._save_pga(activity))
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QBoxLayout, QFormLayout, QLayout, QScrollArea, QWidget
 
 from desktop_client.ui.nurse.widgets import MessageLabel
@@ -77,8 +78,8 @@ class FieldErrors:
             line.problem("\n".join(said[id(line)]))
             first = first or widget
         if first is not None:
+            first.setFocus()             # before the scroll: taking focus may scroll the page to the field's top
             scroll_to(first, self._fields_line(first))
-            first.setFocus()
         return first
 
     def _fields_line(self, widget: QWidget) -> MessageLabel | None:
@@ -102,6 +103,13 @@ def scroll_to(widget: QWidget, below: QWidget | None = None) -> None:
     for holder in [page, *page.findChildren(QWidget)] if page is not None else []:
         if holder.layout() is not None:
             holder.layout().activate()
-    if below is not None and below.isVisible():
-        parent.ensureWidgetVisible(below, 40, 40)
-    parent.ensureWidgetVisible(widget, 40, 120)
+    def ensure() -> None:
+        try:
+            parent.ensureWidgetVisible(widget, 40, 120)
+            if below is not None and below.isVisible():   # last: a tall field never pushes its reason out of view
+                parent.ensureWidgetVisible(below, 40, 40)
+        except RuntimeError:                              # the page was closed before the deferred scroll
+            pass
+
+    ensure()
+    QTimer.singleShot(0, ensure)     # again once pending layouts (a line just shown) have run

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
@@ -282,7 +282,7 @@ class ScreeningPage(QWidget):
         if missing:
             self.result.problem(self.tr("A person is screened after consent: enter {0}, then check again.")
                                 .format(", ".join(missing)))
-            required = tr("required, not filled in")
+            required = QCoreApplication.translate("Nurse", "required, not filled in")
             self.field_errors.say((field, required) for field, absent in (
                 ("date_of_birth", s.date_of_birth is None), ("consent_given", s.consent_date is None),
                 ("sex", not s.sex)) if absent)
