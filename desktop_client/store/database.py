@@ -10,6 +10,7 @@ written, so a refused open changes no file.
 from __future__ import annotations
 
 import os
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,11 +18,29 @@ from pathlib import Path
 from typing import Any
 
 import sqlcipher3
-import sqlite_utils
 
 from desktop_client.store import keys, schema
 from desktop_client.store.mirror import Mirror
 from shared.errors import NotSetUp, StoreUnreadable, StoreWriteFailed
+
+
+def _import_sqlite_utils() -> Any:
+    """sqlite-utils without its optional pandas and numpy imports. sqlite-utils imports both when installed
+    (to map their types to columns), which the station never hands it; where they are installed (a developer's
+    or a combined server+client environment) that costs about a second of the kiosk's cold start (issue 25).
+    Modules already imported are used as they are; the names are free again afterwards."""
+    hidden = [name for name in ("pandas", "numpy") if name not in sys.modules]
+    for name in hidden:
+        sys.modules[name] = None  # type: ignore[assignment]   # an import of a None entry raises ImportError
+    try:
+        import sqlite_utils
+    finally:
+        for name in hidden:
+            del sys.modules[name]
+    return sqlite_utils
+
+
+sqlite_utils = _import_sqlite_utils()
 
 DB_FILE = "station.db"
 _CREATING_SUFFIX = ".creating"

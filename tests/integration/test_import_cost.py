@@ -16,3 +16,15 @@ def test_importing_the_cli_hashes_no_password() -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["0", "0"]
+
+
+def test_the_kiosk_store_does_not_import_pandas_or_numpy() -> None:
+    """sqlite-utils imports pandas and numpy when they are installed (about a second of the kiosk's cold start,
+    issue 25); the station never hands it their types, so the client's store opens without them."""
+    code = ("import sys, desktop_client.store, desktop_client.services.station\n"
+            "print(sorted(m for m in ('pandas', 'numpy') if m in sys.modules))\n"
+            "import pandas, numpy\n"   # the names are free again for code that does need them
+            "print(pandas.__name__, numpy.__name__)\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == ["[]", "pandas numpy"]
