@@ -23,6 +23,7 @@ from shared.record_fields import (
     STRUCTURED,
     TEXT,
     FieldSpec,
+    RecordFields,
     record_fields,
     record_title,
 )
@@ -168,3 +169,33 @@ def shown_record(record: Mapping[str, Any], study: Study, language: str,
               for k, v in data.items() if k not in known]
     scores = shown_scores(found.instrument, data, language) if found.instrument else ()
     return ShownRecord(found.title.in_language(language), tuple(shown), scores, True)
+
+
+@dataclass(frozen=True)
+class ShownChange:
+    """One field a correction changed, both values as shown (for a record's history and the audit trail)."""
+
+    field: str
+    label: str
+    old: str
+    new: str
+    typed: bool                        # free text people typed (or a field without definition): data, not words
+
+
+def changed_fields(found: RecordFields | None, before: Mapping[str, Any], after: Mapping[str, Any],
+                   language: str) -> list[ShownChange]:
+    """The fields of ``after`` (a revision's data) whose value differs from ``before``, in the definition's
+    order (fields it does not know after them), each by its label in ``language`` with old and new value as
+    shown; ``found``: the record's fields (None: shown by stored name, as typed data)."""
+    order = [f.name for f in found.fields] if found else []
+    names = [n for n in order if n in after or n in before]
+    names += [n for n in [*after, *before] if n not in order and n not in names]
+    out = []
+    for name in dict.fromkeys(names):
+        if before.get(name) == after.get(name):
+            continue
+        spec = found.field(name) if found else None
+        out.append(ShownChange(name, spec.label.in_language(language) if spec else name,
+                               shown_value(spec, before.get(name), language),
+                               shown_value(spec, after.get(name), language), spec is None or spec.type == TEXT))
+    return out

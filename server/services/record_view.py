@@ -3,6 +3,7 @@ history (who, when, why, what changed), through the one display rule in ``shared
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -10,8 +11,9 @@ from sqlalchemy import Connection
 
 from server.services import dashboard as board
 from server.storage import participants as participant_store
-from shared.record_display import EMPTY, ShownRecord, shown_record, shown_value
-from shared.record_fields import TEXT, record_fields
+from server.storage import records as record_store
+from shared.record_display import EMPTY, ShownChange, ShownRecord, changed_fields, shown_record
+from shared.record_fields import record_fields
 from shared.study.model import Study
 
 
@@ -30,22 +32,12 @@ def shown_records(study: Study, records: Iterable[Mapping[str, Any]], language: 
 
 
 def _changes(study: Study, before: Mapping[str, Any] | None, after: Mapping[str, Any], language: str,
-             drugs: frozenset[str] | None) -> list[dict[str, Any]]:
+             drugs: frozenset[str] | None) -> list[ShownChange]:
     """The fields whose value differs from the previous revision, with both values as shown."""
     if before is None:
         return []
-    found = record_fields(after, study, drugs)
-    old, new = before.get("data") or {}, after.get("data") or {}
-    out = []
-    for name in [*new, *(k for k in old if k not in new)]:
-        if old.get(name) == new.get(name):
-            continue
-        spec = found.field(name) if found else None
-        out.append({"field": name, "label": spec.label.in_language(language) if spec else name,
-                    "old": shown_value(spec, old.get(name), language),
-                    "new": shown_value(spec, new.get(name), language),
-                    "typed": spec is None or spec.type == TEXT})
-    return out
+    return changed_fields(record_fields(after, study, drugs), before.get("data") or {}, after.get("data") or {},
+                          language)
 
 
 def history(conn: Connection, study: Study, record_id: str, sites: Iterable[str], language: str,
@@ -71,3 +63,45 @@ def record_page(conn: Connection, study: Study, record_id: str, sites: Iterable[
     drugs = drugs_of(conn, study, rec["participant_id"])
     return {"record": rec, "shown": shown_record(rec, study, language, drugs),
             "history": history(conn, study, record_id, sites, language, drugs), "empty": EMPTY}
+
+
+def _revision_of(entry: Mapping[str, Any]) -> str | None:
+    """The record id of an audit entry about a record revision (``<id>#<n>``), else None."""
+    if entry.get("entity_type") != "record" or "#" not in str(entry.get("entity_id")):
+        return None
+    return str(entry["entity_id"]).rsplit("#", 1)[0]
+
+
+def audit_details(conn: Connection, study: Study, entries: Iterable[Mapping[str, Any]],
+                  language: str) -> dict[int, dict[str, Any]]:
+    """How the audit page shows the entries about a record revision (issue 23, point 4), by entry number: a
+    correction (``<kind>.correct``) as the fields it changed, each by its label in ``language``, old → new as
+    every page shows values; a new record (``<kind>.create``) as its fields by label. Entries about anything
+    else, or whose stored values are not field objects, are absent (the page lists them as stored)."""
+    wanted = {e["seq"]: rid for e in entries if (rid := _revision_of(e)) is not None}
+    known = record_store.identities(conn, set(wanted.values())) if wanted else {}
+    out: dict[int, dict[str, Any]] = {}
+    for e in entries:
+        ident = known.get(wanted.get(e["seq"], ""))
+        if ident is None:
+            continue
+        old, new = _object(e.get("old")), _object(e.get("new"))
+        found = record_fields(ident, study)
+        if str(e["action"]).endswith(".correct") and old is not None and new is not None:
+            out[e["seq"]] = {"changes": changed_fields(found, old, new, language),
+                             "unchanged": sum(1 for k in new if k in old and old[k] == new[k])}
+        elif str(e["action"]).endswith(".create") and new is not None:
+            shown = shown_record({**ident, "data": new}, study, language)
+            out[e["seq"]] = {"fields": [f for f in (*shown.scores, *shown.fields) if f.text != EMPTY]}
+    return out
+
+
+def _object(text: Any) -> dict[str, Any] | None:
+    """A stored audit value that is a JSON object of fields, else None."""
+    if not isinstance(text, str) or not text:
+        return None
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None

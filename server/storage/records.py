@@ -251,6 +251,17 @@ def newest(conn: Connection, record_id: str, *, lock: bool = False) -> Any:
     return conn.execute(q.with_for_update() if lock else q).first()
 
 
+def identities(conn: Connection, record_ids: set[str], batch: int = 500) -> dict[str, dict[str, Any]]:
+    """Each record's fixed identity (kind, instrument id and version, participant; of revision 1), by id: what
+    the audit page needs to name the fields of the revisions its entries are about."""
+    c, ids, out = records.c, sorted(record_ids), {}
+    for i in range(0, len(ids), batch):
+        for r in conn.execute(select(c.record_id, c.kind, c.instrument_id, c.instrument_version, c.participant_id)
+                              .where(c.record_id.in_(ids[i:i + batch]), c.revision == 1)):
+            out[r.record_id] = dict(r._mapping)
+    return out
+
+
 def send_downstream(conn: Connection, *, site_id: str, record_id: str, revision: int, at: str) -> None:
     """List a server-made revision for the kiosks of its site (their next sync receives it)."""
     conn.execute(insert(corrections).values(site_id=site_id, record_id=record_id, revision=revision, created_at=at))

@@ -9,11 +9,11 @@ from typing import Any
 from flask import current_app, render_template, request
 from flask.typing import ResponseReturnValue
 
-from server.services import checkpoints
+from server.services import checkpoints, record_view
 from server.storage import audit as audit_store
 from server.storage.engine import reading
 from server.web.blueprint import bp
-from server.web.i18n import t
+from server.web.i18n import language, t
 from server.web.paging import Table, table_request
 from server.web.session import require, staff
 from shared.errors import InvalidInput
@@ -48,10 +48,11 @@ def audit() -> ResponseReturnValue:
         every_site = {s.id for s in ctx.study.sites} <= staff().sites
         page = audit_store.page_of_entries(conn, req, sites=None if every_site else staff().sites,
                                            actor=staff().actor, before_seq=int(before) if before else None)
+        details = record_view.audit_details(conn, ctx.study, page.rows, language())
         if request.args.get("verify") == "1":
             verification = checkpoints.verify(conn, ctx.config.data_dir)
-    entries: list[dict[str, Any]] = [{**e, "old_fields": readable(e["old"]), "new_fields": readable(e["new"])}
-                                     for e in page.rows]
+    entries: list[dict[str, Any]] = [{**e, "old_fields": readable(e["old"]), "new_fields": readable(e["new"]),
+                                      "detail": details.get(e["seq"])} for e in page.rows]
     return render_template("audit.html", table=Table(page, {"before": before}), entries=entries, q=req.q,
                            verification=verification, summary=summary(verification) if verification else None)
 

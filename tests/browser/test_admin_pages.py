@@ -66,9 +66,12 @@ def test_sign_in_find_correct_audit_and_export(page: Page, demo_server: ThreadSe
     entry = page.locator("table.audit tbody tr", has_text="instrument_response.correct").first
     expect(entry).to_contain_text("user:demo.admin")
     expect(entry).to_contain_text("transcription error")
-    def field_values(cell: str) -> dict[str, str]:   # the old and new values are a field → value list
-        return dict(zip(entry.locator(f"td.{cell} dl.fields dt").all_inner_texts(),
-                        entry.locator(f"td.{cell} dl.fields dd").all_inner_texts(), strict=True))
+    change = entry.locator("td.changes li[data-field=activity]")      # the changed field by its label, old → new
+    expect(change.locator("del")).to_have_text(re.compile(rf"^{old}\b"))
+    expect(change.locator("ins")).to_have_text(re.compile(rf"^{new}\b"))
+    def field_values(cell: str) -> dict[str, str]:   # the stored values, folded away: a field → value list
+        return dict(zip(entry.locator(f"details.stored .{cell} dl.fields dt").all_text_contents(),
+                        entry.locator(f"details.stored .{cell} dl.fields dd").all_text_contents(), strict=True))
     assert field_values("old")["activity"] == old and field_values("new")["activity"] == new
     page.click("button:has-text('Verify the chain now')")
     expect(page.locator("#verify-result")).to_contain_text("The audit chain holds.")

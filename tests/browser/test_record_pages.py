@@ -124,3 +124,42 @@ def test_the_randomisation_cannot_be_corrected_not_even_by_a_forged_request(
     assert "data.arm: may not be corrected" in body and "data.randomisation_number: may not be corrected" in body
     page.goto(f"{url}/records/{rid}")
     expect(page.locator("#record-history tr")).to_have_count(2)            # header + revision 1: nothing stored
+
+
+def test_the_audit_entry_of_a_correction_names_the_changed_fields_by_label(
+        page: Page, demo_server: ThreadServer, artifacts: Path) -> None:
+    """Issue 23 point 4 (review gap): the audit detail of a correction marks the fields it changed, old → new,
+    by their label in the page's language, through the display rule every page uses; not two JSON dumps."""
+    url = demo_server.url
+    sign_in(page, url)
+    essdai = _record_id(page, url, "[data-instrument=essdai]")
+    page.goto(f"{url}/records/{essdai}/correct")
+    current = page.locator("fieldset#f_glandular input[type=radio]:checked").get_attribute("value")
+    target = "2" if current != "2" else "1"
+    page.check(f"fieldset#f_glandular input[value='{target}']")
+    page.fill("textarea[name=reason]", "source document checked")
+    page.click("button:has-text('Save the correction')")
+    expect(page.locator(".flash")).to_contain_text("revision 2")
+
+    page.goto(f"{url}/audit?q={essdai}%232")
+    cell = page.locator("table.audit tr td.changes").first
+    change = cell.locator("li[data-field=glandular]")
+    expect(change).to_have_count(1)
+    expect(cell.locator("li")).to_have_count(1)                            # only what changed is marked
+    expect(change.locator(".label")).to_have_text("Glandular")
+    expect(change.locator("del")).to_contain_text(f"{current} – ")
+    expect(change.locator("ins")).to_contain_text(f"{target} – ")
+    expect(cell).to_contain_text(re.compile(r"\d+ other field\(s\) unchanged"))
+    expect(cell.locator("details.stored")).not_to_have_attribute("open", "")   # stored values folded away
+    assert change.evaluate("e => getComputedStyle(e).wordBreak") == "normal"
+    out = artifacts / "web" / "issue23"
+    out.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(out / "audit_correction_en.png"), full_page=True)
+
+    page.click("text=中文")
+    change = page.locator("table.audit tr td.changes li[data-field=glandular]").first
+    expect(change.locator(".label")).to_have_text("腺体")
+    expect(change.locator("ins")).to_contain_text("活动")
+    expect(page.locator("table.audit tr td.changes").first).to_contain_text("本次更正修改的字段")
+    page.screenshot(path=str(out / "audit_correction_zh.png"), full_page=True)
+    page.click("text=English")
