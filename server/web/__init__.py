@@ -14,7 +14,7 @@ from flask import Flask, Response, request
 from markupsafe import Markup
 
 from server.config import ServerConfig
-from server.web import admin_api, i18n, session, site_dates
+from server.web import admin_api, home_app, i18n, session, site_dates
 from server.web.blueprint import bp
 
 SECURITY_HEADERS = {
@@ -70,6 +70,7 @@ def register(app: Flask, config: ServerConfig) -> None:
     site_dates.register_filters(app)
     app.register_blueprint(bp)
     app.register_blueprint(admin_api.bp)
+    app.register_blueprint(home_app.bp)  # issue 24: the participants' app at /app/, no sign-in
 
     @app.after_request
     def _headers(resp: Response) -> Response:

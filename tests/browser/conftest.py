@@ -28,6 +28,15 @@ def demo_server(tmp_path: Path, demo_cluster: PostgresCluster | None,
         yield srv
 
 
+@pytest.fixture
+def home_server(tmp_path: Path, demo_templates: DemoTemplates) -> Iterator[ThreadServer]:
+    """A copy of the seeded demo on SQLite for the home app (issue 24): what is under test is the phone's storage
+    and sync, the server's database kinds are covered by the API's own tests."""
+    ctx = demo_templates.context(tmp_path / "server", admin_password=DEMO_PASSWORD)
+    with serving(ctx) as srv:
+        yield srv
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
     with sync_playwright() as pw:

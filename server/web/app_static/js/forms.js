@@ -1,0 +1,260 @@
+// One home diary as a form, built from the instrument's items the server sends (config.diaries[*].items), and
+// checked with the JSON Schema the server sends for it (the same rules the server runs, from shared/). Errors
+// are shown beside their field in the participant's language.
+
+import { Validator } from "../vendor/cfworker-json-schema-4.1.6/index.js";
+import { local, t } from "./i18n.js";
+
+let uid = 0;
+const next = (stem) => `${stem}-${++uid}`;
+
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attrs)) {
+    if (value === false || value == null) continue;
+    if (name === "text") node.textContent = value;
+    else node.setAttribute(name, value === true ? "" : value);
+  }
+  for (const child of children) if (child) node.append(child);
+  return node;
+}
+
+/** The items asked of a participant taking ``drugIds`` (shared.instruments.Instrument.items_for). */
+export function itemsFor(diary, drugIds) {
+  return diary.items.filter((it) => !it.tags || it.tags.length === 0 || it.tags.some((d) => drugIds.has(d)));
+}
+
+/** A field box: the control(s), and the place its error is shown (tied to it with aria-describedby). */
+function fieldBox(pointer) {
+  const box = el("div", { class: "field", "data-pointer": pointer });
+  const error = el("p", { class: "error", id: next("err"), hidden: true });
+  box.errorNode = error;
+  return box;
+}
+
+function radioGroup(pointer, legend, options, chosen) {
+  const box = fieldBox(pointer);
+  const name = next("choice");
+  const set = el("fieldset", { "aria-describedby": box.errorNode.id }, el("legend", { text: legend }));
+  for (const [value, label] of options) {
+    const id = next("opt");
+    const input = el("input", { type: "radio", name, id, value: JSON.stringify(value) });
+    if (chosen !== undefined && JSON.stringify(chosen) === JSON.stringify(value)) input.checked = true;
+    set.append(el("div", { class: "option" }, input, el("label", { for: id, text: label })));
+  }
+  box.append(set, box.errorNode);
+  box.read = () => {
+    const hit = set.querySelector("input:checked");
+    return hit ? JSON.parse(hit.value) : undefined;
+  };
+  box.onChange = (fn) => set.addEventListener("change", fn);
+  return box;
+}
+
+function inputField(pointer, label, attrs, value, parse) {
+  const box = fieldBox(pointer);
+  const id = next("in");
+  const input = el("input", { id, "aria-describedby": box.errorNode.id, ...attrs });
+  if (value !== undefined && value !== null) input.value = String(value);
+  box.append(el("label", { for: id, text: label }), input, box.errorNode);
+  box.read = () => (input.value.trim() === "" ? undefined : parse(input.value.trim()));
+  box.onChange = (fn) => input.addEventListener("input", fn);
+  return box;
+}
+
+const yesNo = () => [[true, t("yes")], [false, t("no")]];
+
+/** One item's control(s); ``read()`` gives the answer (undefined: not answered). */
+function itemField(item, pointer, value, drugs) {
+  const label = local(item.label);
+  const choices = (item.choices || []).map((c) => [c.code, local(c.label)]);
+  switch (item.response) {
+    case "boolean":
+      return radioGroup(pointer, label, yesNo(), value);
+    case "choice":
+      return radioGroup(pointer, label, choices, value);
+    case "integer":
+    case "vas_mm":
+    case "number":
+      return inputField(pointer, label, { type: "number", inputmode: item.response === "number" ? "decimal" : "numeric",
+        min: item.minimum, max: item.maximum, step: item.response === "number" ? "any" : "1" }, value,
+      (v) => (Number.isFinite(Number(v)) ? Number(v) : v));
+    case "text":
+      return inputField(pointer, label, { type: "text", maxlength: item.max_length }, value, (v) => v);
+    case "drug_doses":
+      return drugDoses(item, pointer, value || {}, drugs, choices);
+    default:
+      return inputField(pointer, label, { type: "text" }, value, (v) => v);
+  }
+}
+
+/** ``drug_doses`` (shared/home_dosing.py): per drug of the arm, taken or not, the time, or why not. */
+function drugDoses(item, pointer, value, drugs, reasons) {
+  const box = el("div", { class: "drug-doses", "data-pointer": pointer });
+  box.append(el("p", { class: "question", text: local(item.label) }));
+  const parts = [];
+  for (const drug of drugs) {
+    const at = `${pointer}/${drug.id}`;
+    const entry = value[drug.id] || {};
+    const section = el("section", { class: "drug", "aria-label": local(drug.name) },
+      el("h3", { text: local(drug.name) }));
+    const taken = radioGroup(`${at}/taken`, `${local(drug.name)}: ${local(item.label)}`, yesNo(), entry.taken);
+    const time = inputField(`${at}/time_taken`, t("time_taken"), { type: "time", step: "60" }, entry.time_taken,
+      (v) => v.slice(0, 5));
+    const reason = radioGroup(`${at}/missed_reason`, t("missed_reason"), reasons, entry.missed_reason);
+    const show = () => {
+      const v = taken.read();
+      time.hidden = v !== true;
+      reason.hidden = v !== false;
+    };
+    taken.onChange(show);
+    show();
+    section.append(taken, time, reason);
+    box.append(section);
+    parts.push([drug.id, taken, time, reason]);
+  }
+  box.read = () => {
+    const out = {};
+    for (const [id, taken, time, reason] of parts) {
+      const v = taken.read();
+      if (v === true) out[id] = { taken: true, ...(time.read() !== undefined && { time_taken: time.read() }) };
+      else if (v === false) out[id] = { taken: false, ...(reason.read() !== undefined && { missed_reason: reason.read() }) };
+      else out[id] = {};
+    }
+    return out;
+  };
+  box.onChange = () => {};
+  return box;
+}
+
+/** A diary's form in ``container``: its answers (with diary_date) by ``read()``, ``check()`` its errors. */
+export function diaryForm(container, { diary, drugs, answers = {}, date, minDate, maxDate, correcting }) {
+  const drugIds = new Set(drugs.map((d) => d.id));
+  const form = el("div", { class: "diary-form" });
+  const fields = [];
+  const dateField = inputField("/diary_date", t("diary_date"), { type: "date", min: minDate, max: maxDate,
+    required: true }, answers.diary_date ?? date, (v) => v);
+  if (correcting || diary.schedule === "daily") dateField.querySelector("input").readOnly = !!correcting;
+  form.append(dateField);
+  const items = itemsFor(diary, drugIds);
+  for (const item of items) {
+    const field = itemField(item, `/${item.id}`, answers[item.id], drugs);
+    fields.push([item, field]);
+    form.append(field);
+  }
+  let reasonField = null;
+  if (correcting) {
+    reasonField = inputField("/correction_reason", t("correction_reason"), { type: "text", maxlength: 500 },
+      undefined, (v) => v);
+    form.append(reasonField);
+  }
+  const visible = () => {  // required_if: an item shown only when the item it depends on has one of the values
+    const now = Object.fromEntries(fields.map(([it, f]) => [it.id, f.read()]));
+    for (const [item, field] of fields) {
+      if (item.required_if) field.hidden = !item.required_if.values.some((v) => v === now[item.required_if.item_id]);
+    }
+  };
+  for (const [, field] of fields) field.onChange(visible);
+  visible();
+  container.append(form);
+
+  const read = () => {
+    const data = {};
+    for (const [item, field] of fields) {
+      if (field.hidden) continue;
+      const v = field.read();
+      if (v !== undefined) data[item.id] = v;
+    }
+    const day = dateField.read();
+    if (day !== undefined) data.diary_date = day;
+    return data;
+  };
+  const validator = new Validator(diary.schema, "2020-12", false);
+  const check = (data) => {
+    clearErrors(form);
+    const found = new Map();
+    if (reasonField && !reasonField.read()) found.set(reasonField, t("error_reason"));
+    for (const problem of validator.validate(data).errors) {
+      const target = targetOf(form, problem);
+      if (target && !found.has(target)) found.set(target, message(problem, target));
+    }
+    for (const [target, text] of found) showError(target, text);
+    const first = found.keys().next().value;
+    first?.querySelector("input")?.focus();
+    return found.size === 0;
+  };
+  return { read, check, reason: () => reasonField?.read(), showError: (pointer, text) => {
+    const target = form.querySelector(`[data-pointer="${pointer}"]`) || dateField;
+    showError(target, text);
+  } };
+}
+
+const CONTAINER_KEYWORDS = new Set(["properties", "items", "allOf", "anyOf", "oneOf", "if", "then", "else",
+  "$ref", "additionalProperties", "unevaluatedProperties", "dependentSchemas", "prefixItems", "not"]);
+
+/** The field a schema error is about: the deepest shown field box whose pointer starts the error's place. */
+function targetOf(form, problem) {
+  if (CONTAINER_KEYWORDS.has(problem.keyword) && problem.keyword !== "additionalProperties") return null;
+  let pointer = problem.instanceLocation.replace(/^#/, "");
+  if (problem.keyword === "required") {
+    const name = /"([^"]+)"/.exec(problem.error);
+    if (name) pointer += `/${name[1]}`;
+  }
+  const boxes = [...form.querySelectorAll("[data-pointer]")].filter((b) => !b.closest("[hidden]"));
+  let best = null;
+  for (const box of boxes) {
+    const p = box.dataset.pointer;
+    if ((pointer === p || pointer.startsWith(`${p}/`)) && (!best || p.length > best.dataset.pointer.length)) best = box;
+  }
+  if (best && best.classList.contains("drug-doses")) {  // a drug's answer as a whole: ask for "taken"
+    const drug = pointer.split("/")[2];
+    return best.querySelector(`[data-pointer="${best.dataset.pointer}/${drug}/taken"]`) || best.querySelector(".field");
+  }
+  return best;
+}
+
+function message(problem, target) {
+  const input = target.querySelector("input");
+  switch (problem.keyword) {
+    case "required":
+    case "minProperties":
+      return t("error_required");
+    case "enum":
+    case "const":
+      return target.querySelector("input[type=radio]") ? t("error_choice") : t("error_other", { detail: problem.error });
+    case "minimum":
+    case "maximum":
+    case "exclusiveMinimum":
+    case "exclusiveMaximum":
+      return t("error_range", { min: input?.min ?? "", max: input?.max ?? "" });
+    case "type":
+      return input?.type === "number" ? t("error_whole") : t("error_required");
+    case "pattern":
+    case "format":
+      if (input?.type === "time") return t("error_time");
+      if (input?.type === "date") return t("error_date");
+      return t("error_other", { detail: problem.error });
+    case "maxLength":
+      return t("error_text");
+    case "multipleOf":
+      return t("error_whole");
+    default:
+      return t("error_other", { detail: problem.error });
+  }
+}
+
+function clearErrors(form) {
+  for (const node of form.querySelectorAll(".error")) {
+    node.hidden = true;
+    node.textContent = "";
+  }
+  for (const node of form.querySelectorAll("[aria-invalid]")) node.removeAttribute("aria-invalid");
+}
+
+function showError(box, text) {
+  const node = box.errorNode || box.querySelector(".error");
+  if (!node) return;
+  node.textContent = text;
+  node.hidden = false;
+  for (const input of box.querySelectorAll("input")) input.setAttribute("aria-invalid", "true");
+}

@@ -1,0 +1,203 @@
+// The home diary app: activation, PIN, unlock, then the diary screens (screens.js). See docs/home-app.md.
+
+import { defaultLanguage, language, setLanguage, t } from "./i18n.js";
+import { MAX_WRONG_PINS, MIN_PIN_DIGITS, importDeviceSecret, newDataKey, openDataKey } from "./keys.js";
+import { siteToday } from "./records.js";
+import { Vault, deviceKeys, eraseDevice, putDeviceKeys, setSetting, setting } from "./store.js";
+import { el, field, focusHeading, formError, screen } from "./ui.js";
+import { openDiary } from "./screens.js";
+
+const app = { render: null };
+
+async function boot() {
+  setLanguage((await setting("language")) || defaultLanguage());
+  document.getElementById("language").addEventListener("click", switchLanguage);
+  if ("serviceWorker" in navigator) {
+    navigator.serviceWorker.register("sw.js", { scope: "./", type: "classic" }).catch(() => {});
+  }
+  await route();
+}
+
+async function switchLanguage() {
+  setLanguage(language() === "zh" ? "en" : "zh");
+  await setSetting("language", language());
+  header();
+  if (app.render) await app.render();
+}
+
+function header() {
+  document.title = t("app_title");
+  document.getElementById("app-title").textContent = t("app_title");
+  const button = document.getElementById("language");
+  button.textContent = t("switch_language");
+  button.lang = language() === "zh" ? "en" : "zh-CN";
+  button.setAttribute("aria-label", t("switch_language_name"));
+}
+
+function show(render) {
+  app.render = render;
+  header();
+  return render();
+}
+
+async function route() {
+  if (await setting("locked")) return show(lockedScreen);
+  const keys = await deviceKeys();
+  if (!keys) return show(activationScreen);
+  return show(unlockScreen);
+}
+
+function activationCode() {
+  const match = /activate=([^&]+)/.exec(location.hash);
+  return match ? decodeURIComponent(match[1]) : "";
+}
+
+// ---- activation: the code and the PIN on one screen, so nothing half-done is ever kept ------------------
+let typedCode = null;
+
+function activationScreen() {
+  const main = screen(t("activate_title"), t("activate_intro"));
+  const code = field(main, t("activate_code"), { type: "text", autocomplete: "off", autocapitalize: "characters",
+    spellcheck: "false", name: "code" }, typedCode ?? activationCode());
+  code.input.addEventListener("input", () => { typedCode = code.input.value; });
+  main.append(el("h3", { text: t("pin_title") }), el("p", { text: t("pin_intro") }));
+  const pin = field(main, t("pin"), { type: "password", inputmode: "numeric", autocomplete: "new-password",
+    name: "pin" });
+  const again = field(main, t("pin_again"), { type: "password", inputmode: "numeric",
+    autocomplete: "new-password", name: "pin-again" });
+  const general = formError(main);
+  const button = el("button", { type: "button", class: "primary", text: t("activate_button") });
+  main.append(button);
+  button.addEventListener("click", async () => {
+    for (const f of [code, pin, again]) f.clear();
+    general.clear();
+    const wrong = pinProblem(pin.input.value, again.input.value);
+    if (!code.input.value.trim()) return code.show(t("error_code_shape"));
+    if (wrong) return (wrong === "error_pin_same" ? again : pin).show(t(wrong));
+    button.disabled = true;
+    button.textContent = t("activating");
+    try {
+      await activate(code.input.value.trim(), pin.input.value);
+    } catch (err) {
+      button.disabled = false;
+      button.textContent = t("activate_button");
+      return (err.field === "code" ? code : general).show(err.message);
+    }
+    typedCode = null;
+    history.replaceState(null, "", location.pathname);
+    await openDiary(app, show);
+  });
+}
+
+function pinProblem(pin, again) {
+  if (!/^[0-9]*$/.test(pin)) return "error_pin_digits";
+  if (pin.length < MIN_PIN_DIGITS) return "error_pin_short";
+  if (pin !== again) return "error_pin_same";
+  return null;
+}
+
+async function problemOf(resp) {
+  try {
+    return await resp.json();
+  } catch {
+    return {};
+  }
+}
+
+class Refusal extends Error {
+  constructor(message, fieldName) {
+    super(message);
+    this.field = fieldName;
+  }
+}
+
+async function activate(code, pin) {
+  let resp;
+  try {
+    resp = await fetch("/api/v1/app/activate", { method: "POST", headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ code, label: "phone" }), cache: "no-store" });
+  } catch {
+    throw new Refusal(t("error_network"));
+  }
+  if (resp.status === 403) throw new Refusal(t("error_code"), "code");
+  if (resp.status === 422) throw new Refusal(t("error_code_shape"), "code");
+  if (!resp.ok) {
+    const problem = await problemOf(resp);
+    throw new Refusal(t("error_server", { detail: problem.detail || problem.title || resp.status }));
+  }
+  const answer = await resp.json();
+  const deviceSecret = await importDeviceSecret(answer.device_secret);
+  const { keys, dataKey } = await newDataKey(deviceSecret, pin);
+  const vault = new Vault(dataKey);
+  const { device_secret: _dropped, ...credential } = answer;
+  credential.activated_on = siteToday(answer.timezone);
+  await vault.put("credential", credential);
+  await putDeviceKeys({ deviceSecret, ...keys, wrong: 0 });
+  app.vault = vault;
+  app.credential = credential;
+}
+
+// ---- unlock ---------------------------------------------------------------------------------------------
+function unlockScreen() {
+  const main = screen(t("unlock_title"));
+  const pin = field(main, t("pin"), { type: "password", inputmode: "numeric", autocomplete: "current-password",
+    name: "pin" });
+  const button = el("button", { type: "button", class: "primary", text: t("unlock_button") });
+  main.append(button);
+  const submit = async () => {
+    pin.clear();
+    button.disabled = true;
+    button.textContent = t("unlocking");
+    const outcome = await unlock(pin.input.value);
+    if (outcome === "open") return openDiary(app, show);
+    if (outcome === "locked") return show(lockedScreen);
+    button.disabled = false;
+    button.textContent = t("unlock_button");
+    pin.input.value = "";
+    pin.show(t("pin_wrong", { left: outcome }));
+  };
+  button.addEventListener("click", submit);
+  pin.input.addEventListener("keydown", (e) => { if (e.key === "Enter") submit(); });
+}
+
+/** "open", "locked", or the number of tries left. The count is kept before the PIN is tried. */
+async function unlock(pin) {
+  const keys = await deviceKeys();
+  const wrong = (keys.wrong || 0) + 1;
+  await putDeviceKeys({ ...keys, wrong });  // a try that is cut off (page closed) still counts
+  const dataKey = /^[0-9]+$/.test(pin) ? await openDataKey(keys.deviceSecret, pin, keys) : null;
+  if (dataKey) {
+    await putDeviceKeys({ ...keys, wrong: 0 });
+    app.vault = new Vault(dataKey);
+    app.credential = await app.vault.get("credential");
+    return "open";
+  }
+  if (wrong >= MAX_WRONG_PINS) {
+    await eraseDevice();
+    await setSetting("locked", true);
+    return "locked";
+  }
+  return MAX_WRONG_PINS - wrong;
+}
+
+export function lock() {
+  app.sync?.stop();
+  app.vault = null;
+  app.credential = null;
+  app.config = null;
+  return show(unlockScreen);
+}
+
+function lockedScreen() {
+  const main = screen(t("locked_title"), t("locked_text", { max: MAX_WRONG_PINS }));
+  const button = el("button", { type: "button", class: "primary", text: t("locked_again") });
+  button.addEventListener("click", async () => {
+    await setSetting("locked", false);
+    await show(activationScreen);
+  });
+  main.append(button);
+  focusHeading();
+}
+
+app.lock = lock;
+boot();

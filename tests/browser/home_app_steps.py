@@ -1,0 +1,122 @@
+"""What a participant does in the home diary app (issue 24), as steps the browser tests share: a phone-sized
+Chromium context, activation with a real code from the CLI, the PIN, one dosing diary entry, waiting for sync."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from playwright.sync_api import Browser, BrowserContext, Page
+
+from server.storage import participants, records
+from server.storage.engine import reading
+from tests.live_server import ThreadServer
+
+PHONE = {"viewport": {"width": 360, "height": 640}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2}
+PIN = "482916"
+DOSE_TIME = "07:41"      # an answer that must never be found in clear in the browser's storage
+MISSED = "forgot"        # the missed-dose reason given (a choice code of the home dosing diary)
+
+
+@contextmanager
+def phone(browser: Browser, locale: str = "en-GB", **extra: Any) -> Iterator[Page]:
+    """A fresh phone-sized context (its own storage, service worker, IndexedDB) and its page."""
+    context = browser.new_context(locale=locale, **PHONE, **extra)
+    try:
+        yield new_page(context)
+    finally:
+        context.close()
+
+
+def new_page(context: BrowserContext) -> Page:
+    page = context.new_page()
+    page.set_default_timeout(20000)
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.js_errors = errors  # type: ignore[attr-defined]
+    return page
+
+
+def participant_with_arm(server: ThreadServer) -> str:
+    """A randomised participant of the server's study (the app asks the diaries of the arm's drugs)."""
+    with reading(server.ctx.engine) as conn:
+        for pid in participants.every_participant_id(conn):
+            if participants.arm_of(conn, pid):
+                return pid
+    raise AssertionError("the demo has no randomised participant")
+
+
+def app_code(server: ThreadServer, participant_id: str) -> str:
+    """A one-time activation code, issued as staff issue it (`trialpro-server device app-code`)."""
+    done = subprocess.run([sys.executable, "-m", "server.cli", "device", "app-code", participant_id,
+                           "--data-dir", str(server.ctx.config.data_dir)],
+                          capture_output=True, text=True, timeout=120, check=True)
+    return done.stdout.strip().splitlines()[-1]
+
+
+def activate(page: Page, app_url: str, code: str, pin: str = PIN) -> None:
+    """Open the QR code's link, choose the PIN, wait for the diary's first screen."""
+    page.goto(f"{app_url}/app/#activate={code}")
+    page.fill("input[name=pin]", pin)
+    page.fill("input[name=pin-again]", pin)
+    page.click("button.primary")
+    page.wait_for_selector("#today-state")
+    wait_for_service_worker(page)
+
+
+def wait_for_service_worker(page: Page) -> None:
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+
+
+def unlock(page: Page, pin: str = PIN) -> None:
+    page.fill("input[name=pin]", pin)
+    page.click("button.primary")
+    page.wait_for_selector("#today-state")
+
+
+def open_daily_diary(page: Page) -> None:
+    page.locator("main button.primary").first.click()
+    page.wait_for_selector(".diary-form")
+
+
+def fill_dosing(page: Page, time: str = DOSE_TIME, reason: str = MISSED) -> None:
+    """The first drug of the arm taken at ``time``, every other one not taken for ``reason``."""
+    drugs = page.locator("section.drug")
+    for i in range(drugs.count()):
+        drug = drugs.nth(i)
+        if i == 0:
+            drug.locator("input[type=radio][value=true]").check()
+            drug.locator("input[type=time]").fill(time)
+        else:
+            drug.locator("input[type=radio][value=false]").check()
+            drug.locator(f"input[type=radio][value='\"{reason}\"']").check()
+
+
+def save(page: Page) -> None:
+    page.locator(".actions button.primary").click()
+
+
+def enter_today(page: Page) -> None:
+    open_daily_diary(page)
+    fill_dosing(page)
+    save(page)
+    page.wait_for_selector("#today-state.done")
+
+
+def wait_synced(page: Page) -> None:
+    page.wait_for_selector("#status[data-phase=done][data-waiting='0']", state="attached", timeout=60000)
+
+
+def stored_revisions(server: ThreadServer, participant_id: str, instrument_id: str) -> list[dict[str, Any]]:
+    """Every revision the server stored of the participant's entries of ``instrument_id``."""
+    with reading(server.ctx.engine) as conn:
+        return [r for r in records.revisions_of_participant(conn, participant_id)
+                if r.get("instrument_id") == instrument_id and r.get("visit_id") is None]
+
+
+def app_static() -> Path:
+    return Path(__file__).resolve().parents[2] / "server" / "web" / "app_static"
