@@ -838,3 +838,62 @@ class CausalityConfirmationRefused(TrialproError):
     code = "ae.causality_confirmation_refused"
     status = 409
     title = "Causality not confirmed"
+
+
+# --- home diary on the participant's phone (issue 24) ----------------------------------------------------------
+
+class AppActivationCodeInvalid(TrialproError):
+    """The app activation code is unknown, already used or expired."""
+
+    code = "app.activation_code_invalid"
+    status = 403
+    title = "Activation code not valid"
+
+
+class TooManyAppActivations(TrialproError):
+    """Too many failed app activations from one client address, or with one code, in a short time."""
+
+    code = "app.activation_rate_limited"
+    status = 429
+    title = "Too many activation attempts"
+
+
+class AppActivationRefused(TrialproError):
+    """The participant may not keep a home diary now: not randomised, or no longer on study."""
+
+    code = "app.activation_refused"
+    status = 409
+    title = "Home diary not available for this participant"
+
+
+class AppParticipantMismatch(RecordInvalid):
+    """A participant's app sent a record of another participant."""
+
+    code = "app.participant_mismatch"
+    title = "Record of another participant"
+    rule = "a participant's app sends records of its own participant only"
+
+
+class AppInstrumentNotHome(RecordInvalid):
+    """A participant's app sent something other than a home diary entry of the study."""
+
+    code = "app.instrument_not_home"
+    title = "Not a home diary"
+    rule = ("a participant's app sends instrument_response records of the study file's [home] diaries, at their "
+            "version, with visit_id null")
+
+
+class AppEnteredByRefused(RecordInvalid):
+    """A participant's app sent a record entered by someone other than the participant."""
+
+    code = "app.entered_by_not_participant"
+    title = "Not entered by the participant"
+    rule = "a record from a participant's app has entered_by 'participant'"
+
+
+class HomeEntryNotFromApp(RecordInvalid):
+    """A kiosk sent a home diary entry (visit_id null): those come from the participant's app only."""
+
+    code = "app.home_entry_not_from_app"
+    title = "Home entry from a kiosk"
+    rule = "a home diary entry (an instrument_response with visit_id null) comes from the participant's app"

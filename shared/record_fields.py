@@ -107,7 +107,7 @@ def item_field(item: Item) -> FieldSpec:
     """The field of one instrument item."""
     kind = {ResponseType.VAS_MM: INTEGER, ResponseType.INTEGER: INTEGER, ResponseType.NUMBER: NUMBER,
             ResponseType.CHOICE: CHOICE, ResponseType.BOOLEAN: BOOLEAN, ResponseType.TEXT: TEXT,
-            ResponseType.DOSE_CALENDAR: STRUCTURED}[item.response]
+            ResponseType.DOSE_CALENDAR: STRUCTURED, ResponseType.DRUG_DOSES: STRUCTURED}[item.response]
     unit = item.unit or ("mm" if item.response is ResponseType.VAS_MM else None)
     return FieldSpec(item.id, item.label, kind, tuple((c.code, c.label) for c in item.choices), item.minimum,
                      item.maximum, item.decimals, unit, item.required)

@@ -12,6 +12,7 @@ true, so each is refused naming the field, the value and what is allowed:
   at that instant;
 - enrolment: consent and screening dates from the study start to the day of entry;
 - a dated dosing diary: no date after the day of the diary, none before the consent (or the study start);
+- a home diary entry (issue 24): its ``data.diary_date`` likewise (``shared/home.py``);
 - adverse events: onset from the consent date (the study start when unknown) to the day of entry, end date
   and death date no later than the day of entry, site awareness no later than the report itself.
 """
@@ -25,6 +26,7 @@ from typing import Any
 from shared.clinical_record import CLINICAL_KINDS, clinical_record_times
 from shared.errors import FieldProblem
 from shared.exposure import check_calendar_dates
+from shared.home import diary_date_times
 from shared.site_time import zone as site_zone
 from shared.study.model import Study
 
@@ -86,6 +88,7 @@ def check_record_times(record: Mapping[str, Any], study: Study, *, now: datetime
             f"is before {floor_name}")
     if kind == "instrument_response":
         problems += check_calendar_dates(record, day=day, floor=floor, floor_name=floor_name)
+        problems += diary_date_times(record, day=day, floor=floor, floor_name=floor_name)  # issue 24: home entries
     if kind == "adverse_event":
         onset, end = _date(data.get("onset_date")), _date(data.get("end_date"))
         if onset is not None and not floor <= onset <= day:

@@ -2,6 +2,8 @@
 missed" per visit): a second record with a new record id is refused, naming the record that exists; a change
 is a correction (a new revision of that record, with a reason).
 
+A daily home diary (issue 24, ``shared/home.py``) has one entry per participant × instrument × diary date.
+
 Unscheduled visits (``scheduled = false`` or the role ``unscheduled``) may happen any number of times, so
 their records have no submission key. The kiosk checks the records it holds; the server, which holds every
 kiosk's records, is the authority (``server.storage.records.store_revisions``).
@@ -13,6 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from shared.errors import FieldProblem, RecordAlreadySubmitted
+from shared.home import DIARY_DATE, home_submission_key, is_home_entry
 from shared.study.model import Study
 
 SubmissionKey = tuple[str, ...]
@@ -36,6 +39,8 @@ def submission_key(record: Mapping[str, Any], study: Study) -> SubmissionKey | N
     pid = str(record.get("participant_id"))
     if kind in ONE_PER_PARTICIPANT:
         return (pid, kind)
+    if is_home_entry(record):   # issue 24: (participant, kind, "", instrument, diary date) for a daily diary
+        return home_submission_key(record, study)
     if kind not in ONE_PER_VISIT or repeatable_visit(study, record.get("visit_id")):
         return None
     return (pid, kind, str(record.get("visit_id")), str(record.get("instrument_id") or ""))
@@ -47,6 +52,10 @@ def already_submitted(record: Mapping[str, Any], existing_record_id: str) -> Rec
     what = {"instrument_response": f"{record.get('instrument_id')} at visit {record.get('visit_id')}",
             "visit_missed": f"a missed-visit record for visit {record.get('visit_id')}",
             "disposition": "a disposition"}.get(str(kind), str(kind))
+    if is_home_entry(record):
+        data = record.get("data")
+        what = (f"a {record.get('instrument_id')} home entry for diary date "
+                f"{data.get(DIARY_DATE) if isinstance(data, Mapping) else None}")
     return RecordAlreadySubmitted([FieldProblem(
         "record_id", record.get("record_id"), f"{existing_record_id} (correct it with a new revision)",
         f"record_id: participant {record.get('participant_id')} already has {what} in record "

@@ -90,6 +90,11 @@ def synthetic_answers(instrument: Instrument, *, drugs: frozenset[str] | None, r
             days = dose_dates or [site_today(study) if study is not None else datetime.now(UTC).date()]
             answers[item.id], missed = _dose_calendar(study, arm_code, drugs, days, rng)
             all_taken = all_taken and not missed
+        elif rt is ResponseType.DRUG_DOSES:   # issue 24: one day of the home dosing diary
+            answers[item.id] = {
+                d: ({"taken": True, "time_taken": f"{rng.randint(6, 21):02d}:{rng.randint(0, 59):02d}"}
+                    if rng.random() > 0.1 else {"taken": False, "missed_reason": item.choice_codes()[0]})
+                for d in sorted(drugs or ())}
     for item in instrument.items_for(drugs):
         cond = item.required_if
         if cond is not None and not item.required and answers.get(cond.item_id) in cond.values:

@@ -18,6 +18,8 @@ from shared.deviations import validate_deviation, validate_visit_missed
 from shared.disposition import validate_disposition
 from shared.errors import FieldProblem, RecordInvalid, RecordTimeImplausible, UnknownInstrument
 from shared.exposure import check_calendar
+from shared.home import home_entry_problems
+from shared.home_dosing import check_drug_doses
 from shared.instruments import get_instrument
 from shared.instruments.model import Instrument, Item, ResponseType
 from shared.queries import validate_query_response
@@ -149,6 +151,7 @@ def validate_answers(instrument: Instrument, answers: Any, *, drugs: frozenset[s
                                          "value.only_with", {"item": item.required_if.item_id}))
             continue
         problem = (check_calendar(value, field, drugs) if item.response is ResponseType.DOSE_CALENDAR
+                   else check_drug_doses(item, value, field, drugs) if item.response is ResponseType.DRUG_DOSES
                    else check_answer(item, value, field))
         if problem:
             problems.append(problem)
@@ -265,6 +268,15 @@ def _check_instrument_response(record: Mapping[str, Any], study: Study,
                                arm_code: str | None) -> list[FieldProblem]:
     problems: list[FieldProblem] = []
     visit_id = record.get("visit_id")
+    if visit_id is None:   # a home diary entry (issue 24): shared/home.py
+        problems, answers = home_entry_problems(record, study)
+        if answers is None:
+            return problems
+        drugs, refused = _arm_drugs(study, arm_code)
+        if refused:
+            return problems + refused
+        return problems + validate_answers(get_instrument(record["instrument_id"], record["instrument_version"]),
+                                           answers, drugs=drugs)
     try:
         visit = study.visit(visit_id) if isinstance(visit_id, str) else None
     except KeyError:
@@ -283,13 +295,20 @@ def _check_instrument_response(record: Mapping[str, Any], study: Study,
         return [FieldProblem("instrument_id", instrument.id, ", ".join(visit.instruments),
                              f"instrument_id: {instrument.id} is not due at visit {visit.id}; "
                              f"due are {', '.join(visit.instruments)}")]
-    drugs = None
-    if arm_code is not None:
-        try:
-            drugs = _drugs(study, arm_code)
-        except KeyError:
-            return [FieldProblem("arm", arm_code, ", ".join(a.code for a in study.arms),
-                                 f"arm {arm_code!r} is not an arm of this study")]
+    drugs, refused = _arm_drugs(study, arm_code)
+    if refused:
+        return refused
     problems += validate_answers(instrument, record.get("data"), drugs=drugs)
     return problems
+
+
+def _arm_drugs(study: Study, arm_code: str | None) -> tuple[frozenset[str] | None, list[FieldProblem]]:
+    """The drugs of the participant's arm (None when not known), or the refusal of an arm the study lacks."""
+    if arm_code is None:
+        return None, []
+    try:
+        return _drugs(study, arm_code), []
+    except KeyError:
+        return None, [FieldProblem("arm", arm_code, ", ".join(a.code for a in study.arms),
+                                   f"arm {arm_code!r} is not an arm of this study")]
 

@@ -201,7 +201,8 @@ def dictionary_rows(study: Study, headers: dict[str, list[str]],
             version, notes = (inst.version, inst.notes) if inst else ("", "")
             if inst and col in items:
                 it = items[col]
-                shown = it.allowed_text() + (" (as JSON)" if it.response.value == "dose_calendar" else "")
+                structured = it.response.value in ("dose_calendar", "drug_doses")
+                shown = it.allowed_text() + (" (as JSON)" if structured else "")
                 yield [file, col, it.label.en, it.response.value, shown, _versions_asking(inst, col), notes]
                 continue
             if inst and (col in scores or col.removeprefix("score_") in scores):

@@ -21,6 +21,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from server.exports import fhir_home
 from server.exports.current import ALL, ExportScope, ParticipantData, participants_with_data
 from server.exports.fhir_clinical_record import clinical_resources
 from server.exports.fhir_labs import lab_observation
@@ -122,6 +123,8 @@ def _calendar_qr_items(item: Item, value: Any, study: Study, lang: str) -> list[
 def _q_item(item: Item, inst: Instrument, study: Study | None = None) -> dict[str, Any]:
     if item.response is ResponseType.DOSE_CALENDAR and study is not None:
         return _calendar_q_item(item, study)
+    if item.response is ResponseType.DRUG_DOSES and study is not None:   # issue 24: the home dosing diary
+        return fhir_home.q_item(item, study, _drug_coding, _zh, choice_system(inst))
     q: dict[str, Any] = {"linkId": item.id, "text": item.label.en, "_text": _zh(item.label.zh),
                          "type": ITEM_TYPE[item.response], "required": item.required}
     if item.choices:
@@ -236,6 +239,9 @@ def questionnaire_response(rec: dict[str, Any], inst: Instrument, patient: dict[
         + [entry for it in inst.items if data.get(it.id) is not None
            for entry in (_calendar_qr_items(it, data[it.id], study, lang if lang in BCP47 else "en")
                          if it.response is ResponseType.DOSE_CALENDAR else
+                         fhir_home.qr_items(it, data[it.id], study, lang if lang in BCP47 else "en", _drug_coding,
+                                            inst, choice_system(inst))
+                         if it.response is ResponseType.DRUG_DOSES else
                          [{"linkId": it.id, "text": it.label.in_language(lang if lang in BCP47 else "en"),
                            "answer": [_answer(it, data[it.id], inst)]}])]})
     return resource

@@ -154,7 +154,8 @@ def silent_kiosks(conn: Connection, study: Study, sites: Iterable[str], now: dat
     """Kiosks of these sites silent for longer than the study file's ``[monitoring] kiosk_silent_days`` at
     ``now``, with their last sync (None: never synced), longest silent first (``shared.monitoring``)."""
     found = [d for d in devices_of_sites(conn, sites)
-             if kiosk_silent(last_seen_at=d["last_seen_at"], enrolled_at=d["enrolled_at"],
+             if d["kind"] == "kiosk"   # a participant's phone (issue 24) is not a kiosk that should sync
+             and kiosk_silent(last_seen_at=d["last_seen_at"], enrolled_at=d["enrolled_at"],
                              revoked_at=d["revoked_at"], now=now, settings=study.monitoring)]
     return sorted(found, key=lambda d: (d["last_seen_at"] is not None, d["last_seen_at"] or ""))
 

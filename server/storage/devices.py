@@ -1,17 +1,21 @@
-"""Queries for kiosk devices and their one-time enrolment codes (only digests of codes and tokens are stored)."""
+"""Queries for devices (kiosks and participants' phones) and their one-time codes: kiosk enrolment codes and app
+activation codes (issue 24). Only digests of codes and tokens are stored."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, func, insert, or_, select, update
 
 from server.storage.paging import Page, PageRequest, Sorts, fetch_page
-from server.storage.tables import devices, enrolment_codes
+from server.storage.tables import app_activation_codes, devices, enrolment_codes
 
+KIOSK = "kiosk"
+PARTICIPANT_APP = "participant_app"
 _LISTED = (devices.c.device_id, devices.c.site_id, devices.c.label, devices.c.enrolled_at, devices.c.revoked_at,
-           devices.c.last_seen_at)
+           devices.c.last_seen_at, devices.c.kind, devices.c.participant_id)
 
 
 def add_enrolment_code(conn: Connection, *, code_digest: str, site_id: str, created_by: str, created_at: str,
@@ -35,10 +39,68 @@ def claim_enrolment_code(conn: Connection, code_digest: str, *, device_id: str, 
 
 
 def add_device(conn: Connection, *, device_id: str, site_id: str, label: str, token_digest: str,
-               enrolled_at: str) -> None:
-    """Store a newly enrolled kiosk with the digest of its credential."""
+               enrolled_at: str, participant_id: str | None = None) -> None:
+    """Store a newly enrolled device with the digest of its credential: a kiosk, or with ``participant_id`` the
+    participant's phone (kind ``participant_app``)."""
     conn.execute(insert(devices).values(device_id=device_id, site_id=site_id, label=label,
-                                        token_digest=token_digest, enrolled_at=enrolled_at))
+                                        token_digest=token_digest, enrolled_at=enrolled_at,
+                                        kind=KIOSK if participant_id is None else PARTICIPANT_APP,
+                                        participant_id=participant_id))
+
+
+@dataclass(frozen=True)
+class AppDevice:
+    """A participant's phone (issue 24): whose it is and when it was activated."""
+
+    device_id: str
+    participant_id: str
+    site_id: str
+    activated_at: str
+
+
+def app_device(conn: Connection, device_id: str) -> AppDevice | None:
+    """The participant app behind ``device_id``, or None when it is a kiosk (or no device)."""
+    row = conn.execute(select(devices.c.device_id, devices.c.participant_id, devices.c.site_id,
+                              devices.c.enrolled_at)
+                       .where(devices.c.device_id == device_id, devices.c.kind == PARTICIPANT_APP)).first()
+    return None if row is None else AppDevice(row.device_id, row.participant_id, row.site_id, row.enrolled_at)
+
+
+def app_device_ids(conn: Connection, device_ids: Iterable[str]) -> set[str]:
+    """Which of these devices are participants' apps (the rest are kiosks): a record's source is ``home`` when
+    the device that sent it is one, ``clinic`` otherwise."""
+    ids = list(set(device_ids))
+    if not ids:
+        return set()
+    return set(conn.execute(select(devices.c.device_id).where(devices.c.device_id.in_(ids),
+                                                              devices.c.kind == PARTICIPANT_APP)).scalars())
+
+
+def apps_of_participant(conn: Connection, participant_id: str) -> list[dict[str, Any]]:
+    """The participant's app devices (no credential digest), oldest first."""
+    return [dict(r._mapping) for r in conn.execute(
+        select(*_LISTED).where(devices.c.participant_id == participant_id).order_by(devices.c.enrolled_at))]
+
+
+def add_activation_code(conn: Connection, *, code_digest: str, participant_id: str, site_id: str,
+                        created_by: str, created_at: str, expires_at: str) -> None:
+    """Store a new, unused app activation code by its digest."""
+    conn.execute(insert(app_activation_codes).values(
+        code_digest=code_digest, participant_id=participant_id, site_id=site_id, created_by=created_by,
+        created_at=created_at, expires_at=expires_at))
+
+
+def activation_code(conn: Connection, code_digest: str) -> dict[str, Any] | None:
+    """The app activation code with this digest (every column), or None."""
+    row = conn.execute(select(app_activation_codes).where(app_activation_codes.c.code_digest == code_digest)).first()
+    return None if row is None else dict(row._mapping)
+
+
+def claim_activation_code(conn: Connection, code_digest: str, *, device_id: str, used_at: str) -> bool:
+    """Mark an unused activation code used by ``device_id``; False when another transaction claimed it first."""
+    return conn.execute(update(app_activation_codes).where(app_activation_codes.c.code_digest == code_digest,
+                                                           app_activation_codes.c.used_at.is_(None))
+                        .values(used_at=used_at, device_id=device_id)).rowcount == 1
 
 
 def device_by_token(conn: Connection, token_digest: str) -> dict[str, Any] | None:

@@ -24,6 +24,7 @@ from server.storage import screenings as screening_store
 from server.storage.bulk import insert_many
 from server.storage.tables import corrections, records, sync_conflicts
 from shared.errors import FieldProblem, RecordInvalid, RecordWrongSite
+from shared.home import diary_date_of
 from shared.locks import lock_refusal
 from shared.records import check_next_revision
 from shared.submissions import KEYED_KINDS, SubmissionKey, already_submitted
@@ -117,16 +118,23 @@ def _submitted(conn: Connection, revisions: list[Revision],
         for pid in sorted(people):
             conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": f"submission:{pid}"})
     c = records.c
-    kinds = {k[1] for k in keys}
     per_visit = [k for k in keys if len(k) == 4]
-    wanted = [c.kind.in_(kinds - {k[1] for k in per_visit})] if kinds - {k[1] for k in per_visit} else []
+    home = [k for k in keys if len(k) == 5]   # a daily home diary: (participant, kind, "", instrument, date)
+    kinds = {k[1] for k in keys if len(k) == 2}
+    wanted = [c.kind.in_(kinds)] if kinds else []
     if per_visit:
         wanted.append(and_(c.kind.in_({k[1] for k in per_visit}), c.visit_id.in_({k[2] for k in per_visit})))
+    if home:
+        wanted.append(and_(c.kind.in_({k[1] for k in home}), c.visit_id.is_(None),
+                           c.diary_date.in_({k[4] for k in home})))
     out: dict[SubmissionKey, str] = {}
-    for row in conn.execute(select(c.record_id, c.participant_id, c.kind, c.visit_id, c.instrument_id)
+    for row in conn.execute(select(c.record_id, c.participant_id, c.kind, c.visit_id, c.instrument_id,
+                                   c.diary_date)
                             .where(c.participant_id.in_(people), c.revision == 1, or_(*wanted))
                             .order_by(c.received_at, c.record_id)):
-        key = key_of(dict(row._mapping))
+        found = dict(row._mapping)
+        found["data"] = {"diary_date": found.pop("diary_date")}
+        key = key_of(found)
         if key in keys:
             out.setdefault(key, row.record_id)
     return out
@@ -202,7 +210,8 @@ def store_revisions(conn: Connection, revisions: list[Revision], *, study_id: st
             "instrument_id": rec.get("instrument_id"), "instrument_version": rec.get("instrument_version"),
             "content_hash": rev.content_hash, "body": rev.body, "device_id": rev.device_id,
             "staff_id": rev.staff_id, "collected_at": rec["collected_at"], "received_at": received_at,
-            "serious": bool(rec["kind"] == "adverse_event" and rec["data"].get("serious") is True)})
+            "serious": bool(rec["kind"] == "adverse_event" and rec["data"].get("serious") is True),
+            "diary_date": diary_date_of(rec)})
         if rec["kind"] == "enrolment":
             (enrolled if number == 1 else corrected_people).append(rec)
         if rec["kind"] == "disposition":

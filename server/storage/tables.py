@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    CheckConstraint,
     Column,
     Float,
     Index,
@@ -29,11 +30,30 @@ devices = Table(
     Column("enrolled_at", String(32), nullable=False),
     Column("revoked_at", String(32)),
     Column("last_seen_at", String(32)),
+    # issue 24: a kiosk, or a participant's phone (the home diary app) bound to one participant
+    Column("kind", String(16), nullable=False, server_default="kiosk"),
+    Column("participant_id", String(32)),
+    CheckConstraint("kind IN ('kiosk', 'participant_app')", name="ck_devices_kind"),
+    CheckConstraint("(kind = 'participant_app' AND participant_id IS NOT NULL) OR "
+                    "(kind = 'kiosk' AND participant_id IS NULL)", name="ck_devices_app_participant"),
+    Index("ix_devices_participant", "participant_id"),
 )
 
 enrolment_codes = Table(
     "enrolment_codes", metadata,
     Column("code_digest", String(64), primary_key=True),
+    Column("site_id", String(16), nullable=False),
+    Column("created_by", String(100), nullable=False),
+    Column("created_at", String(32), nullable=False),
+    Column("expires_at", String(32), nullable=False),
+    Column("used_at", String(32)),
+    Column("device_id", String(64)),
+)
+
+app_activation_codes = Table(   # issue 24: one-time codes a phone exchanges for a participant credential
+    "app_activation_codes", metadata,
+    Column("code_digest", String(64), primary_key=True),
+    Column("participant_id", String(32), nullable=False, index=True),
     Column("site_id", String(16), nullable=False),
     Column("created_by", String(100), nullable=False),
     Column("created_at", String(32), nullable=False),
@@ -83,9 +103,11 @@ records = Table(
     Column("collected_at", String(32), nullable=False),
     Column("received_at", String(32), nullable=False),
     Column("serious", Boolean, nullable=False, default=False),
+    Column("diary_date", String(10)),   # issue 24: a home entry's site-local data.diary_date; NULL otherwise
     PrimaryKeyConstraint("record_id", "revision"),
     Index("ix_records_kind_received", "kind", "received_at"),       # the AE list (admin_list_indexes)
     Index("ix_records_participant_kind", "participant_id", "kind"),  # a page's participants' records of a kind
+    Index("ix_records_participant_diary_date", "participant_id", "diary_date"),  # home entries (issue 24)
 )
 
 corrections = Table(

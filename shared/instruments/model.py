@@ -46,6 +46,7 @@ class ResponseType(StrEnum):
     BOOLEAN = "boolean"        # true / false (present / absent)
     TEXT = "text"              # free text, bounded length
     DOSE_CALENDAR = "dose_calendar"  # per date of the diary's period, the study drugs taken (shared/exposure.py)
+    DRUG_DOSES = "drug_doses"  # per drug of the arm: taken, time taken, reason if missed (shared/home_dosing.py)
 
 
 class Choice(_Frozen):
@@ -86,14 +87,14 @@ class Item(_Frozen):
 
     @model_validator(mode="after")
     def _consistent(self) -> Item:
-        if self.response is ResponseType.CHOICE:
-            if not self.choices:
-                raise ValueError("a choice item needs 'choices'")
+        if self.response in (ResponseType.CHOICE, ResponseType.DRUG_DOSES):
+            if not self.choices:   # a drug_doses item's choices: the reasons for a missed dose
+                raise ValueError(f"a {self.response.value} item needs 'choices'")
             codes = [c.code for c in self.choices]
             if len(set(codes)) != len(codes) or len({type(c) for c in codes}) != 1:
                 raise ValueError(f"choice codes {codes} must be distinct and all of one type")
         elif self.choices:
-            raise ValueError(f"only a choice item has 'choices' (this one is {self.response.value})")
+            raise ValueError(f"only a choice or drug_doses item has 'choices' (this one is {self.response.value})")
         if self.response in (ResponseType.VAS_MM, ResponseType.INTEGER, ResponseType.NUMBER) and (
                 self.minimum is None or self.maximum is None or self.minimum > self.maximum):
             raise ValueError("a numeric item needs 'minimum' <= 'maximum'")
@@ -110,6 +111,10 @@ class Item(_Frozen):
             return "true or false"
         if self.response is ResponseType.TEXT:
             return f"text of at most {self.max_length} characters"
+        if self.response is ResponseType.DRUG_DOSES:
+            return ("an object with one entry per study drug of the participant's arm: {\"taken\": true, "
+                    "\"time_taken\": \"HH:MM\"} or {\"taken\": false, \"missed_reason\": one of "
+                    + ", ".join(repr(c) for c in self.choice_codes()) + "}")
         if self.response is ResponseType.DOSE_CALENDAR:
             return ("an object mapping each date of the diary's period (YYYY-MM-DD, consecutive days) to the list "
                     "of the participant's study drugs taken that day")

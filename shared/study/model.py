@@ -14,13 +14,15 @@ from shared.instruments import export_items, export_score_names, get_instrument
 from shared.instruments.model import Instrument
 from shared.monitoring import MonitoringSettings
 from shared.study.clinical_record import COMPUTED_CHECKS, ClinicalRecord
+from shared.study.home_settings import HomeSettings
 from shared.study.lab_panel import LabSettings, LabTest
 from shared.study.report_settings import ReportSettings
 
 VisitRole = Literal["screening", "eligibility", "randomisation", "baseline", "lab", "primary_endpoint",
                     "end_of_treatment", "unscheduled"]
 InstrumentRole = Literal["patient_global", "patient_index", "symptoms", "dosing", "clinician_index",
-                         "clinician_global", "eligibility", "primary_endpoint"]
+                         "clinician_global", "eligibility", "primary_endpoint",
+                         "home_dosing"]  # issue 24: the daily dosing diary of the participant's phone
 VISIT_ROLES: tuple[str, ...] = get_args(VisitRole)
 INSTRUMENT_ROLES: tuple[str, ...] = get_args(InstrumentRole)
 
@@ -211,6 +213,20 @@ class Study(_Strict):
     monitoring: MonitoringSettings = MonitoringSettings()
     # --- report (issue 21): responder definitions of the study report
     report: ReportSettings = ReportSettings()
+    # --- home diary (issue 24): activation-code lifetime and the diaries kept on the participant's phone
+    home: HomeSettings = HomeSettings()
+
+    @model_validator(mode="after")
+    def _home_known(self) -> Study:
+        declared = {i.id: i for i in self.instruments}
+        for n, d in enumerate(self.home.diaries):
+            used = declared.get(d.instrument)
+            if used is None or used.version != d.version:
+                raise ValueError(f"home.diaries[{n}]: {d.instrument} {d.version} is not one of the study's "
+                                 f"instruments {sorted(f'{i.id} {i.version}' for i in self.instruments)}")
+            if used.definition.respondent != "participant":
+                raise ValueError(f"home.diaries[{n}]: {d.instrument} is answered by a clinician, not at home")
+        return self
 
     @model_validator(mode="after")
     def _report_known(self) -> Study:

@@ -136,6 +136,7 @@ def test_a_study_naming_an_instrument_version_not_installed_is_refused() -> None
 
 def test_the_study_finds_its_instruments_by_id_and_version() -> None:
     study = default_study()
-    assert [i.id for i in study.instrument_definitions()] == IDS
+    # the legacy modules' instruments, then the home dosing diary (issue 24: a new file, no legacy module)
+    assert [i.id for i in study.instrument_definitions()] == [*IDS, "home_dosing"]
     assert all(i.items for i in study.instrument_definitions())
     assert study.instrument("essdai").item("renal").response is ResponseType.CHOICE
