@@ -174,7 +174,7 @@ export function diaryForm(container, { diary, drugs, answers = {}, date, minDate
     clearErrors(form);
     const found = new Map();
     if (reasonField && !reasonField.read()) found.set(reasonField, t("error_reason"));
-    for (const problem of validator.validate(data).errors) {
+    for (const problem of closestBranch(validator.validate(data).errors)) {
       const target = targetOf(form, problem);
       if (target && !found.has(target)) found.set(target, message(problem, target));
     }
@@ -187,6 +187,26 @@ export function diaryForm(container, { diary, drugs, answers = {}, date, minDate
     const target = form.querySelector(`[data-pointer="${pointer}"]`) || dateField;
     showError(target, text);
   } };
+}
+
+const BRANCH = /\/(oneOf|anyOf)\/(\d+)(?=\/|$)/g;
+
+/** Of the alternatives of a oneOf/anyOf, only the errors of the one the answer came closest to (fewest errors):
+ * "taken: yes" without a time should ask for the time, not also say "taken" must be "no". */
+function closestBranch(errors) {
+  const counts = new Map();  // "<schema path of the combinator>" -> Map(branch -> errors)
+  const branchesOf = (e) => [...e.keywordLocation.matchAll(BRANCH)].map((m) => [e.keywordLocation.slice(0, m.index + m[1].length + 1), m[2]]);
+  for (const e of errors) {
+    for (const [group, branch] of branchesOf(e)) {
+      const g = counts.get(group) ?? new Map();
+      g.set(branch, (g.get(branch) ?? 0) + 1);
+      counts.set(group, g);
+    }
+  }
+  return errors.filter((e) => branchesOf(e).every(([group, branch]) => {
+    const g = counts.get(group);
+    return g.get(branch) === Math.min(...g.values());
+  }));
 }
 
 const CONTAINER_KEYWORDS = new Set(["properties", "items", "allOf", "anyOf", "oneOf", "if", "then", "else",
@@ -218,7 +238,7 @@ function message(problem, target) {
   switch (problem.keyword) {
     case "required":
     case "minProperties":
-      return t("error_required");
+      return input?.type === "time" ? t("error_time") : t("error_required");
     case "enum":
     case "const":
       return target.querySelector("input[type=radio]") ? t("error_choice") : t("error_other", { detail: problem.error });

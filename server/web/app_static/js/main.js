@@ -182,6 +182,9 @@ async function unlock(pin) {
 
 export function lock() {
   app.sync?.stop();
+  const footer = document.getElementById("status");
+  footer.textContent = "";
+  delete footer.dataset.phase;
   app.vault = null;
   app.credential = null;
   app.config = null;
