@@ -3,8 +3,8 @@
 For SQLite (default) and, with ``--postgres``, PostgreSQL (a throwaway cluster from tests/postgres.py):
 
 1. seed the demo study (admin, kiosk, nine participants with every kind of record), then bulk-load copies of
-   the demo participants (every record of each, with new ids, their audit entries and a data query on one
-   record in fifty) until the server holds ``--records`` records (1 000 000 by default): plain executemany
+   the demo participants (every record of each, with new ids, the AE list's rows, their audit entries and a
+   data query on one record in fifty) until the server holds ``--records`` records (1 000 000 by default): plain executemany
    INSERTs in chunks, the way a migration would load them, never through the sync API (that is
    bench/sync_ingest.py's business);
 2. sign in as the demo admin and GET every page below ``--repeats`` times through the real Flask app
@@ -34,6 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from server.app import ServerContext, create_app, open_context  # noqa: E402
+from server.storage.adverse_events import keep_current  # noqa: E402
 from server.config import ServerConfig  # noqa: E402
 from server.services.demo import DEMO_ADMIN, seed_demo  # noqa: E402
 from server.storage.audit import move_head  # noqa: E402
@@ -106,6 +107,7 @@ def bulk_load(ctx: ServerContext, total: int) -> dict[str, int]:
 
     def flush() -> None:
         with ctx.engine.begin() as conn:
+            keep_current(conn, record_rows)   # the AE list's columns, as store_revisions writes them
             for table, rows in ((participants, people_rows), (records, record_rows), (audit_log, audit_rows),
                                 (queries, query_rows), (query_messages, message_rows), (sae_reports, report_rows)):
                 insert_many(conn, table, rows)

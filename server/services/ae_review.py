@@ -59,16 +59,18 @@ class AeReviewer:
     """Reviews AEs read in one unit of work (``conn``); ``site_id`` narrows the first-dose read to one site."""
 
     def __init__(self, conn: Connection, study: Study, *, site_id: str | None = None,
-                 participant_ids: Iterable[str] | None = None,
+                 participant_ids: Iterable[str] | None = None, record_ids: Iterable[str] | None = None,
                  first_doses: Mapping[str, date | None] | None = None) -> None:
         """``participant_ids``: review only AEs of these participants (a page of the AE list), so the first-dose
-        dates are read for them alone, not for the whole study. ``first_doses``: the first-dose dates by
-        participant where the caller works them out anyway (the SDTM export's reference dates, filled in before
-        each participant's AEs); read here otherwise."""
+        dates are read for them alone, not for the whole study. ``record_ids``: review only these AE reports, so
+        only their codings and SAE report marks are read (not every one of the study). ``first_doses``: the
+        first-dose dates by participant where the caller works them out anyway (the SDTM export's reference
+        dates, filled in before each participant's AEs); read here otherwise."""
         self.conn, self.study = conn, study
         self.release = meddra_store.release(conn)
-        self.manual = ae_reviews.codings(conn)
-        self.reports = ae_reviews.reports(conn)
+        ids = None if record_ids is None else sorted(set(record_ids))
+        self.manual = ae_reviews.codings(conn, ids)
+        self.reports = ae_reviews.reports(conn, ids)
         self.first_doses = first_doses if first_doses is not None else first_dose_dates(
             conn, study, site_id=site_id,
             participant_ids=None if participant_ids is None else sorted(set(participant_ids)))

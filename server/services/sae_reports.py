@@ -34,7 +34,8 @@ def alerts(conn: Connection, study: Study, sites: Iterable[str], now: datetime) 
     """Every serious AE of these sites not yet marked reported, oldest deadline first, each with its review
     (``review``), deadline and whether it is overdue: the alert stays until staff mark it reported."""
     events = board.serious_adverse_events(conn, sites, unreported_only=True)
-    reviewer = AeReviewer(conn, study, participant_ids=[ae["participant_id"] for ae in events])
+    reviewer = AeReviewer(conn, study, participant_ids=[ae["participant_id"] for ae in events],
+                          record_ids=[ae["record_id"] for ae in events])
     out = []
     for ae in events:
         review = reviewer.review(ae, ae.get("arm"))
@@ -47,7 +48,8 @@ def susars(conn: Connection, study: Study, sites: Iterable[str]) -> list[dict[st
     """Every suspected unexpected serious adverse reaction of these sites (serious, related to a drug of the arm
     and not in that drug's expected events), reported or not, each with its review (``review``)."""
     events = board.serious_adverse_events(conn, sites)
-    reviewer = AeReviewer(conn, study, participant_ids=[ae["participant_id"] for ae in events])
+    reviewer = AeReviewer(conn, study, participant_ids=[ae["participant_id"] for ae in events],
+                          record_ids=[ae["record_id"] for ae in events])
     out = []
     for ae in events:
         review = reviewer.review(ae, ae.get("arm"))

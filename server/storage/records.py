@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, exists, insert, or_, select, text
 
+from server.storage import adverse_events as ae_store
 from server.storage import locks as lock_store
 from server.storage import participants as participant_store
 from server.storage import screenings as screening_store
@@ -222,6 +223,7 @@ def store_revisions(conn: Connection, revisions: list[Revision], *, study_id: st
             randomised.append(rec)
         out.append(Outcome(STORED, previous_data=previous))
     insert_many(conn, records, rows)
+    ae_store.keep_current(conn, rows)   # the AE list's columns of each report's current revision
     participant_store.enrol_from(conn, enrolled)
     screening_store.screen_from(conn, screened)
     participant_store.randomise_from(conn, randomised)

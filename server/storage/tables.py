@@ -431,3 +431,23 @@ sae_reports = Table(
     Column("marked_by", String(100), nullable=False),
     Column("marked_at", String(32), nullable=False),         # UTC, when marked here
 )
+
+# The AE list's columns of the current revision of each AE report, kept beside ``records`` by
+# ``store_revisions`` (issue 25 point 4): the admin list sorts and filters these plain columns instead of
+# reading the JSON of every AE body, and needs no newer-revision look-up.
+current_adverse_events = Table(
+    "current_adverse_events", metadata,
+    Column("record_id", String(36), primary_key=True),
+    Column("revision", Integer, nullable=False),
+    Column("site_id", String(16), nullable=False),
+    Column("participant_id", String(32), nullable=False, index=True),
+    Column("received_at", String(32), nullable=False),      # of the current revision
+    Column("serious", Boolean, nullable=False),
+    Column("grade", Integer),
+    Column("onset_date", Text),
+    Column("outcome", Text),
+    Column("term", Text),
+    Column("term_en", Text),
+    Index("ix_current_adverse_events_received", "received_at", "record_id"),
+    Index("ix_current_adverse_events_grade", "grade", "record_id"),
+)

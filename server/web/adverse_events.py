@@ -51,7 +51,8 @@ def adverse_events() -> ResponseReturnValue:
     with reading(ctx.engine) as conn:
         page = board.adverse_events_page(conn, staff().sites, req, serious=True if serious else None,
                                          min_grade=3 if grade3 else None, arm=arm)
-        reviewer = AeReviewer(conn, ctx.study, participant_ids=[ae["participant_id"] for ae in page.rows])
+        reviewer = AeReviewer(conn, ctx.study, participant_ids=[ae["participant_id"] for ae in page.rows],
+                              record_ids=[ae["record_id"] for ae in page.rows])
         reviews = {ae["record_id"]: reviewer.review(ae, ae.get("arm")) for ae in page.rows}
         alerts = sae_reports.alerts(conn, ctx.study, staff().sites, datetime.now(UTC))
     keep = {"serious": "1" if serious else None, "grade3": "1" if grade3 else None, "arm": arm}

@@ -20,6 +20,7 @@ from server.config import ServerConfig
 from server.services.audit import AuditEntry, append
 from server.services.demo import seed_demo
 from server.services.users import add_user
+from server.storage.adverse_events import keep_current
 from server.storage.tables import participants, records
 from shared.study.loader import DEFAULT_STUDY_FILE
 from tests.live_server import ThreadServer, run_queued_jobs, serving
@@ -55,10 +56,12 @@ def _other_site_participant(conn: object) -> None:
         participant_id="SHA-001", site_id="SHA", arm="IL2", status="enrolled", enrolled_at="2026-11-01T02:00:00Z",
         enrolment_record_id="00000000-0000-4000-8000-00000000e001", allocation_number=1, year_of_birth=1980,
         sex="F"))
-    conn.execute(records.insert().values(  # type: ignore[attr-defined]
-        record_id=body["record_id"], revision=1, kind="adverse_event", site_id="SHA", participant_id="SHA-001",
-        content_hash="sha256:" + "1" * 64, body=json.dumps(body), device_id="dev-sha",
-        collected_at=body["collected_at"], received_at="2026-11-24T02:00:00.000Z", serious=True))
+    row = dict(record_id=body["record_id"], revision=1, kind="adverse_event", site_id="SHA",
+               participant_id="SHA-001", content_hash="sha256:" + "1" * 64, body=json.dumps(body),
+               device_id="dev-sha", collected_at=body["collected_at"], received_at="2026-11-24T02:00:00.000Z",
+               serious=True)
+    conn.execute(records.insert().values(**row))  # type: ignore[attr-defined]
+    keep_current(conn, [row])  # type: ignore[arg-type]   # the AE list's row, as store_revisions writes it
     append(conn, AuditEntry(actor="staff:sha.nurse", action="adverse_event.create",  # type: ignore[arg-type]
                             entity_type="record", entity_id=f"{body['record_id']}#1", new=body["data"]))
 
