@@ -4,9 +4,9 @@ For SQLite (default) and, with ``--postgres``, PostgreSQL (a throwaway cluster f
 
 1. seed the demo study (admin, kiosk, nine participants with every kind of record), then bulk-load copies of
    the demo participants (every record of each, with new ids, the AE list's rows, their audit entries and a
-   data query on one record in fifty) until the server holds ``--records`` records (1 000 000 by default): plain executemany
-   INSERTs in chunks, the way a migration would load them, never through the sync API (that is
-   bench/sync_ingest.py's business);
+   data query on one record in fifty) until the server holds ``--records`` records (1 000 000 by default):
+   plain executemany INSERTs in chunks, the way a migration would load them, never through the sync API (that
+   is bench/sync_ingest.py's business);
 2. sign in as the demo admin and GET every page below ``--repeats`` times through the real Flask app
    (create_app + its test client: routing, session, CSRF, templates, the SQL of server/storage);
 3. print p50 and p95 per page against the target, p95 <= 300 ms, and exit 1 when a page misses it.
@@ -34,9 +34,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from server.app import ServerContext, create_app, open_context  # noqa: E402
-from server.storage.adverse_events import keep_current  # noqa: E402
 from server.config import ServerConfig  # noqa: E402
 from server.services.demo import DEMO_ADMIN, seed_demo  # noqa: E402
+from server.storage.adverse_events import keep_current  # noqa: E402
 from server.storage.audit import move_head  # noqa: E402
 from server.storage.bulk import insert_many  # noqa: E402
 from server.storage.tables import (  # noqa: E402

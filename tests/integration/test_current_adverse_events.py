@@ -24,8 +24,8 @@ from server.storage.tables import current_adverse_events, records
 from shared.canonical import content_hash
 from shared.records import canonical_record, new_record
 from shared.study import default_study
-from shared.synthetic import synthetic_adverse_event
 from shared.sync.protocol import STORED
+from shared.synthetic import synthetic_adverse_event
 
 STUDY = default_study()
 
