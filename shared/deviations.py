@@ -150,6 +150,15 @@ class VisitDeviation:
                    f"{'before' if self.days_outside < 0 else 'after'} its {window}"
         return f"{label} missed ({window}): {self.reason or 'no reason recorded'}"
 
+    def describe_zh(self, study: Study) -> str:
+        """The same in Chinese, for pages in Chinese, without the reason staff typed (``reason``: shown as typed)."""
+        label = study.visit(self.visit_id).label_zh
+        window = f"时间窗 {self.window_start.isoformat()} 至 {self.window_end.isoformat()}"
+        if self.rule == OUT_OF_WINDOW:
+            return f"{label}于 {self.day.isoformat()}，{'早于' if self.days_outside < 0 else '晚于'}{window}" \
+                   f" {abs(self.days_outside)} 天"
+        return f"{label}缺失（{window}）" + ("" if self.reason else "：未记录原因")
+
 
 def visit_deviations(study: Study, *, baseline: date | None, visited: Mapping[str, date],
                      missed: Mapping[str, str], disposition: Disposition | None,
@@ -192,6 +201,8 @@ class Deviation:
     record_id: str | None = None   # the staff record; by rule: the visit's first record or the missed-visit
     #                                record (None: a visit whose window passed with nothing recorded)
     rule: str | None = None        # out_of_window or missed (rule-raised only)
+    term_zh: str | None = None     # the rule's term in Chinese (pages in Chinese); staff-recorded: None
+    reason: str | None = None      # a missed visit's reason as staff typed it (part of ``term``, not of ``term_zh``)
 
     @property
     def dvcat(self) -> str:
@@ -223,7 +234,8 @@ def participant_deviations(study: Study, participant_id: str, records: Iterable[
     missed = {r["visit_id"]: (r.get("data") or {}).get("reason") or "" for r in recs
               if r.get("kind") == MISSED_KIND and r.get("visit_id")}
     out = [Deviation(participant_id, "rule", RULE_CATEGORY, d.describe(study), RULE_TERMS[d.rule], d.day,
-                     d.severity, d.visit_id, source.get(d.visit_id), d.rule)
+                     d.severity, d.visit_id, source.get(d.visit_id), d.rule, d.describe_zh(study),
+                     d.reason or None)
            for d in visit_deviations(study, baseline=baseline, visited=visited, missed=missed,
                                      disposition=disposition_of(recs), today=today)]
     for r in recs:

@@ -26,6 +26,7 @@ from shared.deviations import OUT_OF_WINDOW, participant_deviations
 from shared.edit_checks import failing_value
 from shared.eligibility import eligibility_scores
 from shared.instruments import get_instrument
+from shared.instruments.model import Text
 from shared.lab_grading import severe_labs_without_ae
 from shared.pharmacovigilance import missing_translations
 from shared.site_time import site_today
@@ -107,7 +108,8 @@ def out_of_window_findings(study: Study, facts: ParticipantFacts) -> Iterable[Fi
             continue
         yield Finding("visit_window", RECORD, d.record_id, revision, "collected_at", d.day.isoformat(),
                       f"Visit outside its window: {d.term}. Please confirm the visit date or correct it.",
-                      f"访视超出时间窗：{d.term}。请确认访视日期或更正。")
+                      f"访视超出时间窗：{d.term_zh or d.term}{'：' + d.reason if d.reason else ''}。"
+                      "请确认访视日期或更正。")
 
 
 def translation_findings(study: Study, facts: ParticipantFacts) -> Iterable[Finding]:
@@ -163,6 +165,24 @@ BUILTIN_RULES: dict[str, Rule] = {
     "screening_score_discrepancy": screening_score_findings,   # shared/eligibility.py (issue 15)
     "lab_grade_without_ae": severe_lab_findings,          # shared/lab_grading.py (issue 18)
 }
+
+
+# What each rule is called on a page (en/zh); an edit check is called by its kind and keeps its id (a code).
+RULE_TITLES: dict[str, Text] = {
+    "edit_checks": Text(en="edit check", zh="逻辑核查"),
+    "visit_window": Text(en="visit out of its window", zh="访视超窗"),
+    "ae_translation": Text(en="AE term without English", zh="不良事件术语缺英文译名"),
+    "screening_score_discrepancy": Text(en="screening and eligibility scores apart", zh="筛选与资格评分相差过大"),
+    "lab_grade_without_ae": Text(en="severe lab result without AE", zh="严重实验室异常未报不良事件"),
+}
+
+
+def rule_title(rule: str) -> tuple[Text, str | None]:
+    """What rule ``rule`` (a query's ``rule``) is called, and the edit check's id (a code) when it is one; an
+    unknown rule is called by its name."""
+    if rule.startswith(EDIT_CHECK_PREFIX):
+        return RULE_TITLES["edit_checks"], rule.removeprefix(EDIT_CHECK_PREFIX)
+    return RULE_TITLES.get(rule) or Text(en=rule, zh=rule), None
 
 
 def findings(study: Study, facts: ParticipantFacts, rules: Mapping[str, Rule] | None = None) -> list[Finding]:

@@ -246,3 +246,11 @@ def queries_page(conn: Connection, sites: Iterable[str], req: PageRequest, *, st
     page = stored.page_of_queries(conn, sites, req, states=states)
     views = _view(page.rows, stored.messages_of(conn, [r.query_id for r in page.rows]), now or datetime.now(UTC))
     return Page(views, req, page.has_next)
+
+
+def messages_in_chinese(conn: Connection, entries: Iterable[Mapping[str, Any]]) -> dict[str, str]:
+    """English text -> Chinese text of the messages of the queries these audit entries are about, for those a
+    rule wrote in both languages: the audit page in Chinese shows a rule's message as the site reads it."""
+    ids = {str(e["entity_id"]) for e in entries if e.get("entity_type") == "query"}
+    return {m.text: m.text_zh for thread in stored.messages_of(conn, ids).values() for m in thread
+            if m.text_zh} if ids else {}

@@ -23,6 +23,7 @@ from server.storage import participants as participant_store
 from shared.adverse_events import ACTIONS, CAUSALITY, OUTCOMES, SERIOUSNESS_CRITERIA, per_drug
 from shared.conmed import KIND as CONMED
 from shared.errors import SaeReportRefused
+from shared.grading import criterion_by_term
 from shared.instruments.model import Text
 from shared.medical_history import KIND as HISTORY
 from shared.pharmacovigilance import PRE_TREATMENT, TREATMENT_EMERGENT, awareness, submission_term
@@ -147,6 +148,8 @@ def _reaction(w: _Words, study: Study, ae: dict[str, Any], person: dict[str, Any
         (w.w("7. Reaction as reported (verbatim) [E2B E.i.1.1a]", "7. 报告的反应（原文）[E2B E.i.1.1a]"),
          d.get("term") or "", True),
         (w.w("7. Reaction in English [E2B E.i.1.2]", "7. 反应英文名称 [E2B E.i.1.2]"), submission_term(d), True),
+        *([(w.w("7. CTCAE v5.0 term", "7. CTCAE v5.0 术语"), w.w(crit.term, crit.term_zh), False)]
+          if (crit := criterion_by_term(submission_term(d) or d.get("term") or "")) else []),
         (w.w("7. MedDRA LLT / PT [E2B E.i.2.1b]", "7. MedDRA LLT / PT [E2B E.i.2.1b]"),
          f"{c['llt_code']} {c['llt_name']} / {c['pt_code']} {c['pt_name']}" if c else not_coded, bool(c)),
         (w.w("7. MedDRA primary SOC", "7. MedDRA 主要SOC"), f"{c['soc_code']} {c['soc_name']}" if c else not_coded,
@@ -172,9 +175,11 @@ def _suspects(w: _Words, study: Study, ae: dict[str, Any], arm: Any, review: AeR
         causality, action = per_drug(d, "causality", t.drug), per_drug(d, "action", t.drug)
         stopped = action in ("withdrawn", "interrupted")
         rows += [
-            (w.w(f"14. Suspect drug [E2B G.k.2.2] ({name})", f"14. 可疑药物 [E2B G.k.2.2]（{name}）"), t.name, True),
-            (w.w("15. Dose [E2B G.k.4.r]", "15. 剂量 [E2B G.k.4.r]"), f"{t.dose:g} {t.unit}, {t.frequency}", True),
-            (w.w("16. Route [E2B G.k.4.r.10]", "16. 给药途径 [E2B G.k.4.r.10]"), t.route, True),
+            (w.w(f"14. Suspect drug [E2B G.k.2.2] ({name})", f"14. 可疑药物 [E2B G.k.2.2]（{name}）"),
+             w.w(t.name, t.name_zh), False),                       # the study file's texts, in both languages
+            (w.w("15. Dose [E2B G.k.4.r]", "15. 剂量 [E2B G.k.4.r]"),
+             f"{t.dose:g} {t.unit}, {w.w(t.frequency, t.frequency_zh)}", False),
+            (w.w("16. Route [E2B G.k.4.r.10]", "16. 给药途径 [E2B G.k.4.r.10]"), w.w(t.route, t.route_zh), False),
             (w.w("17. Indication [E2B G.k.7]", "17. 适应证 [E2B G.k.7]"),
              w.w(study.study.title, study.study.title_zh), False),
             (w.w("18. Therapy from (first dose) [E2B G.k.4.r.4]", "18. 治疗开始日期（首次给药）[E2B G.k.4.r.4]"),

@@ -14,7 +14,7 @@ from flask import Flask, Response, request
 from markupsafe import Markup
 
 from server.config import ServerConfig
-from server.web import admin_api, home_app, i18n, session, site_dates
+from server.web import admin_api, home_app, i18n, i18n_data, session, site_dates
 from server.web.blueprint import bp
 
 SECURITY_HEADERS = {
@@ -68,6 +68,7 @@ def register(app: Flask, config: ServerConfig) -> None:
     app.jinja_env.filters["seriousness"] = i18n.seriousness
     app.jinja_env.filters.update(ae_outcome=i18n.ae_outcome, entity_type=i18n.entity_type, breakable=breakable)
     site_dates.register_filters(app)
+    i18n_data.register(app)     # stored texts the source has in Chinese (issue 23, point 5)
     app.register_blueprint(bp)
     app.register_blueprint(admin_api.bp)
     app.register_blueprint(home_app.bp)  # issue 24: the participants' app at /app/, no sign-in

@@ -18,7 +18,7 @@ from server.storage import meddra as meddra_store
 from server.storage import participants as participant_store
 from server.storage.engine import reading, writing
 from server.web.blueprint import bp
-from server.web.i18n import language, t
+from server.web.i18n import LANGUAGES, language, t
 from server.web.paging import Table, table_request
 from server.web.session import require, staff
 from shared.errors import InvalidInput
@@ -77,9 +77,14 @@ def sae_form(record_id: str) -> ResponseReturnValue:
 @require("participant.view")
 def sae_form_pdf(record_id: str) -> ResponseReturnValue:
     ctx = current_app.extensions["trialpro"]
+    lang = request.args.get("lang") or language()     # the viewer's language unless the link names one
+    if lang not in LANGUAGES:
+        raise InvalidInput(f"lang: {lang[:20]!r} is not allowed; write en or zh.",
+                           details={"field": "lang", "value": lang[:20], "allowed": list(LANGUAGES)})
     with reading(ctx.engine) as conn:
-        form = sae_reports.sae_form(conn, ctx.study, record_id, staff().sites)
-    pdf = sae_reports.sae_pdf(form, f"SAE report - {ctx.study.study.id} - {record_id}")
+        form = sae_reports.sae_form(conn, ctx.study, record_id, staff().sites, lang)
+    heading = "严重不良事件报告" if lang == "zh" else "SAE report"
+    pdf = sae_reports.sae_pdf(form, f"{heading} - {ctx.study.study.id} - {record_id}")
     return Response(pdf, mimetype="application/pdf",
                     headers={"Content-Disposition": f'attachment; filename="sae-{record_id}.pdf"'})
 

@@ -4,12 +4,14 @@ readable field → value list, and the chain verification result on demand."""
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from flask import current_app, render_template, request
 from flask.typing import ResponseReturnValue
 
 from server.services import checkpoints, record_view
+from server.services import queries as query_service
 from server.storage import audit as audit_store
 from server.storage.engine import reading
 from server.web.blueprint import bp
@@ -19,9 +21,11 @@ from server.web.session import require, staff
 from shared.errors import InvalidInput
 
 
-def readable(text: str | None) -> list[tuple[str, str]] | str:
-    """An entry's stored old/new value as (field, value) pairs when it is a JSON object (nested values as
-    compact JSON), else the text as it is: the page lists fields instead of one long line of JSON."""
+def readable(text: str | None, zh: Mapping[str, str] | None = None) -> list[tuple[str, str, bool]] | str:
+    """An entry's stored old/new value as (field, value, is data) triples when it is a JSON object (nested values
+    as compact JSON), else the text as it is: the page lists fields instead of one long line of JSON. A value
+    ``zh`` has the Chinese of (a rule's query message, written in both languages) is shown in Chinese, as words,
+    not data."""
     if not text:
         return ""
     try:
@@ -30,8 +34,11 @@ def readable(text: str | None) -> list[tuple[str, str]] | str:
         return text
     if not isinstance(value, dict):
         return text
-    return [(str(k), v if isinstance(v, str) else json.dumps(v, ensure_ascii=False, sort_keys=True))
-            for k, v in value.items()]
+    out = []
+    for k, v in value.items():
+        shown = v if isinstance(v, str) else json.dumps(v, ensure_ascii=False, sort_keys=True)
+        out.append((str(k), zh[shown], False) if zh and shown in zh else (str(k), shown, True))
+    return out
 
 
 @bp.get("/audit")
@@ -49,9 +56,11 @@ def audit() -> ResponseReturnValue:
         page = audit_store.page_of_entries(conn, req, sites=None if every_site else staff().sites,
                                            actor=staff().actor, before_seq=int(before) if before else None)
         details = record_view.audit_details(conn, ctx.study, page.rows, language())
+        zh = query_service.messages_in_chinese(conn, page.rows) if language() == "zh" else {}
         if request.args.get("verify") == "1":
             verification = checkpoints.verify(conn, ctx.config.data_dir)
-    entries: list[dict[str, Any]] = [{**e, "old_fields": readable(e["old"]), "new_fields": readable(e["new"]),
+    entries: list[dict[str, Any]] = [{**e, "old_fields": readable(e["old"], zh),
+                                      "new_fields": readable(e["new"], zh),
                                       "detail": details.get(e["seq"])} for e in page.rows]
     return render_template("audit.html", table=Table(page, {"before": before}), entries=entries, q=req.q,
                            verification=verification, summary=summary(verification) if verification else None)

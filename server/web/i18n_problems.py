@@ -61,6 +61,7 @@ def problem_zh(exc: TrialproError) -> Markup | None:
         return None
     out = escape(text)
     for field, value, allowed in _detail_items(exc):
+        # translate="no": a field name and allowed values are codes, the value is what was sent (data)
         out += Markup('<br>字段 <code translate="no">{}</code>，值 <code translate="no">{}</code>').format(
             field, "" if value is None else value)
         if allowed not in (None, ""):

@@ -55,8 +55,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "exports.about": ("What each format is for", "各格式的用途"),
     "exports.about.csv": ("One CSV file per questionnaire and record kind, with a data dictionary of every column: "
                           "for data managers and statisticians who check or analyse the data (R, SAS, Python).",
-                          "每个量表和记录类型各一个CSV文件，附每一列的数据字典：供数据管理员和统计师核查或分析数据"
-                          "（R、SAS、Python）。"),
+                          "每个量表和记录类型各一个CSV文件，附每一列的数据字典：供数据管理员和统计师用统计软件核查或"
+                          "分析数据。"),
     "exports.about.xlsx": ("The same tables as the CSV export in one Excel workbook, a sheet each: for monitors and "
                            "site staff who review the data in Excel.",
                            "与CSV导出相同的表格，合在一个Excel工作簿中，每表一页：供监查员和中心人员在Excel中查阅。"),
@@ -97,4 +97,5 @@ TEXTS: dict[str, tuple[str, str]] = {
     "exports.bad_range": ("from {value} is after to {to}",
                           "起始日期 {value} 晚于截止日期 {to}：起始日期不能晚于截止日期"),
     "exports.bad_choice": ("{field}: {value} is not allowed", "{field}：“{value}”不可选"),
+    "query.by_rules": ("the query rules (system)", "质疑规则（系统）"),
 }

@@ -28,6 +28,7 @@ class Criterion(BaseModel):
 
     id: str
     term: str = Field(min_length=1)
+    term_zh: str = Field(min_length=1)            # the Chinese CTCAE v5.0 name (pages and forms in Chinese)
     direction: Literal["high", "low"]
     relative_to: Literal["ULN"] | None = None     # "high": thresholds are multiples of the ULN
     unit: str | None = None                       # "low": thresholds are absolute values in this UCUM unit
@@ -54,3 +55,10 @@ def criteria() -> dict[str, Criterion]:
         return {cid: Criterion.model_validate({"id": cid, **body}) for cid, body in raw.items()}
     except ValidationError as exc:
         raise StudyFileError(f"{CTCAE_FILE.name}: " + "; ".join(validation_problems(exc))) from None
+
+
+def criterion_by_term(term: str) -> Criterion | None:
+    """The criterion whose English CTCAE term is ``term`` (case and outer spaces ignored), else None: an AE or a
+    lab proposal named by a CTCAE term is shown by that term's Chinese name on Chinese pages."""
+    wanted = term.strip().casefold()
+    return next((c for c in criteria().values() if c.term.casefold() == wanted), None) if wanted else None

@@ -84,10 +84,13 @@ class Drug(_Strict):
 class Treatment(_Strict):
     drug: str
     name: str
+    name_zh: str = Field(min_length=1)       # issue 23: the zh SAE form and pages name the treatment in Chinese
     dose: float = Field(gt=0)
     unit: str
     route: str
+    route_zh: str = Field(min_length=1)
     frequency: str
+    frequency_zh: str = Field(min_length=1)
     doses_per_week: float = Field(gt=0)
 
 

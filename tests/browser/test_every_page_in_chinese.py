@@ -7,7 +7,11 @@ holds (every participant, one record of every kind, every query, every serious A
 fails on any Latin word of three letters or more that is not one of a short list: ids (PKU-001), units, standard
 codes (SDTM, MedDRA, CTCAE, …) and the study's own codes read from the study file. Text inside an element marked
 ``translate="no"`` (HTML's own mark for names, ids and data people typed: account names, device labels, a
-record's stored field names and values, the verbatim AE term) is data, not the page's words, and is left out.
+record's stored field names and values, the verbatim AE term; each use says why, tests/unit/test_web_untranslated.py)
+is data, not the page's words, and is left out of that word check. So that the mark cannot hide words: no
+English text the source also has in Chinese (a rule's query message, an arm's treatment and its route and
+frequency, a CTCAE term, a query rule's title, a visit's label) may appear anywhere on a Chinese page, marked or
+not.
 """
 
 from __future__ import annotations
@@ -19,7 +23,9 @@ from typing import Any
 from playwright.sync_api import Page
 from sqlalchemy import select
 
-from server.storage.tables import queries, records
+from server.storage.tables import queries, query_messages, records
+from shared.grading import criteria
+from shared.query_rules import RULE_TITLES
 from shared.study.model import Study
 from tests.browser.conftest import sign_in
 from tests.live_server import ThreadServer
@@ -61,6 +67,23 @@ def latin_words(text: str, allowed: list[str]) -> list[str]:
         rest = re.sub(rf"(?<![A-Za-z]){re.escape(word)}(?![A-Za-z])", " ", rest)
     return re.findall(r"[A-Za-z]{3,}", rest)
 
+
+def english_with_chinese(server: ThreadServer) -> list[str]:
+    """English texts whose Chinese the source has, so a Chinese page must show that instead: the stored
+    messages of rule-raised queries (their first 40 characters: lists truncate), the arms' treatments, the CTCAE
+    terms, the query rules' titles and the visits' labels (those longer than 5 characters)."""
+    study = server.ctx.study
+    with server.ctx.engine.connect() as conn:
+        messages = [t[:40] for t in conn.execute(select(query_messages.c.text).where(
+            query_messages.c.text_zh.is_not(None))).scalars()]
+    treatments = [x for a in study.arms for tr in a.treatments for x in (tr.name, tr.route, tr.frequency)]
+    texts = {*messages, *treatments, *(c.term for c in criteria().values()), *(r.en for r in RULE_TITLES.values()),
+             *(v.label for v in study.visits)}
+    return sorted(t for t in texts if len(t) > 5)      # "oral" would be found inside words people typed
+
+
+EVERY_TEXT = """() => [document.title, document.body.innerText,
+  ...[...document.querySelectorAll('[title]')].map(e => e.getAttribute('title'))].join('\\n')"""
 
 VISIBLE_TEXT = """() => {
   const body = document.body.cloneNode(true);
@@ -144,11 +167,18 @@ def test_every_page_is_chinese_in_chinese(page: Page, demo_server: ThreadServer)
     page.goto(f"{url}/lang/zh")
     page.goto(f"{url}/signin")
     problems: dict[str, set[str]] = {}
+    hidden = english_with_chinese(demo_server)
+    assert len(hidden) > 20
 
     def check(what: str, text: str) -> None:
         words = latin_words(text, allowed)
         if words:
             problems.setdefault(what, set()).update(words)
+
+    def check_all(what: str, text: str) -> None:
+        found = [h for h in hidden if h in text]
+        if found:
+            problems.setdefault(what, set()).update(f"«{h}»" for h in found)
 
     check("/signin", page.evaluate(VISIBLE_TEXT))
     page.fill("input[name=username]", "demo.admin")
@@ -164,6 +194,7 @@ def test_every_page_is_chinese_in_chinese(page: Page, demo_server: ThreadServer)
         assert response is not None and response.status < 500, (path, response and response.status)
         assert "text/html" in (response.headers.get("content-type") or ""), path
         check(path, page.evaluate(VISIBLE_TEXT))
+        check_all(path, page.evaluate(EVERY_TEXT))
     samples = _samples(demo_server)["record_id"]
     for what, text in _forms_with_errors(page, url, samples[0]):
         check(what, text)

@@ -30,6 +30,7 @@ def test_each_format_says_what_it_is_for_in_both_languages(page: Page, demo_serv
                                                            artifacts: Path) -> None:
     url = demo_server.url
     sign_in(page, url)
+    expect(page).to_have_url(f"{url}/dashboard")        # signed in (a new session) before anything else
     page.goto(f"{url}/exports")
     offered = page.locator("select[name=format] option").evaluate_all("os => os.map(o => o.value)")
     assert offered and set(offered) <= set(FORMATS)
@@ -57,6 +58,7 @@ def test_a_bad_date_is_refused_beside_its_field_with_the_clis_message(page: Page
                                                                       artifacts: Path) -> None:
     url = demo_server.url
     sign_in(page, url)
+    expect(page).to_have_url(f"{url}/dashboard")        # signed in (a new session) before anything else
     before = _jobs(demo_server)
     cases = ((("2026-13-01", ""), "from", "from: '2026-13-01' is not a date (allowed: YYYY-MM-DD)"),
              (("", "1st May"), "to", "to: '1st May' is not a date (allowed: YYYY-MM-DD)"),
@@ -87,6 +89,7 @@ def test_a_bad_date_is_refused_beside_its_field_with_the_clis_message(page: Page
 def test_a_range_export_holds_only_records_collected_in_the_range(page: Page, demo_server: ThreadServer) -> None:
     url = demo_server.url
     sign_in(page, url)
+    expect(page).to_have_url(f"{url}/dashboard")        # signed in (a new session) before anything else
 
     def export(start: str = "", end: str = "") -> list[dict[str, str]]:
         page.goto(f"{url}/exports")
