@@ -9,7 +9,7 @@ from pathlib import Path
 from flask import Flask
 from sqlalchemy import Engine
 
-from server.api import errors, health, openapi, sync
+from server.api import errors, health, home_app, openapi, sync
 from server.config import ServerConfig
 from server.private_files import private_database, private_dir, private_file, restrict_process, write_once
 from server.services import signing_keys
@@ -70,7 +70,7 @@ def create_app(config: ServerConfig, context: ServerContext | None = None) -> Fl
                       TESTING=config.testing)
     app.extensions["trialpro"] = ctx
     errors.register(app)
-    for bp in (health.bp, sync.bp, openapi.bp):
+    for bp in (health.bp, sync.bp, openapi.bp, home_app.bp):
         app.register_blueprint(bp)
     from server import web  # admin pages + admin JSON API (session cookie, CSRF, security headers)
 

@@ -350,7 +350,7 @@ class ServerUnexpected(TrialproError):
 # Python package -> the extra of setup.cfg that installs it (the optional parts of trialpro).
 OPTIONAL_PARTS = {"lxml": "exports", "odmlib": "exports", "matplotlib": "exports", "pyreadstat": "exports",
                   "pandas": "exports", "fhir": "exports", "xlsxwriter": "exports", "fpdf": "exports",
-                  "PySide6": "client", "shiboken6": "client", "gunicorn": "server"}
+                  "PySide6": "client", "shiboken6": "client", "gunicorn": "server", "segno": "server"}
 
 
 class PartMissing(TrialproError):

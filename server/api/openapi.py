@@ -1,4 +1,5 @@
-"""GET /api/v1/openapi.json: the machine-readable description of the kiosk API (used by the fuzz tests)."""
+"""GET /api/v1/openapi.json: the machine-readable description of the kiosk API and the participant app's API
+(issue 24), used by the fuzz tests."""
 
 from __future__ import annotations
 
@@ -130,7 +131,11 @@ def _schemas() -> dict[str, Any]:
         "SyncAnswer": {"type": "object", "required": ["protocol_version", "results", "downstream"],
                        "properties": {"protocol_version": {"type": "integer"},
                                       "results": {"type": "array", "items": result},
-                                      "downstream": downstream}},
+                                      "downstream": {"oneOf": [downstream,
+                                                               {"$ref": "#/components/schemas/AppDownstream"}],
+                                                     "description": "a kiosk's, or a participant app's (issue 24: "
+                                                                    "no staff, blocks, queries or site state)"}}},
+        **_app_schemas(),
         "EnrolRequest": {"type": "object", "required": ["code", "label"],
                          "properties": {"code": {"type": "string"}, "label": {"type": "string", "maxLength": 200}}},
         "EnrolAnswer": {"type": "object", "properties": {
@@ -144,6 +149,46 @@ def _schemas() -> dict[str, Any]:
                     "properties": {"type": {"type": "string"}, "title": {"type": "string"},
                                    "status": {"type": "integer"}, "detail": {"type": "string"},
                                    "code": {"type": "string"}, "instance": {"type": "string"}}},
+    }
+
+
+def _app_schemas() -> dict[str, Any]:
+    """The participant app's requests and answers (issue 24, docs/sync-protocol.md "Participant app")."""
+    entered = {"type": "array", "items": {"type": "object", "properties": {
+        "instrument_id": {"type": "string"}, "diary_date": {"type": "string", "format": "date"},
+        "record_id": {"type": "string", "format": "uuid"}, "revision": {"type": "integer"}}}}
+    text = {"type": "object", "properties": {"en": {"type": "string"}, "zh": {"type": "string"}}}
+    return {
+        "AppActivateRequest": {"type": "object", "required": ["code"], "properties": {
+            "code": {"type": "string", "description": "the one-time activation code (XXXX-XXXX-XXXX-XXXX)"},
+            "label": {"type": "string", "maxLength": 200}}},
+        "AppActivateAnswer": {"type": "object", "properties": {
+            "device_id": {"type": "string"}, "participant_id": {"type": "string"}, "site_id": {"type": "string"},
+            "token": {"type": "string", "description": "the participant credential, shown once"},
+            "device_secret": {"type": "string", "description": "32 random bytes, base64url; the server keeps "
+                                                               "nothing of it"},
+            "study_id": {"type": "string"}, "study_version": {"type": "string"}, "timezone": {"type": "string"}}},
+        "AppConfig": {"type": "object", "required": ["protocol_version", "participant_id", "drugs", "diaries",
+                                                     "envelope_schema", "entered"], "properties": {
+            "protocol_version": {"type": "integer"}, "study_id": {"type": "string"},
+            "study_version": {"type": "string"}, "participant_id": {"type": "string"},
+            "site_id": {"type": "string"}, "device_id": {"type": "string"}, "timezone": {"type": "string"},
+            "today": {"type": "string", "format": "date"}, "earliest_diary_date": {"type": "string", "format": "date"},
+            "drugs": {"type": "array", "items": {"type": "object", "properties": {"id": {"type": "string"},
+                                                                                  "name": text}}},
+            "diaries": {"type": "array", "items": {"type": "object", "properties": {
+                "instrument_id": {"type": "string"}, "version": {"type": "string"},
+                "role": {"type": "string", "nullable": True}, "schedule": {"type": "string",
+                                                                           "enum": ["daily", "when_occurs"]},
+                "title": text, "items": {"type": "array", "items": {"type": "object"}},
+                "schema": {"type": "object", "description": "JSON Schema 2020-12 of the entry's data"},
+                "rules": {"type": "array", "items": {"type": "object"},
+                          "description": "rules the schema cannot state; the server checks them"}}}},
+            "envelope_schema": {"type": "object", "description": "JSON Schema 2020-12 of the record envelope"},
+            "entered": entered}},
+        "AppDownstream": {"type": "object", "required": ["study_version", "participant_id", "entered"],
+                          "properties": {"study_version": {"type": "string"}, "participant_id": {"type": "string"},
+                                         "entered": entered}},
     }
 
 
@@ -171,6 +216,18 @@ def document() -> dict[str, Any]:
                 "responses": {"200": _json_answer("per-record results and downstream data",
                                                   {"$ref": "#/components/schemas/SyncAnswer"}),
                               **_problem_responses(400, 401, 403, 409, 413, 415, 503)}}},
+            "/api/v1/app/activate": {"post": {
+                "summary": "Exchange a one-time app activation code for a participant credential (issue 24)",
+                "requestBody": _json_body({"$ref": "#/components/schemas/AppActivateRequest"}),
+                "responses": {"201": _json_answer("participant credential and device secret (shown once)",
+                                                  {"$ref": "#/components/schemas/AppActivateAnswer"}),
+                              **_problem_responses(400, 403, 409, 413, 415, 429, 503)}}},
+            "/api/v1/app/config": {"get": {
+                "summary": "The participant app's diaries, drugs, JSON Schemas and entries (issue 24)",
+                "security": [{"device": []}],
+                "responses": {"200": _json_answer("the configuration of the credential's participant",
+                                                  {"$ref": "#/components/schemas/AppConfig"}),
+                              **_problem_responses(401, 403, 409)}}},
         },
         "components": {
             "securitySchemes": {"device": {"type": "http", "scheme": "bearer"}},

@@ -10,6 +10,7 @@ from server.services import devices as device_service
 from server.services import sync as sync_service
 from server.services.allocation import grants_for, public_key_b64
 from server.services.screening import numbers_for
+from server.services.sync_home import app_downstream
 from server.services.sync_prepare import prepare
 from server.storage.engine import reading, writing
 from shared.errors import InvalidInput
@@ -57,6 +58,9 @@ def sync() -> ResponseReturnValue:
         # authenticate again inside the writing transaction: a revocation between the two wins
         device = device_service.authenticate(conn, request.headers.get("Authorization"))
         answer = sync_service.ingest(conn, ctx.study, device, sync_request, prepared, with_downstream=False)
+        if device.is_app:   # issue 24: a phone gets its participant's entries, no blocks, staff or site state
+            answer["downstream"] = app_downstream(conn, ctx.study, device)
+            return jsonify(answer)
         granted = sync_service.top_ups(conn, ctx.study, device)
     with reading(ctx.engine) as conn:   # after the commit: the rest of the answer only reads, lock-free
         answer["downstream"] = sync_service.downstream(

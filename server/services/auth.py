@@ -74,6 +74,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "ae.code": frozenset({"admin", "data_manager"}),                           # MedDRA coding, translations
     "sae.report": frozenset({"admin", "data_manager", "investigator", "nurse"}),  # mark an SAE reported
     "ae.causality_confirm": frozenset({"investigator"}),   # WHO-UMC: a physician confirms the causality
+    "app.activate": frozenset({"investigator", "nurse"}),   # issue 24: site staff who enter data, never a monitor
 }
 
 

@@ -36,9 +36,18 @@ MAX_FAILURES_PER_CODE = 5
 
 @dataclass(frozen=True)
 class Device:
+    """An authenticated device: a kiosk, or (issue 24) a participant's phone bound to ``participant_id``."""
+
     device_id: str
     site_id: str
     label: str
+    kind: str = stored.KIOSK
+    participant_id: str | None = None
+    enrolled_at: str | None = None
+
+    @property
+    def is_app(self) -> bool:
+        return self.kind == stored.PARTICIPANT_APP
 
 
 def create_enrolment_code(conn: Connection, *, site_id: str, actor: str, valid_site_ids: set[str]) -> str:
@@ -88,8 +97,12 @@ def authenticate(conn: Connection, authorization: str | None) -> Device:
     if row is None:
         raise NotAuthenticated("This device credential is not known to the server: enrol the kiosk again.")
     if row["revoked_at"] is not None:
+        if row["kind"] == stored.PARTICIPANT_APP:
+            raise DeviceRevoked("This phone's home diary was switched off by the clinic: ask the clinic for a new "
+                                "activation code.")
         raise DeviceRevoked("This kiosk was revoked by an admin and may not sync. Contact the data manager.")
-    return Device(device_id=row["device_id"], site_id=row["site_id"], label=row["label"])
+    return Device(device_id=row["device_id"], site_id=row["site_id"], label=row["label"], kind=row["kind"],
+                  participant_id=row["participant_id"], enrolled_at=row["enrolled_at"])
 
 
 def touch(conn: Connection, device_id: str) -> None:

@@ -16,6 +16,7 @@ from server.services import devices as device_service
 from server.services import queries as query_service
 from server.services.audit import AuditEntry, append_many
 from server.services.devices import Device
+from server.services.sync_home import app_downstream, home_scope
 from server.services.sync_prepare import Prepared, inputs_of, note_person, prepare
 from server.storage import allocations as allocation_store
 from server.storage import participants as participant_store
@@ -193,6 +194,9 @@ def _checked(conn: Connection, study: Study, device: Device, rec: Any, claimed_h
     unprocessable = prepared.shape[index]
     if unprocessable is not None:
         return unprocessable
+    refused = home_scope(study, device, rec)   # issue 24: a phone sends its participant's home entries only
+    if refused is not None:
+        return refused
     refused = prepared.validation(index, rec, study, inputs_of(rec, ctx.enrolled, ctx.screened))
     if refused is not None:
         return refused
@@ -261,7 +265,9 @@ def ingest(conn: Connection, study: Study, device: Device, request: SyncRequest,
         i.record for i, r in zip(request.items, out.results, strict=True) if r["status"] == STORED])
     device_service.touch(conn, device.device_id)
     answer: dict[str, Any] = {"protocol_version": PROTOCOL_VERSION, "results": out.results}
-    if with_downstream:
+    if with_downstream and device.is_app:   # issue 24: a phone gets its own entries back, nothing of the site
+        answer["downstream"] = app_downstream(conn, study, device)
+    elif with_downstream:
         answer["downstream"] = downstream(conn, study, device, request.corrections_cursor,
                                           held_blocks=request.allocation_blocks, labs_cursor=request.labs_cursor,
                                           state_cursor=request.state_cursor)

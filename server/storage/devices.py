@@ -140,14 +140,17 @@ def devices_of_sites(conn: Connection, sites: Iterable[str]) -> list[dict[str, A
 # --- the devices table of the admin pages (issue 23): searched, sorted and paged in SQL -----------------------
 DEVICE_SORTS: Sorts = {"device_id": devices.c.device_id, "site_id": devices.c.site_id, "label": devices.c.label,
                        "enrolled_at": devices.c.enrolled_at, "last_seen_at": devices.c.last_seen_at,
-                       "revoked_at": devices.c.revoked_at}
+                       "revoked_at": devices.c.revoked_at, "kind": devices.c.kind,
+                       "participant_id": devices.c.participant_id}
 
 
 def page_of_devices(conn: Connection, sites: Iterable[str], req: PageRequest) -> Page:
-    """One page of the devices of these sites (no credential digest); ``req.q`` matches the id or label."""
+    """One page of the devices of these sites (no credential digest); ``req.q`` matches the id, the label or
+    the participant of a phone."""
     q = select(*_LISTED).where(devices.c.site_id.in_(list(sites)))
     if req.q:
         q = q.where(or_(devices.c.device_id.contains(req.q, autoescape=True),
-                        func.lower(devices.c.label).contains(req.q.lower(), autoescape=True)))
+                        func.lower(devices.c.label).contains(req.q.lower(), autoescape=True),
+                        devices.c.participant_id.contains(req.q.upper(), autoescape=True)))
     rows, more = fetch_page(conn, q, DEVICE_SORTS, [devices.c.device_id], req)
     return Page([dict(r._mapping) for r in rows], req, more)

@@ -29,6 +29,7 @@ SECURITY_HEADERS = {
 def _import_pages() -> None:
     from server.web import (  # noqa: F401
         adverse_events,
+        app_activation,
         audit,
         dashboard,
         deviations,

@@ -334,6 +334,9 @@ def _merge_parts() -> None:
     from server.web.i18n_tables import TEXTS as tables  # issue 23: sortable tables, every page in Chinese
 
     CATALOGUE.update(tables)
+    from server.web.i18n_home import TEXTS as home  # issue 24: home diary activation, app devices
+
+    CATALOGUE.update(home)
 
 
 _merge_parts()

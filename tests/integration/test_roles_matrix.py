@@ -169,6 +169,7 @@ def _endpoints(server: ThreadServer) -> list[tuple[str, str, set[str], dict[str,
         ("POST", f"/adverse-events/{rid}/reported", EVERYONE - {"monitor"}, {"form": {}}),
         ("POST", f"/adverse-events/{rid}/causality-confirmed", {"investigator"}, {"form": {}}),
         ("POST", "/lock", {"data_manager"}, {"form": {"reason": ""}}),
+        ("POST", "/participants/PKU-001/home-diary", {"nurse", "investigator"}, {"form": {}}),   # issue 24
     ]
 
 

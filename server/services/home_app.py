@@ -1,0 +1,168 @@
+"""The participant's phone (issue 24): one-time activation codes staff issue, their exchange for a participant
+credential, and who may keep a home diary.
+
+A code is typable (``shared/enrolment_code.py``: Crockford base32 in groups) and lives ``[home]
+activation_hours``; only its digest is stored. Activation is once only and rate-limited exactly as kiosk
+enrolment is (the same attempts table: failures from one address, or with one code, in 15 minutes). The phone
+gets a device id, a bearer token (only its digest is kept, as for kiosks) and a ``device_secret`` (32 random
+bytes, base64url) that the server keeps NOTHING of: the app wraps its data key with it and the PIN.
+
+Who may keep a home diary: a participant who is randomised (``participants`` row, so the arm and its drugs are
+known) and still on study (neither completed nor discontinued). Anyone else is refused
+``app.activation_refused`` naming that rule, when the code is made and again when it is used.
+"""
+
+from __future__ import annotations
+
+import base64
+import secrets
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, Engine
+
+from server.services import devices as device_service
+from server.services.audit import AuditEntry, append
+from server.storage import devices as stored
+from server.storage import enrolment_attempts as attempts
+from server.storage import participants as participant_store
+from server.storage.engine import reading, writing
+from shared import enrolment_code
+from shared.crypto import new_token, token_digest
+from shared.disposition import STATUSES
+from shared.errors import (
+    AppActivationCodeInvalid,
+    AppActivationRefused,
+    InvalidInput,
+    NotFound,
+    RecordInvalid,
+    TooManyAppActivations,
+)
+from shared.records import utc_now
+from shared.study.model import Study
+
+RULE = "a home diary is for a participant who is randomised and still on study (neither completed nor discontinued)"
+
+
+@dataclass(frozen=True)
+class ActivationCode:
+    """A code as shown once to staff: the code, whose it is, until when, and what the phone opens."""
+
+    code: str
+    participant_id: str
+    site_id: str
+    expires_at: str
+
+    def link(self, server_url: str) -> str:
+        """The address the QR code holds: the app, told the code in the fragment (never sent to a server log)."""
+        return f"{server_url.rstrip('/')}/app/#activate={self.code}"
+
+
+@dataclass(frozen=True)
+class Activated:
+    """What the phone gets once: its credential and the secret only it keeps."""
+
+    device: device_service.Device
+    token: str
+    device_secret: str
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _may_keep_diary(conn: Connection, participant_id: str, sites: Iterable[str] | None) -> dict[str, Any]:
+    """The participant's row when they may keep a home diary; raises NotFound or AppActivationRefused."""
+    row = participant_store.details(conn, participant_id)
+    allowed = set(sites) if sites is not None else None
+    if row is None:
+        raise AppActivationRefused(f"Participant {participant_id!r} is not randomised: {RULE}.",
+                                   details={"field": "participant_id", "value": participant_id, "rule": RULE})
+    if allowed is not None and row["site_id"] not in allowed:
+        raise NotFound(f"No participant {participant_id!r} at your site(s).")
+    if row["status"] in STATUSES:
+        raise AppActivationRefused(f"Participant {participant_id} is {row['status']}: {RULE}.",
+                                   details={"field": "status", "value": row["status"], "rule": RULE})
+    return row
+
+
+def create_code(conn: Connection, study: Study, *, participant_id: str, actor: str,
+                sites: Iterable[str] | None = None) -> ActivationCode:
+    """A new one-time activation code for ``participant_id`` (of ``sites`` when given: the staff member's),
+    audited ``app.code_create``. Raises NotFound or AppActivationRefused."""
+    row = _may_keep_diary(conn, participant_id, sites)
+    code = enrolment_code.new_code()
+    hours = study.home.activation_hours
+    expires_at = _iso(datetime.now(UTC) + timedelta(hours=hours))
+    stored.add_activation_code(conn, code_digest=token_digest(code), participant_id=participant_id,
+                               site_id=row["site_id"], created_by=actor, created_at=utc_now(), expires_at=expires_at)
+    append(conn, AuditEntry(actor=actor, action="app.code_create", entity_type="participant",
+                            entity_id=participant_id, new={"expires_at": expires_at, "valid_hours": hours}))
+    return ActivationCode(code, participant_id, row["site_id"], expires_at)
+
+
+def _activate(conn: Connection, *, code: Any, label: Any) -> Activated:
+    if not isinstance(code, str) or not code or len(code) > 200:
+        raise AppActivationCodeInvalid("Give the activation code the clinic gave you (on paper or as a QR code).")
+    code = enrolment_code.parse(code)
+    if label is None:
+        label = "phone"
+    if not isinstance(label, str) or not label.strip() or len(label) > 200:
+        raise InvalidInput("'label' must name the phone (1-200 characters), e.g. 'phone'.")
+    digest = token_digest(code)
+    row = stored.activation_code(conn, digest)
+    now = utc_now()
+    if row is None or row["used_at"] is not None or row["expires_at"] < now:
+        raise AppActivationCodeInvalid("This activation code is unknown, already used or expired: ask the clinic "
+                                       "for a new one.")
+    _may_keep_diary(conn, row["participant_id"], None)
+    device = device_service.Device(device_id=f"app-{uuid.uuid4().hex[:12]}", site_id=row["site_id"],
+                                   label=label.strip(), kind=stored.PARTICIPANT_APP,
+                                   participant_id=row["participant_id"])
+    if not stored.claim_activation_code(conn, digest, device_id=device.device_id, used_at=now):
+        raise AppActivationCodeInvalid("This activation code was just used on another phone: ask for a new one.")
+    token = new_token()
+    stored.add_device(conn, device_id=device.device_id, site_id=device.site_id, label=device.label,
+                      token_digest=token_digest(token), enrolled_at=now, participant_id=row["participant_id"])
+    append(conn, AuditEntry(actor=f"device:{device.device_id}", action="app.activate", entity_type="device",
+                            entity_id=device.device_id,
+                            new={"participant_id": row["participant_id"], "site_id": device.site_id,
+                                 "label": device.label, "kind": stored.PARTICIPANT_APP}))
+    secret = base64.urlsafe_b64encode(secrets.token_bytes(32)).rstrip(b"=").decode("ascii")
+    return Activated(device, token, secret)
+
+
+def activate(engine: Engine, *, code: Any, label: Any, remote_addr: str) -> Activated:
+    """Exchange a one-time activation code for the phone's credential, behind the kiosk enrolment's rate limit.
+
+    Every attempt is remembered (a refused one in its own transaction). Raises TooManyAppActivations (429),
+    AppActivationCodeInvalid (403), AppActivationRefused (409) or InvalidInput.
+    """
+    remote_addr = (remote_addr or "unknown")[:64]
+    try:
+        digest: str | None = token_digest(enrolment_code.parse(code))
+    except RecordInvalid:
+        digest = None
+    now = datetime.now(UTC)
+    since, at = _iso(now - device_service.ATTEMPT_WINDOW), _iso(now)
+    minutes = int(device_service.ATTEMPT_WINDOW.total_seconds() // 60)
+    with reading(engine) as conn:
+        if attempts.failures_from(conn, remote_addr, since) >= device_service.MAX_FAILURES_PER_ADDRESS or (
+                digest is not None
+                and attempts.failures_of_code(conn, digest, since) >= device_service.MAX_FAILURES_PER_CODE):
+            raise TooManyAppActivations(
+                f"Too many failed activations from this phone's network or with this code in the last {minutes} "
+                f"minutes. Wait {minutes} minutes, check the code with the clinic, then try again.",
+                details={"window_minutes": minutes})
+    try:
+        with writing(engine) as conn:
+            done = _activate(conn, code=code, label=label)
+            attempts.add_attempt(conn, remote_addr=remote_addr, code_digest=digest, at=at, succeeded=True)
+    except (AppActivationCodeInvalid, AppActivationRefused, RecordInvalid, InvalidInput):
+        with writing(engine) as conn:
+            attempts.add_attempt(conn, remote_addr=remote_addr, code_digest=digest, at=at, succeeded=False)
+        raise
+    return done

@@ -1,0 +1,50 @@
+"""What a sync from a participant's phone may carry and what it gets back (issue 24).
+
+``home_scope`` runs first for every sent record, before validation: an app sends its own participant's home
+diary entries only (``shared.home.check_app_scope``), dated no earlier than the day it was activated; a kiosk
+sends no home diary entry. ``app_downstream`` is the whole answer a phone gets beside its per-record results:
+the study version and the participant's own entries, never staff accounts, allocation blocks, queries or
+site state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection
+
+from server.services.devices import Device
+from server.storage import home_entries
+from shared.errors import HomeEntryNotFromApp, RecordInvalid, RecordTimeImplausible
+from shared.home import check_app_scope, diary_date_before_activation, home_diary, is_home_entry
+from shared.site_time import site_zone
+from shared.study.model import Study
+from shared.values import problem
+
+
+def home_scope(study: Study, device: Device, rec: Any) -> RecordInvalid | None:
+    """The refusal of a record outside what ``device`` may send; None when it may send it."""
+    if not isinstance(rec, Mapping):
+        return None
+    if device.is_app:
+        assert device.participant_id is not None and device.enrolled_at is not None
+        refused = check_app_scope(rec, study, participant_id=device.participant_id, device_id=device.device_id)
+        if refused is not None:
+            return refused
+        activated = datetime.fromisoformat(device.enrolled_at).astimezone(site_zone(study, device.site_id)).date()
+        early = diary_date_before_activation(rec, activated)
+        return RecordTimeImplausible([early]) if early is not None else None
+    if is_home_entry(rec) and home_diary(study, rec) is not None:
+        return HomeEntryNotFromApp([problem("device_id", rec.get("device_id"), "a participant's app",
+                                            "is a kiosk; a home diary entry (visit_id null) comes from the "
+                                            "participant's own app", "app.home_entry_not_from_app")])
+    return None
+
+
+def app_downstream(conn: Connection, study: Study, device: Device) -> dict[str, Any]:
+    """What a phone gets back: the study version and its participant's home entries (newest revisions)."""
+    assert device.participant_id is not None
+    return {"study_version": study.study.version, "participant_id": device.participant_id,
+            "entered": home_entries.entered_of_participant(conn, device.participant_id)}
