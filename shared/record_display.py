@@ -199,3 +199,13 @@ def changed_fields(found: RecordFields | None, before: Mapping[str, Any], after:
                                shown_value(spec, before.get(name), language),
                                shown_value(spec, after.get(name), language), spec is None or spec.type == TEXT))
     return out
+
+
+def normal_range_text(low: float | None, high: float | None) -> str:
+    """A normal range as people read it: "7–40", "≤ 5.2" when only the upper limit is known, "≥ 1.1" when only
+    the lower one ("–5.2" read as minus 5.2), EMPTY when neither."""
+    if low is not None and high is not None:
+        return f"{low:g}–{high:g}"
+    if high is not None:
+        return f"≤ {high:g}"
+    return f"≥ {low:g}" if low is not None else EMPTY

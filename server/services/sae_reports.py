@@ -28,6 +28,7 @@ from shared.instruments.model import Text
 from shared.medical_history import KIND as HISTORY
 from shared.pharmacovigilance import PRE_TREATMENT, TREATMENT_EMERGENT, awareness, submission_term
 from shared.records import utc_now
+from shared.site_time import site_local_text
 from shared.study.model import Study
 
 
@@ -223,24 +224,29 @@ def _sponsor(w: _Words, study: Study, ae: dict[str, Any], review: AeReview) -> t
     d = ae["data"]
     report = review.report or {}
     rev = ae["revision"]
+
+    def when(moment: Any) -> str:     # a moment as people at the site read it, with its zone
+        text = site_local_text(moment, study, ae["site_id"])
+        return f"{text} ({study.site(ae['site_id']).timezone})" if text else ""
     return (w.w("IV. Sponsor and report information", "四、申办方及报告信息"), [
-        (w.w("24a. Sponsor [E2B C.3]", "24a. 申办方 [E2B C.3]"), study.study.sponsor, True),
+        (w.w("24a. Sponsor [E2B C.3]", "24a. 申办方 [E2B C.3]"), w.w(study.study.sponsor, study.study.sponsor_zh),
+         False),
         (w.w("24b. Case id (study-site-record) [E2B C.1.1]", "24b. 病例编号（研究-中心-记录）[E2B C.1.1]"),
          f"{study.study.id}-{ae['site_id']}-{ae['record_id']}", True),
         (w.w("24b. Study [E2B C.5.3]", "24b. 研究 [E2B C.5.3]"),
          f"{study.study.id}: {w.w(study.study.title, study.study.title_zh)}", False),
-        (w.w("Site became aware [E2B C.1.4]", "研究中心获知时间 [E2B C.1.4]"), d.get("awareness_at") or "", False),
+        (w.w("Site became aware [E2B C.1.4]", "研究中心获知时间 [E2B C.1.4]"), when(d.get("awareness_at")), False),
         (w.w("Report due (24 h after awareness)", "报告截止时间（获知后24小时）"),
-         review.deadline.isoformat() if review.deadline else "", False),
+         when(review.deadline), False),
         (w.w("24c. Reported to sponsor", "24c. 已报告申办方"),
-         report.get("reported_at") or w.w("AWAITING REPORT", "等待报告"), False),
+         when(report.get("reported_at")) or w.w("AWAITING REPORT", "等待报告"), False),
         (w.w("Sponsor reference", "申办方编号"), report.get("reference") or "", True),
         (w.w("24d. Report source [E2B C.1.3]", "24d. 报告来源 [E2B C.1.3]"),
          w.w("Report from study (2)", "来自研究的报告（2）"), False),
         (w.w("25a. Report type", "25a. 报告类型"),
          w.w("Initial", "首次报告") if rev == 1 else w.w(f"Follow-up (revision {rev})", f"随访报告（第{rev}版）"),
          False),
-        (w.w("Date of this information [E2B C.1.5]", "本信息日期 [E2B C.1.5]"), ae["collected_at"], False),
+        (w.w("Date of this information [E2B C.1.5]", "本信息日期 [E2B C.1.5]"), when(ae["collected_at"]), False),
     ])
 
 

@@ -1,17 +1,17 @@
 """Stored texts the source has in Chinese, shown in the viewer's language (issue 23, point 5): a query's rule by
-its title, the rule runner as an author, a CTCAE term by its Chinese name, an arm's treatment (name, dose,
-route, frequency) by the study file's Chinese texts. Jinja filters; what stays a code (an edit check's id) is
-marked ``translate="no"`` here, once."""
+its title, the rule runner as an author, a CTCAE term by its Chinese name, a study drug by its label. Jinja
+filters; what stays a code (an edit check's id) is marked ``translate="no"`` here, once."""
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, current_app
 from markupsafe import Markup
 
 from server.services.queries import SYSTEM
 from server.web.i18n import language, t
 from shared.grading import criterion_by_term
 from shared.query_rules import rule_title
+from shared.record_display import normal_range_text
 
 
 def query_rule(rule: str | None) -> Markup:
@@ -42,13 +42,16 @@ def ctcae_term(term: str | None) -> Markup:
     return Markup('<span translate="no">{}</span>').format(term or "")
 
 
-def treatment_text(treatment: object, what: str) -> str:
-    """An arm's treatment ``name``, ``route`` or ``frequency`` in the viewer's language (study file)."""
-    zh = getattr(treatment, f"{what}_zh", None) if language() == "zh" else None
-    return str(zh or getattr(treatment, what))
+def drug_name(drug_id: str) -> str:
+    """A study drug by its label in the viewer's language (the study file's drugs), never its id."""
+    study = current_app.extensions["trialpro"].study
+    drug = next((d for d in study.drugs if d.id == drug_id), None)
+    if drug is None:
+        return drug_id
+    return drug.label_zh if language() == "zh" else drug.label
 
 
 def register(app: Flask) -> None:
     """Add the filters to ``app``'s Jinja environment."""
-    app.jinja_env.filters.update(query_rule=query_rule, author=author, ctcae_term=ctcae_term)
-    app.jinja_env.globals.update(treatment_text=treatment_text)
+    app.jinja_env.filters.update(query_rule=query_rule, author=author, ctcae_term=ctcae_term, drug_name=drug_name)
+    app.jinja_env.globals.update(normal_range=normal_range_text)

@@ -83,9 +83,9 @@ TEXTS: dict[str, tuple[str, str]] = {
     "exports.to": ("to", "截止日期"),
     "exports.range": ("Dates", "日期范围"),
     "exports.range_help": ("Records collected (lab samples taken) on or after the first and on or before the second "
-                           "date, UTC, as YYYY-MM-DD; leave empty for every date.",
-                           "只导出在起始日期当天或之后、截止日期当天或之前采集的记录（实验室样本按采样日期），"
-                           "按UTC日期，格式 YYYY-MM-DD；留空则导出全部日期。"),
+                           "date (UTC dates, as the CLI's --from and --to); leave empty for every date.",
+                           "只导出在起始日期当天或之后、截止日期当天或之前采集的记录（实验室样本按采样日期；"
+                           "按UTC日期，与命令行导出的日期范围相同）；留空则导出全部日期。"),
     "exports.col.range": ("Dates", "日期范围"),
     "exports.every_date": ("every date", "全部日期"),
     "exports.field.from": ("from", "起始日期"),

@@ -39,6 +39,7 @@ class StudyInfo(_Strict):
     phase: str
     design: str
     sponsor: str
+    sponsor_zh: str = Field(min_length=1)      # issue 23: the Chinese SAE form names the sponsor in Chinese
     duration_weeks: int = Field(gt=0, le=520)
     target_enrolment: int = Field(gt=0)
     min_age: int = Field(ge=0, le=120)
