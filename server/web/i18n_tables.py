@@ -98,4 +98,5 @@ TEXTS: dict[str, tuple[str, str]] = {
                           "起始日期 {value} 晚于截止日期 {to}：起始日期不能晚于截止日期"),
     "exports.bad_choice": ("{field}: {value} is not allowed", "{field}：“{value}”不可选"),
     "query.by_rules": ("the query rules (system)", "质疑规则（系统）"),
+    "dosing.each_day": ("The study drugs taken each day ({n} days)", "每日研究药物用药情况（{n}天）"),
 }

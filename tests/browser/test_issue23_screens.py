@@ -86,7 +86,8 @@ def test_every_page_of_issue_23_fits_both_screens_in_both_languages(browser: Bro
 
 def test_what_the_screens_showed_reads_as_a_person_expects(page: Page, demo_server: ThreadServer) -> None:
     """Found looking at the screenshots: the SUSAR box named drugs by their ids ("il2"), an upper-only normal
-    range read "–5.2" (minus 5.2), the SAE form's dates were raw ISO stamps and its sponsor English in Chinese."""
+    range read "–5.2" (minus 5.2), the participant page ran ninety rows of daily doses before the records, the
+    SAE form's dates were raw ISO stamps and its sponsor English in Chinese."""
     url = demo_server.url
     study = demo_server.ctx.study
     sign_in(page, url)
@@ -101,6 +102,12 @@ def test_what_the_screens_showed_reads_as_a_person_expects(page: Page, demo_serv
     ranges = page.locator("table.labs tbody td:nth-child(5)").all_inner_texts()
     assert ranges and not [r for r in ranges if r.startswith(("–", "-"))], ranges
     assert any(r.startswith("≤") for r in ranges)
+    days = page.locator("#dosing details.dose-days")                       # folded: the records come next
+    expect(days).not_to_have_attribute("open", "")
+    expect(days.locator("summary")).to_contain_text("天")
+    assert not page.locator("#dosing table.doses").is_visible()
+    days.locator("summary").click()
+    expect(page.locator("#dosing table.doses")).to_be_visible()
     serious = _pages(demo_server)["sae_form"]
     page.goto(f"{url}{serious}")
     form = page.locator("main").inner_text()
