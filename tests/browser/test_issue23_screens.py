@@ -86,7 +86,7 @@ def test_every_page_of_issue_23_fits_both_screens_in_both_languages(browser: Bro
 
 def test_what_the_screens_showed_reads_as_a_person_expects(page: Page, demo_server: ThreadServer) -> None:
     """Found looking at the screenshots: the SUSAR box named drugs by their ids ("il2"), an upper-only normal
-    range read "–5.2" (minus 5.2), the participant page ran ninety rows of daily doses before the records, the
+    range read "–5.2" (minus 5.2), the screening log showed arm codes, the participant page ran ninety rows of daily doses before the records, the
     SAE form's dates were raw ISO stamps and its sponsor English in Chinese."""
     url = demo_server.url
     study = demo_server.ctx.study
@@ -108,6 +108,9 @@ def test_what_the_screens_showed_reads_as_a_person_expects(page: Page, demo_serv
     assert not page.locator("#dosing table.doses").is_visible()
     days.locator("summary").click()
     expect(page.locator("#dosing table.doses")).to_be_visible()
+    page.goto(f"{url}/screening")                                          # arms by name, not by code
+    arms = [c.strip() for c in page.locator("main table tbody td:nth-child(8)").all_inner_texts()]
+    assert {a.code for a in study.arms}.isdisjoint(arms) and {a.name_zh for a in study.arms} & set(arms), arms
     serious = _pages(demo_server)["sae_form"]
     page.goto(f"{url}{serious}")
     form = page.locator("main").inner_text()
