@@ -86,8 +86,9 @@ def test_every_page_of_issue_23_fits_both_screens_in_both_languages(browser: Bro
 
 def test_what_the_screens_showed_reads_as_a_person_expects(page: Page, demo_server: ThreadServer) -> None:
     """Found looking at the screenshots: the SUSAR box named drugs by their ids ("il2"), an upper-only normal
-    range read "–5.2" (minus 5.2), the screening log showed arm codes, the participant page ran ninety rows of daily doses before the records, the
-    SAE form's dates were raw ISO stamps and its sponsor English in Chinese."""
+    range read "–5.2" (minus 5.2), the screening log showed arm codes, the participant page ran ninety rows of
+    daily doses before the records, the SAE form's dates were raw ISO stamps and its sponsor English in
+    Chinese."""
     url = demo_server.url
     study = demo_server.ctx.study
     sign_in(page, url)
