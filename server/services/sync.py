@@ -17,7 +17,7 @@ from server.services import queries as query_service
 from server.services.audit import AuditEntry, append_many
 from server.services.devices import Device
 from server.services.sync_home import app_downstream, home_scope
-from server.services.sync_prepare import Prepared, inputs_of, note_person, prepare
+from server.services.sync_prepare import Prepared, inputs_of, note_person, prepare, stored_key
 from server.storage import allocations as allocation_store
 from server.storage import participants as participant_store
 from server.storage import records as record_store
@@ -207,8 +207,9 @@ def _retried(device: Device, rec: Any, claimed_hash: Any, prepared: Prepared, in
     """A revision this kiosk sent before and the server holds with the same hash (the body hashes to it):
     answered already_stored from the primary key, without validating it again."""
     digest = prepared.digests[index]
-    return (digest is not None and claimed_hash == digest
-            and prepared.stored.get((rec["record_id"], rec["revision"])) == digest
+    key = stored_key(rec)
+    return (digest is not None and claimed_hash == digest and key is not None
+            and prepared.stored.get(key) == digest
             and rec["device_id"] == device.device_id and rec["site_id"] == device.site_id)
 
 

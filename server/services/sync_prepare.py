@@ -85,6 +85,12 @@ def note_person(rec: Mapping[str, Any], screened: dict[str, Screened], enrolled:
                                  date.fromisoformat(d["consent_date"]))
 
 
+def stored_key(rec: Mapping[str, Any]) -> tuple[str, int] | None:
+    """(record id, revision) as sent when they have the types a stored revision's key has; else None."""
+    rid, rev = rec.get("record_id"), rec.get("revision")
+    return (rid, rev) if isinstance(rid, str) and type(rev) is int else None
+
+
 def prepare(conn: Connection, study: Study, request: SyncRequest, now: datetime | None = None) -> Prepared:
     """Shape, validation and hash of every sent record against the state ``conn`` sees (a read snapshot)."""
     now = now or datetime.now(UTC)
@@ -115,7 +121,9 @@ def prepare(conn: Connection, study: Study, request: SyncRequest, now: datetime 
             continue
         out.canonical.append(raw.decode("utf-8"))
         out.digests.append(hash_of_canonical(raw))
-        keys.add((rec["record_id"], rec["revision"]))
+        key = stored_key(rec)
+        if key is not None:   # a record id that is not text (a list, say) is refused by validation, not a 500
+            keys.add(key)
         if refused is None:
             note_person(rec, screened, enrolled)   # as if accepted: checked again under the lock
     out.stored = record_store.stored_hashes(conn, keys)

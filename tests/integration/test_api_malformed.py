@@ -137,3 +137,17 @@ def test_every_route_of_the_kiosk_api_is_in_the_openapi_document(sqlite_server: 
     for path, method in routes:
         op = served["paths"][path][method]
         assert op["summary"] and ({"200", "201"} & set(op["responses"])), (path, method)
+
+
+def test_a_record_id_or_revision_of_the_wrong_type_is_rejected_not_a_500(server: ThreadServer, token: str) -> None:
+    """Found by the fuzz test: a record whose id is a list (hash matching) reached the stored-key look-up."""
+    from shared.records import record_hash
+
+    rec = {"record_id": ["a"], "revision": [1], "kind": "instrument_response", "data": {}}
+    body = {"protocol_version": 1, "study_version": "1.0.0", "corrections_cursor": 0,
+            "records": [{"record": rec, "content_hash": record_hash(rec)}]}
+    resp = httpx.post(f"{server.url}/api/v1/sync", json=body, headers={"Authorization": f"Bearer {token}"},
+                      timeout=30)
+    assert resp.status_code == 200, resp.text
+    (result,) = resp.json()["results"]
+    assert result["status"] == "rejected" and {"record_id", "revision"} <= {p["field"] for p in result["problems"]}
