@@ -80,6 +80,13 @@ function dailyDone(app, today) {
   return app.config.diaries.filter((d) => d.schedule === "daily").every((d) => enteredDates(app, d).has(today));
 }
 
+/** The first date a home entry may be about: the server's (consent, activation), else the day of activation. */
+function firstDay(app) {
+  return app.config.earliest_diary_date || app.credential.activated_on;
+}
+
+const shortTitle = (diary) => local(diary.short_title || diary.title);
+
 function today(app) {
   return siteToday(app.config.timezone);
 }
@@ -114,12 +121,12 @@ function homeScreen(app) {
   if (app.reminderText && !done) main.append(el("p", { class: "reminder", role: "alert", text: app.reminderText }));
   for (const diary of daily) {
     const has = liveEntries(app, diary).find((e) => e.record.data.diary_date === day);
-    main.append(button(t(has ? "correct" : "fill", { title: local(diary.title) }),
+    main.append(button(t(has ? "correct" : "fill", { title: shortTitle(diary) }),
       () => diaryScreen(app, diary, day, has), "primary"));
   }
   for (const diary of app.config.diaries.filter((d) => d.schedule !== "daily")) {
     const count = liveEntries(app, diary).length;
-    main.append(button(t("report", { title: local(diary.title) }), () => diaryScreen(app, diary, day, null), "primary"));
+    main.append(button(t("report", { title: shortTitle(diary) }), () => diaryScreen(app, diary, day, null), "primary"));
     if (count) main.append(el("p", { class: "count", text: t("reported", { count }) }));
   }
   for (const diary of daily) main.append(daysList(app, diary, day));
@@ -131,9 +138,9 @@ function homeScreen(app) {
 
 function daysList(app, diary, day) {
   const dates = enteredDates(app, diary);
-  const start = app.credential.activated_on || day;
+  const start = firstDay(app) || day;
   const section = el("section", { class: "days", "aria-labelledby": `days-${diary.instrument_id}` });
-  section.append(el("h3", { id: `days-${diary.instrument_id}`, text: `${t("days_title")}: ${local(diary.title)}` }));
+  section.append(el("h3", { id: `days-${diary.instrument_id}`, text: `${t("days_title")}: ${shortTitle(diary)}` }));
   const list = el("ul", { class: "day-list" });
   for (let i = 0; i < DAYS_SHOWN; i++) {
     const d = addDays(day, -i);
@@ -164,7 +171,7 @@ function diaryScreen(app, diary, day, existing, draft) {
   app.onHome = false;
   const main = screen(local(diary.title), local(diary.instructions));
   const previous = existing?.record;
-  const minDate = app.credential.activated_on;
+  const minDate = firstDay(app);
   const form = diaryForm(main, { diary, drugs: app.config.drugs, answers: draft || previous?.data, date: day,
     minDate, maxDate: today(app), correcting: !!previous });
   app.render = () => diaryScreen(app, diary, day, existing, form.read());  // a language switch keeps the answers
