@@ -14,6 +14,7 @@ from playwright.sync_api import Browser, BrowserContext, Page
 
 from server.storage import participants, records
 from server.storage.engine import reading
+from shared.disposition import STATUSES
 from tests.live_server import ThreadServer
 
 PHONE = {"viewport": {"width": 360, "height": 640}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2}
@@ -42,19 +43,22 @@ def new_page(context: BrowserContext) -> Page:
 
 
 def participant_with_arm(server: ThreadServer) -> str:
-    """A randomised participant of the server's study (the app asks the diaries of the arm's drugs)."""
+    """A randomised participant still on study (the app asks the diaries of the arm's drugs; a participant who
+    completed or discontinued gets no activation code)."""
     with reading(server.ctx.engine) as conn:
         for pid in participants.every_participant_id(conn):
-            if participants.arm_of(conn, pid):
+            row = participants.details(conn, pid)
+            if row and row["arm"] and row["status"] not in STATUSES:
                 return pid
-    raise AssertionError("the demo has no randomised participant")
+    raise AssertionError("the demo has no randomised participant on study")
 
 
 def app_code(server: ThreadServer, participant_id: str) -> str:
     """A one-time activation code, issued as staff issue it (`trialpro-server device app-code`)."""
     done = subprocess.run([sys.executable, "-m", "server.cli", "device", "app-code", participant_id,
                            "--data-dir", str(server.ctx.config.data_dir)],
-                          capture_output=True, text=True, timeout=120, check=True)
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
     return done.stdout.strip().splitlines()[-1]
 
 
