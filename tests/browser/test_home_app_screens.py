@@ -44,6 +44,7 @@ def test_errors_are_shown_beside_their_field_in_the_participants_language(browse
         time_error = page.locator("section.drug").first.locator(".field:not([hidden]) .error:not([hidden])")
         assert time_error.count() == 1 and "请" in time_error.inner_text()
         assert page.locator("#today-state").count() == 0   # nothing saved
+        assert "[object" not in page.inner_text("main") and "undefined" not in page.inner_text("main")
         page.click("#language")   # the answers typed stay, the errors follow the language at the next save
         save(page)
         assert "Please" in page.locator(".error:not([hidden])").first.inner_text()

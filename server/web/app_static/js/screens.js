@@ -197,7 +197,7 @@ function diaryScreen(app, diary, day, existing, draft) {
     app.show(() => homeScreen(app));
     app.sync.run();
   }, "primary");
-  main.append(general, el("div", { class: "actions" }, save, button(t("cancel"), () => app.show(() => homeScreen(app)))));
+  main.append(el("div", { class: "actions" }, save, button(t("cancel"), () => app.show(() => homeScreen(app)))));
 }
 
 // ---- reminder --------------------------------------------------------------------------------------------
