@@ -31,7 +31,9 @@ def test_errors_are_shown_beside_their_field_in_the_participants_language(browse
                                                                           home_server: ThreadServer) -> None:
     with phone(browser) as page:
         activate(page, home_server.url, app_code(home_server, participant_with_arm(home_server)))
+        page.wait_for_selector("#status[data-phase=done]", state="attached")
         page.click("#language")
+        page.wait_for_selector("#status:has-text('全部已发送。')", state="attached")   # the sync line follows too
         open_daily_diary(page)
         save(page)
         errors = page.locator(".drug .field:not([hidden]) > .error:not([hidden])")
@@ -131,6 +133,9 @@ def _every_screen(page: Page, url: str, code: str, language: str) -> dict[str, l
     page.click("button.primary")
     page.wait_for_selector("#today-state")
     _axe(page, f"{language} home", results)
+    if language == "zh":   # every word of the screen follows the language, the sync line at the bottom too
+        page.wait_for_selector("#status[data-phase=done]", state="attached")
+        assert page.locator("#status").inner_text() == "全部已发送。"
     open_daily_diary(page)
     save(page)
     _axe(page, f"{language} dosing diary with errors", results)

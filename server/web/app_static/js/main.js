@@ -23,6 +23,7 @@ async function switchLanguage() {
   await setSetting("language", language());
   header();
   if (app.render) await app.render();
+  if (app.vault) app.refreshStatus?.();  // the sync line in the new language too
 }
 
 function header() {

@@ -53,6 +53,7 @@ export async function openDiary(app, show) {
     return { time: now.slice(11, 16), date: now.slice(0, 10), doneToday: dailyDone(app, now.slice(0, 10)) };
   }, (text) => { app.reminderText = text; if (app.onHome) app.render(); });
   app.show = show;
+  app.refreshStatus = () => app.syncState && syncChanged(app, { ...app.syncState, settled: 0 });
   return show(() => homeScreen(app));
 }
 
@@ -140,7 +141,7 @@ function daysList(app, diary, day) {
   const dates = enteredDates(app, diary);
   const start = firstDay(app) || day;
   const section = el("section", { class: "days", "aria-labelledby": `days-${diary.instrument_id}` });
-  section.append(el("h3", { id: `days-${diary.instrument_id}`, text: `${t("days_title")}: ${shortTitle(diary)}` }));
+  section.append(el("h3", { id: `days-${diary.instrument_id}`, text: t("days_title", { title: shortTitle(diary) }) }));
   const list = el("ul", { class: "day-list" });
   for (let i = 0; i < DAYS_SHOWN; i++) {
     const d = addDays(day, -i);
