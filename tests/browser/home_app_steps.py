@@ -53,13 +53,19 @@ def participant_with_arm(server: ThreadServer) -> str:
     raise AssertionError("the demo has no randomised participant on study")
 
 
-def app_code(server: ThreadServer, participant_id: str) -> str:
-    """A one-time activation code, issued as staff issue it (`trialpro-server device app-code`)."""
-    done = subprocess.run([sys.executable, "-m", "server.cli", "device", "app-code", participant_id,
-                           "--data-dir", str(server.ctx.config.data_dir)],
-                          capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr
-    return done.stdout.strip().splitlines()[-1]
+def app_code(server: ThreadServer, participant_id: str, *, cli: bool = False) -> str:
+    """A one-time activation code for the participant, as staff issue it: through the service the web page
+    calls, or (``cli``) through `trialpro-server device app-code`, which prints it as its last line."""
+    if cli:
+        done = subprocess.run([sys.executable, "-m", "server.cli", "device", "app-code", participant_id,
+                               "--data-dir", str(server.ctx.config.data_dir)],
+                              capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        return done.stdout.strip().splitlines()[-1]
+    from server.services.home_app import create_code
+
+    with server.ctx.engine.begin() as conn:
+        return create_code(conn, server.ctx.study, participant_id=participant_id, actor="test").code
 
 
 def activate(page: Page, app_url: str, code: str, pin: str = PIN) -> None:

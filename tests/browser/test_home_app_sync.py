@@ -41,7 +41,7 @@ def test_an_entry_made_offline_survives_a_reload_and_is_synced_exactly_once(brow
     pid = participant_with_arm(home_server)
     dosing = _dosing_id(home_server)
     with phone(browser) as page:
-        activate(page, home_server.url, app_code(home_server, pid))
+        activate(page, home_server.url, app_code(home_server, pid, cli=True))
         wait_synced(page)
         page.context.set_offline(True)
         enter_today(page)
