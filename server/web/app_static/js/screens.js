@@ -119,6 +119,9 @@ function homeScreen(app) {
   if (app.notice) main.append(el("p", { class: "notice", role: "status", text: app.notice }));
   app.notice = null;
   main.append(el("p", { class: done ? "done" : "due", id: "today-state", text: done ? t("today_done") : t("today_due") }));
+  for (const code of new Set(app.entries.filter((e) => ["rejected", "conflict"].includes(e.state)).map((e) => e.code))) {
+    main.append(el("p", { class: "error refused", text: t("refused", { code }) }));  // kept until the team acts
+  }
   if (app.reminderText && !done) main.append(el("p", { class: "reminder", role: "alert", text: app.reminderText }));
   for (const diary of daily) {
     const has = liveEntries(app, diary).find((e) => e.record.data.diary_date === day);
