@@ -4,8 +4,10 @@ the phone is online again, and a sync cut mid-request or mid-answer is sent agai
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
+from datetime import date, timedelta
 
 import httpx
 from playwright.sync_api import Browser
@@ -19,6 +21,8 @@ from tests.browser.home_app_steps import (
     activate,
     app_code,
     enter_today,
+    fill_dosing,
+    open_daily_diary,
     participant_with_arm,
     phone,
     save,
@@ -148,3 +152,27 @@ def test_the_apps_credential_cannot_write_another_participants_diary(browser: Br
     [result] = answer.json()["results"]
     assert result["status"] == "rejected" and result["code"] == "app.participant_mismatch"
     assert stored_revisions(home_server, other, dosing) == []
+
+
+def test_an_entry_the_server_refuses_leaves_the_outbox_and_stays_named_on_the_phone(
+        browser: Browser, home_server: ThreadServer) -> None:
+    pid = participant_with_arm(home_server)
+    with phone(browser) as page:
+        activate(page, home_server.url, app_code(home_server, pid))
+        open_daily_diary(page)
+        date_input = page.locator("input[type=date]")
+        earliest = date_input.get_attribute("min")
+        assert earliest
+        day_before = (date.fromisoformat(earliest) - timedelta(days=1)).isoformat()
+        date_input.fill(day_before)   # the phone's picker stops at min; a typed date is the server's to refuse
+        fill_dosing(page)
+        save(page)
+        wait_synced(page)
+        refused = page.wait_for_selector("p.refused")    # the home screen is drawn again once the answer is in
+        code = re.search(r"\(([a-z_]+\.[a-z_.]+)\)", refused.inner_text())   # the server's refusal code
+        assert code and page.locator("p.refused").count() == 1
+        page.reload()
+        unlock(page)
+        assert code.group(1) in page.locator("p.refused").inner_text()
+        assert page.locator("#status").get_attribute("data-waiting") == "0"
+    assert stored_revisions(home_server, pid, _dosing_id(home_server)) == []
