@@ -104,7 +104,7 @@ def test_the_phone_keeps_no_answer_and_no_token_in_clear(browser: Browser, home_
         severity.check()
         save(page)
         page.wait_for_selector("#today-state")
-        assert page.locator("#status").get_attribute("data-waiting") == "1"
+        page.wait_for_selector("#status[data-waiting='1']", state="attached")   # the sync line is drawn async
         page.locator(".tools button").nth(1).click()
         page.fill("input[name=reminder]", REMINDER)
         page.locator(".actions button.primary").click()

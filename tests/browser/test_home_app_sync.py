@@ -49,14 +49,12 @@ def test_an_entry_made_offline_survives_a_reload_and_is_synced_exactly_once(brow
         wait_synced(page)
         page.context.set_offline(True)
         enter_today(page)
-        status = page.locator("#status")
-        assert status.get_attribute("data-waiting") == "1"
-        assert status.get_attribute("data-phase") == "offline"
+        page.wait_for_selector("#status[data-waiting='1'][data-phase=offline]", state="attached")
 
         page.reload()          # offline: the service worker serves the app shell from its cache
         unlock(page)
         assert page.locator("#today-state").get_attribute("class") == "done"
-        assert page.locator("#status").get_attribute("data-waiting") == "1"
+        page.wait_for_selector("#status[data-waiting='1']", state="attached")   # the sync line is drawn async
         assert stored_revisions(home_server, pid, dosing) == []
 
         page.context.set_offline(False)   # the browser's online event sends the outbox
@@ -174,5 +172,5 @@ def test_an_entry_the_server_refuses_leaves_the_outbox_and_stays_named_on_the_ph
         page.reload()
         unlock(page)
         assert code.group(1) in page.locator("p.refused").inner_text()
-        assert page.locator("#status").get_attribute("data-waiting") == "0"
+        wait_synced(page)
     assert stored_revisions(home_server, pid, _dosing_id(home_server)) == []
