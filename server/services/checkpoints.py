@@ -233,6 +233,21 @@ def _disagreement(db: Sequence[Checkpoint], file: Sequence[Checkpoint] | None,
     return None
 
 
+def _signed_after_snapshot(conn: Connection, db: Sequence[Checkpoint], file: Sequence[Checkpoint]) -> set[Checkpoint]:
+    """The file copy's checkpoints that ``conn``'s snapshot lacks but the database holds now: signed after the
+    check began (``anchor`` appends the file copy just before its commit), not removed rows; they are checked
+    next time. Takes the head lock ``anchor`` holds, so an anchor in flight has committed first. A checkpoint
+    the database lacks even then stays in the file list, and ``_disagreement`` names it."""
+    in_db = set(db)
+    unseen = [cp for cp in file if cp not in in_db]
+    if not unseen:
+        return set()
+    with writing(conn.engine) as fresh:
+        store.head(fresh, lock=True)
+        now = {Checkpoint.from_dict(r) for r in store.every(fresh)}
+    return {cp for cp in unseen if cp in now}
+
+
 def verify(conn: Connection, data_dir: Path | None = None, trusted_keys: Iterable[str] | None = None,
            witnesses: Sequence[Path] = ()) -> AuditVerification:
     """Walk the chain and check it against every copy of the checkpoints and every witness file.
@@ -245,6 +260,9 @@ def verify(conn: Connection, data_dir: Path | None = None, trusted_keys: Iterabl
     held = [(f"the witness {p}", read_witness(p)) for p in witnesses]
     db = [Checkpoint.from_dict(r) for r in store.every(conn)]
     file = _file_copy(data_dir) if data_dir is not None else None
+    if file is not None:
+        late = _signed_after_snapshot(conn, db, file)
+        file = [cp for cp in file if cp not in late]
     trusted = set(trusted_keys) if trusted_keys is not None else {trusted_public_key(conn, data_dir)}
     copies = [(DATABASE, cp) for cp in db] + [(f"the file {CHECKPOINT_FILE}", cp) for cp in file or []] + held
     every = sorted({cp for _, cp in copies}, key=lambda c: (c.head_seq, c.signed_at))
