@@ -196,6 +196,7 @@ function diaryScreen(app, diary, day, existing, draft) {
     }
     save.disabled = true;
     await app.vault.saveEntry(record, await contentHash(record));
+    await app.sync.report("waiting");   // the sync line counts the new entry before anything is sent
     await loadEntries(app);
     app.notice = t("saved");
     app.show(() => homeScreen(app));

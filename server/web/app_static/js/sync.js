@@ -46,6 +46,11 @@ export class Sync {
     return this.running;
   }
 
+  /** Tell ``onChange`` the outbox's count now, in ``phase``. */
+  report(phase) {
+    return this._report(phase);
+  }
+
   async _report(phase, extra = {}) {
     const waiting = await this.vault.outboxCount();
     this.onChange({ phase, waiting, ...extra });
