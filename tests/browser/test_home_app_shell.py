@@ -40,7 +40,7 @@ def test_the_app_is_an_installable_web_app_served_without_sign_in(browser: Brows
         assert page.evaluate("navigator.serviceWorker.controller.scriptURL").endswith("/app/sw.js")
         page.context.set_offline(True)
         page.reload()    # opens offline from the service worker's cache
-        assert page.locator("input[name=code]").is_visible()
+        page.wait_for_selector("input[name=code]")   # the app draws its first screen once its modules ran
         assert page.js_errors == []  # type: ignore[attr-defined]
 
 
