@@ -62,20 +62,31 @@ class AeReviewer:
                  participant_ids: Iterable[str] | None = None, record_ids: Iterable[str] | None = None,
                  first_doses: Mapping[str, date | None] | None = None) -> None:
         """``participant_ids``: review only AEs of these participants (a page of the AE list), so the first-dose
-        dates are read for them alone, not for the whole study. ``record_ids``: review only these AE reports, so
-        only their codings and SAE report marks are read (not every one of the study). ``first_doses``: the
-        first-dose dates by participant where the caller works them out anyway (the SDTM export's reference
-        dates, filled in before each participant's AEs); read here otherwise."""
-        self.conn, self.study = conn, study
+        dates are read for them alone, up front. ``record_ids``: review only these AE reports, so only their
+        codings and SAE report marks are read (not every one of the study). ``first_doses``: the first-dose
+        dates by participant where the caller works them out anyway (the SDTM export's reference dates, filled
+        in before each participant's AEs). Otherwise (an export's reviewer) a participant's first dose is read
+        when one of their AEs is first reviewed, so the dosing diaries of participants without an AE are never
+        read (issue 25: that was a whole extra pass over the diaries of the study)."""
+        self.conn, self.study, self._site_id = conn, study, site_id
         self.release = meddra_store.release(conn)
         ids = None if record_ids is None else sorted(set(record_ids))
         self.manual = ae_reviews.codings(conn, ids)
         self.reports = ae_reviews.reports(conn, ids)
-        self.first_doses = first_doses if first_doses is not None else first_dose_dates(
-            conn, study, site_id=site_id,
-            participant_ids=None if participant_ids is None else sorted(set(participant_ids)))
+        self._on_first_use = first_doses is None and participant_ids is None
+        self.first_doses: Mapping[str, date | None] | dict[str, date | None] = (
+            first_doses if first_doses is not None else {} if participant_ids is None
+            else first_dose_dates(conn, study, site_id=site_id, participant_ids=sorted(set(participant_ids))))
         self._by_key: dict[str, dict[str, Any] | None] = {}
         self._by_code = meddra_store.by_codes(conn, [c["llt_code"] for c in self.manual.values()])
+
+    def first_dose(self, participant_id: str) -> date | None:
+        """The participant's first-dose date (None: not treated yet), read on first use where not given."""
+        if self._on_first_use and participant_id not in self.first_doses:
+            assert isinstance(self.first_doses, dict)
+            self.first_doses[participant_id] = first_dose_dates(
+                self.conn, self.study, site_id=self._site_id, participant_ids=[participant_id]).get(participant_id)
+        return self.first_doses.get(participant_id)
 
     def _lookup(self, key: str) -> dict[str, Any] | None:
         if key not in self._by_key:
@@ -103,7 +114,7 @@ class AeReviewer:
         drugs = self.study.arm(arm_code).drugs if arm_code else frozenset(self.study.drug_ids)
         coding = self.coding(rec["record_id"], data)
         words = [coding["pt_name"], coding["llt_name"]] if coding else []
-        first = self.first_doses.get(rec["participant_id"])
+        first = self.first_dose(rec["participant_id"])
         return AeReview(
             record_id=rec["record_id"], emergence=pv.treatment_emergence(data, first), first_dose=first,
             coding=coding,

@@ -52,3 +52,28 @@ def test_first_dose_dates_come_from_the_baseline_then_the_diaries(tmp_path: Path
         assert rates[treated].days == 1 and all(d.taken == 1 for d in rates[treated].drugs)
     engine.close()
     station.store.close()
+
+
+def test_an_export_reviewer_reads_the_first_dose_of_participants_with_an_ae_only(demo_server: ThreadServer) -> None:
+    """An export's AE reviewer (no participant list given) reads a participant's first dose when it first reviews
+    one of their AEs, never the dosing diaries of the whole study up front (issue 25), with the same answer."""
+    import json
+
+    from sqlalchemy import select
+
+    from server.services.ae_review import AeReviewer
+    from server.storage.tables import records
+
+    study = demo_server.ctx.study
+    with reading(demo_server.ctx.engine) as conn:
+        every = first_dose_dates(conn, study)
+        aes = [json.loads(b) for b in conn.execute(select(records.c.body)
+                                                   .where(records.c.kind == "adverse_event")).scalars()]
+        reviewer = AeReviewer(conn, study)
+        assert reviewer.first_doses == {}
+        ae = next(a for a in aes if every.get(a["participant_id"]) is not None)
+        review = reviewer.review(ae, None)
+        assert set(reviewer.first_doses) == {ae["participant_id"]}
+        assert review.first_dose == every[ae["participant_id"]]
+        for other in aes:
+            assert reviewer.review(other, None).first_dose == every.get(other["participant_id"])
