@@ -21,7 +21,7 @@ from server.services import devices as device_service
 from server.services import home_app
 from server.storage.tables import app_activation_codes, audit_log, devices, participants, records
 from shared.errors import AppActivationRefused
-from shared.records import new_record, record_hash
+from shared.records import corrected, new_record, record_hash
 from shared.site_time import site_today
 from shared.sync.protocol import build_request
 from tests.factories import enrol_participant, enrolled_station, screen_participant
@@ -185,9 +185,16 @@ def test_a_home_entry_is_stored_once_and_a_retry_is_already_stored(clinic: dict,
     (result,) = _sync(server, phone["token"], [second]).json()["results"]
     assert result["status"] == "rejected" and result["code"] == "record.already_submitted"
     assert result["existing_record_id"] == rec["record_id"] and _stored(server, second["record_id"]) == 0
+    fixed = corrected(rec, data={**rec["data"], "doses": {d: {"taken": False, "missed_reason": "forgot"}
+                                                          for d in rec["data"]["doses"]}},
+                      reason="I did not take it after all", entered_by="participant")
+    answer = _sync(server, phone["token"], [fixed]).json()   # a correction of that day: revision 2
+    assert answer["results"][0]["status"] == "stored", answer
+    assert answer["downstream"]["entered"][0]["revision"] == 2 and _stored(server, rec["record_id"]) == 2
     with server.ctx.engine.connect() as conn:
         diary_date, device_id = conn.execute(select(records.c.diary_date, records.c.device_id)
-                                             .where(records.c.record_id == rec["record_id"])).one()
+                                             .where(records.c.record_id == rec["record_id"],
+                                                    records.c.revision == 1)).one()
     assert diary_date == rec["data"]["diary_date"] and device_id == phone["device_id"]
 
 

@@ -134,6 +134,8 @@ def test_a_home_entry_leaves_the_participant_page_and_the_kiosks_sync_working(
     nurse = _signed_in(server, "nurse.page", "nurse")
     assert nurse.get(f"/participants/{pid}").status_code == 200
     assert nurse.get(f"/records/{rec['record_id']}").status_code == 200
+    manager = _signed_in(server, "dm.page", "data_manager")
+    assert manager.get(f"/records/{rec['record_id']}/correct").status_code == 200
     engine.sync()   # the kiosk's downstream now holds a record made at no visit
     engine.close()
     station.store.close()
