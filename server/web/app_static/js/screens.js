@@ -125,6 +125,7 @@ function homeScreen(app) {
   if (app.reminderText && !done) main.append(el("p", { class: "reminder", role: "alert", text: app.reminderText }));
   for (const diary of daily) {
     const has = liveEntries(app, diary).find((e) => e.record.data.diary_date === day);
+    if (!has && enteredDates(app, diary).has(day)) continue;  // entered from another phone: nothing to do here
     main.append(button(t(has ? "correct" : "fill", { title: shortTitle(diary) }),
       () => diaryScreen(app, diary, day, has), "primary"));
   }
