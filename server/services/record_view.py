@@ -105,3 +105,16 @@ def _object(text: Any) -> dict[str, Any] | None:
     except ValueError:
         return None
     return value if isinstance(value, dict) else None
+
+
+def label_query_fields(conn: Connection, study: Study, queries: list[dict[str, Any]], language: str) -> None:
+    """Give each query about a record a ``field_label``: the questioned field by its label in ``language``
+    (issue 23: pages name fields as the forms do, not by their stored names). Queries about anything else, or a
+    field the record's definition does not know, get None and are shown by the stored name."""
+    wanted = {q["target_id"] for q in queries if q.get("target") == "record"}
+    known = record_store.identities(conn, wanted) if wanted else {}
+    for q in queries:
+        ident = known.get(q["target_id"]) if q.get("target") == "record" else None
+        found = record_fields(ident, study) if ident else None
+        spec = found.field(q["field"]) if found else None
+        q["field_label"] = spec.label.in_language(language) if spec else None

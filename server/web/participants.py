@@ -76,6 +76,7 @@ def participant(participant_id: str) -> ResponseReturnValue:
                        label=index_label, colour="#a8431f")
     with reading(ctx.engine) as conn:  # data queries and SDV beside the records (issue 19)
         queries = query_service.queries_of(conn, staff().sites, participant_id=participant_id)
+        record_view.label_query_fields(conn, ctx.study, queries, language())
         sdv_status = sdv.statuses(conn, detail["records"])
         drugs = record_view.drugs_of(conn, ctx.study, participant_id)
     shown = record_view.shown_records(ctx.study, detail["records"], language(), drugs)   # issue 23

@@ -34,6 +34,7 @@ def queries() -> ResponseReturnValue:
     ctx = current_app.extensions["trialpro"]
     with reading(ctx.engine) as conn:
         page = service.queries_page(conn, staff().sites, req, states=states)
+        record_pages.label_query_fields(conn, ctx.study, page.rows, language())
     keep = {"state": wanted if wanted != "unresolved" else None}
     return render_template("queries.html", query_table=Table(page, keep), queries=page.rows, wanted=wanted,
                            states=STATES, q=req.q)
@@ -51,6 +52,7 @@ def query(query_id: str) -> ResponseReturnValue:
     ctx = current_app.extensions["trialpro"]
     with reading(ctx.engine) as conn:
         q = service.query_detail(conn, staff().sites, query_id)
+        record_pages.label_query_fields(conn, ctx.study, [q], language())
     return render_template("query.html", q=q, steps=_steps(q["state"]), error=None)
 
 
@@ -80,6 +82,7 @@ def _record_page(record_id: str, error: str | None = None, status: int = 200) ->
         page = record_pages.record_page(conn, ctx.study, record_id, sites, language())   # issue 23
         rec = page["record"]
         rows = service.queries_of(conn, sites, target_id=record_id)
+        record_pages.label_query_fields(conn, ctx.study, rows, language())
         mark = sdv.statuses(conn, [rec])[record_id]
     fields = [(f.name, f.label) for f in page["shown"].fields]
     return render_template("record_queries.html", rec=rec, shown=page["shown"], history=page["history"],

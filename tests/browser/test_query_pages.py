@@ -30,6 +30,7 @@ def test_a_monitor_raises_a_query_and_verifies_a_record(page: Page, demo_server:
     page.fill("textarea[name=message]", "The paper diary shows another mark: please check.")
     page.click("button:has-text('Raise the query')")
     expect(page.locator("h1 .state")).to_have_text("open")
+    expect(page.locator("h1 .sub")).to_contain_text("how active is your disease today?")   # its label, not `activity`
     expect(page.locator("ol.thread")).to_contain_text("The paper diary shows another mark")
     page.click("dd a")                                  # back to the record
     page.click("button:has-text('Mark this revision verified')")
@@ -38,6 +39,8 @@ def test_a_monitor_raises_a_query_and_verifies_a_record(page: Page, demo_server:
     expect(page.locator(".queries-summary")).to_contain_text("unresolved")
     page.click("a.lang")
     expect(page.locator("nav")).to_contain_text("数据质疑")
+    page.goto(f"{url}/queries")
+    expect(page.locator("table").first).to_contain_text("您今天的疾病活动程度如何")     # the field by its zh label
     out = artifacts / "web"
     out.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(out / "20_queries_dashboard_zh.png"), full_page=True)
