@@ -19,6 +19,8 @@ from alembic.config import Config
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.exc import IntegrityError, OperationalError
 
+from server.storage.writer_turn import writer_turn
+
 SQLITE_FILE = "trialpro.sqlite3"
 READ_ONLY = "trialpro_read_only"
 
@@ -95,10 +97,18 @@ def writing(engine: Engine) -> Iterator[Connection]:
 
     Services and pages open it and hand the connection to the ``server.storage`` query functions, so every
     change of one request (and its audit entries) commits or vanishes together. On SQLite it starts with
-    BEGIN IMMEDIATE: writers queue for the lock up front instead of failing half-way.
+    BEGIN IMMEDIATE: writers queue for the lock up front instead of failing half-way, and take turns in the
+    order they came (``server.storage.writer_turn``) rather than polling for it.
     """
-    with engine.begin() as conn:
+    with writer_turn(_sqlite_file(engine)), engine.begin() as conn:
         yield conn
+
+
+def _sqlite_file(engine: Engine) -> Path | None:
+    """The database file of a SQLite engine (None for PostgreSQL or an in-memory database)."""
+    if engine.dialect.name != "sqlite" or engine.url.database in (None, "", ":memory:"):
+        return None
+    return Path(engine.url.database)
 
 
 def ping(conn: Connection) -> None:
