@@ -20,7 +20,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from server.services.audit import AuditEntry, append
+from server.services.audit import AuditEntry, append, append_many
 from server.services.signing_keys import key_for
 from server.storage import allocations as stored
 from server.storage.participants import allocation_numbers
@@ -88,21 +88,28 @@ def grants_for(conn: Connection, study: Study, *, site_id: str, device_id: str) 
         return [e["number"] for s in lists.values() for e in s["body"]["entries"] if e["block"] == block]
 
     open_blocks = [b for b in granted if any(n not in used for n in numbers_in(b))]
+    taken: set[int] | None = None    # the site's granted blocks, read once when a top-up is due
+    audited: list[AuditEntry] = []   # the grants' entries, appended together (before a new list's own)
     while len(open_blocks) < KEEP_BLOCKS:
-        taken = set(stored.granted_blocks(conn, site_id))
+        if taken is None:
+            taken = set(stored.granted_blocks(conn, site_id))
         free = sorted({e["block"]: lid for lid, s in lists.items() for e in s["body"]["entries"]
                        if e["block"] not in taken}.items())
         if not free:
+            append_many(conn, audited)
+            audited = []
             _new_list(conn, study, site_id)
             lists = _signed_lists(conn, site_id)
             continue
         block, list_id = free[0]
         stored.add_grant(conn, site_id=site_id, block=block, list_id=list_id, device_id=device_id,
                          granted_at=utc_now())
-        append(conn, AuditEntry(actor="system", action="allocation.grant", entity_type="device",
-                                entity_id=device_id, new={"site_id": site_id, "block": block, "list_id": list_id}))
+        audited.append(AuditEntry(actor="system", action="allocation.grant", entity_type="device",
+                                  entity_id=device_id, new={"site_id": site_id, "block": block, "list_id": list_id}))
+        taken.add(block)
         granted = [*granted, block]
         open_blocks.append(block)
+    append_many(conn, audited)
     private, public = signing_key(conn)
     return {"lists": [_signed_block(s, b, private, public) for b in sorted(granted) for s in lists.values()
                       if any(e["block"] == b for e in s["body"]["entries"])],

@@ -56,7 +56,22 @@ def entry_hash(row: Mapping[str, Any]) -> str:
     return "sha256:" + hashlib.sha256(canonical_fields_json(row, _SORTED_FIELDS)).hexdigest()
 
 
+_HEAD = "trialpro_audit_head"   # Connection.info: (transaction, seq, hash) as this transaction's last append left it
+
+
+def _transaction(conn: Connection) -> Any:
+    """The innermost transaction (a savepoint when one is open): the head read in it holds until it ends."""
+    return conn.get_nested_transaction() or conn.get_transaction()
+
+
 def _lock_head(conn: Connection) -> tuple[int, str]:
+    """The chain head, locked: read (FOR UPDATE) once per transaction; a later append of the same transaction
+    goes on from where the last one left it (a sync tops up allocation blocks and screening numbers after
+    storing its records, an enrolment audits several grants). A new transaction, or a savepoint begun or ended
+    since, reads it again."""
+    known = conn.info.get(_HEAD)
+    if known is not None and known[0] is _transaction(conn) and known[0] is not None:
+        return known[1], known[2]
     head = chain_head(conn, lock=True)
     if head is None:
         chain.start_chain(conn, GENESIS)
@@ -80,6 +95,7 @@ def append_many(conn: Connection, entries: list[AuditEntry], *, at: str | None =
         rows.append(row)
     chain.add_entries(conn, rows)
     chain.move_head(conn, seq, prev)
+    conn.info[_HEAD] = (_transaction(conn), seq, prev)
 
 
 def append(conn: Connection, entry: AuditEntry) -> None:

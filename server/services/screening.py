@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from server.services import allocation
-from server.services.audit import AuditEntry, append
+from server.services.audit import AuditEntry, append_many
 from server.services.devices import Device
 from server.storage import participants as participant_store
 from server.storage import records as record_store
@@ -33,17 +33,23 @@ KEEP_NUMBERS = 20  # unused screening numbers a kiosk holds after every sync (ab
 
 
 def numbers_for(conn: Connection, site_id: str, device_id: str) -> list[int]:
-    """The unused screening numbers granted to this kiosk, topped up to ``KEEP_NUMBERS`` (audited)."""
+    """The unused screening numbers granted to this kiosk, topped up to ``KEEP_NUMBERS`` (audited).
+
+    Every sync tops up, so the site's ranges are read once and the new ones audited together."""
     used = stored.numbers_used(conn, site_id)
-    mine = [n for a, b in stored.number_grants(conn, site_id, device_id) for n in range(a, b + 1) if n not in used]
+    ranges = stored.number_grants_of_site(conn, site_id)
+    mine = [n for a, b, holder in ranges if holder == device_id for n in range(a, b + 1) if n not in used]
+    entries: list[AuditEntry] = []
+    last = None
     while len(mine) < KEEP_NUMBERS:
-        ranges = stored.number_grants(conn, site_id)
-        first = max([b for _a, b in ranges] + [stored.highest_legacy_number(conn, site_id)], default=0) + 1
-        last = first + NUMBERS_PER_GRANT - 1
+        if last is None:
+            last = max([b for _a, b, _d in ranges] + [stored.highest_legacy_number(conn, site_id)], default=0)
+        first, last = last + 1, last + NUMBERS_PER_GRANT
         stored.add_number_grant(conn, site_id=site_id, first=first, last=last, device_id=device_id, at=utc_now())
-        append(conn, AuditEntry(actor="system", action="screening.numbers_grant", entity_type="device",
-                                entity_id=device_id, new={"site_id": site_id, "first": first, "last": last}))
+        entries.append(AuditEntry(actor="system", action="screening.numbers_grant", entity_type="device",
+                                  entity_id=device_id, new={"site_id": site_id, "first": first, "last": last}))
         mine += list(range(first, last + 1))
+    append_many(conn, entries)
     return mine
 
 

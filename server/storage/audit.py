@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from sqlalchemy import Connection, Select, and_, func, insert, or_, select, update
+from sqlalchemy import Connection, Select, and_, bindparam, func, insert, or_, select, update
 
 from server.storage.bulk import insert_many
 from server.storage.paging import Page, PageRequest, Sorts, fetch_page
@@ -35,9 +35,14 @@ def add_entries(conn: Connection, rows: list[dict[str, Any]]) -> None:
     insert_many(conn, audit_log, rows)
 
 
+# built once: every writing transaction moves the head (a statement built per call costs more than running it)
+_MOVE_HEAD = (update(audit_head).where(audit_head.c.id == 1)
+              .values(seq=bindparam("head_seq"), entry_hash=bindparam("head_hash")))
+
+
 def move_head(conn: Connection, seq: int, entry_hash: str) -> None:
     """Point the head row at the newest entry."""
-    conn.execute(update(audit_head).where(audit_head.c.id == 1).values(seq=seq, entry_hash=entry_hash))
+    conn.execute(_MOVE_HEAD, {"head_seq": seq, "head_hash": entry_hash})
 
 
 def entries(conn: Connection, batch: int = 5000) -> Iterator[Mapping[str, Any]]:

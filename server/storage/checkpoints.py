@@ -12,10 +12,13 @@ from server.storage.tables import audit_checkpoints, audit_head, audit_log
 CHECKPOINT_FIELDS = ("head_seq", "head_hash", "signed_at", "signature", "public_key")
 
 
+_HEAD = select(audit_head.c.seq, audit_head.c.entry_hash).where(audit_head.c.id == 1)   # built once: read by
+_HEAD_LOCKED = _HEAD.with_for_update()                                                    # every append
+
+
 def head(conn: Connection, *, lock: bool = False) -> tuple[int, str] | None:
     """(seq, entry_hash) of the head row, None before the first entry; ``lock`` takes it FOR UPDATE."""
-    q = select(audit_head.c.seq, audit_head.c.entry_hash).where(audit_head.c.id == 1)
-    row = conn.execute(q.with_for_update() if lock else q).first()
+    row = conn.execute(_HEAD_LOCKED if lock else _HEAD).first()
     return None if row is None else (int(row.seq), row.entry_hash)
 
 

@@ -98,6 +98,13 @@ def number_grants(conn: Connection, site_id: str, device_id: str | None = None) 
     return [(int(a), int(b)) for a, b in conn.execute(q)]
 
 
+def number_grants_of_site(conn: Connection, site_id: str) -> list[tuple[int, int, str]]:
+    """(first, last, device id) of every screening-number range of a site, in number order."""
+    c = screening_number_grants.c
+    return [(int(a), int(b), d) for a, b, d in conn.execute(
+        select(c.first_number, c.last_number, c.device_id).where(c.site_id == site_id).order_by(c.first_number))]
+
+
 def add_number_grant(conn: Connection, *, site_id: str, first: int, last: int, device_id: str, at: str) -> None:
     """Grant screening numbers ``first``..``last`` of a site to a kiosk."""
     conn.execute(insert(screening_number_grants).values(site_id=site_id, first_number=first, last_number=last,
