@@ -22,7 +22,7 @@ from server.storage import adverse_events as ae_store
 from server.storage import locks as lock_store
 from server.storage import participants as participant_store
 from server.storage import screenings as screening_store
-from server.storage.bulk import insert_many
+from server.storage.bulk import insert_many, one_of
 from server.storage.tables import corrections, records, sync_conflicts
 from shared.errors import FieldProblem, RecordInvalid, RecordWrongSite
 from shared.home import diary_date_of
@@ -72,7 +72,8 @@ def _histories(conn: Connection, record_ids: set[str], study_id: str) -> dict[st
     c = records.c
     out: dict[str, _History] = {}
     for row in conn.execute(select(c.record_id, c.revision, c.content_hash, c.kind, c.site_id, c.participant_id,
-                                   c.visit_id, c.instrument_id, c.body).where(c.record_id.in_(record_ids))):
+                                   c.visit_id, c.instrument_id, c.body)
+                            .where(one_of(conn, c.record_id, record_ids))).all():
         h = out.setdefault(row.record_id, _History(hashes={}))
         assert h.hashes is not None
         h.hashes[row.revision] = row.content_hash
@@ -84,16 +85,16 @@ def _histories(conn: Connection, record_ids: set[str], study_id: str) -> dict[st
     return out
 
 
-def stored_hashes(conn: Connection, keys: set[tuple[str, int]], batch: int = 500) -> dict[tuple[str, int], str]:
+def stored_hashes(conn: Connection, keys: set[tuple[str, int]]) -> dict[tuple[str, int], str]:
     """The content hash stored under each of these (record id, revision) that is stored (primary key reads)."""
+    if not keys:
+        return {}
     c = records.c
-    ids = sorted({rid for rid, _rev in keys})
     out: dict[tuple[str, int], str] = {}
-    for i in range(0, len(ids), batch):
-        for row in conn.execute(select(c.record_id, c.revision, c.content_hash)
-                                .where(c.record_id.in_(ids[i:i + batch]))):
-            if (row.record_id, row.revision) in keys:
-                out[(row.record_id, row.revision)] = row.content_hash
+    for rid, rev, digest in conn.execute(select(c.record_id, c.revision, c.content_hash)
+                                         .where(one_of(conn, c.record_id, {rid for rid, _rev in keys}))).all():
+        if (rid, rev) in keys:
+            out[(rid, rev)] = digest
     return out
 
 
@@ -251,7 +252,7 @@ def _kept_conflicts(conn: Connection, revisions: list[Revision]) -> set[tuple[st
     c = sync_conflicts.c
     return {(r.record_id, r.revision, r.received_hash) for r in conn.execute(
         select(c.record_id, c.revision, c.received_hash).where(
-            c.record_id.in_({r.record["record_id"] for r in revisions})))}
+            one_of(conn, c.record_id, {r.record["record_id"] for r in revisions}))).all()}
 
 
 def newest(conn: Connection, record_id: str, *, lock: bool = False) -> Any:
