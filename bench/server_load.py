@@ -33,6 +33,7 @@ sys.path.insert(0, str(ROOT))
 from gunicorn_run import start_gunicorn, stop_gunicorn  # noqa: E402
 
 from server.app import create_app, open_context  # noqa: E402
+from server.commands.run import tune_collector  # noqa: E402
 from server.config import ServerConfig  # noqa: E402
 from server.services import checkpoints  # noqa: E402
 from server.services.audit import AuditEntry, append_many  # noqa: E402
@@ -57,7 +58,9 @@ def wsgi_app() -> Any:
 
     Plain HTTP on 127.0.0.1 here, so session cookies go without the Secure flag (as for the demo).
     """
-    return create_app(ServerConfig(data_dir=Path(os.environ["TRIALPRO_BENCH_DIR"]), secure_cookies=False))
+    app = create_app(ServerConfig(data_dir=Path(os.environ["TRIALPRO_BENCH_DIR"]), secure_cookies=False))
+    tune_collector()   # as `trialpro-server serve` sets up each worker
+    return app
 
 
 def _prepare(data_dir: Path, database_url: str | None, kiosks: int) -> tuple[list[str], Study]:
@@ -169,6 +172,23 @@ def _gunicorn(data_dir: Path, database_url: str | None, workers: int) -> tuple[s
     return start_gunicorn("server_load:wsgi_app()", data_dir, workers=workers, threads=4, database_url=database_url)
 
 
+def _server_cpu(pid: int) -> float:
+    """CPU seconds (user + system) the gunicorn master ``pid`` and its workers used so far: what the server
+    spent, whatever else the shared machine runs (latencies there also wait for other processes' CPU)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(entry) == pid or int(fields[1]) == pid:
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
 def _report(title: str, t: Timings, wall: float | None = None) -> None:
     print(f"  {title}")
     for kind, values in sorted(t.by_kind.items()):
@@ -198,12 +218,14 @@ def load_run(label: str, database_url: str | None, kiosks: int, workers: int, co
             load = Timings()
             stop = threading.Event()
             admins = [threading.Thread(target=_admin, args=(url, n, stop, load)) for n in range(5)]
+            cpu = _server_cpu(proc.pid)
             start = time.perf_counter()
             for a in admins:
                 a.start()
             with ThreadPoolExecutor(max_workers=concurrency) as pool:
                 records = sum(pool.map(lambda n: _kiosk(url, codes[n], n, study, load), range(kiosks)))
             wall = time.perf_counter() - start
+            cpu = _server_cpu(proc.pid) - cpu
             stop.set()
             for a in admins:
                 a.join()
@@ -214,6 +236,8 @@ def load_run(label: str, database_url: str | None, kiosks: int, workers: int, co
         _report("baseline (idle server, one request at a time)", base)
         _report(f"under load: {records} records from {kiosks} kiosks in {wall:.1f} s "
                 f"= {records / wall:.0f} records/s", load, wall)
+        print(f"    server CPU {cpu:.1f} s over {wall:.1f} s on {os.cpu_count()} CPUs: "
+              f"{cpu / kiosks * 1000:.0f} ms per kiosk (its enrolment and sync, and its share of the admins' pages)")
 
 
 def verify_run(label: str, database_url: str | None, entries: int) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import ctypes
 import dataclasses
+import gc
 import os
 import secrets
 import signal
@@ -29,6 +30,20 @@ from server.storage.engine import writing
 
 PR_SET_PDEATHSIG = 1
 GUNICORN_THREADS = 4
+GC_THRESHOLDS = (50_000, 20, 10)   # young collections every 50 000 allocations instead of 700
+
+
+def tune_collector() -> None:
+    """Python's cyclic garbage collector, set for a request-serving worker (call it once the app is built).
+
+    A sync of 500 records allocates some 100 000 short-lived objects (parsed JSON, rows, answers), none in
+    cycles; with the default thresholds the collector ran about 10 % of the sync's CPU, walking the study,
+    instruments and SQLAlchemy metadata made at start-up again and again. Those are frozen (kept out of every
+    collection; after the fork that also keeps their pages shared), and young objects are collected every
+    50 000 allocations: cycles are still collected, a little later."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLDS)
 
 
 def die_with_parent(sig: int = signal.SIGTERM) -> None:
@@ -79,7 +94,9 @@ def serve_gunicorn(config: ServerConfig, host: str, port: int, workers: int) -> 
                 self.cfg.set(key, value)
 
         def load(self) -> Any:
-            return create_app(config)
+            app = create_app(config)
+            tune_collector()
+            return app
 
     _TrialproGunicorn().run()
 
