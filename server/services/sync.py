@@ -207,7 +207,7 @@ def _retried(device: Device, rec: Any, claimed_hash: Any, prepared: Prepared, in
     """A revision this kiosk sent before and the server holds with the same hash (the body hashes to it):
     answered already_stored from the primary key, without validating it again."""
     digest = prepared.digests[index]
-    key = stored_key(rec)
+    key = stored_key(rec) if digest is not None else None   # no digest: not even an object (shape refused)
     return (digest is not None and claimed_hash == digest and key is not None
             and prepared.stored.get(key) == digest
             and rec["device_id"] == device.device_id and rec["site_id"] == device.site_id)
