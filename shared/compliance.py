@@ -11,6 +11,9 @@ cover, never from nominal visit days, so a late or missed visit changes the expe
 
 ``compliance_pct`` = 100 x taken / expected, one decimal; None when nothing was expected yet. It may exceed 100
 (more doses reported than scheduled): shown as reported, never capped.
+
+Daily home entries (issue 24) count as dated days; on a date with a home entry the home answer is the one
+counted, never both (``shared.exposure.taken_by_date``).
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from shared.exposure import calendar, counted_doses, periods, taken_by_date
+from shared.exposure import counted_doses, dated, periods, taken_by_date
 from shared.study.model import Study, Treatment
 
 
@@ -73,18 +76,18 @@ def compliance(diaries: Iterable[Mapping[str, Any]], study: Study, arm_code: str
     expected = {t.drug: 0.0 for t in arm.treatments}
     covered: set[date] = set()
     for rec, start, end in periods(diaries, study, baseline_date=baseline_date):
-        if calendar(rec) is not None:
+        if dated(rec) is not None:
             continue
         days = (end - start).days + 1
         covered.update(start.fromordinal(start.toordinal() + n) for n in range(days))
         for t in arm.treatments:
             taken[t.drug] += counted_doses(rec, study, t.drug) or 0
             expected[t.drug] += expected_counted(study, t, days)
-    dated = taken_by_date(diaries)
-    covered.update(dated)
+    by_date = taken_by_date(diaries)
+    covered.update(by_date)
     for t in arm.treatments:
-        taken[t.drug] += sum(1 for drugs in dated.values() if t.drug in drugs)
-        expected[t.drug] += expected_dose_days(t, len(dated))
+        taken[t.drug] += sum(1 for drugs in by_date.values() if t.drug in drugs)
+        expected[t.drug] += expected_dose_days(t, len(by_date))
     per_drug = tuple(DrugCompliance(t.drug, taken[t.drug], round(expected[t.drug], 1),
                                     pct(taken[t.drug], expected[t.drug])) for t in arm.treatments)
     return Compliance(drugs=per_drug, compliance_pct=pct(sum(taken.values()), sum(expected.values())),

@@ -4,7 +4,8 @@ treatment began. Pure rules; the server, the kiosk, the exports and the report a
 Two shapes of dosing diary (the study instrument with role ``dosing``) are read:
 
 - **dated** (a ``dose_calendar`` item, instrument version 2.0 on): the answer maps every date of the diary's
-  period (ISO ``YYYY-MM-DD``, site-local days, contiguous, the last one the day of the diary) to the ids of the
+  period (ISO ``YYYY-MM-DD``, site-local days, the last one the day of the diary; days recorded at home are
+  left out, issue 24) to the ids of the
   study drugs taken that day (``{"2026-03-02": ["drug_a"], "2026-03-03": []}``);
 - **counted** (version 1.0, kept readable): per drug a count of doses or of days taken since the last visit
   (``drugs[*].diary_item`` / ``diary_counts`` in the study file), with no dates.
@@ -17,6 +18,11 @@ its onset is on or after it):
    the first diary: the protocol gives the first dose at the baseline visit, after its assessments);
 3. else, no diary yet but a baseline visit: the baseline date (the planned first dose, until a diary says);
 4. else None: diaries exist and none reports a dose (never treated), or no baseline visit yet.
+
+A daily **home** dosing entry (issue 24, ``shared.home_entries``: role ``home_dosing``, one ``diary_date``) is
+read as a dated diary of one day, and for its date it wins over a clinic diary (``taken_by_date``): the doses
+taken, the first-dose date and compliance count the home entry's answer on that date. A counted diary names no
+dates, so a home entry inside its period cannot replace part of it (both predate each other only in old data).
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from shared.errors import FieldProblem
+from shared.home_entries import HOME_DOSING_ROLE, entry_date, taken_drugs
 from shared.instruments import get_instrument
 from shared.instruments.model import Instrument, ResponseType
 from shared.site_time import site_local_date
@@ -69,10 +76,38 @@ def calendar(rec: Mapping[str, Any]) -> dict[date, frozenset[str]] | None:
     return dict(sorted(out.items()))
 
 
+def is_dosing_record(rec: Mapping[str, Any], study: Study, diary_instrument: str | None = None) -> bool:
+    """Whether ``rec`` tells doses taken: the clinic dosing diary (``diary_instrument``, else the study's role
+    ``dosing``) or the daily home dosing diary (role ``home_dosing``)."""
+    if diary_instrument is None:
+        diary = study.instrument_with_role("dosing")
+        diary_instrument = diary.id if diary else None
+    home = study.instrument_with_role(HOME_DOSING_ROLE)
+    return rec.get("instrument_id") is not None and rec.get("instrument_id") in (
+        diary_instrument, home.id if home else None)
+
+
+def home_day(rec: Mapping[str, Any]) -> tuple[date, frozenset[str]] | None:
+    """A home dosing entry's date and the drugs it says were taken (None for any other record)."""
+    instrument = _instrument_of(rec)
+    day = entry_date(rec)
+    if instrument is None or day is None or calendar_item(instrument) is not None:
+        return None
+    taken = taken_drugs(instrument, rec.get("data") or {})
+    return (day, taken) if taken is not None else None
+
+
+def dated(rec: Mapping[str, Any]) -> dict[date, frozenset[str]] | None:
+    """The dates a dated diary or a home entry covers -> drugs taken (None for a counted diary)."""
+    home = home_day(rec)
+    return {home[0]: home[1]} if home is not None else calendar(rec)
+
+
 def check_calendar(value: Any, field: str, drugs: frozenset[str] | None) -> FieldProblem | None:
-    """Check the shape of a dose-calendar answer: consecutive ISO dates (1 to ``MAX_DIARY_DAYS``), each with a
-    list of distinct drug ids of the participant's arm (``drugs``; any study drug when None)."""
-    allowed = ("an object mapping consecutive dates (YYYY-MM-DD, at most "
+    """Check the shape of a dose-calendar answer: ISO dates within ``MAX_DIARY_DAYS`` days, each with a list of
+    distinct drug ids of the participant's arm (``drugs``; any study drug when None). Dates may skip days: the
+    days a participant recorded at home are not asked again (issue 24)."""
+    allowed = ("an object mapping dates (YYYY-MM-DD, at most "
                f"{MAX_DIARY_DAYS}) to lists of the participant's study drugs"
                + (f" ({', '.join(sorted(drugs))})" if drugs is not None else ""))
     if not isinstance(value, Mapping) or not value:
@@ -94,9 +129,10 @@ def check_calendar(value: Any, field: str, drugs: frozenset[str] | None) -> Fiel
     if len(days) > MAX_DIARY_DAYS:
         return problem(field, f"{len(days)} days", f"at most {MAX_DIARY_DAYS} days", "covers too many days",
                        "dosing.period_too_long", maximum=MAX_DIARY_DAYS)
-    if (days[-1] - days[0]).days + 1 != len(days):
-        return problem(field, sorted(value), "every date from the first to the last, once",
-                       "skips a day of the period", "dosing.period_not_contiguous")
+    if (days[-1] - days[0]).days + 1 > MAX_DIARY_DAYS:
+        return problem(field, f"{days[0].isoformat()} to {days[-1].isoformat()}",
+                       f"dates within {MAX_DIARY_DAYS} days", "spans too many days", "dosing.period_too_long",
+                       maximum=MAX_DIARY_DAYS)
     return None
 
 
@@ -120,13 +156,17 @@ def check_calendar_dates(record: Mapping[str, Any], *, day: date, floor: date,
     return out
 
 
-def diary_dates(*, previous_end: date | None, baseline: date | None, today: date) -> list[date]:
+def diary_dates(*, previous_end: date | None, baseline: date | None, today: date,
+                home_dates: Iterable[date] = ()) -> list[date]:
     """The dates a new diary asks about: from the day after the previous diary's last date (the baseline date,
     where the first dose is given, for the first diary; today when neither is known) up to today, the most
-    recent ``MAX_DIARY_DAYS`` at most. A second diary on the same day asks about today again."""
+    recent ``MAX_DIARY_DAYS`` at most, leaving out the ``home_dates`` (a home entry wins for its date, so the
+    clinic does not ask about it again; every date may be left out). A second diary on the same day asks about
+    today again."""
     start = previous_end + timedelta(days=1) if previous_end else (baseline or today)
     start = max(min(start, today), today - timedelta(days=MAX_DIARY_DAYS - 1))
-    return [start + timedelta(days=n) for n in range((today - start).days + 1)]
+    at_home = set(home_dates)
+    return [d for d in (start + timedelta(days=n) for n in range((today - start).days + 1)) if d not in at_home]
 
 
 def scheduled_on(index: int, doses_per_week: float) -> bool:
@@ -148,12 +188,27 @@ def dose_runs(days: Iterable[date]) -> list[tuple[date, date]]:
 
 
 def taken_by_date(diaries: Iterable[Mapping[str, Any]]) -> dict[date, frozenset[str]]:
-    """Every date the participant's dated diaries cover -> drugs taken; where two diaries cover the same date
-    (two on one day) the later one says what was taken."""
+    """Every date the participant's dated diaries and home entries cover -> drugs taken. Where two clinic diaries
+    cover the same date (two on one day) the later one says what was taken; a home entry of a date wins over
+    any clinic diary of it (the later home revision or entry, if two)."""
     merged: dict[date, frozenset[str]] = {}
-    for rec in sorted(diaries, key=lambda r: r.get("collected_at") or ""):
-        merged.update(calendar(rec) or {})
+    for rec in sorted(diaries, key=lambda r: (home_day(r) is not None, r.get("collected_at") or "")):
+        merged.update(dated(rec) or {})
     return dict(sorted(merged.items()))
+
+
+def winning_days(diaries: Iterable[Mapping[str, Any]]) -> dict[str, dict[date, frozenset[str]]]:
+    """Record id -> the dates (and drugs taken) for which that dated diary or home entry is the one counted
+    (``taken_by_date``'s choice): a clinic diary loses the dates a home entry covers. For SDTM EX, so a dose
+    is never exported twice."""
+    owner: dict[date, tuple[str, frozenset[str]]] = {}
+    for rec in sorted(diaries, key=lambda r: (home_day(r) is not None, r.get("collected_at") or "")):
+        for day, drugs in (dated(rec) or {}).items():
+            owner[day] = (str(rec.get("record_id")), drugs)
+    out: dict[str, dict[date, frozenset[str]]] = {}
+    for day, (record_id, drugs) in sorted(owner.items()):
+        out.setdefault(record_id, {})[day] = drugs
+    return out
 
 
 def diary_day(rec: Mapping[str, Any], study: Study) -> date | None:
@@ -179,7 +234,7 @@ def periods(diaries: Iterable[Mapping[str, Any]], study: Study, *,
     out: list[tuple[Mapping[str, Any], date, date]] = []
     previous: date | None = None
     for rec in sorted(diaries, key=lambda r: r.get("collected_at") or ""):
-        days = calendar(rec)
+        days = dated(rec)
         if days:
             start, end = min(days), max(days)
         else:
@@ -189,7 +244,8 @@ def periods(diaries: Iterable[Mapping[str, Any]], study: Study, *,
             start = previous + timedelta(days=1) if previous else (baseline_date or end)
             start = min(start, end)
         out.append((rec, start, end))
-        previous = end if previous is None else max(previous, end)
+        if home_day(rec) is None:      # a home entry is one day; the next counted diary still starts after the last
+            previous = end if previous is None else max(previous, end)
     return out
 
 
@@ -217,11 +273,10 @@ def last_dose_date(diaries: Iterable[Mapping[str, Any]], study: Study, *, baseli
 def _dose_spans(diaries: list[Mapping[str, Any]], study: Study, baseline: date | None) -> list[tuple[date, date]]:
     """(earliest, latest) possible day of each dose record: a ticked date, or a counted period with doses."""
     out: list[tuple[date, date]] = []
+    dates = taken_by_date(diaries)       # home entries win over clinic diaries date by date
+    out += [(d, d) for d, drugs in dates.items() if drugs]
     for rec, start, end in periods(diaries, study, baseline_date=baseline):
-        days = calendar(rec)
-        if days is not None:
-            out += [(d, d) for d, drugs in days.items() if drugs]
-        elif any((counted_doses(rec, study, drug.id) or 0) > 0 for drug in study.drugs):
+        if dated(rec) is None and any((counted_doses(rec, study, drug.id) or 0) > 0 for drug in study.drugs):
             out.append((start, end))
     return out
 

@@ -81,6 +81,13 @@ def _t(en: str, zh: str) -> Text:
     return Text(en=en, zh=zh)
 
 
+# issue 24: the site-local date a home diary entry is about (``data.diary_date``, ``shared.home``); part of the
+# entry's identity (one daily entry per date), so a correction never moves it to another day
+DIARY_DATE_FIELD = FieldSpec("diary_date", _t("Diary date", "日志日期"), DATE, required=True,
+                             locked=_t("the date a home diary entry is about is fixed; another day is another entry",
+                                       "居家日志条目所记录的日期不可更改；其他日期应另建条目"))
+
+
 def _choices(vocabulary: Mapping[Any, Any]) -> tuple[tuple[Any, Text], ...]:
     """Choices from a vocabulary of code -> Text (or a tuple whose last element is the Text)."""
     return tuple((code, v if isinstance(v, Text) else v[-1]) for code, v in vocabulary.items())
@@ -259,7 +266,8 @@ def record_fields(record: Mapping[str, Any], study: Study, drugs: frozenset[str]
             inst = get_instrument(str(record.get("instrument_id")), str(record.get("instrument_version")))
         except UnknownInstrument:   # an instrument this server does not have: no definition to build on
             return None
-        return RecordFields(inst.title, tuple(item_field(i) for i in inst.items_for(drugs)), inst)
+        dated = (DIARY_DATE_FIELD,) if study.home.diary(inst.id) is not None else ()   # issue 24: a home entry
+        return RecordFields(inst.title, dated + tuple(item_field(i) for i in inst.items_for(drugs)), inst)
     fields = _kind_fields(str(kind), study, drugs)
     title = KIND_TITLES.get(str(kind))
     return None if fields is None or title is None else RecordFields(title, fields)

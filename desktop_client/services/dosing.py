@@ -5,7 +5,9 @@ shared/compliance.py, so the kiosk shows what the server and the exports compute
 The station knows the diaries saved on it (and corrections sent down to it). Of a diary filled in on another
 kiosk of the site it knows only the summary the server sends (``site_records``): the site day it was collected
 on, which is the last date that diary covered, so the next diary here starts the day after it; the baseline
-date likewise comes from either kiosk's baseline forms (issue 22).
+date likewise comes from either kiosk's baseline forms (issue 22). A date the participant recorded in the daily
+home dosing diary on their phone (issue 24, ``home_entries`` from the server) is not asked again: the home entry
+wins for it.
 """
 
 from __future__ import annotations
@@ -16,9 +18,11 @@ from typing import Any
 
 from desktop_client.services import site_records
 from desktop_client.services.station import Station
+from desktop_client.store import home_entries as store_home_entries
 from desktop_client.store import records as store_records
 from shared.compliance import Compliance, compliance
 from shared.exposure import baseline_date, calendar_item, diary_dates, first_dose_date, periods, taken_by_date
+from shared.home_entries import home_dosing_id
 from shared.instruments.model import Instrument
 from shared.site_time import site_local_date, site_today
 
@@ -56,15 +60,31 @@ def _elsewhere(station: Station, participant_id: str) -> _Elsewhere:
 
 def diary_dates_for(station: Station, participant_id: str, *, today: date | None = None) -> tuple[date, ...]:
     """The dates the participant's next dosing diary asks about: from the day after the last date of their
-    previous diary (their baseline date for the first) to today at the site (``shared.exposure.diary_dates``)."""
+    previous diary (their baseline date for the first) to today at the site, without the dates of their home
+    entries (``shared.exposure.diary_dates``; empty when the phone recorded every one)."""
+    return recall_split(station, participant_id, today=today)[0]
+
+
+def recall_split(station: Station, participant_id: str, *,
+                 today: date | None = None) -> tuple[tuple[date, ...], tuple[date, ...]]:
+    """(dates the next dosing diary asks about, dates of its period left out because a home entry has them)."""
     study = station.study
     diaries, baseline = _diaries_and_baseline(station, participant_id)
     spans = periods(diaries, study, baseline_date=baseline)
     elsewhere = _elsewhere(station, participant_id)
     baseline = min((d for d in (baseline, elsewhere.baseline) if d is not None), default=None)
     previous_end = max((d for d in (*(end for _rec, _start, end in spans), *elsewhere.diary_days)), default=None)
-    return tuple(diary_dates(previous_end=previous_end, baseline=baseline,
-                             today=today or site_today(study, station.site_id)))
+    today = today or site_today(study, station.site_id)
+    every = diary_dates(previous_end=previous_end, baseline=baseline, today=today)
+    asked = diary_dates(previous_end=previous_end, baseline=baseline, today=today,
+                        home_dates=home_dates_for(station, participant_id))
+    return tuple(asked), tuple(d for d in every if d not in set(asked))
+
+
+def home_dates_for(station: Station, participant_id: str) -> set[date]:
+    """The dates of the participant's daily home dosing entries the server told this station of."""
+    home = home_dosing_id(station.study)
+    return store_home_entries.dates_of(station.store, participant_id, home) if home else set()
 
 
 @dataclass(frozen=True)

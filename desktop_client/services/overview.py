@@ -18,6 +18,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from desktop_client.services import course, site_records
+from desktop_client.services.home_diary import HomeDiary, home_diary
 from desktop_client.services.site_records import AdverseEventSummary, LatestScore
 from desktop_client.services.station import Station
 from desktop_client.store import outbox
@@ -59,6 +60,7 @@ class ParticipantOverview:
     adverse_events: tuple[AdverseEventSummary, ...] = ()   # this station's and the site's (server) AEs
     latest_scores: tuple[LatestScore, ...] = ()
     baseline_recorded: bool = False     # the baseline date is the baseline visit's (not the enrolment day)
+    home_diary: HomeDiary | None = None  # issue 24: the diary on the participant's phone, its missed days
 
     def count(self, status: str) -> int:
         return sum(1 for v in self.visits if v.status == status)
@@ -159,7 +161,8 @@ def participant_overview(station: Station, participant: dict[str, Any], today: d
                                oldest_unsynced_at=waiting["oldest"], disposition=ended, deviations=tuple(flagged),
                                baseline_recorded=first is not None,
                                adverse_events=tuple(site_records.adverse_events(station, pid)),
-                               latest_scores=tuple(site_records.latest_scores(station, pid)))
+                               latest_scores=tuple(site_records.latest_scores(station, pid)),
+                               home_diary=home_diary(station, pid, today, ended))
 
 
 def held_records(station: Station) -> list[HeldRecord]:

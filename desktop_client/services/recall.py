@@ -33,13 +33,15 @@ def last_visit_day(station: Station, participant_id: str, today: date) -> date |
 def recall_periods(station: Station, participant_id: str, instruments: Iterable[Instrument], *,
                    dose_dates: tuple[date, ...] = (), today: date | None = None) -> dict[str, tuple[date, date]]:
     """Instrument id -> (first day, last day) its questions ask about, for instruments with a recall rule; a
-    dated diary asks about its ``dose_dates`` (``dosing.diary_dates_for``)."""
+    dated diary asks about its ``dose_dates`` (``dosing.diary_dates_for``) up to today: the days recorded on the
+    phone in between, or today itself, are left out of its dates (issue 24), not out of its period."""
     today = today or overview.site_today(station)
     previous = last_visit_day(station, participant_id, today)
     out = {}
     for inst in instruments:
         dated = calendar_item(inst) is not None and dose_dates
-        period = (dose_dates[0], dose_dates[-1]) if dated else recall_dates(inst.recall_dates, today, previous)
+        period = (dose_dates[0], max(dose_dates[-1], today)) if dated else recall_dates(inst.recall_dates, today,
+                                                                                         previous)
         if period is not None:
             out[inst.id] = period
     return out

@@ -19,6 +19,7 @@ from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait
 
 from desktop_client.services import queries
 from desktop_client.services.station import Station
+from desktop_client.store import home_entries as store_home_entries
 from desktop_client.store import labs as store_labs
 from desktop_client.store import outbox, witness
 from desktop_client.store import site_state as store_site_state
@@ -330,6 +331,10 @@ class SyncEngine:
             if "site_state" in down:  # the site's visits done, AEs, scores (issue 22); an older server sends none
                 report.state_received += store_site_state.keep(conn, down["site_state"],
                                                                snapshot=bool(down.get("state_snapshot")))
+                # issue 24: the dates of home entries (the recall skips them) and who keeps a home diary
+                store_home_entries.keep(conn, down.get("home_entries") or [],
+                                        snapshot=bool(down.get("state_snapshot")))
+                store_home_entries.keep_diaries(conn, down.get("home_diaries") or [])
                 conn.execute("INSERT INTO station (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET "
                              "value = excluded.value", (settings.STATE_CURSOR, str(int(down["state_cursor"]))))
             if "queries" in down:  # the site's unresolved data queries (issue 19); an older server sends none

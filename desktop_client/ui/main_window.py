@@ -110,8 +110,9 @@ class MainWindow(QMainWindow):
 
     def start_session(self, participant_id: str, arm_code: str, visit_id: str) -> None:
         """Hand the kiosk to the participant: only their questions, in the current language."""
+        asked, at_home = dosing.recall_split(self.station, participant_id)   # issue 24: home dates not asked
         form = KioskForm.for_visit(self.station.study, participant_id=participant_id, arm_code=arm_code,
-                                   visit_id=visit_id, dose_dates=dosing.diary_dates_for(self.station, participant_id))
+                                   visit_id=visit_id, dose_dates=asked, home_dates=at_home)
         form.correction_reason = self.setup.correction_reason()   # the visit's saved answers are corrected
         form.recall = recall.recall_periods(self.station, participant_id, form.instruments, dose_dates=form.dose_dates)
         self._drop_session()

@@ -37,7 +37,7 @@ from server.exports.sdtm import diary_id
 from server.exports.sdtm_timing import timing
 from server.services.ae_review import AeReviewer
 from shared.compliance import compliance
-from shared.exposure import baseline_date
+from shared.exposure import baseline_date, is_dosing_record
 from shared.study.model import Study
 
 Rows = list[dict[str, Any]]
@@ -76,7 +76,7 @@ def participant_datasets(conn: Connection, study: Study, *, scope: ExportScope =
         fas = "Y" if full_analysis(labs, primary and primary.code) else "N"
         for row in (*labs, *scores):
             row["FASFL"] = fas
-        diaries = [r for r in pd.records if diary is not None and r.get("instrument_id") == diary]
+        diaries = [r for r in pd.records if is_dosing_record(r, study, diary)]   # a home entry wins its date
         pct = compliance(diaries, study, p["arm"], baseline_date=base_day).compliance_pct if diaries else None
         yield AdamDatasets(adsl=[adsl_row(study, pd, t, compliance_pct=pct, adqs=scores, adlb=labs)], adqs=scores,
                            adlb=labs, adae=adae_rows(study, pd, {**subject, "FASFL": fas}, reviewer,

@@ -117,11 +117,14 @@ def _records(pdf: _Book, book: dict[str, Any], lang: str) -> None:
         pdf.set_font("cjk", size=10)
         _line(pdf, " · ".join(x for x in (f"{label('visit', lang)} {rec.get('visit_id') or '-'}", rec["kind"],
                                           rec.get("instrument_id") or "", f"{label('revision', lang)} "
-                                          f"{rec['revision']}", rec["record_id"]) if x))
+                                          f"{rec['revision']}", rec["record_id"],
+                                          label("source." + rec.get("source", "clinic"), lang)) if x))
         pdf.set_font("cjk", size=9)
         _table(pdf, [label("item", lang), label("value", lang)], [[k, v] for k, v in rec["data"].items()], (1, 2))
         _table(pdf, [label(k, lang) for k in ("revision", "collected", "entered_by", "reason", "value", "hash")],
-               [[r["revision"], r["collected_at"], r["entered_by"], r.get("correction_reason") or "", r["data"],
+               [[r["revision"], r["collected_at"],
+                 f"{r['entered_by']} ({label('source.' + r.get('source', 'clinic'), lang)})",   # issue 24
+                 r.get("correction_reason") or "", r["data"],
                  r["content_hash"]] for r in revisions], (8, 20, 18, 18, 50, 30))
         pdf.ln(2)
 

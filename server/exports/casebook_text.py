@@ -36,6 +36,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "revision": ("Revision", "版本"),
     "collected": ("Collected (UTC)", "采集时间（UTC）"),
     "entered_by": ("Entered by", "录入人"),
+    "source.home": ("at home, on the participant's phone", "居家，受试者手机"),   # issue 24: where it was made
+    "source.clinic": ("at the clinic", "诊所"),
     "reason": ("Reason for change", "修改原因"),
     "item": ("Item", "条目"),
     "value": ("Value", "值"),

@@ -38,6 +38,11 @@ COLUMNS: dict[str, tuple[str, str, str]] = {
     "received_at": ("time the server stored this revision", "datetime", ISO_UTC),
     "entered_by": ("who entered it, as checked by the server", "text", "participant or staff:<user>"),
     "device_id": ("kiosk that sent it (a server correction keeps the record's kiosk)", "text", "device id"),
+    "source": ("where the record was made, from the kind of device the server stored (never the record's own "
+               "claim; issue 24)", "code", "home: the participant's phone (home diary app); clinic: a kiosk or "
+               "staff on the web"),
+    "diary_date": ("the site-local date a home diary entry is about (issue 24); empty for an entry made at the "
+                   "clinic", "date", "YYYY-MM-DD"),
     "staff_id": ("staff account the server verified as having entered it", "text",
                  "username; empty: the participant"),
     "correction_reason": ("reason for change (revisions > 1)", "text", ""),

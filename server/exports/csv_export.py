@@ -37,6 +37,7 @@ from server.exports.dosing import DiaryStream, DoseLine
 from server.services.ae_causality import confirmation
 from server.services.ae_review import AeReview, AeReviewer
 from shared.adverse_events import ae_fields, flat_ae
+from shared.home_entries import DIARY_DATE
 from shared.instruments import export_items, export_score_names, get_instrument
 from shared.instruments.model import Instrument
 from shared.lab_grading import grade, range_indicator
@@ -46,7 +47,7 @@ from shared.study.model import Study
 
 ENVELOPE_COLUMNS = ["record_id", "revision", "participant_id", "site_id", "visit_id", "collected_at",
                     "collected_at_local", "collected_at_device", "received_at", "entered_by", "device_id",
-                    "staff_id", "correction_reason", "language", SDV_COLUMN]
+                    "source", "staff_id", "correction_reason", "language", SDV_COLUMN]
 PARTICIPANT_COLUMNS = ["record_id", "participant_id", "site_id", "arm", "status", "enrolled_at", "year_of_birth",
                        "sex", "allocation_number"]
 VISIT_COLUMNS = ["record_id", "participant_id", "site_id", "visit_id", "visit_number", "visit_label", "visit_date",
@@ -104,12 +105,13 @@ def _write_table(sink: TableSink, name: str, header: list[str], rows: Iterable[I
     return n
 
 
-def instrument_columns(instrument: Instrument) -> list[str]:
-    """Header of an instrument's file: envelope, version, items, then scores (``score_<name>`` when a score is
-    named like an item, so every header is unique); items and scores of the instrument's other versions follow
-    the study version's, so stored records of an older version keep their answers."""
+def instrument_columns(instrument: Instrument, *, home: bool = False) -> list[str]:
+    """Header of an instrument's file: envelope, version, (for a home diary, ``home``: the ``diary_date`` an
+    entry is about), items, then scores (``score_<name>`` when a score is named like an item, so every header is
+    unique); items and scores of the instrument's other versions follow the study version's, so stored records
+    of an older version keep their answers."""
     items = [it.id for it in export_items(instrument)]
-    return (ENVELOPE_COLUMNS + ["instrument_version"] + items
+    return (ENVELOPE_COLUMNS + ["instrument_version"] + [DIARY_DATE] * home + items
             + [f"score_{s}" if s in items else s for s in export_score_names(instrument)])
 
 
@@ -155,10 +157,10 @@ def _envelope(rec: dict[str, Any]) -> list[Any]:
     return [rec.get(c) for c in ENVELOPE_COLUMNS]
 
 
-def _instrument_row(instrument: Instrument, rec: dict[str, Any]) -> list[Any]:
+def _instrument_row(instrument: Instrument, rec: dict[str, Any], *, home: bool = False) -> list[Any]:
     data = rec["data"]
     scores = get_instrument(instrument.id, rec.get("instrument_version")).score(data)
-    return (_envelope(rec) + [rec["instrument_version"]]
+    return (_envelope(rec) + [rec["instrument_version"]] + [data.get(DIARY_DATE)] * home
             + [answer_cell(data.get(it.id)) for it in export_items(instrument)]
             + [scores.get(s) for s in export_score_names(instrument)])
 
@@ -190,7 +192,9 @@ def _screening_row(rec: dict[str, Any]) -> list[Any]:
 def _record_files(conn: Connection, study: Study, sink: TableSink, scope: ExportScope) -> dict[str, int]:
     """One streamed pass over the newest revisions writes every instrument file, adverse_events and dosing."""
     by_instrument = {inst.id: inst for inst in study.instrument_definitions()}
-    headers = {f"{inst.id}.csv": instrument_columns(inst) for inst in study.instrument_definitions()}
+    home = {inst.id: study.home.diary(inst.id) is not None for inst in study.instrument_definitions()}
+    headers = {f"{inst.id}.csv": instrument_columns(inst, home=home[inst.id])
+               for inst in study.instrument_definitions()}
     headers["adverse_events.csv"] = ae_columns(study)
     headers["screening.csv"] = ENVELOPE_COLUMNS + SCREENING_DATA
     dosing = study.instrument_with_role("dosing")
@@ -215,7 +219,8 @@ def _record_files(conn: Connection, study: Study, sink: TableSink, scope: Export
         elif rec["kind"] == "screening":
             rows = [("screening.csv", _screening_row(rec))]
         elif rec["kind"] == "instrument_response" and rec.get("instrument_id") in by_instrument:
-            rows = [(f"{rec['instrument_id']}.csv", _instrument_row(by_instrument[rec["instrument_id"]], rec))]
+            rows = [(f"{rec['instrument_id']}.csv", _instrument_row(by_instrument[rec["instrument_id"]], rec,
+                                                                    home=home[rec["instrument_id"]]))]
             rows += [("dosing.csv", [getattr(line, c) for c in DOSING_COLUMNS]) for line in diaries.lines(rec)]
         else:
             continue

@@ -3,7 +3,9 @@ expects over those dates (shared/exposure.py, shared/compliance.py).
 
 One function serves the CSV dosing file, SDTM EX and the report, so all three agree. A dated diary (2.0) lists
 the dates each drug was taken; a counted diary (1.0, kept readable) gives counts over the days since the
-previous diary.
+previous diary. A daily home entry (issue 24) is a line of one day with its source ``home``; on a date both a home
+entry and a clinic diary cover, compliance counts the home answer (``shared.compliance``), while each line still
+shows what its own record reported.
 """
 
 from __future__ import annotations
@@ -14,7 +16,17 @@ from datetime import date
 from typing import Any
 
 from shared.compliance import Compliance, compliance, expected_counted, expected_dose_days, pct
-from shared.exposure import baseline_date, calendar, counted_doses, diary_day, first_dose_date, periods
+from shared.exposure import (
+    baseline_date,
+    counted_doses,
+    dated,
+    diary_day,
+    first_dose_date,
+    home_day,
+    is_dosing_record,
+    periods,
+)
+from shared.home_entries import CLINIC, HOME
 from shared.site_time import site_local_date
 from shared.study.model import Study
 
@@ -43,6 +55,7 @@ class DoseLine:
     any_missed: bool | None
     missed_reason: str | None
     collected_at: str
+    source: str                # home (the participant's phone) or clinic, from the stored device kind
 
 
 def dose_lines(study: Study, arm_code: str, rec: dict[str, Any], start: date, end: date) -> Iterator[DoseLine]:
@@ -50,13 +63,19 @@ def dose_lines(study: Study, arm_code: str, rec: dict[str, Any], start: date, en
     drugs of the participant's arm (doses, units, routes and frequencies from the study file)."""
     data = rec.get("data") or {}
     days = (end - start).days + 1
-    dated = calendar(rec)
+    days_taken = dated(rec)
+    home = home_day(rec) is not None
     for t in study.arm(arm_code).treatments:
-        if dated is not None:
-            taken_on = [d for d, drugs in dated.items() if t.drug in drugs]
+        reason = data.get("missed_reason")
+        if days_taken is not None:
+            taken_on = [d for d, drugs in days_taken.items() if t.drug in drugs]
             reported: int | None = len(taken_on)
-            expected = expected_dose_days(t, len(dated))
+            expected = expected_dose_days(t, len(days_taken))
             missed = reported < round(expected) if data.get("any_missed") is None else data.get("any_missed")
+            if home:
+                entry = next((v.get(t.drug) for v in data.values() if isinstance(v, dict) and t.drug in v), None)
+                reason = entry.get("missed_reason") if isinstance(entry, dict) else None
+                missed = (entry.get("taken") is False and reason != "not_due") if isinstance(entry, dict) else None
         else:
             taken_on = []
             reported = counted_doses(rec, study, t.drug)
@@ -68,13 +87,14 @@ def dose_lines(study: Study, arm_code: str, rec: dict[str, Any], start: date, en
                        period_end=end.isoformat(), days=days, dates_taken=";".join(d.isoformat() for d in taken_on),
                        doses_reported=reported, doses_expected=round(expected, 1),
                        compliance_pct=pct(reported or 0, expected) if reported is not None else None,
-                       any_missed=missed, missed_reason=data.get("missed_reason"), collected_at=rec["collected_at"])
+                       any_missed=missed, missed_reason=reason, collected_at=rec["collected_at"],
+                       source=HOME if rec.get("source") == HOME else CLINIC)
 
 
 def participant_dose_lines(study: Study, arm_code: str, records: list[dict[str, Any]],
                            diary_instrument: str | None) -> Iterator[DoseLine]:
     """Every dosing line of one participant's records (their diaries in time order)."""
-    diaries = [r for r in records if diary_instrument is not None and r.get("instrument_id") == diary_instrument]
+    diaries = [r for r in records if is_dosing_record(r, study, diary_instrument)]
     for rec, start, end in periods(diaries, study, baseline_date=baseline_date(records, study)):
         yield from dose_lines(study, arm_code, rec, start, end)
 
@@ -97,13 +117,15 @@ class DiaryStream:
             self._pid, self._base, self._previous_end = rec.get("participant_id"), None, None
         if self._baseline is not None and rec.get("visit_id") == self._baseline.id and self._base is None:
             self._base = site_local_date(rec.get("collected_at"), self._study, rec.get("site_id"))
-        if self._diary is None or rec.get("instrument_id") != self._diary or not rec.get("arm"):
+        if not is_dosing_record(rec, self._study, self._diary) or not rec.get("arm"):
             return []
         spans = periods([rec], self._study, baseline_date=self._base)
         if not spans:
             return []
         _rec, start, end = spans[0]
-        if calendar(rec) is None and self._previous_end is not None:
+        if home_day(rec) is not None:       # one day; the next counted diary still starts after the clinic's last
+            return list(dose_lines(self._study, rec["arm"], rec, start, end))
+        if dated(rec) is None and self._previous_end is not None:
             start = min(self._previous_end.fromordinal(self._previous_end.toordinal() + 1), end)
         day = diary_day(rec, self._study)
         self._previous_end = max(filter(None, (self._previous_end, end, day)))
@@ -115,7 +137,7 @@ def participant_compliance(study: Study, arm_code: str | None, records: list[dic
     """A participant's compliance from their records (``shared.compliance.compliance``); None without an arm."""
     if not arm_code:
         return None
-    diaries = [r for r in records if diary_instrument is not None and r.get("instrument_id") == diary_instrument]
+    diaries = [r for r in records if is_dosing_record(r, study, diary_instrument)]
     return compliance(diaries, study, arm_code, baseline_date=baseline_date(records, study))
 
 
@@ -132,7 +154,7 @@ def compliance_row(study: Study, participant: dict[str, Any], records: list[dict
                    diary_instrument: str | None) -> list[Any]:
     """One participant's line of compliance.csv (drugs not in their arm left empty)."""
     c = participant_compliance(study, participant.get("arm"), records, diary_instrument)
-    diaries = [r for r in records if diary_instrument is not None and r.get("instrument_id") == diary_instrument]
+    diaries = [r for r in records if is_dosing_record(r, study, diary_instrument)]
     first = first_dose_date(diaries, study, baseline_date=baseline_date(records, study))
     by_drug = {d.drug: d for d in c.drugs} if c else {}
     row: list[Any] = [participant["participant_id"], participant["site_id"], participant.get("arm"),
@@ -144,3 +166,30 @@ def compliance_row(study: Study, participant: dict[str, Any], records: list[dict
         d = by_drug.get(drug)
         row += [d.taken, d.expected, d.compliance_pct] if d else [None, None, None]
     return row
+
+
+HOME_COMPLIANCE_COLUMNS = ["arm", "participants", "days_recorded", "doses_taken", "doses_expected", "compliance_pct",
+                           "mean_participant_pct"]
+
+
+def home_compliance(study: Study, arm_code: str | None, records: list[dict[str, Any]]) -> Compliance | None:
+    """A participant's daily compliance from their home entries alone (source ``home``: stored from their app),
+    None without an arm or without any home entry (issue 24: the report's tables/home_compliance.csv)."""
+    entries = [r for r in records if r.get("source") == HOME and home_day(r) is not None]
+    if not arm_code or not entries:
+        return None
+    return compliance(entries, study, arm_code, baseline_date=None)
+
+
+def home_compliance_rows(arms: list[str], by_arm: dict[str, list[Compliance]]) -> list[list[Any]]:
+    """One line per arm: participants with home entries, days recorded at home, doses taken and expected on
+    those days over every drug, the pooled % and the mean of the participants' %."""
+    rows = []
+    for arm in arms:
+        found = by_arm.get(arm, [])
+        taken = sum(d.taken for c in found for d in c.drugs)
+        expected = sum(d.expected for c in found for d in c.drugs)
+        each = [c.compliance_pct for c in found if c.compliance_pct is not None]
+        rows.append([arm, len(found), sum(c.days for c in found), taken, round(expected, 1), pct(taken, expected),
+                     round(sum(each) / len(each), 1) if each else None])
+    return rows

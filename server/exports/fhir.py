@@ -25,11 +25,20 @@ from server.exports import fhir_home
 from server.exports.current import ALL, ExportScope, ParticipantData, participants_with_data
 from server.exports.fhir_clinical_record import clinical_resources
 from server.exports.fhir_labs import lab_observation
-from server.exports.fhir_terms import BASE, CS, CTCAE_GRADE_DISPLAY, choice_system, code_systems, score_observation
+from server.exports.fhir_terms import (
+    BASE,
+    CS,
+    CTCAE_GRADE_DISPLAY,
+    choice_system,
+    code_systems,
+    score_observation,
+    source_tag,
+)
 from server.services.ae_causality import confirmation
 from server.services.ae_review import AeReview, AeReviewer
 from shared.adverse_events import CAUSALITY, OUTCOMES, per_drug
 from shared.disposition import FHIR_ON_STUDY, disposition_of
+from shared.home_entries import HOME
 from shared.instruments import get_instrument
 from shared.instruments.model import Instrument, Item, ResponseType
 from shared.pharmacovigilance import TREATMENT_EMERGENT, submission_term
@@ -223,17 +232,21 @@ def questionnaire_response(rec: dict[str, Any], inst: Instrument, patient: dict[
     """One answer set; in the language the participant read (item texts too) when the kiosk recorded it.
 
     Arm-specific forms carry the participant's arm (the item that enables the arm's questions); the author is
-    the Patient, or a pseudonymous Practitioner for staff entries.
+    the Patient, or a pseudonymous Practitioner for staff entries; ``source`` is the Patient for a home entry
+    (made on the participant's phone), and ``meta.tag`` (local CodeSystem ``record-source``) says home or
+    clinic for every response, from the device kind the server stored.
     """
     data = rec["data"]
     lang = rec.get("language")
-    resource: dict[str, Any] = {"resourceType": "QuestionnaireResponse", "id": rec["record_id"]}
+    resource: dict[str, Any] = {"resourceType": "QuestionnaireResponse", "id": rec["record_id"],
+                                "meta": {"tag": [source_tag(rec.get("source"))]}}
     if lang in BCP47:
         resource["language"] = BCP47[lang]
     resource.update({
         "questionnaire": f"{BASE}/Questionnaire/{inst.id}|{inst.version}",
         "status": "amended" if rec["revision"] > 1 else "completed", "subject": patient,
         "authored": rec["collected_at"], "author": _author(study, rec, patient),
+        **({"source": patient} if rec.get("source") == HOME else {}),
         "item": ([{"linkId": ARM_ITEM, "text": "Study arm", "answer": [{"valueCoding": _arm_coding(study, arm)}]}]
                  if inst.arm_specific and arm else [])
         + [entry for it in inst.items if data.get(it.id) is not None

@@ -20,6 +20,16 @@ CTCAE_GRADE_DISPLAY = {1: "Grade 1 (mild)", 2: "Grade 2 (moderate)", 3: "Grade 3
                        4: "Grade 4 (life-threatening)", 5: "Grade 5 (death related to AE)"}
 
 
+RECORD_SOURCE = "record-source"        # meta.tag of every QuestionnaireResponse: home (phone) or clinic
+SOURCE_DISPLAY = {"home": "Participant's phone (home diary)", "clinic": "Clinic (kiosk or staff)"}
+
+
+def source_tag(source: str | None) -> dict[str, Any]:
+    """The ``meta.tag`` coding of a record's source (``clinic`` when the export did not say)."""
+    code = source if source in SOURCE_DISPLAY else "clinic"
+    return {"system": f"{CS}/{RECORD_SOURCE}", "code": code, "display": SOURCE_DISPLAY[code]}
+
+
 def choice_system(inst: Instrument) -> str:
     """The local CodeSystem of an instrument's coded answers."""
     return f"{CS}/{inst.id}"
@@ -62,7 +72,8 @@ def code_systems(study: Study) -> list[dict[str, Any]]:
            _code_system("ctcae-grade", "CTCAE v5.0 grade", [(str(g), d) for g, d in CTCAE_GRADE_DISPLAY.items()],
                         "5.0"),
            _code_system("arm", f"Arms of {study.study.id}", [(a.code, a.name) for a in study.arms], version),
-           _code_system("drug", f"Study drugs of {study.study.id}", [(d.id, d.name) for d in study.drugs], version)]
+           _code_system("drug", f"Study drugs of {study.study.id}", [(d.id, d.name) for d in study.drugs], version),
+           _code_system(RECORD_SOURCE, "Where a record was made (issue 24)", list(SOURCE_DISPLAY.items()), version)]
     for inst in study.instrument_definitions():
         if inst.respondent != "participant":
             continue

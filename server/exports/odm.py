@@ -30,6 +30,7 @@ from server.exports.odm_pharmacovigilance import add_codelists as add_pv_codelis
 from server.exports.odm_queries import QueryAnnotator, add_codelists
 from server.exports.odm_signatures import SignatureWriter
 from shared.adverse_events import CAUSALITY, CTCAE_GRADES, OUTCOMES, ae_fields, flat_ae
+from shared.home_entries import DIARY_DATE, HOME
 from shared.instruments import export_items, export_score_names, get_instrument
 from shared.instruments.model import Instrument, Item, ResponseType, Text
 from shared.records import utc_now
@@ -44,6 +45,7 @@ T = {t: f"{{{NS}}}{t}" for t in ("AuditRecord", "UserRef", "LocationRef", "DateT
 FILE_NAME = "study.odm.xml"
 MDV = "MDV.1"
 AE_EVENT = "SE.AE"
+HOME_EVENT = "SE.HOME"     # issue 24: the entries of the participant's home diaries (at no visit)
 ENROL_FORM = "F.ENROLMENT"
 LAB_FORM = "F.LAB"
 ENROL_ITEMS = (("year_of_birth", "Year of birth", "integer"), ("sex", "Sex", "text"),
@@ -156,6 +158,9 @@ def study_metadata(study: Study) -> etree._Element:
                                    "Mandatory": "No"})
     _e(protocol, "StudyEventRef", {"StudyEventOID": COURSE_EVENT, "OrderNumber": len(study.visits) + 2,
                                    "Mandatory": "No"})
+    if study.home.diaries:
+        _e(protocol, "StudyEventRef", {"StudyEventOID": HOME_EVENT, "OrderNumber": len(study.visits) + 3,
+                                       "Mandatory": "No"})
     for v in study.visits:
         ev = _e(mdv, "StudyEventDef", {"OID": f"SE.{v.id}", "Name": v.label, "Repeating": "No" if v.scheduled
                                        else "Yes", "Type": "Scheduled" if v.scheduled else "Unscheduled"})
@@ -170,10 +175,16 @@ def study_metadata(study: Study) -> etree._Element:
                                        "Type": "Common"})
     for n, form in enumerate(COURSE_FORMS, start=1):
         _e(course, "FormRef", {"FormOID": f"F.{form}", "OrderNumber": n, "Mandatory": "No"})
+    if study.home.diaries:
+        home = _e(mdv, "StudyEventDef", {"OID": HOME_EVENT, "Name": "Home diary (the participant's phone)",
+                                         "Repeating": "Yes", "Type": "Common"})
+        for n, d in enumerate(study.home.diaries, start=1):
+            _e(home, "FormRef", {"FormOID": f"F.{d.instrument}", "OrderNumber": n, "Mandatory": "No"})
     forms: list[tuple[str, str, list[str]]] = []
     for inst in study.instrument_definitions():
         forms.append((inst.id, f"{inst.title.en} (version {inst.version})",
                       [item_oid(inst.id, it.id) for it in export_items(inst)]
+                      + [item_oid(inst.id, DIARY_DATE)] * (study.home.diary(inst.id) is not None)
                       + [item_oid(inst.id, f"score_{s}") for s in export_score_names(inst)]))
     forms.append(("ENROLMENT", "Enrolment", [item_oid("ENROLMENT", f) for f, *_ in enrol_items(study)]))
     forms += [(form, name, [item_oid(form, f) for f, *_ in items]) for form, name, _r, items in KIND_FORMS.values()]
@@ -190,6 +201,11 @@ def study_metadata(study: Study) -> etree._Element:
             _e(ig, "ItemRef", {"ItemOID": oid, "OrderNumber": n, "Mandatory": "No"})
     for inst in study.instrument_definitions():
         _instrument_items(mdv, inst)
+        if study.home.diary(inst.id) is not None:     # issue 24: the date a home entry is about
+            idef = _e(mdv, "ItemDef", {"OID": item_oid(inst.id, DIARY_DATE), "Name": f"{inst.id} {DIARY_DATE}",
+                                       "DataType": "date"})
+            _e(_e(idef, "Description"), "TranslatedText", {XML_LANG: "en"},
+               "the site-local date the home entry is about (YYYY-MM-DD)")
     for f, label, dtype in enrol_items(study):
         idef = _e(mdv, "ItemDef", {"OID": item_oid("ENROLMENT", f), "Name": label, "DataType": dtype})
         if f in ("sex", "arm"):
@@ -249,7 +265,7 @@ def _instrument_items(mdv: etree._Element, inst: Instrument) -> None:
             for comp, val in (("GE", it.minimum), ("LE", it.maximum)):
                 _e(_e(idef, "RangeCheck", {"Comparator": comp, "SoftHard": "Hard"}), "CheckValue",
                    text=f"{val:g}")
-        if it.choices:
+        if it.choices and it.response is not ResponseType.DRUG_DOSES:   # per-drug answers are JSON text
             _e(idef, "CodeListRef", {"CodeListOID": f"CL.{inst.id}.{it.id}"})
     for s in export_score_names(inst):
         idef = _e(mdv, "ItemDef", {"OID": item_oid(inst.id, f"score_{s}"), "Name": f"{inst.id} score {s}",
@@ -303,8 +319,12 @@ def _revisions(parent: etree._Element, form: str, repeat: int, revisions: list[d
 
 
 def _record_audit(rec: dict[str, Any]) -> dict[str, Any]:
+    """SourceID ``record <uuid> revision <n>``, followed by `` home`` for a record made on the participant's
+    phone (issue 24: the source the server derived from the stored device kind)."""
+    source = f"record {rec['record_id']} revision {rec['revision']}"
     return {"user": rec["entered_by"], "site": rec["site_id"], "at": rec["received_at"],
-            "reason": rec.get("correction_reason"), "source": f"record {rec['record_id']} revision {rec['revision']}"}
+            "reason": rec.get("correction_reason"),
+            "source": f"{source} {HOME}" if rec.get("source") == HOME else source}
 
 
 def _by_record(records: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
@@ -327,6 +347,7 @@ def subject_data(study: Study, pdata: ParticipantData, users: set[str]) -> etree
     aes: list[list[dict[str, Any]]] = []
     common: dict[str, list[list[dict[str, Any]]]] = {}
     course: list[tuple[str, list[dict[str, Any]]]] = []
+    home: list[tuple[str, list[dict[str, Any]]]] = []
     for revisions in _by_record(pdata.records):
         rec = revisions[-1]
         users.update(r["entered_by"] for r in revisions)
@@ -344,6 +365,8 @@ def subject_data(study: Study, pdata: ParticipantData, users: set[str]) -> etree
             course.append((FORM_OF_KIND[rec["kind"]], revisions))
         elif rec["kind"] == "instrument_response" and rec.get("visit_id") in order:
             events.setdefault(rec["visit_id"], []).append((rec["instrument_id"], revisions))
+        elif rec["kind"] == "instrument_response" and study.home.diary(rec.get("instrument_id")) is not None:
+            home.append((rec["instrument_id"], revisions))
     for lab in pdata.labs:
         users.add(lab["imported_by"])
         if lab["visit_id"] in order:
@@ -374,6 +397,10 @@ def subject_data(study: Study, pdata: ParticipantData, users: set[str]) -> etree
             ev = _e(subj, "StudyEventData", {"StudyEventOID": COMMON_EVENTS[kind], "StudyEventRepeatKey": n,
                                             "TransactionType": "Upsert"})
             _revisions(ev, FORMS[kind][0], 1, revisions, clinical_values)
+    for n, (form, revisions) in enumerate(home, start=1):     # one repeat per home entry, in time order
+        ev = _e(subj, "StudyEventData", {"StudyEventOID": HOME_EVENT, "StudyEventRepeatKey": n,
+                                        "TransactionType": "Upsert"})
+        _revisions(ev, form, 1, revisions, _instrument_values)
     for n, (form, revisions) in enumerate(course, start=1):
         ev = _e(subj, "StudyEventData", {"StudyEventOID": COURSE_EVENT, "StudyEventRepeatKey": n,
                                         "TransactionType": "Upsert"})
@@ -385,6 +412,7 @@ def _instrument_values(rec: dict[str, Any]) -> list[tuple[str, Any]]:
     inst = get_instrument(rec["instrument_id"], rec.get("instrument_version"))
     scores = inst.score(rec["data"])
     return ([(it.id, rec["data"].get(it.id)) for it in inst.items]
+            + ([(DIARY_DATE, rec["data"][DIARY_DATE])] if DIARY_DATE in rec["data"] else [])
             + [(f"score_{s}", scores.get(s)) for s in inst.score_names])
 
 

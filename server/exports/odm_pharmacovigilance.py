@@ -86,7 +86,7 @@ class PvAnnotator:
         arm = participant_store.arm_of(self.conn, pdata.participant["participant_id"])
         for fd in subj.iter(_t("FormData")):
             words = (fd.findtext(f"{_t('AuditRecord')}/{_t('SourceID')}") or "").split()
-            rec = newest.get(words[1]) if len(words) == 4 and words[0] == "record" else None
+            rec = newest.get(words[1]) if len(words) >= 4 and words[0] == "record" else None
             group = fd.find(_t("ItemGroupData"))
             if rec is None or group is None or words[3] != str(rec["revision"]):
                 continue

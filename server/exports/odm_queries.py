@@ -59,7 +59,7 @@ class QueryAnnotator:
         for fd in subj.iter(_t("FormData")):
             source = fd.findtext(f"{_t('AuditRecord')}/{_t('SourceID')}") or ""
             words = source.split()
-            if len(words) != 4 or words[0] != "record" or words[2] != "revision":
+            if len(words) < 4 or words[0] != "record" or words[2] != "revision":   # then " home" (issue 24)
                 continue
             key = (words[1], int(words[3]))
             group = fd.find(_t("ItemGroupData"))

@@ -32,7 +32,7 @@ from server.analysis.adam import AdamDatasets, build_adam
 from server.analysis.adqs import qs_params
 from server.exports.csv_export import write_csv
 from server.exports.current import ALL, ExportScope, current_records
-from server.exports.dosing import compliance_columns
+from server.exports.dosing import HOME_COMPLIANCE_COLUMNS, compliance_columns, home_compliance_rows
 from server.exports.report_cut import data_cut
 from server.exports.report_data import ReportData, gather
 from server.exports.report_flow import FLOW_COLUMNS, Flow, flow_rows, gather_flow
@@ -209,6 +209,9 @@ def export_report(conn: Connection, study: Study, out_dir: Path, *, scope: Expor
     tables_dir = out_dir / "tables"
     tables_dir.mkdir(exist_ok=True)
     written["tables/flow.csv"] = write_csv(tables_dir / "flow.csv", FLOW_COLUMNS, flow_rows(ctx.extra["flow"]))
+    written["tables/home_compliance.csv"] = write_csv(   # issue 24: daily compliance from the home diary
+        tables_dir / "home_compliance.csv", HOME_COMPLIANCE_COLUMNS, home_compliance_rows(data.arms,
+                                                                                          data.home_compliance))
     for name, table in tables.items():
         written[f"tables/{name}.csv"] = write_csv(tables_dir / f"{name}.csv", table.columns, table.rows)
     return {"report.pdf": len(pngs), "report.html": len(pngs), **written}

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from server.exports.current import ExportScope, ParticipantData, participants_with_data
-from server.exports.dosing import compliance_row, participant_compliance
+from server.exports.dosing import compliance_row, home_compliance, participant_compliance
 from server.services.demo import is_seeded
 from shared.adverse_events import per_drug
 from shared.disposition import Disposition, DispositionCounts, count_dispositions, disposition_of
@@ -86,6 +86,7 @@ class ReportData:
     sae_total: int = 0
     compliance: dict[str, Running] = field(default_factory=dict)   # arm -> participants' compliance %
     compliance_rows: list[list[Any]] = field(default_factory=list)  # compliance.csv, one line per participant
+    home_compliance: dict[str, list[Any]] = field(default_factory=dict)   # arm -> home-entry Compliance (issue 24)
     demo: bool = False   # the database holds the synthetic demo study (`trialpro-server demo`)
     ended: dict[str, list[Disposition | None]] = field(default_factory=dict)   # arm -> each one's disposition
     flow: Any = None     # report_flow.Flow, the participant flow page (gathered by export_report)
@@ -139,6 +140,9 @@ def _add_compliance(data: ReportData, study: Study, pd: ParticipantData) -> None
     if c is not None and c.compliance_pct is not None:
         data.compliance.setdefault(arm, Running()).add(c.compliance_pct)
     data.compliance_rows.append(compliance_row(study, pd.participant, pd.records, diary_id))
+    home = home_compliance(study, arm, pd.records)
+    if home is not None:
+        data.home_compliance.setdefault(arm, []).append(home)
 
 
 def gather(conn: Connection, study: Study, scope: ExportScope, as_of: date) -> ReportData:

@@ -28,7 +28,7 @@ from server.exports.sdtm_ae import ACTION, OUTCOME, ae_rows
 from server.exports.sdtm_cm import cm_rows
 from server.exports.sdtm_design import DESIGN, design_rows, design_widths, subject_elements
 from server.exports.sdtm_ds import ds_rows, dv_rows
-from server.exports.sdtm_ex import ex_rows
+from server.exports.sdtm_ex import ex_rows, source_supp
 from server.exports.sdtm_files import SubmissionFiles, Supp, metadata_version_oid, source_version
 from server.exports.sdtm_lb import lb_values
 from server.exports.sdtm_lb_pregnancy import pregnancy_lb_rows
@@ -196,7 +196,8 @@ def _qs(study: Study, pd: ParticipantData, t: Timing) -> Iterator[dict[str, Any]
                          "QSSTRESU": unit, "QSDRVFL": "Y" if key in scores and key not in rec["data"] else None,
                          "QSEVAL": "INVESTIGATOR" if inst.respondent == "clinician" else "STUDY SUBJECT",
                          "VISITNUM": num, "VISIT": label, "EPOCH": t.epoch(dtc),
-                         "QSDTC": dtc, "QSDY": t.study_day(dtc)})
+                         "QSDTC": dtc, "QSDY": t.study_day(dtc),
+                         "_supp": source_supp(rec)})   # issue 24: SUPPQS COLSRC=HOME for a home entry
     _flag_baseline(rows, t, "QSTESTCD", "QSDTC", "QS")
     yield from rows
 

@@ -2,6 +2,9 @@
 
 - dated diary (2.0): per drug, one EX row per run of consecutive dates it was taken (a twice-weekly injection:
   one row per dose; a daily drug: one row per uninterrupted run), EXSTDTC/EXENDTC the run's first/last date;
+- a daily home entry (issue 24) is a dated diary of one day; where it and a clinic diary cover the same date
+  the home entry's answer is the one exported (``shared.exposure.winning_days``), so no dose counts twice, and
+  SUPPEX ``COLSRC`` says which rows came from the participant's phone (``HOME``);
 - counted diary (1.0, kept readable): one row per drug and period whose count is above 0, over the period
   (the day after the previous diary, the baseline date for the first, up to the diary's day);
 - EXDOSE/EXDOSU/EXDOSFRQ/EXROUTE and EXTRT from the arm's treatment in the study file; 0 doses: no row.
@@ -14,12 +17,15 @@ from datetime import date
 from typing import Any
 
 from server.exports.current import ParticipantData
+from server.exports.sdtm_files import Supp
 from server.exports.sdtm_timing import Timing
-from shared.exposure import baseline_date, calendar, counted_doses, dose_runs, periods
+from shared.exposure import baseline_date, counted_doses, dated, dose_runs, is_dosing_record, periods, winning_days
+from shared.home_entries import HOME
 from shared.study.model import Study, Treatment
 
-ROUTE = {"subcutaneous": "SUBCUTANEOUS", "oral": "ORAL"}
-FREQUENCY = {"twice weekly": "2 TIMES PER WEEK", "once daily": "QD"}   # CDISC C71113 submission values
+ROUTE = {"subcutaneous": "SUBCUTANEOUS", "oral": "ORAL", "intravenous": "INTRAVENOUS"}
+FREQUENCY = {"twice weekly": "2 TIMES PER WEEK", "once daily": "QD",      # CDISC C71113 submission values
+             "once weekly": "EVERY WEEK", "every week": "EVERY WEEK", "every 2 weeks": "EVERY 2 WEEKS"}
 
 
 def _row(t: Treatment, rec: dict[str, Any], start: date, end: date, study: Study, timing: Timing,
@@ -33,17 +39,26 @@ def _row(t: Treatment, rec: dict[str, Any], start: date, end: date, study: Study
             "EXDOSFRQ": FREQUENCY.get(t.frequency, t.frequency.upper()), "EXROUTE": ROUTE.get(t.route, t.route.upper()),
             "EXADJ": reason or "", "VISITNUM": num, "VISIT": label, "EPOCH": timing.epoch(start),
             "EXSTDTC": start.isoformat(), "EXENDTC": end.isoformat(), "EXSTDY": timing.study_day(start),
-            "EXENDY": timing.study_day(end)}
+            "EXENDY": timing.study_day(end), "_supp": source_supp(rec)}
+
+
+def source_supp(rec: dict[str, Any]) -> list[Supp]:
+    """SUPP-- ``COLSRC`` (collection source) of a row from a home entry: HOME (none for a clinic record)."""
+    return [Supp(COLSRC, COLSRC_LABEL, "HOME", "CRF")] if rec.get("source") == HOME else []
+
+
+COLSRC, COLSRC_LABEL = "COLSRC", "Collection Source"   # sponsor-defined QNAM (SDTMIG has no standard variable)
 
 
 def ex_rows(study: Study, pd: ParticipantData, timing: Timing,
             diary_instrument: str | None) -> Iterator[dict[str, Any]]:
     """The EX rows of one participant (see the module rules), in diary and date order."""
-    diaries = [r for r in pd.records if diary_instrument is not None and r.get("instrument_id") == diary_instrument]
+    diaries = [r for r in pd.records if is_dosing_record(r, study, diary_instrument)]
     treatments = study.arm(pd.participant["arm"]).treatments
+    counted = winning_days(diaries)
     for rec, start, end in periods(diaries, study, baseline_date=baseline_date(pd.records, study)):
         reason = (rec.get("data") or {}).get("missed_reason")
-        days = calendar(rec)
+        days = counted.get(str(rec.get("record_id")), {}) if dated(rec) is not None else None
         rows: list[dict[str, Any]] = []
         for t in treatments:
             if days is not None:

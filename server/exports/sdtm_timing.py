@@ -20,7 +20,7 @@ from datetime import date
 from functools import lru_cache
 
 from server.exports.current import ParticipantData
-from shared.exposure import baseline_date, first_dose_date, last_dose_date
+from shared.exposure import baseline_date, first_dose_date, is_dosing_record, last_dose_date
 from shared.site_time import moment_at, site_local_date, site_zone, to_site_local
 from shared.study.model import Study
 
@@ -110,7 +110,7 @@ def timing(study: Study, pd: ParticipantData, diary_instrument: str | None, *,
     forms = sorted(d for r in pd.records if r["kind"] == "instrument_response"
                    and (d := site_local_date(r.get("collected_at"), study, site)))
     base = baseline_date(pd.records, study)
-    diaries = [r for r in pd.records if diary_instrument is not None and r.get("instrument_id") == diary_instrument]
+    diaries = [r for r in pd.records if is_dosing_record(r, study, diary_instrument)]   # home entries too (issue 24)
     first = first_dose_date(diaries, study, baseline_date=base)
     everything = sorted(d for r in pd.records if (d := site_local_date(r.get("collected_at"), study, site)))
     consent = _day(consent_date_of(pd))

@@ -20,12 +20,14 @@ from server.services import sdv as sdv_service
 from server.services import signatures as signature_service
 from server.services.audit import AuditEntry, append
 from server.storage import audit as audit_store
+from server.storage import devices as device_store
 from server.storage import labs as lab_store
 from server.storage import locks as lock_store
 from server.storage import participants as participant_store
 from server.storage import records as record_store
 from server.storage.engine import reading, writing
 from shared.errors import ExportRefused, NotFound
+from shared.home_entries import APP_DEVICE_KIND, record_source
 from shared.locks import PARTICIPANT
 from shared.records import utc_now
 from shared.study.model import Study
@@ -44,6 +46,9 @@ def casebook_data(conn: Connection, study: Study, participant_id: str, *, as_of:
     """Everything one casebook shows, read on ``conn`` (the caller's snapshot)."""
     person = participant_store.details(conn, participant_id)
     revisions = record_store.revisions_of_participant(conn, participant_id)
+    apps = device_store.app_device_ids(conn, (r["device_id"] for r in revisions))   # issue 24: home or clinic
+    for r in revisions:
+        r["source"] = record_source(APP_DEVICE_KIND if r["device_id"] in apps else None)
     if person is None and not revisions:
         raise NotFound(f"No participant {participant_id!r} on the server.")
     if person is None:

@@ -17,8 +17,8 @@ from typing import Any
 from sqlalchemy import Connection
 
 from server.services import dashboard as board
+from server.services import home_diary, sae_reports
 from server.services import queries as query_service
-from server.services import sae_reports
 from server.services.screening import screening_log
 from server.storage import dashboard as stored
 from server.storage import participants as participant_store
@@ -31,7 +31,8 @@ from shared.study.model import Study
 
 VISIT_STATUSES = ("due", "overdue", "done")      # per visit, or at any visit when no visit is named
 STATUSES = ("enrolled", *VISIT_STATUSES, "on_study", "completed", "discontinued", "screen_failure",
-            "open_queries", "sae_awaiting")
+            "open_queries", "sae_awaiting",
+            "missed_diary_days")   # issue 24: a home diary day without an entry (server.services.home_diary)
 
 
 @dataclass(frozen=True)
@@ -114,6 +115,8 @@ def memberships(conn: Connection, study: Study, sites: Iterable[str], today: dat
     out[Cohort("open_queries")] = {q["participant_id"] for q in query_service.queries_of(conn, sites,
                                                                                          states=UNRESOLVED)}
     out[Cohort("sae_awaiting")] = {a["participant_id"] for a in sae_reports.alerts(conn, study, sites, now)}
+    out[Cohort("missed_diary_days")] = {pid for pid, days in home_diary.missed_by_participant(
+        conn, study, people, recs, today).items() if days}
     return out
 
 

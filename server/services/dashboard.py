@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from server.services.exposure import dosing_view
+from server.services.home_diary import missed_by_participant
 from server.storage import adverse_events as ae_store
 from server.storage import dashboard as stored
 from server.storage.devices import devices_of_sites
@@ -196,6 +197,9 @@ def participant_detail(conn: Connection, study: Study, participant_id: str, site
         "adverse_events": [r for r in recs if r["kind"] == "adverse_event"],
         "records": recs,
         "dosing": dosing_view(study, row["arm"], recs),
+        # issue 24: the days the participant's home diary was not filled in (None: no app)
+        "missed_diary_days": missed_by_participant(conn, study, [row], {participant_id: recs}, today).get(
+            participant_id),
     }
 
 

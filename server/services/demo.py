@@ -15,6 +15,7 @@ from server.services import sync as sync_service
 from server.services.demo_adverse_events import seed_demo_adverse_events
 from server.services.demo_course import seed_course
 from server.services.demo_dosing import DiaryDays
+from server.services.demo_home_entries import seed_demo_home_entries
 from server.services.demo_labs import DemoPerson, seed_demo_labs
 from server.services.demo_timeline import demo_timeline
 from server.services.users import add_user
@@ -135,6 +136,7 @@ def seed_demo(conn: Connection, study: Study, *, admin_password: str, seed: int 
     seed_demo_labs(conn, study, people, site=site, today=today, seed=seed + 1)  # own stream: the rest stays as it was
     total += seed_course(conn, study, device, today)   # dispositions, a missed visit, deviations (issue 16)
     seed_demo_adverse_events(conn, study, device, today)   # issue 17: coded, SUSAR, SAE awaiting report
+    total += seed_demo_home_entries(conn, study, today)   # issue 24: two phones' home diaries, a few days missed
     add_setting(conn, SEEDED, datetime.now(UTC).isoformat())
     return {"seeded": True, "participants": DEMO_PARTICIPANTS, "records": total, "admin": DEMO_ADMIN}
 

@@ -18,8 +18,14 @@ from sqlalchemy import Connection
 from server.storage import participants as participant_store
 from server.storage import records as record_store
 from shared.compliance import Compliance, compliance
-from shared.exposure import baseline_date, first_dose_date, taken_by_date
+from shared.exposure import baseline_date, first_dose_date, is_dosing_record, taken_by_date
 from shared.study.model import Study
+
+
+def _dosing_ids(study: Study) -> tuple[str, ...]:
+    """The instruments that tell doses taken: the clinic dosing diary and the daily home dosing diary (issue 24:
+    a home entry wins over the clinic diary for its date, ``shared.exposure.taken_by_date``)."""
+    return tuple(i.id for role in ("dosing", "home_dosing") if (i := study.instrument_with_role(role)) is not None)
 
 
 def _baseline_visit_id(study: Study) -> str | None:
@@ -33,14 +39,13 @@ def diaries_and_baselines(conn: Connection, study: Study, *, participant_ids: li
 
     The baseline date is the earliest site-local day of a current form at the study's baseline visit.
     """
-    diary = study.instrument_with_role("dosing")
     baseline = _baseline_visit_id(study)
     found: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for rec in record_store.current_of_participants(conn, instrument_id=diary.id if diary else None,
+    for rec in record_store.current_of_participants(conn, instrument_id=_dosing_ids(study),
                                                     visit_id=baseline, participant_ids=participant_ids,
                                                     site_id=site_id):
         found[rec["participant_id"]].append(rec)
-    return {pid: ([r for r in recs if diary is not None and r.get("instrument_id") == diary.id],
+    return {pid: ([r for r in recs if is_dosing_record(r, study)],
                   baseline_date(recs, study)) for pid, recs in sorted(found.items())}
 
 
@@ -53,14 +58,13 @@ def first_dose_dates(conn: Connection, study: Study, *, participant_ids: list[st
     participant absent from the answer, or mapped to None, has no known first dose (not treated yet).
     Runs inside the caller's unit of work (``reading()`` or ``writing()``).
     """
-    diary = study.instrument_with_role("dosing")
     firsts: dict[str, date | None] = {}
     # streamed by participant (one participant's forms in memory at a time: a whole study's diaries are large)
     for pid, group in groupby(record_store.iter_current_of_participants(
-            conn, instrument_id=diary.id if diary else None, visit_id=_baseline_visit_id(study),
+            conn, instrument_id=_dosing_ids(study), visit_id=_baseline_visit_id(study),
             participant_ids=participant_ids, site_id=site_id), key=itemgetter("participant_id")):
         recs = list(group)
-        firsts[pid] = first_dose_date([r for r in recs if diary is not None and r.get("instrument_id") == diary.id],
+        firsts[pid] = first_dose_date([r for r in recs if is_dosing_record(r, study)],
                                       study, baseline_date=baseline_date(recs, study))
     randomised = {pid for pid, e in participant_store.enrolled(conn, firsts).items() if e.arm}
     # a baseline form alone is no dose: someone scored at the eligibility visit but never randomised is untreated
@@ -87,7 +91,7 @@ def dosing_view(study: Study, arm_code: str | None, records: list[dict[str, Any]
     """What the participant page shows of dosing, from the participant's current records: the first-dose date,
     compliance (overall and per drug of the arm) and the doses per date of the dated diaries."""
     diary = study.instrument_with_role("dosing")
-    diaries = [r for r in records if diary is not None and r.get("instrument_id") == diary.id]
+    diaries = [r for r in records if is_dosing_record(r, study)]    # home entries win for their dates
     base = baseline_date(records, study)
     drugs = [t.drug for t in study.arm(arm_code).treatments] if arm_code else []
     return {"first_dose": first_dose_date(diaries, study, baseline_date=base),

@@ -7,6 +7,12 @@ site's records stored after the kiosk's ``state_cursor`` (an audit sequence numb
 (``state_snapshot``: the kiosk replaces its copy). Only the kiosk's own site, and only what the nurse needs:
 an instrument response's visit, instrument, date and scores (never its answers); an AE's term, grade, onset,
 outcome and seriousness.
+
+Home entries (issue 24: records stored from a participant's app, device kind ``participant_app``) are not in
+``site_state``: they come as ``home_entries`` (participant, instrument, ``diary_date``), on the same cursor, so the
+kiosk's recall diary asks only about dates without one; ``home_diaries`` (sent whole in every answer that has a
+cursor: one line per app device of the site) says since when, and until when, each participant keeps one, for
+the missed diary days of the nurse overview.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from sqlalchemy import Connection
 
 from server.storage import site_state as state_store
 from shared.errors import UnknownInstrument
+from shared.home_entries import APP_DEVICE_KIND, entry_date
 from shared.instruments import get_instrument
 
 MAX_CHANGES = 2000        # records audited after the cursor beyond this: the whole state is cheaper to send
@@ -54,4 +61,18 @@ def downstream(conn: Connection, site_id: str, cursor: int | None) -> dict[str, 
         rows, snapshot = state_store.current_of_site(conn, site_id), True
     else:
         rows, snapshot = state_store.revisions_of_site(conn, site_id, keys), False
-    return {"site_state": [summary(r) for r in rows], "state_cursor": now, "state_snapshot": snapshot}
+    home = [r for r in rows if r.device_kind == APP_DEVICE_KIND]
+    return {"site_state": [summary(r) for r in rows if r.device_kind != APP_DEVICE_KIND], "state_cursor": now,
+            "state_snapshot": snapshot, "home_entries": [e for e in map(home_entry, home) if e is not None],
+            "home_diaries": [{"participant_id": d.participant_id, "activated_at": d.enrolled_at,
+                              "revoked_at": d.revoked_at}
+                             for d in state_store.home_diaries_of_site(conn, site_id, APP_DEVICE_KIND)]}
+
+
+def home_entry(row: Any) -> dict[str, Any] | None:
+    """What the kiosk keeps of a home entry: whose, which diary, which date (None without a readable date)."""
+    day = entry_date(json.loads(row.body))
+    if day is None:
+        return None
+    return {"participant_id": row.participant_id, "instrument_id": row.instrument_id, "diary_date": day.isoformat(),
+            "record_id": row.record_id, "revision": row.revision}

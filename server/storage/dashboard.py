@@ -15,6 +15,7 @@ from sqlalchemy import Connection, Row, func, select
 from server.storage import audit as audit_store
 from server.storage.tables import (
     audit_log,
+    devices,
     participants,
     records,
 )
@@ -84,3 +85,16 @@ def search_audit(conn: Connection, query: str = "", *, before_seq: int | None = 
     if before_seq is not None:
         q = q.where(audit_log.c.seq < before_seq)
     return [dict(r._mapping) for r in conn.execute(q.order_by(audit_log.c.seq.desc()).limit(limit))]
+
+
+def app_devices_of(conn: Connection, participant_ids: list[str], app_kind: str) -> list[Row[Any]]:
+    """Device id, participant id, activation (``enrolled_at``) and revocation time of every app device (kind
+    ``app_kind``) of these participants (issue 24: the home diary's days), by participant and activation."""
+    out: list[Row[Any]] = []
+    for start in range(0, len(participant_ids), 500):
+        out += conn.execute(select(devices.c.device_id, devices.c.participant_id, devices.c.enrolled_at,
+                                   devices.c.revoked_at)
+                            .where(devices.c.kind == app_kind,
+                                   devices.c.participant_id.in_(participant_ids[start:start + 500]))
+                            .order_by(devices.c.participant_id, devices.c.enrolled_at)).all()
+    return out

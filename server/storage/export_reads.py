@@ -14,7 +14,8 @@ from typing import Any, Protocol
 from sqlalchemy import Connection, Select, bindparam, exists, func, select
 
 from server.storage.labs import newest_only
-from server.storage.tables import lab_results, participants, records, screenings
+from server.storage.tables import devices, lab_results, participants, records, screenings
+from shared.home_entries import record_source
 
 BATCH = 1000
 
@@ -91,11 +92,14 @@ def current_records(conn: Connection, scope: Scope, *, kind: str | None = None, 
                     with_arm: bool = False) -> Iterator[dict[str, Any]]:
     """Newest revision of each record of ``kind`` (all kinds when None), ordered by participant and time.
 
-    Each body gets ``received_at`` (first stored time of this revision) and ``staff_id`` (the staff account
-    the server verified as having entered it; None: the participant) added, and ``arm`` when asked.
+    Each body gets ``received_at`` (first stored time of this revision), ``staff_id`` (the staff account
+    the server verified as having entered it; None: the participant) and ``source`` (``home`` from a
+    participant's app, ``clinic`` otherwise: from the device kind the server stored) added, and ``arm`` when
+    asked.
     """
-    q = (select(records.c.body, records.c.received_at, records.c.staff_id,
+    q = (select(records.c.body, records.c.received_at, records.c.staff_id, devices.c.kind.label("device_kind"),
                 *([participants.c.arm] if with_arm else []))
+         .select_from(records).outerjoin(devices, devices.c.device_id == records.c.device_id)
          .where(_is_newest()))
     if with_arm:
         q = q.outerjoin(participants, participants.c.participant_id == records.c.participant_id)
@@ -111,6 +115,7 @@ def current_records(conn: Connection, scope: Scope, *, kind: str | None = None, 
         body = json.loads(row.body)
         body["received_at"] = row.received_at
         body["staff_id"] = row.staff_id
+        body["source"] = record_source(row.device_kind)
         if with_arm:
             body["arm"] = row.arm
         yield body
@@ -170,13 +175,16 @@ def participants_with_data(conn: Connection, scope: Scope, *, every_revision: bo
                            screened: bool = False) -> Iterator[
         tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]]]]:
     """Each enrolled participant in turn with the current records and the lab results within the scope
-    (with ``screened``, also everyone screened and not randomised, in participant id order: SDTM's DM).
+    (with ``screened``, also everyone screened and not randomised, in participant id order: SDTM's DM). Each
+    record body gets ``received_at`` and ``source`` (as ``current_records``).
 
     With ``every_revision`` the records are every stored revision (by time of measurement, record, revision),
     for an archive. Memory holds one participant at a time. Two indexed look-ups per participant (records by
     participant_id, lab results by participant_id), each statement built once and re-executed with a bound id.
     """
-    rq = select(records.c.body, records.c.received_at).where(records.c.participant_id == bindparam("pid"))
+    rq = (select(records.c.body, records.c.received_at, devices.c.kind.label("device_kind")).select_from(records)
+          .outerjoin(devices, devices.c.device_id == records.c.device_id)
+          .where(records.c.participant_id == bindparam("pid")))
     if not every_revision:
         rq = rq.where(_is_newest())
     rq = _in_range(rq, records.c.collected_at, scope).order_by(records.c.collected_at, records.c.record_id,
@@ -197,6 +205,7 @@ def participants_with_data(conn: Connection, scope: Scope, *, every_revision: bo
         for row in conn.execute(rq, pid):
             body = json.loads(row.body)
             body["received_at"] = row.received_at
+            body["source"] = record_source(row.device_kind)   # from the stored device kind, never the envelope
             recs.append(body)
         labs = [dict(r._mapping) for r in conn.execute(lq, pid)]
         yield p, recs, labs

@@ -289,10 +289,11 @@ def corrections_after(conn: Connection, site_id: str, cursor: int, limit: int) -
         .order_by(corrections.c.seq).limit(limit)).all()
 
 
-def current_of_participants(conn: Connection, *, instrument_id: str | None = None, visit_id: str | None = None,
-                            participant_ids: list[str] | None = None,
+def current_of_participants(conn: Connection, *, instrument_id: str | tuple[str, ...] | None = None,
+                            visit_id: str | None = None, participant_ids: list[str] | None = None,
                             site_id: str | None = None) -> list[dict[str, Any]]:
-    """Newest revision of each instrument response of ``instrument_id`` or at ``visit_id`` (either matches),
+    """Newest revision of each instrument response of ``instrument_id`` (one id or several) or at ``visit_id``
+    (either matches),
     for the given participants (or a site, or everyone), ordered by participant and time of measurement.
 
     The exposure reads (first-dose dates, compliance) need only the dosing diaries and the baseline forms.
@@ -301,12 +302,13 @@ def current_of_participants(conn: Connection, *, instrument_id: str | None = Non
                                              participant_ids=participant_ids, site_id=site_id))
 
 
-def iter_current_of_participants(conn: Connection, *, instrument_id: str | None = None, visit_id: str | None = None,
-                                 participant_ids: list[str] | None = None,
+def iter_current_of_participants(conn: Connection, *, instrument_id: str | tuple[str, ...] | None = None,
+                                 visit_id: str | None = None, participant_ids: list[str] | None = None,
                                  site_id: str | None = None) -> Iterator[dict[str, Any]]:
     """``current_of_participants`` streamed (participant by participant: memory stays flat for a whole study)."""
     newer = records.alias("newer")
-    matches = ([records.c.instrument_id == instrument_id] if instrument_id is not None else []) + (
+    ids = (instrument_id,) if isinstance(instrument_id, str) else tuple(instrument_id or ())
+    matches = ([records.c.instrument_id.in_(ids)] if ids else []) + (
         [records.c.visit_id == visit_id] if visit_id is not None else [])
     if not matches:
         return

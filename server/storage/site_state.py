@@ -15,12 +15,14 @@ from collections.abc import Iterable
 from sqlalchemy import Connection, Row, exists, func, select
 from sqlalchemy.orm import aliased
 
-from server.storage.tables import audit_log, records
+from server.storage.tables import audit_log, devices, records
 
 STATE_KINDS = ("instrument_response", "adverse_event")   # what a nurse overview needs of other kiosks' work
 _newer = aliased(records)
 _COLUMNS = (records.c.record_id, records.c.revision, records.c.kind, records.c.participant_id, records.c.visit_id,
-            records.c.instrument_id, records.c.instrument_version, records.c.collected_at, records.c.body)
+            records.c.instrument_id, records.c.instrument_version, records.c.collected_at, records.c.body,
+            devices.c.kind.label("device_kind"))    # issue 24: a participant's app makes home entries
+_FROM = records.outerjoin(devices, devices.c.device_id == records.c.device_id)
 
 
 def position(conn: Connection) -> int:
@@ -50,9 +52,9 @@ def revisions_of_site(conn: Connection, site_id: str, keys: Iterable[tuple[str, 
     found: list[Row] = []
     ids = sorted({record_id for record_id, _ in wanted})
     for start in range(0, len(ids), 500):
-        found += [r for r in conn.execute(select(*_COLUMNS).where(records.c.record_id.in_(ids[start:start + 500]),
-                                                                  records.c.site_id == site_id,
-                                                                  records.c.kind.in_(STATE_KINDS)))
+        q = select(*_COLUMNS).select_from(_FROM).where(records.c.record_id.in_(ids[start:start + 500]),
+                                                       records.c.site_id == site_id, records.c.kind.in_(STATE_KINDS))
+        found += [r for r in conn.execute(q)
                   if (r.record_id, r.revision) in wanted]
     return sorted(found, key=lambda r: (r.record_id, r.revision))
 
@@ -60,6 +62,15 @@ def revisions_of_site(conn: Connection, site_id: str, keys: Iterable[tuple[str, 
 def current_of_site(conn: Connection, site_id: str) -> list[Row]:
     """The newest revision of every record of ``site_id`` of a kind the kiosks keep, by participant and time."""
     newer = exists().where(_newer.c.record_id == records.c.record_id, _newer.c.revision > records.c.revision)
-    return list(conn.execute(select(*_COLUMNS).where(records.c.site_id == site_id, records.c.kind.in_(STATE_KINDS),
-                                                     ~newer)
+    return list(conn.execute(select(*_COLUMNS).select_from(_FROM)
+                             .where(records.c.site_id == site_id, records.c.kind.in_(STATE_KINDS), ~newer)
                              .order_by(records.c.participant_id, records.c.collected_at, records.c.record_id)))
+
+
+def home_diaries_of_site(conn: Connection, site_id: str, app_kind: str) -> list[Row]:
+    """Participant id, activation time (``enrolled_at``) and revocation time of every app device of ``site_id``
+    (device kind ``app_kind``), oldest first: where each participant's home diary starts and ends."""
+    return list(conn.execute(select(devices.c.participant_id, devices.c.enrolled_at, devices.c.revoked_at)
+                             .where(devices.c.site_id == site_id, devices.c.kind == app_kind,
+                                    devices.c.participant_id.is_not(None))
+                             .order_by(devices.c.participant_id, devices.c.enrolled_at)))

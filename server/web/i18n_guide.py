@@ -31,6 +31,12 @@ TEXTS: dict[str, tuple[str, str]] = {
     "cohort.screen_failure": ("screen failures", "筛选失败"),
     "cohort.open_queries": ("with unresolved queries", "有未解决质疑"),
     "cohort.sae_awaiting": ("with an SAE awaiting report", "有待报告的严重不良事件"),
+    # --- missed home diary days (issue 24, point 4)
+    "cohort.missed_diary_days": ("with missed home diary days", "有漏填居家日志的天数"),
+    "dash.missed_diary_days": ("Missed home diary days", "漏填居家日志"),
+    "home.diary": ("Home diary (phone)", "居家日志（手机）"),
+    "home.missed": ("Missed diary days ({n})", "漏填日志的天数（{n}）"),
+    "home.none_missed": ("No diary day missed.", "没有漏填的日志。"),
     # --- records by their names and values, with their history (point 2)
     "col.values": ("Values", "数值"),
     "record.version": ("instrument version {version}", "量表版本 {version}"),

@@ -147,8 +147,8 @@ def test_csv_has_every_domain_iso_dates_the_newest_revision_and_an_audit_entry(
         assert lines and all(int(r["days"]) == second.day + 1 and float(r["doses_expected"]) == 4.3
                              and len(r["dates_taken"].split(";")) == int(r["doses_reported"]) for r in lines)
         assert all(r["period_start"] <= r["period_end"] and r["compliance_pct"] for r in dosing)
-    else:
-        assert dosing == []                                            # no dosing diary in this study
+    else:           # no clinic dosing diary in this study: its dosing lines are the home diary's (issue 24)
+        assert all(r["source"] == "home" and r["days"] == "1" for r in dosing)
     ae_header = next(csv.reader(open(out / "adverse_events.csv", encoding="utf-8-sig")))
     confirmed = ["causality_confirmed_by", "causality_confirmed_at"]   # issue 17: the investigator's confirmation
     assert ae_header[-2:] == confirmed
@@ -469,10 +469,16 @@ def test_fhir_parses_with_pure_r4_4_0_1_models_questionnaires_complete_authors_p
             author = res["author"]["reference"]
             assert author in ids and author.split("/")[0] in {"Patient", "Practitioner"}
             q = questionnaires[res["questionnaire"]]
-            # a dose calendar is a repeating group (one per date, its date child always answered)
+            # a dose calendar is a repeating group (one per date, its date child always answered); a home dosing
+            # entry's per-drug answer (issue 24) one per drug, its drug child always answered
             answers = {i["linkId"]: i["answer"][0] if "answer" in i else i for i in res["item"]}
             for group in (i for i in res["item"] if "item" in i):
-                assert group["item"][0]["linkId"].endswith(".date") and group["item"][0]["answer"][0]["valueDate"]
+                first = group["item"][0]
+                assert (first["linkId"].endswith(".date") and first["answer"][0]["valueDate"]) or (
+                    first["linkId"].endswith(".drug") and first["answer"][0]["valueCoding"]["code"])
+            tags = res["meta"]["tag"]
+            assert [t["code"] for t in tags] in (["home"], ["clinic"]), tags   # issue 24: the record's source
+            assert ("source" in res) == (tags[0]["code"] == "home")
             for item in q["item"]:
                 conditions = item.get("enableWhen", [])
                 enabled = not conditions or any(
@@ -576,7 +582,8 @@ def test_odm_is_a_transactional_archive_of_every_revision_with_corrections_and_n
                 items=[SyncItem(body, record_hash(body))]))
             assert answer["results"][0]["status"] == "stored", answer
         ae_id = body["record_id"]
-        stored = conn.execute(select(records.c.record_id, records.c.revision)).all()
+        stored = conn.execute(select(records.c.record_id, records.c.revision, devices.c.kind)
+                              .outerjoin(devices, devices.c.device_id == records.c.device_id)).all()
     out = seeded.export("odm", tmp_path / "odm", monkeypatch=monkeypatch)
     schema = etree.XMLSchema(etree.parse(str(ODM_XSD)))
     doc = etree.parse(str(out / "study.odm.xml"))
@@ -584,7 +591,10 @@ def test_odm_is_a_transactional_archive_of_every_revision_with_corrections_and_n
     assert doc.getroot().get("FileType") == "Transactional"
     sources = [a.findtext(f"{ODM}SourceID") for a in doc.getroot().iter(f"{ODM}AuditRecord")]
     revisions = {s for s in sources if s.startswith("record ")}
-    assert revisions == {f"record {r.record_id} revision {r.revision}" for r in stored}   # every revision, once
+    # every revision, once; a record from a participant's phone says so (issue 24: source from the device kind)
+    assert revisions == {f"record {r.record_id} revision {r.revision}" + (" home" if r.kind == "participant_app"
+                                                                          else "") for r in stored}
+    assert any(s.endswith(" home") for s in revisions)          # the demo's home diary entries
     assert len(revisions) == len([s for s in sources if s.startswith("record ")])
     forms = [a.getparent() for a in doc.getroot().iter(f"{ODM}AuditRecord")
              if a.findtext(f"{ODM}SourceID", "").startswith(f"record {ae_id} ")]

@@ -39,7 +39,12 @@
         <translation>未用药</translation>
     </message>
     <message>
-        <location line="+34"/>
+        <location line="+30"/>
+        <source>Days recorded on your phone are not asked again.</source>
+        <translation>您已在手机上记录过的日子，这里不再询问。</translation>
+    </message>
+    <message>
+        <location line="+9"/>
         <source>Today is {0}.</source>
         <translation>今天是{0}。</translation>
     </message>
@@ -223,7 +228,7 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../main_window.py" line="+138"/>
+        <location filename="../main_window.py" line="+139"/>
         <source>Nurse mode is not available in this version.</source>
         <translation>此版本中没有护士模式。</translation>
     </message>

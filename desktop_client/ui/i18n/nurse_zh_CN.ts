@@ -1517,7 +1517,7 @@
         <translation>尚缺</translation>
     </message>
     <message>
-        <location line="+28"/>
+        <location line="+31"/>
         <source>This station is not enrolled yet: use the Sync screen first.</source>
         <translation>本工作站尚未注册：请先使用同步页面。</translation>
     </message>
@@ -1595,6 +1595,31 @@
         <location line="+1"/>
         <source>Latest scores: none yet.</source>
         <translation>最新评分：尚无。</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>Home diary on the phone since {0}: {1} day(s) recorded.</source>
+        <translation>自{0}起在手机上记录居家日志：已记录{1}天。</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Missed diary days: {0}: {1}</source>
+        <translation>漏填日志的天数：{0}天：{1}</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>(and {0} earlier)</source>
+        <translation>（另有更早的{0}天）</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>No diary day missed.</source>
+        <translation>没有漏填的日志。</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>The app was revoked on {0}.</source>
+        <translation>该应用已于{0}被停用。</translation>
     </message>
 </context>
 <context>

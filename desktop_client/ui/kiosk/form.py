@@ -14,6 +14,7 @@ from typing import Any
 
 from desktop_client.services.recording import PARTICIPANT
 from shared.errors import FieldProblem
+from shared.exposure import calendar_item
 from shared.instruments import get_instrument
 from shared.instruments.model import Instrument, Item, Text
 from shared.study.model import Study, Visit
@@ -56,19 +57,23 @@ class KioskForm:
     dose_dates: tuple[date, ...] = ()              # the days a dated dosing diary asks about, oldest first
     drug_names: dict[str, Text] = field(default_factory=dict)   # the arm's drugs, as the diary names them
     recall: dict[str, tuple[date, date]] = field(default_factory=dict)   # instrument -> days asked about
+    home_dates: tuple[date, ...] = ()     # days of the dosing diary's period recorded on the phone (not asked)
 
     @classmethod
     def for_visit(cls, study: Study, *, participant_id: str, arm_code: str, visit_id: str,
-                  dose_dates: tuple[date, ...] = ()) -> KioskForm:
-        """A blank form (``dose_dates``: from ``desktop_client.services.dosing.diary_dates_for``). Raises
-        KeyError for an unknown visit or arm."""
+                  dose_dates: tuple[date, ...] = (), home_dates: tuple[date, ...] = ()) -> KioskForm:
+        """A blank form (``dose_dates``, ``home_dates``: from ``desktop_client.services.dosing.recall_split``;
+        a dated dosing diary whose every date was recorded at home is not asked at all). Raises KeyError for an
+        unknown visit or arm."""
         visit = study.visit(visit_id)
         instruments = participant_instruments(visit, study)
+        if home_dates and not dose_dates:     # issue 24: the phone recorded every day: nothing to recall
+            instruments = tuple(i for i in instruments if calendar_item(i) is None)
         arm = study.arm(arm_code)
         names = {t.drug: Text(en=study.drug(t.drug).label, zh=study.drug(t.drug).label_zh) for t in arm.treatments}
         return cls(participant_id=participant_id, visit=visit, arm_code=arm_code, drugs=arm.drugs,
                    instruments=instruments, answers={i.id: {} for i in instruments}, dose_dates=dose_dates,
-                   drug_names=names)
+                   drug_names=names, home_dates=home_dates)
 
     def questions(self) -> list[Question]:
         """Every screen in order: per instrument, its items for this arm, follow-ups on their trigger's screen."""

@@ -165,7 +165,10 @@ class QuestionPage(QScrollArea):
         # The recall period is not repeated: every instrument's questions or instructions already name it.
         self.instructions.setText(texts.in_language(inst.instructions, lang))
         self.instructions.setVisible(bool(self.instructions.text()))
-        self.period.setText(texts.recall_text(self._form.recall.get(inst.id), lang))
+        period = texts.recall_text(self._form.recall.get(inst.id), lang)
+        if self._form.home_dates and self.question.item.response is ResponseType.DOSE_CALENDAR:
+            period = f"{period} {texts.home_days_text()}".strip()     # issue 24: home days are not asked again
+        self.period.setText(period)
         self.period.setVisible(bool(self.period.text()))
         for block in (self.main, self.follow):
             if block is not None:

@@ -69,6 +69,11 @@ def in_language(text: Text | None, language: str) -> str:
     return "" if text is None else text.in_language(language)
 
 
+def home_days_text() -> str:
+    """Said beside a dosing diary that leaves out the days the participant recorded on their phone (issue 24)."""
+    return QCoreApplication.translate("Answers", "Days recorded on your phone are not asked again.")
+
+
 def recall_text(period: tuple[date, date] | None, language: str) -> str:
     """The days a questionnaire asks about, as dates ("" when it names none)."""
     if period is None:

@@ -93,6 +93,9 @@ class OverviewPage(QWidget):
         self.scores = note("")
         self.scores.setObjectName("latest-scores")
         layout.addWidget(self.scores)
+        self.home_diary = note("")          # issue 24: the phone's diary and the days it was not filled in
+        self.home_diary.setObjectName("home-diary")
+        layout.addWidget(self.home_diary)
         layout.addWidget(self.visits)
         layout.addStretch(1)
         self.data: tuple[ParticipantOverview, ...] = ()
@@ -187,6 +190,28 @@ class OverviewPage(QWidget):
                 site_local_text(s.collected_at, study, self.ctx.station.site_id)))
         self.scores.setText(self.tr("Latest scores:") + " " + "; ".join(shown) if shown
                             else self.tr("Latest scores: none yet."))
+        self._show_home_diary(p)
+
+    def _show_home_diary(self, p: ParticipantOverview | None) -> None:
+        """Since when the participant keeps the diary on their phone and which days they did not fill in."""
+        diary = p.home_diary if p else None
+        self.home_diary.setVisible(diary is not None)
+        if diary is None:
+            self.home_diary.setText("")
+            return
+        text = self.tr("Home diary on the phone since {0}: {1} day(s) recorded.").format(
+            show_day(diary.started), diary.recorded)
+        if diary.missed:
+            shown = ", ".join(show_day(d) for d in diary.missed[-14:])
+            more = len(diary.missed) - 14
+            text += " " + self.tr("Missed diary days: {0}: {1}").format(len(diary.missed), shown)
+            if more > 0:
+                text += " " + self.tr("(and {0} earlier)").format(more)
+        else:
+            text += " " + self.tr("No diary day missed.")
+        if diary.stopped:
+            text += " " + self.tr("The app was revoked on {0}.").format(show_day(diary.stopped))
+        self.home_diary.setText(text)
 
 
 def in_language_arm(arm: Arm | None) -> str:
