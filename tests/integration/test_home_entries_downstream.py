@@ -26,6 +26,7 @@ from desktop_client.store import records as store_records
 from desktop_client.store import station as station_settings
 from server.exports.csv_export import export_csv
 from server.exports.registry import run_export
+from server.services import home_app
 from server.services.casebook import export_casebooks
 from server.storage import devices as device_store
 from shared.crypto import new_token, token_digest
@@ -170,8 +171,11 @@ def test_the_source_is_never_taken_from_the_envelope(
     token = station_settings.get(station.store, station_settings.DEVICE_TOKEN)
     assert token
     kiosk_device = Phone(str(station.device_id), token, pid)        # the kiosk's own credential and device id
-    arm = station.participant_arm(pid) or ""
-    claim = home_entry(server, kiosk_device, overview.site_today(station), arm, source="home")
+    inst = station.study.instrument_with_role("patient_global")
+    assert inst is not None
+    claim = build_instrument_record(station, participant_id=pid, visit_id="week2", instrument_id=inst.id,
+                                    answers={inst.items[0].id: 30}, entered_by="participant")
+    claim["source"] = "home"                                        # a kiosk claiming its record was made at home
     [result] = phone_sync(server, kiosk_device, [claim])
     assert result["status"] == "rejected" and "source" in json.dumps(result)   # an unknown envelope field
     with server.ctx.engine.connect() as conn:
@@ -181,3 +185,27 @@ def test_the_source_is_never_taken_from_the_envelope(
     described = [r for r in csv.DictReader(open(tmp_path / "csv" / "data_dictionary.csv", encoding="utf-8"))
                  if r["variable"] == "source"]
     assert described and all("home" in r["allowed_values"] and "clinic" in r["allowed_values"] for r in described)
+
+
+def test_end_to_end_a_phone_activated_through_the_api_records_today_and_the_kiosk_skips_it(
+        kiosk: tuple[Station, SyncEngine, str], server: ThreadServer, tmp_path: Path) -> None:
+    station, engine, pid = kiosk
+    with server.ctx.engine.begin() as conn:        # what "Home diary: activate" on the participant page does
+        code = home_app.create_code(conn, server.ctx.study, participant_id=pid, actor="staff:nurse.a").code
+    resp = httpx.post(f"{server.url}/api/v1/app/activate", json={"code": code, "label": "phone"}, timeout=30)
+    assert resp.status_code == 201, resp.text
+    got = resp.json()
+    assert got["participant_id"] == pid
+    phone = Phone(got["device_id"], got["token"], pid)
+    today = overview.site_today(station)
+    assert today in dosing.diary_dates_for(station, pid)
+    [result] = phone_sync(server, phone, [home_entry(server, phone, today, station.participant_arm(pid) or "")])
+    assert result["status"] == "stored", result
+    engine.sync()
+    asked, at_home = dosing.recall_split(station, pid)
+    assert today in at_home and today not in asked
+    with server.ctx.engine.connect() as conn:
+        export_csv(conn, server.ctx.study, tmp_path / "csv")
+    rows = list(csv.DictReader(open(tmp_path / "csv" / f"{home_dosing_id(server.ctx.study)}.csv", encoding="utf-8")))
+    assert [(r["diary_date"], r["source"], r["device_id"]) for r in rows] == [(today.isoformat(), "home",
+                                                                              phone.device_id)]
