@@ -53,12 +53,13 @@ def seed_demo_home_entries(conn: Connection, study: Study, today: date, *, seed:
         pid = p["participant_id"]
         enrolled = datetime.fromisoformat(p["enrolled_at"].replace("Z", "+00:00")).date()
         first = max(today - timedelta(days=DAYS), enrolled + timedelta(days=1))
-        activated = datetime.combine(first, time(1, 0), tzinfo=UTC)
-        device = Device(f"demo-app-{pid}", site, "Demo phone (synthetic data)")
+        activated = datetime.combine(first, time(1, 0), tzinfo=UTC).isoformat(timespec="milliseconds")
+        activated = activated.replace("+00:00", "Z")
+        device = Device(f"demo-app-{pid}", site, "Demo phone (synthetic data)", kind=device_store.PARTICIPANT_APP,
+                        participant_id=pid, enrolled_at=activated)
         device_store.add_device(conn, device_id=device.device_id, site_id=site, label=device.label,
                                 token_digest=hashlib.sha256(secrets.token_bytes(32)).hexdigest(),
-                                enrolled_at=activated.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
-                                participant_id=pid)
+                                enrolled_at=activated, participant_id=pid)
         treatments = study.arm(p["arm"]).treatments
         recs: list[dict[str, Any]] = []
         for n in range((today - first).days):
