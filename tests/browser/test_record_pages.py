@@ -102,6 +102,13 @@ def test_a_correction_is_made_on_the_instrument_form_with_errors_beside_the_fiel
     expect(page.locator("fieldset#f_serious input[type=radio]")).to_have_count(2)
     expect(page.locator("select#f_outcome option")).not_to_have_count(0)
     expect(page.locator("fieldset#f_causality select")).not_to_have_count(0)
+    page.click("a.lang")                                             # the AE's own rules, worded in zh
+    page.fill("#f_end_date", "2000-01-01")                           # before any onset of the demo
+    page.fill("textarea[name=reason]", "核对原始病历")
+    page.click("form:has(textarea[name=reason]) button[type=submit]")
+    error = page.locator("#err-end_date")
+    expect(error).to_contain_text("结束日期早于发生日期")
+    expect(error).not_to_contain_text("before the onset")
 
 
 def test_the_randomisation_cannot_be_corrected_not_even_by_a_forged_request(
