@@ -9,6 +9,7 @@ import csv
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from desktop_client.services import dosing, recording
 from desktop_client.services.station import Station
@@ -24,7 +25,10 @@ from tests.live_server import ThreadServer
 
 
 def _at(station: Station, day: Any) -> tuple[str, str]:
-    return timestamps(station.site_timezone, datetime.combine(day, time(2, 0), tzinfo=UTC))
+    """Early on ``day`` at the site, never later than now: 02:00 UTC of the site's today lay in the future
+    once it was past midnight in Beijing (16:00 UTC), and the server refused it."""
+    early = datetime.combine(day, time(0, 30), tzinfo=ZoneInfo(station.site_timezone)).astimezone(UTC)
+    return timestamps(station.site_timezone, min(early, datetime.now(UTC)))
 
 
 def _save(station: Station, rec: dict[str, Any], day: Any) -> dict[str, Any]:

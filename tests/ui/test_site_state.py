@@ -5,9 +5,10 @@ changed (``state_cursor``). The site rule: tests/integration/test_site_state_sit
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from desktop_client.services import adverse_events, overview
 from desktop_client.services.adverse_events import AdverseEventEntry
@@ -26,7 +27,7 @@ def _ae(station: Station, pid: str, term: str) -> dict[str, Any]:
     return adverse_events.record_adverse_event(station, pid, AdverseEventEntry(
         term=term, onset_date=overview.site_today(station), grade=3, serious_criteria=("hospitalisation",),
         causality={d: "possible" for d in drugs}, action={d: "none" for d in drugs}, outcome="recovering",
-        awareness_at=datetime.now(UTC)), actor="staff:nurse.a")
+        awareness_at=datetime.now(ZoneInfo(station.site_timezone))), actor="staff:nurse.a")   # the site's day, as onset
 
 
 def _by_id(station: Station) -> dict[str, overview.ParticipantOverview]:
