@@ -13,10 +13,16 @@ echo "==> ruff check"
 "$VENV/bin/ruff" check .
 echo "==> pytest"
 export QT_QPA_PLATFORM=offscreen
+# Python keeps the compiled modules (__pycache__/, ignored by git): hundreds of tests start `trialpro-server` or
+# `trialpro-client` in a child process, and with PYTHONDONTWRITEBYTECODE set (some CI images set it) each child
+# compiled the whole project again, seconds per command.
+unset PYTHONDONTWRITEBYTECODE
 set +e
-# The default run leaves out the long loops marked `slow` (their sampled versions run); pass pytest arguments to
-# choose, e.g. `bash scripts/run-tests.sh -m slow` for the long fuzz and crash loops.
-if [ "$#" -eq 0 ]; then set -- -m "not slow"; fi
+# The default run leaves out the long loops marked `slow` (their sampled versions run) and runs in two
+# pytest-xdist workers, each test file in one of them (CI has 2 cores; each worker has its own PostgreSQL cluster,
+# Chromium, temp dir and scheduler group, see tests/conftest.py). Pass pytest arguments to choose, e.g.
+# `bash scripts/run-tests.sh -m slow` for the long fuzz and crash loops, `-m "not slow"` for one process.
+if [ "$#" -eq 0 ]; then set -- -m "not slow" -n 2 --dist loadfile; fi
 "$VENV/bin/python" -m pytest "$@"
 status=$?
 set -e

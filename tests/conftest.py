@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,9 +25,30 @@ settings.load_profile("trialpro")
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Under pytest-xdist each worker starts its own session, hence its own scheduler autogroup on Linux, as a
+    server process has its own in production. A sign-in's Argon2 check runs at the lowest CPU priority
+    (server/services/auth.py), which Linux weighs against the threads of the same autogroup: with both workers in
+    the one session CI starts, it waited behind the other worker's tests (seconds, and past the browser tests'
+    timeouts on a busy machine); in its own worker's group it waits only behind its own server's requests."""
+    if os.environ.get("PYTEST_XDIST_WORKER") and hasattr(os, "setsid"):
+        try:
+            os.setsid()
+        except PermissionError:   # already a session leader: already its own group
+            pass
+
+
 @pytest.fixture(scope="session")
 def pg_cluster() -> Iterator[PostgresCluster]:
-    cluster = PostgresCluster(free_port()).start()
+    for attempt in range(3):   # a free port can be taken between the check and pg_ctl (another worker, process)
+        cluster = PostgresCluster(free_port())
+        try:
+            cluster.start()
+            break
+        except subprocess.CalledProcessError:
+            shutil.rmtree(cluster.dir, ignore_errors=True)
+            if attempt == 2:
+                raise
     try:
         yield cluster
     finally:

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from server.services.demo import DEMO_ADMIN
 from tests.demo_template import DemoTemplates
@@ -17,6 +17,11 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 DEMO_PASSWORD = "demo-admin-password-for-tests"
+# How long a page action or an expect() waits for what it asserts: a wait, never a speed check (bench/ measures
+# speed). A sign-in's Argon2 check runs at the lowest CPU priority, so on a machine busy with other work the page
+# after it comes seconds later; waiting longer costs nothing when the page is right, it only delays a failure.
+WAIT_MS = 60_000
+expect.set_options(timeout=WAIT_MS)
 
 
 @pytest.fixture
@@ -51,7 +56,7 @@ def browser() -> Iterator[Browser]:
 def page(browser: Browser) -> Iterator[Page]:
     context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True, locale="en-GB")
     pg = context.new_page()
-    pg.set_default_timeout(15000)
+    pg.set_default_timeout(WAIT_MS)
     try:
         yield pg
     finally:
