@@ -111,6 +111,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "active": ("active", "使用中"),
     "participants.search": ("Find a participant", "查找受试者"),
     "participants.search_button": ("Search", "搜索"),
+    "participants.any": ("any", "全部"),
     "participants.none": ("No participant matches.", "没有匹配的受试者。"),
     "participant.timeline": ("Visit timeline", "访视时间线"),
     "participant.vas": ("Patient global VAS (mm, 0–100, higher = worse)", "患者总体VAS（毫米，0–100，越高越差）"),

@@ -39,7 +39,10 @@ def participants() -> ResponseReturnValue:
     (``server.services.cohorts``). A search that finds exactly one participant (no cohort) opens that participant."""
     req = table_request(participant_store.PARTICIPANT_SORTS, "participant_id")
     ctx = current_app.extensions["trialpro"]
-    cohort = cohorts.parse_cohort(request.args, ctx.study)
+    args = dict(request.args)
+    if args.get("arm") and not args.get("status"):   # the list's arm filter alone: everyone enrolled in that arm
+        args["status"] = "enrolled"
+    cohort = cohorts.parse_cohort(args, ctx.study)
     size = None
     with reading(ctx.engine) as conn:
         if cohort is None:
@@ -51,7 +54,7 @@ def participants() -> ResponseReturnValue:
         return redirect(url_for("web.participant", participant_id=page.rows[0]["participant_id"]))
     keep = cohort.query() if cohort else {}
     return render_template("participants.html", table=Table(page, keep), q=req.q, cohort=cohort, cohort_size=size,
-                           study=ctx.study, reasons=REASONS)
+                           study=ctx.study, reasons=REASONS, statuses=cohorts.STATUSES)
 
 
 @bp.get("/participants/<participant_id>")

@@ -35,6 +35,18 @@ def test_the_server_sorts_filters_and_pages_every_list(page: Page, demo_server: 
     page.click("button:has-text('Search')")
     assert "sort=participant_id" in page.url and "dir=desc" in page.url  # a search keeps the sort
     assert _column(page, "#participants", 1) == sorted(ids, reverse=True)
+    page.fill("input[name=q]", "")
+    page.select_option("#filter-status", "discontinued")           # filters on the list itself, not only links
+    page.click("button:has-text('Search')")
+    expect(page.locator("#cohort")).to_have_attribute("data-status", "discontinued")
+    assert len(_column(page, "#participants", 1)) == 2              # the demo's two discontinued participants
+    page.goto(f"{url}/participants")
+    arm = page.locator("#filter-arm option").nth(1)
+    name = arm.inner_text()
+    page.select_option("#filter-arm", arm.get_attribute("value"))
+    page.click("button:has-text('Search')")
+    arms = _column(page, "#participants", 3)
+    assert arms and set(arms) == {name}
 
     page.goto(f"{url}/adverse-events?sort=grade&dir=desc")
     grades = [int(g) for g in _column(page, "#ae-table", 5)]
@@ -56,7 +68,8 @@ def test_the_server_sorts_filters_and_pages_every_list(page: Page, demo_server: 
     assert actors == sorted(actors)
 
     page.goto(f"{url}/queries?state=all&sort=field")
-    fields = _column(page, "table.queries", 3)
+    cells = page.locator("table.queries tbody tr td:nth-child(3)")   # shown by label, sorted by stored name
+    fields = [c.get_attribute("data-field") or c.inner_text().strip() for c in cells.all()]
     assert fields and fields == sorted(fields)
     page.goto(f"{url}/devices?sort=label&dir=desc")
     labels = _column(page, "table", 3)
