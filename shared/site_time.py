@@ -130,3 +130,16 @@ def day_label(day: date, language: str) -> str:
     if language == "zh":
         return f"{day.year}年{day.month}月{day.day}日 {weekday}"
     return f"{weekday} {day.day} {_MONTHS_EN[day.month - 1]} {day.year}"
+
+
+def site_wall_time_to_iso(text: str, study: Study, site_id: str | None = None) -> str:
+    """A wall-clock time typed at the site (``YYYY-MM-DDTHH:MM``, an HTML datetime-local) as ISO 8601 with the
+    site's offset on that day; text that is not such a time comes back unchanged, for the rule to refuse by value
+    (never read silently as another time)."""
+    try:
+        local = datetime.fromisoformat(text)
+    except (TypeError, ValueError):
+        return text
+    if local.tzinfo is not None:
+        return text
+    return local.replace(tzinfo=site_zone(study, site_id)).isoformat(timespec="minutes")

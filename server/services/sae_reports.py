@@ -22,7 +22,7 @@ from server.storage import ae_reviews
 from server.storage import participants as participant_store
 from shared.adverse_events import ACTIONS, CAUSALITY, OUTCOMES, SERIOUSNESS_CRITERIA, per_drug
 from shared.conmed import KIND as CONMED
-from shared.errors import SaeReportRefused
+from shared.errors import FieldProblem, SaeReportRefused
 from shared.grading import criterion_by_term
 from shared.instruments.model import Text
 from shared.medical_history import KIND as HISTORY
@@ -75,21 +75,33 @@ def mark_reported(conn: Connection, study: Study, record_id: str, *, reported_at
     except ValueError:
         when = None
     if when is None or when.tzinfo is None:
-        raise SaeReportRefused(f"reported_at: {reported_at!r} is not a date and time with UTC offset "
-                               "(like 2026-03-02T08:30:00+08:00).")
+        raise _refused("reported_at", reported_at, "sae.reported_at_invalid",
+                       "a date and time with UTC offset (like 2026-03-02T08:30:00+08:00)",
+                       f"reported_at: {reported_at!r} is not a date and time with UTC offset "
+                       "(like 2026-03-02T08:30:00+08:00).")
     aware = awareness(ae["data"])
     if when > datetime.now(when.tzinfo) or (aware is not None and when < aware):
-        raise SaeReportRefused(f"reported_at: {reported_at} must lie between the site's awareness "
-                               f"({ae['data'].get('awareness_at')}) and now.")
+        since = ae["data"].get("awareness_at")
+        raise _refused("reported_at", reported_at, "sae.reported_at_outside",
+                       f"between the site's awareness ({since}) and now",
+                       f"reported_at: {reported_at} must lie between the site's awareness ({since}) and now.",
+                       awareness=since or "")
     text = reference.strip() if isinstance(reference, str) else ""
     if not text or len(text) > 200:
-        raise SaeReportRefused("reference: give the sponsor's case number or the form's reference (1-200 "
-                               "characters).")
+        raise _refused("reference", reference, "sae.reference_invalid", "1-200 characters",
+                       "reference: give the sponsor's case number or the form's reference (1-200 characters).")
     ae_reviews.mark_reported(conn, record_id, reported_at=when.isoformat(timespec="minutes"), reference=text,
                              marked_by=actor, marked_at=utc_now())
     append(conn, AuditEntry(actor=actor, action="sae.reported", entity_type="record", entity_id=record_id,
                             new={"reported_at": when.isoformat(timespec="minutes"), "reference": text}))
     return ae
+
+
+def _refused(name: str, value: Any, code: str, allowed: str, message: str, **params: Any) -> SaeReportRefused:
+    """A refusal of one field of the mark, with the field problem (code, value, rule) a page words beside it."""
+    value = value[:80] if isinstance(value, str) else value
+    problem = FieldProblem(field=name, value=value, allowed=allowed, message=message, code=code, params=params)
+    return SaeReportRefused(message, details=problem.as_dict())
 
 
 Row = tuple[str, str, bool]                       # label, value, whether the value is data as stored/typed

@@ -19,9 +19,11 @@ from server.storage import participants as participant_store
 from server.storage.engine import reading, writing
 from server.web.blueprint import bp
 from server.web.i18n import LANGUAGES, language, t
+from server.web.i18n_guide import problem_text
 from server.web.paging import Table, table_request
 from server.web.session import require, staff
-from shared.errors import InvalidInput
+from shared.errors import FieldProblem, InvalidInput, SaeReportRefused
+from shared.site_time import site_wall_time_to_iso, to_site_local
 
 
 def _flag(name: str) -> bool:
@@ -60,17 +62,26 @@ def adverse_events() -> ResponseReturnValue:
                            alerts=alerts, serious=serious, grade3=grade3, arm=arm, arms=ctx.study.arms, q=req.q)
 
 
-@bp.get("/adverse-events/<record_id>/sae")
-@require("participant.view")
-def sae_form(record_id: str) -> ResponseReturnValue:
-    """The SAE form (CIOMS I / ICH E2B fields) with its PDF and the "reported to the sponsor" mark."""
+def _sae_page(record_id: str, problem: FieldProblem | None = None,
+              entered: dict[str, str] | None = None) -> ResponseReturnValue:
+    """The SAE form page; after a refused mark, the refusal beside its field and the values typed kept."""
     ctx = current_app.extensions["trialpro"]
     with reading(ctx.engine) as conn:
         form = sae_reports.sae_form(conn, ctx.study, record_id, staff().sites, language())
         ae = board.current_record(conn, record_id, staff().sites)
         review = AeReviewer(conn, ctx.study).review(ae, participant_store.arm_of(conn, ae["participant_id"]))
-    return render_template("sae_form.html", form=form, ae=ae, review=review,
-                           now=datetime.now(UTC).astimezone().isoformat(timespec="minutes"))
+    local_now = to_site_local(datetime.now(UTC), ctx.study, ae.get("site_id"))
+    entered = entered or {"reported_at_local": local_now.strftime("%Y-%m-%dT%H:%M"), "reference": ""}
+    return render_template("sae_form.html", form=form, ae=ae, review=review, problem=problem, entered=entered,
+                           offset=local_now.strftime("%z")[:3] + ":" + local_now.strftime("%z")[3:],
+                           problem_text=problem_text), (422 if problem else 200)
+
+
+@bp.get("/adverse-events/<record_id>/sae")
+@require("participant.view")
+def sae_form(record_id: str) -> ResponseReturnValue:
+    """The SAE form (CIOMS I / ICH E2B fields) with its PDF and the "reported to the sponsor" mark."""
+    return _sae_page(record_id)
 
 
 @bp.get("/adverse-events/<record_id>/sae.pdf")
@@ -94,9 +105,26 @@ def sae_form_pdf(record_id: str) -> ResponseReturnValue:
 def sae_reported(record_id: str) -> ResponseReturnValue:
     """Staff mark an SAE as reported to the sponsor (when and under which reference): its alert ends."""
     ctx = current_app.extensions["trialpro"]
-    with writing(ctx.engine) as conn:
-        sae_reports.mark_reported(conn, ctx.study, record_id, reported_at=request.form.get("reported_at"),
-                                  reference=request.form.get("reference"), actor=staff().actor, sites=staff().sites)
+    local = request.form.get("reported_at_local")
+    reported_at: str | None = request.form.get("reported_at")      # ISO 8601 with offset (kept for tools)
+    if local is not None:                                            # the page's datetime-local: site's zone
+        with reading(ctx.engine) as conn:
+            site_id = board.current_record(conn, record_id, staff().sites).get("site_id")
+        reported_at = site_wall_time_to_iso(local, ctx.study, site_id)
+    try:
+        with writing(ctx.engine) as conn:
+            sae_reports.mark_reported(conn, ctx.study, record_id, reported_at=reported_at,
+                                      reference=request.form.get("reference"), actor=staff().actor,
+                                      sites=staff().sites)
+    except SaeReportRefused as exc:
+        if "field" not in exc.details:             # not serious / already marked: the page has no field for it
+            raise
+        d = exc.details
+        problem = FieldProblem(field=d["field"], value=d["value"], allowed=d["allowed"], message=d["message"],
+                               code=d.get("code", ""), params=d.get("params", {}))
+        entered = {"reported_at_local": local if local is not None else (reported_at or ""),
+                   "reference": request.form.get("reference", "")}
+        return _sae_page(record_id, problem, entered)
     flash(t("sae.marked"))
     return redirect(url_for("web.sae_form", record_id=record_id))
 

@@ -19,6 +19,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "sae.awaiting": ("Awaiting report to the sponsor", "待向申办方报告"),
     "sae.reported_at": ("Reported to the sponsor at", "向申办方报告时间"),
     "sae.reference": ("Sponsor reference", "申办方编号"),
+    "sae.site_time": ("site time", "研究中心当地时间"),
     "sae.mark": ("Mark as reported", "标记为已报告"),
     "sae.marked": ("Marked as reported: the alert is closed.", "已标记为已报告，提醒已关闭。"),
     "ae.causality_confirm": ("Confirm the causality as investigator", "研究者确认因果关系"),

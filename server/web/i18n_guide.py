@@ -113,6 +113,12 @@ TEXTS: dict[str, tuple[str, str]] = {
     "problem.vitals.implausible": ("outside the plausible range {minimum} to {maximum} {unit}",
                                    "超出合理范围 {minimum} 至 {maximum} {unit}"),
     "problem.correction.locked_field": ("may not be corrected: {rule}", "不可更正：{rule_zh}"),
+    "problem.sae.reported_at_invalid": ("Reported to the sponsor at: not a date and time",
+                                        "向申办方报告时间：不是有效的日期和时间"),
+    "problem.sae.reported_at_outside": ("Reported to the sponsor at: must lie between the site's awareness "
+                                        "({awareness}) and now",
+                                        "向申办方报告时间：须介于研究中心获知时间（{awareness}）与当前时间之间"),
+    "problem.sae.reference_invalid": ("Sponsor reference: 1-200 characters", "申办方编号：须为 1–200 个字符"),
     "problem.got": ("you gave", "填写的值"),
 }
 

@@ -141,6 +141,44 @@ def test_silent_kiosks_sae_deadlines_and_acknowledgement(page: Page, aged_demo: 
     expect(page.locator("table.audit tbody tr", has_text="sae.reported")).not_to_have_count(0)
 
 
+def test_a_refused_report_time_is_shown_beside_its_field_in_the_pages_language(
+        browser: Browser, aged_demo: ThreadServer) -> None:
+    """The mark's time is typed at the site's clock (a datetime-local pre-filled with now at the site, its UTC
+    offset beside it); a time in the future is refused beside the field, in Chinese, naming the field, the value
+    and the rule, the form and the typed reference kept; the same time corrected is then accepted."""
+    from shared.site_time import site_zone
+
+    url, study = aged_demo.url, aged_demo.ctx.study
+    context = browser.new_context(locale="zh-CN")
+    page = context.new_page()
+    sign_in(page, url)
+    alert = page.locator("#sae-alerts li").first
+    alert.locator("a.acknowledge").click()
+    when = page.locator("#sae-mark input[name=reported_at_local]")
+    expect(when).to_have_attribute("type", "datetime-local")
+    zone = site_zone(study)                                   # the demo's one site
+    prefilled = datetime.fromisoformat(when.input_value()).replace(tzinfo=zone)
+    assert abs((prefilled - datetime.now(UTC)).total_seconds()) < 180, when.input_value()
+    offset = datetime.now(zone).strftime("%z")
+    expect(page.locator("#sae-mark .zone")).to_contain_text(f"UTC{offset[:3]}:{offset[3:]}")
+    tomorrow = (prefilled + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
+    when.fill(tomorrow)
+    page.fill("#sae-mark input[name=reference]", "SPONSOR-CASE-0002")
+    page.click("#sae-mark button[type=submit]")
+    error = page.locator("#sae-mark #err-reported_at")
+    expect(error).to_be_visible()
+    expect(error).to_contain_text("向申办方报告时间")            # the field, in the page's language
+    expect(error).to_contain_text("须介于")                      # the rule
+    expect(error).to_contain_text(tomorrow)                      # the value given, as typed at the site
+    expect(page.locator("#sae-mark input[name=reference]")).to_have_value("SPONSOR-CASE-0002")
+    expect(when).to_have_value(tomorrow)
+    when.fill(prefilled.strftime("%Y-%m-%dT%H:%M"))
+    page.click("#sae-mark button[type=submit]")
+    expect(page.locator(".flash")).to_contain_text("已标记为已报告")
+    expect(page.locator("#sae-status")).to_contain_text("SPONSOR-CASE-0002")
+    context.close()
+
+
 @pytest.mark.slow
 def test_screenshots_of_the_guiding_pages(page: Page, browser: Browser, aged_demo: ThreadServer,
                                           artifacts: Path) -> None:
