@@ -63,7 +63,7 @@ def adverse_events() -> ResponseReturnValue:
 
 
 def _sae_page(record_id: str, problem: FieldProblem | None = None,
-              entered: dict[str, str] | None = None) -> ResponseReturnValue:
+              entered: dict[str, str] | None = None, status: int = 200) -> ResponseReturnValue:
     """The SAE form page; after a refused mark, the refusal beside its field and the values typed kept."""
     ctx = current_app.extensions["trialpro"]
     with reading(ctx.engine) as conn:
@@ -74,7 +74,7 @@ def _sae_page(record_id: str, problem: FieldProblem | None = None,
     entered = entered or {"reported_at_local": local_now.strftime("%Y-%m-%dT%H:%M"), "reference": ""}
     return render_template("sae_form.html", form=form, ae=ae, review=review, problem=problem, entered=entered,
                            offset=local_now.strftime("%z")[:3] + ":" + local_now.strftime("%z")[3:],
-                           problem_text=problem_text), (422 if problem else 200)
+                           problem_text=problem_text), status
 
 
 @bp.get("/adverse-events/<record_id>/sae")
@@ -124,7 +124,7 @@ def sae_reported(record_id: str) -> ResponseReturnValue:
                                code=d.get("code", ""), params=d.get("params", {}))
         entered = {"reported_at_local": local if local is not None else (reported_at or ""),
                    "reference": request.form.get("reference", "")}
-        return _sae_page(record_id, problem, entered)
+        return _sae_page(record_id, problem, entered, exc.status)      # the refusal's own status (409)
     flash(t("sae.marked"))
     return redirect(url_for("web.sae_form", record_id=record_id))
 
