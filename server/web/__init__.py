@@ -16,6 +16,7 @@ from markupsafe import Markup
 from server.config import ServerConfig
 from server.web import admin_api, home_app, i18n, i18n_data, session, site_dates
 from server.web.blueprint import bp
+from server.web.i18n_guide import action_label
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -65,7 +66,8 @@ def register(app: Flask, config: ServerConfig) -> None:
                       SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_NAME="trialpro_session",
                       PERMANENT_SESSION_LIFETIME=timedelta(hours=config.session_hours))
     app.jinja_env.globals.update(t=i18n.t, language=i18n.language, csrf_token=session.csrf_token,
-                                 current_staff=session.current_staff, arm_name=i18n.arm_name)
+                                 current_staff=session.current_staff, arm_name=i18n.arm_name,
+                                 action_label=action_label)
     app.jinja_env.filters["seriousness"] = i18n.seriousness
     app.jinja_env.filters.update(ae_outcome=i18n.ae_outcome, entity_type=i18n.entity_type, breakable=breakable)
     site_dates.register_filters(app)

@@ -179,6 +179,20 @@ def test_a_refused_report_time_is_shown_beside_its_field_in_the_pages_language(
     context.close()
 
 
+def test_the_audit_trail_names_each_action_in_the_pages_language_beside_its_code(
+        browser: Browser, aged_demo: ThreadServer) -> None:
+    """In Chinese the audit trail shows a short label above each dotted action code; the code stays, searchable."""
+    context = browser.new_context(locale="zh-CN")
+    page = context.new_page()
+    sign_in(page, aged_demo.url)
+    for code, label in (("user.sign_in", "已登录"), ("adverse_event.create", "不良事件已创建")):
+        page.goto(f"{aged_demo.url}/audit?q={code}")
+        row = page.locator("table.audit tbody tr", has_text=code).first
+        expect(row.locator("td.action .action-label")).to_have_text(label)
+        expect(row.locator("td.action code")).to_contain_text(code.split(".")[0])
+    context.close()
+
+
 @pytest.mark.slow
 def test_screenshots_of_the_guiding_pages(page: Page, browser: Browser, aged_demo: ThreadServer,
                                           artifacts: Path) -> None:
