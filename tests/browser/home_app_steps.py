@@ -44,11 +44,12 @@ def new_page(context: BrowserContext) -> Page:
 
 def participant_with_arm(server: ThreadServer) -> str:
     """A randomised participant still on study (the app asks the diaries of the arm's drugs; a participant who
-    completed or discontinued gets no activation code)."""
+    completed or discontinued gets no activation code) who keeps no phone diary yet: the demo gives two
+    participants a phone diary (server/services/demo_home_entries.py), and the tests count what they store."""
     with reading(server.ctx.engine) as conn:
         for pid in participants.every_participant_id(conn):
             row = participants.details(conn, pid)
-            if row and row["arm"] and row["status"] not in STATUSES:
+            if row and row["arm"] and row["status"] not in STATUSES and not has_home_entries(server, pid):
                 return pid
     raise AssertionError("the demo has no randomised participant on study")
 
@@ -119,6 +120,13 @@ def enter_today(page: Page) -> None:
 
 def wait_synced(page: Page) -> None:
     page.wait_for_selector("#status[data-phase=done][data-waiting='0']", state="attached", timeout=60000)
+
+
+def has_home_entries(server: ThreadServer, participant_id: str) -> bool:
+    """Whether the server holds any home entry (no visit, a diary date) of the participant."""
+    with reading(server.ctx.engine) as conn:
+        return any(r.get("visit_id") is None and "diary_date" in (r.get("data") or {})
+                   for r in records.revisions_of_participant(conn, participant_id))
 
 
 def stored_revisions(server: ThreadServer, participant_id: str, instrument_id: str) -> list[dict[str, Any]]:

@@ -22,6 +22,7 @@ from tests.browser.home_app_steps import (
     app_code,
     enter_today,
     fill_dosing,
+    has_home_entries,
     open_daily_diary,
     participant_with_arm,
     phone,
@@ -132,7 +133,8 @@ def test_the_apps_credential_cannot_write_another_participants_diary(browser: Br
     pid = participant_with_arm(home_server)
     dosing = _dosing_id(home_server)
     with reading(home_server.ctx.engine) as conn:
-        other = next(p for p in participants.every_participant_id(conn) if p != pid)
+        people = participants.every_participant_id(conn)
+    other = next(p for p in people if p != pid and not has_home_entries(home_server, p))
     token: dict[str, str] = {}
     with phone(browser) as page:
         page.on("request", lambda r: token.update(value=r.headers["authorization"])
