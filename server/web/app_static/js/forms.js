@@ -4,20 +4,10 @@
 
 import { Validator } from "../vendor/cfworker-json-schema-4.1.6/index.js";
 import { local, t } from "./i18n.js";
+import { el } from "./ui.js";
 
 let uid = 0;
 const next = (stem) => `${stem}-${++uid}`;
-
-function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(attrs)) {
-    if (value === false || value == null) continue;
-    if (name === "text") node.textContent = value;
-    else node.setAttribute(name, value === true ? "" : value);
-  }
-  for (const child of children) if (child) node.append(child);
-  return node;
-}
 
 /** The items asked of a participant taking ``drugIds`` (shared.instruments.Instrument.items_for). */
 export function itemsFor(diary, drugIds) {
