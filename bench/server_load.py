@@ -5,7 +5,12 @@ p50/p99 latency and throughput per request type, next to a baseline measured in 
 sync and page requests made one at a time on the idle server. Then times `audit verify` (chain walk +
 checkpoint check) over 100 000 audit entries against a baseline of just reading those rows.
 
-    .venv/bin/python bench/server_load.py [--kiosks 200] [--workers 2] [--skip-postgres]
+    .venv/bin/python bench/server_load.py [--kiosks 200] [--workers 2] [--skip-postgres] [--skip-verify]
+        [--profile DIR]
+
+Besides the latencies it prints the server CPU per request kind (each answer carries the CPU time its worker
+thread spent on it) and per kiosk cycle (one enrolment and one sync): what the server's code costs, a figure the
+shared machine's load hardly moves. ``--profile DIR`` writes the workers' cProfile stats (CPU clock) there.
 """
 
 from __future__ import annotations
@@ -51,6 +56,7 @@ ADMIN_PASSWORD = "bench-admin-password"
 ADMIN_PAGES = ("/dashboard", "/participants", "/adverse-events", "/audit", "/devices")
 THINK_SECONDS = 0.3                 # an admin reads a page before the next click
 PARTICIPANTS_PER_KIOSK = 2          # a clinic day: two new participants, each with the baseline forms
+PROFILE_DIR: Path | None = None     # --profile: where the workers write their cProfile stats
 
 
 def wsgi_app() -> Any:
@@ -60,7 +66,50 @@ def wsgi_app() -> Any:
     """
     app = create_app(ServerConfig(data_dir=Path(os.environ["TRIALPRO_BENCH_DIR"]), secure_cookies=False))
     tune_collector()   # as `trialpro-server serve` sets up each worker
-    return app
+    profile_dir = os.environ.get("TRIALPRO_BENCH_PROFILE")
+    return _cpu_header(_profiled(app, Path(profile_dir)) if profile_dir else app)
+
+
+CPU_HEADER = "X-Bench-Cpu-Ms"
+
+
+def _cpu_header(app: Any) -> Any:
+    """``app`` answering with the CPU time its worker thread spent on the request (``X-Bench-Cpu-Ms``), so the
+    bench reports CPU per request kind: what the request cost the server, whatever else the machine runs and
+    however long it waited for a lock (work handed to other threads, e.g. Argon2 at sign-in, is left out)."""
+
+    def wsgi(environ: Any, start_response: Any) -> Any:
+        start = time.thread_time()
+
+        def timed_start(status: str, headers: list[tuple[str, str]], *rest: Any) -> Any:
+            spent = (time.thread_time() - start) * 1000
+            return start_response(status, [*headers, (CPU_HEADER, f"{spent:.2f}")], *rest)
+
+        return app(environ, timed_start)
+
+    return wsgi
+
+
+def _profiled(app: Any, out: Path) -> Any:
+    """``app`` with every request under cProfile timed by the thread's CPU clock (one profile per worker thread,
+    written to ``out`` after each request as ``<pid>-<thread>.prof``): where the server's CPU goes, waits for
+    locks and the machine's other processes left out, for ``--profile``. Slows the server."""
+    import cProfile
+
+    local = threading.local()
+
+    def wsgi(environ: Any, start_response: Any) -> Any:
+        prof = getattr(local, "prof", None)
+        if prof is None:
+            prof = local.prof = cProfile.Profile(time.thread_time)
+        prof.enable()
+        try:
+            return list(app(environ, start_response))
+        finally:
+            prof.disable()
+            prof.dump_stats(out / f"{os.getpid()}-{threading.get_ident()}.prof")
+
+    return wsgi
 
 
 def _prepare(data_dir: Path, database_url: str | None, kiosks: int) -> tuple[list[str], Study]:
@@ -108,16 +157,19 @@ def _day_of_data(study: Study, enrol: dict[str, Any], rng: random.Random) -> lis
 
 
 class Timings:
-    """Latencies (seconds) per request kind, thread-safe."""
+    """Latencies (seconds) and server CPU (ms, from the answer's header) per request kind, thread-safe."""
 
     def __init__(self) -> None:
         self.by_kind: dict[str, list[float]] = {}
+        self.cpu_ms: dict[str, list[float]] = {}
         self.errors: list[str] = []
         self._lock = threading.Lock()
 
-    def add(self, kind: str, seconds: float) -> None:
+    def add(self, kind: str, seconds: float, cpu_ms: float | None = None) -> None:
         with self._lock:
             self.by_kind.setdefault(kind, []).append(seconds)
+            if cpu_ms is not None:
+                self.cpu_ms.setdefault(kind, []).append(cpu_ms)
 
     def fail(self, text: str) -> None:
         with self._lock:
@@ -132,7 +184,8 @@ def _pct(values: list[float], p: float) -> float:
 def _timed(t: Timings, kind: str, fn: Any) -> Any:
     start = time.perf_counter()
     r = fn()
-    t.add(kind, time.perf_counter() - start)
+    cpu = r.headers.get(CPU_HEADER)
+    t.add(kind, time.perf_counter() - start, float(cpu) if cpu else None)
     if r.status_code >= 400:
         t.fail(f"{kind}: {r.status_code} {r.text[:200]}")
     return r
@@ -169,6 +222,8 @@ def _admin(url: str, n: int, stop: threading.Event, t: Timings) -> None:
 
 
 def _gunicorn(data_dir: Path, database_url: str | None, workers: int) -> tuple[subprocess.Popen[bytes], str]:
+    if PROFILE_DIR is not None:
+        os.environ["TRIALPRO_BENCH_PROFILE"] = str(PROFILE_DIR)
     return start_gunicorn("server_load:wsgi_app()", data_dir, workers=workers, threads=4, database_url=database_url)
 
 
@@ -193,8 +248,10 @@ def _report(title: str, t: Timings, wall: float | None = None) -> None:
     print(f"  {title}")
     for kind, values in sorted(t.by_kind.items()):
         rate = f"{len(values) / wall:7.1f}/s" if wall else "        "
+        cpu = t.cpu_ms.get(kind)
+        used = f"  server CPU mean {statistics.mean(cpu):6.1f} ms p50 {statistics.median(cpu):6.1f} ms" if cpu else ""
         print(f"    {kind:<11} n={len(values):<5} p50={statistics.median(values) * 1000:7.1f} ms  "
-              f"p99={_pct(values, 99) * 1000:7.1f} ms  {rate}")
+              f"p99={_pct(values, 99) * 1000:7.1f} ms  {rate}{used}")
     if t.errors:
         print(f"    ERRORS ({len(t.errors)}): {t.errors[:3]}")
 
@@ -238,6 +295,8 @@ def load_run(label: str, database_url: str | None, kiosks: int, workers: int, co
                 f"= {records / wall:.0f} records/s", load, wall)
         print(f"    server CPU {cpu:.1f} s over {wall:.1f} s on {os.cpu_count()} CPUs: "
               f"{cpu / kiosks * 1000:.0f} ms per kiosk (its enrolment and sync, and its share of the admins' pages)")
+        cycle = sum(sum(load.cpu_ms.get(k, [])) for k in ("enrol", "sync")) / kiosks
+        print(f"    kiosk cycle (its enrolment and sync): {cycle:.0f} ms of server CPU per kiosk")
 
 
 def verify_run(label: str, database_url: str | None, entries: int) -> None:
@@ -277,10 +336,17 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--concurrency", type=int, default=16, help="kiosks syncing at the same moment")
     p.add_argument("--audit-entries", type=int, default=100_000)
     p.add_argument("--skip-postgres", action="store_true")
+    p.add_argument("--skip-verify", action="store_true", help="leave out the audit verify timing")
+    p.add_argument("--profile", type=Path, help="write the workers' cProfile stats (<pid>-<thread>.prof) here")
     args = p.parse_args(argv)
+    global PROFILE_DIR
+    if args.profile:
+        args.profile.mkdir(parents=True, exist_ok=True)
+        PROFILE_DIR = args.profile.resolve()
     print(f"server_load on {date.today()} ({os.cpu_count()} CPUs, loopback only)")
     load_run("SQLite", None, args.kiosks, args.workers, args.concurrency)
-    verify_run("SQLite", None, args.audit_entries)
+    if not args.skip_verify:
+        verify_run("SQLite", None, args.audit_entries)
     if not args.skip_postgres:
         from tests.live_server import free_port as port
         from tests.postgres import PostgresCluster
@@ -288,7 +354,8 @@ def main(argv: list[str] | None = None) -> int:
         cluster = PostgresCluster(port()).start()
         try:
             load_run("PostgreSQL", cluster.new_database(), args.kiosks, args.workers, args.concurrency)
-            verify_run("PostgreSQL", cluster.new_database(), args.audit_entries)
+            if not args.skip_verify:
+                verify_run("PostgreSQL", cluster.new_database(), args.audit_entries)
         finally:
             cluster.stop()
     return 0
