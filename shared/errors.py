@@ -891,6 +891,25 @@ class AppEnteredByRefused(RecordInvalid):
     rule = "a record from a participant's app has entered_by 'participant'"
 
 
+class AppParticipantWithdrawn(RecordInvalid):
+    """The participant withdrew consent (disposition: withdrawal by subject): their app may send nothing more."""
+
+    code = "app.participant_withdrawn"
+    status = 403
+    title = "Participant withdrew from the study"
+    rule = ("once a participant's withdrawal by subject is recorded, the study takes no more entries from their app "
+            "and the app gets no configuration")
+
+
+class AppDiaryAfterStudyEnd(RecordInvalid):
+    """A home entry is about a day after the participant completed or left the study."""
+
+    code = "app.diary_after_study_end"
+    title = "Diary day after the end of the study"
+    rule = ("a home entry is about a day on or before the participant's disposition date (completed or "
+            "discontinued)")
+
+
 class HomeEntryNotFromApp(RecordInvalid):
     """A kiosk sent a home diary entry (visit_id null): those come from the participant's app only."""
 

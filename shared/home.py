@@ -9,6 +9,13 @@ change is a correction of that record); a ``when_occurs`` diary any number, each
 
 What a participant's app may send at all (``check_app_scope``): records of its own participant, its own
 device id, entered by the participant, home entries only. Every refusal names the field, the value and the rule.
+
+When the participant leaves the study (``after_disposition``, their disposition as the server holds it): a
+withdrawal by subject (consent withdrawn) closes the app: nothing more is taken, whatever day it is about; any
+other end (completed, or discontinued for another reason) ends the diary days: entries about days on or before
+the disposition date are still taken (a phone that was offline sends its last days late), later days are not.
+This study has no follow-up epoch (a disposition ends the participant's part in it), so there is no state
+"treatment stopped, still followed up" with symptoms-only diaries.
 """
 
 from __future__ import annotations
@@ -18,10 +25,13 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
+from shared.disposition import COMPLETED, Disposition
 from shared.errors import (
+    AppDiaryAfterStudyEnd,
     AppEnteredByRefused,
     AppInstrumentNotHome,
     AppParticipantMismatch,
+    AppParticipantWithdrawn,
     FieldProblem,
     RecordInvalid,
     RecordWrongDevice,
@@ -34,6 +44,7 @@ DIARY_DATE = "diary_date"
 DATE_PATTERN = r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"   # and a real calendar date
 _DATE = re.compile(DATE_PATTERN)
 PARTICIPANT = "participant"
+WITHDRAWAL = "withdrawal_by_subject"
 
 
 def is_home_entry(record: Mapping[str, Any]) -> bool:
@@ -164,3 +175,32 @@ def check_app_scope(record: Any, study: Study, *, participant_id: str, device_id
         return AppEnteredByRefused([problem("entered_by", record.get("entered_by"), PARTICIPANT,
                                             "is not the participant", "app.entered_by_not_participant")])
     return None
+
+
+def withdrew_consent(ended: Disposition | None) -> bool:
+    """True when the participant's disposition is a withdrawal by subject: their app is closed."""
+    return ended is not None and ended.status != COMPLETED and ended.reason == WITHDRAWAL
+
+
+def withdrawn_problem(participant_id: str, ended: Disposition) -> FieldProblem:
+    """The refusal of anything from the app of a participant who withdrew consent on ``ended.day``."""
+    return problem("participant_id", participant_id, "a participant still on study",
+                   f"withdrew consent on {ended.day.isoformat()} (disposition: withdrawal by subject), so the study "
+                   "takes nothing more from their app", "app.participant_withdrawn", date=ended.day.isoformat())
+
+
+def after_disposition(record: Any, ended: Disposition | None) -> RecordInvalid | None:
+    """The refusal of a home entry its participant's disposition ``ended`` excludes; None when it is taken."""
+    if ended is None or not isinstance(record, Mapping):
+        return None
+    if withdrew_consent(ended):
+        return AppParticipantWithdrawn([withdrawn_problem(str(record.get("participant_id")), ended)])
+    data = record.get("data")
+    given = parse_diary_date(data.get(DIARY_DATE)) if isinstance(data, Mapping) else None
+    if given is None or given <= ended.day:
+        return None
+    what = "completed the study" if ended.status == COMPLETED else "left the study (discontinued)"
+    return AppDiaryAfterStudyEnd([problem("data.diary_date", given.isoformat(),
+                                          f"on or before {ended.day.isoformat()} (the participant {what} that day)",
+                                          f"is after the participant {what}", "app.diary_after_study_end",
+                                          end=ended.day.isoformat())])

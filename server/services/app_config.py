@@ -4,7 +4,9 @@ read for the participant its credential names, and nothing of anyone else.
 The diaries are the study file's ``[home]`` diaries, each with the instrument file's items as asked of the
 participant's arm, a JSON Schema (2020-12) of the entry's ``data`` generated from ``shared/``
 (``shared.json_schema``) and the rules a schema cannot state (``rules``, checked by the server). ``drugs`` are
-the participant's arm's drugs only.
+the participant's arm's drugs only. Once the participant has a disposition, ``last_diary_date`` is its date (the
+server takes no entry about a later day); a participant who withdrew consent gets no config at all
+(``app.participant_withdrawn``, 403: the app then stops and says the phone may no longer send the diary).
 """
 
 from __future__ import annotations
@@ -15,9 +17,11 @@ from typing import Any
 from sqlalchemy import Connection
 
 from server.services.devices import Device
+from server.services.sync_home import participant_end
 from server.storage import home_entries
 from server.storage import participants as participant_store
-from shared.errors import AppActivationRefused
+from shared.errors import AppActivationRefused, AppParticipantWithdrawn
+from shared.home import withdrawn_problem, withdrew_consent
 from shared.json_schema import answers_schema, envelope_schema, server_rules
 from shared.site_time import site_today, site_zone
 from shared.study.model import Study
@@ -35,6 +39,9 @@ def app_config(conn: Connection, study: Study, device: Device) -> dict[str, Any]
     row = participant_store.details(conn, pid)
     if row is None:   # a randomised participant got the code; a randomisation is never removed
         raise AppActivationRefused(f"Participant {pid} is not randomised on this server.")
+    ended = participant_end(conn, pid)
+    if ended is not None and withdrew_consent(ended):
+        raise AppParticipantWithdrawn([withdrawn_problem(pid, ended)], context="app's request")
     arm = study.arm(row["arm"])
     drugs = arm.drugs
     activated = datetime.fromisoformat(device.enrolled_at).astimezone(site_zone(study, device.site_id)).date()
@@ -55,6 +62,7 @@ def app_config(conn: Connection, study: Study, device: Device) -> dict[str, Any]
         "participant_id": pid, "site_id": device.site_id, "device_id": device.device_id,
         "timezone": study.site(device.site_id).timezone, "today": site_today(study, device.site_id).isoformat(),
         "earliest_diary_date": max(consent, activated).isoformat(),
+        "last_diary_date": ended.day.isoformat() if ended is not None else None,
         "drugs": [{"id": t.drug, "name": _text(study.drug(t.drug).label, study.drug(t.drug).label_zh)}
                   for t in arm.treatments],
         "diaries": diaries,

@@ -194,7 +194,7 @@ def _checked(conn: Connection, study: Study, device: Device, rec: Any, claimed_h
     unprocessable = prepared.shape[index]
     if unprocessable is not None:
         return unprocessable
-    refused = home_scope(study, device, rec)   # issue 24: a phone sends its participant's home entries only
+    refused = home_scope(conn, study, device, rec)   # issue 24: a phone sends its participant's home entries only
     if refused is not None:
         return refused
     refused = prepared.validation(index, rec, study, inputs_of(rec, ctx.enrolled, ctx.screened))

@@ -1,10 +1,10 @@
 """What a sync from a participant's phone may carry and what it gets back (issue 24).
 
 ``home_scope`` runs first for every sent record, before validation: an app sends its own participant's home
-diary entries only (``shared.home.check_app_scope``), dated no earlier than the day it was activated; a kiosk
-sends no home diary entry. ``app_downstream`` is the whole answer a phone gets beside its per-record results:
-the study version and the participant's own entries, never staff accounts, allocation blocks, queries or
-site state.
+diary entries only (``shared.home.check_app_scope``), dated no earlier than the day it was activated and, once
+the participant has a disposition, as ``shared.home.after_disposition`` allows; a kiosk sends no home diary
+entry. ``app_downstream`` is the whole answer a phone gets beside its per-record results: the study version and
+the participant's own entries, never staff accounts, allocation blocks, queries or site state.
 """
 
 from __future__ import annotations
@@ -17,20 +17,36 @@ from sqlalchemy import Connection
 
 from server.services.devices import Device
 from server.storage import home_entries
+from server.storage import records as record_store
+from shared.disposition import KIND as DISPOSITION
+from shared.disposition import Disposition, disposition_of
 from shared.errors import HomeEntryNotFromApp, RecordInvalid, RecordTimeImplausible
-from shared.home import check_app_scope, diary_date_before_activation, home_diary, is_home_entry
+from shared.home import (
+    after_disposition,
+    check_app_scope,
+    diary_date_before_activation,
+    home_diary,
+    is_home_entry,
+)
 from shared.site_time import site_zone
 from shared.study.model import Study
 from shared.values import problem
 
 
-def home_scope(study: Study, device: Device, rec: Any) -> RecordInvalid | None:
+def participant_end(conn: Connection, participant_id: str) -> Disposition | None:
+    """The participant's disposition as the server holds it (None: still on study)."""
+    return disposition_of(record_store.current_of_kind(conn, participant_id, DISPOSITION))
+
+
+def home_scope(conn: Connection, study: Study, device: Device, rec: Any) -> RecordInvalid | None:
     """The refusal of a record outside what ``device`` may send; None when it may send it."""
     if not isinstance(rec, Mapping):
         return None
     if device.is_app:
         assert device.participant_id is not None and device.enrolled_at is not None
         refused = check_app_scope(rec, study, participant_id=device.participant_id, device_id=device.device_id)
+        if refused is None:
+            refused = after_disposition(rec, participant_end(conn, device.participant_id))
         if refused is not None:
             return refused
         activated = datetime.fromisoformat(device.enrolled_at).astimezone(site_zone(study, device.site_id)).date()

@@ -342,3 +342,14 @@ def revisions_of_participant(conn: Connection, participant_id: str) -> list[dict
         body.update(received_at=r.received_at, content_hash=r.content_hash)
         out.append(body)
     return out
+
+
+def current_of_kind(conn: Connection, participant_id: str, kind: str) -> list[dict[str, Any]]:
+    """The newest revision of each record of one ``kind`` of one participant (envelopes), e.g. their disposition:
+    what a participant's phone may still send depends on it (issue 24)."""
+    newer = records.alias("newer")
+    q = (select(records.c.body).where(
+        records.c.participant_id == participant_id, records.c.kind == kind,
+        ~exists().where(newer.c.record_id == records.c.record_id, newer.c.revision > records.c.revision))
+        .order_by(records.c.collected_at, records.c.record_id))
+    return [json.loads(body) for body in conn.execute(q).scalars()]

@@ -7,6 +7,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "home.activate": ("Home diary: activate", "居家日志：激活"),
     "home.activate_hint": ("Give the participant a one-time code for the home diary app on their own phone.",
                            "为受试者生成一次性激活码，用于其本人手机上的居家日志应用。"),
+    "home.closed": ("No new activation code: the participant's part in the study ended ({status}).",
+                    "不能再生成激活码：受试者已结束研究（{status}）。"),
     "home.code_for": ("Home diary activation code for {participant}", "受试者{participant}的居家日志激活码"),
     "home.code_once": ("Shown once. Valid until {until} (site time). The phone scans the QR code, or the "
                        "participant opens {app} and types the code.",

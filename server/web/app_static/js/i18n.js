@@ -55,6 +55,8 @@ const TEXTS = {
     sync_revoked: "This phone is no longer allowed to send the diary. Ask the study team.",
     sync_now: "Send now",
     refused: "The study server refused an entry ({code}). Please tell the study team.",
+    "refused_app.participant_withdrawn": "You have left the study, so the diary takes no more entries ({code}). Thank you.",
+    "refused_app.diary_after_study_end": "An entry is about a day after your part in the study ended, so the study does not take it ({code}).",
     reminder_title: "Daily reminder",
     reminder_time: "Remind me at",
     reminder_save: "Save reminder",
@@ -138,6 +140,8 @@ const TEXTS = {
     sync_revoked: "本手机已不能再发送日志。请联系研究团队。",
     sync_now: "立即发送",
     refused: "研究服务器拒绝了一条记录（{code}）。请告知研究团队。",
+    "refused_app.participant_withdrawn": "您已退出研究，日志不再接收记录（{code}）。谢谢您。",
+    "refused_app.diary_after_study_end": "有一条记录的日期在您结束研究之后，研究不接收这条记录（{code}）。",
     reminder_title: "每日提醒",
     reminder_time: "提醒时间",
     reminder_save: "保存提醒",
@@ -184,6 +188,11 @@ export function setLanguage(lang) {
 export function t(key, values = {}) {
   const text = TEXTS[current][key] ?? TEXTS.en[key] ?? key;
   return text.replace(/\{(\w+)\}/g, (_, name) => String(values[name] ?? ""));
+}
+
+/** What the participant reads about an entry the server refused: the words for its code, else the general text. */
+export function refusal(code) {
+  return t(TEXTS.en[`refused_${code}`] ? `refused_${code}` : "refused", { code });
 }
 
 /** A study text ({"en", "zh"}) in the current language. */

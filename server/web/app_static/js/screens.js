@@ -2,7 +2,7 @@
 
 import { Validator } from "../vendor/cfworker-json-schema-4.1.6/index.js";
 import { diaryForm } from "./forms.js";
-import { language, local, t } from "./i18n.js";
+import { language, local, refusal, t } from "./i18n.js";
 import { contentHash, correctedEntry, newEntry, siteLocal, siteToday } from "./records.js";
 import * as reminders from "./reminders.js";
 import { Sync } from "./sync.js";
@@ -102,7 +102,7 @@ function syncChanged(app, state) {
   else if (state.phase === "revoked") parts.push(t("sync_revoked"));
   if (state.waiting > 0) parts.push(t("sync_waiting", { count: state.waiting }));
   else if (state.phase === "done") parts.push(t("sync_done"));
-  for (const code of state.refused || []) parts.push(t("refused", { code }));
+  for (const code of state.refused || []) parts.push(refusal(code));
   footer.textContent = parts.join(" ");
   footer.dataset.phase = state.phase;
   footer.dataset.waiting = String(state.waiting);
@@ -120,7 +120,7 @@ function homeScreen(app) {
   app.notice = null;
   main.append(el("p", { class: done ? "done" : "due", id: "today-state", text: done ? t("today_done") : t("today_due") }));
   for (const code of new Set(app.entries.filter((e) => ["rejected", "conflict"].includes(e.state)).map((e) => e.code))) {
-    main.append(el("p", { class: "error refused", text: t("refused", { code }) }));  // kept until the team acts
+    main.append(el("p", { class: "error refused", text: refusal(code) }));  // kept until the team acts
   }
   if (app.reminderText && !done) main.append(el("p", { class: "reminder", role: "alert", text: app.reminderText }));
   for (const diary of daily) {
