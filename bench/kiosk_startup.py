@@ -21,6 +21,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -75,23 +76,54 @@ def bench_startup(runs: int) -> tuple[list[float], list[float]]:
     return app_times, base_times
 
 
+def _click_until_saved(view: Any) -> float:
+    """Seconds from the Submit click until the session view's ``saved`` signal (emitted once the thank-you
+    screen is the current one, after COMMIT). Waits in an event loop for the signal instead of polling the
+    view's widgets, which the session may delete under load before a poll sees them (it crashed once with
+    "QStackedWidget already deleted")."""
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    loop, at = QEventLoop(), []
+
+    def saved(_records: list) -> None:
+        at.append(time.perf_counter())
+        loop.quit()
+
+    timeout = QTimer()
+    timeout.setSingleShot(True)
+    timeout.timeout.connect(loop.quit)                    # a save that never comes ends the bench, not a hang
+    view.saved.connect(saved)
+    timeout.start(30_000)
+    start = time.perf_counter()
+    view.submit_button.click()
+    if not at:
+        loop.exec()
+    timeout.stop()
+    view.saved.disconnect(saved)
+    if not at:
+        raise SystemExit("error: the kiosk never said 'saved' within 30 s of Submit")
+    return at[0] - start
+
+
 def bench_submit(submits: int) -> tuple[list[float], list[float]]:
     from PySide6.QtWidgets import QApplication
 
     from desktop_client.bootstrap import build_main_window
-    from desktop_client.services import recording
+    from desktop_client.services import dosing, recording
     from desktop_client.ui.kiosk.form import KioskForm
     from desktop_client.ui.main_window import ShellConfig
     from tests.factories import enrol_participant, enrolled_station
     from tests.live_server import thread_server
 
-    def fill(form: KioskForm) -> None:
+    def fill(form: KioskForm, drugs: frozenset[str]) -> None:
         for question in form.questions():
             inst = question.instrument.id
             for item in question.items():
                 if item.required_if is not None and not form.follow_up_asked(question):
                     continue
-                value = {"vas_mm": 42, "integer": int(item.minimum or 0) + 1, "boolean": False}.get(
+                value = {"vas_mm": 42, "integer": int(item.minimum or 0) + 1, "boolean": False,
+                         # dosing diary 2.0: every drug of the arm on every day the session asks about
+                         "dose_calendar": {d.isoformat(): sorted(drugs) for d in form.dose_dates}}.get(
                     item.response.value, item.choices[0].code if item.choices else None)
                 form.answer(inst, item.id, value)
 
@@ -99,28 +131,27 @@ def bench_submit(submits: int) -> tuple[list[float], list[float]]:
     with tempfile.TemporaryDirectory() as tmp, thread_server(Path(tmp) / "server") as server:
         station, engine = enrolled_station(Path(tmp) / "station", server)
         engine.close()
-        pid = enrol_participant(station)
-        arm = station.participant_arm(pid)
         window = build_main_window(station, ShellConfig(language="zh"))
         window.resize(1280, 800)
         window.show()
         app = QApplication.instance()
         for _ in range(submits):
+            pid = enrol_participant(station)   # one week-4 visit each: a second one of a participant is refused
+            arm = station.participant_arm(pid)
+            drugs = station.study.arm(arm).drugs
             window.start_session(pid, arm, "week4")
             view = window.session_view
-            fill(view._form)
+            fill(view._form, drugs)
             view.show_page(len(view.pages))           # the review screen
             app.processEvents()
-            start = time.perf_counter()
-            view.submit_button.click()
-            while not (view.on_thanks() and view.thanks.saved.isVisible()):
-                app.processEvents()
-            ui_times.append(time.perf_counter() - start)
+            ui_times.append(_click_until_saved(view))
             window.lock()
             app.processEvents()
 
-            form = KioskForm.for_visit(station.study, participant_id=pid, arm_code=arm, visit_id="unscheduled")
-            fill(form)
+            asked, at_home = dosing.recall_split(station, pid)       # as the main window builds its form
+            form = KioskForm.for_visit(station.study, participant_id=pid, arm_code=arm, visit_id="unscheduled",
+                                       dose_dates=asked, home_dates=at_home)
+            fill(form, drugs)
             start = time.perf_counter()
             recording.submit_visit(station, participant_id=pid, visit_id="unscheduled",
                                    answers_by_instrument=form.submission(), entered_by="participant")
