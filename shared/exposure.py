@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from shared.errors import FieldProblem
 from shared.home_entries import HOME_DOSING_ROLE, entry_date, taken_drugs
@@ -99,8 +99,24 @@ def home_day(rec: Mapping[str, Any]) -> tuple[date, frozenset[str]] | None:
 
 def dated(rec: Mapping[str, Any]) -> dict[date, frozenset[str]] | None:
     """The dates a dated diary or a home entry covers -> drugs taken (None for a counted diary)."""
+    return _read_one(rec).days
+
+
+class _Read(NamedTuple):
+    """One diary read once per computation (its answer parsed once, not once per rule that looks at it)."""
+
+    rec: Mapping[str, Any]
+    days: dict[date, frozenset[str]] | None   # ``dated(rec)``
+    home: bool                                # a home entry (``home_day(rec) is not None``)
+
+
+def _read_one(rec: Mapping[str, Any]) -> _Read:
     home = home_day(rec)
-    return {home[0]: home[1]} if home is not None else calendar(rec)
+    return _Read(rec, {home[0]: home[1]} if home is not None else calendar(rec), home is not None)
+
+
+def _read(diaries: Iterable[Mapping[str, Any]]) -> list[_Read]:
+    return [_read_one(rec) for rec in diaries]
 
 
 def check_calendar(value: Any, field: str, drugs: frozenset[str] | None) -> FieldProblem | None:
@@ -191,9 +207,13 @@ def taken_by_date(diaries: Iterable[Mapping[str, Any]]) -> dict[date, frozenset[
     """Every date the participant's dated diaries and home entries cover -> drugs taken. Where two clinic diaries
     cover the same date (two on one day) the later one says what was taken; a home entry of a date wins over
     any clinic diary of it (the later home revision or entry, if two)."""
+    return _taken_by_date(_read(diaries))
+
+
+def _taken_by_date(reads: list[_Read]) -> dict[date, frozenset[str]]:
     merged: dict[date, frozenset[str]] = {}
-    for rec in sorted(diaries, key=lambda r: (home_day(r) is not None, r.get("collected_at") or "")):
-        merged.update(dated(rec) or {})
+    for read in sorted(reads, key=lambda r: (r.home, r.rec.get("collected_at") or "")):
+        merged.update(read.days or {})
     return dict(sorted(merged.items()))
 
 
@@ -202,9 +222,9 @@ def winning_days(diaries: Iterable[Mapping[str, Any]]) -> dict[str, dict[date, f
     (``taken_by_date``'s choice): a clinic diary loses the dates a home entry covers. For SDTM EX, so a dose
     is never exported twice."""
     owner: dict[date, tuple[str, frozenset[str]]] = {}
-    for rec in sorted(diaries, key=lambda r: (home_day(r) is not None, r.get("collected_at") or "")):
-        for day, drugs in (dated(rec) or {}).items():
-            owner[day] = (str(rec.get("record_id")), drugs)
+    for read in sorted(_read(diaries), key=lambda r: (r.home, r.rec.get("collected_at") or "")):
+        for day, drugs in (read.days or {}).items():
+            owner[day] = (str(read.rec.get("record_id")), drugs)
     out: dict[str, dict[date, frozenset[str]]] = {}
     for day, (record_id, drugs) in sorted(owner.items()):
         out.setdefault(record_id, {})[day] = drugs
@@ -231,10 +251,14 @@ def periods(diaries: Iterable[Mapping[str, Any]], study: Study, *,
     date (the baseline date for the first; its own day when no baseline is known) up to its own day, so
     consecutive periods never share a day.
     """
-    out: list[tuple[Mapping[str, Any], date, date]] = []
+    return [(read.rec, start, end) for read, start, end in _periods(_read(diaries), study, baseline_date)]
+
+
+def _periods(reads: list[_Read], study: Study, baseline_date: date | None) -> list[tuple[_Read, date, date]]:
+    out: list[tuple[_Read, date, date]] = []
     previous: date | None = None
-    for rec in sorted(diaries, key=lambda r: r.get("collected_at") or ""):
-        days = dated(rec)
+    for read in sorted(reads, key=lambda r: r.rec.get("collected_at") or ""):
+        rec, days = read.rec, read.days
         if days:
             start, end = min(days), max(days)
         else:
@@ -243,8 +267,8 @@ def periods(diaries: Iterable[Mapping[str, Any]], study: Study, *,
                 continue
             start = previous + timedelta(days=1) if previous else (baseline_date or end)
             start = min(start, end)
-        out.append((rec, start, end))
-        if home_day(rec) is None:      # a home entry is one day; the next counted diary still starts after the last
+        out.append((read, start, end))
+        if not read.home:      # a home entry is one day; the next counted diary still starts after the last
             previous = end if previous is None else max(previous, end)
     return out
 
@@ -257,26 +281,26 @@ def first_dose_date(diaries: Iterable[Mapping[str, Any]], study: Study, *,
     order); ``baseline_date``: the site-local date of the participant's baseline visit, None when not yet
     held. Never raises for an odd stored record: what cannot be read counts as no dose.
     """
-    diaries = list(diaries)
-    if not periods(diaries, study, baseline_date=baseline_date):
+    reads = _read(diaries)
+    if not _periods(reads, study, baseline_date):
         return baseline_date
-    taken = _dose_spans(diaries, study, baseline_date)
+    taken = _dose_spans(reads, study, baseline_date)
     return min(first for first, _last in taken) if taken else None
 
 
 def last_dose_date(diaries: Iterable[Mapping[str, Any]], study: Study, *, baseline_date: date | None) -> date | None:
     """The last date a dose was taken: the latest ticked date, or the end of the last counted period with a dose."""
-    taken = _dose_spans(list(diaries), study, baseline_date)
+    taken = _dose_spans(_read(diaries), study, baseline_date)
     return max(last for _first, last in taken) if taken else None
 
 
-def _dose_spans(diaries: list[Mapping[str, Any]], study: Study, baseline: date | None) -> list[tuple[date, date]]:
+def _dose_spans(reads: list[_Read], study: Study, baseline: date | None) -> list[tuple[date, date]]:
     """(earliest, latest) possible day of each dose record: a ticked date, or a counted period with doses."""
     out: list[tuple[date, date]] = []
-    dates = taken_by_date(diaries)       # home entries win over clinic diaries date by date
+    dates = _taken_by_date(reads)       # home entries win over clinic diaries date by date
     out += [(d, d) for d, drugs in dates.items() if drugs]
-    for rec, start, end in periods(diaries, study, baseline_date=baseline):
-        if dated(rec) is None and any((counted_doses(rec, study, drug.id) or 0) > 0 for drug in study.drugs):
+    for read, start, end in _periods(reads, study, baseline):
+        if read.days is None and any((counted_doses(read.rec, study, drug.id) or 0) > 0 for drug in study.drugs):
             out.append((start, end))
     return out
 
