@@ -1,4 +1,9 @@
-"""Kiosk devices: one-time enrolment codes, device credentials (stored as digests), revocation."""
+"""Kiosk devices: one-time enrolment codes, device credentials (stored as digests), revocation.
+
+A one-time code is exchanged for a credential the same way for a kiosk (enrolment) and a participant's phone
+(activation, ``server.services.home_app``): ``exchange`` (the rate limit and the record of every attempt) around
+``claim_code`` (parse, digest, look up, unused and unexpired, claim); a ``CodeKind`` says which codes and which
+errors and words."""
 
 from __future__ import annotations
 
@@ -24,6 +29,7 @@ from shared.errors import (
     NotFound,
     RecordInvalid,
     TooManyEnrolmentAttempts,
+    TrialproError,
 )
 from shared.records import utc_now
 
@@ -32,6 +38,83 @@ CODE_VALIDITY = timedelta(hours=72)
 ATTEMPT_WINDOW = timedelta(minutes=15)
 MAX_FAILURES_PER_ADDRESS = 10
 MAX_FAILURES_PER_CODE = 5
+
+
+@dataclass(frozen=True)
+class CodeKind:
+    """Which one-time codes (``stored.ENROLMENT`` or ``stored.ACTIVATION``), the error classes of a refused code
+    (``invalid``) and of too many failures (``too_many``), and the words that say what to do."""
+
+    which: str
+    invalid: type[TrialproError]
+    too_many: type[TrialproError]
+    ask: str          # no code given, or not text
+    unusable: str     # unknown, used or expired
+    raced: str        # claimed by another device a moment before
+    too_many_text: str   # {minutes}: the window
+    also_failed: tuple[type[TrialproError], ...] = ()   # refusals counted as failed attempts besides a bad code
+
+
+KIOSK_CODE = CodeKind(
+    stored.ENROLMENT, EnrolmentCodeInvalid, TooManyEnrolmentAttempts,
+    ask="Give the enrolment code printed by `trialpro-server device code`.",
+    unusable="This enrolment code is unknown, already used or expired: ask an admin for a new one.",
+    raced="This enrolment code was just used by another kiosk: ask for a new one.",
+    too_many_text="Too many failed enrolments from this kiosk or with this code in the last {minutes} minutes. "
+                  "Wait {minutes} minutes, check the code with the data manager, then try again.")
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def claim_code(conn: Connection, kind: CodeKind, code: Any, *, device_id: str, now: str) -> dict[str, Any]:
+    """Claim the one-time code ``code`` (typed in any case, with I/L/O for 1/0) for ``device_id``: its stored row.
+
+    Raises ``kind.invalid`` when no code is given, or it is unknown, used, expired or claimed by another device
+    in a racing transaction (the caller's transaction rolls the claim back if a later step refuses), and
+    RecordInvalid when it is not shaped like a code."""
+    if not isinstance(code, str) or not code or len(code) > 200:
+        raise kind.invalid(kind.ask)
+    digest = token_digest(enrolment_code.parse(code))
+    row = stored.one_time_code(conn, kind.which, digest)
+    if row is None or row["used_at"] is not None or row["expires_at"] < now:
+        raise kind.invalid(kind.unusable)
+    if not stored.claim_one_time_code(conn, kind.which, digest, device_id=device_id, used_at=now):
+        raise kind.invalid(kind.raced)
+    return row
+
+
+def exchange(engine: Engine, kind: CodeKind, *, code: Any, remote_addr: str,
+             work: Callable[[Connection], T]) -> T:
+    """``work(conn)`` (which calls ``claim_code``) behind the rate limit of one-time codes, in one transaction.
+
+    Every attempt is remembered (a refused one in its own transaction, so the refusal cannot roll it back).
+    Raises ``kind.too_many`` (429) after MAX_FAILURES_PER_ADDRESS failures from ``remote_addr`` or
+    MAX_FAILURES_PER_CODE failures with this code within ATTEMPT_WINDOW (kiosk enrolments and app activations
+    count together: one table of attempts); otherwise what ``work`` raises. A failure is a bad code, a malformed
+    request or one of ``kind.also_failed``; any other error (the server's own) is not held against the client."""
+    remote_addr = (remote_addr or "unknown")[:64]
+    try:
+        digest: str | None = token_digest(enrolment_code.parse(code))
+    except RecordInvalid:
+        digest = None
+    now = datetime.now(UTC)
+    since, at = _iso(now - ATTEMPT_WINDOW), _iso(now)
+    minutes = int(ATTEMPT_WINDOW.total_seconds() // 60)
+    with reading(engine) as conn:   # only counts: no write lock (the attempt is written with the exchange)
+        if attempts.failures_from(conn, remote_addr, since) >= MAX_FAILURES_PER_ADDRESS or (
+                digest is not None and attempts.failures_of_code(conn, digest, since) >= MAX_FAILURES_PER_CODE):
+            raise kind.too_many(kind.too_many_text.format(minutes=minutes), details={"window_minutes": minutes})
+    try:
+        with writing(engine) as conn:
+            done = work(conn)
+            attempts.add_attempt(conn, remote_addr=remote_addr, code_digest=digest, at=at, succeeded=True)
+    except (kind.invalid, RecordInvalid, InvalidInput, *kind.also_failed):
+        with writing(engine) as conn:
+            attempts.add_attempt(conn, remote_addr=remote_addr, code_digest=digest, at=at, succeeded=False)
+        raise
+    return done
 
 
 @dataclass(frozen=True)
@@ -66,20 +149,12 @@ def create_enrolment_code(conn: Connection, *, site_id: str, actor: str, valid_s
 
 def enrol_device(conn: Connection, *, code: Any, label: Any) -> tuple[Device, str]:
     """Exchange a one-time code for a device credential. Returns (device, token); the token is shown once."""
-    if not isinstance(code, str) or not code or len(code) > 200:
-        raise EnrolmentCodeInvalid("Give the enrolment code printed by `trialpro-server device code`.")
-    code = enrolment_code.parse(code)  # typed in any case, with I/L/O for 1/0: the same code
     if not isinstance(label, str) or not label.strip() or len(label) > 200:
         raise InvalidInput("'label' must name the kiosk (1-200 characters), e.g. 'PKU clinic room 3'.")
-    digest = token_digest(code)
-    row = stored.enrolment_code(conn, digest)
     now = utc_now()
-    if row is None or row["used_at"] is not None or row["expires_at"] < now:
-        raise EnrolmentCodeInvalid("This enrolment code is unknown, already used or expired: ask an admin "
-                                   "for a new one.")
-    device = Device(device_id=f"dev-{uuid.uuid4().hex[:12]}", site_id=row["site_id"], label=label.strip())
-    if not stored.claim_enrolment_code(conn, digest, device_id=device.device_id, used_at=now):
-        raise EnrolmentCodeInvalid("This enrolment code was just used by another kiosk: ask for a new one.")
+    device_id = f"dev-{uuid.uuid4().hex[:12]}"
+    row = claim_code(conn, KIOSK_CODE, code, device_id=device_id, now=now)
+    device = Device(device_id=device_id, site_id=row["site_id"], label=label.strip())
     token = new_token()
     stored.add_device(conn, device_id=device.device_id, site_id=device.site_id, label=device.label,
                       token_digest=token_digest(token), enrolled_at=now)
@@ -130,35 +205,10 @@ def list_devices(conn: Connection) -> list[dict[str, Any]]:
 
 def enrol(engine: Engine, *, code: Any, label: Any, remote_addr: str,
           then: Callable[[Connection, Device], T]) -> tuple[Device, str, T]:
-    """``enrol_device`` behind a rate limit; ``then(conn, device)`` adds to the answer in the same transaction.
+    """``enrol_device`` behind the rate limit of ``exchange``; ``then(conn, device)`` adds to the answer in the
+    same transaction. Raises TooManyEnrolmentAttempts (429), otherwise what ``enrol_device`` raises."""
+    def work(conn: Connection) -> tuple[Device, str, T]:
+        device, token = enrol_device(conn, code=code, label=label)
+        return device, token, then(conn, device)
 
-    Every attempt is remembered (a refused one in its own transaction, so the refusal cannot roll it back).
-    Raises TooManyEnrolmentAttempts (429) after MAX_FAILURES_PER_ADDRESS failures from ``remote_addr`` or
-    MAX_FAILURES_PER_CODE failures with this code within ATTEMPT_WINDOW; otherwise what ``enrol_device`` raises.
-    """
-    remote_addr = (remote_addr or "unknown")[:64]
-    try:
-        digest: str | None = token_digest(enrolment_code.parse(code))
-    except RecordInvalid:
-        digest = None
-    now = datetime.now(UTC)
-    since = (now - ATTEMPT_WINDOW).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-    at = now.isoformat(timespec="milliseconds").replace("+00:00", "Z")
-    minutes = int(ATTEMPT_WINDOW.total_seconds() // 60)
-    with reading(engine) as conn:   # only counts: no write lock (the attempt is written with the enrolment)
-        if attempts.failures_from(conn, remote_addr, since) >= MAX_FAILURES_PER_ADDRESS or (
-                digest is not None and attempts.failures_of_code(conn, digest, since) >= MAX_FAILURES_PER_CODE):
-            raise TooManyEnrolmentAttempts(
-                f"Too many failed enrolments from this kiosk or with this code in the last {minutes} minutes. "
-                f"Wait {minutes} minutes, check the code with the data manager, then try again.",
-                details={"window_minutes": minutes})
-    try:
-        with writing(engine) as conn:
-            device, token = enrol_device(conn, code=code, label=label)
-            extra = then(conn, device)
-            attempts.add_attempt(conn, remote_addr=remote_addr, code_digest=digest, at=at, succeeded=True)
-    except (EnrolmentCodeInvalid, RecordInvalid, InvalidInput):
-        with writing(engine) as conn:
-            attempts.add_attempt(conn, remote_addr=remote_addr, code_digest=digest, at=at, succeeded=False)
-        raise
-    return device, token, extra
+    return exchange(engine, KIOSK_CODE, code=code, remote_addr=remote_addr, work=work)

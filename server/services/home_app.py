@@ -27,9 +27,7 @@ from sqlalchemy import Connection, Engine
 from server.services import devices as device_service
 from server.services.audit import AuditEntry, append
 from server.storage import devices as stored
-from server.storage import enrolment_attempts as attempts
 from server.storage import participants as participant_store
-from server.storage.engine import reading, writing
 from shared import enrolment_code
 from shared.crypto import new_token, token_digest
 from shared.disposition import STATUSES
@@ -38,7 +36,6 @@ from shared.errors import (
     AppActivationRefused,
     InvalidInput,
     NotFound,
-    RecordInvalid,
     TooManyAppActivations,
 )
 from shared.records import utc_now
@@ -104,26 +101,27 @@ def create_code(conn: Connection, study: Study, *, participant_id: str, actor: s
     return ActivationCode(code, participant_id, row["site_id"], expires_at)
 
 
+APP_CODE = device_service.CodeKind(
+    stored.ACTIVATION, AppActivationCodeInvalid, TooManyAppActivations,
+    ask="Give the activation code the clinic gave you (on paper or as a QR code).",
+    unusable="This activation code is unknown, already used or expired: ask the clinic for a new one.",
+    raced="This activation code was just used on another phone: ask for a new one.",
+    too_many_text="Too many failed activations from this phone's network or with this code in the last {minutes} "
+                  "minutes. Wait {minutes} minutes, check the code with the clinic, then try again.",
+    also_failed=(AppActivationRefused,))
+
+
 def _activate(conn: Connection, *, code: Any, label: Any) -> Activated:
-    if not isinstance(code, str) or not code or len(code) > 200:
-        raise AppActivationCodeInvalid("Give the activation code the clinic gave you (on paper or as a QR code).")
-    code = enrolment_code.parse(code)
     if label is None:
         label = "phone"
     if not isinstance(label, str) or not label.strip() or len(label) > 200:
         raise InvalidInput("'label' must name the phone (1-200 characters), e.g. 'phone'.")
-    digest = token_digest(code)
-    row = stored.activation_code(conn, digest)
     now = utc_now()
-    if row is None or row["used_at"] is not None or row["expires_at"] < now:
-        raise AppActivationCodeInvalid("This activation code is unknown, already used or expired: ask the clinic "
-                                       "for a new one.")
-    _may_keep_diary(conn, row["participant_id"], None)
-    device = device_service.Device(device_id=f"app-{uuid.uuid4().hex[:12]}", site_id=row["site_id"],
-                                   label=label.strip(), kind=stored.PARTICIPANT_APP,
-                                   participant_id=row["participant_id"])
-    if not stored.claim_activation_code(conn, digest, device_id=device.device_id, used_at=now):
-        raise AppActivationCodeInvalid("This activation code was just used on another phone: ask for a new one.")
+    device_id = f"app-{uuid.uuid4().hex[:12]}"
+    row = device_service.claim_code(conn, APP_CODE, code, device_id=device_id, now=now)
+    _may_keep_diary(conn, row["participant_id"], None)   # a refusal rolls the claim back with the transaction
+    device = device_service.Device(device_id=device_id, site_id=row["site_id"], label=label.strip(),
+                                   kind=stored.PARTICIPANT_APP, participant_id=row["participant_id"])
     token = new_token()
     stored.add_device(conn, device_id=device.device_id, site_id=device.site_id, label=device.label,
                       token_digest=token_digest(token), enrolled_at=now, participant_id=row["participant_id"])
@@ -136,33 +134,9 @@ def _activate(conn: Connection, *, code: Any, label: Any) -> Activated:
 
 
 def activate(engine: Engine, *, code: Any, label: Any, remote_addr: str) -> Activated:
-    """Exchange a one-time activation code for the phone's credential, behind the kiosk enrolment's rate limit.
-
-    Every attempt is remembered (a refused one in its own transaction). Raises TooManyAppActivations (429),
-    AppActivationCodeInvalid (403), AppActivationRefused (409) or InvalidInput.
+    """Exchange a one-time activation code for the phone's credential, behind the kiosk enrolment's rate limit
+    (``devices.exchange``: every attempt remembered). Raises TooManyAppActivations (429),
+    AppActivationCodeInvalid (403), AppActivationRefused (409), RecordInvalid or InvalidInput.
     """
-    remote_addr = (remote_addr or "unknown")[:64]
-    try:
-        digest: str | None = token_digest(enrolment_code.parse(code))
-    except RecordInvalid:
-        digest = None
-    now = datetime.now(UTC)
-    since, at = _iso(now - device_service.ATTEMPT_WINDOW), _iso(now)
-    minutes = int(device_service.ATTEMPT_WINDOW.total_seconds() // 60)
-    with reading(engine) as conn:
-        if attempts.failures_from(conn, remote_addr, since) >= device_service.MAX_FAILURES_PER_ADDRESS or (
-                digest is not None
-                and attempts.failures_of_code(conn, digest, since) >= device_service.MAX_FAILURES_PER_CODE):
-            raise TooManyAppActivations(
-                f"Too many failed activations from this phone's network or with this code in the last {minutes} "
-                f"minutes. Wait {minutes} minutes, check the code with the clinic, then try again.",
-                details={"window_minutes": minutes})
-    try:
-        with writing(engine) as conn:
-            done = _activate(conn, code=code, label=label)
-            attempts.add_attempt(conn, remote_addr=remote_addr, code_digest=digest, at=at, succeeded=True)
-    except (AppActivationCodeInvalid, AppActivationRefused, RecordInvalid, InvalidInput):
-        with writing(engine) as conn:
-            attempts.add_attempt(conn, remote_addr=remote_addr, code_digest=digest, at=at, succeeded=False)
-        raise
-    return done
+    return device_service.exchange(engine, APP_CODE, code=code, remote_addr=remote_addr,
+                                   work=lambda conn: _activate(conn, code=code, label=label))

@@ -25,16 +25,22 @@ def add_enrolment_code(conn: Connection, *, code_digest: str, site_id: str, crea
                                                 created_at=created_at, expires_at=expires_at))
 
 
-def enrolment_code(conn: Connection, code_digest: str) -> dict[str, Any] | None:
-    """The enrolment code with this digest (every column), or None."""
-    row = conn.execute(select(enrolment_codes).where(enrolment_codes.c.code_digest == code_digest)).first()
+ENROLMENT, ACTIVATION = "enrolment", "activation"   # which one-time codes: a kiosk's, a participant's phone's
+_CODES = {ENROLMENT: enrolment_codes, ACTIVATION: app_activation_codes}
+
+
+def one_time_code(conn: Connection, which: str, code_digest: str) -> dict[str, Any] | None:
+    """The one-time code of kind ``which`` (ENROLMENT or ACTIVATION) with this digest (every column), or None."""
+    table = _CODES[which]
+    row = conn.execute(select(table).where(table.c.code_digest == code_digest)).first()
     return None if row is None else dict(row._mapping)
 
 
-def claim_enrolment_code(conn: Connection, code_digest: str, *, device_id: str, used_at: str) -> bool:
-    """Mark an unused code used by ``device_id``; False when another transaction claimed it first."""
-    return conn.execute(update(enrolment_codes).where(enrolment_codes.c.code_digest == code_digest,
-                                                      enrolment_codes.c.used_at.is_(None))
+def claim_one_time_code(conn: Connection, which: str, code_digest: str, *, device_id: str, used_at: str) -> bool:
+    """Mark an unused code of kind ``which`` used by ``device_id``; False when another transaction claimed it
+    first."""
+    table = _CODES[which]
+    return conn.execute(update(table).where(table.c.code_digest == code_digest, table.c.used_at.is_(None))
                         .values(used_at=used_at, device_id=device_id)).rowcount == 1
 
 
@@ -88,19 +94,6 @@ def add_activation_code(conn: Connection, *, code_digest: str, participant_id: s
     conn.execute(insert(app_activation_codes).values(
         code_digest=code_digest, participant_id=participant_id, site_id=site_id, created_by=created_by,
         created_at=created_at, expires_at=expires_at))
-
-
-def activation_code(conn: Connection, code_digest: str) -> dict[str, Any] | None:
-    """The app activation code with this digest (every column), or None."""
-    row = conn.execute(select(app_activation_codes).where(app_activation_codes.c.code_digest == code_digest)).first()
-    return None if row is None else dict(row._mapping)
-
-
-def claim_activation_code(conn: Connection, code_digest: str, *, device_id: str, used_at: str) -> bool:
-    """Mark an unused activation code used by ``device_id``; False when another transaction claimed it first."""
-    return conn.execute(update(app_activation_codes).where(app_activation_codes.c.code_digest == code_digest,
-                                                           app_activation_codes.c.used_at.is_(None))
-                        .values(used_at=used_at, device_id=device_id)).rowcount == 1
 
 
 def device_by_token(conn: Connection, token_digest: str) -> dict[str, Any] | None:
