@@ -1,0 +1,80 @@
+"""The building blocks of the ODM 1.3.2 XML (``server/exports/odm.py``): the namespace, element factories,
+OIDs and how a value is written. Shared by the metadata (``odm_metadata.py``) and the clinical data
+(``odm_subjects.py``) so both name items and code lists the same way."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from lxml import etree
+
+from shared.instruments.model import Item, ResponseType, Text
+
+NS = "http://www.cdisc.org/ns/odm/v1.3"
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+NSMAP = {None: NS}
+ITEM_DATA = f"{{{NS}}}ItemData"
+T = {t: f"{{{NS}}}{t}" for t in ("AuditRecord", "UserRef", "LocationRef", "DateTimeStamp", "ReasonForChange",
+                                 "SourceID", "FormData", "ItemGroupData")}
+MDV = "MDV.1"
+
+
+def el(parent: etree._Element | None, tag: str, attrib: dict[str, Any] | None = None,
+       text: str | None = None) -> etree._Element:
+    """An ODM element ``tag`` (under ``parent``, or a new root), its attributes as text (None left out)."""
+    attrs = {k: v if type(v) is str else str(v) for k, v in attrib.items() if v is not None} if attrib else {}
+    node = etree.Element(f"{{{NS}}}{tag}", attrs, nsmap=NSMAP) if parent is None else \
+        etree.SubElement(parent, f"{{{NS}}}{tag}", attrs)
+    if text is not None:
+        node.text = text
+    return node
+
+
+def translated(parent: etree._Element, tag: str, text: Text | str) -> None:
+    """``tag`` holding a TranslatedText per language (en and zh for a study text, en for plain text)."""
+    holder = el(parent, tag)
+    if isinstance(text, Text):
+        for lang in ("en", "zh"):
+            el(holder, "TranslatedText", {XML_LANG: lang}, text.in_language(lang))
+    else:
+        el(holder, "TranslatedText", {XML_LANG: "en"}, text)
+
+
+def item_oid(form: str, item: str) -> str:
+    """The OID of one item of a form: ``IT.<form>.<item>``."""
+    return f"IT.{form}.{item}"
+
+
+def data_type(item: Item) -> str:
+    if item.response in (ResponseType.VAS_MM, ResponseType.INTEGER):
+        return "integer"
+    if item.response is ResponseType.NUMBER:
+        return "float"
+    if item.response is ResponseType.BOOLEAN:
+        return "boolean"
+    if item.response is ResponseType.CHOICE:
+        return "integer" if all(isinstance(c, int) for c in item.choice_codes()) else "text"
+    return "text"
+
+
+def odm_value(v: Any) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, list):
+        return ",".join(str(x) for x in v)
+    if isinstance(v, dict):   # a dose calendar: date -> drugs taken, as compact JSON
+        return json.dumps(v, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return str(v)
+
+
+def codelist(mdv: etree._Element, oid: str, name: str, dtype: str, codes: Iterable[tuple[Any, Text | str]]) -> None:
+    cl = el(mdv, "CodeList", {"OID": oid, "Name": name, "DataType": dtype})
+    for code, label in codes:
+        translated(el(cl, "CodeListItem", {"CodedValue": code}), "Decode", label)
+
+
+def user_oid(name: str) -> str:
+    """The OID of a user the AuditRecords name."""
+    return f"USR.{name}"
