@@ -120,6 +120,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     else:
         print(f"Reusing the demo study in {args.data_dir}.")
     print(f"trialpro server: http://127.0.0.1:{args.port}/")
+    # the app's key needs a passkey, and WebAuthn refuses an IP address as its domain (docs/home-app.md)
+    print(f"Home diary app (phone): http://localhost:{args.port}/app/")
     print(f"Demo admin login: {DEMO_ADMIN} / {password}   (stored in {password_file})")
     sys.stdout.flush()
     with worker_process(Path(args.data_dir)):

@@ -3,6 +3,8 @@ participant's phone. Site staff who enter data (nurse, investigator) of the part
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit, urlunsplit
+
 from flask import current_app, render_template, request
 from flask.typing import ResponseReturnValue
 from markupsafe import Markup
@@ -26,6 +28,16 @@ def qr_svg(text: str, title: str) -> Markup:
     return Markup(segno.make(text, error="m").svg_inline(scale=6, border=4, title=title))  # noqa: S704
 
 
+def phone_base(url_root: str) -> str:
+    """The server's address for the app link: a loopback IP (the demo) becomes ``localhost``, since WebAuthn (the
+    passkey the app's key needs, docs/home-app.md) refuses an IP address as its domain; any other address as is."""
+    parts = urlsplit(url_root)
+    if parts.hostname and (parts.hostname == "::1" or parts.hostname.startswith("127.")):
+        netloc = "localhost" + (f":{parts.port}" if parts.port else "")
+        return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+    return url_root
+
+
 @bp.post("/participants/<participant_id>/home-diary")
 @require("app.activate")
 def app_code(participant_id: str) -> ResponseReturnValue:
@@ -34,8 +46,9 @@ def app_code(participant_id: str) -> ResponseReturnValue:
     with writing(ctx.engine) as conn:
         made = home_app.create_code(conn, ctx.study, participant_id=participant_id, actor=staff().actor,
                                     sites=staff().sites)
-    link = made.link(request.url_root)
+    base = phone_base(request.url_root)
+    link = made.link(base)
     with reading(ctx.engine) as conn:
         phones = device_store.apps_of_participant(conn, participant_id)
-    return render_template("app_code.html", made=made, link=link, app_url=request.url_root.rstrip("/") + "/app/",
+    return render_template("app_code.html", made=made, link=link, app_url=base.rstrip("/") + "/app/",
                            qr=qr_svg(link, t("home.qr")), phones=phones)

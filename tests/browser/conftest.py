@@ -15,7 +15,10 @@ from tests.postgres import PostgresCluster
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+                 "--disable-component-update", "--disable-sync", "--no-first-run",
+                 # the home app runs at http://localhost:<port> (WebAuthn refuses an IP address as its domain);
+                 # the test servers listen on 127.0.0.1 only
+                 "--host-resolver-rules=MAP localhost 127.0.0.1"]
 DEMO_PASSWORD = "demo-admin-password-for-tests"
 # How long a page action or an expect() waits for what it asserts: a wait, never a speed check (bench/ measures
 # speed). A sign-in's Argon2 check runs at the lowest CPU priority, so on a machine busy with other work the page

@@ -1,5 +1,8 @@
 """What a participant does in the home diary app (issue 24), as steps the browser tests share: a phone-sized
-Chromium context, activation with a real code from the CLI, the PIN, one dosing diary entry, waiting for sync."""
+Chromium context with a platform authenticator (Chromium's CDP virtual authenticator: passkeys with user
+verification and the PRF extension, as a phone's screen lock gives them), the app at http://localhost:<port>
+(WebAuthn needs a domain name, not 127.0.0.1), activation with a real code from the CLI, the PIN, one dosing
+diary entry, waiting for sync."""
 
 from __future__ import annotations
 
@@ -24,22 +27,51 @@ MISSED = "forgot"        # the missed-dose reason given (a choice code of the ho
 
 
 @contextmanager
-def phone(browser: Browser, locale: str = "en-GB", **extra: Any) -> Iterator[Page]:
-    """A fresh phone-sized context (its own storage, service worker, IndexedDB) and its page."""
+def phone(browser: Browser, locale: str = "en-GB", *, prf: bool | None = True, **extra: Any) -> Iterator[Page]:
+    """A fresh phone-sized context (its own storage, service worker, IndexedDB) and its page, with a platform
+    authenticator that gives PRF outputs (``prf=False``: one without PRF; ``None``: no authenticator)."""
     context = browser.new_context(locale=locale, **PHONE, **extra)
     try:
-        yield new_page(context)
+        yield new_page(context, prf=prf)
     finally:
         context.close()
 
 
-def new_page(context: BrowserContext) -> Page:
+def new_page(context: BrowserContext, *, prf: bool | None = True) -> Page:
     page = context.new_page()
     page.set_default_timeout(20000)
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.js_errors = errors  # type: ignore[attr-defined]
+    if prf is not None:
+        add_authenticator(page, prf=prf)
     return page
+
+
+def add_authenticator(page: Page, *, prf: bool = True) -> str:
+    """Give the page's tab a platform authenticator (internal transport, resident keys, user verification that
+    always succeeds, PRF or not), as a phone with a screen lock has; its id is kept on the page."""
+    cdp = getattr(page, "webauthn", None) or page.context.new_cdp_session(page)
+    if getattr(page, "webauthn", None) is None:
+        cdp.send("WebAuthn.enable")
+        page.webauthn = cdp  # type: ignore[attr-defined]
+    made = cdp.send("WebAuthn.addVirtualAuthenticator", {"options": {
+        "protocol": "ctap2", "ctap2Version": "ctap2_1", "transport": "internal", "hasResidentKey": True,
+        "hasUserVerification": True, "isUserVerified": True, "hasPrf": prf, "automaticPresenceSimulation": True}})
+    page.authenticator_id = made["authenticatorId"]  # type: ignore[attr-defined]
+    return made["authenticatorId"]
+
+
+def remove_authenticator(page: Page) -> None:
+    """Take the phone's authenticator away (a screen lock turned off, a passkey provider gone)."""
+    page.webauthn.send("WebAuthn.removeVirtualAuthenticator",  # type: ignore[attr-defined]
+                       {"authenticatorId": page.authenticator_id})  # type: ignore[attr-defined]
+
+
+def app_url(server_or_url: ThreadServer | str) -> str:
+    """The server's address by name, as the app must be opened for WebAuthn: http://localhost:<port>."""
+    url = server_or_url if isinstance(server_or_url, str) else server_or_url.url
+    return url.replace("://127.0.0.1:", "://localhost:")
 
 
 def participant_with_arm(server: ThreadServer) -> str:
@@ -69,9 +101,9 @@ def app_code(server: ThreadServer, participant_id: str, *, cli: bool = False) ->
         return create_code(conn, server.ctx.study, participant_id=participant_id, actor="test").code
 
 
-def activate(page: Page, app_url: str, code: str, pin: str = PIN) -> None:
-    """Open the QR code's link, choose the PIN, wait for the diary's first screen."""
-    page.goto(f"{app_url}/app/#activate={code}")
+def activate(page: Page, server_url: str, code: str, pin: str = PIN) -> None:
+    """Open the QR code's link (by name: localhost), choose the PIN, wait for the diary's first screen."""
+    page.goto(f"{app_url(server_url)}/app/#activate={code}")
     page.fill("input[name=pin]", pin)
     page.fill("input[name=pin-again]", pin)
     page.click("button.primary")

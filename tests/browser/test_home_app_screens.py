@@ -15,6 +15,7 @@ from tests.browser.home_app_steps import (
     PIN,
     activate,
     app_code,
+    app_url,
     enter_today,
     open_daily_diary,
     participant_with_arm,
@@ -122,7 +123,7 @@ def _axe(page: Page, screen: str, results: dict[str, list[str]]) -> None:
 
 def _every_screen(page: Page, url: str, code: str, language: str) -> dict[str, list[str]]:
     results: dict[str, list[str]] = {}
-    page.goto(f"{url}/app/#activate={code}")
+    page.goto(f"{app_url(url)}/app/#activate={code}")
     if language == "zh":
         page.click("#language")
     _axe(page, f"{language} activation", results)

@@ -11,7 +11,7 @@ from PIL import Image
 from playwright.sync_api import Browser
 
 from shared.records import ENVELOPE_FIELDS, canonical_record, record_hash
-from tests.browser.home_app_steps import phone
+from tests.browser.home_app_steps import app_url, phone
 from tests.live_server import ThreadServer
 
 
@@ -33,7 +33,7 @@ def test_the_app_is_an_installable_web_app_served_without_sign_in(browser: Brows
     assert bare.status_code == 308 and bare.headers["location"].endswith("/app/")
     assert "script-src 'self'" in httpx.get(f"{home_server.url}/app/").headers["content-security-policy"]
     with phone(browser) as page:
-        page.goto(f"{home_server.url}/app/")
+        page.goto(f"{app_url(home_server)}/app/")
         page.evaluate("navigator.serviceWorker.ready.then(() => true)")
         page.reload()
         assert page.evaluate("navigator.serviceWorker.controller !== null")
@@ -57,7 +57,7 @@ def test_an_envelope_built_by_the_app_hashes_as_shared_records_does(browser: Bro
                            "a": {"taken": True, "time_taken": "07:41"}}},
     }
     with phone(browser) as page:
-        page.goto(f"{home_server.url}/app/")
+        page.goto(f"{app_url(home_server)}/app/")
         canonical, digest, fields = page.evaluate("""async (env) => {
             const m = await import("/app/js/records.js");
             return [m.canonicalEnvelope(env), await m.contentHash(env), m.ENVELOPE_FIELDS];

@@ -131,5 +131,6 @@ def test_the_phone_keeps_no_answer_and_no_token_in_clear(browser: Browser, home_
                 assert form not in data, f"{marker!r} in clear in {path.relative_to(profile)}"
     assert found_control, "the reminder time kept in clear was not found: the search of the profile sees nothing"
     # what docs/home-app.md says of a copied profile: Chromium writes a non-extractable CryptoKey's bytes into
-    # its IndexedDB files, so the device secret is there and only the PIN stands between a copy and the answers
+    # its IndexedDB files, so the device secret is there; the PIN and the phone's passkey (its PRF output, which
+    # no file of the profile holds) stand between a copy and the answers (test_home_app_passkey.py)
     assert found_secret, "the device secret is no longer in the profile in clear: update docs/home-app.md"

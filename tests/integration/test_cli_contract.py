@@ -95,12 +95,15 @@ def test_demo_simulate_and_export_csv_work_together(tmp_path: Path, study_name: 
                     "2", "--visits", "2", env={"TRIALPRO_PASSPHRASE": "not the passphrase"})
         assert wrong.returncode != 0
         assert "passphrase does not open this station" in wrong.stderr
+        # the home app by name: WebAuthn (the app's passkey) refuses an IP address as its domain
+        assert httpx.get(f"http://localhost:{port}/app/", timeout=10).status_code == 200
     finally:
         demo.terminate()
         demo.wait(timeout=20)
     printed = demo.stdout.read()
     assert f"http://127.0.0.1:{port}/" in printed
     assert "Demo admin login: demo.admin / " in printed
+    assert f"Home diary app (phone): http://localhost:{port}/app/" in printed
 
     assert (data / "demo-admin-password.txt").read_text().strip() in printed
     exported = run("server.cli", "export", "csv", "--data-dir", str(data), "--out", str(out))  # no --study

@@ -57,6 +57,8 @@ def test_a_nurse_gives_a_participant_a_code_and_qr_a_monitor_cannot(randomised: 
     assert shown.status_code == 200, shown.text[:500]
     code = re.search(r'id="app-code"[^>]*>([0-9A-Z-]{19})<', shown.text).group(1)  # type: ignore[union-attr]
     assert "<svg" in shown.text and f"/app/#activate={code}" in shown.text
+    # staff signed in at 127.0.0.1 (the demo): the phone's link names localhost, an address WebAuthn accepts
+    assert f"http://localhost:{server.port}/app/#activate={code}" in shown.text
     svg = shown.text.split("<svg")[1].split("</svg>")[0]
     assert "Content-Security-Policy" in shown.headers and "<script" not in svg
     phone = _activate(server, code)

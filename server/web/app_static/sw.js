@@ -2,7 +2,7 @@
 // opens and works offline. API calls always go to the network: answers and the study's config never enter
 // this cache (they live sealed in IndexedDB). A new SHELL_VERSION replaces the cache at the next visit online.
 
-const SHELL_VERSION = "home-app-1";
+const SHELL_VERSION = "home-app-2";
 const SHELL = [
   "./",
   "app.css",
@@ -12,6 +12,7 @@ const SHELL = [
   "js/main.js",
   "js/i18n.js",
   "js/keys.js",
+  "js/passkey.js",
   "js/store.js",
   "js/records.js",
   "js/forms.js",

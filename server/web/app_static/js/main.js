@@ -1,10 +1,11 @@
 // The home diary app: activation, PIN, unlock, then the diary screens (screens.js). See docs/home-app.md.
 
 import { defaultLanguage, language, setLanguage, t } from "./i18n.js";
-import { MAX_WRONG_PINS, MIN_PIN_DIGITS, importDeviceSecret, newDataKey, openDataKey } from "./keys.js";
+import { KEY_LAYOUT, MAX_WRONG_PINS, MIN_PIN_DIGITS, importDeviceSecret, newDataKey, openDataKey } from "./keys.js";
+import { PasskeyProblem, forgetPasskey, newPasskey, prfOutput } from "./passkey.js";
 import { siteToday } from "./records.js";
 import { Vault, deviceKeys, eraseDevice, putDeviceKeys, setSetting, setting } from "./store.js";
-import { el, field, focusHeading, formError, screen } from "./ui.js";
+import { el, field, focusHeading, formError, refusalBox, screen } from "./ui.js";
 import { openDiary } from "./screens.js";
 
 const app = { render: null };
@@ -45,6 +46,7 @@ async function route() {
   if (await setting("locked")) return show(lockedScreen);
   const keys = await deviceKeys();
   if (!keys) return show(activationScreen);
+  if (keys.layout !== KEY_LAYOUT) return show(oldLayoutScreen);
   return show(unlockScreen);
 }
 
@@ -66,12 +68,15 @@ function activationScreen() {
     name: "pin" });
   const again = field(main, t("pin_again"), { type: "password", inputmode: "numeric",
     autocomplete: "new-password", name: "pin-again" });
+  main.append(el("p", { class: "passkey-note", text: t("passkey_intro") }));
   const general = formError(main);
+  const refusal = refusalBox(main);
   const button = el("button", { type: "button", class: "primary", text: t("activate_button") });
   main.append(button);
   button.addEventListener("click", async () => {
     for (const f of [code, pin, again]) f.clear();
     general.clear();
+    refusal.clear();
     const wrong = pinProblem(pin.input.value, again.input.value);
     if (!code.input.value.trim()) return code.show(t("error_code_shape"));
     if (wrong) return (wrong === "error_pin_same" ? again : pin).show(t(wrong));
@@ -82,6 +87,7 @@ function activationScreen() {
     } catch (err) {
       button.disabled = false;
       button.textContent = t("activate_button");
+      if (err instanceof PasskeyProblem) return refusal.show(passkeyRefusal(err.reason), t("refuse_still_valid"));
       return (err.field === "code" ? code : general).show(err.message);
     }
     typedCode = null;
@@ -112,7 +118,34 @@ class Refusal extends Error {
   }
 }
 
+/** Where this app would work on this computer when it was opened at a loopback IP (the demo): WebAuthn needs a name. */
+function namedAddress() {
+  const url = new URL(location.href);
+  if (/^127\.|^\[::1\]$/.test(url.hostname)) url.hostname = "localhost";
+  return url.href;   // with the code in the fragment, if it came with one
+}
+
+/** What went wrong with the passkey step at activation and what to do (then: nothing kept, the code holds). */
+function passkeyRefusal(reason) {
+  const why = { bad_host: "refuse_bad_host", no_lock: "refuse_no_lock", cancelled: "refuse_cancelled" }[reason]
+    || "refuse_unsupported";
+  return t(why, { url: namedAddress() });
+}
+
+/** Passkey first, then the code: a passkey this phone cannot make refuses before the code is used up. */
 async function activate(code, pin) {
+  const { passkey, output } = await newPasskey(t("passkey_name"));
+  try {
+    await activateWith(code, pin, passkey, output);
+  } catch (err) {
+    forgetPasskey(passkey);
+    throw err;
+  } finally {
+    output.fill(0);
+  }
+}
+
+async function activateWith(code, pin, passkey, output) {
   let resp;
   try {
     resp = await fetch("/api/v1/app/activate", { method: "POST", headers: { "Content-Type": "application/json" },
@@ -128,32 +161,38 @@ async function activate(code, pin) {
   }
   const answer = await resp.json();
   const deviceSecret = await importDeviceSecret(answer.device_secret);
-  const { keys, dataKey } = await newDataKey(deviceSecret, pin);
+  const { keys, dataKey } = await newDataKey(deviceSecret, pin, output);
   const vault = new Vault(dataKey);
   const { device_secret: _dropped, ...credential } = answer;
   credential.activated_on = siteToday(answer.timezone);
   await vault.put("credential", credential);
-  await putDeviceKeys({ deviceSecret, ...keys, wrong: 0 });
+  await putDeviceKeys({ deviceSecret, ...keys, passkey, wrong: 0 });
   app.vault = vault;
   app.credential = credential;
 }
 
 // ---- unlock ---------------------------------------------------------------------------------------------
 function unlockScreen() {
-  const main = screen(t("unlock_title"));
+  const main = screen(t("unlock_title"), t("unlock_intro"));
   const pin = field(main, t("pin"), { type: "password", inputmode: "numeric", autocomplete: "current-password",
     name: "pin" });
+  const refusal = refusalBox(main);
   const button = el("button", { type: "button", class: "primary", text: t("unlock_button") });
   main.append(button);
   const submit = async () => {
     pin.clear();
     button.disabled = true;
     button.textContent = t("unlocking");
+    refusal.clear();
     const outcome = await unlock(pin.input.value);
     if (outcome === "open") return openDiary(app, show);
     if (outcome === "locked") return show(lockedScreen);
     button.disabled = false;
     button.textContent = t("unlock_button");
+    if (outcome instanceof PasskeyProblem) {   // not a wrong PIN: the PIN was not even tried
+      const what = outcome.reason === "cancelled" ? "unlock_passkey_failed" : "unlock_passkey_missing";
+      return refusal.show(t(what), t(`${what}_do`));
+    }
     pin.input.value = "";
     pin.show(t("pin_wrong", { left: outcome }));
   };
@@ -161,12 +200,25 @@ function unlockScreen() {
   pin.input.addEventListener("keydown", (e) => { if (e.key === "Enter") submit(); });
 }
 
-/** "open", "locked", or the number of tries left. The count is kept before the PIN is tried. */
+/** "open", "locked", a PasskeyProblem (the PIN was not tried: no count), or the number of tries left.
+ * The phone's passkey answers first; the count is kept before the PIN is tried. */
 async function unlock(pin) {
   const keys = await deviceKeys();
+  let prf;
+  try {
+    prf = await prfOutput(keys.passkey);
+  } catch (err) {
+    if (err instanceof PasskeyProblem) return err;
+    throw err;
+  }
   const wrong = (keys.wrong || 0) + 1;
   await putDeviceKeys({ ...keys, wrong });  // a try that is cut off (page closed) still counts
-  const dataKey = /^[0-9]+$/.test(pin) ? await openDataKey(keys.deviceSecret, pin, keys) : null;
+  let dataKey = null;
+  try {
+    if (/^[0-9]+$/.test(pin)) dataKey = await openDataKey(keys.deviceSecret, pin, prf, keys);
+  } finally {
+    prf.fill(0);
+  }
   if (dataKey) {
     await putDeviceKeys({ ...keys, wrong: 0 });
     app.vault = new Vault(dataKey);
@@ -174,6 +226,7 @@ async function unlock(pin) {
     return "open";
   }
   if (wrong >= MAX_WRONG_PINS) {
+    forgetPasskey(keys.passkey);
     await eraseDevice();
     await setSetting("locked", true);
     return "locked";
@@ -197,6 +250,18 @@ function lockedScreen() {
   const button = el("button", { type: "button", class: "primary", text: t("locked_again") });
   button.addEventListener("click", async () => {
     await setSetting("locked", false);
+    await show(activationScreen);
+  });
+  main.append(button);
+  focusHeading();
+}
+
+/** A diary set up before the passkey was part of its key (layout 1): set up again (docs/home-app.md). */
+function oldLayoutScreen() {
+  const main = screen(t("relayout_title"), t("relayout_text"));
+  const button = el("button", { type: "button", class: "primary", text: t("locked_again") });
+  button.addEventListener("click", async () => {
+    await eraseDevice();
     await show(activationScreen);
   });
   main.append(button);

@@ -10,7 +10,8 @@ const NAME = "trialpro-home";
 function open() {
   return openDB(NAME, 1, {
     upgrade(db) {
-      db.createObjectStore("device");    // "keys": {deviceSecret (CryptoKey), salt, iterations, wrapped, wrong}
+      db.createObjectStore("device");    // "keys": {layout, deviceSecret (CryptoKey), salt, iterations, wrapped,
+                                         //   passkey: {id, rpId, prfSalt}, wrong}
       db.createObjectStore("vault");     // "credential", "config": sealed
       db.createObjectStore("entries");   // "<record_id>/<revision>": sealed {record, content_hash, state, code}
       db.createObjectStore("outbox");    // "<record_id>/<revision>": sealed {record, content_hash}

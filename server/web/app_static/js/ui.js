@@ -68,6 +68,24 @@ export function formError(container) {
   };
 }
 
+/** A refusal that says what happened (first line, as an error) and then what to do meanwhile (plain text),
+ * scrolled into view: on a phone it comes below the form. */
+export function refusalBox(container) {
+  const node = el("div", { class: "refusal", role: "alert", hidden: true });
+  container.append(node);
+  return {
+    show(cause, meanwhile) {
+      node.replaceChildren(el("p", { class: "error", text: cause }), el("p", { text: meanwhile }));
+      node.hidden = false;
+      node.scrollIntoView?.({ block: "nearest" });
+    },
+    clear() {
+      node.hidden = true;
+      node.replaceChildren();
+    },
+  };
+}
+
 export function button(text, onClick, cls = "") {
   const b = el("button", { type: "button", class: cls, text });
   b.addEventListener("click", onClick);
