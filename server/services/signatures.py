@@ -35,6 +35,7 @@ from shared.signatures import (
     MEANING_OF_SCOPE,
     SCOPES,
     VISIT,
+    Item,
     Verdict,
     compare,
     manifest,
@@ -143,9 +144,11 @@ def sign(engine: Engine, study: Study, staff: Staff, req: SignRequest, *, sessio
     return {**row, "manifest": m, "verdict": Verdict(True)}
 
 
-def signature_views(conn: Connection, participant_id: str) -> list[dict[str, Any]]:
+def signature_views(conn: Connection, participant_id: str,
+                    by_visit: dict[str | None, list[Item]] | None = None) -> list[dict[str, Any]]:
     """Every signature of a participant, oldest first, each with its ``verdict`` against the data now and
-    ``current`` (whether it is the newest of its visit or casebook)."""
+    ``current`` (whether it is the newest of its visit or casebook). ``by_visit``: the participant's current
+    items by visit (``signature_store.current_items_by_visit``) when the caller has read them already."""
     rows = signature_store.of_participant(conn, participant_id)
     audited = signature_store.audited_hashes(conn, [r["signature_id"] for r in rows])
     items: dict[str | None, list[Any]] = {}
@@ -153,7 +156,9 @@ def signature_views(conn: Connection, participant_id: str) -> list[dict[str, Any
     for r in rows:
         key = r["visit_id"] if r["scope"] == VISIT else None
         if key not in items:
-            items[key] = signature_store.current_items(conn, participant_id, key)
+            items[key] = (signature_store.current_items(conn, participant_id, key) if by_visit is None
+                          else [i for group in by_visit.values() for i in group] if key is None
+                          else by_visit.get(key, []))
         r["verdict"] = compare(r, items[key], audited_hash=audited.get(r["signature_id"]))
         newest[(r["scope"], key)] = r["signature_id"]
     for r in rows:
@@ -176,15 +181,15 @@ def signoff_summary(conn: Connection, study: Study, participant_id: str) -> dict
     signature, the newest casebook signature, every signature (oldest first) and the locks in force."""
     from server.services.locks import lock_state
 
-    views = signature_views(conn, participant_id)
+    by_visit = signature_store.current_items_by_visit(conn, participant_id)   # one read, not one per visit
+    views = signature_views(conn, participant_id, by_visit)
     newest = {(v["scope"], v["visit_id"]): v for v in views if v["current"]}
-    with_data = {i.ref for i in signature_store.current_items(conn, participant_id)}
     visits = []
     for v in study.visits:
-        if signature_store.current_items(conn, participant_id, v.id) or (VISIT, v.id) in newest:
+        if by_visit.get(v.id) or (VISIT, v.id) in newest:
             visits.append({"visit": v, "signature": newest.get((VISIT, v.id))})
     return {"visits": visits, "casebook": newest.get((CASEBOOK, None)), "signatures": views,
-            "has_data": bool(with_data), **lock_state(conn, participant_id)}
+            "has_data": any(by_visit.values()), **lock_state(conn, participant_id)}
 
 
 def covering(conn: Connection, participant_id: str, record_id: str) -> list[dict[str, Any]]:

@@ -75,3 +75,19 @@ def current_items(conn: Connection, participant_id: str, visit_id: str | None = 
     items = [Item(f"record:{r.record_id}", r.revision, r.content_hash) for r in conn.execute(q)]
     items += [Item(f"lab:{r.result_id}", r.revision, lab_hash(r)) for r in conn.execute(lq)]
     return items
+
+
+def current_items_by_visit(conn: Connection, participant_id: str) -> dict[str | None, list[Item]]:
+    """``current_items`` of each of the participant's visits at once (key: visit id; None: records and results
+    without a visit), one read of each table: the participant page asks about every visit of the study."""
+    newer = records.alias("newer")
+    q = (select(records.c.visit_id, records.c.record_id, records.c.revision, records.c.content_hash)
+         .where(records.c.participant_id == participant_id,
+                ~exists().where(newer.c.record_id == records.c.record_id, newer.c.revision > records.c.revision)))
+    out: dict[str | None, list[Item]] = {}
+    for r in conn.execute(q):
+        out.setdefault(r.visit_id, []).append(Item(f"record:{r.record_id}", r.revision, r.content_hash))
+    for r in conn.execute(select(lab_results).where(lab_results.c.participant_id == participant_id,
+                                                    newest_only())):
+        out.setdefault(r.visit_id, []).append(Item(f"lab:{r.result_id}", r.revision, lab_hash(r)))
+    return out
