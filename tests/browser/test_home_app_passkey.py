@@ -247,3 +247,27 @@ def test_a_diary_set_up_with_the_first_key_layout_is_asked_to_be_set_up_again(
             const { openDB } = await import("/app/vendor/idb-8.0.4/index.js");
             return (await openDB("trialpro-home")).count("device");
         }""") == 0
+
+
+def test_a_cancelled_or_missing_screen_lock_at_activation_is_refused_and_the_code_still_works(
+        browser: Browser, home_server: ThreadServer) -> None:
+    code = app_code(home_server, participant_with_arm(home_server))
+    with phone(browser) as page:
+        sent: list[str] = []
+        page.on("request", lambda r: sent.append(r.url) if "/api/" in r.url else None)
+        page.goto(f"{app_url(home_server)}/app/#activate={code}")
+
+        page.webauthn.send("WebAuthn.setUserVerified",  # type: ignore[attr-defined]
+                           {"authenticatorId": page.authenticator_id, "isUserVerified": False})  # type: ignore[attr-defined]
+        said = _set_up(page)     # the participant cancels the screen lock (or it fails)
+        assert "cancelled or did not finish" in said and "your activation code is still valid" in said
+
+        remove_authenticator(page)   # a phone without a screen lock the browser can use
+        said = _set_up(page)
+        assert "no screen lock" in said and "your activation code is still valid" in said
+        assert sent == []
+
+        add_authenticator(page, prf=True)
+        page.click("button.primary")
+        page.wait_for_selector("#today-state")
+        assert page.js_errors == []  # type: ignore[attr-defined]

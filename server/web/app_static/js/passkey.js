@@ -65,6 +65,7 @@ export async function prfOutput(passkey) {
   } catch (err) {
     throw reasonOf(err);
   }
+  if (!assertion) throw new PasskeyProblem("cancelled");
   // without UV an authenticator answers from another secret (CTAP2 hmac-secret): that must not look like a wrong PIN
   if (!verified(assertion)) throw new PasskeyProblem("cancelled");
   const first = assertion.getClientExtensionResults().prf?.results?.first;
@@ -94,6 +95,7 @@ export async function newPasskey(displayName) {
   } catch (err) {
     throw reasonOf(err);
   }
+  if (!created) throw new PasskeyProblem("cancelled");
   const passkey = { id: new Uint8Array(created.rawId), rpId: location.hostname, prfSalt };
   if (created.getClientExtensionResults().prf?.enabled !== true) {
     forgetPasskey(passkey);
