@@ -6,17 +6,21 @@ Chinese and English."""
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page
 
+from server.storage import participants
+from server.storage.engine import reading
 from tests.browser.home_app_steps import (
     PIN,
     activate,
     app_code,
     app_url,
     enter_today,
+    fill_dosing,
     open_daily_diary,
     participant_with_arm,
     phone,
@@ -51,6 +55,35 @@ def test_errors_are_shown_beside_their_field_in_the_participants_language(browse
         page.click("#language")   # the answers typed stay, the errors follow the language at the next save
         save(page)
         assert "Please" in page.locator(".error:not([hidden])").first.inner_text()
+
+
+def test_a_date_outside_the_diary_is_refused_beside_the_field(browser: Browser, home_server: ThreadServer) -> None:
+    """The server's date rules (home.diary_date_too_early, home.diary_date_future) run on the phone with the
+    config's dates: a typed date the picker would not offer is named beside the field in zh/en, nothing saved."""
+    with phone(browser) as page:
+        activate(page, home_server.url, app_code(home_server, participant_with_arm(home_server)))
+        open_daily_diary(page)
+        date_input = page.locator("input[type=date]")
+        earliest, latest = date_input.get_attribute("min"), date_input.get_attribute("max")
+        assert earliest and latest
+        fill_dosing(page)
+        date_field_error = page.locator(".field:has(input[type=date]) .error:not([hidden])")
+        date_input.fill((date.fromisoformat(earliest) - timedelta(days=1)).isoformat())
+        save(page)
+        assert date_field_error.inner_text() == f"The date cannot be before {earliest}, the first day of your diary."
+        page.click("#language")
+        save(page)
+        assert date_field_error.inner_text() == f"日期不能早于 {earliest}（您的日志的第一天）。"
+        date_input.fill((date.fromisoformat(latest) + timedelta(days=1)).isoformat())
+        save(page)
+        assert date_field_error.inner_text() == f"日期不能晚于 {latest}。"
+        assert page.locator("#today-state").count() == 0   # still the form: nothing saved
+        stored = page.evaluate("""async () => {
+            const { openDB } = await import("/app/vendor/idb-8.0.4/index.js");
+            const db = await openDB("trialpro-home");
+            return [await db.count("entries"), await db.count("outbox")];
+        }""")
+        assert stored == [0, 0]
 
 
 def test_days_entered_and_days_missed_are_shown(browser: Browser, home_server: ThreadServer) -> None:
@@ -114,6 +147,45 @@ def test_the_reminder_notifies_through_the_service_worker(browser: Browser, home
             return [];
         }""")
         assert shown == [["Study diary", "Time to fill in today's diary."]]
+
+
+def test_a_locked_diary_still_reminds_and_the_page_throws_nothing(browser: Browser,
+                                                                  home_server: ThreadServer) -> None:
+    """The reminder needs no data key: Lock forgets the config, the half-minute check reads the site's time zone
+    and today's state from the clear settings (it used to read the config and throw every 30 s once locked)."""
+    with phone(browser, permissions=["notifications"]) as page:
+        pid = participant_with_arm(home_server)
+        activate(page, home_server.url, app_code(home_server, pid))
+        with reading(home_server.ctx.engine) as conn:
+            zone = home_server.ctx.study.site(participants.details(conn, pid)["site_id"]).timezone
+        ten = datetime.now(ZoneInfo(zone)).replace(hour=10, minute=0, second=0, microsecond=0)
+        page.clock.install(time=ten.timestamp())    # today at the site, 10:00
+        page.reload()
+        unlock(page)
+        page.locator(".tools button").nth(1).click()
+        page.fill("input[name=reminder]", "10:01")   # not due yet
+        page.locator(".actions button.primary").click()
+        page.wait_for_selector("p.note:not(:empty)")
+        page.locator("main > button").last.click()   # back home
+        page.locator(".tools button").last.click()   # lock
+        page.wait_for_selector("input[name=pin]")
+        assert _notifications(page, tries=1) == []
+        page.clock.run_for("02:00")                   # 10:02, four half-minute checks later, still locked
+        assert _notifications(page) == [["Study diary", "Time to fill in today's diary."]]
+        assert page.locator("input[name=pin]").is_visible()
+        assert page.js_errors == []  # type: ignore[attr-defined]
+
+
+def _notifications(page: Page, tries: int = 50) -> list[list[str]]:
+    return page.evaluate("""async (tries) => {
+        const reg = await navigator.serviceWorker.ready;
+        for (let i = 0; i < tries; i++) {
+            const found = await reg.getNotifications({ tag: "trialpro-diary-reminder" });
+            if (found.length) return found.map((n) => [n.title, n.body]);
+            await new Promise((r) => setTimeout(r, 100));
+        }
+        return [];
+    }""", tries)
 
 
 def _axe(page: Page, screen: str, results: dict[str, list[str]]) -> None:

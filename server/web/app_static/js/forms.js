@@ -168,6 +168,8 @@ export function diaryForm(container, { diary, drugs, answers = {}, date, minDate
       const target = targetOf(form, problem);
       if (target && !found.has(target)) found.set(target, message(problem, target));
     }
+    const bound = dateBound(data.diary_date, minDate, maxDate);   // the server's rule, with the config's dates
+    if (bound && !found.has(dateField)) found.set(dateField, bound);
     for (const [target, text] of found) showError(target, text);
     const first = found.keys().next().value;
     first?.querySelector("input")?.focus();
@@ -177,6 +179,15 @@ export function diaryForm(container, { diary, drugs, answers = {}, date, minDate
     const target = form.querySelector(`[data-pointer="${pointer}"]`) || dateField;
     showError(target, text);
   } };
+}
+
+/** The diary date's place in time (server rules home.diary_date_too_early / home.diary_date_future): on or after
+ * the config's earliest_diary_date, on or before today at the site (and the last_diary_date, once set). */
+function dateBound(day, minDate, maxDate) {
+  if (typeof day !== "string" || day.length !== 10) return null;   // the schema names a missing or odd date
+  if (minDate && day < minDate) return t("error_date_early", { min: minDate });
+  if (maxDate && day > maxDate) return t("error_date_late", { max: maxDate });
+  return null;
 }
 
 const BRANCH = /\/(oneOf|anyOf)\/(\d+)(?=\/|$)/g;

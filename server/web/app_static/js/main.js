@@ -7,6 +7,7 @@ import { siteToday } from "./records.js";
 import { Vault, deviceKeys, eraseDevice, putDeviceKeys, setSetting, setting } from "./store.js";
 import { el, field, focusHeading, formError, refusalBox, screen } from "./ui.js";
 import { openDiary } from "./screens.js";
+import * as reminders from "./reminders.js";
 
 const app = { render: null };
 
@@ -16,6 +17,8 @@ async function boot() {
   if ("serviceWorker" in navigator) {
     navigator.serviceWorker.register("sw.js", { scope: "./", type: "classic" }).catch(() => {});
   }
+  // The reminder runs locked or not (it needs no key); the home screen shows it too when open.
+  reminders.start((text) => { app.reminderText = text; if (app.onHome) app.render(); });
   await route();
 }
 

@@ -2,8 +2,12 @@
 // registration, while the app (or the installed app's browser) runs. Browsers have no way to wake a page
 // at a time without a push server (Notification Triggers never shipped), so nothing comes when the browser
 // is closed; see docs/home-app.md for which browsers allow what. The notification says no answer.
+// It needs no data key: what it reads (the site's time zone, the reminder time, the date today's daily
+// diaries were all done, the date of the last reminder) is kept in clear in `settings`, so a locked diary
+// still reminds.
 
 import { setting, setSetting } from "./store.js";
+import { siteLocal } from "./records.js";
 import { t } from "./i18n.js";
 
 const CHECK_MS = 30 * 1000;
@@ -37,11 +41,29 @@ export async function due(localTime, localDate, doneToday) {
   return (await setting("notified")) !== localDate;
 }
 
-/** Check every half minute; ``state()`` gives {time, date, doneToday} at the site, ``inApp(text)`` shows it. */
-export function start(state, inApp) {
+/** Keep what the reminder needs while the diary is open: the site's time zone and whether today is done. */
+export async function note(timezone, doneToday) {
+  await setSetting("timezone", timezone);
+  const today = siteLocal(new Date(), timezone).slice(0, 10);
+  if (doneToday && (await setting("done_date")) !== today) await setSetting("done_date", today);
+}
+
+/** The site's time, date and whether today's diaries are done, from the clear settings; null before activation. */
+async function state() {
+  const timezone = await setting("timezone");
+  if (!timezone) return null;
+  const now = siteLocal(new Date(), timezone);
+  const date = now.slice(0, 10);
+  return { time: now.slice(11, 16), date, doneToday: (await setting("done_date")) === date };
+}
+
+/** Check every half minute, locked or not; ``inApp(text)`` shows the reminder on the page too. */
+export function start(inApp) {
   stop();
   const tick = async () => {
-    const { time, date, doneToday } = await state();
+    const now = await state();
+    if (!now) return;
+    const { time, date, doneToday } = now;
     if (!(await due(time, date, doneToday))) return;
     await setSetting("notified", date);
     const text = t("notification_body");

@@ -3,7 +3,7 @@
 import { Validator } from "../vendor/cfworker-json-schema-4.1.6/index.js";
 import { diaryForm } from "./forms.js";
 import { language, local, refusal, t } from "./i18n.js";
-import { contentHash, correctedEntry, newEntry, siteLocal, siteToday } from "./records.js";
+import { contentHash, correctedEntry, newEntry, siteToday } from "./records.js";
 import * as reminders from "./reminders.js";
 import { Sync } from "./sync.js";
 import { button, el, field, formError, screen } from "./ui.js";
@@ -48,10 +48,7 @@ export async function openDiary(app, show) {
     onChange: (state) => syncChanged(app, state) });
   if (app.revoked) syncChanged(app, { phase: "revoked", waiting: 0 });
   else app.sync.run();
-  reminders.start(async () => {
-    const now = siteLocal(new Date(), app.config.timezone);
-    return { time: now.slice(11, 16), date: now.slice(0, 10), doneToday: dailyDone(app, now.slice(0, 10)) };
-  }, (text) => { app.reminderText = text; if (app.onHome) app.render(); });
+  reminders.checkNow();   // started at boot; it reads the clear settings loadEntries keeps
   app.show = show;
   app.refreshStatus = () => app.syncState && syncChanged(app, { ...app.syncState, settled: 0 });
   return show(() => homeScreen(app));
@@ -64,6 +61,7 @@ async function loadEntries(app) {
     if (!have || have.record.revision < entry.record.revision) newest.set(entry.record.record_id, entry);
   }
   app.entries = [...newest.values()];
+  if (app.config) await reminders.note(app.config.timezone, dailyDone(app, today(app)));   // a locked diary reminds
 }
 
 function liveEntries(app, diary) {
@@ -84,6 +82,12 @@ function dailyDone(app, today) {
 /** The first date a home entry may be about: the server's (consent, activation), else the day of activation. */
 function firstDay(app) {
   return app.config.earliest_diary_date || app.credential.activated_on;
+}
+
+/** The last date a home entry may be about: today at the site, or the participant's end of study if earlier. */
+function lastDay(app) {
+  const last = app.config.last_diary_date;
+  return last && last < today(app) ? last : today(app);
 }
 
 const shortTitle = (diary) => local(diary.short_title || diary.title);
@@ -178,7 +182,7 @@ function diaryScreen(app, diary, day, existing, draft) {
   const previous = existing?.record;
   const minDate = firstDay(app);
   const form = diaryForm(main, { diary, drugs: app.config.drugs, answers: draft || previous?.data, date: day,
-    minDate, maxDate: today(app), correcting: !!previous });
+    minDate, maxDate: lastDay(app), correcting: !!previous });
   app.render = () => diaryScreen(app, diary, day, existing, form.read());  // a language switch keeps the answers
   const general = formError(main);
   const save = button(t("save"), async () => {

@@ -15,7 +15,7 @@ function open() {
       db.createObjectStore("vault");     // "credential", "config": sealed
       db.createObjectStore("entries");   // "<record_id>/<revision>": sealed {record, content_hash, state, code}
       db.createObjectStore("outbox");    // "<record_id>/<revision>": sealed {record, content_hash}
-      db.createObjectStore("settings");  // "language", "reminder", "notified": plain, no answers
+      db.createObjectStore("settings");  // "language", "reminder", "notified", "timezone", "done_date": plain, no answers
     },
   });
 }
@@ -42,11 +42,14 @@ export async function putDeviceKeys(keys) {
   return (await db()).put("device", keys, "keys");
 }
 
-/** Forget the device: its keys, and with them every sealed value (unreadable without them anyway). */
+/** Forget the device: its keys, and with them every sealed value (unreadable without them anyway), and what
+ * the reminder needs (no diary is left to remind of). */
 export async function eraseDevice() {
   const d = await db();
-  const tx = d.transaction(["device", "vault", "entries", "outbox"], "readwrite");
-  await Promise.all(["device", "vault", "entries", "outbox"].map((s) => tx.objectStore(s).clear()));
+  const stores = ["device", "vault", "entries", "outbox"];
+  const tx = d.transaction([...stores, "settings"], "readwrite");
+  await Promise.all([...stores.map((s) => tx.objectStore(s).clear()),
+    ...["timezone", "done_date"].map((k) => tx.objectStore("settings").delete(k))]);
   await tx.done;
 }
 
