@@ -1,8 +1,8 @@
 """Opening the server database: SQLite in the data dir by default (WAL), PostgreSQL when DATABASE_URL says so.
 
 SQLite transactions start with BEGIN IMMEDIATE so that concurrent writers queue
-instead of failing half-way; every connection gets WAL, synchronous=FULL and a
-busy timeout.
+instead of failing half-way; every connection gets WAL, synchronous=FULL, a
+busy timeout, and leaves WAL checkpoints to ``server.storage.wal_checkpoint``.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from alembic.config import Config
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.exc import IntegrityError, OperationalError
 
+from server.storage.wal_checkpoint import BACKSTOP_PAGES, after_write
 from server.storage.writer_turn import writer_turn
 
 SQLITE_FILE = "trialpro.sqlite3"
@@ -44,6 +45,8 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA synchronous = FULL")
     cur.execute("PRAGMA foreign_keys = ON")
     cur.execute("PRAGMA busy_timeout = 30000")
+    # the log is checkpointed after each writer's turn (server.storage.wal_checkpoint), not in its COMMIT
+    cur.execute(f"PRAGMA wal_autocheckpoint = {BACKSTOP_PAGES}")
     cur.close()
 
 
@@ -98,10 +101,13 @@ def writing(engine: Engine) -> Iterator[Connection]:
     Services and pages open it and hand the connection to the ``server.storage`` query functions, so every
     change of one request (and its audit entries) commits or vanishes together. On SQLite it starts with
     BEGIN IMMEDIATE: writers queue for the lock up front instead of failing half-way, and take turns in the
-    order they came (``server.storage.writer_turn``) rather than polling for it.
+    order they came (``server.storage.writer_turn``) rather than polling for it, and the WAL is copied into the
+    database file after the turn, beside the next writers (``server.storage.wal_checkpoint``).
     """
-    with writer_turn(_sqlite_file(engine)), engine.begin() as conn:
+    database = _sqlite_file(engine)
+    with writer_turn(database), engine.begin() as conn:
         yield conn
+    after_write(database)
 
 
 def _sqlite_file(engine: Engine) -> Path | None:
