@@ -5,9 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection
-
-from server.exports.current import ExportScope, participants_with_data
+from server.exports.current import ExportScope
 from shared.deviations import participant_deviations
 from shared.disposition import REASONS, disposition_of
 from shared.study.model import Study
@@ -34,19 +32,16 @@ COLUMNS: dict[str, tuple[str, str, str]] = {
 }
 
 
-def course_rows(conn: Connection, study: Study, scope: ExportScope) -> tuple[list[list[Any]], list[list[Any]]]:
-    """(disposition rows, deviation rows), one participant at a time."""
-    dispositions: list[list[Any]] = []
-    found: list[list[Any]] = []
-    for pd in participants_with_data(conn, scope):
-        p = pd.participant
-        ended = disposition_of(pd.records)
-        if ended is not None:
-            dispositions.append([ended.record_id, p["participant_id"], p["site_id"], ended.status,
-                                 ended.day.isoformat(), ended.reason, ended.decod, ended.reason_text])
-        zone = study.site(p["site_id"]).timezone
-        today = scope.as_of(study, p["site_id"])         # the data cut: the same cut gives the same rows
-        for d in participant_deviations(study, p["participant_id"], pd.records, today=today, timezone=zone):
-            found.append([d.record_id, d.participant_id, p["site_id"], d.source, d.rule, d.visit_id, d.category,
-                          d.decod, d.term, d.day.isoformat(), d.severity])
-    return dispositions, found
+def course_of(study: Study, participant: dict[str, Any], records: list[dict[str, Any]],
+              scope: ExportScope) -> tuple[list[Any] | None, list[list[Any]]]:
+    """(disposition row or None, deviation rows) of one enrolled participant from their current records."""
+    p = participant
+    ended = disposition_of(records)
+    disposition = None if ended is None else [ended.record_id, p["participant_id"], p["site_id"], ended.status,
+                                              ended.day.isoformat(), ended.reason, ended.decod, ended.reason_text]
+    zone = study.site(p["site_id"]).timezone
+    today = scope.as_of(study, p["site_id"])         # the data cut: the same cut gives the same rows
+    return disposition, [[d.record_id, d.participant_id, p["site_id"], d.source, d.rule, d.visit_id, d.category,
+                          d.decod, d.term, d.day.isoformat(), d.severity]
+                         for d in participant_deviations(study, p["participant_id"], records, today=today,
+                                                         timezone=zone)]

@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack
 from dataclasses import fields
-from datetime import datetime
+from datetime import date, datetime
 from itertools import groupby
+from operator import itemgetter
 from pathlib import Path
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
@@ -22,7 +23,7 @@ from sqlalchemy import Connection
 from server.exports.csv_cells import formula_safe_writer
 from server.exports.csv_clinical_record import FILES as CLINICAL_FILES
 from server.exports.csv_clinical_record import clinical_row
-from server.exports.csv_course import DEVIATION_COLUMNS, DISPOSITION_COLUMNS, course_rows
+from server.exports.csv_course import DEVIATION_COLUMNS, DISPOSITION_COLUMNS, course_of
 from server.exports.csv_dictionary import HEADER as DICTIONARY_HEADER
 from server.exports.csv_dictionary import answer_cell, dictionary_rows
 from server.exports.csv_queries import MESSAGE_COLUMNS, QUERY_COLUMNS, SDV_COLUMN, SdvStatus, query_tables
@@ -31,12 +32,12 @@ from server.exports.current import (
     current_records,
     enrolled_participants,
     lab_values,
-    record_index,
 )
 from server.exports.dosing import DiaryStream, DoseLine
 from server.services.ae_causality import confirmation
 from server.services.ae_review import AeReview, AeReviewer
 from shared.adverse_events import ae_fields, flat_ae
+from shared.exposure import baseline_date, first_dose_date, is_dosing_record
 from shared.home_entries import DIARY_DATE
 from shared.instruments import export_items, export_score_names, get_instrument
 from shared.instruments.model import Instrument
@@ -189,8 +190,44 @@ def _screening_row(rec: dict[str, Any]) -> list[Any]:
         ";".join(data.get("failed_criteria") or []), answers, data.get("childbearing_potential")]
 
 
-def _record_files(conn: Connection, study: Study, sink: TableSink, scope: ExportScope) -> dict[str, int]:
-    """One streamed pass over the newest revisions writes every instrument file, adverse_events and dosing."""
+class _Course:
+    """Dispositions and deviations (issue 16) of each enrolled participant, worked out from the participant's
+    records in the main pass and handed out in participant order (participants without records too)."""
+
+    def __init__(self, conn: Connection, study: Study, scope: ExportScope) -> None:
+        self.study, self.scope = study, scope
+        self.enrolled = {p["participant_id"]: p for p in enrolled_participants(conn, scope.site_id)}
+        self._found: dict[str, tuple[list[Any] | None, list[list[Any]]]] = {}
+
+    def add(self, participant_id: str, records: list[dict[str, Any]]) -> None:
+        p = self.enrolled.get(participant_id)
+        if p is not None:
+            self._found[participant_id] = course_of(self.study, p, records, self.scope)
+
+    def tables(self) -> tuple[list[list[Any]], list[list[Any]]]:
+        ended: list[list[Any]] = []
+        found: list[list[Any]] = []
+        for pid, p in self.enrolled.items():
+            disposition, deviations = self._found.pop(pid, None) or course_of(self.study, p, [], self.scope)
+            ended += [disposition] if disposition else []
+            found += deviations
+        return ended, found
+
+
+def _first_dose(study: Study, records: list[dict[str, Any]], randomised: bool,
+                diary: str | None) -> date | None:
+    """The first-dose date from the participant's records (``server.services.exposure.first_dose_dates``
+    without its own read): their dosing diaries and baseline forms; never for someone not randomised."""
+    if not randomised:
+        return None
+    diaries = [r for r in records if r.get("kind") == "instrument_response" and is_dosing_record(r, study, diary)]
+    return first_dose_date(diaries, study, baseline_date=baseline_date(records, study))
+
+
+def _record_files(conn: Connection, study: Study, sink: TableSink, scope: ExportScope,
+                  visits: RowWriter) -> tuple[dict[str, int], _Course]:
+    """One streamed pass over the newest revisions, a participant at a time, writes visits.csv, every
+    instrument file, adverse_events and dosing, and works out the dispositions and deviations."""
     by_instrument = {inst.id: inst for inst in study.instrument_definitions()}
     home = {inst.id: study.home.diary(inst.id) is not None for inst in study.instrument_definitions()}
     headers = {f"{inst.id}.csv": instrument_columns(inst, home=home[inst.id])
@@ -202,54 +239,65 @@ def _record_files(conn: Connection, study: Study, sink: TableSink, scope: Export
     headers["dosing.csv"] = DOSING_COLUMNS
     headers.update({name: ENVELOPE_COLUMNS + list(columns) for name, columns in CLINICAL_FILES.values()})
     counts = dict.fromkeys(headers, 0)
+    counts["visits.csv"] = 0
     writers = {name: sink.table(name, header) for name, header in headers.items()}
     zones = {site.id: ZoneInfo(site.timezone) for site in study.sites}
     verified = SdvStatus(conn)   # issue 19: the SDV status of each current revision
-    reviewer = AeReviewer(conn, study, site_id=scope.site_id)
-    for rec in current_records(conn, scope=scope, with_arm=True):
-        rec[SDV_COLUMN] = verified.of(rec)
-        # the server states local time in the site's zone (study file); the kiosk's own claim is kept beside it
-        rec["collected_at_device"] = rec.get("collected_at_local")
-        rec["collected_at_local"] = site_local(rec.get("collected_at"), zones.get(rec.get("site_id")))
-        if rec["kind"] == "adverse_event":
-            rows = [("adverse_events.csv", _ae_row(study, rec, reviewer.review(rec, rec.get("arm")),
-                                                   confirmation(conn, rec)))]
-        elif rec["kind"] in CLINICAL_FILES:
-            rows = [(CLINICAL_FILES[rec["kind"]][0], _envelope(rec) + clinical_row(study, rec))]
-        elif rec["kind"] == "screening":
-            rows = [("screening.csv", _screening_row(rec))]
-        elif rec["kind"] == "instrument_response" and rec.get("instrument_id") in by_instrument:
-            rows = [(f"{rec['instrument_id']}.csv", _instrument_row(by_instrument[rec["instrument_id"]], rec,
-                                                                    home=home[rec["instrument_id"]]))]
-            rows += [("dosing.csv", [getattr(line, c) for c in DOSING_COLUMNS]) for line in diaries.lines(rec)]
-        else:
-            continue
-        for name, row in rows:
-            writers[name](row)
-            counts[name] += 1
-    return counts
+    course = _Course(conn, study, scope)
+    numbers = {v.id: v.number for v in study.visits}
+    # the first doses the AE review needs come from each participant's records, read here anyway; with a date
+    # range the records are cut, so the reviewer reads the first doses itself
+    first_doses: dict[str, date | None] | None = (
+        {} if scope.date_from is None and scope.date_to is None else None)
+    reviewer = AeReviewer(conn, study, site_id=scope.site_id, first_doses=first_doses)
+    for pid, group in groupby(current_records(conn, scope=scope, with_arm=True), key=itemgetter("participant_id")):
+        recs = list(group)
+        course.add(pid, recs)
+        for row in _participant_visits(study, recs, numbers):
+            visits(row)
+            counts["visits.csv"] += 1
+        if first_doses is not None:
+            first_doses[pid] = _first_dose(study, recs, bool((course.enrolled.get(pid) or {}).get("arm")),
+                                           dosing.id if dosing else None)
+        for rec in recs:
+            rec[SDV_COLUMN] = verified.of(rec)
+            # the server states local time in the site's zone (study file); the kiosk's own claim is kept beside it
+            rec["collected_at_device"] = rec.get("collected_at_local")
+            rec["collected_at_local"] = site_local(rec.get("collected_at"), zones.get(rec.get("site_id")))
+            if rec["kind"] == "adverse_event":
+                rows = [("adverse_events.csv", _ae_row(study, rec, reviewer.review(rec, rec.get("arm")),
+                                                       confirmation(conn, rec)))]
+            elif rec["kind"] in CLINICAL_FILES:
+                rows = [(CLINICAL_FILES[rec["kind"]][0], _envelope(rec) + clinical_row(study, rec))]
+            elif rec["kind"] == "screening":
+                rows = [("screening.csv", _screening_row(rec))]
+            elif rec["kind"] == "instrument_response" and rec.get("instrument_id") in by_instrument:
+                rows = [(f"{rec['instrument_id']}.csv", _instrument_row(by_instrument[rec["instrument_id"]], rec,
+                                                                        home=home[rec["instrument_id"]]))]
+                rows += [("dosing.csv", [getattr(line, c) for c in DOSING_COLUMNS]) for line in diaries.lines(rec)]
+            else:
+                continue
+            for name, row in rows:
+                writers[name](row)
+                counts[name] += 1
+    return counts, course
 
 
-def visit_rows(study: Study, conn: Connection, scope: ExportScope) -> Iterator[list[Any]]:
-    """One row per participant and visit with any form done: what was expected, done and missing.
-
-    Reads table columns only (no bodies), one participant's rows at a time.
-    """
-    number = {v.id: v.number for v in study.visits}
-    for _pid, rows in groupby(record_index(conn, kind="instrument_response", scope=scope),
-                              key=lambda r: r.participant_id):
-        by_visit: dict[str, list[Any]] = {}
-        for r in rows:
-            if r.visit_id in number:
-                by_visit.setdefault(r.visit_id, []).append(r)
-        for visit_id in sorted(by_visit, key=number.__getitem__):
-            visit, recs = study.visit(visit_id), by_visit[visit_id]
-            done = sorted({r.instrument_id for r in recs})
-            expected = list(visit.instruments)
-            yield [recs[0].record_id, recs[0].participant_id, recs[0].site_id, visit.id, visit.number, visit.label,
-                   site_local_iso_date(min(r.collected_at for r in recs), study, recs[0].site_id),
-                   ";".join(expected), ";".join(done),
-                   ";".join(i for i in expected if i not in done)]
+def _participant_visits(study: Study, recs: list[dict[str, Any]], numbers: dict[str, int]) -> Iterator[list[Any]]:
+    """One row per visit of the participant with any form done: what was expected, done and missing (the
+    visit's first form by time of measurement gives the row's record_id and the visit date)."""
+    by_visit: dict[str, list[dict[str, Any]]] = {}
+    for r in recs:
+        if r["kind"] == "instrument_response" and r.get("visit_id") in numbers:
+            by_visit.setdefault(r["visit_id"], []).append(r)
+    for visit_id in sorted(by_visit, key=numbers.__getitem__):
+        visit, forms = study.visit(visit_id), by_visit[visit_id]
+        done = sorted({r["instrument_id"] for r in forms})
+        expected = list(visit.instruments)
+        first = forms[0]                     # records come by time of measurement (then record id)
+        yield [first["record_id"], first["participant_id"], first["site_id"], visit.id, visit.number, visit.label,
+               site_local_iso_date(first["collected_at"], study, first["site_id"]),
+               ";".join(expected), ";".join(done), ";".join(i for i in expected if i not in done)]
 
 
 def _lab_rows(conn: Connection, study: Study, scope: ExportScope) -> Iterator[list[Any]]:
@@ -279,10 +327,10 @@ def write_tables(conn: Connection, study: Study, sink: TableSink, scope: ExportS
     out("participants.csv", PARTICIPANT_COLUMNS,
         ([p["enrolment_record_id"]] + [p[c] for c in PARTICIPANT_COLUMNS[1:]]
          for p in enrolled_participants(conn, scope.site_id)))
-    out("visits.csv", VISIT_COLUMNS, visit_rows(study, conn, scope))
-    counts.update(_record_files(conn, study, sink, scope))
+    files, course = _record_files(conn, study, sink, scope, sink.table("visits.csv", VISIT_COLUMNS))
+    counts.update(files)
     out("lab_results.csv", LAB_COLUMNS, _lab_rows(conn, study, scope))
-    ended, deviations = course_rows(conn, study, scope)   # issue 16: server/exports/csv_course.py
+    ended, deviations = course.tables()                    # issue 16: server/exports/csv_course.py
     out("dispositions.csv", DISPOSITION_COLUMNS, ended)
     out("deviations.csv", DEVIATION_COLUMNS, deviations)
     asked, thread = query_tables(conn, scope)              # issue 19: server/exports/csv_queries.py
