@@ -37,13 +37,14 @@ class FormulaSafeWriter:
 
     def writerow(self, row: Iterable[Any]) -> Any:
         if type(row) is list:
-            try:   # a row of text (the usual case): one C-level search for a cell that starts like a formula
+            # the usual case: one C-level search of the row's cells as text for one that starts like a formula
+            # (numbers and None as str() gives them: a negative number only sends the row the careful way)
+            try:
                 joined = "\x00" + "\x00".join(row)
             except TypeError:   # not all text
-                pass
-            else:
-                if not any(start in joined for start in _CELL_STARTS):
-                    return self._writer.writerow(row)
+                joined = "\x00" + "\x00".join(map(str, row))
+            if not any(start in joined for start in _CELL_STARTS):
+                return self._writer.writerow(row)
         return self._writer.writerow([safe_cell(v) for v in row])
 
     def writerows(self, rows: Iterable[Iterable[Any]]) -> None:

@@ -158,12 +158,19 @@ def _envelope(rec: dict[str, Any]) -> list[Any]:
     return [rec.get(c) for c in ENVELOPE_COLUMNS]
 
 
-def _instrument_row(instrument: Instrument, rec: dict[str, Any], *, home: bool = False) -> list[Any]:
+def _instrument_row(instrument: Instrument, rec: dict[str, Any], *, home: bool = False,
+                    layout: tuple[list[str], tuple[str, ...]] | None = None) -> list[Any]:
+    """One response as its envelope, version, items and scores (``layout``: the instrument's export item ids
+    and score names, worked out once per export by the caller)."""
     data = rec["data"]
     scores = get_instrument(instrument.id, rec.get("instrument_version")).score(data)
+    items, score_names = layout or _instrument_layout(instrument)
     return (_envelope(rec) + [rec["instrument_version"]] + [data.get(DIARY_DATE)] * home
-            + [answer_cell(data.get(it.id)) for it in export_items(instrument)]
-            + [scores.get(s) for s in export_score_names(instrument)])
+            + [answer_cell(data.get(i)) for i in items] + [scores.get(s) for s in score_names])
+
+
+def _instrument_layout(instrument: Instrument) -> tuple[list[str], tuple[str, ...]]:
+    return [it.id for it in export_items(instrument)], export_score_names(instrument)
 
 
 def _ae_row(study: Study, rec: dict[str, Any], review: AeReview, confirmed: dict[str, Any] | None) -> list[Any]:
@@ -230,6 +237,7 @@ def _record_files(conn: Connection, study: Study, sink: TableSink, scope: Export
     instrument file, adverse_events and dosing, and works out the dispositions and deviations."""
     by_instrument = {inst.id: inst for inst in study.instrument_definitions()}
     home = {inst.id: study.home.diary(inst.id) is not None for inst in study.instrument_definitions()}
+    layouts = {inst.id: _instrument_layout(inst) for inst in study.instrument_definitions()}
     headers = {f"{inst.id}.csv": instrument_columns(inst, home=home[inst.id])
                for inst in study.instrument_definitions()}
     headers["adverse_events.csv"] = ae_columns(study)
@@ -256,7 +264,7 @@ def _record_files(conn: Connection, study: Study, sink: TableSink, scope: Export
         for row in _participant_visits(study, recs, numbers):
             visits(row)
             counts["visits.csv"] += 1
-        if first_doses is not None:
+        if first_doses is not None and any(r["kind"] == "adverse_event" for r in recs):   # only AEs ask
             first_doses[pid] = _first_dose(study, recs, bool((course.enrolled.get(pid) or {}).get("arm")),
                                            dosing.id if dosing else None)
         for rec in recs:
@@ -272,8 +280,9 @@ def _record_files(conn: Connection, study: Study, sink: TableSink, scope: Export
             elif rec["kind"] == "screening":
                 rows = [("screening.csv", _screening_row(rec))]
             elif rec["kind"] == "instrument_response" and rec.get("instrument_id") in by_instrument:
-                rows = [(f"{rec['instrument_id']}.csv", _instrument_row(by_instrument[rec["instrument_id"]], rec,
-                                                                        home=home[rec["instrument_id"]]))]
+                inst_id = rec["instrument_id"]
+                rows = [(f"{inst_id}.csv", _instrument_row(by_instrument[inst_id], rec, home=home[inst_id],
+                                                           layout=layouts[inst_id]))]
                 rows += [("dosing.csv", [getattr(line, c) for c in DOSING_COLUMNS]) for line in diaries.lines(rec)]
             else:
                 continue

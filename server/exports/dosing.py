@@ -26,7 +26,7 @@ from shared.exposure import (
     is_dosing_record,
     periods,
 )
-from shared.home_entries import CLINIC, HOME
+from shared.home_entries import CLINIC, HOME, HOME_DOSING_ROLE
 from shared.site_time import site_local_date
 from shared.study.model import Study
 
@@ -107,6 +107,9 @@ class DiaryStream:
         self._study = study
         self._diary = diary_instrument
         self._baseline = study.visit_with_role("baseline")
+        # what is_dosing_record asks, worked out once: this runs for every record of the export
+        self._dosing = {i for i in (diary_instrument, getattr(study.instrument_with_role(HOME_DOSING_ROLE), "id",
+                                                              None)) if i is not None}
         self._pid: str | None = None
         self._base: date | None = None
         self._previous_end: date | None = None
@@ -117,7 +120,7 @@ class DiaryStream:
             self._pid, self._base, self._previous_end = rec.get("participant_id"), None, None
         if self._baseline is not None and rec.get("visit_id") == self._baseline.id and self._base is None:
             self._base = site_local_date(rec.get("collected_at"), self._study, rec.get("site_id"))
-        if not is_dosing_record(rec, self._study, self._diary) or not rec.get("arm"):
+        if rec.get("instrument_id") not in self._dosing or not rec.get("arm"):
             return []
         spans = periods([rec], self._study, baseline_date=self._base)
         if not spans:
