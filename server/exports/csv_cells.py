@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from typing import Any, TextIO
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_CELL_STARTS = tuple("\x00" + c for c in FORMULA_START)   # a cell's start in "\x00".join(row)
+_CELL_START = re.compile("\x00[" + re.escape("".join(FORMULA_START)) + "]")   # a cell's start in "\x00".join(row)
 _PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 
 
@@ -39,11 +39,7 @@ class FormulaSafeWriter:
         if type(row) is list:
             # the usual case: one C-level search of the row's cells as text for one that starts like a formula
             # (numbers and None as str() gives them: a negative number only sends the row the careful way)
-            try:
-                joined = "\x00" + "\x00".join(row)
-            except TypeError:   # not all text
-                joined = "\x00" + "\x00".join(map(str, row))
-            if not any(start in joined for start in _CELL_STARTS):
+            if _CELL_START.search("\x00" + "\x00".join(map(str, row))) is None:
                 return self._writer.writerow(row)
         return self._writer.writerow([safe_cell(v) for v in row])
 

@@ -89,7 +89,12 @@ class CsvFolder:
                                            encoding="utf-8-sig" if self.bom else "utf-8"))
         writer = formula_safe_writer(fh)
         writer.writerow(header)
-        return lambda row: writer.writerow(cell_values(row))
+
+        def write(row: Iterable[Any]) -> None:
+            row = row if type(row) is list else list(row)
+            # csv writes None as an empty cell itself: only a row with a boolean needs cell_values
+            writer.writerow(cell_values(row) if bool in set(map(type, row)) else row)
+        return write
 
 
 def write_csv(path: Path, header: list[str], rows: Iterable[Iterable[Any]], *, bom: bool = False) -> int:
@@ -155,7 +160,7 @@ def site_local(utc: str | None, zone: ZoneInfo | None) -> str | None:
 
 
 def _envelope(rec: dict[str, Any]) -> list[Any]:
-    return [rec.get(c) for c in ENVELOPE_COLUMNS]
+    return list(map(rec.get, ENVELOPE_COLUMNS))
 
 
 def _instrument_row(instrument: Instrument, rec: dict[str, Any], *, home: bool = False,
