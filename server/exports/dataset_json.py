@@ -79,7 +79,10 @@ class DatasetJsonWriter:
         assert self._fh is not None
         if len(row) != len(self.columns):
             raise ValueError(f"{self.name}: {len(row)} values for {len(self.columns)} columns")
-        values = [None if v is None and i in self._dates else ("" if v is None else v) for i, v in enumerate(row)]
+        if self._dates or None in row:
+            values = [None if v is None and i in self._dates else ("" if v is None else v) for i, v in enumerate(row)]
+        else:   # the usual case (SDTM: every value as text)
+            values = list(row)
         for i, integer in self._numeric:
             values[i] = self._number(values[i], integer)
         self._fh.write(("\n" if self.rows == 0 else ",\n") + self._encode(values))

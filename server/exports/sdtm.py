@@ -313,7 +313,7 @@ def _text_row(variables: list[Var], row: dict[str, Any],
               layout: tuple[list[str], list[int]] | None = None) -> list[str]:
     """A row's values in variable order as text: numbers via _num, None as ""."""
     names, numeric = layout or _layout(variables)
-    values = [row.get(n) for n in names]
+    values = list(map(row.get, names))
     for i in numeric:
         values[i] = _num(values[i])
     return ["" if v is None else v if type(v) is str else str(v) for v in values]

@@ -110,6 +110,7 @@ class XportWriter:
         self._layout = [(v.numeric, v.length, v.name) for v in self.variables]
         self._numeric = [v.numeric for v in self.variables]
         self._text_index = [i for i, v in enumerate(self.variables) if not v.numeric]
+        self._numeric_index = [i for i, v in enumerate(self.variables) if v.numeric]
         self._format = "".join("{}" if v.numeric else f"{{:<{v.length}}}" for v in self.variables)
         self._row_length = sum(v.length for v in self.variables)
         self._fh: BinaryIO | None = None
@@ -139,12 +140,20 @@ class XportWriter:
         assert self._fh is not None
         # Fast path: one str.format over the row, numbers as cached latin-1 text of their 8 bytes. Only for
         # ASCII text that fits (then characters are bytes); anything else takes the careful path, which raises.
-        cells = [_number_text(v if v is None or isinstance(v, str) else float(v)) if numeric
-                 else ("" if v is None else v) for numeric, v in zip(self._numeric, row, strict=True)]
-        try:
-            ascii_text = "".join([cells[i] for i in self._text_index]).isascii()   # TypeError: not all text
-        except TypeError:
-            ascii_text = False
+        if len(row) != len(self._numeric):
+            raise ValueError(f"{self.dataset}: {len(row)} values for {len(self._numeric)} variables")
+        try:   # a row of text (SDTM: numbers as text too): one C-level check that it is all ASCII
+            ascii_text = "".join(row).isascii()
+            cells = list(row)
+            for i in self._numeric_index:
+                cells[i] = _number_text(cells[i])
+        except TypeError:   # not all text
+            cells = [_number_text(v if v is None or isinstance(v, str) else float(v)) if numeric
+                     else ("" if v is None else v) for numeric, v in zip(self._numeric, row, strict=True)]
+            try:
+                ascii_text = "".join([cells[i] for i in self._text_index]).isascii()   # TypeError: not all text
+            except TypeError:
+                ascii_text = False
         if ascii_text:
             line = self._format.format(*cells)
             data = line.encode("latin-1") if len(line) == self._row_length else self._careful(row)
