@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import json
 import random
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection
@@ -23,12 +24,29 @@ from sqlalchemy import Connection
 from server.services.audit import AuditEntry, append, append_many
 from server.services.signing_keys import key_for
 from server.storage import allocations as stored
-from server.storage.participants import allocation_numbers
+from server.storage.participants import allocation_numbers_among
 from shared.randomisation import new_allocation_list, sign_allocation_list
 from shared.records import utc_now
 from shared.study.model import Study
 
 KEEP_BLOCKS = 2
+MAX_CACHED = 5000           # lists (and signed blocks) kept parsed per process before the caches start again
+
+
+@dataclass(frozen=True)
+class _List:
+    """A stored signed list as parsed once, with its entries by block."""
+
+    signed: dict[str, Any]
+    blocks: dict[int, list[dict[str, Any]]]
+
+
+# A stored list never changes (no statement updates one; ids are uuid4), and the same body signed with the same
+# Ed25519 key always gives the same signature: so both are kept per process, and every enrolment and sync (each
+# tops up in its writing transaction) reads only the ids of the site's lists instead of parsing all of them and
+# signing the kiosk's blocks again.
+_parsed: dict[str, _List] = {}
+_signed_blocks: dict[tuple[str, int, str], dict[str, Any]] = {}
 
 
 def signing_key(conn: Connection) -> tuple[bytes, bytes]:
@@ -65,8 +83,24 @@ def seed_demo_list(conn: Connection, study: Study, site_id: str, rng: random.Ran
         _new_list(conn, study, site_id, rng)
 
 
+def _lists(conn: Connection, site_id: str) -> dict[str, _List]:
+    """This site's lists by id, in block order, parsed once per process."""
+    ids = stored.list_ids(conn, site_id)
+    missing = [i for i in ids if i not in _parsed]
+    if missing and len(_parsed) + len(missing) > MAX_CACHED:
+        _parsed.clear()
+        missing = ids
+    for list_id, text in stored.signed_of(conn, missing).items():
+        signed = json.loads(text)
+        blocks: dict[int, list[dict[str, Any]]] = {}
+        for e in signed["body"]["entries"]:
+            blocks.setdefault(e["block"], []).append(e)
+        _parsed[list_id] = _List(signed, blocks)
+    return {i: _parsed[i] for i in ids}
+
+
 def _signed_lists(conn: Connection, site_id: str) -> dict[str, dict[str, Any]]:
-    return {list_id: json.loads(signed) for list_id, signed in stored.signed_lists(conn, site_id)}
+    return {list_id: lst.signed for list_id, lst in _lists(conn, site_id).items()}
 
 
 def entry(conn: Connection, site_id: str, number: int) -> dict[str, Any] | None:
@@ -79,27 +113,33 @@ def entry(conn: Connection, site_id: str, number: int) -> dict[str, Any] | None:
 
 
 def grants_for(conn: Connection, study: Study, *, site_id: str, device_id: str) -> dict[str, Any]:
-    """Top up this device's blocks and return what the kiosk needs: the signed lists and its blocks."""
-    lists = _signed_lists(conn, site_id)
-    used = allocation_numbers(conn, site_id)
+    """Top up this device's blocks and return what the kiosk needs: the signed lists and its blocks.
+
+    Reads this device's blocks and the numbers used in them, not the whole site's; the site's granted blocks
+    only when a top-up is due."""
+    lists = _lists(conn, site_id)
+    list_of = {b: list_id for list_id, lst in lists.items() for b in lst.blocks}
     granted = stored.granted_blocks(conn, site_id, device_id)
 
     def numbers_in(block: int) -> list[int]:
-        return [e["number"] for s in lists.values() for e in s["body"]["entries"] if e["block"] == block]
+        list_id = list_of.get(block)
+        return [e["number"] for e in lists[list_id].blocks[block]] if list_id is not None else []
 
+    used = allocation_numbers_among(conn, site_id, [n for b in granted for n in numbers_in(b)])
     open_blocks = [b for b in granted if any(n not in used for n in numbers_in(b))]
     taken: set[int] | None = None    # the site's granted blocks, read once when a top-up is due
     audited: list[AuditEntry] = []   # the grants' entries, appended together (before a new list's own)
+    new_blocks: list[int] = []
     while len(open_blocks) < KEEP_BLOCKS:
         if taken is None:
             taken = set(stored.granted_blocks(conn, site_id))
-        free = sorted({e["block"]: lid for lid, s in lists.items() for e in s["body"]["entries"]
-                       if e["block"] not in taken}.items())
+        free = sorted((b, list_id) for b, list_id in list_of.items() if b not in taken)
         if not free:
             append_many(conn, audited)
             audited = []
             _new_list(conn, study, site_id)
-            lists = _signed_lists(conn, site_id)
+            lists = _lists(conn, site_id)
+            list_of = {b: list_id for list_id, lst in lists.items() for b in lst.blocks}
             continue
         block, list_id = free[0]
         stored.add_grant(conn, site_id=site_id, block=block, list_id=list_id, device_id=device_id,
@@ -108,21 +148,30 @@ def grants_for(conn: Connection, study: Study, *, site_id: str, device_id: str) 
                                   entity_id=device_id, new={"site_id": site_id, "block": block, "list_id": list_id}))
         taken.add(block)
         granted = [*granted, block]
+        new_blocks.append(block)
         open_blocks.append(block)
     append_many(conn, audited)
-    private, public = signing_key(conn)
-    return {"lists": [_signed_block(s, b, private, public) for b in sorted(granted) for s in lists.values()
-                      if any(e["block"] == b for e in s["body"]["entries"])],
+    if new_blocks:
+        used |= allocation_numbers_among(conn, site_id, [n for b in new_blocks for n in numbers_in(b)])
+    return {"lists": [_signed_block(conn, list_of[b], lists[list_of[b]], b) for b in sorted(granted) if b in list_of],
             "blocks": sorted(granted), "used_numbers": sorted(n for b in granted for n in numbers_in(b)
                                                                if n in used)}
 
 
-def _signed_block(signed: dict[str, Any], block: int, private: bytes, public: bytes) -> dict[str, Any]:
+def _signed_block(conn: Connection, list_id: str, lst: _List, block: int) -> dict[str, Any]:
     """One block of a signed list, signed on its own: a kiosk is sent only its own blocks' allocations (issue 15:
-    concealment), and can still check that the server made them."""
-    body = {**{k: v for k, v in signed["body"].items() if k != "entries"}, "block": block,
-            "entries": [e for e in signed["body"]["entries"] if e["block"] == block]}
-    return sign_allocation_list(body, private, public)
+    concealment), and can still check that the server made them. Signed once per process (same key, same
+    signature)."""
+    key = (list_id, block, str(lst.signed.get("public_key")))
+    done = _signed_blocks.get(key)
+    if done is None:
+        if len(_signed_blocks) >= MAX_CACHED:
+            _signed_blocks.clear()
+        private, public = signing_key(conn)
+        body = {**{k: v for k, v in lst.signed["body"].items() if k != "entries"}, "block": block,
+                "entries": lst.blocks[block]}
+        done = _signed_blocks[key] = sign_allocation_list(body, private, public)
+    return done
 
 
 def granted_to(conn: Connection, site_id: str, block: int) -> str | None:

@@ -35,15 +35,17 @@ KEEP_NUMBERS = 20  # unused screening numbers a kiosk holds after every sync (ab
 def numbers_for(conn: Connection, site_id: str, device_id: str) -> list[int]:
     """The unused screening numbers granted to this kiosk, topped up to ``KEEP_NUMBERS`` (audited).
 
-    Every sync tops up, so the site's ranges are read once and the new ones audited together."""
-    used = stored.numbers_used(conn, site_id)
-    ranges = stored.number_grants_of_site(conn, site_id)
-    mine = [n for a, b, holder in ranges if holder == device_id for n in range(a, b + 1) if n not in used]
+    Every sync tops up, in the sync's writing transaction: so only this kiosk's ranges and the numbers used in
+    them are read (not the whole site's), the site's highest number only when a top-up is due, and the new
+    ranges are audited together."""
+    ranges = stored.number_grants(conn, site_id, device_id)
+    used = stored.numbers_used_in(conn, site_id, ranges)
+    mine = [n for a, b in ranges for n in range(a, b + 1) if n not in used]
     entries: list[AuditEntry] = []
     last = None
     while len(mine) < KEEP_NUMBERS:
         if last is None:
-            last = max([b for _a, b, _d in ranges] + [stored.highest_legacy_number(conn, site_id)], default=0)
+            last = max(stored.highest_granted_number(conn, site_id), stored.highest_legacy_number(conn, site_id))
         first, last = last + 1, last + NUMBERS_PER_GRANT
         stored.add_number_grant(conn, site_id=site_id, first=first, last=last, device_id=device_id, at=utc_now())
         entries.append(AuditEntry(actor="system", action="screening.numbers_grant", entity_type="device",

@@ -29,6 +29,22 @@ def signed_lists(conn: Connection, site_id: str) -> list[tuple[str, str]]:
         .order_by(allocation_lists.c.first_block))]
 
 
+def list_ids(conn: Connection, site_id: str) -> list[str]:
+    """Ids of this site's lists, in block order (``signed_of`` reads their text when it is needed)."""
+    return list(conn.execute(select(allocation_lists.c.list_id).where(allocation_lists.c.site_id == site_id)
+                             .order_by(allocation_lists.c.first_block)).scalars())
+
+
+def signed_of(conn: Connection, list_ids: list[str]) -> dict[str, str]:
+    """The signed JSON text of these lists, by id."""
+    out: dict[str, str] = {}
+    for start in range(0, len(list_ids), 500):
+        for list_id, signed in conn.execute(select(allocation_lists.c.list_id, allocation_lists.c.signed)
+                                            .where(allocation_lists.c.list_id.in_(list_ids[start:start + 500]))):
+            out[list_id] = signed
+    return out
+
+
 def granted_blocks(conn: Connection, site_id: str, device_id: str | None = None) -> list[int]:
     """Blocks of this site granted so far (to ``device_id`` only, when given)."""
     q = select(allocation_grants.c.block).where(allocation_grants.c.site_id == site_id)

@@ -59,6 +59,17 @@ def allocation_numbers(conn: Connection, site_id: str) -> set[int]:
                             .where(participants.c.site_id == site_id)).scalars())
 
 
+def allocation_numbers_among(conn: Connection, site_id: str, numbers: Iterable[int]) -> set[int]:
+    """Those of ``numbers`` already given to participants of this site (a kiosk's blocks, not the whole site)."""
+    wanted = sorted(set(numbers))
+    used: set[int] = set()
+    for start in range(0, len(wanted), 500):
+        used.update(conn.execute(select(participants.c.allocation_number).where(
+            participants.c.site_id == site_id,
+            participants.c.allocation_number.in_(wanted[start:start + 500]))).scalars())
+    return used
+
+
 def of_site(conn: Connection, site_id: str) -> list[dict[str, Any]]:
     """Every participant of a site (id, arm, status), by id: what a kiosk of the site is sent."""
     return [dict(r._mapping) for r in conn.execute(

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, func, insert, or_, select, update
 
 from server.storage.tables import participants, screening_number_grants, screenings
 from shared.study.model import PARTICIPANT_ID
@@ -98,22 +98,26 @@ def number_grants(conn: Connection, site_id: str, device_id: str | None = None) 
     return [(int(a), int(b)) for a, b in conn.execute(q)]
 
 
-def number_grants_of_site(conn: Connection, site_id: str) -> list[tuple[int, int, str]]:
-    """(first, last, device id) of every screening-number range of a site, in number order."""
-    c = screening_number_grants.c
-    return [(int(a), int(b), d) for a, b, d in conn.execute(
-        select(c.first_number, c.last_number, c.device_id).where(c.site_id == site_id).order_by(c.first_number))]
-
-
 def add_number_grant(conn: Connection, *, site_id: str, first: int, last: int, device_id: str, at: str) -> None:
     """Grant screening numbers ``first``..``last`` of a site to a kiosk."""
     conn.execute(insert(screening_number_grants).values(site_id=site_id, first_number=first, last_number=last,
                                                         device_id=device_id, granted_at=at))
 
 
-def numbers_used(conn: Connection, site_id: str) -> set[int]:
-    """Screening numbers of the site already given to someone."""
-    return set(conn.execute(select(screenings.c.screening_number).where(screenings.c.site_id == site_id)).scalars())
+def numbers_used_in(conn: Connection, site_id: str, ranges: Iterable[tuple[int, int]]) -> set[int]:
+    """Screening numbers within ``ranges`` ((first, last), a kiosk's) already given to someone at the site."""
+    within = [screenings.c.screening_number.between(a, b) for a, b in ranges]
+    if not within:
+        return set()
+    return set(conn.execute(select(screenings.c.screening_number)
+                            .where(screenings.c.site_id == site_id, or_(*within))).scalars())
+
+
+def highest_granted_number(conn: Connection, site_id: str) -> int:
+    """The last screening number granted at the site so far (0 before the first grant)."""
+    c = screening_number_grants.c
+    return int(conn.execute(select(func.coalesce(func.max(c.last_number), 0)).where(c.site_id == site_id))
+               .scalar_one())
 
 
 def highest_legacy_number(conn: Connection, site_id: str) -> int:
