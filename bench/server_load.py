@@ -38,7 +38,7 @@ sys.path.insert(0, str(ROOT))
 from gunicorn_run import start_gunicorn, stop_gunicorn  # noqa: E402
 
 from server.app import create_app, open_context  # noqa: E402
-from server.commands.run import tune_collector  # noqa: E402
+from server.commands.run import compile_templates, tune_collector  # noqa: E402
 from server.config import ServerConfig  # noqa: E402
 from server.services import checkpoints  # noqa: E402
 from server.services.audit import AuditEntry, append_many  # noqa: E402
@@ -65,7 +65,8 @@ def wsgi_app() -> Any:
     Plain HTTP on 127.0.0.1 here, so session cookies go without the Secure flag (as for the demo).
     """
     app = create_app(ServerConfig(data_dir=Path(os.environ["TRIALPRO_BENCH_DIR"]), secure_cookies=False))
-    tune_collector()   # as `trialpro-server serve` sets up each worker
+    compile_templates(app)   # as `trialpro-server serve` sets up each worker
+    tune_collector()
     profile_dir = os.environ.get("TRIALPRO_BENCH_PROFILE")
     return _cpu_header(_profiled(app, Path(profile_dir)) if profile_dir else app)
 
