@@ -33,11 +33,10 @@ from server.exports.current import (
     enrolled_participants,
     lab_values,
 )
-from server.exports.dosing import DiaryStream, DoseLine
+from server.exports.dosing import DiaryStream, DoseLine, first_dose_of
 from server.services.ae_causality import confirmation
 from server.services.ae_review import AeReview, AeReviewer
 from shared.adverse_events import ae_fields, flat_ae
-from shared.exposure import baseline_date, first_dose_date, is_dosing_record
 from shared.home_entries import DIARY_DATE
 from shared.instruments import export_items, export_score_names, get_instrument
 from shared.instruments.model import Instrument
@@ -226,16 +225,6 @@ class _Course:
         return ended, found
 
 
-def _first_dose(study: Study, records: list[dict[str, Any]], randomised: bool,
-                diary: str | None) -> date | None:
-    """The first-dose date from the participant's records (``server.services.exposure.first_dose_dates``
-    without its own read): their dosing diaries and baseline forms; never for someone not randomised."""
-    if not randomised:
-        return None
-    diaries = [r for r in records if r.get("kind") == "instrument_response" and is_dosing_record(r, study, diary)]
-    return first_dose_date(diaries, study, baseline_date=baseline_date(records, study))
-
-
 def _record_files(conn: Connection, study: Study, sink: TableSink, scope: ExportScope,
                   visits: RowWriter) -> tuple[dict[str, int], _Course]:
     """One streamed pass over the newest revisions, a participant at a time, writes visits.csv, every
@@ -270,8 +259,7 @@ def _record_files(conn: Connection, study: Study, sink: TableSink, scope: Export
             visits(row)
             counts["visits.csv"] += 1
         if first_doses is not None and any(r["kind"] == "adverse_event" for r in recs):   # only AEs ask
-            first_doses[pid] = _first_dose(study, recs, bool((course.enrolled.get(pid) or {}).get("arm")),
-                                           dosing.id if dosing else None)
+            first_doses[pid] = first_dose_of(study, recs, randomised=bool((course.enrolled.get(pid) or {}).get("arm")))
         for rec in recs:
             rec[SDV_COLUMN] = verified.of(rec)
             # the server states local time in the site's zone (study file); the kiosk's own claim is kept beside it

@@ -99,6 +99,16 @@ def participant_dose_lines(study: Study, arm_code: str, records: list[dict[str, 
         yield from dose_lines(study, arm_code, rec, start, end)
 
 
+def first_dose_of(study: Study, records: list[dict[str, Any]], *, randomised: bool) -> date | None:
+    """The first-dose date from one participant's current records, as ``server.services.exposure.
+    first_dose_dates`` works it out from its own read (their dosing diaries and baseline forms; None for someone
+    not randomised): for an export that holds the participant's records anyway."""
+    if not randomised:
+        return None
+    diaries = [r for r in records if r.get("kind") == "instrument_response" and is_dosing_record(r, study)]
+    return first_dose_date(diaries, study, baseline_date=baseline_date(records, study))
+
+
 class DiaryStream:
     """Dosing lines of diaries read one record at a time, in participant and time order (the CSV's single
     streamed pass): remembers each participant's baseline date and last covered date."""

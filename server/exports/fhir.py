@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +25,7 @@ from sqlalchemy import Connection
 
 from server.exports import fhir_home
 from server.exports.current import ALL, ExportScope, ParticipantData, participants_with_data
+from server.exports.dosing import first_dose_of
 from server.exports.fhir_clinical_record import clinical_resources
 from server.exports.fhir_labs import lab_observation
 from server.exports.fhir_terms import (
@@ -90,7 +93,13 @@ def research_subject(study: Study, pd: ParticipantData, patient_ref: dict[str, A
             "assignedArm": p["arm"], "actualArm": p["arm"]}
 
 
+_NOT_IN_ID = re.compile(r"[^0-9A-Za-z.\-]")
+
+
 def _fhir_id(text: str) -> str:
+    """``text`` as a FHIR id: other characters than letters, digits, '-' and '.' become '-', at most 64."""
+    if text.isascii():        # the usual case: one C-level substitution (ASCII letters and digits are isalnum)
+        return _NOT_IN_ID.sub("-", text)[:64]
     return "".join(c if c.isalnum() or c in "-." else "-" for c in text)[:64]
 
 
@@ -407,9 +416,15 @@ def export_fhir(conn: Connection, study: Study, out_dir: Path, *, scope: ExportS
         json.dumps(_bundle(_fhir_id(f"study-{study.study.id}"), study_resources), ensure_ascii=False, indent=1),
         encoding="utf-8")
     n = 0
-    reviewer = AeReviewer(conn, study, site_id=scope.site_id)
+    # the AE review's first doses from each participant's records, read here anyway (with a date range the
+    # records are cut, so the reviewer reads them itself)
+    first_doses: dict[str, date | None] | None = {} if scope.date_from is None and scope.date_to is None else None
+    reviewer = AeReviewer(conn, study, site_id=scope.site_id, first_doses=first_doses)
     with open(out_dir / "participants.ndjson", "w", encoding="utf-8") as fh:
         for pd in participants_with_data(conn, scope):
+            if first_doses is not None and any(r["kind"] == "adverse_event" for r in pd.records):
+                first_doses[pd.participant["participant_id"]] = first_dose_of(
+                    study, pd.records, randomised=bool(pd.participant["arm"]))
             bundle = participant_bundle(study, pd, reviewer)
             fh.write(json.dumps(bundle, ensure_ascii=False, separators=(",", ":")) + "\n")
             n += len(bundle["entry"])
