@@ -42,9 +42,21 @@ from shared.values import problem
 MAX_DIARY_DAYS = 120   # the longest period one diary may cover (a missed visit or two, not a whole trial)
 
 
+_CALENDAR_ITEMS: dict[int, tuple[Instrument, str | None]] = {}
+
+
 def calendar_item(instrument: Instrument) -> str | None:
-    """The id of the instrument's dated dose item (response ``dose_calendar``), None for a counted diary."""
-    return next((it.id for it in instrument.items if it.response is ResponseType.DOSE_CALENDAR), None)
+    """The id of the instrument's dated dose item (response ``dose_calendar``), None for a counted diary.
+
+    Found once per instrument: the time checks of every synced instrument response ask (the cache holds the
+    instrument, so its id stays its own)."""
+    hit = _CALENDAR_ITEMS.get(id(instrument))
+    if hit is None or hit[0] is not instrument:
+        if len(_CALENDAR_ITEMS) > 1000:
+            _CALENDAR_ITEMS.clear()
+        hit = _CALENDAR_ITEMS[id(instrument)] = (instrument, next(
+            (it.id for it in instrument.items if it.response is ResponseType.DOSE_CALENDAR), None))
+    return hit[1]
 
 
 def _instrument_of(rec: Mapping[str, Any]) -> Instrument | None:
