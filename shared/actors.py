@@ -56,6 +56,8 @@ def check_entered_by(record: Mapping[str, Any], account: StaffAccount | None, *,
     record's instrument (``participant`` or ``clinician``; None for other kinds)."""
     who = record["entered_by"]
     kind = record["kind"]
+    if who == PARTICIPANT and kind == "instrument_response" and respondent == PARTICIPANT:
+        return None   # most synced records: the refusal's wording below is built only for a refusal
     site = record["site_id"]
 
     def refuse(allowed: str, why: str) -> RecordEnteredByRefused:

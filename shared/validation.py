@@ -52,6 +52,19 @@ def _drugs(study: Study, arm_code: str) -> frozenset[str]:
     return hit[1]
 
 
+_SITES: dict[int, tuple[Study, frozenset[str]]] = {}
+
+
+def _site_ids(study: Study) -> frozenset[str]:
+    """The ids of the study's sites, gathered once per study (every record's site is checked against them)."""
+    hit = _SITES.get(id(study))
+    if hit is None or hit[0] is not study:
+        if len(_SITES) > 100:
+            _SITES.clear()
+        hit = _SITES[id(study)] = (study, frozenset(s.id for s in study.sites))
+    return hit[1]
+
+
 def _choice_codes(item: Item) -> tuple[str | int, ...]:
     """``item.choice_codes()`` made once per item (the cache holds the item, so its id stays its own)."""
     hit = _CODES.get(id(item))
@@ -181,7 +194,7 @@ def _check_envelope(record: Mapping[str, Any], study: Study) -> list[FieldProble
     if not isinstance(record.get("study_version"), str):
         add("study_version", "a study file version string", "is missing")
     site_id = record.get("site_id")
-    if not isinstance(site_id, str) or not any(s.id == site_id for s in study.sites):
+    if not isinstance(site_id, str) or site_id not in _site_ids(study):
         add("site_id", ", ".join(sorted({s.id for s in study.sites})), "is not a site of this study")
     pid = record.get("participant_id")
     match = PARTICIPANT_ID.match(pid) if isinstance(pid, str) else None

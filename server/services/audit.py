@@ -12,6 +12,7 @@ import hashlib
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from json.encoder import encode_basestring
 from typing import Any
 
 from sqlalchemy import Connection
@@ -39,13 +40,21 @@ class AuditEntry:
     reason: str | None = None
 
 
-# the stored form of old/new (part of the chained bytes: never change it); one encoder made once, as
-# json.dumps(value, ensure_ascii=False, sort_keys=True) would build a new one on every call
+# the stored form of old/new (part of the chained bytes: never change it): json.dumps(value,
+# ensure_ascii=False, sort_keys=True). Its C encoder is made once (JSONEncoder.encode builds a new one on every
+# call, a cost paid for every record of every sync) and without the cycle check: old/new are JSON values read
+# from a request or the database, and a cycle would still fail (RecursionError) rather than be stored.
 _ENCODER = json.JSONEncoder(ensure_ascii=False, sort_keys=True)
+_C_ENCODE = (json.encoder.c_make_encoder(None, _ENCODER.default, encode_basestring, None, ": ", ", ", True, False, True)
+             if json.encoder.c_make_encoder is not None else None)
 
 
 def _json(value: Any) -> str | None:
-    return None if value is None else _ENCODER.encode(value)
+    if value is None:
+        return None
+    if _C_ENCODE is None or isinstance(value, str):
+        return _ENCODER.encode(value)
+    return "".join(_C_ENCODE(value, 0))
 
 
 _SORTED_FIELDS = tuple(sorted(CHAINED_FIELDS))  # ASCII names: code point order is RFC 8785's order

@@ -206,6 +206,8 @@ def _checked(conn: Connection, study: Study, device: Device, rec: Any, claimed_h
 def _retried(device: Device, rec: Any, claimed_hash: Any, prepared: Prepared, index: int) -> bool:
     """A revision this kiosk sent before and the server holds with the same hash (the body hashes to it):
     answered already_stored from the primary key, without validating it again."""
+    if not prepared.stored:   # none of the batch's revisions was stored before: most batches
+        return False
     digest = prepared.digests[index]
     key = stored_key(rec) if digest is not None else None   # no digest: not even an object (shape refused)
     return (digest is not None and claimed_hash == digest and key is not None

@@ -8,24 +8,47 @@ from collections.abc import Iterable
 from operator import itemgetter
 from typing import Any
 
+from psycopg import sql
 from sqlalchemy import ARRAY, ColumnElement, Connection, Table, any_, func, insert, literal, select
 from sqlalchemy import column as sql_column
+from sqlalchemy.exc import DBAPIError
 
 
 def insert_many(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
     """Insert ``rows`` (dicts with the same keys) with one driver ``executemany``, as Core's ``insert`` does,
-    without compiling and processing parameters row by row: a sync batch writes thousands of rows."""
+    without compiling and processing parameters row by row: a sync batch writes thousands of rows. On
+    PostgreSQL (psycopg) the rows are streamed with one ``COPY … FROM STDIN`` instead: an INSERT per row costs
+    the server a statement each, and the server's time is most of a sync's there."""
     if not rows:
+        return
+    cols = list(rows[0])
+    if conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg":
+        _copy(conn, table, cols, rows)
         return
     marks = {"qmark": "?", "format": "%s", "pyformat": "%s"}.get(conn.dialect.paramstyle)
     if marks is None:
         conn.execute(insert(table), rows)
         return
-    cols = list(rows[0])
     quote = conn.dialect.identifier_preparer.quote
     sql = (f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in cols)}) "
            f"VALUES ({', '.join(marks for _ in cols)})")
     conn.exec_driver_sql(sql, list(map(itemgetter(*cols), rows)) if len(cols) > 1 else [(r[cols[0]],) for r in rows])
+
+
+def _copy(conn: Connection, table: Table, cols: list[str], rows: list[dict[str, Any]]) -> None:
+    """``COPY table (cols) FROM STDIN`` of ``rows`` in the connection's transaction (text, numbers, booleans and
+    NULL, written by the driver); a refusal (a duplicate key, say) is raised as SQLAlchemy's error of its kind,
+    as an INSERT's would be."""
+    dbapi = conn.dialect.loaded_dbapi
+    statement = sql.SQL("COPY {} ({}) FROM STDIN").format(sql.Identifier(table.name),
+                                                          sql.SQL(", ").join(map(sql.Identifier, cols)))
+    get = itemgetter(*cols) if len(cols) > 1 else (lambda row: (row[cols[0]],))
+    try:
+        with conn.connection.driver_connection.cursor() as cursor, cursor.copy(statement) as copy:
+            for row in rows:
+                copy.write_row(get(row))
+    except dbapi.Error as exc:
+        raise DBAPIError.instance(f"COPY {table.name}", None, exc, dbapi.Error) from exc
 
 
 def one_of(conn: Connection, column: ColumnElement[Any], values: Iterable[Any]) -> ColumnElement[bool]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from typing import Any
 
 import pytest
@@ -10,7 +11,7 @@ import rfc8785
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from server.services.audit import CHAINED_FIELDS, entry_hash
+from server.services.audit import CHAINED_FIELDS, _json, entry_hash
 from shared.canonical import canonical_fields_json
 from shared.records import ENVELOPE_FIELDS
 
@@ -47,3 +48,17 @@ def test_audit_entry_hash_is_sha256_of_the_rfc8785_entry(row: dict[str, Any]) ->
     expected = _reference({k: row[k] for k in CHAINED_FIELDS})
     if isinstance(expected, bytes):
         assert entry_hash(row) == "sha256:" + hashlib.sha256(expected).hexdigest()
+
+
+@settings(max_examples=300, derandomize=True)
+@given(values)
+def test_audit_old_and_new_are_stored_as_json_dumps_writes_them(value: Any) -> None:
+    """The stored text of an entry's old/new values is part of its chained bytes: the encoder made once
+    writes exactly what json.dumps(value, ensure_ascii=False, sort_keys=True) does."""
+    try:
+        expected = json.dumps(value, ensure_ascii=False, sort_keys=True)
+    except TypeError:   # keys of mixed types cannot be sorted
+        with pytest.raises(TypeError):
+            _json(value)
+        return
+    assert _json(value) == (None if value is None else expected)
