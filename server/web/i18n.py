@@ -6,7 +6,7 @@ else from the browser's Accept-Language, else English.
 
 from __future__ import annotations
 
-from flask import request, session
+from flask import g, request, session
 
 from shared.errors import TrialproError
 
@@ -259,8 +259,12 @@ def language() -> str:
     chosen = session.get("lang")
     if chosen in LANGUAGES:
         return chosen
-    best = request.accept_languages.best_match(["en", "zh", "zh-CN"]) if request else None
-    return "zh" if best and best.startswith("zh") else "en"
+    if not request:
+        return "en"
+    if "trialpro_accept_language" not in g:   # every t() of a page asks: parse the header once per request
+        best = request.accept_languages.best_match(["en", "zh", "zh-CN"])
+        g.trialpro_accept_language = "zh" if best and best.startswith("zh") else "en"
+    return str(g.trialpro_accept_language)
 
 
 def t(key: str, **values: object) -> str:
