@@ -71,7 +71,8 @@ class ListedAdverseEvent(NamedTuple):
 
 
 def _with_bodies(conn: Connection, rows: list[Row[Any]]) -> list[ListedAdverseEvent]:
-    """These list rows, in order, each with its current revision's body (read by primary key)."""
+    """These list rows, in order, each with its current revision's body (read by primary key) and the
+    participant's arm (the rows' own ``arm`` when the query joined participants, else read for these rows)."""
     wanted = {(r.record_id, r.revision) for r in rows}
     ids = sorted({r.record_id for r in rows})
     bodies: dict[tuple[str, int], str] = {}
@@ -82,13 +83,33 @@ def _with_bodies(conn: Connection, rows: list[Row[Any]]) -> list[ListedAdverseEv
                               .where(records.c.record_id.in_(ids[at:at + 500]))):
             if (b.record_id, b.revision) in wanted:
                 bodies[(b.record_id, b.revision)] = b.body
+    arms = ({r.participant_id: r.arm for r in rows} if rows and "arm" in rows[0]._fields
+            else _arms(conn, {r.participant_id for r in rows}))
     return [ListedAdverseEvent(r.record_id, r.participant_id, r.site_id, bodies[(r.record_id, r.revision)],
-                               r.received_at, r.arm) for r in rows]
+                               r.received_at, arms.get(r.participant_id)) for r in rows]
 
 
-def _listed(sites: Iterable[str]) -> Any:
-    return (select(cae.c.record_id, cae.c.revision, cae.c.participant_id, cae.c.site_id, cae.c.received_at,
-                   participants.c.arm)
+def _arms(conn: Connection, participant_ids: set[str]) -> dict[str, str | None]:
+    """The arm of each of these participants (by primary key; a participant not enrolled is absent)."""
+    ids = sorted(participant_ids)
+    out: dict[str, str | None] = {}
+    for at in range(0, len(ids), 500):
+        out.update({r.participant_id: r.arm for r in conn.execute(
+            select(participants.c.participant_id, participants.c.arm)
+            .where(participants.c.participant_id.in_(ids[at:at + 500])))})
+    return out
+
+
+_COLUMNS = (cae.c.record_id, cae.c.revision, cae.c.participant_id, cae.c.site_id, cae.c.received_at)
+
+
+def _listed(sites: Iterable[str], *, with_arm: bool = False) -> Any:
+    """The current AE reports of these sites; ``with_arm``: joined to participants (for a filter or a sort by
+    arm). Without it the query reads the narrow AE rows alone, so PostgreSQL need not hash every participant
+    for a page of 50, and ``_with_bodies`` reads the page's arms by primary key."""
+    if not with_arm:
+        return select(*_COLUMNS).where(cae.c.site_id.in_(list(sites)))
+    return (select(*_COLUMNS, participants.c.arm)
             .select_from(cae.outerjoin(participants, participants.c.participant_id == cae.c.participant_id))
             .where(cae.c.site_id.in_(list(sites))))
 
@@ -97,7 +118,7 @@ def page_of_adverse_events(conn: Connection, sites: Iterable[str], req: PageRequ
                            min_grade: int | None = None, arm: str | None = None) -> Page:
     """One page of current AE reports of these sites: rows with record_id, participant_id, site_id, body,
     received_at and the participant's arm. ``req.q`` matches the participant id or the term."""
-    q = _listed(sites)
+    q = _listed(sites, with_arm=bool(arm) or req.sort == "arm")
     if serious is not None:
         q = q.where(cae.c.serious.is_(serious))
     if min_grade is not None:

@@ -28,6 +28,7 @@ from shared.sync.protocol import STORED
 from shared.synthetic import synthetic_adverse_event
 
 STUDY = default_study()
+SITES = [s.id for s in STUDY.sites]
 
 
 def _ae(grade: int, term: str, *, serious: bool = False, record_id: str | None = None) -> dict[str, Any]:
@@ -97,4 +98,37 @@ def test_the_migration_fills_the_list_from_the_newest_stored_revisions(tmp_path:
         assert {rid: (r.revision, r.grade, r.serious) for rid, r in rows.items()} == {
             sae["record_id"]: (1, sae["data"]["grade"], True), older["record_id"]: (2, 1, False)}
         assert [r.record_id for r in current_serious(conn, ["PKU"])] == [sae["record_id"]]
+    ctx.engine.dispose()
+
+
+def _every_page(conn: Any, req: PageRequest, **filters: Any) -> list[tuple[str, str, str | None]]:
+    out, page = [], 1
+    while True:
+        rows = page_of_adverse_events(conn, SITES, PageRequest(req.sort, req.descending, req.q, page, 2), **filters)
+        out += [(r.record_id, r.participant_id, r.arm) for r in rows.rows]
+        if not rows.has_next:
+            return out
+        page += 1
+
+
+def test_every_page_carries_each_participants_arm_whether_or_not_the_list_joins_participants(
+        tmp_path: Path, demo_templates: Any, demo_cluster: Any) -> None:
+    """The list joins participants only to filter or sort by arm and reads the page's arms by key otherwise
+    (issue 25 point 4): the same reports, in the same order, with the same arms, as the joined query."""
+    from server.storage.tables import participants
+
+    ctx = demo_templates.context(tmp_path / "server", admin_password="synthetic-demo-pass", cluster=demo_cluster)
+    with ctx.engine.connect() as conn:
+        arm_of = {r.participant_id: r.arm for r in conn.execute(select(participants))}
+        by_time = _every_page(conn, PageRequest("received_at", True))
+        assert len(by_time) > 4 and {arm for _r, _p, arm in by_time} >= {a.code for a in STUDY.arms}
+        assert all(arm == arm_of.get(pid) for _r, pid, arm in by_time)
+        by_arm = _every_page(conn, PageRequest("arm", False))             # joined: sorted by the arm itself
+        assert sorted(by_arm) == sorted(by_time)
+        assert [arm for _r, _p, arm in by_arm] == sorted(arm for _r, _p, arm in by_arm)
+        for arm in STUDY.arms:                                             # joined: filtered by arm
+            assert _every_page(conn, PageRequest("received_at", True), arm=arm.code) == [
+                row for row in by_time if row[2] == arm.code]
+        serious = current_serious(conn, SITES)
+        assert serious and all(ae.arm == arm_of.get(ae.participant_id) for ae in serious)
     ctx.engine.dispose()
