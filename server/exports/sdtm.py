@@ -187,6 +187,8 @@ def _qs(study: Study, pd: ParticipantData, t: Timing) -> Iterator[dict[str, Any]
         values.update(scores)
         num, label = _visit(study, rec.get("visit_id"))
         dtc = site_dtc(rec["collected_at"], study, rec.get("site_id"))
+        epoch, day = t.epoch(dtc), t.study_day(dtc)          # the same for every test of the response
+        evaluator = "INVESTIGATOR" if inst.respondent == "clinician" else "STUDY SUBJECT"
         for _inst, key, code, test, cat, unit in tests:
             v = values.get(key)
             if v is None:
@@ -194,9 +196,8 @@ def _qs(study: Study, pd: ParticipantData, t: Timing) -> Iterator[dict[str, Any]
             rows.append({"QSSPID": rec["record_id"], "QSTESTCD": code, "QSTEST": test, "QSCAT": cat,
                          "QSORRES": _num(v), "QSORRESU": unit, "QSSTRESC": _num(v), "QSSTRESN": v,
                          "QSSTRESU": unit, "QSDRVFL": "Y" if key in scores and key not in rec["data"] else None,
-                         "QSEVAL": "INVESTIGATOR" if inst.respondent == "clinician" else "STUDY SUBJECT",
-                         "VISITNUM": num, "VISIT": label, "EPOCH": t.epoch(dtc),
-                         "QSDTC": dtc, "QSDY": t.study_day(dtc),
+                         "QSEVAL": evaluator, "VISITNUM": num, "VISIT": label, "EPOCH": epoch,
+                         "QSDTC": dtc, "QSDY": day,
                          "_supp": source_supp(rec)})   # issue 24: SUPPQS COLSRC=HOME for a home entry
     _flag_baseline(rows, t, "QSTESTCD", "QSDTC", "QS")
     yield from rows
