@@ -26,6 +26,7 @@ from shared.exposure import (
     is_dosing_record,
     periods,
 )
+from shared.home_compliance import daily_compliance, drug_daily, home_days, over_schedule
 from shared.home_entries import CLINIC, HOME, HOME_DOSING_ROLE
 from shared.site_time import site_local_date
 from shared.study.model import Study
@@ -72,7 +73,9 @@ def dose_lines(study: Study, arm_code: str, rec: dict[str, Any], start: date, en
             reported: int | None = len(taken_on)
             expected = expected_dose_days(t, len(days_taken))
             missed = reported < round(expected) if data.get("any_missed") is None else data.get("any_missed")
-            if home:
+            if home:    # one day: a dose is expected when it was due that day (shared.home_compliance)
+                reported, due = drug_daily(home_days([rec]), t)
+                expected = float(due)
                 entry = next((v.get(t.drug) for v in data.values() if isinstance(v, dict) and t.drug in v), None)
                 reason = entry.get("missed_reason") if isinstance(entry, dict) else None
                 missed = (entry.get("taken") is False and reason != "not_due") if isinstance(entry, dict) else None
@@ -182,21 +185,23 @@ def compliance_row(study: Study, participant: dict[str, Any], records: list[dict
 
 
 HOME_COMPLIANCE_COLUMNS = ["arm", "participants", "days_recorded", "doses_taken", "doses_expected", "compliance_pct",
-                           "mean_participant_pct"]
+                           "mean_participant_pct", "participants_over_schedule"]
 
 
 def home_compliance(study: Study, arm_code: str | None, records: list[dict[str, Any]]) -> Compliance | None:
-    """A participant's daily compliance from their home entries alone (source ``home``: stored from their app),
-    None without an arm or without any home entry (issue 24: the report's tables/home_compliance.csv)."""
+    """A participant's daily compliance from their home entries alone (source ``home``: stored from their app;
+    ``shared.home_compliance``), None without an arm or without any home dosing entry (issue 24: the report's
+    tables/home_compliance.csv and its "daily compliance (home diary)" table)."""
     entries = [r for r in records if r.get("source") == HOME and home_day(r) is not None]
     if not arm_code or not entries:
         return None
-    return compliance(entries, study, arm_code, baseline_date=None)
+    return daily_compliance(entries, study, arm_code)
 
 
 def home_compliance_rows(arms: list[str], by_arm: dict[str, list[Compliance]]) -> list[list[Any]]:
     """One line per arm: participants with home entries, days recorded at home, doses taken and expected on
-    those days over every drug, the pooled % and the mean of the participants' %."""
+    those days over every drug, the pooled % and the mean of the participants' %, and how many participants
+    took more doses than the schedule allows (their % over 100 is shown as it is, and flagged here)."""
     rows = []
     for arm in arms:
         found = by_arm.get(arm, [])
@@ -204,5 +209,5 @@ def home_compliance_rows(arms: list[str], by_arm: dict[str, list[Compliance]]) -
         expected = sum(d.expected for c in found for d in c.drugs)
         each = [c.compliance_pct for c in found if c.compliance_pct is not None]
         rows.append([arm, len(found), sum(c.days for c in found), taken, round(expected, 1), pct(taken, expected),
-                     round(sum(each) / len(each), 1) if each else None])
+                     round(sum(each) / len(each), 1) if each else None, sum(1 for c in found if over_schedule(c))])
     return rows

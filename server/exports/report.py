@@ -32,10 +32,11 @@ from server.analysis.adam import AdamDatasets, build_adam
 from server.analysis.adqs import qs_params
 from server.exports.csv_export import write_csv
 from server.exports.current import ALL, ExportScope, current_records
-from server.exports.dosing import HOME_COMPLIANCE_COLUMNS, compliance_columns, home_compliance_rows
+from server.exports.dosing import compliance_columns
 from server.exports.report_cut import data_cut
 from server.exports.report_data import ReportData, gather
 from server.exports.report_flow import FLOW_COLUMNS, Flow, flow_rows, gather_flow
+from server.exports.report_home import home_html, home_table, page_home
 from server.exports.report_pages import (
     Context,
     new_page,
@@ -111,8 +112,9 @@ def page_flow(ctx: Context) -> Figure:
     return fig
 
 
-PAGES = (page_title, page_flow, page_baseline, page_primary, page_secondary, page_responders, page_safety,
-         page_interest, page_sae)   # a page may return several figures: a table continued on the next pages
+# a page may return several figures: a table continued on the next pages
+PAGES = (page_title, page_flow, page_baseline, page_primary, page_secondary, page_responders, page_home,
+         page_safety, page_interest, page_sae)
 
 
 def _scales(study: Study) -> dict[str, tuple[float, float]]:
@@ -152,7 +154,7 @@ def _html(ctx: Context, pngs: list[bytes]) -> str:
             "'Noto Sans CJK SC',sans-serif;margin:2em}img{max-width:100%;border:1px solid #ccc;margin:1em 0}"
             f"td,th{{padding:2px 8px}}</style></head><body><h1>{html.escape(title)}</h1><p>"
             f"{html.escape(study.study.title_zh)} · {html.escape(ctx.cut.line())}</p><table><tr>{heads}</tr>{rows}"
-            f"</table>{imgs}</body></html>")
+            f"</table>{home_html(ctx)}{imgs}</body></html>")
 
 
 def _reasons(study: Study, adam: AdamDatasets) -> dict[str, str]:
@@ -176,7 +178,8 @@ def report_context(conn: Connection, study: Study, *, scope: ExportScope = ALL,
     fas = {a: sum(1 for r in adam.adsl if r["ARMCD"] == a and r["FASFL"] == "Y") for a in arm_codes(study)}
     ctx = Context(study, tables, data_cut(conn, scope), language, data.demo, scope.site_id,
                   {"flow": gather_flow(conn, study, scope, fas), "trajectories": participant_trajectories(study, adam),
-                   "scales": _scales(study), "reasons": _reasons(study, adam)})
+                   "scales": _scales(study), "reasons": _reasons(study, adam),
+                   "home_compliance": home_table(data)})
     return ctx, data
 
 
@@ -209,9 +212,8 @@ def export_report(conn: Connection, study: Study, out_dir: Path, *, scope: Expor
     tables_dir = out_dir / "tables"
     tables_dir.mkdir(exist_ok=True)
     written["tables/flow.csv"] = write_csv(tables_dir / "flow.csv", FLOW_COLUMNS, flow_rows(ctx.extra["flow"]))
-    written["tables/home_compliance.csv"] = write_csv(   # issue 24: daily compliance from the home diary
-        tables_dir / "home_compliance.csv", HOME_COMPLIANCE_COLUMNS, home_compliance_rows(data.arms,
-                                                                                          data.home_compliance))
+    home = ctx.extra["home_compliance"]    # issue 24: daily compliance from the home diary, as drawn and shown
+    written["tables/home_compliance.csv"] = write_csv(tables_dir / f"{home.name}.csv", home.columns, home.rows)
     for name, table in tables.items():
         written[f"tables/{name}.csv"] = write_csv(tables_dir / f"{name}.csv", table.columns, table.rows)
     return {"report.pdf": len(pngs), "report.html": len(pngs), **written}

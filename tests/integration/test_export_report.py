@@ -41,7 +41,7 @@ def test_the_report_pages_are_written_and_agree_with_the_csv_export(tmp_path: Pa
     out = tmp_path / "report"
     assert main(["export", "report", "--data-dir", str(data_dir), "--out", str(out)]) == 0
     pdf = (out / "report.pdf").read_bytes()
-    assert pdf.startswith(b"%PDF") and len(re.findall(rb"/Type\s*/Page\b(?!s)", pdf)) == len(PAGES) + 1 == 10
+    assert pdf.startswith(b"%PDF") and len(re.findall(rb"/Type\s*/Page\b(?!s)", pdf)) == len(PAGES) + 1 == 11
     html = (out / "report.html").read_text(encoding="utf-8")
     assert html.count("data:image/png;base64,") == len(PAGES) + 1 and ctx.study.study.title_zh in html
     pages = sorted(out.glob("page-*.png"))
