@@ -183,6 +183,7 @@ def questionnaire(inst: Instrument, study: Study) -> dict[str, Any]:
             if len(arms) > 1:
                 q["enableBehavior"] = "any"
         items.append(q)
+    items += fhir_home.diary_date_q_item(inst, study, _zh)      # issue 24: the day a home entry is about
     return {"resourceType": "Questionnaire", "id": questionnaire_id(inst), "url": f"{BASE}/Questionnaire/{inst.id}",
             "version": inst.version, "name": inst.id.upper().replace("_", ""), "title": inst.title.en,
             "_title": _zh(inst.title.zh), "status": "active", "subjectType": ["Patient"], "item": items}
@@ -265,7 +266,8 @@ def questionnaire_response(rec: dict[str, Any], inst: Instrument, patient: dict[
                                             inst, choice_system(inst))
                          if it.response is ResponseType.DRUG_DOSES else
                          [{"linkId": it.id, "text": it.label.in_language(lang if lang in BCP47 else "en"),
-                           "answer": [_answer(it, data[it.id], inst)]}])]})
+                           "answer": [_answer(it, data[it.id], inst)]}])]
+        + fhir_home.diary_date_qr_items(rec, BCP47.get(lang, "en"))})
     return resource
 
 

@@ -1,11 +1,13 @@
 """FHIR R4 forms of a ``drug_doses`` item (the home dosing diary, issue 24): one repeating group per study drug
-(the drug, taken yes/no, the site-local time taken, the reason a dose was missed)."""
+(the drug, taken yes/no, the site-local time taken, the reason a dose was missed); and the ``diary_date`` item
+every home diary's Questionnaire carries (the site-local day a phone entry is about, ``shared.home``)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
 
+from shared.home import DIARY_DATE, diary_date_of
 from shared.instruments.model import Instrument, Item
 from shared.study.model import Study
 
@@ -51,3 +53,23 @@ def qr_items(item: Item, value: Any, study: Study, lang: str, drug_coding: Codin
                              "answer": [{"valueCoding": _reason_coding(choice_system, item, entry["missed_reason"])}]})
         out.append({"linkId": item.id, "text": item.label.in_language(lang), "item": children})
     return out
+
+
+def diary_date_q_item(inst: Instrument, study: Study, zh: Callable[[str], dict[str, Any]]) -> list[dict[str, Any]]:
+    """The Questionnaire's ``diary_date`` item (type date) when ``inst`` at this version is a home diary of the
+    study; required unless the instrument is also asked at a visit (a clinic answer has no diary date)."""
+    diary = study.home.diary(inst.id)
+    if diary is None or diary.version != inst.version:
+        return []
+    at_visits = any(inst.id in v.instruments for v in study.visits)
+    return [{"linkId": DIARY_DATE, "text": "Date this entry is about", "_text": zh("本条记录所指的日期"),
+             "type": "date", "required": not at_visits}]
+
+
+def diary_date_qr_items(rec: dict[str, Any], lang: str) -> list[dict[str, Any]]:
+    """The QuestionnaireResponse's ``diary_date`` answer (valueDate) of a home entry; none for other records."""
+    day = diary_date_of(rec)
+    if day is None:
+        return []
+    return [{"linkId": DIARY_DATE, "text": "本条记录所指的日期" if lang == "zh-CN" else "Date this entry is about",
+             "answer": [{"valueDate": day}]}]

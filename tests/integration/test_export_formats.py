@@ -457,7 +457,7 @@ def test_fhir_parses_with_pure_r4_4_0_1_models_questionnaires_complete_authors_p
                if r["resourceType"] == "CodeSystem"}
     text = (out / "participants.ndjson").read_text(encoding="utf-8")
     assert "staff:" not in text                                         # no staff login name anywhere
-    arm_specific = 0
+    arm_specific = home_entries = 0
     for line in text.splitlines():
         resources = [e["resource"] for e in json.loads(line)["entry"]]
         ids = {f"{r['resourceType']}/{r['id']}" for r in resources}
@@ -479,6 +479,12 @@ def test_fhir_parses_with_pure_r4_4_0_1_models_questionnaires_complete_authors_p
             tags = res["meta"]["tag"]
             assert [t["code"] for t in tags] in (["home"], ["clinic"]), tags   # issue 24: the record's source
             assert ("source" in res) == (tags[0]["code"] == "home")
+            if tags[0]["code"] == "home":        # issue 24 review: the day a home entry is about, as its Questionnaire
+                home_entries += 1                # asks it (a date item)
+                day = answers["diary_date"]["valueDate"]
+                assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", day), day
+                assert {"linkId": "diary_date", "type": "date"}.items() <= next(
+                    i for i in q["item"] if i["linkId"] == "diary_date").items()
             for item in q["item"]:
                 conditions = item.get("enableWhen", [])
                 enabled = not conditions or any(
@@ -490,6 +496,7 @@ def test_fhir_parses_with_pure_r4_4_0_1_models_questionnaires_complete_authors_p
                     arm_specific += 1
                     if not enabled:
                         assert item["linkId"] not in answers
+    assert home_entries > 0                                  # the demo's phone entries are in the export
     # items asked in some arms only (tags); a drug_doses item (issue 24) is per drug of the arm by its answer
     if any(i.arm_specific and any(it.tags for it in i.items) for i in seeded.ctx.study.instrument_definitions()):
         assert arm_specific > 0                              # arm-specific items exist and carry enableWhen
