@@ -20,29 +20,29 @@ from typing import Any
 import orjson
 import rfc8785
 
-_SAFE_INT = 2**53 - 1
-
-
-_SCALARS = frozenset({str, bool, type(None)})  # types whose JCS form is compact JSON's form
-_CHECKED = _SCALARS | {int, dict, list}          # int: within the safe range; dict, list: looked into
-_SORTED = orjson.OPT_SORT_KEYS
+_SCALARS = frozenset({str, bool, type(None), int})  # types whose JCS form is compact JSON's form (int: within
+_CHECKED = _SCALARS | {dict, list}                    # +-(2**53 - 1), which orjson enforces); dict, list: looked into
+# sorted keys; integers beyond 53 bits refused (JSONEncodeError), as RFC 8785 (I-JSON) does not write them exactly
+_OPTIONS = orjson.OPT_SORT_KEYS | orjson.OPT_STRICT_INTEGER
 
 
 def _dump_plain(value: Any) -> bytes | None:
     """The UTF-8 bytes of compact, key-sorted JSON of a value ``_plain`` has passed (its keys are ASCII, so
-    orjson's key order is code point order); None for a lone surrogate, which only rfc8785 may refuse."""
+    orjson's key order is code point order); None for what only rfc8785 may write or refuse (a whole number
+    beyond 53 bits, a lone surrogate)."""
     try:
-        return orjson.dumps(value, option=_SORTED)
+        return orjson.dumps(value, option=_OPTIONS)
     except orjson.JSONEncodeError:
         return None
 
 
 def _plain(value: Any, depth: int = 0) -> bool:
-    """True when ``value`` holds nothing whose JCS form differs from compact, key-sorted JSON.
+    """True when ``value`` holds nothing whose JCS form differs from compact, key-sorted JSON written by
+    orjson (whole numbers are range-checked there).
 
     Runs for every record and audit entry of every sync, so keys and value types are checked a container
-    at a time in C (join, map), and only whole numbers and containers are looked at one by one (a depth
-    limit stands in for a cycle check: those go to the general serialiser, which refuses them)."""
+    at a time in C (join, map), and only containers are looked at one by one (a depth limit stands in for a
+    cycle check: those go to the general serialiser, which refuses them)."""
     t = type(value)
     if t is dict:
         try:
@@ -54,7 +54,7 @@ def _plain(value: Any, depth: int = 0) -> bool:
     elif t is list:
         values = value
     else:
-        return t in _SCALARS or (t is int and -_SAFE_INT <= value <= _SAFE_INT)
+        return t in _SCALARS
     types = set(map(type, values))
     if types <= _SCALARS:
         return True
@@ -62,10 +62,7 @@ def _plain(value: Any, depth: int = 0) -> bool:
         return False  # floats, tuples, anything else: the general serialiser decides
     for v in values:
         tv = type(v)
-        if tv is int:
-            if not -_SAFE_INT <= v <= _SAFE_INT:
-                return False
-        elif (tv is dict or tv is list) and not _plain(v, depth + 1):
+        if (tv is dict or tv is list) and not _plain(v, depth + 1):
             return False
     return True
 

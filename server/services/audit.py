@@ -13,7 +13,7 @@ import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from json.encoder import encode_basestring
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection
 
@@ -27,9 +27,8 @@ CHAINED_FIELDS = ("seq", "at", "actor", "action", "entity_type", "entity_id", "o
                   "prev_hash")
 
 
-@dataclass(frozen=True)
-class AuditEntry:
-    """What one mutation declares about itself."""
+class AuditEntry(NamedTuple):
+    """What one mutation declares about itself (a named tuple: one is made for every record of every sync)."""
 
     actor: str
     action: str                 # dotted, e.g. "record.create", "device.revoke"

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, and_, exists, insert, or_, select, text
 
@@ -32,9 +32,9 @@ from shared.submissions import KEYED_KINDS, SubmissionKey, already_submitted
 from shared.sync.protocol import ALREADY_STORED, CONFLICT, REJECTED, STORED
 
 
-@dataclass(frozen=True)
-class Revision:
-    """One revision to store: the validated envelope, its hash and canonical body, and who sent it."""
+class Revision(NamedTuple):
+    """One revision to store: the validated envelope, its hash and canonical body, and who sent it (a named
+    tuple: one is made for every record of every sync)."""
 
     record: dict[str, Any]
     content_hash: str
@@ -44,8 +44,7 @@ class Revision:
     sender_site: str | None    # the sending kiosk's site (None: a server-side correction, checked there)
 
 
-@dataclass(frozen=True)
-class Outcome:
+class Outcome(NamedTuple):
     """What became of one revision."""
 
     status: str                          # stored, already_stored, conflict or rejected
@@ -104,6 +103,10 @@ def _wrong_site(rec: dict[str, Any], owner: str, sender: str) -> RecordWrongSite
                                          f"of site {sender} cannot send revisions of it")])
 
 
+_LOCK_SUBMISSIONS = text('SELECT pg_advisory_xact_lock(hashtext(k)) FROM unnest(CAST(:keys AS text[])) AS k '
+                         'ORDER BY k COLLATE "C"')
+
+
 def _submitted(conn: Connection, revisions: list[Revision],
                key_of: Callable[[dict[str, Any]], SubmissionKey | None]) -> dict[SubmissionKey, str]:
     """The record id stored under each submission key of these new records (only those keys are read: the
@@ -117,8 +120,9 @@ def _submitted(conn: Connection, revisions: list[Revision],
         # READ COMMITTED: two kiosks' syncs would each miss the other's uncommitted record and both store one.
         # A lock per participant until commit (sorted: no deadlock) makes the second wait and see the first;
         # SQLite writers are already serialised by BEGIN IMMEDIATE.
-        for pid in sorted(people):
-            conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": f"submission:{pid}"})
+        # All in one statement (one round trip, not one per participant): PostgreSQL takes the locks in the
+        # ORDER BY's order, as it evaluates volatile output expressions after the sort.
+        conn.execute(_LOCK_SUBMISSIONS, {"keys": [f"submission:{pid}" for pid in people]})
     c = records.c
     per_visit = [k for k in keys if len(k) == 4]
     home = [k for k in keys if len(k) == 5]   # a daily home diary: (participant, kind, "", instrument, date)

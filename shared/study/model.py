@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from functools import cached_property
 from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -332,10 +333,15 @@ class Study(_Strict):
         raise KeyError(code)
 
     def visit(self, visit_id: str) -> Visit:
-        for v in self.visits:
-            if v.id == visit_id:
-                return v
-        raise KeyError(visit_id)
+        try:
+            return self._visits_by_id[visit_id]
+        except (KeyError, TypeError):   # TypeError: an unhashable id sent in a record
+            raise KeyError(visit_id) from None
+
+    @cached_property
+    def _visits_by_id(self) -> dict[str, Visit]:
+        """The visits by id, made once (the study is frozen): every synced record's visit is looked up."""
+        return {v.id: v for v in reversed(self.visits)}   # reversed: the first of a repeated id wins, as before
 
     def site(self, site_id: str) -> Site:
         for s in self.sites:
