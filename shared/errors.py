@@ -916,3 +916,19 @@ class HomeEntryNotFromApp(RecordInvalid):
     code = "app.home_entry_not_from_app"
     title = "Home entry from a kiosk"
     rule = "a home diary entry (an instrument_response with visit_id null) comes from the participant's app"
+
+
+class AppCredentialRequired(TrialproError):
+    """An app address was called without a phone credential the server knows (never activated, or erased)."""
+
+    code = "app.credential_required"
+    status = 401
+    title = "Home diary not activated"
+
+
+class AppActivationCodeMalformed(RecordInvalid):
+    """What was sent as an activation code is not shaped like one (not counted as a failed activation)."""
+
+    code = "app.activation_code_malformed"
+    title = "Not an activation code"
+    rule = "an activation code is 16 letters and digits (shared/enrolment_code.py), as the clinic printed it"

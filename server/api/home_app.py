@@ -37,7 +37,7 @@ def config() -> ResponseReturnValue:
     """The diaries, drugs, schemas and entries of the credential's participant."""
     ctx = current_app.extensions["trialpro"]
     with reading(ctx.engine) as conn:
-        device = device_service.authenticate(conn, request.headers.get("Authorization"))
+        device = device_service.authenticate_app(conn, request.headers.get("Authorization"))
         if not device.is_app:
             raise Forbidden("This address is for a participant's app; a kiosk syncs through /api/v1/sync.")
         return jsonify(app_config(conn, ctx.study, device))

@@ -22,6 +22,7 @@ from server.storage.engine import reading, writing
 from shared import enrolment_code
 from shared.crypto import new_token, token_digest
 from shared.errors import (
+    AppCredentialRequired,
     DeviceRevoked,
     EnrolmentCodeInvalid,
     InvalidInput,
@@ -36,7 +37,7 @@ from shared.records import utc_now
 T = TypeVar("T")
 CODE_VALIDITY = timedelta(hours=72)
 ATTEMPT_WINDOW = timedelta(minutes=15)
-MAX_FAILURES_PER_ADDRESS = 10
+MAX_FAILURES_PER_ADDRESS = 10   # kiosks; a CodeKind may allow more (phones)
 MAX_FAILURES_PER_CODE = 5
 
 
@@ -53,6 +54,8 @@ class CodeKind:
     raced: str        # claimed by another device a moment before
     too_many_text: str   # {minutes}: the window
     also_failed: tuple[type[TrialproError], ...] = ()   # refusals counted as failed attempts besides a bad code
+    counter: str = ""    # its own failure counter per address ("" kiosks, "app:" phones): one never blocks the other
+    max_per_address: int = MAX_FAILURES_PER_ADDRESS   # per address in ATTEMPT_WINDOW (phones behind a NAT: more)
 
 
 KIOSK_CODE = CodeKind(
@@ -90,11 +93,12 @@ def exchange(engine: Engine, kind: CodeKind, *, code: Any, remote_addr: str,
     """``work(conn)`` (which calls ``claim_code``) behind the rate limit of one-time codes, in one transaction.
 
     Every attempt is remembered (a refused one in its own transaction, so the refusal cannot roll it back).
-    Raises ``kind.too_many`` (429) after MAX_FAILURES_PER_ADDRESS failures from ``remote_addr`` or
-    MAX_FAILURES_PER_CODE failures with this code within ATTEMPT_WINDOW (kiosk enrolments and app activations
-    count together: one table of attempts); otherwise what ``work`` raises. A failure is a bad code, a malformed
-    request or one of ``kind.also_failed``; any other error (the server's own) is not held against the client."""
-    remote_addr = (remote_addr or "unknown")[:64]
+    Raises ``kind.too_many`` (429) after ``kind.max_per_address`` failures from ``remote_addr`` or
+    MAX_FAILURES_PER_CODE failures with this code within ATTEMPT_WINDOW (one table of attempts; each kind
+    counts per address under its own ``counter`` prefix, so junk app codes never block kiosk enrolment or the
+    reverse); otherwise what ``work`` raises. A failure is a bad code, a malformed request or one of
+    ``kind.also_failed``; any other error (the server's own) is not held against the client."""
+    remote_addr = (kind.counter + (remote_addr or "unknown"))[:64]
     try:
         digest: str | None = token_digest(enrolment_code.parse(code))
     except RecordInvalid:
@@ -103,7 +107,7 @@ def exchange(engine: Engine, kind: CodeKind, *, code: Any, remote_addr: str,
     since, at = _iso(now - ATTEMPT_WINDOW), _iso(now)
     minutes = int(ATTEMPT_WINDOW.total_seconds() // 60)
     with reading(engine) as conn:   # only counts: no write lock (the attempt is written with the exchange)
-        if attempts.failures_from(conn, remote_addr, since) >= MAX_FAILURES_PER_ADDRESS or (
+        if attempts.failures_from(conn, remote_addr, since) >= kind.max_per_address or (
                 digest is not None and attempts.failures_of_code(conn, digest, since) >= MAX_FAILURES_PER_CODE):
             raise kind.too_many(kind.too_many_text.format(minutes=minutes), details={"window_minutes": minutes})
     try:
@@ -178,6 +182,16 @@ def authenticate(conn: Connection, authorization: str | None) -> Device:
         raise DeviceRevoked("This kiosk was revoked by an admin and may not sync. Contact the data manager.")
     return Device(device_id=row["device_id"], site_id=row["site_id"], label=row["label"], kind=row["kind"],
                   participant_id=row["participant_id"], enrolled_at=row["enrolled_at"])
+
+
+def authenticate_app(conn: Connection, authorization: str | None) -> Device:
+    """``authenticate`` for the participant app's addresses, in the phone's words: AppCredentialRequired (401)
+    instead of the kiosk's 'enrol the kiosk', DeviceRevoked as for every device."""
+    try:
+        return authenticate(conn, authorization)
+    except NotAuthenticated:
+        raise AppCredentialRequired("This phone has no home diary credential the study server knows: activate the "
+                                    "app with the code the clinic gives you.") from None
 
 
 def touch(conn: Connection, device_id: str) -> None:

@@ -3,7 +3,8 @@ credential, and who may keep a home diary.
 
 A code is typable (``shared/enrolment_code.py``: Crockford base32 in groups) and lives ``[home]
 activation_hours``; only its digest is stored. Activation is once only and rate-limited exactly as kiosk
-enrolment is (the same attempts table: failures from one address, or with one code, in 15 minutes). The phone
+enrolment is (the same attempts table, its own counter per address with a higher limit: phones share a
+hospital's network; failures with one code as for kiosks; a malformed code is refused and not counted). The phone
 gets a device id, a bearer token (only its digest is kept, as for kiosks) and a ``device_secret`` (32 random
 bytes, base64url) that the server keeps NOTHING of: the app wraps its data key with it and the PIN.
 
@@ -33,14 +34,19 @@ from shared.crypto import new_token, token_digest
 from shared.disposition import STATUSES
 from shared.errors import (
     AppActivationCodeInvalid,
+    AppActivationCodeMalformed,
     AppActivationRefused,
+    FieldProblem,
+    Forbidden,
     InvalidInput,
     NotFound,
+    RecordInvalid,
     TooManyAppActivations,
 )
 from shared.records import utc_now
 from shared.study.model import Study
 
+MAX_FAILURES_PER_ADDRESS = 30   # phones of one hospital's network share an address; the per-code limit stays 5
 RULE = "a home diary is for a participant who is randomised and still on study (neither completed nor discontinued)"
 
 
@@ -93,12 +99,42 @@ def create_code(conn: Connection, study: Study, *, participant_id: str, actor: s
     row = _may_keep_diary(conn, participant_id, sites)
     code = enrolment_code.new_code()
     hours = study.home.activation_hours
-    expires_at = _iso(datetime.now(UTC) + timedelta(hours=hours))
+    now = datetime.now(UTC)
+    expires_at = _iso(now + timedelta(hours=hours))
+    _void_earlier_codes(conn, participant_id, at=_iso(now), actor=actor)
     stored.add_activation_code(conn, code_digest=token_digest(code), participant_id=participant_id,
                                site_id=row["site_id"], created_by=actor, created_at=utc_now(), expires_at=expires_at)
     append(conn, AuditEntry(actor=actor, action="app.code_create", entity_type="participant",
                             entity_id=participant_id, new={"expires_at": expires_at, "valid_hours": hours}))
     return ActivationCode(code, participant_id, row["site_id"], expires_at)
+
+
+def _void_earlier_codes(conn: Connection, participant_id: str, *, at: str, actor: str) -> None:
+    """A new code replaces the participant's earlier unused ones (they expire now, audited ``app.code_void``):
+    only the newest code handed out can make a phone, so codes do not pile up into phones."""
+    voided = stored.void_unused_activation_codes(conn, participant_id, at)
+    if voided:
+        append(conn, AuditEntry(actor=actor, action="app.code_void", entity_type="participant",
+                                entity_id=participant_id, new={"codes_voided": voided, "expired_at": at},
+                                reason="a new activation code was issued"))
+
+
+PHONE_RULE = ("staff who issue activation codes may revoke the app devices (phones) of the participant whose page "
+              "they are on; an admin revokes any other device on the devices page")
+
+
+def revoke_phone(conn: Connection, *, participant_id: str, device_id: str, actor: str,
+                 sites: Iterable[str] | None, reason: str | None = None) -> None:
+    """Revoke one of ``participant_id``'s phones (audited ``device.revoke``) for staff with ``app.activate`` at
+    ``sites``. Raises NotFound (no such participant at the sites) or Forbidden naming PHONE_RULE (the device is
+    not an app device of this participant)."""
+    row = participant_store.details(conn, participant_id)
+    if row is None or (sites is not None and row["site_id"] not in set(sites)):
+        raise NotFound(f"No participant {participant_id!r} at your site(s).")
+    if device_id not in {p["device_id"] for p in stored.apps_of_participant(conn, participant_id)}:
+        raise Forbidden(f"Device {device_id!r} is not a phone of participant {participant_id}: {PHONE_RULE}.",
+                        details={"field": "device_id", "value": device_id, "rule": PHONE_RULE})
+    device_service.revoke(conn, device_id, actor=actor, reason=reason)
 
 
 APP_CODE = device_service.CodeKind(
@@ -108,7 +144,7 @@ APP_CODE = device_service.CodeKind(
     raced="This activation code was just used on another phone: ask for a new one.",
     too_many_text="Too many failed activations from this phone's network or with this code in the last {minutes} "
                   "minutes. Wait {minutes} minutes, check the code with the clinic, then try again.",
-    also_failed=(AppActivationRefused,))
+    also_failed=(AppActivationRefused,), counter="app:", max_per_address=MAX_FAILURES_PER_ADDRESS)
 
 
 def _activate(conn: Connection, *, code: Any, label: Any) -> Activated:
@@ -133,10 +169,25 @@ def _activate(conn: Connection, *, code: Any, label: Any) -> Activated:
     return Activated(device, token, secret)
 
 
+def _shaped(code: Any) -> None:
+    """Refuse, in the phone's words and before any attempt is counted, what is not shaped like a code: junk
+    cannot use up the address's failures (the phone checks the same shape before it sends)."""
+    try:
+        enrolment_code.parse(code)
+    except RecordInvalid as refused:
+        shown = refused.problems[0].value
+        raise AppActivationCodeMalformed([FieldProblem(
+            field="code", value=shown, allowed=enrolment_code.ALLOWED,
+            message=f"code: {shown!r} is not an activation code; type the 16 letters and digits the clinic gave "
+                    "you (dashes and spaces may be left out)")], context="activation code") from None
+
+
 def activate(engine: Engine, *, code: Any, label: Any, remote_addr: str) -> Activated:
     """Exchange a one-time activation code for the phone's credential, behind the kiosk enrolment's rate limit
     (``devices.exchange``: every attempt remembered). Raises TooManyAppActivations (429),
     AppActivationCodeInvalid (403), AppActivationRefused (409), RecordInvalid or InvalidInput.
     """
+    if code is not None:   # no code at all is the claim's to refuse (AppActivationCodeInvalid, counted)
+        _shaped(code)
     return device_service.exchange(engine, APP_CODE, code=code, remote_addr=remote_addr,
                                    work=lambda conn: _activate(conn, code=code, label=label))

@@ -96,6 +96,14 @@ def add_activation_code(conn: Connection, *, code_digest: str, participant_id: s
         created_at=created_at, expires_at=expires_at))
 
 
+def void_unused_activation_codes(conn: Connection, participant_id: str, at: str) -> int:
+    """Let every unused, unexpired activation code of the participant expire ``at`` (a newer code replaces
+    them); returns how many."""
+    c = app_activation_codes.c
+    return conn.execute(update(app_activation_codes).where(
+        c.participant_id == participant_id, c.used_at.is_(None), c.expires_at > at).values(expires_at=at)).rowcount
+
+
 def device_by_token(conn: Connection, token_digest: str) -> dict[str, Any] | None:
     """The device whose credential has this digest (every column), or None."""
     row = conn.execute(select(devices).where(devices.c.token_digest == token_digest)).first()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit, urlunsplit
 
-from flask import current_app, render_template, request
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from markupsafe import Markup
 
@@ -52,3 +52,15 @@ def app_code(participant_id: str) -> ResponseReturnValue:
         phones = device_store.apps_of_participant(conn, participant_id)
     return render_template("app_code.html", made=made, link=link, app_url=base.rstrip("/") + "/app/",
                            qr=qr_svg(link, t("home.qr")), phones=phones)
+
+
+@bp.post("/participants/<participant_id>/home-diary/phones/<device_id>/revoke")
+@require("app.activate")
+def revoke_phone(participant_id: str, device_id: str) -> ResponseReturnValue:
+    """Revoke one of the participant's phones from the activation page (audited ``device.revoke``)."""
+    ctx = current_app.extensions["trialpro"]
+    with writing(ctx.engine) as conn:
+        home_app.revoke_phone(conn, participant_id=participant_id, device_id=device_id, actor=staff().actor,
+                              sites=staff().sites, reason=request.form.get("reason", "").strip() or None)
+    flash(t("devices.revoked", device=device_id))
+    return redirect(url_for("web.participant", participant_id=participant_id))

@@ -149,6 +149,7 @@ ACTION_LABELS: dict[str, tuple[str, str]] = {
     "allocation.grant": ("Randomisation numbers granted", "已分配随机号"),
     "app.activate": ("Participant's app activated", "受试者应用已激活"),
     "app.code_create": ("App activation code created", "已生成应用激活码"),
+    "app.code_void": ("Earlier app activation codes voided", "先前的应用激活码已作废"),
     "device.code_create": ("Kiosk enrolment code created", "已生成平板终端注册码"),
     "device.enrol": ("Kiosk enrolled", "平板终端已注册"),
     "device.revoke": ("Device revoked", "设备已停用"),

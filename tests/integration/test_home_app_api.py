@@ -135,9 +135,33 @@ def test_activation_is_rate_limited_like_kiosk_enrolment(clinic: dict, server: T
     assert statuses == [403] * device_service.MAX_FAILURES_PER_CODE
     limited = _activate(server, wrong)
     assert limited.status_code == 429 and limited.json()["code"] == "app.activation_rate_limited"
-    for n in range(device_service.MAX_FAILURES_PER_ADDRESS):
+    for n in range(home_app.MAX_FAILURES_PER_ADDRESS):
         _activate(server, f"0000-0000-0000-{n:04d}")
     assert _activate(server, code).status_code == 429   # this address is blocked, even with a good code
+    kiosk = httpx.post(f"{server.url}/api/v1/devices/enrol", json={"code": "0000-0000-0002-0000", "label": "room 3"},
+                       timeout=30)
+    assert kiosk.status_code == 403   # kiosk enrolment counts on its own: refused as a bad code, not blocked
+
+
+def test_junk_codes_are_refused_in_the_phones_words_and_block_nobody(clinic: dict, server: ThreadServer) -> None:
+    """A malformed code is refused before it counts (anyone behind a hospital's NAT could otherwise block every
+    activation); the phone's address allows more failures than a kiosk's; the words are the phone's."""
+    assert home_app.MAX_FAILURES_PER_ADDRESS > device_service.MAX_FAILURES_PER_ADDRESS
+    for junk in ["1234", "x" * 30, "0000-0000-0000-000U"] * 10:
+        resp = _activate(server, junk)
+        assert resp.status_code == 422 and resp.json()["code"] == "app.activation_code_malformed"
+        assert "kiosk" not in resp.json()["detail"] and "trialpro-server" not in resp.json()["detail"]
+        assert "clinic gave you" in resp.json()["detail"]
+    for n in range(device_service.MAX_FAILURES_PER_ADDRESS):   # as many bad codes as would block a kiosk
+        assert _activate(server, f"0000-0000-0001-{n:04d}").status_code == 403
+    assert _activate(server, _code(server, clinic["a"])).status_code == 201
+
+
+def test_the_app_addresses_speak_to_a_phone_not_a_kiosk(clinic: dict, server: ThreadServer) -> None:
+    for headers in ({}, {"Authorization": "Bearer not-a-token"}):
+        resp = httpx.get(f"{server.url}/api/v1/app/config", headers=headers, timeout=30)
+        assert resp.status_code == 401 and resp.json()["code"] == "app.credential_required"
+        assert "kiosk" not in resp.json()["detail"] and "activate the app" in resp.json()["detail"]
 
 
 def test_the_config_holds_the_participants_arm_drugs_and_schemas_only(clinic: dict, server: ThreadServer) -> None:

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from server.cli import main as server_cli
-from server.storage.tables import audit_log
+from server.storage.tables import audit_log, devices
 from tests.factories import STAFF_PASSWORD, enrol_participant, enrolled_station, server_staff
 from tests.live_server import ThreadServer
 
@@ -141,3 +141,44 @@ def test_a_home_entry_leaves_the_participant_page_and_the_kiosks_sync_working(
     engine.sync()   # the kiosk's downstream now holds a record made at no visit
     engine.close()
     station.store.close()
+
+
+def test_a_new_code_voids_the_earlier_ones_and_the_nurse_revokes_the_participants_phones_only(
+        randomised: str, server: ThreadServer) -> None:
+    """Codes no longer pile up into phones: a new code voids the participant's unused ones (audited), and the
+    nurse who issues codes revokes the participant's phones on the same page, and nothing else."""
+    nurse = _signed_in(server, "nurse.void", "nurse")
+    page = nurse.get(f"/participants/{randomised}")
+
+    def issue() -> str:
+        shown = nurse.post(f"/participants/{randomised}/home-diary", data={"csrf_token": _csrf(page.text)})
+        assert shown.status_code == 200, shown.text[:500]
+        return shown.text
+
+    first, second = (re.search(r'id="app-code"[^>]*>([0-9A-Z-]{19})<', issue()).group(1)  # type: ignore[union-attr]
+                     for _ in range(2))
+    old = httpx.post(f"{server.url}/api/v1/app/activate", json={"code": first, "label": "phone"}, timeout=30)
+    assert old.status_code == 403 and old.json()["code"] == "app.activation_code_invalid"
+    phone = _activate(server, second)
+    with server.ctx.engine.connect() as conn:
+        voids = conn.execute(select(audit_log.c.actor, audit_log.c.new).where(
+            audit_log.c.action == "app.code_void", audit_log.c.entity_id == randomised)).all()
+        kiosk = conn.execute(select(devices.c.device_id).where(devices.c.kind == "kiosk")).scalars().first()
+    assert len(voids) == 1 and voids[0].actor.endswith("nurse.void") and '"codes_voided": 1' in voids[0].new
+    listed = issue()
+    action = f"/participants/{randomised}/home-diary/phones/{phone['device_id']}/revoke"
+    assert f'action="{action}"' in listed
+    refused = nurse.post(f"/participants/{randomised}/home-diary/phones/{kiosk}/revoke",
+                         data={"csrf_token": _csrf(listed)})
+    assert refused.status_code == 403 and "may revoke the app devices (phones) of the participant" in refused.text
+    done = nurse.post(action, data={"csrf_token": _csrf(listed), "reason": "phone lost"})
+    assert done.status_code == 302
+    config = httpx.get(f"{server.url}/api/v1/app/config", headers={"Authorization": f"Bearer {phone['token']}"},
+                       timeout=30)
+    assert config.status_code == 403 and config.json()["code"] == "device.revoked"
+    with server.ctx.engine.connect() as conn:
+        revoked = conn.execute(select(audit_log.c.actor, audit_log.c.entity_id).where(
+            audit_log.c.action == "device.revoke")).all()
+        kiosk_row = conn.execute(select(devices.c.revoked_at).where(devices.c.device_id == kiosk)).scalar_one()
+    assert [(r.actor.endswith("nurse.void"), r.entity_id) for r in revoked] == [(True, phone["device_id"])]
+    assert kiosk_row is None

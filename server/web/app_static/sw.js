@@ -2,7 +2,7 @@
 // opens and works offline. API calls always go to the network: answers and the study's config never enter
 // this cache (they live sealed in IndexedDB). A new SHELL_VERSION replaces the cache at the next visit online.
 
-const SHELL_VERSION = "home-app-2";
+const SHELL_VERSION = "home-app-3";
 const SHELL = [
   "./",
   "app.css",
@@ -10,6 +10,7 @@ const SHELL = [
   "icons/icon-192.png",
   "icons/icon-512.png",
   "js/main.js",
+  "js/code.js",
   "js/i18n.js",
   "js/keys.js",
   "js/passkey.js",

@@ -98,7 +98,14 @@ const TEXTS = {
     error_pin_digits: "Use digits only.",
     error_pin_same: "The two PINs differ.",
     error_network: "The study server cannot be reached. Check your connection and try again.",
-    error_server: "The study server answered: {detail}",
+    error_server: "The study server could not do this now (code {code}). Try again later, or tell the study team.",
+    "problem_app.activation_code_invalid": "The code is not valid, used or expired. Check it or ask the study team for a new one.",
+    "problem_app.activation_code_malformed": "Type the 16 letters and digits of the code.",
+    "problem_app.activation_rate_limited": "Too many wrong codes were tried from this network. Wait 15 minutes, check the code with the study team, then try again.",
+    "problem_app.activation_refused": "The study does not take a home diary from you now. Please ask the study team.",
+    "problem_app.credential_required": "This phone is not activated for the diary. Ask the study team for an activation code.",
+    "problem_app.participant_withdrawn": "This phone may no longer send the diary. Please ask the study team.",
+    "problem_device.revoked": "The clinic switched off the diary on this phone. Ask the study team for a new activation code.",
     error_already: "There is already an entry for this date; change that one instead.",
     error_reason: "Please say why you are changing it.",
   },
@@ -199,7 +206,14 @@ const TEXTS = {
     error_pin_digits: "请只使用数字。",
     error_pin_same: "两次输入的密码不一致。",
     error_network: "无法连接研究服务器。请检查网络后重试。",
-    error_server: "研究服务器回答：{detail}",
+    error_server: "研究服务器暂时无法完成此操作（代码 {code}）。请稍后再试，或告知研究团队。",
+    "problem_app.activation_code_invalid": "激活码无效、已使用或已过期。请检查，或向研究团队索取新的激活码。",
+    "problem_app.activation_code_malformed": "请输入激活码的 16 个字母和数字。",
+    "problem_app.activation_rate_limited": "从此网络尝试的错误激活码过多。请等待 15 分钟，与研究团队核对激活码后再试。",
+    "problem_app.activation_refused": "研究目前不接收您的居家日志。请联系研究团队。",
+    "problem_app.credential_required": "此手机尚未激活日志。请向研究团队索取激活码。",
+    "problem_app.participant_withdrawn": "此手机不能再发送日志。请联系研究团队。",
+    "problem_device.revoked": "诊所已停用此手机上的日志。请向研究团队索取新的激活码。",
     error_already: "这一天已有记录；请修改那条记录。",
     error_reason: "请说明修改的原因。",
   },
@@ -223,6 +237,13 @@ export function t(key, values = {}) {
 }
 
 /** What the participant reads about an entry the server refused: the words for its code, else the general text. */
+/** The app's words for a problem answer (RFC 9457 ``code``): its own zh/en text, else a generic sentence with
+ * the code (or the HTTP status) for the study team; the server's English ``detail`` is never shown. */
+export function problemText(code, status) {
+  const key = `problem_${code}`;
+  return TEXTS.en[key] ? t(key) : t("error_server", { code: code || `HTTP ${status}` });
+}
+
 export function refusal(code) {
   return t(TEXTS.en[`refused_${code}`] ? `refused_${code}` : "refused", { code });
 }

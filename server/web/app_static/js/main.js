@@ -1,6 +1,7 @@
 // The home diary app: activation, PIN, unlock, then the diary screens (screens.js). See docs/home-app.md.
 
-import { defaultLanguage, language, setLanguage, t } from "./i18n.js";
+import { parseCode } from "./code.js";
+import { defaultLanguage, language, problemText, setLanguage, t } from "./i18n.js";
 import { KEY_LAYOUT, MAX_WRONG_PINS, MIN_PIN_DIGITS, importDeviceSecret, newDataKey, openDataKey } from "./keys.js";
 import { PasskeyProblem, forgetPasskey, newPasskey, prfOutput } from "./passkey.js";
 import { siteToday } from "./records.js";
@@ -81,7 +82,7 @@ function activationScreen() {
     general.clear();
     refusal.clear();
     const wrong = pinProblem(pin.input.value, again.input.value);
-    if (!code.input.value.trim()) return code.show(t("error_code_shape"));
+    if (!parseCode(code.input.value)) return code.show(t("error_code_shape"));   // the server's rule: nothing sent
     if (wrong) return (wrong === "error_pin_same" ? again : pin).show(t(wrong));
     button.disabled = true;
     button.textContent = t("activating");
@@ -156,11 +157,10 @@ async function activateWith(code, pin, passkey, output) {
   } catch {
     throw new Refusal(t("error_network"));
   }
-  if (resp.status === 403) throw new Refusal(t("error_code"), "code");
-  if (resp.status === 422) throw new Refusal(t("error_code_shape"), "code");
-  if (!resp.ok) {
+  if (!resp.ok) {   // the app's own words for the problem's code, never the server's English
     const problem = await problemOf(resp);
-    throw new Refusal(t("error_server", { detail: problem.detail || problem.title || resp.status }));
+    const onCode = ["app.activation_code_invalid", "app.activation_code_malformed"].includes(problem.code);
+    throw new Refusal(problemText(problem.code, resp.status), onCode ? "code" : undefined);
   }
   const answer = await resp.json();
   const deviceSecret = await importDeviceSecret(answer.device_secret);
