@@ -932,3 +932,12 @@ class AppActivationCodeMalformed(RecordInvalid):
     code = "app.activation_code_malformed"
     title = "Not an activation code"
     rule = "an activation code is 16 letters and digits (shared/enrolment_code.py), as the clinic printed it"
+
+
+class AppRecordIdTaken(RecordInvalid):
+    """A participant's app sent a record id the server holds for someone else; the refusal says nothing of it."""
+
+    code = "app.record_id_taken"
+    title = "Record id not this participant's"
+    rule = ("a phone sends a new record id (a UUID made on the phone) or a revision of one of its own "
+            "participant's entries")

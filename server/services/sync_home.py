@@ -20,7 +20,7 @@ from server.storage import home_entries
 from server.storage import records as record_store
 from shared.disposition import KIND as DISPOSITION
 from shared.disposition import Disposition, disposition_of
-from shared.errors import HomeEntryNotFromApp, RecordInvalid, RecordTimeImplausible
+from shared.errors import AppRecordIdTaken, HomeEntryNotFromApp, RecordInvalid, RecordTimeImplausible
 from shared.home import (
     after_disposition,
     check_app_scope,
@@ -46,6 +46,8 @@ def home_scope(conn: Connection, study: Study, device: Device, rec: Any) -> Reco
         assert device.participant_id is not None and device.enrolled_at is not None
         refused = check_app_scope(rec, study, participant_id=device.participant_id, device_id=device.device_id)
         if refused is None:
+            refused = _someone_elses_record(conn, rec, device.participant_id)
+        if refused is None:
             refused = after_disposition(rec, participant_end(conn, device.participant_id))
         if refused is not None:
             return refused
@@ -57,6 +59,20 @@ def home_scope(conn: Connection, study: Study, device: Device, rec: Any) -> Reco
                                             "is a kiosk; a home diary entry (visit_id null) comes from the "
                                             "participant's own app", "app.home_entry_not_from_app")])
     return None
+
+
+def _someone_elses_record(conn: Connection, rec: Mapping[str, Any], participant_id: str) -> RecordInvalid | None:
+    """A record id the server holds for another participant, refused before the store looks at it: the phone
+    learns nothing of that record (no kind, no participant; no conflict kept aside from it)."""
+    record_id = rec.get("record_id")
+    if not isinstance(record_id, str):
+        return None
+    owner = record_store.identities(conn, {record_id}).get(record_id)
+    if owner is None or owner["participant_id"] == participant_id:
+        return None
+    return AppRecordIdTaken([problem("record_id", record_id, "a new record id made on the phone, or one of this "
+                                     "participant's own entries", "is not an id this phone may use: make a new "
+                                     "record id for a new entry", "app.record_id_taken")])
 
 
 def app_downstream(conn: Connection, study: Study, device: Device) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from desktop_client.services import recording
 from desktop_client.store import station as station_settings
 from server.services import devices as device_service
 from server.services import home_app
-from server.storage.tables import app_activation_codes, audit_log, devices, participants, records
+from server.storage.tables import app_activation_codes, audit_log, devices, participants, records, sync_conflicts
 from shared.errors import AppActivationRefused
 from shared.records import corrected, new_record, record_hash
 from shared.site_time import site_today
@@ -292,3 +292,24 @@ def test_a_revoked_phone_gets_403_and_nothing_is_stored(clinic: dict, server: Th
     with server.ctx.engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(records)
                             .where(records.c.device_id == phone["device_id"])).scalar_one() == 0
+
+
+def test_a_phone_learns_nothing_of_another_participants_record_id(clinic: dict, server: ThreadServer) -> None:
+    """Revision 1 or 2 of a record id the server holds for participant B, sent by A's phone: refused with a
+    message that names neither B nor the record's kind, and no conflict kept aside (it used to be one)."""
+    phone = _phone(server, clinic["a"])
+    with server.ctx.engine.connect() as conn:
+        theirs, kind = conn.execute(select(records.c.record_id, records.c.kind).where(
+            records.c.participant_id == clinic["b"], records.c.revision == 1)).first()
+    first = _entry(server, phone, record_id=theirs)
+    second = _entry(server, phone, record_id=theirs, revision=2, correction_reason="typo",
+                    data=_doses(server, phone, (site_today(server.ctx.study) - timedelta(days=1)).isoformat()))
+    resp = _sync(server, phone["token"], [first, second])
+    assert resp.status_code == 200, resp.text
+    results = resp.json()["results"]
+    assert [(r["status"], r["code"]) for r in results] == [("rejected", "app.record_id_taken")] * 2
+    said = json.dumps(results)
+    assert clinic["b"] not in said and kind not in said and "participant_id" not in said
+    with server.ctx.engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(sync_conflicts)).scalar_one() == 0
+    assert _stored(server, theirs) == 1
