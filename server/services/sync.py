@@ -172,13 +172,13 @@ def _check_in_context(conn: Connection, study: Study, device: Device, rec: Mappi
     if claimed_hash != ctx.hashed(rec):
         return _problem(RecordHashMismatch, "content_hash", claimed_hash,
                         "the SHA-256 of the record's canonical JSON",
-                        "content_hash does not match the record (changed in transit): the kiosk will resend it")
+                        "content_hash does not match the record (changed in transit): the device sends it again")
     if rec["device_id"] != device.device_id:
         return _problem(RecordWrongDevice, "device_id", rec["device_id"], device.device_id,
                         "device_id is not the device that sent the record")
     if rec["site_id"] != device.site_id:
         return _problem(RecordWrongSite, "site_id", rec["site_id"], device.site_id,
-                        f"this kiosk is enrolled for site {device.site_id}, not {rec['site_id']}")
+                        f"this device is enrolled for site {device.site_id}, not {rec['site_id']}")
     refused = _check_person(conn, study, device, rec, ctx)
     if refused is not None:
         return refused

@@ -63,6 +63,10 @@ def test_a_date_outside_the_diary_is_refused_beside_the_field(browser: Browser, 
     with phone(browser) as page:
         activate(page, home_server.url, app_code(home_server, participant_with_arm(home_server)))
         open_daily_diary(page)
+        drugs = page.locator("section.drug")   # the dosing question once per drug, the drug named once
+        assert page.inner_text("main").count("Did you take this medicine on this day?") == drugs.count() >= 1
+        for drug in drugs.all():
+            assert drug.inner_text().count(drug.locator("h3").inner_text()) == 1
         date_input = page.locator("input[type=date]")
         earliest, latest = date_input.get_attribute("min"), date_input.get_attribute("max")
         assert earliest and latest

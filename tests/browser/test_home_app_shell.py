@@ -22,6 +22,7 @@ def test_the_app_is_an_installable_web_app_served_without_sign_in(browser: Brows
     assert manifest.headers["content-type"].startswith("application/manifest+json")
     body = manifest.json()
     assert body["start_url"] == "/app/" and body["display"] == "standalone" and body["name"] and body["short_name"]
+    assert "居家日志" in body["name"] and "home diary" in body["name"] and body["lang"] == "zh-CN"   # both languages
     assert body["theme_color"]
     sizes = {}
     for icon in body["icons"]:

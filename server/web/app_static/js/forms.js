@@ -81,14 +81,14 @@ function itemField(item, pointer, value, drugs) {
 /** ``drug_doses`` (shared/home_dosing.py): per drug of the arm, taken or not, the time, or why not. */
 function drugDoses(item, pointer, value, drugs, reasons) {
   const box = el("div", { class: "drug-doses", "data-pointer": pointer });
-  box.append(el("p", { class: "question", text: local(item.label) }));
+  // the question is asked once per drug (the drug's heading names it, the section is labelled with it)
   const parts = [];
   for (const drug of drugs) {
     const at = `${pointer}/${drug.id}`;
     const entry = value[drug.id] || {};
     const section = el("section", { class: "drug", "aria-label": local(drug.name) },
       el("h3", { text: local(drug.name) }));
-    const taken = radioGroup(`${at}/taken`, `${local(drug.name)}: ${local(item.label)}`, yesNo(), entry.taken);
+    const taken = radioGroup(`${at}/taken`, local(item.label), yesNo(), entry.taken);
     const time = inputField(`${at}/time_taken`, t("time_taken"), { type: "time", step: "60" }, entry.time_taken,
       (v) => v.slice(0, 5));
     const reason = radioGroup(`${at}/missed_reason`, t("missed_reason"), reasons, entry.missed_reason);

@@ -199,7 +199,7 @@ const TEXTS = {
     error_date_early: "日期不能早于 {min}（您的日志的第一天）。",
     error_date_late: "日期不能晚于 {max}。",
     error_text: "请缩短这段文字。",
-    error_other: "此回答不被允许：{detail}",
+    error_other: "此回答不被允许。请检查后再试，或告知研究团队。",
     error_code: "激活码无效、已使用或已过期。请检查，或向研究团队索取新的激活码。",
     error_code_shape: "请输入激活码的 16 个字母和数字。",
     error_pin_short: "请至少使用 6 位数字。",
