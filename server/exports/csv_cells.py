@@ -39,7 +39,11 @@ class FormulaSafeWriter:
         if type(row) is list:
             # the usual case: one C-level search of the row's cells as text for one that starts like a formula
             # (numbers and None as str() gives them: a negative number only sends the row the careful way)
-            if _CELL_START.search("\x00" + "\x00".join(map(str, row))) is None:
+            try:
+                joined = "\x00".join(row)            # a row of text (SDTM): no str() per cell
+            except TypeError:
+                joined = "\x00".join(map(str, row))
+            if _CELL_START.search("\x00" + joined) is None:
                 return self._writer.writerow(row)
         return self._writer.writerow([safe_cell(v) for v in row])
 
