@@ -450,4 +450,5 @@ current_adverse_events = Table(
     Column("term_en", Text),
     Index("ix_current_adverse_events_received", "received_at", "record_id"),
     Index("ix_current_adverse_events_grade", "grade", "record_id"),
+    # PostgreSQL only: (grade DESC NULLS LAST, record_id DESC), the most severe first (ae_list_grade_desc_pg)
 )
