@@ -211,6 +211,20 @@ class SyncEngine:
             conn.execute("UPDATE allocation SET participant_id = ? WHERE number = ? AND participant_id IS NULL",
                          (f"used-on-server-{number}", number))
 
+    # ---- home diary (issue 24) -------------------------------------------------------------
+    def home_activation_code(self, participant_id: str, staff_username: str) -> dict[str, Any]:
+        """A one-time activation code for the participant's phone, asked for the staff member signed in here
+        (nurse mode; the server checks the account as it checks ``entered_by``): the server's answer
+        ``{code, participant_id, site_id, expires_at, link}``. Needs the server online. Raises
+        DeviceNotAuthorised, ServerUnreachable, or SyncFailed with the server's words for a refusal."""
+        token = settings.get(self.station.store, settings.DEVICE_TOKEN)
+        if token is None:
+            raise DeviceNotAuthorised("This station is not enrolled: enter an enrolment code first.")
+        resp = self._post("/api/v1/app/codes", {"participant_id": participant_id, "staff": staff_username}, token)
+        if resp.status_code != 201:
+            raise SyncFailed(f"No activation code: {_problem_text(resp)}", details={"code": _problem_code(resp)})
+        return resp.json()
+
     # ---- sync -----------------------------------------------------------------------------
     def sync(self, progress: Callable[[SyncProgress], None] | None = None) -> SyncReport:
         """Send every pending record; apply downstream data. Raises SyncFailed / DeviceNotAuthorised.

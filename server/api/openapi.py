@@ -168,6 +168,15 @@ def _app_schemas() -> dict[str, Any]:
             "device_secret": {"type": "string", "description": "32 random bytes, base64url; the server keeps "
                                                                "nothing of it"},
             "study_id": {"type": "string"}, "study_version": {"type": "string"}, "timezone": {"type": "string"}}},
+        "AppCodeRequest": {"type": "object", "required": ["participant_id", "staff"], "properties": {
+            "participant_id": {"type": "string", "maxLength": 64},
+            "staff": {"type": "string", "maxLength": 100,
+                      "description": "the user name of the staff member signed in on the kiosk (nurse mode)"}}},
+        "AppCodeAnswer": {"type": "object", "properties": {
+            "code": {"type": "string", "description": "the one-time activation code, shown once"},
+            "participant_id": {"type": "string"}, "site_id": {"type": "string"},
+            "expires_at": {"type": "string", "format": "date-time"},
+            "link": {"type": "string", "description": "what the QR code holds: <server>/app/#activate=<code>"}}},
         "AppConfig": {"type": "object", "required": ["protocol_version", "participant_id", "drugs", "diaries",
                                                      "envelope_schema", "entered"], "properties": {
             "protocol_version": {"type": "integer"}, "study_id": {"type": "string"},
@@ -222,6 +231,13 @@ def document() -> dict[str, Any]:
                 "responses": {"201": _json_answer("participant credential and device secret (shown once)",
                                                   {"$ref": "#/components/schemas/AppActivateAnswer"}),
                               **_problem_responses(400, 403, 409, 413, 415, 429, 503)}}},
+            "/api/v1/app/codes": {"post": {
+                "summary": "A kiosk in nurse mode asks for a participant's one-time app activation code (issue 24)",
+                "security": [{"device": []}],
+                "requestBody": _json_body({"$ref": "#/components/schemas/AppCodeRequest"}),
+                "responses": {"201": _json_answer("the activation code and the link its QR code holds",
+                                                  {"$ref": "#/components/schemas/AppCodeAnswer"}),
+                              **_problem_responses(400, 401, 403, 404, 409, 413, 415, 503)}}},
             "/api/v1/app/config": {"get": {
                 "summary": "The participant app's diaries, drugs, JSON Schemas and entries (issue 24)",
                 "security": [{"device": []}],

@@ -27,8 +27,10 @@ from sqlalchemy import Connection, Engine
 
 from server.services import devices as device_service
 from server.services.audit import AuditEntry, append
+from server.services.auth import PERMISSIONS
 from server.storage import devices as stored
 from server.storage import participants as participant_store
+from server.storage import users as user_store
 from shared import enrolment_code
 from shared.crypto import new_token, token_digest
 from shared.disposition import STATUSES
@@ -145,6 +147,29 @@ APP_CODE = device_service.CodeKind(
     too_many_text="Too many failed activations from this phone's network or with this code in the last {minutes} "
                   "minutes. Wait {minutes} minutes, check the code with the clinic, then try again.",
     also_failed=(AppActivationRefused,), counter="app:", max_per_address=MAX_FAILURES_PER_ADDRESS)
+
+
+def create_code_on_kiosk(conn: Connection, study: Study, device: device_service.Device, *, participant_id: Any,
+                         staff: Any) -> ActivationCode:
+    """``create_code`` asked by a kiosk in nurse mode for the staff member signed in there (``staff``: their user
+    name), for a participant of the kiosk's site. The kiosk checked the password; the server checks that the
+    account exists, is active, is of that site and may activate a home diary (the web page's rule), as it checks
+    a record's ``entered_by``. Raises InvalidInput, Forbidden, NotFound or AppActivationRefused."""
+    if device.is_app:
+        raise Forbidden("A participant's app cannot issue activation codes; staff do, on a kiosk or the web.")
+    if not isinstance(participant_id, str) or not participant_id or len(participant_id) > 64:
+        raise InvalidInput("'participant_id' must be the id of the participant who gets the code.",
+                           details={"field": "participant_id", "value": participant_id})
+    if not isinstance(staff, str) or not staff or len(staff) > 100:
+        raise InvalidInput("'staff' must be the user name of the staff member signed in on the kiosk.",
+                           details={"field": "staff", "value": staff})
+    account = user_store.staff_accounts(conn, [staff]).get(staff)
+    roles = PERMISSIONS["app.activate"]
+    rule = f"an active {' or '.join(sorted(roles))} account of site {device.site_id}"
+    if account is None or account.disabled or device.site_id not in account.sites or not account.roles & roles:
+        raise Forbidden(f"{staff!r} may not issue a home diary activation code here: it must be {rule}.",
+                        details={"field": "staff", "value": staff, "rule": rule})
+    return create_code(conn, study, participant_id=participant_id, actor=f"user:{staff}", sites=[device.site_id])
 
 
 def _activate(conn: Connection, *, code: Any, label: Any) -> Activated:

@@ -746,6 +746,47 @@
     </message>
 </context>
 <context>
+    <name>HomeActivation</name>
+    <message>
+        <location filename="../nurse/home_activation.py" line="+84"/>
+        <source>Home diary: activate</source>
+        <translation>居家日志：激活</translation>
+    </message>
+    <message>
+        <location line="+28"/>
+        <source>Asking the server for a code…</source>
+        <translation>正在向服务器获取激活码…</translation>
+    </message>
+</context>
+<context>
+    <name>HomeActivationDialog</name>
+    <message>
+        <location line="-60"/>
+        <source>Home diary: activate</source>
+        <translation>居家日志：激活</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Home diary activation code for {0}</source>
+        <translation>受试者{0}的居家日志激活码</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Shown once. Valid until {0}. The phone scans the QR code, or the participant opens the app and types the code.</source>
+        <translation>仅显示一次。有效期至{0}。手机扫描二维码，或受试者打开应用并输入激活码。</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>QR code of the app link with the activation code</source>
+        <translation>含激活码的应用链接二维码</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Close</source>
+        <translation>关闭</translation>
+    </message>
+</context>
+<context>
     <name>LabResultsPage</name>
     <message>
         <location filename="../nurse/labs.py" line="+36"/>
@@ -841,7 +882,7 @@
         <translation>高度活动</translation>
     </message>
     <message>
-        <location filename="../nurse/overview.py" line="+28"/>
+        <location filename="../nurse/overview.py" line="+29"/>
         <source>done</source>
         <translation>已完成</translation>
     </message>
@@ -1322,6 +1363,16 @@
         <source>re-opened</source>
         <translation>已重新打开</translation>
     </message>
+    <message>
+        <location filename="../nurse/home_activation.py" line="-29"/>
+        <source>No activation code: this participant is not randomised, or their part in the study has ended.</source>
+        <translation>无法生成激活码：该受试者尚未随机，或已结束研究。</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Your account may not give home diary codes here (nurses and investigators of this site may).</source>
+        <translation>您的账户不能在此生成居家日志激活码（本中心的护士和研究者可以）。</translation>
+    </message>
 </context>
 <context>
     <name>NurseHome</name>
@@ -1517,7 +1568,7 @@
         <translation>尚缺</translation>
     </message>
     <message>
-        <location line="+31"/>
+        <location line="+33"/>
         <source>This station is not enrolled yet: use the Sync screen first.</source>
         <translation>本工作站尚未注册：请先使用同步页面。</translation>
     </message>
@@ -1597,7 +1648,7 @@
         <translation>最新评分：尚无。</translation>
     </message>
     <message>
-        <location line="+10"/>
+        <location line="+12"/>
         <source>Home diary on the phone since {0}: {1} day(s) recorded.</source>
         <translation>自{0}起在手机上记录居家日志：已记录{1}天。</translation>
     </message>

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 
 from desktop_client.services import overview
 from desktop_client.services.overview import ParticipantOverview
+from desktop_client.ui.nurse.home_activation import HomeActivation
 from desktop_client.ui.nurse.widgets import NurseContext, in_language, note, page_layout, show_day, study_text, tr
 from desktop_client.ui.theme import set_role
 from shared.adverse_events import OUTCOMES
@@ -96,6 +97,8 @@ class OverviewPage(QWidget):
         self.home_diary = note("")          # issue 24: the phone's diary and the days it was not filled in
         self.home_diary.setObjectName("home-diary")
         layout.addWidget(self.home_diary)
+        self.home_activation = HomeActivation(ctx)   # issue 24: a one-time code for the participant's phone
+        layout.addWidget(self.home_activation)
         layout.addWidget(self.visits)
         layout.addStretch(1)
         self.data: tuple[ParticipantOverview, ...] = ()
@@ -195,6 +198,8 @@ class OverviewPage(QWidget):
     def _show_home_diary(self, p: ParticipantOverview | None) -> None:
         """Since when the participant keeps the diary on their phone and which days they did not fill in."""
         diary = p.home_diary if p else None
+        self.home_activation.show_for(p.participant_id if p and p.arm else None,
+                                      on_study=p is not None and p.disposition is None)
         self.home_diary.setVisible(diary is not None)
         if diary is None:
             self.home_diary.setText("")
