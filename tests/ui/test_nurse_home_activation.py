@@ -61,7 +61,10 @@ def test_nurse_mode_issues_a_code_the_phone_activates_with(qtbot: Any, language:
             dialog.accept()
             home.close()
         language.set("en")
-        phone = httpx.post(f"{server.url}/api/v1/app/activate", json={"code": codes[0], "label": "phone"},
+        voided = httpx.post(f"{server.url}/api/v1/app/activate", json={"code": codes[0], "label": "phone"},
+                            timeout=30)
+        assert voided.status_code == 403   # the second code voided the first (server.services.home_app)
+        phone = httpx.post(f"{server.url}/api/v1/app/activate", json={"code": codes[1], "label": "phone"},
                            timeout=30)
         assert phone.status_code == 201 and phone.json()["participant_id"] == pid
         with server.ctx.engine.connect() as conn:

@@ -10,6 +10,7 @@ from typing import Any
 from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import QDialog, QLabel, QPushButton, QVBoxLayout, QWidget
+from shiboken6 import isValid
 
 from desktop_client.services.sync_engine import SyncEngine
 from desktop_client.ui.nurse.sync import failure_text
@@ -110,14 +111,19 @@ class HomeActivation(QWidget):
 
         self.button.setEnabled(False)
         self.message.working(self.tr("Asking the server for a code…"))
-        run_in_background(job, on_done=self._made, on_failed=self._failed,
-                          on_finished=lambda: self.button.setEnabled(self.participant_id is not None))
+        run_in_background(job, on_done=self._made, on_failed=self._failed)
 
     def _made(self, made: dict[str, Any]) -> None:
+        if not isValid(self):   # the screen was closed (locked, signed out) while the server answered
+            return
+        self.button.setEnabled(self.participant_id is not None)
         self.message.clear_message()
         dialog = HomeActivationDialog(self.ctx, made, self)
         self.shown.emit(dialog)
         dialog.open()
 
     def _failed(self, exc: Exception) -> None:
+        if not isValid(self):
+            return
+        self.button.setEnabled(self.participant_id is not None)
         self.message.problem(refusal_text(exc))
