@@ -74,8 +74,13 @@ COLUMNS: dict[str, tuple[str, str, str]] = {
                     "semicolon-separated YYYY-MM-DD"),
     "doses_reported": ("doses reported: days the drug was ticked as taken (2.0), or the count reported: "
                        "injections, or days for a daily drug (1.0)", "integer", ""),
-    "doses_expected": ("doses the arm's schedule expects over the dates covered (doses per week x days / 7; "
-                       "dose days for 2.0)", "number", ""),
+    "doses_expected": ("doses the arm's schedule expects over the dates counted (doses per week x days / 7; "
+                       "dose days for 2.0; a home entry: 1 on a day a dose was due, 0 on a day answered not_due)",
+                       "number", ""),
+    "days_counted": ("days this line counts: a dated diary's dates without a home entry (home wins), a home "
+                     "entry's 1 day, a counted diary's days", "integer", ""),
+    "days_from_home": ("dates of a clinic dated diary left to a home entry of the same date (not counted here)",
+                       "integer", ""),
     "compliance_pct": ("100 x doses_reported / doses_expected", "number", "one decimal; may exceed 100"),
     "any_missed": ("any dose missed in the period (1.0: as answered; 2.0: fewer dose days than expected)",
                    "boolean", "true, false"),

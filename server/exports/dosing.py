@@ -10,7 +10,7 @@ shows what its own record reported.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -26,6 +26,7 @@ from shared.exposure import (
     is_dosing_record,
     periods,
 )
+from shared.home import parse_diary_date
 from shared.home_compliance import daily_compliance, drug_daily, home_days, over_schedule
 from shared.home_entries import CLINIC, HOME, HOME_DOSING_ROLE
 from shared.site_time import site_local_date
@@ -57,15 +58,27 @@ class DoseLine:
     missed_reason: str | None
     collected_at: str
     source: str                # home (the participant's phone) or clinic, from the stored device kind
+    # issue 24 review (added at the end: outside tools read the columns by position too): the days this line
+    # counts, and the days of its dated period left to a home entry of the same date (home wins)
+    days_counted: int
+    days_from_home: int
 
 
-def dose_lines(study: Study, arm_code: str, rec: dict[str, Any], start: date, end: date) -> Iterator[DoseLine]:
+def dose_lines(study: Study, arm_code: str, rec: dict[str, Any], start: date, end: date,
+               home_dates: Collection[date] = ()) -> Iterator[DoseLine]:
     """The dosing lines of one diary record covering ``start``..``end`` (from ``shared.exposure.periods``) for the
-    drugs of the participant's arm (doses, units, routes and frequencies from the study file)."""
+    drugs of the participant's arm (doses, units, routes and frequencies from the study file). A clinic dated
+    diary counts only its dates without a home entry (``home_dates``: the participant's home entry dates, which
+    win, as in SDTM EX and compliance); the line says how many of its dates it left to home."""
     data = rec.get("data") or {}
     days = (end - start).days + 1
     days_taken = dated(rec)
     home = home_day(rec) is not None
+    from_home = 0
+    if days_taken is not None and not home and home_dates:
+        kept = {d: drugs for d, drugs in days_taken.items() if d not in home_dates}
+        from_home, days_taken = len(days_taken) - len(kept), kept
+    counted = len(days_taken) if days_taken is not None else days
     for t in study.arm(arm_code).treatments:
         reason = data.get("missed_reason")
         if days_taken is not None:
@@ -91,15 +104,17 @@ def dose_lines(study: Study, arm_code: str, rec: dict[str, Any], start: date, en
                        doses_reported=reported, doses_expected=round(expected, 1),
                        compliance_pct=pct(reported or 0, expected) if reported is not None else None,
                        any_missed=missed, missed_reason=reason, collected_at=rec["collected_at"],
-                       source=HOME if rec.get("source") == HOME else CLINIC)
+                       source=HOME if rec.get("source") == HOME else CLINIC, days_counted=counted,
+                       days_from_home=from_home)
 
 
 def participant_dose_lines(study: Study, arm_code: str, records: list[dict[str, Any]],
                            diary_instrument: str | None) -> Iterator[DoseLine]:
     """Every dosing line of one participant's records (their diaries in time order)."""
     diaries = [r for r in records if is_dosing_record(r, study, diary_instrument)]
+    at_home = {entry[0] for r in diaries if (entry := home_day(r)) is not None}
     for rec, start, end in periods(diaries, study, baseline_date=baseline_date(records, study)):
-        yield from dose_lines(study, arm_code, rec, start, end)
+        yield from dose_lines(study, arm_code, rec, start, end, at_home)
 
 
 def first_dose_of(study: Study, records: list[dict[str, Any]], *, randomised: bool) -> date | None:
@@ -116,8 +131,14 @@ class DiaryStream:
     """Dosing lines of diaries read one record at a time, in participant and time order (the CSV's single
     streamed pass): remembers each participant's baseline date and last covered date."""
 
-    def __init__(self, study: Study, diary_instrument: str | None) -> None:
+    def __init__(self, study: Study, diary_instrument: str | None,
+                 home_dates: Mapping[str, Collection[str]] | None = None) -> None:
+        """``home_dates``: participant -> the diary dates (YYYY-MM-DD) of their home dosing entries in the export
+        (``server.storage.home_entries.entry_dates_by_participant``), read up front because a home entry may
+        come after the clinic diary it wins over in the stream."""
         self._study = study
+        self._home_dates = home_dates or {}
+        self._at_home: frozenset[date] = frozenset()
         self._diary = diary_instrument
         self._baseline = study.visit_with_role("baseline")
         # what is_dosing_record asks, worked out once: this runs for every record of the export
@@ -131,6 +152,8 @@ class DiaryStream:
         """The dosing lines of ``rec`` (empty unless it is a diary of a participant with an arm)."""
         if rec.get("participant_id") != self._pid:
             self._pid, self._base, self._previous_end = rec.get("participant_id"), None, None
+            self._at_home = frozenset(d for d in map(parse_diary_date, self._home_dates.get(str(self._pid), ()))
+                                      if d is not None)
         if self._baseline is not None and rec.get("visit_id") == self._baseline.id and self._base is None:
             self._base = site_local_date(rec.get("collected_at"), self._study, rec.get("site_id"))
         if rec.get("instrument_id") not in self._dosing or not rec.get("arm"):
@@ -145,7 +168,7 @@ class DiaryStream:
             start = min(self._previous_end.fromordinal(self._previous_end.toordinal() + 1), end)
         day = diary_day(rec, self._study)
         self._previous_end = max(filter(None, (self._previous_end, end, day)))
-        return list(dose_lines(self._study, rec["arm"], rec, start, end))
+        return list(dose_lines(self._study, rec["arm"], rec, start, end, self._at_home))
 
 
 def participant_compliance(study: Study, arm_code: str | None, records: list[dict[str, Any]],

@@ -32,6 +32,7 @@ from server.services.casebook import export_casebooks
 from server.storage import devices as device_store
 from shared.crypto import new_token, token_digest
 from shared.home_entries import home_dosing_id
+from shared.instruments.model import ResponseType
 from shared.records import new_record, record_hash, timestamps
 from shared.sync.protocol import build_request
 from tests.factories import enrol_participant, enrolled_station
@@ -214,3 +215,48 @@ def test_end_to_end_a_phone_activated_through_the_api_records_today_and_the_kios
     rows = list(csv.DictReader(open(tmp_path / "csv" / f"{home_dosing_id(server.ctx.study)}.csv", encoding="utf-8")))
     assert [(r["diary_date"], r["source"], r["device_id"]) for r in rows] == [(today.isoformat(), "home",
                                                                               phone.device_id)]
+
+
+def test_a_clinic_recall_line_of_dosing_csv_counts_only_dates_without_a_home_entry(
+        kiosk: tuple[Station, SyncEngine, str], server: ThreadServer, tmp_path: Path) -> None:
+    """Issue 24 review gap 3: the phone syncs an entry for a date AFTER the kiosk's recall already asked about it
+    (every drug ticked every day); the home entry wins, so the recall's dosing.csv line leaves that date out,
+    like SDTM EX, and says so in the added last columns days_counted / days_from_home."""
+    station, engine, pid = kiosk
+    study = server.ctx.study
+    arm = station.participant_arm(pid)
+    diary = study.instrument_with_role("dosing")
+    assert arm and diary is not None
+    item = next(it.id for it in station.study.instrument(diary.id).items if it.response is ResponseType.DOSE_CALENDAR)
+    drugs = [t.drug for t in study.arm(arm).treatments]
+    dates = dosing.diary_dates_for(station, pid)
+    visit = next(v.id for v in study.visits if diary.id in v.instruments and v.day > 0)
+    recall = build_instrument_record(station, participant_id=pid, visit_id=visit, instrument_id=diary.id,
+                                     entered_by="participant", answers={item: {d.isoformat(): drugs for d in dates}})
+    store_records.save_record(station.store, recall, actor="participant")
+    assert engine.sync().remaining == 0
+    phone = add_phone(server, pid, datetime.now(UTC) - timedelta(days=6))
+    day = dates[-3]
+    late = home_entry(server, phone, day, arm)
+    late["data"]["doses"] = {d: {"taken": False, "missed_reason": "forgot"} for d in drugs}
+    assert [r["status"] for r in phone_sync(server, phone, [late])] == ["stored"]
+    with server.ctx.engine.connect() as conn:
+        export_csv(conn, study, tmp_path / "csv")
+    with open(tmp_path / "csv" / "dosing.csv", encoding="utf-8") as fh:
+        header = next(csv.reader(fh))
+    assert header[-2:] == ["days_counted", "days_from_home"]            # added at the end, the rest as it was
+    assert header[:-2] == ["record_id", "participant_id", "visit_id", "instrument_version", "drug", "treatment",
+                           "dose", "unit", "route", "frequency", "period_start", "period_end", "days", "dates_taken",
+                           "doses_reported", "doses_expected", "compliance_pct", "any_missed", "missed_reason",
+                           "collected_at", "source"]
+    lines = [r for r in csv.DictReader(open(tmp_path / "csv" / "dosing.csv", encoding="utf-8"))
+             if r["record_id"] == recall["record_id"]]
+    assert len(lines) == len(drugs)
+    for line in lines:
+        assert (line["days"], line["days_counted"], line["days_from_home"]) == (
+            str(len(dates)), str(len(dates) - 1), "1")
+        assert day.isoformat() not in line["dates_taken"].split(";")
+        assert line["doses_reported"] == str(len(dates) - 1)
+    home_lines = [r for r in csv.DictReader(open(tmp_path / "csv" / "dosing.csv", encoding="utf-8"))
+                  if r["record_id"] == late["record_id"]]
+    assert {(r["days_counted"], r["days_from_home"], r["doses_reported"]) for r in home_lines} == {("1", "0", "0")}
