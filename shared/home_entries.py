@@ -26,6 +26,7 @@ HOME, CLINIC = "home", "clinic"
 SOURCES = (HOME, CLINIC)
 APP_DEVICE_KIND = "participant_app"   # devices.kind of a participant's phone (issue 24)
 HOME_DOSING_ROLE = "home_dosing"
+HOME_SYMPTOMS_ROLE = "home_symptoms"   # symptoms on a day at home (the study file's when_occurs diary)
 MAX_MISSED_LISTED = 366            # a missed-days list never grows beyond a year (older gaps are not chased)
 
 

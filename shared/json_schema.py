@@ -26,6 +26,7 @@ UTC_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1
 LOCAL_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?[+-][0-9]{2}:[0-9]{2}$"
 # A pattern's "$" also matches before a final newline in Python's re (not in JavaScript): the lengths make it exact
 DIARY_DATE_SCHEMA = {"type": "string", "pattern": DATE_PATTERN, "minLength": 10, "maxLength": 10, "format": "date"}
+AT_LEAST_ONE = "at_least_one"   # the $comment of the allOf entry holding the rule (the app finds it by this)
 TIME_SCHEMA = {"type": "string", "pattern": TIME_PATTERN, "minLength": 5, "maxLength": 5}
 
 
@@ -93,6 +94,11 @@ def answers_schema(instrument: Instrument, drugs: frozenset[str] | None, *, date
                 "if": {"properties": {cond.item_id: {"enum": list(cond.values)}}, "required": [cond.item_id]},
                 "then": {"properties": {item.id: value}, "required": [item.id]},
                 "else": {"properties": {item.id: {"type": "null"}}}})
+    rule = instrument.at_least_one
+    held_by = rule.asked(tuple(it.id for it in asked)) if rule is not None else ()
+    if rule is not None and held_by:   # shared.instruments.model.AtLeastOne: one of them answered with the value
+        conditions.append({"$comment": AT_LEAST_ONE, "anyOf": [
+            {"properties": {i: {"const": rule.value}}, "required": [i]} for i in held_by]})
     schema: dict[str, Any] = {"$schema": DIALECT, "title": f"{instrument.id} {instrument.version}",
                               "type": "object", "properties": properties, "required": required,
                               "additionalProperties": False}

@@ -21,7 +21,7 @@ from shared.exposure import check_calendar
 from shared.home import home_entry_problems
 from shared.home_dosing import check_drug_doses
 from shared.instruments import get_instrument
-from shared.instruments.model import Instrument, Item, ResponseType
+from shared.instruments.model import AtLeastOne, Instrument, Item, ResponseType
 from shared.queries import validate_query_response
 from shared.record_times import check_record_times
 from shared.records import ENVELOPE_FIELDS, KINDS, LANGUAGES
@@ -168,7 +168,22 @@ def validate_answers(instrument: Instrument, answers: Any, *, drugs: frozenset[s
                    else check_answer(item, value, field))
         if problem:
             problems.append(problem)
+    rule = instrument.at_least_one
+    if rule is not None:
+        problems += _at_least_one(rule, answers, rule.asked(asked), prefix)
     return problems
+
+
+def _at_least_one(rule: AtLeastOne, answers: Mapping[str, Any], items: tuple[str, ...],
+                  prefix: str) -> list[FieldProblem]:
+    """The refusal of an entry that answers none of the rule's asked items with its value (named at the first)."""
+    if rule.holds(answers, items):
+        return []
+    allowed = f"at least one of {', '.join(items)} answered {rule.value!r}"
+    field = f"{prefix}.{items[0]}"
+    return [FieldProblem(field, {i: answers.get(i) for i in items}, allowed,
+                         f"{field}: {allowed} ({rule.message.en})", "value.at_least_one",
+                         {"items": list(items), "value": rule.value})]
 
 
 def _check_envelope(record: Mapping[str, Any], study: Study) -> list[FieldProblem]:

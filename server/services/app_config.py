@@ -22,6 +22,7 @@ from server.storage import home_entries
 from server.storage import participants as participant_store
 from shared.errors import AppActivationRefused, AppParticipantWithdrawn
 from shared.home import withdrawn_problem, withdrew_consent
+from shared.instruments.model import Instrument
 from shared.json_schema import answers_schema, envelope_schema, server_rules
 from shared.site_time import site_today, site_zone
 from shared.study.model import Study
@@ -30,6 +31,16 @@ from shared.sync.protocol import PROTOCOL_VERSION
 
 def _text(en: str, zh: str) -> dict[str, str]:
     return {"en": en, "zh": zh}
+
+
+def _at_least_one(inst: Instrument, drugs: frozenset[str]) -> dict[str, Any] | None:
+    """The instrument's "answer at least one of these so" rule over the items asked of the arm (None: no rule);
+    the app shows its message beside the first of them (the schema holds the rule itself)."""
+    rule = inst.at_least_one
+    items = rule.asked(tuple(it.id for it in inst.items_for(drugs))) if rule is not None else ()
+    if rule is None or not items:
+        return None
+    return {"items": list(items), "value": rule.value, "message": rule.message.model_dump()}
 
 
 def app_config(conn: Connection, study: Study, device: Device) -> dict[str, Any]:
@@ -56,7 +67,8 @@ def app_config(conn: Connection, study: Study, device: Device) -> dict[str, Any]
             "short_title": inst.short.model_dump(),
             "instructions": inst.instructions.model_dump() if inst.instructions else None,
             "items": [it.model_dump(mode="json", exclude_none=True) for it in inst.items_for(drugs)],
-            "schema": answers_schema(inst, drugs), "rules": server_rules(inst, d.schedule)})
+            "schema": answers_schema(inst, drugs), "rules": server_rules(inst, d.schedule),
+            "at_least_one": _at_least_one(inst, drugs)})
     return {
         "protocol_version": PROTOCOL_VERSION, "study_id": study.study.id, "study_version": study.study.version,
         "participant_id": pid, "site_id": device.site_id, "device_id": device.device_id,

@@ -1,6 +1,7 @@
 """Demo home diary (issue 24): two participants still on study keep the daily dosing diary on a phone, so the
 exports, the report and the pages show home entries with their source, a clinic diary day the phone also has
-(home wins), and a few missed diary days. Stored through the real sync path with each phone as the device.
+(home wins), and a few missed diary days; now and then a symptom reported on the home symptom diary. Stored
+through the real sync path with each phone as the device.
 Deterministic: the same participants, days, gaps and answers every time (dates count back from ``today``).
 """
 
@@ -20,7 +21,8 @@ from server.services.devices import Device
 from server.storage import dashboard as dashboard_store
 from server.storage import devices as device_store
 from shared.exposure import scheduled_on
-from shared.home_entries import HOME_DOSING_ROLE
+from shared.home_entries import HOME_DOSING_ROLE, HOME_SYMPTOMS_ROLE
+from shared.instruments.model import Instrument, ResponseType
 from shared.records import new_record, record_hash, timestamps
 from shared.study.model import Study
 from shared.sync.protocol import SyncItem, SyncRequest
@@ -28,6 +30,7 @@ from shared.sync.protocol import SyncItem, SyncRequest
 PHONES = 2            # participants with the app
 DAYS = 21             # the phone was activated this many days before ``today``
 MISSED_EVERY = 6      # every sixth day of the diary is left empty (the missed diary days)
+SYMPTOM_EVERY = 5     # every fifth day a symptom is reported on the home symptom diary (when the study has one)
 
 
 def _dose(rng: random.Random, *, due: bool) -> dict[str, Any]:
@@ -37,14 +40,44 @@ def _dose(rng: random.Random, *, due: bool) -> dict[str, Any]:
     return {"taken": False, "missed_reason": "forgot" if due else "not_due"}
 
 
+def _symptom(inst: Instrument, drugs: frozenset[str], n: int) -> dict[str, Any] | None:
+    """On every ``SYMPTOM_EVERY``-th diary day, one symptom of the arm (in turn) with a severity, else None."""
+    if n % SYMPTOM_EVERY != SYMPTOM_EVERY - 1:
+        return None
+    asked = {it.id for it in inst.items_for(drugs)}
+    groups = [items for items in inst.groups().values() if all(it.id in asked for it in items)]
+    if not groups:
+        return None
+    answers: dict[str, Any] = {}
+    for it in groups[(n // SYMPTOM_EVERY) % len(groups)]:
+        if it.response is ResponseType.BOOLEAN:
+            answers[it.id] = True
+        elif it.response is ResponseType.CHOICE:
+            answers[it.id] = it.choice_codes()[(n // SYMPTOM_EVERY) % len(it.choices)]
+    return answers
+
+
+def _entry(study: Study, device: Device, pid: str, instrument_id: str, version: str, answers: dict[str, Any],
+           day: date, n: int) -> dict[str, Any]:
+    """One home entry about ``day`` from the demo phone ``device``, made that evening."""
+    zone = study.site(device.site_id).timezone
+    rec = new_record(kind="instrument_response", study_id=study.study.id, study_version=study.study.version,
+                     site_id=device.site_id, participant_id=pid, data={**answers, "diary_date": day.isoformat()},
+                     entered_by="participant", device_id=device.device_id, instrument_id=instrument_id,
+                     instrument_version=version, language="zh" if n % 2 else "en", timezone=zone)
+    at = min(datetime.combine(day, time(13, 0), tzinfo=UTC), datetime.now(UTC))   # 21:00 in Beijing
+    rec["collected_at"], rec["collected_at_local"] = timestamps(zone, at)
+    return rec
+
+
 def seed_demo_home_entries(conn: Connection, study: Study, today: date, *, seed: int = 24) -> int:
     """Give the first ``PHONES`` participants still on study an app device and a home entry on most days since
     its activation; returns how many records were stored (0 when the study has no home dosing diary)."""
     inst = study.instrument_with_role(HOME_DOSING_ROLE)
     if inst is None or not study.sites:
         return 0
+    symptoms = study.instrument_with_role(HOME_SYMPTOMS_ROLE)   # None when the study has no home symptom diary
     site = study.sites[0].id
-    zone = study.site(site).timezone
     rng = random.Random(seed)
     rows = sorted(dashboard_store.participants_of(conn, [site]), key=lambda p: p["participant_id"])
     on_study = [p for n, p in enumerate(rows) if demo_timeline(study, n, today).status is None and p["arm"]]
@@ -67,14 +100,10 @@ def seed_demo_home_entries(conn: Connection, study: Study, today: date, *, seed:
             answers = {"doses": {t.drug: _dose(rng, due=scheduled_on(n, t.doses_per_week)) for t in treatments}}
             if n % MISSED_EVERY == MISSED_EVERY - 2:
                 continue                                     # a missed diary day
-            rec = new_record(kind="instrument_response", study_id=study.study.id,
-                             study_version=study.study.version, site_id=site, participant_id=pid,
-                             data={**answers, "diary_date": day.isoformat()}, entered_by="participant",
-                             device_id=device.device_id, instrument_id=inst.id, instrument_version=inst.version,
-                             language="zh" if n % 2 else "en", timezone=zone)
-            at = min(datetime.combine(day, time(13, 0), tzinfo=UTC), datetime.now(UTC))   # 21:00 in Beijing
-            rec["collected_at"], rec["collected_at_local"] = timestamps(zone, at)
-            recs.append(rec)
+            recs.append(_entry(study, device, pid, inst.id, inst.version, answers, day, n))
+            symptom = _symptom(symptoms, study.arm(p["arm"]).drugs, n) if symptoms is not None else None
+            if symptom is not None:                          # now and then a symptom reported that day
+                recs.append(_entry(study, device, pid, symptoms.id, symptoms.version, symptom, day, n))
         answer = sync_service.ingest(conn, study, device, SyncRequest(
             study_version=study.study.version, corrections_cursor=0,
             items=[SyncItem(r, record_hash(r)) for r in recs]))

@@ -68,6 +68,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "problem.value.too_long": ("at most {max_length} characters", "最多{max_length}个字符"),
     "problem.value.only_with": ("leave empty unless the question it depends on is answered so",
                                 "仅在其所依据的问题作相应回答时填写，否则请留空"),
+    "problem.value.at_least_one": ("answer at least one of these questions so (e.g. one symptom present)",
+                                   "请至少对其中一个问题作相应回答（例如至少一种症状）"),
     "problem.value.partial_date_invalid": ("not a date (YYYY-MM-DD, or YYYY-MM or YYYY when only that is known)",
                                            "不是有效日期（YYYY-MM-DD；仅知年月或年份时可填 YYYY-MM 或 YYYY）"),
     # the cross-field rules of the record kinds a correction form edits (shared/adverse_events.py, conmed.py,

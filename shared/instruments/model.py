@@ -64,6 +64,25 @@ class RequiredIf(_Frozen):
     values: tuple[Any, ...] = Field(min_length=1)
 
 
+class AtLeastOne(_Frozen):
+    """An entry must answer at least one of ``items`` (of those asked of the participant's arm) with ``value``:
+    a report of symptoms that names none is no report. ``message`` says so beside the first of them."""
+
+    items: tuple[str, ...] = Field(min_length=1)
+    value: bool | int | str = True
+    message: Text
+
+    def asked(self, asked_ids: Mapping[str, Any] | tuple[str, ...]) -> tuple[str, ...]:
+        """The rule's items among ``asked_ids`` (the rule holds only over what is asked)."""
+        return tuple(i for i in self.items if i in asked_ids)
+
+    def holds(self, answers: Mapping[str, Any], asked_ids: tuple[str, ...]) -> bool:
+        """True when an asked item of the rule holds ``value`` (of its type: true is not 1), or none is asked."""
+        want = self.value
+        return not asked_ids or any(type(answers.get(i)) is type(want) and answers.get(i) == want
+                                    for i in asked_ids)
+
+
 class Item(_Frozen):
     """One question of an instrument."""
 
@@ -213,6 +232,7 @@ class Instrument(_Frozen):
     recall_period: Text | None = None
     recall_dates: str | None = Field(default=None, pattern=r"^(today|last_visit|P\d{1,3}D)$")  # shared/recall.py
     arm_specific: bool = False
+    at_least_one: AtLeastOne | None = None  # an entry must answer one of these items so (a symptom present)
     notes: str = ""
     qs_category: str | None = None        # SDTM QSCAT of this instrument's tests
 
@@ -225,6 +245,10 @@ class Instrument(_Frozen):
         for it in self.items:
             if it.required_if is not None and it.required_if.item_id not in ids:
                 raise ValueError(f"item {it.id}: required_if names {it.required_if.item_id!r}, not an item")
+        if self.at_least_one is not None:
+            unknown = [i for i in self.at_least_one.items if i not in ids]
+            if unknown:
+                raise ValueError(f"at_least_one: {unknown} are not items of this instrument")
         for s in self.scores:
             unknown = [i for i in s.items if i not in ids]
             if unknown:

@@ -23,7 +23,8 @@ VisitRole = Literal["screening", "eligibility", "randomisation", "baseline", "la
                     "end_of_treatment", "unscheduled"]
 InstrumentRole = Literal["patient_global", "patient_index", "symptoms", "dosing", "clinician_index",
                          "clinician_global", "eligibility", "primary_endpoint",
-                         "home_dosing"]  # issue 24: the daily dosing diary of the participant's phone
+                         "home_dosing",    # issue 24: the daily dosing diary of the participant's phone
+                         "home_symptoms"]  # issue 24: symptoms on a day at home, reported on the phone
 VISIT_ROLES: tuple[str, ...] = get_args(VisitRole)
 INSTRUMENT_ROLES: tuple[str, ...] = get_args(InstrumentRole)
 

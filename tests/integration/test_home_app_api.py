@@ -268,8 +268,10 @@ def test_symptoms_at_home_any_number_and_a_kiosk_sends_no_home_entry(clinic: dic
     when_occurs = next(d for d in study.home.diaries if d.schedule == "when_occurs")
     with server.ctx.engine.connect() as conn:
         arm = conn.execute(select(participants.c.arm).where(participants.c.participant_id == clinic["a"])).scalar_one()
-    answers = {it.id: False for it in study.instrument(when_occurs.instrument).items_for(study.arm(arm).drugs)
-               if it.response.value == "boolean"}
+    asked = study.instrument(when_occurs.instrument).items_for(study.arm(arm).drugs)
+    flag = next(it for it in asked if it.response.value == "boolean")   # one symptom, with its severity
+    severity = next(it for it in asked if it.required_if and it.required_if.item_id == flag.id)
+    answers = {flag.id: True, severity.id: severity.choices[0].code}
     day = site_today(study).isoformat()
     recs = [_entry(server, phone, instrument=when_occurs.instrument, data={"diary_date": day, **answers})
             for _ in range(2)]

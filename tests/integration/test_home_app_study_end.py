@@ -75,8 +75,10 @@ def test_consent_withdrawn_closes_the_app_but_a_retry_of_what_was_stored_is_stil
     study = server.ctx.study
     when_occurs = next(d for d in study.home.diaries if d.schedule == "when_occurs")
     arm = study.arm(_arm(server, clinic["pid"]))
-    answers = {it.id: False for it in study.instrument(when_occurs.instrument).items_for(arm.drugs)
-               if it.response.value == "boolean"}
+    asked = study.instrument(when_occurs.instrument).items_for(arm.drugs)
+    flag = next(it for it in asked if it.response.value == "boolean")   # one symptom, with its severity
+    severity = next(it for it in asked if it.required_if and it.required_if.item_id == flag.id)
+    answers = {flag.id: True, severity.id: severity.choices[0].code}
     symptom = _entry(server, phone, instrument=when_occurs.instrument,   # a valid entry, refused for the withdrawal
                      data={"diary_date": site_today(study).isoformat(), **answers})
     resp = _sync(server, phone["token"], [first, symptom])

@@ -1,5 +1,5 @@
 """SUPPQS ``COLSRC`` for a home entry that reaches QS (issue 24). In NCT05605665 none does: the daily dosing diary
-goes to EX (SUPPEX COLSRC, tests/integration/test_home_entries_downstream.py) and the symptom checklist has no QS
+goes to EX (SUPPEX COLSRC, tests/integration/test_home_entries_downstream.py) and the home symptom diary has no QS
 test code, so the demo's SDTM has no SUPPQS and define.xml declares none. A study file may keep a patient-reported
 QS instrument at home, though (here: ESSPRI, when it occurs): its home rows then carry COLSRC=HOME in SUPPQS,
 its clinic rows none (absent = collected at the clinic, as for EX), and define.xml declares SUPPQS."""
@@ -24,7 +24,7 @@ from tests.factories import enrol_participant, enrolled_station
 from tests.integration.test_home_entries_downstream import add_phone, phone_sync
 from tests.live_server import ThreadServer, thread_server
 
-HOME_QS = 'instrument = "symptom_checklist"\nversion = "1.0"\nschedule = "when_occurs"\n'
+HOME_QS = 'instrument = "home_symptoms"\nversion = "1.0"\nschedule = "when_occurs"\n'
 
 
 @pytest.fixture

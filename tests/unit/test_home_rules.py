@@ -103,9 +103,47 @@ def test_only_home_diaries_at_their_version_are_entered_without_a_visit() -> Non
         _check(_home({"diary_date": "2026-03-09", "doses": BOTH}, version="9.9"))
     assert _fields(exc) == {"instrument_version": "home.version_not_home"}
     symptoms = {"diary_date": "2026-03-09", "fever_present": True, "fever_severity": "mild"}
+    _check(_home(symptoms, instrument="home_symptoms"), arm="IL2")
+    # the clinic's checklist asks "since your last visit": it is no home diary (the home one is worded for a day)
     answers = {it.id: False for it in STUDY.instrument("symptom_checklist").items_for(frozenset({"il2"}))
                if it.id.endswith("_present")}
-    _check(_home({**answers, **symptoms}, instrument="symptom_checklist"), arm="IL2")
+    with pytest.raises(RecordInvalid) as exc:
+        _check(_home({**answers, **symptoms}, instrument="symptom_checklist"), arm="IL2")
+    assert _fields(exc) == {"instrument_id": "app.instrument_not_home"}
+
+
+def test_the_home_symptom_diary_is_worded_for_one_day_and_shares_the_checklists_symptoms() -> None:
+    home, clinic = STUDY.instrument_with_role("home_symptoms"), STUDY.instrument_with_role("symptoms")
+    assert home is not None and clinic is not None and home.id != clinic.id
+    assert (home.title.en, home.title.zh) == ("Symptoms on this day", "当天的症状")
+    assert home.recall_period is None and home.recall_dates is None and "visit" not in home.instructions.en
+    assert [(it.id, it.tags, it.group, it.choices) for it in home.items] == [
+        (it.id, it.tags, it.group, it.choices) for it in clinic.items]
+    assert home.arm_specific and all(not it.required for it in home.items)
+    assert STUDY.home.diaries[1].instrument == home.id and clinic.id not in {d.instrument for d in STUDY.home.diaries}
+
+
+@pytest.mark.parametrize(("answers", "refused"), [
+    ({"rash_present": True, "rash_severity": "severe"}, {}),                          # one symptom, nothing else
+    ({"rash_present": True, "rash_severity": "mild", "fever_present": False}, {}),
+    ({}, {"data.fever_present": "value.at_least_one"}),                               # no symptom at all
+    ({"fever_present": False, "rash_present": False}, {"data.fever_present": "value.at_least_one"}),
+    ({"rash_present": True}, {"data.rash_severity": "value.required"}),                # present: how severe
+    ({"rash_present": 1, "rash_severity": "mild"}, {"data.rash_present": "value.not_true_or_false",
+                                                    "data.fever_present": "value.at_least_one"}),
+])
+def test_a_home_symptom_report_names_at_least_one_symptom_with_its_severity(answers: dict, refused: dict) -> None:
+    rec = _home({"diary_date": "2026-03-09", **answers}, instrument="home_symptoms")
+    if not refused:
+        _check(rec, arm="IL2")
+        return
+    with pytest.raises(RecordInvalid) as exc:
+        _check(rec, arm="IL2")
+    assert {p.field: p.code for p in exc.value.problems} == refused
+    rule = next((p for p in exc.value.problems if p.code == "value.at_least_one"), None)
+    if rule is not None:   # names the value given and the rule, over the items asked of the arm only
+        assert rule.value == {i: answers.get(i) for i in rule.params["items"]} and "rash_present" in rule.allowed
+        assert "oral_ulcer_present" not in rule.params["items"] and rule.params["value"] is True
 
 
 def test_a_daily_diary_has_one_entry_per_day_and_symptoms_any_number() -> None:
@@ -114,7 +152,7 @@ def test_a_daily_diary_has_one_entry_per_day_and_symptoms_any_number() -> None:
     assert submission_key(one, STUDY) == submission_key(other, STUDY) == (
         "PKU-001", "instrument_response", "", "home_dosing", "2026-03-09")
     assert submission_key(_home({"diary_date": "2026-03-08", "doses": BOTH}), STUDY) != submission_key(one, STUDY)
-    assert submission_key(_home({"diary_date": "2026-03-09"}, instrument="symptom_checklist"), STUDY) is None
+    assert submission_key(_home({"diary_date": "2026-03-09"}, instrument="home_symptoms"), STUDY) is None
     assert diary_date_of(one) == "2026-03-09" and diary_date_of({**one, "visit_id": "week2"}) is None
 
 
@@ -138,11 +176,11 @@ def test_an_app_sends_only_its_participants_home_entries(change: dict, field: st
 
 def test_a_home_section_naming_an_instrument_the_study_lacks_or_a_clinician_one_is_refused() -> None:
     text = DEFAULT_STUDY_FILE.read_text(encoding="utf-8")
-    wrong = text.replace('instrument = "symptom_checklist"\nversion = "1.0"\nschedule',
-                         'instrument = "symptom_checklist"\nversion = "2.0"\nschedule')
-    with pytest.raises(StudyFileError, match=r"home.diaries\[1\]: symptom_checklist 2.0 is not one of"):
+    wrong = text.replace('instrument = "home_symptoms"\nversion = "1.0"\nschedule',
+                         'instrument = "home_symptoms"\nversion = "2.0"\nschedule')
+    with pytest.raises(StudyFileError, match=r"home.diaries\[1\]: home_symptoms 2.0 is not one of"):
         parse_study(wrong)
-    clinician = text.replace('instrument = "symptom_checklist"\nversion = "1.0"\nschedule',
+    clinician = text.replace('instrument = "home_symptoms"\nversion = "1.0"\nschedule',
                              'instrument = "essdai"\nversion = "1.0"\nschedule')
     with pytest.raises(StudyFileError, match="answered by a clinician"):
         parse_study(clinician)
@@ -151,4 +189,4 @@ def test_a_home_section_naming_an_instrument_the_study_lacks_or_a_clinician_one_
         parse_study(weekly)
     assert STUDY.home.activation_hours == 72
     assert [(d.instrument, d.schedule) for d in STUDY.home.diaries] == [("home_dosing", "daily"),
-                                                                       ("symptom_checklist", "when_occurs")]
+                                                                       ("home_symptoms", "when_occurs")]

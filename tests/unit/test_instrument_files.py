@@ -136,7 +136,19 @@ def test_a_study_naming_an_instrument_version_not_installed_is_refused() -> None
 
 def test_the_study_finds_its_instruments_by_id_and_version() -> None:
     study = default_study()
-    # the legacy modules' instruments, then the home dosing diary (issue 24: a new file, no legacy module)
-    assert [i.id for i in study.instrument_definitions()] == [*IDS, "home_dosing"]
+    # the legacy modules' instruments, then the home diaries (issue 24: new files, no legacy module)
+    assert [i.id for i in study.instrument_definitions()] == [*IDS, "home_dosing", "home_symptoms"]
     assert all(i.items for i in study.instrument_definitions())
     assert study.instrument("essdai").item("renal").response is ResponseType.CHOICE
+
+
+def test_an_at_least_one_rule_names_items_of_its_instrument_and_holds_over_those_asked() -> None:
+    text = (FILES_DIR / "home_symptoms-1.0.toml").read_text(encoding="utf-8")
+    with pytest.raises(InstrumentFileError, match=r"at_least_one: \['cough_present'\] are not items"):
+        parse_instrument(text.replace('items = ["fever_present", ', 'items = ["cough_present", ', 1), source="home")
+    rule = parse_instrument(text, source="home").at_least_one
+    assert rule is not None and rule.value is True and rule.message.zh
+    asked = rule.asked(("rash_present", "rash_severity", "fever_present"))
+    assert asked == ("fever_present", "rash_present")
+    assert rule.holds({"rash_present": True}, asked) and not rule.holds({"rash_present": 1}, asked)
+    assert not rule.holds({}, asked) and rule.holds({}, ())   # nothing asked: nothing to name

@@ -211,3 +211,31 @@ def test_the_envelope_schema_accepts_what_the_phone_builds_and_names_the_credent
                    {"correction_reason": "typo"}, {"record_id": rec["record_id"].upper()}, {"extra": 1}):
         assert not validator.is_valid({**rec, **change}), change
     assert validator.is_valid({**rec, "revision": 2, "correction_reason": "wrong time"})
+
+
+def _home_symptoms() -> tuple[Study, Instrument]:
+    study = default_study()
+    inst = study.instrument_with_role("home_symptoms")
+    assert inst is not None and inst.at_least_one is not None
+    return study, inst
+
+
+@pytest.mark.parametrize(("answers", "ok"), [
+    ({"rash_present": True, "rash_severity": "mild"}, True),                       # one symptom only
+    ({"fever_present": False, "rash_present": True, "rash_severity": "severe"}, True),
+    ({}, False),                                                                   # no symptom at all
+    ({"fever_present": False, "rash_present": False}, False),                      # none present
+    ({"fever_present": None, "rash_present": None}, False),
+    ({"fever_present": 1, "fever_severity": "mild"}, False),                       # 1 is not true
+    ({"oral_ulcer_present": True, "oral_ulcer_severity": "mild"}, False),          # not asked of this arm
+    ({"rash_present": True}, False),                                               # present: severity required
+])
+def test_at_least_one_symptom_is_in_the_schema_as_any_of(answers: dict, ok: bool) -> None:
+    study, instrument = _home_symptoms()
+    data = {"diary_date": "2026-03-09", **answers}
+    assert _python_accepts(study, instrument, "IL2", data) is ok
+    schema = answers_schema(instrument, study.arm("IL2").drugs)
+    assert _validator(schema).is_valid(data) is ok
+    (rule,) = [c for c in schema["allOf"] if c.get("$comment") == "at_least_one"]
+    assert [b["required"] for b in rule["anyOf"]] == [[i] for i in ("fever_present", "rash_present",
+                                                                   "liver_present", "infection_present")]

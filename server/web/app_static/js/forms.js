@@ -164,7 +164,14 @@ export function diaryForm(container, { diary, drugs, answers = {}, date, minDate
     clearErrors(form);
     const found = new Map();
     if (reasonField && !reasonField.read()) found.set(reasonField, t("error_reason"));
-    for (const problem of closestBranch(validator.validate(data).errors)) {
+    const rule = diary.at_least_one;   // "answer at least one of these so" (a symptom present): one message
+    const ruleAt = (diary.schema.allOf || []).findIndex((s) => s.$comment === "at_least_one");
+    const ofRule = (e) => ruleAt >= 0 && e.keywordLocation.startsWith(`#/allOf/${ruleAt}/`);
+    if (rule && !rule.items.some((id) => data[id] === rule.value)) {
+      const first = form.querySelector(`[data-pointer="/${rule.items[0]}"]`);
+      if (first) found.set(first, local(rule.message));
+    }
+    for (const problem of closestBranch(validator.validate(data).errors.filter((e) => !ofRule(e)))) {
       const target = targetOf(form, problem);
       if (target && !found.has(target)) found.set(target, message(problem, target));
     }
