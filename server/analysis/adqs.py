@@ -52,8 +52,19 @@ def qs_params(study: Study) -> tuple[QsParam, ...]:
             continue
         for score in inst.scores:
             code, name = _code(inst, score)
+            code = _unique(code, inst, score, {p.paramcd for p in out})
             out.append(QsParam(code, name, len(out) + 1, inst.id, score.name, inst.qs_category or inst.id.upper()))
     return tuple(out)
+
+
+def _unique(code: str, inst: Instrument, score: Score, taken: set[str]) -> str:
+    """A PARAMCD no earlier parameter has: two instruments may name a score alike (the clinic's symptom
+    checklist and its home version both count ``symptoms_present``) and one PARAMCD must be one parameter
+    (QSTESTCD need only be unique within its QSCAT, so SDTM keeps the code). A taken code becomes the
+    instrument's id followed by the score's name, then that with a running number, 8 characters each."""
+    stem = re.sub(r"[^A-Z0-9]", "", f"{inst.id}{score.name}".upper())[:8]
+    candidates = [code, stem] + [f"{stem[:8 - len(str(n))]}{n}" for n in range(2, 1000)]
+    return next(c for c in candidates if c not in taken)
 
 
 def adqs_rows(study: Study, pd: ParticipantData, subject: dict[str, Any], *, first_dose: date | None,
