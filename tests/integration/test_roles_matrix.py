@@ -170,6 +170,9 @@ def _endpoints(server: ThreadServer) -> list[tuple[str, str, set[str], dict[str,
         ("POST", f"/adverse-events/{rid}/causality-confirmed", {"investigator"}, {"form": {}}),
         ("POST", "/lock", {"data_manager"}, {"form": {"reason": ""}}),
         ("POST", "/participants/PKU-001/home-diary", {"nurse", "investigator"}, {"form": {}}),   # issue 24
+        # dev-unknown is no phone of PKU-001: the roles with app.activate pass the role check and meet the phone
+        # rule (403 too), the others the role rule; revoking a real phone: test_home_app_web
+        ("POST", "/participants/PKU-001/home-diary/phones/dev-unknown/revoke", set(), {"form": {}}),
     ]
 
 
