@@ -109,9 +109,14 @@ def _samples(server: ThreadServer) -> dict[str, list[str]]:
         serious = list(conn.execute(select(records.c.record_id).where(records.c.serious.is_(True)).distinct())
                        .scalars())
         query_ids = list(conn.execute(select(queries.c.query_id)).scalars())
+        # a clinic form (a visit's instrument response): a phone's home entry is the participant's own, which
+        # the correction page shows without a form, and the demo's random ids made either come first
+        clinic_form = conn.execute(select(records.c.record_id).where(records.c.kind == "instrument_response",
+                                                                     records.c.visit_id.is_not(None))
+                                   .order_by(records.c.record_id)).scalars().first()
     return {"participant_id": sorted(p for p in people if re.fullmatch(r"[A-Z]+-\d+", p)),
             "record_id": sorted(kinds.values()), "query_id": query_ids, "serious_record_id": serious,
-            "form_record_id": [kinds["instrument_response"]]}   # a record the correction form can edit
+            "form_record_id": [clinic_form]}   # a record the correction form can edit
 
 
 def _urls(server: ThreadServer) -> Iterator[str]:
