@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import Any, Protocol
 
+import orjson
 from sqlalchemy import Connection, Select, bindparam, exists, func, select
 
 from server.storage.labs import newest_only
@@ -34,6 +35,16 @@ class Scope(Protocol):
 
 
 PROGRESS_OPTION = "trialpro_export_progress"   # a callable(rows) set on the export's reading connection
+
+
+def load_body(text: str) -> dict[str, Any]:
+    """A stored body as a dict: orjson (a few times faster than json, the same values) for the usual body,
+    the standard library for what orjson refuses and json.dumps may have written (NaN, lone surrogates, ints
+    beyond 64 bits), so every stored body still reads as before."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
 
 
 def _stream(conn: Connection, q: Select) -> Iterator[Any]:
@@ -112,7 +123,7 @@ def current_records(conn: Connection, scope: Scope, *, kind: str | None = None, 
     q = _in_range(q, records.c.collected_at, scope)
     q = q.order_by(records.c.participant_id, records.c.collected_at, records.c.record_id)
     for row in _stream(conn, q):
-        body = json.loads(row.body)
+        body = load_body(row.body)
         body["received_at"] = row.received_at
         body["staff_id"] = row.staff_id
         body["source"] = record_source(row.device_kind)
@@ -203,7 +214,7 @@ def participants_with_data(conn: Connection, scope: Scope, *, every_revision: bo
         pid = {"pid": p["participant_id"]}
         recs = []
         for row in conn.execute(rq, pid):
-            body = json.loads(row.body)
+            body = load_body(row.body)
             body["received_at"] = row.received_at
             body["source"] = record_source(row.device_kind)   # from the stored device kind, never the envelope
             recs.append(body)
