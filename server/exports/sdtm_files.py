@@ -23,6 +23,8 @@ from server.exports.submission_text import ExportReport, ascii_text, split_text,
 from server.exports.xport import XportVariable, XportWriter
 from shared.study.model import Study
 
+BATCH = 256     # rows queued per dataset before they are written (memory: a few hundred short rows each)
+
 
 @dataclass(frozen=True)
 class Supp:
@@ -54,6 +56,7 @@ class DatasetFiles:
     def __init__(self, stack: ExitStack, out_dir: Path, study: Study, name: str, label: str,
                  variables: Sequence[Var], widths: dict[str, int], created_at: str) -> None:
         self.name, self.label, self.variables = name, label, list(variables)
+        self._pending: list[list[str]] = []
         self.widths = [8 if v.numeric else widths[v.name] for v in self.variables]
         base = out_dir / name.lower()
         fh = stack.enter_context(open(base.with_suffix(".csv"), "w", newline="", encoding="utf-8"))
@@ -61,13 +64,15 @@ class DatasetFiles:
         self._csv.writerow([v.name for v in self.variables])
         self._xpt = stack.enter_context(XportWriter(base.with_suffix(".xpt"), name, label, [
             XportVariable(v.name, v.label, v.numeric, w) for v, w in zip(self.variables, self.widths, strict=True)]))
-        self._json = stack.enter_context(DatasetJsonWriter(
+        self._json = DatasetJsonWriter(
             base.with_suffix(".json"), name=name, label=label, study_oid=study.study.id,
             metadata_version_oid=metadata_version_oid(study), created_at=created_at, originator="trialpro",
             source_system=("trialpro", source_version()),
             reference_data=not any(v.name == "USUBJID" for v in self.variables),
             columns=[JsonColumn(v.name, v.label, json_type(v), None if v.numeric else w)
-                     for v, w in zip(self.variables, self.widths, strict=True)]))
+                     for v, w in zip(self.variables, self.widths, strict=True)])
+        stack.enter_context(self._json)
+        stack.callback(self.flush)     # runs first on exit: the queued rows reach the files before they close
 
         names = [v.name for v in self.variables]
         self.usubjid = names.index("USUBJID") if "USUBJID" in names else None
@@ -80,7 +85,7 @@ class DatasetFiles:
 
     @property
     def rows(self) -> int:
-        return self._xpt.rows
+        return self._xpt.rows + len(self._pending)
 
     def fits(self, row: list[str]) -> bool:
         """Whether every character value is ASCII, within its width and without trailing blanks (C-level checks:
@@ -92,9 +97,16 @@ class DatasetFiles:
         return joined.isascii() and " \x01" not in joined and all(map(le, map(len, texts), self._text_widths))
 
     def write(self, row: list[str]) -> None:
-        self._csv.writerow(row)
-        self._xpt.write(row)
-        self._json.write(row)
+        """Queue one row; every BATCH rows go to the three files at once (one file write each, fewer calls)."""
+        self._pending.append(row)
+        if len(self._pending) >= BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        rows, self._pending = self._pending, []
+        self._csv.writerows(rows)
+        self._xpt.write_many(rows)
+        self._json.write_many(rows)
 
 
 class SubmissionFiles:

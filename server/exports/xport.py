@@ -137,7 +137,19 @@ class XportWriter:
 
     def write(self, row: Sequence[Any]) -> None:
         """Write one observation: floats/ints/None/'' for numeric columns, str/None for character ones."""
+        self.write_many((row,))
+
+    def write_many(self, rows: Iterable[Sequence[Any]]) -> None:
+        """Write observations as ``write`` takes them, in one file write."""
         assert self._fh is not None
+        chunks = [self._observation(row) for row in rows]
+        data = b"".join(chunks)
+        self._fh.write(data)
+        self._written += len(data)
+        self.rows += len(chunks)
+
+    def _observation(self, row: Sequence[Any]) -> bytes:
+        """One observation's bytes."""
         # Fast path: one str.format over the row, numbers as cached latin-1 text of their 8 bytes. Only for
         # ASCII text that fits (then characters are bytes); anything else takes the careful path, which raises.
         if len(row) != len(self._numeric):
@@ -159,9 +171,7 @@ class XportWriter:
             data = line.encode("latin-1") if len(line) == self._row_length else self._careful(row)
         else:
             data = self._careful(row)
-        self._fh.write(data)
-        self._written += len(data)
-        self.rows += 1
+        return data
 
     def _careful(self, row: Sequence[Any]) -> bytes:
         out = []
