@@ -194,13 +194,17 @@ def _timed(t: Timings, kind: str, fn: Any) -> Any:
 
 def _kiosk(url: str, code: str, n: int, study: Study, t: Timings) -> int:
     with httpx.Client(base_url=url, timeout=120) as c:
-        enrol = _timed(t, "enrol", lambda: c.post("/api/v1/devices/enrol", json={"code": code,
-                                                                                   "label": f"bench kiosk {n}"}))
+        # as desktop_client.services.sync_engine sends them: the kiosk's study, then its cursors (a new kiosk
+        # holds none: 0, so its first sync brings the site's whole state) and no blocks held yet
+        enrol = _timed(t, "enrol", lambda: c.post("/api/v1/devices/enrol", json={
+            "code": code, "label": f"bench kiosk {n}", "study_id": study.study.id,
+            "study_version": study.study.version}))
         if enrol.status_code != 201:
             return 0
         body = enrol.json()
         items = _day_of_data(study, body, random.Random(n))
-        req = build_request(study_version=study.study.version, corrections_cursor=0, items=items)
+        req = build_request(study_version=study.study.version, corrections_cursor=0, items=items,
+                            allocation_blocks=None, study_id=study.study.id, labs_cursor=0, state_cursor=0)
         r = _timed(t, "sync", lambda: c.post("/api/v1/sync", json=req,
                                               headers={"Authorization": f"Bearer {body['token']}"}))
         stored = [x for x in r.json().get("results", []) if x["status"] == "stored"] if r.status_code == 200 else []

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, or_, select, update
+from sqlalchemy import Connection, exists, func, insert, or_, select, update
 
 from server.storage.tables import participants, screening_number_grants, screenings
 from shared.study.model import PARTICIPANT_ID
@@ -121,7 +121,13 @@ def highest_granted_number(conn: Connection, site_id: str) -> int:
 
 
 def highest_legacy_number(conn: Connection, site_id: str) -> int:
-    """The highest number in a participant id of the site enrolled before the screening log existed."""
-    ids = conn.execute(select(participants.c.participant_id).where(participants.c.site_id == site_id)).scalars()
+    """The highest number in a participant id of the site enrolled before the screening log existed.
+
+    Only participants without a screening row are read (an anti-join on the screenings' key): a screened
+    participant's number lies in a range granted to a kiosk, which ``highest_granted_number`` already covers,
+    so every top-up no longer parses the ids of every participant of the site."""
+    legacy = ~exists().where(screenings.c.participant_id == participants.c.participant_id)
+    ids = conn.execute(select(participants.c.participant_id)
+                       .where(participants.c.site_id == site_id, legacy)).scalars()
     numbers = [int(m["number"]) for m in (PARTICIPANT_ID.match(i) for i in ids) if m]
     return max(numbers, default=0)

@@ -59,3 +59,41 @@ def test_each_server_in_the_process_signs_its_own_lists_and_new_lists_reach_the_
     finally:
         for ctx in contexts:
             ctx.engine.dispose()
+
+
+def test_screening_numbers_start_above_the_legacy_participants_and_skip_screened_ones(
+        tmp_path: Path, database_url: str | None) -> None:
+    """A participant enrolled before the screening log (no screening row) keeps its number from every new
+    range; a screened participant's number lies in a granted range, so the top-up needs only the legacy ones."""
+    from sqlalchemy import insert
+
+    from server.storage import screenings as screening_store
+    from server.storage.tables import participants, screenings
+
+    ctx = _context(tmp_path, database_url)
+    try:
+        def person(pid: str, number: int) -> dict[str, object]:
+            return {"participant_id": pid, "site_id": "PKU", "arm": "A", "status": "enrolled",
+                    "enrolled_at": "2026-01-01T00:00:00Z", "enrolment_record_id": f"rec-{pid}",
+                    "allocation_number": number, "year_of_birth": 1970, "sex": "F", "consent_date": "2026-01-01"}
+
+        first = _kiosk(ctx)
+        with writing(ctx.engine) as conn:
+            mine = numbers_for(conn, "PKU", first)
+            assert min(mine) == 1
+            screened = f"PKU-{mine[0]:03d}"    # screened and randomised with a number of the kiosk's range
+            conn.execute(insert(participants).values(person(screened, 1)))
+            conn.execute(insert(screenings).values(
+                participant_id=screened, site_id="PKU", screening_number=mine[0], record_id="rec-s",
+                device_id=first, outcome="eligible", failed_criteria="[]", sex="F", birth_year_month="1970-01",
+                age_at_consent=56, consent_date="2026-01-01", screening_date="2026-01-01",
+                screened_at="2026-01-01T00:00:00Z"))
+            conn.execute(insert(participants).values(person("PKU-150", 2)))   # one-step enrolment, no screening
+            conn.execute(insert(participants).values(person("PKU-1200", 3)))  # numbers past 999 compare as numbers
+            assert screening_store.highest_legacy_number(conn, "PKU") == 1200
+        second = _kiosk(ctx)
+        with writing(ctx.engine) as conn:
+            theirs = numbers_for(conn, "PKU", second)
+        assert min(theirs) == 1201 and not set(theirs) & set(mine)
+    finally:
+        ctx.engine.dispose()
