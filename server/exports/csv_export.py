@@ -93,7 +93,9 @@ class CsvFolder:
         def write(row: Iterable[Any]) -> None:
             row = row if type(row) is list else list(row)
             # csv writes None as an empty cell itself: only a row with a boolean needs cell_values
-            writer.writerow(cell_values(row) if bool in set(map(type, row)) else row)
+            if True in row or False in row:     # C-level; also true for 1/0 (then cell_values changes nothing)
+                row = cell_values(row)
+            writer.writerow(row)
         return write
 
 
@@ -170,8 +172,17 @@ def _instrument_row(instrument: Instrument, rec: dict[str, Any], *, home: bool =
     data = rec["data"]
     scores = get_instrument(instrument.id, rec.get("instrument_version")).score(data)
     items, score_names = layout or _instrument_layout(instrument)
-    return (_envelope(rec) + [rec["instrument_version"]] + [data.get(DIARY_DATE)] * home
-            + [answer_cell(data.get(i)) for i in items] + [scores.get(s) for s in score_names])
+    row = list(map(rec.get, ENVELOPE_COLUMNS))
+    row.append(rec["instrument_version"])
+    if home:
+        row.append(data.get(DIARY_DATE))
+    # one row list built in place; only a structured answer (a dose calendar) goes through answer_cell
+    row += [v if type(v) not in _STRUCTURED else answer_cell(v) for v in map(data.get, items)]
+    row += map(scores.get, score_names)
+    return row
+
+
+_STRUCTURED = (dict, list)
 
 
 def _instrument_layout(instrument: Instrument) -> tuple[list[str], tuple[str, ...]]:

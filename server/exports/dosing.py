@@ -65,15 +65,16 @@ class DoseLine:
 
 
 def dose_lines(study: Study, arm_code: str, rec: dict[str, Any], start: date, end: date,
-               home_dates: Collection[date] = ()) -> Iterator[DoseLine]:
+               home_dates: Collection[date] = (), *,
+               read: tuple[dict[date, frozenset[str]] | None, bool] | None = None) -> Iterator[DoseLine]:
     """The dosing lines of one diary record covering ``start``..``end`` (from ``shared.exposure.periods``) for the
     drugs of the participant's arm (doses, units, routes and frequencies from the study file). A clinic dated
     diary counts only its dates without a home entry (``home_dates``: the participant's home entry dates, which
-    win, as in SDTM EX and compliance); the line says how many of its dates it left to home."""
+    win, as in SDTM EX and compliance); the line says how many of its dates it left to home. ``read``: the
+    caller's ``(dated(rec), home_day(rec) is not None)`` when it has them (the diary's answer parsed once)."""
     data = rec.get("data") or {}
     days = (end - start).days + 1
-    days_taken = dated(rec)
-    home = home_day(rec) is not None
+    days_taken, home = read if read is not None else (dated(rec), home_day(rec) is not None)
     from_home = 0
     if days_taken is not None and not home and home_dates:
         kept = {d: drugs for d, drugs in days_taken.items() if d not in home_dates}
@@ -162,13 +163,15 @@ class DiaryStream:
         if not spans:
             return []
         _rec, start, end = spans[0]
-        if home_day(rec) is not None:       # one day; the next counted diary still starts after the clinic's last
-            return list(dose_lines(self._study, rec["arm"], rec, start, end))
-        if dated(rec) is None and self._previous_end is not None:
+        days_taken = dated(rec)
+        if days_taken is not None and home_day(rec) is not None:   # one day; the next counted diary still
+            return list(dose_lines(self._study, rec["arm"], rec, start, end,   # starts after the clinic's last
+                                   read=(days_taken, True)))
+        if days_taken is None and self._previous_end is not None:
             start = min(self._previous_end.fromordinal(self._previous_end.toordinal() + 1), end)
         day = diary_day(rec, self._study)
         self._previous_end = max(filter(None, (self._previous_end, end, day)))
-        return list(dose_lines(self._study, rec["arm"], rec, start, end, self._at_home))
+        return list(dose_lines(self._study, rec["arm"], rec, start, end, self._at_home, read=(days_taken, False)))
 
 
 def participant_compliance(study: Study, arm_code: str | None, records: list[dict[str, Any]],
