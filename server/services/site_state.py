@@ -31,8 +31,26 @@ MAX_CHANGES = 2000        # records audited after the cursor beyond this: the wh
 AE_FIELDS = ("term", "grade", "onset_date", "outcome", "serious")
 
 
+# A stored revision never changes (a correction is a new revision), so its summary is kept per process, keyed by
+# its id, revision and content hash: a new kiosk's first sync (state_cursor 0) gets the whole site's state, and
+# parsing and scoring every record of the site again for each one grew with the site (issue 25 point 2).
+MAX_CACHED = 50_000
+_summaries: dict[tuple[str, int, str], dict[str, Any]] = {}
+
+
 def summary(row: Any) -> dict[str, Any]:
-    """What the kiosk keeps of one record revision (a row of ``server.storage.site_state``)."""
+    """What the kiosk keeps of one record revision (a row of ``server.storage.site_state``); the same dict
+    for the same stored revision (callers only read it)."""
+    key = (row.record_id, row.revision, row.content_hash)
+    done = _summaries.get(key)
+    if done is None:
+        if len(_summaries) >= MAX_CACHED:
+            _summaries.clear()
+        done = _summaries[key] = _summary(row)
+    return done
+
+
+def _summary(row: Any) -> dict[str, Any]:
     data = json.loads(row.body).get("data") or {}
     if row.kind == "adverse_event":
         kept: dict[str, Any] = {name: data.get(name) for name in AE_FIELDS}

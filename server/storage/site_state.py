@@ -21,6 +21,7 @@ STATE_KINDS = ("instrument_response", "adverse_event")   # what a nurse overview
 _newer = aliased(records)
 _COLUMNS = (records.c.record_id, records.c.revision, records.c.kind, records.c.participant_id, records.c.visit_id,
             records.c.instrument_id, records.c.instrument_version, records.c.collected_at, records.c.body,
+            records.c.content_hash,   # what the summary cache keys on (services.site_state)
             devices.c.kind.label("device_kind"))    # issue 24: a participant's app makes home entries
 _FROM = records.outerjoin(devices, devices.c.device_id == records.c.device_id)
 
