@@ -19,8 +19,15 @@ DOTTED = re.compile(r"[a-z][a-z0-9_]*(\.[a-z0-9_]+)+")
 
 
 def _subclasses(cls: type) -> list[type]:
-    gc.collect()  # a class refused at definition (see below) lingers among __subclasses__ until collected
-    return [cls, *(c for sub in cls.__subclasses__() for c in _subclasses(sub))]
+    # A class refused at definition (see below) lingers among __subclasses__ until collected. Collect once, not once
+    # per class: in a test worker that has run hundreds of tests the heap is large, and one full collection per error
+    # class made this the slowest test of the suite (60 s).
+    gc.collect()
+    return _walk(cls)
+
+
+def _walk(cls: type) -> list[type]:
+    return [cls, *(c for sub in cls.__subclasses__() for c in _walk(sub))]
 
 
 def test_no_code_is_assigned_outside_the_catalogue_module() -> None:
