@@ -15,6 +15,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from tests.demo_template import DemoTemplates
 from tests.live_server import ThreadServer, free_port, serving, thread_server
+from tests.migrated_template import MigratedTemplates
 from tests.postgres import PostgresCluster
 
 # Property tests check behaviour, never speed (that is bench/'s job): no per-example deadline and no "too slow"
@@ -61,12 +62,20 @@ def database_kind(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
+@pytest.fixture(scope="session")
+def migrated_templates(tmp_path_factory: pytest.TempPathFactory) -> MigratedTemplates:
+    """An empty database at the newest schema, made once per session and database kind and copied per test."""
+    return MigratedTemplates(tmp_path_factory.mktemp("migrated-template"))
+
+
 @pytest.fixture
-def database_url(request: pytest.FixtureRequest, database_kind: str) -> str | None:
-    """None (SQLite in the data dir) or a fresh PostgreSQL database."""
+def database_url(request: pytest.FixtureRequest, database_kind: str,
+                 migrated_templates: MigratedTemplates) -> str | None:
+    """None (SQLite in the data dir) or a new PostgreSQL database: a copy of the session's migrated template, as
+    new as a database that ``open_context`` has just migrated (it finds the newest revision and does nothing)."""
     if database_kind == "sqlite":
         return None
-    return request.getfixturevalue("pg_cluster").new_database()
+    return migrated_templates.postgres_copy(request.getfixturevalue("pg_cluster"))
 
 
 @pytest.fixture(scope="session")
@@ -97,13 +106,16 @@ def demo_server(tmp_path: Path, demo_cluster: PostgresCluster | None, demo_templ
 
 
 @pytest.fixture
-def server(tmp_path: Path, database_url: str | None) -> Iterator[ThreadServer]:
+def server(tmp_path: Path, database_url: str | None, migrated_templates: MigratedTemplates) -> Iterator[ThreadServer]:
+    if database_url is None:
+        migrated_templates.sqlite_copy(tmp_path / "server")
     with thread_server(tmp_path / "server", database_url) as srv:
         yield srv
 
 
 @pytest.fixture
-def sqlite_server(tmp_path: Path) -> Iterator[ThreadServer]:
+def sqlite_server(tmp_path: Path, migrated_templates: MigratedTemplates) -> Iterator[ThreadServer]:
+    migrated_templates.sqlite_copy(tmp_path / "server")
     with thread_server(tmp_path / "server", None) as srv:
         yield srv
 

@@ -25,6 +25,10 @@ DEMO_PASSWORD = "demo-admin-password-for-tests"
 # after it comes seconds later; waiting longer costs nothing when the page is right, it only delays a failure.
 WAIT_MS = 60_000
 expect.set_options(timeout=WAIT_MS)
+# For a test that checks only how pages look (layout, wrapping, fit at a screen size): the HTML and CSS are the same
+# whatever database holds the data, so it runs on SQLite only. Every test that reads or writes data still runs on
+# both databases (the `database_kind` fixture in tests/conftest.py); this replaces that fixture's two values by one.
+layout_only = pytest.mark.parametrize("database_kind", ["sqlite"])
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import layout_only, sign_in
 from tests.live_server import ThreadServer
 
 LISTS = ("/participants", "/adverse-events", "/audit", "/queries?state=all", "/devices")
@@ -91,6 +91,7 @@ def test_a_bad_sort_page_or_size_is_a_clear_400_page(page: Page, demo_server: Th
         expect(page.locator("p.error")).to_contain_text(says)
 
 
+@layout_only
 def test_the_audit_values_read_as_fields_without_breaking_words(page: Page, demo_server: ThreadServer) -> None:
     url = demo_server.url
     sign_in(page, url)
@@ -102,6 +103,7 @@ def test_the_audit_values_read_as_fields_without_breaking_words(page: Page, demo
     assert page.locator("table.audit td.new dl.fields dt").count() > 1
 
 
+@layout_only
 def test_audit_codes_wrap_only_between_their_parts_at_1366(browser: Browser, demo_server: ThreadServer) -> None:
     """An action like instrument_response.correct wraps after a dot or underscore, never every three letters
     (found by review: `overflow-wrap: anywhere` let the column shrink to three characters)."""
@@ -146,6 +148,7 @@ def _shoot(browser: Browser, url: str, artifacts: Path, width: int, height: int,
         context.close()
 
 
+@layout_only
 def test_the_layout_uses_a_wide_screen_and_fits_1366(browser: Browser, demo_server: ThreadServer,
                                                       artifacts: Path) -> None:
     wide = []

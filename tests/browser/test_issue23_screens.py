@@ -15,7 +15,7 @@ from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import select
 
 from server.storage.tables import records
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import layout_only, sign_in
 from tests.live_server import ThreadServer
 
 # Elements whose content is wider than their box and not allowed to scroll there: text cut off or spilling over
@@ -53,6 +53,7 @@ def _pages(server: ThreadServer) -> dict[str, str]:
             "sae_form": f"/adverse-events/{serious['record_id']}/sae"}
 
 
+@layout_only
 def test_every_page_of_issue_23_fits_both_screens_in_both_languages(browser: Browser, demo_server: ThreadServer,
                                                                     artifacts: Path) -> None:
     url = demo_server.url
