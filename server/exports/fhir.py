@@ -21,6 +21,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import orjson
 from sqlalchemy import Connection
 
 from server.exports import fhir_home
@@ -422,12 +423,13 @@ def export_fhir(conn: Connection, study: Study, out_dir: Path, *, scope: ExportS
     # records are cut, so the reviewer reads them itself)
     first_doses: dict[str, date | None] | None = {} if scope.date_from is None and scope.date_to is None else None
     reviewer = AeReviewer(conn, study, site_id=scope.site_id, first_doses=first_doses)
-    with open(out_dir / "participants.ndjson", "w", encoding="utf-8") as fh:
+    with open(out_dir / "participants.ndjson", "wb") as fh:
         for pd in participants_with_data(conn, scope):
             if first_doses is not None and any(r["kind"] == "adverse_event" for r in pd.records):
                 first_doses[pd.participant["participant_id"]] = first_dose_of(
                     study, pd.records, randomised=bool(pd.participant["arm"]))
             bundle = participant_bundle(study, pd, reviewer)
-            fh.write(json.dumps(bundle, ensure_ascii=False, separators=(",", ":")) + "\n")
+            # orjson: compact UTF-8 like json.dumps(ensure_ascii=False, separators=(",", ":")), ~10x faster
+            fh.write(orjson.dumps(bundle, option=orjson.OPT_APPEND_NEWLINE))
             n += len(bundle["entry"])
     return {"study-bundle.json": len(study_resources), "participants.ndjson": n}
