@@ -28,7 +28,7 @@ from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 from sqlalchemy import Connection
 
-from server.analysis.adam import AdamDatasets, build_adam
+from server.analysis.adam import AdamDatasets, by_usubjid, participant_datasets
 from server.analysis.adqs import qs_params
 from server.exports.csv_export import write_csv
 from server.exports.current import ALL, ExportScope, current_records
@@ -167,13 +167,37 @@ def _reasons(study: Study, adam: AdamDatasets) -> dict[str, str]:
     return out
 
 
+# The BDS variables the report's tables read (report_tables, report_safety): everything else of ADQS/ADLB is
+# dropped as each participant is built, so memory does not hold every score record of the study (issue 25).
+_BDS_KEYS = ("USUBJID", "ARMCD", "PARAMCD", "ANL01FL", "AVISITN", "AVAL", "CHG", "BASE")
+_ADLB_KEYS = (*_BDS_KEYS, "ATOXGRN", "BTOXGRN")
+
+
+def report_adam(conn: Connection, study: Study, scope: ExportScope) -> AdamDatasets:
+    """The ADaM datasets as the report reads them: ADSL and ADAE whole; ADLB with the variables of its tables;
+    ADQS only its analysis records at a scheduled visit (ANL01FL "Y", AVISITN set: the only ADQS rows a table
+    reads), with those variables. Sorted by USUBJID like ``build_adam``, so every table is the same."""
+    adsl: list[dict[str, Any]] = []
+    adae: list[dict[str, Any]] = []
+    adlb: list[dict[str, Any]] = []
+    adqs: list[dict[str, Any]] = []
+    for part in participant_datasets(conn, study, scope=scope):
+        adsl += part.adsl
+        adae += part.adae
+        adlb += ({k: r[k] for k in _ADLB_KEYS} for r in part.adlb)
+        adqs += ({k: r[k] for k in _BDS_KEYS} for r in part.adqs
+                 if r["ANL01FL"] == "Y" and r["AVISITN"] is not None)
+    return AdamDatasets(adsl=sorted(adsl, key=by_usubjid), adqs=sorted(adqs, key=by_usubjid),
+                        adlb=sorted(adlb, key=by_usubjid), adae=sorted(adae, key=by_usubjid))
+
+
 def report_context(conn: Connection, study: Study, *, scope: ExportScope = ALL,
                    language: str = "en") -> tuple[Context, ReportData]:
     """What the pages are drawn from (the tables from the ADaM datasets, the data cut, the flow) and the
     per-participant compliance listing; the tests draw single pages from it."""
     as_of = scope.as_of(study, scope.site_id)   # the data cut (never after the site's today), as DV judges it
     data = gather(conn, study, scope, as_of)    # the per-participant compliance listing
-    adam = build_adam(conn, study, scope=scope)
+    adam = report_adam(conn, study, scope)
     tables = {t.name: t for t in report_tables(study, adam)}
     fas = {a: sum(1 for r in adam.adsl if r["ARMCD"] == a and r["FASFL"] == "Y") for a in arm_codes(study)}
     ctx = Context(study, tables, data_cut(conn, scope), language, data.demo, scope.site_id,
