@@ -119,3 +119,22 @@ def test_the_data_cut_is_the_to_day_and_the_newest_data_change_by_then(demo: tup
     cut = dict(line.split("=", 1) for line in (out / "data_cut.txt").read_text(encoding="utf-8").splitlines())
     assert cut["data_cut"] == "2020-01-01T23:59:59.999Z"
     assert cut["audit_entry_hash"] == "None"      # nothing had changed by then
+
+
+def test_the_report_reads_a_cut_down_adam_that_gives_every_table_unchanged(demo: tuple) -> None:
+    """Issue 25: the report keeps only the ADQS/ADLB rows and variables its tables read (memory); every table and
+    the trajectories must equal those computed from the full ``build_adam`` datasets."""
+    from server.analysis.adam import build_adam
+    from server.exports.current import ALL
+    from server.exports.report import report_adam, report_tables
+    from server.exports.report_tables import participant_trajectories
+    from server.storage.engine import reading
+
+    _folder, ctx = demo
+    with reading(ctx.engine) as conn:
+        full, cut = build_adam(conn, ctx.study, scope=ALL), report_adam(conn, ctx.study, ALL)
+    assert len(cut.adqs) <= len(full.adqs) and all(len(r) < len(full.adqs[0]) for r in cut.adqs)
+    assert cut.adsl == full.adsl and cut.adae == full.adae
+    assert [(t.name, t.rows) for t in report_tables(ctx.study, cut)] == \
+        [(t.name, t.rows) for t in report_tables(ctx.study, full)]
+    assert participant_trajectories(ctx.study, cut) == participant_trajectories(ctx.study, full)
