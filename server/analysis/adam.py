@@ -22,7 +22,7 @@ What the report reads (a stable interface; the rules are in each module's docstr
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -83,16 +83,21 @@ def participant_datasets(conn: Connection, study: Study, *, scope: ExportScope =
                                                      first_dose=t.rfxstdtc))
 
 
-def build_adam(conn: Connection, study: Study, *, scope: ExportScope = ALL) -> AdamDatasets:
+def build_adam(conn: Connection, study: Study, *, scope: ExportScope = ALL,
+               keep: Callable[[AdamDatasets], AdamDatasets] | None = None) -> AdamDatasets:
     """ADSL, ADQS, ADLB and ADAE of the participants randomised in ``scope`` (site; ``--to``: randomised by
     then), from the current revisions of their records and lab results within the scope's dates.
 
-    Runs inside the caller's unit of work (``reading()``); the same data and scope give equal datasets."""
+    ``keep`` cuts each participant's datasets down as they are built (the report keeps only what its tables
+    read, so memory does not hold every score record of the study). Runs inside the caller's unit of work
+    (``reading()``); the same data and scope give equal datasets."""
     adsl: Rows = []
     adqs: Rows = []
     adlb: Rows = []
     adae: Rows = []
     for part in participant_datasets(conn, study, scope=scope):
+        if keep is not None:
+            part = keep(part)
         adsl += part.adsl
         adqs += part.adqs
         adlb += part.adlb

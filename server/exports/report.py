@@ -28,7 +28,7 @@ from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 from sqlalchemy import Connection
 
-from server.analysis.adam import AdamDatasets, by_usubjid, participant_datasets
+from server.analysis.adam import AdamDatasets, build_adam
 from server.analysis.adqs import qs_params
 from server.exports.csv_export import write_csv
 from server.exports.current import ALL, ExportScope, current_records
@@ -173,22 +173,19 @@ _BDS_KEYS = ("USUBJID", "ARMCD", "PARAMCD", "ANL01FL", "AVISITN", "AVAL", "CHG",
 _ADLB_KEYS = (*_BDS_KEYS, "ATOXGRN", "BTOXGRN")
 
 
+def _report_part(part: AdamDatasets) -> AdamDatasets:
+    """One participant's ADaM as the report reads it: ADSL and ADAE whole; ADLB with the variables of its
+    tables; ADQS only its analysis records at a scheduled visit (ANL01FL "Y", AVISITN set: the only ADQS rows a
+    table reads), with those variables."""
+    return AdamDatasets(
+        adsl=part.adsl, adae=part.adae,
+        adlb=[{k: r[k] for k in _ADLB_KEYS} for r in part.adlb],
+        adqs=[{k: r[k] for k in _BDS_KEYS} for r in part.adqs if r["ANL01FL"] == "Y" and r["AVISITN"] is not None])
+
+
 def report_adam(conn: Connection, study: Study, scope: ExportScope) -> AdamDatasets:
-    """The ADaM datasets as the report reads them: ADSL and ADAE whole; ADLB with the variables of its tables;
-    ADQS only its analysis records at a scheduled visit (ANL01FL "Y", AVISITN set: the only ADQS rows a table
-    reads), with those variables. Sorted by USUBJID like ``build_adam``, so every table is the same."""
-    adsl: list[dict[str, Any]] = []
-    adae: list[dict[str, Any]] = []
-    adlb: list[dict[str, Any]] = []
-    adqs: list[dict[str, Any]] = []
-    for part in participant_datasets(conn, study, scope=scope):
-        adsl += part.adsl
-        adae += part.adae
-        adlb += ({k: r[k] for k in _ADLB_KEYS} for r in part.adlb)
-        adqs += ({k: r[k] for k in _BDS_KEYS} for r in part.adqs
-                 if r["ANL01FL"] == "Y" and r["AVISITN"] is not None)
-    return AdamDatasets(adsl=sorted(adsl, key=by_usubjid), adqs=sorted(adqs, key=by_usubjid),
-                        adlb=sorted(adlb, key=by_usubjid), adae=sorted(adae, key=by_usubjid))
+    """The ADaM datasets as the report reads them (``_report_part``), sorted like ``build_adam``."""
+    return build_adam(conn, study, scope=scope, keep=_report_part)
 
 
 def report_context(conn: Connection, study: Study, *, scope: ExportScope = ALL,
