@@ -4,7 +4,8 @@ Every committed write transaction of the station database becomes one frame of a
 the mirror: the transaction's SQL statements and values as JSON, sealed with AES-256-GCM under a key
 derived from the station's data key (never plaintext on the mirror). A background thread writes and fsyncs
 the frames right after COMMIT, so saving is never slowed by the second medium and a frame normally reaches
-it within milliseconds (``flush`` waits for it; ``status`` says how far it lags).
+it within milliseconds; during a burst of saves it writes at most once per ``COALESCE_SECONDS`` (``flush``
+waits for it; ``status`` says how far it lags).
 
 Layout (one folder per station, so several kiosks can share one network folder)::
 
@@ -42,6 +43,10 @@ MAGIC = b"TPMJ1"
 ID_BYTES = 16
 PURPOSE = "trialpro station mirror journal v1"
 RETRY_SECONDS = 1.0
+# At most one fsync on the mirror per this many seconds while saves keep coming: a burst of saves shares one
+# write, so the second medium's fsyncs do not queue with the station's own (on the same disk they did: save
+# p99 1.9x plain SQLite). A lone save after a quiet spell is still written at once.
+COALESCE_SECONDS = 0.02
 COPIED = ("station.key", "study.toml", "study.json")  # station folder files kept beside the journal
 
 Op = tuple[str, Any]
@@ -118,6 +123,7 @@ class Mirror:
         self._journal_id: bytes | None = None
         self._seq = 0
         self._needs_snapshot = True
+        self._last_write = 0.0   # monotonic time of the last fsync on the medium
         self._thread = threading.Thread(target=self._run, name="trialpro-mirror", daemon=True)
         self._thread.start()
 
@@ -163,6 +169,9 @@ class Mirror:
                     self._cv.wait()
                 if self._closing and not self._waiting:
                     return
+            pause = self._last_write + COALESCE_SECONDS - time.monotonic()
+            if pause > 0 and not self._closing:
+                time.sleep(pause)  # more saves join this write
             try:
                 if self._needs_snapshot or not (self.folder / JOURNAL).exists():
                     self._start_journal(key)
@@ -232,6 +241,7 @@ class Mirror:
                 fh.write(data)
                 fh.flush()
                 os.fsync(fh.fileno())
+            self._last_write = time.monotonic()
         except OSError:
             with self._cv:  # not written: keep them for the fresh journal's snapshot (it covers them)
                 self._waiting = batch + self._waiting
