@@ -14,6 +14,7 @@ a commit is on disk in the WAL (``synchronous=FULL``) before it returns.
 
 from __future__ import annotations
 
+import logging
 import os
 import sqlite3
 import threading
@@ -32,6 +33,7 @@ class _State:
     done: int = 0            # checkpoints run (for tests and diagnostics)
 
 
+log = logging.getLogger(__name__)
 _guard = threading.Lock()
 _states: dict[tuple[int, str], _State] = {}
 
@@ -57,7 +59,8 @@ def after_write(database: Path | None) -> None:
 
 def _checkpoint(database: Path, state: _State) -> None:
     """One PASSIVE checkpoint on a connection of its own (``mode=rw``: a database removed meanwhile is not
-    created again); any SQLite error leaves the log to the next checkpoint."""
+    created again); any SQLite error leaves the log to the next checkpoint, and is logged so an operator sees a
+    log that keeps growing and why."""
     try:
         conn = sqlite3.connect(f"{database.resolve().as_uri()}?mode=rw", uri=True, isolation_level=None,
                                check_same_thread=False)
@@ -66,8 +69,10 @@ def _checkpoint(database: Path, state: _State) -> None:
         finally:
             conn.close()
         state.done += 1
-    except (sqlite3.Error, OSError):
-        pass
+    except (sqlite3.Error, OSError) as exc:
+        log.warning("The background checkpoint of %s failed (%s): its write-ahead log stays on disk, nothing is "
+                    "lost, and the next writer's turn tries again. A log that keeps growing means the database "
+                    "folder needs looking at (disk full, permissions).", database, exc)
     finally:
         with _guard:
             state.running = False

@@ -64,10 +64,14 @@ def test_a_commit_leaves_the_log_to_the_background_checkpoint(engine: Engine, da
             ROWS + 1, ROWS * ROW_BYTES + 4)
 
 
-def test_a_removed_database_is_not_created_again(tmp_path: Path) -> None:
+def test_a_removed_database_is_not_created_again_and_the_failure_is_logged(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     gone = tmp_path / "gone.sqlite3"
     wal_checkpoint.after_write(gone)
     deadline = time.monotonic() + 10
     while wal_checkpoint._state(gone).running and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not gone.exists() and wal_checkpoint.checkpoints_done(gone) == 0
+    [warning] = [r for r in caplog.records if r.name == wal_checkpoint.__name__]
+    assert warning.levelname == "WARNING" and str(gone) in warning.getMessage()
+    assert "nothing is lost" in warning.getMessage()
