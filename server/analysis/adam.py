@@ -24,14 +24,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from sqlalchemy import Connection
 
 from server.analysis.adae import adae_rows
 from server.analysis.adlb import adlb_rows
-from server.analysis.adqs import adqs_rows
-from server.analysis.adsl import adsl_row, full_analysis, randomisation_day, subject_ids
+from server.analysis.adqs import adqs_rows, qs_params
+from server.analysis.adsl import adsl_row, baseline_covariates, full_analysis, randomisation_day, subject_ids
 from server.exports.current import ALL, ExportScope, participants_with_data
 from server.exports.sdtm import diary_id
 from server.exports.sdtm_timing import timing
@@ -59,8 +60,13 @@ def participant_datasets(conn: Connection, study: Study, *, scope: ExportScope =
 
     Runs inside the caller's unit of work (``reading()``)."""
     diary = diary_id(study)
-    reviewer = AeReviewer(conn, study, site_id=scope.site_id)
+    # TRTSDT, worked out below from every record of the participant, is the first dose the AE review needs (as in
+    # the SDTM export); with a date range the records are cut, so the reviewer reads the first doses itself
+    whole = scope.date_from is None and scope.date_to is None
+    first_doses: dict[str, date | None] | None = {} if whole else None
+    reviewer = AeReviewer(conn, study, site_id=scope.site_id, first_doses=first_doses)
     primary = study.primary_lab_test()
+    params, covariates = qs_params(study), baseline_covariates(study)   # once per export, not per participant
     for pd in participants_with_data(conn, scope):
         p = pd.participant
         if not p.get("arm"):
@@ -69,16 +75,19 @@ def participant_datasets(conn: Connection, study: Study, *, scope: ExportScope =
         if scope.date_to is not None and randomised is not None and randomised > scope.date_to:
             continue
         t = timing(study, pd, diary, as_of=scope.as_of(study, p["site_id"]))
+        if first_doses is not None:
+            first_doses[p["participant_id"]] = t.rfxstdtc
         base_day = baseline_date(pd.records, study)
         subject = subject_ids(study, pd, t.rfxstdtc is not None)
         labs = adlb_rows(study, pd, subject, first_dose=t.rfxstdtc, baseline_day=base_day)
-        scores = adqs_rows(study, pd, subject, first_dose=t.rfxstdtc, baseline_day=base_day)
+        scores = adqs_rows(study, pd, subject, first_dose=t.rfxstdtc, baseline_day=base_day, params=params)
         fas = "Y" if full_analysis(labs, primary and primary.code) else "N"
         for row in (*labs, *scores):
             row["FASFL"] = fas
         diaries = [r for r in pd.records if is_dosing_record(r, study, diary)]   # a home entry wins its date
         pct = compliance(diaries, study, p["arm"], baseline_date=base_day).compliance_pct if diaries else None
-        yield AdamDatasets(adsl=[adsl_row(study, pd, t, compliance_pct=pct, adqs=scores, adlb=labs)], adqs=scores,
+        yield AdamDatasets(adsl=[adsl_row(study, pd, t, compliance_pct=pct, adqs=scores, adlb=labs,
+                                           covariates=covariates)], adqs=scores,
                            adlb=labs, adae=adae_rows(study, pd, {**subject, "FASFL": fas}, reviewer,
                                                      first_dose=t.rfxstdtc))
 

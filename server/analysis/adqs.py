@@ -11,6 +11,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
+from itertools import chain
 from typing import Any
 
 from server.analysis.bds import ORDER, analysis_visit, derive, study_day
@@ -63,14 +64,15 @@ def _unique(code: str, inst: Instrument, score: Score, taken: set[str]) -> str:
     (QSTESTCD need only be unique within its QSCAT, so SDTM keeps the code). A taken code becomes the
     instrument's id followed by the score's name, then that with a running number, 8 characters each."""
     stem = re.sub(r"[^A-Z0-9]", "", f"{inst.id}{score.name}".upper())[:8]
-    candidates = [code, stem] + [f"{stem[:8 - len(str(n))]}{n}" for n in range(2, 1000)]
+    candidates = chain((code, stem), (f"{stem[:8 - len(str(n))]}{n}" for n in range(2, 1000)))
     return next(c for c in candidates if c not in taken)
 
 
 def adqs_rows(study: Study, pd: ParticipantData, subject: dict[str, Any], *, first_dose: date | None,
-              baseline_day: date | None) -> list[dict[str, Any]]:
-    """The ADQS rows of one participant (``subject``: the ADSL variables copied onto each row)."""
-    params = qs_params(study)
+              baseline_day: date | None, params: tuple[QsParam, ...] | None = None) -> list[dict[str, Any]]:
+    """The ADQS rows of one participant (``subject``: the ADSL variables copied onto each row; ``params``:
+    ``qs_params(study)`` when the caller has it, worked out once per export rather than once per participant)."""
+    params = qs_params(study) if params is None else params
     by_param: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for rec in pd.records:
         if rec["kind"] != "instrument_response":

@@ -87,8 +87,10 @@ def full_analysis(adlb: list[dict[str, Any]], primary_code: str | None) -> bool:
 
 
 def adsl_row(study: Study, pd: ParticipantData, t: Timing, *, compliance_pct: float | None,
-             adqs: list[dict[str, Any]], adlb: list[dict[str, Any]]) -> dict[str, Any]:
-    """The ADSL row of one randomised participant."""
+             adqs: list[dict[str, Any]], adlb: list[dict[str, Any]],
+             covariates: tuple[Covariate, ...] | None = None) -> dict[str, Any]:
+    """The ADSL row of one randomised participant (``covariates``: ``baseline_covariates(study)`` when the caller
+    has it, worked out once per export rather than once per participant)."""
     p = pd.participant
     ids = subject_ids(study, pd, t.rfxstdtc is not None)
     primary = study.primary_lab_test()
@@ -108,7 +110,7 @@ def adsl_row(study: Study, pd: ParticipantData, t: Timing, *, compliance_pct: fl
         "DCSREAS": REASONS[ended.reason or "other"][0] if ended is not None and ended.status != COMPLETED else "",
         "DCSREASP": (ended.reason_text or "") if ended is not None else "",
         "EOSDT": ended.day if ended is not None else None})
-    for cov in baseline_covariates(study):
+    for cov in baseline_covariates(study) if covariates is None else covariates:
         rows = adqs if cov.dataset == "ADQS" else adlb
         base = next((r for r in rows if r["PARAMCD"] == cov.paramcd and r["ABLFL"] == "Y"), None)
         row[cov.name] = base["AVAL"] if base else None
