@@ -11,9 +11,13 @@ participant order (the same order for participant ids of the study's form, SITE-
 
 from __future__ import annotations
 
+import os
+import pickle
 import re
+import tempfile
 from contextlib import ExitStack
 from datetime import UTC, date, datetime
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -75,35 +79,43 @@ ADAM = DefineModel(
     display_format=lambda v: DATE_FORMAT if _kind(v) == DATE else None, domain=False)
 
 
+Note = tuple[str, str, str, str, str, str, str, str]   # the arguments of one ``ExportReport.add``
+
+
 def _text_values(name: str, variables: list[AdamVar], rows: list[dict[str, Any]],
-                 report: ExportReport | None) -> list[list[Any]]:
+                 notes: list[Note]) -> list[list[Any]]:
     """The rows as lists in variable order, character values made ASCII and at most 200 bytes (each change
-    added to ``report``; None: not reported, the measuring pass)."""
+    appended to ``notes``, for export-report.csv)."""
+    get = itemgetter(*(v.name for v in variables))
+    text = [i for i, v in enumerate(variables) if v.kind == "C"]
     out = []
     for row in rows:
-        values = []
-        for v in variables:
-            value = row[v.name]
-            if v.kind == "C":
-                value = "" if value is None else str(value)
-                text, rule = ascii_text(value)
-                if len(text) > MAX_TEXT:
-                    text, rule = text[:MAX_TEXT], f"{rule + '; ' if rule else ''}cut to {MAX_TEXT} bytes"
-                if rule and report is not None:
-                    seq = row.get("AESEQ")
-                    report.add(name, str(row.get("USUBJID", "")), "AESEQ" if seq else "", str(seq or ""), v.name,
-                               rule, value, text)
-                value = text.rstrip()
-            values.append(value)
+        values = list(get(row))
+        for i in text:
+            value = values[i]
+            if value.__class__ is str and len(value) <= MAX_TEXT and value.isascii():   # the usual case: kept
+                values[i] = value.rstrip()
+                continue
+            value = "" if value is None else str(value)
+            cut, rule = ascii_text(value)
+            if len(cut) > MAX_TEXT:
+                cut, rule = cut[:MAX_TEXT], f"{rule + '; ' if rule else ''}cut to {MAX_TEXT} bytes"
+            if rule:
+                seq = row.get("AESEQ")
+                notes.append((name, str(row.get("USUBJID", "")), "AESEQ" if seq else "", str(seq or ""),
+                              variables[i].name, rule, value, cut))
+            values[i] = cut.rstrip()
         out.append(values)
     return out
 
 
 def _measure(widths: dict[str, int], variables: list[AdamVar], rows: list[list[Any]]) -> None:
-    """Widen ``widths`` (character variables) to the longest value of ``rows``."""
+    """Widen ``widths`` (character variables) to the longest value of ``rows`` (ASCII: characters are bytes)."""
+    if not rows:
+        return
     for i, v in enumerate(variables):
         if v.kind == "C":
-            widths[v.name] = max([widths.get(v.name, 1), *(len(r[i].encode("ascii")) for r in rows)])
+            widths[v.name] = max(widths.get(v.name, 1), max(len(r[i]) for r in rows))
 
 
 class _DatasetFiles:
@@ -127,20 +139,17 @@ class _DatasetFiles:
                      for v in variables]))
 
     def write(self, rows: list[list[Any]]) -> None:
-        for r in rows:
-            self._xpt.write([_xpt_value(v, x) for v, x in zip(self.variables, r, strict=True)])
-            self._json.write([_json_value(v, x) for v, x in zip(self.variables, r, strict=True)])
+        dates = [i for i, v in enumerate(self.variables) if v.kind == DATE]
+        if dates:
+            xpt, json = [list(r) for r in rows], [list(r) for r in rows]
+            for a, b in zip(xpt, json, strict=True):
+                for i in dates:
+                    a[i], b[i] = sas_date(a[i]), a[i].isoformat() if isinstance(a[i], date) else None
+        else:
+            xpt = json = rows
+        self._xpt.write_many(xpt)
+        self._json.write_many(json)
         self.rows += len(rows)
-
-
-def _xpt_value(v: AdamVar, value: Any) -> Any:
-    return sas_date(value) if v.kind == DATE else value
-
-
-def _json_value(v: AdamVar, value: Any) -> Any:
-    if v.kind == DATE:
-        return value.isoformat() if isinstance(value, date) else None
-    return value
 
 
 def _json_type(v: AdamVar) -> str:
@@ -151,36 +160,46 @@ def export_adam(conn: Connection, study: Study, out_dir: Path, *, scope: ExportS
     """Write adsl/adqs/adlb/adae .xpt and .json, define.xml and export-report.csv into ``out_dir``; returns the
     rows written per file (define.xml: the datasets it describes).
 
-    Two passes over the participants inside the caller's read snapshot: the first measures the character widths
-    of ADQS and ADLB (a transport file needs them before its first row) and keeps the small ADSL and ADAE, the
-    second streams ADQS and ADLB; memory holds one participant's BDS rows at a time."""
+    One pass over the participants inside the caller's read snapshot builds every row: the small ADSL and ADAE
+    are kept, the ADQS and ADLB rows (as written) go to a spool file beside the output while their character
+    widths are measured (a transport file needs them before its first row), then are copied from the spool into
+    their files; memory holds one participant's BDS rows at a time."""
     out_dir.mkdir(parents=True, exist_ok=True)
     created = datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
     meta = dataset_variables(study)
     widths: dict[str, dict[str, int]] = {name: {} for name in meta}
     kept: dict[str, list[dict[str, Any]]] = {"ADSL": [], "ADAE": []}
     streamed = ("ADQS", "ADLB")
-    for part in participant_datasets(conn, study, scope=scope):
-        for name in kept:
-            kept[name] += getattr(part, name.lower())
-        for name in streamed:
-            _measure(widths[name], meta[name][1], _text_values(name, meta[name][1], getattr(part, name.lower()), None))
+    streamed_notes: list[Note] = []     # reported after ADSL's and ADAE's, in participant order
     counts: dict[str, int] = {}
     with ExitStack() as stack:
+        spool = stack.enter_context(tempfile.TemporaryFile(dir=out_dir))
+        for part in participant_datasets(conn, study, scope=scope):
+            for name in kept:
+                kept[name] += getattr(part, name.lower())
+            rows = [_text_values(name, meta[name][1], getattr(part, name.lower()), streamed_notes)
+                    for name in streamed]
+            for name, texts in zip(streamed, rows, strict=True):
+                _measure(widths[name], meta[name][1], texts)
+            pickle.dump(rows, spool, protocol=pickle.HIGHEST_PROTOCOL)
         report = stack.enter_context(ExportReport(out_dir / REPORT_FILE))
-        files: dict[str, _DatasetFiles] = {}
-        texts = {name: _text_values(name, meta[name][1], sorted(rows, key=by_usubjid), report)
+        notes: list[Note] = []
+        texts = {name: _text_values(name, meta[name][1], sorted(rows, key=by_usubjid), notes)
                  for name, rows in kept.items()}
+        for note in (*notes, *streamed_notes):
+            report.add(*note)
         for name, rows in texts.items():
             _measure(widths[name], meta[name][1], rows)
+        files: dict[str, _DatasetFiles] = {}
         for name, (label, variables) in meta.items():
             widths[name].update({v.name: 1 for v in variables if v.kind == "C" and v.name not in widths[name]})
             files[name] = _DatasetFiles(stack, out_dir, study, name, label, variables, widths[name], created)
         for name, rows in texts.items():
             files[name].write(rows)
-        for part in participant_datasets(conn, study, scope=scope):
-            for name in streamed:
-                files[name].write(_text_values(name, meta[name][1], getattr(part, name.lower()), report))
+        spool.seek(0)
+        while spool.tell() < os.fstat(spool.fileno()).st_size:
+            for name, rows in zip(streamed, pickle.load(spool), strict=True):   # noqa: S301 (our own spool, above)
+                files[name].write(rows)
         for name, f in files.items():
             counts[f"{name.lower()}.xpt"] = counts[f"{name.lower()}.json"] = f.rows
     counts[REPORT_FILE] = report.rows
