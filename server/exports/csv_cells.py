@@ -37,12 +37,12 @@ class FormulaSafeWriter:
 
     def writerow(self, row: Iterable[Any]) -> Any:
         if type(row) is list:
-            # the usual case: one C-level search of the row's cells as text for one that starts like a formula
-            # (numbers and None as str() gives them: a negative number only sends the row the careful way)
+            # the usual case: one C-level search of the row's text cells for one that starts like a formula
+            # (only text is ever quoted: numbers, None and booleans are not turned into text to be searched)
             try:
-                joined = "\x00".join(row)            # a row of text (SDTM): no str() per cell
+                joined = "\x00".join(row)            # a row of text (SDTM) in one go
             except TypeError:
-                joined = "\x00".join(map(str, row))
+                joined = "\x00".join([v for v in row if isinstance(v, str)])
             if _CELL_START.search("\x00" + joined) is None:
                 return self._writer.writerow(row)
         return self._writer.writerow([safe_cell(v) for v in row])

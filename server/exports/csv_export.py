@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack
 from dataclasses import fields
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from itertools import groupby
 from operator import itemgetter
 from pathlib import Path
@@ -27,6 +27,7 @@ from server.exports.csv_course import DEVIATION_COLUMNS, DISPOSITION_COLUMNS, co
 from server.exports.csv_dictionary import HEADER as DICTIONARY_HEADER
 from server.exports.csv_dictionary import answer_cell, dictionary_rows
 from server.exports.csv_queries import MESSAGE_COLUMNS, QUERY_COLUMNS, SDV_COLUMN, SdvStatus, query_tables
+from server.exports.csv_times import site_local
 from server.exports.current import (
     ExportScope,
     current_records,
@@ -148,17 +149,6 @@ class _Headers:
         assert len(set(header)) == len(header), f"{name}: duplicate columns in {header}"
         self.headers[name] = header
         return self.sink.table(name, header)
-
-
-def site_local(utc: str | None, zone: ZoneInfo | None) -> str | None:
-    """An ISO 8601 UTC time at the site: its local time with the UTC offset of the site's time zone then."""
-    if not utc or zone is None:
-        return None
-    try:
-        at = datetime.fromisoformat(utc)
-    except ValueError:
-        return None
-    return at.astimezone(zone).isoformat(timespec="milliseconds")
 
 
 def _envelope(rec: dict[str, Any]) -> list[Any]:
