@@ -121,16 +121,19 @@ def visit_timeline(study: Study, recs: list[dict[str, Any]], enrolled_at: str, t
     return out
 
 
-def _records_of(conn: Connection, participant_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
+def _records_of(conn: Connection, participant_ids: list[str],
+                kind: str | None = None) -> dict[str, list[dict[str, Any]]]:
     by: dict[str, list[Any]] = {p: [] for p in participant_ids}
-    for r in stored.revisions_of_participants(conn, participant_ids):
+    for r in stored.revisions_of_participants(conn, participant_ids, kind=kind):
         by[r.participant_id].append(r)
     return {p: _current(rows) for p, rows in by.items()}
 
 
-def current_records_of(conn: Connection, participant_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
-    """The current revision of every record of these participants (body, ``measured_at``), by participant."""
-    return _records_of(conn, participant_ids)
+def current_records_of(conn: Connection, participant_ids: list[str], *,
+                       kind: str | None = None) -> dict[str, list[dict[str, Any]]]:
+    """The current revision of every record (of ``kind``, when given: a record keeps its kind in every
+    revision) of these participants (body, ``measured_at``), by participant."""
+    return _records_of(conn, participant_ids, kind)
 
 
 def visit_summary(conn: Connection, study: Study, sites: Iterable[str], today: date) -> list[dict[str, Any]]:

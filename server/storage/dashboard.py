@@ -56,12 +56,17 @@ def participant(conn: Connection, participant_id: str, sites: Iterable[str]) -> 
     return None if row is None else dict(row._mapping)
 
 
-def revisions_of_participants(conn: Connection, participant_ids: list[str]) -> list[Row[Any]]:
-    """Every revision of every record of these participants: rows of record_id, participant_id, body, received_at."""
+def revisions_of_participants(conn: Connection, participant_ids: list[str], *,
+                              kind: str | None = None) -> list[Row[Any]]:
+    """Every revision of every record (of ``kind``, when given) of these participants: rows of record_id,
+    participant_id, body, received_at."""
     if not participant_ids:
         return []
-    return list(conn.execute(select(records.c.record_id, records.c.participant_id, records.c.body,
-                                    records.c.received_at).where(records.c.participant_id.in_(participant_ids))))
+    q = select(records.c.record_id, records.c.participant_id, records.c.body,
+               records.c.received_at).where(records.c.participant_id.in_(participant_ids))
+    if kind is not None:
+        q = q.where(records.c.kind == kind)
+    return list(conn.execute(q))
 
 
 def revisions_of_record(conn: Connection, record_id: str, sites: Iterable[str]) -> list[Row[Any]]:

@@ -16,6 +16,9 @@ from lxml import etree
 
 from server.cli import main
 from server.services import course
+from server.services import dashboard as board
+from server.storage import dashboard as board_store
+from shared.disposition import KIND as DISPOSITION_KIND
 from shared.site_time import site_today
 from tests.demo_template import DemoTemplates
 
@@ -100,6 +103,20 @@ def test_csv_lists_dispositions_and_deviations_and_the_report_can_count_them(
         counts = course.disposition_counts(conn, [s.id for s in ctx.study.sites]).as_dict()
     assert counts["completed"] == 6 and counts["discontinued_total"] == 2 and counts["on_study"] == 4
     assert counts["discontinued"]["withdrawal_by_subject"] == counts["discontinued"]["adverse_event"] == 1
+
+
+def test_the_records_of_one_kind_are_the_current_records_of_that_kind_and_nothing_else(data_dir: tuple) -> None:
+    """disposition_counts reads only the disposition records (issue 25: not every record of the study); they are
+    the same current revisions, in the same order, as the whole read gives for that kind."""
+    _folder, _url, ctx = data_dir
+    with ctx.engine.connect() as conn:
+        people = [p["participant_id"] for p in board_store.participants_of(conn, [s.id for s in ctx.study.sites])]
+        every = board.current_records_of(conn, people)
+        ended = board.current_records_of(conn, people, kind=DISPOSITION_KIND)
+    assert set(ended) == set(every) == set(people)
+    for pid in people:
+        assert ended[pid] == [r for r in every[pid] if r["kind"] == DISPOSITION_KIND], pid
+    assert sum(len(v) for v in ended.values()) == 8 < sum(len(v) for v in every.values())
 
 
 def test_deviations_are_judged_at_the_data_cut_so_the_same_cut_gives_the_same_dv(
