@@ -76,11 +76,20 @@ def canonical_json(value: Any) -> bytes:
     return rfc8785.dumps(value)  # also a lone surrogate: rfc8785 refuses it with its own error
 
 
+_NAMES: dict[tuple[str, ...], frozenset[str]] = {}   # each field list as a set, made once (a handful of lists)
+
+
 def canonical_fields_json(value: Mapping[str, Any], fields: tuple[str, ...]) -> bytes:
     """``canonical_json({f: value.get(f) for f in fields})`` for ``fields`` given as ASCII names in sorted
     order: the envelope of every synced record and every audit entry is hashed with it, so the members are
     checked in one pass (their whole-number range, the text of nested keys) and written by one C call."""
-    members = {f: value.get(f) for f in fields}
+    names = _NAMES.get(fields)
+    if names is None:
+        names = _NAMES[fields] = frozenset(fields)
+    # a record or entry that holds exactly these fields is written as it is (JSON has no key order to keep):
+    # most calls, and a dict of 17 look-ups saved on each
+    members = (value if type(value) is dict and len(value) == len(names) and value.keys() == names
+               else {f: value.get(f) for f in fields})
     if _plain(members):
         raw = _dump_plain(members)
         if raw is not None:

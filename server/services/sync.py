@@ -4,6 +4,7 @@ transaction keyed by (record id, revision), acknowledge retries, keep conflicts 
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -97,16 +98,16 @@ class _BatchContext:
     now: datetime
     batch_records: dict[str, list[Mapping[str, Any]]] = field(default_factory=dict)  # accepted so far, by person
     _slots: dict[int, dict[str, Any]] | None = None
-    canonical: dict[int, str] = field(default_factory=dict)  # id(record) -> its canonical JSON, made once
-    digests: dict[int, str] = field(default_factory=dict)    # id(record) -> its content hash, made once
 
-    def hashed(self, rec: Mapping[str, Any]) -> str:
-        """The content hash of a validated record; its canonical JSON is kept to be stored as the body."""
-        digest = self.digests.get(id(rec))
+    @staticmethod
+    def hashed(prepared: Prepared, index: int, rec: Mapping[str, Any]) -> str:
+        """The content hash of validated item ``index``, made once (before the lock, or here when it could not
+        be made there); its canonical JSON is kept in ``prepared`` to be stored as the body."""
+        digest = prepared.digests[index]
         if digest is None:
             raw = canonical_record(rec)
-            self.canonical[id(rec)] = raw.decode("utf-8")
-            self.digests[id(rec)] = digest = hash_of_canonical(raw)
+            prepared.canonical[index] = raw.decode("utf-8")
+            prepared.digests[index] = digest = hash_of_canonical(raw)
         return digest
 
     def slot(self, conn: Connection, site_id: str, number: int) -> dict[str, Any] | None:
@@ -164,12 +165,13 @@ def _check_person(conn: Connection, study: Study, device: Device, rec: Mapping[s
 
 
 def _check_in_context(conn: Connection, study: Study, device: Device, rec: Mapping[str, Any], claimed_hash: Any,
-                      ctx: _BatchContext) -> RecordInvalid | None:
-    """Rules that need the server's state: hash, device, site, enrolment, allocation and who entered it."""
+                      ctx: _BatchContext, digest: str, staff: str | None) -> RecordInvalid | None:
+    """Rules that need the server's state: hash, device, site, enrolment, allocation and who entered it
+    (``digest``: the record's content hash; ``staff``: the user name its ``entered_by`` names, if any)."""
     if rec["revision"] > MAX_REVISION:
         return _problem(RecordInvalid, "revision", rec["revision"], f"a whole number from 1 to {MAX_REVISION}",
                         f"revision: {rec['revision']} is above the largest revision number {MAX_REVISION}")
-    if claimed_hash != ctx.hashed(rec):
+    if claimed_hash != digest:
         return _problem(RecordHashMismatch, "content_hash", claimed_hash,
                         "the SHA-256 of the record's canonical JSON",
                         "content_hash does not match the record (changed in transit): the device sends it again")
@@ -182,13 +184,12 @@ def _check_in_context(conn: Connection, study: Study, device: Device, rec: Mappi
     refused = _check_person(conn, study, device, rec, ctx)
     if refused is not None:
         return refused
-    name = staff_username(rec["entered_by"])
-    return (check_entered_by(rec, ctx.staff.get(name) if name else None, respondent=_respondent(rec))
+    return (check_entered_by(rec, ctx.staff.get(staff) if staff else None, respondent=_respondent(rec))
             or query_service.check_kiosk_answer(conn, rec))
 
 
 def _checked(conn: Connection, study: Study, device: Device, rec: Any, claimed_hash: Any,
-             ctx: _BatchContext, prepared: Prepared, index: int) -> RecordInvalid | None:
+             ctx: _BatchContext, prepared: Prepared, index: int, staff: str | None) -> RecordInvalid | None:
     """Every rule one sent record must pass before the store looks at it; None when it passes (shape and
     validation as prepared before the lock, when the participant state they used is still the same)."""
     unprocessable = prepared.shape[index]
@@ -200,7 +201,7 @@ def _checked(conn: Connection, study: Study, device: Device, rec: Any, claimed_h
     refused = prepared.validation(index, rec, study, inputs_of(rec, ctx.enrolled, ctx.screened))
     if refused is not None:
         return refused
-    return _check_in_context(conn, study, device, rec, claimed_hash, ctx)
+    return _check_in_context(conn, study, device, rec, claimed_hash, ctx, ctx.hashed(prepared, index, rec), staff)
 
 
 def _retried(device: Device, rec: Any, claimed_hash: Any, prepared: Prepared, index: int) -> bool:
@@ -233,9 +234,6 @@ def ingest(conn: Connection, study: Study, device: Device, request: SyncRequest,
         staff=user_store.staff_accounts(conn, {n for n in (staff_username(_field(r, "entered_by")) for r in sent)
                                                if n}),
         now=prepared.now)
-    for item, canonical, digest in zip(request.items, prepared.canonical, prepared.digests, strict=True):
-        if digest is not None:
-            ctx.canonical[id(item.record)], ctx.digests[id(item.record)] = canonical, digest
     out = _Outcome()
     answers: list[dict[str, Any] | None] = []
     valid: list[record_store.Revision] = []
@@ -245,23 +243,25 @@ def ingest(conn: Connection, study: Study, device: Device, request: SyncRequest,
             _remember(rec, ctx)
             answers.append({"record_id": rec["record_id"], "revision": rec["revision"], "status": ALREADY_STORED})
             continue
-        refused = _checked(conn, study, device, rec, item.content_hash, ctx, prepared, index)
+        staff = staff_username(_field(rec, "entered_by"))
+        refused = _checked(conn, study, device, rec, item.content_hash, ctx, prepared, index, staff)
         if refused is not None:
             answers.append(_reject(rec, refused))
             continue
         _remember(rec, ctx)
         answers.append(None)
-        valid.append(record_store.Revision(rec, item.content_hash, ctx.canonical[id(rec)], device.device_id,
-                                           staff_username(rec["entered_by"]), device.site_id))
+        body = prepared.canonical[index]
+        assert body is not None   # hashed under _checked
+        valid.append(record_store.Revision(rec, item.content_hash, body, device.device_id, staff, device.site_id))
     outcomes = iter(record_store.store_revisions(conn, valid, study_id=study.study.id, received_at=now,
                                                  submission_key=lambda r: submission_key(r, study)))
     for item, answer in zip(request.items, answers, strict=True):
         out.results.append(answer if answer is not None
                            else _answer(device, item.record, item.content_hash, next(outcomes), out))
-    rejected = sum(1 for r in out.results if r["status"] == REJECTED)
-    counts = {s: sum(1 for r in out.results if r["status"] == s) for s in (STORED, ALREADY_STORED, CONFLICT)}
+    tally = Counter(r["status"] for r in out.results)
+    counts = {s: tally[s] for s in (STORED, ALREADY_STORED, CONFLICT)}
     out.audit.append(AuditEntry(actor=f"device:{device.device_id}", action="sync.batch", entity_type="device",
-                                entity_id=device.device_id, new={**counts, REJECTED: rejected,
+                                entity_id=device.device_id, new={**counts, REJECTED: tally[REJECTED],
                                                                   "received": len(request.items)}))
     append_many(conn, out.audit, at=now)
     query_service.apply_kiosk_answers(conn, device.device_id, [  # after the records' own audit entries

@@ -88,7 +88,7 @@ def note_person(rec: Mapping[str, Any], screened: dict[str, Screened], enrolled:
 def stored_key(rec: Any) -> tuple[str, int] | None:
     """(record id, revision) as sent when they have the types a stored revision's key has; else None (also
     for a "record" that is not an object at all: it is refused later, alone, by the envelope check)."""
-    if not isinstance(rec, Mapping):
+    if type(rec) is not dict and not isinstance(rec, Mapping):   # dict first: no ABC check per record
         return None
     rid, rev = rec.get("record_id"), rec.get("revision")
     return (rid, rev) if isinstance(rid, str) and type(rev) is int else None

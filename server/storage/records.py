@@ -107,12 +107,12 @@ _LOCK_SUBMISSIONS = text('SELECT pg_advisory_xact_lock(hashtext(k)) FROM unnest(
                          'ORDER BY k COLLATE "C"')
 
 
-def _submitted(conn: Connection, revisions: list[Revision],
+def _submitted(conn: Connection, wanted_keys: list[SubmissionKey | None],
                key_of: Callable[[dict[str, Any]], SubmissionKey | None]) -> dict[SubmissionKey, str]:
     """The record id stored under each submission key of these new records (only those keys are read: the
     cost follows the batch, not how many records its participants already have)."""
-    keys = {k for k in (key_of(r.record) for r in revisions
-                        if r.record["revision"] == 1 and r.record["kind"] in KEYED_KINDS) if k is not None}
+    keys = set(wanted_keys)
+    keys.discard(None)
     people = {k[0] for k in keys}
     if not people:
         return {}
@@ -159,7 +159,10 @@ def store_revisions(conn: Connection, revisions: list[Revision], *, study_id: st
     if not revisions:
         return []
     history = _histories(conn, {r.record["record_id"] for r in revisions}, study_id)
-    submitted = _submitted(conn, revisions, submission_key) if submission_key else {}
+    # each new record's submission key, worked out once (None: not keyed, a later revision, or no key asked for)
+    keys_of = ([submission_key(r.record) if r.record["revision"] == 1 and r.record["kind"] in KEYED_KINDS else None
+                for r in revisions] if submission_key else [None] * len(revisions))
+    submitted = _submitted(conn, keys_of, submission_key) if submission_key else {}
     kept = _kept_conflicts(conn, [r for r in revisions
                                   if r.record["record_id"] in history])
     study_lock = lock_store.study_lock(conn)
@@ -171,7 +174,7 @@ def store_revisions(conn: Connection, revisions: list[Revision], *, study_id: st
     dispositions: list[dict[str, Any]] = []
     screened: list[dict[str, Any]] = []
     randomised: list[dict[str, Any]] = []
-    for rev in revisions:
+    for rev, key in zip(revisions, keys_of, strict=True):
         rec = rev.record
         rid, number = rec["record_id"], rec["revision"]
         h = history.get(rid) or history.setdefault(rid, _History(hashes={}))
@@ -197,7 +200,6 @@ def store_revisions(conn: Connection, revisions: list[Revision], *, study_id: st
             continue
         previous = h.data() if h.newest is not None else None
         error = check_next_revision(rec, h.first, h.newest, previous)
-        key = submission_key(rec) if submission_key and number == 1 else None
         if error is None and key is not None and submitted.get(key, rid) != rid:
             error = already_submitted(rec, submitted[key])
         if error is not None:
