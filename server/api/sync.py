@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, current_app, request
 from flask.typing import ResponseReturnValue
 
+from server.api.json_answer import json_answer
 from server.api.json_body import json_body
 from server.services import devices as device_service
 from server.services import sync as sync_service
@@ -38,9 +39,9 @@ def enrol() -> ResponseReturnValue:
         then=lambda conn, device: (grants_for(conn, ctx.study, site_id=device.site_id, device_id=device.device_id),
                                    (public_key_b64(conn), numbers_for(conn, device.site_id, device.device_id))))
     key, numbers = key
-    return jsonify(device_id=device.device_id, site_id=device.site_id, token=token, server_public_key=key,
-                   allocation=grants, screening_numbers=numbers, study_id=ctx.study.study.id,
-                   study_version=ctx.study.study.version), 201
+    return json_answer({"device_id": device.device_id, "site_id": device.site_id, "token": token,
+                        "server_public_key": key, "allocation": grants, "screening_numbers": numbers,
+                        "study_id": ctx.study.study.id, "study_version": ctx.study.study.version}, 201)
 
 
 @bp.post("/sync")
@@ -60,10 +61,10 @@ def sync() -> ResponseReturnValue:
         answer = sync_service.ingest(conn, ctx.study, device, sync_request, prepared, with_downstream=False)
         if device.is_app:   # issue 24: a phone gets its participant's entries, no blocks, staff or site state
             answer["downstream"] = app_downstream(conn, ctx.study, device)
-            return jsonify(answer)
+            return json_answer(answer)
         granted = sync_service.top_ups(conn, ctx.study, device)
     with reading(ctx.engine) as conn:   # after the commit: the rest of the answer only reads, lock-free
         answer["downstream"] = sync_service.downstream(
             conn, ctx.study, device, sync_request.corrections_cursor, held_blocks=sync_request.allocation_blocks,
             labs_cursor=sync_request.labs_cursor, granted=granted, state_cursor=sync_request.state_cursor)
-    return jsonify(answer)
+    return json_answer(answer)

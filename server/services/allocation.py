@@ -35,10 +35,11 @@ MAX_CACHED = 5000           # lists (and signed blocks) kept parsed per process 
 
 @dataclass(frozen=True)
 class _List:
-    """A stored signed list as parsed once, with its entries by block."""
+    """A stored signed list as parsed once, with its entries by block and by allocation number."""
 
     signed: dict[str, Any]
     blocks: dict[int, list[dict[str, Any]]]
+    numbers: dict[int, dict[str, Any]]
 
 
 # A stored list never changes (no statement updates one; ids are uuid4), and the same body signed with the same
@@ -95,7 +96,7 @@ def _lists(conn: Connection, site_id: str) -> dict[str, _List]:
         blocks: dict[int, list[dict[str, Any]]] = {}
         for e in signed["body"]["entries"]:
             blocks.setdefault(e["block"], []).append(e)
-        _parsed[list_id] = _List(signed, blocks)
+        _parsed[list_id] = _List(signed, blocks, {e["number"]: e for e in signed["body"]["entries"]})
     return {i: _parsed[i] for i in ids}
 
 
@@ -104,11 +105,12 @@ def _signed_lists(conn: Connection, site_id: str) -> dict[str, dict[str, Any]]:
 
 
 def entry(conn: Connection, site_id: str, number: int) -> dict[str, Any] | None:
-    """The signed-list entry with this allocation number at this site, or None."""
-    for signed in _signed_lists(conn, site_id).values():
-        for e in signed["body"]["entries"]:
-            if e["number"] == number:
-                return e
+    """The signed-list entry with this allocation number at this site, or None (the lists as parsed once per
+    process: the caller only reads it)."""
+    for lst in _lists(conn, site_id).values():
+        found = lst.numbers.get(number)
+        if found is not None:
+            return found
     return None
 
 

@@ -18,6 +18,7 @@ the missed diary days of the nurse overview.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import Connection
@@ -31,27 +32,43 @@ MAX_CHANGES = 2000        # records audited after the cursor beyond this: the wh
 AE_FIELDS = ("term", "grade", "onset_date", "outcome", "serious")
 
 
-# A stored revision never changes (a correction is a new revision), so its summary is kept per process, keyed by
-# its id, revision and content hash: a new kiosk's first sync (state_cursor 0) gets the whole site's state, and
-# parsing and scoring every record of the site again for each one grew with the site (issue 25 point 2).
+# A stored revision never changes (a correction is a new revision), so what a kiosk keeps of it (its summary, or a
+# home entry's date) is kept per process, keyed by its id, revision and content hash, and only the bodies of
+# revisions not seen yet are read: a new kiosk's first sync (state_cursor 0) gets the whole site's state, and
+# reading, parsing and scoring every record of the site again for each one grew with the site (issue 25 point 2).
 MAX_CACHED = 50_000
 _summaries: dict[tuple[str, int, str], dict[str, Any]] = {}
+_home_entries: dict[tuple[str, int, str], dict[str, Any] | None] = {}
 
 
-def summary(row: Any) -> dict[str, Any]:
-    """What the kiosk keeps of one record revision (a row of ``server.storage.site_state``); the same dict
-    for the same stored revision (callers only read it)."""
-    key = (row.record_id, row.revision, row.content_hash)
-    done = _summaries.get(key)
-    if done is None:
-        if len(_summaries) >= MAX_CACHED:
-            _summaries.clear()
-        done = _summaries[key] = _summary(row)
+def _key(row: Any) -> tuple[str, int, str]:
+    return row.record_id, row.revision, row.content_hash
+
+
+def _own_body(row: Any) -> str:
+    return row.body
+
+
+def _kept(cache: dict[tuple[str, int, str], Any], row: Any, body_of: Callable[[Any], str],
+          make: Callable[[Any, str], Any]) -> Any:
+    key = _key(row)
+    if key in cache:
+        return cache[key]
+    if len(cache) >= MAX_CACHED:
+        cache.clear()
+    done = cache[key] = make(row, body_of(row))
     return done
 
 
-def _summary(row: Any) -> dict[str, Any]:
-    data = json.loads(row.body).get("data") or {}
+def summary(row: Any, body_of: Callable[[Any], str] = _own_body) -> dict[str, Any]:
+    """What the kiosk keeps of one record revision (a row of ``server.storage.site_state``; ``body_of(row)``: its
+    stored JSON, read only when it is not kept yet); the same dict for the same stored revision (callers only read
+    it)."""
+    return _kept(_summaries, row, body_of, _summary)
+
+
+def _summary(row: Any, body: str) -> dict[str, Any]:
+    data = json.loads(body).get("data") or {}
     if row.kind == "adverse_event":
         kept: dict[str, Any] = {name: data.get(name) for name in AE_FIELDS}
     else:
@@ -80,16 +97,31 @@ def downstream(conn: Connection, site_id: str, cursor: int | None) -> dict[str, 
     else:
         rows, snapshot = state_store.revisions_of_site(conn, site_id, keys), False
     home = [r for r in rows if r.device_kind == APP_DEVICE_KIND]
-    return {"site_state": [summary(r) for r in rows if r.device_kind != APP_DEVICE_KIND], "state_cursor": now,
-            "state_snapshot": snapshot, "home_entries": [e for e in map(home_entry, home) if e is not None],
+    state = [r for r in rows if r.device_kind != APP_DEVICE_KIND]
+    missing = [(r.record_id, r.revision) for cache, kept in ((_summaries, state), (_home_entries, home))
+               for r in kept if _key(r) not in cache]
+    bodies = state_store.bodies(conn, missing) if missing else {}
+
+    def body_of(row: Any) -> str:   # read up front; one by one only for one dropped from a full cache meanwhile
+        key = (row.record_id, row.revision)
+        return bodies[key] if key in bodies else state_store.bodies(conn, [key])[key]
+
+    entries = (home_entry(r, body_of) for r in home)
+    return {"site_state": [summary(r, body_of) for r in state], "state_cursor": now,
+            "state_snapshot": snapshot, "home_entries": [e for e in entries if e is not None],
             "home_diaries": [{"participant_id": d.participant_id, "activated_at": d.enrolled_at,
                               "revoked_at": d.revoked_at}
                              for d in state_store.home_diaries_of_site(conn, site_id, APP_DEVICE_KIND)]}
 
 
-def home_entry(row: Any) -> dict[str, Any] | None:
-    """What the kiosk keeps of a home entry: whose, which diary, which date (None without a readable date)."""
-    day = entry_date(json.loads(row.body))
+def home_entry(row: Any, body_of: Callable[[Any], str] = _own_body) -> dict[str, Any] | None:
+    """What the kiosk keeps of a home entry: whose, which diary, which date (None without a readable date); kept
+    per stored revision as ``summary``."""
+    return _kept(_home_entries, row, body_of, _home_entry)
+
+
+def _home_entry(row: Any, body: str) -> dict[str, Any] | None:
+    day = entry_date(json.loads(body))
     if day is None:
         return None
     return {"participant_id": row.participant_id, "instrument_id": row.instrument_id, "diary_date": day.isoformat(),

@@ -19,7 +19,6 @@ from server.services.audit import AuditEntry, append_many
 from server.services.devices import Device
 from server.services.sync_home import app_downstream, home_scope
 from server.services.sync_prepare import Prepared, inputs_of, note_person, prepare, stored_key
-from server.storage import allocations as allocation_store
 from server.storage import participants as participant_store
 from server.storage import records as record_store
 from server.storage import screenings as screening_store
@@ -97,7 +96,6 @@ class _BatchContext:
     staff: dict[str, StaffAccount]
     now: datetime
     batch_records: dict[str, list[Mapping[str, Any]]] = field(default_factory=dict)  # accepted so far, by person
-    _slots: dict[int, dict[str, Any]] | None = None
 
     @staticmethod
     def hashed(prepared: Prepared, index: int, rec: Mapping[str, Any]) -> str:
@@ -111,12 +109,7 @@ class _BatchContext:
         return digest
 
     def slot(self, conn: Connection, site_id: str, number: int) -> dict[str, Any] | None:
-        if self._slots is None:
-            self._slots = {}
-            for _list_id, signed in allocation_store.signed_lists(conn, site_id):
-                for e in json.loads(signed)["body"]["entries"]:
-                    self._slots[e["number"]] = e
-        return self._slots.get(number)
+        return allocation.entry(conn, site_id, number)   # the site's lists as parsed once per process
 
 
 def _check_enrolment(conn: Connection, device: Device, rec: Mapping[str, Any],

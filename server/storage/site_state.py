@@ -19,8 +19,10 @@ from server.storage.tables import audit_log, devices, records
 
 STATE_KINDS = ("instrument_response", "adverse_event")   # what a nurse overview needs of other kiosks' work
 _newer = aliased(records)
+# no body: a stored revision never changes, so services.site_state keeps what it needs of one per process and
+# asks for the bodies (``bodies``) of the revisions it has not seen yet only
 _COLUMNS = (records.c.record_id, records.c.revision, records.c.kind, records.c.participant_id, records.c.visit_id,
-            records.c.instrument_id, records.c.instrument_version, records.c.collected_at, records.c.body,
+            records.c.instrument_id, records.c.instrument_version, records.c.collected_at,
             records.c.content_hash,   # what the summary cache keys on (services.site_state)
             devices.c.kind.label("device_kind"))    # issue 24: a participant's app makes home entries
 _FROM = records.outerjoin(devices, devices.c.device_id == records.c.device_id)
@@ -48,7 +50,8 @@ def changed_after(conn: Connection, cursor: int, limit: int) -> list[tuple[str, 
 
 
 def revisions_of_site(conn: Connection, site_id: str, keys: Iterable[tuple[str, int]]) -> list[Row]:
-    """Those revisions that are records of ``site_id`` and of a kind the kiosks keep (other sites' never)."""
+    """Those revisions that are records of ``site_id`` and of a kind the kiosks keep (other sites' never), without
+    their bodies (``bodies``)."""
     wanted = set(keys)
     found: list[Row] = []
     ids = sorted({record_id for record_id, _ in wanted})
@@ -60,8 +63,22 @@ def revisions_of_site(conn: Connection, site_id: str, keys: Iterable[tuple[str, 
     return sorted(found, key=lambda r: (r.record_id, r.revision))
 
 
+def bodies(conn: Connection, keys: Iterable[tuple[str, int]]) -> dict[tuple[str, int], str]:
+    """The stored JSON body of each of these revisions, by (record id, revision)."""
+    wanted = set(keys)
+    found: dict[tuple[str, int], str] = {}
+    ids = sorted({record_id for record_id, _ in wanted})
+    for start in range(0, len(ids), 500):
+        q = select(records.c.record_id, records.c.revision, records.c.body).where(
+            records.c.record_id.in_(ids[start:start + 500]))
+        found.update({(r.record_id, r.revision): r.body for r in conn.execute(q)
+                      if (r.record_id, r.revision) in wanted})
+    return found
+
+
 def current_of_site(conn: Connection, site_id: str) -> list[Row]:
-    """The newest revision of every record of ``site_id`` of a kind the kiosks keep, by participant and time."""
+    """The newest revision of every record of ``site_id`` of a kind the kiosks keep, by participant and time
+    (without their bodies: ``bodies``)."""
     newer = exists().where(_newer.c.record_id == records.c.record_id, _newer.c.revision > records.c.revision)
     return list(conn.execute(select(*_COLUMNS).select_from(_FROM)
                              .where(records.c.site_id == site_id, records.c.kind.in_(STATE_KINDS), ~newer)
