@@ -127,6 +127,18 @@ def _read_one(rec: Mapping[str, Any]) -> _Read:
     return _Read(rec, {home[0]: home[1]} if home is not None else calendar(rec), home is not None)
 
 
+def read_diary(rec: Mapping[str, Any]) -> _Read:
+    """One diary read once: its dates -> drugs taken (``dated``) and whether it is a home entry; for a caller
+    that asks ``period_of_read``, ``dated`` and ``home_day`` of the same record (the CSV's dosing lines)."""
+    return _read_one(rec)
+
+
+def period_of_read(read: _Read, study: Study, *, baseline_date: date | None) -> tuple[date, date] | None:
+    """``periods([read.rec], …)``'s one (first, last) date of a diary already read, None when it has none."""
+    spans = _periods([read], study, baseline_date)
+    return (spans[0][1], spans[0][2]) if spans else None
+
+
 def _read(diaries: Iterable[Mapping[str, Any]]) -> list[_Read]:
     return [_read_one(rec) for rec in diaries]
 

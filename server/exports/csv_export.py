@@ -13,7 +13,7 @@ from contextlib import ExitStack
 from dataclasses import fields
 from datetime import date, timedelta
 from itertools import groupby
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 from pathlib import Path
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
@@ -55,6 +55,7 @@ PARTICIPANT_COLUMNS = ["record_id", "participant_id", "site_id", "arm", "status"
 VISIT_COLUMNS = ["record_id", "participant_id", "site_id", "visit_id", "visit_number", "visit_label", "visit_date",
                  "forms_expected", "forms_done", "forms_missing"]
 DOSING_COLUMNS = [f.name for f in fields(DoseLine)]
+_dose_cells = attrgetter(*DOSING_COLUMNS)     # a dosing line's cells in column order, in one C-level call
 SCREENING_DATA = ["consent_date", "screening_date", "sex", "birth_year_month", "age_at_consent", "screening_score",
                   "outcome", "failed_criteria", "criteria",  # issue 15: the screening log, every outcome
                   "childbearing_potential"]  # issue 18: decides the pregnancy-test rule at randomisation
@@ -288,7 +289,7 @@ def _record_files(conn: Connection, study: Study, sink: TableSink, scope: Export
                 inst_id = rec["instrument_id"]
                 rows = [(f"{inst_id}.csv", _instrument_row(by_instrument[inst_id], rec, home=home[inst_id],
                                                            layout=layouts[inst_id]))]
-                rows += [("dosing.csv", [getattr(line, c) for c in DOSING_COLUMNS]) for line in diaries.lines(rec)]
+                rows += [("dosing.csv", _dose_cells(line)) for line in diaries.lines(rec)]
             else:
                 continue
             for name, row in rows:

@@ -24,7 +24,9 @@ from shared.exposure import (
     first_dose_date,
     home_day,
     is_dosing_record,
+    period_of_read,
     periods,
+    read_diary,
 )
 from shared.home import parse_diary_date
 from shared.home_compliance import daily_compliance, drug_daily, home_days, over_schedule
@@ -159,12 +161,13 @@ class DiaryStream:
             self._base = site_local_date(rec.get("collected_at"), self._study, rec.get("site_id"))
         if rec.get("instrument_id") not in self._dosing or not rec.get("arm"):
             return []
-        spans = periods([rec], self._study, baseline_date=self._base)
-        if not spans:
+        read = read_diary(rec)           # the answer parsed once for the period, the dates and home or not
+        span = period_of_read(read, self._study, baseline_date=self._base)
+        if span is None:
             return []
-        _rec, start, end = spans[0]
-        days_taken = dated(rec)
-        if days_taken is not None and home_day(rec) is not None:   # one day; the next counted diary still
+        start, end = span
+        days_taken = read.days
+        if days_taken is not None and read.home:   # one day; the next counted diary still
             return list(dose_lines(self._study, rec["arm"], rec, start, end,   # starts after the clinic's last
                                    read=(days_taken, True)))
         if days_taken is None and self._previous_end is not None:

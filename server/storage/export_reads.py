@@ -123,13 +123,13 @@ def current_records(conn: Connection, scope: Scope, *, kind: str | None = None, 
         q = q.where(records.c.site_id == scope.site_id)
     q = _in_range(q, records.c.collected_at, scope)
     q = q.order_by(records.c.participant_id, records.c.collected_at, records.c.record_id)
-    for row in _stream(conn, q):
-        body = load_body(row.body)
-        body["received_at"] = row.received_at
-        body["staff_id"] = row.staff_id
-        body["source"] = record_source(row.device_kind)
+    for row in _stream(conn, q):      # by position: a row's attribute look-up costs as much as its parse here
+        body = load_body(row[0])
+        body["received_at"] = row[1]
+        body["staff_id"] = row[2]
+        body["source"] = record_source(row[3])
         if with_arm:
-            body["arm"] = row.arm
+            body["arm"] = row[4]
         yield body
 
 
