@@ -73,25 +73,30 @@ def adqs_rows(study: Study, pd: ParticipantData, subject: dict[str, Any], *, fir
     """The ADQS rows of one participant (``subject``: the ADSL variables copied onto each row; ``params``:
     ``qs_params(study)`` when the caller has it, worked out once per export rather than once per participant)."""
     params = qs_params(study) if params is None else params
+    of_instrument: dict[str, list[QsParam]] = defaultdict(list)
+    for p in params:
+        of_instrument[p.instrument_id].append(p)
     by_param: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for rec in pd.records:
         if rec["kind"] != "instrument_response":
             continue
-        wanted = [p for p in params if p.instrument_id == rec.get("instrument_id")]
+        wanted = of_instrument.get(rec.get("instrument_id"))
         if not wanted:
             continue
         scores = get_instrument(rec["instrument_id"], rec.get("instrument_version")).score(rec["data"])
         site = rec.get("site_id") or pd.participant["site_id"]
-        day = site_local_date(rec["collected_at"], study, site)
-        local = to_site_local(rec["collected_at"], study, site).strftime("%H:%M:%S")
+        at = rec["collected_at"]
+        local = to_site_local(at, study, site)
+        day = local.date() if isinstance(at, str) and len(at) > 10 else site_local_date(at, study, site)
         avisit, avisitn = analysis_visit(study, rec.get("visit_id"))
+        ady = study_day(day, first_dose)
+        order = (day or date.max, (local.hour, local.minute, local.second), rec["record_id"])   # as HH:MM:SS
         for p in wanted:
             value = scores.get(p.score)
             by_param[p.paramcd].append({
                 **subject, "PARAMCD": p.paramcd, "PARAM": p.param, "PARAMN": p.paramn, "PARCAT1": p.category,
-                "AVISIT": avisit, "AVISITN": avisitn, "ADT": day, "ADY": study_day(day, first_dose),
-                "AVAL": None if value is None else float(value), "QSSPID": rec["record_id"],
-                ORDER: (day or date.max, local, rec["record_id"])})
+                "AVISIT": avisit, "AVISITN": avisitn, "ADT": day, "ADY": ady,
+                "AVAL": None if value is None else float(value), "QSSPID": rec["record_id"], ORDER: order})
     out: list[dict[str, Any]] = []
     for p in params:
         out += derive(by_param.get(p.paramcd, ()), first_dose=first_dose, baseline_day=baseline_day)
