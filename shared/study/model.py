@@ -391,7 +391,17 @@ class Study(_Strict):
         """Every study instrument declaring ``role``, in file order."""
         if role not in INSTRUMENT_ROLES:
             raise ValueError(f"{role!r} is not an instrument role; roles are {', '.join(INSTRUMENT_ROLES)}")
-        return [i.definition for i in self.instruments if role in i.roles]
+        return list(self._instruments_by_role.get(role, ()))
+
+    @cached_property
+    def _instruments_by_role(self) -> dict[str, tuple[Instrument, ...]]:
+        """The instruments of each role in file order, made once (the study is frozen): exports ask for every
+        record whether it is a dosing diary."""
+        out: dict[str, list[Instrument]] = {}
+        for i in self.instruments:
+            for role in dict.fromkeys(i.roles):
+                out.setdefault(role, []).append(i.definition)
+        return {role: tuple(found) for role, found in out.items()}
 
     def instrument_with_role(self, role: str) -> Instrument | None:
         """The study instrument declaring ``role``, or None when the study has none."""

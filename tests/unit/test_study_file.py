@@ -89,6 +89,19 @@ def test_code_asks_the_study_for_visits_and_instruments_by_role() -> None:
         study.visit_with_role("week99")
 
 
+def test_instruments_by_role_are_every_instrument_of_the_role_in_file_order_and_a_fresh_list_each_time() -> None:
+    study = parse_study(TEXT)
+    for role in ("dosing", "home_dosing", "patient_global", "symptoms", "eligibility"):
+        expected = [i.id for i in study.instruments if role in i.roles]
+        got = study.instruments_with_role(role)
+        assert [i.id for i in got] == expected
+        got.clear()                                   # the caller's list: the study keeps its own
+        assert [i.id for i in study.instruments_with_role(role)] == expected
+        assert getattr(study.instrument_with_role(role), "id", None) == (expected[0] if expected else None)
+    with pytest.raises(ValueError, match="not an instrument role"):
+        study.instruments_with_role("nurse")
+
+
 def test_a_role_outside_the_vocabulary_or_a_second_baseline_is_refused() -> None:
     with pytest.raises(StudyFileError, match=r"visits\[0\]\.roles\[0\]"):
         parse_study(TEXT.replace('roles = ["screening"]', 'roles = ["fortnight"]', 1))
