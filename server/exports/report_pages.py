@@ -9,6 +9,7 @@ point without a line, and the panel says so.
 
 from __future__ import annotations
 
+import math
 import textwrap
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,7 +18,7 @@ import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 
 from server.exports.report_cut import DataCut
-from server.exports.report_tables import Table, arm_codes, primary_visit
+from server.exports.report_tables import Table, arm_codes, baseline_labels, primary_visit
 from shared.study.model import Study
 
 PAGE = (11.69, 8.27)           # A4 landscape, inches
@@ -178,10 +179,12 @@ def page_baseline(ctx: Context) -> Figure:
     """Baseline characteristics: mean (SD) and median [Q1, Q3] of continuous variables, n (%) by sex."""
     fig = new_page(ctx, ctx.t("baseline"))
     table, arms = ctx.tables["baseline"], [*arm_codes(ctx.study), "total"]
+    whole = baseline_labels(ctx.study)     # the CSV's labels are the ADSL ones, cut to 40 characters
     cells: dict[tuple[str, str], str] = {}
     labels: dict[str, str] = {}
     for r in table.rows:
-        variable, label, arm, category = r[0], r[1], r[2], r[3]
+        variable, arm, category = r[0], r[2], r[3]
+        label = whole.get(variable, r[1])
         key = f"{variable}={category}" if category else variable
         labels[key] = f"{label}: {category}" if category else label
         if category:
@@ -189,9 +192,11 @@ def page_baseline(ctx: Context) -> Figure:
         else:
             cells[(key, arm)] = (f"n={r[4]}  {_num(r[5], 1)} ({_num(r[6], 1)})  [{_num(r[8], 1)}, {_num(r[9], 1)}]"
                                  if r[4] else "–")
-    ax = fig.add_axes((0.02, 0.05, 0.96, 0.85))
+    # A table placed "upper left" starts a padding's width into its axes: the columns take 0.96 of the axes so
+    # the last (total) column ends inside the page; labels are wrapped, never cut.
+    ax = fig.add_axes((0.02, 0.05, 0.94, 0.85))
     draw_table(ax, ["", *arms], [[labels[k], *(cells.get((k, a), "–") for a in arms)] for k in labels], font=7.5,
-               widths=[0.28, *([0.72 / len(arms)] * len(arms))])
+               widths=[0.26, *([0.70 / len(arms)] * len(arms))], wrap={0: 48})
     fig.text(0.02, 0.04, "continuous: n  mean (SD)  [Q1, Q3]; sex: n (%)", fontsize=7.5)
     return fig
 
@@ -244,8 +249,13 @@ def page_primary(ctx: Context) -> Figure:
     few = False
     for i, arm in enumerate(arms):
         ax = fig.add_axes((0.05 + i * 0.94 / len(arms), 0.47, 0.94 / len(arms) - 0.04, 0.42))
-        for points in trajectories.get(arm, {}).values():
-            ax.plot([d for d, _v in points], [v for _d, v in points], color="#bbb", lw=0.8, marker=".", ms=3)
+        xs: list[float] = []
+        ys: list[float] = []
+        for points in trajectories.get(arm, {}).values():   # one line, broken between participants (NaN):
+            xs += [*(d for d, _v in points), math.nan]        # one artist a participant cost seconds and
+            ys += [*(v for _d, v in points), math.nan]        # hundreds of MB at 10 000 (issue 25)
+        if xs:
+            ax.plot(xs, ys, color="#bbb", lw=0.8, marker=".", ms=3)
         rows = [r for r in by_visit if r[0] == arm]
         few |= _means(ax, [r[2] for r in rows], [r[5] for r in rows], [r[7] for r in rows], [r[8] for r in rows],
                       [r[4] for r in rows], COLOURS[i % len(COLOURS)], arm)

@@ -216,6 +216,19 @@ def baseline_characteristics(study: Study, adam: AdamDatasets) -> Table:
     return table
 
 
+def baseline_labels(study: Study) -> dict[str, str]:
+    """Variable -> its whole label for the baseline page: baseline.csv's ``label`` is the ADSL variable label,
+    cut to the 40 characters of a transport file ("Baseline Physician Global Disease Activi"); a page shows
+    the parameter's whole name."""
+    names = {("ADQS", p.paramcd): p.param for p in qs_params(study)}
+    names.update({("ADLB", code): test.name for code, test in study.lab_tests.items()})
+    labels = {"AGE": "Age (years)", "SEX": "Sex"}
+    for c in baseline_covariates(study):
+        whole = names.get((c.dataset, c.paramcd))
+        labels[c.name] = f"Baseline {whole}" if whole and f"Baseline {whole}".startswith(c.label) else c.label
+    return labels
+
+
 def participant_trajectories(study: Study, adam: AdamDatasets) -> dict[str, dict[str, list[tuple[int, float]]]]:
     """Arm -> USUBJID -> (visit day, value) of the primary lab test at its scheduled visits (FAS): the thin lines
     of the primary endpoint figure."""

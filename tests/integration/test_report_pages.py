@@ -3,6 +3,7 @@ figure is read back (plotted points, table cells), so a number on a page is chec
 
 from __future__ import annotations
 
+import math
 import statistics
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,11 +12,14 @@ from typing import Any
 import matplotlib.pyplot as plt
 import pytest
 
+from server.analysis.adqs import qs_params
+from server.analysis.adsl import baseline_covariates
 from server.app import open_context
 from server.config import ServerConfig
 from server.exports.report import FONT, _html, page_flow, report_context
 from server.exports.report_data import Running
 from server.exports.report_pages import (
+    page_baseline,
     page_interest,
     page_primary,
     page_responders,
@@ -92,6 +96,46 @@ def test_the_primary_page_table_shows_n_mean_sd_ci_median_and_iqr_of_the_change(
         row = next(r for r in table[1:] if r[0] == arm)
         s = chg[arm]
         assert row[1] == str(s[4]) and row[-2:] == [f"{s[10]:.2f}", f"{s[11]:.2f}"], arm
+    plt.close(fig)
+
+
+def test_the_primary_page_draws_every_trajectory_as_one_grey_line_per_arm(demo: Any) -> None:
+    """Each arm's participants are one line broken between them (issue 25: one artist a participant cost
+    seconds and hundreds of MB at 10 000), and its points are exactly the trajectories' points."""
+    ctx, fig = _page(demo, page_primary)
+    trajectories = ctx.extra["trajectories"]
+    for arm in arm_codes(ctx.study):
+        ax = next(a for a in fig.axes if a.get_title() == arm)
+        grey = [line for line in ax.lines if line.get_color() == "#bbb"]
+        assert len(grey) == 1, arm
+        drawn = [(float(x), float(y)) for x, y in zip(grey[0].get_xdata(), grey[0].get_ydata(), strict=True)
+                 if not math.isnan(x)]
+        assert drawn == [(float(d), v) for points in trajectories[arm].values() for d, v in points], arm
+        assert sum(math.isnan(x) for x in grey[0].get_xdata()) == len(trajectories[arm]), arm
+    plt.close(fig)
+
+
+def test_the_baseline_page_shows_every_label_whole_and_its_table_within_the_page_margins(demo: Any) -> None:
+    """The labels of baseline.csv are ADSL's, cut to 40 characters ("…Disease Activi", "…/CD4+ cel"): the page
+    shows each parameter's whole name, wrapped, and the total column ends inside the page's margin."""
+    ctx, fig = _page(demo, page_baseline)
+    text = " ".join(c.replace("\n", " ") for row in _cells(fig)[0] for c in row)
+    names = {p.paramcd: p.param for p in qs_params(ctx.study)}
+    names.update({code: test.name for code, test in ctx.study.lab_tests.items()})
+    covariates = baseline_covariates(ctx.study)
+    assert any(len(f"Baseline {names[c.paramcd]}") > 40 for c in covariates)   # the cut ones are among them
+    for c in covariates:
+        assert f"Baseline {names[c.paramcd]}" in text, c.name
+    renderer = fig.canvas.get_renderer()
+    page = fig.bbox
+    margin = 0.02 * page.width                   # the footer's and the title's left margin, on both sides
+    table = next(t for ax in fig.axes for t in ax.tables)
+    for (row, col), cell in table.get_celld().items():
+        box = cell.get_window_extent(renderer)
+        assert page.x0 + margin - 1 <= box.x0 and box.x1 <= page.x1 - margin + 1, (row, col)
+        assert page.y0 <= box.y0 and box.y1 <= page.y1, (row, col)
+        words = cell.get_text().get_window_extent(renderer)
+        assert words.x1 <= box.x1 + 1, (row, col, cell.get_text().get_text())   # no text runs out of its cell
     plt.close(fig)
 
 
