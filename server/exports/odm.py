@@ -4,9 +4,10 @@
 FormDef/ItemGroupDef per instrument, ItemDef per item and score, CodeList per choice item).
 ``ClinicalData`` nests SubjectData > StudyEventData > FormData > ItemGroupData > ItemData; every
 FormData carries the AuditRecord of the stored revision (who entered it, at which site, when the
-server received it and, for a correction, the reason). Subjects are written one at a time with
-``lxml.etree.xmlfile`` into a part file that is then appended after Study and AdminData (which must
-come first but list every user seen), so memory holds one participant at a time.
+server received it and, for a correction, the reason). Subjects are written one at a time, as XML text (the
+innermost loop of the export: building lxml trees cost most of its time), into a part file that is then appended
+after Study and AdminData (built with lxml; they must come first but list every user seen), so memory holds one
+participant at a time. The text is escaped as libxml2 escapes it, so the bytes are the ones lxml wrote.
 
 The parts: ``odm_xml.py`` (namespace, element factory, OIDs, values), ``odm_metadata.py`` (Study/MetaDataVersion,
 AdminData), ``odm_subjects.py`` (SubjectData); annotations of issues 17-19 in ``odm_pharmacovigilance.py``,
@@ -19,6 +20,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from lxml import etree
 from sqlalchemy import Connection
@@ -30,7 +32,7 @@ from server.exports.odm_pharmacovigilance import add_codelists as add_pv_codelis
 from server.exports.odm_queries import QueryAnnotator, add_codelists
 from server.exports.odm_signatures import SignatureWriter
 from server.exports.odm_subjects import subject_data
-from server.exports.odm_xml import MDV, NS, NSMAP, el, user_oid
+from server.exports.odm_xml import MDV, NS, attr, el, user_oid
 from shared.records import utc_now
 from shared.study.model import Study
 
@@ -46,14 +48,21 @@ def export_odm(conn: Connection, study: Study, out_dir: Path, *, scope: ExportSc
     annotated = QueryAnnotator(conn, scope.site_id)   # issue 19: query threads and SDV as Annotations
     reviewed = PvAnnotator(conn, study, scope.site_id)   # issue 17: MedDRA, emergence, SUSAR, SAE report mark
     with tempfile.TemporaryFile(dir=out_dir) as part:
-        with etree.xmlfile(part, encoding="utf-8") as xf:
-            with xf.element(f"{{{NS}}}ClinicalData", {"StudyOID": study.study.id, "MetaDataVersionOID": MDV},
-                            nsmap=NSMAP):
-                for pdata in participants_with_data(conn, scope, every_revision=True, screened=True):
-                    subj = reviewed.annotate(subject_data(study, pdata, users), pdata)
-                    for element in signed.subject(annotated.annotate(subj), users):
-                        xf.write(element)
-                    subjects += 1
+        part.write(f'<ClinicalData xmlns="{NS}" StudyOID="{attr(study.study.id)}" MetaDataVersionOID="{MDV}">'
+                   .encode())
+        for pdata in participants_with_data(conn, scope, every_revision=True, screened=True):
+            newest_ae = reviewed.for_subject(pdata)
+
+            def notes(record_id: str, revision: int, newest: dict[str, Any] = newest_ae) -> tuple[list[str], list[Any]]:
+                head, steps = annotated.notes(record_id, revision)
+                ae = newest.get(record_id)
+                return ([reviewed.note(ae), *head] if ae is not None and ae["revision"] == revision else head), steps
+
+            pid = pdata.participant["participant_id"]
+            signatures = signed.subject(pid, users)
+            part.write((subject_data(study, pdata, users, notes, signatures) + signatures.extra()).encode())
+            subjects += 1
+        part.write(b"</ClinicalData>")
         part.seek(0)
         with open(out_dir / FILE_NAME, "wb") as out:
             root = el(None, "ODM", {"FileType": "Transactional", "FileOID": f"{study.study.id}.{utc_now()}",

@@ -13,6 +13,7 @@ from lxml import etree
 from sqlalchemy import Connection
 
 from server.exports.current import ParticipantData
+from server.exports.odm_xml import text
 from server.services.ae_causality import confirmation
 from server.services.ae_review import AeReview, AeReviewer
 from server.storage import participants as participant_store
@@ -70,34 +71,27 @@ def _facts(review: AeReview, confirmed: dict[str, Any] | None) -> tuple[str, lis
 
 
 class PvAnnotator:
-    """The pharmacovigilance review of each AE of one export, placed into each SubjectData."""
+    """The pharmacovigilance review of each AE of one export, noted on its newest revision as it is written."""
 
     def __init__(self, conn: Connection, study: Study, site_id: str | None) -> None:
         self.conn, self.reviewer, self._seq = conn, AeReviewer(conn, study, site_id=site_id), 0
+        self._arm: str | None = None
 
-    def annotate(self, subj: etree._Element, pdata: ParticipantData) -> etree._Element:
-        """``subj`` with one Annotation on the newest revision of each of the participant's AEs."""
+    def for_subject(self, pdata: ParticipantData) -> dict[str, dict[str, Any]]:
+        """The newest revision of each of the participant's AEs, by record id (what ``note`` annotates)."""
         newest: dict[str, dict[str, Any]] = {}
         for rec in pdata.records:
             if rec["kind"] == "adverse_event" and rec["revision"] >= newest.get(rec["record_id"], rec)["revision"]:
                 newest[rec["record_id"]] = rec
-        if not newest:
-            return subj
-        arm = participant_store.arm_of(self.conn, pdata.participant["participant_id"])
-        for fd in subj.iter(_t("FormData")):
-            words = (fd.findtext(f"{_t('AuditRecord')}/{_t('SourceID')}") or "").split()
-            rec = newest.get(words[1]) if len(words) >= 4 and words[0] == "record" else None
-            group = fd.find(_t("ItemGroupData"))
-            if rec is None or group is None or words[3] != str(rec["revision"]):
-                continue
-            text, flags = _facts(self.reviewer.review(rec, arm), confirmation(self.conn, rec))
-            self._seq += 1
-            ann = etree.Element(_t("Annotation"), {"SeqNum": str(self._seq), "TransactionType": "Insert"})
-            etree.SubElement(ann, _t("Comment"), {"SponsorOrSite": "Sponsor"}).text = text
-            for code in flags:
-                flag = etree.SubElement(ann, _t("Flag"))
-                etree.SubElement(flag, _t("FlagValue"), {"CodeListOID": FLAG_LIST}).text = code
-                etree.SubElement(flag, _t("FlagType"), {"CodeListOID": TYPE_LIST}).text = KIND
-            head = (_t("AuditRecord"), _t("Signature"), _t("Annotation"))
-            group.insert(sum(1 for c in group if c.tag in head), ann)
-        return subj
+        self._arm = participant_store.arm_of(self.conn, pdata.participant["participant_id"]) if newest else None
+        return newest
+
+    def note(self, rec: dict[str, Any]) -> str:
+        """The Annotation (XML text) of the newest revision ``rec`` of an AE: its review as Comment and Flags."""
+        comment, flags = _facts(self.reviewer.review(rec, self._arm), confirmation(self.conn, rec))
+        self._seq += 1
+        return (f'<Annotation SeqNum="{self._seq}" TransactionType="Insert">'
+                f'<Comment SponsorOrSite="Sponsor">{text(comment)}</Comment>'
+                + "".join(f'<Flag><FlagValue CodeListOID="{FLAG_LIST}">{code}</FlagValue>'
+                          f'<FlagType CodeListOID="{TYPE_LIST}">{KIND}</FlagType></Flag>' for code in flags)
+                + "</Annotation>")

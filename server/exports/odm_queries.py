@@ -16,6 +16,7 @@ from typing import Any
 from lxml import etree
 from sqlalchemy import Connection
 
+from server.exports.odm_xml import text
 from server.storage import queries as query_store
 from shared.queries import ANSWER, STATES, TRANSITIONS
 
@@ -42,7 +43,7 @@ def add_codelists(mdv: etree._Element) -> None:
 
 
 class QueryAnnotator:
-    """The queries and SDV marks of one export's scope, read once, placed into each SubjectData."""
+    """The queries and SDV marks of one export's scope, read once, handed to each revision as it is written."""
 
     def __init__(self, conn: Connection, site_id: str | None) -> None:
         rows = list(query_store.every_query(conn, site_id))
@@ -54,48 +55,31 @@ class QueryAnnotator:
         self._sdv = {(m.record_id, m.revision): m for m in query_store.every_sdv_mark(conn)}
         self._seq = 0
 
-    def annotate(self, subj: etree._Element) -> etree._Element:
-        """``subj`` with an Annotation for every query step and SDV mark of the revisions it holds."""
-        for fd in subj.iter(_t("FormData")):
-            source = fd.findtext(f"{_t('AuditRecord')}/{_t('SourceID')}") or ""
-            words = source.split()
-            if len(words) < 4 or words[0] != "record" or words[2] != "revision":   # then " home" (issue 24)
-                continue
-            key = (words[1], int(words[3]))
-            group = fd.find(_t("ItemGroupData"))
-            if group is None:
-                continue
-            mark = self._sdv.get(key)
-            if mark is not None:
-                self._place(group, None, self._annotation(
-                    "Sponsor", f"source data verified by {mark.verified_by} at {mark.verified_at} "
-                    f"(content {mark.content_hash})", SDV_LIST, "VERIFIED", "SDV"))
-            for q, thread in self._queries.get(key, []):
-                state = "open"
-                for m in thread:
-                    state = TRANSITIONS[m.action][1] if m.action in TRANSITIONS and not (
-                        m.action == ANSWER and state == "closed") else state
-                    text = (f"query {q.query_id} on {q.field} (value {json.loads(q.value or 'null')!r}), "
-                            f"{m.action} by {m.author} at {m.at}: {m.text}")
-                    self._place(group, q.field, self._annotation("Site" if m.action == ANSWER else "Sponsor", text,
-                                                                 STATE_LIST, state, "QUERY"))
-        return subj
+    def notes(self, record_id: str, revision: int) -> tuple[list[str], list[tuple[str, str]]]:
+        """The Annotations of one revision as XML text, in document order: the SDV mark (on the ItemGroupData),
+        then every query step as (field, Annotation) for the ItemData of the field it questions."""
+        key = (record_id, revision)
+        mark = self._sdv.get(key)
+        head: list[str] = []
+        if mark is not None:
+            head.append(self._annotation(
+                "Sponsor", f"source data verified by {mark.verified_by} at {mark.verified_at} "
+                f"(content {mark.content_hash})", SDV_LIST, "VERIFIED", "SDV"))
+        steps: list[tuple[str, str]] = []
+        for q, thread in self._queries.get(key, []):
+            state = "open"
+            for m in thread:
+                state = TRANSITIONS[m.action][1] if m.action in TRANSITIONS and not (
+                    m.action == ANSWER and state == "closed") else state
+                text = (f"query {q.query_id} on {q.field} (value {json.loads(q.value or 'null')!r}), "
+                        f"{m.action} by {m.author} at {m.at}: {m.text}")
+                steps.append((q.field, self._annotation("Site" if m.action == ANSWER else "Sponsor", text,
+                                                        STATE_LIST, state, "QUERY")))
+        return head, steps
 
-    def _annotation(self, who: str, text: str, values: str, value: str, kind: str) -> etree._Element:
+    def _annotation(self, who: str, comment: str, values: str, value: str, kind: str) -> str:
         self._seq += 1
-        ann = etree.Element(_t("Annotation"), {"SeqNum": str(self._seq), "TransactionType": "Insert"})
-        etree.SubElement(ann, _t("Comment"), {"SponsorOrSite": who}).text = text
-        flag = etree.SubElement(ann, _t("Flag"))
-        etree.SubElement(flag, _t("FlagValue"), {"CodeListOID": values}).text = value
-        etree.SubElement(flag, _t("FlagType"), {"CodeListOID": TYPE_LIST}).text = kind
-        return ann
-
-    @staticmethod
-    def _place(group: etree._Element, field: str | None, ann: etree._Element) -> None:
-        if field is not None:
-            for item in group.iter(_t("ItemData")):
-                if (item.get("ItemOID") or "").endswith(f".{field}"):
-                    item.append(ann)          # ItemData from the export has no other children after these
-                    return
-        head = (_t("AuditRecord"), _t("Signature"), _t("Annotation"))
-        group.insert(sum(1 for c in group if c.tag in head), ann)
+        return (f'<Annotation SeqNum="{self._seq}" TransactionType="Insert">'
+                f'<Comment SponsorOrSite="{who}">{text(comment)}</Comment><Flag>'
+                f'<FlagValue CodeListOID="{values}">{text(value)}</FlagValue>'
+                f'<FlagType CodeListOID="{TYPE_LIST}">{kind}</FlagType></Flag></Annotation>')

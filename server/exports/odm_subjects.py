@@ -5,65 +5,98 @@ and revision, and ``home`` for a record from the participant's phone)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
-
-from lxml import etree
+from collections.abc import Callable, Iterable
+from typing import Any, Protocol
 
 from server.exports.current import ParticipantData
 from server.exports.odm_clinical_record import COMMON_EVENTS, FORM_KINDS, FORMS, clinical_values
 from server.exports.odm_course import COURSE_EVENT, FORM_OF_KIND, form_values
 from server.exports.odm_metadata import AE_EVENT, HOME_EVENT, KIND_FORMS, enrol_items
-from server.exports.odm_xml import ITEM_DATA, T, el, odm_value, user_oid
+from server.exports.odm_xml import NS, attr, odm_value, text_element, user_oid, xml_compatible
 from shared.adverse_events import flat_ae
 from shared.home_entries import DIARY_DATE, HOME
 from shared.instruments import get_instrument
 from shared.study.model import Study
+
+# The notes of one revision (record id, revision): Annotations on its ItemGroupData, then (field, Annotation)
+# pairs that go on the first ItemData of that field (on the ItemGroupData when the field holds no ItemData).
+Notes = Callable[[str, int], tuple[list[str], list[tuple[str, str]]]]
+
+
+class Signatures(Protocol):
+    """Where one participant's signatures go (``odm_signatures.SubjectSignatures``)."""
+
+    head: str
+
+    def in_event(self, oid: str) -> str: ...
+
+    def tail(self) -> str: ...
 
 
 def _kind_values(items: tuple[tuple[str, str, str], ...]) -> Any:
     return lambda r: [(f, ";".join(v) if isinstance(v := r["data"].get(f), list) else v) for f, *_ in items]
 
 
-def _audit(parent: etree._Element, *, user: str, site: str, at: str, reason: str | None, source: str) -> None:
-    sub = etree.SubElement      # written once per form: plain SubElement calls with prebuilt tags
-    ar = sub(parent, T["AuditRecord"])
-    sub(ar, T["UserRef"], {"UserOID": user_oid(user)})
-    sub(ar, T["LocationRef"], {"LocationOID": f"LOC.{site}"})
-    sub(ar, T["DateTimeStamp"]).text = at
-    if reason:
-        sub(ar, T["ReasonForChange"]).text = reason
-    sub(ar, T["SourceID"]).text = source
+def _audit(*, user: str, site: str, at: str | None, reason: str | None, source: str) -> str:
+    """The AuditRecord of one FormData, as text (written once per form)."""
+    return (f'<AuditRecord><UserRef UserOID="{attr(user_oid(user))}"/>'
+            f'<LocationRef LocationOID="{attr(f"LOC.{site}")}"/>'
+            f'{text_element("DateTimeStamp", at)}{text_element("ReasonForChange", reason) if reason else ""}'
+            f'{text_element("SourceID", source)}</AuditRecord>')
 
 
-def _form(parent: etree._Element, form: str, repeat: int, values: Iterable[tuple[str, Any]], audit: dict[str, Any],
-          transaction: str = "Insert", before: dict[str, Any] | None = None) -> dict[str, Any]:
-    """One FormData (one stored revision) with its AuditRecord; returns its item values.
+def _form(out: list[str], form: str, repeat: int, values: Iterable[tuple[str, Any]], audit: dict[str, Any],
+          transaction: str = "Insert", before: dict[str, Any] | None = None,
+          notes: tuple[list[str], list[tuple[str, str]]] | None = None) -> dict[str, Any]:
+    """One FormData (one stored revision) with its AuditRecord and ``notes``; returns its item values.
 
     An item that had a value in the revision ``before`` and has none now is written ``IsNull="Yes"``, so a
     correction to "no value" is in the archive too.
     """
-    fd = etree.SubElement(parent, T["FormData"], {"FormOID": f"F.{form}", "FormRepeatKey": str(repeat),
-                                                  "TransactionType": transaction})
-    _audit(fd, **audit)
-    ig = etree.SubElement(fd, T["ItemGroupData"], {"ItemGroupOID": f"IG.{form}", "TransactionType": transaction})
+    form_attr = attr(form)
+    out.append(f'<FormData FormOID="F.{form_attr}" FormRepeatKey="{repeat}" TransactionType="{transaction}">')
+    out.append(_audit(**audit))
     seen: dict[str, Any] = {}
-    for item, v in values:     # the innermost loop of the export: SubElement directly
+    oids: list[str] = []
+    items: list[str] = []
+    for item, v in values:     # the innermost loop of the export
         seen[item] = v
         if v is not None and v != []:
-            etree.SubElement(ig, ITEM_DATA, {"ItemOID": f"IT.{form}.{item}", "Value": odm_value(v)})
+            oids.append(oid := f"IT.{form}.{item}")
+            items.append(f'<ItemData ItemOID="{attr(oid)}" Value="{attr(odm_value(v))}"')
         elif before and before.get(item) not in (None, []):
-            etree.SubElement(ig, ITEM_DATA, {"ItemOID": f"IT.{form}.{item}", "IsNull": "Yes"})
+            oids.append(oid := f"IT.{form}.{item}")
+            items.append(f'<ItemData ItemOID="{attr(oid)}" IsNull="Yes"')
+    group = f'<ItemGroupData ItemGroupOID="IG.{form_attr}" TransactionType="{transaction}"'
+    head: list[str] = []
+    on_item: dict[int, list[str]] = {}
+    if notes is not None:
+        head = list(notes[0])
+        for field, note in notes[1]:
+            suffix = f".{field}"
+            at = None if field is None else next((i for i, oid in enumerate(oids) if oid.endswith(suffix)), None)
+            if at is None:
+                head.append(note)
+            else:
+                on_item.setdefault(at, []).append(note)
+    if not items and not head:
+        out.append(group + "/></FormData>")
+        return seen
+    out.append(group + ">")
+    out.extend(head)
+    for i, item_xml in enumerate(items):
+        out.append(f'{item_xml}>{"".join(on_item[i])}</ItemData>' if i in on_item else item_xml + "/>")
+    out.append("</ItemGroupData></FormData>")
     return seen
 
 
-def _revisions(parent: etree._Element, form: str, repeat: int, revisions: list[dict[str, Any]],
-               values: Any) -> None:
+def _revisions(out: list[str], form: str, repeat: int, revisions: list[dict[str, Any]], values: Any,
+               notes: Notes) -> None:
     """Every stored revision of one record, oldest first: Insert, then one Update per correction."""
     before = None
     for rec in revisions:
-        before = _form(parent, form, repeat, values(rec), _record_audit(rec),
-                       "Insert" if before is None else "Update", before)
+        before = _form(out, form, repeat, values(rec), _record_audit(rec), "Insert" if before is None else "Update",
+                       before, notes(rec["record_id"], rec["revision"]))
 
 
 def _record_audit(rec: dict[str, Any]) -> dict[str, Any]:
@@ -83,11 +116,19 @@ def _by_record(records: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
     return [sorted(g, key=lambda r: r["revision"]) for g in groups.values()]
 
 
-def subject_data(study: Study, pdata: ParticipantData, users: set[str]) -> etree._Element:
-    """One participant's SubjectData with every stored revision of each record; adds its users to ``users``."""
+def subject_data(study: Study, pdata: ParticipantData, users: set[str], notes: Notes, signed: Signatures) -> str:
+    """One participant's SubjectData (as XML text) with every stored revision of each record, each revision's
+    ``notes`` and the participant's signatures ``signed``; adds its users to ``users``."""
     p = pdata.participant
-    subj = el(None, "SubjectData", {"SubjectKey": p["participant_id"], "TransactionType": "Upsert"})
-    el(subj, "SiteRef", {"LocationOID": f"LOC.{p['site_id']}"})
+    out = [f'<SubjectData xmlns="{NS}" SubjectKey="{attr(p["participant_id"])}" TransactionType="Upsert">',
+           signed.head, f'<SiteRef LocationOID="{attr("LOC." + p["site_id"])}"/>']
+
+    def event(oid: str, repeat: Any = None, *, repeat_first: bool = True) -> None:
+        key = "" if repeat is None else f' StudyEventRepeatKey="{repeat}"'
+        out.append(f'<StudyEventData StudyEventOID="{attr(oid)}"{key} TransactionType="Upsert">' if repeat_first
+                   else f'<StudyEventData StudyEventOID="{attr(oid)}" TransactionType="Upsert"{key}>')
+        out.append(signed.in_event(oid))
+
     order = {v.id: v.number for v in study.visits}
     enrol_fields = [f for f, *_ in enrol_items(study)]
     kind_items = {form: items for form, _n, _r, items in KIND_FORMS.values()}
@@ -120,40 +161,43 @@ def subject_data(study: Study, pdata: ParticipantData, users: set[str]) -> etree
         if lab["visit_id"] in order:
             events.setdefault(lab["visit_id"], []).append(("LAB", [lab]))
     for visit_id in sorted(events, key=order.__getitem__):
-        ev = el(subj, "StudyEventData", {"StudyEventOID": f"SE.{visit_id}", "TransactionType": "Upsert",
-                                        "StudyEventRepeatKey": None if study.visit(visit_id).scheduled else 1})
+        event(f"SE.{visit_id}", None if study.visit(visit_id).scheduled else 1, repeat_first=False)
         repeats: dict[str, int] = {}
         for form, revisions in events[visit_id]:
             repeats[form] = n = repeats.get(form, 0) + 1
             if form == "LAB":
                 rec = revisions[0]
-                _form(ev, "LAB", n, [("sample_date", rec["sample_date"]), (rec["test_code"], rec["value"])],
+                _form(out, "LAB", n, [("sample_date", rec["sample_date"]), (rec["test_code"], rec["value"])],
                       {"user": rec["imported_by"], "site": rec["site_id"], "at": rec["imported_at"],
                        "reason": rec.get("reason"), "source": f"lab file {rec['source_file']} row {rec['source_row']}"})
             elif form == "ENROLMENT":
-                _revisions(ev, form, n, revisions, lambda r: [(f, r["data"].get(f)) for f in enrol_fields])
+                _revisions(out, form, n, revisions, lambda r: [(f, r["data"].get(f)) for f in enrol_fields], notes)
             elif form in kind_items:
-                _revisions(ev, form, n, revisions, _kind_values(kind_items[form]))
+                _revisions(out, form, n, revisions, _kind_values(kind_items[form]), notes)
             else:
-                _revisions(ev, form, n, revisions, clinical_values if form in FORM_KINDS else _instrument_values)
+                _revisions(out, form, n, revisions, clinical_values if form in FORM_KINDS else _instrument_values,
+                           notes)
+        out.append("</StudyEventData>")
     for n, revisions in enumerate(aes, start=1):
-        ev = el(subj, "StudyEventData", {"StudyEventOID": AE_EVENT, "StudyEventRepeatKey": n,
-                                        "TransactionType": "Upsert"})
-        _revisions(ev, "AE", 1, revisions, lambda r: list(flat_ae(r["data"], study).items()))
+        event(AE_EVENT, n)
+        _revisions(out, "AE", 1, revisions, lambda r: list(flat_ae(r["data"], study).items()), notes)
+        out.append("</StudyEventData>")
     for kind, entries in common.items():
         for n, revisions in enumerate(entries, start=1):
-            ev = el(subj, "StudyEventData", {"StudyEventOID": COMMON_EVENTS[kind], "StudyEventRepeatKey": n,
-                                            "TransactionType": "Upsert"})
-            _revisions(ev, FORMS[kind][0], 1, revisions, clinical_values)
+            event(COMMON_EVENTS[kind], n)
+            _revisions(out, FORMS[kind][0], 1, revisions, clinical_values, notes)
+            out.append("</StudyEventData>")
     for n, (form, revisions) in enumerate(home, start=1):     # one repeat per home entry, in time order
-        ev = el(subj, "StudyEventData", {"StudyEventOID": HOME_EVENT, "StudyEventRepeatKey": n,
-                                        "TransactionType": "Upsert"})
-        _revisions(ev, form, 1, revisions, _instrument_values)
+        event(HOME_EVENT, n)
+        _revisions(out, form, 1, revisions, _instrument_values, notes)
+        out.append("</StudyEventData>")
     for n, (form, revisions) in enumerate(course, start=1):
-        ev = el(subj, "StudyEventData", {"StudyEventOID": COURSE_EVENT, "StudyEventRepeatKey": n,
-                                        "TransactionType": "Upsert"})
-        _revisions(ev, form, 1, revisions, lambda r, f=form: form_values(f, r))
-    return subj
+        event(COURSE_EVENT, n)
+        _revisions(out, form, 1, revisions, lambda r, f=form: form_values(f, r), notes)
+        out.append("</StudyEventData>")
+    out.append(signed.tail())
+    out.append("</SubjectData>")
+    return xml_compatible("".join(out))
 
 
 def _instrument_values(rec: dict[str, Any]) -> list[tuple[str, Any]]:

@@ -5,6 +5,7 @@ OIDs and how a value is written. Shared by the metadata (``odm_metadata.py``) an
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -19,6 +20,37 @@ ITEM_DATA = f"{{{NS}}}ItemData"
 T = {t: f"{{{NS}}}{t}" for t in ("AuditRecord", "UserRef", "LocationRef", "DateTimeStamp", "ReasonForChange",
                                  "SourceID", "FormData", "ItemGroupData")}
 MDV = "MDV.1"
+
+# The clinical data is written as text (lxml builds the metadata): escaped as libxml2 escapes attributes and text,
+# so the bytes are the ones lxml wrote, and refused where lxml refuses (a control character, U+FFFE/U+FFFF).
+_ATTR = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "\n": "&#10;", "\r": "&#13;",
+                       "\t": "&#9;"})
+_TEXT = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"})
+_ATTR_SPECIAL = re.compile('[&<>"\n\r\t]')
+_TEXT_SPECIAL = re.compile("[&<>\r]")
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def attr(value: str) -> str:
+    """``value`` escaped for a double-quoted attribute."""
+    return value.translate(_ATTR) if _ATTR_SPECIAL.search(value) else value
+
+
+def text(value: str) -> str:
+    """``value`` escaped for element content."""
+    return value.translate(_TEXT) if _TEXT_SPECIAL.search(value) else value
+
+
+def text_element(tag: str, value: str | None) -> str:
+    """``<tag>value</tag>`` (``<tag/>`` for None, as lxml writes an element without text)."""
+    return f"<{tag}/>" if value is None else f"<{tag}>{text(value)}</{tag}>"
+
+
+def xml_compatible(fragment: str) -> str:
+    """``fragment`` unchanged; raises ValueError (lxml's message) when it holds a character XML 1.0 forbids."""
+    if _NOT_XML.search(fragment):
+        raise ValueError("All strings must be XML compatible: Unicode or ASCII, no NULL bytes or control characters")
+    return fragment
 
 
 def el(parent: etree._Element | None, tag: str, attrib: dict[str, Any] | None = None,
