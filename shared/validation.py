@@ -146,8 +146,10 @@ def validate_answers(instrument: Instrument, answers: Any, *, drugs: frozenset[s
             problems.append(FieldProblem(f"{prefix}.{key}", answers[key], ", ".join(asked),
                                          f"{prefix}.{key}: {why}; allowed items: {', '.join(asked)}"))
     for item in asked.values():
-        field = f"{prefix}.{item.id}"
         value = answers.get(item.id)
+        if value is None and item.required_if is None and not item.required:
+            continue   # an optional item left empty: nothing to check (the field's name is made only for a refusal)
+        field = f"{prefix}.{item.id}"
         required = item.required or (
             item.required_if is not None and answers.get(item.required_if.item_id) in item.required_if.values)
         if value is None:

@@ -280,6 +280,12 @@ def _answer(device: Device, rec: dict[str, Any], digest: str, outcome: record_st
             out: _Outcome) -> dict[str, Any]:
     """The result of one stored, retried, conflicting or refused revision, with its audit entry."""
     key = (rec["record_id"], rec["revision"])
+    if outcome.status == STORED:   # most records: their answer and audit entry first
+        out.audit.append(AuditEntry(actor=f"{rec['entered_by']} via device:{device.device_id}",
+                                    action=f"{rec['kind']}.{'create' if key[1] == 1 else 'correct'}",
+                                    entity_type="record", entity_id=f"{key[0]}#{key[1]}", old=outcome.previous_data,
+                                    new=rec["data"], reason=rec.get("correction_reason")))
+        return {"record_id": key[0], "revision": key[1], "status": STORED}
     ident = {"record_id": key[0], "revision": key[1]}
     if outcome.status == ALREADY_STORED:
         return {**ident, "status": ALREADY_STORED}
@@ -293,12 +299,7 @@ def _answer(device: Device, rec: dict[str, Any], digest: str, outcome: record_st
                                          "stored_hash": outcome.stored_hash}))
         return {**ident, "status": CONFLICT, "reason": f"record {key[0]} revision {key[1]} is already stored "
                 "with different content; it was kept aside for a data manager and not merged"}
-    action = "create" if rec["revision"] == 1 else "correct"
-    out.audit.append(AuditEntry(actor=f"{rec['entered_by']} via device:{device.device_id}",
-                                action=f"{rec['kind']}.{action}", entity_type="record",
-                                entity_id=f"{key[0]}#{key[1]}", old=outcome.previous_data, new=rec["data"],
-                                reason=rec.get("correction_reason")))
-    return {**ident, "status": STORED}
+    raise AssertionError(f"unknown outcome {outcome.status}")
 
 
 Granted = tuple[dict[str, Any], list[int]]

@@ -4,12 +4,12 @@ values with one bound parameter."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from operator import itemgetter
 from typing import Any
 
 from psycopg import sql
-from sqlalchemy import ARRAY, ColumnElement, Connection, Table, any_, func, insert, literal, select
+from sqlalchemy import ARRAY, ColumnElement, Connection, Table, any_, bindparam, func, insert, literal, select
 from sqlalchemy import column as sql_column
 from sqlalchemy.exc import DBAPIError
 
@@ -59,3 +59,31 @@ def one_of(conn: Connection, column: ColumnElement[Any], values: Iterable[Any]) 
     if conn.dialect.name == "postgresql":
         return column == any_(literal(values, ARRAY(column.type)))
     return column.in_(select(sql_column("value")).select_from(func.json_each(literal(json.dumps(values)))))
+
+
+def one_of_param(dialect: str, column: ColumnElement[Any], name: str) -> ColumnElement[bool]:
+    """``one_of`` for a statement built once: the values are left to the bound parameter ``name``, whose value
+    ``one_of_value`` makes (for ``dialect``, the name of the connection's dialect)."""
+    if dialect == "postgresql":
+        return column == any_(bindparam(name, type_=ARRAY(column.type)))
+    return column.in_(select(sql_column("value")).select_from(func.json_each(bindparam(name))))
+
+
+def one_of_value(conn: Connection, values: Iterable[Any]) -> Any:
+    """The value of a ``one_of_param`` parameter: the values as one array (PostgreSQL) or JSON array (SQLite)."""
+    values = sorted(set(values))
+    return values if conn.dialect.name == "postgresql" else json.dumps(values)
+
+
+_BUILT: dict[tuple[str, str], Any] = {}
+
+
+def built(conn: Connection, name: str, make: Callable[[str], Any]) -> Any:
+    """The statement ``name`` for the connection's dialect, made once by ``make(dialect name)``: a sync runs
+    the same reads every time, and building a statement and working out its cache key costs more than
+    running it."""
+    key = (conn.dialect.name, name)
+    statement = _BUILT.get(key)
+    if statement is None:
+        statement = _BUILT[key] = make(conn.dialect.name)
+    return statement

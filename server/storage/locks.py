@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import Connection, delete, insert, select
+from sqlalchemy import Connection, bindparam, delete, insert, select
 
 from server.storage.tables import locks
 from shared.locks import PARTICIPANT, STUDY, Lock
@@ -20,8 +20,13 @@ def _lock(row: object) -> Lock:
 
 def find(conn: Connection, scope: str, target: str = "") -> Lock | None:
     """The lock of one participant (``scope`` participant) or of the study (``scope`` study), or None."""
-    row = conn.execute(select(locks).where(locks.c.scope == scope, locks.c.target == target)).first()
+    row = conn.execute(_FIND, {"scope": scope, "target": target}).first()
     return _lock(row) if row is not None else None
+
+
+# read by every sync, built once (building them and working out their cache keys costs more than running them)
+_FIND = select(locks).where(locks.c.scope == bindparam("scope"), locks.c.target == bindparam("target"))
+_FROZEN = select(locks).where(locks.c.scope == PARTICIPANT, locks.c.target.in_(bindparam("ids", expanding=True)))
 
 
 def study_lock(conn: Connection) -> Lock | None:
@@ -33,8 +38,7 @@ def frozen(conn: Connection, participant_ids: Iterable[str]) -> dict[str, Lock]:
     ids = set(participant_ids)
     if not ids:
         return {}
-    return {r.target: _lock(r) for r in conn.execute(
-        select(locks).where(locks.c.scope == PARTICIPANT, locks.c.target.in_(ids)))}
+    return {r.target: _lock(r) for r in conn.execute(_FROZEN, {"ids": list(ids)})}
 
 
 def every_frozen(conn: Connection) -> list[Lock]:

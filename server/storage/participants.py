@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, exists, func, insert, select, update
+from sqlalchemy import Connection, bindparam, exists, func, insert, select, update
 
 from server.storage.paging import Page, PageRequest, Sorts, fetch_page
 from server.storage.tables import participants, screenings
@@ -34,11 +34,17 @@ def enrolled(conn: Connection, participant_ids: Iterable[str]) -> dict[str, Enro
     ids = set(participant_ids)
     if not ids:
         return {}
-    c = participants.c
     return {r.participant_id: Enrolled(r.participant_id, r.site_id, r.enrolment_record_id, r.arm,
                                        r.allocation_number, _consent(r.consent_date))
-            for r in conn.execute(select(c.participant_id, c.site_id, c.enrolment_record_id, c.arm,
-                                         c.allocation_number, c.consent_date).where(c.participant_id.in_(ids)))}
+            for r in conn.execute(_ENROLLED, {"ids": list(ids)})}
+
+
+# statements of every sync, built once (building one and working out its cache key costs more than running it)
+_ENROLLED = select(participants.c.participant_id, participants.c.site_id, participants.c.enrolment_record_id,
+                   participants.c.arm, participants.c.allocation_number, participants.c.consent_date).where(
+    participants.c.participant_id.in_(bindparam("ids", expanding=True)))
+_OF_SITE = (select(participants.c.participant_id, participants.c.arm, participants.c.status)
+            .where(participants.c.site_id == bindparam("site_id")).order_by(participants.c.participant_id))
 
 
 def arm_of(conn: Connection, participant_id: str) -> str | None:
@@ -72,9 +78,7 @@ def allocation_numbers_among(conn: Connection, site_id: str, numbers: Iterable[i
 
 def of_site(conn: Connection, site_id: str) -> list[dict[str, Any]]:
     """Every participant of a site (id, arm, status), by id: what a kiosk of the site is sent."""
-    return [dict(r._mapping) for r in conn.execute(
-        select(participants.c.participant_id, participants.c.arm, participants.c.status)
-        .where(participants.c.site_id == site_id).order_by(participants.c.participant_id))]
+    return [dict(r._mapping) for r in conn.execute(_OF_SITE, {"site_id": site_id})]
 
 
 def enrol_from(conn: Connection, enrolments: list[dict[str, Any]]) -> None:
@@ -146,11 +150,14 @@ def count_without_screening(conn: Connection, site_ids: list[str] | None = None)
 def screened_of_site(conn: Connection, site_id: str) -> list[dict[str, Any]]:
     """People screened at the site and not randomised (id, no arm, the screening outcome as status): what a
     kiosk of the site is sent besides the randomised participants."""
-    return [{"participant_id": r.participant_id, "arm": None, "status": r.outcome} for r in conn.execute(
-        select(screenings.c.participant_id, screenings.c.outcome)
-        .where(screenings.c.site_id == site_id,
-               ~exists().where(participants.c.participant_id == screenings.c.participant_id))
-        .order_by(screenings.c.participant_id))]
+    return [{"participant_id": r.participant_id, "arm": None, "status": r.outcome}
+            for r in conn.execute(_SCREENED_OF_SITE, {"site_id": site_id})]
+
+
+_SCREENED_OF_SITE = (select(screenings.c.participant_id, screenings.c.outcome)
+                     .where(screenings.c.site_id == bindparam("site_id"),
+                            ~exists().where(participants.c.participant_id == screenings.c.participant_id))
+                     .order_by(screenings.c.participant_id))
 
 
 # --- the participants table of the admin pages (issue 23): sorted, searched and paged in SQL -------------------

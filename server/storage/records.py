@@ -16,13 +16,13 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, and_, exists, insert, or_, select, text
+from sqlalchemy import Connection, and_, bindparam, exists, insert, or_, select, text
 
 from server.storage import adverse_events as ae_store
 from server.storage import locks as lock_store
 from server.storage import participants as participant_store
 from server.storage import screenings as screening_store
-from server.storage.bulk import insert_many, one_of
+from server.storage.bulk import built, insert_many, one_of, one_of_param, one_of_value
 from server.storage.tables import corrections, records, sync_conflicts
 from shared.errors import FieldProblem, RecordInvalid, RecordWrongSite
 from shared.home import diary_date_of
@@ -53,7 +53,10 @@ class Outcome(NamedTuple):
     error: RecordInvalid | None = None  # rejected: the rule broken
 
 
-@dataclass
+_STORED_NEW = Outcome(STORED)   # a stored revision 1 (most outcomes): made once, as it holds nothing else
+
+
+@dataclass(slots=True)
 class _History:
     first: dict[str, Any] | None = None
     newest: int | None = None
@@ -70,9 +73,10 @@ class _History:
 def _histories(conn: Connection, record_ids: set[str], study_id: str) -> dict[str, _History]:
     c = records.c
     out: dict[str, _History] = {}
-    for row in conn.execute(select(c.record_id, c.revision, c.content_hash, c.kind, c.site_id, c.participant_id,
-                                   c.visit_id, c.instrument_id, c.body)
-                            .where(one_of(conn, c.record_id, record_ids))).all():
+    statement = built(conn, "records.histories", lambda dialect: select(
+        c.record_id, c.revision, c.content_hash, c.kind, c.site_id, c.participant_id, c.visit_id, c.instrument_id,
+        c.body).where(one_of_param(dialect, c.record_id, "ids")))
+    for row in conn.execute(statement, {"ids": one_of_value(conn, record_ids)}).all():
         h = out.setdefault(row.record_id, _History(hashes={}))
         assert h.hashes is not None
         h.hashes[row.revision] = row.content_hash
@@ -88,10 +92,11 @@ def stored_hashes(conn: Connection, keys: set[tuple[str, int]]) -> dict[tuple[st
     """The content hash stored under each of these (record id, revision) that is stored (primary key reads)."""
     if not keys:
         return {}
-    c = records.c
     out: dict[tuple[str, int], str] = {}
-    for rid, rev, digest in conn.execute(select(c.record_id, c.revision, c.content_hash)
-                                         .where(one_of(conn, c.record_id, {rid for rid, _rev in keys}))).all():
+    statement = built(conn, "records.stored_hashes", lambda dialect: select(
+        records.c.record_id, records.c.revision, records.c.content_hash).where(
+        one_of_param(dialect, records.c.record_id, "ids")))
+    for rid, rev, digest in conn.execute(statement, {"ids": one_of_value(conn, (rid for rid, _rev in keys))}).all():
         if (rid, rev) in keys:
             out[(rid, rev)] = digest
     return out
@@ -177,7 +182,9 @@ def store_revisions(conn: Connection, revisions: list[Revision], *, study_id: st
     for rev, key in zip(revisions, keys_of, strict=True):
         rec = rev.record
         rid, number = rec["record_id"], rec["revision"]
-        h = history.get(rid) or history.setdefault(rid, _History(hashes={}))
+        h = history.get(rid)
+        if h is None:
+            h = history[rid] = _History(hashes={})
         assert h.hashes is not None
         stored_hash = h.hashes.get(number)
         if stored_hash is not None:
@@ -207,28 +214,29 @@ def store_revisions(conn: Connection, revisions: list[Revision], *, study_id: st
             continue
         if key is not None:
             submitted[key] = rid
+        kind = rec["kind"]
         if number == 1:
-            h.first = {"study_id": study_id, **{f: rec.get(f) for f in ("site_id", "participant_id", "kind",
-                                                                         "visit_id", "instrument_id")}}
+            h.first = {"study_id": study_id, "site_id": rec.get("site_id"), "participant_id": rec.get("participant_id"),
+                       "kind": kind, "visit_id": rec.get("visit_id"), "instrument_id": rec.get("instrument_id")}
         h.hashes[number] = rev.content_hash
         h.newest, h.newest_body, h.newest_data = number, None, rec["data"]
         rows.append({
-            "record_id": rid, "revision": number, "kind": rec["kind"], "site_id": rec["site_id"],
+            "record_id": rid, "revision": number, "kind": kind, "site_id": rec["site_id"],
             "participant_id": rec["participant_id"], "visit_id": rec.get("visit_id"),
             "instrument_id": rec.get("instrument_id"), "instrument_version": rec.get("instrument_version"),
             "content_hash": rev.content_hash, "body": rev.body, "device_id": rev.device_id,
             "staff_id": rev.staff_id, "collected_at": rec["collected_at"], "received_at": received_at,
-            "serious": bool(rec["kind"] == "adverse_event" and rec["data"].get("serious") is True),
+            "serious": bool(kind == "adverse_event" and rec["data"].get("serious") is True),
             "diary_date": diary_date_of(rec)})
-        if rec["kind"] == "enrolment":
+        if kind == "enrolment":
             (enrolled if number == 1 else corrected_people).append(rec)
-        if rec["kind"] == "disposition":
+        elif kind == "disposition":
             dispositions.append(rec)
-        if rec["kind"] == "screening":
+        elif kind == "screening":
             screened.append(rec)
-        elif rec["kind"] == "randomisation" and number == 1:
+        elif kind == "randomisation" and number == 1:
             randomised.append(rec)
-        out.append(Outcome(STORED, previous_data=previous))
+        out.append(_STORED_NEW if previous is None else Outcome(STORED, previous_data=previous))
     insert_many(conn, records, rows)
     ae_store.keep_current(conn, rows)   # the AE list's columns of each report's current revision
     participant_store.enrol_from(conn, enrolled)
@@ -287,12 +295,15 @@ def send_downstream(conn: Connection, *, site_id: str, record_id: str, revision:
 
 def corrections_after(conn: Connection, site_id: str, cursor: int, limit: int) -> list[Any]:
     """Up to ``limit`` corrections for ``site_id`` after ``cursor``, oldest first (seq, body, content_hash)."""
-    return conn.execute(
-        select(corrections.c.seq, records.c.body, records.c.content_hash)
-        .join(records, and_(records.c.record_id == corrections.c.record_id,
-                            records.c.revision == corrections.c.revision))
-        .where(corrections.c.site_id == site_id, corrections.c.seq > cursor)
-        .order_by(corrections.c.seq).limit(limit)).all()
+    return conn.execute(_CORRECTIONS_AFTER, {"site_id": site_id, "cursor": cursor, "limit": limit}).all()
+
+
+# read by every sync, built once (building it and working out its cache key costs more than running it)
+_CORRECTIONS_AFTER = (select(corrections.c.seq, records.c.body, records.c.content_hash)
+                      .join(records, and_(records.c.record_id == corrections.c.record_id,
+                                          records.c.revision == corrections.c.revision))
+                      .where(corrections.c.site_id == bindparam("site_id"), corrections.c.seq > bindparam("cursor"))
+                      .order_by(corrections.c.seq).limit(bindparam("limit")))
 
 
 def current_of_participants(conn: Connection, *, instrument_id: str | tuple[str, ...] | None = None,

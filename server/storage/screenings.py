@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, exists, func, insert, or_, select, update
+from sqlalchemy import Connection, bindparam, exists, func, insert, or_, select, update
 
 from server.storage.tables import participants, screening_number_grants, screenings
 from shared.study.model import PARTICIPANT_ID
@@ -31,11 +31,14 @@ def screened(conn: Connection, participant_ids: Iterable[str]) -> dict[str, Scre
     ids = set(participant_ids)
     if not ids:
         return {}
-    c = screenings.c
     return {r.participant_id: Screened(r.participant_id, r.site_id, r.record_id, r.outcome,
                                        date.fromisoformat(r.consent_date))
-            for r in conn.execute(select(c.participant_id, c.site_id, c.record_id, c.outcome, c.consent_date)
-                                  .where(c.participant_id.in_(ids)))}
+            for r in conn.execute(_SCREENED, {"ids": list(ids)})}
+
+
+# read by every sync, built once (building it and working out its cache key costs more than running it)
+_SCREENED = select(screenings.c.participant_id, screenings.c.site_id, screenings.c.record_id, screenings.c.outcome,
+                   screenings.c.consent_date).where(screenings.c.participant_id.in_(bindparam("ids", expanding=True)))
 
 
 def _row(rec: dict[str, Any]) -> dict[str, Any]:

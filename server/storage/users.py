@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
 
 from server.storage.tables import login_attempts, users
 from shared.actors import KIOSK_ROLES, StaffAccount
@@ -99,8 +99,12 @@ def staff_accounts(conn: Connection, usernames: Iterable[str]) -> dict[str, Staf
         return {}
     return {r.username: StaffAccount(r.username, frozenset(r.roles.split(",")), frozenset(r.sites.split(",")),
                                      bool(r.disabled))
-            for r in conn.execute(select(users.c.username, users.c.roles, users.c.sites, users.c.disabled)
-                                  .where(users.c.username.in_(names)))}
+            for r in conn.execute(_STAFF_ACCOUNTS, {"names": list(names)})}
+
+
+# read by every sync, built once (building it and working out its cache key costs more than running it)
+_STAFF_ACCOUNTS = select(users.c.username, users.c.roles, users.c.sites, users.c.disabled).where(
+    users.c.username.in_(bindparam("names", expanding=True)))
 
 
 def kiosk_staff(conn: Connection, site_id: str) -> list[dict[str, Any]]:
