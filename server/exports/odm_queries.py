@@ -59,6 +59,8 @@ class QueryAnnotator:
         """The Annotations of one revision as XML text, in document order: the SDV mark (on the ItemGroupData),
         then every query step as (field, Annotation) for the ItemData of the field it questions."""
         key = (record_id, revision)
+        if key not in self._sdv and key not in self._queries:
+            return [], []
         mark = self._sdv.get(key)
         head: list[str] = []
         if mark is not None:

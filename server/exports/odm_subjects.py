@@ -12,7 +12,7 @@ from server.exports.current import ParticipantData
 from server.exports.odm_clinical_record import COMMON_EVENTS, FORM_KINDS, FORMS, clinical_values
 from server.exports.odm_course import COURSE_EVENT, FORM_OF_KIND, form_values
 from server.exports.odm_metadata import AE_EVENT, HOME_EVENT, KIND_FORMS, enrol_items
-from server.exports.odm_xml import NS, attr, odm_value, text_element, user_oid, xml_compatible
+from server.exports.odm_xml import NS, attr, item_oid_attr, text_element, user_oid, value_attr
 from shared.adverse_events import flat_ae
 from shared.home_entries import DIARY_DATE, HOME
 from shared.instruments import get_instrument
@@ -62,19 +62,20 @@ def _form(out: list[str], form: str, repeat: int, values: Iterable[tuple[str, An
     for item, v in values:     # the innermost loop of the export
         seen[item] = v
         if v is not None and v != []:
-            oids.append(oid := f"IT.{form}.{item}")
-            items.append(f'<ItemData ItemOID="{attr(oid)}" Value="{attr(odm_value(v))}"')
+            oids.append(item)
+            items.append(f'<ItemData ItemOID="{item_oid_attr(form, item)}" Value="{value_attr(v)}"')
         elif before and before.get(item) not in (None, []):
-            oids.append(oid := f"IT.{form}.{item}")
-            items.append(f'<ItemData ItemOID="{attr(oid)}" IsNull="Yes"')
+            oids.append(item)
+            items.append(f'<ItemData ItemOID="{item_oid_attr(form, item)}" IsNull="Yes"')
     group = f'<ItemGroupData ItemGroupOID="IG.{form_attr}" TransactionType="{transaction}"'
     head: list[str] = []
     on_item: dict[int, list[str]] = {}
     if notes is not None:
         head = list(notes[0])
         for field, note in notes[1]:
-            suffix = f".{field}"
-            at = None if field is None else next((i for i, oid in enumerate(oids) if oid.endswith(suffix)), None)
+            suffix = f".{field}"          # the first ItemData whose OID IT.<form>.<item> ends with .<field>
+            at = None if field is None else next((i for i, item in enumerate(oids)
+                                                  if f"IT.{form}.{item}".endswith(suffix)), None)
             if at is None:
                 head.append(note)
             else:
@@ -197,7 +198,7 @@ def subject_data(study: Study, pdata: ParticipantData, users: set[str], notes: N
         out.append("</StudyEventData>")
     out.append(signed.tail())
     out.append("</SubjectData>")
-    return xml_compatible("".join(out))
+    return "".join(out)
 
 
 def _instrument_values(rec: dict[str, Any]) -> list[tuple[str, Any]]:

@@ -22,23 +22,37 @@ T = {t: f"{{{NS}}}{t}" for t in ("AuditRecord", "UserRef", "LocationRef", "DateT
 MDV = "MDV.1"
 
 # The clinical data is written as text (lxml builds the metadata): escaped as libxml2 escapes attributes and text,
-# so the bytes are the ones lxml wrote, and refused where lxml refuses (a control character, U+FFFE/U+FFFF).
+# so the bytes are the ones lxml wrote, and refused where lxml refuses (a control character, a lone surrogate,
+# U+FFFE/U+FFFF). Every value put into the text goes through ``attr`` or ``text``.
 _ATTR = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "\n": "&#10;", "\r": "&#13;",
                        "\t": "&#9;"})
 _TEXT = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"})
-_ATTR_SPECIAL = re.compile('[&<>"\n\r\t]')
-_TEXT_SPECIAL = re.compile("[&<>\r]")
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+# One search per value finds both what needs escaping and what XML forbids (then refused as lxml refuses it).
+_NOT_XML = "\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff"
+_ATTR_SPECIAL = re.compile(f'[&<>"\n\r\t{_NOT_XML}]')
+_TEXT_SPECIAL = re.compile(f"[&<>\r{_NOT_XML}]")
+_REFUSED = re.compile(f"[{_NOT_XML}]")
+
+
+def _xml_compatible(value: str) -> None:
+    if _REFUSED.search(value):
+        raise ValueError("All strings must be XML compatible: Unicode or ASCII, no NULL bytes or control characters")
 
 
 def attr(value: str) -> str:
-    """``value`` escaped for a double-quoted attribute."""
-    return value.translate(_ATTR) if _ATTR_SPECIAL.search(value) else value
+    """``value`` escaped for a double-quoted attribute; ValueError (lxml's) for a character XML forbids."""
+    if _ATTR_SPECIAL.search(value) is None:
+        return value
+    _xml_compatible(value)
+    return value.translate(_ATTR)
 
 
 def text(value: str) -> str:
-    """``value`` escaped for element content."""
-    return value.translate(_TEXT) if _TEXT_SPECIAL.search(value) else value
+    """``value`` escaped for element content; ValueError (lxml's) for a character XML forbids."""
+    if _TEXT_SPECIAL.search(value) is None:
+        return value
+    _xml_compatible(value)
+    return value.translate(_TEXT)
 
 
 def text_element(tag: str, value: str | None) -> str:
@@ -46,11 +60,21 @@ def text_element(tag: str, value: str | None) -> str:
     return f"<{tag}/>" if value is None else f"<{tag}>{text(value)}</{tag}>"
 
 
-def xml_compatible(fragment: str) -> str:
-    """``fragment`` unchanged; raises ValueError (lxml's message) when it holds a character XML 1.0 forbids."""
-    if _NOT_XML.search(fragment):
-        raise ValueError("All strings must be XML compatible: Unicode or ASCII, no NULL bytes or control characters")
-    return fragment
+def value_attr(v: Any) -> str:
+    """How ``v`` is written in an ItemData's Value attribute (a number or a truth value needs no escaping)."""
+    return odm_value(v) if type(v) in _PLAIN else attr(odm_value(v))
+
+
+_PLAIN = frozenset({int, float, bool})
+_OIDS: dict[tuple[str, str], str] = {}
+
+
+def item_oid_attr(form: str, item: str) -> str:
+    """``IT.<form>.<item>`` escaped for an attribute, made once per item of a form."""
+    oid = _OIDS.get((form, item))
+    if oid is None:
+        oid = _OIDS[(form, item)] = attr(f"IT.{form}.{item}")
+    return oid
 
 
 def el(parent: etree._Element | None, tag: str, attrib: dict[str, Any] | None = None,
