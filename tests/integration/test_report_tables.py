@@ -44,8 +44,7 @@ def _export(folder: Path, fmt: str, out: Path, *extra: str) -> Path:
     return out
 
 
-@pytest.fixture(autouse=True)
-def _database(demo: tuple, monkeypatch: pytest.MonkeyPatch) -> None:
+def _use_database(demo: tuple, monkeypatch: pytest.MonkeyPatch) -> None:
     """The CLI reads DATABASE_URL: the demo's PostgreSQL database, or none (the SQLite file of the folder)."""
     url = demo[1].config.database_url
     if url:
@@ -54,10 +53,23 @@ def _database(demo: tuple, monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv("DATABASE_URL", raising=False)
 
 
-def test_primary_endpoint_csv_matches_the_raw_lab_results(demo: tuple, tmp_path: Path) -> None:
+@pytest.fixture(autouse=True)
+def _database(demo: tuple, monkeypatch: pytest.MonkeyPatch) -> None:
+    _use_database(demo, monkeypatch)
+
+
+@pytest.fixture(scope="module")
+def report(demo: tuple, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo's report (English, no data cut) exported once per demo: two tests read it (suite budget: a report
+    export of the demo is the costliest step here). Each test only reads the folder."""
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        _use_database(demo, monkeypatch)
+        return _export(demo[0], "report", tmp_path_factory.mktemp("report-export") / "report")
+
+
+def test_primary_endpoint_csv_matches_the_raw_lab_results(demo: tuple, report: Path, tmp_path: Path) -> None:
     folder, ctx = demo
     study = ctx.study
-    report = _export(folder, "report", tmp_path / "report")
     raw = _export(folder, "csv", tmp_path / "csv")
     arm_of = {p["participant_id"]: p["arm"] for p in _rows(raw / "participants.csv")}
     primary, base_visit = study.primary_lab_test(), study.visit_with_role("baseline")
@@ -85,9 +97,9 @@ def test_primary_endpoint_csv_matches_the_raw_lab_results(demo: tuple, tmp_path:
 
 
 def test_every_table_of_the_demo_report_has_data_and_the_same_data_give_the_same_bytes(
-        demo: tuple, tmp_path: Path) -> None:
+        demo: tuple, report: Path, tmp_path: Path) -> None:
     folder, ctx = demo
-    first = _export(folder, "report", tmp_path / "one")
+    first = report
     second = _export(folder, "report", tmp_path / "two", "--language", "zh")   # an export is audited between
     names = sorted(p.name for p in (first / "tables").glob("*.csv"))
     assert {"flow.csv", "summary.csv", "baseline.csv", "primary_endpoint.csv", "primary_comparisons.csv",
