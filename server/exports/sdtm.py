@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -28,53 +27,23 @@ from server.exports.sdtm_ae import ACTION, OUTCOME, ae_rows
 from server.exports.sdtm_cm import cm_rows
 from server.exports.sdtm_design import DESIGN, design_rows, design_widths, subject_elements
 from server.exports.sdtm_ds import ds_rows, dv_rows
-from server.exports.sdtm_ex import ex_rows, source_supp
+from server.exports.sdtm_ex import ex_rows
 from server.exports.sdtm_files import SubmissionFiles, Supp, metadata_version_oid, source_version
 from server.exports.sdtm_lb import lb_values
 from server.exports.sdtm_lb_pregnancy import pregnancy_lb_rows
 from server.exports.sdtm_mh import mh_rows
-from server.exports.sdtm_model import DOMAINS, LAZY_DATASETS, Var, dataset_widths
+from server.exports.sdtm_model import DOMAINS, LAZY_DATASETS, Var, dataset_widths, number_text
+from server.exports.sdtm_qs import qs_rows
 from server.exports.sdtm_rp import rp_rows
-from server.exports.sdtm_timing import SCREENING, Timing, site_day, site_dtc, timing
+from server.exports.sdtm_timing import SCREENING, Timing, site_day, timing
 from server.exports.sdtm_vs import vs_rows
 from server.services.ae_review import AeReviewer
 from shared.disposition import COMPLETED_TERM, REASONS
 from shared.eligibility import PENDING_CODES, screening_failures
-from shared.instruments import get_instrument
 from shared.study.model import PARTICIPANT_ID, Study
 
 ROUTE = {"subcutaneous": "SUBCUTANEOUS", "oral": "ORAL"}
 FREQUENCY = {"twice weekly": "BIW", "once daily": "QD"}
-
-QsTest = tuple[str, str, str, str, str, str]
-
-
-def qs_tests(study: Study) -> tuple[QsTest, ...]:
-    """QS tests (instrument, item or score name, QSTESTCD, QSTEST, QSCAT, unit): every item and score of the
-    study's instruments that its instrument file gives an SDTM test code."""
-    out: list[QsTest] = []
-    for inst in study.instrument_definitions():
-        cat = inst.qs_category or inst.id.upper()
-        out += [(inst.id, it.id, it.qs_testcd, it.qs_test or it.qs_testcd, cat, it.qs_unit or "")
-                for it in inst.items if it.qs_testcd]
-        out += [(inst.id, sc.name, sc.qs_testcd, sc.qs_test or sc.qs_testcd, cat, "")
-                for sc in inst.scores if sc.qs_testcd]
-    return tuple(out)
-
-
-_QS_BY_INSTRUMENT: dict[int, tuple[Study, dict[str, list[QsTest]]]] = {}
-
-
-def _qs_tests_by_instrument(study: Study) -> dict[str, list[QsTest]]:
-    """``qs_tests`` by instrument id, worked out once per study object (QS asks for every response)."""
-    known = _QS_BY_INSTRUMENT.get(id(study))
-    if known is None or known[0] is not study:
-        by: dict[str, list[QsTest]] = {}
-        for test in qs_tests(study):
-            by.setdefault(test[0], []).append(test)
-        known = _QS_BY_INSTRUMENT[id(study)] = (study, by)
-    return known[1]
-
 
 TERMS = {"AEACN": ", ".join([*ACTION.values(), "MULTIPLE"]), "AEOUT": ", ".join(OUTCOME.values()),
          "DSDECOD": ", ".join(["INFORMED CONSENT OBTAINED", "RANDOMIZED", COMPLETED_TERM[0],
@@ -89,15 +58,6 @@ def usubjid(study: Study, participant_id: str, site_id: str) -> str:
 def subjid(participant_id: str) -> str:
     m = PARTICIPANT_ID.fullmatch(participant_id)
     return m.group("number") if m else participant_id
-
-
-@lru_cache(maxsize=65536)
-def _num(v: Any) -> str:
-    """A number as SDTM text (integers without ".0"); cached: sequence numbers, days and scores repeat a lot."""
-    if v is None or v == "":
-        return ""
-    f = float(v)
-    return str(int(f)) if f.is_integer() else repr(f)
 
 
 def _yn(flag: bool) -> str:
@@ -171,38 +131,6 @@ def _flag_baseline(rows: list[dict[str, Any]], t: Timing, code: str, dtc: str, p
         row[f"{prefix}LOBXFL"] = row[f"{prefix}BLFL"] = "Y"
 
 
-def _qs(study: Study, pd: ParticipantData, t: Timing) -> Iterator[dict[str, Any]]:
-    """QS rows; QSEVAL = INVESTIGATOR for clinician-rated instruments, STUDY SUBJECT for the participant's."""
-    by_instrument = _qs_tests_by_instrument(study)
-    rows: list[dict[str, Any]] = []
-    for rec in pd.records:
-        if rec["kind"] != "instrument_response":
-            continue
-        tests = by_instrument.get(rec["instrument_id"])
-        if not tests:
-            continue
-        inst = get_instrument(rec["instrument_id"], rec.get("instrument_version"))
-        values = dict(rec["data"])
-        scores = inst.score(rec["data"])
-        values.update(scores)
-        num, label = _visit(study, rec.get("visit_id"))
-        dtc = site_dtc(rec["collected_at"], study, rec.get("site_id"))
-        epoch, day = t.epoch(dtc), t.study_day(dtc)          # the same for every test of the response
-        evaluator = "INVESTIGATOR" if inst.respondent == "clinician" else "STUDY SUBJECT"
-        for _inst, key, code, test, cat, unit in tests:
-            v = values.get(key)
-            if v is None:
-                continue
-            rows.append({"QSSPID": rec["record_id"], "QSTESTCD": code, "QSTEST": test, "QSCAT": cat,
-                         "QSORRES": _num(v), "QSORRESU": unit, "QSSTRESC": _num(v), "QSSTRESN": v,
-                         "QSSTRESU": unit, "QSDRVFL": "Y" if key in scores and key not in rec["data"] else None,
-                         "QSEVAL": evaluator, "VISITNUM": num, "VISIT": label, "EPOCH": epoch,
-                         "QSDTC": dtc, "QSDY": day,
-                         "_supp": source_supp(rec)})   # issue 24: SUPPQS COLSRC=HOME for a home entry
-    _flag_baseline(rows, t, "QSTESTCD", "QSDTC", "QS")
-    yield from rows
-
-
 def _ex(study: Study, pd: ParticipantData, t: Timing) -> Iterator[dict[str, Any]]:
     yield from ex_rows(study, pd, t, diary_id(study))
 
@@ -215,7 +143,7 @@ def _lb(study: Study, pd: ParticipantData, t: Timing) -> Iterator[dict[str, Any]
         if row is None:
             continue
         for name in ("LBORRES", "LBSTRESC", "LBORNRLO", "LBORNRHI"):
-            row[name] = _num(row[name]) or None
+            row[name] = number_text(row[name]) or None
         num, label = _visit(study, lab["visit_id"])
         row.update({"VISITNUM": num, "VISIT": label, "EPOCH": t.epoch(lab["sample_date"]),
                     "LBDTC": lab["sample_date"], "LBDY": t.study_day(lab["sample_date"])})
@@ -278,7 +206,7 @@ def _vs(study: Study, pd: ParticipantData, t: Timing) -> Iterator[dict[str, Any]
 
 
 BUILDERS: dict[str, Callable[[Study, ParticipantData, Timing], Iterable[dict[str, Any]]]] = {
-    "DM": _dm, "AE": ae_rows, "QS": _qs, "EX": _ex, "DS": ds_rows, "LB": _lb, "SE": _se, "SV": _sv, "IE": _ie,
+    "DM": _dm, "AE": ae_rows, "EX": _ex, "DS": ds_rows, "LB": _lb, "SE": _se, "SV": _sv, "IE": _ie,
     "CM": cm_rows, "MH": mh_rows, "VS": _vs,
     "DV": dv_rows,   # issue 16: server/exports/sdtm_ds.py
     "RP": rp_rows}   # issue 18: childbearing potential from the screening record
@@ -298,6 +226,10 @@ def _rows(study: Study, domain: str, pd: ParticipantData, t: Timing,
     ids = {"STUDYID": study.study.id, "DOMAIN": domain, "USUBJID": usubjid(study, p["participant_id"], p["site_id"])}
     seq_name = f"{domain}SEQ"
     layout = _layout(variables)
+    if domain == "QS":          # most rows of an export: built as text in variable order (sdtm_qs)
+        for row, supp in qs_rows(study, pd, t, ids["USUBJID"]):
+            yield row, supp, []
+        return
     built = ae_rows(study, pd, t, reviewer) if domain == "AE" else BUILDERS[domain](study, pd, t)
     for seq, row in enumerate(built, start=1):
         row.update(ids)
@@ -316,7 +248,7 @@ def _text_row(variables: list[Var], row: dict[str, Any],
     names, numeric = layout or _layout(variables)
     values = list(map(row.get, names))
     for i in numeric:
-        values[i] = _num(values[i])
+        values[i] = number_text(values[i])
     return ["" if v is None else v if type(v) is str else str(v) for v in values]
 
 

@@ -18,8 +18,8 @@ from typing import Any
 
 from server.exports.current import ParticipantData
 from server.exports.sdtm_files import Supp
-from server.exports.sdtm_timing import Timing
-from shared.exposure import baseline_date, counted_doses, dated, dose_runs, is_dosing_record, periods, winning_days
+from server.exports.sdtm_timing import Timing, dosing_records
+from shared.exposure import baseline_date, counted_doses, dated, dose_runs, periods, winning_days
 from shared.home_entries import HOME
 from shared.study.model import Study, Treatment
 
@@ -53,7 +53,7 @@ COLSRC, COLSRC_LABEL = "COLSRC", "Collection Source"   # sponsor-defined QNAM (S
 def ex_rows(study: Study, pd: ParticipantData, timing: Timing,
             diary_instrument: str | None) -> Iterator[dict[str, Any]]:
     """The EX rows of one participant (see the module rules), in diary and date order."""
-    diaries = [r for r in pd.records if is_dosing_record(r, study, diary_instrument)]
+    diaries = dosing_records(study, pd, diary_instrument)
     treatments = study.arm(pd.participant["arm"]).treatments
     counted = winning_days(diaries)
     for rec, start, end in periods(diaries, study, baseline_date=baseline_date(pd.records, study)):

@@ -6,6 +6,8 @@ One table serves the .csv, .xpt and .json files, define.xml and define.csv, so t
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
 
 from shared.study.model import Study
 
@@ -18,6 +20,16 @@ class Var:
     label: str
     numeric: bool = False
     terms: str = ""
+
+
+@lru_cache(maxsize=65536)
+def number_text(v: Any) -> str:
+    """A number as SDTM text (integers without ".0", missing as ""); cached: sequence numbers, days and scores
+    repeat a lot."""
+    if v is None or v == "":
+        return ""
+    f = float(v)
+    return str(int(f)) if f.is_integer() else repr(f)
 
 
 def variables_from(spec: str) -> list[Var]:

@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
+from typing import Any
 
 from server.exports.current import ParticipantData
 from shared.exposure import baseline_date, first_dose_date, is_dosing_record, last_dose_date
@@ -96,6 +97,14 @@ class Timing:
         return SCREENING if d < self.rfxstdtc else TREATMENT
 
 
+def dosing_records(study: Study, pd: ParticipantData, diary_instrument: str | None) -> list[dict[str, Any]]:
+    """The participant's records that tell doses taken (``shared.exposure.is_dosing_record``, asked once per
+    instrument rather than once per record), in stored order."""
+    instruments = {r.get("instrument_id") for r in pd.records}
+    dosing = {i for i in instruments if is_dosing_record({"instrument_id": i}, study, diary_instrument)}
+    return [r for r in pd.records if r.get("instrument_id") in dosing] if dosing else []
+
+
 def consent_date_of(pd: ParticipantData) -> str | None:
     """The consent date from the screening record (or the one-step enrolment of earlier releases)."""
     rec = next((r for r in pd.records if r["kind"] in ("screening", "enrolment")), None)
@@ -107,12 +116,12 @@ def timing(study: Study, pd: ParticipantData, diary_instrument: str | None, *,
     """The reference dates of one participant (``diary_instrument``: the dosing diary's instrument id;
     ``as_of``: the data cut, ``ExportScope.as_of``)."""
     site = pd.participant.get("site_id")
-    forms = sorted(d for r in pd.records if r["kind"] == "instrument_response"
-                   and (d := site_local_date(r.get("collected_at"), study, site)))
+    local = [site_local_date(r.get("collected_at"), study, site) for r in pd.records]
+    forms = sorted(d for r, d in zip(pd.records, local, strict=True) if r["kind"] == "instrument_response" and d)
     base = baseline_date(pd.records, study)
-    diaries = [r for r in pd.records if is_dosing_record(r, study, diary_instrument)]   # home entries too (issue 24)
+    diaries = dosing_records(study, pd, diary_instrument)   # home entries too (issue 24)
     first = first_dose_date(diaries, study, baseline_date=base)
-    everything = sorted(d for r in pd.records if (d := site_local_date(r.get("collected_at"), study, site)))
+    everything = sorted(d for d in local if d)
     consent = _day(consent_date_of(pd))
     return Timing(rfstdtc=first or base or (forms[0] if forms else None),
                   rfendtc=everything[-1] if everything else None, rficdtc=consent, rfxstdtc=first,

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
+from itertools import chain
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -113,6 +114,7 @@ class XportWriter:
         self._numeric_index = [i for i, v in enumerate(self.variables) if v.numeric]
         self._format = "".join("{}" if v.numeric else f"{{:<{v.length}}}" for v in self.variables)
         self._row_length = sum(v.length for v in self.variables)
+        self._batch = (0, "")     # the row format repeated for a batch of n rows (n, format)
         self._fh: BinaryIO | None = None
         self._written = 0
         self.rows = 0
@@ -142,11 +144,36 @@ class XportWriter:
     def write_many(self, rows: Iterable[Sequence[Any]]) -> None:
         """Write observations as ``write`` takes them, in one file write."""
         assert self._fh is not None
-        chunks = [self._observation(row) for row in rows]
-        data = b"".join(chunks)
+        rows = rows if isinstance(rows, list) else list(rows)
+        data = self._all_text(rows)
+        if data is None:
+            data = b"".join([self._observation(row) for row in rows])
         self._fh.write(data)
         self._written += len(data)
-        self.rows += len(chunks)
+        self.rows += len(rows)
+
+    def _all_text(self, rows: list[Sequence[Any]]) -> bytes | None:
+        """The observations of rows that are all ASCII text that fits (SDTM: numbers as text too) with one
+        str.format over the whole batch; None when any value is not (those rows take ``_observation``)."""
+        width = len(self._numeric)
+        if not rows or any(len(row) != width for row in rows):
+            return None
+        cells = list(chain.from_iterable(rows))
+        try:
+            if not "".join(cells).isascii():
+                return None
+        except TypeError:   # not all text
+            return None
+        for i in self._numeric_index:
+            cells[i::width] = map(_number_text, cells[i::width])
+        line = self._batch_format(len(rows)).format(*cells)
+        # a value longer than its width makes the line longer: the careful path names it
+        return line.encode("latin-1") if len(line) == self._row_length * len(rows) else None
+
+    def _batch_format(self, n: int) -> str:
+        if self._batch[0] != n:
+            self._batch = (n, self._format * n)
+        return self._batch[1]
 
     def _observation(self, row: Sequence[Any]) -> bytes:
         """One observation's bytes."""

@@ -24,7 +24,7 @@ from sqlalchemy import select
 
 from server.app import ServerContext
 from server.cli import main
-from server.exports.sdtm import qs_tests
+from server.exports.sdtm_qs import qs_tests
 from server.services import devices as device_service
 from server.services import sync as sync_service
 from server.services.audit import verify_chain
