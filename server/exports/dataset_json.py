@@ -116,9 +116,8 @@ class DatasetJsonWriter:
         cells = list(chain.from_iterable(rows))
         if None in cells:
             return None
-        number = self._number
         for i, integer in self._numeric:
-            cells[i::width] = [number(v, integer) for v in cells[i::width]]
+            cells[i::width] = map(_integer if integer else _double, cells[i::width])
         dumped = orjson.dumps([cells[k:k + width] for k in range(0, len(cells), width)])[1:-1]
         # the rows hold no nested arrays, so "],[" is where one row ends unless a text value holds it too
         if dumped.count(b"],[") != len(rows) - 1:
@@ -126,15 +125,26 @@ class DatasetJsonWriter:
         return dumped.replace(b"],[", b"],\n[")
 
     @staticmethod
-    @lru_cache(maxsize=65536)
     def _number(v: Any, integer: bool) -> Any:
-        if v == "":
-            return None
-        f = float(v)
-        return int(f) if integer and f.is_integer() else f
+        return _integer(v) if integer else _double(v)
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
         assert self._fh is not None
         self._fh.write(f'\n],"records":{self.rows}}}\n'.encode("ascii"))
         self._fh.close()
+
+
+@lru_cache(maxsize=65536)
+def _integer(v: Any) -> Any:
+    """A value of an integer column: None when missing ("" ), an int when whole, else the float."""
+    if v == "":
+        return None
+    f = float(v)
+    return int(f) if f.is_integer() else f
+
+
+@lru_cache(maxsize=65536)
+def _double(v: Any) -> Any:
+    """A value of a double (or other numeric) column: None when missing (""), else the float."""
+    return None if v == "" else float(v)

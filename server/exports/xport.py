@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
-from itertools import chain
+from itertools import chain, repeat
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -114,7 +114,7 @@ class XportWriter:
         self._numeric_index = [i for i, v in enumerate(self.variables) if v.numeric]
         self._format = "".join("{}" if v.numeric else f"{{:<{v.length}}}" for v in self.variables)
         self._row_length = sum(v.length for v in self.variables)
-        self._batch = (0, "")     # the row format repeated for a batch of n rows (n, format)
+        self._text_lengths = [(i, v.length) for i, v in enumerate(self.variables) if not v.numeric]
         self._fh: BinaryIO | None = None
         self._written = 0
         self.rows = 0
@@ -154,7 +154,7 @@ class XportWriter:
 
     def _all_text(self, rows: list[Sequence[Any]]) -> bytes | None:
         """The observations of rows that are all ASCII text that fits (SDTM: numbers as text too) with one
-        str.format over the whole batch; None when any value is not (those rows take ``_observation``)."""
+        pass per column; None when any value is not (those rows take ``_observation``)."""
         width = len(self._numeric)
         if not rows or any(len(row) != width for row in rows):
             return None
@@ -166,14 +166,11 @@ class XportWriter:
             return None
         for i in self._numeric_index:
             cells[i::width] = map(_number_text, cells[i::width])
-        line = self._batch_format(len(rows)).format(*cells)
+        for i, length in self._text_lengths:       # column by column: one C-level pass each
+            cells[i::width] = map(str.ljust, cells[i::width], repeat(length))
+        line = "".join(cells)
         # a value longer than its width makes the line longer: the careful path names it
         return line.encode("latin-1") if len(line) == self._row_length * len(rows) else None
-
-    def _batch_format(self, n: int) -> str:
-        if self._batch[0] != n:
-            self._batch = (n, self._format * n)
-        return self._batch[1]
 
     def _observation(self, row: Sequence[Any]) -> bytes:
         """One observation's bytes."""
