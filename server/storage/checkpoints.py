@@ -40,9 +40,13 @@ def add(conn: Connection, checkpoint: dict[str, Any]) -> None:
 
 
 def newest(conn: Connection) -> dict[str, Any] | None:
-    row = conn.execute(select(*[audit_checkpoints.c[k] for k in CHECKPOINT_FIELDS])
-                       .order_by(audit_checkpoints.c.id.desc()).limit(1)).first()
+    row = conn.execute(_NEWEST).first()
     return None if row is None else dict(row._mapping)
+
+
+# read by every sync (the audit head a kiosk witnesses), built once: building it costs more than running it
+_NEWEST = (select(*[audit_checkpoints.c[k] for k in CHECKPOINT_FIELDS])
+           .order_by(audit_checkpoints.c.id.desc()).limit(1))
 
 
 def every(conn: Connection) -> list[dict[str, Any]]:

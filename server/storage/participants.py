@@ -70,10 +70,13 @@ def allocation_numbers_among(conn: Connection, site_id: str, numbers: Iterable[i
     wanted = sorted(set(numbers))
     used: set[int] = set()
     for start in range(0, len(wanted), 500):
-        used.update(conn.execute(select(participants.c.allocation_number).where(
-            participants.c.site_id == site_id,
-            participants.c.allocation_number.in_(wanted[start:start + 500]))).scalars())
+        used.update(conn.execute(_NUMBERS_AMONG, {"site_id": site_id, "numbers": wanted[start:start + 500]}).scalars())
     return used
+
+
+_NUMBERS_AMONG = select(participants.c.allocation_number).where(  # every sync's top-up: built once
+    participants.c.site_id == bindparam("site_id"),
+    participants.c.allocation_number.in_(bindparam("numbers", expanding=True)))
 
 
 def of_site(conn: Connection, site_id: str) -> list[dict[str, Any]]:

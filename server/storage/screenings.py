@@ -95,10 +95,16 @@ def randomised_count(conn: Connection, site_ids: Iterable[str] | None = None) ->
 def number_grants(conn: Connection, site_id: str, device_id: str | None = None) -> list[tuple[int, int]]:
     """(first, last) of the screening-number ranges of a site (granted to ``device_id`` only, when given)."""
     c = screening_number_grants.c
+    if device_id is not None:   # every sync's top-up: the statement built once
+        return [(int(a), int(b)) for a, b in conn.execute(_DEVICE_GRANTS, {"site_id": site_id, "device_id": device_id})]
     q = select(c.first_number, c.last_number).where(c.site_id == site_id).order_by(c.first_number)
-    if device_id is not None:
-        q = q.where(c.device_id == device_id)
     return [(int(a), int(b)) for a, b in conn.execute(q)]
+
+
+_DEVICE_GRANTS = (select(screening_number_grants.c.first_number, screening_number_grants.c.last_number)
+                  .where(screening_number_grants.c.site_id == bindparam("site_id"),
+                         screening_number_grants.c.device_id == bindparam("device_id"))
+                  .order_by(screening_number_grants.c.first_number))
 
 
 def add_number_grant(conn: Connection, *, site_id: str, first: int, last: int, device_id: str, at: str) -> None:

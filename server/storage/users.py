@@ -107,11 +107,14 @@ _STAFF_ACCOUNTS = select(users.c.username, users.c.roles, users.c.sites, users.c
     users.c.username.in_(bindparam("names", expanding=True)))
 
 
+_BY_NAME = select(users).order_by(users.c.username)   # every sync's staff list: built once
+
+
 def kiosk_staff(conn: Connection, site_id: str) -> list[dict[str, Any]]:
     """The staff accounts that may sign in on a kiosk of ``site_id`` (with their Argon2id hashes)."""
     return [{"username": u.username, "display_name": u.display_name, "password_hash": u.password_hash,
              "roles": u.roles.split(","), "disabled": bool(u.disabled)}
-            for u in conn.execute(select(users).order_by(users.c.username))
+            for u in conn.execute(_BY_NAME)
             if site_id in u.sites.split(",") and set(u.roles.split(",")) & KIOSK_ROLES]
 
 
