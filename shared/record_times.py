@@ -28,7 +28,7 @@ from shared.errors import FieldProblem
 from shared.exposure import check_calendar_dates
 from shared.home import diary_date_times
 from shared.site_time import zone as site_zone
-from shared.study.model import Study
+from shared.study.model import Site, Study
 
 MAX_CLOCK_SKEW = timedelta(minutes=10)   # how far ahead of the server's clock a kiosk's clock may run
 MAX_LOCAL_DRIFT = timedelta(seconds=1)   # collected_at_local vs collected_at: the same reading of the clock
@@ -49,6 +49,21 @@ def _date(value: Any) -> date | None:
         return None
 
 
+_ZONES: dict[tuple[int, str], tuple[Study, Site, Any]] = {}
+
+
+def _site_and_zone(study: Study, site_id: str) -> tuple[Site, Any]:
+    """The site and its time zone, looked up once per study and site (every synced record asks; the cache holds
+    the study, so its id stays its own). StopIteration for a site the study lacks, as the search it replaces."""
+    hit = _ZONES.get((id(study), site_id))
+    if hit is None or hit[0] is not study:
+        site = next(s for s in study.sites if s.id == site_id)
+        if len(_ZONES) > 1000:
+            _ZONES.clear()
+        hit = _ZONES[(id(study), site_id)] = (study, site, site_zone(site.timezone))
+    return hit[1], hit[2]
+
+
 def check_record_times(record: Mapping[str, Any], study: Study, *, now: datetime,
                        consent_date: date | None) -> list[FieldProblem]:
     """Every implausible time of a record whose fields already passed validation (formats, site, kind)."""
@@ -57,8 +72,7 @@ def check_record_times(record: Mapping[str, Any], study: Study, *, now: datetime
     def add(field: str, value: Any, allowed: str, why: str) -> None:
         problems.append(FieldProblem(field, value, allowed, f"{field}: {why} (got {value!r}; allowed: {allowed})"))
 
-    site = next(s for s in study.sites if s.id == record["site_id"])
-    zone = site_zone(site.timezone)
+    site, zone = _site_and_zone(study, record["site_id"])
     utc = _instant(record["collected_at"]).astimezone(UTC)
     latest = now.astimezone(UTC) + MAX_CLOCK_SKEW
     if utc > latest:

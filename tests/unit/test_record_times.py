@@ -78,3 +78,17 @@ def test_the_kiosk_refuses_an_adverse_event_dated_9999_before_saving(tmp_path: P
         assert len(outbox.pending_batch(station.store, 100)) == queued
     finally:
         station.store.close()
+
+
+def test_each_study_file_s_site_zone_is_used_even_with_the_site_looked_up_before() -> None:
+    """The site and zone are looked up once per study and site (a cache): a second study whose site PKU runs on
+    another zone is checked against its own zone, and the first study still against its own."""
+    elsewhere = STUDY.model_copy(update={"sites": [s.model_copy(update={"timezone": "Europe/London"})
+                                                   if s.id == "PKU" else s for s in STUDY.sites]})
+    shanghai = _vas(**_times(NOW))
+    validate_record(shanghai, STUDY, now=NOW, consent_date=date(2026, 11, 1))
+    with pytest.raises(RecordTimeImplausible) as refused:
+        validate_record(shanghai, elsewhere, now=NOW, consent_date=date(2026, 11, 1))
+    assert [p.field for p in refused.value.problems] == ["collected_at_local"]
+    validate_record(_vas(**_times(NOW, "Europe/London")), elsewhere, now=NOW, consent_date=date(2026, 11, 1))
+    validate_record(shanghai, STUDY, now=NOW, consent_date=date(2026, 11, 1))
