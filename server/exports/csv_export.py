@@ -35,7 +35,7 @@ from server.exports.current import (
     lab_values,
 )
 from server.exports.dosing import DiaryStream, DoseLine, first_dose_of
-from server.services.ae_causality import confirmation
+from server.services.ae_causality import Confirmations
 from server.services.ae_review import AeReview, AeReviewer
 from server.storage import home_entries
 from shared.adverse_events import ae_fields, flat_ae
@@ -265,6 +265,7 @@ def _record_files(conn: Connection, study: Study, sink: TableSink, scope: Export
     first_doses: dict[str, date | None] | None = (
         {} if scope.date_from is None and scope.date_to is None else None)
     reviewer = AeReviewer(conn, study, site_id=scope.site_id, first_doses=first_doses)
+    confirmed = Confirmations(conn)
     for pid, group in groupby(current_records(conn, scope=scope, with_arm=True), key=itemgetter("participant_id")):
         recs = list(group)
         course.add(pid, recs)
@@ -280,7 +281,7 @@ def _record_files(conn: Connection, study: Study, sink: TableSink, scope: Export
             rec["collected_at_local"] = site_local(rec.get("collected_at"), zones.get(rec.get("site_id")))
             if rec["kind"] == "adverse_event":
                 rows = [("adverse_events.csv", _ae_row(study, rec, reviewer.review(rec, rec.get("arm")),
-                                                       confirmation(conn, rec)))]
+                                                       confirmed.of(rec)))]
             elif rec["kind"] in CLINICAL_FILES:
                 rows = [(CLINICAL_FILES[rec["kind"]][0], _envelope(rec) + clinical_row(study, rec))]
             elif rec["kind"] == "screening":

@@ -38,7 +38,7 @@ from server.exports.fhir_terms import (
     score_observation,
     source_tag,
 )
-from server.services.ae_causality import confirmation
+from server.services.ae_causality import Confirmations, confirmation
 from server.services.ae_review import AeReview, AeReviewer
 from shared.adverse_events import CAUSALITY, OUTCOMES, per_drug
 from shared.disposition import FHIR_ON_STUDY, disposition_of
@@ -354,9 +354,10 @@ def adverse_event(rec: dict[str, Any], patient: dict[str, Any], study: Study, ar
     return ae
 
 
-def participant_bundle(study: Study, pd: ParticipantData, reviewer: AeReviewer | None = None) -> dict[str, Any]:
+def participant_bundle(study: Study, pd: ParticipantData, reviewer: AeReviewer | None = None,
+                       confirmations: Confirmations | None = None) -> dict[str, Any]:
     """Every resource of one participant, as a collection Bundle (the Patient deceased on the death date of a
-    fatal AE)."""
+    fatal AE; ``confirmations``: the export's read of the AE causality confirmations, else each is looked up)."""
     p = pd.participant
     pid = p["participant_id"]
     patient_ref = _ref("Patient", pid)
@@ -377,7 +378,8 @@ def participant_bundle(study: Study, pd: ParticipantData, reviewer: AeReviewer |
             staff[entered_by] = practitioner(study, entered_by)
         if rec["kind"] == "adverse_event":
             review = reviewer.review(rec, p.get("arm")) if reviewer is not None else None
-            confirmed = confirmation(reviewer.conn, rec) if reviewer is not None else None
+            confirmed = (confirmations.of(rec) if confirmations is not None
+                         else confirmation(reviewer.conn, rec) if reviewer is not None else None)
             # the confirming investigator under the same pseudonym as their staff entries (user:x is staff:x)
             by = f"staff:{confirmed['by'].removeprefix('user:')}" if confirmed else None
             if by and by not in staff:
@@ -423,12 +425,13 @@ def export_fhir(conn: Connection, study: Study, out_dir: Path, *, scope: ExportS
     # records are cut, so the reviewer reads them itself)
     first_doses: dict[str, date | None] | None = {} if scope.date_from is None and scope.date_to is None else None
     reviewer = AeReviewer(conn, study, site_id=scope.site_id, first_doses=first_doses)
+    confirmed = Confirmations(conn)
     with open(out_dir / "participants.ndjson", "wb") as fh:
         for pd in participants_with_data(conn, scope):
             if first_doses is not None and any(r["kind"] == "adverse_event" for r in pd.records):
                 first_doses[pd.participant["participant_id"]] = first_dose_of(
                     study, pd.records, randomised=bool(pd.participant["arm"]))
-            bundle = participant_bundle(study, pd, reviewer)
+            bundle = participant_bundle(study, pd, reviewer, confirmed)
             # orjson: compact UTF-8 like json.dumps(ensure_ascii=False, separators=(",", ":")), ~10x faster
             fh.write(orjson.dumps(bundle, option=orjson.OPT_APPEND_NEWLINE))
             n += len(bundle["entry"])

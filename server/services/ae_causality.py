@@ -26,7 +26,22 @@ ACTION = "ae.causality_confirmed"
 def confirmation(conn: Connection, ae: dict[str, Any]) -> dict[str, Any] | None:
     """The investigator's confirmation of this AE's current revision (by, at, causality); None when there is
     none or it was made over an earlier revision."""
-    row = audit_store.newest_about(conn, "record", ae["record_id"], (ACTION,))
+    return _confirmed(audit_store.newest_about(conn, "record", ae["record_id"], (ACTION,)), ae)
+
+
+class Confirmations:
+    """Every AE's newest confirmation read once (an export asks ``of`` for each AE it writes, in the same
+    snapshot: one read instead of one per AE)."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._newest = audit_store.newest_by_entity(conn, "record", (ACTION,))
+
+    def of(self, ae: dict[str, Any]) -> dict[str, Any] | None:
+        """``confirmation(conn, ae)``."""
+        return _confirmed(self._newest.get(ae["record_id"]), ae)
+
+
+def _confirmed(row: Any, ae: dict[str, Any]) -> dict[str, Any] | None:
     if row is None:
         return None
     new = json.loads(row["new"]) if row["new"] else {}

@@ -47,8 +47,11 @@ def test_random_moments_of_150_years_read_as_the_zone_aware_conversion() -> None
 
 def test_other_text_goes_the_general_way_and_nothing_readable_gives_none() -> None:
     zone = ZONES[0]
+    assert site_local("2026-03-01T23:00:00.000Z", zone) == "2026-03-02T07:00:00.000+08:00"   # its hour known
     for text in ("2026-03-01T23:30:00Z", "2026-03-01T23:30:00.000+00:00", "2026-03-01T23:30:00.123456Z",
-                 "2026-13-01T23:30:00.000Z", "2026-03-01Tab:30:00.000Z", "not a time"):
+                 "2026-13-01T23:30:00.000Z", "2026-03-01Tab:30:00.000Z", "not a time",
+                 "2026-03-01T23:3x:00.000Z", "2026-03-01T23:30:60.000Z", "2026-03-01T23:61:00.000Z",
+                 "2026-03-01T23:30:0\u00b2.000Z"):   # after a good moment of that hour: no shortcut for these
         assert site_local(text, zone) == _zone_aware(text, zone), text
     assert site_local("2026-03-01T23:30:00.000Z", zone) == "2026-03-02T07:30:00.000+08:00"
     assert site_local(None, zone) is None and site_local("", zone) is None
