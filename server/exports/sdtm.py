@@ -226,16 +226,25 @@ def _rows(study: Study, domain: str, pd: ParticipantData, t: Timing,
     ids = {"STUDYID": study.study.id, "DOMAIN": domain, "USUBJID": usubjid(study, p["participant_id"], p["site_id"])}
     seq_name = f"{domain}SEQ"
     layout = _layout(variables)
-    if domain == "QS":          # most rows of an export: built as text in variable order (sdtm_qs)
-        for row, supp in qs_rows(study, pd, t, ids["USUBJID"]):
-            yield row, supp, []
-        return
     built = ae_rows(study, pd, t, reviewer) if domain == "AE" else BUILDERS[domain](study, pd, t)
     for seq, row in enumerate(built, start=1):
         row.update(ids)
         row[seq_name] = seq
         notes = [(ids["USUBJID"], seq_name, str(seq), *n) for n in row.get("_notes") or ()]
         yield _text_row(variables, row, layout), row.get("_supp") or [], notes
+
+
+def _write_qs(files: SubmissionFiles, study: Study, pd: ParticipantData, t: Timing) -> None:
+    """QS, most rows of an export: built as text in variable order (``sdtm_qs``) and written together."""
+    p = pd.participant
+    rows = qs_rows(study, pd, t, usubjid(study, p["participant_id"], p["site_id"]))
+    if not rows:
+        return
+    if any(supp for _row, supp in rows):
+        for row, supp in rows:
+            files.write("QS", row, supp)
+    else:
+        files.write_rows("QS", [row for row, _supp in rows])
 
 
 def _layout(variables: list[Var]) -> tuple[list[str], list[int]]:
@@ -295,6 +304,9 @@ def export_sdtm(conn: Connection, study: Study, out_dir: Path, *, scope: ExportS
             randomised = bool(pd.participant["arm"])
             subjects += randomised   # TS counts randomised subjects; DM has everyone screened
             for domain in DOMAINS if randomised else [d for d in DOMAINS if d in NOT_RANDOMISED_DOMAINS]:
+                if domain == "QS":
+                    _write_qs(files, study, pd, t)
+                    continue
                 for row, supp, notes in _rows(study, domain, pd, t, reviewer):
                     files.write(domain, row, supp)
                     for note in notes:

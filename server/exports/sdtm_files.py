@@ -14,7 +14,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import metadata
-from itertools import chain
+from itertools import chain, cycle
 from operator import itemgetter, le
 from pathlib import Path
 
@@ -119,6 +119,21 @@ class DatasetFiles:
         joined = "\x01".join(texts) + "\x01"
         return joined.isascii() and " \x01" not in joined and all(map(le, map(len, texts), self._text_widths))
 
+    def all_fit(self, rows: list[list[str]]) -> bool:
+        """``fits`` for every row of ``rows`` at once (the same checks over all their values, fewer calls)."""
+        if self._text_values is None:
+            return False
+        texts = list(chain.from_iterable(map(self._text_values, rows)))
+        joined = "\x01".join(texts) + "\x01"
+        return (joined.isascii() and " \x01" not in joined
+                and all(map(le, map(len, texts), cycle(self._text_widths))))
+
+    def extend(self, rows: list[list[str]]) -> None:
+        """Queue rows that fit (``all_fit``), as ``write`` does one by one."""
+        self._pending += rows
+        if len(self._pending) >= BATCH:
+            self.flush()
+
     def write(self, row: list[str]) -> None:
         """Queue one row; every BATCH rows go to the three files at once (one file write each, fewer calls)."""
         self._pending.append(row)
@@ -205,6 +220,16 @@ class SubmissionFiles:
                     self.report.add(supp_files.name, usubjid, idvar, idvarval, s.qnam, rule, s.qval, qval)
                 supp_files.write([study_id, domain, usubjid, idvar, idvarval, s.qnam, s.qlabel.rstrip(), qval.rstrip(),
                                   s.qorig, s.qeval])
+
+    def write_rows(self, domain: str, rows: list[list[str]]) -> None:
+        """``write`` each of ``rows`` (rows without supplemental qualifiers): checked together when they all
+        fit, which is the usual case, else one by one (the same rows, report lines and SUPP rows, in order)."""
+        files = self._open(domain)
+        if files.all_fit(rows):
+            files.extend(rows)
+            return
+        for row in rows:
+            self.write(domain, row)
 
     def counts(self) -> dict[str, int]:
         """Rows per file written (each dataset's .csv, .xpt and .json) and the report."""

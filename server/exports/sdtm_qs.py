@@ -11,8 +11,6 @@ the first dose date (RFXSTDTC); a home entry's rows get SUPPQS COLSRC = HOME (is
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 from server.exports.current import ParticipantData
 from server.exports.sdtm_ex import source_supp
 from server.exports.sdtm_files import Supp
@@ -56,7 +54,7 @@ def _qs_tests_by_instrument(study: Study) -> dict[str, list[QsTest]]:
     return known[1]
 
 
-def qs_rows(study: Study, pd: ParticipantData, t: Timing, usubjid: str) -> Iterator[tuple[list[str], list[Supp]]]:
+def qs_rows(study: Study, pd: ParticipantData, t: Timing, usubjid: str) -> list[tuple[list[str], list[Supp]]]:
     """The QS rows of one participant as text in QS_VARIABLES order, with each row's supplemental qualifiers."""
     by_instrument = _qs_tests_by_instrument(study)
     study_id = study.study.id
@@ -98,7 +96,7 @@ def qs_rows(study: Study, pd: ParticipantData, t: Timing, usubjid: str) -> Itera
                 last[code] = row
     for row in last.values():
         row[_LOBXFL] = row[_BLFL] = "Y"
-    return iter(rows)
+    return rows
 
 
 def _visit(study: Study, visit_id: str | None) -> tuple[str, str]:
