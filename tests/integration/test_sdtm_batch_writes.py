@@ -12,10 +12,11 @@ import pyreadstat
 
 from server.exports.csv_cells import formula_safe_writer
 from server.exports.dataset_json import DatasetJsonWriter, JsonColumn
-from server.exports.sdtm_files import plain_csv_lines
-from server.exports.sdtm_model import DOMAINS
+from server.exports.sdtm_files import SubmissionFiles, plain_csv_lines
+from server.exports.sdtm_model import DOMAINS, dataset_widths
 from server.exports.sdtm_qs import QS_VARIABLES
 from server.exports.xport import XportVariable, XportWriter
+from shared.study import default_study
 
 STAMP = re.compile(rb"\d\d[A-Z]{3}\d\d:\d\d:\d\d:\d\d")
 PLAIN = [["NCT05605665", "QS", "NCT05605665-PKU-00001", str(n), "5.3", "-7", "+2", "1e-5", "", "Baseline (week 0)"]
@@ -99,3 +100,31 @@ def test_a_batch_of_dataset_json_rows_is_the_text_of_each_row_written_alone(tmp_
 
 def test_qs_rows_are_built_in_the_model_s_variable_order() -> None:
     assert QS_VARIABLES == tuple(v.name for v in DOMAINS["QS"][1])
+
+
+def _submission(out: Path, rows: list[list[str]], together: bool) -> dict[str, bytes]:
+    study = default_study()
+    out.mkdir()
+    variables = DOMAINS["QS"][1]
+    widths = {k: v for k, v in dataset_widths(study).items() if k[0] in ("QS", "SUPP")}
+    with SubmissionFiles(out, study, {"QS": ("Questionnaires", variables)}, widths, lazy=frozenset()) as files:
+        if together:
+            files.write_rows("QS", [list(r) for r in rows])
+        else:
+            for row in rows:
+                files.write("QS", list(row))
+    return {p.name: STAMP.sub(b"-", re.sub(rb'"(creationDateTime|asOfDateTime)":"[^"]*"', b"", p.read_bytes()))
+            for p in sorted(out.iterdir())}
+
+
+def test_rows_written_together_give_the_files_report_and_supp_rows_of_rows_written_one_by_one(tmp_path: Path) -> None:
+    def row(seq: int, test: str = "Patient Global VAS", result: str = "70") -> list[str]:
+        return ["NCT05605665", "QS", "NCT05605665-PKU-00001", str(seq), "rec-1", "PTGAVAS", test, "PATIENT GLOBAL VAS",
+                result, "mm", result, result, "mm", "", "", "", "STUDY SUBJECT", "2", "Baseline", "TREATMENT",
+                "2024-01-01T10:00:00", "1"]
+    plain = [row(n) for n in range(1, 300)]
+    awkward = [*plain[:10], row(11, "Global VAS \u2014 patient"), row(12, "x" * 45), *plain[12:]]  # dash, too long
+    for name, rows in (("plain", plain), ("awkward", awkward)):
+        together = _submission(tmp_path / f"{name}-together", rows, True)
+        assert together == _submission(tmp_path / f"{name}-alone", rows, False)
+    assert b"transliterated" in together["export-report.csv"] and "suppqs.csv" in together
