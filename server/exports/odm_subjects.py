@@ -12,7 +12,7 @@ from server.exports.current import ParticipantData
 from server.exports.odm_clinical_record import COMMON_EVENTS, FORM_KINDS, FORMS, clinical_values
 from server.exports.odm_course import COURSE_EVENT, FORM_OF_KIND, form_values
 from server.exports.odm_metadata import AE_EVENT, HOME_EVENT, KIND_FORMS, enrol_items
-from server.exports.odm_xml import NS, attr, item_oid_attr, text_element, user_oid, value_attr
+from server.exports.odm_xml import NS, attr, item_oid_attr, item_oids, text_element, user_oid, value_attr
 from shared.adverse_events import flat_ae
 from shared.home_entries import DIARY_DATE, HOME
 from shared.instruments import get_instrument
@@ -59,14 +59,16 @@ def _form(out: list[str], form: str, repeat: int, values: Iterable[tuple[str, An
     seen: dict[str, Any] = {}
     oids: list[str] = []
     items: list[str] = []
+    oid_of = item_oids(form)
     for item, v in values:     # the innermost loop of the export
         seen[item] = v
         if v is not None and v != []:
             oids.append(item)
-            items.append(f'<ItemData ItemOID="{item_oid_attr(form, item)}" Value="{value_attr(v)}"')
+            items.append(f'<ItemData ItemOID="{oid_of.get(item) or item_oid_attr(form, item)}" '
+                         f'Value="{value_attr(v)}"')
         elif before and before.get(item) not in (None, []):
             oids.append(item)
-            items.append(f'<ItemData ItemOID="{item_oid_attr(form, item)}" IsNull="Yes"')
+            items.append(f'<ItemData ItemOID="{oid_of.get(item) or item_oid_attr(form, item)}" IsNull="Yes"')
     group = f'<ItemGroupData ItemGroupOID="IG.{form_attr}" TransactionType="{transaction}"'
     head: list[str] = []
     on_item: dict[int, list[str]] = {}
@@ -131,6 +133,7 @@ def subject_data(study: Study, pdata: ParticipantData, users: set[str], notes: N
         out.append(signed.in_event(oid))
 
     order = {v.id: v.number for v in study.visits}
+    _instrument_values = _instrument_reader()
     enrol_fields = [f for f, *_ in enrol_items(study)]
     kind_items = {form: items for form, _n, _r, items in KIND_FORMS.values()}
     events: dict[str, list[tuple[str, list[dict[str, Any]]]]] = {}
@@ -201,9 +204,21 @@ def subject_data(study: Study, pdata: ParticipantData, users: set[str], notes: N
     return "".join(out)
 
 
-def _instrument_values(rec: dict[str, Any]) -> list[tuple[str, Any]]:
-    inst = get_instrument(rec["instrument_id"], rec.get("instrument_version"))
-    scores = inst.score(rec["data"])
-    return ([(it.id, rec["data"].get(it.id)) for it in inst.items]
-            + ([(DIARY_DATE, rec["data"][DIARY_DATE])] if DIARY_DATE in rec["data"] else [])
-            + [(f"score_{s}", scores.get(s)) for s in inst.score_names])
+def _instrument_reader() -> Callable[[dict[str, Any]], list[tuple[str, Any]]]:
+    """The item values of an instrument response (answers, diary date, then each score ``score_<name>``), each
+    instrument's item ids and score names looked up once per reader (one reader per participant)."""
+    shapes: dict[tuple[str, str | None], tuple[Any, list[str], list[tuple[str, str]]]] = {}
+
+    def values(rec: dict[str, Any]) -> list[tuple[str, Any]]:
+        key = (rec["instrument_id"], rec.get("instrument_version"))
+        shape = shapes.get(key)
+        if shape is None:
+            inst = get_instrument(*key)
+            shape = shapes[key] = (inst, [it.id for it in inst.items], [(n, f"score_{n}") for n in inst.score_names])
+        inst, items, score_items = shape
+        data = rec["data"]
+        scores = inst.score(data)
+        return ([(i, data.get(i)) for i in items] + ([(DIARY_DATE, data[DIARY_DATE])] if DIARY_DATE in data else [])
+                + [(item, scores.get(n)) for n, item in score_items])
+
+    return values

@@ -61,19 +61,29 @@ def text_element(tag: str, value: str | None) -> str:
 
 
 def value_attr(v: Any) -> str:
-    """How ``v`` is written in an ItemData's Value attribute (a number or a truth value needs no escaping)."""
-    return odm_value(v) if type(v) in _PLAIN else attr(odm_value(v))
+    """How ``v`` is written in an ItemData's Value attribute (``odm_value``, escaped; a number needs no escaping)."""
+    kind = type(v)
+    if kind is str:
+        return attr(v)
+    if kind is int or kind is float:
+        return str(v)
+    return attr(odm_value(v))
 
 
-_PLAIN = frozenset({int, float, bool})
-_OIDS: dict[tuple[str, str], str] = {}
+_OIDS: dict[str, dict[str, str]] = {}
+
+
+def item_oids(form: str) -> dict[str, str]:
+    """The escaped ``IT.<form>.<item>`` of the items of ``form`` made so far (``item_oid_attr`` adds to it)."""
+    oids = _OIDS.get(form)
+    if oids is None:
+        oids = _OIDS[form] = {}
+    return oids
 
 
 def item_oid_attr(form: str, item: str) -> str:
     """``IT.<form>.<item>`` escaped for an attribute, made once per item of a form."""
-    oid = _OIDS.get((form, item))
-    if oid is None:
-        oid = _OIDS[(form, item)] = attr(f"IT.{form}.{item}")
+    oid = item_oids(form)[item] = attr(f"IT.{form}.{item}")
     return oid
 
 
