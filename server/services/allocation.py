@@ -131,27 +131,30 @@ def grants_for(conn: Connection, study: Study, *, site_id: str, device_id: str) 
     open_blocks = [b for b in granted if any(n not in used for n in numbers_in(b))]
     taken: set[int] | None = None    # the site's granted blocks, read once when a top-up is due
     audited: list[AuditEntry] = []   # the grants' entries, appended together (before a new list's own)
+    grants: list[dict[str, Any]] = []  # and the grants, inserted together
     new_blocks: list[int] = []
     while len(open_blocks) < KEEP_BLOCKS:
         if taken is None:
             taken = set(stored.granted_blocks(conn, site_id))
         free = sorted((b, list_id) for b, list_id in list_of.items() if b not in taken)
         if not free:
+            stored.add_grants(conn, grants)
             append_many(conn, audited)
-            audited = []
+            audited, grants = [], []
             _new_list(conn, study, site_id)
             lists = _lists(conn, site_id)
             list_of = {b: list_id for list_id, lst in lists.items() for b in lst.blocks}
             continue
         block, list_id = free[0]
-        stored.add_grant(conn, site_id=site_id, block=block, list_id=list_id, device_id=device_id,
-                         granted_at=utc_now())
+        grants.append({"site_id": site_id, "block": block, "list_id": list_id, "device_id": device_id,
+                       "granted_at": utc_now()})
         audited.append(AuditEntry(actor="system", action="allocation.grant", entity_type="device",
                                   entity_id=device_id, new={"site_id": site_id, "block": block, "list_id": list_id}))
         taken.add(block)
         granted = [*granted, block]
         new_blocks.append(block)
         open_blocks.append(block)
+    stored.add_grants(conn, grants)
     append_many(conn, audited)
     if new_blocks:
         used |= allocation_numbers_among(conn, site_id, [n for b in new_blocks for n in numbers_in(b)])

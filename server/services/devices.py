@@ -107,8 +107,8 @@ def exchange(engine: Engine, kind: CodeKind, *, code: Any, remote_addr: str,
     since, at = _iso(now - ATTEMPT_WINDOW), _iso(now)
     minutes = int(ATTEMPT_WINDOW.total_seconds() // 60)
     with reading(engine) as conn:   # only counts: no write lock (the attempt is written with the exchange)
-        if attempts.failures_from(conn, remote_addr, since) >= kind.max_per_address or (
-                digest is not None and attempts.failures_of_code(conn, digest, since) >= MAX_FAILURES_PER_CODE):
+        from_address, of_code = attempts.failures_from_and_of_code(conn, remote_addr, digest, since)
+        if from_address >= kind.max_per_address or of_code >= MAX_FAILURES_PER_CODE:
             raise kind.too_many(kind.too_many_text.format(minutes=minutes), details={"window_minutes": minutes})
     try:
         with writing(engine) as conn:

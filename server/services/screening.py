@@ -42,15 +42,18 @@ def numbers_for(conn: Connection, site_id: str, device_id: str) -> list[int]:
     used = stored.numbers_used_in(conn, site_id, ranges)
     mine = [n for a, b in ranges for n in range(a, b + 1) if n not in used]
     entries: list[AuditEntry] = []
+    grants: list[dict[str, Any]] = []   # the new ranges, inserted together
     last = None
     while len(mine) < KEEP_NUMBERS:
         if last is None:
             last = max(stored.highest_granted_number(conn, site_id), stored.highest_legacy_number(conn, site_id))
         first, last = last + 1, last + NUMBERS_PER_GRANT
-        stored.add_number_grant(conn, site_id=site_id, first=first, last=last, device_id=device_id, at=utc_now())
+        grants.append({"site_id": site_id, "first_number": first, "last_number": last, "device_id": device_id,
+                       "granted_at": utc_now()})
         entries.append(AuditEntry(actor="system", action="screening.numbers_grant", entity_type="device",
                                   entity_id=device_id, new={"site_id": site_id, "first": first, "last": last}))
         mine += list(range(first, last + 1))
+    stored.add_number_grants(conn, grants)
     append_many(conn, entries)
     return mine
 

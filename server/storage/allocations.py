@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import Connection, bindparam, func, insert, select
 
 from server.storage.tables import allocation_grants, allocation_lists
@@ -59,10 +61,11 @@ def granted_blocks(conn: Connection, site_id: str, device_id: str | None = None)
                 .scalars())
 
 
-def add_grant(conn: Connection, *, site_id: str, block: int, list_id: str, device_id: str, granted_at: str) -> None:
-    """Grant a block to a device (a block is granted once: a second grant raises IntegrityError)."""
-    conn.execute(insert(allocation_grants).values(site_id=site_id, block=block, list_id=list_id,
-                                                  device_id=device_id, granted_at=granted_at))
+def add_grants(conn: Connection, grants: list[dict[str, Any]]) -> None:
+    """Grant blocks to a device, one row of ``grants`` (site_id, block, list_id, device_id, granted_at) each, in one
+    statement (a block is granted once: a second grant raises IntegrityError)."""
+    if grants:
+        conn.execute(insert(allocation_grants), grants)
 
 
 def grantee(conn: Connection, site_id: str, block: int) -> str | None:

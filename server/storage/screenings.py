@@ -107,10 +107,11 @@ _DEVICE_GRANTS = (select(screening_number_grants.c.first_number, screening_numbe
                   .order_by(screening_number_grants.c.first_number))
 
 
-def add_number_grant(conn: Connection, *, site_id: str, first: int, last: int, device_id: str, at: str) -> None:
-    """Grant screening numbers ``first``..``last`` of a site to a kiosk."""
-    conn.execute(insert(screening_number_grants).values(site_id=site_id, first_number=first, last_number=last,
-                                                        device_id=device_id, granted_at=at))
+def add_number_grants(conn: Connection, grants: list[dict[str, Any]]) -> None:
+    """Grant ranges of screening numbers of a site to a kiosk, one row of ``grants`` (site_id, first_number,
+    last_number, device_id, granted_at) each, in one statement."""
+    if grants:
+        conn.execute(insert(screening_number_grants), grants)
 
 
 def numbers_used_in(conn: Connection, site_id: str, ranges: Iterable[tuple[int, int]]) -> set[int]:

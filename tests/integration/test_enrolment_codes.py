@@ -13,6 +13,7 @@ from sqlalchemy import update
 
 from server.cli import main as server_cli
 from server.services import devices
+from server.storage import enrolment_attempts as attempts
 from server.storage.tables import enrolment_codes
 from shared.crypto import token_digest
 from tests.factories import enrolment_code, server_staff
@@ -92,3 +93,19 @@ def test_old_enrolment_attempts_are_purged_by_the_job_runner_task(sqlite_server:
     assert purge_sign_in_attempts(sqlite_server.ctx) == 1
     with writing(sqlite_server.ctx.engine) as conn:
         assert enrolment_attempts.failures_from(conn, "127.0.0.1", "2000-01-01T00:00:00Z") == 1
+
+
+def test_the_rate_limit_counts_failures_per_address_and_per_code_in_one_read(server: ThreadServer) -> None:
+    """Both counts the limit asks for, on SQLite and PostgreSQL: failures only, within the window, by address and by
+    code digest (no digest: no count of a code)."""
+    with server.ctx.engine.begin() as conn:
+        for addr, digest, at, ok in (("10.0.0.1", "d1", "2026-01-01T10:00:00Z", False),
+                                     ("10.0.0.1", "d2", "2026-01-01T10:05:00Z", False),
+                                     ("10.0.0.2", "d1", "2026-01-01T10:06:00Z", False),
+                                     ("10.0.0.1", "d1", "2026-01-01T10:07:00Z", True),     # a success
+                                     ("10.0.0.1", "d1", "2026-01-01T09:00:00Z", False)):   # before the window
+            attempts.add_attempt(conn, remote_addr=addr, code_digest=digest, at=at, succeeded=ok)
+        since = "2026-01-01T09:30:00Z"
+        assert attempts.failures_from_and_of_code(conn, "10.0.0.1", "d1", since) == (2, 2)
+        assert attempts.failures_from_and_of_code(conn, "10.0.0.2", None, since) == (1, 0)
+        assert attempts.failures_from_and_of_code(conn, "10.0.0.9", "d9", since) == (0, 0)
