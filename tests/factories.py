@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from argon2 import PasswordHasher
+
 from desktop_client.services.station import Station
 from desktop_client.services.sync_engine import SyncEngine, SyncSettings
 from desktop_client.store import create_store
@@ -14,6 +16,9 @@ from tests.live_server import ThreadServer
 
 PASSPHRASE = "correct horse battery staple"
 FAST_KDF = KdfParams(n=2**12)  # tests only: real stations use the scrypt default
+# tests only: the server's default Argon2id costs ~0.2 CPU-s per hash, and two staff accounts are made for every
+# test server a kiosk enrols with; the test accounts' hashes are cheap, the sign-in reads the parameters from them
+FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1)
 
 
 def enrolment_code(server: ThreadServer, site_id: str | None = None) -> str:
@@ -46,7 +51,7 @@ def server_staff(server: ThreadServer, username: str = "nurse.a", *, roles: tupl
     with server.ctx.engine.begin() as conn:
         if conn.execute(select(users.c.username).where(users.c.username == username)).first() is None:
             add_user(conn, username=username, password=STAFF_PASSWORD, roles=roles,
-                     sites=sites or (server.ctx.study.sites[0].id,), actor="test")
+                     sites=sites or (server.ctx.study.sites[0].id,), actor="test", password_hasher=FAST_HASHER)
         if disabled:
             conn.execute(update(users).where(users.c.username == username).values(disabled=True))
     return f"staff:{username}"
@@ -72,11 +77,9 @@ def add_staff(station: Station, username: str = "nurse.a", *, password: str = ST
 
     Cheap Argon2id parameters keep tests fast; sign-in reads the parameters from the hash itself.
     """
-    from argon2 import PasswordHasher
-
     from shared.records import utc_now
 
-    digest = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1).hash(password)
+    digest = FAST_HASHER.hash(password)
     with station.store.transaction() as conn:
         conn.execute("INSERT INTO staff (username, display_name, password_hash, roles, disabled, synced_at) "
                      "VALUES (?, ?, ?, ?, ?, ?)", (username, display_name or f"Nurse {username[-1].upper()}",

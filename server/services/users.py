@@ -19,9 +19,11 @@ hasher = PasswordHasher()  # argon2-cffi defaults: Argon2id
 
 
 def add_user(conn: Connection, *, username: str, password: str, roles: Iterable[str], sites: Iterable[str],
-             actor: str, display_name: str | None = None, valid_site_ids: set[str] | None = None) -> None:
+             actor: str, display_name: str | None = None, valid_site_ids: set[str] | None = None,
+             password_hasher: PasswordHasher = hasher) -> None:
     """Create an account. Raises InvalidInput naming what is wrong (``valid_site_ids``: the sites the actor may
-    give) or WeakPassword (shared/passwords.py) saying why the password is refused."""
+    give) or WeakPassword (shared/passwords.py) saying why the password is refused. ``password_hasher``: tests'
+    throwaway accounts only (cheaper Argon2id parameters; a sign-in reads them from the hash itself)."""
     roles, sites = list(roles), list(sites)
     if not sites or (valid_site_ids is not None and not set(sites) <= valid_site_ids):
         raise InvalidInput(f"Sites must be among {', '.join(sorted(valid_site_ids or []))}; "
@@ -39,6 +41,7 @@ def add_user(conn: Connection, *, username: str, password: str, roles: Iterable[
         raise InvalidInput(f"User {username!r} already exists; use `trialpro-server user reset` to change it.")
     now = utc_now()
     user_rows.add(conn, username=username, display_name=display_name or username,
-                  password_hash=hasher.hash(password), roles=",".join(roles), sites=",".join(sites), created_at=now)
+                  password_hash=password_hasher.hash(password), roles=",".join(roles), sites=",".join(sites),
+                  created_at=now)
     append(conn, AuditEntry(actor=actor, action="user.create", entity_type="user", entity_id=username,
                             new={"roles": roles, "sites": sites}))

@@ -9,6 +9,7 @@ from playwright.sync_api import Page, expect
 
 from server.services.users import add_user
 from tests.browser.conftest import sign_in
+from tests.factories import FAST_HASHER
 from tests.live_server import ThreadServer
 
 PASSWORD = "monitor-browser-password"
@@ -17,7 +18,8 @@ PASSWORD = "monitor-browser-password"
 def test_a_monitor_raises_a_query_and_verifies_a_record(page: Page, demo_server: ThreadServer,
                                                        artifacts: Path) -> None:
     with demo_server.ctx.engine.begin() as conn:
-        add_user(conn, username="mon.web", password=PASSWORD, roles=["monitor"], sites=["PKU"], actor="test")
+        add_user(conn, username="mon.web", password=PASSWORD, roles=["monitor"], sites=["PKU"], actor="test",
+                 password_hasher=FAST_HASHER)
     problems: list[str] = []
     page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
     url = demo_server.url

@@ -16,7 +16,7 @@ from desktop_client.services import recording
 from desktop_client.services.station import Station
 from desktop_client.services.sync_engine import SyncEngine
 from server.services.users import add_user
-from tests.factories import enrol_participant, enrolled_station
+from tests.factories import FAST_HASHER, enrol_participant, enrolled_station
 from tests.live_server import ThreadServer
 
 PASSWORD = "sign-off-test-password-1"        # the one the staff member chose (signs)
@@ -64,7 +64,7 @@ def staff_client(server: ThreadServer, username: str, role: str, *, display_name
     ``own_password`` the staff member then chooses PASSWORD on /account/password (a signer must)."""
     with server.ctx.engine.begin() as conn:
         add_user(conn, username=username, password=ADMIN_SET, roles=[role], sites=[server.ctx.study.sites[0].id],
-                 actor="test", display_name=display_name)
+                 actor="test", password_hasher=FAST_HASHER, display_name=display_name)
     c = httpx.Client(base_url=server.url, timeout=60)
     token = csrf(c.get("/signin").text)
     assert c.post("/signin", data={"csrf_token": token, "username": username, "password": ADMIN_SET}

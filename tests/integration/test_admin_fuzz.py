@@ -27,6 +27,7 @@ from server.config import ServerConfig
 from server.services.demo import seed_demo
 from server.services.users import add_user
 from server.storage.tables import devices, records
+from tests.factories import FAST_HASHER
 from tests.integration.test_api_fuzz import any_json
 from tests.live_server import ThreadServer, serving
 
@@ -62,8 +63,10 @@ def target(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
                                     database_url=url))
     with ctx.engine.begin() as conn:
         seed_demo(conn, ctx.study, admin_password=PASSWORD)
-        add_user(conn, username=ADMIN, password=PASSWORD, roles=["admin"], sites=["PKU"], actor="test")
-        add_user(conn, username="pku.nurse", password=PASSWORD, roles=["nurse"], sites=["PKU"], actor="test")
+        add_user(conn, username=ADMIN, password=PASSWORD, roles=["admin"], sites=["PKU"], actor="test",
+                 password_hasher=FAST_HASHER)
+        add_user(conn, username="pku.nurse", password=PASSWORD, roles=["nurse"], sites=["PKU"], actor="test",
+                 password_hasher=FAST_HASHER)
         ids = {"record": [r for r in conn.execute(select(records.c.record_id).distinct().limit(3)).scalars()],
                "device": list(conn.execute(select(devices.c.device_id)).scalars())}
     with serving(ctx) as srv:

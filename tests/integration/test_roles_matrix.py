@@ -23,6 +23,7 @@ from server.services.users import add_user
 from server.storage.adverse_events import keep_current
 from server.storage.tables import participants, records
 from shared.study.loader import DEFAULT_STUDY_FILE
+from tests.factories import FAST_HASHER
 from tests.live_server import ThreadServer, run_queued_jobs, serving
 
 PASSWORD = "role-matrix-password-1"
@@ -77,10 +78,14 @@ def two_site_server(request: pytest.FixtureRequest,
     with ctx.engine.begin() as conn:
         seed_demo(conn, ctx.study, admin_password=PASSWORD)
         for role in ROLES:
-            add_user(conn, username=f"pku.{role}", password=PASSWORD, roles=[role], sites=["PKU"], actor="test")
-        add_user(conn, username="sha.nurse", password=PASSWORD, roles=["nurse"], sites=["SHA"], actor="test")
-        add_user(conn, username="sha.monitor", password=PASSWORD, roles=["monitor"], sites=["SHA"], actor="test")
-        add_user(conn, username="both.admin", password=PASSWORD, roles=["admin"], sites=["PKU", "SHA"], actor="test")
+            add_user(conn, username=f"pku.{role}", password=PASSWORD, roles=[role], sites=["PKU"], actor="test",
+                     password_hasher=FAST_HASHER)
+        add_user(conn, username="sha.nurse", password=PASSWORD, roles=["nurse"], sites=["SHA"], actor="test",
+                 password_hasher=FAST_HASHER)
+        add_user(conn, username="sha.monitor", password=PASSWORD, roles=["monitor"], sites=["SHA"], actor="test",
+                 password_hasher=FAST_HASHER)
+        add_user(conn, username="both.admin", password=PASSWORD, roles=["admin"], sites=["PKU", "SHA"], actor="test",
+                 password_hasher=FAST_HASHER)
         _other_site_participant(conn)
     with serving(ctx) as srv:
         yield srv

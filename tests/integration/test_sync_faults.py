@@ -27,7 +27,7 @@ from server.storage.engine import database_url as default_url
 from server.storage.engine import make_engine
 from server.storage.tables import audit_log, records
 from shared.errors import SyncFailed
-from tests.factories import STAFF_PASSWORD, enrol_participant, enrolled_station, new_station
+from tests.factories import FAST_HASHER, STAFF_PASSWORD, enrol_participant, enrolled_station, new_station
 from tests.fault_proxy import REQUEST, RESPONSE, FaultProxy
 from tests.live_server import ProcessServer, ThreadServer
 
@@ -162,7 +162,8 @@ def test_killing_the_server_process_mid_batch_loses_nothing(tmp_path: Path, data
         ctx = open_context(ServerConfig(data_dir=data_dir, database_url=database_url))
         with ctx.engine.begin() as conn:
             code = create_enrolment_code(conn, site_id="PKU", actor="test", valid_site_ids={"PKU"})
-            add_user(conn, username="nurse.a", password=STAFF_PASSWORD, roles=["nurse"], sites=["PKU"], actor="test")
+            add_user(conn, username="nurse.a", password=STAFF_PASSWORD, roles=["nurse"], sites=["PKU"], actor="test",
+                     password_hasher=FAST_HASHER)
         ctx.engine.dispose()
         slow_retry = SyncSettings(batch_size=500, attempts=12, timeout_seconds=20, backoff_multiplier=0.2,
                                   backoff_max_seconds=1.0)

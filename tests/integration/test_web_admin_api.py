@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from server.services.users import add_user
 from server.storage.tables import audit_log
+from tests.factories import FAST_HASHER
 from tests.live_server import ThreadServer, run_queued_jobs
 
 PASSWORD = "admin-api-password-1"
@@ -21,7 +22,8 @@ PASSWORD = "admin-api-password-1"
 
 def _admin(server: ThreadServer) -> tuple[httpx.Client, str]:
     with server.ctx.engine.begin() as conn:
-        add_user(conn, username="admin.api", password=PASSWORD, roles=["admin"], sites=["PKU"], actor="test")
+        add_user(conn, username="admin.api", password=PASSWORD, roles=["admin"], sites=["PKU"], actor="test",
+                 password_hasher=FAST_HASHER)
     c = httpx.Client(base_url=server.url, timeout=30)
     token = re.search(r'name="csrf_token" value="([^"]+)"', c.get("/signin").text).group(1)  # type: ignore
     assert c.post("/signin", data={"csrf_token": token, "username": "admin.api", "password": PASSWORD}

@@ -13,7 +13,7 @@ from desktop_client.services import recording
 from desktop_client.store import records as store_records
 from server.services.users import add_user
 from server.storage.tables import audit_log
-from tests.factories import enrol_participant, enrolled_station
+from tests.factories import FAST_HASHER, enrol_participant, enrolled_station
 from tests.live_server import ThreadServer
 
 PASSWORD = "data-manager-password"
@@ -25,7 +25,8 @@ def test_a_web_correction_reaches_the_kiosk_at_its_next_sync(tmp_path: Path, ser
     vas = recording.record_vas(station, participant_id=pid, visit_id="baseline", vas_mm=64)
     engine.sync()
     with server.ctx.engine.begin() as conn:
-        add_user(conn, username="dm.li", password=PASSWORD, roles=["data_manager"], sites=["PKU"], actor="test")
+        add_user(conn, username="dm.li", password=PASSWORD, roles=["data_manager"], sites=["PKU"], actor="test",
+                 password_hasher=FAST_HASHER)
 
     with httpx.Client(base_url=server.url, timeout=30) as web:
         token = re.search(r'name="csrf_token" value="([^"]+)"', web.get("/signin").text).group(1)  # type: ignore

@@ -15,7 +15,7 @@ from server.services.audit import verify_chain
 from server.services.locks import checklist
 from server.services.users import add_user
 from server.storage.tables import audit_log, query_messages
-from tests.factories import STAFF_PASSWORD, enrol_participant, enrolled_station
+from tests.factories import FAST_HASHER, STAFF_PASSWORD, enrol_participant, enrolled_station
 from tests.live_server import ThreadServer
 
 PASSWORD = "monitor-password-long"
@@ -42,8 +42,10 @@ def _seeded(tmp_path: Path, server: ThreadServer) -> tuple[str, str]:
     engine.close()
     station.store.close()
     with server.ctx.engine.begin() as conn:
-        add_user(conn, username="mon.a", password=PASSWORD, roles=["monitor"], sites=["PKU"], actor="test")
-        add_user(conn, username="dm.a", password=PASSWORD, roles=["data_manager"], sites=["PKU"], actor="test")
+        add_user(conn, username="mon.a", password=PASSWORD, roles=["monitor"], sites=["PKU"], actor="test",
+                 password_hasher=FAST_HASHER)
+        add_user(conn, username="dm.a", password=PASSWORD, roles=["data_manager"], sites=["PKU"], actor="test",
+                 password_hasher=FAST_HASHER)
     return pid, vas["record_id"]
 
 
