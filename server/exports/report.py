@@ -17,6 +17,7 @@ from __future__ import annotations
 import base64
 import html
 import io
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,7 @@ from sqlalchemy import Connection
 
 from server.analysis.adam import AdamDatasets, build_adam
 from server.analysis.adqs import qs_params
+from server.analysis.adsl import baseline_covariates
 from server.exports.csv_export import write_csv
 from server.exports.current import ALL, ExportScope, current_records
 from server.exports.dosing import compliance_columns
@@ -167,25 +169,44 @@ def _reasons(study: Study, adam: AdamDatasets) -> dict[str, str]:
     return out
 
 
-# The BDS variables the report's tables read (report_tables, report_safety): everything else of ADQS/ADLB is
-# dropped as each participant is built, so memory does not hold every score record of the study (issue 25).
+# The variables the report's tables read (report_tables, report_safety): everything else of ADSL, ADQS and ADLB
+# is dropped as each participant is built, so memory does not hold every record of the study (issue 25).
 _BDS_KEYS = ("USUBJID", "ARMCD", "PARAMCD", "ANL01FL", "AVISITN", "AVAL", "CHG", "BASE")
 _ADLB_KEYS = (*_BDS_KEYS, "ATOXGRN", "BTOXGRN")
+_ADSL_KEYS = ("USUBJID", "ARMCD", "RANDFL", "SAFFL", "FASFL", "EOSSTT", "DCSREAS", "COMPLPCT", "AGE", "SEX")
 
 
-def _report_part(part: AdamDatasets) -> AdamDatasets:
-    """One participant's ADaM as the report reads it: ADSL and ADAE whole; ADLB with the variables of its
-    tables; ADQS only its analysis records at a scheduled visit (ANL01FL "Y", AVISITN set: the only ADQS rows a
-    table reads), with those variables."""
-    return AdamDatasets(
-        adsl=part.adsl, adae=part.adae,
-        adlb=[{k: r[k] for k in _ADLB_KEYS} for r in part.adlb],
-        adqs=[{k: r[k] for k in _BDS_KEYS} for r in part.adqs if r["ANL01FL"] == "Y" and r["AVISITN"] is not None])
+class _BdsRow:
+    """One ADQS/ADLB record with only the variables the tables read, in slots: read like a dict row
+    (``row["AVAL"]``, at C speed), a third of a dict's memory (250 000 ADQS rows at 10 000 x 12)."""
+
+    __slots__ = _ADLB_KEYS
+    __getitem__ = object.__getattribute__
+
+    def __init__(self, row: dict[str, Any]) -> None:
+        for k in _ADLB_KEYS:
+            setattr(self, k, row.get(k))
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return getattr(self, key, default)
+
+
+def _report_part(adsl_keys: tuple[str, ...]) -> Callable[[AdamDatasets], AdamDatasets]:
+    """One participant's ADaM as the report reads it: ADAE whole; ADSL with ``adsl_keys``; ADLB with the variables
+    of its tables; ADQS only its analysis records at a scheduled visit (ANL01FL "Y", AVISITN set: the only ADQS
+    rows a table reads), with those variables."""
+    def keep(part: AdamDatasets) -> AdamDatasets:
+        return AdamDatasets(
+            adsl=[{k: r[k] for k in adsl_keys} for r in part.adsl], adae=part.adae,
+            adlb=[_BdsRow(r) for r in part.adlb],   # type: ignore[misc]
+            adqs=[_BdsRow(r) for r in part.adqs if r["ANL01FL"] == "Y" and r["AVISITN"] is not None])  # type: ignore[misc]
+    return keep
 
 
 def report_adam(conn: Connection, study: Study, scope: ExportScope) -> AdamDatasets:
     """The ADaM datasets as the report reads them (``_report_part``), sorted like ``build_adam``."""
-    return build_adam(conn, study, scope=scope, keep=_report_part)
+    keys = (*_ADSL_KEYS, *(c.name for c in baseline_covariates(study)))
+    return build_adam(conn, study, scope=scope, keep=_report_part(keys))
 
 
 def report_context(conn: Connection, study: Study, *, scope: ExportScope = ALL,
