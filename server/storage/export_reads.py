@@ -13,7 +13,7 @@ from operator import attrgetter, itemgetter
 from typing import Any, Protocol
 
 import orjson
-from sqlalchemy import Connection, Select, exists, func, select
+from sqlalchemy import Connection, Select, exists, func, select, true
 
 from server.storage.labs import newest_only
 from server.storage.tables import devices, lab_results, participants, records, screenings
@@ -48,10 +48,13 @@ def load_body(text: str) -> dict[str, Any]:
         return json.loads(text)
 
 
-def _stream(conn: Connection, q: Select) -> Iterator[Any]:
+def _stream(conn: Connection, q: Select, skip: Callable[[Any], bool] | None = None) -> Iterator[Any]:
+    """The rows of ``q`` in batches, less those ``skip`` says (not counted in the export's progress either)."""
     # Options on the statement, not on the connection: Connection.execution_options() changes the
     # connection in place, and every later statement (even an INSERT) would then ask for a server-side cursor.
-    rows = iter(conn.execute(q.execution_options(stream_results=True, yield_per=BATCH)))
+    rows: Iterator[Any] = iter(conn.execute(q.execution_options(stream_results=True, yield_per=BATCH)))
+    if skip is not None:
+        rows = (row for row in rows if not skip(row))
     tick = conn.get_execution_options().get(PROGRESS_OPTION)
     return rows if tick is None else _counted(rows, tick)
 
@@ -100,6 +103,25 @@ def _is_newest() -> Any:
     return ~exists().where(newer.c.record_id == records.c.record_id, newer.c.revision > records.c.revision)
 
 
+def _older_revisions(conn: Connection) -> tuple[Any, Callable[[Any], bool] | None]:
+    """How a streamed read keeps only the newest revision of each record: (a WHERE term, a test of a row that
+    ends with record_id and revision: True for an older revision; None when no row is older).
+
+    PostgreSQL runs the anti-join ``_is_newest`` as one hash anti-join. SQLite runs it as an index search per
+    row (half the cost of reading the rows): there the records with more than one revision are read first
+    (a scan of the primary key, inside the same transaction and so the same snapshot: ``reading`` and the
+    engine's BEGIN) and a row is passed over when a newer revision of its record exists, the same rows."""
+    if conn.dialect.name != "sqlite":
+        return _is_newest(), None
+    newest = records.c.revision
+    q = select(records.c.record_id, func.max(newest)).group_by(records.c.record_id).having(func.max(newest) > 1)
+    corrected: dict[str, int] = {rid: rev for rid, rev in conn.execute(q)}
+    if not corrected:
+        return true(), None
+    # rows of such reads end with record_id, revision
+    return true(), lambda row: row[-1] < corrected.get(row[-2], row[-1])
+
+
 def current_records(conn: Connection, scope: Scope, *, kind: str | None = None, instrument_id: str | None = None,
                     with_arm: bool = False) -> Iterator[dict[str, Any]]:
     """Newest revision of each record of ``kind`` (all kinds when None), ordered by participant and time.
@@ -109,10 +131,11 @@ def current_records(conn: Connection, scope: Scope, *, kind: str | None = None, 
     participant's app, ``clinic`` otherwise: from the device kind the server stored) added, and ``arm`` when
     asked.
     """
+    newest, older = _older_revisions(conn)
     q = (select(records.c.body, records.c.received_at, records.c.staff_id, devices.c.kind.label("device_kind"),
-                *([participants.c.arm] if with_arm else []))
+                *([participants.c.arm] if with_arm else []), records.c.record_id, records.c.revision)
          .select_from(records).outerjoin(devices, devices.c.device_id == records.c.device_id)
-         .where(_is_newest()))
+         .where(newest))
     if with_arm:
         q = q.outerjoin(participants, participants.c.participant_id == records.c.participant_id)
     if kind:
@@ -123,7 +146,7 @@ def current_records(conn: Connection, scope: Scope, *, kind: str | None = None, 
         q = q.where(records.c.site_id == scope.site_id)
     q = _in_range(q, records.c.collected_at, scope)
     q = q.order_by(records.c.participant_id, records.c.collected_at, records.c.record_id)
-    for row in _stream(conn, q):      # by position: a row's attribute look-up costs as much as its parse here
+    for row in _stream(conn, q, older):   # by position: a row's attribute look-up costs as much as its parse
         body = load_body(row[0])
         body["received_at"] = row[1]
         body["staff_id"] = row[2]
@@ -200,10 +223,11 @@ def participants_with_data(conn: Connection, scope: Scope, *, every_revision: bo
     if screened:
         people += screened_not_randomised(conn, scope.site_id)
     people.sort(key=_participant_key)
-    rq = (select(records.c.participant_id, records.c.body, records.c.received_at, devices.c.kind)
+    rq = (select(records.c.participant_id, records.c.body, records.c.received_at, devices.c.kind,
+                 records.c.record_id, records.c.revision)
           .select_from(records).outerjoin(devices, devices.c.device_id == records.c.device_id))
-    if not every_revision:
-        rq = rq.where(_is_newest())
+    newest, older = _older_revisions(conn) if not every_revision else (true(), None)
+    rq = rq.where(newest)
     lq = select(lab_results)
     if not every_revision:
         lq = lq.where(newest_only())
@@ -217,7 +241,7 @@ def participants_with_data(conn: Connection, scope: Scope, *, every_revision: bo
     lq = _in_range(lq, lab_results.c.sample_date, scope, iso_date=True).order_by(
         by_id(lab_results.c.participant_id), lab_results.c.sample_date, lab_results.c.test_code,
         lab_results.c.revision)
-    recs = _Grouped(_stream(conn, rq), itemgetter(0), _record_body)
+    recs = _Grouped(_stream(conn, rq, older), itemgetter(0), _record_body)
     labs = _Grouped(_stream(conn, lq), attrgetter("participant_id"), _lab_row)
     for p in people:
         pid = p["participant_id"]
