@@ -11,8 +11,8 @@ participant order (the same order for participant ids of the study's form, SITE-
 
 from __future__ import annotations
 
+import marshal
 import os
-import pickle
 import re
 import tempfile
 from contextlib import ExitStack
@@ -161,6 +161,24 @@ def _json_type(v: AdamVar) -> str:
     return {"C": "string", "N": "double", "I": "integer", DATE: "date"}[v.kind]
 
 
+def _spooled(rows: list[list[Any]], dates: list[int]) -> list[list[Any]]:
+    """``rows`` as marshal writes them (faster than pickle; no dates): the dates (column indexes ``dates``) as
+    their ordinal, in place."""
+    for i in dates:
+        for r in rows:
+            if r[i] is not None:
+                r[i] = r[i].toordinal()
+    return rows
+
+
+def _unspooled(rows: list[list[Any]], dates: list[int]) -> list[list[Any]]:
+    for i in dates:
+        for r in rows:
+            if r[i] is not None:
+                r[i] = date.fromordinal(r[i])
+    return rows
+
+
 def export_adam(conn: Connection, study: Study, out_dir: Path, *, scope: ExportScope = ALL) -> dict[str, int]:
     """Write adsl/adqs/adlb/adae .xpt and .json, define.xml and export-report.csv into ``out_dir``; returns the
     rows written per file (define.xml: the datasets it describes).
@@ -175,6 +193,7 @@ def export_adam(conn: Connection, study: Study, out_dir: Path, *, scope: ExportS
     widths: dict[str, dict[str, int]] = {name: {} for name in meta}
     kept: dict[str, list[dict[str, Any]]] = {"ADSL": [], "ADAE": []}
     streamed = ("ADQS", "ADLB")
+    dates = {name: [i for i, v in enumerate(meta[name][1]) if v.kind == DATE] for name in streamed}
     streamed_notes: list[Note] = []     # reported after ADSL's and ADAE's, in participant order
     counts: dict[str, int] = {}
     with ExitStack() as stack:
@@ -186,7 +205,7 @@ def export_adam(conn: Connection, study: Study, out_dir: Path, *, scope: ExportS
                     for name in streamed]
             for name, texts in zip(streamed, rows, strict=True):
                 _measure(widths[name], meta[name][1], texts)
-            pickle.dump(rows, spool, protocol=pickle.HIGHEST_PROTOCOL)
+            marshal.dump([_spooled(texts, dates[name]) for name, texts in zip(streamed, rows, strict=True)], spool)
         report = stack.enter_context(ExportReport(out_dir / REPORT_FILE))
         notes: list[Note] = []
         texts = {name: _text_values(name, meta[name][1], sorted(rows, key=by_usubjid), notes)
@@ -203,8 +222,8 @@ def export_adam(conn: Connection, study: Study, out_dir: Path, *, scope: ExportS
             files[name].write(rows)
         spool.seek(0)
         while spool.tell() < os.fstat(spool.fileno()).st_size:
-            for name, rows in zip(streamed, pickle.load(spool), strict=True):   # noqa: S301 (our own spool, above)
-                files[name].write(rows)
+            for name, rows in zip(streamed, marshal.load(spool), strict=True):   # noqa: S302 (our own spool, above)
+                files[name].write(_unspooled(rows, dates[name]))
         for name, f in files.items():
             counts[f"{name.lower()}.xpt"] = counts[f"{name.lower()}.json"] = f.rows
     counts[REPORT_FILE] = report.rows
