@@ -37,6 +37,7 @@ from server.exports.sdtm_qs import qs_rows
 from server.exports.sdtm_rp import rp_rows
 from server.exports.sdtm_timing import SCREENING, Timing, site_day, timing
 from server.exports.sdtm_vs import vs_rows
+from server.services.ae_causality import Confirmations
 from server.services.ae_review import AeReviewer
 from shared.disposition import COMPLETED_TERM, REASONS
 from shared.eligibility import PENDING_CODES, screening_failures
@@ -216,8 +217,9 @@ def diary_id(study: Study) -> str | None:
     return diary.id if diary else None
 
 
-def _rows(study: Study, domain: str, pd: ParticipantData, t: Timing,
-          reviewer: AeReviewer | None = None) -> Iterator[tuple[list[str], list[Supp], list[tuple[str, ...]]]]:
+def _rows(study: Study, domain: str, pd: ParticipantData, t: Timing, reviewer: AeReviewer | None = None,
+          confirmations: Confirmations | None = None
+          ) -> Iterator[tuple[list[str], list[Supp], list[tuple[str, ...]]]]:
     """The text values of one participant's rows in ``domain`` (in the order of DOMAINS[domain]), the
     supplemental qualifiers of each row (``reviewer``: MedDRA coding, emergence and SUSAR of the AEs) and the
     export-report lines it needs (usubjid, idvar, idvarval, variable, rule, original, exported)."""
@@ -225,8 +227,8 @@ def _rows(study: Study, domain: str, pd: ParticipantData, t: Timing,
     p = pd.participant
     ids = {"STUDYID": study.study.id, "DOMAIN": domain, "USUBJID": usubjid(study, p["participant_id"], p["site_id"])}
     seq_name = f"{domain}SEQ"
-    layout = _layout(variables)
-    built = ae_rows(study, pd, t, reviewer) if domain == "AE" else BUILDERS[domain](study, pd, t)
+    layout = _LAYOUTS[domain]
+    built = ae_rows(study, pd, t, reviewer, confirmations) if domain == "AE" else BUILDERS[domain](study, pd, t)
     for seq, row in enumerate(built, start=1):
         row.update(ids)
         row[seq_name] = seq
@@ -249,6 +251,9 @@ def _write_qs(files: SubmissionFiles, study: Study, pd: ParticipantData, t: Timi
 
 def _layout(variables: list[Var]) -> tuple[list[str], list[int]]:
     return [v.name for v in variables], [i for i, v in enumerate(variables) if v.numeric]
+
+
+_LAYOUTS = {domain: _layout(variables) for domain, (_label, variables) in DOMAINS.items()}   # asked per participant
 
 
 def _text_row(variables: list[Var], row: dict[str, Any],
@@ -295,6 +300,7 @@ def export_sdtm(conn: Connection, study: Study, out_dir: Path, *, scope: ExportS
     first_doses: dict[str, date | None] | None = {} if whole else None
     reviewer = AeReviewer(conn, study, site_id=scope.site_id, first_doses=first_doses)
     diary = diary_id(study)
+    confirmations = Confirmations(conn)
     with SubmissionFiles(out_dir, study, datasets, widths, lazy=LAZY_DATASETS) as files:
         subjects = 0
         for pd in participants_with_data(conn, scope, screened=True):
@@ -307,7 +313,7 @@ def export_sdtm(conn: Connection, study: Study, out_dir: Path, *, scope: ExportS
                 if domain == "QS":
                     _write_qs(files, study, pd, t)
                     continue
-                for row, supp, notes in _rows(study, domain, pd, t, reviewer):
+                for row, supp, notes in _rows(study, domain, pd, t, reviewer, confirmations):
                     files.write(domain, row, supp)
                     for note in notes:
                         files.report.add(domain, *note)

@@ -14,7 +14,7 @@ from typing import Any
 from server.exports.current import ParticipantData
 from server.exports.sdtm_files import Supp
 from server.exports.sdtm_timing import Timing, site_day
-from server.services.ae_causality import confirmation
+from server.services.ae_causality import Confirmations, confirmation
 from server.services.ae_review import AeReview, AeReviewer
 from shared.adverse_events import PER_DRUG, per_drug
 from shared.pharmacovigilance import TREATMENT_EMERGENT, submission_term
@@ -102,16 +102,18 @@ def _coded(review: AeReview | None) -> dict[str, Any]:
             "AEBODSYS": c["soc_name"], "AEBDSYCD": c["soc_code"], "AESOC": c["soc_name"], "AESOCCD": c["soc_code"]}
 
 
-def ae_rows(study: Study, pd: ParticipantData, t: Timing,
-            reviewer: AeReviewer | None = None) -> Iterator[dict[str, Any]]:
-    """The AE rows of one participant (``reviewer``: coding, emergence, SUSAR; without it those stay empty)."""
+def ae_rows(study: Study, pd: ParticipantData, t: Timing, reviewer: AeReviewer | None = None,
+            confirmations: Confirmations | None = None) -> Iterator[dict[str, Any]]:
+    """The AE rows of one participant (``reviewer``: coding, emergence, SUSAR; without it those stay empty;
+    ``confirmations``: the export's one read of the causality confirmations, else each AE's is looked up)."""
     arm_drugs = study.arm(pd.participant["arm"]).drugs
     drugs = [(n, drug, name) for n, (drug, name) in enumerate(_study_treatments(study), start=1)
              if drug in arm_drugs]
     for rec in pd.records:
         if rec["kind"] == "adverse_event":
             review = reviewer.review(rec, pd.participant["arm"]) if reviewer is not None else None
-            confirmed = reviewer is not None and confirmation(reviewer.conn, rec) is not None
+            confirmed = reviewer is not None and (confirmations.of(rec) if confirmations is not None
+                                                  else confirmation(reviewer.conn, rec)) is not None
             row = ae_row(rec, drugs, review, confirmed)
             row["AEDTC"] = site_day(rec["collected_at"], study, rec.get("site_id"))   # the site's day of the report
             row.update({"EPOCH": t.epoch(row["AESTDTC"]), "AEDY": t.study_day(row["AEDTC"]),
