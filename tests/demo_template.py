@@ -13,9 +13,13 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+from sqlalchemy import update
+
 from server.app import ServerContext, open_context
 from server.config import ServerConfig
-from server.services.demo import seed_demo
+from server.services.demo import DEMO_ADMIN, seed_demo
+from server.storage.tables import users
+from tests.factories import FAST_HASHER
 from tests.postgres import PostgresCluster
 
 
@@ -50,6 +54,11 @@ class DemoTemplates:
         try:
             with ctx.engine.begin() as conn:
                 seed_demo(conn, ctx.study, admin_password=admin_password, as_of=as_of)
+                # the same password under cheap Argon2id parameters (read from the hash at sign-in): every browser
+                # and page test signs in as the demo admin, and the default hash costs ~0.2 CPU-s a sign-in on
+                # low-priority threads that wait behind the other worker's tests on a busy machine
+                conn.execute(update(users).where(users.c.username == DEMO_ADMIN)
+                             .values(password_hash=FAST_HASHER.hash(admin_password)))
         finally:
             ctx.engine.dispose()   # a template database must have no open connection when it is copied
         self._made[key] = template = _Template(data_dir, url.rsplit("/", 1)[1] if url else None)
