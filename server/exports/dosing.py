@@ -196,9 +196,11 @@ def compliance_columns(study: Study) -> list[str]:
 
 
 def compliance_row(study: Study, participant: dict[str, Any], records: list[dict[str, Any]],
-                   diary_instrument: str | None) -> list[Any]:
-    """One participant's line of compliance.csv (drugs not in their arm left empty)."""
-    c = participant_compliance(study, participant.get("arm"), records, diary_instrument)
+                   diary_instrument: str | None, *, known: Compliance | None = None) -> list[Any]:
+    """One participant's line of compliance.csv (drugs not in their arm left empty); ``known``: their
+    ``participant_compliance`` when the caller has it already (the report), not computed again."""
+    c = known if known is not None else participant_compliance(study, participant.get("arm"), records,
+                                                                diary_instrument)
     diaries = [r for r in records if is_dosing_record(r, study, diary_instrument)]
     first = first_dose_date(diaries, study, baseline_date=baseline_date(records, study))
     by_drug = {d.drug: d for d in c.drugs} if c else {}

@@ -141,7 +141,7 @@ def _add_compliance(data: ReportData, study: Study, pd: ParticipantData) -> None
     c = participant_compliance(study, arm, pd.records, diary_id)
     if c is not None and c.compliance_pct is not None:
         data.compliance.setdefault(arm, Running()).add(c.compliance_pct)
-    data.compliance_rows.append(compliance_row(study, pd.participant, pd.records, diary_id))
+    data.compliance_rows.append(compliance_row(study, pd.participant, pd.records, diary_id, known=c))
     home = home_compliance(study, arm, pd.records)
     if home is not None:
         data.home_compliance.setdefault(arm, []).append(home)
