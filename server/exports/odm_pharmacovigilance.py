@@ -13,7 +13,7 @@ from lxml import etree
 from sqlalchemy import Connection
 
 from server.exports.current import ParticipantData
-from server.exports.odm_xml import text
+from server.exports.odm_xml import escaped_text
 from server.services.ae_causality import confirmation
 from server.services.ae_review import AeReview, AeReviewer
 from server.storage import participants as participant_store
@@ -91,7 +91,7 @@ class PvAnnotator:
         comment, flags = _facts(self.reviewer.review(rec, self._arm), confirmation(self.conn, rec))
         self._seq += 1
         return (f'<Annotation SeqNum="{self._seq}" TransactionType="Insert">'
-                f'<Comment SponsorOrSite="Sponsor">{text(comment)}</Comment>'
+                f'<Comment SponsorOrSite="Sponsor">{escaped_text(comment)}</Comment>'
                 + "".join(f'<Flag><FlagValue CodeListOID="{FLAG_LIST}">{code}</FlagValue>'
                           f'<FlagType CodeListOID="{TYPE_LIST}">{KIND}</FlagType></Flag>' for code in flags)
                 + "</Annotation>")

@@ -16,7 +16,7 @@ from typing import Any
 from lxml import etree
 from sqlalchemy import Connection
 
-from server.exports.odm_xml import text
+from server.exports.odm_xml import escaped_text
 from server.storage import queries as query_store
 from shared.queries import ANSWER, STATES, TRANSITIONS
 
@@ -82,6 +82,6 @@ class QueryAnnotator:
     def _annotation(self, who: str, comment: str, values: str, value: str, kind: str) -> str:
         self._seq += 1
         return (f'<Annotation SeqNum="{self._seq}" TransactionType="Insert">'
-                f'<Comment SponsorOrSite="{who}">{text(comment)}</Comment><Flag>'
-                f'<FlagValue CodeListOID="{values}">{text(value)}</FlagValue>'
+                f'<Comment SponsorOrSite="{who}">{escaped_text(comment)}</Comment><Flag>'
+                f'<FlagValue CodeListOID="{values}">{escaped_text(value)}</FlagValue>'
                 f'<FlagType CodeListOID="{TYPE_LIST}">{kind}</FlagType></Flag></Annotation>')

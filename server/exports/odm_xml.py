@@ -23,7 +23,7 @@ MDV = "MDV.1"
 
 # The clinical data is written as text (lxml builds the metadata): escaped as libxml2 escapes attributes and text,
 # so the bytes are the ones lxml wrote, and refused where lxml refuses (a control character, a lone surrogate,
-# U+FFFE/U+FFFF). Every value put into the text goes through ``attr`` or ``text``.
+# U+FFFE/U+FFFF). Every value put into the text goes through ``attr`` or ``escaped_text``.
 _ATTR = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "\n": "&#10;", "\r": "&#13;",
                        "\t": "&#9;"})
 _TEXT = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"})
@@ -47,7 +47,7 @@ def attr(value: str) -> str:
     return value.translate(_ATTR)
 
 
-def text(value: str) -> str:
+def escaped_text(value: str) -> str:
     """``value`` escaped for element content; ValueError (lxml's) for a character XML forbids."""
     if _TEXT_SPECIAL.search(value) is None:
         return value
@@ -57,7 +57,7 @@ def text(value: str) -> str:
 
 def text_element(tag: str, value: str | None) -> str:
     """``<tag>value</tag>`` (``<tag/>`` for None, as lxml writes an element without text)."""
-    return f"<{tag}/>" if value is None else f"<{tag}>{text(value)}</{tag}>"
+    return f"<{tag}/>" if value is None else f"<{tag}>{escaped_text(value)}</{tag}>"
 
 
 def value_attr(v: Any) -> str:

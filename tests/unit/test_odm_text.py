@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from lxml import etree
 
-from server.exports.odm_xml import attr, text, text_element, value_attr
+from server.exports.odm_xml import attr, escaped_text, text_element, value_attr
 
 # Every character lxml treats specially sits below U+3000, around the surrogates or at the end of the BMP.
 SAMPLE = [*range(0x3000), *range(0xD7F0, 0xE010), *range(0xFFF0, 0x10010), 0x10FFFF]
@@ -30,16 +30,16 @@ def test_each_character_is_escaped_or_refused_as_lxml_does(start: int) -> None:
         ch = chr(cp)
         expected = _lxml(ch)
         if expected is None:
-            for escape in (attr, text):
+            for escape in (attr, escaped_text):
                 with pytest.raises(ValueError, match="XML compatible"):
                     escape(f"a{ch}b")
         else:
-            assert (attr(ch), text(ch)) == expected, hex(cp)
+            assert (attr(ch), escaped_text(ch)) == expected, hex(cp)
 
 
 def test_a_mixed_value_is_escaped_as_lxml_does() -> None:
     value = 'a & b <c> "d" \'e\'\n\tf\r 中文 —'
-    assert (attr(value), text(value)) == _lxml(value)
+    assert (attr(value), escaped_text(value)) == _lxml(value)
     assert text_element("ReasonForChange", value) == etree.tostring(
         _with_text("ReasonForChange", value), encoding="unicode")
     assert text_element("DateTimeStamp", None) == "<DateTimeStamp/>"
