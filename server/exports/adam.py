@@ -12,7 +12,6 @@ participant order (the same order for participant ids of the study's form, SITE-
 from __future__ import annotations
 
 import marshal
-import os
 import re
 import tempfile
 from contextlib import ExitStack
@@ -205,7 +204,8 @@ def export_adam(conn: Connection, study: Study, out_dir: Path, *, scope: ExportS
                     for name in streamed]
             for name, texts in zip(streamed, rows, strict=True):
                 _measure(widths[name], meta[name][1], texts)
-            marshal.dump([_spooled(texts, dates[name]) for name, texts in zip(streamed, rows, strict=True)], spool)
+            data = marshal.dumps([_spooled(texts, dates[name]) for name, texts in zip(streamed, rows, strict=True)])
+            spool.write(len(data).to_bytes(8, "little") + data)   # length first: one read per participant below
         report = stack.enter_context(ExportReport(out_dir / REPORT_FILE))
         notes: list[Note] = []
         texts = {name: _text_values(name, meta[name][1], sorted(rows, key=by_usubjid), notes)
@@ -221,8 +221,9 @@ def export_adam(conn: Connection, study: Study, out_dir: Path, *, scope: ExportS
         for name, rows in texts.items():
             files[name].write(rows)
         spool.seek(0)
-        while spool.tell() < os.fstat(spool.fileno()).st_size:
-            for name, rows in zip(streamed, marshal.load(spool), strict=True):   # noqa: S302 (our own spool, above)
+        while size := spool.read(8):
+            spooled = marshal.loads(spool.read(int.from_bytes(size, "little")))   # noqa: S302 (our own spool, above)
+            for name, rows in zip(streamed, spooled, strict=True):
                 files[name].write(_unspooled(rows, dates[name]))
         for name, f in files.items():
             counts[f"{name.lower()}.xpt"] = counts[f"{name.lower()}.json"] = f.rows
