@@ -115,7 +115,7 @@ def _measure(widths: dict[str, int], variables: list[AdamVar], rows: list[list[A
         return
     for i, v in enumerate(variables):
         if v.kind == "C":
-            widths[v.name] = max(widths.get(v.name, 1), max(len(r[i]) for r in rows))
+            widths[v.name] = max(widths.get(v.name, 1), max(map(len, map(itemgetter(i), rows))))
 
 
 class _DatasetFiles:
