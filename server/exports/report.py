@@ -15,6 +15,7 @@ compliance.csv and sae_listing.csv (operational listings, per participant / per 
 from __future__ import annotations
 
 import base64
+import gc
 import html
 import io
 from collections.abc import Callable
@@ -236,17 +237,26 @@ def export_report(conn: Connection, study: Study, out_dir: Path, *, scope: Expor
     ctx, data = report_context(conn, study, scope=scope, language=language)
     tables = ctx.tables
     pngs: list[bytes] = []
-    with plt.rc_context({"font.family": "sans-serif", "font.sans-serif": FONT, "axes.unicode_minus": False}), \
-            PdfPages(out_dir / "report.pdf") as pdf:
-        for make in PAGES:
-            made = make(ctx)
-            for fig in made if isinstance(made, list) else [made]:
-                pdf.savefig(fig)
-                buf = io.BytesIO()
-                fig.savefig(buf, format="png", dpi=110)
-                pngs.append(buf.getvalue())
-                (out_dir / f"page-{len(pngs)}.png").write_bytes(buf.getvalue())
-                plt.close(fig)
+    # A closed figure (with its ~5 MB PNG canvas) is a reference cycle, freed only by a full garbage collection,
+    # which seldom came: every page added its canvas to the peak (issue 25). The pages' data is frozen out of
+    # the collector, so collecting after each page only walks the page's own objects.
+    gc.freeze()
+    try:
+        with plt.rc_context({"font.family": "sans-serif", "font.sans-serif": FONT, "axes.unicode_minus": False}), \
+                PdfPages(out_dir / "report.pdf") as pdf:
+            for make in PAGES:
+                made = make(ctx)
+                for fig in made if isinstance(made, list) else [made]:
+                    pdf.savefig(fig)
+                    buf = io.BytesIO()
+                    fig.savefig(buf, format="png", dpi=110)
+                    pngs.append(buf.getvalue())
+                    (out_dir / f"page-{len(pngs)}.png").write_bytes(buf.getvalue())
+                    plt.close(fig)
+                del made
+                gc.collect()
+    finally:
+        gc.unfreeze()
     (out_dir / "report.html").write_text(_html(ctx, pngs), encoding="utf-8")
     (out_dir / "data_cut.txt").write_text("".join(f"{k}={v}\n" for k, v in ctx.cut.as_dict().items()),
                                           encoding="utf-8")
