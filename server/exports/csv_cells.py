@@ -19,12 +19,13 @@ from typing import Any, TextIO
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _CELL_START = re.compile("\x00[" + re.escape("".join(FORMULA_START)) + "]")   # a cell's start in "\x00".join(row)
-_PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+# a number, which no spreadsheet reads as a formula (the SDTM batch writer shares it)
+PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 
 
 def safe_cell(value: Any) -> Any:
     """``value``, or the text with a leading ``'`` when a spreadsheet would read it as a formula."""
-    if isinstance(value, str) and value[:1] in FORMULA_START and not _PLAIN_NUMBER.fullmatch(value):
+    if isinstance(value, str) and value[:1] in FORMULA_START and not PLAIN_NUMBER.fullmatch(value):
         return "'" + value
     return value
 

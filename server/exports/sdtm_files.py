@@ -18,7 +18,7 @@ from itertools import chain, cycle
 from operator import itemgetter, le
 from pathlib import Path
 
-from server.exports.csv_cells import _PLAIN_NUMBER, FORMULA_START, formula_safe_writer
+from server.exports.csv_cells import FORMULA_START, PLAIN_NUMBER, formula_safe_writer
 from server.exports.dataset_json import DatasetJsonWriter, JsonColumn
 from server.exports.sdtm_model import SUPP_VARIABLES, Var, json_type, supp_name
 from server.exports.submission_text import ExportReport, ascii_text, split_text, supp_qnam
@@ -43,7 +43,7 @@ class Supp:
 # "\x00".join of a batch's cells) that formula_safe_writer prefixes, unless the cell is a plain number (a sign)
 _QUOTED = (",", '"', "\r", "\n")
 _FORMULA_STARTS = tuple(f"\x00{c}" for c in FORMULA_START if c not in "+-\r")
-_SIGNED = re.compile("\x00(?!(?:" + _PLAIN_NUMBER.pattern + ")\x00)[+-]")
+_SIGNED = re.compile("\x00(?!(?:" + PLAIN_NUMBER.pattern + ")\x00)[+-]")
 
 
 def plain_csv_lines(rows: list[list[str]]) -> str | None:
