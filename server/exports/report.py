@@ -239,8 +239,12 @@ def export_report(conn: Connection, study: Study, out_dir: Path, *, scope: Expor
     pngs: list[bytes] = []
     # A closed figure (with its ~5 MB PNG canvas) is a reference cycle, freed only by a full garbage collection,
     # which seldom came: every page added its canvas to the peak (issue 25). The pages' data is frozen out of
-    # the collector, so collecting after each page only walks the page's own objects.
-    gc.freeze()
+    # the collector, so collecting after each page only walks the page's own objects. In a server worker the
+    # start-up objects are frozen already (``server.commands.run.tune_collector``): unfreezing at the end would
+    # undo that, so there the collector, which skips them anyway, walks the report's data too.
+    own_freeze = gc.get_freeze_count() == 0
+    if own_freeze:
+        gc.freeze()
     try:
         with plt.rc_context({"font.family": "sans-serif", "font.sans-serif": FONT, "axes.unicode_minus": False}), \
                 PdfPages(out_dir / "report.pdf") as pdf:
@@ -256,7 +260,8 @@ def export_report(conn: Connection, study: Study, out_dir: Path, *, scope: Expor
                 del made
                 gc.collect()
     finally:
-        gc.unfreeze()
+        if own_freeze:
+            gc.unfreeze()
     (out_dir / "report.html").write_text(_html(ctx, pngs), encoding="utf-8")
     (out_dir / "data_cut.txt").write_text("".join(f"{k}={v}\n" for k, v in ctx.cut.as_dict().items()),
                                           encoding="utf-8")

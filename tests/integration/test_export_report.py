@@ -6,6 +6,7 @@ The pages are copied to artifacts/report/ so a person can look at them (we did, 
 from __future__ import annotations
 
 import csv
+import gc
 import re
 import shutil
 import statistics
@@ -39,7 +40,12 @@ def test_the_report_pages_are_written_and_agree_with_the_csv_export(tmp_path: Pa
     data_dir = tmp_path / "server"
     ctx = demo_templates.context(data_dir, admin_password="synthetic-demo-pass", study_file=STUDY_FILES[study_name])
     out = tmp_path / "report"
-    assert main(["export", "report", "--data-dir", str(data_dir), "--out", str(out)]) == 0
+    gc.freeze()              # as a server worker does at start-up (tune_collector): a report must not undo it
+    try:
+        assert main(["export", "report", "--data-dir", str(data_dir), "--out", str(out)]) == 0
+        assert gc.get_freeze_count() > 0   # still frozen (fewer only by those freed meanwhile)
+    finally:
+        gc.unfreeze()
     pdf = (out / "report.pdf").read_bytes()
     assert pdf.startswith(b"%PDF") and len(re.findall(rb"/Type\s*/Page\b(?!s)", pdf)) == len(PAGES) + 1 == 11
     html = (out / "report.html").read_text(encoding="utf-8")
