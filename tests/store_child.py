@@ -106,16 +106,23 @@ def zygote(data_dir: Path) -> int:
         cmd = line.split()
         if not cmd or cmd[0] != "run":
             continue
-        pid = os.fork()
+        go_read, go_write = os.pipe()   # the worker starts only once its pid is announced: under load a worker
+        pid = os.fork()                 # said "opened" before the zygote said "worker PID", and the parent failed
         if pid == 0:
             code = 0
+            os.close(go_write)
+            os.read(go_read, 1)
+            os.close(go_read)
             try:
                 _worker(data_dir, data_key, int(cmd[1]))
             except Exception as exc:  # noqa: BLE001 - reported to the parent, which fails the test with it
                 _say(f"error {type(exc).__name__}: {exc}".replace("\n", " ")[:500])
                 code = 1
             os._exit(code)
+        os.close(go_read)
         _say(f"worker {pid}")
+        os.write(go_write, b"g")
+        os.close(go_write)
         sys.stdin.readline()  # "reap": until then a dead worker stays a zombie, so its pid is never reused
         _, status = os.waitpid(pid, 0)
         _say(f"exited {pid} {os.waitstatus_to_exitcode(status)}")
