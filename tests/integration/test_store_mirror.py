@@ -48,6 +48,16 @@ def _tables(store: object) -> dict[str, list[tuple]]:
     }
 
 
+def _mirrored_station(tmp_path: Path, usb: Path) -> tuple:
+    """An offline station under tmp_path/kiosk with a mirror on ``usb`` (made here) and one enrolled participant:
+    (store, recovery key, station, mirror, participant id)."""
+    usb.mkdir()
+    store, recovery = create_store(tmp_path / "kiosk", PASSPHRASE, kdf=FAST_KDF)
+    station = offline_station(tmp_path / "kiosk", store=store)
+    mirror = store.attach_mirror(usb)
+    return store, recovery, station, mirror, enrol_participant(station)
+
+
 def _vas_record(pid: str, mm: int) -> dict:
     """A score record as the kiosk saves it, for saving many in a row straight to the store."""
     return new_record(kind="instrument_response", study_id="NCT05605665", study_version="1", site_id="PKU",
@@ -112,11 +122,7 @@ def test_every_confirmed_save_is_rebuilt_from_the_mirror_after_the_disk_is_lost(
 
 def test_saving_goes_on_while_the_stick_is_out_and_the_copy_catches_up_when_it_is_back(tmp_path: Path) -> None:
     usb = tmp_path / "usb"
-    usb.mkdir()
-    store, recovery = create_store(tmp_path / "kiosk", PASSPHRASE, kdf=FAST_KDF)
-    station = offline_station(tmp_path / "kiosk", store=store)
-    mirror = store.attach_mirror(usb)
-    pid = enrol_participant(station)
+    store, recovery, station, mirror, pid = _mirrored_station(tmp_path, usb)
     assert mirror.flush(1.0)
     shutil.rmtree(usb)                                # unplugged: the mount point is gone
     _vas(station, pid, "baseline", 30)                # saving is not held up
@@ -176,12 +182,7 @@ def test_a_burst_of_saves_shares_the_mirrors_fsyncs_and_a_lone_save_is_copied_at
             on_mirror.append(time.monotonic())
 
     monkeypatch.setattr(os, "fsync", counting_fsync)
-    usb = tmp_path / "usb"
-    usb.mkdir()
-    store, _recovery = create_store(tmp_path / "kiosk", PASSPHRASE, kdf=FAST_KDF)
-    station = offline_station(tmp_path / "kiosk", store=store)
-    mirror = store.attach_mirror(usb)
-    pid = enrol_participant(station)
+    store, _recovery, _station, mirror, pid = _mirrored_station(tmp_path, tmp_path / "usb")
     assert mirror.flush(2.0)
     time.sleep(mirror_module.COALESCE_SECONDS * 2)
     on_mirror.clear()
