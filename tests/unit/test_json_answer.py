@@ -1,11 +1,14 @@
 """The sync and enrolment answers written by orjson (server.api.json_answer) are the JSON Flask's own encoder
 writes: the same bytes for ASCII text (keys sorted, compact), the same values beyond ASCII, and what orjson
-refuses still answered by Flask's encoder."""
+refuses still answered by Flask's encoder; a date or time refused by both."""
 
 from __future__ import annotations
 
 import json
+from datetime import UTC, date, datetime, time
+from decimal import Decimal
 
+import pytest
 from flask import Flask, jsonify
 from sqlalchemy.sql.elements import quoted_name
 
@@ -33,3 +36,15 @@ def test_text_beyond_ascii_is_the_same_value_and_what_orjson_refuses_goes_throug
         huge = {"n": 2 ** 70, "ok": True}
         answer = json_answer(huge, 200)
         assert answer.status_code == 200 and json.loads(answer.get_data()) == huge
+
+
+def test_a_date_or_time_is_refused_loudly_by_both_encoders_never_written_in_either_shape() -> None:
+    app = Flask(__name__)
+    moments = [datetime(2026, 3, 1, 8, 30, tzinfo=UTC), date(2026, 3, 1), time(8, 30)]
+    with app.app_context():
+        for moment in moments:
+            for answer in ({"results": [{"at": moment}]}, {"n": 2 ** 70, "at": [moment]}):   # orjson, then Flask
+                with pytest.raises(TypeError, match=f"may not hold a {type(moment).__name__}.*ISO 8601"):
+                    json_answer(answer)
+        money = {"n": 2 ** 70, "dose": Decimal("1.5")}   # what else Flask's encoder wrote is still written
+        assert json.loads(json_answer(money).get_data()) == {"n": 2 ** 70, "dose": "1.5"}
