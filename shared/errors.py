@@ -215,6 +215,14 @@ class ProtocolMismatch(TrialproError):
     title = "Sync protocol version not supported"
 
 
+class SyncOutcomeUnknown(TrialproError):
+    """A bug: the store gave a revision an outcome the sync answer does not know; nothing of the batch was stored."""
+
+    code = "sync.outcome_unknown"
+    status = 500
+    title = "Sync batch not stored"
+
+
 class DeviceRevoked(TrialproError):
     """The device's credential was revoked by an admin."""
 

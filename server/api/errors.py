@@ -31,6 +31,8 @@ def problem(code: str, detail: str, extra: dict[str, Any] | None = None) -> Resp
 def register(app: Flask) -> None:
     @app.errorhandler(TrialproError)
     def _trialpro(exc: TrialproError) -> Response:
+        if exc.status >= 500:   # the server's own fault (a bug, a broken key or copy): the operator must see it
+            log.error("%s on %s %s: %s", exc.code, request.method, request.path, exc.message)
         return problem(exc.code, exc.message, exc.details or None)
 
     @app.errorhandler(HTTPException)

@@ -36,6 +36,7 @@ from shared.errors import (
     RecordNotEnrolled,
     RecordWrongDevice,
     RecordWrongSite,
+    SyncOutcomeUnknown,
 )
 from shared.instruments import get_instrument
 from shared.records import canonical_record, hash_of_canonical, utc_now
@@ -289,8 +290,7 @@ def _answer(device: Device, rec: dict[str, Any], digest: str, outcome: record_st
     ident = {"record_id": key[0], "revision": key[1]}
     if outcome.status == ALREADY_STORED:
         return {**ident, "status": ALREADY_STORED}
-    if outcome.status == REJECTED:
-        assert outcome.error is not None
+    if outcome.status == REJECTED and outcome.error is not None:
         return _reject(rec, outcome.error)
     if outcome.status == CONFLICT:
         out.audit.append(AuditEntry(actor=f"device:{device.device_id}", action="sync.conflict",
@@ -299,7 +299,11 @@ def _answer(device: Device, rec: dict[str, Any], digest: str, outcome: record_st
                                          "stored_hash": outcome.stored_hash}))
         return {**ident, "status": CONFLICT, "reason": f"record {key[0]} revision {key[1]} is already stored "
                 "with different content; it was kept aside for a data manager and not merged"}
-    raise AssertionError(f"unknown outcome {outcome.status}")
+    raise SyncOutcomeUnknown(   # also a rejection without its rule: a kiosk never gets a refusal that names none
+        f"The server could not answer record {key[0]} revision {key[1]} (its store said {outcome.status!r}"
+        f"{' without the rule broken' if outcome.status == REJECTED else ''}) and stored nothing of this batch. "
+        "The kiosk retries by itself; if it happens again, tell the trialpro administrators.",
+        details={"record_id": key[0], "revision": key[1], "outcome": outcome.status})
 
 
 Granted = tuple[dict[str, Any], list[int]]
