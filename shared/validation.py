@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from typing import Any
 
+from shared import answer_plan
 from shared.adverse_events import validate_adverse_event
 from shared.clinical_record import CLINICAL_KINDS, validate_clinical_record
 from shared.deviations import validate_deviation, validate_visit_missed
@@ -112,19 +113,22 @@ def check_answer(item: Item, value: Any, field: str) -> FieldProblem | None:
     return None
 
 
-_ASKED: dict[tuple[int, frozenset[str] | None], tuple[Instrument, dict[str, Item]]] = {}
+_Asked = tuple[dict[str, Item], tuple[answer_plan.Step, ...]]   # the asked items by id, and their steps
+_ASKED: dict[tuple[int, frozenset[str] | None], tuple[Instrument, dict[str, Item], tuple[answer_plan.Step, ...]]] = {}
 
 
-def _asked(instrument: Instrument, drugs: frozenset[str] | None) -> dict[str, Item]:
-    """The items asked of a participant taking ``drugs``, by id: made once per instrument and arm, as every
-    answer of every sync is checked against them (the cache holds the instrument, so its id stays its own)."""
+def _asked(instrument: Instrument, drugs: frozenset[str] | None) -> _Asked:
+    """The items asked of a participant taking ``drugs``, by id, and the steps that check them: made once per
+    instrument and arm, as every answer of every sync is checked against them (the cache holds the instrument,
+    so its id stays its own)."""
     key = (id(instrument), drugs)
     hit = _ASKED.get(key)
     if hit is None or hit[0] is not instrument:
         if len(_ASKED) > 1000:
             _ASKED.clear()
-        hit = _ASKED[key] = (instrument, {it.id: it for it in instrument.items_for(drugs)})
-    return hit[1]
+        asked = {it.id: it for it in instrument.items_for(drugs)}
+        hit = _ASKED[key] = (instrument, asked, answer_plan.steps(instrument, asked))
+    return hit[1], hit[2]
 
 
 def validate_answers(instrument: Instrument, answers: Any, *, drugs: frozenset[str] | None,
@@ -137,7 +141,7 @@ def validate_answers(instrument: Instrument, answers: Any, *, drugs: frozenset[s
         return [FieldProblem("participant_id", None, "an enrolled participant with an arm",
                              f"{instrument.id} depends on the participant's arm, which is not known: "
                              "sync or record the enrolment first")]
-    asked = _asked(instrument, drugs)
+    asked, steps = _asked(instrument, drugs)
     problems: list[FieldProblem] = []
     for key in answers:
         if key not in asked:
@@ -145,26 +149,25 @@ def validate_answers(instrument: Instrument, answers: Any, *, drugs: frozenset[s
                    else f"is not an item of {instrument.id} {instrument.version}")
             problems.append(FieldProblem(f"{prefix}.{key}", answers[key], ", ".join(asked),
                                          f"{prefix}.{key}: {why}; allowed items: {', '.join(asked)}"))
-    for item in asked.values():
-        value = answers.get(item.id)
-        if value is None and item.required_if is None and not item.required:
-            continue   # an optional item left empty: nothing to check (the field's name is made only for a refusal)
-        field = f"{prefix}.{item.id}"
-        required = item.required or (
-            item.required_if is not None and answers.get(item.required_if.item_id) in item.required_if.values)
+    for item, item_id, required, if_item, if_values, accepts in steps:
+        value = answers.get(item_id)
         if value is None:
-            if required:
+            if required or (if_item is not None and answers.get(if_item) in if_values):
+                field = f"{prefix}.{item_id}"
                 problems.append(FieldProblem(field, None, item.allowed_text(),
                                              f"{field}: is required but was not answered "
                                              f"(allowed: {item.allowed_text()})", "value.required"))
-            continue
-        if (item.required_if is not None and not item.required
-                and answers.get(item.required_if.item_id) not in item.required_if.values):
+            continue   # an optional item left empty: nothing to check (the field's name is made only for a refusal)
+        if if_item is not None and not required and answers.get(if_item) not in if_values:
+            field = f"{prefix}.{item_id}"
             problems.append(FieldProblem(field, value, "no answer",
-                                         f"{field}: must be empty unless {item.required_if.item_id} is "
-                                         f"{' or '.join(map(repr, item.required_if.values))}",
-                                         "value.only_with", {"item": item.required_if.item_id}))
+                                         f"{field}: must be empty unless {if_item} is "
+                                         f"{' or '.join(map(repr, if_values))}",
+                                         "value.only_with", {"item": if_item}))
             continue
+        if accepts is not None and accepts(value):
+            continue   # most answers: a plain value within the item's rule (answer_plan says only yes)
+        field = f"{prefix}.{item_id}"
         problem = (check_calendar(value, field, drugs) if item.response is ResponseType.DOSE_CALENDAR
                    else check_drug_doses(item, value, field, drugs) if item.response is ResponseType.DRUG_DOSES
                    else check_answer(item, value, field))
