@@ -49,15 +49,14 @@ def sync() -> ResponseReturnValue:
     """Store a batch of records; answer per record and with what the kiosk needs back."""
     ctx = current_app.extensions["trialpro"]
     with reading(ctx.engine) as conn:
-        device_service.authenticate(conn, request.headers.get("Authorization"))
+        device = device_service.authenticate(conn, request.headers.get("Authorization"))
         sync_request = parse_request(json_body())
         check_same_study(sync_request.study_id, sync_request.study_version, server_id=ctx.study.study.id,
                          server_version=ctx.study.study.version, step="sync")
         # shape, validation and hashes before the write lock (redone there for anyone whose state changed)
         prepared = prepare(conn, ctx.study, sync_request)
     with writing(ctx.engine) as conn:
-        # authenticate again inside the writing transaction: a revocation between the two wins
-        device = device_service.authenticate(conn, request.headers.get("Authorization"))
+        # ingest marks the device seen unless it was revoked since: a revocation between the two wins (403)
         answer = sync_service.ingest(conn, ctx.study, device, sync_request, prepared, with_downstream=False)
         if device.is_app:   # issue 24: a phone gets its participant's entries, no blocks, staff or site state
             answer["downstream"] = app_downstream(conn, ctx.study, device)

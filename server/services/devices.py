@@ -176,10 +176,7 @@ def authenticate(conn: Connection, authorization: str | None) -> Device:
     if row is None:
         raise NotAuthenticated("This device credential is not known to the server: enrol the kiosk again.")
     if row["revoked_at"] is not None:
-        if row["kind"] == stored.PARTICIPANT_APP:
-            raise DeviceRevoked("This phone's home diary was switched off by the clinic: ask the clinic for a new "
-                                "activation code.")
-        raise DeviceRevoked("This kiosk was revoked by an admin and may not sync. Contact the data manager.")
+        raise _revoked(row["kind"])
     return Device(device_id=row["device_id"], site_id=row["site_id"], label=row["label"], kind=row["kind"],
                   participant_id=row["participant_id"], enrolled_at=row["enrolled_at"])
 
@@ -194,9 +191,22 @@ def authenticate_app(conn: Connection, authorization: str | None) -> Device:
                                     "app with the code the clinic gives you.") from None
 
 
-def touch(conn: Connection, device_id: str) -> None:
-    """Remember that the device synced just now."""
-    stored.mark_seen(conn, device_id, utc_now())
+def _revoked(kind: str) -> DeviceRevoked:
+    if kind == stored.PARTICIPANT_APP:
+        return DeviceRevoked("This phone's home diary was switched off by the clinic: ask the clinic for a new "
+                             "activation code.")
+    return DeviceRevoked("This kiosk was revoked by an admin and may not sync. Contact the data manager.")
+
+
+def touch(conn: Connection, device: Device) -> None:
+    """Remember that the device synced just now, in the sync's writing transaction; raises DeviceRevoked when
+    it was revoked since it was authenticated (the caller's transaction then rolls back: the revocation wins).
+
+    One UPDATE is the sync's check of the credential under the write lock: on SQLite writers are serialised, on
+    PostgreSQL the UPDATE sees (or waits for) a revocation committed before it, so a sync needs no second
+    ``authenticate`` in its writing transaction."""
+    if not stored.mark_seen(conn, device.device_id, utc_now()):
+        raise _revoked(device.kind)
 
 
 def revoke(conn: Connection, device_id: str, *, actor: str, reason: str | None = None) -> None:

@@ -260,7 +260,7 @@ def ingest(conn: Connection, study: Study, device: Device, request: SyncRequest,
     append_many(conn, out.audit, at=now)
     query_service.apply_kiosk_answers(conn, device.device_id, [  # after the records' own audit entries
         i.record for i, r in zip(request.items, out.results, strict=True) if r["status"] == STORED])
-    device_service.touch(conn, device.device_id)
+    device_service.touch(conn, device)   # raises DeviceRevoked (all of this rolls back) if revoked meanwhile
     answer: dict[str, Any] = {"protocol_version": PROTOCOL_VERSION, "results": out.results}
     if with_downstream and device.is_app:   # issue 24: a phone gets its own entries back, nothing of the site
         answer["downstream"] = app_downstream(conn, study, device)

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, or_, select, update
+from sqlalchemy import Connection, bindparam, func, insert, or_, select, update
 
 from server.storage.paging import Page, PageRequest, Sorts, fetch_page
 from server.storage.tables import app_activation_codes, devices, enrolment_codes
@@ -116,9 +116,14 @@ def device(conn: Connection, device_id: str) -> dict[str, Any] | None:
     return None if row is None else dict(row._mapping)
 
 
-def mark_seen(conn: Connection, device_id: str, at: str) -> None:
-    """Remember when the device last synced."""
-    conn.execute(update(devices).where(devices.c.device_id == device_id).values(last_seen_at=at))
+def mark_seen(conn: Connection, device_id: str, at: str) -> bool:
+    """Remember when the device last synced, unless it is revoked (or unknown): False then, and nothing changes."""
+    return conn.execute(_MARK_SEEN, {"seen_device": device_id, "seen_at": at}).rowcount == 1
+
+
+# every sync, built once (building it and working out its cache key costs more than running it)
+_MARK_SEEN = (update(devices).where(devices.c.device_id == bindparam("seen_device"), devices.c.revoked_at.is_(None))
+              .values(last_seen_at=bindparam("seen_at")))
 
 
 def mark_revoked(conn: Connection, device_id: str, at: str) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import event, func, select, update
 
 from desktop_client.services import recording
 from desktop_client.services.station import Station
@@ -21,6 +21,7 @@ from desktop_client.store import station as station_settings
 from server.services import corrections as correction_service
 from server.services import devices as device_service
 from server.services import sync as sync_service
+from server.storage.engine import READ_ONLY
 from server.storage.tables import audit_log, corrections, participants, records, screenings, sync_conflicts
 from shared.errors import DeviceNotAuthorised, RecordInvalid
 from shared.records import record_hash
@@ -86,6 +87,36 @@ def test_a_revoked_kiosk_gets_403_and_nothing_it_sends_is_stored(kiosk: tuple, s
     assert outbox.stats(station.store).pending == 1  # kept on the kiosk, not lost
     _is_problem(_post_sync(server, _token(station), [(r, record_hash(r)) for r in [_vas(station, pid)]]), 403)
     assert _count(server, records) == before
+
+
+def test_a_kiosk_revoked_after_its_credential_was_checked_gets_403_and_nothing_is_stored(
+        kiosk: tuple, server: ThreadServer) -> None:
+    """The credential is read once per sync, before the lock-free checks; a revocation committed after that
+    read and before the sync's writing transaction still wins (the device is marked seen only if not revoked)."""
+    station, _engine, pid = kiosk
+    before = _count(server, records)
+    with server.ctx.engine.connect() as conn:
+        seen_before = device_service.list_devices(conn)
+    armed = [True]
+
+    def revoke_as_the_sync_starts_writing(conn: Any) -> None:
+        if armed and not conn.get_execution_options().get(READ_ONLY):   # the sync's writing transaction
+            armed.clear()
+            with server.ctx.engine.begin() as other:
+                device_service.revoke(other, station.device_id, actor="test", reason="stolen mid-sync")
+
+    event.listen(server.ctx.engine, "begin", revoke_as_the_sync_starts_writing, insert=True)
+    try:
+        body = _is_problem(_post_sync(server, _token(station), [(r, record_hash(r)) for r in [_vas(station, pid)]]),
+                           403)
+    finally:
+        event.remove(server.ctx.engine, "begin", revoke_as_the_sync_starts_writing)
+    assert not armed and body["code"] == "device.revoked"
+    assert _count(server, records) == before
+    with server.ctx.engine.connect() as conn:
+        (device,) = [d for d in device_service.list_devices(conn) if d["device_id"] == station.device_id]
+    (earlier,) = [d for d in seen_before if d["device_id"] == station.device_id]
+    assert device["revoked_at"] is not None and device["last_seen_at"] == earlier["last_seen_at"]
 
 
 def test_an_unknown_or_missing_credential_gets_401(kiosk: tuple, server: ThreadServer) -> None:
