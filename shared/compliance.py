@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from shared.exposure import counted_doses, dated, periods, taken_by_date
+from shared.exposure import Exposure, counted_doses, read_diaries
 from shared.study.model import Study, Treatment
 
 
@@ -70,20 +70,25 @@ def compliance(diaries: Iterable[Mapping[str, Any]], study: Study, arm_code: str
 
     Raises KeyError for an arm that is not in the study.
     """
+    return compliance_of(Exposure(read_diaries(diaries), study, baseline_date), study, arm_code)
+
+
+def compliance_of(exposure: Exposure, study: Study, arm_code: str) -> Compliance:
+    """``compliance`` of diaries already read once (``shared.exposure.Exposure``: what SDTM and ADaM share)."""
     arm = study.arm(arm_code)
-    diaries = list(diaries)
     taken = {t.drug: 0 for t in arm.treatments}
     expected = {t.drug: 0.0 for t in arm.treatments}
     covered: set[date] = set()
-    for rec, start, end in periods(diaries, study, baseline_date=baseline_date):
-        if dated(rec) is not None:
+    for read, start, end in exposure.spans:
+        if read.days is not None:
             continue
+        rec = read.rec
         days = (end - start).days + 1
         covered.update(start.fromordinal(start.toordinal() + n) for n in range(days))
         for t in arm.treatments:
             taken[t.drug] += counted_doses(rec, study, t.drug) or 0
             expected[t.drug] += expected_counted(study, t, days)
-    by_date = taken_by_date(diaries)
+    by_date = exposure.taken
     covered.update(by_date)
     for t in arm.treatments:
         taken[t.drug] += sum(1 for drugs in by_date.values() if t.drug in drugs)

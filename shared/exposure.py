@@ -27,7 +27,7 @@ dates, so a home entry inside its period cannot replace part of it (both predate
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, timedelta
 from typing import Any, NamedTuple
 
@@ -143,6 +143,11 @@ def _read(diaries: Iterable[Mapping[str, Any]]) -> list[_Read]:
     return [_read_one(rec) for rec in diaries]
 
 
+def read_diaries(diaries: Iterable[Mapping[str, Any]]) -> list[_Read]:
+    """``read_diary`` of each diary (what ``Exposure`` is built from)."""
+    return _read(diaries)
+
+
 def check_calendar(value: Any, field: str, drugs: frozenset[str] | None) -> FieldProblem | None:
     """Check the shape of a dose-calendar answer: ISO dates within ``MAX_DIARY_DAYS`` days, each with a list of
     distinct drug ids of the participant's arm (``drugs``; any study drug when None). Dates may skip days: the
@@ -245,8 +250,12 @@ def winning_days(diaries: Iterable[Mapping[str, Any]]) -> dict[str, dict[date, f
     """Record id -> the dates (and drugs taken) for which that dated diary or home entry is the one counted
     (``taken_by_date``'s choice): a clinic diary loses the dates a home entry covers. For SDTM EX, so a dose
     is never exported twice."""
+    return _winning_days(_read(diaries))
+
+
+def _winning_days(reads: list[_Read]) -> dict[str, dict[date, frozenset[str]]]:
     owner: dict[date, tuple[str, frozenset[str]]] = {}
-    for read in sorted(_read(diaries), key=lambda r: (r.home, r.rec.get("collected_at") or "")):
+    for read in sorted(reads, key=lambda r: (r.home, r.rec.get("collected_at") or "")):
         for day, drugs in (read.days or {}).items():
             owner[day] = (str(read.rec.get("record_id")), drugs)
     out: dict[str, dict[date, frozenset[str]]] = {}
@@ -278,7 +287,9 @@ def periods(diaries: Iterable[Mapping[str, Any]], study: Study, *,
     return [(read.rec, start, end) for read, start, end in _periods(_read(diaries), study, baseline_date)]
 
 
-def _periods(reads: list[_Read], study: Study, baseline_date: date | None) -> list[tuple[_Read, date, date]]:
+def _periods(reads: list[_Read], study: Study, baseline_date: date | None,
+             day_of: Callable[[Mapping[str, Any]], date | None] | None = None) -> list[tuple[_Read, date, date]]:
+    """``periods`` of diaries already read; ``day_of``: the caller's ``diary_day`` when it has the days."""
     out: list[tuple[_Read, date, date]] = []
     previous: date | None = None
     for read in sorted(reads, key=lambda r: r.rec.get("collected_at") or ""):
@@ -286,7 +297,7 @@ def _periods(reads: list[_Read], study: Study, baseline_date: date | None) -> li
         if days:
             start, end = min(days), max(days)
         else:
-            end = diary_day(rec, study)
+            end = day_of(rec) if day_of is not None else diary_day(rec, study)
             if end is None:
                 continue
             start = previous + timedelta(days=1) if previous else (baseline_date or end)
@@ -305,28 +316,83 @@ def first_dose_date(diaries: Iterable[Mapping[str, Any]], study: Study, *,
     order); ``baseline_date``: the site-local date of the participant's baseline visit, None when not yet
     held. Never raises for an odd stored record: what cannot be read counts as no dose.
     """
-    reads = _read(diaries)
-    if not _periods(reads, study, baseline_date):
-        return baseline_date
-    taken = _dose_spans(reads, study, baseline_date)
-    return min(first for first, _last in taken) if taken else None
+    return Exposure(_read(diaries), study, baseline_date).first_dose()
 
 
 def last_dose_date(diaries: Iterable[Mapping[str, Any]], study: Study, *, baseline_date: date | None) -> date | None:
     """The last date a dose was taken: the latest ticked date, or the end of the last counted period with a dose."""
-    taken = _dose_spans(_read(diaries), study, baseline_date)
-    return max(last for _first, last in taken) if taken else None
+    return Exposure(_read(diaries), study, baseline_date).last_dose()
 
 
-def _dose_spans(reads: list[_Read], study: Study, baseline: date | None) -> list[tuple[date, date]]:
-    """(earliest, latest) possible day of each dose record: a ticked date, or a counted period with doses."""
-    out: list[tuple[date, date]] = []
-    dates = _taken_by_date(reads)       # home entries win over clinic diaries date by date
-    out += [(d, d) for d, drugs in dates.items() if drugs]
-    for read, start, end in _periods(reads, study, baseline):
-        if read.days is None and any((counted_doses(read.rec, study, drug.id) or 0) > 0 for drug in study.drugs):
-            out.append((start, end))
-    return out
+class Exposure:
+    """One participant's dosing diaries read ONCE (each answer parsed once) and what every rule above asks of
+    them: the periods, the dates taken (home wins), the first and last dose, the diary owning each date.
+
+    SDTM timing and EX, ADaM and compliance share one of these per participant instead of each parsing the
+    diaries again; the module's functions (``first_dose_date``, ``periods``, ...) are these same rules over a
+    list of diaries, so both ways give equal results. ``day_of``: the caller's site-local day of a record
+    (``diary_day``) when it has worked the days out already."""
+
+    __slots__ = ("_spans_of_doses", "_study", "baseline", "reads", "spans", "taken")
+
+    def __init__(self, reads: list[_Read], study: Study, baseline: date | None,
+                 day_of: Callable[[Mapping[str, Any]], date | None] | None = None) -> None:
+        self.reads, self.baseline, self._study = reads, baseline, study
+        self.spans = _periods(reads, study, baseline, day_of)   # (read, first, last) per diary, oldest first
+        self.taken = _taken_by_date(reads)                       # ``taken_by_date``
+        self._spans_of_doses: list[tuple[date, date]] | None = None
+
+    @classmethod
+    def of_records(cls, records: Iterable[Mapping[str, Any]], study: Study, diary_instrument: str | None = None, *,
+                   days: Sequence[date | None] | None = None) -> Exposure:
+        """From every record of one participant: their dosing records (``is_dosing_record``) and baseline date
+        (``baseline_date``). ``days``: each record's site-local day (``diary_day``), in ``records`` order, when
+        the caller has them."""
+        records = records if isinstance(records, list) else list(records)
+        instruments = {r.get("instrument_id") for r in records}
+        dosing = {i for i in instruments if is_dosing_record({"instrument_id": i}, study, diary_instrument)}
+        if days is None:
+            diaries = [r for r in records if r.get("instrument_id") in dosing] if dosing else []
+            return cls(_read(diaries), study, baseline_date(records, study))
+        day_by_record = {id(r): d for r, d in zip(records, days, strict=True)}
+        baseline = study.visit_with_role("baseline")
+        base = [d for r, d in zip(records, days, strict=True) if baseline is not None and d is not None
+                and r.get("visit_id") == baseline.id and r.get("kind") == "instrument_response"]
+        diaries = [r for r in records if r.get("instrument_id") in dosing] if dosing else []
+        return cls(_read(diaries), study, min(base) if base else None,
+                   lambda rec: day_by_record[id(rec)] if id(rec) in day_by_record else diary_day(rec, study))
+
+    def periods(self) -> list[tuple[Mapping[str, Any], date, date]]:
+        """``periods``: each diary with the (first, last) date it covers, oldest first."""
+        return [(read.rec, start, end) for read, start, end in self.spans]
+
+    def first_dose(self) -> date | None:
+        """``first_dose_date``."""
+        if not self.spans:
+            return self.baseline
+        taken = self._dose_spans()
+        return min(first for first, _last in taken) if taken else None
+
+    def last_dose(self) -> date | None:
+        """``last_dose_date``."""
+        taken = self._dose_spans()
+        return max(last for _first, last in taken) if taken else None
+
+    def winning_days(self) -> dict[str, dict[date, frozenset[str]]]:
+        """``winning_days``."""
+        return _winning_days(self.reads)
+
+    def _dose_spans(self) -> list[tuple[date, date]]:
+        """(earliest, latest) possible day of each dose record: a ticked date, or a counted period with doses."""
+        if self._spans_of_doses is None:
+            study = self._study
+            out = [(d, d) for d, drugs in self.taken.items() if drugs]   # home entries win date by date
+            for read, start, end in self.spans:
+                if read.days is None and any((counted_doses(read.rec, study, drug.id) or 0) > 0
+                                             for drug in study.drugs):
+                    out.append((start, end))
+            self._spans_of_doses = out
+        return self._spans_of_doses
 
 
 def baseline_date(records: Iterable[Mapping[str, Any]], study: Study) -> date | None:

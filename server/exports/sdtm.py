@@ -35,7 +35,7 @@ from server.exports.sdtm_mh import mh_rows
 from server.exports.sdtm_model import DOMAINS, LAZY_DATASETS, Var, dataset_widths, number_text
 from server.exports.sdtm_qs import qs_rows
 from server.exports.sdtm_rp import rp_rows
-from server.exports.sdtm_timing import SCREENING, Timing, site_day, timing
+from server.exports.sdtm_timing import SCREENING, Timing, record_days, site_day, timing
 from server.exports.sdtm_vs import vs_rows
 from server.services.ae_causality import Confirmations
 from server.services.ae_review import AeReviewer
@@ -161,9 +161,10 @@ def _se(study: Study, pd: ParticipantData, t: Timing) -> Iterator[dict[str, Any]
 def _sv(study: Study, pd: ParticipantData, t: Timing) -> Iterator[dict[str, Any]]:
     """One SV row per visit with any record: first and last date of its records."""
     days: dict[str, list[str]] = {}
-    for rec in pd.records:
+    local = t.days if t.days is not None and len(t.days) == len(pd.records) else record_days(study, pd)
+    for rec, day in zip(pd.records, local, strict=True):
         if rec.get("visit_id"):
-            days.setdefault(rec["visit_id"], []).append(site_day(rec["collected_at"], study, rec.get("site_id")) or "")
+            days.setdefault(rec["visit_id"], []).append(day.isoformat() if day else "")
     for visit in sorted((study.visit(v) for v in days if v in {x.id for x in study.visits}),
                         key=lambda v: v.number):
         first, last = min(days[visit.id]), max(days[visit.id])

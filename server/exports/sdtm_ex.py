@@ -18,8 +18,8 @@ from typing import Any
 
 from server.exports.current import ParticipantData
 from server.exports.sdtm_files import Supp
-from server.exports.sdtm_timing import Timing, dosing_records
-from shared.exposure import baseline_date, counted_doses, dated, dose_runs, periods, winning_days
+from server.exports.sdtm_timing import Timing
+from shared.exposure import counted_doses, dose_runs
 from shared.home_entries import HOME
 from shared.study.model import Study, Treatment
 
@@ -53,12 +53,13 @@ COLSRC, COLSRC_LABEL = "COLSRC", "Collection Source"   # sponsor-defined QNAM (S
 def ex_rows(study: Study, pd: ParticipantData, timing: Timing,
             diary_instrument: str | None) -> Iterator[dict[str, Any]]:
     """The EX rows of one participant (see the module rules), in diary and date order."""
-    diaries = dosing_records(study, pd, diary_instrument)
+    exposure = timing.exposure_of(study, pd, diary_instrument)   # the diaries as timing read them
     treatments = study.arm(pd.participant["arm"]).treatments
-    counted = winning_days(diaries)
-    for rec, start, end in periods(diaries, study, baseline_date=baseline_date(pd.records, study)):
+    counted = exposure.winning_days()
+    for read, start, end in exposure.spans:
+        rec = read.rec
         reason = (rec.get("data") or {}).get("missed_reason")
-        days = counted.get(str(rec.get("record_id")), {}) if dated(rec) is not None else None
+        days = counted.get(str(rec.get("record_id")), {}) if read.days is not None else None
         rows: list[dict[str, Any]] = []
         for t in treatments:
             if days is not None:

@@ -15,13 +15,12 @@ Stated rules (docs/export-formats.md):
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
-from typing import Any
 
 from server.exports.current import ParticipantData
-from shared.exposure import baseline_date, first_dose_date, is_dosing_record, last_dose_date
+from shared.exposure import Exposure
 from shared.site_time import moment_at, site_local_date, site_zone, to_site_local
 from shared.study.model import Study
 
@@ -81,6 +80,17 @@ class Timing:
     rfxstdtc: date | None
     rfxendtc: date | None
     as_of: date | None = None      # the data cut the visit rules judge by (DV); None: the site's today
+    # what ``timing`` read to work these out, for the datasets that ask again (not part of the value)
+    exposure: Exposure | None = field(default=None, compare=False, repr=False)
+    diary_instrument: str | None = field(default=None, compare=False, repr=False)
+    days: list[date | None] | None = field(default=None, compare=False, repr=False)
+
+    def exposure_of(self, study: Study, pd: ParticipantData, diary_instrument: str | None) -> Exposure:
+        """The participant's diaries read once (``shared.exposure.Exposure``): the one ``timing`` read, else
+        read now (a Timing made another way, or for another diary instrument)."""
+        if self.exposure is not None and self.diary_instrument == diary_instrument:
+            return self.exposure
+        return Exposure.of_records(pd.records, study, diary_instrument)
 
     def study_day(self, when: str | date | None) -> int | None:
         """--DY of an ISO date (or date): day 1 is RFSTDTC, the day before is -1."""
@@ -97,32 +107,40 @@ class Timing:
         return SCREENING if d < self.rfxstdtc else TREATMENT
 
 
-def dosing_records(study: Study, pd: ParticipantData, diary_instrument: str | None) -> list[dict[str, Any]]:
-    """The participant's records that tell doses taken (``shared.exposure.is_dosing_record``, asked once per
-    instrument rather than once per record), in stored order."""
-    instruments = {r.get("instrument_id") for r in pd.records}
-    dosing = {i for i in instruments if is_dosing_record({"instrument_id": i}, study, diary_instrument)}
-    return [r for r in pd.records if r.get("instrument_id") in dosing] if dosing else []
-
-
 def consent_date_of(pd: ParticipantData) -> str | None:
     """The consent date from the screening record (or the one-step enrolment of earlier releases)."""
     rec = next((r for r in pd.records if r["kind"] in ("screening", "enrolment")), None)
     return rec["data"].get("consent_date") if rec else None
 
 
+def record_days(study: Study, pd: ParticipantData) -> list[date | None]:
+    """The site-local day of each of the participant's records (at the record's own site), in record order:
+    worked out once per participant for timing, the diaries and SV."""
+    records = pd.records
+    site = pd.participant.get("site_id")
+    if all(r.get("site_id") == site for r in records):
+        return [site_local_date(r.get("collected_at"), study, site) for r in records]
+    return [site_local_date(r.get("collected_at"), study, r.get("site_id")) for r in records]
+
+
 def timing(study: Study, pd: ParticipantData, diary_instrument: str | None, *,
            as_of: date | None = None) -> Timing:
     """The reference dates of one participant (``diary_instrument``: the dosing diary's instrument id;
-    ``as_of``: the data cut, ``ExportScope.as_of``)."""
+    ``as_of``: the data cut, ``ExportScope.as_of``). The Timing keeps the participant's diaries read once
+    (``exposure``) and their records' days (``days``) for the datasets that ask again (EX, SV)."""
     site = pd.participant.get("site_id")
-    local = [site_local_date(r.get("collected_at"), study, site) for r in pd.records]
+    days = record_days(study, pd)
+    if all(r.get("site_id") == site for r in pd.records):
+        local = days
+    else:
+        local = [site_local_date(r.get("collected_at"), study, site) for r in pd.records]
     forms = sorted(d for r, d in zip(pd.records, local, strict=True) if r["kind"] == "instrument_response" and d)
-    base = baseline_date(pd.records, study)
-    diaries = dosing_records(study, pd, diary_instrument)   # home entries too (issue 24)
-    first = first_dose_date(diaries, study, baseline_date=base)
+    exposure = Exposure.of_records(pd.records, study, diary_instrument, days=days)   # home entries too (issue 24)
+    base = exposure.baseline
+    first = exposure.first_dose()
     everything = sorted(d for d in local if d)
     consent = _day(consent_date_of(pd))
     return Timing(rfstdtc=first or base or (forms[0] if forms else None),
                   rfendtc=everything[-1] if everything else None, rficdtc=consent, rfxstdtc=first,
-                  rfxendtc=last_dose_date(diaries, study, baseline_date=base) if first else None, as_of=as_of)
+                  rfxendtc=exposure.last_dose() if first else None, as_of=as_of,
+                  exposure=exposure, diary_instrument=diary_instrument, days=days)
