@@ -80,12 +80,13 @@ class DatasetJsonWriter:
         """One row in column order: text for character columns, text/number/None for numeric ones."""
         self.write_many((row,))
 
-    def write_many(self, rows: Iterable[Sequence[Any]]) -> None:
+    def write_many(self, rows: Iterable[Sequence[Any]], *, fitting: bool = False) -> None:
         """Rows as ``write`` takes them, in one file write (orjson: the same JSON as the standard encoder gives,
-        compact, UTF-8; numbers may be spelt differently, e.g. 1e-5 for 1e-05, which is the same number)."""
+        compact, UTF-8; numbers may be spelt differently, e.g. 1e-5 for 1e-05, which is the same number).
+        ``fitting``: the caller has checked that every value is text (no None to look for)."""
         assert self._fh is not None
         rows = rows if isinstance(rows, list) else list(rows)
-        batch = self._all_text(rows)
+        batch = self._all_text(rows, fitting)
         if batch is not None:
             if batch:
                 self._fh.write((b"\n" if self.rows == 0 else b",\n") + batch)
@@ -107,14 +108,14 @@ class DatasetJsonWriter:
             self._fh.write((b"\n" if self.rows == 0 else b",\n") + b",\n".join(out))
             self.rows += len(out)
 
-    def _all_text(self, rows: list[Sequence[Any]]) -> bytes | None:
+    def _all_text(self, rows: list[Sequence[Any]], fitting: bool = False) -> bytes | None:
         """The rows as ``write_many`` writes them, for a batch without None and date columns (SDTM: every value
         as text), dumped in one orjson call; None for any other batch (it takes the row-by-row way)."""
         width = len(self.columns)
         if self._dates or any(len(row) != width for row in rows):
             return None
         cells = list(chain.from_iterable(rows))
-        if None in cells:
+        if not fitting and None in cells:
             return None
         for i, integer in self._numeric:
             cells[i::width] = map(_integer if integer else _double, cells[i::width])
@@ -137,8 +138,8 @@ class DatasetJsonWriter:
 
 @lru_cache(maxsize=65536)
 def _integer(v: Any) -> Any:
-    """A value of an integer column: None when missing ("" ), an int when whole, else the float."""
-    if v == "":
+    """A value of an integer column: None when missing ("" or None), an int when whole, else the float."""
+    if v is None or v == "":
         return None
     f = float(v)
     return int(f) if f.is_integer() else f
@@ -146,5 +147,5 @@ def _integer(v: Any) -> Any:
 
 @lru_cache(maxsize=65536)
 def _double(v: Any) -> Any:
-    """A value of a double (or other numeric) column: None when missing (""), else the float."""
-    return None if v == "" else float(v)
+    """A value of a double (or other numeric) column: None when missing ("" or None), else the float."""
+    return None if v is None or v == "" else float(v)

@@ -80,6 +80,7 @@ class DatasetFiles:
                  variables: Sequence[Var], widths: dict[str, int], created_at: str) -> None:
         self.name, self.label, self.variables = name, label, list(variables)
         self._pending: list[list[str]] = []
+        self._fitting = True      # every queued row passed ``fits`` (text, ASCII within its width)
         self.widths = [8 if v.numeric else widths[v.name] for v in self.variables]
         base = out_dir / name.lower()
         fh = stack.enter_context(open(base.with_suffix(".csv"), "w", newline="", encoding="utf-8"))
@@ -134,21 +135,24 @@ class DatasetFiles:
         if len(self._pending) >= BATCH:
             self.flush()
 
-    def write(self, row: list[str]) -> None:
-        """Queue one row; every BATCH rows go to the three files at once (one file write each, fewer calls)."""
+    def write(self, row: list[str], *, fitting: bool = False) -> None:
+        """Queue one row; every BATCH rows go to the three files at once (one file write each, fewer calls).
+        ``fitting``: the row passed ``fits`` (the .xpt and .json writers then skip checking it again)."""
         self._pending.append(row)
+        self._fitting = self._fitting and fitting
         if len(self._pending) >= BATCH:
             self.flush()
 
     def flush(self) -> None:
         rows, self._pending = self._pending, []
+        fitting, self._fitting = self._fitting, True
         lines = plain_csv_lines(rows) if len(self.variables) > 1 else None
         if lines is None:
             self._csv.writerows(rows)
         else:
             self._csv_fh.write(lines)
-        self._xpt.write_many(rows)
-        self._json.write_many(rows)
+        self._xpt.write_many(rows, fitting=fitting)
+        self._json.write_many(rows, fitting=fitting)
 
 
 class SubmissionFiles:
@@ -189,7 +193,7 @@ class SubmissionFiles:
         """Write one row of ``domain`` (text values in variable order) and its supplemental qualifiers."""
         files = self._open(domain)
         if not supp and files.fits(row):          # the usual case: ASCII that fits, nothing to report
-            files.write(row)
+            files.write(row, fitting=True)
             return
         usubjid = row[files.usubjid] if files.usubjid is not None else ""
         idvar, idvarval = (files.seq_name, row[files.seq]) if files.seq is not None else ("", "")

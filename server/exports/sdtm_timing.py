@@ -32,6 +32,12 @@ def _day(text: str | date | None) -> date | None:
         return text
     if not text:
         return None
+    return _day_of_text(text)
+
+
+@lru_cache(maxsize=4096)
+def _day_of_text(text: str) -> date | None:
+    """The date of an ISO date or date-time text (cached: --DY and EPOCH ask it for every row of a response)."""
     try:
         return date.fromisoformat(text[:10])
     except ValueError:

@@ -141,29 +141,32 @@ class XportWriter:
         """Write one observation: floats/ints/None/'' for numeric columns, str/None for character ones."""
         self.write_many((row,))
 
-    def write_many(self, rows: Iterable[Sequence[Any]]) -> None:
-        """Write observations as ``write`` takes them, in one file write."""
+    def write_many(self, rows: Iterable[Sequence[Any]], *, fitting: bool = False) -> None:
+        """Write observations as ``write`` takes them, in one file write. ``fitting``: the caller has checked
+        that every value is text and every character value ASCII within its width (the SDTM writer checks
+        each row once for its three files), so the batch does not search its values for non-ASCII again."""
         assert self._fh is not None
         rows = rows if isinstance(rows, list) else list(rows)
-        data = self._all_text(rows)
+        data = self._all_text(rows, fitting)
         if data is None:
             data = b"".join([self._observation(row) for row in rows])
         self._fh.write(data)
         self._written += len(data)
         self.rows += len(rows)
 
-    def _all_text(self, rows: list[Sequence[Any]]) -> bytes | None:
+    def _all_text(self, rows: list[Sequence[Any]], fitting: bool = False) -> bytes | None:
         """The observations of rows that are all ASCII text that fits (SDTM: numbers as text too) with one
         pass per column; None when any value is not (those rows take ``_observation``)."""
         width = len(self._numeric)
         if not rows or any(len(row) != width for row in rows):
             return None
         cells = list(chain.from_iterable(rows))
-        try:
-            if not "".join(cells).isascii():
+        if not fitting:
+            try:
+                if not "".join(cells).isascii():
+                    return None
+            except TypeError:   # not all text
                 return None
-        except TypeError:   # not all text
-            return None
         for i in self._numeric_index:
             cells[i::width] = map(_number_text, cells[i::width])
         for i, length in self._text_lengths:       # column by column: one C-level pass each

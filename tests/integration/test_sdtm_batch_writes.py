@@ -128,3 +128,24 @@ def test_rows_written_together_give_the_files_report_and_supp_rows_of_rows_writt
         together = _submission(tmp_path / f"{name}-together", rows, True)
         assert together == _submission(tmp_path / f"{name}-alone", rows, False)
     assert b"transliterated" in together["export-report.csv"] and "suppqs.csv" in together
+
+
+def test_a_batch_the_caller_has_checked_gives_the_bytes_of_a_batch_the_writers_check(tmp_path: Path) -> None:
+    # SubmissionFiles checks each row once (fits) and tells the .xpt and .json writers so (issue 25.3)
+    rows = [[f"text {n}", str(n / 7) if n % 5 else "", "AB"] for n in range(300)]
+    out = {}
+    for fitting in (False, True):
+        variables = [XportVariable("TEXT", "Text", False, 20), XportVariable("NUM", "Number", True),
+                     XportVariable("CODE", "Code", False, 4)]
+        with XportWriter(tmp_path / f"{fitting}.xpt", "TT", "Test", variables) as w:
+            w.write_many([list(r) for r in rows], fitting=fitting)
+        columns = [JsonColumn("TEXT", "Text", "string", 20), JsonColumn("VAL", "Value", "double"),
+                   JsonColumn("CODE", "Code", "string", 4)]
+        with DatasetJsonWriter(tmp_path / f"{fitting}.json", name="TT", label="Test", columns=columns,
+                               study_oid="S", metadata_version_oid="M", created_at="2026-01-01T00:00:00Z",
+                               originator="t", source_system=("t", "1")) as j:
+            j.write_many([list(r) for r in rows], fitting=fitting)
+        out[fitting] = (STAMP.sub(b"-", (tmp_path / f"{fitting}.xpt").read_bytes()),
+                        (tmp_path / f"{fitting}.json").read_bytes())
+    assert out[True] == out[False]
+    assert json.loads(out[True][1])["rows"][5] == ["text 5", None, "AB"]

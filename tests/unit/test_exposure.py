@@ -7,18 +7,25 @@ from typing import Any
 
 import pytest
 
-from shared.compliance import compliance
+from shared.compliance import compliance, compliance_of
 from shared.errors import RecordTimeImplausible
 from shared.exposure import (
     MAX_DIARY_DAYS,
+    Exposure,
+    baseline_date,
     check_calendar,
     diary_dates,
     dose_runs,
     first_dose_date,
+    last_dose_date,
     periods,
     scheduled_on,
+    taken_by_date,
+    winning_days,
 )
+from shared.home_entries import home_dosing_id
 from shared.records import new_record, timestamps
+from shared.site_time import site_local_date
 from shared.study import default_study
 from shared.validation import validate_record
 
@@ -153,3 +160,31 @@ def test_runs_of_days_and_the_schedule() -> None:
         (d, d + timedelta(days=1)), (d + timedelta(days=3), d + timedelta(days=3))]
     assert [i for i in range(14) if scheduled_on(i, 2)] == [3, 6, 10, 13]
     assert all(scheduled_on(i, 7) for i in range(14)) and sum(scheduled_on(i, 0.5) for i in range(28)) == 2
+
+
+def test_one_read_of_a_participants_diaries_answers_what_each_rule_answers_from_the_list() -> None:
+    # Exposure (issue 25.3): SDTM timing, EX and compliance share one read of the diaries; it must give what the
+    # list functions give for counted, dated and home diaries mixed with other records (site days given or not)
+    home_id = home_dosing_id(STUDY)
+    home = {"record_id": "h-1", "participant_id": "PKU-001", "site_id": "PKU", "kind": "instrument_response",
+            "instrument_id": home_id, "instrument_version": "1.0", "visit_id": None, "source": "home",
+            "collected_at": "2026-03-20T12:00:00Z",
+            "data": {"diary_date": "2026-03-20", "doses": {"rapamycin": {"taken": True, "time_taken": "08:30"}}}}
+    baseline_form = {"record_id": "b-1", "participant_id": "PKU-001", "site_id": "PKU", "visit_id": "baseline",
+                     "kind": "instrument_response", "instrument_id": "esspri", "instrument_version": "1.0",
+                     "collected_at": "2026-03-01T23:30:00Z", "data": {}}   # 07:30 on 2 March in Beijing
+    records = [baseline_form, _counted("2026-03-16T02:00:00Z", 0, 14), home,
+               _dated("2026-03-30T02:00:00Z", _days(date(2026, 3, 17), 14, lambda i: ["rapamycin"] if i % 3 else []))]
+    diaries = records[1:]
+    base = baseline_date(records, STUDY)
+    assert base == BASELINE
+    days = [site_local_date(r["collected_at"], STUDY, r["site_id"]) for r in records]
+    for exposure in (Exposure.of_records(records, STUDY), Exposure.of_records(records, STUDY, days=days)):
+        assert exposure.baseline == base
+        assert exposure.periods() == periods(diaries, STUDY, baseline_date=base)
+        assert exposure.first_dose() == first_dose_date(diaries, STUDY, baseline_date=base)
+        assert exposure.last_dose() == last_dose_date(diaries, STUDY, baseline_date=base)
+        assert exposure.taken == taken_by_date(diaries)
+        assert exposure.winning_days() == winning_days(diaries)
+        assert compliance_of(exposure, STUDY, "RAPA") == compliance(diaries, STUDY, "RAPA", baseline_date=base)
+    assert "h-1" in winning_days(diaries) and date(2026, 3, 20) not in winning_days(diaries)["d-2026-03-30T02:00:00Z"]
