@@ -24,9 +24,9 @@ from server.storage import screenings as screening_store
 from server.storage.participants import Enrolled
 from server.storage.screenings import Screened
 from shared.errors import RecordInvalid
-from shared.records import canonical_record, hash_of_canonical
 from shared.study.model import Study
-from shared.sync.protocol import SyncRequest, check_record_shape
+from shared.sync.intake import take
+from shared.sync.protocol import SyncRequest
 from shared.validation import validate_record
 
 Inputs = tuple[str | None, date | None]   # what a record's validation depends on: the arm and the consent date
@@ -106,9 +106,9 @@ def prepare(conn: Connection, study: Study, request: SyncRequest, now: datetime 
     keys: set[tuple[str, int]] = set()
     for item in items:
         rec = item.record
-        refused = check_record_shape(rec)
-        out.shape.append(refused)
-        if refused is not None:
+        shape, raw, digest = take(rec)   # shape check, canonical JSON and hash in one walk of the record
+        out.shape.append(shape)
+        if shape is not None:
             out.canonical.append(None)
             out.digests.append(None)
             out.validated.append(None)
@@ -116,14 +116,13 @@ def prepare(conn: Connection, study: Study, request: SyncRequest, now: datetime 
         inputs = inputs_of(rec, enrolled, screened)
         refused = validated(rec, study, inputs, now)
         out.validated.append((inputs, refused))
-        try:   # also for a refused one: a retry of a stored revision is answered by its hash
-            raw = canonical_record(rec)
-        except ValueError:   # not canonical JSON (rfc8785's refusals): left to the checks under the lock
+        # also for a refused one: a retry of a stored revision is answered by its hash
+        if raw is None:   # not canonical JSON (rfc8785's refusals): left to the checks under the lock
             out.canonical.append(None)
             out.digests.append(None)
             continue
         out.canonical.append(raw.decode("utf-8"))
-        out.digests.append(hash_of_canonical(raw))
+        out.digests.append(digest)
         key = stored_key(rec)
         if key is not None:   # a record id that is not text (a list, say) is refused by validation, not a 500
             keys.add(key)
