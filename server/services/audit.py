@@ -96,11 +96,11 @@ def append_many(conn: Connection, entries: list[AuditEntry], *, at: str | None =
     rows = []
     for e in entries:
         seq += 1
-        row = {"seq": seq, "at": at, "actor": e.actor, "action": e.action, "entity_type": e.entity_type,
-               "entity_id": e.entity_id, "old": _json(e.old), "new": _json(e.new), "reason": e.reason,
-               "prev_hash": prev}
-        row["entry_hash"] = prev = entry_hash(row)
-        rows.append(row)
+        old, new = _json(e.old), _json(e.new)
+        link = prev
+        prev = entry_hash({"seq": seq, "at": at, "actor": e.actor, "action": e.action, "entity_type": e.entity_type,
+                           "entity_id": e.entity_id, "old": old, "new": new, "reason": e.reason, "prev_hash": link})
+        rows.append((seq, at, e.actor, e.action, e.entity_type, e.entity_id, old, new, e.reason, link, prev))
     chain.add_entries(conn, rows)
     chain.move_head(conn, seq, prev)
     conn.info[_HEAD] = (_transaction(conn), seq, prev)

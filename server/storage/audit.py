@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Select, and_, bindparam, func, insert, or_, select, update
 
-from server.storage.bulk import insert_many
+from server.storage.bulk import insert_rows
 from server.storage.paging import Page, PageRequest, Sorts, fetch_page
 from server.storage.tables import (
     allocation_lists,
@@ -30,9 +30,14 @@ def start_chain(conn: Connection, genesis: str) -> None:
     conn.execute(insert(audit_head).values(id=1, seq=0, entry_hash=genesis))
 
 
-def add_entries(conn: Connection, rows: list[dict[str, Any]]) -> None:
-    """Insert chained entries (dicts of every column) with one driver executemany."""
-    insert_many(conn, audit_log, rows)
+ENTRY_COLUMNS = ("seq", "at", "actor", "action", "entity_type", "entity_id", "old", "new", "reason", "prev_hash",
+                 "entry_hash")
+
+
+def add_entries(conn: Connection, rows: list[tuple[Any, ...]]) -> None:
+    """Insert chained entries (tuples of every column, in ``ENTRY_COLUMNS`` order) with one driver
+    executemany (COPY on PostgreSQL)."""
+    insert_rows(conn, audit_log, ENTRY_COLUMNS, rows)
 
 
 # built once: every writing transaction moves the head (a statement built per call costs more than running it)

@@ -21,32 +21,52 @@ def insert_many(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> N
     the server a statement each, and the server's time is most of a sync's there."""
     if not rows:
         return
-    cols = list(rows[0])
+    cols = tuple(rows[0])
+    insert_rows(conn, table, cols, list(map(itemgetter(*cols), rows)) if len(cols) > 1
+                else [(r[cols[0]],) for r in rows])
+
+
+def insert_rows(conn: Connection, table: Table, cols: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
+    """``insert_many`` of rows made as tuples of the values of ``cols``, in that order (no dict per row: the
+    sync makes its records' and audit entries' rows that way)."""
+    if not rows:
+        return
     if conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg":
         _copy(conn, table, cols, rows)
         return
     marks = {"qmark": "?", "format": "%s", "pyformat": "%s"}.get(conn.dialect.paramstyle)
     if marks is None:
-        conn.execute(insert(table), rows)
+        conn.execute(insert(table), [dict(zip(cols, row, strict=True)) for row in rows])
         return
-    quote = conn.dialect.identifier_preparer.quote
-    sql = (f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in cols)}) "
-           f"VALUES ({', '.join(marks for _ in cols)})")
-    conn.exec_driver_sql(sql, list(map(itemgetter(*cols), rows)) if len(cols) > 1 else [(r[cols[0]],) for r in rows])
+    conn.exec_driver_sql(_insert_sql(conn, table, cols, marks), rows)
 
 
-def _copy(conn: Connection, table: Table, cols: list[str], rows: list[dict[str, Any]]) -> None:
+_INSERTS: dict[tuple[str, str, tuple[str, ...]], str] = {}
+
+
+def _insert_sql(conn: Connection, table: Table, cols: tuple[str, ...], marks: str) -> str:
+    """The driver's INSERT of ``cols`` into ``table``, written once per dialect, table and columns."""
+    key = (conn.dialect.name, table.name, cols)
+    text = _INSERTS.get(key)
+    if text is None:
+        quote = conn.dialect.identifier_preparer.quote
+        text = _INSERTS[key] = (f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in cols)}) "
+                                f"VALUES ({', '.join(marks for _ in cols)})")
+    return text
+
+
+def _copy(conn: Connection, table: Table, cols: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
     """``COPY table (cols) FROM STDIN`` of ``rows`` in the connection's transaction (text, numbers, booleans and
     NULL, written by the driver); a refusal (a duplicate key, say) is raised as SQLAlchemy's error of its kind,
     as an INSERT's would be."""
     dbapi = conn.dialect.loaded_dbapi
     statement = sql.SQL("COPY {} ({}) FROM STDIN").format(sql.Identifier(table.name),
                                                           sql.SQL(", ").join(map(sql.Identifier, cols)))
-    get = itemgetter(*cols) if len(cols) > 1 else (lambda row: (row[cols[0]],))
     try:
         with conn.connection.driver_connection.cursor() as cursor, cursor.copy(statement) as copy:
+            write = copy.write_row
             for row in rows:
-                copy.write_row(get(row))
+                write(row)
     except dbapi.Error as exc:
         raise DBAPIError.instance(f"COPY {table.name}", None, exc, dbapi.Error) from exc
 

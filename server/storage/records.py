@@ -22,7 +22,7 @@ from server.storage import adverse_events as ae_store
 from server.storage import locks as lock_store
 from server.storage import participants as participant_store
 from server.storage import screenings as screening_store
-from server.storage.bulk import built, insert_many, one_of, one_of_param, one_of_value
+from server.storage.bulk import built, insert_rows, one_of, one_of_param, one_of_value
 from server.storage.tables import corrections, records, sync_conflicts
 from shared.errors import FieldProblem, RecordInvalid, RecordWrongSite
 from shared.home import diary_date_of
@@ -151,6 +151,11 @@ def _submitted(conn: Connection, wanted_keys: list[SubmissionKey | None],
     return out
 
 
+_COLUMNS = ("record_id", "revision", "kind", "site_id", "participant_id", "visit_id", "instrument_id",
+            "instrument_version", "content_hash", "body", "device_id", "staff_id", "collected_at", "received_at",
+            "serious", "diary_date")   # the stored columns of a revision, in the order store_revisions makes them
+
+
 def store_revisions(conn: Connection, revisions: list[Revision], *, study_id: str, received_at: str,
                     submission_key: Callable[[dict[str, Any]], SubmissionKey | None] | None = None,
                     ) -> list[Outcome]:
@@ -173,7 +178,8 @@ def store_revisions(conn: Connection, revisions: list[Revision], *, study_id: st
     study_lock = lock_store.study_lock(conn)
     frozen = lock_store.frozen(conn, {r.record["participant_id"] for r in revisions})
     out: list[Outcome] = []
-    rows: list[dict[str, Any]] = []
+    rows: list[tuple[Any, ...]] = []   # in _COLUMNS order, handed to the driver as they are
+    adverse_events: list[dict[str, Any]] = []
     enrolled: list[dict[str, Any]] = []
     corrected_people: list[dict[str, Any]] = []
     dispositions: list[dict[str, Any]] = []
@@ -201,12 +207,14 @@ def store_revisions(conn: Connection, revisions: list[Revision], *, study_id: st
         if rev.sender_site is not None and h.first is not None and h.first["site_id"] != rev.sender_site:
             out.append(Outcome(REJECTED, error=_wrong_site(rec, h.first["site_id"], rev.sender_site)))
             continue
-        error = lock_refusal(rec, study_lock=study_lock, frozen=frozen.get(rec["participant_id"]))
-        if error is not None:
-            out.append(Outcome(REJECTED, error=error))
-            continue
+        if study_lock is not None or frozen:   # most batches: no lock in force, no refusal to look for
+            error = lock_refusal(rec, study_lock=study_lock, frozen=frozen.get(rec["participant_id"]))
+            if error is not None:
+                out.append(Outcome(REJECTED, error=error))
+                continue
         previous = h.data() if h.newest is not None else None
-        error = check_next_revision(rec, h.first, h.newest, previous)
+        # a new record's revision 1 (most revisions) follows nothing: check_next_revision has nothing to refuse
+        error = check_next_revision(rec, h.first, h.newest, previous) if h.newest is not None or number != 1 else None
         if error is None and key is not None and submitted.get(key, rid) != rid:
             error = already_submitted(rec, submitted[key])
         if error is not None:
@@ -220,14 +228,14 @@ def store_revisions(conn: Connection, revisions: list[Revision], *, study_id: st
                        "kind": kind, "visit_id": rec.get("visit_id"), "instrument_id": rec.get("instrument_id")}
         h.hashes[number] = rev.content_hash
         h.newest, h.newest_body, h.newest_data = number, None, rec["data"]
-        rows.append({
-            "record_id": rid, "revision": number, "kind": kind, "site_id": rec["site_id"],
-            "participant_id": rec["participant_id"], "visit_id": rec.get("visit_id"),
-            "instrument_id": rec.get("instrument_id"), "instrument_version": rec.get("instrument_version"),
-            "content_hash": rev.content_hash, "body": rev.body, "device_id": rev.device_id,
-            "staff_id": rev.staff_id, "collected_at": rec["collected_at"], "received_at": received_at,
-            "serious": bool(kind == "adverse_event" and rec["data"].get("serious") is True),
-            "diary_date": diary_date_of(rec)})
+        visit_id = rec.get("visit_id")
+        row = (rid, number, kind, rec["site_id"], rec["participant_id"], visit_id, rec.get("instrument_id"),
+               rec.get("instrument_version"), rev.content_hash, rev.body, rev.device_id, rev.staff_id,
+               rec["collected_at"], received_at, bool(kind == ae_store.AE_KIND and rec["data"].get("serious") is True),
+               diary_date_of(rec) if visit_id is None else None)   # only a home entry (no visit) has a diary date
+        rows.append(row)
+        if kind == ae_store.AE_KIND:
+            adverse_events.append(dict(zip(_COLUMNS, row, strict=True)))
         if kind == "enrolment":
             (enrolled if number == 1 else corrected_people).append(rec)
         elif kind == "disposition":
@@ -237,8 +245,8 @@ def store_revisions(conn: Connection, revisions: list[Revision], *, study_id: st
         elif kind == "randomisation" and number == 1:
             randomised.append(rec)
         out.append(_STORED_NEW if previous is None else Outcome(STORED, previous_data=previous))
-    insert_many(conn, records, rows)
-    ae_store.keep_current(conn, rows)   # the AE list's columns of each report's current revision
+    insert_rows(conn, records, _COLUMNS, rows)
+    ae_store.keep_current(conn, adverse_events)   # the AE list's columns of each report's current revision
     participant_store.enrol_from(conn, enrolled)
     screening_store.screen_from(conn, screened)
     participant_store.randomise_from(conn, randomised)
