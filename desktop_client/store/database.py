@@ -136,26 +136,33 @@ class Store:
         Raises StoreWriteFailed (disk full, read-only, I/O error, refused change); nothing of it is kept.
         """
         with self._lock:
+            mirror = self.mirror
+            if mirror is not None:
+                mirror.saving(True)  # its writer waits until the station pauses (store/mirror.py)
             try:
-                self.conn.execute("BEGIN IMMEDIATE")
-            except sqlcipher3.DatabaseError as exc:
-                raise _write_error(exc, self.path.parent) from None
-            try:
-                if self.mirror is None:
-                    yield self.conn
-                    self.conn.execute("COMMIT")
-                else:
-                    recording = _Recording(self.conn)
-                    yield recording
-                    self.conn.execute("COMMIT")
-                    if recording.ops:
-                        self.mirror.submit(recording.ops)  # still under the lock: frames keep commit order
-            except sqlcipher3.DatabaseError as exc:
-                self._rollback()
-                raise _write_error(exc, self.path.parent) from None
-            except BaseException:
-                self._rollback()
-                raise
+                try:
+                    self.conn.execute("BEGIN IMMEDIATE")
+                except sqlcipher3.DatabaseError as exc:
+                    raise _write_error(exc, self.path.parent) from None
+                try:
+                    if mirror is None:
+                        yield self.conn
+                        self.conn.execute("COMMIT")
+                    else:
+                        recording = _Recording(self.conn)
+                        yield recording
+                        self.conn.execute("COMMIT")
+                        if recording.ops:
+                            mirror.submit(recording.ops)  # still under the lock: frames keep commit order
+                except sqlcipher3.DatabaseError as exc:
+                    self._rollback()
+                    raise _write_error(exc, self.path.parent) from None
+                except BaseException:
+                    self._rollback()
+                    raise
+            finally:
+                if mirror is not None:
+                    mirror.saving(False)
 
     def _rollback(self) -> None:
         if self.conn.in_transaction:
