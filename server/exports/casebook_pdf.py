@@ -13,6 +13,7 @@ from typing import Any
 
 from fpdf import FPDF, FontFace
 
+from server.exports.casebook_font import add_font_parsed_once
 from server.exports.casebook_text import label
 from shared.errors import PartMissing
 
@@ -44,7 +45,7 @@ class _Book(FPDF):
         super().__init__(format="A4")
         self.pid, self.language = pid, language
         path, index = font_file()
-        self.add_font("cjk", fname=path, collection_font_number=index)
+        add_font_parsed_once(self, "cjk", path, index)
         self.set_font("cjk", size=9)
         self.set_auto_page_break(True, margin=15)
         self.alias_nb_pages()
