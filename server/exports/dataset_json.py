@@ -14,7 +14,6 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import chain
 from pathlib import Path
 from types import TracebackType
 from typing import Any, BinaryIO
@@ -110,20 +109,19 @@ class DatasetJsonWriter:
 
     def _all_text(self, rows: list[Sequence[Any]], fitting: bool = False) -> bytes | None:
         """The rows as ``write_many`` writes them, for a batch without None and date columns (SDTM: every value
-        as text), dumped in one orjson call; None for any other batch (it takes the row-by-row way)."""
+        as text): turned into columns once (the numeric ones converted column by column) and back into rows
+        that orjson dumps one by one in C-level loops; None for any other batch (it takes the row-by-row way)."""
         width = len(self.columns)
-        if self._dates or any(len(row) != width for row in rows):
+        if self._dates or not rows:
+            return None if self._dates else b""
+        if set(map(len, rows)) != {width}:
             return None
-        cells = list(chain.from_iterable(rows))
-        if not fitting and None in cells:
+        columns: list[Any] = list(zip(*rows, strict=True))
+        if not fitting and any(None in column for column in columns):
             return None
         for i, integer in self._numeric:
-            cells[i::width] = map(_integer if integer else _double, cells[i::width])
-        dumped = orjson.dumps([cells[k:k + width] for k in range(0, len(cells), width)])[1:-1]
-        # the rows hold no nested arrays, so "],[" is where one row ends unless a text value holds it too
-        if dumped.count(b"],[") != len(rows) - 1:
-            return b",\n".join([orjson.dumps(cells[k:k + width]) for k in range(0, len(cells), width)])
-        return dumped.replace(b"],[", b"],\n[")
+            columns[i] = list(map(_integer if integer else _double, columns[i]))
+        return b",\n".join(map(orjson.dumps, zip(*columns, strict=True)))
 
     @staticmethod
     def _number(v: Any, integer: bool) -> Any:

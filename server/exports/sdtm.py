@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -243,11 +244,14 @@ def _write_qs(files: SubmissionFiles, study: Study, pd: ParticipantData, t: Timi
     rows = qs_rows(study, pd, t, usubjid(study, p["participant_id"], p["site_id"]))
     if not rows:
         return
-    if any(supp for _row, supp in rows):
+    if any(map(_SUPP, rows)):
         for row, supp in rows:
             files.write("QS", row, supp)
     else:
-        files.write_rows("QS", [row for row, _supp in rows])
+        files.write_rows("QS", list(map(_ROW, rows)))
+
+
+_ROW, _SUPP = itemgetter(0), itemgetter(1)
 
 
 def _layout(variables: list[Var]) -> tuple[list[str], list[int]]:

@@ -53,11 +53,13 @@ def plain_csv_lines(rows: list[list[str]]) -> str | None:
         cells = "\x00" + "\x00".join(chain.from_iterable(rows)) + "\x00"
     except TypeError:    # not all text
         return None
-    if any(c in cells for c in _QUOTED) or any(f in cells for f in _FORMULA_STARTS):
+    # a cell start ("\x00" + a character) is a slow search, "\x00" being everywhere: only where that
+    # character is in the batch at all (one fast search; "-" always is, in the dates)
+    if any(c in cells for c in _QUOTED) or any(f[1] in cells and f in cells for f in _FORMULA_STARTS):
         return None
-    if ("\x00-" in cells or "\x00+" in cells) and _SIGNED.search(cells) is not None:
+    if ("\x00-" in cells or ("+" in cells and "\x00+" in cells)) and _SIGNED.search(cells) is not None:
         return None
-    return "".join([",".join(row) + "\r\n" for row in rows])
+    return "\r\n".join(map(",".join, rows)) + "\r\n" if rows else ""
 
 
 def metadata_version_oid(study: Study) -> str:

@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
+from typing import Any
 
 from server.exports.current import ParticipantData
 from shared.exposure import Exposure
@@ -124,9 +125,21 @@ def record_days(study: Study, pd: ParticipantData) -> list[date | None]:
     worked out once per participant for timing, the diaries and SV."""
     records = pd.records
     site = pd.participant.get("site_id")
-    if all(r.get("site_id") == site for r in records):
-        return [site_local_date(r.get("collected_at"), study, site) for r in records]
-    return [site_local_date(r.get("collected_at"), study, r.get("site_id")) for r in records]
+    if not all(r.get("site_id") == site for r in records):
+        return [site_local_date(r.get("collected_at"), study, r.get("site_id")) for r in records]
+    timezone = site_zone(study, site).key
+    return [_local_day(r.get("collected_at"), timezone, study, site) for r in records]
+
+
+def _local_day(ts: Any, timezone: str, study: Study, site_id: str | None) -> date | None:
+    """``site_local_date`` of a stored moment at the site of ``timezone``: a UTC timestamp (the usual case) goes
+    straight to the cached ``moment_at``; anything else (a bare date, odd values) to ``site_local_date``."""
+    if type(ts) is str and len(ts) > 10:
+        try:
+            return moment_at(ts, timezone).date()
+        except (TypeError, ValueError):
+            return None
+    return site_local_date(ts, study, site_id)
 
 
 def timing(study: Study, pd: ParticipantData, diary_instrument: str | None, *,

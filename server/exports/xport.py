@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
-from itertools import chain, repeat
+from itertools import chain
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -113,8 +113,10 @@ class XportWriter:
         self._text_index = [i for i, v in enumerate(self.variables) if not v.numeric]
         self._numeric_index = [i for i, v in enumerate(self.variables) if v.numeric]
         self._format = "".join("{}" if v.numeric else f"{{:<{v.length}}}" for v in self.variables)
+        # one observation as a %-format (text left-aligned in its width, as str.ljust): a batch is this repeated
+        # once per row over the batch's values, one C-level formatting of the whole batch
+        self._percent = "".join("%s" if v.numeric else f"%-{v.length}s" for v in self.variables)
         self._row_length = sum(v.length for v in self.variables)
-        self._text_lengths = [(i, v.length) for i, v in enumerate(self.variables) if not v.numeric]
         self._fh: BinaryIO | None = None
         self._written = 0
         self.rows = 0
@@ -158,7 +160,7 @@ class XportWriter:
         """The observations of rows that are all ASCII text that fits (SDTM: numbers as text too) with one
         pass per column; None when any value is not (those rows take ``_observation``)."""
         width = len(self._numeric)
-        if not rows or any(len(row) != width for row in rows):
+        if not rows or set(map(len, rows)) != {width}:
             return None
         cells = list(chain.from_iterable(rows))
         if not fitting:
@@ -169,9 +171,7 @@ class XportWriter:
                 return None
         for i in self._numeric_index:
             cells[i::width] = map(_number_text, cells[i::width])
-        for i, length in self._text_lengths:       # column by column: one C-level pass each
-            cells[i::width] = map(str.ljust, cells[i::width], repeat(length))
-        line = "".join(cells)
+        line = (self._percent * len(rows)) % tuple(cells)   # every value is text here: %-Ns is str.ljust
         # a value longer than its width makes the line longer: the careful path names it
         return line.encode("latin-1") if len(line) == self._row_length * len(rows) else None
 
