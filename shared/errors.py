@@ -329,6 +329,14 @@ class ExportRefused(TrialproError):
     title = "Export refused"
 
 
+class ExportCharacterNotXml(TrialproError):
+    """A stored value holds a character XML 1.0 cannot carry (a control character): correct it, then export."""
+
+    code = "export.character_not_xml"
+    status = 422
+    title = "A value cannot be written as XML"
+
+
 class XportLimit(TrialproError, ValueError):
     """A name, label or value does not fit the SAS XPORT version 5 transport format."""
 

@@ -25,14 +25,15 @@ from typing import Any
 from lxml import etree
 from sqlalchemy import Connection
 
-from server.exports.current import ALL, ExportScope, participants_with_data
+from server.exports.current import ALL, ExportScope, ParticipantData, participants_with_data
 from server.exports.odm_metadata import admin_data, study_metadata
 from server.exports.odm_pharmacovigilance import PvAnnotator
 from server.exports.odm_pharmacovigilance import add_codelists as add_pv_codelists
 from server.exports.odm_queries import QueryAnnotator, add_codelists
 from server.exports.odm_signatures import SignatureWriter
 from server.exports.odm_subjects import subject_data
-from server.exports.odm_xml import MDV, NS, attr, el, user_oid
+from server.exports.odm_xml import MDV, NS, XML_REFUSAL, attr, el, not_xml, user_oid
+from shared.errors import ExportCharacterNotXml
 from shared.records import utc_now
 from shared.study.model import Study
 
@@ -60,7 +61,12 @@ def export_odm(conn: Connection, study: Study, out_dir: Path, *, scope: ExportSc
 
             pid = pdata.participant["participant_id"]
             signatures = signed.subject(pid, users)
-            part.write((subject_data(study, pdata, users, notes, signatures) + signatures.extra()).encode())
+            try:
+                part.write((subject_data(study, pdata, users, notes, signatures) + signatures.extra()).encode())
+            except ValueError as exc:   # odm_xml.attr / escaped_text: a character XML 1.0 cannot carry
+                if not str(exc).startswith(XML_REFUSAL):
+                    raise
+                raise _not_xml(pdata) from exc
             subjects += 1
         part.write(b"</ClinicalData>")
         part.seek(0)
@@ -78,3 +84,23 @@ def export_odm(conn: Connection, study: Study, out_dir: Path, *, scope: ExportSc
             shutil.copyfileobj(part, out)
             out.write(b"\n</ODM>\n")
     return {FILE_NAME: subjects}
+
+
+def _not_xml(pdata: ParticipantData) -> ExportCharacterNotXml:
+    """The refusal naming the participant's value that XML cannot carry (a record's field, else where it is)."""
+    pid = pdata.participant["participant_id"]
+    where, hit = "a query, SDV note or signature of theirs", None
+    for rec in pdata.records:
+        if (hit := not_xml(rec)) is not None:
+            where = f"record {rec.get('record_id')} revision {rec.get('revision')}, field {hit[0]}"
+            break
+    else:
+        for name, value in (("lab result", pdata.labs), ("participant", pdata.participant)):
+            if (hit := not_xml(value)) is not None:
+                where = f"{name} field {hit[0]}"
+                break
+    char = f"U+{ord(hit[1]):04X}" if hit else "a character"
+    return ExportCharacterNotXml(
+        f"The ODM export stopped at participant {pid}: {where} holds {char}, a control character XML 1.0 cannot "
+        "carry; nothing was written. Correct it (a new revision without it), then export again.",
+        details={"participant_id": pid, "where": where, "character": char})

@@ -34,9 +34,28 @@ _TEXT_SPECIAL = re.compile(f"[&<>\r{_NOT_XML}]")
 _REFUSED = re.compile(f"[{_NOT_XML}]")
 
 
+XML_REFUSAL = "All strings must be XML compatible"   # how lxml's ValueError starts (and so ours)
+
+
 def _xml_compatible(value: str) -> None:
     if _REFUSED.search(value):
-        raise ValueError("All strings must be XML compatible: Unicode or ASCII, no NULL bytes or control characters")
+        raise ValueError(f"{XML_REFUSAL}: Unicode or ASCII, no NULL bytes or control characters")
+
+
+def not_xml(value: Any, path: str = "") -> tuple[str, str] | None:
+    """The first (path, character) in ``value`` (its texts, keys, members) that XML 1.0 cannot carry, or None:
+    what ``attr`` and ``escaped_text`` refused, found again to name it (only after one of them refused)."""
+    if isinstance(value, str):
+        found = _REFUSED.search(value)
+        return (path, found.group()) if found else None
+    if isinstance(value, dict):
+        members = [(f"{path}.{k}" if path else str(k), k) for k in value] + [
+            (f"{path}.{k}" if path else str(k), v) for k, v in value.items()]
+    elif isinstance(value, list | tuple):
+        members = [(f"{path}[{i}]", v) for i, v in enumerate(value)]
+    else:
+        return None
+    return next((hit for where, member in members if (hit := not_xml(member, where)) is not None), None)
 
 
 def attr(value: str) -> str:
