@@ -106,8 +106,11 @@ def void_unused_activation_codes(conn: Connection, participant_id: str, at: str)
 
 def device_by_token(conn: Connection, token_digest: str) -> dict[str, Any] | None:
     """The device whose credential has this digest (every column), or None."""
-    row = conn.execute(select(devices).where(devices.c.token_digest == token_digest)).first()
+    row = conn.execute(_BY_TOKEN, {"digest": token_digest}).first()
     return None if row is None else dict(row._mapping)
+
+
+_BY_TOKEN = select(devices).where(devices.c.token_digest == bindparam("digest"))   # every request of a device
 
 
 def device(conn: Connection, device_id: str) -> dict[str, Any] | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Connection, Row, and_, exists, insert, select, tuple_
+from sqlalchemy import Connection, Row, and_, bindparam, exists, insert, select, tuple_
 from sqlalchemy.orm import aliased
 
 from server.storage.tables import lab_results, participants
@@ -62,7 +62,11 @@ def revisions_of(conn: Connection, result_id: str) -> list[Row]:
 def of_site_after(conn: Connection, site_id: str, cursor: int, limit: int) -> list[Row]:
     """The revisions stored for a site after ``cursor`` (seq), oldest first, each with the participant's sex
     (for the normal range): the kiosk's downstream."""
-    return list(conn.execute(select(lab_results, participants.c.sex)
-                             .join(participants, participants.c.participant_id == lab_results.c.participant_id)
-                             .where(lab_results.c.site_id == site_id).where(lab_results.c.seq > cursor)
-                             .order_by(lab_results.c.seq).limit(limit)))
+    return list(conn.execute(_OF_SITE_AFTER, {"site_id": site_id, "cursor": cursor, "limit": limit}))
+
+
+# read by every sync (its answer), built once: building it and its cache key costs more than running it
+_OF_SITE_AFTER = (select(lab_results, participants.c.sex)
+                  .join(participants, participants.c.participant_id == lab_results.c.participant_id)
+                  .where(lab_results.c.site_id == bindparam("site_id"), lab_results.c.seq > bindparam("cursor"))
+                  .order_by(lab_results.c.seq).limit(bindparam("limit")))

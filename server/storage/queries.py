@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from sqlalchemy import Connection, Row, func, insert, or_, select, update
+from sqlalchemy import Connection, Row, bindparam, func, insert, or_, select, update
 
 from server.storage.paging import Page, PageRequest, Sorts, fetch_page
 from server.storage.tables import queries, query_messages, sdv_marks
@@ -62,7 +62,11 @@ def set_state(conn: Connection, query_id: str, state: str, at: str, closed_by: s
 def of_sites(conn: Connection, sites: Iterable[str], *, participant_id: str | None = None,
              target_id: str | None = None, states: Iterable[str] | None = None) -> list[Row[Any]]:
     """Queries of these sites, optionally of one participant, one record or in some states, oldest first."""
-    q = select(queries).where(queries.c.site_id.in_(list(sites)))
+    sites = list(sites)
+    if len(sites) == 1 and participant_id is None and target_id is None and states is not None:
+        # every sync's answer (a site's open queries): the statement built once, its values bound
+        return list(conn.execute(_OF_SITE_IN_STATES, {"site_id": sites[0], "states": list(states)}))
+    q = select(queries).where(queries.c.site_id.in_(sites))
     if participant_id is not None:
         q = q.where(queries.c.participant_id == participant_id)
     if target_id is not None:
@@ -70,6 +74,11 @@ def of_sites(conn: Connection, sites: Iterable[str], *, participant_id: str | No
     if states is not None:
         q = q.where(queries.c.state.in_(list(states)))
     return list(conn.execute(q.order_by(queries.c.raised_at, queries.c.query_id)))
+
+
+_OF_SITE_IN_STATES = (select(queries).where(queries.c.site_id == bindparam("site_id"),
+                                             queries.c.state.in_(bindparam("states", expanding=True)))
+                      .order_by(queries.c.raised_at, queries.c.query_id))
 
 
 def every_query(conn: Connection, site_id: str | None = None) -> Iterator[Row[Any]]:

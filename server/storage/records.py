@@ -128,21 +128,14 @@ def _submitted(conn: Connection, wanted_keys: list[SubmissionKey | None],
         # All in one statement (one round trip, not one per participant): PostgreSQL takes the locks in the
         # ORDER BY's order, as it evaluates volatile output expressions after the sort.
         conn.execute(_LOCK_SUBMISSIONS, {"keys": [f"submission:{pid}" for pid in people]})
-    c = records.c
     per_visit = [k for k in keys if len(k) == 4]
     home = [k for k in keys if len(k) == 5]   # a daily home diary: (participant, kind, "", instrument, date)
     kinds = {k[1] for k in keys if len(k) == 2}
-    wanted = [c.kind.in_(kinds)] if kinds else []
-    if per_visit:
-        wanted.append(and_(c.kind.in_({k[1] for k in per_visit}), c.visit_id.in_({k[2] for k in per_visit})))
-    if home:
-        wanted.append(and_(c.kind.in_({k[1] for k in home}), c.visit_id.is_(None),
-                           c.diary_date.in_({k[4] for k in home})))
+    params = {"people": sorted(people), "kinds": sorted(kinds), "visit_kinds": sorted({k[1] for k in per_visit}),
+              "visits": sorted({k[2] for k in per_visit}), "home_kinds": sorted({k[1] for k in home}),
+              "days": sorted({k[4] for k in home})}
     out: dict[SubmissionKey, str] = {}
-    for row in conn.execute(select(c.record_id, c.participant_id, c.kind, c.visit_id, c.instrument_id,
-                                   c.diary_date)
-                            .where(c.participant_id.in_(people), c.revision == 1, or_(*wanted))
-                            .order_by(c.received_at, c.record_id)):
+    for row in conn.execute(_submitted_statement(bool(kinds), bool(per_visit), bool(home)), params):
         found = dict(row._mapping)
         found["data"] = {"diary_date": found.pop("diary_date")}
         key = key_of(found)
@@ -154,6 +147,32 @@ def _submitted(conn: Connection, wanted_keys: list[SubmissionKey | None],
 _COLUMNS = ("record_id", "revision", "kind", "site_id", "participant_id", "visit_id", "instrument_id",
             "instrument_version", "content_hash", "body", "device_id", "staff_id", "collected_at", "received_at",
             "serious", "diary_date")   # the stored columns of a revision, in the order store_revisions makes them
+
+
+_SUBMITTED: dict[tuple[bool, bool, bool], Any] = {}
+
+
+def _submitted_statement(kinds: bool, per_visit: bool, home: bool) -> Any:
+    """The read of ``_submitted`` for the kinds of keys a batch has (one per participant, per visit, per diary
+    day), built once for each of those combinations: every sync runs it, and building it cost more than
+    running it. Values are bound: people, kinds, visits, visit_kinds, home_kinds, days."""
+    statement = _SUBMITTED.get((kinds, per_visit, home))
+    if statement is None:
+        c = records.c
+
+        def one_of(column: Any, name: str) -> Any:
+            return column.in_(bindparam(name, expanding=True))
+
+        wanted = [one_of(c.kind, "kinds")] if kinds else []
+        if per_visit:
+            wanted.append(and_(one_of(c.kind, "visit_kinds"), one_of(c.visit_id, "visits")))
+        if home:
+            wanted.append(and_(one_of(c.kind, "home_kinds"), c.visit_id.is_(None), one_of(c.diary_date, "days")))
+        statement = _SUBMITTED[(kinds, per_visit, home)] = (
+            select(c.record_id, c.participant_id, c.kind, c.visit_id, c.instrument_id, c.diary_date)
+            .where(one_of(c.participant_id, "people"), c.revision == 1, or_(*wanted))
+            .order_by(c.received_at, c.record_id))
+    return statement
 
 
 def store_revisions(conn: Connection, revisions: list[Revision], *, study_id: str, received_at: str,

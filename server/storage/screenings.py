@@ -116,11 +116,25 @@ def add_number_grants(conn: Connection, grants: list[dict[str, Any]]) -> None:
 
 def numbers_used_in(conn: Connection, site_id: str, ranges: Iterable[tuple[int, int]]) -> set[int]:
     """Screening numbers within ``ranges`` ((first, last), a kiosk's) already given to someone at the site."""
-    within = [screenings.c.screening_number.between(a, b) for a, b in ranges]
-    if not within:
+    ranges = list(ranges)
+    if not ranges:
         return set()
-    return set(conn.execute(select(screenings.c.screening_number)
-                            .where(screenings.c.site_id == site_id, or_(*within))).scalars())
+    # every sync's top-up: one statement per number of ranges, built once (a kiosk holds a handful of ranges)
+    statement = _USED_IN.get(len(ranges))
+    if statement is None:
+        statement = select(screenings.c.screening_number).where(
+            screenings.c.site_id == bindparam("site_id"),
+            or_(*(screenings.c.screening_number.between(bindparam(f"first_{i}"), bindparam(f"last_{i}"))
+                  for i in range(len(ranges)))))
+        if len(ranges) <= 32:
+            _USED_IN[len(ranges)] = statement
+    params: dict[str, Any] = {"site_id": site_id}
+    for i, (a, b) in enumerate(ranges):
+        params[f"first_{i}"], params[f"last_{i}"] = a, b
+    return set(conn.execute(statement, params).scalars())
+
+
+_USED_IN: dict[int, Any] = {}
 
 
 def highest_granted_number(conn: Connection, site_id: str) -> int:
