@@ -24,9 +24,10 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from shared.clinical_record import CLINICAL_KINDS, clinical_record_times
-from shared.errors import FieldProblem
-from shared.exposure import check_calendar_dates
+from shared.errors import FieldProblem, UnknownInstrument
+from shared.exposure import calendar_item, check_calendar_dates
 from shared.home import diary_date_times
+from shared.instruments import get_instrument
 from shared.site_time import zone as site_zone
 from shared.study.model import Site, Study
 
@@ -62,6 +63,28 @@ def _site_and_zone(study: Study, site_id: str) -> tuple[Site, Any]:
             _ZONES.clear()
         hit = _ZONES[(id(study), site_id)] = (study, site, site_zone(site.timezone))
     return hit[1], hit[2]
+
+
+_UNDATED: dict[tuple[str, str], bool] = {}
+
+
+def _undated(record: Mapping[str, Any]) -> bool:
+    """True when the record names an instrument of the library (which is fixed) that has no dose calendar: then
+    ``check_calendar_dates`` has no dates to check. Worked out once per instrument id and version, as every
+    synced instrument response asks."""
+    key = (record.get("instrument_id"), record.get("instrument_version"))
+    if type(key[0]) is not str or type(key[1]) is not str:
+        return False
+    hit = _UNDATED.get(key)
+    if hit is None:
+        try:
+            hit = calendar_item(get_instrument(key[0], key[1])) is None
+        except UnknownInstrument:
+            hit = False
+        if len(_UNDATED) > 1000:
+            _UNDATED.clear()
+        _UNDATED[key] = hit
+    return hit
 
 
 def check_record_times(record: Mapping[str, Any], study: Study, *, now: datetime,
@@ -101,8 +124,10 @@ def check_record_times(record: Mapping[str, Any], study: Study, *, now: datetime
         add("collected_at", record["collected_at"], f"on or after {floor.isoformat()} ({floor_name})",
             f"is before {floor_name}")
     if kind == "instrument_response":
-        problems += check_calendar_dates(record, day=day, floor=floor, floor_name=floor_name)
-        problems += diary_date_times(record, day=day, floor=floor, floor_name=floor_name)  # issue 24: home entries
+        if not _undated(record):
+            problems += check_calendar_dates(record, day=day, floor=floor, floor_name=floor_name)
+        if record.get("visit_id") is None:   # issue 24: a home entry (visit_id null) has a diary date
+            problems += diary_date_times(record, day=day, floor=floor, floor_name=floor_name)
     if kind == "adverse_event":
         onset, end = _date(data.get("onset_date")), _date(data.get("end_date"))
         if onset is not None and not floor <= onset <= day:

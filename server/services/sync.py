@@ -223,21 +223,20 @@ def ingest(conn: Connection, study: Study, device: Device, request: SyncRequest,
     now = utc_now()
     sent = [i.record for i in request.items]
     people = {p for p in (_field(r, "participant_id") for r in sent) if p}
+    names = [staff_username(_field(r, "entered_by")) for r in sent]   # each record's staff user name, once
     ctx = _BatchContext(
         enrolled=participant_store.enrolled(conn, people), screened=screening_store.screened(conn, people),
-        staff=user_store.staff_accounts(conn, {n for n in (staff_username(_field(r, "entered_by")) for r in sent)
-                                               if n}),
-        now=prepared.now)
+        staff=user_store.staff_accounts(conn, {n for n in names if n}), now=prepared.now)
     out = _Outcome()
     answers: list[dict[str, Any] | None] = []
     valid: list[record_store.Revision] = []
     for index, item in enumerate(request.items):
         rec = item.record
-        if _retried(device, rec, item.content_hash, prepared, index):
+        if prepared.stored and _retried(device, rec, item.content_hash, prepared, index):
             _remember(rec, ctx)
             answers.append({"record_id": rec["record_id"], "revision": rec["revision"], "status": ALREADY_STORED})
             continue
-        staff = staff_username(_field(rec, "entered_by"))
+        staff = names[index]
         refused = _checked(conn, study, device, rec, item.content_hash, ctx, prepared, index, staff)
         if refused is not None:
             answers.append(_reject(rec, refused))

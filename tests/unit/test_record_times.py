@@ -11,7 +11,10 @@ from desktop_client.services import adverse_events
 from desktop_client.services.adverse_events import AdverseEventEntry
 from desktop_client.store import outbox
 from shared.errors import RecordTimeImplausible
-from shared.record_times import MAX_CLOCK_SKEW
+from shared.exposure import check_calendar_dates
+from shared.instruments.loader import installed_instruments
+from shared.instruments.model import Instrument
+from shared.record_times import MAX_CLOCK_SKEW, _undated
 from shared.records import new_record, timestamps
 from shared.study import default_study
 from shared.validation import validate_record
@@ -92,3 +95,15 @@ def test_each_study_file_s_site_zone_is_used_even_with_the_site_looked_up_before
     assert [p.field for p in refused.value.problems] == ["collected_at_local"]
     validate_record(_vas(**_times(NOW, "Europe/London")), elsewhere, now=NOW, consent_date=date(2026, 11, 1))
     validate_record(shanghai, STUDY, now=NOW, consent_date=date(2026, 11, 1))
+
+
+@pytest.mark.parametrize("instrument", installed_instruments(), ids=lambda i: f"{i.id}-{i.version}")
+def test_an_instrument_without_a_dose_calendar_skips_exactly_the_calendar_check_that_finds_nothing(
+        instrument: Instrument) -> None:
+    """The calendar check is left out only for an instrument of the library that has no dated dose item: there
+    it finds nothing to refuse whatever the answers (here every item answers with a day in the future)."""
+    rec = {"kind": "instrument_response", "instrument_id": instrument.id, "instrument_version": instrument.version,
+           "data": {it.id: {"2099-01-01": []} for it in instrument.items}}
+    found = check_calendar_dates(rec, day=date(2026, 12, 1), floor=date(2026, 1, 1), floor_name="the study start")
+    assert _undated(rec) is (found == [])
+    assert not _undated({**rec, "instrument_version": "9.9"}) and not _undated({**rec, "instrument_id": ["x"]})
