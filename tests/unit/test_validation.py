@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from shared.errors import RecordInvalid
 from shared.instruments import get_instrument
 from shared.records import corrected, new_record
 from shared.study import default_study
 from shared.validation import validate_answers, validate_record
+from shared.values import parses_as_timestamp
 
 STUDY = default_study()
 IL2 = STUDY.arm("IL2").drugs
@@ -157,3 +162,23 @@ def test_rule_outcomes_carry_a_stable_code_and_params() -> None:
     assert refused is not None and refused.code == "value.above_range"
     assert refused.params == {"maximum": item.maximum}
     assert refused.as_dict()["code"] == "value.above_range"
+
+
+_DIGIT_CLASS_UTC = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$")   # the patterns as they were
+_DIGIT_CLASS_LOCAL = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?[+-]\d{2}:\d{2}$")
+_OTHER_DIGITS = [chr(c) for c in range(0x10000) if unicodedata.category(chr(c)) == "Nd" and not chr(c).isascii()]
+
+
+@settings(max_examples=300, derandomize=True, deadline=None)
+@given(st.sampled_from(["2026-03-01T08:00:00Z", "2026-03-01T08:00:00.123Z", "2026-03-01T16:00:00+08:00",
+                        "2026-03-01T16:00:00.5-05:30"]), st.data())
+def test_a_timestamp_with_other_scripts_digits_is_refused_as_before(sample: str, data: st.DataObject) -> None:
+    """The timestamp patterns name ASCII digits; a timestamp with another script's digit (which the Unicode
+    digit class matched) is refused as before, now by the pattern instead of by the parse."""
+    at = data.draw(st.lists(st.sampled_from([i for i, c in enumerate(sample) if c.isdigit()]), min_size=1))
+    digit = data.draw(st.sampled_from(_OTHER_DIGITS))
+    value = "".join(digit if i in at else c for i, c in enumerate(sample))
+    field = "collected_at" if sample.endswith("Z") else "collected_at_local"
+    old = _DIGIT_CLASS_UTC if field == "collected_at" else _DIGIT_CLASS_LOCAL
+    assert not (old.match(value) and parses_as_timestamp(value))   # refused before
+    assert "is not a valid timestamp" in refusal(vas_record(**{field: value})).problems[0].message
