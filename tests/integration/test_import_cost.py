@@ -28,3 +28,13 @@ def test_the_kiosk_store_does_not_import_pandas_or_numpy() -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines() == ["[]", "pandas numpy"]
+
+
+def test_the_report_does_not_import_scipy_stats_statsmodels_or_pandas() -> None:
+    """Together about 80 MB of the report export's 300 MB peak (issue 25): its statistics need only numpy and
+    scipy.special (shared.statistics)."""
+    code = ("import sys, server.exports.report\n"
+            "print(sorted(m for m in ('scipy.stats', 'statsmodels', 'pandas') if m in sys.modules))\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["[]"]

@@ -1,12 +1,21 @@
-"""shared.statistics: the report's thin wrappers give what the libraries' other entry points give, and say None
-where a quantity is undefined (issue 21 point 8: no hand-written formulas)."""
+"""shared.statistics: the report's statistics give what the libraries' other entry points give, and say None
+where a quantity is undefined (issue 21 point 8). They are written on numpy and scipy.special (issue 25: scipy.stats,
+statsmodels and pandas cost a report export ~80 MB): the last test checks, bit for bit, that they give exactly what
+the statsmodels and scipy.stats calls the report used before give (both stay test dependencies)."""
 
 from __future__ import annotations
 
+import random
 import statistics as stdlib
+from collections.abc import Callable
+from dataclasses import astuple
+from typing import Any
 
+import numpy as np
 import pytest
 from scipy import stats
+from statsmodels.stats.proportion import proportion_confint
+from statsmodels.stats.weightstats import CompareMeans, DescrStatsW
 
 from shared.statistics import describe, mann_whitney, welch_difference, wilson
 
@@ -45,3 +54,82 @@ def test_mann_whitney_and_wilson() -> None:
     assert (round(low, 4), round(high, 4)) == (0.0615, 0.7923)   # the published Wilson interval of 1/3
     assert wilson(0, 5) is not None and wilson(0, 5)[0] == 0.0 and wilson(5, 5)[1] == 1.0
     assert wilson(0, 0) is None
+
+
+# --- the same bits as the library calls the report made before issue 25 -------------------------------------------
+
+def _finite(value: Any) -> float | None:
+    value = float(value)
+    return value if np.isfinite(value) else None
+
+
+def _libraries_describe(x: list[float]) -> tuple:
+    if len(x) < 2:
+        return astuple(describe(x))         # no interval from the libraries: the shared early returns
+    d = DescrStatsW(np.asarray(x))
+    low, high = d.tconfint_mean(alpha=1 - 0.95)
+    q1, median, q3 = (float(q) for q in np.percentile(x, [25, 50, 75]))
+    return len(x), float(d.mean), float(np.std(x, ddof=1)), _finite(low), _finite(high), median, q1, q3
+
+
+def _libraries_welch(a: list[float], b: list[float]) -> tuple:
+    if len(a) < 2 or len(b) < 2:
+        return astuple(welch_difference(a, b))
+    compare = CompareMeans(DescrStatsW(np.asarray(a)), DescrStatsW(np.asarray(b)))
+    low, high = compare.tconfint_diff(alpha=1 - 0.95, usevar="unequal")
+    _t, p, _df = compare.ttest_ind(usevar="unequal")
+    return len(a), len(b), float(np.mean(a) - np.mean(b)), _finite(low), _finite(high), _finite(p)
+
+
+def _libraries_mann_whitney(a: list[float], b: list[float]) -> tuple:
+    r = stats.mannwhitneyu(np.asarray(a), np.asarray(b), alternative="two-sided")
+    return _finite(r.statistic), _finite(r.pvalue)
+
+
+def _libraries_wilson(events: int, n: int) -> tuple[float, float]:
+    low, high = proportion_confint(events, n, alpha=1 - 0.95, method="wilson")
+    return (0.0 if events == 0 else float(low)), (1.0 if events == n else float(high))
+
+
+def _samples(rng: random.Random) -> list[float]:
+    """Ties, constant groups (zero variance), rounded and continuous values; sizes around the exact/normal switch
+    of Mann-Whitney (8, exact below it when there are no ties)."""
+    k = rng.choice([0, 1, 2, 3, 5, 7, 8, 9, 13, 40, 400])
+    kind = rng.random()
+    if kind < 0.3:
+        return [float(rng.randint(0, 10)) for _ in range(k)]
+    if kind < 0.4:
+        return [5.0] * k
+    return [rng.gauss(rng.uniform(-100, 100), rng.uniform(0.001, 50)) for _ in range(k)]
+
+
+def _bits(value: tuple) -> str:
+    return repr(value)      # repr of a float is exact: equal text, equal bits (and None where None)
+
+
+@pytest.mark.parametrize(("ours", "theirs", "groups"), [
+    (lambda a, b: astuple(describe(a)), lambda a, b: _libraries_describe(a), 1),
+    (lambda a, b: astuple(welch_difference(a, b)), _libraries_welch, 2),
+    (lambda a, b: astuple(mann_whitney(a, b)), _libraries_mann_whitney, 2),
+], ids=["describe", "welch", "mann_whitney"])
+def test_the_numbers_are_bit_for_bit_those_of_statsmodels_and_scipy_stats(
+        ours: Callable[..., tuple], theirs: Callable[..., tuple], groups: int) -> None:
+    rng = random.Random(25)
+    checked = 0
+    for _ in range(400):
+        a, b = _samples(rng), _samples(rng)
+        if groups == 2 and not (a and b):
+            continue                        # an empty group: None, checked above
+        with np.errstate(all="ignore"):
+            assert _bits(ours(a, b)) == _bits(theirs(a, b)), (a, b)
+        checked += 1
+    assert checked > 200
+    # 8 values spread among 3000: the exact counts of U pass 64 bits (floats from there on, as in scipy)
+    a8, b3000 = [i * 375 + 0.5 for i in range(8)], [float(i) for i in range(3000)]
+    assert _bits(astuple(mann_whitney(a8, b3000))) == _bits(_libraries_mann_whitney(a8, b3000))
+
+
+def test_the_wilson_interval_is_bit_for_bit_that_of_statsmodels() -> None:
+    for n in [*range(1, 41), 99, 1000, 10_000]:
+        for events in sorted({0, 1, n // 3, n // 2, n - 1, n}):
+            assert _bits(wilson(events, n) or ()) == _bits(_libraries_wilson(events, n)), (events, n)
