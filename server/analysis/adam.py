@@ -22,7 +22,7 @@ What the report reads (a stable interface; the rules are in each module's docstr
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -33,11 +33,11 @@ from server.analysis.adae import adae_rows
 from server.analysis.adlb import adlb_rows
 from server.analysis.adqs import adqs_rows, qs_params
 from server.analysis.adsl import adsl_row, baseline_covariates, full_analysis, randomisation_day, subject_ids
-from server.exports.current import ALL, ExportScope, participants_with_data
+from server.exports.current import ALL, ExportScope, ParticipantData, participants_with_data
 from server.exports.sdtm import diary_id
-from server.exports.sdtm_timing import timing
+from server.exports.sdtm_timing import Timing, timing
 from server.services.ae_review import AeReviewer
-from shared.compliance import compliance
+from shared.compliance import Compliance, compliance
 from shared.exposure import baseline_date, is_dosing_record
 from shared.study.model import Study
 
@@ -54,11 +54,21 @@ class AdamDatasets:
     adae: Rows
 
 
-def participant_datasets(conn: Connection, study: Study, *, scope: ExportScope = ALL) -> Iterator[AdamDatasets]:
-    """The datasets of each participant randomised in ``scope`` in turn (participant id order; rows within one
-    participant in dataset order), so a writer can stream them: memory holds one participant at a time.
+@dataclass(frozen=True)
+class ParticipantAnalysis:
+    """One participant's datasets and what they were derived from, for a caller that needs more of the
+    participant than the datasets (the report's compliance listing and flow): worked out once, not again."""
 
-    Runs inside the caller's unit of work (``reading()``)."""
+    datasets: AdamDatasets
+    timing: Timing              # TRTSDT = ``timing.rfxstdtc``, the first-dose date
+    compliance: Compliance      # ``shared.compliance.compliance`` of the participant's diaries (none: all zero)
+
+
+def participant_analyser(conn: Connection, study: Study, *,
+                         scope: ExportScope = ALL) -> Callable[[ParticipantData], ParticipantAnalysis | None]:
+    """A function from one participant of ``participants_with_data(conn, scope)`` to their analysis, None when
+    they are not in the datasets (no arm, or randomised after the scope's ``--to``). Call it on the
+    participants in participant id order, inside the caller's unit of work (``reading()``)."""
     diary = diary_id(study)
     # TRTSDT, worked out below from every record of the participant, is the first dose the AE review needs (as in
     # the SDTM export); with a date range the records are cut, so the reviewer reads the first doses itself
@@ -67,13 +77,14 @@ def participant_datasets(conn: Connection, study: Study, *, scope: ExportScope =
     reviewer = AeReviewer(conn, study, site_id=scope.site_id, first_doses=first_doses)
     primary = study.primary_lab_test()
     params, covariates = qs_params(study), baseline_covariates(study)   # once per export, not per participant
-    for pd in participants_with_data(conn, scope):
+
+    def analyse(pd: ParticipantData) -> ParticipantAnalysis | None:
         p = pd.participant
         if not p.get("arm"):
-            continue
+            return None
         randomised = randomisation_day(study, p)
         if scope.date_to is not None and randomised is not None and randomised > scope.date_to:
-            continue
+            return None
         t = timing(study, pd, diary, as_of=scope.as_of(study, p["site_id"]))
         if first_doses is not None:
             first_doses[p["participant_id"]] = t.rfxstdtc
@@ -85,11 +96,26 @@ def participant_datasets(conn: Connection, study: Study, *, scope: ExportScope =
         for row in (*labs, *scores):
             row["FASFL"] = fas
         diaries = [r for r in pd.records if is_dosing_record(r, study, diary)]   # a home entry wins its date
-        pct = compliance(diaries, study, p["arm"], baseline_date=base_day).compliance_pct if diaries else None
-        yield AdamDatasets(adsl=[adsl_row(study, pd, t, compliance_pct=pct, adqs=scores, adlb=labs,
-                                           covariates=covariates)], adqs=scores,
-                           adlb=labs, adae=adae_rows(study, pd, {**subject, "FASFL": fas}, reviewer,
-                                                     first_dose=t.rfxstdtc))
+        c = compliance(diaries, study, p["arm"], baseline_date=base_day)
+        pct = c.compliance_pct if diaries else None
+        return ParticipantAnalysis(
+            AdamDatasets(adsl=[adsl_row(study, pd, t, compliance_pct=pct, adqs=scores, adlb=labs,
+                                        covariates=covariates)], adqs=scores,
+                         adlb=labs, adae=adae_rows(study, pd, {**subject, "FASFL": fas}, reviewer,
+                                                   first_dose=t.rfxstdtc)), t, c)
+    return analyse
+
+
+def participant_datasets(conn: Connection, study: Study, *, scope: ExportScope = ALL) -> Iterator[AdamDatasets]:
+    """The datasets of each participant randomised in ``scope`` in turn (participant id order; rows within one
+    participant in dataset order), so a writer can stream them: memory holds one participant at a time.
+
+    Runs inside the caller's unit of work (``reading()``)."""
+    analyse = participant_analyser(conn, study, scope=scope)
+    for pd in participants_with_data(conn, scope):
+        found = analyse(pd)
+        if found is not None:
+            yield found.datasets
 
 
 def build_adam(conn: Connection, study: Study, *, scope: ExportScope = ALL,
@@ -100,13 +126,17 @@ def build_adam(conn: Connection, study: Study, *, scope: ExportScope = ALL,
     ``keep`` cuts each participant's datasets down as they are built (the report keeps only what its tables
     read, so memory does not hold every score record of the study). Runs inside the caller's unit of work
     (``reading()``); the same data and scope give equal datasets."""
+    parts = participant_datasets(conn, study, scope=scope)
+    return combined(parts if keep is None else map(keep, parts))
+
+
+def combined(parts: Iterable[AdamDatasets]) -> AdamDatasets:
+    """One dataset of each kind from the participants' datasets, sorted like ``build_adam``'s."""
     adsl: Rows = []
     adqs: Rows = []
     adlb: Rows = []
     adae: Rows = []
-    for part in participant_datasets(conn, study, scope=scope):
-        if keep is not None:
-            part = keep(part)
+    for part in parts:
         adsl += part.adsl
         adqs += part.adqs
         adlb += part.adlb

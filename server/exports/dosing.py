@@ -202,7 +202,14 @@ def compliance_row(study: Study, participant: dict[str, Any], records: list[dict
     c = known if known is not None else participant_compliance(study, participant.get("arm"), records,
                                                                 diary_instrument)
     diaries = [r for r in records if is_dosing_record(r, study, diary_instrument)]
-    first = first_dose_date(diaries, study, baseline_date=baseline_date(records, study))
+    return compliance_line(study, participant, c, first_dose_date(diaries, study,
+                                                                  baseline_date=baseline_date(records, study)))
+
+
+def compliance_line(study: Study, participant: dict[str, Any], c: Compliance | None,
+                    first: date | None) -> list[Any]:
+    """compliance.csv's line of a participant from their compliance (``participant_compliance``) and first-dose
+    date (``shared.exposure.first_dose_date``), for a caller that has both already (the report's ADaM pass)."""
     by_drug = {d.drug: d for d in c.drugs} if c else {}
     row: list[Any] = [participant["participant_id"], participant["site_id"], participant.get("arm"),
                       first.isoformat() if first else None,

@@ -37,7 +37,7 @@ from server.exports.csv_export import write_csv
 from server.exports.current import ALL, ExportScope, current_records
 from server.exports.dosing import compliance_columns
 from server.exports.report_cut import data_cut
-from server.exports.report_data import ReportData, gather
+from server.exports.report_data import ReportData, gather_with_adam
 from server.exports.report_flow import FLOW_COLUMNS, Flow, flow_rows, gather_flow
 from server.exports.report_home import home_html, home_table, page_home
 from server.exports.report_pages import (
@@ -206,8 +206,11 @@ def _report_part(adsl_keys: tuple[str, ...]) -> Callable[[AdamDatasets], AdamDat
 
 def report_adam(conn: Connection, study: Study, scope: ExportScope) -> AdamDatasets:
     """The ADaM datasets as the report reads them (``_report_part``), sorted like ``build_adam``."""
-    keys = (*_ADSL_KEYS, *(c.name for c in baseline_covariates(study)))
-    return build_adam(conn, study, scope=scope, keep=_report_part(keys))
+    return build_adam(conn, study, scope=scope, keep=_report_part(_adsl_keys(study)))
+
+
+def _adsl_keys(study: Study) -> tuple[str, ...]:
+    return (*_ADSL_KEYS, *(c.name for c in baseline_covariates(study)))
 
 
 def report_context(conn: Connection, study: Study, *, scope: ExportScope = ALL,
@@ -215,12 +218,15 @@ def report_context(conn: Connection, study: Study, *, scope: ExportScope = ALL,
     """What the pages are drawn from (the tables from the ADaM datasets, the data cut, the flow) and the
     per-participant compliance listing; the tests draw single pages from it."""
     as_of = scope.as_of(study, scope.site_id)   # the data cut (never after the site's today), as DV judges it
-    data = gather(conn, study, scope, as_of)    # the per-participant compliance listing
-    adam = report_adam(conn, study, scope)
+    # one read of the participants gives the ADaM datasets (report_adam's), the compliance listing and the
+    # first doses the flow counts as treated
+    read = gather_with_adam(conn, study, scope, as_of, _report_part(_adsl_keys(study)))
+    data, adam = read.data, read.adam
     tables = {t.name: t for t in report_tables(study, adam)}
     fas = {a: sum(1 for r in adam.adsl if r["ARMCD"] == a and r["FASFL"] == "Y") for a in arm_codes(study)}
     ctx = Context(study, tables, data_cut(conn, scope), language, data.demo, scope.site_id,
-                  {"flow": gather_flow(conn, study, scope, fas), "trajectories": participant_trajectories(study, adam),
+                  {"flow": gather_flow(conn, study, scope, fas, first_doses=read.first_doses),
+                   "trajectories": participant_trajectories(study, adam),
                    "scales": _scales(study), "reasons": _reasons(study, adam),
                    "home_compliance": home_table(data)})
     return ctx, data

@@ -9,16 +9,19 @@ from __future__ import annotations
 
 import statistics
 from array import array
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import Connection
 
+from server.analysis.adam import AdamDatasets, ParticipantAnalysis, combined, participant_analyser
 from server.exports.current import ExportScope, ParticipantData, participants_with_data
-from server.exports.dosing import compliance_row, home_compliance, participant_compliance
+from server.exports.dosing import compliance_line, compliance_row, home_compliance, participant_compliance
 from server.services.demo import is_seeded
 from shared.adverse_events import per_drug
+from shared.compliance import Compliance
 from shared.disposition import Disposition, DispositionCounts, count_dispositions, disposition_of
 from shared.instruments import get_instrument
 from shared.site_time import site_local_date
@@ -133,18 +136,56 @@ def _due_and_done(study: Study, pd: ParticipantData, as_of: date) -> tuple[int, 
     return due, done
 
 
-def _add_compliance(data: ReportData, study: Study, pd: ParticipantData) -> None:
-    """The participant's compliance (``server.exports.dosing``) into the arm's figures and compliance.csv."""
-    diary = study.instrument_with_role("dosing")
-    diary_id = diary.id if diary else None
+def _add_compliance(data: ReportData, study: Study, pd: ParticipantData,
+                    known: ParticipantAnalysis | None = None) -> None:
+    """The participant's compliance (``server.exports.dosing``) into the arm's figures and compliance.csv;
+    ``known``: the participant's analysis (their compliance and first dose, worked out for ADaM already)."""
     arm = pd.participant["arm"]
-    c = participant_compliance(study, arm, pd.records, diary_id)
+    if known is not None:
+        c: Compliance | None = known.compliance
+        row = compliance_line(study, pd.participant, c, known.timing.rfxstdtc)
+    else:
+        diary = study.instrument_with_role("dosing")
+        diary_id = diary.id if diary else None
+        c = participant_compliance(study, arm, pd.records, diary_id)
+        row = compliance_row(study, pd.participant, pd.records, diary_id, known=c)
     if c is not None and c.compliance_pct is not None:
         data.compliance.setdefault(arm, Running()).add(c.compliance_pct)
-    data.compliance_rows.append(compliance_row(study, pd.participant, pd.records, diary_id, known=c))
+    data.compliance_rows.append(row)
     home = home_compliance(study, arm, pd.records)
     if home is not None:
         data.home_compliance.setdefault(arm, []).append(home)
+
+
+@dataclass(frozen=True)
+class ReportRead:
+    """What the report reads of the database in one pass over the participants."""
+
+    data: ReportData       # the compliance listing and the home diary's compliance (only these are filled)
+    adam: AdamDatasets     # each participant's datasets cut down by the report's ``keep``
+    first_doses: dict[str, date | None] | None   # randomised participant -> first dose; None with a date range
+
+
+def gather_with_adam(conn: Connection, study: Study, scope: ExportScope, as_of: date,
+                     keep: Callable[[AdamDatasets], AdamDatasets]) -> ReportRead:
+    """One pass over every participant in ``scope`` for the report: their ADaM datasets (``build_adam``'s,
+    through ``keep``), their line of compliance.csv and home-diary compliance from the same compliance and
+    first dose, and the first doses for the flow. The database is read once, each diary analysed once."""
+    data = ReportData(as_of=as_of, arms=[a.code for a in study.arms], demo=is_seeded(conn))
+    analyse = participant_analyser(conn, study, scope=scope)
+    firsts: dict[str, date | None] = {}
+
+    def parts() -> Iterator[AdamDatasets]:
+        for pd in participants_with_data(conn, scope):
+            found = analyse(pd)
+            _add_compliance(data, study, pd, found)
+            if found is not None:
+                firsts[pd.participant["participant_id"]] = found.timing.rfxstdtc
+                yield keep(found.datasets)
+
+    adam = combined(parts())
+    whole = scope.date_from is None and scope.date_to is None
+    return ReportRead(data, adam, firsts if whole else None)
 
 
 def gather(conn: Connection, study: Study, scope: ExportScope, as_of: date) -> ReportData:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from sqlalchemy import Connection
@@ -41,8 +42,11 @@ class Flow:
     analysed: dict[str, int] = field(default_factory=dict)    # arm -> in the report's figures (all randomised)
 
 
-def gather_flow(conn: Connection, study: Study, scope: ExportScope, analysed: dict[str, int]) -> Flow:
-    """The flow of the scope's sites; ``analysed``: participants per arm the report's other pages count."""
+def gather_flow(conn: Connection, study: Study, scope: ExportScope, analysed: dict[str, int], *,
+                first_doses: dict[str, date | None] | None = None) -> Flow:
+    """The flow of the scope's sites; ``analysed``: participants per arm the report's other pages count;
+    ``first_doses``: the randomised participants' first doses (``first_dose_dates``) when the caller read them
+    already for the scope's sites over all dates (the report's ADaM pass), else they are read here."""
     sites = [scope.site_id] if scope.site_id else [s.id for s in study.sites]
     failed: Counter[str] = Counter()
     for row in screening_log(conn, sites):
@@ -52,7 +56,7 @@ def gather_flow(conn: Connection, study: Study, scope: ExportScope, analysed: di
     flow = Flow(screening_counts(conn, sites), {c: failed.get(c, 0) for c in criteria}
                 | {c: n for c, n in failed.items() if c not in criteria})
     arm_of = {p["participant_id"]: p["arm"] for p in people_store.participants_of(conn, sites) if p["arm"]}
-    doses = first_dose_dates(conn, study, participant_ids=list(arm_of))
+    doses = first_dose_dates(conn, study, participant_ids=list(arm_of)) if first_doses is None else first_doses
     for arm in (a.code for a in study.arms):
         flow.randomised[arm] = sum(1 for a in arm_of.values() if a == arm)
         flow.treated[arm] = sum(1 for pid, day in doses.items() if day is not None and arm_of.get(pid) == arm)

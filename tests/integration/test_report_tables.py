@@ -152,3 +152,39 @@ def test_the_report_reads_a_cut_down_adam_that_gives_every_table_unchanged(demo:
     assert [(t.name, t.rows) for t in report_tables(ctx.study, cut)] == \
         [(t.name, t.rows) for t in report_tables(ctx.study, full)]
     assert participant_trajectories(ctx.study, cut) == participant_trajectories(ctx.study, full)
+
+
+def test_one_read_of_the_participants_gives_the_report_its_adam_compliance_listing_and_treated_count(
+        demo: tuple) -> None:
+    """Issue 25: the report reads the participants once (``gather_with_adam``) for its ADaM datasets, compliance.csv,
+    the home-diary compliance and the flow's first doses; each equals what the separate reads give."""
+    from datetime import date
+
+    from server.exports.current import ALL, ExportScope
+    from server.exports.report import _adsl_keys, _report_part, report_adam
+    from server.exports.report_data import gather, gather_with_adam
+    from server.exports.report_flow import gather_flow
+    from server.services.exposure import first_dose_dates
+    from server.storage.engine import reading
+
+    def plain(rows: list) -> list:
+        return [r if isinstance(r, dict) else tuple(getattr(r, k) for k in r.__slots__) for r in rows]
+
+    _folder, ctx = demo
+    study, as_of = ctx.study, date(2030, 1, 1)
+    with reading(ctx.engine) as conn:
+        read = gather_with_adam(conn, study, ALL, as_of, _report_part(_adsl_keys(study)))
+        alone, data = report_adam(conn, study, ALL), gather(conn, study, ALL, as_of)
+        doses = first_dose_dates(conn, study)
+        fas = {a.code: sum(1 for r in read.adam.adsl if r["ARMCD"] == a.code and r["FASFL"] == "Y")
+               for a in study.arms}
+        assert gather_flow(conn, study, ALL, fas, first_doses=read.first_doses) == gather_flow(conn, study, ALL, fas)
+        cut = gather_with_adam(conn, study, ExportScope(date_to=date(2030, 1, 1)), as_of,
+                               _report_part(_adsl_keys(study)))
+    for name in ("adsl", "adqs", "adlb", "adae"):
+        assert plain(getattr(read.adam, name)) == plain(getattr(alone, name)), name
+    assert read.data.compliance_rows == data.compliance_rows and len(data.compliance_rows) > 0
+    assert read.data.home_compliance == data.home_compliance
+    assert read.first_doses is not None and len(read.first_doses) == len(alone.adsl)   # every randomised one
+    assert {p: d for p, d in read.first_doses.items() if d} == {p: d for p, d in doses.items() if d} != {}
+    assert cut.first_doses is None     # records cut by dates: the flow reads its own first doses
