@@ -60,11 +60,44 @@ def _summary_cells(s: Summary) -> list[Any]:
     return [s.n, s.mean, s.sd, s.ci_low, s.ci_high, s.median, s.q1, s.q3]
 
 
-def analysis_values(rows: Rows, paramcd: str, day: int, variable: str, subjects: set[str]) -> dict[str, float]:
-    """USUBJID -> ``variable`` (AVAL, CHG, BASE) of the analysis record of ``paramcd`` at the visit on ``day``."""
-    return {r["USUBJID"]: r[variable] for r in rows
-            if r["PARAMCD"] == paramcd and r["ANL01FL"] == "Y" and r["AVISITN"] == day
-            and r[variable] is not None and r["USUBJID"] in subjects}
+class AnalysisRecords:
+    """The analysis records of one BDS dataset (ANL01FL "Y", at a visit), grouped by (PARAMCD, AVISITN) in one
+    pass: each table then reads its parameter and visit, not every ADQS row again (issue 25)."""
+
+    def __init__(self, rows: Rows) -> None:
+        self._at: dict[tuple[str, Any], Rows] = defaultdict(list)
+        for r in rows:
+            if r["ANL01FL"] == "Y" and r["AVISITN"] is not None:
+                self._at[(r["PARAMCD"], r["AVISITN"])].append(r)
+
+    def values(self, paramcd: str, day: int, variable: str, subjects: set[str]) -> dict[str, float]:
+        """USUBJID -> ``variable`` (AVAL, CHG, BASE) of the analysis record of ``paramcd`` at the visit on ``day``
+        (the last one in dataset order when there are several)."""
+        return {r["USUBJID"]: r[variable] for r in self._at.get((paramcd, day), ())
+                if r[variable] is not None and r["USUBJID"] in subjects}
+
+
+@dataclass
+class Analysis:
+    """The ADaM datasets with their analysis records indexed once, what every table reads."""
+
+    adam: AdamDatasets
+    adqs: AnalysisRecords
+    adlb: AnalysisRecords
+
+    @classmethod
+    def of(cls, adam: AdamDatasets) -> Analysis:
+        return cls(adam, AnalysisRecords(adam.adqs), AnalysisRecords(adam.adlb))
+
+
+def analysis(adam: AdamDatasets | Analysis) -> Analysis:
+    """``adam`` indexed (once: pass the result on to every table)."""
+    return adam if isinstance(adam, Analysis) else Analysis.of(adam)
+
+
+def arms_of(rows: Rows) -> dict[str, str]:
+    """USUBJID -> ARMCD of a dataset's rows."""
+    return {r["USUBJID"]: r["ARMCD"] for r in rows}
 
 
 def combinations(study: Study) -> list[tuple[str, str]]:
@@ -73,18 +106,19 @@ def combinations(study: Study) -> list[tuple[str, str]]:
             if b.drugs and set(b.drugs) < set(a.drugs)]
 
 
-def primary_changes(study: Study, adam: AdamDatasets) -> dict[str, dict[str, float]]:
+def primary_changes(study: Study, adam: AdamDatasets | Analysis) -> dict[str, dict[str, float]]:
     """Arm -> USUBJID -> change of the primary lab test from baseline to the primary visit (FAS)."""
     test = study.primary_lab_test()
     if test is None:
         return {a: {} for a in arm_codes(study)}
-    fas, day = in_set(adam.adsl, "FASFL"), primary_visit(study).day or 0
-    arm_of = {r["USUBJID"]: r["ARMCD"] for r in adam.adsl}
-    changes = analysis_values(adam.adlb, test.code, day, "CHG", fas)
+    an = analysis(adam)
+    fas, day = in_set(an.adam.adsl, "FASFL"), primary_visit(study).day or 0
+    arm_of = {r["USUBJID"]: r["ARMCD"] for r in an.adam.adsl}
+    changes = an.adlb.values(test.code, day, "CHG", fas)
     return {a: {u: c for u, c in sorted(changes.items()) if arm_of[u] == a} for a in arm_codes(study)}
 
 
-def primary_endpoint(study: Study, adam: AdamDatasets) -> Table:
+def primary_endpoint(study: Study, adam: AdamDatasets | Analysis) -> Table:
     """primary_endpoint.csv: per arm n, mean, SD, 95 % t interval and median of the change (the contract)."""
     table = Table("primary_endpoint", "Primary endpoint: change from baseline", "主要终点：较基线变化",
                   PRIMARY_COLUMNS)
@@ -94,12 +128,11 @@ def primary_endpoint(study: Study, adam: AdamDatasets) -> Table:
     return table
 
 
-def _by_visit(study: Study, rows: Rows, paramcd: str, visits: Iterable[Visit], subjects: set[str],
-              prefix: list[Any], table: Table) -> None:
-    arm_of: dict[str, str] = {r["USUBJID"]: r["ARMCD"] for r in rows}
+def _by_visit(study: Study, records: AnalysisRecords, paramcd: str, visits: Iterable[Visit], subjects: set[str],
+              prefix: list[Any], table: Table, arm_of: dict[str, str]) -> None:
     for visit in visits:
         for variable in ("AVAL", "CHG"):
-            values = analysis_values(rows, paramcd, visit.day or 0, variable, subjects)
+            values = records.values(paramcd, visit.day or 0, variable, subjects)
             if variable == "CHG" and "baseline" in visit.roles:
                 continue
             for arm in arm_codes(study):
@@ -107,13 +140,15 @@ def _by_visit(study: Study, rows: Rows, paramcd: str, visits: Iterable[Visit], s
                 table.rows.append([*prefix, arm, visit.id, visit.day, variable, *_summary_cells(describe(got))])
 
 
-def primary_by_visit(study: Study, adam: AdamDatasets) -> Table:
+def primary_by_visit(study: Study, adam: AdamDatasets | Analysis) -> Table:
     """primary_by_visit.csv: the primary lab test's value and change per scheduled lab visit and arm (FAS)."""
     table = Table("primary_by_visit", "Primary lab test by visit", "主要实验室指标（按访视）",
                   ["arm", "visit", "visit_day", "variable", *SUMMARY_COLUMNS])
     test = study.primary_lab_test()
     if test is not None:
-        _by_visit(study, adam.adlb, test.code, lab_visits(study), in_set(adam.adsl, "FASFL"), [], table)
+        an = analysis(adam)
+        _by_visit(study, an.adlb, test.code, lab_visits(study), in_set(an.adam.adsl, "FASFL"), [], table,
+                  arms_of(an.adam.adlb))
     return table
 
 
@@ -124,7 +159,7 @@ def lab_visits(study: Study) -> list[Visit]:
     return [v for v in study.scheduled_visits if v.id in wanted and v.day is not None]
 
 
-def primary_comparisons(study: Study, adam: AdamDatasets) -> Table:
+def primary_comparisons(study: Study, adam: AdamDatasets | Analysis) -> Table:
     """primary_comparisons.csv: each combination arm vs each of its monotherapies, exploratory: difference of mean
     changes with its Welch 95 % interval, and the Mann-Whitney U test as a rank-based check."""
     table = Table("primary_comparisons", "Exploratory differences between arms (change from baseline)",
@@ -151,35 +186,37 @@ def secondary_params(study: Study) -> list[tuple[str, str, str]]:
     return out
 
 
-def secondary_by_visit(study: Study, adam: AdamDatasets) -> Table:
+def secondary_by_visit(study: Study, adam: AdamDatasets | Analysis) -> Table:
     """secondary_by_visit.csv: each secondary score's value and change from baseline per scheduled visit and arm
     (FAS), with 95 % t intervals."""
     table = Table("secondary_by_visit", "Secondary endpoints: score and change from baseline by visit",
                   "次要终点：各访视评分及较基线变化",
                   ["paramcd", "param", "arm", "visit", "visit_day", "variable", *SUMMARY_COLUMNS])
-    fas = in_set(adam.adsl, "FASFL")
+    an = analysis(adam)
+    fas, arm_of = in_set(an.adam.adsl, "FASFL"), arms_of(an.adam.adqs)
     for paramcd, param, inst_id in secondary_params(study):
         visits = [v for v in study.scheduled_visits if inst_id in v.instruments and v.day is not None
                   and v.day >= 0]
-        _by_visit(study, adam.adqs, paramcd, visits, fas, [paramcd, param], table)
+        _by_visit(study, an.adqs, paramcd, visits, fas, [paramcd, param], table, arm_of)
     return table
 
 
-def responders(study: Study, adam: AdamDatasets) -> Table:
+def responders(study: Study, adam: AdamDatasets | Analysis) -> Table:
     """responders.csv: the study file's responder definitions at the primary visit, per arm, with Wilson 95 %
     intervals; n = FAS participants with a baseline and a value at that visit."""
     table = Table("responders", "Responders at the primary visit", "主要终点访视的应答者",
                   ["responder", "label", "paramcd", "visit", "arm", "responders", "n", "rate", "ci_low", "ci_high"])
-    fas, visit = in_set(adam.adsl, "FASFL"), primary_visit(study)
-    arm_of = {r["USUBJID"]: r["ARMCD"] for r in adam.adsl}
+    an = analysis(adam)
+    fas, visit = in_set(an.adam.adsl, "FASFL"), primary_visit(study)
+    arm_of = {r["USUBJID"]: r["ARMCD"] for r in an.adam.adsl}
     params = {(p.instrument_id, p.score): p.paramcd for p in qs_params(study)}
     for r in study.report.responders:
         score = r.score or study.instrument(r.instrument).scores[0].name
         paramcd = params.get((r.instrument, score))
         if paramcd is None:
             continue
-        base = analysis_values(adam.adqs, paramcd, visit.day or 0, "BASE", fas)
-        value = analysis_values(adam.adqs, paramcd, visit.day or 0, "AVAL", fas)
+        base = an.adqs.values(paramcd, visit.day or 0, "BASE", fas)
+        value = an.adqs.values(paramcd, visit.day or 0, "AVAL", fas)
         judged = {u: r.responds(base[u], value[u]) for u in sorted(set(base) & set(value))}
         for arm in arm_codes(study):
             outcomes = [bool(ok) for u, ok in judged.items() if arm_of[u] == arm]
@@ -247,14 +284,16 @@ def participant_trajectories(study: Study, adam: AdamDatasets) -> dict[str, dict
     return out
 
 
-def summary(study: Study, adam: AdamDatasets) -> Table:
+def summary(study: Study, adam: AdamDatasets | Analysis) -> Table:
     """summary.csv (the title page): per arm and in total, participants randomised, treated, in the FAS,
     completed, discontinued, on study, with a treatment-emergent AE, with a serious AE, evaluable for the
     primary endpoint."""
     table = Table("summary", "Summary per arm", "各组概况", ["item", "arm", "n"])
-    arm_of = {r["USUBJID"]: r["ARMCD"] for r in adam.adsl}
+    an = analysis(adam)
+    evaluable = {u for values in primary_changes(study, an).values() for u in values}
+    adam = an.adam
+    arm_of = arms_of(adam.adsl)
     safety = in_set(adam.adsl, "SAFFL")
-    evaluable = {u for values in primary_changes(study, adam).values() for u in values}
     sets: dict[str, set[str]] = {
         "randomised": in_set(adam.adsl, "RANDFL"), "treated": safety, "fas": in_set(adam.adsl, "FASFL"),
         "completed": {r["USUBJID"] for r in adam.adsl if r["EOSSTT"] == "COMPLETED"},
@@ -271,6 +310,7 @@ def summary(study: Study, adam: AdamDatasets) -> Table:
 
 
 def efficacy_tables(study: Study, adam: AdamDatasets) -> list[Table]:
-    return [summary(study, adam), baseline_characteristics(study, adam), primary_endpoint(study, adam),
-            primary_by_visit(study, adam), primary_comparisons(study, adam), secondary_by_visit(study, adam),
-            responders(study, adam)]
+    an = analysis(adam)
+    return [summary(study, an), baseline_characteristics(study, adam), primary_endpoint(study, an),
+            primary_by_visit(study, an), primary_comparisons(study, an), secondary_by_visit(study, an),
+            responders(study, an)]

@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 
 from server.exports.report_safety import sae_flags
-from server.exports.report_tables import combinations, primary_visit
+from server.exports.report_tables import AnalysisRecords, combinations, primary_visit
 from shared.study.loader import load_study
 from shared.study.report_settings import Responder
 from tests.studies import STUDY_FILES
@@ -49,3 +49,21 @@ def test_an_sae_related_to_a_drug_the_arm_does_not_receive_is_flagged() -> None:
     flags = sae_flags(study, row)
     assert flags[0] == f"causality recorded for a drug the arm does not receive ({study.drugs[other - 1].label})"
     assert "ends before its onset" in flags
+
+
+def test_analysis_records_give_each_parameter_and_visit_what_a_scan_of_every_row_gives() -> None:
+    """Issue 25: the tables read the analysis records grouped by (PARAMCD, AVISITN) once; each look-up equals
+    the scan it replaced: ANL01FL "Y", the visit's day, a value present, the subject in the set, the last wins."""
+    rows = [{"USUBJID": f"S-{n % 7}", "PARAMCD": "AB"[n % 2], "AVISITN": (None, 0, 28, 28.0)[n % 4],
+             "ANL01FL": "Y" if n % 5 else "", "AVAL": None if n % 11 == 0 else float(n), "CHG": n - 3}
+            for n in range(200)]
+    subjects = {f"S-{n}" for n in range(6)}
+    index = AnalysisRecords(rows)
+    for paramcd in "ABC":
+        for day in (0, 28, 56):
+            for variable in ("AVAL", "CHG"):
+                scan = {r["USUBJID"]: r[variable] for r in rows
+                        if r["PARAMCD"] == paramcd and r["ANL01FL"] == "Y" and r["AVISITN"] == day
+                        and r[variable] is not None and r["USUBJID"] in subjects}
+                assert index.values(paramcd, day, variable, subjects) == scan
+    assert index.values("A", 28, "AVAL", subjects) and index.values("B", 0, "CHG", subjects)   # not all empty
