@@ -40,7 +40,8 @@ def fuzz_settings(examples: int, derandomize: bool = True) -> settings:
 FUZZ = fuzz_settings(DEEP or 40, derandomize=not DEEP)
 
 scalars = (st.none() | st.booleans() | st.integers() | st.integers(min_value=-(2**70), max_value=2**70)
-           | st.floats(allow_nan=False) | st.text(max_size=30))
+           | st.floats(allow_nan=False) | st.text(max_size=30)
+           | st.sampled_from(["\ud800", "a\x00b", "\udfff\ud800", "😀", "\x07", "<&\"'>", "𠀀"]))
 any_json = st.recursive(scalars, lambda inner: st.lists(inner, max_size=4)
                         | st.dictionaries(st.text(max_size=12), inner, max_size=4), max_leaves=12)
 
@@ -221,3 +222,35 @@ def arbitrary_bytes(client: httpx.Client, token_and_records: tuple[str, list], f
 def test_thousands_of_kiosk_requests_never_get_a_500(prop: Any, client: httpx.Client,
                                                     token_and_records: tuple[str, list]) -> None:
     prop(client, token_and_records, fuzz_settings(SLOW_EXAMPLES))
+
+
+UNSTORABLE = {"a lone surrogate": "staff:\ud800", "a reversed pair": "\udfff\ud800", "NUL": "nurse\x00"}
+
+
+@pytest.mark.parametrize("what", sorted(UNSTORABLE))
+def test_text_no_database_stores_is_refused_naming_where_it_is_never_a_500(
+        what: str, client: httpx.Client, token_and_records: tuple[str, list]) -> None:
+    token, (esspri, *_rest) = token_and_records
+    text = UNSTORABLE[what]
+    headers = {"Content-Type": "application/json", "Authorization": f"Bearer {token}"}
+    for field in ("entered_by", "participant_id", "device_id"):
+        rec = {**esspri, field: text}
+        try:
+            digest = record_hash(rec)   # NUL hashes; a surrogate does not (a kiosk cannot even save it)
+        except ValueError:
+            digest = record_hash(esspri)
+        body = {"protocol_version": 1, "study_version": "1.0.0", "corrections_cursor": 0,
+                "records": [{"record": rec, "content_hash": digest}]}
+        for raw in (json.dumps(body).encode(), json.dumps(body, ensure_ascii=False).encode("utf-8", "surrogatepass")):
+            resp = client.post("/api/v1/sync", content=raw, headers=headers)
+            check_answer(resp)
+            assert resp.status_code == 400 and resp.json()["field"] == f"records[0].record.{field}", resp.text
+    resp = client.post("/api/v1/app/codes", content=json.dumps({"participant_id": esspri["participant_id"],
+                                                                "staff": text}), headers=headers)
+    check_answer(resp)
+    assert resp.status_code == 400 and resp.json()["field"] == "staff"
+    emoji = {**esspri, "data": {**esspri["data"], "note": "😀"}}   # an escaped surrogate pair is text
+    resp = client.post("/api/v1/sync", headers=headers, content=json.dumps({
+        "protocol_version": 1, "study_version": "1.0.0", "corrections_cursor": 0,
+        "records": [{"record": emoji, "content_hash": record_hash(emoji)}]}))
+    assert resp.status_code == 200 and resp.json()["results"][0]["status"] == REJECTED   # no item 'note'
