@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import Connection, bindparam, delete, insert, select
+from sqlalchemy import Connection, and_, bindparam, delete, insert, or_, select
 
 from server.storage.tables import locks
 from shared.locks import PARTICIPANT, STUDY, Lock
@@ -39,6 +39,25 @@ def frozen(conn: Connection, participant_ids: Iterable[str]) -> dict[str, Lock]:
     if not ids:
         return {}
     return {r.target: _lock(r) for r in conn.execute(_FROZEN, {"ids": list(ids)})}
+
+
+def in_force(conn: Connection, participant_ids: Iterable[str]) -> tuple[Lock | None, dict[str, Lock]]:
+    """The study lock (None: not locked) and the freezes among ``participant_ids`` by participant id, in one
+    read: every sync's store asks for both (one round trip fewer inside its write lock)."""
+    ids = set(participant_ids)
+    study: Lock | None = None
+    frozen_ones: dict[str, Lock] = {}
+    for row in conn.execute(_IN_FORCE, {"study": STUDY, "participant": PARTICIPANT, "ids": list(ids)}):
+        if row.scope == STUDY and row.target == "":
+            study = _lock(row)
+        elif row.scope == PARTICIPANT and row.target in ids:
+            frozen_ones[row.target] = _lock(row)
+    return study, frozen_ones
+
+
+_IN_FORCE = select(locks).where(or_(
+    and_(locks.c.scope == bindparam("study"), locks.c.target == ""),
+    and_(locks.c.scope == bindparam("participant"), locks.c.target.in_(bindparam("ids", expanding=True)))))
 
 
 def every_frozen(conn: Connection) -> list[Lock]:

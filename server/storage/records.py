@@ -194,8 +194,7 @@ def store_revisions(conn: Connection, revisions: list[Revision], *, study_id: st
     submitted = _submitted(conn, keys_of, submission_key) if submission_key else {}
     kept = _kept_conflicts(conn, [r for r in revisions
                                   if r.record["record_id"] in history])
-    study_lock = lock_store.study_lock(conn)
-    frozen = lock_store.frozen(conn, {r.record["participant_id"] for r in revisions})
+    study_lock, frozen = lock_store.in_force(conn, {r.record["participant_id"] for r in revisions})
     out: list[Outcome] = []
     rows: list[tuple[Any, ...]] = []   # in _COLUMNS order, handed to the driver as they are
     adverse_events: list[dict[str, Any]] = []
