@@ -30,7 +30,9 @@ def json_body() -> Any:
     except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise InvalidInput(f"The body is not valid JSON ({exc.__class__.__name__}). Send a UTF-8 JSON document.") \
             from None
-    if _MAYBE_UNSTORABLE.search(raw) is not None:   # rare: most bodies skip the walk
+    # rare: most bodies skip the walk. The two byte searches first: they run at memory speed, the pattern's
+    # alternation tried at every position of a sync body (~0.5 MB) cost ~5 us of a record's sync
+    if (b"\\u" in raw or b"\xed" in raw) and _MAYBE_UNSTORABLE.search(raw) is not None:
         _refuse_unstorable(body)
     return body
 
