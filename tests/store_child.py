@@ -11,7 +11,10 @@ Two halves, one file, so the test and ``bench/store_crash.py`` share them:
   separate process that opens its own connection and dies by SIGKILL with no chance to clean up.
 * ``crash_campaign(...)`` is the parent: it kills workers at random moments and, after every kill, opens the
   station and checks that every confirmed save is present, ``PRAGMA integrity_check`` and
-  ``cipher_integrity_check`` are clean, and records, audit and outbox match one to one.
+  ``cipher_integrity_check`` are clean, and records, audit and outbox match one to one. With ``mirror``
+  the workers copy every save to a mirror journal there (``TRIALPRO_CRASH_MIRROR``), and after every kill the
+  copy must open (a torn last frame aside) and hold committed saves only; at the end a reopened station's
+  copy must hold every one.
 """
 
 from __future__ import annotations
@@ -28,15 +31,17 @@ from typing import IO
 
 from desktop_client.services import recording
 from desktop_client.services.station import Station
-from desktop_client.store import create_store, keys, open_store
+from desktop_client.store import create_store, keys, open_store, restore
 from desktop_client.store import station as settings
 from desktop_client.store.keys import KdfParams
+from desktop_client.store.mirror import JournalDamaged, read_journal
 from shared.study import default_study
 
 SITE = "PKU"
 PARTICIPANTS = ("PKU-001", "PKU-002", "PKU-003")
 ACTOR = "participant"
 MAX_SAVES_PER_WORKER = 5000  # a worker nobody kills stops on its own
+MIRROR_ENV = "TRIALPRO_CRASH_MIRROR"  # the workers' mirror root, when the campaign has one
 
 
 def set_up_station(data_dir: Path, passphrase: str, kdf: KdfParams | None = None) -> None:
@@ -60,7 +65,10 @@ def _say(line: str) -> None:
 def _worker(data_dir: Path, data_key: bytes, seed: int) -> None:
     """Open the station and save until killed; announce each save only after the service returned."""
     rng = random.Random(seed)
+    mirror = os.environ.get(MIRROR_ENV)
     store = open_store(data_dir, data_key=data_key)
+    if mirror:
+        store.attach_mirror(mirror)
     station = Station(store=store, study=default_study())
     _say("opened")
     mine: list[str] = []
@@ -71,6 +79,8 @@ def _worker(data_dir: Path, data_key: bytes, seed: int) -> None:
             _say("reopen")
             store.close()
             store = open_store(data_dir, data_key=data_key)
+            if mirror:
+                store.attach_mirror(mirror)
             station = Station(store=store, study=default_study())
             continue
         _say("begin")
@@ -152,8 +162,20 @@ def _read_line(stream: IO[str]) -> str:
     return line.rstrip("\n")
 
 
-def check_station(data_dir: Path, data_key: bytes, confirmed: set[tuple[str, int]]) -> list[str]:
-    """Every confirmed save present; file intact; records, audit and outbox agree one to one."""
+def saves_in_copy(mirror: Path, data_key: bytes) -> set[tuple[str, int]] | None:
+    """(record id, revision) of every record the mirror journal under ``mirror`` holds; None when there is none
+    yet. Raises JournalDamaged when a frame does not open."""
+    folders = restore.station_folders(mirror)
+    if not folders:
+        return None
+    return {(params[0], params[1]) for ops in read_journal(folders[0], data_key) for sql, params in ops
+            if sql.startswith(("INSERT INTO records ", 'INSERT INTO "records" '))}
+
+
+def check_station(data_dir: Path, data_key: bytes, confirmed: set[tuple[str, int]],
+                  mirror: Path | None = None) -> list[str]:
+    """Every confirmed save present; file intact; records, audit and outbox agree one to one; the mirror's copy
+    (if any) opens and holds only saves the station has."""
     store = open_store(data_dir, data_key=data_key)
     try:
         problems = [f"integrity_check: {p}" for p in store.check_integrity()]
@@ -171,20 +193,27 @@ def check_station(data_dir: Path, data_key: bytes, confirmed: set[tuple[str, int
                             f"{len(records - outbox)} records without outbox row")
         if sorted(audit) != sorted(records):
             problems.append(f"audit ({len(audit)} entries) does not match records ({len(records)})")
+        if mirror is not None:
+            try:
+                copied = saves_in_copy(mirror, data_key) or set()
+            except JournalDamaged as exc:
+                return [*problems, f"mirror: {exc}"]
+            if copied - records:
+                problems.append(f"the mirror holds {len(copied - records)} saves the station does not have")
         return problems
     finally:
         store.close()
 
 
 def crash_campaign(data_dir: Path, passphrase: str, *, kills: int, seed: int, max_delay: float = 0.08,
-                   log: IO[str] | None = None) -> CampaignReport:
+                   log: IO[str] | None = None, mirror: Path | None = None) -> CampaignReport:
     """Kill ``kills`` workers at random moments (0..max_delay s after start), checking after each kill."""
     rng = random.Random(seed)
     report = CampaignReport()
     data_key = keys.unlock(data_dir, passphrase)
     confirmed: set[tuple[str, int]] = set()
     started = time.monotonic()
-    env = {**os.environ, "TRIALPRO_PASSPHRASE": passphrase}
+    env = {**os.environ, "TRIALPRO_PASSPHRASE": passphrase, MIRROR_ENV: str(mirror or "")}
     root = Path(__file__).resolve().parent.parent
     proc = subprocess.Popen([sys.executable, "-m", "tests.store_child", str(data_dir)], cwd=root, env=env,
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1)
@@ -222,7 +251,7 @@ def crash_campaign(data_dir: Path, passphrase: str, *, kills: int, seed: int, ma
             report.kills += 1
             report.kills_during_save += last == "begin"
             report.kills_during_reopen += last == "reopen"
-            found = check_station(data_dir, data_key, confirmed)
+            found = check_station(data_dir, data_key, confirmed, mirror)
             report.problems += [f"after kill {report.kills}: {p}" for p in found]
             if log is not None and report.kills % 50 == 0:
                 print(f"{report.kills} kills, {len(confirmed)} confirmed saves", file=log, flush=True)
@@ -235,6 +264,12 @@ def crash_campaign(data_dir: Path, passphrase: str, *, kills: int, seed: int, ma
     store = open_store(data_dir, data_key=data_key)
     try:
         report.rows_at_end = int(store.query("SELECT count(*) AS n FROM records")[0]["n"])
+        if mirror is not None:  # the next start copies everything: nothing a killed worker saved is left out
+            if not store.attach_mirror(mirror).flush(10.0):
+                report.problems.append(f"the mirror did not catch up: {store.mirror.status()}")
+            rows = {(r["record_id"], r["revision"]) for r in store.query("SELECT record_id, revision FROM records")}
+            if saves_in_copy(mirror, data_key) != rows:
+                report.problems.append("after a restart the mirror does not hold exactly the station's saves")
     finally:
         store.close()
     report.seconds = time.monotonic() - started

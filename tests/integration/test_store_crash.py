@@ -27,3 +27,18 @@ def test_every_confirmed_save_survives_sigkill_at_random_moments(tmp_path: Path)
     assert report.kills_during_save >= KILLS // 4
     assert report.confirmed_saves >= 2 * KILLS
     assert report.rows_at_end >= report.confirmed_saves
+
+
+def test_a_killed_mirrored_station_leaves_a_copy_of_committed_saves_only_and_copies_every_save_on_restart(
+        tmp_path: Path) -> None:
+    """The mirror's writer (frames sealed by the saving thread, written when the station pauses) killed with
+    the station at random moments: the copy always opens and never holds a save the station lacks; the next
+    start's snapshot copies every save, so nothing confirmed is missing from the mirror."""
+    set_up_station(tmp_path / "kiosk", PASSPHRASE, FAST_KDF)
+    (tmp_path / "usb").mkdir()
+
+    report = crash_campaign(tmp_path / "kiosk", PASSPHRASE, kills=20, seed=20261202, max_delay=0.3,
+                            mirror=tmp_path / "usb")   # past COALESCE_SECONDS: kills during appends too
+
+    assert report.problems == []
+    assert report.kills == 20 and report.kills_during_save >= 5 and report.confirmed_saves >= 60
