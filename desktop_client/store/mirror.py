@@ -51,6 +51,7 @@ RETRY_SECONDS = 1.0
 # QUIET_SECONDS after it returned.
 QUIET_SECONDS = 0.01
 COALESCE_SECONDS = 0.25
+SNAPSHOT_PIECE = 500  # statements JSON-encoded in one call (see _frame)
 COPIED = ("station.key", "study.toml", "study.json")  # station folder files kept beside the journal
 
 Op = tuple[str, Any]
@@ -294,8 +295,18 @@ class Mirror:
 
 
 def _frame(key: bytes, journal_id: bytes, seq: int, ops: list[Op]) -> bytes:
-    """Frame ``seq`` of a journal: its length, then the sealed JSON of the transaction's statements."""
-    plain = _ENCODER.encode({"seq": seq, "ops": [[sql, encode_params(p)] for sql, p in ops]}).encode("utf-8")
+    """Frame ``seq`` of a journal: its length, then the sealed JSON of the transaction's statements.
+
+    A big frame (a snapshot) is encoded in pieces of SNAPSHOT_PIECE statements, joined into exactly the text
+    one call would give: one call holds the GIL throughout (about 0.2 s for 10 000 records), which stalled
+    the kiosk's window while it was being built at start-up; between pieces other threads get their turn."""
+    if len(ops) <= SNAPSHOT_PIECE:
+        text = _ENCODER.encode({"seq": seq, "ops": [[sql, encode_params(p)] for sql, p in ops]})
+    else:
+        pieces = (_ENCODER.encode([[sql, encode_params(p)] for sql, p in ops[i:i + SNAPSHOT_PIECE]])[1:-1]
+                  for i in range(0, len(ops), SNAPSHOT_PIECE))
+        text = f'{{"seq":{seq},"ops":[{",".join(pieces)}]}}'
+    plain = text.encode("utf-8")
     sealed = crypto.seal(key, plain, _context(journal_id, seq))
     return struct.pack(">I", len(sealed)) + sealed
 

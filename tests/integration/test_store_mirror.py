@@ -249,3 +249,22 @@ def test_a_save_the_journal_cannot_hold_as_it_is_is_still_copied_and_never_fails
     again = open_store(done.data_dir, NEW_PASSPHRASE)
     assert _tables(again) == before and ("checked_at", "2026-01-02 03:04:00") in before["station"]
     again.close()
+
+
+def test_a_snapshot_encoded_in_pieces_rebuilds_the_station_exactly(tmp_path: Path) -> None:
+    """A snapshot of more than SNAPSHOT_PIECE statements is JSON-encoded piece by piece (so the kiosk's window
+    is not stalled at start-up); the one frame it makes still rebuilds every row."""
+    usb = tmp_path / "usb"
+    usb.mkdir()
+    store, recovery = create_store(tmp_path / "kiosk", PASSPHRASE, kdf=FAST_KDF)
+    pid = enrol_participant(offline_station(tmp_path / "kiosk", store=store))
+    records.save_records(store, [_vas_record(pid, i % 101) for i in range(mirror_module.SNAPSHOT_PIECE // 2)],
+                         actor="participant")                    # three rows a record: over one piece
+    assert store.attach_mirror(usb).flush(10.0)
+    before = _tables(store)
+    store.close()
+    done = restore.restore(restore.pick_station(usb), recovery, tmp_path / "again", NEW_PASSPHRASE, kdf=FAST_KDF)
+    assert done.transactions == 1                                 # the snapshot alone
+    again = open_store(done.data_dir, NEW_PASSPHRASE)
+    assert _tables(again) == before
+    again.close()
