@@ -18,6 +18,7 @@ import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 
 from server.exports.report_cut import DataCut
+from server.exports.report_raster import banded_plot
 from server.exports.report_tables import Table, arm_codes, baseline_labels, primary_visit
 from shared.study.model import Study
 
@@ -255,7 +256,7 @@ def page_primary(ctx: Context) -> Figure:
             xs += [*(d for d, _v in points), math.nan]        # one artist a participant cost seconds and
             ys += [*(v for _d, v in points), math.nan]        # hundreds of MB at 10 000 (issue 25)
         if xs:
-            ax.plot(xs, ys, color="#bbb", lw=0.8, marker=".", ms=3)
+            banded_plot(ax, xs, ys, color="#bbb", lw=0.8, marker=".", ms=3)
         rows = [r for r in by_visit if r[0] == arm]
         few |= _means(ax, [r[2] for r in rows], [r[5] for r in rows], [r[7] for r in rows], [r[8] for r in rows],
                       [r[4] for r in rows], COLOURS[i % len(COLOURS)], arm)
