@@ -11,8 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from zxcvbn import zxcvbn
-
 from shared.errors import WeakPassword
 
 MIN_LENGTH = 12
@@ -28,6 +26,9 @@ def check_password(password: str, *, known_words: Iterable[str] = ()) -> None:
     if len(password) > MAX_LENGTH:
         raise WeakPassword(f"password: a password has at most {MAX_LENGTH} characters; this one has "
                            f"{len(password)}.")
+    # imported here: its word lists are ~12 MB of every server process, needed only when a password is set
+    from zxcvbn import zxcvbn
+
     result = zxcvbn(password, user_inputs=[w for w in known_words if w])
     if result["score"] < MIN_SCORE:
         feedback = result["feedback"]
