@@ -75,7 +75,10 @@ def _iso_day(text: Any) -> date | None:
 
 def calendar(rec: Mapping[str, Any]) -> dict[date, frozenset[str]] | None:
     """A dated diary record's days -> drugs taken (None for a counted diary or an unreadable answer)."""
-    instrument = _instrument_of(rec)
+    return _calendar(rec, _instrument_of(rec))
+
+
+def _calendar(rec: Mapping[str, Any], instrument: Instrument | None) -> dict[date, frozenset[str]] | None:
     item = calendar_item(instrument) if instrument else None
     value = (rec.get("data") or {}).get(item) if item else None
     if not isinstance(value, Mapping):
@@ -101,7 +104,10 @@ def is_dosing_record(rec: Mapping[str, Any], study: Study, diary_instrument: str
 
 def home_day(rec: Mapping[str, Any]) -> tuple[date, frozenset[str]] | None:
     """A home dosing entry's date and the drugs it says were taken (None for any other record)."""
-    instrument = _instrument_of(rec)
+    return _home_day(rec, _instrument_of(rec))
+
+
+def _home_day(rec: Mapping[str, Any], instrument: Instrument | None) -> tuple[date, frozenset[str]] | None:
     day = entry_date(rec)
     if instrument is None or day is None or calendar_item(instrument) is not None:
         return None
@@ -123,8 +129,9 @@ class _Read(NamedTuple):
 
 
 def _read_one(rec: Mapping[str, Any]) -> _Read:
-    home = home_day(rec)
-    return _Read(rec, {home[0]: home[1]} if home is not None else calendar(rec), home is not None)
+    instrument = _instrument_of(rec)     # looked up once for both questions
+    home = _home_day(rec, instrument)
+    return _Read(rec, {home[0]: home[1]} if home is not None else _calendar(rec, instrument), home is not None)
 
 
 def read_diary(rec: Mapping[str, Any]) -> _Read:

@@ -17,6 +17,7 @@ from server.exports.sdtm_files import Supp
 from server.exports.sdtm_model import number_text
 from server.exports.sdtm_timing import Timing, site_dtc
 from shared.instruments import get_instrument
+from shared.instruments.model import Instrument, Score
 from shared.study.model import Study
 
 QsTest = tuple[str, str, str, str, str, str]
@@ -71,7 +72,7 @@ def qs_rows(study: Study, pd: ParticipantData, t: Timing, usubjid: str) -> list[
             continue
         inst = get_instrument(rec["instrument_id"], rec.get("instrument_version"))
         data = rec["data"]
-        scores = inst.score(data)
+        scores = _scores_of(inst)         # computed below only for the tests that ask (Instrument.score's rules)
         visit_id = rec.get("visit_id")
         visit = visits.get(visit_id)
         if visit is None:
@@ -83,20 +84,35 @@ def qs_rows(study: Study, pd: ParticipantData, t: Timing, usubjid: str) -> list[
         supp = source_supp(rec)                  # never changed by the writer (it copies before adding)
         rid, dtc_text = rec["record_id"], dtc or ""
         for _inst, key, code, test, cat, unit in tests:
-            v = scores[key] if key in scores else data.get(key)
+            score = scores.get(key)
+            v = score.compute(data) if score is not None else data.get(key)
             if v is None:
                 continue
             seq += 1
             text = number_text(v)
             row = [study_id, "QS", usubjid, str(seq), rid, code, test, cat, text, unit, text, text, unit, "", "",
-                   "Y" if key in scores and key not in data else "", evaluator, visit[0], visit[1], epoch, dtc_text,
-                   day]
+                   "Y" if score is not None and key not in data else "", evaluator, visit[0], visit[1], epoch,
+                   dtc_text, day]
             rows.append((row, supp))
             if before_dose and text != "":          # rows are in collection order: a later one replaces
                 last[code] = row
     for row in last.values():
         row[_LOBXFL] = row[_BLFL] = "Y"
     return rows
+
+
+_SCORES: dict[int, tuple[Instrument, dict[str, Score]]] = {}
+
+
+def _scores_of(inst: Instrument) -> dict[str, Score]:
+    """The instrument's declared scores by name (what ``Instrument.score`` computes), once per instrument
+    object: QS computes only the scores that have a test code, not every score of every response."""
+    known = _SCORES.get(id(inst))
+    if known is None or known[0] is not inst:
+        if len(_SCORES) > 1000:
+            _SCORES.clear()
+        known = _SCORES[id(inst)] = (inst, {sc.name: sc for sc in inst.scores})
+    return known[1]
 
 
 def _visit(study: Study, visit_id: str | None) -> tuple[str, str]:
