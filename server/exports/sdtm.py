@@ -161,14 +161,17 @@ def _se(study: Study, pd: ParticipantData, t: Timing) -> Iterator[dict[str, Any]
 
 def _sv(study: Study, pd: ParticipantData, t: Timing) -> Iterator[dict[str, Any]]:
     """One SV row per visit with any record: first and last date of its records."""
-    days: dict[str, list[str]] = {}
+    days: dict[str, list[date | None]] = {}
     local = t.days if t.days is not None and len(t.days) == len(pd.records) else record_days(study, pd)
     for rec, day in zip(pd.records, local, strict=True):
         if rec.get("visit_id"):
-            days.setdefault(rec["visit_id"], []).append(day.isoformat() if day else "")
-    for visit in sorted((study.visit(v) for v in days if v in {x.id for x in study.visits}),
-                        key=lambda v: v.number):
-        first, last = min(days[visit.id]), max(days[visit.id])
+            days.setdefault(rec["visit_id"], []).append(day)
+    known = {x.id for x in study.visits}
+    for visit in sorted((study.visit(v) for v in days if v in known), key=lambda v: v.number):
+        found = days[visit.id]
+        dated = [d for d in found if d is not None]     # a record without a day counts as "" (the first)
+        first = min(dated).isoformat() if dated and len(dated) == len(found) else ""
+        last = max(dated).isoformat() if dated else ""
         planned = None if visit.day is None else (visit.day + 1 if visit.day >= 0 else visit.day)
         yield {"VISITNUM": visit.number, "VISIT": visit.label, "VISITDY": planned, "EPOCH": t.epoch(first),
                "SVSTDTC": first, "SVENDTC": last, "SVSTDY": t.study_day(first), "SVENDY": t.study_day(last),

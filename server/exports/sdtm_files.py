@@ -108,6 +108,7 @@ class DatasetFiles:
         text = [(i, w) for i, (v, w) in enumerate(zip(self.variables, self.widths, strict=True)) if not v.numeric]
         self._text_values = itemgetter(*[i for i, _w in text]) if len(text) > 1 else None
         self._text_widths = [w for _i, w in text]
+        self._text_columns = [i for i, _w in text]
 
     @property
     def rows(self) -> int:
@@ -123,13 +124,22 @@ class DatasetFiles:
         return joined.isascii() and " \x01" not in joined and all(map(le, map(len, texts), self._text_widths))
 
     def all_fit(self, rows: list[list[str]]) -> bool:
-        """``fits`` for every row of ``rows`` at once (the same checks over all their values, fewer calls)."""
+        """``fits`` for every row of ``rows`` at once (the same checks over all their values, fewer calls):
+        the rows turned into columns once, each value followed by "\x01" as in ``fits``, each column's longest
+        value against its width."""
         if self._text_values is None:
             return False
-        texts = list(chain.from_iterable(map(self._text_values, rows)))
-        joined = "\x01".join(texts) + "\x01"
+        if set(map(len, rows)) != {len(self.variables)}:     # not the usual rows: value by value
+            texts = list(chain.from_iterable(map(self._text_values, rows)))
+            joined = "\x01".join(texts) + "\x01"
+            return (joined.isascii() and " \x01" not in joined
+                    and all(map(le, map(len, texts), cycle(self._text_widths))))
+        columns = list(zip(*rows, strict=True))
+        texts = [columns[i] for i in self._text_columns]
+        joined = "\x01".join(chain.from_iterable(texts)) + "\x01"
         return (joined.isascii() and " \x01" not in joined
-                and all(map(le, map(len, texts), cycle(self._text_widths))))
+                and all(max(map(len, column)) <= width for column, width in zip(texts, self._text_widths,
+                                                                                  strict=True)))
 
     def extend(self, rows: list[list[str]]) -> None:
         """Queue rows that fit (``all_fit``), as ``write`` does one by one."""
