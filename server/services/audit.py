@@ -79,26 +79,6 @@ def entry_hash(row: Mapping[str, Any]) -> str:
     return "sha256:" + hashlib.sha256(canonical_fields_json(row, _SORTED_FIELDS)).hexdigest()
 
 
-def appended_hash(seq: int, at: str, entry: AuditEntry, old: str | None, new: str | None, prev: str) -> str:
-    """``entry_hash`` of the row ``append_many`` stores for ``entry`` (``old``/``new`` in their stored form),
-    without building the row first: for text fields (as every caller passes) orjson writes the members in the
-    order given, which is RFC 8785's order here, and the bytes are canonical_fields_json's; anything else (a
-    field that is not text, a lone surrogate) is hashed by ``entry_hash`` itself."""
-    actor, action, entity_type, entity_id, _old, _new, reason = entry
-    if (type(actor) is str and type(action) is str and type(entity_type) is str and type(entity_id) is str
-            and (reason is None or type(reason) is str) and type(at) is str and type(seq) is int):
-        try:
-            raw = orjson.dumps({"action": action, "actor": actor, "at": at, "entity_id": entity_id,
-                                "entity_type": entity_type, "new": new, "old": old, "prev_hash": prev,
-                                "reason": reason, "seq": seq}, option=orjson.OPT_STRICT_INTEGER)
-        except orjson.JSONEncodeError:   # a lone surrogate, a seq beyond 53 bits: the general path decides
-            pass
-        else:
-            return "sha256:" + hashlib.sha256(raw).hexdigest()
-    return entry_hash({"seq": seq, "at": at, "actor": actor, "action": action, "entity_type": entity_type,
-                       "entity_id": entity_id, "old": old, "new": new, "reason": reason, "prev_hash": prev})
-
-
 _HEAD = "trialpro_audit_head"   # Connection.info: (transaction, seq, hash) as this transaction's last append left it
 
 
@@ -132,7 +112,9 @@ def append_many(conn: Connection, entries: list[AuditEntry], *, at: str | None =
     for e in entries:
         seq += 1
         old, new = _json(e.old), _json(e.new)
-        link, prev = prev, appended_hash(seq, at, e, old, new, prev)
+        link = prev
+        prev = entry_hash({"seq": seq, "at": at, "actor": e.actor, "action": e.action, "entity_type": e.entity_type,
+                           "entity_id": e.entity_id, "old": old, "new": new, "reason": e.reason, "prev_hash": link})
         rows.append((seq, at, e.actor, e.action, e.entity_type, e.entity_id, old, new, e.reason, link, prev))
     chain.add_entries(conn, rows)
     chain.move_head(conn, seq, prev)
