@@ -23,7 +23,8 @@ from shared.sync.protocol import MAX_RECORD_DEPTH, MAX_RECORD_TEXT, MAX_RECORD_V
 
 _FIELDS = frozenset(ENVELOPE_FIELDS)
 _SCALARS = frozenset({str, int, bool, type(None)})     # written by orjson exactly as RFC 8785 writes them
-_VALUES = _SCALARS | {dict, list}
+_CONTAINERS = frozenset({dict, list})
+_VALUES = _SCALARS | _CONTAINERS
 _OPTIONS = orjson.OPT_SORT_KEYS | orjson.OPT_STRICT_INTEGER   # as shared.canonical writes plain values
 _SURE = min(MAX_RECORD_VALUES, MAX_RECORD_TEXT)          # bytes of JSON that cannot hold more of either
 
@@ -37,23 +38,21 @@ class Taken(NamedTuple):
     digest: str | None
 
 
-def _plain_envelope(record: Any) -> bytes | None:
-    """``canonical_record(record)`` for a record that certainly passes ``check_record_shape``; None for any
-    other (it is then checked and written the long way)."""
-    if type(record) is not dict or record.keys() != _FIELDS:   # the envelope's keys: ASCII text
-        return None
-    pending: list[tuple[Any, int]] = [(record, 1)]
+def _plain_within(value: Any, depth: int) -> bool:
+    """Whether the container ``value`` (at ``depth``, the envelope being 1) and everything in it holds only
+    plain values under ASCII keys, nested at most ``MAX_RECORD_DEPTH`` (walked without recursion)."""
+    pending: list[tuple[Any, int]] = [(value, depth)]
     while pending:
         value, depth = pending.pop()
         if depth > MAX_RECORD_DEPTH:
-            return None
+            return False
         if type(value) is dict:
-            if depth > 1:
+            if depth > 1:   # the envelope's own keys are its fields' names
                 try:
                     if not "".join(value).isascii():
-                        return None
+                        return False
                 except TypeError:   # a key that is not text
-                    return None
+                    return False
             members: Any = value.values()
         else:
             members = value
@@ -61,8 +60,32 @@ def _plain_envelope(record: Any) -> bytes | None:
         if types <= _SCALARS:
             continue
         if not types <= _VALUES:
+            return False
+        pending.extend([(v, depth + 1) for v in members if type(v) is dict or type(v) is list])
+    return True
+
+
+def _plain_envelope(record: Any) -> bytes | None:
+    """``canonical_record(record)`` for a record that certainly passes ``check_record_shape``; None for any
+    other (it is then checked and written the long way)."""
+    if type(record) is not dict or record.keys() != _FIELDS:   # the envelope's keys: ASCII text
+        return None
+    members = record.values()
+    types = set(map(type, members))
+    if not types <= _SCALARS:
+        if not types <= _VALUES:   # a float, say: rfc8785 writes it
             return None
-        pending.extend((v, depth + 1) for v in members if type(v) is dict or type(v) is list)
+        data = record["data"]
+        if type(data) is dict and sum(map(_CONTAINERS.__contains__, map(type, members))) == 1:
+            try:   # most records: their data is the one container, an object of plain answers
+                if not "".join(data).isascii():
+                    return None
+            except TypeError:   # a key that is not text
+                return None
+            if not set(map(type, data.values())) <= _SCALARS and not _plain_within(data, 2):
+                return None
+        elif not _plain_within(record, 1):
+            return None
     try:
         raw = orjson.dumps(record, option=_OPTIONS)
     except orjson.JSONEncodeError:   # a whole number beyond 53 bits, a lone surrogate: rfc8785 decides

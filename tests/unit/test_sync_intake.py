@@ -40,6 +40,8 @@ def sent_records(draw: st.DrawFn) -> Any:
     plain = st.none() | st.text(max_size=6) | st.integers(-3, 3) | st.booleans()   # most kiosks' fields
     others = draw(st.sampled_from([plain, scalars]))
     rec = {f: draw(values | edges) if f == "data" else draw(others) for f in fields}
+    if draw(st.integers(0, 4)) == 0 and fields:
+        rec[draw(st.sampled_from(fields))] = draw(values | edges)   # any field may hold a container
     if draw(st.integers(0, 9)) == 0:
         rec[draw(keys)] = draw(values)   # an extra key
     return draw(st.just(rec) | values)
