@@ -37,8 +37,8 @@ from server.exports.current import ALL, ExportScope, ParticipantData, participan
 from server.exports.sdtm import diary_id
 from server.exports.sdtm_timing import Timing, timing
 from server.services.ae_review import AeReviewer
-from shared.compliance import Compliance, compliance
-from shared.exposure import baseline_date, is_dosing_record
+from shared.compliance import Compliance, compliance_of
+from shared.exposure import baseline_date
 from shared.study.model import Study
 
 Rows = list[dict[str, Any]]
@@ -95,9 +95,9 @@ def participant_analyser(conn: Connection, study: Study, *,
         fas = "Y" if full_analysis(labs, primary and primary.code) else "N"
         for row in (*labs, *scores):
             row["FASFL"] = fas
-        diaries = [r for r in pd.records if is_dosing_record(r, study, diary)]   # a home entry wins its date
-        c = compliance(diaries, study, p["arm"], baseline_date=base_day)
-        pct = c.compliance_pct if diaries else None
+        exposure = t.exposure_of(study, pd, diary)   # the diaries timing read (a home entry wins its date)
+        c = compliance_of(exposure, study, p["arm"])
+        pct = c.compliance_pct if exposure.reads else None
         return ParticipantAnalysis(
             AdamDatasets(adsl=[adsl_row(study, pd, t, compliance_pct=pct, adqs=scores, adlb=labs,
                                         covariates=covariates)], adqs=scores,

@@ -225,7 +225,7 @@ def report_context(conn: Connection, study: Study, *, scope: ExportScope = ALL,
     tables = {t.name: t for t in report_tables(study, adam)}
     fas = {a: sum(1 for r in adam.adsl if r["ARMCD"] == a and r["FASFL"] == "Y") for a in arm_codes(study)}
     ctx = Context(study, tables, data_cut(conn, scope), language, data.demo, scope.site_id,
-                  {"flow": gather_flow(conn, study, scope, fas, first_doses=read.first_doses),
+                  {"flow": gather_flow(conn, study, scope, fas, first_doses=data.first_doses),
                    "trajectories": participant_trajectories(study, adam),
                    "scales": _scales(study), "reasons": _reasons(study, adam),
                    "home_compliance": home_table(data)})
@@ -271,7 +271,7 @@ def export_report(conn: Connection, study: Study, out_dir: Path, *, scope: Expor
     (out_dir / "report.html").write_text(_html(ctx, pngs), encoding="utf-8")
     (out_dir / "data_cut.txt").write_text("".join(f"{k}={v}\n" for k, v in ctx.cut.as_dict().items()),
                                           encoding="utf-8")
-    written = _write_listings(conn, study, out_dir, scope, data.compliance_rows)
+    written = _write_listings(conn, study, out_dir, scope, data)
     tables_dir = out_dir / "tables"
     tables_dir.mkdir(exist_ok=True)
     written["tables/flow.csv"] = write_csv(tables_dir / "flow.csv", FLOW_COLUMNS, flow_rows(ctx.extra["flow"]))
@@ -283,10 +283,11 @@ def export_report(conn: Connection, study: Study, out_dir: Path, *, scope: Expor
 
 
 def _write_listings(conn: Connection, study: Study, out_dir: Path, scope: ExportScope,
-                    compliance_rows: list[list[Any]]) -> dict[str, int]:
+                    data: ReportData) -> dict[str, int]:
     """sae_listing.csv (every SAE with its review: coding, SUSAR, deadline) and compliance.csv."""
     per_drug_columns = [f"causality_{d}" for d in study.drug_ids]
-    reviewer = AeReviewer(conn, study, site_id=scope.site_id)
+    # the first doses of the ADaM pass (as its own AE review takes them), not one read per participant with an SAE
+    reviewer = AeReviewer(conn, study, site_id=scope.site_id, first_doses=data.first_doses)
 
     def sae_row(r: dict[str, Any]) -> list[Any]:
         d, review = r["data"], reviewer.review(r, r.get("arm"))
@@ -302,5 +303,5 @@ def _write_listings(conn: Connection, study: Study, out_dir: Path, scope: Export
                                                     "reported_at"],
                      (sae_row(r) for r in current_records(conn, kind="adverse_event", scope=scope, with_arm=True)
                       if r["data"].get("serious")))
-    compliance = write_csv(out_dir / "compliance.csv", compliance_columns(study), compliance_rows)
+    compliance = write_csv(out_dir / "compliance.csv", compliance_columns(study), data.compliance_rows)
     return {"sae_listing.csv": saes, "compliance.csv": compliance}

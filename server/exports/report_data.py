@@ -95,6 +95,8 @@ class ReportData:
     demo: bool = False   # the database holds the synthetic demo study (`trialpro-server demo`)
     ended: dict[str, list[Disposition | None]] = field(default_factory=dict)   # arm -> each one's disposition
     flow: Any = None     # report_flow.Flow, the participant flow page (gathered by export_report)
+    # randomised participant -> first-dose date, from the report's ADaM pass over all dates (None: not read so)
+    first_doses: dict[str, date | None] | None = None
 
     def dispositions(self, arm: str) -> DispositionCounts:
         """Completed, discontinued per NCOMPLT reason and on study among the arm's participants (issue 16)."""
@@ -161,16 +163,16 @@ def _add_compliance(data: ReportData, study: Study, pd: ParticipantData,
 class ReportRead:
     """What the report reads of the database in one pass over the participants."""
 
-    data: ReportData       # the compliance listing and the home diary's compliance (only these are filled)
+    data: ReportData       # the compliance listing, the home diary's compliance and the first doses (only these)
     adam: AdamDatasets     # each participant's datasets cut down by the report's ``keep``
-    first_doses: dict[str, date | None] | None   # randomised participant -> first dose; None with a date range
 
 
 def gather_with_adam(conn: Connection, study: Study, scope: ExportScope, as_of: date,
                      keep: Callable[[AdamDatasets], AdamDatasets]) -> ReportRead:
     """One pass over every participant in ``scope`` for the report: their ADaM datasets (``build_adam``'s,
     through ``keep``), their line of compliance.csv and home-diary compliance from the same compliance and
-    first dose, and the first doses for the flow. The database is read once, each diary analysed once."""
+    first dose, and the first doses for the flow and the SAE listing. The database is read once, each diary
+    analysed once."""
     data = ReportData(as_of=as_of, arms=[a.code for a in study.arms], demo=is_seeded(conn))
     analyse = participant_analyser(conn, study, scope=scope)
     firsts: dict[str, date | None] = {}
@@ -184,8 +186,9 @@ def gather_with_adam(conn: Connection, study: Study, scope: ExportScope, as_of: 
                 yield keep(found.datasets)
 
     adam = combined(parts())
-    whole = scope.date_from is None and scope.date_to is None
-    return ReportRead(data, adam, firsts if whole else None)
+    if scope.date_from is None and scope.date_to is None:
+        data.first_doses = firsts
+    return ReportRead(data, adam)
 
 
 def gather(conn: Connection, study: Study, scope: ExportScope, as_of: date) -> ReportData:

@@ -178,13 +178,15 @@ def test_one_read_of_the_participants_gives_the_report_its_adam_compliance_listi
         doses = first_dose_dates(conn, study)
         fas = {a.code: sum(1 for r in read.adam.adsl if r["ARMCD"] == a.code and r["FASFL"] == "Y")
                for a in study.arms}
-        assert gather_flow(conn, study, ALL, fas, first_doses=read.first_doses) == gather_flow(conn, study, ALL, fas)
+        flow = gather_flow(conn, study, ALL, fas, first_doses=read.data.first_doses)
+        assert flow == gather_flow(conn, study, ALL, fas)
         cut = gather_with_adam(conn, study, ExportScope(date_to=date(2030, 1, 1)), as_of,
                                _report_part(_adsl_keys(study)))
     for name in ("adsl", "adqs", "adlb", "adae"):
         assert plain(getattr(read.adam, name)) == plain(getattr(alone, name)), name
     assert read.data.compliance_rows == data.compliance_rows and len(data.compliance_rows) > 0
     assert read.data.home_compliance == data.home_compliance
-    assert read.first_doses is not None and len(read.first_doses) == len(alone.adsl)   # every randomised one
-    assert {p: d for p, d in read.first_doses.items() if d} == {p: d for p, d in doses.items() if d} != {}
-    assert cut.first_doses is None     # records cut by dates: the flow reads its own first doses
+    firsts = read.data.first_doses
+    assert firsts is not None and len(firsts) == len(alone.adsl)   # every randomised one
+    assert {p: d for p, d in firsts.items() if d} == {p: d for p, d in doses.items() if d} != {}
+    assert cut.data.first_doses is None     # records cut by dates: the flow reads its own first doses
