@@ -16,6 +16,7 @@ from __future__ import annotations
 import copy
 from functools import cache
 from pathlib import Path
+from typing import Any, NamedTuple
 
 from fontTools import ttLib
 from fpdf import FPDF
@@ -25,30 +26,40 @@ from fpdf.fonts import SubsetMap, TTFFont
 METRICS_TABLES = ("hmtx", "vmtx")   # the subsetter replaces their ``metrics``: each document gets its own dict
 
 
+class _Parsed(NamedTuple):
+    """What the process keeps of the font (~38 MB of objects): fpdf's maps, the glyph order, the metrics tables."""
+
+    font: TTFFont                       # as fpdf parsed it, its fontTools TTFont closed and dropped
+    glyph_order: list[str]
+    metrics: dict[str, Any]             # tag -> its decompiled fontTools table
+    truetype: bool                      # TrueType outlines: fpdf may patch in a .notdef glyph, so it parses them
+
+
 @cache
-def _parsed(path: str, index: int) -> TTFFont:
+def _parsed(path: str, index: int) -> _Parsed:
     """The font as fpdf parses it for ``add_font`` (in a throw-away document): the shared, read-only part."""
     font = TTFFont(FPDF(), Path(path), "", "", collection_font_number=index)
-    for tag in METRICS_TABLES:
-        if tag in font.ttfont:
-            font.ttfont[tag]   # decompiled once here rather than by every document's subsetter
-    font.ttfont.getGlyphOrder()
-    return font
+    parsed = font.ttfont
+    kept = _Parsed(font, parsed.getGlyphOrder(), {tag: parsed[tag] for tag in METRICS_TABLES if tag in parsed},
+                   "glyf" in parsed)
+    parsed.close()   # the other tables and the file's reader are not kept: each document reads its own
+    font.ttfont = None
+    return kept
 
 
 def add_font_parsed_once(pdf: FPDF, family: str, path: str, index: int) -> None:
     """``pdf.add_font(family, fname=path, collection_font_number=index)`` (regular style), the file parsed once."""
-    parsed = _parsed(path, index)
-    if "glyf" in parsed.ttfont:   # TrueType outlines: fpdf may patch in a .notdef glyph, so it parses them itself
+    kept = _parsed(path, index)
+    if kept.truetype:
         pdf.add_font(family, fname=path, collection_font_number=index)
         return
-    font = TTFFont.__new__(TTFFont)
+    parsed, font = kept.font, TTFFont.__new__(TTFFont)
     for slot in TTFFont.__slots__:
         if hasattr(parsed, slot):
             setattr(font, slot, getattr(parsed, slot))
     font.i = len(pdf.fonts) + 1
     font.fontkey = family.lower()
-    font.ttfont = _fresh_ttfont(parsed.ttfont, path, index)
+    font.ttfont = _fresh_ttfont(kept, path, index)
     font.desc = copy.copy(parsed.desc)   # writing the PDF sets its object id, name and font file
     font.cw = parsed.cw.copy()
     font.missing_glyphs = []
@@ -61,13 +72,12 @@ def add_font_parsed_once(pdf: FPDF, family: str, path: str, index: int) -> None:
         pdf._set_min_pdf_version("1.6")
 
 
-def _fresh_ttfont(parsed: ttLib.TTFont, path: str, index: int) -> ttLib.TTFont:
+def _fresh_ttfont(kept: _Parsed, path: str, index: int) -> ttLib.TTFont:
     """A ``TTFont`` of the file for one document's subsetter, with the tables it would parse again handed over."""
     fresh = ttLib.TTFont(path, recalcTimestamp=False, fontNumber=index, lazy=True)
-    fresh.setGlyphOrder(list(parsed.getGlyphOrder()))
-    for tag in METRICS_TABLES:
-        if tag in parsed:
-            table = copy.copy(parsed[tag])
-            table.metrics = dict(table.metrics)
-            fresh[tag] = table
+    fresh.setGlyphOrder(list(kept.glyph_order))
+    for tag, parsed in kept.metrics.items():
+        table = copy.copy(parsed)
+        table.metrics = dict(parsed.metrics)
+        fresh[tag] = table
     return fresh
