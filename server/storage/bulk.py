@@ -8,7 +8,6 @@ from collections.abc import Callable, Iterable
 from operator import itemgetter
 from typing import Any
 
-from psycopg import sql
 from sqlalchemy import ARRAY, ColumnElement, Connection, Table, any_, bindparam, func, insert, literal, select
 from sqlalchemy import column as sql_column
 from sqlalchemy.exc import DBAPIError
@@ -59,6 +58,9 @@ def _copy(conn: Connection, table: Table, cols: tuple[str, ...], rows: list[tupl
     """``COPY table (cols) FROM STDIN`` of ``rows`` in the connection's transaction (text, numbers, booleans and
     NULL, written by the driver); a refusal (a duplicate key, say) is raised as SQLAlchemy's error of its kind,
     as an INSERT's would be."""
+    # imported here: the driver is ~10 MB of every process, and a SQLite server never needs it
+    from psycopg import sql
+
     dbapi = conn.dialect.loaded_dbapi
     statement = sql.SQL("COPY {} ({}) FROM STDIN").format(sql.Identifier(table.name),
                                                           sql.SQL(", ").join(map(sql.Identifier, cols)))
