@@ -38,7 +38,6 @@ from server.exports.sdtm import diary_id
 from server.exports.sdtm_timing import Timing, timing
 from server.services.ae_review import AeReviewer
 from shared.compliance import Compliance, compliance_of
-from shared.exposure import baseline_date
 from shared.study.model import Study
 
 Rows = list[dict[str, Any]]
@@ -88,15 +87,15 @@ def participant_analyser(conn: Connection, study: Study, *,
         t = timing(study, pd, diary, as_of=scope.as_of(study, p["site_id"]))
         if first_doses is not None:
             first_doses[p["participant_id"]] = t.rfxstdtc
-        base_day = baseline_date(pd.records, study)
+        exposure = t.exposure_of(study, pd, diary)    # the diaries as timing read them (read once)
+        base_day = exposure.baseline                  # shared.exposure.baseline_date of the records
         subject = subject_ids(study, pd, t.rfxstdtc is not None)
         labs = adlb_rows(study, pd, subject, first_dose=t.rfxstdtc, baseline_day=base_day)
         scores = adqs_rows(study, pd, subject, first_dose=t.rfxstdtc, baseline_day=base_day, params=params)
         fas = "Y" if full_analysis(labs, primary and primary.code) else "N"
         for row in (*labs, *scores):
             row["FASFL"] = fas
-        exposure = t.exposure_of(study, pd, diary)   # the diaries timing read (a home entry wins its date)
-        c = compliance_of(exposure, study, p["arm"])
+        c = compliance_of(exposure, study, p["arm"])   # a home entry wins its date
         pct = c.compliance_pct if exposure.reads else None
         return ParticipantAnalysis(
             AdamDatasets(adsl=[adsl_row(study, pd, t, compliance_pct=pct, adqs=scores, adlb=labs,
