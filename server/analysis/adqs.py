@@ -79,6 +79,7 @@ def adqs_rows(study: Study, pd: ParticipantData, subject: dict[str, Any], *, fir
     heads = {p.paramcd: {**subject, "PARAMCD": p.paramcd, "PARAM": p.param, "PARAMN": p.paramn,
                          "PARCAT1": p.category} for p in params}   # what every row of the parameter starts with
     by_param: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    visits: dict[str, tuple[str, int | None]] = {}   # a participant's dozen visits, looked up once each
     for rec in pd.records:
         if rec["kind"] != "instrument_response":
             continue
@@ -90,7 +91,13 @@ def adqs_rows(study: Study, pd: ParticipantData, subject: dict[str, Any], *, fir
         at = rec["collected_at"]
         local = to_site_local(at, study, site)
         day = local.date() if isinstance(at, str) and len(at) > 10 else site_local_date(at, study, site)
-        avisit, avisitn = analysis_visit(study, rec.get("visit_id"))
+        visit_id = rec.get("visit_id")
+        if type(visit_id) is not str:
+            avisit, avisitn = analysis_visit(study, visit_id)
+        elif visit_id in visits:
+            avisit, avisitn = visits[visit_id]
+        else:
+            avisit, avisitn = visits[visit_id] = analysis_visit(study, visit_id)
         ady = study_day(day, first_dose)
         order = (day or date.max, (local.hour, local.minute, local.second), rec["record_id"])   # as HH:MM:SS
         for p in wanted:

@@ -194,15 +194,18 @@ class Score(_Frozen):
 
     def compute(self, answers: Mapping[str, Any]) -> float | int | None:
         """The score of validated ``answers``; None when a required item is unanswered."""
-        values = [answers.get(i) for i in self.items]
+        get = answers.get
+        values = [get(i) for i in self.items]
         if self.method is ScoreMethod.COUNT:
             want = self.count_value
             return sum(1 for v in values if type(v) is type(want) and v == want)
-        if self.require_all and any(v is None for v in values):
-            return None
-        present = [v for v in values if v is not None]
-        if not present:
-            return None
+        present = values
+        if None in values:         # (answers are JSON values: only None equals None) every export scores each form
+            if self.require_all:
+                return None
+            present = [v for v in values if v is not None]
+            if not present:
+                return None
         if self.method is ScoreMethod.WEIGHTED_SUM:
             return sum(int(answers[i]) * self.weights[i] for i in self.items if answers.get(i) is not None)
         total = reduce(operator.add, present)

@@ -67,3 +67,25 @@ def test_symptom_checklist_is_tailored_by_arm() -> None:
     assert "fever_present" in il2 and "fever_present" not in rapa
     assert "oral_ulcer_present" in rapa and "oral_ulcer_present" not in il2
     assert "rash_present" in il2 and "rash_present" in rapa
+
+
+def test_a_score_of_partly_answered_items_follows_require_all_for_every_method() -> None:
+    """The answered items alone are scored when ``require_all`` is false (a mean over them, a sum of them), none
+    when every item is missing or a required one is (the fast path for fully answered forms, issue 25)."""
+    from itertools import product
+
+    from shared.instruments.model import Score
+
+    for method, require_all in product(("sum", "mean", "weighted_sum"), (True, False)):
+        weights = {"a": 2, "b": 3} if method == "weighted_sum" else {}
+        s = Score(name="s", method=method, items=("a", "b"), weights=weights, require_all=require_all)
+        for a, b in product((None, 0, 4), (None, 1.5)):
+            answers = {k: v for k, v in (("a", a), ("b", b)) if v is not None}
+            present = [v for v in (a, b) if v is not None]
+            if not present or (require_all and len(present) < 2):
+                expected = None
+            elif method == "weighted_sum":
+                expected = sum(int(v) * weights[k] for k, v in answers.items())
+            else:
+                expected = sum(present) / len(present) if method == "mean" else sum(present)
+            assert s.compute(answers) == expected, (method, require_all, answers)
