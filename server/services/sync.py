@@ -198,15 +198,15 @@ def _checked(conn: Connection, study: Study, device: Device, rec: Any, claimed_h
     return _check_in_context(conn, study, device, rec, claimed_hash, ctx, ctx.hashed(prepared, index, rec), staff)
 
 
-def _retried(device: Device, rec: Any, claimed_hash: Any, prepared: Prepared, index: int) -> bool:
-    """A revision this kiosk sent before and the server holds with the same hash (the body hashes to it):
-    answered already_stored from the primary key, without validating it again."""
-    if not prepared.stored:   # none of the batch's revisions was stored before: most batches
-        return False
+def _retried(device: Device, rec: Any, claimed_hash: Any, prepared: Prepared, index: int,
+             stored: record_store.Histories) -> bool:
+    """A revision this kiosk sent before and the server holds with the same hash (the body hashes to it, and
+    ``stored`` was read under the write lock): answered already_stored from the primary key, without
+    validating it again."""
     digest = prepared.digests[index]
     key = stored_key(rec) if digest is not None else None   # no digest: not even an object (shape refused)
     return (digest is not None and claimed_hash == digest and key is not None
-            and prepared.stored.get(key) == digest
+            and stored.stored_hash(*key) == digest
             and rec["device_id"] == device.device_id and rec["site_id"] == device.site_id)
 
 
@@ -227,12 +227,15 @@ def ingest(conn: Connection, study: Study, device: Device, request: SyncRequest,
     ctx = _BatchContext(
         enrolled=participant_store.enrolled(conn, people), screened=screening_store.screened(conn, people),
         staff=user_store.staff_accounts(conn, {n for n in names if n}), now=prepared.now)
+    # what is stored of the sent records, read once under the lock: for the retries here and for the store
+    history = record_store.histories(conn, {rid for rid in (_field(r, "record_id") for r in sent) if rid},
+                                     study.study.id)
     out = _Outcome()
     answers: list[dict[str, Any] | None] = []
     valid: list[record_store.Revision] = []
     for index, item in enumerate(request.items):
         rec = item.record
-        if prepared.stored and _retried(device, rec, item.content_hash, prepared, index):
+        if history and _retried(device, rec, item.content_hash, prepared, index, history):
             _remember(rec, ctx)
             answers.append({"record_id": rec["record_id"], "revision": rec["revision"], "status": ALREADY_STORED})
             continue
@@ -247,7 +250,8 @@ def ingest(conn: Connection, study: Study, device: Device, request: SyncRequest,
         assert body is not None   # hashed under _checked
         valid.append(record_store.Revision(rec, item.content_hash, body, device.device_id, staff, device.site_id))
     outcomes = iter(record_store.store_revisions(conn, valid, study_id=study.study.id, received_at=now,
-                                                 submission_key=lambda r: submission_key(r, study)))
+                                                 submission_key=lambda r: submission_key(r, study),
+                                                 history=history))
     for item, answer in zip(request.items, answers, strict=True):
         out.results.append(answer if answer is not None
                            else _answer(device, item.record, item.content_hash, next(outcomes), out))

@@ -5,8 +5,8 @@ work, and none of it changes the database. ``prepare`` does it before the writin
 kiosk's batch holds the SQLite write lock (or the PostgreSQL chain head) only to check the server's state and
 store. Nothing is taken on trust from the snapshot: the validation of a record is reused under the lock only
 when the participant state it depends on (arm and consent date, from the server or from earlier records of the
-batch) is the same there; otherwise it is done again. The revisions already stored under a record's id and
-revision (stored revisions are never removed) let a retried record be answered from the primary key alone.
+batch) is the same there; otherwise it is done again. Which revisions are stored already (a retry is answered
+from the primary key alone) is read under the lock, with the histories the store needs (``sync.ingest``).
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ from typing import Any
 from sqlalchemy import Connection
 
 from server.storage import participants as participant_store
-from server.storage import records as record_store
 from server.storage import screenings as screening_store
 from server.storage.participants import Enrolled
 from server.storage.screenings import Screened
@@ -35,14 +34,13 @@ Inputs = tuple[str | None, date | None]   # what a record's validation depends o
 @dataclass
 class Prepared:
     """Per sent item (same order): its shape refusal, its canonical body and hash (None: not worked out), its
-    validation with the inputs it used; and the hash stored under each sent (record id, revision)."""
+    validation with the inputs it used."""
 
     now: datetime
     shape: list[RecordInvalid | None]
     canonical: list[str | None]
     digests: list[str | None]
     validated: list[tuple[Inputs, RecordInvalid | None] | None]
-    stored: dict[tuple[str, int], str]
 
     def validation(self, index: int, rec: Mapping[str, Any], study: Study, inputs: Inputs) -> RecordInvalid | None:
         """The validation of item ``index`` with ``inputs``: the prepared one when its inputs are the same."""
@@ -102,8 +100,7 @@ def prepare(conn: Connection, study: Study, request: SyncRequest, now: datetime 
               if isinstance(p, str)}
     enrolled = participant_store.enrolled(conn, people)
     screened = screening_store.screened(conn, people)
-    out = Prepared(now, [], [], [], [], {})
-    keys: set[tuple[str, int]] = set()
+    out = Prepared(now, [], [], [], [])
     for item in items:
         rec = item.record
         shape, raw, digest = take(rec)   # shape check, canonical JSON and hash in one walk of the record
@@ -123,10 +120,6 @@ def prepare(conn: Connection, study: Study, request: SyncRequest, now: datetime 
             continue
         out.canonical.append(raw.decode("utf-8"))
         out.digests.append(digest)
-        key = stored_key(rec)
-        if key is not None:   # a record id that is not text (a list, say) is refused by validation, not a 500
-            keys.add(key)
         if refused is None:
             note_person(rec, screened, enrolled)   # as if accepted: checked again under the lock
-    out.stored = record_store.stored_hashes(conn, keys)
     return out

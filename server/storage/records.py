@@ -70,9 +70,22 @@ class _History:
         return self.newest_data
 
 
-def _histories(conn: Connection, record_ids: set[str], study_id: str) -> dict[str, _History]:
+class Histories(dict[str, _History]):
+    """What is stored of some records (their hashes by revision, revision 1's identity, the newest data), by
+    record id: read once per sync under its write lock, for its retries and its store."""
+
+    def stored_hash(self, record_id: str, revision: int) -> str | None:
+        """The content hash stored under (record id, revision), None when that revision is not stored."""
+        h = self.get(record_id)
+        return None if h is None or h.hashes is None else h.hashes.get(revision)
+
+
+def histories(conn: Connection, record_ids: set[str], study_id: str) -> Histories:
+    """What is stored of these records (primary key reads), for ``store_revisions(history=…)``."""
     c = records.c
-    out: dict[str, _History] = {}
+    out = Histories()
+    if not record_ids:
+        return out
     statement = built(conn, "records.histories", lambda dialect: select(
         c.record_id, c.revision, c.content_hash, c.kind, c.site_id, c.participant_id, c.visit_id, c.instrument_id,
         c.body).where(one_of_param(dialect, c.record_id, "ids")))
@@ -85,20 +98,6 @@ def _histories(conn: Connection, record_ids: set[str], study_id: str) -> dict[st
                        "kind": row.kind, "visit_id": row.visit_id, "instrument_id": row.instrument_id}
         if h.newest is None or row.revision > h.newest:
             h.newest, h.newest_body, h.newest_data = row.revision, row.body, None
-    return out
-
-
-def stored_hashes(conn: Connection, keys: set[tuple[str, int]]) -> dict[tuple[str, int], str]:
-    """The content hash stored under each of these (record id, revision) that is stored (primary key reads)."""
-    if not keys:
-        return {}
-    out: dict[tuple[str, int], str] = {}
-    statement = built(conn, "records.stored_hashes", lambda dialect: select(
-        records.c.record_id, records.c.revision, records.c.content_hash).where(
-        one_of_param(dialect, records.c.record_id, "ids")))
-    for rid, rev, digest in conn.execute(statement, {"ids": one_of_value(conn, (rid for rid, _rev in keys))}).all():
-        if (rid, rev) in keys:
-            out[(rid, rev)] = digest
     return out
 
 
@@ -177,17 +176,20 @@ def _submitted_statement(kinds: bool, per_visit: bool, home: bool) -> Any:
 
 def store_revisions(conn: Connection, revisions: list[Revision], *, study_id: str, received_at: str,
                     submission_key: Callable[[dict[str, Any]], SubmissionKey | None] | None = None,
-                    ) -> list[Outcome]:
+                    history: Histories | None = None) -> list[Outcome]:
     """Store each revision that may follow what is stored of its record, in the caller's transaction.
 
     Returns one Outcome per revision, in order; a rejected or conflicting revision stores nothing but its
     conflict copy. Revisions of one record in one call are taken in order (revision 1 then 2 is fine).
     With ``submission_key`` (``shared.submissions``), a new record whose key another record id already holds
     (stored, or earlier in this call) is refused ``record.already_submitted``, naming that record.
+    ``history``: what ``histories`` read of (at least) these revisions' records in this transaction, if the
+    caller has it (it is kept up to date with what is stored here); else it is read here.
     """
     if not revisions:
         return []
-    history = _histories(conn, {r.record["record_id"] for r in revisions}, study_id)
+    if history is None:
+        history = histories(conn, {r.record["record_id"] for r in revisions}, study_id)
     # each new record's submission key, worked out once (None: not keyed, a later revision, or no key asked for)
     keys_of = ([submission_key(r.record) if r.record["revision"] == 1 and r.record["kind"] in KEYED_KINDS else None
                 for r in revisions] if submission_key else [None] * len(revisions))
