@@ -613,6 +613,15 @@ class RecordUnprocessable(RecordInvalid):
     rule = "a record is a JSON object at most 10 levels deep, with at most 10 000 values and 64 KiB of text"
 
 
+class RecordCharacterNotXml(RecordInvalid):
+    """A text of the record holds a control character XML 1.0 (and so the ODM export) cannot carry."""
+
+    code = "record.character_not_xml"
+    title = "Character no export can carry"
+    rule = ("every text of a record holds characters XML 1.0 can carry: no control character but tab, line feed "
+            "and carriage return, no U+FFFE or U+FFFF (shared/xml_text.py)")
+
+
 class RecordHashMismatch(RecordInvalid):
     """The content hash sent with the record is not the hash of the record."""
 

@@ -6,7 +6,7 @@ from flask import Blueprint, current_app, request
 from flask.typing import ResponseReturnValue
 
 from server.api.json_answer import json_answer
-from server.api.json_body import json_body
+from server.api.json_body import json_body, json_body_and_raw
 from server.services import devices as device_service
 from server.services import sync as sync_service
 from server.services.allocation import grants_for, public_key_b64
@@ -16,6 +16,7 @@ from server.services.sync_prepare import prepare
 from server.storage.engine import reading, writing
 from shared.errors import InvalidInput
 from shared.sync.protocol import check_same_study, parse_request
+from shared.xml_text import body_may_hold
 
 bp = Blueprint("sync", __name__, url_prefix="/api/v1")
 
@@ -50,11 +51,13 @@ def sync() -> ResponseReturnValue:
     ctx = current_app.extensions["trialpro"]
     with reading(ctx.engine) as conn:
         device = device_service.authenticate(conn, request.headers.get("Authorization"))
-        sync_request = parse_request(json_body())
+        body, raw = json_body_and_raw()
+        sync_request = parse_request(body)
         check_same_study(sync_request.study_id, sync_request.study_version, server_id=ctx.study.study.id,
                          server_version=ctx.study.study.version, step="sync")
         # shape, validation and hashes before the write lock (redone there for anyone whose state changed)
-        prepared = prepare(conn, ctx.study, sync_request)
+        # a record holding a character XML cannot carry is refused alone; only a byte hit walks the records
+        prepared = prepare(conn, ctx.study, sync_request, texts_checked=not body_may_hold(raw))
     with writing(ctx.engine) as conn:
         # ingest marks the device seen unless it was revoked since: a revocation between the two wins (403)
         answer = sync_service.ingest(conn, ctx.study, device, sync_request, prepared, with_downstream=False)

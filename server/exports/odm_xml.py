@@ -12,6 +12,8 @@ from typing import Any
 from lxml import etree
 
 from shared.instruments.model import Item, ResponseType, Text
+from shared.xml_text import NOT_XML as _NOT_XML
+from shared.xml_text import first_not_xml
 
 NS = "http://www.cdisc.org/ns/odm/v1.3"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
@@ -27,8 +29,8 @@ MDV = "MDV.1"
 _ATTR = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "\n": "&#10;", "\r": "&#13;",
                        "\t": "&#9;"})
 _TEXT = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"})
-# One search per value finds both what needs escaping and what XML forbids (then refused as lxml refuses it).
-_NOT_XML = "\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff"
+# One search per value finds both what needs escaping and what XML forbids (then refused as lxml refuses it;
+# the sync intake refuses such a record with the same rule, shared/xml_text.py, so only older data meets it).
 _ATTR_SPECIAL = re.compile(f'[&<>"\n\r\t{_NOT_XML}]')
 _TEXT_SPECIAL = re.compile(f"[&<>\r{_NOT_XML}]")
 _REFUSED = re.compile(f"[{_NOT_XML}]")
@@ -45,17 +47,8 @@ def _xml_compatible(value: str) -> None:
 def not_xml(value: Any, path: str = "") -> tuple[str, str] | None:
     """The first (path, character) in ``value`` (its texts, keys, members) that XML 1.0 cannot carry, or None:
     what ``attr`` and ``escaped_text`` refused, found again to name it (only after one of them refused)."""
-    if isinstance(value, str):
-        found = _REFUSED.search(value)
-        return (path, found.group()) if found else None
-    if isinstance(value, dict):
-        members = [(f"{path}.{k}" if path else str(k), k) for k in value] + [
-            (f"{path}.{k}" if path else str(k), v) for k, v in value.items()]
-    elif isinstance(value, list | tuple):
-        members = [(f"{path}[{i}]", v) for i, v in enumerate(value)]
-    else:
-        return None
-    return next((hit for where, member in members if (hit := not_xml(member, where)) is not None), None)
+    hit = first_not_xml(value, path)
+    return (hit[0], hit[2]) if hit is not None else None
 
 
 def attr(value: str) -> str:

@@ -12,7 +12,7 @@ from the primary key alone) is read under the lock, with the histories the store
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -27,6 +27,7 @@ from shared.study.model import Study
 from shared.sync.intake import take
 from shared.sync.protocol import SyncRequest
 from shared.validation import validate_record
+from shared.xml_text import check_record as check_xml_text
 
 Inputs = tuple[str | None, date | None]   # what a record's validation depends on: the arm and the consent date
 
@@ -34,16 +35,20 @@ Inputs = tuple[str | None, date | None]   # what a record's validation depends o
 @dataclass
 class Prepared:
     """Per sent item (same order): its shape refusal, its canonical body and hash (None: not worked out), its
-    validation with the inputs it used."""
+    validation with the inputs it used.
+    ``not_xml``: the items holding a character XML cannot carry (shared/xml_text.py), refused whatever else."""
 
     now: datetime
     shape: list[RecordInvalid | None]
     canonical: list[str | None]
     digests: list[str | None]
     validated: list[tuple[Inputs, RecordInvalid | None] | None]
+    not_xml: dict[int, RecordInvalid] = field(default_factory=dict)
 
     def validation(self, index: int, rec: Mapping[str, Any], study: Study, inputs: Inputs) -> RecordInvalid | None:
         """The validation of item ``index`` with ``inputs``: the prepared one when its inputs are the same."""
+        if self.not_xml and index in self.not_xml:
+            return self.not_xml[index]
         done = self.validated[index]
         if done is not None and done[0] == inputs:
             return done[1]
@@ -92,8 +97,12 @@ def stored_key(rec: Any) -> tuple[str, int] | None:
     return (rid, rev) if isinstance(rid, str) and type(rev) is int else None
 
 
-def prepare(conn: Connection, study: Study, request: SyncRequest, now: datetime | None = None) -> Prepared:
-    """Shape, validation and hash of every sent record against the state ``conn`` sees (a read snapshot)."""
+def prepare(conn: Connection, study: Study, request: SyncRequest, now: datetime | None = None, *,
+            texts_checked: bool = False) -> Prepared:
+    """Shape, validation and hash of every sent record against the state ``conn`` sees (a read snapshot).
+
+    ``texts_checked``: the raw body showed no record holds a character XML cannot carry
+    (``shared.xml_text.body_may_hold``); otherwise every record's texts are walked for one."""
     now = now or datetime.now(UTC)
     items = request.items
     people = {p for p in (i.record.get("participant_id") for i in items if isinstance(i.record, dict))
@@ -101,7 +110,7 @@ def prepare(conn: Connection, study: Study, request: SyncRequest, now: datetime 
     enrolled = participant_store.enrolled(conn, people)
     screened = screening_store.screened(conn, people)
     out = Prepared(now, [], [], [], [])
-    for item in items:
+    for index, item in enumerate(items):
         rec = item.record
         shape, raw, digest = take(rec)   # shape check, canonical JSON and hash in one walk of the record
         out.shape.append(shape)
@@ -111,7 +120,11 @@ def prepare(conn: Connection, study: Study, request: SyncRequest, now: datetime 
             out.validated.append(None)
             continue
         inputs = inputs_of(rec, enrolled, screened)
-        refused = validated(rec, study, inputs, now)
+        refused = None if texts_checked else check_xml_text(rec)
+        if refused is not None:
+            out.not_xml[index] = refused
+        else:
+            refused = validated(rec, study, inputs, now)
         out.validated.append((inputs, refused))
         # also for a refused one: a retry of a stored revision is answered by its hash
         if raw is None:   # not canonical JSON (rfc8785's refusals): left to the checks under the lock

@@ -282,6 +282,32 @@ def test_symptoms_at_home_any_number_and_a_kiosk_sends_no_home_entry(clinic: dic
     assert result["status"] == "rejected" and result["code"] == "app.home_entry_not_from_app"
 
 
+def test_a_phone_entry_with_a_character_xml_cannot_carry_is_refused_alone(clinic: dict, server: ThreadServer) -> None:
+    """The phone path keeps the kiosk's rule: the entry is refused naming field, escaped value and rule; the
+    other entry of the batch is stored."""
+    phone = _phone(server, clinic["a"])
+    doses = _doses(server, phone)
+    doses["doses"] = {d: {"taken": False, "missed_reason": "forgot\x1b"} for d in doses["doses"]}
+    bell = _entry(server, phone, data=doses)
+    study = server.ctx.study
+    when_occurs = next(d for d in study.home.diaries if d.schedule == "when_occurs")
+    with server.ctx.engine.connect() as conn:
+        arm = conn.execute(select(participants.c.arm).where(participants.c.participant_id == clinic["a"])).scalar_one()
+    asked = study.instrument(when_occurs.instrument).items_for(study.arm(arm).drugs)
+    flag = next(it for it in asked if it.response.value == "boolean")
+    severity = next(it for it in asked if it.required_if and it.required_if.item_id == flag.id)
+    good = _entry(server, phone, instrument=when_occurs.instrument,
+                  data={"diary_date": doses["diary_date"], flag.id: True, severity.id: severity.choices[0].code})
+    refused, stored = _sync(server, phone["token"], [bell, good]).json()["results"]
+    assert stored["status"] == "stored", stored
+    assert refused["status"] == "rejected" and refused["code"] == "record.character_not_xml", refused
+    (problem,) = refused["problems"]
+    assert problem["field"].startswith("data.doses.") and problem["field"].endswith(".missed_reason")
+    assert problem["value"] == "forgot\\u001b" and problem["params"] == {"character": "U+001B"}
+    assert "XML 1.0" in refused["rule"]
+    assert _stored(server, bell["record_id"]) == 0 and _stored(server, good["record_id"]) == 1
+
+
 def test_a_revoked_phone_gets_403_and_nothing_is_stored(clinic: dict, server: ThreadServer) -> None:
     phone = _phone(server, clinic["a"])
     with server.ctx.engine.begin() as conn:

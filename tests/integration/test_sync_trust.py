@@ -297,3 +297,32 @@ def test_every_rejection_code_is_documented_in_the_protocol_and_the_openapi(serv
         assert f"`{code}`" in doc, code
         assert code in schema, code
 
+
+
+@pytest.mark.parametrize("ensure_ascii", [True, False], ids=["escaped", "utf8"])
+def test_a_character_xml_cannot_carry_refuses_that_record_alone(kiosks: tuple[Kiosk, Kiosk], server: ThreadServer,
+                                                                 ensure_ascii: bool) -> None:
+    """A bell in an AE term (and U+FFFF in another's key) is refused for that record, naming the field, the
+    escaped value and the rule; the rest of the batch is stored (the ODM export could not carry it)."""
+    a, _ = kiosks
+    good, bell, odd_key = (adverse_event(server, a) for _ in range(3))
+    bell["data"]["term"] = "rash \x07 on the arm"
+    odd_key["data"]["note\uffff"] = "x"
+    body = build_request(study_version="1.0.0", corrections_cursor=0,
+                         items=[(r, record_hash(r)) for r in (good, bell, odd_key)])
+    resp = httpx.post(f"{server.url}/api/v1/sync", content=json.dumps(body, ensure_ascii=ensure_ascii).encode(),
+                      headers={"Content-Type": "application/json", "Authorization": f"Bearer {a.token}"}, timeout=30)
+    assert resp.status_code == 200, resp.text
+    stored, refused, refused_key = resp.json()["results"]
+    assert stored["status"] == "stored"
+    assert refused["status"] == "rejected" and refused["code"] == "record.character_not_xml"
+    assert "XML 1.0" in refused["rule"] and "tab, line feed and carriage return" in refused["rule"]
+    (problem,) = refused["problems"]
+    assert problem["field"] == "data.term" and problem["value"] == "rash \\u0007 on the arm"
+    assert problem["code"] == "value.character_not_xml" and problem["params"] == {"character": "U+0007"}
+    assert "data.term: holds U+0007" in refused["reason"]
+    assert refused_key["code"] == "record.character_not_xml"
+    assert refused_key["problems"][0]["params"] == {"character": "U+FFFF"}
+    with server.ctx.engine.connect() as conn:
+        kept = set(conn.execute(select(records.c.record_id)).scalars())
+    assert good["record_id"] in kept and not {bell["record_id"], odd_key["record_id"]} & kept
