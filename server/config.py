@@ -8,6 +8,7 @@ from pathlib import Path
 
 from shared.errors import ConfigInvalid
 from shared.sync.protocol import MAX_BODY_BYTES
+from shared.values import ascii_digits
 
 
 def env_count(name: str, default: int) -> int:
@@ -15,7 +16,7 @@ def env_count(name: str, default: int) -> int:
     raw = os.environ.get(name, "").strip()
     if not raw:
         return default
-    if not raw.isdigit() or len(raw) > 3:
+    if not ascii_digits(raw) or len(raw) > 3:
         raise ConfigInvalid(f"{name}: {raw!r} is not allowed; write a whole number from 0 to 999.")
     return int(raw)
 

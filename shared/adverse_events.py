@@ -24,7 +24,7 @@ from shared.instruments.model import Text
 from shared.study.model import Study
 from shared.values import is_int, parse_date, parses_as_timestamp, problem
 
-_AWARE = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?([+-]\d{2}:\d{2}|Z)")
+_AWARE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2})?([+-][0-9]{2}:[0-9]{2}|Z)")
 
 CTCAE_GRADES: dict[int, Text] = {
     1: Text(en="Mild; asymptomatic or mild symptoms; clinical or diagnostic observations only; "

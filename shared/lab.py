@@ -22,7 +22,7 @@ from shared.study.model import PARTICIPANT_ID, Study
 LEGACY_COLUMNS = ("participant", "visit", "date", "value", "unit")   # the first release's Treg-only file
 LAB_COLUMNS = ("participant", "visit", "date", "test_code", "value", "unit")
 OPTIONAL_COLUMNS = ("reason",)
-_NUMBER = re.compile(r"\d+(\.\d+)?")
+_NUMBER = re.compile(r"[0-9]+(\.[0-9]+)?")
 
 
 @dataclass(frozen=True)
@@ -83,7 +83,7 @@ def validate_lab_row(raw: Mapping[str, str | None], row: int, study: Study, *,
         bad("visit", ", ".join(visit_ids), "is not a visit of the study")
     sample: date | None = None
     text = (raw.get("date") or "").strip()
-    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+    if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):
         try:
             sample = date.fromisoformat(text)
         except ValueError:

@@ -23,6 +23,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from shared.errors import FieldProblem, MeddraFilesInvalid
+from shared.values import ascii_digits
 
 REQUIRED_FILES = ("llt.asc", "pt.asc", "hlt.asc", "hlgt.asc", "soc.asc", "mdhier.asc")
 LINK_FILES = ("hlt_pt.asc", "hlgt_hlt.asc", "soc_hlgt.asc")
@@ -82,7 +83,7 @@ def _rows(name: str, lines: Iterable[str], width: int, problems: list[FieldProbl
 
 
 def _code(name: str, n: int, field: str, value: str, problems: list[FieldProblem]) -> int | None:
-    if value.isdigit() and len(value) == 8:
+    if ascii_digits(value) and len(value) == 8:
         return int(value)
     problems.append(FieldProblem(f"{name}:{n}:{field}", value, "an 8-digit MedDRA code",
                                  f"{name} line {n}: {field} {value!r} is not an 8-digit MedDRA code"))

@@ -12,7 +12,7 @@ import re
 from datetime import date, timedelta
 
 TODAY, LAST_VISIT = "today", "last_visit"
-PATTERN = r"^(today|last_visit|P\d{1,3}D)$"
+PATTERN = r"^(today|last_visit|P[0-9]{1,3}D)$"
 
 
 def recall_dates(rule: str | None, today: date, last_visit: date | None) -> tuple[date, date] | None:
@@ -26,7 +26,7 @@ def recall_dates(rule: str | None, today: date, last_visit: date | None) -> tupl
         return today, today
     if rule == LAST_VISIT:
         return (last_visit, today) if last_visit is not None and last_visit < today else None
-    match = re.fullmatch(r"P(\d{1,3})D", rule)
+    match = re.fullmatch(r"P([0-9]{1,3})D", rule)
     if match is None:
         raise ValueError(f"recall_dates must match {PATTERN}, not {rule!r}")
     return today - timedelta(days=int(match.group(1))), today

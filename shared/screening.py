@@ -30,7 +30,7 @@ from shared.study.model import Study
 from shared.values import is_int, is_number, parse_date, problem
 
 SCREENING_KIND = "screening"     # the record kind of the screening log (one per person screened)
-_YEAR_MONTH = re.compile(r"^(19|20)\d{2}-(0[1-9]|1[0-2])$")
+_YEAR_MONTH = re.compile(r"^(19|20)[0-9]{2}-(0[1-9]|1[0-2])$")
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 SCREENING_FIELDS = frozenset({"consent_date", "screening_date", "sex", "birth_year_month", "age_at_consent",
                               "criteria", "screening_score", "outcome", "failed_criteria",

@@ -15,7 +15,13 @@ from typing import Any
 
 from shared.errors import FieldProblem
 
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def ascii_digits(text: str) -> bool:
+    """True for a non-empty run of 0-9 only. ``str.isdigit`` is also true for '²' (which ``int`` refuses: a crash)
+    and for other scripts' digits (which ``int`` reads: "９９" would silently become 99)."""
+    return text.isascii() and text.isdigit()
 
 
 def is_int(value: Any) -> bool:
@@ -54,7 +60,7 @@ def parse_date(value: Any, field: str, problems: list[FieldProblem]) -> date | N
     return None
 
 
-_PARTIAL_DATE = re.compile(r"(?P<y>\d{4})(-(?P<m>\d{2})(-(?P<d>\d{2}))?)?")
+_PARTIAL_DATE = re.compile(r"(?P<y>[0-9]{4})(-(?P<m>[0-9]{2})(-(?P<d>[0-9]{2}))?)?")
 
 
 def partial_date_bounds(value: Any) -> tuple[date, date] | None:

@@ -27,6 +27,7 @@ from server.commands.common import add_data_dir, add_study, context
 from server.config import ServerConfig
 from server.private_files import private_file
 from server.storage.engine import writing
+from shared.values import ascii_digits
 
 PR_SET_PDEATHSIG = 1
 GUNICORN_THREADS = 4
@@ -152,7 +153,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def workers_count(text: str) -> int:
     """--workers: a whole number from 1 to 64."""
-    if not text.isdigit() or not 1 <= int(text) <= 64:
+    if not ascii_digits(text) or not 1 <= int(text) <= 64:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number of workers from 1 to 64")
     return int(text)
 

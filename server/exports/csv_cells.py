@@ -20,7 +20,7 @@ from typing import Any, TextIO
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _CELL_START = re.compile("\x00[" + re.escape("".join(FORMULA_START)) + "]")   # a cell's start in "\x00".join(row)
 # a number, which no spreadsheet reads as a formula (the SDTM batch writer shares it)
-PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+PLAIN_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 
 
 def safe_cell(value: Any) -> Any:

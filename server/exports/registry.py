@@ -67,7 +67,7 @@ def parse_day(value: date | str | None, name: str) -> date | None:
     """A YYYY-MM-DD date (or None); raises ExportRefused naming the option otherwise."""
     if value is None or isinstance(value, date):
         return value
-    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+    if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
         try:
             return date.fromisoformat(value)
         except ValueError:

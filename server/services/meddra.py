@@ -22,6 +22,7 @@ from shared.errors import CodingRefused, FieldProblem, InvalidInput, MeddraFiles
 from shared.meddra import LINK_FILES, RELEASE_FILE, REQUIRED_FILES, parse_release
 from shared.records import utc_now
 from shared.study.model import Study
+from shared.values import ascii_digits
 
 SYNTHETIC_DICTIONARY = Path(__file__).resolve().parent / "synthetic_meddra"   # NOT MedDRA: tests and demo only
 TRANSLATION_REASON = "English translation of the verbatim term added by the data manager"
@@ -84,7 +85,7 @@ def code_adverse_event(conn: Connection, record_id: str, llt_code: Any, *, actor
     body = _adverse_event(conn, record_id, sites)
     if meddra_store.release(conn) is None:
         raise CodingRefused("No MedDRA release is imported: run `trialpro-server meddra import DIR` first.")
-    if isinstance(llt_code, str) and llt_code.strip().isdigit():
+    if isinstance(llt_code, str) and ascii_digits(llt_code.strip()):
         llt_code = int(llt_code.strip())
     if not isinstance(llt_code, int) or isinstance(llt_code, bool):
         raise InvalidInput(f"llt_code: {llt_code!r} is not a MedDRA lowest level term code (8 digits).")

@@ -9,6 +9,7 @@ from sqlalchemy import Connection, delete, func, insert, or_, select
 from server.storage.bulk import insert_many
 from server.storage.tables import meddra_llt, meddra_pt, meddra_release
 from shared.meddra import Release, term_key
+from shared.values import ascii_digits
 
 
 def replace_release(conn: Connection, release: Release, *, imported_at: str, imported_by: str) -> None:
@@ -67,7 +68,7 @@ def search(conn: Connection, text: str, *, limit: int = 30) -> list[dict[str, An
     if not key:
         return []
     cond = meddra_llt.c.llt_key.contains(key, autoescape=True)
-    if key.isdigit():
+    if ascii_digits(key):
         cond = or_(cond, meddra_llt.c.llt_code == int(key))
     rows = conn.execute(_coded().where(cond, meddra_llt.c.current.is_(True))
                         .order_by(func.length(meddra_llt.c.llt_key), meddra_llt.c.llt_key).limit(limit)).mappings()

@@ -16,6 +16,7 @@ from sqlalchemy import Connection, Row, exists, func, select
 from sqlalchemy.orm import aliased
 
 from server.storage.tables import audit_log, devices, records
+from shared.values import ascii_digits
 
 STATE_KINDS = ("instrument_response", "adverse_event")   # what a nurse overview needs of other kiosks' work
 _newer = aliased(records)
@@ -44,7 +45,7 @@ def changed_after(conn: Connection, cursor: int, limit: int) -> list[tuple[str, 
     keys = []
     for entity in ids:
         record_id, _, revision = entity.rpartition("#")
-        if record_id and revision.isdigit():
+        if record_id and ascii_digits(revision):
             keys.append((record_id, int(revision)))
     return keys
 

@@ -17,6 +17,7 @@ from server.web.paging import Table, table_request
 from server.web.session import require, staff
 from shared.errors import InvalidInput, TrialproError
 from shared.queries import ANSWER, CLOSE, REOPEN, STATES, TRANSITIONS, UNRESOLVED
+from shared.values import ascii_digits
 
 
 @bp.get("/queries")
@@ -118,7 +119,7 @@ def verify_record(record_id: str) -> ResponseReturnValue:
     ctx = current_app.extensions["trialpro"]
     try:
         text = request.form.get("revision", "")
-        if not text.isdigit():
+        if not ascii_digits(text):
             raise InvalidInput(f"revision: {text[:20]!r} is not a revision number; reload the page.")
         with writing(ctx.engine) as conn:
             sdv.verify(conn, staff(), record_id, int(text))

@@ -225,7 +225,7 @@ class Instrument(_Frozen):
     """A versioned questionnaire or clinician rating with its declared scores."""
 
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
-    version: str = Field(pattern=r"^\d+(\.\d+)*$")
+    version: str = Field(pattern=r"^[0-9]+(\.[0-9]+)*$")
     title: Text
     short_title: Text | None = None       # what staff screens and lists call it ("Patient VAS")
     respondent: str = Field(pattern=r"^(participant|clinician)$")
@@ -233,7 +233,7 @@ class Instrument(_Frozen):
     scores: tuple[Score, ...] = ()
     instructions: Text | None = None
     recall_period: Text | None = None
-    recall_dates: str | None = Field(default=None, pattern=r"^(today|last_visit|P\d{1,3}D)$")  # shared/recall.py
+    recall_dates: str | None = Field(default=None, pattern=r"^(today|last_visit|P[0-9]{1,3}D)$")  # shared/recall.py
     arm_specific: bool = False
     at_least_one: AtLeastOne | None = None  # an entry must answer one of these items so (a symptom present)
     notes: str = ""

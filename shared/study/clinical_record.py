@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-ATC_CODE = r"^[A-Z](\d{2}([A-Z]([A-Z](\d{2})?)?)?)?$"   # ATC levels 1-5: L, L04, L04A, L04AB, L04AB02
+ATC_CODE = r"^[A-Z]([0-9]{2}([A-Z]([A-Z]([0-9]{2})?)?)?)?$"   # ATC levels 1-5: L, L04, L04A, L04AB, L04AB02
 
 
 COMPUTED_CHECKS = ("medication", "pregnancy_test")   # criterion checks computed from these records

@@ -20,7 +20,7 @@ class HomeDiary(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
     instrument: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
-    version: str = Field(pattern=r"^\d+(\.\d+)*$")
+    version: str = Field(pattern=r"^[0-9]+(\.[0-9]+)*$")
     schedule: Schedule
 
 

@@ -46,7 +46,7 @@ class LabTest(_Strict):
     unit: str = Field(min_length=1)                          # UCUM code, the stored unit (FHIR valueQuantity)
     sdtm_unit: str = Field(min_length=1, max_length=8)       # CDISC UNIT term (LBORRESU/LBSTRESU)
     spellings: list[str] = []                                # other spellings a lab file may use for the unit
-    loinc: str = Field(default="", pattern=r"^(\d{1,7}-\d)?$")
+    loinc: str = Field(default="", pattern=r"^([0-9]{1,7}-[0-9])?$")
     minimum: float = 0.0                                     # plausibility (the import refuses values outside)
     maximum: float
     decimals: int = Field(ge=0, le=6)

@@ -35,7 +35,7 @@ class _Strict(BaseModel):
 
 class StudyInfo(_Strict):
     id: str = Field(pattern=r"^[A-Z0-9]{3,20}$")
-    version: str = Field(pattern=r"^\d+\.\d+\.\d+$")
+    version: str = Field(pattern=r"^[0-9]+\.[0-9]+\.[0-9]+$")
     title: str = Field(min_length=1)
     title_zh: str = Field(min_length=1)
     phase: str
@@ -139,7 +139,7 @@ class StudyInstrument(_Strict):
     """An instrument the study uses: id and version in the installed library, and the roles it plays."""
 
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
-    version: str = Field(pattern=r"^\d+(\.\d+)*$")
+    version: str = Field(pattern=r"^[0-9]+(\.[0-9]+)*$")
     roles: list[InstrumentRole] = []
 
     @model_validator(mode="after")
@@ -434,4 +434,4 @@ class Study(_Strict):
         return [v for v in self.visits if v.scheduled]
 
 
-PARTICIPANT_ID = re.compile(r"^(?P<site>[A-Z]{2,8})-(?P<number>\d{3,6})$")
+PARTICIPANT_ID = re.compile(r"^(?P<site>[A-Z]{2,8})-(?P<number>[0-9]{3,6})$")

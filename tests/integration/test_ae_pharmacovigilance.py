@@ -252,3 +252,21 @@ def test_meddra_import_command_replaces_the_release_and_names_a_bad_file(tmp_pat
     assert main(["meddra", "import", str(broken), "--data-dir", str(data_dir)]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: ") and "llt.asc line 1: pt_code 99399999 is not in pt.asc" in err
+
+
+def test_a_superscript_or_another_scripts_digit_on_the_coding_page_is_a_clear_answer_not_a_500(
+        server: ThreadServer) -> None:
+    """'²'.isdigit() is true but int('²') fails: the search box and the code field took it for a code (a 500), and a
+    full-width '９９４００００６' was read as the code 99400006 (a silent fix)."""
+    c = _signed_in(server)
+    for q in ("²", "９９４００００６"):
+        r = c.get("/coding", params={"q": q})
+        assert r.status_code == 200
+        hits = r.text[r.text.index('id="llt-hits"'):r.text.index("</table>", r.text.index('id="llt-hits"'))]
+        assert "99400006" not in hits
+    ae = _by_term(server, "口腔疼痛")
+    for code in ("²", "９９４００００６"):
+        bad = c.post(f"/coding/{ae['record_id']}", data={"csrf_token": _token(c), "llt_code": code})
+        assert bad.status_code in (400, 422) and "llt_code" in bad.text
+    assert not [a for a in _actions(server, "ae.code") if a["entity_id"] == ae["record_id"]]
+    c.close()
