@@ -13,6 +13,7 @@ from typing import Any
 from desktop_client.store.database import Store
 from shared.errors import RecordNotFound
 from shared.records import corrected, record_hash, utc_now
+from shared.xml_text import check_record as check_xml_text
 
 PRIORITY_NORMAL = 0
 PRIORITY_SERIOUS = 10
@@ -24,6 +25,11 @@ def _dumps(value: Any) -> str:
 
 def _insert(conn: Any, record: Mapping[str, Any], *, actor: str, action: str, old: Any, reason: str | None,
             priority: int) -> None:
+    # every record the kiosk saves (any form's typed text) keeps the server's rule: no character XML cannot
+    # carry (shared/xml_text.py); RecordInvalid, shown beside the field, and the transaction rolls back
+    refused = check_xml_text(record)
+    if refused is not None:
+        raise refused
     now = utc_now()
     conn.execute(
         "INSERT INTO records (record_id, revision, kind, participant_id, visit_id, instrument_id, body,"

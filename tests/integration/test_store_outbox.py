@@ -14,7 +14,7 @@ import pytest
 from desktop_client.services import recording
 from desktop_client.services.station import Station
 from desktop_client.store import open_store, outbox, records
-from shared.errors import StoreWriteFailed
+from shared.errors import RecordCharacterNotXml, StoreWriteFailed
 from shared.study import default_study
 from tests.factories import FAST_KDF, PASSPHRASE
 from tests.store_child import set_up_station
@@ -145,3 +145,20 @@ def test_saves_from_a_worker_thread_and_the_ui_thread_never_mix_their_transactio
     assert errors == []
     assert station.store.query("SELECT count(*) AS n FROM records")[0]["n"] == 120
     assert outbox.stats(station.store).size == 120
+
+
+def test_a_typed_text_with_a_character_xml_cannot_carry_is_refused_before_anything_is_saved(
+        station: Station) -> None:
+    """The kiosk keeps the server's rule (shared/xml_text.py) on every record it saves: typed into any form."""
+    first = _vas(station, "PKU-001", 30)
+    with pytest.raises(RecordCharacterNotXml) as refused:
+        recording.correct_record(station, first["record_id"], data={"activity": 35},
+                                 reason="pasted\x07 from a chat", actor="staff:nurse.b")
+    (problem,) = refused.value.problems
+    assert problem.field == "correction_reason" and problem.value == "pasted\\u0007 from a chat"
+    bell = {**records.latest(station.store, first["record_id"]), "record_id": "f" * 32, "correction_reason": None,
+            "revision": 1, "data": {"activity": 35, "note\x1f": "x"}}
+    with pytest.raises(RecordCharacterNotXml):
+        records.save_record(station.store, bell, actor="staff:nurse.b")
+    assert _outbox_keys(station) == [(first["record_id"], 1)]
+    assert records.latest(station.store, first["record_id"])["revision"] == 1
