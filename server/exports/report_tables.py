@@ -4,7 +4,7 @@
 Analysis sets: baseline characteristics over every randomised participant (ADSL, RANDFL); efficacy over the
 full analysis set (FASFL "Y"); an analysis value at a visit is the BDS record with ANL01FL "Y" whose AVISITN is
 the visit's planned day (unscheduled visits have none and are never a timepoint). Statistics come from
-``shared.statistics`` (statsmodels/scipy). Numbers are unrounded; rows are in study-file order (arms, visits,
+``shared.statistics`` (scipy.stats). Numbers are unrounded; rows are in study-file order (arms, visits,
 parameters), so the same data give byte-identical CSV files.
 """
 

@@ -1,12 +1,14 @@
-"""shared.statistics: the report's statistics give what the libraries' other entry points give, and say None
-where a quantity is undefined (issue 21 point 8). They are written on numpy and scipy.special (issue 25: scipy.stats,
-statsmodels and pandas cost a report export ~80 MB): the last test checks, bit for bit, that they give exactly what
-the statsmodels and scipy.stats calls the report used before give (both stay test dependencies)."""
+"""shared.statistics: the report's statistics are scipy.stats calls (issue 21: library statistics, not hand-written
+formulas) and say None where a quantity is undefined (issue 21 point 8). statsmodels, which the report used before
+issue 25 (it and pandas are not imported by the export), stays a test dependency: the last tests check that every
+number equals what its calls give, within 1e-12."""
 
 from __future__ import annotations
 
+import math
 import random
 import statistics as stdlib
+import warnings
 from collections.abc import Callable
 from dataclasses import astuple
 from typing import Any
@@ -56,7 +58,10 @@ def test_mann_whitney_and_wilson() -> None:
     assert wilson(0, 0) is None
 
 
-# --- the same bits as the library calls the report made before issue 25 -------------------------------------------
+# --- the same numbers as the statsmodels calls the report made before issue 25 ------------------------------------
+
+TOLERANCE = 1e-12
+
 
 def _finite(value: Any) -> float | None:
     value = float(value)
@@ -81,9 +86,11 @@ def _libraries_welch(a: list[float], b: list[float]) -> tuple:
     return len(a), len(b), float(np.mean(a) - np.mean(b)), _finite(low), _finite(high), _finite(p)
 
 
-def _libraries_mann_whitney(a: list[float], b: list[float]) -> tuple:
-    r = stats.mannwhitneyu(np.asarray(a), np.asarray(b), alternative="two-sided")
-    return _finite(r.statistic), _finite(r.pvalue)
+def _exact_mann_whitney(a: list[float], b: list[float]) -> tuple:
+    """U of ``a`` by counting pairs, and the two-sided p of scipy's asymptotic or exact method (an independent
+    scipy entry point: the permutation distribution for small samples without ties)."""
+    u = sum(1.0 if x > y else 0.5 if x == y else 0.0 for x in a for y in b)
+    return u, stats.mannwhitneyu(np.asarray(a), np.asarray(b), alternative="two-sided").pvalue
 
 
 def _libraries_wilson(events: int, n: int) -> tuple[float, float]:
@@ -103,16 +110,19 @@ def _samples(rng: random.Random) -> list[float]:
     return [rng.gauss(rng.uniform(-100, 100), rng.uniform(0.001, 50)) for _ in range(k)]
 
 
-def _bits(value: tuple) -> str:
-    return repr(value)      # repr of a float is exact: equal text, equal bits (and None where None)
+def _close(ours: tuple, theirs: tuple) -> bool:
+    """Equal within 1e-12 (relative, or absolute near 0), None exactly where None."""
+    return len(ours) == len(theirs) and all(
+        (x is None and y is None) or (x is not None and y is not None
+                                      and math.isclose(x, y, rel_tol=TOLERANCE, abs_tol=TOLERANCE))
+        for x, y in zip(ours, theirs, strict=True))
 
 
 @pytest.mark.parametrize(("ours", "theirs", "groups"), [
     (lambda a, b: astuple(describe(a)), lambda a, b: _libraries_describe(a), 1),
     (lambda a, b: astuple(welch_difference(a, b)), _libraries_welch, 2),
-    (lambda a, b: astuple(mann_whitney(a, b)), _libraries_mann_whitney, 2),
-], ids=["describe", "welch", "mann_whitney"])
-def test_the_numbers_are_bit_for_bit_those_of_statsmodels_and_scipy_stats(
+], ids=["describe", "welch"])
+def test_the_numbers_are_those_of_statsmodels(
         ours: Callable[..., tuple], theirs: Callable[..., tuple], groups: int) -> None:
     rng = random.Random(25)
     checked = 0
@@ -120,16 +130,22 @@ def test_the_numbers_are_bit_for_bit_those_of_statsmodels_and_scipy_stats(
         a, b = _samples(rng), _samples(rng)
         if groups == 2 and not (a and b):
             continue                        # an empty group: None, checked above
-        with np.errstate(all="ignore"):
-            assert _bits(ours(a, b)) == _bits(theirs(a, b)), (a, b)
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            assert _close(ours(a, b), theirs(a, b)), (a, b, ours(a, b), theirs(a, b))
         checked += 1
     assert checked > 200
-    # 8 values spread among 3000: the exact counts of U pass 64 bits (floats from there on, as in scipy)
-    a8, b3000 = [i * 375 + 0.5 for i in range(8)], [float(i) for i in range(3000)]
-    assert _bits(astuple(mann_whitney(a8, b3000))) == _bits(_libraries_mann_whitney(a8, b3000))
 
 
-def test_the_wilson_interval_is_bit_for_bit_that_of_statsmodels() -> None:
+def test_mann_whitney_u_counts_the_pairs() -> None:
+    rng = random.Random(21)
+    for _ in range(100):
+        a, b = _samples(rng), _samples(rng)
+        if a and b and len(a) * len(b) < 20_000:
+            assert _close(astuple(mann_whitney(a, b)), _exact_mann_whitney(a, b)), (a, b)
+
+
+def test_the_wilson_interval_is_that_of_statsmodels() -> None:
     for n in [*range(1, 41), 99, 1000, 10_000]:
         for events in sorted({0, 1, n // 3, n // 2, n - 1, n}):
-            assert _bits(wilson(events, n) or ()) == _bits(_libraries_wilson(events, n)), (events, n)
+            assert _close(wilson(events, n) or (), _libraries_wilson(events, n)), (events, n)
