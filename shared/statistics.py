@@ -19,12 +19,21 @@ import math
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 import numpy as np
-from scipy.stats import binomtest, mannwhitneyu, ttest_1samp, ttest_ind
 
 LEVEL = 0.95
+
+
+@cache
+def _stats() -> Any:
+    """scipy.stats, imported at the first statistic: a report reads its data before it (issue 25: the ~35 MB of
+    the import do not add to the data stage's peak)."""
+    import scipy.stats
+
+    return scipy.stats
 
 
 def _clean(value: Any) -> float | None:
@@ -59,7 +68,7 @@ def describe(values: Sequence[float], level: float = LEVEL) -> Summary:
     mean = float(np.mean(x))
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore", RuntimeWarning)
-        ci = ttest_1samp(x, 0.0).confidence_interval(level)
+        ci = _stats().ttest_1samp(x, 0.0).confidence_interval(level)
         low, high = ci.low, ci.high
     return Summary(int(x.size), mean, float(np.std(x, ddof=1)), _clean(low), _clean(high), median, q1, q3)
 
@@ -87,7 +96,7 @@ def welch_difference(first: Sequence[float], second: Sequence[float], level: flo
         return Difference(int(a.size), int(b.size), float(a.mean() - b.mean()), None, None, None)
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore", RuntimeWarning)
-        test = ttest_ind(a, b, equal_var=False)
+        test = _stats().ttest_ind(a, b, equal_var=False)
         ci = test.confidence_interval(level)
     return Difference(int(a.size), int(b.size), float(a.mean() - b.mean()),
                       _clean(ci.low), _clean(ci.high), _clean(test.pvalue))
@@ -107,7 +116,7 @@ def mann_whitney(first: Sequence[float], second: Sequence[float]) -> RankTest:
         return RankTest(None, None)
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore", RuntimeWarning)
-        result = mannwhitneyu(np.asarray(first, dtype=float), np.asarray(second, dtype=float),
+        result = _stats().mannwhitneyu(np.asarray(first, dtype=float), np.asarray(second, dtype=float),
                               alternative="two-sided")
     return RankTest(_clean(result.statistic), _clean(result.pvalue))
 
@@ -116,6 +125,6 @@ def wilson(events: int, n: int, level: float = LEVEL) -> tuple[float, float] | N
     """Wilson score interval of ``events`` out of ``n``; None when n is 0."""
     if n <= 0:
         return None
-    ci = binomtest(int(events), int(n)).proportion_ci(confidence_level=level, method="wilson")
+    ci = _stats().binomtest(int(events), int(n)).proportion_ci(confidence_level=level, method="wilson")
     # at 0 or n events the bound is exactly 0 or 1; the library may leave rounding dust (5e-17) there
     return (0.0 if events == 0 else float(ci.low)), (1.0 if events == n else float(ci.high))

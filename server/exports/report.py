@@ -36,6 +36,7 @@ from server.analysis.adsl import baseline_covariates
 from server.exports.csv_export import write_csv
 from server.exports.current import ALL, ExportScope, current_records
 from server.exports.dosing import compliance_columns
+from server.exports.release_memory import release_free_memory
 from server.exports.report_cut import data_cut
 from server.exports.report_data import ReportData, gather_with_adam
 from server.exports.report_flow import FLOW_COLUMNS, Flow, flow_rows, gather_flow
@@ -242,6 +243,11 @@ def export_report(conn: Connection, study: Study, out_dir: Path, *, scope: Expor
     out_dir.mkdir(parents=True, exist_ok=True)
     ctx, data = report_context(conn, study, scope=scope, language=language)
     tables = ctx.tables
+    # the listings first, so the per-participant compliance rows and the AE review go before the pages are drawn,
+    # and the data stage's freed heap goes back to the system (issue 25: peak memory)
+    written = _write_listings(conn, study, out_dir, scope, data)
+    del data
+    release_free_memory()
     pngs: list[bytes] = []
     # A closed figure (with its ~5 MB PNG canvas) is a reference cycle, freed only by a full garbage collection,
     # which seldom came: every page added its canvas to the peak (issue 25). The pages' data is frozen out of
@@ -264,14 +270,13 @@ def export_report(conn: Connection, study: Study, out_dir: Path, *, scope: Expor
                     (out_dir / f"page-{len(pngs)}.png").write_bytes(buf.getvalue())
                     plt.close(fig)
                 del made
-                gc.collect()
+                release_free_memory()     # gc.collect + malloc_trim: the page's canvas back to the system
     finally:
         if own_freeze:
             gc.unfreeze()
     (out_dir / "report.html").write_text(_html(ctx, pngs), encoding="utf-8")
     (out_dir / "data_cut.txt").write_text("".join(f"{k}={v}\n" for k, v in ctx.cut.as_dict().items()),
                                           encoding="utf-8")
-    written = _write_listings(conn, study, out_dir, scope, data)
     tables_dir = out_dir / "tables"
     tables_dir.mkdir(exist_ok=True)
     written["tables/flow.csv"] = write_csv(tables_dir / "flow.csv", FLOW_COLUMNS, flow_rows(ctx.extra["flow"]))

@@ -47,6 +47,7 @@ def test_the_report_does_not_import_statsmodels_or_pandas() -> None:
     """About 30 MB of the report export's 300 MB peak (issue 25): its statistics are scipy.stats calls
     (shared.statistics, issue 21: library statistics), statsmodels is only the tests' cross-check."""
     code = ("import sys, server.exports.report, shared.statistics\n"
+            "shared.statistics.wilson(1, 3)\n"
             "print(sorted(m for m in ('statsmodels', 'pandas') if m in sys.modules), 'scipy.stats' in sys.modules)\n")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
