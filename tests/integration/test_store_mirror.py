@@ -34,6 +34,10 @@ from tests.live_server import ThreadServer
 
 FAST = SyncSettings(backoff_multiplier=0.01)
 NEW_PASSPHRASE = "passphrase of the replacement station"
+# Timing bounds leave room for a loaded CI machine (2 cores, two pytest workers): a thread may wait a second or
+# more for a core there. The bounds still fail a writer that waits for the station to pause.
+SCHEDULING_SLACK = 2.0
+BURST_LIMIT = 10.0
 
 
 def _tables(store: object) -> dict[str, list[tuple]]:
@@ -207,14 +211,19 @@ def test_the_mirror_writes_when_the_station_pauses_and_during_a_burst_at_most_on
     monkeypatch.setattr(mirror, "saving", noted_saving)
     monkeypatch.setattr(mirror_module.crypto, "seal", noted_seal)
     time.sleep(quiet * 2)
+    # A burst: saves back to back, for at least 4 x COALESCE_SECONDS and until the writer has written twice. On
+    # a loaded 2-core CI machine the writer thread once got no CPU for the whole of a 1 s burst, so the burst
+    # goes on (up to BURST_LIMIT) instead of failing there; a writer that waits for a pause never writes during
+    # it and still fails below.
     started, saves = time.monotonic(), 0
-    while time.monotonic() - started < coalesce * 4:   # a burst: saves back to back
+    while (time.monotonic() - started < coalesce * 4
+           or (len(on_mirror) < 2 and time.monotonic() - started < BURST_LIMIT)):
         records.save_record(store, _vas_record(pid, saves % 101), actor="participant")
         saves += 1
     burst_end = time.monotonic()
-    assert mirror.flush(2.0) and mirror.status().in_step
+    assert mirror.flush(5.0) and mirror.status().in_step
     during = [t for t in on_mirror if t < burst_end]
-    assert during and during[0] - started < coalesce + 0.5, (during, started)   # the lag stays bounded
+    assert during and during[0] - started < coalesce + SCHEDULING_SLACK, (during, started)   # the lag is bounded
     assert len(during) <= saves // 5, (len(during), saves)
     for a, b in itertools.pairwise(during):     # early only after the station paused
         paused = any(end - 0.05 < start and start - end >= quiet * 0.9 and start <= b for end, start in pauses
@@ -226,8 +235,8 @@ def test_the_mirror_writes_when_the_station_pauses_and_during_a_burst_at_most_on
     time.sleep(quiet * 2)                       # a lone save: on the medium once the station has paused
     records.save_record(store, _vas_record(pid, 101), actor="participant")
     returned = time.monotonic()
-    assert mirror.flush(2.0)
-    assert time.monotonic() - returned < quiet + 0.5
+    assert mirror.flush(5.0)
+    assert time.monotonic() - returned < quiet + SCHEDULING_SLACK
     [written] = on_mirror
     assert written - ended[0] >= quiet * 0.9
     store.close()
