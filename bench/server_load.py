@@ -5,7 +5,7 @@ p50/p99 latency and throughput per request type, next to a baseline measured in 
 sync and page requests made one at a time on the idle server. Then times `audit verify` (chain walk +
 checkpoint check) over 100 000 audit entries against a baseline of just reading those rows.
 
-    .venv/bin/python bench/server_load.py [--kiosks 200] [--workers 2] [--skip-postgres] [--skip-verify]
+    .venv/bin/python bench/server_load.py [--kiosks 200] [--workers N] [--skip-postgres] [--skip-verify]
         [--profile DIR]
 
 Besides the latencies it prints the server CPU per request kind (each answer carries the CPU time its worker
@@ -37,8 +37,8 @@ sys.path.insert(0, str(ROOT))
 
 from gunicorn_run import start_gunicorn, stop_gunicorn  # noqa: E402
 
-from server.app import create_app, open_context  # noqa: E402
-from server.commands.run import compile_templates, tune_collector  # noqa: E402
+from server.app import open_context  # noqa: E402
+from server.commands.run import GUNICORN_THREADS, default_workers, worker_app  # noqa: E402
 from server.config import ServerConfig  # noqa: E402
 from server.services import checkpoints  # noqa: E402
 from server.services.audit import AuditEntry, append_many  # noqa: E402
@@ -64,9 +64,7 @@ def wsgi_app() -> Any:
 
     Plain HTTP on 127.0.0.1 here, so session cookies go without the Secure flag (as for the demo).
     """
-    app = create_app(ServerConfig(data_dir=Path(os.environ["TRIALPRO_BENCH_DIR"]), secure_cookies=False))
-    compile_templates(app)   # as `trialpro-server serve` sets up each worker
-    tune_collector()
+    app = worker_app(ServerConfig(data_dir=Path(os.environ["TRIALPRO_BENCH_DIR"]), secure_cookies=False))
     profile_dir = os.environ.get("TRIALPRO_BENCH_PROFILE")
     return _cpu_header(_profiled(app, Path(profile_dir)) if profile_dir else app)
 
@@ -229,7 +227,7 @@ def _admin(url: str, n: int, stop: threading.Event, t: Timings) -> None:
 def _gunicorn(data_dir: Path, database_url: str | None, workers: int) -> tuple[subprocess.Popen[bytes], str]:
     if PROFILE_DIR is not None:
         os.environ["TRIALPRO_BENCH_PROFILE"] = str(PROFILE_DIR)
-    return start_gunicorn("server_load:wsgi_app()", data_dir, workers=workers, threads=4, database_url=database_url)
+    return start_gunicorn("server_load:wsgi_app()", data_dir, workers=workers, database_url=database_url)
 
 
 def _server_cpu(pid: int) -> float:
@@ -293,7 +291,8 @@ def load_run(label: str, database_url: str | None, kiosks: int, workers: int, co
                 a.join()
         finally:
             stop_gunicorn(proc)
-        print(f"\n{label}: gunicorn {workers} workers x 4 threads; {kiosks} kiosks ({concurrency} at a time), "
+        print(f"\n{label}: gunicorn {workers} workers x {GUNICORN_THREADS} threads (as serve ships); "
+              f"{kiosks} kiosks ({concurrency} at a time), "
               f"5 admins browsing")
         _report("baseline (idle server, one request at a time)", base)
         _report(f"under load: {records} records from {kiosks} kiosks in {wall:.1f} s "
@@ -337,7 +336,8 @@ def verify_run(label: str, database_url: str | None, entries: int) -> None:
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--kiosks", type=int, default=200)
-    p.add_argument("--workers", type=int, default=2)
+    p.add_argument("--workers", type=int, default=default_workers(),
+                   help="gunicorn workers (default: what `trialpro-server serve` ships for this machine)")
     p.add_argument("--concurrency", type=int, default=16, help="kiosks syncing at the same moment")
     p.add_argument("--audit-entries", type=int, default=100_000)
     p.add_argument("--skip-postgres", action="store_true")

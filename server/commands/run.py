@@ -93,23 +93,42 @@ def serve_werkzeug(ctx: ServerContext, host: str, port: int) -> None:
     run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
 
 
+def default_workers() -> int:
+    """``serve --workers`` when not given: CPUs + 1, at most 4 (a worker waiting on the disk or the SQLite
+    writers' turn leaves its core to another; each process has its own GIL)."""
+    return min(4, (os.cpu_count() or 1) + 1)
+
+
+def _kill_with_parent(_server: Any, _worker: Any) -> None:
+    die_with_parent(signal.SIGKILL)
+
+
+def gunicorn_options(bind: str, workers: int) -> dict[str, Any]:
+    """Every gunicorn setting ``serve`` ships, ``bind`` (``host:port``) and ``workers`` aside; the load benches
+    start gunicorn with exactly these (``bench/gunicorn_conf.py``), so they measure what ships."""
+    return {"bind": bind, "workers": workers, "worker_class": "gthread", "threads": GUNICORN_THREADS,
+            "timeout": 120, "graceful_timeout": 20, "accesslog": "-", "post_fork": _kill_with_parent}
+
+
+def worker_app(config: ServerConfig) -> Any:
+    """The app one gunicorn worker serves, set up as it starts (templates compiled, collector tuned)."""
+    app = create_app(config)
+    compile_templates(app)
+    tune_collector()
+    return app
+
+
 def serve_gunicorn(config: ServerConfig, host: str, port: int, workers: int) -> None:
     """gunicorn with ``workers`` processes; each builds its own app (and database pool) after the fork."""
     from gunicorn.app.base import BaseApplication
 
     class _TrialproGunicorn(BaseApplication):  # type: ignore[misc]
         def load_config(self) -> None:
-            options = {"bind": f"{host}:{port}", "workers": workers, "worker_class": "gthread",
-                       "threads": GUNICORN_THREADS, "timeout": 120, "graceful_timeout": 20,
-                       "accesslog": "-", "post_fork": lambda _server, _worker: die_with_parent(signal.SIGKILL)}
-            for key, value in options.items():
+            for key, value in gunicorn_options(f"{host}:{port}", workers).items():
                 self.cfg.set(key, value)
 
         def load(self) -> Any:
-            app = create_app(config)
-            compile_templates(app)
-            tune_collector()
-            return app
+            return worker_app(config)
 
     _TrialproGunicorn().run()
 
@@ -170,7 +189,7 @@ def register(sub: Any) -> None:
     add_study(p)
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
-    p.add_argument("--workers", type=workers_count, default=min(4, (os.cpu_count() or 1) + 1),
+    p.add_argument("--workers", type=workers_count, default=default_workers(),
                    help="gunicorn worker processes (default: CPUs + 1, at most 4)")
     p.add_argument("--no-worker", action="store_true",
                    help="do not start the job runner (run `trialpro-server worker` yourself, e.g. as its own unit)")
