@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection
@@ -90,14 +91,27 @@ def downstream(conn: Connection, site_id: str, cursor: int | None) -> dict[str, 
     committed meanwhile may come twice (the kiosk keeps one row per record), never not at all."""
     if cursor is None:
         return {}
-    now = state_store.position(conn)
+    now, head_hash = state_store.head(conn)
     keys = None if cursor == 0 or cursor > now else state_store.changed_after(conn, cursor, MAX_CHANGES)
     if keys is None:     # new kiosk, far behind, or a server restored from an older backup: send everything
-        rows, snapshot = state_store.current_of_site(conn, site_id), True
+        kept = _current_of_site(conn, site_id, now, head_hash)
+        state, home = _summaries_of(conn, kept.state, kept.home)
+        snapshot = True
     else:
-        rows, snapshot = state_store.revisions_of_site(conn, site_id, keys), False
-    home = [r for r in rows if r.device_kind == APP_DEVICE_KIND]
-    state = [r for r in rows if r.device_kind != APP_DEVICE_KIND]
+        rows = state_store.revisions_of_site(conn, site_id, keys)
+        state, home = _summaries_of(conn, [r for r in rows if r.device_kind != APP_DEVICE_KIND],
+                                    [r for r in rows if r.device_kind == APP_DEVICE_KIND])
+        snapshot = False
+    return {"site_state": state, "state_cursor": now, "state_snapshot": snapshot, "home_entries": home,
+            "home_diaries": [{"participant_id": d.participant_id, "activated_at": d.enrolled_at,
+                              "revoked_at": d.revoked_at}
+                             for d in state_store.home_diaries_of_site(conn, site_id, APP_DEVICE_KIND)]}
+
+
+def _summaries_of(conn: Connection, state: list[Any], home: list[Any]) -> tuple[list[dict[str, Any]],
+                                                                                 list[dict[str, Any]]]:
+    """The summaries of ``state`` rows and the home entries of ``home`` rows, bodies read in one go for those
+    not kept yet."""
     missing = [(r.record_id, r.revision) for cache, kept in ((_summaries, state), (_home_entries, home))
                for r in kept if _key(r) not in cache]
     bodies = state_store.bodies(conn, missing) if missing else {}
@@ -107,11 +121,58 @@ def downstream(conn: Connection, site_id: str, cursor: int | None) -> dict[str, 
         return bodies[key] if key in bodies else state_store.bodies(conn, [key])[key]
 
     entries = (home_entry(r, body_of) for r in home)
-    return {"site_state": [summary(r, body_of) for r in state], "state_cursor": now,
-            "state_snapshot": snapshot, "home_entries": [e for e in entries if e is not None],
-            "home_diaries": [{"participant_id": d.participant_id, "activated_at": d.enrolled_at,
-                              "revoked_at": d.revoked_at}
-                             for d in state_store.home_diaries_of_site(conn, site_id, APP_DEVICE_KIND)]}
+    return [summary(r, body_of) for r in state], [e for e in entries if e is not None]
+
+
+@dataclass(frozen=True)
+class _Current:
+    """The newest revision of each record of one site a kiosk keeps (rows of ``state_store.current_of_site``),
+    as of audit position ``position``, whose entry hash is ``head_hash``; ``state`` and ``home`` in the order
+    of a whole state (participant, time, record id)."""
+
+    position: int
+    head_hash: str | None
+    rows: dict[str, Any]     # by record id
+    state: list[Any]
+    home: list[Any]
+
+
+# A new kiosk's first sync gets the site's whole current state: reading it again for each one (an anti-join over
+# every record of the site) grew with the site, 24 ms of a sync at 200 kiosks (issue 25 point 2). So each process
+# keeps it per database and site at an audit position, and brings it up to date from the revisions audited since
+# (the same reads a kiosk's own cursor uses): a stored revision never changes and every one is audited when it is
+# stored, and the entry hash at the kept position names the whole chain up to there, so a copy is used only for
+# the database (and the history) it was read from: a restored or replaced database is read whole again.
+MAX_SITES_KEPT = 64
+_current: dict[tuple[str, str], _Current] = {}
+
+
+def _current_of_site(conn: Connection, site_id: str, now: int, head_hash: str | None) -> _Current:
+    """The site's current state as of position ``now`` (entry hash ``head_hash``), from the copy this process
+    keeps when it is of this database and not newer than ``now``."""
+    where = (str(conn.engine.url), site_id)
+    kept = _current.get(where)
+    rows: dict[str, Any] | None = None
+    if kept is not None and kept.position == now and kept.head_hash == head_hash:
+        return kept
+    if kept is not None and kept.position < now and state_store.entry_hash_at(conn, kept.position) == kept.head_hash:
+        keys = state_store.changed_after(conn, kept.position, MAX_CHANGES)
+        if keys is not None:
+            rows = dict(kept.rows)
+            for r in state_store.revisions_of_site(conn, site_id, keys):
+                held = rows.get(r.record_id)
+                if held is None or r.revision > held.revision:
+                    rows[r.record_id] = r
+    if rows is None:
+        rows = {r.record_id: r for r in state_store.current_of_site(conn, site_id)}
+    ordered = sorted(rows.values(), key=lambda r: (r.participant_id, r.collected_at or "", r.record_id))
+    fresh = _Current(now, head_hash, rows, [r for r in ordered if r.device_kind != APP_DEVICE_KIND],
+                     [r for r in ordered if r.device_kind == APP_DEVICE_KIND])
+    if kept is None or kept.position <= now:   # another thread may have kept a newer one meanwhile
+        if len(_current) >= MAX_SITES_KEPT:
+            _current.clear()
+        _current[where] = fresh
+    return fresh
 
 
 def home_entry(row: Any, body_of: Callable[[Any], str] = _own_body) -> dict[str, Any] | None:

@@ -81,7 +81,8 @@ _NUMBERS_AMONG = select(participants.c.allocation_number).where(  # every sync's
 
 def of_site(conn: Connection, site_id: str) -> list[dict[str, Any]]:
     """Every participant of a site (id, arm, status), by id: what a kiosk of the site is sent."""
-    return [dict(r._mapping) for r in conn.execute(_OF_SITE, {"site_id": site_id})]
+    return [{"participant_id": pid, "arm": arm, "status": status}   # unpacked: a Row's mapping costs ~5 us a row
+            for pid, arm, status in conn.execute(_OF_SITE, {"site_id": site_id})]
 
 
 def enrol_from(conn: Connection, enrolments: list[dict[str, Any]]) -> None:
@@ -153,8 +154,8 @@ def count_without_screening(conn: Connection, site_ids: list[str] | None = None)
 def screened_of_site(conn: Connection, site_id: str) -> list[dict[str, Any]]:
     """People screened at the site and not randomised (id, no arm, the screening outcome as status): what a
     kiosk of the site is sent besides the randomised participants."""
-    return [{"participant_id": r.participant_id, "arm": None, "status": r.outcome}
-            for r in conn.execute(_SCREENED_OF_SITE, {"site_id": site_id})]
+    return [{"participant_id": pid, "arm": None, "status": outcome}
+            for pid, outcome in conn.execute(_SCREENED_OF_SITE, {"site_id": site_id})]
 
 
 _SCREENED_OF_SITE = (select(screenings.c.participant_id, screenings.c.outcome)
