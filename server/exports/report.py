@@ -54,7 +54,15 @@ from server.exports.report_pages import (
     page_title,
 )
 from server.exports.report_safety import safety_tables
-from server.exports.report_tables import Table, arm_codes, efficacy_tables, participant_trajectories
+from server.exports.report_tables import (
+    Analysis,
+    AnalysisRecords,
+    Table,
+    analysis,
+    arm_codes,
+    efficacy_tables,
+    participant_trajectories,
+)
 from server.services.ae_review import AeReviewer
 from shared.adverse_events import per_drug
 from shared.disposition import REASONS
@@ -132,9 +140,10 @@ def _scales(study: Study) -> dict[str, tuple[float, float]]:
     return out
 
 
-def report_tables(study: Study, adam: AdamDatasets) -> list[Table]:
+def report_tables(study: Study, adam: AdamDatasets | Analysis) -> list[Table]:
     """Every table of the report, in page order (tables/<name>.csv)."""
-    return [*efficacy_tables(study, adam), *safety_tables(study, adam)]
+    an = analysis(adam)
+    return [*efficacy_tables(study, an), *safety_tables(study, an.adam)]
 
 
 def _html(ctx: Context, pngs: list[bytes]) -> str:
@@ -193,15 +202,20 @@ class _BdsRow:
         return getattr(self, key, default)
 
 
-def _report_part(adsl_keys: tuple[str, ...]) -> Callable[[AdamDatasets], AdamDatasets]:
+def _report_part(adsl_keys: tuple[str, ...],
+                 adqs: AnalysisRecords | None = None) -> Callable[[AdamDatasets], AdamDatasets]:
     """One participant's ADaM as the report reads it: ADAE whole; ADSL with ``adsl_keys``; ADLB with the variables
     of its tables; ADQS only its analysis records at a scheduled visit (ANL01FL "Y", AVISITN set: the only ADQS
-    rows a table reads), with those variables."""
+    rows a table reads), with those variables, or, given ``adqs``, added to it as columns and left out of the
+    part (the report's own read: no row kept, issue 25)."""
     def keep(part: AdamDatasets) -> AdamDatasets:
+        if adqs is not None:
+            adqs.add(part.adqs)
         return AdamDatasets(
             adsl=[{k: r[k] for k in adsl_keys} for r in part.adsl], adae=part.adae,
             adlb=[_BdsRow(r) for r in part.adlb],   # type: ignore[misc]
-            adqs=[_BdsRow(r) for r in part.adqs if r["ANL01FL"] == "Y" and r["AVISITN"] is not None])  # type: ignore[misc]
+            adqs=[] if adqs is not None else
+            [_BdsRow(r) for r in part.adqs if r["ANL01FL"] == "Y" and r["AVISITN"] is not None])  # type: ignore[misc]
     return keep
 
 
@@ -221,9 +235,10 @@ def report_context(conn: Connection, study: Study, *, scope: ExportScope = ALL,
     as_of = scope.as_of(study, scope.site_id)   # the data cut (never after the site's today), as DV judges it
     # one read of the participants gives the ADaM datasets (report_adam's), the compliance listing and the
     # first doses the flow counts as treated
-    read = gather_with_adam(conn, study, scope, as_of, _report_part(_adsl_keys(study)))
+    adqs = AnalysisRecords()     # ADQS as columns, filled as each participant is read
+    read = gather_with_adam(conn, study, scope, as_of, _report_part(_adsl_keys(study), adqs))
     data, adam = read.data, read.adam
-    tables = {t.name: t for t in report_tables(study, adam)}
+    tables = {t.name: t for t in report_tables(study, Analysis(adam, adqs, AnalysisRecords(adam.adlb)))}
     fas = {a: sum(1 for r in adam.adsl if r["ARMCD"] == a and r["FASFL"] == "Y") for a in arm_codes(study)}
     ctx = Context(study, tables, data_cut(conn, scope), language, data.demo, scope.site_id,
                   {"flow": gather_flow(conn, study, scope, fas, first_doses=data.first_doses),

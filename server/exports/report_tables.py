@@ -10,6 +10,7 @@ parameters), so the same data give byte-identical CSV files.
 
 from __future__ import annotations
 
+from array import array
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -60,21 +61,55 @@ def _summary_cells(s: Summary) -> list[Any]:
     return [s.n, s.mean, s.sd, s.ci_low, s.ci_high, s.median, s.q1, s.q3]
 
 
-class AnalysisRecords:
-    """The analysis records of one BDS dataset (ANL01FL "Y", at a visit), grouped by (PARAMCD, AVISITN) in one
-    pass: each table then reads its parameter and visit, not every ADQS row again (issue 25)."""
+_COLUMNS = ("AVAL", "CHG", "BASE")      # the BDS values the tables read
 
-    def __init__(self, rows: Rows) -> None:
-        self._at: dict[tuple[str, Any], Rows] = defaultdict(list)
+
+class _Group:
+    """The analysis records of one (PARAMCD, AVISITN) as columns: each record's USUBJID (the participant's one
+    string, shared), and AVAL, CHG, BASE as C doubles with a byte a record saying whether the value is present
+    (a row object and its float objects cost ~170 bytes a record; these ~35: 250 000 ADQS records at 10 000 x 12,
+    issue 25)."""
+
+    __slots__ = ("present", "subjects", "values")
+
+    def __init__(self) -> None:
+        self.subjects: list[str] = []
+        self.values = {v: array("d") for v in _COLUMNS}
+        self.present = {v: bytearray() for v in _COLUMNS}
+
+    def add(self, row: Any) -> None:
+        self.subjects.append(row["USUBJID"])
+        for v in _COLUMNS:
+            value = row[v]
+            self.values[v].append(0.0 if value is None else value)
+            self.present[v].append(value is not None)
+
+
+class AnalysisRecords:
+    """The analysis records of one BDS dataset (ANL01FL "Y", at a visit), grouped by (PARAMCD, AVISITN) as they
+    are added: each table then reads its parameter and visit, not every ADQS row again; the values are kept as
+    columns of doubles, not rows (issue 25). ``add`` takes a participant's rows at a time, in dataset order, so
+    the report streams its ADQS into one of these instead of keeping the rows."""
+
+    def __init__(self, rows: Iterable[Any] = ()) -> None:
+        self._at: dict[tuple[str, Any], _Group] = defaultdict(_Group)
+        self.arm_of: dict[str, str] = {}     # USUBJID -> ARMCD of the records added
+        self.add(rows)
+
+    def add(self, rows: Iterable[Any]) -> None:
         for r in rows:
             if r["ANL01FL"] == "Y" and r["AVISITN"] is not None:
-                self._at[(r["PARAMCD"], r["AVISITN"])].append(r)
+                self._at[(r["PARAMCD"], r["AVISITN"])].add(r)
+                self.arm_of[r["USUBJID"]] = r["ARMCD"]
 
     def values(self, paramcd: str, day: int, variable: str, subjects: set[str]) -> dict[str, float]:
-        """USUBJID -> ``variable`` (AVAL, CHG, BASE) of the analysis record of ``paramcd`` at the visit on ``day``
-        (the last one in dataset order when there are several)."""
-        return {r["USUBJID"]: r[variable] for r in self._at.get((paramcd, day), ())
-                if r[variable] is not None and r["USUBJID"] in subjects}
+        """USUBJID -> ``variable`` (AVAL, CHG, BASE, as a float) of the analysis record of ``paramcd`` at the visit
+        on ``day`` (the last one in dataset order when there are several)."""
+        group = self._at.get((paramcd, day))
+        if group is None:
+            return {}
+        column, present = group.values[variable], group.present[variable]
+        return {u: column[i] for i, u in enumerate(group.subjects) if present[i] and u in subjects}
 
 
 @dataclass
@@ -148,7 +183,7 @@ def primary_by_visit(study: Study, adam: AdamDatasets | Analysis) -> Table:
     if test is not None:
         an = analysis(adam)
         _by_visit(study, an.adlb, test.code, lab_visits(study), in_set(an.adam.adsl, "FASFL"), [], table,
-                  arms_of(an.adam.adlb))
+                  an.adlb.arm_of)
     return table
 
 
@@ -193,7 +228,7 @@ def secondary_by_visit(study: Study, adam: AdamDatasets | Analysis) -> Table:
                   "次要终点：各访视评分及较基线变化",
                   ["paramcd", "param", "arm", "visit", "visit_day", "variable", *SUMMARY_COLUMNS])
     an = analysis(adam)
-    fas, arm_of = in_set(an.adam.adsl, "FASFL"), arms_of(an.adam.adqs)
+    fas, arm_of = in_set(an.adam.adsl, "FASFL"), an.adqs.arm_of
     for paramcd, param, inst_id in secondary_params(study):
         visits = [v for v in study.scheduled_visits if inst_id in v.instruments and v.day is not None
                   and v.day >= 0]
@@ -309,8 +344,8 @@ def summary(study: Study, adam: AdamDatasets | Analysis) -> Table:
     return table
 
 
-def efficacy_tables(study: Study, adam: AdamDatasets) -> list[Table]:
+def efficacy_tables(study: Study, adam: AdamDatasets | Analysis) -> list[Table]:
     an = analysis(adam)
-    return [summary(study, an), baseline_characteristics(study, adam), primary_endpoint(study, an),
+    return [summary(study, an), baseline_characteristics(study, an.adam), primary_endpoint(study, an),
             primary_by_visit(study, an), primary_comparisons(study, an), secondary_by_visit(study, an),
             responders(study, an)]

@@ -154,6 +154,23 @@ def test_the_report_reads_a_cut_down_adam_that_gives_every_table_unchanged(demo:
     assert participant_trajectories(ctx.study, cut) == participant_trajectories(ctx.study, full)
 
 
+def test_the_report_context_reads_adqs_as_columns_and_gives_every_table_of_the_full_adam(demo: tuple) -> None:
+    """Issue 25: the export keeps ADQS as columns filled while each participant is read (no row object kept);
+    every table must equal the one computed from the full ``build_adam`` datasets."""
+    from server.analysis.adam import build_adam
+    from server.exports.current import ALL
+    from server.exports.report import report_context, report_tables
+    from server.storage.engine import reading
+
+    _folder, ctx = demo
+    with reading(ctx.engine) as conn:
+        full = build_adam(conn, ctx.study, scope=ALL)
+        context, _data = report_context(conn, ctx.study)
+    assert [(t.name, t.rows) for t in context.tables.values()] == \
+        [(t.name, t.rows) for t in report_tables(ctx.study, full)]
+    assert any(t.name == "secondary_by_visit" and t.rows for t in context.tables.values())
+
+
 def test_one_read_of_the_participants_gives_the_report_its_adam_compliance_listing_and_treated_count(
         demo: tuple) -> None:
     """Issue 25: the report reads the participants once (``gather_with_adam``) for its ADaM datasets, compliance.csv,

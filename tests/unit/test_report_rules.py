@@ -55,7 +55,8 @@ def test_analysis_records_give_each_parameter_and_visit_what_a_scan_of_every_row
     """Issue 25: the tables read the analysis records grouped by (PARAMCD, AVISITN) once; each look-up equals
     the scan it replaced: ANL01FL "Y", the visit's day, a value present, the subject in the set, the last wins."""
     rows = [{"USUBJID": f"S-{n % 7}", "PARAMCD": "AB"[n % 2], "AVISITN": (None, 0, 28, 28.0)[n % 4],
-             "ANL01FL": "Y" if n % 5 else "", "AVAL": None if n % 11 == 0 else float(n), "CHG": n - 3}
+             "ANL01FL": "Y" if n % 5 else "", "AVAL": None if n % 11 == 0 else float(n), "CHG": n - 3,
+             "BASE": None, "ARMCD": "X"}
             for n in range(200)]
     subjects = {f"S-{n}" for n in range(6)}
     index = AnalysisRecords(rows)
@@ -67,3 +68,25 @@ def test_analysis_records_give_each_parameter_and_visit_what_a_scan_of_every_row
                         and r[variable] is not None and r["USUBJID"] in subjects}
                 assert index.values(paramcd, day, variable, subjects) == scan
     assert index.values("A", 28, "AVAL", subjects) and index.values("B", 0, "CHG", subjects)   # not all empty
+
+
+def test_analysis_records_added_a_participant_at_a_time_equal_them_added_at_once() -> None:
+    """Issue 25: the report adds each participant's ADQS records to the columns as it reads them (no row kept);
+    the look-ups equal those of every row at once, values as floats, None (no value) never turned into a number."""
+    rows = [{"USUBJID": f"S-{n // 20}", "ARMCD": "XY"[n // 20 % 2], "PARAMCD": "AB"[n % 2],
+             "AVISITN": (None, 0, 28)[n % 3], "ANL01FL": "Y" if n % 7 else "",
+             "AVAL": None if n % 5 == 0 else n / 3, "CHG": None if n % 4 == 0 else -n / 7, "BASE": 0.0}
+            for n in range(200)]
+    subjects = {f"S-{n}" for n in range(10)}
+    whole, streamed = AnalysisRecords(rows), AnalysisRecords()
+    for first in range(0, 200, 20):
+        streamed.add(rows[first:first + 20])
+    for paramcd in "AB":
+        for day in (0, 28):
+            for variable in ("AVAL", "CHG", "BASE"):
+                scan = {r["USUBJID"]: r[variable] for r in rows
+                        if r["PARAMCD"] == paramcd and r["ANL01FL"] == "Y" and r["AVISITN"] == day
+                        and r[variable] is not None and r["USUBJID"] in subjects}
+                assert streamed.values(paramcd, day, variable, subjects) == scan == \
+                    whole.values(paramcd, day, variable, subjects)
+    assert streamed.arm_of == whole.arm_of == {f"S-{n}": "XY"[n % 2] for n in range(10)}
