@@ -18,7 +18,9 @@ from collections.abc import Iterable
 from typing import Any, TextIO
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_CELL_START = re.compile("\x00[" + re.escape("".join(FORMULA_START)) + "]")   # a cell's start in "\x00".join(row)
+# where a cell of a written line can start with one: after a comma (one is put before the line), the cell's first
+# character or the one after its opening quote (csv.writer quotes a cell holding a comma, quote or line break)
+_CELL_START = re.compile(',"?[' + re.escape("".join(FORMULA_START)) + "]")    # searched in "," + line
 # a number, which no spreadsheet reads as a formula (the SDTM batch writer shares it)
 PLAIN_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 
@@ -31,22 +33,33 @@ def safe_cell(value: Any) -> Any:
 
 
 class FormulaSafeWriter:
-    """``csv.writer`` whose rows pass through ``safe_cell`` first."""
+    """``csv.writer`` whose rows pass through ``safe_cell`` first.
+
+    A row is formatted by the csv module first and the line searched once (C level) for a cell that starts like
+    a formula; only such a line (or a negative number's) goes through ``safe_cell`` cell by cell and is
+    formatted again when that changes a cell. The file gets each line as ``csv.writer`` writes it."""
 
     def __init__(self, fh: TextIO) -> None:
-        self._writer = csv.writer(fh)
+        self._fh = fh
+        self._line = ""
+        self._writer = csv.writer(self)     # formats each row into ``write`` below
+
+    def write(self, line: str) -> int:
+        """Where ``csv.writer`` hands over a formatted row (one call per row, line ending included)."""
+        self._line = line
+        return len(line)
 
     def writerow(self, row: Iterable[Any]) -> Any:
-        if type(row) is list:
-            # the usual case: one C-level search of the row's text cells for one that starts like a formula
-            # (only text is ever quoted: numbers, None and booleans are not turned into text to be searched)
-            try:
-                joined = "\x00".join(row)            # a row of text (SDTM) in one go
-            except TypeError:
-                joined = "\x00".join([v for v in row if isinstance(v, str)])
-            if _CELL_START.search("\x00" + joined) is None:
-                return self._writer.writerow(row)
-        return self._writer.writerow([safe_cell(v) for v in row])
+        if type(row) is not list:
+            row = list(row)
+        self._writer.writerow(row)
+        line = self._line
+        if _CELL_START.search("," + line) is not None:
+            safe = [safe_cell(v) for v in row]
+            if safe != row:
+                self._writer.writerow(safe)
+                line = self._line
+        return self._fh.write(line)
 
     def writerows(self, rows: Iterable[Iterable[Any]]) -> None:
         for row in rows:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack
 from dataclasses import fields
-from datetime import date, timedelta
+from datetime import date
 from itertools import groupby
 from operator import attrgetter, itemgetter
 from pathlib import Path
@@ -37,9 +37,8 @@ from server.exports.current import (
 from server.exports.dosing import DiaryStream, DoseLine, first_dose_of
 from server.services.ae_causality import Confirmations
 from server.services.ae_review import AeReview, AeReviewer
-from server.storage import home_entries
 from shared.adverse_events import ae_fields, flat_ae
-from shared.home_entries import DIARY_DATE, home_dosing_id
+from shared.home_entries import DIARY_DATE
 from shared.instruments import export_items, export_score_names, get_instrument
 from shared.instruments.model import Instrument
 from shared.lab_grading import grade, range_indicator
@@ -228,16 +227,6 @@ class _Course:
         return ended, found
 
 
-def _home_dates(conn: Connection, study: Study, scope: ExportScope) -> dict[str, set[str]]:
-    """Participant -> diary dates of their home dosing entries in the export's scope (issue 24: home wins)."""
-    home = home_dosing_id(study)
-    if home is None:
-        return {}
-    return home_entries.entry_dates_by_participant(
-        conn, home, site_id=scope.site_id, collected_from=scope.date_from and scope.date_from.isoformat(),
-        collected_before=scope.date_to and (scope.date_to + timedelta(days=1)).isoformat())
-
-
 def _record_files(conn: Connection, study: Study, sink: TableSink, scope: ExportScope,
                   visits: RowWriter) -> tuple[dict[str, int], _Course]:
     """One streamed pass over the newest revisions, a participant at a time, writes visits.csv, every
@@ -250,7 +239,7 @@ def _record_files(conn: Connection, study: Study, sink: TableSink, scope: Export
     headers["adverse_events.csv"] = ae_columns(study)
     headers["screening.csv"] = ENVELOPE_COLUMNS + SCREENING_DATA
     dosing = study.instrument_with_role("dosing")
-    diaries = DiaryStream(study, dosing.id if dosing else None, _home_dates(conn, study, scope))
+    diaries = DiaryStream(study, dosing.id if dosing else None)
     headers["dosing.csv"] = DOSING_COLUMNS
     headers.update({name: ENVELOPE_COLUMNS + list(columns) for name, columns in CLINICAL_FILES.values()})
     counts = dict.fromkeys(headers, 0)
@@ -269,6 +258,7 @@ def _record_files(conn: Connection, study: Study, sink: TableSink, scope: Export
     for pid, group in groupby(current_records(conn, scope=scope, with_arm=True), key=itemgetter("participant_id")):
         recs = list(group)
         course.add(pid, recs)
+        diaries.participant(pid, recs)     # their home dosing entries' dates (issue 24: home wins)
         for row in _participant_visits(study, recs, numbers):
             visits(row)
             counts["visits.csv"] += 1

@@ -10,7 +10,7 @@ shows what its own record reported.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -28,9 +28,9 @@ from shared.exposure import (
     periods,
     read_diary,
 )
-from shared.home import parse_diary_date
+from shared.home import diary_date_of, parse_diary_date
 from shared.home_compliance import daily_compliance, drug_daily, home_days, over_schedule
-from shared.home_entries import CLINIC, HOME, HOME_DOSING_ROLE
+from shared.home_entries import CLINIC, HOME, home_dosing_id
 from shared.site_time import site_local_date
 from shared.study.model import Study
 
@@ -134,29 +134,31 @@ class DiaryStream:
     """Dosing lines of diaries read one record at a time, in participant and time order (the CSV's single
     streamed pass): remembers each participant's baseline date and last covered date."""
 
-    def __init__(self, study: Study, diary_instrument: str | None,
-                 home_dates: Mapping[str, Collection[str]] | None = None) -> None:
-        """``home_dates``: participant -> the diary dates (YYYY-MM-DD) of their home dosing entries in the export
-        (``server.storage.home_entries.entry_dates_by_participant``), read up front because a home entry may
-        come after the clinic diary it wins over in the stream."""
+    def __init__(self, study: Study, diary_instrument: str | None) -> None:
         self._study = study
-        self._home_dates = home_dates or {}
         self._at_home: frozenset[date] = frozenset()
         self._diary = diary_instrument
+        self._home = home_dosing_id(study)
         self._baseline = study.visit_with_role("baseline")
         # what is_dosing_record asks, worked out once: this runs for every record of the export
-        self._dosing = {i for i in (diary_instrument, getattr(study.instrument_with_role(HOME_DOSING_ROLE), "id",
-                                                              None)) if i is not None}
+        self._dosing = {i for i in (diary_instrument, self._home) if i is not None}
         self._pid: str | None = None
         self._base: date | None = None
         self._previous_end: date | None = None
 
+    def participant(self, participant_id: str, records: Iterable[dict[str, Any]]) -> None:
+        """Start the next participant with all their records in the export (before ``lines`` of any of them):
+        the diary dates of their home dosing entries win over a clinic diary's dates, and a home entry may come
+        after the clinic diary it wins over in the stream."""
+        self._pid, self._base, self._previous_end = participant_id, None, None
+        home = self._home
+        self._at_home = frozenset(d for r in records if home is not None and r.get("instrument_id") == home
+                                  if (d := parse_diary_date(diary_date_of(r))) is not None)
+
     def lines(self, rec: dict[str, Any]) -> list[DoseLine]:
-        """The dosing lines of ``rec`` (empty unless it is a diary of a participant with an arm)."""
-        if rec.get("participant_id") != self._pid:
-            self._pid, self._base, self._previous_end = rec.get("participant_id"), None, None
-            self._at_home = frozenset(d for d in map(parse_diary_date, self._home_dates.get(str(self._pid), ()))
-                                      if d is not None)
+        """The dosing lines of ``rec`` (empty unless it is a diary of a participant with an arm), a record of
+        the participant last given to ``participant``."""
+        assert rec.get("participant_id") == self._pid, "DiaryStream.participant() first"
         if self._baseline is not None and rec.get("visit_id") == self._baseline.id and self._base is None:
             self._base = site_local_date(rec.get("collected_at"), self._study, rec.get("site_id"))
         if rec.get("instrument_id") not in self._dosing or not rec.get("arm"):

@@ -33,24 +33,3 @@ def home_entries_of_site(conn: Connection, site_id: str) -> list[dict[str, Any]]
                         .where(c.site_id == site_id, c.diary_date.is_not(None), c.revision == 1)
                         .order_by(c.participant_id, c.diary_date, c.instrument_id))
     return [dict(r._mapping) for r in rows]
-
-
-def entry_dates_by_participant(conn: Connection, instrument_id: str, *, site_id: str | None = None,
-                               collected_from: str | None = None,
-                               collected_before: str | None = None) -> dict[str, set[str]]:
-    """Participant -> the diary dates (YYYY-MM-DD) of their home entries of ``instrument_id`` (newest revisions;
-    ``site_id`` and collected_at from/before, ISO text, as the export's scope): the dates a home entry wins in
-    the CSV dosing file's clinic recall lines."""
-    c = records.c
-    q = select(c.participant_id, c.diary_date).where(c.instrument_id == instrument_id, c.diary_date.is_not(None),
-                                                       _newest())
-    if site_id:
-        q = q.where(c.site_id == site_id)
-    if collected_from:
-        q = q.where(c.collected_at >= collected_from)
-    if collected_before:
-        q = q.where(c.collected_at < collected_before)
-    out: dict[str, set[str]] = {}
-    for pid, day in conn.execute(q):
-        out.setdefault(pid, set()).add(str(day))
-    return out
