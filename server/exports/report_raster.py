@@ -20,8 +20,9 @@ from matplotlib.lines import Line2D
 from matplotlib.markers import MarkerStyle
 from matplotlib.transforms import Bbox
 
-BAND_POINTS = 250       # points of a line per band (40 bands at 10 000 participants: ~10 MB of cells, not ~60,
-                        # for 0.15 CPU s); a line of fewer points (the demo's) is drawn whole, as before
+BAND_POINTS = 100       # points of a line per band (an arm's line at 10 000 participants, ~10 000 points and
+                        # breaks, in ~100 bands: the page's peak 5 MB under 250 points a band, for ~0.3 CPU s
+                        # more; ~60 MB of cells drawn whole); a line of fewer points (the demo's) is drawn whole
 
 
 class BandedLine(Line2D):
