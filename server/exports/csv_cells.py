@@ -54,7 +54,8 @@ class FormulaSafeWriter:
             row = list(row)
         self._writer.writerow(row)
         line = self._line
-        if _CELL_START.search("," + line) is not None:
+        # the line ending ("\r\n") is left out of the search: after an empty last cell it is no cell's start
+        if _CELL_START.search("," + line, 0, len(line) - 1) is not None:
             safe = [safe_cell(v) for v in row]
             if safe != row:
                 self._writer.writerow(safe)
