@@ -93,8 +93,9 @@ class CsvFolder:
 
         def write(row: Iterable[Any]) -> None:
             row = row if type(row) is list else list(row)
-            # csv writes None as an empty cell itself: only a row with a boolean needs cell_values
-            if True in row or False in row:     # C-level; also true for 1/0 (then cell_values changes nothing)
+            # csv writes None as an empty cell itself: only a row with a boolean needs cell_values; both tests are
+            # C-level, the second only for a row with a 1 or 0 in it (equal to True/False: answers and counts)
+            if (True in row or False in row) and bool in map(type, row):
                 row = cell_values(row)
             writer.writerow(row)
         return write
@@ -245,6 +246,8 @@ def _record_files(conn: Connection, study: Study, sink: TableSink, scope: Export
     counts = dict.fromkeys(headers, 0)
     counts["visits.csv"] = 0
     writers = {name: sink.table(name, header) for name, header in headers.items()}
+    file_of = {inst_id: f"{inst_id}.csv" for inst_id in by_instrument}
+    write_dose = writers["dosing.csv"]
     zones = {site.id: ZoneInfo(site.timezone) for site in study.sites}
     verified = SdvStatus(conn)   # issue 19: the SDV status of each current revision
     course = _Course(conn, study, scope)
@@ -277,10 +280,15 @@ def _record_files(conn: Connection, study: Study, sink: TableSink, scope: Export
             elif rec["kind"] == "screening":
                 rows = [("screening.csv", _screening_row(rec))]
             elif rec["kind"] == "instrument_response" and rec.get("instrument_id") in by_instrument:
+                # most records of an export: written here, not through the list of rows below
                 inst_id = rec["instrument_id"]
-                rows = [(f"{inst_id}.csv", _instrument_row(by_instrument[inst_id], rec, home=home[inst_id],
-                                                           layout=layouts[inst_id]))]
-                rows += [("dosing.csv", _dose_cells(line)) for line in diaries.lines(rec)]
+                name = file_of[inst_id]
+                writers[name](_instrument_row(by_instrument[inst_id], rec, home=home[inst_id], layout=layouts[inst_id]))
+                counts[name] += 1
+                for line in diaries.lines(rec):
+                    write_dose(_dose_cells(line))
+                    counts["dosing.csv"] += 1
+                continue
             else:
                 continue
             for name, row in rows:
