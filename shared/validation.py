@@ -31,10 +31,11 @@ from shared.study.model import PARTICIPANT_ID, Study
 from shared.values import is_int, is_number, parses_as_timestamp, problem
 
 # [0-9], not \d: \d also matches other scripts' digits (slower), which fromisoformat refuses anyway
-_UTC_TS = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?Z$")
-_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")  # str(uuid.UUID(x)) form
+UTC_TIMESTAMP = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?Z$")
+RECORD_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")  # str(uuid.UUID(x)) form
 _ENVELOPE = frozenset(ENVELOPE_FIELDS)
-_LOCAL_TS = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?[+-][0-9]{2}:[0-9]{2}$")
+LOCAL_TIMESTAMP = re.compile(
+    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?[+-][0-9]{2}:[0-9]{2}$")
 MAX_REASON = 500
 
 
@@ -203,7 +204,7 @@ def _check_envelope(record: Mapping[str, Any], study: Study) -> list[FieldProble
         p.append(FieldProblem(key, record[key], "the record envelope fields",
                               f"{key}: is not a field of a record"))
     rid = record.get("record_id")
-    if not isinstance(rid, str) or not _UUID.fullmatch(rid):  # what str(uuid.UUID(rid)) == rid accepts
+    if not isinstance(rid, str) or not RECORD_ID.fullmatch(rid):  # what str(uuid.UUID(rid)) == rid accepts
         add("record_id", "a lower-case UUID string", "is not a UUID in canonical form")
     rev = record.get("revision")
     if not is_int(rev) or rev < 1:
@@ -224,8 +225,8 @@ def _check_envelope(record: Mapping[str, Any], study: Study) -> list[FieldProble
     elif match["site"] != record.get("site_id"):
         add("participant_id", f"an id starting with {record.get('site_id')}-",
             "does not belong to the record's site")
-    for field, pattern, allowed in (("collected_at", _UTC_TS, "UTC ISO 8601 like 2026-03-01T08:00:00Z"),
-                                    ("collected_at_local", _LOCAL_TS,
+    for field, pattern, allowed in (("collected_at", UTC_TIMESTAMP, "UTC ISO 8601 like 2026-03-01T08:00:00Z"),
+                                    ("collected_at_local", LOCAL_TIMESTAMP,
                                      "ISO 8601 with offset like 2026-03-01T16:00:00+08:00")):
         value = record.get(field)
         if not isinstance(value, str) or not pattern.match(value) or not parses_as_timestamp(value):
