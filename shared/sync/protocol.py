@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from shared.errors import FieldProblem, ProtocolMismatch, RecordUnprocessable, StudyMismatch, SyncRequestInvalid
 
@@ -48,9 +48,9 @@ REJECTED = "rejected"
 ACKNOWLEDGED = (STORED, ALREADY_STORED)
 
 
-@dataclass(frozen=True)
-class SyncItem:
-    """One record as sent: the envelope and the hash the kiosk computed over it."""
+class SyncItem(NamedTuple):
+    """One record as sent: the envelope and the hash the kiosk computed over it (a named tuple: one is made
+    per sent record, at a third of a frozen dataclass's cost)."""
 
     record: Any
     content_hash: Any
@@ -86,6 +86,7 @@ def build_request(*, study_version: str, corrections_cursor: int, items: list[tu
     return body
 
 
+_ITEM_FIELDS = frozenset({"record", "content_hash"})
 _JSON_SCALARS = frozenset({str, int, float, bool, type(None)})
 _JSON_TYPES = _JSON_SCALARS | {dict, list}
 
@@ -183,7 +184,7 @@ def parse_request(payload: Any) -> SyncRequest:
                                  details={"field": "study_id", "value": _shown(study_id)})
     items = []
     for i, entry in enumerate(records):
-        if not isinstance(entry, Mapping) or set(entry) != {"record", "content_hash"}:
+        if not isinstance(entry, Mapping) or entry.keys() != _ITEM_FIELDS:
             raise SyncRequestInvalid(f"records[{i}] must be an object with exactly 'record' and "
                                      "'content_hash'.", details={"index": i})
         items.append(SyncItem(entry["record"], entry["content_hash"]))
