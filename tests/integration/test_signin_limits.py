@@ -110,23 +110,29 @@ def test_trusted_proxies_come_from_the_environment(monkeypatch: pytest.MonkeyPat
         ServerConfig(data_dir=tmp_path)
 
 
-def test_a_slow_password_check_never_holds_the_write_lock(sqlite_server: ThreadServer) -> None:
+def test_a_slow_password_check_never_holds_the_write_lock(sqlite_server: ThreadServer,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     """While Argon2 runs for one sign-in, a kiosk sync's write transaction starts at once (SQLite has one
-    write lock for the whole database: a sign-in that hashed inside BEGIN IMMEDIATE made every sync queue)."""
+    write lock for the whole database: a sign-in that hashed inside BEGIN IMMEDIATE made every sync queue).
+
+    The password check is held open until the write lock was taken (events, not sleeps: on a loaded CI machine a
+    fixed pause measured the sign-in's own short audit commit instead of the check); the real Argon2 check then
+    runs and refuses."""
     server = sqlite_server
     import threading
-    import time
-
-    from argon2 import PasswordHasher
-    from sqlalchemy import update
 
     from server.storage.engine import writing
-    from server.storage.tables import users
 
     _add(server, "nurse.slowhash")
-    slow = PasswordHasher(time_cost=40, memory_cost=8192, parallelism=1).hash(PASSWORD)
-    with writing(server.ctx.engine) as conn:
-        conn.execute(update(users).where(users.c.username == "nurse.slowhash").values(password_hash=slow))
+    checking, release = threading.Event(), threading.Event()
+    real_check = auth._check
+
+    def held_check(password_hash: str, password: str) -> bool:
+        checking.set()
+        release.wait(60)
+        return real_check(password_hash, password)
+
+    monkeypatch.setattr(auth, "_check", held_check)
     refused: list[str] = []
 
     def wrong_password() -> None:
@@ -135,14 +141,23 @@ def test_a_slow_password_check_never_holds_the_write_lock(sqlite_server: ThreadS
         except auth.SignInRefused as exc:
             refused.append(exc.code)
 
-    start = time.perf_counter()
+    locked_during_check: list[bool] = []
+
+    def take_write_lock() -> None:
+        with writing(server.ctx.engine):
+            locked_during_check.append(not release.is_set())
+
     signing_in = threading.Thread(target=wrong_password)
     signing_in.start()
-    time.sleep(0.3)
-    waited = time.perf_counter()
-    with writing(server.ctx.engine):
-        got_lock = time.perf_counter() - waited
-    signing_in.join()
-    check = time.perf_counter() - start
+    try:
+        assert checking.wait(30), "the sign-in never reached its password check"
+        locker = threading.Thread(target=take_write_lock)
+        locker.start()
+        locker.join(20)
+        took_it = locker.is_alive() is False and locked_during_check == [True]
+    finally:
+        release.set()
+        signing_in.join(60)
+    locker.join(60)
+    assert took_it, "a write transaction could not start while a sign-in's password check was running"
     assert refused == ["auth.sign_in_refused"]
-    assert got_lock < check / 3, f"the write lock waited {got_lock:.2f} s during a {check:.2f} s password check"
