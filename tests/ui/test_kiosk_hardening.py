@@ -35,17 +35,43 @@ def _nothing_of(window: Any, participant_id: str) -> None:
     assert not answered_widgets(window)
 
 
+def _note_idle_events(qtbot: Any, window: Any, *, touch_on_warning: int = 0) -> list[tuple[str, dict[str, Any]]]:
+    """What the window shows at each signal of its idle clock, noted in the signal itself (after the window's
+    own slots, connected first): the tests read the order of events, never how long a wait took, so a busy
+    machine that runs the event loop late changes nothing (Qt fires overdue timers in the order they were due).
+    The first ``touch_on_warning`` warnings are answered at once with a real click on "Continue"."""
+    seen: list[tuple[str, dict[str, Any]]] = []
+    touches = [touch_on_warning]
+
+    def note(event: str) -> None:
+        view = window.session_view
+        seen.append((event, {"overlay": window.idle_overlay.isVisible(), "title": window.idle_overlay.title.text(),
+                             "message": window.idle_overlay.message.text(), "screen": window.current_screen(),
+                             "dryness": None if view is None else view._form.value("esspri", "dryness")}))
+        if event == "warn" and touches[0] > 0:
+            touches[0] -= 1
+            click(qtbot, window.idle_overlay.primary)          # "Continue", touched while the warning shows
+
+    window.idle.warn.connect(lambda: note("warn"))
+    window.idle.resumed.connect(lambda: note("resumed"))
+    window.idle.expired.connect(lambda: note("expired"))
+    return seen
+
+
 def test_an_idle_session_warns_then_discards_the_form_and_locks(qtbot: Any, make_window: Any,
                                                                kiosk_station: KioskStation) -> None:
-    window = make_window(idle_timeout_s=1.5, idle_warning_s=0.8)
+    window = make_window(idle_timeout_s=1.5, idle_warning_s=0.5)
     pid = kiosk_station.by_arm["IL2"]
     start_session(qtbot, window, pid, "week2")
+    seen = _note_idle_events(qtbot, window)
     _answer_first_screens(qtbot, window)
-    qtbot.waitUntil(window.idle_overlay.isVisible, timeout=3000)
-    assert window.idle_overlay.title.text() == "Are you still there?"
-    assert "your answers will be cleared in" in window.idle_overlay.message.text()
-    assert window.session_view is not None                    # only a warning so far
-    qtbot.waitUntil(lambda: window.current_screen() is window.start, timeout=3000)
+    qtbot.waitUntil(lambda: window.current_screen() is window.start, timeout=20000)
+    events = [event for event, _ in seen]
+    assert events[-2:] == ["warn", "expired"] and events.count("expired") == 1, events
+    warned = seen[-2][1]                                        # what the participant saw before the discard
+    assert warned["overlay"] and warned["title"] == "Are you still there?"
+    assert "your answers will be cleared in" in warned["message"]
+    assert warned["screen"] is not window.start and warned["dryness"] == 9      # only a warning so far
     _nothing_of(window, pid)
     assert [r for r in store_records.records_of(kiosk_station.station.store, pid, kind="instrument_response")
             if r["entered_by"] == "participant"] == []   # only the staff's eligibility-visit score
@@ -53,22 +79,30 @@ def test_an_idle_session_warns_then_discards_the_form_and_locks(qtbot: Any, make
 
 def test_a_touch_during_the_idle_warning_keeps_the_form(qtbot: Any, make_window: Any,
                                                         kiosk_station: KioskStation) -> None:
-    window = make_window(idle_timeout_s=1.5, idle_warning_s=0.8)
+    # The warning comes 0.8 s after the last touch, more than half the 1.2 s timeout: the second warning of a
+    # clock restarted by the touch is due after the first deadline, so an end timer the touch did not restart
+    # would fire before it (whatever the machine's speed: overdue timers fire in the order they were due).
+    window = make_window(idle_timeout_s=1.2, idle_warning_s=0.4)
     start_session(qtbot, window, kiosk_station.by_arm["RAPA"], "week2")
     _answer_first_screens(qtbot, window)
-    qtbot.waitUntil(window.idle_overlay.isVisible, timeout=3000)
-    click(qtbot, window.idle_overlay.primary)                   # "Continue"
-    assert not window.idle_overlay.isVisible()
-    qtbot.wait(900)                                           # past the first deadline: the clock restarted
-    assert window.session_view is not None and window.session_view._form.value("esspri", "dryness") == 9
+    seen = _note_idle_events(qtbot, window, touch_on_warning=1)
+    qtbot.waitUntil(lambda: [event for event, _ in seen].count("warn") >= 2 or window.session_view is None,
+                    timeout=20000)
+    assert [event for event, _ in seen][:3] == ["warn", "resumed", "warn"], seen
+    assert not seen[1][1]["overlay"]                            # the touch closed the warning
+    again = seen[2][1]                                          # past the first deadline: the clock restarted
+    assert again["screen"] is window.session_view and again["dryness"] == 9
 
 
 def test_staff_screens_lock_when_left_idle(qtbot: Any, make_window: Any, kiosk_station: KioskStation) -> None:
     window = make_window(idle_timeout_s=0.8, idle_warning_s=0.3)
     sign_in(qtbot, window)
+    seen = _note_idle_events(qtbot, window)
     enrolled = len(kiosk_station.station.participants())
     assert window.current_screen() is window.setup and window.setup.participants.count() == enrolled >= 3
-    qtbot.waitUntil(lambda: window.current_screen() is window.start, timeout=3000)
+    qtbot.waitUntil(lambda: window.current_screen() is window.start, timeout=20000)
+    assert [event for event, _ in seen] == ["warn", "expired"]
+    assert seen[0][1]["screen"] is window.setup and "The kiosk will lock in" in seen[0][1]["message"]
     assert window.setup.participants.count() == 0 and window.staff_session is None
 
 
