@@ -8,7 +8,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QCoreApplication, QEvent, QPointF, Qt, QTimer
+from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QApplication
 
 from desktop_client.services.staff import sign_in
@@ -50,6 +51,27 @@ def open_home(qtbot: Any, station: Station, username: str = "nurse.a", **kwargs:
     home.resize(1600, 1000)
     home.show()
     return home
+
+
+@contextmanager
+def staff_keep_moving(home: NurseHome, every_ms: int = 100) -> Iterator[None]:
+    """Staff at work while the block runs: the mouse moves over ``home`` every ``every_ms`` (an input the
+    inactivity lock counts), also while a click waits for a save. The move's timer is always due long before
+    the lock's, and Qt fires overdue timers in the order they were due, so however late a busy machine runs the
+    event loop, the move comes first and restarts the lock's clock: no lock in the block, whatever the speed."""
+    def move() -> None:
+        at = QPointF(2, 2)
+        QCoreApplication.sendEvent(home, QMouseEvent(QEvent.Type.MouseMove, at, home.mapToGlobal(at),
+                                                     Qt.MouseButton.NoButton, Qt.MouseButton.NoButton,
+                                                     Qt.KeyboardModifier.NoModifier))
+
+    timer = QTimer()
+    timer.timeout.connect(move)
+    timer.start(every_ms)
+    try:
+        yield
+    finally:
+        timer.stop()
 
 
 def click(qtbot: Any, button: Any) -> None:
