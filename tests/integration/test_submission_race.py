@@ -8,7 +8,7 @@ import threading
 import time
 
 import pytest
-from sqlalchemy import create_engine, func, select
+from sqlalchemy import create_engine, func, select, text
 
 from server.storage.engine import migrate
 from server.storage.records import Revision, store_revisions
@@ -27,6 +27,13 @@ def _revision(record_id: str, device: str) -> Revision:
                      device_id=device, visit_id="week2", instrument_id="patient_global_vas",
                      instrument_version="1.0", record_id=record_id, timezone="Asia/Shanghai")
     return Revision(rec, f"hash-{record_id}", "{}", device, None, "PKU")
+
+
+def _a_transaction_waits_for_a_lock(engine) -> bool:
+    """Whether a session of this database is blocked on a lock (the second sync, held by the first)."""
+    with engine.connect() as conn:
+        return bool(conn.execute(text("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                                      "AND wait_event_type = 'Lock'")).scalar())
 
 
 @pytest.mark.postgres
@@ -49,8 +56,11 @@ def test_two_syncs_at_once_store_one_submission_and_refuse_the_other(pg_cluster)
 
         racer = threading.Thread(target=second)
         racer.start()
-        time.sleep(1.0)                          # the other sync runs while the first is not yet committed
-    racer.join(timeout=30)
+        deadline = time.monotonic() + 30         # the other sync runs while the first is not yet committed ...
+        while racer.is_alive() and not _a_transaction_waits_for_a_lock(engine) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert racer.is_alive() and _a_transaction_waits_for_a_lock(engine), "the second sync did not wait"
+    racer.join(timeout=30)                       # ... and goes on once it committed
     assert [o.status for o in outcome] == [REJECTED]
     assert outcome[0].error.code == "record.already_submitted"
     with engine.connect() as conn:

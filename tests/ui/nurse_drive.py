@@ -110,7 +110,7 @@ def screen_through_screen(qtbot: Any, home: NurseHome, **kwargs: Any) -> str:
     fill_screening(page, **kwargs)
     click(qtbot, page.check_button)
     page.confirm_box.click()
-    with qtbot.waitSignal(page.screened, timeout=5000) as signal:
+    with qtbot.waitSignal(page.screened, timeout=20000) as signal:
         click(qtbot, page.save_button)
     return signal.args[0]
 
@@ -137,7 +137,7 @@ def randomise_through_screen(qtbot: Any, home: NurseHome, participant_id: str) -
     page.participant.setCurrentIndex(page.participant.findData(participant_id))
     click(qtbot, page.check_button)
     page.confirm_box.click()
-    with qtbot.waitSignal(page.randomised, timeout=5000):
+    with qtbot.waitSignal(page.randomised, timeout=20000):
         click(qtbot, page.randomise_button)
     return page
 

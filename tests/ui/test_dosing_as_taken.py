@@ -87,7 +87,7 @@ def test_the_diary_asks_per_beijing_date_and_every_surface_shows_the_beijing_day
     assert f"{day_label(d0, 'zh')}: IL-2, 雷帕霉素" in " ".join(widget_texts(view.review, visible_only=True))
     click(qtbot, view.language_button)
     click(qtbot, view.submit_button)
-    qtbot.waitUntil(view.on_thanks, timeout=5000)
+    qtbot.waitUntil(view.on_thanks, timeout=20000)
     saved = {r["instrument_id"]: r for r in store_records.records_of(station.store, pid, kind="instrument_response")}
     assert saved["dosing_diary"]["instrument_version"] == "2.0"
     assert saved["dosing_diary"]["data"]["doses_taken"] == plan[("dosing_diary", "doses_taken")]

@@ -57,7 +57,7 @@ def test_an_answered_visit_is_corrected_with_a_reason_never_submitted_twice(
     view = window.session_view
     walk_questions(qtbot, window, plan, vas_percent=70)
     click(qtbot, view.submit_button)
-    qtbot.waitUntil(view.on_thanks, timeout=5000)
+    qtbot.waitUntil(view.on_thanks, timeout=20000)
     kiosk_ids = {r["instrument_id"] for r in saved}     # the participant's own forms (not the staff's scores)
     now = {r["instrument_id"]: r for r in store_records.records_of(station.store, pid, kind="instrument_response")
            if r["instrument_id"] in kiosk_ids}

@@ -127,7 +127,7 @@ def walk_every_screen(qtbot: Any, window: Any, kiosk: KioskStation, shoot: Calla
     shoot("idle-warning", window)
     click(qtbot, window.idle_overlay.primary)
     click(qtbot, view.submit_button)
-    qtbot.waitUntil(view.on_thanks, timeout=5000)
+    qtbot.waitUntil(view.on_thanks, timeout=20000)
     shoot("thank-you", window)
     click(qtbot, view.thanks.done)
     shoot("start-after-session", window)

@@ -131,7 +131,7 @@ def test_the_nurse_navigation_shows_every_screen_name_whole(qtbot, language, sta
         language.set(code)
         home = open_home(qtbot, station)
         home.resize(1280, 800)
-        qtbot.waitUntil(lambda h=home: h.nav.isVisible())
+        qtbot.waitUntil(lambda h=home: h.nav.isVisible(), timeout=20000)
         nav = home.nav
         metrics = nav.fontMetrics()
         width = nav.viewport().width()

@@ -140,7 +140,7 @@ def test_an_unrated_clinician_domain_is_refused_beside_it_and_scrolled_into_view
     last = domains[-1]
     line = page.index_errors.line_for(f"data.{last}")
     required = "required, not filled in" if code == "en" else "必填，尚未填写"
-    qtbot.waitUntil(lambda: in_view(line), timeout=3000)   # the page settles its layout, then scrolls
+    qtbot.waitUntil(lambda: in_view(line), timeout=20000)   # the page settles its layout, then scrolls
     assert line.isVisible() and required in line.text() and in_view(line)
     box = page.level_buttons[last][0].parentWidget()
     assert box.property("invalid") is True and in_view(box)

@@ -50,7 +50,7 @@ def test_the_standalone_sign_in_refuses_a_wrong_password_and_a_disabled_account(
     assert widget.message.text().startswith("Sign-in failed") and widget.password.text() == ""
     _sign_in(qtbot, widget, "nurse.x", STAFF_PASSWORD)
     assert widget.message.text().startswith("Sign-in failed")
-    with qtbot.waitSignal(widget.signed_in) as signal:
+    with qtbot.waitSignal(widget.signed_in, timeout=20000) as signal:
         _sign_in(qtbot, widget, "nurse.a", STAFF_PASSWORD)
     assert signal.args[0].actor == "staff:nurse.a" and widget.password.text() == ""
 
@@ -170,7 +170,7 @@ def test_switching_the_language_rebuilds_the_screens_in_chinese(qtbot, language,
     page_before = home.go("adverse_events")
     assert home.nav.item(0).text() == "Overview"
     language.set("zh")
-    qtbot.waitUntil(lambda: home.nav.item(0).text() == "概览", timeout=3000)
+    qtbot.waitUntil(lambda: home.nav.item(0).text() == "概览", timeout=20000)
     assert home.pages.currentWidget() is not page_before and home.pages.currentWidget() is home.adverse_events
     assert home.adverse_events.grade_buttons[3].text() == "3级"
     assert home.who.text() == "已登录：Nurse A（nurse.a）"

@@ -64,7 +64,7 @@ def test_the_screen_answers_while_a_save_waits_for_the_database(qtbot, language,
         page.save_index_button.click()                        # returns at once: the save waits in a worker
         assert workers.busy()
         assert page.index_message.text() == "Saving…" and not page.save_index_button.isEnabled()
-        qtbot.waitUntil(lambda: len(ticks) >= 5, timeout=3000)   # the event loop runs: timers fire
+        qtbot.waitUntil(lambda: len(ticks) >= 5, timeout=20000)   # the event loop runs: timers fire
         first = page.level_buttons["articular"]
         first[max(first)].click()                             # and a click on the form is handled at once
         assert page.row_scores["articular"].text() != "0"

@@ -63,7 +63,7 @@ def test_a_screen_failure_is_saved_in_the_log_with_each_failed_criterion_and_no_
     assert "I3" not in text and "E1" not in text
     assert "I5" not in text and "E6" not in text     # computed from the clinical record at randomisation
     page.confirm_box.click()
-    with qtbot.waitSignal(page.screened) as signal:
+    with qtbot.waitSignal(page.screened, timeout=20000) as signal:
         click(qtbot, page.save_button)
     pid = signal.args[0]
     assert pid == "PKU-001" and page.saved_label.text() == "Screened: PKU-001\nOutcome: screen failure"
@@ -143,7 +143,7 @@ def test_randomisation_only_after_eligibility_is_confirmed_from_the_scored_eligi
     assert page.result.text() == "Eligibility confirmed for PKU-001: every criterion is met (scored ESSDAI: 6)."
     assert not any(name in _texts(page) for name in ARM_NAMES)   # still nothing shows the allocation
     page.confirm_box.click()
-    with qtbot.waitSignal(page.randomised) as signal:
+    with qtbot.waitSignal(page.randomised, timeout=20000) as signal:
         click(qtbot, page.randomise_button)
     assert signal.args[0] == pid
     assert page.allocation.text() == "Randomised: PKU-001\nRandomisation number: 1\nAllocated arm: Rapamycin"

@@ -162,11 +162,11 @@ def test_the_sync_screen_says_whether_the_second_copy_is_written(qtbot, tmp_path
     assert page.mirror_status.isHidden()                       # no mirror configured: nothing to say
     mirror = station.store.attach_mirror(usb)
     pid = enrol_participant(station)
-    assert mirror.flush(2.0)
+    assert mirror.flush(30.0)
     page.refresh()
     assert not page.mirror_status.isHidden() and "up to date" in page.mirror_status.text()
     shutil.rmtree(usb)                                         # the stick is pulled out
     recording.record_vas(station, participant_id=pid, visit_id="baseline", vas_mm=44)
-    qtbot.waitUntil(lambda: mirror.status().problem is not None, timeout=5000)
+    qtbot.waitUntil(lambda: mirror.status().problem is not None, timeout=20000)
     page.refresh()
     assert "NOT being written" in page.mirror_status.text() and str(usb) in page.mirror_status.text()

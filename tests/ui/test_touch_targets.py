@@ -129,7 +129,7 @@ def test_the_kiosk_thank_you_screen_is_touch_sized(qtbot: Any, make_window: Any,
     plan = plan_for(kiosk_station.station.study.arm(arm).drugs, view._form.dose_dates)
     walk_questions(qtbot, window, plan, vas_percent=50)
     click(qtbot, view.submit_button)
-    qtbot.waitUntil(view.on_thanks, timeout=5000)
+    qtbot.waitUntil(view.on_thanks, timeout=20000)
     assert view.thanks.done.isVisible() and heights(view)
     assert too_small(view, "thank-you") == []
 
