@@ -68,10 +68,23 @@ def _ids(rec: Any) -> tuple[Any, Any]:
     return None, None
 
 
-def _field(rec: Any, name: str) -> str | None:
-    """A text field of a record as sent (anything else fails validation)."""
-    value = rec.get(name) if type(rec) is dict or isinstance(rec, Mapping) else None
-    return value if isinstance(value, str) else None
+def _sent_ids(sent: list[Any]) -> tuple[set[str], set[str], list[str | None]]:
+    """The participant ids and record ids of the sent records (text, not empty), and each record's staff user
+    name (``staff_username`` of its ``entered_by``), in one pass over the batch (``_field`` of each, as sent)."""
+    people: set[str] = set()
+    record_ids: set[str] = set()
+    names: list[str | None] = []
+    for rec in sent:
+        if type(rec) is dict or isinstance(rec, Mapping):
+            pid, rid, by = rec.get("participant_id"), rec.get("record_id"), rec.get("entered_by")
+            if isinstance(pid, str) and pid:
+                people.add(pid)
+            if isinstance(rid, str) and rid:
+                record_ids.add(rid)
+            names.append(staff_username(by) if isinstance(by, str) else None)
+        else:
+            names.append(None)
+    return people, record_ids, names
 
 
 def _reject(rec: Any, error: RecordInvalid) -> dict[str, Any]:
@@ -221,15 +234,12 @@ def ingest(conn: Connection, study: Study, device: Device, request: SyncRequest,
     """
     prepared = prepared or prepare(conn, study, request)
     now = utc_now()
-    sent = [i.record for i in request.items]
-    people = {p for p in (_field(r, "participant_id") for r in sent) if p}
-    names = [staff_username(_field(r, "entered_by")) for r in sent]   # each record's staff user name, once
+    people, record_ids, names = _sent_ids([i.record for i in request.items])
     ctx = _BatchContext(
         enrolled=participant_store.enrolled(conn, people), screened=screening_store.screened(conn, people),
         staff=user_store.staff_accounts(conn, {n for n in names if n}), now=prepared.now)
     # what is stored of the sent records, read once under the lock: for the retries here and for the store
-    history = record_store.histories(conn, {rid for rid in (_field(r, "record_id") for r in sent) if rid},
-                                     study.study.id)
+    history = record_store.histories(conn, record_ids, study.study.id)
     out = _Outcome()
     answers: list[dict[str, Any] | None] = []
     valid: list[record_store.Revision] = []
