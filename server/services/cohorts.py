@@ -85,7 +85,7 @@ def memberships(conn: Connection, study: Study, sites: Iterable[str], today: dat
     """Every cohort of the dashboard with its participant ids (empty cohorts included), at ``today``/``now``."""
     sites = list(sites)
     people = stored.participants_of(conn, sites)
-    recs = board.current_records_of(conn, [p["participant_id"] for p in people])
+    recs = board.current_records_kept(conn, [p["participant_id"] for p in people])   # shared: only read
     out: dict[Cohort, set[str]] = {Cohort(s): set() for s in STATUSES}
     for a in study.arms:
         out[Cohort("enrolled", arm=a.code)] = set()
@@ -98,7 +98,7 @@ def memberships(conn: Connection, study: Study, sites: Iterable[str], today: dat
         pid = p["participant_id"]
         out[Cohort("enrolled")].add(pid)
         out.setdefault(Cohort("enrolled", arm=p["arm"]), set()).add(pid)
-        for state in board.visit_timeline(study, recs[pid], p["enrolled_at"], today):
+        for state in board.timeline_kept(conn, study, pid, recs[pid], p["enrolled_at"], today):
             if state.status in VISIT_STATUSES:
                 out[Cohort(state.status)].add(pid)
                 out[Cohort(state.status, visit=state.visit_id)].add(pid)

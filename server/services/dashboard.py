@@ -136,6 +136,71 @@ def current_records_of(conn: Connection, participant_ids: list[str], *,
     return _records_of(conn, participant_ids, kind)
 
 
+# The dashboard's counts (``server.services.cohorts``) need every participant's current records and visit timeline
+# on every request: parsing every body and judging every visit again was most of a /dashboard request (~120 ms of
+# CPU at 400 participants, issue 25 point 2). A stored revision never changes in place (a correction is a new
+# revision, audited in the transaction that stores it), so a participant's (record id, revision, content hash,
+# received_at) of every revision names their current records whole: each process keeps, per database and
+# participant, what it computed of them under that key and reads the bodies of a participant only when the key
+# changed (a new record or a correction; a restored database whose rows differ too). The timeline is kept beside
+# them for one (study, day, enrolment time). Callers only read what they get.
+MAX_PARTICIPANTS_KEPT = 20_000
+
+
+@dataclass
+class _KeptParticipant:
+    revisions: tuple[tuple[Any, ...], ...]        # sorted (record id, revision, content hash, received_at)
+    records: list[dict[str, Any]]                 # ``_current`` of those revisions
+    timeline: tuple[Study, date, str, list[VisitState]] | None = None   # (study, today, enrolled_at, states)
+
+
+_kept: dict[tuple[str, str], _KeptParticipant] = {}
+
+
+def current_records_kept(conn: Connection, participant_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
+    """``current_records_of`` (every kind) for these participants, from what this process keeps of those whose
+    revisions did not change; the lists are shared between requests: read them, never change them."""
+    db = str(conn.engine.url)
+    keys: dict[str, list[tuple[Any, ...]]] = {p: [] for p in participant_ids}
+    for pid, *revision in stored.revision_keys_of_participants(conn, participant_ids):
+        keys[pid].append(tuple(revision))
+    out: dict[str, list[dict[str, Any]]] = {}
+    changed = []
+    for pid, revisions in keys.items():
+        kept = _kept.get((db, pid))
+        if kept is not None and kept.revisions == tuple(sorted(revisions)):
+            out[pid] = kept.records
+        else:
+            changed.append(pid)
+    if changed:
+        rows: dict[str, list[Any]] = {p: [] for p in changed}
+        for r in stored.revisions_of_participants(conn, changed):
+            rows[r.participant_id].append(r)
+        if len(_kept) + len(changed) > MAX_PARTICIPANTS_KEPT:
+            _kept.clear()
+        for pid, mine in rows.items():
+            # the key from the very rows read here, not from the key query above: never a key for other rows
+            revisions = tuple(sorted((r.record_id, r.revision, r.content_hash, r.received_at) for r in mine))
+            out[pid] = _current(mine)
+            _kept[(db, pid)] = _KeptParticipant(revisions, out[pid])
+    return out
+
+
+def timeline_kept(conn: Connection, study: Study, participant_id: str, recs: list[dict[str, Any]],
+                  enrolled_at: str, today: date) -> list[VisitState]:
+    """``visit_timeline`` of one participant whose ``recs`` came from ``current_records_kept``: kept beside
+    them for this study, day and enrolment time (computed afresh for any other list)."""
+    kept = _kept.get((str(conn.engine.url), participant_id))
+    if kept is None or kept.records is not recs:
+        return visit_timeline(study, recs, enrolled_at, today)
+    held = kept.timeline
+    if held is not None and held[0] is study and held[1] == today and held[2] == enrolled_at:
+        return held[3]
+    states = visit_timeline(study, recs, enrolled_at, today)
+    kept.timeline = (study, today, enrolled_at, states)
+    return states
+
+
 def visit_summary(conn: Connection, study: Study, sites: Iterable[str], today: date) -> list[dict[str, Any]]:
     """Per scheduled visit: how many participants are done, overdue, due now."""
     people = stored.enrolment_dates(conn, sites)

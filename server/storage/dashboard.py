@@ -59,14 +59,25 @@ def participant(conn: Connection, participant_id: str, sites: Iterable[str]) -> 
 def revisions_of_participants(conn: Connection, participant_ids: list[str], *,
                               kind: str | None = None) -> list[Row[Any]]:
     """Every revision of every record (of ``kind``, when given) of these participants: rows of record_id,
-    participant_id, body, received_at."""
+    participant_id, body, received_at, revision, content_hash."""
     if not participant_ids:
         return []
-    q = select(records.c.record_id, records.c.participant_id, records.c.body,
-               records.c.received_at).where(records.c.participant_id.in_(participant_ids))
+    q = select(records.c.record_id, records.c.participant_id, records.c.body, records.c.received_at,
+               records.c.revision, records.c.content_hash).where(records.c.participant_id.in_(participant_ids))
     if kind is not None:
         q = q.where(records.c.kind == kind)
     return list(conn.execute(q))
+
+
+def revision_keys_of_participants(conn: Connection, participant_ids: list[str]) -> list[tuple[Any, ...]]:
+    """(participant_id, record_id, revision, content_hash, received_at) of every revision of these participants'
+    records, without bodies: what names a participant's records whole (``server.services.dashboard`` keeps what
+    it computed of them per process and reads the bodies of a participant only when these changed)."""
+    if not participant_ids:
+        return []
+    return [tuple(r) for r in conn.execute(
+        select(records.c.participant_id, records.c.record_id, records.c.revision, records.c.content_hash,
+               records.c.received_at).where(records.c.participant_id.in_(participant_ids)))]
 
 
 def revisions_of_record(conn: Connection, record_id: str, sites: Iterable[str]) -> list[Row[Any]]:
