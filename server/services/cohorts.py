@@ -80,9 +80,11 @@ def parse_cohort(args: Mapping[str, str], study: Study) -> Cohort | None:
     return Cohort(status, visit, arm, reason)
 
 
-def memberships(conn: Connection, study: Study, sites: Iterable[str], today: date,
-                now: datetime) -> dict[Cohort, set[str]]:
-    """Every cohort of the dashboard with its participant ids (empty cohorts included), at ``today``/``now``."""
+def memberships(conn: Connection, study: Study, sites: Iterable[str], today: date, now: datetime,
+                alerts: list[dict[str, Any]] | None = None) -> dict[Cohort, set[str]]:
+    """Every cohort of the dashboard with its participant ids (empty cohorts included), at ``today``/``now``;
+    ``alerts``: ``sae_reports.alerts`` of these sites at ``now`` when the caller has them already (the dashboard
+    shows them too: read once per request)."""
     sites = list(sites)
     people = stored.participants_of(conn, sites)
     recs = board.current_records_kept(conn, [p["participant_id"] for p in people])   # shared: only read
@@ -114,15 +116,19 @@ def memberships(conn: Connection, study: Study, sites: Iterable[str], today: dat
                                      if s["outcome"] == SCREEN_FAILURE}
     out[Cohort("open_queries")] = {q["participant_id"] for q in query_service.queries_of(conn, sites,
                                                                                          states=UNRESOLVED)}
-    out[Cohort("sae_awaiting")] = {a["participant_id"] for a in sae_reports.alerts(conn, study, sites, now)}
+    if alerts is None:
+        alerts = sae_reports.alerts(conn, study, sites, now)
+    out[Cohort("sae_awaiting")] = {a["participant_id"] for a in alerts}
     out[Cohort("missed_diary_days")] = {pid for pid, days in home_diary.missed_by_participant(
         conn, study, people, recs, today).items() if days}
     return out
 
 
-def counts(conn: Connection, study: Study, sites: Iterable[str], today: date, now: datetime) -> dict[Cohort, int]:
-    """How many participants each dashboard cohort holds (what the dashboard shows and links)."""
-    return {c: len(m) for c, m in memberships(conn, study, sites, today, now).items()}
+def counts(conn: Connection, study: Study, sites: Iterable[str], today: date, now: datetime,
+           alerts: list[dict[str, Any]] | None = None) -> dict[Cohort, int]:
+    """How many participants each dashboard cohort holds (what the dashboard shows and links; ``alerts`` as
+    ``memberships`` takes them)."""
+    return {c: len(m) for c, m in memberships(conn, study, sites, today, now, alerts).items()}
 
 
 def participants_in(conn: Connection, study: Study, sites: Iterable[str], cohort: Cohort, today: date,

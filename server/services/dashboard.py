@@ -219,10 +219,12 @@ def device_activity(conn: Connection, sites: Iterable[str]) -> list[dict[str, An
     return devices_of_sites(conn, sites)
 
 
-def silent_kiosks(conn: Connection, study: Study, sites: Iterable[str], now: datetime) -> list[dict[str, Any]]:
+def silent_kiosks(conn: Connection, study: Study, sites: Iterable[str], now: datetime,
+                  devices: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
     """Kiosks of these sites silent for longer than the study file's ``[monitoring] kiosk_silent_days`` at
-    ``now``, with their last sync (None: never synced), longest silent first (``shared.monitoring``)."""
-    found = [d for d in devices_of_sites(conn, sites)
+    ``now``, with their last sync (None: never synced), longest silent first (``shared.monitoring``);
+    ``devices``: ``device_activity`` of these sites when the caller has it already (read once per page)."""
+    found = [d for d in (devices_of_sites(conn, sites) if devices is None else devices)
              if d["kind"] == "kiosk"   # a participant's phone (issue 24) is not a kiosk that should sync
              and kiosk_silent(last_seen_at=d["last_seen_at"], enrolled_at=d["enrolled_at"],
                              revoked_at=d["revoked_at"], now=now, settings=study.monitoring)]

@@ -26,7 +26,10 @@ def dashboard() -> ResponseReturnValue:
     sites = staff().sites
     today, now = today_at_site(), datetime.now(UTC)
     with reading(ctx.engine) as conn:
-        counted = cohorts.counts(conn, ctx.study, sites, today, now)
+        # each read once per request: the counts need the alerts, the silent kiosks the device list
+        alerts = sae_reports.alerts(conn, ctx.study, sites, now)
+        devices = board.device_activity(conn, sites)
+        counted = cohorts.counts(conn, ctx.study, sites, today, now, alerts)
 
         def cohort(status: str, **narrow: str) -> dict[str, object]:
             """The count of one cohort and the participants list that shows exactly its members."""
@@ -35,8 +38,7 @@ def dashboard() -> ResponseReturnValue:
 
         return render_template("dashboard.html", study=ctx.study, cohort=cohort, reasons=REASONS,
                                enrolment=board.enrolment_by_arm(conn, ctx.study, sites),
-                               devices=board.device_activity(conn, sites),
-                               silent=board.silent_kiosks(conn, ctx.study, sites, now),
-                               alerts=sae_reports.alerts(conn, ctx.study, sites, now),
+                               devices=devices, silent=board.silent_kiosks(conn, ctx.study, sites, now, devices),
+                               alerts=alerts,
                                susars=sae_reports.susars(conn, ctx.study, sites),
                                queries=query_service.summary(conn, sites))
