@@ -46,6 +46,24 @@ def alerts(conn: Connection, study: Study, sites: Iterable[str], now: datetime) 
     return sorted(out, key=lambda a: (a["deadline"] is None, a["deadline"] or now))
 
 
+def alerts_and_susars(conn: Connection, study: Study, sites: Iterable[str],
+                      now: datetime) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(``alerts``, ``susars``) from one read of the sites' serious AEs and one reviewer: the dashboard shows
+    both, and an alert is a serious AE whose review awaits its report (no report mark: the mark the SQL of
+    ``unreported_only`` looks for), so reading and reviewing the serious AEs twice gave the same reviews."""
+    events = board.serious_adverse_events(conn, sites)
+    reviewer = AeReviewer(conn, study, participant_ids=[ae["participant_id"] for ae in events],
+                          record_ids=[ae["record_id"] for ae in events])
+    waiting, found = [], []
+    for ae in events:
+        review = reviewer.review(ae, ae.get("arm"))
+        if review.awaiting_report:
+            waiting.append({**ae, "review": review, "deadline": review.deadline, "overdue": review.overdue(now)})
+        if review.susar:
+            found.append({**ae, "review": review})
+    return sorted(waiting, key=lambda a: (a["deadline"] is None, a["deadline"] or now)), found
+
+
 def susars(conn: Connection, study: Study, sites: Iterable[str]) -> list[dict[str, Any]]:
     """Every suspected unexpected serious adverse reaction of these sites (serious, related to a drug of the arm
     and not in that drug's expected events), reported or not, each with its review (``review``)."""

@@ -26,8 +26,9 @@ def dashboard() -> ResponseReturnValue:
     sites = staff().sites
     today, now = today_at_site(), datetime.now(UTC)
     with reading(ctx.engine) as conn:
-        # each read once per request: the counts need the alerts, the silent kiosks the device list
-        alerts = sae_reports.alerts(conn, ctx.study, sites, now)
+        # each read once per request: the counts need the alerts, the silent kiosks the device list, and the
+        # alerts and SUSARs come from one review of the serious AEs
+        alerts, susars = sae_reports.alerts_and_susars(conn, ctx.study, sites, now)
         devices = board.device_activity(conn, sites)
         counted = cohorts.counts(conn, ctx.study, sites, today, now, alerts)
 
@@ -40,5 +41,5 @@ def dashboard() -> ResponseReturnValue:
                                enrolment=board.enrolment_by_arm(conn, ctx.study, sites),
                                devices=devices, silent=board.silent_kiosks(conn, ctx.study, sites, now, devices),
                                alerts=alerts,
-                               susars=sae_reports.susars(conn, ctx.study, sites),
+                               susars=susars,
                                queries=query_service.summary(conn, sites))

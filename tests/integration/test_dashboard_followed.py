@@ -120,3 +120,28 @@ def test_the_participants_list_behind_a_count_follows_too(aged: tuple[ThreadServ
     assert f'data-participant="{pid}"' not in a.get("/participants?status=completed").text
     assert f'data-participant="{pid}"' in a.get("/participants?status=discontinued&reason=physician_decision").text
     a.close()
+
+
+def test_the_dashboards_one_review_of_serious_aes_gives_the_alerts_and_susars_of_each_read(
+        aged: tuple[ThreadServer, ThreadServer]) -> None:
+    """``alerts_and_susars`` (one read, one reviewer) is ``alerts`` and ``susars`` (each its own read), also after
+    an alert's SAE is marked reported (it leaves the alerts, stays a SUSAR if it is one)."""
+    from server.services import sae_reports
+
+    ctx = aged[0].ctx
+    sites = [s.id for s in ctx.study.sites]
+    now = datetime.now(UTC)
+    with reading(ctx.engine) as conn:
+        alerts, susars = sae_reports.alerts_and_susars(conn, ctx.study, sites, now)
+        assert alerts and susars, "the aged demo has SAE alerts and SUSARs to compare"
+        assert (alerts, susars) == (sae_reports.alerts(conn, ctx.study, sites, now),
+                                    sae_reports.susars(conn, ctx.study, sites))
+    with writing(ctx.engine) as conn:
+        sae_reports.mark_reported(conn, ctx.study, alerts[0]["record_id"],
+                                  reported_at=now.isoformat(timespec="seconds"), reference="SPONSOR-1",
+                                  actor="user:demo.admin", sites=sites)
+    with reading(ctx.engine) as conn:
+        after = sae_reports.alerts_and_susars(conn, ctx.study, sites, now)
+        assert after == (sae_reports.alerts(conn, ctx.study, sites, now), sae_reports.susars(conn, ctx.study, sites))
+        assert alerts[0]["record_id"] not in {a["record_id"] for a in after[0]}
+        assert len(after[0]) == len(alerts) - 1
