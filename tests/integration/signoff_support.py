@@ -1,5 +1,5 @@
 """What the sign-off tests share (issue 19): a kiosk with an enrolled participant and a baseline answer on a
-real server, staff signed in over HTTP, and the CLI run as outside tools run it."""
+real server, staff signed in over HTTP, and the CLI on its database."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from desktop_client.services import recording
 from desktop_client.services.station import Station
 from desktop_client.services.sync_engine import SyncEngine
 from server.services.users import add_user
+from tests.cli_in_process import server_cli
 from tests.factories import FAST_HASHER, enrol_participant, enrolled_station
 from tests.live_server import ThreadServer
 
@@ -87,14 +88,19 @@ def csrf(page: str) -> str:
     return found.group(1)
 
 
-def cli(server: ThreadServer, *args: str) -> subprocess.CompletedProcess[str]:
-    """`trialpro-server … --data-dir DIR` in a child process on the running server's database, as an outside
-    tool runs it (PostgreSQL through DATABASE_URL when the server runs on it)."""
+def cli(server: ThreadServer, *args: str, child: bool = False) -> subprocess.CompletedProcess[str]:
+    """`trialpro-server … --data-dir DIR` on the running server's database (PostgreSQL through DATABASE_URL when
+    the server runs on it): in this process (tests.cli_in_process) for what the command does, or with ``child``
+    in a child process, as an outside tool runs it (the process contract)."""
+    url = server.ctx.config.database_url or None
+    argv = [*args, "--data-dir", str(server.ctx.config.data_dir)]
+    if not child:
+        return server_cli(*argv, env={"DATABASE_URL": url})
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    if server.ctx.config.database_url:
-        env["DATABASE_URL"] = server.ctx.config.database_url
-    return subprocess.run([sys.executable, "-m", "server.cli", *args, "--data-dir", str(server.ctx.config.data_dir)],
-                          capture_output=True, text=True, timeout=300, env=env)
+    if url:
+        env["DATABASE_URL"] = url
+    return subprocess.run([sys.executable, "-m", "server.cli", *argv], capture_output=True, text=True, timeout=300,
+                          env=env)
 
 
 def screen_failure(tmp_path: Path, server: ThreadServer) -> tuple[Station, SyncEngine, str]:

@@ -25,7 +25,8 @@ def _actions(server: ThreadServer, prefix: str) -> list[tuple[str, str, str | No
 def test_a_frozen_participant_gets_nothing_new_until_unfrozen(tmp_path: Path, server: ThreadServer) -> None:
     site = kiosk_with_participant(tmp_path, server)
     pid = site.participant_id
-    done = cli(server, "lock", "participant", pid, "--reason", "source data verified")
+    # a real child process: an outside tool's freeze is in force from the running server's next request
+    done = cli(server, "lock", "participant", pid, "--reason", "source data verified", child=True)
     assert done.returncode == 0, done.stderr
 
     held = site.answer(55)
