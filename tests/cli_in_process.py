@@ -7,7 +7,7 @@ test_cli_contract.py, test_cli_errors.py and the first lock of test_locks.py amo
 
 What a command leaves behind in a process is put back afterwards, so tests stay independent: the engines it
 opened are disposed (their connections closed, as a child's exit closes them), and the environment, umask, working
-folder and root logger handlers are restored.
+folder, standard input and root logger handlers are restored.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import io
 import logging
 import os
 import subprocess
+import sys
 import threading
 import traceback
 from collections.abc import Iterator, Mapping
@@ -77,10 +78,11 @@ def _exit_code(code: object, stderr: io.StringIO) -> int:
     return 1
 
 
-def server_cli(*args: str, env: Mapping[str, str | None] | None = None) -> subprocess.CompletedProcess[str]:
-    """``trialpro-server ARGS`` in this process with ``env`` changes (None: unset) to the environment; the
-    result as ``subprocess.run(..., capture_output=True, text=True)`` gives it (a bug's traceback on stderr, exit
-    code 1)."""
+def server_cli(*args: str, env: Mapping[str, str | None] | None = None,
+               stdin: str = "") -> subprocess.CompletedProcess[str]:
+    """``trialpro-server ARGS`` in this process with ``env`` changes (None: unset) to the environment and
+    ``stdin`` as standard input (not a terminal); the result as ``subprocess.run(..., capture_output=True,
+    text=True)`` gives it (a bug's traceback on stderr, exit code 1)."""
     from server.cli import main
 
     out, err = io.StringIO(), io.StringIO()
@@ -89,6 +91,7 @@ def server_cli(*args: str, env: Mapping[str, str | None] | None = None) -> subpr
         cwd, umask = os.getcwd(), os.umask(0o077)
         os.umask(umask)
         handlers, level = root.handlers[:], root.level
+        real_stdin, sys.stdin = sys.stdin, io.StringIO(stdin)
         try:
             with _environment(env or {}), _engines_disposed(), redirect_stdout(out), redirect_stderr(err):
                 try:
@@ -99,6 +102,7 @@ def server_cli(*args: str, env: Mapping[str, str | None] | None = None) -> subpr
                     traceback.print_exc(file=err)
                     code = 1
         finally:
+            sys.stdin = real_stdin
             os.chdir(cwd)
             os.umask(umask)
             root.handlers[:] = handlers

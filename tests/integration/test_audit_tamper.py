@@ -20,6 +20,7 @@ from server.config import ServerConfig
 from server.services import checkpoints, devices
 from server.services.audit import entry_hash
 from server.storage.engine import SQLITE_FILE
+from tests.cli_in_process import server_cli
 
 SITES = {"PKU"}
 
@@ -34,14 +35,17 @@ def _data_dir_with_entries(tmp_path: Path, n: int = 12) -> Path:
     return data_dir
 
 
-def _verify(data_dir: Path) -> subprocess.CompletedProcess[str]:
+def _verify(data_dir: Path, *, child: bool = False) -> subprocess.CompletedProcess[str]:
+    """`trialpro-server audit verify`: in this process, or with ``child`` in a real one (its exit code)."""
+    if not child:
+        return server_cli("audit", "verify", "--data-dir", str(data_dir))
     return subprocess.run([sys.executable, "-m", "server.cli", "audit", "verify", "--data-dir", str(data_dir)],
                           capture_output=True, text=True, timeout=60)
 
 
 def _checkpoint(data_dir: Path) -> None:
-    subprocess.run([sys.executable, "-m", "server.cli", "audit", "checkpoint", "--data-dir", str(data_dir)],
-                   check=True, capture_output=True, timeout=60)
+    done = server_cli("audit", "checkpoint", "--data-dir", str(data_dir))
+    assert done.returncode == 0, done.stdout + done.stderr
 
 
 def _attacker(data_dir: Path) -> sqlite3.Connection:
@@ -55,7 +59,7 @@ def _attacker(data_dir: Path) -> sqlite3.Connection:
 
 def test_an_untouched_chain_verifies(tmp_path: Path) -> None:
     data_dir = _data_dir_with_entries(tmp_path)
-    out = _verify(data_dir)
+    out = _verify(data_dir, child=True)
     assert out.returncode == 0, out.stdout + out.stderr
     assert "audit chain holds: 12 entries" in out.stdout
 
@@ -75,7 +79,7 @@ def test_editing_one_row_is_named_exactly(tmp_path: Path) -> None:
     db = _attacker(data_dir)
     db.execute("UPDATE audit_log SET actor='someone.else' WHERE seq=7")
     db.close()
-    out = _verify(data_dir)
+    out = _verify(data_dir, child=True)
     assert out.returncode == 1
     assert "BROKEN at entry 7:" in out.stdout and "altered" in out.stdout
 
@@ -158,8 +162,6 @@ def test_a_forged_checkpoint_is_refused(tmp_path: Path) -> None:
 @pytest.mark.postgres
 def test_on_postgresql_the_trigger_refuses_edits_and_verify_names_an_edit_made_without_it(
         tmp_path: Path, pg_cluster: object) -> None:
-    import os
-
     import psycopg
 
     url = pg_cluster.new_database()  # type: ignore[attr-defined]
@@ -176,8 +178,7 @@ def test_on_postgresql_the_trigger_refuses_edits_and_verify_names_an_edit_made_w
                 db.execute(sql)
         db.execute("DROP TRIGGER audit_log_no_update ON audit_log")
         db.execute("UPDATE audit_log SET reason = 'quietly rewritten' WHERE seq = 3")
-    out = subprocess.run([sys.executable, "-m", "server.cli", "audit", "verify", "--data-dir", str(data_dir)],
-                         capture_output=True, text=True, timeout=60, env={**os.environ, "DATABASE_URL": url})
+    out = server_cli("audit", "verify", "--data-dir", str(data_dir), env={"DATABASE_URL": url})
     assert out.returncode == 1 and "BROKEN at entry 3:" in out.stdout, out.stdout + out.stderr
 
 

@@ -20,6 +20,7 @@ from desktop_client.store import witness
 from server.services import checkpoints, signing_keys
 from server.storage.engine import SQLITE_FILE
 from shared import signed_head
+from tests.cli_in_process import server_cli
 from tests.factories import PASSPHRASE, enrol_participant, enrolled_station
 from tests.live_server import ThreadServer
 
@@ -62,7 +63,7 @@ def test_the_sync_answer_carries_the_signed_head_and_the_kiosk_writes_it_out(
     assert doc["kind"] == "trialpro.audit-witness" and doc["site_id"] == "PKU" and doc["device_id"]
     public = base64.b64encode(signing_keys.read_public(data_dir)).decode("ascii")
     assert signed_head.holds(doc["checkpoint"], public)
-    ok = _cli("server.cli", "audit", "verify", "--data-dir", str(data_dir), "--witness", str(out))
+    ok = server_cli("audit", "verify", "--data-dir", str(data_dir), "--witness", str(out))
     assert ok.returncode == 0, ok.stdout + ok.stderr
     assert "1 witness(es) agree" in ok.stdout
 
@@ -81,9 +82,9 @@ def test_a_tail_cut_everywhere_on_the_server_is_caught_by_a_kiosk_witness(
     copy = data_dir / checkpoints.CHECKPOINT_FILE
     copy.write_text("".join(line + "\n" for line in copy.read_text().splitlines()
                             if json.loads(line)["head_seq"] <= keep))
-    alone = _cli("server.cli", "audit", "verify", "--data-dir", str(data_dir))
+    alone = server_cli("audit", "verify", "--data-dir", str(data_dir))
     assert alone.returncode == 0, alone.stdout        # the server's own copies were cut consistently
-    caught = _cli("server.cli", "audit", "verify", "--data-dir", str(data_dir), "--witness", str(out))
+    caught = server_cli("audit", "verify", "--data-dir", str(data_dir), "--witness", str(out))
     assert caught.returncode == 1
     assert f"BROKEN at entry {keep + 1}:" in caught.stdout and "witness" in caught.stdout
     assert f"entries {keep + 1} to {seq} were removed" in caught.stdout
@@ -96,7 +97,7 @@ def test_a_chain_rewritten_below_the_witnessed_head_is_named(tmp_path: Path, sql
     doc["checkpoint"]["head_hash"] = "sha256:" + "1" * 64     # the kiosk saw another chain than this one
     forged = tmp_path / "forged.json"
     forged.write_text(json.dumps(doc))
-    out2 = _cli("server.cli", "audit", "verify", "--data-dir", str(data_dir), "--witness", str(out),
+    out2 = server_cli("audit", "verify", "--data-dir", str(data_dir), "--witness", str(out),
                 "--witness", str(forged))
     assert out2.returncode == 1 and f"BROKEN at entry {seq}:" in out2.stdout
     assert "does not carry a valid signature" in out2.stdout and str(forged) in out2.stdout
@@ -105,7 +106,7 @@ def test_a_chain_rewritten_below_the_witnessed_head_is_named(tmp_path: Path, sql
 def test_an_unreadable_witness_file_is_a_clear_error(tmp_path: Path, sqlite_server: ThreadServer) -> None:
     bad = tmp_path / "bad.json"
     bad.write_text("{not json")
-    out = _cli("server.cli", "audit", "verify", "--data-dir", str(sqlite_server.ctx.config.data_dir),
+    out = server_cli("audit", "verify", "--data-dir", str(sqlite_server.ctx.config.data_dir),
                "--witness", str(bad))
     assert out.returncode == 2 and "witness file" in out.stderr and "Traceback" not in out.stderr
 

@@ -15,6 +15,7 @@ from server.config import ServerConfig
 from server.services import auth
 from server.services.users import add_user
 from server.storage.tables import audit_log, login_attempts
+from tests.cli_in_process import server_cli
 from tests.live_server import ThreadServer
 
 PASSWORD = "sign-in-test-password"
@@ -89,11 +90,12 @@ def test_disabling_an_account_ends_its_open_session(server: ThreadServer) -> Non
 def test_cli_user_add_disable_reset(tmp_path: Path) -> None:
     data_dir = tmp_path / "srv"
 
-    def cli(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "server.cli", "user", *args, "--data-dir", str(data_dir)],
-                              capture_output=True, text=True, input=stdin, timeout=60)
+    def cli(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+        return server_cli("user", *args, "--data-dir", str(data_dir), stdin=stdin)
 
-    out = cli("add", "dm.one", "--role", "data_manager", "--site", "PKU")
+    # the first in a real child process (the installed command's contract), the rest in this one
+    out = subprocess.run([sys.executable, "-m", "server.cli", "user", "add", "dm.one", "--role", "data_manager",
+                          "--site", "PKU", "--data-dir", str(data_dir)], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     first = re.search(r"Password \(shown once\): (\S+)", out.stdout).group(1)  # type: ignore[union-attr]
     bad = cli("add", "dm.two", "--role", "data_manager", "--site", "XYZ")
