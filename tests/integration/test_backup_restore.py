@@ -1,7 +1,8 @@
 """`trialpro-server backup` / `restore`: a backup taken while a kiosk syncs restores to a data folder where
 `audit verify` holds and every record acknowledged before the backup started is present.
 
-Real server on 127.0.0.1 (SQLite and PostgreSQL), a real kiosk syncing in a thread, the real CLI in children.
+Real server on 127.0.0.1 (SQLite and PostgreSQL), a real kiosk syncing in a thread, the real CLI in children for
+the round trip, in the test process for the refusals and the signing key.
 """
 
 from __future__ import annotations
@@ -25,13 +26,18 @@ from server.app import open_context
 from server.config import ServerConfig
 from server.storage.tables import records
 from shared.errors import TrialproError
+from tests.cli_in_process import server_cli
 from tests.factories import enrol_participant, enrolled_station
 from tests.live_server import ThreadServer
 
 PASSPHRASE = "backup passphrase for the tests"
 
 
-def cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def cli(*args: str, env: dict[str, str] | None = None, child: bool = False) -> subprocess.CompletedProcess[str]:
+    """`trialpro-server ARGS` with ``env`` added to the environment: in this process (tests.cli_in_process), or
+    with ``child`` in a real child process (the round trip below: the installed command's contract)."""
+    if not child:
+        return server_cli(*args, env=env)
     return subprocess.run([sys.executable, "-m", "server.cli", *args], capture_output=True, text=True, timeout=300,
                           env={**os.environ, **(env or {})}, stdin=subprocess.DEVNULL)
 
@@ -49,7 +55,8 @@ def test_a_backup_during_a_sync_restores_with_the_chain_holding_and_nothing_ackn
     data_dir = server.ctx.config.data_dir
     station, engine = enrolled_station(tmp_path / "kiosk", server)
     pid = enrol_participant(station)
-    assert cli("audit", "checkpoint", "--data-dir", str(data_dir), env=_db_env(database_url)).returncode == 0
+    assert cli("audit", "checkpoint", "--data-dir", str(data_dir), env=_db_env(database_url),
+               child=True).returncode == 0
     synced: list[tuple[float, float, list[str]]] = []   # (sync started, sync returned, ids it acknowledged)
     stop, failures = threading.Event(), []
 
@@ -72,7 +79,7 @@ def test_a_backup_during_a_sync_restores_with_the_chain_holding_and_nothing_ackn
     archive = tmp_path / "backup.tar.gz"
     began = time.monotonic()
     made = cli("backup", "--data-dir", str(data_dir), "--out", str(archive), "--include-signing-key",
-               env={**_db_env(database_url), "TRIALPRO_BACKUP_PASSPHRASE": PASSPHRASE})
+               env={**_db_env(database_url), "TRIALPRO_BACKUP_PASSPHRASE": PASSPHRASE}, child=True)
     ended = time.monotonic()
     time.sleep(0.3)
     stop.set()
@@ -88,12 +95,12 @@ def test_a_backup_during_a_sync_restores_with_the_chain_holding_and_nothing_ackn
     new_dir = tmp_path / "restored"
     new_url = request.getfixturevalue("pg_cluster").new_database() if database_url else None
     done = cli("restore", str(archive), "--data-dir", str(new_dir),
-               env={**_db_env(new_url), "TRIALPRO_BACKUP_PASSPHRASE": PASSPHRASE})
+               env={**_db_env(new_url), "TRIALPRO_BACKUP_PASSPHRASE": PASSPHRASE}, child=True)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "audit chain holds" in done.stdout
     assert stat.S_IMODE(new_dir.stat().st_mode) == 0o700
     assert (new_dir / "study.toml").read_bytes() == (data_dir / "study.toml").read_bytes()  # remembers its study
-    verify = cli("audit", "verify", "--data-dir", str(new_dir), env=_db_env(new_url))
+    verify = cli("audit", "verify", "--data-dir", str(new_dir), env=_db_env(new_url), child=True)
     assert verify.returncode == 0 and "audit chain holds" in verify.stdout
     assert int(re.search(r"(\d+) signed checkpoint", verify.stdout).group(1)) >= 1  # type: ignore[union-attr]
     ctx = open_context(ServerConfig(data_dir=new_dir, database_url=new_url))
