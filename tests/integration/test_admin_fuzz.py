@@ -22,11 +22,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from server.app import open_context
-from server.config import ServerConfig
-from server.services.demo import seed_demo
 from server.services.users import add_user
 from server.storage.tables import devices, records
+from tests.demo_template import DemoTemplates
 from tests.factories import FAST_HASHER
 from tests.integration.test_api_fuzz import any_json
 from tests.live_server import ThreadServer, serving
@@ -57,12 +55,12 @@ def _token(client: httpx.Client, path: str = "/signin") -> str:
 
 
 @pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def target(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Target]:
-    url = None if request.param == "sqlite" else request.getfixturevalue("pg_cluster").new_database()
-    ctx = open_context(ServerConfig(data_dir=tmp_path_factory.mktemp("admin-fuzz") / "srv", testing=True,
-                                    database_url=url))
+def target(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
+           demo_templates: DemoTemplates) -> Iterator[Target]:
+    cluster = None if request.param == "sqlite" else request.getfixturevalue("pg_cluster")
+    ctx = demo_templates.context(tmp_path_factory.mktemp("admin-fuzz") / "srv", admin_password=PASSWORD,
+                                 cluster=cluster)
     with ctx.engine.begin() as conn:
-        seed_demo(conn, ctx.study, admin_password=PASSWORD)
         add_user(conn, username=ADMIN, password=PASSWORD, roles=["admin"], sites=["PKU"], actor="test",
                  password_hasher=FAST_HASHER)
         add_user(conn, username="pku.nurse", password=PASSWORD, roles=["nurse"], sites=["PKU"], actor="test",

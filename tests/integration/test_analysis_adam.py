@@ -18,26 +18,24 @@ from server.config import ServerConfig
 from server.exports.current import ALL, ExportScope, current_records, enrolled_participants
 from server.exports.registry import run_export
 from server.exports.sdtm import usubjid
-from server.services.demo import seed_demo
 from server.services.exposure import first_dose_dates
 from server.storage.engine import reading
 from shared.pharmacovigilance import TREATMENT_EMERGENT, treatment_emergence
+from tests.demo_template import DemoTemplates
 from tests.studies import STUDY_FILES
 
 
 @pytest.fixture(scope="module", params=[*sorted(STUDY_FILES), pytest.param("postgresql", marks=pytest.mark.postgres)])
-def demo(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerContext]:
-    """The seeded demo of each study on SQLite, and of NCT05605665 on PostgreSQL."""
+def demo(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
+         demo_templates: DemoTemplates) -> Iterator[ServerContext]:
+    """A copy of the seeded demo of each study on SQLite, and of NCT05605665 on PostgreSQL."""
     mp = pytest.MonkeyPatch()
-    url = request.getfixturevalue("pg_cluster").new_database() if request.param == "postgresql" else None
-    if url:
-        mp.setenv("DATABASE_URL", url)
-    else:
-        mp.delenv("DATABASE_URL", raising=False)
-    ctx = open_context(ServerConfig(data_dir=tmp_path_factory.mktemp("adam"), testing=True, database_url=url,
-                                    study_file=STUDY_FILES.get(request.param)))
-    with ctx.engine.begin() as conn:
-        seed_demo(conn, ctx.study, admin_password="synthetic-demo-pass")
+    mp.delenv("DATABASE_URL", raising=False)
+    cluster = request.getfixturevalue("pg_cluster") if request.param == "postgresql" else None
+    ctx = demo_templates.context(tmp_path_factory.mktemp("adam"), admin_password="synthetic-demo-pass",
+                                 cluster=cluster, study_file=STUDY_FILES.get(request.param))
+    if ctx.config.database_url:
+        mp.setenv("DATABASE_URL", ctx.config.database_url)
     yield ctx
     mp.undo()
 

@@ -7,20 +7,19 @@ from pathlib import Path
 
 import pytest
 
-from server.app import open_context
-from server.config import ServerConfig
 from server.services import dashboard as board
 from server.services.corrections import correct_record
-from server.services.demo import seed_demo
 from server.storage import records as record_store
 from shared.errors import RecordInvalid
 from shared.record_input import LOCKED
+from tests.demo_template import DemoTemplates
+from tests.postgres import PostgresCluster
 
 
-def test_a_randomisation_cannot_be_corrected_by_any_caller(tmp_path: Path, database_url: str | None) -> None:
-    ctx = open_context(ServerConfig(data_dir=tmp_path / "server", testing=True, database_url=database_url))
-    with ctx.engine.begin() as conn:
-        seed_demo(conn, ctx.study, admin_password="demo-admin-password-for-tests")
+def test_a_randomisation_cannot_be_corrected_by_any_caller(tmp_path: Path, demo_templates: DemoTemplates,
+                                                           demo_cluster: PostgresCluster | None) -> None:
+    ctx = demo_templates.context(tmp_path / "server", admin_password="demo-admin-password-for-tests",
+                                 cluster=demo_cluster)
     with ctx.engine.connect() as conn:
         recs = board.current_records_of(conn, ["PKU-004"])["PKU-004"]
     rand = next(r for r in recs if r["kind"] == "randomisation")

@@ -9,6 +9,7 @@ import csv
 import io
 import re
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -16,9 +17,9 @@ import openpyxl
 import pytest
 
 from server.exports.xlsx_export import Workbook
-from server.services.demo import seed_demo
+from tests.demo_template import DemoTemplates
 from tests.integration.test_export_formats import Seeded, seeded  # noqa: F401 - the module's fixture
-from tests.live_server import ThreadServer, run_queued_jobs
+from tests.live_server import ThreadServer, run_queued_jobs, serving
 
 PASSWORD = "excel-export-password-1"
 BOM = b"\xef\xbb\xbf"
@@ -79,9 +80,14 @@ def test_text_that_looks_like_a_formula_stays_text(tmp_path: Path) -> None:
     assert [c.value for c in cells[2:]] == [3, "true", None]
 
 
+@pytest.fixture
+def demo_sqlite_server(tmp_path: Path, demo_templates: DemoTemplates) -> Iterator[ThreadServer]:
+    """A copy of the seeded demo on SQLite, its admin's password PASSWORD."""
+    with serving(demo_templates.context(tmp_path / "server", admin_password=PASSWORD)) as srv:
+        yield srv
+
+
 def _signed_in(server: ThreadServer) -> tuple[httpx.Client, str]:
-    with server.ctx.engine.begin() as conn:
-        seed_demo(conn, server.ctx.study, admin_password=PASSWORD)
     c = httpx.Client(base_url=server.url, timeout=60)
     token = re.search(r'name="csrf_token" value="([^"]+)"', c.get("/signin").text).group(1)  # type: ignore
     assert c.post("/signin", data={"csrf_token": token, "username": "demo.admin", "password": PASSWORD}
@@ -102,14 +108,14 @@ def _exported(server: ThreadServer, admin: httpx.Client, token: str, fmt: str) -
     return r
 
 
-def test_the_web_csv_has_a_byte_order_mark_and_the_web_offers_xlsx(sqlite_server: ThreadServer) -> None:
-    admin, token = _signed_in(sqlite_server)
-    r = _exported(sqlite_server, admin, token, "csv")
+def test_the_web_csv_has_a_byte_order_mark_and_the_web_offers_xlsx(demo_sqlite_server: ThreadServer) -> None:
+    admin, token = _signed_in(demo_sqlite_server)
+    r = _exported(demo_sqlite_server, admin, token, "csv")
     with zipfile.ZipFile(io.BytesIO(r.content)) as zf:
         tables = [n for n in zf.namelist() if n.endswith(".csv")]
         assert tables and all(zf.read(n).startswith(BOM) for n in tables)
         participants = zf.read(next(n for n in tables if n.endswith("/participants.csv"))).decode("utf-8-sig")
-    r = _exported(sqlite_server, admin, token, "xlsx")
+    r = _exported(demo_sqlite_server, admin, token, "xlsx")
     with zipfile.ZipFile(io.BytesIO(r.content)) as zf:
         [name] = [n for n in zf.namelist() if n.endswith(".xlsx")]
         book = openpyxl.load_workbook(io.BytesIO(zf.read(name)), read_only=True)

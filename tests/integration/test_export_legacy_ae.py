@@ -12,15 +12,13 @@ import pandas as pd
 import pytest
 from sqlalchemy import select
 
-from server.app import open_context
 from server.cli import main
-from server.config import ServerConfig
 from server.services import devices as device_service
 from server.services import sync as sync_service
-from server.services.demo import seed_demo
 from server.storage.tables import devices, records
 from shared.records import record_hash
 from shared.sync.protocol import SyncItem, SyncRequest
+from tests.demo_template import DemoTemplates
 
 
 def _ae(base: dict, record_id: str, data: dict) -> dict:
@@ -29,11 +27,11 @@ def _ae(base: dict, record_id: str, data: dict) -> dict:
             "data": data}
 
 
-def test_a_first_release_ae_body_syncs_and_exports_like_the_current_one(tmp_path: Path,
-                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_first_release_ae_body_syncs_and_exports_like_the_current_one(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, demo_templates: DemoTemplates) -> None:
     monkeypatch.delenv("DATABASE_URL", raising=False)
     data_dir = tmp_path / "server"
-    ctx = open_context(ServerConfig(data_dir=data_dir, testing=True))
+    ctx = demo_templates.context(data_dir, admin_password="synthetic-demo-pass")
     study = ctx.study
     first, second = study.drug_ids[0], study.drug_ids[1]
     common = {"term": "Headache", "onset_date": "2026-11-03", "end_date": None, "grade": 2, "serious": False,
@@ -43,7 +41,6 @@ def test_a_first_release_ae_body_syncs_and_exports_like_the_current_one(tmp_path
     new = {**common, "causality": {first: "probable", second: "unlikely"},
            "action": {first: "reduced", second: "none"}}
     with ctx.engine.begin() as conn:
-        seed_demo(conn, study, admin_password="synthetic-demo-pass")
         # a participant whose arm takes both drugs, so both bodies name a causality and an action for each
         row = next(r for r in conn.execute(select(records.c.body, records.c.device_id)
                                            .where(records.c.kind == "randomisation"))

@@ -14,8 +14,6 @@ import pytest
 
 from server.analysis.adqs import qs_params
 from server.analysis.adsl import baseline_covariates
-from server.app import open_context
-from server.config import ServerConfig
 from server.exports.report import FONT, _html, page_flow, report_context
 from server.exports.report_data import Running
 from server.exports.report_pages import (
@@ -28,17 +26,17 @@ from server.exports.report_pages import (
     page_secondary,
 )
 from server.exports.report_tables import arm_codes, primary_visit
-from server.services.demo import seed_demo
+from tests.demo_template import DemoTemplates
 from tests.studies import STUDY_FILES
 
 
 @pytest.fixture(scope="module", params=["sqlite"])
-def demo(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    """The demo of NCT05605665 on SQLite."""
+def demo(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
+         demo_templates: DemoTemplates) -> Iterator[Any]:
+    """A copy of the seeded demo of NCT05605665 on SQLite."""
     folder: Path = tmp_path_factory.mktemp("report-pages")
-    ctx = open_context(ServerConfig(data_dir=folder / "server", testing=True, study_file=STUDY_FILES["nct05605665"]))
-    with ctx.engine.begin() as conn:
-        seed_demo(conn, ctx.study, admin_password="synthetic-demo-pass")
+    ctx = demo_templates.context(folder / "server", admin_password="synthetic-demo-pass",
+                                 study_file=STUDY_FILES["nct05605665"])
     yield ctx
     ctx.engine.dispose()
 

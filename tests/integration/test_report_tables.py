@@ -13,10 +13,8 @@ from pathlib import Path
 import pytest
 from scipy import stats
 
-from server.app import open_context
 from server.cli import main
-from server.config import ServerConfig
-from server.services.demo import seed_demo
+from tests.demo_template import DemoTemplates
 from tests.studies import STUDY_FILES
 
 
@@ -26,15 +24,14 @@ def _rows(path: Path) -> list[dict[str, str]]:
 
 
 @pytest.fixture(scope="module", params=[*sorted(STUDY_FILES), pytest.param("postgresql", marks=pytest.mark.postgres)])
-def demo(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple]:
-    """The demo of each study on SQLite, and of NCT05605665 on PostgreSQL."""
-    url = None if request.param != "postgresql" else request.getfixturevalue("pg_cluster").new_database()
+def demo(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
+         demo_templates: DemoTemplates) -> Iterator[tuple]:
+    """A copy of the seeded demo of each study on SQLite, and of NCT05605665 on PostgreSQL."""
+    cluster = request.getfixturevalue("pg_cluster") if request.param == "postgresql" else None
     study_file = STUDY_FILES.get(request.param, STUDY_FILES["nct05605665"])
     folder = tmp_path_factory.mktemp(f"report-{request.param}")
-    ctx = open_context(ServerConfig(data_dir=folder / "server", database_url=url, testing=True,
-                                    study_file=study_file))
-    with ctx.engine.begin() as conn:
-        seed_demo(conn, ctx.study, admin_password="synthetic-demo-pass")
+    ctx = demo_templates.context(folder / "server", admin_password="synthetic-demo-pass", cluster=cluster,
+                                 study_file=study_file)
     yield folder, ctx
     ctx.engine.dispose()
 

@@ -269,17 +269,14 @@ def test_a_kiosk_records_only_after_the_screening_and_arm_specific_ones_after_th
 
 
 def test_screen_failures_reach_sdtm_dm_and_ie_and_the_csv_screening_log(tmp_path: Path,
-                                                                         server: ThreadServer) -> None:
+                                                                         demo_server: ThreadServer) -> None:
     import csv
 
     from server.exports.csv_export import export_csv
     from server.exports.sdtm import export_sdtm
-    from server.services.demo import seed_demo
 
-    study = server.ctx.study
-    with server.ctx.engine.begin() as conn:
-        seed_demo(conn, study, admin_password="synthetic-demo-pass")
-    with server.ctx.engine.connect() as conn:
+    study = demo_server.ctx.study
+    with demo_server.ctx.engine.connect() as conn:
         export_sdtm(conn, study, tmp_path / "sdtm")
         export_csv(conn, study, tmp_path / "csv")
         log = {r.participant_id: r for r in conn.execute(select(screenings))}
@@ -315,7 +312,7 @@ def test_screen_failures_reach_sdtm_dm_and_ie_and_the_csv_screening_log(tmp_path
 
 
 def test_childbearing_potential_reaches_the_csv_screening_log_and_sdtm_rp(tmp_path: Path,
-                                                                          server: ThreadServer) -> None:
+                                                                          demo_server: ThreadServer) -> None:
     """Issue 18 point 7: the screening's childbearing potential (which decides the pregnancy-test rule at
     randomisation) is a screening.csv column and an RP CHILDPOT row at the screening visit; null is no row."""
     import csv
@@ -326,12 +323,9 @@ def test_childbearing_potential_reaches_the_csv_screening_log_and_sdtm_rp(tmp_pa
     from server.exports.sdtm import diary_id, export_sdtm
     from server.exports.sdtm_rp import rp_rows
     from server.exports.sdtm_timing import timing
-    from server.services.demo import seed_demo
 
-    study = server.ctx.study
-    with server.ctx.engine.begin() as conn:
-        seed_demo(conn, study, admin_password="synthetic-demo-pass")
-    with server.ctx.engine.connect() as conn:
+    study = demo_server.ctx.study
+    with demo_server.ctx.engine.connect() as conn:
         export_sdtm(conn, study, tmp_path / "sdtm")
         export_csv(conn, study, tmp_path / "csv")
         screened = {r["participant_id"]: r["data"] for r in current_records(conn, kind="screening")}
