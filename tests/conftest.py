@@ -42,7 +42,7 @@ def pytest_configure(config: pytest.Config) -> None:
 @pytest.fixture(scope="session")
 def pg_cluster() -> Iterator[PostgresCluster]:
     for attempt in range(3):   # a free port can be taken between the check and pg_ctl (another worker, process)
-        cluster = PostgresCluster(free_port())
+        cluster = PostgresCluster(free_port(), in_memory=True)
         try:
             cluster.start()
             break

@@ -21,18 +21,42 @@ def _bindir() -> Path:
     return Path(found[-1]).parent
 
 
+MEMORY_DIR = Path("/dev/shm")
+MEMORY_NEEDED = 4 << 30   # the whole suite's clusters hold ~1.5 GB (about 10 MB a database); twice that, spare
+
+
+def memory_dir() -> Path | None:
+    """/dev/shm when it is a RAM file system with room (free space and free memory) for a test session's
+    cluster, else None (the temp dir).
+
+    A test session makes a few hundred databases (each a ~10 MB copy of a template, mostly PostgreSQL's own
+    catalogs). On disk they were written back by the kernel while the tests ran and deleted at the end: on a
+    disk mounted with online discard, removing one worker's cluster took 50-90 s, and a CREATE DATABASE
+    ~0.45 s instead of ~0.08 s in RAM (same machine, same run). fsync=off already said nothing needs to
+    survive a crash; the same PostgreSQL runs the same SQL on it."""
+    try:
+        room = shutil.disk_usage(MEMORY_DIR).free
+        with open("/proc/meminfo", encoding="ascii") as fh:
+            available = next(int(line.split()[1]) << 10 for line in fh if line.startswith("MemAvailable:"))
+    except (OSError, StopIteration, ValueError):
+        return None
+    return MEMORY_DIR if min(room, available) >= MEMORY_NEEDED and os.access(MEMORY_DIR, os.W_OK) else None
+
+
 class PostgresCluster:
     """initdb + pg_ctl on a free port with a unix socket in the cluster dir; trust auth on 127.0.0.1.
 
     ``directory`` (benches only) keeps the cluster in that folder: ``start`` reuses a cluster already there and
-    ``stop`` leaves it on disk, so a million generated records survive for the next run."""
+    ``stop`` leaves it on disk, so a million generated records survive for the next run. ``in_memory`` (the test
+    fixtures; benches measure the disk) puts a throwaway cluster in RAM when there is room, see ``memory_dir``."""
 
-    def __init__(self, port: int, directory: Path | None = None) -> None:
+    def __init__(self, port: int, directory: Path | None = None, *, in_memory: bool = False) -> None:
         self.port = port
         self.kept = directory is not None
         if directory is not None:
             directory.mkdir(parents=True, exist_ok=True)
-        self.dir = directory if directory is not None else Path(tempfile.mkdtemp(prefix="trialpro-pg-"))
+        parent = memory_dir() if in_memory and directory is None else None
+        self.dir = directory if directory is not None else Path(tempfile.mkdtemp(prefix="trialpro-pg-", dir=parent))
         self.bindir = _bindir()
         self.as_postgres = os.geteuid() == 0
 
